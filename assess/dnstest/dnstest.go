@@ -1,0 +1,414 @@
+// Package dnstest runs a real DNS server on 127.0.0.1 that answers from zone
+// files, authoritatively, with faults injected per name or at random. Tests,
+// the offline demo and the benchmark harness use it.
+package dnstest
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// Fault is what the server does instead of (or to) the right answer.
+type Fault int
+
+// Faults.
+const (
+	None          Fault = iota
+	Drop                // never answer (client times out)
+	ServFail            // answer SERVFAIL
+	Refused             // answer REFUSED
+	Truncate            // over UDP, answer empty with TC set (TCP answers fully)
+	WrongID             // first send a response with another ID, then the right one
+	WrongQuestion       // first send a response to another question, then the right one
+	WrongName           // add a record for an unrelated name to the answer section
+	Delay               // answer after Config.Delay
+)
+
+// Config sets up a server.
+type Config struct {
+	// Zones are zone file texts; each needs $ORIGIN or an origin in Origins.
+	Zones []Zone
+	// Faults by query name (lower case, fully qualified), optionally
+	// restricted to one type with "name/TYPE".
+	Faults map[string]Fault
+	// LossRate drops this share of queries at random (0..1), seeded by Seed.
+	LossRate float64
+	Seed     uint64
+	// Delay is used by the Delay fault and added to every answer when
+	// DelayAll is set.
+	Delay    time.Duration
+	DelayAll bool
+	// Addr to listen on; default 127.0.0.1:0.
+	Addr string
+}
+
+// Zone is one zone's text and origin.
+type Zone struct {
+	Origin string
+	Text   string
+	File   string // for error messages
+}
+
+// ZoneFile reads a zone file whose name (without .zone) is its origin,
+// unless the file sets $ORIGIN.
+func ZoneFile(path string) (Zone, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return Zone{}, err
+	}
+	origin := strings.TrimSuffix(filepath.Base(path), ".zone")
+	return Zone{Origin: dns.Fqdn(origin), Text: string(b), File: path}, nil
+}
+
+// Server is a running DNS server.
+type Server struct {
+	Addr string
+
+	udp, tcp *dns.Server
+	zones    map[string]*zone // by origin
+	cfg      Config
+	mu       sync.Mutex
+	rng      *rand.Rand
+	faults   map[string]Fault
+	down     atomic.Bool
+	queries  atomic.Int64
+}
+
+type zone struct {
+	origin string
+	rrs    map[string]map[uint16][]dns.RR // name → type → records
+	names  map[string]bool                // every name, with empty non-terminals
+	soa    *dns.SOA
+}
+
+// Serve parses the zones and starts listening on UDP and TCP.
+func Serve(cfg Config) (*Server, error) {
+	s := &Server{cfg: cfg, zones: map[string]*zone{}, faults: map[string]Fault{}}
+	s.rng = rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15))
+	for k, v := range cfg.Faults {
+		s.faults[strings.ToLower(k)] = v
+	}
+	for _, z := range cfg.Zones {
+		if err := s.addZone(z); err != nil {
+			return nil, err
+		}
+	}
+	addr := cfg.Addr
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	pc, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", pc.LocalAddr().String())
+	if err != nil {
+		pc.Close()
+		return nil, err
+	}
+	s.Addr = pc.LocalAddr().String()
+	h := dns.HandlerFunc(s.handle)
+	s.udp = &dns.Server{PacketConn: pc, Handler: h, UDPSize: 65535}
+	s.tcp = &dns.Server{Listener: ln, Handler: h}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	s.udp.NotifyStartedFunc = wg.Done
+	s.tcp.NotifyStartedFunc = wg.Done
+	go func() { _ = s.udp.ActivateAndServe() }()
+	go func() { _ = s.tcp.ActivateAndServe() }()
+	wg.Wait()
+	return s, nil
+}
+
+// TB is the part of testing.TB that Start uses.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
+
+// Start serves the given zone files (paths) for a test and stops the server
+// when the test ends.
+func Start(t TB, cfg Config, files ...string) *Server {
+	t.Helper()
+	for _, f := range files {
+		z, err := ZoneFile(f)
+		if err != nil {
+			t.Fatalf("dnstest: %v", err)
+		}
+		cfg.Zones = append(cfg.Zones, z)
+	}
+	s, err := Serve(cfg)
+	if err != nil {
+		t.Fatalf("dnstest: %v", err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Close stops the server.
+func (s *Server) Close() {
+	_ = s.udp.Shutdown()
+	_ = s.tcp.Shutdown()
+}
+
+// Queries returns how many queries arrived.
+func (s *Server) Queries() int64 { return s.queries.Load() }
+
+// SetFault sets or clears (None) a fault for "name" or "name/TYPE" while running.
+func (s *Server) SetFault(key string, f Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults[strings.ToLower(key)] = f
+}
+
+// SetDown makes the server stop answering anything (true) or resume.
+func (s *Server) SetDown(down bool) { s.down.Store(down) }
+
+func (s *Server) addZone(z Zone) error {
+	origin := dns.CanonicalName(z.Origin)
+	zn := &zone{origin: origin, rrs: map[string]map[uint16][]dns.RR{}, names: map[string]bool{}}
+	p := dns.NewZoneParser(strings.NewReader(z.Text), origin, z.File)
+	p.SetIncludeAllowed(false)
+	for rr, ok := p.Next(); ok; rr, ok = p.Next() {
+		name := dns.CanonicalName(rr.Header().Name)
+		if dns.CompareDomainName(name, origin) != dns.CountLabel(origin) && origin != "." {
+			continue // out of zone
+		}
+		rr.Header().Name = name
+		if soa, ok := rr.(*dns.SOA); ok && name == origin {
+			zn.soa = soa
+		}
+		if zn.rrs[name] == nil {
+			zn.rrs[name] = map[uint16][]dns.RR{}
+		}
+		zn.rrs[name][rr.Header().Rrtype] = append(zn.rrs[name][rr.Header().Rrtype], rr)
+		for n := name; ; {
+			zn.names[n] = true
+			if n == origin {
+				break
+			}
+			i, end := dns.NextLabel(n, 0)
+			if end {
+				break
+			}
+			n = n[i:]
+		}
+	}
+	if err := p.Err(); err != nil {
+		return fmt.Errorf("zone %s: %w", z.File, err)
+	}
+	if zn.soa == nil {
+		zn.soa = &dns.SOA{
+			Hdr: dns.RR_Header{Name: origin, Rrtype: dns.TypeSOA, Class: dns.ClassINET, Ttl: 300},
+			Ns:  "ns." + origin, Mbox: "hostmaster." + origin, Serial: 1,
+			Refresh: 3600, Retry: 600, Expire: 86400, Minttl: 300,
+		}
+	}
+	if old, ok := s.zones[origin]; ok {
+		for n, types := range zn.rrs {
+			if old.rrs[n] == nil {
+				old.rrs[n] = map[uint16][]dns.RR{}
+			}
+			for t, rrs := range types {
+				old.rrs[n][t] = append(old.rrs[n][t], rrs...)
+			}
+		}
+		for n := range zn.names {
+			old.names[n] = true
+		}
+		return nil
+	}
+	s.zones[origin] = zn
+	return nil
+}
+
+// findZone returns the zone with the longest origin that contains name.
+func (s *Server) findZone(name string) *zone {
+	for n := name; ; {
+		if z, ok := s.zones[n]; ok {
+			return z
+		}
+		if n == "." {
+			return nil
+		}
+		i, end := dns.NextLabel(n, 0)
+		if end {
+			n = "."
+			continue
+		}
+		n = n[i:]
+	}
+}
+
+func (s *Server) fault(name string, qtype uint16) Fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cfg.LossRate > 0 && s.rng.Float64() < s.cfg.LossRate {
+		return Drop
+	}
+	if f, ok := s.faults[name+"/"+dns.TypeToString[qtype]]; ok {
+		return f
+	}
+	return s.faults[name]
+}
+
+func (s *Server) handle(w dns.ResponseWriter, req *dns.Msg) {
+	s.queries.Add(1)
+	if s.down.Load() || len(req.Question) != 1 {
+		return
+	}
+	q := req.Question[0]
+	name := dns.CanonicalName(q.Name)
+	udp := w.LocalAddr().Network() == "udp"
+	f := s.fault(name, q.Qtype)
+	if s.cfg.DelayAll || f == Delay {
+		time.Sleep(s.cfg.Delay)
+	}
+	m := new(dns.Msg)
+	m.SetReply(req)
+	m.Authoritative = true
+	m.RecursionAvailable = false
+	switch f {
+	case Drop:
+		return
+	case ServFail:
+		m.Rcode = dns.RcodeServerFailure
+		_ = w.WriteMsg(m)
+		return
+	case Refused:
+		m.Rcode = dns.RcodeRefused
+		_ = w.WriteMsg(m)
+		return
+	case Truncate:
+		if udp {
+			m.Truncated = true
+			_ = w.WriteMsg(m)
+			return
+		}
+	}
+	s.answer(m, name, q.Qtype)
+	switch f {
+	case WrongID:
+		bad := m.Copy()
+		bad.Id = m.Id + 1
+		bad.Answer = []dns.RR{mustRR(name + " 60 IN A 192.0.2.66")}
+		_ = w.WriteMsg(bad)
+	case WrongQuestion:
+		bad := m.Copy()
+		bad.Question[0].Name = "other." + name
+		bad.Answer = nil
+		bad.Rcode = dns.RcodeNameError
+		_ = w.WriteMsg(bad)
+	case WrongName:
+		m.Answer = append(m.Answer, mustRR("intruder.invalid. 60 IN "+dns.TypeToString[q.Qtype]+" "+sampleRdata(q.Qtype)))
+	}
+	if o := req.IsEdns0(); o != nil {
+		m.SetEdns0(o.UDPSize(), false)
+	}
+	if udp {
+		size := dns.MinMsgSize
+		if o := req.IsEdns0(); o != nil {
+			size = int(o.UDPSize())
+		}
+		m.Truncate(size)
+	}
+	_ = w.WriteMsg(m)
+}
+
+func sampleRdata(t uint16) string {
+	switch t {
+	case dns.TypeA:
+		return "192.0.2.66"
+	case dns.TypeAAAA:
+		return "2001:db8::66"
+	case dns.TypeTXT:
+		return `"v=spf1 +all"`
+	}
+	return "intruder.invalid."
+}
+
+func mustRR(s string) dns.RR {
+	rr, err := dns.NewRR(s)
+	if err != nil {
+		panic(err)
+	}
+	return rr
+}
+
+// answer fills m as an authoritative server would: records, CNAME chains
+// within the server's zones, NODATA or NXDOMAIN with the SOA, REFUSED for
+// names outside every zone.
+func (s *Server) answer(m *dns.Msg, name string, qtype uint16) {
+	z := s.findZone(name)
+	if z == nil {
+		m.Rcode = dns.RcodeRefused
+		m.Authoritative = false
+		return
+	}
+	seen := map[string]bool{}
+	for hop := 0; hop < 16; hop++ {
+		if seen[name] {
+			return
+		}
+		seen[name] = true
+		types, exists := z.rrs[name]
+		if rrs, ok := types[qtype]; ok {
+			m.Answer = append(m.Answer, rrs...)
+			return
+		}
+		if rrs, ok := types[dns.TypeCNAME]; ok && qtype != dns.TypeCNAME {
+			m.Answer = append(m.Answer, rrs...)
+			target := dns.CanonicalName(rrs[0].(*dns.CNAME).Target)
+			nz := s.findZone(target)
+			if nz == nil {
+				return
+			}
+			z, name = nz, target
+			continue
+		}
+		if !exists && !z.names[name] {
+			if wc := s.wildcard(z, name, qtype); len(wc) > 0 {
+				m.Answer = append(m.Answer, wc...)
+				return
+			}
+			m.Rcode = dns.RcodeNameError
+		}
+		m.Ns = append(m.Ns, z.soa)
+		return
+	}
+}
+
+// wildcard synthesises records from "*.parent" (RFC 4592, simplified: the
+// closest enclosing wildcard).
+func (s *Server) wildcard(z *zone, name string, qtype uint16) []dns.RR {
+	for n := name; n != z.origin; {
+		i, end := dns.NextLabel(n, 0)
+		if end {
+			return nil
+		}
+		n = n[i:]
+		if types, ok := z.rrs["*."+n]; ok {
+			var out []dns.RR
+			for _, rr := range types[qtype] {
+				c := dns.Copy(rr)
+				c.Header().Name = name
+				out = append(out, c)
+			}
+			return out
+		}
+		if z.names[n] && n != z.origin {
+			return nil
+		}
+	}
+	return nil
+}

@@ -1,0 +1,34 @@
+package assess
+
+// newFinding builds a finding whose evidence is exactly the exchanges of the
+// answers the check used, so evidence cannot disagree with the status.
+// Message, severity, controls and remediation are filled in by the runner.
+func newFinding(a Asset, check string, st Status, obs map[string]any, answers ...Answer) Finding {
+	if obs == nil {
+		obs = map[string]any{}
+	}
+	return Finding{Asset: a.IP, Check: check, Status: st, Observed: obs, Evidence: evidenceOf(answers...)}
+}
+
+// evidenceOf collects the exchanges of the answers, each once, in order.
+func evidenceOf(answers ...Answer) []Evidence {
+	out := []Evidence{}
+	type key struct{ name, typ, server, transport string }
+	seen := map[key]bool{}
+	for _, a := range answers {
+		for _, ev := range a.Exchanges {
+			k := key{ev.Name, ev.Type, ev.Server, ev.Transport}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
+// skipFinding is the finding of a check that has no input to work on.
+func skipFinding(a Asset, check, reason string) Finding {
+	return newFinding(a, check, StatusSkip, map[string]any{"reason": reason})
+}

@@ -1,0 +1,163 @@
+// Package assess loads a sender inventory, queries DNS for each sender's
+// identity, and runs the registered checks to produce findings.
+package assess
+
+import (
+	"context"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// Status is the outcome of one check for one asset.
+type Status string
+
+// Statuses, from best to worst for threshold purposes (see Rank).
+const (
+	StatusPass  Status = "pass"
+	StatusSkip  Status = "skip"
+	StatusWarn  Status = "warn"
+	StatusFail  Status = "fail"
+	StatusError Status = "error"
+)
+
+// Rank orders statuses for --fail-on: skip and pass are 0, warn 1, fail 2.
+// error is ranked with fail: an undetermined control is not a passed one.
+func (s Status) Rank() int {
+	switch s {
+	case StatusWarn:
+		return 1
+	case StatusFail, StatusError:
+		return 2
+	}
+	return 0
+}
+
+// Severity of a finding, derived from the check and the status.
+type Severity string
+
+// Severities.
+const (
+	SeverityInfo   Severity = "info"
+	SeverityLow    Severity = "low"
+	SeverityMedium Severity = "medium"
+	SeverityHigh   Severity = "high"
+)
+
+// Asset is one outbound mail sender of the inventory.
+type Asset struct {
+	IP            string            `json:"ip"`
+	Hostname      string            `json:"hostname"`
+	HELO          string            `json:"helo"`
+	Domain        string            `json:"domain"`
+	DKIMSelectors []string          `json:"dkim_selectors"`
+	Owner         string            `json:"owner"`
+	Environment   string            `json:"environment"`
+	Provider      string            `json:"provider"`
+	Relay         string            `json:"relay"`
+	Criticality   string            `json:"criticality"`
+	Tags          map[string]string `json:"tags"`
+}
+
+// Evidence is one DNS exchange as recorded in a finding: enough to replay the
+// lookup offline (see Replay).
+type Evidence struct {
+	Name      string    `json:"name"`
+	Type      string    `json:"type"`
+	Server    string    `json:"server"`
+	Transport string    `json:"transport"`
+	Rcode     string    `json:"rcode"`
+	Answers   []string  `json:"answers"`
+	AD        bool      `json:"ad"`
+	At        time.Time `json:"at"`
+	// RTT is how long the exchange took, in milliseconds.
+	RTT float64 `json:"rtt_ms"`
+	// Error is set when no usable answer came back (timeout, network error).
+	Error string `json:"error,omitempty"`
+}
+
+// ControlRef names one control of one framework.
+type ControlRef struct {
+	Framework string `json:"framework"`
+	ID        string `json:"id"`
+}
+
+// Finding is one check's verdict for one asset (and DKIM selector).
+type Finding struct {
+	Asset       string         `json:"asset"`
+	Check       string         `json:"check"`
+	Selector    *string        `json:"selector,omitempty"`
+	Status      Status         `json:"status"`
+	Severity    Severity       `json:"severity"`
+	Message     string         `json:"message"`
+	Observed    map[string]any `json:"observed"`
+	Evidence    []Evidence     `json:"evidence"`
+	Controls    []ControlRef   `json:"controls"`
+	Remediation string         `json:"remediation"`
+}
+
+// Resolver answers one DNS question, following CNAMEs. An rcode such as
+// NXDOMAIN, SERVFAIL or REFUSED is data in the Answer; a non-nil error means
+// no answer could be had at all (timeout or network failure after retries,
+// or a cancelled context).
+type Resolver interface {
+	Lookup(ctx context.Context, name string, qtype uint16) (Answer, error)
+}
+
+// Answer is the result of one lookup, after CNAME chasing.
+type Answer struct {
+	Name  string // the question, fully qualified, lower case
+	Qtype uint16
+	// Rcode of the final exchange of the chain.
+	Rcode int
+	// RRs holds the records of type Qtype at the end of the CNAME chain.
+	RRs []dns.RR
+	// Chain holds the CNAME targets followed, in order.
+	Chain []string
+	// Exchanges holds every exchange used to reach this answer, in order.
+	Exchanges []Evidence
+	// Err describes why the answer is an error (loop, chain too long); it is
+	// set together with a non-nil error from Lookup.
+	Err string
+}
+
+// Outcome classifies an answer for the checks.
+type Outcome int
+
+// Outcomes of a lookup.
+const (
+	OutcomeRecords  Outcome = iota // records of the asked type exist
+	OutcomeNXDomain                // the name does not exist (an answer)
+	OutcomeNoData                  // the name exists, without that type (an answer)
+	OutcomeError                   // timeout, SERVFAIL, REFUSED, network error, loop
+)
+
+// Classify turns a Lookup result into an Outcome. NXDOMAIN and NODATA are
+// answers; timeout, SERVFAIL, REFUSED and every other rcode are errors.
+func Classify(a Answer, err error) Outcome {
+	if err != nil {
+		return OutcomeError
+	}
+	switch a.Rcode {
+	case dns.RcodeSuccess:
+		if len(a.RRs) == 0 {
+			return OutcomeNoData
+		}
+		return OutcomeRecords
+	case dns.RcodeNameError:
+		return OutcomeNXDomain
+	}
+	return OutcomeError
+}
+
+// CheckFunc runs one check for one asset. It depends only on its arguments.
+type CheckFunc func(ctx context.Context, r Resolver, a Asset) []Finding
+
+// Check is one registered check.
+type Check struct {
+	ID       string // SPEC check ID: API, never renamed
+	Family   string // ptr, helo, spf, dkim, dmarc, align, drift
+	Criteria string // when it passes, for the methodology page
+	Severity Severity
+	Run      CheckFunc
+}

@@ -1,0 +1,141 @@
+// Package report builds the evidence model (the Pack) from a run and writes
+// it in every format of the evidence pack.
+package report
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"senderproof/assess"
+)
+
+// Schema is the evidence.json schema identifier.
+const Schema = "senderproof/evidence/v1"
+
+// Pack is the evidence.json model: the single source every writer formats.
+type Pack struct {
+	Schema   string           `json:"schema"`
+	Tool     Tool             `json:"tool"`
+	Run      Run              `json:"run"`
+	Summary  Summary          `json:"summary"`
+	Assets   []assess.Asset   `json:"assets"`
+	Findings []assess.Finding `json:"findings"`
+	Controls []ControlStatus  `json:"controls"`
+	Drift    *Drift           `json:"drift,omitempty"`
+}
+
+// Tool names the program that made the pack.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Run describes one assessment run.
+type Run struct {
+	ID              string       `json:"id"`
+	Title           string       `json:"title"`
+	StartedAt       time.Time    `json:"started_at"`
+	FinishedAt      time.Time    `json:"finished_at"`
+	Resolvers       []string     `json:"resolvers"`
+	InventorySHA256 string       `json:"inventory_sha256"`
+	Inventories     []Input      `json:"inventories"`
+	Mappings        []MappingRef `json:"mappings"`
+	Settings        Settings     `json:"settings"`
+	Queries         QueryStats   `json:"queries"`
+	Notes           []string     `json:"notes,omitempty"`
+	Replay          bool         `json:"replay,omitempty"`
+}
+
+// Input is one input file and its hash.
+type Input struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+}
+
+// MappingRef records one mapping file used by the run.
+type MappingRef struct {
+	Framework string `json:"framework"`
+	Name      string `json:"name"`
+	Version   string `json:"version"`
+	SHA256    string `json:"sha256"`
+	Source    string `json:"source"`
+}
+
+// Settings records the DNS client settings of the run.
+type Settings struct {
+	Concurrency int     `json:"concurrency"`
+	QPS         float64 `json:"qps"`
+	Timeout     string  `json:"timeout"`
+	Retries     int     `json:"retries"`
+}
+
+// QueryStats counts the DNS work of the run.
+type QueryStats struct {
+	Lookups   int64 `json:"lookups"`    // Lookup calls made by checks
+	CacheHits int64 `json:"cache_hits"` // answered from cache or an in-flight query
+	Sent      int64 `json:"sent"`       // DNS messages sent on the wire (with retries)
+	TCP       int64 `json:"tcp"`        // of which over TCP
+	Timeouts  int64 `json:"timeouts"`
+	Errors    int64 `json:"errors"` // lookups that ended in an error outcome
+	// PerFamily counts the distinct lookups each check family caused.
+	PerFamily map[string]int64 `json:"per_family,omitempty"`
+}
+
+// Summary counts findings by status.
+type Summary struct {
+	Assets   int `json:"assets"`
+	Findings int `json:"findings"`
+	Pass     int `json:"pass"`
+	Fail     int `json:"fail"`
+	Warn     int `json:"warn"`
+	Error    int `json:"error"`
+	Skip     int `json:"skip"`
+}
+
+// ControlState is the roll-up of a control over the fleet.
+type ControlState string
+
+// Control states.
+const (
+	ControlSatisfied    ControlState = "satisfied"
+	ControlNotSatisfied ControlState = "not_satisfied"
+	ControlInconclusive ControlState = "inconclusive"
+)
+
+// ControlStatus is one control and how the fleet's findings roll up into it.
+type ControlStatus struct {
+	Framework string       `json:"framework"`
+	ID        string       `json:"id"`
+	Title     string       `json:"title"`
+	Catalog   []string     `json:"catalog,omitempty"`
+	Checks    []string     `json:"checks,omitempty"`
+	Status    ControlState `json:"status"`
+	Pass      int          `json:"pass"`
+	Fail      int          `json:"fail"`
+	Warn      int          `json:"warn"`
+	Error     int          `json:"error"`
+}
+
+// Drift holds the changes found against a baseline run.
+type Drift struct {
+	Baseline string        `json:"baseline"`
+	BaseRun  string        `json:"baseline_run_id"`
+	Added    []string      `json:"added"`
+	Removed  []string      `json:"removed"`
+	Changes  []DriftChange `json:"changes"`
+}
+
+// DriftChange is one observed value that changed for one asset.
+type DriftChange struct {
+	Asset string `json:"asset"`
+	Field string `json:"field"`
+	Old   string `json:"old"`
+	New   string `json:"new"`
+}
+
+// Writer formats a Pack. Writers only format: every figure they show comes
+// from the Pack.
+type Writer interface {
+	Write(ctx context.Context, w io.Writer, p *Pack) error
+}

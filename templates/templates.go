@@ -1,0 +1,128 @@
+// Package templates holds the wording of senderproof: each check's messages
+// and remediation, and the reports' executive-summary narrative, as
+// text/template files. The embedded files load first; a directory given with
+// --templates overrides any template by defining it again.
+package templates
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/template"
+)
+
+//go:embed *.tmpl
+var embedded embed.FS
+
+// Set is a parsed set of templates.
+type Set struct {
+	t *template.Template
+}
+
+// Funcs available to every template.
+var funcs = template.FuncMap{
+	"join": func(sep string, v any) string {
+		switch x := v.(type) {
+		case []string:
+			return strings.Join(x, sep)
+		case []any:
+			parts := make([]string, len(x))
+			for i, e := range x {
+				parts[i] = fmt.Sprint(e)
+			}
+			return strings.Join(parts, sep)
+		case nil:
+			return ""
+		}
+		return fmt.Sprint(v)
+	},
+	"default": func(def string, v any) any {
+		if v == nil || v == "" {
+			return def
+		}
+		return v
+	},
+	"plural": func(n int, one, many string) string {
+		if n == 1 {
+			return one
+		}
+		return many
+	},
+	"lower": strings.ToLower,
+	"upper": strings.ToUpper,
+	"quote": func(v any) string { return fmt.Sprintf("%q", fmt.Sprint(v)) },
+}
+
+// Load parses the embedded templates, then every *.tmpl in dir (if dir is
+// not empty), whose definitions override the embedded ones.
+func Load(dir string) (*Set, error) {
+	t := template.New("senderproof").Funcs(funcs).Option("missingkey=zero")
+	names, _ := embedded.ReadDir(".")
+	for _, e := range names {
+		b, err := embedded.ReadFile(e.Name())
+		if err != nil {
+			return nil, err
+		}
+		if _, err := t.New(e.Name()).Parse(string(b)); err != nil {
+			return nil, fmt.Errorf("template %s: %w", e.Name(), err)
+		}
+	}
+	if dir != "" {
+		files, err := filepath.Glob(filepath.Join(dir, "*.tmpl"))
+		if err != nil {
+			return nil, err
+		}
+		if len(files) == 0 {
+			if _, err := os.Stat(dir); err != nil {
+				return nil, fmt.Errorf("templates %s: %w", dir, err)
+			}
+		}
+		sort.Strings(files)
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				return nil, err
+			}
+			if _, err := t.New("override:" + f).Parse(string(b)); err != nil {
+				return nil, fmt.Errorf("template %s: %w", f, err)
+			}
+		}
+	}
+	return &Set{t: t}, nil
+}
+
+// MustDefault returns the embedded templates; they are tested, so failure is
+// a build defect.
+func MustDefault() *Set {
+	s, err := Load("")
+	if err != nil {
+		panic(err)
+	}
+	return s
+}
+
+// Has reports whether a template of that name is defined.
+func (s *Set) Has(name string) bool { return s.t.Lookup(name) != nil }
+
+// Render executes the named template with data.
+func (s *Set) Render(name string, data any) (string, error) {
+	var b bytes.Buffer
+	if err := s.t.ExecuteTemplate(&b, name, data); err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(b.String()), nil
+}
+
+// First renders the first of names that is defined; "" when none is.
+func (s *Set) First(data any, names ...string) (string, error) {
+	for _, n := range names {
+		if s.Has(n) {
+			return s.Render(n, data)
+		}
+	}
+	return "", nil
+}
