@@ -22,13 +22,38 @@ type Pack struct {
 	Assets   []assess.Asset   `json:"assets"`
 	Findings []assess.Finding `json:"findings"`
 	Controls []ControlStatus  `json:"controls"`
-	Drift    *Drift           `json:"drift,omitempty"`
+	// AssetSummary is one row per asset for the reports' appendix, in
+	// inventory order, derived by Build from the findings.
+	AssetSummary []AssetSummary `json:"asset_summary"`
+	Drift        *Drift         `json:"drift,omitempty"`
+}
+
+// AssetSummary condenses one asset's findings.
+type AssetSummary struct {
+	IP          string `json:"ip"`
+	PTR         string `json:"ptr"`          // the PTR name ("" when none)
+	FCrDNS      string `json:"fcrdns"`       // ptr.fcrdns status
+	HELO        string `json:"helo"`         // helo value as configured
+	HELOStatus  string `json:"helo_status"`  // helo.fqdn status
+	SPF         string `json:"spf"`          // spf.authorizes_ip result name, or status
+	DMARCPolicy string `json:"dmarc_policy"` // effective policy, or ""
+	Status      string `json:"status"`       // worst status of the asset's findings
+	Fail        int    `json:"fail"`
+	Warn        int    `json:"warn"`
+	Error       int    `json:"error"`
 }
 
 // Tool names the program that made the pack.
 type Tool struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
+}
+
+// CheckInfo describes one check for the methodology page.
+type CheckInfo struct {
+	ID       string `json:"id"`
+	Family   string `json:"family"`
+	Criteria string `json:"criteria"`
 }
 
 // Run describes one assessment run.
@@ -43,6 +68,7 @@ type Run struct {
 	Mappings        []MappingRef `json:"mappings"`
 	Settings        Settings     `json:"settings"`
 	Queries         QueryStats   `json:"queries"`
+	Checks          []CheckInfo  `json:"checks"`
 	Notes           []string     `json:"notes,omitempty"`
 	Replay          bool         `json:"replay,omitempty"`
 }
