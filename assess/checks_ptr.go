@@ -1,12 +1,414 @@
 package assess
 
-import "context"
+import (
+	"context"
+	"net/netip"
+	"slices"
+	"strings"
 
-func checkPTRPresent(ctx context.Context, r Resolver, a Asset) []Finding         { return nil }
-func checkPTRSingle(ctx context.Context, r Resolver, a Asset) []Finding          { return nil }
-func checkPTRNotGeneric(ctx context.Context, r Resolver, a Asset) []Finding      { return nil }
-func checkPTRFCrDNS(ctx context.Context, r Resolver, a Asset) []Finding          { return nil }
-func checkPTRMatchesExpected(ctx context.Context, r Resolver, a Asset) []Finding { return nil }
-func checkHELOFQDN(ctx context.Context, r Resolver, a Asset) []Finding           { return nil }
-func checkHELOMatchesPTR(ctx context.Context, r Resolver, a Asset) []Finding     { return nil }
-func checkAlignIdentity(ctx context.Context, r Resolver, a Asset) []Finding      { return nil }
+	"github.com/miekg/dns"
+	"golang.org/x/net/publicsuffix"
+)
+
+// MaxForwardNames bounds how many PTR names are forward-confirmed (a hostile
+// reverse zone may publish hundreds).
+const MaxForwardNames = 10
+
+// ptrView is everything the PTR-based checks need about one IP: the reverse
+// answer, the names, and the forward answers of (up to MaxForwardNames of)
+// them. Each check recomputes it; the client's cache makes that free.
+type ptrView struct {
+	ip      netip.Addr
+	ans     Answer
+	outcome Outcome
+	reason  string   // for OutcomeError: timeout, servfail, refused, loop, ...
+	names   []string // sorted, lower case, without trailing dot
+	// name is "the PTR name": the first forward-confirmed name in sorted
+	// order, else the first in sorted order (SPEC edge rules).
+	name      string
+	confirmed []string
+	forward   []Answer            // forward answers, in names order
+	fwdAddrs  map[string][]string // name → addresses seen
+	fwdErr    []string            // names whose forward lookup was an error
+}
+
+func lookupPTR(ctx context.Context, r Resolver, a Asset, withForward bool) ptrView {
+	v := ptrView{}
+	ip, err := netip.ParseAddr(a.IP)
+	if err != nil {
+		v.outcome, v.reason = OutcomeError, "invalid_ip"
+		return v
+	}
+	v.ip = ip.Unmap()
+	ans, lerr := r.Lookup(ctx, ReverseName(v.ip), dns.TypePTR)
+	v.ans, v.outcome = ans, Classify(ans, lerr)
+	if v.outcome == OutcomeError {
+		v.reason = errorReason(ans, lerr)
+		return v
+	}
+	for _, rr := range ans.RRs {
+		if p, ok := rr.(*dns.PTR); ok {
+			v.names = append(v.names, normName(p.Ptr))
+		}
+	}
+	slices.Sort(v.names)
+	v.names = slices.Compact(v.names)
+	if len(v.names) == 0 {
+		return v
+	}
+	v.name = v.names[0]
+	if !withForward {
+		return v
+	}
+	v.fwdAddrs = map[string][]string{}
+	for i, n := range v.names {
+		if i == MaxForwardNames {
+			break
+		}
+		addrs, fa, out := forwardAddrs(ctx, r, n, v.ip)
+		v.forward = append(v.forward, fa)
+		v.fwdAddrs[n] = addrs
+		if out == OutcomeError {
+			v.fwdErr = append(v.fwdErr, n)
+			continue
+		}
+		if slices.Contains(addrs, v.ip.String()) {
+			v.confirmed = append(v.confirmed, n)
+		}
+	}
+	if len(v.confirmed) > 0 {
+		v.name = v.confirmed[0]
+	}
+	return v
+}
+
+// forwardAddrs looks up name's addresses of ip's family (A for IPv4, AAAA for
+// IPv6) and returns them in canonical form.
+func forwardAddrs(ctx context.Context, r Resolver, name string, ip netip.Addr) ([]string, Answer, Outcome) {
+	qt := dns.TypeA
+	if ip.Is6() {
+		qt = dns.TypeAAAA
+	}
+	ans, err := r.Lookup(ctx, name, qt)
+	out := Classify(ans, err)
+	var addrs []string
+	for _, rr := range ans.RRs {
+		switch x := rr.(type) {
+		case *dns.A:
+			if a, ok := netip.AddrFromSlice(x.A.To4()); ok {
+				addrs = append(addrs, a.String())
+			}
+		case *dns.AAAA:
+			if a, ok := netip.AddrFromSlice(x.AAAA); ok {
+				addrs = append(addrs, a.Unmap().String())
+			}
+		}
+	}
+	slices.Sort(addrs)
+	return slices.Compact(addrs), ans, out
+}
+
+// errorReason names why an answer is an error, for observed["reason"].
+func errorReason(a Answer, err error) string {
+	if err != nil {
+		msg := err.Error()
+		switch {
+		case strings.Contains(msg, ErrCNAMELoop.Error()):
+			return "cname_loop"
+		case strings.Contains(msg, ErrChainLong.Error()):
+			return "cname_chain"
+		case strings.Contains(msg, ErrTimeout.Error()):
+			return "timeout"
+		case strings.Contains(msg, "context"):
+			return "cancelled"
+		}
+		return "network"
+	}
+	switch a.Rcode {
+	case dns.RcodeServerFailure:
+		return "servfail"
+	case dns.RcodeRefused:
+		return "refused"
+	}
+	return "rcode_" + strings.ToLower(dns.RcodeToString[a.Rcode])
+}
+
+// negReason names a negative answer.
+func negReason(o Outcome) string {
+	if o == OutcomeNXDomain {
+		return "nxdomain"
+	}
+	return "nodata"
+}
+
+// normName lower-cases a DNS name and drops the trailing dot.
+func normName(s string) string {
+	return strings.TrimSuffix(strings.ToLower(s), ".")
+}
+
+// OrgDomain is the organizational domain of name (RFC 7489 §3.2 via the
+// Public Suffix List); a single-label name is its own.
+func OrgDomain(name string) string {
+	name = normName(name)
+	if !strings.Contains(name, ".") {
+		return name
+	}
+	org, err := publicsuffix.EffectiveTLDPlusOne(name)
+	if err != nil {
+		return name
+	}
+	return org
+}
+
+// ptrObserved is the common observed part of PTR-based findings.
+func (v ptrView) observed() map[string]any {
+	obs := map[string]any{"ptr_names": nonNil(v.names), "reverse_name": v.ans.Name}
+	if len(v.ans.Chain) > 0 {
+		obs["cname_chain"] = v.ans.Chain
+	}
+	if v.name != "" {
+		obs["ptr"] = v.name
+	}
+	if v.outcome == OutcomeError {
+		obs["reason"] = v.reason
+	}
+	return obs
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// ptrError is the finding of a check that needs the PTR answer when that
+// answer is an error (SPEC edge rules).
+func ptrError(a Asset, check string, v ptrView) Finding {
+	return newFinding(a, check, StatusError, v.observed(), v.ans)
+}
+
+func checkPTRPresent(ctx context.Context, r Resolver, a Asset) []Finding {
+	const id = "ptr.present"
+	v := lookupPTR(ctx, r, a, false)
+	obs := v.observed()
+	switch v.outcome {
+	case OutcomeError:
+		return []Finding{ptrError(a, id, v)}
+	case OutcomeRecords:
+		if len(v.names) > 0 {
+			return []Finding{newFinding(a, id, StatusPass, obs, v.ans)}
+		}
+		obs["reason"] = "nodata"
+	default:
+		obs["reason"] = negReason(v.outcome)
+	}
+	return []Finding{newFinding(a, id, StatusFail, obs, v.ans)}
+}
+
+func checkPTRSingle(ctx context.Context, r Resolver, a Asset) []Finding {
+	const id = "ptr.single"
+	v := lookupPTR(ctx, r, a, false)
+	obs := v.observed()
+	switch {
+	case v.outcome == OutcomeError:
+		return []Finding{ptrError(a, id, v)}
+	case len(v.names) == 0:
+		obs["reason"] = "no_ptr"
+		return []Finding{newFinding(a, id, StatusSkip, obs, v.ans)}
+	case len(v.names) == 1:
+		return []Finding{newFinding(a, id, StatusPass, obs, v.ans)}
+	}
+	obs["reason"] = "several"
+	obs["count"] = len(v.names)
+	return []Finding{newFinding(a, id, StatusWarn, obs, v.ans)}
+}
+
+func checkPTRNotGeneric(ctx context.Context, r Resolver, a Asset) []Finding {
+	const id = "ptr.not_generic"
+	v := lookupPTR(ctx, r, a, true)
+	obs := v.observed()
+	switch {
+	case v.outcome == OutcomeError:
+		return []Finding{ptrError(a, id, v)}
+	case len(v.names) == 0:
+		obs["reason"] = "no_ptr"
+		return []Finding{newFinding(a, id, StatusSkip, obs, v.ans)}
+	}
+	used := append([]Answer{v.ans}, v.forward...)
+	if why, pat := DefaultGenericMatcher().Match(v.name, v.ip); why != "" {
+		obs["reason"] = "generic"
+		obs["why"] = why
+		obs["pattern"] = pat
+		return []Finding{newFinding(a, id, StatusWarn, obs, used...)}
+	}
+	return []Finding{newFinding(a, id, StatusPass, obs, used...)}
+}
+
+func checkPTRFCrDNS(ctx context.Context, r Resolver, a Asset) []Finding {
+	const id = "ptr.fcrdns"
+	v := lookupPTR(ctx, r, a, true)
+	obs := v.observed()
+	used := append([]Answer{v.ans}, v.forward...)
+	switch {
+	case v.outcome == OutcomeError:
+		return []Finding{ptrError(a, id, v)}
+	case len(v.names) == 0:
+		obs["reason"] = "no_ptr"
+		return []Finding{newFinding(a, id, StatusFail, obs, v.ans)}
+	}
+	obs["forward"] = v.fwdAddrs
+	obs["confirmed"] = nonNil(v.confirmed)
+	if len(v.names) > MaxForwardNames {
+		obs["names_checked"] = MaxForwardNames
+	}
+	if len(v.confirmed) > 0 {
+		return []Finding{newFinding(a, id, StatusPass, obs, used...)}
+	}
+	if len(v.fwdErr) > 0 {
+		obs["reason"] = "forward_error"
+		obs["error_names"] = v.fwdErr
+		return []Finding{newFinding(a, id, StatusError, obs, used...)}
+	}
+	obs["reason"] = "not_confirmed"
+	return []Finding{newFinding(a, id, StatusFail, obs, used...)}
+}
+
+func checkPTRMatchesExpected(ctx context.Context, r Resolver, a Asset) []Finding {
+	const id = "ptr.matches_expected"
+	if a.Hostname == "" {
+		return []Finding{skipFinding(a, id, "no_hostname")}
+	}
+	v := lookupPTR(ctx, r, a, true)
+	obs := v.observed()
+	obs["expected"] = a.Hostname
+	used := append([]Answer{v.ans}, v.forward...)
+	switch {
+	case v.outcome == OutcomeError:
+		f := ptrError(a, id, v)
+		f.Observed["expected"] = a.Hostname
+		return []Finding{f}
+	case len(v.names) == 0:
+		obs["reason"] = "no_ptr"
+		return []Finding{newFinding(a, id, StatusFail, obs, v.ans)}
+	case v.name == normName(a.Hostname):
+		return []Finding{newFinding(a, id, StatusPass, obs, used...)}
+	}
+	obs["reason"] = "mismatch"
+	return []Finding{newFinding(a, id, StatusFail, obs, used...)}
+}
+
+// validFQDN reports whether s is a syntactically valid host name with at
+// least two labels (RFC 1123 §2.1, RFC 5321 §4.1.1.1: HELO is a domain, not
+// an address literal). It returns the problem when it is not.
+func validFQDN(s string) (bool, string) {
+	s = strings.TrimSuffix(s, ".")
+	switch {
+	case s == "":
+		return false, "empty"
+	case len(s) > 253:
+		return false, "longer than 253 characters"
+	case strings.HasPrefix(s, "["):
+		return false, "an address literal, not a name"
+	}
+	if _, err := netip.ParseAddr(s); err == nil {
+		return false, "an IP address, not a name"
+	}
+	labels := strings.Split(s, ".")
+	if len(labels) < 2 {
+		return false, "a single label, not a fully qualified name"
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 {
+			return false, "has an empty or over-long label"
+		}
+		if l[0] == '-' || l[len(l)-1] == '-' {
+			return false, "has a label starting or ending with a hyphen"
+		}
+		for _, c := range l {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false, "has characters other than letters, digits and hyphens"
+			}
+		}
+	}
+	if tld := labels[len(labels)-1]; strings.Trim(tld, "0123456789") == "" {
+		return false, "ends in an all-numeric label"
+	}
+	return true, ""
+}
+
+func checkHELOFQDN(ctx context.Context, r Resolver, a Asset) []Finding {
+	const id = "helo.fqdn"
+	if a.HELO == "" {
+		return []Finding{skipFinding(a, id, "no_helo")}
+	}
+	obs := map[string]any{"helo": a.HELO}
+	if ok, why := validFQDN(a.HELO); !ok {
+		obs["reason"], obs["why"] = "syntax", why
+		return []Finding{newFinding(a, id, StatusFail, obs)}
+	}
+	ip, err := netip.ParseAddr(a.IP)
+	if err != nil {
+		obs["reason"] = "invalid_ip"
+		return []Finding{newFinding(a, id, StatusError, obs)}
+	}
+	addrs, ans, out := forwardAddrs(ctx, r, normName(a.HELO), ip.Unmap())
+	obs["addresses"] = nonNil(addrs)
+	switch out {
+	case OutcomeError:
+		obs["reason"] = errorReason(ans, errFromAnswer(ans))
+		return []Finding{newFinding(a, id, StatusError, obs, ans)}
+	case OutcomeNXDomain, OutcomeNoData:
+		obs["reason"] = negReason(out)
+		return []Finding{newFinding(a, id, StatusFail, obs, ans)}
+	}
+	if slices.Contains(addrs, ip.Unmap().String()) {
+		return []Finding{newFinding(a, id, StatusPass, obs, ans)}
+	}
+	obs["reason"] = "ip_not_listed"
+	return []Finding{newFinding(a, id, StatusFail, obs, ans)}
+}
+
+// errFromAnswer recovers the error of an answer that carried one.
+func errFromAnswer(a Answer) error {
+	if a.Err == "" {
+		return nil
+	}
+	return lookupErr(a.Err)
+}
+
+type lookupErr string
+
+func (e lookupErr) Error() string { return string(e) }
+
+func checkHELOMatchesPTR(ctx context.Context, r Resolver, a Asset) []Finding {
+	const id = "helo.matches_ptr"
+	if a.HELO == "" {
+		return []Finding{skipFinding(a, id, "no_helo")}
+	}
+	v := lookupPTR(ctx, r, a, true)
+	obs := v.observed()
+	obs["helo"] = a.HELO
+	used := append([]Answer{v.ans}, v.forward...)
+	helo := normName(a.HELO)
+	switch {
+	case v.outcome == OutcomeError:
+		f := ptrError(a, id, v)
+		f.Observed["helo"] = a.HELO
+		return []Finding{f}
+	case len(v.names) == 0:
+		obs["reason"] = "no_ptr"
+		return []Finding{newFinding(a, id, StatusFail, obs, v.ans)}
+	case helo == v.name:
+		return []Finding{newFinding(a, id, StatusPass, obs, used...)}
+	}
+	obs["helo_org"], obs["ptr_org"] = OrgDomain(helo), OrgDomain(v.name)
+	if OrgDomain(helo) == OrgDomain(v.name) {
+		obs["reason"] = "same_org"
+		return []Finding{newFinding(a, id, StatusWarn, obs, used...)}
+	}
+	obs["reason"] = "different_org"
+	return []Finding{newFinding(a, id, StatusFail, obs, used...)}
+}
+
+func checkAlignIdentity(ctx context.Context, r Resolver, a Asset) []Finding { return nil }

@@ -25,6 +25,8 @@ const (
 	MaxRRs = 100
 	// UDPSize is the EDNS0 buffer advertised (DNS Flag Day 2020).
 	UDPSize = 1232
+	// FailureTTL is how long a lookup that failed is remembered.
+	FailureTTL = 5 * time.Minute
 )
 
 // Errors of Lookup. Transport failures wrap ErrTimeout or ErrNetwork.
@@ -44,6 +46,8 @@ type ClientOptions struct {
 	QPS         float64       // queries per second on the wire; 0 means unlimited
 	Concurrency int           // queries in flight on the wire; 0 means 64
 	Now         func() time.Time
+	// TCP sends every query over TCP (for networks that drop UDP, and tests).
+	TCP bool
 }
 
 // Stats counts the client's work. Read it with Client.Stats.
@@ -176,7 +180,9 @@ type exchangeFunc func(ctx context.Context, name string, qtype uint16) exchangeR
 
 // cached answers from the cache, joins an identical in-flight query, or asks
 // the wire. Answers live for their TTL (negative answers for the SOA
-// minimum, RFC 2308); failures are not kept.
+// minimum, RFC 2308). A failure (timeout, network error after retries) is
+// kept for FailureTTL, so that every check of an asset sees the same outcome
+// and a dead resolver is not waited on again for each of them.
 func (c *Client) cached(ctx context.Context, name string, qtype uint16) exchangeResult {
 	k := qkey{name, qtype}
 	now := c.opt.Now()
@@ -207,10 +213,13 @@ func (c *Client) cached(ctx context.Context, name string, qtype uint16) exchange
 	res := c.exchange(ctx, name, qtype)
 	c.mu.Lock()
 	e.res = res
-	if res.err == nil {
+	switch {
+	case res.err == nil:
 		e.expires = now.Add(cacheTTL(res.msg))
+	case ctx.Err() == nil:
+		e.expires = now.Add(FailureTTL)
 	}
-	if res.err != nil || !now.Before(e.expires) {
+	if !now.Before(e.expires) {
 		delete(c.cache, k)
 	}
 	close(e.done)
@@ -317,6 +326,13 @@ func (c *Client) send(ctx context.Context, q *dns.Msg, server string) exchangeRe
 	}
 	defer func() { <-c.sem }()
 
+	if c.opt.TCP {
+		r, ev, err := c.roundTrip(ctx, c.tcp, q, server, "tcp")
+		if err != nil {
+			return exchangeResult{ev: ev, err: err}
+		}
+		return exchangeResult{msg: r, ev: ev}
+	}
 	r, ev, err := c.roundTrip(ctx, c.udp, q, server, "udp")
 	if err == nil && r.Truncated {
 		r, ev, err = c.roundTrip(ctx, c.tcp, q, server, "tcp")
@@ -386,10 +402,7 @@ func (c *Client) roundTrip(ctx context.Context, cl *dns.Client, q *dns.Msg, serv
 			return fail(err)
 		}
 		if r.Id != m.Id || !r.Response || len(r.Question) != 1 || !sameQuestion(r.Question[0], m.Question[0]) {
-			if transport == "tcp" {
-				return fail(errors.New("response does not match the question"))
-			}
-			continue
+			continue // not ours: keep reading until the deadline
 		}
 		ev.RTT = msSince(began)
 		ev.Rcode = dns.RcodeToString[r.Rcode]

@@ -256,7 +256,7 @@ func (s *Server) fault(name string, qtype uint16) Fault {
 	if s.cfg.LossRate > 0 && s.rng.Float64() < s.cfg.LossRate {
 		return Drop
 	}
-	if f, ok := s.faults[name+"/"+dns.TypeToString[qtype]]; ok {
+	if f, ok := s.faults[strings.ToLower(name+"/"+dns.TypeToString[qtype])]; ok {
 		return f
 	}
 	return s.faults[name]

@@ -1,0 +1,117 @@
+package assess
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"senderproof/assess/dnstest"
+)
+
+// ptrZones are the zone files the PTR and HELO tests serve.
+func ptrZones(t *testing.T) []string {
+	t.Helper()
+	files, err := filepath.Glob("../testdata/zones/*.zone")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no zone files: %v", err)
+	}
+	return files
+}
+
+func testClient(t *testing.T, addr string, tcp bool) *Client {
+	t.Helper()
+	c, err := NewClient(ClientOptions{Servers: []string{addr}, Timeout: 300 * time.Millisecond, Retries: 1, TCP: tcp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestPTRAndHELOChecks(t *testing.T) {
+	t.Parallel()
+	srv := dnstest.Start(t, dnstest.Config{Faults: map[string]dnstest.Fault{
+		"flaky.example.com.":         dnstest.ServFail,
+		"24.2.0.192.in-addr.arpa.":   dnstest.Drop,
+		"timeout.example.com./A":     dnstest.Drop,
+		"25.2.0.192.in-addr.arpa.":   dnstest.ServFail,
+		"mail19.example.com./A":      dnstest.WrongID,
+		"mail20.example.com./A":      dnstest.WrongName,
+		"10.2.0.192.in-addr.arpa./X": dnstest.None,
+	}}, ptrZones(t)...)
+
+	type want map[string]Status
+	cases := []struct {
+		name  string
+		asset Asset
+		want  want
+	}{
+		{"good", Asset{IP: "192.0.2.10", Hostname: "mail1.example.com", HELO: "mail1.example.com"}, want{
+			"ptr.present": StatusPass, "ptr.single": StatusPass, "ptr.not_generic": StatusPass, "ptr.fcrdns": StatusPass,
+			"ptr.matches_expected": StatusPass, "helo.fqdn": StatusPass, "helo.matches_ptr": StatusPass}},
+		{"nxdomain", Asset{IP: "192.0.2.11", Hostname: "mail11.example.com", HELO: "mail1.example.com"}, want{
+			"ptr.present": StatusFail, "ptr.single": StatusSkip, "ptr.not_generic": StatusSkip, "ptr.fcrdns": StatusFail,
+			"ptr.matches_expected": StatusFail, "helo.fqdn": StatusFail, "helo.matches_ptr": StatusFail}},
+		{"nodata", Asset{IP: "192.0.2.12"}, want{
+			"ptr.present": StatusFail, "ptr.single": StatusSkip, "ptr.not_generic": StatusSkip, "ptr.fcrdns": StatusFail,
+			"ptr.matches_expected": StatusSkip, "helo.fqdn": StatusSkip, "helo.matches_ptr": StatusSkip}},
+		{"generic octets", Asset{IP: "192.0.2.13"}, want{"ptr.not_generic": StatusWarn, "ptr.fcrdns": StatusPass}},
+		{"generic keyword", Asset{IP: "192.0.2.14"}, want{"ptr.not_generic": StatusWarn}},
+		{"generic hex", Asset{IP: "192.0.2.15"}, want{"ptr.not_generic": StatusWarn}},
+		{"generic cloud", Asset{IP: "192.0.2.23"}, want{"ptr.not_generic": StatusWarn, "ptr.fcrdns": StatusError}},
+		{"fcrdns broken", Asset{IP: "192.0.2.16", Hostname: "broken.example.com"}, want{
+			"ptr.fcrdns": StatusFail, "ptr.matches_expected": StatusPass}},
+		{"ptr name nxdomain", Asset{IP: "192.0.2.17"}, want{"ptr.fcrdns": StatusFail, "ptr.present": StatusPass}},
+		{"several ptrs", Asset{IP: "192.0.2.18", Hostname: "mail18.example.com", HELO: "mail18.example.com"}, want{
+			"ptr.single": StatusWarn, "ptr.fcrdns": StatusPass, "ptr.matches_expected": StatusPass, "helo.matches_ptr": StatusPass}},
+		{"helo other name same org, wrong-id response ignored", Asset{IP: "192.0.2.19", HELO: "helo19.example.com"}, want{
+			"helo.fqdn": StatusPass, "helo.matches_ptr": StatusWarn, "ptr.fcrdns": StatusPass}},
+		{"helo other org, intruder record ignored", Asset{IP: "192.0.2.20", HELO: "mail20.example.org"}, want{
+			"helo.fqdn": StatusPass, "helo.matches_ptr": StatusFail, "ptr.fcrdns": StatusPass}},
+		{"helo syntax", Asset{IP: "192.0.2.10", HELO: "localhost"}, want{"helo.fqdn": StatusFail, "helo.matches_ptr": StatusFail}},
+		{"helo literal", Asset{IP: "192.0.2.10", HELO: "[192.0.2.10]"}, want{"helo.fqdn": StatusFail}},
+		{"helo wrong ip", Asset{IP: "192.0.2.10", HELO: "wrongip.example.com"}, want{"helo.fqdn": StatusFail}},
+		{"helo timeout", Asset{IP: "192.0.2.10", HELO: "timeout.example.com"}, want{"helo.fqdn": StatusError}},
+		{"forward servfail", Asset{IP: "192.0.2.21"}, want{"ptr.present": StatusPass, "ptr.fcrdns": StatusError}},
+		{"ptr timeout", Asset{IP: "192.0.2.24", Hostname: "x.example.com", HELO: "mail1.example.com"}, want{
+			"ptr.present": StatusError, "ptr.single": StatusError, "ptr.not_generic": StatusError, "ptr.fcrdns": StatusError,
+			"ptr.matches_expected": StatusError, "helo.fqdn": StatusFail, "helo.matches_ptr": StatusError}},
+		{"ptr servfail", Asset{IP: "192.0.2.25"}, want{"ptr.present": StatusError, "ptr.fcrdns": StatusError}},
+		{"ptr refused (zone not served)", Asset{IP: "203.0.113.9"}, want{"ptr.present": StatusError, "ptr.single": StatusError}},
+		{"cname loop", Asset{IP: "192.0.2.22"}, want{"ptr.present": StatusError}},
+		{"rfc2317 classless", Asset{IP: "192.0.2.70", Hostname: "mail70.example.com"}, want{
+			"ptr.present": StatusPass, "ptr.fcrdns": StatusPass, "ptr.matches_expected": StatusPass}},
+		{"truncated needs tcp", Asset{IP: "198.51.100.30"}, want{"ptr.present": StatusPass, "ptr.single": StatusWarn, "ptr.fcrdns": StatusPass}},
+		{"ipv6 good", Asset{IP: "2001:db8::25", Hostname: "mail6.example.com", HELO: "mail6.example.com"}, want{
+			"ptr.present": StatusPass, "ptr.fcrdns": StatusPass, "ptr.matches_expected": StatusPass, "helo.fqdn": StatusPass}},
+		{"ipv6 generic", Asset{IP: "2001:db8::26"}, want{"ptr.not_generic": StatusWarn, "ptr.fcrdns": StatusFail}},
+		{"helo without aaaa", Asset{IP: "2001:db8::25", HELO: "nov6.example.com"}, want{"helo.fqdn": StatusFail}},
+	}
+	checks := map[string]CheckFunc{}
+	for _, c := range registry {
+		if c.Family == "ptr" || c.ID == "helo.fqdn" || c.ID == "helo.matches_ptr" {
+			checks[c.ID] = c.Run
+		}
+	}
+	for _, transport := range []string{"udp", "tcp"} {
+		client := testClient(t, srv.Addr, transport == "tcp")
+		for _, tc := range cases {
+			t.Run(transport+"/"+tc.name, func(t *testing.T) {
+				ctx := context.Background()
+				for id, st := range tc.want {
+					fs := checks[id](ctx, client, tc.asset)
+					if len(fs) != 1 {
+						t.Fatalf("%s: %d findings", id, len(fs))
+					}
+					f := fs[0]
+					if f.Status != st {
+						t.Errorf("%s = %s, want %s (observed %v)", id, f.Status, st, f.Observed)
+					}
+					if f.Status != StatusSkip && len(f.Evidence) == 0 && id != "helo.fqdn" {
+						t.Errorf("%s: no evidence", id)
+					}
+				}
+			})
+		}
+	}
+}

@@ -1,0 +1,161 @@
+package assess
+
+import (
+	_ "embed"
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+//go:embed genericptr.yaml
+var genericPTRData []byte
+
+// GenericPattern is one rule of the generic-PTR data file.
+type GenericPattern struct {
+	Kind   string `yaml:"kind"`
+	Regex  string `yaml:"regex"`
+	Reason string `yaml:"reason"`
+	re     *regexp.Regexp
+}
+
+// GenericMatcher tells generic or dynamic reverse names apart.
+type GenericMatcher struct {
+	patterns []GenericPattern
+}
+
+// ParseGenericPatterns parses a generic-PTR pattern file.
+func ParseGenericPatterns(data []byte) (*GenericMatcher, error) {
+	var doc struct {
+		Patterns []GenericPattern `yaml:"patterns"`
+	}
+	dec := yaml.NewDecoder(strings.NewReader(string(data)))
+	dec.KnownFields(true)
+	if err := dec.Decode(&doc); err != nil {
+		return nil, fmt.Errorf("generic ptr patterns: %w", err)
+	}
+	m := &GenericMatcher{}
+	for i, p := range doc.Patterns {
+		switch {
+		case p.Kind == "ip" && p.Regex == "":
+		case p.Kind == "" && p.Regex != "":
+			re, err := regexp.Compile("(?i)" + p.Regex)
+			if err != nil {
+				return nil, fmt.Errorf("generic ptr pattern %d: %w", i+1, err)
+			}
+			p.re = re
+		default:
+			return nil, fmt.Errorf("generic ptr pattern %d: needs either kind: ip or a regex", i+1)
+		}
+		if p.Reason == "" {
+			return nil, fmt.Errorf("generic ptr pattern %d: needs a reason", i+1)
+		}
+		m.patterns = append(m.patterns, p)
+	}
+	return m, nil
+}
+
+var defaultGeneric = func() *GenericMatcher {
+	m, err := ParseGenericPatterns(genericPTRData)
+	if err != nil {
+		panic(err)
+	}
+	return m
+}()
+
+// DefaultGenericMatcher returns the matcher built from the embedded patterns.
+func DefaultGenericMatcher() *GenericMatcher { return defaultGeneric }
+
+// Match returns the reason name looks generic for ip, or "" when it does not.
+func (m *GenericMatcher) Match(name string, ip netip.Addr) (reason, pattern string) {
+	name = strings.ToLower(strings.TrimSuffix(name, "."))
+	if len(name) > 255 {
+		name = name[:255]
+	}
+	for _, p := range m.patterns {
+		if p.Kind == "ip" {
+			if embedsIP(name, ip) {
+				return p.Reason, "kind: ip"
+			}
+			continue
+		}
+		if p.re.MatchString(name) {
+			return p.Reason, p.Regex
+		}
+	}
+	return "", ""
+}
+
+// embedsIP reports whether name carries ip's octets in either order with any
+// separator (zero-padded or not), or its hex form.
+func embedsIP(name string, ip netip.Addr) bool {
+	ip = ip.Unmap()
+	if !ip.IsValid() {
+		return false
+	}
+	if ip.Is4() {
+		b := ip.As4()
+		hexForm := hex.EncodeToString(b[:])
+		if strings.Contains(name, hexForm) {
+			return true
+		}
+		fwd := []byte{b[0], b[1], b[2], b[3]}
+		rev := []byte{b[3], b[2], b[1], b[0]}
+		for _, o := range [][]byte{fwd, rev} {
+			if octetSeq(name, o) {
+				return true
+			}
+			var padded strings.Builder
+			for _, x := range o {
+				fmt.Fprintf(&padded, "%03d", x)
+			}
+			if strings.Contains(name, padded.String()) {
+				return true
+			}
+		}
+		return false
+	}
+	b := ip.As16()
+	full := hex.EncodeToString(b[:])
+	letters := strings.Map(func(r rune) rune {
+		if (r >= '0' && r <= '9') || (r >= 'a' && r <= 'f') {
+			return r
+		}
+		return -1
+	}, name)
+	if strings.Contains(letters, full) || strings.Contains(letters, full[16:]) {
+		return true
+	}
+	// Groups of the expanded address, most significant last four, with any
+	// separator: "2001-db8-0-0-0-0-0-25" style names.
+	groups := make([]string, 8)
+	for i := range groups {
+		groups[i] = strconv.FormatUint(uint64(b[2*i])<<8|uint64(b[2*i+1]), 16)
+	}
+	pat := `(^|[^0-9a-f])0*` + strings.Join(groups[4:], `[^0-9a-f]+0*`) + `([^0-9a-f]|$)`
+	return regexp.MustCompile(pat).MatchString(name)
+}
+
+// octetSeq reports whether the decimal octets appear in name in this order,
+// separated by non-digits, each with optional leading zeros.
+func octetSeq(name string, o []byte) bool {
+	fields := strings.FieldsFunc(name, func(r rune) bool { return r < '0' || r > '9' })
+	for i := 0; i+len(o) <= len(fields); i++ {
+		ok := true
+		for j, x := range o {
+			v, err := strconv.Atoi(strings.TrimLeft(fields[i+j], "0") + "0")
+			if err != nil || v/10 != int(x) || len(fields[i+j]) > 3 {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
