@@ -162,9 +162,13 @@ func OrgDomain(name string) string {
 
 // ptrObserved is the common observed part of PTR-based findings.
 func (v ptrView) observed() map[string]any {
-	obs := map[string]any{"ptr_names": nonNil(v.names), "reverse_name": v.ans.Name}
+	obs := map[string]any{"ptr_names": nonNil(v.names), "reverse_name": normName(v.ans.Name)}
 	if len(v.ans.Chain) > 0 {
-		obs["cname_chain"] = v.ans.Chain
+		chain := make([]string, len(v.ans.Chain))
+		for i, c := range v.ans.Chain {
+			chain[i] = normName(c)
+		}
+		obs["cname_chain"] = chain
 	}
 	if v.name != "" {
 		obs["ptr"] = v.name
@@ -410,5 +414,3 @@ func checkHELOMatchesPTR(ctx context.Context, r Resolver, a Asset) []Finding {
 	obs["reason"] = "different_org"
 	return []Finding{newFinding(a, id, StatusFail, obs, used...)}
 }
-
-func checkAlignIdentity(ctx context.Context, r Resolver, a Asset) []Finding { return nil }

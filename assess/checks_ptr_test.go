@@ -110,6 +110,9 @@ func TestPTRAndHELOChecks(t *testing.T) {
 					if f.Status != StatusSkip && len(f.Evidence) == 0 && id != "helo.fqdn" {
 						t.Errorf("%s: no evidence", id)
 					}
+					if tc.name == "truncated needs tcp" && id == "ptr.present" && f.Evidence[0].Transport != "tcp" {
+						t.Errorf("truncated answer was not retried over TCP: %+v", f.Evidence[0])
+					}
 				}
 			})
 		}

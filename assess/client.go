@@ -73,7 +73,7 @@ type Client struct {
 	next    atomic.Uint32
 
 	mu     sync.Mutex
-	cache  map[qkey]*entry
+	cache  map[qkey]*cacheEntry
 	health []serverHealth
 
 	lookups, hits, exchanges, sent, tcpSent, timeouts, errs atomic.Int64
@@ -88,7 +88,7 @@ type qkey struct {
 	qtype uint16
 }
 
-type entry struct {
+type cacheEntry struct {
 	done    chan struct{}
 	res     exchangeResult
 	expires time.Time
@@ -129,7 +129,7 @@ func NewClient(opt ClientOptions) (*Client, error) {
 		udp:    &dns.Client{Net: "udp", UDPSize: UDPSize, Timeout: opt.Timeout},
 		tcp:    &dns.Client{Net: "tcp", Timeout: opt.Timeout},
 		sem:    make(chan struct{}, opt.Concurrency),
-		cache:  make(map[qkey]*entry),
+		cache:  make(map[qkey]*cacheEntry),
 		health: make([]serverHealth, len(opt.Servers)),
 	}
 	if opt.QPS > 0 {
@@ -206,7 +206,7 @@ func (c *Client) cached(ctx context.Context, name string, qtype uint16) exchange
 			}
 		}
 	}
-	e := &entry{done: make(chan struct{})}
+	e := &cacheEntry{done: make(chan struct{})}
 	c.cache[k] = e
 	c.mu.Unlock()
 

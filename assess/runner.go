@@ -126,7 +126,13 @@ func Word(tpl *templates.Set, c Check, a Asset, f *Finding) error {
 	f.Message = msg
 	f.Remediation = ""
 	if f.Status == StatusFail || f.Status == StatusWarn || f.Status == StatusError {
-		rem, err := tpl.First(d, f.Check+"/remediation."+reason, f.Check+"/remediation", "default/remediation."+st)
+		names := []string{f.Check + "/remediation." + reason, f.Check + "/remediation", "default/remediation." + st}
+		if f.Status == StatusError {
+			// An undetermined finding is fixed by finding out, not by
+			// changing records.
+			names = []string{f.Check + "/remediation.error." + reason, "default/remediation.error"}
+		}
+		rem, err := tpl.First(d, names...)
 		if err != nil {
 			return fmt.Errorf("wording %s remediation: %w", f.Check, err)
 		}

@@ -52,6 +52,30 @@ var funcs = template.FuncMap{
 		}
 		return many
 	},
+	"head": func(n int, v any) []string {
+		var s []string
+		switch x := v.(type) {
+		case []string:
+			s = x
+		case []any:
+			for _, e := range x {
+				s = append(s, fmt.Sprint(e))
+			}
+		}
+		if len(s) > n {
+			s = s[:n]
+		}
+		return s
+	},
+	"count": func(v any) int {
+		switch x := v.(type) {
+		case []string:
+			return len(x)
+		case []any:
+			return len(x)
+		}
+		return 0
+	},
 	"lower": strings.ToLower,
 	"upper": strings.ToUpper,
 	"quote": func(v any) string { return fmt.Sprintf("%q", fmt.Sprint(v)) },

@@ -1,0 +1,307 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+
+	"senderproof/assess"
+	"senderproof/mappings"
+	"senderproof/report"
+	"senderproof/templates"
+)
+
+// Defaults that are polite to a shared recursive resolver: at most 32 queries
+// in flight and 200 queries per second. Raise them for your own resolver.
+const (
+	defaultConcurrency = 32
+	defaultQPS         = 200
+	defaultTimeout     = 2 * time.Second
+	defaultRetries     = 2
+)
+
+// runConfig is one assessment as the CLI asked for it.
+type runConfig struct {
+	Inventories []string
+	Inventory   *assess.Inventory // set instead of Inventories by demo
+	Out         string
+	Resolvers   []string
+	ResolvConf  string
+	Formats     string
+	Mappings    string
+	Templates   string
+	Baseline    string
+	Concurrency int
+	QPS         float64
+	Timeout     time.Duration
+	Retries     int
+	FailOn      string
+	Title       string
+	Now         func() time.Time
+	Stderr      io.Writer
+	// Resolver, when set, replaces the DNS client (replay).
+	Resolver assess.Resolver
+	Notes    []string
+}
+
+func runFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "directory to write the evidence pack to (created if missing)", Required: true},
+		&cli.StringFlag{Name: "format", Value: "all", Usage: "comma-separated formats to write: json,pdf,xlsx,csv,oscal"},
+		&cli.StringFlag{Name: "mappings", Usage: "directory of extra or overriding mapping files (*.yaml); the embedded ones always load"},
+		&cli.StringFlag{Name: "templates", Usage: "directory of *.tmpl files overriding the embedded wording"},
+		&cli.StringFlag{Name: "baseline", Usage: "evidence.json of an earlier run, to report drift against"},
+		&cli.IntFlag{Name: "concurrency", Value: defaultConcurrency, Usage: "DNS queries in flight at most (and assets assessed at once)"},
+		&cli.Float64Flag{Name: "qps", Value: defaultQPS, Usage: "DNS queries per second at most, across all resolvers (0: no limit)"},
+		&cli.DurationFlag{Name: "timeout", Value: defaultTimeout, Usage: "time to wait for each DNS answer"},
+		&cli.IntFlag{Name: "retries", Value: defaultRetries, Usage: "extra attempts after a timeout, with backoff, rotating resolvers"},
+		&cli.StringFlag{Name: "fail-on", Usage: "exit 3 when any finding has this status or worse: fail or warn (error counts as fail)"},
+		&cli.StringFlag{Name: "title", Usage: "organisation or fleet name on the reports (default: from the inventory file name)"},
+	}
+}
+
+func assessCommand(stderr io.Writer) *cli.Command {
+	flags := append([]cli.Flag{
+		&cli.StringSliceFlag{Name: "inventory", Aliases: []string{"i"}, Usage: "inventory file (.csv, .yaml, .yml, .json); repeat for several", Required: true},
+		&cli.StringSliceFlag{Name: "resolver", Aliases: []string{"r"}, Usage: "resolver HOST:PORT to query; repeat for several (default: the system's, from /etc/resolv.conf)"},
+	}, runFlags()...)
+	return &cli.Command{
+		Name:      "assess",
+		Usage:     "assess every sender of an inventory and write the evidence pack",
+		UsageText: "senderproof assess --inventory fleet.csv --out evidence [--resolver 127.0.0.1:53] [options]",
+		Description: "Reads the inventory, checks each sender's PTR, FCrDNS, HELO, SPF, DKIM and DMARC over DNS,\n" +
+			"maps findings to controls and writes evidence.json, report.pdf, report.xlsx, findings.csv,\n" +
+			"oscal-assessment-results.json and manifest.json into --out.\n\n" +
+			"Exit codes: 0 done; 1 bad usage or bad input (nothing written); 2 run failed;\n" +
+			"3 --fail-on threshold met (pack still written); 130 interrupted (nothing written).",
+		Flags: flags,
+		Action: func(c *cli.Context) error {
+			cfg := configFrom(c, stderr)
+			cfg.Inventories = c.StringSlice("inventory")
+			cfg.Resolvers = c.StringSlice("resolver")
+			cfg.ResolvConf = "/etc/resolv.conf"
+			return runAssess(c.Context, cfg)
+		},
+	}
+}
+
+func configFrom(c *cli.Context, stderr io.Writer) runConfig {
+	return runConfig{
+		Out: c.String("out"), Formats: c.String("format"), Mappings: c.String("mappings"),
+		Templates: c.String("templates"), Baseline: c.String("baseline"),
+		Concurrency: c.Int("concurrency"), QPS: c.Float64("qps"), Timeout: c.Duration("timeout"),
+		Retries: c.Int("retries"), FailOn: c.String("fail-on"), Title: c.String("title"),
+		Now: time.Now, Stderr: stderr,
+	}
+}
+
+// runAssess validates every input before the first query, assesses, and
+// writes the pack.
+func runAssess(ctx context.Context, cfg runConfig) error {
+	// 1. Inputs, all of them, before any query.
+	formats, err := report.ParseFormats(cfg.Formats)
+	if err != nil {
+		return badInput(fmt.Errorf("--format: %w", err))
+	}
+	if cfg.FailOn != "" && cfg.FailOn != "fail" && cfg.FailOn != "warn" {
+		return badInput(fmt.Errorf("--fail-on must be fail or warn, not %q", cfg.FailOn))
+	}
+	if cfg.Concurrency < 1 {
+		return badInput(fmt.Errorf("--concurrency must be at least 1"))
+	}
+	if cfg.QPS < 0 || cfg.Retries < 0 || cfg.Timeout <= 0 {
+		return badInput(fmt.Errorf("--qps and --retries must not be negative, --timeout must be positive"))
+	}
+	tpl, err := templates.Load(cfg.Templates)
+	if err != nil {
+		return badInput(err)
+	}
+	set, err := mappings.Load(cfg.Mappings)
+	if err != nil {
+		return badInput(fmt.Errorf("mapping files fail lint:\n%w", err))
+	}
+	inv := cfg.Inventory
+	if inv == nil {
+		if inv, err = assess.LoadInventory(cfg.Inventories...); err != nil {
+			return badInput(err)
+		}
+	}
+	for _, w := range inv.Warnings {
+		slog.Warn(w)
+	}
+	var baseline *report.Pack
+	if cfg.Baseline != "" {
+		if baseline, err = report.ReadPack(cfg.Baseline); err != nil {
+			return badInput(fmt.Errorf("--baseline: %w", err))
+		}
+	}
+	if err := checkOutDir(cfg.Out); err != nil {
+		return badInput(err)
+	}
+
+	// 2. The DNS client.
+	resolver := cfg.Resolver
+	var client *assess.Client
+	servers := cfg.Resolvers
+	if resolver == nil {
+		if len(servers) == 0 {
+			if servers, err = assess.SystemResolvers(cfg.ResolvConf); err != nil {
+				return runFailed(fmt.Errorf("%w (give --resolver HOST:PORT)", err))
+			}
+		}
+		client, err = assess.NewClient(assess.ClientOptions{
+			Servers: servers, Timeout: cfg.Timeout, Retries: cfg.Retries,
+			QPS: cfg.QPS, Concurrency: cfg.Concurrency, Now: cfg.Now,
+		})
+		if err != nil {
+			return runFailed(err)
+		}
+		servers = client.Servers()
+		resolver = client
+	}
+
+	// 3. Assess.
+	started := cfg.Now()
+	progress, finish := progressReporter(cfg.Stderr, len(inv.Assets))
+	findings, err := assess.Run(ctx, inv.Assets, assess.Options{
+		Resolver: resolver, Templates: tpl, Concurrency: cfg.Concurrency, Progress: progress,
+	})
+	finish()
+	if err != nil {
+		return err
+	}
+	finished := cfg.Now()
+
+	// 4. Build and write the pack.
+	mapper, mappingRefs := report.FromMappings(set)
+	run := report.Run{
+		ID: newRunID(), Title: cfg.Title, StartedAt: report.Stamp(started), FinishedAt: report.Stamp(finished),
+		Resolvers: servers, InventorySHA256: inv.SHA256, Mappings: mappingRefs,
+		Settings: report.Settings{Concurrency: cfg.Concurrency, QPS: cfg.QPS, Timeout: cfg.Timeout.String(), Retries: cfg.Retries},
+		Notes:    cfg.Notes,
+	}
+	if run.Resolvers == nil {
+		run.Resolvers = []string{}
+	}
+	if run.Title == "" {
+		run.Title = titleFrom(cfg.Inventories)
+	}
+	var inputs []report.Input
+	for _, in := range inv.Inputs {
+		inputs = append(inputs, report.Input{Path: in.Path, SHA256: in.SHA256})
+	}
+	run.Inventories = inputs
+	if client != nil {
+		st := client.Stats()
+		run.Queries = report.QueryStats{Lookups: st.Lookups, CacheHits: st.CacheHits, Sent: st.Sent, TCP: st.TCP, Timeouts: st.Timeouts, Errors: st.Errors}
+	}
+	in := report.BuildInput{
+		Tool: report.Tool{Name: "senderproof", Version: version}, Run: run,
+		Assets: inv.Assets, Findings: findings, Mapper: mapper,
+	}
+	if baseline != nil {
+		in.Findings, in.Drift = report.CompareBaseline(baseline, cfg.Baseline, inv.Assets, findings, tpl)
+	}
+	pack := report.Build(in)
+	if _, err := report.WritePack(ctx, cfg.Out, pack, formats, report.Writers(tpl), inputs); err != nil {
+		if errors.Is(err, context.Canceled) {
+			return err
+		}
+		return runFailed(err)
+	}
+	s := pack.Summary
+	fmt.Fprintf(cfg.Stderr, "senderproof: %d assets, %d findings: %d pass, %d fail, %d warn, %d error, %d skip; %d DNS queries sent, %d answered from cache; pack written to %s\n",
+		s.Assets, s.Findings, s.Pass, s.Fail, s.Warn, s.Error, s.Skip, run.Queries.Sent, run.Queries.CacheHits, cfg.Out)
+	if s.Error > 0 && run.Queries.Timeouts > 0 {
+		fmt.Fprintf(cfg.Stderr, "senderproof: %d findings could not be determined (%d DNS timeouts); they are reported as error, not as pass or fail\n", s.Error, run.Queries.Timeouts)
+	}
+	if thresholdMet(pack, cfg.FailOn) {
+		fmt.Fprintf(cfg.Stderr, "senderproof: --fail-on %s: threshold met\n", cfg.FailOn)
+		return errThreshold
+	}
+	return nil
+}
+
+// checkOutDir refuses an --out that exists and is not a directory.
+func checkOutDir(dir string) error {
+	if dir == "" {
+		return fmt.Errorf("--out is required")
+	}
+	st, err := os.Stat(dir)
+	if err == nil && !st.IsDir() {
+		return fmt.Errorf("--out %s exists and is not a directory", dir)
+	}
+	if err == nil {
+		report.RemoveTemps(dir)
+	}
+	return nil
+}
+
+func thresholdMet(p *report.Pack, failOn string) bool {
+	limit := 0
+	switch failOn {
+	case "fail":
+		limit = assess.StatusFail.Rank()
+	case "warn":
+		limit = assess.StatusWarn.Rank()
+	default:
+		return false
+	}
+	for _, f := range p.Findings {
+		if f.Status.Rank() >= limit {
+			return true
+		}
+	}
+	return false
+}
+
+func titleFrom(paths []string) string {
+	if len(paths) == 0 {
+		return "Mail sender fleet"
+	}
+	base := filepath.Base(paths[0])
+	base = strings.TrimSuffix(base, filepath.Ext(base))
+	base = strings.NewReplacer("_", " ", "-", " ").Replace(base)
+	if base == "" {
+		return "Mail sender fleet"
+	}
+	return base
+}
+
+// newRunID returns a random UUID (version 4).
+func newRunID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// progressReporter shows a progress bar on stderr when it is a terminal.
+func progressReporter(w io.Writer, total int) (func(done, total int), func()) {
+	f, ok := w.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) || total < 2 {
+		return nil, func() {}
+	}
+	bar := progressbar.NewOptions(total,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription("assessing"),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("assets"),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionClearOnFinish(),
+	)
+	return func(done, _ int) { _ = bar.Set(done) }, func() { _ = bar.Finish() }
+}

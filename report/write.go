@@ -1,0 +1,280 @@
+package report
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// Formats lists the pack's formats in the order they are written, with
+// their file names.
+var Formats = []struct{ Name, File string }{
+	{"json", "evidence.json"},
+	{"csv", "findings.csv"},
+	{"xlsx", "report.xlsx"},
+	{"oscal", "oscal-assessment-results.json"},
+	{"pdf", "report.pdf"},
+}
+
+// ManifestFile is the manifest's name in the pack.
+const ManifestFile = "manifest.json"
+
+// FileName returns the file a format is written to.
+func FileName(format string) (string, bool) {
+	for _, f := range Formats {
+		if f.Name == format {
+			return f.File, true
+		}
+	}
+	return "", false
+}
+
+// ParseFormats checks a comma-separated --format value; "" or "all" means
+// every format.
+func ParseFormats(s string) ([]string, error) {
+	var all []string
+	for _, f := range Formats {
+		all = append(all, f.Name)
+	}
+	if s == "" || s == "all" {
+		return all, nil
+	}
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		part = strings.ToLower(strings.TrimSpace(part))
+		if part == "" {
+			continue
+		}
+		if !slices.Contains(all, part) {
+			return nil, fmt.Errorf("unknown format %q (known: %s)", part, strings.Join(all, ", "))
+		}
+		if !slices.Contains(out, part) {
+			out = append(out, part)
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no format given")
+	}
+	return out, nil
+}
+
+// JSON writes evidence.json: the Pack itself.
+type JSON struct{}
+
+// Write implements Writer.
+func (JSON) Write(ctx context.Context, w io.Writer, p *Pack) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(p)
+}
+
+// Manifest lists every file of the pack with its hash, and the inputs.
+type Manifest struct {
+	Files  []ManifestEntry `json:"files"`
+	Inputs []Input         `json:"inputs"`
+	RunID  string          `json:"run_id"`
+	Tool   Tool            `json:"tool"`
+}
+
+// ManifestEntry is one file of the pack.
+type ManifestEntry struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
+// WritePack writes the chosen formats into dir, each first to a temporary
+// file that is renamed into place only when every format has been written,
+// then the manifest. On any error or cancellation it removes its temporary
+// files and leaves dir as it was.
+func WritePack(ctx context.Context, dir string, p *Pack, formats []string, writers map[string]Writer, inputs []Input) (*Manifest, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("output directory: %w", err)
+	}
+	type done struct {
+		tmp, final string
+		entry      ManifestEntry
+	}
+	var written []done
+	cleanup := func() {
+		for _, d := range written {
+			os.Remove(d.tmp)
+		}
+	}
+	for _, f := range Formats {
+		if !slices.Contains(formats, f.Name) {
+			continue
+		}
+		w, ok := writers[f.Name]
+		if !ok {
+			cleanup()
+			return nil, fmt.Errorf("no writer for format %s", f.Name)
+		}
+		tmp, entry, err := writeTemp(ctx, dir, f.File, func(out io.Writer) error { return w.Write(ctx, out, p) })
+		if err != nil {
+			cleanup()
+			return nil, fmt.Errorf("writing %s: %w", f.File, err)
+		}
+		written = append(written, done{tmp, filepath.Join(dir, f.File), entry})
+	}
+	if err := ctx.Err(); err != nil {
+		cleanup()
+		return nil, err
+	}
+	m := &Manifest{Files: []ManifestEntry{}, Inputs: inputs, RunID: p.Run.ID, Tool: p.Tool}
+	if m.Inputs == nil {
+		m.Inputs = []Input{}
+	}
+	for i, d := range written {
+		if err := os.Rename(d.tmp, d.final); err != nil {
+			for _, rest := range written[i:] {
+				os.Remove(rest.tmp)
+			}
+			return nil, fmt.Errorf("writing %s: %w", d.final, err)
+		}
+		m.Files = append(m.Files, d.entry)
+	}
+	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].Path < m.Files[j].Path })
+	tmp, _, err := writeTemp(ctx, dir, ManifestFile, func(out io.Writer) error {
+		enc := json.NewEncoder(out)
+		enc.SetIndent("", "  ")
+		return enc.Encode(m)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("writing manifest: %w", err)
+	}
+	if err := os.Rename(tmp, filepath.Join(dir, ManifestFile)); err != nil {
+		os.Remove(tmp)
+		return nil, fmt.Errorf("writing manifest: %w", err)
+	}
+	return m, nil
+}
+
+// writeTemp writes through fn into a temporary file in dir, synced and
+// closed, and returns its path and manifest entry (named name).
+func writeTemp(ctx context.Context, dir, name string, fn func(io.Writer) error) (string, ManifestEntry, error) {
+	f, err := os.CreateTemp(dir, ".senderproof-"+name+"-*.tmp")
+	if err != nil {
+		return "", ManifestEntry{}, err
+	}
+	fail := func(err error) (string, ManifestEntry, error) {
+		f.Close()
+		os.Remove(f.Name())
+		return "", ManifestEntry{}, err
+	}
+	h := sha256.New()
+	cw := &countWriter{}
+	bw := bufio.NewWriterSize(io.MultiWriter(f, h, cw), 1<<16)
+	if err := fn(bw); err != nil {
+		return fail(err)
+	}
+	if err := ctx.Err(); err != nil {
+		return fail(err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fail(err)
+	}
+	if err := f.Sync(); err != nil {
+		return fail(err)
+	}
+	if err := f.Close(); err != nil {
+		os.Remove(f.Name())
+		return "", ManifestEntry{}, err
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		os.Remove(f.Name())
+		return "", ManifestEntry{}, err
+	}
+	return f.Name(), ManifestEntry{Path: name, SHA256: hex.EncodeToString(h.Sum(nil)), Size: cw.n}, nil
+}
+
+type countWriter struct{ n int64 }
+
+func (c *countWriter) Write(b []byte) (int, error) { c.n += int64(len(b)); return len(b), nil }
+
+// WriteFileAtomic writes data to path through a temporary file and a rename.
+func WriteFileAtomic(path string, data []byte) error {
+	tmp, _, err := writeTemp(context.Background(), filepath.Dir(path), filepath.Base(path), func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// RemoveTemps deletes temporary files a killed run may have left in dir.
+func RemoveTemps(dir string) {
+	matches, _ := filepath.Glob(filepath.Join(dir, ".senderproof-*.tmp"))
+	for _, m := range matches {
+		os.Remove(m)
+	}
+}
+
+// VerifyProblem is one way a pack differs from its manifest.
+type VerifyProblem struct {
+	Path   string
+	Reason string
+}
+
+func (v VerifyProblem) Error() string { return v.Path + ": " + v.Reason }
+
+// ReadManifest reads dir's manifest.
+func ReadManifest(dir string) (*Manifest, error) {
+	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		return nil, fmt.Errorf("reading manifest: %w", err)
+	}
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ManifestFile), err)
+	}
+	return &m, nil
+}
+
+// VerifyHashes recomputes the hash and size of every file the manifest
+// lists and returns a problem for each file that is missing or differs.
+func VerifyHashes(dir string, m *Manifest) []VerifyProblem {
+	var out []VerifyProblem
+	for _, e := range m.Files {
+		if e.Path != filepath.Base(e.Path) || strings.HasPrefix(e.Path, ".") {
+			out = append(out, VerifyProblem{e.Path, "path outside the pack"})
+			continue
+		}
+		f, err := os.Open(filepath.Join(dir, e.Path))
+		if err != nil {
+			out = append(out, VerifyProblem{e.Path, "missing"})
+			continue
+		}
+		h := sha256.New()
+		n, err := io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			out = append(out, VerifyProblem{e.Path, err.Error()})
+			continue
+		}
+		sum := hex.EncodeToString(h.Sum(nil))
+		switch {
+		case sum != e.SHA256:
+			out = append(out, VerifyProblem{e.Path, fmt.Sprintf("sha256 %s, manifest says %s", sum, e.SHA256)})
+		case n != e.Size:
+			out = append(out, VerifyProblem{e.Path, fmt.Sprintf("size %d, manifest says %d", n, e.Size)})
+		}
+	}
+	return out
+}

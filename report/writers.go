@@ -1,0 +1,10 @@
+package report
+
+import "senderproof/templates"
+
+// Writers returns the writer of every format, by format name.
+func Writers(t *templates.Set) map[string]Writer {
+	return map[string]Writer{
+		"json": JSON{},
+	}
+}
