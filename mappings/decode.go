@@ -1,0 +1,289 @@
+package mappings
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// text is a YAML scalar with the line it was written on. Line is 0 when the
+// value was absent or null.
+type text struct {
+	Value string
+	Line  int
+	Bad   bool // a type error was reported for it
+}
+
+// UnmarshalYAML accepts a scalar only.
+func (t *text) UnmarshalYAML(n *yaml.Node) error {
+	t.Line = n.Line
+	if n.Kind != yaml.ScalarNode {
+		t.Bad = true
+		return typeError(n.Line, "expected a string, found %s", kindName(n))
+	}
+	t.Value = n.Value
+	return nil
+}
+
+// textList is a YAML sequence of scalars.
+type textList struct {
+	Items []text
+	Line  int
+	Bad   bool // a type error was reported for it
+}
+
+// UnmarshalYAML accepts a sequence of non-null scalars.
+func (l *textList) UnmarshalYAML(n *yaml.Node) error {
+	l.Line = n.Line
+	if n.Kind != yaml.SequenceNode {
+		l.Bad = true
+		return typeError(n.Line, "expected a list of strings, found %s", kindName(n))
+	}
+	var errs []string
+	for _, c := range n.Content {
+		r := resolve(c)
+		switch {
+		case r.Kind != yaml.ScalarNode:
+			errs = append(errs, fmt.Sprintf("line %d: expected a string, found %s", c.Line, kindName(r)))
+		case r.ShortTag() == "!!null":
+			errs = append(errs, fmt.Sprintf("line %d: empty list entry", c.Line))
+		default:
+			l.Items = append(l.Items, text{Value: r.Value, Line: c.Line})
+		}
+	}
+	if len(errs) > 0 {
+		l.Bad = true
+		return &yaml.TypeError{Errors: errs}
+	}
+	return nil
+}
+
+func typeError(line int, format string, args ...any) error {
+	return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: ", line) + fmt.Sprintf(format, args...)}}
+}
+
+// resolve follows an alias to the node it names.
+func resolve(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && n.Alias != nil && i < 16; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+// kindName names a node's kind for messages.
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return tagName(n.ShortTag())
+	}
+	return "nothing"
+}
+
+func tagName(tag string) string {
+	switch tag {
+	case "!!str":
+		return "a string"
+	case "!!int", "!!float":
+		return "a number"
+	case "!!bool":
+		return "a boolean"
+	case "!!null":
+		return "null"
+	case "!!seq":
+		return "a list"
+	case "!!map":
+		return "a mapping"
+	case "!!timestamp":
+		return "a timestamp"
+	case "!!binary":
+		return "binary data"
+	}
+	return tag
+}
+
+// The raw types mirror the file schema. The decoder runs with
+// KnownFields(true), so any other key is an error.
+type rawFile struct {
+	Framework *rawFramework `yaml:"framework"`
+	Controls  []rawControl  `yaml:"controls"`
+	Mappings  []rawMapping  `yaml:"mappings"`
+}
+
+type rawFramework struct {
+	ID      text `yaml:"id"`
+	Name    text `yaml:"name"`
+	Version text `yaml:"version"`
+	Source  text `yaml:"source"`
+	Catalog text `yaml:"catalog"`
+}
+
+type rawControl struct {
+	ID        text     `yaml:"id"`
+	Title     text     `yaml:"title"`
+	Relevance text     `yaml:"relevance"`
+	Catalog   textList `yaml:"catalog"`
+}
+
+type rawMapping struct {
+	Check     text     `yaml:"check"`
+	Controls  textList `yaml:"controls"`
+	Rationale text     `yaml:"rationale"`
+}
+
+// document is a decoded mapping file with the lines lint needs.
+type document struct {
+	raw           rawFile
+	frameworkLine int   // line of the framework key, else 1
+	controlLines  []int // line of each decoded controls entry
+	mappingLines  []int // line of each decoded mappings entry
+}
+
+// decode parses one mapping file. It returns every YAML problem: syntax
+// errors (then nothing else can be decoded), unknown fields, wrong kinds,
+// duplicate keys and empty entries.
+func decode(path string, data []byte) (*document, []*Problem) {
+	doc := &document{frameworkLine: 1}
+	var root yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&root); err != nil && !errors.Is(err, io.EOF) {
+		return nil, []*Problem{yamlProblem(path, err)}
+	}
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case err == nil:
+		return nil, []*Problem{{Path: path, Line: max(extra.Line, 1), Reason: "more than one YAML document"}}
+	case !errors.Is(err, io.EOF):
+		return nil, []*Problem{yamlProblem(path, err)}
+	}
+
+	var problems []*Problem
+	strict := yaml.NewDecoder(bytes.NewReader(data))
+	strict.KnownFields(true)
+	if err := strict.Decode(&doc.raw); err != nil && !errors.Is(err, io.EOF) {
+		var te *yaml.TypeError
+		if !errors.As(err, &te) {
+			return nil, []*Problem{yamlProblem(path, err)}
+		}
+		for _, e := range te.Errors {
+			problems = append(problems, typeProblem(path, e))
+		}
+	}
+
+	top := rootMapping(&root)
+	if k, _ := lookupKey(top, "framework"); k != nil {
+		doc.frameworkLine = k.Line
+	}
+	var ps []*Problem
+	doc.controlLines, ps = entryLines(path, top, "controls")
+	problems = append(problems, ps...)
+	doc.mappingLines, ps = entryLines(path, top, "mappings")
+	problems = append(problems, ps...)
+	return doc, problems
+}
+
+// rootMapping returns the document's top-level mapping, or nil.
+func rootMapping(root *yaml.Node) *yaml.Node {
+	if root.Kind != yaml.DocumentNode || len(root.Content) != 1 {
+		return nil
+	}
+	if n := resolve(root.Content[0]); n != nil && n.Kind == yaml.MappingNode {
+		return n
+	}
+	return nil
+}
+
+// lookupKey finds key in a mapping node and returns its key and value nodes.
+func lookupKey(m *yaml.Node, key string) (k, v *yaml.Node) {
+	if m == nil {
+		return nil, nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Kind == yaml.ScalarNode && m.Content[i].Value == key {
+			return m.Content[i], resolve(m.Content[i+1])
+		}
+	}
+	return nil, nil
+}
+
+// entryLines returns the line of every entry of the list under key that the
+// strict decoder keeps (mappings); the decoder drops null entries silently,
+// so those are reported here, and other kinds already gave a type error.
+func entryLines(path string, top *yaml.Node, key string) ([]int, []*Problem) {
+	_, seq := lookupKey(top, key)
+	if seq == nil || seq.Kind != yaml.SequenceNode {
+		return nil, nil
+	}
+	var lines []int
+	var problems []*Problem
+	for _, c := range seq.Content {
+		r := resolve(c)
+		switch {
+		case r.Kind == yaml.MappingNode:
+			lines = append(lines, c.Line)
+		case r.Kind == yaml.ScalarNode && r.ShortTag() == "!!null":
+			problems = append(problems, &Problem{Path: path, Line: c.Line, Reason: "empty entry in " + key})
+		}
+	}
+	return lines, problems
+}
+
+var (
+	yamlLineRE     = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	typeLineRE     = regexp.MustCompile(`(?s)^line (\d+): (.*)$`)
+	unknownFieldRE = regexp.MustCompile(`^field (.+) not found in type \*?mappings\.raw(\w+)$`)
+	fieldSetRE     = regexp.MustCompile(`^field (.+) already set in type \*?mappings\.raw\w+$`)
+	dupKeyRE       = regexp.MustCompile(`^mapping key (".*") already defined at line (\d+)$`)
+	unmarshalRE    = regexp.MustCompile(`(?s)^cannot unmarshal (!!\S+).* into (\S+)$`)
+)
+
+// yamlProblem turns a syntax error ("yaml: line 3: ...") into a Problem.
+func yamlProblem(path string, err error) *Problem {
+	msg := err.Error()
+	line := 1
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	} else {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	return &Problem{Path: path, Line: max(line, 1), Reason: "invalid YAML: " + msg}
+}
+
+// typeProblem rewrites one of the decoder's "line N: ..." errors in the
+// file's own terms.
+func typeProblem(path, e string) *Problem {
+	line := 1
+	if m := typeLineRE.FindStringSubmatch(e); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		e = m[2]
+	}
+	switch m := unknownFieldRE.FindStringSubmatch(e); {
+	case m != nil:
+		where := map[string]string{"File": "at top level", "Framework": "in framework",
+			"Control": "in control", "Mapping": "in mapping"}[m[2]]
+		e = fmt.Sprintf("unknown field %q %s", m[1], where)
+	case fieldSetRE.MatchString(e):
+		e = fmt.Sprintf("duplicate field %q", fieldSetRE.FindStringSubmatch(e)[1])
+	case dupKeyRE.MatchString(e):
+		m := dupKeyRE.FindStringSubmatch(e)
+		e = fmt.Sprintf("duplicate key %s (first at line %s)", m[1], m[2])
+	case unmarshalRE.MatchString(e):
+		m := unmarshalRE.FindStringSubmatch(e)
+		want := "a mapping"
+		if strings.HasPrefix(m[2], "[]") {
+			want = "a list"
+		}
+		e = fmt.Sprintf("expected %s, found %s", want, tagName(m[1]))
+	}
+	return &Problem{Path: path, Line: max(line, 1), Reason: e}
+}

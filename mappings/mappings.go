@@ -1,0 +1,472 @@
+// Package mappings loads the data-driven mapping files that tie check IDs to
+// compliance controls, and lints them against the check registry and the
+// official catalogs under catalogs/.
+//
+// One YAML file describes one framework. The files in this directory are
+// embedded; a directory given at run time adds frameworks, and a file there
+// whose framework.id equals an embedded one replaces it.
+package mappings
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"senderproof/assess"
+)
+
+// embedded holds the shipped mapping files and catalogs.
+//
+//go:embed *.yaml catalogs/*.json catalogs/*.yaml
+var embedded embed.FS
+
+// EmbeddedPrefix is how problems in embedded files name them.
+const EmbeddedPrefix = "mappings/"
+
+// Framework describes the framework of one mapping file.
+type Framework struct{ ID, Name, Version, Source, Catalog string }
+
+// Control is one control of a framework, with the official catalog
+// identifiers it corresponds to (in the catalog's own written form).
+type Control struct {
+	ID, Title, Relevance string
+	Catalog              []string
+}
+
+// Mapping ties a check ID, or a prefix ending in ".*", to controls.
+type Mapping struct {
+	Check     string
+	Controls  []string
+	Rationale string
+}
+
+// File is one linted mapping file.
+type File struct {
+	Path      string
+	SHA256    string
+	Framework Framework
+	Controls  []Control
+	Mappings  []Mapping
+}
+
+// Set is every framework of a run, ordered by framework ID.
+type Set struct{ Files []*File }
+
+// Problem is one lint finding: file, 1-based line and reason.
+type Problem struct {
+	Path   string
+	Line   int
+	Reason string
+}
+
+func (p *Problem) Error() string { return fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Reason) }
+
+// env is what lint checks a file against.
+type env struct {
+	catalogs catalogs
+	checks   []string
+}
+
+func newEnv() (*env, error) {
+	cs, err := loadCatalogs(embedded)
+	if err != nil {
+		return nil, fmt.Errorf("embedded catalogs: %w", err)
+	}
+	return &env{catalogs: cs, checks: assess.CheckIDs()}, nil
+}
+
+// source is one mapping file's bytes and the name problems use for it.
+type source struct {
+	path string
+	data []byte
+}
+
+// embeddedSources returns the embedded mapping files in name order.
+func embeddedSources() ([]source, error) {
+	names, err := fs.Glob(embedded, "*.yaml")
+	if err != nil {
+		return nil, fmt.Errorf("embedded mappings: %w", err)
+	}
+	sort.Strings(names)
+	out := make([]source, 0, len(names))
+	for _, n := range names {
+		data, err := embedded.ReadFile(n)
+		if err != nil {
+			return nil, fmt.Errorf("embedded mapping %s: %w", n, err)
+		}
+		out = append(out, source{path: EmbeddedPrefix + n, data: data})
+	}
+	return out, nil
+}
+
+// dirSources returns the *.yaml and *.yml files of dir in name order.
+func dirSources(dir string) ([]source, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("mappings dir: %w", err)
+	}
+	var out []source
+	for _, e := range entries {
+		ext := strings.ToLower(path.Ext(e.Name()))
+		if e.IsDir() || (ext != ".yaml" && ext != ".yml") {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("mapping %s: %w", p, err)
+		}
+		out = append(out, source{path: p, data: data})
+	}
+	return out, nil
+}
+
+// lintSources lints each file, then flags framework IDs used twice among
+// them. It returns the files that decoded (possibly with problems).
+func (e *env) lintSources(srcs []source) ([]*File, []*Problem) {
+	var files []*File
+	var problems []*Problem
+	seen := map[string]string{}
+	for _, s := range srcs {
+		f, line, ps := e.lint(s.path, s.data)
+		problems = append(problems, ps...)
+		if f == nil {
+			continue
+		}
+		files = append(files, f)
+		id := f.Framework.ID
+		if id == "" {
+			continue
+		}
+		if first, ok := seen[id]; ok {
+			problems = append(problems, &Problem{Path: s.path, Line: line,
+				Reason: fmt.Sprintf("duplicate framework id %q (also in %s)", id, first)})
+			continue
+		}
+		seen[id] = s.path
+	}
+	return files, problems
+}
+
+// collect lints the embedded files and those of dir ("" for none).
+func collect(dir string) (embeddedFiles, dirFiles []*File, err error) {
+	e, err := newEnv()
+	if err != nil {
+		return nil, nil, err
+	}
+	emb, err := embeddedSources()
+	if err != nil {
+		return nil, nil, err
+	}
+	embeddedFiles, problems := e.lintSources(emb)
+	if dir != "" {
+		srcs, err := dirSources(dir)
+		if err != nil {
+			return nil, nil, err
+		}
+		var ps []*Problem
+		dirFiles, ps = e.lintSources(srcs)
+		problems = append(problems, ps...)
+	}
+	return embeddedFiles, dirFiles, joinProblems(problems)
+}
+
+// joinProblems joins problems into one error, ordered by file then line.
+func joinProblems(ps []*Problem) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(ps, func(a, b *Problem) int {
+		if c := strings.Compare(a.Path, b.Path); c != 0 {
+			return c
+		}
+		return a.Line - b.Line
+	})
+	errs := make([]error, len(ps))
+	for i, p := range ps {
+		errs[i] = p
+	}
+	return errors.Join(errs...)
+}
+
+// Lint checks the embedded mapping files and, unless dir is "", every
+// *.yaml/*.yml file of dir. It returns every problem at once, each
+// "file:line: reason", joined with errors.Join (each is a *Problem).
+func Lint(dir string) error {
+	_, _, err := collect(dir)
+	return err
+}
+
+// LintFile checks one mapping file on its own.
+func LintFile(p string) error {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return fmt.Errorf("mapping %s: %w", p, err)
+	}
+	e, err := newEnv()
+	if err != nil {
+		return err
+	}
+	_, _, ps := e.lint(p, data)
+	return joinProblems(ps)
+}
+
+// Load returns the embedded frameworks plus those of dir ("" for embedded
+// only). A file of dir whose framework.id equals an embedded one replaces
+// it. Any lint problem fails the load with an error listing them all.
+func Load(dir string) (*Set, error) {
+	emb, extra, err := collect(dir)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]*File{}
+	for _, f := range emb {
+		byID[f.Framework.ID] = f
+	}
+	for _, f := range extra {
+		byID[f.Framework.ID] = f
+	}
+	s := &Set{Files: make([]*File, 0, len(byID))}
+	for _, f := range byID {
+		s.Files = append(s.Files, f)
+	}
+	slices.SortFunc(s.Files, func(a, b *File) int { return strings.Compare(a.Framework.ID, b.Framework.ID) })
+	return s, nil
+}
+
+// lint decodes and checks one file. It returns the file (nil after a YAML
+// syntax error), the line of its framework id for later problems, and every
+// problem found.
+func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
+	doc, problems := decode(p, data)
+	if doc == nil {
+		return nil, 0, problems
+	}
+	add := func(line int, format string, args ...any) {
+		problems = append(problems, &Problem{Path: p, Line: max(line, 1), Reason: fmt.Sprintf(format, args...)})
+	}
+	sum := sha256.Sum256(data)
+	f := &File{Path: p, SHA256: hex.EncodeToString(sum[:])}
+
+	// framework
+	fwLine := doc.frameworkLine
+	var cat *catalog
+	if fw := doc.raw.Framework; fw != nil {
+		f.Framework = Framework{ID: fw.ID.Value, Name: fw.Name.Value, Version: fw.Version.Value,
+			Source: fw.Source.Value, Catalog: fw.Catalog.Value}
+		if fw.ID.Line > 0 {
+			fwLine = fw.ID.Line
+		}
+		if fw.Catalog.Value != "" {
+			if cat = e.catalogs[fw.Catalog.Value]; cat == nil {
+				add(fw.Catalog.Line, "unknown catalog %q (known: %s)", fw.Catalog.Value,
+					strings.Join(e.catalogs.names(), ", "))
+			}
+		}
+	}
+	if f.Framework.ID == "" && (doc.raw.Framework == nil || !doc.raw.Framework.ID.Bad) {
+		add(fwLine, "missing required field framework.id")
+	}
+
+	// controls
+	defined := map[string]int{}
+	for i, rc := range doc.raw.Controls {
+		line := rc.ID.Line
+		if i < len(doc.controlLines) && line < doc.controlLines[i] {
+			// No id, or an id that comes from an alias defined earlier.
+			line = doc.controlLines[i]
+		}
+		if rc.ID.Value == "" {
+			if !rc.ID.Bad {
+				add(line, "missing required field controls[].id")
+			}
+			continue
+		}
+		if first, ok := defined[rc.ID.Value]; ok {
+			add(line, "duplicate control id %q (first defined at line %d)", rc.ID.Value, first)
+			continue
+		}
+		defined[rc.ID.Value] = line
+		c := Control{ID: rc.ID.Value, Title: rc.Title.Value, Relevance: rc.Relevance.Value}
+		for _, id := range rc.Catalog.Items {
+			switch {
+			case f.Framework.Catalog == "":
+				add(id.Line, "control %s lists catalog identifier %s but framework.catalog is not set", c.ID, id.Value)
+			case cat == nil:
+				// The unknown catalog is reported once, above.
+				c.Catalog = append(c.Catalog, id.Value)
+			default:
+				ent, ok := cat.lookup(id.Value)
+				switch {
+				case !ok:
+					add(id.Line, "catalog identifier %s is not in %s", id.Value, cat.Name)
+				case ent.Withdrawn && len(ent.Successors) > 0:
+					add(id.Line, "catalog identifier %s is withdrawn in %s (%s)", ent.ID, cat.Name, strings.Join(ent.Successors, "; "))
+				case ent.Withdrawn:
+					add(id.Line, "catalog identifier %s is withdrawn in %s", ent.ID, cat.Name)
+				default:
+					c.Catalog = append(c.Catalog, ent.ID)
+				}
+			}
+		}
+		f.Controls = append(f.Controls, c)
+	}
+
+	// mappings
+	for i, rm := range doc.raw.Mappings {
+		line := 0
+		if i < len(doc.mappingLines) {
+			line = doc.mappingLines[i]
+		}
+		m := Mapping{Check: rm.Check.Value, Rationale: rm.Rationale.Value}
+		switch {
+		case m.Check == "" && rm.Check.Bad:
+			// The type error is reported already.
+		case m.Check == "":
+			add(line, "missing required field mappings[].check")
+		case strings.HasSuffix(m.Check, ".*"):
+			if len(matchChecks(m.Check, e.checks)) == 0 {
+				add(rm.Check.Line, "check prefix %q matches no registered check", m.Check)
+			}
+		case !slices.Contains(e.checks, m.Check):
+			add(rm.Check.Line, "unknown check %q", m.Check)
+		}
+		if len(rm.Controls.Items) == 0 && !rm.Controls.Bad {
+			add(max(rm.Controls.Line, line), "missing required field mappings[].controls")
+		}
+		for _, id := range rm.Controls.Items {
+			if _, ok := defined[id.Value]; !ok {
+				add(id.Line, "unknown control %q (not defined under controls)", id.Value)
+				continue
+			}
+			if !slices.Contains(m.Controls, id.Value) {
+				m.Controls = append(m.Controls, id.Value)
+			}
+		}
+		f.Mappings = append(f.Mappings, m)
+	}
+	return f, fwLine, problems
+}
+
+// matchChecks returns the registered checks a mapping's check selects: the
+// ID itself, or every ID starting with the prefix before ".*".
+func matchChecks(pattern string, checks []string) []string {
+	if prefix, ok := strings.CutSuffix(pattern, "*"); ok && strings.HasSuffix(prefix, ".") {
+		var out []string
+		for _, c := range checks {
+			if strings.HasPrefix(c, prefix) {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	if slices.Contains(checks, pattern) {
+		return []string{pattern}
+	}
+	return nil
+}
+
+// covers reports whether mapping m selects checkID.
+func (m Mapping) covers(checkID string) bool {
+	if prefix, ok := strings.CutSuffix(m.Check, "*"); ok && strings.HasSuffix(prefix, ".") {
+		return strings.HasPrefix(checkID, prefix)
+	}
+	return m.Check == checkID
+}
+
+// Framework returns the file of a framework.
+func (s *Set) Framework(id string) (*File, bool) {
+	for _, f := range s.Files {
+		if f.Framework.ID == id {
+			return f, true
+		}
+	}
+	return nil, false
+}
+
+// ControlsFor returns every control any framework maps checkID to, ordered
+// by framework, then by the control's order in its file, without duplicates.
+func (s *Set) ControlsFor(checkID string) []assess.ControlRef {
+	var refs []assess.ControlRef
+	for _, f := range s.Files {
+		for _, c := range f.Controls {
+			if f.mapsTo(checkID, c.ID) {
+				refs = append(refs, assess.ControlRef{Framework: f.Framework.ID, ID: c.ID})
+			}
+		}
+	}
+	return refs
+}
+
+// mapsTo reports whether some mapping of f ties checkID to control.
+func (f *File) mapsTo(checkID, control string) bool {
+	for _, m := range f.Mappings {
+		if m.covers(checkID) && slices.Contains(m.Controls, control) {
+			return true
+		}
+	}
+	return false
+}
+
+// Control returns one control of a framework.
+func (s *Set) Control(framework, id string) (Control, bool) {
+	f, ok := s.Framework(framework)
+	if !ok {
+		return Control{}, false
+	}
+	for _, c := range f.Controls {
+		if c.ID == id {
+			return c, true
+		}
+	}
+	return Control{}, false
+}
+
+// ChecksFor returns the registered check IDs mapped to a control, in
+// registry order.
+func (s *Set) ChecksFor(framework, id string) []string {
+	f, ok := s.Framework(framework)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, c := range assess.CheckIDs() {
+		if f.mapsTo(c, id) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Rationale returns the rationales of the mappings that tie checkID to a
+// control, in file order.
+func (s *Set) Rationale(framework, id, checkID string) []string {
+	f, ok := s.Framework(framework)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, m := range f.Mappings {
+		if m.Rationale != "" && m.covers(checkID) && slices.Contains(m.Controls, id) {
+			out = append(out, m.Rationale)
+		}
+	}
+	return out
+}
+
+// CatalogLabel is CatalogLabel for the catalog a framework of the set names.
+func (s *Set) CatalogLabel(framework, catalogID string) string {
+	if f, ok := s.Framework(framework); ok && f.Framework.Catalog != "" {
+		return CatalogLabel(f.Framework.Catalog, catalogID)
+	}
+	return CatalogLabel(framework, catalogID)
+}

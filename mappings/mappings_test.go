@@ -1,0 +1,428 @@
+package mappings
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"senderproof/assess"
+)
+
+func TestEmbeddedLintClean(t *testing.T) {
+	t.Parallel()
+	if err := Lint(""); err != nil {
+		t.Fatalf("Lint(\"\"): %v", err)
+	}
+	s, err := Load("")
+	if err != nil {
+		t.Fatalf("Load(\"\"): %v", err)
+	}
+	var ids []string
+	for _, f := range s.Files {
+		ids = append(ids, f.Framework.ID)
+	}
+	want := []string{"cis-controls-v8", "cisa-bod-18-01", "mailbox-providers-2024", "nist-csf-2.0", "owasp-nhi-top10"}
+	if !slices.Equal(ids, want) {
+		t.Errorf("frameworks = %v, want %v", ids, want)
+	}
+}
+
+// TestEveryCheckMapped asserts that every registered check maps to at least
+// one control of NIST CSF 2.0 and of the OWASP NHI Top 10.
+func TestEveryCheckMapped(t *testing.T) {
+	t.Parallel()
+	s, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range assess.CheckIDs() {
+		t.Run(id, func(t *testing.T) {
+			refs := s.ControlsFor(id)
+			for _, fw := range []string{"nist-csf-2.0", "owasp-nhi-top10"} {
+				if !slices.ContainsFunc(refs, func(r assess.ControlRef) bool { return r.Framework == fw }) {
+					t.Errorf("check %s maps to no control of %s (got %v)", id, fw, refs)
+				}
+			}
+		})
+	}
+}
+
+func TestShippedCatalogIdentifiers(t *testing.T) {
+	t.Parallel()
+	s, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		framework, control string
+		catalog            []string
+		labels             []string
+	}{
+		{"nist-csf-2.0", "PR.DS-1", []string{"PR.DS-02"}, []string{"CSF 2.0 PR.DS-02"}},
+		{"nist-csf-2.0", "DE.CM-8", []string{"DE.CM-06", "DE.CM-09"}, []string{"CSF 2.0 DE.CM-06", "CSF 2.0 DE.CM-09"}},
+		{"owasp-nhi-top10", "NHI-01", []string{"NHI1:2025"}, []string{"NHI1:2025"}},
+		{"owasp-nhi-top10", "NHI-04", []string{"NHI4:2025"}, []string{"NHI4:2025"}},
+		{"cis-controls-v8", "9.5", nil, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.framework+"/"+tc.control, func(t *testing.T) {
+			c, ok := s.Control(tc.framework, tc.control)
+			if !ok {
+				t.Fatalf("control %s %s not found", tc.framework, tc.control)
+			}
+			if !slices.Equal(c.Catalog, tc.catalog) {
+				t.Errorf("catalog = %v, want %v", c.Catalog, tc.catalog)
+			}
+			if c.Title == "" {
+				t.Errorf("control has no title")
+			}
+			var labels []string
+			for _, id := range c.Catalog {
+				labels = append(labels, CatalogLabel(tc.framework, id))
+				if got := s.CatalogLabel(tc.framework, id); got != labels[len(labels)-1] {
+					t.Errorf("Set.CatalogLabel = %q, want %q", got, labels[len(labels)-1])
+				}
+			}
+			if !slices.Equal(labels, tc.labels) {
+				t.Errorf("labels = %v, want %v", labels, tc.labels)
+			}
+		})
+	}
+}
+
+func TestControlsForAndChecksFor(t *testing.T) {
+	t.Parallel()
+	s, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := s.ControlsFor("spf.lookup_limit")
+	want := []assess.ControlRef{
+		{Framework: "cis-controls-v8", ID: "9.5"},
+		{Framework: "cisa-bod-18-01", ID: "SPF"},
+		{Framework: "mailbox-providers-2024", ID: "MBX-2"},
+		{Framework: "nist-csf-2.0", ID: "PR.DS-1"},
+		{Framework: "nist-csf-2.0", ID: "DE.CM-8"},
+		{Framework: "owasp-nhi-top10", ID: "NHI-03"},
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("ControlsFor(spf.lookup_limit) = %v, want %v", got, want)
+	}
+	// helo.spf is named by "helo.*" and by its own mapping in the OWASP
+	// file, to different controls.
+	got = s.ControlsFor("helo.spf")
+	var owasp []assess.ControlRef
+	for _, r := range got {
+		if r.Framework == "owasp-nhi-top10" {
+			owasp = append(owasp, r)
+		}
+	}
+	if w := []assess.ControlRef{{Framework: "owasp-nhi-top10", ID: "NHI-01"}, {Framework: "owasp-nhi-top10", ID: "NHI-04"}}; !slices.Equal(owasp, w) {
+		t.Errorf("owasp controls for helo.spf = %v, want %v", owasp, w)
+	}
+	if len(s.ControlsFor("no.such")) != 0 {
+		t.Errorf("ControlsFor(no.such) is not empty")
+	}
+	checks := s.ChecksFor("nist-csf-2.0", "DE.CM-8")
+	if w := []string{"dmarc.reporting", "drift.changed", "spf.lookup_limit"}; !slices.Equal(checks, w) {
+		t.Errorf("ChecksFor(DE.CM-8) = %v, want %v", checks, w)
+	}
+	if checks := s.ChecksFor("nist-csf-2.0", "NOPE"); len(checks) != 0 {
+		t.Errorf("ChecksFor(NOPE) = %v", checks)
+	}
+	if _, ok := s.Control("nist-csf-2.0", "DE.CM-08"); ok {
+		t.Errorf("Control(DE.CM-08) found; only DE.CM-8 is defined")
+	}
+}
+
+func TestLintInvalidFiles(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		file string
+		want []string // ":line: reason" after the path
+	}{
+		{"invalid-yaml-syntax.yaml", []string{":5: invalid YAML: found unexpected end of stream"}},
+		{"invalid-unknown-field.yaml", []string{`:6: unknown field "colour" in control`}},
+		{"invalid-missing-framework-id.yaml", []string{":1: missing required field framework.id"}},
+		{"invalid-missing-control-id.yaml", []string{":5: missing required field controls[].id"}},
+		{"invalid-missing-check.yaml", []string{":6: missing required field mappings[].check"}},
+		{"invalid-missing-controls.yaml", []string{
+			":6: missing required field mappings[].controls",
+			":9: missing required field mappings[].controls",
+		}},
+		{"invalid-unknown-check.yaml", []string{`:6: unknown check "ptr.bogus"`}},
+		{"invalid-prefix-no-match.yaml", []string{`:6: check prefix "smtp.*" matches no registered check`}},
+		{"invalid-unknown-control.yaml", []string{`:7: unknown control "X-2" (not defined under controls)`}},
+		{"invalid-duplicate-control.yaml", []string{`:6: duplicate control id "X-1" (first defined at line 4)`}},
+		{"invalid-unknown-catalog.yaml", []string{`:3: unknown catalog "nist-csf-9.0" (known: nist-csf-2.0, owasp-nhi-top10)`}},
+		{"invalid-catalog-id-unknown.yaml", []string{":6: catalog identifier PR.DS-99 is not in nist-csf-2.0"}},
+		{"invalid-catalog-withdrawn.yaml", []string{":10: catalog identifier DE.CM-08 is withdrawn in nist-csf-2.0 (incorporated into ID.RA-01)"}},
+		{"invalid-catalog-moved.yaml", []string{
+			":6: catalog identifier PR.AC-02 is withdrawn in nist-csf-2.0 (moved to PR.AA-06)",
+			":6: catalog identifier DE.CM-07 is withdrawn in nist-csf-2.0 (incorporated into DE.CM-01, DE.CM-03, DE.CM-06, DE.CM-09)",
+		}},
+		{"invalid-catalog-not-set.yaml", []string{":5: control X-1 lists catalog identifier PR.DS-02 but framework.catalog is not set"}},
+		{"invalid-owasp-id.yaml", []string{":6: catalog identifier NHI11:2025 is not in owasp-nhi-top10"}},
+		{"invalid-wrong-type.yaml", []string{
+			":2: expected a string, found a list",
+			":5: expected a list of strings, found a string",
+			":6: expected a mapping, found a string",
+			":9: expected a string, found a mapping",
+			":10: expected a string, found a list",
+			":11: expected a list of strings, found a string",
+		}},
+		{"invalid-duplicate-key.yaml", []string{
+			`:5: duplicate key "id" (first at line 4)`,
+			`:8: unknown control "X-1" (not defined under controls)`,
+		}},
+		{"invalid-two-documents.yaml", []string{":8: more than one YAML document"}},
+		{"invalid-empty-entry.yaml", []string{
+			":5: empty entry in controls",
+			":8: empty list entry",
+			":9: empty entry in mappings",
+		}},
+		{"invalid-top-level.yaml", []string{
+			":1: expected a mapping, found a list",
+			":1: missing required field framework.id",
+		}},
+		{"invalid-empty.yaml", []string{":1: missing required field framework.id"}},
+		{"invalid-many.yaml", []string{
+			`:4: unknown field "owner" in framework`,
+			":7: catalog identifier DE.CM-08 is withdrawn in nist-csf-2.0 (incorporated into ID.RA-01)",
+			`:8: duplicate control id "X-1" (first defined at line 6)`,
+			`:10: unknown check "ptr.bogus"`,
+			`:11: unknown control "X-9" (not defined under controls)`,
+			`:12: check prefix "smtp.*" matches no registered check`,
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.file, func(t *testing.T) {
+			t.Parallel()
+			p := filepath.Join("..", "testdata", "mappings", tc.file)
+			err := LintFile(p)
+			if err == nil {
+				t.Fatalf("LintFile(%s) = nil, want %d problems", p, len(tc.want))
+			}
+			var want []string
+			for _, w := range tc.want {
+				want = append(want, p+w)
+			}
+			got := strings.Split(err.Error(), "\n")
+			if !slices.Equal(got, want) {
+				t.Errorf("LintFile(%s):\n got: %q\nwant: %q", p, got, want)
+			}
+			var prob *Problem
+			if !errors.As(err, &prob) || prob.Path != p || prob.Line < 1 {
+				t.Errorf("error does not unwrap to a *Problem naming %s: %v", p, prob)
+			}
+		})
+	}
+}
+
+func TestLintDirDuplicateFramework(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join("..", "testdata", "mappings", "duplicate-framework")
+	want := filepath.Join(dir, "b.yaml") + `:2: duplicate framework id "same-id" (also in ` + filepath.Join(dir, "a.yaml") + ")"
+	err := Lint(dir)
+	if err == nil || err.Error() != want {
+		t.Fatalf("Lint(%s) = %v, want %s", dir, err, want)
+	}
+	if _, err := Load(dir); err == nil || err.Error() != want {
+		t.Fatalf("Load(%s) = %v, want %s", dir, err, want)
+	}
+}
+
+func TestLintMissingDir(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "absent")
+	err := Lint(dir)
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("Lint(%s) = %v, want a not-exist error", dir, err)
+	}
+}
+
+func TestLoadDirAddsFramework(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write(t, dir, "acme.yaml", `framework: {id: acme-policy, name: Acme policy, version: "1"}
+controls:
+  - {id: ACME-1, title: Sending IPs have reverse DNS}
+  - {id: ACME-2, title: Drift is reviewed}
+mappings:
+  - {check: "ptr.*", controls: [ACME-1], rationale: reverse DNS}
+  - {check: drift.changed, controls: [ACME-2, ACME-1]}
+  - {check: ptr.fcrdns, controls: [ACME-1, ACME-1]}
+`)
+	write(t, dir, "README.md", "not a mapping file")
+	if err := Lint(dir); err != nil {
+		t.Fatalf("Lint: %v", err)
+	}
+	s, err := Load(dir)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	// ptr.fcrdns reaches ACME-1 through "ptr.*" and twice more through its
+	// own mapping: it is listed once, first (acme-policy sorts first).
+	refs := s.ControlsFor("ptr.fcrdns")
+	if len(refs) < 2 || refs[0] != (assess.ControlRef{Framework: "acme-policy", ID: "ACME-1"}) || refs[1].Framework == "acme-policy" {
+		t.Errorf("ControlsFor(ptr.fcrdns) = %v, want acme-policy ACME-1 once, first", refs)
+	}
+	var acme []assess.ControlRef
+	for _, r := range s.ControlsFor("drift.changed") {
+		if r.Framework == "acme-policy" {
+			acme = append(acme, r)
+		}
+	}
+	// Controls come in file order, whatever the mapping's order.
+	if want := []assess.ControlRef{{Framework: "acme-policy", ID: "ACME-1"}, {Framework: "acme-policy", ID: "ACME-2"}}; !slices.Equal(acme, want) {
+		t.Errorf("acme controls for drift.changed = %v, want %v", acme, want)
+	}
+	if len(s.Files) != 6 || s.Files[0].Framework.ID != "acme-policy" {
+		t.Errorf("files not ordered by framework id: first %s of %d", s.Files[0].Framework.ID, len(s.Files))
+	}
+	f, _ := s.Framework("acme-policy")
+	if f.Path != filepath.Join(dir, "acme.yaml") || len(f.SHA256) != 64 {
+		t.Errorf("file path %q sha256 %q", f.Path, f.SHA256)
+	}
+}
+
+func TestLoadDirOverridesEmbedded(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write(t, dir, "nist.yml", `framework: {id: nist-csf-2.0, name: Local CSF profile, version: "2.0", catalog: nist-csf-2.0}
+controls:
+  - {id: PR.DS-02, title: Data-in-transit, catalog: [pr.ds-02]}
+mappings:
+  - {check: "ptr.*", controls: [PR.DS-02]}
+`)
+	s, err := Load(dir)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	f, ok := s.Framework("nist-csf-2.0")
+	if !ok || f.Framework.Name != "Local CSF profile" {
+		t.Fatalf("nist-csf-2.0 not replaced: %+v", f)
+	}
+	if len(s.Files) != 5 {
+		t.Errorf("%d files, want 5", len(s.Files))
+	}
+	if _, ok := s.Control("nist-csf-2.0", "PR.DS-1"); ok {
+		t.Errorf("embedded control PR.DS-1 still visible after override")
+	}
+	c, _ := s.Control("nist-csf-2.0", "PR.DS-02")
+	// Catalog identifiers compare case-insensitively and are stored in the
+	// catalog's written form.
+	if !slices.Equal(c.Catalog, []string{"PR.DS-02"}) {
+		t.Errorf("catalog = %v, want [PR.DS-02]", c.Catalog)
+	}
+	for _, r := range s.ControlsFor("spf.record") {
+		if r.Framework == "nist-csf-2.0" {
+			t.Errorf("spf.record still maps to %v after override", r)
+		}
+	}
+}
+
+func TestLoadReportsEveryProblem(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write(t, dir, "a.yaml", "framework: {id: a}\ncontrols: [{id: A}]\nmappings: [{check: nope, controls: [A]}]\n")
+	write(t, dir, "b.yaml", "framework: {id: b, colour: red}\n")
+	_, err := Load(dir)
+	if err == nil {
+		t.Fatal("Load succeeded")
+	}
+	want := []string{
+		filepath.Join(dir, "a.yaml") + `:3: unknown check "nope"`,
+		filepath.Join(dir, "b.yaml") + `:1: unknown field "colour" in framework`,
+	}
+	if got := strings.Split(err.Error(), "\n"); !slices.Equal(got, want) {
+		t.Errorf("Load:\n got %q\nwant %q", got, want)
+	}
+}
+
+func TestList(t *testing.T) {
+	t.Parallel()
+	s, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := s.List(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{
+		"nist-csf-2.0: NIST Cybersecurity Framework, version 2.0\n",
+		"  source:  https://www.nist.gov/cyberframework\n",
+		"      PR.DS-1 → CSF 2.0 PR.DS-02 (The confidentiality, integrity, and availability of data-in-transit are protected)\n",
+		"      DE.CM-8 → CSF 2.0 DE.CM-06 (External service provider activities and services are monitored to find potentially adverse events)\n",
+		"      NHI-01 → NHI1:2025 (Improper Offboarding)\n",
+		"      checks: dmarc.reporting, drift.changed, spf.lookup_limit\n",
+		"  9.5  Implement DMARC\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("List output lacks %q\n%s", want, out)
+		}
+	}
+}
+
+func TestCatalogs(t *testing.T) {
+	t.Parallel()
+	cs, err := loadCatalogs(embedded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nist := cs["nist-csf-2.0"]
+	if nist == nil {
+		t.Fatal("nist-csf-2.0 catalog missing")
+	}
+	current, withdrawn := 0, 0
+	for _, e := range nist.entries {
+		if e.Withdrawn {
+			withdrawn++
+		} else {
+			current++
+		}
+	}
+	// 106 + 22 current and 79 + 12 withdrawn subcategories and categories
+	// (catalogs/SOURCES.md).
+	if current != 128 || withdrawn != 91 {
+		t.Errorf("nist: %d current, %d withdrawn; want 128, 91", current, withdrawn)
+	}
+	if e, ok := nist.lookup("gv"); ok {
+		t.Errorf("function GV is an identifier: %+v", e)
+	}
+	if _, ok := nist.lookup("de.dp"); !ok {
+		t.Errorf("category DE.DP missing")
+	}
+	owasp := cs["owasp-nhi-top10"]
+	if owasp == nil || len(owasp.entries) != 10 {
+		t.Fatalf("owasp catalog: %+v", owasp)
+	}
+	if e, _ := owasp.lookup("nhi3:2025"); e.ID != "NHI3:2025" || e.Title != "Vulnerable Third-Party NHI" {
+		t.Errorf("NHI3:2025 = %+v", e)
+	}
+}
+
+func write(t *testing.T, dir, name, content string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// testdata/mappings/extra is the sample directory for --mappings.
+func TestExtraTestdataDir(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join("..", "testdata", "mappings", "extra")
+	s, err := Load(dir)
+	if err != nil {
+		t.Fatalf("Load(%s): %v", dir, err)
+	}
+	if got := s.ChecksFor("example-mail-policy", "MAIL-2"); !slices.Equal(got, []string{"drift.changed"}) {
+		t.Errorf("ChecksFor(MAIL-2) = %v", got)
+	}
+}
