@@ -1,0 +1,159 @@
+package dnstest
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// World is a synthetic DNS world of mail senders: the zones that answer
+// for them and their inventory as CSV.
+type World struct {
+	Zones     []Zone
+	Inventory []byte // CSV with the SPEC's header
+	Senders   int
+	Domains   []string
+	// Queries lists a representative query per sender and domain (name and
+	// type), for load generators such as dnsperf.
+	Queries []string
+}
+
+// Kinds of synthetic sender, by share of the fleet.
+const (
+	kindGood      = iota // PTR, FCrDNS, HELO, SPF all in order
+	kindGeneric          // PTR embeds the IP
+	kindMissing          // no PTR
+	kindBrokenFwd        // PTR name resolves elsewhere
+	kindV6               // IPv6 sender
+)
+
+// SyntheticWorld builds a world of n senders (IPv4 from 10.0.0.0/8 and
+// 2001:db8::/32 addresses, names under .example), sending for about 20
+// domains with SPF include chains, DKIM selectors and DMARC records. The
+// same n and seed give the same world. v6share is the share of IPv6
+// senders (0 for an all-IPv4 fleet).
+func SyntheticWorld(n int, seed uint64, v6share float64) World {
+	rng := rand.New(rand.NewPCG(seed, seed+1))
+	w := World{Senders: n}
+	const ndomains = 20
+	soa := func(origin string) string {
+		return fmt.Sprintf("$ORIGIN %s\n$TTL 3600\n@ IN SOA ns1.example.net. hostmaster.example.net. 1 3600 600 86400 300\n@ IN NS ns1.example.net.\n", origin)
+	}
+	// Shared ESP zone with an include chain.
+	var esp strings.Builder
+	esp.WriteString(soa("esp.example."))
+	esp.WriteString("_spf IN TXT \"v=spf1 include:_spf2.esp.example. include:_spf3.esp.example. ~all\"\n")
+	esp.WriteString("_spf2 IN TXT \"v=spf1 ip4:10.0.0.0/9 -all\"\n")
+	esp.WriteString("_spf3 IN TXT \"v=spf1 ip6:2001:db8::/32 -all\"\n")
+	w.Zones = append(w.Zones, Zone{Origin: "esp.example.", Text: esp.String(), File: "esp.example.zone"})
+
+	domains := make([]strings.Builder, ndomains)
+	for d := range ndomains {
+		name := fmt.Sprintf("d%02d.example", d)
+		w.Domains = append(w.Domains, name)
+		b := &domains[d]
+		b.WriteString(soa(name + "."))
+		b.WriteString("@ IN TXT \"v=spf1 ip4:10.128.0.0/9 include:_spf.esp.example. -all\"\n")
+		policy := []string{"reject", "quarantine", "none"}[d%3]
+		fmt.Fprintf(b, "_dmarc IN TXT \"v=DMARC1; p=%s; rua=mailto:dmarc@%s\"\n", policy, name)
+		fmt.Fprintf(b, "s1._domainkey IN TXT \"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\"\n")
+		w.Queries = append(w.Queries, name+" TXT", "_dmarc."+name+" TXT", "s1._domainkey."+name+" TXT")
+	}
+	rev4 := map[string]*strings.Builder{}
+	var rev6 strings.Builder
+	rev6.WriteString(soa("8.b.d.0.1.0.0.2.ip6.arpa."))
+
+	var inv bytes.Buffer
+	cw := csv.NewWriter(&inv)
+	_ = cw.Write([]string{"ip", "hostname", "helo", "domain", "dkim_selectors", "owner", "environment", "provider", "relay", "criticality"})
+	for i := range n {
+		d := rng.IntN(ndomains)
+		dom := w.Domains[d]
+		kind := kindGood
+		switch r := rng.Float64(); {
+		case r < v6share:
+			kind = kindV6
+		case r < v6share+0.08:
+			kind = kindGeneric
+		case r < v6share+0.13:
+			kind = kindMissing
+		case r < v6share+0.17:
+			kind = kindBrokenFwd
+		}
+		host := fmt.Sprintf("mta%d.%s", i, dom)
+		var ip netip.Addr
+		if kind == kindV6 {
+			ip = netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 12: byte(i >> 24), 13: byte(i >> 16), 14: byte(i >> 8), 15: byte(i)})
+		} else {
+			// 10.128.0.0/9 onwards, skipping .0 and .255.
+			v := 0x0A800000 + uint32(i/254)<<8 + uint32(i%254+1)
+			ip = netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+		}
+		b := &domains[d]
+		ptr := host
+		switch kind {
+		case kindGeneric:
+			ptr = strings.ReplaceAll(ip.String(), ".", "-") + ".pool." + dom
+			fmt.Fprintf(b, "%s. IN A %s\n", ptr, ip)
+		case kindBrokenFwd:
+			fmt.Fprintf(b, "%s. IN A 10.0.0.1\n", host)
+		default:
+			rr := "A"
+			if ip.Is6() {
+				rr = "AAAA"
+			}
+			fmt.Fprintf(b, "%s. IN %s %s\n", host, rr, ip)
+		}
+		if ip.Is4() {
+			o := ip.As4()
+			origin := fmt.Sprintf("%d.%d.%d.in-addr.arpa.", o[2], o[1], o[0])
+			z, ok := rev4[origin]
+			if !ok {
+				z = &strings.Builder{}
+				z.WriteString(soa(origin))
+				rev4[origin] = z
+			}
+			if kind != kindMissing {
+				fmt.Fprintf(z, "%d IN PTR %s.\n", o[3], ptr)
+			}
+		} else if kind != kindMissing {
+			rev, _ := reverse6(ip)
+			fmt.Fprintf(&rev6, "%s IN PTR %s.\n", rev, ptr)
+		}
+		w.Queries = append(w.Queries, reverseName(ip)+" PTR")
+		_ = cw.Write([]string{ip.String(), host, host, dom, "s1", "team" + strconv.Itoa(d), "production", "synthetic", "", "medium"})
+	}
+	cw.Flush()
+	w.Inventory = inv.Bytes()
+	for d := range ndomains {
+		w.Zones = append(w.Zones, Zone{Origin: w.Domains[d] + ".", Text: domains[d].String(), File: w.Domains[d] + ".zone"})
+	}
+	for origin, z := range rev4 {
+		w.Zones = append(w.Zones, Zone{Origin: origin, Text: z.String(), File: origin + "zone"})
+	}
+	w.Zones = append(w.Zones, Zone{Origin: "8.b.d.0.1.0.0.2.ip6.arpa.", Text: rev6.String(), File: "ip6.zone"})
+	return w
+}
+
+// reverse6 returns the ip6.arpa labels of ip below 8.b.d.0.1.0.0.2.ip6.arpa.
+func reverse6(ip netip.Addr) (string, bool) {
+	b := ip.As16()
+	var parts []string
+	for i := 15; i >= 4; i-- {
+		parts = append(parts, strconv.FormatUint(uint64(b[i]&0xf), 16), strconv.FormatUint(uint64(b[i]>>4), 16))
+	}
+	return strings.Join(parts, "."), true
+}
+
+func reverseName(ip netip.Addr) string {
+	if ip.Is4() {
+		o := ip.As4()
+		return fmt.Sprintf("%d.%d.%d.%d.in-addr.arpa.", o[3], o[2], o[1], o[0])
+	}
+	r, _ := reverse6(ip)
+	return r + ".8.b.d.0.1.0.0.2.ip6.arpa."
+}

@@ -1,0 +1,845 @@
+package assess
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// InputFile is one inventory file read, with its SHA-256 (hex).
+type InputFile struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+}
+
+// Inventory is the loaded fleet.
+type Inventory struct {
+	// Assets are in inventory order (first appearance), CIDRs expanded and
+	// duplicates merged. The assets expanded from one CIDR entry share their
+	// Tags map and DKIMSelectors array: treat both as read-only.
+	Assets []Asset
+	// Warnings are problems that did not stop the load, each
+	// "file:line: message".
+	Warnings []string
+	// Inputs are the files read, in order.
+	Inputs []InputFile
+	// SHA256 names the whole inventory: with one input it is that file's
+	// SHA-256 (so `sha256sum` confirms it); with several it is the SHA-256 of
+	// the inputs' hex hashes, each followed by a newline, in order.
+	SHA256 string
+}
+
+// InputError is one problem with an input file.
+type InputError struct {
+	File   string
+	Line   int // 1-based; 0 when the problem concerns the whole file
+	Col    int // 1-based; CSV: the field's column number; JSON/YAML: the character
+	Reason string
+	Err    error // underlying error, if any (e.g. from reading the file)
+}
+
+func (e *InputError) Error() string {
+	switch {
+	case e.Line <= 0:
+		return e.File + ": " + e.Reason
+	case e.Col <= 0:
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, e.Reason)
+	}
+	return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, e.Reason)
+}
+
+func (e *InputError) Unwrap() error { return e.Err }
+
+// Limits that bound the work of loading an inventory.
+const (
+	maxInventoryAssets = 1_000_000
+	maxInventoryErrors = 50
+	maxInventoryWarns  = 100
+	maxInventoryFile   = 256 << 20 // bytes per file
+	maxNameLen         = 253       // hostname, helo, domain, a DKIM selector
+	maxValueLen        = 1024      // owner, environment, provider, relay, tag values
+	maxTagKeyLen       = 256
+	maxSelectorsPerRow = 64
+	maxTagsPerRow      = 64
+	maxCIDRBitsV4      = 16
+	maxCIDRBitsV6      = 112
+	maxYAMLAliasDepth  = 8
+)
+
+// criticalityExpected lists the criticality values, for messages.
+const criticalityExpected = "high, medium or low"
+
+// field is one of the known inventory fields.
+type field int
+
+const (
+	fieldIP field = iota
+	fieldHostname
+	fieldHELO
+	fieldDomain
+	fieldSelectors
+	fieldOwner
+	fieldEnvironment
+	fieldProvider
+	fieldRelay
+	fieldCriticality
+	numFields
+)
+
+func (f field) String() string {
+	switch f {
+	case fieldIP:
+		return "ip"
+	case fieldHostname:
+		return "hostname"
+	case fieldHELO:
+		return "helo"
+	case fieldDomain:
+		return "domain"
+	case fieldSelectors:
+		return "dkim_selectors"
+	case fieldOwner:
+		return "owner"
+	case fieldEnvironment:
+		return "environment"
+	case fieldProvider:
+		return "provider"
+	case fieldRelay:
+		return "relay"
+	case fieldCriticality:
+		return "criticality"
+	}
+	return "field(" + strconv.Itoa(int(f)) + ")"
+}
+
+// fieldByName maps a header name or key (already trimmed and lower-cased) to
+// a known field.
+func fieldByName(name string) (field, bool) {
+	for f := range numFields {
+		if f.String() == name {
+			return f, true
+		}
+	}
+	return 0, false
+}
+
+// isName reports whether a field holds a DNS name (compared case-insensitively
+// and without the trailing dot).
+func (f field) isName() bool {
+	return f == fieldHostname || f == fieldHELO || f == fieldDomain
+}
+
+// get and set address the string fields of an Asset.
+func (f field) get(a *Asset) string {
+	switch f {
+	case fieldIP:
+		return a.IP
+	case fieldHostname:
+		return a.Hostname
+	case fieldHELO:
+		return a.HELO
+	case fieldDomain:
+		return a.Domain
+	case fieldOwner:
+		return a.Owner
+	case fieldEnvironment:
+		return a.Environment
+	case fieldProvider:
+		return a.Provider
+	case fieldRelay:
+		return a.Relay
+	case fieldCriticality:
+		return a.Criticality
+	}
+	return ""
+}
+
+func (f field) set(a *Asset, v string) {
+	switch f {
+	case fieldIP:
+		a.IP = v
+	case fieldHostname:
+		a.Hostname = v
+	case fieldHELO:
+		a.HELO = v
+	case fieldDomain:
+		a.Domain = v
+	case fieldOwner:
+		a.Owner = v
+	case fieldEnvironment:
+		a.Environment = v
+	case fieldProvider:
+		a.Provider = v
+	case fieldRelay:
+		a.Relay = v
+	case fieldCriticality:
+		a.Criticality = v
+	}
+}
+
+// LoadInventory reads inventory files and merges them into one fleet. The
+// format follows the extension: .csv, .yaml, .yml or .json. Every problem
+// found is returned, joined, as *InputError values.
+func LoadInventory(paths ...string) (*Inventory, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("inventory: no inventory file given")
+	}
+	l := newLoader()
+	for _, p := range paths {
+		data, err := readInventoryFile(p)
+		if err != nil {
+			l.errs.add(err)
+			continue
+		}
+		l.addFile(p, data)
+	}
+	return l.finish()
+}
+
+// ParseInventory parses one inventory held in memory. name chooses the format
+// by its extension and names the file in messages and Inputs.
+func ParseInventory(name string, data []byte) (*Inventory, error) {
+	return parseInventory(name, data, maxInventoryAssets)
+}
+
+// parseInventory is ParseInventory with a cap on the number of assets.
+func parseInventory(name string, data []byte, maxAssets int) (*Inventory, error) {
+	l := newLoader()
+	l.maxAssets = maxAssets
+	l.addFile(name, data)
+	return l.finish()
+}
+
+func readInventoryFile(path string) ([]byte, *InputError) {
+	if _, err := inventoryFormat(path); err != nil {
+		return nil, err
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, &InputError{File: path, Reason: "cannot read: " + unwrapPathError(err), Err: err}
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxInventoryFile+1))
+	if err != nil {
+		return nil, &InputError{File: path, Reason: "cannot read: " + unwrapPathError(err), Err: err}
+	}
+	if len(data) > maxInventoryFile {
+		return nil, &InputError{File: path, Reason: fmt.Sprintf("file is larger than %d MiB", maxInventoryFile>>20)}
+	}
+	return data, nil
+}
+
+// unwrapPathError drops the path an *fs.PathError repeats.
+func unwrapPathError(err error) string {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+func inventoryFormat(name string) (string, *InputError) {
+	switch ext := strings.ToLower(filepath.Ext(name)); ext {
+	case ".csv":
+		return "csv", nil
+	case ".yaml", ".yml":
+		return "yaml", nil
+	case ".json":
+		return "json", nil
+	default:
+		return "", &InputError{File: name, Reason: fmt.Sprintf("unsupported inventory format %q (want .csv, .yaml, .yml or .json)", ext)}
+	}
+}
+
+// errList collects input errors, keeping the first maxKeptErrors and
+// counting the rest.
+type errList struct {
+	errs  []*InputError
+	n     int
+	files []string // in the order first seen, to sort by
+}
+
+const maxKeptErrors = 1000
+
+func (l *errList) add(e *InputError) {
+	l.n++
+	if !slices.Contains(l.files, e.File) {
+		l.files = append(l.files, e.File)
+	}
+	if len(l.errs) < maxKeptErrors {
+		l.errs = append(l.errs, e)
+	}
+}
+
+func (l *errList) addf(file string, p pos, format string, args ...any) {
+	l.add(&InputError{File: file, Line: p.line, Col: p.col, Reason: fmt.Sprintf(format, args...)})
+}
+
+// err joins the errors in file, line and column order, at most
+// maxInventoryErrors of them and a last "... and N more".
+func (l *errList) err() error {
+	if l.n == 0 {
+		return nil
+	}
+	slices.SortStableFunc(l.errs, func(a, b *InputError) int {
+		if c := slices.Index(l.files, a.File) - slices.Index(l.files, b.File); c != 0 {
+			return c
+		}
+		if a.Line != b.Line {
+			return a.Line - b.Line
+		}
+		return a.Col - b.Col
+	})
+	shown := l.errs[:min(len(l.errs), maxInventoryErrors)]
+	errs := make([]error, 0, len(shown)+1)
+	for _, e := range shown {
+		errs = append(errs, e)
+	}
+	if l.n > len(shown) {
+		errs = append(errs, fmt.Errorf("... and %d more", l.n-len(shown)))
+	}
+	return errors.Join(errs...)
+}
+
+// pos is a 1-based position in an input file; col may be 0 (unknown).
+type pos struct{ line, col int }
+
+// valueKind tells what a raw value held.
+type valueKind int
+
+const (
+	kindScalar valueKind = iota // a string, number, boolean or null ("")
+	kindList                    // a list of scalars
+	kindOther                   // an object, or a list holding non-scalars
+)
+
+// rawValue is one key and its value as read from a file, before validation.
+type rawValue struct {
+	key    string // trimmed, lower-cased
+	pos    pos    // of the value (CSV: of the cell)
+	kind   valueKind
+	scalar string
+	list   []string
+}
+
+// rawEntry is one row or entry as read from a file.
+type rawEntry struct {
+	pos    pos
+	values []rawValue
+}
+
+// entry is a validated row or entry.
+type entry struct {
+	file      int32 // index into loader.files
+	line      int32
+	ipText    string
+	prefix    netip.Prefix // a single address is a full-length prefix
+	cidr      bool         // ip was written as a CIDR
+	vals      [numFields]string
+	lines     [numFields]int32 // line of each field's value
+	selectors []string
+	tags      map[string]string
+	tagKeys   []string // of tags, sorted
+	tagLines  map[string]int32
+}
+
+// origin records where each value of one asset came from.
+type origin struct {
+	first  int32            // entry of first appearance
+	src    [numFields]int32 // entry that set each field; -1 none
+	tagSrc map[string]int32 // entry that set each tag; nil: all from first
+}
+
+type loader struct {
+	files     []string
+	inputs    []InputFile
+	entries   []*entry
+	assets    []Asset  // in order of first appearance
+	origins   []origin // parallel to assets
+	index     map[netip.Addr]int
+	generated int // addresses produced by all entries, before merging
+	maxAssets int
+	errs      errList
+	warnings  []string
+	nwarn     int
+	stopped   bool // the asset cap was hit: read no further entries
+}
+
+func newLoader() *loader {
+	return &loader{index: map[netip.Addr]int{}, maxAssets: maxInventoryAssets}
+}
+
+func (l *loader) warnf(file string, line int32, format string, args ...any) {
+	l.nwarn++
+	if len(l.warnings) < maxInventoryWarns {
+		l.warnings = append(l.warnings, fmt.Sprintf("%s:%d: ", file, line)+fmt.Sprintf(format, args...))
+	}
+}
+
+// addFile parses one file and merges its entries.
+func (l *loader) addFile(name string, data []byte) {
+	sum := sha256.Sum256(data)
+	l.inputs = append(l.inputs, InputFile{Path: name, SHA256: hex.EncodeToString(sum[:])})
+	format, ferr := inventoryFormat(name)
+	if ferr != nil {
+		l.errs.add(ferr)
+		return
+	}
+	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	var raws []rawEntry
+	before := l.errs.n
+	switch format {
+	case "csv":
+		raws = parseCSV(name, data, &l.errs)
+	case "yaml":
+		raws = parseYAML(name, data, &l.errs)
+	case "json":
+		raws = parseJSON(name, data, &l.errs)
+	}
+	if len(raws) == 0 && l.errs.n == before {
+		l.errs.add(&InputError{File: name, Line: 1, Reason: "no assets"})
+	}
+	entries := make([]*entry, 0, len(raws))
+	size := 0
+	for i := range raws {
+		if e := l.validate(name, &raws[i]); e != nil {
+			entries = append(entries, e)
+			size += prefixSize(e.prefix)
+		}
+	}
+	size = min(size, l.maxAssets-len(l.assets)+1)
+	if len(l.assets) == 0 {
+		l.index = make(map[netip.Addr]int, size)
+	}
+	l.assets = slices.Grow(l.assets, size)
+	l.origins = slices.Grow(l.origins, size)
+	for _, e := range entries {
+		if l.stopped {
+			return
+		}
+		l.merge(e)
+	}
+}
+
+// prefixSize is the number of assets a prefix expands to, at most 1<<16.
+func prefixSize(p netip.Prefix) int {
+	host := min(p.Addr().BitLen()-p.Bits(), 16)
+	if p.Addr().Is4() && host > 1 {
+		return 1<<host - 2
+	}
+	return 1 << host
+}
+
+// finish returns the inventory, or every error found.
+func (l *loader) finish() (*Inventory, error) {
+	if err := l.errs.err(); err != nil {
+		return nil, err
+	}
+	if l.nwarn > len(l.warnings) {
+		l.warnings = append(l.warnings, fmt.Sprintf("... and %d more warnings", l.nwarn-len(l.warnings)))
+	}
+	inv := &Inventory{Assets: l.assets, Warnings: l.warnings, Inputs: l.inputs}
+	if len(l.inputs) == 1 {
+		inv.SHA256 = l.inputs[0].SHA256
+	} else {
+		h := sha256.New()
+		for _, in := range l.inputs {
+			io.WriteString(h, in.SHA256+"\n")
+		}
+		inv.SHA256 = hex.EncodeToString(h.Sum(nil))
+	}
+	return inv, nil
+}
+
+// fileIndex returns the index of name in l.files, adding it.
+func (l *loader) fileIndex(name string) int32 {
+	if n := len(l.files); n > 0 && l.files[n-1] == name {
+		return int32(n - 1)
+	}
+	l.files = append(l.files, name)
+	return int32(len(l.files) - 1)
+}
+
+// validate checks one raw entry, reporting every problem; it returns nil when
+// the entry has any.
+func (l *loader) validate(file string, r *rawEntry) *entry {
+	e := &entry{file: l.fileIndex(file), line: int32(r.pos.line)}
+	nerr := l.errs.n
+	seen := map[string]pos{}
+	var ipPos pos
+	ipSeen := false
+	for _, v := range r.values {
+		if p, dup := seen[v.key]; dup {
+			l.errs.addf(file, v.pos, "duplicate key %q (first on line %d)", v.key, p.line)
+			continue
+		}
+		seen[v.key] = v.pos
+		f, known := fieldByName(v.key)
+		if !known {
+			l.validateTag(file, e, v)
+			continue
+		}
+		e.lines[f] = int32(v.pos.line)
+		if f == fieldSelectors {
+			l.validateSelectors(file, e, v)
+			continue
+		}
+		if f == fieldIP {
+			ipPos, ipSeen = v.pos, true
+		}
+		if v.kind != kindScalar {
+			l.errs.addf(file, v.pos, "%s must be a single value, not a list or object", f)
+			continue
+		}
+		s, ok := l.cleanValue(file, v.pos, f.String(), v.scalar)
+		if !ok {
+			continue
+		}
+		switch {
+		case f == fieldIP:
+			e.ipText = s
+		case f.isName():
+			s = strings.TrimSuffix(strings.ToLower(s), ".")
+			if len(s) > maxNameLen {
+				l.errs.addf(file, v.pos, "%s is too long (%d bytes; the limit is %d)", f, len(s), maxNameLen)
+				continue
+			}
+		case f == fieldCriticality:
+			given := s
+			s = strings.ToLower(s)
+			if s != "" && s != "high" && s != "medium" && s != "low" {
+				l.errs.addf(file, v.pos, "criticality %q is not %s", given, criticalityExpected)
+				continue
+			}
+		default:
+			if len(s) > maxValueLen {
+				l.errs.addf(file, v.pos, "%s is too long (%d bytes; the limit is %d)", f, len(s), maxValueLen)
+				continue
+			}
+		}
+		e.vals[f] = s
+	}
+	switch {
+	case !ipSeen:
+		l.errs.addf(file, r.pos, "missing ip")
+	case l.errs.n != nerr:
+		// the ip value itself may be what was wrong
+	case e.ipText == "":
+		l.errs.addf(file, ipPos, "missing ip")
+	default:
+		l.parseIP(file, ipPos, e)
+	}
+	if l.errs.n != nerr {
+		return nil
+	}
+	if e.selectors == nil {
+		e.selectors = []string{}
+	}
+	if e.tags == nil {
+		e.tags = map[string]string{}
+	}
+	e.tagKeys = slices.Sorted(maps.Keys(e.tags))
+	return e
+}
+
+// cleanValue trims a value and rejects invalid UTF-8 and control characters.
+func (l *loader) cleanValue(file string, p pos, label, s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if !utf8.ValidString(s) {
+		l.errs.addf(file, p, "%s is not valid UTF-8", label)
+		return "", false
+	}
+	if i := strings.IndexFunc(s, unicode.IsControl); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(s[i:])
+		l.errs.addf(file, p, "%s contains a control character (%U)", label, r)
+		return "", false
+	}
+	return s, true
+}
+
+func (l *loader) validateTag(file string, e *entry, v rawValue) {
+	key, ok := l.cleanValue(file, v.pos, "key", v.key)
+	if !ok {
+		return
+	}
+	if key == "" {
+		l.errs.addf(file, v.pos, "empty key")
+		return
+	}
+	if len(key) > maxTagKeyLen {
+		l.errs.addf(file, v.pos, "key %.40q... is too long (%d bytes; the limit is %d)", key, len(key), maxTagKeyLen)
+		return
+	}
+	label := fmt.Sprintf("tag %q", key)
+	if v.kind != kindScalar {
+		l.errs.addf(file, v.pos, "%s must be a single value, not a list or object (unknown keys are kept as tags)", label)
+		return
+	}
+	s, ok := l.cleanValue(file, v.pos, label, v.scalar)
+	if !ok || s == "" {
+		return
+	}
+	if len(s) > maxValueLen {
+		l.errs.addf(file, v.pos, "%s is too long (%d bytes; the limit is %d)", label, len(s), maxValueLen)
+		return
+	}
+	if len(e.tags) == maxTagsPerRow {
+		l.errs.addf(file, v.pos, "more than %d tags", maxTagsPerRow)
+		return
+	}
+	if e.tags == nil {
+		e.tags, e.tagLines = map[string]string{}, map[string]int32{}
+	}
+	e.tags[key] = s
+	e.tagLines[key] = int32(v.pos.line)
+}
+
+func (l *loader) validateSelectors(file string, e *entry, v rawValue) {
+	var items []string
+	switch v.kind {
+	case kindScalar:
+		items = strings.FieldsFunc(v.scalar, func(r rune) bool { return r == ';' || unicode.IsSpace(r) })
+	case kindList:
+		items = v.list
+	default:
+		l.errs.addf(file, v.pos, "dkim_selectors must be a list of selectors or a string of them")
+		return
+	}
+	for _, it := range items {
+		s, ok := l.cleanValue(file, v.pos, "dkim_selectors", it)
+		if !ok {
+			return
+		}
+		s = strings.TrimSuffix(strings.ToLower(s), ".")
+		if s == "" || slices.Contains(e.selectors, s) {
+			continue
+		}
+		if len(s) > maxNameLen {
+			l.errs.addf(file, v.pos, "dkim_selectors: selector is too long (%d bytes; the limit is %d)", len(s), maxNameLen)
+			return
+		}
+		if len(e.selectors) == maxSelectorsPerRow {
+			l.errs.addf(file, v.pos, "dkim_selectors: more than %d selectors", maxSelectorsPerRow)
+			return
+		}
+		e.selectors = append(e.selectors, s)
+	}
+}
+
+// parseIP reads e.ipText as an address or CIDR into e.prefix.
+func (l *loader) parseIP(file string, p pos, e *entry) bool {
+	s := e.ipText
+	if !strings.Contains(s, "/") {
+		a, err := netip.ParseAddr(s)
+		switch {
+		case err != nil:
+			l.errs.addf(file, p, "invalid ip %q (want an IPv4 or IPv6 address or a CIDR)", s)
+			return false
+		case a.Zone() != "":
+			l.errs.addf(file, p, "invalid ip %q: zones are not allowed", s)
+			return false
+		}
+		a = a.Unmap()
+		e.prefix = netip.PrefixFrom(a, a.BitLen())
+		return true
+	}
+	pfx, err := netip.ParsePrefix(s)
+	if err != nil {
+		l.errs.addf(file, p, "invalid cidr %q (want address/length, e.g. 192.0.2.0/24)", s)
+		return false
+	}
+	if a := pfx.Addr(); a.Is4In6() && pfx.Bits() >= 96 {
+		pfx = netip.PrefixFrom(a.Unmap(), pfx.Bits()-96)
+	}
+	limit := maxCIDRBitsV4
+	if pfx.Addr().Is6() {
+		limit = maxCIDRBitsV6
+	}
+	if pfx.Bits() < limit {
+		l.errs.addf(file, p, "cidr %s is too large: the limit is /%d", s, limit)
+		return false
+	}
+	if m := pfx.Masked(); m != pfx {
+		l.warnf(file, e.line, "%s is not a network address; using %s", s, m)
+		pfx = m
+	}
+	e.prefix, e.cidr = pfx, true
+	return true
+}
+
+// merge adds the assets of one entry, merging those already present.
+func (l *loader) merge(e *entry) {
+	ei := int32(len(l.entries))
+	l.entries = append(l.entries, e)
+	file := l.files[e.file]
+	pfx := e.prefix
+	skipEnds := pfx.Addr().Is4() && pfx.Bits() < 31
+	overlaps, firstOverlap := 0, netip.Addr{}
+	var reported map[conflictKey]bool // conflicts already reported for this entry
+	for a := pfx.Addr(); a.IsValid() && pfx.Contains(a); a = a.Next() {
+		if skipEnds && (a == pfx.Addr() || !pfx.Contains(a.Next())) {
+			continue
+		}
+		l.generated++
+		if i, ok := l.index[a]; ok {
+			if overlaps == 0 {
+				firstOverlap = a
+			}
+			overlaps++
+			if reported == nil {
+				reported = map[conflictKey]bool{}
+			}
+			l.mergeInto(&l.assets[i], &l.origins[i], e, ei, a, reported)
+			if l.generated > 2*l.maxAssets {
+				l.errs.addf(file, pos{line: int(e.line)}, "inventory expands to more than %d addresses", 2*l.maxAssets)
+				l.stopped = true
+				return
+			}
+			continue
+		}
+		if len(l.assets) == l.maxAssets {
+			l.errs.addf(file, pos{line: int(e.line)}, "inventory has more than %d assets", l.maxAssets)
+			l.stopped = true
+			return
+		}
+		l.index[a] = len(l.assets)
+		l.assets = append(l.assets, newAsset(e, a))
+		l.origins = append(l.origins, newOrigin(e, ei))
+	}
+	if overlaps == 0 {
+		return
+	}
+	first := l.entries[l.origins[l.index[firstOverlap]].first]
+	if !e.cidr {
+		l.warnf(file, e.line, "%s duplicates %s; merged", firstOverlap, l.where(e, first.file, first.line))
+		return
+	}
+	l.warnf(file, e.line, "%s overlaps %d address(es) listed earlier (first %s, %s); merged", e.ipText, overlaps, firstOverlap, l.where(e, first.file, first.line))
+}
+
+// where names a line relative to entry e: "line 3" in the same file,
+// "other.csv:3" in another.
+func (l *loader) where(e *entry, file, line int32) string {
+	if file == e.file {
+		return fmt.Sprintf("line %d", line)
+	}
+	return fmt.Sprintf("%s:%d", l.files[file], line)
+}
+
+func newAsset(e *entry, a netip.Addr) Asset {
+	as := Asset{IP: a.String(), DKIMSelectors: e.selectors, Tags: e.tags}
+	for f := range numFields {
+		if f != fieldIP && f != fieldSelectors {
+			f.set(&as, e.vals[f])
+		}
+	}
+	return as
+}
+
+func newOrigin(e *entry, ei int32) origin {
+	o := origin{first: ei}
+	for f := range numFields {
+		o.src[f] = -1
+		if e.vals[f] != "" {
+			o.src[f] = ei
+		}
+	}
+	return o
+}
+
+// tagSources returns a new map of the entry that set each of the tags.
+func tagSources(tags map[string]string, o *origin) map[string]int32 {
+	if o.tagSrc != nil {
+		return maps.Clone(o.tagSrc)
+	}
+	m := make(map[string]int32, len(tags))
+	for k := range tags {
+		m[k] = o.first
+	}
+	return m
+}
+
+// conflictKey identifies a reported conflict within one entry: the field or
+// tag, and the line of the other value.
+type conflictKey struct {
+	label      string
+	file, line int32
+}
+
+// conflict reports two different values for one field, once per entry, field
+// and other line.
+func (l *loader) conflict(reported map[conflictKey]bool, e *entry, a netip.Addr, label, val, cur string, line int32, src *entry, srcLine int32) {
+	k := conflictKey{label, src.file, srcLine}
+	if reported[k] {
+		return
+	}
+	reported[k] = true
+	l.errs.addf(l.files[e.file], pos{line: int(line)}, "%s: %s %q conflicts with %q on %s", a, label, val, cur, l.where(e, src.file, srcLine))
+}
+
+// mergeInto fills r's blanks from e; a different non-empty value is an error
+// naming both lines.
+func (l *loader) mergeInto(as *Asset, o *origin, e *entry, ei int32, a netip.Addr, reported map[conflictKey]bool) {
+	for f := range numFields {
+		if f == fieldIP || f == fieldSelectors {
+			continue
+		}
+		v := e.vals[f]
+		if v == "" {
+			continue
+		}
+		switch cur := f.get(as); {
+		case cur == "":
+			f.set(as, v)
+			o.src[f] = ei
+		case cur != v:
+			src := l.entries[o.src[f]]
+			l.conflict(reported, e, a, f.String(), v, cur, e.lines[f], src, src.lines[f])
+		}
+	}
+	for _, s := range e.selectors {
+		if !slices.Contains(as.DKIMSelectors, s) {
+			as.DKIMSelectors = append(slices.Clip(as.DKIMSelectors), s)
+		}
+	}
+	if len(e.tags) == 0 {
+		return
+	}
+	copied := false
+	for _, k := range e.tagKeys {
+		v := e.tags[k]
+		cur, ok := as.Tags[k]
+		switch {
+		case !ok:
+			if !copied {
+				as.Tags, o.tagSrc = maps.Clone(as.Tags), tagSources(as.Tags, o)
+				copied = true
+			}
+			if len(as.Tags) == maxTagsPerRow {
+				l.errs.addf(l.files[e.file], pos{line: int(e.tagLines[k])}, "%s: more than %d tags after merging", a, maxTagsPerRow)
+				return
+			}
+			as.Tags[k] = v
+			o.tagSrc[k] = ei
+		case cur != v:
+			si := o.first
+			if o.tagSrc != nil {
+				si = o.tagSrc[k]
+			}
+			src := l.entries[si]
+			l.conflict(reported, e, a, fmt.Sprintf("tag %q", k), v, cur, e.tagLines[k], src, src.tagLines[k])
+		}
+	}
+}

@@ -1,0 +1,200 @@
+package assess
+
+import (
+	"bytes"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// parseCSV reads a CSV inventory: a header row naming the columns, then one
+// row per sender. Positions are line and column number (the field's index).
+func parseCSV(file string, data []byte, errs *errList) []rawEntry {
+	r := csv.NewReader(bytes.NewReader(data))
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	read := func() ([]string, bool) {
+		for {
+			rec, err := r.Read()
+			if err == io.EOF {
+				return nil, false
+			}
+			if err != nil {
+				errs.add(csvError(file, data, err))
+				return nil, false
+			}
+			if !blankRecord(rec) {
+				return rec, true
+			}
+		}
+	}
+	header, ok := read()
+	if !ok {
+		return nil
+	}
+	headerLine, _ := r.FieldPos(0)
+	keys := make([]string, len(header))
+	ipCol := -1
+	bad := false
+	for i, h := range header {
+		k := strings.ToLower(strings.TrimSpace(h))
+		keys[i] = k
+		p := pos{headerLine, i + 1}
+		switch {
+		case !utf8.ValidString(k):
+			errs.addf(file, p, "column name is not valid UTF-8")
+			bad = true
+		case strings.IndexFunc(k, unicode.IsControl) >= 0:
+			errs.addf(file, p, "column name %q contains a control character", k)
+			bad = true
+		case len(k) > maxTagKeyLen:
+			errs.addf(file, p, "column name is too long (%d bytes; the limit is %d)", len(k), maxTagKeyLen)
+			bad = true
+		}
+		if j := indexOf(keys[:i], k); k != "" && j >= 0 {
+			errs.addf(file, p, "duplicate column %q (also column %d)", k, j+1)
+			bad = true
+		}
+		if k == "ip" {
+			ipCol = i
+		}
+	}
+	if ipCol < 0 {
+		errs.addf(file, pos{line: headerLine}, "no ip column in header %.200q (the first row must name the columns)", strings.Join(header, ","))
+		return nil
+	}
+	if bad {
+		return nil
+	}
+	var out []rawEntry
+	for {
+		rec, ok := read()
+		if !ok {
+			return out
+		}
+		line, _ := r.FieldPos(0)
+		e := rawEntry{pos: pos{line, 0}, values: make([]rawValue, 0, len(keys))}
+		for i, v := range rec {
+			l, _ := r.FieldPos(i)
+			p := pos{l, i + 1}
+			switch {
+			case i >= len(keys):
+				if strings.TrimSpace(v) != "" {
+					errs.addf(file, p, "row has more fields than the header (%d)", len(keys))
+				}
+				continue
+			case keys[i] == "":
+				if strings.TrimSpace(v) != "" {
+					errs.addf(file, p, "value in column %d, which has no name in the header", i+1)
+				}
+				continue
+			}
+			e.values = append(e.values, rawValue{key: keys[i], pos: p, scalar: v})
+		}
+		if len(rec) <= ipCol {
+			e.values = append(e.values, rawValue{key: "ip", pos: pos{line, ipCol + 1}})
+		}
+		out = append(out, e)
+	}
+}
+
+func indexOf(s []string, v string) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	return -1
+}
+
+// blankRecord reports whether every field of a record is empty or spaces.
+func blankRecord(rec []string) bool {
+	for _, f := range rec {
+		if strings.TrimSpace(f) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// csvError turns an encoding/csv error into an InputError at the line where
+// the faulty field starts and the field's column number.
+func csvError(file string, data []byte, err error) *InputError {
+	var pe *csv.ParseError
+	if !errors.As(err, &pe) {
+		return &InputError{File: file, Line: 1, Reason: err.Error(), Err: err}
+	}
+	if line, col, reason, ok := findCSVQuoteError(data, pe.StartLine); ok {
+		return &InputError{File: file, Line: line, Col: col, Reason: reason, Err: err}
+	}
+	return &InputError{File: file, Line: pe.StartLine, Reason: pe.Err.Error(), Err: err}
+}
+
+// findCSVQuoteError scans the record starting on line startLine with the
+// rules of encoding/csv (comma separator, leading space trimmed) and returns
+// the line where the faulty field starts, its column number and the reason.
+func findCSVQuoteError(data []byte, startLine int) (line, col int, reason string, ok bool) {
+	off := 0
+	for l := 1; l < startLine; l++ {
+		i := bytes.IndexByte(data[off:], '\n')
+		if i < 0 {
+			return 0, 0, "", false
+		}
+		off += i + 1
+	}
+	line, col = startLine, 1
+	for off <= len(data) {
+		// leading space of the field
+		for off < len(data) {
+			r, n := utf8.DecodeRune(data[off:])
+			if r == '\n' || !unicode.IsSpace(r) {
+				break
+			}
+			off += n
+		}
+		if off < len(data) && data[off] == '"' {
+			start := line
+			off++
+		quoted:
+			for {
+				if off >= len(data) {
+					return start, col, `quoted field is not closed (a " is missing)`, true
+				}
+				c := data[off]
+				off++
+				switch {
+				case c == '\n':
+					line++
+				case c != '"':
+				case off < len(data) && data[off] == '"':
+					off++
+				case off >= len(data) || data[off] == ',' || data[off] == '\n':
+					break quoted
+				case data[off] == '\r' && off+1 < len(data) && data[off+1] == '\n':
+					off++
+					break quoted
+				default:
+					r, _ := utf8.DecodeRune(data[off:])
+					return start, col, fmt.Sprintf(`unexpected %q after the closing " of a quoted field (double a " inside quotes)`, r), true
+				}
+			}
+		} else {
+			for off < len(data) && data[off] != ',' && data[off] != '\n' {
+				if data[off] == '"' {
+					return line, col, `bare " in a field that is not quoted (quote the field and double the " inside it)`, true
+				}
+				off++
+			}
+		}
+		if off >= len(data) || data[off] == '\n' {
+			return 0, 0, "", false // the record ended without a quote error
+		}
+		off++ // the comma
+		col++
+	}
+	return 0, 0, "", false
+}

@@ -1,0 +1,230 @@
+package assess
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// jsonWalker reads a JSON document already known to be valid, keeping the
+// position of every entry and value.
+type jsonWalker struct {
+	file string
+	data []byte
+	errs *errList
+	at   lineCounter
+}
+
+// parseJSON reads a JSON inventory: an array of entries, or an object with an
+// `assets` array. Positions are line and column (in characters).
+func parseJSON(file string, data []byte, errs *errList) []rawEntry {
+	start := skipJSON(data, 0)
+	if start == len(data) {
+		return nil
+	}
+	// Validate the whole document first: encoding/json reports the exact
+	// offset of a syntax error only when it checks a complete value.
+	var probe json.RawMessage
+	if err := json.Unmarshal(data, &probe); err != nil {
+		errs.add(jsonError(file, data, err))
+		return nil
+	}
+	w := &jsonWalker{file: file, data: data, errs: errs, at: lineCounter{data: data, p: pos{1, 1}}}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	const want = "want an array of entries or an object with an assets array"
+	switch data[start] {
+	case '[':
+		dec.Token()
+		return w.entries(dec)
+	case 'n':
+		return nil
+	case '{':
+	default:
+		errs.addf(file, w.at.pos(start), "the document is %s; %s", jsonKind(data[start]), want)
+		return nil
+	}
+	dec.Token()
+	var out []rawEntry
+	seen := false
+	for dec.More() {
+		koff := skipJSON(data, int(dec.InputOffset()))
+		tok, _ := dec.Token()
+		key, _ := tok.(string)
+		voff := skipJSON(data, int(dec.InputOffset()))
+		isAssets := strings.EqualFold(strings.TrimSpace(key), "assets")
+		if !isAssets || seen {
+			if isAssets {
+				errs.addf(file, w.at.pos(koff), "duplicate key %q", key)
+			} else {
+				errs.addf(file, w.at.pos(koff), "unknown top-level key %q (%s)", key, want)
+			}
+			var skip json.RawMessage
+			dec.Decode(&skip)
+			continue
+		}
+		seen = true
+		switch data[voff] {
+		case '[':
+			dec.Token()
+			out = append(out, w.entries(dec)...)
+			dec.Token()
+		case 'n':
+			dec.Token()
+		default:
+			errs.addf(file, w.at.pos(voff), "assets is %s; want an array of entries", jsonKind(data[voff]))
+			var skip json.RawMessage
+			dec.Decode(&skip)
+		}
+	}
+	return out
+}
+
+// entries reads the elements of an array whose '[' was just read.
+func (w *jsonWalker) entries(dec *json.Decoder) []rawEntry {
+	var out []rawEntry
+	for dec.More() {
+		off := skipJSON(w.data, int(dec.InputOffset()))
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			w.errs.add(jsonError(w.file, w.data, err))
+			return out
+		}
+		if raw[0] != '{' {
+			w.errs.addf(w.file, w.at.pos(off), "entry is %s; want an object of field names to values", jsonKind(raw[0]))
+			continue
+		}
+		out = append(out, w.entry(raw, off))
+	}
+	return out
+}
+
+// entry reads one object found at offset off of the document.
+func (w *jsonWalker) entry(raw []byte, off int) rawEntry {
+	e := rawEntry{pos: w.at.pos(off)}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.Token()
+	for dec.More() {
+		tok, _ := dec.Token()
+		key, _ := tok.(string)
+		voff := skipJSON(raw, int(dec.InputOffset()))
+		var v json.RawMessage
+		dec.Decode(&v)
+		rv := rawValue{key: strings.ToLower(strings.TrimSpace(key)), pos: w.at.pos(off + voff)}
+		switch v[0] {
+		case '[':
+			rv.kind = kindList
+			var items []json.RawMessage
+			json.Unmarshal(v, &items)
+			for _, it := range items {
+				s, ok := jsonScalar(it)
+				if !ok {
+					rv.kind = kindOther
+					break
+				}
+				if it[0] != 'n' {
+					rv.list = append(rv.list, s)
+				}
+			}
+		default:
+			s, ok := jsonScalar(v)
+			if !ok {
+				rv.kind = kindOther
+			}
+			rv.scalar = s
+		}
+		e.values = append(e.values, rv)
+	}
+	return e
+}
+
+// jsonScalar gives a scalar's text: a string's value, a number or boolean as
+// written, null as "". ok is false for an object or array.
+func jsonScalar(v []byte) (string, bool) {
+	switch v[0] {
+	case '{', '[':
+		return "", false
+	case '"':
+		var s string
+		json.Unmarshal(v, &s)
+		return s, true
+	case 'n':
+		return "", true
+	}
+	return string(v), true
+}
+
+func jsonKind(c byte) string {
+	switch c {
+	case '[':
+		return "an array"
+	case '{':
+		return "an object"
+	case '"':
+		return "a string"
+	case 'n':
+		return "null"
+	case 't', 'f':
+		return "a boolean"
+	}
+	return "a number"
+}
+
+// skipJSON returns the offset of the next value or key at or after off,
+// skipping whitespace and the separators , and :.
+func skipJSON(data []byte, off int) int {
+	for off < len(data) {
+		switch data[off] {
+		case ' ', '\t', '\r', '\n', ',', ':':
+			off++
+		default:
+			return off
+		}
+	}
+	return off
+}
+
+// jsonError places a JSON syntax error at the line and column of the
+// offending character.
+func jsonError(file string, data []byte, err error) *InputError {
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &se):
+		// encoding/json counts the offending byte in Offset.
+		p := lineCol(data, int(se.Offset)-1)
+		if se.Offset >= int64(len(data)) && strings.HasPrefix(se.Error(), "unexpected end") {
+			p = lineCol(data, len(data))
+		}
+		return &InputError{File: file, Line: p.line, Col: p.col, Reason: se.Error(), Err: err}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		p := lineCol(data, len(data))
+		return &InputError{File: file, Line: p.line, Col: p.col, Reason: "unexpected end of JSON input", Err: err}
+	}
+	return &InputError{File: file, Line: 1, Reason: err.Error(), Err: err}
+}
+
+// lineCounter turns increasing byte offsets into positions in linear time.
+type lineCounter struct {
+	data []byte
+	off  int
+	p    pos
+}
+
+func (c *lineCounter) pos(off int) pos {
+	off = min(max(off, 0), len(c.data))
+	if off < c.off {
+		c.off, c.p = 0, pos{1, 1}
+	}
+	for c.off < off {
+		r, n := utf8.DecodeRune(c.data[c.off:])
+		c.off += n
+		if r == '\n' {
+			c.p = pos{c.p.line + 1, 1}
+		} else {
+			c.p.col++
+		}
+	}
+	return c.p
+}

@@ -1,0 +1,542 @@
+package assess
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+const inventoryDir = "../testdata/inventory"
+
+// fleetAssets is what every fleet.* sample loads to.
+func fleetAssets() []Asset {
+	mail := func(ip, host string, sel []string, crit string, tags map[string]string) Asset {
+		return Asset{IP: ip, Hostname: host, HELO: host, Domain: "example.com", DKIMSelectors: sel,
+			Owner: "mail-team", Environment: "prod", Provider: "colo", Criticality: crit, Tags: tags}
+	}
+	esp := func(ip string) Asset {
+		return Asset{IP: ip, Domain: "example.net", DKIMSelectors: []string{}, Owner: "marketing",
+			Environment: "prod", Provider: "esp.example", Relay: "relay.example.net", Criticality: "low",
+			Tags: map[string]string{}}
+	}
+	return []Asset{
+		mail("192.0.2.10", "mx1.example.com", []string{"s1", "s2", "s3"}, "high", map[string]string{"site": "ams"}),
+		mail("192.0.2.11", "mx2.example.com", []string{"s1", "s3"}, "medium", map[string]string{}),
+		mail("2001:db8::25", "mx6.example.com", []string{"s1"}, "high", map[string]string{"site": "fra"}),
+		esp("198.51.100.1"),
+		esp("198.51.100.2"),
+	}
+}
+
+func TestLoadInventoryFormatsAgree(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		file    string
+		dupLine int // line of the duplicate 192.0.2.10 entry
+		first   int // line of its first appearance
+	}{
+		{"fleet.csv", 7, 2},
+		{"fleet.yaml", 38, 2},
+		{"fleet-assets.yaml", 30, 4},
+		{"fleet.json", 13, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			t.Parallel()
+			path := filepath.Join(inventoryDir, tt.file)
+			inv, err := LoadInventory(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(inv.Assets, fleetAssets()) {
+				t.Errorf("assets:\n got %+v\nwant %+v", inv.Assets, fleetAssets())
+			}
+			wantWarn := []string{fmt.Sprintf("%s:%d: 192.0.2.10 duplicates line %d; merged", path, tt.dupLine, tt.first)}
+			if !reflect.DeepEqual(inv.Warnings, wantWarn) {
+				t.Errorf("warnings = %q, want %q", inv.Warnings, wantWarn)
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sum := sha256.Sum256(data)
+			want := hex.EncodeToString(sum[:])
+			if inv.SHA256 != want || len(inv.Inputs) != 1 || inv.Inputs[0] != (InputFile{Path: path, SHA256: want}) {
+				t.Errorf("hashes: SHA256 %s, Inputs %+v; want %s", inv.SHA256, inv.Inputs, want)
+			}
+		})
+	}
+}
+
+func TestLoadInventoryBadFiles(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		file string
+		want string // without the directory
+	}{
+		{"bad-ip.csv", `bad-ip.csv:3:1: invalid ip "192.0.2.300" (want an IPv4 or IPv6 address or a CIDR)`},
+		{"bad-cidr.csv", `bad-cidr.csv:2:1: invalid cidr "192.0.2.0/33" (want address/length, e.g. 192.0.2.0/24)`},
+		{"bad-cidr-large.csv", "bad-cidr-large.csv:2:1: cidr 198.18.0.0/15 is too large: the limit is /16\n" +
+			"bad-cidr-large.csv:3:1: cidr 2001:db8::/64 is too large: the limit is /112"},
+		{"bad-header.csv", `bad-header.csv:1: no ip column in header "address,hostname" (the first row must name the columns)`},
+		{"bad-quote.csv", `bad-quote.csv:3:2: quoted field is not closed (a " is missing)`},
+		{"bad-quote-after.csv", `bad-quote-after.csv:3:3: unexpected ' ' after the closing " of a quoted field (double a " inside quotes)`},
+		{"bad-bare-quote.csv", `bad-bare-quote.csv:3:3: bare " in a field that is not quoted (quote the field and double the " inside it)`},
+		{"bad-ragged.csv", `bad-ragged.csv:2:3: row has more fields than the header (2)`},
+		{"bad-conflict.csv", `bad-conflict.csv:6: 192.0.2.10: hostname "b.example.com" conflicts with "a.example.com" on line 4`},
+		{"bad-conflict.json", `bad-conflict.json:6: 192.0.2.10: hostname "a.example.com" conflicts with "b.example.com" on line 3`},
+		{"bad-conflict.yaml", `bad-conflict.yaml:5: 192.0.2.10: tag "site" "fra" conflicts with "ams" on line 2`},
+		{"bad-criticality.yaml", `bad-criticality.yaml:2:16: criticality "urgent" is not high, medium or low`},
+		{"bad-syntax.yaml", `bad-syntax.yaml:4: did not find expected ',' or ']'`},
+		{"bad-syntax.json", `bad-syntax.json:3:22: invalid character '"' after object key:value pair`},
+		{"empty.csv", "empty.csv:1: no assets"},
+		{"header-only.csv", "header-only.csv:1: no assets"},
+		{"empty-assets.yaml", "empty-assets.yaml:1: no assets"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			t.Parallel()
+			inv, err := LoadInventory(filepath.Join(inventoryDir, tt.file))
+			if err == nil {
+				t.Fatalf("no error; assets %+v", inv.Assets)
+			}
+			want := strings.ReplaceAll("\n"+tt.want, "\n", "\n"+inventoryDir+"/")[1:]
+			if err.Error() != want {
+				t.Errorf("error:\n got %s\nwant %s", err, want)
+			}
+			var ie *InputError
+			if !errors.As(err, &ie) || ie.File != filepath.Join(inventoryDir, tt.file) || ie.Line < 1 {
+				t.Errorf("errors.As InputError: %#v", ie)
+			}
+		})
+	}
+}
+
+// TestParseInventory covers the rules one by one. Each case gives either the
+// error text or the assets (and warnings) expected.
+func TestParseInventory(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("a", 250) + ".com"
+	tests := []struct {
+		name     string
+		file     string
+		data     string
+		want     []Asset
+		warnings []string
+		err      string
+	}{
+		{
+			name: "csv header names are trimmed and case-insensitive, bom stripped, blank lines skipped",
+			file: "f.csv",
+			data: "\ufeff\n IP , HostName ,Site\n\n192.0.2.1 , MX.Example.ORG. , AMS \n , ,\n",
+			want: []Asset{{IP: "192.0.2.1", Hostname: "mx.example.org", DKIMSelectors: []string{}, Tags: map[string]string{"site": "AMS"}}},
+		},
+		{
+			name: "names lower-cased without the trailing dot, other fields kept as given",
+			file: "f.csv",
+			data: "ip,hostname,helo,domain,owner,environment,provider,relay,criticality\n" +
+				"192.0.2.1,A.Example.COM.,Not A Valid HELO.,Example.NET.,Mail Team,Prod,Colo.,Relay.Example.,LoW\n",
+			want: []Asset{{IP: "192.0.2.1", Hostname: "a.example.com", HELO: "not a valid helo", Domain: "example.net",
+				DKIMSelectors: []string{}, Owner: "Mail Team", Environment: "Prod", Provider: "Colo.", Relay: "Relay.Example.",
+				Criticality: "low", Tags: map[string]string{}}},
+		},
+		{
+			name: "csv selectors split on spaces and semicolons, de-duplicated",
+			file: "f.csv",
+			data: "ip,dkim_selectors\n192.0.2.1,\"s1; S2  s3;;s1\"\n",
+			want: []Asset{{IP: "192.0.2.1", DKIMSelectors: []string{"s1", "s2", "s3"}, Tags: map[string]string{}}},
+		},
+		{
+			name: "yaml selectors as a list or a string",
+			file: "f.yaml",
+			data: "- {ip: 192.0.2.1, dkim_selectors: [s1, ~, s2]}\n- {ip: 192.0.2.2, dkim_selectors: 's1;s2'}\n",
+			want: []Asset{
+				{IP: "192.0.2.1", DKIMSelectors: []string{"s1", "s2"}, Tags: map[string]string{}},
+				{IP: "192.0.2.2", DKIMSelectors: []string{"s1", "s2"}, Tags: map[string]string{}},
+			},
+		},
+		{
+			name: "json scalars of any type become strings, null is empty",
+			file: "f.json",
+			data: `[{"ip": "192.0.2.1", "owner": 42, "rack": 1.50, "spare": true, "relay": null, "note": null}]`,
+			want: []Asset{{IP: "192.0.2.1", DKIMSelectors: []string{}, Owner: "42",
+				Tags: map[string]string{"rack": "1.50", "spare": "true"}}},
+		},
+		{
+			name: "ip forms: canonical ipv6, ipv4-mapped unmapped",
+			file: "f.csv",
+			data: "ip\n2001:DB8:0:0::0:1\n::ffff:192.0.2.7\n",
+			want: []Asset{
+				{IP: "2001:db8::1", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "192.0.2.7", DKIMSelectors: []string{}, Tags: map[string]string{}},
+			},
+		},
+		{
+			name: "ipv4 cidr shorter than /31 excludes network and broadcast; /31, /32 and ipv6 keep all",
+			file: "f.csv",
+			data: "ip\n192.0.2.0/30\n192.0.2.8/31\n192.0.2.12/32\n2001:db8::/127\n::ffff:192.0.2.16/127\n",
+			want: []Asset{
+				{IP: "192.0.2.1", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "192.0.2.2", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "192.0.2.8", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "192.0.2.9", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "192.0.2.12", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "2001:db8::", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "2001:db8::1", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "192.0.2.16", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "192.0.2.17", DKIMSelectors: []string{}, Tags: map[string]string{}},
+			},
+		},
+		{
+			name: "a host address with a prefix is masked, with a warning",
+			file: "f.csv",
+			data: "ip,owner\n192.0.2.5/30,ops\n",
+			want: []Asset{
+				{IP: "192.0.2.5", DKIMSelectors: []string{}, Owner: "ops", Tags: map[string]string{}},
+				{IP: "192.0.2.6", DKIMSelectors: []string{}, Owner: "ops", Tags: map[string]string{}},
+			},
+			warnings: []string{"f.csv:2: 192.0.2.5/30 is not a network address; using 192.0.2.4/30"},
+		},
+		{
+			name: "duplicates merge: blanks filled, selectors united, tags merged",
+			file: "f.csv",
+			data: "ip,hostname,owner,dkim_selectors,site,rack\n" +
+				"192.0.2.1,mx.example.com,,s1 s2,ams,\n" +
+				"192.0.2.2,,,,,\n" +
+				"192.0.2.1,MX.example.com.,ops,s3 s1,,r7\n",
+			want: []Asset{
+				{IP: "192.0.2.1", Hostname: "mx.example.com", Owner: "ops", DKIMSelectors: []string{"s1", "s2", "s3"},
+					Tags: map[string]string{"site": "ams", "rack": "r7"}},
+				{IP: "192.0.2.2", DKIMSelectors: []string{}, Tags: map[string]string{}},
+			},
+			warnings: []string{"f.csv:4: 192.0.2.1 duplicates line 2; merged"},
+		},
+		{
+			name: "a cidr overlapping explicit rows merges with one warning",
+			file: "f.yaml",
+			data: "- {ip: 192.0.2.2, hostname: mx2.example.com}\n- {ip: 192.0.2.0/29, owner: ops}\n- {ip: 192.0.2.3, owner: ops}\n",
+			want: []Asset{
+				{IP: "192.0.2.2", Hostname: "mx2.example.com", Owner: "ops", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "192.0.2.1", Owner: "ops", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "192.0.2.3", Owner: "ops", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "192.0.2.4", Owner: "ops", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "192.0.2.5", Owner: "ops", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "192.0.2.6", Owner: "ops", DKIMSelectors: []string{}, Tags: map[string]string{}},
+			},
+			warnings: []string{
+				"f.yaml:2: 192.0.2.0/29 overlaps 1 address(es) listed earlier (first 192.0.2.2, line 1); merged",
+				"f.yaml:3: 192.0.2.3 duplicates line 2; merged",
+			},
+		},
+		{
+			name: "yaml merge keys and anchors",
+			file: "f.yaml",
+			data: "assets:\n- &base {ip: 192.0.2.1, owner: ops, site: ams}\n- <<: *base\n  ip: 192.0.2.2\n  site: fra\n",
+			want: []Asset{
+				{IP: "192.0.2.1", Owner: "ops", DKIMSelectors: []string{}, Tags: map[string]string{"site": "ams"}},
+				{IP: "192.0.2.2", Owner: "ops", DKIMSelectors: []string{}, Tags: map[string]string{"site": "fra"}},
+			},
+		},
+		{
+			name: "csv extra empty fields are ignored",
+			file: "f.csv",
+			data: "ip,owner\n192.0.2.1,ops,,\n",
+			want: []Asset{{IP: "192.0.2.1", Owner: "ops", DKIMSelectors: []string{}, Tags: map[string]string{}}},
+		},
+		{
+			name: "csv short rows leave the missing fields blank",
+			file: "f.csv",
+			data: "owner,ip,hostname\nops,192.0.2.1\n",
+			want: []Asset{{IP: "192.0.2.1", Owner: "ops", DKIMSelectors: []string{}, Tags: map[string]string{}}},
+		},
+		{
+			name: "extension is case-insensitive",
+			file: "F.JSON",
+			data: `{"ASSETS": [{"IP": "192.0.2.1"}]}`,
+			want: []Asset{{IP: "192.0.2.1", DKIMSelectors: []string{}, Tags: map[string]string{}}},
+		},
+
+		// Errors.
+		{name: "unsupported extension", file: "f.txt", data: "ip\n192.0.2.1\n",
+			err: `f.txt: unsupported inventory format ".txt" (want .csv, .yaml, .yml or .json)`},
+		{name: "empty csv", file: "f.csv", data: "", err: "f.csv:1: no assets"},
+		{name: "csv of blank lines", file: "f.csv", data: "\n\n  \n", err: "f.csv:1: no assets"},
+		{name: "empty yaml", file: "f.yaml", data: "# nothing\n", err: "f.yaml:1: no assets"},
+		{name: "empty yaml list", file: "f.yml", data: "[]\n", err: "f.yml:1: no assets"},
+		{name: "empty json", file: "f.json", data: " \n", err: "f.json:1: no assets"},
+		{name: "json null", file: "f.json", data: "null", err: "f.json:1: no assets"},
+		{name: "json empty assets", file: "f.json", data: `{"assets": []}`, err: "f.json:1: no assets"},
+		{name: "missing ip column after blank lines", file: "f.csv", data: "\n\nhost,owner\n",
+			err: `f.csv:3: no ip column in header "host,owner" (the first row must name the columns)`},
+		{name: "no comment lines in csv: a # row is data", file: "f.csv", data: "owner,ip\n#ops,192.0.2.1\n# note\n",
+			err: "f.csv:3:2: missing ip"},
+		{name: "empty ip in a csv row", file: "f.csv", data: "hostname,ip\na.example.com,192.0.2.1\nb.example.com,\n",
+			err: "f.csv:3:2: missing ip"},
+		{name: "no ip key", file: "f.yaml", data: "- ip: 192.0.2.1\n- hostname: b.example.com\n",
+			err: "f.yaml:2:3: missing ip"},
+		{name: "ip zone", file: "f.csv", data: "ip\nfe80::1%eth0\n",
+			err: `f.csv:2:1: invalid ip "fe80::1%eth0": zones are not allowed`},
+		{name: "cidr with a zone", file: "f.csv", data: "ip\nfe80::%eth0/120\n",
+			err: `f.csv:2:1: invalid cidr "fe80::%eth0/120" (want address/length, e.g. 192.0.2.0/24)`},
+		{name: "bad criticality in csv", file: "f.csv", data: "ip,criticality\n192.0.2.1,Critical\n",
+			err: `f.csv:2:2: criticality "Critical" is not high, medium or low`},
+		{name: "control character", file: "f.csv", data: "ip,hostname,site\n192.0.2.1,\"a\nb\",x\x7fy\n",
+			err: "f.csv:2:2: hostname contains a control character (U+000A)\n" +
+				`f.csv:3:3: tag "site" contains a control character (U+007F)`},
+		{name: "invalid utf-8", file: "f.csv", data: "ip,owner\n192.0.2.1,\xff\n",
+			err: "f.csv:2:2: owner is not valid UTF-8"},
+		{name: "name too long", file: "f.csv", data: "ip,hostname\n192.0.2.1," + long + "\n",
+			err: "f.csv:2:2: hostname is too long (254 bytes; the limit is 253)"},
+		{name: "tag too long", file: "f.csv", data: "ip,note\n192.0.2.1," + strings.Repeat("x", 1025) + "\n",
+			err: `f.csv:2:2: tag "note" is too long (1025 bytes; the limit is 1024)`},
+		{name: "duplicate csv column", file: "f.csv", data: "ip,Owner,owner\n192.0.2.1,a,b\n",
+			err: `f.csv:1:3: duplicate column "owner" (also column 2)`},
+		{name: "value under a column without a name", file: "f.csv", data: "ip,,owner\n192.0.2.1,x,ops\n",
+			err: "f.csv:2:2: value in column 2, which has no name in the header"},
+		{name: "quoted field spanning lines then broken", file: "f.csv",
+			data: "ip,note,owner\n192.0.2.1,\"line one\nline two\",\"ops\" x\n",
+			err:  `f.csv:3:3: unexpected ' ' after the closing " of a quoted field (double a " inside quotes)`},
+		{name: "csv conflict on a tag", file: "f.csv", data: "ip,site\n192.0.2.1,ams\n192.0.2.1,fra\n",
+			err: `f.csv:3: 192.0.2.1: tag "site" "fra" conflicts with "ams" on line 2`},
+		{name: "a conflicting cidr is reported once per source line", file: "f.csv",
+			data: "ip,owner\n192.0.2.0/29,ops\n192.0.2.0/30,web\n",
+			err:  `f.csv:3: 192.0.2.1: owner "web" conflicts with "ops" on line 2`},
+		{name: "several problems are all reported, in line order", file: "f.csv",
+			data: "ip,criticality\n192.0.2.1,x,extra\n,low\n192.0.2.999,\n192.0.2.2,low\n192.0.2.2,high\n",
+			err: `f.csv:2:2: criticality "x" is not high, medium or low` + "\n" +
+				"f.csv:2:3: row has more fields than the header (2)\n" +
+				"f.csv:3:1: missing ip\n" +
+				`f.csv:4:1: invalid ip "192.0.2.999" (want an IPv4 or IPv6 address or a CIDR)` + "\n" +
+				`f.csv:6: 192.0.2.2: criticality "high" conflicts with "low" on line 5`},
+		{name: "yaml top-level key", file: "f.yaml", data: "assets: []\nsenders: []\n",
+			err: `f.yaml:2:1: unknown top-level key "senders" (want a list of entries or a mapping with an assets list)`},
+		{name: "yaml assets not a list", file: "f.yaml", data: "assets: {ip: 192.0.2.1}\n",
+			err: "f.yaml:1:9: assets is a mapping; want a list of entries"},
+		{name: "yaml entry not a mapping", file: "f.yaml", data: "- ip: 192.0.2.1\n- 192.0.2.2\n",
+			err: "f.yaml:2:3: entry is a single value; want a mapping of field names to values"},
+		{name: "yaml scalar document", file: "f.yaml", data: "192.0.2.1\n",
+			err: "f.yaml:1:1: the document is a single value; want a list of entries or a mapping with an assets list"},
+		{name: "yaml second document", file: "f.yaml", data: "- ip: 192.0.2.1\n---\n- ip: 192.0.2.2\n",
+			err: "f.yaml:2: a second YAML document; an inventory is one document"},
+		{name: "yaml duplicate key", file: "f.yaml", data: "- ip: 192.0.2.1\n  Owner: a\n  owner: b\n",
+			err: `f.yaml:3:10: duplicate key "owner" (first on line 2)`},
+		{name: "yaml scanner error line", file: "f.yaml", data: "- ip: 192.0.2.1\n  hostname: a: b\n",
+			err: "f.yaml:2: mapping values are not allowed in this context"},
+		{name: "yaml control character located", file: "f.yaml", data: "- ip: 192.0.2.1\n  owner: \"a\x01\"\n",
+			err: "f.yaml:2:12: control characters are not allowed"},
+		{name: "yaml unknown anchor located", file: "f.yaml", data: "- ip: 192.0.2.1\n  owner: *ops\n",
+			err: "f.yaml:2:10: unknown anchor 'ops' referenced"},
+		{name: "yaml circular merge", file: "f.yaml", data: "- &a {ip: 192.0.2.1, <<: *a}\n",
+			err: "f.yaml:1:3: merge keys (<<) nested too deeply or circular"},
+		{name: "non-scalar values", file: "f.yaml",
+			data: "- ip: 192.0.2.1\n  hostname: [a]\n  rack: {row: 1}\n  dkim_selectors: [[s1]]\n",
+			err: "f.yaml:2:13: hostname must be a single value, not a list or object\n" +
+				`f.yaml:3:9: tag "rack" must be a single value, not a list or object (unknown keys are kept as tags)` + "\n" +
+				"f.yaml:4:19: dkim_selectors must be a list of selectors or a string of them"},
+		{name: "json top-level key", file: "f.json", data: `{"assets": [], "version": 1}`,
+			err: `f.json:1:16: unknown top-level key "version" (want an array of entries or an object with an assets array)`},
+		{name: "json entry not an object", file: "f.json", data: "[\n  {\"ip\": \"192.0.2.1\"},\n  \"192.0.2.2\"\n]",
+			err: "f.json:3:3: entry is a string; want an object of field names to values"},
+		{name: "json scalar document", file: "f.json", data: `"192.0.2.1"`,
+			err: "f.json:1:1: the document is a string; want an array of entries or an object with an assets array"},
+		{name: "json syntax error column counts characters", file: "f.json", data: "[\n {\"owner\": \"é\", \"ip\": }\n]",
+			err: "f.json:2:23: invalid character '}' looking for beginning of value"},
+		{name: "json truncated", file: "f.json", data: "[\n {\"ip\": \"192.0.2.1\"",
+			err: "f.json:2:20: unexpected end of JSON input"},
+		{name: "json trailing data", file: "f.json", data: `[{"ip": "192.0.2.1"}] []`,
+			err: "f.json:1:23: invalid character '[' after top-level value"},
+		{name: "json value positions", file: "f.json", data: "[{\"ip\": \"192.0.2.1\",\n  \"criticality\": \"top\"}]",
+			err: `f.json:2:18: criticality "top" is not high, medium or low`},
+		{name: "json duplicate key, case-insensitive", file: "f.json", data: `[{"ip": "192.0.2.1", "IP": "192.0.2.2"}]`,
+			err: `f.json:1:28: duplicate key "ip" (first on line 1)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			inv, err := ParseInventory(tt.file, []byte(tt.data))
+			if tt.err != "" {
+				if err == nil {
+					t.Fatalf("no error; assets %+v", inv.Assets)
+				}
+				if err.Error() != tt.err {
+					t.Errorf("error:\n got %s\nwant %s", err, tt.err)
+				}
+				var ie *InputError
+				if !errors.As(err, &ie) {
+					t.Errorf("errors.As(*InputError) failed for %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(inv.Assets, tt.want) {
+				t.Errorf("assets:\n got %+v\nwant %+v", inv.Assets, tt.want)
+			}
+			if !reflect.DeepEqual(inv.Warnings, tt.warnings) && (len(inv.Warnings) > 0 || len(tt.warnings) > 0) {
+				t.Errorf("warnings:\n got %q\nwant %q", inv.Warnings, tt.warnings)
+			}
+		})
+	}
+}
+
+func TestLoadInventoryFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, data string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	a := write("a.csv", "ip,owner\n192.0.2.1,ops\n192.0.2.2,ops\n")
+	b := write("b.yaml", "- {ip: 192.0.2.2, hostname: mx2.example.com}\n- {ip: 192.0.2.3}\n")
+	c := write("c.json", `[{"ip": "192.0.2.1", "owner": "web"}]`)
+	empty := write("empty.csv", "")
+
+	t.Run("several files merge in order", func(t *testing.T) {
+		t.Parallel()
+		inv, err := LoadInventory(a, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := assetIPs(inv); got != "192.0.2.1 192.0.2.2 192.0.2.3" {
+			t.Errorf("ips = %s", got)
+		}
+		if inv.Assets[1].Hostname != "mx2.example.com" || inv.Assets[1].Owner != "ops" {
+			t.Errorf("merged asset = %+v", inv.Assets[1])
+		}
+		want := []string{b + ":1: 192.0.2.2 duplicates " + a + ":3; merged"}
+		if !reflect.DeepEqual(inv.Warnings, want) {
+			t.Errorf("warnings = %q, want %q", inv.Warnings, want)
+		}
+		if len(inv.Inputs) != 2 || inv.Inputs[0].Path != a || inv.Inputs[1].Path != b {
+			t.Fatalf("inputs = %+v", inv.Inputs)
+		}
+		sum := sha256.Sum256([]byte(inv.Inputs[0].SHA256 + "\n" + inv.Inputs[1].SHA256 + "\n"))
+		if inv.SHA256 != hex.EncodeToString(sum[:]) {
+			t.Errorf("SHA256 = %s", inv.SHA256)
+		}
+	})
+	t.Run("a conflict across files names the other file", func(t *testing.T) {
+		t.Parallel()
+		_, err := LoadInventory(a, c)
+		want := c + `:1: 192.0.2.1: owner "web" conflicts with "ops" on ` + a + ":2"
+		if err == nil || err.Error() != want {
+			t.Errorf("error = %v, want %s", err, want)
+		}
+	})
+	t.Run("an empty file among others is an error", func(t *testing.T) {
+		t.Parallel()
+		_, err := LoadInventory(a, empty)
+		if want := empty + ":1: no assets"; err == nil || err.Error() != want {
+			t.Errorf("error = %v, want %s", err, want)
+		}
+	})
+	t.Run("a missing file", func(t *testing.T) {
+		t.Parallel()
+		missing := filepath.Join(dir, "missing.csv")
+		_, err := LoadInventory(a, missing)
+		if !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("error = %v, want fs.ErrNotExist", err)
+		}
+		if want := missing + ": cannot read: no such file or directory"; err == nil || err.Error() != want {
+			t.Errorf("error = %v, want %s", err, want)
+		}
+	})
+	t.Run("no file", func(t *testing.T) {
+		t.Parallel()
+		if _, err := LoadInventory(); err == nil {
+			t.Error("no error")
+		}
+	})
+}
+
+func assetIPs(inv *Inventory) string {
+	ips := make([]string, len(inv.Assets))
+	for i, a := range inv.Assets {
+		ips[i] = a.IP
+	}
+	return strings.Join(ips, " ")
+}
+
+func TestInventoryErrorCap(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("ip\n")
+	for range 60 {
+		b.WriteString("bad\n")
+	}
+	_, err := ParseInventory("f.csv", []byte(b.String()))
+	if err == nil {
+		t.Fatal("no error")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != maxInventoryErrors+1 || lines[len(lines)-1] != "... and 10 more" {
+		t.Errorf("got %d lines, last %q", len(lines), lines[len(lines)-1])
+	}
+	if lines[0] != `f.csv:2:1: invalid ip "bad" (want an IPv4 or IPv6 address or a CIDR)` {
+		t.Errorf("first = %q", lines[0])
+	}
+}
+
+func TestInventoryAssetCap(t *testing.T) {
+	t.Parallel()
+	l := newLoader()
+	l.maxAssets = 300
+	l.addFile("f.csv", []byte("ip\n192.0.2.0/24\n198.51.100.0/24\n"))
+	_, err := l.finish()
+	if want := "f.csv:3: inventory has more than 300 assets"; err == nil || err.Error() != want {
+		t.Errorf("error = %v, want %s", err, want)
+	}
+
+	l = newLoader()
+	l.maxAssets = 300
+	l.addFile("f.csv", []byte("ip\n192.0.2.0/24\n192.0.2.0/24\n192.0.2.0/24\n"))
+	_, err = l.finish()
+	if want := "f.csv:4: inventory expands to more than 600 addresses"; err == nil || err.Error() != want {
+		t.Errorf("error = %v, want %s", err, want)
+	}
+}
+
+func TestInventoryLargeCIDRs(t *testing.T) {
+	t.Parallel()
+	inv, err := ParseInventory("f.csv", []byte("ip\n192.0.0.0/16\n2001:db8::/112\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(inv.Assets); n != 65534+65536 {
+		t.Errorf("%d assets", n)
+	}
+	if first, last := inv.Assets[0].IP, inv.Assets[65533].IP; first != "192.0.0.1" || last != "192.0.255.254" {
+		t.Errorf("ipv4 range %s..%s", first, last)
+	}
+}
+
+func TestInputErrorFormat(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		e    InputError
+		want string
+	}{
+		{InputError{File: "f.csv", Reason: "cannot read"}, "f.csv: cannot read"},
+		{InputError{File: "f.csv", Line: 3, Reason: "r"}, "f.csv:3: r"},
+		{InputError{File: "f.csv", Line: 3, Col: 2, Reason: "r"}, "f.csv:3:2: r"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			t.Parallel()
+			if got := tt.e.Error(); got != tt.want {
+				t.Errorf("got %q", got)
+			}
+		})
+	}
+}

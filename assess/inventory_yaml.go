@@ -1,0 +1,315 @@
+package assess
+
+import (
+	"bytes"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// yamlWalker turns a YAML document into raw entries, following aliases and
+// merge keys (<<) within a budget so that alias chains cannot blow up.
+type yamlWalker struct {
+	file   string
+	errs   *errList
+	budget int // nodes that may still be visited
+}
+
+// parseYAML reads a YAML inventory: a list of entries, or a mapping with an
+// `assets` list. Positions are the nodes' line and column.
+func parseYAML(file string, data []byte, errs *errList) []rawEntry {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if err != io.EOF {
+			errs.add(yamlError(file, data, err))
+		}
+		return nil
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == io.EOF:
+	case err != nil:
+		errs.add(yamlError(file, data, err))
+		return nil
+	default:
+		errs.addf(file, pos{next.Line, 0}, "a second YAML document; an inventory is one document")
+		return nil
+	}
+	if len(doc.Content) == 0 {
+		return nil
+	}
+	w := &yamlWalker{file: file, errs: errs, budget: 1000 + 20*len(data)}
+	root := doc.Content[0]
+	const want = "want a list of entries or a mapping with an assets list"
+	switch {
+	case isYAMLNull(root):
+		return nil
+	case root.Kind == yaml.SequenceNode:
+		return w.entries(root)
+	case root.Kind != yaml.MappingNode:
+		errs.addf(file, nodePos(root), "the document is %s; %s", yamlKind(root), want)
+		return nil
+	}
+	var out []rawEntry
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if k.Kind != yaml.ScalarNode || !strings.EqualFold(strings.TrimSpace(k.Value), "assets") {
+			errs.addf(file, nodePos(k), "unknown top-level key %q (%s)", k.Value, want)
+			continue
+		}
+		v, ok := w.deref(v, 0)
+		switch {
+		case !ok:
+		case isYAMLNull(v):
+		case v.Kind != yaml.SequenceNode:
+			errs.addf(file, nodePos(v), "assets is %s; want a list of entries", yamlKind(v))
+		default:
+			out = append(out, w.entries(v)...)
+		}
+	}
+	return out
+}
+
+func nodePos(n *yaml.Node) pos { return pos{n.Line, n.Column} }
+
+func isYAMLNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
+}
+
+func yamlKind(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.ScalarNode:
+		return "a single value"
+	}
+	return "an alias"
+}
+
+// spend takes one node from the budget.
+func (w *yamlWalker) spend(n *yaml.Node) bool {
+	w.budget--
+	if w.budget == 0 {
+		w.errs.addf(w.file, nodePos(n), "too many alias expansions")
+	}
+	return w.budget > 0
+}
+
+// deref follows an alias.
+func (w *yamlWalker) deref(n *yaml.Node, depth int) (*yaml.Node, bool) {
+	for n.Kind == yaml.AliasNode {
+		if n.Alias == nil || depth >= maxYAMLAliasDepth {
+			w.errs.addf(w.file, nodePos(n), "alias *%s cannot be resolved", n.Value)
+			return nil, false
+		}
+		n, depth = n.Alias, depth+1
+	}
+	return n, w.spend(n)
+}
+
+func (w *yamlWalker) entries(seq *yaml.Node) []rawEntry {
+	out := make([]rawEntry, 0, len(seq.Content))
+	for _, item := range seq.Content {
+		n, ok := w.deref(item, 0)
+		if !ok {
+			return out
+		}
+		if n.Kind != yaml.MappingNode {
+			w.errs.addf(w.file, nodePos(item), "entry is %s; want a mapping of field names to values", yamlKind(n))
+			continue
+		}
+		e := rawEntry{pos: nodePos(item)}
+		if !w.mapping(n, &e, nil, 0) {
+			return out
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// mapping adds the keys of m to e. Keys given explicitly win over merged ones
+// (<<), and earlier merged mappings win over later ones; merged keys are
+// skipped when already in have.
+func (w *yamlWalker) mapping(m *yaml.Node, e *rawEntry, have map[string]bool, depth int) bool {
+	var merges []*yaml.Node
+	explicit := map[string]bool{}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		k, v := m.Content[i], m.Content[i+1]
+		if !w.spend(k) {
+			return false
+		}
+		if k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge" {
+			merges = append(merges, v)
+			continue
+		}
+		kd, ok := w.deref(k, depth)
+		if !ok {
+			return false
+		}
+		if kd.Kind != yaml.ScalarNode {
+			w.errs.addf(w.file, nodePos(k), "key is %s; want a field name", yamlKind(kd))
+			continue
+		}
+		key := strings.ToLower(strings.TrimSpace(kd.Value))
+		if have[key] {
+			continue
+		}
+		explicit[key] = true
+		rv, ok := w.value(key, v, depth)
+		if !ok {
+			return false
+		}
+		e.values = append(e.values, rv)
+	}
+	if len(merges) == 0 {
+		return true
+	}
+	if depth >= maxYAMLAliasDepth {
+		w.errs.addf(w.file, nodePos(m), "merge keys (<<) nested too deeply or circular")
+		return false
+	}
+	for k := range have {
+		explicit[k] = true
+	}
+	for _, mv := range merges {
+		mv, ok := w.deref(mv, depth)
+		if !ok {
+			return false
+		}
+		srcs := []*yaml.Node{mv}
+		if mv.Kind == yaml.SequenceNode {
+			srcs = mv.Content
+		}
+		for _, s := range srcs {
+			s, ok := w.deref(s, depth)
+			if !ok {
+				return false
+			}
+			if s.Kind != yaml.MappingNode {
+				w.errs.addf(w.file, nodePos(mv), "merge key (<<) needs a mapping or a list of mappings, not %s", yamlKind(s))
+				continue
+			}
+			before := len(e.values)
+			if !w.mapping(s, e, explicit, depth+1) {
+				return false
+			}
+			for _, v := range e.values[before:] {
+				explicit[v.key] = true
+			}
+		}
+	}
+	return true
+}
+
+// value reads one value: a scalar, a list of scalars, or something else.
+func (w *yamlWalker) value(key string, v *yaml.Node, depth int) (rawValue, bool) {
+	rv := rawValue{key: key, pos: nodePos(v)}
+	n, ok := w.deref(v, depth)
+	if !ok {
+		return rv, false
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		if !isYAMLNull(n) {
+			rv.scalar = n.Value
+		}
+	case yaml.SequenceNode:
+		rv.kind = kindList
+		for _, it := range n.Content {
+			it, ok := w.deref(it, depth)
+			if !ok {
+				return rv, false
+			}
+			if it.Kind != yaml.ScalarNode {
+				rv.kind = kindOther
+				break
+			}
+			if !isYAMLNull(it) {
+				rv.list = append(rv.list, it.Value)
+			}
+		}
+	default:
+		rv.kind = kindOther
+	}
+	return rv, true
+}
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// yamlError turns a yaml library error into an InputError, using the line the
+// library reports, or locating the fault itself when the library gives none.
+func yamlError(file string, data []byte, err error) *InputError {
+	msg := err.Error()
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		if yamlParserProblem(m[2]) {
+			line++
+		}
+		return &InputError{File: file, Line: max(line, 1), Reason: m[2], Err: err}
+	}
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	p := pos{line: 1}
+	if name, ok := strings.CutPrefix(msg, "unknown anchor '"); ok {
+		name, _, _ = strings.Cut(name, "'")
+		if i := bytes.Index(data, []byte("*"+name)); i >= 0 {
+			p = lineCol(data, i)
+		}
+	} else if i := badYAMLByte(data); i >= 0 {
+		p = lineCol(data, i)
+	}
+	return &InputError{File: file, Line: p.line, Col: p.col, Reason: msg, Err: err}
+}
+
+// yamlParserProblem reports whether a yaml library message comes from its
+// parser (rather than its scanner). The library reports the line of a parser
+// error 0-based (it adds one only for scanner errors), so the caller adds it.
+func yamlParserProblem(msg string) bool {
+	switch msg {
+	case "did not find expected <stream-start>",
+		"did not find expected <document start>",
+		"found undefined tag handle",
+		"did not find expected node content",
+		"did not find expected '-' indicator",
+		"did not find expected key",
+		"did not find expected ',' or ']'",
+		"did not find expected ',' or '}'",
+		"found duplicate %YAML directive",
+		"found incompatible YAML document",
+		"found duplicate %TAG directive":
+		return true
+	}
+	return false
+}
+
+// badYAMLByte returns the offset of the first byte YAML does not allow in a
+// stream (invalid UTF-8 or a control character), or -1.
+func badYAMLByte(data []byte) int {
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && n == 1:
+			return i
+		case r == '\t' || r == '\n' || r == '\r' || r == 0x85:
+		case r < 0x20 || (r >= 0x7f && r < 0xa0) || r == 0xfffe || r == 0xffff:
+			return i
+		}
+		i += n
+	}
+	return -1
+}
+
+// lineCol gives the 1-based line and column (in characters) of a byte offset.
+func lineCol(data []byte, off int) pos {
+	off = min(max(off, 0), len(data))
+	before := data[:off]
+	line := 1 + bytes.Count(before, []byte("\n"))
+	start := bytes.LastIndexByte(before, '\n') + 1
+	return pos{line, 1 + utf8.RuneCount(before[start:])}
+}

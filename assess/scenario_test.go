@@ -1,0 +1,101 @@
+package assess
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"senderproof/assess/dnstest"
+)
+
+type scenario struct {
+	Name      string            `yaml:"name"`
+	Zones     map[string]string `yaml:"zones"`
+	Faults    map[string]string `yaml:"faults"`
+	Inventory string            `yaml:"inventory"`
+	Expect    []string          `yaml:"expect"`
+}
+
+var faultNames = map[string]dnstest.Fault{
+	"drop": dnstest.Drop, "servfail": dnstest.ServFail, "refused": dnstest.Refused,
+	"truncate": dnstest.Truncate, "wrongid": dnstest.WrongID, "wrongquestion": dnstest.WrongQuestion,
+	"wrongname": dnstest.WrongName, "delay": dnstest.Delay,
+}
+
+const scenarioSOA = "$TTL 300\n@ IN SOA ns1.example.net. hostmaster.example.net. 1 3600 600 86400 300\n"
+
+// TestScenarios runs every testdata/scenarios/*.yaml over the wire.
+func TestScenarios(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("../testdata/scenarios/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no scenarios: %v", err)
+	}
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".yaml"), func(t *testing.T) {
+			t.Parallel()
+			b, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sc scenario
+			dec := yaml.NewDecoder(strings.NewReader(string(b)))
+			dec.KnownFields(true)
+			if err := dec.Decode(&sc); err != nil {
+				t.Fatalf("%s: %v", file, err)
+			}
+			cfg := dnstest.Config{Faults: map[string]dnstest.Fault{}}
+			for origin, text := range sc.Zones {
+				cfg.Zones = append(cfg.Zones, dnstest.Zone{Origin: origin + ".", Text: scenarioSOA + text, File: file + ":" + origin})
+			}
+			for name, f := range sc.Faults {
+				fault, ok := faultNames[f]
+				if !ok {
+					t.Fatalf("unknown fault %q", f)
+				}
+				cfg.Faults[name] = fault
+			}
+			srv := dnstest.Start(t, cfg)
+			inv, err := ParseInventory(file+".csv", []byte(sc.Inventory))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 300 * time.Millisecond, Retries: 1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fs, err := Run(context.Background(), inv.Assets, Options{Resolver: c})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]Finding{}
+			for _, f := range fs {
+				key := f.Asset + " " + f.Check
+				if f.Selector != nil && *f.Selector != "" {
+					key += " " + *f.Selector
+				}
+				got[key] = f
+			}
+			for _, line := range sc.Expect {
+				fields := strings.Fields(line)
+				if len(fields) < 3 {
+					t.Fatalf("expect %q: want ip check [selector] status", line)
+				}
+				key, want := strings.Join(fields[:len(fields)-1], " "), fields[len(fields)-1]
+				f, ok := got[key]
+				if !ok {
+					t.Errorf("%s: no finding", key)
+					continue
+				}
+				if string(f.Status) != want {
+					t.Errorf("%s = %s, want %s: %s", key, f.Status, want, f.Message)
+				}
+			}
+		})
+	}
+}
