@@ -119,6 +119,8 @@ func errorReason(a Answer, err error) string {
 			return "cname_chain"
 		case strings.Contains(msg, ErrTimeout.Error()):
 			return "timeout"
+		case strings.Contains(msg, ErrNotRecorded.Error()):
+			return "not_recorded"
 		case strings.Contains(msg, "context"):
 			return "cancelled"
 		}

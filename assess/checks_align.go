@@ -1,0 +1,89 @@
+package assess
+
+import (
+	"context"
+	"slices"
+
+	"github.com/emersion/go-msgauth/dmarc"
+)
+
+// checkAlignIdentity compares the organizational domains (Public Suffix
+// List; a single-label name is its own) of the identities present: the PTR
+// name, the HELO name and the sending domain. When the domain's DMARC record
+// sets strict SPF alignment (aspf=s), the HELO name must equal the domain
+// itself: with a null MAIL FROM the HELO identity is what SPF authenticates
+// and DMARC aligns (RFC 7208 §2.3, RFC 7489 §3.1.2).
+func checkAlignIdentity(ctx context.Context, r Resolver, a Asset) []Finding {
+	const id = "align.identity"
+	helo, domain := normName(a.HELO), normName(a.Domain)
+	present := 0
+	for _, s := range []string{helo, domain} {
+		if s != "" {
+			present++
+		}
+	}
+	if present == 0 {
+		// Only the PTR name could be present: fewer than two identities.
+		return []Finding{skipFinding(a, id, "one_identity")}
+	}
+	v := lookupPTR(ctx, r, a, true)
+	used := append([]Answer{v.ans}, v.forward...)
+	obs := map[string]any{}
+	if v.outcome == OutcomeError {
+		obs = v.observed()
+		return []Finding{newFinding(a, id, StatusError, obs, v.ans)}
+	}
+	type identity struct{ kind, name string }
+	var ids []identity
+	if v.name != "" {
+		ids = append(ids, identity{"ptr", v.name})
+		obs["ptr"] = v.name
+		obs["ptr_org"] = OrgDomain(v.name)
+	}
+	if helo != "" {
+		ids = append(ids, identity{"helo", helo})
+		obs["helo"] = helo
+		obs["helo_org"] = OrgDomain(helo)
+	}
+	if domain != "" {
+		ids = append(ids, identity{"domain", domain})
+		obs["domain"] = domain
+		obs["domain_org"] = OrgDomain(domain)
+	}
+	if len(ids) < 2 {
+		obs["reason"] = "one_identity"
+		return []Finding{newFinding(a, id, StatusSkip, obs, used...)}
+	}
+	// The reference is the sending domain's organizational domain (the
+	// identity receivers align against), else the HELO name's.
+	ref := OrgDomain(ids[len(ids)-1].name)
+	obs["org_domain"] = ref
+	out := []string{}
+	for _, x := range ids {
+		if OrgDomain(x.name) != ref {
+			out = append(out, x.kind)
+		}
+	}
+	if helo != "" && domain != "" {
+		dv := discoverDMARC(ctx, r, domain)
+		used = append(used, dv.answers()...)
+		if dv.valid && dv.found.rec.SPFAlignment == dmarc.AlignmentStrict {
+			obs["aspf"] = "s"
+			obs["strict"] = true
+			obs["dmarc_source"] = dv.source()
+			if helo != domain && !slices.Contains(out, "helo") {
+				out = append(out, "helo")
+				obs["strict_mismatch"] = true
+			}
+		}
+	}
+	obs["out_of_line"] = out
+	if len(out) == 0 {
+		return []Finding{newFinding(a, id, StatusPass, obs, used...)}
+	}
+	obs["reason"] = "different_org"
+	if obs["strict_mismatch"] == true && len(out) == 1 {
+		obs["reason"] = "strict"
+	}
+	return []Finding{newFinding(a, id, StatusWarn, obs, used...)}
+}

@@ -1,0 +1,387 @@
+package assess
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"strings"
+
+	"github.com/miekg/dns"
+)
+
+// DKIM key strength thresholds (RFC 8301 §3.2: verifiers MUST accept 1024-4096
+// bit keys; 2048 is the current baseline of the large mailbox providers).
+const (
+	dkimMinRSABits  = 1024
+	dkimGoodRSABits = 2048
+)
+
+// dkimKey is a parsed DKIM key record (RFC 6376 §3.6.1).
+type dkimKey struct {
+	Version  string   // "DKIM1" or ""
+	KeyType  string   // k=, lower case; "rsa" by default
+	Hashes   []string // h=, lower case; nil means any
+	Services []string // s=, lower case; nil means "*"
+	Flags    []string // t=, lower case
+	Testing  bool     // t=y
+	Revoked  bool     // empty p=
+	Key      []byte   // decoded p=
+	// Bits is the RSA modulus length; 256 for an Ed25519 key.
+	Bits int
+	// Known is set when KeyType is rsa or ed25519 and the key decoded as one.
+	Known bool
+}
+
+// fingerprint is the SHA-256 of the decoded key bytes, in hex.
+func (k dkimKey) fingerprint() string {
+	if len(k.Key) == 0 {
+		return ""
+	}
+	s := sha256.Sum256(k.Key)
+	return hex.EncodeToString(s[:])
+}
+
+// forEmail reports whether s= allows e-mail ("email" or "*", §3.6.1).
+func (k dkimKey) forEmail() bool {
+	if k.Services == nil {
+		return true
+	}
+	for _, s := range k.Services {
+		if s == "*" || s == "email" {
+			return true
+		}
+	}
+	return false
+}
+
+// sha256OK reports whether h= allows sha256 (sha1 is forbidden for signing
+// and verifying since RFC 8301 §3.1).
+func (k dkimKey) sha256OK() bool {
+	if k.Hashes == nil {
+		return true
+	}
+	for _, h := range k.Hashes {
+		if h == "sha256" {
+			return true
+		}
+	}
+	return false
+}
+
+// parseTagList parses a DKIM tag-list (RFC 6376 §3.2): tag=value pairs
+// separated by ";", tag names ALPHA *(ALPHA / DIGIT / "_"), whitespace
+// around names and values ignored, values of printable characters other
+// than ";" with inner whitespace. A duplicate tag makes the list invalid.
+// Empty tag-specs (";;") are tolerated, as verifiers do.
+func parseTagList(s string) ([]string, map[string]string, error) {
+	var order []string
+	tags := map[string]string{}
+	for _, spec := range strings.Split(s, ";") {
+		if strings.Trim(spec, " \t\r\n") == "" {
+			continue
+		}
+		name, value, ok := strings.Cut(spec, "=")
+		if !ok {
+			return nil, nil, fmt.Errorf("tag-spec %q has no \"=\"", bounded(strings.TrimSpace(spec), 60))
+		}
+		name = strings.Trim(name, " \t\r\n")
+		value = strings.Trim(value, " \t\r\n")
+		if !validTagName(name) {
+			return nil, nil, fmt.Errorf("invalid tag name %q", bounded(name, 60))
+		}
+		for i := 0; i < len(value); i++ {
+			c := value[i]
+			if !(c >= 0x21 && c <= 0x7e || c == ' ' || c == '\t' || c == '\r' || c == '\n') {
+				return nil, nil, fmt.Errorf("tag %q has an invalid character 0x%02x", name, c)
+			}
+		}
+		if _, dup := tags[name]; dup {
+			return nil, nil, fmt.Errorf("tag %q appears more than once (RFC 6376 §3.2)", name)
+		}
+		tags[name] = value
+		order = append(order, name)
+	}
+	return order, tags, nil
+}
+
+func validTagName(n string) bool {
+	if n == "" || !isAlpha(n[0]) {
+		return false
+	}
+	for i := 1; i < len(n); i++ {
+		if !isAlnum(n[i]) && n[i] != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// colonList splits a "a:b:c" tag value, lower case and trimmed.
+func colonList(v string) []string {
+	out := []string{}
+	for _, p := range strings.Split(v, ":") {
+		if p = strings.ToLower(strings.Trim(p, " \t\r\n")); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// stripWS removes the folding whitespace base64 may carry (RFC 6376 §3.6.1).
+func stripWS(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\t', '\r', '\n':
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// parseDKIMKey parses a DKIM key record (RFC 6376 §3.6.1; Ed25519 per RFC
+// 8463). An empty p= is a revoked key, not an error. An unknown k= is not an
+// error either (Known stays false); a key that does not decode as its type
+// is.
+func parseDKIMKey(txt string) (dkimKey, error) {
+	var k dkimKey
+	order, tags, err := parseTagList(txt)
+	if err != nil {
+		return k, err
+	}
+	if v, ok := tags["v"]; ok {
+		if order[0] != "v" {
+			return k, fmt.Errorf("v= must be the first tag (RFC 6376 §3.6.1)")
+		}
+		if v != "DKIM1" {
+			return k, fmt.Errorf("v=%s is not DKIM1", bounded(v, 20))
+		}
+		k.Version = v
+	}
+	p, ok := tags["p"]
+	if !ok {
+		return k, fmt.Errorf("no p= tag (public key)")
+	}
+	k.KeyType = "rsa"
+	if v, ok := tags["k"]; ok {
+		k.KeyType = strings.ToLower(v)
+	}
+	if v, ok := tags["h"]; ok {
+		k.Hashes = colonList(v)
+	}
+	if v, ok := tags["s"]; ok {
+		k.Services = colonList(v)
+	}
+	if v, ok := tags["t"]; ok {
+		k.Flags = colonList(v)
+		for _, f := range k.Flags {
+			if f == "y" {
+				k.Testing = true
+			}
+		}
+	}
+	p = stripWS(p)
+	if p == "" {
+		k.Revoked = true
+		return k, nil
+	}
+	raw, err := base64.StdEncoding.DecodeString(p)
+	if err != nil {
+		if raw, err = base64.RawStdEncoding.DecodeString(p); err != nil {
+			return k, fmt.Errorf("p= is not valid base64")
+		}
+	}
+	k.Key = raw
+	switch k.KeyType {
+	case "rsa":
+		pub, err := parseRSAKey(raw)
+		if err != nil {
+			return k, err
+		}
+		k.Bits = pub.N.BitLen()
+		k.Known = true
+	case "ed25519":
+		if len(raw) == ed25519.PublicKeySize {
+			k.Bits, k.Known = 256, true
+			break
+		}
+		pub, err := x509.ParsePKIXPublicKey(raw)
+		if err != nil {
+			return k, fmt.Errorf("p= is not a raw 32-byte Ed25519 key (RFC 8463) nor an SPKI one: %d bytes", len(raw))
+		}
+		if _, ok := pub.(ed25519.PublicKey); !ok {
+			return k, fmt.Errorf("k=ed25519 but p= holds %s", keyKind(pub))
+		}
+		k.Bits, k.Known = 256, true
+	}
+	return k, nil
+}
+
+// parseRSAKey decodes an RSA key: SubjectPublicKeyInfo (RFC 6376 §3.6.1), or
+// a bare PKCS#1 RSAPublicKey as some signers publish.
+func parseRSAKey(der []byte) (*rsa.PublicKey, error) {
+	if pub, err := x509.ParsePKIXPublicKey(der); err == nil {
+		if r, ok := pub.(*rsa.PublicKey); ok {
+			return r, nil
+		}
+		return nil, fmt.Errorf("k=rsa but p= holds %s", keyKind(pub))
+	}
+	if r, err := x509.ParsePKCS1PublicKey(der); err == nil {
+		return r, nil
+	}
+	return nil, fmt.Errorf("p= is not an RSA public key (neither SubjectPublicKeyInfo nor PKCS#1)")
+}
+
+// keyKind names a public key's algorithm for messages.
+func keyKind(pub any) string {
+	switch pub.(type) {
+	case *rsa.PublicKey:
+		return "an RSA key"
+	case ed25519.PublicKey:
+		return "an Ed25519 key"
+	case *ecdsa.PublicKey:
+		return "an ECDSA key"
+	}
+	return "a key of another type"
+}
+
+// looksLikeDKIM reports whether a TXT text is meant as a DKIM key record.
+func looksLikeDKIM(txt string) bool {
+	t := strings.TrimLeft(txt, " \t")
+	if strings.HasPrefix(t, "v=DKIM1") {
+		return true
+	}
+	_, tags, err := parseTagList(txt)
+	if err != nil {
+		return strings.Contains(txt, "p=")
+	}
+	_, ok := tags["p"]
+	return ok
+}
+
+func checkDKIMKey(ctx context.Context, r Resolver, a Asset) []Finding {
+	const id = "dkim.key"
+	skip := func(reason string) []Finding {
+		s := ""
+		f := skipFinding(a, id, reason)
+		f.Selector = &s
+		return []Finding{f}
+	}
+	if a.Domain == "" {
+		return skip("no_domain")
+	}
+	if len(a.DKIMSelectors) == 0 {
+		return skip("no_selectors")
+	}
+	out := make([]Finding, 0, len(a.DKIMSelectors))
+	for _, sel := range a.DKIMSelectors {
+		f := dkimFinding(ctx, r, a, sel)
+		s := sel
+		f.Selector = &s
+		out = append(out, f)
+	}
+	return out
+}
+
+func dkimFinding(ctx context.Context, r Resolver, a Asset, sel string) Finding {
+	const id = "dkim.key"
+	name := strings.TrimSuffix(sel, ".") + "._domainkey." + normName(a.Domain)
+	obs := map[string]any{"selector": sel, "name": name}
+	if !validLookupName(name) {
+		obs["reason"] = "invalid_selector"
+		return newFinding(a, id, StatusFail, obs)
+	}
+	ans, err := r.Lookup(ctx, name, dns.TypeTXT)
+	if len(ans.Chain) > 0 {
+		chain := make([]string, len(ans.Chain))
+		for i, c := range ans.Chain {
+			chain[i] = normName(c)
+		}
+		obs["cname_chain"] = chain
+	}
+	switch out := Classify(ans, err); out {
+	case OutcomeError:
+		obs["reason"] = errorReason(ans, err)
+		return newFinding(a, id, StatusError, obs, ans)
+	case OutcomeNXDomain, OutcomeNoData:
+		obs["reason"] = "none"
+		obs["rcode"] = negReason(out)
+		return newFinding(a, id, StatusFail, obs, ans)
+	}
+	txts := txtStrings(ans)
+	var keys []dkimKey
+	var records []string
+	var firstErr error
+	var firstBad string
+	for _, t := range txts {
+		k, err := parseDKIMKey(t)
+		if err != nil {
+			if firstErr == nil && looksLikeDKIM(t) {
+				firstErr, firstBad = err, t
+			}
+			continue
+		}
+		keys = append(keys, k)
+		records = append(records, t)
+	}
+	switch {
+	case len(keys) > 1:
+		obs["reason"] = "several"
+		obs["count"] = len(keys)
+		rs := []string{}
+		for i, t := range records {
+			if i == 5 {
+				break
+			}
+			rs = append(rs, bounded(t, maxObservedText/4))
+		}
+		obs["records"] = rs
+		return newFinding(a, id, StatusFail, obs, ans)
+	case len(keys) == 0 && firstErr != nil:
+		obs["reason"] = "syntax"
+		obs["record"] = bounded(firstBad, maxObservedText)
+		obs["error"] = bounded(firstErr.Error(), 300)
+		return newFinding(a, id, StatusFail, obs, ans)
+	case len(keys) == 0:
+		obs["reason"] = "none"
+		obs["rcode"] = "no_dkim_record"
+		return newFinding(a, id, StatusFail, obs, ans)
+	}
+	k := keys[0]
+	obs["record"] = bounded(records[0], maxObservedText)
+	obs["key_type"] = k.KeyType
+	obs["testing"] = k.Testing
+	if k.Bits > 0 {
+		obs["key_bits"] = k.Bits
+	}
+	if fp := k.fingerprint(); fp != "" {
+		obs["fingerprint"] = fp
+	}
+	if k.Hashes != nil {
+		obs["hashes"] = k.Hashes
+	}
+	if k.Services != nil {
+		obs["services"] = k.Services
+	}
+	st := StatusPass
+	switch {
+	case k.Revoked:
+		st, obs["reason"] = StatusFail, "revoked"
+	case !k.Known:
+		st, obs["reason"] = StatusFail, "unknown_key_type"
+	case !k.forEmail():
+		st, obs["reason"] = StatusFail, "not_email"
+	case !k.sha256OK():
+		st, obs["reason"] = StatusFail, "sha1_only"
+	case k.KeyType == "rsa" && k.Bits < dkimMinRSABits:
+		st, obs["reason"] = StatusFail, "rsa_weak"
+	case k.KeyType == "rsa" && k.Bits < dkimGoodRSABits:
+		st, obs["reason"] = StatusWarn, "rsa_short"
+	}
+	return newFinding(a, id, st, obs, ans)
+}

@@ -1,0 +1,171 @@
+package assess
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"senderproof/assess/dnstest"
+)
+
+func TestDKIMKeyCheck(t *testing.T) {
+	t.Parallel()
+	srv := startAuth(t, dnstest.Config{Faults: map[string]dnstest.Fault{
+		"servfail._domainkey.dkim-test.example.": dnstest.ServFail,
+		"refused._domainkey.dkim-test.example.":  dnstest.Refused,
+	}}, "dkim-test.example.zone")
+	cases := []checkCase{
+		{name: "rsa2048", status: StatusPass, obs: map[string]string{"key_type": "rsa", "key_bits": "2048", "testing": "false"}},
+		{name: "pkcs1", status: StatusPass, obs: map[string]string{"key_bits": "2048"}},
+		{name: "ed25519", status: StatusPass, obs: map[string]string{"key_type": "ed25519", "key_bits": "256"}},
+		{name: "edspki", status: StatusPass, obs: map[string]string{"key_type": "ed25519"}},
+		{name: "testing", status: StatusPass, obs: map[string]string{"testing": "true"}},
+		{name: "hosted", status: StatusPass, obs: map[string]string{"cname_chain": "[rsa2048._domainkey.dkim-test.example]"}},
+		{name: "mixed", status: StatusPass},
+		{name: "rsa1024", status: StatusWarn, reason: "rsa_short", obs: map[string]string{"key_bits": "1024"}},
+		{name: "rsa512", status: StatusFail, reason: "rsa_weak", obs: map[string]string{"key_bits": "512"}},
+		{name: "revoked", status: StatusFail, reason: "revoked"},
+		{name: "unknownk", status: StatusFail, reason: "unknown_key_type", obs: map[string]string{"key_type": "dsa"}},
+		{name: "garbage", status: StatusFail, reason: "syntax"},
+		{name: "notkey", status: StatusFail, reason: "syntax"},
+		{name: "dup", status: StatusFail, reason: "syntax"},
+		{name: "ctrl", status: StatusFail, reason: "syntax"},
+		{name: "vnotfirst", status: StatusFail, reason: "syntax"},
+		{name: "edmismatch", status: StatusFail, reason: "syntax"},
+		{name: "sha1", status: StatusFail, reason: "sha1_only"},
+		{name: "smime", status: StatusFail, reason: "not_email"},
+		{name: "several", status: StatusFail, reason: "several", obs: map[string]string{"count": "2"}},
+		{name: "other", status: StatusFail, reason: "none"},
+		{name: "missing", status: StatusFail, reason: "none", obs: map[string]string{"rcode": "nxdomain"}},
+		{name: "nodata", status: StatusFail, reason: "none", obs: map[string]string{"rcode": "nodata"}},
+		{name: "servfail", status: StatusError, reason: "servfail"},
+		{name: "refused", status: StatusError, reason: "refused"},
+		{name: "loop1", status: StatusError, reason: "cname_loop"},
+		{name: "bad selector", status: StatusFail, reason: "invalid_selector"},
+	}
+	transports(t, func(t *testing.T, tcp bool) {
+		c := authClient(t, srv.Addr, tcp, 500*time.Millisecond)
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				a := Asset{IP: "192.0.2.10", Domain: "dkim-test.example", DKIMSelectors: []string{tc.name}}
+				fs := checkDKIMKey(context.Background(), c, a)
+				if len(fs) != 1 || fs[0].Selector == nil || *fs[0].Selector != tc.name {
+					t.Fatalf("findings %+v, want one for selector %q", fs, tc.name)
+				}
+				wordFinding(t, "dkim.key", &fs[0], a)
+				if tc.reason != "invalid_selector" {
+					tc.verify(t, fs[0])
+				} else if fs[0].Status != tc.status {
+					t.Errorf("status %s, want %s", fs[0].Status, tc.status)
+				}
+				if fp, ok := fs[0].Observed["fingerprint"].(string); tc.status == StatusPass && len(fp) != 64 {
+					t.Errorf("fingerprint %q (%v)", fp, ok)
+				}
+			})
+		}
+	})
+}
+
+func TestDKIMKeyTimeoutAndSkips(t *testing.T) {
+	t.Parallel()
+	srv := startAuth(t, dnstest.Config{Faults: map[string]dnstest.Fault{
+		"slow._domainkey.dkim-test.example.": dnstest.Drop,
+	}}, "dkim-test.example.zone")
+	c := authClient(t, srv.Addr, false, 200*time.Millisecond)
+	a := Asset{IP: "192.0.2.10", Domain: "dkim-test.example", DKIMSelectors: []string{"rsa2048", "slow", "rsa1024"}}
+	fs := checkDKIMKey(context.Background(), c, a)
+	if len(fs) != 3 {
+		t.Fatalf("%d findings, want one per selector", len(fs))
+	}
+	want := []Status{StatusPass, StatusError, StatusWarn}
+	for i, f := range fs {
+		wordFinding(t, "dkim.key", &f, a)
+		if f.Status != want[i] || *f.Selector != a.DKIMSelectors[i] {
+			t.Errorf("selector %s: %s, want %s", *f.Selector, f.Status, want[i])
+		}
+	}
+	if fs[1].Observed["reason"] != "timeout" {
+		t.Errorf("timeout reason %v", fs[1].Observed["reason"])
+	}
+	for _, a := range []Asset{
+		{IP: "192.0.2.10", Domain: "dkim-test.example"},
+		{IP: "192.0.2.10", DKIMSelectors: []string{"rsa2048"}},
+	} {
+		fs := checkDKIMKey(context.Background(), c, a)
+		if len(fs) != 1 || fs[0].Status != StatusSkip || fs[0].Selector == nil || *fs[0].Selector != "" {
+			t.Errorf("%+v: %+v, want one skip with selector \"\"", a, fs)
+		}
+		wordFinding(t, "dkim.key", &fs[0], a)
+	}
+}
+
+func TestParseDKIMKey(t *testing.T) {
+	t.Parallel()
+	const ed = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=" // RFC 8463 §A.2
+	cases := []struct {
+		in      string
+		err     string // substring; "" for no error
+		typ     string
+		bits    int
+		revoked bool
+		testing bool
+	}{
+		{in: "v=DKIM1; k=ed25519; p=" + ed, typ: "ed25519", bits: 256},
+		{in: "k=ed25519; p=" + ed, typ: "ed25519", bits: 256},
+		{in: "v=DKIM1; k=ed25519; p=" + ed[:20] + " \t" + ed[20:], typ: "ed25519", bits: 256},
+		{in: "v=DKIM1; p=", typ: "rsa", revoked: true},
+		{in: "v=DKIM1; p= ; t=y", typ: "rsa", revoked: true, testing: true},
+		{in: "v=DKIM1;k=ed25519;t=s:y;p=" + ed + ";", typ: "ed25519", bits: 256, testing: true},
+		{in: "p=" + ed + "; v=DKIM1", err: "first"},
+		{in: "v=DKIM2; p=", err: "not DKIM1"},
+		{in: "v=DKIM1", err: "no p="},
+		{in: "v=DKIM1; p", err: "no \"=\""},
+		{in: "v=DKIM1; 1x=2; p=", err: "invalid tag name"},
+		{in: "v=DKIM1; p=; p=", err: "more than once"},
+		{in: "v=DKIM1; k=ed25519; p=AAAA", err: "32-byte"},
+		{in: "v=DKIM1; k=rsa; p=AAAA", err: "not an RSA"},
+		{in: "v=DKIM1; p=@@@@", err: "base64"},
+		{in: "v=DKIM1; n=\x01; p=", err: "invalid character"},
+		{in: "v=DKIM1; k=unknown; p=AAAA", typ: "unknown"},
+	}
+	for _, tc := range cases {
+		k, err := parseDKIMKey(tc.in)
+		if tc.err != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Errorf("parseDKIMKey(%q) error %v, want %q", tc.in, err, tc.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("parseDKIMKey(%q): %v", tc.in, err)
+			continue
+		}
+		if k.KeyType != tc.typ || k.Bits != tc.bits || k.Revoked != tc.revoked || k.Testing != tc.testing {
+			t.Errorf("parseDKIMKey(%q) = %+v", tc.in, k)
+		}
+	}
+}
+
+func FuzzParseDKIMKey(f *testing.F) {
+	for _, s := range []string{
+		"v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC",
+		"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+		"v=DKIM1; p=", "k=rsa; t=y:s; h=sha256; s=email; p=AAAA", ";;", "=", "v=DKIM1;p=\x00",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		k, err := parseDKIMKey(s)
+		if err != nil {
+			return
+		}
+		if k.Revoked && len(k.Key) > 0 {
+			t.Errorf("revoked key with key bytes: %q", s)
+		}
+		if k.Known && k.Bits <= 0 {
+			t.Errorf("known key without size: %q", s)
+		}
+		_ = k.fingerprint()
+	})
+}

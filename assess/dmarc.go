@@ -1,0 +1,352 @@
+package assess
+
+import (
+	"context"
+	"strings"
+
+	"github.com/emersion/go-msgauth/dmarc"
+	"github.com/miekg/dns"
+)
+
+// dmarcBisMaxLabels bounds the DMARCbis DNS tree walk: a name of 8 or more
+// labels is shortened to its 7 right-most labels after the first query, so
+// at most 8 names are asked (draft-ietf-dmarc-dmarcbis, DNS Tree Walk).
+const dmarcBisMaxLabels = 8
+
+// dmarcAt is what one _dmarc name holds.
+type dmarcAt struct {
+	domain  string // the domain whose _dmarc name was asked
+	ans     Answer
+	outcome Outcome
+	reason  string   // "" when one valid record; none, several, syntax, or a DNS error
+	records []string // texts starting with v=DMARC1
+	rec     *dmarc.Record
+	tags    map[string]string
+	err     string // parse error
+}
+
+// isDMARCRecord reports whether a TXT text starts with the v=DMARC1 tag,
+// which must come first and match exactly (RFC 7489 §6.4, §6.6.3 step 3).
+func isDMARCRecord(txt string) bool {
+	t := strings.TrimLeft(txt, " \t")
+	rest, ok := strings.CutPrefix(t, "v")
+	if !ok {
+		return false
+	}
+	rest = strings.TrimLeft(rest, " \t")
+	rest, ok = strings.CutPrefix(rest, "=")
+	if !ok {
+		return false
+	}
+	rest = strings.TrimLeft(rest, " \t")
+	rest, ok = strings.CutPrefix(rest, "DMARC1")
+	if !ok {
+		return false
+	}
+	rest = strings.TrimLeft(rest, " \t")
+	return rest == "" || rest[0] == ';'
+}
+
+// dmarcTags splits a DMARC record into its tags, for reporting raw values.
+func dmarcTags(txt string) map[string]string {
+	out := map[string]string{}
+	for _, p := range strings.Split(txt, ";") {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok {
+			continue
+		}
+		out[strings.ToLower(strings.TrimSpace(k))] = strings.TrimSpace(v)
+	}
+	return out
+}
+
+func lookupDMARCAt(ctx context.Context, r Resolver, domain string) dmarcAt {
+	d := dmarcAt{domain: domain}
+	name := "_dmarc." + domain
+	if !validLookupName(name) {
+		d.outcome, d.reason = OutcomeNXDomain, "invalid_domain"
+		return d
+	}
+	ans, err := r.Lookup(ctx, name, dns.TypeTXT)
+	d.ans, d.outcome = ans, Classify(ans, err)
+	if d.outcome == OutcomeError {
+		d.reason = errorReason(ans, err)
+		return d
+	}
+	for _, t := range txtStrings(ans) {
+		if isDMARCRecord(t) {
+			d.records = append(d.records, t)
+		}
+	}
+	switch len(d.records) {
+	case 0:
+		d.reason = "none"
+	case 1:
+		rec, err := dmarc.Parse(strings.TrimSpace(d.records[0]))
+		d.tags = dmarcTags(d.records[0])
+		if err != nil {
+			d.reason, d.err = "syntax", strings.TrimPrefix(err.Error(), "dmarc: ")
+			return d
+		}
+		d.rec = rec
+	default:
+		// Several records at one name: none of them applies (§6.6.3
+		// step 3 and 6).
+		d.reason = "several"
+	}
+	return d
+}
+
+// dmarcView is the outcome of DMARC policy discovery for a domain.
+type dmarcView struct {
+	domain string
+	org    string
+	// tried holds the names asked for RFC 7489 discovery, in order.
+	tried []dmarcAt
+	// found is the applicable record, or the place discovery stopped.
+	found   dmarcAt
+	valid   bool
+	outcome Outcome // OutcomeError when discovery could not be completed
+	reason  string
+	fromOrg bool // the record came from the organizational domain
+	// bis is the DMARCbis tree walk: where it found a record ("" if none),
+	// and whether it could be completed.
+	bisSource string
+	bisTried  []dmarcAt
+	bisReason string // DNS error reason when the walk failed
+}
+
+// discoverDMARC finds the DMARC record for domain as RFC 7489 §6.6.3 says:
+// _dmarc.<domain>, then, if that holds no DMARC record at all,
+// _dmarc.<organizational domain>. It also runs the DMARCbis tree walk.
+func discoverDMARC(ctx context.Context, r Resolver, domain string) dmarcView {
+	v := dmarcView{domain: normName(domain)}
+	v.org = OrgDomain(v.domain)
+	first := lookupDMARCAt(ctx, r, v.domain)
+	v.tried = append(v.tried, first)
+	v.found = first
+	if first.outcome != OutcomeError && len(first.records) == 0 && v.org != v.domain {
+		second := lookupDMARCAt(ctx, r, v.org)
+		v.tried = append(v.tried, second)
+		v.found = second
+		v.fromOrg = true
+	}
+	v.outcome = v.found.outcome
+	v.reason = v.found.reason
+	v.valid = v.reason == ""
+	if v.outcome == OutcomeError {
+		v.valid = false
+	}
+	v.bisWalk(ctx, r, first)
+	return v
+}
+
+// bisWalk is the DMARCbis DNS tree walk for policy discovery: ask
+// _dmarc.<domain>; if no single DMARC record is there, shorten the name (to
+// 7 labels when it has 8 or more, else by one label) and walk up one label
+// at a time, down to the top-level domain, stopping at the first name with
+// exactly one DMARC record.
+func (v *dmarcView) bisWalk(ctx context.Context, r Resolver, first dmarcAt) {
+	at := first
+	v.bisTried = append(v.bisTried, at)
+	labels := strings.Split(v.domain, ".")
+	for {
+		if at.outcome == OutcomeError {
+			v.bisReason = at.reason
+			return
+		}
+		if len(at.records) == 1 {
+			v.bisSource = "_dmarc." + at.domain
+			return
+		}
+		if len(labels) <= 1 {
+			return
+		}
+		if len(labels) >= dmarcBisMaxLabels {
+			labels = labels[len(labels)-(dmarcBisMaxLabels-1):]
+		} else {
+			labels = labels[1:]
+		}
+		at = lookupDMARCAt(ctx, r, strings.Join(labels, "."))
+		v.bisTried = append(v.bisTried, at)
+	}
+}
+
+// source is the _dmarc name that holds the applicable record.
+func (v dmarcView) source() string { return "_dmarc." + v.found.domain }
+
+// effectivePolicy is sp when the record came from the organizational domain
+// for a subdomain and sets sp, else p (RFC 7489 §6.6.3, §6.3).
+func (v dmarcView) effectivePolicy() string {
+	if v.found.rec == nil {
+		return ""
+	}
+	if v.fromOrg && v.found.rec.SubdomainPolicy != "" {
+		return string(v.found.rec.SubdomainPolicy)
+	}
+	return string(v.found.rec.Policy)
+}
+
+func (v dmarcView) pct() int {
+	if v.found.rec == nil || v.found.rec.Percent == nil {
+		return 100
+	}
+	return *v.found.rec.Percent
+}
+
+func (v dmarcView) answers() []Answer {
+	var out []Answer
+	for _, d := range v.tried {
+		out = append(out, d.ans)
+	}
+	for _, d := range v.bisTried {
+		out = append(out, d.ans)
+	}
+	return out
+}
+
+func (v dmarcView) observed() map[string]any {
+	obs := map[string]any{"domain": v.domain, "org_domain": v.org}
+	tried := []string{}
+	for _, d := range v.tried {
+		tried = append(tried, "_dmarc."+d.domain)
+	}
+	obs["queried"] = tried
+	if v.valid || v.found.reason == "syntax" || v.found.reason == "several" {
+		obs["source"] = v.source()
+	}
+	switch len(v.found.records) {
+	case 0:
+	case 1:
+		obs["record"] = bounded(v.found.records[0], maxObservedText)
+	default:
+		rs := []string{}
+		for i, t := range v.found.records {
+			if i == 5 {
+				break
+			}
+			rs = append(rs, bounded(t, maxObservedText/4))
+		}
+		obs["records"] = rs
+		obs["count"] = len(v.found.records)
+	}
+	if v.found.err != "" {
+		obs["error"] = bounded(v.found.err, 300)
+	}
+	if rec := v.found.rec; rec != nil {
+		obs["p"] = string(rec.Policy)
+		if rec.SubdomainPolicy != "" {
+			obs["sp"] = string(rec.SubdomainPolicy)
+		}
+		obs["policy"] = v.effectivePolicy()
+		obs["pct"] = v.pct()
+		obs["rua"] = nonNil(rec.ReportURIAggregate)
+		obs["ruf"] = nonNil(rec.ReportURIFailure)
+		obs["adkim"] = string(rec.DKIMAlignment)
+		obs["aspf"] = string(rec.SPFAlignment)
+		obs["from_org"] = v.fromOrg
+	}
+	if v.bisReason != "" {
+		obs["dmarcbis_error"] = v.bisReason
+	} else if v.outcome != OutcomeError {
+		obs["dmarcbis_source"] = v.bisSource
+		if d := v.bisFound(); d != nil {
+			obs["dmarcbis_record"] = bounded(d.records[0], maxObservedText)
+		}
+		bisTried := []string{}
+		for _, d := range v.bisTried {
+			bisTried = append(bisTried, "_dmarc."+d.domain)
+		}
+		obs["dmarcbis_queried"] = bisTried
+		// The two discoveries disagree when they pick different names
+		// (or only one of them finds a record).
+		rfc := ""
+		if len(v.found.records) == 1 {
+			rfc = v.source()
+		}
+		obs["disagree"] = rfc != v.bisSource
+	}
+	if !v.valid {
+		obs["reason"] = v.reason
+	}
+	return obs
+}
+
+func (v dmarcView) bisFound() *dmarcAt {
+	for i := range v.bisTried {
+		if "_dmarc."+v.bisTried[i].domain == v.bisSource && len(v.bisTried[i].records) == 1 {
+			return &v.bisTried[i]
+		}
+	}
+	return nil
+}
+
+// dmarcPrereq returns the finding of a check that needs a valid DMARC record
+// when there is none: error when discovery failed, else skip.
+func dmarcPrereq(a Asset, id string, v dmarcView) (Finding, bool) {
+	if v.valid {
+		return Finding{}, false
+	}
+	obs := v.observed()
+	if v.outcome == OutcomeError {
+		return newFinding(a, id, StatusError, obs, v.answers()...), true
+	}
+	obs["record_reason"] = v.reason
+	obs["reason"] = "no_record"
+	return newFinding(a, id, StatusSkip, obs, v.answers()...), true
+}
+
+func checkDMARCRecord(ctx context.Context, r Resolver, a Asset) []Finding {
+	const id = "dmarc.record"
+	if a.Domain == "" {
+		return []Finding{skipFinding(a, id, "no_domain")}
+	}
+	v := discoverDMARC(ctx, r, a.Domain)
+	st := StatusPass
+	switch {
+	case v.outcome == OutcomeError:
+		st = StatusError
+	case !v.valid:
+		st = StatusFail
+	}
+	return []Finding{newFinding(a, id, st, v.observed(), v.answers()...)}
+}
+
+func checkDMARCPolicy(ctx context.Context, r Resolver, a Asset) []Finding {
+	const id = "dmarc.policy"
+	if a.Domain == "" {
+		return []Finding{skipFinding(a, id, "no_domain")}
+	}
+	v := discoverDMARC(ctx, r, a.Domain)
+	if f, ok := dmarcPrereq(a, id, v); ok {
+		return []Finding{f}
+	}
+	obs := v.observed()
+	pol := v.effectivePolicy()
+	switch {
+	case pol == string(dmarc.PolicyNone):
+		obs["reason"] = "none"
+	case v.pct() < 100:
+		obs["reason"] = "pct"
+	default:
+		return []Finding{newFinding(a, id, StatusPass, obs, v.answers()...)}
+	}
+	return []Finding{newFinding(a, id, StatusWarn, obs, v.answers()...)}
+}
+
+func checkDMARCReporting(ctx context.Context, r Resolver, a Asset) []Finding {
+	const id = "dmarc.reporting"
+	if a.Domain == "" {
+		return []Finding{skipFinding(a, id, "no_domain")}
+	}
+	v := discoverDMARC(ctx, r, a.Domain)
+	if f, ok := dmarcPrereq(a, id, v); ok {
+		return []Finding{f}
+	}
+	obs := v.observed()
+	if len(v.found.rec.ReportURIAggregate) > 0 && v.found.rec.ReportURIAggregate[0] != "" {
+		return []Finding{newFinding(a, id, StatusPass, obs, v.answers()...)}
+	}
+	obs["reason"] = "no_rua"
+	return []Finding{newFinding(a, id, StatusWarn, obs, v.answers()...)}
+}

@@ -1,0 +1,434 @@
+package assess
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"blitiri.com.ar/go/spf"
+	"github.com/miekg/dns"
+)
+
+// spfEval is one RFC 7208 check_host() evaluation, with what it used.
+type spfEval struct {
+	domain  string
+	result  spf.Result
+	err     error
+	answers []Answer
+	trace   []string
+	matched string   // the mechanism that decided the result ("" when none did)
+	via     []string // the include/redirect terms leading to it, outermost first
+	failed  []string // lookups that were errors
+	reason  string   // first DNS error, for temperror
+}
+
+// traceMatch matches the library's trace of a deciding term: `"ip4:…" pass,
+// matched ip` or `"redirect=…": fail, …`.
+var traceMatch = regexp.MustCompile(`^("(?:[^"\\]|\\.)*"):? (pass|fail|softfail|neutral|permerror|temperror|none), `)
+
+// evalSPF runs check_host(ip, domain, "postmaster@"+domain) with helo for
+// the %{h} macro, through the Resolver.
+func evalSPF(ctx context.Context, r Resolver, ip netip.Addr, domain, helo string) spfEval {
+	return evalSPFSender(ctx, r, ip, helo, "postmaster@"+normName(domain))
+}
+
+// evalSPFSender runs check_host() for a MAIL FROM sender, or for the HELO
+// identity when sender is empty (RFC 7208 §2.3, §4.3: "postmaster" stands in
+// for a missing local-part). A malformed or single-label domain gives none
+// without a lookup (§4.3).
+func evalSPFSender(ctx context.Context, r Resolver, ip netip.Addr, helo, sender string) spfEval {
+	local, domain, ok := strings.Cut(sender, "@")
+	if !ok || sender == "" {
+		local, domain = "postmaster", helo
+	}
+	if local == "" {
+		local = "postmaster"
+	}
+	domain = strings.TrimSuffix(domain, ".")
+	ev := spfEval{domain: strings.ToLower(domain)}
+	if _, valid := wireName(domain); !valid || !strings.Contains(domain, ".") || isAddressLiteral(domain) {
+		ev.result = spf.None
+		ev.err = errors.New("not a valid multi-label domain name (RFC 7208 §4.3)")
+		return ev
+	}
+	adapter := &spfResolver{r: r, ip: ip}
+	trace := func(format string, a ...any) {
+		if len(ev.trace) < maxSPFTrace {
+			ev.trace = append(ev.trace, bounded(fmt.Sprintf(format, a...), maxTraceLine))
+		}
+	}
+	ev.result, ev.err = spf.CheckHostWithSender(net.IP(ip.AsSlice()), helo, local+"@"+domain,
+		spf.WithResolver(adapter), spf.WithContext(ctx), spf.WithTraceFunc(trace))
+	ev.answers = adapter.used()
+	ev.failed = adapter.failed
+	ev.reason = adapter.reason
+	if ev.result == spf.TempError && ev.reason == "" {
+		ev.reason = "temperror"
+	}
+	if isSPFMatch(ev.err) {
+		ev.matched, ev.via = matchedTerm(ev.trace)
+	}
+	return ev
+}
+
+// isAddressLiteral reports a HELO address literal ("[192.0.2.1]") or a bare
+// IP address: not a domain, so SPF gives none for it (RFC 7208 §2.3, §4.3).
+func isAddressLiteral(s string) bool {
+	if strings.HasPrefix(s, "[") {
+		return true
+	}
+	_, err := netip.ParseAddr(s)
+	return err == nil
+}
+
+func isSPFMatch(err error) bool {
+	for _, m := range []error{spf.ErrMatchedAll, spf.ErrMatchedA, spf.ErrMatchedIP, spf.ErrMatchedMX, spf.ErrMatchedPTR, spf.ErrMatchedExists} {
+		if errors.Is(err, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchedTerm reads the deciding term from the trace: the library traces
+// each deciding term as the evaluation unwinds, innermost first, so the
+// trailing run of such lines is the chain from the matching mechanism out
+// to the top-level term.
+func matchedTerm(trace []string) (string, []string) {
+	var chain []string
+	for i := len(trace) - 1; i >= 0; i-- {
+		line := trace[i]
+		if q, ok := strings.CutPrefix(line, "all: "); ok {
+			chain = append(chain, allQualifier(q)+"all")
+			continue
+		}
+		m := traceMatch.FindStringSubmatch(line)
+		if m == nil {
+			break
+		}
+		term, err := strconv.Unquote(m[1])
+		if err != nil {
+			break
+		}
+		chain = append(chain, term)
+	}
+	if len(chain) == 0 {
+		return "", nil
+	}
+	return chain[len(chain)-1], chain[:len(chain)-1]
+}
+
+func allQualifier(result string) string {
+	switch spf.Result(result) {
+	case spf.Fail:
+		return "-"
+	case spf.SoftFail:
+		return "~"
+	case spf.Neutral:
+		return "?"
+	}
+	return "+"
+}
+
+// observed is the common observed part of an evaluation's findings.
+func (ev spfEval) observed() map[string]any {
+	obs := map[string]any{"result": string(ev.result), "trace": nonNil(ev.trace)}
+	if ev.matched != "" {
+		obs["matched"] = bounded(ev.matched, 200)
+	}
+	if len(ev.via) > 0 {
+		obs["via"] = ev.via
+	}
+	if d := ev.detail(); d != "" {
+		obs["detail"] = d
+	}
+	if len(ev.failed) > 0 {
+		obs["failed_lookups"] = ev.failed
+	}
+	return obs
+}
+
+// detail explains a non-pass result in a few words, "" when the result
+// speaks for itself.
+func (ev spfEval) detail() string {
+	switch {
+	case ev.err == nil || isSPFMatch(ev.err) || ev.result == spf.Pass:
+		return ""
+	case errors.Is(ev.err, spf.ErrNoResult):
+		return ""
+	}
+	var derr *net.DNSError
+	if errors.As(ev.err, &derr) {
+		return bounded(normName(derr.Name)+": "+derr.Err, 300)
+	}
+	return bounded(ev.err.Error(), 300)
+}
+
+// limitHit reports which processing limit, if any, ended the evaluation.
+func (ev spfEval) limitHit() string {
+	switch {
+	case ev.result != spf.PermError:
+		return ""
+	case errors.Is(ev.err, spf.ErrLookupLimitReached):
+		return "lookups"
+	case errors.Is(ev.err, spf.ErrVoidLookupLimitReached):
+		return "void_lookups"
+	}
+	return ""
+}
+
+// spfView is the SPF record published at a domain, as spf.record sees it.
+type spfView struct {
+	domain   string
+	ans      Answer
+	outcome  Outcome
+	reason   string   // non-pass reason: nxdomain, none, several, syntax, or a DNS error
+	records  []string // the v=spf1 records found
+	rec      spfRecord
+	parseErr error
+}
+
+func lookupSPFRecord(ctx context.Context, r Resolver, domain string) spfView {
+	v := spfView{domain: normName(domain)}
+	if !validLookupName(v.domain) {
+		v.outcome, v.reason = OutcomeNXDomain, "invalid_domain"
+		return v
+	}
+	ans, err := r.Lookup(ctx, v.domain, dns.TypeTXT)
+	v.ans, v.outcome = ans, Classify(ans, err)
+	switch v.outcome {
+	case OutcomeError:
+		v.reason = errorReason(ans, err)
+		return v
+	case OutcomeNXDomain:
+		v.reason = "nxdomain"
+		return v
+	}
+	for _, t := range txtStrings(ans) {
+		if isSPFRecord(t) {
+			v.records = append(v.records, t)
+		}
+	}
+	switch len(v.records) {
+	case 0:
+		v.reason = "none"
+	case 1:
+		v.rec, v.parseErr = parseSPF(v.records[0])
+		if v.parseErr != nil {
+			v.reason = "syntax"
+		}
+	default:
+		v.reason = "several"
+	}
+	return v
+}
+
+func (v spfView) valid() bool { return v.reason == "" }
+
+func (v spfView) observed() map[string]any {
+	obs := map[string]any{"domain": v.domain}
+	switch len(v.records) {
+	case 0:
+	case 1:
+		obs["record"] = bounded(v.records[0], maxObservedText)
+	default:
+		rs := make([]string, 0, len(v.records))
+		for i, r := range v.records {
+			if i == 10 {
+				break
+			}
+			rs = append(rs, bounded(r, maxObservedText/2))
+		}
+		obs["records"] = rs
+		obs["count"] = len(v.records)
+	}
+	if v.parseErr != nil {
+		obs["error"] = bounded(v.parseErr.Error(), 300)
+		var se *spfSyntaxError
+		if errors.As(v.parseErr, &se) && se.Term != "" {
+			obs["invalid_term"] = bounded(se.Term, 200)
+			obs["error"] = bounded(se.Msg, 300)
+		}
+	}
+	if q, ok := v.rec.all(); ok {
+		obs["all"] = string(q) + "all"
+		obs["permissive"] = q == '+' || q == '?'
+	}
+	if v.reason != "" {
+		obs["reason"] = v.reason
+	}
+	return obs
+}
+
+func checkSPFRecord(ctx context.Context, r Resolver, a Asset) []Finding {
+	const id = "spf.record"
+	if a.Domain == "" {
+		return []Finding{skipFinding(a, id, "no_domain")}
+	}
+	v := lookupSPFRecord(ctx, r, a.Domain)
+	st := StatusPass
+	switch {
+	case v.outcome == OutcomeError:
+		st = StatusError
+	case !v.valid():
+		st = StatusFail
+	}
+	obs := v.observed()
+	if t := spfIPTerm(a.IP); t != "" {
+		obs["ip_term"] = t
+	}
+	return []Finding{newFinding(a, id, st, obs, v.ans)}
+}
+
+// spfIPTerm is the SPF mechanism that authorizes exactly ip ("" when ip is
+// not an address), for remediation text.
+func spfIPTerm(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ""
+	}
+	if addr = addr.Unmap(); addr.Is6() {
+		return "ip6:" + addr.String()
+	}
+	return "ip4:" + addr.String()
+}
+
+// heloSPFStatus maps an SPF result to a status for the HELO identity.
+func heloSPFStatus(res spf.Result) Status {
+	switch res {
+	case spf.Pass:
+		return StatusPass
+	case spf.None, spf.Neutral:
+		return StatusWarn
+	case spf.TempError:
+		return StatusError
+	}
+	return StatusFail
+}
+
+func checkHELOSPF(ctx context.Context, r Resolver, a Asset) []Finding {
+	const id = "helo.spf"
+	if a.HELO == "" {
+		return []Finding{skipFinding(a, id, "no_helo")}
+	}
+	ip, err := netip.ParseAddr(a.IP)
+	if err != nil {
+		return []Finding{newFinding(a, id, StatusError, map[string]any{"reason": "invalid_ip", "helo": normName(a.HELO)})}
+	}
+	helo := normName(a.HELO)
+	ev := evalSPF(ctx, r, ip.Unmap(), helo, helo)
+	obs := ev.observed()
+	obs["helo"] = helo
+	obs["ip_term"] = spfIPTerm(a.IP)
+	st := heloSPFStatus(ev.result)
+	switch st {
+	case StatusError:
+		obs["reason"] = ev.reason
+	case StatusPass:
+	default:
+		obs["reason"] = string(ev.result)
+	}
+	return []Finding{newFinding(a, id, st, obs, ev.answers...)}
+}
+
+func checkSPFAuthorizesIP(ctx context.Context, r Resolver, a Asset) []Finding {
+	const id = "spf.authorizes_ip"
+	if a.Domain == "" {
+		return []Finding{skipFinding(a, id, "no_domain")}
+	}
+	ip, err := netip.ParseAddr(a.IP)
+	if err != nil {
+		return []Finding{newFinding(a, id, StatusError, map[string]any{"reason": "invalid_ip", "domain": normName(a.Domain)})}
+	}
+	ev := evalSPF(ctx, r, ip.Unmap(), a.Domain, normName(a.HELO))
+	obs := ev.observed()
+	obs["domain"] = ev.domain
+	obs["ip_term"] = spfIPTerm(a.IP)
+	// Call out an "all" that lets any sender through (+all) or makes no
+	// statement (?all) in the domain's own record.
+	var v spfView
+	if len(ev.answers) > 0 {
+		v = lookupSPFRecord(ctx, r, a.Domain)
+	}
+	if q, ok := v.rec.all(); ok {
+		obs["all"] = string(q) + "all"
+		obs["permissive"] = q == '+' || q == '?'
+	} else if v.valid() {
+		obs["permissive"] = false
+	}
+	if len(v.records) == 1 {
+		obs["record"] = bounded(v.records[0], maxObservedText)
+	}
+	used := ev.answers
+	if len(ev.answers) > 0 {
+		used = append(used, v.ans)
+	}
+	switch ev.result {
+	case spf.Pass:
+		return []Finding{newFinding(a, id, StatusPass, obs, used...)}
+	case spf.TempError:
+		obs["reason"] = ev.reason
+		return []Finding{newFinding(a, id, StatusError, obs, used...)}
+	}
+	obs["reason"] = string(ev.result)
+	return []Finding{newFinding(a, id, StatusFail, obs, used...)}
+}
+
+func checkSPFLookupLimit(ctx context.Context, r Resolver, a Asset) []Finding {
+	const id = "spf.lookup_limit"
+	if a.Domain == "" {
+		return []Finding{skipFinding(a, id, "no_domain")}
+	}
+	ip, err := netip.ParseAddr(a.IP)
+	if err != nil {
+		return []Finding{newFinding(a, id, StatusError, map[string]any{"reason": "invalid_ip", "domain": normName(a.Domain)})}
+	}
+	ip = ip.Unmap()
+	v := lookupSPFRecord(ctx, r, a.Domain)
+	switch {
+	case v.outcome == OutcomeError:
+		obs := v.observed()
+		return []Finding{newFinding(a, id, StatusError, obs, v.ans)}
+	case !v.valid():
+		obs := v.observed()
+		obs["record_reason"] = v.reason
+		obs["reason"] = "no_record"
+		return []Finding{newFinding(a, id, StatusSkip, obs, v.ans)}
+	}
+	helo := normName(a.HELO)
+	c := countSPF(ctx, r, ip, a.Domain, helo)
+	ev := evalSPF(ctx, r, ip, a.Domain, helo)
+	obs := map[string]any{
+		"domain": v.domain, "record": bounded(v.records[0], maxObservedText),
+		"lookups": c.lookups, "void_lookups": c.voids, "terms": nonNil(c.terms),
+		"max_lookups": spfMaxLookups, "max_void_lookups": spfMaxVoidLookups,
+		"result": string(ev.result), "limit_hit_for_ip": ev.limitHit() != "",
+	}
+	if len(c.broken) > 0 {
+		obs["broken"] = c.broken
+	}
+	used := append([]Answer{v.ans}, c.answers...)
+	used = append(used, ev.answers...)
+	switch {
+	case c.exceeded || ev.limitHit() == "lookups":
+		obs["reason"] = "lookups"
+	case c.voidExceeded || ev.limitHit() == "void_lookups":
+		obs["reason"] = "void_lookups"
+	case c.reason != "" || ev.result == spf.TempError:
+		obs["reason"] = c.reason
+		if c.reason == "" {
+			obs["reason"] = ev.reason
+		}
+		failed := append(append([]string(nil), c.failed...), ev.failed...)
+		obs["failed_lookups"] = failed
+		return []Finding{newFinding(a, id, StatusError, obs, used...)}
+	default:
+		return []Finding{newFinding(a, id, StatusPass, obs, used...)}
+	}
+	return []Finding{newFinding(a, id, StatusFail, obs, used...)}
+}

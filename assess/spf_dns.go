@@ -1,0 +1,305 @@
+package assess
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"sync"
+
+	"github.com/miekg/dns"
+)
+
+// Bounds on what SPF evaluation records from hostile data.
+const (
+	maxSPFTrace     = 60   // trace lines kept
+	maxTraceLine    = 240  // characters per trace line
+	maxObservedText = 1024 // characters of a record kept in observed
+)
+
+// txtText returns the text of a TXT record: its character-strings joined
+// without separators (RFC 7208 §3.3, RFC 6376 §3.6.2.2), with the escapes of
+// miekg/dns's presentation form (\" \\ \DDD) turned back into bytes.
+func txtText(rr *dns.TXT) string {
+	var b strings.Builder
+	for _, s := range rr.Txt {
+		b.WriteString(unescapeTXT(s))
+	}
+	return b.String()
+}
+
+func unescapeTXT(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' || i+1 >= len(s) {
+			b = append(b, c)
+			continue
+		}
+		if i+3 < len(s) && isDigit3(s[i+1:i+4]) {
+			n := int(s[i+1]-'0')*100 + int(s[i+2]-'0')*10 + int(s[i+3]-'0')
+			if n <= 255 {
+				b = append(b, byte(n))
+				i += 3
+				continue
+			}
+		}
+		b = append(b, s[i+1])
+		i++
+	}
+	return string(b)
+}
+
+func isDigit3(s string) bool {
+	return s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9' && s[2] >= '0' && s[2] <= '9'
+}
+
+// txtStrings returns the text of every TXT record of an answer.
+func txtStrings(ans Answer) []string {
+	var out []string
+	for _, rr := range ans.RRs {
+		if t, ok := rr.(*dns.TXT); ok {
+			out = append(out, txtText(t))
+		}
+	}
+	return out
+}
+
+// bounded shortens untrusted DNS text for observed values: control
+// characters are shown as \xNN and the result is cut at n bytes.
+func bounded(s string, n int) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if b.Len() >= n {
+			b.WriteString("…")
+			break
+		}
+		c := s[i]
+		if c < 0x20 || c == 0x7f {
+			fmt.Fprintf(&b, `\x%02x`, c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// validLookupName reports whether name is a host name that can be asked:
+// labels of 1-63 letters, digits, '-' or '_', at most 253 characters. It is
+// the rule for names that come from the inventory (domains, selectors).
+func validLookupName(name string) bool {
+	name = strings.TrimSuffix(name, ".")
+	if name == "" || len(name) > 253 {
+		return false
+	}
+	for _, l := range strings.Split(name, ".") {
+		if l == "" || len(l) > 63 {
+			return false
+		}
+		for i := 0; i < len(l); i++ {
+			c := l[i]
+			if !isAlnum(c) && c != '-' && c != '_' {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// wireName turns a name taken from DNS data (an SPF domain-spec after macro
+// expansion) into a query name. DNS labels are octet strings, so any byte
+// is allowed and escaped as \DDD for the wire; a name with an empty label, a
+// label over 63 octets or more than 253 octets is malformed (RFC 7208 §4.3,
+// RFC 1035 §2.3.4).
+func wireName(name string) (string, bool) {
+	name = strings.TrimSuffix(name, ".")
+	if name == "" || len(name) > 253 {
+		return "", false
+	}
+	var b strings.Builder
+	for i, l := range strings.Split(name, ".") {
+		if l == "" || len(l) > 63 {
+			return "", false
+		}
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		writeLabel(&b, l)
+	}
+	return b.String(), true
+}
+
+// writeLabel writes a label in the presentation form miekg/dns gives names
+// it unpacks, so that a question matches its response: the special
+// characters backslash-escaped, other bytes outside printable ASCII as \DDD.
+func writeLabel(b *strings.Builder, l string) {
+	for j := 0; j < len(l); j++ {
+		c := l[j]
+		switch {
+		case c == '.' || c == ' ' || c == '\'' || c == '@' || c == ';' || c == '(' || c == ')' || c == '"' || c == '\\':
+			b.WriteByte('\\')
+			b.WriteByte(c)
+		case c < ' ' || c > '~':
+			fmt.Fprintf(b, "\\%03d", c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+}
+
+// spfResolver adapts senderproof's Resolver to the SPF library
+// (spf.DNSResolver), so that every query the evaluation makes is cached,
+// rate limited and kept as evidence. Errors are returned as an unwrapped
+// *net.DNSError because the library type-asserts it: IsNotFound for
+// NXDOMAIN/NODATA (void, §4.6.4), IsTemporary (and IsTimeout) for timeout,
+// SERVFAIL, REFUSED and CNAME loops (temperror, §2.6.6); an SPF record that
+// is not valid SPF gives a permanent error (permerror, §4.6).
+type spfResolver struct {
+	r  Resolver
+	ip netip.Addr
+
+	mu      sync.Mutex
+	answers []Answer
+	failed  []string // "name TYPE: reason" of each lookup that was an error
+	reason  string   // reason of the first error
+}
+
+func (s *spfResolver) lookup(ctx context.Context, name string, qtype uint16) (Answer, Outcome, *net.DNSError) {
+	qname, ok := wireName(name)
+	if !ok {
+		return Answer{}, OutcomeNXDomain, &net.DNSError{Err: "invalid domain name", Name: name, IsNotFound: true}
+	}
+	ans, err := s.r.Lookup(ctx, qname, qtype)
+	out := Classify(ans, err)
+	s.mu.Lock()
+	s.answers = append(s.answers, ans)
+	if out == OutcomeError {
+		reason := errorReason(ans, err)
+		if s.reason == "" {
+			s.reason = reason
+		}
+		if len(s.failed) < 20 {
+			s.failed = append(s.failed, fmt.Sprintf("%s %s: %s", strings.TrimSuffix(ans.Name, "."), dns.TypeToString[qtype], reason))
+		}
+	}
+	s.mu.Unlock()
+	switch out {
+	case OutcomeError:
+		return ans, out, &net.DNSError{
+			Err: "lookup failed: " + errorReason(ans, err), Name: name,
+			IsTimeout: errors.Is(err, ErrTimeout), IsTemporary: true,
+		}
+	case OutcomeNXDomain, OutcomeNoData:
+		return ans, out, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+	}
+	return ans, out, nil
+}
+
+// LookupTXT returns the texts of name's TXT records. When exactly one of them
+// is an SPF record and it is not valid SPF, the lookup fails permanently:
+// a syntax error anywhere in a record is permerror before any evaluation
+// (RFC 7208 §4.6), while the library would stop at the first match.
+func (s *spfResolver) LookupTXT(ctx context.Context, name string) ([]string, error) {
+	ans, _, derr := s.lookup(ctx, name, dns.TypeTXT)
+	if derr != nil {
+		return nil, derr
+	}
+	txts := txtStrings(ans)
+	var records []string
+	for _, t := range txts {
+		if isSPFRecord(t) {
+			records = append(records, t)
+		}
+	}
+	if len(records) == 1 {
+		if _, err := parseSPF(records[0]); err != nil {
+			return nil, &net.DNSError{Err: "invalid SPF record: " + err.Error(), Name: name}
+		}
+	}
+	return txts, nil
+}
+
+// LookupMX returns name's MX records.
+func (s *spfResolver) LookupMX(ctx context.Context, name string) ([]*net.MX, error) {
+	ans, _, derr := s.lookup(ctx, name, dns.TypeMX)
+	if derr != nil {
+		return nil, derr
+	}
+	var out []*net.MX
+	for _, rr := range ans.RRs {
+		if mx, ok := rr.(*dns.MX); ok {
+			out = append(out, &net.MX{Host: mx.Mx, Pref: mx.Preference})
+		}
+	}
+	return out, nil
+}
+
+// LookupIPAddr returns name's addresses. For an IPv4 client only A records
+// can match (RFC 7208 §5.3, §5.4), and the exists mechanism always asks A
+// (§5.7), so AAAA is asked only for an IPv6 client.
+func (s *spfResolver) LookupIPAddr(ctx context.Context, name string) ([]net.IPAddr, error) {
+	types := []uint16{dns.TypeA}
+	if s.ip.Is6() {
+		types = append(types, dns.TypeAAAA)
+	}
+	var out []net.IPAddr
+	var firstErr *net.DNSError
+	notFound := 0
+	for _, qt := range types {
+		ans, _, derr := s.lookup(ctx, name, qt)
+		if derr != nil {
+			if derr.IsNotFound {
+				notFound++
+			} else if firstErr == nil {
+				firstErr = derr
+			}
+			continue
+		}
+		for _, rr := range ans.RRs {
+			switch x := rr.(type) {
+			case *dns.A:
+				out = append(out, net.IPAddr{IP: x.A})
+			case *dns.AAAA:
+				out = append(out, net.IPAddr{IP: x.AAAA})
+			}
+		}
+	}
+	switch {
+	case len(out) > 0:
+		return out, nil
+	case firstErr != nil:
+		return nil, firstErr
+	}
+	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}
+
+// LookupAddr returns the PTR names of addr.
+func (s *spfResolver) LookupAddr(ctx context.Context, addr string) ([]string, error) {
+	ip, err := netip.ParseAddr(addr)
+	if err != nil {
+		return nil, &net.DNSError{Err: "invalid address", Name: addr, IsNotFound: true}
+	}
+	ans, _, derr := s.lookup(ctx, ReverseName(ip.Unmap()), dns.TypePTR)
+	if derr != nil {
+		return nil, derr
+	}
+	var out []string
+	for _, rr := range ans.RRs {
+		if p, ok := rr.(*dns.PTR); ok {
+			out = append(out, p.Ptr)
+		}
+	}
+	return out, nil
+}
+
+// used returns the answers looked up so far.
+func (s *spfResolver) used() []Answer {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Answer(nil), s.answers...)
+}

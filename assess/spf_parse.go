@@ -1,0 +1,431 @@
+package assess
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// spfRecord is a syntactically valid SPF record (RFC 7208 §4.5, §12).
+type spfRecord struct {
+	Terms []spfTerm
+}
+
+// spfTerm is one directive or modifier of an SPF record.
+type spfTerm struct {
+	Raw       string // as published
+	Qualifier byte   // '+', '-', '~' or '?' for a mechanism; 0 for a modifier
+	Name      string // mechanism or modifier name, lower case
+	Modifier  bool
+	Value     string // domain-spec, network or modifier value ("" when absent)
+	CIDR4     int    // ip4 or dual-cidr IPv4 prefix length; -1 when absent
+	CIDR6     int    // ip6 or dual-cidr IPv6 prefix length; -1 when absent
+}
+
+// spfSyntaxError names the term of a record that is not valid SPF.
+type spfSyntaxError struct {
+	Term string // the offending term ("" for the record as a whole)
+	Msg  string
+}
+
+func (e *spfSyntaxError) Error() string {
+	if e.Term == "" {
+		return e.Msg
+	}
+	return fmt.Sprintf("term %q: %s", e.Term, e.Msg)
+}
+
+// isDNSMechanism reports the terms that cost a DNS lookup (RFC 7208 §4.6.4).
+func isDNSMechanism(name string) bool {
+	switch name {
+	case "include", "a", "mx", "ptr", "exists", "redirect":
+		return true
+	}
+	return false
+}
+
+// isSPFRecord reports whether a TXT string is an SPF version 1 record: it
+// starts with "v=spf1" followed by a space or nothing (RFC 7208 §4.5).
+func isSPFRecord(txt string) bool {
+	if len(txt) < 6 || !strings.EqualFold(txt[:6], "v=spf1") {
+		return false
+	}
+	return len(txt) == 6 || txt[6] == ' '
+}
+
+// all returns the qualifier of the record's "all" mechanism, if any.
+func (r spfRecord) all() (byte, bool) {
+	for _, t := range r.Terms {
+		if !t.Modifier && t.Name == "all" {
+			return t.Qualifier, true
+		}
+	}
+	return 0, false
+}
+
+// modifier returns the value of the named modifier (redirect, exp).
+func (r spfRecord) modifier(name string) (string, bool) {
+	for _, t := range r.Terms {
+		if t.Modifier && t.Name == name {
+			return t.Value, true
+		}
+	}
+	return "", false
+}
+
+// parseSPF checks an SPF record against the ABNF of RFC 7208 §12: the
+// version, terms separated by spaces only (§4.6.1), known mechanisms with
+// their arguments (§5), at most one redirect and one exp (§6), macro syntax
+// (§7.1), and ip4/ip6 networks with prefix lengths in range (§5.6).
+func parseSPF(txt string) (spfRecord, error) {
+	var rec spfRecord
+	if !isSPFRecord(txt) {
+		return rec, &spfSyntaxError{Msg: `the record does not start with "v=spf1"`}
+	}
+	seen := map[string]bool{}
+	// Terms are separated by one or more SP; trailing spaces are allowed
+	// (§4.5: record = version terms *SP).
+	for _, raw := range strings.Split(txt[6:], " ") {
+		if raw == "" {
+			continue
+		}
+		t, err := parseSPFTerm(raw)
+		if err != nil {
+			return spfRecord{}, err
+		}
+		if t.Modifier && (t.Name == "redirect" || t.Name == "exp") {
+			if seen[t.Name] {
+				return spfRecord{}, &spfSyntaxError{Term: raw, Msg: fmt.Sprintf("the %s modifier appears more than once (RFC 7208 §6)", t.Name)}
+			}
+			seen[t.Name] = true
+		}
+		rec.Terms = append(rec.Terms, t)
+	}
+	return rec, nil
+}
+
+func parseSPFTerm(raw string) (spfTerm, error) {
+	t := spfTerm{Raw: raw, CIDR4: -1, CIDR6: -1}
+	bad := func(format string, a ...any) (spfTerm, error) {
+		return spfTerm{}, &spfSyntaxError{Term: raw, Msg: fmt.Sprintf(format, a...)}
+	}
+	for i := 0; i < len(raw); i++ {
+		if c := raw[i]; c < 0x21 || c > 0x7e {
+			return bad("contains a control, space or non-ASCII character (0x%02x) (RFC 7208 §3.1, §4.6.1)", c)
+		}
+	}
+	// A modifier is name "=" value; the "=" comes before any ":" or "/"
+	// (§4.6.1, §12).
+	if n := modifierName(raw); n != "" {
+		t.Modifier = true
+		t.Name = strings.ToLower(n)
+		t.Value = raw[len(n)+1:]
+		switch t.Name {
+		case "redirect", "exp":
+			if err := checkDomainSpec(t.Value); err != nil {
+				return bad("%s", err)
+			}
+		default:
+			if err := checkMacroString(t.Value, false); err != nil {
+				return bad("%s", err)
+			}
+		}
+		return t, nil
+	}
+	rest := raw
+	t.Qualifier = '+'
+	switch rest[0] {
+	case '+', '-', '~', '?':
+		t.Qualifier = rest[0]
+		rest = rest[1:]
+	}
+	end := strings.IndexAny(rest, ":/")
+	if end < 0 {
+		end = len(rest)
+	}
+	t.Name = strings.ToLower(rest[:end])
+	arg := rest[end:]
+	switch t.Name {
+	case "all":
+		if arg != "" {
+			return bad(`"all" takes no argument`)
+		}
+	case "include", "exists":
+		if !strings.HasPrefix(arg, ":") || len(arg) == 1 {
+			return bad("%q needs a domain (%s:<domain>)", t.Name, t.Name)
+		}
+		t.Value = arg[1:]
+		if err := checkDomainSpec(t.Value); err != nil {
+			return bad("%s", err)
+		}
+	case "a", "mx":
+		spec, cidr := splitCIDR(arg)
+		if strings.HasPrefix(spec, ":") {
+			t.Value = spec[1:]
+			if err := checkDomainSpec(t.Value); err != nil {
+				return bad("%s", err)
+			}
+		} else if spec != "" {
+			return bad("unexpected %q after %q", spec, t.Name)
+		}
+		if cidr != "" {
+			c4, c6, err := parseDualCIDR(cidr)
+			if err != nil {
+				return bad("%s", err)
+			}
+			t.CIDR4, t.CIDR6 = c4, c6
+		}
+	case "ptr":
+		if arg == "" {
+			break
+		}
+		if !strings.HasPrefix(arg, ":") {
+			return bad(`"ptr" takes no prefix length`)
+		}
+		t.Value = arg[1:]
+		if err := checkDomainSpec(t.Value); err != nil {
+			return bad("%s", err)
+		}
+	case "ip4", "ip6":
+		if !strings.HasPrefix(arg, ":") {
+			return bad("%q needs a network (%s:<address>[/<length>])", t.Name, t.Name)
+		}
+		network, length, hasLen := strings.Cut(arg[1:], "/")
+		addr, err := netip.ParseAddr(network)
+		if err != nil || addr.Zone() != "" {
+			return bad("%q is not an IP address", network)
+		}
+		max := 32
+		if t.Name == "ip4" {
+			if !addr.Is4() {
+				return bad("%q is not an IPv4 address", network)
+			}
+		} else {
+			if !addr.Is6() || !strings.Contains(network, ":") {
+				return bad("%q is not an IPv6 address", network)
+			}
+			max = 128
+		}
+		t.Value = network
+		if hasLen {
+			n, err := parseCIDRLength(length, max)
+			if err != nil {
+				return bad("%s", err)
+			}
+			if t.Name == "ip4" {
+				t.CIDR4 = n
+			} else {
+				t.CIDR6 = n
+			}
+		}
+	default:
+		if t.Name == "" {
+			return bad("empty mechanism")
+		}
+		return bad("unknown mechanism %q (RFC 7208 §5)", t.Name)
+	}
+	return t, nil
+}
+
+// modifierName returns the name of a modifier term (name "=" ...), or "".
+// name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." ) (RFC 7208 §12).
+func modifierName(raw string) string {
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		switch {
+		case c == '=' && i > 0:
+			return raw[:i]
+		case isAlpha(c):
+		case i > 0 && (c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.'):
+		default:
+			return ""
+		}
+	}
+	return ""
+}
+
+func isAlpha(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+func isAlnum(c byte) bool { return isAlpha(c) || c >= '0' && c <= '9' }
+
+// cidrSuffix matches the dual-cidr-length at the end of an a or mx term.
+// A domain-spec may itself contain "/" (a macro-literal, RFC 7208 §7.1), so
+// only a trailing "/digits" and "//digits" are prefix lengths.
+var cidrSuffix = regexp.MustCompile(`(?:/[0-9]+)?(?://[0-9]+)?$`)
+
+// splitCIDR splits "[:domain-spec][dual-cidr-length]".
+func splitCIDR(arg string) (spec, cidr string) {
+	loc := cidrSuffix.FindStringIndex(arg)
+	return arg[:loc[0]], arg[loc[0]:]
+}
+
+// parseDualCIDR parses dual-cidr-length = [ ip4-cidr-length ] [ "/" ip6-cidr-length ].
+func parseDualCIDR(s string) (c4, c6 int, err error) {
+	c4, c6 = -1, -1
+	if !strings.HasPrefix(s, "/") {
+		return 0, 0, fmt.Errorf("bad prefix length %q", s)
+	}
+	s = s[1:]
+	if strings.HasPrefix(s, "/") {
+		c6, err = parseCIDRLength(s[1:], 128)
+		return c4, c6, err
+	}
+	v4, v6, both := strings.Cut(s, "//")
+	if c4, err = parseCIDRLength(v4, 32); err != nil {
+		return 0, 0, err
+	}
+	if both {
+		if c6, err = parseCIDRLength(v6, 128); err != nil {
+			return 0, 0, err
+		}
+	}
+	return c4, c6, nil
+}
+
+// parseCIDRLength parses a prefix length: "0" or digits without a leading
+// zero, at most max (RFC 7208 §5.6, §12).
+func parseCIDRLength(s string, max int) (int, error) {
+	if s == "" || len(s) > 3 || (len(s) > 1 && s[0] == '0') {
+		return 0, fmt.Errorf("bad prefix length %q", "/"+s)
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > max {
+		return 0, fmt.Errorf("prefix length /%s is out of range 0-%d", s, max)
+	}
+	return n, nil
+}
+
+// checkDomainSpec validates domain-spec = macro-string domain-end, where
+// domain-end = ( "." toplabel [ "." ] ) / macro-expand (RFC 7208 §7.1).
+func checkDomainSpec(s string) error {
+	if s == "" {
+		return fmt.Errorf("empty domain")
+	}
+	if err := checkMacroString(s, true); err != nil {
+		return err
+	}
+	if strings.HasSuffix(s, "}") && endsWithMacroExpand(s) {
+		return nil
+	}
+	name := strings.TrimSuffix(s, ".")
+	dot := strings.LastIndexByte(name, '.')
+	if dot < 0 {
+		return fmt.Errorf("%q is not a fully qualified domain (needs a dot and a top label)", s)
+	}
+	if !isTopLabel(name[dot+1:]) {
+		return fmt.Errorf("%q ends in an invalid top label %q", s, name[dot+1:])
+	}
+	return nil
+}
+
+// endsWithMacroExpand reports whether s ends with a complete "%{...}".
+func endsWithMacroExpand(s string) bool {
+	i := strings.LastIndex(s, "%{")
+	if i < 0 {
+		return false
+	}
+	// The "%" must not itself be escaped by a preceding "%" ("%%{" is a
+	// literal "%" followed by "{").
+	n := 0
+	for j := i - 1; j >= 0 && s[j] == '%'; j-- {
+		n++
+	}
+	return n%2 == 0 && !strings.ContainsRune(s[i:len(s)-1], '}')
+}
+
+// isTopLabel: toplabel = ( *alphanum ALPHA *alphanum ) /
+// ( 1*alphanum "-" *( alphanum / "-" ) alphanum ).
+func isTopLabel(l string) bool {
+	if l == "" || l[0] == '-' || l[len(l)-1] == '-' {
+		return false
+	}
+	letter := false
+	for i := 0; i < len(l); i++ {
+		c := l[i]
+		switch {
+		case isAlpha(c):
+			letter = true
+		case c >= '0' && c <= '9':
+		case c == '-':
+			letter = true // the second form: digits with an inner hyphen
+		default:
+			return false
+		}
+	}
+	return letter
+}
+
+// checkMacroString validates macro-string = *( macro-expand / macro-literal ),
+// macro-expand = ( "%{" macro-letter transformers *delimiter "}" ) / "%%" /
+// "%_" / "%-" (RFC 7208 §7.1). In a domain-spec the letters c, r and t are
+// not allowed (they belong to explanation strings only).
+func checkMacroString(s string, domain bool) error {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '%' {
+			if c < 0x21 || c > 0x7e {
+				return fmt.Errorf("invalid character 0x%02x", c)
+			}
+			continue
+		}
+		if i+1 >= len(s) {
+			return fmt.Errorf("unterminated macro at end of %q", s)
+		}
+		i++
+		switch s[i] {
+		case '%', '_', '-':
+			continue
+		case '{':
+		default:
+			return fmt.Errorf("invalid macro %q (RFC 7208 §7.1)", s[i-1:i+1])
+		}
+		end := strings.IndexByte(s[i:], '}')
+		if end < 0 {
+			return fmt.Errorf("unterminated macro in %q", s)
+		}
+		body := s[i+1 : i+end]
+		if err := checkMacroBody(body, domain); err != nil {
+			return err
+		}
+		i += end
+	}
+	return nil
+}
+
+// checkMacroBody: macro-letter transformers *delimiter, where transformers =
+// *DIGIT [ "r" ] and delimiter = "." / "-" / "+" / "," / "/" / "_" / "=".
+func checkMacroBody(b string, domain bool) error {
+	if b == "" {
+		return fmt.Errorf("empty macro %%{}")
+	}
+	switch strings.ToLower(b[:1]) {
+	case "s", "l", "o", "d", "i", "p", "h", "v":
+	case "c", "r", "t":
+		if domain {
+			return fmt.Errorf("macro letter %q is allowed only in explanation text (RFC 7208 §7.3)", b[:1])
+		}
+	default:
+		return fmt.Errorf("unknown macro letter %q in %%{%s}", b[:1], b)
+	}
+	i := 1
+	digits := i
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		i++
+	}
+	if i > digits {
+		if n, err := strconv.Atoi(b[digits:i]); err != nil || n == 0 {
+			return fmt.Errorf("invalid digit transformer in %%{%s}", b)
+		}
+	}
+	if i < len(b) && (b[i] == 'r' || b[i] == 'R') {
+		i++
+	}
+	for ; i < len(b); i++ {
+		if !strings.ContainsRune(".-+,/_=", rune(b[i])) {
+			return fmt.Errorf("invalid delimiter %q in %%{%s}", b[i:i+1], b)
+		}
+	}
+	return nil
+}
