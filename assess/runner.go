@@ -3,7 +3,9 @@ package assess
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
@@ -18,6 +20,10 @@ type Options struct {
 	Concurrency int            // assets assessed at once; 0 means 32
 	// Progress, if set, is called after each asset with the number done.
 	Progress func(done, total int)
+	// Sink, if set, receives each asset's findings (i is the asset's index)
+	// as soon as they are ready, from several goroutines at once, and Run
+	// returns no findings: a fleet's findings need not fit in memory.
+	Sink func(i int, fs []Finding) error
 }
 
 // MessageData is what the wording templates see for one finding.
@@ -42,7 +48,10 @@ func Run(ctx context.Context, assets []Asset, opt Options) ([]Finding, error) {
 	if n <= 0 {
 		n = 32
 	}
-	results := make([][]Finding, len(assets))
+	var results [][]Finding
+	if opt.Sink == nil {
+		results = make([][]Finding, len(assets))
+	}
 	var done atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(n)
@@ -55,7 +64,13 @@ func Run(ctx context.Context, assets []Asset, opt Options) ([]Finding, error) {
 			if err != nil {
 				return err
 			}
-			results[i] = fs
+			if opt.Sink != nil {
+				if err := opt.Sink(i, fs); err != nil {
+					return err
+				}
+			} else {
+				results[i] = fs
+			}
 			d := done.Add(1)
 			if opt.Progress != nil {
 				opt.Progress(int(d), len(assets))
@@ -82,8 +97,13 @@ func Run(ctx context.Context, assets []Asset, opt Options) ([]Finding, error) {
 
 // AssessAsset runs every registered check for one asset and words the
 // findings. Checks without a Run (drift.changed) are left to the caller.
+// The checks of one asset share one memo of answers in front of r: they ask
+// the same few questions many times (each PTR-based check looks up the PTR
+// and its forward names), and a question asked again gets the very same
+// answer.
 func AssessAsset(ctx context.Context, r Resolver, a Asset, tpl *templates.Set) ([]Finding, error) {
-	var out []Finding
+	r = &assetMemo{r: r}
+	out := make([]Finding, 0, len(registry)+len(a.DKIMSelectors))
 	for _, c := range registry {
 		if c.Run == nil {
 			continue
@@ -101,6 +121,45 @@ func AssessAsset(ctx context.Context, r Resolver, a Asset, tpl *templates.Set) (
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Check < out[j].Check })
 	return out, nil
+}
+
+// assetMemo remembers the answers given to one asset's checks.
+type assetMemo struct {
+	r  Resolver
+	mu sync.Mutex
+	m  map[qkey]memoAnswer
+}
+
+type memoAnswer struct {
+	ans Answer
+	err error
+}
+
+// Lookup answers from the memo or asks the resolver. The slices of a
+// remembered answer are clipped, so a check that appends to them gets its
+// own copy.
+func (m *assetMemo) Lookup(ctx context.Context, name string, qtype uint16) (Answer, error) {
+	k := qkey{name, qtype}
+	m.mu.Lock()
+	if e, ok := m.m[k]; ok {
+		m.mu.Unlock()
+		return e.ans, e.err
+	}
+	m.mu.Unlock()
+	ans, err := m.r.Lookup(ctx, name, qtype)
+	if ctx.Err() != nil {
+		return ans, err
+	}
+	ans.RRs = slices.Clip(ans.RRs)
+	ans.Chain = slices.Clip(ans.Chain)
+	ans.Exchanges = slices.Clip(ans.Exchanges)
+	m.mu.Lock()
+	if m.m == nil {
+		m.m = make(map[qkey]memoAnswer, 8)
+	}
+	m.m[k] = memoAnswer{ans, err}
+	m.mu.Unlock()
+	return ans, err
 }
 
 // Word fills a finding's severity, message and remediation from the check

@@ -5,7 +5,6 @@ package dnstest
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
@@ -42,13 +41,28 @@ type Config struct {
 	Faults map[string]Fault
 	// LossRate drops this share of queries at random (0..1), seeded by Seed.
 	LossRate float64
-	Seed     uint64
+	// Random injects faults into a share of queries at random, after
+	// LossRate, seeded by Seed. Whether the k-th arrival of a question
+	// (name and type) meets a fault depends only on Seed, the question and
+	// k, not on the order in which different questions arrive, so a run is
+	// reproducible whatever the client's concurrency.
+	Random []FaultRate
+	Seed   uint64
+	// DownAfter makes the server stop answering anything once this many
+	// queries have arrived (0: never), as a resolver that dies mid-run.
+	DownAfter int64
 	// Delay is used by the Delay fault and added to every answer when
 	// DelayAll is set.
 	Delay    time.Duration
 	DelayAll bool
 	// Addr to listen on; default 127.0.0.1:0.
 	Addr string
+}
+
+// FaultRate is a fault and the share of queries (0..1) that meet it.
+type FaultRate struct {
+	Fault Fault
+	Rate  float64
 }
 
 // Zone is one zone's text and origin.
@@ -58,14 +72,20 @@ type Zone struct {
 	File   string // for error messages
 }
 
-// ZoneFile reads a zone file whose name (without .zone) is its origin,
-// unless the file sets $ORIGIN.
+// ZoneFile reads a zone file whose origin is its first $ORIGIN directive,
+// else its name without .zone.
 func ZoneFile(path string) (Zone, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return Zone{}, err
 	}
 	origin := strings.TrimSuffix(filepath.Base(path), ".zone")
+	for _, line := range strings.SplitN(string(b), "\n", 50) {
+		if f := strings.Fields(line); len(f) >= 2 && strings.EqualFold(f[0], "$ORIGIN") {
+			origin = f[1]
+			break
+		}
+	}
 	return Zone{Origin: dns.Fqdn(origin), Text: string(b), File: path}, nil
 }
 
@@ -77,10 +97,11 @@ type Server struct {
 	zones    map[string]*zone // by origin
 	cfg      Config
 	mu       sync.Mutex
-	rng      *rand.Rand
 	faults   map[string]Fault
+	asked    map[string]uint64 // arrivals per question, for random faults
 	down     atomic.Bool
 	queries  atomic.Int64
+	answered atomic.Int64
 }
 
 type zone struct {
@@ -92,8 +113,7 @@ type zone struct {
 
 // Serve parses the zones and starts listening on UDP and TCP.
 func Serve(cfg Config) (*Server, error) {
-	s := &Server{cfg: cfg, zones: map[string]*zone{}, faults: map[string]Fault{}}
-	s.rng = rand.New(rand.NewPCG(cfg.Seed, cfg.Seed^0x9e3779b97f4a7c15))
+	s := &Server{cfg: cfg, zones: map[string]*zone{}, faults: map[string]Fault{}, asked: map[string]uint64{}}
 	for k, v := range cfg.Faults {
 		s.faults[strings.ToLower(k)] = v
 	}
@@ -102,17 +122,8 @@ func Serve(cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	addr := cfg.Addr
-	if addr == "" {
-		addr = "127.0.0.1:0"
-	}
-	pc, err := net.ListenPacket("udp", addr)
+	pc, ln, err := listenBoth(cfg.Addr)
 	if err != nil {
-		return nil, err
-	}
-	ln, err := net.Listen("tcp", pc.LocalAddr().String())
-	if err != nil {
-		pc.Close()
 		return nil, err
 	}
 	s.Addr = pc.LocalAddr().String()
@@ -127,6 +138,31 @@ func Serve(cfg Config) (*Server, error) {
 	go func() { _ = s.tcp.ActivateAndServe() }()
 	wg.Wait()
 	return s, nil
+}
+
+// listenBoth binds UDP and TCP on the same port. With port 0 the UDP port
+// the kernel picks may be taken for TCP: try again with another.
+func listenBoth(addr string) (net.PacketConn, net.Listener, error) {
+	if addr == "" {
+		addr = "127.0.0.1:0"
+	}
+	var lastErr error
+	for range 20 {
+		pc, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return nil, nil, err
+		}
+		ln, err := net.Listen("tcp", pc.LocalAddr().String())
+		if err == nil {
+			return pc, ln, nil
+		}
+		pc.Close()
+		lastErr = err
+		if _, port, _ := net.SplitHostPort(addr); port != "0" {
+			break
+		}
+	}
+	return nil, nil, lastErr
 }
 
 // TB is the part of testing.TB that Start uses.
@@ -163,6 +199,10 @@ func (s *Server) Close() {
 
 // Queries returns how many queries arrived.
 func (s *Server) Queries() int64 { return s.queries.Load() }
+
+// Answered returns how many responses were sent (a WrongID or WrongQuestion
+// decoy counts with its real response as one).
+func (s *Server) Answered() int64 { return s.answered.Load() }
 
 // SetFault sets or clears (None) a fault for "name" or "name/TYPE" while running.
 func (s *Server) SetFault(key string, f Fault) {
@@ -251,19 +291,52 @@ func (s *Server) findZone(name string) *zone {
 }
 
 func (s *Server) fault(name string, qtype uint16) Fault {
+	key := strings.ToLower(name + "/" + dns.TypeToString[qtype])
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.cfg.LossRate > 0 && s.rng.Float64() < s.cfg.LossRate {
-		return Drop
+	if s.cfg.LossRate > 0 || len(s.cfg.Random) > 0 {
+		k := s.asked[key]
+		s.asked[key] = k + 1
+		u := unitDraw(s.cfg.Seed, key, k)
+		if u < s.cfg.LossRate {
+			return Drop
+		}
+		cum := s.cfg.LossRate
+		for _, fr := range s.cfg.Random {
+			cum += fr.Rate
+			if u < cum {
+				return fr.Fault
+			}
+		}
 	}
-	if f, ok := s.faults[strings.ToLower(name+"/"+dns.TypeToString[qtype])]; ok {
+	if f, ok := s.faults[key]; ok {
 		return f
 	}
 	return s.faults[name]
 }
 
+// unitDraw is a number in [0,1) that depends only on seed, the question and
+// its arrival count (FNV-1a, then the splitmix64 finaliser).
+func unitDraw(seed uint64, key string, k uint64) float64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(key); i++ {
+		h ^= uint64(key[i])
+		h *= 1099511628211
+	}
+	x := h ^ seed*0x9e3779b97f4a7c15 ^ (k+1)*0xbf58476d1ce4e5b9
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return float64(x>>11) / (1 << 53)
+}
+
 func (s *Server) handle(w dns.ResponseWriter, req *dns.Msg) {
-	s.queries.Add(1)
+	n := s.queries.Add(1)
+	if s.cfg.DownAfter > 0 && n > s.cfg.DownAfter {
+		s.down.Store(true)
+	}
 	if s.down.Load() || len(req.Question) != 1 {
 		return
 	}
@@ -283,16 +356,16 @@ func (s *Server) handle(w dns.ResponseWriter, req *dns.Msg) {
 		return
 	case ServFail:
 		m.Rcode = dns.RcodeServerFailure
-		_ = w.WriteMsg(m)
+		s.write(w, m)
 		return
 	case Refused:
 		m.Rcode = dns.RcodeRefused
-		_ = w.WriteMsg(m)
+		s.write(w, m)
 		return
 	case Truncate:
 		if udp {
 			m.Truncated = true
-			_ = w.WriteMsg(m)
+			s.write(w, m)
 			return
 		}
 	}
@@ -322,6 +395,11 @@ func (s *Server) handle(w dns.ResponseWriter, req *dns.Msg) {
 		}
 		m.Truncate(size)
 	}
+	s.write(w, m)
+}
+
+func (s *Server) write(w dns.ResponseWriter, m *dns.Msg) {
+	s.answered.Add(1)
 	_ = w.WriteMsg(m)
 }
 
