@@ -1,12 +1,334 @@
 package report
 
 import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
 	"senderproof/assess"
 	"senderproof/templates"
 )
 
+// DriftCheck is the check ID of drift findings.
+const DriftCheck = "drift.changed"
+
+// Drift fields: what is compared between two runs for one asset. A field
+// with a subject (a PTR name, a DKIM selector) is written field[subject].
+const (
+	FieldPTRNames      = "ptr.names"        // ptr.present ptr_names
+	FieldPTRForward    = "ptr.forward"      // ptr.fcrdns forward[name], per PTR name in both runs
+	FieldHELOAddresses = "helo.addresses"   // helo.fqdn addresses
+	FieldSPFResult     = "spf.result"       // spf.authorizes_ip result
+	FieldSPFMatched    = "spf.matched"      // spf.authorizes_ip matched mechanism
+	FieldDMARCPolicy   = "dmarc.policy"     // dmarc.policy effective policy (and pct when not 100)
+	FieldDKIMKey       = "dkim.fingerprint" // dkim.key fingerprint, per selector
+	FieldDKIMKeyBits   = "dkim.key_bits"    // dkim.key key_bits, per selector
+)
+
+// reasonNewAsset is the skip reason of an asset the baseline lacks.
+const reasonNewAsset = "new_asset"
+
+// observation is one compared value of one asset in one run.
+type observation struct {
+	key, subject string
+	value        string
+	undetermined bool // the finding it comes from is error
+	// pairOnly: compared only when both runs have it (a forward set of a PTR
+	// name that is new or gone is already a ptr.names change).
+	pairOnly bool
+}
+
+func (o observation) field() string {
+	if o.subject == "" {
+		return o.key
+	}
+	return o.key + "[" + o.subject + "]"
+}
+
+// assetDrift is the comparison of one asset present in both runs.
+type assetDrift struct {
+	ip           string
+	changes      []change
+	undetermined []string
+}
+
+type change struct {
+	obs      observation
+	old, new string
+}
+
 // CompareBaseline compares a run's findings with a baseline pack and returns
-// the findings with drift.changed added, and the drift record.
+// the findings with one drift.changed finding per asset added (pass when
+// nothing observed changed, warn naming each change, skip with reason
+// new_asset for an asset the baseline lacks), and the drift record. A value
+// that was an error in either run is undetermined, not a change: it is
+// listed under observed "undetermined".
 func CompareBaseline(base *Pack, path string, assets []assess.Asset, findings []assess.Finding, tpl *templates.Set) ([]assess.Finding, *Drift) {
-	return findings, &Drift{Baseline: path, BaseRun: base.Run.ID, Added: []string{}, Removed: []string{}, Changes: []DriftChange{}}
+	if tpl == nil {
+		tpl = templates.MustDefault()
+	}
+	drift, per := compare(base, path, assets, findings)
+	check, _ := assess.LookupCheck(DriftCheck)
+	out := slices.Clone(findings)
+	for _, a := range assets {
+		f := assess.Finding{Asset: a.IP, Check: DriftCheck}
+		d, ok := per[a.IP]
+		if !ok {
+			f.Status = assess.StatusSkip
+			f.Observed = map[string]any{"reason": reasonNewAsset, "baseline_run": base.Run.ID}
+		} else {
+			f.Observed = d.observed(base.Run.ID)
+			f.Status = assess.StatusPass
+			if len(d.changes) > 0 {
+				f.Status = assess.StatusWarn
+			}
+		}
+		if err := assess.Word(tpl, check, a, &f); err != nil {
+			f.Message = fmt.Sprintf("%d changes since the baseline run %s", len(d.changes), base.Run.ID)
+		}
+		out = append(out, f)
+	}
+	return out, drift
+}
+
+// Diff compares two packs as CompareBaseline compares a run with its
+// baseline, without adding findings. It also returns, per asset, the fields
+// that could not be compared because one run had an error for them.
+func Diff(base *Pack, basePath string, cur *Pack) (*Drift, map[string][]string) {
+	drift, per := compare(base, basePath, cur.Assets, cur.Findings)
+	und := map[string][]string{}
+	for ip, d := range per {
+		if len(d.undetermined) > 0 {
+			und[ip] = d.undetermined
+		}
+	}
+	return drift, und
+}
+
+// Changed reports whether the drift record holds any change, added or
+// removed asset.
+func (d *Drift) Changed() bool {
+	return d != nil && (len(d.Added) > 0 || len(d.Removed) > 0 || len(d.Changes) > 0)
+}
+
+func (d assetDrift) observed(baseRun string) map[string]any {
+	changes := make([]any, 0, len(d.changes))
+	for _, c := range d.changes {
+		changes = append(changes, map[string]any{
+			"field": c.obs.field(), "key": c.obs.key, "of": c.obs.subject, "old": c.old, "new": c.new,
+		})
+	}
+	obs := map[string]any{"baseline_run": baseRun, "changes": changes}
+	if len(d.undetermined) > 0 {
+		obs["undetermined"] = slices.Clone(d.undetermined)
+	}
+	return obs
+}
+
+func compare(base *Pack, path string, assets []assess.Asset, findings []assess.Finding) (*Drift, map[string]assetDrift) {
+	drift := &Drift{Baseline: path, BaseRun: base.Run.ID, Added: []string{}, Removed: []string{}, Changes: []DriftChange{}}
+	oldObs := observationsByAsset(base.Findings)
+	newObs := observationsByAsset(findings)
+	inBase := map[string]bool{}
+	for _, a := range base.Assets {
+		inBase[a.IP] = true
+	}
+	inCur := map[string]bool{}
+	per := map[string]assetDrift{}
+	for _, a := range assets {
+		if inCur[a.IP] {
+			continue
+		}
+		inCur[a.IP] = true
+		if !inBase[a.IP] {
+			drift.Added = append(drift.Added, a.IP)
+			continue
+		}
+		d := compareAsset(a.IP, oldObs[a.IP], newObs[a.IP])
+		per[a.IP] = d
+		for _, c := range d.changes {
+			drift.Changes = append(drift.Changes, DriftChange{Asset: a.IP, Field: c.obs.field(), Old: c.old, New: c.new})
+		}
+	}
+	for _, a := range base.Assets {
+		if !inCur[a.IP] && !slices.Contains(drift.Removed, a.IP) {
+			drift.Removed = append(drift.Removed, a.IP)
+		}
+	}
+	return drift, per
+}
+
+// compareAsset compares one asset's observations, in a fixed field order.
+func compareAsset(ip string, old, cur []observation) assetDrift {
+	d := assetDrift{ip: ip}
+	find := func(list []observation, field string) (observation, bool) {
+		for _, o := range list {
+			if o.field() == field {
+				return o, true
+			}
+		}
+		return observation{}, false
+	}
+	// Whole-family error markers (subject "*") make every field of that key
+	// undetermined.
+	wild := func(list []observation, key string) bool {
+		for _, o := range list {
+			if o.key == key && o.subject == "*" && o.undetermined {
+				return true
+			}
+		}
+		return false
+	}
+	seen := map[string]bool{}
+	undetermined := func(field string) {
+		if !slices.Contains(d.undetermined, field) {
+			d.undetermined = append(d.undetermined, field)
+		}
+	}
+	for _, list := range [][]observation{cur, old} {
+		for _, o := range list {
+			f := o.field()
+			if seen[f] {
+				continue
+			}
+			seen[f] = true
+			if o.subject == "*" {
+				undetermined(o.key)
+				continue
+			}
+			a, okA := find(old, f)
+			b, okB := find(cur, f)
+			if (!okA && wild(old, o.key)) || (!okB && wild(cur, o.key)) {
+				undetermined(o.key)
+				continue
+			}
+			if !okA && !okB {
+				continue
+			}
+			if o.pairOnly && (!okA || !okB) {
+				continue
+			}
+			if a.undetermined || b.undetermined {
+				undetermined(f)
+				continue
+			}
+			if a.value != b.value {
+				d.changes = append(d.changes, change{obs: o, old: a.value, new: b.value})
+			}
+		}
+	}
+	order := func(field string) int {
+		key, _, _ := strings.Cut(field, "[")
+		return slices.Index(fieldOrder, key)
+	}
+	slices.SortStableFunc(d.changes, func(x, y change) int {
+		if c := order(x.obs.field()) - order(y.obs.field()); c != 0 {
+			return c
+		}
+		return strings.Compare(x.obs.field(), y.obs.field())
+	})
+	slices.SortStableFunc(d.undetermined, func(x, y string) int {
+		if c := order(x) - order(y); c != 0 {
+			return c
+		}
+		return strings.Compare(x, y)
+	})
+	return d
+}
+
+// comparedChecks are the checks whose observations drift compares.
+var comparedChecks = []string{"ptr.present", "ptr.fcrdns", "helo.fqdn", "spf.authorizes_ip", "dmarc.policy", "dkim.key"}
+
+var fieldOrder = []string{FieldPTRNames, FieldPTRForward, FieldHELOAddresses, FieldSPFResult, FieldSPFMatched, FieldDMARCPolicy, FieldDKIMKey, FieldDKIMKeyBits}
+
+// observationsByAsset extracts the compared values from findings. Observed
+// values are normalised through JSON, so a run's Go values and a pack read
+// back from evidence.json render alike.
+func observationsByAsset(findings []assess.Finding) map[string][]observation {
+	out := map[string][]observation{}
+	for _, f := range findings {
+		if !slices.Contains(comparedChecks, f.Check) {
+			continue
+		}
+		obs := normalized(f.Observed)
+		errored := f.Status == assess.StatusError
+		add := func(o observation) { out[f.Asset] = append(out[f.Asset], o) }
+		one := func(key, subject, value string) {
+			add(observation{key: key, subject: subject, value: value, undetermined: errored})
+		}
+		switch f.Check {
+		case "ptr.present":
+			one(FieldPTRNames, "", render(obs["ptr_names"]))
+		case "ptr.fcrdns":
+			if errored {
+				add(observation{key: FieldPTRForward, subject: "*", undetermined: true})
+				continue
+			}
+			fwd, _ := obs["forward"].(map[string]any)
+			for name, addrs := range fwd {
+				add(observation{key: FieldPTRForward, subject: name, value: render(addrs), pairOnly: true})
+			}
+		case "helo.fqdn":
+			one(FieldHELOAddresses, "", render(obs["addresses"]))
+		case "spf.authorizes_ip":
+			one(FieldSPFResult, "", render(obs["result"]))
+			one(FieldSPFMatched, "", render(obs["matched"]))
+		case "dmarc.policy":
+			v := render(obs["policy"])
+			if pct, ok := obs["pct"].(float64); ok && v != "" && pct != 100 {
+				v += " pct=" + strconv.FormatFloat(pct, 'f', -1, 64)
+			}
+			one(FieldDMARCPolicy, "", v)
+		case "dkim.key":
+			sel := ""
+			if f.Selector != nil {
+				sel = *f.Selector
+			}
+			if sel == "" {
+				continue // no selectors: nothing to compare
+			}
+			one(FieldDKIMKey, sel, render(obs["fingerprint"]))
+			one(FieldDKIMKeyBits, sel, render(obs["key_bits"]))
+		}
+	}
+	return out
+}
+
+// normalized returns m as encoding/json would read it back.
+func normalized(m map[string]any) map[string]any {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return map[string]any{}
+	}
+	var out map[string]any
+	if err := json.Unmarshal(b, &out); err != nil || out == nil {
+		return map[string]any{}
+	}
+	return out
+}
+
+// render turns an observed value into the text compared and shown: lists
+// sorted and comma-separated, numbers without exponent, nothing as "".
+func render(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64)
+	case bool:
+		return strconv.FormatBool(x)
+	case []any:
+		parts := make([]string, 0, len(x))
+		for _, e := range x {
+			parts = append(parts, render(e))
+		}
+		slices.Sort(parts)
+		return strings.Join(parts, ", ")
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
 }

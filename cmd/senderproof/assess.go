@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -53,6 +54,9 @@ type runConfig struct {
 	// Resolver, when set, replaces the DNS client (replay).
 	Resolver assess.Resolver
 	Notes    []string
+	// Replay, when set, is the recorded pack to re-assess: its assets, and
+	// answers only from its recorded evidence (--replay).
+	Replay *report.Pack
 }
 
 func runFlags() []cli.Flag {
@@ -73,16 +77,21 @@ func runFlags() []cli.Flag {
 
 func assessCommand(stderr io.Writer) *cli.Command {
 	flags := append([]cli.Flag{
-		&cli.StringSliceFlag{Name: "inventory", Aliases: []string{"i"}, Usage: "inventory file (.csv, .yaml, .yml, .json); repeat for several", Required: true},
+		&cli.StringSliceFlag{Name: "inventory", Aliases: []string{"i"}, Usage: "inventory file (.csv, .yaml, .yml, .json); repeat for several (required unless --replay)"},
+		&cli.StringFlag{Name: "replay", Usage: "evidence.json of an earlier run: re-assess its senders offline from its recorded DNS answers"},
 		&cli.StringSliceFlag{Name: "resolver", Aliases: []string{"r"}, Usage: "resolver HOST:PORT to query; repeat for several (default: the system's, from /etc/resolv.conf)"},
 	}, runFlags()...)
 	return &cli.Command{
-		Name:      "assess",
-		Usage:     "assess every sender of an inventory and write the evidence pack",
-		UsageText: "senderproof assess --inventory fleet.csv --out evidence [--resolver 127.0.0.1:53] [options]",
+		Name:  "assess",
+		Usage: "assess every sender of an inventory and write the evidence pack",
+		UsageText: "senderproof assess --inventory fleet.csv --out evidence [--resolver 127.0.0.1:53] [options]\n" +
+			"senderproof assess --replay old/evidence.json --out evidence [options]",
 		Description: "Reads the inventory, checks each sender's PTR, FCrDNS, HELO, SPF, DKIM and DMARC over DNS,\n" +
 			"maps findings to controls and writes evidence.json, report.pdf, report.xlsx, findings.csv,\n" +
 			"oscal-assessment-results.json and manifest.json into --out.\n\n" +
+			"--baseline OLD/evidence.json adds a drift.changed finding per sender: what changed since then.\n" +
+			"--replay OLD/evidence.json re-assesses a recorded run offline, from its senders and the DNS\n" +
+			"answers recorded in it (for example with new mapping files); no query is sent.\n\n" +
 			"Exit codes: 0 done; 1 bad usage or bad input (nothing written); 2 run failed;\n" +
 			"3 --fail-on threshold met (pack still written); 130 interrupted (nothing written).",
 		Flags: flags,
@@ -91,6 +100,18 @@ func assessCommand(stderr io.Writer) *cli.Command {
 			cfg.Inventories = c.StringSlice("inventory")
 			cfg.Resolvers = c.StringSlice("resolver")
 			cfg.ResolvConf = "/etc/resolv.conf"
+			if path := c.String("replay"); path != "" {
+				if len(cfg.Inventories) > 0 || len(cfg.Resolvers) > 0 {
+					return badInput(errors.New("--replay takes the senders and DNS answers from the recorded pack: give neither --inventory nor --resolver"))
+				}
+				p, err := report.ReadPack(path)
+				if err != nil {
+					return badInput(fmt.Errorf("--replay: %w", err))
+				}
+				cfg.Replay = p
+			} else if len(cfg.Inventories) == 0 {
+				return badInput(errors.New("need --inventory FILE (or --replay EVIDENCE.json)"))
+			}
 			return runAssess(c.Context, cfg)
 		},
 	}
@@ -132,6 +153,9 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		return badInput(fmt.Errorf("mapping files fail lint:\n%w", err))
 	}
 	inv := cfg.Inventory
+	if cfg.Replay != nil {
+		inv = replayInventory(cfg.Replay)
+	}
 	if inv == nil {
 		if inv, err = assess.LoadInventory(cfg.Inventories...); err != nil {
 			return badInput(err)
@@ -154,6 +178,11 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	resolver := cfg.Resolver
 	var client *assess.Client
 	servers := cfg.Resolvers
+	var replay *assess.Replay
+	if cfg.Replay != nil {
+		replay = assess.NewReplay(cfg.Replay.Findings)
+		resolver, servers = replay, cfg.Replay.Run.Resolvers
+	}
 	if resolver == nil {
 		if len(servers) == 0 {
 			if servers, err = assess.SystemResolvers(cfg.ResolvConf); err != nil {
@@ -169,6 +198,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		}
 		servers = client.Servers()
 		resolver = client
+		defer client.Close()
 	}
 
 	// 3. Assess.
@@ -182,6 +212,12 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		return err
 	}
 	finished := cfg.Now()
+	if replay != nil {
+		if missing := replay.Missing(); len(missing) > 0 {
+			fmt.Fprintf(cfg.Stderr, "senderproof: %d DNS questions are not in the recorded evidence; their findings are error: %s\n",
+				len(missing), strings.Join(missing, ", "))
+		}
+	}
 
 	// 4. Build and write the pack.
 	mapper, mappingRefs := report.FromMappings(set)
@@ -194,8 +230,19 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	if run.Resolvers == nil {
 		run.Resolvers = []string{}
 	}
+	if run.Title == "" && cfg.Replay != nil {
+		run.Title = cfg.Replay.Run.Title
+	}
 	if run.Title == "" {
 		run.Title = titleFrom(cfg.Inventories)
+	}
+	if cfg.Replay != nil {
+		// The replayed run describes the recorded one: same resolvers,
+		// client settings and notes; only its ID, times and query counts
+		// are its own.
+		run.Replay = true
+		run.Settings = cfg.Replay.Run.Settings
+		run.Notes = append(slices.Clone(cfg.Replay.Run.Notes), cfg.Notes...)
 	}
 	var inputs []report.Input
 	for _, in := range inv.Inputs {
@@ -214,6 +261,11 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		in.Findings, in.Drift = report.CompareBaseline(baseline, cfg.Baseline, inv.Assets, findings, tpl)
 	}
 	pack := report.Build(in)
+	var downNotes []string
+	if client != nil {
+		downNotes = resolverNotes(client.Health(), pack.Summary.Error)
+		pack.Run.Notes = append(pack.Run.Notes, downNotes...)
+	}
 	if _, err := report.WritePack(ctx, cfg.Out, pack, formats, report.Writers(tpl), inputs); err != nil {
 		if errors.Is(err, context.Canceled) {
 			return err
@@ -221,16 +273,51 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		return runFailed(err)
 	}
 	s := pack.Summary
-	fmt.Fprintf(cfg.Stderr, "senderproof: %d assets, %d findings: %d pass, %d fail, %d warn, %d error, %d skip; %d DNS queries sent, %d answered from cache; pack written to %s\n",
-		s.Assets, s.Findings, s.Pass, s.Fail, s.Warn, s.Error, s.Skip, run.Queries.Sent, run.Queries.CacheHits, cfg.Out)
+	dnsWork := fmt.Sprintf("%d DNS queries sent, %d answered from cache", run.Queries.Sent, run.Queries.CacheHits)
+	if replay != nil {
+		dnsWork = "DNS answers replayed from the recorded evidence of run " + cfg.Replay.Run.ID
+	}
+	fmt.Fprintf(cfg.Stderr, "senderproof: %d assets, %d findings: %d pass, %d fail, %d warn, %d error, %d skip; %s; pack written to %s\n",
+		s.Assets, s.Findings, s.Pass, s.Fail, s.Warn, s.Error, s.Skip, dnsWork, cfg.Out)
 	if s.Error > 0 && run.Queries.Timeouts > 0 {
 		fmt.Fprintf(cfg.Stderr, "senderproof: %d findings could not be determined (%d DNS timeouts); they are reported as error, not as pass or fail\n", s.Error, run.Queries.Timeouts)
+	}
+	for _, n := range downNotes {
+		fmt.Fprintf(cfg.Stderr, "senderproof: %s\n", n)
 	}
 	if thresholdMet(pack, cfg.FailOn) {
 		fmt.Fprintf(cfg.Stderr, "senderproof: --fail-on %s: threshold met\n", cfg.FailOn)
 		return errThreshold
 	}
 	return nil
+}
+
+// resolverNotes says which resolvers the client's circuit breaker marked
+// down during the run, for the summary line and the run's notes.
+func resolverNotes(health []assess.ServerHealth, errorFindings int) []string {
+	var out []string
+	for _, h := range health {
+		if h.Outages == 0 {
+			continue
+		}
+		back := ""
+		if !h.Down {
+			back = " (it answered again later)"
+		}
+		out = append(out, fmt.Sprintf("resolver %s stopped answering after %d queries%s; %d findings are error",
+			h.Server, h.StoppedAfter, back, errorFindings))
+	}
+	return out
+}
+
+// replayInventory is the inventory of a recorded pack: its assets, inputs
+// and inventory hash.
+func replayInventory(p *report.Pack) *assess.Inventory {
+	inv := &assess.Inventory{Assets: p.Assets, SHA256: p.Run.InventorySHA256}
+	for _, in := range p.Run.Inventories {
+		inv.Inputs = append(inv.Inputs, assess.InputFile{Path: in.Path, SHA256: in.SHA256})
+	}
+	return inv
 }
 
 // checkOutDir refuses an --out that exists and is not a directory.

@@ -94,6 +94,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			assessCommand(stderr),
 			demoCommand(stderr),
 			verifyCommand(stdout),
+			diffCommand(stdout),
 			mappingsCommand(stdout),
 		},
 		Before: func(c *cli.Context) error {

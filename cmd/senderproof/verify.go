@@ -4,24 +4,39 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
+	"senderproof/assess"
 	"senderproof/report"
+	"senderproof/templates"
 )
 
 func verifyCommand(stdout io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:      "verify",
-		Usage:     "check an evidence pack against its manifest",
-		UsageText: "senderproof verify DIR",
+		Usage:     "check an evidence pack against its manifest and replay its findings offline",
+		UsageText: "senderproof verify [--templates DIR] DIR",
 		Description: "Recomputes the SHA-256 and size of every file listed in DIR/manifest.json and\n" +
-			"exits non-zero naming each file that is missing or differs.",
+			"exits non-zero naming each file that is missing or differs. When DIR holds evidence.json,\n" +
+			"it then re-runs every finding offline, answering each check only from the DNS exchanges\n" +
+			"recorded in that finding's evidence, and fails naming each finding whose status, message,\n" +
+			"observed values or evidence come out different, or whose check needed DNS data that is\n" +
+			"not in its evidence. Give --templates when the pack was made with custom wording.",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "templates", Usage: "directory of *.tmpl files the pack was worded with"},
+		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return badInput(errors.New("verify takes one argument: the pack directory"))
 			}
 			dir := c.Args().First()
+			tpl, err := templates.Load(c.String("templates"))
+			if err != nil {
+				return badInput(err)
+			}
 			m, err := report.ReadManifest(dir)
 			if err != nil {
 				return runFailed(err)
@@ -35,6 +50,27 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 				return runFailed(fmt.Errorf("pack %s does not match its manifest:\n%w", dir, errors.Join(errs...)))
 			}
 			fmt.Fprintf(stdout, "%s: %d files match the manifest (run %s)\n", dir, len(m.Files), m.RunID)
+
+			path := filepath.Join(dir, "evidence.json")
+			if _, err := os.Stat(path); err != nil {
+				return nil
+			}
+			pack, err := report.ReadPack(path)
+			if err != nil {
+				return runFailed(err)
+			}
+			n, bad, err := assess.VerifyFindings(c.Context, pack.Assets, pack.Findings, tpl)
+			if err != nil {
+				return err
+			}
+			if len(bad) > 0 {
+				errs := make([]error, len(bad))
+				for i, p := range bad {
+					errs[i] = p
+				}
+				return runFailed(fmt.Errorf("%d of %d findings do not replay from their evidence:\n%w", len(bad), n, errors.Join(errs...)))
+			}
+			fmt.Fprintf(stdout, "%d findings replayed: all match\n", n)
 			return nil
 		},
 	}

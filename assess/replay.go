@@ -1,0 +1,336 @@
+package assess
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/miekg/dns"
+
+	"senderproof/templates"
+)
+
+// ErrNotRecorded is the error of a replayed lookup whose question the
+// recorded evidence does not hold.
+var ErrNotRecorded = errors.New("not recorded in the evidence")
+
+// Replay is a Resolver that answers only from recorded evidence: each
+// question gets the exchange recorded for it (rcode, answers, AD bit, server,
+// transport, time and round-trip time exactly as recorded), a recorded
+// transport failure fails again the same way, and CNAMEs are chased by the
+// same code as the live client. It never sends a query.
+type Replay struct {
+	recorded map[qkey]Evidence
+
+	mu      sync.Mutex
+	missing []string
+	seen    map[qkey]bool
+}
+
+// NewReplay returns a resolver answering from the evidence of findings. When
+// a question was recorded more than once (a cache entry that expired during a
+// long run), the first recording in findings order answers.
+func NewReplay(findings []Finding) *Replay {
+	var evs []Evidence
+	for _, f := range findings {
+		evs = append(evs, f.Evidence...)
+	}
+	return NewReplayEvidence(evs)
+}
+
+// NewReplayEvidence returns a resolver answering from the given exchanges.
+func NewReplayEvidence(evs []Evidence) *Replay {
+	r := &Replay{recorded: make(map[qkey]Evidence, len(evs)), seen: map[qkey]bool{}}
+	for _, ev := range evs {
+		qt, ok := dns.StringToType[strings.ToUpper(ev.Type)]
+		if !ok {
+			continue
+		}
+		k := qkey{dns.CanonicalName(ev.Name), qt}
+		if _, dup := r.recorded[k]; !dup {
+			r.recorded[k] = ev
+		}
+	}
+	return r
+}
+
+// Lookup answers name/qtype from the recording, chasing CNAMEs. A question
+// that was not recorded fails with an error wrapping ErrNotRecorded.
+func (r *Replay) Lookup(ctx context.Context, name string, qtype uint16) (Answer, error) {
+	return chase(ctx, r.exchange, name, qtype)
+}
+
+// Missing returns the questions asked that the recording does not hold, as
+// "TYPE name" (without the trailing dot), in the order first asked.
+func (r *Replay) Missing() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.missing...)
+}
+
+// exchange is the replay's exchangeFunc.
+func (r *Replay) exchange(ctx context.Context, name string, qtype uint16) exchangeResult {
+	if err := ctx.Err(); err != nil {
+		return exchangeResult{err: err}
+	}
+	k := qkey{dns.CanonicalName(name), qtype}
+	ev, ok := r.recorded[k]
+	if !ok {
+		q := questionString(k.name, qtype)
+		r.mu.Lock()
+		if !r.seen[k] {
+			r.seen[k] = true
+			r.missing = append(r.missing, q)
+		}
+		r.mu.Unlock()
+		return exchangeResult{err: fmt.Errorf("%w: %s", ErrNotRecorded, q)}
+	}
+	ev.Answers = slices.Clone(ev.Answers)
+	if ev.Error != "" {
+		return exchangeResult{ev: ev, err: replayedError{msg: ev.Error, kind: errorKind(ev.Error)}}
+	}
+	rcode, ok := dns.StringToRcode[strings.ToUpper(ev.Rcode)]
+	if !ok {
+		return exchangeResult{ev: ev, err: fmt.Errorf("%w: recorded %s has unknown rcode %q", ErrNetwork, questionString(k.name, qtype), ev.Rcode)}
+	}
+	m := new(dns.Msg)
+	m.SetQuestion(k.name, qtype)
+	m.Response = true
+	m.Rcode = rcode
+	m.AuthenticatedData = ev.AD
+	for _, s := range ev.Answers {
+		rr, err := dns.NewRR(s)
+		if err != nil {
+			return exchangeResult{ev: ev, err: fmt.Errorf("%w: recorded answer %q of %s does not parse: %v", ErrNetwork, s, questionString(k.name, qtype), err)}
+		}
+		if rr != nil {
+			m.Answer = append(m.Answer, rr)
+		}
+	}
+	return exchangeResult{msg: m, ev: ev}
+}
+
+// replayedError is a recorded transport failure: the same text, and the
+// same kind for errors.Is (a recorded timeout is a timeout again).
+type replayedError struct {
+	msg  string
+	kind error
+}
+
+func (e replayedError) Error() string { return e.msg }
+func (e replayedError) Unwrap() error { return e.kind }
+
+// errorKind maps a recorded error text to the error it was made from.
+func errorKind(msg string) error {
+	for _, k := range []error{ErrTimeout, ErrNetwork, context.Canceled, context.DeadlineExceeded} {
+		if msg == k.Error() || strings.HasPrefix(msg, k.Error()+":") {
+			return k
+		}
+	}
+	return ErrNetwork
+}
+
+func questionString(name string, qtype uint16) string {
+	t, ok := dns.TypeToString[qtype]
+	if !ok {
+		t = fmt.Sprintf("TYPE%d", qtype)
+	}
+	return t + " " + strings.TrimSuffix(name, ".")
+}
+
+// NotRecordedError reports the questions a replayed check asked that its
+// recorded evidence does not hold.
+type NotRecordedError struct {
+	Questions []string // "TYPE name"
+}
+
+func (e *NotRecordedError) Error() string {
+	return "used DNS data that is not in its evidence: " + strings.Join(e.Questions, ", ")
+}
+
+func (e *NotRecordedError) Unwrap() error { return ErrNotRecorded }
+
+// FindingKey names a finding in messages: asset, check and, for dkim.key,
+// the selector.
+func FindingKey(f Finding) string {
+	s := f.Asset + " " + f.Check
+	if f.Selector != nil && *f.Selector != "" {
+		s += " " + *f.Selector
+	}
+	return s
+}
+
+// Reproduce re-runs the check of f for asset a offline, answering only from
+// f's own evidence, and returns the finding it produces for the same check
+// and selector, worded with tpl. For dkim.key only f's selector is looked
+// up. It fails when the check is not replayable (drift.changed, unknown),
+// when it produces no such finding, and with a *NotRecordedError when the
+// check asked a question that f's evidence does not hold.
+func Reproduce(ctx context.Context, a Asset, f Finding, tpl *templates.Set) (Finding, error) {
+	if tpl == nil {
+		tpl = templates.MustDefault()
+	}
+	c, ok := LookupCheck(f.Check)
+	if !ok {
+		return Finding{}, fmt.Errorf("unknown check %q", f.Check)
+	}
+	if c.Run == nil {
+		return Finding{}, fmt.Errorf("check %s is not a DNS check and cannot be replayed", f.Check)
+	}
+	if f.Selector != nil && *f.Selector != "" {
+		a.DKIMSelectors = []string{*f.Selector}
+	}
+	r := NewReplayEvidence(f.Evidence)
+	fs := c.Run(ctx, r, a)
+	if err := ctx.Err(); err != nil {
+		return Finding{}, err
+	}
+	var got *Finding
+	for i := range fs {
+		if fs[i].Check == f.Check && selectorOf(fs[i]) == selectorOf(f) {
+			got = &fs[i]
+			break
+		}
+	}
+	if missing := r.Missing(); len(missing) > 0 {
+		err := &NotRecordedError{Questions: missing}
+		if got == nil {
+			return Finding{}, err
+		}
+		_ = Word(tpl, c, a, got)
+		return *got, err
+	}
+	if got == nil {
+		return Finding{}, fmt.Errorf("the check produced no finding for selector %q", selectorOf(f))
+	}
+	if err := Word(tpl, c, a, got); err != nil {
+		return Finding{}, err
+	}
+	return *got, nil
+}
+
+func selectorOf(f Finding) string {
+	if f.Selector == nil {
+		return ""
+	}
+	return *f.Selector
+}
+
+// FindingDiff describes how a replayed finding differs from the recorded
+// one, field by field (status, severity, message, remediation, observed,
+// evidence); it is empty when they agree. Observed and evidence are
+// compared as JSON.
+func FindingDiff(recorded, replayed Finding) []string {
+	var out []string
+	if recorded.Status != replayed.Status {
+		out = append(out, fmt.Sprintf("status is %s, recorded %s", replayed.Status, recorded.Status))
+	}
+	if recorded.Severity != replayed.Severity {
+		out = append(out, fmt.Sprintf("severity is %s, recorded %s", replayed.Severity, recorded.Severity))
+	}
+	if recorded.Message != replayed.Message {
+		out = append(out, fmt.Sprintf("message is %q, recorded %q", replayed.Message, recorded.Message))
+	}
+	if recorded.Remediation != replayed.Remediation {
+		out = append(out, "remediation differs")
+	}
+	if d := jsonDiff(recorded.Observed, replayed.Observed); d != "" {
+		out = append(out, "observed differs: "+d)
+	}
+	if d := jsonDiff(recorded.Evidence, replayed.Evidence); d != "" {
+		out = append(out, "evidence differs: "+d)
+	}
+	return out
+}
+
+// jsonDiff compares two values as canonical JSON (map keys sorted) and
+// returns "" when equal, else both renderings shortened.
+func jsonDiff(a, b any) string {
+	ja, erra := canonicalJSON(a)
+	jb, errb := canonicalJSON(b)
+	if erra != nil || errb != nil {
+		return fmt.Sprintf("cannot compare: %v", errors.Join(erra, errb))
+	}
+	if bytes.Equal(ja, jb) {
+		return ""
+	}
+	return fmt.Sprintf("replayed %s, recorded %s", clip(string(jb), 300), clip(string(ja), 300))
+}
+
+// canonicalJSON marshals v, decodes it generically and marshals it again, so
+// that Go values and values read back from evidence.json compare equal.
+func canonicalJSON(v any) ([]byte, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	var g any
+	if err := json.Unmarshal(b, &g); err != nil {
+		return nil, err
+	}
+	return json.Marshal(g)
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+// ReplayProblem is one finding that does not replay from its own evidence.
+type ReplayProblem struct {
+	Finding Finding
+	Reason  string
+}
+
+func (p ReplayProblem) Error() string { return "finding " + FindingKey(p.Finding) + " " + p.Reason }
+
+// VerifyFindings re-runs every finding (except those of checks without a
+// Run, such as drift.changed) offline from its own evidence and compares the
+// result with the recording. It returns how many findings were replayed and
+// a problem for each that needed unrecorded DNS data, differs, or names an
+// asset that is not in assets.
+func VerifyFindings(ctx context.Context, assets []Asset, findings []Finding, tpl *templates.Set) (int, []ReplayProblem, error) {
+	byIP := make(map[string]Asset, len(assets))
+	for _, a := range assets {
+		if _, ok := byIP[a.IP]; !ok {
+			byIP[a.IP] = a
+		}
+	}
+	n := 0
+	var problems []ReplayProblem
+	for _, f := range findings {
+		if c, ok := LookupCheck(f.Check); ok && c.Run == nil {
+			continue
+		}
+		n++
+		a, ok := byIP[f.Asset]
+		if !ok {
+			problems = append(problems, ReplayProblem{f, "names an asset that is not in the pack"})
+			continue
+		}
+		got, err := Reproduce(ctx, a, f, tpl)
+		if cerr := ctx.Err(); cerr != nil {
+			return n, problems, cerr
+		}
+		var nr *NotRecordedError
+		switch {
+		case errors.As(err, &nr):
+			problems = append(problems, ReplayProblem{f, nr.Error()})
+			continue
+		case err != nil:
+			problems = append(problems, ReplayProblem{f, "does not replay: " + err.Error()})
+			continue
+		}
+		if d := FindingDiff(f, got); len(d) > 0 {
+			problems = append(problems, ReplayProblem{f, "differs on replay: " + strings.Join(d, "; ")})
+		}
+	}
+	return n, problems, nil
+}

@@ -1,0 +1,243 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"senderproof/report"
+)
+
+// run executes the CLI in-process and returns its exit code and output.
+// urfave/cli writes its global help flag on every parse, so tests that call
+// run do not run in parallel.
+func run(t *testing.T, ctx context.Context, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	err := newApp(&stdout, &stderr).RunContext(ctx, append([]string{"senderproof"}, args...))
+	if err != nil {
+		stderr.WriteString(err.Error())
+	}
+	return exitCode(err), stdout.String(), stderr.String()
+}
+
+// entries lists the files in dir (none when it does not exist).
+func entries(t *testing.T, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil && !os.IsNotExist(err) {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+func TestDemoWritesAVerifiablePack(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "evidence")
+	code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json")
+	if code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	p, err := report.ReadPack(filepath.Join(out, "evidence.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Summary.Assets < 25 || p.Summary.Findings == 0 {
+		t.Fatalf("summary %+v", p.Summary)
+	}
+	// Every status of every check appears in the demo, except those a
+	// check cannot produce.
+	seen := map[string]map[string]bool{}
+	for _, f := range p.Findings {
+		if seen[f.Check] == nil {
+			seen[f.Check] = map[string]bool{}
+		}
+		seen[f.Check][string(f.Status)] = true
+	}
+	want := map[string][]string{
+		"ptr.present":          {"pass", "fail", "error"},
+		"ptr.single":           {"pass", "warn", "skip", "error"},
+		"ptr.not_generic":      {"pass", "warn", "skip", "error"},
+		"ptr.fcrdns":           {"pass", "fail", "error"},
+		"ptr.matches_expected": {"pass", "fail", "skip", "error"},
+		"helo.fqdn":            {"pass", "fail", "skip"},
+		"helo.matches_ptr":     {"pass", "warn", "fail", "skip", "error"},
+		"helo.spf":             {"pass", "warn", "fail", "skip"},
+		"spf.record":           {"pass", "fail"},
+		"spf.authorizes_ip":    {"pass", "fail", "error"},
+		"spf.lookup_limit":     {"pass", "fail", "skip", "error"},
+		"dkim.key":             {"pass", "warn", "fail", "skip"},
+		"dmarc.record":         {"pass", "fail"},
+		"dmarc.policy":         {"pass", "warn", "skip"},
+		"dmarc.reporting":      {"pass", "warn", "skip"},
+		"align.identity":       {"pass", "warn", "error"},
+	}
+	for check, statuses := range want {
+		for _, st := range statuses {
+			if !seen[check][st] {
+				t.Errorf("demo shows no %s finding for %s", st, check)
+			}
+		}
+	}
+	code, stdout, stderr := run(t, context.Background(), "verify", out)
+	if code != 0 {
+		t.Fatalf("verify exit %d: %s %s", code, stdout, stderr)
+	}
+}
+
+func TestBadInputWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "fleet.csv")
+	if err := os.WriteFile(bad, []byte("ip,hostname\n192.0.2.1,a.example.com\n192.0.2.300,b.example.com\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(dir, "good.csv")
+	if err := os.WriteFile(good, []byte("ip\n192.0.2.1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		args []string
+		msg  string
+	}{
+		{"invalid ip", []string{"assess", "--inventory", bad, "--resolver", "127.0.0.1:9"}, "fleet.csv:3"},
+		{"missing file", []string{"assess", "--inventory", filepath.Join(dir, "nope.csv"), "--resolver", "127.0.0.1:9"}, "nope.csv"},
+		{"unknown format", []string{"assess", "--inventory", good, "--resolver", "127.0.0.1:9", "--format", "docx"}, "unknown format"},
+		{"bad fail-on", []string{"assess", "--inventory", good, "--resolver", "127.0.0.1:9", "--fail-on", "pass"}, "--fail-on"},
+		{"bad mappings", []string{"assess", "--inventory", good, "--resolver", "127.0.0.1:9", "--mappings", "../../testdata/mappings"}, "fail lint"},
+		{"unknown flag", []string{"assess", "--inventory", good, "--bogus"}, "bogus"},
+		{"no inventory", []string{"assess"}, "inventory"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			code, _, stderr := run(t, context.Background(), append(tc.args, "--out", out)...)
+			if code != 1 {
+				t.Fatalf("exit %d, want 1; stderr: %s", code, stderr)
+			}
+			if !strings.Contains(stderr, tc.msg) {
+				t.Errorf("stderr %q does not mention %q", stderr, tc.msg)
+			}
+			if got := entries(t, out); len(got) != 0 {
+				t.Errorf("files written on bad input: %v", got)
+			}
+		})
+	}
+}
+
+func TestFailOnThreshold(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "evidence")
+	code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json", "--fail-on", "fail")
+	if code != 3 {
+		t.Fatalf("exit %d, want 3: %s", code, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(out, "evidence.json")); err != nil {
+		t.Fatalf("pack not written when threshold met: %v", err)
+	}
+}
+
+// silentResolver is a UDP and TCP socket on 127.0.0.1 that never answers.
+func silentResolver(t *testing.T) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	return pc.LocalAddr().String()
+}
+
+func TestCancelWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	inv := filepath.Join(dir, "fleet.csv")
+	if err := os.WriteFile(inv, []byte("ip\n192.0.2.0/24\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	began := time.Now()
+	code, _, stderr := run(t, ctx, "assess", "--inventory", inv, "--resolver", silentResolver(t), "--timeout", "5s", "--out", out)
+	if code != exitCancelled && !strings.Contains(stderr, "deadline") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if d := time.Since(began); d > 2*time.Second {
+		t.Errorf("cancel took %s", d)
+	}
+	if got := entries(t, out); len(got) != 0 {
+		t.Errorf("files left after cancel: %v", got)
+	}
+}
+
+// TestSIGINT runs the built binary and interrupts it mid-run, as Ctrl-C does.
+func TestSIGINT(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	t.Parallel()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "senderproof")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	inv := filepath.Join(dir, "fleet.csv")
+	if err := os.WriteFile(inv, []byte("ip\n192.0.2.0/24\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		cmd := exec.Command(bin, "assess", "--inventory", inv, "--resolver", silentResolver(t), "--timeout", "5s", "--out", out)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(500 * time.Millisecond)
+		sent := time.Now()
+		_ = cmd.Process.Signal(sig)
+		_ = cmd.Wait()
+		if d := time.Since(sent); d > time.Second {
+			t.Errorf("%v: stopped %s after the signal", sig, d)
+		}
+		if code := cmd.ProcessState.ExitCode(); code != exitCancelled {
+			t.Errorf("%v: exit %d, want %d; stderr: %s", sig, code, exitCancelled, stderr.String())
+		}
+		if !strings.Contains(stderr.String(), "no pack was written") {
+			t.Errorf("%v: stderr does not say nothing was written: %s", sig, stderr.String())
+		}
+		if got := entries(t, out); len(got) != 0 {
+			t.Errorf("%v: files left: %v", sig, got)
+		}
+	}
+}
+
+func TestManifestListsInputs(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "evidence")
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json"); code != 0 {
+		t.Fatalf("demo: %d %s", code, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "manifest.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"files", "inputs", "run_id", "tool"} {
+		if _, ok := m[k]; !ok {
+			t.Errorf("manifest has no %q", k)
+		}
+	}
+}

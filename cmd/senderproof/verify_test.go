@@ -1,0 +1,242 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"senderproof/assess"
+	"senderproof/report"
+)
+
+// copyPack copies a pack directory's files into a new temporary directory.
+func copyPack(t *testing.T, dir string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "pack")
+	if err := os.MkdirAll(dst, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range entries(t, dir) {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
+}
+
+// rewritePack lets edit change the pack's evidence.json, then writes it as
+// the JSON writer does and updates the manifest's hash and size to match,
+// so that only the replay can tell.
+func rewritePack(t *testing.T, dir string, edit func(p *report.Pack)) {
+	t.Helper()
+	p := readPack(t, dir)
+	edit(p)
+	var buf bytes.Buffer
+	if err := (report.JSON{}).Write(context.Background(), &buf, p); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "evidence.json"), buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := report.ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	for i := range m.Files {
+		if m.Files[i].Path == "evidence.json" {
+			m.Files[i].SHA256 = hex.EncodeToString(sum[:])
+			m.Files[i].Size = int64(buf.Len())
+		}
+	}
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, report.ManifestFile), append(b, '\n'), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// findingIndex returns the index of asset's finding of check.
+func findingIndex(t *testing.T, p *report.Pack, asset, check string) int {
+	t.Helper()
+	i := slices.IndexFunc(p.Findings, func(f assess.Finding) bool { return f.Asset == asset && f.Check == check })
+	if i < 0 {
+		t.Fatalf("no %s finding for %s", check, asset)
+	}
+	return i
+}
+
+func TestVerifyReplaysFindings(t *testing.T) {
+	// Not parallel: in-process CLI runs race on urfave/cli's global
+	// HelpFlag while parsing flags; sequential tests run before the
+	// parallel ones, alone.
+	pack := demoPack(t)
+	code, stdout, stderr := run(t, context.Background(), "verify", pack)
+	if code != 0 {
+		t.Fatalf("verify of an untouched pack: exit %d: %s %s", code, stdout, stderr)
+	}
+	n := len(readPack(t, pack).Findings)
+	if !strings.Contains(stdout, "files match the manifest") || !strings.Contains(stdout, strconv.Itoa(n)+" findings replayed: all match") {
+		t.Errorf("verify output: %s", stdout)
+	}
+
+	cases := []struct {
+		name string
+		edit func(t *testing.T, dir string)
+		want []string
+	}{
+		{"one byte changed", func(t *testing.T, dir string) {
+			path := filepath.Join(dir, "evidence.json")
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := bytes.Index(b, []byte("mail1.example.com"))
+			b[i] = 'n'
+			if err := os.WriteFile(path, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, []string{"evidence.json: sha256"}},
+		{"recorded answer altered", func(t *testing.T, dir string) {
+			rewritePack(t, dir, func(p *report.Pack) {
+				f := &p.Findings[findingIndex(t, p, "192.0.2.10", "ptr.fcrdns")]
+				for i, ev := range f.Evidence {
+					if ev.Name == "mail1.example.com." && ev.Type == "A" {
+						f.Evidence[i].Answers = []string{"mail1.example.com.\t3600\tIN\tA\t192.0.2.99"}
+					}
+				}
+			})
+		}, []string{"finding 192.0.2.10 ptr.fcrdns differs on replay: status is fail, recorded pass"}},
+		{"recorded rcode altered", func(t *testing.T, dir string) {
+			rewritePack(t, dir, func(p *report.Pack) {
+				f := &p.Findings[findingIndex(t, p, "192.0.2.10", "ptr.present")]
+				f.Evidence[0].Rcode = "SERVFAIL"
+			})
+		}, []string{"finding 192.0.2.10 ptr.present differs on replay: status is error, recorded pass"}},
+		{"message altered", func(t *testing.T, dir string) {
+			rewritePack(t, dir, func(p *report.Pack) {
+				p.Findings[findingIndex(t, p, "192.0.2.12", "ptr.present")].Message = "All good."
+			})
+		}, []string{"finding 192.0.2.12 ptr.present differs on replay: message is"}},
+		{"evidence left out", func(t *testing.T, dir string) {
+			rewritePack(t, dir, func(p *report.Pack) {
+				f := &p.Findings[findingIndex(t, p, "192.0.2.10", "ptr.fcrdns")]
+				f.Evidence = slices.DeleteFunc(f.Evidence, func(ev assess.Evidence) bool { return ev.Type == "A" })
+			})
+		}, []string{"finding 192.0.2.10 ptr.fcrdns used DNS data that is not in its evidence: A mail1.example.com"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := copyPack(t, pack)
+			tc.edit(t, dir)
+			code, stdout, stderr := run(t, context.Background(), "verify", dir)
+			if code != exitRunFailed {
+				t.Fatalf("verify exit %d, want %d: %s %s", code, exitRunFailed, stdout, stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("verify error lacks %q:\n%s", w, stderr)
+				}
+			}
+			if strings.Count(stderr, "\nfinding ") > 1 {
+				t.Errorf("more than one finding named:\n%s", stderr)
+			}
+		})
+	}
+}
+
+// runFields are the lines of evidence.json that belong to one run alone.
+var runFields = []*regexp.Regexp{
+	regexp.MustCompile(`(?m)^    "id": "[^"]*",$`),
+	regexp.MustCompile(`(?m)^    "started_at": "[^"]*",$`),
+	regexp.MustCompile(`(?m)^    "finished_at": "[^"]*",$`),
+	regexp.MustCompile(`(?s)\n    "queries": \{.*?\n    \},`),
+	regexp.MustCompile(`,\n    "replay": true`),
+}
+
+func normaliseRun(b []byte) []byte {
+	for _, re := range runFields {
+		b = re.ReplaceAll(b, nil)
+	}
+	return b
+}
+
+func TestReplayReproducesThePack(t *testing.T) {
+	// Not parallel: in-process CLI runs race on urfave/cli's global
+	// HelpFlag while parsing flags; sequential tests run before the
+	// parallel ones, alone.
+	orig := demoPack(t)
+	out := filepath.Join(t.TempDir(), "replay")
+	code, _, stderr := run(t, context.Background(), "assess", "--replay", filepath.Join(orig, "evidence.json"), "--out", out, "--format", "json")
+	if code != 0 {
+		t.Fatalf("assess --replay exit %d: %s", code, stderr)
+	}
+	a, err := os.ReadFile(filepath.Join(orig, "evidence.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "evidence.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := readPack(t, out)
+	if !p.Run.Replay {
+		t.Error("replayed run does not say replay: true")
+	}
+	if p.Run.ID == readPack(t, orig).Run.ID {
+		t.Error("replayed run kept the original run ID")
+	}
+	for _, re := range runFields {
+		if !re.Match(b) {
+			t.Fatalf("normalisation %s matches nothing", re)
+		}
+	}
+	na, nb := normaliseRun(a), normaliseRun(b)
+	if !bytes.Equal(na, nb) {
+		al, bl := strings.Split(string(na), "\n"), strings.Split(string(nb), "\n")
+		for i := range min(len(al), len(bl)) {
+			if al[i] != bl[i] {
+				t.Fatalf("replayed evidence.json differs at line %d:\n orig: %s\nreplay: %s", i+1, al[i], bl[i])
+			}
+		}
+		t.Fatalf("replayed evidence.json differs in length: %d vs %d lines", len(al), len(bl))
+	}
+	m, err := report.ReadManifest(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Inputs) != 1 || m.Inputs[0].Path != "demo/fleet.csv" {
+		t.Errorf("replayed manifest inputs %+v", m.Inputs)
+	}
+
+	t.Run("bad usage", func(t *testing.T) {
+		for _, args := range [][]string{
+			{"assess", "--replay", filepath.Join(orig, "evidence.json"), "--inventory", "../../testdata/demo/fleet.csv"},
+			{"assess", "--replay", filepath.Join(orig, "missing.json")},
+			{"assess", "--replay", filepath.Join(orig, "manifest.json")},
+		} {
+			dir := filepath.Join(t.TempDir(), "out")
+			if code, _, _ := run(t, context.Background(), append(args, "--out", dir)...); code != 1 {
+				t.Errorf("%v: exit %d, want 1", args, code)
+			}
+			if got := entries(t, dir); len(got) != 0 {
+				t.Errorf("%v wrote %v", args, got)
+			}
+		}
+	})
+}
