@@ -70,75 +70,103 @@ func Build(in BuildInput) *Pack {
 		}
 		return a.Check < b.Check
 	})
+	acc := newAccumulator(p.Assets, in.Mapper)
 	for i := range p.Findings {
-		f := &p.Findings[i]
-		if in.Mapper != nil {
-			f.Controls = in.Mapper.ControlsFor(f.Check)
-		}
-		if f.Controls == nil {
-			f.Controls = []assess.ControlRef{}
-		}
+		acc.add(&p.Findings[i])
 	}
-	p.Summary = summarize(p)
-	p.Controls = rollUp(p.Findings, in.Mapper)
-	p.AssetSummary = assetSummaries(p)
+	acc.finish(p)
 	return p
 }
 
-func summarize(p *Pack) Summary {
-	s := Summary{Assets: len(p.Assets), Findings: len(p.Findings)}
-	for _, f := range p.Findings {
-		switch f.Status {
-		case assess.StatusPass:
-			s.Pass++
-		case assess.StatusFail:
-			s.Fail++
-		case assess.StatusWarn:
-			s.Warn++
-		case assess.StatusError:
-			s.Error++
-		case assess.StatusSkip:
-			s.Skip++
-		}
-	}
-	return s
+// accumulator rolls findings up, one at a time, into the summary, the
+// controls and the per-asset summaries.
+type accumulator struct {
+	mapper   Mapper
+	summary  Summary
+	controls []ControlStatus
+	ctlIdx   map[ControlRef]int
+	assets   []AssetSummary
+	byIP     map[string]int
 }
 
-// rollUp computes each control's state: not_satisfied if any mapped finding
-// fails, inconclusive if none fails but any is error, else satisfied (warns
-// are counted and shown).
-func rollUp(findings []assess.Finding, m Mapper) []ControlStatus {
-	out := []ControlStatus{}
-	if m == nil {
-		return out
-	}
-	type key struct{ fw, id string }
-	idx := map[key]int{}
-	for _, c := range m.Controls() {
-		idx[key{c.Framework, c.ID}] = len(out)
-		out = append(out, ControlStatus{Framework: c.Framework, ID: c.ID, Title: c.Title, Catalog: c.Catalog, Checks: c.Checks})
-	}
-	for _, f := range findings {
-		for _, ref := range f.Controls {
-			i, ok := idx[key{ref.Framework, ref.ID}]
-			if !ok {
-				continue
-			}
-			c := &out[i]
-			switch f.Status {
-			case assess.StatusPass:
-				c.Pass++
-			case assess.StatusFail:
-				c.Fail++
-			case assess.StatusWarn:
-				c.Warn++
-			case assess.StatusError:
-				c.Error++
-			}
+// ControlRef is the key of a control in roll-ups.
+type ControlRef = assess.ControlRef
+
+func newAccumulator(assets []assess.Asset, m Mapper) *accumulator {
+	a := &accumulator{mapper: m, ctlIdx: map[ControlRef]int{}, byIP: make(map[string]int, len(assets))}
+	a.summary.Assets = len(assets)
+	a.controls = []ControlStatus{}
+	if m != nil {
+		for _, c := range m.Controls() {
+			a.ctlIdx[ControlRef{Framework: c.Framework, ID: c.ID}] = len(a.controls)
+			a.controls = append(a.controls, ControlStatus{Framework: c.Framework, ID: c.ID, Title: c.Title, Catalog: c.Catalog, Checks: c.Checks})
 		}
 	}
-	for i := range out {
-		c := &out[i]
+	a.assets = make([]AssetSummary, 0, len(assets))
+	for _, as := range assets {
+		a.byIP[as.IP] = len(a.assets)
+		a.assets = append(a.assets, AssetSummary{IP: as.IP, HELO: as.HELO, Status: string(assess.StatusPass)})
+	}
+	return a
+}
+
+// attach sets a finding's controls from the mapping files.
+func (a *accumulator) attach(f *assess.Finding) {
+	if a.mapper != nil {
+		f.Controls = a.mapper.ControlsFor(f.Check)
+	}
+	if f.Controls == nil {
+		f.Controls = []assess.ControlRef{}
+	}
+}
+
+// add attaches controls to f and counts it.
+func (a *accumulator) add(f *assess.Finding) {
+	a.attach(f)
+	a.count(f)
+}
+
+// count rolls one finding (with its controls attached) up.
+func (a *accumulator) count(f *assess.Finding) {
+	a.summary.Findings++
+	switch f.Status {
+	case assess.StatusPass:
+		a.summary.Pass++
+	case assess.StatusFail:
+		a.summary.Fail++
+	case assess.StatusWarn:
+		a.summary.Warn++
+	case assess.StatusError:
+		a.summary.Error++
+	case assess.StatusSkip:
+		a.summary.Skip++
+	}
+	for _, ref := range f.Controls {
+		i, ok := a.ctlIdx[ref]
+		if !ok {
+			continue
+		}
+		c := &a.controls[i]
+		switch f.Status {
+		case assess.StatusPass:
+			c.Pass++
+		case assess.StatusFail:
+			c.Fail++
+		case assess.StatusWarn:
+			c.Warn++
+		case assess.StatusError:
+			c.Error++
+		}
+	}
+	if i, ok := a.byIP[f.Asset]; ok {
+		summarizeAsset(&a.assets[i], f)
+	}
+}
+
+// finish settles the states and stores the roll-ups in p.
+func (a *accumulator) finish(p *Pack) {
+	for i := range a.controls {
+		c := &a.controls[i]
 		switch {
 		case c.Fail > 0:
 			c.Status = ControlNotSatisfied
@@ -148,58 +176,8 @@ func rollUp(findings []assess.Finding, m Mapper) []ControlStatus {
 			c.Status = ControlSatisfied
 		}
 	}
-	return out
-}
-
-func assetSummaries(p *Pack) []AssetSummary {
-	out := make([]AssetSummary, 0, len(p.Assets))
-	byIP := make(map[string]int, len(p.Assets))
-	for _, a := range p.Assets {
-		byIP[a.IP] = len(out)
-		out = append(out, AssetSummary{IP: a.IP, HELO: a.HELO, Status: string(assess.StatusPass)})
-	}
-	for _, f := range p.Findings {
-		i, ok := byIP[f.Asset]
-		if !ok {
-			continue
-		}
-		s := &out[i]
-		switch f.Status {
-		case assess.StatusFail:
-			s.Fail++
-		case assess.StatusWarn:
-			s.Warn++
-		case assess.StatusError:
-			s.Error++
-		}
-		switch f.Check {
-		case "ptr.present":
-			if n, ok := f.Observed["ptr"].(string); ok {
-				s.PTR = n
-			} else if f.Status != assess.StatusPass {
-				s.PTR = ""
-			}
-		case "ptr.fcrdns":
-			s.FCrDNS = string(f.Status)
-			if n, ok := f.Observed["ptr"].(string); ok {
-				s.PTR = n // the forward-confirmed PTR name, when there is one
-			}
-		case "helo.fqdn":
-			s.HELOStatus = string(f.Status)
-		case "spf.authorizes_ip":
-			if r, ok := f.Observed["result"].(string); ok && r != "" {
-				s.SPF = r
-			} else {
-				s.SPF = string(f.Status)
-			}
-		case "dmarc.policy":
-			if pol, ok := f.Observed["policy"].(string); ok {
-				s.DMARCPolicy = pol
-			}
-		}
-	}
-	for i := range out {
-		s := &out[i]
+	for i := range a.assets {
+		s := &a.assets[i]
 		switch {
 		case s.Fail > 0:
 			s.Status = string(assess.StatusFail)
@@ -209,7 +187,44 @@ func assetSummaries(p *Pack) []AssetSummary {
 			s.Status = string(assess.StatusWarn)
 		}
 	}
-	return out
+	p.Summary = a.summary
+	p.Controls = a.controls
+	p.AssetSummary = a.assets
+}
+
+// summarizeAsset folds one finding into its asset's summary row.
+func summarizeAsset(s *AssetSummary, f *assess.Finding) {
+	switch f.Status {
+	case assess.StatusFail:
+		s.Fail++
+	case assess.StatusWarn:
+		s.Warn++
+	case assess.StatusError:
+		s.Error++
+	}
+	switch f.Check {
+	case "ptr.present":
+		if n, ok := f.Observed["ptr"].(string); ok {
+			s.PTR = n
+		}
+	case "ptr.fcrdns":
+		s.FCrDNS = string(f.Status)
+		if n, ok := f.Observed["ptr"].(string); ok {
+			s.PTR = n // the forward-confirmed PTR name, when there is one
+		}
+	case "helo.fqdn":
+		s.HELOStatus = string(f.Status)
+	case "spf.authorizes_ip":
+		if r, ok := f.Observed["result"].(string); ok && r != "" {
+			s.SPF = r
+		} else {
+			s.SPF = string(f.Status)
+		}
+	case "dmarc.policy":
+		if pol, ok := f.Observed["policy"].(string); ok {
+			s.DMARCPolicy = pol
+		}
+	}
 }
 
 // Stamp is a helper for callers that fill Run times.

@@ -2,7 +2,6 @@ package report
 
 import (
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -66,31 +65,21 @@ type change struct {
 // that was an error in either run is undetermined, not a change: it is
 // listed under observed "undetermined".
 func CompareBaseline(base *Pack, path string, assets []assess.Asset, findings []assess.Finding, tpl *templates.Set) ([]assess.Finding, *Drift) {
-	if tpl == nil {
-		tpl = templates.MustDefault()
+	b := NewBaseline(base, path, tpl)
+	byAsset := map[string][]assess.Finding{}
+	for _, f := range findings {
+		byAsset[f.Asset] = append(byAsset[f.Asset], f)
 	}
-	drift, per := compare(base, path, assets, findings)
-	check, _ := assess.LookupCheck(DriftCheck)
-	out := slices.Clone(findings)
+	out := make([]assess.Finding, 0, len(findings)+len(assets))
+	done := map[string]bool{}
 	for _, a := range assets {
-		f := assess.Finding{Asset: a.IP, Check: DriftCheck}
-		d, ok := per[a.IP]
-		if !ok {
-			f.Status = assess.StatusSkip
-			f.Observed = map[string]any{"reason": reasonNewAsset, "baseline_run": base.Run.ID}
-		} else {
-			f.Observed = d.observed(base.Run.ID)
-			f.Status = assess.StatusPass
-			if len(d.changes) > 0 {
-				f.Status = assess.StatusWarn
-			}
+		if done[a.IP] {
+			continue
 		}
-		if err := assess.Word(tpl, check, a, &f); err != nil {
-			f.Message = fmt.Sprintf("%d changes since the baseline run %s", len(d.changes), base.Run.ID)
-		}
-		out = append(out, f)
+		done[a.IP] = true
+		out = append(out, b.Asset(a, byAsset[a.IP])...)
 	}
-	return out, drift
+	return out, b.Drift(assets)
 }
 
 // Diff compares two packs as CompareBaseline compares a run with its

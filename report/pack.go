@@ -26,6 +26,8 @@ type Pack struct {
 	// inventory order, derived by Build from the findings.
 	AssetSummary []AssetSummary `json:"asset_summary"`
 	Drift        *Drift         `json:"drift,omitempty"`
+
+	spool *spool // findings of a streamed run; see EachFinding
 }
 
 // AssetSummary condenses one asset's findings.

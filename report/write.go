@@ -73,9 +73,11 @@ type JSON struct{}
 
 // Write implements Writer.
 func (JSON) Write(ctx context.Context, w io.Writer, p *Pack) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(p)
+	if err := writeJSON(w, p); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
 }
 
 // Manifest lists every file of the pack with its hash, and the inputs.

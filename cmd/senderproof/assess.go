@@ -201,15 +201,32 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		defer client.Close()
 	}
 
-	// 3. Assess.
+	// 3. Assess. Each asset's findings go straight to the pack builder,
+	// which rolls them up and spools them to disk (in --out, removed when
+	// the pack is written or the run fails), so memory does not grow with
+	// the fleet.
+	mapper, mappingRefs := report.FromMappings(set)
+	builder, err := report.NewBuilder(cfg.Out, inv.Assets, mapper)
+	if err != nil {
+		return runFailed(fmt.Errorf("output directory: %w", err))
+	}
+	defer builder.Discard()
+	var base *report.Baseline
+	if baseline != nil {
+		base = report.NewBaseline(baseline, cfg.Baseline, tpl)
+		builder.PerAsset = base.Asset
+	}
 	started := cfg.Now()
 	progress, finish := progressReporter(cfg.Stderr, len(inv.Assets))
-	findings, err := assess.Run(ctx, inv.Assets, assess.Options{
-		Resolver: resolver, Templates: tpl, Concurrency: cfg.Concurrency, Progress: progress,
+	_, err = assess.Run(ctx, inv.Assets, assess.Options{
+		Resolver: resolver, Templates: tpl, Concurrency: cfg.Concurrency, Progress: progress, Sink: builder.Add,
 	})
 	finish()
 	if err != nil {
-		return err
+		if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		return runFailed(err)
 	}
 	finished := cfg.Now()
 	if replay != nil {
@@ -220,7 +237,6 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	}
 
 	// 4. Build and write the pack.
-	mapper, mappingRefs := report.FromMappings(set)
 	run := report.Run{
 		ID: newRunID(), Title: cfg.Title, StartedAt: report.Stamp(started), FinishedAt: report.Stamp(finished),
 		Resolvers: servers, InventorySHA256: inv.SHA256, Mappings: mappingRefs,
@@ -253,14 +269,12 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		st := client.Stats()
 		run.Queries = report.QueryStats{Lookups: st.Lookups, CacheHits: st.CacheHits, Sent: st.Sent, TCP: st.TCP, Timeouts: st.Timeouts, Errors: st.Errors}
 	}
-	in := report.BuildInput{
-		Tool: report.Tool{Name: "senderproof", Version: version}, Run: run,
-		Assets: inv.Assets, Findings: findings, Mapper: mapper,
+	var drift *report.Drift
+	if base != nil {
+		drift = base.Drift(inv.Assets)
 	}
-	if baseline != nil {
-		in.Findings, in.Drift = report.CompareBaseline(baseline, cfg.Baseline, inv.Assets, findings, tpl)
-	}
-	pack := report.Build(in)
+	pack := builder.Pack(report.Tool{Name: "senderproof", Version: version}, run, drift)
+	defer pack.Close()
 	var downNotes []string
 	if client != nil {
 		downNotes = resolverNotes(client.Health(), pack.Summary.Error)
@@ -335,20 +349,15 @@ func checkOutDir(dir string) error {
 	return nil
 }
 
+// thresholdMet reports whether --fail-on is met: any finding fail (or
+// error, which is never a pass) for "fail"; any of those or warn for "warn".
 func thresholdMet(p *report.Pack, failOn string) bool {
-	limit := 0
+	s := p.Summary
 	switch failOn {
 	case "fail":
-		limit = assess.StatusFail.Rank()
+		return s.Fail+s.Error > 0
 	case "warn":
-		limit = assess.StatusWarn.Rank()
-	default:
-		return false
-	}
-	for _, f := range p.Findings {
-		if f.Status.Rank() >= limit {
-			return true
-		}
+		return s.Fail+s.Error+s.Warn > 0
 	}
 	return false
 }

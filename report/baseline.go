@@ -1,0 +1,102 @@
+package report
+
+import (
+	"fmt"
+	"slices"
+	"sync"
+
+	"senderproof/assess"
+	"senderproof/templates"
+)
+
+// Baseline compares a run with an earlier pack one asset at a time, as the
+// run produces each asset's findings, so a streamed run gets its drift
+// findings without holding every finding in memory. It keeps only the
+// baseline's compared values, not its findings.
+type Baseline struct {
+	path, baseRun string
+	tpl           *templates.Set
+	check         assess.Check
+	old           map[string][]observation
+	baseAssets    []string
+	inBase        map[string]bool
+
+	mu      sync.Mutex
+	changes map[string][]DriftChange
+}
+
+// NewBaseline prepares the comparison with base, read from path.
+func NewBaseline(base *Pack, path string, tpl *templates.Set) *Baseline {
+	if tpl == nil {
+		tpl = templates.MustDefault()
+	}
+	check, _ := assess.LookupCheck(DriftCheck)
+	b := &Baseline{
+		path: path, baseRun: base.Run.ID, tpl: tpl, check: check,
+		old: observationsByAsset(base.Findings), inBase: map[string]bool{}, changes: map[string][]DriftChange{},
+	}
+	for _, a := range base.Assets {
+		if !b.inBase[a.IP] {
+			b.inBase[a.IP] = true
+			b.baseAssets = append(b.baseAssets, a.IP)
+		}
+	}
+	return b
+}
+
+// Asset compares one asset's findings with the baseline and returns them
+// with its drift.changed finding added: pass when nothing observed changed,
+// warn naming each change, skip (new_asset) when the baseline lacks it. A
+// value that was an error in either run is undetermined, not a change.
+func (b *Baseline) Asset(a assess.Asset, fs []assess.Finding) []assess.Finding {
+	f := assess.Finding{Asset: a.IP, Check: DriftCheck}
+	var d assetDrift
+	if !b.inBase[a.IP] {
+		f.Status = assess.StatusSkip
+		f.Observed = map[string]any{"reason": reasonNewAsset, "baseline_run": b.baseRun}
+	} else {
+		d = compareAsset(a.IP, b.old[a.IP], observationsByAsset(fs)[a.IP])
+		f.Observed = d.observed(b.baseRun)
+		f.Status = assess.StatusPass
+		if len(d.changes) > 0 {
+			f.Status = assess.StatusWarn
+		}
+		var cs []DriftChange
+		for _, c := range d.changes {
+			cs = append(cs, DriftChange{Asset: a.IP, Field: c.obs.field(), Old: c.old, New: c.new})
+		}
+		b.mu.Lock()
+		b.changes[a.IP] = cs
+		b.mu.Unlock()
+	}
+	if err := assess.Word(b.tpl, b.check, a, &f); err != nil {
+		f.Message = fmt.Sprintf("%d changes since the baseline run %s", len(d.changes), b.baseRun)
+	}
+	return append(fs, f)
+}
+
+// Drift returns the drift record of a run over assets (in inventory order),
+// after Asset has seen each of them.
+func (b *Baseline) Drift(assets []assess.Asset) *Drift {
+	drift := &Drift{Baseline: b.path, BaseRun: b.baseRun, Added: []string{}, Removed: []string{}, Changes: []DriftChange{}}
+	inCur := map[string]bool{}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, a := range assets {
+		if inCur[a.IP] {
+			continue
+		}
+		inCur[a.IP] = true
+		if !b.inBase[a.IP] {
+			drift.Added = append(drift.Added, a.IP)
+			continue
+		}
+		drift.Changes = append(drift.Changes, b.changes[a.IP]...)
+	}
+	for _, ip := range b.baseAssets {
+		if !inCur[ip] && !slices.Contains(drift.Removed, ip) {
+			drift.Removed = append(drift.Removed, ip)
+		}
+	}
+	return drift
+}

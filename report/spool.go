@@ -1,0 +1,279 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"senderproof/assess"
+)
+
+// spool keeps a run's findings on disk, one compact JSON array per asset,
+// so that a fleet of any size is held in memory only as counters and
+// per-asset summaries. Writers read it back in inventory order.
+type spool struct {
+	mu     sync.Mutex
+	f      *os.File
+	size   int64
+	chunks []chunk // by asset index
+}
+
+type chunk struct{ off, n int64 }
+
+func newSpool(dir string, assets int) (*spool, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.CreateTemp(dir, ".senderproof-spool-*.tmp")
+	if err != nil {
+		return nil, err
+	}
+	return &spool{f: f, chunks: make([]chunk, assets)}, nil
+}
+
+// put stores asset i's findings, already encoded as a JSON array.
+func (s *spool) put(i int, b []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.f.WriteAt(b, s.size); err != nil {
+		return fmt.Errorf("spooling findings: %w", err)
+	}
+	s.chunks[i] = chunk{s.size, int64(len(b))}
+	s.size += int64(len(b))
+	return nil
+}
+
+// raw calls fn with each asset's JSON array, in inventory order.
+func (s *spool) raw(fn func(b []byte) error) error {
+	var buf []byte
+	for _, c := range s.chunks {
+		if c.n == 0 {
+			continue
+		}
+		if int64(cap(buf)) < c.n {
+			buf = make([]byte, c.n)
+		}
+		buf = buf[:c.n]
+		if _, err := s.f.ReadAt(buf, c.off); err != nil && err != io.EOF {
+			return fmt.Errorf("reading spooled findings: %w", err)
+		}
+		if err := fn(buf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// each decodes the findings in order and calls fn with each.
+func (s *spool) each(fn func(f *assess.Finding) error) error {
+	return s.raw(func(b []byte) error {
+		var fs []assess.Finding
+		if err := json.Unmarshal(b, &fs); err != nil {
+			return fmt.Errorf("reading spooled findings: %w", err)
+		}
+		for i := range fs {
+			if err := fn(&fs[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *spool) close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.f == nil {
+		return nil
+	}
+	err := s.f.Close()
+	if rerr := os.Remove(s.f.Name()); err == nil && rerr != nil && !os.IsNotExist(rerr) {
+		err = rerr
+	}
+	s.f = nil
+	return err
+}
+
+// EachFinding calls fn with every finding of the pack, in order (inventory
+// order, then check ID). Writers use it rather than Findings: a large run's
+// findings live in a spool file, not in memory.
+func (p *Pack) EachFinding(fn func(f *assess.Finding) error) error {
+	if p.spool == nil {
+		for i := range p.Findings {
+			if err := fn(&p.Findings[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return p.spool.each(fn)
+}
+
+// Close releases the pack's spool file, if any.
+func (p *Pack) Close() error {
+	if p.spool == nil {
+		return nil
+	}
+	err := p.spool.close()
+	p.spool = nil
+	return err
+}
+
+// Builder assembles a Pack while a run is going on: the runner hands it
+// each asset's findings as they are ready (from several goroutines), and
+// they are rolled up and spooled to disk at once.
+type Builder struct {
+	assets []assess.Asset
+	mu     sync.Mutex
+	acc    *accumulator
+	spool  *spool
+	// PerAsset, if set, is called with each asset's findings before they are
+	// counted and may add findings (drift against a baseline does).
+	PerAsset func(a assess.Asset, fs []assess.Finding) []assess.Finding
+}
+
+// NewBuilder returns a builder for the assets whose spool lives in dir (the
+// pack's output directory, so it is on the same disk and cleaned with the
+// pack's other temporary files).
+func NewBuilder(dir string, assets []assess.Asset, m Mapper) (*Builder, error) {
+	sp, err := newSpool(dir, len(assets))
+	if err != nil {
+		return nil, err
+	}
+	return &Builder{assets: assets, acc: newAccumulator(assets, m), spool: sp}, nil
+}
+
+// Add takes asset i's findings. It is safe for concurrent use.
+func (b *Builder) Add(i int, fs []assess.Finding) error {
+	if b.PerAsset != nil {
+		fs = b.PerAsset(b.assets[i], fs)
+	}
+	for j := range fs {
+		b.acc.attach(&fs[j])
+	}
+	enc, err := json.Marshal(fs)
+	if err != nil {
+		return err
+	}
+	if err := b.spool.put(i, enc); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for j := range fs {
+		b.acc.count(&fs[j])
+	}
+	return nil
+}
+
+// Discard removes the spool of a run that will not be written.
+func (b *Builder) Discard() { _ = b.spool.close() }
+
+// Pack returns the pack; its findings stay in the spool until Close.
+func (b *Builder) Pack(tool Tool, run Run, drift *Drift) *Pack {
+	p := &Pack{Schema: Schema, Tool: tool, Run: run, Assets: b.assets, Findings: []assess.Finding{}, Drift: drift, spool: b.spool}
+	if p.Assets == nil {
+		p.Assets = []assess.Asset{}
+	}
+	if p.Run.Checks == nil {
+		p.Run.Checks = checkInfos()
+	}
+	b.acc.finish(p)
+	return p
+}
+
+func checkInfos() []CheckInfo {
+	var out []CheckInfo
+	for _, c := range assess.Registry() {
+		out = append(out, CheckInfo{ID: c.ID, Family: c.Family, Criteria: c.Criteria})
+	}
+	return out
+}
+
+// writeJSON writes the pack as evidence.json, streaming the findings: the
+// same bytes json.MarshalIndent would give for an in-memory pack.
+func writeJSON(w io.Writer, p *Pack) error {
+	head := *p
+	head.Findings = nil
+	b, err := json.MarshalIndent(&head, "", "  ")
+	if err != nil {
+		return err
+	}
+	// Split the document at the findings key and stream them in between.
+	marker := []byte("\n  \"findings\": null,\n")
+	at := bytes.Index(b, marker)
+	if at < 0 {
+		return fmt.Errorf("evidence.json: findings key not found")
+	}
+	if _, err := w.Write(b[:at]); err != nil {
+		return err
+	}
+	if _, err := io.WriteString(w, "\n  \"findings\": ["); err != nil {
+		return err
+	}
+	first := true
+	var ind bytes.Buffer
+	emit := func(raw []byte) error {
+		ind.Reset()
+		if err := json.Indent(&ind, raw, "    ", "  "); err != nil {
+			return err
+		}
+		sep := ",\n    "
+		if first {
+			sep, first = "\n    ", false
+		}
+		if _, err := io.WriteString(w, sep); err != nil {
+			return err
+		}
+		_, err := w.Write(ind.Bytes())
+		return err
+	}
+	if p.spool != nil {
+		err = p.spool.raw(func(arr []byte) error {
+			return eachElement(arr, emit)
+		})
+	} else {
+		for i := range p.Findings {
+			raw, merr := json.Marshal(&p.Findings[i])
+			if merr != nil {
+				return merr
+			}
+			if err = emit(raw); err != nil {
+				break
+			}
+		}
+	}
+	if err != nil {
+		return err
+	}
+	closing := "],\n"
+	if !first {
+		closing = "\n  ],\n"
+	}
+	if _, err := io.WriteString(w, closing); err != nil {
+		return err
+	}
+	_, err = w.Write(b[at+len(marker):])
+	return err
+}
+
+// eachElement calls fn with the raw bytes of each element of a JSON array.
+func eachElement(arr []byte, fn func([]byte) error) error {
+	dec := json.NewDecoder(bytes.NewReader(arr))
+	if _, err := dec.Token(); err != nil { // [
+		return err
+	}
+	for dec.More() {
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return err
+		}
+		if err := fn(raw); err != nil {
+			return err
+		}
+	}
+	return nil
+}
