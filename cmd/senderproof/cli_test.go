@@ -83,6 +83,15 @@ func TestDemoWritesAVerifiablePack(t *testing.T) {
 		"dmarc.reporting":      {"pass", "warn", "skip"},
 		"align.identity":       {"pass", "warn", "error"},
 	}
+	for _, f := range p.Findings {
+		if f.Message == "" || strings.Contains(f.Message+f.Remediation, "<no value>") {
+			t.Errorf("%s %s %s: unworded message %q / remediation %q", f.Asset, f.Check, f.Status, f.Message, f.Remediation)
+		}
+		needsFix := f.Status == "fail" || f.Status == "warn" || f.Status == "error"
+		if needsFix != (f.Remediation != "") {
+			t.Errorf("%s %s %s: remediation %q", f.Asset, f.Check, f.Status, f.Remediation)
+		}
+	}
 	for check, statuses := range want {
 		for _, st := range statuses {
 			if !seen[check][st] {
