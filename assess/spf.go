@@ -104,8 +104,10 @@ func matchedTerm(trace []string) (string, []string) {
 	for i := len(trace) - 1; i >= 0; i-- {
 		line := trace[i]
 		if q, ok := strings.CutPrefix(line, "all: "); ok {
+			// An "all" term decides by itself: the lines before it belong
+			// to include or redirect evaluations that did not match.
 			chain = append(chain, allQualifier(q)+"all")
-			continue
+			break
 		}
 		m := traceMatch.FindStringSubmatch(line)
 		if m == nil {
@@ -116,6 +118,9 @@ func matchedTerm(trace []string) (string, []string) {
 			break
 		}
 		chain = append(chain, term)
+		if t := strings.ToLower(strings.TrimLeft(term, "+-~?")); !strings.HasPrefix(t, "include:") && !strings.HasPrefix(t, "redirect=") {
+			break // a mechanism that matched by itself ends the chain
+		}
 	}
 	if len(chain) == 0 {
 		return "", nil
