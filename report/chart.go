@@ -1,0 +1,258 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"strconv"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/goregular"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/math/fixed"
+
+	"senderproof/assess"
+)
+
+// Status colours shared by every writer, as RGB.
+var (
+	colourPass  = color.RGBA{0x2e, 0x7d, 0x32, 0xff} // green
+	colourWarn  = color.RGBA{0xf2, 0xa9, 0x00, 0xff} // amber
+	colourFail  = color.RGBA{0xc6, 0x28, 0x28, 0xff} // red
+	colourError = color.RGBA{0x6a, 0x1b, 0x9a, 0xff} // purple
+	colourSkip  = color.RGBA{0x9e, 0x9e, 0x9e, 0xff} // grey
+	colourBrand = color.RGBA{0x1f, 0x3a, 0x5f, 0xff} // navy
+	colourInk   = color.RGBA{0x21, 0x25, 0x29, 0xff}
+	colourMuted = color.RGBA{0x6c, 0x75, 0x7d, 0xff}
+	colourRule  = color.RGBA{0xde, 0xe2, 0xe6, 0xff}
+)
+
+// statusColour is the colour of a finding status or control state.
+func statusColour(s string) color.RGBA {
+	switch s {
+	case string(assess.StatusPass), string(ControlSatisfied):
+		return colourPass
+	case string(assess.StatusWarn):
+		return colourWarn
+	case string(assess.StatusFail), string(ControlNotSatisfied):
+		return colourFail
+	case string(assess.StatusError), string(ControlInconclusive):
+		return colourError
+	}
+	return colourSkip
+}
+
+// chartBar is one stacked bar: a label and its status counts.
+type chartBar struct {
+	Label  string
+	Counts statusTally
+}
+
+// chartPanel is one titled group of bars.
+type chartPanel struct {
+	Title string
+	Bars  []chartBar
+}
+
+// chartStatuses are the stacked segments, left to right.
+var chartStatuses = []assess.Status{assess.StatusPass, assess.StatusWarn, assess.StatusFail, assess.StatusError, assess.StatusSkip}
+
+func (t statusTally) of(s assess.Status) int {
+	switch s {
+	case assess.StatusPass:
+		return t.Pass
+	case assess.StatusWarn:
+		return t.Warn
+	case assess.StatusFail:
+		return t.Fail
+	case assess.StatusError:
+		return t.Error
+	}
+	return t.Skip
+}
+
+// statusChartPanels builds the executive chart's panels from the Pack:
+// findings per control (from the controls' roll-up) and per check family.
+func statusChartPanels(p *Pack, d *packDigest) []chartPanel {
+	var ctl chartPanel
+	ctl.Title = "By control"
+	for _, c := range p.Controls {
+		ctl.Bars = append(ctl.Bars, chartBar{
+			Label:  c.ID,
+			Counts: statusTally{Pass: c.Pass, Warn: c.Warn, Fail: c.Fail, Error: c.Error},
+		})
+	}
+	var fam chartPanel
+	fam.Title = "By check family"
+	for _, f := range d.ByFamily {
+		if f.Total() > 0 { // drift has no finding without a baseline
+			fam.Bars = append(fam.Bars, chartBar{Label: f.Check, Counts: f.statusTally})
+		}
+	}
+	var out []chartPanel
+	for _, pn := range []chartPanel{fam, ctl} {
+		if len(pn.Bars) > 0 {
+			out = append(out, pn)
+		}
+	}
+	return out
+}
+
+// chart geometry, in pixels at the drawing's scale.
+const (
+	chartWidth   = 2000
+	chartPad     = 28
+	chartGutter  = 56
+	chartBarH    = 34
+	chartBarGap  = 12
+	chartTitleH  = 62
+	chartLegendH = 60
+)
+
+// drawStatusChart draws the panels side by side as stacked horizontal
+// bars, one colour per status, and returns the PNG and its size in pixels.
+func drawStatusChart(panels []chartPanel) ([]byte, image.Point, error) {
+	reg, err := chartFace(goregular.TTF, 27)
+	if err != nil {
+		return nil, image.Point{}, err
+	}
+	small, err := chartFace(goregular.TTF, 23)
+	if err != nil {
+		return nil, image.Point{}, err
+	}
+	bold, err := chartFace(gobold.TTF, 30)
+	if err != nil {
+		return nil, image.Point{}, err
+	}
+	most := 0
+	for _, pn := range panels {
+		most = max(most, len(pn.Bars))
+	}
+	h := chartPad + chartLegendH + chartTitleH + most*(chartBarH+chartBarGap) + chartPad
+	size := image.Pt(chartWidth, h)
+	img := image.NewRGBA(image.Rectangle{Max: size})
+	draw.Draw(img, img.Bounds(), image.White, image.Point{}, draw.Src)
+
+	// Legend.
+	x := chartPad
+	y := chartPad
+	for _, s := range chartStatuses {
+		chartFill(img, image.Rect(x, y+10, x+28, y+38), statusColour(string(s)))
+		x += 40
+		x += chartText(img, reg, colourInk, x, y+35, string(s)) + 44
+	}
+	y += chartLegendH
+
+	k := max(len(panels), 1)
+	panelW := (chartWidth - 2*chartPad - (k-1)*chartGutter) / k
+	for i, pn := range panels {
+		x0 := chartPad + i*(panelW+chartGutter)
+		drawPanel(img, pn, image.Rect(x0, y, x0+panelW, h-chartPad), reg, small, bold)
+	}
+	var buf bytes.Buffer
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	if err := enc.Encode(&buf, img); err != nil {
+		return nil, image.Point{}, fmt.Errorf("encode chart: %w", err)
+	}
+	return buf.Bytes(), size, nil
+}
+
+// drawPanel draws one titled panel of bars inside r.
+func drawPanel(img *image.RGBA, pn chartPanel, r image.Rectangle, reg, small, bold font.Face) {
+	chartText(img, bold, colourBrand, r.Min.X, r.Min.Y+38, pn.Title)
+	chartFill(img, image.Rect(r.Min.X, r.Min.Y+chartTitleH-14, r.Max.X, r.Min.Y+chartTitleH-12), colourRule)
+	y := r.Min.Y + chartTitleH
+	labelW := r.Dx() * 30 / 100
+	totalW := 96
+	barX0 := r.Min.X + labelW
+	barX1 := r.Max.X - totalW
+	most := 0
+	for _, b := range pn.Bars {
+		most = max(most, b.Counts.Total())
+	}
+	for _, b := range pn.Bars {
+		label := chartFit(reg, cleanLine(b.Label), labelW-14)
+		chartText(img, reg, colourInk, r.Min.X, y+chartBarH-8, label)
+		chartFill(img, image.Rect(barX0, y, barX1, y+chartBarH), color.RGBA{0xf4, 0xf5, 0xf7, 0xff})
+		total := b.Counts.Total()
+		if total > 0 && most > 0 {
+			span := float64(barX1-barX0) * float64(total) / float64(most)
+			pos := float64(barX0)
+			acc := 0
+			for _, s := range chartStatuses {
+				n := b.Counts.of(s)
+				if n == 0 {
+					continue
+				}
+				acc += n
+				end := float64(barX0) + span*float64(acc)/float64(total)
+				seg := image.Rect(int(pos+0.5), y, int(end+0.5), y+chartBarH)
+				chartFill(img, seg, statusColour(string(s)))
+				num := strconv.Itoa(n)
+				if w := font.MeasureString(small, num).Ceil(); w+12 < seg.Dx() {
+					chartText(img, small, textOn(s), seg.Min.X+(seg.Dx()-w)/2, y+chartBarH-9, num)
+				}
+				pos = end
+			}
+		}
+		chartText(img, reg, colourMuted, barX1+12, y+chartBarH-8, strconv.Itoa(total))
+		y += chartBarH + chartBarGap
+	}
+}
+
+// textOn is the label colour that reads on a status colour.
+func textOn(s assess.Status) color.Color {
+	if s == assess.StatusWarn {
+		return colourInk
+	}
+	return color.White
+}
+
+func chartFace(ttf []byte, size float64) (font.Face, error) {
+	f, err := opentype.Parse(ttf)
+	if err != nil {
+		return nil, fmt.Errorf("parse chart font: %w", err)
+	}
+	face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingFull})
+	if err != nil {
+		return nil, fmt.Errorf("chart font face: %w", err)
+	}
+	return face, nil
+}
+
+func chartFill(img draw.Image, r image.Rectangle, c color.Color) {
+	draw.Draw(img, r, image.NewUniform(c), image.Point{}, draw.Src)
+}
+
+// chartText draws s with its baseline at y and returns its width.
+func chartText(img draw.Image, face font.Face, c color.Color, x, y int, s string) int {
+	d := font.Drawer{Dst: img, Src: image.NewUniform(c), Face: face, Dot: fixed.P(x, y)}
+	d.DrawString(s)
+	return (d.Dot.X - fixed.I(x)).Ceil()
+}
+
+// chartFit cuts s with "…" so it is at most w pixels wide.
+func chartFit(face font.Face, s string, w int) string {
+	s = clip(s, 120)
+	if font.MeasureString(face, s).Ceil() <= w {
+		return s
+	}
+	r := []rune(s)
+	lo, hi := 0, len(r) // r[:lo]+"…" fits; r[:hi+1]+"…" does not
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if font.MeasureString(face, string(r[:mid])+ellipsis).Ceil() <= w {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	if lo == 0 {
+		return ""
+	}
+	return string(r[:lo]) + ellipsis
+}

@@ -1,0 +1,202 @@
+package report
+
+import (
+	"sort"
+	"strings"
+
+	"senderproof/assess"
+)
+
+// statusTally counts findings by status.
+type statusTally struct {
+	Pass, Warn, Fail, Error, Skip int
+}
+
+func (c *statusTally) add(s assess.Status) {
+	switch s {
+	case assess.StatusPass:
+		c.Pass++
+	case assess.StatusWarn:
+		c.Warn++
+	case assess.StatusFail:
+		c.Fail++
+	case assess.StatusError:
+		c.Error++
+	case assess.StatusSkip:
+		c.Skip++
+	}
+}
+
+// Total is the number of findings counted.
+func (c statusTally) Total() int { return c.Pass + c.Warn + c.Fail + c.Error + c.Skip }
+
+// Bad is the number of findings that need action: fail, error or warn.
+func (c statusTally) Bad() int { return c.Warn + c.Fail + c.Error }
+
+// checkTally is one check and how its findings came out.
+type checkTally struct {
+	Check  string
+	Family string
+	statusTally
+}
+
+// assetTally is one asset and how many of its findings need action.
+type assetTally struct {
+	IP          string
+	Hostname    string
+	Owner       string
+	Criticality string
+	statusTally
+}
+
+// packDigest holds the tallies the report writers draw from a Pack's
+// findings: per check, per check family, per asset. It only counts what
+// the Pack holds.
+type packDigest struct {
+	ByCheck  []checkTally // in Run.Checks order, then any other check as first seen
+	ByFamily []checkTally // Check is the family name
+	ByAsset  []assetTally // in inventory order
+	// Controls by state.
+	Satisfied, NotSatisfied, Inconclusive int
+}
+
+// digestPack tallies p, reading its findings once; visit, if given, sees
+// every finding of that one pass too.
+func digestPack(p *Pack, visit ...func(*assess.Finding)) (*packDigest, error) {
+	d := &packDigest{}
+	checkIdx := map[string]int{}
+	famIdx := map[string]int{}
+	family := map[string]string{}
+	for _, c := range p.Run.Checks {
+		family[c.ID] = c.Family
+		if _, ok := checkIdx[c.ID]; ok {
+			continue
+		}
+		checkIdx[c.ID] = len(d.ByCheck)
+		d.ByCheck = append(d.ByCheck, checkTally{Check: c.ID, Family: c.Family})
+	}
+	assetIdx := make(map[string]int, len(p.Assets))
+	d.ByAsset = make([]assetTally, 0, len(p.Assets))
+	for _, a := range p.Assets {
+		if _, ok := assetIdx[a.IP]; ok {
+			continue
+		}
+		assetIdx[a.IP] = len(d.ByAsset)
+		d.ByAsset = append(d.ByAsset, assetTally{IP: a.IP, Hostname: a.Hostname, Owner: a.Owner, Criticality: a.Criticality})
+	}
+	err := p.EachFinding(func(f *assess.Finding) error {
+		ci, ok := checkIdx[f.Check]
+		if !ok {
+			ci = len(d.ByCheck)
+			checkIdx[f.Check] = ci
+			fam := family[f.Check]
+			if fam == "" {
+				fam, _, _ = strings.Cut(f.Check, ".")
+			}
+			d.ByCheck = append(d.ByCheck, checkTally{Check: f.Check, Family: fam})
+		}
+		d.ByCheck[ci].add(f.Status)
+		if ai, ok := assetIdx[f.Asset]; ok {
+			d.ByAsset[ai].add(f.Status)
+		}
+		for _, v := range visit {
+			v(f)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range d.ByCheck {
+		fi, ok := famIdx[c.Family]
+		if !ok {
+			fi = len(d.ByFamily)
+			famIdx[c.Family] = fi
+			d.ByFamily = append(d.ByFamily, checkTally{Check: c.Family, Family: c.Family})
+		}
+		fc := &d.ByFamily[fi].statusTally
+		fc.Pass += c.Pass
+		fc.Warn += c.Warn
+		fc.Fail += c.Fail
+		fc.Error += c.Error
+		fc.Skip += c.Skip
+	}
+	d.Satisfied, d.NotSatisfied, d.Inconclusive = controlStates(p)
+	return d, nil
+}
+
+// controlStates counts the controls by state.
+func controlStates(p *Pack) (satisfied, notSatisfied, inconclusive int) {
+	for _, c := range p.Controls {
+		switch c.Status {
+		case ControlSatisfied:
+			satisfied++
+		case ControlNotSatisfied:
+			notSatisfied++
+		default:
+			inconclusive++
+		}
+	}
+	return satisfied, notSatisfied, inconclusive
+}
+
+// topChecks returns up to n checks with the most fail and error findings,
+// then warn, ties in check order; checks with nothing to act on are left out.
+func (d *packDigest) topChecks(n int) []checkTally {
+	var out []checkTally
+	for _, c := range d.ByCheck {
+		if c.Bad() > 0 {
+			out = append(out, c)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Fail+a.Error != b.Fail+b.Error {
+			return a.Fail+a.Error > b.Fail+b.Error
+		}
+		return a.Warn > b.Warn
+	})
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+// topAssets returns up to n assets of the given criticality ("" for any)
+// with the most fail and error findings, then warn, ties in inventory
+// order; assets with nothing to act on are left out.
+func (d *packDigest) topAssets(criticality string, n int) []assetTally {
+	var out []assetTally
+	for _, a := range d.ByAsset {
+		if a.Bad() == 0 {
+			continue
+		}
+		if criticality != "" && !strings.EqualFold(a.Criticality, criticality) {
+			continue
+		}
+		out = append(out, a)
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		if a.Fail+a.Error != b.Fail+b.Error {
+			return a.Fail+a.Error > b.Fail+b.Error
+		}
+		return a.Warn > b.Warn
+	})
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+// affected counts assets of the given criticality ("" for any) with at
+// least one fail, error or warn finding.
+func (d *packDigest) affected(criticality string) int {
+	n := 0
+	for _, a := range d.ByAsset {
+		if a.Bad() > 0 && (criticality == "" || strings.EqualFold(a.Criticality, criticality)) {
+			n++
+		}
+	}
+	return n
+}

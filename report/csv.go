@@ -1,0 +1,72 @@
+package report
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+
+	"senderproof/assess"
+)
+
+// csvHeader is the stable header of findings.csv.
+func csvHeader() []string {
+	return []string{"asset", "check", "selector", "status", "severity", "message", "controls", "remediation"}
+}
+
+type csvWriter struct{}
+
+// NewCSV returns the writer of findings.csv: one row per finding with the
+// header asset,check,selector,status,severity,message,controls,remediation, RFC 4180 quoting, controls as "framework:id" joined by
+// "; ". Cells hold no control characters, and a cell that a spreadsheet
+// would read as a formula (starting with = + - @, tab or CR) gets a leading
+// single quote.
+func NewCSV() Writer { return csvWriter{} }
+
+// csvCell prepares untrusted text for findings.csv.
+func csvCell(s string) string {
+	return formulaSafe(clipUTF16(cleanLine(s), excelMaxChars, xlsxTruncated))
+}
+
+// Write renders p's findings as CSV.
+func (csvWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
+	bw := bufio.NewWriterSize(out, 64<<10)
+	w := csv.NewWriter(bw)
+	header := csvHeader()
+	if err := w.Write(header); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	rec := make([]string, len(header))
+	n := 0
+	err := p.EachFinding(func(f *assess.Finding) error {
+		if n++; n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		rec[0] = csvCell(f.Asset)
+		rec[1] = csvCell(f.Check)
+		rec[2] = csvCell(selectorOf(f.Selector))
+		rec[3] = csvCell(string(f.Status))
+		rec[4] = csvCell(string(f.Severity))
+		rec[5] = csvCell(f.Message)
+		rec[6] = csvCell(findingControls(f.Controls))
+		rec[7] = csvCell(f.Remediation)
+		if err := w.Write(rec); err != nil {
+			return fmt.Errorf("write csv: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,90 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"strings"
+	"testing"
+	"unicode"
+)
+
+func TestCSV(t *testing.T) {
+	t.Parallel()
+	p := SyntheticPack(30, 3)
+	out := writeAll(t, NewCSV(), p)
+	r := csv.NewReader(bytes.NewReader(out))
+	rows, err := r.ReadAll()
+	if err != nil {
+		t.Fatalf("findings.csv does not parse: %v", err)
+	}
+	if got, want := strings.Join(rows[0], ","), "asset,check,selector,status,severity,message,controls,remediation"; got != want {
+		t.Fatalf("header = %q, want %q", got, want)
+	}
+	if got := len(rows) - 1; got != len(p.Findings) {
+		t.Fatalf("rows = %d, want one per finding (%d)", got, len(p.Findings))
+	}
+	for i, row := range rows[1:] {
+		f := p.Findings[i]
+		if row[0] != f.Asset || row[1] != f.Check || row[3] != string(f.Status) {
+			t.Fatalf("row %d = %q, want finding %s %s %s", i+1, row[:4], f.Asset, f.Check, f.Status)
+		}
+		for c, cell := range row {
+			if cell == "" {
+				continue
+			}
+			if strings.IndexFunc(cell, unicode.IsControl) >= 0 {
+				t.Errorf("row %d column %s holds a control character: %q", i+1, rows[0][c], cell)
+			}
+			if strings.ContainsRune("=+-@", rune(cell[0])) {
+				t.Errorf("row %d column %s starts with a formula character: %q", i+1, rows[0][c], cell)
+			}
+		}
+		if len(f.Controls) > 0 && !strings.Contains(row[6], f.Controls[0].Framework+":"+f.Controls[0].ID) {
+			t.Errorf("row %d controls = %q, want framework:id of %v", i+1, row[6], f.Controls)
+		}
+	}
+	// The hostile records of asset 1 and 2 keep their text behind a quote.
+	for _, want := range []string{"'" + hostileTXT, "'-all matched", "'+all is not expected", "'@ record mismatch  with control characters"} {
+		found := false
+		for _, row := range rows {
+			if strings.HasPrefix(row[5], want) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no message cell starting %q", want)
+		}
+	}
+}
+
+func TestCSVEmpty(t *testing.T) {
+	t.Parallel()
+	out := writeAll(t, NewCSV(), emptyPack())
+	if got := string(out); got != "asset,check,selector,status,severity,message,controls,remediation\n" {
+		t.Errorf("empty pack CSV = %q", got)
+	}
+}
+
+func TestCSVCell(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"plain", "plain"},
+		{"=1+1", "'=1+1"},
+		{"+44 20", "'+44 20"},
+		{"-all", "'-all"},
+		{"@SUM(A1)", "'@SUM(A1)"},
+		{"\t=cmd", "' =cmd"},
+		{"\r=cmd", "' =cmd"},
+		{"a\x00b\x1b[0m", "ab[0m"},
+		{"line\nbreak", "line break"},
+		{"", ""},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			if got := csvCell(tc.in); got != tc.want {
+				t.Errorf("csvCell(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
+
+func BenchmarkWriteCSV(b *testing.B) { benchWrite(b, NewCSV()) }

@@ -1,0 +1,502 @@
+package report
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/netip"
+	"regexp"
+	"strings"
+	"time"
+	"unicode"
+
+	oscal "github.com/defenseunicorns/go-oscal/src/types/oscal-1-1-3"
+
+	"senderproof/assess"
+)
+
+// OSCALVersion is the OSCAL version of oscal-assessment-results.json.
+const OSCALVersion = "1.1.3"
+
+// oscalNS qualifies the properties senderproof defines.
+const oscalNS = "urn:senderproof:oscal"
+
+// oscalMaxAnswer bounds one DNS answer quoted in an observation.
+const oscalMaxAnswer = 2000
+
+type oscalWriter struct{}
+
+// NewOSCAL returns the writer of oscal-assessment-results.json: an OSCAL
+// 1.1.3 Assessment Results document. Each sender is an inventory item;
+// each finding that is not skip is an observation of that subject with
+// its DNS exchanges as relevant evidence; each control is an OSCAL finding
+// that targets the control ID and relates the observations of its mapped
+// checks. UUIDs are version 5, derived from the run ID and the finding's
+// key, so the same Pack gives the same document.
+func NewOSCAL() Writer { return oscalWriter{} }
+
+// Namespace of senderproof's UUIDs (itself a version 5 UUID of the URL
+// namespace and "urn:senderproof").
+var uuidNamespace = uuidV5([16]byte{0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1, 0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8}, "urn:senderproof")
+
+// uuidV5 is the name-based UUID of RFC 9562 §5.5 (SHA-1).
+func uuidV5(ns [16]byte, name string) [16]byte {
+	h := sha1.New()
+	h.Write(ns[:])
+	h.Write([]byte(name))
+	var u [16]byte
+	copy(u[:], h.Sum(nil))
+	u[6] = u[6]&0x0f | 0x50
+	u[8] = u[8]&0x3f | 0x80
+	return u
+}
+
+func uuidString(u [16]byte) string {
+	var b [36]byte
+	hex.Encode(b[0:8], u[0:4])
+	b[8] = '-'
+	hex.Encode(b[9:13], u[4:6])
+	b[13] = '-'
+	hex.Encode(b[14:18], u[6:8])
+	b[18] = '-'
+	hex.Encode(b[19:23], u[8:10])
+	b[23] = '-'
+	hex.Encode(b[24:], u[10:16])
+	return string(b[:])
+}
+
+// oscalIDs derives the document's UUIDs.
+type oscalIDs struct{ run [16]byte }
+
+func newOSCALIDs(runID string) oscalIDs { return oscalIDs{run: uuidV5(uuidNamespace, "run:"+runID)} }
+
+func (o oscalIDs) of(kind, key string) string { return uuidString(o.raw(kind, key)) }
+
+func (o oscalIDs) raw(kind, key string) [16]byte { return uuidV5(o.run, kind+":"+key) }
+
+// asset UUIDs depend on the IP only, so a sender keeps its UUID across runs.
+func assetUUID(ip string) string { return uuidString(uuidV5(uuidNamespace, "asset:"+ip)) }
+
+func oscalFindingKey(f *assess.Finding) string {
+	return f.Asset + "|" + f.Check + "|" + selectorOf(f.Selector)
+}
+
+// tokenRE is OSCAL's TokenDatatype (an XML NCName).
+var tokenRE = regexp.MustCompile(`^(\p{L}|_)(\p{L}|\p{N}|[.\-_])*$`)
+
+// oscalToken returns id when it is an OSCAL token, else framework_id with
+// every character a token cannot hold replaced by "_".
+func oscalToken(framework, id string) string {
+	if tokenRE.MatchString(id) {
+		return id
+	}
+	var b strings.Builder
+	for i, r := range framework + "_" + id {
+		ok := r == '_' || r == '.' || r == '-' || isLetterOrDigit(r)
+		if i == 0 && !(r == '_' || isLetter(r)) {
+			b.WriteByte('_')
+		}
+		if ok {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
+func isLetter(r rune) bool { return unicode.IsLetter(r) }
+
+func isLetterOrDigit(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }
+
+// oscalString makes s an OSCAL StringDatatype: one clean line without
+// leading or trailing space; "" when nothing is left.
+func oscalString(s string, max int) string {
+	return strings.TrimSpace(clip(strings.Join(strings.Fields(cleanLine(s)), " "), max))
+}
+
+// oscalTime is t in UTC, or fallback when t is zero or outside the years
+// OSCAL's date-time pattern accepts (1900-2999), or else the Unix epoch.
+func oscalTime(t, fallback time.Time) time.Time {
+	ok := func(t time.Time) bool { y := t.UTC().Year(); return y >= 1900 && y <= 2999 }
+	switch {
+	case ok(t):
+	case ok(fallback):
+		t = fallback
+	default:
+		t = time.Unix(0, 0)
+	}
+	return t.UTC()
+}
+
+// oscalProps builds properties in senderproof's namespace, leaving out empty
+// values.
+func oscalProps(kv ...string) *[]oscal.Property {
+	var out []oscal.Property
+	for i := 0; i+1 < len(kv); i += 2 {
+		if v := oscalString(kv[i+1], 1000); v != "" {
+			out = append(out, oscal.Property{Name: kv[i], Ns: oscalNS, Value: v})
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return &out
+}
+
+// oscalState maps a control state to an OSCAL objective status.
+func oscalState(s ControlState) oscal.ObjectiveStatus {
+	switch s {
+	case ControlSatisfied:
+		return oscal.ObjectiveStatus{State: "satisfied", Reason: "pass"}
+	case ControlNotSatisfied:
+		return oscal.ObjectiveStatus{State: "not-satisfied", Reason: "fail"}
+	}
+	return oscal.ObjectiveStatus{State: "not-satisfied", Reason: "other",
+		Remarks: "Inconclusive: DNS errors left some mapped checks undetermined, so the control cannot be shown satisfied."}
+}
+
+// jsonStream writes a JSON document piece by piece.
+type jsonStream struct {
+	w   *bufio.Writer
+	enc *json.Encoder
+	err error
+}
+
+func newJSONStream(w io.Writer) *jsonStream {
+	bw := bufio.NewWriterSize(w, 256<<10)
+	enc := json.NewEncoder(bw)
+	enc.SetEscapeHTML(false)
+	return &jsonStream{w: bw, enc: enc}
+}
+
+func (j *jsonStream) raw(s string) {
+	if j.err == nil {
+		_, j.err = j.w.WriteString(s)
+	}
+}
+
+// field writes "name":value, with a leading comma unless first.
+func (j *jsonStream) field(first bool, name string, v any) {
+	if !first {
+		j.raw(",")
+	}
+	j.value(name)
+	j.raw(":")
+	j.value(v)
+}
+
+func (j *jsonStream) value(v any) {
+	if j.err == nil {
+		j.err = j.enc.Encode(v)
+	}
+}
+
+// Write renders p as OSCAL Assessment Results.
+func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
+	ids := newOSCALIDs(p.Run.ID)
+	start := oscalTime(p.Run.StartedAt, p.Run.FinishedAt)
+	end := oscalTime(p.Run.FinishedAt, p.Run.StartedAt)
+	title := oscalString(p.Run.Title, 200)
+	if title == "" {
+		title = "outbound mail fleet"
+	}
+	version := oscalString(p.Run.ID, 200)
+	if version == "" {
+		version = "1"
+	}
+	j := newJSONStream(out)
+
+	j.raw(`{"assessment-results":{`)
+	j.field(true, "uuid", ids.of("assessment-results", ""))
+	j.field(false, "metadata", oscal.Metadata{
+		Title:        "Mail sender DNS identity assessment: " + title,
+		LastModified: end,
+		Version:      version,
+		OscalVersion: OSCALVersion,
+		Props:        oscalProps("tool", p.Tool.Name, "tool-version", p.Tool.Version, "run-id", p.Run.ID),
+	})
+	j.field(false, "import-ap", oscal.ImportAp{
+		Href:    "evidence.json",
+		Remarks: "senderproof assesses without an OSCAL assessment plan; evidence.json in this pack records the run's inputs, settings and every DNS exchange.",
+	})
+	j.raw(`,"results":[{`)
+	j.field(true, "uuid", ids.of("result", ""))
+	j.field(false, "title", "senderproof run "+version)
+	j.field(false, "description", fmt.Sprintf("DNS identity of %d outbound mail senders of %s: %d findings (pass %d, warn %d, fail %d, error %d, skip %d).",
+		p.Summary.Assets, title, p.Summary.Findings, p.Summary.Pass, p.Summary.Warn, p.Summary.Fail, p.Summary.Error, p.Summary.Skip))
+	j.field(false, "start", start)
+	j.field(false, "end", end)
+	if pr := oscalProps("run-id", p.Run.ID, "inventory-sha256", p.Run.InventorySHA256, "resolvers", strings.Join(p.Run.Resolvers, " ")); pr != nil {
+		j.field(false, "props", pr)
+	}
+
+	// Subjects: one inventory item per sender.
+	if len(p.Assets) > 0 {
+		j.raw(`,"local-definitions":{"inventory-items":[`)
+		seen := make(map[string]bool, len(p.Assets))
+		n := 0
+		for i := range p.Assets {
+			a := &p.Assets[i]
+			if seen[a.IP] {
+				continue
+			}
+			seen[a.IP] = true
+			if n > 0 {
+				j.raw(",")
+			}
+			n++
+			j.value(oscalInventoryItem(a))
+		}
+		j.raw(`]}`)
+	}
+
+	// Reviewed controls.
+	sel := oscal.AssessedControls{Description: "Controls of the mapping files loaded for the run."}
+	if len(p.Controls) == 0 {
+		all := oscal.IncludeAll{}
+		sel.IncludeAll = &all
+	} else {
+		var ctl []oscal.AssessedControlsSelectControlById
+		seen := map[string]bool{}
+		for _, c := range p.Controls {
+			t := oscalToken(c.Framework, c.ID)
+			if !seen[t] {
+				seen[t] = true
+				ctl = append(ctl, oscal.AssessedControlsSelectControlById{ControlId: t})
+			}
+		}
+		sel.IncludeControls = &ctl
+	}
+	j.field(false, "reviewed-controls", oscal.ReviewedControls{ControlSelections: []oscal.AssessedControls{sel}})
+
+	// Observations: one per finding that is not skip. Their UUIDs are kept,
+	// with the controls each one evidences, for the findings' related
+	// observations.
+	ctlIdx := make(map[assess.ControlRef]int, len(p.Controls))
+	for i, c := range p.Controls {
+		if _, ok := ctlIdx[assess.ControlRef{Framework: c.Framework, ID: c.ID}]; !ok {
+			ctlIdx[assess.ControlRef{Framework: c.Framework, ID: c.ID}] = i
+		}
+	}
+	// Sized from the Pack's counts, so the lists are allocated once.
+	obsIDs := make([][16]byte, 0, max(0, p.Summary.Findings-p.Summary.Skip))
+	related := make([][]int32, len(p.Controls)) // observation ordinals per control
+	for i, c := range p.Controls {
+		related[i] = make([]int32, 0, c.Pass+c.Warn+c.Fail+c.Error)
+	}
+	err := p.EachFinding(func(f *assess.Finding) error {
+		if f.Status == assess.StatusSkip {
+			return nil
+		}
+		n := len(obsIDs)
+		if n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if n == 0 {
+			j.raw(`,"observations":[`)
+		} else {
+			j.raw(",")
+		}
+		id := ids.raw("observation", oscalFindingKey(f))
+		obsIDs = append(obsIDs, id)
+		for _, r := range f.Controls {
+			if i, ok := ctlIdx[r]; ok && (len(related[i]) == 0 || related[i][len(related[i])-1] != int32(n)) {
+				related[i] = append(related[i], int32(n))
+			}
+		}
+		j.value(oscalObservation(uuidString(id), f, end))
+		return j.err
+	})
+	if err != nil {
+		return fmt.Errorf("write oscal: %w", err)
+	}
+	if len(obsIDs) > 0 {
+		j.raw("]")
+	}
+
+	// Findings: one per control, relating the observations of its checks.
+	if len(p.Controls) > 0 {
+		j.raw(`,"findings":[`)
+		for k, c := range p.Controls {
+			if k > 0 {
+				j.raw(",")
+			}
+			oscalControlFinding(j, ids, c, related[k], obsIDs)
+		}
+		j.raw("]")
+	}
+	j.raw("}]}}\n")
+	if j.err == nil {
+		j.err = j.w.Flush()
+	}
+	if j.err != nil {
+		return fmt.Errorf("write oscal: %w", j.err)
+	}
+	return nil
+}
+
+func oscalInventoryItem(a *assess.Asset) oscal.InventoryItem {
+	ipProp := "ipv4-address"
+	if ip, err := netip.ParseAddr(a.IP); err == nil && ip.Is6() && !ip.Is4In6() {
+		ipProp = "ipv6-address"
+	}
+	var pr []oscal.Property
+	if v := oscalString(a.IP, 100); v != "" {
+		pr = append(pr, oscal.Property{Name: ipProp, Value: v})
+	}
+	if v := oscalString(a.Hostname, 255); v != "" {
+		pr = append(pr, oscal.Property{Name: "fqdn", Value: v})
+	}
+	if x := oscalProps("helo", a.HELO, "domain", a.Domain, "dkim-selectors", strings.Join(a.DKIMSelectors, " "),
+		"owner", a.Owner, "environment", a.Environment, "provider", a.Provider, "relay", a.Relay,
+		"criticality", a.Criticality); x != nil {
+		pr = append(pr, *x...)
+	}
+	desc := "Outbound mail sender " + oscalString(a.IP, 100)
+	if h := oscalString(a.Hostname, 255); h != "" {
+		desc += " (" + h + ")"
+	}
+	item := oscal.InventoryItem{UUID: assetUUID(a.IP), Description: desc}
+	if len(pr) > 0 {
+		item.Props = &pr
+	}
+	return item
+}
+
+func oscalObservation(uuid string, f *assess.Finding, fallback time.Time) oscal.Observation {
+	title := oscalString(f.Check+" for "+f.Asset, 300)
+	if sel := selectorOf(f.Selector); sel != "" {
+		title += oscalString(" selector "+sel, 200)
+	}
+	desc := oscalString(f.Message, 4000)
+	if desc == "" {
+		desc = title
+	}
+	collected := time.Time{}
+	for _, e := range f.Evidence {
+		if e.At.After(collected) {
+			collected = e.At
+		}
+	}
+	o := oscal.Observation{
+		UUID:        uuid,
+		Title:       title,
+		Description: desc,
+		Methods:     []string{"TEST"},
+		Types:       &[]string{"finding"},
+		Collected:   oscalTime(collected, fallback),
+		Props: oscalProps("check", f.Check, "status", string(f.Status), "severity", string(f.Severity),
+			"selector", selectorOf(f.Selector), "controls", findingControls(f.Controls)),
+		Subjects: &[]oscal.SubjectReference{{SubjectUuid: assetUUID(f.Asset), Type: "inventory-item", Title: oscalString(f.Asset, 100)}},
+		RelevantEvidence: &[]oscal.RelevantEvidence{{
+			Href:        "evidence.json",
+			Description: oscalExchanges(f.Evidence),
+		}},
+	}
+	var remarks []string
+	if obs := compactJSON(f.Observed); obs != "" {
+		remarks = append(remarks, "Observed: "+cleanLine(clip(obs, 4000)))
+	}
+	if r := oscalString(f.Remediation, 4000); r != "" {
+		remarks = append(remarks, "Remediation: "+r)
+	}
+	o.Remarks = strings.Join(remarks, "\n\n")
+	return o
+}
+
+// oscalExchanges summarises DNS exchanges, one line each.
+func oscalExchanges(ev []assess.Evidence) string {
+	if len(ev) == 0 {
+		return "No DNS exchange: the outcome follows from the inventory and the other findings of the sender."
+	}
+	lines := make([]string, 0, len(ev))
+	for _, e := range ev {
+		var b strings.Builder
+		fmt.Fprintf(&b, "%s %s via %s/%s: ", cleanLine(e.Type), cleanLine(e.Name), cleanLine(e.Server), cleanLine(e.Transport))
+		switch {
+		case e.Error != "":
+			b.WriteString("no answer (" + clip(cleanLine(e.Error), 300) + ")")
+		default:
+			b.WriteString(cleanLine(e.Rcode))
+			if len(e.Answers) > 0 {
+				ans := make([]string, len(e.Answers))
+				for i, a := range e.Answers {
+					ans[i] = clip(strings.Join(strings.Fields(cleanLine(a)), " "), oscalMaxAnswer)
+				}
+				b.WriteString(", " + strings.Join(ans, " | "))
+			}
+		}
+		if e.AD {
+			b.WriteString(", AD")
+		}
+		if !e.At.IsZero() {
+			b.WriteString(", at " + e.At.UTC().Format(time.RFC3339Nano))
+		}
+		lines = append(lines, b.String())
+	}
+	return strings.Join(lines, "\n")
+}
+
+// oscalControlFinding writes the OSCAL finding of one control, relating
+// the observations with the given ordinals.
+func oscalControlFinding(j *jsonStream, ids oscalIDs, c ControlStatus, related []int32, obsIDs [][16]byte) {
+	token := oscalToken(c.Framework, c.ID)
+	name := oscalString(c.Framework+" "+c.ID, 300)
+	title := name
+	if t := oscalString(c.Title, 500); t != "" {
+		title += ": " + t
+	}
+	desc := fmt.Sprintf("%s is %s across the fleet: of the findings of its mapped checks, %d pass, %d warn, %d fail and %d could not be determined.",
+		name, strings.ReplaceAll(string(c.Status), "_", " "), c.Pass, c.Warn, c.Fail, c.Error)
+	if len(c.Catalog) > 0 {
+		desc += " Catalog: " + oscalString(strings.Join(c.Catalog, ", "), 500) + "."
+	}
+	kv := []string{"framework", c.Framework, "control-id", c.ID, "control-status", string(c.Status)}
+	for _, id := range c.Catalog {
+		kv = append(kv, "catalog", id)
+	}
+	if len(c.Checks) > 0 {
+		kv = append(kv, "checks", strings.Join(c.Checks, " "))
+	}
+	f := oscal.Finding{
+		UUID:        ids.of("finding", c.Framework+"|"+c.ID),
+		Title:       title,
+		Description: desc,
+		Props:       oscalProps(kv...),
+		Target: oscal.FindingTarget{
+			Type:     "objective-id",
+			TargetId: token,
+			Title:    name,
+			Status:   oscalState(c.Status),
+		},
+	}
+	var buf strings.Builder
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(f); err != nil {
+		j.err = err
+		return
+	}
+	// The finding without its closing brace, then the related
+	// observations.
+	j.raw(strings.TrimSuffix(strings.TrimSpace(buf.String()), "}"))
+	for k, n := range related {
+		if k == 0 {
+			j.raw(`,"related-observations":[`)
+		} else {
+			j.raw(",")
+		}
+		j.raw(`{"observation-uuid":"` + uuidString(obsIDs[n]) + `"}`)
+	}
+	if len(related) > 0 {
+		j.raw("]")
+	}
+	j.raw("}")
+}

@@ -1,0 +1,994 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"image/color"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/johnfercher/maroto/v2"
+	"github.com/johnfercher/maroto/v2/pkg/components/col"
+	"github.com/johnfercher/maroto/v2/pkg/components/image"
+	"github.com/johnfercher/maroto/v2/pkg/components/page"
+	"github.com/johnfercher/maroto/v2/pkg/components/text"
+	"github.com/johnfercher/maroto/v2/pkg/config"
+	"github.com/johnfercher/maroto/v2/pkg/consts/align"
+	"github.com/johnfercher/maroto/v2/pkg/consts/border"
+	"github.com/johnfercher/maroto/v2/pkg/consts/extension"
+	"github.com/johnfercher/maroto/v2/pkg/consts/fontstyle"
+	"github.com/johnfercher/maroto/v2/pkg/consts/pagesize"
+	"github.com/johnfercher/maroto/v2/pkg/core"
+	"github.com/johnfercher/maroto/v2/pkg/props"
+	"github.com/johnfercher/maroto/v2/pkg/repository"
+	"golang.org/x/image/font/gofont/gobold"
+	"golang.org/x/image/font/gofont/goitalic"
+	"golang.org/x/image/font/gofont/gomono"
+	"golang.org/x/image/font/gofont/goregular"
+
+	"senderproof/assess"
+	"senderproof/templates"
+)
+
+// PDF limits: the report is for reading; the XLSX and CSV carry everything.
+const (
+	pdfMaxFindings = 2000 // detailed findings rows
+	pdfMaxAssets   = 1500 // per-asset appendix rows
+	pdfMaxDrift    = 500  // drift changes listed
+	pdfMaxValue    = 300  // runes of one DNS-derived value
+	pdfMaxMessage  = 600  // runes of a message or remediation
+)
+
+// PDF fonts: the Go fonts, UTF-8 TrueType, registered from bytes.
+const (
+	pdfFont     = "gofont"
+	pdfMonoFont = "gomono"
+)
+
+// PDF page geometry in millimetres (A4) and the grid.
+const (
+	pdfMarginX  = 15.0
+	pdfMarginT  = 14.0
+	pdfMarginB  = 16.0
+	pdfContentW = 210.0 - 2*pdfMarginX
+	pdfGrid     = 24
+)
+
+type pdfWriter struct {
+	t           *templates.Set
+	maxFindings int
+	maxAssets   int
+	maxDrift    int
+}
+
+// NewPDF returns the writer of report.pdf: an executive summary with a
+// chart, control coverage, the findings that need action, a per-asset
+// appendix and the methodology. Wording comes from t ("summary/*"
+// templates); nil means the embedded templates.
+func NewPDF(t *templates.Set) Writer {
+	if t == nil {
+		t = templates.MustDefault()
+	}
+	return &pdfWriter{t: t, maxFindings: pdfMaxFindings, maxAssets: pdfMaxAssets, maxDrift: pdfMaxDrift}
+}
+
+// Write renders p as a PDF.
+func (w *pdfWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
+	b, err := newPDFBuilder(w, p)
+	if err != nil {
+		return err
+	}
+	sections := []func() ([]core.Row, error){
+		b.cover, b.executive, b.controls, b.findings, b.drift, b.assets, b.methodology,
+	}
+	for _, s := range sections {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rows, err := s()
+		if err != nil {
+			return err
+		}
+		if len(rows) > 0 {
+			b.m.AddPages(page.New().Add(rows...))
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	doc, err := b.m.Generate()
+	if err != nil {
+		return fmt.Errorf("generate pdf: %w", err)
+	}
+	if _, err := out.Write(doc.GetBytes()); err != nil {
+		return fmt.Errorf("write pdf: %w", err)
+	}
+	return nil
+}
+
+// pdfBuilder lays out one report.
+type pdfBuilder struct {
+	w    *pdfWriter
+	p    *Pack
+	d    *packDigest
+	rows *actionRows
+	m    core.Maroto
+	fit  *textFitter
+	byIP map[string]*assess.Asset
+}
+
+func newPDFBuilder(w *pdfWriter, p *Pack) (*pdfBuilder, error) {
+	fonts, err := repository.New().
+		AddUTF8FontFromBytes(pdfFont, fontstyle.Normal, goregular.TTF).
+		AddUTF8FontFromBytes(pdfFont, fontstyle.Bold, gobold.TTF).
+		AddUTF8FontFromBytes(pdfFont, fontstyle.Italic, goitalic.TTF).
+		AddUTF8FontFromBytes(pdfMonoFont, fontstyle.Normal, gomono.TTF).
+		Load()
+	if err != nil {
+		return nil, fmt.Errorf("load pdf fonts: %w", err)
+	}
+	fit, err := newTextFitter()
+	if err != nil {
+		return nil, err
+	}
+	title := cleanLine(p.Run.Title)
+	if title == "" {
+		title = "Mail sender identity assessment"
+	}
+	cb := config.NewBuilder().
+		WithPageSize(pagesize.A4).
+		WithLeftMargin(pdfMarginX).WithRightMargin(pdfMarginX).
+		WithTopMargin(pdfMarginT).WithBottomMargin(pdfMarginB).
+		WithMaxGridSize(pdfGrid).
+		WithCustomFonts(fonts).
+		WithDefaultFont(&props.Font{Family: pdfFont, Size: 9, Color: pcol(colourInk)}).
+		WithPageNumber(props.PageNumber{Pattern: "Page {current} of {total}", Place: props.RightBottom,
+			Family: pdfFont, Size: 7, Color: pcol(colourMuted)}).
+		WithTitle(clip(fit.glyphs(title), 200), true).
+		WithAuthor("senderproof", true).
+		WithCreator(clip(fit.glyphs(cleanLine(p.Tool.Name+" "+p.Tool.Version)), 100), true).
+		WithSubject("Mail sender DNS identity assessment, run "+clip(fit.glyphs(cleanLine(p.Run.ID)), 100), true).
+		WithCompression(true)
+	if !p.Run.FinishedAt.IsZero() {
+		cb = cb.WithCreationDate(p.Run.FinishedAt)
+	}
+	// One pass over the findings (a big run's are on disk) tallies them
+	// and keeps the candidates for the findings section.
+	rows := newActionRows(w.maxFindings)
+	d, err := digestPack(p, rows.visit)
+	if err != nil {
+		return nil, fmt.Errorf("pdf: %w", err)
+	}
+	b := &pdfBuilder{w: w, p: p, d: d, rows: rows, m: maroto.New(cb.Build()), fit: fit,
+		byIP: make(map[string]*assess.Asset, len(p.Assets))}
+	for i := range p.Assets {
+		if _, ok := b.byIP[p.Assets[i].IP]; !ok {
+			b.byIP[p.Assets[i].IP] = &p.Assets[i]
+		}
+	}
+	footer := fmt.Sprintf("%s %s  ·  run %s  ·  %s", cleanLine(p.Tool.Name), cleanLine(p.Tool.Version), cleanLine(p.Run.ID), title)
+	if err := b.m.RegisterFooter(pdfFixedRow(9,
+		col.New(pdfGrid).Add(b.text(clip(footer, 140), props.Text{Top: 3.2, Size: 7, Color: pcol(colourMuted)})).
+			WithStyle(&props.Cell{BorderType: border.Top, BorderColor: pcol(colourRule), BorderThickness: 0.2}),
+	)); err != nil {
+		return nil, fmt.Errorf("pdf footer: %w", err)
+	}
+	return b, nil
+}
+
+// text makes a text component that draws in the PDF's fonts: runes
+// without a glyph are replaced.
+func (b *pdfBuilder) text(s string, p props.Text) core.Component {
+	return text.New(b.fit.glyphs(s), p)
+}
+
+// pcol converts a colour for maroto.
+func pcol(c color.RGBA) *props.Color {
+	return &props.Color{Red: int(c.R), Green: int(c.G), Blue: int(c.B)}
+}
+
+var (
+	pdfStripe = color.RGBA{0xf6, 0xf7, 0xf9, 0xff}
+	pdfTile   = color.RGBA{0xf1, 0xf4, 0xf8, 0xff}
+	pdfBand2  = color.RGBA{0xb9, 0xcc, 0xe4, 0xff}
+)
+
+// pdfColWidth is the width in millimetres of a column of the given size.
+func pdfColWidth(size int) float64 { return pdfContentW * float64(size) / pdfGrid }
+
+// cellText is one table cell.
+type cellText struct {
+	size  int
+	text  string
+	style props.Text
+	mono  bool
+	fill  *color.RGBA // background
+}
+
+// cell makes a column of one text, its long tokens broken to fit.
+func (b *pdfBuilder) cell(c cellText, bottomRule bool) core.Col {
+	st := c.style
+	if st.Size == 0 {
+		st.Size = 7.5
+	}
+	if st.Left == 0 {
+		st.Left = 1.2
+	}
+	if st.Right == 0 {
+		st.Right = 1.2
+	}
+	if st.Top == 0 {
+		st.Top = 1.3
+	}
+	if st.Bottom == 0 {
+		st.Bottom = 1.3
+	}
+	if c.mono {
+		st.Family = pdfMonoFont
+		st.Style = fontstyle.Normal // the only monospaced style registered
+	}
+	face := b.fit.regular
+	switch {
+	case c.mono:
+		face = b.fit.mono
+	case st.Style == fontstyle.Bold:
+		face = b.fit.bold
+	}
+	s := b.fit.breakToFit(c.text, face, st.Size, pdfColWidth(c.size)-st.Left-st.Right)
+	cl := col.New(c.size).Add(b.text(s, st))
+	style := &props.Cell{}
+	if c.fill != nil {
+		style.BackgroundColor = pcol(*c.fill)
+	}
+	if bottomRule {
+		style.BorderType = border.Bottom
+		style.BorderColor = pcol(colourRule)
+		style.BorderThickness = 0.15
+	}
+	if style.BackgroundColor != nil || style.BorderType != border.None {
+		cl.WithStyle(style)
+	}
+	return cl
+}
+
+// tableRow makes one auto-height row of cells.
+func (b *pdfBuilder) tableRow(cells []cellText, stripe, rule bool) core.Row {
+	cols := make([]core.Col, len(cells))
+	for i, c := range cells {
+		if stripe && c.fill == nil {
+			f := pdfStripe
+			c.fill = &f
+		}
+		cols[i] = b.cell(c, rule)
+	}
+	return pdfRow(cols...)
+}
+
+// headerRow makes a table header; a label starting with ">" is
+// right-aligned (over a column of numbers).
+func (b *pdfBuilder) headerRow(sizes []int, labels ...string) core.Row {
+	cells := make([]cellText, len(sizes))
+	brand := colourBrand
+	for i := range sizes {
+		st := props.Text{Size: 7.2, Style: fontstyle.Bold, Color: pcol(color.RGBA{0xff, 0xff, 0xff, 0xff}), Top: 1.8, Bottom: 1.8}
+		label := labels[i]
+		if l, ok := strings.CutPrefix(label, ">"); ok {
+			label = l
+			st.Align = align.Right
+			st.Right = 2.5
+		}
+		cells[i] = cellText{size: sizes[i], text: label, fill: &brand, style: st}
+	}
+	return b.tableRow(cells, false, false)
+}
+
+// pdfStatusCell is a filled cell naming a status or control state.
+func pdfStatusCell(size int, s string) cellText {
+	c := statusColour(s)
+	label := strings.ToUpper(strings.ReplaceAll(s, "_", " "))
+	ink := color.RGBA{0xff, 0xff, 0xff, 0xff}
+	if s == string(assess.StatusWarn) {
+		ink = colourInk
+	}
+	return cellText{size: size, text: label, fill: &c,
+		style: props.Text{Size: 6.8, Style: fontstyle.Bold, Color: pcol(ink), Align: align.Center, Top: 1.6}}
+}
+
+func (b *pdfBuilder) heading(s string) core.Row {
+	return pdfRow(col.New(pdfGrid).Add(b.text(s, props.Text{Size: 17, Style: fontstyle.Bold, Color: pcol(colourBrand), Bottom: 2})).
+		WithStyle(&props.Cell{BorderType: border.Bottom, BorderColor: pcol(colourBrand), BorderThickness: 0.5}))
+}
+
+func (b *pdfBuilder) subheading(s string) core.Row {
+	return pdfRow(col.New(pdfGrid).Add(b.text(s, props.Text{Size: 11, Style: fontstyle.Bold, Color: pcol(colourBrand), Top: 4, Bottom: 1.5})))
+}
+
+func pdfSpacer(h float64) core.Row { return pdfFixedRow(h, col.New(pdfGrid)) }
+
+// paragraph is a body paragraph; s must already be clean.
+func (b *pdfBuilder) paragraph(s string, st props.Text) core.Row {
+	if st.Size == 0 {
+		st.Size = 9.2
+	}
+	if st.Bottom == 0 {
+		st.Bottom = 1.8
+	}
+	st.VerticalPadding = 0.9
+	s = b.fit.breakToFit(s, b.fit.regular, st.Size, pdfContentW-st.Left-st.Right)
+	return pdfRow(col.New(pdfGrid).Add(b.text(s, st)))
+}
+
+// narrative lays out rendered template text: "## " subheadings, "- "
+// bullets, and paragraphs.
+func (b *pdfBuilder) narrative(s string) []core.Row {
+	var rows []core.Row
+	var para []string
+	flush := func() {
+		if len(para) > 0 {
+			rows = append(rows, b.paragraph(cleanLine(strings.Join(para, " ")), props.Text{}))
+			para = nil
+		}
+	}
+	for _, line := range strings.Split(cleanText(s), "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "":
+			flush()
+		case strings.HasPrefix(line, "## "):
+			flush()
+			rows = append(rows, b.subheading(strings.TrimPrefix(line, "## ")))
+		case strings.HasPrefix(line, "- "):
+			flush()
+			item := b.fit.breakToFit(strings.TrimPrefix(line, "- "), b.fit.regular, 9, pdfContentW-7)
+			rows = append(rows, pdfRow(
+				col.New(1).Add(b.text("•", props.Text{Size: 9, Align: align.Right, Right: 1.5, Color: pcol(colourBrand)})),
+				col.New(pdfGrid-1).Add(b.text(item, props.Text{Size: 9, Bottom: 1.2, VerticalPadding: 0.8})),
+			))
+		default:
+			para = append(para, line)
+		}
+	}
+	flush()
+	return rows
+}
+
+// render renders a summary template with the view of the Pack.
+func (b *pdfBuilder) render(name string) (string, error) {
+	s, err := b.w.t.Render(name, newSummaryView(b.p, b.d))
+	if err != nil {
+		return "", fmt.Errorf("render template %s: %w", name, err)
+	}
+	return s, nil
+}
+
+// labelValue is a two-column key/value row.
+func (b *pdfBuilder) labelValue(label, value string, mono bool) core.Row {
+	return b.tableRow([]cellText{
+		{size: 6, text: label, style: props.Text{Size: 8, Color: pcol(colourMuted), Top: 1.8, Bottom: 1.8}},
+		{size: 18, text: value, mono: mono, style: props.Text{Size: labelValueSize(mono), Top: 1.8, Bottom: 1.8}},
+	}, false, true)
+}
+
+func pdfTime(t time.Time) string {
+	if t.IsZero() {
+		return "not recorded"
+	}
+	return t.UTC().Format("2 January 2006, 15:04:05 UTC")
+}
+
+// pdfPeriod is the assessment period as text.
+func pdfPeriod(r Run) string {
+	s, f := r.StartedAt.UTC(), r.FinishedAt.UTC()
+	switch {
+	case s.IsZero():
+		return "date not recorded"
+	case f.IsZero() || s.Format("2006-01-02") == f.Format("2006-01-02"):
+		return s.Format("2 January 2006")
+	}
+	return s.Format("2 January 2006") + " to " + f.Format("2 January 2006")
+}
+
+func (b *pdfBuilder) cover() ([]core.Row, error) {
+	p := b.p
+	title := cleanLine(p.Run.Title)
+	if title == "" {
+		title = "Outbound mail fleet"
+	}
+	navy := &props.Cell{BackgroundColor: pcol(colourBrand)}
+	white := pcol(color.RGBA{0xff, 0xff, 0xff, 0xff})
+	band := func(s string, st props.Text) core.Row {
+		st.Left, st.Right = 9, 9
+		return pdfRow(col.New(pdfGrid).Add(b.text(s, st))).WithStyle(navy)
+	}
+	rows := []core.Row{
+		pdfSpacer(18),
+		pdfFixedRow(10, col.New(pdfGrid)).WithStyle(navy),
+		band("EVIDENCE PACK  ·  MAIL SENDER DNS IDENTITY", props.Text{Size: 9, Style: fontstyle.Bold, Color: pcol(pdfBand2), Bottom: 4}),
+		band(b.fit.breakToFit(clip(title, 160), b.fit.bold, 24, pdfContentW-18), props.Text{Size: 24, Style: fontstyle.Bold, Color: white, VerticalPadding: 1.5, Bottom: 3}),
+		band("Assessment of reverse DNS, HELO, SPF, DKIM and DMARC for every sending IP, mapped to compliance controls", props.Text{Size: 10.5, Color: pcol(pdfBand2), Bottom: 2, VerticalPadding: 0.8}),
+		pdfFixedRow(12, col.New(pdfGrid)).WithStyle(navy),
+		pdfSpacer(14),
+	}
+	dur := ""
+	if !p.Run.StartedAt.IsZero() && !p.Run.FinishedAt.IsZero() {
+		dur = fmt.Sprintf(" (%s)", p.Run.FinishedAt.Sub(p.Run.StartedAt).Round(time.Second))
+	}
+	frameworks := make([]string, 0, len(p.Run.Mappings))
+	for _, m := range p.Run.Mappings {
+		frameworks = append(frameworks, cleanLine(m.Framework+" "+m.Version))
+	}
+	resolvers := make([]string, len(p.Run.Resolvers))
+	for i, r := range p.Run.Resolvers {
+		resolvers[i] = cleanLine(r)
+	}
+	items := [][3]string{
+		{"Organisation / fleet", clip(title, pdfMaxValue), ""},
+		{"Assessment period", pdfPeriod(p.Run), ""},
+		{"Run started", pdfTime(p.Run.StartedAt), ""},
+		{"Run finished", pdfTime(p.Run.FinishedAt) + dur, ""},
+		{"Run ID", cleanLine(p.Run.ID), "mono"},
+		{"Tool", cleanLine(p.Tool.Name + " " + p.Tool.Version), ""},
+		{"Scope", fmt.Sprintf("%d senders, %d findings, %d controls", p.Summary.Assets, p.Summary.Findings, len(p.Controls)), ""},
+		{"Frameworks", clip(strings.Join(frameworks, ", "), pdfMaxMessage), ""},
+		{"Resolvers", clip(strings.Join(resolvers, ", "), pdfMaxValue), "mono"},
+		{"Inventory SHA-256", cleanLine(p.Run.InventorySHA256), "mono"},
+	}
+	for _, it := range items {
+		if it[1] == "" {
+			it[1] = "—"
+		}
+		rows = append(rows, b.labelValue(it[0], it[1], it[2] == "mono"))
+	}
+	rows = append(rows, pdfSpacer(10),
+		b.paragraph("This report is written from evidence.json, the pack's source of truth. The executive summary comes first; control coverage, the findings that need action, a per-sender appendix and the methodology follow for auditors. Run \"senderproof verify DIR\" on the pack's directory to check every file against manifest.json.",
+			props.Text{Size: 8.5, Color: pcol(colourMuted)}))
+	return rows, nil
+}
+
+func (b *pdfBuilder) executive() ([]core.Row, error) {
+	rows := []core.Row{b.heading("Executive summary"), pdfSpacer(3)}
+	s, err := b.render("summary/executive")
+	if err != nil {
+		return nil, err
+	}
+	rows = append(rows, b.narrative(s)...)
+	rows = append(rows, b.subheading("Key figures"), pdfSpacer(1))
+	sum := b.p.Summary
+	rows = append(rows,
+		b.tiles([]kpiTile{
+			{fmt.Sprint(sum.Assets), "senders assessed", colourBrand},
+			{fmt.Sprint(sum.Findings), "findings", colourBrand},
+			{fmt.Sprint(b.d.Satisfied), "controls satisfied", colourPass},
+			{fmt.Sprint(b.d.NotSatisfied), "controls not satisfied", colourFail},
+			{fmt.Sprint(b.d.Inconclusive), "controls inconclusive", colourError},
+		}),
+		pdfSpacer(2.5),
+		b.tiles([]kpiTile{
+			{fmt.Sprint(sum.Pass), "pass", colourPass},
+			{fmt.Sprint(sum.Warn), "warn", color.RGBA{0xb7, 0x7c, 0x00, 0xff}},
+			{fmt.Sprint(sum.Fail), "fail", colourFail},
+			{fmt.Sprint(sum.Error), "error", colourError},
+			{fmt.Sprint(sum.Skip), "skip", colourMuted},
+		}),
+	)
+	panels := statusChartPanels(b.p, b.d)
+	if len(panels) > 0 {
+		png, size, err := drawStatusChart(panels)
+		if err != nil {
+			return nil, err
+		}
+		h := pdfContentW * float64(size.Y) / float64(size.X)
+		rows = append(rows, b.subheading("Findings by status"), pdfSpacer(1),
+			pdfFixedRow(h, image.NewFromBytesCol(pdfGrid, png, extension.Png, props.Rect{Center: true, Percent: 100})))
+	}
+	return rows, nil
+}
+
+type kpiTile struct {
+	value, label string
+	colour       color.RGBA
+}
+
+// tiles lays out up to five key figures in one row.
+func (b *pdfBuilder) tiles(ts []kpiTile) core.Row {
+	var cols []core.Col
+	bg := &props.Cell{BackgroundColor: pcol(pdfTile)}
+	for i, t := range ts {
+		if i > 0 {
+			cols = append(cols, col.New(1))
+		}
+		cols = append(cols, col.New(4).Add(
+			b.text(t.value, props.Text{Size: 17, Style: fontstyle.Bold, Color: pcol(t.colour), Align: align.Center, Top: 2.5}),
+			b.text(t.label, props.Text{Size: 7.5, Color: pcol(colourMuted), Align: align.Center, Top: 11.5}),
+		).WithStyle(bg))
+	}
+	return pdfFixedRow(18, cols...)
+}
+
+// pdfControlLabel is a control ID with its catalog identifiers, e.g.
+// "PR.DS-1 → CSF 2.0 PR.DS-02" (the Pack's catalog entries are display
+// labels).
+func pdfControlLabel(c ControlStatus) string {
+	s := cleanLine(c.ID)
+	if len(c.Catalog) == 0 {
+		return s
+	}
+	ids := make([]string, len(c.Catalog))
+	for i, id := range c.Catalog {
+		ids[i] = cleanLine(id)
+	}
+	return s + " → " + strings.Join(ids, ", ")
+}
+
+func (b *pdfBuilder) controls() ([]core.Row, error) {
+	rows := []core.Row{b.heading("Control coverage"), pdfSpacer(3),
+		b.paragraph(fmt.Sprintf("%d controls from %d mapping %s. A control is satisfied when the findings of its mapped checks allow it, not satisfied when they show a gap, and inconclusive when DNS errors leave the outcome open. Counts are findings of the mapped checks across the fleet.",
+			len(b.p.Controls), len(b.p.Run.Mappings), pdfPlural(len(b.p.Run.Mappings), "file", "files")), props.Text{Size: 8.5, Color: pcol(colourMuted)}),
+		pdfSpacer(1),
+	}
+	sizes := []int{7, 6, 3, 2, 2, 2, 2}
+	rows = append(rows, b.headerRow(sizes, "Control", "Title", "Status", ">Pass", ">Warn", ">Fail", ">Error"))
+	num := func(size, n int) cellText {
+		return cellText{size: size, text: fmt.Sprint(n), style: props.Text{Align: align.Right, Right: 2.5}}
+	}
+	names := map[string]string{}
+	for _, m := range b.p.Run.Mappings {
+		names[m.Framework] = cleanLine(strings.TrimSpace(m.Name + " " + m.Version))
+	}
+	last := "\x00"
+	k := 0
+	for _, c := range b.p.Controls {
+		if c.Framework != last {
+			last = c.Framework
+			k = 0
+			label := cleanLine(c.Framework)
+			if n := names[c.Framework]; n != "" {
+				label += "  ·  " + n
+			}
+			tint := pdfTile
+			rows = append(rows, b.tableRow([]cellText{{size: pdfGrid, text: clip(label, 200), fill: &tint,
+				style: props.Text{Size: 8, Style: fontstyle.Bold, Color: pcol(colourBrand), Top: 1.8, Bottom: 1.8}}}, false, true))
+		}
+		rows = append(rows, b.tableRow([]cellText{
+			{size: sizes[0], text: clip(pdfControlLabel(c), 160), style: props.Text{Style: fontstyle.Bold}},
+			{size: sizes[1], text: clip(cleanLine(c.Title), pdfMaxValue)},
+			pdfStatusCell(sizes[2], string(c.Status)),
+			num(sizes[3], c.Pass), num(sizes[4], c.Warn), num(sizes[5], c.Fail), num(sizes[6], c.Error),
+		}, k%2 == 1, true))
+		k++
+	}
+	if len(b.p.Controls) == 0 {
+		rows = append(rows, b.paragraph("No control mapping was loaded for this run.", props.Text{}))
+	}
+	return rows, nil
+}
+
+func pdfPlural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// pdfStatusOrder ranks statuses for listing: worst first.
+func pdfStatusOrder(s assess.Status) int {
+	switch s {
+	case assess.StatusFail:
+		return 0
+	case assess.StatusError:
+		return 1
+	case assess.StatusWarn:
+		return 2
+	}
+	return 3
+}
+
+// actionRow is one finding as the findings section shows it, its text
+// already cleaned and bounded.
+type actionRow struct {
+	asset, selector, message, observed, remediation string
+	status                                          assess.Status
+}
+
+// actionRows keeps, for each check and each of fail, error and warn, the
+// first findings in pack order, up to the most the findings section can
+// show of one check.
+type actionRows struct {
+	max     int
+	byCheck map[string]*[3][]actionRow
+}
+
+func newActionRows(max int) *actionRows {
+	return &actionRows{max: max, byCheck: map[string]*[3][]actionRow{}}
+}
+
+func (a *actionRows) visit(f *assess.Finding) {
+	o := pdfStatusOrder(f.Status)
+	if o > 2 {
+		return
+	}
+	rs := a.byCheck[f.Check]
+	if rs == nil {
+		rs = &[3][]actionRow{}
+		a.byCheck[f.Check] = rs
+	}
+	if len(rs[o]) >= a.max {
+		return
+	}
+	rs[o] = append(rs[o], actionRow{
+		asset:       displayLine(f.Asset, 80),
+		selector:    displayLine(selectorOf(f.Selector), 80),
+		message:     displayLine(f.Message, pdfMaxMessage),
+		observed:    clip(cleanLine(observedText(f.Observed)), pdfMaxValue),
+		remediation: displayLine(f.Remediation, pdfMaxMessage),
+		status:      f.Status,
+	})
+}
+
+// actionGroup is the findings of one check that need action.
+type actionGroup struct {
+	check    checkTally
+	criteria string
+	total    int // fail, error and warn findings of the check
+	quota    int // rows shown
+	rows     *[3][]actionRow
+}
+
+// shown returns the rows to show: fail, then error, then warn, up to quota.
+func (g *actionGroup) shown() []actionRow {
+	var out []actionRow
+	if g.rows != nil {
+		for _, r := range g.rows {
+			out = append(out, r...)
+		}
+	}
+	return out[:min(len(out), g.quota)]
+}
+
+// actionGroups groups the fail, error and warn findings by check, the
+// check with the most fail and error first, and shares max rows among the
+// groups.
+func (b *pdfBuilder) actionGroups(max int) ([]*actionGroup, int) {
+	criteria := map[string]string{}
+	for _, c := range b.p.Run.Checks {
+		criteria[c.ID] = c.Criteria
+	}
+	var groups []*actionGroup
+	total := 0
+	for _, c := range b.d.topChecks(len(b.d.ByCheck)) {
+		g := &actionGroup{check: c, criteria: criteria[c.Check], total: c.Bad(), rows: b.rows.byCheck[c.Check]}
+		groups = append(groups, g)
+		total += g.total
+	}
+	// Share the rows: every group gets an equal share, and what a small
+	// group leaves goes to the larger ones.
+	order := make([]*actionGroup, len(groups))
+	copy(order, groups)
+	sort.SliceStable(order, func(i, j int) bool { return order[i].total < order[j].total })
+	left := max
+	for k, g := range order {
+		g.quota = min(g.total, left/(len(order)-k))
+		left -= g.quota
+	}
+	return groups, total
+}
+
+func (b *pdfBuilder) findings() ([]core.Row, error) {
+	groups, total := b.actionGroups(b.w.maxFindings)
+	shown := 0
+	for _, g := range groups {
+		shown += g.quota
+	}
+	s := b.p.Summary
+	rows := []core.Row{b.heading("Findings requiring action"), pdfSpacer(3)}
+	intro := fmt.Sprintf("%d findings need action: %d fail, %d error (not determined), %d warn. They are grouped by check, the check with the most failures first, and within a check listed fail, error, then warn. Passed and skipped findings are in report.xlsx and findings.csv.",
+		total, s.Fail, s.Error, s.Warn)
+	rows = append(rows, b.paragraph(intro, props.Text{Size: 8.5, Color: pcol(colourMuted)}))
+	if shown < total {
+		rows = append(rows, b.notice(fmt.Sprintf("This list shows %d of %d findings that need action; %d more in report.xlsx / findings.csv.", shown, total, total-shown)))
+	}
+	if total == 0 {
+		rows = append(rows, b.paragraph("No finding needs action: every check passed or did not apply.", props.Text{}))
+		return rows, nil
+	}
+	sizes := []int{5, 3, 16}
+	for _, g := range groups {
+		c := g.check
+		rows = append(rows, pdfSpacer(2), b.groupTitle(c, g.total, g.criteria))
+		rows = append(rows, b.headerRow(sizes, "Sender", "Status", "Finding, observed values and remediation"))
+		for k, r := range g.shown() {
+			rows = append(rows, b.findingRows(sizes, r, k%2 == 1)...)
+		}
+		if more := g.total - g.quota; more > 0 {
+			rows = append(rows, b.paragraph(fmt.Sprintf("%d more %s findings in report.xlsx / findings.csv.", more, c.Check),
+				props.Text{Size: 7.5, Style: fontstyle.Italic, Color: pcol(colourMuted), Top: 1.2}))
+		}
+	}
+	return rows, nil
+}
+
+// notice is a highlighted one-paragraph note.
+func (b *pdfBuilder) notice(s string) core.Row {
+	st := props.Text{Size: 8.5, Style: fontstyle.Bold, Color: pcol(colourBrand), Top: 2, Bottom: 2, Left: 2.5, Right: 2.5}
+	s = b.fit.breakToFit(s, b.fit.bold, st.Size, pdfContentW-5)
+	return pdfRow(col.New(pdfGrid).Add(b.text(s, st)).
+		WithStyle(&props.Cell{BackgroundColor: pcol(pdfTile), BorderType: border.Left, BorderColor: pcol(colourBrand), BorderThickness: 0.8}))
+}
+
+func (b *pdfBuilder) groupTitle(c checkTally, n int, criteria string) core.Row {
+	var parts []string
+	for _, x := range []struct {
+		n int
+		s string
+	}{{c.Fail, "fail"}, {c.Error, "error"}, {c.Warn, "warn"}} {
+		if x.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", x.n, x.s))
+		}
+	}
+	title := fmt.Sprintf("%s  —  %d %s (%s)", cleanLine(c.Check), n, pdfPlural(n, "finding", "findings"), strings.Join(parts, ", "))
+	cl := col.New(pdfGrid).Add(b.text(title, props.Text{Size: 10, Style: fontstyle.Bold, Color: pcol(colourBrand), Top: 1.5}))
+	if criteria != "" {
+		crit := b.fit.breakToFit("Passes when "+clip(cleanLine(criteria), pdfMaxValue)+".", b.fit.regular, 7.5, pdfContentW)
+		cl.Add(b.text(crit, props.Text{Size: 7.5, Color: pcol(colourMuted), Top: 7, Bottom: 1.5}))
+		return pdfFixedRow(14.5, cl)
+	}
+	return pdfFixedRow(9, cl)
+}
+
+// findingRows lays out one finding: the message, the observed values and
+// the remediation, one row each.
+func (b *pdfBuilder) findingRows(sizes []int, f actionRow, stripe bool) []core.Row {
+	host := ""
+	if a := b.byIP[f.asset]; a != nil {
+		host = a.Hostname
+	}
+	sub := []string{}
+	if host != "" {
+		sub = append(sub, displayLine(host, 120))
+	}
+	if f.selector != "" {
+		sub = append(sub, "selector "+f.selector)
+	}
+	lines := []cellText{{size: sizes[2], text: f.message, style: props.Text{Bottom: 0.5}}}
+	if f.observed != "" {
+		lines = append(lines, cellText{size: sizes[2], text: "Observed: " + f.observed, mono: true,
+			style: props.Text{Size: 6.3, Color: pcol(colourMuted), Top: 0.3, Bottom: 0.5}})
+	}
+	if f.remediation != "" {
+		lines = append(lines, cellText{size: sizes[2], text: "Remediation: " + f.remediation,
+			style: props.Text{Size: 7, Style: fontstyle.Italic, Color: pcol(colourBrand), Top: 0.3}})
+	}
+	rows := make([]core.Row, 0, len(lines)+1)
+	for k, l := range lines {
+		left := cellText{size: sizes[0], text: f.asset, style: props.Text{Style: fontstyle.Bold, Bottom: 0.5}}
+		st := pdfStatusCell(sizes[1], string(f.status))
+		switch k {
+		case 0:
+		case 1:
+			left = cellText{size: sizes[0], text: strings.Join(sub, " · "), style: props.Text{Size: 6.5, Color: pcol(colourMuted), Top: 0.3}}
+			st = cellText{size: sizes[1]}
+		default:
+			left = cellText{size: sizes[0]}
+			st = cellText{size: sizes[1]}
+		}
+		rows = append(rows, b.tableRow([]cellText{left, st, l}, stripe, k == len(lines)-1))
+	}
+	if len(lines) == 1 && len(sub) > 0 {
+		rows = append(rows, b.tableRow([]cellText{
+			{size: sizes[0], text: strings.Join(sub, " · "), style: props.Text{Size: 6.5, Color: pcol(colourMuted), Top: 0.3}},
+			{size: sizes[1]}, {size: sizes[2]},
+		}, stripe, true))
+	}
+	return rows
+}
+
+// observedText renders a finding's observed values for reading: sorted
+// "key: value" pairs, lists joined with ", ".
+func observedText(m map[string]any) string {
+	if len(m) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, k+": "+observedValue(m[k]))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func observedValue(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []any:
+		items := make([]string, len(x))
+		for i, e := range x {
+			items[i] = observedValue(e)
+		}
+		return strings.Join(items, ", ")
+	case []string:
+		return strings.Join(x, ", ")
+	case nil:
+		return "none"
+	case bool, float64, int, int64:
+		return fmt.Sprint(x)
+	}
+	return compactJSON(v)
+}
+
+func (b *pdfBuilder) drift() ([]core.Row, error) {
+	dr := b.p.Drift
+	if dr == nil {
+		return nil, nil
+	}
+	rows := []core.Row{b.heading("Changes since the baseline"), pdfSpacer(3),
+		b.labelValue("Baseline run", cleanLine(dr.BaseRun), true),
+		b.labelValue("Baseline file", clip(cleanLine(dr.Baseline), pdfMaxValue), false),
+		b.labelValue("Senders added", pdfList(dr.Added, 50), false),
+		b.labelValue("Senders removed", pdfList(dr.Removed, 50), false),
+		pdfSpacer(3),
+	}
+	if len(dr.Changes) == 0 {
+		rows = append(rows, b.paragraph("No observed value changed for the senders in both runs.", props.Text{}))
+		return rows, nil
+	}
+	n := min(len(dr.Changes), b.w.maxDrift)
+	if n < len(dr.Changes) {
+		rows = append(rows, b.notice(fmt.Sprintf("This list shows %d of %d changes; %d more in report.xlsx (Drift sheet).", n, len(dr.Changes), len(dr.Changes)-n)))
+	}
+	sizes := []int{5, 4, 7, 8}
+	rows = append(rows, b.headerRow(sizes, "Sender", "Field", "Before", "Now"))
+	for i, c := range dr.Changes[:n] {
+		rows = append(rows, b.tableRow([]cellText{
+			{size: sizes[0], text: displayLine(c.Asset, 80), style: props.Text{Style: fontstyle.Bold}},
+			{size: sizes[1], text: displayLine(c.Field, 80)},
+			{size: sizes[2], text: displayLine(c.Old, pdfMaxValue), mono: true, style: props.Text{Size: 6.8}},
+			{size: sizes[3], text: displayLine(c.New, pdfMaxValue), mono: true, style: props.Text{Size: 6.8}},
+		}, i%2 == 1, true))
+	}
+	return rows, nil
+}
+
+// pdfList joins up to max cleaned items, saying how many more.
+func pdfList(items []string, max int) string {
+	if len(items) == 0 {
+		return "none"
+	}
+	n := min(len(items), max)
+	out := make([]string, n)
+	for i := range n {
+		out[i] = clip(cleanLine(items[i]), 80)
+	}
+	s := strings.Join(out, ", ")
+	if n < len(items) {
+		s += fmt.Sprintf(" and %d more", len(items)-n)
+	}
+	return s
+}
+
+func (b *pdfBuilder) assets() ([]core.Row, error) {
+	all := b.p.AssetSummary
+	rows := []core.Row{b.heading("Appendix A: senders"), pdfSpacer(3),
+		b.paragraph("One row per sender in inventory order: its PTR name, the forward-confirmed reverse DNS result, the configured HELO name, the SPF result for its domain, the effective DMARC policy and its worst finding status.",
+			props.Text{Size: 8.5, Color: pcol(colourMuted)}),
+	}
+	n := min(len(all), b.w.maxAssets)
+	if n < len(all) {
+		rows = append(rows, b.notice(fmt.Sprintf("This appendix shows the first %d of %d senders; %d more in report.xlsx (Assets sheet).", n, len(all), len(all)-n)))
+	}
+	sizes := []int{4, 6, 2, 5, 2, 2, 3}
+	rows = append(rows, b.headerRow(sizes, "Sender", "PTR name", "FCrDNS", "HELO", "SPF", "DMARC", "Status"))
+	dash := func(s string) string {
+		if s == "" {
+			return "—"
+		}
+		return s
+	}
+	for i, a := range all[:n] {
+		fc := cleanLine(a.FCrDNS)
+		rows = append(rows, b.tableRow([]cellText{
+			{size: sizes[0], text: displayLine(a.IP, 80), style: props.Text{Style: fontstyle.Bold}},
+			{size: sizes[1], text: dash(displayLine(a.PTR, 160))},
+			{size: sizes[2], text: dash(fc), style: props.Text{Style: fontstyle.Bold, Color: pcol(statusColour(fc))}},
+			{size: sizes[3], text: dash(displayLine(a.HELO, 160))},
+			{size: sizes[4], text: dash(displayLine(a.SPF, 40))},
+			{size: sizes[5], text: dash(displayLine(a.DMARCPolicy, 40))},
+			pdfStatusCell(sizes[6], cleanLine(a.Status)),
+		}, i%2 == 1, true))
+	}
+	if len(all) == 0 {
+		rows = append(rows, b.paragraph("The inventory held no sender.", props.Text{}))
+	}
+	return rows, nil
+}
+
+func (b *pdfBuilder) methodology() ([]core.Row, error) {
+	p := b.p
+	rows := []core.Row{b.heading("Appendix B: methodology"), pdfSpacer(3)}
+	s, err := b.render("summary/methodology")
+	if err != nil {
+		return nil, err
+	}
+	rows = append(rows, b.narrative(s)...)
+
+	rows = append(rows, b.subheading("DNS client"))
+	resolvers := make([]string, len(p.Run.Resolvers))
+	for i, r := range p.Run.Resolvers {
+		resolvers[i] = cleanLine(r)
+	}
+	st := p.Run.Settings
+	q := p.Run.Queries
+	rows = append(rows,
+		b.labelValue("Resolvers", clip(strings.Join(resolvers, ", "), pdfMaxMessage), true),
+		b.labelValue("Timeout / retries", fmt.Sprintf("%s per query, %d %s", pdfDash(cleanLine(st.Timeout)), st.Retries, pdfPlural(st.Retries, "retry", "retries")), false),
+		b.labelValue("Concurrency / rate", fmt.Sprintf("%d senders at a time, at most %g queries per second", st.Concurrency, st.QPS), false),
+		b.labelValue("Queries", fmt.Sprintf("%d lookups (%d from cache), %d messages sent (%d over TCP), %d timeouts, %d errors", q.Lookups, q.CacheHits, q.Sent, q.TCP, q.Timeouts, q.Errors), false),
+	)
+	if p.Run.Replay {
+		rows = append(rows, b.labelValue("Replay", "this run replayed recorded DNS evidence instead of querying", false))
+	}
+	for _, in := range p.Run.Inventories {
+		rows = append(rows, b.labelValue("Inventory", clip(cleanLine(in.Path), 160)+"\u00a0 sha256:"+cleanLine(in.SHA256), true))
+	}
+	for _, n := range p.Run.Notes {
+		rows = append(rows, b.labelValue("Note", clip(cleanLine(n), pdfMaxMessage), false))
+	}
+
+	rows = append(rows, b.subheading("Statuses"))
+	if s, err = b.render("summary/statuses"); err != nil {
+		return nil, err
+	}
+	rows = append(rows, b.narrative(s)...)
+
+	rows = append(rows, b.subheading("Checks and pass criteria"))
+	sizes := []int{5, 3, 16}
+	rows = append(rows, b.headerRow(sizes, "Check", "Family", "Passes when"))
+	for i, c := range p.Run.Checks {
+		rows = append(rows, b.tableRow([]cellText{
+			{size: sizes[0], text: cleanLine(c.ID), mono: true, style: props.Text{Size: 7}},
+			{size: sizes[1], text: cleanLine(c.Family)},
+			{size: sizes[2], text: clip(cleanLine(c.Criteria), pdfMaxMessage)},
+		}, i%2 == 1, true))
+	}
+
+	rows = append(rows, b.subheading("Mapping files"))
+	sizes = []int{5, 6, 2, 11}
+	rows = append(rows, b.headerRow(sizes, "Framework", "Name", "Version", "SHA-256 and source"))
+	for i, m := range p.Run.Mappings {
+		rows = append(rows, b.tableRow([]cellText{
+			{size: sizes[0], text: clip(cleanLine(m.Framework), 80), style: props.Text{Style: fontstyle.Bold}},
+			{size: sizes[1], text: clip(cleanLine(m.Name), 160)},
+			{size: sizes[2], text: clip(cleanLine(m.Version), 40)},
+			{size: sizes[3], text: cleanLine(m.SHA256) + "  " + clip(cleanLine(m.Source), 200), mono: true, style: props.Text{Size: 6.3}},
+		}, i%2 == 1, true))
+	}
+
+	rows = append(rows, b.subheading("Verifying this pack"))
+	if s, err = b.render("summary/verify"); err != nil {
+		return nil, err
+	}
+	rows = append(rows, b.narrative(s)...)
+	return rows, nil
+}
+
+func pdfDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
+// labelValueSize is the font size of a label/value row's value: the
+// monospaced face runs wider, so it is set smaller.
+func labelValueSize(mono bool) float64 {
+	if mono {
+		return 7.8
+	}
+	return 8.6
+}

@@ -1,0 +1,136 @@
+package report
+
+import (
+	"fmt"
+	"strings"
+)
+
+// summaryView is the data of the "summary/*" templates: the Pack plus the
+// tallies the writer draws from it. Strings are clean single lines.
+type summaryView struct {
+	*Pack
+	Org            string
+	Period         string
+	PeriodPhrase   string
+	ControlsTotal  int
+	Satisfied      int
+	NotSatisfied   int
+	Inconclusive   int
+	Bad            int
+	Attention      int
+	AffectedAssets int
+	HighAssets     int
+	AffectedHigh   int
+	TopChecks      []viewCheck
+	TopAssets      []viewAsset
+	DriftAssets    int
+	DriftBaseRun   string
+	DriftSample    []DriftChange
+}
+
+type viewCheck struct {
+	Check, Family, Criteria string
+	Fail, Error, Warn       int
+	Counts                  string // e.g. "12 fail, 1 warn": the non-zero counts
+}
+
+type viewAsset struct {
+	IP, Hostname, Owner, Criticality string
+	Fail, Error, Warn                int
+	Counts                           string
+}
+
+// viewCounts lists the non-zero counts of fail, error and warn.
+func viewCounts(fail, errs, warn int) string {
+	var parts []string
+	for _, c := range []struct {
+		n    int
+		name string
+	}{{fail, "fail"}, {errs, "error"}, {warn, "warn"}} {
+		if c.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.name))
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// view bounds for the narrative.
+const (
+	viewTopChecks = 4
+	viewTopAssets = 3
+	viewDrift     = 3
+	viewValue     = 80
+)
+
+func newSummaryView(p *Pack, d *packDigest) *summaryView {
+	v := &summaryView{
+		Pack:          p,
+		Org:           clip(cleanLine(p.Run.Title), 120),
+		Period:        pdfPeriod(p.Run),
+		PeriodPhrase:  periodPhrase(p.Run),
+		ControlsTotal: len(p.Controls),
+		Satisfied:     d.Satisfied,
+		NotSatisfied:  d.NotSatisfied,
+		Inconclusive:  d.Inconclusive,
+		Bad:           p.Summary.Fail + p.Summary.Error,
+		Attention:     p.Summary.Fail + p.Summary.Error + p.Summary.Warn,
+	}
+	if v.Org == "" {
+		v.Org = "the fleet"
+	}
+	v.AffectedAssets = d.affected("")
+	v.AffectedHigh = d.affected("high")
+	for _, a := range p.Assets {
+		if strings.EqualFold(a.Criticality, "high") {
+			v.HighAssets++
+		}
+	}
+	criteria := map[string]string{}
+	for _, c := range p.Run.Checks {
+		criteria[c.ID] = c.Criteria
+	}
+	for _, c := range d.topChecks(viewTopChecks) {
+		v.TopChecks = append(v.TopChecks, viewCheck{
+			Check: cleanLine(c.Check), Family: cleanLine(c.Family),
+			Criteria: clip(strings.TrimSuffix(cleanLine(criteria[c.Check]), "."), 200),
+			Fail:     c.Fail, Error: c.Error, Warn: c.Warn, Counts: viewCounts(c.Fail, c.Error, c.Warn),
+		})
+	}
+	for _, a := range d.topAssets("high", viewTopAssets) {
+		v.TopAssets = append(v.TopAssets, viewAsset{
+			IP: clip(cleanLine(a.IP), viewValue), Hostname: clip(cleanLine(a.Hostname), viewValue),
+			Owner: clip(cleanLine(a.Owner), viewValue), Criticality: clip(cleanLine(a.Criticality), viewValue),
+			Fail: a.Fail, Error: a.Error, Warn: a.Warn, Counts: viewCounts(a.Fail, a.Error, a.Warn),
+		})
+	}
+	if p.Drift != nil {
+		v.DriftBaseRun = clip(cleanLine(p.Drift.BaseRun), viewValue)
+		seen := map[string]bool{}
+		for _, c := range p.Drift.Changes {
+			if !seen[c.Asset] {
+				seen[c.Asset] = true
+				v.DriftAssets++
+			}
+		}
+		for _, c := range p.Drift.Changes[:min(len(p.Drift.Changes), viewDrift)] {
+			v.DriftSample = append(v.DriftSample, DriftChange{
+				Asset: clip(cleanLine(c.Asset), viewValue), Field: clip(cleanLine(c.Field), viewValue),
+				Old: clip(cleanLine(c.Old), viewValue), New: clip(cleanLine(c.New), viewValue),
+			})
+		}
+	}
+	return v
+}
+
+// periodPhrase is the assessment period as an adverbial: "on 30 June
+// 2025" or "from 30 June 2025 to 1 July 2025".
+func periodPhrase(r Run) string {
+	s, f := r.StartedAt.UTC(), r.FinishedAt.UTC()
+	switch {
+	case r.StartedAt.IsZero():
+		return "on a date not recorded"
+	case r.FinishedAt.IsZero() || s.Format("2006-01-02") == f.Format("2006-01-02"):
+		return "on " + s.Format("2 January 2006")
+	}
+	return "from " + s.Format("2 January 2006") + " to " + f.Format("2 January 2006")
+}

@@ -1,0 +1,177 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// DNS names and TXT records can hold any byte, and inventory fields are
+// whatever the operator typed. Every writer passes such text through these
+// helpers before it reaches a document.
+
+// ellipsis marks text cut short.
+const ellipsis = "…"
+
+// cleanLine returns s as one line of printable text: invalid UTF-8 becomes
+// U+FFFD, tabs and line breaks become a space, and every other control or
+// bidirectional-override character is dropped (they can hide or reorder
+// text in a viewer).
+func cleanLine(s string) string {
+	if isPlainLine(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			b.WriteByte(' ')
+		case dropRune(r):
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// cleanText is cleanLine that keeps line feeds (a CR LF pair or a lone CR
+// becomes one line feed).
+func cleanText(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+		switch {
+		case r == '\n' || r == '\r':
+			b.WriteByte('\n')
+		case r == '\t':
+			b.WriteByte(' ')
+		case dropRune(r):
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// isPlainLine reports whether s is printable ASCII only, the common case.
+func isPlainLine(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// dropRune reports whether r is a control, bidi-control or non-character
+// rune that no report should carry. Everything kept is also a valid XML 1.0
+// character.
+func dropRune(r rune) bool {
+	switch {
+	case unicode.IsControl(r): // C0, DEL, C1
+		return true
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+		return true
+	case r >= 0xd800 && r <= 0xdfff, r == 0xfffe, r == 0xffff:
+		return true
+	}
+	return false
+}
+
+// clip bounds s to max runes, marking a cut with "…".
+func clip(s string, max int) string {
+	if max <= 0 || utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	n := 0
+	for i := range s {
+		if n == max-1 {
+			return s[:i] + ellipsis
+		}
+		n++
+	}
+	return s
+}
+
+// clipUTF16 bounds s to max UTF-16 code units (the unit of Excel's cell
+// limit), ending a cut with marker.
+func clipUTF16(s string, max int, marker string) string {
+	if len(s) <= max/3 || utf16Len(s) <= max {
+		return s
+	}
+	budget := max - utf16Len(marker)
+	n := 0
+	for i, r := range s {
+		w := utf16.RuneLen(r)
+		if w < 0 {
+			w = 1
+		}
+		if n+w > budget {
+			return s[:i] + marker
+		}
+		n += w
+	}
+	return s
+}
+
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x10000 {
+			n += 2
+		} else {
+			n++
+		}
+	}
+	return n
+}
+
+// displayLine prepares untrusted text for a layout: one line of at most
+// max runes.
+func displayLine(s string, max int) string { return clip(cleanLine(s), max) }
+
+// formulaSafe neutralises a cell that a spreadsheet would read as a formula
+// (OWASP CSV injection): one whose first character, or first character
+// after leading white space, is = + - @, or that starts with a tab or CR,
+// gets a leading single quote.
+func formulaSafe(s string) string {
+	t := strings.TrimLeft(s, " \t\r\n")
+	if t == "" {
+		return s
+	}
+	if s[0] == '\t' || s[0] == '\r' || strings.ContainsRune("=+-@", rune(t[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// compactJSON renders v as one line of JSON without HTML escaping; map
+// keys come out sorted, so the text is stable.
+func compactJSON(v any) string {
+	if v == nil {
+		return ""
+	}
+	if m, ok := v.(map[string]any); ok && len(m) == 0 {
+		return ""
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return ""
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+// selectorOf returns a finding's DKIM selector, "" when it has none.
+func selectorOf(sel *string) string {
+	if sel == nil {
+		return ""
+	}
+	return *sel
+}

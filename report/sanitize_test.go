@@ -1,0 +1,96 @@
+package report
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestCleanLine(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"mta1.example.com", "mta1.example.com"},
+		{"a\tb\nc\r\nd", "a b c  d"},
+		{"nul\x00esc\x1b[31mdel\x7f", "nulesc[31mdel"},
+		{"c1\u0085\u009bx", "c1x"},
+		{"bidi \u202egnp.exe\u202c \u2066x\u2069", "bidi gnp.exe x"},
+		{"bad \xff\xfe utf8", "bad \uFFFD utf8"},
+		{"bücher.例え.example", "bücher.例え.example"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			if got := cleanLine(tc.in); got != tc.want {
+				t.Errorf("cleanLine(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
+	}
+	if got := cleanText("a\r\nb\rc\nd\x00\te"); got != "a\nb\nc\nd e" {
+		t.Errorf("cleanText = %q", got)
+	}
+}
+
+func TestClip(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"short", 10, "short"},
+		{"exactly10!", 10, "exactly10!"},
+		{"eleven char", 10, "eleven ch…"},
+		{"ääääää", 4, "äää…"},
+		{"anything", 0, "anything"},
+	} {
+		if got := clip(tc.in, tc.max); got != tc.want {
+			t.Errorf("clip(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
+		}
+	}
+	// Excel counts UTF-16 code units: an emoji is two.
+	s := strings.Repeat("😀", 20)
+	got := clipUTF16(s, 11, "…")
+	if utf16Len(got) > 11 || got != strings.Repeat("😀", 5)+"…" {
+		t.Errorf("clipUTF16 = %q (%d units)", got, utf16Len(got))
+	}
+	if got := clipUTF16("short", 11, "…"); got != "short" {
+		t.Errorf("clipUTF16 cut a short value: %q", got)
+	}
+}
+
+func TestFormulaSafe(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ in, want string }{
+		{"=HYPERLINK(\"http://x.example\",\"click\")", "'=HYPERLINK(\"http://x.example\",\"click\")"},
+		{"+1", "'+1"}, {"-all", "'-all"}, {"@x", "'@x"},
+		{"  =1+1", "'  =1+1"}, {"\t1", "'\t1"}, {"\r1", "'\r1"},
+		{"v=spf1 -all", "v=spf1 -all"}, {"", ""}, {"   ", "   "},
+	} {
+		if got := formulaSafe(tc.in); got != tc.want {
+			t.Errorf("formulaSafe(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestCompactJSON(t *testing.T) {
+	t.Parallel()
+	got := compactJSON(map[string]any{"b": []any{"<x>", 1}, "a": "&"})
+	if want := `{"a":"&","b":["<x>",1]}`; got != want {
+		t.Errorf("compactJSON = %s, want %s", got, want)
+	}
+	if compactJSON(map[string]any{}) != "" || compactJSON(nil) != "" {
+		t.Error("an empty observation should give an empty cell")
+	}
+}
+
+func FuzzCleanLine(f *testing.F) {
+	for _, s := range []string{"", "a\x00b", "\u202e", "\xff", "x\ty\nz", hostileTXT} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := cleanLine(s)
+		if strings.ContainsFunc(got, dropRune) || strings.ContainsAny(got, "\t\n\r") {
+			t.Fatalf("cleanLine(%q) = %q keeps a control character", s, got)
+		}
+		if c := strings.TrimLeft(csvCell(s), " "); c != "" && strings.ContainsRune("=+-@", rune(c[0])) {
+			t.Fatalf("csvCell(%q) = %q starts a formula", s, c)
+		}
+	})
+}

@@ -1,0 +1,616 @@
+package report
+
+import (
+	"archive/zip"
+	"compress/flate"
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"senderproof/assess"
+)
+
+// Excel limits.
+const (
+	excelMaxRows  = 1048576 // rows per sheet, header included
+	excelMaxChars = 32767   // UTF-16 code units per cell
+)
+
+// xlsxTruncated ends a value cut at Excel's cell limit.
+const xlsxTruncated = "… [truncated: see evidence.json]"
+
+// Sheet names.
+const (
+	sheetSummary  = "Summary"
+	sheetFindings = "Findings"
+	sheetControls = "Controls"
+	sheetAssets   = "Assets"
+	sheetEvidence = "Evidence"
+	sheetDrift    = "Drift"
+)
+
+type xlsxWriter struct {
+	// rowsPerSheet is the data rows of one sheet; more continue on
+	// "Findings 2" and so on.
+	rowsPerSheet int
+}
+
+// NewXLSX returns the writer of report.xlsx, the analysts' workbook:
+// Summary (key figures and charts), Findings (one row per finding),
+// Controls, Assets, Evidence (one row per DNS exchange) and, with a
+// baseline, Drift. Big sheets are streamed; a sheet that would pass
+// Excel's row limit continues on a numbered sheet. Every value from DNS
+// or the inventory is a string cell, never a formula.
+func NewXLSX() Writer { return &xlsxWriter{rowsPerSheet: excelMaxRows - 1} }
+
+// xlsxCell prepares untrusted text for a cell: control characters that
+// XML 1.0 cannot hold are dropped (line feeds kept), and the text is cut
+// at Excel's cell limit with a marker.
+func xlsxCell(s string) string {
+	if !isPlainLine(s) {
+		s = cleanText(s)
+	}
+	return clipUTF16(s, excelMaxChars, xlsxTruncated)
+}
+
+// xlsxStyles are the workbook's cell and conditional styles.
+type xlsxStyles struct {
+	header, title, subtitle, label, bold int
+	status                               map[string]int // conditional fills by status/state
+}
+
+func newXLSXStyles(f *excelize.File) (*xlsxStyles, error) {
+	var s xlsxStyles
+	var err error
+	mk := func(st *excelize.Style) int {
+		if err != nil {
+			return 0
+		}
+		var id int
+		id, err = f.NewStyle(st)
+		return id
+	}
+	s.header = mk(&excelize.Style{
+		Font:      &excelize.Font{Bold: true, Color: "FFFFFF"},
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{xlsxColour(colourBrand)}},
+		Alignment: &excelize.Alignment{Vertical: "center"},
+	})
+	s.title = mk(&excelize.Style{Font: &excelize.Font{Bold: true, Size: 16, Color: xlsxColour(colourBrand)}})
+	s.subtitle = mk(&excelize.Style{Font: &excelize.Font{Size: 12, Color: xlsxColour(colourMuted)}})
+	s.label = mk(&excelize.Style{Font: &excelize.Font{Color: xlsxColour(colourMuted)}})
+	s.bold = mk(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return nil, fmt.Errorf("xlsx style: %w", err)
+	}
+	s.status = map[string]int{}
+	for _, st := range []string{"pass", "warn", "fail", "error", "skip", string(ControlSatisfied), string(ControlNotSatisfied), string(ControlInconclusive)} {
+		ink := "FFFFFF"
+		if st == "warn" {
+			ink = xlsxColour(colourInk)
+		}
+		id, err := f.NewConditionalStyle(&excelize.Style{
+			Font: &excelize.Font{Color: ink, Bold: true},
+			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{xlsxColour(statusColour(st))}},
+		})
+		if err != nil {
+			return nil, fmt.Errorf("xlsx conditional style: %w", err)
+		}
+		s.status[st] = id
+	}
+	return &s, nil
+}
+
+func xlsxColour(c interface{ RGBA() (r, g, b, a uint32) }) string {
+	r, g, b, _ := c.RGBA()
+	return fmt.Sprintf("%02X%02X%02X", r>>8, g>>8, b>>8)
+}
+
+// statusRules colours a status column by its text.
+func (s *xlsxStyles) statusRules(states ...string) []excelize.ConditionalFormatOptions {
+	out := make([]excelize.ConditionalFormatOptions, 0, len(states))
+	for _, st := range states {
+		id := s.status[st]
+		out = append(out, excelize.ConditionalFormatOptions{Type: "cell", Criteria: "==", Value: `"` + st + `"`, Format: &id})
+	}
+	return out
+}
+
+var findingStates = []string{"pass", "warn", "fail", "error", "skip"}
+
+// Write renders p as an XLSX workbook.
+func (w *xlsxWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	// Zip straight into out (excelize otherwise builds the whole archive
+	// in memory first), favouring speed over size: the fastest deflate
+	// level writes a file about a fifth larger in a little over half the
+	// time.
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
+		zw := zip.NewWriter(out)
+		zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
+			return flate.NewWriter(w, flate.BestSpeed)
+		})
+		return zw
+	})
+	st, err := newXLSXStyles(f)
+	if err != nil {
+		return err
+	}
+	if err := f.SetSheetName("Sheet1", sheetSummary); err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	when := ""
+	if !p.Run.FinishedAt.IsZero() {
+		when = p.Run.FinishedAt.UTC().Format(time.RFC3339)
+	}
+	if err := f.SetDocProps(&excelize.DocProperties{
+		Title:       clip(cleanLine(p.Run.Title), 200),
+		Subject:     "Mail sender DNS identity assessment, run " + clip(cleanLine(p.Run.ID), 100),
+		Creator:     "senderproof",
+		Description: clip(cleanLine(p.Tool.Name+" "+p.Tool.Version), 100),
+		Identifier:  clip(cleanLine(p.Run.ID), 100),
+		Created:     when,
+		Modified:    when,
+	}); err != nil {
+		return fmt.Errorf("xlsx properties: %w", err)
+	}
+	// The Findings sheets come first; they are filled with Evidence in
+	// one pass over the findings (a big run's are read back from disk).
+	for k := range sheetParts(p.Summary.Findings, w.rowsPerSheet) {
+		if _, err := f.NewSheet(partName(sheetFindings, k+1)); err != nil {
+			return fmt.Errorf("xlsx: %w", err)
+		}
+	}
+	steps := []func(context.Context, *excelize.File, *xlsxStyles, *Pack) error{
+		w.controls, w.assets, w.findingsAndEvidence, w.drift, w.summary,
+	}
+	for _, step := range steps {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := step(ctx, f, st, p); err != nil {
+			return err
+		}
+	}
+	if err := f.Write(out); err != nil {
+		return fmt.Errorf("write xlsx: %w", err)
+	}
+	return nil
+}
+
+// xlsxColumn is one column of a streamed sheet.
+type xlsxColumn struct {
+	title string
+	width float64
+}
+
+// streamSheet writes rows to a sheet with the stream writer and continues
+// on "<name> 2", "<name> 3"... past the row limit. Each part gets the
+// header, frozen panes, an autofilter and status colours.
+type streamSheet struct {
+	f         *excelize.File
+	st        *xlsxStyles
+	name      string
+	cols      []xlsxColumn
+	statusCol int // 1-based column coloured by status; 0 for none
+	states    []string
+	max       int
+
+	part int
+	sw   *excelize.StreamWriter
+	cur  string
+	row  int
+}
+
+func newStreamSheet(f *excelize.File, st *xlsxStyles, name string, max int, cols []xlsxColumn) *streamSheet {
+	return &streamSheet{f: f, st: st, name: name, cols: cols, max: max}
+}
+
+// partName names part k (from 1) of a sheet: "Findings", "Findings 2"...
+func partName(name string, k int) string {
+	if k == 1 {
+		return name
+	}
+	return fmt.Sprintf("%s %d", name, k)
+}
+
+// sheetParts is how many sheets rows data rows take, at least one.
+func sheetParts(rows, perSheet int) int {
+	if rows <= perSheet || perSheet <= 0 {
+		return 1
+	}
+	return (rows + perSheet - 1) / perSheet
+}
+
+func (s *streamSheet) open() error {
+	s.part++
+	s.cur = partName(s.name, s.part)
+	if _, err := s.f.NewSheet(s.cur); err != nil {
+		return fmt.Errorf("xlsx sheet %s: %w", s.cur, err)
+	}
+	sw, err := s.f.NewStreamWriter(s.cur)
+	if err != nil {
+		return fmt.Errorf("xlsx sheet %s: %w", s.cur, err)
+	}
+	s.sw = sw
+	for i, c := range s.cols {
+		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
+			return fmt.Errorf("xlsx sheet %s: %w", s.cur, err)
+		}
+	}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		return fmt.Errorf("xlsx sheet %s: %w", s.cur, err)
+	}
+	head := make([]any, len(s.cols))
+	for i, c := range s.cols {
+		head[i] = excelize.Cell{StyleID: s.st.header, Value: c.title}
+	}
+	if err := sw.SetRow("A1", head, excelize.RowOpts{Height: 20}); err != nil {
+		return fmt.Errorf("xlsx sheet %s: %w", s.cur, err)
+	}
+	s.row = 1
+	return nil
+}
+
+// add writes one row; values are strings (already cleaned), numbers or
+// bools.
+func (s *streamSheet) add(values ...any) error {
+	if s.sw == nil || s.row-1 >= s.max {
+		if err := s.close(); err != nil {
+			return err
+		}
+		if err := s.open(); err != nil {
+			return err
+		}
+	}
+	for i, v := range values {
+		if v == "" {
+			values[i] = nil // an empty cell: nothing to write
+		}
+	}
+	s.row++
+	cell, err := excelize.CoordinatesToCellName(1, s.row)
+	if err != nil {
+		return err
+	}
+	if err := s.sw.SetRow(cell, values); err != nil {
+		return fmt.Errorf("xlsx sheet %s row %d: %w", s.cur, s.row, err)
+	}
+	return nil
+}
+
+// close finishes the current part, if any.
+func (s *streamSheet) close() error {
+	if s.sw == nil {
+		return nil
+	}
+	last, _ := excelize.ColumnNumberToName(len(s.cols))
+	if s.row > 1 {
+		if err := s.f.AutoFilter(s.cur, fmt.Sprintf("A1:%s%d", last, s.row), nil); err != nil {
+			return fmt.Errorf("xlsx sheet %s autofilter: %w", s.cur, err)
+		}
+		if s.statusCol > 0 {
+			c, _ := excelize.ColumnNumberToName(s.statusCol)
+			if err := s.f.SetConditionalFormat(s.cur, fmt.Sprintf("%s2:%s%d", c, c, s.row), s.st.statusRules(s.states...)); err != nil {
+				return fmt.Errorf("xlsx sheet %s colours: %w", s.cur, err)
+			}
+		}
+	}
+	if err := s.sw.Flush(); err != nil {
+		return fmt.Errorf("xlsx sheet %s: %w", s.cur, err)
+	}
+	s.sw = nil
+	return nil
+}
+
+// finish closes the sheet, opening it first if no row was written so the
+// header is always there.
+func (s *streamSheet) finish() error {
+	if s.part == 0 {
+		if err := s.open(); err != nil {
+			return err
+		}
+	}
+	return s.close()
+}
+
+// findingControls joins a finding's controls as "framework:id; ...".
+func findingControls(cs []assess.ControlRef) string {
+	if len(cs) == 0 {
+		return ""
+	}
+	parts := make([]string, len(cs))
+	for i, c := range cs {
+		parts[i] = c.Framework + ":" + c.ID
+	}
+	return strings.Join(parts, "; ")
+}
+
+// findingsAndEvidence writes the Findings sheet (one row per finding) and
+// the Evidence sheet (one row per DNS exchange) in one pass.
+func (w *xlsxWriter) findingsAndEvidence(ctx context.Context, f *excelize.File, st *xlsxStyles, p *Pack) error {
+	fs := newStreamSheet(f, st, sheetFindings, w.rowsPerSheet, []xlsxColumn{
+		{"asset", 22}, {"check", 22}, {"selector", 12}, {"status", 9}, {"severity", 10},
+		{"message", 70}, {"observed", 50}, {"controls", 36}, {"remediation", 60},
+	})
+	fs.statusCol, fs.states = 4, findingStates
+	ev := newStreamSheet(f, st, sheetEvidence, w.rowsPerSheet, []xlsxColumn{
+		{"asset", 22}, {"check", 22}, {"selector", 12}, {"name", 36}, {"type", 8}, {"server", 22},
+		{"transport", 10}, {"rcode", 11}, {"answers", 80}, {"ad", 6}, {"at", 28}, {"rtt_ms", 9}, {"error", 30},
+	})
+	// Both headers now, so the Evidence sheets follow the Findings ones.
+	if err := fs.open(); err != nil {
+		return err
+	}
+	if err := ev.open(); err != nil {
+		return err
+	}
+	n := 0
+	err := p.EachFinding(func(fd *assess.Finding) error {
+		if n++; n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		asset, check, sel := xlsxCell(fd.Asset), xlsxCell(fd.Check), xlsxCell(selectorOf(fd.Selector))
+		if err := fs.add(
+			asset, check, sel, xlsxCell(string(fd.Status)), xlsxCell(string(fd.Severity)), xlsxCell(fd.Message),
+			xlsxCell(compactJSON(fd.Observed)), xlsxCell(findingControls(fd.Controls)), xlsxCell(fd.Remediation),
+		); err != nil {
+			return err
+		}
+		for k := range fd.Evidence {
+			e := &fd.Evidence[k]
+			at := ""
+			if !e.At.IsZero() {
+				at = e.At.UTC().Format(time.RFC3339Nano)
+			}
+			if err := ev.add(
+				asset, check, sel, xlsxCell(e.Name), xlsxCell(e.Type), xlsxCell(e.Server), xlsxCell(e.Transport), xlsxCell(e.Rcode),
+				xlsxCell(strings.Join(e.Answers, "\n")), e.AD, at, e.RTT, xlsxCell(e.Error),
+			); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := fs.finish(); err != nil {
+		return err
+	}
+	return ev.finish()
+}
+
+func (w *xlsxWriter) assets(ctx context.Context, f *excelize.File, st *xlsxStyles, p *Pack) error {
+	s := newStreamSheet(f, st, sheetAssets, w.rowsPerSheet, []xlsxColumn{
+		{"ip", 22}, {"hostname", 30}, {"helo", 30}, {"domain", 20}, {"dkim_selectors", 18},
+		{"owner", 18}, {"environment", 13}, {"provider", 13}, {"relay", 18}, {"criticality", 11}, {"tags", 24},
+		{"ptr", 30}, {"fcrdns", 9}, {"helo_status", 11}, {"spf", 10}, {"dmarc_policy", 13},
+		{"status", 9}, {"fail", 7}, {"warn", 7}, {"error", 7},
+	})
+	s.statusCol, s.states = 17, findingStates
+	sums := make(map[string]*AssetSummary, len(p.AssetSummary))
+	for i := range p.AssetSummary {
+		sums[p.AssetSummary[i].IP] = &p.AssetSummary[i]
+	}
+	for i := range p.Assets {
+		if i%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		a := &p.Assets[i]
+		sm := sums[a.IP]
+		if sm == nil {
+			sm = &AssetSummary{}
+		}
+		if err := s.add(
+			xlsxCell(a.IP), xlsxCell(a.Hostname), xlsxCell(a.HELO), xlsxCell(a.Domain),
+			xlsxCell(strings.Join(a.DKIMSelectors, " ")), xlsxCell(a.Owner), xlsxCell(a.Environment),
+			xlsxCell(a.Provider), xlsxCell(a.Relay), xlsxCell(a.Criticality), xlsxCell(xlsxTags(a.Tags)),
+			xlsxCell(sm.PTR), xlsxCell(sm.FCrDNS), xlsxCell(sm.HELOStatus), xlsxCell(sm.SPF), xlsxCell(sm.DMARCPolicy),
+			xlsxCell(sm.Status), sm.Fail, sm.Warn, sm.Error,
+		); err != nil {
+			return err
+		}
+	}
+	return s.finish()
+}
+
+// xlsxTags joins tags as "key=value; ..." in key order.
+func xlsxTags(tags map[string]string) string {
+	if len(tags) == 0 {
+		return ""
+	}
+	keys := make([]string, 0, len(tags))
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + tags[k]
+	}
+	return strings.Join(parts, "; ")
+}
+
+func (w *xlsxWriter) drift(ctx context.Context, f *excelize.File, st *xlsxStyles, p *Pack) error {
+	if p.Drift == nil {
+		return nil
+	}
+	s := newStreamSheet(f, st, sheetDrift, w.rowsPerSheet, []xlsxColumn{
+		{"asset", 22}, {"field", 18}, {"old", 50}, {"new", 50},
+	})
+	for _, ip := range p.Drift.Added {
+		if err := s.add(xlsxCell(ip), "(asset)", "", "added"); err != nil {
+			return err
+		}
+	}
+	for _, ip := range p.Drift.Removed {
+		if err := s.add(xlsxCell(ip), "(asset)", "removed", ""); err != nil {
+			return err
+		}
+	}
+	for i, c := range p.Drift.Changes {
+		if i%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		if err := s.add(xlsxCell(c.Asset), xlsxCell(c.Field), xlsxCell(c.Old), xlsxCell(c.New)); err != nil {
+			return err
+		}
+	}
+	return s.finish()
+}
+
+// controls writes the Controls sheet; the summary's control chart reads
+// its columns.
+func (w *xlsxWriter) controls(_ context.Context, f *excelize.File, st *xlsxStyles, p *Pack) error {
+	s := newStreamSheet(f, st, sheetControls, w.rowsPerSheet, []xlsxColumn{
+		{"framework", 24}, {"id", 14}, {"catalog", 24}, {"title", 60}, {"status", 15},
+		{"pass", 9}, {"warn", 9}, {"fail", 9}, {"error", 9}, {"checks", 60},
+	})
+	s.statusCol, s.states = 5, []string{string(ControlSatisfied), string(ControlNotSatisfied), string(ControlInconclusive)}
+	for _, c := range p.Controls {
+		if err := s.add(
+			xlsxCell(c.Framework), xlsxCell(c.ID), xlsxCell(strings.Join(c.Catalog, "; ")), xlsxCell(c.Title),
+			xlsxCell(string(c.Status)), c.Pass, c.Warn, c.Fail, c.Error, xlsxCell(strings.Join(c.Checks, "; ")),
+		); err != nil {
+			return err
+		}
+	}
+	return s.finish()
+}
+
+// summary writes the Summary sheet: run facts, key figures and two
+// native charts (findings by status; findings by control).
+func (w *xlsxWriter) summary(_ context.Context, f *excelize.File, st *xlsxStyles, p *Pack) error {
+	sh := sheetSummary
+	set := func(cell string, v any, style int) error {
+		if err := f.SetCellValue(sh, cell, v); err != nil {
+			return fmt.Errorf("xlsx summary %s: %w", cell, err)
+		}
+		if style != 0 {
+			if err := f.SetCellStyle(sh, cell, cell, style); err != nil {
+				return fmt.Errorf("xlsx summary %s: %w", cell, err)
+			}
+		}
+		return nil
+	}
+	str := func(cell, s string, style int) error { return set(cell, xlsxCell(cleanLine(s)), style) }
+	if err := f.SetColWidth(sh, "A", "A", 26); err != nil {
+		return fmt.Errorf("xlsx summary: %w", err)
+	}
+	if err := f.SetColWidth(sh, "B", "B", 70); err != nil {
+		return fmt.Errorf("xlsx summary: %w", err)
+	}
+	satisfied, notSatisfied, inconclusive := controlStates(p)
+	facts := [][2]string{
+		{"Run ID", p.Run.ID},
+		{"Started", pdfTime(p.Run.StartedAt)},
+		{"Finished", pdfTime(p.Run.FinishedAt)},
+		{"Tool", p.Tool.Name + " " + p.Tool.Version},
+		{"Resolvers", strings.Join(p.Run.Resolvers, ", ")},
+		{"Inventory SHA-256", p.Run.InventorySHA256},
+	}
+	if err := str("A1", "senderproof evidence pack", st.title); err != nil {
+		return err
+	}
+	if err := str("A2", p.Run.Title, st.subtitle); err != nil {
+		return err
+	}
+	r := 4
+	for _, fact := range facts {
+		if err := str(fmt.Sprintf("A%d", r), fact[0], st.label); err != nil {
+			return err
+		}
+		if err := str(fmt.Sprintf("B%d", r), fact[1], 0); err != nil {
+			return err
+		}
+		r++
+	}
+	r++
+	figStart := r
+	if err := str(fmt.Sprintf("A%d", r), "Key figure", st.header); err != nil {
+		return err
+	}
+	if err := str(fmt.Sprintf("B%d", r), "Count", st.header); err != nil {
+		return err
+	}
+	sum := p.Summary
+	statusRow := r + 1
+	figures := []struct {
+		label string
+		n     int
+	}{
+		{"pass", sum.Pass}, {"warn", sum.Warn}, {"fail", sum.Fail}, {"error", sum.Error}, {"skip", sum.Skip},
+		{"findings", sum.Findings}, {"assets", sum.Assets},
+		{"controls satisfied", satisfied}, {"controls not satisfied", notSatisfied}, {"controls inconclusive", inconclusive},
+	}
+	for _, fg := range figures {
+		r++
+		if err := str(fmt.Sprintf("A%d", r), fg.label, 0); err != nil {
+			return err
+		}
+		if err := set(fmt.Sprintf("B%d", r), fg.n, 0); err != nil {
+			return err
+		}
+	}
+	if err := f.SetConditionalFormat(sh, fmt.Sprintf("A%d:A%d", statusRow, statusRow+4), st.statusRules(findingStates...)); err != nil {
+		return fmt.Errorf("xlsx summary colours: %w", err)
+	}
+
+	// Chart 1: findings by status, from the key figures above.
+	points := make([]excelize.ChartDataPoint, len(chartStatuses))
+	for i, s := range chartStatuses {
+		points[i] = excelize.ChartDataPoint{Index: i, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{xlsxColour(statusColour(string(s)))}}}
+	}
+	noLegend := excelize.ChartLegend{Position: "none"}
+	if err := f.AddChart(sh, "D4", &excelize.Chart{
+		Type: excelize.Col,
+		Series: []excelize.ChartSeries{{
+			Name:       fmt.Sprintf("%s!$B$%d", sh, figStart),
+			Categories: fmt.Sprintf("%s!$A$%d:$A$%d", sh, statusRow, statusRow+4),
+			Values:     fmt.Sprintf("%s!$B$%d:$B$%d", sh, statusRow, statusRow+4),
+			DataPoint:  points,
+		}},
+		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "Findings by status"}}},
+		Legend:    noLegend,
+		PlotArea:  excelize.ChartPlotArea{ShowVal: true},
+		Dimension: excelize.ChartDimension{Width: 560, Height: 300},
+	}); err != nil {
+		return fmt.Errorf("xlsx summary chart: %w", err)
+	}
+	// Chart 2: findings by control, stacked, from the Controls sheet.
+	if n := len(p.Controls); n > 0 && n < w.rowsPerSheet {
+		var series []excelize.ChartSeries
+		for i, s := range []assess.Status{assess.StatusPass, assess.StatusWarn, assess.StatusFail, assess.StatusError} {
+			col := string(rune('F' + i))
+			series = append(series, excelize.ChartSeries{
+				Name:       fmt.Sprintf("%s!$%s$1", sheetControls, col),
+				Categories: fmt.Sprintf("%s!$B$2:$B$%d", sheetControls, n+1),
+				Values:     fmt.Sprintf("%s!$%s$2:$%s$%d", sheetControls, col, col, n+1),
+				Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{xlsxColour(statusColour(string(s)))}},
+			})
+		}
+		if err := f.AddChart(sh, "D21", &excelize.Chart{
+			Type:      excelize.BarStacked,
+			Series:    series,
+			Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "Findings by control"}}},
+			Legend:    excelize.ChartLegend{Position: "bottom"},
+			Dimension: excelize.ChartDimension{Width: 560, Height: uint(max(300, 60+22*n))},
+			XAxis:     excelize.ChartAxis{ReverseOrder: true},
+		}); err != nil {
+			return fmt.Errorf("xlsx controls chart: %w", err)
+		}
+	}
+	return nil
+}

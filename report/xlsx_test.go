@@ -1,0 +1,284 @@
+package report
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"unicode"
+
+	"github.com/xuri/excelize/v2"
+
+	"senderproof/assess"
+)
+
+func openXLSX(t *testing.T, b []byte) *excelize.File {
+	t.Helper()
+	f, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("report.xlsx does not open: %v", err)
+	}
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func zipNames(t *testing.T, b []byte) []string {
+	t.Helper()
+	z, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range z.File {
+		names = append(names, f.Name)
+	}
+	return names
+}
+
+func rowsOf(t *testing.T, f *excelize.File, sheet string) [][]string {
+	t.Helper()
+	rows, err := f.GetRows(sheet)
+	if err != nil {
+		t.Fatalf("sheet %s: %v", sheet, err)
+	}
+	return rows
+}
+
+func TestXLSX(t *testing.T) {
+	t.Parallel()
+	p := SyntheticPack(12, 5)
+	out := writeAll(t, NewXLSX(), p)
+	f := openXLSX(t, out)
+
+	if got, want := f.GetSheetList(), []string{"Summary", "Findings", "Controls", "Assets", "Evidence", "Drift"}; !slices.Equal(got, want) {
+		t.Fatalf("sheets = %q, want %q", got, want)
+	}
+	names := zipNames(t, out)
+	for _, want := range []string{"xl/charts/chart1.xml", "xl/charts/chart2.xml"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("no chart part %s in %q", want, names)
+		}
+	}
+
+	t.Run("findings", func(t *testing.T) {
+		rows := rowsOf(t, f, "Findings")
+		if got, want := strings.Join(rows[0], ","), "asset,check,selector,status,severity,message,observed,controls,remediation"; got != want {
+			t.Fatalf("header = %q, want %q", got, want)
+		}
+		if got := len(rows) - 1; got != len(p.Findings) {
+			t.Fatalf("rows = %d, want one per finding (%d)", got, len(p.Findings))
+		}
+		for i, fd := range p.Findings {
+			r := rows[i+1]
+			if r[0] != fd.Asset || r[1] != fd.Check || r[3] != string(fd.Status) {
+				t.Fatalf("row %d = %q, want %s %s %s", i+2, r[:4], fd.Asset, fd.Check, fd.Status)
+			}
+		}
+	})
+
+	t.Run("formula text stays a string", func(t *testing.T) {
+		rows := rowsOf(t, f, "Findings")
+		found := 0
+		for i, r := range rows {
+			for c, v := range r {
+				if !strings.HasPrefix(v, "=") && !strings.HasPrefix(v, "+") && !strings.HasPrefix(v, "-") && !strings.HasPrefix(v, "@") {
+					continue
+				}
+				cell, _ := excelize.CoordinatesToCellName(c+1, i+1)
+				typ, err := f.GetCellType("Findings", cell)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if typ != excelize.CellTypeInlineString && typ != excelize.CellTypeSharedString {
+					t.Errorf("Findings!%s = %q has cell type %v, want a string", cell, v, typ)
+				}
+				if formula, _ := f.GetCellFormula("Findings", cell); formula != "" {
+					t.Errorf("Findings!%s is a formula %q", cell, formula)
+				}
+				if v == hostileTXT {
+					found++
+				}
+			}
+		}
+		if found == 0 {
+			t.Errorf("no Findings cell holds the TXT value %s exactly", hostileTXT)
+		}
+		for _, sheet := range []string{"Assets", "Drift", "Evidence"} {
+			for i, r := range rowsOf(t, f, sheet) {
+				for c, v := range r {
+					if v == "" || !strings.ContainsRune("=+-@", rune(v[0])) {
+						continue
+					}
+					cell, _ := excelize.CoordinatesToCellName(c+1, i+1)
+					if formula, _ := f.GetCellFormula(sheet, cell); formula != "" {
+						t.Errorf("%s!%s is a formula %q", sheet, cell, formula)
+					}
+				}
+			}
+		}
+		assets := rowsOf(t, f, "Assets")
+		if got := assets[2][5]; got != "+1-555-0100 (noc)" {
+			t.Errorf("Assets owner of asset 1 = %q, want the exact text", got)
+		}
+	})
+
+	t.Run("evidence", func(t *testing.T) {
+		rows := rowsOf(t, f, "Evidence")
+		want := 0
+		for _, fd := range p.Findings {
+			want += len(fd.Evidence)
+		}
+		if got := len(rows) - 1; got != want {
+			t.Fatalf("evidence rows = %d, want one per exchange (%d)", got, want)
+		}
+		if got := strings.Join(rows[0][:10], ","); got != "asset,check,selector,name,type,server,transport,rcode,answers,ad" {
+			t.Errorf("evidence header = %q", got)
+		}
+		for i, r := range rows {
+			for _, v := range r {
+				if strings.ContainsFunc(v, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }) {
+					t.Errorf("Evidence row %d holds a control character: %q", i+1, v)
+				}
+			}
+		}
+	})
+
+	t.Run("controls and assets", func(t *testing.T) {
+		controls := rowsOf(t, f, "Controls")
+		if got := len(controls) - 1; got != len(p.Controls) {
+			t.Errorf("controls rows = %d, want %d", got, len(p.Controls))
+		}
+		for i, c := range p.Controls {
+			if controls[i+1][1] != c.ID || controls[i+1][4] != string(c.Status) {
+				t.Errorf("controls row %d = %q, want %s %s", i+2, controls[i+1], c.ID, c.Status)
+			}
+		}
+		assets := rowsOf(t, f, "Assets")
+		if got := len(assets) - 1; got != len(p.Assets) {
+			t.Errorf("assets rows = %d, want %d", got, len(p.Assets))
+		}
+		drift := rowsOf(t, f, "Drift")
+		if got, want := len(drift)-1, len(p.Drift.Added)+len(p.Drift.Removed)+len(p.Drift.Changes); got != want {
+			t.Errorf("drift rows = %d, want %d", got, want)
+		}
+	})
+
+	t.Run("styling", func(t *testing.T) {
+		panes, err := f.GetPanes("Findings")
+		if err != nil || !panes.Freeze || panes.YSplit != 1 {
+			t.Errorf("Findings panes = %+v, %v; want the header row frozen", panes, err)
+		}
+		cf, err := f.GetConditionalFormats("Findings")
+		if err != nil || len(cf) == 0 {
+			t.Errorf("Findings has no status colours: %v, %v", cf, err)
+		}
+		if !zipContains(t, out, "xl/workbook.xml", "_xlnm._FilterDatabase") {
+			t.Error("no autofilter defined")
+		}
+		sum := rowsOf(t, f, "Summary")
+		if len(sum) < 10 || !slices.ContainsFunc(sum, func(r []string) bool { return len(r) > 1 && r[0] == "fail" }) {
+			t.Errorf("Summary lacks key figures: %q", sum)
+		}
+	})
+}
+
+func zipContains(t *testing.T, b []byte, name, text string) bool {
+	t.Helper()
+	z, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range z.File {
+		if f.Name != name {
+			continue
+		}
+		r, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Close()
+		var buf bytes.Buffer
+		if _, err := buf.ReadFrom(r); err != nil {
+			t.Fatal(err)
+		}
+		return strings.Contains(buf.String(), text)
+	}
+	return false
+}
+
+// TestXLSXSplitsSheets checks that a sheet past the row limit continues on
+// a numbered sheet, every row kept.
+func TestXLSXSplitsSheets(t *testing.T) {
+	t.Parallel()
+	p := SyntheticPack(12, 9)
+	w := &xlsxWriter{rowsPerSheet: 50}
+	f := openXLSX(t, writeAll(t, w, p))
+	total := 0
+	parts := 0
+	for _, s := range f.GetSheetList() {
+		if s != "Findings" && !strings.HasPrefix(s, "Findings ") {
+			continue
+		}
+		parts++
+		rows := rowsOf(t, f, s)
+		if rows[0][0] != "asset" {
+			t.Errorf("sheet %s has no header", s)
+		}
+		if len(rows)-1 > 50 {
+			t.Errorf("sheet %s has %d rows, limit 50", s, len(rows)-1)
+		}
+		total += len(rows) - 1
+	}
+	if total != len(p.Findings) || parts != (len(p.Findings)+49)/50 {
+		t.Errorf("findings split into %d sheets holding %d rows, want %d sheets holding %d", parts, total, (len(p.Findings)+49)/50, len(p.Findings))
+	}
+	// Parts of a sheet sit together, in the usual order of the sheets.
+	var order []string
+	for _, s := range f.GetSheetList() {
+		base, _, _ := strings.Cut(s, " ")
+		if len(order) == 0 || order[len(order)-1] != base {
+			order = append(order, base)
+		}
+	}
+	if want := []string{"Summary", "Findings", "Controls", "Assets", "Evidence", "Drift"}; !slices.Equal(order, want) {
+		t.Errorf("sheet order %q, want %q", f.GetSheetList(), want)
+	}
+}
+
+// TestXLSXLongValue checks that a value over Excel's cell limit is cut
+// with a marker, and an empty pack still has every sheet's header.
+func TestXLSXLongValue(t *testing.T) {
+	t.Parallel()
+	p := emptyPack()
+	long := strings.Repeat("v=spf1 include:_spf.example.net ", 2000) // 64,000 characters
+	p.Assets = []assess.Asset{{IP: "192.0.2.1"}}
+	p.Findings = []assess.Finding{{Asset: "192.0.2.1", Check: "spf.record", Status: assess.StatusFail, Message: long}}
+	p.Summary = Summary{Assets: 1, Findings: 1, Fail: 1}
+	f := openXLSX(t, writeAll(t, NewXLSX(), p))
+	msg, err := f.GetCellValue("Findings", "F2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if utf16Len(msg) > excelMaxChars || !strings.HasSuffix(msg, xlsxTruncated) || !strings.HasPrefix(msg, "v=spf1 include") {
+		t.Errorf("long message kept %d characters, ending %q", utf16Len(msg), msg[max(0, len(msg)-40):])
+	}
+
+	f = openXLSX(t, writeAll(t, NewXLSX(), emptyPack()))
+	if got, want := f.GetSheetList(), []string{"Summary", "Findings", "Controls", "Assets", "Evidence"}; !slices.Equal(got, want) {
+		t.Errorf("empty pack sheets = %q, want %q", got, want)
+	}
+}
+
+func TestXLSXCancelled(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var b bytes.Buffer
+	if err := NewXLSX().Write(ctx, &b, SyntheticPack(3, 1)); err == nil {
+		t.Error("write with a cancelled context succeeded")
+	}
+}
+
+func BenchmarkWriteXLSX(b *testing.B) { benchWrite(b, NewXLSX()) }
