@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -102,7 +103,7 @@ func (w *pdfWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	if err != nil {
 		return fmt.Errorf("generate pdf: %w", err)
 	}
-	if _, err := out.Write(doc.GetBytes()); err != nil {
+	if _, err := out.Write(stampModDate(doc.GetBytes(), p.Run.FinishedAt)); err != nil {
 		return fmt.Errorf("write pdf: %w", err)
 	}
 	return nil
@@ -991,4 +992,19 @@ func labelValueSize(mono bool) float64 {
 		return 7.8
 	}
 	return 8.6
+}
+
+// modDate matches the PDF's modification date, which the PDF library sets
+// to the time of writing.
+var modDate = regexp.MustCompile(`/ModDate \(D:\d{14}\)`)
+
+// stampModDate sets the modification date to the run's end, so the same
+// pack always gives the same bytes. The replacement has the same length,
+// so the cross-reference offsets stay right.
+func stampModDate(pdf []byte, at time.Time) []byte {
+	if at.IsZero() {
+		return pdf
+	}
+	stamp := []byte("/ModDate (D:" + at.UTC().Format("20060102150405") + ")")
+	return modDate.ReplaceAllLiteral(pdf, stamp)
 }

@@ -2,10 +2,14 @@ package report
 
 import (
 	"archive/zip"
+	"bytes"
 	"compress/flate"
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -130,8 +134,19 @@ func (w *xlsxWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	// in memory first), favouring speed over size: the fastest deflate
 	// level writes a file about a fifth larger in a little over half the
 	// time.
+	// excelize writes streamed sheets in map order: zip into a temporary
+	// file, then copy the entries in a fixed order (see repackXLSX), so the
+	// same pack always gives the same bytes.
+	tmp, err := os.CreateTemp("", "senderproof-xlsx-*.zip")
+	if err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	defer func() {
+		tmp.Close()
+		os.Remove(tmp.Name())
+	}()
 	f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
-		zw := zip.NewWriter(out)
+		zw := zip.NewWriter(tmp)
 		zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
 			return flate.NewWriter(w, flate.BestSpeed)
 		})
@@ -177,10 +192,72 @@ func (w *xlsxWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 			return err
 		}
 	}
-	if err := f.Write(out); err != nil {
+	if err := f.Write(io.Discard); err != nil {
 		return fmt.Errorf("write xlsx: %w", err)
 	}
-	return nil
+	return repackXLSX(tmp, out)
+}
+
+// contentOverride matches one entry (a Default or an Override) of
+// [Content_Types].xml, whose order excelize does not fix.
+var contentOverride = regexp.MustCompile(`<(?:Default|Override) [^>]*>(?:</(?:Default|Override)>)?`)
+
+// repackXLSX copies the workbook zipped in tmp to out with its entries in
+// name order ([Content_Types].xml first, as Office writes it) and the
+// entries of [Content_Types].xml sorted. Entries are copied still compressed.
+func repackXLSX(tmp *os.File, out io.Writer) error {
+	st, err := tmp.Stat()
+	if err != nil {
+		return err
+	}
+	zr, err := zip.NewReader(tmp, st.Size())
+	if err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	files := slices.Clone(zr.File)
+	const types = "[Content_Types].xml"
+	slices.SortFunc(files, func(a, b *zip.File) int {
+		switch {
+		case a.Name == types:
+			return -1
+		case b.Name == types:
+			return 1
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	zw := zip.NewWriter(out)
+	for _, zf := range files {
+		if zf.Name != types {
+			if err := zw.Copy(zf); err != nil {
+				return fmt.Errorf("xlsx: %w", err)
+			}
+			continue
+		}
+		rc, err := zf.Open()
+		if err != nil {
+			return err
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return err
+		}
+		parts := contentOverride.FindAll(b, -1)
+		if first := contentOverride.FindIndex(b); first != nil {
+			last := contentOverride.FindAllIndex(b, -1)
+			end := last[len(last)-1][1]
+			slices.SortFunc(parts, bytes.Compare)
+			b = append(append(slices.Clone(b[:first[0]]), bytes.Join(parts, nil)...), b[end:]...)
+		}
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: zf.Name, Method: zip.Deflate})
+		if err != nil {
+			return err
+		}
+		if _, err := w.Write(b); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
 }
 
 // xlsxColumn is one column of a streamed sheet.
