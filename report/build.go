@@ -166,15 +166,7 @@ func (a *accumulator) count(f *assess.Finding) {
 // finish settles the states and stores the roll-ups in p.
 func (a *accumulator) finish(p *Pack) {
 	for i := range a.controls {
-		c := &a.controls[i]
-		switch {
-		case c.Fail > 0:
-			c.Status = ControlNotSatisfied
-		case c.Error > 0:
-			c.Status = ControlInconclusive
-		default:
-			c.Status = ControlSatisfied
-		}
+		a.controls[i].settle()
 	}
 	for i := range a.assets {
 		s := &a.assets[i]
@@ -190,6 +182,20 @@ func (a *accumulator) finish(p *Pack) {
 	p.Summary = a.summary
 	p.Controls = a.controls
 	p.AssetSummary = a.assets
+}
+
+// settle sets a control's state from its counts: not_satisfied if any
+// mapped finding fails, inconclusive if none fails but any is error, else
+// satisfied (warnings are counted and shown, not failed).
+func (c *ControlStatus) settle() {
+	switch {
+	case c.Fail > 0:
+		c.Status = ControlNotSatisfied
+	case c.Error > 0:
+		c.Status = ControlInconclusive
+	default:
+		c.Status = ControlSatisfied
+	}
 }
 
 // summarizeAsset folds one finding into its asset's summary row.

@@ -675,15 +675,7 @@ func synthControls(fs []assess.Finding) []ControlStatus {
 		}
 	}
 	for i := range out {
-		c := &out[i]
-		switch {
-		case c.Fail > 0:
-			c.Status = ControlNotSatisfied
-		case c.Error > 0:
-			c.Status = ControlInconclusive
-		default:
-			c.Status = ControlSatisfied
-		}
+		out[i].settle()
 	}
 	return out
 }
