@@ -2,18 +2,25 @@ package assess
 
 import (
 	"context"
+	"fmt"
 	"runtime"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/miekg/dns"
 
 	"senderproof/assess/dnstest"
 )
 
+// Benchmarks measure, never assert speed. The fleet-scale harness is
+// cmd/senderproof-bench (and bench/knot.sh against a real server).
+
+const benchConcurrency = 64
+
 // BenchmarkAssess10k assesses 10,000 synthetic senders (all checks) against
 // the in-process server over UDP, and reports assets/s, queries/s and the
 // queries per asset that reached the wire.
-const benchConcurrency = 64
-
 func BenchmarkAssess10k(b *testing.B) { benchmarkAssess(b, 10_000) }
 
 func benchmarkAssess(b *testing.B, n int) {
@@ -40,6 +47,7 @@ func benchmarkAssess(b *testing.B, n int) {
 			b.Fatal(err)
 		}
 		st := c.Stats()
+		c.Close()
 		sent += st.Sent
 		b.Logf("stats %+v", st)
 		var ms runtime.MemStats
@@ -52,4 +60,60 @@ func benchmarkAssess(b *testing.B, n int) {
 	b.ReportMetric(float64(sent)/secs, "queries/s")
 	b.ReportMetric(float64(sent)/float64(n*b.N), "queries/asset")
 	b.ReportMetric(float64(heap)/float64(1<<20), "heap-MiB")
+}
+
+// BenchmarkClientExchange asks distinct questions (cache misses) of the
+// in-process server, benchConcurrency at a time: the client's wire path
+// (socket pool, ID and question matching, evidence).
+func BenchmarkClientExchange(b *testing.B) {
+	w := dnstest.HostileWorld()
+	srv, err := dnstest.Serve(dnstest.Config{Zones: w.Zones})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 2 * time.Second, Concurrency: benchConcurrency})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	b.SetParallelism(benchConcurrency / runtime.GOMAXPROCS(0))
+	var seq atomic.Int64
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			name := fmt.Sprintf("n%d.hostile.example.", seq.Add(1))
+			if _, err := c.Lookup(context.Background(), name, dns.TypeA); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+// BenchmarkClientCacheHit looks up one answered question again and again.
+func BenchmarkClientCacheHit(b *testing.B) {
+	w := dnstest.HostileWorld()
+	srv, err := dnstest.Serve(dnstest.Config{Zones: w.Zones})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 2 * time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	if _, err := c.Lookup(ctx, "ok.hostile.example.", dns.TypeA); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := c.Lookup(ctx, "ok.hostile.example.", dns.TypeA); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }

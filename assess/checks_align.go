@@ -33,6 +33,9 @@ func checkAlignIdentity(ctx context.Context, r Resolver, a Asset) []Finding {
 		obs = v.observed()
 		return []Finding{newFinding(a, id, StatusError, obs, v.ans)}
 	}
+	if v.nameUnknown() {
+		return []Finding{ptrNameError(a, id, v, obs)}
+	}
 	type identity struct{ kind, name string }
 	var ids []identity
 	if v.name != "" {

@@ -188,6 +188,28 @@ func nonNil(s []string) []string {
 	return s
 }
 
+// nameUnknown reports that "the PTR name" cannot be told: a name whose
+// forward lookup was an error might have been the first forward-confirmed
+// one (SPEC edge rules), and it is not the name chosen without it. Checks that compare the
+// PTR name are then error, never a pass or fail on a guessed name.
+func (v ptrView) nameUnknown() bool {
+	for _, n := range v.fwdErr {
+		if len(v.confirmed) > 0 && n < v.confirmed[0] || len(v.confirmed) == 0 && n != v.names[0] {
+			return true
+		}
+	}
+	return false
+}
+
+// ptrNameError is the finding of a check that needs the PTR name when a
+// forward lookup error leaves it unknown (nameUnknown).
+func ptrNameError(a Asset, check string, v ptrView, obs map[string]any) Finding {
+	delete(obs, "ptr")
+	obs["reason"] = "forward_error"
+	obs["error_names"] = v.fwdErr
+	return newFinding(a, check, StatusError, obs, append([]Answer{v.ans}, v.forward...)...)
+}
+
 // ptrError is the finding of a check that needs the PTR answer when that
 // answer is an error (SPEC edge rules).
 func ptrError(a Asset, check string, v ptrView) Finding {
@@ -240,6 +262,8 @@ func checkPTRNotGeneric(ctx context.Context, r Resolver, a Asset) []Finding {
 	case len(v.names) == 0:
 		obs["reason"] = "no_ptr"
 		return []Finding{newFinding(a, id, StatusSkip, obs, v.ans)}
+	case v.nameUnknown():
+		return []Finding{ptrNameError(a, id, v, obs)}
 	}
 	used := append([]Answer{v.ans}, v.forward...)
 	if why, pat := DefaultGenericMatcher().Match(v.name, v.ip); why != "" {
@@ -297,6 +321,8 @@ func checkPTRMatchesExpected(ctx context.Context, r Resolver, a Asset) []Finding
 	case len(v.names) == 0:
 		obs["reason"] = "no_ptr"
 		return []Finding{newFinding(a, id, StatusFail, obs, v.ans)}
+	case v.nameUnknown():
+		return []Finding{ptrNameError(a, id, v, obs)}
 	case v.name == normName(a.Hostname):
 		return []Finding{newFinding(a, id, StatusPass, obs, used...)}
 	}
@@ -405,6 +431,8 @@ func checkHELOMatchesPTR(ctx context.Context, r Resolver, a Asset) []Finding {
 	case len(v.names) == 0:
 		obs["reason"] = "no_ptr"
 		return []Finding{newFinding(a, id, StatusFail, obs, v.ans)}
+	case v.nameUnknown():
+		return []Finding{ptrNameError(a, id, v, obs)}
 	case helo == v.name:
 		return []Finding{newFinding(a, id, StatusPass, obs, used...)}
 	}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,6 +29,13 @@ const (
 	UDPSize = 1232
 	// FailureTTL is how long a lookup that failed is remembered.
 	FailureTTL = 5 * time.Minute
+	// DefaultBreakerThreshold is how many consecutive exchanges with a
+	// server may go unanswered (timeouts, network errors) before the client
+	// marks it down.
+	DefaultBreakerThreshold = 8
+	// DefaultBreakerCooldown is how long a down server is left alone before
+	// one query probes it again.
+	DefaultBreakerCooldown = 5 * time.Second
 )
 
 // Errors of Lookup. Transport failures wrap ErrTimeout or ErrNetwork.
@@ -36,6 +45,9 @@ var (
 	ErrCNAMELoop  = errors.New("cname loop")
 	ErrChainLong  = errors.New("cname chain too long")
 	ErrNoResolver = errors.New("no resolver configured")
+	// ErrResolversDown is wrapped (with ErrTimeout) by a lookup that failed
+	// at once, unsent, because every resolver was marked down.
+	ErrResolversDown = errors.New("every resolver is down")
 )
 
 // ClientOptions configure the DNS client.
@@ -48,6 +60,16 @@ type ClientOptions struct {
 	Now         func() time.Time
 	// TCP sends every query over TCP (for networks that drop UDP, and tests).
 	TCP bool
+	// BreakerThreshold is how many consecutive exchanges with one server
+	// may go unanswered before it is marked down, provided it has not
+	// answered anything for twice the Timeout (at least a second); 0 means
+	// DefaultBreakerThreshold, negative never marks a server down. A down
+	// server gets no queries but one probe per BreakerCooldown; when every
+	// server is down, lookups fail at once with ErrResolversDown.
+	BreakerThreshold int
+	// BreakerCooldown is the time between probes of a down server; 0 means
+	// DefaultBreakerCooldown.
+	BreakerCooldown time.Duration
 }
 
 // Stats counts the client's work. Read it with Client.Stats.
@@ -59,34 +81,90 @@ type Stats struct {
 	TCP       int64
 	Timeouts  int64
 	Errors    int64 // exchanges that ended without a usable answer
+	// FailedFast counts exchanges failed unsent because every server was
+	// down (see ClientOptions.BreakerThreshold).
+	FailedFast int64
+	// ServersDown is how many servers are marked down now.
+	ServersDown int
+}
+
+// ServerHealth is what the client observed of one server.
+type ServerHealth struct {
+	Server   string
+	Sent     int64 // messages sent to it
+	Answered int64 // responses received from it (any rcode)
+	Timeouts int64
+	// Down reports that the server is marked down now.
+	Down bool
+	// Outages counts the times it was marked down.
+	Outages int
+	// StoppedAfter is how many responses it had given when it was first
+	// marked down; DownSince when that was.
+	StoppedAfter int64
+	DownSince    time.Time
+	// LastError is the last transport failure seen from it.
+	LastError string
 }
 
 // Client is senderproof's DNS client: a cache with TTLs and in-flight
 // collapsing in front of miekg/dns, with a rate limit, retries with backoff,
-// rotation across resolvers and TCP fallback on truncation.
+// rotation across resolvers, TCP fallback on truncation, and a circuit
+// breaker per resolver. UDP queries share a few long-lived sockets per
+// resolver (see udpPool).
 type Client struct {
 	opt     ClientOptions
-	udp     *dns.Client
 	tcp     *dns.Client
 	limiter *rate.Limiter
 	sem     chan struct{}
 	next    atomic.Uint32
+	servers []*serverState
 
-	mu     sync.Mutex
-	cache  map[qkey]*cacheEntry
-	health []serverHealth
+	seed   maphash.Seed
+	shards [cacheShards]cacheShard
 
-	lookups, hits, exchanges, sent, tcpSent, timeouts, errs atomic.Int64
+	lookups, hits, exchanges, sent, tcpSent, timeouts, errs, failedFast atomic.Int64
 }
 
-type serverHealth struct {
-	consecutiveTimeouts int
+// cacheShards splits the cache so that concurrent lookups rarely wait on
+// one another's lock.
+const cacheShards = 32
+
+type cacheShard struct {
+	mu sync.Mutex
+	m  map[qkey]*cacheEntry
+}
+
+// serverState is one resolver: its UDP sockets and its circuit breaker.
+type serverState struct {
+	addr string
+	pool *udpPool
+
+	mu          sync.Mutex
+	sent        int64
+	answered    int64
+	timeouts    int64
+	consecutive int       // unanswered exchanges sent after the last answer
+	lastAnswer  time.Time // when the last response arrived
+	down        bool
+	downUntil   time.Time // next probe when down
+	probing     bool      // a probe is in flight
+	outages     int
+	stopped     int64 // answered when first marked down
+	downSince   time.Time
+	lastError   string
 }
 
 type qkey struct {
 	name  string
 	qtype uint16
 }
+
+// closedDone stands in for the done channel of every completed cache entry.
+var closedDone = func() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
+}()
 
 type cacheEntry struct {
 	done    chan struct{}
@@ -96,9 +174,10 @@ type cacheEntry struct {
 
 // exchangeResult is one question answered (or not) on the wire.
 type exchangeResult struct {
-	msg *dns.Msg
-	ev  Evidence
-	err error
+	msg  *dns.Msg
+	ev   Evidence
+	err  error
+	sent time.Time // when the last message of the exchange went out
 }
 
 // NewClient returns a client for the given resolvers.
@@ -124,13 +203,23 @@ func NewClient(opt ClientOptions) (*Client, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	if opt.BreakerThreshold == 0 {
+		opt.BreakerThreshold = DefaultBreakerThreshold
+	}
+	if opt.BreakerCooldown <= 0 {
+		opt.BreakerCooldown = DefaultBreakerCooldown
+	}
 	c := &Client{
-		opt:    opt,
-		udp:    &dns.Client{Net: "udp", UDPSize: UDPSize, Timeout: opt.Timeout},
-		tcp:    &dns.Client{Net: "tcp", Timeout: opt.Timeout},
-		sem:    make(chan struct{}, opt.Concurrency),
-		cache:  make(map[qkey]*cacheEntry),
-		health: make([]serverHealth, len(opt.Servers)),
+		opt:  opt,
+		tcp:  &dns.Client{Net: "tcp", Timeout: opt.Timeout},
+		sem:  make(chan struct{}, opt.Concurrency),
+		seed: maphash.MakeSeed(),
+	}
+	for i := range c.shards {
+		c.shards[i].m = make(map[qkey]*cacheEntry)
+	}
+	for _, s := range opt.Servers {
+		c.servers = append(c.servers, &serverState{addr: s, pool: newUDPPool(s, udpSockets)})
 	}
 	if opt.QPS > 0 {
 		burst := int(opt.QPS / 10)
@@ -163,9 +252,40 @@ func (c *Client) Servers() []string { return append([]string(nil), c.opt.Servers
 
 // Stats returns the counters so far.
 func (c *Client) Stats() Stats {
-	return Stats{
+	st := Stats{
 		Lookups: c.lookups.Load(), CacheHits: c.hits.Load(), Exchanges: c.exchanges.Load(),
 		Sent: c.sent.Load(), TCP: c.tcpSent.Load(), Timeouts: c.timeouts.Load(), Errors: c.errs.Load(),
+		FailedFast: c.failedFast.Load(),
+	}
+	for _, h := range c.Health() {
+		if h.Down {
+			st.ServersDown++
+		}
+	}
+	return st
+}
+
+// Health returns what the client observed of each server, in the order of
+// ClientOptions.Servers.
+func (c *Client) Health() []ServerHealth {
+	out := make([]ServerHealth, len(c.servers))
+	for i, s := range c.servers {
+		s.mu.Lock()
+		out[i] = ServerHealth{
+			Server: s.addr, Sent: s.sent, Answered: s.answered, Timeouts: s.timeouts,
+			Down: s.down, Outages: s.outages, StoppedAfter: s.stopped, DownSince: s.downSince,
+			LastError: s.lastError,
+		}
+		s.mu.Unlock()
+	}
+	return out
+}
+
+// Close releases the client's sockets. Lookups after Close still work
+// (sockets are opened again); idle sockets also close by themselves.
+func (c *Client) Close() {
+	for _, s := range c.servers {
+		s.pool.close()
 	}
 }
 
@@ -185,21 +305,23 @@ type exchangeFunc func(ctx context.Context, name string, qtype uint16) exchangeR
 // and a dead resolver is not waited on again for each of them.
 func (c *Client) cached(ctx context.Context, name string, qtype uint16) exchangeResult {
 	k := qkey{name, qtype}
+	sh := &c.shards[(maphash.String(c.seed, name)^uint64(qtype))%cacheShards]
 	now := c.opt.Now()
-	c.mu.Lock()
-	if e, ok := c.cache[k]; ok {
+	sh.mu.Lock()
+	if e, ok := sh.m[k]; ok {
 		select {
 		case <-e.done:
 			if now.Before(e.expires) {
-				c.mu.Unlock()
+				sh.mu.Unlock()
 				c.hits.Add(1)
 				return e.res
 			}
 		default:
-			c.mu.Unlock()
+			done := e.done // read under the lock: it is replaced when closed
+			sh.mu.Unlock()
 			c.hits.Add(1)
 			select {
-			case <-e.done:
+			case <-done:
 				return e.res
 			case <-ctx.Done():
 				return exchangeResult{err: ctx.Err()}
@@ -207,23 +329,29 @@ func (c *Client) cached(ctx context.Context, name string, qtype uint16) exchange
 		}
 	}
 	e := &cacheEntry{done: make(chan struct{})}
-	c.cache[k] = e
-	c.mu.Unlock()
+	sh.m[k] = e
+	sh.mu.Unlock()
 
 	res := c.exchange(ctx, name, qtype)
-	c.mu.Lock()
-	e.res = res
+	var expires time.Time
 	switch {
 	case res.err == nil:
-		e.expires = now.Add(cacheTTL(res.msg))
+		expires = now.Add(cacheTTL(res.msg))
+		// Only the answer section and rcode are read from here on
+		// (chase); drop the rest so a fleet-sized cache stays small.
+		res.msg.Question, res.msg.Ns, res.msg.Extra = nil, nil, nil
 	case ctx.Err() == nil:
-		e.expires = now.Add(FailureTTL)
+		expires = now.Add(FailureTTL)
 	}
+	sh.mu.Lock()
+	e.res = res
+	e.expires = expires
 	if !now.Before(e.expires) {
-		delete(c.cache, k)
+		delete(sh.m, k)
 	}
 	close(e.done)
-	c.mu.Unlock()
+	e.done = closedDone // the entry's own channel can go
+	sh.mu.Unlock()
 	return res
 }
 
@@ -258,7 +386,8 @@ func cacheTTL(m *dns.Msg) time.Duration {
 // exchange asks the wire: rate limit, rotation, retries with backoff, TCP on
 // truncation. SERVFAIL and REFUSED move on to the next resolver and are not
 // retried on the same one; when every resolver said so, that rcode is the
-// answer (classified as error by the checks).
+// answer (classified as error by the checks). A resolver marked down by its
+// circuit breaker is skipped; when every one is, the exchange fails at once.
 func (c *Client) exchange(ctx context.Context, name string, qtype uint16) exchangeResult {
 	c.exchanges.Add(1)
 	q := new(dns.Msg)
@@ -267,7 +396,7 @@ func (c *Client) exchange(ctx context.Context, name string, qtype uint16) exchan
 	q.AuthenticatedData = true // ask for the AD bit (RFC 6840 §5.7)
 	q.SetEdns0(UDPSize, false)
 
-	n := len(c.opt.Servers)
+	n := len(c.servers)
 	start := int(c.next.Add(1)-1) % n
 	var last exchangeResult
 	refusedBy := 0
@@ -288,8 +417,14 @@ func (c *Client) exchange(ctx context.Context, name string, qtype uint16) exchan
 			case <-t.C:
 			}
 		}
-		server := c.opt.Servers[(start+i)%n]
-		res := c.send(ctx, q, server)
+		srv, probe := c.pick(start + i)
+		if srv == nil {
+			c.failedFast.Add(1)
+			c.errs.Add(1)
+			return c.allDown(q)
+		}
+		res := c.send(ctx, q, srv)
+		c.observe(srv, probe, res, ctx.Err() != nil)
 		if ctx.Err() != nil {
 			return exchangeResult{ev: res.ev, err: ctx.Err()}
 		}
@@ -312,8 +447,108 @@ func (c *Client) exchange(ctx context.Context, name string, qtype uint16) exchan
 	return last
 }
 
+// pick returns the first server from position i in rotation that its
+// breaker lets through, and whether that query is a probe of a down
+// server; nil when every server is down.
+func (c *Client) pick(i int) (*serverState, bool) {
+	n := len(c.servers)
+	now := time.Now()
+	for j := range n {
+		s := c.servers[(i+j)%n]
+		s.mu.Lock()
+		switch {
+		case !s.down:
+			s.mu.Unlock()
+			return s, false
+		case !s.probing && !now.Before(s.downUntil):
+			s.probing = true
+			s.mu.Unlock()
+			return s, true
+		}
+		s.mu.Unlock()
+	}
+	return nil, false
+}
+
+// observe feeds an exchange's outcome to the server's breaker: any response
+// resets it; an unanswered exchange (timeout, network error) counts if it
+// was sent after the last response arrived, and BreakerThreshold of them in
+// a row mark the server down once it has been silent for breakerWindow.
+// Counting only those keeps random loss from opening the breaker when every
+// worker waits on lost queries and nothing else is asked: a query lost while
+// the server answered others is no sign of a dead server. A probe that fails
+// keeps the server down for another BreakerCooldown.
+func (c *Client) observe(s *serverState, probe bool, res exchangeResult, cancelled bool) {
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if probe {
+		s.probing = false
+	}
+	switch {
+	case res.err == nil:
+		s.answered++
+		s.consecutive = 0
+		s.lastAnswer = now
+		s.down = false
+	case cancelled || errors.Is(res.err, context.Canceled) || res.sent.IsZero():
+		// Not sent, or given up by the caller: says nothing of the server.
+	case !res.sent.After(s.lastAnswer):
+		// Others were answered while it waited.
+		s.lastError = res.err.Error()
+		if errors.Is(res.err, ErrTimeout) {
+			s.timeouts++
+		}
+	default:
+		s.consecutive++
+		if errors.Is(res.err, ErrTimeout) {
+			s.timeouts++
+		}
+		s.lastError = res.err.Error()
+		switch {
+		case s.down:
+			s.downUntil = now.Add(c.opt.BreakerCooldown)
+		case c.opt.BreakerThreshold > 0 && s.consecutive >= c.opt.BreakerThreshold && now.Sub(s.lastAnswer) >= c.breakerWindow():
+			s.down = true
+			s.downUntil = now.Add(c.opt.BreakerCooldown)
+			s.outages++
+			if s.outages == 1 {
+				s.stopped = s.answered
+				s.downSince = now
+			}
+		}
+	}
+}
+
+// breakerWindow is how long a server must have been silent before its
+// breaker opens: a server that stalls for less (a busy moment, a burst of
+// loss) is waited for, not failed fast.
+func (c *Client) breakerWindow() time.Duration {
+	return max(2*c.opt.Timeout, time.Second)
+}
+
+// allDown is the result of an exchange that no server was up for.
+func (c *Client) allDown(q *dns.Msg) exchangeResult {
+	var why []string
+	for _, s := range c.servers {
+		s.mu.Lock()
+		why = append(why, fmt.Sprintf("%s stopped answering (%d exchanges in a row unanswered, after %d answers)", s.addr, s.consecutive, s.stopped))
+		s.mu.Unlock()
+	}
+	err := fmt.Errorf("%w: %w: %s; not sent", ErrTimeout, ErrResolversDown, strings.Join(why, "; "))
+	transport := "udp"
+	if c.opt.TCP {
+		transport = "tcp"
+	}
+	ev := Evidence{
+		Name: q.Question[0].Name, Type: dns.TypeToString[q.Question[0].Qtype],
+		Server: c.servers[0].addr, Transport: transport, At: c.opt.Now().UTC(), Error: err.Error(),
+	}
+	return exchangeResult{ev: ev, err: err}
+}
+
 // send makes one exchange with one server: UDP first, TCP when truncated.
-func (c *Client) send(ctx context.Context, q *dns.Msg, server string) exchangeResult {
+func (c *Client) send(ctx context.Context, q *dns.Msg, srv *serverState) exchangeResult {
 	if c.limiter != nil {
 		if err := c.limiter.Wait(ctx); err != nil {
 			return exchangeResult{err: err}
@@ -326,33 +561,35 @@ func (c *Client) send(ctx context.Context, q *dns.Msg, server string) exchangeRe
 	}
 	defer func() { <-c.sem }()
 
+	transport := "udp"
 	if c.opt.TCP {
-		r, ev, err := c.roundTrip(ctx, c.tcp, q, server, "tcp")
-		if err != nil {
-			return exchangeResult{ev: ev, err: err}
-		}
-		return exchangeResult{msg: r, ev: ev}
+		transport = "tcp"
 	}
-	r, ev, err := c.roundTrip(ctx, c.udp, q, server, "udp")
-	if err == nil && r.Truncated {
-		r, ev, err = c.roundTrip(ctx, c.tcp, q, server, "tcp")
+	sent := time.Now()
+	r, ev, err := c.roundTrip(ctx, q, srv, transport)
+	if err == nil && r.Truncated && transport == "udp" {
+		sent = time.Now()
+		r, ev, err = c.roundTrip(ctx, q, srv, "tcp")
 	}
 	if err != nil {
-		return exchangeResult{ev: ev, err: err}
+		return exchangeResult{ev: ev, err: err, sent: sent}
 	}
-	return exchangeResult{msg: r, ev: ev}
+	return exchangeResult{msg: r, ev: ev, sent: sent}
 }
 
-// roundTrip writes q and reads until a response with q's ID and question
-// arrives; others (late answers to earlier queries, spoofing attempts,
-// garbage) are ignored until the deadline.
-func (c *Client) roundTrip(ctx context.Context, cl *dns.Client, q *dns.Msg, server, transport string) (*dns.Msg, Evidence, error) {
+// roundTrip sends q to the server and waits for a response with q's ID and
+// question; others (late answers to earlier queries, spoofing attempts,
+// garbage) are ignored until the deadline. UDP goes through the server's
+// socket pool; TCP dials a connection per exchange.
+func (c *Client) roundTrip(ctx context.Context, q *dns.Msg, srv *serverState, transport string) (*dns.Msg, Evidence, error) {
+	server := srv.addr
 	c.sent.Add(1)
 	if transport == "tcp" {
 		c.tcpSent.Add(1)
 	}
-	m := q.Copy()
-	m.Id = dns.Id()
+	srv.mu.Lock()
+	srv.sent++
+	srv.mu.Unlock()
 	at := c.opt.Now()
 	ev := Evidence{
 		Name: q.Question[0].Name, Type: dns.TypeToString[q.Question[0].Qtype],
@@ -371,44 +608,54 @@ func (c *Client) roundTrip(ctx context.Context, cl *dns.Client, q *dns.Msg, serv
 		ev.Error = err.Error()
 		return nil, ev, err
 	}
-	conn, err := cl.DialContext(ctx, server)
-	if err != nil {
-		return fail(err)
-	}
-	defer conn.Close()
-	deadline := time.Now().Add(c.opt.Timeout)
+	deadline := began.Add(c.opt.Timeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
+	var r *dns.Msg
+	var err error
+	if transport == "udp" {
+		r, err = srv.pool.exchange(ctx, q, deadline)
+	} else {
+		r, err = c.tcpExchange(ctx, q, server, deadline)
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return fail(ctx.Err())
+		}
+		return fail(err)
+	}
+	ev.RTT = msSince(began)
+	ev.Rcode = dns.RcodeToString[r.Rcode]
+	ev.AD = r.AuthenticatedData
+	ev.Answers = presentation(r.Answer)
+	return r, ev, nil
+}
+
+// tcpExchange asks q over a new TCP connection.
+func (c *Client) tcpExchange(ctx context.Context, q *dns.Msg, server string, deadline time.Time) (*dns.Msg, error) {
+	m := q.Copy()
+	m.Id = dns.Id()
+	conn, err := c.tcp.DialContext(ctx, server)
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close()
 	_ = conn.SetDeadline(deadline)
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })
 	defer stop()
-	if transport == "udp" {
-		conn.UDPSize = UDPSize
-	}
 	if err := conn.WriteMsg(m); err != nil {
-		return fail(err)
+		return nil, err
 	}
 	for {
 		r, err := conn.ReadMsg()
 		if err != nil {
-			var ne net.Error
-			if transport == "udp" && !(errors.As(err, &ne) && ne.Timeout()) && ctx.Err() == nil && r == nil {
-				continue // an unparseable datagram: keep waiting for ours
-			}
-			if ctx.Err() != nil {
-				return fail(ctx.Err())
-			}
-			return fail(err)
+			return nil, err
 		}
 		if r.Id != m.Id || !r.Response || len(r.Question) != 1 || !sameQuestion(r.Question[0], m.Question[0]) {
 			continue // not ours: keep reading until the deadline
 		}
-		ev.RTT = msSince(began)
-		ev.Rcode = dns.RcodeToString[r.Rcode]
-		ev.AD = r.AuthenticatedData
-		ev.Answers = presentation(r.Answer)
-		return r, ev, nil
+		return r, nil
 	}
 }
 
@@ -438,7 +685,6 @@ func presentation(rrs []dns.RR) []string {
 func chase(ctx context.Context, ex exchangeFunc, name string, qtype uint16) (Answer, error) {
 	name = dns.CanonicalName(name)
 	ans := Answer{Name: name, Qtype: qtype}
-	seen := map[string]bool{name: true}
 	cur := name
 	for hop := 0; ; hop++ {
 		res := ex(ctx, cur, qtype)
@@ -463,7 +709,7 @@ func chase(ctx context.Context, ex exchangeFunc, name string, qtype uint16) (Ans
 			if next == "" {
 				break
 			}
-			if seen[next] {
+			if next == name || slices.Contains(ans.Chain, next) {
 				ans.Err = fmt.Sprintf("%v at %s", ErrCNAMELoop, next)
 				return ans, fmt.Errorf("%s: %w at %s", name, ErrCNAMELoop, next)
 			}
@@ -471,7 +717,6 @@ func chase(ctx context.Context, ex exchangeFunc, name string, qtype uint16) (Ans
 				ans.Err = fmt.Sprintf("%v (over %d)", ErrChainLong, MaxChain)
 				return ans, fmt.Errorf("%s: %w", name, ErrChainLong)
 			}
-			seen[next] = true
 			ans.Chain = append(ans.Chain, next)
 			cur = next
 		}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -17,8 +19,10 @@ type World struct {
 	Inventory []byte // CSV with the SPEC's header
 	Senders   int
 	Domains   []string
-	// Queries lists a representative query per sender and domain (name and
-	// type), for load generators such as dnsperf.
+	// Queries lists the questions an assessment of the world asks, one per
+	// line as "name TYPE" (dnsperf's input format): per sender its PTR, the
+	// forward lookup of its PTR name and the TXT of its HELO name; per
+	// domain its SPF, DMARC and DKIM records; the shared include chain.
 	Queries []string
 }
 
@@ -28,14 +32,17 @@ const (
 	kindGeneric          // PTR embeds the IP
 	kindMissing          // no PTR
 	kindBrokenFwd        // PTR name resolves elsewhere
+	kindMulti            // two PTR names, both forward-confirmed
 	kindV6               // IPv6 sender
 )
 
-// SyntheticWorld builds a world of n senders (IPv4 from 10.0.0.0/8 and
-// 2001:db8::/32 addresses, names under .example), sending for about 20
-// domains with SPF include chains, DKIM selectors and DMARC records. The
-// same n and seed give the same world. v6share is the share of IPv6
-// senders (0 for an all-IPv4 fleet).
+// SyntheticWorld builds a world of n senders (IPv4 from 10.128.0.0/9 and
+// 2001:db8::/32 addresses, names under .example), sending for 20 domains
+// with SPF include chains, DKIM selectors and DMARC records. About 8% of
+// the IPv4 senders have a generic PTR name, 5% none, 4% a PTR name that
+// resolves elsewhere and 2% two PTR names; some domains publish DMARC with
+// pct below 100 or lack the DKIM selector. The same n and seed give the same
+// world. v6share is the share of IPv6 senders (0 for an all-IPv4 fleet).
 func SyntheticWorld(n int, seed uint64, v6share float64) World {
 	rng := rand.New(rand.NewPCG(seed, seed+1))
 	w := World{Senders: n}
@@ -50,6 +57,7 @@ func SyntheticWorld(n int, seed uint64, v6share float64) World {
 	esp.WriteString("_spf2 IN TXT \"v=spf1 ip4:10.0.0.0/9 -all\"\n")
 	esp.WriteString("_spf3 IN TXT \"v=spf1 ip6:2001:db8::/32 -all\"\n")
 	w.Zones = append(w.Zones, Zone{Origin: "esp.example.", Text: esp.String(), File: "esp.example.zone"})
+	w.Queries = append(w.Queries, "_spf.esp.example. TXT", "_spf2.esp.example. TXT", "_spf3.esp.example. TXT")
 
 	domains := make([]strings.Builder, ndomains)
 	for d := range ndomains {
@@ -59,11 +67,18 @@ func SyntheticWorld(n int, seed uint64, v6share float64) World {
 		b.WriteString(soa(name + "."))
 		b.WriteString("@ IN TXT \"v=spf1 ip4:10.128.0.0/9 include:_spf.esp.example. -all\"\n")
 		policy := []string{"reject", "quarantine", "none"}[d%3]
-		fmt.Fprintf(b, "_dmarc IN TXT \"v=DMARC1; p=%s; rua=mailto:dmarc@%s\"\n", policy, name)
-		fmt.Fprintf(b, "s1._domainkey IN TXT \"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\"\n")
-		w.Queries = append(w.Queries, name+" TXT", "_dmarc."+name+" TXT", "s1._domainkey."+name+" TXT")
+		pct := ""
+		if d%7 == 6 {
+			pct = "; pct=50"
+		}
+		fmt.Fprintf(b, "_dmarc IN TXT \"v=DMARC1; p=%s%s; rua=mailto:dmarc@%s\"\n", policy, pct, name)
+		if d%10 != 9 {
+			fmt.Fprintf(b, "s1._domainkey IN TXT \"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\"\n")
+		}
+		w.Queries = append(w.Queries, name+". TXT", "_dmarc."+name+". TXT", "s1._domainkey."+name+". TXT")
 	}
 	rev4 := map[string]*strings.Builder{}
+	var rev4Order []string
 	var rev6 strings.Builder
 	rev6.WriteString(soa("8.b.d.0.1.0.0.2.ip6.arpa."))
 
@@ -83,6 +98,8 @@ func SyntheticWorld(n int, seed uint64, v6share float64) World {
 			kind = kindMissing
 		case r < v6share+0.17:
 			kind = kindBrokenFwd
+		case r < v6share+0.19:
+			kind = kindMulti
 		}
 		host := fmt.Sprintf("mta%d.%s", i, dom)
 		var ip netip.Addr
@@ -94,19 +111,25 @@ func SyntheticWorld(n int, seed uint64, v6share float64) World {
 			ip = netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
 		}
 		b := &domains[d]
-		ptr := host
+		fwd := "A"
+		if ip.Is6() {
+			fwd = "AAAA"
+		}
+		ptrs := []string{host}
 		switch kind {
 		case kindGeneric:
-			ptr = strings.ReplaceAll(ip.String(), ".", "-") + ".pool." + dom
-			fmt.Fprintf(b, "%s. IN A %s\n", ptr, ip)
+			ptrs[0] = strings.ReplaceAll(ip.String(), ".", "-") + ".pool." + dom
+			fmt.Fprintf(b, "%s. IN A %s\n", ptrs[0], ip)
 		case kindBrokenFwd:
 			fmt.Fprintf(b, "%s. IN A 10.0.0.1\n", host)
+		case kindMulti:
+			alias := fmt.Sprintf("alias%d.%s", i, dom)
+			ptrs = append(ptrs, alias)
+			fmt.Fprintf(b, "%s. IN A %s\n%s. IN A %s\n", host, ip, alias, ip)
+		case kindMissing:
+			ptrs = nil
 		default:
-			rr := "A"
-			if ip.Is6() {
-				rr = "AAAA"
-			}
-			fmt.Fprintf(b, "%s. IN %s %s\n", host, rr, ip)
+			fmt.Fprintf(b, "%s. IN %s %s\n", host, fwd, ip)
 		}
 		if ip.Is4() {
 			o := ip.As4()
@@ -116,15 +139,22 @@ func SyntheticWorld(n int, seed uint64, v6share float64) World {
 				z = &strings.Builder{}
 				z.WriteString(soa(origin))
 				rev4[origin] = z
+				rev4Order = append(rev4Order, origin)
 			}
-			if kind != kindMissing {
-				fmt.Fprintf(z, "%d IN PTR %s.\n", o[3], ptr)
+			for _, p := range ptrs {
+				fmt.Fprintf(z, "%d IN PTR %s.\n", o[3], p)
 			}
-		} else if kind != kindMissing {
+		} else {
 			rev, _ := reverse6(ip)
-			fmt.Fprintf(&rev6, "%s IN PTR %s.\n", rev, ptr)
+			for _, p := range ptrs {
+				fmt.Fprintf(&rev6, "%s IN PTR %s.\n", rev, p)
+			}
 		}
 		w.Queries = append(w.Queries, reverseName(ip)+" PTR")
+		for _, p := range ptrs {
+			w.Queries = append(w.Queries, p+". "+fwd)
+		}
+		w.Queries = append(w.Queries, host+". TXT")
 		_ = cw.Write([]string{ip.String(), host, host, dom, "s1", "team" + strconv.Itoa(d), "production", "synthetic", "", "medium"})
 	}
 	cw.Flush()
@@ -132,11 +162,37 @@ func SyntheticWorld(n int, seed uint64, v6share float64) World {
 	for d := range ndomains {
 		w.Zones = append(w.Zones, Zone{Origin: w.Domains[d] + ".", Text: domains[d].String(), File: w.Domains[d] + ".zone"})
 	}
-	for origin, z := range rev4 {
-		w.Zones = append(w.Zones, Zone{Origin: origin, Text: z.String(), File: origin + "zone"})
+	for _, origin := range rev4Order {
+		w.Zones = append(w.Zones, Zone{Origin: origin, Text: rev4[origin].String(), File: origin + "zone"})
 	}
-	w.Zones = append(w.Zones, Zone{Origin: "8.b.d.0.1.0.0.2.ip6.arpa.", Text: rev6.String(), File: "ip6.zone"})
+	w.Zones = append(w.Zones, Zone{Origin: "8.b.d.0.1.0.0.2.ip6.arpa.", Text: rev6.String(), File: "8.b.d.0.1.0.0.2.ip6.arpa.zone"})
 	return w
+}
+
+// WriteDir writes the world for a real DNS server and load generator:
+// zones/<origin>.zone (origin without its final dot), inventory.csv, and
+// queries.txt (dnsperf input). It returns the origins in the order
+// written.
+func (w World) WriteDir(dir string) ([]string, error) {
+	if err := os.MkdirAll(filepath.Join(dir, "zones"), 0o755); err != nil {
+		return nil, err
+	}
+	var origins []string
+	for _, z := range w.Zones {
+		origin := strings.TrimSuffix(z.Origin, ".")
+		if err := os.WriteFile(filepath.Join(dir, "zones", origin+".zone"), []byte(z.Text), 0o644); err != nil {
+			return nil, err
+		}
+		origins = append(origins, origin)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "inventory.csv"), w.Inventory, 0o644); err != nil {
+		return nil, err
+	}
+	q := strings.Join(w.Queries, "\n") + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "queries.txt"), []byte(q), 0o644); err != nil {
+		return nil, err
+	}
+	return origins, nil
 }
 
 // reverse6 returns the ip6.arpa labels of ip below 8.b.d.0.1.0.0.2.ip6.arpa.

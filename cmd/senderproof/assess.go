@@ -318,8 +318,11 @@ func resolverNotes(health []assess.ServerHealth, errorFindings int) []string {
 		if !h.Down {
 			back = " (it answered again later)"
 		}
-		out = append(out, fmt.Sprintf("resolver %s stopped answering after %d queries%s; %d findings are error",
-			h.Server, h.StoppedAfter, back, errorFindings))
+		what := fmt.Sprintf("stopped answering after %d queries", h.StoppedAfter)
+		if h.StoppedAfter == 0 {
+			what = "never answered"
+		}
+		out = append(out, fmt.Sprintf("resolver %s %s%s; %d findings are error", h.Server, what, back, errorFindings))
 	}
 	return out
 }

@@ -1,0 +1,92 @@
+package dnstest
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Hostile senders of HostileWorld, by IP.
+const (
+	HostileLoop    = "192.0.2.10" // reverse name in a CNAME loop
+	HostileMany    = "192.0.2.11" // 1,000 PTR names, all forward-confirmed
+	HostileBig     = "192.0.2.12" // 4 KB SPF, DKIM and DMARC TXT records
+	HostileChain   = "192.0.2.13" // reverse CNAME chain of 12 hops
+	HostileOK      = "192.0.2.14" // an ordinary sender among them
+	HostileManyPTR = 1000
+)
+
+// HostileWorld is a small world of senders whose DNS data is hostile: a
+// reverse name in a CNAME loop, an IP with 1,000 PTR names, 4 KB TXT
+// records (over UDP they truncate, so the client must use TCP), and a CNAME
+// chain longer than any client follows. All under 192.0.2.0/24 and
+// hostile.example.
+func HostileWorld() World {
+	const dom = "hostile.example"
+	var rev, fwd strings.Builder
+	soa := "$TTL 3600\n@ IN SOA ns1.example.net. hostmaster.example.net. 1 3600 600 86400 300\n@ IN NS ns1.example.net.\n"
+	rev.WriteString("$ORIGIN 2.0.192.in-addr.arpa.\n" + soa)
+	fwd.WriteString("$ORIGIN hostile.example.\n" + soa)
+
+	// A CNAME loop, RFC 2317 style.
+	rev.WriteString("10 IN CNAME 10.loop\n10.loop IN CNAME 10\n")
+	// 1,000 PTR names, each with an A record for the IP.
+	for i := range HostileManyPTR {
+		fmt.Fprintf(&rev, "11 IN PTR h%04d.many.%s.\n", i, dom)
+		fmt.Fprintf(&fwd, "h%04d.many IN A %s\n", i, HostileMany)
+	}
+	// 4 KB records: SPF listing many addresses (the sender's among them),
+	// a DKIM key with a long notes tag, DMARC with many report addresses.
+	rev.WriteString("12 IN PTR big.hostile.example.\n")
+	fwd.WriteString("big IN A " + HostileBig + "\n")
+	var spf []string
+	for i := 0; len(strings.Join(spf, " ")) < 4096; i++ {
+		spf = append(spf, fmt.Sprintf("ip4:198.51.100.%d", i%256))
+	}
+	spf = append(spf[:len(spf)/2], append([]string{"ip4:" + HostileBig}, spf[len(spf)/2:]...)...)
+	fmt.Fprintf(&fwd, "big IN TXT %s\n", txtStrings("v=spf1 "+strings.Join(spf, " ")+" -all"))
+	fmt.Fprintf(&fwd, "s1._domainkey.big IN TXT %s\n",
+		txtStrings("v=DKIM1; k=ed25519; n="+strings.Repeat("x", 4096)+"; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="))
+	var rua []string
+	for i := 0; len(strings.Join(rua, ",")) < 4096; i++ {
+		rua = append(rua, fmt.Sprintf("mailto:dmarc%d@big.hostile.example", i))
+	}
+	fmt.Fprintf(&fwd, "_dmarc.big IN TXT %s\n", txtStrings("v=DMARC1; p=reject; rua="+strings.Join(rua, ",")))
+	// A chain of 12 CNAMEs before the PTR.
+	rev.WriteString("13 IN CNAME 13.c1\n")
+	for i := 1; i < 12; i++ {
+		fmt.Fprintf(&rev, "13.c%d IN CNAME 13.c%d\n", i, i+1)
+	}
+	rev.WriteString("13.c12 IN PTR chain.hostile.example.\n")
+	fwd.WriteString("chain IN A " + HostileChain + "\n")
+	// An ordinary sender.
+	rev.WriteString("14 IN PTR ok.hostile.example.\n")
+	fwd.WriteString("ok IN A " + HostileOK + "\n@ IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n")
+	fwd.WriteString("_dmarc IN TXT \"v=DMARC1; p=reject; rua=mailto:dmarc@hostile.example\"\n")
+
+	inv := "ip,hostname,helo,domain,dkim_selectors\n" +
+		HostileLoop + ",loop.hostile.example,,hostile.example,\n" +
+		HostileMany + ",h0000.many.hostile.example,h0000.many.hostile.example,hostile.example,\n" +
+		HostileBig + ",big.hostile.example,big.hostile.example,big.hostile.example,s1\n" +
+		HostileChain + ",chain.hostile.example,,hostile.example,\n" +
+		HostileOK + ",ok.hostile.example,ok.hostile.example,hostile.example,\n"
+	return World{
+		Zones: []Zone{
+			{Origin: "2.0.192.in-addr.arpa.", Text: rev.String(), File: "2.0.192.in-addr.arpa.zone"},
+			{Origin: dom + ".", Text: fwd.String(), File: dom + ".zone"},
+		},
+		Inventory: []byte(inv),
+		Senders:   5,
+		Domains:   []string{dom, "big." + dom},
+	}
+}
+
+// txtStrings splits s into quoted character-strings of at most 255 bytes.
+func txtStrings(s string) string {
+	var parts []string
+	for len(s) > 0 {
+		n := min(len(s), 255)
+		parts = append(parts, `"`+s[:n]+`"`)
+		s = s[n:]
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,101 @@
+#!/usr/bin/env bash
+# Serves the synthetic world of senderproof-bench from Debian's knot on
+# 127.0.0.1, measures the server's ceiling with dnsperf on the world's query
+# mix, then runs senderproof-bench against the same server twice (the DNS
+# client alone on the same questions, then the full assessment) and prints
+# the ratio of each one's queries/s to dnsperf's.
+#
+#   bash bench/knot.sh                 # 100,000 IPv4 senders
+#   N=20000 V6=0.05 bash bench/knot.sh
+#
+# Environment: N (senders, default 100000), SEED (1), V6 (IPv6 share, 0),
+# CONCURRENCY (senderproof queries in flight, 256), DNSPERF_SECONDS (10),
+# DNSPERF_CLIENTS (4), DNSPERF_OUTSTANDING (256), FORMAT (pack formats to
+# write after the assessment, default none), LIMIT (seconds each step may
+# take, 900). Only 127.0.0.1 is used; knotd is stopped by its pid at exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${N:-100000}
+seed=${SEED:-1}
+v6=${V6:-0}
+concurrency=${CONCURRENCY:-256}
+perf_secs=${DNSPERF_SECONDS:-10}
+perf_clients=${DNSPERF_CLIENTS:-4}
+perf_outstanding=${DNSPERF_OUTSTANDING:-256}
+format=${FORMAT:-none}
+limit=${LIMIT:-900}
+for tool in knotd kdig dnsperf go python3; do
+  command -v "$tool" >/dev/null || { echo "knot.sh: $tool is not installed (apt-get install knot knot-dnsutils dnsperf)"; exit 1; }
+done
+
+work=$(mktemp -d)
+cleanup() {
+  if [ -s "$work/knot.pid" ]; then kill "$(cat "$work/knot.pid")" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+echo "== load: $(uptime)"
+go build -o "$work/senderproof-bench" ./cmd/senderproof-bench
+timeout "$limit" "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -zones "$work/world"
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$work/db"
+{
+  echo "server:"
+  echo "    listen: 127.0.0.1@$port"
+  echo "    rundir: $work"
+  echo "    pidfile: $work/knot.pid"
+  echo "    udp-max-payload: 1232"
+  echo "database:"
+  echo "    storage: $work/db"
+  echo "log:"
+  echo "  - target: $work/knot.log"
+  echo "    any: warning"
+  echo "template:"
+  echo "  - id: default"
+  echo "    storage: $work/world/zones"
+  echo "    semantic-checks: off"
+  echo "    zonefile-sync: -1"
+  echo "    zonefile-load: whole"
+  echo "    journal-content: none"
+  cat "$work/world/knot-zones.conf"
+} > "$work/knot.conf"
+knotd -c "$work/knot.conf" -d
+probe=$(head -1 "$work/world/queries.txt" | awk '{print $1}')
+ready=
+for _ in $(seq 300); do
+  if [ -n "$(kdig @127.0.0.1 -p "$port" +short +time=1 +tries=1 TXT "$probe" 2>/dev/null)" ] &&
+     [ -n "$(kdig @127.0.0.1 -p "$port" +short +time=1 +tries=1 SOA "$(tail -1 "$work/world/knot-zones.conf" | awk '{print $2}' | sed 's/\.zone$//')" 2>/dev/null)" ]; then
+    ready=1; break
+  fi
+  sleep 0.2
+done
+if [ -z "$ready" ]; then echo "knot.sh: knotd did not serve the world"; cat "$work/knot.log"; exit 1; fi
+echo "== knotd $(knotd --version | awk '{print $NF}') serves $(grep -c 'domain:' "$work/world/knot-zones.conf") zones on 127.0.0.1:$port"
+
+echo "== dnsperf: ${perf_secs}s, $perf_clients clients, $perf_outstanding outstanding, $(wc -l < "$work/world/queries.txt") questions"
+echo "== load: $(uptime)"
+timeout "$limit" dnsperf -s 127.0.0.1 -p "$port" -d "$work/world/queries.txt" -e -l "$perf_secs" \
+  -c "$perf_clients" -q "$perf_outstanding" -t 2 > "$work/dnsperf.out" 2>&1 || { cat "$work/dnsperf.out"; exit 1; }
+grep -E 'Queries (sent|completed|lost)|Response codes|Queries per second|Average Latency' "$work/dnsperf.out"
+ceiling=$(awk '/Queries per second:/ {print $4}' "$work/dnsperf.out")
+
+echo "== senderproof-bench -dns-only: the DNS client alone asks each question once, concurrency $concurrency"
+echo "== load: $(uptime)"
+timeout "$limit" "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -resolver "127.0.0.1:$port" \
+  -concurrency "$concurrency" -qps 0 -timeout 2s -retries 2 -dns-only | tee "$work/dns.out"
+dns_rate=$(awk '/^queries\/s:/ {print $2}' "$work/dns.out")
+
+echo "== senderproof-bench: full assessment of $n senders, concurrency $concurrency, no qps limit"
+echo "== load: $(uptime)"
+timeout "$limit" "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -resolver "127.0.0.1:$port" \
+  -concurrency "$concurrency" -qps 0 -timeout 2s -retries 2 -format "$format" | tee "$work/bench.out"
+rate=$(awk '/^queries\/s:/ {print $2}' "$work/bench.out")
+echo "== load: $(uptime)"
+python3 - "$rate" "$dns_rate" "$ceiling" <<'PY'
+import sys
+rate, dns_rate, ceiling = (float(x) for x in sys.argv[1:])
+print(f"ratio (DNS client alone): {dns_rate:.0f} queries/s / dnsperf {ceiling:.0f} queries/s = {dns_rate / ceiling:.1%}")
+print(f"ratio (full assessment):  {rate:.0f} queries/s / dnsperf {ceiling:.0f} queries/s = {rate / ceiling:.1%}")
+PY

@@ -1,0 +1,431 @@
+// Command senderproof-bench measures senderproof on a synthetic fleet: it
+// builds a world of N senders (dnstest.SyntheticWorld), serves it from the
+// in-process DNS server on 127.0.0.1 (or uses -resolver), runs the full
+// assessment through the same code as `senderproof assess` (assess.Run with
+// the DNS client, report.Build, the pack writers), and prints assets/s, DNS
+// queries sent and per second, the cache hit rate, wall time, peak RSS and
+// the time each pack format took. With -zones DIR it only writes the world
+// for a real server (zone files, a knot configuration fragment, the
+// inventory and a dnsperf query file) and exits.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/miekg/dns"
+	"golang.org/x/sync/errgroup"
+
+	"senderproof/assess"
+	"senderproof/assess/dnstest"
+	"senderproof/mappings"
+	"senderproof/report"
+	"senderproof/templates"
+)
+
+type config struct {
+	n           int
+	seed        uint64
+	v6          float64
+	zones       string
+	resolver    string
+	out         string
+	formats     string
+	concurrency int
+	qps         float64
+	timeout     time.Duration
+	retries     int
+	loss        float64
+	tcp         bool
+	dnsOnly     bool
+	cpuProfile  string
+	memProfile  string
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout)
+	stop()
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+	case err != nil:
+		fmt.Fprintf(os.Stderr, "senderproof-bench: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("senderproof-bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.IntVar(&c.n, "n", 100_000, "senders in the synthetic fleet")
+	fs.Uint64Var(&c.seed, "seed", 1, "seed of the synthetic world")
+	fs.Float64Var(&c.v6, "v6", 0.05, "share of IPv6 senders (0..1)")
+	fs.StringVar(&c.zones, "zones", "", "write the world (zones/, knot-zones.conf, inventory.csv, queries.txt) into this directory and exit")
+	fs.StringVar(&c.resolver, "resolver", "", "assess against this running server HOST:PORT instead of the in-process one")
+	fs.StringVar(&c.out, "out", "", "directory for the pack (default: a temporary directory, removed at exit)")
+	fs.StringVar(&c.formats, "format", "json,csv,xlsx,pdf", "pack formats to write, comma-separated (none: skip the pack)")
+	fs.IntVar(&c.concurrency, "concurrency", 256, "DNS queries in flight and assets assessed at once")
+	fs.Float64Var(&c.qps, "qps", 0, "DNS queries per second at most (0: no limit)")
+	fs.DurationVar(&c.timeout, "timeout", 2*time.Second, "time to wait for each DNS answer")
+	fs.IntVar(&c.retries, "retries", 2, "extra attempts after a timeout")
+	fs.Float64Var(&c.loss, "loss", 0, "share of queries the in-process server drops at random (0..1)")
+	fs.BoolVar(&c.tcp, "tcp", false, "send every query over TCP")
+	fs.BoolVar(&c.dnsOnly, "dns-only", false, "only ask the world's questions through the DNS client (no checks, no pack): the client's own ceiling")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the run (DNS client, checks, pack) to this file")
+	fs.StringVar(&c.memProfile, "memprofile", "", "write a heap profile after the run to this file")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case c.n < 1:
+		return c, errors.New("-n must be at least 1")
+	case c.v6 < 0 || c.v6 > 1 || c.loss < 0 || c.loss > 1:
+		return c, errors.New("-v6 and -loss must be between 0 and 1")
+	case c.concurrency < 1 || c.qps < 0 || c.retries < 0 || c.timeout <= 0:
+		return c, errors.New("-concurrency must be at least 1, -qps and -retries not negative, -timeout positive")
+	}
+	if c.formats != "none" && c.formats != "" {
+		if _, err := report.ParseFormats(c.formats); err != nil {
+			return c, fmt.Errorf("-format: %w", err)
+		}
+	}
+	return c, nil
+}
+
+func run(ctx context.Context, args []string, stdout io.Writer) error {
+	cfg, err := parseFlags(args, os.Stderr)
+	if err != nil {
+		return err
+	}
+	wallStart := time.Now()
+	t := time.Now()
+	world := dnstest.SyntheticWorld(cfg.n, cfg.seed, cfg.v6)
+	fmt.Fprintf(stdout, "world: %d senders, %d zones, %d distinct questions (seed %d, IPv6 share %.2f), built in %s\n",
+		cfg.n, len(world.Zones), len(world.Queries), cfg.seed, cfg.v6, since(t))
+	if cfg.zones != "" {
+		return writeZones(cfg.zones, world, stdout)
+	}
+
+	server := cfg.resolver
+	if server == "" {
+		t = time.Now()
+		srv, err := dnstest.Serve(dnstest.Config{Zones: world.Zones, LossRate: cfg.loss, Seed: cfg.seed})
+		if err != nil {
+			return fmt.Errorf("in-process server: %w", err)
+		}
+		defer srv.Close()
+		server = srv.Addr
+		fmt.Fprintf(stdout, "server: in-process on %s (loss %.2f), zones loaded in %s\n", server, cfg.loss, since(t))
+	} else {
+		fmt.Fprintf(stdout, "server: %s\n", server)
+	}
+
+	stopProfile := func() {}
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return err
+		}
+		stopProfile = sync.OnceFunc(func() { pprof.StopCPUProfile(); f.Close() })
+	}
+	defer stopProfile()
+	if cfg.dnsOnly {
+		return dnsOnly(ctx, cfg, server, world.Queries, stdout)
+	}
+
+	// The same steps as `senderproof assess`.
+	tpl, err := templates.Load("")
+	if err != nil {
+		return err
+	}
+	set, err := mappings.Load("")
+	if err != nil {
+		return err
+	}
+	formats, err := packFormats(cfg.formats, tpl, stdout)
+	if err != nil {
+		return err
+	}
+	inv, err := assess.ParseInventory("synthetic.csv", world.Inventory)
+	if err != nil {
+		return fmt.Errorf("synthetic inventory: %w", err)
+	}
+	client, err := assess.NewClient(assess.ClientOptions{
+		Servers: []string{server}, Timeout: cfg.timeout, Retries: cfg.retries,
+		QPS: cfg.qps, Concurrency: cfg.concurrency, TCP: cfg.tcp,
+	})
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+
+	fmt.Fprintf(stdout, "client: concurrency %d, qps %s, timeout %s, retries %d\n",
+		cfg.concurrency, qpsString(cfg.qps), cfg.timeout, cfg.retries)
+	// As in `senderproof assess`, each asset's findings go straight to the
+	// pack builder, which rolls them up and spools them into the out dir.
+	dir := cfg.out
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "senderproof-bench-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	mapper, refs := report.FromMappings(set)
+	builder, err := report.NewBuilder(dir, inv.Assets, mapper)
+	if err != nil {
+		return err
+	}
+	defer builder.Discard()
+	cpuBefore := cpuTime()
+	started := time.Now()
+	_, err = assess.Run(ctx, inv.Assets, assess.Options{
+		Resolver: client, Templates: tpl, Concurrency: cfg.concurrency, Sink: builder.Add,
+	})
+	elapsed := time.Since(started)
+	cpuUsed := cpuTime() - cpuBefore
+	stopProfile()
+	if err != nil {
+		return err
+	}
+	st := client.Stats()
+	t = time.Now()
+	pack := builder.Pack(report.Tool{Name: "senderproof-bench", Version: "synthetic"}, report.Run{
+		ID: fmt.Sprintf("bench-%d-%d", cfg.n, cfg.seed), Title: fmt.Sprintf("Synthetic fleet of %d senders", cfg.n),
+		StartedAt: report.Stamp(started), FinishedAt: report.Stamp(started.Add(elapsed)),
+		Resolvers: client.Servers(), InventorySHA256: inv.SHA256, Mappings: refs,
+		Settings: report.Settings{Concurrency: cfg.concurrency, QPS: cfg.qps, Timeout: cfg.timeout.String(), Retries: cfg.retries},
+		Queries:  report.QueryStats{Lookups: st.Lookups, CacheHits: st.CacheHits, Sent: st.Sent, TCP: st.TCP, Timeouts: st.Timeouts, Errors: st.Errors},
+	}, nil)
+	defer pack.Close()
+	built := since(t)
+
+	secs := elapsed.Seconds()
+	fmt.Fprintf(stdout, "assess: %d assets, %d findings in %s\n", len(inv.Assets), pack.Summary.Findings, round(elapsed))
+	fmt.Fprintf(stdout, "assets/s: %.0f\n", float64(len(inv.Assets))/secs)
+	fmt.Fprintf(stdout, "cpu: %s user+sys of this process (%.0f µs per asset; includes the in-process server when used)\n",
+		round(cpuUsed), float64(cpuUsed.Microseconds())/float64(len(inv.Assets)))
+	fmt.Fprintf(stdout, "queries: %d sent (%.2f per asset; %d over TCP), %d timeouts, %d errors, %d failed fast\n",
+		st.Sent, float64(st.Sent)/float64(len(inv.Assets)), st.TCP, st.Timeouts, st.Errors, st.FailedFast)
+	fmt.Fprintf(stdout, "queries/s: %.0f\n", float64(st.Sent)/secs)
+	hitRate := 0.0
+	if st.Lookups > 0 {
+		hitRate = 100 * float64(st.CacheHits) / float64(st.Lookups)
+	}
+	fmt.Fprintf(stdout, "cache: %d lookups reached the client, %d answered from its cache or in flight (hit rate %.1f%%)\n", st.Lookups, st.CacheHits, hitRate)
+	fmt.Fprintf(stdout, "build: %s (%d pass, %d fail, %d warn, %d error, %d skip)\n", built,
+		pack.Summary.Pass, pack.Summary.Fail, pack.Summary.Warn, pack.Summary.Error, pack.Summary.Skip)
+
+	if len(formats) > 0 {
+		if err := writePack(ctx, dir, pack, formats, tpl, stdout); err != nil {
+			return err
+		}
+	}
+	if cfg.memProfile != "" {
+		f, err := os.Create(cfg.memProfile)
+		if err != nil {
+			return err
+		}
+		runtime.GC()
+		err = pprof.WriteHeapProfile(f)
+		f.Close()
+		if err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "peak RSS: %s\n", peakRSS())
+	fmt.Fprintf(stdout, "wall: %s\n", since(wallStart))
+	return nil
+}
+
+// dnsOnly asks each of the world's questions once through a new client,
+// cfg.concurrency at a time, and prints the client's queries/s.
+func dnsOnly(ctx context.Context, cfg config, server string, questions []string, stdout io.Writer) error {
+	client, err := assess.NewClient(assess.ClientOptions{
+		Servers: []string{server}, Timeout: cfg.timeout, Retries: cfg.retries,
+		QPS: cfg.qps, Concurrency: cfg.concurrency, TCP: cfg.tcp,
+	})
+	if err != nil {
+		return err
+	}
+	defer client.Close()
+	type question struct {
+		name  string
+		qtype uint16
+	}
+	qs := make([]question, 0, len(questions))
+	for _, q := range questions {
+		name, typ, ok := strings.Cut(q, " ")
+		t, known := dns.StringToType[typ]
+		if !ok || !known {
+			return fmt.Errorf("question %q: want NAME TYPE", q)
+		}
+		qs = append(qs, question{name, t})
+	}
+	fmt.Fprintf(stdout, "client: concurrency %d, qps %s, timeout %s, retries %d; DNS only: %d questions\n",
+		cfg.concurrency, qpsString(cfg.qps), cfg.timeout, cfg.retries, len(qs))
+	cpuBefore := cpuTime()
+	started := time.Now()
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(cfg.concurrency)
+	for _, q := range qs {
+		g.Go(func() error {
+			_, _ = client.Lookup(gctx, q.name, q.qtype)
+			return gctx.Err()
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	elapsed := time.Since(started)
+	st := client.Stats()
+	fmt.Fprintf(stdout, "dns: %d lookups in %s, %d sent, %d timeouts, %d errors\n", st.Lookups, round(elapsed), st.Sent, st.Timeouts, st.Errors)
+	fmt.Fprintf(stdout, "cpu: %s user+sys of this process (%.1f µs per query)\n", round(cpuTime()-cpuBefore),
+		float64((cpuTime()-cpuBefore).Microseconds())/float64(max(st.Sent, 1)))
+	fmt.Fprintf(stdout, "queries/s: %.0f\n", float64(st.Sent)/elapsed.Seconds())
+	fmt.Fprintf(stdout, "peak RSS: %s\n", peakRSS())
+	return nil
+}
+
+// packFormats keeps the requested formats that have a writer.
+func packFormats(list string, tpl *templates.Set, stdout io.Writer) ([]string, error) {
+	if list == "none" || list == "" {
+		return nil, nil
+	}
+	want, err := report.ParseFormats(list)
+	if err != nil {
+		return nil, fmt.Errorf("-format: %w", err)
+	}
+	writers := report.Writers(tpl)
+	var out []string
+	for _, f := range want {
+		if _, ok := writers[f]; ok {
+			out = append(out, f)
+		} else {
+			fmt.Fprintf(stdout, "format %s: no writer yet, skipped\n", f)
+		}
+	}
+	return out, nil
+}
+
+// timedWriter records how long its writer took.
+type timedWriter struct {
+	w report.Writer
+	d *time.Duration
+}
+
+func (t timedWriter) Write(ctx context.Context, w io.Writer, p *report.Pack) error {
+	start := time.Now()
+	err := t.w.Write(ctx, w, p)
+	*t.d = time.Since(start)
+	return err
+}
+
+// writePack writes the pack as `senderproof assess` does (report.WritePack)
+// and prints the time and size of each format.
+func writePack(ctx context.Context, dir string, pack *report.Pack, formats []string, tpl *templates.Set, stdout io.Writer) error {
+	took := map[string]*time.Duration{}
+	writers := map[string]report.Writer{}
+	for name, w := range report.Writers(tpl) {
+		d := new(time.Duration)
+		took[name] = d
+		writers[name] = timedWriter{w, d}
+	}
+	t := time.Now()
+	m, err := report.WritePack(ctx, dir, pack, formats, writers, nil)
+	if err != nil {
+		return err
+	}
+	sizes := map[string]int64{}
+	for _, e := range m.Files {
+		sizes[e.Path] = e.Size
+	}
+	for _, f := range formats {
+		file, _ := report.FileName(f)
+		fmt.Fprintf(stdout, "format %s: %s (%s, %.1f MB)\n", f, round(*took[f]), file, float64(sizes[file])/1e6)
+	}
+	fmt.Fprintf(stdout, "pack: %s written in %s\n", dir, since(t))
+	return nil
+}
+
+// writeZones writes the world for knot and dnsperf.
+func writeZones(dir string, w dnstest.World, stdout io.Writer) error {
+	origins, err := w.WriteDir(dir)
+	if err != nil {
+		return fmt.Errorf("-zones: %w", err)
+	}
+	var b strings.Builder
+	b.WriteString("zone:\n")
+	for _, o := range origins {
+		fmt.Fprintf(&b, "  - domain: %s.\n    file: %s.zone\n", o, o)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "knot-zones.conf"), []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("-zones: %w", err)
+	}
+	fmt.Fprintf(stdout, "wrote %s: zones/ (%d zones), knot-zones.conf, inventory.csv, queries.txt (%d questions)\n",
+		dir, len(origins), len(w.Queries))
+	return nil
+}
+
+// peakRSS is the process's peak resident set size, from /proc (VmHWM) or
+// getrusage.
+func peakRSS() string {
+	if b, err := os.ReadFile("/proc/self/status"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+				f := strings.Fields(v)
+				if kb, err := strconv.ParseInt(f[0], 10, 64); err == nil && len(f) == 2 && f[1] == "kB" {
+					return fmt.Sprintf("%.0f MiB", float64(kb)/1024)
+				}
+			}
+		}
+	}
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil {
+		return fmt.Sprintf("%.0f MiB", float64(ru.Maxrss)/1024)
+	}
+	return "unknown"
+}
+
+// cpuTime is the user and system CPU time the process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+func since(t time.Time) time.Duration { return round(time.Since(t)) }
+
+func round(d time.Duration) time.Duration { return d.Round(time.Millisecond) }
+
+func qpsString(q float64) string {
+	if q == 0 {
+		return "unlimited"
+	}
+	return strconv.FormatFloat(q, 'f', -1, 64)
+}
