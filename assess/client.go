@@ -70,6 +70,11 @@ type ClientOptions struct {
 	// BreakerCooldown is the time between probes of a down server; 0 means
 	// DefaultBreakerCooldown.
 	BreakerCooldown time.Duration
+	// CacheSize bounds how many answers the cache keeps (0: DefaultCacheSize).
+	// Past it, finished entries are evicted at random: the hot, shared names
+	// (a domain's SPF, DKIM and DMARC records) are asked again at worst,
+	// while a fleet's one-off per-IP answers do not pile up in memory.
+	CacheSize int
 }
 
 // Stats counts the client's work. Read it with Client.Stats.
@@ -130,8 +135,28 @@ type Client struct {
 const cacheShards = 32
 
 type cacheShard struct {
-	mu sync.Mutex
-	m  map[qkey]*cacheEntry
+	mu  sync.Mutex
+	m   map[qkey]*cacheEntry
+	max int
+}
+
+// DefaultCacheSize is the default bound on cached answers.
+const DefaultCacheSize = 64 << 10
+
+// makeRoom evicts finished entries (in map order, which is random) until
+// the shard has room for one more. Entries still in flight stay.
+func (sh *cacheShard) makeRoom() {
+	if len(sh.m) < sh.max {
+		return
+	}
+	for k, e := range sh.m {
+		if e.done == closedDone {
+			delete(sh.m, k)
+			if len(sh.m) < sh.max {
+				return
+			}
+		}
+	}
 }
 
 // serverState is one resolver: its UDP sockets and its circuit breaker.
@@ -215,8 +240,13 @@ func NewClient(opt ClientOptions) (*Client, error) {
 		sem:  make(chan struct{}, opt.Concurrency),
 		seed: maphash.MakeSeed(),
 	}
+	size := opt.CacheSize
+	if size <= 0 {
+		size = DefaultCacheSize
+	}
 	for i := range c.shards {
 		c.shards[i].m = make(map[qkey]*cacheEntry)
+		c.shards[i].max = max(size/cacheShards, 16)
 	}
 	for _, s := range opt.Servers {
 		c.servers = append(c.servers, &serverState{addr: s, pool: newUDPPool(s, udpSockets)})
@@ -328,6 +358,7 @@ func (c *Client) cached(ctx context.Context, name string, qtype uint16) exchange
 			}
 		}
 	}
+	sh.makeRoom()
 	e := &cacheEntry{done: make(chan struct{})}
 	sh.m[k] = e
 	sh.mu.Unlock()

@@ -619,3 +619,36 @@ func TestFaultClosedPort(t *testing.T) {
 		t.Errorf("took %s: the closed port was waited on", d)
 	}
 }
+
+// TestCacheBounded: a fleet's one-off answers do not pile up past CacheSize,
+// and lookups stay right after evictions.
+func TestCacheBounded(t *testing.T) {
+	t.Parallel()
+	w := dnstest.SyntheticWorld(600, 3, 0)
+	srv := dnstest.Start(t, dnstest.Config{Zones: w.Zones})
+	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: time.Second, CacheSize: 512})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	inv, err := ParseInventory("w.csv", w.Inventory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs, err := Run(context.Background(), inv.Assets, Options{Resolver: c, Concurrency: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for i := range c.shards {
+		n += len(c.shards[i].m)
+	}
+	if n > 512+cacheShards*16 {
+		t.Errorf("cache holds %d entries, bound 512", n)
+	}
+	for _, f := range fs {
+		if f.Status == StatusError {
+			t.Errorf("%s %s: error after evictions: %s", f.Asset, f.Check, f.Message)
+		}
+	}
+}

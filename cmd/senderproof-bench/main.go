@@ -56,6 +56,7 @@ type config struct {
 }
 
 func main() {
+	assess.TuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout)
 	stop()

@@ -13,6 +13,8 @@ import (
 	"syscall"
 
 	"github.com/urfave/cli/v2"
+
+	"senderproof/assess"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -61,6 +63,7 @@ func exitCode(err error) int {
 }
 
 func main() {
+	assess.TuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := newApp(os.Stdout, os.Stderr).RunContext(ctx, os.Args)
 	stop()
