@@ -67,9 +67,14 @@ func checkAlignIdentity(ctx context.Context, r Resolver, a Asset) []Finding {
 			out = append(out, x.kind)
 		}
 	}
+	dmarcUnknown := false
 	if helo != "" && domain != "" {
 		dv := discoverDMARC(ctx, r, domain)
 		used = append(used, dv.answers()...)
+		if dv.outcome == OutcomeError {
+			dmarcUnknown = true
+			obs["dmarc_error"] = dv.found.reason
+		}
 		if dv.valid && dv.found.rec.SPFAlignment == dmarc.AlignmentStrict {
 			obs["aspf"] = "s"
 			obs["strict"] = true
@@ -81,6 +86,12 @@ func checkAlignIdentity(ctx context.Context, r Resolver, a Asset) []Finding {
 		}
 	}
 	obs["out_of_line"] = out
+	if len(out) == 0 && helo != "" && domain != "" && helo != domain && dmarcUnknown {
+		// Whether the HELO name must equal the domain (aspf=s) is not
+		// known: the verdict would be a guess.
+		obs["reason"] = "dmarc_error"
+		return []Finding{newFinding(a, id, StatusError, obs, used...)}
+	}
 	if len(out) == 0 {
 		return []Finding{newFinding(a, id, StatusPass, obs, used...)}
 	}
