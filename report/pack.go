@@ -106,8 +106,6 @@ type QueryStats struct {
 	TCP       int64 `json:"tcp"`        // of which over TCP
 	Timeouts  int64 `json:"timeouts"`
 	Errors    int64 `json:"errors"` // lookups that ended in an error outcome
-	// PerFamily counts the distinct lookups each check family caused.
-	PerFamily map[string]int64 `json:"per_family,omitempty"`
 }
 
 // Summary counts findings by status.

@@ -76,7 +76,6 @@ func SyntheticPack(n int, seed uint64) *Pack {
 	p.Run.Queries = QueryStats{
 		Lookups: int64(n) * 24, CacheHits: int64(n) * 9, Sent: int64(n) * 16, TCP: int64(n) / 40,
 		Timeouts: int64(n) / 100, Errors: int64(n) / 60,
-		PerFamily: map[string]int64{"ptr": int64(n) * 3, "helo": int64(n) * 3, "spf": int64(n) * 5, "dkim": int64(n) * 2, "dmarc": int64(n) * 2},
 	}
 	return p
 }

@@ -250,3 +250,38 @@ func TestManifestListsInputs(t *testing.T) {
 		}
 	}
 }
+
+// TestExtraFrameworkByFileAlone: a framework added as one YAML file in
+// --mappings shows in evidence.json, on findings and in the control roll-up.
+func TestExtraFrameworkByFileAlone(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "evidence")
+	code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json", "--mappings", "../../testdata/mappings/extra")
+	if code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	p, err := report.ReadPack(filepath.Join(out, "evidence.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	onFindings, inRollUp, inRun := false, false, false
+	for _, f := range p.Findings {
+		for _, c := range f.Controls {
+			if c.Framework == "example-mail-policy" && c.ID == "MAIL-1" {
+				onFindings = true
+			}
+		}
+	}
+	for _, c := range p.Controls {
+		if c.Framework == "example-mail-policy" && c.ID == "MAIL-1" && c.Pass+c.Fail+c.Warn+c.Error > 0 {
+			inRollUp = true
+		}
+	}
+	for _, m := range p.Run.Mappings {
+		if m.Framework == "example-mail-policy" && m.Version == "2025.1" && len(m.SHA256) == 64 {
+			inRun = true
+		}
+	}
+	if !onFindings || !inRollUp || !inRun {
+		t.Errorf("extra framework: on findings %v, in roll-up %v, recorded in run %v", onFindings, inRollUp, inRun)
+	}
+}
