@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -49,6 +50,7 @@ type runConfig struct {
 	Retries     int
 	FailOn      string
 	Title       string
+	SignKey     string // path of an Ed25519 PEM key to sign the manifest with
 	Now         func() time.Time
 	Stderr      io.Writer
 	// Resolver, when set, replaces the DNS client (replay).
@@ -72,6 +74,7 @@ func runFlags() []cli.Flag {
 		&cli.IntFlag{Name: "retries", Value: defaultRetries, Usage: "extra attempts after a timeout, with backoff, rotating resolvers"},
 		&cli.StringFlag{Name: "fail-on", Usage: "exit 3 when any finding has this status or worse: fail or warn (error counts as fail)"},
 		&cli.StringFlag{Name: "title", Usage: "organisation or fleet name on the reports (default: from the inventory file name)"},
+		&cli.StringFlag{Name: "sign-key", Usage: "Ed25519 private key (PEM, PKCS #8) to sign manifest.json into manifest.sig"},
 	}
 }
 
@@ -122,7 +125,7 @@ func configFrom(c *cli.Context, stderr io.Writer) runConfig {
 		Out: c.String("out"), Formats: c.String("format"), Mappings: c.String("mappings"),
 		Templates: c.String("templates"), Baseline: c.String("baseline"),
 		Concurrency: c.Int("concurrency"), QPS: c.Float64("qps"), Timeout: c.Duration("timeout"),
-		Retries: c.Int("retries"), FailOn: c.String("fail-on"), Title: c.String("title"),
+		Retries: c.Int("retries"), FailOn: c.String("fail-on"), Title: c.String("title"), SignKey: c.String("sign-key"),
 		Now: time.Now, Stderr: stderr,
 	}
 }
@@ -147,6 +150,12 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	tpl, err := templates.Load(cfg.Templates)
 	if err != nil {
 		return badInput(err)
+	}
+	var signKey ed25519.PrivateKey
+	if cfg.SignKey != "" {
+		if signKey, err = report.LoadSigningKey(cfg.SignKey); err != nil {
+			return badInput(fmt.Errorf("--sign-key: %w", err))
+		}
 	}
 	set, err := mappings.Load(cfg.Mappings)
 	if err != nil {
@@ -285,6 +294,11 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 			return err
 		}
 		return runFailed(err)
+	}
+	if signKey != nil {
+		if err := report.SignManifest(cfg.Out, signKey); err != nil {
+			return runFailed(err)
+		}
 	}
 	s := pack.Summary
 	dnsWork := fmt.Sprintf("%d DNS queries sent, %d answered from cache", run.Queries.Sent, run.Queries.CacheHits)

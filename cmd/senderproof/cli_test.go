@@ -3,6 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
+	"crypto/x509"
+	"encoding/pem"
 	"encoding/json"
 	"net"
 	"os"
@@ -283,5 +286,59 @@ func TestExtraFrameworkByFileAlone(t *testing.T) {
 	}
 	if !onFindings || !inRollUp || !inRun {
 		t.Errorf("extra framework: on findings %v, in roll-up %v, recorded in run %v", onFindings, inRollUp, inRun)
+	}
+}
+
+// TestSignedManifest: --sign-key signs the manifest; verify --pubkey checks
+// it and fails after the manifest changes or with another key.
+func TestSignedManifest(t *testing.T) {
+	dir := t.TempDir()
+	writeKey := func(name string) (priv, pub string) {
+		pk, sk, err := ed25519.GenerateKey(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		skDER, err := x509.MarshalPKCS8PrivateKey(sk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pkDER, err := x509.MarshalPKIXPublicKey(pk)
+		if err != nil {
+			t.Fatal(err)
+		}
+		priv, pub = filepath.Join(dir, name+".pem"), filepath.Join(dir, name+".pub.pem")
+		if err := os.WriteFile(priv, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: skDER}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(pub, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pkDER}), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return priv, pub
+	}
+	key, pub := writeKey("signer")
+	_, otherPub := writeKey("other")
+	out := filepath.Join(dir, "evidence")
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json", "--sign-key", key); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	if code, stdout, stderr := run(t, context.Background(), "verify", "--pubkey", pub, out); code != 0 || !strings.Contains(stdout, "signature verifies") {
+		t.Fatalf("verify exit %d: %s %s", code, stdout, stderr)
+	}
+	if code, _, _ := run(t, context.Background(), "verify", "--pubkey", otherPub, out); code != 2 {
+		t.Errorf("verify with another key: exit %d, want 2", code)
+	}
+	m := filepath.Join(out, "manifest.json")
+	b, err := os.ReadFile(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(m, bytes.Replace(b, []byte(`"run_id"`), []byte(`"run_id" `), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := run(t, context.Background(), "verify", "--pubkey", pub, out); code != 2 || !strings.Contains(stderr, "signature") {
+		t.Errorf("verify of a changed manifest: exit %d (%s), want 2 naming the signature", code, stderr)
+	}
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", filepath.Join(dir, "x"), "--sign-key", pub); code != 1 || !strings.Contains(stderr, "--sign-key") {
+		t.Errorf("a public key as --sign-key: exit %d (%s), want 1", code, stderr)
 	}
 }

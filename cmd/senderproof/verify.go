@@ -1,6 +1,7 @@
 package main
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -18,15 +19,17 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:      "verify",
 		Usage:     "check an evidence pack against its manifest and replay its findings offline",
-		UsageText: "senderproof verify [--templates DIR] DIR",
+		UsageText: "senderproof verify [--pubkey KEY.pem] [--templates DIR] DIR",
 		Description: "Recomputes the SHA-256 and size of every file listed in DIR/manifest.json and\n" +
 			"exits non-zero naming each file that is missing or differs. When DIR holds evidence.json,\n" +
 			"it then re-runs every finding offline, answering each check only from the DNS exchanges\n" +
 			"recorded in that finding's evidence, and fails naming each finding whose status, message,\n" +
 			"observed values or evidence come out different, or whose check needed DNS data that is\n" +
-			"not in its evidence. Give --templates when the pack was made with custom wording.",
+			"not in its evidence. Give --templates when the pack was made with custom wording, and\n" +
+			"--pubkey to check manifest.sig (a pack signed with assess --sign-key).",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "templates", Usage: "directory of *.tmpl files the pack was worded with"},
+			&cli.StringFlag{Name: "pubkey", Usage: "Ed25519 public key (PEM) to check manifest.sig with"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
@@ -37,9 +40,24 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 			if err != nil {
 				return badInput(err)
 			}
+			var pub ed25519.PublicKey
+			if path := c.String("pubkey"); path != "" {
+				if pub, err = report.LoadPublicKey(path); err != nil {
+					return badInput(fmt.Errorf("--pubkey: %w", err))
+				}
+			}
 			m, err := report.ReadManifest(dir)
 			if err != nil {
 				return runFailed(err)
+			}
+			switch _, serr := os.Stat(filepath.Join(dir, report.SignatureFile)); {
+			case pub != nil:
+				if err := report.VerifySignature(dir, pub); err != nil {
+					return runFailed(fmt.Errorf("pack %s: %w", dir, err))
+				}
+				fmt.Fprintf(stdout, "%s: manifest signature verifies\n", dir)
+			case serr == nil:
+				fmt.Fprintf(stdout, "%s: %s present; give --pubkey to check it\n", dir, report.SignatureFile)
 			}
 			problems := report.VerifyHashes(dir, m)
 			if len(problems) > 0 {

@@ -1,0 +1,101 @@
+package report
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// SignatureFile is the detached signature of the manifest in the pack.
+const SignatureFile = "manifest.sig"
+
+// LoadSigningKey reads an Ed25519 private key in PEM (PKCS #8, "PRIVATE
+// KEY"), as `openssl genpkey -algorithm ed25519` writes it.
+func LoadSigningKey(path string) (ed25519.PrivateKey, error) {
+	der, err := readPEM(path, "PRIVATE KEY")
+	if err != nil {
+		return nil, err
+	}
+	k, err := x509.ParsePKCS8PrivateKey(der)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	priv, ok := k.(ed25519.PrivateKey)
+	if !ok {
+		return nil, fmt.Errorf("%s: not an Ed25519 private key (%T)", path, k)
+	}
+	return priv, nil
+}
+
+// LoadPublicKey reads an Ed25519 public key in PEM (PKIX, "PUBLIC KEY"), as
+// `openssl pkey -pubout` writes it.
+func LoadPublicKey(path string) (ed25519.PublicKey, error) {
+	der, err := readPEM(path, "PUBLIC KEY")
+	if err != nil {
+		return nil, err
+	}
+	k, err := x509.ParsePKIXPublicKey(der)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	pub, ok := k.(ed25519.PublicKey)
+	if !ok {
+		return nil, fmt.Errorf("%s: not an Ed25519 public key (%T)", path, k)
+	}
+	return pub, nil
+}
+
+func readPEM(path, want string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	block, _ := pem.Decode(b)
+	if block == nil {
+		return nil, fmt.Errorf("%s: no PEM block", path)
+	}
+	if block.Type != want {
+		return nil, fmt.Errorf("%s: PEM block is %q, want %q", path, block.Type, want)
+	}
+	return block.Bytes, nil
+}
+
+// SignManifest signs dir's manifest.json, byte for byte, into manifest.sig
+// (the base64 Ed25519 signature and a newline), written atomically.
+func SignManifest(dir string, key ed25519.PrivateKey) error {
+	m, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		return fmt.Errorf("signing manifest: %w", err)
+	}
+	sig := base64.StdEncoding.EncodeToString(ed25519.Sign(key, m)) + "\n"
+	return WriteFileAtomic(filepath.Join(dir, SignatureFile), []byte(sig))
+}
+
+// ErrBadSignature is returned when manifest.sig does not verify.
+var ErrBadSignature = errors.New("manifest signature does not verify")
+
+// VerifySignature checks dir's manifest.sig against manifest.json and pub.
+func VerifySignature(dir string, pub ed25519.PublicKey) error {
+	m, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		return err
+	}
+	s, err := os.ReadFile(filepath.Join(dir, SignatureFile))
+	if err != nil {
+		return fmt.Errorf("%s: %w", SignatureFile, err)
+	}
+	sig, err := base64.StdEncoding.DecodeString(string(bytes.TrimSpace(s)))
+	if err != nil || len(sig) != ed25519.SignatureSize {
+		return fmt.Errorf("%s: not a base64 Ed25519 signature", SignatureFile)
+	}
+	if !ed25519.Verify(pub, m, sig) {
+		return ErrBadSignature
+	}
+	return nil
+}
