@@ -67,20 +67,67 @@ func (s *spool) raw(fn func(b []byte) error) error {
 	return nil
 }
 
-// each decodes the findings in order and calls fn with each.
+// each decodes the findings and calls fn with each, in order. Decoding is
+// most of the cost of reading a spool back, so workers decode chunks ahead
+// while fn formats the earlier ones.
 func (s *spool) each(fn func(f *assess.Finding) error) error {
-	return s.raw(func(b []byte) error {
-		var fs []assess.Finding
-		if err := json.Unmarshal(b, &fs); err != nil {
-			return fmt.Errorf("reading spooled findings: %w", err)
+	const workers, ahead = 2, 64
+	type decoded struct {
+		fs  []assess.Finding
+		err error
+	}
+	stop := make(chan struct{})
+	defer close(stop)
+	lanes := make([]chan decoded, workers)
+	for w := range lanes {
+		lanes[w] = make(chan decoded, ahead/workers)
+	}
+	var order []int // chunks that hold findings
+	for i, c := range s.chunks {
+		if c.n > 0 {
+			order = append(order, i)
 		}
-		for i := range fs {
-			if err := fn(&fs[i]); err != nil {
+	}
+	f := s.f
+	for w := range workers {
+		go func() {
+			defer close(lanes[w])
+			var buf []byte
+			for j := w; j < len(order); j += workers {
+				c := s.chunks[order[j]]
+				if int64(cap(buf)) < c.n {
+					buf = make([]byte, c.n)
+				}
+				buf = buf[:c.n]
+				var d decoded
+				if _, err := f.ReadAt(buf, c.off); err != nil && err != io.EOF {
+					d.err = fmt.Errorf("reading spooled findings: %w", err)
+				} else if err := json.Unmarshal(buf, &d.fs); err != nil {
+					d.err = fmt.Errorf("reading spooled findings: %w", err)
+				}
+				select {
+				case lanes[w] <- d:
+				case <-stop:
+					return
+				}
+				if d.err != nil {
+					return
+				}
+			}
+		}()
+	}
+	for j := range order {
+		d := <-lanes[j%workers]
+		if d.err != nil {
+			return d.err
+		}
+		for i := range d.fs {
+			if err := fn(&d.fs[i]); err != nil {
 				return err
 			}
 		}
-		return nil
-	})
+	}
+	return nil
 }
 
 func (s *spool) close() error {
