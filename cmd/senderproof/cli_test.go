@@ -342,3 +342,27 @@ func TestSignedManifest(t *testing.T) {
 		t.Errorf("a public key as --sign-key: exit %d (%s), want 1", code, stderr)
 	}
 }
+
+// TestTemplatesOverride: --templates rewords findings without code.
+func TestTemplatesOverride(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "ptr.tmpl"), []byte(`{{define "ptr.present/pass"}}Reverse DNS in place for {{.Asset.IP}}.{{end}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "evidence")
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json", "--templates", dir); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	p, err := report.ReadPack(filepath.Join(out, "evidence.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range p.Findings {
+		if f.Check == "ptr.present" && f.Status == "pass" && f.Message != "Reverse DNS in place for "+f.Asset+"." {
+			t.Fatalf("message not from the override: %q", f.Message)
+		}
+	}
+	if code, stdout, stderr := run(t, context.Background(), "verify", "--templates", dir, out); code != 0 {
+		t.Fatalf("verify with the same templates: exit %d %s %s", code, stdout, stderr)
+	}
+}

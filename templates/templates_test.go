@@ -1,0 +1,55 @@
+package templates
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestEmbeddedParse(t *testing.T) {
+	t.Parallel()
+	s, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"default/error", "default/skip", "ptr.present/pass", "summary/executive"} {
+		if !s.Has(name) {
+			t.Errorf("embedded templates lack %q", name)
+		}
+	}
+}
+
+func TestOverrideDir(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	over := `{{define "ptr.present/pass"}}PTR OK for {{.IP}}{{end}}`
+	if err := os.WriteFile(filepath.Join(dir, "mine.tmpl"), []byte(over), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Render("ptr.present/pass", struct{ IP string }{"192.0.2.1"})
+	if err != nil || got != "PTR OK for 192.0.2.1" {
+		t.Fatalf("override: %q, %v", got, err)
+	}
+	if !s.Has("ptr.fcrdns/pass") {
+		t.Error("an override directory must not drop the other embedded templates")
+	}
+}
+
+func TestOverrideErrors(t *testing.T) {
+	t.Parallel()
+	bad := t.TempDir()
+	if err := os.WriteFile(filepath.Join(bad, "broken.tmpl"), []byte(`{{define "x"}}{{.A`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Load(bad); err == nil || !strings.Contains(err.Error(), "broken.tmpl") {
+		t.Errorf("broken template: %v, want an error naming the file", err)
+	}
+	if _, err := Load(filepath.Join(bad, "missing")); err == nil {
+		t.Error("a missing directory must be an error")
+	}
+}
