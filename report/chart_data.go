@@ -143,50 +143,49 @@ func controlStates(p *Pack) (satisfied, notSatisfied, inconclusive int) {
 // topChecks returns up to n checks with the most fail and error findings,
 // then warn, ties in check order; checks with nothing to act on are left out.
 func (d *packDigest) topChecks(n int) []checkTally {
-	var out []checkTally
-	for _, c := range d.ByCheck {
-		if c.Bad() > 0 {
-			out = append(out, c)
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
-		if a.Fail+a.Error != b.Fail+b.Error {
-			return a.Fail+a.Error > b.Fail+b.Error
-		}
-		return a.Warn > b.Warn
-	})
-	if len(out) > n {
-		out = out[:n]
-	}
-	return out
+	return worst(d.ByCheck, n, func(c checkTally) (statusTally, bool) { return c.statusTally, true })
 }
 
 // topAssets returns up to n assets of the given criticality ("" for any)
 // with the most fail and error findings, then warn, ties in inventory
 // order; assets with nothing to act on are left out.
 func (d *packDigest) topAssets(criticality string, n int) []assetTally {
-	var out []assetTally
-	for _, a := range d.ByAsset {
-		if a.Bad() == 0 {
-			continue
+	return worst(d.ByAsset, n, func(a assetTally) (statusTally, bool) {
+		return a.statusTally, criticality == "" || strings.EqualFold(a.Criticality, criticality)
+	})
+}
+
+// worst returns up to n of the items that keep says to keep and that have
+// findings to act on, most fail and error first, then most warn, ties in
+// their given order.
+func worst[T any](items []T, n int, keep func(T) (statusTally, bool)) []T {
+	var out []T
+	var tallies []statusTally
+	for _, it := range items {
+		if t, ok := keep(it); ok && t.Bad() > 0 {
+			out = append(out, it)
+			tallies = append(tallies, t)
 		}
-		if criticality != "" && !strings.EqualFold(a.Criticality, criticality) {
-			continue
-		}
-		out = append(out, a)
 	}
-	sort.SliceStable(out, func(i, j int) bool {
-		a, b := out[i], out[j]
+	idx := make([]int, len(out))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.SliceStable(idx, func(i, j int) bool {
+		a, b := tallies[idx[i]], tallies[idx[j]]
 		if a.Fail+a.Error != b.Fail+b.Error {
 			return a.Fail+a.Error > b.Fail+b.Error
 		}
 		return a.Warn > b.Warn
 	})
-	if len(out) > n {
-		out = out[:n]
+	sorted := make([]T, 0, min(n, len(idx)))
+	for _, i := range idx {
+		if len(sorted) == n {
+			break
+		}
+		sorted = append(sorted, out[i])
 	}
-	return out
+	return sorted
 }
 
 // affected counts assets of the given criticality ("" for any) with at
