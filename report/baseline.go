@@ -33,7 +33,7 @@ func NewBaseline(base *Pack, path string, tpl *templates.Set) *Baseline {
 	check, _ := assess.LookupCheck(DriftCheck)
 	b := &Baseline{
 		path: path, baseRun: base.Run.ID, tpl: tpl, check: check,
-		old: observationsByAsset(base.Findings), inBase: map[string]bool{}, changes: map[string][]DriftChange{},
+		old: packObservations(base), inBase: map[string]bool{}, changes: map[string][]DriftChange{},
 	}
 	for _, a := range base.Assets {
 		if !b.inBase[a.IP] {

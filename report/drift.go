@@ -86,7 +86,7 @@ func CompareBaseline(base *Pack, path string, assets []assess.Asset, findings []
 // baseline, without adding findings. It also returns, per asset, the fields
 // that could not be compared because one run had an error for them.
 func Diff(base *Pack, basePath string, cur *Pack) (*Drift, map[string][]string) {
-	drift, per := compare(base, basePath, cur.Assets, cur.Findings)
+	drift, per := compare(base, basePath, cur.Assets, packObservations(cur))
 	und := map[string][]string{}
 	for ip, d := range per {
 		if len(d.undetermined) > 0 {
@@ -116,10 +116,9 @@ func (d assetDrift) observed(baseRun string) map[string]any {
 	return obs
 }
 
-func compare(base *Pack, path string, assets []assess.Asset, findings []assess.Finding) (*Drift, map[string]assetDrift) {
+func compare(base *Pack, path string, assets []assess.Asset, newObs map[string][]observation) (*Drift, map[string]assetDrift) {
 	drift := &Drift{Baseline: path, BaseRun: base.Run.ID, Added: []string{}, Removed: []string{}, Changes: []DriftChange{}}
-	oldObs := observationsByAsset(base.Findings)
-	newObs := observationsByAsset(findings)
+	oldObs := packObservations(base)
 	inBase := map[string]bool{}
 	for _, a := range base.Assets {
 		inBase[a.IP] = true
@@ -237,52 +236,66 @@ var fieldOrder = []string{FieldPTRNames, FieldPTRForward, FieldHELOAddresses, Fi
 // back from evidence.json render alike.
 func observationsByAsset(findings []assess.Finding) map[string][]observation {
 	out := map[string][]observation{}
-	for _, f := range findings {
-		if !slices.Contains(comparedChecks, f.Check) {
-			continue
-		}
-		obs := normalized(f.Observed)
-		errored := f.Status == assess.StatusError
-		add := func(o observation) { out[f.Asset] = append(out[f.Asset], o) }
-		one := func(key, subject, value string) {
-			add(observation{key: key, subject: subject, value: value, undetermined: errored})
-		}
-		switch f.Check {
-		case "ptr.present":
-			one(FieldPTRNames, "", render(obs["ptr_names"]))
-		case "ptr.fcrdns":
-			if errored {
-				add(observation{key: FieldPTRForward, subject: "*", undetermined: true})
-				continue
-			}
-			fwd, _ := obs["forward"].(map[string]any)
-			for name, addrs := range fwd {
-				add(observation{key: FieldPTRForward, subject: name, value: render(addrs), pairOnly: true})
-			}
-		case "helo.fqdn":
-			one(FieldHELOAddresses, "", render(obs["addresses"]))
-		case "spf.authorizes_ip":
-			one(FieldSPFResult, "", render(obs["result"]))
-			one(FieldSPFMatched, "", render(obs["matched"]))
-		case "dmarc.policy":
-			v := render(obs["policy"])
-			if pct, ok := obs["pct"].(float64); ok && v != "" && pct != 100 {
-				v += " pct=" + strconv.FormatFloat(pct, 'f', -1, 64)
-			}
-			one(FieldDMARCPolicy, "", v)
-		case "dkim.key":
-			sel := ""
-			if f.Selector != nil {
-				sel = *f.Selector
-			}
-			if sel == "" {
-				continue // no selectors: nothing to compare
-			}
-			one(FieldDKIMKey, sel, render(obs["fingerprint"]))
-			one(FieldDKIMKeyBits, sel, render(obs["key_bits"]))
-		}
+	for i := range findings {
+		addObservations(out, &findings[i])
 	}
 	return out
+}
+
+// packObservations returns a pack's compared values: those kept when it was
+// read with ReadPackForDrift, else drawn from its findings.
+func packObservations(p *Pack) map[string][]observation {
+	if p.observed != nil {
+		return p.observed
+	}
+	return observationsByAsset(p.Findings)
+}
+
+// addObservations adds the compared values of one finding to out.
+func addObservations(out map[string][]observation, f *assess.Finding) {
+	if !slices.Contains(comparedChecks, f.Check) {
+		return
+	}
+	obs := normalized(f.Observed)
+	errored := f.Status == assess.StatusError
+	add := func(o observation) { out[f.Asset] = append(out[f.Asset], o) }
+	one := func(key, subject, value string) {
+		add(observation{key: key, subject: subject, value: value, undetermined: errored})
+	}
+	switch f.Check {
+	case "ptr.present":
+		one(FieldPTRNames, "", render(obs["ptr_names"]))
+	case "ptr.fcrdns":
+		if errored {
+			add(observation{key: FieldPTRForward, subject: "*", undetermined: true})
+			return
+		}
+		fwd, _ := obs["forward"].(map[string]any)
+		for name, addrs := range fwd {
+			add(observation{key: FieldPTRForward, subject: name, value: render(addrs), pairOnly: true})
+		}
+	case "helo.fqdn":
+		one(FieldHELOAddresses, "", render(obs["addresses"]))
+	case "spf.authorizes_ip":
+		one(FieldSPFResult, "", render(obs["result"]))
+		one(FieldSPFMatched, "", render(obs["matched"]))
+	case "dmarc.policy":
+		v := render(obs["policy"])
+		if pct, ok := obs["pct"].(float64); ok && v != "" && pct != 100 {
+			v += " pct=" + strconv.FormatFloat(pct, 'f', -1, 64)
+		}
+		one(FieldDMARCPolicy, "", v)
+	case "dkim.key":
+		sel := ""
+		if f.Selector != nil {
+			sel = *f.Selector
+		}
+		if sel == "" {
+			return // no selectors: nothing to compare
+		}
+		one(FieldDKIMKey, sel, render(obs["fingerprint"]))
+		one(FieldDKIMKeyBits, sel, render(obs["key_bits"]))
+	}
 }
 
 // normalized returns m as encoding/json would read it back.

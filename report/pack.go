@@ -28,6 +28,9 @@ type Pack struct {
 	Drift        *Drift         `json:"drift,omitempty"`
 
 	spool *spool // findings of a streamed run; see EachFinding
+	// observed holds, for a pack read with ReadPackForDrift, the values
+	// drift compares, by asset, in place of its findings.
+	observed map[string][]observation
 }
 
 // AssetSummary condenses one asset's findings.

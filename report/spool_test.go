@@ -85,3 +85,44 @@ func (fakeMapper) ControlsFor(check string) []assess.ControlRef {
 func (fakeMapper) Controls() []ControlDef {
 	return []ControlDef{{Framework: "test", ID: "ALL", Title: "every check"}}
 }
+
+// TestReadPackForDrift: reading a pack for drift keeps what drift compares,
+// so it finds the same changes as the whole pack in memory.
+func TestReadPackForDrift(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name string, p *Pack) string {
+		var b bytes.Buffer
+		if err := (JSON{}).Write(context.Background(), &b, p); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	oldPath := write("old.json", SyntheticPack(30, 1))
+	newPath := write("new.json", SyntheticPack(30, 2))
+	read := func(f func(string) (*Pack, error), path string) *Pack {
+		p, err := f(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	full, _ := Diff(read(ReadPack, oldPath), oldPath, read(ReadPack, newPath))
+	lite, _ := Diff(read(ReadPackForDrift, oldPath), oldPath, read(ReadPackForDrift, newPath))
+	a, _ := json.Marshal(full)
+	b, _ := json.Marshal(lite)
+	if !bytes.Equal(a, b) {
+		t.Fatalf("drift differs:\nwhole pack: %s\nfor drift:  %s", a, b)
+	}
+	if len(full.Changes) == 0 {
+		t.Fatal("the two synthetic packs should differ")
+	}
+	p := read(ReadPackForDrift, oldPath)
+	if len(p.Findings) != 0 || len(p.Assets) != 30 || p.Run.ID == "" {
+		t.Fatalf("pack for drift: %d findings, %d assets, run %q", len(p.Findings), len(p.Assets), p.Run.ID)
+	}
+}

@@ -175,7 +175,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	}
 	var baseline *report.Pack
 	if cfg.Baseline != "" {
-		if baseline, err = report.ReadPack(cfg.Baseline); err != nil {
+		if baseline, err = report.ReadPackForDrift(cfg.Baseline); err != nil {
 			return badInput(fmt.Errorf("--baseline: %w", err))
 		}
 	}

@@ -68,7 +68,7 @@ func readPackArg(arg string) (string, *report.Pack, error) {
 	if st, err := os.Stat(arg); err == nil && st.IsDir() {
 		path = filepath.Join(arg, "evidence.json")
 	}
-	p, err := report.ReadPack(path)
+	p, err := report.ReadPackForDrift(path)
 	if err != nil {
 		return path, nil, fmt.Errorf("reading pack: %w", err)
 	}
