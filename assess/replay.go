@@ -297,40 +297,64 @@ func (p ReplayProblem) Error() string { return "finding " + FindingKey(p.Finding
 // a problem for each that needed unrecorded DNS data, differs, or names an
 // asset that is not in assets.
 func VerifyFindings(ctx context.Context, assets []Asset, findings []Finding, tpl *templates.Set) (int, []ReplayProblem, error) {
+	v := NewVerifier(assets, tpl)
+	var problems []ReplayProblem
+	for i := range findings {
+		if p := v.Check(ctx, findings[i]); p != nil {
+			problems = append(problems, *p)
+		}
+		if err := ctx.Err(); err != nil {
+			return v.Replayed, problems, err
+		}
+	}
+	return v.Replayed, problems, nil
+}
+
+// Verifier replays findings one at a time, so a pack of any size can be
+// verified as it is read.
+type Verifier struct {
+	byIP map[string]Asset
+	tpl  *templates.Set
+	// Replayed counts the findings replayed (drift findings are not: they
+	// compare two packs and have no DNS evidence).
+	Replayed int
+}
+
+// NewVerifier returns a verifier for findings of the given assets.
+func NewVerifier(assets []Asset, tpl *templates.Set) *Verifier {
 	byIP := make(map[string]Asset, len(assets))
 	for _, a := range assets {
 		if _, ok := byIP[a.IP]; !ok {
 			byIP[a.IP] = a
 		}
 	}
-	n := 0
-	var problems []ReplayProblem
-	for _, f := range findings {
-		if c, ok := LookupCheck(f.Check); ok && c.Run == nil {
-			continue
-		}
-		n++
-		a, ok := byIP[f.Asset]
-		if !ok {
-			problems = append(problems, ReplayProblem{f, "names an asset that is not in the pack"})
-			continue
-		}
-		got, err := Reproduce(ctx, a, f, tpl)
-		if cerr := ctx.Err(); cerr != nil {
-			return n, problems, cerr
-		}
-		var nr *NotRecordedError
-		switch {
-		case errors.As(err, &nr):
-			problems = append(problems, ReplayProblem{f, nr.Error()})
-			continue
-		case err != nil:
-			problems = append(problems, ReplayProblem{f, "does not replay: " + err.Error()})
-			continue
-		}
-		if d := FindingDiff(f, got); len(d) > 0 {
-			problems = append(problems, ReplayProblem{f, "differs on replay: " + strings.Join(d, "; ")})
-		}
+	return &Verifier{byIP: byIP, tpl: tpl}
+}
+
+// Check re-runs one finding's check offline from the finding's own
+// evidence and returns the problem, or nil when it replays the same.
+func (v *Verifier) Check(ctx context.Context, f Finding) *ReplayProblem {
+	if c, ok := LookupCheck(f.Check); ok && c.Run == nil {
+		return nil
 	}
-	return n, problems, nil
+	v.Replayed++
+	a, ok := v.byIP[f.Asset]
+	if !ok {
+		return &ReplayProblem{f, "names an asset that is not in the pack"}
+	}
+	got, err := Reproduce(ctx, a, f, v.tpl)
+	if ctx.Err() != nil {
+		return nil
+	}
+	var nr *NotRecordedError
+	switch {
+	case errors.As(err, &nr):
+		return &ReplayProblem{f, nr.Error()}
+	case err != nil:
+		return &ReplayProblem{f, "does not replay: " + err.Error()}
+	}
+	if d := FindingDiff(f, got); len(d) > 0 {
+		return &ReplayProblem{f, "differs on replay: " + strings.Join(d, "; ")}
+	}
+	return nil
 }

@@ -26,10 +26,26 @@ func ReadPack(path string) (*Pack, error) {
 }
 
 // ReadPackForDrift reads an evidence.json for comparing it with another run
-// (--baseline, diff): everything but the findings, which are read one at a
-// time and kept only as the values drift compares, so an earlier pack of any
-// size fits in memory. The returned pack has no Findings.
+// (--baseline, diff): everything but the findings, which are kept only as
+// the values drift compares, so an earlier pack of any size fits in memory.
+// The returned pack has no Findings.
 func ReadPackForDrift(path string) (*Pack, error) {
+	observed := map[string][]observation{}
+	p, err := ScanPack(path, func(_ []assess.Asset, f *assess.Finding) error {
+		addObservations(observed, f)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.observed = observed
+	return p, nil
+}
+
+// ScanPack reads an evidence.json, handing each finding to each as it is
+// decoded (with the pack's assets, which come first) instead of keeping
+// them: the returned pack has everything but Findings.
+func ScanPack(path string, each func(assets []assess.Asset, f *assess.Finding) error) (*Pack, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -41,33 +57,39 @@ func ReadPackForDrift(path string) (*Pack, error) {
 		return fail(fmt.Errorf("not a JSON object"))
 	}
 	rest := map[string]json.RawMessage{}
-	observed := map[string][]observation{}
+	var assets []assess.Asset
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
 			return fail(err)
 		}
-		key, _ := tok.(string)
-		if key != "findings" {
+		switch key, _ := tok.(string); key {
+		case "assets":
+			if err := dec.Decode(&assets); err != nil {
+				return fail(err)
+			}
+		case "findings":
+			if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+				return fail(fmt.Errorf("findings is not a list"))
+			}
+			for dec.More() {
+				var fd assess.Finding
+				if err := dec.Decode(&fd); err != nil {
+					return fail(err)
+				}
+				if err := each(assets, &fd); err != nil {
+					return nil, err
+				}
+			}
+			if _, err := dec.Token(); err != nil {
+				return fail(err)
+			}
+		default:
 			var raw json.RawMessage
 			if err := dec.Decode(&raw); err != nil {
 				return fail(err)
 			}
 			rest[key] = raw
-			continue
-		}
-		if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
-			return fail(fmt.Errorf("findings is not a list"))
-		}
-		for dec.More() {
-			var fd assess.Finding
-			if err := dec.Decode(&fd); err != nil {
-				return fail(err)
-			}
-			addObservations(observed, &fd)
-		}
-		if _, err := dec.Token(); err != nil {
-			return fail(err)
 		}
 	}
 	b, err := json.Marshal(rest)
@@ -81,6 +103,6 @@ func ReadPackForDrift(path string) (*Pack, error) {
 	if p.Schema != Schema {
 		return fail(fmt.Errorf("schema is %q, want %q", p.Schema, Schema))
 	}
-	p.observed = observed
+	p.Assets = assets
 	return &p, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -73,13 +74,28 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 			if _, err := os.Stat(path); err != nil {
 				return nil
 			}
-			pack, err := report.ReadPack(path)
+			// Findings are replayed as they are read, so a pack of any size
+			// is verified without holding it in memory.
+			var v *assess.Verifier
+			var bad []assess.ReplayProblem
+			_, err = report.ScanPack(path, func(assets []assess.Asset, f *assess.Finding) error {
+				if v == nil {
+					v = assess.NewVerifier(assets, tpl)
+				}
+				if p := v.Check(c.Context, *f); p != nil {
+					bad = append(bad, *p)
+				}
+				return c.Context.Err()
+			})
 			if err != nil {
+				if errors.Is(err, context.Canceled) {
+					return err
+				}
 				return runFailed(err)
 			}
-			n, bad, err := assess.VerifyFindings(c.Context, pack.Assets, pack.Findings, tpl)
-			if err != nil {
-				return err
+			n := 0
+			if v != nil {
+				n = v.Replayed
 			}
 			if len(bad) > 0 {
 				errs := make([]error, len(bad))
