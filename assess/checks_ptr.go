@@ -210,10 +210,19 @@ func ptrNameError(a Asset, check string, v ptrView, obs map[string]any) Finding 
 	return newFinding(a, check, StatusError, obs, append([]Answer{v.ans}, v.forward...)...)
 }
 
-// ptrError is the finding of a check that needs the PTR answer when that
-// answer is an error (SPEC edge rules).
-func ptrError(a Asset, check string, v ptrView) Finding {
-	return newFinding(a, check, StatusError, v.observed(), v.ans)
+// ptrGate applies the SPEC edge rules shared by the checks that need the
+// PTR answer: error when the PTR lookup is an error, noPTR (fail or skip)
+// when the IP has no PTR name. obs is the check's observed map so far. It
+// returns false when the check should go on.
+func ptrGate(a Asset, check string, v ptrView, obs map[string]any, noPTR Status) ([]Finding, bool) {
+	switch {
+	case v.outcome == OutcomeError:
+		return []Finding{newFinding(a, check, StatusError, obs, v.ans)}, true
+	case len(v.names) == 0:
+		obs["reason"] = "no_ptr"
+		return []Finding{newFinding(a, check, noPTR, obs, v.ans)}, true
+	}
+	return nil, false
 }
 
 func checkPTRPresent(ctx context.Context, r Resolver, a Asset) []Finding {
@@ -222,7 +231,7 @@ func checkPTRPresent(ctx context.Context, r Resolver, a Asset) []Finding {
 	obs := v.observed()
 	switch v.outcome {
 	case OutcomeError:
-		return []Finding{ptrError(a, id, v)}
+		return []Finding{newFinding(a, id, StatusError, obs, v.ans)}
 	case OutcomeRecords:
 		if len(v.names) > 0 {
 			return []Finding{newFinding(a, id, StatusPass, obs, v.ans)}
@@ -238,13 +247,10 @@ func checkPTRSingle(ctx context.Context, r Resolver, a Asset) []Finding {
 	const id = "ptr.single"
 	v := lookupPTR(ctx, r, a, false)
 	obs := v.observed()
-	switch {
-	case v.outcome == OutcomeError:
-		return []Finding{ptrError(a, id, v)}
-	case len(v.names) == 0:
-		obs["reason"] = "no_ptr"
-		return []Finding{newFinding(a, id, StatusSkip, obs, v.ans)}
-	case len(v.names) == 1:
+	if fs, done := ptrGate(a, id, v, obs, StatusSkip); done {
+		return fs
+	}
+	if len(v.names) == 1 {
 		return []Finding{newFinding(a, id, StatusPass, obs, v.ans)}
 	}
 	obs["reason"] = "several"
@@ -256,13 +262,10 @@ func checkPTRNotGeneric(ctx context.Context, r Resolver, a Asset) []Finding {
 	const id = "ptr.not_generic"
 	v := lookupPTR(ctx, r, a, true)
 	obs := v.observed()
-	switch {
-	case v.outcome == OutcomeError:
-		return []Finding{ptrError(a, id, v)}
-	case len(v.names) == 0:
-		obs["reason"] = "no_ptr"
-		return []Finding{newFinding(a, id, StatusSkip, obs, v.ans)}
-	case v.nameUnknown():
+	if fs, done := ptrGate(a, id, v, obs, StatusSkip); done {
+		return fs
+	}
+	if v.nameUnknown() {
 		return []Finding{ptrNameError(a, id, v, obs)}
 	}
 	used := append([]Answer{v.ans}, v.forward...)
@@ -280,12 +283,8 @@ func checkPTRFCrDNS(ctx context.Context, r Resolver, a Asset) []Finding {
 	v := lookupPTR(ctx, r, a, true)
 	obs := v.observed()
 	used := append([]Answer{v.ans}, v.forward...)
-	switch {
-	case v.outcome == OutcomeError:
-		return []Finding{ptrError(a, id, v)}
-	case len(v.names) == 0:
-		obs["reason"] = "no_ptr"
-		return []Finding{newFinding(a, id, StatusFail, obs, v.ans)}
+	if fs, done := ptrGate(a, id, v, obs, StatusFail); done {
+		return fs
 	}
 	obs["forward"] = v.fwdAddrs
 	obs["confirmed"] = nonNil(v.confirmed)
@@ -313,14 +312,10 @@ func checkPTRMatchesExpected(ctx context.Context, r Resolver, a Asset) []Finding
 	obs := v.observed()
 	obs["expected"] = a.Hostname
 	used := append([]Answer{v.ans}, v.forward...)
+	if fs, done := ptrGate(a, id, v, obs, StatusFail); done {
+		return fs
+	}
 	switch {
-	case v.outcome == OutcomeError:
-		f := ptrError(a, id, v)
-		f.Observed["expected"] = a.Hostname
-		return []Finding{f}
-	case len(v.names) == 0:
-		obs["reason"] = "no_ptr"
-		return []Finding{newFinding(a, id, StatusFail, obs, v.ans)}
 	case v.nameUnknown():
 		return []Finding{ptrNameError(a, id, v, obs)}
 	case v.name == normName(a.Hostname):
@@ -423,14 +418,10 @@ func checkHELOMatchesPTR(ctx context.Context, r Resolver, a Asset) []Finding {
 	obs["helo"] = a.HELO
 	used := append([]Answer{v.ans}, v.forward...)
 	helo := normName(a.HELO)
+	if fs, done := ptrGate(a, id, v, obs, StatusFail); done {
+		return fs
+	}
 	switch {
-	case v.outcome == OutcomeError:
-		f := ptrError(a, id, v)
-		f.Observed["helo"] = a.HELO
-		return []Finding{f}
-	case len(v.names) == 0:
-		obs["reason"] = "no_ptr"
-		return []Finding{newFinding(a, id, StatusFail, obs, v.ans)}
 	case v.nameUnknown():
 		return []Finding{ptrNameError(a, id, v, obs)}
 	case helo == v.name:
