@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/johnfercher/maroto/v2"
@@ -99,7 +100,9 @@ func (w *pdfWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	generateMu.Lock()
 	doc, err := b.m.Generate()
+	generateMu.Unlock()
 	if err != nil {
 		return fmt.Errorf("generate pdf: %w", err)
 	}
@@ -108,6 +111,12 @@ func (w *pdfWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	}
 	return nil
 }
+
+// generateMu serialises maroto's Generate across documents: gofpdf v1.4.3
+// pads the shared font bytes in place while subsetting a font
+// (utf8FontFile.generateChecksum appends into the slice's spare capacity),
+// so two PDFs generated at once race on the same memory.
+var generateMu sync.Mutex
 
 // pdfBuilder lays out one report.
 type pdfBuilder struct {
