@@ -53,6 +53,7 @@ func Run(ctx context.Context, assets []Asset, opt Options) ([]Finding, error) {
 		results = make([][]Finding, len(assets))
 	}
 	var done atomic.Int64
+	dm := newDomainMemo(tpl)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(n)
 	for i := range assets {
@@ -60,7 +61,7 @@ func Run(ctx context.Context, assets []Asset, opt Options) ([]Finding, error) {
 			break
 		}
 		g.Go(func() error {
-			fs, err := AssessAsset(gctx, opt.Resolver, assets[i], tpl)
+			fs, err := assessAsset(gctx, opt.Resolver, assets[i], tpl, dm)
 			if err != nil {
 				return err
 			}
@@ -102,10 +103,24 @@ func Run(ctx context.Context, assets []Asset, opt Options) ([]Finding, error) {
 // and its forward names), and a question asked again gets the very same
 // answer.
 func AssessAsset(ctx context.Context, r Resolver, a Asset, tpl *templates.Set) ([]Finding, error) {
+	return assessAsset(ctx, r, a, tpl, nil)
+}
+
+// assessAsset is AssessAsset with the run's memo of domain-level findings
+// (nil: none).
+func assessAsset(ctx context.Context, r Resolver, a Asset, tpl *templates.Set, dm *domainMemo) ([]Finding, error) {
 	r = &assetMemo{r: r}
 	out := make([]Finding, 0, len(registry)+len(a.DKIMSelectors))
 	for _, c := range registry {
 		if c.Run == nil {
+			continue
+		}
+		if c.DomainOnly && dm != nil {
+			fs, err := dm.run(ctx, r, c, a)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, fs...)
 			continue
 		}
 		fs := c.Run(ctx, r, a)
@@ -126,8 +141,9 @@ func AssessAsset(ctx context.Context, r Resolver, a Asset, tpl *templates.Set) (
 // assetMemo remembers the answers given to one asset's checks.
 type assetMemo struct {
 	r  Resolver
-	mu sync.Mutex
-	m  map[qkey]memoAnswer
+	mu  sync.Mutex
+	m   map[qkey]memoAnswer
+	spf map[spfKey]spfEval // check_host results (evalSPF)
 }
 
 type memoAnswer struct {

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"regexp"
 	"strconv"
+	"slices"
 	"strings"
 
 	"blitiri.com.ar/go/spf"
@@ -33,8 +34,41 @@ var traceMatch = regexp.MustCompile(`^("(?:[^"\\]|\\.)*"):? (pass|fail|softfail|
 
 // evalSPF runs check_host(ip, domain, "postmaster@"+domain) with helo for
 // the %{h} macro, through the Resolver.
+// Within one asset's checks (r is the asset's memo) the same evaluation is
+// made once: spf.authorizes_ip and spf.lookup_limit both need it.
 func evalSPF(ctx context.Context, r Resolver, ip netip.Addr, domain, helo string) spfEval {
-	return evalSPFSender(ctx, r, ip, helo, "postmaster@"+normName(domain))
+	m, ok := r.(*assetMemo)
+	if !ok {
+		return evalSPFSender(ctx, r, ip, helo, "postmaster@"+normName(domain))
+	}
+	k := spfKey{ip, normName(domain), helo}
+	m.mu.Lock()
+	ev, hit := m.spf[k]
+	m.mu.Unlock()
+	if !hit {
+		ev = evalSPFSender(ctx, r, ip, helo, "postmaster@"+k.domain)
+		if ctx.Err() != nil {
+			return ev
+		}
+		m.mu.Lock()
+		if m.spf == nil {
+			m.spf = make(map[spfKey]spfEval, 2)
+		}
+		m.spf[k] = ev
+		m.mu.Unlock()
+	}
+	// Callers append to these slices: each gets its own copy on append.
+	ev.answers = slices.Clip(ev.answers)
+	ev.trace = slices.Clip(ev.trace)
+	ev.via = slices.Clip(ev.via)
+	ev.failed = slices.Clip(ev.failed)
+	return ev
+}
+
+// spfKey names one check_host evaluation.
+type spfKey struct {
+	ip           netip.Addr
+	domain, helo string
 }
 
 // evalSPFSender runs check_host() for a MAIL FROM sender, or for the HELO

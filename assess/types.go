@@ -160,4 +160,8 @@ type Check struct {
 	Criteria string // when it passes, for the methodology page
 	Severity Severity
 	Run      CheckFunc
+	// DomainOnly: the findings depend on nothing but the asset's Domain and
+	// DKIMSelectors, so a run computes them once per domain and gives every
+	// asset of the domain a copy.
+	DomainOnly bool
 }

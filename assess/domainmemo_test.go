@@ -1,0 +1,108 @@
+package assess
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"senderproof/assess/dnstest"
+	"senderproof/templates"
+)
+
+// TestDomainMemo checks, over the wire, that a run which computes the
+// domain-level checks once per domain gives every asset exactly the findings
+// it would get assessed on its own.
+func TestDomainMemo(t *testing.T) {
+	t.Parallel()
+	w := dnstest.SyntheticWorld(300, 7, 0.1)
+	srv := dnstest.Start(t, dnstest.Config{Zones: w.Zones})
+	inv, err := ParseInventory("synthetic.csv", w.Inventory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 2 * time.Second, Retries: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	tpl := templates.MustDefault()
+	run, err := Run(ctx, inv.Assets, Options{Resolver: c, Templates: tpl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The client's cache now holds every answer with its recorded exchange,
+	// so assessing each asset alone sees the same DNS.
+	var alone []Finding
+	for _, a := range inv.Assets {
+		fs, err := AssessAsset(ctx, c, a, tpl)
+		if err != nil {
+			t.Fatal(err)
+		}
+		alone = append(alone, fs...)
+	}
+	if len(run) != len(alone) {
+		t.Fatalf("run gave %d findings, assets alone %d", len(run), len(alone))
+	}
+	domainOnly := 0
+	for i := range run {
+		if !reflect.DeepEqual(run[i], alone[i]) {
+			t.Fatalf("finding %d differs:\nrun:   %+v\nalone: %+v", i, run[i], alone[i])
+		}
+		if ck, _ := LookupCheck(run[i].Check); ck.DomainOnly {
+			domainOnly++
+		}
+	}
+	if domainOnly == 0 {
+		t.Fatal("no domain-level findings to compare")
+	}
+}
+
+// TestDomainMemoAssetWording: when a wording template of a domain-level
+// check reads the asset, each asset's finding is worded for that asset.
+func TestDomainMemoAssetWording(t *testing.T) {
+	t.Parallel()
+	srv := dnstest.Start(t, dnstest.Config{Zones: []dnstest.Zone{{Origin: "example.com.", Text: scenarioSOA +
+		"_dmarc IN TXT \"v=DMARC1; p=reject; rua=mailto:d@example.com\"\n"}}})
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "mine.tmpl"),
+		[]byte(`{{define "dmarc.record/pass"}}DMARC ok for {{.Asset.IP}} ({{.Asset.Owner}}){{end}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := templates.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 2 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	assets := []Asset{
+		{IP: "192.0.2.1", Domain: "example.com", Owner: "a"},
+		{IP: "192.0.2.2", Domain: "example.com", Owner: "b"},
+	}
+	fs, err := Run(context.Background(), assets, Options{Resolver: c, Templates: tpl})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range fs {
+		if f.Check == "dmarc.record" {
+			got[f.Asset] = f.Message
+		}
+	}
+	for _, a := range assets {
+		want := "DMARC ok for " + a.IP + " (" + a.Owner + ")"
+		if got[a.IP] != want {
+			t.Errorf("%s: message %q, want %q", a.IP, got[a.IP], want)
+		}
+	}
+	if !strings.Contains(got["192.0.2.2"], "(b)") {
+		t.Errorf("second asset worded with the first one's data: %q", got["192.0.2.2"])
+	}
+}
