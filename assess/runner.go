@@ -140,7 +140,7 @@ func assessAsset(ctx context.Context, r Resolver, a Asset, tpl *templates.Set, d
 
 // assetMemo remembers the answers given to one asset's checks.
 type assetMemo struct {
-	r  Resolver
+	r   Resolver
 	mu  sync.Mutex
 	m   map[qkey]memoAnswer
 	spf map[spfKey]spfEval // check_host results (evalSPF)

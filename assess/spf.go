@@ -7,8 +7,8 @@ import (
 	"net"
 	"net/netip"
 	"regexp"
-	"strconv"
 	"slices"
+	"strconv"
 	"strings"
 
 	"blitiri.com.ar/go/spf"
