@@ -19,6 +19,9 @@ type domainMemo struct {
 	mu     sync.Mutex
 	m      map[domainKey]*domainEntry
 	worded map[string]bool // check ID → its wording reads nothing of the asset
+	// spfCounts are the SPF record walks of spf.lookup_limit (countSPF)
+	// that no sender's address changes, guarded by mu.
+	spfCounts map[spfCountKey]spfCount
 }
 
 type domainKey struct{ check, domain, selectors string }
@@ -29,7 +32,7 @@ type domainEntry struct {
 }
 
 func newDomainMemo(tpl *templates.Set) *domainMemo {
-	d := &domainMemo{tpl: tpl, m: map[domainKey]*domainEntry{}, worded: map[string]bool{}}
+	d := &domainMemo{tpl: tpl, m: map[domainKey]*domainEntry{}, worded: map[string]bool{}, spfCounts: map[spfCountKey]spfCount{}}
 	for _, c := range registry {
 		if c.DomainOnly {
 			fields, all := tpl.AssetFields(c.ID+"/", "default/")

@@ -19,8 +19,38 @@ import (
 func TestDomainMemo(t *testing.T) {
 	t.Parallel()
 	w := dnstest.SyntheticWorld(300, 7, 0.1)
-	srv := dnstest.Start(t, dnstest.Config{Zones: w.Zones})
-	inv, err := ParseInventory("synthetic.csv", w.Inventory)
+	sameAsAlone(t, w.Zones, w.Inventory)
+}
+
+// TestDomainMemoSenderDependentSPF: an SPF record whose walk depends on the
+// sender (macros, ptr) is walked for each sender, not shared.
+func TestDomainMemoSenderDependentSPF(t *testing.T) {
+	t.Parallel()
+	zones := []dnstest.Zone{
+		{Origin: "example.com.", Text: scenarioSOA +
+			"@ IN TXT \"v=spf1 exists:%{i}.allow.example.com ptr include:_s.example.com -all\"\n" +
+			"1.2.0.192.allow IN A 127.0.0.2\n" +
+			"_s IN TXT \"v=spf1 a:%{l}.hosts.example.com ip4:198.51.100.0/24 -all\"\n" +
+			"plain IN TXT \"v=spf1 mx a include:_s.example.com ~all\"\n" +
+			"plain IN MX 10 mx.example.com.\nmx IN A 192.0.2.9\n" +
+			"mail1 IN A 192.0.2.1\nmail2 IN A 192.0.2.2\n"},
+		{Origin: "2.0.192.in-addr.arpa.", Text: scenarioSOA + "1 IN PTR mail1.example.com.\n2 IN PTR mail2.example.com.\n"},
+	}
+	inv := []byte("ip,helo,domain\n" +
+		"192.0.2.1,mail1.example.com,example.com\n" +
+		"192.0.2.2,mail2.example.com,example.com\n" +
+		"192.0.2.3,mail2.example.com,example.com\n" +
+		"192.0.2.4,mail1.example.com,plain.example.com\n" +
+		"192.0.2.9,mx.example.com,plain.example.com\n")
+	sameAsAlone(t, zones, inv)
+}
+
+// sameAsAlone runs the inventory over the wire and checks that every asset
+// gets exactly the findings it gets when assessed on its own.
+func sameAsAlone(t *testing.T, zones []dnstest.Zone, inventory []byte) {
+	t.Helper()
+	srv := dnstest.Start(t, dnstest.Config{Zones: zones})
+	inv, err := ParseInventory("inventory.csv", inventory)
 	if err != nil {
 		t.Fatal(err)
 	}

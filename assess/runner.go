@@ -109,7 +109,7 @@ func AssessAsset(ctx context.Context, r Resolver, a Asset, tpl *templates.Set) (
 // assessAsset is AssessAsset with the run's memo of domain-level findings
 // (nil: none).
 func assessAsset(ctx context.Context, r Resolver, a Asset, tpl *templates.Set, dm *domainMemo) ([]Finding, error) {
-	r = &assetMemo{r: r}
+	r = &assetMemo{r: r, run: dm}
 	out := make([]Finding, 0, len(registry)+len(a.DKIMSelectors))
 	for _, c := range registry {
 		if c.Run == nil {
@@ -144,6 +144,7 @@ type assetMemo struct {
 	mu  sync.Mutex
 	m   map[qkey]memoAnswer
 	spf map[spfKey]spfEval // check_host results (evalSPF)
+	run *domainMemo        // what the run shares across assets; nil outside Run
 }
 
 type memoAnswer struct {

@@ -46,15 +46,52 @@ type spfWalker struct {
 	c      spfCount
 	ptr    bool   // the ptr names lookup is made (and counted void) once
 	top    string // the domain whose record is walked
+	// perSender is set when the walk depended on the sender beyond its
+	// address family (a macro or a ptr mechanism), so it cannot be shared.
+	perSender bool
 }
 
 // countSPF walks domain's SPF record as check_host would for a sender that
 // matches nothing, counting DNS-mechanism lookups and void lookups.
+//
+// In a run, the walk of a record without macros or ptr terms is made once
+// per domain and address family and shared by every sender.
 func countSPF(ctx context.Context, r Resolver, ip netip.Addr, domain, helo string) spfCount {
+	var shared *domainMemo
+	if m, ok := r.(*assetMemo); ok {
+		shared = m.run
+	}
+	k := spfCountKey{domain, ip.Is6()}
+	if shared != nil {
+		shared.mu.Lock()
+		c, ok := shared.spfCounts[k]
+		shared.mu.Unlock()
+		if ok {
+			return c
+		}
+	}
 	w := &spfWalker{r: r, ip: ip, sender: "postmaster@" + domain, helo: helo, top: normName(domain)}
 	w.visit(ctx, domain, 0)
+	if shared != nil && !w.perSender && ctx.Err() == nil {
+		w.c.answers = slices.Clip(w.c.answers)
+		shared.mu.Lock()
+		if len(shared.spfCounts) < maxSharedSPFCounts {
+			shared.spfCounts[k] = w.c
+		}
+		shared.mu.Unlock()
+	}
 	return w.c
 }
+
+// spfCountKey names a walk that depends on nothing of the sender but its
+// address family (without macros the HELO name is not used either).
+type spfCountKey struct {
+	domain string
+	v6     bool
+}
+
+// maxSharedSPFCounts bounds the shared walks.
+const maxSharedSPFCounts = 4096
 
 func (w *spfWalker) stopped() bool { return w.c.exceeded || w.c.voidExceeded }
 
@@ -154,6 +191,9 @@ func (w *spfWalker) visit(ctx context.Context, domain string, depth int) {
 		if t.Value != "" {
 			target = t.Value
 		}
+		if strings.Contains(target, "%") {
+			w.perSender = true
+		}
 		name, ok := expandSPFMacros(target, w.ip, w.sender, domain, w.helo)
 		switch t.Name {
 		case "include":
@@ -180,6 +220,7 @@ func (w *spfWalker) visit(ctx context.Context, domain string, depth int) {
 				w.void(out)
 			}
 		case "ptr":
+			w.perSender = true
 			if !w.ptr && w.ip.IsValid() {
 				w.ptr = true
 				_, out := w.lookup(ctx, ReverseName(w.ip), dns.TypePTR)
@@ -194,6 +235,9 @@ func (w *spfWalker) visit(ctx context.Context, domain string, depth int) {
 		t := spfTerm{Raw: "redirect=" + v, Name: "redirect", Modifier: true, Value: v}
 		if !w.count(domain, t) {
 			return
+		}
+		if strings.Contains(v, "%") {
+			w.perSender = true
 		}
 		if name, ok := expandSPFMacros(v, w.ip, w.sender, domain, w.helo); ok {
 			w.visit(ctx, name, depth+1)
