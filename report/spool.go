@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -102,8 +103,11 @@ func (s *spool) each(fn func(f *assess.Finding) error) error {
 				var d decoded
 				if _, err := f.ReadAt(buf, c.off); err != nil && err != io.EOF {
 					d.err = fmt.Errorf("reading spooled findings: %w", err)
-				} else if err := json.Unmarshal(buf, &d.fs); err != nil {
-					d.err = fmt.Errorf("reading spooled findings: %w", err)
+				} else if d.fs, err = decodeFindings(buf); err != nil {
+					// Not what appendFindings writes: encoding/json decides.
+					if err := json.Unmarshal(buf, &d.fs); err != nil {
+						d.err = fmt.Errorf("reading spooled findings: %w", err)
+					}
 				}
 				select {
 				case lanes[w] <- d:
@@ -201,11 +205,16 @@ func (b *Builder) Add(i int, fs []assess.Finding) error {
 	for j := range fs {
 		b.acc.attach(&fs[j])
 	}
-	enc, err := json.Marshal(fs)
+	buf := encBufs.Get().(*[]byte)
+	enc, err := appendFindings((*buf)[:0], fs)
 	if err != nil {
+		encBufs.Put(buf)
 		return err
 	}
-	if err := b.spool.put(i, enc); err != nil {
+	err = b.spool.put(i, enc)
+	*buf = enc
+	encBufs.Put(buf)
+	if err != nil {
 		return err
 	}
 	b.mu.Lock()
@@ -215,6 +224,9 @@ func (b *Builder) Add(i int, fs []assess.Finding) error {
 	}
 	return nil
 }
+
+// encBufs holds the buffers Add encodes each asset's findings into.
+var encBufs = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
 
 // Discard removes the spool of a run that will not be written.
 func (b *Builder) Discard() { _ = b.spool.close() }
@@ -308,19 +320,59 @@ func writeJSON(w io.Writer, p *Pack) error {
 }
 
 // eachElement calls fn with the raw bytes of each element of a JSON array.
+// It only finds the element boundaries (strings and nesting); the caller's
+// json.Indent checks each element's syntax.
 func eachElement(arr []byte, fn func([]byte) error) error {
-	dec := json.NewDecoder(bytes.NewReader(arr))
-	if _, err := dec.Token(); err != nil { // [
-		return err
+	i := skipSpace(arr, 0)
+	if i >= len(arr) || arr[i] != '[' {
+		return errors.New("spooled findings: not a JSON array")
 	}
-	for dec.More() {
-		var raw json.RawMessage
-		if err := dec.Decode(&raw); err != nil {
+	i = skipSpace(arr, i+1)
+	if i < len(arr) && arr[i] == ']' {
+		return nil
+	}
+	for {
+		start, depth, inString := i, 0, false
+	scan:
+		for ; i < len(arr); i++ {
+			c := arr[i]
+			switch {
+			case inString:
+				switch c {
+				case '\\':
+					i++
+				case '"':
+					inString = false
+				}
+			case c == '"':
+				inString = true
+			case c == '{' || c == '[':
+				depth++
+			case c == '}' || c == ']':
+				if depth == 0 {
+					break scan
+				}
+				depth--
+			case c == ',' && depth == 0:
+				break scan
+			}
+		}
+		if i >= len(arr) {
+			return errors.New("spooled findings: unterminated JSON array")
+		}
+		if err := fn(bytes.TrimRight(arr[start:i], " \t\r\n")); err != nil {
 			return err
 		}
-		if err := fn(raw); err != nil {
-			return err
+		if arr[i] == ']' {
+			return nil
 		}
+		i = skipSpace(arr, i+1)
 	}
-	return nil
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	return i
 }

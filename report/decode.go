@@ -1,0 +1,600 @@
+package report
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"senderproof/assess"
+)
+
+// errSpoolSyntax makes decodeFindings give up on input it does not expect;
+// the caller then decodes with encoding/json.
+var errSpoolSyntax = errors.New("unexpected spool syntax")
+
+// decodeFindings decodes what appendFindings wrote into exactly what
+// json.Unmarshal gives for it (numbers in Observed as float64, arrays as
+// []any, objects as map[string]any), without reflection: reading the spool
+// back is most of the cost of writing a large pack. Anything it does not
+// expect is an error, never a guess.
+func decodeFindings(b []byte) ([]assess.Finding, error) {
+	d := spoolDecoder{b: b}
+	fs, err := d.findings()
+	if err != nil {
+		return nil, err
+	}
+	d.space()
+	if d.i != len(d.b) {
+		return nil, errSpoolSyntax
+	}
+	return fs, nil
+}
+
+type spoolDecoder struct {
+	b []byte
+	i int
+}
+
+func (d *spoolDecoder) space() {
+	for d.i < len(d.b) {
+		switch d.b[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+// peek returns the next non-space byte (0 at the end).
+func (d *spoolDecoder) peek() byte {
+	d.space()
+	if d.i < len(d.b) {
+		return d.b[d.i]
+	}
+	return 0
+}
+
+func (d *spoolDecoder) expect(c byte) error {
+	if d.peek() != c {
+		return errSpoolSyntax
+	}
+	d.i++
+	return nil
+}
+
+// null consumes a null literal if one is next.
+func (d *spoolDecoder) null() bool {
+	if d.peek() == 'n' && len(d.b)-d.i >= 4 && string(d.b[d.i:d.i+4]) == "null" {
+		d.i += 4
+		return true
+	}
+	return false
+}
+
+// open consumes the opening bracket of an array ('[') or object ('{'), or
+// a null in its place (isNull).
+func (d *spoolDecoder) open(c byte) (isNull bool, err error) {
+	if d.null() {
+		return true, nil
+	}
+	return false, d.expect(c)
+}
+
+// more reports whether another element follows in an array or object
+// closed by end, consuming the comma or the closing bracket.
+func (d *spoolDecoder) more(first bool, end byte) (bool, error) {
+	c := d.peek()
+	if c == end {
+		d.i++
+		return false, nil
+	}
+	if first {
+		return true, nil
+	}
+	if c != ',' {
+		return false, errSpoolSyntax
+	}
+	d.i++
+	return true, nil
+}
+
+// key reads an object key and its colon. The bytes may point into the
+// input: the caller copies them when it keeps them.
+func (d *spoolDecoder) key() ([]byte, error) {
+	k, err := d.strBytes()
+	if err != nil {
+		return nil, err
+	}
+	return k, d.expect(':')
+}
+
+func (d *spoolDecoder) findings() ([]assess.Finding, error) {
+	isNull, err := d.open('[')
+	if err != nil || isNull {
+		return nil, err
+	}
+	fs := []assess.Finding{}
+	for first := true; ; first = false {
+		ok, err := d.more(first, ']')
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return fs, nil
+		}
+		fs = append(fs, assess.Finding{})
+		if err := d.finding(&fs[len(fs)-1]); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// stringField decodes a string or null (which leaves *s alone, as
+// encoding/json does).
+func (d *spoolDecoder) stringField(s *string) error {
+	if d.null() {
+		return nil
+	}
+	v, err := d.str()
+	*s = v
+	return err
+}
+
+func (d *spoolDecoder) finding(f *assess.Finding) error {
+	isNull, err := d.open('{')
+	if err != nil || isNull {
+		return err
+	}
+	for first := true; ; first = false {
+		ok, err := d.more(first, '}')
+		if err != nil || !ok {
+			return err
+		}
+		key, err := d.key()
+		if err != nil {
+			return err
+		}
+		switch string(key) {
+		case "asset":
+			err = d.stringField(&f.Asset)
+		case "check":
+			err = d.stringField(&f.Check)
+		case "selector":
+			if d.null() {
+				f.Selector = nil
+				break
+			}
+			var s string
+			s, err = d.str()
+			f.Selector = &s
+		case "status":
+			err = d.stringField((*string)(&f.Status))
+		case "severity":
+			err = d.stringField((*string)(&f.Severity))
+		case "message":
+			err = d.stringField(&f.Message)
+		case "remediation":
+			err = d.stringField(&f.Remediation)
+		case "observed":
+			if d.null() {
+				f.Observed = nil
+				break
+			}
+			if d.peek() != '{' {
+				return errSpoolSyntax
+			}
+			var m any
+			m, err = d.generic()
+			f.Observed, _ = m.(map[string]any)
+		case "evidence":
+			f.Evidence, err = d.evidenceList()
+		case "controls":
+			f.Controls, err = d.controls()
+		default:
+			return errSpoolSyntax
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (d *spoolDecoder) evidenceList() ([]assess.Evidence, error) {
+	isNull, err := d.open('[')
+	if err != nil || isNull {
+		return nil, err
+	}
+	evs := []assess.Evidence{}
+	for first := true; ; first = false {
+		ok, err := d.more(first, ']')
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return evs, nil
+		}
+		evs = append(evs, assess.Evidence{})
+		if err := d.evidence(&evs[len(evs)-1]); err != nil {
+			return nil, err
+		}
+	}
+}
+
+func (d *spoolDecoder) controls() ([]assess.ControlRef, error) {
+	isNull, err := d.open('[')
+	if err != nil || isNull {
+		return nil, err
+	}
+	cs := []assess.ControlRef{}
+	for first := true; ; first = false {
+		ok, err := d.more(first, ']')
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return cs, nil
+		}
+		var c assess.ControlRef
+		isNull, err := d.open('{')
+		if err != nil {
+			return nil, err
+		}
+		for first := true; !isNull; first = false {
+			ok, err := d.more(first, '}')
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				break
+			}
+			key, err := d.key()
+			if err != nil {
+				return nil, err
+			}
+			switch string(key) {
+			case "framework":
+				err = d.stringField(&c.Framework)
+			case "id":
+				err = d.stringField(&c.ID)
+			default:
+				err = errSpoolSyntax
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		cs = append(cs, c)
+	}
+}
+
+func (d *spoolDecoder) evidence(e *assess.Evidence) error {
+	isNull, err := d.open('{')
+	if err != nil || isNull {
+		return err
+	}
+	for first := true; ; first = false {
+		ok, err := d.more(first, '}')
+		if err != nil || !ok {
+			return err
+		}
+		key, err := d.key()
+		if err != nil {
+			return err
+		}
+		switch string(key) {
+		case "name":
+			err = d.stringField(&e.Name)
+		case "type":
+			err = d.stringField(&e.Type)
+		case "server":
+			err = d.stringField(&e.Server)
+		case "transport":
+			err = d.stringField(&e.Transport)
+		case "rcode":
+			err = d.stringField(&e.Rcode)
+		case "error":
+			err = d.stringField(&e.Error)
+		case "answers":
+			e.Answers, err = d.strings()
+		case "ad":
+			switch {
+			case d.lit("true"):
+				e.AD = true
+			case d.lit("false"):
+				e.AD = false
+			case d.null():
+			default:
+				err = errSpoolSyntax
+			}
+		case "at":
+			if d.null() {
+				break
+			}
+			start := d.i
+			if _, err = d.strBytes(); err == nil {
+				err = e.At.UnmarshalJSON(d.b[start:d.i])
+			}
+		case "rtt_ms":
+			if d.null() {
+				break
+			}
+			e.RTT, err = d.number()
+		default:
+			err = errSpoolSyntax
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+func (d *spoolDecoder) strings() ([]string, error) {
+	isNull, err := d.open('[')
+	if err != nil || isNull {
+		return nil, err
+	}
+	out := []string{}
+	for first := true; ; first = false {
+		ok, err := d.more(first, ']')
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return out, nil
+		}
+		s, err := d.str()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+}
+
+func (d *spoolDecoder) lit(s string) bool {
+	if d.peek() != s[0] || len(d.b)-d.i < len(s) || string(d.b[d.i:d.i+len(s)]) != s {
+		return false
+	}
+	d.i += len(s)
+	return true
+}
+
+// generic decodes any value as encoding/json does into an interface.
+func (d *spoolDecoder) generic() (any, error) {
+	switch c := d.peek(); {
+	case c == '"':
+		return d.str()
+	case c == '{':
+		d.i++
+		m := map[string]any{}
+		for first := true; ; first = false {
+			ok, err := d.more(first, '}')
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				return m, nil
+			}
+			k, err := d.key()
+			if err != nil {
+				return nil, err
+			}
+			v, err := d.generic()
+			if err != nil {
+				return nil, err
+			}
+			m[string(k)] = v
+		}
+	case c == '[':
+		d.i++
+		out := []any{}
+		for first := true; ; first = false {
+			ok, err := d.more(first, ']')
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				return out, nil
+			}
+			v, err := d.generic()
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, v)
+		}
+	case c == 't' && d.lit("true"):
+		return true, nil
+	case c == 'f' && d.lit("false"):
+		return false, nil
+	case c == 'n' && d.null():
+		return nil, nil
+	case c == '-' || (c >= '0' && c <= '9'):
+		return d.number()
+	}
+	return nil, errSpoolSyntax
+}
+
+// number decodes a JSON number (strict grammar) as a float64.
+func (d *spoolDecoder) number() (float64, error) {
+	d.space()
+	start, i := d.i, d.i
+	if i < len(d.b) && d.b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(d.b) && d.b[i] == '0':
+		i++
+	case i < len(d.b) && d.b[i] >= '1' && d.b[i] <= '9':
+		for i < len(d.b) && d.b[i] >= '0' && d.b[i] <= '9' {
+			i++
+		}
+	default:
+		return 0, errSpoolSyntax
+	}
+	if i < len(d.b) && d.b[i] == '.' {
+		i++
+		if i >= len(d.b) || d.b[i] < '0' || d.b[i] > '9' {
+			return 0, errSpoolSyntax
+		}
+		for i < len(d.b) && d.b[i] >= '0' && d.b[i] <= '9' {
+			i++
+		}
+	}
+	if i < len(d.b) && (d.b[i] == 'e' || d.b[i] == 'E') {
+		i++
+		if i < len(d.b) && (d.b[i] == '+' || d.b[i] == '-') {
+			i++
+		}
+		if i >= len(d.b) || d.b[i] < '0' || d.b[i] > '9' {
+			return 0, errSpoolSyntax
+		}
+		for i < len(d.b) && d.b[i] >= '0' && d.b[i] <= '9' {
+			i++
+		}
+	}
+	v, err := strconv.ParseFloat(string(d.b[start:i]), 64)
+	if err != nil {
+		return 0, errSpoolSyntax
+	}
+	d.i = i
+	return v, nil
+}
+
+// str decodes a JSON string as encoding/json does: escapes resolved,
+// surrogate pairs joined, lone surrogates and invalid UTF-8 as U+FFFD.
+func (d *spoolDecoder) str() (string, error) {
+	b, err := d.strBytes()
+	return string(b), err
+}
+
+// strBytes is str without the copy: the bytes may point into the input.
+func (d *spoolDecoder) strBytes() ([]byte, error) {
+	if err := d.expect('"'); err != nil {
+		return nil, err
+	}
+	start := d.i
+	// Fast path: no escapes, no control bytes, valid UTF-8.
+	if end := bytes.IndexByte(d.b[start:], '"'); end >= 0 {
+		seg := d.b[start : start+end]
+		if bytes.IndexByte(seg, '\\') < 0 && !hasControl(seg) && utf8.Valid(seg) {
+			d.i = start + end + 1
+			return seg, nil
+		}
+	}
+	var out []byte
+	i := start
+	for {
+		if i >= len(d.b) {
+			return nil, errSpoolSyntax
+		}
+		c := d.b[i]
+		switch {
+		case c == '"':
+			d.i = i + 1
+			if out == nil {
+				out = []byte{}
+			}
+			return out, nil
+		case c < 0x20:
+			return nil, errSpoolSyntax
+		case c == '\\':
+			if i+1 >= len(d.b) {
+				return nil, errSpoolSyntax
+			}
+			switch e := d.b[i+1]; e {
+			case '"', '\\', '/':
+				out = append(out, e)
+				i += 2
+			case 'b':
+				out = append(out, '\b')
+				i += 2
+			case 'f':
+				out = append(out, '\f')
+				i += 2
+			case 'n':
+				out = append(out, '\n')
+				i += 2
+			case 'r':
+				out = append(out, '\r')
+				i += 2
+			case 't':
+				out = append(out, '\t')
+				i += 2
+			case 'u':
+				r, ok := hex4(d.b, i+2)
+				if !ok {
+					return nil, errSpoolSyntax
+				}
+				i += 6
+				if utf16.IsSurrogate(r) {
+					if i+1 < len(d.b) && d.b[i] == '\\' && d.b[i+1] == 'u' {
+						if r2, ok := hex4(d.b, i+2); ok {
+							if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+								out = utf8.AppendRune(out, dec)
+								i += 6
+								continue
+							}
+						}
+					}
+					r = utf8.RuneError
+				}
+				out = utf8.AppendRune(out, r)
+			default:
+				return nil, errSpoolSyntax
+			}
+		case c < utf8.RuneSelf:
+			out = append(out, c)
+			i++
+		default:
+			r, size := utf8.DecodeRune(d.b[i:])
+			if r == utf8.RuneError && size == 1 {
+				out = utf8.AppendRune(out, utf8.RuneError)
+			} else {
+				out = append(out, d.b[i:i+size]...)
+			}
+			i += size
+		}
+	}
+}
+
+// hasControl reports whether b holds a byte below 0x20, eight at a time.
+func hasControl(b []byte) bool {
+	const lo, hi = 0x2020202020202020, 0x8080808080808080
+	for len(b) >= 8 {
+		x := binary.LittleEndian.Uint64(b)
+		if (x-lo)&^x&hi != 0 {
+			return true
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c < 0x20 {
+			return true
+		}
+	}
+	return false
+}
+
+func hex4(b []byte, at int) (rune, bool) {
+	if at+4 > len(b) {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[at : at+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r*16 + rune(c)
+	}
+	return r, true
+}

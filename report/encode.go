@@ -1,0 +1,308 @@
+package report
+
+import (
+	"encoding/json"
+	"math"
+	"slices"
+	"strconv"
+	"time"
+	"unicode/utf8"
+
+	"senderproof/assess"
+)
+
+// appendFindings appends fs as encoding/json's json.Marshal would, byte for
+// byte, without its reflection: spooling every finding of a 100,000-sender
+// run is the hottest encoding the tool does. Values in Observed of a type
+// this encoder does not know are handed to json.Marshal.
+func appendFindings(b []byte, fs []assess.Finding) ([]byte, error) {
+	if fs == nil {
+		return append(b, "null"...), nil
+	}
+	b = append(b, '[')
+	for i := range fs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = appendFinding(b, &fs[i]); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, ']'), nil
+}
+
+func appendFinding(b []byte, f *assess.Finding) ([]byte, error) {
+	b = append(b, `{"asset":`...)
+	b = appendString(b, f.Asset)
+	b = append(b, `,"check":`...)
+	b = appendString(b, f.Check)
+	if f.Selector != nil {
+		b = append(b, `,"selector":`...)
+		b = appendString(b, *f.Selector)
+	}
+	b = append(b, `,"status":`...)
+	b = appendString(b, string(f.Status))
+	b = append(b, `,"severity":`...)
+	b = appendString(b, string(f.Severity))
+	b = append(b, `,"message":`...)
+	b = appendString(b, f.Message)
+	b = append(b, `,"observed":`...)
+	var err error
+	if b, err = appendObserved(b, f.Observed); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"evidence":`...)
+	if f.Evidence == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i := range f.Evidence {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendEvidence(b, &f.Evidence[i]); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"controls":`...)
+	if f.Controls == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, c := range f.Controls {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"framework":`...)
+			b = appendString(b, c.Framework)
+			b = append(b, `,"id":`...)
+			b = appendString(b, c.ID)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"remediation":`...)
+	b = appendString(b, f.Remediation)
+	return append(b, '}'), nil
+}
+
+func appendEvidence(b []byte, e *assess.Evidence) ([]byte, error) {
+	b = append(b, `{"name":`...)
+	b = appendString(b, e.Name)
+	b = append(b, `,"type":`...)
+	b = appendString(b, e.Type)
+	b = append(b, `,"server":`...)
+	b = appendString(b, e.Server)
+	b = append(b, `,"transport":`...)
+	b = appendString(b, e.Transport)
+	b = append(b, `,"rcode":`...)
+	b = appendString(b, e.Rcode)
+	b = append(b, `,"answers":`...)
+	b = appendStrings(b, e.Answers)
+	b = append(b, `,"ad":`...)
+	b = strconv.AppendBool(b, e.AD)
+	b = append(b, `,"at":`...)
+	var err error
+	if b, err = appendTime(b, e.At); err != nil {
+		return nil, err
+	}
+	b = append(b, `,"rtt_ms":`...)
+	if b, err = appendFloat(b, e.RTT); err != nil {
+		return nil, err
+	}
+	if e.Error != "" {
+		b = append(b, `,"error":`...)
+		b = appendString(b, e.Error)
+	}
+	return append(b, '}'), nil
+}
+
+func appendStrings(b []byte, ss []string) []byte {
+	if ss == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, s)
+	}
+	return append(b, ']')
+}
+
+func appendObserved(b []byte, m map[string]any) ([]byte, error) {
+	if m == nil {
+		return append(b, "null"...), nil
+	}
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, ':')
+		var err error
+		if b, err = appendAny(b, m[k]); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, '}'), nil
+}
+
+func appendAny(b []byte, v any) ([]byte, error) {
+	switch x := v.(type) {
+	case nil:
+		return append(b, "null"...), nil
+	case string:
+		return appendString(b, x), nil
+	case bool:
+		return strconv.AppendBool(b, x), nil
+	case int:
+		return strconv.AppendInt(b, int64(x), 10), nil
+	case int64:
+		return strconv.AppendInt(b, x, 10), nil
+	case uint16:
+		return strconv.AppendUint(b, uint64(x), 10), nil
+	case uint32:
+		return strconv.AppendUint(b, uint64(x), 10), nil
+	case float64:
+		return appendFloat(b, x)
+	case []string:
+		return appendStrings(b, x), nil
+	case map[string]any:
+		return appendObserved(b, x)
+	case []any:
+		if x == nil {
+			return append(b, "null"...), nil
+		}
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = appendAny(b, e); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, ']'), nil
+	case []map[string]any:
+		if x == nil {
+			return append(b, "null"...), nil
+		}
+		b = append(b, '[')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var err error
+			if b, err = appendObserved(b, e); err != nil {
+				return nil, err
+			}
+		}
+		return append(b, ']'), nil
+	}
+	enc, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(b, enc...), nil
+}
+
+// appendFloat formats a float64 as encoding/json does.
+func appendFloat(b []byte, f float64) ([]byte, error) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return nil, &json.UnsupportedValueError{Str: strconv.FormatFloat(f, 'g', -1, 64)}
+	}
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// e-09 → e-9, as encoding/json writes it.
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b, nil
+}
+
+// appendTime formats t as time.Time's MarshalJSON does.
+func appendTime(b []byte, t time.Time) ([]byte, error) {
+	if y := t.Year(); y < 0 || y > 9999 {
+		enc, err := json.Marshal(t)
+		if err != nil {
+			return nil, err
+		}
+		return append(b, enc...), nil
+	}
+	b = append(b, '"')
+	b = t.AppendFormat(b, time.RFC3339Nano)
+	return append(b, '"'), nil
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString quotes s as encoding/json does: HTML-safe (<, >, & escaped),
+// invalid UTF-8 replaced by U+FFFD, U+2028 and U+2029 escaped.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '\\', '"':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

@@ -1,0 +1,216 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"reflect"
+	"testing"
+	"time"
+
+	"senderproof/assess"
+)
+
+// sameAsMarshal fails when appendFindings and json.Marshal disagree on fs.
+func sameAsMarshal(t testing.TB, fs []assess.Finding) {
+	t.Helper()
+	want, werr := json.Marshal(fs)
+	got, gerr := appendFindings(nil, fs)
+	if (werr != nil) != (gerr != nil) {
+		t.Fatalf("json.Marshal error %v, appendFindings error %v", werr, gerr)
+	}
+	if werr == nil && !bytes.Equal(got, want) {
+		i := 0
+		for i < len(got) && i < len(want) && got[i] == want[i] {
+			i++
+		}
+		lo := max(i-60, 0)
+		t.Fatalf("encodings differ at byte %d:\n got %q\nwant %q", i, got[lo:min(i+60, len(got))], want[lo:min(i+60, len(want))])
+	}
+}
+
+func TestAppendFindingsMatchesMarshal(t *testing.T) {
+	t.Parallel()
+	for seed := uint64(1); seed <= 5; seed++ {
+		sameAsMarshal(t, SyntheticPack(120, seed).Findings)
+	}
+	sel, empty := "s1", ""
+	at := time.Date(2026, 11, 26, 20, 1, 2, 345678900, time.UTC)
+	type custom struct {
+		A string `json:"a"`
+		B []int  `json:"b,omitempty"`
+	}
+	edge := []assess.Finding{
+		{},
+		{Asset: "192.0.2.1", Check: "dkim.key", Selector: &sel, Observed: map[string]any{}, Evidence: []assess.Evidence{}, Controls: []assess.ControlRef{}},
+		{Selector: &empty, Observed: map[string]any{
+			"nil": nil, "s": "a\"b\\c\n\r\t\b\f\x00\x1f\x7f<>&é\u2028\u2029\xff\xfe end", "t": true, "f": false,
+			"i": -42, "i64": int64(math.MaxInt64), "u16": uint16(65535), "u32": uint32(1 << 31),
+			"floats":  []any{0.0, 1.0, -1.5, 1e-7, 1e-6, 123456789.125, 1e21, 1e20, 5e-324, math.MaxFloat64},
+			"strings": []string{"x", "", "ü"}, "nilstrings": []string(nil), "nilany": []any(nil),
+			"nested": map[string]any{"z": 1, "a": []any{map[string]any{"k": "v"}, "w"}},
+			"maps":   []map[string]any{{"b": 2, "a": 1}, nil}, "nilmaps": []map[string]any(nil),
+			"custom": custom{A: "<x>"}, "customs": []custom{{A: "1", B: []int{1}}},
+			"\u2028key<": "odd key",
+		}, Evidence: []assess.Evidence{
+			{Name: "x.example.", Type: "TXT", Answers: []string{"\"v=spf1 -all\""}, AD: true, At: at, RTT: 0.123456},
+			{At: time.Time{}, RTT: 1e-9, Error: "i/o timeout"},
+			{At: at.In(time.FixedZone("", 3600)), RTT: 12345.5, Answers: nil},
+		}, Controls: []assess.ControlRef{{Framework: "nist-csf-2.0", ID: "PR.DS-1"}}},
+	}
+	sameAsMarshal(t, edge)
+	sameAsMarshal(t, nil)
+	sameAsMarshal(t, []assess.Finding{})
+	// Values JSON cannot hold fail in both.
+	sameAsMarshal(t, []assess.Finding{{Observed: map[string]any{"nan": math.NaN()}}})
+	sameAsMarshal(t, []assess.Finding{{Evidence: []assess.Evidence{{RTT: math.Inf(1)}}}})
+}
+
+func FuzzAppendFinding(f *testing.F) {
+	f.Add("192.0.2.1", "msg <&> \u2028", "value\x00\xff", 0.5, int64(0))
+	f.Add("", "", "", 1e-7, int64(1700000000123456789))
+	f.Fuzz(func(t *testing.T, asset, msg, val string, rtt float64, ns int64) {
+		sel := val
+		fs := []assess.Finding{{
+			Asset: asset, Check: msg, Selector: &sel, Message: msg, Remediation: val,
+			Observed: map[string]any{val: msg, "n": rtt, "l": []any{val, rtt, ns}},
+			Evidence: []assess.Evidence{{Name: val, Answers: []string{msg, val}, RTT: rtt, At: time.Unix(0, ns).UTC(), Error: val}},
+		}}
+		sameAsMarshal(t, fs)
+	})
+}
+
+func BenchmarkSpoolEncode(b *testing.B) {
+	fs := SyntheticPack(200, 1).Findings
+	b.Run("json.Marshal", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := json.Marshal(fs); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("appendFindings", func(b *testing.B) {
+		var buf []byte
+		for b.Loop() {
+			var err error
+			if buf, err = appendFindings(buf[:0], fs); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// sameAsUnmarshal fails when decodeFindings accepts b and decodes it
+// differently from json.Unmarshal.
+func sameAsUnmarshal(t testing.TB, b []byte, mustAccept bool) {
+	t.Helper()
+	var want []assess.Finding
+	werr := json.Unmarshal(b, &want)
+	got, gerr := decodeFindings(b)
+	switch {
+	case gerr != nil && mustAccept:
+		t.Fatalf("decodeFindings rejects what appendFindings wrote: %v\n%q", gerr, b)
+	case gerr != nil:
+		return // the spool falls back to encoding/json
+	case werr != nil:
+		t.Fatalf("decodeFindings accepts what json.Unmarshal rejects (%v):\n%q", werr, b)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("decodings differ:\n got %#v\nwant %#v", got, want)
+	}
+}
+
+func TestDecodeFindingsMatchesUnmarshal(t *testing.T) {
+	t.Parallel()
+	for seed := uint64(1); seed <= 5; seed++ {
+		b, err := appendFindings(nil, SyntheticPack(120, seed).Findings)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameAsUnmarshal(t, b, true)
+	}
+	for _, s := range []string{
+		`null`, `[]`, ` [ ] `, `[{}]`,
+		`[{"asset":null,"selector":null,"observed":null,"evidence":null,"controls":null}]`,
+		`[{"observed":{"a":[],"b":{},"c":[1,-0.5,2e-7,1E+3,true,false,null,"x"]},"evidence":[{"answers":null,"ad":null,"at":null,"rtt_ms":null}]}]`,
+		`[{"message":"\ud83d\ude00 \ud83d x \udc00 \u00e9\/\b\f\n\r\t\"\\"}]`,
+		"[{\"message\":\"raw \xff\xfe bytes \xe2\x82\"}]",
+		`[{"evidence":[{"at":"2026-11-26T20:01:02.3456789+01:00"}]}]`,
+	} {
+		sameAsUnmarshal(t, []byte(s), true)
+	}
+	// Input it need not take: it must fall back, never differ.
+	for _, s := range []string{
+		`[{"unknown":1}]`, `[01]`, `[{"observed":{"n":01}}]`, `[{"asset":1}]`, `[`, `[{}]x`,
+		"[{\"message\":\"ctl\x01\"}]", `[{"evidence":[{"at":"yesterday"}]}]`, `{"a":1}`,
+	} {
+		sameAsUnmarshal(t, []byte(s), false)
+	}
+}
+
+func FuzzDecodeFindings(f *testing.F) {
+	b, _ := appendFindings(nil, SyntheticPack(1, 1).Findings[:4])
+	f.Add(b)
+	f.Add([]byte(`[{"observed":{"a":[1,{"b":"\u00e9\ud83d"}]},"evidence":[{"rtt_ms":1e-7}]}]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		sameAsUnmarshal(t, b, false)
+	})
+}
+
+func BenchmarkSpoolDecode(b *testing.B) {
+	enc, err := appendFindings(nil, SyntheticPack(200, 1).Findings)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("json.Unmarshal", func(b *testing.B) {
+		for b.Loop() {
+			var fs []assess.Finding
+			if err := json.Unmarshal(enc, &fs); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("decodeFindings", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := decodeFindings(enc); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func TestEachElement(t *testing.T) {
+	t.Parallel()
+	synthetic, err := appendFindings(nil, SyntheticPack(30, 3).Findings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, arr := range []string{
+		`[]`, ` [ ] `, `[{"a":"x,]}\"\\"},{"b":[1,[2,{"c":"]"}]]}]`, `[1, "two" ,{"3":[]} ]`, string(synthetic),
+	} {
+		var want []string
+		dec := json.NewDecoder(bytes.NewReader([]byte(arr)))
+		if _, err := dec.Token(); err != nil {
+			t.Fatal(err)
+		}
+		for dec.More() {
+			var raw json.RawMessage
+			if err := dec.Decode(&raw); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, string(raw))
+		}
+		var got []string
+		if err := eachElement([]byte(arr), func(b []byte) error { got = append(got, string(b)); return nil }); err != nil {
+			t.Fatalf("%.60q: %v", arr, err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%.60q: elements\n%q\nwant\n%q", arr, got, want)
+		}
+	}
+	for _, bad := range []string{``, `{}`, `[{"a":1}`, `["x]`} {
+		if err := eachElement([]byte(bad), func([]byte) error { return nil }); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
