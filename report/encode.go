@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"math"
 	"slices"
@@ -34,22 +35,22 @@ func appendFindings(b []byte, fs []assess.Finding) ([]byte, error) {
 
 func appendFinding(b []byte, f *assess.Finding) ([]byte, error) {
 	b = append(b, `{"asset":`...)
-	b = appendString(b, f.Asset)
+	b = appendString(b, f.Asset, true)
 	b = append(b, `,"check":`...)
-	b = appendString(b, f.Check)
+	b = appendString(b, f.Check, true)
 	if f.Selector != nil {
 		b = append(b, `,"selector":`...)
-		b = appendString(b, *f.Selector)
+		b = appendString(b, *f.Selector, true)
 	}
 	b = append(b, `,"status":`...)
-	b = appendString(b, string(f.Status))
+	b = appendString(b, string(f.Status), true)
 	b = append(b, `,"severity":`...)
-	b = appendString(b, string(f.Severity))
+	b = appendString(b, string(f.Severity), true)
 	b = append(b, `,"message":`...)
-	b = appendString(b, f.Message)
+	b = appendString(b, f.Message, true)
 	b = append(b, `,"observed":`...)
 	var err error
-	if b, err = appendObserved(b, f.Observed); err != nil {
+	if b, err = appendObserved(b, f.Observed, true); err != nil {
 		return nil, err
 	}
 	b = append(b, `,"evidence":`...)
@@ -77,31 +78,31 @@ func appendFinding(b []byte, f *assess.Finding) ([]byte, error) {
 				b = append(b, ',')
 			}
 			b = append(b, `{"framework":`...)
-			b = appendString(b, c.Framework)
+			b = appendString(b, c.Framework, true)
 			b = append(b, `,"id":`...)
-			b = appendString(b, c.ID)
+			b = appendString(b, c.ID, true)
 			b = append(b, '}')
 		}
 		b = append(b, ']')
 	}
 	b = append(b, `,"remediation":`...)
-	b = appendString(b, f.Remediation)
+	b = appendString(b, f.Remediation, true)
 	return append(b, '}'), nil
 }
 
 func appendEvidence(b []byte, e *assess.Evidence) ([]byte, error) {
 	b = append(b, `{"name":`...)
-	b = appendString(b, e.Name)
+	b = appendString(b, e.Name, true)
 	b = append(b, `,"type":`...)
-	b = appendString(b, e.Type)
+	b = appendString(b, e.Type, true)
 	b = append(b, `,"server":`...)
-	b = appendString(b, e.Server)
+	b = appendString(b, e.Server, true)
 	b = append(b, `,"transport":`...)
-	b = appendString(b, e.Transport)
+	b = appendString(b, e.Transport, true)
 	b = append(b, `,"rcode":`...)
-	b = appendString(b, e.Rcode)
+	b = appendString(b, e.Rcode, true)
 	b = append(b, `,"answers":`...)
-	b = appendStrings(b, e.Answers)
+	b = appendStrings(b, e.Answers, true)
 	b = append(b, `,"ad":`...)
 	b = strconv.AppendBool(b, e.AD)
 	b = append(b, `,"at":`...)
@@ -115,12 +116,12 @@ func appendEvidence(b []byte, e *assess.Evidence) ([]byte, error) {
 	}
 	if e.Error != "" {
 		b = append(b, `,"error":`...)
-		b = appendString(b, e.Error)
+		b = appendString(b, e.Error, true)
 	}
 	return append(b, '}'), nil
 }
 
-func appendStrings(b []byte, ss []string) []byte {
+func appendStrings(b []byte, ss []string, html bool) []byte {
 	if ss == nil {
 		return append(b, "null"...)
 	}
@@ -129,12 +130,12 @@ func appendStrings(b []byte, ss []string) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, s)
+		b = appendString(b, s, html)
 	}
 	return append(b, ']')
 }
 
-func appendObserved(b []byte, m map[string]any) ([]byte, error) {
+func appendObserved(b []byte, m map[string]any, html bool) ([]byte, error) {
 	if m == nil {
 		return append(b, "null"...), nil
 	}
@@ -148,22 +149,22 @@ func appendObserved(b []byte, m map[string]any) ([]byte, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, k)
+		b = appendString(b, k, html)
 		b = append(b, ':')
 		var err error
-		if b, err = appendAny(b, m[k]); err != nil {
+		if b, err = appendAny(b, m[k], html); err != nil {
 			return nil, err
 		}
 	}
 	return append(b, '}'), nil
 }
 
-func appendAny(b []byte, v any) ([]byte, error) {
+func appendAny(b []byte, v any, html bool) ([]byte, error) {
 	switch x := v.(type) {
 	case nil:
 		return append(b, "null"...), nil
 	case string:
-		return appendString(b, x), nil
+		return appendString(b, x, html), nil
 	case bool:
 		return strconv.AppendBool(b, x), nil
 	case int:
@@ -177,9 +178,9 @@ func appendAny(b []byte, v any) ([]byte, error) {
 	case float64:
 		return appendFloat(b, x)
 	case []string:
-		return appendStrings(b, x), nil
+		return appendStrings(b, x, html), nil
 	case map[string]any:
-		return appendObserved(b, x)
+		return appendObserved(b, x, html)
 	case []any:
 		if x == nil {
 			return append(b, "null"...), nil
@@ -190,7 +191,7 @@ func appendAny(b []byte, v any) ([]byte, error) {
 				b = append(b, ',')
 			}
 			var err error
-			if b, err = appendAny(b, e); err != nil {
+			if b, err = appendAny(b, e, html); err != nil {
 				return nil, err
 			}
 		}
@@ -205,11 +206,20 @@ func appendAny(b []byte, v any) ([]byte, error) {
 				b = append(b, ',')
 			}
 			var err error
-			if b, err = appendObserved(b, e); err != nil {
+			if b, err = appendObserved(b, e, html); err != nil {
 				return nil, err
 			}
 		}
 		return append(b, ']'), nil
+	}
+	if !html {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			return nil, err
+		}
+		return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...), nil
 	}
 	enc, err := json.Marshal(v)
 	if err != nil {
@@ -254,14 +264,15 @@ func appendTime(b []byte, t time.Time) ([]byte, error) {
 
 const hexDigits = "0123456789abcdef"
 
-// appendString quotes s as encoding/json does: HTML-safe (<, >, & escaped),
-// invalid UTF-8 replaced by U+FFFD, U+2028 and U+2029 escaped.
-func appendString(b []byte, s string) []byte {
+// appendString quotes s as encoding/json does: invalid UTF-8 replaced by
+// U+FFFD, U+2028 and U+2029 escaped, and with html <, > and & escaped
+// (json.Marshal; an Encoder with SetEscapeHTML(false) leaves them).
+func appendString(b []byte, s string, html bool) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+			if c >= 0x20 && c != '"' && c != '\\' && (!html || (c != '<' && c != '>' && c != '&')) {
 				i++
 				continue
 			}

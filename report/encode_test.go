@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -211,6 +212,37 @@ func TestEachElement(t *testing.T) {
 	for _, bad := range []string{``, `{}`, `[{"a":1}`, `["x]`} {
 		if err := eachElement([]byte(bad), func([]byte) error { return nil }); err == nil {
 			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+// TestCompactJSONMatchesEncoder: compactJSON writes what an Encoder without
+// HTML escaping writes.
+func TestCompactJSONMatchesEncoder(t *testing.T) {
+	t.Parallel()
+	type custom struct {
+		A string `json:"a"`
+	}
+	values := []any{
+		map[string]any{"s": "<&>\u2028\xff\x01", "n": 1e-7, "c": custom{"<b>"}, "l": []any{"&", []string{"<"}}},
+		[]any{"x"}, "plain <b>", 3.5,
+	}
+	for _, f := range SyntheticPack(40, 2).Findings {
+		values = append(values, f.Observed)
+	}
+	for _, v := range values {
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(v); err != nil {
+			t.Fatal(err)
+		}
+		want := strings.TrimSuffix(b.String(), "\n")
+		if m, ok := v.(map[string]any); ok && len(m) == 0 {
+			want = ""
+		}
+		if got := compactJSON(v); got != want {
+			t.Fatalf("compactJSON(%v)\n got %q\nwant %q", v, got, want)
 		}
 	}
 }

@@ -1,8 +1,6 @@
 package report
 
 import (
-	"bytes"
-	"encoding/json"
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -159,13 +157,11 @@ func compactJSON(v any) string {
 	if m, ok := v.(map[string]any); ok && len(m) == 0 {
 		return ""
 	}
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	b, err := appendAny(nil, v, false)
+	if err != nil {
 		return ""
 	}
-	return strings.TrimSuffix(b.String(), "\n")
+	return string(b)
 }
 
 // selectorOf returns a finding's DKIM selector, "" when it has none.
