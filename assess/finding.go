@@ -1,5 +1,7 @@
 package assess
 
+import "slices"
+
 // newFinding builds a finding whose evidence is exactly the exchanges of the
 // answers the check used, so evidence cannot disagree with the status.
 // Message, severity, controls and remediation are filled in by the runner.
@@ -12,16 +14,31 @@ func newFinding(a Asset, check string, st Status, obs map[string]any, answers ..
 
 // evidenceOf collects the exchanges of the answers, each once, in order.
 func evidenceOf(answers ...Answer) []Evidence {
-	out := []Evidence{}
+	n := 0
+	for _, a := range answers {
+		n += len(a.Exchanges)
+	}
+	out := make([]Evidence, 0, n)
+	// A few exchanges (the usual case) are compared directly; a map only
+	// pays off for long SPF include chains.
 	type key struct{ name, typ, server, transport string }
-	seen := map[key]bool{}
+	var seen map[key]bool
+	if n > 16 {
+		seen = make(map[key]bool, n)
+	}
 	for _, a := range answers {
 		for _, ev := range a.Exchanges {
 			k := key{ev.Name, ev.Type, ev.Server, ev.Transport}
-			if seen[k] {
+			if seen != nil {
+				if seen[k] {
+					continue
+				}
+				seen[k] = true
+			} else if slices.ContainsFunc(out, func(o Evidence) bool {
+				return o.Name == k.name && o.Type == k.typ && o.Server == k.server && o.Transport == k.transport
+			}) {
 				continue
 			}
-			seen[k] = true
 			out = append(out, ev)
 		}
 	}

@@ -144,7 +144,9 @@ type assetMemo struct {
 	mu  sync.Mutex
 	m   map[qkey]memoAnswer
 	spf map[spfKey]spfEval // check_host results (evalSPF)
-	run *domainMemo        // what the run shares across assets; nil outside Run
+	// spfRecords are the domains' SPF records (lookupSPFRecord).
+	spfRecords map[string]spfView
+	run        *domainMemo // what the run shares across assets; nil outside Run
 }
 
 type memoAnswer struct {

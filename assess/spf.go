@@ -232,7 +232,35 @@ type spfView struct {
 	parseErr error
 }
 
+// Within one asset's checks (r is the asset's memo) a domain's record is
+// read and parsed once: spf.record, spf.authorizes_ip and spf.lookup_limit
+// all need it.
 func lookupSPFRecord(ctx context.Context, r Resolver, domain string) spfView {
+	m, ok := r.(*assetMemo)
+	if !ok {
+		return readSPFRecord(ctx, r, domain)
+	}
+	m.mu.Lock()
+	v, hit := m.spfRecords[domain]
+	m.mu.Unlock()
+	if hit {
+		return v
+	}
+	v = readSPFRecord(ctx, r, domain)
+	if ctx.Err() != nil {
+		return v
+	}
+	v.records = slices.Clip(v.records)
+	m.mu.Lock()
+	if m.spfRecords == nil {
+		m.spfRecords = make(map[string]spfView, 2)
+	}
+	m.spfRecords[domain] = v
+	m.mu.Unlock()
+	return v
+}
+
+func readSPFRecord(ctx context.Context, r Resolver, domain string) spfView {
 	v := spfView{domain: normName(domain)}
 	if !validLookupName(v.domain) {
 		v.outcome, v.reason = OutcomeNXDomain, "invalid_domain"
