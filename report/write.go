@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"golang.org/x/sync/errgroup"
 	"io"
 	"os"
 	"path/filepath"
@@ -95,10 +96,14 @@ type ManifestEntry struct {
 	Size   int64  `json:"size"`
 }
 
+// packWriters is how many pack formats are written at once.
+const packWriters = 2
+
 // WritePack writes the chosen formats into dir, each first to a temporary
 // file that is renamed into place only when every format has been written,
 // then the manifest. On any error or cancellation it removes its temporary
 // files and leaves dir as it was.
+
 func WritePack(ctx context.Context, dir string, p *Pack, formats []string, writers map[string]Writer, inputs []Input) (*Manifest, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("output directory: %w", err)
@@ -107,27 +112,47 @@ func WritePack(ctx context.Context, dir string, p *Pack, formats []string, write
 		tmp, final string
 		entry      ManifestEntry
 	}
+	var todo []struct{ Name, File string }
+	for _, f := range Formats {
+		if !slices.Contains(formats, f.Name) {
+			continue
+		}
+		if _, ok := writers[f.Name]; !ok {
+			return nil, fmt.Errorf("no writer for format %s", f.Name)
+		}
+		todo = append(todo, f)
+	}
+	// Two formats are written at once: each reads the spooled findings on
+	// its own, and one writer alone leaves a core idle while it formats.
+	results := make([]*done, len(todo))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(packWriters)
+	for i, f := range todo {
+		w := writers[f.Name]
+		g.Go(func() error {
+			tmp, entry, err := writeTemp(gctx, dir, f.File, func(out io.Writer) error { return w.Write(gctx, out, p) })
+			if err != nil {
+				return fmt.Errorf("writing %s: %w", f.File, err)
+			}
+			results[i] = &done{tmp, filepath.Join(dir, f.File), entry}
+			return nil
+		})
+	}
+	werr := g.Wait()
 	var written []done
+	for _, d := range results {
+		if d != nil {
+			written = append(written, *d)
+		}
+	}
 	cleanup := func() {
 		for _, d := range written {
 			os.Remove(d.tmp)
 		}
 	}
-	for _, f := range Formats {
-		if !slices.Contains(formats, f.Name) {
-			continue
-		}
-		w, ok := writers[f.Name]
-		if !ok {
-			cleanup()
-			return nil, fmt.Errorf("no writer for format %s", f.Name)
-		}
-		tmp, entry, err := writeTemp(ctx, dir, f.File, func(out io.Writer) error { return w.Write(ctx, out, p) })
-		if err != nil {
-			cleanup()
-			return nil, fmt.Errorf("writing %s: %w", f.File, err)
-		}
-		written = append(written, done{tmp, filepath.Join(dir, f.File), entry})
+	if werr != nil {
+		cleanup()
+		return nil, werr
 	}
 	if err := ctx.Err(); err != nil {
 		cleanup()

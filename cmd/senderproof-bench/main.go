@@ -368,7 +368,7 @@ func writePack(ctx context.Context, dir string, pack *report.Pack, formats []str
 		file, _ := report.FileName(f)
 		fmt.Fprintf(stdout, "format %s: %s (%s, %.1f MB)\n", f, round(*took[f]), file, float64(sizes[file])/1e6)
 	}
-	fmt.Fprintf(stdout, "pack: %s written in %s\n", dir, since(t))
+	fmt.Fprintf(stdout, "pack: %s written in %s (formats two at a time, so their times overlap)\n", dir, since(t))
 	return nil
 }
 
