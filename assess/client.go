@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"math"
 	"math/rand/v2"
 	"net"
 	"net/netip"
@@ -177,6 +178,44 @@ type serverState struct {
 	stopped     int64 // answered when first marked down
 	downSince   time.Time
 	lastError   string
+	// Round-trip time of answered UDP exchanges, smoothed (RFC 6298), in
+	// milliseconds, and how many were measured.
+	srtt, rttvar float64
+	rttSamples   int
+}
+
+// Retransmission bounds: a server's round trips are trusted after
+// rtoMinSamples answers, and a query is never sent again sooner than
+// rtoFloor (well above a recursive resolver's cache hits, below its
+// timeouts).
+const (
+	rtoMinSamples = 32
+	rtoFloor      = 200 * time.Millisecond
+)
+
+// retransmitAfter is how long to wait for an answer before sending a query
+// again: the smoothed round trip plus four times its variation (RFC 6298
+// §2), at least rtoFloor and at most timeout; timeout until the server has
+// answered rtoMinSamples queries.
+func (s *serverState) retransmitAfter(timeout time.Duration) time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.rttSamples < rtoMinSamples {
+		return timeout
+	}
+	rto := time.Duration((s.srtt + 4*s.rttvar) * float64(time.Millisecond))
+	return min(max(rto, rtoFloor), timeout)
+}
+
+// sampleRTT folds an answered exchange's round trip into the estimate.
+func (s *serverState) sampleRTT(ms float64) {
+	if s.rttSamples == 0 {
+		s.srtt, s.rttvar = ms, ms/2
+	} else {
+		s.rttvar = 0.75*s.rttvar + 0.25*math.Abs(s.srtt-ms)
+		s.srtt = 0.875*s.srtt + 0.125*ms
+	}
+	s.rttSamples++
 }
 
 type qkey struct {
@@ -454,7 +493,14 @@ func (c *Client) exchange(ctx context.Context, name string, qtype uint16) exchan
 			c.errs.Add(1)
 			return c.allDown(q)
 		}
-		res := c.send(ctx, q, srv)
+		// Before the last attempt, a query the server has not answered
+		// within its usual round trip is sent again; the last attempt
+		// waits the full timeout, so a slow answer is not lost.
+		wait := c.opt.Timeout
+		if i < attempts-1 {
+			wait = srv.retransmitAfter(c.opt.Timeout)
+		}
+		res := c.send(ctx, q, srv, wait)
 		c.observe(srv, probe, res, ctx.Err() != nil)
 		if ctx.Err() != nil {
 			return exchangeResult{ev: res.ev, err: ctx.Err()}
@@ -519,6 +565,9 @@ func (c *Client) observe(s *serverState, probe bool, res exchangeResult, cancell
 	switch {
 	case res.err == nil:
 		s.answered++
+		if res.ev.Transport == "udp" {
+			s.sampleRTT(res.ev.RTT)
+		}
 		s.consecutive = 0
 		s.lastAnswer = now
 		s.down = false
@@ -579,7 +628,7 @@ func (c *Client) allDown(q *dns.Msg) exchangeResult {
 }
 
 // send makes one exchange with one server: UDP first, TCP when truncated.
-func (c *Client) send(ctx context.Context, q *dns.Msg, srv *serverState) exchangeResult {
+func (c *Client) send(ctx context.Context, q *dns.Msg, srv *serverState, wait time.Duration) exchangeResult {
 	if c.limiter != nil {
 		if err := c.limiter.Wait(ctx); err != nil {
 			return exchangeResult{err: err}
@@ -596,11 +645,14 @@ func (c *Client) send(ctx context.Context, q *dns.Msg, srv *serverState) exchang
 	if c.opt.TCP {
 		transport = "tcp"
 	}
+	if transport == "tcp" {
+		wait = c.opt.Timeout
+	}
 	sent := time.Now()
-	r, ev, err := c.roundTrip(ctx, q, srv, transport)
+	r, ev, err := c.roundTrip(ctx, q, srv, transport, wait)
 	if err == nil && r.Truncated && transport == "udp" {
 		sent = time.Now()
-		r, ev, err = c.roundTrip(ctx, q, srv, "tcp")
+		r, ev, err = c.roundTrip(ctx, q, srv, "tcp", c.opt.Timeout)
 	}
 	if err != nil {
 		return exchangeResult{ev: ev, err: err, sent: sent}
@@ -612,7 +664,7 @@ func (c *Client) send(ctx context.Context, q *dns.Msg, srv *serverState) exchang
 // question; others (late answers to earlier queries, spoofing attempts,
 // garbage) are ignored until the deadline. UDP goes through the server's
 // socket pool; TCP dials a connection per exchange.
-func (c *Client) roundTrip(ctx context.Context, q *dns.Msg, srv *serverState, transport string) (*dns.Msg, Evidence, error) {
+func (c *Client) roundTrip(ctx context.Context, q *dns.Msg, srv *serverState, transport string, wait time.Duration) (*dns.Msg, Evidence, error) {
 	server := srv.addr
 	c.sent.Add(1)
 	if transport == "tcp" {
@@ -632,14 +684,14 @@ func (c *Client) roundTrip(ctx context.Context, q *dns.Msg, srv *serverState, tr
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, context.DeadlineExceeded) {
 			c.timeouts.Add(1)
-			err = fmt.Errorf("%w: no answer from %s over %s within %s", ErrTimeout, server, transport, c.opt.Timeout)
+			err = fmt.Errorf("%w: no answer from %s over %s within %s", ErrTimeout, server, transport, wait)
 		} else if !errors.Is(err, context.Canceled) {
 			err = fmt.Errorf("%w: %s over %s: %v", ErrNetwork, server, transport, err)
 		}
 		ev.Error = err.Error()
 		return nil, ev, err
 	}
-	deadline := began.Add(c.opt.Timeout)
+	deadline := began.Add(wait)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}

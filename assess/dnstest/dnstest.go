@@ -30,6 +30,7 @@ const (
 	WrongQuestion       // first send a response to another question, then the right one
 	WrongName           // add a record for an unrelated name to the answer section
 	Delay               // answer after Config.Delay
+	DropFirst           // drop the first arrival of the question, answer the others
 )
 
 // Config sets up a server.
@@ -99,6 +100,7 @@ type Server struct {
 	mu       sync.Mutex
 	faults   map[string]Fault
 	asked    map[string]uint64 // arrivals per question, for random faults
+	firsts   map[string]bool   // questions whose first arrival DropFirst dropped
 	down     atomic.Bool
 	queries  atomic.Int64
 	answered atomic.Int64
@@ -309,10 +311,21 @@ func (s *Server) fault(name string, qtype uint16) Fault {
 			}
 		}
 	}
-	if f, ok := s.faults[key]; ok {
-		return f
+	f, ok := s.faults[key]
+	if !ok {
+		f = s.faults[name]
 	}
-	return s.faults[name]
+	if f == DropFirst {
+		if s.firsts == nil {
+			s.firsts = map[string]bool{}
+		}
+		if s.firsts[key] {
+			return None
+		}
+		s.firsts[key] = true
+		return Drop
+	}
+	return f
 }
 
 // unitDraw is a number in [0,1) that depends only on seed, the question and
