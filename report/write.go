@@ -10,8 +10,11 @@ import (
 	"fmt"
 	"golang.org/x/sync/errgroup"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	"runtime/metrics"
 	"slices"
 	"sort"
 	"strings"
@@ -96,8 +99,22 @@ type ManifestEntry struct {
 	Size   int64  `json:"size"`
 }
 
-// packWriters is how many pack formats are written at once.
-const packWriters = 2
+// packWriters is how many pack formats are written at once: two, each
+// reading the spooled findings on its own, unless the live heap already
+// holds a third of the soft memory limit (a very large fleet), where a
+// second writer would only make the collector thrash.
+func packWriters() int {
+	limit := debug.SetMemoryLimit(-1)
+	if limit == math.MaxInt64 {
+		return 2
+	}
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() == metrics.KindUint64 && s[0].Value.Uint64() > uint64(limit/3) {
+		return 1
+	}
+	return 2
+}
 
 // WritePack writes the chosen formats into dir, each first to a temporary
 // file that is renamed into place only when every format has been written,
@@ -126,7 +143,7 @@ func WritePack(ctx context.Context, dir string, p *Pack, formats []string, write
 	// its own, and one writer alone leaves a core idle while it formats.
 	results := make([]*done, len(todo))
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(packWriters)
+	g.SetLimit(packWriters())
 	for i, f := range todo {
 		w := writers[f.Name]
 		g.Go(func() error {
