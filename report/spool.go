@@ -20,7 +20,15 @@ type spool struct {
 	f      *os.File
 	size   int64
 	chunks []chunk // by asset index
+	// buf holds the latest chunks, from file offset bufOff, until it is
+	// full or read from: one write per megabyte rather than per asset.
+	// Always bufOff+len(buf) == size.
+	buf    []byte
+	bufOff int64
 }
+
+// spoolBuffer is the size of the spool's write buffer.
+const spoolBuffer = 1 << 20
 
 type chunk struct{ off, n int64 }
 
@@ -39,16 +47,52 @@ func newSpool(dir string, assets int) (*spool, error) {
 func (s *spool) put(i int, b []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, err := s.f.WriteAt(b, s.size); err != nil {
+	if len(s.buf)+len(b) > spoolBuffer {
+		if err := s.flushLocked(); err != nil {
+			return err
+		}
+	}
+	off := s.size
+	if len(b) > spoolBuffer {
+		if _, err := s.f.WriteAt(b, off); err != nil {
+			return fmt.Errorf("spooling findings: %w", err)
+		}
+		s.bufOff = off + int64(len(b))
+	} else {
+		if s.buf == nil {
+			s.buf = make([]byte, 0, spoolBuffer)
+		}
+		s.buf = append(s.buf, b...)
+	}
+	s.size += int64(len(b))
+	s.chunks[i] = chunk{off, int64(len(b))}
+	return nil
+}
+
+// flush writes the buffered chunks; readers call it first.
+func (s *spool) flush() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.flushLocked()
+}
+
+func (s *spool) flushLocked() error {
+	if len(s.buf) == 0 {
+		return nil
+	}
+	if _, err := s.f.WriteAt(s.buf, s.bufOff); err != nil {
 		return fmt.Errorf("spooling findings: %w", err)
 	}
-	s.chunks[i] = chunk{s.size, int64(len(b))}
-	s.size += int64(len(b))
+	s.bufOff += int64(len(s.buf))
+	s.buf = s.buf[:0]
 	return nil
 }
 
 // raw calls fn with each asset's JSON array, in inventory order.
 func (s *spool) raw(fn func(b []byte) error) error {
+	if err := s.flush(); err != nil {
+		return err
+	}
 	var buf []byte
 	for _, c := range s.chunks {
 		if c.n == 0 {
@@ -72,6 +116,9 @@ func (s *spool) raw(fn func(b []byte) error) error {
 // most of the cost of reading a spool back, so workers decode chunks ahead
 // while fn formats the earlier ones.
 func (s *spool) each(fn func(f *assess.Finding) error) error {
+	if err := s.flush(); err != nil {
+		return err
+	}
 	const workers, ahead = 2, 64
 	type decoded struct {
 		fs  []assess.Finding
@@ -140,6 +187,7 @@ func (s *spool) close() error {
 	if s.f == nil {
 		return nil
 	}
+	s.buf = nil
 	err := s.f.Close()
 	if rerr := os.Remove(s.f.Name()); err == nil && rerr != nil && !os.IsNotExist(rerr) {
 		err = rerr

@@ -126,3 +126,46 @@ func TestReadPackForDrift(t *testing.T) {
 		t.Fatalf("pack for drift: %d findings, %d assets, run %q", len(p.Findings), len(p.Assets), p.Run.ID)
 	}
 }
+
+// TestSpoolBuffer: chunks of every size, put in any order, come back whole
+// and in asset order, across buffer flushes and chunks larger than the
+// buffer.
+func TestSpoolBuffer(t *testing.T) {
+	t.Parallel()
+	sizes := []int{10, spoolBuffer - 5, 7, spoolBuffer + 3, 1, 0, 300_000, 300_000, 300_000, 300_000, 2 * spoolBuffer, 5}
+	s, err := newSpool(t.TempDir(), len(sizes))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close()
+	want := make([][]byte, len(sizes))
+	order := []int{3, 0, 11, 1, 2, 5, 4, 10, 6, 9, 7, 8}
+	for _, i := range order {
+		b := make([]byte, sizes[i])
+		for j := range b {
+			b[j] = byte(i*31 + j)
+		}
+		want[i] = b
+		if err := s.put(i, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got [][]byte
+	if err := s.raw(func(b []byte) error { got = append(got, bytes.Clone(b)); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	var nonEmpty [][]byte
+	for _, b := range want {
+		if len(b) > 0 {
+			nonEmpty = append(nonEmpty, b)
+		}
+	}
+	if len(got) != len(nonEmpty) {
+		t.Fatalf("%d chunks back, want %d", len(got), len(nonEmpty))
+	}
+	for i := range got {
+		if !bytes.Equal(got[i], nonEmpty[i]) {
+			t.Fatalf("chunk %d differs (%d bytes, want %d)", i, len(got[i]), len(nonEmpty[i]))
+		}
+	}
+}
