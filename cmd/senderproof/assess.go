@@ -289,7 +289,12 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		downNotes = resolverNotes(client.Health(), pack.Summary.Error)
 		pack.Run.Notes = append(pack.Run.Notes, downNotes...)
 	}
-	if _, err := report.WritePack(ctx, cfg.Out, pack, formats, report.Writers(tpl), inputs); err != nil {
+	writers := report.Writers(tpl)
+	if isTerminal(cfg.Stderr) {
+		fmt.Fprintf(cfg.Stderr, "senderproof: writing %s to %s\n", strings.Join(formats, ", "), cfg.Out)
+		writers = reportEachFile(cfg.Stderr, writers)
+	}
+	if _, err := report.WritePack(ctx, cfg.Out, pack, formats, writers, inputs); err != nil {
 		if errors.Is(err, context.Canceled) {
 			return err
 		}
@@ -401,10 +406,54 @@ func newRunID() string {
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// reportEachFile wraps the pack writers so that each file says when it is
+// written: a large fleet's pack takes minutes after the assessment's
+// progress bar is gone.
+func reportEachFile(w io.Writer, writers map[string]report.Writer) map[string]report.Writer {
+	out := make(map[string]report.Writer, len(writers))
+	for format, wr := range writers {
+		file, _ := report.FileName(format)
+		out[format] = fileReporter{wr, w, file}
+	}
+	return out
+}
+
+type fileReporter struct {
+	report.Writer
+	w    io.Writer
+	file string
+}
+
+func (r fileReporter) Write(ctx context.Context, out io.Writer, p *report.Pack) error {
+	start := time.Now()
+	cw := &byteCounter{w: out}
+	if err := r.Writer.Write(ctx, cw, p); err != nil {
+		return err
+	}
+	fmt.Fprintf(r.w, "senderproof: %s done (%.1f MB in %s)\n", r.file, float64(cw.n)/1e6, time.Since(start).Round(100*time.Millisecond))
+	return nil
+}
+
+type byteCounter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *byteCounter) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	c.n += int64(n)
+	return n, err
+}
+
 // progressReporter shows a progress bar on stderr when it is a terminal.
 func progressReporter(w io.Writer, total int) (func(done, total int), func()) {
-	f, ok := w.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) || total < 2 {
+	if !isTerminal(w) || total < 2 {
 		return nil, func() {}
 	}
 	bar := progressbar.NewOptions(total,
