@@ -16,24 +16,62 @@ import (
 // byte, without its reflection: spooling every finding of a 100,000-sender
 // run is the hottest encoding the tool does. Values in Observed of a type
 // this encoder does not know are handed to json.Marshal.
+//
+// The findings of one sender cite the same few exchanges many times (its PTR
+// exchange backs half a dozen checks): an exchange already written in this
+// call is copied from the bytes written for it.
 func appendFindings(b []byte, fs []assess.Finding) ([]byte, error) {
 	if fs == nil {
 		return append(b, "null"...), nil
 	}
+	var seen evidenceSeen
 	b = append(b, '[')
 	for i := range fs {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		var err error
-		if b, err = appendFinding(b, &fs[i]); err != nil {
+		if b, err = appendFinding(b, &fs[i], &seen); err != nil {
 			return nil, err
 		}
 	}
 	return append(b, ']'), nil
 }
 
-func appendFinding(b []byte, f *assess.Finding) ([]byte, error) {
+// evidenceSeen remembers where in the output each exchange was written.
+type evidenceSeen struct {
+	evs   []*assess.Evidence
+	spans [][2]int
+}
+
+// find returns the span of an identical exchange written before.
+func (s *evidenceSeen) find(e *assess.Evidence) ([2]int, bool) {
+	for i, o := range s.evs {
+		if sameEvidence(o, e) {
+			return s.spans[i], true
+		}
+	}
+	return [2]int{}, false
+}
+
+// sameEvidence reports whether two exchanges are one: the same answers
+// (the very same slice, as copies of one recorded exchange share it) and
+// the same fields.
+func sameEvidence(a, b *assess.Evidence) bool {
+	if len(a.Answers) != len(b.Answers) || a.At != b.At || a.RTT != b.RTT || a.AD != b.AD {
+		return false
+	}
+	if len(a.Answers) > 0 && &a.Answers[0] != &b.Answers[0] {
+		return false
+	}
+	if (a.Answers == nil) != (b.Answers == nil) {
+		return false
+	}
+	return a.Name == b.Name && a.Type == b.Type && a.Server == b.Server &&
+		a.Transport == b.Transport && a.Rcode == b.Rcode && a.Error == b.Error
+}
+
+func appendFinding(b []byte, f *assess.Finding, seen *evidenceSeen) ([]byte, error) {
 	b = append(b, `{"asset":`...)
 	b = appendString(b, f.Asset, true)
 	b = append(b, `,"check":`...)
@@ -62,8 +100,18 @@ func appendFinding(b []byte, f *assess.Finding) ([]byte, error) {
 			if i > 0 {
 				b = append(b, ',')
 			}
-			if b, err = appendEvidence(b, &f.Evidence[i]); err != nil {
+			e := &f.Evidence[i]
+			if span, ok := seen.find(e); ok {
+				b = append(b, b[span[0]:span[1]]...)
+				continue
+			}
+			start := len(b)
+			if b, err = appendEvidence(b, e); err != nil {
 				return nil, err
+			}
+			if len(seen.evs) < 64 {
+				seen.evs = append(seen.evs, e)
+				seen.spans = append(seen.spans, [2]int{start, len(b)})
 			}
 		}
 		b = append(b, ']')
@@ -264,16 +312,33 @@ func appendTime(b []byte, t time.Time) ([]byte, error) {
 
 const hexDigits = "0123456789abcdef"
 
+// plainJSON marks the bytes a JSON string holds as they are (printable
+// ASCII but quote and backslash); plainHTMLJSON also leaves out <, > and &.
+var plainJSON, plainHTMLJSON = func() (plain, html [256]bool) {
+	for c := 0x20; c < utf8.RuneSelf; c++ {
+		plain[c] = c != '"' && c != '\\'
+		html[c] = plain[c] && c != '<' && c != '>' && c != '&'
+	}
+	return
+}()
+
 // appendString quotes s as encoding/json does: invalid UTF-8 replaced by
 // U+FFFD, U+2028 and U+2029 escaped, and with html <, > and & escaped
 // (json.Marshal; an Encoder with SetEscapeHTML(false) leaves them).
 func appendString(b []byte, s string, html bool) []byte {
+	safe := &plainJSON
+	if html {
+		safe = &plainHTMLJSON
+	}
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
 		if c := s[i]; c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && (!html || (c != '<' && c != '>' && c != '&')) {
+			if safe[c] {
 				i++
+				for i < len(s) && safe[s[i]] {
+					i++
+				}
 				continue
 			}
 			b = append(b, s[start:i]...)

@@ -60,6 +60,18 @@ func TestAppendFindingsMatchesMarshal(t *testing.T) {
 		}, Controls: []assess.ControlRef{{Framework: "nist-csf-2.0", ID: "PR.DS-1"}}},
 	}
 	sameAsMarshal(t, edge)
+	// Exchanges cited by several findings are copied from the first
+	// encoding; look-alikes with other answers are not.
+	shared := assess.Evidence{Name: "1.2.0.192.in-addr.arpa.", Type: "PTR", Answers: []string{"a <b>"}, At: at, RTT: 0.2}
+	other := shared
+	other.Answers = []string{"a <c>"}
+	noAnswers, nullAnswers := shared, shared
+	noAnswers.Answers, nullAnswers.Answers = []string{}, nil
+	sameAsMarshal(t, []assess.Finding{
+		{Check: "ptr.present", Evidence: []assess.Evidence{shared, noAnswers}},
+		{Check: "ptr.single", Evidence: []assess.Evidence{other, shared, nullAnswers, noAnswers}},
+		{Check: "ptr.fcrdns", Evidence: []assess.Evidence{shared, shared, other}},
+	})
 	sameAsMarshal(t, nil)
 	sameAsMarshal(t, []assess.Finding{})
 	// Values JSON cannot hold fail in both.
