@@ -158,27 +158,37 @@ type memoAnswer struct {
 // remembered answer are clipped, so a check that appends to them gets its
 // own copy.
 func (m *assetMemo) Lookup(ctx context.Context, name string, qtype uint16) (Answer, error) {
-	k := qkey{name, qtype}
-	m.mu.Lock()
-	if e, ok := m.m[k]; ok {
-		m.mu.Unlock()
-		return e.ans, e.err
+	e := remember(ctx, &m.mu, &m.m, qkey{name, qtype}, func() memoAnswer {
+		ans, err := m.r.Lookup(ctx, name, qtype)
+		ans.RRs = slices.Clip(ans.RRs)
+		ans.Chain = slices.Clip(ans.Chain)
+		ans.Exchanges = slices.Clip(ans.Exchanges)
+		return memoAnswer{ans, err}
+	})
+	return e.ans, e.err
+}
+
+// remember returns what *table holds for k, or computes it, keeps it and
+// returns it. What was computed while ctx ended is not kept: a cancelled
+// lookup is not an answer.
+func remember[K comparable, V any](ctx context.Context, mu *sync.Mutex, table *map[K]V, k K, compute func() V) V {
+	mu.Lock()
+	v, ok := (*table)[k]
+	mu.Unlock()
+	if ok {
+		return v
 	}
-	m.mu.Unlock()
-	ans, err := m.r.Lookup(ctx, name, qtype)
+	v = compute()
 	if ctx.Err() != nil {
-		return ans, err
+		return v
 	}
-	ans.RRs = slices.Clip(ans.RRs)
-	ans.Chain = slices.Clip(ans.Chain)
-	ans.Exchanges = slices.Clip(ans.Exchanges)
-	m.mu.Lock()
-	if m.m == nil {
-		m.m = make(map[qkey]memoAnswer, 8)
+	mu.Lock()
+	if *table == nil {
+		*table = make(map[K]V)
 	}
-	m.m[k] = memoAnswer{ans, err}
-	m.mu.Unlock()
-	return ans, err
+	(*table)[k] = v
+	mu.Unlock()
+	return v
 }
 
 // Word fills a finding's severity, message and remediation from the check

@@ -42,27 +42,15 @@ func evalSPF(ctx context.Context, r Resolver, ip netip.Addr, domain, helo string
 		return evalSPFSender(ctx, r, ip, helo, "postmaster@"+normName(domain))
 	}
 	k := spfKey{ip, normName(domain), helo}
-	m.mu.Lock()
-	ev, hit := m.spf[k]
-	m.mu.Unlock()
-	if !hit {
-		ev = evalSPFSender(ctx, r, ip, helo, "postmaster@"+k.domain)
-		if ctx.Err() != nil {
-			return ev
-		}
-		m.mu.Lock()
-		if m.spf == nil {
-			m.spf = make(map[spfKey]spfEval, 2)
-		}
-		m.spf[k] = ev
-		m.mu.Unlock()
-	}
-	// Callers append to these slices: each gets its own copy on append.
-	ev.answers = slices.Clip(ev.answers)
-	ev.trace = slices.Clip(ev.trace)
-	ev.via = slices.Clip(ev.via)
-	ev.failed = slices.Clip(ev.failed)
-	return ev
+	return remember(ctx, &m.mu, &m.spf, k, func() spfEval {
+		ev := evalSPFSender(ctx, r, ip, helo, "postmaster@"+k.domain)
+		// Callers append to these slices: each gets its own copy on append.
+		ev.answers = slices.Clip(ev.answers)
+		ev.trace = slices.Clip(ev.trace)
+		ev.via = slices.Clip(ev.via)
+		ev.failed = slices.Clip(ev.failed)
+		return ev
+	})
 }
 
 // spfKey names one check_host evaluation.
@@ -240,24 +228,11 @@ func lookupSPFRecord(ctx context.Context, r Resolver, domain string) spfView {
 	if !ok {
 		return readSPFRecord(ctx, r, domain)
 	}
-	m.mu.Lock()
-	v, hit := m.spfRecords[domain]
-	m.mu.Unlock()
-	if hit {
+	return remember(ctx, &m.mu, &m.spfRecords, domain, func() spfView {
+		v := readSPFRecord(ctx, r, domain)
+		v.records = slices.Clip(v.records)
 		return v
-	}
-	v = readSPFRecord(ctx, r, domain)
-	if ctx.Err() != nil {
-		return v
-	}
-	v.records = slices.Clip(v.records)
-	m.mu.Lock()
-	if m.spfRecords == nil {
-		m.spfRecords = make(map[string]spfView, 2)
-	}
-	m.spfRecords[domain] = v
-	m.mu.Unlock()
-	return v
+	})
 }
 
 func readSPFRecord(ctx context.Context, r Resolver, domain string) spfView {

@@ -112,25 +112,42 @@ func (d *spoolDecoder) key() ([]byte, error) {
 	return k, d.expect(':')
 }
 
-func (d *spoolDecoder) findings() ([]assess.Finding, error) {
+// nextKey moves to the next key of an object whose '{' is consumed; ok is
+// false at its end.
+func (d *spoolDecoder) nextKey(first bool) (key []byte, ok bool, err error) {
+	if ok, err = d.more(first, '}'); err != nil || !ok {
+		return nil, false, err
+	}
+	key, err = d.key()
+	return key, err == nil, err
+}
+
+// decodeArray decodes an array (nil for null, never nil otherwise, as
+// encoding/json does), each element into place by elem.
+func decodeArray[T any](d *spoolDecoder, elem func(*T) error) ([]T, error) {
 	isNull, err := d.open('[')
 	if err != nil || isNull {
 		return nil, err
 	}
-	fs := []assess.Finding{}
+	out := []T{}
 	for first := true; ; first = false {
 		ok, err := d.more(first, ']')
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
-			return fs, nil
+			return out, nil
 		}
-		fs = append(fs, assess.Finding{})
-		if err := d.finding(&fs[len(fs)-1]); err != nil {
+		var zero T
+		out = append(out, zero)
+		if err := elem(&out[len(out)-1]); err != nil {
 			return nil, err
 		}
 	}
+}
+
+func (d *spoolDecoder) findings() ([]assess.Finding, error) {
+	return decodeArray(d, d.finding)
 }
 
 // stringField decodes a string or null (which leaves *s alone, as
@@ -150,12 +167,8 @@ func (d *spoolDecoder) finding(f *assess.Finding) error {
 		return err
 	}
 	for first := true; ; first = false {
-		ok, err := d.more(first, '}')
-		if err != nil || !ok {
-			return err
-		}
-		key, err := d.key()
-		if err != nil {
+		key, ok, err := d.nextKey(first)
+		if !ok {
 			return err
 		}
 		switch string(key) {
@@ -191,9 +204,9 @@ func (d *spoolDecoder) finding(f *assess.Finding) error {
 			m, err = d.generic()
 			f.Observed, _ = m.(map[string]any)
 		case "evidence":
-			f.Evidence, err = d.evidenceList()
+			f.Evidence, err = decodeArray(d, d.evidence)
 		case "controls":
-			f.Controls, err = d.controls()
+			f.Controls, err = decodeArray(d, d.control)
 		default:
 			return errSpoolSyntax
 		}
@@ -203,71 +216,27 @@ func (d *spoolDecoder) finding(f *assess.Finding) error {
 	}
 }
 
-func (d *spoolDecoder) evidenceList() ([]assess.Evidence, error) {
-	isNull, err := d.open('[')
+func (d *spoolDecoder) control(c *assess.ControlRef) error {
+	isNull, err := d.open('{')
 	if err != nil || isNull {
-		return nil, err
+		return err
 	}
-	evs := []assess.Evidence{}
 	for first := true; ; first = false {
-		ok, err := d.more(first, ']')
-		if err != nil {
-			return nil, err
-		}
+		key, ok, err := d.nextKey(first)
 		if !ok {
-			return evs, nil
+			return err
 		}
-		evs = append(evs, assess.Evidence{})
-		if err := d.evidence(&evs[len(evs)-1]); err != nil {
-			return nil, err
+		switch string(key) {
+		case "framework":
+			err = d.stringField(&c.Framework)
+		case "id":
+			err = d.stringField(&c.ID)
+		default:
+			err = errSpoolSyntax
 		}
-	}
-}
-
-func (d *spoolDecoder) controls() ([]assess.ControlRef, error) {
-	isNull, err := d.open('[')
-	if err != nil || isNull {
-		return nil, err
-	}
-	cs := []assess.ControlRef{}
-	for first := true; ; first = false {
-		ok, err := d.more(first, ']')
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if !ok {
-			return cs, nil
-		}
-		var c assess.ControlRef
-		isNull, err := d.open('{')
-		if err != nil {
-			return nil, err
-		}
-		for first := true; !isNull; first = false {
-			ok, err := d.more(first, '}')
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				break
-			}
-			key, err := d.key()
-			if err != nil {
-				return nil, err
-			}
-			switch string(key) {
-			case "framework":
-				err = d.stringField(&c.Framework)
-			case "id":
-				err = d.stringField(&c.ID)
-			default:
-				err = errSpoolSyntax
-			}
-			if err != nil {
-				return nil, err
-			}
-		}
-		cs = append(cs, c)
 	}
 }
 
@@ -277,12 +246,8 @@ func (d *spoolDecoder) evidence(e *assess.Evidence) error {
 		return err
 	}
 	for first := true; ; first = false {
-		ok, err := d.more(first, '}')
-		if err != nil || !ok {
-			return err
-		}
-		key, err := d.key()
-		if err != nil {
+		key, ok, err := d.nextKey(first)
+		if !ok {
 			return err
 		}
 		switch string(key) {
@@ -299,7 +264,7 @@ func (d *spoolDecoder) evidence(e *assess.Evidence) error {
 		case "error":
 			err = d.stringField(&e.Error)
 		case "answers":
-			e.Answers, err = d.strings()
+			e.Answers, err = decodeArray(d, d.stringField)
 		case "ad":
 			switch {
 			case d.lit("true"):
@@ -332,28 +297,6 @@ func (d *spoolDecoder) evidence(e *assess.Evidence) error {
 	}
 }
 
-func (d *spoolDecoder) strings() ([]string, error) {
-	isNull, err := d.open('[')
-	if err != nil || isNull {
-		return nil, err
-	}
-	out := []string{}
-	for first := true; ; first = false {
-		ok, err := d.more(first, ']')
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			return out, nil
-		}
-		s, err := d.str()
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-}
-
 func (d *spoolDecoder) lit(s string) bool {
 	if d.peek() != s[0] || len(d.b)-d.i < len(s) || string(d.b[d.i:d.i+len(s)]) != s {
 		return false
@@ -371,16 +314,12 @@ func (d *spoolDecoder) generic() (any, error) {
 		d.i++
 		m := map[string]any{}
 		for first := true; ; first = false {
-			ok, err := d.more(first, '}')
-			if err != nil {
-				return nil, err
-			}
+			k, ok, err := d.nextKey(first)
 			if !ok {
+				if err != nil {
+					return nil, err
+				}
 				return m, nil
-			}
-			k, err := d.key()
-			if err != nil {
-				return nil, err
 			}
 			v, err := d.generic()
 			if err != nil {
@@ -389,22 +328,14 @@ func (d *spoolDecoder) generic() (any, error) {
 			m[string(k)] = v
 		}
 	case c == '[':
-		d.i++
-		out := []any{}
-		for first := true; ; first = false {
-			ok, err := d.more(first, ']')
-			if err != nil {
-				return nil, err
-			}
-			if !ok {
-				return out, nil
-			}
-			v, err := d.generic()
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, v)
+		out, err := decodeArray(d, func(v *any) (err error) {
+			*v, err = d.generic()
+			return err
+		})
+		if err != nil {
+			return nil, err
 		}
+		return out, nil
 	case c == 't' && d.lit("true"):
 		return true, nil
 	case c == 'f' && d.lit("false"):

@@ -230,35 +230,9 @@ func appendAny(b []byte, v any, html bool) ([]byte, error) {
 	case map[string]any:
 		return appendObserved(b, x, html)
 	case []any:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			var err error
-			if b, err = appendAny(b, e, html); err != nil {
-				return nil, err
-			}
-		}
-		return append(b, ']'), nil
+		return appendArray(b, x, html, appendAny)
 	case []map[string]any:
-		if x == nil {
-			return append(b, "null"...), nil
-		}
-		b = append(b, '[')
-		for i, e := range x {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			var err error
-			if b, err = appendObserved(b, e, html); err != nil {
-				return nil, err
-			}
-		}
-		return append(b, ']'), nil
+		return appendArray(b, x, html, appendObserved)
 	}
 	if !html {
 		var buf bytes.Buffer
@@ -274,6 +248,25 @@ func appendAny(b []byte, v any, html bool) ([]byte, error) {
 		return nil, err
 	}
 	return append(b, enc...), nil
+}
+
+// appendArray appends xs as a JSON array (null when nil), each element
+// written by elem.
+func appendArray[T any](b []byte, xs []T, html bool, elem func([]byte, T, bool) ([]byte, error)) ([]byte, error) {
+	if xs == nil {
+		return append(b, "null"...), nil
+	}
+	b = append(b, '[')
+	for i, x := range xs {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		var err error
+		if b, err = elem(b, x, html); err != nil {
+			return nil, err
+		}
+	}
+	return append(b, ']'), nil
 }
 
 // appendFloat formats a float64 as encoding/json does.
