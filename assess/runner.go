@@ -36,6 +36,25 @@ type MessageData struct {
 	Observed map[string]any
 }
 
+// TemplateField gives the wording the field name (see templates.Fielder).
+func (d *MessageData) TemplateField(name string) (any, bool) {
+	switch name {
+	case "Check":
+		return d.Check, true
+	case "Status":
+		return d.Status, true
+	case "Reason":
+		return d.Reason, true
+	case "Selector":
+		return d.Selector, true
+	case "Asset":
+		return &d.Asset, true
+	case "Observed":
+		return d.Observed, true
+	}
+	return nil, false
+}
+
 // Run assesses every asset with every registered check. Findings come back
 // in inventory order, then check ID (DKIM selectors in inventory order),
 // whatever the timing. It returns an error only when ctx is cancelled.
@@ -207,7 +226,7 @@ func Word(tpl *templates.Set, c Check, a Asset, f *Finding) error {
 		d.Selector = *f.Selector
 	}
 	st := string(f.Status)
-	msg, err := tpl.First(d, f.Check+"/"+st+"."+reason, f.Check+"/"+st, "default/"+st)
+	msg, err := tpl.First(&d, f.Check+"/"+st+"."+reason, f.Check+"/"+st, "default/"+st)
 	if err != nil {
 		return fmt.Errorf("wording %s/%s: %w", f.Check, st, err)
 	}
@@ -220,7 +239,7 @@ func Word(tpl *templates.Set, c Check, a Asset, f *Finding) error {
 			// changing records.
 			names = []string{f.Check + "/remediation.error." + reason, "default/remediation.error"}
 		}
-		rem, err := tpl.First(d, names...)
+		rem, err := tpl.First(&d, names...)
 		if err != nil {
 			return fmt.Errorf("wording %s remediation: %w", f.Check, err)
 		}

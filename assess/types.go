@@ -59,6 +59,35 @@ type Asset struct {
 	Tags          map[string]string `json:"tags"`
 }
 
+// TemplateField gives the wording the field name (see templates.Fielder).
+func (a *Asset) TemplateField(name string) (any, bool) {
+	switch name {
+	case "IP":
+		return a.IP, true
+	case "Hostname":
+		return a.Hostname, true
+	case "HELO":
+		return a.HELO, true
+	case "Domain":
+		return a.Domain, true
+	case "DKIMSelectors":
+		return a.DKIMSelectors, true
+	case "Owner":
+		return a.Owner, true
+	case "Environment":
+		return a.Environment, true
+	case "Provider":
+		return a.Provider, true
+	case "Relay":
+		return a.Relay, true
+	case "Criticality":
+		return a.Criticality, true
+	case "Tags":
+		return a.Tags, true
+	}
+	return nil, false
+}
+
 // Evidence is one DNS exchange as recorded in a finding: enough to replay the
 // lookup offline (see Replay).
 type Evidence struct {

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 	"text/template"
+	"text/template/parse"
 )
 
 //go:embed *.tmpl
@@ -21,6 +22,9 @@ var embedded embed.FS
 // Set is a parsed set of templates.
 type Set struct {
 	t *template.Template
+	// fast holds every defined template by name: its compiled form, or
+	// nil when it must be rendered by text/template (see fast.go).
+	fast map[string]fastNode
 }
 
 // Funcs available to every template.
@@ -116,7 +120,20 @@ func Load(dir string) (*Set, error) {
 			}
 		}
 	}
-	return &Set{t: t}, nil
+	return newSet(t), nil
+}
+
+// newSet compiles every template of t for the fast renderer.
+func newSet(t *template.Template) *Set {
+	s := &Set{t: t, fast: map[string]fastNode{}}
+	for _, d := range t.Templates() {
+		var root *parse.ListNode
+		if d.Tree != nil {
+			root = d.Tree.Root
+		}
+		s.fast[d.Name()] = compileFast(root)
+	}
+	return s
 }
 
 // MustDefault returns the embedded templates; they are tested, so failure is
@@ -130,10 +147,24 @@ func MustDefault() *Set {
 }
 
 // Has reports whether a template of that name is defined.
-func (s *Set) Has(name string) bool { return s.t.Lookup(name) != nil }
+func (s *Set) Has(name string) bool {
+	_, ok := s.fast[name]
+	return ok
+}
 
-// Render executes the named template with data.
+// Render executes the named template with data, with the fast renderer
+// when it can (fast.go), else with text/template; the result is the same.
 func (s *Set) Render(name string, data any) (string, error) {
+	if t := s.fast[name]; t != nil {
+		if out, ok := s.renderFast(t, data); ok {
+			return out, nil
+		}
+	}
+	return s.renderText(name, data)
+}
+
+// renderText executes the named template with text/template.
+func (s *Set) renderText(name string, data any) (string, error) {
 	var b bytes.Buffer
 	if err := s.t.ExecuteTemplate(&b, name, data); err != nil {
 		return "", err
