@@ -52,6 +52,7 @@ type config struct {
 	tcp         bool
 	dnsOnly     bool
 	cpuProfile  string
+	packProfile string
 	memProfile  string
 }
 
@@ -86,7 +87,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&c.loss, "loss", 0, "share of queries the in-process server drops at random (0..1)")
 	fs.BoolVar(&c.tcp, "tcp", false, "send every query over TCP")
 	fs.BoolVar(&c.dnsOnly, "dns-only", false, "only ask the world's questions through the DNS client (no checks, no pack): the client's own ceiling")
-	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the run (DNS client, checks, pack) to this file")
+	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the assessment (DNS client, checks, spooling) to this file")
+	fs.StringVar(&c.packProfile, "packprofile", "", "write a CPU profile of writing the pack formats to this file")
 	fs.StringVar(&c.memProfile, "memprofile", "", "write a heap profile after the run to this file")
 	if err := fs.Parse(args); err != nil {
 		return c, err
@@ -253,7 +255,21 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		pack.Summary.Pass, pack.Summary.Fail, pack.Summary.Warn, pack.Summary.Error, pack.Summary.Skip)
 
 	if len(formats) > 0 {
-		if err := writePack(ctx, dir, pack, formats, tpl, stdout); err != nil {
+		if cfg.packProfile != "" {
+			f, err := os.Create(cfg.packProfile)
+			if err != nil {
+				return err
+			}
+			if err := pprof.StartCPUProfile(f); err != nil {
+				f.Close()
+				return err
+			}
+		}
+		err := writePack(ctx, dir, pack, formats, tpl, stdout)
+		if cfg.packProfile != "" {
+			pprof.StopCPUProfile()
+		}
+		if err != nil {
 			return err
 		}
 	}
