@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -187,20 +188,35 @@ func appendObserved(b []byte, m map[string]any, html bool) ([]byte, error) {
 	if m == nil {
 		return append(b, "null"...), nil
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+	// Keys and values in one pass, sorted by key as encoding/json does;
+	// observed maps are small, so on the stack and by insertion.
+	type kv struct {
+		k string
+		v any
 	}
-	slices.Sort(keys)
+	var arr [16]kv
+	kvs := arr[:0]
+	for k, v := range m {
+		kvs = append(kvs, kv{k, v})
+		if len(m) > len(arr) {
+			continue // sorted below
+		}
+		for i := len(kvs) - 1; i > 0 && kvs[i].k < kvs[i-1].k; i-- {
+			kvs[i], kvs[i-1] = kvs[i-1], kvs[i]
+		}
+	}
+	if len(m) > len(arr) {
+		slices.SortFunc(kvs, func(a, b kv) int { return strings.Compare(a.k, b.k) })
+	}
 	b = append(b, '{')
-	for i, k := range keys {
+	for i := range kvs {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, k, html)
+		b = appendString(b, kvs[i].k, html)
 		b = append(b, ':')
 		var err error
-		if b, err = appendAny(b, m[k], html); err != nil {
+		if b, err = appendAny(b, kvs[i].v, html); err != nil {
 			return nil, err
 		}
 	}
