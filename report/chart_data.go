@@ -61,7 +61,8 @@ type packDigest struct {
 }
 
 // digestPack tallies p, reading its findings once; visit, if given, sees
-// every finding of that one pass too.
+// every finding of that one pass too, without its evidence and controls
+// when the pack is spooled.
 func digestPack(p *Pack, visit ...func(*assess.Finding)) (*packDigest, error) {
 	d := &packDigest{}
 	checkIdx := map[string]int{}
@@ -84,7 +85,8 @@ func digestPack(p *Pack, visit ...func(*assess.Finding)) (*packDigest, error) {
 		assetIdx[a.IP] = len(d.ByAsset)
 		d.ByAsset = append(d.ByAsset, assetTally{IP: a.IP, Hostname: a.Hostname, Owner: a.Owner, Criticality: a.Criticality})
 	}
-	err := p.EachFinding(func(f *assess.Finding) error {
+	// The tallies and the PDF's rows read no evidence or controls.
+	err := p.eachFindingWithout(skipFields{evidence: true, controls: true}, func(f *assess.Finding) error {
 		ci, ok := checkIdx[f.Check]
 		if !ok {
 			ci = len(d.ByCheck)

@@ -39,7 +39,7 @@ func (csvWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	}
 	rec := make([]string, len(header))
 	n := 0
-	err := p.EachFinding(func(f *assess.Finding) error {
+	err := p.eachFindingWithout(skipFields{observed: true, evidence: true}, func(f *assess.Finding) error {
 		if n++; n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err

@@ -20,8 +20,11 @@ var errSpoolSyntax = errors.New("unexpected spool syntax")
 // []any, objects as map[string]any), without reflection: reading the spool
 // back is most of the cost of writing a large pack. Anything it does not
 // expect is an error, never a guess.
-func decodeFindings(b []byte) ([]assess.Finding, error) {
-	d := spoolDecoder{b: b}
+//
+// A writer that has no use for some fields says so with skip: their values
+// are checked as strictly but not built, and left nil.
+func decodeFindings(b []byte, skip skipFields) ([]assess.Finding, error) {
+	d := spoolDecoder{b: b, skip: skip}
 	fs, err := d.findings()
 	if err != nil {
 		return nil, err
@@ -34,8 +37,14 @@ func decodeFindings(b []byte) ([]assess.Finding, error) {
 }
 
 type spoolDecoder struct {
-	b []byte
-	i int
+	b    []byte
+	i    int
+	skip skipFields
+}
+
+// skipFields names the fields of a finding a reader does not need.
+type skipFields struct {
+	observed, evidence, controls bool
 }
 
 func (d *spoolDecoder) space() {
@@ -193,6 +202,10 @@ func (d *spoolDecoder) finding(f *assess.Finding) error {
 		case "remediation":
 			err = d.stringField(&f.Remediation)
 		case "observed":
+			if d.skip.observed {
+				err = d.skipValue()
+				break
+			}
 			if d.null() {
 				f.Observed = nil
 				break
@@ -204,8 +217,16 @@ func (d *spoolDecoder) finding(f *assess.Finding) error {
 			m, err = d.generic()
 			f.Observed, _ = m.(map[string]any)
 		case "evidence":
+			if d.skip.evidence {
+				err = d.skipValue()
+				break
+			}
 			f.Evidence, err = decodeArray(d, d.evidence)
 		case "controls":
+			if d.skip.controls {
+				err = d.skipValue()
+				break
+			}
 			f.Controls, err = decodeArray(d, d.control)
 		default:
 			return errSpoolSyntax
@@ -346,6 +367,44 @@ func (d *spoolDecoder) generic() (any, error) {
 		return d.number()
 	}
 	return nil, errSpoolSyntax
+}
+
+// skipValue checks the next value as generic would decode it, without
+// building it: same grammar, same errors.
+func (d *spoolDecoder) skipValue() error {
+	switch c := d.peek(); {
+	case c == '"':
+		_, err := d.strBytes()
+		return err
+	case c == '{':
+		d.i++
+		for first := true; ; first = false {
+			_, ok, err := d.nextKey(first)
+			if !ok {
+				return err
+			}
+			if err := d.skipValue(); err != nil {
+				return err
+			}
+		}
+	case c == '[':
+		d.i++
+		for first := true; ; first = false {
+			ok, err := d.more(first, ']')
+			if err != nil || !ok {
+				return err
+			}
+			if err := d.skipValue(); err != nil {
+				return err
+			}
+		}
+	case c == 't' && d.lit("true"), c == 'f' && d.lit("false"), c == 'n' && d.null():
+		return nil
+	case c == '-' || (c >= '0' && c <= '9'):
+		_, err := d.number()
+		return err
+	}
+	return errSpoolSyntax
 }
 
 // number decodes a JSON number (strict grammar) as a float64.

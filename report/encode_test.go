@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -127,17 +128,46 @@ func sameAsUnmarshal(t testing.TB, b []byte, mustAccept bool) {
 	t.Helper()
 	var want []assess.Finding
 	werr := json.Unmarshal(b, &want)
-	got, gerr := decodeFindings(b)
+	got, gerr := decodeFindings(b, skipFields{})
 	switch {
 	case gerr != nil && mustAccept:
 		t.Fatalf("decodeFindings rejects what appendFindings wrote: %v\n%q", gerr, b)
 	case gerr != nil:
-		return // the spool falls back to encoding/json
+		// The spool falls back to encoding/json. A reader that skips
+		// fields may accept it still, but only valid JSON.
+		for _, skip := range []skipFields{{observed: true, evidence: true}, {true, true, true}} {
+			if _, err := decodeFindings(b, skip); err == nil && !json.Valid(b) {
+				t.Fatalf("skipping %+v accepts invalid JSON:\n%q", skip, b)
+			}
+		}
+		return
 	case werr != nil:
 		t.Fatalf("decodeFindings accepts what json.Unmarshal rejects (%v):\n%q", werr, b)
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("decodings differ:\n got %#v\nwant %#v", got, want)
+	}
+	// A reader that skips fields gets the others, and the same verdict.
+	for _, skip := range []skipFields{{observed: true, evidence: true}, {evidence: true, controls: true}, {true, true, true}} {
+		lean, err := decodeFindings(b, skip)
+		if err != nil {
+			t.Fatalf("skipping %+v rejects what the full decoding accepts: %v\n%q", skip, err, b)
+		}
+		whole := slices.Clone(want)
+		for i := range whole {
+			if skip.observed {
+				whole[i].Observed = nil
+			}
+			if skip.evidence {
+				whole[i].Evidence = nil
+			}
+			if skip.controls {
+				whole[i].Controls = nil
+			}
+		}
+		if !reflect.DeepEqual(lean, whole) {
+			t.Fatalf("skipping %+v:\n got %#v\nwant %#v", skip, lean, whole)
+		}
 	}
 }
 
@@ -193,7 +223,7 @@ func BenchmarkSpoolDecode(b *testing.B) {
 	})
 	b.Run("decodeFindings", func(b *testing.B) {
 		for b.Loop() {
-			if _, err := decodeFindings(enc); err != nil {
+			if _, err := decodeFindings(enc, skipFields{}); err != nil {
 				b.Fatal(err)
 			}
 		}

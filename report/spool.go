@@ -115,7 +115,7 @@ func (s *spool) raw(fn func(b []byte) error) error {
 // each decodes the findings and calls fn with each, in order. Decoding is
 // most of the cost of reading a spool back, so workers decode chunks ahead
 // while fn formats the earlier ones.
-func (s *spool) each(fn func(f *assess.Finding) error) error {
+func (s *spool) each(skip skipFields, fn func(f *assess.Finding) error) error {
 	if err := s.flush(); err != nil {
 		return err
 	}
@@ -150,7 +150,7 @@ func (s *spool) each(fn func(f *assess.Finding) error) error {
 				var d decoded
 				if _, err := f.ReadAt(buf, c.off); err != nil && err != io.EOF {
 					d.err = fmt.Errorf("reading spooled findings: %w", err)
-				} else if d.fs, err = decodeFindings(buf); err != nil {
+				} else if d.fs, err = decodeFindings(buf, skip); err != nil {
 					// Not what appendFindings writes: encoding/json decides.
 					if err := json.Unmarshal(buf, &d.fs); err != nil {
 						d.err = fmt.Errorf("reading spooled findings: %w", err)
@@ -208,7 +208,18 @@ func (p *Pack) EachFinding(fn func(f *assess.Finding) error) error {
 		}
 		return nil
 	}
-	return p.spool.each(fn)
+	return p.spool.each(skipFields{}, fn)
+}
+
+// eachFindingWithout is EachFinding for a writer that needs no observed
+// values, evidence or controls (as skip says): a spooled pack then does not
+// build them, which is most of the cost of reading it back. Findings held in
+// memory come whole.
+func (p *Pack) eachFindingWithout(skip skipFields, fn func(f *assess.Finding) error) error {
+	if p.spool == nil {
+		return p.EachFinding(fn)
+	}
+	return p.spool.each(skip, fn)
 }
 
 // Close releases the pack's spool file, if any.
