@@ -194,7 +194,7 @@ func appendObserved(b []byte, m map[string]any, html bool) ([]byte, error) {
 		k string
 		v any
 	}
-	var arr [16]kv
+	var arr [32]kv
 	kvs := arr[:0]
 	for k, v := range m {
 		kvs = append(kvs, kv{k, v})

@@ -73,8 +73,8 @@ func TestAppendFindingsMatchesMarshal(t *testing.T) {
 		{Check: "ptr.single", Evidence: []assess.Evidence{other, shared, nullAnswers, noAnswers}},
 		{Check: "ptr.fcrdns", Evidence: []assess.Evidence{shared, shared, other}},
 	})
-	// Up to 16 keys are sorted on the stack, more by slices.SortFunc.
-	for _, n := range []int{15, 16, 17, 40} {
+	// Up to 32 keys are sorted on the stack, more by slices.SortFunc.
+	for _, n := range []int{15, 32, 33, 60} {
 		m := map[string]any{}
 		for i := range n {
 			m[string(rune('z'-i%26))+strings.Repeat("k", i/26)] = i

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strconv"
+	"sync"
 	"text/template/parse"
 )
 
@@ -605,11 +606,22 @@ func length(v any) (any, bool) {
 	return nil, false
 }
 
+// execPool recycles render states and their buffers: the wording renders
+// a few templates for every finding of a run.
+var execPool = sync.Pool{New: func() any { return &fastExec{buf: make([]byte, 0, 512)} }}
+
 // renderFast renders a compiled template; false when text/template must.
 func (s *Set) renderFast(t fastNode, data any) (string, bool) {
-	e := fastExec{set: s, buf: make([]byte, 0, 256)}
-	if !t(&e, data) {
-		return "", false
+	e := execPool.Get().(*fastExec)
+	e.set, e.buf, e.depth = s, e.buf[:0], 0
+	ok := t(e, data)
+	out := ""
+	if ok {
+		out = string(bytes.TrimSpace(e.buf))
 	}
-	return string(bytes.TrimSpace(e.buf)), true
+	e.set = nil
+	if cap(e.buf) <= 64<<10 {
+		execPool.Put(e)
+	}
+	return out, ok
 }
