@@ -228,6 +228,14 @@ func BenchmarkSpoolDecode(b *testing.B) {
 			}
 		}
 	})
+	// What findings.csv reads: no observed values, no evidence.
+	b.Run("decodeFindings-csv", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := decodeFindings(enc, skipFields{observed: true, evidence: true}); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
 
 func TestEachElement(t *testing.T) {
