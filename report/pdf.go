@@ -6,9 +6,9 @@ import (
 	"image/color"
 	"io"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/johnfercher/maroto/v2"
@@ -100,9 +100,7 @@ func (w *pdfWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	generateMu.Lock()
 	doc, err := b.m.Generate()
-	generateMu.Unlock()
 	if err != nil {
 		return fmt.Errorf("generate pdf: %w", err)
 	}
@@ -111,12 +109,6 @@ func (w *pdfWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	}
 	return nil
 }
-
-// generateMu serialises maroto's Generate across documents: gofpdf v1.4.3
-// pads the shared font bytes in place while subsetting a font
-// (utf8FontFile.generateChecksum appends into the slice's spare capacity),
-// so two PDFs generated at once race on the same memory.
-var generateMu sync.Mutex
 
 // pdfBuilder lays out one report.
 type pdfBuilder struct {
@@ -130,11 +122,15 @@ type pdfBuilder struct {
 }
 
 func newPDFBuilder(w *pdfWriter, p *Pack) (*pdfBuilder, error) {
+	// Each document gets its own copy of the font bytes: gofpdf v1.4.3
+	// writes into them while subsetting a font (utf8FontFile.getMetrics and
+	// generateChecksum), so two PDFs made at once from the same bytes race,
+	// one parsing what the other rewrites.
 	fonts, err := repository.New().
-		AddUTF8FontFromBytes(pdfFont, fontstyle.Normal, goregular.TTF).
-		AddUTF8FontFromBytes(pdfFont, fontstyle.Bold, gobold.TTF).
-		AddUTF8FontFromBytes(pdfFont, fontstyle.Italic, goitalic.TTF).
-		AddUTF8FontFromBytes(pdfMonoFont, fontstyle.Normal, gomono.TTF).
+		AddUTF8FontFromBytes(pdfFont, fontstyle.Normal, slices.Clone(goregular.TTF)).
+		AddUTF8FontFromBytes(pdfFont, fontstyle.Bold, slices.Clone(gobold.TTF)).
+		AddUTF8FontFromBytes(pdfFont, fontstyle.Italic, slices.Clone(goitalic.TTF)).
+		AddUTF8FontFromBytes(pdfMonoFont, fontstyle.Normal, slices.Clone(gomono.TTF)).
 		Load()
 	if err != nil {
 		return nil, fmt.Errorf("load pdf fonts: %w", err)
