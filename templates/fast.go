@@ -435,11 +435,18 @@ func compileCall(name string, nodes []parse.Node) func(e *fastExec, dot, final a
 			}
 			switch name {
 			case "eq", "ne":
+				// Every argument is evaluated before any comparison, as
+				// text/template does: a failing one fails the call even
+				// when an earlier one matches.
+				bs := make([]any, 0, 4)
 				for _, x := range args[1:] {
 					b, ok := value(e, dot, x)
 					if !ok {
 						return nil, false
 					}
+					bs = append(bs, b)
+				}
+				for _, b := range bs {
 					eq, ok := equal(a, b)
 					if !ok {
 						return nil, false
