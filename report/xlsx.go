@@ -12,9 +12,11 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/sync/errgroup"
 
 	"senderproof/assess"
 )
@@ -282,6 +284,19 @@ type streamSheet struct {
 	sw   *excelize.StreamWriter
 	cur  string
 	row  int
+	// fileMu, when set, is held while a part opens or closes: sheets of
+	// one file are streamed at once (their rows touch only their own
+	// stream writer), but opening and closing change the file itself.
+	fileMu *sync.Mutex
+}
+
+// lockFile holds fileMu, if any, until the returned func is called.
+func (s *streamSheet) lockFile() func() {
+	if s.fileMu == nil {
+		return func() {}
+	}
+	s.fileMu.Lock()
+	return s.fileMu.Unlock
 }
 
 func newStreamSheet(f *excelize.File, st *xlsxStyles, name string, max int, cols []xlsxColumn) *streamSheet {
@@ -305,6 +320,7 @@ func sheetParts(rows, perSheet int) int {
 }
 
 func (s *streamSheet) open() error {
+	defer s.lockFile()()
 	s.part++
 	s.cur = partName(s.name, s.part)
 	if _, err := s.f.NewSheet(s.cur); err != nil {
@@ -366,6 +382,7 @@ func (s *streamSheet) close() error {
 	if s.sw == nil {
 		return nil
 	}
+	defer s.lockFile()()
 	last, _ := excelize.ColumnNumberToName(len(s.cols))
 	if s.row > 1 {
 		if err := s.f.AutoFilter(s.cur, fmt.Sprintf("A1:%s%d", last, s.row), nil); err != nil {
@@ -409,7 +426,9 @@ func findingControls(cs []assess.ControlRef) string {
 }
 
 // findingsAndEvidence writes the Findings sheet (one row per finding) and
-// the Evidence sheet (one row per DNS exchange) in one pass.
+// the Evidence sheet (one row per DNS exchange) in one pass over the
+// findings. The two sheets are streamed at once, Evidence by a second
+// goroutine: setting rows is most of a large XLSX's time.
 func (w *xlsxWriter) findingsAndEvidence(ctx context.Context, f *excelize.File, st *xlsxStyles, p *Pack) error {
 	fs := newStreamSheet(f, st, sheetFindings, w.rowsPerSheet, []xlsxColumn{
 		{"asset", 22}, {"check", 22}, {"selector", 12}, {"status", 9}, {"severity", 10},
@@ -420,6 +439,8 @@ func (w *xlsxWriter) findingsAndEvidence(ctx context.Context, f *excelize.File, 
 		{"asset", 22}, {"check", 22}, {"selector", 12}, {"name", 36}, {"type", 8}, {"server", 22},
 		{"transport", 10}, {"rcode", 11}, {"answers", 80}, {"ad", 6}, {"at", 28}, {"rtt_ms", 9}, {"error", 30},
 	})
+	var fileMu sync.Mutex
+	fs.fileMu, ev.fileMu = &fileMu, &fileMu
 	// Both headers now, so the Evidence sheets follow the Findings ones.
 	if err := fs.open(); err != nil {
 		return err
@@ -427,35 +448,55 @@ func (w *xlsxWriter) findingsAndEvidence(ctx context.Context, f *excelize.File, 
 	if err := ev.open(); err != nil {
 		return err
 	}
-	n := 0
-	err := p.EachFinding(func(fd *assess.Finding) error {
-		if n++; n%4096 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-		}
-		asset, check, sel := xlsxCell(fd.Asset), xlsxCell(fd.Check), xlsxCell(selectorOf(fd.Selector))
-		if err := fs.add(
-			asset, check, sel, xlsxCell(string(fd.Status)), xlsxCell(string(fd.Severity)), xlsxCell(fd.Message),
-			xlsxCell(compactJSON(fd.Observed)), xlsxCell(findingControls(fd.Controls)), xlsxCell(fd.Remediation),
-		); err != nil {
-			return err
-		}
-		for k := range fd.Evidence {
-			e := &fd.Evidence[k]
-			at := ""
-			if !e.At.IsZero() {
-				at = e.At.UTC().Format(time.RFC3339Nano)
-			}
-			if err := ev.add(
-				asset, check, sel, xlsxCell(e.Name), xlsxCell(e.Type), xlsxCell(e.Server), xlsxCell(e.Transport), xlsxCell(e.Rcode),
-				xlsxCell(strings.Join(e.Answers, "\n")), e.AD, at, e.RTT, xlsxCell(e.Error),
-			); err != nil {
-				return err
+	g, gctx := errgroup.WithContext(ctx)
+	withEvidence := make(chan *assess.Finding, 256)
+	g.Go(func() error {
+		for fd := range withEvidence {
+			asset, check, sel := xlsxCell(fd.Asset), xlsxCell(fd.Check), xlsxCell(selectorOf(fd.Selector))
+			for k := range fd.Evidence {
+				e := &fd.Evidence[k]
+				at := ""
+				if !e.At.IsZero() {
+					at = e.At.UTC().Format(time.RFC3339Nano)
+				}
+				if err := ev.add(
+					asset, check, sel, xlsxCell(e.Name), xlsxCell(e.Type), xlsxCell(e.Server), xlsxCell(e.Transport), xlsxCell(e.Rcode),
+					xlsxCell(strings.Join(e.Answers, "\n")), e.AD, at, e.RTT, xlsxCell(e.Error),
+				); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
 	})
+	n := 0
+	err := p.EachFinding(func(fd *assess.Finding) error {
+		if n++; n%4096 == 0 {
+			if err := gctx.Err(); err != nil {
+				return err
+			}
+		}
+		if err := fs.add(
+			xlsxCell(fd.Asset), xlsxCell(fd.Check), xlsxCell(selectorOf(fd.Selector)), xlsxCell(string(fd.Status)), xlsxCell(string(fd.Severity)), xlsxCell(fd.Message),
+			xlsxCell(compactJSON(fd.Observed)), xlsxCell(findingControls(fd.Controls)), xlsxCell(fd.Remediation),
+		); err != nil {
+			return err
+		}
+		if len(fd.Evidence) > 0 {
+			// Each finding is decoded afresh and never changed after:
+			// the other goroutine may read it while this one goes on.
+			select {
+			case withEvidence <- fd:
+			case <-gctx.Done():
+				return gctx.Err()
+			}
+		}
+		return nil
+	})
+	close(withEvidence)
+	if gerr := g.Wait(); gerr != nil {
+		return gerr // the Evidence sheet's error, not the cancellation it caused
+	}
 	if err != nil {
 		return err
 	}
