@@ -116,7 +116,32 @@ func isLetterOrDigit(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumb
 // oscalString makes s an OSCAL StringDatatype: one clean line without
 // leading or trailing space; "" when nothing is left.
 func oscalString(s string, max int) string {
-	return strings.TrimSpace(clip(strings.Join(strings.Fields(cleanLine(s)), " "), max))
+	return strings.TrimSpace(clip(collapseSpace(cleanLine(s)), max))
+}
+
+// collapseSpace is strings.Join(strings.Fields(s), " "): runs of white
+// space become one space, none at either end. Most values already are so
+// and come back as they are, without the copy.
+func collapseSpace(s string) string {
+	prevSpace := true // a space at the start is not kept
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 0x80 || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r':
+			return strings.Join(strings.Fields(s), " ") // Unicode or odd white space
+		case c == ' ':
+			if prevSpace {
+				return strings.Join(strings.Fields(s), " ")
+			}
+			prevSpace = true
+		default:
+			prevSpace = false
+		}
+	}
+	if prevSpace && s != "" {
+		return strings.Join(strings.Fields(s), " ") // a trailing space
+	}
+	return s
 }
 
 // oscalTime is t in UTC, or fallback when t is zero or outside the years
@@ -419,7 +444,9 @@ func oscalExchanges(ev []assess.Evidence) string {
 	lines := make([]string, 0, len(ev))
 	for _, e := range ev {
 		var b strings.Builder
-		fmt.Fprintf(&b, "%s %s via %s/%s: ", cleanLine(e.Type), cleanLine(e.Name), cleanLine(e.Server), cleanLine(e.Transport))
+		for _, part := range [...]string{cleanLine(e.Type), " ", cleanLine(e.Name), " via ", cleanLine(e.Server), "/", cleanLine(e.Transport), ": "} {
+			b.WriteString(part)
+		}
 		switch {
 		case e.Error != "":
 			b.WriteString("no answer (" + clip(cleanLine(e.Error), 300) + ")")
@@ -428,7 +455,7 @@ func oscalExchanges(ev []assess.Evidence) string {
 			if len(e.Answers) > 0 {
 				ans := make([]string, len(e.Answers))
 				for i, a := range e.Answers {
-					ans[i] = clip(strings.Join(strings.Fields(cleanLine(a)), " "), oscalMaxAnswer)
+					ans[i] = clip(collapseSpace(cleanLine(a)), oscalMaxAnswer)
 				}
 				b.WriteString(", " + strings.Join(ans, " | "))
 			}

@@ -81,10 +81,14 @@ func TestCompactJSON(t *testing.T) {
 }
 
 func FuzzCleanLine(f *testing.F) {
-	for _, s := range []string{"", "a\x00b", "\u202e", "\xff", "x\ty\nz", hostileTXT} {
+	for _, s := range []string{"", "a\x00b", "\u202e", "\xff", "x\ty\nz", hostileTXT,
+		" a", "a ", "a  b", "a b c", "a\u00a0b", "a\u0085b", "\v", "v=spf1 -all", " "} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := collapseSpace(s), strings.Join(strings.Fields(s), " "); got != want {
+			t.Fatalf("collapseSpace(%q) = %q, want %q", s, got, want)
+		}
 		got := cleanLine(s)
 		if strings.ContainsFunc(got, dropRune) || strings.ContainsAny(got, "\t\n\r") {
 			t.Fatalf("cleanLine(%q) = %q keeps a control character", s, got)
