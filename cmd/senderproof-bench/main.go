@@ -69,6 +69,23 @@ func main() {
 	}
 }
 
+// startProfile starts a CPU profile into path (none when path is empty);
+// the returned func stops it and may be called more than once.
+func startProfile(path string) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return sync.OnceFunc(func() { pprof.StopCPUProfile(); f.Close() }), nil
+}
+
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("senderproof-bench", flag.ContinueOnError)
@@ -146,17 +163,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "server: %s\n", server)
 	}
 
-	stopProfile := func() {}
-	if cfg.cpuProfile != "" {
-		f, err := os.Create(cfg.cpuProfile)
-		if err != nil {
-			return err
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			f.Close()
-			return err
-		}
-		stopProfile = sync.OnceFunc(func() { pprof.StopCPUProfile(); f.Close() })
+	stopProfile, err := startProfile(cfg.cpuProfile)
+	if err != nil {
+		return err
 	}
 	defer stopProfile()
 	if cfg.dnsOnly {
@@ -255,20 +264,12 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		pack.Summary.Pass, pack.Summary.Fail, pack.Summary.Warn, pack.Summary.Error, pack.Summary.Skip)
 
 	if len(formats) > 0 {
-		if cfg.packProfile != "" {
-			f, err := os.Create(cfg.packProfile)
-			if err != nil {
-				return err
-			}
-			if err := pprof.StartCPUProfile(f); err != nil {
-				f.Close()
-				return err
-			}
+		stopPackProfile, err := startProfile(cfg.packProfile)
+		if err != nil {
+			return err
 		}
-		err := writePack(ctx, dir, pack, formats, tpl, stdout)
-		if cfg.packProfile != "" {
-			pprof.StopCPUProfile()
-		}
+		err = writePack(ctx, dir, pack, formats, tpl, stdout)
+		stopPackProfile()
 		if err != nil {
 			return err
 		}
