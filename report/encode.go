@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -22,6 +24,13 @@ import (
 // exchange backs half a dozen checks): an exchange already written in this
 // call is copied from the bytes written for it.
 func appendFindings(b []byte, fs []assess.Finding) ([]byte, error) {
+	return appendFindingsShared(b, fs, nil)
+}
+
+// appendFindingsShared is appendFindings that takes the encoding of a
+// domain-level finding from shared (nil for none) when another sender's
+// copy of the same finding was encoded before.
+func appendFindingsShared(b []byte, fs []assess.Finding, shared *sharedEncodings) ([]byte, error) {
 	if fs == nil {
 		return append(b, "null"...), nil
 	}
@@ -31,12 +40,110 @@ func appendFindings(b []byte, fs []assess.Finding) ([]byte, error) {
 		if i > 0 {
 			b = append(b, ',')
 		}
+		f := &fs[i]
+		if shared == nil || !domainOnly[f.Check] {
+			var err error
+			if b, err = appendFinding(b, f, &seen); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		b = appendFindingAsset(b, f)
+		k := sharedKeyOf(f)
+		if enc, ok := shared.get(k); ok {
+			b = append(b, enc...)
+			continue
+		}
+		start := len(b)
 		var err error
-		if b, err = appendFinding(b, &fs[i], &seen); err != nil {
+		if b, err = appendFindingRest(b, f, &seen); err != nil {
 			return nil, err
 		}
+		shared.put(k, f, b[start:])
 	}
 	return append(b, ']'), nil
+}
+
+// domainOnly holds the IDs of the checks whose findings depend on the
+// sending domain alone (see assess.Check.DomainOnly).
+var domainOnly = func() map[string]bool {
+	m := map[string]bool{}
+	for _, id := range assess.CheckIDs() {
+		if c, _ := assess.LookupCheck(id); c.DomainOnly {
+			m[id] = true
+		}
+	}
+	return m
+}()
+
+// sharedEncodings keeps the encoding, all but the asset, of findings that
+// many senders share: a run computes a domain-level check once per domain
+// and gives each sender a copy with the same observed map, evidence and
+// controls (assess's domain memo). The key holds those by identity and
+// every string by value; each entry keeps what its key points to alive,
+// so an address cannot come back with other contents. Bounded: once full,
+// it only answers what it holds.
+type sharedEncodings struct {
+	mu sync.Mutex
+	m  map[sharedKey]sharedEntry
+}
+
+const sharedEncodingsMax = 4096
+
+type sharedKey struct {
+	check, selector, status, severity, message, remediation string
+	hasSelector                                             bool
+	observed                                                uintptr
+	evidence                                                *assess.Evidence
+	controls                                                *assess.ControlRef
+	nEvidence, nControls                                    int
+	nilObserved, nilEvidence, nilControls                   bool
+}
+
+type sharedEntry struct {
+	enc []byte
+	pin assess.Finding // keeps the key's map and slices alive
+}
+
+func newSharedEncodings() *sharedEncodings {
+	return &sharedEncodings{m: map[sharedKey]sharedEntry{}}
+}
+
+func sharedKeyOf(f *assess.Finding) sharedKey {
+	k := sharedKey{
+		check: f.Check, status: string(f.Status), severity: string(f.Severity),
+		message: f.Message, remediation: f.Remediation,
+		nEvidence: len(f.Evidence), nControls: len(f.Controls),
+		nilObserved: f.Observed == nil, nilEvidence: f.Evidence == nil, nilControls: f.Controls == nil,
+	}
+	if f.Selector != nil {
+		k.selector, k.hasSelector = *f.Selector, true
+	}
+	if f.Observed != nil {
+		k.observed = reflect.ValueOf(f.Observed).Pointer()
+	}
+	if len(f.Evidence) > 0 {
+		k.evidence = &f.Evidence[0]
+	}
+	if len(f.Controls) > 0 {
+		k.controls = &f.Controls[0]
+	}
+	return k
+}
+
+func (s *sharedEncodings) get(k sharedKey) ([]byte, bool) {
+	s.mu.Lock()
+	e, ok := s.m[k]
+	s.mu.Unlock()
+	return e.enc, ok
+}
+
+func (s *sharedEncodings) put(k sharedKey, f *assess.Finding, enc []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.m) < sharedEncodingsMax {
+		s.m[k] = sharedEntry{enc: bytes.Clone(enc), pin: *f}
+	}
 }
 
 // evidenceSeen remembers where in the output each exchange was written.
@@ -73,8 +180,17 @@ func sameEvidence(a, b *assess.Evidence) bool {
 }
 
 func appendFinding(b []byte, f *assess.Finding, seen *evidenceSeen) ([]byte, error) {
+	return appendFindingRest(appendFindingAsset(b, f), f, seen)
+}
+
+// appendFindingAsset writes a finding's opening and its asset.
+func appendFindingAsset(b []byte, f *assess.Finding) []byte {
 	b = append(b, `{"asset":`...)
-	b = appendString(b, f.Asset, true)
+	return appendString(b, f.Asset, true)
+}
+
+// appendFindingRest writes the rest of a finding, from its check on.
+func appendFindingRest(b []byte, f *assess.Finding, seen *evidenceSeen) ([]byte, error) {
 	b = append(b, `,"check":`...)
 	b = appendString(b, f.Check, true)
 	if f.Selector != nil {

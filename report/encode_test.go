@@ -304,3 +304,46 @@ func TestCompactJSONMatchesEncoder(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedEncodings encodes senders that share domain-level findings, as
+// a run's domain memo makes them, and holds every sender's bytes to
+// json.Marshal: the shared encodings must be taken exactly when the rest
+// of the finding is the same.
+func TestSharedEncodings(t *testing.T) {
+	t.Parallel()
+	sel := "s1"
+	at := time.Date(2026, 11, 26, 20, 1, 2, 0, time.UTC)
+	ev := []assess.Evidence{{Name: "_dmarc.example.com.", Type: "TXT", Answers: []string{`"v=DMARC1; p=reject"`}, At: at, RTT: 1.5}}
+	obs := map[string]any{"policy": "reject", "pct": 100, "source": "_dmarc.example.com"}
+	ctl := []assess.ControlRef{{Framework: "nist-csf-2.0", ID: "PR.DS-1"}}
+	memo := []assess.Finding{
+		{Check: "dmarc.policy", Status: assess.StatusPass, Severity: assess.SeverityInfo, Message: "reject", Observed: obs, Evidence: ev, Controls: ctl},
+		{Check: "dkim.key", Selector: &sel, Status: assess.StatusWarn, Severity: assess.SeverityLow, Message: "short", Observed: map[string]any{"bits": 1024}, Evidence: ev[:1], Controls: ctl},
+	}
+	shared := newSharedEncodings()
+	for i, ip := range []string{"192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"} {
+		fs := []assess.Finding{{Asset: ip, Check: "ptr.present", Status: assess.StatusPass, Observed: map[string]any{"ip": ip}, Evidence: ev, Controls: ctl}}
+		for _, m := range memo {
+			m.Asset = ip
+			fs = append(fs, m)
+		}
+		switch i {
+		case 2:
+			fs[1].Message = "worded for this sender" // same values, other words
+		case 3:
+			fs[1].Observed = map[string]any{"policy": "none"} // another map
+		}
+		want, err := json.Marshal(fs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := appendFindingsShared(nil, fs, shared)
+		if err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("sender %d (%v):\n got %s\nwant %s", i, err, got, want)
+		}
+	}
+	// dmarc.policy three ways, dkim.key once; ptr.present is never shared.
+	if n := len(shared.m); n != 4 {
+		t.Errorf("%d shared encodings kept, want 4", n)
+	}
+}

@@ -240,6 +240,7 @@ type Builder struct {
 	mu     sync.Mutex
 	acc    *accumulator
 	spool  *spool
+	shared *sharedEncodings // encodings of domain-level findings
 	// PerAsset, if set, is called with each asset's findings before they are
 	// counted and may add findings (drift against a baseline does).
 	PerAsset func(a assess.Asset, fs []assess.Finding) []assess.Finding
@@ -253,7 +254,7 @@ func NewBuilder(dir string, assets []assess.Asset, m Mapper) (*Builder, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Builder{assets: assets, acc: newAccumulator(assets, m), spool: sp}, nil
+	return &Builder{assets: assets, acc: newAccumulator(assets, m), spool: sp, shared: newSharedEncodings()}, nil
 }
 
 // Add takes asset i's findings. It is safe for concurrent use.
@@ -265,7 +266,7 @@ func (b *Builder) Add(i int, fs []assess.Finding) error {
 		b.acc.attach(&fs[j])
 	}
 	buf := encBufs.Get().(*[]byte)
-	enc, err := appendFindings((*buf)[:0], fs)
+	enc, err := appendFindingsShared((*buf)[:0], fs, b.shared)
 	if err != nil {
 		encBufs.Put(buf)
 		return err
