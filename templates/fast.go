@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"text/template/parse"
 )
@@ -340,22 +341,14 @@ type fastFunc struct {
 }
 
 var fastFuncs = map[string]fastFunc{
-	"join": {[]ptype{pString, pAny}, func(a []any) any {
-		return funcs["join"].(func(string, any) string)(a[0].(string), a[1])
-	}},
-	"default": {[]ptype{pString, pAny}, func(a []any) any {
-		return funcs["default"].(func(string, any) any)(a[0].(string), a[1])
-	}},
-	"plural": {[]ptype{pInt, pString, pString}, func(a []any) any {
-		return funcs["plural"].(func(int, string, string) string)(a[0].(int), a[1].(string), a[2].(string))
-	}},
-	"head": {[]ptype{pInt, pAny}, func(a []any) any {
-		return funcs["head"].(func(int, any) []string)(a[0].(int), a[1])
-	}},
-	"count": {[]ptype{pAny}, func(a []any) any { return funcs["count"].(func(any) int)(a[0]) }},
-	"lower": {[]ptype{pString}, func(a []any) any { return funcs["lower"].(func(string) string)(a[0].(string)) }},
-	"upper": {[]ptype{pString}, func(a []any) any { return funcs["upper"].(func(string) string)(a[0].(string)) }},
-	"quote": {[]ptype{pAny}, func(a []any) any { return funcs["quote"].(func(any) string)(a[0]) }},
+	"join":    {[]ptype{pString, pAny}, func(a []any) any { return join(a[0].(string), a[1]) }},
+	"default": {[]ptype{pString, pAny}, func(a []any) any { return orDefault(a[0].(string), a[1]) }},
+	"plural":  {[]ptype{pInt, pString, pString}, func(a []any) any { return plural(a[0].(int), a[1].(string), a[2].(string)) }},
+	"head":    {[]ptype{pInt, pAny}, func(a []any) any { return head(a[0].(int), a[1]) }},
+	"count":   {[]ptype{pAny}, func(a []any) any { return count(a[0]) }},
+	"lower":   {[]ptype{pString}, func(a []any) any { return strings.ToLower(a[0].(string)) }},
+	"upper":   {[]ptype{pString}, func(a []any) any { return strings.ToUpper(a[0].(string)) }},
+	"quote":   {[]ptype{pAny}, func(a []any) any { return quote(a[0]) }},
 }
 
 // compileCall compiles a call of a builtin or of one of funcs.

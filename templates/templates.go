@@ -27,63 +27,75 @@ type Set struct {
 	fast map[string]fastNode
 }
 
-// Funcs available to every template.
+// Funcs available to every template (fast.go calls the same functions).
 var funcs = template.FuncMap{
-	"join": func(sep string, v any) string {
-		switch x := v.(type) {
-		case []string:
-			return strings.Join(x, sep)
-		case []any:
-			parts := make([]string, len(x))
-			for i, e := range x {
-				parts[i] = fmt.Sprint(e)
-			}
-			return strings.Join(parts, sep)
-		case nil:
-			return ""
-		}
-		return fmt.Sprint(v)
-	},
-	"default": func(def string, v any) any {
-		if v == nil || v == "" {
-			return def
-		}
-		return v
-	},
-	"plural": func(n int, one, many string) string {
-		if n == 1 {
-			return one
-		}
-		return many
-	},
-	"head": func(n int, v any) []string {
-		var s []string
-		switch x := v.(type) {
-		case []string:
-			s = x
-		case []any:
-			for _, e := range x {
-				s = append(s, fmt.Sprint(e))
-			}
-		}
-		if len(s) > n {
-			s = s[:n]
-		}
-		return s
-	},
-	"count": func(v any) int {
-		switch x := v.(type) {
-		case []string:
-			return len(x)
-		case []any:
-			return len(x)
-		}
-		return 0
-	},
-	"lower": strings.ToLower,
-	"upper": strings.ToUpper,
-	"quote": func(v any) string { return fmt.Sprintf("%q", fmt.Sprint(v)) },
+	"join":    join,
+	"default": orDefault,
+	"plural":  plural,
+	"head":    head,
+	"count":   count,
+	"lower":   strings.ToLower,
+	"upper":   strings.ToUpper,
+	"quote":   quote,
 }
+
+func join(sep string, v any) string {
+	switch x := v.(type) {
+	case []string:
+		return strings.Join(x, sep)
+	case []any:
+		parts := make([]string, len(x))
+		for i, e := range x {
+			parts[i] = fmt.Sprint(e)
+		}
+		return strings.Join(parts, sep)
+	case nil:
+		return ""
+	}
+	return fmt.Sprint(v)
+}
+
+func orDefault(def string, v any) any {
+	if v == nil || v == "" {
+		return def
+	}
+	return v
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func head(n int, v any) []string {
+	var s []string
+	switch x := v.(type) {
+	case []string:
+		s = x
+	case []any:
+		for _, e := range x {
+			s = append(s, fmt.Sprint(e))
+		}
+	}
+	if len(s) > n {
+		s = s[:n]
+	}
+	return s
+}
+
+func count(v any) int {
+	switch x := v.(type) {
+	case []string:
+		return len(x)
+	case []any:
+		return len(x)
+	}
+	return 0
+}
+
+func quote(v any) string { return fmt.Sprintf("%q", fmt.Sprint(v)) }
 
 // Load parses the embedded templates, then every *.tmpl in dir (if dir is
 // not empty), whose definitions override the embedded ones.

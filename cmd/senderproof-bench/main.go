@@ -190,10 +190,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return fmt.Errorf("synthetic inventory: %w", err)
 	}
 	world = dnstest.World{} // the server holds the zones it needs
-	client, err := assess.NewClient(assess.ClientOptions{
-		Servers: []string{server}, Timeout: cfg.timeout, Retries: cfg.retries,
-		QPS: cfg.qps, Concurrency: cfg.concurrency, TCP: cfg.tcp,
-	})
+	client, err := newClient(cfg, server)
 	if err != nil {
 		return err
 	}
@@ -291,13 +288,18 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// dnsOnly asks each of the world's questions once through a new client,
-// cfg.concurrency at a time, and prints the client's queries/s.
-func dnsOnly(ctx context.Context, cfg config, server string, questions []string, stdout io.Writer) error {
-	client, err := assess.NewClient(assess.ClientOptions{
+// newClient is the DNS client the flags describe, asking server.
+func newClient(cfg config, server string) (*assess.Client, error) {
+	return assess.NewClient(assess.ClientOptions{
 		Servers: []string{server}, Timeout: cfg.timeout, Retries: cfg.retries,
 		QPS: cfg.qps, Concurrency: cfg.concurrency, TCP: cfg.tcp,
 	})
+}
+
+// dnsOnly asks each of the world's questions once through a new client,
+// cfg.concurrency at a time, and prints the client's queries/s.
+func dnsOnly(ctx context.Context, cfg config, server string, questions []string, stdout io.Writer) error {
+	client, err := newClient(cfg, server)
 	if err != nil {
 		return err
 	}
