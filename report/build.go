@@ -12,6 +12,7 @@ type ControlDef struct {
 	Framework string
 	ID        string
 	Title     string
+	Relevance string   // why the control matters for sender identity
 	Catalog   []string // display labels, e.g. "CSF 2.0 PR.DS-02"
 	Checks    []string // checks mapped to it
 }
@@ -99,7 +100,7 @@ func newAccumulator(assets []assess.Asset, m Mapper) *accumulator {
 	if m != nil {
 		for _, c := range m.Controls() {
 			a.ctlIdx[ControlRef{Framework: c.Framework, ID: c.ID}] = len(a.controls)
-			a.controls = append(a.controls, ControlStatus{Framework: c.Framework, ID: c.ID, Title: c.Title, Catalog: c.Catalog, Checks: c.Checks})
+			a.controls = append(a.controls, ControlStatus{Framework: c.Framework, ID: c.ID, Title: c.Title, Relevance: c.Relevance, Catalog: c.Catalog, Checks: c.Checks})
 		}
 	}
 	a.assets = make([]AssetSummary, 0, len(assets))

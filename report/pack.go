@@ -137,6 +137,7 @@ type ControlStatus struct {
 	Framework string       `json:"framework"`
 	ID        string       `json:"id"`
 	Title     string       `json:"title"`
+	Relevance string       `json:"relevance,omitempty"`
 	Catalog   []string     `json:"catalog,omitempty"`
 	Checks    []string     `json:"checks,omitempty"`
 	Status    ControlState `json:"status"`
