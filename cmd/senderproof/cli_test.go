@@ -11,11 +11,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"senderproof/assess"
 	"senderproof/report"
 )
 
@@ -56,11 +58,12 @@ func TestDemoWritesAVerifiablePack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.Summary.Assets < 25 || p.Summary.Findings == 0 {
+	if p.Summary.Assets < 33 || p.Summary.Findings == 0 {
 		t.Fatalf("summary %+v", p.Summary)
 	}
-	// Every status of every check appears in the demo, except those a
-	// check cannot produce.
+	// Every status the SPEC allows for each check appears in the demo, and
+	// no other: drift.changed, which needs --baseline, is the only check
+	// left out.
 	seen := map[string]map[string]bool{}
 	for _, f := range p.Findings {
 		if seen[f.Check] == nil {
@@ -69,22 +72,71 @@ func TestDemoWritesAVerifiablePack(t *testing.T) {
 		seen[f.Check][string(f.Status)] = true
 	}
 	want := map[string][]string{
-		"ptr.present":          {"pass", "fail", "error"},
-		"ptr.single":           {"pass", "warn", "skip", "error"},
-		"ptr.not_generic":      {"pass", "warn", "skip", "error"},
+		"align.identity":       {"pass", "warn", "error", "skip"},
+		"dkim.key":             {"pass", "warn", "fail", "error", "skip"},
+		"dmarc.policy":         {"pass", "warn", "error", "skip"},
+		"dmarc.record":         {"pass", "fail", "error", "skip"},
+		"dmarc.reporting":      {"pass", "warn", "error", "skip"},
+		"helo.fqdn":            {"pass", "fail", "error", "skip"},
+		"helo.matches_ptr":     {"pass", "warn", "fail", "error", "skip"},
+		"helo.spf":             {"pass", "warn", "fail", "error", "skip"},
 		"ptr.fcrdns":           {"pass", "fail", "error"},
-		"ptr.matches_expected": {"pass", "fail", "skip", "error"},
-		"helo.fqdn":            {"pass", "fail", "skip"},
-		"helo.matches_ptr":     {"pass", "warn", "fail", "skip", "error"},
-		"helo.spf":             {"pass", "warn", "fail", "skip"},
-		"spf.record":           {"pass", "fail"},
-		"spf.authorizes_ip":    {"pass", "fail", "error"},
-		"spf.lookup_limit":     {"pass", "fail", "skip", "error"},
-		"dkim.key":             {"pass", "warn", "fail", "skip"},
-		"dmarc.record":         {"pass", "fail"},
-		"dmarc.policy":         {"pass", "warn", "skip"},
-		"dmarc.reporting":      {"pass", "warn", "skip"},
-		"align.identity":       {"pass", "warn", "error"},
+		"ptr.matches_expected": {"pass", "fail", "error", "skip"},
+		"ptr.not_generic":      {"pass", "warn", "error", "skip"},
+		"ptr.present":          {"pass", "fail", "error"},
+		"ptr.single":           {"pass", "warn", "error", "skip"},
+		"spf.authorizes_ip":    {"pass", "fail", "error", "skip"},
+		"spf.lookup_limit":     {"pass", "fail", "error", "skip"},
+		"spf.record":           {"pass", "fail", "error", "skip"},
+	}
+	for _, id := range assess.CheckIDs() {
+		if _, ok := want[id]; !ok && id != "drift.changed" {
+			t.Errorf("check %s has no statuses listed for the demo", id)
+		}
+	}
+	for check, statuses := range want {
+		t.Run(check, func(t *testing.T) {
+			for _, st := range statuses {
+				if !seen[check][st] {
+					t.Errorf("demo shows no %s finding for %s", st, check)
+				}
+			}
+			for st := range seen[check] {
+				if !slices.Contains(statuses, st) {
+					t.Errorf("demo shows a %s finding for %s, a status the SPEC does not give it", st, check)
+				}
+			}
+		})
+	}
+	for check := range seen {
+		if _, ok := want[check]; !ok {
+			t.Errorf("demo shows findings of %s, which the demo should not run", check)
+		}
+	}
+	// Scenarios the demo shows beyond the status set: an SPF record that
+	// exceeds the void-lookup limit, and a DKIM key in testing mode (t=y).
+	scenes := []struct {
+		asset, check, key string
+		value             any
+	}{
+		{"192.0.2.34", "spf.lookup_limit", "reason", "void_lookups"},
+		{"192.0.2.34", "dkim.key", "testing", true},
+	}
+	for _, sc := range scenes {
+		t.Run(sc.asset+"/"+sc.check, func(t *testing.T) {
+			found := false
+			for _, f := range p.Findings {
+				if f.Asset == sc.asset && f.Check == sc.check {
+					found = true
+					if f.Observed[sc.key] != sc.value {
+						t.Errorf("observed %s = %v, want %v", sc.key, f.Observed[sc.key], sc.value)
+					}
+				}
+			}
+			if !found {
+				t.Error("no such finding")
+			}
+		})
 	}
 	for _, f := range p.Findings {
 		if f.Message == "" || strings.Contains(f.Message+f.Remediation, "<no value>") {
@@ -93,13 +145,6 @@ func TestDemoWritesAVerifiablePack(t *testing.T) {
 		needsFix := f.Status == "fail" || f.Status == "warn" || f.Status == "error"
 		if needsFix != (f.Remediation != "") {
 			t.Errorf("%s %s %s: remediation %q", f.Asset, f.Check, f.Status, f.Remediation)
-		}
-	}
-	for check, statuses := range want {
-		for _, st := range statuses {
-			if !seen[check][st] {
-				t.Errorf("demo shows no %s finding for %s", st, check)
-			}
 		}
 	}
 	code, stdout, stderr := run(t, context.Background(), "verify", out)

@@ -19,9 +19,11 @@ func demoCommand(stderr io.Writer) *cli.Command {
 		Usage:     "run the whole assessment on the embedded demo fleet, offline",
 		UsageText: "senderproof demo --out evidence",
 		Description: "Starts a DNS server on 127.0.0.1 that answers from the embedded demo zones, assesses the\n" +
-			"embedded fleet of about 30 senders against it, and writes the evidence pack to --out.\n" +
-			"It needs no network. The fleet shows every status of every check.",
-		Flags: runFlags(),
+			"embedded fleet of 33 senders against it, and writes the evidence pack to --out.\n" +
+			"It needs no network. The fleet shows every status of every check but drift.changed (which\n" +
+			"needs --baseline); the server drops one query and answers SERVFAIL to a few on purpose,\n" +
+			"so findings that could not be determined (error) appear too.",
+		Flags: demoFlags(),
 		Action: func(c *cli.Context) error {
 			cfg := configFrom(c, stderr)
 			srv, err := startDemoServer()
@@ -41,22 +43,42 @@ func demoCommand(stderr io.Writer) *cli.Command {
 			cfg.Inventories = []string{"demo/fleet.csv"}
 			cfg.Resolvers = []string{srv.Addr}
 			if cfg.Title == "" {
-				cfg.Title = "Example Corp mail senders (demo)"
-			}
-			// The demo server drops one query on purpose: keep that short.
-			if !c.IsSet("timeout") {
-				cfg.Timeout = 400 * time.Millisecond
-			}
-			if !c.IsSet("retries") {
-				cfg.Retries = 1
-			}
-			if !c.IsSet("qps") {
-				cfg.QPS = 0
+				cfg.Title = demoTitle
 			}
 			cfg.Notes = append(cfg.Notes, "demo run: answers come from the embedded demo zones served on "+srv.Addr)
 			return runAssess(c.Context, cfg)
 		},
 	}
+}
+
+const demoTitle = "Example Corp mail senders (demo)"
+
+// demoFlags are assess's run flags with the demo's defaults: no rate limit
+// (the server is local) and a short timeout with one retry (the server
+// drops one query on purpose).
+func demoFlags() []cli.Flag {
+	flags := runFlags()
+	for _, f := range flags {
+		switch f := f.(type) {
+		case *cli.StringFlag:
+			if f.Name == "title" {
+				f.Usage, f.Value = "organisation or fleet name on the reports", demoTitle
+			}
+		case *cli.Float64Flag:
+			if f.Name == "qps" {
+				f.Value = 0
+			}
+		case *cli.DurationFlag:
+			if f.Name == "timeout" {
+				f.Value = 400 * time.Millisecond
+			}
+		case *cli.IntFlag:
+			if f.Name == "retries" {
+				f.Value = 1
+			}
+		}
+	}
+	return flags
 }
 
 // startDemoServer serves the embedded demo zones on 127.0.0.1.
@@ -66,6 +88,10 @@ func startDemoServer() (*dnstest.Server, error) {
 		switch f {
 		case "drop":
 			cfg.Faults[name] = dnstest.Drop
+		case "servfail":
+			cfg.Faults[name] = dnstest.ServFail
+		case "refused":
+			cfg.Faults[name] = dnstest.Refused
 		default:
 			return nil, fmt.Errorf("unknown demo fault %q", f)
 		}

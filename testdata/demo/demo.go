@@ -11,8 +11,18 @@ import "embed"
 //go:embed fleet.csv zones/*.zone
 var Files embed.FS
 
-// Faults the demo server injects, to show how a timeout is reported: by
-// query name, as in dnstest.Config.Faults.
+// Faults the demo server injects, to show how DNS failures are reported:
+// by query name, or "name/TYPE", as in dnstest.Config.Faults; the value is
+// "drop" (no answer: a timeout), "servfail" or "refused". Each faulted name
+// belongs to one sender only (.ci/integration lists them in FAULTED, and
+// compares every other sender with knot, which injects no faults).
 var Faults = map[string]string{
+	// 192.0.2.24: its PTR query times out.
 	"24.2.0.192.in-addr.arpa.": "drop",
+	// 192.0.2.31: its HELO name's A/AAAA and SPF lookups fail.
+	"relay31.example.com.": "servfail",
+	// 192.0.2.32: its domain's SPF, DMARC and DKIM lookups fail.
+	"flaky.test./TXT":           "servfail",
+	"_dmarc.flaky.test.":        "servfail",
+	"k1._domainkey.flaky.test.": "servfail",
 }
