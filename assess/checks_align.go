@@ -28,7 +28,7 @@ func checkAlignIdentity(ctx context.Context, r Resolver, a Asset) []Finding {
 	}
 	v := lookupPTR(ctx, r, a, true)
 	used := append([]Answer{v.ans}, v.forward...)
-	obs := map[string]any{}
+	obs := map[string]any{"forward_type": forwardType(v.ip)}
 	if v.outcome == OutcomeError {
 		obs = v.observed()
 		return []Finding{newFinding(a, id, StatusError, obs, v.ans)}

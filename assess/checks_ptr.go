@@ -178,6 +178,7 @@ func (v ptrView) observed() map[string]any {
 	if v.outcome == OutcomeError {
 		obs["reason"] = v.reason
 	}
+	obs["forward_type"] = forwardType(v.ip)
 	return obs
 }
 
@@ -255,6 +256,7 @@ func checkPTRSingle(ctx context.Context, r Resolver, a Asset) []Finding {
 	}
 	obs["reason"] = "several"
 	obs["count"] = len(v.names)
+	notePTRFit(obs, v)
 	return []Finding{newFinding(a, id, StatusWarn, obs, v.ans)}
 }
 
@@ -300,6 +302,7 @@ func checkPTRFCrDNS(ctx context.Context, r Resolver, a Asset) []Finding {
 		return []Finding{newFinding(a, id, StatusError, obs, used...)}
 	}
 	obs["reason"] = "not_confirmed"
+	notePTRFit(obs, v)
 	return []Finding{newFinding(a, id, StatusFail, obs, used...)}
 }
 
@@ -322,46 +325,90 @@ func checkPTRMatchesExpected(ctx context.Context, r Resolver, a Asset) []Finding
 		return []Finding{newFinding(a, id, StatusPass, obs, used...)}
 	}
 	obs["reason"] = "mismatch"
+	notePTRFit(obs, v)
 	return []Finding{newFinding(a, id, StatusFail, obs, used...)}
 }
 
 // validFQDN reports whether s is a syntactically valid host name with at
 // least two labels (RFC 1123 §2.1, RFC 5321 §4.1.1.1: HELO is a domain, not
-// an address literal). It returns the problem when it is not.
+// an address literal). When it is not, it returns the problem as a code for
+// observed["problem"], worded by the templates: empty, too_long,
+// address_literal, ip_address, single_label, empty_label, long_label,
+// hyphen_edge, invalid_characters, numeric_tld.
 func validFQDN(s string) (bool, string) {
 	s = strings.TrimSuffix(s, ".")
 	switch {
 	case s == "":
 		return false, "empty"
 	case len(s) > 253:
-		return false, "longer than 253 characters"
+		return false, "too_long"
 	case strings.HasPrefix(s, "["):
-		return false, "an address literal, not a name"
+		return false, "address_literal"
 	}
 	if _, err := netip.ParseAddr(s); err == nil {
-		return false, "an IP address, not a name"
+		return false, "ip_address"
 	}
 	labels := strings.Split(s, ".")
 	if len(labels) < 2 {
-		return false, "a single label, not a fully qualified name"
+		return false, "single_label"
 	}
 	for _, l := range labels {
-		if l == "" || len(l) > 63 {
-			return false, "has an empty or over-long label"
-		}
-		if l[0] == '-' || l[len(l)-1] == '-' {
-			return false, "has a label starting or ending with a hyphen"
+		switch {
+		case l == "":
+			return false, "empty_label"
+		case len(l) > 63:
+			return false, "long_label"
+		case l[0] == '-' || l[len(l)-1] == '-':
+			return false, "hyphen_edge"
 		}
 		for _, c := range l {
 			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-				return false, "has characters other than letters, digits and hyphens"
+				return false, "invalid_characters"
 			}
 		}
 	}
 	if tld := labels[len(labels)-1]; strings.Trim(tld, "0123456789") == "" {
-		return false, "ends in an all-numeric label"
+		return false, "numeric_tld"
 	}
 	return true, ""
+}
+
+// forwardType names the address record a name must have for ip: A for
+// IPv4, AAAA for IPv6, "A/AAAA" when ip is not an address. Remediation
+// wording names it.
+func forwardType(ip netip.Addr) string {
+	switch {
+	case !ip.IsValid():
+		return "A/AAAA"
+	case ip.Unmap().Is4():
+		return "A"
+	}
+	return "AAAA"
+}
+
+// genericName reports whether name looks generic or dynamic for ip, by the
+// patterns of ptr.not_generic.
+func genericName(name string, ip netip.Addr) bool {
+	why, _ := DefaultGenericMatcher().Match(name, ip)
+	return why != ""
+}
+
+// noteHELOFit records, in a non-pass finding, whether the HELO name may be
+// recommended by its remediation: a valid FQDN (helo_valid) that does not
+// look generic (helo_generic). Wording never tells an operator to keep or
+// copy an invalid or generic name.
+func noteHELOFit(obs map[string]any, helo string, ip netip.Addr) {
+	ok, _ := validFQDN(helo)
+	obs["helo_valid"] = ok
+	obs["helo_generic"] = genericName(helo, ip)
+}
+
+// notePTRFit records, in a non-pass finding, whether the PTR name looks
+// generic (ptr_generic), so that its remediation does not recommend it.
+func notePTRFit(obs map[string]any, v ptrView) {
+	if v.name != "" {
+		obs["ptr_generic"] = genericName(v.name, v.ip)
+	}
 }
 
 func checkHELOFQDN(ctx context.Context, r Resolver, a Asset) []Finding {
@@ -369,17 +416,18 @@ func checkHELOFQDN(ctx context.Context, r Resolver, a Asset) []Finding {
 	if a.HELO == "" {
 		return []Finding{skipFinding(a, id, "no_helo")}
 	}
-	obs := map[string]any{"helo": a.HELO}
-	if ok, why := validFQDN(a.HELO); !ok {
-		obs["reason"], obs["why"] = "syntax", why
+	ip, err := netip.ParseAddr(a.IP)
+	ip = ip.Unmap()
+	obs := map[string]any{"helo": a.HELO, "forward_type": forwardType(ip)}
+	if ok, problem := validFQDN(a.HELO); !ok {
+		obs["reason"], obs["problem"] = "syntax", problem
 		return []Finding{newFinding(a, id, StatusFail, obs)}
 	}
-	ip, err := netip.ParseAddr(a.IP)
 	if err != nil {
 		obs["reason"] = "invalid_ip"
 		return []Finding{newFinding(a, id, StatusError, obs)}
 	}
-	addrs, ans, out := forwardAddrs(ctx, r, normName(a.HELO), ip.Unmap())
+	addrs, ans, out := forwardAddrs(ctx, r, normName(a.HELO), ip)
 	obs["addresses"] = nonNil(addrs)
 	switch out {
 	case OutcomeError:
@@ -387,12 +435,14 @@ func checkHELOFQDN(ctx context.Context, r Resolver, a Asset) []Finding {
 		return []Finding{newFinding(a, id, StatusError, obs, ans)}
 	case OutcomeNXDomain, OutcomeNoData:
 		obs["reason"] = negReason(out)
+		noteHELOFit(obs, a.HELO, ip)
 		return []Finding{newFinding(a, id, StatusFail, obs, ans)}
 	}
-	if slices.Contains(addrs, ip.Unmap().String()) {
+	if slices.Contains(addrs, ip.String()) {
 		return []Finding{newFinding(a, id, StatusPass, obs, ans)}
 	}
 	obs["reason"] = "ip_not_listed"
+	noteHELOFit(obs, a.HELO, ip)
 	return []Finding{newFinding(a, id, StatusFail, obs, ans)}
 }
 
@@ -418,6 +468,9 @@ func checkHELOMatchesPTR(ctx context.Context, r Resolver, a Asset) []Finding {
 	obs["helo"] = a.HELO
 	used := append([]Answer{v.ans}, v.forward...)
 	helo := normName(a.HELO)
+	if len(v.names) == 0 && v.outcome != OutcomeError {
+		noteHELOFit(obs, helo, v.ip)
+	}
 	if fs, done := ptrGate(a, id, v, obs, StatusFail); done {
 		return fs
 	}
@@ -427,6 +480,8 @@ func checkHELOMatchesPTR(ctx context.Context, r Resolver, a Asset) []Finding {
 	case helo == v.name:
 		return []Finding{newFinding(a, id, StatusPass, obs, used...)}
 	}
+	noteHELOFit(obs, helo, v.ip)
+	notePTRFit(obs, v)
 	obs["helo_org"], obs["ptr_org"] = OrgDomain(helo), OrgDomain(v.name)
 	if OrgDomain(helo) == OrgDomain(v.name) {
 		obs["reason"] = "same_org"

@@ -623,6 +623,7 @@ func (c *Client) allDown(q *dns.Msg) exchangeResult {
 	ev := Evidence{
 		Name: q.Question[0].Name, Type: dns.TypeToString[q.Question[0].Qtype],
 		Server: c.servers[0].addr, Transport: transport, At: c.opt.Now().UTC(), Error: err.Error(),
+		Answers: []string{}, // no response: an empty list, never null (evidence.json shape)
 	}
 	return exchangeResult{ev: ev, err: err}
 }
@@ -677,6 +678,7 @@ func (c *Client) roundTrip(ctx context.Context, q *dns.Msg, srv *serverState, tr
 	ev := Evidence{
 		Name: q.Question[0].Name, Type: dns.TypeToString[q.Question[0].Qtype],
 		Server: server, Transport: transport, At: at.UTC(),
+		Answers: []string{}, // stays empty, never null, when no response comes
 	}
 	began := time.Now()
 	fail := func(err error) (*dns.Msg, Evidence, error) {

@@ -2,6 +2,11 @@ package assess
 
 import (
 	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/base64"
 	"strings"
 	"testing"
 	"time"
@@ -168,4 +173,75 @@ func FuzzParseDKIMKey(f *testing.F) {
 		}
 		_ = k.fingerprint()
 	})
+}
+
+// TestDKIMTestingAndRestrictions: t=y is named in every wording of a key
+// that parsed, not only in a pass, and the keys whose h= or s= tags make
+// them unusable say why.
+func TestDKIMTestingAndRestrictions(t *testing.T) {
+	t.Parallel()
+	edPub, _, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rsaKey, err := rsa.GenerateKey(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKIXPublicKey(&rsaKey.PublicKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ed := base64.StdEncoding.EncodeToString(edPub)
+	rsa1024 := base64.StdEncoding.EncodeToString(der)
+	zone := "$TTL 300\n@ IN SOA ns hostmaster 1 3600 600 86400 300\n" +
+		`edtest._domainkey IN TXT "v=DKIM1; k=ed25519; t=y; p=` + ed + "\"\n" +
+		`short._domainkey IN TXT "v=DKIM1; t=y; p=` + rsa1024 + "\"\n" +
+		`sha1._domainkey IN TXT "v=DKIM1; k=ed25519; t=y; h=sha1; p=` + ed + "\"\n" +
+		`notmail._domainkey IN TXT "v=DKIM1; k=ed25519; s=tlsrpt; p=` + ed + "\"\n" +
+		`unknown._domainkey IN TXT "v=DKIM1; k=xyz; t=y; p=` + ed + "\"\n" +
+		`revoked._domainkey IN TXT "v=DKIM1; t=y; p="` + "\n"
+	srv := startAuth(t, dnstest.Config{Zones: []dnstest.Zone{{Origin: "dkim-edge.example.", Text: zone, File: "dkim-edge"}}})
+	c := authClient(t, srv.Addr, false, 500*time.Millisecond)
+	cases := []struct {
+		sel      string
+		status   Status
+		reason   string
+		contains []string
+		lacks    []string
+	}{
+		{"edtest", StatusPass, "", []string{"t=y (testing mode"}, nil},
+		{"short", StatusWarn, "rsa_short", []string{"only 1024 bits", "t=y (testing mode"}, nil},
+		{"sha1", StatusFail, "sha1_only", []string{"allows only h=sha1, not sha256", "RFC 8301", "t=y (testing mode"}, nil},
+		{"notmail", StatusFail, "not_email", []string{"not for e-mail", "s=tlsrpt", `not "email" or "*"`}, []string{"t=y"}},
+		{"unknown", StatusFail, "unknown_key_type", []string{"k=xyz", "t=y (testing mode"}, nil},
+		{"revoked", StatusFail, "revoked", []string{"empty p="}, []string{"t=y"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.sel, func(t *testing.T) {
+			a := Asset{IP: "192.0.2.10", Domain: "dkim-edge.example", DKIMSelectors: []string{tc.sel}}
+			fs := checkDKIMKey(context.Background(), c, a)
+			if len(fs) != 1 {
+				t.Fatalf("%d findings", len(fs))
+			}
+			f := fs[0]
+			wordFinding(t, "dkim.key", &f, a)
+			if reason, _ := f.Observed["reason"].(string); f.Status != tc.status || reason != tc.reason {
+				t.Fatalf("%s %q, want %s %q: %s", f.Status, reason, tc.status, tc.reason, f.Message)
+			}
+			for _, s := range tc.contains {
+				if !strings.Contains(f.Message, s) {
+					t.Errorf("message lacks %q: %s", s, f.Message)
+				}
+			}
+			for _, s := range tc.lacks {
+				if strings.Contains(f.Message, s) {
+					t.Errorf("message has %q: %s", s, f.Message)
+				}
+			}
+			if f.Observed["testing"] == true && tc.status != StatusPass && tc.reason != "revoked" && !strings.Contains(f.Remediation, "t=y") {
+				t.Errorf("remediation does not mention t=y: %s", f.Remediation)
+			}
+		})
+	}
 }

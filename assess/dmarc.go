@@ -2,6 +2,7 @@ package assess
 
 import (
 	"context"
+	"net/url"
 	"strings"
 
 	"github.com/emersion/go-msgauth/dmarc"
@@ -23,6 +24,46 @@ type dmarcAt struct {
 	rec     *dmarc.Record
 	tags    map[string]string
 	err     string // parse error
+	// rua holds the valid aggregate report URIs of a record whose policy
+	// is not valid (reason invalid_policy).
+	rua []string
+}
+
+// validPolicyTags reports whether a DMARC record's p= is present and valid
+// and its sp=, if any, is valid (RFC 7489 §6.3).
+func validPolicyTags(tags map[string]string) bool {
+	valid := func(p string) bool { return p == "none" || p == "quarantine" || p == "reject" }
+	p, ok := tags["p"]
+	if !ok || !valid(p) {
+		return false
+	}
+	sp, ok := tags["sp"]
+	return !ok || valid(sp)
+}
+
+// validReportURIs returns the syntactically valid URIs of a rua= or ruf=
+// list (RFC 7489 §6.4: comma-separated URIs, each with an optional "!size"
+// limit), for example mailto:reports@example.com.
+func validReportURIs(list string) []string {
+	var out []string
+	for _, u := range strings.Split(list, ",") {
+		u = strings.TrimSpace(u)
+		if i := strings.LastIndexByte(u, '!'); i >= 0 {
+			u = u[:i]
+		}
+		p, err := url.Parse(u)
+		if err != nil || p.Scheme == "" || p.Opaque == "" && p.Host == "" {
+			continue
+		}
+		if strings.EqualFold(p.Scheme, "mailto") && !strings.Contains(p.Opaque, "@") {
+			continue
+		}
+		out = append(out, bounded(u, 200))
+		if len(out) == 10 {
+			break
+		}
+	}
+	return out
 }
 
 // isDMARCRecord reports whether a TXT text starts with the v=DMARC1 tag,
@@ -86,6 +127,14 @@ func lookupDMARCAt(ctx context.Context, r Resolver, domain string) dmarcAt {
 		d.tags = dmarcTags(d.records[0])
 		if err != nil {
 			d.reason, d.err = "syntax", strings.TrimPrefix(err.Error(), "dmarc: ")
+			// A record without a valid p= (or with an invalid sp=) that
+			// names a valid aggregate report address is acted on as if it
+			// said p=none (RFC 7489 §6.6.3 step 6): broken, but not ignored.
+			if !validPolicyTags(d.tags) {
+				if d.rua = validReportURIs(d.tags["rua"]); len(d.rua) > 0 {
+					d.reason = "invalid_policy"
+				}
+			}
 			return d
 		}
 		d.rec = rec
@@ -114,6 +163,7 @@ type dmarcView struct {
 	bisSource string
 	bisTried  []dmarcAt
 	bisReason string // DNS error reason when the walk failed
+	bisErrAt  string // the _dmarc name whose lookup failed
 }
 
 // discoverDMARC finds the DMARC record for domain as RFC 7489 §6.6.3 says:
@@ -152,7 +202,7 @@ func (v *dmarcView) bisWalk(ctx context.Context, r Resolver, first dmarcAt) {
 	labels := strings.Split(v.domain, ".")
 	for {
 		if at.outcome == OutcomeError {
-			v.bisReason = at.reason
+			v.bisReason, v.bisErrAt = at.reason, "_dmarc."+at.domain
 			return
 		}
 		if len(at.records) == 1 {
@@ -212,8 +262,18 @@ func (v dmarcView) observed() map[string]any {
 		tried = append(tried, "_dmarc."+d.domain)
 	}
 	obs["queried"] = tried
-	if v.valid || v.found.reason == "syntax" || v.found.reason == "several" {
+	switch {
+	case v.found.reason == "syntax":
 		obs["source"] = v.source()
+		// Whether p= (and sp=) are valid and the error is elsewhere: then
+		// receivers should drop the bad tag and keep the rest (RFC 7489 §6.3).
+		obs["policy_valid"] = validPolicyTags(v.found.tags)
+	case v.valid, v.found.reason == "several":
+		obs["source"] = v.source()
+	case v.found.reason == "invalid_policy":
+		obs["source"] = v.source()
+		obs["rua"] = v.found.rua
+		obs["treated_as_policy"] = "none"
 	}
 	switch len(v.found.records) {
 	case 0:
@@ -246,16 +306,20 @@ func (v dmarcView) observed() map[string]any {
 		obs["aspf"] = string(rec.SPFAlignment)
 		obs["from_org"] = v.fromOrg
 	}
+	bisTried := []string{}
+	for _, d := range v.bisTried {
+		bisTried = append(bisTried, "_dmarc."+d.domain)
+	}
 	if v.bisReason != "" {
+		// The walk could not be completed: whether it agrees with RFC 7489
+		// discovery is not known, and "disagree" is left out.
 		obs["dmarcbis_error"] = v.bisReason
+		obs["dmarcbis_error_at"] = v.bisErrAt
+		obs["dmarcbis_queried"] = bisTried
 	} else if v.outcome != OutcomeError {
 		obs["dmarcbis_source"] = v.bisSource
 		if d := v.bisFound(); d != nil {
 			obs["dmarcbis_record"] = bounded(d.records[0], maxObservedText)
-		}
-		bisTried := []string{}
-		for _, d := range v.bisTried {
-			bisTried = append(bisTried, "_dmarc."+d.domain)
 		}
 		obs["dmarcbis_queried"] = bisTried
 		// The two discoveries disagree when they pick different names

@@ -72,6 +72,9 @@ func FuzzDMARCRecord(f *testing.F) {
 		"v=DMARC1; p=reject; pct=101",
 		"v=DMARC1; p=maybe",
 		"v=DMARC1; rua=mailto:a@example.com",
+		"v=DMARC1; p=bogus; rua=mailto:a@example.com!10m",
+		"v=DMARC1; p=reject; sp=x; rua=https://example.com/r",
+		"v=DMARC1; rua=not-a-uri",
 		"v=DMARC1",
 		"v=spf1 -all",
 		"v=DMARC1; p=reject; rua=mailto:\"x\\y\"@example.com; \x00\x7f\xff",
@@ -107,8 +110,10 @@ func FuzzDMARCRecord(f *testing.F) {
 			if d.reason != "" {
 				t.Fatalf("a parsed record with reason %q", d.reason)
 			}
-		} else if d.reason != "syntax" || d.err == "" {
-			t.Fatalf("an unparsed record needs reason syntax and the error, got %q, %q", d.reason, d.err)
+		} else if d.reason != "syntax" && d.reason != "invalid_policy" || d.err == "" {
+			t.Fatalf("an unparsed record needs reason syntax or invalid_policy and the error, got %q, %q", d.reason, d.err)
+		} else if (d.reason == "invalid_policy") != (len(d.rua) > 0 && !validPolicyTags(d.tags)) {
+			t.Fatalf("reason %q with rua %q and tags %v: invalid_policy is a broken policy with a valid rua", d.reason, d.rua, d.tags)
 		}
 		v := dmarcView{domain: "example.com", org: "example.com", tried: []dmarcAt{d}, found: d, valid: d.rec != nil, reason: d.reason}
 		obs := v.observed()

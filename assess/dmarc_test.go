@@ -2,6 +2,7 @@ package assess
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -115,5 +116,88 @@ func TestIsDMARCRecord(t *testing.T) {
 		if got := isDMARCRecord(in); got != want {
 			t.Errorf("isDMARCRecord(%q) = %v, want %v", in, got, want)
 		}
+	}
+}
+
+// dmarcEdgeZone: an organizational record without sp=, records whose policy
+// is missing or invalid with and without a valid rua=, and an intermediate
+// name whose server refuses (for the DMARCbis tree walk).
+const dmarcEdgeZone = `$TTL 300
+@ IN SOA ns.dmarc-edge.example. hostmaster.dmarc-edge.example. 1 3600 600 86400 300
+_dmarc          IN TXT "v=DMARC1; p=reject; rua=mailto:agg@dmarc-edge.example"
+_dmarc.nop      IN TXT "v=DMARC1; rua=mailto:agg@dmarc-edge.example"
+_dmarc.badp     IN TXT "v=DMARC1; p=bogus; rua=mailto:agg@dmarc-edge.example!10m"
+_dmarc.badsp    IN TXT "v=DMARC1; p=reject; sp=bogus; rua=mailto:agg@dmarc-edge.example"
+_dmarc.badrua   IN TXT "v=DMARC1; rua=agg-at-dmarc-edge.example"
+_dmarc.norua    IN TXT "v=DMARC1; adkim=s"
+_dmarc.badpct   IN TXT "v=DMARC1; p=reject; pct=200; rua=mailto:agg@dmarc-edge.example"
+_dmarc.mid      IN TXT "v=DMARC1; p=none"
+`
+
+// TestDMARCEdgeCases: sp is named only when the organizational record sets
+// it; a broken policy with a valid rua= is a fail that says receivers treat
+// it as p=none (RFC 7489 §6.6.3 step 6), apart from a plain syntax error; a
+// DMARCbis walk that hits REFUSED leaves the RFC 7489 verdict standing and
+// says the walk could not be completed.
+func TestDMARCEdgeCases(t *testing.T) {
+	t.Parallel()
+	lonely := "$TTL 300\n@ IN SOA ns.lonely.example. hostmaster.lonely.example. 1 3600 600 86400 300\n@ IN A 192.0.2.10\n"
+	srv := startAuth(t, dnstest.Config{
+		Faults: map[string]dnstest.Fault{
+			"_dmarc.mid.dmarc-edge.example.": dnstest.Refused,
+			"_dmarc.example.":                dnstest.Refused,
+		},
+		Zones: []dnstest.Zone{
+			{Origin: "dmarc-edge.example.", Text: dmarcEdgeZone, File: "dmarc-edge"},
+			{Origin: "lonely.example.", Text: lonely, File: "lonely"},
+		},
+	})
+	cases := []struct {
+		checkCase
+		id       string
+		contains []string
+		lacks    []string
+	}{
+		{checkCase{name: "org p without sp", asset: dmarcAsset("sub.dmarc-edge.example"), status: StatusPass, obs: map[string]string{
+			"from_org": "true", "policy": "reject", "sp": "<nil>"}}, "dmarc.policy",
+			[]string{"(p of _dmarc.dmarc-edge.example)"}, []string{"sp of"}},
+		{checkCase{name: "missing p, valid rua", asset: dmarcAsset("nop.dmarc-edge.example"), status: StatusFail, reason: "invalid_policy", obs: map[string]string{
+			"treated_as_policy": "none", "rua": "[mailto:agg@dmarc-edge.example]", "source": "_dmarc.nop.dmarc-edge.example"}}, "dmarc.record",
+			[]string{"treat it as p=none", "§6.6.3"}, []string{"ignore"}},
+		{checkCase{name: "invalid p, valid rua with size", asset: dmarcAsset("badp.dmarc-edge.example"), status: StatusFail, reason: "invalid_policy", obs: map[string]string{
+			"rua": "[mailto:agg@dmarc-edge.example]"}}, "dmarc.record", []string{"p=none"}, nil},
+		{checkCase{name: "invalid sp, valid rua", asset: dmarcAsset("badsp.dmarc-edge.example"), status: StatusFail, reason: "invalid_policy"}, "dmarc.record", nil, nil},
+		{checkCase{name: "missing p, invalid rua", asset: dmarcAsset("badrua.dmarc-edge.example"), status: StatusFail, reason: "syntax", obs: map[string]string{
+			"treated_as_policy": "<nil>", "policy_valid": "false"}}, "dmarc.record", []string{"receivers ignore it"}, nil},
+		{checkCase{name: "missing p, no rua", asset: dmarcAsset("norua.dmarc-edge.example"), status: StatusFail, reason: "syntax"}, "dmarc.record", nil, nil},
+		{checkCase{name: "valid p, invalid pct", asset: dmarcAsset("badpct.dmarc-edge.example"), status: StatusFail, reason: "syntax", obs: map[string]string{
+			"policy_valid": "true"}}, "dmarc.record", []string{"skip the invalid tag"}, []string{"ignore it"}},
+		{checkCase{name: "policy skips a broken policy", asset: dmarcAsset("nop.dmarc-edge.example"), status: StatusSkip, reason: "no_record", obs: map[string]string{
+			"record_reason": "invalid_policy"}}, "dmarc.policy", nil, nil},
+		{checkCase{name: "walk refused, RFC 7489 finds the org record", asset: dmarcAsset("x.mid.dmarc-edge.example"), status: StatusPass, obs: map[string]string{
+			"source": "_dmarc.dmarc-edge.example", "dmarcbis_error": "refused", "dmarcbis_error_at": "_dmarc.mid.dmarc-edge.example", "disagree": "<nil>"}}, "dmarc.record",
+			[]string{"could not be completed", "REFUSED for _dmarc.mid.dmarc-edge.example"}, nil},
+		{checkCase{name: "walk refused at the TLD, no record anywhere", asset: dmarcAsset("lonely.example"), status: StatusFail, reason: "none", obs: map[string]string{
+			"queried": "[_dmarc.lonely.example]", "dmarcbis_error": "refused", "dmarcbis_error_at": "_dmarc.example",
+			"dmarcbis_queried": "[_dmarc.lonely.example _dmarc.example]", "disagree": "<nil>"}}, "dmarc.record",
+			[]string{"REFUSED for _dmarc.example", "rests on RFC 7489 discovery"}, nil},
+	}
+	fns := map[string]CheckFunc{"dmarc.record": checkDMARCRecord, "dmarc.policy": checkDMARCPolicy}
+	c := authClient(t, srv.Addr, false, 500*time.Millisecond)
+	for _, tc := range cases {
+		t.Run(tc.id+"/"+tc.name, func(t *testing.T) {
+			f := runCheck(t, tc.id, fns[tc.id], c, tc.asset)
+			tc.verify(t, f)
+			for _, s := range tc.contains {
+				if !strings.Contains(f.Message, s) {
+					t.Errorf("message lacks %q: %s", s, f.Message)
+				}
+			}
+			for _, s := range tc.lacks {
+				if strings.Contains(f.Message, s) {
+					t.Errorf("message has %q: %s", s, f.Message)
+				}
+			}
+		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -121,23 +122,83 @@ func embedsIP(name string, ip netip.Addr) bool {
 	}
 	b := ip.As16()
 	full := hex.EncodeToString(b[:])
-	letters := strings.Map(func(r rune) rune {
-		if (r >= '0' && r <= '9') || (r >= 'a' && r <= 'f') {
+	digits := strings.Map(func(r rune) rune {
+		if isHexDigit(r) {
 			return r
 		}
 		return -1
 	}, name)
-	if strings.Contains(letters, full) || strings.Contains(letters, full[16:]) {
+	// The 32 hex digits of the address, or of its interface half, in
+	// order or nibble-reversed as in ip6.arpa, with any separators.
+	rev := reverseString(full)
+	if strings.Contains(digits, full) || strings.Contains(digits, full[16:]) ||
+		strings.Contains(digits, rev) || strings.Contains(digits, rev[:16]) {
 		return true
 	}
+	tokens := strings.FieldsFunc(name, func(r rune) bool { return !isHexDigit(r) })
 	// Groups of the expanded address, most significant last four, with any
 	// separator: "2001-db8-0-0-0-0-0-25" style names.
 	groups := make([]string, 8)
 	for i := range groups {
 		groups[i] = strconv.FormatUint(uint64(b[2*i])<<8|uint64(b[2*i+1]), 16)
 	}
-	pat := `(^|[^0-9a-f])0*` + strings.Join(groups[4:], `[^0-9a-f]+0*`) + `([^0-9a-f]|$)`
-	return regexp.MustCompile(pat).MatchString(name)
+	for i := range tokens {
+		if groupsAt(tokens[i:], groups[4:]) > 0 {
+			return true
+		}
+	}
+	// The compressed form (RFC 5952), its "::" written as any run of
+	// separators, possibly with zero groups: "2001-db8--26",
+	// "2001-db8-1-2--26". At least three groups must show, so that two
+	// short numbers in an ordinary name do not match.
+	left, right, compressed := strings.Cut(ip.String(), "::")
+	if !compressed || left == "" || right == "" {
+		return false
+	}
+	lg, rg := strings.Split(left, ":"), strings.Split(right, ":")
+	if len(lg)+len(rg) < 3 || strings.Contains(right, ".") {
+		return false
+	}
+	for i := range tokens {
+		n := groupsAt(tokens[i:], lg)
+		if n == 0 {
+			continue
+		}
+		j := i + n
+		// The group after "::" is not zero (the longest zero run is the
+		// one compressed), so zero tokens here stand for the "::".
+		for j < len(tokens) && groupsAt(tokens[j:j+1], []string{"0"}) == 1 {
+			j++
+		}
+		if groupsAt(tokens[j:], rg) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// groupsAt reports how many tokens, from the first, spell the IPv6 groups
+// in order (each with optional leading zeros, at most 4 digits): len(groups),
+// or 0 when they do not.
+func groupsAt(tokens, groups []string) int {
+	if len(tokens) < len(groups) {
+		return 0
+	}
+	for i, g := range groups {
+		t := tokens[i]
+		if len(t) > 4 || strings.TrimLeft(t, "0") != strings.TrimLeft(g, "0") {
+			return 0
+		}
+	}
+	return len(groups)
+}
+
+func isHexDigit(r rune) bool { return r >= '0' && r <= '9' || r >= 'a' && r <= 'f' }
+
+func reverseString(s string) string {
+	b := []byte(s)
+	slices.Reverse(b)
+	return string(b)
 }
 
 // octetSeq reports whether the decimal octets appear in name in this order,

@@ -26,6 +26,12 @@ type spfEval struct {
 	via     []string // the include/redirect terms leading to it, outermost first
 	failed  []string // lookups that were errors
 	reason  string   // first DNS error, for temperror
+	// lookups and voids are the evaluation's own DNS-mechanism and void
+	// lookup counts (RFC 7208 §4.6.4), as the library counted them.
+	lookups, voids int
+	// record is the evaluated domain's own SPF record ("" when it has none
+	// or several).
+	record string
 }
 
 // traceMatch matches the library's trace of a deciding term: `"ip4:…" pass,
@@ -80,6 +86,7 @@ func evalSPFSender(ctx context.Context, r Resolver, ip netip.Addr, helo, sender 
 	}
 	adapter := &spfResolver{r: r, ip: ip}
 	trace := func(format string, a ...any) {
+		adapter.traced(format, a)
 		if len(ev.trace) < maxSPFTrace {
 			ev.trace = append(ev.trace, bounded(fmt.Sprintf(format, a...), maxTraceLine))
 		}
@@ -89,6 +96,8 @@ func evalSPFSender(ctx context.Context, r Resolver, ip netip.Addr, helo, sender 
 	ev.answers = adapter.used()
 	ev.failed = adapter.failed
 	ev.reason = adapter.reason
+	ev.lookups, ev.voids = adapter.counts()
+	ev.record = adapter.top
 	if ev.result == spf.TempError && ev.reason == "" {
 		ev.reason = "temperror"
 	}
@@ -164,7 +173,8 @@ func allQualifier(result string) string {
 
 // observed is the common observed part of an evaluation's findings.
 func (ev spfEval) observed() map[string]any {
-	obs := map[string]any{"result": string(ev.result), "trace": nonNil(ev.trace)}
+	obs := map[string]any{"result": string(ev.result), "trace": nonNil(ev.trace),
+		"lookups": ev.lookups, "void_lookups": ev.voids}
 	if ev.matched != "" {
 		obs["matched"] = bounded(ev.matched, 200)
 	}
@@ -324,7 +334,91 @@ func checkSPFRecord(ctx context.Context, r Resolver, a Asset) []Finding {
 	if t := spfIPTerm(a.IP); t != "" {
 		obs["ip_term"] = t
 	}
-	return []Finding{newFinding(a, id, st, obs, v.ans)}
+	used := []Answer{v.ans}
+	if _, ok := v.rec.all(); !ok && v.valid() {
+		_, redirect := v.rec.modifier("redirect")
+		if ip, err := netip.ParseAddr(a.IP); redirect && err == nil {
+			// The record's ending is the redirect target's (RFC 7208 §6.1).
+			e := followEnding(ctx, r, v, ip.Unmap(), normName(a.HELO))
+			used = append(used, e.answers...)
+			e.note(obs)
+		}
+	}
+	return []Finding{newFinding(a, id, st, obs, used...)}
+}
+
+// spfEnding is the "all" term that decides for senders a record's other
+// mechanisms do not match.
+type spfEnding struct {
+	all     string   // "+all", "-all", "~all" or "?all"; "" when none or unknown
+	source  string   // the domain whose record holds it, when not the evaluated one
+	via     []string // the include/redirect terms leading to that record
+	answers []Answer // the records read to follow redirects
+}
+
+// note records the ending in a finding's observed values: all, permissive
+// (+all or ?all), and all_source and all_via when the term is in another
+// record.
+func (e spfEnding) note(obs map[string]any) {
+	if e.all == "" {
+		return
+	}
+	obs["all"] = e.all
+	obs["permissive"] = e.all == "+all" || e.all == "?all"
+	if e.source != "" {
+		obs["all_source"] = bounded(e.source, 255)
+	}
+	if len(e.via) > 0 {
+		obs["all_via"] = e.via
+	}
+}
+
+// followEnding finds the "all" that ends v's record: its own, else, when it
+// has a redirect=, the one of the record the redirect leads to, and so on
+// (RFC 7208 §6.1: redirect applies only without "all"), at most
+// spfMaxLookups redirects deep. A redirect target without a single valid
+// record, or with a macro that does not expand, leaves it unknown.
+func followEnding(ctx context.Context, r Resolver, v spfView, ip netip.Addr, helo string) spfEnding {
+	var e spfEnding
+	cur := v
+	for range spfMaxLookups + 1 {
+		if q, ok := cur.rec.all(); ok {
+			e.all = string(q) + "all"
+			if cur.domain != v.domain {
+				e.source = cur.domain
+			}
+			return e
+		}
+		target, ok := cur.rec.modifier("redirect")
+		if !ok {
+			return spfEnding{answers: e.answers}
+		}
+		name, ok := expandSPFMacros(target, ip, "postmaster@"+v.domain, cur.domain, helo)
+		if !ok {
+			return spfEnding{answers: e.answers}
+		}
+		e.via = append(e.via, "redirect="+target)
+		cur = lookupSPFRecord(ctx, r, name)
+		e.answers = append(e.answers, cur.ans)
+		if !cur.valid() {
+			return spfEnding{answers: e.answers}
+		}
+	}
+	return spfEnding{answers: e.answers}
+}
+
+// termTarget is the domain an include: or redirect= term names ("" when it
+// holds a macro, whose expansion the term does not show).
+func termTarget(term string) string {
+	t := strings.TrimLeft(term, "+-~?")
+	_, target, ok := strings.Cut(t, ":")
+	if strings.HasPrefix(strings.ToLower(t), "redirect=") {
+		_, target, ok = strings.Cut(t, "=")
+	}
+	if !ok || strings.Contains(target, "%") {
+		return ""
+	}
+	return normName(target)
 }
 
 // spfIPTerm is the SPF mechanism that authorizes exactly ip ("" when ip is
@@ -366,7 +460,11 @@ func checkHELOSPF(ctx context.Context, r Resolver, a Asset) []Finding {
 	ev := evalSPF(ctx, r, ip.Unmap(), helo, helo)
 	obs := ev.observed()
 	obs["helo"] = helo
+	if ev.record != "" {
+		obs["record"] = bounded(ev.record, maxObservedText)
+	}
 	obs["ip_term"] = spfIPTerm(a.IP)
+	obs["forward_type"] = forwardType(ip.Unmap())
 	st := heloSPFStatus(ev.result)
 	switch st {
 	case StatusError:
@@ -374,6 +472,7 @@ func checkHELOSPF(ctx context.Context, r Resolver, a Asset) []Finding {
 	case StatusPass:
 	default:
 		obs["reason"] = string(ev.result)
+		noteHELOFit(obs, helo, ip.Unmap())
 	}
 	return []Finding{newFinding(a, id, st, obs, ev.answers...)}
 }
@@ -392,23 +491,31 @@ func checkSPFAuthorizesIP(ctx context.Context, r Resolver, a Asset) []Finding {
 	obs["domain"] = ev.domain
 	obs["ip_term"] = spfIPTerm(a.IP)
 	// Call out an "all" that lets any sender through (+all) or makes no
-	// statement (?all) in the domain's own record.
+	// statement (?all): the one that decided, or the one the domain's
+	// record ends in, in the record itself or behind its redirect=.
 	var v spfView
+	used := ev.answers
 	if len(ev.answers) > 0 {
 		v = lookupSPFRecord(ctx, r, a.Domain)
-	}
-	if q, ok := v.rec.all(); ok {
-		obs["all"] = string(q) + "all"
-		obs["permissive"] = q == '+' || q == '?'
-	} else if v.valid() {
-		obs["permissive"] = false
+		used = append(used, v.ans)
 	}
 	if len(v.records) == 1 {
 		obs["record"] = bounded(v.records[0], maxObservedText)
 	}
-	used := ev.answers
-	if len(ev.answers) > 0 {
-		used = append(used, v.ans)
+	switch {
+	case ev.matched == "+all" || ev.matched == "?all":
+		e := spfEnding{all: ev.matched, via: ev.via}
+		if len(ev.via) > 0 {
+			e.source = termTarget(ev.via[len(ev.via)-1])
+		}
+		e.note(obs)
+	case v.valid():
+		e := followEnding(ctx, r, v, ip.Unmap(), normName(a.HELO))
+		used = append(used, e.answers...)
+		e.note(obs)
+		if e.all == "" {
+			obs["permissive"] = false
+		}
 	}
 	switch ev.result {
 	case spf.Pass:
@@ -466,8 +573,15 @@ func checkSPFLookupLimit(ctx context.Context, r Resolver, a Asset) []Finding {
 		if c.reason == "" {
 			obs["reason"] = ev.reason
 		}
-		failed := append(append([]string(nil), c.failed...), ev.failed...)
-		obs["failed_lookups"] = failed
+		// The walk and the evaluation often fail on the same lookup: name
+		// each once.
+		var failed []string
+		for _, f := range append(append([]string(nil), c.failed...), ev.failed...) {
+			if !slices.Contains(failed, f) {
+				failed = append(failed, f)
+			}
+		}
+		obs["failed_lookups"] = nonNil(failed)
 		return []Finding{newFinding(a, id, StatusError, obs, used...)}
 	default:
 		return []Finding{newFinding(a, id, StatusPass, obs, used...)}

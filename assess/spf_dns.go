@@ -167,6 +167,11 @@ type spfResolver struct {
 	answers []Answer
 	failed  []string // "name TYPE: reason" of each lookup that was an error
 	reason  string   // reason of the first error
+	// top is the SPF record of the evaluated domain itself (the first TXT
+	// lookup), "" when it has none or several.
+	top     string
+	txtSeen bool
+	count   spfCounter
 }
 
 func (s *spfResolver) lookup(ctx context.Context, name string, qtype uint16) (Answer, Outcome, *net.DNSError) {
@@ -206,6 +211,10 @@ func (s *spfResolver) lookup(ctx context.Context, name string, qtype uint16) (An
 // (RFC 7208 §4.6), while the library would stop at the first match.
 func (s *spfResolver) LookupTXT(ctx context.Context, name string) ([]string, error) {
 	ans, _, derr := s.lookup(ctx, name, dns.TypeTXT)
+	s.mu.Lock()
+	first := !s.txtSeen
+	s.txtSeen = true
+	s.mu.Unlock()
 	if derr != nil {
 		return nil, derr
 	}
@@ -215,6 +224,11 @@ func (s *spfResolver) LookupTXT(ctx context.Context, name string) ([]string, err
 		if isSPFRecord(t) {
 			records = append(records, t)
 		}
+	}
+	if first && len(records) == 1 {
+		s.mu.Lock()
+		s.top = records[0]
+		s.mu.Unlock()
 	}
 	if len(records) == 1 {
 		if _, err := parseSPF(records[0]); err != nil {
@@ -226,6 +240,7 @@ func (s *spfResolver) LookupTXT(ctx context.Context, name string) ([]string, err
 
 // LookupMX returns name's MX records.
 func (s *spfResolver) LookupMX(ctx context.Context, name string) ([]*net.MX, error) {
+	s.called(spfCallMX)
 	ans, _, derr := s.lookup(ctx, name, dns.TypeMX)
 	if derr != nil {
 		return nil, derr
@@ -243,6 +258,7 @@ func (s *spfResolver) LookupMX(ctx context.Context, name string) ([]*net.MX, err
 // can match (RFC 7208 §5.3, §5.4), and the exists mechanism always asks A
 // (§5.7), so AAAA is asked only for an IPv6 client.
 func (s *spfResolver) LookupIPAddr(ctx context.Context, name string) ([]net.IPAddr, error) {
+	s.called(spfCallIPAddr)
 	types := []uint16{dns.TypeA}
 	if s.ip.Is6() {
 		types = append(types, dns.TypeAAAA)
@@ -280,6 +296,7 @@ func (s *spfResolver) LookupIPAddr(ctx context.Context, name string) ([]net.IPAd
 
 // LookupAddr returns the PTR names of addr.
 func (s *spfResolver) LookupAddr(ctx context.Context, addr string) ([]string, error) {
+	s.called(spfCallAddr)
 	ip, err := netip.ParseAddr(addr)
 	if err != nil {
 		return nil, &net.DNSError{Err: "invalid address", Name: addr, IsNotFound: true}
@@ -302,4 +319,91 @@ func (s *spfResolver) used() []Answer {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Answer(nil), s.answers...)
+}
+
+// spfCall is a kind of lookup the SPF library asks the adapter for.
+type spfCall int
+
+const (
+	spfCallIPAddr spfCall = iota // an a or exists term, or an address of an MX or PTR name
+	spfCallMX                    // an mx term's MX lookup
+	spfCallAddr                  // a ptr term's reverse lookup (made once)
+)
+
+// spfCounter follows the SPF library's own count of DNS-mechanism lookups
+// and void lookups (RFC 7208 §4.6.4) through one evaluation. The library
+// traces both counts each time it starts evaluating a record (the top-level
+// one, and each include or redirect target), and a line for each void
+// lookup; the terms evaluated after the last record started (a, mx, ptr,
+// exists) are counted here from the lookups they make:
+//   - an MX lookup is an mx term; the address lookups of its hosts that
+//     follow, up to the next trace line, are not counted;
+//   - the reverse lookup is the first ptr term; the address lookups of its
+//     names that follow, up to its "ptr evaluating" line, are not counted;
+//     a later ptr term reuses the names and shows only as that line;
+//   - any other address lookup is an a or exists term.
+//
+// A term refused by the limit ("lookup limit reached") is counted too, so
+// an evaluation that went over the limit shows 11.
+type spfCounter struct {
+	lookups, voids int
+	mode           spfCall // spfCallMX or spfCallAddr while their host lookups go on, else spfCallIPAddr
+	ptrOpen        bool    // the reverse lookup was counted; its "ptr evaluating" line is not yet seen
+}
+
+// called notes one lookup the library asked for.
+func (s *spfResolver) called(kind spfCall) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := &s.count
+	switch kind {
+	case spfCallMX:
+		c.lookups++
+		c.mode = spfCallMX
+	case spfCallAddr:
+		c.lookups++
+		c.ptrOpen = true
+		c.mode = spfCallAddr
+	default:
+		if c.mode == spfCallIPAddr {
+			c.lookups++
+		}
+	}
+}
+
+// traced notes one line of the library's trace, by its format string and
+// arguments.
+func (s *spfResolver) traced(format string, args []any) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := &s.count
+	switch {
+	case strings.HasPrefix(format, "ptr forward resolution"), strings.HasPrefix(format, "ptr names trimmed"):
+		return // the ptr term's own lines, between its lookups
+	case strings.HasPrefix(format, "check ") && len(args) == 3:
+		n, ok1 := args[1].(uint)
+		v, ok2 := args[2].(uint)
+		if ok1 && ok2 {
+			c.lookups, c.voids = int(n), int(v)
+		}
+	case strings.HasPrefix(format, "void lookup:"):
+		c.voids++
+	case format == "lookup limit reached":
+		c.lookups++
+	case strings.HasPrefix(format, "ptr evaluating"):
+		if !c.ptrOpen {
+			c.lookups++
+		}
+		c.ptrOpen = false
+	case strings.HasPrefix(format, "ptr reverse lookup error"):
+		c.ptrOpen = false
+	}
+	c.mode = spfCallIPAddr
+}
+
+// counts returns the lookups and void lookups counted so far.
+func (s *spfResolver) counts() (lookups, voids int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.count.lookups, s.count.voids
 }
