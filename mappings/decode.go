@@ -138,6 +138,7 @@ type rawMapping struct {
 	Check     text     `yaml:"check"`
 	Controls  textList `yaml:"controls"`
 	Rationale text     `yaml:"rationale"`
+	FailOn    text     `yaml:"fail_on"`
 }
 
 // document is a decoded mapping file with the lines lint needs.

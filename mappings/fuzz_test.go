@@ -52,24 +52,34 @@ func FuzzLoadMapping(f *testing.F) {
 		if len(problems) > 0 {
 			return
 		}
-		if file.Framework.ID == "" {
-			t.Fatal("clean file without framework id")
+		if file.Framework.ID == "" || file.Framework.Name == "" || file.Framework.Version == "" {
+			t.Fatalf("clean file without framework id, name or version: %+v", file.Framework)
 		}
 		defined := map[string]bool{}
 		for _, c := range file.Controls {
-			if c.ID == "" || defined[c.ID] {
-				t.Fatalf("clean file with bad control id %q", c.ID)
+			if c.ID == "" || defined[c.ID] || c.Title == "" {
+				t.Fatalf("clean file with bad control %+v", c)
 			}
 			defined[c.ID] = true
 		}
+		used := map[string]bool{}
 		for _, m := range file.Mappings {
 			if len(matchChecks(m.Check, e.checks)) == 0 || len(m.Controls) == 0 {
 				t.Fatalf("clean file with bad mapping %+v", m)
+			}
+			if m.FailOn != FailOnFail && m.FailOn != FailOnWarn {
+				t.Fatalf("clean file with fail_on %q", m.FailOn)
 			}
 			for _, c := range m.Controls {
 				if !defined[c] {
 					t.Fatalf("clean file maps to undefined control %q", c)
 				}
+				used[c] = true
+			}
+		}
+		for c := range defined {
+			if !used[c] {
+				t.Fatalf("clean file with control %q mapped to no check", c)
 			}
 		}
 		s := &Set{Files: []*File{file}}

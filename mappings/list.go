@@ -4,13 +4,20 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
+// listWidth is the column List wraps relevance and rationale text at.
+const listWidth = 100
+
 // List writes the frameworks of the set for people: each framework's id,
-// name, version and source, then each control with its title, its official
-// catalog identifiers ("PR.DS-1 → CSF 2.0 PR.DS-02") and the checks mapped
-// to it.
+// name, version and source, then each control with its title, its
+// relevance, its official catalog identifiers ("PR.DS-1 → CSF 2.0
+// PR.DS-02") and the checks mapped to it, each with the rationale of its
+// mapping and "(fail_on: warn)" when a warning of it counts against the
+// control.
 func (s *Set) List(w io.Writer) error {
 	cs, err := loadCatalogs(embedded)
 	if err != nil {
@@ -36,6 +43,9 @@ func (s *Set) List(w io.Writer) error {
 		fmt.Fprintf(bw, "  file:    %s (sha256 %s)\n", f.Path, f.SHA256)
 		for _, c := range f.Controls {
 			fmt.Fprintf(bw, "  %s  %s\n", c.ID, orDash(c.Title))
+			if c.Relevance != "" {
+				writeWrapped(bw, "      relevance: ", "        ", c.Relevance)
+			}
 			for _, id := range c.Catalog {
 				line := fmt.Sprintf("%s → %s", c.ID, CatalogLabel(fw.Catalog, id))
 				if cat := cs[fw.Catalog]; cat != nil {
@@ -51,12 +61,77 @@ func (s *Set) List(w io.Writer) error {
 				continue
 			}
 			fmt.Fprintf(bw, "      checks: %s\n", strings.Join(checks, ", "))
+			for _, g := range groupRationales(s, fw.ID, c.ID, checks) {
+				label := strings.Join(g.checks, ", ")
+				if g.warnFails {
+					label += " (fail_on: warn)"
+				}
+				writeWrapped(bw, "        "+label+": ", "          ", g.rationale)
+			}
 		}
 	}
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("list mappings: %w", err)
 	}
 	return nil
+}
+
+// rationaleGroup is the checks of a control that share one rationale and
+// one fail_on (usually those of one prefix mapping, such as "ptr.*").
+type rationaleGroup struct {
+	checks    []string
+	rationale string
+	warnFails bool
+}
+
+// groupRationales groups the checks of a control by rationale and fail_on,
+// in the order each group first appears. A check tied to the control by
+// several mappings has their rationales joined; one without any has "-".
+func groupRationales(s *Set, framework, control string, checks []string) []rationaleGroup {
+	warnFails := s.WarnFails(framework, control)
+	var groups []rationaleGroup
+	for _, check := range checks {
+		g := rationaleGroup{
+			checks:    []string{check},
+			rationale: strings.Join(s.Rationale(framework, control, check), " "),
+			warnFails: slices.Contains(warnFails, check),
+		}
+		if g.rationale == "" {
+			g.rationale = "-"
+		}
+		i := slices.IndexFunc(groups, func(o rationaleGroup) bool {
+			return o.rationale == g.rationale && o.warnFails == g.warnFails
+		})
+		if i < 0 {
+			groups = append(groups, g)
+			continue
+		}
+		groups[i].checks = append(groups[i].checks, check)
+	}
+	return groups
+}
+
+// writeWrapped writes text after first, wrapping it at listWidth with each
+// further line indented by indent. Whitespace inside text collapses.
+func writeWrapped(w io.Writer, first, indent, text string) {
+	line := first
+	n := utf8.RuneCountInString(line)
+	fresh := true // nothing of text on line yet
+	for _, word := range strings.Fields(text) {
+		wn := utf8.RuneCountInString(word)
+		if !fresh && n+1+wn > listWidth {
+			fmt.Fprintln(w, line)
+			line, n, fresh = indent, utf8.RuneCountInString(indent), true
+		}
+		if !fresh {
+			line += " "
+			n++
+		}
+		line += word
+		n += wn
+		fresh = false
+	}
+	fmt.Fprintln(w, line)
 }
 
 func orDash(s string) string {

@@ -5,6 +5,12 @@
 // One YAML file describes one framework. The files in this directory are
 // embedded; a directory given at run time adds frameworks, and a file there
 // whose framework.id equals an embedded one replaces it.
+//
+// A mapping ties checks to controls; a control is not satisfied when a
+// finding of one of its checks fails, or, for a mapping with fail_on: warn,
+// warns (report.Build rolls findings up). Lint requires framework.id, name
+// and version, each control's id and title, and a mapping for every
+// control: a control without one would have no evidence.
 package mappings
 
 import (
@@ -47,7 +53,18 @@ type Mapping struct {
 	Check     string
 	Controls  []string
 	Rationale string
+	// FailOn is the finding status from which a finding of the check counts
+	// against the controls: FailOnFail (the default) or FailOnWarn, for a
+	// control whose text a warning already breaks (a DMARC policy of
+	// p=none against "the policy enforces").
+	FailOn string
 }
+
+// Values of a mapping's fail_on.
+const (
+	FailOnFail = "fail"
+	FailOnWarn = "warn"
+)
 
 // File is one linted mapping file.
 type File struct {
@@ -191,6 +208,9 @@ func joinProblems(ps []*Problem) error {
 		}
 		return a.Line - b.Line
 	})
+	// The same file given twice (in a directory and on its own) is
+	// reported once.
+	ps = slices.CompactFunc(ps, func(a, b *Problem) bool { return *a == *b })
 	errs := make([]error, len(ps))
 	for i, p := range ps {
 		errs[i] = p
@@ -204,6 +224,53 @@ func joinProblems(ps []*Problem) error {
 func Lint(dir string) error {
 	_, _, err := collect(dir)
 	return err
+}
+
+// LintPaths checks the embedded mapping files and every path given, each a
+// directory (its *.yaml/*.yml files, as Lint) or a single mapping file. It
+// goes on past a path it cannot read and returns every problem at once:
+// the read errors, then each "file:line: reason" ordered by file and line
+// (each a *Problem), joined with errors.Join. Framework IDs must be unique
+// within one directory; different paths are separate sets of files, as
+// separate --mappings directories are.
+func LintPaths(paths ...string) error {
+	e, err := newEnv()
+	if err != nil {
+		return err
+	}
+	emb, err := embeddedSources()
+	if err != nil {
+		return err
+	}
+	_, problems := e.lintSources(emb)
+	var errs []error
+	for _, p := range paths {
+		fi, err := os.Stat(p)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("mappings %s: %w", p, err))
+			continue
+		}
+		var srcs []source
+		if fi.IsDir() {
+			if srcs, err = dirSources(p); err != nil {
+				errs = append(errs, err)
+				continue
+			}
+		} else {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				errs = append(errs, fmt.Errorf("mapping %s: %w", p, err))
+				continue
+			}
+			srcs = []source{{path: p, data: data}}
+		}
+		_, ps := e.lintSources(srcs)
+		problems = append(problems, ps...)
+	}
+	if err := joinProblems(problems); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
 }
 
 // LintFile checks one mapping file on its own.
@@ -276,9 +343,16 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 	if f.Framework.ID == "" && (doc.raw.Framework == nil || !doc.raw.Framework.ID.Bad) {
 		add(fwLine, "missing required field framework.id")
 	}
+	if fw := doc.raw.Framework; fw == nil || (fw.Name.Value == "" && !fw.Name.Bad) {
+		add(doc.frameworkLine, "missing required field framework.name")
+	}
+	if fw := doc.raw.Framework; fw == nil || (fw.Version.Value == "" && !fw.Version.Bad) {
+		add(doc.frameworkLine, "missing required field framework.version")
+	}
 
 	// controls
 	defined := map[string]int{}
+	var order []string // defined control IDs in file order
 	for i, rc := range doc.raw.Controls {
 		line := rc.ID.Line
 		if i < len(doc.controlLines) && line < doc.controlLines[i] {
@@ -296,6 +370,10 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 			continue
 		}
 		defined[rc.ID.Value] = line
+		order = append(order, rc.ID.Value)
+		if rc.Title.Value == "" && !rc.Title.Bad {
+			add(max(rc.Title.Line, line), "missing required field controls[].title")
+		}
 		c := Control{ID: rc.ID.Value, Title: rc.Title.Value, Relevance: rc.Relevance.Value}
 		for _, id := range rc.Catalog.Items {
 			switch {
@@ -322,12 +400,21 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 	}
 
 	// mappings
+	used := map[string]bool{} // control IDs some mapping names
 	for i, rm := range doc.raw.Mappings {
 		line := 0
 		if i < len(doc.mappingLines) {
 			line = doc.mappingLines[i]
 		}
-		m := Mapping{Check: rm.Check.Value, Rationale: rm.Rationale.Value}
+		m := Mapping{Check: rm.Check.Value, Rationale: rm.Rationale.Value, FailOn: FailOnFail}
+		switch v := rm.FailOn.Value; {
+		case rm.FailOn.Bad:
+			// The type error is reported already.
+		case v == FailOnFail || v == FailOnWarn:
+			m.FailOn = v
+		case rm.FailOn.Line > 0:
+			add(rm.FailOn.Line, "fail_on must be fail or warn, not %q", v)
+		}
 		switch {
 		case m.Check == "" && rm.Check.Bad:
 			// The type error is reported already.
@@ -344,6 +431,7 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 			add(max(rm.Controls.Line, line), "missing required field mappings[].controls")
 		}
 		for _, id := range rm.Controls.Items {
+			used[id.Value] = true
 			if _, ok := defined[id.Value]; !ok {
 				add(id.Line, "unknown control %q (not defined under controls)", id.Value)
 				continue
@@ -353,6 +441,14 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 			}
 		}
 		f.Mappings = append(f.Mappings, m)
+	}
+
+	// A control without a mapping has no evidence: it could only ever be
+	// inconclusive.
+	for _, id := range order {
+		if !used[id] {
+			add(defined[id], "control %s is mapped to no check", id)
+		}
 	}
 	return f, fwLine, problems
 }
@@ -415,6 +511,34 @@ func (f *File) mapsTo(checkID, control string) bool {
 		}
 	}
 	return false
+}
+
+// warnFails reports whether some mapping of f ties checkID to control with
+// fail_on: warn.
+func (f *File) warnFails(checkID, control string) bool {
+	for _, m := range f.Mappings {
+		if m.FailOn == FailOnWarn && m.covers(checkID) && slices.Contains(m.Controls, control) {
+			return true
+		}
+	}
+	return false
+}
+
+// WarnFails returns the registered check IDs, in registry order, whose warn
+// findings count against a control because a mapping ties them to it with
+// fail_on: warn.
+func (s *Set) WarnFails(framework, id string) []string {
+	f, ok := s.Framework(framework)
+	if !ok {
+		return nil
+	}
+	var out []string
+	for _, c := range assess.CheckIDs() {
+		if f.warnFails(c, id) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // Control returns one control of a framework.

@@ -145,57 +145,77 @@ func TestLintInvalidFiles(t *testing.T) {
 		want []string // ":line: reason" after the path
 	}{
 		{"invalid-yaml-syntax.yaml", []string{":5: invalid YAML: found unexpected end of stream"}},
-		{"invalid-unknown-field.yaml", []string{`:6: unknown field "colour" in control`}},
+		{"invalid-unknown-field.yaml", []string{`:8: unknown field "colour" in control`}},
 		{"invalid-missing-framework-id.yaml", []string{":1: missing required field framework.id"}},
-		{"invalid-missing-control-id.yaml", []string{":5: missing required field controls[].id"}},
-		{"invalid-missing-check.yaml", []string{":6: missing required field mappings[].check"}},
+		{"invalid-missing-framework-name.yaml", []string{":1: missing required field framework.name"}},
+		{"invalid-missing-framework-version.yaml", []string{":2: missing required field framework.version"}},
+		{"invalid-missing-control-id.yaml", []string{":8: missing required field controls[].id"}},
+		{"invalid-missing-control-title.yaml", []string{
+			":6: missing required field controls[].title",
+			":8: missing required field controls[].title",
+		}},
+		{"invalid-missing-check.yaml", []string{":9: missing required field mappings[].check"}},
 		{"invalid-missing-controls.yaml", []string{
-			":6: missing required field mappings[].controls",
 			":9: missing required field mappings[].controls",
+			":12: missing required field mappings[].controls",
 		}},
-		{"invalid-unknown-check.yaml", []string{`:6: unknown check "ptr.bogus"`}},
-		{"invalid-prefix-no-match.yaml", []string{`:6: check prefix "smtp.*" matches no registered check`}},
-		{"invalid-unknown-control.yaml", []string{`:7: unknown control "X-2" (not defined under controls)`}},
-		{"invalid-duplicate-control.yaml", []string{`:6: duplicate control id "X-1" (first defined at line 4)`}},
-		{"invalid-unknown-catalog.yaml", []string{`:3: unknown catalog "nist-csf-9.0" (known: nist-csf-2.0, owasp-nhi-top10)`}},
-		{"invalid-catalog-id-unknown.yaml", []string{":6: catalog identifier PR.DS-99 is not in nist-csf-2.0"}},
-		{"invalid-catalog-withdrawn.yaml", []string{":10: catalog identifier DE.CM-08 is withdrawn in nist-csf-2.0 (incorporated into ID.RA-01)"}},
+		{"invalid-unmapped-control.yaml", []string{
+			":8: control X-2 is mapped to no check",
+			":10: control X-3 is mapped to no check",
+		}},
+		{"invalid-fail-on.yaml", []string{
+			`:14: fail_on must be fail or warn, not "always"`,
+			`:17: fail_on must be fail or warn, not "Warn"`,
+		}},
+		{"invalid-unknown-check.yaml", []string{`:9: unknown check "ptr.bogus"`}},
+		{"invalid-prefix-no-match.yaml", []string{`:9: check prefix "smtp.*" matches no registered check`}},
+		{"invalid-unknown-control.yaml", []string{`:10: unknown control "X-2" (not defined under controls)`}},
+		{"invalid-duplicate-control.yaml", []string{`:8: duplicate control id "X-1" (first defined at line 6)`}},
+		{"invalid-unknown-catalog.yaml", []string{`:5: unknown catalog "nist-csf-9.0" (known: nist-csf-2.0, owasp-nhi-top10)`}},
+		{"invalid-catalog-id-unknown.yaml", []string{":9: catalog identifier PR.DS-99 is not in nist-csf-2.0"}},
+		{"invalid-catalog-withdrawn.yaml", []string{":12: catalog identifier DE.CM-08 is withdrawn in nist-csf-2.0 (incorporated into ID.RA-01)"}},
 		{"invalid-catalog-moved.yaml", []string{
-			":6: catalog identifier PR.AC-02 is withdrawn in nist-csf-2.0 (moved to PR.AA-06)",
-			":6: catalog identifier DE.CM-07 is withdrawn in nist-csf-2.0 (incorporated into DE.CM-01, DE.CM-03, DE.CM-06, DE.CM-09)",
+			":9: catalog identifier PR.AC-02 is withdrawn in nist-csf-2.0 (moved to PR.AA-06)",
+			":9: catalog identifier DE.CM-07 is withdrawn in nist-csf-2.0 (incorporated into DE.CM-01, DE.CM-03, DE.CM-06, DE.CM-09)",
 		}},
-		{"invalid-catalog-not-set.yaml", []string{":5: control X-1 lists catalog identifier PR.DS-02 but framework.catalog is not set"}},
-		{"invalid-owasp-id.yaml", []string{":6: catalog identifier NHI11:2025 is not in owasp-nhi-top10"}},
+		{"invalid-catalog-not-set.yaml", []string{":8: control X-1 lists catalog identifier PR.DS-02 but framework.catalog is not set"}},
+		{"invalid-owasp-id.yaml", []string{":9: catalog identifier NHI11:2025 is not in owasp-nhi-top10"}},
 		{"invalid-wrong-type.yaml", []string{
 			":2: expected a string, found a list",
-			":5: expected a list of strings, found a string",
-			":6: expected a mapping, found a string",
-			":9: expected a string, found a mapping",
-			":10: expected a string, found a list",
-			":11: expected a list of strings, found a string",
+			":8: expected a list of strings, found a string",
+			":9: expected a mapping, found a string",
+			":12: expected a string, found a mapping",
+			":13: expected a string, found a list",
+			":14: expected a list of strings, found a string",
 		}},
 		{"invalid-duplicate-key.yaml", []string{
-			`:5: duplicate key "id" (first at line 4)`,
-			`:8: unknown control "X-1" (not defined under controls)`,
+			`:8: duplicate key "id" (first at line 6)`,
+			`:11: unknown control "X-1" (not defined under controls)`,
 		}},
-		{"invalid-two-documents.yaml", []string{":8: more than one YAML document"}},
+		{"invalid-two-documents.yaml", []string{":11: more than one YAML document"}},
 		{"invalid-empty-entry.yaml", []string{
-			":5: empty entry in controls",
-			":8: empty list entry",
-			":9: empty entry in mappings",
+			":8: empty entry in controls",
+			":11: empty list entry",
+			":12: empty entry in mappings",
 		}},
 		{"invalid-top-level.yaml", []string{
 			":1: expected a mapping, found a list",
 			":1: missing required field framework.id",
+			":1: missing required field framework.name",
+			":1: missing required field framework.version",
 		}},
-		{"invalid-empty.yaml", []string{":1: missing required field framework.id"}},
+		{"invalid-empty.yaml", []string{
+			":1: missing required field framework.id",
+			":1: missing required field framework.name",
+			":1: missing required field framework.version",
+		}},
 		{"invalid-many.yaml", []string{
-			`:4: unknown field "owner" in framework`,
-			":7: catalog identifier DE.CM-08 is withdrawn in nist-csf-2.0 (incorporated into ID.RA-01)",
-			`:8: duplicate control id "X-1" (first defined at line 6)`,
-			`:10: unknown check "ptr.bogus"`,
-			`:11: unknown control "X-9" (not defined under controls)`,
-			`:12: check prefix "smtp.*" matches no registered check`,
+			`:6: unknown field "owner" in framework`,
+			":10: catalog identifier DE.CM-08 is withdrawn in nist-csf-2.0 (incorporated into ID.RA-01)",
+			`:11: duplicate control id "X-1" (first defined at line 8)`,
+			`:14: unknown check "ptr.bogus"`,
+			`:15: unknown control "X-9" (not defined under controls)`,
+			`:16: check prefix "smtp.*" matches no registered check`,
 		}},
 	}
 	for _, tc := range tests {
@@ -328,8 +348,8 @@ mappings:
 func TestLoadReportsEveryProblem(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	write(t, dir, "a.yaml", "framework: {id: a}\ncontrols: [{id: A}]\nmappings: [{check: nope, controls: [A]}]\n")
-	write(t, dir, "b.yaml", "framework: {id: b, colour: red}\n")
+	write(t, dir, "a.yaml", "framework: {id: a, name: A, version: \"1\"}\ncontrols: [{id: A, title: A}]\nmappings: [{check: nope, controls: [A]}]\n")
+	write(t, dir, "b.yaml", "framework: {id: b, name: B, version: \"1\", colour: red}\ncontrols: [{id: B}]\n")
 	_, err := Load(dir)
 	if err == nil {
 		t.Fatal("Load succeeded")
@@ -337,6 +357,8 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 	want := []string{
 		filepath.Join(dir, "a.yaml") + `:3: unknown check "nope"`,
 		filepath.Join(dir, "b.yaml") + `:1: unknown field "colour" in framework`,
+		filepath.Join(dir, "b.yaml") + `:2: missing required field controls[].title`,
+		filepath.Join(dir, "b.yaml") + `:2: control B is mapped to no check`,
 	}
 	if got := strings.Split(err.Error(), "\n"); !slices.Equal(got, want) {
 		t.Errorf("Load:\n got %q\nwant %q", got, want)
@@ -362,10 +384,198 @@ func TestList(t *testing.T) {
 		"      NHI-01 → NHI1:2025 (Improper Offboarding)\n",
 		"      checks: dmarc.reporting, drift.changed, spf.lookup_limit\n",
 		"  9.5  Implement DMARC\n",
+		// Relevance under each control, wrapped.
+		"  PR.DS-1  Outbound mail identity protects data in transit\n" +
+			"      relevance: Mail is data in transit between the organisation and the outside world. Receivers\n" +
+			"        trust it only when the sending IP, its reverse DNS, the HELO name and the SPF, DKIM and\n",
+		// Rationale per mapped check, checks of one mapping together, and
+		// fail_on: warn shown.
+		"        dmarc.policy (fail_on: warn): Only an enforcing policy (quarantine or reject, pct 100) stops\n",
+		"        ptr.fcrdns, ptr.matches_expected, ptr.not_generic, ptr.present, ptr.single: A present,\n",
+		"        dmarc.record: Without a valid DMARC record there is no rua, and no report reaches anyone.\n",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("List output lacks %q\n%s", want, out)
 		}
+	}
+	for i, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "      relevance: ") || strings.HasPrefix(line, "        ") {
+			if n := len([]rune(line)); n > listWidth {
+				t.Errorf("line %d is %d characters, over %d: %q", i+1, n, listWidth, line)
+			}
+		}
+	}
+}
+
+// TestListCustom: a control without relevance prints none, a mapped check
+// without a rationale prints "-", and a check named by two mappings of one
+// control shows both rationales.
+func TestListCustom(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write(t, dir, "acme.yaml", `framework: {id: acme-policy, name: Acme policy, version: "1"}
+controls:
+  - {id: ACME-1, title: Reverse DNS}
+mappings:
+  - {check: ptr.present, controls: [ACME-1]}
+  - {check: ptr.fcrdns, controls: [ACME-1], rationale: First reason.}
+  - {check: ptr.fcrdns, controls: [ACME-1], rationale: Second reason., fail_on: warn}
+`)
+	s, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := s.List(&b); err != nil {
+		t.Fatal(err)
+	}
+	want := "  ACME-1  Reverse DNS\n" +
+		"      checks: ptr.fcrdns, ptr.present\n" +
+		"        ptr.fcrdns (fail_on: warn): First reason. Second reason.\n" +
+		"        ptr.present: -\n"
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("List output lacks\n%s\ngot:\n%s", want, b.String())
+	}
+}
+
+func TestWriteWrapped(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", listWidth+5)
+	tests := []struct {
+		name, first, indent, text, want string
+	}{
+		{"short", "  a: ", "    ", "one two", "  a: one two\n"},
+		{"collapses whitespace", "a: ", "  ", " one \n two  ", "a: one two\n"},
+		{"wraps", "a: ", "  ", strings.Repeat("word ", 30),
+			"a: " + strings.TrimSpace(strings.Repeat("word ", 19)) + "\n" +
+				"  " + strings.TrimSpace(strings.Repeat("word ", 11)) + "\n"},
+		{"a word longer than the line", "a: ", "  ", "b " + long + " c", "a: b\n  " + long + "\n  c\n"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var b strings.Builder
+			writeWrapped(&b, tc.first, tc.indent, tc.text)
+			if b.String() != tc.want {
+				t.Errorf("got\n%q\nwant\n%q", b.String(), tc.want)
+			}
+		})
+	}
+}
+
+// TestFailOn: fail_on defaults to fail, "warn" reaches WarnFails for every
+// check a prefix covers, and only for the controls that mapping names.
+func TestFailOn(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write(t, dir, "acme.yaml", `framework: {id: acme-policy, name: Acme policy, version: "1"}
+controls:
+  - {id: ACME-1, title: DMARC enforces}
+  - {id: ACME-2, title: DMARC exists}
+mappings:
+  - {check: "dmarc.*", controls: [ACME-1], fail_on: warn}
+  - {check: "dmarc.*", controls: [ACME-2]}
+  - {check: dkim.key, controls: [ACME-2], fail_on: fail}
+`)
+	s, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, _ := s.Framework("acme-policy")
+	if got := []string{f.Mappings[0].FailOn, f.Mappings[1].FailOn, f.Mappings[2].FailOn}; !slices.Equal(got, []string{FailOnWarn, FailOnFail, FailOnFail}) {
+		t.Errorf("FailOn = %v", got)
+	}
+	if got, want := s.WarnFails("acme-policy", "ACME-1"), []string{"dmarc.policy", "dmarc.record", "dmarc.reporting"}; !slices.Equal(got, want) {
+		t.Errorf("WarnFails(ACME-1) = %v, want %v", got, want)
+	}
+	if got := s.WarnFails("acme-policy", "ACME-2"); len(got) != 0 {
+		t.Errorf("WarnFails(ACME-2) = %v, want none", got)
+	}
+	if got := s.WarnFails("no-such-framework", "ACME-1"); len(got) != 0 {
+		t.Errorf("WarnFails of an unknown framework = %v", got)
+	}
+}
+
+// TestShippedFailOnWarn pins which shipped controls count a warning of
+// which check against them; a change here changes what a pack reports.
+func TestShippedFailOnWarn(t *testing.T) {
+	t.Parallel()
+	s, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{
+		"cis-controls-v8 9.5":         {"dmarc.policy", "dmarc.record", "dmarc.reporting"},
+		"cisa-bod-18-01 SPF":          {"helo.spf"},
+		"cisa-bod-18-01 DMARC-REJECT": {"dmarc.policy"},
+		"cisa-bod-18-01 DMARC-RUA":    {"dmarc.reporting"},
+		"nist-csf-2.0 PR.DS-1":        {"dmarc.policy"},
+		"nist-csf-2.0 DE.CM-8":        {"dmarc.reporting"},
+		"owasp-nhi-top10 NHI-03":      {"ptr.not_generic"},
+		"owasp-nhi-top10 NHI-04":      {"dkim.key", "dmarc.policy"},
+	}
+	for _, f := range s.Files {
+		for _, c := range f.Controls {
+			k := f.Framework.ID + " " + c.ID
+			if got := s.WarnFails(f.Framework.ID, c.ID); !slices.Equal(got, want[k]) {
+				t.Errorf("%s: WarnFails = %v, want %v", k, got, want[k])
+			}
+		}
+	}
+}
+
+// TestLintPaths: lint takes several directories and files, goes on past a
+// path it cannot read, and reports every problem of every one.
+func TestLintPaths(t *testing.T) {
+	t.Parallel()
+	td := filepath.Join("..", "testdata", "mappings")
+	extra := filepath.Join(td, "extra")
+	unknownCheck := filepath.Join(td, "invalid-unknown-check.yaml")
+	failOn := filepath.Join(td, "invalid-fail-on.yaml")
+	dup := filepath.Join(td, "duplicate-framework")
+	missing := filepath.Join(t.TempDir(), "absent")
+	tests := []struct {
+		name  string
+		paths []string
+		want  []string // lines of the error; none for a clean lint
+	}{
+		{"embedded only", nil, nil},
+		{"good dir", []string{extra}, nil},
+		{"good file", []string{filepath.Join(extra, "internal-mail-policy.yaml")}, nil},
+		{"good and bad", []string{extra, unknownCheck}, []string{unknownCheck + `:9: unknown check "ptr.bogus"`}},
+		{"two bad files, in file order", []string{unknownCheck, failOn}, []string{
+			failOn + `:14: fail_on must be fail or warn, not "always"`,
+			failOn + `:17: fail_on must be fail or warn, not "Warn"`,
+			unknownCheck + `:9: unknown check "ptr.bogus"`,
+		}},
+		{"one file twice, reported once", []string{unknownCheck, unknownCheck}, []string{unknownCheck + `:9: unknown check "ptr.bogus"`}},
+		{"bad dir", []string{dup}, []string{
+			filepath.Join(dup, "b.yaml") + `:2: duplicate framework id "same-id" (also in ` + filepath.Join(dup, "a.yaml") + ")",
+		}},
+		{"missing path and a bad file", []string{missing, unknownCheck}, []string{
+			"mappings " + missing + ": stat " + missing + ": no such file or directory",
+			unknownCheck + `:9: unknown check "ptr.bogus"`,
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			err := LintPaths(tc.paths...)
+			if len(tc.want) == 0 {
+				if err != nil {
+					t.Fatalf("LintPaths(%q) = %v", tc.paths, err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatalf("LintPaths(%q) = nil, want %q", tc.paths, tc.want)
+			}
+			if got := strings.Split(err.Error(), "\n"); !slices.Equal(got, tc.want) {
+				t.Errorf("LintPaths(%q):\n got %q\nwant %q", tc.paths, got, tc.want)
+			}
+		})
+	}
+	if err := LintPaths(missing); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("LintPaths(missing) = %v, want a not-exist error", err)
 	}
 }
 

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"slices"
 	"sort"
 	"time"
 
@@ -15,6 +16,9 @@ type ControlDef struct {
 	Relevance string   // why the control matters for sender identity
 	Catalog   []string // display labels, e.g. "CSF 2.0 PR.DS-02"
 	Checks    []string // checks mapped to it
+	// WarnFails lists the checks (of Checks) whose warn findings count
+	// against the control, as a fail does: the mapping says fail_on: warn.
+	WarnFails []string
 }
 
 // Mapper is what Build needs of the mapping files.
@@ -86,8 +90,12 @@ type accumulator struct {
 	summary  Summary
 	controls []ControlStatus
 	ctlIdx   map[ControlRef]int
-	assets   []AssetSummary
-	byIP     map[string]int
+	// warnFails[i] lists the checks whose warns count against controls[i];
+	// warnFailed[i] counts those warn findings.
+	warnFails  [][]string
+	warnFailed []int
+	assets     []AssetSummary
+	byIP       map[string]int
 }
 
 // ControlRef is the key of a control in roll-ups.
@@ -100,9 +108,11 @@ func newAccumulator(assets []assess.Asset, m Mapper) *accumulator {
 	if m != nil {
 		for _, c := range m.Controls() {
 			a.ctlIdx[ControlRef{Framework: c.Framework, ID: c.ID}] = len(a.controls)
-			a.controls = append(a.controls, ControlStatus{Framework: c.Framework, ID: c.ID, Title: c.Title, Relevance: c.Relevance, Catalog: c.Catalog, Checks: c.Checks})
+			a.controls = append(a.controls, ControlStatus{Framework: c.Framework, ID: c.ID, Title: c.Title, Relevance: c.Relevance, Catalog: c.Catalog, Checks: c.Checks, WarnFails: c.WarnFails})
+			a.warnFails = append(a.warnFails, c.WarnFails)
 		}
 	}
+	a.warnFailed = make([]int, len(a.controls))
 	a.assets = make([]AssetSummary, 0, len(assets))
 	for _, as := range assets {
 		a.byIP[as.IP] = len(a.assets)
@@ -155,6 +165,9 @@ func (a *accumulator) count(f *assess.Finding) {
 			c.Fail++
 		case assess.StatusWarn:
 			c.Warn++
+			if slices.Contains(a.warnFails[i], f.Check) {
+				a.warnFailed[i]++
+			}
 		case assess.StatusError:
 			c.Error++
 		}
@@ -167,7 +180,7 @@ func (a *accumulator) count(f *assess.Finding) {
 // finish settles the states and stores the roll-ups in p.
 func (a *accumulator) finish(p *Pack) {
 	for i := range a.controls {
-		a.controls[i].settle()
+		a.controls[i].settleWith(a.warnFailed[i])
 	}
 	for i := range a.assets {
 		s := &a.assets[i]
@@ -185,14 +198,21 @@ func (a *accumulator) finish(p *Pack) {
 	p.AssetSummary = a.assets
 }
 
-// settle sets a control's state from its counts: not_satisfied if any
-// mapped finding fails, inconclusive if none fails but any is error, else
-// satisfied (warnings are counted and shown, not failed).
-func (c *ControlStatus) settle() {
+// settle is settleWith for a control without fail_on: warn findings.
+func (c *ControlStatus) settle() { c.settleWith(0) }
+
+// settleWith sets a control's state from its counts and warnFailed, the number
+// of its warn findings whose mapping says fail_on: warn: not_satisfied if
+// any mapped finding fails (or warns, for those), else inconclusive if any
+// is error or no pass or warn finding supports the control at all (every
+// mapped finding was skip, or none was made: drift.changed without a
+// baseline), else satisfied (other warnings are counted and shown, not
+// failed). The counts stay finding statuses.
+func (c *ControlStatus) settleWith(warnFailed int) {
 	switch {
-	case c.Fail > 0:
+	case c.Fail > 0 || warnFailed > 0:
 		c.Status = ControlNotSatisfied
-	case c.Error > 0:
+	case c.Error > 0 || c.Pass+c.Warn == 0:
 		c.Status = ControlInconclusive
 	default:
 		c.Status = ControlSatisfied

@@ -32,7 +32,8 @@ func FromMappings(s *mappings.Set) (Mapper, []MappingRef) {
 			cat = f.Framework.ID
 		}
 		for _, c := range f.Controls {
-			d := ControlDef{Framework: f.Framework.ID, ID: c.ID, Title: c.Title, Relevance: c.Relevance, Checks: s.ChecksFor(f.Framework.ID, c.ID)}
+			d := ControlDef{Framework: f.Framework.ID, ID: c.ID, Title: c.Title, Relevance: c.Relevance,
+				Checks: s.ChecksFor(f.Framework.ID, c.ID), WarnFails: s.WarnFails(f.Framework.ID, c.ID)}
 			for _, id := range c.Catalog {
 				d.Catalog = append(d.Catalog, mappings.CatalogLabel(cat, id))
 			}

@@ -75,7 +75,11 @@ type Run struct {
 	Queries         QueryStats   `json:"queries"`
 	Checks          []CheckInfo  `json:"checks"`
 	Notes           []string     `json:"notes,omitempty"`
-	Replay          bool         `json:"replay,omitempty"`
+	// Replay marks a run that replayed recorded DNS evidence (assess
+	// --replay) for the reports; it is not in evidence.json, which stays
+	// byte-identical to the recorded run's apart from run ID and times: the
+	// manifest's replay_of records it.
+	Replay bool `json:"-"`
 }
 
 // Input is one input file and its hash.
@@ -134,12 +138,15 @@ const (
 
 // ControlStatus is one control and how the fleet's findings roll up into it.
 type ControlStatus struct {
-	Framework string       `json:"framework"`
-	ID        string       `json:"id"`
-	Title     string       `json:"title"`
-	Relevance string       `json:"relevance,omitempty"`
-	Catalog   []string     `json:"catalog,omitempty"`
-	Checks    []string     `json:"checks,omitempty"`
+	Framework string   `json:"framework"`
+	ID        string   `json:"id"`
+	Title     string   `json:"title"`
+	Relevance string   `json:"relevance,omitempty"`
+	Catalog   []string `json:"catalog,omitempty"`
+	Checks    []string `json:"checks,omitempty"`
+	// WarnFails are the checks (of Checks) whose warn findings count
+	// against the control (fail_on: warn in the mapping file).
+	WarnFails []string     `json:"warn_fails,omitempty"`
 	Status    ControlState `json:"status"`
 	Pass      int          `json:"pass"`
 	Fail      int          `json:"fail"`

@@ -98,8 +98,52 @@ func count(v any) int {
 func quote(v any) string { return fmt.Sprintf("%q", fmt.Sprint(v)) }
 
 // Load parses the embedded templates, then every *.tmpl in dir (if dir is
-// not empty), whose definitions override the embedded ones.
+// not empty), whose definitions override the embedded ones. With dir, it
+// also checks every template before it returns (check.go): a field that
+// the data cannot have, a {{template}} call of an undefined name or a
+// function given the wrong number of arguments is an error here rather
+// than in the middle of a run. Every problem of every file is reported at
+// once, each as "file:line: reason" (a *Problem), joined with errors.Join.
 func Load(dir string) (*Set, error) {
+	t, err := parseEmbedded()
+	if err != nil {
+		return nil, err
+	}
+	if dir == "" {
+		return newSet(t), nil
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.tmpl"))
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		if _, err := os.Stat(dir); err != nil {
+			return nil, fmt.Errorf("templates %s: %w", dir, err)
+		}
+	}
+	sort.Strings(files)
+	var problems []*Problem
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		if p := parseOverride(t, f, string(b)); p != nil {
+			problems = append(problems, p)
+		}
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("templates fail to load:\n%w", joinProblems(problems))
+	}
+	s := newSet(t)
+	if problems := s.check(false); len(problems) > 0 {
+		return nil, fmt.Errorf("templates fail the load check:\n%w", joinProblems(problems))
+	}
+	return s, nil
+}
+
+// parseEmbedded parses the embedded templates.
+func parseEmbedded() (*template.Template, error) {
 	t := template.New("senderproof").Funcs(funcs).Option("missingkey=zero")
 	names, _ := embedded.ReadDir(".")
 	for _, e := range names {
@@ -111,28 +155,17 @@ func Load(dir string) (*Set, error) {
 			return nil, fmt.Errorf("template %s: %w", e.Name(), err)
 		}
 	}
-	if dir != "" {
-		files, err := filepath.Glob(filepath.Join(dir, "*.tmpl"))
-		if err != nil {
-			return nil, err
-		}
-		if len(files) == 0 {
-			if _, err := os.Stat(dir); err != nil {
-				return nil, fmt.Errorf("templates %s: %w", dir, err)
-			}
-		}
-		sort.Strings(files)
-		for _, f := range files {
-			b, err := os.ReadFile(f)
-			if err != nil {
-				return nil, err
-			}
-			if _, err := t.New("override:" + f).Parse(string(b)); err != nil {
-				return nil, fmt.Errorf("template %s: %w", f, err)
-			}
-		}
+	return t, nil
+}
+
+// parseOverride adds the templates of an override file to t; its
+// definitions replace earlier ones of the same name.
+func parseOverride(t *template.Template, path, text string) *Problem {
+	name := overridePrefix + path
+	if _, err := t.New(name).Parse(text); err != nil {
+		return parseProblem(name, err)
 	}
-	return newSet(t), nil
+	return nil
 }
 
 // newSet compiles every template of t for the fast renderer.

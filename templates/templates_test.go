@@ -23,7 +23,7 @@ func TestEmbeddedParse(t *testing.T) {
 func TestOverrideDir(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	over := `{{define "ptr.present/pass"}}PTR OK for {{.IP}}{{end}}`
+	over := `{{define "ptr.present/pass"}}PTR OK for {{.Asset.IP}}{{end}}`
 	if err := os.WriteFile(filepath.Join(dir, "mine.tmpl"), []byte(over), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -31,7 +31,7 @@ func TestOverrideDir(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.Render("ptr.present/pass", struct{ IP string }{"192.0.2.1"})
+	got, err := s.Render("ptr.present/pass", struct{ Asset struct{ IP string } }{struct{ IP string }{"192.0.2.1"}})
 	if err != nil || got != "PTR OK for 192.0.2.1" {
 		t.Fatalf("override: %q, %v", got, err)
 	}

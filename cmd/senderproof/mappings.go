@@ -16,10 +16,10 @@ func mappingsCommand(stdout io.Writer) *cli.Command {
 		Subcommands: []*cli.Command{
 			{
 				Name:      "lint",
-				Usage:     "check the embedded mapping files and those in DIR; every problem as file:line: reason",
-				UsageText: "senderproof mappings lint [DIR]",
+				Usage:     "check the embedded mapping files and each DIR or FILE given; every problem as file:line: reason",
+				UsageText: "senderproof mappings lint [DIR|FILE.yaml]...",
 				Action: func(c *cli.Context) error {
-					if err := mappings.Lint(c.Args().First()); err != nil {
+					if err := mappings.LintPaths(c.Args().Slice()...); err != nil {
 						return badInput(fmt.Errorf("mapping files fail lint:\n%w", err))
 					}
 					fmt.Fprintln(stdout, "mapping files: ok")
@@ -28,7 +28,7 @@ func mappingsCommand(stdout io.Writer) *cli.Command {
 			},
 			{
 				Name:      "list",
-				Usage:     "print frameworks, controls, their catalog identifiers and the checks mapped to each",
+				Usage:     "print frameworks, controls (title, relevance, catalog identifiers) and the checks mapped to each, with the rationale",
 				UsageText: "senderproof mappings list [--mappings DIR]",
 				Flags:     []cli.Flag{&cli.StringFlag{Name: "mappings", Usage: "directory of extra or overriding mapping files"}},
 				Action: func(c *cli.Context) error {

@@ -1,0 +1,213 @@
+package templates
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestEmbeddedPassCheck: the shipped wording passes the static check, and
+// a trial render of every finding and report template with the sample
+// data gives none of the errors Load reports.
+func TestEmbeddedPassCheck(t *testing.T) {
+	t.Parallel()
+	s := MustDefault()
+	for _, p := range s.check(true) {
+		t.Error(p)
+	}
+}
+
+// writeDir writes override files into a new directory.
+func writeDir(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, text := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+const (
+	messageFields = "(its fields: Asset, Check, Observed, Reason, Selector, Status)"
+	assetFields   = "(its fields: Criticality, DKIMSelectors, Domain, Environment, HELO, Hostname, IP, Owner, Provider, Relay, Tags)"
+)
+
+// TestLoadRejects: an override that would fail to render whatever the
+// data is fails Load, naming file, line and reason, in every branch.
+func TestLoadRejects(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		files map[string]string
+		want  []string // "file:line: reason" after the directory
+	}{
+		{"unknown field", map[string]string{"a.tmpl": `{{define "ptr.present/pass"}}{{.Nope}}{{end}}`},
+			[]string{"a.tmpl:1: ptr.present/pass: .Nope: the finding data has no field or method Nope " + messageFields}},
+		{"unknown asset field in a branch", map[string]string{"a.tmpl": "{{define \"ptr.present/fail\"}}\nPTR of {{.Asset.IP}}\n{{if .Observed.ptr}}{{.Asset.Nope}}{{end}}{{end}}"},
+			[]string{"a.tmpl:3: ptr.present/fail: .Asset.Nope: .Asset has no field or method Nope " + assetFields}},
+		{"undefined template", map[string]string{"a.tmpl": "{{define \"default/error\"}}\n\n{{template \"zzz\" .}}{{end}}"},
+			[]string{`a.tmpl:3: default/error: no such template "zzz" ({{template "zzz" .}})`}},
+		{"undefined template in a helper", map[string]string{"a.tmpl": `{{define "my/helper"}}{{if .}}{{template "nope"}}{{end}}{{end}}`},
+			[]string{`a.tmpl:1: my/helper: no such template "nope" ({{template "nope"}})`}},
+		{"field of a string", map[string]string{"a.tmpl": `{{define "spf.record/pass"}}{{.Check.Foo}}{{end}}`},
+			[]string{"a.tmpl:1: spf.record/pass: .Check.Foo: .Check is a string, not a struct or map: it has no field Foo"}},
+		{"field of a map's string", map[string]string{"a.tmpl": `{{define "spf.record/pass"}}{{.Asset.Tags.site.x}}{{end}}`},
+			[]string{"a.tmpl:1: spf.record/pass: .Asset.Tags.site.x: .Asset.Tags.site is a string, not a struct or map: it has no field x"}},
+		{"range element", map[string]string{"a.tmpl": `{{define "dkim.key/pass"}}{{range .Asset.DKIMSelectors}}{{.Name}}{{end}}{{end}}`},
+			[]string{"a.tmpl:1: dkim.key/pass: .Name: . is a string, not a struct or map: it has no field Name"}},
+		{"with", map[string]string{"a.tmpl": `{{define "dkim.key/pass"}}{{with .Asset}}{{.IP}} {{.Nope}}{{end}}{{end}}`},
+			[]string{"a.tmpl:1: dkim.key/pass: .Nope: .Asset has no field or method Nope " + assetFields}},
+		{"variable", map[string]string{"a.tmpl": `{{define "dkim.key/pass"}}{{$a := .Asset}}{{$a.Nope}}{{end}}`},
+			[]string{"a.tmpl:1: dkim.key/pass: $a.Nope: .Asset has no field or method Nope " + assetFields}},
+		{"dollar inside range", map[string]string{"a.tmpl": `{{define "dkim.key/pass"}}{{range .Asset.DKIMSelectors}}{{$.Nope}}{{end}}{{end}}`},
+			[]string{"a.tmpl:1: dkim.key/pass: $.Nope: the finding data has no field or method Nope " + messageFields}},
+		{"arguments to a field", map[string]string{"a.tmpl": `{{define "dkim.key/pass"}}{{.Asset.IP "x"}}{{end}}`},
+			[]string{"a.tmpl:1: dkim.key/pass: .Asset.IP: IP is not a method: it takes no arguments"}},
+		{"wrong number of args", map[string]string{"a.tmpl": `{{define "dkim.key/pass"}}{{plural 1 "key"}} {{"x" | join}}{{end}}`},
+			[]string{
+				"a.tmpl:1: dkim.key/pass: wrong number of args for join: want 2 got 1",
+				"a.tmpl:1: dkim.key/pass: wrong number of args for plural: want 3 got 2",
+			}},
+		{"argument types", map[string]string{"a.tmpl": `{{define "dkim.key/pass"}}{{plural "1" "a" "b"}}{{head .Asset.IP .Asset.DKIMSelectors}}{{plural 1.5 "a" "b"}}{{.Check | plural 2 "a"}}{{plural 2 "a" "b" | quote}}{{end}}`},
+			[]string{
+				`a.tmpl:1: dkim.key/pass: argument 1 of head, .Asset.IP, is not of type int`,
+				`a.tmpl:1: dkim.key/pass: argument 1 of plural, "1", is not of type int`,
+				`a.tmpl:1: dkim.key/pass: argument 1 of plural, 1.5, is not of type int`,
+			}},
+		{"report data", map[string]string{"s.tmpl": "{{define \"summary/executive\"}}{{.Org}}:\n{{.Summary.Nope}}\n{{range .TopChecks}}{{.Check}} {{.Severity}}{{end}}{{end}}"},
+			[]string{
+				"s.tmpl:2: summary/executive: .Summary.Nope: .Summary has no field or method Nope (its fields: Assets, Error, Fail, Findings, Pass, Skip, Warn)",
+				"s.tmpl:3: summary/executive: .Severity: an entry of .TopChecks has no field or method Severity (its fields: Check, Counts, Criteria, Error, Fail, Family, Warn)",
+			}},
+		{"helper called with the finding data", map[string]string{"h.tmpl": "{{define \"dns/why\"}}\n{{.Why}}{{end}}"},
+			[]string{"h.tmpl:2: dns/why (called from "}},
+		{"trial render of a reassigned variable", map[string]string{"a.tmpl": `{{define "dkim.key/pass"}}{{$a := .}}{{$a = .Asset}}{{$a.Nope}}{{end}}`},
+			[]string{"a.tmpl:1: dkim.key/pass: $a.Nope: .Asset has no field or method Nope (in a trial render with sample data)"}},
+		{"every file, sorted", map[string]string{
+			"b.tmpl": `{{define "ptr.single/pass"}}{{.B}}{{end}}`,
+			"a.tmpl": "{{define \"ptr.single/warn\"}}\n{{.A}}{{end}}",
+		}, []string{
+			"a.tmpl:2: ptr.single/warn: .A: the finding data has no field or method A " + messageFields,
+			"b.tmpl:1: ptr.single/pass: .B: the finding data has no field or method B " + messageFields,
+		}},
+		{"syntax errors in every file", map[string]string{
+			"a.tmpl": "{{define \"x\"}}\n{{.A",
+			"b.tmpl": `{{define "y"}}{{nosuchfunc}}{{end}}`,
+		}, []string{
+			"a.tmpl:2: unclosed action",
+			`b.tmpl:1: function "nosuchfunc" not defined`,
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := writeDir(t, tc.files)
+			_, err := Load(dir)
+			if err == nil {
+				t.Fatalf("Load succeeded, want %q", tc.want)
+			}
+			lines := strings.Split(err.Error(), "\n")
+			got := lines[1:]
+			if len(got) != len(tc.want) {
+				t.Fatalf("Load:\n%v\nwant %q", err, tc.want)
+			}
+			for i, w := range tc.want {
+				w = filepath.Join(dir, w)
+				if got[i] != w && !(strings.HasSuffix(w, "(called from ") && strings.HasPrefix(got[i], w)) {
+					t.Errorf("problem %d:\n got %s\nwant %s", i, got[i], w)
+				}
+			}
+			var p *Problem
+			if !errors.As(err, &p) || !strings.HasPrefix(p.Path, dir) || p.Line < 1 {
+				t.Errorf("error does not unwrap to a *Problem in %s: %#v", dir, p)
+			}
+		})
+	}
+}
+
+// TestLoadAccepts: what renders for some data is not rejected, in
+// particular any key of a map (.Observed, .Asset.Tags), anything under a
+// value of unknown type, and functions fed data of the wrong type only
+// when an observed key is absent.
+func TestLoadAccepts(t *testing.T) {
+	t.Parallel()
+	files := map[string]string{
+		"msg.tmpl": `
+{{define "ptr.present/pass"}}{{.Asset.IP}} {{.Observed.anything.deep.chain}} {{.Asset.Tags.anything}}{{end}}
+{{define "ptr.present/fail"}}{{range $i, $c := .Observed.changes}}{{if $i}}, {{end}}{{$c.old}}{{end}}{{with .Observed.x}}{{.y}}{{end}}{{end}}
+{{define "ptr.single/warn"}}{{index .Observed "k"}} {{len .Asset.DKIMSelectors}} {{plural (len .Asset.DKIMSelectors) "a" "b"}} {{.Asset.IP | printf "%s"}}{{end}}
+{{define "ptr.single/pass"}}{{plural .Observed.missing "key" "keys"}} {{join ", " .Observed.missing}}{{end}}
+{{define "ptr.single/remediation"}}{{template "ptr/names" .}} {{template "my/helper" .Asset}} {{$x := .Observed}}{{if .Observed.x}}{{$x = .Asset.Tags}}{{end}}{{$x.anything}}{{end}}
+{{define "my/helper"}}{{.IP}} {{.Domain | lower}}{{end}}
+{{define "my/unused"}}{{.Whatever}}{{end}}
+{{define "dkim.key/pass"}}{{range .Asset.DKIMSelectors}}{{.}} {{$.Selector}}{{end}}{{range $k, $v := .Asset.Tags}}{{$k}}={{$v}}{{end}}{{end}}
+{{define "dmarc.policy/warn"}}{{(index .Observed "rua").x}} {{default "none" .Observed.p}} {{if and .Observed.p (eq .Status "warn") (not .Reason)}}x{{end}}{{end}}
+`,
+		"summary.tmpl": `
+{{define "summary/executive"}}{{.Run.Title}} {{.Run.StartedAt.Year}} {{range .Controls}}{{.Status}} {{.Anything}}{{end}}
+{{- range .TopChecks}}{{.Check}}: {{.Counts}}{{end}}{{if .Drift}}{{len .Drift.Changes}} {{range .Drift.Changes}}{{.Asset}}{{end}}{{end}}
+{{- range .DriftSample}}{{.Field}}{{end}} {{.Summary.Fail}} {{.Tool.Version}} {{.Pack}}{{end}}
+`,
+	}
+	dir := writeDir(t, files)
+	s, err := Load(dir)
+	if err != nil {
+		t.Fatalf("Load: %v", err)
+	}
+	got, err := s.Render("my/helper", &sampleAsset{IP: "192.0.2.1", Domain: "Example.COM"})
+	if err != nil || got != "192.0.2.1 example.com" {
+		t.Errorf("my/helper = %q, %v", got, err)
+	}
+}
+
+func TestTemplateKind(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		kind int
+	}{
+		{"ptr.present/pass", kindMessage},
+		{"spf.record/fail.none", kindMessage},
+		{"dkim.key/remediation.error.timeout", kindMessage},
+		{"default/error", kindMessage},
+		{"summary/executive", kindSummary},
+		{"ptr/names", kindHelper},
+		{"dns/why", kindHelper},
+		{"ptr.tmpl", kindHelper},
+		{"override:/x/a.tmpl", kindHelper},
+	}
+	for _, tc := range tests {
+		if got := templateKind(tc.name); got != tc.kind {
+			t.Errorf("templateKind(%q) = %d, want %d", tc.name, got, tc.kind)
+		}
+	}
+}
+
+func TestSampleFinding(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, check, status, reason string
+	}{
+		{"ptr.present/pass", "ptr.present", "pass", ""},
+		{"ptr.present/fail.nxdomain", "ptr.present", "fail", "nxdomain"},
+		{"spf.record/remediation", "spf.record", "fail", ""},
+		{"spf.record/remediation.none", "spf.record", "fail", "none"},
+		{"drift.changed/remediation.error.incomplete", "drift.changed", "error", "incomplete"},
+		{"default/remediation.error", "default", "error", ""},
+		{"default/remediation.warn", "default", "warn", ""},
+	}
+	for _, tc := range tests {
+		d := sampleFinding(tc.name)
+		if d.Check != tc.check || d.Status != tc.status || d.Reason != tc.reason || d.Observed["reason"] != tc.reason {
+			t.Errorf("sampleFinding(%q) = %q %q %q", tc.name, d.Check, d.Status, d.Reason)
+		}
+	}
+	if d := sampleFinding("dkim.key/pass"); d.Selector == "" || !slices.Contains(d.Asset.DKIMSelectors, d.Selector) {
+		t.Errorf("dkim sample selector %q", d.Selector)
+	}
+}

@@ -1,0 +1,337 @@
+package templates
+
+import (
+	"reflect"
+	"strings"
+	"time"
+)
+
+// The data contract of the wording. Load checks every template against the
+// Go type of the data it will be rendered with, before the first query; this
+// package cannot import the packages that define those types (they import
+// it), so the types below mirror them: sampleMessage mirrors
+// assess.MessageData (every finding's message and remediation) and
+// sampleSummary report's summary view (the reports' narrative). Tests in
+// those packages hold each mirror to its original, field by field. A field
+// typed any here is not checked below it (its type is large and changes
+// often); a template may read anything under it.
+
+// sampleMessage mirrors assess.MessageData.
+type sampleMessage struct {
+	Check    string
+	Status   string
+	Reason   string
+	Selector string
+	Asset    sampleAsset
+	Observed map[string]any
+}
+
+// sampleAsset mirrors assess.Asset.
+type sampleAsset struct {
+	IP            string
+	Hostname      string
+	HELO          string
+	Domain        string
+	DKIMSelectors []string
+	Owner         string
+	Environment   string
+	Provider      string
+	Relay         string
+	Criticality   string
+	Tags          map[string]string
+}
+
+// sampleSummary mirrors report's summaryView: the view's own fields and
+// those it promotes from the embedded *report.Pack.
+type sampleSummary struct {
+	Pack         any // the embedded *report.Pack itself
+	Schema       string
+	Tool         sampleTool
+	Run          any // report.Run
+	Summary      sampleCounts
+	Assets       any // []assess.Asset
+	Findings     any // []assess.Finding
+	Controls     any // []report.ControlStatus
+	AssetSummary any // []report.AssetSummary
+	Drift        *sampleDrift
+
+	Org            string
+	Period         string
+	PeriodPhrase   string
+	ControlsTotal  int
+	Satisfied      int
+	NotSatisfied   int
+	Inconclusive   int
+	Bad            int
+	Attention      int
+	AffectedAssets int
+	HighAssets     int
+	AffectedHigh   int
+	TopChecks      []sampleTopCheck
+	TopAssets      []sampleTopAsset
+	DriftAssets    int
+	DriftBaseRun   string
+	DriftSample    []sampleDriftChange
+}
+
+// sampleTool mirrors report.Tool.
+type sampleTool struct{ Name, Version string }
+
+// sampleCounts mirrors report.Summary.
+type sampleCounts struct{ Assets, Findings, Pass, Fail, Warn, Error, Skip int }
+
+// sampleDrift mirrors report.Drift.
+type sampleDrift struct {
+	Baseline string
+	BaseRun  string
+	Added    []string
+	Removed  []string
+	Changes  []sampleDriftChange
+}
+
+// sampleDriftChange mirrors report.DriftChange.
+type sampleDriftChange struct{ Asset, Field, Old, New string }
+
+// sampleTopCheck mirrors report's viewCheck.
+type sampleTopCheck struct {
+	Check, Family, Criteria string
+	Fail, Error, Warn       int
+	Counts                  string
+}
+
+// sampleTopAsset mirrors report's viewAsset.
+type sampleTopAsset struct {
+	IP, Hostname, Owner, Criticality string
+	Fail, Error, Warn                int
+	Counts                           string
+}
+
+// typeName names a type in problems, a mirrored one as template authors
+// know it.
+func typeName(t reflect.Type) string {
+	switch t {
+	case reflect.TypeFor[sampleMessage]():
+		return "the finding data"
+	case reflect.TypeFor[sampleAsset]():
+		return ".Asset"
+	case reflect.TypeFor[sampleSummary]():
+		return "the report data"
+	case reflect.TypeFor[sampleTool]():
+		return ".Tool"
+	case reflect.TypeFor[sampleCounts]():
+		return ".Summary"
+	case reflect.TypeFor[sampleDrift]():
+		return ".Drift"
+	case reflect.TypeFor[sampleDriftChange]():
+		return "a drift change"
+	case reflect.TypeFor[sampleTopCheck]():
+		return "an entry of .TopChecks"
+	case reflect.TypeFor[sampleTopAsset]():
+		return "an entry of .TopAssets"
+	}
+	return t.String()
+}
+
+// Kinds of template by the data they are rendered with.
+const (
+	kindHelper  = iota // rendered only by {{template}} calls, with their data
+	kindMessage        // a finding's message or remediation: assess.MessageData
+	kindSummary        // a report narrative: the summary view of the Pack
+)
+
+// templateKind tells a template's data from its name: "<check>/..." (a
+// check ID has a dot) and "default/..." are a finding's wording,
+// "summary/..." a report narrative; any other name is a helper.
+func templateKind(name string) int {
+	first, _, ok := strings.Cut(name, "/")
+	switch {
+	case !ok:
+		return kindHelper
+	case first == "default" || strings.Contains(first, "."):
+		return kindMessage
+	case first == "summary":
+		return kindSummary
+	}
+	return kindHelper
+}
+
+// Contract returns the Go type of the data the template called name is
+// rendered with, as Load checks it (a mirror of the real type; see
+// contract.go), or nil for a helper, whose data comes from its callers.
+func Contract(name string) reflect.Type {
+	switch templateKind(name) {
+	case kindMessage:
+		return reflect.TypeFor[sampleMessage]()
+	case kindSummary:
+		return reflect.TypeFor[sampleSummary]()
+	}
+	return nil
+}
+
+// sampleData returns representative data for a trial render of the
+// template called name: a finding of the template's check with that
+// status and reason and the observed keys such findings carry, or a report
+// of a small fleet with every section present.
+func sampleData(name string) any {
+	switch templateKind(name) {
+	case kindMessage:
+		return sampleFinding(name)
+	case kindSummary:
+		return sampleReport()
+	}
+	return nil
+}
+
+// sampleFinding builds the data of a finding for a template name
+// "<check>/<status>[.<reason>]", "<check>/remediation[.<reason>]" or
+// "<check>/remediation.error[.<reason>]".
+func sampleFinding(name string) *sampleMessage {
+	check, rest, _ := strings.Cut(name, "/")
+	status, reason, _ := strings.Cut(rest, ".")
+	if status == "remediation" {
+		status = "fail"
+		if r, ok := strings.CutPrefix(reason, "error"); ok {
+			status, reason = "error", strings.TrimPrefix(r, ".")
+		} else if reason == "warn" {
+			status, reason = "warn", ""
+		}
+	}
+	d := &sampleMessage{
+		Check: check, Status: status, Reason: reason,
+		Asset: sampleAsset{
+			IP: "192.0.2.10", Hostname: "mail1.example.com", HELO: "mail1.example.com",
+			Domain: "example.com", DKIMSelectors: []string{"s2048"}, Owner: "mail-platform",
+			Environment: "production", Provider: "on-prem", Criticality: "high",
+			Tags: map[string]string{"site": "ams1"},
+		},
+	}
+	if strings.HasPrefix(check, "dkim.") {
+		d.Selector = "s2048"
+	}
+	family, _, _ := strings.Cut(check, ".")
+	d.Observed = sampleObserved(family, reason)
+	return d
+}
+
+// sampleObserved returns the observed values a finding of a check family
+// typically carries (as the checks in package assess record them).
+func sampleObserved(family, reason string) map[string]any {
+	ptr := map[string]any{
+		"ptr": "mail1.example.com", "ptr_names": []string{"mail1.example.com"},
+		"reverse_name": "10.2.0.192.in-addr.arpa", "cname_chain": []string{},
+	}
+	spf := map[string]any{
+		"domain": "example.com", "record": "v=spf1 ip4:192.0.2.0/26 include:_spf.example.net -all",
+		"records": []string{"v=spf1 ip4:192.0.2.0/26 include:_spf.example.net -all"},
+		"result":  "softfail", "all": "~all", "ip_term": "ip4:192.0.2.10", "matched": "~all",
+		"via": []string{"include:_spf.example.net"}, "lookups": 3, "void_lookups": 0,
+		"max_lookups": 10, "max_void_lookups": 2, "count": 1, "permissive": false,
+		"failed_lookups": []string{}, "terms": []string{"include:_spf.example.net"},
+		"limit_hit_for_ip": false, "detail": "", "trace": []string{},
+	}
+	dmarc := map[string]any{
+		"domain": "example.com", "org_domain": "example.com", "source": "_dmarc.example.com",
+		"record": "v=DMARC1; p=none; rua=mailto:dmarc-reports@example.com",
+		"p":      "none", "sp": "", "policy": "none", "pct": 100, "from_org": false,
+		"rua": []string{"mailto:dmarc-reports@example.com"}, "ruf": []string{},
+		"adkim": "r", "aspf": "r", "queried": []string{"_dmarc.example.com"},
+		"disagree": false, "dmarcbis_source": "_dmarc.example.com",
+	}
+	var obs map[string]any
+	switch family {
+	case "ptr":
+		obs = ptr
+		obs["count"] = 2
+		obs["expected"] = "mail1.example.com"
+		obs["confirmed"] = []string{"mail1.example.com"}
+		obs["forward"] = map[string]any{"mail1.example.com": []string{"192.0.2.10"}}
+		obs["pattern"] = "kind: ip"
+		obs["why"] = "the name embeds the IP address"
+	case "helo":
+		obs = spf
+		for k, v := range ptr {
+			obs[k] = v
+		}
+		obs["helo"] = "mail1.example.com"
+		obs["helo_org"] = "example.com"
+		obs["ptr_org"] = "example.com"
+		obs["addresses"] = []string{"192.0.2.10"}
+		obs["why"] = "a single label, not a fully qualified name"
+	case "spf":
+		obs = spf
+	case "dkim":
+		obs = map[string]any{
+			"selector": "s2048", "name": "s2048._domainkey.example.com", "record": "v=DKIM1; k=rsa; p=MIIB",
+			"key_type": "rsa", "key_bits": 1024, "testing": false, "fingerprint": "0cc84789c38fc450",
+			"cname_chain": []string{}, "rcode": "noerror",
+		}
+	case "dmarc":
+		obs = dmarc
+	case "align":
+		obs = ptr
+		obs["helo"] = "mail1.example.com"
+		obs["domain"] = "example.com"
+		obs["org_domain"] = "example.com"
+		obs["ptr_org"] = "example.net"
+		obs["helo_org"] = "example.com"
+		obs["domain_org"] = "example.com"
+		obs["out_of_line"] = []string{"ptr"}
+	case "drift":
+		obs = map[string]any{
+			"baseline_run": "run-2026Q3",
+			"changes": []any{map[string]any{
+				"field": "ptr", "key": "ptr.names", "of": "", "old": "mail1.example.com", "new": "mail2.example.com",
+			}},
+			"undetermined": []string{}, "undetermined_run": []string{},
+			"undetermined_baseline": []string{}, "undetermined_both": []string{},
+		}
+	default:
+		obs = map[string]any{}
+	}
+	obs["reason"] = reason
+	return obs
+}
+
+// sampleReport is the data of the reports' narrative for a small fleet
+// with failures, a drift section and every list filled.
+func sampleReport() *sampleSummary {
+	at := time.Date(2026, 6, 30, 9, 0, 0, 0, time.UTC)
+	change := sampleDriftChange{Asset: "192.0.2.10", Field: "ptr", Old: "mail1.example.com", New: "mail2.example.com"}
+	return &sampleSummary{
+		Schema: "senderproof/evidence/v1",
+		Tool:   sampleTool{Name: "senderproof", Version: "dev"},
+		Run: map[string]any{
+			"ID": "run-2026Q4", "Title": "Example Corp outbound mail", "StartedAt": at, "FinishedAt": at.Add(time.Minute),
+			"Resolvers": []string{"192.0.2.53:53"}, "InventorySHA256": "0cc84789c38fc450",
+			"Checks":   []any{map[string]any{"ID": "ptr.present", "Family": "ptr", "Criteria": "the IP has a PTR name"}},
+			"Mappings": []any{map[string]any{"Framework": "nist-csf-2.0", "Name": "NIST Cybersecurity Framework", "Version": "2.0"}},
+			"Notes":    []string{},
+		},
+		Summary: sampleCounts{Assets: 3, Findings: 48, Pass: 40, Fail: 4, Warn: 2, Error: 1, Skip: 1},
+		Assets: []any{map[string]any{
+			"IP": "192.0.2.10", "Hostname": "mail1.example.com", "HELO": "mail1.example.com",
+			"Domain": "example.com", "Owner": "mail-platform", "Criticality": "high",
+		}},
+		Findings: []any{map[string]any{
+			"Asset": "192.0.2.10", "Check": "ptr.fcrdns", "Status": "fail", "Severity": "high",
+			"Message": "The PTR name does not resolve back to the IP.", "Remediation": "Publish an A record.",
+		}},
+		Controls: []any{map[string]any{
+			"Framework": "nist-csf-2.0", "ID": "PR.DS-1", "Title": "Outbound mail identity protects data in transit",
+			"Status": "not_satisfied", "Pass": 40, "Fail": 4, "Warn": 2, "Error": 1,
+		}},
+		AssetSummary: []any{map[string]any{"IP": "192.0.2.10", "PTR": "mail1.example.com", "Status": "fail"}},
+		Drift: &sampleDrift{
+			Baseline: "evidence-2026Q3/evidence.json", BaseRun: "run-2026Q3",
+			Added: []string{"192.0.2.12"}, Removed: []string{}, Changes: []sampleDriftChange{change},
+		},
+		Org: "Example Corp outbound mail", Period: "30 June 2026", PeriodPhrase: "on 30 June 2026",
+		ControlsTotal: 14, Satisfied: 10, NotSatisfied: 3, Inconclusive: 1, Bad: 5, Attention: 7,
+		AffectedAssets: 2, HighAssets: 2, AffectedHigh: 1,
+		TopChecks: []sampleTopCheck{{Check: "ptr.fcrdns", Family: "ptr", Criteria: "some PTR name's A/AAAA set contains the IP",
+			Fail: 2, Warn: 1, Counts: "2 fail, 1 warn"}},
+		TopAssets: []sampleTopAsset{{IP: "192.0.2.10", Hostname: "mail1.example.com", Owner: "mail-platform",
+			Criticality: "high", Fail: 2, Counts: "2 fail"}},
+		DriftAssets: 1, DriftBaseRun: "run-2026Q3", DriftSample: []sampleDriftChange{change},
+	}
+}
