@@ -82,7 +82,7 @@ func statusChartPanels(p *Pack, d *packDigest) []chartPanel {
 	ctl.Title = "By control"
 	for _, c := range p.Controls {
 		ctl.Bars = append(ctl.Bars, chartBar{
-			Label:  c.ID,
+			Label:  controlLabel(c), // "9.5" or "SPF" alone is ambiguous
 			Counts: statusTally{Pass: c.Pass, Warn: c.Warn, Fail: c.Fail, Error: c.Error},
 		})
 	}
@@ -166,7 +166,7 @@ func drawPanel(img *image.RGBA, pn chartPanel, r image.Rectangle, reg, small, bo
 	chartText(img, bold, colourBrand, r.Min.X, r.Min.Y+38, pn.Title)
 	chartFill(img, image.Rect(r.Min.X, r.Min.Y+chartTitleH-14, r.Max.X, r.Min.Y+chartTitleH-12), colourRule)
 	y := r.Min.Y + chartTitleH
-	labelW := r.Dx() * 30 / 100
+	labelW := chartLabelWidth(reg, pn.Bars, r.Dx())
 	totalW := 96
 	barX0 := r.Min.X + labelW
 	barX1 := r.Max.X - totalW
@@ -202,6 +202,17 @@ func drawPanel(img *image.RGBA, pn chartPanel, r image.Rectangle, reg, small, bo
 		chartText(img, reg, colourMuted, barX1+12, y+chartBarH-8, strconv.Itoa(total))
 		y += chartBarH + chartBarGap
 	}
+}
+
+// chartLabelWidth is the width of the label column of a panel panelW
+// wide: what the longest label needs, from 30% to 50% of the panel. A
+// longer label is cut with "…".
+func chartLabelWidth(face font.Face, bars []chartBar, panelW int) int {
+	w := panelW * 30 / 100
+	for _, b := range bars {
+		w = max(w, font.MeasureString(face, clip(cleanLine(b.Label), 120)).Ceil()+14)
+	}
+	return min(w, panelW/2)
 }
 
 // textOn is the label colour that reads on a status colour.

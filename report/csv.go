@@ -18,10 +18,11 @@ func csvHeader() []string {
 type csvWriter struct{}
 
 // NewCSV returns the writer of findings.csv: one row per finding with the
-// header asset,check,selector,status,severity,message,controls,remediation, RFC 4180 quoting, controls as "framework:id" joined by
-// "; ". Cells hold no control characters, and a cell that a spreadsheet
-// would read as a formula (starting with = + - @, tab or CR) gets a leading
-// single quote.
+// header asset,check,selector,status,severity,message,controls,remediation,
+// RFC 4180 quoting and CRLF line endings (no byte order mark), controls as
+// "framework:id" joined by "; ". Cells hold no control characters, and a
+// cell that a spreadsheet would read as a formula (starting with = + - @,
+// tab or CR) gets a leading single quote.
 func NewCSV() Writer { return csvWriter{} }
 
 // csvCell prepares untrusted text for findings.csv.
@@ -33,6 +34,7 @@ func csvCell(s string) string {
 func (csvWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	bw := bufio.NewWriterSize(out, 64<<10)
 	w := csv.NewWriter(bw)
+	w.UseCRLF = true // RFC 4180 §2: each record ends with CRLF
 	header := csvHeader()
 	if err := w.Write(header); err != nil {
 		return fmt.Errorf("write csv: %w", err)

@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"encoding/csv"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -60,8 +61,40 @@ func TestCSV(t *testing.T) {
 func TestCSVEmpty(t *testing.T) {
 	t.Parallel()
 	out := writeAll(t, NewCSV(), emptyPack())
-	if got := string(out); got != "asset,check,selector,status,severity,message,controls,remediation\n" {
+	if got := string(out); got != "asset,check,selector,status,severity,message,controls,remediation\r\n" {
 		t.Errorf("empty pack CSV = %q", got)
+	}
+}
+
+// TestCSVLineEndings: every record ends with CRLF (RFC 4180 §2), with no
+// bare LF or CR anywhere and no byte order mark.
+func TestCSVLineEndings(t *testing.T) {
+	t.Parallel()
+	p := SyntheticPack(10, 4)
+	out := writeAll(t, NewCSV(), p)
+	if bytes.HasPrefix(out, []byte("\xef\xbb\xbf")) {
+		t.Error("findings.csv starts with a byte order mark")
+	}
+	if !bytes.HasSuffix(out, []byte("\r\n")) {
+		t.Errorf("findings.csv ends %q, want CRLF", out[max(0, len(out)-10):])
+	}
+	if got, want := bytes.Count(out, []byte("\r\n")), len(p.Findings)+1; got != want {
+		t.Errorf("%d CRLF, want one per record (%d)", got, want)
+	}
+	if lf, cr := bytes.Count(out, []byte("\n")), bytes.Count(out, []byte("\r")); lf != cr || lf != len(p.Findings)+1 {
+		t.Errorf("%d LF and %d CR, want %d of each, in pairs", lf, cr, len(p.Findings)+1)
+	}
+	// Each line is one record: no quoted field spans lines.
+	r := csv.NewReader(bytes.NewReader(out))
+	for i, line := range strings.SplitAfter(strings.TrimSuffix(string(out), "\r\n"), "\r\n") {
+		rec, err := r.Read()
+		if err != nil {
+			t.Fatalf("record %d: %v", i+1, err)
+		}
+		one, err := csv.NewReader(strings.NewReader(line)).Read()
+		if err != nil || !slices.Equal(one, rec) {
+			t.Fatalf("line %d %q is not record %d %q: %v", i+1, line, i+1, rec, err)
+		}
 	}
 }
 

@@ -34,9 +34,12 @@ type oscalWriter struct{}
 // 1.1.3 Assessment Results document. Each sender is an inventory item;
 // each finding that is not skip is an observation of that subject with
 // its DNS exchanges as relevant evidence; each control is an OSCAL finding
-// that targets the control ID and relates the observations of its mapped
-// checks. UUIDs are version 5, derived from the run ID and the finding's
-// key, so the same Pack gives the same document.
+// that targets "<framework>_<control ID>" (the control ID itself is in the
+// finding's title and props, its relevance in the remarks) and relates the
+// observations of its mapped checks. import-ap points at a back-matter
+// resource, as there is no OSCAL assessment plan. UUIDs are version 5,
+// derived from the run ID and the finding's key, so the same Pack gives
+// the same document.
 func NewOSCAL() Writer { return oscalWriter{} }
 
 // Namespace of senderproof's UUIDs (itself a version 5 UUID of the URL
@@ -88,12 +91,11 @@ func oscalFindingKey(f *assess.Finding) string {
 // tokenRE is OSCAL's TokenDatatype (an XML NCName).
 var tokenRE = regexp.MustCompile(`^(\p{L}|_)(\p{L}|\p{N}|[.\-_])*$`)
 
-// oscalToken returns id when it is an OSCAL token, else framework_id with
-// every character a token cannot hold replaced by "_".
+// oscalToken qualifies a control ID by its framework, as one OSCAL token:
+// "framework_id", with every character a token cannot hold replaced by
+// "_" (and a leading "_" when the framework starts with a digit). Two
+// frameworks may both have a control "9.5" or "SPF"; their targets differ.
 func oscalToken(framework, id string) string {
-	if tokenRE.MatchString(id) {
-		return id
-	}
 	var b strings.Builder
 	for i, r := range framework + "_" + id {
 		ok := r == '_' || r == '.' || r == '-' || isLetterOrDigit(r)
@@ -107,6 +109,29 @@ func oscalToken(framework, id string) string {
 		}
 	}
 	return b.String()
+}
+
+// oscalTargets gives each control of the pack its target ID (oscalToken),
+// made unique with a "-2", "-3"... suffix in the rare case two controls
+// give the same token ("a_b" "c" and "a" "b_c", or IDs that differ only
+// in characters a token cannot hold).
+func oscalTargets(controls []ControlStatus) map[assess.ControlRef]string {
+	out := make(map[assess.ControlRef]string, len(controls))
+	used := make(map[string]bool, len(controls))
+	for _, c := range controls {
+		ref := assess.ControlRef{Framework: c.Framework, ID: c.ID}
+		if _, ok := out[ref]; ok {
+			continue
+		}
+		base := oscalToken(c.Framework, c.ID)
+		t := base
+		for k := 2; used[t]; k++ {
+			t = fmt.Sprintf("%s-%d", base, k)
+		}
+		used[t] = true
+		out[ref] = t
+	}
+	return out
 }
 
 func isLetter(r rune) bool { return unicode.IsLetter(r) }
@@ -182,7 +207,7 @@ func oscalState(s ControlState) oscal.ObjectiveStatus {
 		return oscal.ObjectiveStatus{State: "not-satisfied", Reason: "fail"}
 	}
 	return oscal.ObjectiveStatus{State: "not-satisfied", Reason: "other",
-		Remarks: "Inconclusive: DNS errors left some mapped checks undetermined, so the control cannot be shown satisfied."}
+		Remarks: "Inconclusive: DNS errors left some mapped checks undetermined, or no finding supports the control (its checks were skipped), so it cannot be shown satisfied."}
 }
 
 // jsonStream writes a JSON document piece by piece.
@@ -245,9 +270,13 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 		OscalVersion: OSCALVersion,
 		Props:        oscalProps("tool", p.Tool.Name, "tool-version", p.Tool.Version, "run-id", p.Run.ID),
 	})
+	// There is no OSCAL assessment plan to import: import-ap points at a
+	// back-matter resource that says so and links evidence.json, where
+	// the run's plan (inventory, checks, mappings, settings) is recorded.
+	methodUUID := ids.of("resource", "evidence.json")
 	j.field(false, "import-ap", oscal.ImportAp{
-		Href:    "evidence.json",
-		Remarks: "senderproof assesses without an OSCAL assessment plan; evidence.json in this pack records the run's inputs, settings and every DNS exchange.",
+		Href:    "#" + methodUUID,
+		Remarks: "No OSCAL assessment plan: senderproof assesses from an inventory of senders, its checks and the mapping files of the run. The referenced back-matter resource describes them and links evidence.json, which records them.",
 	})
 	j.raw(`,"results":[{`)
 	j.field(true, "uuid", ids.of("result", ""))
@@ -280,8 +309,9 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 		j.raw(`]}`)
 	}
 
-	// Reviewed controls.
-	sel := oscal.AssessedControls{Description: "Controls of the mapping files loaded for the run."}
+	// Reviewed controls, by target ID: "<framework>_<control ID>".
+	targets := oscalTargets(p.Controls)
+	sel := oscal.AssessedControls{Description: "Controls of the mapping files loaded for the run, each identified as <framework>_<control ID>."}
 	if len(p.Controls) == 0 {
 		all := oscal.IncludeAll{}
 		sel.IncludeAll = &all
@@ -289,7 +319,7 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 		var ctl []oscal.AssessedControlsSelectControlById
 		seen := map[string]bool{}
 		for _, c := range p.Controls {
-			t := oscalToken(c.Framework, c.ID)
+			t := targets[assess.ControlRef{Framework: c.Framework, ID: c.ID}]
 			if !seen[t] {
 				seen[t] = true
 				ctl = append(ctl, oscal.AssessedControlsSelectControlById{ControlId: t})
@@ -353,11 +383,13 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 			if k > 0 {
 				j.raw(",")
 			}
-			oscalControlFinding(j, ids, c, related[k], obsIDs)
+			oscalControlFinding(j, ids, c, targets[assess.ControlRef{Framework: c.Framework, ID: c.ID}], related[k], obsIDs)
 		}
 		j.raw("]")
 	}
-	j.raw("}]}}\n")
+	j.raw("}]")
+	j.field(false, "back-matter", oscalBackMatter(methodUUID, p))
+	j.raw("}}\n")
 	if j.err == nil {
 		j.err = j.w.Flush()
 	}
@@ -471,10 +503,48 @@ func oscalExchanges(ev []assess.Evidence) string {
 	return strings.Join(lines, "\n")
 }
 
-// oscalControlFinding writes the OSCAL finding of one control, relating
-// the observations with the given ordinals.
-func oscalControlFinding(j *jsonStream, ids oscalIDs, c ControlStatus, related []int32, obsIDs [][16]byte) {
-	token := oscalToken(c.Framework, c.ID)
+// oscalBackMatter holds the resource import-ap points at: what the
+// assessment followed in place of an OSCAL assessment plan, linking
+// evidence.json (not an OSCAL document, as its media type says).
+func oscalBackMatter(uuid string, p *Pack) oscal.BackMatter {
+	var mappings []string
+	for _, m := range p.Run.Mappings {
+		s := oscalString(m.Framework, 200)
+		if v := oscalString(m.Version, 100); v != "" {
+			s += " version " + v
+		}
+		if s != "" {
+			mappings = append(mappings, s)
+		}
+	}
+	desc := fmt.Sprintf("This assessment has no OSCAL assessment plan. It followed senderproof's method: %d checks of the DNS identity of each sender of the inventory (PTR, forward-confirmed reverse DNS, HELO, SPF, DKIM, DMARC and their alignment), each mapped to controls by the mapping files of the run", len(p.Run.Checks))
+	if len(mappings) > 0 {
+		desc += " (" + strings.Join(mappings, ", ") + ")"
+	}
+	desc += ". evidence.json, in the same evidence pack, records the plan as run (the inventory files and mapping files with their SHA-256, the checks with their pass criteria, the resolvers and settings) and every finding with its DNS exchanges; manifest.json lists the SHA-256 of evidence.json."
+	res := oscal.Resource{
+		UUID:        uuid,
+		Title:       "senderproof assessment method and evidence (not an OSCAL assessment plan)",
+		Description: desc,
+		Props:       oscalProps("content", Schema, "run-id", p.Run.ID),
+		Rlinks:      &[]oscal.ResourceLink{{Href: "evidence.json", MediaType: "application/json"}},
+		Remarks:     "evidence.json is senderproof's own JSON format (schema " + Schema + "), not an OSCAL document.",
+	}
+	return oscal.BackMatter{Resources: &[]oscal.Resource{res}}
+}
+
+// oscalRelevance is a finding's remarks: why its control matters for
+// sender identity, from the mapping file; "" when the file says nothing.
+func oscalRelevance(r string) string {
+	if r = oscalString(r, 4000); r == "" {
+		return ""
+	}
+	return "Relevance: " + r
+}
+
+// oscalControlFinding writes the OSCAL finding of one control, targeting
+// token and relating the observations with the given ordinals.
+func oscalControlFinding(j *jsonStream, ids oscalIDs, c ControlStatus, token string, related []int32, obsIDs [][16]byte) {
 	name := oscalString(c.Framework+" "+c.ID, 300)
 	title := name
 	if t := oscalString(c.Title, 500); t != "" {
@@ -497,6 +567,7 @@ func oscalControlFinding(j *jsonStream, ids oscalIDs, c ControlStatus, related [
 		Title:       title,
 		Description: desc,
 		Props:       oscalProps(kv...),
+		Remarks:     oscalRelevance(c.Relevance),
 		Target: oscal.FindingTarget{
 			Type:     "objective-id",
 			TargetId: token,

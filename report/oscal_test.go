@@ -3,8 +3,11 @@ package report
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -57,7 +60,27 @@ type arDoc struct {
 		Metadata struct {
 			OscalVersion string `json:"oscal-version"`
 		} `json:"metadata"`
+		ImportAP struct {
+			Href string `json:"href"`
+		} `json:"import-ap"`
+		BackMatter struct {
+			Resources []struct {
+				UUID   string `json:"uuid"`
+				Title  string `json:"title"`
+				Rlinks []struct {
+					Href      string `json:"href"`
+					MediaType string `json:"media-type"`
+				} `json:"rlinks"`
+			} `json:"resources"`
+		} `json:"back-matter"`
 		Results []struct {
+			ReviewedControls struct {
+				Selections []struct {
+					Include []struct {
+						ControlID string `json:"control-id"`
+					} `json:"include-controls"`
+				} `json:"control-selections"`
+			} `json:"reviewed-controls"`
 			LocalDefinitions struct {
 				InventoryItems []struct {
 					UUID string `json:"uuid"`
@@ -70,7 +93,10 @@ type arDoc struct {
 				} `json:"subjects"`
 			} `json:"observations"`
 			Findings []struct {
-				Target struct {
+				Title   string          `json:"title"`
+				Remarks string          `json:"remarks"`
+				Props   []oscalTestProp `json:"props"`
+				Target  struct {
 					Type     string `json:"type"`
 					TargetID string `json:"target-id"`
 					Status   struct {
@@ -85,6 +111,21 @@ type arDoc struct {
 	} `json:"assessment-results"`
 }
 
+type oscalTestProp struct {
+	Name  string `json:"name"`
+	Value string `json:"value"`
+}
+
+// prop is the value of the first property called name, or "".
+func prop(ps []oscalTestProp, name string) string {
+	for _, p := range ps {
+		if p.Name == name {
+			return p.Value
+		}
+	}
+	return ""
+}
+
 func TestOSCAL(t *testing.T) {
 	t.Parallel()
 	schema := oscalSchema(t)
@@ -92,8 +133,9 @@ func TestOSCAL(t *testing.T) {
 		name string
 		pack *Pack
 	}{
-		{"synthetic", SyntheticPack(25, 11)},
+		{"synthetic", withRelevance(SyntheticPack(25, 11))},
 		{"empty", emptyPack()},
+		{"one control ID in two frameworks", sameIDPack()},
 		{"odd times", func() *Pack {
 			p := SyntheticPack(2, 1)
 			p.Run.StartedAt = time.Time{}
@@ -126,18 +168,35 @@ func TestOSCAL(t *testing.T) {
 	}
 }
 
-func TestOSCALContent(t *testing.T) {
-	t.Parallel()
-	p := SyntheticPack(25, 11)
-	out := writeAll(t, NewOSCAL(), p)
+// sameIDPack has two frameworks that both name a control "SPF", and one
+// whose control ID is not an OSCAL token on its own.
+func sameIDPack() *Pack {
+	p := withRelevance(SyntheticPack(3, 2))
+	p.Controls = []ControlStatus{
+		{Framework: "cisa-bod-18-01", ID: "SPF", Title: "Valid SPF records", Relevance: "BOD 18-01 asks for SPF on every domain.", Status: ControlSatisfied, Pass: 1},
+		{Framework: "mailbox-providers-2024", ID: "SPF", Title: "SPF for the sending domain", Status: ControlNotSatisfied, Fail: 1},
+		{Framework: "cis-controls-v8", ID: "9.5", Title: "Implement DMARC", Status: ControlInconclusive, Error: 1},
+	}
+	return p
+}
+
+func readOSCAL(t *testing.T, b []byte) arDoc {
+	t.Helper()
 	var doc arDoc
-	if err := json.Unmarshal(out, &doc); err != nil {
+	if err := json.Unmarshal(b, &doc); err != nil {
 		t.Fatal(err)
 	}
-	ar := doc.AR
-	if ar.Metadata.OscalVersion != OSCALVersion || len(ar.Results) != 1 {
-		t.Fatalf("oscal-version %q, %d results", ar.Metadata.OscalVersion, len(ar.Results))
+	if doc.AR.Metadata.OscalVersion != OSCALVersion || len(doc.AR.Results) != 1 {
+		t.Fatalf("oscal-version %q, %d results", doc.AR.Metadata.OscalVersion, len(doc.AR.Results))
 	}
+	return doc
+}
+
+func TestOSCALContent(t *testing.T) {
+	t.Parallel()
+	p := withRelevance(SyntheticPack(25, 11))
+	out := writeAll(t, NewOSCAL(), p)
+	ar := readOSCAL(t, out).AR
 	res := ar.Results[0]
 	if got := len(res.LocalDefinitions.InventoryItems); got != len(p.Assets) {
 		t.Errorf("inventory items = %d, want one per asset (%d)", got, len(p.Assets))
@@ -170,12 +229,14 @@ func TestOSCALContent(t *testing.T) {
 	}
 	for i, f := range res.Findings {
 		c := p.Controls[i]
-		want := c.ID
-		if c.ID == "9.5" {
-			want = "cis-controls-v8_9.5" // not an OSCAL token on its own
-		}
-		if f.Target.TargetID != want || f.Target.Type != "objective-id" {
+		if want := c.Framework + "_" + c.ID; f.Target.TargetID != want || f.Target.Type != "objective-id" {
 			t.Errorf("finding %d target %+v, want objective-id %s", i, f.Target, want)
+		}
+		if prop(f.Props, "control-id") != c.ID || prop(f.Props, "framework") != c.Framework || !strings.HasPrefix(f.Title, c.Framework+" "+c.ID+": ") {
+			t.Errorf("finding %d title %q, props %v: want the control ID %s of %s", i, f.Title, f.Props, c.ID, c.Framework)
+		}
+		if want := "Relevance: " + c.Relevance; f.Remarks != want {
+			t.Errorf("finding %s remarks %q, want %q", c.ID, f.Remarks, want)
 		}
 		state := map[ControlState]string{ControlSatisfied: "satisfied", ControlNotSatisfied: "not-satisfied", ControlInconclusive: "not-satisfied"}[c.Status]
 		if f.Target.Status.State != state {
@@ -190,11 +251,74 @@ func TestOSCALContent(t *testing.T) {
 			}
 		}
 	}
+	// import-ap is no file to fetch: it points at the back-matter resource
+	// that links evidence.json, marked as plain JSON.
+	res0 := ar.BackMatter.Resources
+	if len(res0) != 1 || ar.ImportAP.Href != "#"+res0[0].UUID {
+		t.Fatalf("import-ap href %q, back-matter resources %+v: want a fragment naming the one resource", ar.ImportAP.Href, res0)
+	}
+	if rl := res0[0].Rlinks; len(rl) != 1 || rl[0].Href != "evidence.json" || rl[0].MediaType != "application/json" {
+		t.Errorf("resource links %+v, want evidence.json as application/json", rl)
+	}
+	if !strings.Contains(res0[0].Title, "not an OSCAL assessment plan") {
+		t.Errorf("resource title %q does not say it is not an assessment plan", res0[0].Title)
+	}
 	// UUIDs depend on the run: another run ID gives other UUIDs.
 	q := SyntheticPack(25, 11)
 	q.Run.ID = "another-run"
 	if bytes.Contains(writeAll(t, NewOSCAL(), q), []byte(res.Observations[0].UUID)) {
 		t.Error("observation UUIDs do not depend on the run ID")
+	}
+}
+
+// TestOSCALTargets: controls of different frameworks with one control ID
+// get distinct target IDs, each an OSCAL token qualified by its framework,
+// and the reviewed controls list the same IDs.
+func TestOSCALTargets(t *testing.T) {
+	t.Parallel()
+	p := sameIDPack()
+	out := writeAll(t, NewOSCAL(), p)
+	validateOSCAL(t, oscalSchema(t), out)
+	res := readOSCAL(t, out).AR.Results[0]
+	var got []string
+	for _, f := range res.Findings {
+		got = append(got, f.Target.TargetID)
+	}
+	want := []string{"cisa-bod-18-01_SPF", "mailbox-providers-2024_SPF", "cis-controls-v8_9.5"}
+	if !slices.Equal(got, want) {
+		t.Errorf("target IDs %q, want %q", got, want)
+	}
+	var reviewed []string
+	for _, sel := range res.ReviewedControls.Selections {
+		for _, c := range sel.Include {
+			reviewed = append(reviewed, c.ControlID)
+		}
+	}
+	if !slices.Equal(reviewed, want) {
+		t.Errorf("reviewed controls %q, want %q", reviewed, want)
+	}
+	for i, f := range res.Findings {
+		if prop(f.Props, "control-id") != p.Controls[i].ID {
+			t.Errorf("finding %s has control-id prop %q, want %q", f.Target.TargetID, prop(f.Props, "control-id"), p.Controls[i].ID)
+		}
+	}
+	if res.Findings[1].Remarks != "" {
+		t.Errorf("a control without relevance has remarks %q", res.Findings[1].Remarks)
+	}
+
+	// Tokens that would collide are made unique.
+	targets := oscalTargets([]ControlStatus{
+		{Framework: "a_b", ID: "c"}, {Framework: "a", ID: "b_c"}, {Framework: "x", ID: "NHI1:2025"}, {Framework: "x", ID: "NHI1_2025"},
+		{Framework: "a_b", ID: "c"}, // the same control again keeps its target
+	})
+	wantTargets := map[assess.ControlRef]string{
+		{Framework: "a_b", ID: "c"}:       "a_b_c",
+		{Framework: "a", ID: "b_c"}:       "a_b_c-2",
+		{Framework: "x", ID: "NHI1:2025"}: "x_NHI1_2025",
+		{Framework: "x", ID: "NHI1_2025"}: "x_NHI1_2025-2",
+	}
+	if !maps.Equal(targets, wantTargets) {
+		t.Errorf("oscalTargets = %v, want %v", targets, wantTargets)
 	}
 }
 
@@ -211,9 +335,10 @@ func TestOSCALToken(t *testing.T) {
 	t.Parallel()
 	token := regexp.MustCompile(`^(\p{L}|_)(\p{L}|\p{N}|[.\-_])*$`)
 	for _, tc := range []struct{ framework, id, want string }{
-		{"nist-csf-2.0", "PR.DS-1", "PR.DS-1"},
-		{"owasp-nhi-top10", "NHI-01", "NHI-01"},
+		{"nist-csf-2.0", "PR.DS-1", "nist-csf-2.0_PR.DS-1"},
+		{"owasp-nhi-top10", "NHI-01", "owasp-nhi-top10_NHI-01"},
 		{"cis-controls-v8", "9.5", "cis-controls-v8_9.5"},
+		{"cisa-bod-18-01", "SPF", "cisa-bod-18-01_SPF"},
 		{"x", "NHI1:2025", "x_NHI1_2025"},
 		{"9fw", "1 2", "_9fw_1_2"},
 	} {

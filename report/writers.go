@@ -1,6 +1,10 @@
 package report
 
-import "senderproof/templates"
+import (
+	"context"
+
+	"senderproof/templates"
+)
 
 // Writers returns the writer of every format, by format name.
 func Writers(t *templates.Set) map[string]Writer {
@@ -11,4 +15,23 @@ func Writers(t *templates.Set) map[string]Writer {
 		"oscal": NewOSCAL(),
 		"pdf":   NewPDF(t),
 	}
+}
+
+// tempDirKey is the context key of WithTempDir.
+type tempDirKey struct{}
+
+// WithTempDir returns a copy of ctx that tells writers to keep their
+// scratch files in dir, under names matching ".senderproof-*.tmp" that
+// RemoveTemps deletes. WritePack passes the pack's output directory, so a
+// big workbook's scratch space is on the same disk as the pack rather than
+// in the system's temporary directory (often a RAM-backed tmpfs).
+func WithTempDir(ctx context.Context, dir string) context.Context {
+	return context.WithValue(ctx, tempDirKey{}, dir)
+}
+
+// tempDir is the directory set by WithTempDir, or "" for the system's
+// temporary directory.
+func tempDir(ctx context.Context) string {
+	dir, _ := ctx.Value(tempDirKey{}).(string)
+	return dir
 }

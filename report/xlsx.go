@@ -130,23 +130,32 @@ var findingStates = []string{"pass", "warn", "fail", "error", "skip"}
 
 // Write renders p as an XLSX workbook.
 func (w *xlsxWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	// Zip straight into out (excelize otherwise builds the whole archive
-	// in memory first), favouring speed over size: the fastest deflate
-	// level writes a file about a fifth larger in a little over half the
-	// time.
-	// excelize writes streamed sheets in map order: zip into a temporary
-	// file, then copy the entries in a fixed order (see repackXLSX), so the
-	// same pack always gives the same bytes.
-	tmp, err := os.CreateTemp("", "senderproof-xlsx-*.zip")
+	// Scratch space: one directory in the pack's output directory (see
+	// WithTempDir) holds the zipped workbook before repackXLSX and the
+	// stream writer's spill files (each sheet past 16 MB of XML), all
+	// removed on return, or by RemoveTemps after a killed run.
+	scratch, err := os.MkdirTemp(tempDir(ctx), ".senderproof-report.xlsx-*.tmp")
 	if err != nil {
 		return fmt.Errorf("xlsx: %w", err)
 	}
-	defer func() {
-		tmp.Close()
-		os.Remove(tmp.Name())
-	}()
+	defer os.RemoveAll(scratch)
+	f := excelize.NewFile(excelize.Options{
+		UnzipSizeLimit:    excelize.UnzipSizeLimit,
+		UnzipXMLSizeLimit: excelize.StreamChunkSize,
+		TmpDir:            scratch,
+	})
+	defer f.Close()
+	// Zip straight into a file (excelize otherwise builds the whole
+	// archive in memory first), favouring speed over size: the fastest
+	// deflate level writes a file about a fifth larger in a little over
+	// half the time. excelize writes streamed sheets in map order, so the
+	// entries are then copied to out in a fixed order (see repackXLSX):
+	// the same pack always gives the same bytes.
+	tmp, err := os.CreateTemp(scratch, "workbook-*.zip")
+	if err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	defer tmp.Close()
 	f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
 		zw := zip.NewWriter(tmp)
 		zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
@@ -331,8 +340,10 @@ func (s *streamSheet) open() error {
 		return fmt.Errorf("xlsx sheet %s: %w", s.cur, err)
 	}
 	s.sw = sw
-	for i, c := range s.cols {
-		if err := sw.SetColWidth(i+1, i+1, c.width); err != nil {
+	// excelize puts each width set before the ones already set; Excel
+	// wants the <col> elements in ascending order, so set them last first.
+	for i := len(s.cols) - 1; i >= 0; i-- {
+		if err := sw.SetColWidth(i+1, i+1, s.cols[i].width); err != nil {
 			return fmt.Errorf("xlsx sheet %s: %w", s.cur, err)
 		}
 	}
@@ -589,18 +600,28 @@ func (w *xlsxWriter) drift(ctx context.Context, f *excelize.File, st *xlsxStyles
 	return s.finish()
 }
 
+// Columns of the Controls sheet that the summary's control chart reads.
+const (
+	controlsLabelCol = "A" // "framework id", the chart's categories
+	controlsPassCol  = 'H' // pass, then warn, fail and error
+)
+
+// controlLabel names a control unambiguously, with its framework: "9.5"
+// or "SPF" alone could belong to any framework.
+func controlLabel(c ControlStatus) string { return c.Framework + " " + c.ID }
+
 // controls writes the Controls sheet; the summary's control chart reads
 // its columns.
 func (w *xlsxWriter) controls(_ context.Context, f *excelize.File, st *xlsxStyles, p *Pack) error {
 	s := newStreamSheet(f, st, sheetControls, w.rowsPerSheet, []xlsxColumn{
-		{"framework", 24}, {"id", 14}, {"catalog", 24}, {"title", 60}, {"status", 15},
+		{"control", 30}, {"framework", 24}, {"id", 14}, {"catalog", 24}, {"title", 50}, {"relevance", 70}, {"status", 15},
 		{"pass", 9}, {"warn", 9}, {"fail", 9}, {"error", 9}, {"checks", 60},
 	})
-	s.statusCol, s.states = 5, []string{string(ControlSatisfied), string(ControlNotSatisfied), string(ControlInconclusive)}
+	s.statusCol, s.states = 7, []string{string(ControlSatisfied), string(ControlNotSatisfied), string(ControlInconclusive)}
 	for _, c := range p.Controls {
 		if err := s.add(
-			xlsxCell(c.Framework), xlsxCell(c.ID), xlsxCell(strings.Join(c.Catalog, "; ")), xlsxCell(c.Title),
-			xlsxCell(string(c.Status)), c.Pass, c.Warn, c.Fail, c.Error, xlsxCell(strings.Join(c.Checks, "; ")),
+			xlsxCell(controlLabel(c)), xlsxCell(c.Framework), xlsxCell(c.ID), xlsxCell(strings.Join(c.Catalog, "; ")), xlsxCell(c.Title),
+			xlsxCell(c.Relevance), xlsxCell(string(c.Status)), c.Pass, c.Warn, c.Fail, c.Error, xlsxCell(strings.Join(c.Checks, "; ")),
 		); err != nil {
 			return err
 		}
@@ -624,10 +645,11 @@ func (w *xlsxWriter) summary(_ context.Context, f *excelize.File, st *xlsxStyles
 		return nil
 	}
 	str := func(cell, s string, style int) error { return set(cell, xlsxCell(cleanLine(s)), style) }
-	if err := f.SetColWidth(sh, "A", "A", 26); err != nil {
+	// Last column first: see streamSheet.open.
+	if err := f.SetColWidth(sh, "B", "B", 70); err != nil {
 		return fmt.Errorf("xlsx summary: %w", err)
 	}
-	if err := f.SetColWidth(sh, "B", "B", 70); err != nil {
+	if err := f.SetColWidth(sh, "A", "A", 26); err != nil {
 		return fmt.Errorf("xlsx summary: %w", err)
 	}
 	satisfied, notSatisfied, inconclusive := controlStates(p)
@@ -711,10 +733,10 @@ func (w *xlsxWriter) summary(_ context.Context, f *excelize.File, st *xlsxStyles
 	if n := len(p.Controls); n > 0 && n < w.rowsPerSheet {
 		var series []excelize.ChartSeries
 		for i, s := range []assess.Status{assess.StatusPass, assess.StatusWarn, assess.StatusFail, assess.StatusError} {
-			col := string(rune('F' + i))
+			col := string(rune(controlsPassCol + i))
 			series = append(series, excelize.ChartSeries{
 				Name:       fmt.Sprintf("%s!$%s$1", sheetControls, col),
-				Categories: fmt.Sprintf("%s!$B$2:$B$%d", sheetControls, n+1),
+				Categories: fmt.Sprintf("%s!$%s$2:$%s$%d", sheetControls, controlsLabelCol, controlsLabelCol, n+1),
 				Values:     fmt.Sprintf("%s!$%s$2:$%s$%d", sheetControls, col, col, n+1),
 				Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{xlsxColour(statusColour(string(s)))}},
 			})

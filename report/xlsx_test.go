@@ -4,7 +4,15 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -46,9 +54,18 @@ func rowsOf(t *testing.T, f *excelize.File, sheet string) [][]string {
 	return rows
 }
 
+// withRelevance gives p's controls a relevance, as the mapping files do.
+func withRelevance(p *Pack) *Pack {
+	for i := range p.Controls {
+		c := &p.Controls[i]
+		c.Relevance = "Why " + c.ID + " of " + c.Framework + " matters for the identity of mail senders."
+	}
+	return p
+}
+
 func TestXLSX(t *testing.T) {
 	t.Parallel()
-	p := SyntheticPack(12, 5)
+	p := withRelevance(SyntheticPack(12, 5))
 	out := writeAll(t, NewXLSX(), p)
 	f := openXLSX(t, out)
 
@@ -147,12 +164,29 @@ func TestXLSX(t *testing.T) {
 
 	t.Run("controls and assets", func(t *testing.T) {
 		controls := rowsOf(t, f, "Controls")
+		if got, want := strings.Join(controls[0], ","), "control,framework,id,catalog,title,relevance,status,pass,warn,fail,error,checks"; got != want {
+			t.Fatalf("controls header = %q, want %q", got, want)
+		}
 		if got := len(controls) - 1; got != len(p.Controls) {
 			t.Errorf("controls rows = %d, want %d", got, len(p.Controls))
 		}
 		for i, c := range p.Controls {
-			if controls[i+1][1] != c.ID || controls[i+1][4] != string(c.Status) {
-				t.Errorf("controls row %d = %q, want %s %s", i+2, controls[i+1], c.ID, c.Status)
+			r := controls[i+1]
+			if r[0] != c.Framework+" "+c.ID || r[1] != c.Framework || r[2] != c.ID || r[5] != c.Relevance || r[6] != string(c.Status) {
+				t.Errorf("controls row %d = %q, want %s %s, relevance %q, %s", i+2, r, c.Framework, c.ID, c.Relevance, c.Status)
+			}
+		}
+		// The control chart's categories are the "framework id" labels.
+		n := len(p.Controls) + 1
+		if want := fmt.Sprintf("<cat><strRef><f>Controls!$A$2:$A$%d</f>", n); !zipContains(t, out, "xl/charts/chart2.xml", want) {
+			t.Errorf("control chart categories are not %s", want)
+		}
+		for col, title := range map[string]string{"H": "pass", "I": "warn", "J": "fail", "K": "error"} {
+			if got, _ := f.GetCellValue("Controls", col+"1"); got != title {
+				t.Errorf("Controls!%s1 = %q, want %q (the control chart reads it)", col, got, title)
+			}
+			if want := fmt.Sprintf("<f>Controls!$%s$2:$%s$%d</f>", col, col, n); !zipContains(t, out, "xl/charts/chart2.xml", want) {
+				t.Errorf("control chart has no series %s", want)
 			}
 		}
 		assets := rowsOf(t, f, "Assets")
@@ -279,6 +313,219 @@ func TestXLSXCancelled(t *testing.T) {
 	if err := NewXLSX().Write(ctx, &b, SyntheticPack(3, 1)); err == nil {
 		t.Error("write with a cancelled context succeeded")
 	}
+}
+
+// TestXLSXColumnsAscend: every sheet's <col> elements come in ascending,
+// non-overlapping order, as Excel requires (it offers to repair the file
+// otherwise).
+func TestXLSXColumnsAscend(t *testing.T) {
+	t.Parallel()
+	out := writeAll(t, NewXLSX(), SyntheticPack(5, 2))
+	z, err := zip.NewReader(bytes.NewReader(out), int64(len(out)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheet := regexp.MustCompile(`^xl/worksheets/sheet[0-9]+\.xml$`)
+	sheets := 0
+	for _, zf := range z.File {
+		if !sheet.MatchString(zf.Name) {
+			continue
+		}
+		sheets++
+		t.Run(zf.Name, func(t *testing.T) {
+			r, err := zf.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			var ws struct {
+				Cols []struct {
+					Min int `xml:"min,attr"`
+					Max int `xml:"max,attr"`
+				} `xml:"cols>col"`
+			}
+			if err := xml.NewDecoder(r).Decode(&ws); err != nil {
+				t.Fatal(err)
+			}
+			if len(ws.Cols) == 0 {
+				t.Fatal("no column widths")
+			}
+			prev := 0
+			for _, c := range ws.Cols {
+				if c.Min <= prev || c.Max < c.Min {
+					t.Fatalf("<col min=%d max=%d> after a column ending at %d: cols %v", c.Min, c.Max, prev, ws.Cols)
+				}
+				prev = c.Max
+			}
+		})
+	}
+	if sheets < 6 {
+		t.Errorf("%d worksheets, want 6", sheets)
+	}
+}
+
+// spillPack is a pack whose Findings sheet passes excelize's 16 MB
+// in-memory limit, so the stream writer spills it to a temporary file.
+func spillPack() *Pack {
+	p := emptyPack()
+	msg := strings.Repeat("v=spf1 ip4:192.0.2.0/24 include:_spf.example.net ~all; ", 360) // 20 KB
+	p.Assets = []assess.Asset{{IP: "192.0.2.1"}}
+	for i := range 900 {
+		sel := strconv.Itoa(i)
+		p.Findings = append(p.Findings, assess.Finding{Asset: "192.0.2.1", Check: "dkim.key", Selector: &sel, Status: assess.StatusFail, Message: msg})
+	}
+	p.Summary = Summary{Assets: 1, Findings: len(p.Findings), Fail: len(p.Findings)}
+	return p
+}
+
+// dirSpy records, at the first write of the finished workbook (when every
+// scratch file still exists), the files under each of dirs (relative
+// paths; directories end in "/").
+type dirSpy struct {
+	dirs []string
+	seen map[string][]string
+	err  error
+}
+
+func (d *dirSpy) Write(b []byte) (int, error) {
+	if d.seen == nil && d.err == nil {
+		d.seen = map[string][]string{}
+		for _, dir := range d.dirs {
+			d.seen[dir] = []string{}
+			err := filepath.WalkDir(dir, func(path string, e os.DirEntry, err error) error {
+				if err != nil || path == dir {
+					return err
+				}
+				rel, _ := filepath.Rel(dir, path)
+				if e.IsDir() {
+					rel += "/"
+				}
+				d.seen[dir] = append(d.seen[dir], filepath.ToSlash(rel))
+				return nil
+			})
+			d.err = errors.Join(d.err, err)
+		}
+	}
+	return len(b), nil
+}
+
+// dirNames lists the names in dir.
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range es {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// TestXLSXTempFiles: the workbook's scratch files (the zip before it is
+// repacked, the stream writer's spill files) live in the pack's output
+// directory under a name RemoveTemps deletes, never in the system's
+// temporary directory, and nothing is left behind.
+func TestXLSXTempFiles(t *testing.T) {
+	base := t.TempDir()
+	sysTmp := filepath.Join(base, "tmp")
+	if err := os.Mkdir(sysTmp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TMPDIR", sysTmp) // os.TempDir
+	ctx := context.Background()
+	outDir := func(t *testing.T) string {
+		t.Helper()
+		dir, err := os.MkdirTemp(base, "out-")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+
+	t.Run("spill files in the output directory", func(t *testing.T) {
+		dir := outDir(t)
+		spy := &dirSpy{dirs: []string{dir, sysTmp}}
+		if err := NewXLSX().Write(WithTempDir(ctx, dir), spy, spillPack()); err != nil {
+			t.Fatal(err)
+		}
+		if spy.err != nil {
+			t.Fatal(spy.err)
+		}
+		scratch := regexp.MustCompile(`^\.senderproof-report\.xlsx-[0-9]+\.tmp/`)
+		var spill, zipped bool
+		for _, name := range spy.seen[dir] {
+			if !scratch.MatchString(name) {
+				t.Errorf("while writing, %s is in the output directory, outside a .senderproof-*.tmp directory (all: %q)", name, spy.seen[dir])
+			}
+			_, base, _ := strings.Cut(name, "/")
+			spill = spill || strings.HasPrefix(base, "excelize-")
+			zipped = zipped || strings.HasPrefix(base, "workbook-")
+		}
+		if !spill || !zipped {
+			t.Errorf("while writing, the output directory held %q: want the stream writer's spill file and the zip in the scratch directory", spy.seen[dir])
+		}
+		if len(spy.seen[sysTmp]) != 0 {
+			t.Errorf("while writing, the system's temporary directory held %q", spy.seen[sysTmp])
+		}
+		if names := dirNames(t, dir); len(names) != 0 {
+			t.Errorf("after writing, the output directory holds %q", names)
+		}
+		if names := dirNames(t, sysTmp); len(names) != 0 {
+			t.Errorf("the system's temporary directory holds %q", names)
+		}
+	})
+
+	t.Run("WritePack passes the output directory", func(t *testing.T) {
+		// A system temporary directory that does not exist: a writer
+		// that used it would fail.
+		t.Setenv("TMPDIR", filepath.Join(base, "missing"))
+		dir := outDir(t)
+		p := SyntheticPack(4, 1)
+		if _, err := WritePack(ctx, dir, p, []string{"xlsx"}, map[string]Writer{"xlsx": NewXLSX()}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := dirNames(t, dir), []string{"manifest.json", "report.xlsx"}; !slices.Equal(got, want) {
+			t.Errorf("output directory holds %q, want %q", got, want)
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "report.xlsx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rows := rowsOf(t, openXLSX(t, b), "Findings"); len(rows) != len(p.Findings)+1 {
+			t.Errorf("Findings has %d rows, want %d", len(rows), len(p.Findings)+1)
+		}
+	})
+
+	t.Run("a killed run's scratch directory is removed", func(t *testing.T) {
+		dir := outDir(t)
+		left := filepath.Join(dir, ".senderproof-report.xlsx-123.tmp")
+		if err := os.MkdirAll(left, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range []string{"excelize-456", "workbook-789.zip"} {
+			if err := os.WriteFile(filepath.Join(left, name), []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		RemoveTemps(dir)
+		if names := dirNames(t, dir); len(names) != 0 {
+			t.Errorf("after RemoveTemps the output directory holds %q", names)
+		}
+	})
+
+	t.Run("cancelled", func(t *testing.T) {
+		dir := outDir(t)
+		ctx, cancel := context.WithCancel(WithTempDir(ctx, dir))
+		cancel()
+		if err := NewXLSX().Write(ctx, io.Discard, spillPack()); err == nil {
+			t.Error("write with a cancelled context succeeded")
+		}
+		if names := dirNames(t, dir); len(names) != 0 {
+			t.Errorf("after a cancelled write the output directory holds %q", names)
+		}
+	})
 }
 
 func BenchmarkWriteXLSX(b *testing.B) { benchWrite(b, NewXLSX()) }
