@@ -14,7 +14,6 @@ import (
 	"github.com/johnfercher/maroto/v2"
 	"github.com/johnfercher/maroto/v2/pkg/components/col"
 	"github.com/johnfercher/maroto/v2/pkg/components/image"
-	"github.com/johnfercher/maroto/v2/pkg/components/page"
 	"github.com/johnfercher/maroto/v2/pkg/components/text"
 	"github.com/johnfercher/maroto/v2/pkg/config"
 	"github.com/johnfercher/maroto/v2/pkg/consts/align"
@@ -41,6 +40,7 @@ const (
 	pdfMaxDrift    = 500  // drift changes listed
 	pdfMaxValue    = 300  // runes of one DNS-derived value
 	pdfMaxMessage  = 600  // runes of a message or remediation
+	pdfKeepTable   = 8    // a table of at most this many entries is not split across pages
 )
 
 // PDF fonts: the Go fonts, UTF-8 TrueType, registered from bytes.
@@ -82,21 +82,23 @@ func (w *pdfWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	if err != nil {
 		return err
 	}
-	sections := []func() ([]core.Row, error){
+	sections := []func() ([]pdfBlock, error){
 		b.cover, b.executive, b.controls, b.findings, b.drift, b.assets, b.methodology,
 	}
+	pager := &pdfPager{m: b.m, cfg: b.m.GetCurrentConfig(), meas: b.meas}
 	for _, s := range sections {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rows, err := s()
+		blocks, err := s()
 		if err != nil {
 			return err
 		}
-		if len(rows) > 0 {
-			b.m.AddPages(page.New().Add(rows...))
+		if len(blocks) > 0 {
+			pager.section(blocks)
 		}
 	}
+	pager.flush()
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -118,6 +120,7 @@ type pdfBuilder struct {
 	rows *actionRows
 	m    core.Maroto
 	fit  *textFitter
+	meas *pdfMeasure
 	byIP map[string]*assess.Asset
 }
 
@@ -168,17 +171,19 @@ func newPDFBuilder(w *pdfWriter, p *Pack) (*pdfBuilder, error) {
 		return nil, fmt.Errorf("pdf: %w", err)
 	}
 	b := &pdfBuilder{w: w, p: p, d: d, rows: rows, m: maroto.New(cb.Build()), fit: fit,
-		byIP: make(map[string]*assess.Asset, len(p.Assets))}
+		meas: &pdfMeasure{}, byIP: make(map[string]*assess.Asset, len(p.Assets))}
 	for i := range p.Assets {
 		if _, ok := b.byIP[p.Assets[i].IP]; !ok {
 			b.byIP[p.Assets[i].IP] = &p.Assets[i]
 		}
 	}
 	footer := fmt.Sprintf("%s %s  ·  run %s  ·  %s", cleanLine(p.Tool.Name), cleanLine(p.Tool.Version), cleanLine(p.Run.ID), title)
-	if err := b.m.RegisterFooter(pdfFixedRow(9,
-		col.New(pdfGrid).Add(b.text(clip(footer, 140), props.Text{Top: 3.2, Size: 7, Color: pcol(colourMuted)})).
+	// maroto measures the footer as it registers it: the row records the
+	// provider and page size the pager measures with.
+	if err := b.m.RegisterFooter(&measureRow{m: b.meas, Row: pdfFixedRow(9,
+		col.New(pdfGrid).Add(b.text(fit.clipToWidth(footer, fit.regular, 7, pdfContentW), props.Text{Top: 3.2, Size: 7, Color: pcol(colourMuted)})).
 			WithStyle(&props.Cell{BorderType: border.Top, BorderColor: pcol(colourRule), BorderThickness: 0.2}),
-	)); err != nil {
+	)}); err != nil {
 		return nil, fmt.Errorf("pdf footer: %w", err)
 	}
 	return b, nil
@@ -210,6 +215,7 @@ type cellText struct {
 	text  string
 	style props.Text
 	mono  bool
+	name  bool        // DNS names or addresses: set smaller or wrapped between labels to fit (fitName)
 	fill  *color.RGBA // background
 }
 
@@ -242,7 +248,13 @@ func (b *pdfBuilder) cell(c cellText, bottomRule bool) core.Col {
 	case st.Style == fontstyle.Bold:
 		face = b.fit.bold
 	}
-	s := b.fit.breakToFit(c.text, face, st.Size, pdfColWidth(c.size)-st.Left-st.Right)
+	width := pdfColWidth(c.size) - st.Left - st.Right
+	var s string
+	if c.name {
+		s, st.Size = b.fit.fitName(c.text, face, st.Size, width)
+	} else {
+		s = b.fit.breakToFit(c.text, face, st.Size, width)
+	}
 	cl := col.New(c.size).Add(b.text(s, st))
 	style := &props.Cell{}
 	if c.fill != nil {
@@ -326,14 +338,13 @@ func (b *pdfBuilder) paragraph(s string, st props.Text) core.Row {
 	return pdfRow(col.New(pdfGrid).Add(b.text(s, st)))
 }
 
-// narrative lays out rendered template text: "## " subheadings, "- "
-// bullets, and paragraphs.
-func (b *pdfBuilder) narrative(s string) []core.Row {
-	var rows []core.Row
+// narrative lays out rendered template text into f: "## " subheadings,
+// each kept with what follows it, "- " bullets, and paragraphs.
+func (b *pdfBuilder) narrative(f *pdfFlow, s string) {
 	var para []string
 	flush := func() {
 		if len(para) > 0 {
-			rows = append(rows, b.paragraph(cleanLine(strings.Join(para, " ")), props.Text{}))
+			f.add(b.paragraph(cleanLine(strings.Join(para, " ")), props.Text{}))
 			para = nil
 		}
 	}
@@ -344,11 +355,11 @@ func (b *pdfBuilder) narrative(s string) []core.Row {
 			flush()
 		case strings.HasPrefix(line, "## "):
 			flush()
-			rows = append(rows, b.subheading(strings.TrimPrefix(line, "## ")))
+			f.keep(b.subheading(strings.TrimPrefix(line, "## ")))
 		case strings.HasPrefix(line, "- "):
 			flush()
-			item := b.fit.breakToFit(strings.TrimPrefix(line, "- "), b.fit.regular, 9, pdfContentW-7)
-			rows = append(rows, pdfRow(
+			item := b.fit.breakToFit(strings.TrimPrefix(line, "- "), b.fit.regular, 9, pdfColWidth(pdfGrid-1))
+			f.add(pdfRow(
 				col.New(1).Add(b.text("•", props.Text{Size: 9, Align: align.Right, Right: 1.5, Color: pcol(colourBrand)})),
 				col.New(pdfGrid-1).Add(b.text(item, props.Text{Size: 9, Bottom: 1.2, VerticalPadding: 0.8})),
 			))
@@ -357,7 +368,6 @@ func (b *pdfBuilder) narrative(s string) []core.Row {
 		}
 	}
 	flush()
-	return rows
 }
 
 // render renders a summary template with the view of the Pack.
@@ -396,7 +406,7 @@ func pdfPeriod(r Run) string {
 	return s.Format("2 January 2006") + " to " + f.Format("2 January 2006")
 }
 
-func (b *pdfBuilder) cover() ([]core.Row, error) {
+func (b *pdfBuilder) cover() ([]pdfBlock, error) {
 	p := b.p
 	title := cleanLine(p.Run.Title)
 	if title == "" {
@@ -450,19 +460,22 @@ func (b *pdfBuilder) cover() ([]core.Row, error) {
 	rows = append(rows, pdfSpacer(10),
 		b.paragraph("This report is written from evidence.json, the pack's source of truth. The executive summary comes first; control coverage, the findings that need action, a per-sender appendix and the methodology follow for auditors. Run \"senderproof verify DIR\" on the pack's directory to check every file against manifest.json.",
 			props.Text{Size: 8.5, Color: pcol(colourMuted)}))
-	return rows, nil
+	var f pdfFlow
+	f.each(rows...)
+	return f.done(), nil
 }
 
-func (b *pdfBuilder) executive() ([]core.Row, error) {
-	rows := []core.Row{b.heading("Executive summary"), pdfSpacer(3)}
+func (b *pdfBuilder) executive() ([]pdfBlock, error) {
+	var f pdfFlow
+	f.keep(b.heading("Executive summary"), pdfSpacer(3))
 	s, err := b.render("summary/executive")
 	if err != nil {
 		return nil, err
 	}
-	rows = append(rows, b.narrative(s)...)
-	rows = append(rows, b.subheading("Key figures"), pdfSpacer(1))
+	b.narrative(&f, s)
+	f.keep(b.subheading("Key figures"), pdfSpacer(1))
 	sum := b.p.Summary
-	rows = append(rows,
+	f.add(
 		b.tiles([]kpiTile{
 			{fmt.Sprint(sum.Assets), "senders assessed", colourBrand},
 			{fmt.Sprint(sum.Findings), "findings", colourBrand},
@@ -486,10 +499,10 @@ func (b *pdfBuilder) executive() ([]core.Row, error) {
 			return nil, err
 		}
 		h := pdfContentW * float64(size.Y) / float64(size.X)
-		rows = append(rows, b.subheading("Findings by status"), pdfSpacer(1),
-			pdfFixedRow(h, image.NewFromBytesCol(pdfGrid, png, extension.Png, props.Rect{Center: true, Percent: 100})))
+		f.keep(b.subheading("Findings by status"), pdfSpacer(1))
+		f.add(pdfFixedRow(h, image.NewFromBytesCol(pdfGrid, png, extension.Png, props.Rect{Center: true, Percent: 100})))
 	}
-	return rows, nil
+	return f.done(), nil
 }
 
 type kpiTile struct {
@@ -528,14 +541,20 @@ func pdfControlLabel(c ControlStatus) string {
 	return s + " → " + strings.Join(ids, ", ")
 }
 
-func (b *pdfBuilder) controls() ([]core.Row, error) {
-	rows := []core.Row{b.heading("Control coverage"), pdfSpacer(3),
-		b.paragraph(fmt.Sprintf("%d controls from %d mapping %s. A control is satisfied when the findings of its mapped checks allow it, not satisfied when they show a gap, and inconclusive when DNS errors leave the outcome open. Counts are findings of the mapped checks across the fleet.",
+func (b *pdfBuilder) controls() ([]pdfBlock, error) {
+	var f pdfFlow
+	f.keep(b.heading("Control coverage"), pdfSpacer(3),
+		b.paragraph(fmt.Sprintf("%d controls from %d mapping %s. A control is satisfied when the findings of its mapped checks allow it, not satisfied when they show a gap, and inconclusive when DNS errors leave the outcome open or no finding supports it. Counts are findings of the mapped checks across the fleet; under each title, why the control matters for sender identity.",
 			len(b.p.Controls), len(b.p.Run.Mappings), pdfPlural(len(b.p.Run.Mappings), "file", "files")), props.Text{Size: 8.5, Color: pcol(colourMuted)}),
 		pdfSpacer(1),
+	)
+	if len(b.p.Controls) == 0 {
+		f.add(b.paragraph("No control mapping was loaded for this run.", props.Text{}))
+		return f.done(), nil
 	}
 	sizes := []int{7, 6, 3, 2, 2, 2, 2}
-	rows = append(rows, b.headerRow(sizes, "Control", "Title", "Status", ">Pass", ">Warn", ">Fail", ">Error"))
+	header := b.headerRow(sizes, "Control", "Title", "Status", ">Pass", ">Warn", ">Fail", ">Error")
+	f.table([]core.Row{header}, b.continued("Control coverage"), header)
 	num := func(size, n int) cellText {
 		return cellText{size: size, text: fmt.Sprint(n), style: props.Text{Align: align.Right, Right: 2.5}}
 	}
@@ -554,21 +573,34 @@ func (b *pdfBuilder) controls() ([]core.Row, error) {
 				label += "  ·  " + n
 			}
 			tint := pdfTile
-			rows = append(rows, b.tableRow([]cellText{{size: pdfGrid, text: clip(label, 200), fill: &tint,
+			// The framework's band stays with its first control.
+			f.keep(b.tableRow([]cellText{{size: pdfGrid, text: clip(label, 200), fill: &tint,
 				style: props.Text{Size: 8, Style: fontstyle.Bold, Color: pcol(colourBrand), Top: 1.8, Bottom: 1.8}}}, false, true))
 		}
-		rows = append(rows, b.tableRow([]cellText{
-			{size: sizes[0], text: clip(pdfControlLabel(c), 160), style: props.Text{Style: fontstyle.Bold}},
-			{size: sizes[1], text: clip(cleanLine(c.Title), pdfMaxValue)},
+		stripe := k%2 == 1
+		relevance := clip(cleanLine(c.Relevance), pdfMaxMessage)
+		bottom := 0.0 // the default
+		if relevance != "" {
+			bottom = 0.5
+		}
+		rows := []core.Row{b.tableRow([]cellText{
+			{size: sizes[0], text: clip(pdfControlLabel(c), 160), style: props.Text{Style: fontstyle.Bold, Bottom: bottom}},
+			{size: sizes[1], text: clip(cleanLine(c.Title), pdfMaxValue), style: props.Text{Bottom: bottom}},
 			pdfStatusCell(sizes[2], string(c.Status)),
 			num(sizes[3], c.Pass), num(sizes[4], c.Warn), num(sizes[5], c.Fail), num(sizes[6], c.Error),
-		}, k%2 == 1, true))
+		}, stripe, relevance == "")}
+		if relevance != "" {
+			// Why the control matters: a grey line under the title,
+			// running under the status and counts.
+			rows = append(rows, b.tableRow([]cellText{
+				{size: sizes[0]},
+				{size: pdfGrid - sizes[0], text: relevance, style: props.Text{Size: 6.5, Color: pcol(colourMuted), Top: 0.1, Bottom: 1.3, VerticalPadding: 0.1}},
+			}, stripe, true))
+		}
+		f.add(rows...)
 		k++
 	}
-	if len(b.p.Controls) == 0 {
-		rows = append(rows, b.paragraph("No control mapping was loaded for this run.", props.Text{}))
-	}
-	return rows, nil
+	return f.done(), nil
 }
 
 func pdfPlural(n int, one, many string) string {
@@ -681,38 +713,46 @@ func (b *pdfBuilder) actionGroups(max int) ([]*actionGroup, int) {
 	return groups, total
 }
 
-func (b *pdfBuilder) findings() ([]core.Row, error) {
+func (b *pdfBuilder) findings() ([]pdfBlock, error) {
 	groups, total := b.actionGroups(b.w.maxFindings)
 	shown := 0
 	for _, g := range groups {
 		shown += g.quota
 	}
 	s := b.p.Summary
-	rows := []core.Row{b.heading("Findings requiring action"), pdfSpacer(3)}
+	var f pdfFlow
+	f.keep(b.heading("Findings requiring action"), pdfSpacer(3))
 	intro := fmt.Sprintf("%d findings need action: %d fail, %d error (not determined), %d warn. They are grouped by check, the check with the most failures first, and within a check listed fail, error, then warn. Passed and skipped findings are in report.xlsx and findings.csv.",
 		total, s.Fail, s.Error, s.Warn)
-	rows = append(rows, b.paragraph(intro, props.Text{Size: 8.5, Color: pcol(colourMuted)}))
+	f.keep(b.paragraph(intro, props.Text{Size: 8.5, Color: pcol(colourMuted)}))
 	if shown < total {
-		rows = append(rows, b.notice(fmt.Sprintf("This list shows %d of %d findings that need action; %d more in report.xlsx / findings.csv.", shown, total, total-shown)))
+		f.keep(b.notice(fmt.Sprintf("This list shows %d of %d findings that need action; %d more in report.xlsx / findings.csv.", shown, total, total-shown)))
 	}
 	if total == 0 {
-		rows = append(rows, b.paragraph("No finding needs action: every check passed or did not apply.", props.Text{}))
-		return rows, nil
+		f.add(b.paragraph("No finding needs action: every check passed or did not apply.", props.Text{}))
+		return f.done(), nil
 	}
 	sizes := []int{5, 3, 16}
+	header := b.headerRow(sizes, "Sender", "Status", "Finding, observed values and remediation")
 	for _, g := range groups {
 		c := g.check
-		rows = append(rows, pdfSpacer(2), b.groupTitle(c, g.total, g.criteria))
-		rows = append(rows, b.headerRow(sizes, "Sender", "Status", "Finding, observed values and remediation"))
+		// The group's title, criteria and header stay with its first
+		// finding; a page it runs onto starts with a "continued" line
+		// and the header again. Each finding is one block, so its
+		// observed values and remediation never leave its sender.
+		f.keep(pdfSpacer(2))
+		f.keep(b.groupTitle(c, g.total, g.criteria)...)
+		f.table([]core.Row{header}, b.continued(cleanLine(c.Check)), header)
 		for k, r := range g.shown() {
-			rows = append(rows, b.findingRows(sizes, r, k%2 == 1)...)
+			f.add(b.findingRows(sizes, r, k%2 == 1)...)
 		}
+		f.endTable()
 		if more := g.total - g.quota; more > 0 {
-			rows = append(rows, b.paragraph(fmt.Sprintf("%d more %s findings in report.xlsx / findings.csv.", more, c.Check),
+			f.add(b.paragraph(fmt.Sprintf("%d more %s findings in report.xlsx / findings.csv.", more, c.Check),
 				props.Text{Size: 7.5, Style: fontstyle.Italic, Color: pcol(colourMuted), Top: 1.2}))
 		}
 	}
-	return rows, nil
+	return f.done(), nil
 }
 
 // notice is a highlighted one-paragraph note.
@@ -723,7 +763,7 @@ func (b *pdfBuilder) notice(s string) core.Row {
 		WithStyle(&props.Cell{BackgroundColor: pcol(pdfTile), BorderType: border.Left, BorderColor: pcol(colourBrand), BorderThickness: 0.8}))
 }
 
-func (b *pdfBuilder) groupTitle(c checkTally, n int, criteria string) core.Row {
+func (b *pdfBuilder) groupTitle(c checkTally, n int, criteria string) []core.Row {
 	var parts []string
 	for _, x := range []struct {
 		n int
@@ -734,13 +774,21 @@ func (b *pdfBuilder) groupTitle(c checkTally, n int, criteria string) core.Row {
 		}
 	}
 	title := fmt.Sprintf("%s  —  %d %s (%s)", cleanLine(c.Check), n, pdfPlural(n, "finding", "findings"), strings.Join(parts, ", "))
-	cl := col.New(pdfGrid).Add(b.text(title, props.Text{Size: 10, Style: fontstyle.Bold, Color: pcol(colourBrand), Top: 1.5}))
-	if criteria != "" {
-		crit := b.fit.breakToFit("Passes when "+clip(cleanLine(criteria), pdfMaxValue)+".", b.fit.regular, 7.5, pdfContentW)
-		cl.Add(b.text(crit, props.Text{Size: 7.5, Color: pcol(colourMuted), Top: 7, Bottom: 1.5}))
-		return pdfFixedRow(14.5, cl)
+	title = b.fit.breakToFit(title, b.fit.bold, 10, pdfContentW)
+	if criteria == "" {
+		return []core.Row{pdfRow(col.New(pdfGrid).Add(b.text(title, props.Text{Size: 10, Style: fontstyle.Bold, Color: pcol(colourBrand), Top: 1.5, Bottom: 3.5})))}
 	}
-	return pdfFixedRow(9, cl)
+	crit := b.fit.breakToFit("Passes when "+clip(cleanLine(criteria), pdfMaxValue)+".", b.fit.regular, 7.5, pdfContentW)
+	return []core.Row{
+		pdfRow(col.New(pdfGrid).Add(b.text(title, props.Text{Size: 10, Style: fontstyle.Bold, Color: pcol(colourBrand), Top: 1.5, Bottom: 0.8}))),
+		pdfRow(col.New(pdfGrid).Add(b.text(crit, props.Text{Size: 7.5, Color: pcol(colourMuted), Bottom: 2.5}))),
+	}
+}
+
+// continued heads a page that a table runs onto.
+func (b *pdfBuilder) continued(title string) core.Row {
+	s := b.fit.breakToFit(title+" (continued)", b.fit.bold, 8.5, pdfContentW)
+	return pdfRow(col.New(pdfGrid).Add(b.text(s, props.Text{Size: 8.5, Style: fontstyle.Bold, Color: pcol(colourBrand), Bottom: 1.5})))
 }
 
 // findingRows lays out one finding: the message, the observed values and
@@ -768,12 +816,12 @@ func (b *pdfBuilder) findingRows(sizes []int, f actionRow, stripe bool) []core.R
 	}
 	rows := make([]core.Row, 0, len(lines)+1)
 	for k, l := range lines {
-		left := cellText{size: sizes[0], text: f.asset, style: props.Text{Style: fontstyle.Bold, Bottom: 0.5}}
+		left := cellText{size: sizes[0], text: f.asset, name: true, style: props.Text{Style: fontstyle.Bold, Bottom: 0.5}}
 		st := pdfStatusCell(sizes[1], string(f.status))
 		switch k {
 		case 0:
 		case 1:
-			left = cellText{size: sizes[0], text: strings.Join(sub, " · "), style: props.Text{Size: 6.5, Color: pcol(colourMuted), Top: 0.3}}
+			left = cellText{size: sizes[0], text: strings.Join(sub, " · "), name: true, style: props.Text{Size: 6.5, Color: pcol(colourMuted), Top: 0.3}}
 			st = cellText{size: sizes[1]}
 		default:
 			left = cellText{size: sizes[0]}
@@ -783,7 +831,7 @@ func (b *pdfBuilder) findingRows(sizes []int, f actionRow, stripe bool) []core.R
 	}
 	if len(lines) == 1 && len(sub) > 0 {
 		rows = append(rows, b.tableRow([]cellText{
-			{size: sizes[0], text: strings.Join(sub, " · "), style: props.Text{Size: 6.5, Color: pcol(colourMuted), Top: 0.3}},
+			{size: sizes[0], text: strings.Join(sub, " · "), name: true, style: props.Text{Size: 6.5, Color: pcol(colourMuted), Top: 0.3}},
 			{size: sizes[1]}, {size: sizes[2]},
 		}, stripe, true))
 	}
@@ -828,37 +876,40 @@ func observedValue(v any) string {
 	return compactJSON(v)
 }
 
-func (b *pdfBuilder) drift() ([]core.Row, error) {
+func (b *pdfBuilder) drift() ([]pdfBlock, error) {
 	dr := b.p.Drift
 	if dr == nil {
 		return nil, nil
 	}
-	rows := []core.Row{b.heading("Changes since the baseline"), pdfSpacer(3),
+	var f pdfFlow
+	f.keep(b.heading("Changes since the baseline"), pdfSpacer(3))
+	rows := []core.Row{
 		b.labelValue("Baseline run", cleanLine(dr.BaseRun), true),
 		b.labelValue("Baseline file", clip(cleanLine(dr.Baseline), pdfMaxValue), false),
 		b.labelValue("Senders added", pdfList(dr.Added, 50), false),
 		b.labelValue("Senders removed", pdfList(dr.Removed, 50), false),
-		pdfSpacer(3),
 	}
+	f.each(rows...)
+	f.keep(pdfSpacer(3))
 	if len(dr.Changes) == 0 {
-		rows = append(rows, b.paragraph("No observed value changed for the senders in both runs.", props.Text{}))
-		return rows, nil
+		f.add(b.paragraph("No observed value changed for the senders in both runs.", props.Text{}))
+		return f.done(), nil
 	}
 	n := min(len(dr.Changes), b.w.maxDrift)
 	if n < len(dr.Changes) {
-		rows = append(rows, b.notice(fmt.Sprintf("This list shows %d of %d changes; %d more in report.xlsx (Drift sheet).", n, len(dr.Changes), len(dr.Changes)-n)))
+		f.keep(b.notice(fmt.Sprintf("This list shows %d of %d changes; %d more in report.xlsx (Drift sheet).", n, len(dr.Changes), len(dr.Changes)-n)))
 	}
 	sizes := []int{5, 4, 7, 8}
-	rows = append(rows, b.headerRow(sizes, "Sender", "Field", "Before", "Now"))
+	f.table([]core.Row{b.headerRow(sizes, "Sender", "Field", "Before", "Now")})
 	for i, c := range dr.Changes[:n] {
-		rows = append(rows, b.tableRow([]cellText{
-			{size: sizes[0], text: displayLine(c.Asset, 80), style: props.Text{Style: fontstyle.Bold}},
+		f.add(b.tableRow([]cellText{
+			{size: sizes[0], text: displayLine(c.Asset, 80), name: true, style: props.Text{Style: fontstyle.Bold}},
 			{size: sizes[1], text: displayLine(c.Field, 80)},
 			{size: sizes[2], text: displayLine(c.Old, pdfMaxValue), mono: true, style: props.Text{Size: 6.8}},
 			{size: sizes[3], text: displayLine(c.New, pdfMaxValue), mono: true, style: props.Text{Size: 6.8}},
 		}, i%2 == 1, true))
 	}
-	return rows, nil
+	return f.done(), nil
 }
 
 // pdfList joins up to max cleaned items, saying how many more.
@@ -878,18 +929,23 @@ func pdfList(items []string, max int) string {
 	return s
 }
 
-func (b *pdfBuilder) assets() ([]core.Row, error) {
+func (b *pdfBuilder) assets() ([]pdfBlock, error) {
 	all := b.p.AssetSummary
-	rows := []core.Row{b.heading("Appendix A: senders"), pdfSpacer(3),
+	var f pdfFlow
+	f.keep(b.heading("Appendix A: senders"), pdfSpacer(3),
 		b.paragraph("One row per sender in inventory order: its PTR name, the forward-confirmed reverse DNS result, the configured HELO name, the SPF result for its domain, the effective DMARC policy and its worst finding status.",
 			props.Text{Size: 8.5, Color: pcol(colourMuted)}),
-	}
+	)
 	n := min(len(all), b.w.maxAssets)
 	if n < len(all) {
-		rows = append(rows, b.notice(fmt.Sprintf("This appendix shows the first %d of %d senders; %d more in report.xlsx (Assets sheet).", n, len(all), len(all)-n)))
+		f.keep(b.notice(fmt.Sprintf("This appendix shows the first %d of %d senders; %d more in report.xlsx (Assets sheet).", n, len(all), len(all)-n)))
 	}
-	sizes := []int{4, 6, 2, 5, 2, 2, 3}
-	rows = append(rows, b.headerRow(sizes, "Sender", "PTR name", "FCrDNS", "HELO", "SPF", "DMARC", "Status"))
+	if len(all) == 0 {
+		f.add(b.paragraph("The inventory held no sender.", props.Text{}))
+		return f.done(), nil
+	}
+	sizes := []int{4, 5, 2, 5, 2, 3, 3}
+	f.table([]core.Row{b.headerRow(sizes, "Sender", "PTR name", "FCrDNS", "HELO", "SPF", "DMARC", "Status")})
 	dash := func(s string) string {
 		if s == "" {
 			return "—"
@@ -898,89 +954,109 @@ func (b *pdfBuilder) assets() ([]core.Row, error) {
 	}
 	for i, a := range all[:n] {
 		fc := cleanLine(a.FCrDNS)
-		rows = append(rows, b.tableRow([]cellText{
-			{size: sizes[0], text: displayLine(a.IP, 80), style: props.Text{Style: fontstyle.Bold}},
-			{size: sizes[1], text: dash(displayLine(a.PTR, 160))},
+		f.add(b.tableRow([]cellText{
+			{size: sizes[0], text: displayLine(a.IP, 80), name: true, style: props.Text{Style: fontstyle.Bold}},
+			{size: sizes[1], text: dash(displayLine(a.PTR, 160)), name: true},
 			{size: sizes[2], text: dash(fc), style: props.Text{Style: fontstyle.Bold, Color: pcol(statusColour(fc))}},
-			{size: sizes[3], text: dash(displayLine(a.HELO, 160))},
+			{size: sizes[3], text: dash(displayLine(a.HELO, 160)), name: true},
 			{size: sizes[4], text: dash(displayLine(a.SPF, 40))},
 			{size: sizes[5], text: dash(displayLine(a.DMARCPolicy, 40))},
 			pdfStatusCell(sizes[6], cleanLine(a.Status)),
 		}, i%2 == 1, true))
 	}
-	if len(all) == 0 {
-		rows = append(rows, b.paragraph("The inventory held no sender.", props.Text{}))
-	}
-	return rows, nil
+	return f.done(), nil
 }
 
-func (b *pdfBuilder) methodology() ([]core.Row, error) {
+func (b *pdfBuilder) methodology() ([]pdfBlock, error) {
 	p := b.p
-	rows := []core.Row{b.heading("Appendix B: methodology"), pdfSpacer(3)}
+	var f pdfFlow
+	f.keep(b.heading("Appendix B: methodology"), pdfSpacer(3))
 	s, err := b.render("summary/methodology")
 	if err != nil {
 		return nil, err
 	}
-	rows = append(rows, b.narrative(s)...)
+	b.narrative(&f, s)
 
-	rows = append(rows, b.subheading("DNS client"))
+	f.keep(b.subheading("DNS client"))
 	resolvers := make([]string, len(p.Run.Resolvers))
 	for i, r := range p.Run.Resolvers {
 		resolvers[i] = cleanLine(r)
 	}
 	st := p.Run.Settings
 	q := p.Run.Queries
-	rows = append(rows,
+	f.each(
 		b.labelValue("Resolvers", clip(strings.Join(resolvers, ", "), pdfMaxMessage), true),
 		b.labelValue("Timeout / retries", fmt.Sprintf("%s per query, %d %s", pdfDash(cleanLine(st.Timeout)), st.Retries, pdfPlural(st.Retries, "retry", "retries")), false),
 		b.labelValue("Concurrency / rate", fmt.Sprintf("%d senders at a time, at most %g queries per second", st.Concurrency, st.QPS), false),
 		b.labelValue("Queries", fmt.Sprintf("%d lookups (%d from cache), %d messages sent (%d over TCP), %d timeouts, %d errors", q.Lookups, q.CacheHits, q.Sent, q.TCP, q.Timeouts, q.Errors), false),
 	)
 	if p.Run.Replay {
-		rows = append(rows, b.labelValue("Replay", "this run replayed recorded DNS evidence instead of querying", false))
+		f.add(b.labelValue("Replay", "this run replayed recorded DNS evidence instead of querying", false))
 	}
 	for _, in := range p.Run.Inventories {
-		rows = append(rows, b.labelValue("Inventory", clip(cleanLine(in.Path), 160)+"\u00a0 sha256:"+cleanLine(in.SHA256), true))
+		// The hash on a line of its own, whole, as sha256sum prints it.
+		f.add(b.labelValue("Inventory", clip(cleanLine(in.Path), 160), true),
+			b.labelValue("Inventory SHA-256", cleanLine(in.SHA256), true))
 	}
 	for _, n := range p.Run.Notes {
-		rows = append(rows, b.labelValue("Note", clip(cleanLine(n), pdfMaxMessage), false))
+		f.add(b.labelValue("Note", clip(cleanLine(n), pdfMaxMessage), false))
 	}
 
-	rows = append(rows, b.subheading("Statuses"))
+	f.keep(b.subheading("Statuses"))
 	if s, err = b.render("summary/statuses"); err != nil {
 		return nil, err
 	}
-	rows = append(rows, b.narrative(s)...)
+	b.narrative(&f, s)
 
-	rows = append(rows, b.subheading("Checks and pass criteria"))
+	f.keep(b.subheading("Checks and pass criteria"))
 	sizes := []int{5, 3, 16}
-	rows = append(rows, b.headerRow(sizes, "Check", "Family", "Passes when"))
+	f.table([]core.Row{b.headerRow(sizes, "Check", "Family", "Passes when")})
 	for i, c := range p.Run.Checks {
-		rows = append(rows, b.tableRow([]cellText{
+		f.add(b.tableRow([]cellText{
 			{size: sizes[0], text: cleanLine(c.ID), mono: true, style: props.Text{Size: 7}},
 			{size: sizes[1], text: cleanLine(c.Family)},
 			{size: sizes[2], text: clip(cleanLine(c.Criteria), pdfMaxMessage)},
 		}, i%2 == 1, true))
 	}
+	f.endTable()
 
-	rows = append(rows, b.subheading("Mapping files"))
-	sizes = []int{5, 6, 2, 11}
-	rows = append(rows, b.headerRow(sizes, "Framework", "Name", "Version", "SHA-256 and source"))
+	f.keep(b.subheading("Mapping files"))
+	sizes = []int{5, 7, 3, 9}
+	f.table([]core.Row{b.headerRow(sizes, "Framework", "Name", "Version", "Source")})
+	// A short table stays on one page.
+	together := len(p.Run.Mappings) <= pdfKeepTable
+	var table []core.Row
 	for i, m := range p.Run.Mappings {
-		rows = append(rows, b.tableRow([]cellText{
-			{size: sizes[0], text: clip(cleanLine(m.Framework), 80), style: props.Text{Style: fontstyle.Bold}},
+		stripe := i%2 == 1
+		// Each file's SHA-256 gets a line of its own in the monospaced
+		// face, at a size at which all 64 digits fit: it is never broken.
+		rows := []core.Row{b.tableRow([]cellText{
+			{size: sizes[0], text: clip(cleanLine(m.Framework), 80), name: true, style: props.Text{Style: fontstyle.Bold}},
 			{size: sizes[1], text: clip(cleanLine(m.Name), 160)},
 			{size: sizes[2], text: clip(cleanLine(m.Version), 40)},
-			{size: sizes[3], text: cleanLine(m.SHA256) + "  " + clip(cleanLine(m.Source), 200), mono: true, style: props.Text{Size: 6.3}},
-		}, i%2 == 1, true))
+			{size: sizes[3], text: clip(cleanLine(m.Source), 200), style: props.Text{Size: 6.8}},
+		}, stripe, false),
+			b.tableRow([]cellText{
+				{size: sizes[0], text: "SHA-256", style: props.Text{Size: 6.5, Color: pcol(colourMuted), Top: 0.2}},
+				{size: pdfGrid - sizes[0], text: pdfDash(cleanLine(m.SHA256)), mono: true, style: props.Text{Size: 7, Top: 0.2}},
+			}, stripe, true)}
+		if together {
+			table = append(table, rows...)
+		} else {
+			f.add(rows...)
+		}
 	}
+	if len(table) > 0 {
+		f.add(table...)
+	}
+	f.endTable()
 
-	rows = append(rows, b.subheading("Verifying this pack"))
+	f.keep(b.subheading("Verifying this pack"))
 	if s, err = b.render("summary/verify"); err != nil {
 		return nil, err
 	}
-	rows = append(rows, b.narrative(s)...)
-	return rows, nil
+	b.narrative(&f, s)
+	return f.done(), nil
 }
 
 func pdfDash(s string) string {

@@ -3,6 +3,7 @@ package report
 import (
 	"math"
 
+	"github.com/johnfercher/maroto/v2/pkg/components/page"
 	"github.com/johnfercher/maroto/v2/pkg/components/row"
 	"github.com/johnfercher/maroto/v2/pkg/core"
 	"github.com/johnfercher/maroto/v2/pkg/core/entity"
@@ -69,4 +70,177 @@ func (r *snapRow) Render(provider core.Provider, cell entity.Cell) {
 		inner.X += w
 	}
 	provider.CreateRow(cell.Height)
+}
+
+// pdfBlock is rows that stay together on one page.
+type pdfBlock struct {
+	rows []core.Row
+	// repeat is set above the block when it has to start a new page: the
+	// header of the table the block belongs to.
+	repeat []core.Row
+}
+
+// pdfFlow collects the blocks of one section.
+type pdfFlow struct {
+	blocks []pdfBlock
+	lead   []core.Row // rows that go with the next block
+	header []core.Row // the current table's repeated header
+	headed bool       // lead holds the table's header
+}
+
+// keep adds rows that stay with the next block: a heading, an
+// introduction, a table's header.
+func (f *pdfFlow) keep(rows ...core.Row) { f.lead = append(f.lead, rows...) }
+
+// add adds one block of rows.
+func (f *pdfFlow) add(rows ...core.Row) {
+	blk := pdfBlock{rows: append(f.lead, rows...)}
+	if !f.headed {
+		blk.repeat = f.header
+	}
+	f.blocks = append(f.blocks, blk)
+	f.lead, f.headed = nil, false
+}
+
+// each adds every row as a block of its own.
+func (f *pdfFlow) each(rows ...core.Row) {
+	for _, r := range rows {
+		f.add(r)
+	}
+}
+
+// table starts a table: header is kept with its first block and set again
+// at the top of every later page the table runs onto. repeat, if given, is
+// what goes there instead (say, the header under a "continued" line).
+func (f *pdfFlow) table(header []core.Row, repeat ...core.Row) {
+	f.keep(header...)
+	if len(repeat) == 0 {
+		repeat = header
+	}
+	f.header, f.headed = repeat, true
+}
+
+// endTable ends the current table.
+func (f *pdfFlow) endTable() { f.header = nil }
+
+// done returns the blocks, the rows still waiting for a block last.
+func (f *pdfFlow) done() []pdfBlock {
+	if len(f.lead) > 0 {
+		f.blocks = append(f.blocks, pdfBlock{rows: f.lead})
+		f.lead, f.headed = nil, false
+	}
+	return f.blocks
+}
+
+// pdfMeasure holds what the PDF layout measures rows with: maroto's
+// provider and the page's content cell. maroto measures the footer when it
+// is registered, so the footer row captures both (measureRow).
+type pdfMeasure struct {
+	provider core.Provider
+	cell     entity.Cell
+	footer   float64
+}
+
+// measureRow is a row that records the provider and cell it is first
+// measured with.
+type measureRow struct {
+	core.Row
+	m *pdfMeasure
+}
+
+// GetHeight measures the row and records how it was measured.
+func (r *measureRow) GetHeight(provider core.Provider, cell *entity.Cell) float64 {
+	h := r.Row.GetHeight(provider, cell)
+	if r.m.provider == nil && provider != nil && cell != nil {
+		r.m.provider, r.m.cell, r.m.footer = provider, *cell, h
+	}
+	return h
+}
+
+// pdfPager lays blocks out into pages and hands each page to maroto as
+// one page, breaking before a block that does not fit and setting its
+// table header above it again. It measures every row exactly as maroto
+// does (same provider, cell and configuration; heights on a 1/64 mm grid,
+// so sums are exact), so maroto never breaks a page of its own accord.
+type pdfPager struct {
+	m    core.Maroto
+	cfg  *entity.Config
+	meas *pdfMeasure
+	page []core.Row
+	used float64 // height of page
+}
+
+// height is the height of rows as maroto will measure them.
+func (p *pdfPager) height(rows []core.Row) float64 {
+	h := 0.0
+	for _, r := range rows {
+		r.SetConfig(p.cfg)
+		h += r.GetHeight(p.meas.provider, &p.meas.cell)
+	}
+	return h
+}
+
+// fits reports whether h more millimetres fit on the page, by maroto's
+// own test.
+func (p *pdfPager) fits(h float64) bool {
+	return h+p.used+p.meas.footer <= p.meas.cell.Height
+}
+
+// section lays out one section from a new page.
+func (p *pdfPager) section(blocks []pdfBlock) {
+	p.flush()
+	if p.meas.provider == nil {
+		// Nothing to measure with: let maroto break where it must.
+		var rows []core.Row
+		for _, b := range blocks {
+			rows = append(rows, b.rows...)
+		}
+		p.page = rows
+		p.flush()
+		return
+	}
+	for _, b := range blocks {
+		h := p.height(b.rows)
+		if p.fits(h) {
+			p.put(h, b.rows...)
+			continue
+		}
+		p.breakPage(b.repeat)
+		if p.fits(h) {
+			p.put(h, b.rows...)
+			continue
+		}
+		// Taller than a page: row by row, breaking between rows.
+		for _, r := range b.rows {
+			rh := p.height([]core.Row{r})
+			if !p.fits(rh) && len(p.page) > len(b.repeat) {
+				p.breakPage(b.repeat)
+			}
+			p.put(rh, r)
+		}
+	}
+}
+
+// breakPage starts a new page, with repeat at its top.
+func (p *pdfPager) breakPage(repeat []core.Row) {
+	if len(p.page) == 0 {
+		return
+	}
+	p.flush()
+	if len(repeat) > 0 {
+		p.put(p.height(repeat), repeat...)
+	}
+}
+
+func (p *pdfPager) put(h float64, rows ...core.Row) {
+	p.page = append(p.page, rows...)
+	p.used += h
+}
+
+// flush hands the current page to maroto.
+func (p *pdfPager) flush() {
+	if len(p.page) > 0 {
+		p.m.AddPages(page.New().Add(p.page...))
+	}
+	p.page, p.used = nil, 0
 }

@@ -3,12 +3,18 @@ package report
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/johnfercher/maroto/v2/pkg/consts/fontstyle"
+	"github.com/johnfercher/maroto/v2/pkg/props"
 
 	"senderproof/assess"
 	"senderproof/templates"
@@ -220,3 +226,351 @@ func TestSummaryTemplate(t *testing.T) {
 }
 
 func BenchmarkWritePDF(b *testing.B) { benchWrite(b, NewPDF(nil)) }
+
+// pdfPages splits pdftotext output into pages.
+func pdfPages(text string) []string {
+	return strings.Split(strings.TrimRight(text, "\f"), "\f")
+}
+
+// findingStart matches the first line of a finding in the findings
+// section: its sender (an address) and its status badge.
+var findingStart = regexp.MustCompile(`^\s*[0-9a-fA-F.:]*[.:][0-9a-fA-F.:]*\s+(FAIL|ERROR|WARN)\s`)
+
+// appendixHeader matches the column header of Appendix A.
+var appendixHeader = regexp.MustCompile(`Sender\s+PTR name\s+FCrDNS\s+HELO\s+SPF\s+DMARC\s+Status`)
+
+// TestPDFPageBreaks checks that a finding never splits across a page
+// break (on every page of the findings section, observed values and
+// remediation only follow a sender and status on the same page) and that
+// tables running onto another page repeat their header there. Several
+// fleet sizes move the page breaks around.
+func TestPDFPageBreaks(t *testing.T) {
+	t.Parallel()
+	for _, n := range []int{20, 33, 57} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			t.Parallel()
+			p := SyntheticPack(n, uint64(n))
+			section, count := "", map[string]int{}
+			for i, pg := range pdfPages(pdfText(t, writeAll(t, NewPDF(nil), p))) {
+				for _, h := range []string{"Findings requiring action", "Changes since the baseline", "Appendix A: senders", "Appendix B: methodology"} {
+					if strings.Contains(pg, h) {
+						section = h
+					}
+				}
+				count[section]++
+				switch section {
+				case "Findings requiring action":
+					if !strings.Contains(pg, "Finding, observed values and remediation") {
+						t.Errorf("findings page %d lacks the table header", i+1)
+					}
+					started := 0
+					for _, line := range strings.Split(pg, "\n") {
+						if findingStart.MatchString(line) {
+							started++
+							continue
+						}
+						if started == 0 && (strings.Contains(line, "Observed:") || strings.Contains(line, "Remediation:")) {
+							t.Errorf("page %d: %q comes before any sender and status on the page", i+1, strings.TrimSpace(line))
+						}
+					}
+					if started == 0 {
+						t.Errorf("findings page %d shows no sender with a status", i+1)
+					}
+				case "Appendix A: senders":
+					if !appendixHeader.MatchString(pg) {
+						t.Errorf("appendix page %d lacks the column header", i+1)
+					}
+				}
+			}
+			if count["Findings requiring action"] < 2 {
+				t.Errorf("the findings section spans %d pages; the test needs a page break in it", count["Findings requiring action"])
+			}
+			if n == 57 && count["Appendix A: senders"] < 2 {
+				t.Errorf("Appendix A spans %d pages; the test needs a page break in it", count["Appendix A: senders"])
+			}
+		})
+	}
+}
+
+// appendixText is the text of Appendix A.
+func appendixText(t *testing.T, text string) string {
+	t.Helper()
+	i := strings.Index(text, "Appendix A: senders")
+	j := strings.Index(text, "Appendix B: methodology")
+	if i < 0 || j < i {
+		t.Fatalf("no Appendix A in the PDF text")
+	}
+	return text[i:j]
+}
+
+// TestPDFReadBack reads back a PDF of awkward text: DNS names too long for
+// their column, format characters, runes the fonts lack, hashes and each
+// control's relevance.
+func TestPDFReadBack(t *testing.T) {
+	t.Parallel()
+	p := SyntheticPack(30, 7)
+	// Names of words no other cell of the appendix holds, so their pieces
+	// can be told apart.
+	long := "zulu-yankee-xray-whiskey-victor-uniform.tango-sierra.romeo-quebec.papa.invalid"
+	p.AssetSummary[1].PTR = long
+	p.AssetSummary[2].HELO = "ip-192-0-2-23.example.net"
+	p.AssetSummary[3].PTR = "kilo-juliett-india-hotel-golf.foxtrot-echo.example"
+	wraps := map[string]bool{long: true, p.AssetSummary[3].PTR: true} // too long for one line
+	// Format characters and runes without a glyph.
+	p.Run.Title = "Fleet\u200b 送信 \ufeffteam\u00ad"
+	p.AssetSummary[4].PTR = "mta\u200b1.exa\u2060mple.com"
+	p.Assets[0].Hostname = "mta\u200b1.exa\u2060mple.com"
+	for i := range p.Findings {
+		if p.Findings[i].Status == assess.StatusFail {
+			p.Findings[i].Message = "zero\u200bwidth \ufeffmessage \u202eevil"
+			break
+		}
+	}
+	for i := range p.Controls {
+		p.Controls[i].Relevance = fmt.Sprintf("Relevance of control %d for sender identity.", i)
+	}
+	text := pdfText(t, writeAll(t, NewPDF(nil), p))
+	flat := squash(text)
+
+	t.Run("names whole", func(t *testing.T) {
+		app := appendixText(t, text)
+		names := map[string]bool{}
+		for _, a := range p.AssetSummary {
+			for _, s := range []string{a.PTR, a.HELO, a.IP} {
+				if s = displayLine(s, 160); s != "" {
+					names[s] = true
+				}
+			}
+		}
+		for name := range names {
+			for k := 1; k < len(name); k++ {
+				if split := name[:k] + " " + name[k:]; utf8.ValidString(split) && strings.Contains(app, split) {
+					t.Errorf("Appendix A splits %q with a space: %q", name, split)
+				}
+			}
+			if !wraps[name] && !strings.Contains(app, name) {
+				t.Errorf("Appendix A lacks %q on one line", name)
+			}
+		}
+		// A name too long for its column wraps after a dot or hyphen only.
+		for name := range wraps {
+			var pieces []string
+			for _, line := range strings.Split(app, "\n") {
+				for _, w := range strings.Fields(line) {
+					if len(w) > 3 && strings.Contains(name, w) {
+						pieces = append(pieces, w)
+					}
+				}
+			}
+			if len(pieces) < 2 || !strings.Contains(strings.Join(pieces, ""), name) {
+				t.Errorf("the pieces %q do not rebuild %q over several lines", pieces, name)
+				continue
+			}
+			for _, w := range pieces[:len(pieces)-1] {
+				if !strings.HasSuffix(w, ".") && !strings.HasSuffix(w, "-") {
+					t.Errorf("%q wraps inside a label, after %q", name, w)
+				}
+			}
+		}
+		if regexp.MustCompile(`quarantin\s+e\b`).MatchString(app) {
+			t.Error("the DMARC column breaks \"quarantine\"")
+		}
+	})
+
+	t.Run("hashes whole", func(t *testing.T) {
+		hashes := []string{p.Run.InventorySHA256}
+		for _, m := range p.Run.Mappings {
+			hashes = append(hashes, m.SHA256)
+		}
+		for _, h := range hashes {
+			if len(h) != 64 {
+				t.Fatalf("synthetic hash %q is not a SHA-256", h)
+			}
+			if !regexp.MustCompile(`(^|\s)` + h + `(\s|$)`).MatchString(text) {
+				t.Errorf("PDF text lacks the whole SHA-256 %s", h)
+			}
+		}
+	})
+
+	t.Run("format characters and foreign runes", func(t *testing.T) {
+		if i := strings.IndexFunc(text, func(r rune) bool { return unicode.Is(unicode.Cf, r) }); i >= 0 {
+			t.Errorf("PDF text holds format character %U near %q", []rune(text[i:])[0], text[max(0, i-30):min(len(text), i+30)])
+		}
+		for _, want := range []string{"Fleet<U+9001><U+4FE1>team", "mta1.example.com", "zerowidthmessageevil"} {
+			if !strings.Contains(flat, want) {
+				t.Errorf("PDF text lacks %q", want)
+			}
+		}
+		if strings.Contains(text, "\uFFFD") {
+			t.Error("PDF text shows U+FFFD for a rune it could spell out")
+		}
+	})
+
+	t.Run("control relevance", func(t *testing.T) {
+		for i := range p.Controls {
+			if want := squash(p.Controls[i].Relevance); !strings.Contains(flat, want) {
+				t.Errorf("control coverage lacks %q", p.Controls[i].Relevance)
+			}
+		}
+	})
+}
+
+// TestPDFWrapBreaksLines checks the text fitter against the PDF engine:
+// every space the fitter inserts into a long token is a line break on the
+// page, never a space inside a line, and no rune is lost.
+func TestPDFWrapBreaksLines(t *testing.T) {
+	t.Parallel()
+	b, err := newPDFBuilder(NewPDF(nil).(*pdfWriter), emptyPack())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := []string{
+		"relay-" + strings.Repeat("a", 63) + ".mail-out.eu-central-1.compute.example.com",
+		"ip-192-0-2-23.example.net",
+		strings.Repeat("0123456789abcdef", 4),
+		"https://www.cisa.gov/news-events/directives/bod-18-01-enhance-email-and-web-security",
+		"v=spf1;ip4:192.0.2.0/24;ip6:2001:db8::/32;include:_spf.example.net;include:_spf2.example.org;-all",
+		"2001:db8:ffff:ffff:ffff:ffff:ffff:ffff",
+		"送信チーム送信チーム.example",
+		"mta4.bücher.example",
+	}
+	var f pdfFlow
+	var want strings.Builder
+	for _, tok := range tokens {
+		for _, size := range []int{2, 3, 4, 5, 7} {
+			for _, c := range []cellText{
+				{size: size, text: tok},
+				{size: size, text: tok, mono: true, style: props.Text{Size: 6.3}},
+				{size: size, text: tok, style: props.Text{Style: fontstyle.Bold, Size: 9}},
+				{size: size, text: tok, name: true},
+			} {
+				f.add(b.tableRow([]cellText{c, {size: pdfGrid - size}}, false, false))
+				want.WriteString(b.fit.glyphs(tok))
+			}
+		}
+	}
+	pager := &pdfPager{m: b.m, cfg: b.m.GetCurrentConfig(), meas: b.meas}
+	pager.section(f.done())
+	pager.flush()
+	doc, err := b.m.Generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got strings.Builder
+	for _, pg := range pdfPages(pdfText(t, doc.GetBytes())) {
+		for _, line := range strings.Split(pg, "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" || strings.Contains(line, "empty-run") || strings.HasPrefix(line, "Page ") {
+				continue // the footer
+			}
+			if strings.ContainsAny(line, " \t") {
+				t.Errorf("a space shows inside a line: %q", line)
+			}
+			got.WriteString(line)
+		}
+	}
+	if got.String() != want.String() {
+		t.Errorf("the page text differs from the tokens:\n got %q\nwant %q", got.String(), want.String())
+	}
+}
+
+func TestGlyphs(t *testing.T) {
+	t.Parallel()
+	fit, err := newTextFitter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ in, want string }{
+		{"mail1.example.com", "mail1.example.com"},
+		{"mta4.bücher.example → Ωμέγα", "mta4.bücher.example → Ωμέγα"},
+		{"mail.例え.example", "mail.<U+4F8B><U+3048>.example"},
+		{"📨 sent", "<U+1F4E8> sent"},
+		{strings.Repeat("例", glyphEscapes+2), strings.Repeat("<U+4F8B>", glyphEscapes) + "\uFFFD\uFFFD"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			got := fit.glyphs(tc.in)
+			if got != tc.want {
+				t.Errorf("glyphs(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+			if again := fit.glyphs(got); again != got {
+				t.Errorf("glyphs is not idempotent: %q then %q", got, again)
+			}
+		})
+	}
+}
+
+// TestTextFit checks the fitter's breaks: pieces rebuild the text, each
+// fits, each break is forced (the next piece would not fit on the line),
+// and names break only after a dot or hyphen while a label fits.
+func TestTextFit(t *testing.T) {
+	t.Parallel()
+	fit, err := newTextFitter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name, in    string
+		width, size float64
+		asName      bool
+		wantSize    float64 // fitName: 0 means size
+		pieces      int     // 0: any number above one
+	}{
+		{name: "fits", in: "mail1.example.com", width: 40, size: 7.5, pieces: 1},
+		{name: "breaks after a dot", in: "ip-192-0-2-23.example.net", width: 20, size: 7.5, pieces: 2},
+		{name: "hash breaks between digits", in: strings.Repeat("ab", 32), width: 30, size: 7.5},
+		{name: "url", in: "https://www.cisa.gov/news-events/directives/bod-18-01-enhance-email-and-web-security", width: 40, size: 6.8},
+		{name: "name shrinks to one line", in: "ip-192-0-2-23.example.net", width: 33, size: 7.5, asName: true, pieces: 1},
+		{name: "name wraps between labels", in: "zulu-yankee-xray-whiskey.victor-uniform.tango-sierra.example", width: 35, size: 7.5, asName: true},
+		{name: "long label shrinks", in: "relay-" + strings.Repeat("q", 24) + ".example.com", width: 35, size: 7.5, asName: true},
+		{name: "label too long even small", in: "relay-" + strings.Repeat("q", 63) + ".example.com", width: 35, size: 7.5, asName: true, wantSize: 7.5},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got string
+			size := tc.size
+			if tc.asName {
+				got, size = fit.fitName(tc.in, fit.regular, tc.size, tc.width)
+				if tc.wantSize != 0 && size != tc.wantSize {
+					t.Errorf("fitName set %q at %g, want %g", tc.in, size, tc.wantSize)
+				}
+				if size < nameMinLabel || size > tc.size {
+					t.Errorf("fitName set %q at %g, outside [%g, %g]", tc.in, size, nameMinLabel, tc.size)
+				}
+			} else {
+				got = fit.breakToFit(tc.in, fit.regular, tc.size, tc.width)
+			}
+			pieces := strings.Split(got, " ")
+			if strings.Join(pieces, "") != tc.in {
+				t.Fatalf("%q does not rebuild %q", got, tc.in)
+			}
+			if (tc.pieces == 0 && len(pieces) < 2) || (tc.pieces > 0 && len(pieces) != tc.pieces) {
+				t.Errorf("%q: %d pieces, want %d (0: several)", got, len(pieces), tc.pieces)
+			}
+			if tc.name == "name shrinks to one line" && size >= tc.size {
+				t.Errorf("a name that does not fit at %g stays at %g", tc.size, size)
+			}
+			limit := tc.width - fitSlack
+			for i, pc := range pieces {
+				if w := textWidth(fit.regular, pc, size); w > limit {
+					t.Errorf("piece %q is %.2f mm wide, more than %.2f", pc, w, limit)
+				}
+				if i == len(pieces)-1 {
+					continue
+				}
+				next := []rune(pieces[i+1])[0:1]
+				if tc.asName || strings.ContainsAny(pc, breakText) {
+					next = []rune(splitAfter(pieces[i+1], breakText)[0])
+				}
+				if w := textWidth(fit.regular, pc+string(next), size); w <= limit {
+					t.Errorf("break after %q is not forced: %q fits", pc, pc+string(next))
+				}
+				labelsFit := true
+				for _, l := range splitAfter(tc.in, breakName) {
+					labelsFit = labelsFit && textWidth(fit.regular, l, size) <= limit
+				}
+				if tc.asName && labelsFit && !strings.HasSuffix(pc, ".") && !strings.HasSuffix(pc, "-") {
+					t.Errorf("name breaks inside a label after %q", pc)
+				}
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/gobold"
@@ -47,6 +48,19 @@ func newTextFitter() (*textFitter, error) {
 // ptToMM converts points to millimetres.
 const ptToMM = 25.4 / 72
 
+// fitSlack is the margin in millimetres kept between a broken line and its
+// cell's edge. It absorbs the rounding between these measurements and the
+// PDF engine's (a few hundredths of a millimetre) and is far below a
+// space's width, so every space breakToFit inserts is one where the engine
+// wraps: it never shows inside a line.
+const fitSlack = 0.1
+
+// Break points, after which a token too wide for its cell may wrap.
+const (
+	breakText = ".-/:,;=&?)]}>|" // prose, URLs, TXT records, observed values
+	breakName = ".-:>"           // DNS names and IP addresses: between labels and groups, and after a code point glyphs spelled out
+)
+
 // runeWidth is the advance of r in millimetres at size points.
 func runeWidth(face font.Face, r rune, size float64) float64 {
 	adv, ok := face.GlyphAdvance(r)
@@ -56,13 +70,34 @@ func runeWidth(face font.Face, r rune, size float64) float64 {
 	return float64(adv) / 64 * size / fitterSize * ptToMM
 }
 
-// breakToFit inserts a space into any run of non-space runes wider than
-// width millimetres at size points, so every token fits its cell.
+// textWidth is the width of s in millimetres at size points.
+func textWidth(face font.Face, s string, size float64) float64 {
+	w := 0.0
+	for _, r := range s {
+		w += runeWidth(face, r, size)
+	}
+	return w
+}
+
+// breakToFit prepares s for a cell width millimetres wide at size points:
+// runes the fonts lack are escaped (glyphs), and a space is inserted into
+// any run of non-space runes wider than the cell, after one of the
+// punctuation runes of breakText where one serves, so every token fits.
 func (t *textFitter) breakToFit(s string, face font.Face, size, width float64) string {
+	return t.wrap(t.glyphs(s), face, size, width, breakText)
+}
+
+// wrap inserts a space into every token of s wider than width
+// millimetres at size points. A token breaks after a rune of breaks
+// (greedily, as many pieces to a line as fit) and, only where one piece is
+// wider than a line, between two runes. A space is inserted only where the
+// text from the previous line start to the next piece cannot fit, so the
+// PDF engine wraps there.
+func (t *textFitter) wrap(s string, face font.Face, size, width float64, breaks string) string {
 	if width <= 0 || s == "" {
 		return s
 	}
-	limit := width * 0.96
+	limit := width - fitSlack
 	// Fast path: no token is wider than its length times 1.1 em, more than
 	// the widest glyph of the Go fonts.
 	if float64(maxTokenLen(s))*1.1*size*ptToMM <= limit {
@@ -70,22 +105,119 @@ func (t *textFitter) breakToFit(s string, face font.Face, size, width float64) s
 	}
 	var b strings.Builder
 	b.Grow(len(s) + 16)
-	run := 0.0
-	for _, r := range s {
-		if r == ' ' || r == '\n' {
-			run = 0
-			b.WriteRune(r)
+	for i, tok := range strings.Split(s, " ") {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if tok == "" || textWidth(face, tok, size) <= limit {
+			b.WriteString(tok)
 			continue
 		}
-		w := runeWidth(face, r, size)
-		if run > 0 && run+w > limit {
-			b.WriteByte(' ')
-			run = 0
+		line := 0.0 // width since the last inserted break
+		for _, seg := range splitAfter(tok, breaks) {
+			sw := textWidth(face, seg, size)
+			if line > 0 && line+sw > limit {
+				b.WriteByte(' ')
+				line = 0
+			}
+			if sw <= limit {
+				b.WriteString(seg)
+				line += sw
+				continue
+			}
+			for _, r := range seg {
+				rw := runeWidth(face, r, size)
+				if line > 0 && line+rw > limit {
+					b.WriteByte(' ')
+					line = 0
+				}
+				b.WriteRune(r)
+				line += rw
+			}
 		}
-		b.WriteRune(r)
-		run += w
 	}
 	return b.String()
+}
+
+// splitAfter cuts s after every rune of breaks.
+func splitAfter(s, breaks string) []string {
+	var out []string
+	start := 0
+	for i, r := range s {
+		if strings.ContainsRune(breaks, r) {
+			end := i + utf8.RuneLen(r)
+			out = append(out, s[start:end])
+			start = end
+		}
+	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
+	return out
+}
+
+// Font sizes a DNS name may shrink to: to fit on one line, and, broken
+// into lines, to fit its longest label.
+const (
+	nameMinOneLine = 6.2
+	nameMinLabel   = 5.5
+)
+
+// fitName prepares a DNS name or address (or a few, separated by spaces)
+// for a cell width millimetres wide and returns it with the font size to
+// set it in. A name that does not fit at size is set smaller, down to
+// nameMinOneLine, to keep it on one line; failing that it wraps between
+// labels, set small enough (down to nameMinLabel) that its longest label
+// stays whole. Only a label too long even then is broken inside, at size.
+func (t *textFitter) fitName(s string, face font.Face, size, width float64) (string, float64) {
+	s = t.glyphs(s)
+	limit := width - fitSlack
+	if width <= 0 || s == "" {
+		return s, size
+	}
+	widest, label := 0.0, 0.0 // at size: the widest token, the widest label
+	for _, tok := range strings.Fields(s) {
+		widest = max(widest, textWidth(face, tok, size))
+		for _, l := range splitAfter(tok, breakName) {
+			label = max(label, textWidth(face, l, size))
+		}
+	}
+	if widest <= limit {
+		return s, size
+	}
+	if fs := shrinkTo(size, limit/widest); fs >= nameMinOneLine {
+		return s, fs
+	}
+	fs := size
+	if label > limit {
+		if small := shrinkTo(size, limit/label); small >= nameMinLabel {
+			fs = small
+		}
+	}
+	return t.wrap(s, face, fs, width, breakName), fs
+}
+
+// clipToWidth cuts s, marking the cut with "…", so it fits on one line
+// width millimetres wide at size points.
+func (t *textFitter) clipToWidth(s string, face font.Face, size, width float64) string {
+	s = t.glyphs(s)
+	limit := width - fitSlack
+	if textWidth(face, s, size) <= limit {
+		return s
+	}
+	limit -= textWidth(face, ellipsis, size)
+	w := 0.0
+	for i, r := range s {
+		if w += runeWidth(face, r, size); w > limit {
+			return strings.TrimRight(s[:i], " ") + ellipsis
+		}
+	}
+	return s
+}
+
+// shrinkTo scales size by f, rounded down to a tenth of a point.
+func shrinkTo(size, f float64) float64 {
+	return float64(int(size*f*10)) / 10
 }
 
 // maxTokenLen is the rune length of the longest space-free run in s.
@@ -104,22 +236,35 @@ func maxTokenLen(s string) int {
 	return best
 }
 
-// glyphs replaces every rune the Go fonts cannot draw (CJK, emoji, and
-// anything beyond the Basic Multilingual Plane, which the PDF engine
-// cannot embed) with U+FFFD, so untrusted text can neither break the
-// document nor vanish silently.
+// glyphEscapes is the most runes of one text that glyphs spells out as
+// code points; later ones become U+FFFD, so a long foreign-script value
+// cannot grow eightfold on the page.
+const glyphEscapes = 24
+
+// glyphs makes s drawable in the PDF's fonts. A rune the Go fonts lack
+// (CJK, emoji, anything beyond the Basic Multilingual Plane, which the PDF
+// engine cannot embed) is spelled out as its code point, "<U+9001>": the
+// reader can still tell the characters apart and search for them, where a
+// box would hide the difference between two names. Past glyphEscapes such
+// runes, each becomes U+FFFD. The result is printable ASCII plus runes
+// the fonts have, so glyphs(glyphs(s)) == glyphs(s).
 func (t *textFitter) glyphs(s string) string {
 	if isPlainLine(s) {
 		return s
 	}
 	var b strings.Builder
 	b.Grow(len(s))
+	n := 0
 	for _, r := range s {
-		if r < 0x80 || (r <= 0xffff && t.has(r)) {
+		switch {
+		case r < 0x80 || (r <= 0xffff && t.has(r)):
 			b.WriteRune(r)
-			continue
+		case n < glyphEscapes:
+			n++
+			fmt.Fprintf(&b, "<U+%04X>", r)
+		default:
+			b.WriteRune(t.missing())
 		}
-		b.WriteRune(t.missing())
 	}
 	return b.String()
 }

@@ -15,9 +15,10 @@ import (
 const ellipsis = "…"
 
 // cleanLine returns s as one line of printable text: invalid UTF-8 becomes
-// U+FFFD, tabs and line breaks become a space, and every other control or
-// bidirectional-override character is dropped (they can hide or reorder
-// text in a viewer).
+// U+FFFD, tabs and line breaks become a space, and every other control
+// character and every format character is dropped: bidirectional
+// overrides can reorder text in a viewer, and zero-width characters (U+200B,
+// U+FEFF, ...) hide inside a name so that two different names read alike.
 func cleanLine(s string) string {
 	if isPlainLine(s) {
 		return s
@@ -66,14 +67,17 @@ func isPlainLine(s string) bool {
 	return true
 }
 
-// dropRune reports whether r is a control, bidi-control or non-character
-// rune that no report should carry. Everything kept is also a valid XML 1.0
-// character.
+// dropRune reports whether r is a rune no report should carry: a control
+// character (C0, DEL, C1), a format character (Unicode category Cf:
+// bidirectional controls, zero-width spaces and joiners, the byte order
+// mark, soft hyphens, invisible operators, tags), a surrogate or one of
+// the non-characters U+FFFE and U+FFFF. Everything kept is also a valid XML
+// 1.0 character.
 func dropRune(r rune) bool {
 	switch {
-	case unicode.IsControl(r): // C0, DEL, C1
-		return true
-	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+	case r < 0x7f && r >= 0x20: // printable ASCII, the common case
+		return false
+	case unicode.IsControl(r), unicode.Is(unicode.Cf, r):
 		return true
 	case r >= 0xd800 && r <= 0xdfff, r == 0xfffe, r == 0xffff:
 		return true

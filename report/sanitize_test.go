@@ -3,6 +3,7 @@ package report
 import (
 	"strings"
 	"testing"
+	"unicode"
 )
 
 func TestCleanLine(t *testing.T) {
@@ -15,6 +16,12 @@ func TestCleanLine(t *testing.T) {
 		{"bidi \u202egnp.exe\u202c \u2066x\u2069", "bidi gnp.exe x"},
 		{"bad \xff\xfe utf8", "bad \uFFFD utf8"},
 		{"bücher.例え.example", "bücher.例え.example"},
+		// Format characters (Unicode Cf) are invisible: dropped.
+		{"mail\u200b1.exa\u2060mple.com", "mail1.example.com"},
+		{"\ufeffv=spf1 -all", "v=spf1 -all"},
+		{"zw\u200cnj\u200dj soft\u00adhyphen", "zwnjj softhyphen"},
+		{"tag\U000E0041\U000E007F alm\u061c mvs\u180e", "tag alm mvs"},
+		{"nbsp\u00a0kept 📨", "nbsp\u00a0kept 📨"},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			if got := cleanLine(tc.in); got != tc.want {
@@ -24,6 +31,39 @@ func TestCleanLine(t *testing.T) {
 	}
 	if got := cleanText("a\r\nb\rc\nd\x00\te"); got != "a\nb\nc\nd e" {
 		t.Errorf("cleanText = %q", got)
+	}
+}
+
+// TestDropRuneFormat checks dropRune against Unicode's tables: every
+// control and format character goes, and letters, marks, symbols and
+// spaces stay.
+func TestDropRuneFormat(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		table *unicode.RangeTable
+		drop  bool
+	}{
+		{"Cc", unicode.Cc, true}, {"Cf", unicode.Cf, true},
+		{"L", unicode.L, false}, {"M", unicode.M, false}, {"N", unicode.N, false},
+		{"P", unicode.P, false}, {"S", unicode.S, false}, {"Zs", unicode.Zs, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			n := 0
+			for r := rune(0); r <= unicode.MaxRune; r++ {
+				if !unicode.Is(tc.table, r) {
+					continue
+				}
+				n++
+				if dropRune(r) != tc.drop {
+					t.Errorf("dropRune(%U) = %v, want %v", r, !tc.drop, tc.drop)
+				}
+			}
+			if n == 0 {
+				t.Fatal("empty table")
+			}
+		})
 	}
 }
 
