@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 
 	"senderproof/assess"
@@ -45,9 +46,14 @@ func NewBaseline(base *Pack, path string, tpl *templates.Set) *Baseline {
 }
 
 // Asset compares one asset's findings with the baseline and returns them
-// with its drift.changed finding added: pass when nothing observed changed,
-// warn naming each change, skip (new_asset) when the baseline lacks it. A
-// value that was an error in either run is undetermined, not a change.
+// with its drift.changed finding inserted at its place in check-ID order
+// (after dmarc.*, before helo.*), so the findings keep the SPEC order. Its
+// status is warn when something observed changed (naming each change, and
+// what could not be compared); error when nothing changed but a run could
+// not determine some compared field, so the comparison is incomplete; pass
+// only when every field was compared and nothing changed; skip (new_asset)
+// when the baseline lacks the asset. A value that was an error in either run
+// is undetermined, never a change.
 func (b *Baseline) Asset(a assess.Asset, fs []assess.Finding) []assess.Finding {
 	f := assess.Finding{Asset: a.IP, Check: DriftCheck}
 	var d assetDrift
@@ -57,10 +63,7 @@ func (b *Baseline) Asset(a assess.Asset, fs []assess.Finding) []assess.Finding {
 	} else {
 		d = compareAsset(a.IP, b.old[a.IP], observationsByAsset(fs)[a.IP])
 		f.Observed = d.observed(b.baseRun)
-		f.Status = assess.StatusPass
-		if len(d.changes) > 0 {
-			f.Status = assess.StatusWarn
-		}
+		f.Status = d.status()
 		var cs []DriftChange
 		for _, c := range d.changes {
 			cs = append(cs, DriftChange{Asset: a.IP, Field: c.obs.field(), Old: c.old, New: c.new})
@@ -71,8 +74,23 @@ func (b *Baseline) Asset(a assess.Asset, fs []assess.Finding) []assess.Finding {
 	}
 	if err := assess.Word(b.tpl, b.check, a, &f); err != nil {
 		f.Message = fmt.Sprintf("%d changes since the baseline run %s", len(d.changes), b.baseRun)
+		if und := d.fields(); len(und) > 0 {
+			f.Message += "; not compared: " + strings.Join(und, ", ")
+		}
 	}
-	return append(fs, f)
+	return insertByCheck(fs, f)
+}
+
+// insertByCheck orders fs by check ID (stably: DKIM selectors keep their
+// inventory order; the runner's findings already are in order) and inserts f
+// before the first finding whose check ID sorts after f's.
+func insertByCheck(fs []assess.Finding, f assess.Finding) []assess.Finding {
+	slices.SortStableFunc(fs, func(x, y assess.Finding) int { return strings.Compare(x.Check, y.Check) })
+	i := slices.IndexFunc(fs, func(x assess.Finding) bool { return x.Check > f.Check })
+	if i < 0 {
+		i = len(fs)
+	}
+	return slices.Insert(fs, i, f)
 }
 
 // Drift returns the drift record of a run over assets (in inventory order),

@@ -29,6 +29,10 @@ const (
 // reasonNewAsset is the skip reason of an asset the baseline lacks.
 const reasonNewAsset = "new_asset"
 
+// reasonIncomplete is the error reason of a comparison that found no change
+// but could not compare some field.
+const reasonIncomplete = "incomplete"
+
 // observation is one compared value of one asset in one run.
 type observation struct {
 	key, subject string
@@ -46,11 +50,49 @@ func (o observation) field() string {
 	return o.key + "[" + o.subject + "]"
 }
 
+// Sides of an undetermined field: which run could not determine it.
+const (
+	UndeterminedOld  = "old"  // the earlier (baseline) run only
+	UndeterminedNew  = "new"  // the later run only
+	UndeterminedBoth = "both" // neither run
+)
+
+// Undetermined is a field that was not compared because a run could not
+// determine it (its finding was error).
+type Undetermined struct {
+	Field string `json:"field"`
+	In    string `json:"undetermined_in"` // UndeterminedOld, UndeterminedNew or UndeterminedBoth
+}
+
 // assetDrift is the comparison of one asset present in both runs.
 type assetDrift struct {
 	ip           string
 	changes      []change
-	undetermined []string
+	undetermined []Undetermined // in field order
+}
+
+// fields returns the undetermined fields on the given sides, in order.
+func (d assetDrift) fields(sides ...string) []string {
+	var out []string
+	for _, u := range d.undetermined {
+		if len(sides) == 0 || slices.Contains(sides, u.In) {
+			out = append(out, u.Field)
+		}
+	}
+	return out
+}
+
+// status is the drift.changed status of the comparison: warn when anything
+// changed, error when nothing changed but a run could not determine some
+// field (the comparison is incomplete, which is not a pass), else pass.
+func (d assetDrift) status() assess.Status {
+	switch {
+	case len(d.changes) > 0:
+		return assess.StatusWarn
+	case len(d.undetermined) > 0:
+		return assess.StatusError
+	}
+	return assess.StatusPass
 }
 
 type change struct {
@@ -59,11 +101,10 @@ type change struct {
 }
 
 // CompareBaseline compares a run's findings with a baseline pack and returns
-// the findings with one drift.changed finding per asset added (pass when
-// nothing observed changed, warn naming each change, skip with reason
-// new_asset for an asset the baseline lacks), and the drift record. A value
-// that was an error in either run is undetermined, not a change: it is
-// listed under observed "undetermined".
+// the findings with one drift.changed finding per asset added at its place
+// in check-ID order (see Baseline.Asset for its status), and the drift
+// record. A value that was an error in either run is undetermined, not a
+// change: it is listed under observed "undetermined".
 func CompareBaseline(base *Pack, path string, assets []assess.Asset, findings []assess.Finding, tpl *templates.Set) ([]assess.Finding, *Drift) {
 	b := NewBaseline(base, path, tpl)
 	byAsset := map[string][]assess.Finding{}
@@ -82,18 +123,78 @@ func CompareBaseline(base *Pack, path string, assets []assess.Asset, findings []
 	return out, b.Drift(assets)
 }
 
+// Comparison is the comparison of two packs made by ComparePacks.
+type Comparison struct {
+	Drift *Drift
+	// Undetermined lists, per asset in both packs, the fields that were not
+	// compared because a run could not determine them, in field order.
+	Undetermined map[string][]Undetermined
+}
+
+// Outcomes of a comparison (Comparison.Outcome).
+const (
+	OutcomeNoDrift    = "no_drift"   // every comparable field compared, nothing changed
+	OutcomeChanged    = "changed"    // a change, an added or a removed asset
+	OutcomeIncomplete = "incomplete" // no change, but a field was determined in one run only
+)
+
 // Diff compares two packs as CompareBaseline compares a run with its
 // baseline, without adding findings. It also returns, per asset, the fields
-// that could not be compared because one run had an error for them.
+// that could not be compared because a run had an error for them (see
+// ComparePacks for which run).
 func Diff(base *Pack, basePath string, cur *Pack) (*Drift, map[string][]string) {
+	c := ComparePacks(base, basePath, cur)
+	return c.Drift, c.NotCompared()
+}
+
+// ComparePacks compares two packs as CompareBaseline compares a run with its
+// baseline, without adding findings, and says what could not be compared
+// and which run could not determine it.
+func ComparePacks(base *Pack, basePath string, cur *Pack) *Comparison {
 	drift, per := compare(base, basePath, cur.Assets, packObservations(cur))
-	und := map[string][]string{}
+	c := &Comparison{Drift: drift, Undetermined: map[string][]Undetermined{}}
 	for ip, d := range per {
 		if len(d.undetermined) > 0 {
-			und[ip] = d.undetermined
+			c.Undetermined[ip] = d.undetermined
 		}
 	}
-	return drift, und
+	return c
+}
+
+// NotCompared returns, per asset, every field that was not compared
+// because either run could not determine it.
+func (c *Comparison) NotCompared() map[string][]string {
+	return c.fields(UndeterminedOld, UndeterminedNew, UndeterminedBoth)
+}
+
+// Incomplete returns, per asset, the fields one run determined and the
+// other could not: there the comparison lost information, and a change
+// would go unnoticed. Fields neither run determined are not included: two
+// runs that fail alike lose nothing against each other.
+func (c *Comparison) Incomplete() map[string][]string {
+	return c.fields(UndeterminedOld, UndeterminedNew)
+}
+
+func (c *Comparison) fields(sides ...string) map[string][]string {
+	out := map[string][]string{}
+	for ip, us := range c.Undetermined {
+		if f := (assetDrift{undetermined: us}).fields(sides...); len(f) > 0 {
+			out[ip] = f
+		}
+	}
+	return out
+}
+
+// Outcome is OutcomeChanged when anything changed, else OutcomeIncomplete
+// when some field was determined in one run only, else OutcomeNoDrift.
+func (c *Comparison) Outcome() string {
+	switch {
+	case c.Drift.Changed():
+		return OutcomeChanged
+	case len(c.Incomplete()) > 0:
+		return OutcomeIncomplete
+	}
+	return OutcomeNoDrift
 }
 
 // Changed reports whether the drift record holds any change, added or
@@ -111,7 +212,17 @@ func (d assetDrift) observed(baseRun string) map[string]any {
 	}
 	obs := map[string]any{"baseline_run": baseRun, "changes": changes}
 	if len(d.undetermined) > 0 {
-		obs["undetermined"] = slices.Clone(d.undetermined)
+		obs["undetermined"] = d.fields()
+		for key, side := range map[string]string{
+			"undetermined_baseline": UndeterminedOld, "undetermined_run": UndeterminedNew, "undetermined_both": UndeterminedBoth,
+		} {
+			if f := d.fields(side); len(f) > 0 {
+				obs[key] = f
+			}
+		}
+	}
+	if d.status() == assess.StatusError {
+		obs["reason"] = reasonIncomplete
 	}
 	return obs
 }
@@ -169,12 +280,19 @@ func compareAsset(ip string, old, cur []observation) assetDrift {
 		}
 		return false
 	}
-	seen := map[string]bool{}
-	undetermined := func(field string) {
-		if !slices.Contains(d.undetermined, field) {
-			d.undetermined = append(d.undetermined, field)
+	// sides records, per undetermined field, which runs could not
+	// determine it.
+	type sides struct{ old, cur bool }
+	und := map[string]sides{}
+	var undOrder []string
+	undetermined := func(field string, inOld, inCur bool) {
+		s, ok := und[field]
+		if !ok {
+			undOrder = append(undOrder, field)
 		}
+		und[field] = sides{s.old || inOld, s.cur || inCur}
 	}
+	seen := map[string]bool{}
 	for _, list := range [][]observation{cur, old} {
 		for _, o := range list {
 			f := o.field()
@@ -183,13 +301,13 @@ func compareAsset(ip string, old, cur []observation) assetDrift {
 			}
 			seen[f] = true
 			if o.subject == "*" {
-				undetermined(o.key)
+				undetermined(o.key, wild(old, o.key), wild(cur, o.key))
 				continue
 			}
 			a, okA := find(old, f)
 			b, okB := find(cur, f)
 			if (!okA && wild(old, o.key)) || (!okB && wild(cur, o.key)) {
-				undetermined(o.key)
+				undetermined(o.key, wild(old, o.key), wild(cur, o.key))
 				continue
 			}
 			if !okA && !okB {
@@ -199,7 +317,7 @@ func compareAsset(ip string, old, cur []observation) assetDrift {
 				continue
 			}
 			if a.undetermined || b.undetermined {
-				undetermined(f)
+				undetermined(f, a.undetermined, b.undetermined)
 				continue
 			}
 			if a.value != b.value {
@@ -207,22 +325,28 @@ func compareAsset(ip string, old, cur []observation) assetDrift {
 			}
 		}
 	}
+	for _, f := range undOrder {
+		side := UndeterminedBoth
+		switch s := und[f]; {
+		case s.old && !s.cur:
+			side = UndeterminedOld
+		case s.cur && !s.old:
+			side = UndeterminedNew
+		}
+		d.undetermined = append(d.undetermined, Undetermined{Field: f, In: side})
+	}
 	order := func(field string) int {
 		key, _, _ := strings.Cut(field, "[")
 		return slices.Index(fieldOrder, key)
 	}
-	slices.SortStableFunc(d.changes, func(x, y change) int {
-		if c := order(x.obs.field()) - order(y.obs.field()); c != 0 {
-			return c
-		}
-		return strings.Compare(x.obs.field(), y.obs.field())
-	})
-	slices.SortStableFunc(d.undetermined, func(x, y string) int {
+	byField := func(x, y string) int {
 		if c := order(x) - order(y); c != 0 {
 			return c
 		}
 		return strings.Compare(x, y)
-	})
+	}
+	slices.SortStableFunc(d.changes, func(x, y change) int { return byField(x.obs.field(), y.obs.field()) })
+	slices.SortStableFunc(d.undetermined, func(x, y Undetermined) int { return byField(x.Field, y.Field) })
 	return d
 }
 
@@ -333,4 +457,62 @@ func render(v any) string {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// Sample returns up to n of the drift's changes for a summary, chosen so
+// that different kinds of change and different senders show: one change of
+// each field (in field order) from a sender not yet shown, then one of each
+// field not yet shown from any sender, then changes of senders not yet
+// shown, then the rest. The sample keeps the changes' order (inventory
+// order).
+func (d *Drift) Sample(n int) []DriftChange {
+	if d == nil || n <= 0 {
+		return nil
+	}
+	if len(d.Changes) <= n {
+		return slices.Clone(d.Changes)
+	}
+	keyOf := func(c DriftChange) string {
+		key, _, _ := strings.Cut(c.Field, "[")
+		return key
+	}
+	keys := slices.Clone(fieldOrder)
+	for _, c := range d.Changes {
+		if k := keyOf(c); !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	picked := make([]bool, len(d.Changes))
+	shownAsset, shownKey := map[string]bool{}, map[string]bool{}
+	left := n
+	// sweep picks, in order, changes that ok accepts, at most max of them.
+	sweep := func(max int, ok func(DriftChange) bool) {
+		for i, c := range d.Changes {
+			if left == 0 || max == 0 {
+				return
+			}
+			if !picked[i] && ok(c) {
+				picked[i] = true
+				shownAsset[c.Asset], shownKey[keyOf(c)] = true, true
+				left--
+				max--
+			}
+		}
+	}
+	for _, freshAsset := range []bool{true, false} {
+		for _, k := range keys {
+			if !shownKey[k] {
+				sweep(1, func(c DriftChange) bool { return keyOf(c) == k && (!freshAsset || !shownAsset[c.Asset]) })
+			}
+		}
+	}
+	sweep(n, func(c DriftChange) bool { return !shownAsset[c.Asset] })
+	sweep(n, func(DriftChange) bool { return true })
+	out := make([]DriftChange, 0, n)
+	for i, c := range d.Changes {
+		if picked[i] {
+			out = append(out, c)
+		}
+	}
+	return out
 }

@@ -3,7 +3,9 @@ package report
 import (
 	"bytes"
 	"context"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -94,10 +96,24 @@ func TestCompareBaseline(t *testing.T) {
 		status       assess.Status
 		changes      []DriftChange
 		undetermined []string
-		msg          string
+		// The undetermined fields by run: only the baseline's, only this
+		// run's, both.
+		baseline, run, both []string
+		msg                 string
 	}{
 		{name: "nothing changed", old: base(), cur: base(), status: assess.StatusPass,
-			msg: "Nothing observed for 192.0.2.10 changed since the baseline run base-run."},
+			msg: "Nothing observed for 192.0.2.10 changed since the baseline run base-run; every compared value was determined in both runs."},
+		{name: "HELO addresses changed", old: base(), cur: set(base(), "helo.fqdn", "addresses", []string{"192.0.2.10", "192.0.2.77"}),
+			status: assess.StatusWarn, changes: []DriftChange{{ip, "helo.addresses", "192.0.2.10", "192.0.2.10, 192.0.2.77"}},
+			msg: "1 change for 192.0.2.10 since the baseline run base-run: HELO addresses 192.0.2.10 → 192.0.2.10, 192.0.2.77."},
+		{name: "HELO addresses gone", old: base(), cur: set(base(), "helo.fqdn", "addresses", []string{}),
+			status: assess.StatusWarn, changes: []DriftChange{{ip, "helo.addresses", "192.0.2.10", ""}},
+			msg: "HELO addresses 192.0.2.10 → (none)."},
+		{name: "HELO address order is not a change", old: set(base(), "helo.fqdn", "addresses", []string{"192.0.2.9", "192.0.2.10"}),
+			cur: set(base(), "helo.fqdn", "addresses", []string{"192.0.2.10", "192.0.2.9"}), status: assess.StatusPass},
+		{name: "HELO error now", old: base(), cur: status(set(base(), "helo.fqdn", "addresses", nil), "helo.fqdn", assess.StatusError),
+			status: assess.StatusError, undetermined: []string{"helo.addresses"}, run: []string{"helo.addresses"},
+			msg: "this run could not determine helo.addresses."},
 		{name: "PTR swapped", old: base(), cur: world(ip, "mail2.example.com", []string{"192.0.2.11"}, "pass", "ip4:192.0.2.0/24", "reject", 100, "aa"),
 			status: assess.StatusWarn, changes: []DriftChange{{ip, "ptr.names", "mail1.example.com", "mail2.example.com"}},
 			msg: "1 change for 192.0.2.10 since the baseline run base-run: PTR name mail1.example.com → mail2.example.com."},
@@ -122,15 +138,27 @@ func TestCompareBaseline(t *testing.T) {
 		{name: "selector added", old: base(), cur: append(base(), dkimFnd(ip, "s2", assess.StatusPass, map[string]any{"fingerprint": "cc", "key_bits": 2048})),
 			status: assess.StatusWarn, changes: []DriftChange{{ip, "dkim.fingerprint[s2]", "", "cc"}, {ip, "dkim.key_bits[s2]", "", "2048"}}},
 		{name: "error now is undetermined", old: base(), cur: status(set(base(), "spf.authorizes_ip", "result", "temperror"), "spf.authorizes_ip", assess.StatusError),
-			status: assess.StatusPass, undetermined: []string{"spf.result", "spf.matched"},
-			msg: "Not compared, because one of the runs could not determine them: spf.result, spf.matched."},
+			status: assess.StatusError, undetermined: []string{"spf.result", "spf.matched"}, run: []string{"spf.result", "spf.matched"},
+			msg: "No change found for 192.0.2.10 since the baseline run base-run, but the comparison is incomplete: 2 values were not compared because a run could not determine them: this run could not determine spf.result, spf.matched. This is not a pass"},
 		{name: "error before is undetermined", old: status(set(base(), "ptr.present", "ptr_names", []string{}), "ptr.present", assess.StatusError),
 			cur:    world(ip, "mail2.example.com", []string{ip}, "pass", "ip4:192.0.2.0/24", "reject", 100, "aa"),
-			status: assess.StatusPass, undetermined: []string{"ptr.names"}},
+			status: assess.StatusError, undetermined: []string{"ptr.names"}, baseline: []string{"ptr.names"},
+			msg: "1 value was not compared because a run could not determine it: the baseline run could not determine ptr.names."},
+		{name: "error in both runs", old: status(base(), "dmarc.policy", assess.StatusError), cur: status(base(), "dmarc.policy", assess.StatusError),
+			status: assess.StatusError, undetermined: []string{"dmarc.policy"}, both: []string{"dmarc.policy"},
+			msg: "neither run could determine dmarc.policy."},
+		{name: "change with errors on every side", old: status(status(base(), "dmarc.policy", assess.StatusError), "helo.fqdn", assess.StatusError),
+			cur:    status(status(set(base(), "spf.authorizes_ip", "result", "fail"), "dmarc.policy", assess.StatusError), "dkim.key", assess.StatusError),
+			status: assess.StatusWarn, changes: []DriftChange{{ip, "spf.result", "pass", "fail"}},
+			undetermined: []string{"helo.addresses", "dmarc.policy", "dkim.fingerprint[s1]", "dkim.key_bits[s1]"},
+			run:          []string{"dkim.fingerprint[s1]", "dkim.key_bits[s1]"}, baseline: []string{"helo.addresses"}, both: []string{"dmarc.policy"},
+			msg: "SPF result pass → fail. Not compared, because a run could not determine them: this run could not determine dkim.fingerprint[s1], dkim.key_bits[s1]; the baseline run could not determine helo.addresses; neither run could determine dmarc.policy."},
 		{name: "fcrdns error is undetermined", old: base(), cur: status(base(), "ptr.fcrdns", assess.StatusError),
-			status: assess.StatusPass, undetermined: []string{"ptr.forward"}},
+			status: assess.StatusError, undetermined: []string{"ptr.forward"}, run: []string{"ptr.forward"}},
+		{name: "fcrdns error in both runs", old: status(base(), "ptr.fcrdns", assess.StatusError), cur: status(base(), "ptr.fcrdns", assess.StatusError),
+			status: assess.StatusError, undetermined: []string{"ptr.forward"}, both: []string{"ptr.forward"}},
 		{name: "key error in the baseline", old: status(base(), "dkim.key", assess.StatusError), cur: base(),
-			status: assess.StatusPass, undetermined: []string{"dkim.fingerprint[s1]", "dkim.key_bits[s1]"}},
+			status: assess.StatusError, undetermined: []string{"dkim.fingerprint[s1]", "dkim.key_bits[s1]"}, baseline: []string{"dkim.fingerprint[s1]", "dkim.key_bits[s1]"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -140,9 +168,16 @@ func TestCompareBaseline(t *testing.T) {
 			if len(fs) != len(tc.cur)+1 {
 				t.Fatalf("%d findings, want %d", len(fs), len(tc.cur)+1)
 			}
-			f := fs[len(fs)-1]
-			if f.Check != "drift.changed" || f.Asset != ip {
-				t.Fatalf("last finding %s %s", f.Asset, f.Check)
+			i := slices.IndexFunc(fs, func(f assess.Finding) bool { return f.Check == DriftCheck })
+			if i < 0 {
+				t.Fatal("no drift.changed finding")
+			}
+			f := fs[i]
+			if f.Asset != ip {
+				t.Fatalf("drift finding for %s", f.Asset)
+			}
+			if !slices.IsSortedFunc(fs, func(x, y assess.Finding) int { return strings.Compare(x.Check, y.Check) }) {
+				t.Errorf("findings not in check-ID order: %v", checksOf(fs))
 			}
 			if f.Status != tc.status {
 				t.Errorf("status %s, want %s (%s)", f.Status, tc.status, f.Message)
@@ -160,6 +195,31 @@ func TestCompareBaseline(t *testing.T) {
 			}
 			if !slices.Equal(und, tc.undetermined) {
 				t.Errorf("undetermined %v, want %v", und, tc.undetermined)
+			}
+			for key, want := range map[string][]string{"undetermined_baseline": tc.baseline, "undetermined_run": tc.run, "undetermined_both": tc.both} {
+				got, _ := f.Observed[key].([]string)
+				if !slices.Equal(got, want) {
+					t.Errorf("%s %v, want %v", key, got, want)
+				}
+			}
+			if reason := f.Observed["reason"]; (f.Status == assess.StatusError) != (reason == "incomplete") {
+				t.Errorf("reason %v with status %s", reason, f.Status)
+			}
+			if f.Status != assess.StatusPass && f.Remediation == "" {
+				t.Errorf("%s without remediation", f.Status)
+			}
+			if f.Status == assess.StatusError {
+				who := "the runs"
+				switch {
+				case tc.baseline == nil && tc.both == nil:
+					who = "this run"
+				case tc.run == nil && tc.both == nil:
+					who = "the baseline run"
+				}
+				if !strings.HasPrefix(f.Remediation, "Find out why "+who+" could not determine these values") ||
+					!strings.Contains(f.Remediation, "assess again with the same --baseline") {
+					t.Errorf("error remediation %q", f.Remediation)
+				}
 			}
 			if changes, _ := f.Observed["changes"].([]any); len(changes) != len(want) {
 				t.Errorf("observed changes %v", f.Observed["changes"])
@@ -215,11 +275,187 @@ func TestCompareBaselineFleet(t *testing.T) {
 
 	// diff of the two packs agrees with the run's comparison.
 	cp := packOf(t, "r2", curAssets, cur)
-	d2, und := Diff(bp, "b.json", cp)
-	if !slices.Equal(d2.Changes, d.Changes) || !slices.Equal(d2.Added, d.Added) || !slices.Equal(d2.Removed, d.Removed) || len(und) != 0 {
+	c2 := ComparePacks(bp, "b.json", cp)
+	d2 := c2.Drift
+	if !slices.Equal(d2.Changes, d.Changes) || !slices.Equal(d2.Added, d.Added) || !slices.Equal(d2.Removed, d.Removed) || len(c2.Undetermined) != 0 {
 		t.Errorf("Diff %+v, CompareBaseline %+v", d2, d)
 	}
-	if d3, _ := Diff(cp, "c.json", cp); d3.Changed() {
-		t.Errorf("a pack differs from itself: %+v", d3)
+	if c2.Outcome() != OutcomeChanged {
+		t.Errorf("outcome %s", c2.Outcome())
+	}
+	if c3 := ComparePacks(cp, "c.json", cp); c3.Drift.Changed() || c3.Outcome() != OutcomeNoDrift {
+		t.Errorf("a pack differs from itself: %+v", c3.Drift)
+	}
+}
+
+func checksOf(fs []assess.Finding) []string {
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.Check
+	}
+	return out
+}
+
+// TestDriftFindingOrder: the drift.changed finding takes its place in
+// check-ID order (between dmarc.* and helo.*), in the findings a run hands
+// over and in the built pack.
+func TestDriftFindingOrder(t *testing.T) {
+	t.Parallel()
+	ips := []string{"192.0.2.1", "192.0.2.2", "192.0.2.3"}
+	var old, cur []assess.Finding
+	for _, ip := range ips[:2] {
+		old = append(old, world(ip, "a.example.com", []string{ip}, "pass", "a", "reject", 100, "aa")...)
+	}
+	for _, ip := range ips {
+		fs := world(ip, "a.example.com", []string{ip}, "pass", "a", "none", 100, "aa")
+		fs = append(fs, fnd(ip, "align.identity", assess.StatusPass, nil), fnd(ip, "dmarc.record", assess.StatusPass, nil),
+			fnd(ip, "dmarc.reporting", assess.StatusPass, nil), fnd(ip, "helo.spf", assess.StatusPass, nil),
+			dkimFnd(ip, "s0", assess.StatusPass, map[string]any{"fingerprint": "zz", "key_bits": 2048}))
+		// The runner's order: by check ID, DKIM selectors in inventory order.
+		slices.SortStableFunc(fs, func(x, y assess.Finding) int { return strings.Compare(x.Check, y.Check) })
+		cur = append(cur, fs...)
+	}
+	bp := packOf(t, "r1", assetsOf(ips[:2]...), old)
+	want := []string{"align.identity", "dkim.key", "dkim.key", "dmarc.policy", "dmarc.record", "dmarc.reporting", "drift.changed",
+		"helo.fqdn", "helo.spf", "ptr.fcrdns", "ptr.present", "spf.authorizes_ip"}
+
+	b := NewBaseline(bp, "b.json", nil)
+	for _, ip := range ips {
+		var fs []assess.Finding
+		for _, f := range cur {
+			if f.Asset == ip {
+				fs = append(fs, f)
+			}
+		}
+		got := b.Asset(assess.Asset{IP: ip}, fs)
+		if !slices.Equal(checksOf(got), want) {
+			t.Errorf("%s: checks\n got %v\nwant %v", ip, checksOf(got), want)
+		}
+		if got[1].Selector == nil || *got[1].Selector != "s1" || *got[2].Selector != "s0" {
+			t.Errorf("%s: DKIM selectors lost their order", ip)
+		}
+	}
+
+	out, d := CompareBaseline(bp, "b.json", assetsOf(ips...), cur, nil)
+	p := Build(BuildInput{Run: Run{ID: "r2"}, Assets: assetsOf(ips...), Findings: out, Drift: d})
+	var wantAll []string
+	for range ips {
+		wantAll = append(wantAll, want...)
+	}
+	if !slices.Equal(checksOf(out), wantAll) || !slices.Equal(checksOf(p.Findings), wantAll) {
+		t.Errorf("fleet order\n got %v\nwant %v", checksOf(out), wantAll)
+	}
+}
+
+// TestDiffOutcome: what two packs' comparison could not compare, and
+// whether that makes it incomplete.
+func TestDiffOutcome(t *testing.T) {
+	t.Parallel()
+	const ip, ip2 = "192.0.2.10", "192.0.2.11"
+	good := func(ip string) []assess.Finding {
+		return world(ip, "mail1.example.com", []string{ip}, "pass", "ip4:192.0.2.0/24", "reject", 100, "aa")
+	}
+	// down is a run whose resolver answered nothing: every compared check
+	// is error.
+	down := func(ip string) []assess.Finding {
+		fs := good(ip)
+		for i := range fs {
+			fs[i].Status = assess.StatusError
+			fs[i].Observed = map[string]any{"reason": "timeout"}
+		}
+		return fs
+	}
+	withErr := func(fs []assess.Finding, check string) []assess.Finding {
+		for i := range fs {
+			if fs[i].Check == check {
+				fs[i].Status = assess.StatusError
+			}
+		}
+		return fs
+	}
+	all := []string{"ptr.names", "ptr.forward", "helo.addresses", "spf.result", "spf.matched", "dmarc.policy", "dkim.fingerprint[s1]", "dkim.key_bits[s1]"}
+	cases := []struct {
+		name        string
+		old, cur    []assess.Finding
+		outcome     string
+		notCompared map[string][]string
+		incomplete  map[string][]string
+		in          string // side of ip's first undetermined field
+	}{
+		{"complete", slices.Concat(good(ip), good(ip2)), slices.Concat(good(ip), good(ip2)), OutcomeNoDrift, map[string][]string{}, map[string][]string{}, ""},
+		{"new resolver dead", slices.Concat(good(ip), good(ip2)), slices.Concat(down(ip), down(ip2)), OutcomeIncomplete,
+			map[string][]string{ip: all, ip2: all}, map[string][]string{ip: all, ip2: all}, UndeterminedNew},
+		{"old resolver dead", slices.Concat(down(ip), down(ip2)), slices.Concat(good(ip), good(ip2)), OutcomeIncomplete,
+			map[string][]string{ip: all, ip2: all}, map[string][]string{ip: all, ip2: all}, UndeterminedOld},
+		{"same error in both runs", slices.Concat(withErr(good(ip), "ptr.present"), good(ip2)), slices.Concat(withErr(good(ip), "ptr.present"), good(ip2)), OutcomeNoDrift,
+			map[string][]string{ip: {"ptr.names"}}, map[string][]string{}, UndeterminedBoth},
+		{"changes win", slices.Concat(good(ip), good(ip2)), slices.Concat(down(ip), world(ip2, "mail2.example.com", []string{ip2}, "pass", "ip4:192.0.2.0/24", "reject", 100, "aa")), OutcomeChanged,
+			map[string][]string{ip: all}, map[string][]string{ip: all}, UndeterminedNew},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c := ComparePacks(packOf(t, "r1", assetsOf(ip, ip2), tc.old), "old.json", packOf(t, "r2", assetsOf(ip, ip2), tc.cur))
+			if c.Outcome() != tc.outcome {
+				t.Errorf("outcome %s, want %s", c.Outcome(), tc.outcome)
+			}
+			if _, got := Diff(packOf(t, "r1", assetsOf(ip, ip2), tc.old), "old.json", packOf(t, "r2", assetsOf(ip, ip2), tc.cur)); !maps.EqualFunc(got, tc.notCompared, slices.Equal) {
+				t.Errorf("Diff's not compared %v, want %v", got, tc.notCompared)
+			}
+			if got := c.NotCompared(); !maps.EqualFunc(got, tc.notCompared, slices.Equal) {
+				t.Errorf("not compared %v, want %v", got, tc.notCompared)
+			}
+			if got := c.Incomplete(); !maps.EqualFunc(got, tc.incomplete, slices.Equal) {
+				t.Errorf("incomplete %v, want %v", got, tc.incomplete)
+			}
+			if us := c.Undetermined[ip]; tc.in != "" && (len(us) == 0 || us[0].In != tc.in) {
+				t.Errorf("undetermined %v, want side %s", us, tc.in)
+			}
+		})
+	}
+}
+
+func TestDriftSample(t *testing.T) {
+	t.Parallel()
+	ch := func(asset, field string) DriftChange {
+		return DriftChange{Asset: asset, Field: field, Old: "o", New: "n"}
+	}
+	// A sender that changed DMARC and two DKIM keys comes first; the
+	// other kinds of change come later in inventory order.
+	changes := []DriftChange{
+		ch("192.0.2.1", "dmarc.policy"),
+		ch("192.0.2.1", "dkim.fingerprint[a]"),
+		ch("192.0.2.1", "dkim.key_bits[a]"),
+		ch("192.0.2.1", "dkim.fingerprint[b]"),
+		ch("192.0.2.2", "dmarc.policy"),
+		ch("192.0.2.3", "ptr.names"),
+		ch("192.0.2.4", "spf.result"),
+		ch("192.0.2.4", "spf.matched"),
+	}
+	cases := []struct {
+		n    int
+		want []DriftChange
+	}{
+		{0, nil},
+		// One change of each kind, from different senders first.
+		{3, []DriftChange{changes[0], changes[5], changes[6]}},
+		{5, []DriftChange{changes[0], changes[1], changes[5], changes[6], changes[7]}},
+		{6, []DriftChange{changes[0], changes[1], changes[2], changes[5], changes[6], changes[7]}},
+		// Then a sender not yet shown.
+		{7, []DriftChange{changes[0], changes[1], changes[2], changes[4], changes[5], changes[6], changes[7]}},
+		{8, changes},
+		{20, changes},
+	}
+	for _, tc := range cases {
+		t.Run(strconv.Itoa(tc.n), func(t *testing.T) {
+			t.Parallel()
+			got := (&Drift{Changes: changes}).Sample(tc.n)
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("sample\n got %v\nwant %v", got, tc.want)
+			}
+		})
+	}
+	if got := (*Drift)(nil).Sample(3); got != nil {
+		t.Errorf("nil drift sample %v", got)
 	}
 }

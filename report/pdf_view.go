@@ -112,7 +112,7 @@ func newSummaryView(p *Pack, d *packDigest) *summaryView {
 				v.DriftAssets++
 			}
 		}
-		for _, c := range p.Drift.Changes[:min(len(p.Drift.Changes), viewDrift)] {
+		for _, c := range p.Drift.Sample(viewDrift) {
 			v.DriftSample = append(v.DriftSample, DriftChange{
 				Asset: clip(cleanLine(c.Asset), viewValue), Field: clip(cleanLine(c.Field), viewValue),
 				Old: clip(cleanLine(c.Old), viewValue), New: clip(cleanLine(c.New), viewValue),

@@ -18,6 +18,40 @@ import (
 // errDrift is returned by diff when the packs differ (exit 3).
 var errDrift = &codedError{exitThreshold, errors.New("the packs differ")}
 
+// diffJSON is what diff --json prints: the drift record, what could not be
+// compared, and the outcome with its exit code.
+type diffJSON struct {
+	*report.Drift
+	NewRun string `json:"new_run_id"`
+	// NotCompared: per asset, the fields either run could not determine.
+	NotCompared map[string][]string `json:"not_compared"`
+	// Incomplete: per asset, the fields one run determined and the other
+	// could not (the reason for exit 2).
+	Incomplete map[string][]string `json:"incomplete"`
+	// Undetermined: per asset, each field not compared and which run could
+	// not determine it (old, new or both).
+	Undetermined map[string][]report.Undetermined `json:"undetermined"`
+	Result       string                           `json:"result"`
+	ExitCode     int                              `json:"exit_code"`
+}
+
+// diffResult maps a comparison's outcome to diff's error (nil for exit 0).
+func diffResult(cmp *report.Comparison) error {
+	switch cmp.Outcome() {
+	case report.OutcomeChanged:
+		return errDrift
+	case report.OutcomeIncomplete:
+		fields, senders := 0, 0
+		for _, f := range cmp.Incomplete() {
+			fields += len(f)
+			senders++
+		}
+		return runFailed(fmt.Errorf("the comparison is incomplete: no change found, but %d %s of %d %s determined in only one of the runs",
+			fields, plural(fields, "value", "values"), senders, plural(senders, "sender was", "senders were")))
+	}
+	return nil
+}
+
 func diffCommand(stdout io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:      "diff",
@@ -27,10 +61,15 @@ func diffCommand(stdout io.Writer) *cli.Command {
 			"both, diff compares what was observed (PTR names, the PTR name's forward addresses, HELO\n" +
 			"addresses, SPF result and matched mechanism, DMARC policy, DKIM key fingerprint and size per\n" +
 			"selector) and lists senders added and removed, as assess --baseline does. A value that\n" +
-			"could not be determined in either run is not counted as a change.\n\n" +
-			"Exit codes: 0 nothing changed; 3 something changed; 1 bad input.",
+			"could not be determined in either run is not counted as a change: it is listed as not\n" +
+			"compared.\n\n" +
+			"Exit codes: 0 nothing changed, and every value determined in one run was determined in\n" +
+			"the other too (values neither run could determine are listed, not counted); 3 something\n" +
+			"changed; 2 nothing changed, but the comparison is incomplete: some value was determined\n" +
+			"in one run and not in the other (for example, the new run's resolver was down), so a\n" +
+			"change there would go unnoticed; 1 bad input.",
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "json", Usage: "print the drift record as JSON instead of a table"},
+			&cli.BoolFlag{Name: "json", Usage: "print the drift record, what was not compared and the result (with its exit code) as JSON instead of a table"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 2 {
@@ -44,20 +83,22 @@ func diffCommand(stdout io.Writer) *cli.Command {
 			if err != nil {
 				return badInput(err)
 			}
-			drift, undetermined := report.Diff(oldPack, oldPath, newPack)
+			cmp := report.ComparePacks(oldPack, oldPath, newPack)
+			result := diffResult(cmp)
 			if c.Bool("json") {
 				enc := json.NewEncoder(stdout)
 				enc.SetIndent("", "  ")
-				if err := enc.Encode(drift); err != nil {
+				out := diffJSON{
+					Drift: cmp.Drift, NewRun: newPack.Run.ID, NotCompared: cmp.NotCompared(), Incomplete: cmp.Incomplete(),
+					Undetermined: cmp.Undetermined, Result: cmp.Outcome(), ExitCode: exitCode(result),
+				}
+				if err := enc.Encode(out); err != nil {
 					return runFailed(err)
 				}
-			} else if err := printDrift(stdout, drift, undetermined, oldPath, newPath, newPack); err != nil {
+			} else if err := printDrift(stdout, cmp, oldPath, newPath, newPack); err != nil {
 				return runFailed(err)
 			}
-			if drift.Changed() {
-				return errDrift
-			}
-			return nil
+			return result
 		},
 	}
 }
@@ -75,12 +116,18 @@ func readPackArg(arg string) (string, *report.Pack, error) {
 	return path, p, nil
 }
 
-// printDrift writes the drift as an aligned table.
-func printDrift(w io.Writer, d *report.Drift, undetermined map[string][]string, oldPath, newPath string, cur *report.Pack) error {
+// printDrift writes the comparison as an aligned table, then what could not
+// be compared and why.
+func printDrift(w io.Writer, cmp *report.Comparison, oldPath, newPath string, cur *report.Pack) error {
+	d := cmp.Drift
 	fmt.Fprintf(w, "old: %s (run %s)\nnew: %s (run %s)\n\n", oldPath, d.BaseRun, newPath, cur.Run.ID)
-	if !d.Changed() {
-		fmt.Fprintf(w, "no drift: nothing observed changed for the %d senders in both packs\n", len(cur.Assets)-len(d.Added))
-	} else {
+	incomplete := cmp.Incomplete()
+	nInc := 0
+	for _, f := range incomplete {
+		nInc += len(f)
+	}
+	switch {
+	case d.Changed():
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ASSET\tFIELD\tOLD\t\tNEW")
 		for _, ch := range d.Changes {
@@ -96,16 +143,42 @@ func printDrift(w io.Writer, d *report.Drift, undetermined map[string][]string, 
 			return err
 		}
 		fmt.Fprintf(w, "\n%d %s, %d added, %d removed\n", len(d.Changes), plural(len(d.Changes), "change", "changes"), len(d.Added), len(d.Removed))
+	case nInc > 0:
+		fmt.Fprintf(w, "incomplete: no change found, but %d %s of %d %s determined in only one of the runs,\n"+
+			"so a change there would go unnoticed (listed below); compare again with runs that determined them\n",
+			nInc, plural(nInc, "value", "values"), len(incomplete), plural(len(incomplete), "sender was", "senders were"))
+	default:
+		fmt.Fprintf(w, "no drift: nothing observed changed for the %d senders in both packs\n", len(cur.Assets)-len(d.Added))
 	}
 	n := 0
+	seen := map[string]bool{}
 	for _, a := range cur.Assets {
-		if f := undetermined[a.IP]; len(f) > 0 {
-			if n == 0 {
-				fmt.Fprintln(w, "\nnot compared (an error in one of the runs):")
-			}
-			n++
-			fmt.Fprintf(w, "  %s: %s\n", clean(a.IP), clean(strings.Join(f, ", ")))
+		us := cmp.Undetermined[a.IP]
+		if len(us) == 0 || seen[a.IP] {
+			continue
 		}
+		seen[a.IP] = true
+		if n == 0 {
+			fmt.Fprintln(w, "\nnot compared (a run could not determine them; never counted as a change):")
+		}
+		n++
+		var parts []string
+		for _, side := range []struct{ in, label string }{
+			{report.UndeterminedNew, "the new run could not determine"},
+			{report.UndeterminedOld, "the old run could not determine"},
+			{report.UndeterminedBoth, "neither run could determine"},
+		} {
+			var fs []string
+			for _, u := range us {
+				if u.In == side.in {
+					fs = append(fs, clean(u.Field))
+				}
+			}
+			if len(fs) > 0 {
+				parts = append(parts, side.label+" "+strings.Join(fs, ", "))
+			}
+		}
+		fmt.Fprintf(w, "  %s: %s\n", clean(a.IP), strings.Join(parts, "; "))
 	}
 	return nil
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/miekg/dns"
+	"github.com/xuri/excelize/v2"
 
 	"senderproof/assess"
 	"senderproof/assess/dnstest"
@@ -113,7 +116,7 @@ func TestBaselineDrift(t *testing.T) {
 	srv, fleet := startDriftWorld(t)
 	cur := filepath.Join(t.TempDir(), "cur")
 	code, _, stderr := run(t, context.Background(), "assess", "--inventory", fleet,
-		"--resolver", srv.Addr, "--out", cur, "--format", "json", "--qps", "0",
+		"--resolver", srv.Addr, "--out", cur, "--format", "json,csv,xlsx", "--qps", "0",
 		"--baseline", filepath.Join(base, "evidence.json"))
 	if code != 0 {
 		t.Fatalf("assess exit %d: %s", code, stderr)
@@ -180,13 +183,25 @@ func TestBaselineDrift(t *testing.T) {
 		{"192.0.2.10", assess.StatusWarn, []string{"1 change ", "PTR name mail1.example.com → mail2.example.com"}, nil},
 		{"192.0.2.11", assess.StatusWarn, []string{"2 changes", "PTR name mail2.example.com → mail1.example.com", `DKIM key of selector "ed" ` + oldFP + " → " + newFP}, nil},
 		// Its SPF include is REFUSED in both runs: undetermined, not compared.
-		{"192.0.2.27", assess.StatusWarn, []string{"DMARC policy reject → none", "spf.result, spf.matched"}, []string{"spf.result", "spf.matched"}},
+		{"192.0.2.27", assess.StatusWarn, []string{"DMARC policy reject → none", "neither run could determine spf.result, spf.matched"}, []string{"spf.result", "spf.matched"}},
 		{"198.51.100.30", assess.StatusWarn, []string{"SPF result pass → fail", "SPF matched mechanism ip4:198.51.100.0/24 → -all"}, nil},
 		{"198.51.100.20", assess.StatusWarn, []string{"SPF matched mechanism ip4:198.51.100.0/24 → ip4:198.51.100.20"}, nil},
 		{"192.0.2.71", assess.StatusSkip, []string{"new since the baseline run " + bp.Run.ID}, nil},
-		// Its PTR query timed out in the baseline: not a change.
-		{"192.0.2.24", assess.StatusPass, []string{"Nothing observed", "ptr.names, ptr.forward"}, []string{"ptr.names", "ptr.forward"}},
-		{"192.0.2.12", assess.StatusPass, []string{"Nothing observed for 192.0.2.12 changed since the baseline run " + bp.Run.ID + "."}, nil},
+		// Its PTR query timed out in the baseline: not a change, and not a
+		// pass either, since the comparison is incomplete.
+		{"192.0.2.24", assess.StatusError, []string{"No change found for 192.0.2.24", "the comparison is incomplete",
+			"the baseline run could not determine ptr.names, ptr.forward"}, []string{"ptr.names", "ptr.forward"}},
+		// The demo's other faults (a SERVFAIL HELO name, flaky.test) are
+		// gone in the drift world: the baseline could not determine what
+		// this run did.
+		{"192.0.2.31", assess.StatusError, []string{"the baseline run could not determine helo.addresses."}, []string{"helo.addresses"}},
+		{"192.0.2.32", assess.StatusError, []string{"5 values were not compared", "the baseline run could not determine spf.result, spf.matched, dmarc.policy, dkim.fingerprint[k1], dkim.key_bits[k1]."},
+			[]string{"spf.result", "spf.matched", "dmarc.policy", "dkim.fingerprint[k1]", "dkim.key_bits[k1]"}},
+		// PTRs in zones nobody serves: undetermined in both runs, which is
+		// still no pass.
+		{"192.0.2.28", assess.StatusError, []string{"neither run could determine ptr.names, ptr.forward."}, []string{"ptr.names", "ptr.forward"}},
+		{"203.0.113.25", assess.StatusError, []string{"neither run could determine ptr.names, ptr.forward."}, []string{"ptr.names", "ptr.forward"}},
+		{"192.0.2.12", assess.StatusPass, []string{"Nothing observed for 192.0.2.12 changed since the baseline run " + bp.Run.ID + "; every compared value was determined in both runs."}, nil},
 		{"2001:db8::25", assess.StatusPass, nil, nil},
 	}
 	for _, tc := range cases {
@@ -218,8 +233,8 @@ func TestBaselineDrift(t *testing.T) {
 			if len(f.Evidence) != 0 {
 				t.Errorf("drift finding carries DNS evidence: %v", f.Evidence)
 			}
-			if f.Status == assess.StatusWarn && f.Remediation == "" {
-				t.Error("warn without remediation")
+			if (f.Status == assess.StatusWarn || f.Status == assess.StatusError) && f.Remediation == "" {
+				t.Errorf("%s without remediation", f.Status)
 			}
 		})
 	}
@@ -227,7 +242,14 @@ func TestBaselineDrift(t *testing.T) {
 		if f.Status == assess.StatusWarn && !slices.ContainsFunc(wantChanges, func(c report.DriftChange) bool { return c.Asset == ip }) {
 			t.Errorf("unexpected drift for %s: %s", ip, f.Message)
 		}
+		if f.Status == assess.StatusError && !slices.Contains([]string{"192.0.2.24", "192.0.2.28", "192.0.2.31", "192.0.2.32", "203.0.113.25"}, ip) {
+			t.Errorf("unexpected incomplete comparison for %s: %s", ip, f.Message)
+		}
 	}
+
+	t.Run("SPEC order in every format", func(t *testing.T) {
+		checkFindingOrder(t, cur, p)
+	})
 
 	t.Run("diff", func(t *testing.T) {
 		code, stdout, stderr := run(t, context.Background(), "diff", base, cur)
@@ -242,6 +264,15 @@ func TestBaselineDrift(t *testing.T) {
 		if !lineWith(stdout, "192.0.2.71", "added") || !lineWith(stdout, "192.0.2.70", "removed") {
 			t.Errorf("diff output lacks added/removed senders:\n%s", stdout)
 		}
+		for _, want := range [][]string{
+			{"not compared"},
+			{"192.0.2.24:", "the old run could not determine ptr.names, ptr.forward"},
+			{"192.0.2.27:", "neither run could determine spf.result, spf.matched"},
+		} {
+			if !lineWith(stdout, want...) {
+				t.Errorf("diff output lacks %q:\n%s", want, stdout)
+			}
+		}
 		code, stdout, _ = run(t, context.Background(), "diff", "--json", base, filepath.Join(cur, "evidence.json"))
 		if code != 3 {
 			t.Fatalf("diff --json exit %d", code)
@@ -252,6 +283,28 @@ func TestBaselineDrift(t *testing.T) {
 		}
 		if !slices.Equal(d.Changes, p.Drift.Changes) || !slices.Equal(d.Added, p.Drift.Added) || !slices.Equal(d.Removed, p.Drift.Removed) || d.BaseRun != bp.Run.ID {
 			t.Errorf("diff --json %+v differs from the run's drift %+v", d, *p.Drift)
+		}
+		j := decodeDiffJSON(t, stdout)
+		if j.Result != "changed" || j.ExitCode != 3 || j.NewRun != p.Run.ID {
+			t.Errorf("diff --json result %q exit_code %d new_run_id %q", j.Result, j.ExitCode, j.NewRun)
+		}
+		wantInc := map[string][]string{
+			"192.0.2.24": {"ptr.names", "ptr.forward"},
+			"192.0.2.31": {"helo.addresses"},
+			"192.0.2.32": {"spf.result", "spf.matched", "dmarc.policy", "dkim.fingerprint[k1]", "dkim.key_bits[k1]"},
+		}
+		wantNC := maps.Clone(wantInc)
+		wantNC["192.0.2.27"] = []string{"spf.result", "spf.matched"}
+		wantNC["192.0.2.28"] = []string{"ptr.names", "ptr.forward"}
+		wantNC["203.0.113.25"] = []string{"ptr.names", "ptr.forward"}
+		if !maps.EqualFunc(j.NotCompared, wantNC, slices.Equal) {
+			t.Errorf("not_compared %v, want %v", j.NotCompared, wantNC)
+		}
+		if !maps.EqualFunc(j.Incomplete, wantInc, slices.Equal) {
+			t.Errorf("incomplete %v, want %v", j.Incomplete, wantInc)
+		}
+		if u := j.Undetermined["192.0.2.27"]; len(u) != 2 || u[0] != (report.Undetermined{Field: "spf.result", In: "both"}) {
+			t.Errorf("undetermined of 192.0.2.27: %v", u)
 		}
 	})
 	t.Run("verify skips drift findings", func(t *testing.T) {
@@ -302,4 +355,265 @@ func lineWith(s string, parts ...string) bool {
 		}
 	}
 	return false
+}
+
+// diffOutput is what diff --json prints.
+type diffOutput struct {
+	report.Drift
+	NewRun       string                           `json:"new_run_id"`
+	NotCompared  map[string][]string              `json:"not_compared"`
+	Incomplete   map[string][]string              `json:"incomplete"`
+	Undetermined map[string][]report.Undetermined `json:"undetermined"`
+	Result       string                           `json:"result"`
+	ExitCode     int                              `json:"exit_code"`
+}
+
+func decodeDiffJSON(t *testing.T, s string) diffOutput {
+	t.Helper()
+	var d diffOutput
+	if err := json.Unmarshal([]byte(s), &d); err != nil {
+		t.Fatalf("diff --json: %v\n%s", err, s)
+	}
+	for k, v := range map[string]any{"not_compared": d.NotCompared, "incomplete": d.Incomplete, "undetermined": d.Undetermined} {
+		if !strings.Contains(s, `"`+k+`": {`) {
+			t.Errorf("diff --json lacks %s as an object (%v)", k, v)
+		}
+	}
+	return d
+}
+
+// checkFindingOrder checks that evidence.json, findings.csv and the XLSX
+// Findings sheet of the pack in dir list the findings in SPEC order: by
+// asset in inventory order, then check ID (drift.changed between dmarc.*
+// and helo.*).
+func checkFindingOrder(t *testing.T, dir string, p *report.Pack) {
+	t.Helper()
+	type key struct{ asset, check string }
+	var want []key
+	pos := map[string]int{}
+	for i, a := range p.Assets {
+		pos[a.IP] = i
+	}
+	for _, f := range p.Findings {
+		want = append(want, key{f.Asset, f.Check})
+	}
+	ordered := slices.IsSortedFunc(want, func(x, y key) int {
+		if c := pos[x.asset] - pos[y.asset]; c != 0 {
+			return c
+		}
+		return strings.Compare(x.check, y.check)
+	})
+	if !ordered {
+		t.Errorf("evidence.json findings are not in asset, then check-ID order")
+	}
+	for i, k := range want {
+		if k.check == "drift.changed" && (i == 0 || want[i-1].asset != k.asset || !strings.HasPrefix(want[i-1].check, "dmarc.") ||
+			i+1 == len(want) || want[i+1].asset != k.asset || !strings.HasPrefix(want[i+1].check, "helo.")) {
+			t.Errorf("drift.changed of %s is not between dmarc.* and helo.*", k.asset)
+		}
+	}
+	rowsOrder := func(name string, rows [][]string) {
+		if len(rows) != len(want)+1 {
+			t.Errorf("%s: %d rows, want %d findings and a header", name, len(rows), len(want))
+			return
+		}
+		for i, k := range want {
+			if r := rows[i+1]; len(r) < 2 || r[0] != k.asset || r[1] != k.check {
+				t.Errorf("%s row %d: %v, want %s %s", name, i+2, r, k.asset, k.check)
+				return
+			}
+		}
+	}
+	fh, err := os.Open(filepath.Join(dir, "findings.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
+	rows, err := csv.NewReader(fh).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rowsOrder("findings.csv", rows)
+	x, err := excelize.OpenFile(filepath.Join(dir, "report.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	if rows, err = x.GetRows("Findings"); err != nil {
+		t.Fatal(err)
+	}
+	rowsOrder("report.xlsx Findings", rows)
+}
+
+// TestDiffDemoTwice: two runs of the demo fail alike (its 192.0.2.24 PTR
+// query is dropped on purpose in both), so the comparison loses nothing:
+// diff exits 0 and lists what neither run could determine.
+func TestDiffDemoTwice(t *testing.T) {
+	a, b := demoPack(t), demoPack(t)
+	code, stdout, stderr := run(t, context.Background(), "diff", a, b)
+	if code != 0 {
+		t.Fatalf("diff exit %d, want 0: %s\n%s", code, stderr, stdout)
+	}
+	for _, want := range [][]string{
+		{"no drift: nothing observed changed for the", "senders in both packs"},
+		{"not compared"},
+		{"192.0.2.24:", "neither run could determine ptr.names, ptr.forward"},
+	} {
+		if !lineWith(stdout, want...) {
+			t.Errorf("diff output lacks %q:\n%s", want, stdout)
+		}
+	}
+	if strings.Contains(stdout, "the old run could not") || strings.Contains(stdout, "the new run could not") {
+		t.Errorf("the demo's faults differ between two runs:\n%s", stdout)
+	}
+	code, stdout, _ = run(t, context.Background(), "diff", "--json", a, b)
+	if code != 0 {
+		t.Fatalf("diff --json exit %d, want 0", code)
+	}
+	j := decodeDiffJSON(t, stdout)
+	if j.Result != "no_drift" || j.ExitCode != 0 || len(j.Incomplete) != 0 || len(j.Changes) != 0 {
+		t.Errorf("diff --json: result %q exit_code %d incomplete %v changes %v", j.Result, j.ExitCode, j.Incomplete, j.Changes)
+	}
+	if got := j.NotCompared["192.0.2.24"]; !slices.Equal(got, []string{"ptr.names", "ptr.forward"}) {
+		t.Errorf("not_compared of 192.0.2.24: %v", got)
+	}
+	for ip, us := range j.Undetermined {
+		for _, u := range us {
+			if u.In != report.UndeterminedBoth {
+				t.Errorf("%s: %s undetermined in the %s run only", ip, u.Field, u.In)
+			}
+		}
+	}
+}
+
+// TestDriftResolverDown: the new run's resolver answers nothing. Every
+// drift.changed finding is error (the comparison is incomplete), never pass,
+// and diff exits 2 saying why, as text and as JSON.
+func TestDriftResolverDown(t *testing.T) {
+	base := demoPack(t)
+	srv := dnstest.Start(t, dnstest.Config{})
+	srv.SetDown(true)
+	cur := filepath.Join(t.TempDir(), "cur")
+	code, _, stderr := run(t, context.Background(), "assess", "--inventory", "../../testdata/demo/fleet.csv",
+		"--resolver", srv.Addr, "--out", cur, "--format", "json", "--qps", "0", "--timeout", "100ms", "--retries", "0",
+		"--baseline", filepath.Join(base, "evidence.json"))
+	// The run fails (no resolver answered) but still writes its pack.
+	if code != 0 && code != 2 {
+		t.Fatalf("assess exit %d: %s", code, stderr)
+	}
+	p := readPack(t, cur)
+	n := 0
+	for _, f := range p.Findings {
+		if f.Check != "drift.changed" {
+			continue
+		}
+		n++
+		if f.Status != assess.StatusError {
+			t.Errorf("%s: drift.changed %s with a dead resolver: %s", f.Asset, f.Status, f.Message)
+			continue
+		}
+		// The demo's own faults left some of them undetermined in both runs.
+		for _, want := range []string{"No change found for " + f.Asset, "the comparison is incomplete", "this run could not determine ", "ptr.names, ptr.forward"} {
+			if !strings.Contains(f.Message, want) {
+				t.Errorf("%s: message %q lacks %q", f.Asset, f.Message, want)
+			}
+		}
+		if f.Observed["reason"] != "incomplete" || f.Observed["undetermined_run"] == nil || f.Remediation == "" {
+			t.Errorf("%s: observed %v, remediation %q", f.Asset, f.Observed, f.Remediation)
+		}
+	}
+	if n != len(p.Assets) {
+		t.Errorf("%d drift findings for %d assets", n, len(p.Assets))
+	}
+	if len(p.Drift.Changes)+len(p.Drift.Added)+len(p.Drift.Removed) != 0 {
+		t.Errorf("a dead resolver made changes: %+v", p.Drift)
+	}
+
+	for _, tc := range []struct {
+		name, old, cur, side string
+	}{
+		{"new run down", base, cur, "the new run could not determine"},
+		{"old run down", cur, base, "the old run could not determine"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := run(t, context.Background(), "diff", tc.old, tc.cur)
+			if code != 2 {
+				t.Fatalf("diff exit %d, want 2: %s\n%s", code, stderr, stdout)
+			}
+			if strings.Contains(stdout, "no drift") || !strings.Contains(stdout, "incomplete: no change found, but ") ||
+				!lineWith(stdout, "192.0.2.10:", tc.side, "ptr.names, ptr.forward, helo.addresses, spf.result, spf.matched, dmarc.policy") {
+				t.Errorf("diff output:\n%s", stdout)
+			}
+			if !strings.Contains(stderr, "the comparison is incomplete") {
+				t.Errorf("diff error %q", stderr)
+			}
+			code, stdout, _ = run(t, context.Background(), "diff", "--json", tc.old, tc.cur)
+			if code != 2 {
+				t.Fatalf("diff --json exit %d, want 2", code)
+			}
+			j := decodeDiffJSON(t, stdout)
+			if j.Result != "incomplete" || j.ExitCode != 2 {
+				t.Errorf("diff --json result %q exit_code %d", j.Result, j.ExitCode)
+			}
+			if len(j.NotCompared) != len(p.Assets) || len(j.Incomplete) != len(p.Assets) {
+				t.Errorf("not compared for %d, incomplete for %d of %d senders", len(j.NotCompared), len(j.Incomplete), len(p.Assets))
+			}
+			// Both runs lost 192.0.2.24's PTR: not compared, yet not what
+			// makes the comparison incomplete.
+			if nc, inc := j.NotCompared["192.0.2.24"], j.Incomplete["192.0.2.24"]; !slices.Contains(nc, "ptr.names") || slices.Contains(inc, "ptr.names") || !slices.Contains(inc, "spf.result") {
+				t.Errorf("192.0.2.24: not_compared %v, incomplete %v", nc, inc)
+			}
+		})
+	}
+}
+
+// TestDriftHELOAddresses: a HELO name that gains an address is a change of
+// helo.addresses, in the drift finding, evidence.json and diff.
+func TestDriftHELOAddresses(t *testing.T) {
+	const soa = "$TTL 300\n@ IN SOA ns.example.com. h.example.com. 1 3600 600 86400 300\n@ IN NS ns.example.com.\n"
+	world := func(heloA string) *dnstest.Server {
+		return dnstest.Start(t, dnstest.Config{Zones: []dnstest.Zone{
+			{Origin: "2.0.192.in-addr.arpa.", Text: soa + "50 IN PTR mail50.example.com.\n"},
+			{Origin: "example.com.", Text: soa + "mail50 IN A 192.0.2.50\n" + heloA +
+				"@ IN TXT \"v=spf1 ip4:192.0.2.50 -all\"\n_dmarc IN TXT \"v=DMARC1; p=reject\"\n"},
+		}})
+	}
+	inv := filepath.Join(t.TempDir(), "fleet.csv")
+	if err := os.WriteFile(inv, []byte("ip,hostname,helo,domain\n192.0.2.50,mail50.example.com,out.example.com,example.com\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	assessWith := func(srv *dnstest.Server, args ...string) string {
+		out := filepath.Join(t.TempDir(), "pack")
+		args = append([]string{"assess", "--inventory", inv, "--resolver", srv.Addr, "--out", out, "--format", "json", "--qps", "0"}, args...)
+		if code, _, stderr := run(t, context.Background(), args...); code != 0 {
+			t.Fatalf("assess exit %d: %s", code, stderr)
+		}
+		return out
+	}
+	base := assessWith(world("out IN A 192.0.2.50\n"))
+	cur := assessWith(world("out IN A 192.0.2.50\nout IN A 192.0.2.51\n"), "--baseline", filepath.Join(base, "evidence.json"))
+	p := readPack(t, cur)
+	want := []report.DriftChange{{Asset: "192.0.2.50", Field: "helo.addresses", Old: "192.0.2.50", New: "192.0.2.50, 192.0.2.51"}}
+	if p.Drift == nil || !slices.Equal(p.Drift.Changes, want) {
+		t.Fatalf("drift %+v, want changes %+v", p.Drift, want)
+	}
+	i := slices.IndexFunc(p.Findings, func(f assess.Finding) bool { return f.Check == "drift.changed" })
+	if i < 0 {
+		t.Fatal("no drift.changed finding")
+	}
+	f := p.Findings[i]
+	if f.Status != assess.StatusWarn || !strings.Contains(f.Message, "1 change for 192.0.2.50 since the baseline run") ||
+		!strings.Contains(f.Message, "HELO addresses 192.0.2.50 → 192.0.2.50, 192.0.2.51.") {
+		t.Errorf("drift.changed %s: %s", f.Status, f.Message)
+	}
+	if i == 0 || !strings.HasPrefix(p.Findings[i-1].Check, "dmarc.") || !strings.HasPrefix(p.Findings[i+1].Check, "helo.") {
+		t.Errorf("drift.changed at %d, between %s and %s", i, p.Findings[i-1].Check, p.Findings[i+1].Check)
+	}
+	code, stdout, stderr := run(t, context.Background(), "diff", base, cur)
+	if code != 3 || !lineWith(stdout, "192.0.2.50", "helo.addresses", "192.0.2.50", "→", "192.0.2.50, 192.0.2.51") {
+		t.Errorf("diff exit %d: %s\n%s", code, stderr, stdout)
+	}
+	if strings.Contains(stdout, "not compared") {
+		t.Errorf("diff of two complete runs lists fields not compared:\n%s", stdout)
+	}
 }
