@@ -3,6 +3,7 @@ package report
 import (
 	"bufio"
 	"context"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,6 +11,7 @@ import (
 	"fmt"
 	"golang.org/x/sync/errgroup"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -90,6 +92,11 @@ type Manifest struct {
 	Inputs []Input         `json:"inputs"`
 	RunID  string          `json:"run_id"`
 	Tool   Tool            `json:"tool"`
+	// ReplayOf is the run ID of the recorded run that this one re-assessed
+	// offline (assess --replay); evidence.json stays byte-identical to the
+	// recorded one apart from its own run ID and timestamps, so the replay
+	// is recorded here.
+	ReplayOf string `json:"replay_of,omitempty"`
 }
 
 // ManifestEntry is one file of the pack.
@@ -116,15 +123,37 @@ func packWriters() int {
 	return 2
 }
 
-// WritePack writes the chosen formats into dir, each first to a temporary
-// file that is renamed into place only when every format has been written,
-// then the manifest. On any error or cancellation it removes its temporary
-// files and leaves dir as it was.
+// WriteOptions are what WritePackOptions records in the manifest besides
+// the pack's files, and how it signs it.
+type WriteOptions struct {
+	// Inputs are the input files of the run, with their hashes.
+	Inputs []Input
+	// ReplayOf is the run ID of the recorded run a replay re-assessed.
+	ReplayOf string
+	// SignKey, when set, signs the manifest into manifest.sig; when nil, a
+	// manifest.sig left by an earlier run is removed.
+	SignKey ed25519.PrivateKey
+}
 
+// WritePack writes the chosen formats into dir with WritePackOptions,
+// recording inputs in the manifest, unsigned.
 func WritePack(ctx context.Context, dir string, p *Pack, formats []string, writers map[string]Writer, inputs []Input) (*Manifest, error) {
+	return WritePackOptions(ctx, dir, p, formats, writers, WriteOptions{Inputs: inputs})
+}
+
+// WritePackOptions writes the chosen formats into dir, each first to a
+// temporary file that is renamed into place only when every format has been
+// written. It then removes the pack files of an earlier run that this one
+// did not write (the other formats' files, and manifest.sig unless it
+// signs; no other file), writes the manifest and, with opt.SignKey, signs
+// it. On any error or cancellation before the renames it removes its
+// temporary files and leaves dir as it was.
+func WritePackOptions(ctx context.Context, dir string, p *Pack, formats []string, writers map[string]Writer, opt WriteOptions) (*Manifest, error) {
+	inputs := opt.Inputs
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("output directory: %w", err)
 	}
+	ctx = WithTempDir(ctx, dir) // writers' scratch files go in dir too, cleaned by RemoveTemps
 	type done struct {
 		tmp, final string
 		entry      ManifestEntry
@@ -175,7 +204,7 @@ func WritePack(ctx context.Context, dir string, p *Pack, formats []string, write
 		cleanup()
 		return nil, err
 	}
-	m := &Manifest{Files: []ManifestEntry{}, Inputs: inputs, RunID: p.Run.ID, Tool: p.Tool}
+	m := &Manifest{Files: []ManifestEntry{}, Inputs: inputs, RunID: p.Run.ID, Tool: p.Tool, ReplayOf: opt.ReplayOf}
 	if m.Inputs == nil {
 		m.Inputs = []Input{}
 	}
@@ -189,6 +218,9 @@ func WritePack(ctx context.Context, dir string, p *Pack, formats []string, write
 		m.Files = append(m.Files, d.entry)
 	}
 	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].Path < m.Files[j].Path })
+	if err := removeStale(dir, m.Files, opt.SignKey != nil); err != nil {
+		return nil, err
+	}
 	tmp, _, err := writeTemp(ctx, dir, ManifestFile, func(out io.Writer) error {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
@@ -201,7 +233,71 @@ func WritePack(ctx context.Context, dir string, p *Pack, formats []string, write
 		os.Remove(tmp)
 		return nil, fmt.Errorf("writing manifest: %w", err)
 	}
+	if opt.SignKey != nil {
+		if err := SignManifest(dir, opt.SignKey); err != nil {
+			return nil, err
+		}
+	}
 	return m, nil
+}
+
+// PackFiles returns the names of every file a pack may hold besides the
+// manifest and its signature: one per format.
+func PackFiles() []string {
+	out := make([]string, len(Formats))
+	for i, f := range Formats {
+		out[i] = f.File
+	}
+	return out
+}
+
+// removeStale removes from dir the pack files that an earlier run wrote and
+// this one did not (written lists this run's files): otherwise an old
+// evidence.json or report.pdf would sit beside a manifest that does not list
+// it. manifest.sig goes too unless this run signs. Only those names are
+// touched, never a directory or any other file.
+func removeStale(dir string, written []ManifestEntry, signing bool) error {
+	var stale []string
+	for _, name := range PackFiles() {
+		if !slices.ContainsFunc(written, func(e ManifestEntry) bool { return e.Path == name }) {
+			stale = append(stale, name)
+		}
+	}
+	if !signing {
+		stale = append(stale, SignatureFile)
+	}
+	for _, name := range stale {
+		path := filepath.Join(dir, name)
+		st, err := os.Lstat(path)
+		if err != nil || st.IsDir() {
+			continue
+		}
+		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("removing %s of an earlier run: %w", path, err)
+		}
+	}
+	return nil
+}
+
+// UnlistedPackFiles returns a problem for each pack file (see PackFiles)
+// present in dir that the manifest does not list: a file of another run,
+// which verify must not take for this run's.
+func UnlistedPackFiles(dir string, m *Manifest) []VerifyProblem {
+	var out []VerifyProblem
+	for _, name := range PackFiles() {
+		if m.Listed(name) {
+			continue
+		}
+		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+			out = append(out, VerifyProblem{name, "present but not listed in the manifest (a file of another run?)"})
+		}
+	}
+	return out
+}
+
+// Listed reports whether the manifest lists the named file.
+func (m *Manifest) Listed(name string) bool {
+	return slices.ContainsFunc(m.Files, func(e ManifestEntry) bool { return e.Path == name })
 }
 
 // writeTemp writes through fn into a temporary file in dir, synced and
@@ -266,7 +362,7 @@ func WriteFileAtomic(path string, data []byte) error {
 func RemoveTemps(dir string) {
 	matches, _ := filepath.Glob(filepath.Join(dir, ".senderproof-*.tmp"))
 	for _, m := range matches {
-		os.Remove(m)
+		os.RemoveAll(m) // a writer's scratch directory too
 	}
 }
 

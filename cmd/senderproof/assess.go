@@ -59,6 +59,8 @@ type runConfig struct {
 	// Replay, when set, is the recorded pack to re-assess: its assets, and
 	// answers only from its recorded evidence (--replay).
 	Replay *report.Pack
+	// ReplayPath is the file Replay was read from.
+	ReplayPath string
 }
 
 func runFlags() []cli.Flag {
@@ -82,7 +84,7 @@ func assessCommand(stderr io.Writer) *cli.Command {
 	flags := append([]cli.Flag{
 		&cli.StringSliceFlag{Name: "inventory", Aliases: []string{"i"}, Usage: "inventory file (.csv, .yaml, .yml, .json); repeat for several (required unless --replay)"},
 		&cli.StringFlag{Name: "replay", Usage: "evidence.json of an earlier run: re-assess its senders offline from its recorded DNS answers"},
-		&cli.StringSliceFlag{Name: "resolver", Aliases: []string{"r"}, Usage: "resolver HOST:PORT to query; repeat for several (default: the system's, from /etc/resolv.conf)"},
+		&cli.StringSliceFlag{Name: "resolver", Aliases: []string{"r"}, Usage: "resolver IP[:PORT] to query (port 53 unless given; IPv6 as [ADDR]:PORT); repeat for several (default: the system's, from /etc/resolv.conf)"},
 	}, runFlags()...)
 	return &cli.Command{
 		Name:  "assess",
@@ -95,7 +97,10 @@ func assessCommand(stderr io.Writer) *cli.Command {
 			"--baseline OLD/evidence.json adds a drift.changed finding per sender: what changed since then.\n" +
 			"--replay OLD/evidence.json re-assesses a recorded run offline, from its senders and the DNS\n" +
 			"answers recorded in it (for example with new mapping files); no query is sent.\n\n" +
-			"Exit codes: 0 done; 1 bad usage or bad input (nothing written); 2 run failed;\n" +
+			"A replay of a run made with --baseline compares against the same baseline: the recorded\n" +
+			"path if that file is still the recorded run, else give --baseline.\n\n" +
+			"Exit codes: 0 done; 1 bad usage or bad input (nothing written); 2 run failed (also when\n" +
+			"no resolver answered a single query: the pack is written, every DNS finding error);\n" +
 			"3 --fail-on threshold met (pack still written); 130 interrupted (nothing written).",
 		Flags: flags,
 		Action: func(c *cli.Context) error {
@@ -111,7 +116,7 @@ func assessCommand(stderr io.Writer) *cli.Command {
 				if err != nil {
 					return badInput(fmt.Errorf("--replay: %w", err))
 				}
-				cfg.Replay = p
+				cfg.Replay, cfg.ReplayPath = p, path
 			} else if len(cfg.Inventories) == 0 {
 				return badInput(errors.New("need --inventory FILE (or --replay EVIDENCE.json)"))
 			}
@@ -147,6 +152,11 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	if cfg.QPS < 0 || cfg.Retries < 0 || cfg.Timeout <= 0 {
 		return badInput(fmt.Errorf("--qps and --retries must not be negative, --timeout must be positive"))
 	}
+	resolvers, err := parseResolvers(cfg.Resolvers)
+	if err != nil {
+		return badInput(err)
+	}
+	cfg.Resolvers = resolvers
 	tpl, err := templates.Load(cfg.Templates)
 	if err != nil {
 		return badInput(err)
@@ -173,11 +183,23 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	for _, w := range inv.Warnings {
 		slog.Warn(w)
 	}
+	if cfg.Replay != nil && cfg.Replay.Drift != nil && cfg.Baseline == "" {
+		// The recorded run compared against a baseline: replay it against
+		// the same one, so its drift findings come out the same.
+		if err := recordedBaseline(cfg.Replay.Drift); err != nil {
+			return badInput(err)
+		}
+		cfg.Baseline = cfg.Replay.Drift.Baseline
+	}
 	var baseline *report.Pack
 	if cfg.Baseline != "" {
 		if baseline, err = report.ReadPackForDrift(cfg.Baseline); err != nil {
 			return badInput(fmt.Errorf("--baseline: %w", err))
 		}
+	}
+	extraInputs, err := runInputs(cfg)
+	if err != nil {
+		return badInput(err)
 	}
 	if err := checkOutDir(cfg.Out); err != nil {
 		return badInput(err)
@@ -261,19 +283,23 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	if run.Title == "" {
 		run.Title = titleFrom(cfg.Inventories)
 	}
-	if cfg.Replay != nil {
-		// The replayed run describes the recorded one: same resolvers,
-		// client settings and notes; only its ID, times and query counts
-		// are its own.
-		run.Replay = true
-		run.Settings = cfg.Replay.Run.Settings
-		run.Notes = append(slices.Clone(cfg.Replay.Run.Notes), cfg.Notes...)
-	}
 	var inputs []report.Input
 	for _, in := range inv.Inputs {
 		inputs = append(inputs, report.Input{Path: in.Path, SHA256: in.SHA256})
 	}
 	run.Inventories = inputs
+	if cfg.Replay != nil {
+		// The replayed run describes the recorded one: same resolvers,
+		// client settings, query counts and notes; only its ID and times are
+		// its own, so its evidence.json is byte-identical to the recorded
+		// one apart from those. The manifest says it is a replay.
+		run.Replay = true
+		run.Settings = cfg.Replay.Run.Settings
+		run.Queries = cfg.Replay.Run.Queries
+		run.Notes = append(slices.Clone(cfg.Replay.Run.Notes), cfg.Notes...)
+		run.Inventories = cfg.Replay.Run.Inventories
+	}
+	inputs = append(inputs, extraInputs...)
 	if client != nil {
 		st := client.Stats()
 		run.Queries = report.QueryStats{Lookups: st.Lookups, CacheHits: st.CacheHits, Sent: st.Sent, TCP: st.TCP, Timeouts: st.Timeouts, Errors: st.Errors}
@@ -285,8 +311,13 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	pack := builder.Pack(report.Tool{Name: "senderproof", Version: version}, run, drift)
 	defer pack.Close()
 	var downNotes []string
+	silent := ""
 	if client != nil {
-		downNotes = resolverNotes(client.Health(), pack.Summary.Error)
+		health := client.Health()
+		downNotes = resolverNotes(health, pack.Summary.Error)
+		if silent = silentResolvers(health); silent != "" {
+			downNotes = append(downNotes, fmt.Sprintf("no resolver answered any DNS query: %s; every finding that needed DNS is error", silent))
+		}
 		pack.Run.Notes = append(pack.Run.Notes, downNotes...)
 	}
 	writers := report.Writers(tpl)
@@ -294,16 +325,15 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		fmt.Fprintf(cfg.Stderr, "senderproof: writing %s to %s\n", strings.Join(formats, ", "), cfg.Out)
 		writers = reportEachFile(cfg.Stderr, writers)
 	}
-	if _, err := report.WritePack(ctx, cfg.Out, pack, formats, writers, inputs); err != nil {
+	opt := report.WriteOptions{Inputs: inputs, SignKey: signKey}
+	if cfg.Replay != nil {
+		opt.ReplayOf = cfg.Replay.Run.ID
+	}
+	if _, err := report.WritePackOptions(ctx, cfg.Out, pack, formats, writers, opt); err != nil {
 		if errors.Is(err, context.Canceled) {
 			return err
 		}
 		return runFailed(err)
-	}
-	if signKey != nil {
-		if err := report.SignManifest(cfg.Out, signKey); err != nil {
-			return runFailed(err)
-		}
 	}
 	s := pack.Summary
 	dnsWork := fmt.Sprintf("%d DNS queries sent, %d answered from cache", run.Queries.Sent, run.Queries.CacheHits)
@@ -317,6 +347,11 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	}
 	for _, n := range downNotes {
 		fmt.Fprintf(cfg.Stderr, "senderproof: %s\n", n)
+	}
+	if silent != "" {
+		// Not one DNS answer: the pack records that, but the run did not
+		// assess anything.
+		return runFailed(fmt.Errorf("the run failed: no resolver answered (%s); the pack in %s shows every DNS finding as error", strings.Join(servers, ", "), cfg.Out))
 	}
 	if thresholdMet(pack, cfg.FailOn) {
 		fmt.Fprintf(cfg.Stderr, "senderproof: --fail-on %s: threshold met\n", cfg.FailOn)

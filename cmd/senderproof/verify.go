@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"senderproof/assess"
+	"senderproof/mappings"
 	"senderproof/report"
 	"senderproof/templates"
 )
@@ -22,14 +23,21 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 		Usage:     "check an evidence pack against its manifest and replay its findings offline",
 		UsageText: "senderproof verify [--pubkey KEY.pem] [--templates DIR] DIR",
 		Description: "Recomputes the SHA-256 and size of every file listed in DIR/manifest.json and\n" +
-			"exits non-zero naming each file that is missing or differs. When DIR holds evidence.json,\n" +
-			"it then re-runs every finding offline, answering each check only from the DNS exchanges\n" +
-			"recorded in that finding's evidence, and fails naming each finding whose status, message,\n" +
-			"observed values or evidence come out different, or whose check needed DNS data that is\n" +
-			"not in its evidence. Give --templates when the pack was made with custom wording, and\n" +
-			"--pubkey to check manifest.sig (a pack signed with assess --sign-key).",
+			"exits non-zero naming each file that is missing or differs, and each pack file (evidence.json,\n" +
+			"report.pdf, ...) present in DIR that the manifest does not list. When the manifest lists\n" +
+			"evidence.json, it then checks that evidence.json is complete and consistent: one finding per\n" +
+			"sender and check (per DKIM selector), drift findings matching the drift record, and the\n" +
+			"summary, control roll-up and per-sender summaries equal to what the findings give with the\n" +
+			"run's mapping files. It re-runs every finding offline, answering each check only from the\n" +
+			"DNS exchanges recorded in that finding's evidence, and fails naming each finding whose\n" +
+			"status, message, observed values or evidence come out different, or whose check needed DNS\n" +
+			"data that is not in its evidence. Give --templates when the pack was made with custom\n" +
+			"wording, --mappings when it was made with extra mapping files, and --pubkey to check\n" +
+			"manifest.sig (a pack signed with assess --sign-key).\n\n" +
+			"Exit codes: 0 the pack verifies; 1 bad usage; 2 the pack does not verify.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "templates", Usage: "directory of *.tmpl files the pack was worded with"},
+			&cli.StringFlag{Name: "mappings", Usage: "directory of the extra or overriding mapping files the pack was made with"},
 			&cli.StringFlag{Name: "pubkey", Usage: "Ed25519 public key (PEM) to check manifest.sig with"},
 		},
 		Action: func(c *cli.Context) error {
@@ -40,6 +48,10 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 			tpl, err := templates.Load(c.String("templates"))
 			if err != nil {
 				return badInput(err)
+			}
+			set, err := mappings.Load(c.String("mappings"))
+			if err != nil {
+				return badInput(fmt.Errorf("mapping files fail lint:\n%w", err))
 			}
 			var pub ed25519.PublicKey
 			if path := c.String("pubkey"); path != "" {
@@ -60,7 +72,7 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 			case serr == nil:
 				fmt.Fprintf(stdout, "%s: %s present; give --pubkey to check it\n", dir, report.SignatureFile)
 			}
-			problems := report.VerifyHashes(dir, m)
+			problems := append(report.VerifyHashes(dir, m), report.UnlistedPackFiles(dir, m)...)
 			if len(problems) > 0 {
 				errs := make([]error, len(problems))
 				for i, p := range problems {
@@ -69,43 +81,80 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 				return runFailed(fmt.Errorf("pack %s does not match its manifest:\n%w", dir, errors.Join(errs...)))
 			}
 			fmt.Fprintf(stdout, "%s: %d files match the manifest (run %s)\n", dir, len(m.Files), m.RunID)
-
-			path := filepath.Join(dir, "evidence.json")
-			if _, err := os.Stat(path); err != nil {
+			if m.ReplayOf != "" {
+				fmt.Fprintf(stdout, "%s: an offline replay of run %s\n", dir, m.ReplayOf)
+			}
+			if !m.Listed("evidence.json") {
 				return nil
 			}
-			// Findings are replayed as they are read, so a pack of any size
-			// is verified without holding it in memory.
-			var v *assess.Verifier
-			var bad []assess.ReplayProblem
-			_, err = report.ScanPack(path, func(assets []assess.Asset, f *assess.Finding) error {
-				if v == nil {
-					v = assess.NewVerifier(assets, tpl)
-				}
-				if p := v.Check(c.Context, *f); p != nil {
-					bad = append(bad, *p)
-				}
-				return c.Context.Err()
-			})
-			if err != nil {
-				if errors.Is(err, context.Canceled) {
-					return err
-				}
-				return runFailed(err)
-			}
-			n := 0
-			if v != nil {
-				n = v.Replayed
-			}
-			if len(bad) > 0 {
-				errs := make([]error, len(bad))
-				for i, p := range bad {
-					errs[i] = p
-				}
-				return runFailed(fmt.Errorf("%d of %d findings do not replay from their evidence:\n%w", len(bad), n, errors.Join(errs...)))
-			}
-			fmt.Fprintf(stdout, "%d findings replayed: all match\n", n)
-			return nil
+			return verifyEvidence(c.Context, stdout, filepath.Join(dir, "evidence.json"), m, tpl, set)
 		},
 	}
+}
+
+// verifyEvidence checks the evidence.json of a pack whose files match its
+// manifest: it belongs to the manifest's run, its findings are complete and
+// replay from their own evidence, and its roll-ups are what its findings
+// give with the loaded mapping files.
+func verifyEvidence(ctx context.Context, stdout io.Writer, path string, m *report.Manifest, tpl *templates.Set, set *mappings.Set) error {
+	run, err := report.ReadRun(path)
+	if err != nil {
+		return runFailed(err)
+	}
+	if run.ID != m.RunID {
+		return runFailed(fmt.Errorf("evidence.json: run.id %s is not the manifest's run_id %s; nothing was replayed", run.ID, m.RunID))
+	}
+	mapper, loaded := report.FromMappings(set)
+	mappingProblems := report.CompareMappings(run.Mappings, loaded)
+
+	// Findings are checked as they are read, so a pack of any size is
+	// verified without holding it in memory.
+	var v *assess.Verifier
+	var pc *report.PackCheck
+	var bad []assess.ReplayProblem
+	p, err := report.ScanPack(path, func(assets []assess.Asset, f *assess.Finding) error {
+		if v == nil {
+			v = assess.NewVerifier(assets, tpl)
+			pc = report.NewPackCheck(assets, mapper, tpl, len(mappingProblems) == 0)
+		}
+		if prob := v.Check(ctx, *f); prob != nil {
+			bad = append(bad, *prob)
+		}
+		pc.Add(f)
+		return ctx.Err()
+	})
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return err
+		}
+		return runFailed(err)
+	}
+	if pc == nil {
+		pc = report.NewPackCheck(p.Assets, mapper, tpl, len(mappingProblems) == 0)
+	}
+	inconsistent := append(mappingProblems, pc.Finish(p)...)
+	if len(mappingProblems) > 0 {
+		inconsistent = append(inconsistent, errors.New("the findings' controls and the control roll-up were not compared: the loaded mapping files are not the run's"))
+	}
+	n := 0
+	if v != nil {
+		n = v.Replayed
+	}
+	var sections []error
+	if len(inconsistent) > 0 {
+		sections = append(sections, fmt.Errorf("evidence.json is incomplete or inconsistent with its findings:\n%w", errors.Join(inconsistent...)))
+	}
+	if len(bad) > 0 {
+		errs := make([]error, len(bad))
+		for i, p := range bad {
+			errs[i] = p
+		}
+		sections = append(sections, fmt.Errorf("%d of %d findings do not replay from their evidence:\n%w", len(bad), n, errors.Join(errs...)))
+	}
+	if len(sections) > 0 {
+		return runFailed(errors.Join(sections...))
+	}
+	fmt.Fprintf(stdout, "%d findings complete; summary, controls and per-asset summaries match them\n", p.Summary.Findings)
+	fmt.Fprintf(stdout, "%d findings replayed: all match\n", n)
+	return nil
 }

@@ -1,0 +1,242 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"senderproof/assess"
+	"senderproof/report"
+)
+
+// countStatus moves a finding of status st out of (d -1) or into (d +1) the
+// pack's summary, as someone covering their tracks would.
+func countStatus(s *report.Summary, st assess.Status, d int) {
+	s.Findings += d
+	switch st {
+	case assess.StatusPass:
+		s.Pass += d
+	case assess.StatusFail:
+		s.Fail += d
+	case assess.StatusWarn:
+		s.Warn += d
+	case assess.StatusError:
+		s.Error += d
+	case assess.StatusSkip:
+		s.Skip += d
+	}
+}
+
+// deleteFinding removes asset's finding of check (and selector, for
+// dkim.key) and returns it.
+func deleteFinding(t *testing.T, p *report.Pack, asset, check, selector string) assess.Finding {
+	t.Helper()
+	i := slices.IndexFunc(p.Findings, func(f assess.Finding) bool {
+		return f.Asset == asset && f.Check == check && (f.Selector == nil || *f.Selector == selector)
+	})
+	if i < 0 {
+		t.Fatalf("no %s %s %s finding", asset, check, selector)
+	}
+	f := p.Findings[i]
+	p.Findings = slices.Delete(p.Findings, i, i+1)
+	return f
+}
+
+func controlIndex(t *testing.T, p *report.Pack, framework, id string) int {
+	t.Helper()
+	i := slices.IndexFunc(p.Controls, func(c report.ControlStatus) bool { return c.Framework == framework && c.ID == id })
+	if i < 0 {
+		t.Fatalf("no control %s %s", framework, id)
+	}
+	return i
+}
+
+// TestVerifyCompleteness: evidence.json cannot silently be incomplete.
+// Findings left out or doubled, and summary, control or per-asset figures
+// that are not what the findings give, fail verify (exit 2) naming what
+// differs, even when the manifest is re-hashed to match.
+func TestVerifyCompleteness(t *testing.T) {
+	// Not parallel: in-process CLI runs race on urfave/cli's global
+	// HelpFlag while parsing flags.
+	pack := demoPack(t)
+	runID := readPack(t, pack).Run.ID
+	const inconsistent = "evidence.json is incomplete or inconsistent with its findings"
+	cases := []struct {
+		name string
+		edit func(t *testing.T, p *report.Pack)
+		want []string
+	}{
+		{"finding deleted", func(t *testing.T, p *report.Pack) {
+			deleteFinding(t, p, "192.0.2.10", "ptr.fcrdns", "")
+		}, []string{"asset 192.0.2.10 lacks 1 finding: ptr.fcrdns", "summary.findings is"}},
+		{"findings deleted, summary and roll-ups adjusted", func(t *testing.T, p *report.Pack) {
+			for _, c := range []string{"ptr.fcrdns", "spf.record"} {
+				f := deleteFinding(t, p, "192.0.2.10", c, "")
+				countStatus(&p.Summary, f.Status, -1)
+			}
+		}, []string{"asset 192.0.2.10 lacks 2 findings: ptr.fcrdns, spf.record", "control "}},
+		{"DKIM selector's finding deleted", func(t *testing.T, p *report.Pack) {
+			f := deleteFinding(t, p, "192.0.2.11", "dkim.key", "esp")
+			countStatus(&p.Summary, f.Status, -1)
+		}, []string{"asset 192.0.2.11 lacks 1 finding: dkim.key esp"}},
+		{"every finding of an asset deleted", func(t *testing.T, p *report.Pack) {
+			p.Findings = slices.DeleteFunc(p.Findings, func(f assess.Finding) bool { return f.Asset == "192.0.2.12" })
+		}, []string{"1 asset has no findings at all: 192.0.2.12"}},
+		{"finding doubled", func(t *testing.T, p *report.Pack) {
+			i := findingIndex(t, p, "192.0.2.13", "ptr.present")
+			p.Findings = slices.Insert(p.Findings, i, p.Findings[i])
+		}, []string{"asset 192.0.2.13 has 2 findings of ptr.present, want one"}},
+		{"summary count edited", func(t *testing.T, p *report.Pack) {
+			p.Summary.Fail--
+			p.Summary.Pass++
+		}, []string{"summary.pass is", "summary.fail is"}},
+		{"control status edited", func(t *testing.T, p *report.Pack) {
+			p.Controls[controlIndex(t, p, "cis-controls-v8", "9.5")].Status = report.ControlSatisfied
+		}, []string{"control cis-controls-v8 9.5: status is satisfied, the findings give not_satisfied"}},
+		{"control count edited", func(t *testing.T, p *report.Pack) {
+			p.Controls[controlIndex(t, p, "cis-controls-v8", "9.5")].Fail = 0
+		}, []string{"control cis-controls-v8 9.5: fail is 0, the findings give"}},
+		{"finding's controls edited", func(t *testing.T, p *report.Pack) {
+			p.Findings[findingIndex(t, p, "192.0.2.14", "spf.record")].Controls = []assess.ControlRef{}
+		}, []string{"finding 192.0.2.14 spf.record lists controls [], the mapping files give ["}},
+		{"per-asset summary edited", func(t *testing.T, p *report.Pack) {
+			p.AssetSummary[0].Status = "satisfactory"
+		}, []string{"asset_summary 192.0.2.10: status is \"satisfactory\", the findings give"}},
+		{"drift finding without a drift record", func(t *testing.T, p *report.Pack) {
+			i := findingIndex(t, p, "192.0.2.15", "dmarc.reporting")
+			f := assess.Finding{Asset: "192.0.2.15", Check: "drift.changed", Status: assess.StatusPass,
+				Observed: map[string]any{"baseline_run": "x", "changes": []any{}}, Evidence: []assess.Evidence{}, Controls: []assess.ControlRef{}}
+			p.Findings = slices.Insert(p.Findings, i+1, f)
+		}, []string{"no drift record, yet 1 asset has a drift.changed finding: 192.0.2.15"}},
+		// An evidence.json of another run is not replayed at all.
+		{"run ID not the manifest's", func(t *testing.T, p *report.Pack) {
+			p.Run.ID = "00000000-0000-4000-8000-000000000000"
+		}, []string{"evidence.json: run.id 00000000-0000-4000-8000-000000000000 is not the manifest's run_id " + runID + "; nothing was replayed"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := copyPack(t, pack)
+			rewritePack(t, dir, func(p *report.Pack) { tc.edit(t, p) })
+			code, stdout, stderr := run(t, context.Background(), "verify", dir)
+			if code != exitRunFailed {
+				t.Fatalf("verify exit %d, want %d: %s %s", code, exitRunFailed, stdout, stderr)
+			}
+			if !strings.HasPrefix(tc.name, "run ID") {
+				tc.want = append(tc.want, inconsistent)
+			} else if strings.Contains(stdout, "replayed") {
+				t.Errorf("verify replayed the findings of another run: %s", stdout)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("verify error lacks %q:\n%s", w, stderr)
+				}
+			}
+		})
+	}
+}
+
+// TestVerifyMappings: verify rolls the findings up with the run's mapping
+// files; when the loaded ones differ it says so and fails.
+func TestVerifyMappings(t *testing.T) {
+	extra := "../../testdata/mappings/extra"
+	plain := demoPack(t)
+	withExtra := filepath.Join(t.TempDir(), "extra")
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", withExtra, "--format", "json", "--mappings", extra); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	changed := t.TempDir()
+	b, err := os.ReadFile(filepath.Join(extra, "internal-mail-policy.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(changed, "internal-mail-policy.yaml"), append(b, []byte("# edited\n")...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"plain pack", []string{plain}, 0, "summary, controls and per-asset summaries match"},
+		{"extra pack with its mappings", []string{"--mappings", extra, withExtra}, 0, "summary, controls and per-asset summaries match"},
+		{"extra pack without its mappings", []string{withExtra}, exitRunFailed,
+			"run.mappings: framework example-mail-policy (version 2025.1, sha256 "},
+		{"extra pack with an edited file", []string{"--mappings", changed, withExtra}, exitRunFailed,
+			"run.mappings: framework example-mail-policy was mapped with a file of sha256 "},
+		{"plain pack with extra mappings", []string{"--mappings", extra, plain}, exitRunFailed,
+			"run.mappings: framework example-mail-policy is loaded (sha256 "},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, stdout, stderr := run(t, context.Background(), append([]string{"verify"}, tc.args...)...)
+			if code != tc.code || !strings.Contains(stdout+stderr, tc.want) {
+				t.Errorf("exit %d, want %d with %q:\n%s\n%s", code, tc.code, tc.want, stdout, stderr)
+			}
+			if code != 0 && !strings.Contains(stderr, "were not compared: the loaded mapping files are not the run's") {
+				t.Errorf("verify does not say the controls were not compared:\n%s", stderr)
+			}
+		})
+	}
+}
+
+// TestVerifyDriftFindings: with a drift record, every asset has one
+// drift.changed finding whose status and changes are the record's.
+func TestVerifyDriftFindings(t *testing.T) {
+	base := demoPack(t)
+	srv, fleet := startDriftWorld(t)
+	cur := filepath.Join(t.TempDir(), "cur")
+	code, _, stderr := run(t, context.Background(), "assess", "--inventory", fleet,
+		"--resolver", srv.Addr, "--out", cur, "--format", "json", "--qps", "0",
+		"--baseline", filepath.Join(base, "evidence.json"))
+	if code != 0 {
+		t.Fatalf("assess exit %d: %s", code, stderr)
+	}
+	if code, stdout, stderr := run(t, context.Background(), "verify", cur); code != 0 {
+		t.Fatalf("verify of the drift pack: exit %d: %s %s", code, stdout, stderr)
+	}
+	cases := []struct {
+		name string
+		edit func(t *testing.T, p *report.Pack)
+		want []string
+	}{
+		{"drift record removed", func(t *testing.T, p *report.Pack) { p.Drift = nil },
+			[]string{"evidence.json has no drift record, yet "}},
+		{"drift finding deleted", func(t *testing.T, p *report.Pack) {
+			f := deleteFinding(t, p, "192.0.2.12", "drift.changed", "")
+			countStatus(&p.Summary, f.Status, -1)
+		}, []string{"the pack has a drift record, yet 1 asset has no drift.changed finding: 192.0.2.12"}},
+		{"change removed from the drift record", func(t *testing.T, p *report.Pack) {
+			p.Drift.Changes = slices.DeleteFunc(p.Drift.Changes, func(c report.DriftChange) bool { return c.Asset == "192.0.2.10" })
+		}, []string{"finding 192.0.2.10 drift.changed is warn, but the drift record gives pass (no change)",
+			"finding 192.0.2.10 drift.changed lists changes [ptr.names \"mail1.example.com\" → \"mail2.example.com\"], the drift record []"}},
+		{"changed asset's finding made a pass", func(t *testing.T, p *report.Pack) {
+			f := &p.Findings[findingIndex(t, p, "192.0.2.10", "drift.changed")]
+			countStatus(&p.Summary, f.Status, -1)
+			countStatus(&p.Summary, assess.StatusPass, 1)
+			f.Status = assess.StatusPass
+		}, []string{"finding 192.0.2.10 drift.changed is pass, but the drift record gives warn (1 change)",
+			"finding 192.0.2.10 drift.changed differs when worded again"}},
+		{"drift message edited", func(t *testing.T, p *report.Pack) {
+			p.Findings[findingIndex(t, p, "192.0.2.11", "drift.changed")].Message = "Nothing to see."
+		}, []string{"finding 192.0.2.11 drift.changed differs when worded again from its observed values: message is"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := copyPack(t, cur)
+			rewritePack(t, dir, func(p *report.Pack) { tc.edit(t, p) })
+			code, stdout, stderr := run(t, context.Background(), "verify", dir)
+			if code != exitRunFailed {
+				t.Fatalf("verify exit %d, want %d: %s %s", code, exitRunFailed, stdout, stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("verify error lacks %q:\n%s", w, stderr)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"senderproof/report"
+)
+
+// runInputs returns the manifest's inputs besides the inventories: the
+// recorded evidence a replay re-assesses, the --baseline evidence, each
+// --mappings file and each --templates file, with their SHA-256, in that
+// order.
+func runInputs(cfg runConfig) ([]report.Input, error) {
+	var paths []string
+	if cfg.ReplayPath != "" {
+		paths = append(paths, cfg.ReplayPath)
+	}
+	if cfg.Baseline != "" {
+		paths = append(paths, cfg.Baseline)
+	}
+	if cfg.Mappings != "" {
+		files, err := dirFiles(cfg.Mappings, ".yaml", ".yml")
+		if err != nil {
+			return nil, fmt.Errorf("--mappings: %w", err)
+		}
+		paths = append(paths, files...)
+	}
+	if cfg.Templates != "" {
+		files, err := dirFiles(cfg.Templates, ".tmpl")
+		if err != nil {
+			return nil, fmt.Errorf("--templates: %w", err)
+		}
+		paths = append(paths, files...)
+	}
+	out := make([]report.Input, 0, len(paths))
+	for _, p := range paths {
+		sum, err := fileSHA256(p)
+		if err != nil {
+			return nil, fmt.Errorf("hashing input %s: %w", p, err)
+		}
+		out = append(out, report.Input{Path: p, SHA256: sum})
+	}
+	return out, nil
+}
+
+// dirFiles lists the regular files of dir with one of the extensions
+// (compared case-insensitively), in name order: the files the mapping and
+// template loaders read.
+func dirFiles(dir string, exts ...string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
+		ext := strings.ToLower(filepath.Ext(e.Name()))
+		for _, x := range exts {
+			if ext == x {
+				out = append(out, filepath.Join(dir, e.Name()))
+				break
+			}
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func fileSHA256(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// recordedBaseline checks that the baseline a recorded run compared against
+// is still at its recorded path and is that run, for a replay without
+// --baseline.
+func recordedBaseline(d *report.Drift) error {
+	ask := "give --baseline with the evidence.json of run " + d.BaseRun + " to replay the drift findings"
+	if d.Baseline == "" {
+		return fmt.Errorf("--replay: the recorded run compared against baseline run %s, whose path is not recorded; %s", d.BaseRun, ask)
+	}
+	run, err := report.ReadRun(d.Baseline)
+	if err != nil {
+		return fmt.Errorf("--replay: the recorded run compared against baseline %s (run %s), which cannot be read (%v); %s", d.Baseline, d.BaseRun, err, ask)
+	}
+	if run.ID != d.BaseRun {
+		return fmt.Errorf("--replay: the recorded run compared against baseline %s of run %s, but that file is now run %s; %s", d.Baseline, d.BaseRun, run.ID, ask)
+	}
+	return nil
+}

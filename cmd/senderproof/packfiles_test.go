@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/x509"
+	"encoding/pem"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"senderproof/report"
+)
+
+// writeSigningKey writes a fresh Ed25519 private key (PEM, PKCS #8) into dir.
+func writeSigningKey(t *testing.T, dir string) string {
+	t.Helper()
+	_, sk, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(sk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "signer.pem")
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestRerunRemovesStalePackFiles: a second run into the same --out with
+// fewer formats and no --sign-key leaves none of the first run's pack files
+// (nor its manifest.sig), keeps the user's own files, and verifies; an old
+// evidence.json put back beside the new manifest fails verify.
+func TestRerunRemovesStalePackFiles(t *testing.T) {
+	// Not parallel: in-process CLI runs race on urfave/cli's global
+	// HelpFlag while parsing flags.
+	dir := t.TempDir()
+	key := writeSigningKey(t, dir)
+	out := filepath.Join(dir, "S")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "README.txt"), []byte("the auditor's notes\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--sign-key", key); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	old, err := os.ReadFile(filepath.Join(out, "evidence.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "csv"); code != 0 {
+		t.Fatalf("demo --format csv exit %d: %s", code, stderr)
+	}
+	want := []string{"README.txt", "findings.csv", "manifest.json"}
+	if got := entries(t, out); !slices.Equal(got, want) {
+		t.Fatalf("after the csv run the pack holds %v, want %v", got, want)
+	}
+	code, stdout, stderr := run(t, context.Background(), "verify", out)
+	if code != 0 {
+		t.Fatalf("verify of the csv pack: exit %d: %s %s", code, stdout, stderr)
+	}
+	if strings.Contains(stdout, "replayed") {
+		t.Errorf("verify replayed findings of a pack without evidence.json: %s", stdout)
+	}
+
+	if err := os.WriteFile(filepath.Join(out, "evidence.json"), old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = run(t, context.Background(), "verify", out)
+	if code != exitRunFailed || !strings.Contains(stderr, "evidence.json: present but not listed in the manifest") {
+		t.Errorf("verify with a stale evidence.json: exit %d, want %d naming it: %s %s", code, exitRunFailed, stdout, stderr)
+	}
+	if strings.Contains(stdout, "replayed") {
+		t.Errorf("verify replayed a stale evidence.json: %s", stdout)
+	}
+}
+
+// TestManifestHashesInputs: the manifest lists every input file with its
+// SHA-256: the inventory, the --baseline evidence, each --mappings file and
+// each --templates file.
+func TestManifestHashesInputs(t *testing.T) {
+	base := demoPack(t)
+	basePath := filepath.Join(base, "evidence.json")
+	tdir := t.TempDir()
+	tpl := filepath.Join(tdir, "ptr.tmpl")
+	if err := os.WriteFile(tpl, []byte(`{{define "ptr.present/pass"}}Reverse DNS in place for {{.Asset.IP}}.{{end}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	extra := "../../testdata/mappings/extra"
+	out := filepath.Join(t.TempDir(), "evidence")
+	code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json",
+		"--baseline", basePath, "--mappings", extra, "--templates", tdir)
+	if code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	var want []report.Input
+	for _, p := range []string{basePath, filepath.Join(extra, "internal-mail-policy.yaml"), tpl} {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, report.Input{Path: p, SHA256: sha256Hex(b)})
+	}
+	m := readManifest(t, out)
+	if len(m.Inputs) != 4 || m.Inputs[0].Path != "demo/fleet.csv" || !slices.Equal(m.Inputs[1:], want) {
+		t.Errorf("manifest inputs %+v, want demo/fleet.csv then %+v", m.Inputs, want)
+	}
+	if code, stdout, stderr := run(t, context.Background(), "verify", "--templates", tdir, "--mappings", extra, out); code != 0 {
+		t.Errorf("verify with the run's templates and mappings: exit %d: %s %s", code, stdout, stderr)
+	}
+}

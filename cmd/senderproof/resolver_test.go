@@ -1,0 +1,142 @@
+package main
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"senderproof/assess"
+)
+
+func TestParseResolver(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		in, want, err string
+	}{
+		{"127.0.0.1", "127.0.0.1:53", ""},
+		{"127.0.0.1:5353", "127.0.0.1:5353", ""},
+		{" 192.0.2.53:53 ", "192.0.2.53:53", ""},
+		{"::1", "[::1]:53", ""},
+		{"[::1]", "[::1]:53", ""},
+		{"[2001:db8::53]:5353", "[2001:db8::53]:5353", ""},
+		{"127.0.0.1:65535", "127.0.0.1:65535", ""},
+		{"", "", "empty"},
+		{"127.0.0.1:abc", "", `port "abc" is not a number from 1 to 65535`},
+		{"127.0.0.1:99999", "", `port "99999" is not a number from 1 to 65535`},
+		{"127.0.0.1:0", "", "port 0"},
+		{"127.0.0.1:-1", "", `port "-1"`},
+		{"[::1]:53x", "", `port "53x"`},
+		{"nonexistent.invalid:53", "", `"nonexistent.invalid" is not an IP address (host names are not accepted`},
+		{"nonexistent.invalid", "", "not an IP address (host names are not accepted"},
+		{"192.0.2.300:53", "", `"192.0.2.300" is not an IP address`},
+		{"[::1:53", "", "not an IP address"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.in, func(t *testing.T) {
+			t.Parallel()
+			got, err := parseResolver(tc.in)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Errorf("parseResolver(%q) = %q, %v; want error %q", tc.in, got, err, tc.err)
+				}
+				return
+			}
+			if err != nil || got != tc.want {
+				t.Errorf("parseResolver(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestBadResolverWritesNothing: a --resolver that is not IP[:PORT] is bad
+// usage, named in the message; nothing is written and nothing is asked.
+func TestBadResolverWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	inv := filepath.Join(dir, "fleet.csv")
+	if err := os.WriteFile(inv, []byte("ip\n192.0.2.1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"127.0.0.1:abc", "127.0.0.1:99999", "", "[::1]:53x", "nonexistent.invalid:53"} {
+		t.Run(v, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "out")
+			code, _, stderr := run(t, context.Background(), "assess", "--inventory", inv, "--resolver", "127.0.0.1:5353", "--resolver", v, "--out", out)
+			shown := v
+			if v == "" {
+				shown = `""`
+			}
+			if code != exitBadInput || !strings.Contains(stderr, "--resolver "+shown+": ") {
+				t.Errorf("exit %d, want %d naming --resolver %s: %s", code, exitBadInput, shown, stderr)
+			}
+			if got := entries(t, out); len(got) != 0 {
+				t.Errorf("files written: %v", got)
+			}
+		})
+	}
+}
+
+// closedPort returns 127.0.0.1:PORT where nothing listens on UDP: queries
+// to it fail at once with "connection refused".
+func closedPort(t *testing.T) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := pc.LocalAddr().String()
+	pc.Close()
+	return addr
+}
+
+// TestNoResolverAnswers: when not one query was answered, the run writes
+// its pack (every DNS finding error), says which resolver failed and how,
+// and exits 2.
+func TestNoResolverAnswers(t *testing.T) {
+	dir := t.TempDir()
+	inv := filepath.Join(dir, "fleet.csv")
+	if err := os.WriteFile(inv, []byte("ip,helo,domain\n192.0.2.1,mail.example.com,example.com\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr := closedPort(t)
+	out := filepath.Join(dir, "out")
+	code, _, stderr := run(t, context.Background(), "assess", "--inventory", inv, "--resolver", addr, "--out", out, "--format", "json", "--retries", "0")
+	if code != exitRunFailed {
+		t.Fatalf("exit %d, want %d: %s", code, exitRunFailed, stderr)
+	}
+	for _, w := range []string{"no resolver answered any DNS query: " + addr, "connection refused", "the run failed: no resolver answered (" + addr + ")"} {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("stderr lacks %q: %s", w, stderr)
+		}
+	}
+	p := readPack(t, out)
+	if p.Summary.Pass+p.Summary.Fail+p.Summary.Warn != 0 || p.Summary.Error == 0 {
+		t.Errorf("summary %+v: want every determined finding error", p.Summary)
+	}
+	if !strings.Contains(strings.Join(p.Run.Notes, "\n"), "no resolver answered any DNS query") {
+		t.Errorf("run notes %q do not record it", p.Run.Notes)
+	}
+}
+
+func TestSilentResolvers(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		health []assess.ServerHealth
+		want   string
+	}{
+		{"one answered", []assess.ServerHealth{{Server: "127.0.0.1:53", Sent: 3, LastError: "timeout"}, {Server: "127.0.0.1:54", Sent: 3, Answered: 1}}, ""},
+		{"none sent", []assess.ServerHealth{{Server: "127.0.0.1:53"}}, ""},
+		{"none answered", []assess.ServerHealth{{Server: "127.0.0.1:53", Sent: 3, LastError: "network error: connection refused"}, {Server: "127.0.0.1:54", Sent: 2}},
+			"127.0.0.1:53 (network error: connection refused); 127.0.0.1:54"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := silentResolvers(tc.health); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,152 @@
+package report
+
+import (
+	"context"
+	"crypto/ed25519"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+type constWriter string
+
+func (c constWriter) Write(_ context.Context, w io.Writer, _ *Pack) error {
+	_, err := io.WriteString(w, string(c))
+	return err
+}
+
+func packDirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range es {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+// TestWritePackRemovesStaleFiles: a run writing fewer formats into a pack
+// directory removes the other formats' files and an unsigned run removes
+// manifest.sig, leaving every other file alone; verify's UnlistedPackFiles
+// names a pack file the manifest does not list.
+func TestWritePackRemovesStaleFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	writers := map[string]Writer{}
+	for _, f := range Formats {
+		writers[f.Name] = constWriter(f.Name + "\n")
+	}
+	_, key, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"notes.txt", "evidence.json.bak"} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte("mine"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Mkdir(filepath.Join(dir, "old"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := &Pack{Run: Run{ID: "run-1"}}
+	all, _ := ParseFormats("all")
+	if _, err := WritePackOptions(context.Background(), dir, p, all, writers, WriteOptions{SignKey: key}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"evidence.json", "evidence.json.bak", "findings.csv", "manifest.json", "manifest.sig", "notes.txt", "old",
+		"oscal-assessment-results.json", "report.pdf", "report.xlsx"}
+	if got := packDirNames(t, dir); !slices.Equal(got, want) {
+		t.Fatalf("after a signed run of every format: %v, want %v", got, want)
+	}
+
+	steps := []struct {
+		name    string
+		formats []string
+		sign    bool
+		want    []string
+	}{
+		{"csv only, unsigned", []string{"csv"}, false,
+			[]string{"evidence.json.bak", "findings.csv", "manifest.json", "notes.txt", "old"}},
+		{"json, signed", []string{"json"}, true,
+			[]string{"evidence.json", "evidence.json.bak", "manifest.json", "manifest.sig", "notes.txt", "old"}},
+		{"json and pdf, unsigned", []string{"json", "pdf"}, false,
+			[]string{"evidence.json", "evidence.json.bak", "manifest.json", "notes.txt", "old", "report.pdf"}},
+	}
+	for _, s := range steps {
+		opt := WriteOptions{ReplayOf: "run-0"}
+		if s.sign {
+			opt.SignKey = key
+		}
+		m, err := WritePackOptions(context.Background(), dir, p, s.formats, writers, opt)
+		if err != nil {
+			t.Fatalf("%s: %v", s.name, err)
+		}
+		if got := packDirNames(t, dir); !slices.Equal(got, s.want) {
+			t.Errorf("%s: %v, want %v", s.name, got, s.want)
+		}
+		if probs := UnlistedPackFiles(dir, m); len(probs) != 0 {
+			t.Errorf("%s: unlisted files %v", s.name, probs)
+		}
+		if probs := VerifyHashes(dir, m); len(probs) != 0 {
+			t.Errorf("%s: %v", s.name, probs)
+		}
+		if m.ReplayOf != "run-0" {
+			t.Errorf("%s: replay_of %q", s.name, m.ReplayOf)
+		}
+	}
+	if err := VerifySignature(dir, key.Public().(ed25519.PublicKey)); err == nil {
+		t.Error("an unsigned run left a manifest.sig that verifies")
+	}
+
+	// A pack file of another run put back beside the manifest is named.
+	m, err := ReadManifest(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "report.xlsx"), []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	probs := UnlistedPackFiles(dir, m)
+	if len(probs) != 1 || probs[0].Path != "report.xlsx" {
+		t.Errorf("unlisted files %v, want report.xlsx", probs)
+	}
+}
+
+// TestReadRun reads the run of an evidence.json without its findings.
+func TestReadRun(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cases := []struct {
+		name, text, id, err string
+	}{
+		{"run first", `{"schema":"senderproof/evidence/v1","run":{"id":"abc"},"findings":[`, "abc", ""},
+		{"findings first", `{"findings":[],"run":{"id":"abc"}}`, "", "no run before the findings"},
+		{"no run", `{"schema":"x"}`, "", "no run"},
+		{"not an object", `[1]`, "", "not a JSON object"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, tc.name+".json")
+			if err := os.WriteFile(path, []byte(tc.text), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r, err := ReadRun(path)
+			switch {
+			case tc.err != "":
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Errorf("error %v, want %q", err, tc.err)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case r.ID != tc.id:
+				t.Errorf("run id %q, want %q", r.ID, tc.id)
+			}
+		})
+	}
+}
