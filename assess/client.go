@@ -714,7 +714,21 @@ func (c *Client) roundTrip(ctx context.Context, q *dns.Msg, srv *serverState, tr
 	ev.Rcode = dns.RcodeToString[r.Rcode]
 	ev.AD = r.AuthenticatedData
 	ev.Answers = presentation(r.Answer)
+	if len(r.Answer) == 0 {
+		ev.Authority = negativeSOA(r.Ns)
+	}
 	return r, ev, nil
+}
+
+// negativeSOA is the SOA record of a negative answer's authority section,
+// in presentation format, or nil when it has none.
+func negativeSOA(ns []dns.RR) []string {
+	for _, rr := range ns {
+		if soa, ok := rr.(*dns.SOA); ok {
+			return presentation([]dns.RR{soa})
+		}
+	}
+	return nil
 }
 
 // tcpExchange asks q over a new TCP connection.

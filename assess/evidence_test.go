@@ -23,15 +23,16 @@ func TestEvidenceAnswersAlwaysAList(t *testing.T) {
 		Text: "$TTL 300\n@ IN SOA ns.example. hostmaster.example. 1 3600 600 86400 300\n14 IN PTR mail.example.\n"}}})
 	c := authClient(t, srv.Addr, false, 200*time.Millisecond)
 	for _, tc := range []struct {
-		name, ip string
-		answers  int
-		errored  bool
+		name, ip  string
+		answers   int
+		errored   bool
+		authority bool // a negative answer keeps the SOA that bounds it
 	}{
-		{"timeout", "192.0.2.10", 0, true},
-		{"servfail", "192.0.2.11", 0, false},
-		{"refused", "192.0.2.12", 0, false},
-		{"nxdomain", "192.0.2.13", 0, false},
-		{"answer", "192.0.2.14", 1, false},
+		{"timeout", "192.0.2.10", 0, true, false},
+		{"servfail", "192.0.2.11", 0, false, false},
+		{"refused", "192.0.2.12", 0, false, false},
+		{"nxdomain", "192.0.2.13", 0, false, true},
+		{"answer", "192.0.2.14", 1, false, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -46,6 +47,9 @@ func TestEvidenceAnswersAlwaysAList(t *testing.T) {
 			for _, ev := range f.Evidence {
 				if ev.Answers == nil || len(ev.Answers) != tc.answers || (ev.Error != "") != tc.errored {
 					t.Errorf("evidence %+v: want %d answers (non-nil), error %v", ev, tc.answers, tc.errored)
+				}
+				if got := len(ev.Authority) == 1 && strings.Contains(ev.Authority[0], "\tSOA\t") && strings.HasPrefix(ev.Authority[0], "2.0.192.in-addr.arpa.\t300\t"); got != tc.authority {
+					t.Errorf("evidence authority %q: want the zone's SOA %v", ev.Authority, tc.authority)
 				}
 			}
 			b, err := json.Marshal(f.Evidence)

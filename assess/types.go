@@ -91,12 +91,16 @@ func (a *Asset) TemplateField(name string) (any, bool) {
 // Evidence is one DNS exchange as recorded in a finding: enough to replay the
 // lookup offline (see Replay).
 type Evidence struct {
-	Name      string    `json:"name"`
-	Type      string    `json:"type"`
-	Server    string    `json:"server"`
-	Transport string    `json:"transport"`
-	Rcode     string    `json:"rcode"`
-	Answers   []string  `json:"answers"`
+	Name      string   `json:"name"`
+	Type      string   `json:"type"`
+	Server    string   `json:"server"`
+	Transport string   `json:"transport"`
+	Rcode     string   `json:"rcode"`
+	Answers   []string `json:"answers"`
+	// Authority holds the SOA record of a negative answer (NXDOMAIN or
+	// NODATA), whose TTL and minimum say how long the absence holds
+	// (RFC 2308).
+	Authority []string  `json:"authority,omitempty"`
 	AD        bool      `json:"ad"`
 	At        time.Time `json:"at"`
 	// RTT is how long the exchange took, in milliseconds.

@@ -286,6 +286,8 @@ func (d *spoolDecoder) evidence(e *assess.Evidence) error {
 			err = d.stringField(&e.Error)
 		case "answers":
 			e.Answers, err = decodeArray(d, d.stringField)
+		case "authority":
+			e.Authority, err = decodeArray(d, d.stringField)
 		case "ad":
 			switch {
 			case d.lit("true"):

@@ -175,6 +175,9 @@ func sameEvidence(a, b *assess.Evidence) bool {
 	if (a.Answers == nil) != (b.Answers == nil) {
 		return false
 	}
+	if len(a.Authority) != len(b.Authority) || len(a.Authority) > 0 && &a.Authority[0] != &b.Authority[0] {
+		return false
+	}
 	return a.Name == b.Name && a.Type == b.Type && a.Server == b.Server &&
 		a.Transport == b.Transport && a.Rcode == b.Rcode && a.Error == b.Error
 }
@@ -268,6 +271,10 @@ func appendEvidence(b []byte, e *assess.Evidence) ([]byte, error) {
 	b = appendString(b, e.Rcode, true)
 	b = append(b, `,"answers":`...)
 	b = appendStrings(b, e.Answers, true)
+	if len(e.Authority) > 0 {
+		b = append(b, `,"authority":`...)
+		b = appendStrings(b, e.Authority, true)
+	}
 	b = append(b, `,"ad":`...)
 	b = strconv.AppendBool(b, e.AD)
 	b = append(b, `,"at":`...)

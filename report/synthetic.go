@@ -219,6 +219,9 @@ func (g *synth) ev(name, typ, rcode string, answers ...string) assess.Evidence {
 		e.Rcode = ""
 		e.Error = "read udp 192.0.2.53:53: i/o timeout"
 	}
+	if rcode == "NXDOMAIN" || rcode == "NOERROR" && len(answers) == 0 {
+		e.Authority = []string{"example.net.\t300\tIN\tSOA\tns1.example.net. hostmaster.example.net. 2026112601 3600 600 86400 300"}
+	}
 	return e
 }
 
