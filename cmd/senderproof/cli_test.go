@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -21,11 +22,16 @@ import (
 	"senderproof/report"
 )
 
-// run executes the CLI in-process and returns its exit code and output.
-// urfave/cli writes its global help flag on every parse, so tests that call
-// run do not run in parallel.
+// cliMu serializes in-process runs of the CLI: urfave/cli writes its global
+// help and version flags on every parse, so two runs at once race.
+var cliMu sync.Mutex
+
+// run executes the CLI in-process and returns its exit code and output. Runs
+// are serialized (cliMu), so tests calling it may still be parallel.
 func run(t *testing.T, ctx context.Context, args ...string) (int, string, string) {
 	t.Helper()
+	cliMu.Lock()
+	defer cliMu.Unlock()
 	var stdout, stderr bytes.Buffer
 	err := newApp(&stdout, &stderr).RunContext(ctx, append([]string{"senderproof"}, args...))
 	if err != nil {

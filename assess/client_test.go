@@ -1,0 +1,167 @@
+package assess
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"senderproof/assess/dnstest"
+)
+
+// clientZone answers the client tests: one name with a short TTL, one with a
+// long one, and names enough for the rate-limit test.
+const clientZone = `$TTL 3600
+@ IN SOA ns.example. hostmaster.example. 1 3600 600 86400 300
+short 120 IN A 192.0.2.1
+long IN A 192.0.2.2
+slow IN A 192.0.2.3
+`
+
+func startClientZone(t *testing.T, cfg dnstest.Config) *dnstest.Server {
+	t.Helper()
+	cfg.Zones = append(cfg.Zones, dnstest.Zone{Origin: "client.example.", Text: clientZone, File: "client"})
+	return startAuth(t, cfg)
+}
+
+// TestClientCollapsesInFlight: identical questions asked at once reach the
+// server once; the others wait for that answer.
+func TestClientCollapsesInFlight(t *testing.T) {
+	t.Parallel()
+	srv := startClientZone(t, dnstest.Config{Delay: 150 * time.Millisecond, Faults: map[string]dnstest.Fault{"slow.client.example.": dnstest.Delay}})
+	c := authClient(t, srv.Addr, false, 2*time.Second)
+	before := srv.Queries()
+	var wg sync.WaitGroup
+	var failed atomic.Int32
+	for range 50 {
+		wg.Go(func() {
+			a, err := c.Lookup(context.Background(), "slow.client.example.", dns.TypeA)
+			if err != nil || len(a.RRs) != 1 {
+				failed.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if n := failed.Load(); n > 0 {
+		t.Fatalf("%d of 50 lookups did not get the answer", n)
+	}
+	if got := srv.Queries() - before; got != 1 {
+		t.Errorf("server saw %d queries for 50 identical lookups in flight, want 1", got)
+	}
+	if st := c.Stats(); st.Lookups != 50 || st.CacheHits != 49 || st.Sent != 1 {
+		t.Errorf("stats %+v: want 50 lookups, 49 hits, 1 sent", st)
+	}
+}
+
+// TestClientCacheHonoursTTL: an answer is reused while its TTL (at least a
+// minute) lasts and asked again after it, on the client's clock.
+func TestClientCacheHonoursTTL(t *testing.T) {
+	t.Parallel()
+	srv := startClientZone(t, dnstest.Config{})
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: time.Second, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ask := func(name string) {
+		t.Helper()
+		if a, err := c.Lookup(context.Background(), name, dns.TypeA); err != nil || len(a.RRs) != 1 {
+			t.Fatalf("lookup %s: %+v, %v", name, a, err)
+		}
+	}
+	steps := []struct {
+		after    time.Duration
+		name     string
+		wantSent int64 // messages sent so far
+	}{
+		{0, "short.client.example.", 1},
+		{0, "long.client.example.", 2},
+		{100 * time.Second, "short.client.example.", 2}, // within its 120 s
+		{21 * time.Second, "short.client.example.", 3},  // 121 s: expired
+		{0, "long.client.example.", 3},                  // 3600 s record still cached
+		{3600 * time.Second, "long.client.example.", 4}, // expired
+	}
+	for i, s := range steps {
+		advance(s.after)
+		ask(s.name)
+		if got := c.Stats().Sent; got != s.wantSent {
+			t.Fatalf("step %d (%s after %s): %d messages sent, want %d", i, s.name, s.after, got, s.wantSent)
+		}
+	}
+}
+
+// TestClientQPS: the token bucket spaces queries out; --qps 40 with a burst
+// of 4 needs about 0.9 s for 40 distinct questions.
+func TestClientQPS(t *testing.T) {
+	t.Parallel()
+	srv := startClientZone(t, dnstest.Config{})
+	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: time.Second, QPS: 40, Concurrency: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	var wg sync.WaitGroup
+	for i := range 40 {
+		wg.Go(func() {
+			// Distinct names (NXDOMAIN answers), so nothing is cached.
+			_, _ = c.Lookup(context.Background(), dns.Fqdn("n"+strconv.Itoa(i)+".client.example"), dns.TypeA)
+		})
+	}
+	wg.Wait()
+	took := time.Since(start)
+	if c.Stats().Sent != 40 {
+		t.Fatalf("%d sent, want 40", c.Stats().Sent)
+	}
+	// 36 tokens beyond the burst at 40/s: at least 0.9 s, less a margin for
+	// the limiter's granularity.
+	if took < 850*time.Millisecond {
+		t.Errorf("40 queries at --qps 40 took %s, want about 0.9 s or more", took)
+	}
+}
+
+// TestSystemResolvers reads resolv.conf files: IPv4 and IPv6 servers get
+// port 53, a file without nameservers and a missing file are errors.
+func TestSystemResolvers(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, text string
+		want       []string
+		wantErr    bool
+	}{
+		{"v4 and v6", "# comment\nsearch example.com\nnameserver 192.0.2.53\nnameserver 2001:db8::53\noptions ndots:1\n", []string{"192.0.2.53:53", "[2001:db8::53]:53"}, false},
+		{"no nameserver", "search example.com\n", nil, true},
+		{"empty", "", nil, true},
+		{"missing file", "", nil, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(dir, tc.name)
+			if tc.name != "missing file" {
+				if err := os.WriteFile(path, []byte(tc.text), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			got, err := SystemResolvers(path)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("SystemResolvers: %v, %v; want error %v", got, err, tc.wantErr)
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+			for i := range got {
+				if got[i] != tc.want[i] {
+					t.Errorf("got %q, want %q", got, tc.want)
+				}
+			}
+		})
+	}
+}
