@@ -48,3 +48,36 @@ func TestGenericIPv6Forms(t *testing.T) {
 		})
 	}
 }
+
+// TestGenericKeywords: consumer-access keywords make a name generic; host,
+// client and user only when a number follows, as real mail machines carry
+// them too.
+func TestGenericKeywords(t *testing.T) {
+	t.Parallel()
+	m := DefaultGenericMatcher()
+	ip := netip.MustParseAddr("198.51.100.7")
+	for _, tc := range []struct {
+		name    string
+		generic bool
+	}{
+		{"dyn-7.isp.example.net", true},
+		{"pool.isp.example.net", true},
+		{"dsl-line.isp.example.net", true},
+		{"host-77.isp.example.net", true},
+		{"host7.isp.example.net", true},
+		{"client-1-2.isp.example.net", true},
+		{"user12.isp.example.net", true},
+		{"smtp-host.example.com", false},
+		{"mailhost.example.com", false},
+		{"mail-client.example.net", false},
+		{"user.example.org", false},
+		{"outbound.example.com", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			why, _ := m.Match(tc.name, ip)
+			if (why != "") != tc.generic {
+				t.Errorf("Match = %q, want generic %v", why, tc.generic)
+			}
+		})
+	}
+}

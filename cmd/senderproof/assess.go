@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -65,7 +64,7 @@ type runConfig struct {
 
 func runFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "directory to write the evidence pack to (created if missing)", Required: true},
+		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "directory to write the evidence pack to (created if missing; required)"},
 		&cli.StringFlag{Name: "format", Value: "all", Usage: "comma-separated formats to write: json,pdf,xlsx,csv,oscal"},
 		&cli.StringFlag{Name: "mappings", Usage: "directory of extra or overriding mapping files (*.yaml); the embedded ones always load"},
 		&cli.StringFlag{Name: "templates", Usage: "directory of *.tmpl files overriding the embedded wording"},
@@ -138,6 +137,9 @@ func configFrom(c *cli.Context, stderr io.Writer) runConfig {
 // runAssess validates every input before the first query, assesses, and
 // writes the pack.
 func runAssess(ctx context.Context, cfg runConfig) error {
+	if cfg.Out == "" {
+		return badInput(errors.New("need --out DIR, the directory to write the evidence pack to"))
+	}
 	// 1. Inputs, all of them, before any query.
 	formats, err := report.ParseFormats(cfg.Formats)
 	if err != nil {
@@ -181,7 +183,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		}
 	}
 	for _, w := range inv.Warnings {
-		slog.Warn(w)
+		fmt.Fprintf(cfg.Stderr, "senderproof: warning: %s\n", w)
 	}
 	if cfg.Replay != nil && cfg.Replay.Drift != nil && cfg.Baseline == "" {
 		// The recorded run compared against a baseline: replay it against

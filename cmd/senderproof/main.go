@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -80,7 +79,7 @@ func main() {
 
 // newApp builds the command-line application writing to stdout and stderr.
 func newApp(stdout, stderr io.Writer) *cli.App {
-	return &cli.App{
+	app := &cli.App{
 		Name:    "senderproof",
 		Usage:   "assess the DNS identity of your outbound mail senders and write an audit evidence pack",
 		Version: version,
@@ -100,9 +99,22 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			diffCommand(stdout),
 			mappingsCommand(stdout),
 		},
-		Before: func(c *cli.Context) error {
-			slog.SetDefault(slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo})))
-			return nil
-		},
+	}
+	app.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
+		return fmt.Errorf("%w (see senderproof --help)", err)
+	}
+	quietUsageErrors(app.Commands)
+	return app
+}
+
+// quietUsageErrors makes a command's usage error (an unknown flag, a bad
+// value) a one-line error on stderr pointing at --help, instead of urfave/cli's
+// full help text on stdout, which carries only what was asked for.
+func quietUsageErrors(cmds []*cli.Command) {
+	for _, c := range cmds {
+		c.OnUsageError = func(cc *cli.Context, err error, _ bool) error {
+			return fmt.Errorf("%w (see %s --help)", err, cc.Command.HelpName)
+		}
+		quietUsageErrors(c.Subcommands)
 	}
 }
