@@ -2,6 +2,7 @@ package templates
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 )
@@ -334,4 +335,57 @@ func sampleReport() *sampleSummary {
 			Criticality: "high", Fail: 2, Counts: "2 fail"}},
 		DriftAssets: 1, DriftBaseRun: "run-2026Q3", DriftSample: []sampleDriftChange{change},
 	}
+}
+
+// ShapeDiff compares a mirror type of this package (see Contract) with the
+// type it mirrors, and returns each difference, prefixed with path: a field
+// missing on either side, or of another kind. A field typed interface in the
+// mirror is not compared below it. Tests of the packages that own the real
+// types use it to keep the mirrors true.
+func ShapeDiff(path string, mirror, real reflect.Type) []string {
+	if mirror.Kind() == reflect.Interface {
+		return nil
+	}
+	if mirror.Kind() != real.Kind() {
+		return []string{path + ": " + mirror.Kind().String() + " in the mirror, " + real.Kind().String() + " in " + real.String()}
+	}
+	switch mirror.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.Array:
+		return ShapeDiff(path+"[]", mirror.Elem(), real.Elem())
+	case reflect.Map:
+		return append(ShapeDiff(path+"{key}", mirror.Key(), real.Key()), ShapeDiff(path+"{}", mirror.Elem(), real.Elem())...)
+	case reflect.Struct:
+		var out []string
+		mf, rf := shapeFields(mirror), shapeFields(real)
+		for name, rt := range rf {
+			mt, ok := mf[name]
+			if !ok {
+				out = append(out, path+"."+name+": missing in the mirror of "+real.String())
+				continue
+			}
+			out = append(out, ShapeDiff(path+"."+name, mt, rt)...)
+		}
+		for name := range mf {
+			if _, ok := rf[name]; !ok {
+				out = append(out, path+"."+name+": in the mirror, not in "+real.String())
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	return nil
+}
+
+// shapeFields returns the exported fields a template can name, promoted ones
+// included.
+func shapeFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for _, f := range reflect.VisibleFields(t) {
+		if f.IsExported() {
+			if _, ok := out[f.Name]; !ok {
+				out[f.Name] = f.Type
+			}
+		}
+	}
+	return out
 }
