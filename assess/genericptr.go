@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"regexp/syntax"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,6 +23,12 @@ type GenericPattern struct {
 	Regex  string `yaml:"regex"`
 	Reason string `yaml:"reason"`
 	re     *regexp.Regexp
+	// lits are substrings one of which every name the regex matches holds
+	// (lower case); none when the regex requires no literal. Go's regexp
+	// scans an unanchored pattern from every position, which made a
+	// non-generic name cost about 10 µs; most names hold none of a
+	// pattern's literals, so the scan is skipped for them.
+	lits []string
 }
 
 // GenericMatcher tells generic or dynamic reverse names apart.
@@ -49,6 +56,9 @@ func ParseGenericPatterns(data []byte) (*GenericMatcher, error) {
 				return nil, fmt.Errorf("generic ptr pattern %d: %w", i+1, err)
 			}
 			p.re = re
+			if tree, err := syntax.Parse("(?i)"+p.Regex, syntax.Perl); err == nil {
+				p.lits = requiredLiterals(tree.Simplify())
+			}
 		default:
 			return nil, fmt.Errorf("generic ptr pattern %d: needs either kind: ip or a regex", i+1)
 		}
@@ -77,6 +87,9 @@ func (m *GenericMatcher) Match(name string, ip netip.Addr) (reason, pattern stri
 	if len(name) > 255 {
 		name = name[:255]
 	}
+	// Case folding beyond ASCII (ſ matches s under (?i)) is not what
+	// strings.ToLower does, so only ASCII names use the literal filter.
+	ascii := isASCIIString(name)
 	for _, p := range m.patterns {
 		if p.Kind == "ip" {
 			if embedsIP(name, ip) {
@@ -84,11 +97,85 @@ func (m *GenericMatcher) Match(name string, ip netip.Addr) (reason, pattern stri
 			}
 			continue
 		}
+		if ascii && len(p.lits) > 0 && !containsAny(name, p.lits) {
+			continue
+		}
 		if p.re.MatchString(name) {
 			return p.Reason, p.Regex
 		}
 	}
 	return "", ""
+}
+
+// requiredLiterals returns substrings one of which any text re matches must
+// contain, in lower case, or nil when there is no such set (or re holds
+// non-ASCII literals). It over-approximates: a text holding one of them may
+// still not match.
+func requiredLiterals(re *syntax.Regexp) []string {
+	switch re.Op {
+	case syntax.OpLiteral:
+		lit := string(re.Rune)
+		if !isASCIIString(lit) || lit == "" {
+			return nil
+		}
+		return []string{strings.ToLower(lit)}
+	case syntax.OpCapture:
+		return requiredLiterals(re.Sub[0])
+	case syntax.OpPlus:
+		return requiredLiterals(re.Sub[0])
+	case syntax.OpRepeat:
+		if re.Min >= 1 {
+			return requiredLiterals(re.Sub[0])
+		}
+		return nil
+	case syntax.OpConcat:
+		// Every part must match: the most selective part's set will do.
+		var best []string
+		for _, sub := range re.Sub {
+			if l := requiredLiterals(sub); l != nil && (best == nil || shortest(l) > shortest(best)) {
+				best = l
+			}
+		}
+		return best
+	case syntax.OpAlternate:
+		// Some branch matches: every branch must give a set.
+		var all []string
+		for _, sub := range re.Sub {
+			l := requiredLiterals(sub)
+			if l == nil {
+				return nil
+			}
+			all = append(all, l...)
+		}
+		return all
+	}
+	return nil
+}
+
+func shortest(ss []string) int {
+	n := len(ss[0])
+	for _, s := range ss[1:] {
+		n = min(n, len(s))
+	}
+	return n
+}
+
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+func isASCIIString(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // embedsIP reports whether name carries ip's octets in either order with any

@@ -2,6 +2,7 @@ package assess
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -33,6 +34,7 @@ func FuzzGenericMatch(f *testing.F) {
 		f.Add(s.name, s.ip)
 	}
 	m := DefaultGenericMatcher()
+	plain := unfiltered(m)
 	f.Fuzz(func(t *testing.T, name string, raw []byte) {
 		var ip netip.Addr // invalid unless raw is 4 or 16 bytes
 		switch len(raw) {
@@ -44,6 +46,9 @@ func FuzzGenericMatch(f *testing.F) {
 		why, pat := m.Match(name, ip)
 		if why2, pat2 := m.Match(name, ip); why2 != why || pat2 != pat {
 			t.Fatalf("Match(%q, %v) gave %q/%q, then %q/%q", name, ip, why, pat, why2, pat2)
+		}
+		if w, p := plain.Match(name, ip); w != why || p != pat {
+			t.Fatalf("Match(%q, %v) = %q/%q, but without the literal filter %q/%q", name, ip, why, pat, w, p)
 		}
 		if (why == "") != (pat == "") {
 			t.Fatalf("Match(%q, %v) = reason %q, pattern %q: both or neither", name, ip, why, pat)
@@ -65,4 +70,14 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// unfiltered is m without its literal filter: every regex runs on every
+// name, as the filter must never change a verdict.
+func unfiltered(m *GenericMatcher) *GenericMatcher {
+	out := &GenericMatcher{patterns: slices.Clone(m.patterns)}
+	for i := range out.patterns {
+		out.patterns[i].lits = nil
+	}
+	return out
 }
