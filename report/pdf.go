@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/johnfercher/maroto/v2"
 	"github.com/johnfercher/maroto/v2/pkg/components/col"
@@ -41,6 +43,11 @@ const (
 	pdfMaxValue    = 300  // runes of one DNS-derived value
 	pdfMaxMessage  = 600  // runes of a message or remediation
 	pdfKeepTable   = 8    // a table of at most this many entries is not split across pages
+
+	pdfMaxSkipIPs      = 600 // senders named in the not-assessed section
+	pdfSkipIPsPerGroup = 60  // senders named in one of its groups
+	pdfSkipWordings    = 4   // distinct messages kept for one check and reason
+	pdfMaxSkipGroups   = 120 // groups of the not-assessed section
 )
 
 // PDF fonts: the Go fonts, UTF-8 TrueType, registered from bytes.
@@ -59,21 +66,24 @@ const (
 )
 
 type pdfWriter struct {
-	t           *templates.Set
-	maxFindings int
-	maxAssets   int
-	maxDrift    int
+	t               *templates.Set
+	maxFindings     int
+	maxAssets       int
+	maxDrift        int
+	maxSkipIPs      int // senders named in the not-assessed section
+	skipIPsPerGroup int // senders named in one of its groups
 }
 
 // NewPDF returns the writer of report.pdf: an executive summary with a
-// chart, control coverage, the findings that need action, a per-asset
-// appendix and the methodology. Wording comes from t ("summary/*"
+// chart, control coverage, the findings that need action, the checks not
+// applied (skip findings), a per-asset appendix and the methodology. Wording comes from t ("summary/*"
 // templates); nil means the embedded templates.
 func NewPDF(t *templates.Set) Writer {
 	if t == nil {
 		t = templates.MustDefault()
 	}
-	return &pdfWriter{t: t, maxFindings: pdfMaxFindings, maxAssets: pdfMaxAssets, maxDrift: pdfMaxDrift}
+	return &pdfWriter{t: t, maxFindings: pdfMaxFindings, maxAssets: pdfMaxAssets, maxDrift: pdfMaxDrift,
+		maxSkipIPs: pdfMaxSkipIPs, skipIPsPerGroup: pdfSkipIPsPerGroup}
 }
 
 // Write renders p as a PDF.
@@ -83,7 +93,7 @@ func (w *pdfWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 		return err
 	}
 	sections := []func() ([]pdfBlock, error){
-		b.cover, b.executive, b.controls, b.findings, b.drift, b.assets, b.methodology,
+		b.cover, b.executive, b.controls, b.findings, b.notAssessed, b.drift, b.assets, b.methodology,
 	}
 	pager := &pdfPager{m: b.m, cfg: b.m.GetCurrentConfig(), meas: b.meas}
 	for _, s := range sections {
@@ -114,14 +124,15 @@ func (w *pdfWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 
 // pdfBuilder lays out one report.
 type pdfBuilder struct {
-	w    *pdfWriter
-	p    *Pack
-	d    *packDigest
-	rows *actionRows
-	m    core.Maroto
-	fit  *textFitter
-	meas *pdfMeasure
-	byIP map[string]*assess.Asset
+	w     *pdfWriter
+	p     *Pack
+	d     *packDigest
+	rows  *actionRows
+	skips *skipList
+	m     core.Maroto
+	fit   *textFitter
+	meas  *pdfMeasure
+	byIP  map[string]*assess.Asset
 }
 
 func newPDFBuilder(w *pdfWriter, p *Pack) (*pdfBuilder, error) {
@@ -164,13 +175,14 @@ func newPDFBuilder(w *pdfWriter, p *Pack) (*pdfBuilder, error) {
 		cb = cb.WithCreationDate(p.Run.FinishedAt)
 	}
 	// One pass over the findings (a big run's are on disk) tallies them
-	// and keeps the candidates for the findings section.
+	// and keeps the candidates for the findings and not-assessed sections.
 	rows := newActionRows(w.maxFindings)
-	d, err := digestPack(p, rows.visit)
+	skips := newSkipList(w.skipIPsPerGroup)
+	d, err := digestPack(p, rows.visit, skips.visit)
 	if err != nil {
 		return nil, fmt.Errorf("pdf: %w", err)
 	}
-	b := &pdfBuilder{w: w, p: p, d: d, rows: rows, m: maroto.New(cb.Build()), fit: fit,
+	b := &pdfBuilder{w: w, p: p, d: d, rows: rows, skips: skips, m: maroto.New(cb.Build()), fit: fit,
 		meas: &pdfMeasure{}, byIP: make(map[string]*assess.Asset, len(p.Assets))}
 	for i := range p.Assets {
 		if _, ok := b.byIP[p.Assets[i].IP]; !ok {
@@ -700,17 +712,32 @@ func (b *pdfBuilder) actionGroups(max int) ([]*actionGroup, int) {
 		groups = append(groups, g)
 		total += g.total
 	}
-	// Share the rows: every group gets an equal share, and what a small
-	// group leaves goes to the larger ones.
-	order := make([]*actionGroup, len(groups))
-	copy(order, groups)
-	sort.SliceStable(order, func(i, j int) bool { return order[i].total < order[j].total })
-	left := max
-	for k, g := range order {
-		g.quota = min(g.total, left/(len(order)-k))
-		left -= g.quota
+	totals := make([]int, len(groups))
+	for i, g := range groups {
+		totals[i] = g.total
+	}
+	for i, q := range pdfShare(totals, max) {
+		groups[i].quota = q
 	}
 	return groups, total
+}
+
+// pdfShare shares max rows among groups of the given sizes: every group
+// gets an equal share, and what a small group leaves goes to the larger
+// ones. The shares are in the order of totals.
+func pdfShare(totals []int, max int) []int {
+	order := make([]int, len(totals))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(i, j int) bool { return totals[order[i]] < totals[order[j]] })
+	quota := make([]int, len(totals))
+	left := max
+	for k, i := range order {
+		quota[i] = min(totals[i], left/(len(order)-k))
+		left -= quota[i]
+	}
+	return quota
 }
 
 func (b *pdfBuilder) findings() ([]pdfBlock, error) {
@@ -722,8 +749,8 @@ func (b *pdfBuilder) findings() ([]pdfBlock, error) {
 	s := b.p.Summary
 	var f pdfFlow
 	f.keep(b.heading("Findings requiring action"), pdfSpacer(3))
-	intro := fmt.Sprintf("%d findings need action: %d fail, %d error (not determined), %d warn. They are grouped by check, the check with the most failures first, and within a check listed fail, error, then warn. Passed and skipped findings are in report.xlsx and findings.csv.",
-		total, s.Fail, s.Error, s.Warn)
+	intro := fmt.Sprintf("%d findings need action: %d fail, %d error (not determined), %d warn. They are grouped by check, the check with the most failures first, and within a check listed fail, error, then warn. %s",
+		total, s.Fail, s.Error, s.Warn, b.skipPointer())
 	f.keep(b.paragraph(intro, props.Text{Size: 8.5, Color: pcol(colourMuted)}))
 	if shown < total {
 		f.keep(b.notice(fmt.Sprintf("This list shows %d of %d findings that need action; %d more in report.xlsx / findings.csv.", shown, total, total-shown)))
@@ -753,6 +780,249 @@ func (b *pdfBuilder) findings() ([]pdfBlock, error) {
 		}
 	}
 	return f.done(), nil
+}
+
+// skipPointer is the findings section's sentence on the findings it does
+// not list.
+func (b *pdfBuilder) skipPointer() string {
+	switch n := b.skips.total; n {
+	case 0:
+		return "No check was skipped; passed findings are in report.xlsx and findings.csv."
+	case 1:
+		return "The one skipped finding (a check not applied to a sender) is listed under \u201cNot assessed\u201d, after this section; passed findings are in report.xlsx and findings.csv."
+	default:
+		return fmt.Sprintf("The %d skipped findings (checks not applied to a sender) are listed under \u201cNot assessed\u201d, after this section; passed findings are in report.xlsx and findings.csv.", n)
+	}
+}
+
+// skipKey identifies a group of the not-assessed section.
+type skipKey struct {
+	check, reason, message string
+	other                  bool // the findings whose wording came after pdfSkipWordings others
+}
+
+// skipGroup is the skip findings of one check with one reason and one
+// wording, as the not-assessed section lists them; its text is cleaned and
+// bounded.
+type skipGroup struct {
+	skipKey
+	n     int      // findings
+	ips   []string // the first senders, in pack order
+	quota int      // senders named
+	seen  int      // rank of its first finding among the groups
+}
+
+// skipList keeps, for each check, skip reason (observed "reason") and
+// wording, the number of skip findings and their first senders: its size
+// does not grow with the fleet.
+type skipList struct {
+	maxIPs   int
+	groups   []*skipGroup
+	byKey    map[skipKey]*skipGroup
+	wordings map[[2]string]int // distinct wordings kept per check and reason
+	total    int               // skip findings
+	dropped  int               // skip findings past pdfMaxSkipGroups groups
+}
+
+func newSkipList(maxIPs int) *skipList {
+	return &skipList{maxIPs: maxIPs, byKey: map[skipKey]*skipGroup{}, wordings: map[[2]string]int{}}
+}
+
+func (s *skipList) visit(f *assess.Finding) {
+	if f.Status != assess.StatusSkip {
+		return
+	}
+	s.total++
+	reason, _ := f.Observed["reason"].(string)
+	k := skipKey{check: displayLine(f.Check, 80), reason: displayLine(reason, 80), message: skipWording(f.Message, f.Asset)}
+	cr := [2]string{k.check, k.reason}
+	g := s.byKey[k]
+	if g == nil && s.wordings[cr] >= pdfSkipWordings {
+		// Messages that name more than a few values (say, each sender's
+		// domain) share one group per check and reason.
+		k = skipKey{check: k.check, reason: k.reason, other: true}
+		g = s.byKey[k]
+	}
+	if g == nil {
+		if len(s.groups) >= pdfMaxSkipGroups {
+			s.dropped++
+			return
+		}
+		g = &skipGroup{skipKey: k, seen: len(s.groups)}
+		s.groups = append(s.groups, g)
+		s.byKey[k] = g
+		if !k.other {
+			s.wordings[cr]++
+		}
+	}
+	g.n++
+	if len(g.ips) < s.maxIPs {
+		g.ips = append(g.ips, displayLine(f.Asset, 80))
+	}
+}
+
+// skipWording is a skip finding's message as its group's explanation: the
+// sender's own address, where the message names it, reads "this sender",
+// so senders skipped for the same reason share one wording.
+func skipWording(message, asset string) string {
+	m, a := cleanLine(message), cleanLine(asset)
+	if a != "" && strings.Contains(m, a) {
+		m = replaceWord(m, a, "this sender")
+		if rest, ok := strings.CutPrefix(m, "this sender"); ok {
+			m = "This sender" + rest
+		}
+	}
+	return clip(m, pdfMaxMessage)
+}
+
+// replaceWord replaces each occurrence of word in s that is not part of a
+// longer name or address: 192.0.2.3 in "192.0.2.33" or "192.0.2.3.example"
+// stays.
+func replaceWord(s, word, with string) string {
+	inName := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+	var b strings.Builder
+	for {
+		i := strings.Index(s, word)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		j := i + len(word)
+		before, _ := utf8.DecodeLastRuneInString(s[:i])
+		after, n := utf8.DecodeRuneInString(s[j:])
+		next, _ := utf8.DecodeRuneInString(s[min(j+n, len(s)):])
+		whole := (i == 0 || !(inName(before) || before == '.' || before == ':' || before == '-')) &&
+			(j == len(s) || !(inName(after) || (strings.ContainsRune(".:-", after) && inName(next))))
+		b.WriteString(s[:i])
+		if whole {
+			b.WriteString(with)
+		} else {
+			b.WriteString(word)
+		}
+		s = s[j:]
+	}
+}
+
+// skipGroups returns the groups in check order (as the digest lists the
+// checks), within a check the most senders first, each with the senders it
+// names: max shared among the groups.
+func (b *pdfBuilder) skipGroups(max int) []*skipGroup {
+	rank := make(map[string]int, len(b.d.ByCheck))
+	for i, c := range b.d.ByCheck {
+		if _, ok := rank[cleanLine(c.Check)]; !ok {
+			rank[cleanLine(c.Check)] = i
+		}
+	}
+	groups := slices.Clone(b.skips.groups)
+	sort.SliceStable(groups, func(i, j int) bool {
+		x, y := groups[i], groups[j]
+		rx, okx := rank[x.check]
+		ry, oky := rank[y.check]
+		switch {
+		case okx != oky:
+			return okx
+		case rx != ry:
+			return rx < ry
+		case x.check != y.check:
+			return x.check < y.check
+		case x.other != y.other:
+			return y.other
+		case x.n != y.n:
+			return x.n > y.n
+		}
+		return x.seen < y.seen
+	})
+	kept := make([]int, len(groups))
+	for i, g := range groups {
+		kept[i] = len(g.ips)
+	}
+	for i, q := range pdfShare(kept, max) {
+		groups[i].quota = q
+	}
+	return groups
+}
+
+// notAssessed lists the skip findings: the checks not applied to a sender
+// for lack of input, grouped by check, reason and wording, each group with
+// its senders. An auditor reads it as the assessment's coverage gaps.
+func (b *pdfBuilder) notAssessed() ([]pdfBlock, error) {
+	s := b.skips
+	if s.total == 0 {
+		return nil, nil
+	}
+	groups := b.skipGroups(b.w.maxSkipIPs)
+	named := 0
+	for _, g := range groups {
+		named += g.quota
+	}
+	var f pdfFlow
+	f.keep(b.heading("Not assessed"), pdfSpacer(3))
+	intro := fmt.Sprintf("%d %s skipped: a check was not applied to a sender because the inventory lacks the input it needs (an expected hostname, HELO name, sending domain or DKIM selectors) or because a record it builds on is missing (no PTR record, no single valid SPF or DMARC record; those appear as failures above). A skipped check is a gap in coverage, not a pass. They are grouped by check and reason, each group with its senders.",
+		s.total, pdfPlural(s.total, "finding was", "findings were"))
+	f.keep(b.paragraph(intro, props.Text{Size: 8.5, Color: pcol(colourMuted)}))
+	if named < s.total {
+		f.keep(b.notice(fmt.Sprintf("This section names the senders of %d of %d skipped findings; the other %d are in report.xlsx / findings.csv.", named, s.total, s.total-named)))
+	}
+	sizes := []int{5, 2, 17}
+	header := b.headerRow(sizes, "Check and reason", ">Senders", "Why the check was not applied, and the senders")
+	f.table([]core.Row{header}, b.continued("Not assessed"), header)
+	for i, g := range groups {
+		f.add(b.skipGroupRows(sizes, g, i%2 == 1)...)
+	}
+	f.endTable()
+	if s.dropped > 0 {
+		f.add(b.paragraph(fmt.Sprintf("%d more skipped %s, of further checks and reasons, in report.xlsx / findings.csv.", s.dropped, pdfPlural(s.dropped, "finding", "findings")),
+			props.Text{Size: 7.5, Style: fontstyle.Italic, Color: pcol(colourMuted), Top: 1.2}))
+	}
+	return f.done(), nil
+}
+
+// skipGroupRows lays out one group of the not-assessed section: the check,
+// the count and the explanation; the reason and the senders; and, when the
+// list is cut, how many more there are.
+func (b *pdfBuilder) skipGroupRows(sizes []int, g *skipGroup, stripe bool) []core.Row {
+	why := g.message
+	switch {
+	case g.other:
+		why = "Further senders skipped for this reason, with messages that differ from sender to sender; each message is in report.xlsx / findings.csv."
+	case why == "":
+		why = "Not applied (no message recorded)."
+	}
+	reason := "reason " + g.reason
+	if g.reason == "" {
+		reason = "no reason recorded"
+	}
+	senders := "—"
+	if g.quota > 0 {
+		senders = strings.Join(g.ips[:g.quota], ", ")
+		if g.quota < g.n {
+			senders += ","
+		}
+	}
+	rows := []core.Row{
+		b.tableRow([]cellText{
+			{size: sizes[0], text: g.check, mono: true, style: props.Text{Size: 7, Bottom: 0.4}},
+			{size: sizes[1], text: fmt.Sprint(g.n), style: props.Text{Style: fontstyle.Bold, Align: align.Right, Right: 2.5, Bottom: 0.4}},
+			{size: sizes[2], text: why, style: props.Text{Bottom: 0.4}},
+		}, stripe, false),
+	}
+	last := cellText{size: sizes[2], text: senders, mono: true, style: props.Text{Size: 6.5, Top: 0.3, VerticalPadding: 0.6}}
+	if more := g.n - g.quota; more > 0 {
+		rows = append(rows, b.tableRow([]cellText{
+			{size: sizes[0], text: reason, style: props.Text{Size: 6.5, Color: pcol(colourMuted), Top: 0.3}},
+			{size: sizes[1]}, last,
+		}, stripe, false))
+		rows = append(rows, b.tableRow([]cellText{
+			{size: sizes[0]}, {size: sizes[1]},
+			{size: sizes[2], text: fmt.Sprintf("and %d more — see report.xlsx / findings.csv", more),
+				style: props.Text{Size: 7, Style: fontstyle.Italic, Color: pcol(colourMuted), Top: 0.3}},
+		}, stripe, true))
+		return rows
+	}
+	return append(rows, b.tableRow([]cellText{
+		{size: sizes[0], text: reason, style: props.Text{Size: 6.5, Color: pcol(colourMuted), Top: 0.3}},
+		{size: sizes[1]}, last,
+	}, stripe, true))
 }
 
 // notice is a highlighted one-paragraph note.

@@ -139,6 +139,13 @@ func TestPDFEdgeCases(t *testing.T) {
 			p.Findings[3].Observed = map[string]any{"record": long, "nested": map[string]any{"a": []any{1, "b"}}}
 			p.AssetSummary[0].PTR = long
 			p.Run.Checks[0].Criteria = long
+			for i := range p.Findings {
+				if f := &p.Findings[i]; f.Status == assess.StatusSkip {
+					f.Message = "\u202e" + long
+					f.Observed = map[string]any{"reason": "\x1b[31m" + long}
+					break
+				}
+			}
 			return p
 		}, "Fleet[2J"},
 	} {
@@ -257,6 +264,9 @@ func TestPDFPageBreaks(t *testing.T) {
 						section = h
 					}
 				}
+				if notAssessedHeading.MatchString(pg) {
+					section = "Not assessed"
+				}
 				count[section]++
 				switch section {
 				case "Findings requiring action":
@@ -276,11 +286,18 @@ func TestPDFPageBreaks(t *testing.T) {
 					if started == 0 {
 						t.Errorf("findings page %d shows no sender with a status", i+1)
 					}
+				case "Not assessed":
+					if !strings.Contains(pg, "Why the check was not applied, and the senders") {
+						t.Errorf("not-assessed page %d lacks the table header", i+1)
+					}
 				case "Appendix A: senders":
 					if !appendixHeader.MatchString(pg) {
 						t.Errorf("appendix page %d lacks the column header", i+1)
 					}
 				}
+			}
+			if count["Not assessed"] == 0 {
+				t.Error("the PDF has no not-assessed section")
 			}
 			if count["Findings requiring action"] < 2 {
 				t.Errorf("the findings section spans %d pages; the test needs a page break in it", count["Findings requiring action"])
@@ -570,6 +587,397 @@ func TestTextFit(t *testing.T) {
 				if tc.asName && labelsFit && !strings.HasSuffix(pc, ".") && !strings.HasSuffix(pc, "-") {
 					t.Errorf("name breaks inside a label after %q", pc)
 				}
+			}
+		})
+	}
+}
+
+// notAssessedHeading matches the heading of the not-assessed section on a
+// line of its own (the findings section names it in its introduction).
+var notAssessedHeading = regexp.MustCompile(`(?m)^\f?Not assessed[ \t]*$`)
+
+// notAssessedText is the text of the not-assessed section, up to the next
+// section's heading.
+func notAssessedText(t *testing.T, text string) string {
+	t.Helper()
+	loc := notAssessedHeading.FindStringIndex(text)
+	if loc == nil {
+		t.Fatal("the PDF has no \"Not assessed\" section")
+	}
+	rest := text[loc[0]:]
+	end := len(rest)
+	for _, h := range []string{"Changes since the baseline", "Appendix A: senders"} {
+		if j := strings.Index(rest, h); j >= 0 && j < end {
+			end = j
+		}
+	}
+	return rest[:end]
+}
+
+// skipSegment is one group of the not-assessed section as pdftotext lays
+// it out: its check, reason, count and the text of its rows.
+type skipSegment struct {
+	check, reason string
+	count         int
+	text          string
+}
+
+// skipGroupStart matches a group's first line: check ID, count, message.
+var skipGroupStart = regexp.MustCompile(`^\s*(\S+)\s+(\d+)\s{2,}\S`)
+
+// skipSegments splits the section's text into its groups: each starts on
+// a line with a check ID and a count, and its next line names the reason.
+func skipSegments(t *testing.T, section string, checks map[string]bool) []skipSegment {
+	t.Helper()
+	var out []skipSegment
+	lines := strings.Split(section, "\n")
+	for i, line := range lines {
+		m := skipGroupStart.FindStringSubmatch(line)
+		if m == nil || !checks[m[1]] {
+			if len(out) > 0 {
+				out[len(out)-1].text += line + "\n"
+			}
+			continue
+		}
+		n := 0
+		fmt.Sscan(m[2], &n)
+		seg := skipSegment{check: m[1], count: n, text: line + "\n"}
+		if i+1 < len(lines) {
+			if f := strings.Fields(lines[i+1]); len(f) >= 2 && f[0] == "reason" {
+				seg.reason = f[1]
+			}
+		}
+		out = append(out, seg)
+	}
+	return out
+}
+
+// hasIP reports whether s holds ip as a whole token of a list.
+func hasIP(s, ip string) bool {
+	return regexp.MustCompile(`(^|[\s,])` + regexp.QuoteMeta(ip) + `(,|\s|$)`).MatchString(s)
+}
+
+func skipReason(f *assess.Finding) string {
+	r, _ := f.Observed["reason"].(string)
+	return r
+}
+
+func checkSet(p *Pack) map[string]bool {
+	m := map[string]bool{}
+	for _, c := range p.Run.Checks {
+		m[c.ID] = true
+	}
+	return m
+}
+
+// TestPDFNotAssessed reads the not-assessed section back: every skip
+// finding's sender appears in the group of its check and reason, the
+// counts add up, and the findings section points to it.
+func TestPDFNotAssessed(t *testing.T) {
+	t.Parallel()
+	p := SyntheticPack(20, 3)
+	// A message that names the sender: the senders still share one group.
+	for i := range p.Findings {
+		f := &p.Findings[i]
+		if f.Check == "helo.fqdn" && f.Status == assess.StatusSkip {
+			f.Message = "Not applicable: the inventory gives no HELO name for " + f.Asset + "."
+		}
+	}
+	text := pdfText(t, writeAll(t, NewPDF(nil), p))
+	section := notAssessedText(t, text)
+	segs := skipSegments(t, section, checkSet(p))
+
+	skips := 0
+	for i := range p.Findings {
+		f := &p.Findings[i]
+		if f.Status != assess.StatusSkip {
+			continue
+		}
+		skips++
+		found := false
+		for _, s := range segs {
+			if s.check == f.Check && s.reason == skipReason(f) && hasIP(s.text, f.Asset) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			t.Errorf("the not-assessed section lacks %s under %s (reason %s)", f.Asset, f.Check, skipReason(f))
+		}
+	}
+	if skips == 0 {
+		t.Fatal("the synthetic pack has no skip finding")
+	}
+	sum := 0
+	perCheckReason := map[[2]string]int{}
+	for _, s := range segs {
+		sum += s.count
+		perCheckReason[[2]string{s.check, s.reason}]++
+	}
+	if sum != skips {
+		t.Errorf("the groups count %d skip findings, the pack holds %d", sum, skips)
+	}
+	if n := perCheckReason[[2]string{"helo.fqdn", "no_helo"}]; n != 1 {
+		t.Errorf("helo.fqdn no_helo shows in %d groups, want 1 (the sender's address reads \"this sender\")", n)
+	}
+	flat := squash(text)
+	for _, want := range []string{
+		fmt.Sprintf("%d findings were skipped", skips),
+		"no HELO name for this sender.",
+		fmt.Sprintf("The %d skipped findings (checks not applied to a sender) are listed under “Not assessed”", skips),
+	} {
+		if !strings.Contains(flat, squash(want)) {
+			t.Errorf("PDF text lacks %q", want)
+		}
+	}
+	if strings.Contains(flat, squash("Passed and skipped findings are in")) {
+		t.Error("the findings section still says skipped findings are left out")
+	}
+	if strings.Contains(flat, squash("This section names the senders of")) || strings.Contains(section, "more — see") {
+		t.Error("a small pack's not-assessed section says it is cut")
+	}
+
+	t.Run("no skips", func(t *testing.T) {
+		t.Parallel()
+		q := SyntheticPack(8, 3)
+		for i := range q.Findings {
+			if q.Findings[i].Status == assess.StatusSkip {
+				q.Findings[i].Status = assess.StatusPass
+			}
+		}
+		text := pdfText(t, writeAll(t, NewPDF(nil), q))
+		if notAssessedHeading.MatchString(text) {
+			t.Error("a pack without skip findings has a not-assessed section")
+		}
+		if !strings.Contains(squash(text), squash("No check was skipped")) {
+			t.Error("the findings section does not say that no check was skipped")
+		}
+	})
+}
+
+// spoolPack is src with its findings spooled to disk by a Builder, as
+// `senderproof assess` holds a big run's.
+func spoolPack(t testing.TB, src *Pack) *Pack {
+	t.Helper()
+	byAsset := map[string][]assess.Finding{}
+	for _, f := range src.Findings {
+		f.Controls = nil
+		byAsset[f.Asset] = append(byAsset[f.Asset], f)
+	}
+	bl, err := NewBuilder(t.TempDir(), src.Assets, synthMapper{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range src.Assets {
+		if err := bl.Add(i, byAsset[a.IP]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := bl.Pack(src.Tool, src.Run, src.Drift)
+	t.Cleanup(func() { p.Close() })
+	return p
+}
+
+// TestPDFNotAssessedCapped checks that a big fleet's not-assessed section
+// names at most the capped number of senders, the first in pack order,
+// and says where the rest are.
+func TestPDFNotAssessedCapped(t *testing.T) {
+	t.Parallel()
+	src := SyntheticPack(400, 5)
+	type groupKey struct{ check, reason string }
+	var order []groupKey
+	senders := map[groupKey][]string{}
+	total := 0
+	for i := range src.Findings {
+		f := &src.Findings[i]
+		if f.Status != assess.StatusSkip {
+			continue
+		}
+		total++
+		k := groupKey{f.Check, skipReason(f)}
+		if senders[k] == nil {
+			order = append(order, k)
+		}
+		senders[k] = append(senders[k], f.Asset)
+	}
+	for _, tc := range []struct {
+		name             string
+		perGroup, overal int
+	}{
+		{"per group", pdfSkipIPsPerGroup, pdfMaxSkipIPs},
+		{"overall", pdfSkipIPsPerGroup, 50},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := spoolPack(t, src)
+			w := NewPDF(nil).(*pdfWriter)
+			w.maxFindings, w.maxAssets = 30, 20
+			w.skipIPsPerGroup, w.maxSkipIPs = tc.perGroup, tc.overal
+			text := pdfText(t, writeAll(t, w, p))
+			section := notAssessedText(t, text)
+			flat := squash(section)
+			segs := skipSegments(t, section, checkSet(src))
+			if len(segs) != len(order) {
+				t.Fatalf("%d groups, want %d", len(segs), len(order))
+			}
+			named, cut := 0, false
+			for _, s := range segs {
+				all := senders[groupKey{s.check, s.reason}]
+				if s.count != len(all) {
+					t.Errorf("%s %s counts %d, want %d", s.check, s.reason, s.count, len(all))
+				}
+				shown := 0
+				for k, ip := range all {
+					if hasIP(s.text, ip) {
+						shown++
+						if k >= tc.perGroup {
+							t.Errorf("%s %s names sender %d (%s), past the cap of %d", s.check, s.reason, k+1, ip, tc.perGroup)
+						}
+					} else if k < shown {
+						t.Errorf("%s %s skips %s but names later senders", s.check, s.reason, ip)
+					}
+				}
+				named += shown
+				if more := len(all) - shown; more > 0 {
+					cut = true
+					if want := squash(fmt.Sprintf("and %d more — see report.xlsx / findings.csv", more)); !strings.Contains(squash(s.text), want) {
+						t.Errorf("%s %s names %d of %d senders without saying %q", s.check, s.reason, shown, len(all), want)
+					}
+				}
+			}
+			if !cut {
+				t.Fatal("no group was cut; the test needs a bigger pack")
+			}
+			if named > tc.overal {
+				t.Errorf("the section names %d senders, more than %d", named, tc.overal)
+			}
+			want := fmt.Sprintf("This section names the senders of %d of %d skipped findings; the other %d are in report.xlsx / findings.csv.", named, total, total-named)
+			if !strings.Contains(flat, squash(want)) {
+				t.Errorf("the section lacks %q", want)
+			}
+		})
+	}
+}
+
+// TestPDFNotAssessedPageBreaks checks that a long not-assessed section
+// keeps each group on one page, repeats its header on every page, and
+// says how many skip findings fell past its groups.
+func TestPDFNotAssessedPageBreaks(t *testing.T) {
+	t.Parallel()
+	p := SyntheticPack(200, 9)
+	for i := range p.Findings {
+		if f := &p.Findings[i]; f.Status == assess.StatusSkip {
+			f.Observed = map[string]any{"reason": fmt.Sprintf("reason_%02d", i%70)}
+		}
+	}
+	w := NewPDF(nil).(*pdfWriter)
+	w.maxFindings, w.maxAssets = 20, 20
+	text := pdfText(t, writeAll(t, w, p))
+	pages, in := 0, false
+	groups := 0
+	for i, pg := range pdfPages(text) {
+		switch {
+		case notAssessedHeading.MatchString(pg):
+			in = true
+		case in && !strings.Contains(pg, "Not assessed (continued)"):
+			in = false
+		}
+		if !in {
+			continue
+		}
+		pages++
+		if !strings.Contains(pg, "Why the check was not applied, and the senders") {
+			t.Errorf("not-assessed page %d lacks the table header", i+1)
+		}
+		segs := skipSegments(t, pg, checkSet(p))
+		for _, s := range segs {
+			if s.reason == "" {
+				t.Errorf("page %d: group %s ends the page without its reason and senders", i+1, s.check)
+			}
+		}
+		if lines := strings.Split(pg, "\n"); len(lines) > 0 {
+			for _, l := range lines[:min(len(lines), 4)] {
+				if strings.HasPrefix(strings.TrimSpace(l), "reason ") {
+					t.Errorf("page %d starts with the rest of a group: %q", i+1, l)
+				}
+			}
+		}
+		groups += len(segs)
+	}
+	if pages < 2 {
+		t.Fatalf("the not-assessed section spans %d pages; the test needs a page break in it", pages)
+	}
+	if groups != pdfMaxSkipGroups {
+		t.Errorf("%d groups shown, want the cap of %d", groups, pdfMaxSkipGroups)
+	}
+	if !regexp.MustCompile(`\d+ more skipped findings, of further checks and reasons, in report.xlsx / findings.csv`).MatchString(strings.Join(strings.Fields(text), " ")) {
+		t.Error("the section does not say how many skip findings fell past its groups")
+	}
+}
+
+// TestSkipList checks the not-assessed section's tally: bounded whatever
+// the fleet, counting every skip finding, grouping senders whose messages
+// differ only by their own address.
+func TestSkipList(t *testing.T) {
+	t.Parallel()
+	s := newSkipList(5)
+	var fs []assess.Finding
+	add := func(ip, check, reason, msg string) {
+		fs = append(fs, assess.Finding{Asset: ip, Check: check, Status: assess.StatusSkip, Message: msg, Observed: map[string]any{"reason": reason}})
+	}
+	for i := range 3000 {
+		ip := synthIP(i)
+		add(ip, "align.identity", "one_identity", "Not applicable: fewer than two identities are known for "+ip+".")
+		add(ip, "dmarc.policy", "no_record", fmt.Sprintf("Not applicable: d%d.example has no valid DMARC record.", i))
+		add(ip, fmt.Sprintf("x.check%d", i%300), "no_input", "Not applicable.")
+		fs = append(fs, assess.Finding{Asset: ip, Check: "ptr.present", Status: assess.StatusPass})
+	}
+	for i := range fs {
+		s.visit(&fs[i])
+	}
+	if s.total != 9000 {
+		t.Errorf("total %d, want 9000", s.total)
+	}
+	if len(s.groups) > pdfMaxSkipGroups {
+		t.Errorf("%d groups, more than %d", len(s.groups), pdfMaxSkipGroups)
+	}
+	n := s.dropped
+	for _, g := range s.groups {
+		n += g.n
+		if len(g.ips) > 5 {
+			t.Errorf("group %s keeps %d senders, more than 5", g.check, len(g.ips))
+		}
+	}
+	if n != s.total {
+		t.Errorf("groups and dropped count %d, want %d", n, s.total)
+	}
+	byCheck := map[string][]*skipGroup{}
+	for _, g := range s.groups {
+		byCheck[g.check] = append(byCheck[g.check], g)
+	}
+	if gs := byCheck["align.identity"]; len(gs) != 1 || gs[0].n != 3000 || gs[0].message != "Not applicable: fewer than two identities are known for this sender." {
+		t.Errorf("align.identity groups: %+v", gs)
+	}
+	if gs := byCheck["dmarc.policy"]; len(gs) != pdfSkipWordings+1 || !gs[len(gs)-1].other || gs[len(gs)-1].n != 3000-pdfSkipWordings {
+		t.Errorf("dmarc.policy: %d groups, want %d wordings and one for the rest", len(gs), pdfSkipWordings)
+	}
+}
+
+func TestSkipWording(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ msg, ip, want string }{
+		{"known for 192.0.2.3.", "192.0.2.3", "known for this sender."},
+		{"192.0.2.3 is new since the baseline.", "192.0.2.3", "This sender is new since the baseline."},
+		{"known for 192.0.2.33.", "192.0.2.3", "known for 192.0.2.33."},
+		{"PTR 192.0.2.3.example.net differs", "192.0.2.3", "PTR 192.0.2.3.example.net differs"},
+		{"from 10.192.0.2.3 on", "192.0.2.3", "from 10.192.0.2.3 on"},
+		{"2001:db8::1 and 2001:db8::1a", "2001:db8::1", "This sender and 2001:db8::1a"},
+		{"(192.0.2.3), 192.0.2.3", "192.0.2.3", "(this sender), this sender"},
+		{"no\u200b address", "", "no address"},
+	} {
+		t.Run(tc.msg, func(t *testing.T) {
+			if got := skipWording(tc.msg, tc.ip); got != tc.want {
+				t.Errorf("skipWording(%q, %q) = %q, want %q", tc.msg, tc.ip, got, tc.want)
 			}
 		})
 	}
