@@ -130,8 +130,9 @@ type driftSeen struct {
 	baseRun string
 	changes []DriftChange
 	// undetermined counts the fields its observed values say could not be
-	// compared.
-	undetermined int
+	// compared; undeterminedFields names them.
+	undetermined       int
+	undeterminedFields []string
 }
 
 // PackCheck checks that a pack's findings are complete and that its
@@ -227,6 +228,11 @@ func (c *PackCheck) addDrift(a assess.Asset, f *assess.Finding) {
 	d.changes = nil
 	und, _ := f.Observed["undetermined"].([]any)
 	d.undetermined = len(und)
+	d.undeterminedFields = nil
+	for _, u := range und {
+		s, _ := u.(string)
+		d.undeterminedFields = append(d.undeterminedFields, s)
+	}
 	list, _ := f.Observed["changes"].([]any)
 	for _, it := range list {
 		m, _ := it.(map[string]any)
@@ -501,4 +507,59 @@ func clipList(items []string, n int) []string {
 		return items
 	}
 	return append(slices.Clone(items[:n]), fmt.Sprintf("and %d more", len(items)-n))
+}
+
+// DriftUndetermined returns, per asset, the fields its drift.changed
+// finding lists as not compared.
+func (c *PackCheck) DriftUndetermined() map[string][]string {
+	out := make(map[string][]string, len(c.drift))
+	for ip, d := range c.drift {
+		out[ip] = d.undeterminedFields
+	}
+	return out
+}
+
+// RederiveDrift compares cur (read with ReadPackForDrift) with its baseline
+// again, as the run did, and returns each way cur's drift record, and the
+// values its drift findings list as not compared (undetermined, from
+// PackCheck.DriftUndetermined), differ from the result. With the findings
+// replayed and the drift findings checked against the drift record, this
+// proves the drift findings too.
+func RederiveDrift(base, cur *Pack, undetermined map[string][]string) []error {
+	if cur.Drift == nil {
+		return nil
+	}
+	cmp := ComparePacks(base, cur.Drift.Baseline, cur)
+	re, und := cmp.Drift, cmp.Undetermined
+	var out []error
+	if !slices.Equal(re.Added, cur.Drift.Added) {
+		out = append(out, fmt.Errorf("drift.added is %s; the baseline gives %s", strings.Join(clipList(cur.Drift.Added, 20), ", "), strings.Join(clipList(re.Added, 20), ", ")))
+	}
+	if !slices.Equal(re.Removed, cur.Drift.Removed) {
+		out = append(out, fmt.Errorf("drift.removed is %s; the baseline gives %s", strings.Join(clipList(cur.Drift.Removed, 20), ", "), strings.Join(clipList(re.Removed, 20), ", ")))
+	}
+	byAsset := func(cs []DriftChange) map[string][]DriftChange {
+		m := map[string][]DriftChange{}
+		for _, c := range cs {
+			m[c.Asset] = append(m[c.Asset], c)
+		}
+		return m
+	}
+	got, want := byAsset(cur.Drift.Changes), byAsset(re.Changes)
+	for _, a := range cur.Assets {
+		if !slices.Equal(got[a.IP], want[a.IP]) {
+			out = append(out, fmt.Errorf("drift of %s: the record lists %s; the baseline gives %s", a.IP, changeList(got[a.IP]), changeList(want[a.IP])))
+		}
+		if slices.Contains(re.Added, a.IP) {
+			continue
+		}
+		var fields []string
+		for _, u := range und[a.IP] {
+			fields = append(fields, u.Field)
+		}
+		if !slices.Equal(undetermined[a.IP], fields) {
+			out = append(out, fmt.Errorf("finding %s %s lists as not compared %q; the baseline gives %q", a.IP, DriftCheck, undetermined[a.IP], fields))
+		}
+	}
+	return out
 }

@@ -10,6 +10,7 @@ import (
 
 	"senderproof/assess"
 	"senderproof/report"
+	"senderproof/templates"
 )
 
 // countStatus moves a finding of status st out of (d -1) or into (d +1) the
@@ -195,8 +196,23 @@ func TestVerifyDriftFindings(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("assess exit %d: %s", code, stderr)
 	}
-	if code, stdout, stderr := run(t, context.Background(), "verify", cur); code != 0 {
-		t.Fatalf("verify of the drift pack: exit %d: %s %s", code, stdout, stderr)
+	if code, stdout, stderr := run(t, context.Background(), "verify", cur); code != 0 || !strings.Contains(stdout, "drift findings: compared with baseline") {
+		t.Fatalf("verify of the drift pack: exit %d, or the drift not compared again: %s %s", code, stdout, stderr)
+	}
+	// reword sets a drift finding's changes and status as a forger would,
+	// with a message that matches them.
+	reword := func(t *testing.T, p *report.Pack, ip string, changes []any, st assess.Status) {
+		t.Helper()
+		f := &p.Findings[findingIndex(t, p, ip, "drift.changed")]
+		countStatus(&p.Summary, f.Status, -1)
+		countStatus(&p.Summary, st, 1)
+		f.Status = st
+		f.Observed["changes"] = changes
+		check, _ := assess.LookupCheck("drift.changed")
+		a := p.Assets[slices.IndexFunc(p.Assets, func(a assess.Asset) bool { return a.IP == ip })]
+		if err := assess.Word(templates.MustDefault(), check, a, f); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cases := []struct {
 		name string
@@ -220,6 +236,15 @@ func TestVerifyDriftFindings(t *testing.T) {
 			f.Status = assess.StatusPass
 		}, []string{"finding 192.0.2.10 drift.changed is pass, but the drift record gives warn (1 change)",
 			"finding 192.0.2.10 drift.changed differs when worded again"}},
+		{"change hidden from the record and the finding alike", func(t *testing.T, p *report.Pack) {
+			p.Drift.Changes = slices.DeleteFunc(p.Drift.Changes, func(c report.DriftChange) bool { return c.Asset == "192.0.2.10" })
+			reword(t, p, "192.0.2.10", []any{}, assess.StatusPass)
+		}, []string{`drift of 192.0.2.10: the record lists []; the baseline gives [ptr.names "mail1.example.com" → "mail2.example.com"]`}},
+		{"new value faked in the record and the finding alike", func(t *testing.T, p *report.Pack) {
+			i := slices.IndexFunc(p.Drift.Changes, func(c report.DriftChange) bool { return c.Asset == "192.0.2.10" })
+			p.Drift.Changes[i].New = "mail9.example.com"
+			reword(t, p, "192.0.2.10", []any{map[string]any{"field": "ptr.names", "key": "ptr.names", "of": "", "old": "mail1.example.com", "new": "mail9.example.com"}}, assess.StatusWarn)
+		}, []string{`drift of 192.0.2.10: the record lists [ptr.names "mail1.example.com" → "mail9.example.com"]; the baseline gives [ptr.names "mail1.example.com" → "mail2.example.com"]`}},
 		{"drift message edited", func(t *testing.T, p *report.Pack) {
 			p.Findings[findingIndex(t, p, "192.0.2.11", "drift.changed")].Message = "Nothing to see."
 		}, []string{"finding 192.0.2.11 drift.changed differs when worded again from its observed values: message is"}},

@@ -21,7 +21,7 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:      "verify",
 		Usage:     "check an evidence pack against its manifest and replay its findings offline",
-		UsageText: "senderproof verify [--pubkey KEY.pem] [--templates DIR] DIR",
+		UsageText: "senderproof verify [--pubkey KEY.pem] [--mappings DIR] [--templates DIR] [--baseline EVIDENCE.json] DIR",
 		Description: "Recomputes the SHA-256 and size of every file listed in DIR/manifest.json and\n" +
 			"exits non-zero naming each file that is missing or differs, and each pack file (evidence.json,\n" +
 			"report.pdf, ...) present in DIR that the manifest does not list. When the manifest lists\n" +
@@ -31,7 +31,9 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 			"run's mapping files. It re-runs every finding offline, answering each check only from the\n" +
 			"DNS exchanges recorded in that finding's evidence, and fails naming each finding whose\n" +
 			"status, message, observed values or evidence come out different, or whose check needed DNS\n" +
-			"data that is not in its evidence. Give --templates when the pack was made with custom\n" +
+			"data that is not in its evidence. A pack made with --baseline has its drift compared with\n" +
+			"the baseline again (the recorded path, or --baseline) and fails on any difference from its\n" +
+			"drift record and drift.changed findings. Give --templates when the pack was made with custom\n" +
 			"wording, --mappings when it was made with extra mapping files, and --pubkey to check\n" +
 			"manifest.sig (a pack signed with assess --sign-key).\n\n" +
 			"Exit codes: 0 the pack verifies; 1 bad usage; 2 the pack does not verify.",
@@ -39,6 +41,7 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 			&cli.StringFlag{Name: "templates", Usage: "directory of *.tmpl files the pack was worded with"},
 			&cli.StringFlag{Name: "mappings", Usage: "directory of the extra or overriding mapping files the pack was made with"},
 			&cli.StringFlag{Name: "pubkey", Usage: "Ed25519 public key (PEM) to check manifest.sig with"},
+			&cli.StringFlag{Name: "baseline", Usage: "evidence.json of the baseline run, when the pack was made with --baseline and that file has moved"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
@@ -87,7 +90,7 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 			if !m.Listed("evidence.json") {
 				return nil
 			}
-			return verifyEvidence(c.Context, stdout, filepath.Join(dir, "evidence.json"), m, tpl, set)
+			return verifyEvidence(c.Context, stdout, filepath.Join(dir, "evidence.json"), m, tpl, set, c.String("baseline"))
 		},
 	}
 }
@@ -96,7 +99,7 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 // manifest: it belongs to the manifest's run, its findings are complete and
 // replay from their own evidence, and its roll-ups are what its findings
 // give with the loaded mapping files.
-func verifyEvidence(ctx context.Context, stdout io.Writer, path string, m *report.Manifest, tpl *templates.Set, set *mappings.Set) error {
+func verifyEvidence(ctx context.Context, stdout io.Writer, path string, m *report.Manifest, tpl *templates.Set, set *mappings.Set, baseline string) error {
 	run, err := report.ReadRun(path)
 	if err != nil {
 		return runFailed(err)
@@ -133,6 +136,15 @@ func verifyEvidence(ctx context.Context, stdout io.Writer, path string, m *repor
 		pc = report.NewPackCheck(p.Assets, mapper, tpl, len(mappingProblems) == 0)
 	}
 	inconsistent := append(mappingProblems, pc.Finish(p)...)
+	driftNote := ""
+	if p.Drift != nil {
+		problems, note, err := rederiveDrift(path, p, m, pc, baseline)
+		if err != nil {
+			return runFailed(err)
+		}
+		inconsistent = append(inconsistent, problems...)
+		driftNote = note
+	}
 	if len(mappingProblems) > 0 {
 		inconsistent = append(inconsistent, errors.New("the findings' controls and the control roll-up were not compared: the loaded mapping files are not the run's"))
 	}
@@ -156,5 +168,53 @@ func verifyEvidence(ctx context.Context, stdout io.Writer, path string, m *repor
 	}
 	fmt.Fprintf(stdout, "%d findings complete; summary, controls and per-asset summaries match them\n", p.Summary.Findings)
 	fmt.Fprintf(stdout, "%d findings replayed: all match\n", n)
+	if driftNote != "" {
+		fmt.Fprintln(stdout, driftNote)
+	}
 	return nil
+}
+
+// rederiveDrift compares the pack at path with its baseline again: the
+// baseline evidence at the recorded path (or at baseline, when given), which
+// must be the recorded baseline run and, when the manifest hashed it, the
+// same file. It returns the differences from the pack's drift record and
+// drift findings, and a line saying what was done; when the baseline cannot
+// be had, the drift findings rest on the checks against the drift record
+// alone, and the line says so.
+func rederiveDrift(path string, p *report.Pack, m *report.Manifest, pc *report.PackCheck, baseline string) ([]error, string, error) {
+	basePath := p.Drift.Baseline
+	if baseline != "" {
+		basePath = baseline
+	}
+	notDone := func(why string) ([]error, string, error) {
+		return nil, fmt.Sprintf("drift findings: checked against the drift record only; not compared with the baseline again: %s (give --baseline)", why), nil
+	}
+	for _, in := range m.Inputs {
+		if in.Path != p.Drift.Baseline || baseline != "" {
+			continue
+		}
+		sum, err := fileSHA256(basePath)
+		if err != nil {
+			return notDone(fmt.Sprintf("%s cannot be read (%v)", basePath, err))
+		}
+		if sum != in.SHA256 {
+			return notDone(fmt.Sprintf("%s is no longer the file the run read (sha256 %s, manifest %s)", basePath, sum, in.SHA256))
+		}
+	}
+	base, err := report.ReadPackForDrift(basePath)
+	if err != nil {
+		return notDone(fmt.Sprintf("%s cannot be read (%v)", basePath, err))
+	}
+	if base.Run.ID != p.Drift.BaseRun {
+		if baseline != "" {
+			return nil, "", fmt.Errorf("--baseline %s is run %s, but the pack's drift record names baseline run %s", basePath, base.Run.ID, p.Drift.BaseRun)
+		}
+		return notDone(fmt.Sprintf("%s is now run %s, not the recorded baseline run %s", basePath, base.Run.ID, p.Drift.BaseRun))
+	}
+	cur, err := report.ReadPackForDrift(path)
+	if err != nil {
+		return nil, "", err
+	}
+	problems := report.RederiveDrift(base, cur, pc.DriftUndetermined())
+	return problems, fmt.Sprintf("drift findings: compared with baseline %s (run %s) again: all match", basePath, p.Drift.BaseRun), nil
 }
