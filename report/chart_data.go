@@ -60,6 +60,17 @@ type packDigest struct {
 	Satisfied, NotSatisfied, Inconclusive int
 }
 
+// driftIncomplete is the number of drift.changed findings that are error:
+// senders whose comparison with the baseline is incomplete.
+func (d *packDigest) driftIncomplete() int {
+	for _, c := range d.ByCheck {
+		if c.Check == DriftCheck {
+			return c.Error
+		}
+	}
+	return 0
+}
+
 // digestPack tallies p, reading its findings once; visit, if given, sees
 // every finding of that one pass too, without its evidence and controls
 // when the pack is spooled.

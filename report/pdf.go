@@ -749,7 +749,7 @@ func (b *pdfBuilder) findings() ([]pdfBlock, error) {
 	s := b.p.Summary
 	var f pdfFlow
 	f.keep(b.heading("Findings requiring action"), pdfSpacer(3))
-	intro := fmt.Sprintf("%d findings need action: %d fail, %d error (not determined), %d warn. They are grouped by check, the check with the most failures first, and within a check listed fail, error, then warn. %s",
+	intro := fmt.Sprintf("%d findings need action: %d fail, %d error (not determined), %d warn. They are grouped by check, the check with the most fail and error findings first, and within a check listed fail, error, then warn. %s",
 		total, s.Fail, s.Error, s.Warn, b.skipPointer())
 	f.keep(b.paragraph(intro, props.Text{Size: 8.5, Color: pcol(colourMuted)}))
 	if shown < total {
@@ -1161,8 +1161,11 @@ func (b *pdfBuilder) drift() ([]pdfBlock, error) {
 	}
 	f.each(rows...)
 	f.keep(pdfSpacer(3))
+	if n := b.d.driftIncomplete(); n > 0 {
+		f.keep(b.notice(fmt.Sprintf("The comparison is incomplete for %d %s: a run could not determine some of their values, so a change there would not show (their drift.changed findings are error).", n, pdfPlural(n, "sender", "senders"))))
+	}
 	if len(dr.Changes) == 0 {
-		f.add(b.paragraph("No observed value changed for the senders in both runs.", props.Text{}))
+		f.add(b.paragraph("No value compared in both runs changed.", props.Text{}))
 		return f.done(), nil
 	}
 	n := min(len(dr.Changes), b.w.maxDrift)
@@ -1257,8 +1260,8 @@ func (b *pdfBuilder) methodology() ([]pdfBlock, error) {
 	f.each(
 		b.labelValue("Resolvers", clip(strings.Join(resolvers, ", "), pdfMaxMessage), true),
 		b.labelValue("Timeout / retries", fmt.Sprintf("%s per query, %d %s", pdfDash(cleanLine(st.Timeout)), st.Retries, pdfPlural(st.Retries, "retry", "retries")), false),
-		b.labelValue("Concurrency / rate", fmt.Sprintf("%d senders at a time, at most %g queries per second", st.Concurrency, st.QPS), false),
-		b.labelValue("Queries", fmt.Sprintf("%d lookups (%d from cache), %d messages sent (%d over TCP), %d timeouts, %d errors", q.Lookups, q.CacheHits, q.Sent, q.TCP, q.Timeouts, q.Errors), false),
+		b.labelValue("Concurrency / rate", concurrencyRate(st.Concurrency, st.QPS), false),
+		b.labelValue("Queries", fmt.Sprintf("%d lookups (%d from cache), %d messages sent (%d over TCP), %d %s, %d %s", q.Lookups, q.CacheHits, q.Sent, q.TCP, q.Timeouts, pdfPlural(int(q.Timeouts), "timeout", "timeouts"), q.Errors, pdfPlural(int(q.Errors), "error", "errors")), false),
 	)
 	if p.Run.Replay {
 		f.add(b.labelValue("Replay", "this run replayed recorded DNS evidence instead of querying", false))
@@ -1358,4 +1361,13 @@ func stampModDate(pdf []byte, at time.Time) []byte {
 	}
 	stamp := []byte("/ModDate (D:" + at.UTC().Format("20060102150405") + ")")
 	return modDate.ReplaceAllLiteral(pdf, stamp)
+}
+
+// concurrencyRate describes the run's concurrency and rate limit; a qps of
+// 0 is no limit.
+func concurrencyRate(concurrency int, qps float64) string {
+	if qps <= 0 {
+		return fmt.Sprintf("%d senders at a time, no rate limit", concurrency)
+	}
+	return fmt.Sprintf("%d senders at a time, at most %g queries per second", concurrency, qps)
 }

@@ -26,6 +26,9 @@ type summaryView struct {
 	DriftAssets    int
 	DriftBaseRun   string
 	DriftSample    []DriftChange
+	// DriftIncomplete counts the senders whose comparison with the
+	// baseline is incomplete (drift.changed error).
+	DriftIncomplete int
 }
 
 type viewCheck struct {
@@ -105,6 +108,7 @@ func newSummaryView(p *Pack, d *packDigest) *summaryView {
 	}
 	if p.Drift != nil {
 		v.DriftBaseRun = clip(cleanLine(p.Drift.BaseRun), viewValue)
+		v.DriftIncomplete = d.driftIncomplete()
 		seen := map[string]bool{}
 		for _, c := range p.Drift.Changes {
 			if !seen[c.Asset] {

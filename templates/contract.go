@@ -73,6 +73,8 @@ type sampleSummary struct {
 	DriftAssets    int
 	DriftBaseRun   string
 	DriftSample    []sampleDriftChange
+
+	DriftIncomplete int
 }
 
 // sampleTool mirrors report.Tool.
