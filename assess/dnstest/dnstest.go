@@ -58,6 +58,9 @@ type Config struct {
 	DelayAll bool
 	// Addr to listen on; default 127.0.0.1:0.
 	Addr string
+	// Observe, when set, is called with every question that arrives
+	// (lower case, fully qualified), from the server's goroutines.
+	Observe func(name string, qtype uint16)
 }
 
 // FaultRate is a fault and the share of queries (0..1) that meet it.
@@ -355,6 +358,9 @@ func (s *Server) handle(w dns.ResponseWriter, req *dns.Msg) {
 	}
 	q := req.Question[0]
 	name := dns.CanonicalName(q.Name)
+	if s.cfg.Observe != nil {
+		s.cfg.Observe(name, q.Qtype)
+	}
 	udp := w.LocalAddr().Network() == "udp"
 	f := s.fault(name, q.Qtype)
 	if s.cfg.DelayAll || f == Delay {
