@@ -403,6 +403,22 @@ func noteHELOFit(obs map[string]any, helo string, ip netip.Addr) {
 	obs["helo_generic"] = genericName(helo, ip)
 }
 
+// noteHELOHost records the HELO name's addresses of ip's family
+// (helo_addresses) and, when it has some, whether ip is not among them
+// (helo_elsewhere: the name is another host's), so that no remediation
+// gives this IP another host's name. A HELO name that is the inventory
+// hostname is this host's by the inventory's word: its address record is
+// what is wrong (helo.fqdn says so), and nothing is noted. It returns the
+// answer it used.
+func noteHELOHost(ctx context.Context, r Resolver, obs map[string]any, a Asset, helo string, ip netip.Addr) Answer {
+	addrs, ans, out := forwardAddrs(ctx, r, helo, ip)
+	if out == OutcomeRecords && len(addrs) > 0 && normName(a.Hostname) != helo {
+		obs["helo_addresses"] = addrs
+		obs["helo_elsewhere"] = !slices.Contains(addrs, ip.String())
+	}
+	return ans
+}
+
 // notePTRFit records, in a non-pass finding, whether the PTR name looks
 // generic (ptr_generic), so that its remediation does not recommend it.
 func notePTRFit(obs map[string]any, v ptrView) {
@@ -470,6 +486,11 @@ func checkHELOMatchesPTR(ctx context.Context, r Resolver, a Asset) []Finding {
 	helo := normName(a.HELO)
 	if len(v.names) == 0 && v.outcome != OutcomeError {
 		noteHELOFit(obs, helo, v.ip)
+		if ok, _ := validFQDN(helo); ok {
+			hans := noteHELOHost(ctx, r, obs, a, helo, v.ip)
+			obs["reason"] = "no_ptr"
+			return []Finding{newFinding(a, id, StatusFail, obs, v.ans, hans)}
+		}
 	}
 	if fs, done := ptrGate(a, id, v, obs, StatusFail); done {
 		return fs
@@ -482,6 +503,10 @@ func checkHELOMatchesPTR(ctx context.Context, r Resolver, a Asset) []Finding {
 	}
 	noteHELOFit(obs, helo, v.ip)
 	notePTRFit(obs, v)
+	obs["ptr_confirmed"] = slices.Contains(v.confirmed, v.name)
+	if ok, _ := validFQDN(helo); ok {
+		used = append(used, noteHELOHost(ctx, r, obs, a, helo, v.ip))
+	}
 	obs["helo_org"], obs["ptr_org"] = OrgDomain(helo), OrgDomain(v.name)
 	if OrgDomain(helo) == OrgDomain(v.name) {
 		obs["reason"] = "same_org"

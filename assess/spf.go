@@ -81,7 +81,7 @@ func evalSPFSender(ctx context.Context, r Resolver, ip netip.Addr, helo, sender 
 	ev := spfEval{domain: strings.ToLower(domain)}
 	if _, valid := wireName(domain); !valid || !strings.Contains(domain, ".") || isAddressLiteral(domain) {
 		ev.result = spf.None
-		ev.err = errors.New("not a valid multi-label domain name (RFC 7208 §4.3)")
+		ev.err = errNotDomain
 		return ev
 	}
 	adapter := &spfResolver{r: r, ip: ip}
@@ -106,6 +106,10 @@ func evalSPFSender(ctx context.Context, r Resolver, ip netip.Addr, helo, sender 
 	}
 	return ev
 }
+
+// errNotDomain is the evaluation error of an identity that is not a
+// multi-label domain name: check_host gives none without a lookup (§4.3).
+var errNotDomain = errors.New("not a valid multi-label domain name (RFC 7208 §4.3)")
 
 // isAddressLiteral reports a HELO address literal ("[192.0.2.1]") or a bare
 // IP address: not a domain, so SPF gives none for it (RFC 7208 §2.3, §4.3).
@@ -187,7 +191,71 @@ func (ev spfEval) observed() map[string]any {
 	if len(ev.failed) > 0 {
 		obs["failed_lookups"] = ev.failed
 	}
+	if ev.result == spf.PermError {
+		ev.notePermError(obs)
+	}
 	return obs
+}
+
+// notePermError records why the evaluation is permerror, for remediation
+// by cause: permerror_cause is lookups or void_lookups (RFC 7208 §4.6.4),
+// syntax (§4.6; with invalid_term, syntax_error and invalid_at, the domain
+// whose record it is), several (§4.5) or other. void_names lists the names
+// whose lookups were void.
+func (ev spfEval) notePermError(obs map[string]any) {
+	var se *spfSyntaxError
+	cause := "other"
+	switch {
+	case errors.Is(ev.err, spf.ErrLookupLimitReached):
+		cause = "lookups"
+	case errors.Is(ev.err, spf.ErrVoidLookupLimitReached):
+		cause = "void_lookups"
+		if names := voidNames(ev.answers); len(names) > 0 {
+			obs["void_names"] = names
+		}
+	case errors.As(ev.err, &se):
+		cause = "syntax"
+		if se.Term != "" {
+			obs["invalid_term"] = bounded(se.Term, 200)
+		}
+		obs["syntax_error"] = bounded(se.Msg, 300)
+		var derr *net.DNSError
+		if errors.As(ev.err, &derr) && derr.Name != "" {
+			obs["invalid_at"] = bounded(normName(derr.Name), 255)
+		}
+	case errors.Is(ev.err, spf.ErrMultipleRecords):
+		cause = "several"
+	}
+	obs["permerror_cause"] = cause
+}
+
+// voidNames lists the names that an evaluation's address and MX lookups
+// found without records (NXDOMAIN or NODATA, the void lookups of RFC 7208
+// §4.6.4), each once, at most ten.
+func voidNames(answers []Answer) []string {
+	found := map[string]bool{}
+	var names []string
+	for _, a := range answers {
+		if a.Qtype != dns.TypeA && a.Qtype != dns.TypeAAAA && a.Qtype != dns.TypeMX {
+			continue
+		}
+		n := normName(a.Name)
+		switch o := Classify(a, errFromAnswer(a)); {
+		case o == OutcomeRecords:
+			found[n] = true
+		case o == OutcomeNXDomain || o == OutcomeNoData:
+			if len(a.Exchanges) > 0 && !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+	}
+	out := []string{}
+	for _, n := range names {
+		if !found[n] && len(out) < 10 {
+			out = append(out, bounded(n, 255))
+		}
+	}
+	return out
 }
 
 // detail explains a non-pass result in a few words, "" when the result
@@ -466,6 +534,7 @@ func checkHELOSPF(ctx context.Context, r Resolver, a Asset) []Finding {
 	obs["ip_term"] = spfIPTerm(a.IP)
 	obs["forward_type"] = forwardType(ip.Unmap())
 	st := heloSPFStatus(ev.result)
+	used := ev.answers
 	switch st {
 	case StatusError:
 		obs["reason"] = ev.reason
@@ -473,8 +542,42 @@ func checkHELOSPF(ctx context.Context, r Resolver, a Asset) []Finding {
 	default:
 		obs["reason"] = string(ev.result)
 		noteHELOFit(obs, helo, ip.Unmap())
+		if errors.Is(ev.err, errNotDomain) {
+			obs["helo_not_domain"] = true
+		}
+		if valid, _ := validFQDN(helo); valid && ev.result != spf.PermError {
+			used = append(slices.Clip(used), noteHELOOwner(ctx, r, obs, a, helo, ip.Unmap(), ev.record)...)
+		}
 	}
-	return []Finding{newFinding(a, id, st, obs, ev.answers...)}
+	return []Finding{newFinding(a, id, st, obs, used...)}
+}
+
+// noteHELOOwner records, for a HELO name whose SPF does not pass this IP,
+// what the remediation needs to tell whose name it is and which to announce:
+// helo_addresses and helo_elsewhere (noteHELOHost), the record's "all" term
+// (all), and own_name, a name of this host to announce instead: the
+// inventory hostname, else the PTR name when it is forward-confirmed and
+// does not look generic (never the HELO name itself).
+func noteHELOOwner(ctx context.Context, r Resolver, obs map[string]any, a Asset, helo string, ip netip.Addr, record string) []Answer {
+	used := []Answer{noteHELOHost(ctx, r, obs, a, helo, ip)}
+	if rec, err := parseSPF(record); record != "" && err == nil {
+		if q, ok := rec.all(); ok {
+			obs["all"] = string(q) + "all"
+		}
+	}
+	if h := normName(a.Hostname); h != "" {
+		if h != helo {
+			obs["own_name"] = h
+		}
+		return used
+	}
+	v := lookupPTR(ctx, r, a, true)
+	used = append(used, v.ans)
+	used = append(used, v.forward...)
+	if v.name != "" && v.name != helo && slices.Contains(v.confirmed, v.name) && !genericName(v.name, ip) {
+		obs["own_name"] = v.name
+	}
+	return used
 }
 
 func checkSPFAuthorizesIP(ctx context.Context, r Resolver, a Asset) []Finding {

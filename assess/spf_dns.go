@@ -232,7 +232,9 @@ func (s *spfResolver) LookupTXT(ctx context.Context, name string) ([]string, err
 	}
 	if len(records) == 1 {
 		if _, err := parseSPF(records[0]); err != nil {
-			return nil, &net.DNSError{Err: "invalid SPF record: " + err.Error(), Name: name}
+			// UnwrapErr keeps the syntax error for the wording (which term);
+			// the library only type-asserts the *net.DNSError.
+			return nil, &net.DNSError{Err: "invalid SPF record: " + err.Error(), Name: name, UnwrapErr: err}
 		}
 	}
 	return txts, nil

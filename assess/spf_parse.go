@@ -34,7 +34,9 @@ func (e *spfSyntaxError) Error() string {
 	if e.Term == "" {
 		return e.Msg
 	}
-	return fmt.Sprintf("term %q: %s", e.Term, e.Msg)
+	// The term is shown as published (bounded, control characters as
+	// \xNN), not Go-quoted: its own quotes stay readable.
+	return fmt.Sprintf(`term "%s": %s`, bounded(e.Term, 200), e.Msg)
 }
 
 // isDNSMechanism reports the terms that cost a DNS lookup (RFC 7208 §4.6.4).
@@ -145,6 +147,12 @@ func parseSPFTerm(raw string) (spfTerm, error) {
 	if end < 0 {
 		end = len(rest)
 	}
+	if !isMechanismName(rest[:end]) {
+		// Neither name "=" value nor a mechanism name: an "=" or another
+		// character a name cannot hold (§4.6.1, §12). The term is the
+		// error; a "mechanism" cut out of it would misquote it.
+		return bad("invalid term, neither a mechanism nor a modifier (RFC 7208 §4.6.1, §12)")
+	}
 	t.Name = strings.ToLower(rest[:end])
 	arg := rest[end:]
 	switch t.Name {
@@ -224,9 +232,21 @@ func parseSPFTerm(raw string) (spfTerm, error) {
 		if t.Name == "" {
 			return bad("empty mechanism")
 		}
-		return bad("unknown mechanism %q (RFC 7208 §5)", t.Name)
+		return bad(`unknown mechanism "%s" (RFC 7208 §5)`, rest[:end])
 	}
 	return t, nil
+}
+
+// isMechanismName reports whether s can be a mechanism name: empty (an
+// error of its own) or letters and digits starting with a letter, as all
+// of RFC 7208 §5's are.
+func isMechanismName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isAlpha(c) && (i == 0 || c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
 }
 
 // modifierName returns the name of a modifier term (name "=" ...), or "".

@@ -54,7 +54,7 @@ func TestParseSPF(t *testing.T) {
 		{"v=spf1 ptr/24", "ptr/24", "prefix"},
 		{"v=spf1 all:foo", "all:foo", "no argument"},
 		{"v=spf1 -foo:bar", "-foo:bar", "unknown mechanism"},
-		{"v=spf1 +redirect=example.com", "+redirect=example.com", "unknown mechanism"},
+		{"v=spf1 +redirect=example.com", "+redirect=example.com", "invalid term"},
 		{"v=spf1 redirect=a.example.com redirect=b.example.com", "redirect=b.example.com", "more than once"},
 		{"v=spf1 exp=a.example.com exp=b.example.com", "exp=b.example.com", "more than once"},
 		{"v=spf1 exists:%{x}.example.com", "exists:%{x}.example.com", "macro letter"},
@@ -66,7 +66,9 @@ func TestParseSPF(t *testing.T) {
 		{"v=spf1 a:foo.example.com%", "a:foo.example.com%", "unterminated"},
 		{"v=spf1 ip4:192.0.2.1\t-all", "ip4:192.0.2.1\t-all", "control"},
 		{"v=spf1 a:ex\u00e4mple.com", "a:ex\u00e4mple.com", "non-ASCII"},
-		{"v=spf1 =foo", "=foo", "unknown mechanism"},
+		{"v=spf1 =foo", "=foo", "invalid term"},
+		{"v=spf1 Foo:bar", "Foo:bar", `unknown mechanism "Foo"`},
+		{`v=spf1 =HYPERLINK("http://x.example","click")`, `=HYPERLINK("http://x.example","click")`, `term "=HYPERLINK("http://x.example","click")": invalid term`},
 		{"v=spf1 -", "-", "empty mechanism"},
 	}
 	for _, tc := range invalid {

@@ -9,18 +9,59 @@ import (
 )
 
 // wordingZones give the remediation tests a good name (mail), a generic one
-// (192-0-2-13.dyn) and IPv6 senders with and without a PTR record.
+// (192-0-2-13.dyn), names of their own for 192.0.2.11 and .13 (mx11, mx13),
+// IPv6 senders with and without a PTR record, and the SPF, DMARC and PTR
+// data of the wording tests (TestWordingByCause).
 var wordingZones = []dnstest.Zone{
 	{Origin: "wording.example.", File: "wording", Text: `$TTL 300
 @ IN SOA ns.wording.example. hostmaster.wording.example. 1 3600 600 86400 300
 mail            IN A    192.0.2.10
+mail            IN TXT  "v=spf1 a -all"
 192-0-2-13.dyn  IN A    192.0.2.13
 ghost6          IN A    192.0.2.99
+mx11            IN A    192.0.2.11
+mx13            IN A    192.0.2.13
+mx17            IN A    192.0.2.17
+mx17            IN TXT  "v=spf1 -all"
+mx50            IN A    192.0.2.50
+lim             IN TXT  "v=spf1 include:i0.wording.example include:i1.wording.example include:i2.wording.example include:i3.wording.example include:i4.wording.example include:i5.wording.example include:i6.wording.example include:i7.wording.example include:i8.wording.example include:i9.wording.example include:i10.wording.example ip4:192.0.2.21 -all"
+i0              IN TXT  "v=spf1 -all"
+i1              IN TXT  "v=spf1 -all"
+i2              IN TXT  "v=spf1 -all"
+i3              IN TXT  "v=spf1 -all"
+i4              IN TXT  "v=spf1 -all"
+i5              IN TXT  "v=spf1 -all"
+i6              IN TXT  "v=spf1 -all"
+i7              IN TXT  "v=spf1 -all"
+i8              IN TXT  "v=spf1 -all"
+i9              IN TXT  "v=spf1 -all"
+i10             IN TXT  "v=spf1 -all"
+void            IN TXT  "v=spf1 a:gone1.wording.example a:gone2.wording.example a:gone3.wording.example ip4:192.0.2.34 -all"
+bad             IN TXT  "v=spf1 ip4:192.0.2.30 =HYPERLINK(\"http://x.example\",\"click\") -all"
+two             IN TXT  "v=spf1 -all"
+two             IN TXT  "v=spf1 a -all"
+redir           IN TXT  "v=spf1 redirect=neut.wording.example"
+neut            IN TXT  "v=spf1 ?all"
+open            IN TXT  "v=spf1 +all"
+strict          IN TXT  "v=spf1 ip4:192.0.2.0/24 -all"
+_dmarc          IN TXT  "v=DMARC1; p=reject; rua=mailto:a@wording.example; ruf=mailto:f@wording.example"
+`},
+	{Origin: "wording.test.", File: "wording-test", Text: `$TTL 300
+@ IN SOA ns.wording.test. hostmaster.wording.test. 1 3600 600 86400 300
+mail50          IN A    192.0.2.50
 `},
 	{Origin: "2.0.192.in-addr.arpa.", File: "wording-v4", Text: `$TTL 300
 @ IN SOA ns.wording.example. hostmaster.wording.example. 1 3600 600 86400 300
 10 IN PTR mail.wording.example.
 13 IN PTR 192-0-2-13.dyn.wording.example.
+17 IN PTR mx17.wording.example.
+28 IN CNAME 28.loop.2.0.192.in-addr.arpa.
+28.loop IN CNAME 28.2.0.192.in-addr.arpa.
+50 IN PTR mail50.wording.test.
+60 IN PTR a.wording.example.
+60 IN PTR b.wording.example.
+60 IN PTR c.wording.example.
+60 IN PTR d.wording.example.
 `},
 	{Origin: "8.b.d.0.1.0.0.2.ip6.arpa.", File: "wording-v6", Text: `$TTL 300
 @ IN SOA ns.wording.example. hostmaster.wording.example. 1 3600 600 86400 300
@@ -83,9 +124,13 @@ func TestRemediationNames(t *testing.T) {
 		lacks    []string
 	}{
 		{"generic PTR, good HELO", "helo.matches_ptr", checkHELOMatchesPTR,
-			Asset{IP: "192.0.2.13", HELO: "mail.wording.example"}, StatusWarn,
-			[]string{"Change the PTR record of 192.0.2.13 from the generic-looking " + generic + " to mail.wording.example", "an A record of 192.0.2.13"},
+			Asset{IP: "192.0.2.13", HELO: "mx13.wording.example"}, StatusWarn,
+			[]string{"Change the PTR record of 192.0.2.13 from the generic-looking " + generic + " to mx13.wording.example", "an A record of 192.0.2.13"},
 			[]string{"announce " + generic}},
+		{"generic PTR, another host's HELO", "helo.matches_ptr", checkHELOMatchesPTR,
+			Asset{IP: "192.0.2.13", HELO: "mail.wording.example", Domain: "wording.example"}, StatusWarn,
+			[]string{"Set the PTR record of 192.0.2.13 to a stable host name under wording.example", "mail.wording.example is another host's name: it resolves to 192.0.2.10"},
+			[]string{"to mail.wording.example", "announce " + generic}},
 		{"good PTR, HELO localhost", "helo.matches_ptr", checkHELOMatchesPTR,
 			Asset{IP: "192.0.2.10", HELO: "localhost", Hostname: "mail.wording.example"}, StatusFail,
 			[]string{"announce mail.wording.example in HELO/EHLO", "localhost is not a valid host name"},
@@ -99,8 +144,12 @@ func TestRemediationNames(t *testing.T) {
 			[]string{"pointing to mx1.wording.example", "an A record back"},
 			[]string{"pointing to localhost"}},
 		{"no PTR, good HELO", "helo.matches_ptr", checkHELOMatchesPTR,
-			Asset{IP: "192.0.2.11", HELO: "mail.wording.example"}, StatusFail,
-			[]string{"pointing to mail.wording.example (with an A record back"}, nil},
+			Asset{IP: "192.0.2.11", HELO: "mx11.wording.example"}, StatusFail,
+			[]string{"pointing to mx11.wording.example (with an A record back"}, nil},
+		{"no PTR, another host's HELO", "helo.matches_ptr", checkHELOMatchesPTR,
+			Asset{IP: "192.0.2.11", HELO: "mail.wording.example", Hostname: "mx11.wording.example"}, StatusFail,
+			[]string{"pointing to mx11.wording.example", "mail.wording.example is another host's name"},
+			[]string{"pointing to mail.wording.example"}},
 		{"ipv4 ptr.present", "ptr.present", checkPTRPresent,
 			Asset{IP: "192.0.2.11"}, StatusFail, []string{"an A record with 192.0.2.11"}, []string{"A/AAAA", "AAAA"}},
 		{"ipv6 ptr.present", "ptr.present", checkPTRPresent,
@@ -146,6 +195,134 @@ func TestRemediationNames(t *testing.T) {
 			for _, s := range tc.lacks {
 				if strings.Contains(f.Remediation, s) {
 					t.Errorf("remediation has %q: %s", s, f.Remediation)
+				}
+			}
+		})
+	}
+}
+
+// TestWordingByCause holds the wording to what was observed: a HELO name
+// of another host is never recommended for this IP, SPF permerror is
+// remedied by its cause, a CNAME loop is a zone fault, and the small
+// slips of earlier wording stay fixed. Each case renders one finding over
+// the in-process DNS server.
+func TestWordingByCause(t *testing.T) {
+	t.Parallel()
+	srv := startAuth(t, dnstest.Config{Zones: wordingZones})
+	c := authClient(t, srv.Addr, false, 500*time.Millisecond)
+	cases := []struct {
+		name   string
+		id     string
+		fn     CheckFunc
+		asset  Asset
+		status Status
+		// msg and rem hold what the message and the remediation must
+		// contain; lacks what neither may.
+		msg, rem, lacks []string
+	}{
+		{"helo.spf: another host's HELO with a record", "helo.spf", checkHELOSPF,
+			Asset{IP: "192.0.2.13", HELO: "mail.wording.example", Domain: "wording.example"}, StatusFail,
+			[]string{"mail.wording.example is another host's name: it resolves to 192.0.2.10"},
+			[]string{"belongs to another host", "announce its own name in HELO/EHLO: a stable host name under wording.example",
+				`add "ip4:192.0.2.13" to that record before its "-all" term`},
+			[]string{"Publish at the HELO name", "with an A record of 192.0.2.13) or"}},
+		{"helo.spf: another host's HELO, own PTR name", "helo.spf", checkHELOSPF,
+			Asset{IP: "192.0.2.17", HELO: "mail.wording.example"}, StatusFail, nil,
+			[]string{"announce its own name in HELO/EHLO: mx17.wording.example"},
+			[]string{"Publish at the HELO name"}},
+		{"helo.spf: own HELO whose record fails", "helo.spf", checkHELOSPF,
+			Asset{IP: "192.0.2.17", HELO: "mx17.wording.example"}, StatusFail, nil,
+			[]string{`The SPF record of the HELO name mx17.wording.example ("v=spf1 -all") does not authorize 192.0.2.17`,
+				`add "ip4:192.0.2.17" (or "a", as mx17.wording.example resolves to 192.0.2.17) to it before its "-all" term`},
+			[]string{"Publish at the HELO name", "another host"}},
+		{"helo.spf: localhost", "helo.spf", checkHELOSPF,
+			Asset{IP: "192.0.2.10", HELO: "localhost"}, StatusWarn,
+			[]string{"localhost is not a domain name", "no SPF record to check"}, nil,
+			[]string{"publishes no SPF record", "result none"}},
+		{"helo.spf pass", "helo.spf", checkHELOSPF,
+			Asset{IP: "192.0.2.10", HELO: "mail.wording.example"}, StatusPass,
+			[]string{"as receivers check it for bounces"}, nil, nil},
+		{"helo.matches_ptr: PTR name of this host, HELO of another", "helo.matches_ptr", checkHELOMatchesPTR,
+			Asset{IP: "192.0.2.17", HELO: "mail.wording.example"}, StatusWarn, nil,
+			[]string{"Make the MTA announce mx17.wording.example in HELO/EHLO", "mail.wording.example is another host's name"},
+			[]string{"change the PTR record to mail.wording.example"}},
+		{"permerror: too many lookups", "spf.authorizes_ip", checkSPFAuthorizesIP,
+			Asset{IP: "192.0.2.21", Domain: "lim.wording.example"}, StatusFail,
+			[]string{"more than 10 DNS-mechanism lookups (it had made 11"},
+			[]string{"Cut the SPF record of lim.wording.example to at most 10 DNS-mechanism lookups", "had made 11"},
+			[]string{"make sure it lists", "(lookup limit reached)"}},
+		{"permerror: void lookups", "spf.authorizes_ip", checkSPFAuthorizesIP,
+			Asset{IP: "192.0.2.34", Domain: "void.wording.example"}, StatusFail,
+			[]string{"3 void lookups: gone1.wording.example, gone2.wording.example, gone3.wording.example"},
+			[]string{"Remove the terms of the SPF record of void.wording.example that name hosts which no longer exist (gone1.wording.example"},
+			[]string{"make sure it lists", "(void lookup limit reached)"}},
+		{"permerror: syntax", "spf.authorizes_ip", checkSPFAuthorizesIP,
+			Asset{IP: "192.0.2.30", Domain: "bad.wording.example"}, StatusFail,
+			[]string{`invalid at the term "=HYPERLINK("http://x.example","click")": invalid term`},
+			[]string{`Correct or remove the term "=HYPERLINK("http://x.example","click")" in the SPF record at bad.wording.example`},
+			[]string{"make sure it lists", "hyperlink", `\"`, "unknown mechanism", "(bad.wording.example: invalid SPF record"}},
+		{"permerror: several records", "spf.authorizes_ip", checkSPFAuthorizesIP,
+			Asset{IP: "192.0.2.26", Domain: "two.wording.example"}, StatusFail,
+			[]string{"two.wording.example publishes more than one SPF record"},
+			[]string{"Merge the SPF records at two.wording.example"}, []string{"make sure it lists"}},
+		{"spf.record: invalid term", "spf.record", checkSPFRecord,
+			Asset{IP: "192.0.2.30", Domain: "bad.wording.example"}, StatusFail,
+			[]string{`at the term "=HYPERLINK("http://x.example","click")": invalid term, neither a mechanism nor a modifier`}, nil,
+			[]string{"hyperlink", "unknown mechanism"}},
+		{"neutral through redirect", "spf.authorizes_ip", checkSPFAuthorizesIP,
+			Asset{IP: "192.0.2.40", Domain: "redir.wording.example"}, StatusFail, nil,
+			[]string{`Add "ip4:192.0.2.40" to the SPF record of redir.wording.example;`, "end the SPF record of neut.wording.example", "in -all (or ~all"},
+			[]string{`before its "all" term`, `before its "?all" term`}},
+		{"fail names the all term", "spf.authorizes_ip", checkSPFAuthorizesIP,
+			Asset{IP: "198.51.100.1", Domain: "strict.wording.example"}, StatusFail, nil,
+			[]string{`Add "ip4:198.51.100.1" to the SPF record of strict.wording.example before its "-all" term`}, nil},
+		{"+all pass says what to do", "spf.record", checkSPFRecord,
+			Asset{IP: "192.0.2.10", Domain: "open.wording.example"}, StatusPass,
+			[]string{"ends in +all", "change it to -all (or ~all"}, nil, nil},
+		{"cname loop is a zone fault", "align.identity", checkAlignIdentity,
+			Asset{IP: "192.0.2.28", HELO: "mx11.wording.example", Domain: "wording.example"}, StatusError, nil,
+			[]string{"Fix the CNAME chain in the zone: 28.2.0.192.in-addr.arpa → 28.loop.2.0.192.in-addr.arpa", "fault in the zone data"},
+			[]string{"once the resolver path is healthy"}},
+		{"align: only the PTR out of line", "align.identity", checkAlignIdentity,
+			Asset{IP: "192.0.2.50", HELO: "mx50.wording.example", Domain: "wording.example"}, StatusWarn,
+			[]string{"The PTR name mail50.wording.test (wording.test) is not in wording.example, the organizational domain of the sending domain."}, nil,
+			[]string{"HELO name in the domain's organization", "Not in "}},
+		{"align: PTR and HELO out of line", "align.identity", checkAlignIdentity,
+			Asset{IP: "192.0.2.50", HELO: "mail50.wording.test", Domain: "wording.example"}, StatusWarn,
+			[]string{"The PTR name mail50.wording.test (wording.test) and the HELO name mail50.wording.test (wording.test) are not in wording.example", "needs the HELO name in the domain's organization"}, nil, nil},
+		{"ptr.present on-prem", "ptr.present", checkPTRPresent,
+			Asset{IP: "192.0.2.11", Provider: "on-prem"}, StatusFail, nil,
+			[]string{"Ask your network team (the address is on-prem"}, []string{"(on-prem) to"}},
+		{"ptr.present with a named provider", "ptr.present", checkPTRPresent,
+			Asset{IP: "192.0.2.11", Provider: "ExampleESP"}, StatusFail, nil,
+			[]string{`Ask the provider of 192.0.2.11 (the inventory names it "ExampleESP")`}, nil},
+		{"ptr.single with many names", "ptr.single", checkPTRSingle,
+			Asset{IP: "192.0.2.60"}, StatusWarn,
+			[]string{"a.wording.example, b.wording.example, c.wording.example and more, 4 in all)"}, nil,
+			[]string{"))"}},
+		{"dmarc.reporting", "dmarc.reporting", checkDMARCReporting,
+			Asset{IP: "192.0.2.10", Domain: "wording.example"}, StatusPass,
+			[]string{"(rua=mailto:a@wording.example) and failure reports"}, nil, []string{"), and"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			f := runCheck(t, tc.id, tc.fn, c, tc.asset)
+			if f.Status != tc.status {
+				t.Fatalf("status %s, want %s: %s (%v)", f.Status, tc.status, f.Message, f.Observed)
+			}
+			for _, s := range tc.msg {
+				if !strings.Contains(f.Message, s) {
+					t.Errorf("message lacks %q: %s", s, f.Message)
+				}
+			}
+			for _, s := range tc.rem {
+				if !strings.Contains(f.Remediation, s) {
+					t.Errorf("remediation lacks %q: %s", s, f.Remediation)
+				}
+			}
+			for _, s := range tc.lacks {
+				if strings.Contains(f.Message, s) || strings.Contains(f.Remediation, s) {
+					t.Errorf("wording has %q: %s | %s", s, f.Message, f.Remediation)
 				}
 			}
 		})

@@ -344,8 +344,12 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	}
 	fmt.Fprintf(cfg.Stderr, "senderproof: %d assets, %d findings: %d pass, %d fail, %d warn, %d error, %d skip; %s; pack written to %s\n",
 		s.Assets, s.Findings, s.Pass, s.Fail, s.Warn, s.Error, s.Skip, dnsWork, cfg.Out)
-	if s.Error > 0 && run.Queries.Timeouts > 0 {
-		fmt.Fprintf(cfg.Stderr, "senderproof: %d findings could not be determined (%d DNS timeouts); they are reported as error, not as pass or fail\n", s.Error, run.Queries.Timeouts)
+	if s.Error > 0 {
+		why := ""
+		if b := errorBreakdown(pack); b != "" {
+			why = " (" + b + ")"
+		}
+		fmt.Fprintf(cfg.Stderr, "senderproof: %d findings could not be determined%s; they are reported as error, not as pass or fail\n", s.Error, why)
 	}
 	for _, n := range downNotes {
 		fmt.Fprintf(cfg.Stderr, "senderproof: %s\n", n)
@@ -503,4 +507,66 @@ func progressReporter(w io.Writer, total int) (func(done, total int), func()) {
 		progressbar.OptionClearOnFinish(),
 	)
 	return func(done, _ int) { _ = bar.Set(done) }, func() { _ = bar.Finish() }
+}
+
+// errorBreakdown counts the pack's error findings by the reason they record
+// (observed "reason"), for the end-of-run summary: "timeout 5, servfail 20,
+// refused 6, cname loop 1"; "" when the findings cannot be read back.
+func errorBreakdown(p *report.Pack) string {
+	// The usual reasons come first in this order; others follow
+	// alphabetically.
+	order := []string{"timeout", "servfail", "refused", "cname loop", "cname chain", "network", "forward lookup", "cancelled"}
+	counts := map[string]int{}
+	err := p.EachFinding(func(f *assess.Finding) error {
+		if f.Status == assess.StatusError {
+			counts[errorReasonLabel(f.Observed)]++
+		}
+		return nil
+	})
+	if err != nil {
+		return ""
+	}
+	var keys []string
+	for _, k := range order {
+		if counts[k] > 0 {
+			keys = append(keys, k)
+		}
+	}
+	var rest []string
+	for k := range counts {
+		if !slices.Contains(order, k) {
+			rest = append(rest, k)
+		}
+	}
+	slices.Sort(rest)
+	parts := make([]string, 0, len(counts))
+	for _, k := range append(keys, rest...) {
+		parts = append(parts, fmt.Sprintf("%s %d", k, counts[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// errorReasonLabel names why an error finding could not be determined, from
+// its observed reason (the DMARC lookup's reason for an alignment that
+// needed it).
+func errorReasonLabel(obs map[string]any) string {
+	r, _ := obs["reason"].(string)
+	if r == "dmarc_error" {
+		if d, ok := obs["dmarc_error"].(string); ok && d != "" {
+			r = d
+		}
+	}
+	switch r {
+	case "":
+		return "unknown"
+	case "cname_loop":
+		return "cname loop"
+	case "cname_chain":
+		return "cname chain"
+	case "forward_error":
+		return "forward lookup"
+	case "invalid_ip":
+		return "invalid address"
+	}
+	return strings.ReplaceAll(r, "_", " ")
 }

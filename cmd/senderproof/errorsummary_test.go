@@ -1,0 +1,46 @@
+package main
+
+import (
+	"testing"
+
+	"senderproof/assess"
+	"senderproof/report"
+)
+
+// TestErrorBreakdown: the end-of-run line counts the error findings by the
+// reason each records, not by the client's timeout counter.
+func TestErrorBreakdown(t *testing.T) {
+	t.Parallel()
+	f := func(st assess.Status, obs map[string]any) assess.Finding {
+		return assess.Finding{Status: st, Observed: obs}
+	}
+	cases := []struct {
+		name string
+		fs   []assess.Finding
+		want string
+	}{
+		{"none", []assess.Finding{f(assess.StatusPass, nil)}, ""},
+		{"by reason in a fixed order", []assess.Finding{
+			f(assess.StatusError, map[string]any{"reason": "cname_loop"}),
+			f(assess.StatusError, map[string]any{"reason": "servfail"}),
+			f(assess.StatusError, map[string]any{"reason": "servfail"}),
+			f(assess.StatusError, map[string]any{"reason": "refused"}),
+			f(assess.StatusError, map[string]any{"reason": "timeout"}),
+			f(assess.StatusFail, map[string]any{"reason": "timeout"}),
+		}, "timeout 1, servfail 2, refused 1, cname loop 1"},
+		{"dmarc error counts its lookup's reason", []assess.Finding{
+			f(assess.StatusError, map[string]any{"reason": "dmarc_error", "dmarc_error": "servfail"}),
+			f(assess.StatusError, map[string]any{"reason": "forward_error"}),
+			f(assess.StatusError, map[string]any{"reason": "temperror"}),
+			f(assess.StatusError, nil),
+		}, "servfail 1, forward lookup 1, temperror 1, unknown 1"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if got := errorBreakdown(&report.Pack{Findings: tc.fs}); got != tc.want {
+				t.Errorf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
