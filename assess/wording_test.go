@@ -187,16 +187,7 @@ func TestRemediationNames(t *testing.T) {
 			if f.Status != tc.status {
 				t.Fatalf("status %s, want %s: %s (%v)", f.Status, tc.status, f.Message, f.Observed)
 			}
-			for _, s := range tc.contains {
-				if !strings.Contains(f.Remediation, s) {
-					t.Errorf("remediation lacks %q: %s", s, f.Remediation)
-				}
-			}
-			for _, s := range tc.lacks {
-				if strings.Contains(f.Remediation, s) {
-					t.Errorf("remediation has %q: %s", s, f.Remediation)
-				}
-			}
+			expectText(t, "remediation", f.Remediation, tc.contains, tc.lacks)
 		})
 	}
 }
@@ -310,21 +301,24 @@ func TestWordingByCause(t *testing.T) {
 			if f.Status != tc.status {
 				t.Fatalf("status %s, want %s: %s (%v)", f.Status, tc.status, f.Message, f.Observed)
 			}
-			for _, s := range tc.msg {
-				if !strings.Contains(f.Message, s) {
-					t.Errorf("message lacks %q: %s", s, f.Message)
-				}
-			}
-			for _, s := range tc.rem {
-				if !strings.Contains(f.Remediation, s) {
-					t.Errorf("remediation lacks %q: %s", s, f.Remediation)
-				}
-			}
-			for _, s := range tc.lacks {
-				if strings.Contains(f.Message, s) || strings.Contains(f.Remediation, s) {
-					t.Errorf("wording has %q: %s | %s", s, f.Message, f.Remediation)
-				}
-			}
+			expectText(t, "message", f.Message, tc.msg, tc.lacks)
+			expectText(t, "remediation", f.Remediation, tc.rem, tc.lacks)
 		})
+	}
+}
+
+// expectText checks that text (a finding's message or remediation) holds
+// every string of has and none of lacks.
+func expectText(t *testing.T, what, text string, has, lacks []string) {
+	t.Helper()
+	for _, s := range has {
+		if !strings.Contains(text, s) {
+			t.Errorf("%s lacks %q: %s", what, s, text)
+		}
+	}
+	for _, s := range lacks {
+		if strings.Contains(text, s) {
+			t.Errorf("%s has %q: %s", what, s, text)
+		}
 	}
 }

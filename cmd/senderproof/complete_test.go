@@ -60,8 +60,6 @@ func controlIndex(t *testing.T, p *report.Pack, framework, id string) int {
 // that are not what the findings give, fail verify (exit 2) naming what
 // differs, even when the manifest is re-hashed to match.
 func TestVerifyCompleteness(t *testing.T) {
-	// Not parallel: in-process CLI runs race on urfave/cli's global
-	// HelpFlag while parsing flags.
 	pack := demoPack(t)
 	runID := readPack(t, pack).Run.ID
 	const inconsistent = "evidence.json is incomplete or inconsistent with its findings"

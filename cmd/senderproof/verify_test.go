@@ -82,9 +82,6 @@ func findingIndex(t *testing.T, p *report.Pack, asset, check string) int {
 }
 
 func TestVerifyReplaysFindings(t *testing.T) {
-	// Not parallel: in-process CLI runs race on urfave/cli's global
-	// HelpFlag while parsing flags; sequential tests run before the
-	// parallel ones, alone.
 	pack := demoPack(t)
 	code, stdout, stderr := run(t, context.Background(), "verify", pack)
 	if code != 0 {
@@ -182,9 +179,6 @@ func normaliseRun(b []byte) []byte {
 }
 
 func TestReplayReproducesThePack(t *testing.T) {
-	// Not parallel: in-process CLI runs race on urfave/cli's global
-	// HelpFlag while parsing flags; sequential tests run before the
-	// parallel ones, alone.
 	orig := demoPack(t)
 	out := filepath.Join(t.TempDir(), "replay")
 	code, _, stderr := run(t, context.Background(), "assess", "--replay", filepath.Join(orig, "evidence.json"), "--out", out, "--format", "json")
