@@ -198,9 +198,6 @@ func (a *accumulator) finish(p *Pack) {
 	p.AssetSummary = a.assets
 }
 
-// settle is settleWith for a control without fail_on: warn findings.
-func (c *ControlStatus) settle() { c.settleWith(0) }
-
 // settleWith sets a control's state from its counts and warnFailed, the number
 // of its warn findings whose mapping says fail_on: warn: not_satisfied if
 // any mapped finding fails (or warns, for those), else inconclusive if any

@@ -396,19 +396,15 @@ func VerifyHashes(dir string, m *Manifest) []VerifyProblem {
 			out = append(out, VerifyProblem{e.Path, "path outside the pack"})
 			continue
 		}
-		f, err := os.Open(filepath.Join(dir, e.Path))
-		if err != nil {
+		sum, n, err := FileSHA256(filepath.Join(dir, e.Path))
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
 			out = append(out, VerifyProblem{e.Path, "missing"})
 			continue
-		}
-		h := sha256.New()
-		n, err := io.Copy(h, f)
-		f.Close()
-		if err != nil {
+		case err != nil:
 			out = append(out, VerifyProblem{e.Path, err.Error()})
 			continue
 		}
-		sum := hex.EncodeToString(h.Sum(nil))
 		switch {
 		case sum != e.SHA256:
 			out = append(out, VerifyProblem{e.Path, fmt.Sprintf("sha256 %s, manifest says %s", sum, e.SHA256)})
@@ -417,4 +413,19 @@ func VerifyHashes(dir string, m *Manifest) []VerifyProblem {
 		}
 	}
 	return out
+}
+
+// FileSHA256 returns the hex SHA-256 and the size of the file at path.
+func FileSHA256(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
+	}
+	return hex.EncodeToString(h.Sum(nil)), n, nil
 }

@@ -282,14 +282,10 @@ func (w *walker) command(cmd *parse.CommandNode, sc *scope, piped bool, prev ref
 	for _, a := range cmd.Args[1:] {
 		args = append(args, w.operand(a, sc))
 	}
-	hasArgs := len(cmd.Args) > 1 || piped
+	if t, ok := w.reference(cmd.Args[0], sc, len(cmd.Args) > 1 || piped); ok {
+		return t
+	}
 	switch n := cmd.Args[0].(type) {
-	case *parse.FieldNode:
-		return w.chain(n, sc.dot, n.Ident, "", hasArgs)
-	case *parse.ChainNode:
-		return w.chain(n, w.operand(n.Node, sc), n.Field, n.Node.String(), hasArgs)
-	case *parse.VariableNode:
-		return w.chain(n, sc.vars[n.Ident[0]], n.Ident[1:], n.Ident[0], hasArgs)
 	case *parse.IdentifierNode:
 		nargs := len(args)
 		if piped {
@@ -310,15 +306,27 @@ func (w *walker) command(cmd *parse.CommandNode, sc *scope, piped bool, prev ref
 	return w.operand(cmd.Args[0], sc)
 }
 
-// operand checks an argument and returns its type.
-func (w *walker) operand(n parse.Node, sc *scope) reflect.Type {
+// reference checks a field, chain or variable reference, called with
+// arguments when hasArgs, and returns its type; ok is false for any other
+// node.
+func (w *walker) reference(n parse.Node, sc *scope, hasArgs bool) (t reflect.Type, ok bool) {
 	switch n := n.(type) {
 	case *parse.FieldNode:
-		return w.chain(n, sc.dot, n.Ident, "", false)
+		return w.chain(n, sc.dot, n.Ident, "", hasArgs), true
 	case *parse.ChainNode:
-		return w.chain(n, w.operand(n.Node, sc), n.Field, n.Node.String(), false)
+		return w.chain(n, w.operand(n.Node, sc), n.Field, n.Node.String(), hasArgs), true
 	case *parse.VariableNode:
-		return w.chain(n, sc.vars[n.Ident[0]], n.Ident[1:], n.Ident[0], false)
+		return w.chain(n, sc.vars[n.Ident[0]], n.Ident[1:], n.Ident[0], hasArgs), true
+	}
+	return nil, false
+}
+
+// operand checks an argument and returns its type.
+func (w *walker) operand(n parse.Node, sc *scope) reflect.Type {
+	if t, ok := w.reference(n, sc, false); ok {
+		return t
+	}
+	switch n := n.(type) {
 	case *parse.DotNode:
 		return sc.dot
 	case *parse.PipeNode:

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -41,7 +38,7 @@ func runInputs(cfg runConfig) ([]report.Input, error) {
 	}
 	out := make([]report.Input, 0, len(paths))
 	for _, p := range paths {
-		sum, err := fileSHA256(p)
+		sum, _, err := report.FileSHA256(p)
 		if err != nil {
 			return nil, fmt.Errorf("hashing input %s: %w", p, err)
 		}
@@ -73,19 +70,6 @@ func dirFiles(dir string, exts ...string) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
-}
-
-func fileSHA256(path string) (string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // recordedBaseline checks that the baseline a recorded run compared against

@@ -193,7 +193,7 @@ func rederiveDrift(path string, p *report.Pack, m *report.Manifest, pc *report.P
 		if in.Path != p.Drift.Baseline || baseline != "" {
 			continue
 		}
-		sum, err := fileSHA256(basePath)
+		sum, _, err := report.FileSHA256(basePath)
 		if err != nil {
 			return notDone(fmt.Sprintf("%s cannot be read (%v)", basePath, err))
 		}
@@ -211,6 +211,9 @@ func rederiveDrift(path string, p *report.Pack, m *report.Manifest, pc *report.P
 		}
 		return notDone(fmt.Sprintf("%s is now run %s, not the recorded baseline run %s", basePath, base.Run.ID, p.Drift.BaseRun))
 	}
+	// A second read of evidence.json, for drift packs only: keeping every
+	// pack's compared values through the first pass would cost memory in
+	// proportion to the fleet for the many packs without drift.
 	cur, err := report.ReadPackForDrift(path)
 	if err != nil {
 		return nil, "", err
