@@ -139,24 +139,37 @@ type cacheShard struct {
 	mu  sync.Mutex
 	m   map[qkey]*cacheEntry
 	max int
+	// order holds the keys in the order they were inserted, from head on:
+	// the oldest are evicted first. A key whose entry went away earlier
+	// (expired, replaced) is skipped when it comes up.
+	order []qkey
+	head  int
 }
 
 // DefaultCacheSize is the default bound on cached answers.
 const DefaultCacheSize = 64 << 10
 
-// makeRoom evicts finished entries (in map order, which is random) until
-// the shard has room for one more. Entries still in flight stay.
+// makeRoom evicts the oldest finished entries until the shard has room for
+// one more; entries still in flight go to the back. It also drops keys
+// that no longer have an entry, so order stays within twice the bound.
 func (sh *cacheShard) makeRoom() {
-	if len(sh.m) < sh.max {
-		return
-	}
-	for k, e := range sh.m {
-		if e.done == closedDone {
-			delete(sh.m, k)
-			if len(sh.m) < sh.max {
-				return
+	for budget := len(sh.order) - sh.head; budget > 0 && (len(sh.m) >= sh.max || len(sh.order)-sh.head > 2*sh.max); budget-- {
+		k := sh.order[sh.head]
+		sh.order[sh.head] = qkey{}
+		sh.head++
+		if e, ok := sh.m[k]; ok {
+			if e.done != closedDone {
+				sh.order = append(sh.order, k)
+				continue
 			}
+			delete(sh.m, k)
 		}
+	}
+	if sh.head > len(sh.order)/2 {
+		n := copy(sh.order, sh.order[sh.head:])
+		clear(sh.order[n:])
+		sh.order = sh.order[:n]
+		sh.head = 0
 	}
 }
 
@@ -400,6 +413,7 @@ func (c *Client) cached(ctx context.Context, name string, qtype uint16) exchange
 	sh.makeRoom()
 	e := &cacheEntry{done: make(chan struct{})}
 	sh.m[k] = e
+	sh.order = append(sh.order, k)
 	sh.mu.Unlock()
 
 	res := c.exchange(ctx, name, qtype)

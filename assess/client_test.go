@@ -2,6 +2,7 @@ package assess
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -163,5 +164,47 @@ func TestSystemResolvers(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The cache evicts its oldest finished entries first, keeps entries still
+// in flight, and its queue of keys stays bounded when entries go away on
+// their own (answers with TTL 0).
+func TestCacheShardEviction(t *testing.T) {
+	sh := cacheShard{m: map[qkey]*cacheEntry{}, max: 4}
+	add := func(name string, done bool) {
+		sh.makeRoom()
+		e := &cacheEntry{done: closedDone}
+		if !done {
+			e.done = make(chan struct{})
+		}
+		k := qkey{name, dns.TypeA}
+		sh.m[k] = e
+		sh.order = append(sh.order, k)
+	}
+	add("inflight.", false)
+	for _, n := range []string{"a.", "b.", "c.", "d.", "e."} {
+		add(n, true)
+	}
+	for _, gone := range []string{"a.", "b."} {
+		if _, ok := sh.m[qkey{gone, dns.TypeA}]; ok {
+			t.Errorf("%s is still cached; the oldest finished entries go first", gone)
+		}
+	}
+	for _, kept := range []string{"inflight.", "d.", "e."} {
+		if _, ok := sh.m[qkey{kept, dns.TypeA}]; !ok {
+			t.Errorf("%s was evicted", kept)
+		}
+	}
+	for i := range 1000 {
+		name := fmt.Sprintf("ttl0-%d.", i)
+		add(name, true)
+		delete(sh.m, qkey{name, dns.TypeA})
+	}
+	if n := len(sh.order) - sh.head; n > 2*sh.max+1 {
+		t.Errorf("key queue holds %d keys for a bound of %d entries", n, sh.max)
+	}
+	if _, ok := sh.m[qkey{"inflight.", dns.TypeA}]; !ok {
+		t.Error("the entry in flight was evicted")
 	}
 }
