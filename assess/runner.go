@@ -226,26 +226,38 @@ func Word(tpl *templates.Set, c Check, a Asset, f *Finding) error {
 		d.Selector = *f.Selector
 	}
 	st := string(f.Status)
-	msg, err := tpl.First(&d, f.Check+"/"+st+"."+reason, f.Check+"/"+st, "default/"+st)
+	msg, err := tpl.FirstOf(wordKey{f.Check, f.Status, reason, false}, &d, func() []string {
+		return []string{f.Check + "/" + st + "." + reason, f.Check + "/" + st, "default/" + st}
+	})
 	if err != nil {
 		return fmt.Errorf("wording %s/%s: %w", f.Check, st, err)
 	}
 	f.Message = msg
 	f.Remediation = ""
 	if f.Status == StatusFail || f.Status == StatusWarn || f.Status == StatusError {
-		names := []string{f.Check + "/remediation." + reason, f.Check + "/remediation", "default/remediation." + st}
-		if f.Status == StatusError {
-			// An undetermined finding is fixed by finding out, not by
-			// changing records.
-			names = []string{f.Check + "/remediation.error." + reason, "default/remediation.error"}
-		}
-		rem, err := tpl.First(&d, names...)
+		rem, err := tpl.FirstOf(wordKey{f.Check, f.Status, reason, true}, &d, func() []string {
+			if f.Status == StatusError {
+				// An undetermined finding is fixed by finding out, not by
+				// changing records.
+				return []string{f.Check + "/remediation.error." + reason, "default/remediation.error"}
+			}
+			return []string{f.Check + "/remediation." + reason, f.Check + "/remediation", "default/remediation." + st}
+		})
 		if err != nil {
 			return fmt.Errorf("wording %s remediation: %w", f.Check, err)
 		}
 		f.Remediation = rem
 	}
 	return nil
+}
+
+// wordKey names the wording of one kind of finding: its message, or with
+// rem its remediation (templates.Set.FirstOf remembers the choice).
+type wordKey struct {
+	check  string
+	status Status
+	reason string
+	rem    bool
 }
 
 // severity grades a finding: a fail carries the check's severity, a warn or

@@ -73,6 +73,9 @@ func txtStrings(ans Answer) []string {
 // bounded shortens untrusted DNS text for observed values: control
 // characters are shown as \xNN and the result is cut at n bytes.
 func bounded(s string, n int) string {
+	if len(s) <= n && printableBytes(s) {
+		return s
+	}
 	var b strings.Builder
 	for i := 0; i < len(s); i++ {
 		if b.Len() >= n {
@@ -89,6 +92,17 @@ func bounded(s string, n int) string {
 	return b.String()
 }
 
+// printableBytes reports whether s has no control characters, the common
+// case in which bounded returns s itself.
+func printableBytes(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
 // validLookupName reports whether name is a host name that can be asked:
 // labels of 1-63 letters, digits, '-' or '_', at most 253 characters. It is
 // the rule for names that come from the inventory (domains, selectors).
@@ -97,7 +111,7 @@ func validLookupName(name string) bool {
 	if name == "" || len(name) > 253 {
 		return false
 	}
-	for _, l := range strings.Split(name, ".") {
+	for l := range strings.SplitSeq(name, ".") {
 		if l == "" || len(l) > 63 {
 			return false
 		}
@@ -120,6 +134,9 @@ func wireName(name string) (string, bool) {
 	name = strings.TrimSuffix(name, ".")
 	if name == "" || len(name) > 253 {
 		return "", false
+	}
+	if validLookupName(name) {
+		return name, true // nothing to escape
 	}
 	var b strings.Builder
 	for i, l := range strings.Split(name, ".") {

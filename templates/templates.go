@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"text/template"
 	"text/template/parse"
 )
@@ -25,6 +27,9 @@ type Set struct {
 	// fast holds every defined template by name: its compiled form, or
 	// nil when it must be rendered by text/template (see fast.go).
 	fast map[string]fastNode
+	// chosen remembers FirstOf's choices by key.
+	chosen      sync.Map
+	chosenCount atomic.Int64
 }
 
 // Funcs available to every template (fast.go calls the same functions).
@@ -215,6 +220,33 @@ func (s *Set) renderText(name string, data any) (string, error) {
 		return "", err
 	}
 	return strings.TrimSpace(b.String()), nil
+}
+
+// maxChosen bounds how many choices FirstOf remembers.
+const maxChosen = 4096
+
+// FirstOf renders the first defined template of names(), like First, and
+// remembers its choice under key (a comparable value naming the kind of
+// text), so that rendering the same kind again builds no names.
+func (s *Set) FirstOf(key any, data any, names func() []string) (string, error) {
+	name, ok := s.chosen.Load(key)
+	if !ok {
+		chosen := ""
+		for _, n := range names() {
+			if s.Has(n) {
+				chosen = n
+				break
+			}
+		}
+		name = chosen
+		if s.chosenCount.Add(1) <= maxChosen {
+			s.chosen.Store(key, chosen)
+		}
+	}
+	if name == "" {
+		return "", nil
+	}
+	return s.Render(name.(string), data)
 }
 
 // First renders the first of names that is defined; "" when none is.

@@ -53,3 +53,40 @@ func TestOverrideErrors(t *testing.T) {
 		t.Error("a missing directory must be an error")
 	}
 }
+
+// FirstOf renders the first defined name and remembers the choice per key:
+// the names are built once per kind of text, and a set never sees another
+// set's choices.
+func TestFirstOf(t *testing.T) {
+	s := MustDefault()
+	type key struct{ check, status string }
+	calls := 0
+	names := func() []string {
+		calls++
+		return []string{"no.such/template", "default/skip"}
+	}
+	want, err := s.Render("default/skip", map[string]any{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		got, err := s.FirstOf(key{"x", "skip"}, map[string]any{}, names)
+		if err != nil || got != want {
+			t.Fatalf("FirstOf = %q, %v; want %q", got, err, want)
+		}
+	}
+	if calls != 1 {
+		t.Errorf("names built %d times, want once", calls)
+	}
+	none, err := s.FirstOf(key{"x", "none"}, nil, func() []string { return []string{"no.such/one"} })
+	if err != nil || none != "" {
+		t.Errorf("FirstOf with no defined name = %q, %v; want empty", none, err)
+	}
+	other, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := other.chosen.Load(key{"x", "skip"}); ok {
+		t.Error("a new set starts with another set's choices")
+	}
+}
