@@ -32,7 +32,35 @@ type ptrView struct {
 	fwdErr    []string            // names whose forward lookup was an error
 }
 
+// lookupPTR returns a's PTR view, with the forward lookups of its names
+// when withForward. The checks of one asset share one view (assetMemo): the
+// view's slices are clipped and its map is never written after this.
 func lookupPTR(ctx context.Context, r Resolver, a Asset, withForward bool) ptrView {
+	m, ok := r.(*assetMemo)
+	if !ok {
+		return computePTR(ctx, r, a, withForward)
+	}
+	i := 0
+	if withForward {
+		i = 1
+	}
+	m.mu.Lock()
+	v := m.ptr[i]
+	m.mu.Unlock()
+	if v != nil {
+		return *v
+	}
+	c := computePTR(ctx, r, a, withForward)
+	c.names, c.confirmed, c.forward, c.fwdErr = slices.Clip(c.names), slices.Clip(c.confirmed), slices.Clip(c.forward), slices.Clip(c.fwdErr)
+	if ctx.Err() == nil {
+		m.mu.Lock()
+		m.ptr[i] = &c
+		m.mu.Unlock()
+	}
+	return c
+}
+
+func computePTR(ctx context.Context, r Resolver, a Asset, withForward bool) ptrView {
 	v := ptrView{}
 	ip, err := netip.ParseAddr(a.IP)
 	if err != nil {
