@@ -2,6 +2,7 @@ package assess
 
 import (
 	"context"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -30,6 +31,7 @@ type ptrView struct {
 	forward   []Answer            // forward answers, in names order
 	fwdAddrs  map[string][]string // name → addresses seen
 	fwdErr    []string            // names whose forward lookup was an error
+	obs       map[string]any      // observed(), when the view is memoised
 }
 
 // lookupPTR returns a's PTR view, with the forward lookups of its names
@@ -52,6 +54,7 @@ func lookupPTR(ctx context.Context, r Resolver, a Asset, withForward bool) ptrVi
 	}
 	c := computePTR(ctx, r, a, withForward)
 	c.names, c.confirmed, c.forward, c.fwdErr = slices.Clip(c.names), slices.Clip(c.confirmed), slices.Clip(c.forward), slices.Clip(c.fwdErr)
+	c.obs = c.buildObserved()
 	if ctx.Err() == nil {
 		m.mu.Lock()
 		m.ptr[i] = &c
@@ -191,7 +194,17 @@ func OrgDomain(name string) string {
 }
 
 // ptrObserved is the common observed part of PTR-based findings.
+// observed returns a new map of what the view records; a check adds its
+// own keys to it. The memoised view (lookupPTR) builds it once and clones
+// it, values and all: the values are never written.
 func (v ptrView) observed() map[string]any {
+	if v.obs != nil {
+		return maps.Clone(v.obs)
+	}
+	return v.buildObserved()
+}
+
+func (v ptrView) buildObserved() map[string]any {
 	obs := map[string]any{"ptr_names": nonNil(v.names), "reverse_name": normName(v.ans.Name)}
 	if len(v.ans.Chain) > 0 {
 		chain := make([]string, len(v.ans.Chain))

@@ -150,15 +150,18 @@ type cacheShard struct {
 const DefaultCacheSize = 64 << 10
 
 // makeRoom evicts the oldest finished entries until the shard has room for
-// one more; entries still in flight go to the back. It also drops keys
-// that no longer have an entry, so order stays within twice the bound.
+// one more; entries still in flight, and entries used since they last came
+// up (a sending domain's records, asked for by every asset), go to the
+// back. It also drops keys that no longer have an entry, so order stays
+// within twice the bound.
 func (sh *cacheShard) makeRoom() {
 	for budget := len(sh.order) - sh.head; budget > 0 && (len(sh.m) >= sh.max || len(sh.order)-sh.head > 2*sh.max); budget-- {
 		k := sh.order[sh.head]
 		sh.order[sh.head] = qkey{}
 		sh.head++
 		if e, ok := sh.m[k]; ok {
-			if e.done != closedDone {
+			if e.done != closedDone || e.used {
+				e.used = false
 				sh.order = append(sh.order, k)
 				continue
 			}
@@ -247,6 +250,7 @@ type cacheEntry struct {
 	done    chan struct{}
 	res     exchangeResult
 	expires time.Time
+	used    bool // answered a lookup since it last came up for eviction
 }
 
 // exchangeResult is one question answered (or not) on the wire.
@@ -394,6 +398,7 @@ func (c *Client) cached(ctx context.Context, name string, qtype uint16) exchange
 		select {
 		case <-e.done:
 			if now.Before(e.expires) {
+				e.used = true
 				sh.mu.Unlock()
 				c.hits.Add(1)
 				return e.res

@@ -168,7 +168,7 @@ func TestSystemResolvers(t *testing.T) {
 }
 
 // The cache evicts its oldest finished entries first, keeps entries still
-// in flight, and its queue of keys stays bounded when entries go away on
+// in flight and gives an entry used since it came up another round, and its queue of keys stays bounded when entries go away on
 // their own (answers with TTL 0).
 func TestCacheShardEviction(t *testing.T) {
 	sh := cacheShard{m: map[qkey]*cacheEntry{}, max: 4}
@@ -183,7 +183,10 @@ func TestCacheShardEviction(t *testing.T) {
 		sh.order = append(sh.order, k)
 	}
 	add("inflight.", false)
-	for _, n := range []string{"a.", "b.", "c.", "d.", "e."} {
+	add("a.", true)
+	add("hot.", true)
+	sh.m[qkey{"hot.", dns.TypeA}].used = true // a cache hit
+	for _, n := range []string{"b.", "c.", "d."} {
 		add(n, true)
 	}
 	for _, gone := range []string{"a.", "b."} {
@@ -191,7 +194,7 @@ func TestCacheShardEviction(t *testing.T) {
 			t.Errorf("%s is still cached; the oldest finished entries go first", gone)
 		}
 	}
-	for _, kept := range []string{"inflight.", "d.", "e."} {
+	for _, kept := range []string{"inflight.", "hot.", "d."} {
 		if _, ok := sh.m[qkey{kept, dns.TypeA}]; !ok {
 			t.Errorf("%s was evicted", kept)
 		}

@@ -248,7 +248,7 @@ func (s *spfResolver) LookupTXT(ctx context.Context, name string) ([]string, err
 		s.mu.Unlock()
 	}
 	if len(records) == 1 {
-		if _, err := parseSPF(records[0]); err != nil {
+		if err := spfSyntax(records[0]); err != nil {
 			// UnwrapErr keeps the syntax error for the wording (which term);
 			// the library only type-asserts the *net.DNSError.
 			return nil, &net.DNSError{Err: "invalid SPF record: " + err.Error(), Name: name, UnwrapErr: err}
@@ -256,6 +256,35 @@ func (s *spfResolver) LookupTXT(ctx context.Context, name string) ([]string, err
 	}
 	return txts, nil
 }
+
+// spfSyntax is parseSPF's verdict on an SPF record's syntax, remembered:
+// an evaluation per sender reads the same few records of the sending
+// domains again and again. The memo holds at most maxSPFSyntax records.
+func spfSyntax(record string) error {
+	spfSyntaxMemo.Lock()
+	err, ok := spfSyntaxMemo.m[record]
+	spfSyntaxMemo.Unlock()
+	if ok {
+		return err
+	}
+	_, err = parseSPF(record)
+	spfSyntaxMemo.Lock()
+	if spfSyntaxMemo.m == nil {
+		spfSyntaxMemo.m = map[string]error{}
+	}
+	if len(spfSyntaxMemo.m) < maxSPFSyntax {
+		spfSyntaxMemo.m[record] = err
+	}
+	spfSyntaxMemo.Unlock()
+	return err
+}
+
+var spfSyntaxMemo struct {
+	sync.Mutex
+	m map[string]error
+}
+
+const maxSPFSyntax = 1024
 
 // LookupMX returns name's MX records.
 func (s *spfResolver) LookupMX(ctx context.Context, name string) ([]*net.MX, error) {
