@@ -381,6 +381,26 @@ func (c *Client) Lookup(ctx context.Context, name string, qtype uint16) (Answer,
 	return chase(ctx, c.cached, name, qtype)
 }
 
+// DropCache forgets every cached answer, to free its memory once the
+// lookups are done; lookups after it ask the wire again.
+func (c *Client) DropCache() {
+	for i := range c.shards {
+		sh := &c.shards[i]
+		sh.mu.Lock()
+		for k, e := range sh.m {
+			if e.done == closedDone {
+				delete(sh.m, k)
+			}
+		}
+		sh.order = nil
+		sh.head = 0
+		for k := range sh.m {
+			sh.order = append(sh.order, k) // still in flight
+		}
+		sh.mu.Unlock()
+	}
+}
+
 // exchangeFunc asks one question and returns the response and its evidence.
 type exchangeFunc func(ctx context.Context, name string, qtype uint16) exchangeResult
 

@@ -211,3 +211,36 @@ func TestCacheShardEviction(t *testing.T) {
 		t.Error("the entry in flight was evicted")
 	}
 }
+
+// DropCache frees the cache once a run is done: nothing stays cached, and
+// a later lookup asks the wire again.
+func TestClientDropCache(t *testing.T) {
+	t.Parallel()
+	srv := startClientZone(t, dnstest.Config{})
+	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ask := func() {
+		t.Helper()
+		if a, err := c.Lookup(context.Background(), "long.client.example.", dns.TypeA); err != nil || len(a.RRs) != 1 {
+			t.Fatalf("lookup: %+v, %v", a, err)
+		}
+	}
+	ask()
+	ask()
+	if sent := c.Stats().Sent; sent != 1 {
+		t.Fatalf("sent %d before DropCache, want 1 (the second from the cache)", sent)
+	}
+	c.DropCache()
+	for i := range c.shards {
+		if n := len(c.shards[i].m) + len(c.shards[i].order); n != 0 {
+			t.Fatalf("shard %d keeps %d entries and keys after DropCache", i, n)
+		}
+	}
+	ask()
+	if sent := c.Stats().Sent; sent != 2 {
+		t.Errorf("sent %d after DropCache, want 2", sent)
+	}
+}

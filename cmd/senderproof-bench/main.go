@@ -226,8 +226,10 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	cpuUsed := cpuTime() - cpuBefore
 	stopProfile()
 	// As after `senderproof assess`, nothing answers DNS while the pack is
-	// written: the in-process server and its zones do not weigh on it.
+	// written: the in-process server and its zones, and the client's
+	// cache, do not weigh on it.
 	closeServer()
+	client.DropCache()
 	runtime.GC()
 	if err != nil {
 		return err

@@ -261,6 +261,11 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		}
 		return runFailed(err)
 	}
+	if client != nil {
+		// Every finding holds the answers it needs; the cache's memory is
+		// better spent on writing the pack.
+		client.DropCache()
+	}
 	finished := cfg.Now()
 	if replay != nil {
 		if missing := replay.Missing(); len(missing) > 0 {
