@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Serves the synthetic world of senderproof-bench from Debian's knot on
 # 127.0.0.1, measures the server's ceiling with dnsperf on the world's query
-# mix, then runs senderproof-bench against the same server twice (the DNS
-# client alone on the same questions, then the full assessment) and prints
-# the ratio of each one's queries/s to dnsperf's.
+# mix, then runs senderproof-bench against the same server three times (the
+# questions sent on bare UDP sockets, the DNS client alone on the same
+# questions, then the full assessment) and prints the ratio of each one's
+# queries/s to dnsperf's.
 #
 #   bash bench/knot.sh                 # 100,000 IPv4 senders
 #   N=20000 V6=0.05 bash bench/knot.sh
@@ -81,6 +82,12 @@ timeout "$limit" dnsperf -s 127.0.0.1 -p "$port" -d "$work/world/queries.txt" -e
 grep -E 'Queries (sent|completed|lost)|Response codes|Queries per second|Average Latency' "$work/dnsperf.out"
 ceiling=$(awk '/Queries per second:/ {print $4}' "$work/dnsperf.out")
 
+echo "== senderproof-bench -wire-only: each question once on four UDP sockets, no DNS client (a floor for any Go client here)"
+echo "== load: $(uptime)"
+timeout "$limit" "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -resolver "127.0.0.1:$port" \
+  -concurrency "$concurrency" -wire-only | tee "$work/wire.out"
+wire_rate=$(awk '/^queries\/s:/ {print $2}' "$work/wire.out")
+
 echo "== senderproof-bench -dns-only: the DNS client alone asks each question once, concurrency $concurrency"
 echo "== load: $(uptime)"
 timeout "$limit" "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -resolver "127.0.0.1:$port" \
@@ -93,9 +100,10 @@ timeout "$limit" "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -reso
   -concurrency "$concurrency" -qps 0 -timeout 2s -retries 2 -format "$format" | tee "$work/bench.out"
 rate=$(awk '/^queries\/s:/ {print $2}' "$work/bench.out")
 echo "== load: $(uptime)"
-python3 - "$rate" "$dns_rate" "$ceiling" <<'PY'
+python3 - "$rate" "$dns_rate" "$wire_rate" "$ceiling" <<'PY'
 import sys
-rate, dns_rate, ceiling = (float(x) for x in sys.argv[1:])
+rate, dns_rate, wire_rate, ceiling = (float(x) for x in sys.argv[1:])
+print(f"ratio (wire floor):       {wire_rate:.0f} queries/s / dnsperf {ceiling:.0f} queries/s = {wire_rate / ceiling:.1%}")
 print(f"ratio (DNS client alone): {dns_rate:.0f} queries/s / dnsperf {ceiling:.0f} queries/s = {dns_rate / ceiling:.1%}")
 print(f"ratio (full assessment):  {rate:.0f} queries/s / dnsperf {ceiling:.0f} queries/s = {rate / ceiling:.1%}")
 PY

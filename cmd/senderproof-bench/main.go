@@ -11,18 +11,22 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -51,6 +55,7 @@ type config struct {
 	loss        float64
 	tcp         bool
 	dnsOnly     bool
+	wireOnly    bool
 	cpuProfile  string
 	packProfile string
 	memProfile  string
@@ -104,6 +109,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.Float64Var(&c.loss, "loss", 0, "share of queries the in-process server drops at random (0..1)")
 	fs.BoolVar(&c.tcp, "tcp", false, "send every query over TCP")
 	fs.BoolVar(&c.dnsOnly, "dns-only", false, "only ask the world's questions through the DNS client (no checks, no pack): the client's own ceiling")
+	fs.BoolVar(&c.wireOnly, "wire-only", false, "only send the world's questions on four UDP sockets and read the answers, without the DNS client (no cache, retries or evidence): a floor for any Go client on this machine")
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the assessment (DNS client, checks, spooling) to this file")
 	fs.StringVar(&c.packProfile, "packprofile", "", "write a CPU profile of writing the pack formats to this file")
 	fs.StringVar(&c.memProfile, "memprofile", "", "write a heap profile after the run to this file")
@@ -168,6 +174,9 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer stopProfile()
+	if cfg.wireOnly {
+		return wireOnly(ctx, cfg, server, world.Queries, stdout)
+	}
 	if cfg.dnsOnly {
 		return dnsOnly(ctx, cfg, server, world.Queries, stdout)
 	}
@@ -353,6 +362,128 @@ func dnsOnly(ctx context.Context, cfg config, server string, questions []string,
 		float64((cpuTime()-cpuBefore).Microseconds())/float64(max(st.Sent, 1)))
 	fmt.Fprintf(stdout, "queries/s: %.0f\n", float64(st.Sent)/elapsed.Seconds())
 	fmt.Fprintf(stdout, "peak RSS: %s\n", peakRSS())
+	return nil
+}
+
+// wireOnly sends each of the world's questions once on four connected UDP
+// sockets, at most concurrency/4 in flight on each, and reads and unpacks
+// the answers: no cache, retries, rate limit, evidence or checks. What it
+// reaches is about the most any Go client can ask of the server on this
+// machine; -dns-only and the full assessment are measured against it.
+func wireOnly(ctx context.Context, cfg config, server string, questions []string, stdout io.Writer) error {
+	const sockets = 4
+	window := max(cfg.concurrency/sockets, 1)
+	var packets [][]byte
+	for _, q := range questions {
+		name, typ, ok := strings.Cut(q, " ")
+		t, known := dns.StringToType[typ]
+		if !ok || !known {
+			return fmt.Errorf("question %q: want NAME TYPE", q)
+		}
+		m := new(dns.Msg)
+		m.SetQuestion(dns.Fqdn(name), t)
+		b, err := m.Pack()
+		if err != nil {
+			return fmt.Errorf("question %q: %w", q, err)
+		}
+		packets = append(packets, b)
+	}
+	fmt.Fprintf(stdout, "wire only: %d questions on %d UDP sockets, %d in flight on each, no retries\n", len(packets), sockets, window)
+	var next, answered, lastAnswer atomic.Int64 // lastAnswer: ns since started
+	cpuBefore := cpuTime()
+	started := time.Now()
+	g, gctx := errgroup.WithContext(ctx)
+	for range sockets {
+		conn, err := net.Dial("udp", server)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		slots := make(chan struct{}, window)
+		var total atomic.Int64 // how many this socket sent, once all are
+		total.Store(-1)
+		g.Go(func() error {
+			n := 0
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(packets) {
+					break
+				}
+				select {
+				case slots <- struct{}{}:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+				p := slices.Clone(packets[i])
+				binary.BigEndian.PutUint16(p, uint16(i))
+				if _, err := conn.Write(p); err != nil {
+					return err
+				}
+				n++
+			}
+			total.Store(int64(n))
+			return conn.SetReadDeadline(time.Now()) // wake the reader to see it
+		})
+		g.Go(func() error {
+			buf := make([]byte, dns.MaxMsgSize)
+			got := int64(0)
+			last := time.Now()
+			for {
+				if err := conn.SetReadDeadline(time.Now().Add(time.Second)); err != nil {
+					return err
+				}
+				t := total.Load()
+				if t >= 0 && (got >= t || time.Since(last) > time.Second) {
+					return nil // all answered, or the rest lost
+				}
+				n, err := conn.Read(buf)
+				if err != nil {
+					if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() {
+						if time.Since(last) > time.Second {
+							// A second without answers: those in flight
+							// were lost; free their slots.
+							for len(slots) > 0 {
+								select {
+								case <-slots:
+								default:
+								}
+							}
+						}
+						continue
+					}
+					return err
+				}
+				var m dns.Msg
+				if m.Unpack(buf[:n]) != nil {
+					continue
+				}
+				got++
+				last = time.Now()
+				answered.Add(1)
+				for d := int64(time.Since(started)); ; {
+					prev := lastAnswer.Load()
+					if d <= prev || lastAnswer.CompareAndSwap(prev, d) {
+						break
+					}
+				}
+				select {
+				case <-slots:
+				default: // a late answer whose slot was freed
+				}
+			}
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	// Up to the last answer: a run with losses waits a second more for
+	// them, which is not the server's or the client's work.
+	elapsed := time.Duration(max(lastAnswer.Load(), 1))
+	cpu := cpuTime() - cpuBefore
+	fmt.Fprintf(stdout, "wire: %d answers to %d questions (%d lost) in %s\n", answered.Load(), len(packets),
+		int64(len(packets))-answered.Load(), round(elapsed))
+	fmt.Fprintf(stdout, "cpu: %s user+sys of this process (%.1f µs per query)\n", round(cpu), float64(cpu.Microseconds())/float64(max(len(packets), 1)))
+	fmt.Fprintf(stdout, "queries/s: %.0f\n", float64(answered.Load())/elapsed.Seconds())
 	return nil
 }
 

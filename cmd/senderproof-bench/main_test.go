@@ -27,6 +27,9 @@ func TestBench(t *testing.T) {
 		{"dns only", func(dir string) []string {
 			return []string{"-n", "100", "-dns-only"}
 		}, []string{"dns: ", "queries/s:"}, nil},
+		{"wire only", func(dir string) []string {
+			return []string{"-n", "100", "-wire-only"}
+		}, []string{"wire only: ", "wire: ", "queries/s:"}, nil},
 		{"zones", func(dir string) []string {
 			return []string{"-n", "300", "-v6", "0.1", "-zones", dir}
 		}, []string{"wrote "}, []string{"knot-zones.conf", "inventory.csv", "queries.txt", "zones/esp.example.zone", "zones/8.b.d.0.1.0.0.2.ip6.arpa.zone"}},
