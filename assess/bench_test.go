@@ -42,15 +42,7 @@ func benchmarkAssess(b *testing.B, n int) {
 			domainQueries.Add(1)
 		}
 	}
-	srv, err := dnstest.Serve(dnstest.Config{Zones: w.Zones, Observe: observe})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
-	inv, err := ParseInventory("synthetic.csv", w.Inventory)
-	if err != nil {
-		b.Fatal(err)
-	}
+	srv, inv := syntheticFleet(b, w, dnstest.Config{Observe: observe})
 	b.ResetTimer()
 	var sent int64
 	var heap uint64
@@ -78,6 +70,19 @@ func benchmarkAssess(b *testing.B, n int) {
 	b.ReportMetric(float64(sent)/float64(n*b.N), "queries/asset")
 	b.ReportMetric(float64(domainQueries.Load())/float64(b.N*len(w.Domains)), "domain-queries/domain")
 	b.ReportMetric(float64(heap)/float64(1<<20), "heap-MiB")
+}
+
+// syntheticFleet serves the world w (with cfg's other settings) for the
+// benchmark and returns the server and the world's inventory.
+func syntheticFleet(b *testing.B, w dnstest.World, cfg dnstest.Config) (*dnstest.Server, *Inventory) {
+	b.Helper()
+	cfg.Zones = w.Zones
+	srv := dnstest.Start(b, cfg)
+	inv, err := ParseInventory("synthetic.csv", w.Inventory)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return srv, inv
 }
 
 // BenchmarkClientExchange asks distinct questions (cache misses) of the
@@ -141,16 +146,7 @@ func BenchmarkClientCacheHit(b *testing.B) {
 // cost per asset, apart from the wire.
 func BenchmarkAssessWarm(b *testing.B) {
 	const n = 2_000
-	w := dnstest.SyntheticWorld(n, 1, 0)
-	srv, err := dnstest.Serve(dnstest.Config{Zones: w.Zones})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
-	inv, err := ParseInventory("synthetic.csv", w.Inventory)
-	if err != nil {
-		b.Fatal(err)
-	}
+	srv, inv := syntheticFleet(b, dnstest.SyntheticWorld(n, 1, 0), dnstest.Config{})
 	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 2 * time.Second, Retries: 2, Concurrency: benchConcurrency})
 	if err != nil {
 		b.Fatal(err)
