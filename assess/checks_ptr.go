@@ -193,10 +193,10 @@ func OrgDomain(name string) string {
 	return org
 }
 
-// ptrObserved is the common observed part of PTR-based findings.
-// observed returns a new map of what the view records; a check adds its
-// own keys to it. The memoised view (lookupPTR) builds it once and clones
-// it, values and all: the values are never written.
+// observed returns the common observed part of PTR-based findings, a new
+// map to which a check adds its own keys. The memoised view (lookupPTR)
+// builds it once and clones it, values and all: the values are never
+// written.
 func (v ptrView) observed() map[string]any {
 	if v.obs != nil {
 		return maps.Clone(v.obs)

@@ -259,8 +259,13 @@ func (s *spfResolver) LookupTXT(ctx context.Context, name string) ([]string, err
 
 // spfSyntax is parseSPF's verdict on an SPF record's syntax, remembered:
 // an evaluation per sender reads the same few records of the sending
-// domains again and again. The memo holds at most maxSPFSyntax records.
+// domains again and again. The memo holds at most maxSPFSyntax records of
+// at most maxSPFSyntaxLen bytes, so hostile data cannot grow it past 2 MB.
 func spfSyntax(record string) error {
+	if len(record) > maxSPFSyntaxLen {
+		_, err := parseSPF(record)
+		return err
+	}
 	spfSyntaxMemo.Lock()
 	err, ok := spfSyntaxMemo.m[record]
 	spfSyntaxMemo.Unlock()
@@ -284,7 +289,10 @@ var spfSyntaxMemo struct {
 	m map[string]error
 }
 
-const maxSPFSyntax = 1024
+const (
+	maxSPFSyntax    = 1024
+	maxSPFSyntaxLen = 2048
+)
 
 // LookupMX returns name's MX records.
 func (s *spfResolver) LookupMX(ctx context.Context, name string) ([]*net.MX, error) {
