@@ -152,19 +152,22 @@ const DefaultCacheSize = 64 << 10
 // makeRoom evicts the oldest finished entries until the shard has room for
 // one more; entries still in flight, and entries used since they last came
 // up (a sending domain's records, asked for by every asset), go to the
-// back. It also drops keys that no longer have an entry, so order stays
-// within twice the bound.
+// back. It also drops keys that no longer have an entry (answers with TTL
+// 0, replaced ones), so order stays within twice the bound.
 func (sh *cacheShard) makeRoom() {
 	for budget := len(sh.order) - sh.head; budget > 0 && (len(sh.m) >= sh.max || len(sh.order)-sh.head > 2*sh.max); budget-- {
 		k := sh.order[sh.head]
 		sh.order[sh.head] = qkey{}
 		sh.head++
-		if e, ok := sh.m[k]; ok {
-			if e.done != closedDone || e.used {
-				e.used = false
-				sh.order = append(sh.order, k)
-				continue
-			}
+		e, ok := sh.m[k]
+		switch {
+		case !ok: // gone already: the key goes too
+		case len(sh.m) < sh.max:
+			sh.order = append(sh.order, k) // only dropping gone keys
+		case e.done != closedDone || e.used:
+			e.used = false
+			sh.order = append(sh.order, k)
+		default:
 			delete(sh.m, k)
 		}
 	}

@@ -199,10 +199,16 @@ func TestCacheShardEviction(t *testing.T) {
 			t.Errorf("%s was evicted", kept)
 		}
 	}
+	delete(sh.m, qkey{"d.", dns.TypeA}) // room for one more
 	for i := range 1000 {
 		name := fmt.Sprintf("ttl0-%d.", i)
 		add(name, true)
 		delete(sh.m, qkey{name, dns.TypeA})
+	}
+	for _, kept := range []string{"inflight.", "hot.", "c."} {
+		if _, ok := sh.m[qkey{kept, dns.TypeA}]; !ok {
+			t.Errorf("%s was evicted while the shard had room", kept)
+		}
 	}
 	if n := len(sh.order) - sh.head; n > 2*sh.max+1 {
 		t.Errorf("key queue holds %d keys for a bound of %d entries", n, sh.max)
