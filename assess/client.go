@@ -139,11 +139,18 @@ type cacheShard struct {
 	mu  sync.Mutex
 	m   map[qkey]*cacheEntry
 	max int
-	// order holds the keys in the order they were inserted, from head on:
-	// the oldest are evicted first. A key whose entry went away earlier
-	// (expired, replaced) is skipped when it comes up.
-	order []qkey
+	// order holds the entries in the order they were inserted, from head
+	// on: the oldest are evicted first. An entry that went away earlier
+	// (expired, replaced, dropped) is skipped when it comes up.
+	order []orderSlot
 	head  int
+}
+
+// orderSlot is one entry in a shard's eviction queue; it is current while
+// the map still holds that very entry under its key.
+type orderSlot struct {
+	k qkey
+	e *cacheEntry
 }
 
 // DefaultCacheSize is the default bound on cached answers.
@@ -156,19 +163,19 @@ const DefaultCacheSize = 64 << 10
 // 0, replaced ones), so order stays within twice the bound.
 func (sh *cacheShard) makeRoom() {
 	for budget := len(sh.order) - sh.head; budget > 0 && (len(sh.m) >= sh.max || len(sh.order)-sh.head > 2*sh.max); budget-- {
-		k := sh.order[sh.head]
-		sh.order[sh.head] = qkey{}
+		o := sh.order[sh.head]
+		sh.order[sh.head] = orderSlot{}
 		sh.head++
-		e, ok := sh.m[k]
+		e := o.e
 		switch {
-		case !ok: // gone already: the key goes too
+		case sh.m[o.k] != e: // gone already: its slot goes too
 		case len(sh.m) < sh.max:
-			sh.order = append(sh.order, k) // only dropping gone keys
+			sh.order = append(sh.order, o) // only dropping gone slots
 		case e.done != closedDone || e.used:
 			e.used = false
-			sh.order = append(sh.order, k)
+			sh.order = append(sh.order, o)
 		default:
-			delete(sh.m, k)
+			delete(sh.m, o.k)
 		}
 	}
 	if sh.head > len(sh.order)/2 {
@@ -397,8 +404,8 @@ func (c *Client) DropCache() {
 		}
 		sh.order = nil
 		sh.head = 0
-		for k := range sh.m {
-			sh.order = append(sh.order, k) // still in flight
+		for k, e := range sh.m {
+			sh.order = append(sh.order, orderSlot{k, e}) // still in flight
 		}
 		sh.mu.Unlock()
 	}
@@ -441,7 +448,7 @@ func (c *Client) cached(ctx context.Context, name string, qtype uint16) exchange
 	sh.makeRoom()
 	e := &cacheEntry{done: make(chan struct{})}
 	sh.m[k] = e
-	sh.order = append(sh.order, k)
+	sh.order = append(sh.order, orderSlot{k, e})
 	sh.mu.Unlock()
 
 	res := c.exchange(ctx, name, qtype)

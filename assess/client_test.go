@@ -180,7 +180,7 @@ func TestCacheShardEviction(t *testing.T) {
 		}
 		k := qkey{name, dns.TypeA}
 		sh.m[k] = e
-		sh.order = append(sh.order, k)
+		sh.order = append(sh.order, orderSlot{k, e})
 	}
 	add("inflight.", false)
 	add("a.", true)
@@ -212,6 +212,14 @@ func TestCacheShardEviction(t *testing.T) {
 	}
 	if n := len(sh.order) - sh.head; n > 2*sh.max+1 {
 		t.Errorf("key queue holds %d keys for a bound of %d entries", n, sh.max)
+	}
+	// One key asked again and again, each time after its answer expired
+	// and was replaced: its old slots go, the queue stays bounded.
+	for range 200 {
+		add("again.", true)
+	}
+	if n := len(sh.order) - sh.head; n > 2*sh.max+1 {
+		t.Errorf("key queue holds %d slots after one key was replaced 200 times, bound %d entries", n, sh.max)
 	}
 	if _, ok := sh.m[qkey{"inflight.", dns.TypeA}]; !ok {
 		t.Error("the entry in flight was evicted")

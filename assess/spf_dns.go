@@ -135,7 +135,7 @@ func wireName(name string) (string, bool) {
 	if name == "" || len(name) > 253 {
 		return "", false
 	}
-	if validLookupName(name) {
+	if !strings.HasSuffix(name, ".") && validLookupName(name) {
 		return name, true // nothing to escape
 	}
 	var b strings.Builder

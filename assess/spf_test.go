@@ -350,3 +350,30 @@ func TestTXTText(t *testing.T) {
 		}
 	}
 }
+
+// wireName turns an SPF domain-spec into a query name: clean names come
+// back as they are (without a final dot), other bytes escaped, and a name
+// with an empty label, however it ends, is refused.
+func TestWireName(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"example.com", "example.com", true},
+		{"example.com.", "example.com", true},
+		{"_spf.Example.com", "_spf.Example.com", true},
+		{"a b.example", `a\ b.example`, true},
+		{"x\x01.example", `x\001.example`, true},
+		{"example.com..", "", false},
+		{"a..", "", false},
+		{"a..b", "", false},
+		{".", "", false},
+		{"", "", false},
+		{strings.Repeat("a", 64) + ".example", "", false},
+	} {
+		got, ok := wireName(tc.in)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("wireName(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}

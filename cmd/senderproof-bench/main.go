@@ -367,9 +367,10 @@ func dnsOnly(ctx context.Context, cfg config, server string, questions []string,
 
 // wireOnly sends each of the world's questions once on four connected UDP
 // sockets, at most concurrency/4 in flight on each, and reads and unpacks
-// the answers: no cache, retries, rate limit, evidence or checks. What it
-// reaches is about the most any Go client can ask of the server on this
-// machine; -dns-only and the full assessment are measured against it.
+// the answers: no cache, retries, rate limit, evidence or checks. A
+// question not answered within -timeout is counted lost. What it reaches is
+// about the most any Go client can ask of the server on this machine;
+// -dns-only and the full assessment are measured against it.
 func wireOnly(ctx context.Context, cfg config, server string, questions []string, stdout io.Writer) error {
 	const sockets = 4
 	window := max(cfg.concurrency/sockets, 1)
@@ -388,103 +389,146 @@ func wireOnly(ctx context.Context, cfg config, server string, questions []string
 		}
 		packets = append(packets, b)
 	}
-	fmt.Fprintf(stdout, "wire only: %d questions on %d UDP sockets, %d in flight on each, no retries\n", len(packets), sockets, window)
-	var next, answered, lastAnswer atomic.Int64 // lastAnswer: ns since started
-	cpuBefore := cpuTime()
-	started := time.Now()
-	g, gctx := errgroup.WithContext(ctx)
+	conns := make([]net.Conn, 0, sockets)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
 	for range sockets {
 		conn, err := net.Dial("udp", server)
 		if err != nil {
 			return err
 		}
-		defer conn.Close()
-		slots := make(chan struct{}, window)
-		var total atomic.Int64 // how many this socket sent, once all are
-		total.Store(-1)
+		conns = append(conns, conn)
+	}
+	fmt.Fprintf(stdout, "wire only: %d questions on %d UDP sockets, %d in flight on each, no retries, lost after %s\n",
+		len(packets), sockets, window, cfg.timeout)
+	var next, answered, lost, lastAnswer atomic.Int64 // lastAnswer: ns since started
+	cpuBefore := cpuTime()
+	started := time.Now()
+	g, gctx := errgroup.WithContext(ctx)
+	for _, conn := range conns {
+		w := newWireSocket(window)
 		g.Go(func() error {
-			n := 0
+			defer w.done.Store(true)
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(packets) {
-					break
+					return nil
 				}
+				var slot int
 				select {
-				case slots <- struct{}{}:
+				case slot = <-w.free:
 				case <-gctx.Done():
 					return gctx.Err()
 				}
 				p := slices.Clone(packets[i])
-				binary.BigEndian.PutUint16(p, uint16(i))
+				id := uint16(i)
+				binary.BigEndian.PutUint16(p, id)
+				w.sentAt[slot].Store(time.Now().UnixNano())
+				w.ids[slot].Store(uint32(id))
+				w.slotOf[id].Store(int32(slot + 1))
 				if _, err := conn.Write(p); err != nil {
 					return err
 				}
-				n++
 			}
-			total.Store(int64(n))
-			return conn.SetReadDeadline(time.Now()) // wake the reader to see it
 		})
 		g.Go(func() error {
 			buf := make([]byte, dns.MaxMsgSize)
-			got := int64(0)
-			last := time.Now()
 			for {
-				if err := conn.SetReadDeadline(time.Now().Add(time.Second)); err != nil {
+				if err := gctx.Err(); err != nil {
 					return err
 				}
-				t := total.Load()
-				if t >= 0 && (got >= t || time.Since(last) > time.Second) {
-					return nil // all answered, or the rest lost
+				lost.Add(w.expire(cfg.timeout))
+				if w.done.Load() && len(w.free) == window {
+					return nil // all sent and answered or lost
+				}
+				if err := conn.SetReadDeadline(time.Now().Add(50 * time.Millisecond)); err != nil {
+					return err
 				}
 				n, err := conn.Read(buf)
 				if err != nil {
 					if ne := net.Error(nil); errors.As(err, &ne) && ne.Timeout() {
-						if time.Since(last) > time.Second {
-							// A second without answers: those in flight
-							// were lost; free their slots.
-							for len(slots) > 0 {
-								select {
-								case <-slots:
-								default:
-								}
-							}
-						}
 						continue
 					}
 					return err
 				}
-				var m dns.Msg
-				if m.Unpack(buf[:n]) != nil {
+				if n < 2 {
 					continue
 				}
-				got++
-				last = time.Now()
-				answered.Add(1)
-				for d := int64(time.Since(started)); ; {
-					prev := lastAnswer.Load()
-					if d <= prev || lastAnswer.CompareAndSwap(prev, d) {
-						break
+				slot := w.slotOf[binary.BigEndian.Uint16(buf)].Swap(0)
+				if slot == 0 {
+					continue // late, after it was counted lost
+				}
+				var m dns.Msg
+				if m.Unpack(buf[:n]) == nil {
+					answered.Add(1)
+					for d := int64(time.Since(started)); ; {
+						prev := lastAnswer.Load()
+						if d <= prev || lastAnswer.CompareAndSwap(prev, d) {
+							break
+						}
 					}
+				} else {
+					lost.Add(1)
 				}
-				select {
-				case <-slots:
-				default: // a late answer whose slot was freed
-				}
+				w.sentAt[slot-1].Store(0) // before the writer may reuse it
+				w.free <- int(slot - 1)
 			}
 		})
 	}
 	if err := g.Wait(); err != nil {
 		return err
 	}
-	// Up to the last answer: a run with losses waits a second more for
-	// them, which is not the server's or the client's work.
+	// Up to the last answer: the wait for lost questions is neither the
+	// server's work nor a client's.
 	elapsed := time.Duration(max(lastAnswer.Load(), 1))
 	cpu := cpuTime() - cpuBefore
-	fmt.Fprintf(stdout, "wire: %d answers to %d questions (%d lost) in %s\n", answered.Load(), len(packets),
-		int64(len(packets))-answered.Load(), round(elapsed))
+	fmt.Fprintf(stdout, "wire: %d answers to %d questions (%d lost) in %s\n", answered.Load(), len(packets), lost.Load(), round(elapsed))
 	fmt.Fprintf(stdout, "cpu: %s user+sys of this process (%.1f µs per query)\n", round(cpu), float64(cpu.Microseconds())/float64(max(len(packets), 1)))
 	fmt.Fprintf(stdout, "queries/s: %.0f\n", float64(answered.Load())/elapsed.Seconds())
 	return nil
+}
+
+// wireSocket is the book-keeping of one -wire-only socket: window slots,
+// each holding one question in flight.
+type wireSocket struct {
+	free   chan int               // slots not in use
+	sentAt []atomic.Int64         // per slot: when its question was sent (ns), 0 when free
+	ids    []atomic.Uint32        // per slot: its question's ID
+	slotOf *[1 << 16]atomic.Int32 // per ID: its slot + 1, 0 when none
+	done   atomic.Bool            // the writer sent all it will send
+}
+
+func newWireSocket(window int) *wireSocket {
+	w := &wireSocket{
+		free: make(chan int, window), sentAt: make([]atomic.Int64, window),
+		ids: make([]atomic.Uint32, window), slotOf: new([1 << 16]atomic.Int32),
+	}
+	for i := range window {
+		w.free <- i
+	}
+	return w
+}
+
+// expire frees the slots of questions sent more than timeout ago and not
+// answered, and returns how many.
+func (w *wireSocket) expire(timeout time.Duration) int64 {
+	cutoff := time.Now().Add(-timeout).UnixNano()
+	n := int64(0)
+	for slot := range w.sentAt {
+		if t := w.sentAt[slot].Load(); t == 0 || t > cutoff {
+			continue
+		}
+		id := uint16(w.ids[slot].Load())
+		if w.slotOf[id].CompareAndSwap(int32(slot+1), 0) {
+			w.sentAt[slot].Store(0)
+			w.free <- slot
+			n++
+		}
+	}
+	return n
 }
 
 // packFormats keeps the requested formats that have a writer.

@@ -3,10 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestBench(t *testing.T) {
@@ -87,5 +91,43 @@ func TestBenchBadFlags(t *testing.T) {
 		if err := run(context.Background(), args, &bytes.Buffer{}); err == nil {
 			t.Errorf("%q: no error", args)
 		}
+	}
+}
+
+// -wire-only against a server that never answers counts every question
+// lost after -timeout, and stops at once when its context ends.
+func TestWireOnlySilentServer(t *testing.T) {
+	t.Parallel()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	go func() {
+		buf := make([]byte, 512)
+		for {
+			if _, _, err := pc.ReadFrom(buf); err != nil {
+				return
+			}
+		}
+	}()
+	var out bytes.Buffer
+	err = run(context.Background(), []string{"-n", "20", "-resolver", pc.LocalAddr().String(), "-wire-only", "-timeout", "100ms"}, &out)
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "wire: 0 answers to") || strings.Contains(out.String(), "(0 lost)") {
+		t.Errorf("every question should be lost:\n%s", out.String())
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err = run(ctx, []string{"-n", "20", "-resolver", pc.LocalAddr().String(), "-wire-only", "-timeout", "1m"}, io.Discard)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("run = %v, want the context's deadline", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("stopped %s after its context ended", d)
 	}
 }
