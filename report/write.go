@@ -15,6 +15,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"runtime/metrics"
 	"slices"
@@ -115,6 +116,9 @@ func packWriters() int {
 	if limit == math.MaxInt64 {
 		return 2
 	}
+	// A collection first, so the figure is what is live now: the last one
+	// may have run mid-assessment, with the answer cache still held.
+	runtime.GC()
 	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
 	metrics.Read(s)
 	if s[0].Value.Kind() == metrics.KindUint64 && s[0].Value.Uint64() > uint64(limit/3) {
