@@ -42,25 +42,12 @@ func lookupPTR(ctx context.Context, r Resolver, a Asset, withForward bool) ptrVi
 	if !ok {
 		return computePTR(ctx, r, a, withForward)
 	}
-	i := 0
-	if withForward {
-		i = 1
-	}
-	m.mu.Lock()
-	v := m.ptr[i]
-	m.mu.Unlock()
-	if v != nil {
-		return *v
-	}
-	c := computePTR(ctx, r, a, withForward)
-	c.names, c.confirmed, c.forward, c.fwdErr = slices.Clip(c.names), slices.Clip(c.confirmed), slices.Clip(c.forward), slices.Clip(c.fwdErr)
-	c.obs = c.buildObserved()
-	if ctx.Err() == nil {
-		m.mu.Lock()
-		m.ptr[i] = &c
-		m.mu.Unlock()
-	}
-	return c
+	return remember(ctx, &m.mu, &m.ptr, withForward, func() ptrView {
+		v := computePTR(ctx, r, a, withForward)
+		v.names, v.confirmed, v.forward, v.fwdErr = slices.Clip(v.names), slices.Clip(v.confirmed), slices.Clip(v.forward), slices.Clip(v.fwdErr)
+		v.obs = v.buildObserved()
+		return v
+	})
 }
 
 func computePTR(ctx context.Context, r Resolver, a Asset, withForward bool) ptrView {

@@ -229,16 +229,7 @@ func TestDKIMTestingAndRestrictions(t *testing.T) {
 			if reason, _ := f.Observed["reason"].(string); f.Status != tc.status || reason != tc.reason {
 				t.Fatalf("%s %q, want %s %q: %s", f.Status, reason, tc.status, tc.reason, f.Message)
 			}
-			for _, s := range tc.contains {
-				if !strings.Contains(f.Message, s) {
-					t.Errorf("message lacks %q: %s", s, f.Message)
-				}
-			}
-			for _, s := range tc.lacks {
-				if strings.Contains(f.Message, s) {
-					t.Errorf("message has %q: %s", s, f.Message)
-				}
-			}
+			expectText(t, "message", f.Message, tc.contains, tc.lacks)
 			if f.Observed["testing"] == true && tc.status != StatusPass && tc.reason != "revoked" && !strings.Contains(f.Remediation, "t=y") {
 				t.Errorf("remediation does not mention t=y: %s", f.Remediation)
 			}

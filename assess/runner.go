@@ -165,8 +165,8 @@ type assetMemo struct {
 	spf map[spfKey]spfEval // check_host results (evalSPF)
 	// spfRecords are the domains' SPF records (lookupSPFRecord).
 	spfRecords map[string]spfView
-	ptr        [2]*ptrView // lookupPTR without and with forward lookups
-	run        *domainMemo // what the run shares across assets; nil outside Run
+	ptr        map[bool]ptrView // lookupPTR, by withForward
+	run        *domainMemo      // what the run shares across assets; nil outside Run
 }
 
 type memoAnswer struct {

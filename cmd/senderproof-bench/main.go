@@ -331,18 +331,9 @@ func dnsOnly(ctx context.Context, cfg config, server string, questions []string,
 		return err
 	}
 	defer client.Close()
-	type question struct {
-		name  string
-		qtype uint16
-	}
-	qs := make([]question, 0, len(questions))
-	for _, q := range questions {
-		name, typ, ok := strings.Cut(q, " ")
-		t, known := dns.StringToType[typ]
-		if !ok || !known {
-			return fmt.Errorf("question %q: want NAME TYPE", q)
-		}
-		qs = append(qs, question{name, t})
+	qs, err := parseQuestions(questions)
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(stdout, "client: concurrency %d, qps %s, timeout %s, retries %d; DNS only: %d questions\n",
 		cfg.concurrency, qpsString(cfg.qps), cfg.timeout, cfg.retries, len(qs))
@@ -369,6 +360,25 @@ func dnsOnly(ctx context.Context, cfg config, server string, questions []string,
 	return nil
 }
 
+// question is one of the world's questions (queries.txt: "NAME TYPE").
+type question struct {
+	name  string
+	qtype uint16
+}
+
+func parseQuestions(questions []string) ([]question, error) {
+	qs := make([]question, 0, len(questions))
+	for _, q := range questions {
+		name, typ, ok := strings.Cut(q, " ")
+		t, known := dns.StringToType[typ]
+		if !ok || !known {
+			return nil, fmt.Errorf("question %q: want NAME TYPE", q)
+		}
+		qs = append(qs, question{name, t})
+	}
+	return qs, nil
+}
+
 // wireOnly sends each of the world's questions once on four connected UDP
 // sockets, at most concurrency/4 in flight on each, and reads and unpacks
 // the answers: no cache, retries, rate limit, evidence or checks. A
@@ -378,18 +388,17 @@ func dnsOnly(ctx context.Context, cfg config, server string, questions []string,
 func wireOnly(ctx context.Context, cfg config, server string, questions []string, stdout io.Writer) error {
 	const sockets = 4
 	window := max(cfg.concurrency/sockets, 1)
-	var packets [][]byte
-	for _, q := range questions {
-		name, typ, ok := strings.Cut(q, " ")
-		t, known := dns.StringToType[typ]
-		if !ok || !known {
-			return fmt.Errorf("question %q: want NAME TYPE", q)
-		}
+	qs, err := parseQuestions(questions)
+	if err != nil {
+		return err
+	}
+	packets := make([][]byte, 0, len(qs))
+	for _, q := range qs {
 		m := new(dns.Msg)
-		m.SetQuestion(dns.Fqdn(name), t)
+		m.SetQuestion(dns.Fqdn(q.name), q.qtype)
 		b, err := m.Pack()
 		if err != nil {
-			return fmt.Errorf("question %q: %w", q, err)
+			return fmt.Errorf("question %s %s: %w", q.name, dns.TypeToString[q.qtype], err)
 		}
 		packets = append(packets, b)
 	}
