@@ -71,29 +71,34 @@ func Run(ctx context.Context, assets []Asset, opt Options) ([]Finding, error) {
 	if opt.Sink == nil {
 		results = make([][]Finding, len(assets))
 	}
-	var done atomic.Int64
+	var done, next atomic.Int64
 	dm := newDomainMemo(tpl)
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(n)
-	for i := range assets {
-		if gctx.Err() != nil {
-			break
-		}
+	// A fixed set of workers takes the assets in turn: a goroutine per asset
+	// would grow a fresh stack for every asset (the SPF walk and the wording
+	// run deep), and that copying was a visible share of a fleet's CPU.
+	for range min(n, len(assets)) {
 		g.Go(func() error {
-			fs, err := assessAsset(gctx, opt.Resolver, assets[i], tpl, dm)
-			if err != nil {
-				return err
-			}
-			if opt.Sink != nil {
-				if err := opt.Sink(i, fs); err != nil {
+			for gctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= len(assets) {
+					return nil
+				}
+				fs, err := assessAsset(gctx, opt.Resolver, assets[i], tpl, dm)
+				if err != nil {
 					return err
 				}
-			} else {
-				results[i] = fs
-			}
-			d := done.Add(1)
-			if opt.Progress != nil {
-				opt.Progress(int(d), len(assets))
+				if opt.Sink != nil {
+					if err := opt.Sink(i, fs); err != nil {
+						return err
+					}
+				} else {
+					results[i] = fs
+				}
+				d := done.Add(1)
+				if opt.Progress != nil {
+					opt.Progress(int(d), len(assets))
+				}
 			}
 			return nil
 		})
