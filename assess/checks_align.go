@@ -69,7 +69,7 @@ func checkAlignIdentity(ctx context.Context, r Resolver, a Asset) []Finding {
 	}
 	dmarcUnknown := false
 	if helo != "" && domain != "" {
-		dv := discoverDMARC(ctx, r, domain)
+		dv := sharedDMARC(ctx, r, domain)
 		used = append(used, dv.answers()...)
 		if dv.outcome == OutcomeError {
 			dmarcUnknown = true

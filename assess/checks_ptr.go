@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/miekg/dns"
 	"golang.org/x/net/publicsuffix"
@@ -173,11 +175,42 @@ func OrgDomain(name string) string {
 	if !strings.Contains(name, ".") {
 		return name
 	}
+	if org, ok := orgMemo.Load(name); ok {
+		return org.(string)
+	}
 	org, err := publicsuffix.EffectiveTLDPlusOne(name)
 	if err != nil {
-		return name
+		org = name
+	}
+	// The sending domains and HELO names of a fleet come back for every
+	// sender; the memo keeps the first maxOrgMemo names of at most
+	// maxOrgMemoLen bytes, so hostile names cannot grow it past 16 MB.
+	if len(name) <= maxOrgMemoLen && orgMemoSize.Load() < maxOrgMemo {
+		if _, loaded := orgMemo.LoadOrStore(name, org); !loaded {
+			orgMemoSize.Add(1)
+		}
 	}
 	return org
+}
+
+var (
+	orgMemo     sync.Map // name → OrgDomain(name)
+	orgMemoSize atomic.Int64
+)
+
+const (
+	maxOrgMemo    = 32 << 10
+	maxOrgMemoLen = 253
+)
+
+// isIPAddress reports whether netip.ParseAddr accepts s, without the
+// error value ParseAddr allocates for the host names it is mostly given.
+func isIPAddress(s string) bool {
+	if !strings.ContainsRune(s, ':') && strings.Trim(s, "0123456789.") != "" {
+		return false // neither IPv6 nor dotted-decimal IPv4
+	}
+	_, err := netip.ParseAddr(s)
+	return err == nil
 }
 
 // observed returns the common observed part of PTR-based findings, a new
@@ -373,7 +406,7 @@ func validFQDN(s string) (bool, string) {
 	case strings.HasPrefix(s, "["):
 		return false, "address_literal"
 	}
-	if _, err := netip.ParseAddr(s); err == nil {
+	if isIPAddress(s) {
 		return false, "ip_address"
 	}
 	labels := strings.Split(s, ".")

@@ -114,11 +114,7 @@ var errNotDomain = errors.New("not a valid multi-label domain name (RFC 7208 §4
 // isAddressLiteral reports a HELO address literal ("[192.0.2.1]") or a bare
 // IP address: not a domain, so SPF gives none for it (RFC 7208 §2.3, §4.3).
 func isAddressLiteral(s string) bool {
-	if strings.HasPrefix(s, "[") {
-		return true
-	}
-	_, err := netip.ParseAddr(s)
-	return err == nil
+	return strings.HasPrefix(s, "[") || isIPAddress(s)
 }
 
 func isSPFMatch(err error) bool {
