@@ -58,7 +58,7 @@ func onlyDomainFields(fields map[string]bool) bool {
 }
 
 // run returns a's findings of the DomainOnly check c, worded.
-func (d *domainMemo) run(ctx context.Context, r Resolver, c Check, a Asset) ([]Finding, error) {
+func (d *domainMemo) run(ctx context.Context, r Resolver, c Check, a Asset, data *MessageData) ([]Finding, error) {
 	k := domainKey{c.ID, a.Domain, strings.Join(a.DKIMSelectors, "\x00")}
 	for {
 		d.mu.Lock()
@@ -96,7 +96,7 @@ func (d *domainMemo) run(ctx context.Context, r Resolver, c Check, a Asset) ([]F
 				continue
 			}
 		}
-		return d.copyFor(c, a, e.fs)
+		return d.copyFor(c, a, e.fs, data)
 	}
 }
 
@@ -121,13 +121,13 @@ func (d *domainMemo) compute(ctx context.Context, r Resolver, c Check, a Asset) 
 }
 
 // copyFor gives a its own copy of the memoised findings.
-func (d *domainMemo) copyFor(c Check, a Asset, memo []Finding) ([]Finding, error) {
+func (d *domainMemo) copyFor(c Check, a Asset, memo []Finding, data *MessageData) ([]Finding, error) {
 	out := make([]Finding, len(memo))
 	copy(out, memo)
 	for i := range out {
 		out[i].Asset = a.IP
 		if !d.worded[c.ID] {
-			if err := Word(d.tpl, c, a, &out[i]); err != nil {
+			if err := word(d.tpl, c, a, &out[i], data); err != nil {
 				return nil, err
 			}
 		}

@@ -291,7 +291,22 @@ func reverseString(s string) string {
 // octetSeq reports whether the decimal octets appear in name in this order,
 // separated by non-digits, each with optional leading zeros.
 func octetSeq(name string, o []byte) bool {
-	fields := strings.FieldsFunc(name, func(r rune) bool { return r < '0' || r > '9' })
+	// The runs of digits in name, as strings.FieldsFunc would split them;
+	// a host name has few, so they are kept on the stack.
+	var arr [16]string
+	fields := arr[:0]
+	for i := 0; i < len(name); {
+		if name[i] < '0' || name[i] > '9' {
+			i++
+			continue
+		}
+		j := i
+		for j < len(name) && name[j] >= '0' && name[j] <= '9' {
+			j++
+		}
+		fields = append(fields, name[i:j])
+		i = j
+	}
 	for i := 0; i+len(o) <= len(fields); i++ {
 		ok := true
 		for j, x := range o {

@@ -134,13 +134,14 @@ func AssessAsset(ctx context.Context, r Resolver, a Asset, tpl *templates.Set) (
 // (nil: none).
 func assessAsset(ctx context.Context, r Resolver, a Asset, tpl *templates.Set, dm *domainMemo) ([]Finding, error) {
 	r = &assetMemo{r: r, run: dm}
+	d := new(MessageData)
 	out := make([]Finding, 0, len(registry)+len(a.DKIMSelectors))
 	for _, c := range registry {
 		if c.Run == nil {
 			continue
 		}
 		if c.DomainOnly && dm != nil {
-			fs, err := dm.run(ctx, r, c, a)
+			fs, err := dm.run(ctx, r, c, a, d)
 			if err != nil {
 				return nil, err
 			}
@@ -152,7 +153,7 @@ func assessAsset(ctx context.Context, r Resolver, a Asset, tpl *templates.Set, d
 			return nil, err
 		}
 		for i := range fs {
-			if err := Word(tpl, c, a, &fs[i]); err != nil {
+			if err := word(tpl, c, a, &fs[i], d); err != nil {
 				return nil, err
 			}
 		}
@@ -219,6 +220,12 @@ func remember[K comparable, V any](ctx context.Context, mu *sync.Mutex, table *m
 // Word fills a finding's severity, message and remediation from the check
 // and the wording templates.
 func Word(tpl *templates.Set, c Check, a Asset, f *Finding) error {
+	return word(tpl, c, a, f, new(MessageData))
+}
+
+// word is Word with d as the templates' data, overwritten: the findings of
+// one asset are worded one after another with one MessageData.
+func word(tpl *templates.Set, c Check, a Asset, f *Finding, d *MessageData) error {
 	f.Severity = severity(c, f.Status)
 	if f.Controls == nil {
 		f.Controls = []ControlRef{}
@@ -227,12 +234,12 @@ func Word(tpl *templates.Set, c Check, a Asset, f *Finding) error {
 		f.Evidence = []Evidence{}
 	}
 	reason, _ := f.Observed["reason"].(string)
-	d := MessageData{Check: f.Check, Status: string(f.Status), Reason: reason, Asset: a, Observed: f.Observed}
+	*d = MessageData{Check: f.Check, Status: string(f.Status), Reason: reason, Asset: a, Observed: f.Observed}
 	if f.Selector != nil {
 		d.Selector = *f.Selector
 	}
 	st := string(f.Status)
-	msg, err := tpl.FirstOf(wordKey{f.Check, f.Status, reason, false}, &d, func() []string {
+	msg, err := tpl.FirstOf(wordKey{f.Check, f.Status, reason, false}, d, func() []string {
 		return []string{f.Check + "/" + st + "." + reason, f.Check + "/" + st, "default/" + st}
 	})
 	if err != nil {
@@ -241,7 +248,7 @@ func Word(tpl *templates.Set, c Check, a Asset, f *Finding) error {
 	f.Message = msg
 	f.Remediation = ""
 	if f.Status == StatusFail || f.Status == StatusWarn || f.Status == StatusError {
-		rem, err := tpl.FirstOf(wordKey{f.Check, f.Status, reason, true}, &d, func() []string {
+		rem, err := tpl.FirstOf(wordKey{f.Check, f.Status, reason, true}, d, func() []string {
 			if f.Status == StatusError {
 				// An undetermined finding is fixed by finding out, not by
 				// changing records.
