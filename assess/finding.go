@@ -14,9 +14,18 @@ func newFinding(a Asset, check string, st Status, obs map[string]any, answers ..
 
 // evidenceOf collects the exchanges of the answers, each once, in order.
 func evidenceOf(answers ...Answer) []Evidence {
-	n := 0
-	for _, a := range answers {
+	n, from := 0, -1
+	for i, a := range answers {
 		n += len(a.Exchanges)
+		if len(a.Exchanges) > 0 {
+			from = i
+		}
+	}
+	// The usual finding rests on one answer with one exchange: its
+	// evidence is that answer's (clipped) slice, shared, not copied.
+	// Exchanges are never written after the lookup that recorded them.
+	if n == 1 {
+		return slices.Clip(answers[from].Exchanges)
 	}
 	out := make([]Evidence, 0, n)
 	// A few exchanges (the usual case) are compared directly; a map only
