@@ -347,3 +347,78 @@ func TestSharedEncodings(t *testing.T) {
 		t.Errorf("%d shared encodings kept, want 4", n)
 	}
 }
+
+// sameAsIndent fails when appendIndent and json.Indent disagree on valid
+// JSON, or when appendIndent accepts what json.Indent refuses for a reason
+// appendIndent is meant to catch (structure: strings, nesting, stray bytes).
+func sameAsIndent(t testing.TB, src []byte) {
+	t.Helper()
+	var want bytes.Buffer
+	werr := json.Indent(&want, src, "    ", "  ")
+	got, gerr := appendIndent([]byte("kept"), src, "    ", "  ")
+	if gerr == nil && !bytes.HasPrefix(got, []byte("kept")) {
+		t.Fatalf("%.80q: the bytes before dst's end were changed", src)
+	}
+	if !json.Valid(src) {
+		return // appendIndent checks structure, not grammar
+	}
+	if gerr != nil || werr != nil {
+		t.Fatalf("%.80q: appendIndent error %v, json.Indent error %v", src, gerr, werr)
+	}
+	if got := got[len("kept"):]; !bytes.Equal(got, want.Bytes()) {
+		t.Fatalf("%.80q:\nappendIndent %q\njson.Indent  %q", src, got, want.Bytes())
+	}
+}
+
+// TestAppendIndent: evidence.json's indentation is json.Indent's, byte for
+// byte, on a synthetic pack's findings and on edge cases; broken structure
+// is an error, as json.Indent makes it.
+func TestAppendIndent(t *testing.T) {
+	t.Parallel()
+	p := SyntheticPack(60, 3)
+	arr, err := appendFindings(nil, p.Findings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameAsIndent(t, arr)
+	for i := range p.Findings {
+		one, err := appendFindings(nil, p.Findings[i:i+1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		sameAsIndent(t, one[1:len(one)-1])
+	}
+	for _, s := range []string{`{}`, `[]`, `{"a":{}}`, `[[],[{}]]`, `"x"`, `1`, ` { "a" : [ 1 , -2.5e+3 , true , false , null ] } `,
+		`{"q":"\"\\\u2028 \\\"","":""}`, `["\\"]`, "{\"\xff\u00e9\":\"\\u0000\"}"} {
+		sameAsIndent(t, []byte(s))
+	}
+	for _, bad := range []string{`{"a":"x}`, `[1,2`, `]`, `{"a":"` + "\x01" + `"}`, `[1]]`, `{"a":nope}`, `["\`} {
+		if _, err := appendIndent(nil, []byte(bad), "", "  "); err == nil {
+			t.Errorf("%q: no error", bad)
+		}
+	}
+}
+
+// FuzzAppendIndent: appendIndent is json.Indent on valid JSON, and
+// eachElement splits an array of such values where encoding/json does.
+func FuzzAppendIndent(f *testing.F) {
+	for _, s := range []string{`{"a":[1,{"b":"c\"d"}],"e":{}}`, `[]`, `"\u00e9\\"`, `[1]]`, `{"a":"` + "\x01" + `"}`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, src []byte) {
+		sameAsIndent(t, src)
+		if !json.Valid(src) {
+			return
+		}
+		// eachElement finds the same value twice in an array.
+		want := string(bytes.Trim(src, " \t\r\n"))
+		var got []string
+		arr := append(append(append([]byte("["), src...), ','), append(src, ']')...)
+		if err := eachElement(arr, func(b []byte) error { got = append(got, string(b)); return nil }); err != nil {
+			t.Fatalf("%.80q: eachElement: %v", arr, err)
+		}
+		if len(got) != 2 || got[0] != want || got[1] != want {
+			t.Fatalf("%.80q: eachElement gave %q, want %q twice", arr, got, want)
+		}
+	})
+}
