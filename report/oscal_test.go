@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	oscal "github.com/defenseunicorns/go-oscal/src/types/oscal-1-1-3"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"senderproof/assess"
@@ -352,3 +353,76 @@ func TestOSCALToken(t *testing.T) {
 }
 
 func BenchmarkWriteOSCAL(b *testing.B) { benchWrite(b, NewOSCAL()) }
+
+// sameAsEncoder fails when appendObservation and an Encoder with HTML
+// escaping off (how the OSCAL document was written before) disagree on o.
+func sameAsEncoder(t testing.TB, o oscal.Observation) {
+	t.Helper()
+	var want bytes.Buffer
+	enc := json.NewEncoder(&want)
+	enc.SetEscapeHTML(false)
+	werr := enc.Encode(o)
+	got, ok := appendObservation([]byte("kept"), &o)
+	if !bytes.HasPrefix(got, []byte("kept")) {
+		t.Fatal("the bytes before the buffer's end were changed")
+	}
+	if !ok {
+		return // the caller falls back to the Encoder
+	}
+	if werr != nil {
+		t.Fatalf("Encoder error %v, appendObservation accepted it", werr)
+	}
+	if got := got[len("kept"):]; !bytes.Equal(got, want.Bytes()) {
+		t.Fatalf("appendObservation\n%s\nEncoder\n%s", got, want.Bytes())
+	}
+}
+
+// TestAppendObservation: every observation of a synthetic pack, and ones
+// with the optional fields set or hostile text, are written as
+// encoding/json writes them; fields it does not write send it back to the
+// Encoder.
+func TestAppendObservation(t *testing.T) {
+	t.Parallel()
+	p := SyntheticPack(40, 5)
+	at := time.Date(2026, 11, 27, 4, 0, 0, 123456789, time.UTC)
+	for i := range p.Findings {
+		sameAsEncoder(t, oscalObservation("u", &p.Findings[i], at))
+	}
+	hostile := "=cmd|' /C calc'!A0 <b>&amp;</b> \u2028\u2029 \x00\x1f \xff\"\\"
+	props := []oscal.Property{{Name: "a", Value: hostile}, {Class: "c", Group: "g", Name: "n", Ns: "https://x", Remarks: "r", UUID: "u", Value: ""}}
+	subjects := []oscal.SubjectReference{{SubjectUuid: "s", Type: "inventory-item"}, {Remarks: hostile, SubjectUuid: "s2", Title: "t", Type: "party"}}
+	evidence := []oscal.RelevantEvidence{{Description: hostile}, {Description: "d", Href: "evidence.json", Remarks: "r"}}
+	types := []string{"finding", hostile}
+	var nilProps []oscal.Property
+	for _, o := range []oscal.Observation{
+		{},
+		{Collected: at, Description: hostile, Methods: []string{}, Title: hostile, UUID: hostile, Remarks: hostile},
+		{Collected: at.In(time.FixedZone("x", 5*3600+1800)), Methods: []string{"TEST", "EXAMINE"}, Props: &props, Subjects: &subjects, RelevantEvidence: &evidence, Types: &types},
+		{Props: &nilProps, Types: &[]string{}},
+		{Collected: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
+	} {
+		sameAsEncoder(t, o)
+	}
+	for _, o := range []oscal.Observation{
+		{Expires: &at},
+		{Links: &[]oscal.Link{}},
+		{Subjects: &[]oscal.SubjectReference{{Props: &props}}},
+		{RelevantEvidence: &[]oscal.RelevantEvidence{{Links: &[]oscal.Link{}}}},
+	} {
+		if _, ok := appendObservation(nil, &o); ok {
+			t.Errorf("%+v: written, want the Encoder", o)
+		}
+	}
+}
+
+func FuzzAppendObservation(f *testing.F) {
+	f.Add("192.0.2.1", "ptr.present", "<&> \u2028", "\xff\x00", int64(1700000000123456789))
+	f.Fuzz(func(t *testing.T, asset, check, msg, val string, ns int64) {
+		sel := val
+		fd := assess.Finding{Asset: asset, Check: check, Selector: &sel, Status: assess.StatusFail, Message: msg, Remediation: val,
+			Observed: map[string]any{val: msg},
+			Evidence: []assess.Evidence{{Name: val, Type: "TXT", Answers: []string{msg, val}, At: time.Unix(0, ns), Error: val}},
+			Controls: []assess.ControlRef{{Framework: val, ID: msg}}}
+		sameAsEncoder(t, oscalObservation(msg, &fd, time.Unix(0, ns)))
+	})
+}
