@@ -393,13 +393,6 @@ func appendIndent(dst, src []byte, prefix, indent string) ([]byte, error) {
 	trail := src[len(bytes.TrimRight(src, " \t\r\n")):]
 	src = src[:len(src)-len(trail)]
 	depth, needIndent := 0, false
-	newline := func() {
-		dst = append(dst, '\n')
-		dst = append(dst, prefix...)
-		for range depth {
-			dst = append(dst, indent...)
-		}
-	}
 	for i := 0; i < len(src); i++ {
 		c := src[i]
 		if c == ' ' || c == '\t' || c == '\r' || c == '\n' {
@@ -408,7 +401,7 @@ func appendIndent(dst, src []byte, prefix, indent string) ([]byte, error) {
 		if needIndent && c != '}' && c != ']' {
 			needIndent = false
 			depth++
-			newline()
+			dst = appendNewline(dst, prefix, indent, depth)
 		}
 		switch c {
 		case '"':
@@ -438,7 +431,7 @@ func appendIndent(dst, src []byte, prefix, indent string) ([]byte, error) {
 			dst = append(dst, c)
 		case ',':
 			dst = append(dst, c)
-			newline()
+			dst = appendNewline(dst, prefix, indent, depth)
 		case ':':
 			dst = append(dst, c, ' ')
 		case '}', ']':
@@ -449,7 +442,7 @@ func appendIndent(dst, src []byte, prefix, indent string) ([]byte, error) {
 					return slowIndent(dst[:start], orig, prefix, indent)
 				}
 				depth--
-				newline()
+				dst = appendNewline(dst, prefix, indent, depth)
 			}
 			dst = append(dst, c)
 		default:
@@ -463,6 +456,16 @@ func appendIndent(dst, src []byte, prefix, indent string) ([]byte, error) {
 		return slowIndent(dst[:start], orig, prefix, indent)
 	}
 	return append(dst, trail...), nil
+}
+
+// appendNewline starts a line at depth, as json.Indent does.
+func appendNewline(dst []byte, prefix, indent string, depth int) []byte {
+	dst = append(dst, '\n')
+	dst = append(dst, prefix...)
+	for range depth {
+		dst = append(dst, indent...)
+	}
+	return dst
 }
 
 // slowIndent is json.Indent into dst.
