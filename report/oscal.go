@@ -647,64 +647,16 @@ func appendObservation(b []byte, o *oscal.Observation) (_ []byte, ok bool) {
 	b = appendStringList(b, o.Methods)
 	if o.Props != nil {
 		b = append(b, `,"props":`...)
-		if *o.Props == nil {
-			b = append(b, "null"...)
-		} else {
-			b = append(b, '[')
-			for i, p := range *o.Props {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = appendProperty(b, &p)
-			}
-			b = append(b, ']')
-		}
+		b, _ = appendArray(b, *o.Props, false, appendProperty)
 	}
 	if o.RelevantEvidence != nil {
 		b = append(b, `,"relevant-evidence":`...)
-		if *o.RelevantEvidence == nil {
-			b = append(b, "null"...)
-		} else {
-			b = append(b, '[')
-			for i, e := range *o.RelevantEvidence {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = append(b, `{"description":`...)
-				b = appendString(b, e.Description, false)
-				b = appendOptional(b, "href", e.Href)
-				b = appendOptional(b, "remarks", e.Remarks)
-				b = append(b, '}')
-			}
-			b = append(b, ']')
-		}
+		b, _ = appendArray(b, *o.RelevantEvidence, false, appendRelevantEvidence)
 	}
 	b = appendOptional(b, "remarks", o.Remarks)
 	if o.Subjects != nil {
 		b = append(b, `,"subjects":`...)
-		if *o.Subjects == nil {
-			b = append(b, "null"...)
-		} else {
-			b = append(b, '[')
-			for i, s := range *o.Subjects {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = append(b, '{')
-				if s.Remarks != "" {
-					b = append(b, `"remarks":`...)
-					b = appendString(b, s.Remarks, false)
-					b = append(b, ',')
-				}
-				b = append(b, `"subject-uuid":`...)
-				b = appendString(b, s.SubjectUuid, false)
-				b = appendOptional(b, "title", s.Title)
-				b = append(b, `,"type":`...)
-				b = appendString(b, s.Type, false)
-				b = append(b, '}')
-			}
-			b = append(b, ']')
-		}
+		b, _ = appendArray(b, *o.Subjects, false, appendSubject)
 	}
 	b = appendOptional(b, "title", o.Title)
 	if o.Types != nil {
@@ -716,18 +668,12 @@ func appendObservation(b []byte, o *oscal.Observation) (_ []byte, ok bool) {
 	return append(b, "}\n"...), true
 }
 
-// appendProperty appends an OSCAL property as encoding/json writes it.
-func appendProperty(b []byte, p *oscal.Property) []byte {
+// appendProperty appends an OSCAL property as encoding/json writes it
+// (appendArray's element writer; it cannot fail).
+func appendProperty(b []byte, p oscal.Property, _ bool) ([]byte, error) {
 	b = append(b, '{')
-	for _, f := range [...]struct{ name, v string }{{"class", p.Class}, {"group", p.Group}} {
-		if f.v != "" {
-			b = append(b, '"')
-			b = append(b, f.name...)
-			b = append(b, `":`...)
-			b = appendString(b, f.v, false)
-			b = append(b, ',')
-		}
-	}
+	b = appendLeading(b, "class", p.Class)
+	b = appendLeading(b, "group", p.Group)
 	b = append(b, `"name":`...)
 	b = appendString(b, p.Name, false)
 	b = appendOptional(b, "ns", p.Ns)
@@ -735,7 +681,41 @@ func appendProperty(b []byte, p *oscal.Property) []byte {
 	b = appendOptional(b, "uuid", p.UUID)
 	b = append(b, `,"value":`...)
 	b = appendString(b, p.Value, false)
-	return append(b, '}')
+	return append(b, '}'), nil
+}
+
+// appendRelevantEvidence appends relevant evidence without links or props
+// (appendObservation leaves those to the Encoder).
+func appendRelevantEvidence(b []byte, e oscal.RelevantEvidence, _ bool) ([]byte, error) {
+	b = append(b, `{"description":`...)
+	b = appendString(b, e.Description, false)
+	b = appendOptional(b, "href", e.Href)
+	b = appendOptional(b, "remarks", e.Remarks)
+	return append(b, '}'), nil
+}
+
+// appendSubject appends a subject reference without links or props.
+func appendSubject(b []byte, s oscal.SubjectReference, _ bool) ([]byte, error) {
+	b = append(b, '{')
+	b = appendLeading(b, "remarks", s.Remarks)
+	b = append(b, `"subject-uuid":`...)
+	b = appendString(b, s.SubjectUuid, false)
+	b = appendOptional(b, "title", s.Title)
+	b = append(b, `,"type":`...)
+	b = appendString(b, s.Type, false)
+	return append(b, '}'), nil
+}
+
+// appendLeading appends "name":v, unless v is empty (omitempty), for a
+// field before the first one that is always written.
+func appendLeading(b []byte, name, v string) []byte {
+	if v == "" {
+		return b
+	}
+	b = append(b, '"')
+	b = append(b, name...)
+	b = append(b, `":`...)
+	return append(appendString(b, v, false), ',')
 }
 
 // appendOptional appends ,"name":v unless v is empty (omitempty).
