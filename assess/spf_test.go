@@ -104,6 +104,16 @@ func runCheck(t *testing.T, id string, fn CheckFunc, r Resolver, a Asset) Findin
 	return fs[0]
 }
 
+// runCheckWant is runCheck that fails unless the finding's status is want.
+func runCheckWant(t *testing.T, id string, fn CheckFunc, r Resolver, a Asset, want Status) Finding {
+	t.Helper()
+	f := runCheck(t, id, fn, r, a)
+	if f.Status != want {
+		t.Fatalf("status %s, want %s: %s (%v)", f.Status, want, f.Message, f.Observed)
+	}
+	return f
+}
+
 // wordFinding renders the finding's message and remediation and checks the
 // conventions: check ID, reason set for every non-pass status, a message
 // without unfilled fields, a remediation for warn/fail/error, and evidence

@@ -119,24 +119,7 @@ func benchWrite(b *testing.B, w Writer) {
 // by a Builder, as `senderproof assess` holds them.
 func spooledSynthetic(b *testing.B, n int) *Pack {
 	b.Helper()
-	src := SyntheticPack(n, 1)
-	byAsset := map[string][]assess.Finding{}
-	for _, f := range src.Findings {
-		f.Controls = nil
-		byAsset[f.Asset] = append(byAsset[f.Asset], f)
-	}
-	bl, err := NewBuilder(b.TempDir(), src.Assets, synthMapper{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	for i, a := range src.Assets {
-		if err := bl.Add(i, byAsset[a.IP]); err != nil {
-			b.Fatal(err)
-		}
-	}
-	p := bl.Pack(src.Tool, src.Run, src.Drift)
-	b.Cleanup(func() { p.Close() })
-	return p
+	return spoolPack(b, SyntheticPack(n, 1))
 }
 
 // BenchmarkWriteJSON measures evidence.json like the other writers.
