@@ -153,8 +153,14 @@ type orderSlot struct {
 	e *cacheEntry
 }
 
-// DefaultCacheSize is the default bound on cached answers.
-const DefaultCacheSize = 64 << 10
+// DefaultCacheSize is the default bound on cached answers. What is asked
+// again across senders is a domain's records and its include chain; a
+// sender's own PTR and forward answers are asked by that sender only, and
+// its checks share them through their own memo. 16k entries keep the first
+// kind for thousands of domains: on a 100,000-sender synthetic fleet 4k, 16k
+// and 64k entries gave the same hit rate, and the smaller cache leaves the
+// collector less to mark.
+const DefaultCacheSize = 16 << 10
 
 // makeRoom evicts the oldest finished entries until the shard has room for
 // one more; entries still in flight, and entries used since they last came

@@ -6,7 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -179,6 +181,58 @@ func TestIsIPAddress(t *testing.T) {
 		_, err := netip.ParseAddr(s)
 		if got := isIPAddress(s); got != (err == nil) {
 			t.Errorf("isIPAddress(%q) = %v, ParseAddr error %v", s, got, err)
+		}
+	}
+}
+
+// TestRunSinkReusesSlice: a run whose sink gets each asset's findings (in a
+// slice the worker refills for its next asset) hands the sink exactly what a
+// run that collects them returns, over the wire.
+func TestRunSinkReusesSlice(t *testing.T) {
+	t.Parallel()
+	w := dnstest.SyntheticWorld(200, 11, 0.1)
+	srv := dnstest.Start(t, dnstest.Config{Zones: w.Zones})
+	inv, err := ParseInventory("w.csv", w.Inventory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(sink func(int, []Finding) error) []Finding {
+		c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		fs, err := Run(context.Background(), inv.Assets, Options{Resolver: c, Concurrency: 4, Sink: sink})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fs
+	}
+	want := run(nil)
+	got := make([][]Finding, len(inv.Assets))
+	var mu sync.Mutex
+	run(func(i int, fs []Finding) error {
+		mu.Lock()
+		defer mu.Unlock()
+		got[i] = slices.Clone(fs)
+		return nil
+	})
+	var flat []Finding
+	for _, fs := range got {
+		flat = append(flat, fs...)
+	}
+	if len(flat) != len(want) {
+		t.Fatalf("sink got %d findings, run returned %d", len(flat), len(want))
+	}
+	for i := range want {
+		g, w := flat[i], want[i]
+		// Evidence times and RTTs differ between runs.
+		g.Evidence, w.Evidence = nil, nil
+		if !reflect.DeepEqual(g, w) {
+			t.Fatalf("finding %d: sink got\n%+v\nrun returned\n%+v", i, g, w)
+		}
+		if len(flat[i].Evidence) != len(want[i].Evidence) {
+			t.Errorf("finding %d (%s %s): %d exchanges through the sink, %d returned", i, w.Asset, w.Check, len(flat[i].Evidence), len(want[i].Evidence))
 		}
 	}
 }

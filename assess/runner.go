@@ -22,7 +22,9 @@ type Options struct {
 	Progress func(done, total int)
 	// Sink, if set, receives each asset's findings (i is the asset's index)
 	// as soon as they are ready, from several goroutines at once, and Run
-	// returns no findings: a fleet's findings need not fit in memory.
+	// returns no findings: a fleet's findings need not fit in memory. fs is
+	// the sink's only until it returns: the slice is reused for a later
+	// asset (what its findings point to is not).
 	Sink func(i int, fs []Finding) error
 }
 
@@ -79,12 +81,16 @@ func Run(ctx context.Context, assets []Asset, opt Options) ([]Finding, error) {
 	// run deep), and that copying was a visible share of a fleet's CPU.
 	for range min(n, len(assets)) {
 		g.Go(func() error {
+			// With a sink, a worker's findings slice is handed over
+			// and then refilled: a 16-finding slice per asset was 7%
+			// of a fleet's allocation.
+			var reuse []Finding
 			for gctx.Err() == nil {
 				i := int(next.Add(1)) - 1
 				if i >= len(assets) {
 					return nil
 				}
-				fs, err := assessAsset(gctx, opt.Resolver, assets[i], tpl, dm)
+				fs, err := assessAsset(gctx, opt.Resolver, assets[i], tpl, dm, reuse)
 				if err != nil {
 					return err
 				}
@@ -92,6 +98,8 @@ func Run(ctx context.Context, assets []Asset, opt Options) ([]Finding, error) {
 					if err := opt.Sink(i, fs); err != nil {
 						return err
 					}
+					clear(fs)
+					reuse = fs[:0]
 				} else {
 					results[i] = fs
 				}
@@ -127,15 +135,15 @@ func Run(ctx context.Context, assets []Asset, opt Options) ([]Finding, error) {
 // and its forward names), and a question asked again gets the very same
 // answer.
 func AssessAsset(ctx context.Context, r Resolver, a Asset, tpl *templates.Set) ([]Finding, error) {
-	return assessAsset(ctx, r, a, tpl, nil)
+	return assessAsset(ctx, r, a, tpl, nil, nil)
 }
 
 // assessAsset is AssessAsset with the run's memo of domain-level findings
-// (nil: none).
-func assessAsset(ctx context.Context, r Resolver, a Asset, tpl *templates.Set, dm *domainMemo) ([]Finding, error) {
+// (nil: none), appending the findings to out[:0].
+func assessAsset(ctx context.Context, r Resolver, a Asset, tpl *templates.Set, dm *domainMemo, out []Finding) ([]Finding, error) {
 	r = &assetMemo{r: r, run: dm}
 	d := new(MessageData)
-	out := make([]Finding, 0, len(registry)+len(a.DKIMSelectors))
+	out = slices.Grow(out[:0], len(registry)+len(a.DKIMSelectors))
 	for _, c := range registry {
 		if c.Run == nil {
 			continue
