@@ -27,7 +27,9 @@ func checkAlignIdentity(ctx context.Context, r Resolver, a Asset) []Finding {
 		return []Finding{skipFinding(a, id, "one_identity")}
 	}
 	v := lookupPTR(ctx, r, a, true)
-	used := append([]Answer{v.ans}, v.forward...)
+	// The answers used fit this array on the stack in the usual case.
+	var usedBuf [8]Answer
+	used := append(append(usedBuf[:0], v.ans), v.forward...)
 	obs := map[string]any{"forward_type": forwardType(v.ip)}
 	if v.outcome == OutcomeError {
 		obs = v.observed()

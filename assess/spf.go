@@ -660,7 +660,9 @@ func checkSPFLookupLimit(ctx context.Context, r Resolver, a Asset) []Finding {
 	if len(c.broken) > 0 {
 		obs["broken"] = c.broken
 	}
-	used := append([]Answer{v.ans}, c.answers...)
+	// The answers used fit this array on the stack in the usual case.
+	var usedBuf [16]Answer
+	used := append(append(usedBuf[:0], v.ans), c.answers...)
 	used = append(used, ev.answers...)
 	switch {
 	case c.exceeded || ev.limitHit() == "lookups":
