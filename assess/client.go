@@ -136,14 +136,44 @@ type Client struct {
 const cacheShards = 32
 
 type cacheShard struct {
-	mu  sync.Mutex
-	m   map[qkey]*cacheEntry
-	max int
-	// order holds the entries in the order they were inserted, from head
-	// on: the oldest are evicted first. An entry that went away earlier
-	// (expired, replaced, dropped) is skipped when it comes up.
-	order []orderSlot
+	mu sync.Mutex
+	m  map[qkey]*cacheEntry
+	// An answer comes in on probation, in fresh; the oldest there go
+	// first, once fresh holds freshMax. One asked for again while on
+	// probation (a sending domain's records, asked for by each of its
+	// senders) moves to kept when it comes up, where it stays while it is
+	// used: kept holds at most keptMax and gives an entry used since it
+	// last came up another round. A fleet's one-off answers (each sender's
+	// PTR and forward lookups) so never crowd out its shared ones.
+	fresh, kept       slotQueue
+	nFresh, nKept     int // entries in m that are in fresh, in kept
+	freshMax, keptMax int
+}
+
+// slotQueue is a queue of cache keys in the order they were queued, from
+// head on. A slot whose entry went away earlier (expired, replaced,
+// dropped) is skipped when it comes up.
+type slotQueue struct {
+	slots []orderSlot
 	head  int
+}
+
+func (q *slotQueue) len() int         { return len(q.slots) - q.head }
+func (q *slotQueue) push(o orderSlot) { q.slots = append(q.slots, o) }
+func (q *slotQueue) pop() (o orderSlot) {
+	o, q.slots[q.head] = q.slots[q.head], orderSlot{}
+	q.head++
+	return o
+}
+
+// compact reclaims the space of popped slots.
+func (q *slotQueue) compact() {
+	if q.head > len(q.slots)/2 {
+		n := copy(q.slots, q.slots[q.head:])
+		clear(q.slots[n:])
+		q.slots = q.slots[:n]
+		q.head = 0
+	}
 }
 
 // orderSlot is one entry in a shard's eviction queue; it is current while
@@ -153,43 +183,83 @@ type orderSlot struct {
 	e *cacheEntry
 }
 
-// DefaultCacheSize is the default bound on cached answers. What is asked
-// again across senders is a domain's records and its include chain; a
-// sender's own PTR and forward answers are asked by that sender only, and
-// its checks share them through their own memo. 16k entries keep the first
-// kind for thousands of domains: on a 100,000-sender synthetic fleet 4k, 16k
-// and 64k entries gave the same hit rate, and the smaller cache leaves the
-// collector less to mark.
-const DefaultCacheSize = 16 << 10
+// DefaultCacheSize is the default bound on answers kept for reuse; a
+// quarter as many more are held on probation (see cacheShard). What is
+// asked again across senders is a domain's records and its include chain,
+// kept for as many domains as the bound allows; a sender's own PTR and
+// forward answers are asked by that sender only (its checks share them
+// through their own memo), and pass through probation.
+const DefaultCacheSize = 64 << 10
 
-// makeRoom evicts the oldest finished entries until the shard has room for
-// one more; entries still in flight, and entries used since they last came
-// up (a sending domain's records, asked for by every asset), go to the
-// back. It also drops keys that no longer have an entry (answers with TTL
-// 0, replaced ones), so order stays within twice the bound.
+// add queues a new entry for k, on probation, making room for it.
+func (sh *cacheShard) add(k qkey, e *cacheEntry) {
+	sh.makeRoom()
+	if old, ok := sh.m[k]; ok {
+		sh.forget(old)
+	}
+	sh.m[k] = e
+	sh.nFresh++
+	sh.fresh.push(orderSlot{k, e})
+}
+
+// remove drops k's entry e, if the map still holds it.
+func (sh *cacheShard) remove(k qkey, e *cacheEntry) {
+	if sh.m[k] == e {
+		delete(sh.m, k)
+		sh.forget(e)
+	}
+}
+
+// forget uncounts e, which the map no longer holds.
+func (sh *cacheShard) forget(e *cacheEntry) {
+	if e.kept {
+		sh.nKept--
+	} else {
+		sh.nFresh--
+	}
+}
+
+// makeRoom makes room for one more entry on probation: the oldest finished
+// ones there go, or move to kept if used since they came in; entries still
+// in flight go to the back. Kept entries past keptMax go the same way,
+// oldest first, those used since they last came up going to the back. It
+// also drops keys that no longer have an entry (answers with TTL 0,
+// replaced ones), so each queue stays within twice its bound.
 func (sh *cacheShard) makeRoom() {
-	for budget := len(sh.order) - sh.head; budget > 0 && (len(sh.m) >= sh.max || len(sh.order)-sh.head > 2*sh.max); budget-- {
-		o := sh.order[sh.head]
-		sh.order[sh.head] = orderSlot{}
-		sh.head++
+	for budget := sh.fresh.len(); budget > 0 && (sh.nFresh >= sh.freshMax || sh.fresh.len() > 2*sh.freshMax); budget-- {
+		o := sh.fresh.pop()
 		e := o.e
 		switch {
 		case sh.m[o.k] != e: // gone already: its slot goes too
-		case len(sh.m) < sh.max:
-			sh.order = append(sh.order, o) // only dropping gone slots
-		case e.done != closedDone || e.used:
-			e.used = false
-			sh.order = append(sh.order, o)
+		case sh.nFresh < sh.freshMax || e.done != closedDone:
+			sh.fresh.push(o) // only dropping gone slots, or in flight
+		case e.used:
+			e.used, e.kept = false, true
+			sh.nFresh--
+			sh.nKept++
+			sh.kept.push(o)
 		default:
 			delete(sh.m, o.k)
+			sh.nFresh--
 		}
 	}
-	if sh.head > len(sh.order)/2 {
-		n := copy(sh.order, sh.order[sh.head:])
-		clear(sh.order[n:])
-		sh.order = sh.order[:n]
-		sh.head = 0
+	sh.fresh.compact()
+	for budget := sh.kept.len(); budget > 0 && (sh.nKept > sh.keptMax || sh.kept.len() > 2*sh.keptMax); budget-- {
+		o := sh.kept.pop()
+		e := o.e
+		switch {
+		case sh.m[o.k] != e:
+		case sh.nKept <= sh.keptMax:
+			sh.kept.push(o)
+		case e.used:
+			e.used = false
+			sh.kept.push(o)
+		default:
+			delete(sh.m, o.k)
+			sh.nKept--
+		}
 	}
+	sh.kept.compact()
 }
 
 // serverState is one resolver: its UDP sockets and its circuit breaker.
@@ -267,6 +337,7 @@ type cacheEntry struct {
 	res     exchangeResult
 	expires time.Time
 	used    bool // answered a lookup since it last came up for eviction
+	kept    bool // out of probation (see cacheShard)
 }
 
 // exchangeResult is one question answered (or not) on the wire.
@@ -318,7 +389,8 @@ func NewClient(opt ClientOptions) (*Client, error) {
 	}
 	for i := range c.shards {
 		c.shards[i].m = make(map[qkey]*cacheEntry)
-		c.shards[i].max = max(size/cacheShards, 16)
+		c.shards[i].keptMax = max(size/cacheShards, 16)
+		c.shards[i].freshMax = max(size/4/cacheShards, 16)
 	}
 	for _, s := range opt.Servers {
 		c.servers = append(c.servers, &serverState{addr: s, pool: newUDPPool(s, udpSockets)})
@@ -408,10 +480,12 @@ func (c *Client) DropCache() {
 				delete(sh.m, k)
 			}
 		}
-		sh.order = nil
-		sh.head = 0
-		for k, e := range sh.m {
-			sh.order = append(sh.order, orderSlot{k, e}) // still in flight
+		sh.fresh, sh.kept = slotQueue{}, slotQueue{}
+		sh.nFresh, sh.nKept = 0, 0
+		for k, e := range sh.m { // still in flight
+			e.kept = false
+			sh.nFresh++
+			sh.fresh.push(orderSlot{k, e})
 		}
 		sh.mu.Unlock()
 	}
@@ -451,10 +525,8 @@ func (c *Client) cached(ctx context.Context, name string, qtype uint16) exchange
 			}
 		}
 	}
-	sh.makeRoom()
 	e := &cacheEntry{done: make(chan struct{})}
-	sh.m[k] = e
-	sh.order = append(sh.order, orderSlot{k, e})
+	sh.add(k, e)
 	sh.mu.Unlock()
 
 	res := c.exchange(ctx, name, qtype)
@@ -472,7 +544,7 @@ func (c *Client) cached(ctx context.Context, name string, qtype uint16) exchange
 	e.res = res
 	e.expires = expires
 	if !now.Before(e.expires) {
-		delete(sh.m, k)
+		sh.remove(k, e)
 	}
 	close(e.done)
 	e.done = closedDone // the entry's own channel can go

@@ -167,62 +167,138 @@ func TestSystemResolvers(t *testing.T) {
 	}
 }
 
-// The cache evicts its oldest finished entries first, keeps entries still
-// in flight and gives an entry used since it came up another round, and its queue of keys stays bounded when entries go away on
-// their own (answers with TTL 0).
+// The cache's probation: the oldest finished answers on probation go first
+// and answers in flight stay; an answer used while on probation moves to
+// kept and stays there through any number of one-off answers; kept entries
+// past the bound go oldest first, unless used since they last came up; and
+// the key queues stay bounded when entries go away on their own (answers
+// with TTL 0) or are replaced.
 func TestCacheShardEviction(t *testing.T) {
-	sh := cacheShard{m: map[qkey]*cacheEntry{}, max: 4}
-	add := func(name string, done bool) {
-		sh.makeRoom()
+	sh := cacheShard{m: map[qkey]*cacheEntry{}, freshMax: 4, keptMax: 2}
+	key := func(name string) qkey { return qkey{name, dns.TypeA} }
+	add := func(name string, done bool) *cacheEntry {
 		e := &cacheEntry{done: closedDone}
 		if !done {
 			e.done = make(chan struct{})
 		}
-		k := qkey{name, dns.TypeA}
-		sh.m[k] = e
-		sh.order = append(sh.order, orderSlot{k, e})
+		sh.add(key(name), e)
+		return e
 	}
+	hit := func(name string) { sh.m[key(name)].used = true }
+	check := func(when string, present, gone []string) {
+		t.Helper()
+		for _, n := range present {
+			if _, ok := sh.m[key(n)]; !ok {
+				t.Errorf("%s: %s was evicted", when, n)
+			}
+		}
+		for _, n := range gone {
+			if _, ok := sh.m[key(n)]; ok {
+				t.Errorf("%s: %s is still cached", when, n)
+			}
+		}
+		kept := 0
+		for _, e := range sh.m {
+			if e.kept {
+				kept++
+			}
+		}
+		if kept != sh.nKept || len(sh.m)-kept != sh.nFresh {
+			t.Errorf("%s: counts %d on probation and %d kept, the map holds %d and %d", when, sh.nFresh, sh.nKept, len(sh.m)-kept, kept)
+		}
+		if sh.nFresh > sh.freshMax || sh.nKept > sh.keptMax {
+			t.Errorf("%s: %d on probation and %d kept, bounds %d and %d", when, sh.nFresh, sh.nKept, sh.freshMax, sh.keptMax)
+		}
+		if sh.fresh.len() > 2*sh.freshMax+1 || sh.kept.len() > 2*sh.keptMax+1 {
+			t.Errorf("%s: key queues hold %d and %d slots for bounds %d and %d", when, sh.fresh.len(), sh.kept.len(), sh.freshMax, sh.keptMax)
+		}
+	}
+
 	add("inflight.", false)
 	add("a.", true)
 	add("hot.", true)
-	sh.m[qkey{"hot.", dns.TypeA}].used = true // a cache hit
+	hit("hot.") // asked again while on probation
 	for _, n := range []string{"b.", "c.", "d."} {
 		add(n, true)
 	}
-	for _, gone := range []string{"a.", "b."} {
-		if _, ok := sh.m[qkey{gone, dns.TypeA}]; ok {
-			t.Errorf("%s is still cached; the oldest finished entries go first", gone)
-		}
+	check("after the first round", []string{"inflight.", "hot.", "b.", "c.", "d."}, []string{"a."})
+	if !sh.m[key("hot.")].kept {
+		t.Error("hot. was used on probation but not kept")
 	}
-	for _, kept := range []string{"inflight.", "hot.", "d."} {
-		if _, ok := sh.m[qkey{kept, dns.TypeA}]; !ok {
-			t.Errorf("%s was evicted", kept)
-		}
+
+	for i := range 100 {
+		add(fmt.Sprintf("once-%d.", i), true)
 	}
-	delete(sh.m, qkey{"d.", dns.TypeA}) // room for one more
+	check("after 100 one-off answers", []string{"inflight.", "hot."}, []string{"b.", "c.", "d."})
+
+	// Two more used on probation: kept is past its bound, and the oldest
+	// kept entry not used since it came in goes.
+	hit("hot.")
+	add("x.", true)
+	hit("x.")
+	add("y.", true)
+	hit("y.")
+	for i := range 10 {
+		add(fmt.Sprintf("more-%d.", i), true)
+	}
+	check("after kept overflowed", []string{"inflight.", "hot.", "y."}, []string{"x."})
+
 	for i := range 1000 {
 		name := fmt.Sprintf("ttl0-%d.", i)
-		add(name, true)
-		delete(sh.m, qkey{name, dns.TypeA})
+		sh.remove(key(name), add(name, true))
 	}
-	for _, kept := range []string{"inflight.", "hot.", "c."} {
-		if _, ok := sh.m[qkey{kept, dns.TypeA}]; !ok {
-			t.Errorf("%s was evicted while the shard had room", kept)
-		}
-	}
-	if n := len(sh.order) - sh.head; n > 2*sh.max+1 {
-		t.Errorf("key queue holds %d keys for a bound of %d entries", n, sh.max)
-	}
+	check("after 1,000 answers with TTL 0", []string{"inflight.", "hot.", "y."}, nil)
 	// One key asked again and again, each time after its answer expired
-	// and was replaced: its old slots go, the queue stays bounded.
+	// and was replaced: its old slots go, the queues stay bounded.
 	for range 200 {
 		add("again.", true)
 	}
-	if n := len(sh.order) - sh.head; n > 2*sh.max+1 {
-		t.Errorf("key queue holds %d slots after one key was replaced 200 times, bound %d entries", n, sh.max)
+	check("after one key was replaced 200 times", []string{"inflight.", "hot.", "y.", "again."}, nil)
+}
+
+// TestCacheKeepsSharedAnswers: an answer asked for by more than one lookup
+// stays cached however many one-off answers come after it (a fleet's PTR
+// and forward lookups), where a plain oldest-first cache of that size would
+// have evicted it.
+func TestCacheKeepsSharedAnswers(t *testing.T) {
+	t.Parallel()
+	srv := startClientZone(t, dnstest.Config{})
+	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: time.Second, CacheSize: 64, Concurrency: 16})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if _, ok := sh.m[qkey{"inflight.", dns.TypeA}]; !ok {
-		t.Error("the entry in flight was evicted")
+	defer c.Close()
+	ctx := context.Background()
+	for range 2 {
+		if _, err := c.Lookup(ctx, "long.client.example.", dns.TypeA); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			for i := w; i < 3000; i += 8 {
+				if _, err := c.Lookup(ctx, fmt.Sprintf("once-%d.client.example.", i), dns.TypeA); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	sent := c.Stats().Sent
+	if _, err := c.Lookup(ctx, "long.client.example.", dns.TypeA); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.Stats().Sent - sent; n != 0 {
+		t.Errorf("the shared answer was asked again (%d queries) after 3,000 one-off answers", n)
+	}
+	n := 0
+	for i := range c.shards {
+		n += len(c.shards[i].m)
+	}
+	if n > 64+64/4+2*cacheShards*16 {
+		t.Errorf("cache holds %d entries for a bound of 64 (and 16 on probation)", n)
 	}
 }
 
@@ -249,7 +325,7 @@ func TestClientDropCache(t *testing.T) {
 	}
 	c.DropCache()
 	for i := range c.shards {
-		if n := len(c.shards[i].m) + len(c.shards[i].order); n != 0 {
+		if n := len(c.shards[i].m) + c.shards[i].fresh.len() + c.shards[i].kept.len(); n != 0 {
 			t.Fatalf("shard %d keeps %d entries and keys after DropCache", i, n)
 		}
 	}
