@@ -425,6 +425,7 @@ func wireOnly(ctx context.Context, cfg config, server string, questions []string
 		w := newWireSocket(window)
 		g.Go(func() error {
 			defer w.done.Store(true)
+			var id uint16
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(packets) {
@@ -437,7 +438,7 @@ func wireOnly(ctx context.Context, cfg config, server string, questions []string
 					return gctx.Err()
 				}
 				p := slices.Clone(packets[i])
-				id := uint16(i)
+				id = w.freeID(id)
 				binary.BigEndian.PutUint16(p, id)
 				w.sentAt[slot].Store(time.Now().UnixNano())
 				w.ids[slot].Store(uint32(id))
@@ -445,6 +446,7 @@ func wireOnly(ctx context.Context, cfg config, server string, questions []string
 				if _, err := conn.Write(p); err != nil {
 					return err
 				}
+				id++
 			}
 		})
 		g.Go(func() error {
@@ -523,6 +525,17 @@ func newWireSocket(window int) *wireSocket {
 		w.free <- i
 	}
 	return w
+}
+
+// freeID returns the first ID from id on that no question in flight on the
+// socket has. IDs wrap every 65,536 questions: a question still waiting for
+// its timeout must not share its ID with a new one, or the new one would
+// take over its slot's book-keeping and the old slot would never be freed.
+func (w *wireSocket) freeID(id uint16) uint16 {
+	for w.slotOf[id].Load() != 0 {
+		id++
+	}
+	return id
 }
 
 // expire frees the slots of questions sent more than timeout ago and not

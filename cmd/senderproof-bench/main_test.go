@@ -131,3 +131,24 @@ func TestWireOnlySilentServer(t *testing.T) {
 		t.Errorf("stopped %s after its context ended", d)
 	}
 }
+
+// A -wire-only socket never gives a new question the ID of one still in
+// flight (waiting for its timeout), also when the IDs wrap: the new one
+// would take over the old one's slot, which would then never be freed and
+// the run would never end.
+func TestWireOnlyFreeID(t *testing.T) {
+	w := newWireSocket(4)
+	w.slotOf[5].Store(1)
+	w.slotOf[6].Store(2)
+	if id := w.freeID(5); id != 7 {
+		t.Errorf("freeID(5) = %d with 5 and 6 in flight, want 7", id)
+	}
+	if id := w.freeID(4); id != 4 {
+		t.Errorf("freeID(4) = %d, want 4 (free)", id)
+	}
+	w.slotOf[65535].Store(3)
+	w.slotOf[0].Store(4)
+	if id := w.freeID(65535); id != 1 {
+		t.Errorf("freeID(65535) = %d with 65535 and 0 in flight, want 1", id)
+	}
+}
