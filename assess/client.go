@@ -71,10 +71,12 @@ type ClientOptions struct {
 	// BreakerCooldown is the time between probes of a down server; 0 means
 	// DefaultBreakerCooldown.
 	BreakerCooldown time.Duration
-	// CacheSize bounds how many answers the cache keeps (0: DefaultCacheSize).
-	// Past it, finished entries are evicted at random: the hot, shared names
-	// (a domain's SPF, DKIM and DMARC records) are asked again at worst,
-	// while a fleet's one-off per-IP answers do not pile up in memory.
+	// CacheSize bounds how many answers the cache keeps for reuse (0:
+	// DefaultCacheSize); a quarter as many more wait on probation, until
+	// asked for again (see cacheShard). Past the bound the oldest go: the
+	// shared names (a domain's SPF, DKIM and DMARC records) are asked again
+	// at worst, while a fleet's one-off per-IP answers do not pile up in
+	// memory.
 	CacheSize int
 }
 
