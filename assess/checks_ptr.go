@@ -6,8 +6,6 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/miekg/dns"
 	"golang.org/x/net/publicsuffix"
@@ -175,33 +173,23 @@ func OrgDomain(name string) string {
 	if !strings.Contains(name, ".") {
 		return name
 	}
-	if org, ok := orgMemo.Load(name); ok {
-		return org.(string)
-	}
+	// The sending domains and HELO names of a fleet come back for every
+	// sender.
+	return orgMemo.get(name, orgDomain)
+}
+
+// orgMemo holds at most 32k names, so hostile names cannot grow it past
+// 16 MB.
+var orgMemo = boundedMemo[string]{max: 32 << 10, maxKey: 253}
+
+// orgDomain is OrgDomain of a normalized name with a dot.
+func orgDomain(name string) string {
 	org, err := publicsuffix.EffectiveTLDPlusOne(name)
 	if err != nil {
-		org = name
-	}
-	// The sending domains and HELO names of a fleet come back for every
-	// sender; the memo keeps the first maxOrgMemo names of at most
-	// maxOrgMemoLen bytes, so hostile names cannot grow it past 16 MB.
-	if len(name) <= maxOrgMemoLen && orgMemoSize.Load() < maxOrgMemo {
-		if _, loaded := orgMemo.LoadOrStore(name, org); !loaded {
-			orgMemoSize.Add(1)
-		}
+		return name
 	}
 	return org
 }
-
-var (
-	orgMemo     sync.Map // name → OrgDomain(name)
-	orgMemoSize atomic.Int64
-)
-
-const (
-	maxOrgMemo    = 32 << 10
-	maxOrgMemoLen = 253
-)
 
 // isIPAddress reports whether netip.ParseAddr accepts s, without the
 // error value ParseAddr allocates for the host names it is mostly given.

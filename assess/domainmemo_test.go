@@ -2,6 +2,7 @@ package assess
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -234,5 +235,33 @@ func TestRunSinkReusesSlice(t *testing.T) {
 		if len(flat[i].Evidence) != len(want[i].Evidence) {
 			t.Errorf("finding %d (%s %s): %d exchanges through the sink, %d returned", i, w.Asset, w.Check, len(flat[i].Evidence), len(want[i].Evidence))
 		}
+	}
+}
+
+// TestBoundedMemo: values are computed once per key up to the bound, keys
+// past it or longer than maxKey are computed each time, and a nil value
+// (an SPF record without a syntax error) comes back as nil.
+func TestBoundedMemo(t *testing.T) {
+	t.Parallel()
+	m := boundedMemo[error]{max: 2, maxKey: 4}
+	calls := map[string]int{}
+	compute := func(k string) error {
+		calls[k]++
+		if k == "bad" {
+			return errors.New("bad")
+		}
+		return nil
+	}
+	for range 3 {
+		for _, k := range []string{"ok", "bad", "more", "toolong"} {
+			err := m.get(k, compute)
+			if (err != nil) != (k == "bad") {
+				t.Fatalf("get(%q) = %v", k, err)
+			}
+		}
+	}
+	want := map[string]int{"ok": 1, "bad": 1, "more": 3, "toolong": 3}
+	if !reflect.DeepEqual(calls, want) {
+		t.Errorf("computed %v, want %v (two keys kept, none longer than 4 bytes)", calls, want)
 	}
 }

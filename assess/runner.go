@@ -225,6 +225,31 @@ func remember[K comparable, V any](ctx context.Context, mu *sync.Mutex, table *m
 	return v
 }
 
+// boundedMemo remembers compute(k) for values that never change with the
+// run (a name's organizational domain, an SPF record's syntax verdict),
+// shared by every run in the process: at most max keys of at most maxKey
+// bytes, so hostile data cannot grow it without bound; other keys are
+// computed each time.
+type boundedMemo[V any] struct {
+	m           sync.Map // string → V
+	n           atomic.Int64
+	max, maxKey int
+}
+
+func (b *boundedMemo[V]) get(k string, compute func(string) V) V {
+	if v, ok := b.m.Load(k); ok {
+		vv, _ := v.(V) // a nil V was stored as a nil any
+		return vv
+	}
+	v := compute(k)
+	if len(k) <= b.maxKey && b.n.Load() < int64(b.max) {
+		if _, loaded := b.m.LoadOrStore(k, v); !loaded {
+			b.n.Add(1)
+		}
+	}
+	return v
+}
+
 // Word fills a finding's severity, message and remediation from the check
 // and the wording templates.
 func Word(tpl *templates.Set, c Check, a Asset, f *Finding) error {

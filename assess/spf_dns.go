@@ -259,40 +259,16 @@ func (s *spfResolver) LookupTXT(ctx context.Context, name string) ([]string, err
 
 // spfSyntax is parseSPF's verdict on an SPF record's syntax, remembered:
 // an evaluation per sender reads the same few records of the sending
-// domains again and again. The memo holds at most maxSPFSyntax records of
-// at most maxSPFSyntaxLen bytes, so hostile data cannot grow it past 2 MB.
+// domains again and again. The memo holds at most 1,024 records of at most
+// 2,048 bytes, so hostile data cannot grow it past 2 MB.
 func spfSyntax(record string) error {
-	if len(record) > maxSPFSyntaxLen {
-		_, err := parseSPF(record)
+	return spfSyntaxMemo.get(record, func(r string) error {
+		_, err := parseSPF(r)
 		return err
-	}
-	spfSyntaxMemo.Lock()
-	err, ok := spfSyntaxMemo.m[record]
-	spfSyntaxMemo.Unlock()
-	if ok {
-		return err
-	}
-	_, err = parseSPF(record)
-	spfSyntaxMemo.Lock()
-	if spfSyntaxMemo.m == nil {
-		spfSyntaxMemo.m = map[string]error{}
-	}
-	if len(spfSyntaxMemo.m) < maxSPFSyntax {
-		spfSyntaxMemo.m[record] = err
-	}
-	spfSyntaxMemo.Unlock()
-	return err
+	})
 }
 
-var spfSyntaxMemo struct {
-	sync.Mutex
-	m map[string]error
-}
-
-const (
-	maxSPFSyntax    = 1024
-	maxSPFSyntaxLen = 2048
-)
+var spfSyntaxMemo = boundedMemo[error]{max: 1024, maxKey: 2048}
 
 // LookupMX returns name's MX records.
 func (s *spfResolver) LookupMX(ctx context.Context, name string) ([]*net.MX, error) {
