@@ -103,6 +103,9 @@ func assessCommand(stderr io.Writer) *cli.Command {
 			"3 --fail-on threshold met (pack still written); 130 interrupted (nothing written).",
 		Flags: flags,
 		Action: func(c *cli.Context) error {
+			if err := noArgs(c, "assess", ": give each inventory with --inventory FILE, and flags before any other word"); err != nil {
+				return err
+			}
 			cfg := configFrom(c, stderr)
 			cfg.Inventories = c.StringSlice("inventory")
 			cfg.Resolvers = c.StringSlice("resolver")

@@ -181,6 +181,9 @@ func TestBadInputWritesNothing(t *testing.T) {
 		{"bad mappings", []string{"assess", "--inventory", good, "--resolver", "127.0.0.1:9", "--mappings", "../../testdata/mappings"}, "fail lint"},
 		{"unknown flag", []string{"assess", "--inventory", good, "--bogus"}, "bogus"},
 		{"no inventory", []string{"assess"}, "inventory"},
+		// A word where a flag belongs ends flag parsing: refused, not ignored.
+		{"stray argument", []string{"assess", "--inventory", good, "--resolver", "127.0.0.1:9", "fleet.csv"}, "assess takes no arguments"},
+		{"demo stray argument", []string{"demo", "stray"}, "demo takes no arguments"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

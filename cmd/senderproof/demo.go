@@ -25,6 +25,9 @@ func demoCommand(stderr io.Writer) *cli.Command {
 			"so findings that could not be determined (error) appear too.",
 		Flags: demoFlags(),
 		Action: func(c *cli.Context) error {
+			if err := noArgs(c, "demo", ": give the pack directory with --out DIR"); err != nil {
+				return err
+			}
 			cfg := configFrom(c, stderr)
 			srv, err := startDemoServer()
 			if err != nil {

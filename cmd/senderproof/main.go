@@ -40,6 +40,15 @@ func (e *codedError) Unwrap() error { return e.err }
 func badInput(err error) error  { return &codedError{exitBadInput, err} }
 func runFailed(err error) error { return &codedError{exitRunFailed, err} }
 
+// noArgs refuses arguments a command does not take. The flag parser stops
+// at the first one, so a flag after it would be silently lost as well.
+func noArgs(c *cli.Context, name, hint string) error {
+	if c.NArg() == 0 {
+		return nil
+	}
+	return badInput(fmt.Errorf("%s takes no arguments, got %q%s", name, c.Args().Slice(), hint))
+}
+
 // errThreshold is returned when --fail-on is met; the pack is written.
 var errThreshold = errors.New("findings at or above the --fail-on threshold")
 

@@ -32,6 +32,9 @@ func mappingsCommand(stdout io.Writer) *cli.Command {
 				UsageText: "senderproof mappings list [--mappings DIR]",
 				Flags:     []cli.Flag{&cli.StringFlag{Name: "mappings", Usage: "directory of extra or overriding mapping files"}},
 				Action: func(c *cli.Context) error {
+					if err := noArgs(c, "mappings list", ": give a directory of extra mapping files with --mappings DIR"); err != nil {
+						return err
+					}
 					set, err := mappings.Load(c.String("mappings"))
 					if err != nil {
 						return badInput(fmt.Errorf("mapping files fail lint:\n%w", err))

@@ -68,3 +68,11 @@ func TestMappingsList(t *testing.T) {
 		}
 	}
 }
+
+func TestMappingsListTakesNoArguments(t *testing.T) {
+	t.Parallel()
+	code, stdout, stderr := run(t, context.Background(), "mappings", "list", "extra")
+	if code != exitBadInput || !strings.Contains(stderr, "mappings list takes no arguments") || stdout != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q: want exit %d refusing the argument", code, stdout, stderr, exitBadInput)
+	}
+}
