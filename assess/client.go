@@ -516,6 +516,9 @@ func (c *Client) cached(ctx context.Context, name string, qtype uint16) exchange
 				return e.res
 			}
 		default:
+			// Joining a lookup in flight is asking again: the answer is
+			// shared, so it leaves probation like one asked later.
+			e.used = true
 			done := e.done // read under the lock: it is replaced when closed
 			sh.mu.Unlock()
 			c.hits.Add(1)

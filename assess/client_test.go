@@ -302,6 +302,44 @@ func TestCacheKeepsSharedAnswers(t *testing.T) {
 	}
 }
 
+// An answer that several lookups asked for at once (the later ones joined
+// the one in flight) is shared like one asked twice in turn: it leaves
+// probation, and one-off answers after it do not push it out.
+func TestCacheKeepsJoinedAnswers(t *testing.T) {
+	t.Parallel()
+	srv := startClientZone(t, dnstest.Config{Delay: 150 * time.Millisecond, Faults: map[string]dnstest.Fault{"slow.client.example.": dnstest.Delay}})
+	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 2 * time.Second, CacheSize: 64, Concurrency: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if _, err := c.Lookup(ctx, "slow.client.example.", dns.TypeA); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	if n := c.Stats().Sent; n != 1 {
+		t.Fatalf("8 lookups at once sent %d queries, want 1", n)
+	}
+	for i := range 3000 {
+		if _, err := c.Lookup(ctx, fmt.Sprintf("once-%d.client.example.", i), dns.TypeA); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sent := c.Stats().Sent
+	if _, err := c.Lookup(ctx, "slow.client.example.", dns.TypeA); err != nil {
+		t.Fatal(err)
+	}
+	if n := c.Stats().Sent - sent; n != 0 {
+		t.Errorf("the answer 8 joined lookups shared was asked again (%d queries) after 3,000 one-off answers", n)
+	}
+}
+
 // DropCache frees the cache once a run is done: nothing stays cached, and
 // a later lookup asks the wire again.
 func TestClientDropCache(t *testing.T) {
