@@ -3,6 +3,7 @@ package assess
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -263,5 +264,22 @@ func TestBoundedMemo(t *testing.T) {
 	want := map[string]int{"ok": 1, "bad": 1, "more": 3, "toolong": 3}
 	if !reflect.DeepEqual(calls, want) {
 		t.Errorf("computed %v, want %v (two keys kept, none longer than 4 bytes)", calls, want)
+	}
+
+	// Many goroutines missing at once keep to the bound too.
+	c := boundedMemo[int]{max: 8, maxKey: 16}
+	var wg sync.WaitGroup
+	for g := range 16 {
+		wg.Go(func() {
+			for i := range 64 {
+				c.get(fmt.Sprint(g, "-", i), func(string) int { return i })
+			}
+		})
+	}
+	wg.Wait()
+	kept := 0
+	c.m.Range(func(any, any) bool { kept++; return true })
+	if kept != 8 || c.n.Load() != 8 {
+		t.Errorf("concurrent misses kept %d keys (count %d), want 8", kept, c.n.Load())
 	}
 }

@@ -243,8 +243,12 @@ func (b *boundedMemo[V]) get(k string, compute func(string) V) V {
 	}
 	v := compute(k)
 	if len(k) <= b.maxKey && b.n.Load() < int64(b.max) {
-		if _, loaded := b.m.LoadOrStore(k, v); !loaded {
-			b.n.Add(1)
+		// A place is taken before the key goes in, so goroutines missing
+		// at once cannot pass max between them.
+		if b.n.Add(1) > int64(b.max) {
+			b.n.Add(-1)
+		} else if _, loaded := b.m.LoadOrStore(k, v); loaded {
+			b.n.Add(-1)
 		}
 	}
 	return v
