@@ -72,8 +72,9 @@ func (d *packDigest) driftIncomplete() int {
 }
 
 // digestPack tallies p, reading its findings once; visit, if given, sees
-// every finding of that one pass too, without its evidence and controls
-// when the pack is spooled.
+// every finding of that one pass too, without its evidence and controls,
+// and a pass finding without its observed values, when the pack is
+// spooled.
 func digestPack(p *Pack, visit ...func(*assess.Finding)) (*packDigest, error) {
 	d := &packDigest{}
 	checkIdx := map[string]int{}
@@ -96,8 +97,10 @@ func digestPack(p *Pack, visit ...func(*assess.Finding)) (*packDigest, error) {
 		assetIdx[a.IP] = len(d.ByAsset)
 		d.ByAsset = append(d.ByAsset, assetTally{IP: a.IP, Hostname: a.Hostname, Owner: a.Owner, Criticality: a.Criticality})
 	}
-	// The tallies and the PDF's rows read no evidence or controls.
-	err := p.eachFindingWithout(skipFields{evidence: true, controls: true}, func(f *assess.Finding) error {
+	// The tallies and the PDF's rows read no evidence or controls, and
+	// the observed values of the findings that need action or were not
+	// assessed only.
+	err := p.eachFindingWithout(skipFields{evidence: true, controls: true, passObserved: true}, func(f *assess.Finding) error {
 		ci, ok := checkIdx[f.Check]
 		if !ok {
 			ci = len(d.ByCheck)

@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -24,27 +25,44 @@ var errSpoolSyntax = errors.New("unexpected spool syntax")
 // A writer that has no use for some fields says so with skip: their values
 // are checked as strictly but not built, and left nil.
 func decodeFindings(b []byte, skip skipFields) ([]assess.Finding, error) {
+	fs, _, err := decodeFindingsText(b, skip)
+	return fs, err
+}
+
+// decodeFindingsText is decodeFindings that, with skip.observedText, also
+// returns each finding's observed value as compactJSON text (the findings'
+// Observed left nil).
+func decodeFindingsText(b []byte, skip skipFields) ([]assess.Finding, []string, error) {
 	d := spoolDecoder{b: b, skip: skip}
 	fs, err := d.findings()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	d.space()
 	if d.i != len(d.b) {
-		return nil, errSpoolSyntax
+		return nil, nil, errSpoolSyntax
 	}
-	return fs, nil
+	return fs, d.texts, nil
 }
 
 type spoolDecoder struct {
 	b    []byte
 	i    int
 	skip skipFields
+	// texts holds each finding's observed value as compactJSON writes it,
+	// when skip.observedText asks for that instead of the map.
+	texts []string
 }
 
 // skipFields names the fields of a finding a reader does not need.
+// observedText gives a reader that only shows the observed value as text
+// that text (observedJSON) instead of the map, which costs far less to get
+// from the spool than the map does.
+// passObserved skips the observed value of pass findings only (the spool
+// has a finding's status before its observed value).
 type skipFields struct {
 	observed, evidence, controls bool
+	observedText, passObserved   bool
 }
 
 func (d *spoolDecoder) space() {
@@ -171,6 +189,9 @@ func (d *spoolDecoder) stringField(s *string) error {
 }
 
 func (d *spoolDecoder) finding(f *assess.Finding) error {
+	if d.skip.observedText {
+		d.texts = append(d.texts, "")
+	}
 	isNull, err := d.open('{')
 	if err != nil || isNull {
 		return err
@@ -178,6 +199,9 @@ func (d *spoolDecoder) finding(f *assess.Finding) error {
 	for first := true; ; first = false {
 		key, ok, err := d.nextKey(first)
 		if !ok {
+			if d.skip.passObserved && f.Status == assess.StatusPass {
+				f.Observed = nil // decoded when it came before the status
+			}
 			return err
 		}
 		switch string(key) {
@@ -202,8 +226,21 @@ func (d *spoolDecoder) finding(f *assess.Finding) error {
 		case "remediation":
 			err = d.stringField(&f.Remediation)
 		case "observed":
-			if d.skip.observed {
+			if d.skip.observed || (d.skip.passObserved && f.Status == assess.StatusPass) {
 				err = d.skipValue()
+				break
+			}
+			if d.skip.observedText {
+				if d.null() {
+					break // text "", as compactJSON gives for nil
+				}
+				if d.peek() != '{' {
+					return errSpoolSyntax
+				}
+				start := d.i
+				if err = d.skipValue(); err == nil {
+					d.texts[len(d.texts)-1], err = observedJSON(d.b[start:d.i])
+				}
 				break
 			}
 			if d.null() {
@@ -589,4 +626,145 @@ func hex4(b []byte, at int) (rune, bool) {
 		r = r*16 + rune(c)
 	}
 	return r, true
+}
+
+// observedJSON is compactJSON of the value that raw (an observed value as
+// the spool holds it) decodes to. Most spooled values are already that
+// text, byte for byte, and are returned as they are; compactCanonical says
+// which. Others are decoded and encoded again.
+func observedJSON(raw []byte) (string, error) {
+	if string(raw) == "null" || string(raw) == "{}" {
+		return "", nil // compactJSON of nil and of an empty map
+	}
+	if len(raw) > 0 && raw[0] == '{' && compactCanonical(raw) {
+		return string(raw), nil
+	}
+	d := spoolDecoder{b: raw}
+	v, err := d.generic()
+	if err != nil {
+		return "", err
+	}
+	if d.space(); d.i != len(d.b) {
+		return "", errSpoolSyntax
+	}
+	if m, ok := v.(map[string]any); ok {
+		return compactJSON(m), nil
+	}
+	return compactJSON(v), nil
+}
+
+// compactCanonical reports whether b is one JSON value written exactly as
+// compactJSON writes what it decodes to: no space between tokens, object
+// keys in increasing order (and free of escapes), strings escaped only as
+// compactJSON escapes them (\" \\ \n \r \t \b \f; no \u form, which it
+// writes for other characters than the spool does, and no control bytes,
+// invalid UTF-8 or U+2028/U+2029), and every number as appendFloat writes
+// the float64 it parses to. A value it cannot vouch for is not canonical;
+// the caller then encodes it again.
+func compactCanonical(b []byte) bool {
+	if bytes.Contains(b, []byte("\u2028")) || bytes.Contains(b, []byte("\u2029")) {
+		return false
+	}
+	i, ok := canonicalValue(b, 0, 0)
+	return ok && i == len(b)
+}
+
+// canonicalValue checks the value at b[i:] for compactCanonical and
+// returns where it ends.
+func canonicalValue(b []byte, i, depth int) (int, bool) {
+	if i >= len(b) || depth > 32 {
+		return i, false
+	}
+	switch c := b[i]; {
+	case c == '"':
+		_, end, ok := canonicalString(b, i)
+		return end, ok
+	case c == '{':
+		i++
+		if i < len(b) && b[i] == '}' {
+			return i + 1, true
+		}
+		var prev []byte
+		for first := true; ; first = false {
+			key, end, ok := canonicalString(b, i)
+			if !ok || bytes.IndexByte(key, '\\') >= 0 || (!first && bytes.Compare(prev, key) >= 0) || end >= len(b) || b[end] != ':' {
+				return i, false
+			}
+			prev = key
+			if i, ok = canonicalValue(b, end+1, depth+1); !ok || i >= len(b) {
+				return i, false
+			}
+			switch b[i] {
+			case ',':
+				i++
+			case '}':
+				return i + 1, true
+			default:
+				return i, false
+			}
+		}
+	case c == '[':
+		i++
+		if i < len(b) && b[i] == ']' {
+			return i + 1, true
+		}
+		for {
+			var ok bool
+			if i, ok = canonicalValue(b, i, depth+1); !ok || i >= len(b) {
+				return i, false
+			}
+			switch b[i] {
+			case ',':
+				i++
+			case ']':
+				return i + 1, true
+			default:
+				return i, false
+			}
+		}
+	case c == 't', c == 'f', c == 'n':
+		for _, lit := range [...]string{"true", "false", "null"} {
+			if len(b)-i >= len(lit) && string(b[i:i+len(lit)]) == lit {
+				return i + len(lit), true
+			}
+		}
+		return i, false
+	case c == '-' || (c >= '0' && c <= '9'):
+		end := i
+		for end < len(b) && (b[end] == '-' || b[end] == '+' || b[end] == '.' || b[end] == 'e' || b[end] == 'E' || (b[end] >= '0' && b[end] <= '9')) {
+			end++
+		}
+		d := spoolDecoder{b: b[:end], i: i}
+		v, err := d.number()
+		if err != nil || d.i != end {
+			return i, false
+		}
+		var arr [32]byte
+		again, err := appendFloat(arr[:0], v)
+		return end, err == nil && string(again) == string(b[i:end])
+	}
+	return i, false
+}
+
+// canonicalString checks the string at b[i:] and returns its contents, as
+// written, and where it ends.
+func canonicalString(b []byte, i int) ([]byte, int, bool) {
+	if i >= len(b) || b[i] != '"' {
+		return nil, i, false
+	}
+	for j := i + 1; j < len(b); j++ {
+		switch c := b[j]; {
+		case c == '"':
+			s := b[i+1 : j]
+			return s, j + 1, utf8.Valid(s)
+		case c < 0x20:
+			return nil, i, false
+		case c == '\\':
+			if j+1 >= len(b) || !strings.ContainsRune(`"\nrtbf`, rune(b[j+1])) {
+				return nil, i, false
+			}
+			j++
+		}
+	}
+	return nil, i, false
 }

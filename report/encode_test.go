@@ -135,7 +135,7 @@ func sameAsUnmarshal(t testing.TB, b []byte, mustAccept bool) {
 	case gerr != nil:
 		// The spool falls back to encoding/json. A reader that skips
 		// fields may accept it still, but only valid JSON.
-		for _, skip := range []skipFields{{observed: true, evidence: true}, {true, true, true}} {
+		for _, skip := range []skipFields{{observed: true, evidence: true}, {observed: true, evidence: true, controls: true}, {observedText: true}} {
 			if _, err := decodeFindings(b, skip); err == nil && !json.Valid(b) {
 				t.Fatalf("skipping %+v accepts invalid JSON:\n%q", skip, b)
 			}
@@ -148,14 +148,26 @@ func sameAsUnmarshal(t testing.TB, b []byte, mustAccept bool) {
 		t.Fatalf("decodings differ:\n got %#v\nwant %#v", got, want)
 	}
 	// A reader that skips fields gets the others, and the same verdict.
-	for _, skip := range []skipFields{{observed: true, evidence: true}, {evidence: true, controls: true}, {true, true, true}} {
-		lean, err := decodeFindings(b, skip)
+	for _, skip := range []skipFields{{observed: true, evidence: true}, {evidence: true, controls: true}, {observed: true, evidence: true, controls: true}, {observedText: true}, {observedText: true, evidence: true}, {passObserved: true, evidence: true, controls: true}} {
+		lean, texts, err := decodeFindingsText(b, skip)
 		if err != nil {
 			t.Fatalf("skipping %+v rejects what the full decoding accepts: %v\n%q", skip, err, b)
 		}
+		if skip.observedText {
+			// The text, taken as spooled where it can be, is what
+			// compactJSON makes of the decoded map.
+			if len(texts) != len(want) {
+				t.Fatalf("%d observed texts for %d findings", len(texts), len(want))
+			}
+			for i := range want {
+				if w := compactJSON(want[i].Observed); texts[i] != w {
+					t.Fatalf("observed text of finding %d:\n got %q\nwant %q\nin %q", i, texts[i], w, b)
+				}
+			}
+		}
 		whole := slices.Clone(want)
 		for i := range whole {
-			if skip.observed {
+			if skip.observed || skip.observedText || (skip.passObserved && whole[i].Status == assess.StatusPass) {
 				whole[i].Observed = nil
 			}
 			if skip.evidence {
@@ -187,6 +199,7 @@ func TestDecodeFindingsMatchesUnmarshal(t *testing.T) {
 		`[{"message":"\ud83d\ude00 \ud83d x \udc00 \u00e9\/\b\f\n\r\t\"\\"}]`,
 		"[{\"message\":\"raw \xff\xfe bytes \xe2\x82\"}]",
 		`[{"evidence":[{"at":"2026-11-26T20:01:02.3456789+01:00"}]}]`,
+		`[{"observed":{"a":1},"status":"pass"},{"status":"pass","observed":{"a":1}},{"status":"fail","observed":{"a":1}}]`,
 	} {
 		sameAsUnmarshal(t, []byte(s), true)
 	}
@@ -421,4 +434,70 @@ func FuzzAppendIndent(f *testing.F) {
 			t.Fatalf("%.80q: eachElement gave %q, want %q twice", arr, got, want)
 		}
 	})
+}
+
+// FuzzObservedJSON holds the observed text a writer gets from the spool to
+// what compactJSON makes of the decoded value, byte for byte, whether the
+// spooled bytes are taken as they are or encoded again.
+func FuzzObservedJSON(f *testing.F) {
+	for _, s := range []string{
+		`{}`, `null`, `{"a":1}`, `{"b":1,"a":2}`, `{"a":1,"a":2}`, `{"a":9007199254740993}`,
+		`{"a":1.0}`, `{"a":1e21}`, `{"a":-0}`, `{"a":0.1,"b":[1,2,{"c":null}]}`, `{ "a":1}`,
+		`{"a":"<b>&"}`, `{"a":"\u003cb\u003e"}`, "{\"a\":\"\u2028\"}", `{"a":"\ufffd"}`,
+		"{\"a\":\"\xff\"}", `{"a":"x\ny"}`, `{"a":[]}`, `{"a":{}}`, `{"a":true,"b":false}`,
+		`{"":1,"a":2}`, `{"a":1E+3}`, `{"a":100000000000000000000}`, `{"a":1e-7}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		d := spoolDecoder{b: raw}
+		if d.peek() != '{' {
+			return
+		}
+		v, err := d.generic()
+		if d.space(); err != nil || d.i != len(raw) {
+			return
+		}
+		got, err := observedJSON(raw)
+		if err != nil {
+			t.Fatalf("observedJSON(%q): %v", raw, err)
+		}
+		if want := compactJSON(v); got != want {
+			t.Fatalf("observedJSON(%q) = %q, want compactJSON's %q", raw, got, want)
+		}
+	})
+}
+
+// The observed values a run spools are taken as they are, not decoded and
+// encoded again; values compactJSON would write otherwise are not.
+func TestCompactCanonical(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{`{}`, `{"a":1}`, `{"a":-0.5,"b":[1,"x",{"c":null}],"d":true}`, `{"a":1e+21,"b":1e-7}`,
+		`{"a":"check \"x.example\" \\ \n\r\t\b\f"}`} {
+		if !compactCanonical([]byte(s)) {
+			t.Errorf("%s is not taken as it is", s)
+		}
+	}
+	for _, s := range []string{`{"b":1,"a":2}`, `{"a":1,"a":2}`, `{"a":9007199254740993}`, `{"a":1.0}`, `{ "a":1}`,
+		`{"a":"\u003c"}`, "{\"a\":\"\u2028\"}", "{\"a\":\"\xff\"}", `{"a":1E+3}`, `{"a":1}x`, `{"a":1`,
+		`{"a":"\/"}`, `{"a":"\u0001"}`, `{"a\"":1}`, "{\"a\":\"\x01\"}"} {
+		if compactCanonical([]byte(s)) {
+			t.Errorf("%s is taken as it is", s)
+		}
+	}
+	// Spooled as a run spools them.
+	fs := SyntheticPack(200, 1).Findings
+	canonical := 0
+	for i := range fs {
+		raw, err := appendObserved(nil, fs[i].Observed, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if compactCanonical(raw) {
+			canonical++
+		}
+	}
+	if canonical < len(fs)*9/10 {
+		t.Errorf("%d of %d spooled observed values are taken as they are, want nearly all", canonical, len(fs))
+	}
 }

@@ -352,7 +352,7 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	}
 	var buf []byte
 	var ok bool
-	err := p.EachFinding(func(f *assess.Finding) error {
+	err := p.eachFindingObservedJSON(func(f *assess.Finding, observed string) error {
 		if f.Status == assess.StatusSkip {
 			return nil
 		}
@@ -374,7 +374,7 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 				related[i] = append(related[i], int32(n))
 			}
 		}
-		o := oscalObservation(uuidString(id), f, end)
+		o := oscalObservation(uuidString(id), f, observed, end)
 		if buf, ok = appendObservation(buf[:0], &o); ok {
 			j.bytes(buf)
 		} else {
@@ -440,7 +440,7 @@ func oscalInventoryItem(a *assess.Asset) oscal.InventoryItem {
 	return item
 }
 
-func oscalObservation(uuid string, f *assess.Finding, fallback time.Time) oscal.Observation {
+func oscalObservation(uuid string, f *assess.Finding, observed string, fallback time.Time) oscal.Observation {
 	title := oscalString(f.Check+" for "+f.Asset, 300)
 	if sel := selectorOf(f.Selector); sel != "" {
 		title += oscalString(" selector "+sel, 200)
@@ -471,8 +471,8 @@ func oscalObservation(uuid string, f *assess.Finding, fallback time.Time) oscal.
 		}},
 	}
 	var remarks []string
-	if obs := compactJSON(f.Observed); obs != "" {
-		remarks = append(remarks, "Observed: "+cleanLine(clip(obs, 4000)))
+	if observed != "" {
+		remarks = append(remarks, "Observed: "+cleanLine(clip(observed, 4000)))
 	}
 	if r := oscalString(f.Remediation, 4000); r != "" {
 		remarks = append(remarks, "Remediation: "+r)

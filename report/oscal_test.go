@@ -386,7 +386,7 @@ func TestAppendObservation(t *testing.T) {
 	p := SyntheticPack(40, 5)
 	at := time.Date(2026, 11, 27, 4, 0, 0, 123456789, time.UTC)
 	for i := range p.Findings {
-		sameAsEncoder(t, oscalObservation("u", &p.Findings[i], at))
+		sameAsEncoder(t, oscalObservation("u", &p.Findings[i], compactJSON(p.Findings[i].Observed), at))
 	}
 	hostile := "=cmd|' /C calc'!A0 <b>&amp;</b> \u2028\u2029 \x00\x1f \xff\"\\"
 	props := []oscal.Property{{Name: "a", Value: hostile}, {Class: "c", Group: "g", Name: "n", Ns: "https://x", Remarks: "r", UUID: "u", Value: ""}}
@@ -423,6 +423,6 @@ func FuzzAppendObservation(f *testing.F) {
 			Observed: map[string]any{val: msg},
 			Evidence: []assess.Evidence{{Name: val, Type: "TXT", Answers: []string{msg, val}, At: time.Unix(0, ns), Error: val}},
 			Controls: []assess.ControlRef{{Framework: val, ID: msg}}}
-		sameAsEncoder(t, oscalObservation(msg, &fd, time.Unix(0, ns)))
+		sameAsEncoder(t, oscalObservation(msg, &fd, compactJSON(fd.Observed), time.Unix(0, ns)))
 	})
 }

@@ -116,13 +116,20 @@ func (s *spool) raw(fn func(b []byte) error) error {
 // most of the cost of reading a spool back, so workers decode chunks ahead
 // while fn formats the earlier ones.
 func (s *spool) each(skip skipFields, fn func(f *assess.Finding) error) error {
+	return s.eachText(skip, func(f *assess.Finding, _ string) error { return fn(f) })
+}
+
+// eachText is each that, with skip.observedText, hands fn each finding's
+// observed value as compactJSON text, its Observed left nil.
+func (s *spool) eachText(skip skipFields, fn func(f *assess.Finding, observed string) error) error {
 	if err := s.flush(); err != nil {
 		return err
 	}
 	const workers, ahead = 2, 64
 	type decoded struct {
-		fs  []assess.Finding
-		err error
+		fs    []assess.Finding
+		texts []string
+		err   error
 	}
 	stop := make(chan struct{})
 	defer close(stop)
@@ -150,10 +157,17 @@ func (s *spool) each(skip skipFields, fn func(f *assess.Finding) error) error {
 				var d decoded
 				if _, err := f.ReadAt(buf, c.off); err != nil && err != io.EOF {
 					d.err = fmt.Errorf("reading spooled findings: %w", err)
-				} else if d.fs, err = decodeFindings(buf, skip); err != nil {
+				} else if d.fs, d.texts, err = decodeFindingsText(buf, skip); err != nil {
 					// Not what appendFindings writes: encoding/json decides.
+					d.fs, d.texts = nil, nil
 					if err := json.Unmarshal(buf, &d.fs); err != nil {
 						d.err = fmt.Errorf("reading spooled findings: %w", err)
+					} else if skip.observedText {
+						d.texts = make([]string, len(d.fs))
+						for i := range d.fs {
+							d.texts[i] = compactJSON(d.fs[i].Observed)
+							d.fs[i].Observed = nil
+						}
 					}
 				}
 				select {
@@ -173,7 +187,11 @@ func (s *spool) each(skip skipFields, fn func(f *assess.Finding) error) error {
 			return d.err
 		}
 		for i := range d.fs {
-			if err := fn(&d.fs[i]); err != nil {
+			text := ""
+			if d.texts != nil {
+				text = d.texts[i]
+			}
+			if err := fn(&d.fs[i], text); err != nil {
 				return err
 			}
 		}
@@ -220,6 +238,18 @@ func (p *Pack) eachFindingWithout(skip skipFields, fn func(f *assess.Finding) er
 		return p.EachFinding(fn)
 	}
 	return p.spool.each(skip, fn)
+}
+
+// eachFindingObservedJSON is EachFinding for a writer that shows each
+// finding's observed value only as compact JSON text (compactJSON): fn gets
+// that text, and a spooled pack hands over the spooled text instead of
+// building a map only to encode it again. Observed is nil then; findings
+// held in memory come whole.
+func (p *Pack) eachFindingObservedJSON(fn func(f *assess.Finding, observed string) error) error {
+	if p.spool == nil {
+		return p.EachFinding(func(f *assess.Finding) error { return fn(f, compactJSON(f.Observed)) })
+	}
+	return p.spool.eachText(skipFields{observedText: true}, fn)
 }
 
 // Close releases the pack's spool file, if any.

@@ -481,7 +481,7 @@ func (w *xlsxWriter) findingsAndEvidence(ctx context.Context, f *excelize.File, 
 		return nil
 	})
 	n := 0
-	err := p.EachFinding(func(fd *assess.Finding) error {
+	err := p.eachFindingObservedJSON(func(fd *assess.Finding, observed string) error {
 		if n++; n%4096 == 0 {
 			if err := gctx.Err(); err != nil {
 				return err
@@ -489,7 +489,7 @@ func (w *xlsxWriter) findingsAndEvidence(ctx context.Context, f *excelize.File, 
 		}
 		if err := fs.add(
 			xlsxCell(fd.Asset), xlsxCell(fd.Check), xlsxCell(selectorOf(fd.Selector)), xlsxCell(string(fd.Status)), xlsxCell(string(fd.Severity)), xlsxCell(fd.Message),
-			xlsxCell(compactJSON(fd.Observed)), xlsxCell(findingControls(fd.Controls)), xlsxCell(fd.Remediation),
+			xlsxCell(observed), xlsxCell(findingControls(fd.Controls)), xlsxCell(fd.Remediation),
 		); err != nil {
 			return err
 		}
