@@ -691,16 +691,12 @@ func canonicalValue(b []byte, i, depth int) (int, bool) {
 				return i, false
 			}
 			prev = key
-			if i, ok = canonicalValue(b, end+1, depth+1); !ok || i >= len(b) {
+			if i, ok = canonicalValue(b, end+1, depth+1); !ok {
 				return i, false
 			}
-			switch b[i] {
-			case ',':
-				i++
-			case '}':
-				return i + 1, true
-			default:
-				return i, false
+			var more bool
+			if i, more, ok = canonicalSep(b, i, '}'); !ok || !more {
+				return i, ok
 			}
 		}
 	case c == '[':
@@ -709,17 +705,12 @@ func canonicalValue(b []byte, i, depth int) (int, bool) {
 			return i + 1, true
 		}
 		for {
-			var ok bool
-			if i, ok = canonicalValue(b, i, depth+1); !ok || i >= len(b) {
+			var ok, more bool
+			if i, ok = canonicalValue(b, i, depth+1); !ok {
 				return i, false
 			}
-			switch b[i] {
-			case ',':
-				i++
-			case ']':
-				return i + 1, true
-			default:
-				return i, false
+			if i, more, ok = canonicalSep(b, i, ']'); !ok || !more {
+				return i, ok
 			}
 		}
 	case c == 't', c == 'f', c == 'n':
@@ -744,6 +735,20 @@ func canonicalValue(b []byte, i, depth int) (int, bool) {
 		return end, err == nil && string(again) == string(b[i:end])
 	}
 	return i, false
+}
+
+// canonicalSep reads what follows a member or element at b[i]: a comma
+// (more to come) or closer, the '}' or ']' that ends it.
+func canonicalSep(b []byte, i int, closer byte) (next int, more, ok bool) {
+	if i < len(b) {
+		switch b[i] {
+		case ',':
+			return i + 1, true, true
+		case closer:
+			return i + 1, false, true
+		}
+	}
+	return i, false, false
 }
 
 // canonicalString checks the string at b[i:] and returns its contents, as
