@@ -506,14 +506,16 @@ func (d *spoolDecoder) strBytes() ([]byte, error) {
 	}
 	start := d.i
 	// Fast path: no escapes, no control bytes, valid UTF-8.
+	guess := 0 // of the decoded length, for the slow path
 	if end := bytes.IndexByte(d.b[start:], '"'); end >= 0 {
 		seg := d.b[start : start+end]
 		if bytes.IndexByte(seg, '\\') < 0 && !hasControl(seg) && utf8.Valid(seg) {
 			d.i = start + end + 1
 			return seg, nil
 		}
+		guess = end + 32 // an escaped quote may hide more
 	}
-	var out []byte
+	out := make([]byte, 0, guess)
 	i := start
 	for {
 		if i >= len(d.b) {
@@ -523,9 +525,6 @@ func (d *spoolDecoder) strBytes() ([]byte, error) {
 		switch {
 		case c == '"':
 			d.i = i + 1
-			if out == nil {
-				out = []byte{}
-			}
 			return out, nil
 		case c < 0x20:
 			return nil, errSpoolSyntax
@@ -575,8 +574,13 @@ func (d *spoolDecoder) strBytes() ([]byte, error) {
 				return nil, errSpoolSyntax
 			}
 		case c < utf8.RuneSelf:
-			out = append(out, c)
-			i++
+			// A run of plain ASCII at once.
+			j := i + 1
+			for j < len(d.b) && d.b[j] >= 0x20 && d.b[j] < utf8.RuneSelf && d.b[j] != '"' && d.b[j] != '\\' {
+				j++
+			}
+			out = append(out, d.b[i:j]...)
+			i = j
 		default:
 			r, size := utf8.DecodeRune(d.b[i:])
 			if r == utf8.RuneError && size == 1 {
