@@ -188,6 +188,34 @@ func (d *spoolDecoder) stringField(s *string) error {
 	return err
 }
 
+// findingKeyIndex numbers the keys of a spooled finding (15 for another
+// key, which finding refuses anyway).
+func findingKeyIndex(key []byte) int {
+	switch string(key) {
+	case "asset":
+		return 0
+	case "check":
+		return 1
+	case "selector":
+		return 2
+	case "status":
+		return 3
+	case "severity":
+		return 4
+	case "message":
+		return 5
+	case "remediation":
+		return 6
+	case "observed":
+		return 7
+	case "evidence":
+		return 8
+	case "controls":
+		return 9
+	}
+	return 15
+}
+
 func (d *spoolDecoder) finding(f *assess.Finding) error {
 	if d.skip.observedText {
 		d.texts = append(d.texts, "")
@@ -196,6 +224,9 @@ func (d *spoolDecoder) finding(f *assess.Finding) error {
 	if err != nil || isNull {
 		return err
 	}
+	// A key given twice is refused: encoding/json would merge two observed
+	// maps, and a status after the observed value could undo a skip.
+	var seen uint16
 	for first := true; ; first = false {
 		key, ok, err := d.nextKey(first)
 		if !ok {
@@ -204,6 +235,11 @@ func (d *spoolDecoder) finding(f *assess.Finding) error {
 			}
 			return err
 		}
+		bit := uint16(1) << (findingKeyIndex(key) & 15)
+		if seen&bit != 0 {
+			return errSpoolSyntax
+		}
+		seen |= bit
 		switch string(key) {
 		case "asset":
 			err = d.stringField(&f.Asset)

@@ -207,6 +207,7 @@ func TestDecodeFindingsMatchesUnmarshal(t *testing.T) {
 	for _, s := range []string{
 		`[{"unknown":1}]`, `[01]`, `[{"observed":{"n":01}}]`, `[{"asset":1}]`, `[`, `[{}]x`,
 		"[{\"message\":\"ctl\x01\"}]", `[{"evidence":[{"at":"yesterday"}]}]`, `{"a":1}`,
+		`[{"observed":{"a":1},"observed":{"b":2}}]`, `[{"status":"pass","observed":{"a":1},"status":"fail"}]`,
 	} {
 		sameAsUnmarshal(t, []byte(s), false)
 	}
