@@ -673,8 +673,8 @@ func hex4(b []byte, at int) (rune, bool) {
 // text, byte for byte, and are returned as they are; compactCanonical says
 // which. Others are decoded and encoded again.
 func observedJSON(raw []byte) (string, error) {
-	if string(raw) == "null" || string(raw) == "{}" {
-		return "", nil // compactJSON of nil and of an empty map
+	if string(raw) == "{}" {
+		return "", nil // compactJSON of an empty map
 	}
 	if len(raw) > 0 && raw[0] == '{' && compactCanonical(raw) {
 		return string(raw), nil
@@ -686,9 +686,6 @@ func observedJSON(raw []byte) (string, error) {
 	}
 	if d.space(); d.i != len(d.b) {
 		return "", errSpoolSyntax
-	}
-	if m, ok := v.(map[string]any); ok {
-		return compactJSON(m), nil
 	}
 	return compactJSON(v), nil
 }

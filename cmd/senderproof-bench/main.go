@@ -380,11 +380,11 @@ func parseQuestions(questions []string) ([]question, error) {
 }
 
 // wireOnly sends each of the world's questions once on four connected UDP
-// sockets, at most concurrency/4 (up to 32,768) in flight on each, and reads and unpacks
-// the answers: no cache, retries, rate limit, evidence or checks. A
-// question not answered within -timeout is counted lost. What it reaches is
-// about the most any Go client can ask of the server on this machine;
-// -dns-only and the full assessment are measured against it.
+// sockets, at most concurrency/4 (up to 32,768) in flight on each, and reads
+// and unpacks the answers: no cache, retries, rate limit, evidence or
+// checks. A question not answered within -timeout is counted lost. What it
+// reaches is about the most any Go client can ask of the server on this
+// machine; -dns-only and the full assessment are measured against it.
 func wireOnly(ctx context.Context, cfg config, server string, questions []string, stdout io.Writer) error {
 	// A socket's window stays well below its 65,536 IDs, so a free ID is
 	// always there for the next question (freeID).
