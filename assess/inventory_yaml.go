@@ -26,7 +26,7 @@ func parseYAML(file string, data []byte, errs *errList) []rawEntry {
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if err != io.EOF {
-			errs.add(yamlError(file, data, err))
+			errs.add(YAMLError(file, data, err))
 		}
 		return nil
 	}
@@ -34,7 +34,7 @@ func parseYAML(file string, data []byte, errs *errList) []rawEntry {
 	switch err := dec.Decode(&next); {
 	case err == io.EOF:
 	case err != nil:
-		errs.add(yamlError(file, data, err))
+		errs.add(YAMLError(file, data, err))
 		return nil
 	default:
 		errs.addf(file, pos{next.Line, 0}, "a second YAML document; an inventory is one document")
@@ -243,9 +243,11 @@ func (w *yamlWalker) value(key string, v *yaml.Node, depth int) (rawValue, bool)
 
 var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 
-// yamlError turns a yaml library error into an InputError, using the line the
-// library reports, or locating the fault itself when the library gives none.
-func yamlError(file string, data []byte, err error) *InputError {
+// YAMLError turns an error of the yaml library's decoder over data into an
+// InputError, using the line the library reports (made 1-based for parser
+// errors), or locating the fault itself when the library gives none. The
+// mapping loader reports its files' syntax errors through it too.
+func YAMLError(file string, data []byte, err error) *InputError {
 	msg := err.Error()
 	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"senderproof/assess"
 )
 
 // text is a YAML scalar with the line it was written on. Line is 0 when the
@@ -157,14 +159,14 @@ func decode(path string, data []byte) (*document, []*Problem) {
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&root); err != nil && !errors.Is(err, io.EOF) {
-		return nil, []*Problem{yamlProblem(path, err)}
+		return nil, []*Problem{yamlProblem(path, data, err)}
 	}
 	var extra yaml.Node
 	switch err := dec.Decode(&extra); {
 	case err == nil:
 		return nil, []*Problem{{Path: path, Line: max(extra.Line, 1), Reason: "more than one YAML document"}}
 	case !errors.Is(err, io.EOF):
-		return nil, []*Problem{yamlProblem(path, err)}
+		return nil, []*Problem{yamlProblem(path, data, err)}
 	}
 
 	var problems []*Problem
@@ -173,7 +175,7 @@ func decode(path string, data []byte) (*document, []*Problem) {
 	if err := strict.Decode(&doc.raw); err != nil && !errors.Is(err, io.EOF) {
 		var te *yaml.TypeError
 		if !errors.As(err, &te) {
-			return nil, []*Problem{yamlProblem(path, err)}
+			return nil, []*Problem{yamlProblem(path, data, err)}
 		}
 		for _, e := range te.Errors {
 			problems = append(problems, typeProblem(path, e))
@@ -239,7 +241,6 @@ func entryLines(path string, top *yaml.Node, key string) ([]int, []*Problem) {
 }
 
 var (
-	yamlLineRE     = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 	typeLineRE     = regexp.MustCompile(`(?s)^line (\d+): (.*)$`)
 	unknownFieldRE = regexp.MustCompile(`^field (.+) not found in type \*?mappings\.raw(\w+)$`)
 	fieldSetRE     = regexp.MustCompile(`^field (.+) already set in type \*?mappings\.raw\w+$`)
@@ -247,17 +248,11 @@ var (
 	unmarshalRE    = regexp.MustCompile(`(?s)^cannot unmarshal (!!\S+).* into (\S+)$`)
 )
 
-// yamlProblem turns a syntax error ("yaml: line 3: ...") into a Problem.
-func yamlProblem(path string, err error) *Problem {
-	msg := err.Error()
-	line := 1
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		msg = m[2]
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
-	}
-	return &Problem{Path: path, Line: max(line, 1), Reason: "invalid YAML: " + msg}
+// yamlProblem turns a syntax error into a Problem at the line of the fault,
+// located as the inventory loader locates it.
+func yamlProblem(path string, data []byte, err error) *Problem {
+	e := assess.YAMLError(path, data, err)
+	return &Problem{Path: path, Line: e.Line, Reason: "invalid YAML: " + e.Reason}
 }
 
 // typeProblem rewrites one of the decoder's "line N: ..." errors in the

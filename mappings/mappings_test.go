@@ -145,6 +145,11 @@ func TestLintInvalidFiles(t *testing.T) {
 		want []string // ":line: reason" after the path
 	}{
 		{"invalid-yaml-syntax.yaml", []string{":5: invalid YAML: found unexpected end of stream"}},
+		// The parser's errors are at the line of the construct they are in
+		// (the flow list opened on line 5, the sequence entry begun on
+		// line 6), as the inventory loader reports them.
+		{"invalid-yaml-flow.yaml", []string{":5: invalid YAML: did not find expected ',' or ']'"}},
+		{"invalid-yaml-indent.yaml", []string{":6: invalid YAML: did not find expected '-' indicator"}},
 		{"invalid-unknown-field.yaml", []string{`:8: unknown field "colour" in control`}},
 		{"invalid-missing-framework-id.yaml", []string{":1: missing required field framework.id"}},
 		{"invalid-missing-framework-name.yaml", []string{":1: missing required field framework.name"}},
