@@ -318,6 +318,29 @@ func UnlistedPackFiles(dir string, m *Manifest) []VerifyProblem {
 	return out
 }
 
+// Uncovered returns the names of the other entries of dir, sorted: neither
+// the manifest, its signature, a file it lists nor a pack file. A pack may
+// share its directory with other files (a run only ever writes and removes
+// pack files), so verify names them as not covered rather than failing.
+func Uncovered(dir string, m *Manifest) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		name := e.Name()
+		if name == ManifestFile || name == SignatureFile || m.Listed(name) || slices.Contains(PackFiles(), name) {
+			continue
+		}
+		if e.IsDir() {
+			name += "/"
+		}
+		out = append(out, name)
+	}
+	return out, nil
+}
+
 // Listed reports whether the manifest lists the named file.
 func (m *Manifest) Listed(name string) bool {
 	return slices.ContainsFunc(m.Files, func(e ManifestEntry) bool { return e.Path == name })

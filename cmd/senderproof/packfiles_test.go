@@ -34,8 +34,9 @@ func writeSigningKey(t *testing.T, dir string) string {
 
 // TestRerunRemovesStalePackFiles: a second run into the same --out with
 // fewer formats and no --sign-key leaves none of the first run's pack files
-// (nor its manifest.sig), keeps the user's own files, and verifies; an old
-// evidence.json put back beside the new manifest fails verify.
+// (nor its manifest.sig), keeps the user's own files, and verifies, naming
+// those files as not covered; an old evidence.json put back beside the new
+// manifest fails verify.
 func TestRerunRemovesStalePackFiles(t *testing.T) {
 	// Not parallel: in-process CLI runs race on urfave/cli's global
 	// HelpFlag while parsing flags.
@@ -68,6 +69,10 @@ func TestRerunRemovesStalePackFiles(t *testing.T) {
 	}
 	if strings.Contains(stdout, "replayed") {
 		t.Errorf("verify replayed findings of a pack without evidence.json: %s", stdout)
+	}
+	// The user's own file passes, but verify says it checked nothing of it.
+	if !strings.Contains(stdout, "not covered by the manifest, so not verified: README.txt\n") {
+		t.Errorf("verify does not name the file the manifest does not cover: %s", stdout)
 	}
 
 	if err := os.WriteFile(filepath.Join(out, "evidence.json"), old, 0o644); err != nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -84,6 +85,13 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 				return runFailed(fmt.Errorf("pack %s does not match its manifest:\n%w", dir, errors.Join(errs...)))
 			}
 			fmt.Fprintf(stdout, "%s: %d files match the manifest (run %s)\n", dir, len(m.Files), m.RunID)
+			others, err := report.Uncovered(dir, m)
+			if err != nil {
+				return runFailed(err)
+			}
+			if len(others) > 0 {
+				fmt.Fprintf(stdout, "%s: not covered by the manifest, so not verified: %s\n", dir, strings.Join(others, ", "))
+			}
 			if m.ReplayOf != "" {
 				fmt.Fprintf(stdout, "%s: an offline replay of run %s\n", dir, m.ReplayOf)
 			}
