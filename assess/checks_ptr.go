@@ -149,6 +149,8 @@ func errorReason(a Answer, err error) string {
 		return "servfail"
 	case dns.RcodeRefused:
 		return "refused"
+	case dns.RcodeNameError:
+		return "nxdomain_with_records" // see Classify
 	}
 	return "rcode_" + strings.ToLower(dns.RcodeToString[a.Rcode])
 }

@@ -166,7 +166,10 @@ const (
 )
 
 // Classify turns a Lookup result into an Outcome. NXDOMAIN and NODATA are
-// answers; timeout, SERVFAIL, REFUSED and every other rcode are errors.
+// answers; timeout, SERVFAIL, REFUSED and every other rcode are errors, and
+// so is an NXDOMAIN that carries records of the asked type for the name it
+// says does not exist: the response contradicts itself, so it answers
+// neither way.
 func Classify(a Answer, err error) Outcome {
 	if err != nil {
 		return OutcomeError
@@ -178,6 +181,9 @@ func Classify(a Answer, err error) Outcome {
 		}
 		return OutcomeRecords
 	case dns.RcodeNameError:
+		if len(a.RRs) > 0 {
+			return OutcomeError
+		}
 		return OutcomeNXDomain
 	}
 	return OutcomeError

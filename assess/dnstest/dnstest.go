@@ -21,16 +21,17 @@ type Fault int
 
 // Faults.
 const (
-	None          Fault = iota
-	Drop                // never answer (client times out)
-	ServFail            // answer SERVFAIL
-	Refused             // answer REFUSED
-	Truncate            // over UDP, answer empty with TC set (TCP answers fully)
-	WrongID             // first send a response with another ID, then the right one
-	WrongQuestion       // first send a response to another question, then the right one
-	WrongName           // add a record for an unrelated name to the answer section
-	Delay               // answer after Config.Delay
-	DropFirst           // drop the first arrival of the question, answer the others
+	None            Fault = iota
+	Drop                  // never answer (client times out)
+	ServFail              // answer SERVFAIL
+	Refused               // answer REFUSED
+	Truncate              // over UDP, answer empty with TC set (TCP answers fully)
+	WrongID               // first send a response with another ID, then the right one
+	WrongQuestion         // first send a response to another question, then the right one
+	WrongName             // add a record for an unrelated name to the answer section
+	Delay                 // answer after Config.Delay
+	DropFirst             // drop the first arrival of the question, answer the others
+	NXDomainRecords       // answer NXDOMAIN, yet with the name's records in the answer section
 )
 
 // Config sets up a server.
@@ -403,6 +404,8 @@ func (s *Server) handle(w dns.ResponseWriter, req *dns.Msg) {
 		_ = w.WriteMsg(bad)
 	case WrongName:
 		m.Answer = append(m.Answer, mustRR("intruder.invalid. 60 IN "+dns.TypeToString[q.Qtype]+" "+sampleRdata(q.Qtype)))
+	case NXDomainRecords:
+		m.Rcode = dns.RcodeNameError
 	}
 	if o := req.IsEdns0(); o != nil {
 		m.SetEdns0(o.UDPSize(), false)
