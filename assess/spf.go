@@ -26,6 +26,9 @@ type spfEval struct {
 	via     []string // the include/redirect terms leading to it, outermost first
 	failed  []string // lookups that were errors
 	reason  string   // first DNS error, for temperror
+	// unconfirmed is the library's result when a lookup it let pass as no
+	// match failed; result is then temperror.
+	unconfirmed spf.Result
 	// lookups and voids are the evaluation's own DNS-mechanism and void
 	// lookup counts (RFC 7208 §4.6.4), as the library counted them.
 	lookups, voids int
@@ -98,6 +101,19 @@ func evalSPFSender(ctx context.Context, r Resolver, ip netip.Addr, helo, sender 
 	ev.reason = adapter.reason
 	ev.lookups, ev.voids = adapter.counts()
 	ev.record = adapter.top
+	if adapter.transient && ev.result != spf.TempError {
+		// The library lets some failed lookups count as no match: the ptr
+		// mechanism's (RFC 7208 §5.5), a name it skips when its address
+		// lookup fails, an exists or a term answered by AAAA while A
+		// failed. The evaluation stops at the first match, so a result
+		// reached past a lookup that was not answered (a timeout, SERVFAIL,
+		// REFUSED) is not determined: answered, that lookup might have
+		// matched first. A CNAME loop is a fact of the zone data, which
+		// every receiver's check_host() skips the same way, so its result
+		// stands.
+		ev.unconfirmed = ev.result
+		ev.result, ev.err = spf.TempError, nil
+	}
 	if ev.result == spf.TempError && ev.reason == "" {
 		ev.reason = "temperror"
 	}
@@ -186,6 +202,9 @@ func (ev spfEval) observed() map[string]any {
 	}
 	if len(ev.failed) > 0 {
 		obs["failed_lookups"] = ev.failed
+	}
+	if ev.unconfirmed != "" {
+		obs["unconfirmed_result"] = string(ev.unconfirmed)
 	}
 	if ev.result == spf.PermError {
 		ev.notePermError(obs)

@@ -184,6 +184,10 @@ type spfResolver struct {
 	answers []Answer
 	failed  []string // "name TYPE: reason" of each lookup that was an error
 	reason  string   // reason of the first error
+	// transient is set when a lookup failed for a reason that asking
+	// again could change (every reason but a CNAME loop or an over-long
+	// chain, which are facts of the zone data).
+	transient bool
 	// top is the SPF record of the evaluated domain itself (the first TXT
 	// lookup), "" when it has none or several.
 	top     string
@@ -204,6 +208,9 @@ func (s *spfResolver) lookup(ctx context.Context, name string, qtype uint16) (An
 		reason := errorReason(ans, err)
 		if s.reason == "" {
 			s.reason = reason
+		}
+		if reason != "cname_loop" && reason != "cname_chain" {
+			s.transient = true
 		}
 		if len(s.failed) < 20 {
 			s.failed = append(s.failed, fmt.Sprintf("%s %s: %s", strings.TrimSuffix(ans.Name, "."), dns.TypeToString[qtype], reason))
