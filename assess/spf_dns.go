@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 
@@ -184,10 +185,14 @@ type spfResolver struct {
 	answers []Answer
 	failed  []string // "name TYPE: reason" of each lookup that was an error
 	reason  string   // reason of the first error
-	// transient is set when a lookup failed for a reason that asking
-	// again could change (every reason but a CNAME loop or an over-long
-	// chain, which are facts of the zone data).
+	// transient is set when a lookup that could decide the result failed
+	// for a reason that asking again could change (every reason but a
+	// CNAME loop or an over-long chain, which are facts of the zone data).
 	transient bool
+	// sawExists: a record read so far has an exists term, the one term for
+	// which an IPv6 client's A lookups count (RFC 7208 §5.7); for a, mx
+	// and ptr only its AAAA records can match (§5.3-5.5).
+	sawExists bool
 	// top is the SPF record of the evaluated domain itself (the first TXT
 	// lookup), "" when it has none or several.
 	top     string
@@ -206,10 +211,11 @@ func (s *spfResolver) lookup(ctx context.Context, name string, qtype uint16) (An
 	s.answers = append(s.answers, ans)
 	if out == OutcomeError {
 		reason := errorReason(ans, err)
-		if s.reason == "" {
+		relevant := !s.irrelevantLocked(qtype)
+		if s.reason == "" && relevant {
 			s.reason = reason
 		}
-		if reason != "cname_loop" && reason != "cname_chain" {
+		if relevant && reason != "cname_loop" && reason != "cname_chain" {
 			s.transient = true
 		}
 		if len(s.failed) < 20 {
@@ -227,6 +233,24 @@ func (s *spfResolver) lookup(ctx context.Context, name string, qtype uint16) (An
 		return ans, out, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
 	}
 	return ans, out, nil
+}
+
+// hasExistsTerm reports whether an SPF record has an exists term.
+func hasExistsTerm(record string) bool {
+	for _, t := range strings.Fields(strings.ToLower(record)) {
+		if strings.HasPrefix(strings.TrimLeft(t, "+-~?"), "exists:") {
+			return true
+		}
+	}
+	return false
+}
+
+// irrelevantLocked reports whether a lookup of qtype cannot decide the
+// evaluation: an IPv6 client's A lookup while no record read has an exists
+// term. A term is evaluated only after its record was read, so the caller
+// is then an a, mx or ptr term, which match only AAAA records.
+func (s *spfResolver) irrelevantLocked(qtype uint16) bool {
+	return qtype == dns.TypeA && s.ip.Is6() && !s.sawExists
 }
 
 // LookupTXT returns the texts of name's TXT records. When exactly one of them
@@ -248,6 +272,11 @@ func (s *spfResolver) LookupTXT(ctx context.Context, name string) ([]string, err
 		if isSPFRecord(t) {
 			records = append(records, t)
 		}
+	}
+	if s.ip.Is6() && slices.ContainsFunc(records, hasExistsTerm) {
+		s.mu.Lock()
+		s.sawExists = true
+		s.mu.Unlock()
 	}
 	if first && len(records) == 1 {
 		s.mu.Lock()
@@ -308,9 +337,15 @@ func (s *spfResolver) LookupIPAddr(ctx context.Context, name string) ([]net.IPAd
 	for _, qt := range types {
 		ans, _, derr := s.lookup(ctx, name, qt)
 		if derr != nil {
-			if derr.IsNotFound {
+			s.mu.Lock()
+			irrelevant := s.irrelevantLocked(qt)
+			s.mu.Unlock()
+			switch {
+			case derr.IsNotFound || irrelevant:
+				// A failed lookup that cannot match counts as the
+				// absence it makes no difference to.
 				notFound++
-			} else if firstErr == nil {
+			case firstErr == nil:
 				firstErr = derr
 			}
 			continue
