@@ -197,6 +197,15 @@ func TestVerifyDriftFindings(t *testing.T) {
 	if code, stdout, stderr := run(t, context.Background(), "verify", cur); code != 0 || !strings.Contains(stdout, "drift findings: compared with baseline") {
 		t.Fatalf("verify of the drift pack: exit %d, or the drift not compared again: %s %s", code, stdout, stderr)
 	}
+	// A --baseline that cannot be read is bad input, not a pack to pass.
+	missing := filepath.Join(t.TempDir(), "missing.json")
+	if code, stdout, stderr := run(t, context.Background(), "verify", "--baseline", missing, cur); code != exitBadInput || !strings.Contains(stderr, "--baseline: "+missing+" cannot be read") {
+		t.Errorf("verify --baseline of a missing file: exit %d, want %d naming it: %s %s", code, exitBadInput, stdout, stderr)
+	}
+	// A --baseline for a pack without drift is said to be unused.
+	if code, stdout, stderr := run(t, context.Background(), "verify", "--baseline", filepath.Join(cur, "evidence.json"), base); code != 0 || !strings.Contains(stdout, "not used: the pack has no drift record") {
+		t.Errorf("verify --baseline of a pack without drift: exit %d, or not said unused: %s %s", code, stdout, stderr)
+	}
 	// reword sets a drift finding's changes and status as a forger would,
 	// with a message that matches them.
 	reword := func(t *testing.T, p *report.Pack, ip string, changes []any, st assess.Status) {

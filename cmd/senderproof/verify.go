@@ -147,11 +147,17 @@ func verifyEvidence(ctx context.Context, stdout io.Writer, path string, m *repor
 	driftNote := ""
 	if p.Drift != nil {
 		problems, note, err := rederiveDrift(path, p, m, pc, baseline)
-		if err != nil {
+		var coded *codedError
+		switch {
+		case errors.As(err, &coded):
+			return err
+		case err != nil:
 			return runFailed(err)
 		}
 		inconsistent = append(inconsistent, problems...)
 		driftNote = note
+	} else if baseline != "" {
+		driftNote = fmt.Sprintf("--baseline %s not used: the pack has no drift record (it was not made with --baseline)", baseline)
 	}
 	if len(mappingProblems) > 0 {
 		inconsistent = append(inconsistent, errors.New("the findings' controls and the control roll-up were not compared: the loaded mapping files are not the run's"))
@@ -195,6 +201,10 @@ func rederiveDrift(path string, p *report.Pack, m *report.Manifest, pc *report.P
 		basePath = baseline
 	}
 	notDone := func(why string) ([]error, string, error) {
+		if baseline != "" {
+			// The file given cannot serve: bad input, not a pack fault.
+			return nil, "", badInput(fmt.Errorf("--baseline: %s", why))
+		}
 		return nil, fmt.Sprintf("drift findings: checked against the drift record only; not compared with the baseline again: %s (give --baseline)", why), nil
 	}
 	for _, in := range m.Inputs {
