@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"unicode/utf8"
 )
@@ -29,7 +31,7 @@ func parseJSON(file string, data []byte, errs *errList) []rawEntry {
 	// offset of a syntax error only when it checks a complete value.
 	var probe json.RawMessage
 	if err := json.Unmarshal(data, &probe); err != nil {
-		errs.add(jsonError(file, data, err))
+		errs.add(JSONError(file, data, err))
 		return nil
 	}
 	w := &jsonWalker{file: file, data: data, errs: errs, at: lineCounter{data: data, p: pos{1, 1}}}
@@ -89,7 +91,7 @@ func (w *jsonWalker) entries(dec *json.Decoder) []rawEntry {
 		off := skipJSON(w.data, int(dec.InputOffset()))
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
-			w.errs.add(jsonError(w.file, w.data, err))
+			w.errs.add(JSONError(w.file, w.data, err))
 			return out
 		}
 		if raw[0] != '{' {
@@ -186,11 +188,17 @@ func skipJSON(data []byte, off int) int {
 	return off
 }
 
-// jsonError places a JSON syntax error at the line and column of the
-// offending character.
-func jsonError(file string, data []byte, err error) *InputError {
+// JSONError places an error of json.Unmarshal over data, a syntax error or
+// a value of the wrong type, at the line and column of the offending
+// character. The reports' readers of evidence files use it too.
+func JSONError(file string, data []byte, err error) *InputError {
 	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
 	switch {
+	case errors.As(err, &te):
+		// Offset counts the bytes read up to the end of the value.
+		p := lineCol(data, valueAt(data, int(te.Offset)))
+		return &InputError{File: file, Line: p.line, Col: p.col, Reason: JSONTypeReason(err), Err: err}
 	case errors.As(err, &se):
 		// encoding/json counts the offending byte in Offset.
 		p := lineCol(data, int(se.Offset)-1)
@@ -203,6 +211,54 @@ func jsonError(file string, data []byte, err error) *InputError {
 		return &InputError{File: file, Line: p.line, Col: p.col, Reason: "unexpected end of JSON input", Err: err}
 	}
 	return &InputError{File: file, Line: 1, Reason: err.Error(), Err: err}
+}
+
+// valueAt returns the offset at which the value ending at end begins, for
+// a scalar (a string, number, true, false or null): the type errors point
+// at such values.
+func valueAt(data []byte, end int) int {
+	end = min(max(end, 0), len(data))
+	i := end - 1
+	if i >= 0 && data[i] == '"' {
+		for i--; i >= 0; i-- {
+			if data[i] == '"' && (i == 0 || data[i-1] != '\\') {
+				return i
+			}
+		}
+		return 0
+	}
+	for i >= 0 && !strings.ContainsRune(" \t\r\n,:[{", rune(data[i])) {
+		i--
+	}
+	return i + 1
+}
+
+// JSONTypeReason says what a decoding type error found, in JSON's terms
+// rather than Go's; any other error as it is.
+func JSONTypeReason(err error) string {
+	var te *json.UnmarshalTypeError
+	if !errors.As(err, &te) {
+		return err.Error()
+	}
+	want := te.Type.Kind().String()
+	switch te.Type.Kind() {
+	case reflect.String:
+		want = "a string"
+	case reflect.Bool:
+		want = "true or false"
+	case reflect.Slice, reflect.Array:
+		want = "a list"
+	case reflect.Struct, reflect.Map:
+		want = "an object"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		want = "a number"
+	}
+	if te.Field == "" {
+		return fmt.Sprintf("%s where %s is expected", te.Value, want)
+	}
+	return fmt.Sprintf("%s: %s where %s is expected", te.Field, te.Value, want)
 }
 
 // lineCounter turns increasing byte offsets into positions in linear time.

@@ -31,6 +31,8 @@ type Pack struct {
 	// observed holds, for a pack read with ReadPackForDrift, the values
 	// drift compares, by asset, in place of its findings.
 	observed map[string][]observation
+	// findingsSeen: the file read had a findings list (scanPack).
+	findingsSeen bool
 }
 
 // AssetSummary condenses one asset's findings.

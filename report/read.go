@@ -2,25 +2,58 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"net/netip"
 	"os"
+	"unicode/utf8"
 
 	"senderproof/assess"
 )
 
-// ReadPack reads an evidence.json.
+// ReadPack reads an evidence.json given as input (assess --replay), whole.
+// Errors name the file, line and column; a pack that is not one complete
+// run (see inputCheck) is refused.
 func ReadPack(path string) (*Pack, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, fmt.Errorf("%s:1:1: the file is empty", path)
+	}
+	if !utf8.Valid(b) {
+		off := 0
+		for off < len(b) {
+			r, n := utf8.DecodeRune(b[off:])
+			if r == utf8.RuneError && n == 1 {
+				break
+			}
+			off += n
+		}
+		return nil, fmt.Errorf("%s: %s", positionIn(path, int64(off)), (&badUTF8{}).Error())
+	}
 	var p Pack
 	if err := json.Unmarshal(b, &p); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, assess.JSONError(path, b, err)
 	}
 	if p.Schema != Schema {
 		return nil, fmt.Errorf("%s: schema is %q, want %q", path, p.Schema, Schema)
+	}
+	c, err := newInputCheck(path, p.Assets)
+	if err != nil {
+		return nil, err
+	}
+	for i := range p.Findings {
+		if err := c.add(&p.Findings[i], func() string { return fmt.Sprintf("%s: findings[%d]", path, i) }); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.finish(&p, p.Findings != nil); err != nil {
+		return nil, err
 	}
 	return &p, nil
 }
@@ -28,14 +61,29 @@ func ReadPack(path string) (*Pack, error) {
 // ReadPackForDrift reads an evidence.json for comparing it with another run
 // (--baseline, diff): everything but the findings, which are kept only as
 // the values drift compares, so an earlier pack of any size fits in memory.
-// The returned pack has no Findings.
+// The returned pack has no Findings. It is held to what ReadPack requires.
 func ReadPackForDrift(path string) (*Pack, error) {
 	observed := map[string][]observation{}
-	p, err := ScanPack(path, func(_ []assess.Asset, f *assess.Finding) error {
+	var c *inputCheck
+	p, err := scanPack(path, func(assets []assess.Asset, f *assess.Finding, at func() string) error {
+		if c == nil {
+			var err error
+			if c, err = newInputCheck(path, assets); err != nil {
+				return err
+			}
+		}
 		addObservations(observed, f)
-		return nil
+		return c.add(f, at)
 	})
 	if err != nil {
+		return nil, err
+	}
+	if c == nil {
+		if c, err = newInputCheck(path, p.Assets); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.finish(p, p.findingsSeen); err != nil {
 		return nil, err
 	}
 	p.observed = observed
@@ -44,65 +92,327 @@ func ReadPackForDrift(path string) (*Pack, error) {
 
 // ScanPack reads an evidence.json, handing each finding to each as it is
 // decoded (with the pack's assets, which come first) instead of keeping
-// them: the returned pack has everything but Findings.
+// them: the returned pack has everything but Findings. It checks the
+// syntax and types only: verify judges the content itself.
 func ScanPack(path string, each func(assets []assess.Asset, f *assess.Finding) error) (*Pack, error) {
+	return scanPack(path, func(assets []assess.Asset, f *assess.Finding, _ func() string) error {
+		return each(assets, f)
+	})
+}
+
+// scanPack is ScanPack, also handing each the position of the finding
+// ("path:line:col"), worked out only when asked for.
+func scanPack(path string, each func(assets []assess.Asset, f *assess.Finding, at func() string) error) (*Pack, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	dec := json.NewDecoder(bufio.NewReaderSize(f, 1<<20))
-	fail := func(err error) (*Pack, error) { return nil, fmt.Errorf("%s: %w", path, err) }
+	dec := json.NewDecoder(newUTF8Reader(bufio.NewReaderSize(f, 1<<20)))
+	// fail places a decoding error; start is the offset at which the
+	// decoder began the value that failed.
+	fail := func(err error, start int64) (*Pack, error) { return nil, streamError(path, err, start, "") }
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return fail(fmt.Errorf("not a JSON object"))
+		if err != nil {
+			return fail(err, 0)
+		}
+		return nil, fmt.Errorf("%s: not a JSON object", path)
 	}
 	rest := map[string]json.RawMessage{}
 	var assets []assess.Asset
+	seen := false
 	for dec.More() {
 		tok, err := dec.Token()
 		if err != nil {
-			return fail(err)
+			return fail(err, dec.InputOffset())
 		}
 		switch key, _ := tok.(string); key {
 		case "assets":
+			start := dec.InputOffset()
 			if err := dec.Decode(&assets); err != nil {
-				return fail(err)
+				return nil, streamError(path, err, start, "assets")
 			}
 		case "findings":
+			seen = true
 			if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
-				return fail(fmt.Errorf("findings is not a list"))
+				if err != nil {
+					return fail(err, dec.InputOffset())
+				}
+				return nil, fmt.Errorf("%s: findings is not a list", path)
 			}
 			for dec.More() {
+				start := dec.InputOffset()
 				var fd assess.Finding
 				if err := dec.Decode(&fd); err != nil {
-					return fail(err)
+					return fail(err, start)
 				}
-				if err := each(assets, &fd); err != nil {
+				at := func() string { return positionIn(path, skipBlank(path, start, true)) }
+				if err := each(assets, &fd, at); err != nil {
 					return nil, err
 				}
 			}
 			if _, err := dec.Token(); err != nil {
-				return fail(err)
+				return fail(err, dec.InputOffset())
 			}
 		default:
+			start := dec.InputOffset()
 			var raw json.RawMessage
 			if err := dec.Decode(&raw); err != nil {
-				return fail(err)
+				return fail(err, start)
 			}
 			rest[key] = raw
 		}
 	}
+	if _, err := dec.Token(); err != nil {
+		return fail(err, dec.InputOffset())
+	}
 	b, err := json.Marshal(rest)
 	if err != nil {
-		return fail(err)
+		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	var p Pack
 	if err := json.Unmarshal(b, &p); err != nil {
-		return fail(err)
+		// The keys other than assets and findings, decoded again: name
+		// the field, as their place in the file is not known here.
+		return nil, fmt.Errorf("%s: %s", path, assess.JSONTypeReason(err))
 	}
 	if p.Schema != Schema {
-		return fail(fmt.Errorf("schema is %q, want %q", p.Schema, Schema))
+		return nil, fmt.Errorf("%s: schema is %q, want %q", path, p.Schema, Schema)
 	}
 	p.Assets = assets
+	p.findingsSeen = seen
 	return &p, nil
+}
+
+// streamError places an error of a streaming decoder in the file at path.
+// A type error's offset counts from start, where the decoder began the
+// value of key; a syntax error is found again by scanning the file token
+// by token, which stops right after the last good token.
+func streamError(path string, err error, start int64, key string) error {
+	var te *json.UnmarshalTypeError
+	var be *badUTF8
+	switch {
+	case errors.As(err, &te):
+		if te.Field == "" {
+			te.Field = key
+		}
+		return fmt.Errorf("%s: %s", positionIn(path, start+te.Offset), assess.JSONTypeReason(err))
+	case errors.As(err, &be):
+		return fmt.Errorf("%s: %s", positionIn(path, be.off), be.Error())
+	}
+	off, reason := firstSyntaxError(path)
+	if reason == "" {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return fmt.Errorf("%s: %s", positionIn(path, skipBlank(path, off, false)), reason)
+}
+
+// firstSyntaxError scans the file at path token by token and returns the
+// offset just after the last good token and what went wrong there; reason
+// is "" when the file scans cleanly.
+func firstSyntaxError(path string) (int64, string) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, ""
+	}
+	defer f.Close()
+	dec := json.NewDecoder(newUTF8Reader(bufio.NewReaderSize(f, 1<<20)))
+	depth := 0
+	for tokens := 0; ; tokens++ {
+		tok, err := dec.Token()
+		switch {
+		case err == io.EOF && tokens == 0:
+			return 0, "the file is empty"
+		case err == io.EOF && depth == 0:
+			return 0, ""
+		case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
+			return dec.InputOffset(), "unexpected end of JSON input"
+		case err != nil:
+			var be *badUTF8
+			if errors.As(err, &be) {
+				return be.off, be.Error()
+			}
+			return dec.InputOffset(), err.Error()
+		}
+		switch tok {
+		case json.Delim('{'), json.Delim('['):
+			depth++
+		case json.Delim('}'), json.Delim(']'):
+			depth--
+		}
+		if depth == 0 {
+			// One value read: anything but white space after it is wrong.
+			if _, err := dec.Token(); err != io.EOF {
+				return dec.InputOffset(), "more after the JSON object"
+			}
+			return 0, ""
+		}
+	}
+}
+
+// skipBlank returns the offset of the first byte at or after off that is
+// not white space (nor, with separators, the comma or colon before a
+// value): where a value read from off begins, or a syntax error found
+// after the last good token lies.
+func skipBlank(path string, off int64, separators bool) int64 {
+	f, err := os.Open(path)
+	if err != nil {
+		return off
+	}
+	defer f.Close()
+	if _, err := f.Seek(off, io.SeekStart); err != nil {
+		return off
+	}
+	r := bufio.NewReader(f)
+	for {
+		c, err := r.ReadByte()
+		if err != nil {
+			return off
+		}
+		switch c {
+		case ' ', '\t', '\r', '\n':
+		case ',', ':':
+			if !separators {
+				return off
+			}
+		default:
+			return off
+		}
+		off++
+	}
+}
+
+// positionIn returns "path:line:col" for a byte offset in the file at path
+// (col counts bytes), reading the file up to it.
+func positionIn(path string, off int64) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return path
+	}
+	defer f.Close()
+	r := bufio.NewReaderSize(f, 1<<20)
+	line, col := 1, 1
+	for i := int64(0); i < off; i++ {
+		c, err := r.ReadByte()
+		if err != nil {
+			break
+		}
+		if c == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+	}
+	return fmt.Sprintf("%s:%d:%d", path, line, col)
+}
+
+// inputCheck holds an evidence.json read as input (--replay, --baseline,
+// diff) to being one complete run: a run ID, a findings list, assets with
+// IP addresses, and every finding of one of them with a known status, each
+// asset having some. A pack cut down or edited by hand would otherwise turn
+// into findings "not recorded" or drift against nothing.
+type inputCheck struct {
+	path   string
+	assets map[string]int // IP → findings seen
+}
+
+func newInputCheck(path string, assets []assess.Asset) (*inputCheck, error) {
+	c := &inputCheck{path: path, assets: make(map[string]int, len(assets))}
+	for i, a := range assets {
+		if _, err := netip.ParseAddr(a.IP); err != nil {
+			return nil, fmt.Errorf("%s: assets[%d]: %q is not an IP address", path, i, a.IP)
+		}
+		c.assets[a.IP] = 0
+	}
+	return c, nil
+}
+
+func (c *inputCheck) add(f *assess.Finding, at func() string) error {
+	n, ok := c.assets[f.Asset]
+	if !ok {
+		return fmt.Errorf("%s: finding %s of %q: the asset is not in the pack's assets", at(), f.Check, f.Asset)
+	}
+	switch f.Status {
+	case assess.StatusPass, assess.StatusFail, assess.StatusWarn, assess.StatusError, assess.StatusSkip:
+	default:
+		return fmt.Errorf("%s: finding %s of %s: status %q is not one of pass, fail, warn, error, skip", at(), f.Check, f.Asset, f.Status)
+	}
+	c.assets[f.Asset] = n + 1
+	return nil
+}
+
+func (c *inputCheck) finish(p *Pack, findingsSeen bool) error {
+	switch {
+	case p.Run.ID == "":
+		return fmt.Errorf("%s: run.id is missing: not the evidence.json of a run", c.path)
+	case !findingsSeen:
+		return fmt.Errorf("%s: no findings list: not the evidence.json of a run", c.path)
+	}
+	for _, a := range p.Assets {
+		if c.assets[a.IP] == 0 {
+			return fmt.Errorf("%s: asset %s has no findings: the pack is not complete", c.path, a.IP)
+		}
+	}
+	return nil
+}
+
+// badUTF8 is a byte sequence that is not UTF-8, at offset off: senderproof
+// writes its evidence in UTF-8, and encoding/json would quietly replace it.
+type badUTF8 struct{ off int64 }
+
+func (e *badUTF8) Error() string { return "not UTF-8 text: not an evidence.json senderproof wrote" }
+
+// utf8Reader passes on what r reads, failing with *badUTF8 at the first
+// sequence that is not UTF-8. A sequence cut by the end of one read is held
+// back until the next completes it.
+type utf8Reader struct {
+	r   io.Reader
+	off int64 // offset in the stream of buf[start]
+	buf []byte
+	// buf[start:checked] is checked and not yet passed on; buf[checked:n]
+	// is the start of a sequence the next read completes.
+	start, checked, n int
+	err               error
+}
+
+func newUTF8Reader(r io.Reader) *utf8Reader {
+	return &utf8Reader{r: r, buf: make([]byte, 64<<10)}
+}
+
+func (u *utf8Reader) Read(p []byte) (int, error) {
+	for {
+		if u.checked > u.start {
+			k := copy(p, u.buf[u.start:u.checked])
+			u.start += k
+			u.off += int64(k)
+			return k, nil
+		}
+		if u.err != nil {
+			return 0, u.err
+		}
+		// Everything checked is passed on: keep the held bytes only.
+		u.n = copy(u.buf, u.buf[u.checked:u.n])
+		u.start, u.checked = 0, 0
+		m, err := u.r.Read(u.buf[u.n:])
+		u.n += m
+		u.err = err
+		i := 0
+		for i < u.n {
+			if u.buf[i] < utf8.RuneSelf {
+				i++
+				continue
+			}
+			if !utf8.FullRune(u.buf[i:u.n]) && err == nil {
+				break // the next read completes it
+			}
+			if r, size := utf8.DecodeRune(u.buf[i:u.n]); r != utf8.RuneError || size > 1 {
+				i += size
+				continue
+			}
+			u.err = &badUTF8{u.off + int64(i)}
+			u.n = i
+			break
+		}
+		u.checked = i
+	}
 }
