@@ -22,15 +22,18 @@ import (
 //   - statically, every template in every branch: each field chain is
 //     resolved against the type of its data (see contract.go), following
 //     {{with}}, {{range}}, variables and {{template}} calls with the data
-//     they pass; each {{template}} target must exist; and each function
-//     gets the number of arguments it takes. A map (.Observed, .Asset.Tags)
+//     they pass; each {{template}} target must exist; each function
+//     gets the number of arguments it takes; {{range}} is over something
+//     that can be ranged over and call is of a function. A map (.Observed, .Asset.Tags)
 //     may be indexed by any key, and data of an unknown type (a value of
 //     .Observed, a field typed any in the contract) by any field: only
 //     what would fail whatever the data is reported.
 //   - by a trial render of every template an override defines or reaches,
 //     with representative data (sampleData), reporting only the errors
-//     that do not depend on the data: a missing field of a contract type,
-//     an undefined template, a wrong number of arguments.
+//     that do not depend on the data (a missing field of a contract type,
+//     an undefined template, a wrong number of arguments), and two that
+//     the sample data shows: recursion without end and an index past the
+//     end of a list.
 
 // Problem is one problem of a template file: the file, the 1-based line
 // and the reason.
@@ -219,7 +222,11 @@ func (w *walker) node(n parse.Node, sc *scope) {
 		w.list(n.ElseList, in.with(in.dot))
 	case *parse.RangeNode:
 		in := sc.with(sc.dot)
-		key, elem := rangeTypes(w.pipe(n.Pipe, in, false))
+		t := w.pipe(n.Pipe, in, false)
+		if what := notRangeable(t); what != "" {
+			w.problem(n, "range over %s: %s cannot be ranged over", n.Pipe, what)
+		}
+		key, elem := rangeTypes(t)
 		switch len(n.Pipe.Decl) {
 		case 1:
 			w.declare(in, n.Pipe.Decl[0], elem)
@@ -463,6 +470,25 @@ func kindName(t reflect.Type) string {
 	return "a " + t.Kind().String()
 }
 
+// notRangeable names what a value of type t is when {{range}} fails over
+// any such value ("" when it can range, or t is not known): text/template
+// ranges over lists, maps, channels, integers and iterator functions.
+func notRangeable(t reflect.Type) string {
+	if t == nil {
+		return ""
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array, reflect.Map, reflect.Chan, reflect.Func, reflect.Interface,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return ""
+	}
+	return kindName(t)
+}
+
 // rangeTypes returns the key and element types of ranging over a value of
 // type t (nil when not known).
 func rangeTypes(t reflect.Type) (key, elem reflect.Type) {
@@ -576,6 +602,11 @@ func (w *walker) arity(n parse.Node, name string, got int) bool {
 func (w *walker) argTypes(n parse.Node, name string, nodes []parse.Node, types []reflect.Type) {
 	f, ok := funcs[name]
 	if !ok {
+		if name == "call" && len(types) > 0 && types[0] != nil && nodes[0] != nil {
+			if k := types[0].Kind(); k != reflect.Func && k != reflect.Interface {
+				w.problem(n, "call of %s: %s is not a function", nodes[0], kindName(types[0]))
+			}
+		}
 		return
 	}
 	ft := reflect.TypeOf(f)
@@ -759,7 +790,13 @@ func execProblem(err error) *Problem {
 	case strings.HasPrefix(reason, "wrong number of args"),
 		strings.HasSuffix(reason, "has arguments but cannot be invoked as function"),
 		strings.HasSuffix(reason, "is not a method but has arguments"),
-		strings.HasPrefix(reason, "template ") && strings.HasSuffix(reason, " not defined"):
+		strings.HasPrefix(reason, "template ") && strings.HasSuffix(reason, " not defined"),
+		// Recursion that does not end for the sample data: a template
+		// that calls itself with nothing to stop it.
+		strings.HasPrefix(reason, "exceeded maximum template depth"),
+		// An index past the sample's lists: no run's data is sure to be
+		// longer, so guard it with len.
+		strings.Contains(reason, "index out of range"):
 	default:
 		return nil
 	}

@@ -2,6 +2,7 @@ package templates
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -95,6 +96,18 @@ func TestLoadRejects(t *testing.T) {
 			"a.tmpl:2: ptr.single/warn: .A: the finding data has no field or method A " + messageFields,
 			"b.tmpl:1: ptr.single/pass: .B: the finding data has no field or method B " + messageFields,
 		}},
+		{"range over a string", map[string]string{"a.tmpl": `{{define "ptr.present/pass"}}{{range .Asset.IP}}{{.}}{{end}}{{end}}`},
+			[]string{"a.tmpl:1: ptr.present/pass: range over .Asset.IP: a string cannot be ranged over"}},
+		{"call of a string", map[string]string{"a.tmpl": `{{define "ptr.present/pass"}}{{call .Asset.IP}}{{end}}`},
+			[]string{"a.tmpl:1: ptr.present/pass: call of .Asset.IP: a string is not a function"}},
+		{"endless recursion", map[string]string{"a.tmpl": `{{define "ptr.present/pass"}}{{template "ptr.present/pass" .}}{{end}}`},
+			[]string{`a.tmpl:1: ptr.present/pass: {{template "ptr.present/pass" .}}: exceeded maximum template depth (100000) (in a trial render with sample data)`}},
+		{"index past the sample", map[string]string{"a.tmpl": `{{define "ptr.present/pass"}}{{index .Observed.ptr_names 5}}{{end}}`},
+			[]string{"a.tmpl:1: ptr.present/pass: index .Observed.ptr_names 5: error calling index: index out of range: 5 (in a trial render with sample data)"}},
+		{"not UTF-8", map[string]string{"a.tmpl": "{{define \"ptr.present/pass\"}}\nPTR de {{.Asset.IP}} \xe9tabli{{end}}"},
+			[]string{"a.tmpl:2: not UTF-8 text (byte 0xe9)"}},
+		{"too large", map[string]string{"a.tmpl": `{{define "ptr.present/pass"}}` + strings.Repeat("x", maxTemplateFile) + `{{end}}`},
+			[]string{fmt.Sprintf("a.tmpl:1: %d bytes, more than a wording file may hold (%d)", maxTemplateFile+len(`{{define "ptr.present/pass"}}{{end}}`), maxTemplateFile)}},
 		{"syntax errors in every file", map[string]string{
 			"a.tmpl": "{{define \"x\"}}\n{{.A",
 			"b.tmpl": `{{define "y"}}{{nosuchfunc}}{{end}}`,

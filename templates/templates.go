@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"text/template"
 	"text/template/parse"
+	"unicode/utf8"
 )
 
 //go:embed *.tmpl
@@ -133,6 +134,10 @@ func Load(dir string) (*Set, error) {
 		if err != nil {
 			return nil, err
 		}
+		if p := textProblem(f, b); p != nil {
+			problems = append(problems, p)
+			continue
+		}
 		if p := parseOverride(t, f, string(b)); p != nil {
 			problems = append(problems, p)
 		}
@@ -145,6 +150,27 @@ func Load(dir string) (*Set, error) {
 		return nil, fmt.Errorf("templates fail the load check:\n%w", joinProblems(problems))
 	}
 	return s, nil
+}
+
+// maxTemplateFile bounds a wording file: wording of every check fits in a
+// few kilobytes, and each finding carries what its templates write.
+const maxTemplateFile = 256 << 10
+
+// textProblem refuses a wording file that is too large or not UTF-8 text
+// (text/template would pass its bytes into every message, where the
+// reports' writers replace them, and the pack would then never verify).
+func textProblem(path string, b []byte) *Problem {
+	if len(b) > maxTemplateFile {
+		return &Problem{Path: path, Line: 1, Reason: fmt.Sprintf("%d bytes, more than a wording file may hold (%d)", len(b), maxTemplateFile)}
+	}
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			return &Problem{Path: path, Line: 1 + bytes.Count(b[:i], []byte("\n")), Reason: fmt.Sprintf("not UTF-8 text (byte 0x%02x)", b[i])}
+		}
+		i += n
+	}
+	return nil
 }
 
 // parseEmbedded parses the embedded templates.
