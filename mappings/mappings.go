@@ -26,6 +26,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 
 	"senderproof/assess"
 )
@@ -73,6 +74,28 @@ type File struct {
 	Framework Framework
 	Controls  []Control
 	Mappings  []Mapping
+
+	// byControl indexes Mappings by the controls they name, built once
+	// when first asked (mappingsOf): the roll-up asks for every check and
+	// control, which over a scan of the mappings would take quadratic
+	// time in a large file.
+	indexOnce sync.Once
+	byControl map[string][]int
+}
+
+// mappingsOf returns the indexes of the mappings that name control.
+func (f *File) mappingsOf(control string) []int {
+	f.indexOnce.Do(func() {
+		f.byControl = map[string][]int{}
+		for i, m := range f.Mappings {
+			for _, c := range m.Controls {
+				if l := f.byControl[c]; len(l) == 0 || l[len(l)-1] != i {
+					f.byControl[c] = append(l, i)
+				}
+			}
+		}
+	})
+	return f.byControl[control]
 }
 
 // Set is every framework of a run, ordered by framework ID.
@@ -505,8 +528,8 @@ func (s *Set) ControlsFor(checkID string) []assess.ControlRef {
 
 // mapsTo reports whether some mapping of f ties checkID to control.
 func (f *File) mapsTo(checkID, control string) bool {
-	for _, m := range f.Mappings {
-		if m.covers(checkID) && slices.Contains(m.Controls, control) {
+	for _, i := range f.mappingsOf(control) {
+		if f.Mappings[i].covers(checkID) {
 			return true
 		}
 	}
@@ -516,8 +539,8 @@ func (f *File) mapsTo(checkID, control string) bool {
 // warnFails reports whether some mapping of f ties checkID to control with
 // fail_on: warn.
 func (f *File) warnFails(checkID, control string) bool {
-	for _, m := range f.Mappings {
-		if m.FailOn == FailOnWarn && m.covers(checkID) && slices.Contains(m.Controls, control) {
+	for _, i := range f.mappingsOf(control) {
+		if m := f.Mappings[i]; m.FailOn == FailOnWarn && m.covers(checkID) {
 			return true
 		}
 	}

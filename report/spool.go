@@ -40,6 +40,7 @@ func newSpool(dir string, assets int) (*spool, error) {
 	if err != nil {
 		return nil, err
 	}
+	holdTemp(f.Name())
 	return &spool{f: f, chunks: make([]chunk, assets)}, nil
 }
 

@@ -22,6 +22,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Formats lists the pack's formats in the order they are written, with
@@ -353,6 +354,7 @@ func writeTemp(ctx context.Context, dir, name string, fn func(io.Writer) error) 
 	if err != nil {
 		return "", ManifestEntry{}, err
 	}
+	holdTemp(f.Name())
 	fail := func(err error) (string, ManifestEntry, error) {
 		f.Close()
 		os.Remove(f.Name())
@@ -382,6 +384,23 @@ func writeTemp(ctx context.Context, dir, name string, fn func(io.Writer) error) 
 		return "", ManifestEntry{}, err
 	}
 	return f.Name(), ManifestEntry{Path: name, SHA256: hex.EncodeToString(h.Sum(nil)), Size: cw.n}, nil
+}
+
+// temps holds the path of every temporary file and directory a pack's
+// writing made in this process, for RemoveHeldTemps. Paths are never taken
+// out: one renamed into place or already removed is no longer there.
+var temps sync.Map
+
+func holdTemp(path string) { temps.Store(path, true) }
+
+// RemoveHeldTemps removes the temporary files and directories of the packs
+// being written, for a process about to exit without waiting for them to
+// stop (an interrupt they did not answer in time).
+func RemoveHeldTemps() {
+	temps.Range(func(k, _ any) bool {
+		_ = os.RemoveAll(k.(string))
+		return true
+	})
 }
 
 type countWriter struct{ n int64 }

@@ -138,6 +138,7 @@ func (w *xlsxWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	if err != nil {
 		return fmt.Errorf("xlsx: %w", err)
 	}
+	holdTemp(scratch)
 	defer os.RemoveAll(scratch)
 	f := excelize.NewFile(excelize.Options{
 		UnzipSizeLimit:    excelize.UnzipSizeLimit,

@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/x509"
 	"encoding/json"
+	"fmt"
 	"encoding/pem"
 	"net"
 	"os"
@@ -285,6 +286,36 @@ func TestSIGINT(t *testing.T) {
 		if got := entries(t, out); len(got) != 0 {
 			t.Errorf("%v: files left: %v", sig, got)
 		}
+	}
+
+	// Reading a million-sender inventory takes seconds and does not look
+	// at the interrupt: the process exits anyway, a second after it.
+	var big bytes.Buffer
+	big.WriteString("ip,hostname\n")
+	for i := range 1_000_000 {
+		fmt.Fprintf(&big, "10.%d.%d.%d,h%d.example.com\n", i>>16, (i>>8)&255, i&255, i)
+	}
+	if err := os.WriteFile(inv, big.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "assess", "--inventory", inv, "--resolver", silentResolver(t), "--out", out)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(200 * time.Millisecond)
+	sent := time.Now()
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	_ = cmd.Wait()
+	if d := time.Since(sent); d > interruptGrace+time.Second {
+		t.Errorf("loading: stopped %s after the signal", d)
+	}
+	if code := cmd.ProcessState.ExitCode(); code != exitCancelled || !strings.Contains(stderr.String(), "no pack was written") {
+		t.Errorf("loading: exit %d, want %d saying nothing was written; stderr: %s", code, exitCancelled, stderr.String())
+	}
+	if got := entries(t, out); len(got) != 0 {
+		t.Errorf("loading: files left: %v", got)
 	}
 }
 

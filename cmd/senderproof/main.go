@@ -9,11 +9,14 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"senderproof/assess"
+	"senderproof/report"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -70,20 +73,51 @@ func exitCode(err error) int {
 	return exitBadInput
 }
 
+// interruptGrace is how long after Ctrl-C or SIGTERM the process waits for
+// the run to stop by itself before it exits anyway.
+const interruptGrace = time.Second
+
 func main() {
 	assess.TuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go exitIfStuck()
 	err := newApp(os.Stdout, os.Stderr).RunContext(ctx, os.Args)
 	stop()
 	code := exitCode(err)
 	if err != nil && code != exitThreshold {
 		if code == exitCancelled {
-			fmt.Fprintln(os.Stderr, "senderproof: interrupted; no pack was written")
+			sayInterrupted()
 		} else {
 			fmt.Fprintf(os.Stderr, "senderproof: %v\n", err)
 		}
 	}
 	os.Exit(code)
+}
+
+// exitIfStuck ends the process interruptGrace after an interrupt, or at a
+// second one, when the run has not stopped by then: every phase that takes
+// time looks at its context well within the grace, but one that does not
+// (reading a very large input file) must not make the interrupt wait. The
+// temporary files of a pack being written are removed first; nothing has
+// been renamed into place, so no pack was written.
+func exitIfStuck() {
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	<-sigs
+	select {
+	case <-time.After(interruptGrace):
+	case <-sigs:
+	}
+	report.RemoveHeldTemps()
+	sayInterrupted()
+	os.Exit(exitCancelled)
+}
+
+var interrupted sync.Once
+
+// sayInterrupted tells the user, once, that an interrupt stopped the run.
+func sayInterrupted() {
+	interrupted.Do(func() { fmt.Fprintln(os.Stderr, "senderproof: interrupted; no pack was written") })
 }
 
 // newApp builds the command-line application writing to stdout and stderr.
