@@ -166,6 +166,8 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	if err != nil {
 		return badInput(err)
 	}
+	noteEmptyDir(cfg.Stderr, "--templates", cfg.Templates, ".tmpl")
+	noteEmptyDir(cfg.Stderr, "--mappings", cfg.Mappings, ".yaml", ".yml")
 	var signKey ed25519.PrivateKey
 	if cfg.SignKey != "" {
 		if signKey, err = report.LoadSigningKey(cfg.SignKey); err != nil {

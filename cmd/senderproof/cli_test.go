@@ -6,8 +6,8 @@ import (
 	"crypto/ed25519"
 	"crypto/x509"
 	"encoding/json"
-	"fmt"
 	"encoding/pem"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -449,5 +449,25 @@ func TestTemplatesOverride(t *testing.T) {
 	}
 	if code, stdout, stderr := run(t, context.Background(), "verify", "--templates", dir, out); code != 0 {
 		t.Fatalf("verify with the same templates: exit %d %s %s", code, stdout, stderr)
+	}
+}
+
+// TestEmptyInputDirNoted: a --templates or --mappings directory without a
+// file of its kind is said to add nothing (a wrong path would otherwise
+// pass unnoticed), and the run goes on with the embedded files.
+func TestEmptyInputDirNoted(t *testing.T) {
+	empty := t.TempDir()
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json", "--templates", empty, "--mappings", empty)
+	if code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	for _, w := range []string{"--templates " + empty + " holds no .tmpl file", "--mappings " + empty + " holds no .yaml or .yml file"} {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("stderr lacks %q: %s", w, stderr)
+		}
+	}
+	if code, stdout, _ := run(t, context.Background(), "mappings", "lint", empty); code != 0 || !strings.Contains(stdout, "mappings lint "+empty+" holds no .yaml or .yml file") {
+		t.Errorf("mappings lint of an empty directory: exit %d: %s", code, stdout)
 	}
 }

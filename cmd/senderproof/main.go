@@ -9,6 +9,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -42,6 +45,25 @@ func (e *codedError) Unwrap() error { return e.err }
 
 func badInput(err error) error  { return &codedError{exitBadInput, err} }
 func runFailed(err error) error { return &codedError{exitRunFailed, err} }
+
+// noteEmptyDir says so when dir, given with flag for files of the given
+// extensions, holds none: a path to the wrong directory would otherwise
+// pass unnoticed, with only the embedded files in use.
+func noteEmptyDir(w io.Writer, flag, dir string, exts ...string) {
+	if dir == "" || w == nil {
+		return
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return // loading it has said why
+	}
+	for _, e := range entries {
+		if !e.IsDir() && slices.Contains(exts, strings.ToLower(filepath.Ext(e.Name()))) {
+			return
+		}
+	}
+	fmt.Fprintf(w, "senderproof: note: %s %s holds no %s file; only the embedded ones are used\n", flag, dir, strings.Join(exts, " or "))
+}
 
 // noArgs refuses arguments a command does not take. The flag parser stops
 // at the first one, so a flag after it would be silently lost as well.

@@ -22,6 +22,9 @@ func mappingsCommand(stdout io.Writer) *cli.Command {
 					if err := mappings.LintPaths(c.Args().Slice()...); err != nil {
 						return badInput(fmt.Errorf("mapping files fail lint:\n%w", err))
 					}
+					for _, p := range c.Args().Slice() {
+						noteEmptyDir(stdout, "mappings lint", p, ".yaml", ".yml")
+					}
 					fmt.Fprintln(stdout, "mapping files: ok")
 					return nil
 				},

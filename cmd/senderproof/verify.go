@@ -57,6 +57,8 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 			if err != nil {
 				return badInput(fmt.Errorf("mapping files fail lint:\n%w", err))
 			}
+			noteEmptyDir(stdout, "--templates", c.String("templates"), ".tmpl")
+			noteEmptyDir(stdout, "--mappings", c.String("mappings"), ".yaml", ".yml")
 			var pub ed25519.PublicKey
 			if path := c.String("pubkey"); path != "" {
 				if pub, err = report.LoadPublicKey(path); err != nil {
