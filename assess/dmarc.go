@@ -301,7 +301,7 @@ func (v dmarcView) observed() map[string]any {
 		obs["source"] = v.source()
 	case v.found.reason == "invalid_policy":
 		obs["source"] = v.source()
-		obs["rua"] = v.found.rua
+		obs["rua"] = boundedList(v.found.rua)
 		obs["treated_as_policy"] = "none"
 	}
 	switch len(v.found.records) {
@@ -329,8 +329,8 @@ func (v dmarcView) observed() map[string]any {
 		}
 		obs["policy"] = v.effectivePolicy()
 		obs["pct"] = v.pct()
-		obs["rua"] = nonNil(rec.ReportURIAggregate)
-		obs["ruf"] = nonNil(rec.ReportURIFailure)
+		obs["rua"] = nonNil(boundedList(rec.ReportURIAggregate))
+		obs["ruf"] = nonNil(boundedList(rec.ReportURIFailure))
 		obs["adkim"] = string(rec.DKIMAlignment)
 		obs["aspf"] = string(rec.SPFAlignment)
 		obs["from_org"] = v.fromOrg

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/miekg/dns"
 
@@ -448,6 +449,39 @@ func TestFaultHostileData(t *testing.T) {
 		if names, ok := f.Observed["ptr_names"].([]string); ok && len(names) > MaxRRs {
 			t.Errorf("%s: %d PTR names observed, more than %d", statusKey(f), len(names), MaxRRs)
 		}
+		// Whatever the records hold, the text a finding carries is UTF-8
+		// with nothing a terminal or viewer would act on.
+		texts := []string{f.Message, f.Remediation}
+		var walk func(v any)
+		walk = func(v any) {
+			switch x := v.(type) {
+			case string:
+				texts = append(texts, x)
+			case []string:
+				texts = append(texts, x...)
+			case []any:
+				for _, e := range x {
+					walk(e)
+				}
+			case map[string]any:
+				for _, e := range x {
+					walk(e)
+				}
+			case map[string][]string:
+				for _, e := range x {
+					texts = append(texts, e...)
+				}
+			}
+		}
+		walk(f.Observed)
+		for _, s := range texts {
+			if !utf8.ValidString(s) {
+				t.Errorf("%s: not UTF-8: %q", statusKey(f), s)
+			}
+			if i := strings.IndexFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || unsafeRune(r) }); i >= 0 {
+				t.Errorf("%s: raw control or format character in %q", statusKey(f), s)
+			}
+		}
 	}
 	cases := []struct {
 		key    string
@@ -468,6 +502,9 @@ func TestFaultHostileData(t *testing.T) {
 		{dnstest.HostileBig + " dmarc.record", StatusPass, ""},
 		{dnstest.HostileBig + " dmarc.reporting", StatusPass, ""},
 		{dnstest.HostileOK + " ptr.fcrdns", StatusPass, ""},
+		{dnstest.HostileOdd + " spf.record", StatusFail, "syntax"},
+		{dnstest.HostileOdd + " dkim.key/s1", StatusFail, "syntax"},
+		{dnstest.HostileOdd + " dmarc.reporting", StatusPass, ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.key, func(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/miekg/dns"
 )
@@ -71,34 +72,87 @@ func txtStrings(ans Answer) []string {
 	return out
 }
 
-// bounded shortens untrusted DNS text for observed values: control
-// characters are shown as \xNN and the result is cut at n bytes.
+// bounded shortens untrusted DNS text for observed values and messages:
+// what a terminal, viewer or editor could act on instead of showing (C0
+// and C1 controls, DEL, line and paragraph separators, bidirectional
+// overrides) is shown as \xNN or \u{NNNN}, so is a byte that is not
+// UTF-8, and the result is cut at n bytes, between characters. Its output
+// is always valid UTF-8: the JSON encoder would otherwise replace bytes,
+// and the pack would no longer match what a replay writes.
 func bounded(s string, n int) string {
-	if len(s) <= n && printableBytes(s) {
+	if len(s) <= n && plainText(s) {
 		return s
 	}
 	var b strings.Builder
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); {
 		if b.Len() >= n {
 			b.WriteString("…")
 			break
 		}
-		c := s[i]
-		if c < 0x20 || c == 0x7f {
-			fmt.Fprintf(&b, `\x%02x`, c)
-			continue
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1, r < 0x20, r == 0x7f:
+			fmt.Fprintf(&b, `\x%02x`, s[i])
+		case unsafeRune(r):
+			fmt.Fprintf(&b, `\u{%04x}`, r)
+		default:
+			b.WriteString(s[i : i+size])
 		}
-		b.WriteByte(c)
+		i += size
 	}
 	return b.String()
 }
 
-// printableBytes reports whether s has no control characters, the common
-// case in which bounded returns s itself.
-func printableBytes(s string) bool {
+// Bounds of a list taken from a record (DMARC report addresses).
+const (
+	maxListed     = 20
+	maxListedText = 300
+)
+
+// boundedList bounds a list of untrusted strings for observed values:
+// each entry as bounded does, at most maxListed of them, the rest counted
+// in a last entry.
+func boundedList(list []string) []string {
+	if list == nil {
+		return nil
+	}
+	out := make([]string, 0, min(len(list), maxListed+1))
+	for i, e := range list {
+		if i == maxListed {
+			out = append(out, fmt.Sprintf("… (%d more)", len(list)-maxListed))
+			break
+		}
+		out = append(out, bounded(e, maxListedText))
+	}
+	return out
+}
+
+// unsafeRune reports a character above ASCII that bounded does not show
+// as itself: a C1 control, a line or paragraph separator, a bidirectional
+// mark, embedding, override or isolate, or a byte order mark.
+func unsafeRune(r rune) bool {
+	switch {
+	case r >= 0x80 && r <= 0x9f, r == 0x2028, r == 0x2029, r == 0x200e, r == 0x200f,
+		r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0xfeff:
+		return true
+	}
+	return false
+}
+
+// plainText reports whether s is valid UTF-8 with nothing bounded would
+// rewrite, the common case in which bounded returns s itself.
+func plainText(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c == 0x7f {
+		c := s[i]
+		if c < 0x20 || c == 0x7f {
 			return false
+		}
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if (r == utf8.RuneError && size == 1) || unsafeRune(r) {
+				return false
+			}
+			i += size - 1
 		}
 	}
 	return true

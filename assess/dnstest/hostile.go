@@ -12,6 +12,7 @@ const (
 	HostileBig     = "192.0.2.12" // 4 KB SPF, DKIM and DMARC TXT records
 	HostileChain   = "192.0.2.13" // reverse CNAME chain of 12 hops
 	HostileOK      = "192.0.2.14" // an ordinary sender among them
+	HostileOdd     = "192.0.2.15" // SPF, DKIM and DMARC text with bytes that are not UTF-8, controls and bidi overrides
 	HostileManyPTR = 1000
 )
 
@@ -58,6 +59,15 @@ func HostileWorld() World {
 	}
 	rev.WriteString("13.c12 IN PTR chain.hostile.example.\n")
 	fwd.WriteString("chain IN A " + HostileChain + "\n")
+	// Text a terminal or viewer would act on, bytes that are not UTF-8,
+	// and a DKIM notes tag of 600 two-byte characters, which the observed
+	// values cut: none of it may reach a pack other than escaped.
+	rev.WriteString("15 IN PTR odd.hostile.example.\n")
+	fwd.WriteString("odd IN A " + HostileOdd + "\n")
+	fmt.Fprintf(&fwd, "odd IN TXT %s\n", txtBytes("v=spf1 ip4:"+HostileOdd+" \x80 \u009b[2J \u202eexe.txt -all"))
+	fmt.Fprintf(&fwd, "s1._domainkey.odd IN TXT %s\n",
+		txtBytes("v=DKIM1; k=ed25519; n="+strings.Repeat("é", 600)+"; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="))
+	fmt.Fprintf(&fwd, "_dmarc.odd IN TXT %s\n", txtBytes("v=DMARC1; p=reject; rua=mailto:a\x1b[2J@odd.hostile.example,mailto:b\u2028@odd.hostile.example"))
 	// An ordinary sender.
 	rev.WriteString("14 IN PTR ok.hostile.example.\n")
 	fwd.WriteString("ok IN A " + HostileOK + "\n@ IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n")
@@ -68,15 +78,16 @@ func HostileWorld() World {
 		HostileMany + ",h0000.many.hostile.example,h0000.many.hostile.example,hostile.example,\n" +
 		HostileBig + ",big.hostile.example,big.hostile.example,big.hostile.example,s1\n" +
 		HostileChain + ",chain.hostile.example,,hostile.example,\n" +
-		HostileOK + ",ok.hostile.example,ok.hostile.example,hostile.example,\n"
+		HostileOK + ",ok.hostile.example,ok.hostile.example,hostile.example,\n" +
+		HostileOdd + ",odd.hostile.example,odd.hostile.example,odd.hostile.example,s1\n"
 	return World{
 		Zones: []Zone{
 			{Origin: "2.0.192.in-addr.arpa.", Text: rev.String(), File: "2.0.192.in-addr.arpa.zone"},
 			{Origin: dom + ".", Text: fwd.String(), File: dom + ".zone"},
 		},
 		Inventory: []byte(inv),
-		Senders:   5,
-		Domains:   []string{dom, "big." + dom},
+		Senders:   6,
+		Domains:   []string{dom, "big." + dom, "odd." + dom},
 	}
 }
 
@@ -86,6 +97,30 @@ func txtStrings(s string) string {
 	for len(s) > 0 {
 		n := min(len(s), 255)
 		parts = append(parts, `"`+s[:n]+`"`)
+		s = s[n:]
+	}
+	return strings.Join(parts, " ")
+}
+
+// txtBytes writes the bytes of s as TXT character-strings of at most 255
+// bytes each, every byte outside printable ASCII (and the quote and
+// backslash) escaped as \DDD, so the zone holds exactly those bytes.
+func txtBytes(s string) string {
+	var parts []string
+	for len(s) > 0 {
+		n := min(len(s), 255)
+		var b strings.Builder
+		b.WriteByte('"')
+		for i := range n {
+			c := s[i]
+			if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+				fmt.Fprintf(&b, "\\%03d", c)
+				continue
+			}
+			b.WriteByte(c)
+		}
+		b.WriteByte('"')
+		parts = append(parts, b.String())
 		s = s[n:]
 	}
 	return strings.Join(parts, " ")

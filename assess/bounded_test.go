@@ -1,0 +1,54 @@
+package assess
+
+import (
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// TestBoundedText: untrusted DNS text comes out as valid UTF-8 with no
+// character a terminal or viewer would act on, cut between characters.
+func TestBoundedText(t *testing.T) {
+	t.Parallel()
+	cases := []struct{ in, want string }{
+		{"v=spf1 -all", "v=spf1 -all"},
+		{"zoné ✓", "zoné ✓"},
+		{"a\tb\x00c\x7f", `a\x09b\x00c\x7f`},
+		{"ip4:192.0.2.30 \x80 -all", `ip4:192.0.2.30 \x80 -all`},
+		{"\xc3", `\xc3`},
+		{"csi \u009b2J", `csi \u{009b}2J`},
+		{"evil\u202eexe.txt", `evil\u{202e}exe.txt`},
+		{"line\u2028break", `line\u{2028}break`},
+	}
+	for _, tc := range cases {
+		if got := bounded(tc.in, 1000); got != tc.want {
+			t.Errorf("bounded(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	// Cut at 5 bytes, between characters: three é (6 bytes) and the mark.
+	if got, want := bounded(strings.Repeat("é", 10), 5), strings.Repeat("é", 3)+"…"; got != want {
+		t.Errorf("bounded(é×10, 5) = %q, want %q", got, want)
+	}
+	rng := rand.New(rand.NewPCG(7, 7))
+	alphabet := []string{"a", "é", "✓", "𝄞", "\x80", "\xc3", "\xe2\x82", "\x1b", "\u009b", "\u202e", "\u2029", " ", "="}
+	for range 2000 {
+		var b strings.Builder
+		for range rng.IntN(40) {
+			b.WriteString(alphabet[rng.IntN(len(alphabet))])
+		}
+		n := 1 + rng.IntN(30)
+		got := bounded(b.String(), n)
+		if !utf8.ValidString(got) {
+			t.Fatalf("bounded(%q, %d) = %q: not UTF-8", b.String(), n, got)
+		}
+		for _, r := range got {
+			if r < 0x20 || r == 0x7f || unsafeRune(r) {
+				t.Fatalf("bounded(%q, %d) = %q: keeps %U", b.String(), n, got, r)
+			}
+		}
+		if len(strings.TrimSuffix(got, "…")) > n+len(`\u{202e}`) {
+			t.Fatalf("bounded(%q, %d) = %q: %d bytes", b.String(), n, got, len(got))
+		}
+	}
+}
