@@ -229,6 +229,9 @@ func (v ptrView) buildObserved() map[string]any {
 	if v.outcome == OutcomeError {
 		obs["reason"] = v.reason
 	}
+	if v.ans.Omitted > 0 {
+		obs["records_omitted"] = v.ans.Omitted
+	}
 	obs["forward_type"] = forwardType(v.ip)
 	return obs
 }
@@ -245,6 +248,9 @@ func nonNil(s []string) []string {
 // one (SPEC edge rules), and it is not the name chosen without it. Checks that compare the
 // PTR name are then error, never a pass or fail on a guessed name.
 func (v ptrView) nameUnknown() bool {
+	if v.unchecked() {
+		return true
+	}
 	for _, n := range v.fwdErr {
 		if len(v.confirmed) > 0 && n < v.confirmed[0] || len(v.confirmed) == 0 && n != v.names[0] {
 			return true
@@ -253,12 +259,26 @@ func (v ptrView) nameUnknown() bool {
 	return false
 }
 
+// unchecked reports whether the PTR name could be one senderproof did not
+// look at: when the answer had more records than MaxRRs, one not read may
+// sort first, and when none of the MaxForwardNames names asked forward
+// confirms, one not asked may.
+func (v ptrView) unchecked() bool {
+	return v.ans.Omitted > 0 || len(v.confirmed) == 0 && len(v.names) > MaxForwardNames
+}
+
 // ptrNameError is the finding of a check that needs the PTR name when a
-// forward lookup error leaves it unknown (nameUnknown).
+// forward lookup error, or names not looked at, leave it unknown
+// (nameUnknown).
 func ptrNameError(a Asset, check string, v ptrView, obs map[string]any) Finding {
 	delete(obs, "ptr")
-	obs["reason"] = "forward_error"
-	obs["error_names"] = v.fwdErr
+	if v.unchecked() {
+		obs["reason"] = "names_unchecked"
+		obs["names_checked"] = min(len(v.names), MaxForwardNames)
+	} else {
+		obs["reason"] = "forward_error"
+		obs["error_names"] = v.fwdErr
+	}
 	return newFinding(a, check, StatusError, obs, append([]Answer{v.ans}, v.forward...)...)
 }
 
@@ -350,6 +370,12 @@ func checkPTRFCrDNS(ctx context.Context, r Resolver, a Asset) []Finding {
 	if len(v.fwdErr) > 0 {
 		obs["reason"] = "forward_error"
 		obs["error_names"] = v.fwdErr
+		return []Finding{newFinding(a, id, StatusError, obs, used...)}
+	}
+	if v.unchecked() {
+		// None of the names asked confirms; one not read or not asked may.
+		obs["reason"] = "names_unchecked"
+		obs["names_checked"] = min(len(v.names), MaxForwardNames)
 		return []Finding{newFinding(a, id, StatusError, obs, used...)}
 	}
 	obs["reason"] = "not_confirmed"

@@ -846,6 +846,7 @@ func (c *Client) roundTrip(ctx context.Context, q *dns.Msg, srv *serverState, tr
 	ev.Rcode = dns.RcodeToString[r.Rcode]
 	ev.AD = r.AuthenticatedData
 	ev.Answers = presentation(r.Answer)
+	ev.Omitted = max(0, len(r.Answer)-MaxRRs)
 	if len(r.Answer) == 0 {
 		ev.Authority = negativeSOA(r.Ns)
 	}
@@ -928,10 +929,14 @@ func chase(ctx context.Context, ex exchangeFunc, name string, qtype uint16) (Ans
 		}
 		m := res.msg
 		ans.Rcode = m.Rcode
+		// Only the records the evidence keeps are read, so that a replay
+		// from it reads the same.
+		section := m.Answer[:min(len(m.Answer), MaxRRs)]
+		ans.Omitted = res.ev.Omitted
 		// Walk the chain inside this response.
 		for {
 			var next string
-			for _, rr := range m.Answer {
+			for _, rr := range section {
 				if cn, ok := rr.(*dns.CNAME); ok && qtype != dns.TypeCNAME && strings.EqualFold(cn.Hdr.Name, cur) {
 					next = dns.CanonicalName(cn.Target)
 					break
@@ -951,8 +956,8 @@ func chase(ctx context.Context, ex exchangeFunc, name string, qtype uint16) (Ans
 			ans.Chain = append(ans.Chain, next)
 			cur = next
 		}
-		for _, rr := range m.Answer {
-			if rr.Header().Rrtype == qtype && strings.EqualFold(rr.Header().Name, cur) && len(ans.RRs) < MaxRRs {
+		for _, rr := range section {
+			if rr.Header().Rrtype == qtype && strings.EqualFold(rr.Header().Name, cur) {
 				ans.RRs = append(ans.RRs, rr)
 			}
 		}
@@ -966,16 +971,16 @@ func chase(ctx context.Context, ex exchangeFunc, name string, qtype uint16) (Ans
 		if len(ans.Chain) > 0 {
 			last = ans.Chain[len(ans.Chain)-1]
 		}
-		if last != cur || !chainMovedIn(m, cur) {
+		if last != cur || !chainMovedIn(section, cur) {
 			return ans, nil
 		}
 	}
 }
 
-// chainMovedIn reports whether m holds a CNAME pointing at target, so target
-// has not been asked yet.
-func chainMovedIn(m *dns.Msg, target string) bool {
-	for _, rr := range m.Answer {
+// chainMovedIn reports whether an answer section holds a CNAME pointing at
+// target, so target has not been asked yet.
+func chainMovedIn(section []dns.RR, target string) bool {
+	for _, rr := range section {
 		if cn, ok := rr.(*dns.CNAME); ok && strings.EqualFold(dns.CanonicalName(cn.Target), target) {
 			return true
 		}

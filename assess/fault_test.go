@@ -494,7 +494,9 @@ func TestFaultHostileData(t *testing.T) {
 		{dnstest.HostileMany + " ptr.present", StatusPass, ""},
 		{dnstest.HostileMany + " ptr.single", StatusWarn, "several"},
 		{dnstest.HostileMany + " ptr.fcrdns", StatusPass, ""},
-		{dnstest.HostileMany + " ptr.matches_expected", StatusPass, ""},
+		// 900 of the 1,000 names are not read: one of them may sort
+		// before h0000, so which name is the address's is not known.
+		{dnstest.HostileMany + " ptr.matches_expected", StatusError, "names_unchecked"},
 		{dnstest.HostileBig + " spf.record", StatusPass, ""},
 		{dnstest.HostileBig + " spf.authorizes_ip", StatusPass, ""},
 		{dnstest.HostileBig + " helo.spf", StatusPass, ""},

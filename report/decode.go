@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"math"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -384,6 +385,20 @@ func (d *spoolDecoder) evidence(e *assess.Evidence) error {
 				break
 			}
 			e.RTT, err = d.number()
+		case "omitted":
+			if d.null() {
+				break
+			}
+			var n float64
+			if n, err = d.number(); err == nil {
+				// Anything but a count goes to encoding/json, which
+				// refuses it as encoding/json does.
+				if n != math.Trunc(n) || n < 0 || n > math.MaxInt32 {
+					err = errSpoolSyntax
+				} else {
+					e.Omitted = int(n)
+				}
+			}
 		default:
 			err = errSpoolSyntax
 		}

@@ -290,6 +290,10 @@ func appendEvidence(b []byte, e *assess.Evidence) ([]byte, error) {
 		b = append(b, `,"error":`...)
 		b = appendString(b, e.Error, true)
 	}
+	if e.Omitted != 0 {
+		b = append(b, `,"omitted":`...)
+		b = strconv.AppendInt(b, int64(e.Omitted), 10)
+	}
 	return append(b, '}'), nil
 }
 

@@ -58,6 +58,7 @@ func TestAppendFindingsMatchesMarshal(t *testing.T) {
 			{Name: "x.example.", Type: "TXT", Answers: []string{"\"v=spf1 -all\""}, AD: true, At: at, RTT: 0.123456},
 			{At: time.Time{}, RTT: 1e-9, Error: "i/o timeout"},
 			{At: at.In(time.FixedZone("", 3600)), RTT: 12345.5, Answers: nil},
+			{Name: "11.2.0.192.in-addr.arpa.", Type: "PTR", Answers: []string{"a."}, At: at, Omitted: 900},
 		}, Controls: []assess.ControlRef{{Framework: "nist-csf-2.0", ID: "PR.DS-1"}}},
 	}
 	sameAsMarshal(t, edge)
