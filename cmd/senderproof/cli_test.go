@@ -264,28 +264,8 @@ func TestSIGINT(t *testing.T) {
 	}
 	out := filepath.Join(dir, "out")
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
-		cmd := exec.Command(bin, "assess", "--inventory", inv, "--resolver", silentResolver(t), "--timeout", "5s", "--out", out)
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(500 * time.Millisecond)
-		sent := time.Now()
-		_ = cmd.Process.Signal(sig)
-		_ = cmd.Wait()
-		if d := time.Since(sent); d > time.Second {
-			t.Errorf("%v: stopped %s after the signal", sig, d)
-		}
-		if code := cmd.ProcessState.ExitCode(); code != exitCancelled {
-			t.Errorf("%v: exit %d, want %d; stderr: %s", sig, code, exitCancelled, stderr.String())
-		}
-		if !strings.Contains(stderr.String(), "no pack was written") {
-			t.Errorf("%v: stderr does not say nothing was written: %s", sig, stderr.String())
-		}
-		if got := entries(t, out); len(got) != 0 {
-			t.Errorf("%v: files left: %v", sig, got)
-		}
+		args := []string{"assess", "--inventory", inv, "--resolver", silentResolver(t), "--timeout", "5s", "--out", out}
+		checkInterrupted(t, sig.String(), bin, args, 500*time.Millisecond, sig, time.Second, out)
 	}
 
 	// Reading a million-sender inventory takes seconds and does not look
@@ -298,24 +278,33 @@ func TestSIGINT(t *testing.T) {
 	if err := os.WriteFile(inv, big.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "assess", "--inventory", inv, "--resolver", silentResolver(t), "--out", out)
+	args := []string{"assess", "--inventory", inv, "--resolver", silentResolver(t), "--out", out}
+	checkInterrupted(t, "loading", bin, args, 200*time.Millisecond, syscall.SIGINT, interruptGrace+time.Second, out)
+}
+
+// checkInterrupted runs bin with args, sends sig after wait, and checks
+// that the process ended within limit of it, with exit 130, saying no
+// pack was written, and left nothing in out.
+func checkInterrupted(t *testing.T, what, bin string, args []string, wait time.Duration, sig syscall.Signal, limit time.Duration, out string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond)
+	time.Sleep(wait)
 	sent := time.Now()
-	_ = cmd.Process.Signal(syscall.SIGINT)
+	_ = cmd.Process.Signal(sig)
 	_ = cmd.Wait()
-	if d := time.Since(sent); d > interruptGrace+time.Second {
-		t.Errorf("loading: stopped %s after the signal", d)
+	if d := time.Since(sent); d > limit {
+		t.Errorf("%s: stopped %s after the signal", what, d)
 	}
 	if code := cmd.ProcessState.ExitCode(); code != exitCancelled || !strings.Contains(stderr.String(), "no pack was written") {
-		t.Errorf("loading: exit %d, want %d saying nothing was written; stderr: %s", code, exitCancelled, stderr.String())
+		t.Errorf("%s: exit %d, want %d saying nothing was written; stderr: %s", what, code, exitCancelled, stderr.String())
 	}
 	if got := entries(t, out); len(got) != 0 {
-		t.Errorf("loading: files left: %v", got)
+		t.Errorf("%s: files left: %v", what, got)
 	}
 }
 
