@@ -250,6 +250,13 @@ func keyKind(pub any) string {
 	return "a key of another type"
 }
 
+// otherVersion reports a record whose first tag is v= with a value other
+// than DKIM1, which verifiers discard (RFC 6376 §3.6.1).
+func otherVersion(txt string) bool {
+	order, tags, err := parseTagList(txt)
+	return err == nil && len(order) > 0 && order[0] == "v" && tags["v"] != "DKIM1"
+}
+
 // looksLikeDKIM reports whether a TXT text is meant as a DKIM key record.
 func looksLikeDKIM(txt string) bool {
 	t := strings.TrimLeft(txt, " \t")
@@ -315,14 +322,17 @@ func dkimFinding(ctx context.Context, r Resolver, a Asset, sel string) Finding {
 	}
 	txts := txtStrings(ans)
 	var keys []dkimKey
-	var records []string
+	var records []string // key records, whether or not they parse
 	var firstErr error
 	var firstBad string
 	for _, t := range txts {
 		k, err := parseDKIMKey(t)
 		if err != nil {
-			if firstErr == nil && looksLikeDKIM(t) {
-				firstErr, firstBad = err, t
+			if looksLikeDKIM(t) && !otherVersion(t) {
+				records = append(records, t)
+				if firstErr == nil {
+					firstErr, firstBad = err, t
+				}
 			}
 			continue
 		}
@@ -330,9 +340,11 @@ func dkimFinding(ctx context.Context, r Resolver, a Asset, sel string) Finding {
 		records = append(records, t)
 	}
 	switch {
-	case len(keys) > 1:
+	case len(records) > 1:
+		// Which of several key records a verifier uses is undefined
+		// (RFC 6376 §3.6.2.2), broken ones included.
 		obs["reason"] = "several"
-		obs["count"] = len(keys)
+		obs["count"] = len(records)
 		rs := []string{}
 		for i, t := range records {
 			if i == 5 {
@@ -353,7 +365,7 @@ func dkimFinding(ctx context.Context, r Resolver, a Asset, sel string) Finding {
 		return newFinding(a, id, StatusFail, obs, ans)
 	}
 	k := keys[0]
-	obs["record"] = bounded(records[0], maxObservedText)
+	obs["record"] = bounded(records[0], maxObservedText) // the one record, which parses
 	obs["key_type"] = k.KeyType
 	obs["testing"] = k.Testing
 	if k.Bits > 0 {

@@ -32,7 +32,10 @@ type dmarcAt struct {
 // validPolicyTags reports whether a DMARC record's p= is present and valid
 // and its sp=, if any, is valid (RFC 7489 §6.3).
 func validPolicyTags(tags map[string]string) bool {
-	valid := func(p string) bool { return p == "none" || p == "quarantine" || p == "reject" }
+	valid := func(p string) bool {
+		p = strings.ToLower(p)
+		return p == "none" || p == "quarantine" || p == "reject"
+	}
 	p, ok := tags["p"]
 	if !ok || !valid(p) {
 		return false
@@ -88,6 +91,33 @@ func isDMARCRecord(txt string) bool {
 	return rest == "" || rest[0] == ';'
 }
 
+// foldedTags are the DMARC tags whose values are keywords: RFC 7489 §6.4
+// writes them as ABNF quoted strings, which match in any case (RFC 5234
+// §2.3), as tag names do. The report URIs of rua and ruf are not folded.
+var foldedTags = map[string]bool{"p": true, "sp": true, "np": true, "adkim": true, "aspf": true, "fo": true, "rf": true}
+
+// caseFolded returns a DMARC record with its tag names, and the values of
+// foldedTags, in lower case, for the parser, which compares them exactly.
+// v=DMARC1, which must match exactly, is left as it is.
+func caseFolded(txt string) string {
+	parts := strings.Split(strings.TrimSpace(txt), ";")
+	for i, p := range parts {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok {
+			continue
+		}
+		name := strings.ToLower(strings.TrimSpace(k))
+		if name == "v" {
+			continue
+		}
+		if foldedTags[name] {
+			v = strings.ToLower(v)
+		}
+		parts[i] = name + "=" + v
+	}
+	return strings.Join(parts, ";")
+}
+
 // dmarcTags splits a DMARC record into its tags, for reporting raw values.
 func dmarcTags(txt string) map[string]string {
 	out := map[string]string{}
@@ -123,7 +153,7 @@ func lookupDMARCAt(ctx context.Context, r Resolver, domain string) dmarcAt {
 	case 0:
 		d.reason = "none"
 	case 1:
-		rec, err := dmarc.Parse(strings.TrimSpace(d.records[0]))
+		rec, err := dmarc.Parse(caseFolded(d.records[0]))
 		d.tags = dmarcTags(d.records[0])
 		if err != nil {
 			d.reason, d.err = "syntax", strings.TrimPrefix(err.Error(), "dmarc: ")
@@ -437,9 +467,14 @@ func checkDMARCReporting(ctx context.Context, r Resolver, a Asset) []Finding {
 		return []Finding{f}
 	}
 	obs := v.observed()
-	if len(v.found.rec.ReportURIAggregate) > 0 && v.found.rec.ReportURIAggregate[0] != "" {
+	switch rua := v.found.tags["rua"]; {
+	case len(validReportURIs(rua)) > 0:
 		return []Finding{newFinding(a, id, StatusPass, obs, v.answers()...)}
+	case strings.Trim(rua, " \t,") != "":
+		// Only what is a URI (RFC 7489 §6.4) gets reports.
+		obs["reason"] = "invalid_rua"
+	default:
+		obs["reason"] = "no_rua"
 	}
-	obs["reason"] = "no_rua"
 	return []Finding{newFinding(a, id, StatusWarn, obs, v.answers()...)}
 }
