@@ -364,12 +364,15 @@ func checkPTRFCrDNS(ctx context.Context, r Resolver, a Asset) []Finding {
 	if len(v.names) > MaxForwardNames {
 		obs["names_checked"] = MaxForwardNames
 	}
+	if len(v.fwdErr) > 0 {
+		// Also on a pass: those names' addresses are not known.
+		obs["error_names"] = v.fwdErr
+	}
 	if len(v.confirmed) > 0 {
 		return []Finding{newFinding(a, id, StatusPass, obs, used...)}
 	}
 	if len(v.fwdErr) > 0 {
 		obs["reason"] = "forward_error"
-		obs["error_names"] = v.fwdErr
 		return []Finding{newFinding(a, id, StatusError, obs, used...)}
 	}
 	if v.unchecked() {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"senderproof/assess"
 	"senderproof/templates"
@@ -388,21 +389,32 @@ func addObservations(out map[string][]observation, f *assess.Finding) {
 	}
 	switch f.Check {
 	case "ptr.present":
-		one(FieldPTRNames, "", render(obs["ptr_names"]))
+		// Past the records read, the names are not all known: which of
+		// them were read can differ with the order of the answer.
+		_, cut := obs["records_omitted"]
+		add(observation{key: FieldPTRNames, value: render(obs["ptr_names"]), undetermined: errored || cut})
 	case "ptr.fcrdns":
 		if errored {
 			add(observation{key: FieldPTRForward, subject: "*", undetermined: true})
 			return
 		}
+		failed := map[string]bool{}
+		if names, ok := obs["error_names"].([]any); ok {
+			for _, n := range names {
+				failed[render(n)] = true
+			}
+		}
 		fwd, _ := obs["forward"].(map[string]any)
 		for name, addrs := range fwd {
-			add(observation{key: FieldPTRForward, subject: name, value: render(addrs), pairOnly: true})
+			// A name whose forward lookup failed has no known addresses,
+			// even when another name confirms the address.
+			add(observation{key: FieldPTRForward, subject: name, value: render(addrs), pairOnly: true, undetermined: failed[name]})
 		}
 	case "helo.fqdn":
 		one(FieldHELOAddresses, "", render(obs["addresses"]))
 	case "spf.authorizes_ip":
 		one(FieldSPFResult, "", render(obs["result"]))
-		one(FieldSPFMatched, "", render(obs["matched"]))
+		one(FieldSPFMatched, "", foldSPFTerm(render(obs["matched"])))
 	case "dmarc.policy":
 		v := render(obs["policy"])
 		if pct, ok := obs["pct"].(float64); ok && v != "" && pct != 100 {
@@ -420,6 +432,26 @@ func addObservations(out map[string][]observation, f *assess.Finding) {
 		one(FieldDKIMKey, sel, render(obs["fingerprint"]))
 		one(FieldDKIMKeyBits, sel, render(obs["key_bits"]))
 	}
+}
+
+// foldSPFTerm puts an SPF term in lower case for comparing, as mechanism
+// names and domains are (RFC 7208 §4.6.1, §7.1), but not inside a macro,
+// where an upper-case letter asks for URL escaping (§7.3).
+func foldSPFTerm(t string) string {
+	var b strings.Builder
+	inMacro := false
+	for _, r := range t {
+		switch {
+		case inMacro:
+			inMacro = r != '}'
+		case r == '{' && strings.HasSuffix(b.String(), "%"):
+			inMacro = true
+		default:
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // normalized returns m as encoding/json would read it back.

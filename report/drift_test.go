@@ -157,6 +157,20 @@ func TestCompareBaseline(t *testing.T) {
 			status: assess.StatusError, undetermined: []string{"ptr.forward"}, run: []string{"ptr.forward"}},
 		{name: "fcrdns error in both runs", old: status(base(), "ptr.fcrdns", assess.StatusError), cur: status(base(), "ptr.fcrdns", assess.StatusError),
 			status: assess.StatusError, undetermined: []string{"ptr.forward"}, both: []string{"ptr.forward"}},
+		// A second PTR name whose forward lookup failed while the first
+		// confirms: a pass, but that name's addresses are not known.
+		{name: "failed forward lookup beside a confirmed name", old: set(base(), "ptr.fcrdns", "forward", map[string][]string{"mail1.example.com": {ip}, "alt.example.com": {ip, "192.0.2.99"}}),
+			cur: set(set(base(), "ptr.fcrdns", "forward", map[string][]string{"mail1.example.com": {ip}, "alt.example.com": nil}), "ptr.fcrdns", "error_names", []string{"alt.example.com"}),
+			status: assess.StatusError, undetermined: []string{"ptr.forward[alt.example.com]"}, run: []string{"ptr.forward[alt.example.com]"}},
+		// Past the 100 records read, which names were read depends on the
+		// answer's order.
+		{name: "PTR answer cut short", old: set(base(), "ptr.present", "records_omitted", 50),
+			cur:    set(set(base(), "ptr.present", "ptr_names", []string{"mail9.example.com"}), "ptr.present", "records_omitted", 50),
+			status: assess.StatusError, undetermined: []string{"ptr.names"}, both: []string{"ptr.names"}},
+		{name: "SPF term case is not a change", old: base(), cur: set(base(), "spf.authorizes_ip", "matched", "IP4:192.0.2.0/24"), status: assess.StatusPass},
+		{name: "SPF macro case is a change", old: set(base(), "spf.authorizes_ip", "matched", "exists:%{i}.x.example"),
+			cur: set(base(), "spf.authorizes_ip", "matched", "EXISTS:%{I}.X.example"), status: assess.StatusWarn,
+			changes: []DriftChange{{ip, "spf.matched", "exists:%{i}.x.example", "exists:%{I}.x.example"}}},
 		{name: "key error in the baseline", old: status(base(), "dkim.key", assess.StatusError), cur: base(),
 			status: assess.StatusError, undetermined: []string{"dkim.fingerprint[s1]", "dkim.key_bits[s1]"}, baseline: []string{"dkim.fingerprint[s1]", "dkim.key_bits[s1]"}},
 	}
