@@ -183,9 +183,11 @@ func printDrift(w io.Writer, cmp *report.Comparison, oldPath, newPath string, cu
 	return nil
 }
 
+// orNone shows an empty value as "(no value)", not "(none)", which reads
+// as DMARC's p=none.
 func orNone(s string) string {
 	if s == "" {
-		return "(none)"
+		return "(no value)"
 	}
 	return clean(s)
 }
