@@ -160,7 +160,7 @@ func TestCompareBaseline(t *testing.T) {
 		// A second PTR name whose forward lookup failed while the first
 		// confirms: a pass, but that name's addresses are not known.
 		{name: "failed forward lookup beside a confirmed name", old: set(base(), "ptr.fcrdns", "forward", map[string][]string{"mail1.example.com": {ip}, "alt.example.com": {ip, "192.0.2.99"}}),
-			cur: set(set(base(), "ptr.fcrdns", "forward", map[string][]string{"mail1.example.com": {ip}, "alt.example.com": nil}), "ptr.fcrdns", "error_names", []string{"alt.example.com"}),
+			cur:    set(set(base(), "ptr.fcrdns", "forward", map[string][]string{"mail1.example.com": {ip}, "alt.example.com": nil}), "ptr.fcrdns", "error_names", []string{"alt.example.com"}),
 			status: assess.StatusError, undetermined: []string{"ptr.forward[alt.example.com]"}, run: []string{"ptr.forward[alt.example.com]"}},
 		// Past the 100 records read, which names were read depends on the
 		// answer's order.
