@@ -688,6 +688,10 @@ func checkSPFLookupLimit(ctx context.Context, r Resolver, a Asset) []Finding {
 		obs["reason"] = "lookups"
 	case c.voidExceeded || ev.limitHit() == "void_lookups":
 		obs["reason"] = "void_lookups"
+	case len(c.mxOver) > 0 || errors.Is(ev.err, spf.ErrTooManyMXRecords):
+		obs["reason"] = "mx_hosts"
+		obs["mx_over"] = nonNil(c.mxOver)
+		obs["max_mx_hosts"] = spfMaxMXHosts
 	case c.reason != "" || ev.result == spf.TempError:
 		obs["reason"] = c.reason
 		if c.reason == "" {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"slices"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -243,10 +242,12 @@ type spfResolver struct {
 	// for a reason that asking again could change (every reason but a
 	// CNAME loop or an over-long chain, which are facts of the zone data).
 	transient bool
-	// sawExists: a record read so far has an exists term, the one term for
-	// which an IPv6 client's A lookups count (RFC 7208 §5.7); for a, mx
-	// and ptr only its AAAA records can match (§5.3-5.5).
-	sawExists bool
+	// existsTargets are the literal exists targets of the records read
+	// (lower case, no trailing dot); existsMacro is set when one has a
+	// macro. exists asks A records even for an IPv6 client (RFC 7208
+	// §5.7), while a, mx and ptr ask the client's type (§5.3-5.5).
+	existsTargets map[string]bool
+	existsMacro   bool
 	// top is the SPF record of the evaluated domain itself (the first TXT
 	// lookup), "" when it has none or several.
 	top     string
@@ -265,11 +266,10 @@ func (s *spfResolver) lookup(ctx context.Context, name string, qtype uint16) (An
 	s.answers = append(s.answers, ans)
 	if out == OutcomeError {
 		reason := errorReason(ans, err)
-		relevant := !s.irrelevantLocked(qtype)
-		if s.reason == "" && relevant {
+		if s.reason == "" {
 			s.reason = reason
 		}
-		if relevant && reason != "cname_loop" && reason != "cname_chain" {
+		if reason != "cname_loop" && reason != "cname_chain" {
 			s.transient = true
 		}
 		if len(s.failed) < 20 {
@@ -289,22 +289,41 @@ func (s *spfResolver) lookup(ctx context.Context, name string, qtype uint16) (An
 	return ans, out, nil
 }
 
-// hasExistsTerm reports whether an SPF record has an exists term.
-func hasExistsTerm(record string) bool {
-	for _, t := range strings.Fields(strings.ToLower(record)) {
-		if strings.HasPrefix(strings.TrimLeft(t, "+-~?"), "exists:") {
-			return true
+// noteExists records the exists targets of an SPF record.
+func (s *spfResolver) noteExists(record string) {
+	for _, t := range strings.Fields(record) {
+		target, ok := strings.CutPrefix(strings.ToLower(strings.TrimLeft(t, "+-~?")), "exists:")
+		if !ok {
+			continue
 		}
+		if strings.Contains(target, "%") {
+			s.existsMacro = true
+			continue
+		}
+		if s.existsTargets == nil {
+			s.existsTargets = map[string]bool{}
+		}
+		s.existsTargets[strings.TrimSuffix(target, ".")] = true
 	}
-	return false
 }
 
-// irrelevantLocked reports whether a lookup of qtype cannot decide the
-// evaluation: an IPv6 client's A lookup while no record read has an exists
-// term. A term is evaluated only after its record was read, so the caller
-// is then an a, mx or ptr term, which match only AAAA records.
-func (s *spfResolver) irrelevantLocked(qtype uint16) bool {
-	return qtype == dns.TypeA && s.ip.Is6() && !s.sawExists
+// addressTypes returns the record types an address lookup of name asks:
+// A for an IPv4 client; for an IPv6 client AAAA (a, mx and ptr match only
+// its own type, §5.3-5.5), or A for the target of an exists term (§5.7),
+// and both when a macro leaves that open.
+func (s *spfResolver) addressTypes(name string) []uint16 {
+	if !s.ip.Is6() {
+		return []uint16{dns.TypeA}
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch {
+	case s.existsMacro:
+		return []uint16{dns.TypeA, dns.TypeAAAA}
+	case s.existsTargets[strings.ToLower(strings.TrimSuffix(name, "."))]:
+		return []uint16{dns.TypeA}
+	}
+	return []uint16{dns.TypeAAAA}
 }
 
 // LookupTXT returns the texts of name's TXT records. When exactly one of them
@@ -327,9 +346,11 @@ func (s *spfResolver) LookupTXT(ctx context.Context, name string) ([]string, err
 			records = append(records, t)
 		}
 	}
-	if s.ip.Is6() && slices.ContainsFunc(records, hasExistsTerm) {
+	if s.ip.Is6() {
 		s.mu.Lock()
-		s.sawExists = true
+		for _, rec := range records {
+			s.noteExists(rec)
+		}
 		s.mu.Unlock()
 	}
 	if first && len(records) == 1 {
@@ -376,28 +397,20 @@ func (s *spfResolver) LookupMX(ctx context.Context, name string) ([]*net.MX, err
 	return out, nil
 }
 
-// LookupIPAddr returns name's addresses. For an IPv4 client only A records
-// can match (RFC 7208 §5.3, §5.4), and the exists mechanism always asks A
-// (§5.7), so AAAA is asked only for an IPv6 client.
+// LookupIPAddr returns name's addresses, of the types addressTypes says:
+// the library then finds nothing of the wrong family, and a name without
+// records of the right type is a void lookup (RFC 7208 §4.6.4).
 func (s *spfResolver) LookupIPAddr(ctx context.Context, name string) ([]net.IPAddr, error) {
 	s.called(spfCallIPAddr)
-	types := []uint16{dns.TypeA}
-	if s.ip.Is6() {
-		types = append(types, dns.TypeAAAA)
-	}
+	types := s.addressTypes(name)
 	var out []net.IPAddr
 	var firstErr *net.DNSError
 	notFound := 0
 	for _, qt := range types {
 		ans, _, derr := s.lookup(ctx, name, qt)
 		if derr != nil {
-			s.mu.Lock()
-			irrelevant := s.irrelevantLocked(qt)
-			s.mu.Unlock()
 			switch {
-			case derr.IsNotFound || irrelevant:
-				// A failed lookup that cannot match counts as the
-				// absence it makes no difference to.
+			case derr.IsNotFound:
 				notFound++
 			case firstErr == nil:
 				firstErr = derr

@@ -139,7 +139,9 @@ func TestSPFEvaluationCounts(t *testing.T) {
 		{"two ptr terms, one reverse lookup", evalAsset("count-ptr"), StatusPass, 2, 0, "ip4:192.0.2.10"},
 		{"two void a terms", evalAsset("count-void"), StatusPass, 2, 2, "ip4:192.0.2.10"},
 		{"exists after mx hosts", Asset{IP: "192.0.2.99", Domain: "count-exists.spf-eval.example"}, StatusPass, 2, 0, "exists:e.spf-eval.example"},
-		{"ipv6 sender, one a term", Asset{IP: "2001:db8::10", Domain: "count-v6.spf-eval.example"}, StatusPass, 1, 0, "ip6:2001:db8::10"},
+		// For an IPv6 sender a asks AAAA (RFC 7208 §5.3): h1 has only an
+		// A record, so that lookup is void (§4.6.4).
+		{"ipv6 sender, one a term", Asset{IP: "2001:db8::10", Domain: "count-v6.spf-eval.example"}, StatusPass, 1, 1, "ip6:2001:db8::10"},
 		{"redirect after a", evalAsset("count-redir"), StatusPass, 5, 0, "ip4:192.0.2.10"},
 		{"no lookup", evalAsset("_minus"), StatusPass, 0, 0, "ip4:192.0.2.10"},
 		{"over the limit", evalAsset("count-limit"), StatusFail, 11, 0, ""},

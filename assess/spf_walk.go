@@ -16,6 +16,7 @@ import (
 const (
 	spfMaxLookups     = 10
 	spfMaxVoidLookups = 2
+	spfMaxMXHosts     = 10 // MX records an mx term may look at
 	maxWalkTerms      = 40 // counted terms kept in observed
 )
 
@@ -35,6 +36,9 @@ type spfCount struct {
 	answers      []Answer
 	reason       string // first DNS error, "" when none
 	failed       []string
+	// mxOver names the mx targets with more MX records than an
+	// evaluation may look at: that mx term is permerror (§4.6.4).
+	mxOver []string
 }
 
 // spfWalker walks an SPF record tree for spfCount.
@@ -211,8 +215,11 @@ func (w *spfWalker) visit(ctx context.Context, domain string, depth int) {
 			}
 		case "mx":
 			if ok {
-				_, out := w.lookup(ctx, name, dns.TypeMX)
+				ans, out := w.lookup(ctx, name, dns.TypeMX)
 				w.void(out)
+				if len(ans.RRs) > spfMaxMXHosts && !slices.Contains(w.c.mxOver, name) {
+					w.c.mxOver = append(w.c.mxOver, name)
+				}
 			}
 		case "exists":
 			if ok {
