@@ -275,13 +275,16 @@ type serverState struct {
 	timeouts    int64
 	consecutive int       // unanswered exchanges sent after the last answer
 	lastAnswer  time.Time // when the last response arrived
-	down        bool
-	downUntil   time.Time // next probe when down
-	probing     bool      // a probe is in flight
-	outages     int
-	stopped     int64 // answered when first marked down
-	downSince   time.Time
-	lastError   string
+	// firstSent is when the first exchange seen here was sent: a server
+	// that has not answered yet is silent since then, not forever.
+	firstSent time.Time
+	down      bool
+	downUntil time.Time // next probe when down
+	probing   bool      // a probe is in flight
+	outages   int
+	stopped   int64 // answered when first marked down
+	downSince time.Time
+	lastError string
 	// Round-trip time of answered UDP exchanges, smoothed (RFC 6298), in
 	// milliseconds, and how many were measured.
 	srtt, rttvar float64
@@ -398,11 +401,9 @@ func NewClient(opt ClientOptions) (*Client, error) {
 		c.servers = append(c.servers, &serverState{addr: s, pool: newUDPPool(s, udpSockets)})
 	}
 	if opt.QPS > 0 {
-		burst := int(opt.QPS / 10)
-		if burst < 1 {
-			burst = 1
-		}
-		c.limiter = rate.NewLimiter(rate.Limit(opt.QPS), burst)
+		// A burst of one: queries are spaced 1/QPS apart, so no second
+		// holds more than QPS of them, at the start or after a pause.
+		c.limiter = rate.NewLimiter(rate.Limit(opt.QPS), 1)
 	}
 	return c, nil
 }
@@ -717,10 +718,17 @@ func (c *Client) observe(s *serverState, probe bool, res exchangeResult, cancell
 			s.timeouts++
 		}
 		s.lastError = res.err.Error()
+		if s.firstSent.IsZero() || res.sent.Before(s.firstSent) {
+			s.firstSent = res.sent
+		}
+		silentSince := s.lastAnswer
+		if silentSince.IsZero() {
+			silentSince = s.firstSent
+		}
 		switch {
 		case s.down:
 			s.downUntil = now.Add(c.opt.BreakerCooldown)
-		case c.opt.BreakerThreshold > 0 && s.consecutive >= c.opt.BreakerThreshold && now.Sub(s.lastAnswer) >= c.breakerWindow():
+		case c.opt.BreakerThreshold > 0 && s.consecutive >= c.opt.BreakerThreshold && now.Sub(silentSince) >= c.breakerWindow():
 			s.down = true
 			s.downUntil = now.Add(c.opt.BreakerCooldown)
 			s.outages++
@@ -784,6 +792,12 @@ func (c *Client) send(ctx context.Context, q *dns.Msg, srv *serverState, wait ti
 	sent := time.Now()
 	r, ev, err := c.roundTrip(ctx, q, srv, transport, wait)
 	if err == nil && r.Truncated && transport == "udp" {
+		// Asking again over TCP is another query to the resolver.
+		if c.limiter != nil {
+			if err := c.limiter.Wait(ctx); err != nil {
+				return exchangeResult{err: err}
+			}
+		}
 		sent = time.Now()
 		r, ev, err = c.roundTrip(ctx, q, srv, "tcp", c.opt.Timeout)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -100,32 +101,50 @@ func TestClientCacheHonoursTTL(t *testing.T) {
 	}
 }
 
-// TestClientQPS: the token bucket spaces queries out; --qps 40 with a burst
-// of 4 needs about 0.9 s for 40 distinct questions.
+// TestClientQPS: --qps is a ceiling over every second of the run, the
+// first included, and a truncated answer asked again over TCP counts: 30
+// distinct questions at --qps 20, every UDP answer truncated, are 60
+// queries, at most 21 of them (the first sent at once) in any second.
 func TestClientQPS(t *testing.T) {
 	t.Parallel()
-	srv := startClientZone(t, dnstest.Config{})
-	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: time.Second, QPS: 40, Concurrency: 32})
+	var mu sync.Mutex
+	var arrivals []time.Time
+	srv := startClientZone(t, dnstest.Config{
+		Faults: map[string]dnstest.Fault{},
+		Observe: func(string, uint16) {
+			mu.Lock()
+			arrivals = append(arrivals, time.Now())
+			mu.Unlock()
+		},
+	})
+	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: time.Second, QPS: 20, Concurrency: 32})
 	if err != nil {
 		t.Fatal(err)
 	}
-	start := time.Now()
 	var wg sync.WaitGroup
-	for i := range 40 {
+	for i := range 30 {
+		name := dns.Fqdn("n" + strconv.Itoa(i) + ".client.example")
+		srv.SetFault(name, dnstest.Truncate)
 		wg.Go(func() {
 			// Distinct names (NXDOMAIN answers), so nothing is cached.
-			_, _ = c.Lookup(context.Background(), dns.Fqdn("n"+strconv.Itoa(i)+".client.example"), dns.TypeA)
+			_, _ = c.Lookup(context.Background(), name, dns.TypeA)
 		})
 	}
 	wg.Wait()
-	took := time.Since(start)
-	if c.Stats().Sent != 40 {
-		t.Fatalf("%d sent, want 40", c.Stats().Sent)
+	if st := c.Stats(); st.Sent != 60 || st.TCP != 30 {
+		t.Fatalf("stats %+v: want 60 sent, 30 of them over TCP", st)
 	}
-	// 36 tokens beyond the burst at 40/s: at least 0.9 s, less a margin for
-	// the limiter's granularity.
-	if took < 850*time.Millisecond {
-		t.Errorf("40 queries at --qps 40 took %s, want about 0.9 s or more", took)
+	mu.Lock()
+	defer mu.Unlock()
+	slices.SortFunc(arrivals, func(a, b time.Time) int { return a.Compare(b) })
+	for i := range arrivals {
+		n := 0
+		for j := i; j < len(arrivals) && arrivals[j].Sub(arrivals[i]) < time.Second; j++ {
+			n++
+		}
+		if n > 21 {
+			t.Fatalf("%d queries arrived within a second of query %d, at --qps 20", n, i)
+		}
 	}
 }
 
