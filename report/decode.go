@@ -389,11 +389,14 @@ func (d *spoolDecoder) evidence(e *assess.Evidence) error {
 			if d.null() {
 				break
 			}
+			d.space()
+			start := d.i
 			var n float64
 			if n, err = d.number(); err == nil {
-				// Anything but a count goes to encoding/json, which
-				// refuses it as encoding/json does.
-				if n != math.Trunc(n) || n < 0 || n > math.MaxInt32 {
+				// Anything but a plain count (a fraction or exponent,
+				// which encoding/json refuses for an int) goes to
+				// encoding/json.
+				if bytes.ContainsAny(d.b[start:d.i], ".eE") || n < 0 || n > math.MaxInt32 {
 					err = errSpoolSyntax
 				} else {
 					e.Omitted = int(n)

@@ -201,6 +201,7 @@ func TestDecodeFindingsMatchesUnmarshal(t *testing.T) {
 		"[{\"message\":\"raw \xff\xfe bytes \xe2\x82\"}]",
 		`[{"evidence":[{"at":"2026-11-26T20:01:02.3456789+01:00"}]}]`,
 		`[{"observed":{"a":1},"status":"pass"},{"status":"pass","observed":{"a":1}},{"status":"fail","observed":{"a":1}}]`,
+		`[{"evidence":[{"omitted":900},{"omitted":0},{"omitted":null}]}]`,
 	} {
 		sameAsUnmarshal(t, []byte(s), true)
 	}
@@ -209,6 +210,7 @@ func TestDecodeFindingsMatchesUnmarshal(t *testing.T) {
 		`[{"unknown":1}]`, `[01]`, `[{"observed":{"n":01}}]`, `[{"asset":1}]`, `[`, `[{}]x`,
 		"[{\"message\":\"ctl\x01\"}]", `[{"evidence":[{"at":"yesterday"}]}]`, `{"a":1}`,
 		`[{"observed":{"a":1},"observed":{"b":2}}]`, `[{"status":"pass","observed":{"a":1},"status":"fail"}]`,
+		`[{"evidence":[{"omitted":1.0}]}]`, `[{"evidence":[{"omitted":1e2}]}]`, `[{"evidence":[{"omitted":-1}]}]`,
 	} {
 		sameAsUnmarshal(t, []byte(s), false)
 	}
