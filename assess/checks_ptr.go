@@ -31,7 +31,14 @@ type ptrView struct {
 	forward   []Answer            // forward answers, in names order
 	fwdAddrs  map[string][]string // name → addresses seen
 	fwdErr    []string            // names whose forward lookup was an error
-	obs       map[string]any      // observed(), when the view is memoised
+	// fwdCut are the names whose forward answer held more records than
+	// were read (MaxRRs), the address not among those read: whether they
+	// confirm is not known.
+	fwdCut []string
+	// fwdOmitted are all the names whose forward answer held more records
+	// than were read, confirmed or not: their address sets are partial.
+	fwdOmitted []string
+	obs        map[string]any // observed(), when the view is memoised
 }
 
 // lookupPTR returns a's PTR view, with the forward lookups of its names
@@ -44,7 +51,8 @@ func lookupPTR(ctx context.Context, r Resolver, a Asset, withForward bool) ptrVi
 	}
 	return remember(ctx, &m.mu, &m.ptr, withForward, func() ptrView {
 		v := computePTR(ctx, r, a, withForward)
-		v.names, v.confirmed, v.forward, v.fwdErr = slices.Clip(v.names), slices.Clip(v.confirmed), slices.Clip(v.forward), slices.Clip(v.fwdErr)
+		v.names, v.confirmed, v.forward = slices.Clip(v.names), slices.Clip(v.confirmed), slices.Clip(v.forward)
+		v.fwdErr, v.fwdCut, v.fwdOmitted = slices.Clip(v.fwdErr), slices.Clip(v.fwdCut), slices.Clip(v.fwdOmitted)
 		v.obs = v.buildObserved()
 		return v
 	})
@@ -90,8 +98,14 @@ func computePTR(ctx context.Context, r Resolver, a Asset, withForward bool) ptrV
 			v.fwdErr = append(v.fwdErr, n)
 			continue
 		}
-		if slices.Contains(addrs, v.ip.String()) {
+		if fa.Omitted > 0 {
+			v.fwdOmitted = append(v.fwdOmitted, n)
+		}
+		switch {
+		case slices.Contains(addrs, v.ip.String()):
 			v.confirmed = append(v.confirmed, n)
+		case fa.Omitted > 0:
+			v.fwdCut = append(v.fwdCut, n)
 		}
 	}
 	if len(v.confirmed) > 0 {
@@ -232,6 +246,12 @@ func (v ptrView) buildObserved() map[string]any {
 	if v.ans.Omitted > 0 {
 		obs["records_omitted"] = v.ans.Omitted
 	}
+	if len(v.fwdCut) > 0 {
+		obs["forward_cut"] = v.fwdCut
+	}
+	if len(v.fwdOmitted) > 0 {
+		obs["forward_omitted"] = v.fwdOmitted
+	}
 	obs["forward_type"] = forwardType(v.ip)
 	return obs
 }
@@ -251,12 +271,7 @@ func (v ptrView) nameUnknown() bool {
 	if v.unchecked() {
 		return true
 	}
-	for _, n := range v.fwdErr {
-		if len(v.confirmed) > 0 && n < v.confirmed[0] || len(v.confirmed) == 0 && n != v.names[0] {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(v.fwdErr, v.couldPrecede) || slices.ContainsFunc(v.fwdCut, v.couldPrecede)
 }
 
 // unchecked reports whether the PTR name could be one senderproof did not
@@ -267,12 +282,22 @@ func (v ptrView) unchecked() bool {
 	return v.ans.Omitted > 0 || len(v.confirmed) == 0 && len(v.names) > MaxForwardNames
 }
 
+// couldPrecede reports whether name, whose confirmation is not known,
+// could be the PTR name: it sorts before the first confirmed name, or,
+// with none confirmed, it is not the first name anyway.
+func (v ptrView) couldPrecede(name string) bool {
+	if len(v.confirmed) > 0 {
+		return name < v.confirmed[0]
+	}
+	return name != v.names[0]
+}
+
 // ptrNameError is the finding of a check that needs the PTR name when a
 // forward lookup error, or names not looked at, leave it unknown
 // (nameUnknown).
 func ptrNameError(a Asset, check string, v ptrView, obs map[string]any) Finding {
 	delete(obs, "ptr")
-	if v.unchecked() {
+	if v.unchecked() || !slices.ContainsFunc(v.fwdErr, v.couldPrecede) {
 		obs["reason"] = "names_unchecked"
 		obs["names_checked"] = min(len(v.names), MaxForwardNames)
 	} else {
@@ -323,6 +348,11 @@ func checkPTRSingle(ctx context.Context, r Resolver, a Asset) []Finding {
 		return fs
 	}
 	if len(v.names) == 1 {
+		if v.ans.Omitted > 0 {
+			// Records not read may hold other names.
+			obs["reason"] = "names_unchecked"
+			return []Finding{newFinding(a, id, StatusError, obs, v.ans)}
+		}
 		return []Finding{newFinding(a, id, StatusPass, obs, v.ans)}
 	}
 	obs["reason"] = "several"
@@ -375,8 +405,9 @@ func checkPTRFCrDNS(ctx context.Context, r Resolver, a Asset) []Finding {
 		obs["reason"] = "forward_error"
 		return []Finding{newFinding(a, id, StatusError, obs, used...)}
 	}
-	if v.unchecked() {
-		// None of the names asked confirms; one not read or not asked may.
+	if v.unchecked() || len(v.fwdCut) > 0 {
+		// None of the names asked confirms; one not read or not asked, or
+		// an address record not read, may.
 		obs["reason"] = "names_unchecked"
 		obs["names_checked"] = min(len(v.names), MaxForwardNames)
 		return []Finding{newFinding(a, id, StatusError, obs, used...)}

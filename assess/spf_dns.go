@@ -245,7 +245,8 @@ type spfResolver struct {
 	// existsTargets are the literal exists targets of the records read
 	// (lower case, no trailing dot); existsMacro is set when one has a
 	// macro. exists asks A records even for an IPv6 client (RFC 7208
-	// §5.7), while a, mx and ptr ask the client's type (§5.3-5.5).
+	// §5.7), while a, mx and ptr ask the client's type (§5.3-5.5); and
+	// any address decides an exists term, only the client's an a term.
 	existsTargets map[string]bool
 	existsMacro   bool
 	// top is the SPF record of the evaluated domain itself (the first TXT
@@ -346,13 +347,11 @@ func (s *spfResolver) LookupTXT(ctx context.Context, name string) ([]string, err
 			records = append(records, t)
 		}
 	}
-	if s.ip.Is6() {
-		s.mu.Lock()
-		for _, rec := range records {
-			s.noteExists(rec)
-		}
-		s.mu.Unlock()
+	s.mu.Lock()
+	for _, rec := range records {
+		s.noteExists(rec)
 	}
+	s.mu.Unlock()
 	if first && len(records) == 1 {
 		s.mu.Lock()
 		s.top = records[0]
@@ -406,6 +405,7 @@ func (s *spfResolver) LookupIPAddr(ctx context.Context, name string) ([]net.IPAd
 	var out []net.IPAddr
 	var firstErr *net.DNSError
 	notFound := 0
+	cut := ""
 	for _, qt := range types {
 		ans, _, derr := s.lookup(ctx, name, qt)
 		if derr != nil {
@@ -417,6 +417,9 @@ func (s *spfResolver) LookupIPAddr(ctx context.Context, name string) ([]net.IPAd
 			}
 			continue
 		}
+		if ans.Omitted > 0 {
+			cut = fmt.Sprintf("%s %s: %d records not read", strings.TrimSuffix(ans.Name, "."), dns.TypeToString[qt], ans.Omitted)
+		}
 		for _, rr := range ans.RRs {
 			switch x := rr.(type) {
 			case *dns.A:
@@ -426,6 +429,19 @@ func (s *spfResolver) LookupIPAddr(ctx context.Context, name string) ([]net.IPAd
 			}
 		}
 	}
+	if cut != "" && !s.decidedBy(name, out) {
+		// The records not read might have matched: what the library
+		// makes of the rest is not determined.
+		s.mu.Lock()
+		s.transient = true
+		if s.reason == "" {
+			s.reason = "records_omitted"
+		}
+		if len(s.failed) < 20 {
+			s.failed = append(s.failed, cut)
+		}
+		s.mu.Unlock()
+	}
 	switch {
 	case len(out) > 0:
 		return out, nil
@@ -433,6 +449,24 @@ func (s *spfResolver) LookupIPAddr(ctx context.Context, name string) ([]net.IPAd
 		return nil, firstErr
 	}
 	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+}
+
+// decidedBy reports whether the addresses read of name decide its term
+// whatever the records not read hold: the client's address among them, or,
+// for an exists target, any IPv4 address.
+func (s *spfResolver) decidedBy(name string, addrs []net.IPAddr) bool {
+	s.mu.Lock()
+	exists := s.existsTargets[strings.ToLower(strings.TrimSuffix(name, "."))]
+	s.mu.Unlock()
+	for _, a := range addrs {
+		if ip, ok := netip.AddrFromSlice(a.IP); ok && ip.Unmap() == s.ip {
+			return true
+		}
+		if exists && a.IP.To4() != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // LookupAddr returns the PTR names of addr.

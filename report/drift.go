@@ -398,10 +398,14 @@ func addObservations(out map[string][]observation, f *assess.Finding) {
 			add(observation{key: FieldPTRForward, subject: "*", undetermined: true})
 			return
 		}
+		// Names whose forward lookup failed, or whose address records were
+		// more than were read, have no known address set.
 		failed := map[string]bool{}
-		if names, ok := obs["error_names"].([]any); ok {
-			for _, n := range names {
-				failed[render(n)] = true
+		for _, key := range []string{"error_names", "forward_omitted"} {
+			if names, ok := obs[key].([]any); ok {
+				for _, n := range names {
+					failed[render(n)] = true
+				}
 			}
 		}
 		fwd, _ := obs["forward"].(map[string]any)
