@@ -214,11 +214,15 @@ func JSONError(file string, data []byte, err error) *InputError {
 }
 
 // valueAt returns the offset at which the value ending at end begins, for
-// a scalar (a string, number, true, false or null): the type errors point
-// at such values.
+// a scalar (a string, number, true, false or null), or of the bracket that
+// opens a list or object: where encoding/json's type errors point.
+// JSONValueStart is the same for a window of a file.
 func valueAt(data []byte, end int) int {
 	end = min(max(end, 0), len(data))
 	i := end - 1
+	if i >= 0 && (data[i] == '[' || data[i] == '{') {
+		return i // a list or object where a scalar belongs: its opening
+	}
 	if i >= 0 && data[i] == '"' {
 		for i--; i >= 0; i-- {
 			if data[i] == '"' && (i == 0 || data[i-1] != '\\') {
@@ -232,6 +236,9 @@ func valueAt(data []byte, end int) int {
 	}
 	return i + 1
 }
+
+// JSONValueStart is valueAt for callers that read a window of a file.
+func JSONValueStart(data []byte, end int) int { return valueAt(data, end) }
 
 // JSONTypeReason says what a decoding type error found, in JSON's terms
 // rather than Go's; any other error as it is.

@@ -196,7 +196,7 @@ func streamError(path string, err error, start int64, key string) error {
 		if te.Field == "" {
 			te.Field = key
 		}
-		return fmt.Errorf("%s: %s", positionIn(path, start+te.Offset), assess.JSONTypeReason(err))
+		return fmt.Errorf("%s: %s", positionIn(path, valueStartIn(path, start+te.Offset)), assess.JSONTypeReason(err))
 	case errors.As(err, &be):
 		return fmt.Errorf("%s: %s", positionIn(path, be.off), be.Error())
 	}
@@ -205,6 +205,20 @@ func streamError(path string, err error, start int64, key string) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return fmt.Errorf("%s: %s", positionIn(path, skipBlank(path, off, false)), reason)
+}
+
+// valueStartIn returns where the value that a type error's offset ends
+// begins, reading the file back from it.
+func valueStartIn(path string, end int64) int64 {
+	f, err := os.Open(path)
+	if err != nil {
+		return end
+	}
+	defer f.Close()
+	from := max(0, end-4096)
+	buf := make([]byte, end-from)
+	n, _ := f.ReadAt(buf, from)
+	return from + int64(assess.JSONValueStart(buf[:n], n))
 }
 
 // firstSyntaxError scans the file at path token by token and returns the
