@@ -292,14 +292,19 @@ func (v ptrView) couldPrecede(name string) bool {
 	return name != v.names[0]
 }
 
+// noteUnchecked marks obs as undetermined by the names not looked at.
+func (v ptrView) noteUnchecked(obs map[string]any) {
+	obs["reason"] = "names_unchecked"
+	obs["names_checked"] = min(len(v.names), MaxForwardNames)
+}
+
 // ptrNameError is the finding of a check that needs the PTR name when a
 // forward lookup error, or names not looked at, leave it unknown
 // (nameUnknown).
 func ptrNameError(a Asset, check string, v ptrView, obs map[string]any) Finding {
 	delete(obs, "ptr")
 	if v.unchecked() || !slices.ContainsFunc(v.fwdErr, v.couldPrecede) {
-		obs["reason"] = "names_unchecked"
-		obs["names_checked"] = min(len(v.names), MaxForwardNames)
+		v.noteUnchecked(obs)
 	} else {
 		obs["reason"] = "forward_error"
 		obs["error_names"] = v.fwdErr
@@ -408,8 +413,7 @@ func checkPTRFCrDNS(ctx context.Context, r Resolver, a Asset) []Finding {
 	if v.unchecked() || len(v.fwdCut) > 0 {
 		// None of the names asked confirms; one not read or not asked, or
 		// an address record not read, may.
-		obs["reason"] = "names_unchecked"
-		obs["names_checked"] = min(len(v.names), MaxForwardNames)
+		v.noteUnchecked(obs)
 		return []Finding{newFinding(a, id, StatusError, obs, used...)}
 	}
 	obs["reason"] = "not_confirmed"

@@ -267,15 +267,8 @@ func (s *spfResolver) lookup(ctx context.Context, name string, qtype uint16) (An
 	s.answers = append(s.answers, ans)
 	if out == OutcomeError {
 		reason := errorReason(ans, err)
-		if s.reason == "" {
-			s.reason = reason
-		}
-		if reason != "cname_loop" && reason != "cname_chain" {
-			s.transient = true
-		}
-		if len(s.failed) < 20 {
-			s.failed = append(s.failed, fmt.Sprintf("%s %s: %s", strings.TrimSuffix(ans.Name, "."), dns.TypeToString[qtype], reason))
-		}
+		s.failedLocked(fmt.Sprintf("%s %s: %s", strings.TrimSuffix(ans.Name, "."), dns.TypeToString[qtype], reason),
+			reason, reason != "cname_loop" && reason != "cname_chain")
 	}
 	s.mu.Unlock()
 	switch out {
@@ -288,6 +281,19 @@ func (s *spfResolver) lookup(ctx context.Context, name string, qtype uint16) (An
 		return ans, out, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
 	}
 	return ans, out, nil
+}
+
+// failedLocked records a lookup whose answer cannot be relied on: entry
+// for failed_lookups, its reason (the first one is the evaluation's), and
+// whether asking again could change it (transient).
+func (s *spfResolver) failedLocked(entry, reason string, transient bool) {
+	if s.reason == "" {
+		s.reason = reason
+	}
+	s.transient = s.transient || transient
+	if len(s.failed) < 20 {
+		s.failed = append(s.failed, entry)
+	}
 }
 
 // noteExists records the exists targets of an SPF record.
@@ -433,13 +439,7 @@ func (s *spfResolver) LookupIPAddr(ctx context.Context, name string) ([]net.IPAd
 		// The records not read might have matched: what the library
 		// makes of the rest is not determined.
 		s.mu.Lock()
-		s.transient = true
-		if s.reason == "" {
-			s.reason = "records_omitted"
-		}
-		if len(s.failed) < 20 {
-			s.failed = append(s.failed, cut)
-		}
+		s.failedLocked(cut, "records_omitted", true)
 		s.mu.Unlock()
 	}
 	switch {

@@ -26,15 +26,12 @@ func ReadPack(path string) (*Pack, error) {
 		return nil, fmt.Errorf("%s:1:1: the file is empty", path)
 	}
 	if !utf8.Valid(b) {
-		off := 0
-		for off < len(b) {
-			r, n := utf8.DecodeRune(b[off:])
-			if r == utf8.RuneError && n == 1 {
-				break
-			}
-			off += n
+		// The streamed reader's check places the first bad byte.
+		_, err := io.Copy(io.Discard, newUTF8Reader(bytes.NewReader(b)))
+		var be *badUTF8
+		if errors.As(err, &be) {
+			return nil, fmt.Errorf("%s: %s", positionIn(path, be.off), be.Error())
 		}
-		return nil, fmt.Errorf("%s: %s", positionIn(path, int64(off)), (&badUTF8{}).Error())
 	}
 	var p Pack
 	if err := json.Unmarshal(b, &p); err != nil {
