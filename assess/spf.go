@@ -89,6 +89,7 @@ func evalSPFSender(ctx context.Context, r Resolver, ip netip.Addr, helo, sender 
 	}
 	adapter := &spfResolver{r: r, ip: ip}
 	trace := func(format string, a ...any) {
+		a = adapter.served(format, a)
 		adapter.traced(format, a)
 		if len(ev.trace) < maxSPFTrace {
 			ev.trace = append(ev.trace, bounded(fmt.Sprintf(format, a...), maxTraceLine))

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
@@ -254,6 +255,9 @@ type spfResolver struct {
 	top     string
 	txtSeen bool
 	count   spfCounter
+	// unmapped maps each record handed to the library without its
+	// IPv4-mapped ip6 terms (see withoutMappedIP6) to the record served.
+	unmapped map[string]string
 }
 
 func (s *spfResolver) lookup(ctx context.Context, name string, qtype uint16) (Answer, Outcome, *net.DNSError) {
@@ -369,8 +373,79 @@ func (s *spfResolver) LookupTXT(ctx context.Context, name string) ([]string, err
 			// the library only type-asserts the *net.DNSError.
 			return nil, &net.DNSError{Err: "invalid SPF record: " + err.Error(), Name: name, UnwrapErr: err}
 		}
+		if s.ip.Is4() {
+			for i, t := range txts {
+				if u, ok := withoutMappedIP6(t); ok && isSPFRecord(t) {
+					s.mu.Lock()
+					if s.unmapped == nil {
+						s.unmapped = map[string]string{}
+					}
+					s.unmapped[u] = t
+					s.mu.Unlock()
+					txts[i] = u
+				}
+			}
+		}
 	}
 	return txts, nil
+}
+
+// withoutMappedIP6 returns record with each ip6 term whose network is
+// IPv4-mapped (within ::ffff:0:0/96) replaced by one that matches no IPv4
+// address, and whether there was one. RFC 7208 §5 evaluates an IPv4 client
+// with the IPv4 mechanisms only, and an IPv4-mapped address counts as IPv4;
+// the library compares such an ip6 network with IPv4 clients, so that
+// ip6:::ffff:0:0/96 would authorize every IPv4 address. The term stays an
+// ip6 term, so the lookup counts and the result of every other term are
+// unchanged.
+func withoutMappedIP6(record string) (string, bool) {
+	if !strings.Contains(strings.ToLower(record), "ip6:") {
+		return record, false
+	}
+	terms := strings.Fields(record)
+	changed := false
+	for i, t := range terms {
+		q := strings.TrimLeft(t, "+-~?")
+		if len(t)-len(q) > 1 || len(q) < 4 || !strings.EqualFold(q[:4], "ip6:") {
+			continue
+		}
+		network, length, hasLen := strings.Cut(q[4:], "/")
+		addr, err := netip.ParseAddr(network)
+		if err != nil || !addr.Is6() {
+			continue
+		}
+		if hasLen {
+			n, err := strconv.Atoi(length)
+			if err != nil || n < 0 || n > 128 {
+				continue
+			}
+			addr = netip.PrefixFrom(addr, n).Masked().Addr()
+		}
+		if addr.Is4In6() {
+			terms[i] = t[:len(t)-len(q)] + "ip6:::/128"
+			changed = true
+		}
+	}
+	if !changed {
+		return record, false
+	}
+	return strings.Join(terms, " "), true
+}
+
+// served returns the trace arguments with a record handed to the library
+// without its IPv4-mapped ip6 terms put back as it was served.
+func (s *spfResolver) served(format string, args []any) []any {
+	if format != "dns record %q" || len(args) != 1 {
+		return args
+	}
+	rec, _ := args[0].(string)
+	s.mu.Lock()
+	orig, ok := s.unmapped[rec]
+	s.mu.Unlock()
+	if !ok {
+		return args
+	}
+	return []any{orig}
 }
 
 // spfSyntax is parseSPF's verdict on an SPF record's syntax, remembered:

@@ -41,6 +41,8 @@ _i1          IN TXT "v=spf1 a:h1.spf-eval.example mx:mxd.spf-eval.example -all"
 count-inc    IN TXT "v=spf1 include:_i1.spf-eval.example exists:nx.spf-eval.example ip4:192.0.2.10 -all"
 count-ptr    IN TXT "v=spf1 ptr:other.example ptr:another.example ip4:192.0.2.10 -all"
 count-void   IN TXT "v=spf1 a:nx1.spf-eval.example a:nx2.spf-eval.example ip4:192.0.2.10 -all"
+mapped       IN TXT "v=spf1 include:mapped-inc.spf-eval.example ip4:192.0.2.10 -all"
+mapped-inc   IN TXT "v=spf1 ip6:::ffff:0:0/96 -all"
 count-exists IN TXT "v=spf1 mx:mxd.spf-eval.example exists:e.spf-eval.example -all"
 count-v6     IN TXT "v=spf1 a:h1.spf-eval.example ip6:2001:db8::10 -all"
 count-redir  IN TXT "v=spf1 a:h1.spf-eval.example redirect=count-a.spf-eval.example"
@@ -175,6 +177,37 @@ func TestSPFEvaluationCounts(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSPFMappedIP6: an ip6 term with an IPv4-mapped network matches no IPv4
+// sender (RFC 7208 §5), so the include holding ip6:::ffff:0:0/96 does not
+// match and the ip4 term after it decides; the trace quotes the included
+// record as it was served.
+func TestSPFMappedIP6(t *testing.T) {
+	t.Parallel()
+	srv := startSPFEval(t, nil)
+	c := authClient(t, srv.Addr, false, time.Second)
+	f := runCheckWant(t, "spf.authorizes_ip", checkSPFAuthorizesIP, c, evalAsset("mapped"), StatusPass)
+	if m, _ := f.Observed["matched"].(string); m != "ip4:192.0.2.10" {
+		t.Errorf("matched %q, want ip4:192.0.2.10", m)
+	}
+	trace, _ := f.Observed["trace"].([]string)
+	joined := strings.Join(trace, "\n")
+	if !strings.Contains(joined, `"v=spf1 ip6:::ffff:0:0/96 -all"`) || strings.Contains(joined, "ip6:::/128") {
+		t.Errorf("trace does not quote the served record:\n%s", joined)
+	}
+	for in, want := range map[string]string{
+		"v=spf1 ip6:::ffff:192.0.2.1 -all":           "v=spf1 ip6:::/128 -all",
+		"v=spf1 ~IP6:0:0:0:0:0:FFFF:C000:0201/128 mx": "v=spf1 ~ip6:::/128 mx",
+		"v=spf1 ip6:::ffff:0:0/95 ip6:2001:db8::/32":  "",
+		"v=spf1 ip6:::ffff:1.2.3.4/96 a":              "v=spf1 ip6:::/128 a",
+		"v=spf1 ip4:192.0.2.1 -all":                   "",
+	} {
+		got, ok := withoutMappedIP6(in)
+		if ok != (want != "") || ok && got != want {
+			t.Errorf("withoutMappedIP6(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
 }
 
 // TestSPFEvaluationCountMatchesWalk: for a sender that no mechanism matches,
