@@ -197,7 +197,7 @@ func TestSPFMappedIP6(t *testing.T) {
 		t.Errorf("trace does not quote the served record:\n%s", joined)
 	}
 	for in, want := range map[string]string{
-		"v=spf1 ip6:::ffff:192.0.2.1 -all":           "v=spf1 ip6:::/128 -all",
+		"v=spf1 ip6:::ffff:192.0.2.1 -all":            "v=spf1 ip6:::/128 -all",
 		"v=spf1 ~IP6:0:0:0:0:0:FFFF:C000:0201/128 mx": "v=spf1 ~ip6:::/128 mx",
 		"v=spf1 ip6:::ffff:0:0/95 ip6:2001:db8::/32":  "",
 		"v=spf1 ip6:::ffff:1.2.3.4/96 a":              "v=spf1 ip6:::/128 a",
