@@ -31,6 +31,11 @@ func parseResolver(v string) (string, error) {
 		bare = s[1 : len(s)-1]
 	}
 	if ip, err := netip.ParseAddr(bare); err == nil {
+		if bare == s && ip.Is6() {
+			if err := ambiguousPort(s); err != nil {
+				return "", err
+			}
+		}
 		return netip.AddrPortFrom(ip, 53).String(), nil
 	}
 	host, port, err := net.SplitHostPort(s)
@@ -44,6 +49,26 @@ func parseResolver(v string) (string, error) {
 		return "", fmt.Errorf("port %q is not a number from 1 to 65535", port)
 	}
 	return "", errors.New("not IP:PORT")
+}
+
+// ambiguousPort refuses an IPv6 address without brackets whose last group
+// reads as a port after an address: ::1:5353 is the address ::1:5353 on
+// port 53, but it is easily meant as ::1 on port 5353. A last group of one
+// digit, or one that follows "::" (::53), is not taken for a port.
+func ambiguousPort(s string) error {
+	i := strings.LastIndexByte(s, ':')
+	host, port := s[:i], s[i+1:]
+	if len(port) < 2 || strings.Trim(port, "0123456789") != "" || strings.HasSuffix(host, ":") {
+		return nil
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 1 || n > 65535 {
+		return nil
+	}
+	if _, err := netip.ParseAddr(host); err != nil {
+		return nil
+	}
+	return fmt.Errorf("ambiguous: write [%s]:%s for port %s of %s, or [%s] for that address on port 53", host, port, port, host, s)
 }
 
 // parseResolvers checks every --resolver value; the error names the first

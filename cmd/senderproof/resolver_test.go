@@ -33,6 +33,12 @@ func TestParseResolver(t *testing.T) {
 		{"nonexistent.invalid", "", "not an IP address (host names are not accepted"},
 		{"192.0.2.300:53", "", `"192.0.2.300" is not an IP address`},
 		{"[::1:53", "", "not an IP address"},
+		{"::1:5353", "", "ambiguous: write [::1]:5353 for port 5353 of ::1, or [::1:5353] for that address on port 53"},
+		{"2001:db8::1:53", "", "ambiguous"},
+		{"[::1:5353]", "[::1:5353]:53", ""},
+		{"2001:db8::53", "[2001:db8::53]:53", ""},
+		{"2001:db8::1:a53", "[2001:db8::1:a53]:53", ""},
+		{"fe80::1:2", "[fe80::1:2]:53", ""},
 	}
 	for _, tc := range cases {
 		t.Run(tc.in, func(t *testing.T) {
