@@ -83,7 +83,7 @@ func assessCommand(stderr io.Writer) *cli.Command {
 	flags := append([]cli.Flag{
 		&cli.StringSliceFlag{Name: "inventory", Aliases: []string{"i"}, Usage: "inventory file (.csv, .yaml, .yml, .json); repeat for several (required unless --replay)"},
 		&cli.StringFlag{Name: "replay", Usage: "evidence.json of an earlier run: re-assess its senders offline from its recorded DNS answers"},
-		&cli.StringSliceFlag{Name: "resolver", Aliases: []string{"r"}, Usage: "resolver IP[:PORT] to query (port 53 unless given; IPv6 as [ADDR]:PORT); repeat for several (default: the system's, from /etc/resolv.conf)"},
+		&cli.StringSliceFlag{Name: "resolver", Aliases: []string{"r"}, Usage: "resolver HOST[:PORT] to query: an IP address or a host name, resolved once before the run (port 53 unless given; IPv6 as [ADDR]:PORT); repeat for several (default: the system's, from /etc/resolv.conf)"},
 	}, runFlags()...)
 	return &cli.Command{
 		Name:  "assess",

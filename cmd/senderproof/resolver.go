@@ -1,24 +1,26 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"strconv"
 	"strings"
+	"time"
 
 	"senderproof/assess"
 )
 
 // parseResolver checks one --resolver value and returns it as IP:PORT. The
-// value is an IP address, optionally with a port (IPv6 in brackets then);
-// the port defaults to 53. A host name is refused: resolving it would need
-// the system's resolver, which the run must not depend on.
+// value is HOST[:PORT]: an IP address (IPv6 in brackets when a port
+// follows) or a host name, which is resolved once, here, so the run and its
+// evidence name the address asked; the port defaults to 53.
 func parseResolver(v string) (string, error) {
 	s := strings.TrimSpace(v)
 	if s == "" {
-		return "", errors.New("empty; give an IP address, optionally with :PORT")
+		return "", errors.New("empty; give an IP address or host name, optionally with :PORT")
 	}
 	if ap, err := netip.ParseAddrPort(s); err == nil {
 		if ap.Port() == 0 {
@@ -40,15 +42,87 @@ func parseResolver(v string) (string, error) {
 	}
 	host, port, err := net.SplitHostPort(s)
 	if err != nil {
-		return "", errors.New("not an IP address (host names are not accepted: give the resolver's IP address, optionally with :PORT)")
+		if strings.ContainsAny(s, ":[]") {
+			return "", errors.New("not HOST[:PORT]: give an IP address or host name, optionally with :PORT (IPv6 as [ADDR]:PORT)")
+		}
+		host, port = s, "53"
 	}
-	if _, err := netip.ParseAddr(host); err != nil {
-		return "", fmt.Errorf("%q is not an IP address (host names are not accepted: give the resolver's IP address)", host)
-	}
-	if n, err := strconv.ParseUint(port, 10, 64); err != nil || n < 1 || n > 65535 {
+	n, err := strconv.ParseUint(port, 10, 64)
+	if err != nil || n < 1 || n > 65535 {
+		if port == "0" {
+			return "", errors.New("port 0 is not a port; give 1-65535")
+		}
 		return "", fmt.Errorf("port %q is not a number from 1 to 65535", port)
 	}
-	return "", errors.New("not IP:PORT")
+	if _, err := netip.ParseAddr(host); err == nil {
+		return netip.AddrPortFrom(netip.MustParseAddr(host), uint16(n)).String(), nil
+	}
+	ip, err := resolveHost(host)
+	if err != nil {
+		return "", err
+	}
+	return netip.AddrPortFrom(ip, uint16(n)).String(), nil
+}
+
+// lookupResolverHost resolves a --resolver host name with the system's
+// resolver (the hosts file first). Tests replace it, so they ask no DNS.
+var lookupResolverHost = func(ctx context.Context, host string) ([]netip.Addr, error) {
+	return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
+}
+
+// resolveHost returns the address of a --resolver host name: an IPv4
+// address if it has one, else its first. localhost is the loopback address
+// and .invalid never resolves (RFC 6761 §6.3, §6.4), without a lookup; a
+// name that is not a host name (or looks like a mistyped IPv4 address) is
+// refused without one too.
+func resolveHost(host string) (netip.Addr, error) {
+	name := strings.ToLower(strings.TrimSuffix(host, "."))
+	if !hostName(name) {
+		return netip.Addr{}, fmt.Errorf("%q is neither an IP address nor a host name", host)
+	}
+	switch {
+	case name == "localhost" || strings.HasSuffix(name, ".localhost"):
+		return netip.AddrFrom4([4]byte{127, 0, 0, 1}), nil
+	case name == "invalid" || strings.HasSuffix(name, ".invalid"):
+		return netip.Addr{}, fmt.Errorf("%q is a reserved name that never resolves (RFC 6761)", host)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	addrs, err := lookupResolverHost(ctx, name)
+	if err != nil || len(addrs) == 0 {
+		if err == nil {
+			err = errors.New("no address")
+		}
+		return netip.Addr{}, fmt.Errorf("cannot resolve host name %q: %v (give the resolver's IP address instead)", host, err)
+	}
+	for _, a := range addrs {
+		if a.Unmap().Is4() {
+			return a.Unmap(), nil
+		}
+	}
+	return addrs[0].WithZone(""), nil
+}
+
+// hostName reports whether s (lower case, no trailing dot) is a host name:
+// letters, digits and hyphens in labels of 1-63 characters that do not
+// start or end with a hyphen, at most 253 characters, and a last label that
+// is not all digits (192.0.2.300 is a mistyped address, not a name).
+func hostName(s string) bool {
+	if s == "" || len(s) > 253 {
+		return false
+	}
+	labels := strings.Split(s, ".")
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for _, c := range l {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return strings.Trim(labels[len(labels)-1], "0123456789") != ""
 }
 
 // ambiguousPort refuses an IPv6 address without brackets whose last group

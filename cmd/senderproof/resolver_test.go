@@ -2,17 +2,34 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"senderproof/assess"
+	"senderproof/report"
 )
 
 func TestParseResolver(t *testing.T) {
-	t.Parallel()
+	// Host names other than localhost are resolved by a stand-in for the
+	// system's resolver: tests ask no DNS but 127.0.0.1's.
+	system := lookupResolverHost
+	t.Cleanup(func() { lookupResolverHost = system })
+	lookupResolverHost = func(_ context.Context, host string) ([]netip.Addr, error) {
+		switch host {
+		case "dns4.example":
+			return []netip.Addr{netip.MustParseAddr("192.0.2.53")}, nil
+		case "dns6.example":
+			return []netip.Addr{netip.MustParseAddr("2001:db8::53")}, nil
+		case "dual.example":
+			return []netip.Addr{netip.MustParseAddr("2001:db8::54"), netip.MustParseAddr("192.0.2.54")}, nil
+		}
+		return nil, errors.New("no such host")
+	}
 	cases := []struct {
 		in, want, err string
 	}{
@@ -29,10 +46,20 @@ func TestParseResolver(t *testing.T) {
 		{"127.0.0.1:0", "", "port 0"},
 		{"127.0.0.1:-1", "", `port "-1"`},
 		{"[::1]:53x", "", `port "53x"`},
-		{"nonexistent.invalid:53", "", `"nonexistent.invalid" is not an IP address (host names are not accepted`},
-		{"nonexistent.invalid", "", "not an IP address (host names are not accepted"},
-		{"192.0.2.300:53", "", `"192.0.2.300" is not an IP address`},
-		{"[::1:53", "", "not an IP address"},
+		{"nonexistent.invalid:53", "", `"nonexistent.invalid" is a reserved name that never resolves (RFC 6761)`},
+		{"nonexistent.INVALID.", "", "reserved name"},
+		{"192.0.2.300:53", "", `"192.0.2.300" is neither an IP address nor a host name`},
+		{"bad_name:53", "", `"bad_name" is neither an IP address nor a host name`},
+		{"-bad.example", "", "neither an IP address nor a host name"},
+		{"[::1:53", "", "not HOST[:PORT]"},
+		{"localhost", "127.0.0.1:53", ""},
+		{"localhost:5353", "127.0.0.1:5353", ""},
+		{"dns.LOCALHOST.:5353", "127.0.0.1:5353", ""},
+		{"dns4.example:5353", "192.0.2.53:5353", ""},
+		{"dns6.example", "[2001:db8::53]:53", ""},
+		{"dual.example", "192.0.2.54:53", ""},
+		{"gone.example:53", "", `cannot resolve host name "gone.example": no such host (give the resolver's IP address instead)`},
+		{"dns4.example:0", "", "port 0"},
 		{"::1:5353", "", "ambiguous: write [::1]:5353 for port 5353 of ::1, or [::1:5353] for that address on port 53"},
 		{"2001:db8::1:53", "", "ambiguous"},
 		{"[::1:5353]", "[::1:5353]:53", ""},
@@ -144,5 +171,31 @@ func TestSilentResolvers(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestResolverHostName: --resolver localhost:PORT asks 127.0.0.1:PORT, and
+// the evidence names that address, not the host name.
+func TestResolverHostName(t *testing.T) {
+	srv, fleet := startDriftWorld(t)
+	_, port, err := net.SplitHostPort(srv.Addr)
+	if err != nil || !strings.HasPrefix(srv.Addr, "127.0.0.1:") {
+		t.Fatalf("server address %q: %v", srv.Addr, err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := run(t, context.Background(), "assess", "--inventory", fleet,
+		"--resolver", "localhost:"+port, "--out", out, "--format", "json", "--qps", "0")
+	if code != 0 {
+		t.Fatalf("assess --resolver localhost:%s: exit %d: %s", port, code, stderr)
+	}
+	p, err := report.ReadPack(filepath.Join(out, "evidence.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Run.Resolvers) != 1 || p.Run.Resolvers[0] != srv.Addr {
+		t.Errorf("run.resolvers = %q, want [%s]", p.Run.Resolvers, srv.Addr)
+	}
+	if p.Summary.Pass == 0 {
+		t.Errorf("summary %+v: want answers from the server", p.Summary)
 	}
 }
