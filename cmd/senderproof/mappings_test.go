@@ -61,7 +61,7 @@ func TestMappingsList(t *testing.T) {
 			"      relevance: Receivers score senders on reverse DNS.\n",
 		"        ptr.fcrdns, ptr.matches_expected, ptr.not_generic, ptr.present, ptr.single: The PTR checks\n",
 		"        drift.changed: -\n",
-		"        dmarc.reporting (fail_on: warn): The check confirms rua is set and warns when it is not,\n",
+		"        dmarc.reporting (fail_on: warn): The check confirms rua names a report address and warns\n",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("list lacks %q", want)
