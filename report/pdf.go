@@ -458,7 +458,8 @@ func (b *pdfBuilder) cover() ([]pdfBlock, error) {
 		{"Run finished", pdfTime(p.Run.FinishedAt) + dur, ""},
 		{"Run ID", cleanLine(p.Run.ID), "mono"},
 		{"Tool", cleanLine(p.Tool.Name + " " + p.Tool.Version), ""},
-		{"Scope", fmt.Sprintf("%d senders, %d findings, %d controls", p.Summary.Assets, p.Summary.Findings, len(p.Controls)), ""},
+		{"Scope", fmt.Sprintf("%d %s, %d %s, %d %s", p.Summary.Assets, pdfPlural(p.Summary.Assets, "sender", "senders"),
+			p.Summary.Findings, pdfPlural(p.Summary.Findings, "finding", "findings"), len(p.Controls), pdfPlural(len(p.Controls), "control", "controls")), ""},
 		{"Frameworks", clip(strings.Join(frameworks, ", "), pdfMaxMessage), ""},
 		{"Resolvers", clip(strings.Join(resolvers, ", "), pdfMaxValue), "mono"},
 		{"Inventory SHA-256", cleanLine(p.Run.InventorySHA256), "mono"},
@@ -556,8 +557,8 @@ func pdfControlLabel(c ControlStatus) string {
 func (b *pdfBuilder) controls() ([]pdfBlock, error) {
 	var f pdfFlow
 	f.keep(b.heading("Control coverage"), pdfSpacer(3),
-		b.paragraph(fmt.Sprintf("%d controls from %d mapping %s. A control is satisfied when the findings of its mapped checks allow it, not satisfied when they show a gap, and inconclusive when DNS errors leave the outcome open or no finding supports it. Counts are findings of the mapped checks across the fleet; under each title, why the control matters for sender identity.",
-			len(b.p.Controls), len(b.p.Run.Mappings), pdfPlural(len(b.p.Run.Mappings), "file", "files")), props.Text{Size: 8.5, Color: pcol(colourMuted)}),
+		b.paragraph(fmt.Sprintf("%d %s from %d mapping %s. A control is satisfied when the findings of its mapped checks allow it, not satisfied when they show a gap, and inconclusive when DNS errors leave the outcome open or no finding supports it. Counts are findings of the mapped checks across the fleet; under each title, why the control matters for sender identity.",
+			len(b.p.Controls), pdfPlural(len(b.p.Controls), "control", "controls"), len(b.p.Run.Mappings), pdfPlural(len(b.p.Run.Mappings), "file", "files")), props.Text{Size: 8.5, Color: pcol(colourMuted)}),
 		pdfSpacer(1),
 	)
 	if len(b.p.Controls) == 0 {
@@ -749,8 +750,8 @@ func (b *pdfBuilder) findings() ([]pdfBlock, error) {
 	s := b.p.Summary
 	var f pdfFlow
 	f.keep(b.heading("Findings requiring action"), pdfSpacer(3))
-	intro := fmt.Sprintf("%d findings need action: %d fail, %d error (not determined), %d warn. They are grouped by check, the check with the most fail and error findings first, and within a check listed fail, error, then warn. %s",
-		total, s.Fail, s.Error, s.Warn, b.skipPointer())
+	intro := fmt.Sprintf("%d %s action: %d fail, %d error (not determined), %d warn. They are grouped by check, the check with the most fail and error findings first, and within a check listed fail, error, then warn. %s",
+		total, pdfPlural(total, "finding needs", "findings need"), s.Fail, s.Error, s.Warn, b.skipPointer())
 	f.keep(b.paragraph(intro, props.Text{Size: 8.5, Color: pcol(colourMuted)}))
 	if shown < total {
 		f.keep(b.notice(fmt.Sprintf("This list shows %d of %d findings that need action; %d more in report.xlsx / findings.csv.", shown, total, total-shown)))
@@ -1366,8 +1367,9 @@ func stampModDate(pdf []byte, at time.Time) []byte {
 // concurrencyRate describes the run's concurrency and rate limit; a qps of
 // 0 is no limit.
 func concurrencyRate(concurrency int, qps float64) string {
+	at := fmt.Sprintf("%d %s at a time", concurrency, pdfPlural(concurrency, "sender", "senders"))
 	if qps <= 0 {
-		return fmt.Sprintf("%d senders at a time, no rate limit", concurrency)
+		return at + ", no rate limit"
 	}
-	return fmt.Sprintf("%d senders at a time, at most %g queries per second", concurrency, qps)
+	return fmt.Sprintf("%s, at most %g queries per second", at, qps)
 }

@@ -128,6 +128,16 @@ func TestPDFEdgeCases(t *testing.T) {
 	}{
 		{"empty pack", emptyPack, "No finding needs action"},
 		{"no drift", func() *Pack { p := SyntheticPack(5, 3); p.Drift = nil; return p }, "Appendix A"},
+		{"one sender, one finding to act on", func() *Pack {
+			p := SyntheticPack(1, 3)
+			p.Summary = Summary{Assets: 1, Findings: len(p.Findings), Pass: len(p.Findings) - 1, Warn: 1}
+			for i := range p.Findings {
+				p.Findings[i].Status = assess.StatusPass
+			}
+			p.Findings[0].Status = assess.StatusWarn
+			return p
+		}, "1 finding needs action: 0 fail, 0 error (not determined), 1 warn."},
+		{"one sender in scope", func() *Pack { return SyntheticPack(1, 3) }, "1 sender, "},
 		{"hostile text everywhere", func() *Pack {
 			p := SyntheticPack(6, 8)
 			p.Run.Title = "Fleet\x00\x1b[2J 送信チーム 📨 \xff\xfe " + long
