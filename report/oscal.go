@@ -504,6 +504,16 @@ func oscalExchanges(ev []assess.Evidence) string {
 				}
 				b.WriteString(", " + strings.Join(ans, " | "))
 			}
+			if e.Omitted > 0 {
+				fmt.Fprintf(&b, ", and %d more records not kept", e.Omitted)
+			}
+			if len(e.Authority) > 0 {
+				auth := make([]string, len(e.Authority))
+				for i, a := range e.Authority {
+					auth[i] = clip(collapseSpace(cleanLine(a)), oscalMaxAnswer)
+				}
+				b.WriteString(", authority " + strings.Join(auth, " | "))
+			}
 		}
 		if e.AD {
 			b.WriteString(", AD")

@@ -88,7 +88,10 @@ type arDoc struct {
 				} `json:"inventory-items"`
 			} `json:"local-definitions"`
 			Observations []struct {
-				UUID     string `json:"uuid"`
+				UUID             string `json:"uuid"`
+				RelevantEvidence []struct {
+					Description string `json:"description"`
+				} `json:"relevant-evidence"`
 				Subjects []struct {
 					SubjectUUID string `json:"subject-uuid"`
 				} `json:"subjects"`
@@ -225,6 +228,16 @@ func TestOSCALContent(t *testing.T) {
 			t.Errorf("observation %s subject %v is not an inventory item", o.UUID, o.Subjects)
 		}
 	}
+	// A negative answer's SOA record is part of its evidence.
+	withSOA := 0
+	for _, o := range res.Observations {
+		if len(o.RelevantEvidence) > 0 && strings.Contains(o.RelevantEvidence[0].Description, ", authority example.net. 300 IN SOA ") {
+			withSOA++
+		}
+	}
+	if withSOA == 0 {
+		t.Error("no observation shows the authority section of a negative answer")
+	}
 	if got := len(res.Findings); got != len(p.Controls) {
 		t.Fatalf("findings = %d, want one per control (%d)", got, len(p.Controls))
 	}
@@ -269,6 +282,26 @@ func TestOSCALContent(t *testing.T) {
 	q.Run.ID = "another-run"
 	if bytes.Contains(writeAll(t, NewOSCAL(), q), []byte(res.Observations[0].UUID)) {
 		t.Error("observation UUIDs do not depend on the run ID")
+	}
+}
+
+// TestOSCALExchanges: an answer cut short says how many records were not
+// kept, and a negative answer shows its SOA record.
+func TestOSCALExchanges(t *testing.T) {
+	t.Parallel()
+	got := oscalExchanges([]assess.Evidence{
+		{Name: "1.2.0.192.in-addr.arpa.", Type: "PTR", Server: "127.0.0.1:53", Transport: "tcp", Rcode: "NOERROR",
+			Answers: []string{"1.2.0.192.in-addr.arpa.\t300\tIN\tPTR\ta.example."}, Omitted: 900},
+		{Name: "nx.example.", Type: "A", Server: "127.0.0.1:53", Transport: "udp", Rcode: "NXDOMAIN",
+			Authority: []string{"example.\t300\tIN\tSOA\tns.example. host.example. 1 3600 600 86400 300"}},
+	})
+	for _, want := range []string{
+		"PTR 1.2.0.192.in-addr.arpa. via 127.0.0.1:53/tcp: NOERROR, 1.2.0.192.in-addr.arpa. 300 IN PTR a.example., and 900 more records not kept",
+		"A nx.example. via 127.0.0.1:53/udp: NXDOMAIN, authority example. 300 IN SOA ns.example. host.example. 1 3600 600 86400 300",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("exchanges lack %q:\n%s", want, got)
+		}
 	}
 }
 

@@ -450,6 +450,7 @@ func (w *xlsxWriter) findingsAndEvidence(ctx context.Context, f *excelize.File, 
 	ev := newStreamSheet(f, st, sheetEvidence, w.rowsPerSheet, []xlsxColumn{
 		{"asset", 22}, {"check", 22}, {"selector", 12}, {"name", 36}, {"type", 8}, {"server", 22},
 		{"transport", 10}, {"rcode", 11}, {"answers", 80}, {"ad", 6}, {"at", 28}, {"rtt_ms", 9}, {"error", 30},
+		{"omitted", 9}, {"authority", 60},
 	})
 	var fileMu sync.Mutex
 	fs.fileMu, ev.fileMu = &fileMu, &fileMu
@@ -471,9 +472,16 @@ func (w *xlsxWriter) findingsAndEvidence(ctx context.Context, f *excelize.File, 
 				if !e.At.IsZero() {
 					at = e.At.UTC().Format(time.RFC3339Nano)
 				}
+				// omitted: the answer's records beyond those kept, blank
+				// when none was cut.
+				var omitted any = ""
+				if e.Omitted > 0 {
+					omitted = e.Omitted
+				}
 				if err := ev.add(
 					asset, check, sel, xlsxCell(e.Name), xlsxCell(e.Type), xlsxCell(e.Server), xlsxCell(e.Transport), xlsxCell(e.Rcode),
 					xlsxCell(strings.Join(e.Answers, "\n")), e.AD, at, e.RTT, xlsxCell(e.Error),
+					omitted, xlsxCell(strings.Join(e.Authority, "\n")),
 				); err != nil {
 					return err
 				}

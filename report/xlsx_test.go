@@ -66,6 +66,15 @@ func withRelevance(p *Pack) *Pack {
 func TestXLSX(t *testing.T) {
 	t.Parallel()
 	p := withRelevance(SyntheticPack(12, 5))
+	// A cut answer: its count of records not kept reaches the sheet.
+	cut := -1
+	for i := range p.Findings {
+		if len(p.Findings[i].Evidence) > 0 {
+			cut = i
+			p.Findings[i].Evidence[0].Omitted = 900
+			break
+		}
+	}
 	out := writeAll(t, NewXLSX(), p)
 	f := openXLSX(t, out)
 
@@ -150,8 +159,32 @@ func TestXLSX(t *testing.T) {
 		if got := len(rows) - 1; got != want {
 			t.Fatalf("evidence rows = %d, want one per exchange (%d)", got, want)
 		}
-		if got := strings.Join(rows[0][:10], ","); got != "asset,check,selector,name,type,server,transport,rcode,answers,ad" {
+		if got := strings.Join(rows[0], ","); got != "asset,check,selector,name,type,server,transport,rcode,answers,ad,at,rtt_ms,error,omitted,authority" {
 			t.Errorf("evidence header = %q", got)
+		}
+		// Rows follow the findings' exchanges in order: the omitted and
+		// authority columns hold each exchange's own.
+		i, authority := 1, 0
+		for k, fd := range p.Findings {
+			for _, e := range fd.Evidence {
+				r := append(rows[i], make([]string, 15)...)
+				want := ""
+				if e.Omitted > 0 {
+					want = strconv.Itoa(e.Omitted)
+				}
+				// Cells show a tab as a space, as in the answers column.
+				auth := strings.ReplaceAll(strings.Join(e.Authority, "\n"), "\t", " ")
+				if r[13] != want || r[14] != auth {
+					t.Errorf("Evidence row %d (finding %d): omitted %q, authority %q; want %q, %q", i+1, k, r[13], r[14], want, auth)
+				}
+				if len(e.Authority) > 0 {
+					authority++
+				}
+				i++
+			}
+		}
+		if cut < 0 || authority == 0 {
+			t.Errorf("the pack has no cut answer (%d) or no authority section (%d) to show", cut, authority)
 		}
 		for i, r := range rows {
 			for _, v := range r {
