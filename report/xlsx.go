@@ -336,6 +336,13 @@ func (s *streamSheet) open() error {
 	if _, err := s.f.NewSheet(s.cur); err != nil {
 		return fmt.Errorf("xlsx sheet %s: %w", s.cur, err)
 	}
+	// The stream writer writes the sheet's <dimension> before its rows,
+	// and a new sheet's is A1: a reader that trusts it would see one
+	// cell. The element is optional (ECMA-376 §18.3.1.35), so none is
+	// written and readers find the used range from the rows.
+	if err := s.f.SetSheetDimension(s.cur, ""); err != nil {
+		return fmt.Errorf("xlsx sheet %s: %w", s.cur, err)
+	}
 	sw, err := s.f.NewStreamWriter(s.cur)
 	if err != nil {
 		return fmt.Errorf("xlsx sheet %s: %w", s.cur, err)
@@ -760,6 +767,28 @@ func (w *xlsxWriter) summary(_ context.Context, f *excelize.File, st *xlsxStyles
 		}); err != nil {
 			return fmt.Errorf("xlsx controls chart: %w", err)
 		}
+	}
+	return usedRange(f, sh)
+}
+
+// usedRange sets a sheet's <dimension> to the cells it holds: excelize
+// leaves a new sheet's at A1, which a reader that trusts it takes for a
+// one-cell sheet.
+func usedRange(f *excelize.File, sh string) error {
+	rows, err := f.GetRows(sh)
+	if err != nil {
+		return fmt.Errorf("xlsx sheet %s: %w", sh, err)
+	}
+	cols := 1
+	for _, r := range rows {
+		cols = max(cols, len(r))
+	}
+	end, err := excelize.CoordinatesToCellName(cols, max(1, len(rows)))
+	if err != nil {
+		return fmt.Errorf("xlsx sheet %s: %w", sh, err)
+	}
+	if err := f.SetSheetDimension(sh, "A1:"+end); err != nil {
+		return fmt.Errorf("xlsx sheet %s: %w", sh, err)
 	}
 	return nil
 }

@@ -562,3 +562,48 @@ func TestXLSXTempFiles(t *testing.T) {
 }
 
 func BenchmarkWriteXLSX(b *testing.B) { benchWrite(b, NewXLSX()) }
+
+// TestXLSXDimension: no sheet declares a used range smaller than what it
+// holds (excelize's stream writer and new sheets declare A1): a sheet
+// either has no <dimension> or one that covers its rows and columns.
+func TestXLSXDimension(t *testing.T) {
+	t.Parallel()
+	out := writeAll(t, NewXLSX(), withRelevance(SyntheticPack(12, 5)))
+	f := openXLSX(t, out)
+	z, err := zip.NewReader(bytes.NewReader(out), int64(len(out)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dim := regexp.MustCompile(`<dimension ref="([A-Z0-9:]+)"`)
+	for i, sheet := range f.GetSheetList() {
+		part, err := z.Open(fmt.Sprintf("xl/worksheets/sheet%d.xml", i+1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		xml, err := io.ReadAll(part)
+		part.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := dim.FindSubmatch(xml)
+		if m == nil {
+			continue
+		}
+		_, end, _ := strings.Cut(string(m[1]), ":")
+		if end == "" {
+			end = string(m[1])
+		}
+		cols, rows, err := excelize.CellNameToCoordinates(end)
+		if err != nil {
+			t.Fatalf("%s: dimension %q: %v", sheet, m[1], err)
+		}
+		held := rowsOf(t, f, sheet)
+		wide := 0
+		for _, r := range held {
+			wide = max(wide, len(r))
+		}
+		if rows < len(held) || cols < wide {
+			t.Errorf("%s declares dimension %s, but holds %d rows of up to %d columns", sheet, m[1], len(held), wide)
+		}
+	}
+}
