@@ -16,6 +16,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/net/idna"
 )
 
 // InputFile is one inventory file read, with its SHA-256 (hex).
@@ -512,6 +514,12 @@ func (l *loader) validate(file string, r *rawEntry) *entry {
 			e.ipText = s
 		case f.isName():
 			s = strings.TrimSuffix(strings.ToLower(s), ".")
+			if a, err := aLabels(s); err != nil {
+				l.errs.addf(file, v.pos, "%s %q is not a valid internationalized domain name: %v", f, s, err)
+				continue
+			} else {
+				s = a
+			}
 			if len(s) > maxNameLen {
 				l.errs.addf(file, v.pos, "%s is too long (%d bytes; the limit is %d)", f, len(s), maxNameLen)
 				continue
@@ -552,6 +560,20 @@ func (l *loader) validate(file string, r *rawEntry) *entry {
 	}
 	e.tagKeys = slices.Sorted(maps.Keys(e.tags))
 	return e
+}
+
+// aLabels returns a name with its non-ASCII labels as A-labels (xn--),
+// the form in which DNS holds and is asked for an internationalized name
+// (RFC 5890, RFC 5891 §5): bücher.example is xn--bcher-kva.example. An
+// ASCII name is returned as it is.
+func aLabels(name string) (string, error) {
+	for i := 0; i < len(name); i++ {
+		if name[i] >= utf8.RuneSelf {
+			a, err := idna.Lookup.ToASCII(name)
+			return strings.ToLower(a), err
+		}
+	}
+	return name, nil
 }
 
 // cleanValue trims a value and rejects invalid UTF-8 and control characters.

@@ -148,6 +148,19 @@ func TestParseInventory(t *testing.T) {
 				Criticality: "low", Tags: map[string]string{}}},
 		},
 		{
+			name: "internationalized names become A-labels",
+			file: "f.csv",
+			data: "ip,hostname,helo,domain\n192.0.2.1,Mail.BÜCHER.test.,mail.bücher.test,xn--bcher-kva.test\n",
+			want: []Asset{{IP: "192.0.2.1", Hostname: "mail.xn--bcher-kva.test", HELO: "mail.xn--bcher-kva.test", Domain: "xn--bcher-kva.test",
+				DKIMSelectors: []string{}, Tags: map[string]string{}}},
+		},
+		{
+			name: "a non-ASCII name that is not an IDN",
+			file: "f.csv",
+			data: "ip,domain\n192.0.2.1,bü_cher.test\n",
+			err:  `f.csv:2:2: domain "bü_cher.test" is not a valid internationalized domain name: idna: disallowed rune U+005F`,
+		},
+		{
 			name: "csv selectors split on spaces and semicolons, de-duplicated",
 			file: "f.csv",
 			data: "ip,dkim_selectors\n192.0.2.1,\"s1; S2  s3;;s1\"\n",
