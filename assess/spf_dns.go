@@ -258,10 +258,46 @@ type spfResolver struct {
 	// unmapped maps each record handed to the library without its
 	// IPv4-mapped ip6 terms (see withoutMappedIP6) to the record served.
 	unmapped map[string]string
+	// presented holds the MX hosts and PTR names handed to the library
+	// (lower case, no trailing dot). They come from answers, in the
+	// presentation form miekg/dns gives (mail\ x, b\195\188cher), so when
+	// the library asks for their addresses they are asked as they are, not
+	// escaped again as a name from record text is.
+	presented map[string]bool
+}
+
+// present notes names from an answer that are handed to the library.
+func (s *spfResolver) present(names []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, n := range names {
+		if !strings.Contains(n, `\`) {
+			continue // nothing escaped: wireName leaves it as it is
+		}
+		if s.presented == nil {
+			s.presented = map[string]bool{}
+		}
+		s.presented[strings.ToLower(strings.TrimSuffix(n, "."))] = true
+	}
+}
+
+// queryName returns the name to ask for name: as it is when it came from
+// an answer (see presented), else escaped by wireName.
+func (s *spfResolver) queryName(name string) (string, bool) {
+	if strings.Contains(name, `\`) {
+		n := strings.TrimSuffix(name, ".")
+		s.mu.Lock()
+		ok := s.presented[strings.ToLower(n)]
+		s.mu.Unlock()
+		if ok {
+			return n, true
+		}
+	}
+	return wireName(name)
 }
 
 func (s *spfResolver) lookup(ctx context.Context, name string, qtype uint16) (Answer, Outcome, *net.DNSError) {
-	qname, ok := wireName(name)
+	qname, ok := s.queryName(name)
 	if !ok {
 		return Answer{}, OutcomeNXDomain, &net.DNSError{Err: "invalid domain name", Name: name, IsNotFound: true}
 	}
@@ -469,11 +505,14 @@ func (s *spfResolver) LookupMX(ctx context.Context, name string) ([]*net.MX, err
 		return nil, derr
 	}
 	var out []*net.MX
+	var hosts []string
 	for _, rr := range ans.RRs {
 		if mx, ok := rr.(*dns.MX); ok {
 			out = append(out, &net.MX{Host: mx.Mx, Pref: mx.Preference})
+			hosts = append(hosts, mx.Mx)
 		}
 	}
+	s.present(hosts)
 	return out, nil
 }
 
@@ -561,6 +600,7 @@ func (s *spfResolver) LookupAddr(ctx context.Context, addr string) ([]string, er
 			out = append(out, p.Ptr)
 		}
 	}
+	s.present(out)
 	return out, nil
 }
 
