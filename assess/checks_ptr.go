@@ -179,7 +179,20 @@ func negReason(o Outcome) string {
 
 // normName lower-cases a DNS name and drops the trailing dot.
 func normName(s string) string {
-	return strings.TrimSuffix(strings.ToLower(s), ".")
+	s = strings.ToLower(s)
+	if !strings.HasSuffix(s, ".") {
+		return s
+	}
+	// A dot after an odd run of backslashes is escaped: part of the
+	// last label (com\.), not the root.
+	n := 0
+	for i := len(s) - 2; i >= 0 && s[i] == '\\'; i-- {
+		n++
+	}
+	if n%2 == 1 {
+		return s
+	}
+	return s[:len(s)-1]
 }
 
 // OrgDomain is the organizational domain of name (RFC 7489 §3.2 via the
@@ -200,11 +213,38 @@ var orgMemo = boundedMemo[string]{max: 32 << 10, maxKey: 253}
 
 // orgDomain is OrgDomain of a normalized name with a dot.
 func orgDomain(name string) string {
+	if strings.Contains(name, `\`) {
+		return orgDomainEscaped(name)
+	}
 	org, err := publicsuffix.EffectiveTLDPlusOne(name)
 	if err != nil {
 		return name
 	}
 	return org
+}
+
+// orgDomainEscaped is orgDomain of a name in presentation form with
+// escapes. Its labels are split as DNS splits them: in evil\.example.com
+// the escaped dot is part of the label "evil.example", so the name has two
+// labels and is its own organizational domain (RFC 7489 §3.2 counts
+// labels). A label with an escape matches no rule of the Public Suffix
+// List but a wildcard, so it stands in as a plain label while the list is
+// consulted.
+func orgDomainEscaped(name string) string {
+	labels := dns.SplitDomainName(name)
+	plain := make([]string, len(labels))
+	for i, l := range labels {
+		plain[i] = l
+		if strings.Contains(l, `\`) {
+			plain[i] = "x"
+		}
+	}
+	org, err := publicsuffix.EffectiveTLDPlusOne(strings.Join(plain, "."))
+	if err != nil {
+		return name
+	}
+	n := strings.Count(org, ".") + 1
+	return strings.Join(labels[len(labels)-n:], ".")
 }
 
 // isIPAddress reports whether netip.ParseAddr accepts s, without the
