@@ -115,3 +115,26 @@ func TestGenericLiteralFilter(t *testing.T) {
 		}
 	}
 }
+
+// TestGenericEscapedNames: the digits of an escape (\195\169 is é) are no
+// octets of the address, and the byte an escape stands for separates the
+// digits around it.
+func TestGenericEscapedNames(t *testing.T) {
+	t.Parallel()
+	m := DefaultGenericMatcher()
+	for _, tc := range []struct {
+		ip, name string
+		generic  bool
+	}{
+		{"195.169.5.9", `m\195\169tro-5-9.example.net`, false},
+		{"195.169.5.9", "195-169-5-9.example.net", true},
+		{"1.2.3.4", `host-1\0092-3-4.example.net`, true},
+		{"192.0.2.4", `mail\ 4.example.net`, false},
+		{"192.0.2.4", `192\.0-2-4.example.net`, true},
+	} {
+		reason, _ := m.Match(tc.name, netip.MustParseAddr(tc.ip))
+		if got := reason != ""; got != tc.generic {
+			t.Errorf("%s for %s: generic %v (%q), want %v", tc.name, tc.ip, got, reason, tc.generic)
+		}
+	}
+}
