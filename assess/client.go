@@ -948,6 +948,7 @@ func chase(ctx context.Context, ex exchangeFunc, name string, qtype uint16) (Ans
 		section := m.Answer[:min(len(m.Answer), MaxRRs)]
 		ans.Omitted = res.ev.Omitted
 		// Walk the chain inside this response.
+		moved := false
 		for {
 			var next string
 			for _, rr := range section {
@@ -956,9 +957,13 @@ func chase(ctx context.Context, ex exchangeFunc, name string, qtype uint16) (Ans
 					break
 				}
 			}
+			if next == "" && qtype != dns.TypeDNAME {
+				next = dnameTarget(section, cur)
+			}
 			if next == "" {
 				break
 			}
+			moved = true
 			if next == name || slices.Contains(ans.Chain, next) {
 				ans.Err = fmt.Sprintf("%v at %s", ErrCNAMELoop, next)
 				return ans, fmt.Errorf("%s: %w at %s", name, ErrCNAMELoop, next)
@@ -981,25 +986,34 @@ func chase(ctx context.Context, ex exchangeFunc, name string, qtype uint16) (Ans
 		// NOERROR without records: if the chain moved on within this
 		// response, the target may live elsewhere (an authoritative server
 		// answers only for its own zones): ask for it.
-		last := ""
-		if len(ans.Chain) > 0 {
-			last = ans.Chain[len(ans.Chain)-1]
-		}
-		if last != cur || !chainMovedIn(section, cur) {
+		if !moved {
 			return ans, nil
 		}
 	}
 }
 
-// chainMovedIn reports whether an answer section holds a CNAME pointing at
-// target, so target has not been asked yet.
-func chainMovedIn(section []dns.RR, target string) bool {
+// dnameTarget returns the name a DNAME record in section redirects cur to
+// (RFC 6672 §2.2: the owner's suffix of cur replaced by the target), or ""
+// when none applies. Servers add the CNAME this synthesizes (§3.1), which
+// chase follows first; one that sends the DNAME alone still redirects the
+// name, which then is not NODATA.
+func dnameTarget(section []dns.RR, cur string) string {
 	for _, rr := range section {
-		if cn, ok := rr.(*dns.CNAME); ok && strings.EqualFold(dns.CanonicalName(cn.Target), target) {
-			return true
+		d, ok := rr.(*dns.DNAME)
+		if !ok {
+			continue
 		}
+		owner := dns.CanonicalName(d.Hdr.Name)
+		if owner == "." || !strings.HasSuffix(strings.ToLower(cur), "."+owner) {
+			continue
+		}
+		next := dns.CanonicalName(cur[:len(cur)-len(owner)] + dns.CanonicalName(d.Target))
+		if _, ok := dns.IsDomainName(next); !ok || len(next) > 255 {
+			return "" // too long: YXDOMAIN (§2.2); not followed
+		}
+		return next
 	}
-	return false
+	return ""
 }
 
 // ReverseName returns the in-addr.arpa or ip6.arpa name of ip.

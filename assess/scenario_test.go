@@ -14,11 +14,14 @@ import (
 )
 
 type scenario struct {
-	Name      string            `yaml:"name"`
-	Zones     map[string]string `yaml:"zones"`
-	Faults    map[string]string `yaml:"faults"`
-	Inventory string            `yaml:"inventory"`
-	Expect    []string          `yaml:"expect"`
+	Name   string            `yaml:"name"`
+	Zones  map[string]string `yaml:"zones"`
+	Faults map[string]string `yaml:"faults"`
+	// NoDNAMECNAME: the server sends a DNAME without the CNAME it
+	// synthesizes (dnstest.Config.NoDNAMECNAME).
+	NoDNAMECNAME bool     `yaml:"no_dname_cname"`
+	Inventory    string   `yaml:"inventory"`
+	Expect       []string `yaml:"expect"`
 }
 
 var faultNames = map[string]dnstest.Fault{
@@ -49,7 +52,7 @@ func TestScenarios(t *testing.T) {
 			if err := dec.Decode(&sc); err != nil {
 				t.Fatalf("%s: %v", file, err)
 			}
-			cfg := dnstest.Config{Faults: map[string]dnstest.Fault{}}
+			cfg := dnstest.Config{Faults: map[string]dnstest.Fault{}, NoDNAMECNAME: sc.NoDNAMECNAME}
 			for origin, text := range sc.Zones {
 				cfg.Zones = append(cfg.Zones, dnstest.Zone{Origin: origin + ".", Text: scenarioSOA + text, File: file + ":" + origin})
 			}

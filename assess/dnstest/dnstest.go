@@ -57,6 +57,10 @@ type Config struct {
 	// DelayAll is set.
 	Delay    time.Duration
 	DelayAll bool
+	// NoDNAMECNAME leaves out the CNAME a server synthesizes beside a
+	// DNAME (RFC 6672 §3.1), as servers that predate DNAME answers did:
+	// the DNAME is then the whole answer.
+	NoDNAMECNAME bool
 	// Addr to listen on; default 127.0.0.1:0.
 	Addr string
 	// Observe, when set, is called with every question that arrives
@@ -476,6 +480,22 @@ func (s *Server) answer(m *dns.Msg, name string, qtype uint16) {
 			z, name = nz, target
 			continue
 		}
+		if d, target := dnameAbove(z, name); d != nil && qtype != dns.TypeDNAME {
+			m.Answer = append(m.Answer, d)
+			if s.cfg.NoDNAMECNAME || target == "" {
+				return
+			}
+			m.Answer = append(m.Answer, &dns.CNAME{
+				Hdr:    dns.RR_Header{Name: name, Rrtype: dns.TypeCNAME, Class: dns.ClassINET, Ttl: d.Hdr.Ttl},
+				Target: target,
+			})
+			nz := s.findZone(target)
+			if nz == nil {
+				return
+			}
+			z, name = nz, target
+			continue
+		}
 		if !exists && !z.names[name] {
 			if wc := s.wildcard(z, name, qtype); len(wc) > 0 {
 				m.Answer = append(m.Answer, wc...)
@@ -486,6 +506,29 @@ func (s *Server) answer(m *dns.Msg, name string, qtype uint16) {
 		m.Ns = append(m.Ns, z.soa)
 		return
 	}
+}
+
+// dnameAbove returns the DNAME of the closest ancestor of name in z that
+// has one, and the name it redirects name to ("" when that is too long):
+// a DNAME redirects the names below its owner, not the owner itself (RFC
+// 6672 §2.2).
+func dnameAbove(z *zone, name string) (*dns.DNAME, string) {
+	for n := name; n != z.origin; {
+		i, end := dns.NextLabel(n, 0)
+		if end {
+			return nil, ""
+		}
+		n = n[i:]
+		if rrs := z.rrs[n][dns.TypeDNAME]; len(rrs) > 0 {
+			d := rrs[0].(*dns.DNAME)
+			target := name[:len(name)-len(n)] + dns.CanonicalName(d.Target)
+			if _, ok := dns.IsDomainName(target); !ok || len(target) > 255 {
+				target = ""
+			}
+			return d, target
+		}
+	}
+	return nil, ""
 }
 
 // wildcard synthesises records from "*.parent" (RFC 4592, simplified: the
