@@ -25,7 +25,10 @@ type spfEval struct {
 	matched string   // the mechanism that decided the result ("" when none did)
 	via     []string // the include/redirect terms leading to it, outermost first
 	failed  []string // lookups that were errors
-	reason  string   // first DNS error, for temperror
+	// noRecord lists domains an include: or redirect= reached that
+	// publish no SPF record.
+	noRecord []string
+	reason   string // first DNS error, for temperror
 	// unconfirmed is the library's result when a lookup it let pass as no
 	// match failed; result is then temperror.
 	unconfirmed spf.Result
@@ -99,6 +102,7 @@ func evalSPFSender(ctx context.Context, r Resolver, ip netip.Addr, helo, sender 
 		spf.WithResolver(adapter), spf.WithContext(ctx), spf.WithTraceFunc(trace))
 	ev.answers = adapter.used()
 	ev.failed = adapter.failed
+	ev.noRecord = adapter.noRecord
 	ev.reason = adapter.reason
 	ev.lookups, ev.voids = adapter.counts()
 	ev.record = adapter.top
@@ -241,6 +245,9 @@ func (ev spfEval) notePermError(obs map[string]any) {
 		}
 	case errors.Is(ev.err, spf.ErrMultipleRecords):
 		cause = "several"
+	case errors.Is(ev.err, spf.ErrNoResult) && len(ev.noRecord) > 0:
+		cause = "no_record"
+		obs["no_record_at"] = ev.noRecord
 	}
 	obs["permerror_cause"] = cause
 }

@@ -258,6 +258,9 @@ type spfResolver struct {
 	// unmapped maps each record handed to the library without its
 	// IPv4-mapped ip6 terms (see withoutMappedIP6) to the record served.
 	unmapped map[string]string
+	// noRecord lists the domains reached by include: or redirect= that
+	// publish no SPF record.
+	noRecord []string
 	// presented holds the MX hosts and PTR names handed to the library
 	// (lower case, no trailing dot). They come from answers, in the
 	// presentation form miekg/dns gives (mail\ x, b\195\188cher), so when
@@ -384,6 +387,9 @@ func (s *spfResolver) LookupTXT(ctx context.Context, name string) ([]string, err
 	s.txtSeen = true
 	s.mu.Unlock()
 	if derr != nil {
+		if derr.IsNotFound && !first {
+			s.noteNoRecord(name)
+		}
 		return nil, derr
 	}
 	txts := txtStrings(ans)
@@ -392,6 +398,9 @@ func (s *spfResolver) LookupTXT(ctx context.Context, name string) ([]string, err
 		if isSPFRecord(t) {
 			records = append(records, t)
 		}
+	}
+	if len(records) == 0 && !first {
+		s.noteNoRecord(name)
 	}
 	s.mu.Lock()
 	for _, rec := range records {
@@ -424,6 +433,17 @@ func (s *spfResolver) LookupTXT(ctx context.Context, name string) ([]string, err
 		}
 	}
 	return txts, nil
+}
+
+// noteNoRecord records a domain that an include: or redirect= reached and
+// that publishes no SPF record: that makes the evaluation permerror (RFC
+// 7208 §5.2, §6.1), and the wording names it.
+func (s *spfResolver) noteNoRecord(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.noRecord) < 10 {
+		s.noRecord = append(s.noRecord, bounded(normName(name), 255))
+	}
 }
 
 // withoutMappedIP6 returns record with each ip6 term whose network is

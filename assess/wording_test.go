@@ -37,6 +37,9 @@ i8              IN TXT  "v=spf1 -all"
 i9              IN TXT  "v=spf1 -all"
 i10             IN TXT  "v=spf1 -all"
 void            IN TXT  "v=spf1 a:gone1.wording.example a:gone2.wording.example a:gone3.wording.example ip4:192.0.2.34 -all"
+void6           IN TXT  "v=spf1 a:mx11.wording.example a:mx13.wording.example a:mx50.wording.example ip6:2001:db8::34 -all"
+incnone         IN TXT  "v=spf1 include:nospf.wording.example ip4:192.0.2.35 -all"
+nospf           IN TXT  "google-site-verification=abc"
 bad             IN TXT  "v=spf1 ip4:192.0.2.30 =HYPERLINK(\"http://x.example\",\"click\") -all"
 two             IN TXT  "v=spf1 -all"
 two             IN TXT  "v=spf1 a -all"
@@ -242,8 +245,18 @@ func TestWordingByCause(t *testing.T) {
 		{"permerror: void lookups", "spf.authorizes_ip", checkSPFAuthorizesIP,
 			Asset{IP: "192.0.2.34", Domain: "void.wording.example"}, StatusFail,
 			[]string{"3 void lookups: gone1.wording.example, gone2.wording.example, gone3.wording.example"},
-			[]string{"Remove the terms of the SPF record of void.wording.example that name hosts which no longer exist (gone1.wording.example"},
-			[]string{"make sure it lists", "(void lookup limit reached)"}},
+			[]string{"Remove or replace the terms of the SPF record of void.wording.example whose names have no records of the type asked (gone1.wording.example"},
+			[]string{"make sure it lists", "(void lookup limit reached)", "IPv6"}},
+		{"permerror: void lookups of an IPv6 sender", "spf.authorizes_ip", checkSPFAuthorizesIP,
+			Asset{IP: "2001:db8::34", Domain: "void6.wording.example"}, StatusFail,
+			[]string{"3 void lookups: mx11.wording.example, mx13.wording.example, mx50.wording.example"},
+			[]string{"For an IPv6 sender the a, mx and ptr terms ask for AAAA records", "replace such a term by ip4:/ip6: networks rather than removing a host"},
+			[]string{"no longer exist"}},
+		{"permerror: include of a domain without SPF", "spf.authorizes_ip", checkSPFAuthorizesIP,
+			Asset{IP: "192.0.2.35", Domain: "incnone.wording.example"}, StatusFail,
+			[]string{"nospf.wording.example, which the record of incnone.wording.example includes or redirects to, publishes no SPF record (an include: or redirect= of such a domain is permerror, RFC 7208 §5.2, §6.1)"},
+			[]string{"Remove the include: or redirect= of nospf.wording.example from the SPF record of incnone.wording.example, or have that domain publish an SPF record again"},
+			[]string{"cannot be evaluated", "see spf.record"}},
 		{"permerror: syntax", "spf.authorizes_ip", checkSPFAuthorizesIP,
 			Asset{IP: "192.0.2.30", Domain: "bad.wording.example"}, StatusFail,
 			[]string{`invalid at the term "=HYPERLINK("http://x.example","click")": invalid term`},

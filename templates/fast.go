@@ -341,14 +341,15 @@ type fastFunc struct {
 }
 
 var fastFuncs = map[string]fastFunc{
-	"join":    {[]ptype{pString, pAny}, func(a []any) any { return join(a[0].(string), a[1]) }},
-	"default": {[]ptype{pString, pAny}, func(a []any) any { return orDefault(a[0].(string), a[1]) }},
-	"plural":  {[]ptype{pInt, pString, pString}, func(a []any) any { return plural(a[0].(int), a[1].(string), a[2].(string)) }},
-	"head":    {[]ptype{pInt, pAny}, func(a []any) any { return head(a[0].(int), a[1]) }},
-	"count":   {[]ptype{pAny}, func(a []any) any { return count(a[0]) }},
-	"lower":   {[]ptype{pString}, func(a []any) any { return strings.ToLower(a[0].(string)) }},
-	"upper":   {[]ptype{pString}, func(a []any) any { return strings.ToUpper(a[0].(string)) }},
-	"quote":   {[]ptype{pAny}, func(a []any) any { return quote(a[0]) }},
+	"join":     {[]ptype{pString, pAny}, func(a []any) any { return join(a[0].(string), a[1]) }},
+	"default":  {[]ptype{pString, pAny}, func(a []any) any { return orDefault(a[0].(string), a[1]) }},
+	"plural":   {[]ptype{pInt, pString, pString}, func(a []any) any { return plural(a[0].(int), a[1].(string), a[2].(string)) }},
+	"head":     {[]ptype{pInt, pAny}, func(a []any) any { return head(a[0].(int), a[1]) }},
+	"count":    {[]ptype{pAny}, func(a []any) any { return count(a[0]) }},
+	"lower":    {[]ptype{pString}, func(a []any) any { return strings.ToLower(a[0].(string)) }},
+	"upper":    {[]ptype{pString}, func(a []any) any { return strings.ToUpper(a[0].(string)) }},
+	"quote":    {[]ptype{pAny}, func(a []any) any { return quote(a[0]) }},
+	"contains": {[]ptype{pString, pString}, func(a []any) any { return strings.Contains(a[0].(string), a[1].(string)) }},
 }
 
 // compileCall compiles a call of a builtin or of one of funcs.

@@ -43,6 +43,9 @@ var funcs = template.FuncMap{
 	"lower":   strings.ToLower,
 	"upper":   strings.ToUpper,
 	"quote":   quote,
+	// contains reports whether the first string holds the second, for
+	// example an IPv6 address's ":".
+	"contains": strings.Contains,
 }
 
 func join(sep string, v any) string {
