@@ -616,6 +616,9 @@ func checkSPFAuthorizesIP(ctx context.Context, r Resolver, a Asset) []Finding {
 	obs := ev.observed()
 	obs["domain"] = ev.domain
 	obs["ip_term"] = spfIPTerm(a.IP)
+	if errors.Is(ev.err, errNotDomain) {
+		obs["invalid_domain"] = true // none without a lookup: fix the inventory
+	}
 	// Call out an "all" that lets any sender through (+all) or makes no
 	// statement (?all): the one that decided, or the one the domain's
 	// record ends in, in the record itself or behind its redirect=.
