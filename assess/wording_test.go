@@ -48,6 +48,9 @@ neut            IN TXT  "v=spf1 ?all"
 open            IN TXT  "v=spf1 +all"
 strict          IN TXT  "v=spf1 ip4:192.0.2.0/24 -all"
 _dmarc          IN TXT  "v=DMARC1; p=reject; rua=mailto:a@wording.example; ruf=mailto:f@wording.example"
+_dmarc.pct50    IN TXT  "v=DMARC1; p=reject; pct=50; rua=mailto:a@wording.example"
+_dmarc.pct50q   IN TXT  "v=DMARC1; p=quarantine; pct=50; rua=mailto:a@wording.example"
+_dmarc.badtag   IN TXT  "v=DMARC1; p=reject; adkim=x; rua=mailto:a@wording.example"
 `},
 	{Origin: "wording.test.", File: "wording-test", Text: `$TTL 300
 @ IN SOA ns.wording.test. hostmaster.wording.test. 1 3600 600 86400 300
@@ -305,6 +308,16 @@ func TestWordingByCause(t *testing.T) {
 			Asset{IP: "192.0.2.60"}, StatusWarn,
 			[]string{"a.wording.example, b.wording.example, c.wording.example and more, 4 in all)"}, nil,
 			[]string{"))"}},
+		{"dmarc.policy: pct below 100 with reject", "dmarc.policy", checkDMARCPolicy,
+			Asset{IP: "192.0.2.10", Domain: "pct50.wording.example"}, StatusWarn,
+			[]string{"applies to only 50% of failing mail (pct=50); the rest is treated as p=quarantine (RFC 7489 §6.6.4)"}, nil, []string{"p=none"}},
+		{"dmarc.policy: pct below 100 with quarantine", "dmarc.policy", checkDMARCPolicy,
+			Asset{IP: "192.0.2.10", Domain: "pct50q.wording.example"}, StatusWarn,
+			[]string{"the rest is treated as p=none (RFC 7489 §6.6.4)"}, nil, nil},
+		{"dmarc.record: invalid tag beside a valid policy", "dmarc.record", checkDMARCRecord,
+			Asset{IP: "192.0.2.10", Domain: "badtag.wording.example"}, StatusFail, nil,
+			[]string{"Correct or remove the invalid tag in the record at _dmarc.badtag.wording.example", "keep the rest of it as it is"},
+			[]string{"p=quarantine", "for example"}},
 		{"dmarc.reporting", "dmarc.reporting", checkDMARCReporting,
 			Asset{IP: "192.0.2.10", Domain: "wording.example"}, StatusPass,
 			[]string{"(rua=mailto:a@wording.example) and failure reports"}, nil, []string{"), and"}},
