@@ -199,8 +199,8 @@ func normName(s string) string {
 // Public Suffix List); a single-label name is its own.
 func OrgDomain(name string) string {
 	name = normName(name)
-	if !strings.Contains(name, ".") {
-		return name
+	if !strings.Contains(name, ".") || isAddressLiteral(name) {
+		return name // an address literal or IP address is no domain
 	}
 	// The sending domains and HELO names of a fleet come back for every
 	// sender.
@@ -481,6 +481,12 @@ func checkPTRMatchesExpected(ctx context.Context, r Resolver, a Asset) []Finding
 	}
 	obs["reason"] = "mismatch"
 	notePTRFit(obs, v)
+	if want := normName(a.Hostname); slices.Contains(v.names, want) {
+		// Published beside the name receivers may take: the fix is to
+		// remove the others, not to publish it.
+		obs["expected_among"] = true
+		obs["expected_confirmed"] = slices.Contains(v.confirmed, want)
+	}
 	return []Finding{newFinding(a, id, StatusFail, obs, used...)}
 }
 
@@ -661,6 +667,12 @@ func checkHELOMatchesPTR(ctx context.Context, r Resolver, a Asset) []Finding {
 	obs["ptr_confirmed"] = slices.Contains(v.confirmed, v.name)
 	if ok, _ := validFQDN(helo); ok {
 		used = append(used, noteHELOHost(ctx, r, obs, a, helo, v.ip))
+	}
+	if slices.Contains(v.names, helo) {
+		// The HELO name is a PTR name too, just not the one receivers
+		// may take: the fix is to remove the others.
+		obs["helo_among"] = true
+		obs["helo_among_confirmed"] = slices.Contains(v.confirmed, helo)
 	}
 	obs["helo_org"], obs["ptr_org"] = OrgDomain(helo), OrgDomain(v.name)
 	if OrgDomain(helo) == OrgDomain(v.name) {

@@ -24,6 +24,9 @@ mx13            IN A    192.0.2.13
 mx17            IN A    192.0.2.17
 mx17            IN TXT  "v=spf1 -all"
 mx50            IN A    192.0.2.50
+alias           IN A    192.0.2.61
+mta             IN A    192.0.2.61
+bad25519._domainkey IN TXT "v=DKIM1; k=ed25519; p=not*base64"
 lim             IN TXT  "v=spf1 include:i0.wording.example include:i1.wording.example include:i2.wording.example include:i3.wording.example include:i4.wording.example include:i5.wording.example include:i6.wording.example include:i7.wording.example include:i8.wording.example include:i9.wording.example include:i10.wording.example ip4:192.0.2.21 -all"
 i0              IN TXT  "v=spf1 -all"
 i1              IN TXT  "v=spf1 -all"
@@ -65,6 +68,8 @@ mail50          IN A    192.0.2.50
 28.loop IN CNAME 28.2.0.192.in-addr.arpa.
 50 IN PTR mail50.wording.test.
 60 IN PTR a.wording.example.
+61 IN PTR alias.wording.example.
+61 IN PTR mta.wording.example.
 60 IN PTR b.wording.example.
 60 IN PTR c.wording.example.
 60 IN PTR d.wording.example.
@@ -318,6 +323,28 @@ func TestWordingByCause(t *testing.T) {
 			Asset{IP: "192.0.2.10", Domain: "badtag.wording.example"}, StatusFail, nil,
 			[]string{"Correct or remove the invalid tag in the record at _dmarc.badtag.wording.example", "keep the rest of it as it is"},
 			[]string{"p=quarantine", "for example"}},
+		{"ptr.single: no name resolves back", "ptr.single", checkPTRSingle,
+			Asset{IP: "192.0.2.60"}, StatusWarn, nil,
+			[]string{"pointing to a name in your own domain whose A record holds 192.0.2.60 (none of the current names resolves back to it, see ptr.fcrdns)"},
+			[]string{"for example"}},
+		{"ptr.fcrdns: two names confirmed", "ptr.fcrdns", checkPTRFCrDNS,
+			Asset{IP: "192.0.2.61"}, StatusPass,
+			[]string{"alias.wording.example, mta.wording.example resolve back to 192.0.2.61"}, nil, nil},
+		{"ptr.matches_expected: the expected name is a second PTR name", "ptr.matches_expected", checkPTRMatchesExpected,
+			Asset{IP: "192.0.2.61", Hostname: "mta.wording.example"}, StatusFail, nil,
+			[]string{"mta.wording.example is already one of the PTR names of 192.0.2.61, but receivers may take alias.wording.example: remove the other PTR records at 61.2.0.192.in-addr.arpa so that mta.wording.example is the only one."},
+			[]string{"Set the PTR record", "give it an"}},
+		{"helo.matches_ptr: the HELO name is a second PTR name", "helo.matches_ptr", checkHELOMatchesPTR,
+			Asset{IP: "192.0.2.61", HELO: "mta.wording.example"}, StatusWarn, nil,
+			[]string{"mta.wording.example is already one of the PTR names of 192.0.2.61, but receivers may take alias.wording.example: remove the other PTR records of 192.0.2.61"},
+			[]string{"Make the MTA announce"}},
+		{"helo.matches_ptr: an address literal has no organization", "helo.matches_ptr", checkHELOMatchesPTR,
+			Asset{IP: "192.0.2.10", HELO: "[192.0.2.10]"}, StatusFail,
+			[]string{"The HELO name [192.0.2.10] ([192.0.2.10]) and the PTR name mail.wording.example (wording.example)"}, nil,
+			[]string{"(2.10])"}},
+		{"dkim.key: an Ed25519 record that does not parse", "dkim.key", checkDKIMKey,
+			Asset{IP: "192.0.2.10", Domain: "wording.example", DKIMSelectors: []string{"bad25519"}}, StatusFail, nil,
+			[]string{`"v=DKIM1; k=ed25519; p=<base64 key>"`}, []string{"k=rsa"}},
 		{"dmarc.reporting", "dmarc.reporting", checkDMARCReporting,
 			Asset{IP: "192.0.2.10", Domain: "wording.example"}, StatusPass,
 			[]string{"(rua=mailto:a@wording.example) and failure reports"}, nil, []string{"), and"}},
