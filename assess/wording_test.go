@@ -54,6 +54,7 @@ _dmarc          IN TXT  "v=DMARC1; p=reject; rua=mailto:a@wording.example; ruf=m
 _dmarc.pct50    IN TXT  "v=DMARC1; p=reject; pct=50; rua=mailto:a@wording.example"
 _dmarc.pct50q   IN TXT  "v=DMARC1; p=quarantine; pct=50; rua=mailto:a@wording.example"
 _dmarc.badtag   IN TXT  "v=DMARC1; p=reject; adkim=x; rua=mailto:a@wording.example"
+_dmarc.strictw  IN TXT  "v=DMARC1; p=reject; aspf=s; rua=mailto:a@wording.example"
 `},
 	{Origin: "wording.test.", File: "wording-test", Text: `$TTL 300
 @ IN SOA ns.wording.test. hostmaster.wording.test. 1 3600 600 86400 300
@@ -345,6 +346,15 @@ func TestWordingByCause(t *testing.T) {
 		{"dkim.key: an Ed25519 record that does not parse", "dkim.key", checkDKIMKey,
 			Asset{IP: "192.0.2.10", Domain: "wording.example", DKIMSelectors: []string{"bad25519"}}, StatusFail, nil,
 			[]string{`"v=DKIM1; k=ed25519; p=<base64 key>"`}, []string{"k=rsa"}},
+		{"align.identity: another organization and strict alignment", "align.identity", checkAlignIdentity,
+			Asset{IP: "192.0.2.50", HELO: "mx.strictw.wording.example", Domain: "strictw.wording.example"}, StatusWarn,
+			[]string{"The PTR name mail50.wording.test (wording.test) is not in wording.example", "so the HELO name mx.strictw.wording.example must equal strictw.wording.example exactly"},
+			[]string{"relax the DMARC record _dmarc.strictw.wording.example to aspf=r"},
+			[]string{"are not in", "HELO name mx.strictw.wording.example (wording.example)", "make the MTA announce a HELO name in"}},
+		{"helo.matches_ptr: the expected PTR name does not resolve back", "helo.matches_ptr", checkHELOMatchesPTR,
+			Asset{IP: "192.0.2.60", Hostname: "a.wording.example", HELO: "[192.0.2.60]"}, StatusFail, nil,
+			[]string{"Publish an A record of 192.0.2.60 for a.wording.example, the PTR name, which does not resolve back to it yet, and announce that name in HELO/EHLO ([192.0.2.60] is not a valid host name)"},
+			[]string{"Set the PTR record"}},
 		{"dmarc.reporting", "dmarc.reporting", checkDMARCReporting,
 			Asset{IP: "192.0.2.10", Domain: "wording.example"}, StatusPass,
 			[]string{"(rua=mailto:a@wording.example) and failure reports"}, nil, []string{"), and"}},
