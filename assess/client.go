@@ -1004,10 +1004,14 @@ func dnameTarget(section []dns.RR, cur string) string {
 			continue
 		}
 		owner := dns.CanonicalName(d.Hdr.Name)
-		if owner == "." || !strings.HasSuffix(strings.ToLower(cur), "."+owner) {
+		// Labels as DNS splits them: an escaped dot (x\.b) is inside its
+		// label, so x\.b.example is not below b.example.
+		labels := dns.SplitDomainName(cur)
+		n := len(labels) - dns.CountLabel(owner)
+		if owner == "." || n <= 0 || !dns.IsSubDomain(owner, cur) {
 			continue
 		}
-		next := dns.CanonicalName(cur[:len(cur)-len(owner)] + dns.CanonicalName(d.Target))
+		next := dns.CanonicalName(strings.Join(labels[:n], ".") + "." + dns.CanonicalName(d.Target))
 		if _, ok := dns.IsDomainName(next); !ok || len(next) > 255 {
 			return "" // too long: YXDOMAIN (§2.2); not followed
 		}

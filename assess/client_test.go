@@ -391,3 +391,27 @@ func TestClientDropCache(t *testing.T) {
 		t.Errorf("sent %d after DropCache, want 2", sent)
 	}
 }
+
+// TestDNAMETarget: a DNAME redirects the names below its owner, counting
+// labels as DNS does (an escaped dot is inside its label), and not the
+// owner itself (RFC 6672 §2.2).
+func TestDNAMETarget(t *testing.T) {
+	t.Parallel()
+	rr, err := dns.NewRR("b.example. 300 IN DNAME c.test.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := []dns.RR{rr}
+	for cur, want := range map[string]string{
+		"x.b.example.":    "x.c.test.",
+		"y.x.b.example.":  "y.x.c.test.",
+		`x\.b.example.`:   "",
+		"b.example.":      "",
+		"a.example.":      "",
+		`x\.y.b.example.`: `x\.y.c.test.`,
+	} {
+		if got := dnameTarget(section, cur); got != want {
+			t.Errorf("dnameTarget(%q) = %q, want %q", cur, got, want)
+		}
+	}
+}

@@ -514,12 +514,12 @@ func (l *loader) validate(file string, r *rawEntry) *entry {
 			e.ipText = s
 		case f.isName():
 			s = strings.TrimSuffix(strings.ToLower(s), ".")
-			if a, err := aLabels(s); err != nil {
+			a, err := aLabels(s)
+			if err != nil {
 				l.errs.addf(file, v.pos, "%s %q is not a valid internationalized domain name: %v", f, s, err)
 				continue
-			} else {
-				s = a
 			}
+			s = a
 			if len(s) > maxNameLen {
 				l.errs.addf(file, v.pos, "%s is too long (%d bytes; the limit is %d)", f, len(s), maxNameLen)
 				continue

@@ -26,6 +26,7 @@ mx17            IN TXT  "v=spf1 -all"
 mx50            IN A    192.0.2.50
 alias           IN A    192.0.2.61
 mta             IN A    192.0.2.61
+mx62            IN A    192.0.2.62
 bad25519._domainkey IN TXT "v=DKIM1; k=ed25519; p=not*base64"
 lim             IN TXT  "v=spf1 include:i0.wording.example include:i1.wording.example include:i2.wording.example include:i3.wording.example include:i4.wording.example include:i5.wording.example include:i6.wording.example include:i7.wording.example include:i8.wording.example include:i9.wording.example include:i10.wording.example ip4:192.0.2.21 -all"
 i0              IN TXT  "v=spf1 -all"
@@ -71,6 +72,8 @@ mail50          IN A    192.0.2.50
 60 IN PTR a.wording.example.
 61 IN PTR alias.wording.example.
 61 IN PTR mta.wording.example.
+62 IN PTR mail.wording.example.
+62 IN PTR mx62.wording.example.
 60 IN PTR b.wording.example.
 60 IN PTR c.wording.example.
 60 IN PTR d.wording.example.
@@ -267,8 +270,8 @@ func TestWordingByCause(t *testing.T) {
 			[]string{"Publish one TXT record"}},
 		{"permerror: include of a domain without SPF", "spf.authorizes_ip", checkSPFAuthorizesIP,
 			Asset{IP: "192.0.2.35", Domain: "incnone.wording.example"}, StatusFail,
-			[]string{"nospf.wording.example, which the record of incnone.wording.example includes or redirects to, publishes no SPF record (an include: or redirect= of such a domain is permerror, RFC 7208 §5.2, §6.1)"},
-			[]string{"Remove the include: or redirect= of nospf.wording.example from the SPF record of incnone.wording.example, or have that domain publish an SPF record again"},
+			[]string{"nospf.wording.example, which the evaluation of incnone.wording.example reaches through include: or redirect=, publishes no SPF record (an include: or redirect= of such a domain is permerror, RFC 7208 §5.2, §6.1)"},
+			[]string{"Remove the include: or redirect= of nospf.wording.example from the SPF record of incnone.wording.example (or from the record it includes that names it), or have that domain publish an SPF record again"},
 			[]string{"cannot be evaluated", "see spf.record"}},
 		{"permerror: syntax", "spf.authorizes_ip", checkSPFAuthorizesIP,
 			Asset{IP: "192.0.2.30", Domain: "bad.wording.example"}, StatusFail,
@@ -295,7 +298,7 @@ func TestWordingByCause(t *testing.T) {
 			[]string{"ends in +all", "change it to -all (or ~all"}, nil, nil},
 		{"cname loop is a zone fault", "align.identity", checkAlignIdentity,
 			Asset{IP: "192.0.2.28", HELO: "mx11.wording.example", Domain: "wording.example"}, StatusError, nil,
-			[]string{"Fix the CNAME chain in the zone: 28.2.0.192.in-addr.arpa → 28.loop.2.0.192.in-addr.arpa", "fault in the zone data"},
+			[]string{"Fix the alias chain in the zone: 28.2.0.192.in-addr.arpa → 28.loop.2.0.192.in-addr.arpa", "fault in the zone data"},
 			[]string{"once the resolver path is healthy"}},
 		{"align: only the PTR out of line", "align.identity", checkAlignIdentity,
 			Asset{IP: "192.0.2.50", HELO: "mx50.wording.example", Domain: "wording.example"}, StatusWarn,
@@ -326,7 +329,7 @@ func TestWordingByCause(t *testing.T) {
 			[]string{"p=quarantine", "for example"}},
 		{"ptr.single: no name resolves back", "ptr.single", checkPTRSingle,
 			Asset{IP: "192.0.2.60"}, StatusWarn, nil,
-			[]string{"pointing to a name in your own domain whose A record holds 192.0.2.60 (none of the current names resolves back to it, see ptr.fcrdns)"},
+			[]string{"pointing to a name in your own domain whose A record holds 192.0.2.60 (ptr.fcrdns says which of the current names, if any, resolves back to it)"},
 			[]string{"for example"}},
 		{"ptr.fcrdns: two names confirmed", "ptr.fcrdns", checkPTRFCrDNS,
 			Asset{IP: "192.0.2.61"}, StatusPass,
@@ -339,6 +342,10 @@ func TestWordingByCause(t *testing.T) {
 			Asset{IP: "192.0.2.61", HELO: "mta.wording.example"}, StatusWarn, nil,
 			[]string{"mta.wording.example is already one of the PTR names of 192.0.2.61, but receivers may take alias.wording.example: remove the other PTR records of 192.0.2.61"},
 			[]string{"Make the MTA announce"}},
+		{"helo.matches_ptr: a HELO name among the PTR names that is another host's", "helo.matches_ptr", checkHELOMatchesPTR,
+			Asset{IP: "192.0.2.62", HELO: "mail.wording.example"}, StatusWarn, nil,
+			[]string{"Make the MTA announce mx62.wording.example in HELO/EHLO"},
+			[]string{"is already one of the PTR names"}},
 		{"helo.matches_ptr: an address literal has no organization", "helo.matches_ptr", checkHELOMatchesPTR,
 			Asset{IP: "192.0.2.10", HELO: "[192.0.2.10]"}, StatusFail,
 			[]string{"The HELO name [192.0.2.10] ([192.0.2.10]) and the PTR name mail.wording.example (wording.example)"}, nil,

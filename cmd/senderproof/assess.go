@@ -39,6 +39,9 @@ type runConfig struct {
 	Out         string
 	Resolvers   []string
 	ResolvConf  string
+	// LookupHost resolves --resolver host names; nil is the system's
+	// resolver.
+	LookupHost  lookupFunc
 	Formats     string
 	Mappings    string
 	Templates   string
@@ -222,6 +225,9 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		resolver, servers = replay, cfg.Replay.Run.Resolvers
 	}
 	if resolver == nil {
+		if servers, err = resolveHosts(ctx, servers, cfg.LookupHost); err != nil {
+			return badInput(err)
+		}
 		if len(servers) == 0 {
 			if servers, err = assess.SystemResolvers(cfg.ResolvConf); err != nil {
 				return runFailed(fmt.Errorf("%w (give --resolver HOST:PORT)", err))

@@ -13,10 +13,11 @@ import (
 	"senderproof/assess"
 )
 
-// parseResolver checks one --resolver value and returns it as IP:PORT. The
-// value is HOST[:PORT]: an IP address (IPv6 in brackets when a port
-// follows) or a host name, which is resolved once, here, so the run and its
-// evidence name the address asked; the port defaults to 53.
+// parseResolver checks one --resolver value, HOST[:PORT], without a
+// lookup: an IP address (IPv6 in brackets when a port follows) comes back
+// as IP:PORT, a host name as name:PORT for resolveHosts; the port defaults
+// to 53. localhost is the loopback address and .invalid never resolves
+// (RFC 6761 §6.3, §6.4).
 func parseResolver(v string) (string, error) {
 	s := strings.TrimSpace(v)
 	if s == "" {
@@ -54,53 +55,66 @@ func parseResolver(v string) (string, error) {
 		}
 		return "", fmt.Errorf("port %q is not a number from 1 to 65535", port)
 	}
-	if _, err := netip.ParseAddr(host); err == nil {
-		return netip.AddrPortFrom(netip.MustParseAddr(host), uint16(n)).String(), nil
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return netip.AddrPortFrom(ip, uint16(n)).String(), nil
 	}
-	ip, err := resolveHost(host)
-	if err != nil {
-		return "", err
+	name := strings.ToLower(strings.TrimSuffix(host, "."))
+	switch {
+	case !hostName(name):
+		return "", fmt.Errorf("%q is neither an IP address nor a host name", host)
+	case name == "localhost" || strings.HasSuffix(name, ".localhost"):
+		return netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), uint16(n)).String(), nil
+	case name == "invalid" || strings.HasSuffix(name, ".invalid"):
+		return "", fmt.Errorf("%q is a reserved name that never resolves (RFC 6761)", host)
 	}
-	return netip.AddrPortFrom(ip, uint16(n)).String(), nil
+	return net.JoinHostPort(name, port), nil
 }
 
-// lookupResolverHost resolves a --resolver host name with the system's
-// resolver (the hosts file first). Tests replace it, so they ask no DNS.
-var lookupResolverHost = func(ctx context.Context, host string) ([]netip.Addr, error) {
+// lookupFunc resolves a host name to its addresses.
+type lookupFunc func(ctx context.Context, host string) ([]netip.Addr, error)
+
+// systemLookup resolves with the system's resolver (the hosts file first).
+func systemLookup(ctx context.Context, host string) ([]netip.Addr, error) {
 	return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 }
 
-// resolveHost returns the address of a --resolver host name: an IPv4
-// address if it has one, else its first. localhost is the loopback address
-// and .invalid never resolves (RFC 6761 §6.3, §6.4), without a lookup; a
-// name that is not a host name (or looks like a mistyped IPv4 address) is
-// refused without one too.
-func resolveHost(host string) (netip.Addr, error) {
-	name := strings.ToLower(strings.TrimSuffix(host, "."))
-	if !hostName(name) {
-		return netip.Addr{}, fmt.Errorf("%q is neither an IP address nor a host name", host)
+// resolveHosts replaces each host name that parseResolver left in servers
+// by its address: an IPv4 address if it has one, else its first. It runs
+// once, after every input is checked and before the first query, so the
+// run and its evidence name the address asked.
+func resolveHosts(ctx context.Context, servers []string, lookup lookupFunc) ([]string, error) {
+	if lookup == nil {
+		lookup = systemLookup
 	}
-	switch {
-	case name == "localhost" || strings.HasSuffix(name, ".localhost"):
-		return netip.AddrFrom4([4]byte{127, 0, 0, 1}), nil
-	case name == "invalid" || strings.HasSuffix(name, ".invalid"):
-		return netip.Addr{}, fmt.Errorf("%q is a reserved name that never resolves (RFC 6761)", host)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	addrs, err := lookupResolverHost(ctx, name)
-	if err != nil || len(addrs) == 0 {
-		if err == nil {
+	out := make([]string, 0, len(servers))
+	for _, srv := range servers {
+		host, port, err := net.SplitHostPort(srv)
+		if err != nil {
+			return nil, fmt.Errorf("--resolver %s: %w", srv, err)
+		}
+		if _, err := netip.ParseAddr(host); err == nil {
+			out = append(out, srv)
+			continue
+		}
+		lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		addrs, err := lookup(lctx, host)
+		cancel()
+		if err == nil && len(addrs) == 0 {
 			err = errors.New("no address")
 		}
-		return netip.Addr{}, fmt.Errorf("cannot resolve host name %q: %v (give the resolver's IP address instead)", host, err)
-	}
-	for _, a := range addrs {
-		if a.Unmap().Is4() {
-			return a.Unmap(), nil
+		if err != nil {
+			return nil, fmt.Errorf("--resolver %s: cannot resolve host name %q: %v (give the resolver's IP address instead)", srv, host, err)
 		}
+		ip := addrs[0].Unmap().WithZone("")
+		for _, a := range addrs {
+			if a.Unmap().Is4() {
+				ip = a.Unmap()
+				break
+			}
+		}
+		out = append(out, net.JoinHostPort(ip.String(), port))
 	}
-	return addrs[0].WithZone(""), nil
+	return out, nil
 }
 
 // hostName reports whether s (lower case, no trailing dot) is a host name:

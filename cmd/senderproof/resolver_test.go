@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,21 +16,7 @@ import (
 )
 
 func TestParseResolver(t *testing.T) {
-	// Host names other than localhost are resolved by a stand-in for the
-	// system's resolver: tests ask no DNS but 127.0.0.1's.
-	system := lookupResolverHost
-	t.Cleanup(func() { lookupResolverHost = system })
-	lookupResolverHost = func(_ context.Context, host string) ([]netip.Addr, error) {
-		switch host {
-		case "dns4.example":
-			return []netip.Addr{netip.MustParseAddr("192.0.2.53")}, nil
-		case "dns6.example":
-			return []netip.Addr{netip.MustParseAddr("2001:db8::53")}, nil
-		case "dual.example":
-			return []netip.Addr{netip.MustParseAddr("2001:db8::54"), netip.MustParseAddr("192.0.2.54")}, nil
-		}
-		return nil, errors.New("no such host")
-	}
+	t.Parallel()
 	cases := []struct {
 		in, want, err string
 	}{
@@ -55,10 +42,8 @@ func TestParseResolver(t *testing.T) {
 		{"localhost", "127.0.0.1:53", ""},
 		{"localhost:5353", "127.0.0.1:5353", ""},
 		{"dns.LOCALHOST.:5353", "127.0.0.1:5353", ""},
-		{"dns4.example:5353", "192.0.2.53:5353", ""},
-		{"dns6.example", "[2001:db8::53]:53", ""},
-		{"dual.example", "192.0.2.54:53", ""},
-		{"gone.example:53", "", `cannot resolve host name "gone.example": no such host (give the resolver's IP address instead)`},
+		{"DNS4.Example.:5353", "dns4.example:5353", ""},
+		{"dns6.example", "dns6.example:53", ""},
 		{"dns4.example:0", "", "port 0"},
 		{"::1:5353", "", "ambiguous: write [::1]:5353 for port 5353 of ::1, or [::1:5353] for that address on port 53"},
 		{"2001:db8::1:53", "", "ambiguous"},
@@ -171,6 +156,39 @@ func TestSilentResolvers(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestResolveHosts: host names are resolved once, to an IPv4 address if
+// there is one; addresses pass through. The lookup is a stand-in for the
+// system's resolver, so the test asks no DNS.
+func TestResolveHosts(t *testing.T) {
+	t.Parallel()
+	lookup := func(_ context.Context, host string) ([]netip.Addr, error) {
+		switch host {
+		case "dns4.example":
+			return []netip.Addr{netip.MustParseAddr("192.0.2.53")}, nil
+		case "dns6.example":
+			return []netip.Addr{netip.MustParseAddr("2001:db8::53")}, nil
+		case "dual.example":
+			return []netip.Addr{netip.MustParseAddr("2001:db8::54"), netip.MustParseAddr("192.0.2.54")}, nil
+		case "empty.example":
+			return nil, nil
+		}
+		return nil, errors.New("no such host")
+	}
+	got, err := resolveHosts(context.Background(), []string{"dns4.example:5353", "dns6.example:53", "dual.example:53", "127.0.0.1:53", "[::1]:5353"}, lookup)
+	want := []string{"192.0.2.53:5353", "[2001:db8::53]:53", "192.0.2.54:53", "127.0.0.1:53", "[::1]:5353"}
+	if err != nil || !slices.Equal(got, want) {
+		t.Errorf("resolveHosts = %q, %v; want %q", got, err, want)
+	}
+	for host, msg := range map[string]string{
+		"gone.example:53":  `--resolver gone.example:53: cannot resolve host name "gone.example": no such host (give the resolver's IP address instead)`,
+		"empty.example:53": `cannot resolve host name "empty.example": no address`,
+	} {
+		if _, err := resolveHosts(context.Background(), []string{host}, lookup); err == nil || !strings.Contains(err.Error(), msg) {
+			t.Errorf("resolveHosts(%s) = %v, want %q", host, err, msg)
+		}
 	}
 }
 
