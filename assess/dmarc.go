@@ -268,7 +268,9 @@ func (v *dmarcView) bisWalk(ctx context.Context, r Resolver, first dmarcAt) {
 			v.bisSource = "_dmarc." + at.domain
 			return
 		}
-		if len(labels) <= 1 {
+		if len(labels) <= 1 || at.reason == "invalid_domain" {
+			// A name that cannot be asked has no parents to walk to:
+			// [192.0.2.1] is no domain, and 2.1] no parent of it.
 			return
 		}
 		if len(labels) >= dmarcBisMaxLabels {

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/miekg/dns"
+
 	"senderproof/assess/dnstest"
 )
 
@@ -189,5 +191,25 @@ func TestDMARCEdgeCases(t *testing.T) {
 			tc.verify(t, f)
 			expectText(t, "message", f.Message, tc.contains, tc.lacks)
 		})
+	}
+}
+
+// countingResolver answers nothing and counts the lookups asked of it.
+type countingResolver struct{ asked []string }
+
+func (c *countingResolver) Lookup(_ context.Context, name string, qtype uint16) (Answer, error) {
+	c.asked = append(c.asked, name)
+	return Answer{Name: name, Qtype: qtype, Rcode: dns.RcodeNameError}, nil
+}
+
+// TestDMARCNotADomain: a sending domain that is no domain name ([192.0.2.1])
+// is asked nothing, and the DMARCbis walk does not climb to the pieces of
+// it ("2.1]").
+func TestDMARCNotADomain(t *testing.T) {
+	t.Parallel()
+	r := &countingResolver{}
+	v := discoverDMARC(context.Background(), r, "[192.0.2.1]")
+	if len(r.asked) != 0 || len(v.bisTried) != 1 || v.found.reason != "invalid_domain" {
+		t.Errorf("asked %q, walk tried %d names, reason %q; want nothing asked, one name, invalid_domain", r.asked, len(v.bisTried), v.found.reason)
 	}
 }
