@@ -439,6 +439,10 @@ func TestTemplatesOverride(t *testing.T) {
 	if code, stdout, stderr := run(t, context.Background(), "verify", "--templates", dir, out); code != 0 {
 		t.Fatalf("verify with the same templates: exit %d %s %s", code, stdout, stderr)
 	}
+	// Without --templates, verify uses the files the manifest records.
+	if code, stdout, stderr := run(t, context.Background(), "verify", out); code != 0 || !strings.Contains(stdout, "using the run's --templates files as the manifest records them") {
+		t.Fatalf("verify without --templates: exit %d %s %s", code, stdout, stderr)
+	}
 }
 
 // TestEmptyInputDirNoted: a --templates or --mappings directory without a

@@ -151,6 +151,18 @@ func TestVerifyMappings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A pack made with mapping files that are gone when it is verified.
+	gone := t.TempDir()
+	if err := os.WriteFile(filepath.Join(gone, "internal-mail-policy.yaml"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	moved := filepath.Join(t.TempDir(), "moved")
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", moved, "--format", "json", "--mappings", gone); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	if err := os.RemoveAll(gone); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.WriteFile(filepath.Join(changed, "internal-mail-policy.yaml"), append(b, []byte("# edited\n")...), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +174,9 @@ func TestVerifyMappings(t *testing.T) {
 	}{
 		{"plain pack", []string{plain}, 0, "summary, controls and per-asset summaries match"},
 		{"extra pack with its mappings", []string{"--mappings", extra, withExtra}, 0, "summary, controls and per-asset summaries match"},
-		{"extra pack without its mappings", []string{withExtra}, exitRunFailed,
+		{"extra pack without --mappings: the recorded files", []string{withExtra}, 0,
+			"using the run's --mappings files as the manifest records them: ../../testdata/mappings/extra/internal-mail-policy.yaml"},
+		{"extra pack whose mapping files are gone", []string{moved}, exitRunFailed,
 			"run.mappings: framework example-mail-policy (version 2025.1, sha256 "},
 		{"extra pack with an edited file", []string{"--mappings", changed, withExtra}, exitRunFailed,
 			"run.mappings: framework example-mail-policy was mapped with a file of sha256 "},

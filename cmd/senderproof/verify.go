@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -34,9 +37,10 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 			"status, message, observed values or evidence come out different, or whose check needed DNS\n" +
 			"data that is not in its evidence. A pack made with --baseline has its drift compared with\n" +
 			"the baseline again (the recorded path, or --baseline) and fails on any difference from its\n" +
-			"drift record and drift.changed findings. Give --templates when the pack was made with custom\n" +
-			"wording, --mappings when it was made with extra mapping files, and --pubkey to check\n" +
-			"manifest.sig (a pack signed with assess --sign-key).\n\n" +
+			"drift record and drift.changed findings. A pack made with custom wording (--templates) or\n" +
+			"extra mapping files (--mappings) is checked with the files its manifest records, when they\n" +
+			"are still at their recorded paths and unchanged; give --templates or --mappings when they\n" +
+			"have moved. Give --pubkey to check manifest.sig (a pack signed with assess --sign-key).\n\n" +
 			"Exit codes: 0 the pack verifies; 1 bad usage; 2 the pack does not verify.",
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "templates", Usage: "directory of *.tmpl files the pack was worded with"},
@@ -49,11 +53,41 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 				return badInput(errors.New("verify takes one argument: the pack directory"))
 			}
 			dir := c.Args().First()
-			tpl, err := templates.Load(c.String("templates"))
+			m, err := report.ReadManifest(dir)
+			if err != nil {
+				return runFailed(err)
+			}
+			// Without --templates or --mappings, the run's own files are
+			// used when the manifest records them and they are still where
+			// it says, unchanged.
+			tplDir, mapDir := c.String("templates"), c.String("mappings")
+			if tplDir == "" {
+				d, note, cleanup, err := recordedInputs(m, "--templates", ".tmpl")
+				if err != nil {
+					return runFailed(err)
+				}
+				defer cleanup()
+				if note != "" {
+					fmt.Fprintf(stdout, "%s: %s\n", dir, note)
+				}
+				tplDir = d
+			}
+			if mapDir == "" {
+				d, note, cleanup, err := recordedInputs(m, "--mappings", ".yaml", ".yml")
+				if err != nil {
+					return runFailed(err)
+				}
+				defer cleanup()
+				if note != "" {
+					fmt.Fprintf(stdout, "%s: %s\n", dir, note)
+				}
+				mapDir = d
+			}
+			tpl, err := templates.Load(tplDir)
 			if err != nil {
 				return badInput(err)
 			}
-			set, err := mappings.Load(c.String("mappings"))
+			set, err := mappings.Load(mapDir)
 			if err != nil {
 				return badInput(fmt.Errorf("mapping files fail lint:\n%w", err))
 			}
@@ -64,10 +98,6 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 				if pub, err = report.LoadPublicKey(path); err != nil {
 					return badInput(fmt.Errorf("--pubkey: %w", err))
 				}
-			}
-			m, err := report.ReadManifest(dir)
-			if err != nil {
-				return runFailed(err)
 			}
 			switch _, serr := os.Stat(filepath.Join(dir, report.SignatureFile)); {
 			case pub != nil:
@@ -103,6 +133,55 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 			return verifyEvidence(c.Context, stdout, filepath.Join(dir, "evidence.json"), m, tpl, set, c.String("baseline"))
 		},
 	}
+}
+
+// recordedInputs gathers the run's input files with one of exts (its
+// --templates or --mappings files, recorded in the manifest's inputs with
+// their SHA-256) into a new directory, when every one of them is still at
+// its recorded path with its recorded hash: verify then uses what the run
+// used without being told where it is. It returns "" when the run had none,
+// and a note when they cannot be used (moved or changed), in which case
+// verify goes on with the embedded files and says what is missing.
+func recordedInputs(m *report.Manifest, flag string, exts ...string) (dir, note string, cleanup func(), err error) {
+	cleanup = func() {}
+	var files []report.Input
+	for _, in := range m.Inputs {
+		if slices.Contains(exts, strings.ToLower(filepath.Ext(in.Path))) {
+			files = append(files, in)
+		}
+	}
+	if len(files) == 0 {
+		return "", "", cleanup, nil
+	}
+	var paths []string
+	for _, in := range files {
+		paths = append(paths, in.Path)
+		sum, _, err := report.FileSHA256(in.Path)
+		if err != nil || sum != in.SHA256 {
+			return "", fmt.Sprintf("the run's %s files are not where the manifest recorded them, or have changed (%s); give %s DIR holding them", flag, in.Path, flag), cleanup, nil
+		}
+	}
+	tmp, err := os.MkdirTemp("", "senderproof-verify-")
+	if err != nil {
+		return "", "", cleanup, err
+	}
+	cleanup = func() { os.RemoveAll(tmp) }
+	for i, in := range files {
+		b, err := os.ReadFile(in.Path)
+		if sum := sha256.Sum256(b); err == nil && hex.EncodeToString(sum[:]) != in.SHA256 {
+			err = fmt.Errorf("%s changed while it was read", in.Path)
+		}
+		if err == nil {
+			// Numbered, so two files of one name from different
+			// directories do not collide; the loaders read every file.
+			err = os.WriteFile(filepath.Join(tmp, fmt.Sprintf("%03d-%s", i, filepath.Base(in.Path))), b, 0o600)
+		}
+		if err != nil {
+			cleanup()
+			return "", "", func() {}, err
+		}
+	}
+	return tmp, fmt.Sprintf("using the run's %s files as the manifest records them: %s", flag, strings.Join(paths, ", ")), cleanup, nil
 }
 
 // verifyEvidence checks the evidence.json of a pack whose files match its
