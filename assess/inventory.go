@@ -351,10 +351,12 @@ type entry struct {
 	cidr      bool         // ip was written as a CIDR
 	vals      [numFields]string
 	lines     [numFields]int32 // line of each field's value
+	cols      [numFields]int32 // and its column (0 when the format has none)
 	selectors []string
 	tags      map[string]string
 	tagKeys   []string // of tags, sorted
 	tagLines  map[string]int32
+	tagCols   map[string]int32
 }
 
 // origin records where each value of one asset came from.
@@ -493,7 +495,7 @@ func (l *loader) validate(file string, r *rawEntry) *entry {
 			l.validateTag(file, e, v)
 			continue
 		}
-		e.lines[f] = int32(v.pos.line)
+		e.lines[f], e.cols[f] = int32(v.pos.line), int32(v.pos.col)
 		if f == fieldSelectors {
 			l.validateSelectors(file, e, v)
 			continue
@@ -622,10 +624,10 @@ func (l *loader) validateTag(file string, e *entry, v rawValue) {
 		return
 	}
 	if e.tags == nil {
-		e.tags, e.tagLines = map[string]string{}, map[string]int32{}
+		e.tags, e.tagLines, e.tagCols = map[string]string{}, map[string]int32{}, map[string]int32{}
 	}
 	e.tags[key] = s
-	e.tagLines[key] = int32(v.pos.line)
+	e.tagLines[key], e.tagCols[key] = int32(v.pos.line), int32(v.pos.col)
 }
 
 func (l *loader) validateSelectors(file string, e *entry, v rawValue) {
@@ -802,13 +804,13 @@ type conflictKey struct {
 
 // conflict reports two different values for one field, once per entry, field
 // and other line.
-func (l *loader) conflict(reported map[conflictKey]bool, e *entry, a netip.Addr, label, val, cur string, line int32, src *entry, srcLine int32) {
+func (l *loader) conflict(reported map[conflictKey]bool, e *entry, a netip.Addr, label, val, cur string, line, col int32, src *entry, srcLine int32) {
 	k := conflictKey{label, src.file, srcLine}
 	if reported[k] {
 		return
 	}
 	reported[k] = true
-	l.errs.addf(l.files[e.file], pos{line: int(line)}, "%s: %s %q conflicts with %q on %s", a, label, val, cur, l.where(e, src.file, srcLine))
+	l.errs.addf(l.files[e.file], pos{line: int(line), col: int(col)}, "%s: %s %q conflicts with %q on %s", a, label, val, cur, l.where(e, src.file, srcLine))
 }
 
 // mergeInto fills r's blanks from e; a different non-empty value is an error
@@ -828,7 +830,7 @@ func (l *loader) mergeInto(as *Asset, o *origin, e *entry, ei int32, a netip.Add
 			o.src[f] = ei
 		case cur != v:
 			src := l.entries[o.src[f]]
-			l.conflict(reported, e, a, f.String(), v, cur, e.lines[f], src, src.lines[f])
+			l.conflict(reported, e, a, f.String(), v, cur, e.lines[f], e.cols[f], src, src.lines[f])
 		}
 	}
 	for _, s := range e.selectors {
@@ -861,7 +863,7 @@ func (l *loader) mergeInto(as *Asset, o *origin, e *entry, ei int32, a netip.Add
 				si = o.tagSrc[k]
 			}
 			src := l.entries[si]
-			l.conflict(reported, e, a, fmt.Sprintf("tag %q", k), v, cur, e.tagLines[k], src, src.tagLines[k])
+			l.conflict(reported, e, a, fmt.Sprintf("tag %q", k), v, cur, e.tagLines[k], e.tagCols[k], src, src.tagLines[k])
 		}
 	}
 }

@@ -90,9 +90,9 @@ func TestLoadInventoryBadFiles(t *testing.T) {
 		{"bad-quote-after.csv", `bad-quote-after.csv:3:3: unexpected ' ' after the closing " of a quoted field (double a " inside quotes)`},
 		{"bad-bare-quote.csv", `bad-bare-quote.csv:3:3: bare " in a field that is not quoted (quote the field and double the " inside it)`},
 		{"bad-ragged.csv", `bad-ragged.csv:2:3: row has more fields than the header (2)`},
-		{"bad-conflict.csv", `bad-conflict.csv:6: 192.0.2.10: hostname "b.example.com" conflicts with "a.example.com" on line 4`},
-		{"bad-conflict.json", `bad-conflict.json:6: 192.0.2.10: hostname "a.example.com" conflicts with "b.example.com" on line 3`},
-		{"bad-conflict.yaml", `bad-conflict.yaml:5: 192.0.2.10: tag "site" "fra" conflicts with "ams" on line 2`},
+		{"bad-conflict.csv", `bad-conflict.csv:6:2: 192.0.2.10: hostname "b.example.com" conflicts with "a.example.com" on line 4`},
+		{"bad-conflict.json", `bad-conflict.json:6:16: 192.0.2.10: hostname "a.example.com" conflicts with "b.example.com" on line 3`},
+		{"bad-conflict.yaml", `bad-conflict.yaml:5:9: 192.0.2.10: tag "site" "fra" conflicts with "ams" on line 2`},
 		{"bad-criticality.yaml", `bad-criticality.yaml:2:16: criticality "urgent" is not high, medium or low`},
 		{"bad-syntax.yaml", `bad-syntax.yaml:4: did not find expected ',' or ']'`},
 		{"bad-syntax.json", `bad-syntax.json:3:22: invalid character '"' after object key:value pair`},
@@ -317,17 +317,17 @@ func TestParseInventory(t *testing.T) {
 			data: "ip,note,owner\n192.0.2.1,\"line one\nline two\",\"ops\" x\n",
 			err:  `f.csv:3:3: unexpected ' ' after the closing " of a quoted field (double a " inside quotes)`},
 		{name: "csv conflict on a tag", file: "f.csv", data: "ip,site\n192.0.2.1,ams\n192.0.2.1,fra\n",
-			err: `f.csv:3: 192.0.2.1: tag "site" "fra" conflicts with "ams" on line 2`},
+			err: `f.csv:3:2: 192.0.2.1: tag "site" "fra" conflicts with "ams" on line 2`},
 		{name: "a conflicting cidr is reported once per source line", file: "f.csv",
 			data: "ip,owner\n192.0.2.0/29,ops\n192.0.2.0/30,web\n",
-			err:  `f.csv:3: 192.0.2.1: owner "web" conflicts with "ops" on line 2`},
+			err:  `f.csv:3:2: 192.0.2.1: owner "web" conflicts with "ops" on line 2`},
 		{name: "several problems are all reported, in line order", file: "f.csv",
 			data: "ip,criticality\n192.0.2.1,x,extra\n,low\n192.0.2.999,\n192.0.2.2,low\n192.0.2.2,high\n",
 			err: `f.csv:2:2: criticality "x" is not high, medium or low` + "\n" +
 				"f.csv:2:3: row has more fields than the header (2)\n" +
 				"f.csv:3:1: missing ip\n" +
 				`f.csv:4:1: invalid ip "192.0.2.999" (want an IPv4 or IPv6 address or a CIDR)` + "\n" +
-				`f.csv:6: 192.0.2.2: criticality "high" conflicts with "low" on line 5`},
+				`f.csv:6:2: 192.0.2.2: criticality "high" conflicts with "low" on line 5`},
 		{name: "yaml top-level key", file: "f.yaml", data: "assets: []\nsenders: []\n",
 			err: `f.yaml:2:1: unknown top-level key "senders" (want a list of entries or a mapping with an assets list)`},
 		{name: "yaml assets not a list", file: "f.yaml", data: "assets: {ip: 192.0.2.1}\n",
@@ -442,7 +442,7 @@ func TestLoadInventoryFiles(t *testing.T) {
 	t.Run("a conflict across files names the other file", func(t *testing.T) {
 		t.Parallel()
 		_, err := LoadInventory(a, c)
-		want := c + `:1: 192.0.2.1: owner "web" conflicts with "ops" on ` + a + ":2"
+		want := c + `:1:31: 192.0.2.1: owner "web" conflicts with "ops" on ` + a + ":2"
 		if err == nil || err.Error() != want {
 			t.Errorf("error = %v, want %s", err, want)
 		}
