@@ -60,29 +60,16 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 			// Without --templates or --mappings, the run's own files are
 			// used when the manifest records them and they are still where
 			// it says, unchanged.
-			tplDir, mapDir := c.String("templates"), c.String("mappings")
-			if tplDir == "" {
-				d, note, cleanup, err := recordedInputs(m, "--templates", ".tmpl")
-				if err != nil {
-					return runFailed(err)
-				}
-				defer cleanup()
-				if note != "" {
-					fmt.Fprintf(stdout, "%s: %s\n", dir, note)
-				}
-				tplDir = d
+			tplDir, cleanTpl, err := inputDir(stdout, dir, m, c.String("templates"), "--templates", ".tmpl")
+			if err != nil {
+				return runFailed(err)
 			}
-			if mapDir == "" {
-				d, note, cleanup, err := recordedInputs(m, "--mappings", ".yaml", ".yml")
-				if err != nil {
-					return runFailed(err)
-				}
-				defer cleanup()
-				if note != "" {
-					fmt.Fprintf(stdout, "%s: %s\n", dir, note)
-				}
-				mapDir = d
+			defer cleanTpl()
+			mapDir, cleanMap, err := inputDir(stdout, dir, m, c.String("mappings"), "--mappings", ".yaml", ".yml")
+			if err != nil {
+				return runFailed(err)
 			}
+			defer cleanMap()
 			tpl, err := templates.Load(tplDir)
 			if err != nil {
 				return badInput(err)
@@ -133,6 +120,23 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 			return verifyEvidence(c.Context, stdout, filepath.Join(dir, "evidence.json"), m, tpl, set, c.String("baseline"))
 		},
 	}
+}
+
+// inputDir returns given, the directory a flag named, or when it is "" the
+// run's recorded files of that kind (recordedInputs), saying which are used
+// or why they cannot be; the cleanup removes what was gathered.
+func inputDir(stdout io.Writer, pack string, m *report.Manifest, given, flag string, exts ...string) (string, func(), error) {
+	if given != "" {
+		return given, func() {}, nil
+	}
+	d, note, cleanup, err := recordedInputs(m, flag, exts...)
+	if err != nil {
+		return "", cleanup, err
+	}
+	if note != "" {
+		fmt.Fprintf(stdout, "%s: %s\n", pack, note)
+	}
+	return d, cleanup, nil
 }
 
 // recordedInputs gathers the run's input files with one of exts (its
