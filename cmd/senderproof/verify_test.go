@@ -130,6 +130,12 @@ func TestVerifyReplaysFindings(t *testing.T) {
 				p.Findings[findingIndex(t, p, "192.0.2.12", "ptr.present")].Message = "All good."
 			})
 		}, []string{"finding 192.0.2.12 ptr.present differs on replay: message is"}},
+		{"made by another version", func(t *testing.T, dir string) {
+			rewritePack(t, dir, func(p *report.Pack) {
+				p.Tool.Version = "0.0.9"
+				p.Findings[findingIndex(t, p, "192.0.2.12", "ptr.present")].Message = "Worded by an older release."
+			})
+		}, []string{"differs on replay: message is", `note: the pack was made by "senderproof" version "0.0.9" and this is version ` + version}},
 		{"evidence left out", func(t *testing.T, dir string) {
 			rewritePack(t, dir, func(p *report.Pack) {
 				f := &p.Findings[findingIndex(t, p, "192.0.2.10", "ptr.fcrdns")]
