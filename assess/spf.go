@@ -338,7 +338,9 @@ func lookupSPFRecord(ctx context.Context, r Resolver, domain string) spfView {
 
 func readSPFRecord(ctx context.Context, r Resolver, domain string) spfView {
 	v := spfView{domain: normName(domain)}
-	if !validLookupName(v.domain) {
+	if !validLookupName(v.domain) || !strings.Contains(v.domain, ".") {
+		// check_host() gives none for a name that is malformed or not a
+		// multi-label domain name, without a lookup (RFC 7208 §4.3).
 		v.outcome, v.reason = OutcomeNXDomain, "invalid_domain"
 		return v
 	}
