@@ -2,6 +2,7 @@ package assess
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"net/netip"
 	"slices"
@@ -31,6 +32,10 @@ type ptrView struct {
 	forward   []Answer            // forward answers, in names order
 	fwdAddrs  map[string][]string // name → addresses seen
 	fwdErr    []string            // names whose forward lookup was an error
+	// fwdZone is set when every forward lookup error is a fault of the
+	// zone data (an alias loop or an over-long chain), which asking again
+	// does not change.
+	fwdZone bool
 	// fwdCut are the names whose forward answer held more records than
 	// were read (MaxRRs), the address not among those read: whether they
 	// confirm is not known.
@@ -95,6 +100,12 @@ func computePTR(ctx context.Context, r Resolver, a Asset, withForward bool) ptrV
 		v.forward = append(v.forward, fa)
 		v.fwdAddrs[n] = addrs
 		if out == OutcomeError {
+			reason := ""
+			if fa.Err != "" {
+				reason = errorReason(fa, errors.New(fa.Err))
+			}
+			zone := reason == "cname_loop" || reason == "cname_chain"
+			v.fwdZone = zone && (len(v.fwdErr) == 0 || v.fwdZone)
 			v.fwdErr = append(v.fwdErr, n)
 			continue
 		}
@@ -348,6 +359,9 @@ func ptrNameError(a Asset, check string, v ptrView, obs map[string]any) Finding 
 	} else {
 		obs["reason"] = "forward_error"
 		obs["error_names"] = v.fwdErr
+		if v.fwdZone {
+			obs["forward_zone_fault"] = true
+		}
 	}
 	return newFinding(a, check, StatusError, obs, append([]Answer{v.ans}, v.forward...)...)
 }
@@ -448,6 +462,9 @@ func checkPTRFCrDNS(ctx context.Context, r Resolver, a Asset) []Finding {
 	}
 	if len(v.fwdErr) > 0 {
 		obs["reason"] = "forward_error"
+		if v.fwdZone {
+			obs["forward_zone_fault"] = true
+		}
 		return []Finding{newFinding(a, id, StatusError, obs, used...)}
 	}
 	if v.unchecked() || len(v.fwdCut) > 0 {

@@ -27,6 +27,8 @@ mx50            IN A    192.0.2.50
 alias           IN A    192.0.2.61
 mta             IN A    192.0.2.61
 mx62            IN A    192.0.2.62
+loop1           IN CNAME loop2.wording.example.
+loop2           IN CNAME loop1.wording.example.
 bad25519._domainkey IN TXT "v=DKIM1; k=ed25519; p=not*base64"
 lim             IN TXT  "v=spf1 include:i0.wording.example include:i1.wording.example include:i2.wording.example include:i3.wording.example include:i4.wording.example include:i5.wording.example include:i6.wording.example include:i7.wording.example include:i8.wording.example include:i9.wording.example include:i10.wording.example ip4:192.0.2.21 -all"
 i0              IN TXT  "v=spf1 -all"
@@ -73,6 +75,7 @@ mail50          IN A    192.0.2.50
 61 IN PTR alias.wording.example.
 61 IN PTR mta.wording.example.
 62 IN PTR mail.wording.example.
+63 IN PTR loop1.wording.example.
 62 IN PTR mx62.wording.example.
 60 IN PTR b.wording.example.
 60 IN PTR c.wording.example.
@@ -362,6 +365,10 @@ func TestWordingByCause(t *testing.T) {
 			Asset{IP: "192.0.2.60", Hostname: "a.wording.example", HELO: "[192.0.2.60]"}, StatusFail, nil,
 			[]string{"Publish an A record of 192.0.2.60 for a.wording.example, the PTR name, which does not resolve back to it yet, and announce that name in HELO/EHLO ([192.0.2.60] is not a valid host name)"},
 			[]string{"Set the PTR record"}},
+		{"ptr.fcrdns: the PTR name's alias chain loops", "ptr.fcrdns", checkPTRFCrDNS,
+			Asset{IP: "192.0.2.63"}, StatusError, nil,
+			[]string{"Fix the alias chain of loop1.wording.example in the zone", "re-running the assessment gives the same error until the zone is fixed"},
+			[]string{"once the resolver path is healthy"}},
 		{"dmarc.reporting", "dmarc.reporting", checkDMARCReporting,
 			Asset{IP: "192.0.2.10", Domain: "wording.example"}, StatusPass,
 			[]string{"(rua=mailto:a@wording.example) and failure reports"}, nil, []string{"), and"}},
