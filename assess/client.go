@@ -998,6 +998,7 @@ func chase(ctx context.Context, ex exchangeFunc, name string, qtype uint16) (Ans
 // chase follows first; one that sends the DNAME alone still redirects the
 // name, which then is not NODATA.
 func dnameTarget(section []dns.RR, cur string) string {
+	var labels []string
 	for _, rr := range section {
 		d, ok := rr.(*dns.DNAME)
 		if !ok {
@@ -1006,7 +1007,9 @@ func dnameTarget(section []dns.RR, cur string) string {
 		owner := dns.CanonicalName(d.Hdr.Name)
 		// Labels as DNS splits them: an escaped dot (x\.b) is inside its
 		// label, so x\.b.example is not below b.example.
-		labels := dns.SplitDomainName(cur)
+		if labels == nil {
+			labels = dns.SplitDomainName(cur)
+		}
 		n := len(labels) - dns.CountLabel(owner)
 		if owner == "." || n <= 0 || !dns.IsSubDomain(owner, cur) {
 			continue

@@ -92,7 +92,9 @@ func (m *GenericMatcher) Match(name string, ip netip.Addr) (reason, pattern stri
 	ascii := isASCIIString(name)
 	for _, p := range m.patterns {
 		if p.Kind == "ip" {
-			if embedsIP(unescapedDigits(name), ip) {
+			// Octets are read from the name's bytes: an escape (\195\169
+			// for é) stands for a byte, whose digits are no octets.
+			if embedsIP(unescapeTXT(name), ip) {
 				return p.Reason, "kind: ip"
 			}
 			continue
@@ -105,31 +107,6 @@ func (m *GenericMatcher) Match(name string, ip netip.Addr) (reason, pattern stri
 		}
 	}
 	return "", ""
-}
-
-// unescapedDigits returns a name in presentation form with each escape
-// (\DDD, or a backslash and a special character) written as "-": the
-// digits of \195\169 (é) are no octets of an address, and the byte an
-// escape stands for is not a digit, so it separates the digits around it.
-func unescapedDigits(name string) string {
-	if !strings.Contains(name, `\`) {
-		return name
-	}
-	var b strings.Builder
-	b.Grow(len(name))
-	for i := 0; i < len(name); i++ {
-		if name[i] != '\\' {
-			b.WriteByte(name[i])
-			continue
-		}
-		b.WriteByte('-')
-		if i+3 < len(name) && isDigit3(name[i+1:i+4]) {
-			i += 3
-		} else {
-			i++
-		}
-	}
-	return b.String()
 }
 
 // requiredLiterals returns substrings one of which any text re matches must

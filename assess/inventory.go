@@ -350,14 +350,19 @@ type entry struct {
 	prefix    netip.Prefix // a single address is a full-length prefix
 	cidr      bool         // ip was written as a CIDR
 	vals      [numFields]string
-	lines     [numFields]int32 // line of each field's value
-	cols      [numFields]int32 // and its column (0 when the format has none)
+	at        [numFields]filePos // where each field's value is
 	selectors []string
 	tags      map[string]string
 	tagKeys   []string // of tags, sorted
-	tagLines  map[string]int32
-	tagCols   map[string]int32
+	tagAt     map[string]filePos
 }
+
+// filePos is a pos kept per value of an entry, in half the space.
+type filePos struct{ line, col int32 }
+
+func filePosOf(p pos) filePos { return filePos{int32(p.line), int32(p.col)} }
+
+func (p filePos) pos() pos { return pos{line: int(p.line), col: int(p.col)} }
 
 // origin records where each value of one asset came from.
 type origin struct {
@@ -495,7 +500,7 @@ func (l *loader) validate(file string, r *rawEntry) *entry {
 			l.validateTag(file, e, v)
 			continue
 		}
-		e.lines[f], e.cols[f] = int32(v.pos.line), int32(v.pos.col)
+		e.at[f] = filePosOf(v.pos)
 		if f == fieldSelectors {
 			l.validateSelectors(file, e, v)
 			continue
@@ -624,10 +629,10 @@ func (l *loader) validateTag(file string, e *entry, v rawValue) {
 		return
 	}
 	if e.tags == nil {
-		e.tags, e.tagLines, e.tagCols = map[string]string{}, map[string]int32{}, map[string]int32{}
+		e.tags, e.tagAt = map[string]string{}, map[string]filePos{}
 	}
 	e.tags[key] = s
-	e.tagLines[key], e.tagCols[key] = int32(v.pos.line), int32(v.pos.col)
+	e.tagAt[key] = filePosOf(v.pos)
 }
 
 func (l *loader) validateSelectors(file string, e *entry, v rawValue) {
@@ -804,13 +809,13 @@ type conflictKey struct {
 
 // conflict reports two different values for one field, once per entry, field
 // and other line.
-func (l *loader) conflict(reported map[conflictKey]bool, e *entry, a netip.Addr, label, val, cur string, line, col int32, src *entry, srcLine int32) {
+func (l *loader) conflict(reported map[conflictKey]bool, e *entry, a netip.Addr, label, val, cur string, here filePos, src *entry, srcLine int32) {
 	k := conflictKey{label, src.file, srcLine}
 	if reported[k] {
 		return
 	}
 	reported[k] = true
-	l.errs.addf(l.files[e.file], pos{line: int(line), col: int(col)}, "%s: %s %q conflicts with %q on %s", a, label, val, cur, l.where(e, src.file, srcLine))
+	l.errs.addf(l.files[e.file], here.pos(), "%s: %s %q conflicts with %q on %s", a, label, val, cur, l.where(e, src.file, srcLine))
 }
 
 // mergeInto fills r's blanks from e; a different non-empty value is an error
@@ -830,7 +835,7 @@ func (l *loader) mergeInto(as *Asset, o *origin, e *entry, ei int32, a netip.Add
 			o.src[f] = ei
 		case cur != v:
 			src := l.entries[o.src[f]]
-			l.conflict(reported, e, a, f.String(), v, cur, e.lines[f], e.cols[f], src, src.lines[f])
+			l.conflict(reported, e, a, f.String(), v, cur, e.at[f], src, src.at[f].line)
 		}
 	}
 	for _, s := range e.selectors {
@@ -852,7 +857,7 @@ func (l *loader) mergeInto(as *Asset, o *origin, e *entry, ei int32, a netip.Add
 				copied = true
 			}
 			if len(as.Tags) == maxTagsPerRow {
-				l.errs.addf(l.files[e.file], pos{line: int(e.tagLines[k])}, "%s: more than %d tags after merging", a, maxTagsPerRow)
+				l.errs.addf(l.files[e.file], pos{line: int(e.tagAt[k].line)}, "%s: more than %d tags after merging", a, maxTagsPerRow)
 				return
 			}
 			as.Tags[k] = v
@@ -863,7 +868,7 @@ func (l *loader) mergeInto(as *Asset, o *origin, e *entry, ei int32, a netip.Add
 				si = o.tagSrc[k]
 			}
 			src := l.entries[si]
-			l.conflict(reported, e, a, fmt.Sprintf("tag %q", k), v, cur, e.tagLines[k], e.tagCols[k], src, src.tagLines[k])
+			l.conflict(reported, e, a, fmt.Sprintf("tag %q", k), v, cur, e.tagAt[k], src, src.tagAt[k].line)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -419,16 +420,15 @@ func (s *spfResolver) LookupTXT(ctx context.Context, name string) ([]string, err
 			return nil, &net.DNSError{Err: "invalid SPF record: " + err.Error(), Name: name, UnwrapErr: err}
 		}
 		if s.ip.Is4() {
-			for i, t := range txts {
-				if u, ok := withoutMappedIP6(t); ok && isSPFRecord(t) {
-					s.mu.Lock()
-					if s.unmapped == nil {
-						s.unmapped = map[string]string{}
-					}
-					s.unmapped[u] = t
-					s.mu.Unlock()
-					txts[i] = u
+			if u, ok := withoutMappedIP6(records[0]); ok {
+				i := slices.Index(txts, records[0])
+				txts[i] = u
+				s.mu.Lock()
+				if s.unmapped == nil {
+					s.unmapped = map[string]string{}
 				}
+				s.unmapped[u] = records[0]
+				s.mu.Unlock()
 			}
 		}
 	}
@@ -455,8 +455,8 @@ func (s *spfResolver) noteNoRecord(name string) {
 // ip6 term, so the lookup counts and the result of every other term are
 // unchanged.
 func withoutMappedIP6(record string) (string, bool) {
-	if !strings.Contains(strings.ToLower(record), "ip6:") {
-		return record, false
+	if !strings.Contains(record, "6:") {
+		return record, false // no ip6: term, in any case
 	}
 	terms := strings.Fields(record)
 	changed := false

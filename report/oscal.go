@@ -498,21 +498,13 @@ func oscalExchanges(ev []assess.Evidence) string {
 		default:
 			b.WriteString(cleanLine(e.Rcode))
 			if len(e.Answers) > 0 {
-				ans := make([]string, len(e.Answers))
-				for i, a := range e.Answers {
-					ans[i] = clip(collapseSpace(cleanLine(a)), oscalMaxAnswer)
-				}
-				b.WriteString(", " + strings.Join(ans, " | "))
+				b.WriteString(", " + oscalRecords(e.Answers))
 			}
 			if e.Omitted > 0 {
 				fmt.Fprintf(&b, ", and %d more records not kept", e.Omitted)
 			}
 			if len(e.Authority) > 0 {
-				auth := make([]string, len(e.Authority))
-				for i, a := range e.Authority {
-					auth[i] = clip(collapseSpace(cleanLine(a)), oscalMaxAnswer)
-				}
-				b.WriteString(", authority " + strings.Join(auth, " | "))
+				b.WriteString(", authority " + oscalRecords(e.Authority))
 			}
 		}
 		if e.AD {
@@ -524,6 +516,15 @@ func oscalExchanges(ev []assess.Evidence) string {
 		lines = append(lines, b.String())
 	}
 	return strings.Join(lines, "\n")
+}
+
+// oscalRecords writes records on one line, each cleaned and clipped.
+func oscalRecords(rrs []string) string {
+	out := make([]string, len(rrs))
+	for i, a := range rrs {
+		out[i] = clip(collapseSpace(cleanLine(a)), oscalMaxAnswer)
+	}
+	return strings.Join(out, " | ")
 }
 
 // oscalBackMatter holds the resource import-ap points at: what the

@@ -13,6 +13,8 @@ import (
 	"senderproof/assess"
 )
 
+var errPortZero = errors.New("port 0 is not a port; give 1-65535")
+
 // parseResolver checks one --resolver value, HOST[:PORT], without a
 // lookup: an IP address (IPv6 in brackets when a port follows) comes back
 // as IP:PORT, a host name as name:PORT for resolveHosts; the port defaults
@@ -25,7 +27,7 @@ func parseResolver(v string) (string, error) {
 	}
 	if ap, err := netip.ParseAddrPort(s); err == nil {
 		if ap.Port() == 0 {
-			return "", errors.New("port 0 is not a port; give 1-65535")
+			return "", errPortZero
 		}
 		return ap.String(), nil
 	}
@@ -51,7 +53,7 @@ func parseResolver(v string) (string, error) {
 	n, err := strconv.ParseUint(port, 10, 64)
 	if err != nil || n < 1 || n > 65535 {
 		if port == "0" {
-			return "", errors.New("port 0 is not a port; give 1-65535")
+			return "", errPortZero
 		}
 		return "", fmt.Errorf("port %q is not a number from 1 to 65535", port)
 	}

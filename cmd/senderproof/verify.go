@@ -157,13 +157,16 @@ func recordedInputs(m *report.Manifest, flag string, exts ...string) (dir, note 
 	if len(files) == 0 {
 		return "", "", cleanup, nil
 	}
+	// Each file is read once: what is hashed is what is used.
 	var paths []string
-	for _, in := range files {
+	contents := make([][]byte, len(files))
+	for i, in := range files {
 		paths = append(paths, in.Path)
-		sum, _, err := report.FileSHA256(in.Path)
-		if err != nil || sum != in.SHA256 {
+		b, err := os.ReadFile(in.Path)
+		if sum := sha256.Sum256(b); err != nil || hex.EncodeToString(sum[:]) != in.SHA256 {
 			return "", fmt.Sprintf("the run's %s files are not where the manifest recorded them, or have changed (%s); give %s DIR holding them", flag, in.Path, flag), cleanup, nil
 		}
+		contents[i] = b
 	}
 	tmp, err := os.MkdirTemp("", "senderproof-verify-")
 	if err != nil {
@@ -171,16 +174,9 @@ func recordedInputs(m *report.Manifest, flag string, exts ...string) (dir, note 
 	}
 	cleanup = func() { os.RemoveAll(tmp) }
 	for i, in := range files {
-		b, err := os.ReadFile(in.Path)
-		if sum := sha256.Sum256(b); err == nil && hex.EncodeToString(sum[:]) != in.SHA256 {
-			err = fmt.Errorf("%s changed while it was read", in.Path)
-		}
-		if err == nil {
-			// Numbered, so two files of one name from different
-			// directories do not collide; the loaders read every file.
-			err = os.WriteFile(filepath.Join(tmp, fmt.Sprintf("%03d-%s", i, filepath.Base(in.Path))), b, 0o600)
-		}
-		if err != nil {
+		// Numbered, so two files of one name from different directories
+		// do not collide; the loaders read every file, in name order.
+		if err := os.WriteFile(filepath.Join(tmp, fmt.Sprintf("%03d-%s", i, filepath.Base(in.Path))), contents[i], 0o600); err != nil {
 			cleanup()
 			return "", "", func() {}, err
 		}
