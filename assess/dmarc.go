@@ -31,17 +31,23 @@ type dmarcAt struct {
 
 // validPolicyTags reports whether a DMARC record's p= is present and valid
 // and its sp=, if any, is valid (RFC 7489 §6.3).
-func validPolicyTags(tags map[string]string) bool {
+func validPolicyTags(tags map[string]string) bool { return policyTagFault(tags) == "" }
+
+// policyTagFault names the policy tag that makes a DMARC record's policy
+// invalid: "p" when p= is missing or not a policy, else "sp" when sp= is
+// set and not a policy, else "".
+func policyTagFault(tags map[string]string) string {
 	valid := func(p string) bool {
 		p = strings.ToLower(p)
 		return p == "none" || p == "quarantine" || p == "reject"
 	}
-	p, ok := tags["p"]
-	if !ok || !valid(p) {
-		return false
+	if p, ok := tags["p"]; !ok || !valid(p) {
+		return "p"
 	}
-	sp, ok := tags["sp"]
-	return !ok || valid(sp)
+	if sp, ok := tags["sp"]; ok && !valid(sp) {
+		return "sp"
+	}
+	return ""
 }
 
 // validReportURIs returns the syntactically valid URIs of a rua= or ruf=
@@ -58,7 +64,7 @@ func validReportURIs(list string) []string {
 		if err != nil || p.Scheme == "" || p.Opaque == "" && p.Host == "" {
 			continue
 		}
-		if strings.EqualFold(p.Scheme, "mailto") && !strings.Contains(p.Opaque, "@") {
+		if strings.EqualFold(p.Scheme, "mailto") && !mailtoAddress(p.Opaque) {
 			continue
 		}
 		out = append(out, bounded(u, 200))
@@ -69,11 +75,38 @@ func validReportURIs(list string) []string {
 	return out
 }
 
+// mailtoAddress reports whether the part of a mailto: URI after the
+// scheme names one address with a local part and a domain (RFC 6068 §2),
+// for example reports@example.com or reports@example.com?subject=x.
+func mailtoAddress(opaque string) bool {
+	addr, _, _ := strings.Cut(opaque, "?")
+	local, domain, ok := strings.Cut(addr, "@")
+	return ok && local != "" && domain != "" && !strings.ContainsAny(domain, "@,")
+}
+
+// mailtoURIs returns the mailto: URIs among valid report URIs: the one
+// scheme every receiver must support (RFC 7489 §6.2); receivers ignore the
+// schemes they do not support (§6.3), and in practice send reports by mail
+// only.
+func mailtoURIs(uris []string) []string {
+	var out []string
+	for _, u := range uris {
+		if len(u) > len("mailto:") && strings.EqualFold(u[:len("mailto:")], "mailto:") {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
 // isDMARCRecord reports whether a TXT text starts with the v=DMARC1 tag,
-// which must come first and match exactly (RFC 7489 §6.4, §6.6.3 step 3).
+// which must come first (RFC 7489 §6.4, §6.6.3 step 3). The tag name is an
+// ABNF quoted string, so "V" is as good as "v"; DMARC1 must match exactly.
 func isDMARCRecord(txt string) bool {
 	t := strings.TrimLeft(txt, " \t")
 	rest, ok := strings.CutPrefix(t, "v")
+	if !ok {
+		rest, ok = strings.CutPrefix(t, "V")
+	}
 	if !ok {
 		return false
 	}
@@ -98,24 +131,45 @@ var foldedTags = map[string]bool{"p": true, "sp": true, "np": true, "adkim": tru
 
 // caseFolded returns a DMARC record with its tag names, and the values of
 // foldedTags, in lower case, for the parser, which compares them exactly.
-// v=DMARC1, which must match exactly, is left as it is.
+// The value DMARC1, which must match exactly, is left as it is. A valid
+// ri= (1*DIGIT, RFC 7489 §6.4) is left out: the parser refuses ri=0, and
+// nothing here uses the report interval.
 func caseFolded(txt string) string {
 	parts := strings.Split(strings.TrimSpace(txt), ";")
-	for i, p := range parts {
+	out := parts[:0]
+	for _, p := range parts {
 		k, v, ok := strings.Cut(p, "=")
 		if !ok {
+			out = append(out, p)
 			continue
 		}
 		name := strings.ToLower(strings.TrimSpace(k))
+		if name == "ri" && allDigits(strings.TrimSpace(v)) {
+			continue
+		}
 		if name == "v" {
+			out = append(out, "v="+v)
 			continue
 		}
 		if foldedTags[name] {
 			v = strings.ToLower(v)
 		}
-		parts[i] = name + "=" + v
+		out = append(out, name+"="+v)
 	}
-	return strings.Join(parts, ";")
+	return strings.Join(out, ";")
+}
+
+// allDigits reports whether s is one or more ASCII digits.
+func allDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // dmarcTags splits a DMARC record into its tags, for reporting raw values.
@@ -329,12 +383,16 @@ func (v dmarcView) observed() map[string]any {
 		// Whether p= (and sp=) are valid and the error is elsewhere: then
 		// receivers should drop the bad tag and keep the rest (RFC 7489 §6.3).
 		obs["policy_valid"] = validPolicyTags(v.found.tags)
+		if t := policyTagFault(v.found.tags); t != "" {
+			obs["invalid_policy_tag"] = t
+		}
 	case v.valid, v.found.reason == "several":
 		obs["source"] = v.source()
 	case v.found.reason == "invalid_policy":
 		obs["source"] = v.source()
 		obs["rua"] = boundedList(v.found.rua)
 		obs["treated_as_policy"] = "none"
+		obs["invalid_policy_tag"] = policyTagFault(v.found.tags)
 	}
 	switch len(v.found.records) {
 	case 0:
@@ -470,10 +528,10 @@ func checkDMARCReporting(ctx context.Context, r Resolver, a Asset) []Finding {
 	}
 	obs := v.observed()
 	switch rua := v.found.tags["rua"]; {
-	case len(validReportURIs(rua)) > 0:
+	case len(mailtoURIs(validReportURIs(rua))) > 0:
 		return []Finding{newFinding(a, id, StatusPass, obs, v.answers()...)}
 	case strings.Trim(rua, " \t,") != "":
-		// Only what is a URI (RFC 7489 §6.4) gets reports.
+		// Only a mailto: address (RFC 7489 §6.2, §6.4) gets reports.
 		obs["reason"] = "invalid_rua"
 	default:
 		obs["reason"] = "no_rua"

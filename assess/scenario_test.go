@@ -22,6 +22,10 @@ type scenario struct {
 	NoDNAMECNAME bool     `yaml:"no_dname_cname"`
 	Inventory    string   `yaml:"inventory"`
 	Expect       []string `yaml:"expect"`
+	// Says and NotSays hold "ip check [selector] | text": the finding's
+	// message or remediation must (not) contain text.
+	Says    []string `yaml:"says"`
+	NotSays []string `yaml:"not_says"`
 }
 
 var faultNames = map[string]dnstest.Fault{
@@ -97,6 +101,25 @@ func TestScenarios(t *testing.T) {
 				}
 				if string(f.Status) != want {
 					t.Errorf("%s = %s, want %s: %s", key, f.Status, want, f.Message)
+				}
+			}
+			for _, c := range []struct {
+				lines []string
+				want  bool
+			}{{sc.Says, true}, {sc.NotSays, false}} {
+				for _, line := range c.lines {
+					key, text, ok := strings.Cut(line, " | ")
+					if !ok {
+						t.Fatalf("says %q: want ip check [selector] | text", line)
+					}
+					f, found := got[strings.TrimSpace(key)]
+					if !found {
+						t.Errorf("%s: no finding", key)
+						continue
+					}
+					if has := strings.Contains(f.Message+"\n"+f.Remediation, text); has != c.want {
+						t.Errorf("%s: contains %q = %v, want %v:\n%s\n%s", key, text, has, c.want, f.Message, f.Remediation)
+					}
 				}
 			}
 		})
