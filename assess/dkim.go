@@ -1,6 +1,7 @@
 package assess
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -10,6 +11,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -201,6 +203,9 @@ func parseDKIMKey(txt string) (dkimKey, error) {
 	case "rsa":
 		pub, err := parseRSAKey(raw)
 		if err != nil {
+			if _, ok := tags["k"]; !ok && len(raw) == ed25519.PublicKeySize {
+				return k, fmt.Errorf("p= holds 32 bytes, the size of a raw Ed25519 key (RFC 8463), but the record has no k=ed25519, so verifiers read it as an RSA key (k= defaults to rsa)")
+			}
 			return k, err
 		}
 		k.Bits = pub.N.BitLen()
@@ -339,6 +344,12 @@ func dkimFinding(ctx context.Context, r Resolver, a Asset, sel string) Finding {
 		keys = append(keys, k)
 		records = append(records, t)
 	}
+	if len(records) > 1 && len(keys) == len(records) && sameKeys(keys) {
+		// Copies of one record: whichever a verifier picks, the
+		// verdict is the same, so the key is judged once.
+		obs["duplicates"] = len(records)
+		records = records[:1]
+	}
 	switch {
 	case len(records) > 1:
 		// Which of several key records a verifier uses is undefined
@@ -356,6 +367,9 @@ func dkimFinding(ctx context.Context, r Resolver, a Asset, sel string) Finding {
 		return newFinding(a, id, StatusFail, obs, ans)
 	case len(keys) == 0 && firstErr != nil:
 		obs["reason"] = "syntax"
+		if ed25519Mislabelled(firstBad) {
+			obs["key_type_hint"] = "ed25519"
+		}
 		obs["record"] = bounded(firstBad, maxObservedText)
 		obs["error"] = bounded(firstErr.Error(), 300)
 		return newFinding(a, id, StatusFail, obs, ans)
@@ -396,4 +410,44 @@ func dkimFinding(ctx context.Context, r Resolver, a Asset, sel string) Finding {
 		st, obs["reason"] = StatusWarn, "rsa_short"
 	}
 	return newFinding(a, id, st, obs, ans)
+}
+
+// sameKeys reports whether every key record says the same: same key type,
+// key bytes, hashes, services and flags.
+func sameKeys(keys []dkimKey) bool {
+	for _, k := range keys[1:] {
+		f := keys[0]
+		if k.KeyType != f.KeyType || !bytes.Equal(k.Key, f.Key) || k.Revoked != f.Revoked ||
+			!slices.Equal(k.Hashes, f.Hashes) || !slices.Equal(k.Services, f.Services) || !slices.Equal(k.Flags, f.Flags) ||
+			(k.Hashes == nil) != (f.Hashes == nil) || (k.Services == nil) != (f.Services == nil) {
+			return false
+		}
+	}
+	return true
+}
+
+// ed25519Mislabelled reports whether a key record that does not parse as
+// RSA holds an Ed25519 key, raw or SPKI, under k=rsa or no k= at all: the
+// record needs k=ed25519 (RFC 8463 §4.2).
+func ed25519Mislabelled(txt string) bool {
+	_, tags, err := parseTagList(txt)
+	if err != nil {
+		return false
+	}
+	if k, ok := tags["k"]; ok && !strings.EqualFold(k, "rsa") {
+		return false
+	}
+	p := stripWS(tags["p"])
+	raw, err := base64.StdEncoding.DecodeString(p)
+	if err != nil {
+		if raw, err = base64.RawStdEncoding.DecodeString(p); err != nil {
+			return false
+		}
+	}
+	if len(raw) == ed25519.PublicKeySize {
+		return true
+	}
+	pub, err := x509.ParsePKIXPublicKey(raw)
+	_, ok := pub.(ed25519.PublicKey)
+	return err == nil && ok
 }
