@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -65,29 +66,43 @@ type runConfig struct {
 	ReplayPath string
 }
 
-func runFlags() []cli.Flag {
+// runDefaults are the defaults of the run flags that differ between
+// assess and demo.
+type runDefaults struct {
+	title, titleUsage string
+	qps               float64
+	timeout           time.Duration
+	retries           int
+}
+
+var assessDefaults = runDefaults{
+	titleUsage: "organisation or fleet name on the reports (default: from the inventory file name)",
+	qps:        defaultQPS, timeout: defaultTimeout, retries: defaultRetries,
+}
+
+func runFlags(d runDefaults) []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "out", Aliases: []string{"o"}, Usage: "directory to write the evidence pack to (created if missing; required)"},
-		&cli.StringFlag{Name: "format", Value: "all", Usage: "comma-separated formats to write: json,pdf,xlsx,csv,oscal"},
-		&cli.StringFlag{Name: "mappings", Usage: "directory of extra or overriding mapping files (*.yaml); the embedded ones always load"},
-		&cli.StringFlag{Name: "templates", Usage: "directory of *.tmpl files overriding the embedded wording"},
-		&cli.StringFlag{Name: "baseline", Usage: "evidence.json of an earlier run, to report drift against"},
-		&cli.IntFlag{Name: "concurrency", Value: defaultConcurrency, Usage: "DNS queries in flight at most (and assets assessed at once)"},
-		&cli.Float64Flag{Name: "qps", Value: defaultQPS, Usage: "DNS queries per second at most, across all resolvers (0: no limit)"},
-		&cli.DurationFlag{Name: "timeout", Value: defaultTimeout, Usage: "time to wait for each DNS answer"},
-		&cli.IntFlag{Name: "retries", Value: defaultRetries, Usage: "extra attempts after a timeout, with backoff, rotating resolvers"},
-		&cli.StringFlag{Name: "fail-on", Usage: "exit 3 when any finding has this status or worse: fail or warn (error counts as fail)"},
-		&cli.StringFlag{Name: "title", Usage: "organisation or fleet name on the reports (default: from the inventory file name)"},
-		&cli.StringFlag{Name: "sign-key", Usage: "Ed25519 private key (PEM, PKCS #8) to sign manifest.json into manifest.sig"},
+		stringFlag("out", []string{"o"}, "", "directory to write the evidence pack to (created if missing; required)"),
+		stringFlag("format", nil, "all", "comma-separated formats to write: json,pdf,xlsx,csv,oscal"),
+		stringFlag("mappings", nil, "", "directory of extra or overriding mapping files (*.yaml); the embedded ones always load"),
+		stringFlag("templates", nil, "", "directory of *.tmpl files overriding the embedded wording"),
+		stringFlag("baseline", nil, "", "evidence.json of an earlier run, to report drift against"),
+		onceFlag("concurrency", nil, flagValue(defaultConcurrency), "DNS queries in flight at most (and assets assessed at once)"),
+		onceFlag("qps", nil, flagValue(d.qps), "DNS queries per second at most, across all resolvers (0: no limit)"),
+		onceFlag("timeout", nil, flagValue(d.timeout), "time to wait for each DNS answer, with a unit: 2s, 500ms"),
+		onceFlag("retries", nil, flagValue(d.retries), "extra attempts after a timeout, with backoff, rotating resolvers"),
+		stringFlag("fail-on", nil, "", "exit 3 when any finding has this status or worse: fail or warn (error counts as fail)"),
+		stringFlag("title", nil, d.title, d.titleUsage),
+		stringFlag("sign-key", nil, "", "Ed25519 private key (PEM, PKCS #8) to sign manifest.json into manifest.sig"),
 	}
 }
 
 func assessCommand(stderr io.Writer) *cli.Command {
 	flags := append([]cli.Flag{
 		&cli.StringSliceFlag{Name: "inventory", Aliases: []string{"i"}, Usage: "inventory file (.csv, .yaml, .yml, .json); repeat for several (required unless --replay)"},
-		&cli.StringFlag{Name: "replay", Usage: "evidence.json of an earlier run: re-assess its senders offline from its recorded DNS answers"},
+		stringFlag("replay", nil, "", "evidence.json of an earlier run: re-assess its senders offline from its recorded DNS answers"),
 		&cli.StringSliceFlag{Name: "resolver", Aliases: []string{"r"}, Usage: "resolver HOST[:PORT] to query: an IP address or a host name, resolved once before the run (port 53 unless given; IPv6 as [ADDR]:PORT); repeat for several (default: the system's, from /etc/resolv.conf)"},
-	}, runFlags()...)
+	}, runFlags(assessDefaults)...)
 	return &cli.Command{
 		Name:  "assess",
 		Usage: "assess every sender of an inventory and write the evidence pack",
@@ -157,8 +172,13 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	if cfg.Concurrency < 1 {
 		return badInput(fmt.Errorf("--concurrency must be at least 1"))
 	}
-	if cfg.QPS < 0 || cfg.Retries < 0 || cfg.Timeout <= 0 {
-		return badInput(fmt.Errorf("--qps and --retries must not be negative, --timeout must be positive"))
+	switch {
+	case cfg.QPS < 0 || math.IsNaN(cfg.QPS) || math.IsInf(cfg.QPS, 0):
+		return badInput(fmt.Errorf("--qps must be a number of queries per second, 0 for no limit, not %v", cfg.QPS))
+	case cfg.Retries < 0:
+		return badInput(fmt.Errorf("--retries must not be negative, not %d", cfg.Retries))
+	case cfg.Timeout <= 0:
+		return badInput(fmt.Errorf("--timeout must be positive, not %v", cfg.Timeout))
 	}
 	resolvers, err := parseResolvers(cfg.Resolvers)
 	if err != nil {
@@ -212,6 +232,16 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		return badInput(err)
 	}
 	if err := checkOutDir(cfg.Out); err != nil {
+		return badInput(err)
+	}
+	named := [][2]string{{"--replay", cfg.ReplayPath}, {"--baseline", cfg.Baseline}, {"--sign-key", cfg.SignKey}}
+	for _, p := range cfg.Inventories {
+		named = append(named, [2]string{"--inventory", p})
+	}
+	for _, in := range extraInputs {
+		named = append(named, [2]string{"input", in.Path})
+	}
+	if err := inputInOut(cfg.Out, named); err != nil {
 		return badInput(err)
 	}
 

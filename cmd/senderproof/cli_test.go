@@ -185,6 +185,15 @@ func TestBadInputWritesNothing(t *testing.T) {
 		// A word where a flag belongs ends flag parsing: refused, not ignored.
 		{"stray argument", []string{"assess", "--inventory", good, "--resolver", "127.0.0.1:9", "fleet.csv"}, "assess takes no arguments"},
 		{"demo stray argument", []string{"demo", "stray"}, "demo takes no arguments"},
+		// A single-valued flag given twice: the last one must not win
+		// silently (a CSV-only pack would remove the other files).
+		{"format twice", []string{"assess", "--inventory", good, "--resolver", "127.0.0.1:9", "--format", "json", "--format", "csv"}, "--format json,csv"},
+		{"out twice", []string{"assess", "--inventory", good, "--resolver", "127.0.0.1:9", "-o", filepath.Join(dir, "other")}, "--out is given more than once"},
+		{"qps twice", []string{"demo", "--qps", "5", "--qps", "10"}, "--qps is given more than once"},
+		{"qps NaN", []string{"assess", "--inventory", good, "--resolver", "127.0.0.1:9", "--qps", "NaN"}, "--qps must be"},
+		{"qps Inf", []string{"demo", "--qps", "+Inf"}, "--qps must be"},
+		{"timeout without unit", []string{"demo", "--timeout", "1"}, "such as 2s"},
+		{"negative retries", []string{"demo", "--retries", "-1"}, "--retries must not be negative"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -462,5 +471,55 @@ func TestEmptyInputDirNoted(t *testing.T) {
 	}
 	if code, stdout, _ := run(t, context.Background(), "mappings", "lint", empty); code != 0 || !strings.Contains(stdout, "mappings lint "+empty+" holds no .yaml or .yml file") {
 		t.Errorf("mappings lint of an empty directory: exit %d: %s", code, stdout)
+	}
+}
+
+// TestRunRefusesToReplaceItsInputs: a --baseline or --inventory that is one
+// of the pack files in --out would be overwritten by the run itself.
+func TestRunRefusesToReplaceItsInputs(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "q1")
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json,csv"); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	before, err := os.ReadFile(filepath.Join(out, "evidence.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An inventory kept under a name the pack writes.
+	if err := os.WriteFile(filepath.Join(out, "findings.csv"), []byte("ip\n192.0.2.1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"demo", "--out", out, "--baseline", filepath.Join(out, "evidence.json")},
+		// The same file through another spelling of its path.
+		{"demo", "--out", out, "--baseline", filepath.Join(out, "..", "q1", "evidence.json")},
+		{"assess", "--inventory", filepath.Join(out, "findings.csv"), "--resolver", "127.0.0.1:9", "--out", out},
+	} {
+		code, _, stderr := run(t, context.Background(), args...)
+		if code != 1 || !strings.Contains(stderr, "which this run would replace") {
+			t.Errorf("%v: exit %d, want 1 naming the input: %s", args, code, stderr)
+		}
+	}
+	after, err := os.ReadFile(filepath.Join(out, "evidence.json"))
+	if err != nil || !bytes.Equal(before, after) {
+		t.Errorf("the baseline inside --out changed (%v)", err)
+	}
+}
+
+// TestCommaInInventoryPath: a comma is part of a file name, not a list
+// separator (repeat --inventory for several).
+func TestCommaInInventoryPath(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "Acme, Inc")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	inv := filepath.Join(dir, "fleet,2026.csv")
+	if err := os.WriteFile(inv, []byte("ip\n192.0.2.1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := run(t, context.Background(), "assess", "--inventory", inv, "--resolver", silentResolver(t),
+		"--timeout", "50ms", "--retries", "0", "--format", "json", "--out", filepath.Join(t.TempDir(), "out"))
+	if code == 1 || strings.Contains(stderr, "cannot read") || strings.Contains(stderr, "unsupported inventory format") {
+		t.Fatalf("exit %d: %s", code, stderr)
 	}
 }

@@ -60,28 +60,10 @@ const demoTitle = "Example Corp mail senders (demo)"
 // (the server is local) and a short timeout with one retry (the server
 // drops one query on purpose).
 func demoFlags() []cli.Flag {
-	flags := runFlags()
-	for _, f := range flags {
-		switch f := f.(type) {
-		case *cli.StringFlag:
-			if f.Name == "title" {
-				f.Usage, f.Value = "organisation or fleet name on the reports", demoTitle
-			}
-		case *cli.Float64Flag:
-			if f.Name == "qps" {
-				f.Value = 0
-			}
-		case *cli.DurationFlag:
-			if f.Name == "timeout" {
-				f.Value = 400 * time.Millisecond
-			}
-		case *cli.IntFlag:
-			if f.Name == "retries" {
-				f.Value = 1
-			}
-		}
-	}
-	return flags
+	return runFlags(runDefaults{
+		title: demoTitle, titleUsage: "organisation or fleet name on the reports",
+		qps: 0, timeout: 400 * time.Millisecond, retries: 1,
+	})
 }
 
 // startDemoServer serves the embedded demo zones on 127.0.0.1.

@@ -89,3 +89,26 @@ func recordedBaseline(d *report.Drift) error {
 	}
 	return nil
 }
+
+// inputInOut refuses a run whose --out holds one of its own inputs under a
+// name the pack writes or removes: "--out q1 --baseline q1/evidence.json"
+// would replace last quarter's evidence with this run's and leave nothing to
+// compare with or verify against. Each input is given with the flag that
+// named it.
+func inputInOut(out string, inputs [][2]string) error {
+	names := append(report.PackFiles(), report.ManifestFile, report.SignatureFile)
+	for _, name := range names {
+		packFile := filepath.Join(out, name)
+		pst, err := os.Stat(packFile)
+		if err != nil {
+			continue
+		}
+		for _, in := range inputs {
+			ist, err := os.Stat(in[1])
+			if err == nil && os.SameFile(pst, ist) {
+				return fmt.Errorf("%s %s is the pack's %s in --out %s, which this run would replace: copy it out of that directory first, or write the pack to another --out", in[0], in[1], name, out)
+			}
+		}
+	}
+	return nil
+}

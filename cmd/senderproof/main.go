@@ -156,7 +156,10 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Writer:               stdout,
 		ErrWriter:            stderr,
 		EnableBashCompletion: true,
-		ExitErrHandler:       func(*cli.Context, error) {},
+		// A comma is part of a file name ("Acme, Inc/fleet.csv"): repeat
+		// --inventory and --resolver for several.
+		DisableSliceFlagSeparator: true,
+		ExitErrHandler:            func(*cli.Context, error) {},
 		Commands: []*cli.Command{
 			assessCommand(stderr),
 			demoCommand(stderr),

@@ -33,7 +33,7 @@ func mappingsCommand(stdout io.Writer) *cli.Command {
 				Name:      "list",
 				Usage:     "print frameworks, controls (title, relevance, catalog identifiers) and the checks mapped to each, with the rationale",
 				UsageText: "senderproof mappings list [--mappings DIR]",
-				Flags:     []cli.Flag{&cli.StringFlag{Name: "mappings", Usage: "directory of extra or overriding mapping files"}},
+				Flags:     []cli.Flag{stringFlag("mappings", nil, "", "directory of extra or overriding mapping files")},
 				Action: func(c *cli.Context) error {
 					if err := noArgs(c, "mappings list", ": give a directory of extra mapping files with --mappings DIR"); err != nil {
 						return err

@@ -43,10 +43,10 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 			"have moved. Give --pubkey to check manifest.sig (a pack signed with assess --sign-key).\n\n" +
 			"Exit codes: 0 the pack verifies; 1 bad usage; 2 the pack does not verify.",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "templates", Usage: "directory of *.tmpl files the pack was worded with"},
-			&cli.StringFlag{Name: "mappings", Usage: "directory of the extra or overriding mapping files the pack was made with"},
-			&cli.StringFlag{Name: "pubkey", Usage: "Ed25519 public key (PEM) to check manifest.sig with"},
-			&cli.StringFlag{Name: "baseline", Usage: "evidence.json of the baseline run, when the pack was made with --baseline and that file has moved"},
+			stringFlag("templates", nil, "", "directory of *.tmpl files the pack was worded with"),
+			stringFlag("mappings", nil, "", "directory of the extra or overriding mapping files the pack was made with"),
+			stringFlag("pubkey", nil, "", "Ed25519 public key (PEM) to check manifest.sig with"),
+			stringFlag("baseline", nil, "", "evidence.json of the baseline run, when the pack was made with --baseline and that file has moved"),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
