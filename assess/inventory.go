@@ -531,6 +531,15 @@ func (l *loader) validate(file string, r *rawEntry) *entry {
 				l.errs.addf(file, v.pos, "%s is too long (%d bytes; the limit is %d)", f, len(s), maxNameLen)
 				continue
 			}
+			// The HELO name is judged by helo.fqdn, address literals
+			// included; the expected PTR name and the sending domain
+			// must be names, or every check on them reports the typo.
+			if f != fieldHELO && s != "" {
+				if why := hostSyntax(s); why != "" {
+					l.errs.addf(file, v.pos, "%s %q is not a valid host or domain name: %s", f, s, why)
+					continue
+				}
+			}
 		case f == fieldCriticality:
 			given := s
 			s = strings.ToLower(s)
@@ -581,6 +590,36 @@ func aLabels(name string) (string, error) {
 		}
 	}
 	return name, nil
+}
+
+// hostSyntax says what makes name (lower case, A-labels, no trailing dot)
+// not a host or domain name, or "" when it is one: labels of 1 to 63
+// letters, digits, hyphens and underscores (found in real names, though not
+// in host names), not starting or ending with a hyphen.
+func hostSyntax(name string) string {
+	if name == "" {
+		return "it is empty"
+	}
+	if strings.Contains(name, "://") || strings.ContainsAny(name, "/@") {
+		return "give the name alone, without a scheme, path or mailbox"
+	}
+	for label := range strings.SplitSeq(name, ".") {
+		switch {
+		case label == "":
+			return "it has an empty label"
+		case len(label) > 63:
+			return fmt.Sprintf("label %q is longer than 63 bytes", label[:20]+"...")
+		case label[0] == '-' || label[len(label)-1] == '-':
+			return fmt.Sprintf("label %q starts or ends with a hyphen", label)
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return fmt.Sprintf("%q is not allowed in a name (letters, digits, hyphens and underscores only)", string(rune(c)))
+			}
+		}
+	}
+	return ""
 }
 
 // cleanValue trims a value and rejects invalid UTF-8 and control characters.
@@ -657,6 +696,13 @@ func (l *loader) validateSelectors(file string, e *entry, v rawValue) {
 		}
 		if len(s) > maxNameLen {
 			l.errs.addf(file, v.pos, "dkim_selectors: selector is too long (%d bytes; the limit is %d)", len(s), maxNameLen)
+			return
+		}
+		if why := hostSyntax(s); why != "" {
+			if strings.Contains(s, ",") {
+				why = "separate selectors with spaces or semicolons, not commas"
+			}
+			l.errs.addf(file, v.pos, "dkim_selectors: %q is not a valid selector (RFC 6376 §3.1): %s", s, why)
 			return
 		}
 		if len(e.selectors) == maxSelectorsPerRow {

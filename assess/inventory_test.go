@@ -307,6 +307,18 @@ func TestParseInventory(t *testing.T) {
 			err: "f.csv:2:2: owner is not valid UTF-8"},
 		{name: "name too long", file: "f.csv", data: "ip,hostname\n192.0.2.1," + long + "\n",
 			err: "f.csv:2:2: hostname is too long (254 bytes; the limit is 253)"},
+		// The expected PTR name, the sending domain and the selectors are
+		// names: a typo there is an input error, not a failed check.
+		{name: "hostname with a space", file: "f.csv", data: "ip,hostname\n192.0.2.1,mail example.com\n",
+			err: `f.csv:2:2: hostname "mail example.com" is not a valid host or domain name: " " is not allowed in a name (letters, digits, hyphens and underscores only)`},
+		{name: "domain as a URL", file: "f.csv", data: "ip,domain\n192.0.2.1,http://example.com/\n",
+			err: `f.csv:2:2: domain "http://example.com/" is not a valid host or domain name: give the name alone, without a scheme, path or mailbox`},
+		{name: "domain with an empty label", file: "f.yaml", data: "- {ip: 192.0.2.1, domain: a..example.com}\n",
+			err: `f.yaml:1:27: domain "a..example.com" is not a valid host or domain name: it has an empty label`},
+		{name: "hostname label with a leading hyphen", file: "f.csv", data: "ip,hostname\n192.0.2.1,-mx.example.com\n",
+			err: `f.csv:2:2: hostname "-mx.example.com" is not a valid host or domain name: label "-mx" starts or ends with a hyphen`},
+		{name: "selectors separated by commas", file: "f.csv", data: "ip,domain,dkim_selectors\n192.0.2.1,example.com,\"s1,s2\"\n",
+			err: `f.csv:2:3: dkim_selectors: "s1,s2" is not a valid selector (RFC 6376 §3.1): separate selectors with spaces or semicolons, not commas`},
 		{name: "tag too long", file: "f.csv", data: "ip,note\n192.0.2.1," + strings.Repeat("x", 1025) + "\n",
 			err: `f.csv:2:2: tag "note" is too long (1025 bytes; the limit is 1024)`},
 		{name: "duplicate csv column", file: "f.csv", data: "ip,Owner,owner\n192.0.2.1,a,b\n",
