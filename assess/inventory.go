@@ -199,7 +199,19 @@ func LoadInventory(paths ...string) (*Inventory, error) {
 		return nil, errors.New("inventory: no inventory file given")
 	}
 	l := newLoader()
+	var read []os.FileInfo
 	for _, p := range paths {
+		if st, err := os.Stat(p); err == nil {
+			if i := slices.IndexFunc(read, func(o os.FileInfo) bool { return os.SameFile(o, st) }); i >= 0 {
+				// Its rows would merge with themselves, each "duplicating"
+				// its own line.
+				l.errs.add(&InputError{File: p, Reason: fmt.Sprintf("is given twice (--inventory %s and --inventory %s are the same file)", paths[i], p)})
+				continue
+			}
+			read = append(read, st)
+		} else {
+			read = append(read, nil)
+		}
 		data, err := readInventoryFile(p)
 		if err != nil {
 			l.errs.add(err)
@@ -631,6 +643,10 @@ func (l *loader) cleanValue(file string, p pos, label, s string) (string, bool) 
 	}
 	if i := strings.IndexFunc(s, unicode.IsControl); i >= 0 {
 		r, _ := utf8.DecodeRuneInString(s[i:])
+		if r == '\n' || r == '\r' {
+			l.errs.addf(file, p, "%s contains a line break: keep each value on one line (a spreadsheet's Alt+Enter makes one)", label)
+			return "", false
+		}
 		l.errs.addf(file, p, "%s contains a control character (%U)", label, r)
 		return "", false
 	}

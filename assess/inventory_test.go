@@ -301,7 +301,7 @@ func TestParseInventory(t *testing.T) {
 		{name: "bad criticality in csv", file: "f.csv", data: "ip,criticality\n192.0.2.1,Critical\n",
 			err: `f.csv:2:2: criticality "Critical" is not high, medium or low`},
 		{name: "control character", file: "f.csv", data: "ip,hostname,site\n192.0.2.1,\"a\nb\",x\x7fy\n",
-			err: "f.csv:2:2: hostname contains a control character (U+000A)\n" +
+			err: "f.csv:2:2: hostname contains a line break: keep each value on one line (a spreadsheet's Alt+Enter makes one)\n" +
 				`f.csv:3:3: tag "site" contains a control character (U+007F)`},
 		{name: "invalid utf-8", file: "f.csv", data: "ip,owner\n192.0.2.1,\xff\n",
 			err: "f.csv:2:2: owner is not valid UTF-8"},
@@ -379,6 +379,8 @@ func TestParseInventory(t *testing.T) {
 			err: "f.json:1:23: invalid character '[' after top-level value"},
 		{name: "json value positions", file: "f.json", data: "[{\"ip\": \"192.0.2.1\",\n  \"criticality\": \"top\"}]",
 			err: `f.json:2:18: criticality "top" is not high, medium or low`},
+		{name: "yaml duplicate assets key", file: "f.yaml", data: "assets: [{ip: 192.0.2.1}]\nassets: [{ip: 192.0.2.2}]\n",
+			err: `f.yaml:2:1: duplicate key "assets" (first on line 1)`},
 		{name: "json duplicate key, case-insensitive", file: "f.json", data: `[{"ip": "192.0.2.1", "IP": "192.0.2.2"}]`,
 			err: `f.json:1:28: duplicate key "ip" (first on line 1)`},
 	}
@@ -426,6 +428,14 @@ func TestLoadInventoryFiles(t *testing.T) {
 	b := write("b.yaml", "- {ip: 192.0.2.2, hostname: mx2.example.com}\n- {ip: 192.0.2.3}\n")
 	c := write("c.json", `[{"ip": "192.0.2.1", "owner": "web"}]`)
 	empty := write("empty.csv", "")
+
+	t.Run("the same file twice", func(t *testing.T) {
+		t.Parallel()
+		_, err := LoadInventory(a, filepath.Join(dir, ".", "a.csv"))
+		if err == nil || !strings.Contains(err.Error(), "is given twice") {
+			t.Errorf("err = %v, want the file named as given twice", err)
+		}
+	})
 
 	t.Run("several files merge in order", func(t *testing.T) {
 		t.Parallel()

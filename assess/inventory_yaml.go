@@ -56,12 +56,19 @@ func parseYAML(file string, data []byte, errs *errList) []rawEntry {
 		return nil
 	}
 	var out []rawEntry
+	var first *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		if k.Kind != yaml.ScalarNode || !strings.EqualFold(strings.TrimSpace(k.Value), "assets") {
 			errs.addf(file, nodePos(k), "unknown top-level key %q (%s)", k.Value, want)
 			continue
 		}
+		if first != nil {
+			// As in JSON: which list was meant is not known.
+			errs.addf(file, nodePos(k), "duplicate key %q (first on line %d)", k.Value, first.Line)
+			continue
+		}
+		first = k
 		v, ok := w.deref(v, 0)
 		switch {
 		case !ok:
