@@ -91,12 +91,19 @@ func evalSPFSender(ctx context.Context, r Resolver, ip netip.Addr, helo, sender 
 		return ev
 	}
 	adapter := &spfResolver{r: r, ip: ip}
+	// The trace kept is the first maxSPFTrace lines; the deciding term is
+	// read from the last lines, so those past the limit go to a ring.
+	var tail [spfTraceTail]string
+	past := 0
 	trace := func(format string, a ...any) {
 		a = adapter.served(format, a)
 		adapter.traced(format, a)
 		if len(ev.trace) < maxSPFTrace {
 			ev.trace = append(ev.trace, bounded(fmt.Sprintf(format, a...), maxTraceLine))
+			return
 		}
+		tail[past%spfTraceTail] = bounded(fmt.Sprintf(format, a...), maxTraceLine)
+		past++
 	}
 	ev.result, ev.err = spf.CheckHostWithSender(net.IP(ip.AsSlice()), helo, local+"@"+domain,
 		spf.WithResolver(adapter), spf.WithContext(ctx), spf.WithTraceFunc(trace))
@@ -123,7 +130,14 @@ func evalSPFSender(ctx context.Context, r Resolver, ip netip.Addr, helo, sender 
 		ev.reason = "temperror"
 	}
 	if isSPFMatch(ev.err) {
-		ev.matched, ev.via = matchedTerm(ev.trace)
+		last := ev.trace
+		if past > 0 {
+			last = slices.Clone(ev.trace)
+			for i := max(0, past-spfTraceTail); i < past; i++ {
+				last = append(last, tail[i%spfTraceTail])
+			}
+		}
+		ev.matched, ev.via = matchedTerm(last)
 	}
 	return ev
 }
@@ -147,10 +161,17 @@ func isSPFMatch(err error) bool {
 	return false
 }
 
+// spfTraceTail is how many trace lines past maxSPFTrace are kept to find
+// the deciding term: more than the longest chain of includes and redirects
+// the lookup limit allows.
+const spfTraceTail = 32
+
 // matchedTerm reads the deciding term from the trace: the library traces
 // each deciding term as the evaluation unwinds, innermost first, so the
 // trailing run of such lines is the chain from the matching mechanism out
-// to the top-level term.
+// to the top-level term. The library strips a term's qualifier before it
+// traces it; a mechanism's or include's own result is its qualifier's, so
+// the term is given back as published ("-ip4:192.0.2.1"; "+" is left out).
 func matchedTerm(trace []string) (string, []string) {
 	var chain []string
 	for i := len(trace) - 1; i >= 0; i-- {
@@ -168,6 +189,9 @@ func matchedTerm(trace []string) (string, []string) {
 		term, err := strconv.Unquote(m[1])
 		if err != nil {
 			break
+		}
+		if q := allQualifier(m[2]); q != "+" && !strings.HasPrefix(strings.ToLower(term), "redirect=") {
+			term = q + term
 		}
 		chain = append(chain, term)
 		if t := strings.ToLower(strings.TrimLeft(term, "+-~?")); !strings.HasPrefix(t, "include:") && !strings.HasPrefix(t, "redirect=") {
