@@ -33,6 +33,9 @@ type spfCount struct {
 	voidExceeded bool
 	terms        []string // each counted term, with "(in domain)" when nested
 	broken       []string // include/redirect targets without a usable record
+	// halted is set when the walk reached such a target: every evaluation
+	// that gets there is permerror, so no term after it is ever evaluated.
+	halted bool
 	answers      []Answer
 	reason       string // first DNS error, "" when none
 	failed       []string
@@ -97,7 +100,7 @@ type spfCountKey struct {
 // maxSharedSPFCounts bounds the shared walks.
 const maxSharedSPFCounts = 4096
 
-func (w *spfWalker) stopped() bool { return w.c.exceeded || w.c.voidExceeded }
+func (w *spfWalker) stopped() bool { return w.c.exceeded || w.c.voidExceeded || w.c.halted }
 
 func (w *spfWalker) lookup(ctx context.Context, name string, qtype uint16) (Answer, Outcome) {
 	qname, ok := wireName(name)
@@ -151,6 +154,7 @@ func (w *spfWalker) visit(ctx context.Context, domain string, depth int) {
 	}
 	if _, ok := wireName(domain); !ok {
 		w.c.broken = append(w.c.broken, bounded(domain, 120)+": invalid domain name")
+		w.c.halted = depth > 0
 		return
 	}
 	ans, out := w.lookup(ctx, domain, dns.TypeTXT)
@@ -169,11 +173,13 @@ func (w *spfWalker) visit(ctx context.Context, domain string, depth int) {
 			what = fmt.Sprintf("%d SPF records", len(records))
 		}
 		w.c.broken = append(w.c.broken, normName(domain)+": "+what)
+		w.c.halted = depth > 0
 		return
 	}
 	rec, err := parseSPF(records[0])
 	if err != nil {
 		w.c.broken = append(w.c.broken, normName(domain)+": "+bounded(err.Error(), 160))
+		w.c.halted = depth > 0
 		return
 	}
 	for _, t := range rec.Terms {
