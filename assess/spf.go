@@ -471,6 +471,9 @@ type spfEnding struct {
 	source  string   // the domain whose record holds it, when not the evaluated one
 	via     []string // the include/redirect terms leading to that record
 	answers []Answer // the records read to follow redirects
+	// noAll is set when the record (or the last one its redirects reach)
+	// has neither "all" nor redirect=.
+	noAll bool
 }
 
 // note records the ending in a finding's observed values: all, permissive
@@ -508,7 +511,9 @@ func followEnding(ctx context.Context, r Resolver, v spfView, ip netip.Addr, hel
 		}
 		target, ok := cur.rec.modifier("redirect")
 		if !ok {
-			return spfEnding{answers: e.answers}
+			// Neither "all" nor redirect=: the record ends in the
+			// default neutral (RFC 7208 §4.7).
+			return spfEnding{answers: e.answers, noAll: true}
 		}
 		name, ok := expandSPFMacros(target, ip, "postmaster@"+v.domain, cur.domain, helo)
 		if !ok {
@@ -669,7 +674,12 @@ func checkSPFAuthorizesIP(ctx context.Context, r Resolver, a Asset) []Finding {
 		used = append(used, e.answers...)
 		e.note(obs)
 		if e.all == "" {
-			obs["permissive"] = false
+			// Without "all" or redirect=, an unlisted sender gets
+			// neutral (RFC 7208 §4.7), as with ?all.
+			obs["permissive"] = e.noAll
+			if e.noAll {
+				obs["no_all"] = true
+			}
 		}
 	}
 	switch ev.result {
