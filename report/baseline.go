@@ -21,6 +21,9 @@ type Baseline struct {
 	old           map[string][]observation
 	baseAssets    []string
 	inBase        map[string]bool
+	// rows holds each baseline asset's sending domain and selectors, to
+	// tell an inventory edit from a DNS change.
+	rows map[string]assess.Asset
 
 	mu      sync.Mutex
 	changes map[string][]DriftChange
@@ -35,11 +38,13 @@ func NewBaseline(base *Pack, path string, tpl *templates.Set) *Baseline {
 	b := &Baseline{
 		path: path, baseRun: base.Run.ID, tpl: tpl, check: check,
 		old: packObservations(base), inBase: map[string]bool{}, changes: map[string][]DriftChange{},
+		rows: map[string]assess.Asset{},
 	}
 	for _, a := range base.Assets {
 		if !b.inBase[a.IP] {
 			b.inBase[a.IP] = true
 			b.baseAssets = append(b.baseAssets, a.IP)
+			b.rows[a.IP] = assess.Asset{Domain: a.Domain, DKIMSelectors: a.DKIMSelectors}
 		}
 	}
 	return b
@@ -62,11 +67,12 @@ func (b *Baseline) Asset(a assess.Asset, fs []assess.Finding) []assess.Finding {
 		f.Observed = map[string]any{"reason": reasonNewAsset, "baseline_run": b.baseRun}
 	} else {
 		d = compareAsset(a.IP, b.old[a.IP], observationsByAsset(fs)[a.IP])
+		inventoryEdits(&d, b.rows[a.IP], a)
 		f.Observed = d.observed(b.baseRun)
 		f.Status = d.status()
 		var cs []DriftChange
 		for _, c := range d.changes {
-			cs = append(cs, DriftChange{Asset: a.IP, Field: c.obs.field(), Old: c.old, New: c.new})
+			cs = append(cs, DriftChange{Asset: a.IP, Field: c.obs.field(), Old: c.old, New: c.new, Inventory: c.inv})
 		}
 		b.mu.Lock()
 		b.changes[a.IP] = cs

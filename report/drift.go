@@ -99,6 +99,48 @@ func (d assetDrift) status() assess.Status {
 type change struct {
 	obs      observation
 	old, new string
+	// inv names an inventory edit behind the change, "" for none: a
+	// selector added to or removed from the asset's row, or its sending
+	// domain changed (invDomain, with the two domains in oldDomain and
+	// newDomain). Such a change is not a DNS change.
+	inv                  string
+	oldDomain, newDomain string
+}
+
+// Inventory edits behind a change.
+const (
+	invSelectorAdded   = "selector_added"
+	invSelectorRemoved = "selector_removed"
+	invDomain          = "domain"
+)
+
+// inventoryEdits marks the changes of one asset that come from its
+// inventory row, not from DNS: a DKIM selector only one run assessed, or
+// SPF and DMARC values of a sending domain that changed. A removed or added
+// selector is reported once, by its key, not again by its key size.
+func inventoryEdits(d *assetDrift, old, cur assess.Asset) {
+	out := d.changes[:0]
+	for _, c := range d.changes {
+		switch c.obs.key {
+		case FieldDKIMKey, FieldDKIMKeyBits:
+			inOld, inCur := slices.Contains(old.DKIMSelectors, c.obs.subject), slices.Contains(cur.DKIMSelectors, c.obs.subject)
+			switch {
+			case inOld && !inCur:
+				c.inv = invSelectorRemoved
+			case inCur && !inOld:
+				c.inv = invSelectorAdded
+			}
+			if c.inv != "" && c.obs.key == FieldDKIMKeyBits {
+				continue
+			}
+		case FieldSPFResult, FieldSPFMatched, FieldDMARCPolicy:
+			if old.Domain != cur.Domain {
+				c.inv, c.oldDomain, c.newDomain = invDomain, old.Domain, cur.Domain
+			}
+		}
+		out = append(out, c)
+	}
+	d.changes = out
 }
 
 // CompareBaseline compares a run's findings with a baseline pack and returns
@@ -207,11 +249,21 @@ func (d *Drift) Changed() bool {
 func (d assetDrift) observed(baseRun string) map[string]any {
 	changes := make([]any, 0, len(d.changes))
 	for _, c := range d.changes {
-		changes = append(changes, map[string]any{
+		m := map[string]any{
 			"field": c.obs.field(), "key": c.obs.key, "of": c.obs.subject, "old": c.old, "new": c.new,
-		})
+		}
+		if c.inv != "" {
+			m["inventory"] = c.inv
+		}
+		if c.inv == invDomain {
+			m["old_domain"], m["new_domain"] = c.oldDomain, c.newDomain
+		}
+		changes = append(changes, m)
 	}
 	obs := map[string]any{"baseline_run": baseRun, "changes": changes}
+	if len(d.changes) > 0 && !slices.ContainsFunc(d.changes, func(c change) bool { return c.inv == "" }) {
+		obs["inventory_only"] = true
+	}
 	if len(d.undetermined) > 0 {
 		obs["undetermined"] = d.fields()
 		for key, side := range map[string]string{
@@ -232,8 +284,12 @@ func compare(base *Pack, path string, assets []assess.Asset, newObs map[string][
 	drift := &Drift{Baseline: path, BaseRun: base.Run.ID, Added: []string{}, Removed: []string{}, Changes: []DriftChange{}}
 	oldObs := packObservations(base)
 	inBase := map[string]bool{}
+	baseAsset := map[string]assess.Asset{}
 	for _, a := range base.Assets {
 		inBase[a.IP] = true
+		if _, ok := baseAsset[a.IP]; !ok {
+			baseAsset[a.IP] = a
+		}
 	}
 	inCur := map[string]bool{}
 	per := map[string]assetDrift{}
@@ -247,9 +303,10 @@ func compare(base *Pack, path string, assets []assess.Asset, newObs map[string][
 			continue
 		}
 		d := compareAsset(a.IP, oldObs[a.IP], newObs[a.IP])
+		inventoryEdits(&d, baseAsset[a.IP], a)
 		per[a.IP] = d
 		for _, c := range d.changes {
-			drift.Changes = append(drift.Changes, DriftChange{Asset: a.IP, Field: c.obs.field(), Old: c.old, New: c.new})
+			drift.Changes = append(drift.Changes, DriftChange{Asset: a.IP, Field: c.obs.field(), Old: c.old, New: c.new, Inventory: c.inv})
 		}
 	}
 	for _, a := range base.Assets {
@@ -418,7 +475,14 @@ func addObservations(out map[string][]observation, f *assess.Finding) {
 		one(FieldHELOAddresses, "", render(obs["addresses"]))
 	case "spf.authorizes_ip":
 		one(FieldSPFResult, "", render(obs["result"]))
-		one(FieldSPFMatched, "", foldSPFTerm(render(obs["matched"])))
+		// A mechanism is compared without its qualifier: a changed
+		// qualifier is a changed result, reported as such, and earlier
+		// packs named the mechanism without it ("all" always with it).
+		m := render(obs["matched"])
+		if t := strings.TrimLeft(m, "+-~?"); !strings.EqualFold(t, "all") {
+			m = t
+		}
+		one(FieldSPFMatched, "", foldSPFTerm(m))
 	case "dmarc.policy":
 		v := render(obs["policy"])
 		if pct, ok := obs["pct"].(float64); ok && v != "" && pct != 100 {

@@ -104,10 +104,10 @@ func TestCompareBaseline(t *testing.T) {
 		{name: "nothing changed", old: base(), cur: base(), status: assess.StatusPass,
 			msg: "Nothing observed for 192.0.2.10 changed since the baseline run base-run; every compared value was determined in both runs."},
 		{name: "HELO addresses changed", old: base(), cur: set(base(), "helo.fqdn", "addresses", []string{"192.0.2.10", "192.0.2.77"}),
-			status: assess.StatusWarn, changes: []DriftChange{{ip, "helo.addresses", "192.0.2.10", "192.0.2.10, 192.0.2.77"}},
+			status: assess.StatusWarn, changes: []DriftChange{{ip, "helo.addresses", "192.0.2.10", "192.0.2.10, 192.0.2.77", ""}},
 			msg: "1 change for 192.0.2.10 since the baseline run base-run: HELO addresses 192.0.2.10 → 192.0.2.10, 192.0.2.77."},
 		{name: "HELO addresses gone", old: base(), cur: set(base(), "helo.fqdn", "addresses", []string{}),
-			status: assess.StatusWarn, changes: []DriftChange{{ip, "helo.addresses", "192.0.2.10", ""}},
+			status: assess.StatusWarn, changes: []DriftChange{{ip, "helo.addresses", "192.0.2.10", "", ""}},
 			msg: "HELO addresses 192.0.2.10 → (no value)."},
 		{name: "HELO address order is not a change", old: set(base(), "helo.fqdn", "addresses", []string{"192.0.2.9", "192.0.2.10"}),
 			cur: set(base(), "helo.fqdn", "addresses", []string{"192.0.2.10", "192.0.2.9"}), status: assess.StatusPass},
@@ -115,28 +115,28 @@ func TestCompareBaseline(t *testing.T) {
 			status: assess.StatusError, undetermined: []string{"helo.addresses"}, run: []string{"helo.addresses"},
 			msg: "this run could not determine helo.addresses."},
 		{name: "PTR swapped", old: base(), cur: world(ip, "mail2.example.com", []string{"192.0.2.11"}, "pass", "ip4:192.0.2.0/24", "reject", 100, "aa"),
-			status: assess.StatusWarn, changes: []DriftChange{{ip, "ptr.names", "mail1.example.com", "mail2.example.com"}},
+			status: assess.StatusWarn, changes: []DriftChange{{ip, "ptr.names", "mail1.example.com", "mail2.example.com", ""}},
 			msg: "1 change for 192.0.2.10 since the baseline run base-run: PTR name mail1.example.com → mail2.example.com."},
 		{name: "PTR removed", old: base(), cur: world(ip, "", nil, "pass", "ip4:192.0.2.0/24", "reject", 100, "aa"),
-			status: assess.StatusWarn, changes: []DriftChange{{ip, "ptr.names", "mail1.example.com", ""}},
+			status: assess.StatusWarn, changes: []DriftChange{{ip, "ptr.names", "mail1.example.com", "", ""}},
 			msg: "PTR name mail1.example.com → (no value)."},
 		{name: "forward set changed", old: base(), cur: world(ip, "mail1.example.com", []string{"192.0.2.99"}, "pass", "ip4:192.0.2.0/24", "reject", 100, "aa"),
-			status: assess.StatusWarn, changes: []DriftChange{{ip, "ptr.forward[mail1.example.com]", ip, "192.0.2.99"}},
+			status: assess.StatusWarn, changes: []DriftChange{{ip, "ptr.forward[mail1.example.com]", ip, "192.0.2.99", ""}},
 			msg: "forward addresses of mail1.example.com 192.0.2.10 → 192.0.2.99"},
 		{name: "forward list order is not a change", old: world(ip, "m.example.com", []string{"192.0.2.10", "192.0.2.9"}, "pass", "", "reject", 100, "aa"),
 			cur: world(ip, "m.example.com", []string{"192.0.2.9", "192.0.2.10"}, "pass", "", "reject", 100, "aa"), status: assess.StatusPass},
 		{name: "SPF, DMARC and key changed", old: base(), cur: world(ip, "mail1.example.com", []string{ip}, "fail", "-all", "quarantine", 50, "bb"),
 			status: assess.StatusWarn, changes: []DriftChange{
-				{ip, "spf.result", "pass", "fail"},
-				{ip, "spf.matched", "ip4:192.0.2.0/24", "-all"},
-				{ip, "dmarc.policy", "reject", "quarantine pct=50"},
-				{ip, "dkim.fingerprint[s1]", "aa", "bb"},
+				{ip, "spf.result", "pass", "fail", ""},
+				{ip, "spf.matched", "ip4:192.0.2.0/24", "-all", ""},
+				{ip, "dmarc.policy", "reject", "quarantine pct=50", ""},
+				{ip, "dkim.fingerprint[s1]", "aa", "bb", ""},
 			},
 			msg: `4 changes for 192.0.2.10 since the baseline run base-run: SPF result pass → fail; SPF matched mechanism ip4:192.0.2.0/24 → -all; DMARC policy reject → quarantine pct=50; DKIM key of selector "s1" aa → bb.`},
 		{name: "key size", old: base(), cur: set(base(), "dkim.key", "key_bits", 1024), status: assess.StatusWarn,
-			changes: []DriftChange{{ip, "dkim.key_bits[s1]", "2048", "1024"}}},
+			changes: []DriftChange{{ip, "dkim.key_bits[s1]", "2048", "1024", ""}}},
 		{name: "selector added", old: base(), cur: append(base(), dkimFnd(ip, "s2", assess.StatusPass, map[string]any{"fingerprint": "cc", "key_bits": 2048})),
-			status: assess.StatusWarn, changes: []DriftChange{{ip, "dkim.fingerprint[s2]", "", "cc"}, {ip, "dkim.key_bits[s2]", "", "2048"}}},
+			status: assess.StatusWarn, changes: []DriftChange{{ip, "dkim.fingerprint[s2]", "", "cc", ""}, {ip, "dkim.key_bits[s2]", "", "2048", ""}}},
 		{name: "error now is undetermined", old: base(), cur: status(set(base(), "spf.authorizes_ip", "result", "temperror"), "spf.authorizes_ip", assess.StatusError),
 			status: assess.StatusError, undetermined: []string{"spf.result", "spf.matched"}, run: []string{"spf.result", "spf.matched"},
 			msg: "No change found for 192.0.2.10 since the baseline run base-run, but the comparison is incomplete: 2 values were not compared because a run could not determine them: this run could not determine spf.result, spf.matched. This is not a pass"},
@@ -149,7 +149,7 @@ func TestCompareBaseline(t *testing.T) {
 			msg: "neither run could determine dmarc.policy."},
 		{name: "change with errors on every side", old: status(status(base(), "dmarc.policy", assess.StatusError), "helo.fqdn", assess.StatusError),
 			cur:    status(status(set(base(), "spf.authorizes_ip", "result", "fail"), "dmarc.policy", assess.StatusError), "dkim.key", assess.StatusError),
-			status: assess.StatusWarn, changes: []DriftChange{{ip, "spf.result", "pass", "fail"}},
+			status: assess.StatusWarn, changes: []DriftChange{{ip, "spf.result", "pass", "fail", ""}},
 			undetermined: []string{"helo.addresses", "dmarc.policy", "dkim.fingerprint[s1]", "dkim.key_bits[s1]"},
 			run:          []string{"dkim.fingerprint[s1]", "dkim.key_bits[s1]"}, baseline: []string{"helo.addresses"}, both: []string{"dmarc.policy"},
 			msg: "SPF result pass → fail. Not compared, because a run could not determine them: this run could not determine dkim.fingerprint[s1], dkim.key_bits[s1]; the baseline run could not determine helo.addresses; neither run could determine dmarc.policy."},
@@ -170,7 +170,7 @@ func TestCompareBaseline(t *testing.T) {
 		{name: "SPF term case is not a change", old: base(), cur: set(base(), "spf.authorizes_ip", "matched", "IP4:192.0.2.0/24"), status: assess.StatusPass},
 		{name: "SPF macro case is a change", old: set(base(), "spf.authorizes_ip", "matched", "exists:%{i}.x.example"),
 			cur: set(base(), "spf.authorizes_ip", "matched", "EXISTS:%{I}.X.example"), status: assess.StatusWarn,
-			changes: []DriftChange{{ip, "spf.matched", "exists:%{i}.x.example", "exists:%{I}.x.example"}}},
+			changes: []DriftChange{{ip, "spf.matched", "exists:%{i}.x.example", "exists:%{I}.x.example", ""}}},
 		{name: "key error in the baseline", old: status(base(), "dkim.key", assess.StatusError), cur: base(),
 			status: assess.StatusError, undetermined: []string{"dkim.fingerprint[s1]", "dkim.key_bits[s1]"}, baseline: []string{"dkim.fingerprint[s1]", "dkim.key_bits[s1]"}},
 	}
@@ -267,7 +267,7 @@ func TestCompareBaselineFleet(t *testing.T) {
 	if !slices.Equal(d.Added, []string{"192.0.2.3"}) || !slices.Equal(d.Removed, []string{"192.0.2.2"}) {
 		t.Errorf("added %v removed %v", d.Added, d.Removed)
 	}
-	if want := []DriftChange{{"192.0.2.1", "dmarc.policy", "reject", "none"}}; !slices.Equal(d.Changes, want) {
+	if want := []DriftChange{{"192.0.2.1", "dmarc.policy", "reject", "none", ""}}; !slices.Equal(d.Changes, want) {
 		t.Errorf("changes %+v", d.Changes)
 	}
 	got := map[string]assess.Finding{}
@@ -471,5 +471,41 @@ func TestDriftSample(t *testing.T) {
 	}
 	if got := (*Drift)(nil).Sample(3); got != nil {
 		t.Errorf("nil drift sample %v", got)
+	}
+}
+
+// TestDriftInventoryEdits: a selector taken out of or added to an asset's
+// row, or a changed sending domain, is an inventory edit, not a DNS change.
+func TestDriftInventoryEdits(t *testing.T) {
+	t.Parallel()
+	const ip = "192.0.2.10"
+	old := append(world(ip, "mail1.example.com", []string{ip}, "pass", "ip4:192.0.2.0/24", "reject", 100, "aa"),
+		dkimFnd(ip, "s2", assess.StatusPass, map[string]any{"fingerprint": "bb", "key_bits": 2048}))
+	cur := world(ip, "mail1.example.com", []string{ip}, "fail", "-all", "reject", 100, "aa")
+	cur = append(cur, dkimFnd(ip, "s3", assess.StatusPass, map[string]any{"fingerprint": "cc", "key_bits": 2048}))
+	bp := packOf(t, "base-run", []assess.Asset{{IP: ip, Domain: "a.example", DKIMSelectors: []string{"s1", "s2"}}}, old)
+	fs, d := CompareBaseline(bp, "old/evidence.json", []assess.Asset{{IP: ip, Domain: "b.example", DKIMSelectors: []string{"s1", "s3"}}}, cur, nil)
+	want := []DriftChange{
+		{ip, "spf.result", "pass", "fail", "domain"},
+		{ip, "spf.matched", "ip4:192.0.2.0/24", "-all", "domain"},
+		{ip, "dkim.fingerprint[s2]", "bb", "", "selector_removed"},
+		{ip, "dkim.fingerprint[s3]", "", "cc", "selector_added"},
+	}
+	if !slices.Equal(d.Changes, want) {
+		t.Errorf("changes\n got %+v\nwant %+v", d.Changes, want)
+	}
+	i := slices.IndexFunc(fs, func(f assess.Finding) bool { return f.Check == DriftCheck })
+	f := fs[i]
+	for _, s := range []string{
+		"SPF result pass → fail (the inventory's sending domain changed from a.example to b.example)",
+		`DKIM selector "s2" was taken out of the inventory (its key was bb)`,
+		`DKIM selector "s3" was added to the inventory (key cc)`,
+	} {
+		if !strings.Contains(f.Message, s) {
+			t.Errorf("message %q lacks %q", f.Message, s)
+		}
+	}
+	if !strings.HasPrefix(f.Remediation, "These changes come from edits to the inventory") {
+		t.Errorf("remediation %q", f.Remediation)
 	}
 }

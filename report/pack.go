@@ -171,6 +171,9 @@ type DriftChange struct {
 	Field string `json:"field"`
 	Old   string `json:"old"`
 	New   string `json:"new"`
+	// Inventory names the inventory edit the change comes from, not a DNS
+	// change: selector_added, selector_removed or domain; absent for none.
+	Inventory string `json:"inventory,omitempty"`
 }
 
 // Writer formats a Pack. Writers only format: every figure they show comes

@@ -93,7 +93,7 @@ type sampleDrift struct {
 }
 
 // sampleDriftChange mirrors report.DriftChange.
-type sampleDriftChange struct{ Asset, Field, Old, New string }
+type sampleDriftChange struct{ Asset, Field, Old, New, Inventory string }
 
 // sampleTopCheck mirrors report's viewCheck.
 type sampleTopCheck struct {
