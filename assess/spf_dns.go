@@ -286,8 +286,17 @@ func (s *spfResolver) present(names []string) {
 }
 
 // queryName returns the name to ask for name: as it is when it came from
-// an answer (see presented), else escaped by wireName.
+// an answer (see presented), else escaped by wireName. A name longer than
+// 253 characters, which only macro expansion makes, loses labels from the
+// left until it fits (RFC 7208 §7.3), as the walk's expansion does.
 func (s *spfResolver) queryName(name string) (string, bool) {
+	for len(strings.TrimSuffix(name, ".")) > 253 {
+		i := strings.IndexByte(name, '.')
+		if i < 0 {
+			return "", false
+		}
+		name = name[i+1:]
+	}
 	if strings.Contains(name, `\`) {
 		n := strings.TrimSuffix(name, ".")
 		s.mu.Lock()
