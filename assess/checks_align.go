@@ -2,17 +2,14 @@ package assess
 
 import (
 	"context"
-	"slices"
-
-	"github.com/emersion/go-msgauth/dmarc"
 )
 
 // checkAlignIdentity compares the organizational domains (Public Suffix
 // List; a single-label name is its own) of the identities present: the PTR
-// name, the HELO name and the sending domain. When the domain's DMARC record
-// sets strict SPF alignment (aspf=s), the HELO name must equal the domain
-// itself: with a null MAIL FROM the HELO identity is what SPF authenticates
-// and DMARC aligns (RFC 7208 §2.3, RFC 7489 §3.1.2).
+// name, the HELO name and the sending domain (SPEC: pass when they share
+// one). The DMARC alignment mode plays no part: bounces carry the host's own
+// From domain, and what a receiver aligns is judged by the SPF and DMARC
+// checks.
 func checkAlignIdentity(ctx context.Context, r Resolver, a Asset) []Finding {
 	const id = "align.identity"
 	helo, domain := normName(a.HELO), normName(a.Domain)
@@ -69,37 +66,10 @@ func checkAlignIdentity(ctx context.Context, r Resolver, a Asset) []Finding {
 			out = append(out, x.kind)
 		}
 	}
-	dmarcUnknown := false
-	if helo != "" && domain != "" {
-		dv := sharedDMARC(ctx, r, domain)
-		used = append(used, dv.answers()...)
-		if dv.outcome == OutcomeError {
-			dmarcUnknown = true
-			obs["dmarc_error"] = dv.found.reason
-		}
-		if dv.valid && dv.found.rec.SPFAlignment == dmarc.AlignmentStrict {
-			obs["aspf"] = "s"
-			obs["strict"] = true
-			obs["dmarc_source"] = dv.source()
-			if helo != domain && !slices.Contains(out, "helo") {
-				out = append(out, "helo")
-				obs["strict_mismatch"] = true
-			}
-		}
-	}
 	obs["out_of_line"] = out
-	if len(out) == 0 && helo != "" && domain != "" && helo != domain && dmarcUnknown {
-		// Whether the HELO name must equal the domain (aspf=s) is not
-		// known: the verdict would be a guess.
-		obs["reason"] = "dmarc_error"
-		return []Finding{newFinding(a, id, StatusError, obs, used...)}
-	}
 	if len(out) == 0 {
 		return []Finding{newFinding(a, id, StatusPass, obs, used...)}
 	}
 	obs["reason"] = "different_org"
-	if obs["strict_mismatch"] == true && len(out) == 1 {
-		obs["reason"] = "strict"
-	}
 	return []Finding{newFinding(a, id, StatusWarn, obs, used...)}
 }
