@@ -35,10 +35,10 @@ type spfCount struct {
 	broken       []string // include/redirect targets without a usable record
 	// halted is set when the walk reached such a target: every evaluation
 	// that gets there is permerror, so no term after it is ever evaluated.
-	halted bool
-	answers      []Answer
-	reason       string // first DNS error, "" when none
-	failed       []string
+	halted  bool
+	answers []Answer
+	reason  string // first DNS error, "" when none
+	failed  []string
 	// mxOver names the mx targets with more MX records than an
 	// evaluation may look at: that mx term is permerror (§4.6.4).
 	mxOver []string
