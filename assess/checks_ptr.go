@@ -514,7 +514,9 @@ func checkPTRMatchesExpected(ctx context.Context, r Resolver, a Asset) []Finding
 // address_literal, ip_address, single_label, empty_label, long_label,
 // hyphen_edge, invalid_characters, numeric_tld.
 func validFQDN(s string) (bool, string) {
-	s = strings.TrimSuffix(s, ".")
+	// The inventory has already dropped the trailing dot (names are
+	// compared without it): one left over ("mail.example.com..") is an
+	// empty label.
 	switch {
 	case s == "":
 		return false, "empty"
@@ -634,6 +636,12 @@ func checkHELOFQDN(ctx context.Context, r Resolver, a Asset) []Finding {
 	}
 	if slices.Contains(addrs, ip.String()) {
 		return []Finding{newFinding(a, id, StatusPass, obs, ans)}
+	}
+	if ans.Omitted > 0 {
+		// The answer holds more address records than are read (a bound
+		// against hostile answers): one not read may be the sender's.
+		obs["reason"], obs["records_omitted"] = "forward_cut", ans.Omitted
+		return []Finding{newFinding(a, id, StatusError, obs, ans)}
 	}
 	obs["reason"] = "ip_not_listed"
 	noteHELOFit(obs, a.HELO, ip)
