@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"sort"
 	"strings"
 
@@ -75,7 +76,7 @@ func (d *packDigest) driftIncomplete() int {
 // every finding of that one pass too, without its evidence and controls,
 // and a pass finding without its observed values, when the pack is
 // spooled.
-func digestPack(p *Pack, visit ...func(*assess.Finding)) (*packDigest, error) {
+func digestPack(ctx context.Context, p *Pack, visit ...func(*assess.Finding)) (*packDigest, error) {
 	d := &packDigest{}
 	checkIdx := map[string]int{}
 	famIdx := map[string]int{}
@@ -100,7 +101,14 @@ func digestPack(p *Pack, visit ...func(*assess.Finding)) (*packDigest, error) {
 	// The tallies and the PDF's rows read no evidence or controls, and
 	// the observed values of the findings that need action or were not
 	// assessed only.
+	n := 0
 	err := p.eachFindingWithout(skipFields{evidence: true, controls: true, passObserved: true}, func(f *assess.Finding) error {
+		// A pass over millions of findings answers an interrupt quickly.
+		if n++; n%4096 == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
 		ci, ok := checkIdx[f.Check]
 		if !ok {
 			ci = len(d.ByCheck)

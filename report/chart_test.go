@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"testing"
 
 	"golang.org/x/image/font/gofont/goregular"
@@ -12,7 +13,7 @@ import (
 func TestChartControlLabels(t *testing.T) {
 	t.Parallel()
 	p := SyntheticPack(6, 3)
-	d, err := digestPack(p)
+	d, err := digestPack(context.Background(), p)
 	if err != nil {
 		t.Fatal(err)
 	}

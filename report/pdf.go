@@ -88,7 +88,7 @@ func NewPDF(t *templates.Set) Writer {
 
 // Write renders p as a PDF.
 func (w *pdfWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
-	b, err := newPDFBuilder(w, p)
+	b, err := newPDFBuilder(ctx, w, p)
 	if err != nil {
 		return err
 	}
@@ -135,7 +135,7 @@ type pdfBuilder struct {
 	byIP  map[string]*assess.Asset
 }
 
-func newPDFBuilder(w *pdfWriter, p *Pack) (*pdfBuilder, error) {
+func newPDFBuilder(ctx context.Context, w *pdfWriter, p *Pack) (*pdfBuilder, error) {
 	// Each document gets its own copy of the font bytes: gofpdf v1.4.3
 	// writes into them while subsetting a font (utf8FontFile.getMetrics and
 	// generateChecksum), so two PDFs made at once from the same bytes race,
@@ -178,7 +178,7 @@ func newPDFBuilder(w *pdfWriter, p *Pack) (*pdfBuilder, error) {
 	// and keeps the candidates for the findings and not-assessed sections.
 	rows := newActionRows(w.maxFindings)
 	skips := newSkipList(w.skipIPsPerGroup)
-	d, err := digestPack(p, rows.visit, skips.visit)
+	d, err := digestPack(ctx, p, rows.visit, skips.visit)
 	if err != nil {
 		return nil, fmt.Errorf("pdf: %w", err)
 	}

@@ -213,7 +213,7 @@ func TestSummaryTemplate(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := tc.pack()
-			d, err := digestPack(p)
+			d, err := digestPack(context.Background(), p)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -232,7 +232,7 @@ func TestSummaryTemplate(t *testing.T) {
 		})
 	}
 	for _, name := range []string{"summary/methodology", "summary/statuses", "summary/verify"} {
-		d, err := digestPack(emptyPack())
+		d, err := digestPack(context.Background(), emptyPack())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -447,7 +447,7 @@ func TestPDFReadBack(t *testing.T) {
 // page, never a space inside a line, and no rune is lost.
 func TestPDFWrapBreaksLines(t *testing.T) {
 	t.Parallel()
-	b, err := newPDFBuilder(NewPDF(nil).(*pdfWriter), emptyPack())
+	b, err := newPDFBuilder(context.Background(), NewPDF(nil).(*pdfWriter), emptyPack())
 	if err != nil {
 		t.Fatal(err)
 	}

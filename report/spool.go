@@ -36,11 +36,10 @@ func newSpool(dir string, assets int) (*spool, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	f, err := os.CreateTemp(dir, ".senderproof-spool-*.tmp")
+	_, f, err := makeTemp(dir, ".senderproof-spool-*.tmp", false)
 	if err != nil {
 		return nil, err
 	}
-	holdTemp(f.Name())
 	return &spool{f: f, chunks: make([]chunk, assets)}, nil
 }
 

@@ -23,6 +23,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Formats lists the pack's formats in the order they are written, with
@@ -232,26 +233,42 @@ func WritePackOptions(ctx context.Context, dir string, p *Pack, formats []string
 	if m.Inputs == nil {
 		m.Inputs = []Input{}
 	}
-	for i, d := range written {
-		if err := os.Rename(d.tmp, d.final); err != nil {
-			for _, rest := range written[i:] {
-				os.Remove(rest.tmp)
-			}
-			return nil, fmt.Errorf("writing %s: %w", d.final, err)
-		}
+	for _, d := range written {
 		m.Files = append(m.Files, d.entry)
 	}
 	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].Path < m.Files[j].Path })
-	if err := removeStale(dir, m.Files, opt.SignKey != nil); err != nil {
-		return nil, err
-	}
+	// The manifest is written before anything is renamed, so that the
+	// commit below has nothing left that can be interrupted.
 	tmp, _, err := writeTemp(ctx, dir, ManifestFile, func(out io.Writer) error {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(m)
 	})
 	if err != nil {
+		cleanup()
 		return nil, fmt.Errorf("writing manifest: %w", err)
+	}
+	written = append(written, done{tmp: tmp, final: filepath.Join(dir, ManifestFile)})
+	// Commit: from the first rename on, an interrupt is not heeded (the
+	// files must end up beside their own manifest); it takes a few renames.
+	commitMu.Lock()
+	defer commitMu.Unlock()
+	if err := ctx.Err(); err != nil {
+		cleanup()
+		return nil, err
+	}
+	last := len(written) - 1
+	for i, d := range written[:last] {
+		if err := os.Rename(d.tmp, d.final); err != nil {
+			for _, rest := range written[i:] {
+				os.Remove(rest.tmp)
+			}
+			return nil, fmt.Errorf("writing %s: %w", d.final, err)
+		}
+	}
+	if err := removeStale(dir, m.Files, opt.SignKey != nil); err != nil {
+		os.Remove(tmp)
+		return nil, err
 	}
 	if err := os.Rename(tmp, filepath.Join(dir, ManifestFile)); err != nil {
 		os.Remove(tmp)
@@ -262,6 +279,7 @@ func WritePackOptions(ctx context.Context, dir string, p *Pack, formats []string
 			return nil, err
 		}
 	}
+	commitDone.Store(true)
 	return m, nil
 }
 
@@ -350,11 +368,10 @@ func (m *Manifest) Listed(name string) bool {
 // writeTemp writes through fn into a temporary file in dir, synced and
 // closed, and returns its path and manifest entry (named name).
 func writeTemp(ctx context.Context, dir, name string, fn func(io.Writer) error) (string, ManifestEntry, error) {
-	f, err := os.CreateTemp(dir, ".senderproof-"+name+"-*.tmp")
+	_, f, err := makeTemp(dir, ".senderproof-"+name+"-*.tmp", false)
 	if err != nil {
 		return "", ManifestEntry{}, err
 	}
-	holdTemp(f.Name())
 	fail := func(err error) (string, ManifestEntry, error) {
 		f.Close()
 		os.Remove(f.Name())
@@ -362,7 +379,9 @@ func writeTemp(ctx context.Context, dir, name string, fn func(io.Writer) error) 
 	}
 	h := sha256.New()
 	cw := &countWriter{}
-	bw := bufio.NewWriterSize(io.MultiWriter(f, h, cw), 1<<16)
+	// Each 64 KiB written looks at ctx, so a writer that streams (JSON,
+	// CSV, OSCAL) stops soon after an interrupt.
+	bw := bufio.NewWriterSize(ctxWriter{ctx, io.MultiWriter(f, h, cw)}, 1<<16)
 	if err := fn(bw); err != nil {
 		return fail(err)
 	}
@@ -391,16 +410,73 @@ func writeTemp(ctx context.Context, dir, name string, fn func(io.Writer) error) 
 // out: one renamed into place or already removed is no longer there.
 var temps sync.Map
 
-func holdTemp(path string) { temps.Store(path, true) }
+var (
+	// tempMu orders making a temporary file against RemoveHeldTemps, so
+	// that none is made after the sweep; closing is set by the sweep.
+	tempMu  sync.Mutex
+	closing bool
+	// commitMu is held while a pack is committed (its files renamed into
+	// place and its manifest written): RemoveHeldTemps waits for it, so an
+	// exit on interrupt never leaves new files beside an old manifest.
+	commitMu sync.Mutex
+)
+
+// makeTemp creates a temporary file (or, with dir set, a directory) held for
+// RemoveHeldTemps; after that sweep has run it makes none and returns
+// context.Canceled.
+func makeTemp(parent, pattern string, dir bool) (string, *os.File, error) {
+	tempMu.Lock()
+	defer tempMu.Unlock()
+	if closing {
+		return "", nil, context.Canceled
+	}
+	if dir {
+		path, err := os.MkdirTemp(parent, pattern)
+		if err == nil {
+			temps.Store(path, true)
+		}
+		return path, nil, err
+	}
+	f, err := os.CreateTemp(parent, pattern)
+	if err != nil {
+		return "", nil, err
+	}
+	temps.Store(f.Name(), true)
+	return f.Name(), f, nil
+}
 
 // RemoveHeldTemps removes the temporary files and directories of the packs
 // being written, for a process about to exit without waiting for them to
-// stop (an interrupt they did not answer in time).
-func RemoveHeldTemps() {
+// stop (an interrupt they did not answer in time). A commit under way is
+// let finish first: its files are the pack. It reports whether a pack was
+// committed in this process, so the caller can say which happened.
+func RemoveHeldTemps() (committed bool) {
+	commitMu.Lock()
+	defer commitMu.Unlock()
+	tempMu.Lock()
+	closing = true
+	tempMu.Unlock()
 	temps.Range(func(k, _ any) bool {
 		_ = os.RemoveAll(k.(string))
 		return true
 	})
+	return commitDone.Load()
+}
+
+// commitDone is set once a pack has been committed in this process.
+var commitDone atomic.Bool
+
+// ctxWriter fails its writes once ctx is done.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(b []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(b)
 }
 
 type countWriter struct{ n int64 }

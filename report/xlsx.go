@@ -134,11 +134,10 @@ func (w *xlsxWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	// WithTempDir) holds the zipped workbook before repackXLSX and the
 	// stream writer's spill files (each sheet past 16 MB of XML), all
 	// removed on return, or by RemoveTemps after a killed run.
-	scratch, err := os.MkdirTemp(tempDir(ctx), ".senderproof-report.xlsx-*.tmp")
+	scratch, _, err := makeTemp(tempDir(ctx), ".senderproof-report.xlsx-*.tmp", true)
 	if err != nil {
 		return fmt.Errorf("xlsx: %w", err)
 	}
-	holdTemp(scratch)
 	defer os.RemoveAll(scratch)
 	f := excelize.NewFile(excelize.Options{
 		UnzipSizeLimit:    excelize.UnzipSizeLimit,

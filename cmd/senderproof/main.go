@@ -120,8 +120,9 @@ func main() {
 // second one, when the run has not stopped by then: every phase that takes
 // time looks at its context well within the grace, but one that does not
 // (reading a very large input file) must not make the interrupt wait. The
-// temporary files of a pack being written are removed first; nothing has
-// been renamed into place, so no pack was written.
+// temporary files of a pack being written are removed first, once a commit
+// under way (a few renames) has finished; before it nothing has been
+// renamed into place, so no pack was written.
 func exitIfStuck() {
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
@@ -130,7 +131,11 @@ func exitIfStuck() {
 	case <-time.After(interruptGrace):
 	case <-sigs:
 	}
-	report.RemoveHeldTemps()
+	if report.RemoveHeldTemps() {
+		// The interrupt came while the pack was being committed, which is
+		// not interrupted: the pack is whole, and the run ends by itself.
+		return
+	}
 	sayInterrupted()
 	os.Exit(exitCancelled)
 }
