@@ -253,3 +253,13 @@ func summarizeAsset(s *AssetSummary, f *assess.Finding) {
 
 // Stamp is a helper for callers that fill Run times.
 func Stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
+
+// StampEnd is Stamp for the end of a run: rounded up, so that no exchange
+// recorded with its full precision falls after it.
+func StampEnd(t time.Time) time.Time {
+	s := Stamp(t)
+	if s.Before(t) {
+		s = s.Add(time.Millisecond)
+	}
+	return s
+}

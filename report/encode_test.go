@@ -505,3 +505,16 @@ func TestCompactCanonical(t *testing.T) {
 		t.Errorf("%d of %d spooled observed values are taken as they are, want nearly all", canonical, len(fs))
 	}
 }
+
+// TestStampEnd: a run's end is rounded up to the millisecond, so no exchange
+// recorded at full precision falls after it; a whole millisecond stays.
+func TestStampEnd(t *testing.T) {
+	at := time.Date(2026, 11, 27, 13, 3, 51, 268233498, time.UTC)
+	if got, want := StampEnd(at), time.Date(2026, 11, 27, 13, 3, 51, 269000000, time.UTC); !got.Equal(want) {
+		t.Errorf("StampEnd(%v) = %v, want %v", at, got, want)
+	}
+	whole := time.Date(2026, 11, 27, 13, 3, 51, 268000000, time.UTC)
+	if got := StampEnd(whole); !got.Equal(whole) {
+		t.Errorf("StampEnd(%v) = %v", whole, got)
+	}
+}

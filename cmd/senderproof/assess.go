@@ -317,7 +317,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 
 	// 4. Build and write the pack.
 	run := report.Run{
-		ID: newRunID(), Title: cfg.Title, StartedAt: report.Stamp(started), FinishedAt: report.Stamp(finished),
+		ID: newRunID(), Title: cfg.Title, StartedAt: report.Stamp(started), FinishedAt: report.StampEnd(finished),
 		Resolvers: servers, InventorySHA256: inv.SHA256, Mappings: mappingRefs,
 		Settings: report.Settings{Concurrency: cfg.Concurrency, QPS: cfg.QPS, Timeout: cfg.Timeout.String(), Retries: cfg.Retries},
 		Notes:    cfg.Notes,
