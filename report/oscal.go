@@ -576,10 +576,16 @@ func oscalControlFinding(j *jsonStream, ids oscalIDs, c ControlStatus, token str
 	}
 	desc := fmt.Sprintf("%s is %s across the fleet: of the findings of its mapped checks, %d pass, %d warn, %d fail and %d could not be determined.",
 		name, strings.ReplaceAll(string(c.Status), "_", " "), c.Pass, c.Warn, c.Fail, c.Error)
+	if len(c.WarnFails) > 0 {
+		desc += " A warn finding of " + oscalString(strings.Join(c.WarnFails, ", "), 500) + " counts against it as a failure (the mapping's fail_on: warn)."
+	}
 	if len(c.Catalog) > 0 {
 		desc += " Catalog: " + oscalString(strings.Join(c.Catalog, ", "), 500) + "."
 	}
 	kv := []string{"framework", c.Framework, "control-id", c.ID, "control-status", string(c.Status)}
+	if len(c.WarnFails) > 0 {
+		kv = append(kv, "warn-fails", strings.Join(c.WarnFails, " "))
+	}
 	for _, id := range c.Catalog {
 		kv = append(kv, "catalog", id)
 	}

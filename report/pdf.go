@@ -592,6 +592,12 @@ func (b *pdfBuilder) controls() ([]pdfBlock, error) {
 		}
 		stripe := k%2 == 1
 		relevance := clip(cleanLine(c.Relevance), pdfMaxMessage)
+		if len(c.WarnFails) > 0 {
+			// The counts alone do not say why a control with no fail is
+			// not satisfied.
+			note := "A warn of " + clip(cleanLine(strings.Join(c.WarnFails, ", ")), pdfMaxValue) + " counts as a failure (fail_on: warn)."
+			relevance = strings.TrimSpace(relevance + " " + note)
+		}
 		bottom := 0.0 // the default
 		if relevance != "" {
 			bottom = 0.5

@@ -630,13 +630,14 @@ func controlLabel(c ControlStatus) string { return c.Framework + " " + c.ID }
 func (w *xlsxWriter) controls(_ context.Context, f *excelize.File, st *xlsxStyles, p *Pack) error {
 	s := newStreamSheet(f, st, sheetControls, w.rowsPerSheet, []xlsxColumn{
 		{"control", 30}, {"framework", 24}, {"id", 14}, {"catalog", 24}, {"title", 50}, {"relevance", 70}, {"status", 15},
-		{"pass", 9}, {"warn", 9}, {"fail", 9}, {"error", 9}, {"checks", 60},
+		{"pass", 9}, {"warn", 9}, {"fail", 9}, {"error", 9}, {"checks", 60}, {"warn_fails", 40},
 	})
 	s.statusCol, s.states = 7, []string{string(ControlSatisfied), string(ControlNotSatisfied), string(ControlInconclusive)}
 	for _, c := range p.Controls {
 		if err := s.add(
 			xlsxCell(controlLabel(c)), xlsxCell(c.Framework), xlsxCell(c.ID), xlsxCell(strings.Join(c.Catalog, "; ")), xlsxCell(c.Title),
 			xlsxCell(c.Relevance), xlsxCell(string(c.Status)), c.Pass, c.Warn, c.Fail, c.Error, xlsxCell(strings.Join(c.Checks, "; ")),
+			xlsxCell(strings.Join(c.WarnFails, "; ")),
 		); err != nil {
 			return err
 		}

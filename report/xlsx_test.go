@@ -197,7 +197,7 @@ func TestXLSX(t *testing.T) {
 
 	t.Run("controls and assets", func(t *testing.T) {
 		controls := rowsOf(t, f, "Controls")
-		if got, want := strings.Join(controls[0], ","), "control,framework,id,catalog,title,relevance,status,pass,warn,fail,error,checks"; got != want {
+		if got, want := strings.Join(controls[0], ","), "control,framework,id,catalog,title,relevance,status,pass,warn,fail,error,checks,warn_fails"; got != want {
 			t.Fatalf("controls header = %q, want %q", got, want)
 		}
 		if got := len(controls) - 1; got != len(p.Controls) {
