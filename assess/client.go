@@ -101,7 +101,10 @@ type ServerHealth struct {
 	Server   string
 	Sent     int64 // messages sent to it
 	Answered int64 // responses received from it (any rcode)
-	Timeouts int64
+	// Refused and ServFail count the responses with those rcodes: a
+	// resolver that answers only these resolves nothing for this host.
+	Refused, ServFail int64
+	Timeouts          int64
 	// Down reports that the server is marked down now.
 	Down bool
 	// Outages counts the times it was marked down.
@@ -272,6 +275,8 @@ type serverState struct {
 	mu          sync.Mutex
 	sent        int64
 	answered    int64
+	refused     int64 // responses with rcode REFUSED
+	servfail    int64 // responses with rcode SERVFAIL
 	timeouts    int64
 	consecutive int       // unanswered exchanges sent after the last answer
 	lastAnswer  time.Time // when the last response arrived
@@ -449,7 +454,7 @@ func (c *Client) Health() []ServerHealth {
 	for i, s := range c.servers {
 		s.mu.Lock()
 		out[i] = ServerHealth{
-			Server: s.addr, Sent: s.sent, Answered: s.answered, Timeouts: s.timeouts,
+			Server: s.addr, Sent: s.sent, Answered: s.answered, Refused: s.refused, ServFail: s.servfail, Timeouts: s.timeouts,
 			Down: s.down, Outages: s.outages, StoppedAfter: s.stopped, DownSince: s.downSince,
 			LastError: s.lastError,
 		}
@@ -698,6 +703,14 @@ func (c *Client) observe(s *serverState, probe bool, res exchangeResult, cancell
 	switch {
 	case res.err == nil:
 		s.answered++
+		if res.msg != nil {
+			switch res.msg.Rcode {
+			case dns.RcodeRefused:
+				s.refused++
+			case dns.RcodeServerFailure:
+				s.servfail++
+			}
+		}
 		if res.ev.Transport == "udp" {
 			s.sampleRTT(res.ev.RTT)
 		}

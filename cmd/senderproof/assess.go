@@ -117,7 +117,8 @@ func assessCommand(stderr io.Writer) *cli.Command {
 			"A replay of a run made with --baseline compares against the same baseline: the recorded\n" +
 			"path if that file is still the recorded run, else give --baseline.\n\n" +
 			"Exit codes: 0 done; 1 bad usage or bad input (nothing written); 2 run failed (also when\n" +
-			"no resolver answered a single query: the pack is written, every DNS finding error);\n" +
+			"no resolver answered a single query, or all answered REFUSED or SERVFAIL: the pack is written,\n" +
+			"every DNS finding error);\n" +
 			"3 --fail-on threshold met (pack still written); 130 interrupted (nothing written).",
 		Flags: flags,
 		Action: func(c *cli.Context) error {
@@ -359,12 +360,17 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	pack := builder.Pack(report.Tool{Name: "senderproof", Version: version}, run, drift)
 	defer pack.Close()
 	var downNotes []string
-	silent := ""
+	silent, refusingAll := "", false
 	if client != nil {
 		health := client.Health()
 		downNotes = resolverNotes(health, pack.Summary.Error)
 		if silent = silentResolvers(health); silent != "" {
 			downNotes = append(downNotes, fmt.Sprintf("no resolver answered any DNS query: %s; every finding that needed DNS is error", silent))
+		}
+		refusing, none := refusingResolvers(health)
+		downNotes = append(downNotes, refusing...)
+		if none && silent == "" {
+			silent, refusingAll = "every response was REFUSED or SERVFAIL", true
 		}
 		pack.Run.Notes = append(pack.Run.Notes, downNotes...)
 	}
@@ -401,9 +407,13 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		fmt.Fprintf(cfg.Stderr, "senderproof: %s\n", n)
 	}
 	if silent != "" {
-		// Not one DNS answer: the pack records that, but the run did not
-		// assess anything.
-		return runFailed(fmt.Errorf("the run failed: no resolver answered (%s); the pack in %s shows every DNS finding as error", strings.Join(servers, ", "), cfg.Out))
+		// Not one usable DNS answer: the pack records that, but the run
+		// did not assess anything.
+		what := "no resolver answered"
+		if refusingAll {
+			what = "no resolver gave an answer other than REFUSED or SERVFAIL"
+		}
+		return runFailed(fmt.Errorf("the run failed: %s (%s); the pack in %s shows every DNS finding as error", what, strings.Join(servers, ", "), cfg.Out))
 	}
 	if thresholdMet(pack, cfg.FailOn) {
 		fmt.Fprintf(cfg.Stderr, "senderproof: --fail-on %s: threshold met\n", cfg.FailOn)

@@ -202,3 +202,32 @@ func silentResolvers(health []assess.ServerHealth) string {
 	}
 	return strings.Join(parts, "; ")
 }
+
+// refusingResolvers returns a note for each resolver whose every response
+// was REFUSED or SERVFAIL: it resolves nothing for this host, which the
+// findings show only as errors one by one. all is set when no resolver
+// gave any other response (the others, if any, answered nothing at all),
+// so that the run resolved nothing.
+func refusingResolvers(health []assess.ServerHealth) (notes []string, all bool) {
+	all = true
+	for _, h := range health {
+		bad := h.Refused + h.ServFail
+		if h.Answered == 0 || bad < h.Answered {
+			if h.Answered > 0 {
+				all = false
+			}
+			continue
+		}
+		var what, why string
+		switch {
+		case h.ServFail == 0:
+			what, why = "REFUSED", "it does not resolve for this host: an access list, or a server that is authoritative only"
+		case h.Refused == 0:
+			what, why = "SERVFAIL", "it could not resolve any name: no working upstream, or DNSSEC validation failing"
+		default:
+			what, why = "REFUSED or SERVFAIL", "it resolves nothing for this host"
+		}
+		notes = append(notes, fmt.Sprintf("resolver %s answered every query with %s (%d responses): %s; the findings that needed it are error", h.Server, what, h.Answered, why))
+	}
+	return notes, all && len(notes) > 0
+}

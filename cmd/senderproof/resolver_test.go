@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"senderproof/assess"
+	"senderproof/assess/dnstest"
 	"senderproof/report"
 )
 
@@ -215,5 +216,52 @@ func TestResolverHostName(t *testing.T) {
 	}
 	if p.Summary.Pass == 0 {
 		t.Errorf("summary %+v: want answers from the server", p.Summary)
+	}
+}
+
+func TestRefusingResolvers(t *testing.T) {
+	t.Parallel()
+	notes, all := refusingResolvers([]assess.ServerHealth{{Server: "127.0.0.1:53", Sent: 4, Answered: 4, Refused: 4}})
+	if !all || len(notes) != 1 || !strings.Contains(notes[0], "answered every query with REFUSED (4 responses): it does not resolve for this host") {
+		t.Errorf("all REFUSED: %v %q", all, notes)
+	}
+	notes, all = refusingResolvers([]assess.ServerHealth{
+		{Server: "127.0.0.1:53", Sent: 4, Answered: 4, ServFail: 4},
+		{Server: "127.0.0.1:54", Sent: 4, Answered: 4, Refused: 1},
+	})
+	if all || len(notes) != 1 || !strings.Contains(notes[0], "127.0.0.1:53 answered every query with SERVFAIL") {
+		t.Errorf("one SERVFAIL, one working: %v %q", all, notes)
+	}
+	if notes, all := refusingResolvers([]assess.ServerHealth{{Server: "127.0.0.1:53", Sent: 4}}); all || len(notes) != 0 {
+		t.Errorf("silent resolver: %v %q", all, notes)
+	}
+}
+
+// TestRefusingResolverFailsTheRun: a resolver that answers REFUSED to every
+// query (an access list, an authoritative-only server) resolves nothing;
+// the run says so and fails as a silent one does, over the wire.
+func TestRefusingResolverFailsTheRun(t *testing.T) {
+	srv := dnstest.Start(t, dnstest.Config{}) // no zones: REFUSED for every name
+	dir := t.TempDir()
+	inv := filepath.Join(dir, "fleet.csv")
+	if err := os.WriteFile(inv, []byte("ip,helo,domain\n192.0.2.1,mail.example.com,example.com\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := run(t, context.Background(), "assess", "--inventory", inv, "--resolver", srv.Addr, "--qps", "0",
+		"--format", "json", "--out", filepath.Join(dir, "out"))
+	if code != 2 {
+		t.Fatalf("exit %d, want 2: %s", code, stderr)
+	}
+	for _, want := range []string{"answered every query with REFUSED", "no resolver gave an answer other than REFUSED or SERVFAIL"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	p, err := report.ReadPack(filepath.Join(dir, "out", "evidence.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(p.Run.Notes, func(n string) bool { return strings.Contains(n, "answered every query with REFUSED") }) {
+		t.Errorf("run notes %q", p.Run.Notes)
 	}
 }
