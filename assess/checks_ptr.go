@@ -160,6 +160,8 @@ func errorReason(a Answer, err error) string {
 			return "cname_loop"
 		case strings.Contains(msg, ErrChainLong.Error()):
 			return "cname_chain"
+		case strings.Contains(msg, ErrTCPFallback.Error()):
+			return "tcp_failed"
 		case strings.Contains(msg, ErrTimeout.Error()):
 			return "timeout"
 		case strings.Contains(msg, ErrNotRecorded.Error()):

@@ -46,6 +46,10 @@ var (
 	ErrCNAMELoop  = errors.New("cname loop")
 	ErrChainLong  = errors.New("cname chain too long")
 	ErrNoResolver = errors.New("no resolver configured")
+	// ErrTCPFallback is wrapped (with the TCP failure) by an exchange whose
+	// UDP answer was truncated and whose retry over TCP failed: the
+	// resolver answers, but TCP to it does not work.
+	ErrTCPFallback = errors.New("truncated over UDP, and the retry over TCP failed")
 	// ErrResolversDown is wrapped (with ErrTimeout) by a lookup that failed
 	// at once, unsent, because every resolver was marked down.
 	ErrResolversDown = errors.New("every resolver is down")
@@ -104,7 +108,10 @@ type ServerHealth struct {
 	// Refused and ServFail count the responses with those rcodes: a
 	// resolver that answers only these resolves nothing for this host.
 	Refused, ServFail int64
-	Timeouts          int64
+	// TCPFailed counts the truncated UDP answers whose retry over TCP
+	// failed.
+	TCPFailed int64
+	Timeouts  int64
 	// Down reports that the server is marked down now.
 	Down bool
 	// Outages counts the times it was marked down.
@@ -276,6 +283,7 @@ type serverState struct {
 	sent        int64
 	answered    int64
 	refused     int64 // responses with rcode REFUSED
+	tcpFailed   int64 // truncated UDP answers whose TCP retry failed
 	servfail    int64 // responses with rcode SERVFAIL
 	timeouts    int64
 	consecutive int       // unanswered exchanges sent after the last answer
@@ -356,6 +364,9 @@ type exchangeResult struct {
 	ev   Evidence
 	err  error
 	sent time.Time // when the last message of the exchange went out
+	// tcpFailed: the server answered over UDP (truncated), then the TCP
+	// retry failed; err wraps ErrTCPFallback.
+	tcpFailed bool
 }
 
 // NewClient returns a client for the given resolvers.
@@ -454,7 +465,7 @@ func (c *Client) Health() []ServerHealth {
 	for i, s := range c.servers {
 		s.mu.Lock()
 		out[i] = ServerHealth{
-			Server: s.addr, Sent: s.sent, Answered: s.answered, Refused: s.refused, ServFail: s.servfail, Timeouts: s.timeouts,
+			Server: s.addr, Sent: s.sent, Answered: s.answered, Refused: s.refused, ServFail: s.servfail, TCPFailed: s.tcpFailed, Timeouts: s.timeouts,
 			Down: s.down, Outages: s.outages, StoppedAfter: s.stopped, DownSince: s.downSince,
 			LastError: s.lastError,
 		}
@@ -701,6 +712,13 @@ func (c *Client) observe(s *serverState, probe bool, res exchangeResult, cancell
 		s.probing = false
 	}
 	switch {
+	case res.tcpFailed:
+		// It answered over UDP: alive, whatever became of TCP.
+		s.tcpFailed++
+		s.consecutive = 0
+		s.lastAnswer = now
+		s.down = false
+		s.lastError = res.err.Error()
 	case res.err == nil:
 		s.answered++
 		if res.msg != nil {
@@ -813,6 +831,9 @@ func (c *Client) send(ctx context.Context, q *dns.Msg, srv *serverState, wait ti
 		}
 		sent = time.Now()
 		r, ev, err = c.roundTrip(ctx, q, srv, "tcp", c.opt.Timeout)
+		if err != nil && ctx.Err() == nil {
+			return exchangeResult{ev: ev, err: fmt.Errorf("%w (%w)", ErrTCPFallback, err), sent: sent, tcpFailed: true}
+		}
 	}
 	if err != nil {
 		return exchangeResult{ev: ev, err: err, sent: sent}

@@ -2,6 +2,7 @@ package assess
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -413,5 +414,34 @@ func TestDNAMETarget(t *testing.T) {
 		if got := dnameTarget(section, cur); got != want {
 			t.Errorf("dnameTarget(%q) = %q, want %q", cur, got, want)
 		}
+	}
+}
+
+// TestClientTruncatedWithoutTCP: a resolver that answers over UDP with TC
+// set while TCP to it is refused is alive: the lookup is an error naming
+// the failed TCP retry (tcp_failed, not timeout), and the breaker does not
+// mark the resolver down.
+func TestClientTruncatedWithoutTCP(t *testing.T) {
+	t.Parallel()
+	srv := startClientZone(t, dnstest.Config{Faults: map[string]dnstest.Fault{}})
+	srv.CloseTCP()
+	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 300 * time.Millisecond, Retries: 1, BreakerThreshold: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 6 {
+		name := dns.Fqdn("t" + strconv.Itoa(i) + ".client.example")
+		srv.SetFault(name, dnstest.Truncate)
+		ans, err := c.Lookup(context.Background(), name, dns.TypeA)
+		if err == nil || !errors.Is(err, ErrTCPFallback) {
+			t.Fatalf("%s: err %v, want ErrTCPFallback", name, err)
+		}
+		if got := errorReason(ans, err); got != "tcp_failed" {
+			t.Errorf("%s: reason %q, want tcp_failed", name, got)
+		}
+	}
+	h := c.Health()[0]
+	if h.Down || h.Outages != 0 || h.TCPFailed == 0 {
+		t.Errorf("health %+v: want the resolver up, with TCP failures counted", h)
 	}
 }

@@ -207,6 +207,10 @@ func (s *Server) Close() {
 	_ = s.tcp.Shutdown()
 }
 
+// CloseTCP stops the TCP listener only: the server keeps answering over
+// UDP, and TCP connections to it are refused, as where TCP/53 is blocked.
+func (s *Server) CloseTCP() { _ = s.tcp.Shutdown() }
+
 // Queries returns how many queries arrived.
 func (s *Server) Queries() int64 { return s.queries.Load() }
 

@@ -360,18 +360,19 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	pack := builder.Pack(report.Tool{Name: "senderproof", Version: version}, run, drift)
 	defer pack.Close()
 	var downNotes []string
-	silent, refusingAll := "", false
+	failed, what := false, "no resolver answered"
 	if client != nil {
 		health := client.Health()
 		downNotes = resolverNotes(health, pack.Summary.Error)
-		if silent = silentResolvers(health); silent != "" {
+		if silent := silentResolvers(health); silent != "" {
 			downNotes = append(downNotes, fmt.Sprintf("no resolver answered any DNS query: %s; every finding that needed DNS is error", silent))
+		} else {
+			what = "no resolver gave a usable answer"
 		}
-		refusing, none := refusingResolvers(health)
+		refusing, _ := refusingResolvers(health)
 		downNotes = append(downNotes, refusing...)
-		if none && silent == "" {
-			silent, refusingAll = "every response was REFUSED or SERVFAIL", true
-		}
+		downNotes = append(downNotes, tcpFailedResolvers(health)...)
+		failed = noUsableAnswer(health)
 		pack.Run.Notes = append(pack.Run.Notes, downNotes...)
 	}
 	writers := report.Writers(tpl)
@@ -406,13 +407,9 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	for _, n := range downNotes {
 		fmt.Fprintf(cfg.Stderr, "senderproof: %s\n", n)
 	}
-	if silent != "" {
+	if failed {
 		// Not one usable DNS answer: the pack records that, but the run
 		// did not assess anything.
-		what := "no resolver answered"
-		if refusingAll {
-			what = "no resolver gave an answer other than REFUSED or SERVFAIL"
-		}
 		return runFailed(fmt.Errorf("the run failed: %s (%s); the pack in %s shows every DNS finding as error", what, strings.Join(servers, ", "), cfg.Out))
 	}
 	if thresholdMet(pack, cfg.FailOn) {

@@ -185,7 +185,7 @@ func parseResolvers(values []string) ([]string, error) {
 func silentResolvers(health []assess.ServerHealth) string {
 	var parts []string
 	for _, h := range health {
-		if h.Answered > 0 {
+		if h.Answered > 0 || h.TCPFailed > 0 {
 			return ""
 		}
 		if h.Sent == 0 {
@@ -230,4 +230,39 @@ func refusingResolvers(health []assess.ServerHealth) (notes []string, all bool) 
 		notes = append(notes, fmt.Sprintf("resolver %s answered every query with %s (%d responses): %s; the findings that needed it are error", h.Server, what, h.Answered, why))
 	}
 	return notes, all && len(notes) > 0
+}
+
+// tcpFailedResolvers returns a note for each resolver some of whose answers
+// were truncated and then could not be asked for over TCP: the resolver
+// answers, but TCP to it fails, so the note points there rather than at a
+// dead resolver.
+func tcpFailedResolvers(health []assess.ServerHealth) []string {
+	var notes []string
+	for _, h := range health {
+		if h.TCPFailed == 0 {
+			continue
+		}
+		last := ""
+		if h.LastError != "" {
+			last = " (last: " + h.LastError + ")"
+		}
+		notes = append(notes, fmt.Sprintf("resolver %s truncated %d answers over UDP and the retries over TCP failed%s: is TCP port 53 to it blocked? The findings that needed those answers are error", h.Server, h.TCPFailed, last))
+	}
+	return notes
+}
+
+// noUsableAnswer reports a run in which queries were sent and no resolver
+// gave a single response other than REFUSED or SERVFAIL (nor a truncated
+// one it could fetch over TCP): nothing was resolved.
+func noUsableAnswer(health []assess.ServerHealth) bool {
+	sent := false
+	for _, h := range health {
+		if h.Sent > 0 {
+			sent = true
+		}
+		if h.Answered-h.Refused-h.ServFail > 0 {
+			return false
+		}
+	}
+	return sent
 }
