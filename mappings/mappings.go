@@ -172,10 +172,17 @@ func dirSources(dir string) ([]source, error) {
 
 // lintSources lints each file, then flags framework IDs used twice among
 // them. It returns the files that decoded (possibly with problems).
-func (e *env) lintSources(srcs []source) ([]*File, []*Problem) {
+func (e *env) lintSources(srcs []source, shipped ...*File) ([]*File, []*Problem) {
 	var files []*File
 	var problems []*Problem
 	seen := map[string]string{}
+	// An ID that differs from another only in case would neither replace
+	// it nor read as a different framework; shipped are the embedded
+	// files, which one of srcs may replace by using the same ID.
+	folded := map[string]string{}
+	for _, f := range shipped {
+		folded[strings.ToLower(f.Framework.ID)] = f.Framework.ID
+	}
 	for _, s := range srcs {
 		f, line, ps := e.lint(s.path, s.data)
 		problems = append(problems, ps...)
@@ -187,6 +194,12 @@ func (e *env) lintSources(srcs []source) ([]*File, []*Problem) {
 		if id == "" {
 			continue
 		}
+		if other, ok := folded[strings.ToLower(id)]; ok && other != id {
+			problems = append(problems, &Problem{Path: s.path, Line: line,
+				Reason: fmt.Sprintf("framework id %q differs only in case from %q: use %q to replace that framework, or an id of its own", id, other, other)})
+			continue
+		}
+		folded[strings.ToLower(id)] = id
 		if first, ok := seen[id]; ok {
 			problems = append(problems, &Problem{Path: s.path, Line: line,
 				Reason: fmt.Sprintf("duplicate framework id %q (also in %s)", id, first)})
@@ -214,7 +227,7 @@ func collect(dir string) (embeddedFiles, dirFiles []*File, err error) {
 			return nil, nil, err
 		}
 		var ps []*Problem
-		dirFiles, ps = e.lintSources(srcs)
+		dirFiles, ps = e.lintSources(srcs, embeddedFiles...)
 		problems = append(problems, ps...)
 	}
 	return embeddedFiles, dirFiles, joinProblems(problems)
@@ -265,7 +278,7 @@ func LintPaths(paths ...string) error {
 	if err != nil {
 		return err
 	}
-	_, problems := e.lintSources(emb)
+	shipped, problems := e.lintSources(emb)
 	var errs []error
 	for _, p := range paths {
 		fi, err := os.Stat(p)
@@ -287,7 +300,7 @@ func LintPaths(paths ...string) error {
 			}
 			srcs = []source{{path: p, data: data}}
 		}
-		_, ps := e.lintSources(srcs)
+		_, ps := e.lintSources(srcs, shipped...)
 		problems = append(problems, ps...)
 	}
 	if err := joinProblems(problems); err != nil {
@@ -366,6 +379,9 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 	if f.Framework.ID == "" && (doc.raw.Framework == nil || !doc.raw.Framework.ID.Bad) {
 		add(fwLine, "missing required field framework.id")
 	}
+	if id := f.Framework.ID; strings.TrimSpace(id) != id {
+		add(fwLine, "framework id %q has leading or trailing spaces", id)
+	}
 	if fw := doc.raw.Framework; fw == nil || (fw.Name.Value == "" && !fw.Name.Bad) {
 		add(doc.frameworkLine, "missing required field framework.name")
 	}
@@ -386,6 +402,10 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 			if !rc.ID.Bad {
 				add(line, "missing required field controls[].id")
 			}
+			continue
+		}
+		if strings.TrimSpace(rc.ID.Value) != rc.ID.Value {
+			add(line, "control id %q has leading or trailing spaces, which would make it a different id in some reports", rc.ID.Value)
 			continue
 		}
 		if first, ok := defined[rc.ID.Value]; ok {

@@ -639,3 +639,38 @@ func TestExtraTestdataDir(t *testing.T) {
 		t.Errorf("ChecksFor(MAIL-2) = %v", got)
 	}
 }
+
+// TestLoadRefusesNearDuplicateIDs: a framework id that differs from a
+// shipped one only in case would load beside it rather than replace it,
+// and a control id with spaces around it reads differently across formats.
+func TestLoadRefusesNearDuplicateIDs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write(t, dir, "nist.yml", `framework: {id: NIST-CSF-2.0, name: Local CSF profile, version: "2.0"}
+controls:
+  - {id: OVR-1, title: Override}
+mappings:
+  - {check: "ptr.*", controls: [OVR-1]}
+`)
+	write(t, dir, "spaced.yml", `framework: {id: spaced, name: Spaced, version: "1"}
+controls:
+  - {id: "9.5 ", title: Spaced id}
+mappings:
+  - {check: "ptr.*", controls: ["9.5 "]}
+`)
+	_, err := Load(dir)
+	if err == nil {
+		t.Fatal("Load accepted near-duplicate ids")
+	}
+	for _, want := range []string{
+		`nist.yml:1: framework id "NIST-CSF-2.0" differs only in case from "nist-csf-2.0"`,
+		`spaced.yml:3: control id "9.5 " has leading or trailing spaces`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+	if err := LintPaths(dir); err == nil || !strings.Contains(err.Error(), "differs only in case") {
+		t.Errorf("LintPaths: %v", err)
+	}
+}
