@@ -472,7 +472,10 @@ func addObservations(out map[string][]observation, f *assess.Finding) {
 			add(observation{key: FieldPTRForward, subject: name, value: render(addrs), pairOnly: true, undetermined: failed[name]})
 		}
 	case "helo.fqdn":
-		one(FieldHELOAddresses, "", render(obs["addresses"]))
+		// An answer cut at the records read holds an order-dependent
+		// part of the set: not comparable.
+		_, cut := obs["records_omitted"]
+		add(observation{key: FieldHELOAddresses, value: render(obs["addresses"]), undetermined: errored || cut})
 	case "spf.authorizes_ip":
 		one(FieldSPFResult, "", render(obs["result"]))
 		// A mechanism is compared without its qualifier: a changed

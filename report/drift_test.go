@@ -509,3 +509,29 @@ func TestDriftInventoryEdits(t *testing.T) {
 		t.Errorf("remediation %q", f.Remediation)
 	}
 }
+
+// TestDriftCutHELOAnswer: the HELO name's addresses read from an answer cut
+// at the records kept depend on the answer's order, so they are not
+// compared: no false change when only the order differs.
+func TestDriftCutHELOAnswer(t *testing.T) {
+	t.Parallel()
+	const ip = "192.0.2.10"
+	mk := func(addrs []string) []assess.Finding {
+		fs := world(ip, "mail1.example.com", []string{ip}, "pass", "ip4:192.0.2.0/24", "reject", 100, "aa")
+		for i := range fs {
+			if fs[i].Check == "helo.fqdn" {
+				fs[i].Observed = map[string]any{"addresses": addrs, "records_omitted": 51}
+			}
+		}
+		return fs
+	}
+	bp := packOf(t, "base-run", assetsOf(ip), mk([]string{"10.0.0.1", ip}))
+	fs, d := CompareBaseline(bp, "old/evidence.json", assetsOf(ip), mk([]string{ip, "10.0.0.2"}), nil)
+	if len(d.Changes) != 0 {
+		t.Errorf("changes %+v, want none", d.Changes)
+	}
+	f := fs[slices.IndexFunc(fs, func(f assess.Finding) bool { return f.Check == DriftCheck })]
+	if und, _ := f.Observed["undetermined"].([]string); !slices.Contains(und, "helo.addresses") {
+		t.Errorf("undetermined %v, want helo.addresses", f.Observed["undetermined"])
+	}
+}
