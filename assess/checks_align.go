@@ -2,6 +2,7 @@ package assess
 
 import (
 	"context"
+	"strings"
 )
 
 // checkAlignIdentity compares the organizational domains (Public Suffix
@@ -57,9 +58,18 @@ func checkAlignIdentity(ctx context.Context, r Resolver, a Asset) []Finding {
 		return []Finding{newFinding(a, id, StatusSkip, obs, used...)}
 	}
 	// The reference is the sending domain's organizational domain (the
-	// identity receivers align against), else the HELO name's.
-	ref := OrgDomain(ids[len(ids)-1].name)
-	obs["org_domain"] = ref
+	// identity receivers align against), else the HELO name's. A
+	// single-label identity ("localhost") is its own organization and no
+	// reference for the others: the last multi-label one is.
+	refID := ids[len(ids)-1]
+	for i := len(ids) - 1; i >= 0; i-- {
+		if strings.Contains(ids[i].name, ".") {
+			refID = ids[i]
+			break
+		}
+	}
+	ref := OrgDomain(refID.name)
+	obs["org_domain"], obs["org_of"] = ref, refID.kind
 	out := []string{}
 	for _, x := range ids {
 		if OrgDomain(x.name) != ref {
