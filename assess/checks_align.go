@@ -34,7 +34,13 @@ func checkAlignIdentity(ctx context.Context, r Resolver, a Asset) []Finding {
 		return []Finding{newFinding(a, id, StatusError, obs, v.ans)}
 	}
 	if v.nameUnknown() {
-		return []Finding{ptrNameError(a, id, v, obs)}
+		// Unknown which name receivers take; when every candidate is in
+		// one organization, the comparison is the same for each.
+		alt, ok := v.alternatives()
+		if !ok {
+			return []Finding{ptrNameError(a, id, v, obs)}
+		}
+		obs["ptr_alternatives"] = alt
 	}
 	type identity struct{ kind, name string }
 	var ids []identity

@@ -327,6 +327,28 @@ func (v ptrView) nameUnknown() bool {
 	return slices.ContainsFunc(v.fwdErr, v.couldPrecede) || slices.ContainsFunc(v.fwdCut, v.couldPrecede)
 }
 
+// alternatives returns the names other than v.name that may be "the PTR
+// name" when only failed or cut forward lookups leave it unknown, and
+// whether they and v.name share one organizational domain: then every check
+// that compares the PTR name's organization gets the same verdict whichever
+// it is. ok is false when names or records were not looked at.
+func (v ptrView) alternatives() (alt []string, ok bool) {
+	if v.unchecked() {
+		return nil, false
+	}
+	org := OrgDomain(v.name)
+	for _, n := range append(slices.Clone(v.fwdErr), v.fwdCut...) {
+		if n == v.name || slices.Contains(alt, n) || !v.couldPrecede(n) {
+			continue
+		}
+		if OrgDomain(n) != org {
+			return nil, false
+		}
+		alt = append(alt, n)
+	}
+	return alt, true
+}
+
 // unchecked reports whether the PTR name could be one senderproof did not
 // look at: when the answer had more records than MaxRRs, one not read may
 // sort first, and when none of the MaxForwardNames names asked forward
@@ -688,10 +710,17 @@ func checkHELOMatchesPTR(ctx context.Context, r Resolver, a Asset) []Finding {
 	if fs, done := ptrGate(a, id, v, obs, StatusFail); done {
 		return fs
 	}
-	switch {
-	case v.nameUnknown():
-		return []Finding{ptrNameError(a, id, v, obs)}
-	case helo == v.name:
+	if v.nameUnknown() {
+		// Unknown which name receivers take; when the HELO name is none
+		// of the candidates and they share one organization, the
+		// verdict (warn or fail) is the same for each.
+		alt, ok := v.alternatives()
+		if !ok || helo == v.name || slices.Contains(alt, helo) {
+			return []Finding{ptrNameError(a, id, v, obs)}
+		}
+		obs["ptr_alternatives"] = alt
+	}
+	if helo == v.name {
 		return []Finding{newFinding(a, id, StatusPass, obs, used...)}
 	}
 	noteHELOFit(obs, helo, v.ip)
