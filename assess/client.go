@@ -832,7 +832,11 @@ func (c *Client) send(ctx context.Context, q *dns.Msg, srv *serverState, wait ti
 		sent = time.Now()
 		r, ev, err = c.roundTrip(ctx, q, srv, "tcp", c.opt.Timeout)
 		if err != nil && ctx.Err() == nil {
-			return exchangeResult{ev: ev, err: fmt.Errorf("%w (%w)", ErrTCPFallback, err), sent: sent, tcpFailed: true}
+			err = fmt.Errorf("%w (%w)", ErrTCPFallback, err)
+			// The evidence says what the finding says, and a replay
+			// reads the reason back from it.
+			ev.Error = err.Error()
+			return exchangeResult{ev: ev, err: err, sent: sent, tcpFailed: true}
 		}
 	}
 	if err != nil {

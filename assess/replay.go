@@ -127,8 +127,8 @@ func (e replayedError) Unwrap() error { return e.kind }
 
 // errorKind maps a recorded error text to the error it was made from.
 func errorKind(msg string) error {
-	for _, k := range []error{ErrTimeout, ErrNetwork, context.Canceled, context.DeadlineExceeded} {
-		if msg == k.Error() || strings.HasPrefix(msg, k.Error()+":") {
+	for _, k := range []error{ErrTCPFallback, ErrTimeout, ErrNetwork, context.Canceled, context.DeadlineExceeded} {
+		if msg == k.Error() || strings.HasPrefix(msg, k.Error()+":") || strings.HasPrefix(msg, k.Error()+" (") {
 			return k
 		}
 	}

@@ -203,16 +203,23 @@ func silentResolvers(health []assess.ServerHealth) string {
 	return strings.Join(parts, "; ")
 }
 
+// minBroadFailure is how many responses, all SERVFAIL, make that the
+// resolver's failure rather than the zones': a small run's few names may
+// all be in broken zones, and SERVFAIL for them is the findings' business.
+// A resolver that REFUSES everything is named whatever the count.
+const minBroadFailure = 10
+
 // refusingResolvers returns a note for each resolver whose every response
-// was REFUSED or SERVFAIL: it resolves nothing for this host, which the
-// findings show only as errors one by one. all is set when no resolver
+// was REFUSED, or REFUSED and SERVFAIL (at least minBroadFailure of them):
+// it resolves nothing for this host, which the findings show only as
+// errors one by one. all is set when no resolver
 // gave any other response (the others, if any, answered nothing at all),
 // so that the run resolved nothing.
 func refusingResolvers(health []assess.ServerHealth) (notes []string, all bool) {
 	all = true
 	for _, h := range health {
 		bad := h.Refused + h.ServFail
-		if h.Answered == 0 || bad < h.Answered {
+		if h.Answered == 0 || bad < h.Answered || h.ServFail > 0 && h.Answered < minBroadFailure {
 			if h.Answered > 0 {
 				all = false
 			}
@@ -243,10 +250,14 @@ func tcpFailedResolvers(health []assess.ServerHealth) []string {
 			continue
 		}
 		last := ""
-		if h.LastError != "" {
-			last = " (last: " + h.LastError + ")"
+		if e, ok := strings.CutPrefix(h.LastError, assess.ErrTCPFallback.Error()+" "); ok {
+			last = " " + e
 		}
-		notes = append(notes, fmt.Sprintf("resolver %s truncated %d answers over UDP and the retries over TCP failed%s: is TCP port 53 to it blocked? The findings that needed those answers are error", h.Server, h.TCPFailed, last))
+		answers := "answers"
+		if h.TCPFailed == 1 {
+			answers = "answer"
+		}
+		notes = append(notes, fmt.Sprintf("resolver %s truncated %d %s over UDP and the retry over TCP failed%s: is TCP port 53 to it blocked? The findings that needed them are error", h.Server, h.TCPFailed, answers, last))
 	}
 	return notes
 }
@@ -260,7 +271,7 @@ func noUsableAnswer(health []assess.ServerHealth) bool {
 		if h.Sent > 0 {
 			sent = true
 		}
-		if h.Answered-h.Refused-h.ServFail > 0 {
+		if h.Answered-h.Refused-h.ServFail > 0 || h.ServFail > 0 && h.Answered < minBroadFailure {
 			return false
 		}
 	}
