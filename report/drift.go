@@ -123,14 +123,20 @@ func inventoryEdits(d *assetDrift, old, cur assess.Asset) {
 	for _, c := range d.changes {
 		switch c.obs.key {
 		case FieldDKIMKey, FieldDKIMKeyBits:
+			// A value on one side only, for a selector only that side's
+			// row lists (a baseline that recorded no selectors names
+			// none: nothing is then put down to the inventory).
 			inOld, inCur := slices.Contains(old.DKIMSelectors, c.obs.subject), slices.Contains(cur.DKIMSelectors, c.obs.subject)
 			switch {
-			case inOld && !inCur:
+			case c.new == "" && inOld && !inCur:
 				c.inv = invSelectorRemoved
-			case inCur && !inOld:
+			case c.old == "" && inCur && !inOld && len(old.DKIMSelectors) > 0:
 				c.inv = invSelectorAdded
+			case old.Domain != cur.Domain:
+				// The key's name holds the domain.
+				c.inv, c.oldDomain, c.newDomain = invDomain, old.Domain, cur.Domain
 			}
-			if c.inv != "" && c.obs.key == FieldDKIMKeyBits {
+			if (c.inv == invSelectorRemoved || c.inv == invSelectorAdded) && c.obs.key == FieldDKIMKeyBits {
 				continue
 			}
 		case FieldSPFResult, FieldSPFMatched, FieldDMARCPolicy:

@@ -535,3 +535,23 @@ func TestDriftCutHELOAnswer(t *testing.T) {
 		t.Errorf("undetermined %v, want helo.addresses", f.Observed["undetermined"])
 	}
 }
+
+// TestDriftInventoryEditsEdgeCases: a DKIM key under a changed sending
+// domain is a domain edit; a baseline whose rows list no selectors puts
+// nothing down to the inventory, so a key rotation stays a DNS change.
+func TestDriftInventoryEditsEdgeCases(t *testing.T) {
+	t.Parallel()
+	const ip = "192.0.2.10"
+	base := world(ip, "mail1.example.com", []string{ip}, "pass", "ip4:192.0.2.0/24", "reject", 100, "aa")
+	cur := world(ip, "mail1.example.com", []string{ip}, "pass", "ip4:192.0.2.0/24", "reject", 100, "bb")
+	bp := packOf(t, "base-run", []assess.Asset{{IP: ip, Domain: "example.com", DKIMSelectors: []string{"s1"}}}, base)
+	_, d := CompareBaseline(bp, "old/evidence.json", []assess.Asset{{IP: ip, Domain: "example.net", DKIMSelectors: []string{"s1"}}}, cur, nil)
+	if want := []DriftChange{{ip, "dkim.fingerprint[s1]", "aa", "bb", "domain"}}; !slices.Equal(d.Changes, want) {
+		t.Errorf("domain edit: changes %+v, want %+v", d.Changes, want)
+	}
+	old := packOf(t, "base-run", []assess.Asset{{IP: ip, Domain: "example.com"}}, base)
+	_, d = CompareBaseline(old, "old/evidence.json", []assess.Asset{{IP: ip, Domain: "example.com", DKIMSelectors: []string{"s1"}}}, cur, nil)
+	if want := []DriftChange{{ip, "dkim.fingerprint[s1]", "aa", "bb", ""}}; !slices.Equal(d.Changes, want) {
+		t.Errorf("baseline without selectors: changes %+v, want %+v", d.Changes, want)
+	}
+}
