@@ -726,6 +726,11 @@ func checkSPFLookupLimit(ctx context.Context, r Resolver, a Asset) []Finding {
 	if len(c.broken) > 0 {
 		obs["broken"] = c.broken
 	}
+	if c.halted {
+		// Counting stopped at a target every evaluation fails on: the
+		// terms after it were not counted.
+		obs["halted"] = true
+	}
 	// The answers used fit this array on the stack in the usual case.
 	var usedBuf [16]Answer
 	used := append(append(usedBuf[:0], v.ans), c.answers...)
