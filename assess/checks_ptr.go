@@ -538,9 +538,7 @@ func checkPTRMatchesExpected(ctx context.Context, r Resolver, a Asset) []Finding
 // address_literal, ip_address, single_label, empty_label, long_label,
 // hyphen_edge, invalid_characters, numeric_tld.
 func validFQDN(s string) (bool, string) {
-	// The inventory has already dropped the trailing dot (names are
-	// compared without it): one left over ("mail.example.com..") is an
-	// empty label.
+	s = strings.TrimSuffix(s, ".")
 	switch {
 	case s == "":
 		return false, "empty"

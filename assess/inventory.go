@@ -532,6 +532,10 @@ func (l *loader) validate(file string, r *rawEntry) *entry {
 		case f == fieldIP:
 			e.ipText = s
 		case f.isName():
+			if strings.HasSuffix(s, "..") {
+				l.errs.addf(file, v.pos, "%s %q ends in more than one dot (an empty label)", f, s)
+				continue
+			}
 			s = strings.TrimSuffix(strings.ToLower(s), ".")
 			a, err := aLabels(s)
 			if err != nil {
@@ -624,10 +628,9 @@ func hostSyntax(name string) string {
 		case label[0] == '-' || label[len(label)-1] == '-':
 			return fmt.Sprintf("label %q starts or ends with a hyphen", label)
 		}
-		for i := 0; i < len(label); i++ {
-			c := label[i]
+		for _, c := range label {
 			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-				return fmt.Sprintf("%q is not allowed in a name (letters, digits, hyphens and underscores only)", string(rune(c)))
+				return fmt.Sprintf("%q is not allowed in a name (letters, digits, hyphens and underscores only)", string(c))
 			}
 		}
 	}

@@ -600,15 +600,9 @@ func errorBreakdown(p *report.Pack) string {
 }
 
 // errorReasonLabel names why an error finding could not be determined, from
-// its observed reason (the DMARC lookup's reason for an alignment that
-// needed it).
+// its observed reason.
 func errorReasonLabel(obs map[string]any) string {
 	r, _ := obs["reason"].(string)
-	if r == "dmarc_error" {
-		if d, ok := obs["dmarc_error"].(string); ok && d != "" {
-			r = d
-		}
-	}
 	switch r {
 	case "":
 		return "unknown"

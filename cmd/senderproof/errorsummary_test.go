@@ -28,12 +28,12 @@ func TestErrorBreakdown(t *testing.T) {
 			f(assess.StatusError, map[string]any{"reason": "timeout"}),
 			f(assess.StatusFail, map[string]any{"reason": "timeout"}),
 		}, "timeout 1, servfail 2, refused 1, cname loop 1"},
-		{"dmarc error counts its lookup's reason", []assess.Finding{
-			f(assess.StatusError, map[string]any{"reason": "dmarc_error", "dmarc_error": "servfail"}),
+		{"other reasons", []assess.Finding{
 			f(assess.StatusError, map[string]any{"reason": "forward_error"}),
 			f(assess.StatusError, map[string]any{"reason": "temperror"}),
+			f(assess.StatusError, map[string]any{"reason": "tcp_failed"}),
 			f(assess.StatusError, nil),
-		}, "servfail 1, forward lookup 1, temperror 1, unknown 1"},
+		}, "forward lookup 1, tcp failed 1, temperror 1, unknown 1"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
