@@ -266,13 +266,14 @@ func WritePackOptions(ctx context.Context, dir string, p *Pack, formats []string
 			return nil, fmt.Errorf("writing %s: %w", d.final, err)
 		}
 	}
-	if err := removeStale(dir, m.Files, opt.SignKey != nil); err != nil {
-		os.Remove(tmp)
-		return nil, err
-	}
 	if err := os.Rename(tmp, filepath.Join(dir, ManifestFile)); err != nil {
 		os.Remove(tmp)
 		return nil, fmt.Errorf("writing manifest: %w", err)
+	}
+	// Last: should it fail, the new files already sit beside their own
+	// manifest, and verify names the old ones it does not list.
+	if err := removeStale(dir, m.Files, opt.SignKey != nil); err != nil {
+		return nil, err
 	}
 	if opt.SignKey != nil {
 		if err := SignManifest(dir, opt.SignKey); err != nil {
