@@ -20,6 +20,17 @@ type entry struct {
 	// Successors describe what replaced a withdrawn entry, e.g.
 	// "incorporated into ID.RA-01".
 	Successors []string
+	// OSCAL is the entry's control in an OSCAL catalog, zero for a
+	// catalog of another kind.
+	OSCAL OSCALRef
+}
+
+// OSCALRef names a control of an OSCAL catalog as OSCAL documents refer to
+// it: its control id and the id of its statement part ("" when it has
+// none), the target of an assessment finding.
+type OSCALRef struct {
+	Control   string `json:"control_id"`
+	Statement string `json:"statement_id,omitempty"`
 }
 
 // catalog is one official list of identifiers under catalogs/.
@@ -91,6 +102,7 @@ type oscalLink struct {
 }
 
 type oscalPart struct {
+	ID    string `json:"id"`
 	Name  string `json:"name"`
 	Prose string `json:"prose"`
 }
@@ -162,7 +174,13 @@ func parseOSCAL(name string, data []byte) (*catalog, error) {
 		official[strings.ToUpper(oc.ID)] = id
 	}
 	for _, oc := range all {
-		e := entry{ID: official[strings.ToUpper(oc.ID)], Title: oc.Title}
+		e := entry{ID: official[strings.ToUpper(oc.ID)], Title: oc.Title, OSCAL: OSCALRef{Control: oc.ID}}
+		for _, p := range oc.Parts {
+			if p.Name == "statement" {
+				e.OSCAL.Statement = p.ID
+				break
+			}
+		}
 		if strings.EqualFold(e.Title, oc.ID) {
 			for _, p := range oc.Parts {
 				if p.Name == "statement" && p.Prose != "" {

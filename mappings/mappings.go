@@ -47,6 +47,9 @@ type Framework struct{ ID, Name, Version, Source, Catalog string }
 type Control struct {
 	ID, Title, Relevance string
 	Catalog              []string
+	// OSCAL holds, for a framework whose catalog is an OSCAL catalog, the
+	// catalog controls of Catalog as OSCAL refers to them.
+	OSCAL []OSCALRef
 }
 
 // Mapping ties a check ID, or a prefix ending in ".*", to controls.
@@ -436,6 +439,9 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 					add(id.Line, "catalog identifier %s is withdrawn in %s", ent.ID, cat.Name)
 				default:
 					c.Catalog = append(c.Catalog, ent.ID)
+					if ent.OSCAL.Control != "" {
+						c.OSCAL = append(c.OSCAL, ent.OSCAL)
+					}
 				}
 			}
 		}

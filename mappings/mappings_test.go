@@ -674,3 +674,22 @@ mappings:
 		t.Errorf("LintPaths: %v", err)
 	}
 }
+
+// TestShippedOSCALRefs: a control of the CSF file knows its catalog
+// controls as the OSCAL catalog names them, statement part included; the
+// OWASP catalog is not OSCAL, so its controls have none.
+func TestShippedOSCALRefs(t *testing.T) {
+	t.Parallel()
+	s, err := Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, ok := s.Control("nist-csf-2.0", "DE.CM-8")
+	want := []OSCALRef{{Control: "DE.CM-06", Statement: "DE.CM-06_statement"}, {Control: "DE.CM-09", Statement: "DE.CM-09_statement"}}
+	if !ok || !slices.Equal(c.OSCAL, want) {
+		t.Errorf("DE.CM-8 OSCAL refs %+v, want %+v", c.OSCAL, want)
+	}
+	if c, ok := s.Control("owasp-nhi-top10", "NHI-01"); !ok || len(c.OSCAL) != 0 {
+		t.Errorf("NHI-01 OSCAL refs %+v, want none", c.OSCAL)
+	}
+}

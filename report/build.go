@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"senderproof/assess"
+	"senderproof/mappings"
 )
 
 // ControlDef is one control of a mapping file, as the roll-up needs it.
@@ -19,6 +20,9 @@ type ControlDef struct {
 	// WarnFails lists the checks (of Checks) whose warn findings count
 	// against the control, as a fail does: the mapping says fail_on: warn.
 	WarnFails []string
+	// OSCAL names the catalog controls of Catalog as an OSCAL catalog
+	// does, when the framework's catalog is one.
+	OSCAL []mappings.OSCALRef
 }
 
 // Mapper is what Build needs of the mapping files.
@@ -108,7 +112,7 @@ func newAccumulator(assets []assess.Asset, m Mapper) *accumulator {
 	if m != nil {
 		for _, c := range m.Controls() {
 			a.ctlIdx[ControlRef{Framework: c.Framework, ID: c.ID}] = len(a.controls)
-			a.controls = append(a.controls, ControlStatus{Framework: c.Framework, ID: c.ID, Title: c.Title, Relevance: c.Relevance, Catalog: c.Catalog, Checks: c.Checks, WarnFails: c.WarnFails})
+			a.controls = append(a.controls, ControlStatus{Framework: c.Framework, ID: c.ID, Title: c.Title, Relevance: c.Relevance, Catalog: c.Catalog, Checks: c.Checks, WarnFails: c.WarnFails, OSCAL: c.OSCAL})
 			a.warnFails = append(a.warnFails, c.WarnFails)
 		}
 	}

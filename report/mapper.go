@@ -37,6 +37,7 @@ func FromMappings(s *mappings.Set) (Mapper, []MappingRef) {
 			for _, id := range c.Catalog {
 				d.Catalog = append(d.Catalog, mappings.CatalogLabel(cat, id))
 			}
+			d.OSCAL = c.OSCAL
 			m.controls = append(m.controls, d)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	oscal "github.com/defenseunicorns/go-oscal/src/types/oscal-1-1-3"
 
 	"senderproof/assess"
+	"senderproof/mappings"
 )
 
 // OSCALVersion is the OSCAL version of oscal-assessment-results.json.
@@ -315,9 +316,10 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 		j.raw(`]}`)
 	}
 
-	// Reviewed controls, by target ID: "<framework>_<control ID>".
+	// Reviewed controls: the catalog's control IDs for a framework whose
+	// catalog is an OSCAL catalog, "<framework>_<control ID>" otherwise.
 	targets := oscalTargets(p.Controls)
-	sel := oscal.AssessedControls{Description: "Controls of the mapping files loaded for the run, each identified as <framework>_<control ID>."}
+	sel := oscal.AssessedControls{Description: "Controls of the mapping files loaded for the run: those of a framework with an OSCAL catalog (nist-csf-2.0) by that catalog's control IDs, the others each as <framework>_<control ID>."}
 	if len(p.Controls) == 0 {
 		all := oscal.IncludeAll{}
 		sel.IncludeAll = &all
@@ -325,10 +327,18 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 		var ctl []oscal.AssessedControlsSelectControlById
 		seen := map[string]bool{}
 		for _, c := range p.Controls {
-			t := targets[assess.ControlRef{Framework: c.Framework, ID: c.ID}]
-			if !seen[t] {
-				seen[t] = true
-				ctl = append(ctl, oscal.AssessedControlsSelectControlById{ControlId: t})
+			ids := []string{targets[assess.ControlRef{Framework: c.Framework, ID: c.ID}]}
+			if refs := oscalCatalogRefs(c); len(refs) > 0 {
+				ids = ids[:0]
+				for _, r := range refs {
+					ids = append(ids, r.Control)
+				}
+			}
+			for _, t := range ids {
+				if !seen[t] {
+					seen[t] = true
+					ctl = append(ctl, oscal.AssessedControlsSelectControlById{ControlId: t})
+				}
 			}
 		}
 		sel.IncludeControls = &ctl
@@ -389,14 +399,31 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 		j.raw("]")
 	}
 
-	// Findings: one per control, relating the observations of its checks.
+	// Findings: one per control, relating the observations of its checks;
+	// a control of an OSCAL catalog has one per catalog control it maps
+	// to, targeting that control's statement.
 	if len(p.Controls) > 0 {
 		j.raw(`,"findings":[`)
+		n := 0
 		for k, c := range p.Controls {
-			if k > 0 {
-				j.raw(",")
+			refs := oscalCatalogRefs(c)
+			if len(refs) == 0 {
+				refs = []mappings.OSCALRef{{}}
 			}
-			oscalControlFinding(j, ids, c, targets[assess.ControlRef{Framework: c.Framework, ID: c.ID}], related[k], obsIDs)
+			for i, r := range refs {
+				if n > 0 {
+					j.raw(",")
+				}
+				n++
+				t := oscalTarget{kind: "objective-id", id: targets[assess.ControlRef{Framework: c.Framework, ID: c.ID}], uuidKey: c.Framework + "|" + c.ID}
+				if r.Statement != "" {
+					t = oscalTarget{kind: "statement-id", id: r.Statement, catalogControl: r.Control, uuidKey: t.uuidKey}
+					if i > 0 {
+						t.uuidKey += "|" + r.Control
+					}
+				}
+				oscalControlFinding(j, ids, c, t, related[k], obsIDs)
+			}
 		}
 		j.raw("]")
 	}
@@ -568,7 +595,26 @@ func oscalRelevance(r string) string {
 
 // oscalControlFinding writes the OSCAL finding of one control, targeting
 // token and relating the observations with the given ordinals.
-func oscalControlFinding(j *jsonStream, ids oscalIDs, c ControlStatus, token string, related []int32, obsIDs [][16]byte) {
+// oscalTarget is what an OSCAL finding targets: a catalog control's
+// statement (statement-id) or, for a framework without an OSCAL catalog,
+// the control's token (objective-id); uuidKey makes the finding's UUID.
+type oscalTarget struct {
+	kind, id, catalogControl, uuidKey string
+}
+
+// oscalCatalogRefs returns the OSCAL catalog controls of c that have a
+// statement to target.
+func oscalCatalogRefs(c ControlStatus) []mappings.OSCALRef {
+	var out []mappings.OSCALRef
+	for _, r := range c.OSCAL {
+		if r.Control != "" && r.Statement != "" && tokenRE.MatchString(r.Statement) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func oscalControlFinding(j *jsonStream, ids oscalIDs, c ControlStatus, t oscalTarget, related []int32, obsIDs [][16]byte) {
 	name := oscalString(c.Framework+" "+c.ID, 300)
 	title := name
 	if t := oscalString(c.Title, 500); t != "" {
@@ -583,6 +629,9 @@ func oscalControlFinding(j *jsonStream, ids oscalIDs, c ControlStatus, token str
 		desc += " Catalog: " + oscalString(strings.Join(c.Catalog, ", "), 500) + "."
 	}
 	kv := []string{"framework", c.Framework, "control-id", c.ID, "control-status", string(c.Status)}
+	if t.catalogControl != "" {
+		kv = append(kv, "catalog-control-id", t.catalogControl)
+	}
 	if len(c.WarnFails) > 0 {
 		kv = append(kv, "warn-fails", strings.Join(c.WarnFails, " "))
 	}
@@ -593,14 +642,14 @@ func oscalControlFinding(j *jsonStream, ids oscalIDs, c ControlStatus, token str
 		kv = append(kv, "checks", strings.Join(c.Checks, " "))
 	}
 	f := oscal.Finding{
-		UUID:        ids.of("finding", c.Framework+"|"+c.ID),
+		UUID:        ids.of("finding", t.uuidKey),
 		Title:       title,
 		Description: desc,
 		Props:       oscalProps(kv...),
 		Remarks:     oscalRelevance(c.Relevance),
 		Target: oscal.FindingTarget{
-			Type:     "objective-id",
-			TargetId: token,
+			Type:     t.kind,
+			TargetId: t.id,
 			Title:    name,
 			Status:   oscalState(c.Status),
 		},

@@ -15,6 +15,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"senderproof/assess"
+	"senderproof/mappings"
 )
 
 // oscalSchema compiles NIST's OSCAL 1.1.3 complete JSON schema (shipped in
@@ -458,4 +459,70 @@ func FuzzAppendObservation(f *testing.F) {
 			Controls: []assess.ControlRef{{Framework: val, ID: msg}}}
 		sameAsEncoder(t, oscalObservation(msg, &fd, compactJSON(fd.Observed), time.Unix(0, ns)))
 	})
+}
+
+// TestOSCALCatalogTargets: a control of a framework with an OSCAL catalog
+// is reviewed by the catalog's control IDs and has one finding per catalog
+// control it maps to, targeting that control's statement, so that a GRC
+// import attaches it; other controls keep their <framework>_<ID> token.
+func TestOSCALCatalogTargets(t *testing.T) {
+	t.Parallel()
+	p := withRelevance(SyntheticPack(5, 3))
+	if len(p.Controls) < 2 {
+		t.Fatalf("%d controls", len(p.Controls))
+	}
+	p.Controls[0].OSCAL = []mappings.OSCALRef{{Control: "DE.CM-06", Statement: "DE.CM-06_statement"}, {Control: "DE.CM-09", Statement: "DE.CM-09_statement"}}
+	out := writeAll(t, NewOSCAL(), p)
+	validateOSCAL(t, oscalSchema(t), out)
+	res := readOSCAL(t, out).AR.Results[0]
+	if got, want := len(res.Findings), len(p.Controls)+1; got != want {
+		t.Fatalf("%d findings, want %d (two for the control with two catalog controls)", got, want)
+	}
+	for i, want := range []struct{ typ, id, catalog string }{
+		{"statement-id", "DE.CM-06_statement", "DE.CM-06"},
+		{"statement-id", "DE.CM-09_statement", "DE.CM-09"},
+		{"objective-id", p.Controls[1].Framework + "_" + p.Controls[1].ID, ""},
+	} {
+		f := res.Findings[i]
+		if f.Target.Type != want.typ || f.Target.TargetID != want.id || prop(f.Props, "catalog-control-id") != want.catalog {
+			t.Errorf("finding %d: target %s %s, catalog-control-id %q; want %s %s %q", i, f.Target.Type, f.Target.TargetID, prop(f.Props, "catalog-control-id"), want.typ, want.id, want.catalog)
+		}
+		if prop(f.Props, "control-id") == "" {
+			t.Errorf("finding %d lost its control-id prop", i)
+		}
+	}
+	var reviewed []string
+	for _, sel := range res.ReviewedControls.Selections {
+		for _, c := range sel.Include {
+			reviewed = append(reviewed, c.ControlID)
+		}
+	}
+	if len(reviewed) < 3 || reviewed[0] != "DE.CM-06" || reviewed[1] != "DE.CM-09" {
+		t.Errorf("reviewed controls %q, want the catalog's DE.CM-06 and DE.CM-09 first", reviewed)
+	}
+}
+
+// TestOSCALShippedMappingsValid: the OSCAL results of a pack mapped with
+// the shipped files, catalog targets included, are valid OSCAL.
+func TestOSCALShippedMappingsValid(t *testing.T) {
+	t.Parallel()
+	set, err := mappings.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mapper, _ := FromMappings(set)
+	asset := assess.Asset{IP: "192.0.2.10"}
+	var findings []assess.Finding
+	for _, id := range assess.CheckIDs() {
+		if id != "drift.changed" {
+			findings = append(findings, assess.Finding{Asset: asset.IP, Check: id, Status: assess.StatusPass,
+				Controls: mapper.ControlsFor(id), Observed: map[string]any{}})
+		}
+	}
+	p := Build(BuildInput{Run: Run{ID: "shipped"}, Assets: []assess.Asset{asset}, Findings: findings, Mapper: mapper})
+	out := writeAll(t, NewOSCAL(), p)
+	validateOSCAL(t, oscalSchema(t), out)
+	if !bytes.Contains(out, []byte(`"target-id":"PR.DS-02_statement"`)) {
+		t.Error("no finding targets the catalog's PR.DS-02 statement")
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"senderproof/assess"
+	"senderproof/mappings"
 )
 
 // Schema is the evidence.json schema identifier.
@@ -148,12 +149,15 @@ type ControlStatus struct {
 	Checks    []string `json:"checks,omitempty"`
 	// WarnFails are the checks (of Checks) whose warn findings count
 	// against the control (fail_on: warn in the mapping file).
-	WarnFails []string     `json:"warn_fails,omitempty"`
-	Status    ControlState `json:"status"`
-	Pass      int          `json:"pass"`
-	Fail      int          `json:"fail"`
-	Warn      int          `json:"warn"`
-	Error     int          `json:"error"`
+	WarnFails []string `json:"warn_fails,omitempty"`
+	// OSCAL names the catalog controls as the framework's OSCAL catalog
+	// does (its control and statement ids), for OSCAL findings' targets.
+	OSCAL  []mappings.OSCALRef `json:"oscal,omitempty"`
+	Status ControlState        `json:"status"`
+	Pass   int                 `json:"pass"`
+	Fail   int                 `json:"fail"`
+	Warn   int                 `json:"warn"`
+	Error  int                 `json:"error"`
 }
 
 // Drift holds the changes found against a baseline run.

@@ -523,3 +523,26 @@ func TestCommaInInventoryPath(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 }
+
+// TestDemoOSCALTargetsCatalog: with the shipped mappings, the OSCAL results
+// review NIST CSF 2.0 controls by the catalog's own IDs and target their
+// statements (DE.CM-8 maps to two catalog controls), and the pack verifies.
+func TestDemoOSCALTargetsCatalog(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "evidence")
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json,oscal"); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "oscal-assessment-results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"target-id":"PR.DS-02_statement"`, `"target-id":"DE.CM-06_statement"`, `"target-id":"DE.CM-09_statement"`,
+		`"control-id":"PR.DS-02"`, `"control-id":"DE.CM-09"`, `"type":"statement-id"`} {
+		if !bytes.Contains(b, []byte(want)) {
+			t.Errorf("OSCAL lacks %s", want)
+		}
+	}
+	if code, stdout, stderr := run(t, context.Background(), "verify", out); code != 0 {
+		t.Errorf("verify exit %d: %s%s", code, stdout, stderr)
+	}
+}
