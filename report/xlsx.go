@@ -192,8 +192,18 @@ func (w *xlsxWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 			return fmt.Errorf("xlsx: %w", err)
 		}
 	}
+	// The pass over the findings notes the senders whose comparison with
+	// the baseline is incomplete, for the Drift sheet.
+	var incomplete []driftIncomplete
 	steps := []func(context.Context, *excelize.File, *xlsxStyles, *Pack) error{
-		w.controls, w.assets, w.findingsAndEvidence, w.drift, w.summary,
+		w.controls, w.assets,
+		func(ctx context.Context, f *excelize.File, st *xlsxStyles, p *Pack) error {
+			return w.findingsAndEvidence(ctx, f, st, p, &incomplete)
+		},
+		func(ctx context.Context, f *excelize.File, st *xlsxStyles, p *Pack) error {
+			return w.drift(ctx, f, st, p, incomplete)
+		},
+		w.summary,
 	}
 	for _, step := range steps {
 		if err := ctx.Err(); err != nil {
@@ -447,7 +457,11 @@ func findingControls(cs []assess.ControlRef) string {
 // the Evidence sheet (one row per DNS exchange) in one pass over the
 // findings. The two sheets are streamed at once, Evidence by a second
 // goroutine: setting rows is most of a large XLSX's time.
-func (w *xlsxWriter) findingsAndEvidence(ctx context.Context, f *excelize.File, st *xlsxStyles, p *Pack) error {
+// driftIncomplete is a sender whose drift.changed finding is error: its
+// comparison with the baseline is incomplete, as its message says.
+type driftIncomplete struct{ asset, message string }
+
+func (w *xlsxWriter) findingsAndEvidence(ctx context.Context, f *excelize.File, st *xlsxStyles, p *Pack, incomplete *[]driftIncomplete) error {
 	fs := newStreamSheet(f, st, sheetFindings, w.rowsPerSheet, []xlsxColumn{
 		{"asset", 22}, {"check", 22}, {"selector", 12}, {"status", 9}, {"severity", 10},
 		{"message", 70}, {"observed", 50}, {"controls", 36}, {"remediation", 60},
@@ -501,6 +515,9 @@ func (w *xlsxWriter) findingsAndEvidence(ctx context.Context, f *excelize.File, 
 			if err := gctx.Err(); err != nil {
 				return err
 			}
+		}
+		if fd.Check == DriftCheck && fd.Status == assess.StatusError {
+			*incomplete = append(*incomplete, driftIncomplete{fd.Asset, fd.Message})
 		}
 		if err := fs.add(
 			xlsxCell(fd.Asset), xlsxCell(fd.Check), xlsxCell(selectorOf(fd.Selector)), xlsxCell(string(fd.Status)), xlsxCell(string(fd.Severity)), xlsxCell(fd.Message),
@@ -585,7 +602,7 @@ func xlsxTags(tags map[string]string) string {
 	return strings.Join(parts, "; ")
 }
 
-func (w *xlsxWriter) drift(ctx context.Context, f *excelize.File, st *xlsxStyles, p *Pack) error {
+func (w *xlsxWriter) drift(ctx context.Context, f *excelize.File, st *xlsxStyles, p *Pack, incomplete []driftIncomplete) error {
 	if p.Drift == nil {
 		return nil
 	}
@@ -609,6 +626,13 @@ func (w *xlsxWriter) drift(ctx context.Context, f *excelize.File, st *xlsxStyles
 			}
 		}
 		if err := s.add(xlsxCell(c.Asset), xlsxCell(c.Field), xlsxCell(c.Old), xlsxCell(c.New)); err != nil {
+			return err
+		}
+	}
+	// Senders with no change found but values left uncompared: without
+	// them the sheet would read as complete.
+	for _, d := range incomplete {
+		if err := s.add(xlsxCell(d.asset), "(not compared)", xlsxCell(d.message), ""); err != nil {
 			return err
 		}
 	}

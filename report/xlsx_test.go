@@ -607,3 +607,23 @@ func TestXLSXDimension(t *testing.T) {
 		}
 	}
 }
+
+// TestXLSXDriftIncomplete: a sender whose comparison with the baseline is
+// incomplete (drift.changed error) is listed on the Drift sheet, so the
+// sheet does not read as a complete comparison.
+func TestXLSXDriftIncomplete(t *testing.T) {
+	t.Parallel()
+	p := SyntheticPack(4, 2)
+	if p.Drift == nil {
+		t.Skip("the synthetic pack has no drift record")
+	}
+	ip := p.Assets[0].IP
+	msg := "No change found for " + ip + " since the baseline run x, but the comparison is incomplete"
+	p.Findings = append(p.Findings, assess.Finding{Asset: ip, Check: DriftCheck, Status: assess.StatusError, Message: msg})
+	p.Summary.Findings++
+	f := openXLSX(t, writeAll(t, NewXLSX(), p))
+	rows := rowsOf(t, f, "Drift")
+	if !slices.ContainsFunc(rows, func(r []string) bool { return len(r) >= 3 && r[0] == ip && r[1] == "(not compared)" && r[2] == msg }) {
+		t.Errorf("Drift sheet has no (not compared) row for %s: %q", ip, rows)
+	}
+}
