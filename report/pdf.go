@@ -688,20 +688,22 @@ func (a *actionRows) visit(f *assess.Finding) {
 type actionGroup struct {
 	check    checkTally
 	criteria string
-	total    int // fail, error and warn findings of the check
-	quota    int // rows shown
+	total    int    // fail, error and warn findings of the check
+	quota    int    // rows shown
+	quotas   [3]int // of which fail, error, warn
 	rows     *[3][]actionRow
 }
 
-// shown returns the rows to show: fail, then error, then warn, up to quota.
+// shown returns the rows to show: fail, then error, then warn, each up to
+// its quota.
 func (g *actionGroup) shown() []actionRow {
 	var out []actionRow
 	if g.rows != nil {
-		for _, r := range g.rows {
-			out = append(out, r...)
+		for o, r := range g.rows {
+			out = append(out, r[:min(len(r), g.quotas[o])]...)
 		}
 	}
-	return out[:min(len(out), g.quota)]
+	return out
 }
 
 // actionGroups groups the fail, error and warn findings by check, the
@@ -719,14 +721,34 @@ func (b *pdfBuilder) actionGroups(max int) ([]*actionGroup, int) {
 		groups = append(groups, g)
 		total += g.total
 	}
-	totals := make([]int, len(groups))
+	counts := make([][3]int, len(groups))
 	for i, g := range groups {
-		totals[i] = g.total
+		counts[i] = [3]int{g.check.Fail, g.check.Error, g.check.Warn}
 	}
-	for i, q := range pdfShare(totals, max) {
-		groups[i].quota = q
+	for i, q := range pdfTierShare(counts, max) {
+		groups[i].quotas = q
+		groups[i].quota = q[0] + q[1] + q[2]
 	}
 	return groups, total
+}
+
+// pdfTierShare shares max rows among groups of fail, error and warn counts:
+// every fail first, then errors, then warnings, each shared among the
+// groups by pdfShare. A warning is never shown while a failure is left out.
+func pdfTierShare(counts [][3]int, max int) [][3]int {
+	out := make([][3]int, len(counts))
+	left := max
+	for o := range 3 {
+		totals := make([]int, len(counts))
+		for i, c := range counts {
+			totals[i] = c[o]
+		}
+		for i, q := range pdfShare(totals, left) {
+			out[i][o] = q
+			left -= q
+		}
+	}
+	return out
 }
 
 // pdfShare shares max rows among groups of the given sizes: every group
@@ -760,7 +782,19 @@ func (b *pdfBuilder) findings() ([]pdfBlock, error) {
 		total, pdfPlural(total, "finding needs", "findings need"), s.Fail, s.Error, s.Warn, b.skipPointer())
 	f.keep(b.paragraph(intro, props.Text{Size: 8.5, Color: pcol(colourMuted)}))
 	if shown < total {
-		f.keep(b.notice(fmt.Sprintf("This list shows %d of %d findings that need action; %d more in report.xlsx / findings.csv.", shown, total, total-shown)))
+		var left [3]int
+		for _, g := range groups {
+			left[0] += g.check.Fail - g.quotas[0]
+			left[1] += g.check.Error - g.quotas[1]
+			left[2] += g.check.Warn - g.quotas[2]
+		}
+		var parts []string
+		for o, name := range []string{"fail", "error", "warn"} {
+			if left[o] > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", left[o], name))
+			}
+		}
+		f.keep(b.notice(fmt.Sprintf("This list shows %d of %d findings that need action, every fail first, then error, then warn; the %d not shown (%s) are in report.xlsx / findings.csv.", shown, total, total-shown, strings.Join(parts, ", "))))
 	}
 	if total == 0 {
 		f.add(b.paragraph("No finding needs action: every check passed or did not apply.", props.Text{}))
@@ -776,6 +810,13 @@ func (b *pdfBuilder) findings() ([]pdfBlock, error) {
 		// observed values and remediation never leave its sender.
 		f.keep(pdfSpacer(2))
 		f.keep(b.groupTitle(c, g.total, g.criteria)...)
+		if g.quota == 0 {
+			// Rows went to the fails and errors of other checks.
+			f.keep(b.paragraph(fmt.Sprintf("Its %d %s %s in report.xlsx / findings.csv: this list shows fail and error findings first.",
+				g.total, pdfPlural(g.total, "finding", "findings"), pdfPlural(g.total, "is", "are")),
+				props.Text{Size: 7.5, Style: fontstyle.Italic, Color: pcol(colourMuted), Top: 1.2}))
+			continue
+		}
 		f.table([]core.Row{header}, b.continued(cleanLine(c.Check)), header)
 		for k, r := range g.shown() {
 			f.add(b.findingRows(sizes, r, k%2 == 1)...)

@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -105,7 +106,7 @@ func TestPDFCapped(t *testing.T) {
 	w.maxFindings, w.maxAssets, w.maxDrift = 40, 25, 3
 	text := squash(pdfText(t, writeAll(t, w, p)))
 	for _, want := range []string{
-		"This list shows 40 of", "more in report.xlsx / findings.csv",
+		"This list shows 40 of", "every fail first, then error, then warn; the",
 		"This appendix shows the first 25 of 40 senders; 15 more in report.xlsx (Assets sheet).",
 		"more in report.xlsx (Drift sheet)",
 	} {
@@ -990,5 +991,20 @@ func TestSkipWording(t *testing.T) {
 				t.Errorf("skipWording(%q, %q) = %q, want %q", tc.msg, tc.ip, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestPDFTierShare: the rows of "Findings requiring action" go to every
+// fail first, then errors, then warnings, each shared among the checks.
+func TestPDFTierShare(t *testing.T) {
+	t.Parallel()
+	got := pdfTierShare([][3]int{{98, 0, 500}, {0, 3, 400}, {38, 0, 0}}, 200)
+	want := [][3]int{{98, 0, 31}, {0, 3, 30}, {38, 0, 0}}
+	if !slices.Equal(got, want) {
+		t.Errorf("pdfTierShare = %v, want %v", got, want)
+	}
+	got = pdfTierShare([][3]int{{300, 0, 10}, {300, 5, 0}}, 100)
+	if want := [][3]int{{50, 0, 0}, {50, 0, 0}}; !slices.Equal(got, want) {
+		t.Errorf("pdfTierShare with more fails than rows = %v, want %v", got, want)
 	}
 }
