@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -490,19 +491,19 @@ func (b *pdfBuilder) executive() ([]pdfBlock, error) {
 	sum := b.p.Summary
 	f.add(
 		b.tiles([]kpiTile{
-			{fmt.Sprint(sum.Assets), "senders assessed", colourBrand},
-			{fmt.Sprint(sum.Findings), "findings", colourBrand},
-			{fmt.Sprint(b.d.Satisfied), "controls satisfied", colourPass},
-			{fmt.Sprint(b.d.NotSatisfied), "controls not satisfied", colourFail},
-			{fmt.Sprint(b.d.Inconclusive), "controls inconclusive", colourError},
+			{pdfCount(sum.Assets), "senders assessed", colourBrand},
+			{pdfCount(sum.Findings), "findings", colourBrand},
+			{pdfCount(b.d.Satisfied), "controls satisfied", colourPass},
+			{pdfCount(b.d.NotSatisfied), "controls not satisfied", colourFail},
+			{pdfCount(b.d.Inconclusive), "controls inconclusive", colourError},
 		}),
 		pdfSpacer(2.5),
 		b.tiles([]kpiTile{
-			{fmt.Sprint(sum.Pass), "pass", colourPass},
-			{fmt.Sprint(sum.Warn), "warn", color.RGBA{0xb7, 0x7c, 0x00, 0xff}},
-			{fmt.Sprint(sum.Fail), "fail", colourFail},
-			{fmt.Sprint(sum.Error), "error", colourError},
-			{fmt.Sprint(sum.Skip), "skip", colourMuted},
+			{pdfCount(sum.Pass), "pass", colourPass},
+			{pdfCount(sum.Warn), "warn", color.RGBA{0xb7, 0x7c, 0x00, 0xff}},
+			{pdfCount(sum.Fail), "fail", colourFail},
+			{pdfCount(sum.Error), "error", colourError},
+			{pdfCount(sum.Skip), "skip", colourMuted},
 		}),
 	)
 	panels := statusChartPanels(b.p, b.d)
@@ -678,7 +679,7 @@ func (a *actionRows) visit(f *assess.Finding) {
 		asset:       displayLine(f.Asset, 80),
 		selector:    displayLine(selectorOf(f.Selector), 80),
 		message:     displayLine(f.Message, pdfMaxMessage),
-		observed:    clip(cleanLine(observedText(f.Observed)), pdfMaxValue),
+		observed:    clipObserved(cleanLine(observedText(f.Observed))),
 		remediation: displayLine(f.Remediation, pdfMaxMessage),
 		status:      f.Status,
 	})
@@ -1179,12 +1180,18 @@ func observedValue(v any) string {
 	case string:
 		return x
 	case []any:
+		if len(x) == 0 {
+			return "none"
+		}
 		items := make([]string, len(x))
 		for i, e := range x {
 			items[i] = observedValue(e)
 		}
 		return strings.Join(items, ", ")
 	case []string:
+		if len(x) == 0 {
+			return "none"
+		}
 		return strings.Join(x, ", ")
 	case nil:
 		return "none"
@@ -1419,4 +1426,38 @@ func concurrencyRate(concurrency int, qps float64) string {
 		return at + ", no rate limit"
 	}
 	return fmt.Sprintf("%s, at most %g queries per second", at, qps)
+}
+
+// pdfCount writes n with thousands separators, as a reader expects of the
+// key figures: 32,000 rather than 32000.
+func pdfCount(n int) string {
+	d := strconv.Itoa(n)
+	neg := strings.HasPrefix(d, "-")
+	d = strings.TrimPrefix(d, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, c := range d {
+		if i > 0 && (len(d)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
+// clipObserved bounds a finding's observed values for the PDF, cutting at
+// the end of a value ("; ") where it can and saying where the rest is.
+func clipObserved(s string) string {
+	const more = " … (all values in report.xlsx)"
+	if utf8.RuneCountInString(s) <= pdfMaxValue {
+		return s
+	}
+	cut := clip(s, pdfMaxValue-utf8.RuneCountInString(more))
+	cut = strings.TrimSuffix(cut, ellipsis)
+	if i := strings.LastIndex(cut, "; "); i > len(cut)/2 {
+		cut = cut[:i]
+	}
+	return cut + more
 }

@@ -211,6 +211,23 @@ func TestSummaryTemplate(t *testing.T) {
 			}
 			return p
 		}, []string{"Inconclusive. No mapped control fails"}},
+		// Warnings alone fail a control while some findings are error:
+		// two sentences' worth, not one run-on clause.
+		{"warnings fail a control, some errors", func() *Pack {
+			p := SyntheticPack(3, 1)
+			for i := range p.Findings {
+				if p.Findings[i].Status == assess.StatusFail {
+					p.Findings[i].Status = assess.StatusWarn
+				}
+			}
+			p.Summary.Warn += p.Summary.Fail
+			p.Summary.Fail = 0
+			if p.Summary.Error == 0 {
+				t.Skip("no error finding in the synthetic pack")
+			}
+			p.Controls[0].Status = ControlNotSatisfied
+			return p
+		}, []string{"No finding fails, but warnings count against controls whose requirement they break, and "}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := tc.pack()
@@ -1006,5 +1023,29 @@ func TestPDFTierShare(t *testing.T) {
 	got = pdfTierShare([][3]int{{300, 0, 10}, {300, 5, 0}}, 100)
 	if want := [][3]int{{50, 0, 0}, {50, 0, 0}}; !slices.Equal(got, want) {
 		t.Errorf("pdfTierShare with more fails than rows = %v, want %v", got, want)
+	}
+}
+
+func TestPDFCount(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 32000: "32,000", 1369166: "1,369,166", -1234: "-1,234"} {
+		if got := pdfCount(n); got != want {
+			t.Errorf("pdfCount(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
+func TestClipObserved(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("reason: different_org; ", 40)
+	got := clipObserved(long)
+	if !strings.HasSuffix(got, "; reason: different_org … (all values in report.xlsx)") && !strings.HasSuffix(got, "reason: different_org … (all values in report.xlsx)") {
+		t.Errorf("clipObserved cut mid-value: %q", got[max(0, len(got)-80):])
+	}
+	if short := "ptr: a.example.com"; clipObserved(short) != short {
+		t.Errorf("clipObserved changed a short text")
+	}
+	if got := observedText(map[string]any{"ptr_names": []any{}}); got != "ptr_names: none" {
+		t.Errorf("empty list observed as %q", got)
 	}
 }

@@ -250,7 +250,7 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	st := client.Stats()
 	t = time.Now()
 	pack := builder.Pack(report.Tool{Name: "senderproof-bench", Version: "synthetic"}, report.Run{
-		ID: fmt.Sprintf("bench-%d-%d", cfg.n, cfg.seed), Title: fmt.Sprintf("Synthetic fleet of %d senders", cfg.n),
+		ID: fmt.Sprintf("bench-%d-%d", cfg.n, cfg.seed), Title: fmt.Sprintf("Synthetic fleet of %d %s", cfg.n, map[bool]string{true: "sender", false: "senders"}[cfg.n == 1]),
 		StartedAt: report.Stamp(started), FinishedAt: report.Stamp(started.Add(elapsed)),
 		Resolvers: client.Servers(), InventorySHA256: inv.SHA256, Mappings: refs,
 		Settings: report.Settings{Concurrency: cfg.concurrency, QPS: cfg.qps, Timeout: cfg.timeout.String(), Retries: cfg.retries},
