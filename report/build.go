@@ -229,6 +229,8 @@ func summarizeAsset(s *AssetSummary, f *assess.Finding) {
 		s.Warn++
 	case assess.StatusError:
 		s.Error++
+	case assess.StatusSkip:
+		s.Skip++
 	}
 	switch f.Check {
 	case "ptr.present":

@@ -1261,7 +1261,7 @@ func (b *pdfBuilder) assets() ([]pdfBlock, error) {
 	all := b.p.AssetSummary
 	var f pdfFlow
 	f.keep(b.heading("Appendix A: senders"), pdfSpacer(3),
-		b.paragraph("One row per sender in inventory order: its PTR name, the forward-confirmed reverse DNS result, the configured HELO name, the SPF result for its domain, the effective DMARC policy and its worst finding status.",
+		b.paragraph("One row per sender in inventory order: its PTR name, the forward-confirmed reverse DNS result, the configured HELO name, the SPF result for its domain, the effective DMARC policy and its worst finding status; a pass says how many of the sender's checks were skipped (not applied for lack of an inventory field), a gap in coverage rather than a pass.",
 			props.Text{Size: 8.5, Color: pcol(colourMuted)}),
 	)
 	n := min(len(all), b.w.maxAssets)
@@ -1289,7 +1289,7 @@ func (b *pdfBuilder) assets() ([]pdfBlock, error) {
 			{size: sizes[3], text: dash(displayLine(a.HELO, 160)), name: true},
 			{size: sizes[4], text: dash(displayLine(a.SPF, 40))},
 			{size: sizes[5], text: dash(displayLine(a.DMARCPolicy, 40))},
-			pdfStatusCell(sizes[6], cleanLine(a.Status)),
+			appendixStatus(sizes[6], a),
 		}, i%2 == 1, true))
 	}
 	return f.done(), nil
@@ -1460,4 +1460,14 @@ func clipObserved(s string) string {
 		cut = cut[:i]
 	}
 	return cut + more
+}
+
+// appendixStatus is a sender's worst status in Appendix A; a pass says
+// how many of its checks were skipped, which a worse status needs not.
+func appendixStatus(size int, a AssetSummary) cellText {
+	c := pdfStatusCell(size, cleanLine(a.Status))
+	if a.Skip > 0 && a.Status == string(assess.StatusPass) {
+		c.text += fmt.Sprintf(" (%d SKIPPED)", a.Skip)
+	}
+	return c
 }

@@ -1049,3 +1049,13 @@ func TestClipObserved(t *testing.T) {
 		t.Errorf("empty list observed as %q", got)
 	}
 }
+
+func TestAppendixStatus(t *testing.T) {
+	t.Parallel()
+	if got := appendixStatus(3, AssetSummary{Status: "pass", Skip: 12}).text; got != "PASS (12 SKIPPED)" {
+		t.Errorf("pass with skips: %q", got)
+	}
+	if got := appendixStatus(3, AssetSummary{Status: "fail", Skip: 2}).text; got != "FAIL" {
+		t.Errorf("fail with skips: %q", got)
+	}
+}

@@ -554,7 +554,7 @@ func (w *xlsxWriter) assets(ctx context.Context, f *excelize.File, st *xlsxStyle
 		{"ip", 22}, {"hostname", 30}, {"helo", 30}, {"domain", 20}, {"dkim_selectors", 18},
 		{"owner", 18}, {"environment", 13}, {"provider", 13}, {"relay", 18}, {"criticality", 11}, {"tags", 24},
 		{"ptr", 30}, {"fcrdns", 9}, {"helo_status", 11}, {"spf", 10}, {"dmarc_policy", 13},
-		{"status", 9}, {"fail", 7}, {"warn", 7}, {"error", 7},
+		{"status", 9}, {"fail", 7}, {"warn", 7}, {"error", 7}, {"skip", 7},
 	})
 	s.statusCol, s.states = 17, findingStates
 	sums := make(map[string]*AssetSummary, len(p.AssetSummary))
@@ -577,7 +577,7 @@ func (w *xlsxWriter) assets(ctx context.Context, f *excelize.File, st *xlsxStyle
 			xlsxCell(strings.Join(a.DKIMSelectors, " ")), xlsxCell(a.Owner), xlsxCell(a.Environment),
 			xlsxCell(a.Provider), xlsxCell(a.Relay), xlsxCell(a.Criticality), xlsxCell(xlsxTags(a.Tags)),
 			xlsxCell(sm.PTR), xlsxCell(sm.FCrDNS), xlsxCell(sm.HELOStatus), xlsxCell(sm.SPF), xlsxCell(sm.DMARCPolicy),
-			xlsxCell(sm.Status), sm.Fail, sm.Warn, sm.Error,
+			xlsxCell(sm.Status), sm.Fail, sm.Warn, sm.Error, sm.Skip,
 		); err != nil {
 			return err
 		}
