@@ -113,7 +113,11 @@ func evalSPFSender(ctx context.Context, r Resolver, ip netip.Addr, helo, sender 
 	ev.reason = adapter.reason
 	ev.lookups, ev.voids = adapter.counts()
 	ev.record = adapter.top
-	if adapter.transient && ev.result != spf.TempError {
+	// A failed PTR query that cannot have changed the result leaves it
+	// standing (ptrCannotDecide), provided one void lookup more, had the
+	// query found nothing, stays within the limit.
+	ptrOnly := !adapter.otherFailed && ev.voids < spfMaxVoidLookups && ptrCannotDecide(adapter.top, ev.result)
+	if adapter.transient && ev.result != spf.TempError && !ptrOnly {
 		// The library lets some failed lookups count as no match: the ptr
 		// mechanism's (RFC 7208 §5.5), a name it skips when its address
 		// lookup fails, an exists or a term answered by AAAA while A
@@ -140,6 +144,34 @@ func evalSPFSender(ctx context.Context, r Resolver, ip netip.Addr, helo, sender 
 		ev.matched, ev.via = matchedTerm(last)
 	}
 	return ev
+}
+
+// ptrCannotDecide reports whether a failed PTR lookup, the only failure of an
+// evaluation, cannot have changed its result: the ptr mechanism fails to
+// match on a DNS error (RFC 7208 §5.5), and had it matched, it would have
+// given its own qualifier's result. So when the record has only top-level
+// ptr terms (no include, redirect or macro that could hold or need
+// another), each with the qualifier of the result reached, and a void
+// lookup more would stay within the limit, that result stands either way: "v=spf1 ptr ip4:192.0.2.0/24 -all" is pass for
+// 192.0.2.1 whatever the PTR lookup gives.
+func ptrCannotDecide(record string, result spf.Result) bool {
+	rec, err := parseSPF(record)
+	if err != nil {
+		return false
+	}
+	ptrs := 0
+	for _, t := range rec.Terms {
+		switch {
+		case strings.Contains(t.Value, "%"), t.Name == "include", t.Name == "redirect", t.Name == "exp":
+			return false
+		case t.Name == "ptr":
+			if allQualifier(string(result)) != string(t.Qualifier) {
+				return false
+			}
+			ptrs++
+		}
+	}
+	return ptrs > 0
 }
 
 // errNotDomain is the evaluation error of an identity that is not a
@@ -744,7 +776,7 @@ func checkSPFLookupLimit(ctx context.Context, r Resolver, a Asset) []Finding {
 		obs["reason"] = "mx_hosts"
 		obs["mx_over"] = nonNil(c.mxOver)
 		obs["max_mx_hosts"] = spfMaxMXHosts
-	case c.reason != "" || ev.result == spf.TempError:
+	case c.reason != "" && (c.otherFailed || c.voids >= spfMaxVoidLookups) || ev.result == spf.TempError:
 		obs["reason"] = c.reason
 		if c.reason == "" {
 			obs["reason"] = ev.reason

@@ -244,6 +244,9 @@ type spfResolver struct {
 	// for a reason that asking again could change (every reason but a
 	// CNAME loop or an over-long chain, which are facts of the zone data).
 	transient bool
+	// otherFailed is set when a transient failure was of a lookup other
+	// than a PTR query (see ptrOnlyUndetermined).
+	otherFailed bool
 	// existsTargets are the literal exists targets of the records read
 	// (lower case, no trailing dot); existsMacro is set when one has a
 	// macro. exists asks A records even for an IPv6 client (RFC 7208
@@ -320,8 +323,10 @@ func (s *spfResolver) lookup(ctx context.Context, name string, qtype uint16) (An
 	s.answers = append(s.answers, ans)
 	if out == OutcomeError {
 		reason := errorReason(ans, err)
+		transient := reason != "cname_loop" && reason != "cname_chain"
 		s.failedLocked(fmt.Sprintf("%s %s: %s", strings.TrimSuffix(ans.Name, "."), dns.TypeToString[qtype], reason),
-			reason, reason != "cname_loop" && reason != "cname_chain")
+			reason, transient)
+		s.otherFailed = s.otherFailed || transient && qtype != dns.TypePTR
 	}
 	s.mu.Unlock()
 	switch out {

@@ -35,10 +35,14 @@ type spfCount struct {
 	broken       []string // include/redirect targets without a usable record
 	// halted is set when the walk reached such a target: every evaluation
 	// that gets there is permerror, so no term after it is ever evaluated.
-	halted  bool
-	answers []Answer
-	reason  string // first DNS error, "" when none
-	failed  []string
+	halted bool
+	// otherFailed: a lookup other than the PTR query of the ptr
+	// mechanism failed. A failed PTR query leaves the counts known but
+	// for the one void lookup it might have been.
+	otherFailed bool
+	answers     []Answer
+	reason      string // first DNS error, "" when none
+	failed      []string
 	// mxOver names the mx targets with more MX records than an
 	// evaluation may look at: that mx term is permerror (§4.6.4).
 	mxOver []string
@@ -115,6 +119,7 @@ func (w *spfWalker) lookup(ctx context.Context, name string, qtype uint16) (Answ
 		if w.c.reason == "" {
 			w.c.reason = reason
 		}
+		w.c.otherFailed = w.c.otherFailed || qtype != dns.TypePTR
 		if len(w.c.failed) < 20 {
 			w.c.failed = append(w.c.failed, fmt.Sprintf("%s %s: %s", normName(name), dns.TypeToString[qtype], reason))
 		}
