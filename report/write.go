@@ -526,6 +526,9 @@ func ReadManifest(dir string) (*Manifest, error) {
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ManifestFile), err)
 	}
+	if len(m.Files) == 0 || m.RunID == "" {
+		return nil, fmt.Errorf("%s lists no file or no run ID: not a senderproof manifest", filepath.Join(dir, ManifestFile))
+	}
 	return &m, nil
 }
 
@@ -533,9 +536,21 @@ func ReadManifest(dir string) (*Manifest, error) {
 // lists and returns a problem for each file that is missing or differs.
 func VerifyHashes(dir string, m *Manifest) []VerifyProblem {
 	var out []VerifyProblem
+	seen := map[string]bool{}
 	for _, e := range m.Files {
 		if e.Path != filepath.Base(e.Path) || strings.HasPrefix(e.Path, ".") {
 			out = append(out, VerifyProblem{e.Path, "path outside the pack"})
+			continue
+		}
+		if seen[e.Path] {
+			out = append(out, VerifyProblem{e.Path, "listed more than once"})
+			continue
+		}
+		seen[e.Path] = true
+		// A pack's files are regular files in it: a symbolic link could
+		// point outside the pack, and a device or pipe would never end.
+		if st, err := os.Lstat(filepath.Join(dir, e.Path)); err == nil && !st.Mode().IsRegular() {
+			out = append(out, VerifyProblem{e.Path, "not a regular file (" + st.Mode().Type().String() + ")"})
 			continue
 		}
 		sum, n, err := FileSHA256(filepath.Join(dir, e.Path))

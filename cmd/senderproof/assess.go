@@ -133,6 +133,9 @@ func assessCommand(stderr io.Writer) *cli.Command {
 				if len(cfg.Inventories) > 0 || len(cfg.Resolvers) > 0 {
 					return badInput(errors.New("--replay takes the senders and DNS answers from the recorded pack: give neither --inventory nor --resolver"))
 				}
+				if err := replayMatchesManifest(path); err != nil {
+					return badInput(err)
+				}
 				p, err := report.ReadPack(path)
 				if err != nil {
 					return badInput(fmt.Errorf("--replay: %w", err))
@@ -616,4 +619,35 @@ func errorReasonLabel(obs map[string]any) string {
 		return "invalid address"
 	}
 	return strings.ReplaceAll(r, "_", " ")
+}
+
+// replayMatchesManifest refuses to replay an evidence.json that no longer
+// matches the manifest beside it: the replay's pack would verify clean and
+// name the original run, laundering the change. A file with no manifest
+// beside it (a copy) is replayed as it is.
+func replayMatchesManifest(path string) error {
+	dir, name := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	if _, err := os.Stat(filepath.Join(dir, report.ManifestFile)); err != nil {
+		return nil
+	}
+	m, err := report.ReadManifest(dir)
+	if err != nil {
+		return fmt.Errorf("--replay %s: %w", path, err)
+	}
+	var listed []report.ManifestEntry
+	for _, e := range m.Files {
+		if e.Path == name {
+			listed = append(listed, e)
+		}
+	}
+	if len(listed) == 0 {
+		return nil
+	}
+	if problems := report.VerifyHashes(dir, &report.Manifest{Files: listed}); len(problems) > 0 {
+		return fmt.Errorf("--replay %s does not match the manifest beside it (%v): run verify on that pack, or replay a copy you trust", path, problems[0])
+	}
+	return nil
 }

@@ -546,3 +546,73 @@ func TestDemoOSCALTargetsCatalog(t *testing.T) {
 		t.Errorf("verify exit %d: %s%s", code, stdout, stderr)
 	}
 }
+
+// TestVerifyRefusesOddManifests: verify reads only regular files inside the
+// pack, each once, and refuses a manifest that lists nothing; an unsigned
+// pack is said to be one.
+func TestVerifyRefusesOddManifests(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "pack")
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json,csv"); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	if code, stdout, _ := run(t, context.Background(), "verify", out); code != 0 || !strings.Contains(stdout, "the manifest is not signed") {
+		t.Fatalf("verify of the fresh pack: exit %d: %s", code, stdout)
+	}
+	manifest := filepath.Join(out, "manifest.json")
+	orig, err := os.ReadFile(manifest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(orig, &m); err != nil {
+		t.Fatal(err)
+	}
+	files := m["files"].([]any)
+	dup, _ := json.Marshal(map[string]any{"files": append(files, files[0]), "inputs": m["inputs"], "run_id": m["run_id"], "tool": m["tool"]})
+	for _, tc := range []struct {
+		name, want string
+		setup      func()
+	}{
+		{"duplicate entry", "listed more than once", func() { os.WriteFile(manifest, dup, 0o644) }},
+		{"empty manifest", "not a senderproof manifest", func() { os.WriteFile(manifest, []byte("{}"), 0o644) }},
+		{"symbolic link", "not a regular file", func() {
+			os.WriteFile(manifest, orig, 0o644)
+			outside := filepath.Join(dir, "findings.csv")
+			os.Rename(filepath.Join(out, "findings.csv"), outside)
+			os.Symlink(outside, filepath.Join(out, "findings.csv"))
+		}},
+	} {
+		tc.setup()
+		code, stdout, stderr := run(t, context.Background(), "verify", out)
+		if code != 2 || !strings.Contains(stdout+stderr, tc.want) {
+			t.Errorf("%s: exit %d, want 2 saying %q: %s%s", tc.name, code, tc.want, stdout, stderr)
+		}
+	}
+}
+
+// TestReplayRefusesEvidenceChangedSinceItsManifest: a replay of an
+// evidence.json that no longer matches the manifest beside it would make a
+// clean pack naming the original run.
+func TestReplayRefusesEvidenceChangedSinceItsManifest(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "pack")
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json"); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	ev := filepath.Join(out, "evidence.json")
+	b, err := os.ReadFile(ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(ev, bytes.Replace(b, []byte("192.0.2.10"), []byte("192.0.2.99"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := run(t, context.Background(), "assess", "--replay", ev, "--out", filepath.Join(dir, "replayed"))
+	if code != 1 || !strings.Contains(stderr, "does not match the manifest beside it") {
+		t.Errorf("exit %d, want 1 naming the mismatch: %s", code, stderr)
+	}
+	if got := entries(t, filepath.Join(dir, "replayed")); len(got) != 0 {
+		t.Errorf("files written: %v", got)
+	}
+}

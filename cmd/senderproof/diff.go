@@ -46,8 +46,8 @@ func diffResult(cmp *report.Comparison) error {
 			fields += len(f)
 			senders++
 		}
-		return runFailed(fmt.Errorf("the comparison is incomplete: no change found, but %d %s of %d %s determined in only one of the runs",
-			fields, plural(fields, "value", "values"), senders, plural(senders, "sender was", "senders were")))
+		return runFailed(fmt.Errorf("the comparison is incomplete: no change found, but %d %s of %d %s %s determined in only one of the runs",
+			fields, plural(fields, "value", "values"), senders, plural(senders, "sender", "senders"), plural(fields, "was", "were")))
 	}
 	return nil
 }
@@ -144,9 +144,9 @@ func printDrift(w io.Writer, cmp *report.Comparison, oldPath, newPath string, cu
 		}
 		fmt.Fprintf(w, "\n%d %s, %d added, %d removed\n", len(d.Changes), plural(len(d.Changes), "change", "changes"), len(d.Added), len(d.Removed))
 	case nInc > 0:
-		fmt.Fprintf(w, "incomplete: no change found, but %d %s of %d %s determined in only one of the runs,\n"+
+		fmt.Fprintf(w, "incomplete: no change found, but %d %s of %d %s %s determined in only one of the runs,\n"+
 			"so a change there would go unnoticed (listed below); compare again with runs that determined them\n",
-			nInc, plural(nInc, "value", "values"), len(incomplete), plural(len(incomplete), "sender was", "senders were"))
+			nInc, plural(nInc, "value", "values"), len(incomplete), plural(len(incomplete), "sender", "senders"), plural(nInc, "was", "were"))
 	default:
 		fmt.Fprintf(w, "no drift: nothing observed changed for the %d senders in both packs\n", len(cur.Assets)-len(d.Added))
 	}

@@ -53,6 +53,9 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 				return badInput(errors.New("verify takes one argument: the pack directory"))
 			}
 			dir := c.Args().First()
+			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+				return badInput(fmt.Errorf("verify %s: not a pack directory", dir))
+			}
 			m, err := report.ReadManifest(dir)
 			if err != nil {
 				return runFailed(err)
@@ -94,6 +97,8 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 				fmt.Fprintf(stdout, "%s: manifest signature verifies\n", dir)
 			case serr == nil:
 				fmt.Fprintf(stdout, "%s: %s present; give --pubkey to check it\n", dir, report.SignatureFile)
+			default:
+				fmt.Fprintf(stdout, "%s: the manifest is not signed: the checks below show that the files agree with it and with each other, not who made them (see assess --sign-key)\n", dir)
 			}
 			problems := append(report.VerifyHashes(dir, m), report.UnlistedPackFiles(dir, m)...)
 			if len(problems) > 0 {
@@ -115,6 +120,7 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 				fmt.Fprintf(stdout, "%s: an offline replay of run %s\n", dir, m.ReplayOf)
 			}
 			if !m.Listed("evidence.json") {
+				fmt.Fprintf(stdout, "%s: no evidence.json in the manifest, so the findings were not checked for completeness or replayed\n", dir)
 				return nil
 			}
 			return verifyEvidence(c.Context, stdout, filepath.Join(dir, "evidence.json"), m, tpl, set, c.String("baseline"))
