@@ -108,24 +108,15 @@ func TestBuildControlRollUp(t *testing.T) {
 // others, which count those warnings as hardening, stay satisfied.
 func TestBuildShippedFailOnWarn(t *testing.T) {
 	t.Parallel()
-	set, err := mappings.Load("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mapper, _ := FromMappings(set)
+	mapper := shippedMapper(t)
 	asset := assess.Asset{IP: "192.0.2.10"}
 	build := func(warns ...string) map[string]ControlState {
-		var findings []assess.Finding
-		for _, id := range assess.CheckIDs() {
-			if id == "drift.changed" {
-				continue // no --baseline
-			}
-			st := assess.StatusPass
+		findings := everyCheck(asset, func(id string) assess.Status {
 			if slices.Contains(warns, id) {
-				st = assess.StatusWarn
+				return assess.StatusWarn
 			}
-			findings = append(findings, assess.Finding{Asset: asset.IP, Check: id, Status: st})
-		}
+			return assess.StatusPass
+		})
 		p := Build(BuildInput{Assets: []assess.Asset{asset}, Findings: findings, Mapper: mapper})
 		out := map[string]ControlState{}
 		for _, c := range p.Controls {
@@ -196,4 +187,27 @@ func TestFromMappingsWarnFails(t *testing.T) {
 	if seen != len(want) {
 		t.Errorf("found %d of %d controls", seen, len(want))
 	}
+}
+
+// shippedMapper is the mapper of the shipped mapping files.
+func shippedMapper(t *testing.T) Mapper {
+	t.Helper()
+	set, err := mappings.Load("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mapper, _ := FromMappings(set)
+	return mapper
+}
+
+// everyCheck is one finding of each check but drift.changed (which needs
+// --baseline) for asset, with the status status gives it.
+func everyCheck(asset assess.Asset, status func(id string) assess.Status) []assess.Finding {
+	var out []assess.Finding
+	for _, id := range assess.CheckIDs() {
+		if id != "drift.changed" {
+			out = append(out, assess.Finding{Asset: asset.IP, Check: id, Status: status(id), Observed: map[string]any{}})
+		}
+	}
+	return out
 }
