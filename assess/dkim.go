@@ -192,11 +192,9 @@ func parseDKIMKey(txt string) (dkimKey, error) {
 		k.Revoked = true
 		return k, nil
 	}
-	raw, err := base64.StdEncoding.DecodeString(p)
+	raw, err := decodeKeyData(p)
 	if err != nil {
-		if raw, err = base64.RawStdEncoding.DecodeString(p); err != nil {
-			return k, fmt.Errorf("p= is not valid base64")
-		}
+		return k, fmt.Errorf("p= is not valid base64")
 	}
 	k.Key = raw
 	switch k.KeyType {
@@ -437,12 +435,9 @@ func ed25519Mislabelled(txt string) bool {
 	if k, ok := tags["k"]; ok && !strings.EqualFold(k, "rsa") {
 		return false
 	}
-	p := stripWS(tags["p"])
-	raw, err := base64.StdEncoding.DecodeString(p)
+	raw, err := decodeKeyData(stripWS(tags["p"]))
 	if err != nil {
-		if raw, err = base64.RawStdEncoding.DecodeString(p); err != nil {
-			return false
-		}
+		return false
 	}
 	if len(raw) == ed25519.PublicKeySize {
 		return true
@@ -450,4 +445,13 @@ func ed25519Mislabelled(txt string) bool {
 	pub, err := x509.ParsePKIXPublicKey(raw)
 	_, ok := pub.(ed25519.PublicKey)
 	return err == nil && ok
+}
+
+// decodeKeyData decodes a p= value: base64, padded or not.
+func decodeKeyData(p string) ([]byte, error) {
+	raw, err := base64.StdEncoding.DecodeString(p)
+	if err != nil {
+		raw, err = base64.RawStdEncoding.DecodeString(p)
+	}
+	return raw, err
 }

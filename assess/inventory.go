@@ -620,18 +620,11 @@ func hostSyntax(name string) string {
 		return "give the name alone, without a scheme, path or mailbox"
 	}
 	for label := range strings.SplitSeq(name, ".") {
-		switch {
-		case label == "":
-			return "it has an empty label"
-		case len(label) > 63:
-			return fmt.Sprintf("label %q is longer than 63 bytes", label[:20]+"...")
-		case label[0] == '-' || label[len(label)-1] == '-':
-			return fmt.Sprintf("label %q starts or ends with a hyphen", label)
+		if why := labelFault(label); why != "" {
+			return why
 		}
-		for _, c := range label {
-			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-				return fmt.Sprintf("%q is not allowed in a name (letters, digits, hyphens and underscores only)", string(c))
-			}
+		if label[0] == '-' || label[len(label)-1] == '-' {
+			return fmt.Sprintf("label %q starts or ends with a hyphen", label)
 		}
 	}
 	return ""

@@ -168,17 +168,28 @@ func validLookupName(name string) bool {
 		return false
 	}
 	for l := range strings.SplitSeq(name, ".") {
-		if l == "" || len(l) > 63 {
+		if labelFault(l) != "" {
 			return false
-		}
-		for i := 0; i < len(l); i++ {
-			c := l[i]
-			if !isAlnum(c) && c != '-' && c != '_' {
-				return false
-			}
 		}
 	}
 	return true
+}
+
+// labelFault says what makes l not a label of a name from the inventory
+// (1 to 63 letters, digits, hyphens and underscores), or "" when it is one.
+func labelFault(l string) string {
+	switch {
+	case l == "":
+		return "it has an empty label"
+	case len(l) > 63:
+		return fmt.Sprintf("label %q is longer than 63 bytes", l[:20]+"...")
+	}
+	for _, c := range l {
+		if c >= utf8.RuneSelf || !isAlnum(byte(c)) && c != '-' && c != '_' {
+			return fmt.Sprintf("%q is not allowed in a name (letters, digits, hyphens and underscores only)", string(c))
+		}
+	}
+	return ""
 }
 
 // wireName turns a name taken from DNS data (an SPF domain-spec after macro
