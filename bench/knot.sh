@@ -31,8 +31,15 @@ done
 
 work=$(mktemp -d)
 cleanup() {
-  if [ -s "$work/knot.pid" ]; then kill "$(cat "$work/knot.pid")" 2>/dev/null || true; fi
-  rm -rf "$work"
+  if [ -s "$work/knot.pid" ]; then
+    local pid
+    pid=$(cat "$work/knot.pid")
+    if kill "$pid" 2>/dev/null; then
+      # It writes its database while it shuts down: wait before removing it.
+      for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
+  fi
+  rm -rf "$work" || true
 }
 trap cleanup EXIT
 
