@@ -79,6 +79,7 @@ func FuzzDMARCRecord(f *testing.F) {
 		"v=spf1 -all",
 		"v=DMARC1; p=reject; rua=mailto:\"x\\y\"@example.com; \x00\x7f\xff",
 		"v=DMARC1; p=reject; rua=" + strings.Repeat("mailto:a@example.com,", 200),
+		"v=DMARC1; p=none; x=" + strings.Repeat("a", 1000) + strings.Repeat("\u202e", 4),
 		"",
 	} {
 		f.Add(s)
@@ -117,9 +118,9 @@ func FuzzDMARCRecord(f *testing.F) {
 		}
 		v := dmarcView{domain: "example.com", org: "example.com", tried: []dmarcAt{d}, found: d, valid: d.rec != nil, reason: d.reason}
 		obs := v.observed()
-		// bounded stops after the byte that reaches the limit, which may be
-		// an escape (\xNN), then adds an ellipsis.
-		if rec, _ := obs["record"].(string); len(rec) > maxObservedText+len(`\xNN`)-1+len("…") {
+		// bounded stops before the character or escape that would pass the
+		// limit, then adds an ellipsis.
+		if rec, _ := obs["record"].(string); len(rec) > maxObservedText+len("…") {
 			t.Fatalf("observed record of %d bytes, more than %d", len(rec), maxObservedText)
 		}
 		if v.valid && (v.pct() < 0 || v.pct() > 100 || v.effectivePolicy() == "") {

@@ -77,7 +77,8 @@ func txtStrings(ans Answer) []string {
 // what a terminal, viewer or editor could act on instead of showing (C0
 // and C1 controls, DEL, line and paragraph separators, bidirectional
 // overrides) is shown as \xNN or \u{NNNN}, so is a byte that is not
-// UTF-8, and the result is cut at n bytes, between characters. Its output
+// UTF-8, and the result is cut at n bytes at most, between characters
+// and never inside an escape, then marked with an ellipsis. Its output
 // is always valid UTF-8: the JSON encoder would otherwise replace bytes,
 // and the pack would no longer match what a replay writes.
 func bounded(s string, n int) string {
@@ -86,19 +87,21 @@ func bounded(s string, n int) string {
 	}
 	var b strings.Builder
 	for i := 0; i < len(s); {
-		if b.Len() >= n {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		var piece string
+		switch {
+		case r == utf8.RuneError && size == 1, r < 0x20, r == 0x7f:
+			piece = fmt.Sprintf(`\x%02x`, s[i])
+		case unsafeRune(r):
+			piece = fmt.Sprintf(`\u{%04x}`, r)
+		default:
+			piece = s[i : i+size]
+		}
+		if b.Len()+len(piece) > n {
 			b.WriteString("…")
 			break
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == utf8.RuneError && size == 1, r < 0x20, r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, s[i])
-		case unsafeRune(r):
-			fmt.Fprintf(&b, `\u{%04x}`, r)
-		default:
-			b.WriteString(s[i : i+size])
-		}
+		b.WriteString(piece)
 		i += size
 	}
 	return b.String()
