@@ -36,6 +36,9 @@ type ptrView struct {
 	// zone data (an alias loop or an over-long chain), which asking again
 	// does not change.
 	fwdZone bool
+	// fwdReferral is set when every forward lookup error is a referral:
+	// the server does not resolve the names delegated away from it.
+	fwdReferral bool
 	// fwdCut are the names whose forward answer held more records than
 	// were read (MaxRRs), the address not among those read: whether they
 	// confirm is not known.
@@ -106,6 +109,7 @@ func computePTR(ctx context.Context, r Resolver, a Asset, withForward bool) ptrV
 			}
 			zone := reason == "cname_loop" || reason == "cname_chain"
 			v.fwdZone = zone && (len(v.fwdErr) == 0 || v.fwdZone)
+			v.fwdReferral = reason == "referral" && (len(v.fwdErr) == 0 || v.fwdReferral)
 			v.fwdErr = append(v.fwdErr, n)
 			continue
 		}
@@ -162,6 +166,8 @@ func errorReason(a Answer, err error) string {
 			return "cname_chain"
 		case strings.Contains(msg, ErrTCPFallback.Error()):
 			return "tcp_failed"
+		case strings.Contains(msg, ErrReferral.Error()):
+			return "referral"
 		case strings.Contains(msg, ErrTimeout.Error()):
 			return "timeout"
 		case strings.Contains(msg, ErrNotRecorded.Error()):
@@ -386,6 +392,9 @@ func ptrNameError(a Asset, check string, v ptrView, obs map[string]any) Finding 
 		if v.fwdZone {
 			obs["forward_zone_fault"] = true
 		}
+		if v.fwdReferral {
+			obs["forward_referral"] = true
+		}
 	}
 	return newFinding(a, check, StatusError, obs, append([]Answer{v.ans}, v.forward...)...)
 }
@@ -488,6 +497,9 @@ func checkPTRFCrDNS(ctx context.Context, r Resolver, a Asset) []Finding {
 		obs["reason"] = "forward_error"
 		if v.fwdZone {
 			obs["forward_zone_fault"] = true
+		}
+		if v.fwdReferral {
+			obs["forward_referral"] = true
 		}
 		return []Finding{newFinding(a, id, StatusError, obs, used...)}
 	}

@@ -53,6 +53,11 @@ var (
 	// ErrResolversDown is wrapped (with ErrTimeout) by a lookup that failed
 	// at once, unsent, because every resolver was marked down.
 	ErrResolversDown = errors.New("every resolver is down")
+	// ErrReferral is an exchange answered with a referral (NOERROR, no
+	// answer, name servers and no SOA in the authority section, RFC 2308
+	// §2.2): the server neither holds the name nor resolves it, so the
+	// response says nothing of whether the records exist.
+	ErrReferral = errors.New("referral instead of an answer")
 )
 
 // ClientOptions configure the DNS client.
@@ -108,6 +113,9 @@ type ServerHealth struct {
 	// Refused and ServFail count the responses with those rcodes: a
 	// resolver that answers only these resolves nothing for this host.
 	Refused, ServFail int64
+	// Referred counts the responses that were referrals (ErrReferral): an
+	// authoritative server asked for names outside its zones.
+	Referred int64
 	// TCPFailed counts the truncated UDP answers whose retry over TCP
 	// failed.
 	TCPFailed int64
@@ -285,6 +293,7 @@ type serverState struct {
 	refused     int64 // responses with rcode REFUSED
 	tcpFailed   int64 // truncated UDP answers whose TCP retry failed
 	servfail    int64 // responses with rcode SERVFAIL
+	referred    int64 // responses that were referrals (ErrReferral)
 	timeouts    int64
 	consecutive int       // unanswered exchanges sent after the last answer
 	lastAnswer  time.Time // when the last response arrived
@@ -367,6 +376,8 @@ type exchangeResult struct {
 	// tcpFailed: the server answered over UDP (truncated), then the TCP
 	// retry failed; err wraps ErrTCPFallback.
 	tcpFailed bool
+	// referral: the server answered with a referral; err wraps ErrReferral.
+	referral bool
 }
 
 // NewClient returns a client for the given resolvers.
@@ -465,7 +476,7 @@ func (c *Client) Health() []ServerHealth {
 	for i, s := range c.servers {
 		s.mu.Lock()
 		out[i] = ServerHealth{
-			Server: s.addr, Sent: s.sent, Answered: s.answered, Refused: s.refused, ServFail: s.servfail, TCPFailed: s.tcpFailed, Timeouts: s.timeouts,
+			Server: s.addr, Sent: s.sent, Answered: s.answered, Refused: s.refused, ServFail: s.servfail, Referred: s.referred, TCPFailed: s.tcpFailed, Timeouts: s.timeouts,
 			Down: s.down, Outages: s.outages, StoppedAfter: s.stopped, DownSince: s.downSince,
 			LastError: s.lastError,
 		}
@@ -617,14 +628,16 @@ func (c *Client) exchange(ctx context.Context, name string, qtype uint16) exchan
 
 	n := len(c.servers)
 	start := int(c.next.Add(1)-1) % n
-	var last exchangeResult
-	refusedBy := 0
+	var last, said exchangeResult
+	// saidNo holds the servers that answered SERVFAIL, REFUSED or a
+	// referral: they are not asked again for this question.
+	var saidNo []*serverState
 	attempts := 1 + c.opt.Retries
 	if attempts < n {
 		attempts = n
 	}
 	for i := 0; i < attempts; i++ {
-		if i > 0 && last.err != nil {
+		if i > 0 && last.err != nil && !last.referral {
 			// Exponential backoff with jitter after a failure: 50ms, 100ms, …
 			d := time.Duration(50<<min(i-1, 5)) * time.Millisecond
 			d += time.Duration(rand.Int64N(int64(d/2) + 1))
@@ -636,8 +649,11 @@ func (c *Client) exchange(ctx context.Context, name string, qtype uint16) exchan
 			case <-t.C:
 			}
 		}
-		srv, probe := c.pick(start + i)
+		srv, probe := c.pick(start+i, saidNo)
 		if srv == nil {
+			if len(saidNo) > 0 {
+				break // the others are down: what was said stands
+			}
 			c.failedFast.Add(1)
 			c.errs.Add(1)
 			return c.allDown(q)
@@ -655,17 +671,22 @@ func (c *Client) exchange(ctx context.Context, name string, qtype uint16) exchan
 			return exchangeResult{ev: res.ev, err: ctx.Err()}
 		}
 		last = res
+		if res.referral || res.err == nil && (res.msg.Rcode == dns.RcodeServerFailure || res.msg.Rcode == dns.RcodeRefused) {
+			said = res
+			saidNo = append(saidNo, srv)
+			if len(saidNo) < n {
+				continue
+			}
+			break
+		}
 		if res.err != nil {
 			continue
 		}
-		rc := res.msg.Rcode
-		if rc == dns.RcodeServerFailure || rc == dns.RcodeRefused {
-			refusedBy++
-			if refusedBy < n {
-				continue
-			}
-		}
 		return res
+	}
+	if said.ev.Name != "" && last.err != nil && !last.referral {
+		// A server's answer says more than another's silence.
+		last = said
 	}
 	if last.err != nil {
 		c.errs.Add(1)
@@ -673,14 +694,17 @@ func (c *Client) exchange(ctx context.Context, name string, qtype uint16) exchan
 	return last
 }
 
-// pick returns the first server from position i in rotation that its
-// breaker lets through, and whether that query is a probe of a down
+// pick returns the first server from position i in rotation, not in skip,
+// that its breaker lets through, and whether that query is a probe of a down
 // server; nil when every server is down.
-func (c *Client) pick(i int) (*serverState, bool) {
+func (c *Client) pick(i int, skip []*serverState) (*serverState, bool) {
 	n := len(c.servers)
 	now := time.Now()
 	for j := range n {
 		s := c.servers[(i+j)%n]
+		if slices.Contains(skip, s) {
+			continue
+		}
 		s.mu.Lock()
 		switch {
 		case !s.down:
@@ -712,6 +736,12 @@ func (c *Client) observe(s *serverState, probe bool, res exchangeResult, cancell
 		s.probing = false
 	}
 	switch {
+	case res.referral:
+		s.answered++
+		s.referred++
+		s.consecutive = 0
+		s.lastAnswer = now
+		s.down = false
 	case res.tcpFailed:
 		// It answered over UDP: alive, whatever became of TCP.
 		s.tcpFailed++
@@ -842,7 +872,49 @@ func (c *Client) send(ctx context.Context, q *dns.Msg, srv *serverState, wait ti
 	if err != nil {
 		return exchangeResult{ev: ev, err: err, sent: sent}
 	}
+	if ns := referralNS(r); ns != nil {
+		ev.Authority = presentation(ns[:min(len(ns), maxReferralNS)])
+		err = fmt.Errorf("%w: %s does not hold %s and sent it on to %s", ErrReferral, srv.addr, ev.Name, nsTargets(ns))
+		ev.Error = err.Error()
+		return exchangeResult{ev: ev, err: err, sent: sent, referral: true}
+	}
 	return exchangeResult{msg: r, ev: ev, sent: sent}
+}
+
+// maxReferralNS bounds the name server records of a referral kept in the
+// evidence and named in its error.
+const maxReferralNS = 8
+
+// referralNS returns the NS records of r's authority section when r is a
+// referral (RFC 2308 §2.2): NOERROR, an empty answer section, NS records
+// and no SOA in the authority section. A negative answer carries an SOA
+// (or, rarely, nothing), never NS alone. nil when r is not a referral.
+func referralNS(r *dns.Msg) []dns.RR {
+	if r.Rcode != dns.RcodeSuccess || len(r.Answer) > 0 {
+		return nil
+	}
+	var ns []dns.RR
+	for _, rr := range r.Ns {
+		switch rr.(type) {
+		case *dns.SOA:
+			return nil
+		case *dns.NS:
+			ns = append(ns, rr)
+		}
+	}
+	return ns
+}
+
+// nsTargets names the servers of a referral's NS records, bounded.
+func nsTargets(ns []dns.RR) string {
+	var names []string
+	for _, rr := range ns[:min(len(ns), maxReferralNS)] {
+		names = append(names, bounded(rr.(*dns.NS).Ns, maxNameLen+1))
+	}
+	if len(ns) > maxReferralNS {
+		names = append(names, fmt.Sprintf("%d more", len(ns)-maxReferralNS))
+	}
+	return strings.Join(names, ", ")
 }
 
 // roundTrip sends q to the server and waits for a response with q's ID and

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -446,5 +447,72 @@ func TestClientTruncatedWithoutTCP(t *testing.T) {
 	h := c.Health()[0]
 	if h.Down || h.Outages != 0 || h.TCPFailed == 0 {
 		t.Errorf("health %+v: want the resolver up, with TCP failures counted", h)
+	}
+}
+
+// TestClientNoAskedOnce: a resolver that answered SERVFAIL, REFUSED or a
+// referral is not asked the question again, however many retries the
+// silence of another leaves (SPEC: they move on to the next resolver and
+// are not retried on the same one); its answer, not the other's silence,
+// is the result. A referral is not an answer: the next resolver is asked,
+// and one that resolves gives the records.
+func TestClientNoAskedOnce(t *testing.T) {
+	t.Parallel()
+	type count struct{ n atomic.Int64 }
+	serve := func(cfg dnstest.Config) (*dnstest.Server, *count) {
+		var c count
+		cfg.Observe = func(string, uint16) { c.n.Add(1) }
+		return startClientZone(t, cfg), &c
+	}
+	silent, silentN := serve(dnstest.Config{Faults: map[string]dnstest.Fault{"long.client.example.": dnstest.Drop}})
+	for _, tc := range []struct {
+		fault dnstest.Fault
+		rcode int
+	}{{dnstest.ServFail, dns.RcodeServerFailure}, {dnstest.Refused, dns.RcodeRefused}} {
+		silentN.n.Store(0)
+		failing, failingN := serve(dnstest.Config{Faults: map[string]dnstest.Fault{"long.client.example.": tc.fault}})
+		c, err := NewClient(ClientOptions{Servers: []string{silent.Addr, failing.Addr}, Timeout: 100 * time.Millisecond, Retries: 3, BreakerThreshold: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ans, err := c.Lookup(context.Background(), "long.client.example.", dns.TypeA)
+		c.Close()
+		if err != nil || ans.Rcode != tc.rcode {
+			t.Errorf("%s: rcode %s, err %v; want the %s the answering resolver gave", dns.RcodeToString[tc.rcode], dns.RcodeToString[ans.Rcode], err, dns.RcodeToString[tc.rcode])
+		}
+		if got := failingN.n.Load(); got != 1 {
+			t.Errorf("%s: the resolver that said so was asked %d times, want once", dns.RcodeToString[tc.rcode], got)
+		}
+		if got := silentN.n.Load(); got != 3 {
+			t.Errorf("%s: the silent resolver was asked %d times, want the 3 attempts left", dns.RcodeToString[tc.rcode], got)
+		}
+	}
+
+	referring := startAuth(t, dnstest.Config{Zones: []dnstest.Zone{{Origin: "example.", File: "parent", Text: "$TTL 3600\n@ IN SOA ns.example. hostmaster.example. 1 3600 600 86400 300\nclient IN NS ns.client.example.\n"}}})
+	dead := startClientZone(t, dnstest.Config{})
+	dead.SetDown(true)
+	for _, servers := range [][]string{{referring.Addr}, {referring.Addr, dead.Addr}} {
+		c, err := NewClient(ClientOptions{Servers: servers, Timeout: 100 * time.Millisecond, Retries: 1, BreakerThreshold: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ans, err := c.Lookup(context.Background(), "short.client.example.", dns.TypeA)
+		h := c.Health()
+		c.Close()
+		if !errors.Is(err, ErrReferral) || len(ans.Exchanges) != 1 || len(ans.Exchanges[0].Authority) != 1 || !strings.Contains(ans.Exchanges[0].Error, "ns.client.example.") {
+			t.Errorf("%d resolvers: err %v, exchanges %+v; want a referral error naming ns.client.example., its NS record kept", len(servers), err, ans.Exchanges)
+		}
+		if h[0].Referred != 1 || h[0].Answered != 1 {
+			t.Errorf("%d resolvers: health %+v, want one referral counted as an answer", len(servers), h[0])
+		}
+	}
+	answering := startClientZone(t, dnstest.Config{})
+	c, err := NewClient(ClientOptions{Servers: []string{referring.Addr, answering.Addr}, Timeout: 100 * time.Millisecond, Retries: 0, BreakerThreshold: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if ans, err := c.Lookup(context.Background(), "short.client.example.", dns.TypeA); err != nil || len(ans.RRs) != 1 {
+		t.Errorf("referral, then a resolver that answers: %v, %v; want the record", ans.RRs, err)
 	}
 }

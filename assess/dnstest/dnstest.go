@@ -454,8 +454,9 @@ func mustRR(s string) dns.RR {
 }
 
 // answer fills m as an authoritative server would: records, CNAME chains
-// within the server's zones, NODATA or NXDOMAIN with the SOA, REFUSED for
-// names outside every zone.
+// within the server's zones, NODATA or NXDOMAIN with the SOA, a referral
+// (the NS records, no SOA) for names below a zone cut, REFUSED for names
+// outside every zone.
 func (s *Server) answer(m *dns.Msg, name string, qtype uint16) {
 	z := s.findZone(name)
 	if z == nil {
@@ -469,6 +470,15 @@ func (s *Server) answer(m *dns.Msg, name string, qtype uint16) {
 			return
 		}
 		seen[name] = true
+		if cut := delegation(z, name); cut != nil {
+			// A zone cut: the names at and below it are served
+			// elsewhere, so the server refers (RFC 1034 §4.3.2).
+			if len(m.Answer) == 0 {
+				m.Authoritative = false
+			}
+			m.Ns = append(m.Ns, cut...)
+			return
+		}
 		types, exists := z.rrs[name]
 		if rrs, ok := types[qtype]; ok {
 			m.Answer = append(m.Answer, rrs...)
@@ -510,6 +520,22 @@ func (s *Server) answer(m *dns.Msg, name string, qtype uint16) {
 		m.Ns = append(m.Ns, z.soa)
 		return
 	}
+}
+
+// delegation returns the NS records of the zone cut at or above name in z
+// (below z's origin), or nil when name is in z's own data.
+func delegation(z *zone, name string) []dns.RR {
+	for n := name; n != z.origin; {
+		if rrs := z.rrs[n][dns.TypeNS]; len(rrs) > 0 {
+			return rrs
+		}
+		i, end := dns.NextLabel(n, 0)
+		if end {
+			return nil
+		}
+		n = n[i:]
+	}
+	return nil
 }
 
 // dnameAbove returns the DNAME of the closest ancestor of name in z that

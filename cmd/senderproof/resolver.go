@@ -262,8 +262,26 @@ func tcpFailedResolvers(health []assess.ServerHealth) []string {
 	return notes
 }
 
+// referralResolvers returns a note for each resolver that answered some
+// questions with a referral: an authoritative server, not a recursive
+// resolver, which the findings show only as errors one by one.
+func referralResolvers(health []assess.ServerHealth) []string {
+	var notes []string
+	for _, h := range health {
+		if h.Referred == 0 {
+			continue
+		}
+		questions := "questions"
+		if h.Referred == 1 {
+			questions = "question"
+		}
+		notes = append(notes, fmt.Sprintf("resolver %s answered %d %s with a referral to other name servers instead of an answer: it is an authoritative server, not a recursive resolver, for names delegated away from its zones; the findings that needed them are error (point --resolver at a recursive resolver)", h.Server, h.Referred, questions))
+	}
+	return notes
+}
+
 // noUsableAnswer reports a run in which queries were sent and no resolver
-// gave a single response other than REFUSED or SERVFAIL (nor a truncated
+// gave a single response other than REFUSED, SERVFAIL or a referral (nor a truncated
 // one it could fetch over TCP): nothing was resolved.
 func noUsableAnswer(health []assess.ServerHealth) bool {
 	sent := false
@@ -271,7 +289,7 @@ func noUsableAnswer(health []assess.ServerHealth) bool {
 		if h.Sent > 0 {
 			sent = true
 		}
-		if h.Answered-h.Refused-h.ServFail > 0 || h.ServFail > 0 && h.Answered < minBroadFailure {
+		if h.Answered-h.Refused-h.ServFail-h.Referred > 0 || h.ServFail > 0 && h.Answered < minBroadFailure {
 			return false
 		}
 	}

@@ -243,6 +243,21 @@ func TestRefusingResolvers(t *testing.T) {
 	}
 }
 
+// TestReferralResolvers: an authoritative server given as --resolver
+// refers the names delegated away from it; the run says so, and fails when
+// that is all it did.
+func TestReferralResolvers(t *testing.T) {
+	t.Parallel()
+	some := []assess.ServerHealth{{Server: "127.0.0.1:53", Sent: 9, Answered: 9, Referred: 3}}
+	if notes := referralResolvers(some); len(notes) != 1 || !strings.Contains(notes[0], "127.0.0.1:53 answered 3 questions with a referral") || noUsableAnswer(some) {
+		t.Errorf("some referrals: %q, no usable answer %v", notes, noUsableAnswer(some))
+	}
+	only := []assess.ServerHealth{{Server: "127.0.0.1:53", Sent: 1, Answered: 1, Referred: 1}}
+	if notes := referralResolvers(only); len(notes) != 1 || !strings.Contains(notes[0], "1 question with") || !noUsableAnswer(only) {
+		t.Errorf("only referrals: %q, no usable answer %v", notes, noUsableAnswer(only))
+	}
+}
+
 // TestRefusingResolverFailsTheRun: a resolver that answers REFUSED to every
 // query (an access list, an authoritative-only server) resolves nothing;
 // the run says so and fails as a silent one does, over the wire.
