@@ -92,7 +92,21 @@ type Run struct {
 type Input struct {
 	Path   string `json:"path"`
 	SHA256 string `json:"sha256"`
+	// Kind says what the run used the file for, in the manifest:
+	// InputInventory, InputReplay, InputBaseline, InputMappings or
+	// InputTemplates (empty in packs before 0.2.0, and in evidence.json's
+	// run.inventories, which are all inventories).
+	Kind string `json:"kind,omitempty"`
 }
+
+// Kinds of input file (Input.Kind).
+const (
+	InputInventory = "inventory"
+	InputReplay    = "replay"
+	InputBaseline  = "baseline"
+	InputMappings  = "mappings"
+	InputTemplates = "templates"
+)
 
 // MappingRef records one mapping file used by the run.
 type MappingRef struct {

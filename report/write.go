@@ -101,6 +101,19 @@ type Manifest struct {
 	// recorded one apart from its own run ID and timestamps, so the replay
 	// is recorded here.
 	ReplayOf string `json:"replay_of,omitempty"`
+	// WorkDir is the directory the run was started in: the inputs' paths
+	// as given on the command line are relative to it, so that verify
+	// finds them from any directory.
+	WorkDir string `json:"workdir,omitempty"`
+}
+
+// InputPath returns where in is on this machine: its path as recorded,
+// under WorkDir when that is relative.
+func (m *Manifest) InputPath(in Input) string {
+	if filepath.IsAbs(in.Path) || m.WorkDir == "" {
+		return in.Path
+	}
+	return filepath.Join(m.WorkDir, in.Path)
 }
 
 // ManifestEntry is one file of the pack.
@@ -147,6 +160,8 @@ type WriteOptions struct {
 	Inputs []Input
 	// ReplayOf is the run ID of the recorded run a replay re-assessed.
 	ReplayOf string
+	// WorkDir is the directory relative input paths are relative to.
+	WorkDir string
 	// SignKey, when set, signs the manifest into manifest.sig; when nil, a
 	// manifest.sig left by an earlier run is removed.
 	SignKey ed25519.PrivateKey
@@ -229,7 +244,7 @@ func WritePackOptions(ctx context.Context, dir string, p *Pack, formats []string
 		cleanup()
 		return nil, err
 	}
-	m := &Manifest{Files: []ManifestEntry{}, Inputs: inputs, RunID: p.Run.ID, Tool: p.Tool, ReplayOf: opt.ReplayOf}
+	m := &Manifest{Files: []ManifestEntry{}, Inputs: inputs, RunID: p.Run.ID, Tool: p.Tool, ReplayOf: opt.ReplayOf, WorkDir: opt.WorkDir}
 	if m.Inputs == nil {
 		m.Inputs = []Input{}
 	}

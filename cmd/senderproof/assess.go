@@ -339,7 +339,10 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	for _, in := range inv.Inputs {
 		inputs = append(inputs, report.Input{Path: in.Path, SHA256: in.SHA256})
 	}
-	run.Inventories = inputs
+	run.Inventories = slices.Clone(inputs)
+	for i := range inputs {
+		inputs[i].Kind = report.InputInventory
+	}
 	if cfg.Replay != nil {
 		// The replayed run describes the recorded one: same resolvers,
 		// client settings, query counts and notes; only its ID and times are
@@ -385,6 +388,9 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		writers = reportEachFile(cfg.Stderr, writers)
 	}
 	opt := report.WriteOptions{Inputs: inputs, SignKey: signKey}
+	if wd, err := os.Getwd(); err == nil {
+		opt.WorkDir = wd
+	}
 	if cfg.Replay != nil {
 		opt.ReplayOf = cfg.Replay.Run.ID
 	}

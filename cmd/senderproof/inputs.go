@@ -15,36 +15,39 @@ import (
 // --mappings file and each --templates file, with their SHA-256, in that
 // order.
 func runInputs(cfg runConfig) ([]report.Input, error) {
-	var paths []string
+	var ins []report.Input
 	if cfg.ReplayPath != "" {
-		paths = append(paths, cfg.ReplayPath)
+		ins = append(ins, report.Input{Path: cfg.ReplayPath, Kind: report.InputReplay})
 	}
 	if cfg.Baseline != "" {
-		paths = append(paths, cfg.Baseline)
+		ins = append(ins, report.Input{Path: cfg.Baseline, Kind: report.InputBaseline})
 	}
 	if cfg.Mappings != "" {
 		files, err := dirFiles(cfg.Mappings, ".yaml", ".yml")
 		if err != nil {
 			return nil, fmt.Errorf("--mappings: %w", err)
 		}
-		paths = append(paths, files...)
+		for _, f := range files {
+			ins = append(ins, report.Input{Path: f, Kind: report.InputMappings})
+		}
 	}
 	if cfg.Templates != "" {
 		files, err := dirFiles(cfg.Templates, ".tmpl")
 		if err != nil {
 			return nil, fmt.Errorf("--templates: %w", err)
 		}
-		paths = append(paths, files...)
-	}
-	out := make([]report.Input, 0, len(paths))
-	for _, p := range paths {
-		sum, _, err := report.FileSHA256(p)
-		if err != nil {
-			return nil, fmt.Errorf("hashing input %s: %w", p, err)
+		for _, f := range files {
+			ins = append(ins, report.Input{Path: f, Kind: report.InputTemplates})
 		}
-		out = append(out, report.Input{Path: p, SHA256: sum})
 	}
-	return out, nil
+	for i := range ins {
+		sum, _, err := report.FileSHA256(ins[i].Path)
+		if err != nil {
+			return nil, fmt.Errorf("hashing input %s: %w", ins[i].Path, err)
+		}
+		ins[i].SHA256 = sum
+	}
+	return ins, nil
 }
 
 // dirFiles lists the regular files of dir with one of the extensions

@@ -106,15 +106,19 @@ func TestManifestHashesInputs(t *testing.T) {
 		t.Fatalf("demo exit %d: %s", code, stderr)
 	}
 	var want []report.Input
-	for _, p := range []string{basePath, filepath.Join(extra, "internal-mail-policy.yaml"), tpl} {
-		b, err := os.ReadFile(p)
+	for _, in := range []report.Input{{Path: basePath, Kind: report.InputBaseline}, {Path: filepath.Join(extra, "internal-mail-policy.yaml"), Kind: report.InputMappings}, {Path: tpl, Kind: report.InputTemplates}} {
+		b, err := os.ReadFile(in.Path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want = append(want, report.Input{Path: p, SHA256: sha256Hex(b)})
+		in.SHA256 = sha256Hex(b)
+		want = append(want, in)
 	}
 	m := readManifest(t, out)
-	if len(m.Inputs) != 4 || m.Inputs[0].Path != "demo/fleet.csv" || !slices.Equal(m.Inputs[1:], want) {
+	if wd, _ := os.Getwd(); m.WorkDir != wd {
+		t.Errorf("manifest workdir %q, want %q", m.WorkDir, wd)
+	}
+	if len(m.Inputs) != 4 || m.Inputs[0].Path != "demo/fleet.csv" || m.Inputs[0].Kind != report.InputInventory || !slices.Equal(m.Inputs[1:], want) {
 		t.Errorf("manifest inputs %+v, want demo/fleet.csv then %+v", m.Inputs, want)
 	}
 	if code, stdout, stderr := run(t, context.Background(), "verify", "--templates", tdir, "--mappings", extra, out); code != 0 {

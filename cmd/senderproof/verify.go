@@ -63,12 +63,20 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 			// Without --templates or --mappings, the run's own files are
 			// used when the manifest records them and they are still where
 			// it says, unchanged.
-			tplDir, cleanTpl, err := inputDir(stdout, dir, m, c.String("templates"), "--templates", ".tmpl")
+			var inventories []report.Input
+			if slices.ContainsFunc(m.Inputs, func(in report.Input) bool { return in.Kind == "" }) {
+				// A pack from before inputs had a kind: its inventories
+				// are told apart by evidence.json's run.
+				if run, err := report.ReadRun(filepath.Join(dir, "evidence.json")); err == nil {
+					inventories = run.Inventories
+				}
+			}
+			tplDir, cleanTpl, err := inputDir(stdout, dir, m, inventories, c.String("templates"), "--templates", report.InputTemplates, ".tmpl")
 			if err != nil {
 				return runFailed(err)
 			}
 			defer cleanTpl()
-			mapDir, cleanMap, err := inputDir(stdout, dir, m, c.String("mappings"), "--mappings", ".yaml", ".yml")
+			mapDir, cleanMap, err := inputDir(stdout, dir, m, inventories, c.String("mappings"), "--mappings", report.InputMappings, ".yaml", ".yml")
 			if err != nil {
 				return runFailed(err)
 			}
@@ -131,11 +139,11 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 // inputDir returns given, the directory a flag named, or when it is "" the
 // run's recorded files of that kind (recordedInputs), saying which are used
 // or why they cannot be; the cleanup removes what was gathered.
-func inputDir(stdout io.Writer, pack string, m *report.Manifest, given, flag string, exts ...string) (string, func(), error) {
+func inputDir(stdout io.Writer, pack string, m *report.Manifest, inventories []report.Input, given, flag, kind string, exts ...string) (string, func(), error) {
 	if given != "" {
 		return given, func() {}, nil
 	}
-	d, note, cleanup, err := recordedInputs(m, flag, exts...)
+	d, note, cleanup, err := recordedInputs(m, inventories, flag, kind, exts...)
 	if err != nil {
 		return "", cleanup, err
 	}
@@ -145,18 +153,19 @@ func inputDir(stdout io.Writer, pack string, m *report.Manifest, given, flag str
 	return d, cleanup, nil
 }
 
-// recordedInputs gathers the run's input files with one of exts (its
+// recordedInputs gathers the run's input files of one kind (its
 // --templates or --mappings files, recorded in the manifest's inputs with
-// their SHA-256) into a new directory, when every one of them is still at
+// their SHA-256; in a pack from before inputs had a kind, the files with
+// one of exts that are not among the run's inventories) into a new directory, when every one of them is still at
 // its recorded path with its recorded hash: verify then uses what the run
 // used without being told where it is. It returns "" when the run had none,
 // and a note when they cannot be used (moved or changed), in which case
 // verify goes on with the embedded files and says what is missing.
-func recordedInputs(m *report.Manifest, flag string, exts ...string) (dir, note string, cleanup func(), err error) {
+func recordedInputs(m *report.Manifest, inventories []report.Input, flag, kind string, exts ...string) (dir, note string, cleanup func(), err error) {
 	cleanup = func() {}
 	var files []report.Input
 	for _, in := range m.Inputs {
-		if slices.Contains(exts, strings.ToLower(filepath.Ext(in.Path))) {
+		if in.Kind == kind || in.Kind == "" && slices.Contains(exts, strings.ToLower(filepath.Ext(in.Path))) && !slices.Contains(inventories, in) {
 			files = append(files, in)
 		}
 	}
@@ -168,7 +177,7 @@ func recordedInputs(m *report.Manifest, flag string, exts ...string) (dir, note 
 	contents := make([][]byte, len(files))
 	for i, in := range files {
 		paths = append(paths, in.Path)
-		b, err := os.ReadFile(in.Path)
+		b, err := os.ReadFile(m.InputPath(in))
 		if sum := sha256.Sum256(b); err != nil || hex.EncodeToString(sum[:]) != in.SHA256 {
 			return "", fmt.Sprintf("the run's %s files are not where the manifest recorded them, or have changed (%s); give %s DIR holding them", flag, in.Path, flag), cleanup, nil
 		}

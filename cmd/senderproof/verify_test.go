@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"senderproof/assess"
+	"senderproof/assess/dnstest"
 	"senderproof/report"
 )
 
@@ -251,4 +252,58 @@ func TestReplayReproducesThePack(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestVerifyFindsRecordedInputs: verify uses the run's --templates files
+// as the manifest records them (by kind, so a YAML inventory is not taken
+// for a mapping file) from any working directory, the paths given on the
+// command line being relative to the run's; a pack whose manifest predates
+// kinds tells its inventories apart by evidence.json.
+func TestVerifyFindsRecordedInputs(t *testing.T) {
+	work := t.TempDir()
+	srv := dnstest.Start(t, dnstest.Config{Zones: []dnstest.Zone{{Origin: "2.0.192.in-addr.arpa.", File: "rev", Text: "$TTL 3600\n@ IN SOA ns.example. h.example. 1 3600 600 86400 300\n1 IN PTR mail.example.com.\n"}, {Origin: "example.com.", File: "fwd", Text: "$TTL 3600\n@ IN SOA ns.example. h.example. 1 3600 600 86400 300\nmail IN A 192.0.2.1\n@ IN TXT \"v=spf1 ip4:192.0.2.1 -all\"\n"}}})
+	if err := os.WriteFile(filepath.Join(work, "fleet.yaml"), []byte("- ip: 192.0.2.1\n  hostname: mail.example.com\n  domain: example.com\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(work, "tpl"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(work, "tpl", "ptr.tmpl"), []byte(`{{define "ptr.present/pass"}}Reverse DNS in place for {{.Asset.IP}}.{{end}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(work)
+	if code, _, stderr := run(t, context.Background(), "assess", "--inventory", "fleet.yaml", "--templates", "tpl", "--resolver", srv.Addr, "--format", "json", "--out", "pack"); code != 0 {
+		t.Fatalf("assess exit %d: %s", code, stderr)
+	}
+	pack := filepath.Join(work, "pack")
+	t.Chdir(t.TempDir())
+	code, stdout, stderr := run(t, context.Background(), "verify", pack)
+	if code != 0 || !strings.Contains(stdout, "using the run's --templates files as the manifest records them: tpl/ptr.tmpl") || strings.Contains(stdout, "--mappings") {
+		t.Fatalf("verify from another directory: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	// The manifest as 0.1 wrote it: no kinds, no workdir.
+	b, err := os.ReadFile(filepath.Join(pack, report.ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	delete(m, "workdir")
+	for _, in := range m["inputs"].([]any) {
+		delete(in.(map[string]any), "kind")
+	}
+	if b, err = json.Marshal(m); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(pack, report.ManifestFile), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(work)
+	code, stdout, stderr = run(t, context.Background(), "verify", "pack")
+	if code != 0 || !strings.Contains(stdout, "using the run's --templates files") || strings.Contains(stdout, "--mappings") {
+		t.Fatalf("verify of a pack without input kinds: exit %d\n%s%s", code, stdout, stderr)
+	}
 }
