@@ -465,10 +465,14 @@ func (c *PackCheck) compareAssetSummary(got, want []AssetSummary) {
 			{"helo_status", g.HELOStatus, w.HELOStatus}, {"spf", g.SPF, w.SPF}, {"dmarc_policy", g.DMARCPolicy, w.DMARCPolicy},
 			{"status", g.Status, w.Status},
 			{"fail", fmt.Sprint(g.Fail), fmt.Sprint(w.Fail)}, {"warn", fmt.Sprint(g.Warn), fmt.Sprint(w.Warn)}, {"error", fmt.Sprint(g.Error), fmt.Sprint(w.Error)},
+			{"skip", fmt.Sprint(g.Skip), fmt.Sprint(w.Skip)},
 		} {
 			if f.got != f.want {
 				diff = append(diff, fmt.Sprintf("%s is %q, the findings give %q", f.name, f.got, f.want))
 			}
+		}
+		if len(diff) == 0 {
+			diff = append(diff, "differs from what the findings give")
 		}
 		c.problems = append(c.problems, fmt.Errorf("asset_summary %s: %s", w.IP, strings.Join(diff, "; ")))
 	}

@@ -104,6 +104,14 @@ func TestVerifyCompleteness(t *testing.T) {
 		{"per-asset summary edited", func(t *testing.T, p *report.Pack) {
 			p.AssetSummary[0].Status = "satisfactory"
 		}, []string{"asset_summary 192.0.2.10: status is \"satisfactory\", the findings give"}},
+		{"per-asset skip count edited", func(t *testing.T, p *report.Pack) {
+			p.AssetSummary[0].Skip++
+		}, []string{"asset_summary 192.0.2.10: skip is"}},
+		// A pack from another version is told so, whatever differs.
+		{"pack from another version", func(t *testing.T, p *report.Pack) {
+			p.Tool.Version = "0.1.0-dev"
+			p.AssetSummary[0].Skip++
+		}, []string{"asset_summary 192.0.2.10: skip is", `made by "senderproof" version "0.1.0-dev"`}},
 		{"drift finding without a drift record", func(t *testing.T, p *report.Pack) {
 			i := findingIndex(t, p, "192.0.2.15", "dmarc.reporting")
 			f := assess.Finding{Asset: "192.0.2.15", Check: "drift.changed", Status: assess.StatusPass,

@@ -272,12 +272,13 @@ func verifyEvidence(ctx context.Context, stdout io.Writer, path string, m *repor
 			errs[i] = p
 		}
 		sections = append(sections, fmt.Errorf("%d of %d findings do not replay from their evidence:\n%w", len(bad), n, errors.Join(errs...)))
-		if p.Tool.Version != version {
-			// Checks and wording change between versions: a pack is
-			// replayed faithfully only by the version that made it.
-			sections = append(sections, fmt.Errorf("note: the pack was made by %q version %q and this is version %s; a check or its wording may have changed between the two, so verify it with the version that made it before taking a difference for tampering",
-				p.Tool.Name, p.Tool.Version, version))
-		}
+	}
+	if len(sections) > 0 && p.Tool.Version != version {
+		// Checks, wording and the pack's summaries change between
+		// versions: a pack is checked faithfully only by the version
+		// that made it.
+		sections = append(sections, fmt.Errorf("note: the pack was made by %q version %q and this is version %s; a check, its wording or the pack's summaries may have changed between the two, so verify it with the version that made it before taking a difference for tampering",
+			p.Tool.Name, p.Tool.Version, version))
 	}
 	if len(sections) > 0 {
 		return runFailed(errors.Join(sections...))
