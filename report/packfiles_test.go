@@ -150,3 +150,41 @@ func TestReadRun(t *testing.T) {
 		})
 	}
 }
+
+// TestWritePackFailedCommitKeepsEarlierPack: when a file cannot be put in
+// place (here the manifest, the last, because a directory has its name),
+// the files already placed are taken back and the earlier run's restored:
+// the earlier pack is left as it was, with no temporary file behind.
+func TestWritePackFailedCommitKeepsEarlierPack(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(run string) error {
+		writers := map[string]Writer{}
+		for _, f := range Formats {
+			writers[f.Name] = constWriter(run + " " + f.Name + "\n")
+		}
+		_, err := WritePackOptions(context.Background(), dir, &Pack{Run: Run{ID: run}}, []string{"json", "csv"}, writers, WriteOptions{})
+		return err
+	}
+	if err := write("run-1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(dir, ManifestFile), filepath.Join(dir, "manifest.keep")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, ManifestFile), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	err := write("run-2")
+	if err == nil || !strings.Contains(err.Error(), "a directory has that name") || !strings.Contains(err.Error(), "the earlier pack in "+dir+" is left as it was") {
+		t.Fatalf("commit over a directory: %v", err)
+	}
+	for _, name := range []string{"evidence.json", "findings.csv"} {
+		if b, err := os.ReadFile(filepath.Join(dir, name)); err != nil || !strings.HasPrefix(string(b), "run-1 ") {
+			t.Errorf("%s after the failed run: %q, %v; want run-1's", name, b, err)
+		}
+	}
+	if got, want := packDirNames(t, dir), []string{"evidence.json", "findings.csv", "manifest.json", "manifest.keep"}; !slices.Equal(got, want) {
+		t.Errorf("after the failed run: %v, want %v", got, want)
+	}
+}

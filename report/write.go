@@ -186,10 +186,6 @@ func WritePackOptions(ctx context.Context, dir string, p *Pack, formats []string
 		return nil, fmt.Errorf("output directory: %w", err)
 	}
 	ctx = WithTempDir(ctx, dir) // writers' scratch files go in dir too, cleaned by RemoveTemps
-	type done struct {
-		tmp, final string
-		entry      ManifestEntry
-	}
 	var todo []struct{ Name, File string }
 	for _, f := range Formats {
 		if !slices.Contains(formats, f.Name) {
@@ -272,18 +268,8 @@ func WritePackOptions(ctx context.Context, dir string, p *Pack, formats []string
 		cleanup()
 		return nil, err
 	}
-	last := len(written) - 1
-	for i, d := range written[:last] {
-		if err := os.Rename(d.tmp, d.final); err != nil {
-			for _, rest := range written[i:] {
-				os.Remove(rest.tmp)
-			}
-			return nil, fmt.Errorf("writing %s: %w", d.final, err)
-		}
-	}
-	if err := os.Rename(tmp, filepath.Join(dir, ManifestFile)); err != nil {
-		os.Remove(tmp)
-		return nil, fmt.Errorf("writing manifest: %w", err)
+	if err := commitFiles(dir, written); err != nil {
+		return nil, err
 	}
 	// Last: should it fail, the new files already sit beside their own
 	// manifest, and verify names the old ones it does not list.
@@ -297,6 +283,68 @@ func WritePackOptions(ctx context.Context, dir string, p *Pack, formats []string
 	}
 	commitDone.Store(true)
 	return m, nil
+}
+
+// done is one file written to a temporary name, and where it goes.
+type done struct {
+	tmp, final string
+	entry      ManifestEntry
+}
+
+// commitFiles renames each written file into place, the manifest last.
+// The earlier run's file of each name is first moved aside, so that when a
+// rename fails (a file made immutable, a directory of that name, a full
+// disk for the directory entry) the files already placed are taken back
+// and the earlier ones restored: the earlier pack stays as it was, never
+// half replaced. The earlier files are removed once every file is in place.
+func commitFiles(dir string, written []done) error {
+	type aside struct{ final, old string }
+	var moved []aside
+	var placed []string
+	fail := func(i int, err error) error {
+		for _, d := range written[i:] {
+			os.Remove(d.tmp)
+		}
+		for _, f := range placed {
+			os.Remove(f)
+		}
+		var lost []string
+		for _, a := range moved {
+			if rerr := os.Rename(a.old, a.final); rerr != nil {
+				lost = append(lost, fmt.Sprintf("%s (kept as %s: %v)", a.final, a.old, rerr))
+			}
+		}
+		err = fmt.Errorf("writing %s: %w", written[i].final, err)
+		if len(lost) > 0 {
+			return fmt.Errorf("%w; the earlier pack could not be fully restored: %s", err, strings.Join(lost, "; "))
+		}
+		return fmt.Errorf("%w; the earlier pack in %s is left as it was", err, dir)
+	}
+	for i, d := range written {
+		if st, err := os.Lstat(d.final); err == nil {
+			if st.IsDir() {
+				return fail(i, errors.New("a directory has that name"))
+			}
+			f, err := os.CreateTemp(dir, ".senderproof-"+filepath.Base(d.final)+"-*.old")
+			if err != nil {
+				return fail(i, err)
+			}
+			f.Close()
+			if err := os.Rename(d.final, f.Name()); err != nil {
+				os.Remove(f.Name())
+				return fail(i, err)
+			}
+			moved = append(moved, aside{d.final, f.Name()})
+		}
+		if err := os.Rename(d.tmp, d.final); err != nil {
+			return fail(i, err)
+		}
+		placed = append(placed, d.final)
+	}
+	for _, a := range moved {
+		os.Remove(a.old)
+	}
+	return nil
 }
 
 // PackFiles returns the names of every file a pack may hold besides the
