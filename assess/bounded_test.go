@@ -20,6 +20,10 @@ func TestBoundedText(t *testing.T) {
 		{"csi \u009b2J", `csi \u{009b}2J`},
 		{"evil\u202eexe.txt", `evil\u{202e}exe.txt`},
 		{"line\u2028break", `line\u{2028}break`},
+		// Invisible characters would let "-al\u200bl" pass for "-all".
+		{"-al\u200bl", `-al\u{200b}l`},
+		{"dmarc@zwa.evil\u00ad.example", `dmarc@zwa.evil\u{00ad}.example`},
+		{"\U000E0069nclude:x", `\u{e0069}nclude:x`},
 	}
 	for _, tc := range cases {
 		if got := bounded(tc.in, 1000); got != tc.want {

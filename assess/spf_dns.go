@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/miekg/dns"
@@ -132,15 +133,24 @@ func boundedList(list []string) []string {
 }
 
 // unsafeRune reports a character above ASCII that bounded does not show
-// as itself: a C1 control, a line or paragraph separator, a bidirectional
-// mark, embedding, override or isolate, or a byte order mark.
-func unsafeRune(r rune) bool {
+// as itself (HiddenRune).
+func unsafeRune(r rune) bool { return HiddenRune(r) }
+
+// HiddenRune reports a character above ASCII that a terminal, viewer or
+// editor may act on or not show: a C1 control, a line or paragraph
+// separator, a format character (Unicode category Cf: bidirectional marks,
+// embeddings, overrides and isolates, zero-width spaces and joiners, the
+// byte order mark, the soft hyphen, tags) or a non-character U+FFFE and
+// U+FFFF. Shown as an escape instead, "-al\u200bl" cannot pass for
+// "-all", nor a report address with a soft hyphen for one without.
+func HiddenRune(r rune) bool {
 	switch {
-	case r >= 0x80 && r <= 0x9f, r == 0x2028, r == 0x2029, r == 0x200e, r == 0x200f,
-		r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0xfeff:
+	case r < 0x80:
+		return false
+	case r <= 0x9f, r == 0x2028, r == 0x2029, r == 0xfffe, r == 0xffff:
 		return true
 	}
-	return false
+	return unicode.Is(unicode.Cf, r)
 }
 
 // plainText reports whether s is valid UTF-8 with nothing bounded would

@@ -512,7 +512,7 @@ func newRunID() string {
 
 // isTerminal reports whether w is a terminal.
 func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+	f, ok := rawWriter(w).(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
@@ -561,7 +561,7 @@ func progressReporter(w io.Writer, total int) (func(done, total int), func()) {
 		return nil, func() {}
 	}
 	bar := progressbar.NewOptions(total,
-		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetWriter(rawWriter(w)), // its own escapes redraw the bar
 		progressbar.OptionSetDescription("assessing"),
 		progressbar.OptionShowCount(),
 		progressbar.OptionShowIts(),

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"unicode/utf8"
 
 	"github.com/urfave/cli/v2"
 
@@ -86,13 +88,17 @@ func diffCommand(stdout io.Writer) *cli.Command {
 			cmp := report.ComparePacks(oldPack, oldPath, newPack)
 			result := diffResult(cmp)
 			if c.Bool("json") {
-				enc := json.NewEncoder(stdout)
+				var buf bytes.Buffer
+				enc := json.NewEncoder(&buf)
 				enc.SetIndent("", "  ")
 				out := diffJSON{
 					Drift: cmp.Drift, NewRun: newPack.Run.ID, NotCompared: cmp.NotCompared(), Incomplete: cmp.Incomplete(),
 					Undetermined: cmp.Undetermined, Result: cmp.Outcome(), ExitCode: exitCode(result),
 				}
 				if err := enc.Encode(out); err != nil {
+					return runFailed(err)
+				}
+				if _, err := rawWriter(stdout).Write(jsonHidden(buf.Bytes())); err != nil {
 					return runFailed(err)
 				}
 			} else if err := printDrift(stdout, cmp, oldPath, newPath, newPack); err != nil {
@@ -197,16 +203,17 @@ func orNone(s string) string {
 func clean(s string) string {
 	const maxLen = 120
 	out := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
+	for i := 0; i < len(s); {
 		if len(out) >= maxLen {
 			return string(out) + "…"
 		}
-		c := s[i]
-		if c < 0x20 || c == 0x7f {
-			out = append(out, fmt.Sprintf(`\x%02x`, c)...)
-			continue
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 || r < 0x20 || r == 0x7f {
+			out = fmt.Appendf(out, `\x%02x`, s[i])
+		} else {
+			out = append(out, s[i:i+size]...) // termWriter escapes the rest
 		}
-		out = append(out, c)
+		i += size
 	}
 	return string(out)
 }

@@ -110,7 +110,7 @@ func main() {
 		if code == exitCancelled {
 			sayInterrupted()
 		} else {
-			fmt.Fprintf(os.Stderr, "senderproof: %v\n", err)
+			fmt.Fprintf(os.Stderr, "senderproof: %s\n", termString(err.Error()))
 		}
 	}
 	os.Exit(code)
@@ -147,8 +147,10 @@ func sayInterrupted() {
 	interrupted.Do(func() { fmt.Fprintln(os.Stderr, "senderproof: interrupted; no pack was written") })
 }
 
-// newApp builds the command-line application writing to stdout and stderr.
+// newApp builds the command-line application writing to stdout and stderr,
+// through termWriter: what it prints may quote untrusted text.
 func newApp(stdout, stderr io.Writer) *cli.App {
+	stdout, stderr = newTermWriter(stdout), newTermWriter(stderr)
 	app := &cli.App{
 		Name:    "senderproof",
 		Usage:   "assess the DNS identity of your outbound mail senders and write an audit evidence pack",

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"senderproof/report"
+)
+
+// TestTermWriter: control characters, escape sequences, bytes that are not
+// UTF-8 and hidden characters are written as escapes; line feeds, tabs and
+// other text pass, a character split across writes included.
+func TestTermWriter(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	w := newTermWriter(&b)
+	for _, s := range []string{"run X\x1b]0;PWNED\x07\x1b[2J\n", "\tcsi \u009b31m, evil\u202egpj.exe, -al\u200bl, \xff\n", "zon", "\xc3", "\xa9 ✓\n"} {
+		if n, err := w.Write([]byte(s)); n != len(s) || err != nil {
+			t.Fatalf("Write(%q) = %d, %v", s, n, err)
+		}
+	}
+	want := "run X\\x1b]0;PWNED\\x07\\x1b[2J\n\tcsi \\u{009b}31m, evil\\u{202e}gpj.exe, -al\\u{200b}l, \\xff\nzoné ✓\n"
+	if got := b.String(); got != want {
+		t.Errorf("got  %q\nwant %q", got, want)
+	}
+}
+
+// TestHostileTextNotPrintedRaw: what verify, mappings list and diff --json
+// print from a pack or a mapping file reaches the terminal escaped, and
+// diff --json stays JSON that reads the same.
+func TestHostileTextNotPrintedRaw(t *testing.T) {
+	t.Parallel()
+	raw := func(s string) bool { return strings.ContainsAny(s, "\x1b\x07\u202e\u009b") }
+	pack := copyPack(t, demoPack(t))
+	if err := os.WriteFile(filepath.Join(pack, "x\x1b]0;PWNED\x07\x1b[2J"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, context.Background(), "verify", pack)
+	if code != 0 || raw(stdout+stderr) || !strings.Contains(stdout, `x\x1b]0;PWNED\x07\x1b[2J`) {
+		t.Errorf("verify of a pack holding a hostile file name: exit %d\n%q\n%q", code, stdout, stderr)
+	}
+
+	dir := t.TempDir()
+	mapping := "framework: {id: acme, name: \"Acme \u202eycilop\", version: \"1\"}\ncontrols:\n  - {id: A-1, title: \"x\\e[2J\", relevance: \"csi \\x9b31m\"}\nmappings:\n  - {check: \"ptr.*\", controls: [A-1], rationale: r}\n"
+	if err := os.WriteFile(filepath.Join(dir, "acme.yaml"), []byte(mapping), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = run(t, context.Background(), "mappings", "list", "--mappings", dir)
+	if raw(stdout + stderr) {
+		t.Errorf("mappings list (exit %d) printed hostile text raw:\n%q\n%q", code, stdout, stderr)
+	}
+
+	other := copyPack(t, pack)
+	rewritePack(t, other, func(p *report.Pack) {
+		p.Run.ID = "run \u202e\u009b31m"
+	})
+	code, stdout, stderr = run(t, context.Background(), "diff", "--json", pack, other)
+	var out map[string]any
+	if raw(stdout+stderr) || json.Unmarshal([]byte(stdout), &out) != nil || out["new_run_id"] != "run \u202e\u009b31m" {
+		t.Errorf("diff --json (exit %d): hostile text raw, or not JSON:\n%q\n%q", code, stdout, stderr)
+	}
+}
