@@ -90,10 +90,15 @@ func computePTR(ctx context.Context, r Resolver, a Asset, withForward bool) ptrV
 	if len(v.names) == 0 {
 		return v
 	}
-	v.name = v.names[0]
 	if !withForward {
+		// Without the forward lookups, "the PTR name" is known only
+		// when there is one name: the first forward-confirmed one wins.
+		if len(v.names) == 1 {
+			v.name = v.names[0]
+		}
 		return v
 	}
+	v.name = v.names[0]
 	v.fwdAddrs = map[string][]string{}
 	for i, n := range v.names {
 		if i == MaxForwardNames {

@@ -118,3 +118,31 @@ func TestPTRAndHELOChecks(t *testing.T) {
 		}
 	}
 }
+
+// TestPTRNameNeedsForwardLookups: of two PTR names, "the PTR name" is the
+// forward-confirmed one (SPEC edge rules), which only the checks that make
+// the forward lookups know; ptr.present and ptr.single, which do not, name
+// none rather than the first in sorted order.
+func TestPTRNameNeedsForwardLookups(t *testing.T) {
+	t.Parallel()
+	srv := dnstest.Start(t, dnstest.Config{Zones: []dnstest.Zone{
+		{Origin: "2.0.192.in-addr.arpa.", File: "rev", Text: "$TTL 3600\n@ IN SOA ns.example. h.example. 1 3600 600 86400 300\n20 IN PTR a.example.com.\n20 IN PTR b.example.com.\n21 IN PTR c.example.com.\n"},
+		{Origin: "example.com.", File: "fwd", Text: "$TTL 3600\n@ IN SOA ns.example. h.example. 1 3600 600 86400 300\na IN A 198.51.100.1\nb IN A 192.0.2.20\nc IN A 192.0.2.21\n"},
+	}})
+	fs, err := Run(context.Background(), []Asset{{IP: "192.0.2.20"}, {IP: "192.0.2.21"}}, Options{Resolver: testClient(t, srv.Addr, false)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range fs {
+		got[f.Asset+" "+f.Check], _ = f.Observed["ptr"].(string)
+	}
+	for k, want := range map[string]string{
+		"192.0.2.20 ptr.fcrdns": "b.example.com", "192.0.2.20 ptr.not_generic": "b.example.com",
+		"192.0.2.20 ptr.present": "", "192.0.2.20 ptr.single": "", "192.0.2.21 ptr.present": "c.example.com",
+	} {
+		if got[k] != want {
+			t.Errorf("%s: observed ptr %q, want %q", k, got[k], want)
+		}
+	}
+}

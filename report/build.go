@@ -234,7 +234,10 @@ func summarizeAsset(s *AssetSummary, f *assess.Finding) {
 	}
 	switch f.Check {
 	case "ptr.present":
-		if n, ok := f.Observed["ptr"].(string); ok {
+		// ptr.fcrdns names the PTR name when it knows it (it sorts
+		// first); ptr.present, without forward lookups, only when the
+		// address has one name.
+		if n, ok := f.Observed["ptr"].(string); ok && s.PTR == "" {
 			s.PTR = n
 		}
 	case "ptr.fcrdns":

@@ -211,3 +211,20 @@ func everyCheck(asset assess.Asset, status func(id string) assess.Status) []asse
 	}
 	return out
 }
+
+// TestAssetSummaryPTRName: the per-sender summary names the PTR name
+// ptr.fcrdns found (the first forward-confirmed one), not another name
+// ptr.present saw.
+func TestAssetSummaryPTRName(t *testing.T) {
+	t.Parallel()
+	var s AssetSummary
+	for _, f := range []assess.Finding{
+		{Check: "ptr.fcrdns", Status: assess.StatusPass, Observed: map[string]any{"ptr": "b.example.com"}},
+		{Check: "ptr.present", Status: assess.StatusPass, Observed: map[string]any{"ptr": "a.example.com"}},
+	} {
+		summarizeAsset(&s, &f)
+	}
+	if s.PTR != "b.example.com" || s.FCrDNS != "pass" {
+		t.Errorf("summary %+v, want PTR b.example.com with fcrdns pass", s)
+	}
+}
