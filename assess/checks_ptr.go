@@ -360,6 +360,28 @@ func (v ptrView) alternatives() (alt []string, ok bool) {
 	return alt, true
 }
 
+// candidates returns every name that may be "the PTR name" when a failed
+// or cut forward lookup, or names not asked, leave it unknown: v.name and
+// the names whose confirmation is not known that could precede it, or,
+// when none of the names asked confirms and there are more, every name.
+// ok is false when records of the answer were not read: a name not read
+// may sort first.
+func (v ptrView) candidates() (names []string, ok bool) {
+	if v.ans.Omitted > 0 {
+		return nil, false
+	}
+	if v.unchecked() {
+		return v.names, true
+	}
+	names = []string{v.name}
+	for _, n := range append(slices.Clone(v.fwdErr), v.fwdCut...) {
+		if !slices.Contains(names, n) && v.couldPrecede(n) {
+			names = append(names, n)
+		}
+	}
+	return names, true
+}
+
 // unchecked reports whether the PTR name could be one senderproof did not
 // look at: when the answer had more records than MaxRRs, one not read may
 // sort first, and when none of the MaxForwardNames names asked forward
@@ -465,10 +487,21 @@ func checkPTRNotGeneric(ctx context.Context, r Resolver, a Asset) []Finding {
 	if fs, done := ptrGate(a, id, v, obs, StatusSkip); done {
 		return fs
 	}
-	if v.nameUnknown() {
-		return []Finding{ptrNameError(a, id, v, obs)}
-	}
 	used := append([]Answer{v.ans}, v.forward...)
+	if v.nameUnknown() {
+		// The verdict stands when every name that may be the PTR name
+		// gets the same one.
+		cands, ok := v.candidates()
+		if !ok || v.unchecked() {
+			return []Finding{ptrNameError(a, id, v, obs)}
+		}
+		generic := func(n string) bool { why, _ := DefaultGenericMatcher().Match(n, v.ip); return why != "" }
+		first := generic(cands[0])
+		if slices.ContainsFunc(cands[1:], func(n string) bool { return generic(n) != first }) {
+			return []Finding{ptrNameError(a, id, v, obs)}
+		}
+		obs["ptr_alternatives"] = cands[1:]
+	}
 	if why, pat := DefaultGenericMatcher().Match(v.name, v.ip); why != "" {
 		obs["reason"] = "generic"
 		obs["why"] = why
@@ -533,7 +566,16 @@ func checkPTRMatchesExpected(ctx context.Context, r Resolver, a Asset) []Finding
 	}
 	switch {
 	case v.nameUnknown():
-		return []Finding{ptrNameError(a, id, v, obs)}
+		cands, ok := v.candidates()
+		if !ok || slices.Contains(cands, normName(a.Hostname)) {
+			return []Finding{ptrNameError(a, id, v, obs)}
+		}
+		// Whichever name receivers take, it is not the expected one.
+		if v.unchecked() {
+			delete(obs, "ptr") // one of many; the message says none is
+		} else {
+			obs["ptr_alternatives"] = cands[1:]
+		}
 	case v.name == normName(a.Hostname):
 		return []Finding{newFinding(a, id, StatusPass, obs, used...)}
 	}
