@@ -183,6 +183,10 @@ func errorReason(a Answer, err error) string {
 		return "network"
 	}
 	switch a.Rcode {
+	case dns.RcodeSuccess:
+		if a.Omitted > 0 {
+			return "records_omitted" // see Classify
+		}
 	case dns.RcodeServerFailure:
 		return "servfail"
 	case dns.RcodeRefused:

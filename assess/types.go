@@ -175,7 +175,9 @@ const (
 // answers; timeout, SERVFAIL, REFUSED and every other rcode are errors, and
 // so is an NXDOMAIN that carries records of the asked type for the name it
 // says does not exist: the response contradicts itself, so it answers
-// neither way.
+// neither way. A NOERROR answer with none of the asked records among those
+// read and more records not read (Omitted) is an error too: the records
+// not read may be the name's.
 func Classify(a Answer, err error) Outcome {
 	if err != nil {
 		return OutcomeError
@@ -183,6 +185,9 @@ func Classify(a Answer, err error) Outcome {
 	switch a.Rcode {
 	case dns.RcodeSuccess:
 		if len(a.RRs) == 0 {
+			if a.Omitted > 0 {
+				return OutcomeError
+			}
 			return OutcomeNoData
 		}
 		return OutcomeRecords

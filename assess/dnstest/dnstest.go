@@ -32,6 +32,7 @@ const (
 	Delay                 // answer after Config.Delay
 	DropFirst             // drop the first arrival of the question, answer the others
 	NXDomainRecords       // answer NXDOMAIN, yet with the name's records in the answer section
+	Padded                // put 120 records for unrelated names before the answer's own
 )
 
 // Config sets up a server.
@@ -414,6 +415,12 @@ func (s *Server) handle(w dns.ResponseWriter, req *dns.Msg) {
 		m.Answer = append(m.Answer, mustRR("intruder.invalid. 60 IN "+dns.TypeToString[q.Qtype]+" "+sampleRdata(q.Qtype)))
 	case NXDomainRecords:
 		m.Rcode = dns.RcodeNameError
+	case Padded:
+		pad := make([]dns.RR, 0, 120+len(m.Answer))
+		for i := range 120 {
+			pad = append(pad, mustRR(fmt.Sprintf("pad%d.invalid. 60 IN A 192.0.2.66", i)))
+		}
+		m.Answer = append(pad, m.Answer...)
 	}
 	if o := req.IsEdns0(); o != nil {
 		m.SetEdns0(o.UDPSize(), false)
