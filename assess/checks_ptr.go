@@ -46,7 +46,10 @@ type ptrView struct {
 	// fwdOmitted are all the names whose forward answer held more records
 	// than were read, confirmed or not: their address sets are partial.
 	fwdOmitted []string
-	obs        map[string]any // observed(), when the view is memoised
+	// rootPTR is set when a PTR record points to the root ("."), which
+	// names no host: it is not among names.
+	rootPTR bool
+	obs     map[string]any // observed(), when the view is memoised
 }
 
 // lookupPTR returns a's PTR view, with the forward lookups of its names
@@ -82,7 +85,11 @@ func computePTR(ctx context.Context, r Resolver, a Asset, withForward bool) ptrV
 	}
 	for _, rr := range ans.RRs {
 		if p, ok := rr.(*dns.PTR); ok {
-			v.names = append(v.names, normName(p.Ptr))
+			if n := normName(p.Ptr); n != "" {
+				v.names = append(v.names, n)
+			} else {
+				v.rootPTR = true
+			}
 		}
 	}
 	slices.Sort(v.names)
@@ -308,6 +315,9 @@ func (v ptrView) buildObserved() map[string]any {
 	if v.name != "" {
 		obs["ptr"] = v.name
 	}
+	if v.rootPTR {
+		obs["root_ptr"] = true
+	}
 	if v.outcome == OutcomeError {
 		obs["reason"] = v.reason
 	}
@@ -457,6 +467,9 @@ func checkPTRPresent(ctx context.Context, r Resolver, a Asset) []Finding {
 			return []Finding{newFinding(a, id, StatusPass, obs, v.ans)}
 		}
 		obs["reason"] = "nodata"
+		if v.rootPTR {
+			obs["reason"] = "root"
+		}
 	default:
 		obs["reason"] = negReason(v.outcome)
 	}
