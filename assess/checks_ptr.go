@@ -311,6 +311,10 @@ func (v ptrView) buildObserved() map[string]any {
 			chain[i] = normName(c)
 		}
 		obs["cname_chain"] = chain
+		// The PTR records live at the end of the chain (an RFC 2317
+		// child zone): that is where they are published, and the name
+		// a negative answer is about.
+		obs["ptr_owner"] = chain[len(chain)-1]
 	}
 	if v.name != "" {
 		obs["ptr"] = v.name
