@@ -208,7 +208,7 @@ func oscalState(s ControlState) oscal.ObjectiveStatus {
 		return oscal.ObjectiveStatus{State: "not-satisfied", Reason: "fail"}
 	}
 	return oscal.ObjectiveStatus{State: "not-satisfied", Reason: "other",
-		Remarks: "Inconclusive: DNS errors left some mapped checks undetermined, or no finding supports the control (its checks were skipped), so it cannot be shown satisfied."}
+		Remarks: oscalMarkup("Inconclusive: DNS errors left some mapped checks undetermined, or no finding supports the control (its checks were skipped), so it cannot be shown satisfied.")}
 }
 
 // jsonStream writes a JSON document piece by piece.
@@ -271,7 +271,7 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	j.raw(`{"assessment-results":{`)
 	j.field(true, "uuid", ids.of("assessment-results", ""))
 	j.field(false, "metadata", oscal.Metadata{
-		Title:        "Mail sender DNS identity assessment: " + title,
+		Title:        oscalMarkup("Mail sender DNS identity assessment: " + title),
 		LastModified: end,
 		Version:      version,
 		OscalVersion: OSCALVersion,
@@ -319,7 +319,7 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	// Reviewed controls: the catalog's control IDs for a framework whose
 	// catalog is an OSCAL catalog, "<framework>_<control ID>" otherwise.
 	targets := oscalTargets(p.Controls)
-	sel := oscal.AssessedControls{Description: "Controls of the mapping files loaded for the run: those of a framework with an OSCAL catalog (nist-csf-2.0) by that catalog's control IDs, the others each as <framework>_<control ID>."}
+	sel := oscal.AssessedControls{Description: oscalMarkup("Controls of the mapping files loaded for the run: those of a framework with an OSCAL catalog (nist-csf-2.0) by that catalog's control IDs, the others each as <framework>_<control ID>.")}
 	if len(p.Controls) == 0 {
 		all := oscal.IncludeAll{}
 		sel.IncludeAll = &all
@@ -460,7 +460,7 @@ func oscalInventoryItem(a *assess.Asset) oscal.InventoryItem {
 	if h := oscalString(a.Hostname, 255); h != "" {
 		desc += " (" + h + ")"
 	}
-	item := oscal.InventoryItem{UUID: assetUUID(a.IP), Description: desc}
+	item := oscal.InventoryItem{UUID: assetUUID(a.IP), Description: oscalMarkup(desc)}
 	if len(pr) > 0 {
 		item.Props = &pr
 	}
@@ -470,7 +470,7 @@ func oscalInventoryItem(a *assess.Asset) oscal.InventoryItem {
 func oscalObservation(uuid string, f *assess.Finding, observed string, fallback time.Time) oscal.Observation {
 	title := oscalString(f.Check+" for "+f.Asset, 300)
 	if sel := selectorOf(f.Selector); sel != "" {
-		title += oscalString(" selector "+sel, 200)
+		title += " selector " + oscalString(sel, 200)
 	}
 	desc := oscalString(f.Message, 4000)
 	if desc == "" {
@@ -484,8 +484,8 @@ func oscalObservation(uuid string, f *assess.Finding, observed string, fallback 
 	}
 	o := oscal.Observation{
 		UUID:        uuid,
-		Title:       title,
-		Description: desc,
+		Title:       oscalMarkup(title),
+		Description: oscalMarkup(desc),
 		Methods:     []string{"TEST"},
 		Types:       &[]string{"finding"},
 		Collected:   oscalTime(collected, fallback),
@@ -494,7 +494,7 @@ func oscalObservation(uuid string, f *assess.Finding, observed string, fallback 
 		Subjects: &[]oscal.SubjectReference{{SubjectUuid: assetUUID(f.Asset), Type: "inventory-item", Title: oscalString(f.Asset, 100)}},
 		RelevantEvidence: &[]oscal.RelevantEvidence{{
 			Href:        "evidence.json",
-			Description: oscalExchanges(f.Evidence),
+			Description: oscalMarkup(oscalExchanges(f.Evidence)),
 		}},
 	}
 	var remarks []string
@@ -504,7 +504,7 @@ func oscalObservation(uuid string, f *assess.Finding, observed string, fallback 
 	if r := oscalString(f.Remediation, 4000); r != "" {
 		remarks = append(remarks, "Remediation: "+r)
 	}
-	o.Remarks = strings.Join(remarks, "\n\n")
+	o.Remarks = oscalMarkup(strings.Join(remarks, "\n\n"))
 	return o
 }
 
@@ -576,7 +576,7 @@ func oscalBackMatter(uuid string, p *Pack) oscal.BackMatter {
 	res := oscal.Resource{
 		UUID:        uuid,
 		Title:       "senderproof assessment method and evidence (not an OSCAL assessment plan)",
-		Description: desc,
+		Description: oscalMarkup(desc),
 		Props:       oscalProps("content", Schema, "run-id", p.Run.ID),
 		Rlinks:      &[]oscal.ResourceLink{{Href: "evidence.json", MediaType: "application/json"}},
 		Remarks:     "evidence.json is senderproof's own JSON format (schema " + Schema + "), not an OSCAL document.",
@@ -643,14 +643,14 @@ func oscalControlFinding(j *jsonStream, ids oscalIDs, c ControlStatus, t oscalTa
 	}
 	f := oscal.Finding{
 		UUID:        ids.of("finding", t.uuidKey),
-		Title:       title,
-		Description: desc,
+		Title:       oscalMarkup(title),
+		Description: oscalMarkup(desc),
 		Props:       oscalProps(kv...),
-		Remarks:     oscalRelevance(c.Relevance),
+		Remarks:     oscalMarkup(oscalRelevance(c.Relevance)),
 		Target: oscal.FindingTarget{
 			Type:     t.kind,
 			TargetId: t.id,
-			Title:    name,
+			Title:    oscalMarkup(name),
 			Status:   oscalState(c.Status),
 		},
 	}
@@ -801,4 +801,38 @@ func appendStringList(b []byte, ss []string) []byte {
 		return append(b, "null"...)
 	}
 	return appendStrings(b, ss, false)
+}
+
+// oscalMarkup makes text OSCAL markup: markup-line and markup-multiline
+// fields are Markdown, and DNS and inventory data in them (a TXT record's
+// <script>, a [link](…), a _dmarc name) would render as HTML, links or
+// emphasis in a GRC tool. The characters Markdown reads that way are
+// escaped with a backslash (CommonMark escapes any ASCII punctuation): \,
+// `, *, [, ], <, >, & and # always, and _ where it could open or close
+// emphasis (not between letters or digits, as in ptr_names).
+func oscalMarkup(s string) string {
+	if !strings.ContainsAny(s, "\\`*_[]<>&#") {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '\\', '`', '*', '[', ']', '<', '>', '&', '#':
+			b.WriteByte('\\')
+		case '_':
+			if i == 0 || i == len(s)-1 || !isWordByte(s[i-1]) || !isWordByte(s[i+1]) {
+				b.WriteByte('\\')
+			}
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// isWordByte reports an ASCII letter or digit, or a byte of a UTF-8
+// sequence (a letter, most likely).
+func isWordByte(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
 }

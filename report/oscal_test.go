@@ -519,3 +519,26 @@ func TestOSCALShippedMappingsValid(t *testing.T) {
 		t.Error("no finding targets the catalog's PR.DS-02 statement")
 	}
 }
+
+// TestOSCALMarkup: DNS data in OSCAL's Markdown fields renders as text,
+// not as HTML, a link or emphasis; underscores inside words stay as they
+// are. A DKIM observation's title keeps the space before its selector.
+func TestOSCALMarkup(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		`Record: "v=DKIM1; p=<script>alert(1)</script>"`:     `Record: "v=DKIM1; p=\<script\>alert(1)\</script\>"`,
+		`rua=[x](http://evil) & *bold* # h`:                  `rua=\[x\](http://evil) \& \*bold\* \# h`,
+		`_dmarc.example.com has ptr_names, a\b and ` + "`x`": `\_dmarc.example.com has ptr_names, a\\b and ` + "\\`x\\`",
+		"plain text 192.0.2.1":                               "plain text 192.0.2.1",
+	} {
+		if got := oscalMarkup(in); got != want {
+			t.Errorf("oscalMarkup(%q) = %q, want %q", in, got, want)
+		}
+	}
+	sel := "s1"
+	o := oscalObservation("u", &assess.Finding{Asset: "192.0.2.20", Check: "dkim.key", Selector: &sel, Status: assess.StatusFail,
+		Message: "Record: <script>", Evidence: []assess.Evidence{}}, "", time.Unix(0, 0))
+	if o.Title != "dkim.key for 192.0.2.20 selector s1" || o.Description != `Record: \<script\>` {
+		t.Errorf("observation title %q, description %q", o.Title, o.Description)
+	}
+}
