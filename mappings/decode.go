@@ -169,6 +169,13 @@ func decode(path string, data []byte) (*document, []*Problem) {
 		return nil, []*Problem{yamlProblem(path, data, err)}
 	}
 
+	// The decoder stops at a mapping with a duplicate key and leaves the
+	// rest of it empty, which lint would report as missing fields: a file
+	// with duplicate keys gets those reported, every one, and nothing else.
+	if dups := duplicateKeys(path, &root, nil); len(dups) > 0 {
+		return nil, dups
+	}
+
 	var problems []*Problem
 	strict := yaml.NewDecoder(bytes.NewReader(data))
 	strict.KnownFields(true)
@@ -192,6 +199,32 @@ func decode(path string, data []byte) (*document, []*Problem) {
 	doc.mappingLines, ps = entryLines(path, top, "mappings")
 	problems = append(problems, ps...)
 	return doc, problems
+}
+
+// duplicateKeys returns a problem for every key written twice in one
+// mapping, anywhere under n (aliases are not followed: what they name is
+// checked where it is written).
+func duplicateKeys(path string, n *yaml.Node, out []*Problem) []*Problem {
+	if n.Kind == yaml.MappingNode {
+		first := map[string]int{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode {
+				continue
+			}
+			if line, ok := first[k.Value]; ok {
+				out = append(out, &Problem{Path: path, Line: k.Line, Reason: fmt.Sprintf("duplicate key %q (first at line %d)", k.Value, line)})
+			} else {
+				first[k.Value] = k.Line
+			}
+		}
+	}
+	if n.Kind != yaml.AliasNode {
+		for _, c := range n.Content {
+			out = duplicateKeys(path, c, out)
+		}
+	}
+	return out
 }
 
 // rootMapping returns the document's top-level mapping, or nil.

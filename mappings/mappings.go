@@ -21,14 +21,14 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"senderproof/assess"
+	"senderproof/templates"
 )
 
 // embedded holds the shipped mapping files and catalogs.
@@ -152,25 +152,25 @@ func embeddedSources() ([]source, error) {
 }
 
 // dirSources returns the *.yaml and *.yml files of dir in name order.
-func dirSources(dir string) ([]source, error) {
-	entries, err := os.ReadDir(dir)
+func dirSources(dir string) ([]source, []*Problem, error) {
+	files, bad, err := templates.DirFiles(dir, ".yaml", ".yml")
 	if err != nil {
-		return nil, fmt.Errorf("mappings dir: %w", err)
+		return nil, nil, fmt.Errorf("mappings dir: %w", err)
+	}
+	var problems []*Problem
+	for _, b := range bad {
+		problems = append(problems, &Problem{Path: b.Path, Line: b.Line, Reason: b.Reason})
 	}
 	var out []source
-	for _, e := range entries {
-		ext := strings.ToLower(path.Ext(e.Name()))
-		if e.IsDir() || (ext != ".yaml" && ext != ".yml") {
-			continue
-		}
-		p := filepath.Join(dir, e.Name())
+	for _, p := range files {
 		data, err := os.ReadFile(p)
 		if err != nil {
-			return nil, fmt.Errorf("mapping %s: %w", p, err)
+			problems = append(problems, &Problem{Path: p, Line: 1, Reason: fmt.Sprintf("cannot be read: %v", err)})
+			continue
 		}
 		out = append(out, source{path: p, data: data})
 	}
-	return out, nil
+	return out, problems, nil
 }
 
 // lintSources lints each file, then flags framework IDs used twice among
@@ -225,13 +225,13 @@ func collect(dir string) (embeddedFiles, dirFiles []*File, err error) {
 	}
 	embeddedFiles, problems := e.lintSources(emb)
 	if dir != "" {
-		srcs, err := dirSources(dir)
+		srcs, unread, err := dirSources(dir)
 		if err != nil {
 			return nil, nil, err
 		}
 		var ps []*Problem
 		dirFiles, ps = e.lintSources(srcs, embeddedFiles...)
-		problems = append(problems, ps...)
+		problems = append(append(problems, unread...), ps...)
 	}
 	return embeddedFiles, dirFiles, joinProblems(problems)
 }
@@ -291,10 +291,12 @@ func LintPaths(paths ...string) error {
 		}
 		var srcs []source
 		if fi.IsDir() {
-			if srcs, err = dirSources(p); err != nil {
+			var unread []*Problem
+			if srcs, unread, err = dirSources(p); err != nil {
 				errs = append(errs, err)
 				continue
 			}
+			problems = append(problems, unread...)
 		} else {
 			data, err := os.ReadFile(p)
 			if err != nil {
@@ -384,6 +386,13 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 	}
 	if id := f.Framework.ID; strings.TrimSpace(id) != id {
 		add(fwLine, "framework id %q has leading or trailing spaces", id)
+	} else if id != "" && strings.ContainsFunc(id, func(r rune) bool { return !idRune(r) }) {
+		add(fwLine, "framework id %q may hold only letters, digits, '.', '-' and '_': it names the framework in every report, and in findings.csv as framework:control", id)
+	}
+	if fw := doc.raw.Framework; fw != nil {
+		for _, t := range []text{fw.Name, fw.Version, fw.Source} {
+			checkShown(add, t)
+		}
 	}
 	if fw := doc.raw.Framework; fw == nil || (fw.Name.Value == "" && !fw.Name.Bad) {
 		add(doc.frameworkLine, "missing required field framework.name")
@@ -411,17 +420,29 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 			add(line, "control id %q has leading or trailing spaces, which would make it a different id in some reports", rc.ID.Value)
 			continue
 		}
+		if hidden(rc.ID.Value) >= 0 || strings.Contains(rc.ID.Value, ";") {
+			add(line, "control id %q holds a control or invisible character, or ';' (the reports' list separator), so reports could not tell it from another", rc.ID.Value)
+			continue
+		}
 		if first, ok := defined[rc.ID.Value]; ok {
 			add(line, "duplicate control id %q (first defined at line %d)", rc.ID.Value, first)
 			continue
 		}
+		checkShown(add, rc.Title)
+		checkShown(add, rc.Relevance)
 		defined[rc.ID.Value] = line
 		order = append(order, rc.ID.Value)
 		if rc.Title.Value == "" && !rc.Title.Bad {
 			add(max(rc.Title.Line, line), "missing required field controls[].title")
 		}
 		c := Control{ID: rc.ID.Value, Title: rc.Title.Value, Relevance: rc.Relevance.Value}
+		listed := map[string]int{}
 		for _, id := range rc.Catalog.Items {
+			if first, ok := listed[strings.ToLower(id.Value)]; ok {
+				add(id.Line, "duplicate catalog identifier %s (first at line %d)", id.Value, first)
+				continue
+			}
+			listed[strings.ToLower(id.Value)] = id.Line
 			switch {
 			case f.Framework.Catalog == "":
 				add(id.Line, "control %s lists catalog identifier %s but framework.catalog is not set", c.ID, id.Value)
@@ -456,6 +477,7 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 			line = doc.mappingLines[i]
 		}
 		m := Mapping{Check: rm.Check.Value, Rationale: rm.Rationale.Value, FailOn: FailOnFail}
+		checkShown(add, rm.Rationale)
 		switch v := rm.FailOn.Value; {
 		case rm.FailOn.Bad:
 			// The type error is reported already.
@@ -642,4 +664,38 @@ func (s *Set) CatalogLabel(framework, catalogID string) string {
 		return CatalogLabel(f.Framework.Catalog, catalogID)
 	}
 	return CatalogLabel(framework, catalogID)
+}
+
+// idRune reports a character a framework ID may hold.
+func idRune(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_'
+}
+
+// hidden returns the index of the first character of s that a report
+// would drop or a terminal act on (a control character other than tab and
+// line break, or assess.HiddenRune), or -1.
+func hidden(s string) int {
+	return strings.IndexFunc(s, func(r rune) bool {
+		return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f || assess.HiddenRune(r)
+	})
+}
+
+// checkShown reports a text field holding a character hidden finds: the
+// reports would show it as something else, or drop it.
+func checkShown(add func(int, string, ...any), t text) {
+	if i := hidden(t.Value); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(t.Value[i:])
+		add(t.Line, "%q holds the control or invisible character %U, which reports would drop or a terminal act on", clipText(t.Value, 60), r)
+	}
+}
+
+// clipText shortens s for a message, between characters.
+func clipText(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }

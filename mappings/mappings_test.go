@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"senderproof/assess"
@@ -193,11 +194,27 @@ func TestLintInvalidFiles(t *testing.T) {
 			":13: expected a string, found a list",
 			":14: expected a list of strings, found a string",
 		}},
+		// Every duplicate, at any depth, and nothing the decoder's stop at
+		// the first would make up (missing fields, unknown controls).
 		{"invalid-duplicate-key.yaml", []string{
-			`:8: duplicate key "id" (first at line 6)`,
-			`:11: unknown control "X-1" (not defined under controls)`,
+			`:5: duplicate key "name" (first at line 3)`,
+			`:9: duplicate key "id" (first at line 7)`,
+			`:14: duplicate key "rationale" (first at line 13)`,
 		}},
 		{"invalid-two-documents.yaml", []string{":11: more than one YAML document"}},
+		// IDs reports could not show apart, and text they would show as
+		// something else.
+		{"invalid-ids-and-hidden-text.yaml", []string{
+			`:2: framework id "acme:policy" may hold only letters, digits, '.', '-' and '_': it names the framework in every report, and in findings.csv as framework:control`,
+			`:3: "Acme \u202e policy" holds the control or invisible character U+202E, which reports would drop or a terminal act on`,
+			`:6: control id "A; B" holds a control or invisible character, or ';' (the reports' list separator), so reports could not tell it from another`,
+			`:8: control id "E\u200bF" holds a control or invisible character, or ';' (the reports' list separator), so reports could not tell it from another`,
+			`:11: "Clear \x1b[2J screen" holds the control or invisible character U+001B, which reports would drop or a terminal act on`,
+			`:18: "soft\u00adhyphen" holds the control or invisible character U+00AD, which reports would drop or a terminal act on`,
+		}},
+		{"invalid-catalog-duplicate.yaml", []string{
+			`:7: duplicate catalog identifier pr.ds-02 (first at line 7)`,
+		}},
 		{"invalid-empty-entry.yaml", []string{
 			":8: empty entry in controls",
 			":11: empty list entry",
@@ -691,5 +708,38 @@ func TestShippedOSCALRefs(t *testing.T) {
 	}
 	if c, ok := s.Control("owasp-nhi-top10", "NHI-01"); !ok || len(c.OSCAL) != 0 {
 		t.Errorf("NHI-01 OSCAL refs %+v, want none", c.OSCAL)
+	}
+}
+
+// TestLintDirOddEntries: in a mapping directory, an entry that is not a
+// readable regular file (a dangling link, a named pipe) is a problem of its
+// own and the other files are still linted, without hanging on the pipe;
+// hidden files (an editor's lock file) are passed over.
+func TestLintDirOddEntries(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.Symlink(filepath.Join(dir, "gone.yaml"), filepath.Join(dir, "a.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "b.yaml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("nowhere", filepath.Join(dir, ".#c.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "d.yaml"), []byte("framework: {id: d, name: D, version: \"1\"}\nbogus: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := Lint(dir)
+	if err == nil {
+		t.Fatal("lint passed")
+	}
+	for _, want := range []string{"a.yaml:1: cannot be read: no such file or directory", "b.yaml:1: not a regular file", `d.yaml:2: unknown field "bogus"`} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("lint lacks %q:\n%v", want, err)
+		}
+	}
+	if strings.Contains(err.Error(), ".#c.yaml") {
+		t.Errorf("lint read a hidden file:\n%v", err)
 	}
 }

@@ -9,8 +9,6 @@ import (
 	"embed"
 	"fmt"
 	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -121,17 +119,10 @@ func Load(dir string) (*Set, error) {
 	if dir == "" {
 		return newSet(t), nil
 	}
-	files, err := filepath.Glob(filepath.Join(dir, "*.tmpl"))
+	files, problems, err := DirFiles(dir, ".tmpl")
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("templates %s: %w", dir, err)
 	}
-	if len(files) == 0 {
-		if _, err := os.Stat(dir); err != nil {
-			return nil, fmt.Errorf("templates %s: %w", dir, err)
-		}
-	}
-	sort.Strings(files)
-	var problems []*Problem
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {

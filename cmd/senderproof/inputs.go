@@ -1,13 +1,13 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 
 	"senderproof/report"
+	"senderproof/templates"
 )
 
 // runInputs returns the manifest's inputs besides the inventories: the
@@ -54,25 +54,18 @@ func runInputs(cfg runConfig) ([]report.Input, error) {
 // (compared case-insensitively), in name order: the files the mapping and
 // template loaders read.
 func dirFiles(dir string, exts ...string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
+	files, bad, err := templates.DirFiles(dir, exts...)
 	if err != nil {
 		return nil, err
 	}
-	var out []string
-	for _, e := range entries {
-		if e.IsDir() {
-			continue
+	if len(bad) > 0 {
+		errs := make([]error, len(bad))
+		for i, b := range bad {
+			errs[i] = b
 		}
-		ext := strings.ToLower(filepath.Ext(e.Name()))
-		for _, x := range exts {
-			if ext == x {
-				out = append(out, filepath.Join(dir, e.Name()))
-				break
-			}
-		}
+		return nil, errors.Join(errs...)
 	}
-	sort.Strings(out)
-	return out, nil
+	return files, nil
 }
 
 // recordedBaseline checks that the baseline a recorded run compared against

@@ -1,0 +1,60 @@
+package templates
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// DirFiles lists the files a --templates or --mappings directory gives:
+// those whose extension is one of exts (compared case-insensitively), in
+// name order. Hidden files (an editor's lock file .#acme.yaml, a copy's
+// ._acme.yaml) and directories are passed over; an entry that cannot be
+// read as a regular file (a dangling link, a named pipe, a device) is a
+// Problem rather than a file, so that it neither stops the listing nor
+// hangs a read. err is set only when dir cannot be listed.
+func DirFiles(dir string, exts ...string) (files []string, bad []*Problem, err error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, e := range entries {
+		name := e.Name()
+		ext := strings.ToLower(filepath.Ext(name))
+		if strings.HasPrefix(name, ".") || !containsFold(exts, ext) {
+			continue
+		}
+		p := filepath.Join(dir, name)
+		st, err := os.Stat(p) // through a link, as reading would
+		switch {
+		case err != nil:
+			bad = append(bad, &Problem{Path: p, Line: 1, Reason: fmt.Sprintf("cannot be read: %v", unwrapPath(err))})
+		case st.IsDir():
+		case !st.Mode().IsRegular():
+			bad = append(bad, &Problem{Path: p, Line: 1, Reason: fmt.Sprintf("not a regular file (%s)", st.Mode().Type())})
+		default:
+			files = append(files, p)
+		}
+	}
+	sort.Strings(files)
+	return files, bad, nil
+}
+
+func containsFold(list []string, s string) bool {
+	for _, x := range list {
+		if strings.EqualFold(x, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// unwrapPath drops the path a *PathError repeats.
+func unwrapPath(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
