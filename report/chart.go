@@ -102,6 +102,44 @@ func statusChartPanels(p *Pack, d *packDigest) []chartPanel {
 	return out
 }
 
+// Bounds of the status charts in the PDF: a chart holds at most
+// chartMaxBars bars a panel, so that it fits a page, and the controls are
+// charted up to pdfMaxChartBars; report.xlsx charts every one.
+const (
+	chartMaxBars    = 40
+	pdfMaxChartBars = 200
+)
+
+// splitChartPanels splits panels into charts of at most chartMaxBars bars
+// a panel: the first holds every panel's first bars, each next one the
+// control bars that follow ("By control, continued"). Control bars past
+// pdfMaxChartBars are left out; omitted counts them.
+func splitChartPanels(panels []chartPanel) (charts [][]chartPanel, omitted int) {
+	var first []chartPanel
+	var rest []chartBar
+	for _, pn := range panels {
+		bars := pn.Bars
+		if len(bars) > pdfMaxChartBars {
+			omitted += len(bars) - pdfMaxChartBars
+			bars = bars[:pdfMaxChartBars]
+		}
+		if len(bars) > chartMaxBars {
+			rest = append(rest, bars[chartMaxBars:]...)
+			bars = bars[:chartMaxBars]
+		}
+		first = append(first, chartPanel{Title: pn.Title, Bars: bars})
+	}
+	if len(first) > 0 {
+		charts = append(charts, first)
+	}
+	for len(rest) > 0 {
+		n := min(len(rest), chartMaxBars)
+		charts = append(charts, []chartPanel{{Title: "By control, continued", Bars: rest[:n]}})
+		rest = rest[n:]
+	}
+	return charts, omitted
+}
+
 // chart geometry, in pixels at the drawing's scale.
 const (
 	chartWidth   = 2000

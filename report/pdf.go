@@ -506,15 +506,20 @@ func (b *pdfBuilder) executive() ([]pdfBlock, error) {
 			{pdfCount(sum.Skip), "skip", colourMuted},
 		}),
 	)
-	panels := statusChartPanels(b.p, b.d)
-	if len(panels) > 0 {
+	charts, omitted := splitChartPanels(statusChartPanels(b.p, b.d))
+	for i, panels := range charts {
 		png, size, err := drawStatusChart(panels)
 		if err != nil {
 			return nil, err
 		}
 		h := pdfContentW * float64(size.Y) / float64(size.X)
-		f.keep(b.subheading("Findings by status"), pdfSpacer(1))
+		if i == 0 {
+			f.keep(b.subheading("Findings by status"), pdfSpacer(1))
+		}
 		f.add(pdfFixedRow(h, image.NewFromBytesCol(pdfGrid, png, extension.Png, props.Rect{Center: true, Percent: 100})))
+	}
+	if omitted > 0 {
+		f.add(b.notice(fmt.Sprintf("The charts show the first %d controls; the %d others are charted in report.xlsx.", pdfMaxChartBars, omitted)))
 	}
 	return f.done(), nil
 }

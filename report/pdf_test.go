@@ -1059,3 +1059,38 @@ func TestAppendixStatus(t *testing.T) {
 		t.Errorf("fail with skips: %q", got)
 	}
 }
+
+// TestPDFManyControls: a chart holds at most chartMaxBars controls, so a
+// framework of many controls is charted over several page-sized charts,
+// up to pdfMaxChartBars, the rest said to be in report.xlsx; the PDF
+// stays small.
+func TestPDFManyControls(t *testing.T) {
+	t.Parallel()
+	p := SyntheticPack(20, 3)
+	for i := range 250 {
+		p.Controls = append(p.Controls, ControlStatus{Framework: "acme", ID: fmt.Sprintf("A-%03d", i), Title: "t", Status: ControlSatisfied, Pass: i % 7})
+	}
+	pdf := writeAll(t, NewPDF(nil), p)
+	text := squash(pdfText(t, pdf))
+	if want := squash(fmt.Sprintf("The charts show the first 200 controls; the %d others are charted in report.xlsx.", len(p.Controls)-200)); !strings.Contains(text, want) {
+		t.Errorf("PDF lacks %q", want)
+	}
+	if len(pdf) > 8<<20 {
+		t.Errorf("PDF of %d bytes", len(pdf))
+	}
+	d, err := digestPack(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	charts, omitted := splitChartPanels(statusChartPanels(p, d))
+	if omitted != len(p.Controls)-200 || len(charts) != 5 {
+		t.Fatalf("%d charts, %d omitted", len(charts), omitted)
+	}
+	for i, c := range charts {
+		for _, pn := range c {
+			if len(pn.Bars) > chartMaxBars || i > 0 && pn.Title != "By control, continued" {
+				t.Errorf("chart %d panel %q: %d bars", i, pn.Title, len(pn.Bars))
+			}
+		}
+	}
+}
