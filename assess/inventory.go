@@ -237,6 +237,9 @@ func parseInventory(name string, data []byte, maxAssets int) (*Inventory, error)
 }
 
 func readInventoryFile(path string) ([]byte, *InputError) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return nil, &InputError{File: path, Reason: "is a directory, not an inventory file (.csv, .yaml, .yml or .json)"}
+	}
 	if _, err := inventoryFormat(path); err != nil {
 		return nil, err
 	}

@@ -86,7 +86,7 @@ func runFlags(d runDefaults) []cli.Flag {
 		stringFlag("format", nil, "all", "comma-separated formats to write: json,pdf,xlsx,csv,oscal"),
 		stringFlag("mappings", nil, "", "directory of extra or overriding mapping files (*.yaml); the embedded ones always load"),
 		stringFlag("templates", nil, "", "directory of *.tmpl files overriding the embedded wording"),
-		stringFlag("baseline", nil, "", "evidence.json of an earlier run, to report drift against"),
+		stringFlag("baseline", nil, "", "evidence.json of an earlier run (or its pack directory), to report drift against"),
 		onceFlag("concurrency", nil, flagValue(defaultConcurrency), "DNS queries in flight at most (and assets assessed at once)"),
 		onceFlag("qps", nil, flagValue(d.qps), "DNS queries per second at most, across all resolvers (0: no limit)"),
 		onceFlag("timeout", nil, flagValue(d.timeout), "time to wait for each DNS answer, with a unit: 2s, 500ms"),
@@ -152,7 +152,7 @@ func assessCommand(stderr io.Writer) *cli.Command {
 func configFrom(c *cli.Context, stderr io.Writer) runConfig {
 	return runConfig{
 		Out: c.String("out"), Formats: c.String("format"), Mappings: c.String("mappings"),
-		Templates: c.String("templates"), Baseline: c.String("baseline"),
+		Templates: c.String("templates"), Baseline: packEvidence(c.String("baseline")),
 		Concurrency: c.Int("concurrency"), QPS: c.Float64("qps"), Timeout: c.Duration("timeout"),
 		Retries: c.Int("retries"), FailOn: c.String("fail-on"), Title: c.String("title"), SignKey: c.String("sign-key"),
 		Now: time.Now, Stderr: stderr,

@@ -616,3 +616,31 @@ func TestReplayRefusesEvidenceChangedSinceItsManifest(t *testing.T) {
 		t.Errorf("files written: %v", got)
 	}
 }
+
+// TestUsageMistakes: a mistyped command is named with the closest one, a
+// directory given as an inventory is said to be one, and --baseline takes
+// a pack directory as diff does.
+func TestUsageMistakes(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"asess", "--inventory", "x.csv"}, `unknown command "asess". Did you mean "assess"? (see senderproof --help)`},
+		{[]string{"mappings", "lnt"}, `unknown command "lnt". Did you mean "lint"? (see senderproof mappings --help)`},
+		{[]string{"assess", "--inventory", t.TempDir(), "--resolver", "127.0.0.1:9", "--out", filepath.Join(t.TempDir(), "o")}, "is a directory, not an inventory file"},
+	} {
+		code, _, stderr := run(t, context.Background(), tc.args...)
+		if code != exitBadInput || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%v: exit %d, %q; want 1 and %q", tc.args, code, stderr, tc.want)
+		}
+	}
+	base := demoPack(t)
+	out := filepath.Join(t.TempDir(), "q2")
+	code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json", "--baseline", base)
+	if code != 0 {
+		t.Fatalf("demo with a pack directory as --baseline: exit %d: %s", code, stderr)
+	}
+	if p := readPack(t, out); p.Drift == nil || p.Drift.Baseline != filepath.Join(base, "evidence.json") {
+		t.Errorf("drift record %+v, want one against %s/evidence.json", p.Drift, base)
+	}
+}

@@ -75,7 +75,7 @@ func diffCommand(stdout io.Writer) *cli.Command {
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 2 {
-				return badInput(errors.New("diff takes two arguments: the old and the new evidence.json (or pack directories)"))
+				return badInput(fmt.Errorf("diff takes two arguments: the old and the new evidence.json (or pack directories), after any flag (got %d)", c.NArg()))
 			}
 			oldPath, oldPack, err := readPackArg(c.Args().Get(0))
 			if err != nil {
@@ -109,12 +109,18 @@ func diffCommand(stdout io.Writer) *cli.Command {
 	}
 }
 
+// packEvidence returns the evidence.json of a pack directory, or arg
+// itself when it is not a directory: diff and --baseline take either.
+func packEvidence(arg string) string {
+	if st, err := os.Stat(arg); err == nil && st.IsDir() {
+		return filepath.Join(arg, "evidence.json")
+	}
+	return arg
+}
+
 // readPackArg reads an evidence.json, or the one in a pack directory.
 func readPackArg(arg string) (string, *report.Pack, error) {
-	path := arg
-	if st, err := os.Stat(arg); err == nil && st.IsDir() {
-		path = filepath.Join(arg, "evidence.json")
-	}
+	path := packEvidence(arg)
 	p, err := report.ReadPackForDrift(path)
 	if err != nil {
 		return path, nil, fmt.Errorf("reading pack: %w", err)

@@ -142,9 +142,16 @@ func exitIfStuck() {
 
 var interrupted sync.Once
 
-// sayInterrupted tells the user, once, that an interrupt stopped the run.
+// sayInterrupted tells the user, once, that an interrupt stopped the run,
+// and for a command that writes a pack that it wrote none.
 func sayInterrupted() {
-	interrupted.Do(func() { fmt.Fprintln(os.Stderr, "senderproof: interrupted; no pack was written") })
+	interrupted.Do(func() {
+		what := "interrupted"
+		if len(os.Args) > 1 && (os.Args[1] == "assess" || os.Args[1] == "demo") {
+			what += "; no pack was written"
+		}
+		fmt.Fprintln(os.Stderr, "senderproof: "+what)
+	})
 }
 
 // newApp builds the command-line application writing to stdout and stderr,
@@ -179,7 +186,35 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		return fmt.Errorf("%w (see senderproof --help)", err)
 	}
 	quietUsageErrors(app.Commands)
+	app.Before = knownCommand("senderproof", app.Commands)
+	for _, c := range app.Commands {
+		if len(c.Subcommands) > 0 {
+			c.Before = knownCommand("senderproof "+c.Name, c.Subcommands)
+		}
+	}
 	return app
+}
+
+// knownCommand refuses an unknown command name before urfave/cli answers
+// it with "No help topic": a mistyped command is a usage error, named, with
+// the closest command when one is close.
+func knownCommand(parent string, cmds []*cli.Command) cli.BeforeFunc {
+	return func(c *cli.Context) error {
+		name := c.Args().First()
+		if name == "" || strings.HasPrefix(name, "-") || name == "help" || name == "h" {
+			return nil
+		}
+		for _, cmd := range cmds {
+			if cmd.HasName(name) {
+				return nil
+			}
+		}
+		msg := fmt.Sprintf("unknown command %q", name)
+		if s := cli.SuggestCommand(cmds, name); s != "" && !strings.Contains(s, `""`) {
+			msg += ". " + s
+		}
+		return badInput(fmt.Errorf("%s (see %s --help)", msg, parent))
+	}
 }
 
 // quietUsageErrors makes a command's usage error (an unknown flag, a bad

@@ -41,7 +41,7 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 			"extra mapping files (--mappings) is checked with the files its manifest records, when they\n" +
 			"are still at their recorded paths and unchanged; give --templates or --mappings when they\n" +
 			"have moved. Give --pubkey to check manifest.sig (a pack signed with assess --sign-key).\n\n" +
-			"Exit codes: 0 the pack verifies; 1 bad usage; 2 the pack does not verify.",
+			"Exit codes: 0 the pack verifies; 1 bad usage; 2 the pack does not verify; 130 interrupted.",
 		Flags: []cli.Flag{
 			stringFlag("templates", nil, "", "directory of *.tmpl files the pack was worded with"),
 			stringFlag("mappings", nil, "", "directory of the extra or overriding mapping files the pack was made with"),
@@ -50,7 +50,7 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
-				return badInput(errors.New("verify takes one argument: the pack directory"))
+				return badInput(fmt.Errorf("verify takes one argument: the pack directory, after any flag (got %d)", c.NArg()))
 			}
 			dir := c.Args().First()
 			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
@@ -131,7 +131,7 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 				fmt.Fprintf(stdout, "%s: no evidence.json in the manifest, so the findings were not checked for completeness or replayed\n", dir)
 				return nil
 			}
-			return verifyEvidence(c.Context, stdout, filepath.Join(dir, "evidence.json"), m, tpl, set, c.String("baseline"))
+			return verifyEvidence(c.Context, stdout, filepath.Join(dir, "evidence.json"), m, tpl, set, packEvidence(c.String("baseline")))
 		},
 	}
 }
