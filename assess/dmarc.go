@@ -77,11 +77,14 @@ func validReportURIs(list string) []string {
 
 // mailtoAddress reports whether the part of a mailto: URI after the
 // scheme names one address with a local part and a domain (RFC 6068 §2),
-// for example reports@example.com or reports@example.com?subject=x.
+// for example reports@example.com or reports@example.com?subject=x. The
+// domain must be a host name mail can be sent to (a URI is ASCII: an IDN
+// is written in its xn-- form), so a domain with a soft hyphen or a space
+// hidden in it does not count as a report address.
 func mailtoAddress(opaque string) bool {
 	addr, _, _ := strings.Cut(opaque, "?")
 	local, domain, ok := strings.Cut(addr, "@")
-	return ok && local != "" && domain != "" && !strings.ContainsAny(domain, "@,")
+	return ok && local != "" && validLookupName(domain) && strings.Contains(domain, ".")
 }
 
 // mailtoURIs returns the mailto: URIs among valid report URIs: the one

@@ -15,7 +15,7 @@ import (
 const ellipsis = "…"
 
 // cleanLine returns s as one line of printable text: invalid UTF-8 becomes
-// U+FFFD, tabs and line breaks become a space, and every other control
+// U+FFFD, tabs and line breaks (U+2028 and U+2029 too) become a space, and every other control
 // character and every format character is dropped: bidirectional
 // overrides can reorder text in a viewer, and zero-width characters (U+200B,
 // U+FEFF, ...) hide inside a name so that two different names read alike.
@@ -27,7 +27,7 @@ func cleanLine(s string) string {
 	b.Grow(len(s))
 	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
 		switch {
-		case r == '\t' || r == '\n' || r == '\r':
+		case r == '\t' || r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029':
 			b.WriteByte(' ')
 		case dropRune(r):
 		default:
@@ -45,7 +45,7 @@ func cleanText(s string) string {
 	b.Grow(len(s))
 	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
 		switch {
-		case r == '\n' || r == '\r':
+		case r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029':
 			b.WriteByte('\n')
 		case r == '\t':
 			b.WriteByte(' ')

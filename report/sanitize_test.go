@@ -22,6 +22,8 @@ func TestCleanLine(t *testing.T) {
 		{"zw\u200cnj\u200dj soft\u00adhyphen", "zwnjj softhyphen"},
 		{"tag\U000E0041\U000E007F alm\u061c mvs\u180e", "tag alm mvs"},
 		{"nbsp\u00a0kept 📨", "nbsp\u00a0kept 📨"},
+		// Line and paragraph separators break lines in a viewer.
+		{"owner\u2028line\u2029para", "owner line para"},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			if got := cleanLine(tc.in); got != tc.want {
@@ -29,7 +31,7 @@ func TestCleanLine(t *testing.T) {
 			}
 		})
 	}
-	if got := cleanText("a\r\nb\rc\nd\x00\te"); got != "a\nb\nc\nd e" {
+	if got := cleanText("a\r\nb\rc\nd\x00\te\u2028f"); got != "a\nb\nc\nd e\nf" {
 		t.Errorf("cleanText = %q", got)
 	}
 }
