@@ -114,7 +114,10 @@ func computePTR(ctx context.Context, r Resolver, a Asset, withForward bool) ptrV
 		addrs, fa, out := forwardAddrs(ctx, r, n, v.ip)
 		v.forward = append(v.forward, fa)
 		v.fwdAddrs[n] = addrs
-		if out == OutcomeError {
+		// A cut answer without the address among the records read is
+		// no failure of the lookup: the name may confirm (fwdCut).
+		cut := out == OutcomeError && fa.Err == "" && fa.Rcode == dns.RcodeSuccess && fa.Omitted > 0
+		if out == OutcomeError && !cut {
 			reason := ""
 			if fa.Err != "" {
 				reason = errorReason(fa, errors.New(fa.Err))

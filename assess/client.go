@@ -886,21 +886,32 @@ func (c *Client) send(ctx context.Context, q *dns.Msg, srv *serverState, wait ti
 const maxReferralNS = 8
 
 // referralNS returns the NS records of r's authority section when r is a
-// referral (RFC 2308 §2.2): NOERROR, an empty answer section, NS records
-// and no SOA in the authority section. A negative answer carries an SOA
-// (or, rarely, nothing), never NS alone. nil when r is not a referral.
+// referral (RFC 2308 §2.2, RFC 1034 §4.3.2): NOERROR, an empty answer
+// section, no SOA, and NS records of the name asked or a name above it,
+// from a server that is neither authoritative for the answer (AA) nor
+// recursive (RA): that server holds a zone above the cut and sends the
+// question on. A negative answer carries an SOA (or, rarely, nothing); an
+// authoritative or recursive server's NODATA may carry the zone's own NS
+// records without it, and NS records of an unrelated name say nothing.
+// nil when r is not a referral.
 func referralNS(r *dns.Msg) []dns.RR {
-	if r.Rcode != dns.RcodeSuccess || len(r.Answer) > 0 {
+	if r.Rcode != dns.RcodeSuccess || len(r.Answer) > 0 || r.Authoritative || r.RecursionAvailable || len(r.Question) == 0 {
 		return nil
 	}
+	qname := r.Question[0].Name
 	var ns []dns.RR
+	covers := false
 	for _, rr := range r.Ns {
 		switch rr.(type) {
 		case *dns.SOA:
 			return nil
 		case *dns.NS:
 			ns = append(ns, rr)
+			covers = covers || dns.IsSubDomain(rr.Header().Name, qname)
 		}
+	}
+	if !covers {
+		return nil
 	}
 	return ns
 }

@@ -516,3 +516,44 @@ func TestClientNoAskedOnce(t *testing.T) {
 		t.Errorf("referral, then a resolver that answers: %v, %v; want the record", ans.RRs, err)
 	}
 }
+
+// TestReferralNS: only a response that sends the question on is a
+// referral: NOERROR, no answer, no SOA, NS records of the name or a name
+// above it, from a server neither authoritative nor recursive. A NODATA
+// with the zone's own NS records from an authoritative or a recursive
+// server, or NS records of an unrelated name, is not.
+func TestReferralNS(t *testing.T) {
+	t.Parallel()
+	msg := func(aa, ra bool, authority ...string) *dns.Msg {
+		m := new(dns.Msg)
+		m.SetQuestion("mail.sub.example.test.", dns.TypeTXT)
+		m.Response, m.Authoritative, m.RecursionAvailable = true, aa, ra
+		for _, s := range authority {
+			rr, err := dns.NewRR(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.Ns = append(m.Ns, rr)
+		}
+		return m
+	}
+	cut := "sub.example.test. 3600 IN NS ns.elsewhere.test."
+	apex := "example.test. 3600 IN NS ns.example.test."
+	for _, tc := range []struct {
+		name string
+		m    *dns.Msg
+		want bool
+	}{
+		{"referral at the cut", msg(false, false, cut), true},
+		{"referral from the root", msg(false, false, ". 3600 IN NS a.root-servers.test."), true},
+		{"authoritative NODATA with the apex NS", msg(true, false, apex), false},
+		{"recursive NODATA with the apex NS", msg(false, true, apex), false},
+		{"NS of an unrelated name", msg(false, false, "other.invalid. 3600 IN NS ns.other.invalid."), false},
+		{"NODATA with its SOA", msg(false, false, cut, "example.test. 300 IN SOA ns.example.test. h.example.test. 1 3600 600 86400 300"), false},
+		{"nothing in authority", msg(false, false), false},
+	} {
+		if got := referralNS(tc.m) != nil; got != tc.want {
+			t.Errorf("%s: referral %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
