@@ -147,10 +147,24 @@ func HiddenRune(r rune) bool {
 	switch {
 	case r < 0x80:
 		return false
-	case r <= 0x9f, r == 0x2028, r == 0x2029, r == 0xfffe, r == 0xffff:
+	case ControlRune(r), r == 0xfffe, r == 0xffff:
 		return true
 	}
 	return unicode.Is(unicode.Cf, r)
+}
+
+// ControlRune reports a character above ASCII that a terminal or viewer
+// acts on rather than shows: a C1 control, a line or paragraph separator,
+// or a bidirectional mark, embedding, override or isolate, which reorders
+// the text around it. The other invisible characters HiddenRune names
+// (joiners, soft hyphens) are part of ordinary text in some languages.
+func ControlRune(r rune) bool {
+	switch {
+	case r >= 0x80 && r <= 0x9f, r == 0x2028, r == 0x2029, r == 0x200e, r == 0x200f,
+		r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+		return true
+	}
+	return false
 }
 
 // plainText reports whether s is valid UTF-8 with nothing bounded would

@@ -25,6 +25,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"senderproof/assess"
@@ -386,8 +387,8 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 	}
 	if id := f.Framework.ID; strings.TrimSpace(id) != id {
 		add(fwLine, "framework id %q has leading or trailing spaces", id)
-	} else if id != "" && strings.ContainsFunc(id, func(r rune) bool { return !idRune(r) }) {
-		add(fwLine, "framework id %q may hold only letters, digits, '.', '-' and '_': it names the framework in every report, and in findings.csv as framework:control", id)
+	} else if i := strings.IndexFunc(id, badFrameworkIDRune); i >= 0 {
+		add(fwLine, "framework id %q holds %q: a framework id holds no space, ':' (findings.csv writes framework:control), ';' (the reports' list separator), control or invisible character", id, firstRune(id[i:]))
 	}
 	if fw := doc.raw.Framework; fw != nil {
 		for _, t := range []text{fw.Name, fw.Version, fw.Source} {
@@ -420,8 +421,8 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 			add(line, "control id %q has leading or trailing spaces, which would make it a different id in some reports", rc.ID.Value)
 			continue
 		}
-		if hidden(rc.ID.Value) >= 0 || strings.Contains(rc.ID.Value, ";") {
-			add(line, "control id %q holds a control or invisible character, or ';' (the reports' list separator), so reports could not tell it from another", rc.ID.Value)
+		if strings.ContainsFunc(rc.ID.Value, badControlIDRune) {
+			add(line, "control id %q holds a control or invisible character, a line break, or ';' (the reports' list separator), so reports could not tell it from another", rc.ID.Value)
 			continue
 		}
 		if first, ok := defined[rc.ID.Value]; ok {
@@ -666,26 +667,37 @@ func (s *Set) CatalogLabel(framework, catalogID string) string {
 	return CatalogLabel(framework, catalogID)
 }
 
-// idRune reports a character a framework ID may hold.
-func idRune(r rune) bool {
-	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_'
+// badControlIDRune reports a character a control ID may not hold: one
+// that reports drop or show as something else (any control character,
+// assess.HiddenRune), or ';', which separates controls in lists.
+func badControlIDRune(r rune) bool {
+	return r < 0x20 || r == 0x7f || r == ';' || assess.HiddenRune(r)
 }
 
-// hidden returns the index of the first character of s that a report
-// would drop or a terminal act on (a control character other than tab and
-// line break, or assess.HiddenRune), or -1.
-func hidden(s string) int {
-	return strings.IndexFunc(s, func(r rune) bool {
-		return r < 0x20 && r != '\t' && r != '\n' && r != '\r' || r == 0x7f || assess.HiddenRune(r)
-	})
+// badFrameworkIDRune reports a character a framework ID may not hold:
+// what a control ID may not, white space, and ':', which joins framework
+// and control in findings.csv.
+func badFrameworkIDRune(r rune) bool {
+	return badControlIDRune(r) || r == ':' || unicode.IsSpace(r)
 }
 
-// checkShown reports a text field holding a character hidden finds: the
-// reports would show it as something else, or drop it.
+// unsafeText reports a character a title, relevance or rationale may not
+// hold: a control character other than tab and line break, which a
+// terminal acts on, or a bidirectional control or line separator, which
+// reorders or breaks what is shown. Joiners and soft hyphens are part of
+// ordinary text in some languages and pass.
+func unsafeText(r rune) bool {
+	if r < 0x20 {
+		return r != '\t' && r != '\n' && r != '\r'
+	}
+	return r == 0x7f || assess.ControlRune(r)
+}
+
+// checkShown reports a text field holding a character unsafeText names.
 func checkShown(add func(int, string, ...any), t text) {
-	if i := hidden(t.Value); i >= 0 {
+	if i := strings.IndexFunc(t.Value, unsafeText); i >= 0 {
 		r, _ := utf8.DecodeRuneInString(t.Value[i:])
-		add(t.Line, "%q holds the control or invisible character %U, which reports would drop or a terminal act on", clipText(t.Value, 60), r)
+		add(t.Line, "%q holds the control character %U, which a terminal would act on or a viewer reorder text by", clipText(t.Value, 60), r)
 	}
 }
 
@@ -698,4 +710,10 @@ func clipText(s string, n int) string {
 		n--
 	}
 	return s[:n] + "…"
+}
+
+// firstRune returns the first character of s.
+func firstRune(s string) string {
+	_, n := utf8.DecodeRuneInString(s)
+	return s[:n]
 }

@@ -205,12 +205,13 @@ func TestLintInvalidFiles(t *testing.T) {
 		// IDs reports could not show apart, and text they would show as
 		// something else.
 		{"invalid-ids-and-hidden-text.yaml", []string{
-			`:2: framework id "acme:policy" may hold only letters, digits, '.', '-' and '_': it names the framework in every report, and in findings.csv as framework:control`,
-			`:3: "Acme \u202e policy" holds the control or invisible character U+202E, which reports would drop or a terminal act on`,
-			`:6: control id "A; B" holds a control or invisible character, or ';' (the reports' list separator), so reports could not tell it from another`,
-			`:8: control id "E\u200bF" holds a control or invisible character, or ';' (the reports' list separator), so reports could not tell it from another`,
-			`:11: "Clear \x1b[2J screen" holds the control or invisible character U+001B, which reports would drop or a terminal act on`,
-			`:18: "soft\u00adhyphen" holds the control or invisible character U+00AD, which reports would drop or a terminal act on`,
+			`:2: framework id "acme:policy" holds ":": a framework id holds no space, ':' (findings.csv writes framework:control), ';' (the reports' list separator), control or invisible character`,
+			`:3: "Acme \u202e policy" holds the control character U+202E, which a terminal would act on or a viewer reorder text by`,
+			`:6: control id "A; B" holds a control or invisible character, a line break, or ';' (the reports' list separator), so reports could not tell it from another`,
+			`:8: control id "E\u200bF" holds a control or invisible character, a line break, or ';' (the reports' list separator), so reports could not tell it from another`,
+			`:11: "Clear \x1b[2J screen" holds the control character U+001B, which a terminal would act on or a viewer reorder text by`,
+			`:13: control id "C-2\nfoo" holds a control or invisible character, a line break, or ';' (the reports' list separator), so reports could not tell it from another`,
+			`:18: "line\u2028separator" holds the control character U+2028, which a terminal would act on or a viewer reorder text by`,
 		}},
 		{"invalid-catalog-duplicate.yaml", []string{
 			`:7: duplicate catalog identifier pr.ds-02 (first at line 7)`,
@@ -741,5 +742,20 @@ func TestLintDirOddEntries(t *testing.T) {
 	}
 	if strings.Contains(err.Error(), ".#c.yaml") {
 		t.Errorf("lint read a hidden file:\n%v", err)
+	}
+}
+
+// TestLintOrdinaryText: text of ordinary languages passes lint: a Persian
+// zero-width non-joiner, a German soft hyphen, an emoji sequence joined
+// with U+200D, and a framework ID with a slash.
+func TestLintOrdinaryText(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	data := "framework: {id: iso/iec-27001, name: \"کنترل\u200cها\", version: \"2022\"}\ncontrols:\n  - {id: A.8.20, title: \"Netzwerk\u00adsicherheit \U0001F469\u200d\U0001F4BB\"}\nmappings:\n  - {check: \"ptr.*\", controls: [A.8.20], rationale: r}\n"
+	if err := os.WriteFile(filepath.Join(dir, "iso.yaml"), []byte(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := Lint(dir); err != nil {
+		t.Errorf("lint: %v", err)
 	}
 }

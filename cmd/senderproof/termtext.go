@@ -15,8 +15,10 @@ import (
 // sequences that clear the screen or retitle the window, or characters
 // that reorder or hide what is shown. Line feeds and tabs pass; every
 // other control character, a byte that is not UTF-8 and a character
-// assess.HiddenRune names are written as \xNN or \u{NNNN}, as in the
-// findings. A character split across two writes is joined first.
+// assess.ControlRune names (C1 controls, line separators, bidirectional
+// controls) are written as \xNN or \u{NNNN}, as in the findings; joiners
+// and soft hyphens of ordinary text pass. A character split across two
+// writes is joined first.
 type termWriter struct {
 	w    io.Writer
 	part []byte // the start of a character the last write ended in
@@ -74,7 +76,7 @@ func termSafe(b []byte) []byte {
 			continue
 		}
 		r, size := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && size == 1 || assess.HiddenRune(r) {
+		if r == utf8.RuneError && size == 1 || assess.ControlRune(r) {
 			plain = false
 			break
 		}
@@ -89,7 +91,7 @@ func termSafe(b []byte) []byte {
 		switch {
 		case r == utf8.RuneError && size == 1, r < 0x20 && r != '\n' && r != '\t', r == 0x7f:
 			out = fmt.Appendf(out, `\x%02x`, b[i])
-		case assess.HiddenRune(r):
+		case assess.ControlRune(r):
 			out = fmt.Appendf(out, `\u{%04x}`, r)
 		default:
 			out = append(out, b[i:i+size]...)
@@ -110,7 +112,7 @@ func rawWriter(w io.Writer) io.Writer {
 	return w
 }
 
-// jsonHidden rewrites the characters assess.HiddenRune names in encoded
+// jsonHidden rewrites the characters assess.ControlRune names in encoded
 // JSON as JSON escapes (\uNNNN, a surrogate pair above U+FFFF): the same
 // text to a JSON reader, and nothing for a terminal to act on. Go's
 // encoder escapes the C0 controls and U+2028 and U+2029 already, so such
@@ -119,7 +121,7 @@ func jsonHidden(b []byte) []byte {
 	out := make([]byte, 0, len(b))
 	for i := 0; i < len(b); {
 		r, size := utf8.DecodeRune(b[i:])
-		if !assess.HiddenRune(r) {
+		if !assess.ControlRune(r) {
 			out = append(out, b[i:i+size]...)
 		} else if r1, r2 := utf16.EncodeRune(r); r1 != utf8.RuneError {
 			out = fmt.Appendf(out, `\u%04x\u%04x`, r1, r2)

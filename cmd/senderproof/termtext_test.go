@@ -24,7 +24,8 @@ func TestTermWriter(t *testing.T) {
 			t.Fatalf("Write(%q) = %d, %v", s, n, err)
 		}
 	}
-	want := "run X\\x1b]0;PWNED\\x07\\x1b[2J\n\tcsi \\u{009b}31m, evil\\u{202e}gpj.exe, -al\\u{200b}l, \\xff\nzoné ✓\n"
+	// A zero-width space is invisible, not an instruction: it passes.
+	want := "run X\\x1b]0;PWNED\\x07\\x1b[2J\n\tcsi \\u{009b}31m, evil\\u{202e}gpj.exe, -al\u200bl, \\xff\nzoné ✓\n"
 	if got := b.String(); got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
@@ -45,14 +46,25 @@ func TestHostileTextNotPrintedRaw(t *testing.T) {
 		t.Errorf("verify of a pack holding a hostile file name: exit %d\n%q\n%q", code, stdout, stderr)
 	}
 
+	// A mapping file with control characters is refused, and the refusal
+	// quotes them escaped; one with ordinary text (a Persian zero-width
+	// non-joiner) is listed as written.
 	dir := t.TempDir()
-	mapping := "framework: {id: acme, name: \"Acme \u202eycilop\", version: \"1\"}\ncontrols:\n  - {id: A-1, title: \"x\\e[2J\", relevance: \"csi \\x9b31m\"}\nmappings:\n  - {check: \"ptr.*\", controls: [A-1], rationale: r}\n"
+	mapping := "framework: {id: acme, name: \"Acme \\u202eycilop\", version: \"1\"}\ncontrols:\n  - {id: A-1, title: \"x\\e[2J\", relevance: \"csi \\x9b31m\"}\nmappings:\n  - {check: \"ptr.*\", controls: [A-1], rationale: r}\n"
 	if err := os.WriteFile(filepath.Join(dir, "acme.yaml"), []byte(mapping), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	code, stdout, stderr = run(t, context.Background(), "mappings", "list", "--mappings", dir)
-	if raw(stdout + stderr) {
-		t.Errorf("mappings list (exit %d) printed hostile text raw:\n%q\n%q", code, stdout, stderr)
+	if code != exitBadInput || raw(stdout+stderr) || !strings.Contains(stderr, `holds the control character U+001B`) {
+		t.Errorf("mappings list of a hostile file: exit %d\n%q\n%q", code, stdout, stderr)
+	}
+	fa := "framework: {id: fa, name: \"کنترل\u200cها\", version: \"1\"}\ncontrols:\n  - {id: F-1, title: \"کنترل\u200cها\"}\nmappings:\n  - {check: \"ptr.*\", controls: [F-1], rationale: r}\n"
+	if err := os.WriteFile(filepath.Join(dir, "acme.yaml"), []byte(fa), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = run(t, context.Background(), "mappings", "list", "--mappings", dir)
+	if code != 0 || !strings.Contains(stdout, "F-1  کنترل\u200cها") {
+		t.Errorf("mappings list of ordinary text: exit %d\n%q\n%q", code, stdout, stderr)
 	}
 
 	other := copyPack(t, pack)
