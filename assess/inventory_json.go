@@ -202,10 +202,17 @@ func JSONError(file string, data []byte, err error) *InputError {
 	case errors.As(err, &se):
 		// encoding/json counts the offending byte in Offset.
 		p := lineCol(data, int(se.Offset)-1)
-		if se.Offset >= int64(len(data)) && strings.HasPrefix(se.Error(), "unexpected end") {
+		reason := se.Error()
+		switch {
+		case se.Offset == int64(len(data)) && strings.HasPrefix(reason, "invalid character ' '") && len(data) > 0 && data[len(data)-1] != ' ':
+			// The scanner ends the input with a space of its own: a
+			// file cut inside a string escape (a trailing \) is cut short,
+			// not "invalid character ' ' in string escape code".
+			p, reason = lineCol(data, len(data)), "unexpected end of JSON input"
+		case se.Offset >= int64(len(data)) && strings.HasPrefix(reason, "unexpected end"):
 			p = lineCol(data, len(data))
 		}
-		return &InputError{File: file, Line: p.line, Col: p.col, Reason: se.Error(), Err: err}
+		return &InputError{File: file, Line: p.line, Col: p.col, Reason: reason, Err: err}
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		p := lineCol(data, len(data))
 		return &InputError{File: file, Line: p.line, Col: p.col, Reason: "unexpected end of JSON input", Err: err}

@@ -379,6 +379,10 @@ func TestParseInventory(t *testing.T) {
 			err: "f.json:2:23: invalid character '}' looking for beginning of value"},
 		{name: "json truncated", file: "f.json", data: "[\n {\"ip\": \"192.0.2.1\"",
 			err: "f.json:2:20: unexpected end of JSON input"},
+		// Cut inside a string escape: encoding/json's own end-of-input
+		// space would read as "invalid character ' ' in string escape code".
+		{name: "json truncated in an escape", file: "f.json", data: "[\n {\"ip\": \"192.0.2.1\", \"owner\": \"a\\",
+			err: "f.json:2:34: unexpected end of JSON input"},
 		{name: "json trailing data", file: "f.json", data: `[{"ip": "192.0.2.1"}] []`,
 			err: "f.json:1:23: invalid character '[' after top-level value"},
 		{name: "json value positions", file: "f.json", data: "[{\"ip\": \"192.0.2.1\",\n  \"criticality\": \"top\"}]",
