@@ -292,11 +292,15 @@ type done struct {
 }
 
 // commitFiles renames each written file into place, the manifest last.
-// The earlier run's file of each name is first moved aside, so that when a
-// rename fails (a file made immutable, a directory of that name, a full
-// disk for the directory entry) the files already placed are taken back
-// and the earlier ones restored: the earlier pack stays as it was, never
-// half replaced. The earlier files are removed once every file is in place.
+// The earlier run's file of each name is first kept aside as a hard link
+// (moved aside where the file system has none), so that when a rename
+// fails (a file made immutable, a directory of that name, a full disk for
+// the directory entry) the files already placed are taken back and the
+// earlier ones restored: the earlier pack stays as it was, never half
+// replaced. With the link, each name holds a whole file at every moment,
+// even should the process die between two renames. The earlier files are
+// removed once every file is in place; RemoveTemps removes any a killed
+// run left.
 func commitFiles(dir string, written []done) error {
 	type aside struct{ final, old string }
 	var moved []aside
@@ -306,7 +310,9 @@ func commitFiles(dir string, written []done) error {
 			os.Remove(d.tmp)
 		}
 		for _, f := range placed {
-			os.Remove(f)
+			if !slices.ContainsFunc(moved, func(a aside) bool { return a.final == f }) {
+				os.Remove(f) // a new name; the others are replaced below
+			}
 		}
 		var lost []string
 		for _, a := range moved {
@@ -330,9 +336,11 @@ func commitFiles(dir string, written []done) error {
 				return fail(i, err)
 			}
 			f.Close()
-			if err := os.Rename(d.final, f.Name()); err != nil {
-				os.Remove(f.Name())
-				return fail(i, err)
+			os.Remove(f.Name()) // the name only: a link cannot replace a file
+			if err := os.Link(d.final, f.Name()); err != nil {
+				if err := os.Rename(d.final, f.Name()); err != nil {
+					return fail(i, err)
+				}
 			}
 			moved = append(moved, aside{d.final, f.Name()})
 		}
@@ -566,7 +574,8 @@ func WriteFileAtomic(path string, data []byte) error {
 // RemoveTemps deletes temporary files a killed run may have left in dir.
 func RemoveTemps(dir string) {
 	matches, _ := filepath.Glob(filepath.Join(dir, ".senderproof-*.tmp"))
-	for _, m := range matches {
+	old, _ := filepath.Glob(filepath.Join(dir, ".senderproof-*.old"))
+	for _, m := range append(matches, old...) {
 		os.RemoveAll(m) // a writer's scratch directory too
 	}
 }
