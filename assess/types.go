@@ -99,7 +99,7 @@ type Evidence struct {
 	Answers   []string `json:"answers"`
 	// Authority holds the SOA record of a negative answer (NXDOMAIN or
 	// NODATA), whose TTL and minimum say how long the absence holds
-	// (RFC 2308).
+	// (RFC 2308), or the NS records of a referral (ErrReferral).
 	Authority []string  `json:"authority,omitempty"`
 	AD        bool      `json:"ad"`
 	At        time.Time `json:"at"`

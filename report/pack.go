@@ -94,8 +94,8 @@ type Input struct {
 	SHA256 string `json:"sha256"`
 	// Kind says what the run used the file for, in the manifest:
 	// InputInventory, InputReplay, InputBaseline, InputMappings or
-	// InputTemplates (empty in packs before 0.2.0, and in evidence.json's
-	// run.inventories, which are all inventories).
+	// InputTemplates (empty in packs of 0.2.0-dev and before, and in
+	// evidence.json's run.inventories, which are all inventories).
 	Kind string `json:"kind,omitempty"`
 }
 

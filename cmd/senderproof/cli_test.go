@@ -459,6 +459,12 @@ func TestTemplatesOverride(t *testing.T) {
 // pass unnoticed), and the run goes on with the embedded files.
 func TestEmptyInputDirNoted(t *testing.T) {
 	empty := t.TempDir()
+	// Hidden files are passed over: a directory of them adds nothing.
+	for _, name := range []string{".policy.yaml", ".#wording.tmpl"} {
+		if err := os.WriteFile(filepath.Join(empty, name), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 	out := filepath.Join(t.TempDir(), "out")
 	code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json", "--templates", empty, "--mappings", empty)
 	if code != 0 {

@@ -9,8 +9,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -20,10 +18,11 @@ import (
 
 	"senderproof/assess"
 	"senderproof/report"
+	"senderproof/templates"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
-var version = "0.2.0-dev"
+var version = "0.3.0-dev"
 
 // Exit codes (SPEC "Command line").
 const (
@@ -53,16 +52,11 @@ func noteEmptyDir(w io.Writer, flag, dir string, exts ...string) {
 	if dir == "" || w == nil {
 		return
 	}
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return // loading it has said why
+	files, bad, err := templates.DirFiles(dir, exts...)
+	if err != nil || len(files) > 0 || len(bad) > 0 {
+		return // loading it says why, or what is wrong
 	}
-	for _, e := range entries {
-		if !e.IsDir() && slices.Contains(exts, strings.ToLower(filepath.Ext(e.Name()))) {
-			return
-		}
-	}
-	fmt.Fprintf(w, "senderproof: note: %s %s holds no %s file; only the embedded ones are used\n", flag, dir, strings.Join(exts, " or "))
+	fmt.Fprintf(w, "senderproof: note: %s %s holds no %s file (hidden files are passed over); only the embedded ones are used\n", flag, dir, strings.Join(exts, " or "))
 }
 
 // noArgs refuses arguments a command does not take. The flag parser stops

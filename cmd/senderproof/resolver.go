@@ -275,7 +275,7 @@ func referralResolvers(health []assess.ServerHealth) []string {
 		if h.Referred == 1 {
 			questions = "question"
 		}
-		notes = append(notes, fmt.Sprintf("resolver %s answered %d %s with a referral to other name servers instead of an answer: it is an authoritative server, not a recursive resolver, for names delegated away from its zones; the findings that needed them are error (point --resolver at a recursive resolver)", h.Server, h.Referred, questions))
+		notes = append(notes, fmt.Sprintf("resolver %s answered %d %s with a referral to other name servers instead of an answer: it serves some zones but does not resolve the names delegated away from them (an authoritative server, not a recursive resolver); the findings that needed them are error (point --resolver at a recursive resolver)", h.Server, h.Referred, questions))
 	}
 	return notes
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -131,4 +132,15 @@ func jsonHidden(b []byte) []byte {
 		i += size
 	}
 	return out
+}
+
+// oneLine returns s, a value printed within a line (a run ID, a file
+// name from a pack), with line feeds and tabs escaped as well, so that it
+// cannot start a line of its own in the output.
+func oneLine(s string) string {
+	if !strings.ContainsAny(s, "\n\r\t") {
+		return s
+	}
+	r := strings.NewReplacer("\n", `\x0a`, "\r", `\x0d`, "\t", `\x09`)
+	return r.Replace(s)
 }

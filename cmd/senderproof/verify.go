@@ -116,16 +116,16 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 				}
 				return runFailed(fmt.Errorf("pack %s does not match its manifest:\n%w", dir, errors.Join(errs...)))
 			}
-			fmt.Fprintf(stdout, "%s: %d files match the manifest (run %s)\n", dir, len(m.Files), m.RunID)
+			fmt.Fprintf(stdout, "%s: %d files match the manifest (run %s)\n", dir, len(m.Files), oneLine(m.RunID))
 			others, err := report.Uncovered(dir, m)
 			if err != nil {
 				return runFailed(err)
 			}
 			if len(others) > 0 {
-				fmt.Fprintf(stdout, "%s: not covered by the manifest, so not verified: %s\n", dir, strings.Join(others, ", "))
+				fmt.Fprintf(stdout, "%s: not covered by the manifest, so not verified: %s\n", dir, oneLine(strings.Join(others, ", ")))
 			}
 			if m.ReplayOf != "" {
-				fmt.Fprintf(stdout, "%s: an offline replay of run %s\n", dir, m.ReplayOf)
+				fmt.Fprintf(stdout, "%s: an offline replay of run %s\n", dir, oneLine(m.ReplayOf))
 			}
 			if !m.Listed("evidence.json") {
 				fmt.Fprintf(stdout, "%s: no evidence.json in the manifest, so the findings were not checked for completeness or replayed\n", dir)
@@ -299,7 +299,8 @@ func verifyEvidence(ctx context.Context, stdout io.Writer, path string, m *repor
 // be had, the drift findings rest on the checks against the drift record
 // alone, and the line says so.
 func rederiveDrift(path string, p *report.Pack, m *report.Manifest, pc *report.PackCheck, baseline string) ([]error, string, error) {
-	basePath := p.Drift.Baseline
+	// A relative path is the run's: from the directory it started in.
+	basePath := m.InputPath(report.Input{Path: p.Drift.Baseline})
 	if baseline != "" {
 		basePath = baseline
 	}

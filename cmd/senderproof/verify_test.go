@@ -275,11 +275,19 @@ func TestVerifyFindsRecordedInputs(t *testing.T) {
 	if code, _, stderr := run(t, context.Background(), "assess", "--inventory", "fleet.yaml", "--templates", "tpl", "--resolver", srv.Addr, "--format", "json", "--out", "pack"); code != 0 {
 		t.Fatalf("assess exit %d: %s", code, stderr)
 	}
+	// A second run against the first as --baseline, given relative too.
+	if code, _, stderr := run(t, context.Background(), "assess", "--inventory", "fleet.yaml", "--templates", "tpl", "--resolver", srv.Addr, "--format", "json", "--baseline", "pack", "--out", "pack2"); code != 0 {
+		t.Fatalf("assess with --baseline: exit %d: %s", code, stderr)
+	}
 	pack := filepath.Join(work, "pack")
 	t.Chdir(t.TempDir())
 	code, stdout, stderr := run(t, context.Background(), "verify", pack)
 	if code != 0 || !strings.Contains(stdout, "using the run's --templates files as the manifest records them: tpl/ptr.tmpl") || strings.Contains(stdout, "--mappings") {
 		t.Fatalf("verify from another directory: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = run(t, context.Background(), "verify", filepath.Join(work, "pack2"))
+	if code != 0 || strings.Contains(stdout, "drift record only") {
+		t.Fatalf("verify of a drift pack from another directory: exit %d\n%s%s", code, stdout, stderr)
 	}
 
 	// The manifest as 0.1 wrote it: no kinds, no workdir.
