@@ -125,6 +125,9 @@ func assessCommand(stderr io.Writer) *cli.Command {
 			if err := noArgs(c, "assess", ": give each inventory with --inventory FILE, and flags before any other word"); err != nil {
 				return err
 			}
+			if err := notEmpty(c, "fail-on", "format"); err != nil {
+				return err
+			}
 			cfg := configFrom(c, stderr)
 			cfg.Inventories = c.StringSlice("inventory")
 			cfg.Resolvers = c.StringSlice("resolver")
@@ -147,6 +150,18 @@ func assessCommand(stderr io.Writer) *cli.Command {
 			return runAssess(c.Context, cfg)
 		},
 	}
+}
+
+// notEmpty refuses an empty value given to one of the flags: --fail-on ""
+// (a CI script's unset variable) would turn the gate off, and --format ""
+// write every format, neither of which was asked for.
+func notEmpty(c *cli.Context, names ...string) error {
+	for _, n := range names {
+		if c.IsSet(n) && strings.TrimSpace(c.String(n)) == "" {
+			return badInput(fmt.Errorf("--%s is given an empty value", n))
+		}
+	}
+	return nil
 }
 
 func configFrom(c *cli.Context, stderr io.Writer) runConfig {

@@ -634,6 +634,9 @@ func TestUsageMistakes(t *testing.T) {
 		{[]string{"asess", "--inventory", "x.csv"}, `unknown command "asess". Did you mean "assess"? (see senderproof --help)`},
 		{[]string{"mappings", "lnt"}, `unknown command "lnt". Did you mean "lint"? (see senderproof mappings --help)`},
 		{[]string{"assess", "--inventory", t.TempDir(), "--resolver", "127.0.0.1:9", "--out", filepath.Join(t.TempDir(), "o")}, "is a directory, not an inventory file"},
+		// A CI script's unset variable must not turn the gate off.
+		{[]string{"demo", "--out", filepath.Join(t.TempDir(), "o"), "--fail-on", ""}, "--fail-on is given an empty value"},
+		{[]string{"demo", "--out", filepath.Join(t.TempDir(), "o"), "--format", " "}, "--format is given an empty value"},
 	} {
 		code, _, stderr := run(t, context.Background(), tc.args...)
 		if code != exitBadInput || !strings.Contains(stderr, tc.want) {

@@ -28,6 +28,9 @@ func demoCommand(stderr io.Writer) *cli.Command {
 			if err := noArgs(c, "demo", ": give the pack directory with --out DIR"); err != nil {
 				return err
 			}
+			if err := notEmpty(c, "fail-on", "format"); err != nil {
+				return err
+			}
 			cfg := configFrom(c, stderr)
 			srv, err := startDemoServer()
 			if err != nil {
