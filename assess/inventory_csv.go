@@ -64,7 +64,13 @@ func parseCSV(file string, data []byte, errs *errList) []rawEntry {
 		}
 	}
 	if ipCol < 0 {
-		errs.addf(file, pos{line: headerLine}, "no ip column in header %.200q (the first row must name the columns)", strings.Join(header, ","))
+		hint := "the first row must name the columns"
+		if len(header) == 1 && (strings.Contains(header[0], ";") || strings.Contains(header[0], "\t")) {
+			// A spreadsheet's export in a locale whose list separator is
+			// ';', or a tab-separated file.
+			hint = "the columns must be separated by commas; this header uses ';' or tabs"
+		}
+		errs.addf(file, pos{line: headerLine}, "no ip column in header %.200q (%s)", strings.Join(header, ","), hint)
 		return nil
 	}
 	if bad {

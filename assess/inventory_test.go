@@ -288,6 +288,8 @@ func TestParseInventory(t *testing.T) {
 		{name: "json empty assets", file: "f.json", data: `{"assets": []}`, err: "f.json:1: no assets"},
 		{name: "missing ip column after blank lines", file: "f.csv", data: "\n\nhost,owner\n",
 			err: `f.csv:3: no ip column in header "host,owner" (the first row must name the columns)`},
+		{name: "csv with semicolons", file: "f.csv", data: "ip;hostname\n192.0.2.1;mail.example.com\n",
+			err: `f.csv:1: no ip column in header "ip;hostname" (the columns must be separated by commas; this header uses ';' or tabs)`},
 		{name: "no comment lines in csv: a # row is data", file: "f.csv", data: "owner,ip\n#ops,192.0.2.1\n# note\n",
 			err: "f.csv:3:2: missing ip"},
 		{name: "empty ip in a csv row", file: "f.csv", data: "hostname,ip\na.example.com,192.0.2.1\nb.example.com,\n",
