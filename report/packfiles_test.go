@@ -188,3 +188,50 @@ func TestWritePackFailedCommitKeepsEarlierPack(t *testing.T) {
 		t.Errorf("after the failed run: %v, want %v", got, want)
 	}
 }
+
+// TestCommitFilesRestores: when a rename fails after its earlier file was
+// linked aside, the files already placed get their earlier contents back,
+// the one not replaced keeps its own, and no file is left aside. A killed
+// run's .old files survive RemoveTemps (they may be the earlier pack's
+// only copies) and go with the next whole commit.
+func TestCommitFilesRestores(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("evidence.json", "old evidence")
+	write("findings.csv", "old findings")
+	newEvidence := write(".senderproof-evidence.json-1.tmp", "new evidence")
+	err := commitFiles(dir, []done{
+		{tmp: newEvidence, final: filepath.Join(dir, "evidence.json")},
+		{tmp: filepath.Join(dir, ".senderproof-findings.csv-gone.tmp"), final: filepath.Join(dir, "findings.csv")},
+	})
+	if err == nil || !strings.Contains(err.Error(), "is left as it was") {
+		t.Fatalf("commit with a missing file: %v", err)
+	}
+	for name, want := range map[string]string{"evidence.json": "old evidence", "findings.csv": "old findings"} {
+		if b, err := os.ReadFile(filepath.Join(dir, name)); err != nil || string(b) != want {
+			t.Errorf("%s: %q, %v; want %q", name, b, err, want)
+		}
+	}
+	if got := packDirNames(t, dir); !slices.Equal(got, []string{"evidence.json", "findings.csv"}) {
+		t.Errorf("after the failed commit: %v", got)
+	}
+
+	left := write(".senderproof-evidence.json-2.old", "earlier evidence, left by a killed run")
+	RemoveTemps(dir)
+	if _, err := os.Stat(left); err != nil {
+		t.Fatalf("RemoveTemps removed a killed run's .old file: %v", err)
+	}
+	if err := commitFiles(dir, []done{{tmp: write(".senderproof-evidence.json-3.tmp", "newer"), final: filepath.Join(dir, "evidence.json")}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := packDirNames(t, dir); !slices.Equal(got, []string{"evidence.json", "findings.csv"}) {
+		t.Errorf("after a whole commit: %v", got)
+	}
+}

@@ -299,10 +299,12 @@ type done struct {
 // earlier ones restored: the earlier pack stays as it was, never half
 // replaced. With the link, each name holds a whole file at every moment,
 // even should the process die between two renames. The earlier files are
-// removed once every file is in place; RemoveTemps removes any a killed
-// run left.
+// removed once every file is in place, with any a killed run left.
 func commitFiles(dir string, written []done) error {
-	type aside struct{ final, old string }
+	type aside struct {
+		final, old string
+		linked     bool // a link to final: final still holds the file
+	}
 	var moved []aside
 	var placed []string
 	fail := func(i int, err error) error {
@@ -316,6 +318,11 @@ func commitFiles(dir string, written []done) error {
 		}
 		var lost []string
 		for _, a := range moved {
+			if a.linked && !slices.Contains(placed, a.final) {
+				// Never replaced: final is the earlier file itself.
+				os.Remove(a.old)
+				continue
+			}
 			if rerr := os.Rename(a.old, a.final); rerr != nil {
 				lost = append(lost, fmt.Sprintf("%s (kept as %s: %v)", a.final, a.old, rerr))
 			}
@@ -337,12 +344,13 @@ func commitFiles(dir string, written []done) error {
 			}
 			f.Close()
 			os.Remove(f.Name()) // the name only: a link cannot replace a file
-			if err := os.Link(d.final, f.Name()); err != nil {
+			linked := os.Link(d.final, f.Name()) == nil
+			if !linked {
 				if err := os.Rename(d.final, f.Name()); err != nil {
 					return fail(i, err)
 				}
 			}
-			moved = append(moved, aside{d.final, f.Name()})
+			moved = append(moved, aside{d.final, f.Name(), linked})
 		}
 		if err := os.Rename(d.tmp, d.final); err != nil {
 			return fail(i, err)
@@ -351,6 +359,13 @@ func commitFiles(dir string, written []done) error {
 	}
 	for _, a := range moved {
 		os.Remove(a.old)
+	}
+	// Earlier files a killed run left aside are the earlier pack's, which
+	// this one has now replaced whole.
+	if old, _ := filepath.Glob(filepath.Join(dir, ".senderproof-*.old")); len(old) > 0 {
+		for _, o := range old {
+			os.Remove(o)
+		}
 	}
 	return nil
 }
@@ -573,9 +588,11 @@ func WriteFileAtomic(path string, data []byte) error {
 
 // RemoveTemps deletes temporary files a killed run may have left in dir.
 func RemoveTemps(dir string) {
+	// Not the .old files a commit keeps aside: should a run have died in
+	// its commit, they may be the only copies of the earlier pack's files,
+	// and they go only when a later commit has replaced that pack whole.
 	matches, _ := filepath.Glob(filepath.Join(dir, ".senderproof-*.tmp"))
-	old, _ := filepath.Glob(filepath.Join(dir, ".senderproof-*.old"))
-	for _, m := range append(matches, old...) {
+	for _, m := range matches {
 		os.RemoveAll(m) // a writer's scratch directory too
 	}
 }
