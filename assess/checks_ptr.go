@@ -432,9 +432,14 @@ func (v ptrView) noteUnchecked(obs map[string]any) {
 // (nameUnknown).
 func ptrNameError(a Asset, check string, v ptrView, obs map[string]any) Finding {
 	delete(obs, "ptr")
-	if v.unchecked() || !slices.ContainsFunc(v.fwdErr, v.couldPrecede) {
+	switch {
+	case v.unchecked():
 		v.noteUnchecked(obs)
-	} else {
+	case !slices.ContainsFunc(v.fwdErr, v.couldPrecede):
+		// A name whose address answer was cut may be the PTR name
+		// (forward_cut lists them).
+		obs["reason"] = "forward_cut"
+	default:
 		obs["reason"] = "forward_error"
 		obs["error_names"] = v.fwdErr
 		if v.fwdZone {
