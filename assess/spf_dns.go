@@ -160,11 +160,12 @@ func HiddenRune(r rune) bool {
 // (joiners, soft hyphens) are part of ordinary text in some languages.
 func ControlRune(r rune) bool {
 	switch {
-	case r >= 0x80 && r <= 0x9f, r == 0x2028, r == 0x2029, r == 0x200e, r == 0x200f,
-		r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+	case r < 0x80:
+		return false
+	case r <= 0x9f, r == 0x2028, r == 0x2029:
 		return true
 	}
-	return false
+	return unicode.Is(unicode.Bidi_Control, r) // U+061C, U+200E-F, U+202A-E, U+2066-9
 }
 
 // plainText reports whether s is valid UTF-8 with nothing bounded would

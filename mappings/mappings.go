@@ -388,7 +388,7 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 	if id := f.Framework.ID; strings.TrimSpace(id) != id {
 		add(fwLine, "framework id %q has leading or trailing spaces", id)
 	} else if i := strings.IndexFunc(id, badFrameworkIDRune); i >= 0 {
-		add(fwLine, "framework id %q holds %q: a framework id holds no space, ':' (findings.csv writes framework:control), ';' (the reports' list separator), control or invisible character", id, firstRune(id[i:]))
+		add(fwLine, "framework id %q holds %q: a framework id holds no space, ':' (findings.csv writes framework:control), '|', ';' (the reports' list separator), control or invisible character", id, firstRune(id[i:]))
 	}
 	if fw := doc.raw.Framework; fw != nil {
 		for _, t := range []text{fw.Name, fw.Version, fw.Source} {
@@ -675,10 +675,11 @@ func badControlIDRune(r rune) bool {
 }
 
 // badFrameworkIDRune reports a character a framework ID may not hold:
-// what a control ID may not, white space, and ':', which joins framework
-// and control in findings.csv.
+// what a control ID may not, white space, ':', which joins framework and
+// control in findings.csv, and '|', which joins them in the keys of the
+// OSCAL findings' UUIDs.
 func badFrameworkIDRune(r rune) bool {
-	return badControlIDRune(r) || r == ':' || unicode.IsSpace(r)
+	return badControlIDRune(r) || r == ':' || r == '|' || unicode.IsSpace(r)
 }
 
 // unsafeText reports a character a title, relevance or rationale may not

@@ -205,7 +205,7 @@ func TestLintInvalidFiles(t *testing.T) {
 		// IDs reports could not show apart, and text they would show as
 		// something else.
 		{"invalid-ids-and-hidden-text.yaml", []string{
-			`:2: framework id "acme:policy" holds ":": a framework id holds no space, ':' (findings.csv writes framework:control), ';' (the reports' list separator), control or invisible character`,
+			`:2: framework id "acme:policy" holds ":": a framework id holds no space, ':' (findings.csv writes framework:control), '|', ';' (the reports' list separator), control or invisible character`,
 			`:3: "Acme \u202e policy" holds the control character U+202E, which a terminal would act on or a viewer reorder text by`,
 			`:6: control id "A; B" holds a control or invisible character, a line break, or ';' (the reports' list separator), so reports could not tell it from another`,
 			`:8: control id "E\u200bF" holds a control or invisible character, a line break, or ';' (the reports' list separator), so reports could not tell it from another`,

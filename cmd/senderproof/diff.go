@@ -132,7 +132,7 @@ func readPackArg(arg string) (string, *report.Pack, error) {
 // be compared and why.
 func printDrift(w io.Writer, cmp *report.Comparison, oldPath, newPath string, cur *report.Pack) error {
 	d := cmp.Drift
-	fmt.Fprintf(w, "old: %s (run %s)\nnew: %s (run %s)\n\n", oldPath, d.BaseRun, newPath, cur.Run.ID)
+	fmt.Fprintf(w, "old: %s (run %s)\nnew: %s (run %s)\n\n", oneLine(oldPath), oneLine(d.BaseRun), oneLine(newPath), oneLine(cur.Run.ID))
 	incomplete := cmp.Incomplete()
 	nInc := 0
 	for _, f := range incomplete {

@@ -42,8 +42,7 @@ func TestBadEvidenceInput(t *testing.T) {
 		{"empty", nil, regexp.QuoteMeta(":1:1: the file is empty")},
 		{"syntax error", editLine(msgLine, func(l []byte) []byte { return bytes.Replace(l, []byte(`"message": `), []byte(`"message": ,`), 1) }),
 			fmt.Sprintf(":%d:%d: invalid character ','", msgLine, 1+bytes.Index(lines[msgLine-1], []byte(`"message": `))+len(`"message": `))},
-		// Cut at a line's end: a cut inside an escape (\n, \u00e9) is a
-		// syntax error of its own.
+		// Cut at a line's end, so that the position is the last line's.
 		{"cut short", orig[:bytes.LastIndexByte(orig[:len(orig)/2], '\n')], `:\d+:\d+: unexpected end of JSON input`},
 		{"not UTF-8", editLine(msgLine, func(l []byte) []byte {
 			i := bytes.Index(l, []byte(`"message": "`)) + len(`"message": "`)

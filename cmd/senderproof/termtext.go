@@ -134,13 +134,27 @@ func jsonHidden(b []byte) []byte {
 	return out
 }
 
-// oneLine returns s, a value printed within a line (a run ID, a file
-// name from a pack), with line feeds and tabs escaped as well, so that it
-// cannot start a line of its own in the output.
+// oneLine returns s, a value from a pack printed within a line (a run ID,
+// a file name, a path), with line feeds and tabs escaped too, so that it
+// cannot start a line of its own, and invisible characters
+// (assess.HiddenRune: zero-width spaces, soft hyphens), so that a name
+// cannot pass for another; termWriter escapes the rest.
 func oneLine(s string) string {
-	if !strings.ContainsAny(s, "\n\r\t") {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' || r == '\t' || assess.HiddenRune(r) }) {
 		return s
 	}
-	r := strings.NewReplacer("\n", `\x0a`, "\r", `\x0d`, "\t", `\x09`)
-	return r.Replace(s)
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == '\n' || r == '\r' || r == '\t':
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case assess.HiddenRune(r) && !assess.ControlRune(r):
+			fmt.Fprintf(&b, `\u{%04x}`, r)
+		default:
+			b.WriteString(s[i : i+size]) // termWriter escapes the rest
+		}
+		i += size
+	}
+	return b.String()
 }

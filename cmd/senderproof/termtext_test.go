@@ -19,13 +19,13 @@ func TestTermWriter(t *testing.T) {
 	t.Parallel()
 	var b bytes.Buffer
 	w := newTermWriter(&b)
-	for _, s := range []string{"run X\x1b]0;PWNED\x07\x1b[2J\n", "\tcsi \u009b31m, evil\u202egpj.exe, -al\u200bl, \xff\n", "zon", "\xc3", "\xa9 ✓\n"} {
+	for _, s := range []string{"run X\x1b]0;PWNED\x07\x1b[2J\n", "\tcsi \u009b31m, evil\u202egpj.exe, alm\u061c, -al\u200bl, \xff\n", "zon", "\xc3", "\xa9 ✓\n"} {
 		if n, err := w.Write([]byte(s)); n != len(s) || err != nil {
 			t.Fatalf("Write(%q) = %d, %v", s, n, err)
 		}
 	}
 	// A zero-width space is invisible, not an instruction: it passes.
-	want := "run X\\x1b]0;PWNED\\x07\\x1b[2J\n\tcsi \\u{009b}31m, evil\\u{202e}gpj.exe, -al\u200bl, \\xff\nzoné ✓\n"
+	want := "run X\\x1b]0;PWNED\\x07\\x1b[2J\n\tcsi \\u{009b}31m, evil\\u{202e}gpj.exe, alm\\u{061c}, -al\u200bl, \\xff\nzoné ✓\n"
 	if got := b.String(); got != want {
 		t.Errorf("got  %q\nwant %q", got, want)
 	}
@@ -41,8 +41,12 @@ func TestHostileTextNotPrintedRaw(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(pack, "x\x1b]0;PWNED\x07\x1b[2J\nfiles match"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// A name that would pass for a pack file.
+	if err := os.WriteFile(filepath.Join(pack, "evidence.json\u200b"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	code, stdout, stderr := run(t, context.Background(), "verify", pack)
-	if code != 0 || raw(stdout+stderr) || !strings.Contains(stdout, `x\x1b]0;PWNED\x07\x1b[2J\x0afiles match`) {
+	if code != 0 || raw(stdout+stderr) || !strings.Contains(stdout, `x\x1b]0;PWNED\x07\x1b[2J\x0afiles match`) || !strings.Contains(stdout, `evidence.json\u{200b}`) {
 		t.Errorf("verify of a pack holding a hostile file name: exit %d\n%q\n%q", code, stdout, stderr)
 	}
 

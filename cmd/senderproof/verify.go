@@ -176,10 +176,10 @@ func recordedInputs(m *report.Manifest, inventories []report.Input, flag, kind s
 	var paths []string
 	contents := make([][]byte, len(files))
 	for i, in := range files {
-		paths = append(paths, in.Path)
+		paths = append(paths, oneLine(in.Path))
 		b, err := os.ReadFile(m.InputPath(in))
 		if sum := sha256.Sum256(b); err != nil || hex.EncodeToString(sum[:]) != in.SHA256 {
-			return "", fmt.Sprintf("the run's %s files are not where the manifest recorded them, or have changed (%s); give %s DIR holding them", flag, in.Path, flag), cleanup, nil
+			return "", fmt.Sprintf("the run's %s files are not where the manifest recorded them, or have changed (%s); give %s DIR holding them", flag, oneLine(in.Path), flag), cleanup, nil
 		}
 		contents[i] = b
 	}
@@ -209,7 +209,7 @@ func verifyEvidence(ctx context.Context, stdout io.Writer, path string, m *repor
 		return runFailed(err)
 	}
 	if run.ID != m.RunID {
-		return runFailed(fmt.Errorf("evidence.json: run.id %s is not the manifest's run_id %s; nothing was replayed", run.ID, m.RunID))
+		return runFailed(fmt.Errorf("evidence.json: run.id %s is not the manifest's run_id %s; nothing was replayed", oneLine(run.ID), oneLine(m.RunID)))
 	}
 	mapper, loaded := report.FromMappings(set)
 	mappingProblems := report.CompareMappings(run.Mappings, loaded)
@@ -317,21 +317,21 @@ func rederiveDrift(path string, p *report.Pack, m *report.Manifest, pc *report.P
 		}
 		sum, _, err := report.FileSHA256(basePath)
 		if err != nil {
-			return notDone(fmt.Sprintf("%s cannot be read (%v)", basePath, err))
+			return notDone(fmt.Sprintf("%s cannot be read (%v)", oneLine(basePath), err))
 		}
 		if sum != in.SHA256 {
-			return notDone(fmt.Sprintf("%s is no longer the file the run read (sha256 %s, manifest %s)", basePath, sum, in.SHA256))
+			return notDone(fmt.Sprintf("%s is no longer the file the run read (sha256 %s, manifest %s)", oneLine(basePath), sum, oneLine(in.SHA256)))
 		}
 	}
 	base, err := report.ReadPackForDrift(basePath)
 	if err != nil {
-		return notDone(fmt.Sprintf("%s cannot be read (%v)", basePath, err))
+		return notDone(fmt.Sprintf("%s cannot be read (%v)", oneLine(basePath), err))
 	}
 	if base.Run.ID != p.Drift.BaseRun {
 		if baseline != "" {
-			return nil, "", fmt.Errorf("--baseline %s is run %s, but the pack's drift record names baseline run %s", basePath, base.Run.ID, p.Drift.BaseRun)
+			return nil, "", fmt.Errorf("--baseline %s is run %s, but the pack's drift record names baseline run %s", oneLine(basePath), oneLine(base.Run.ID), oneLine(p.Drift.BaseRun))
 		}
-		return notDone(fmt.Sprintf("%s is now run %s, not the recorded baseline run %s", basePath, base.Run.ID, p.Drift.BaseRun))
+		return notDone(fmt.Sprintf("%s is now run %s, not the recorded baseline run %s", oneLine(basePath), oneLine(base.Run.ID), oneLine(p.Drift.BaseRun)))
 	}
 	// A second read of evidence.json, for drift packs only: keeping every
 	// pack's compared values through the first pass would cost memory in
@@ -341,5 +341,5 @@ func rederiveDrift(path string, p *report.Pack, m *report.Manifest, pc *report.P
 		return nil, "", err
 	}
 	problems := report.RederiveDrift(base, cur, pc.DriftUndetermined())
-	return problems, fmt.Sprintf("drift findings: compared with baseline %s (run %s) again: all match", basePath, p.Drift.BaseRun), nil
+	return problems, fmt.Sprintf("drift findings: compared with baseline %s (run %s) again: all match", oneLine(basePath), oneLine(p.Drift.BaseRun)), nil
 }
