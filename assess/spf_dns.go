@@ -286,13 +286,13 @@ type spfResolver struct {
 	// otherFailed is set when a transient failure was of a lookup other
 	// than a PTR query (see ptrOnlyUndetermined).
 	otherFailed bool
-	// existsTargets are the literal exists targets of the records read
-	// (lower case, no trailing dot); existsMacro is set when one has a
-	// macro. exists asks A records even for an IPv6 client (RFC 7208
-	// §5.7), while a, mx and ptr ask the client's type (§5.3-5.5); and
-	// any address decides an exists term, only the client's an a term.
-	existsTargets map[string]bool
-	existsMacro   bool
+	// aTerm is set when the library has traced an a term's masks: the
+	// address lookup that follows is that term's. An exists term asks A
+	// records even for an IPv6 client (RFC 7208 §5.7), while a, mx and
+	// ptr ask the client's type (§5.3-5.5); and any address decides an
+	// exists term, only the client's an a term. The term, not the name,
+	// decides: one name may be the target of both.
+	aTerm bool
 	// top is the SPF record of the evaluated domain itself (the first TXT
 	// lookup), "" when it has none or several.
 	top     string
@@ -393,41 +393,21 @@ func (s *spfResolver) failedLocked(entry, reason string, transient bool) {
 	}
 }
 
-// noteExists records the exists targets of an SPF record.
-func (s *spfResolver) noteExists(record string) {
-	for _, t := range strings.Fields(record) {
-		target, ok := strings.CutPrefix(strings.ToLower(strings.TrimLeft(t, "+-~?")), "exists:")
-		if !ok {
-			continue
-		}
-		if strings.Contains(target, "%") {
-			s.existsMacro = true
-			continue
-		}
-		if s.existsTargets == nil {
-			s.existsTargets = map[string]bool{}
-		}
-		s.existsTargets[strings.TrimSuffix(target, ".")] = true
-	}
-}
-
-// addressTypes returns the record types an address lookup of name asks:
-// A for an IPv4 client; for an IPv6 client AAAA (a, mx and ptr match only
-// its own type, §5.3-5.5), or A for the target of an exists term (§5.7),
-// and both when a macro leaves that open.
-func (s *spfResolver) addressTypes(name string) []uint16 {
-	if !s.ip.Is6() {
-		return []uint16{dns.TypeA}
-	}
+// addressLookup returns the record type the address lookup the library
+// asks for now is made with, and whether it is an exists term's. The
+// lookup is an exists term's when it is neither an a term's (aTerm) nor
+// one of the host lookups of an mx or ptr term (count.mode): an exists
+// term asks A even for an IPv6 client (§5.7); a, mx and ptr ask the
+// client's own type (§5.3-5.5).
+func (s *spfResolver) addressLookup() (qtype uint16, exists bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	switch {
-	case s.existsMacro:
-		return []uint16{dns.TypeA, dns.TypeAAAA}
-	case s.existsTargets[strings.ToLower(strings.TrimSuffix(name, "."))]:
-		return []uint16{dns.TypeA}
+	exists = s.count.mode == spfCallIPAddr && !s.aTerm
+	s.aTerm = false
+	if !s.ip.Is6() || exists {
+		return dns.TypeA, exists
 	}
-	return []uint16{dns.TypeAAAA}
+	return dns.TypeAAAA, false
 }
 
 // LookupTXT returns the texts of name's TXT records. When exactly one of them
@@ -456,11 +436,6 @@ func (s *spfResolver) LookupTXT(ctx context.Context, name string) ([]string, err
 	if len(records) == 0 && !first {
 		s.noteNoRecord(name)
 	}
-	s.mu.Lock()
-	for _, rec := range records {
-		s.noteExists(rec)
-	}
-	s.mu.Unlock()
 	if first && len(records) == 1 {
 		s.mu.Lock()
 		s.top = records[0]
@@ -589,62 +564,42 @@ func (s *spfResolver) LookupMX(ctx context.Context, name string) ([]*net.MX, err
 	return out, nil
 }
 
-// LookupIPAddr returns name's addresses, of the types addressTypes says:
+// LookupIPAddr returns name's addresses, of the type addressLookup says:
 // the library then finds nothing of the wrong family, and a name without
 // records of the right type is a void lookup (RFC 7208 §4.6.4).
 func (s *spfResolver) LookupIPAddr(ctx context.Context, name string) ([]net.IPAddr, error) {
 	s.called(spfCallIPAddr)
-	types := s.addressTypes(name)
+	qtype, exists := s.addressLookup()
+	ans, _, derr := s.lookup(ctx, name, qtype)
+	if derr != nil {
+		return nil, derr
+	}
 	var out []net.IPAddr
-	var firstErr *net.DNSError
-	notFound := 0
-	cut := ""
-	for _, qt := range types {
-		ans, _, derr := s.lookup(ctx, name, qt)
-		if derr != nil {
-			switch {
-			case derr.IsNotFound:
-				notFound++
-			case firstErr == nil:
-				firstErr = derr
-			}
-			continue
-		}
-		if ans.Omitted > 0 {
-			cut = fmt.Sprintf("%s %s: %d records not read", strings.TrimSuffix(ans.Name, "."), dns.TypeToString[qt], ans.Omitted)
-		}
-		for _, rr := range ans.RRs {
-			switch x := rr.(type) {
-			case *dns.A:
-				out = append(out, net.IPAddr{IP: x.A})
-			case *dns.AAAA:
-				out = append(out, net.IPAddr{IP: x.AAAA})
-			}
+	for _, rr := range ans.RRs {
+		switch x := rr.(type) {
+		case *dns.A:
+			out = append(out, net.IPAddr{IP: x.A})
+		case *dns.AAAA:
+			out = append(out, net.IPAddr{IP: x.AAAA})
 		}
 	}
-	if cut != "" && !s.decidedBy(name, out) {
+	if ans.Omitted > 0 && !s.decidedBy(exists, out) {
 		// The records not read might have matched: what the library
 		// makes of the rest is not determined.
 		s.mu.Lock()
-		s.failedLocked(cut, "records_omitted", true)
+		s.failedLocked(fmt.Sprintf("%s %s: %d records not read", strings.TrimSuffix(ans.Name, "."), dns.TypeToString[qtype], ans.Omitted), "records_omitted", true)
 		s.mu.Unlock()
 	}
-	switch {
-	case len(out) > 0:
-		return out, nil
-	case firstErr != nil:
-		return nil, firstErr
+	if len(out) == 0 {
+		return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
 	}
-	return nil, &net.DNSError{Err: "no such host", Name: name, IsNotFound: true}
+	return out, nil
 }
 
-// decidedBy reports whether the addresses read of name decide its term
+// decidedBy reports whether the addresses read for a term decide it
 // whatever the records not read hold: the client's address among them, or,
-// for an exists target, any IPv4 address.
-func (s *spfResolver) decidedBy(name string, addrs []net.IPAddr) bool {
-	s.mu.Lock()
-	exists := s.existsTargets[strings.ToLower(strings.TrimSuffix(name, "."))]
-	s.mu.Unlock()
+// for an exists term, any IPv4 address.
+func (s *spfResolver) decidedBy(exists bool, addrs []net.IPAddr) bool {
 	for _, a := range addrs {
 		if ip, ok := netip.AddrFromSlice(a.IP); ok && ip.Unmap() == s.ip {
 			return true
@@ -760,6 +715,12 @@ func (s *spfResolver) traced(format string, args []any) {
 		c.ptrOpen = false
 	case strings.HasPrefix(format, "ptr reverse lookup error"):
 		c.ptrOpen = false
+	case strings.HasPrefix(format, "masks on ") && len(args) > 0:
+		// aField and mxField trace their field; an a term's address
+		// lookup follows.
+		if f, ok := args[0].(string); ok && len(f) > 0 && (f[0] == 'a' || f[0] == 'A') {
+			s.aTerm = true
+		}
 	}
 	c.mode = spfCallIPAddr
 }
