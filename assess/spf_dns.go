@@ -447,17 +447,20 @@ func (s *spfResolver) LookupTXT(ctx context.Context, name string) ([]string, err
 			// the library only type-asserts the *net.DNSError.
 			return nil, &net.DNSError{Err: "invalid SPF record: " + err.Error(), Name: name, UnwrapErr: err}
 		}
+		u, mapped := records[0], false
 		if s.ip.Is4() {
-			if u, ok := withoutMappedIP6(records[0]); ok {
-				i := slices.Index(txts, records[0])
-				txts[i] = u
-				s.mu.Lock()
-				if s.unmapped == nil {
-					s.unmapped = map[string]string{}
-				}
-				s.unmapped[u] = records[0]
-				s.mu.Unlock()
+			u, mapped = withoutMappedIP6(u)
+		}
+		u, slashed := withoutSlashDelimiters(u)
+		if mapped || slashed {
+			i := slices.Index(txts, records[0])
+			txts[i] = u
+			s.mu.Lock()
+			if s.unmapped == nil {
+				s.unmapped = map[string]string{}
 			}
+			s.unmapped[u] = records[0]
+			s.mu.Unlock()
 		}
 	}
 	return txts, nil
@@ -516,8 +519,58 @@ func withoutMappedIP6(record string) (string, bool) {
 	return strings.Join(terms, " "), true
 }
 
+// withoutSlashDelimiters returns record with "/" taken out of the
+// delimiters of its macros (%{ir/} becomes %{ir}, and %{l/} %{l=}): "/" is
+// a valid delimiter (RFC 7208 §7.1), but the library refuses any "/" in a
+// domain-spec as a CIDR length that slipped through. No value senderproof
+// expands holds a "/" (the sender is postmaster@ a host name, the HELO
+// name is a host name, an address has none), so splitting on it or not
+// gives the same expansion; "=" is as absent from them when "/" was the
+// only delimiter.
+func withoutSlashDelimiters(record string) (string, bool) {
+	if !strings.Contains(record, "%{") || !strings.Contains(record, "/") {
+		return record, false
+	}
+	var b strings.Builder
+	changed := false
+	for i := 0; i < len(record); {
+		c := record[i]
+		if c != '%' || i+1 >= len(record) {
+			b.WriteByte(c)
+			i++
+			continue
+		}
+		if record[i+1] != '{' {
+			b.WriteString(record[i : i+2]) // %%, %_, %- or an invalid escape
+			i += 2
+			continue
+		}
+		end := strings.IndexByte(record[i:], '}')
+		if end < 0 {
+			b.WriteString(record[i:])
+			break
+		}
+		body := record[i+2 : i+end]
+		if d := strings.IndexAny(body, "-.+,/_="); d > 0 && strings.Contains(body[d:], "/") {
+			delims := strings.ReplaceAll(body[d:], "/", "")
+			if delims == "" {
+				delims = "="
+			}
+			body = body[:d] + delims
+			changed = true
+		}
+		b.WriteString("%{" + body + "}")
+		i += end + 1
+	}
+	if !changed {
+		return record, false
+	}
+	return b.String(), true
+}
+
 // served returns the trace arguments with a record handed to the library
-// without its IPv4-mapped ip6 terms put back as it was served.
+// rewritten (withoutMappedIP6, withoutSlashDelimiters) put back as it was
+// served.
 func (s *spfResolver) served(format string, args []any) []any {
 	if format != "dns record %q" || len(args) != 1 {
 		return args

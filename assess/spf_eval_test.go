@@ -313,3 +313,21 @@ func TestSPFResolverErrorTypes(t *testing.T) {
 		}
 	})
 }
+
+// TestWithoutSlashDelimiters: "/" leaves the delimiters of macros only,
+// "=" standing in when it was the only one; an escaped percent, a macro
+// without delimiters and a "/" outside macros are left alone.
+func TestWithoutSlashDelimiters(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"v=spf1 exists:%{ir/}.x.example -all":       "v=spf1 exists:%{ir=}.x.example -all",
+		"v=spf1 exists:%{l/.}.%{d2}.example -all":   "v=spf1 exists:%{l.}.%{d2}.example -all",
+		"v=spf1 exists:%%{l/}.example -all":         "v=spf1 exists:%%{l/}.example -all",
+		"v=spf1 a:mail.example/24 exists:%{i} -all": "v=spf1 a:mail.example/24 exists:%{i} -all",
+		"v=spf1 exists:%{ir/ -all":                  "v=spf1 exists:%{ir/ -all",
+	} {
+		if got, _ := withoutSlashDelimiters(in); got != want {
+			t.Errorf("withoutSlashDelimiters(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
