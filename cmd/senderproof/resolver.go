@@ -253,11 +253,8 @@ func tcpFailedResolvers(health []assess.ServerHealth) []string {
 		if e, ok := strings.CutPrefix(h.LastError, assess.ErrTCPFallback.Error()+" "); ok {
 			last = " " + e
 		}
-		answers := "answers"
-		if h.TCPFailed == 1 {
-			answers = "answer"
-		}
-		notes = append(notes, fmt.Sprintf("resolver %s truncated %d %s over UDP and the retry over TCP failed%s: is TCP port 53 to it blocked? The findings that needed them are error", h.Server, h.TCPFailed, answers, last))
+		notes = append(notes, fmt.Sprintf("resolver %s truncated %d %s over UDP and the retry over TCP failed%s: is TCP port 53 to it blocked? The findings that needed them are error",
+			h.Server, h.TCPFailed, plural(int(h.TCPFailed), "answer", "answers"), last))
 	}
 	return notes
 }
@@ -271,11 +268,8 @@ func referralResolvers(health []assess.ServerHealth) []string {
 		if h.Referred == 0 {
 			continue
 		}
-		questions := "questions"
-		if h.Referred == 1 {
-			questions = "question"
-		}
-		notes = append(notes, fmt.Sprintf("resolver %s answered %d %s with a referral to other name servers instead of an answer: it serves some zones but does not resolve the names delegated away from them (an authoritative server, not a recursive resolver); the findings that needed them are error (point --resolver at a recursive resolver)", h.Server, h.Referred, questions))
+		notes = append(notes, fmt.Sprintf("resolver %s answered %d %s with a referral to other name servers instead of an answer: it serves some zones but does not resolve the names delegated away from them (an authoritative server, not a recursive resolver); the findings that needed them are error (point --resolver at a recursive resolver)",
+			h.Server, h.Referred, plural(int(h.Referred), "question", "questions")))
 	}
 	return notes
 }
