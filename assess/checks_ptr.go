@@ -505,7 +505,6 @@ func checkPTRSingle(ctx context.Context, r Resolver, a Asset) []Finding {
 	}
 	obs["reason"] = "several"
 	obs["count"] = len(v.names)
-	notePTRFit(obs, v)
 	return []Finding{newFinding(a, id, StatusWarn, obs, v.ans)}
 }
 
