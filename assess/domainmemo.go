@@ -70,11 +70,18 @@ func (d *domainMemo) run(ctx context.Context, r Resolver, c Check, a Asset, data
 		d.mu.Unlock()
 		if !ok {
 			fs, err := d.compute(ctx, r, c, a)
-			if err != nil {
+			if err != nil || hasError(fs) {
+				// A cancelled run, or findings a DNS failure left
+				// undetermined: the next asset computes them again (from
+				// the client's cache while the failure is remembered), as
+				// it would without this memo, so a passing failure early
+				// in a long run does not stay every later asset's. The
+				// assets already waiting take these.
 				d.mu.Lock()
 				delete(d.m, k)
 				d.mu.Unlock()
-			} else {
+			}
+			if err == nil {
 				e.fs = fs
 			}
 			close(e.done)
@@ -98,6 +105,16 @@ func (d *domainMemo) run(ctx context.Context, r Resolver, c Check, a Asset, data
 		}
 		return d.copyFor(c, a, e.fs, data)
 	}
+}
+
+// hasError reports whether some finding is error.
+func hasError(fs []Finding) bool {
+	for i := range fs {
+		if fs[i].Status == StatusError {
+			return true
+		}
+	}
+	return false
 }
 
 // compute runs the check once and words its findings when the wording does

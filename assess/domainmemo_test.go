@@ -283,3 +283,48 @@ func TestBoundedMemo(t *testing.T) {
 		t.Errorf("concurrent misses kept %d keys (count %d), want 8", kept, c.n.Load())
 	}
 }
+
+// TestDomainMemoForgetsFailures: a DNS failure of a domain's name is not
+// kept by the run's memo past the client's own FailureTTL: in a run that
+// lasts longer, a later sender of the domain asks again and gets the
+// answer, as it would without the memo, instead of the first sender's
+// error (a dropped query, here, for each of the DKIM, DMARC and SPF names).
+func TestDomainMemoForgetsFailures(t *testing.T) {
+	t.Parallel()
+	zone := "$TTL 3600\n@ IN SOA ns.example. h.example. 1 3600 600 86400 300\n" +
+		"@ IN TXT \"v=spf1 include:_inc.t.example -all\"\n" +
+		"_inc IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n" +
+		"_dmarc IN TXT \"v=DMARC1; p=reject; rua=mailto:d@t.example\"\n" +
+		"s1._domainkey IN TXT \"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\"\n"
+	for faulted, checks := range map[string][]string{
+		"s1._domainkey.t.example.": {"dkim.key"},
+		"_dmarc.t.example.":        {"dmarc.record", "dmarc.policy", "dmarc.reporting"},
+		"_inc.t.example.":          {"spf.lookup_limit", "spf.authorizes_ip"},
+	} {
+		srv := dnstest.Start(t, dnstest.Config{Zones: []dnstest.Zone{{Origin: "t.example.", Text: zone}},
+			Faults: map[string]dnstest.Fault{faulted: dnstest.DropFirst}})
+		var mu sync.Mutex
+		now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 300 * time.Millisecond, Retries: 0, Now: clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		assets := []Asset{
+			{IP: "192.0.2.1", Domain: "t.example", DKIMSelectors: []string{"s1"}},
+			{IP: "192.0.2.2", Domain: "t.example", DKIMSelectors: []string{"s1"}},
+		}
+		// Each sender takes ten minutes, past FailureTTL.
+		fs, err := Run(context.Background(), assets, Options{Resolver: c, Concurrency: 1,
+			Progress: func(int, int) { mu.Lock(); now = now.Add(2 * FailureTTL); mu.Unlock() }})
+		c.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range fs {
+			if f.Asset == "192.0.2.2" && slices.Contains(checks, f.Check) && f.Status != StatusPass {
+				t.Errorf("%s dropped once: the later sender's %s is %s, want pass (%v)", faulted, f.Check, f.Status, f.Observed["reason"])
+			}
+		}
+	}
+}

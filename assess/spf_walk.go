@@ -83,7 +83,11 @@ func countSPF(ctx context.Context, r Resolver, ip netip.Addr, domain, helo strin
 	}
 	w := &spfWalker{r: r, ip: ip, sender: "postmaster@" + domain, helo: helo, top: normName(domain)}
 	w.visit(ctx, domain, 0)
-	if shared != nil && !w.perSender && ctx.Err() == nil {
+	// A walk that met a DNS failure is not shared: the next sender asks
+	// again (from the client's cache while the failure is remembered), as
+	// it would without the run's memo, so a passing failure early in a
+	// long run does not stay every later sender's.
+	if shared != nil && !w.perSender && ctx.Err() == nil && w.c.reason == "" && len(w.c.failed) == 0 {
 		w.c.answers = slices.Clip(w.c.answers)
 		shared.mu.Lock()
 		if len(shared.spfCounts) < maxSharedSPFCounts {
