@@ -47,7 +47,7 @@ func TestBoundedText(t *testing.T) {
 			t.Fatalf("bounded(%q, %d) = %q: not UTF-8", b.String(), n, got)
 		}
 		for _, r := range got {
-			if r < 0x20 || r == 0x7f || unsafeRune(r) {
+			if r < 0x20 || r == 0x7f || HiddenRune(r) {
 				t.Fatalf("bounded(%q, %d) = %q: keeps %U", b.String(), n, got, r)
 			}
 		}

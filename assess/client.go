@@ -684,7 +684,7 @@ func (c *Client) exchange(ctx context.Context, name string, qtype uint16) exchan
 		}
 		return res
 	}
-	if said.ev.Name != "" && last.err != nil && !last.referral {
+	if len(saidNo) > 0 && last.err != nil && !last.referral {
 		// A server's answer says more than another's silence.
 		last = said
 	}

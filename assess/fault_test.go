@@ -504,7 +504,7 @@ func TestFaultHostileData(t *testing.T) {
 			if !utf8.ValidString(s) {
 				t.Errorf("%s: not UTF-8: %q", statusKey(f), s)
 			}
-			if i := strings.IndexFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || unsafeRune(r) }); i >= 0 {
+			if i := strings.IndexFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || HiddenRune(r) }); i >= 0 {
 				t.Errorf("%s: raw control or format character in %q", statusKey(f), s)
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/netip"
 	"slices"
@@ -74,6 +75,10 @@ func txtStrings(ans Answer) []string {
 	return out
 }
 
+// Escape returns untrusted text with what bounded escapes escaped, whole:
+// for a value printed within a line of the command's output.
+func Escape(s string) string { return bounded(s, math.MaxInt) }
+
 // bounded shortens untrusted DNS text for observed values and messages:
 // what a terminal, viewer or editor could act on instead of showing (C0
 // and C1 controls, DEL, line and paragraph separators, bidirectional
@@ -93,7 +98,7 @@ func bounded(s string, n int) string {
 		switch {
 		case r == utf8.RuneError && size == 1, r < 0x20, r == 0x7f:
 			piece = fmt.Sprintf(`\x%02x`, s[i])
-		case unsafeRune(r):
+		case HiddenRune(r):
 			piece = fmt.Sprintf(`\u{%04x}`, r)
 		default:
 			piece = s[i : i+size]
@@ -131,10 +136,6 @@ func boundedList(list []string) []string {
 	}
 	return out
 }
-
-// unsafeRune reports a character above ASCII that bounded does not show
-// as itself (HiddenRune).
-func unsafeRune(r rune) bool { return HiddenRune(r) }
 
 // HiddenRune reports a character above ASCII that a terminal, viewer or
 // editor may act on or not show: a C1 control, a line or paragraph
@@ -178,7 +179,7 @@ func plainText(s string) bool {
 		}
 		if c >= utf8.RuneSelf {
 			r, size := utf8.DecodeRuneInString(s[i:])
-			if (r == utf8.RuneError && size == 1) || unsafeRune(r) {
+			if (r == utf8.RuneError && size == 1) || HiddenRune(r) {
 				return false
 			}
 			i += size - 1
@@ -298,9 +299,9 @@ type spfResolver struct {
 	top     string
 	txtSeen bool
 	count   spfCounter
-	// unmapped maps each record handed to the library without its
-	// IPv4-mapped ip6 terms (see withoutMappedIP6) to the record served.
-	unmapped map[string]string
+	// rewritten maps each record handed to the library rewritten
+	// (withoutMappedIP6, withoutSlashDelimiters) to the record served.
+	rewritten map[string]string
 	// noRecord lists the domains reached by include: or redirect= that
 	// publish no SPF record.
 	noRecord []string
@@ -456,10 +457,10 @@ func (s *spfResolver) LookupTXT(ctx context.Context, name string) ([]string, err
 			i := slices.Index(txts, records[0])
 			txts[i] = u
 			s.mu.Lock()
-			if s.unmapped == nil {
-				s.unmapped = map[string]string{}
+			if s.rewritten == nil {
+				s.rewritten = map[string]string{}
 			}
-			s.unmapped[u] = records[0]
+			s.rewritten[u] = records[0]
 			s.mu.Unlock()
 		}
 	}
@@ -577,7 +578,7 @@ func (s *spfResolver) served(format string, args []any) []any {
 	}
 	rec, _ := args[0].(string)
 	s.mu.Lock()
-	orig, ok := s.unmapped[rec]
+	orig, ok := s.rewritten[rec]
 	s.mu.Unlock()
 	if !ok {
 		return args

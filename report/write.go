@@ -362,10 +362,9 @@ func commitFiles(dir string, written []done) error {
 	}
 	// Earlier files a killed run left aside are the earlier pack's, which
 	// this one has now replaced whole.
-	if old, _ := filepath.Glob(filepath.Join(dir, ".senderproof-*.old")); len(old) > 0 {
-		for _, o := range old {
-			os.Remove(o)
-		}
+	old, _ := filepath.Glob(filepath.Join(dir, ".senderproof-*.old"))
+	for _, o := range old {
+		os.Remove(o)
 	}
 	return nil
 }

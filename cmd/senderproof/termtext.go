@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -65,39 +64,29 @@ func incompleteTail(b []byte) int {
 // termSafe returns b with what termWriter escapes escaped; b itself when
 // there is nothing to escape.
 func termSafe(b []byte) []byte {
-	plain := true
-	for i := 0; i < len(b); {
-		c := b[i]
-		if c < utf8.RuneSelf {
-			if c < 0x20 && c != '\n' && c != '\t' || c == 0x7f {
-				plain = false
-				break
-			}
-			i++
-			continue
-		}
-		r, size := utf8.DecodeRune(b[i:])
-		if r == utf8.RuneError && size == 1 || assess.ControlRune(r) {
-			plain = false
-			break
-		}
-		i += size
-	}
-	if plain {
-		return b
-	}
-	out := make([]byte, 0, len(b)+16)
+	var out []byte // nil until the first escape
 	for i := 0; i < len(b); {
 		r, size := utf8.DecodeRune(b[i:])
+		var esc string
 		switch {
 		case r == utf8.RuneError && size == 1, r < 0x20 && r != '\n' && r != '\t', r == 0x7f:
-			out = fmt.Appendf(out, `\x%02x`, b[i])
+			esc = fmt.Sprintf(`\x%02x`, b[i])
 		case assess.ControlRune(r):
-			out = fmt.Appendf(out, `\u{%04x}`, r)
-		default:
+			esc = fmt.Sprintf(`\u{%04x}`, r)
+		}
+		switch {
+		case esc != "":
+			if out == nil {
+				out = append(make([]byte, 0, len(b)+16), b[:i]...)
+			}
+			out = append(out, esc...)
+		case out != nil:
 			out = append(out, b[i:i+size]...)
 		}
 		i += size
+	}
+	if out == nil {
+		return b
 	}
 	return out
 }
@@ -135,26 +124,8 @@ func jsonHidden(b []byte) []byte {
 }
 
 // oneLine returns s, a value from a pack printed within a line (a run ID,
-// a file name, a path), with line feeds and tabs escaped too, so that it
-// cannot start a line of its own, and invisible characters
-// (assess.HiddenRune: zero-width spaces, soft hyphens), so that a name
-// cannot pass for another; termWriter escapes the rest.
-func oneLine(s string) string {
-	if !strings.ContainsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' || r == '\t' || assess.HiddenRune(r) }) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		switch {
-		case r == '\n' || r == '\r' || r == '\t':
-			fmt.Fprintf(&b, `\x%02x`, r)
-		case assess.HiddenRune(r) && !assess.ControlRune(r):
-			fmt.Fprintf(&b, `\u{%04x}`, r)
-		default:
-			b.WriteString(s[i : i+size]) // termWriter escapes the rest
-		}
-		i += size
-	}
-	return b.String()
-}
+// a file name, a path), escaped as in the findings (assess.Escape): line
+// feeds and tabs too, so that it cannot start a line of its own, and
+// invisible characters (zero-width spaces, soft hyphens), so that a name
+// cannot pass for another.
+func oneLine(s string) string { return assess.Escape(s) }
