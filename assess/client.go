@@ -307,6 +307,10 @@ type serverState struct {
 	stopped   int64 // answered when first marked down
 	downSince time.Time
 	lastError string
+	// noEDNS is set once the server answered FORMERR or NOTIMP without
+	// an OPT record to a query with one (RFC 6891 §7): it does not speak
+	// EDNS, and later queries go to it without.
+	noEDNS atomic.Bool
 	// Round-trip time of answered UDP exchanges, smoothed (RFC 6298), in
 	// milliseconds, and how many were measured.
 	srtt, rttvar float64
@@ -851,7 +855,23 @@ func (c *Client) send(ctx context.Context, q *dns.Msg, srv *serverState, wait ti
 		wait = c.opt.Timeout
 	}
 	sent := time.Now()
+	if srv.noEDNS.Load() {
+		q = withoutEDNS(q)
+	}
 	r, ev, err := c.roundTrip(ctx, q, srv, transport, wait)
+	if err == nil && refusesEDNS(q, r) {
+		// A server from before EDNS (RFC 6891 §7): ask it again without
+		// the OPT record, and remember that it needs that.
+		if c.limiter != nil {
+			if err := c.limiter.Wait(ctx); err != nil {
+				return exchangeResult{err: err}
+			}
+		}
+		srv.noEDNS.Store(true)
+		q = withoutEDNS(q)
+		sent = time.Now()
+		r, ev, err = c.roundTrip(ctx, q, srv, transport, wait)
+	}
 	if err == nil && r.Truncated && transport == "udp" {
 		// Asking again over TCP is another query to the resolver.
 		if c.limiter != nil {
@@ -879,6 +899,24 @@ func (c *Client) send(ctx context.Context, q *dns.Msg, srv *serverState, wait ti
 		return exchangeResult{ev: ev, err: err, sent: sent, referral: true}
 	}
 	return exchangeResult{msg: r, ev: ev, sent: sent}
+}
+
+// refusesEDNS reports whether r is an answer of a server that does not
+// know EDNS to q: FORMERR or NOTIMP without an OPT record, to a query that
+// carried one (RFC 6891 §7).
+func refusesEDNS(q, r *dns.Msg) bool {
+	return (r.Rcode == dns.RcodeFormatError || r.Rcode == dns.RcodeNotImplemented) &&
+		r.IsEdns0() == nil && q.IsEdns0() != nil
+}
+
+// withoutEDNS returns q without its OPT record (q itself when it has none).
+func withoutEDNS(q *dns.Msg) *dns.Msg {
+	if q.IsEdns0() == nil {
+		return q
+	}
+	p := q.Copy()
+	p.Extra = slices.DeleteFunc(p.Extra, func(rr dns.RR) bool { return rr.Header().Rrtype == dns.TypeOPT })
+	return p
 }
 
 // maxReferralNS bounds the name server records of a referral kept in the

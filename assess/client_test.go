@@ -557,3 +557,36 @@ func TestReferralNS(t *testing.T) {
 		}
 	}
 }
+
+// TestClientWithoutEDNS: a server that answers FORMERR to a query with EDNS
+// (RFC 6891 §7) is asked again without it, its long answer then comes over
+// TCP, and later queries go to it without EDNS from the start.
+func TestClientWithoutEDNS(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", 200)
+	srv := startAuth(t, dnstest.Config{
+		Zones: []dnstest.Zone{{Origin: "old.example.", File: "old", Text: "$TTL 3600\n" +
+			"@ IN SOA ns.example. hostmaster.example. 1 3600 600 86400 300\n" +
+			`@ IN TXT "` + long + `" "` + long + `" "` + long + `"` + "\n" +
+			"www IN A 192.0.2.7\n"}},
+		Faults: map[string]dnstest.Fault{"old.example.": dnstest.NoEDNS, "www.old.example.": dnstest.NoEDNS},
+	})
+	c := authClient(t, srv.Addr, false, 2*time.Second)
+	a, err := c.Lookup(context.Background(), "old.example.", dns.TypeTXT)
+	if err != nil || a.Rcode != dns.RcodeSuccess || len(a.RRs) != 1 {
+		t.Fatalf("TXT: %+v, %v; want the record", a, err)
+	}
+	if ev := a.Exchanges[len(a.Exchanges)-1]; ev.Transport != "tcp" {
+		t.Fatalf("the 600-byte answer came over %s, want tcp after the 512-byte UDP limit", ev.Transport)
+	}
+	if st := c.Stats(); st.Sent != 3 || st.TCP != 1 {
+		t.Fatalf("stats %+v: want 3 sent (with EDNS, without, over TCP)", st)
+	}
+	a, err = c.Lookup(context.Background(), "www.old.example.", dns.TypeA)
+	if err != nil || len(a.RRs) != 1 {
+		t.Fatalf("A: %+v, %v; want the address", a, err)
+	}
+	if st := c.Stats(); st.Sent != 4 {
+		t.Fatalf("stats %+v: want 4 sent, the second question once, without EDNS", st)
+	}
+}

@@ -32,7 +32,8 @@ var faultNames = map[string]dnstest.Fault{
 	"drop": dnstest.Drop, "servfail": dnstest.ServFail, "refused": dnstest.Refused,
 	"truncate": dnstest.Truncate, "wrongid": dnstest.WrongID, "wrongquestion": dnstest.WrongQuestion,
 	"wrongname": dnstest.WrongName, "delay": dnstest.Delay, "nxdomainrecords": dnstest.NXDomainRecords,
-	"padded": dnstest.Padded,
+	"padded":  dnstest.Padded,
+	"no_edns": dnstest.NoEDNS,
 }
 
 const scenarioSOA = "$TTL 300\n@ IN SOA ns1.example.net. hostmaster.example.net. 1 3600 600 86400 300\n"

@@ -33,6 +33,7 @@ const (
 	DropFirst             // drop the first arrival of the question, answer the others
 	NXDomainRecords       // answer NXDOMAIN, yet with the name's records in the answer section
 	Padded                // put 120 records for unrelated names before the answer's own
+	NoEDNS                // answer FORMERR without OPT to a query with EDNS, as a server from before RFC 6891
 )
 
 // Config sets up a server.
@@ -391,6 +392,12 @@ func (s *Server) handle(w dns.ResponseWriter, req *dns.Msg) {
 		m.Rcode = dns.RcodeRefused
 		s.write(w, m)
 		return
+	case NoEDNS:
+		if req.IsEdns0() != nil {
+			m.Rcode = dns.RcodeFormatError
+			s.write(w, m)
+			return
+		}
 	case Truncate:
 		if udp {
 			m.Truncated = true
