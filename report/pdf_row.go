@@ -168,7 +168,20 @@ type pdfPager struct {
 	meas *pdfMeasure
 	page []core.Row
 	used float64 // height of page
+	// tail is set when the page is not the first of its section: the
+	// section ran over onto it.
+	tail bool
 }
+
+// tailShare is the most of a page the last rows of a section run over onto
+// it may fill for the next section to start below them rather than on a
+// new page: a page holding one table row and nothing else reads as a
+// layout accident.
+const tailShare = 0.4
+
+// sectionGap is the space above a section that starts below the last
+// rows of the one before.
+const sectionGap = 8.0
 
 // height is the height of rows as maroto will measure them.
 func (p *pdfPager) height(rows []core.Row) float64 {
@@ -186,9 +199,16 @@ func (p *pdfPager) fits(h float64) bool {
 	return h+p.used+p.meas.footer <= p.meas.cell.Height
 }
 
-// section lays out one section from a new page.
+// section lays out one section from a new page, or below the few rows
+// the section before ran over onto its last page.
 func (p *pdfPager) section(blocks []pdfBlock) {
-	p.flush()
+	if p.tail && p.meas.provider != nil && p.used+p.meas.footer <= tailShare*p.meas.cell.Height {
+		gap := pdfSpacer(sectionGap)
+		p.put(p.height([]core.Row{gap}), gap)
+	} else {
+		p.flush()
+	}
+	p.tail = false
 	if p.meas.provider == nil {
 		// Nothing to measure with: let maroto break where it must.
 		var rows []core.Row
@@ -227,6 +247,7 @@ func (p *pdfPager) breakPage(repeat []core.Row) {
 		return
 	}
 	p.flush()
+	p.tail = true
 	if len(repeat) > 0 {
 		p.put(p.height(repeat), repeat...)
 	}

@@ -281,47 +281,52 @@ var appendixHeader = regexp.MustCompile(`Sender\s+PTR name\s+FCrDNS\s+HELO\s+SPF
 // fleet sizes move the page breaks around.
 func TestPDFPageBreaks(t *testing.T) {
 	t.Parallel()
-	for _, n := range []int{20, 33, 57} {
+	for _, n := range []int{20, 33, 57, 80} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			t.Parallel()
 			p := SyntheticPack(n, uint64(n))
-			section, count := "", map[string]int{}
-			for i, pg := range pdfPages(pdfText(t, writeAll(t, NewPDF(nil), p))) {
-				for _, h := range []string{"Findings requiring action", "Changes since the baseline", "Appendix A: senders", "Appendix B: methodology"} {
-					if strings.Contains(pg, h) {
-						section = h
+			section, prev, count := "", "", map[string]int{}
+			checkPage := checkPageFunc(t)
+			pages := pdfPages(pdfText(t, writeAll(t, NewPDF(nil), p)))
+			for i, pg := range pages {
+				// A section may start below the last rows of the one
+				// before: the page belongs to each section on it.
+				var present []string
+				first, last := len(pg), -1
+				for _, h := range []string{"Control coverage", "Findings requiring action", "Changes since the baseline", "Appendix A: senders", "Appendix B: methodology", "Not assessed"} {
+					at := strings.Index(pg, h)
+					if at >= 0 && strings.HasPrefix(pg[at+len(h):], " (continued)") {
+						at = -1 // the heading repeated above the rest of a table
 					}
-				}
-				if notAssessedHeading.MatchString(pg) {
-					section = "Not assessed"
-				}
-				count[section]++
-				switch section {
-				case "Findings requiring action":
-					if !strings.Contains(pg, "Finding, observed values and remediation") {
-						t.Errorf("findings page %d lacks the table header", i+1)
-					}
-					started := 0
-					for _, line := range strings.Split(pg, "\n") {
-						if findingStart.MatchString(line) {
-							started++
-							continue
-						}
-						if started == 0 && (strings.Contains(line, "Observed:") || strings.Contains(line, "Remediation:")) {
-							t.Errorf("page %d: %q comes before any sender and status on the page", i+1, strings.TrimSpace(line))
+					if h == "Not assessed" {
+						at = -1
+						if loc := notAssessedHeading.FindStringIndex(pg); loc != nil {
+							at = loc[0]
 						}
 					}
-					if started == 0 {
-						t.Errorf("findings page %d shows no sender with a status", i+1)
+					if at < 0 {
+						continue
 					}
-				case "Not assessed":
-					if !strings.Contains(pg, "Why the check was not applied, and the senders") {
-						t.Errorf("not-assessed page %d lacks the table header", i+1)
+					present = append(present, h)
+					first = min(first, at)
+					if at > last {
+						section, last = h, at
 					}
-				case "Appendix A: senders":
-					if !appendixHeader.MatchString(pg) {
-						t.Errorf("appendix page %d lacks the column header", i+1)
+				}
+				if strings.TrimSpace(pg[:first]) != "" {
+					// Rows of the section before come first.
+					present = append([]string{prev}, present...)
+					// A page holding the last few rows of a section
+					// and nothing else reads as a layout accident: the
+					// next section starts below them.
+					if n := len(nonEmptyLines(pg)); len(present) == 1 && prev != "" && i < len(pages)-1 && n < 25 {
+						t.Errorf("page %d of %d holds only %d lines of %s", i+1, len(pages), n, prev)
 					}
+				}
+				prev = section
+				for _, section := range present {
+					count[section]++
+					checkPage(i, pg, section)
 				}
 			}
 			if count["Not assessed"] == 0 {
@@ -330,10 +335,43 @@ func TestPDFPageBreaks(t *testing.T) {
 			if count["Findings requiring action"] < 2 {
 				t.Errorf("the findings section spans %d pages; the test needs a page break in it", count["Findings requiring action"])
 			}
-			if n == 57 && count["Appendix A: senders"] < 2 {
+			if n >= 57 && count["Appendix A: senders"] < 2 {
 				t.Errorf("Appendix A spans %d pages; the test needs a page break in it", count["Appendix A: senders"])
 			}
 		})
+	}
+}
+
+// checkPageFunc is TestPDFPageBreaks' test of one page of a section.
+func checkPageFunc(t *testing.T) func(i int, pg, section string) {
+	return func(i int, pg, section string) {
+		switch section {
+		case "Findings requiring action":
+			if !strings.Contains(pg, "Finding, observed values and remediation") {
+				t.Errorf("findings page %d lacks the table header", i+1)
+			}
+			started := 0
+			for _, line := range strings.Split(pg, "\n") {
+				if findingStart.MatchString(line) {
+					started++
+					continue
+				}
+				if started == 0 && (strings.Contains(line, "Observed:") || strings.Contains(line, "Remediation:")) {
+					t.Errorf("page %d: %q comes before any sender and status on the page", i+1, strings.TrimSpace(line))
+				}
+			}
+			if started == 0 {
+				t.Errorf("findings page %d shows no sender with a status", i+1)
+			}
+		case "Not assessed":
+			if !strings.Contains(pg, "Why the check was not applied, and the senders") {
+				t.Errorf("not-assessed page %d lacks the table header", i+1)
+			}
+		case "Appendix A: senders":
+			if !appendixHeader.MatchString(pg) {
+				t.Errorf("appendix page %d lacks the column header", i+1)
+			}
+		}
 	}
 }
 
@@ -1093,4 +1131,15 @@ func TestPDFManyControls(t *testing.T) {
 			}
 		}
 	}
+}
+
+// nonEmptyLines returns the lines of s that hold more than spaces.
+func nonEmptyLines(s string) []string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.TrimSpace(l) != "" {
+			out = append(out, l)
+		}
+	}
+	return out
 }
