@@ -164,14 +164,15 @@ func controlStates(p *Pack) (satisfied, notSatisfied, inconclusive int) {
 	return satisfied, notSatisfied, inconclusive
 }
 
-// topChecks returns up to n checks with the most fail and error findings,
-// then warn, ties in check order; checks with nothing to act on are left out.
+// topChecks returns up to n checks with the most fail findings, then warn,
+// then error, ties in check order; checks with nothing to act on are left
+// out.
 func (d *packDigest) topChecks(n int) []checkTally {
 	return worst(d.ByCheck, n, func(c checkTally) (statusTally, bool) { return c.statusTally, true })
 }
 
 // topAssets returns up to n assets of the given criticality ("" for any)
-// with the most fail and error findings, then warn, ties in inventory
+// with the most fail findings, then warn, then error, ties in inventory
 // order; assets with nothing to act on are left out.
 func (d *packDigest) topAssets(criticality string, n int) []assetTally {
 	return worst(d.ByAsset, n, func(a assetTally) (statusTally, bool) {
@@ -180,8 +181,10 @@ func (d *packDigest) topAssets(criticality string, n int) []assetTally {
 }
 
 // worst returns up to n of the items that keep says to keep and that have
-// findings to act on, most fail and error first, then most warn, ties in
-// their given order.
+// findings to act on: most fail first, then most warn, then most error,
+// ties in their given order. A confirmed failure or weakness outranks any
+// number of findings that could not be determined, which may hide either
+// or neither; an item with only those still comes, last.
 func worst[T any](items []T, n int, keep func(T) (statusTally, bool)) []T {
 	var out []T
 	var tallies []statusTally
@@ -197,10 +200,13 @@ func worst[T any](items []T, n int, keep func(T) (statusTally, bool)) []T {
 	}
 	sort.SliceStable(idx, func(i, j int) bool {
 		a, b := tallies[idx[i]], tallies[idx[j]]
-		if a.Fail+a.Error != b.Fail+b.Error {
-			return a.Fail+a.Error > b.Fail+b.Error
+		if a.Fail != b.Fail {
+			return a.Fail > b.Fail
 		}
-		return a.Warn > b.Warn
+		if a.Warn != b.Warn {
+			return a.Warn > b.Warn
+		}
+		return a.Error > b.Error
 	})
 	sorted := make([]T, 0, min(n, len(idx)))
 	for _, i := range idx {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"golang.org/x/image/font/gofont/goregular"
@@ -67,5 +68,28 @@ func TestChartControlLabels(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWorstOrder: a confirmed failure outranks any number of findings that
+// could not be determined, and so does a warning; items with only errors
+// still come, last, and items with nothing to act on are left out.
+func TestWorstOrder(t *testing.T) {
+	t.Parallel()
+	d := &packDigest{ByCheck: []checkTally{
+		{Check: "errors", statusTally: statusTally{Error: 30}},
+		{Check: "clean", statusTally: statusTally{Pass: 9}},
+		{Check: "one-fail", statusTally: statusTally{Fail: 1, Error: 2}},
+		{Check: "warns", statusTally: statusTally{Warn: 2}},
+		{Check: "fail-and-warns", statusTally: statusTally{Fail: 1, Warn: 5}},
+		{Check: "fails", statusTally: statusTally{Fail: 4}},
+	}}
+	var got []string
+	for _, c := range d.topChecks(10) {
+		got = append(got, c.Check)
+	}
+	want := []string{"fails", "fail-and-warns", "one-fail", "warns", "errors"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("order %q, want %q", got, want)
 	}
 }

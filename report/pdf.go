@@ -712,9 +712,8 @@ func (g *actionGroup) shown() []actionRow {
 	return out
 }
 
-// actionGroups groups the fail, error and warn findings by check, the
-// check with the most fail and error first, and shares max rows among the
-// groups.
+// actionGroups groups the fail, error and warn findings by check in
+// topChecks' order, and shares max rows among the groups.
 func (b *pdfBuilder) actionGroups(max int) ([]*actionGroup, int) {
 	criteria := map[string]string{}
 	for _, c := range b.p.Run.Checks {
@@ -784,7 +783,7 @@ func (b *pdfBuilder) findings() ([]pdfBlock, error) {
 	s := b.p.Summary
 	var f pdfFlow
 	f.keep(b.heading("Findings requiring action"), pdfSpacer(3))
-	intro := fmt.Sprintf("%d %s action: %d fail, %d error (not determined), %d warn. They are grouped by check, the check with the most fail and error findings first, and within a check listed fail, error, then warn. %s",
+	intro := fmt.Sprintf("%d %s action: %d fail, %d error (not determined), %d warn. They are grouped by check, the check with the most fail findings first (then warn, then error), and within a check listed fail, error, then warn. %s",
 		total, pdfPlural(total, "finding needs", "findings need"), s.Fail, s.Error, s.Warn, b.skipPointer())
 	f.keep(b.paragraph(intro, props.Text{Size: 8.5, Color: pcol(colourMuted)}))
 	if shown < total {
