@@ -7,7 +7,6 @@ import (
 	"image/color"
 	"image/draw"
 	"image/png"
-	"strconv"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/gobold"
@@ -230,14 +229,14 @@ func drawPanel(img *image.RGBA, pn chartPanel, r image.Rectangle, reg, small, bo
 				end := float64(barX0) + span*float64(acc)/float64(total)
 				seg := image.Rect(int(pos+0.5), y, int(end+0.5), y+chartBarH)
 				chartFill(img, seg, statusColour(string(s)))
-				num := strconv.Itoa(n)
+				num := pdfCount(n)
 				if w := font.MeasureString(small, num).Ceil(); w+12 < seg.Dx() {
 					chartText(img, small, textOn(s), seg.Min.X+(seg.Dx()-w)/2, y+chartBarH-9, num)
 				}
 				pos = end
 			}
 		}
-		chartText(img, reg, colourMuted, barX1+12, y+chartBarH-8, strconv.Itoa(total))
+		chartText(img, reg, colourMuted, barX1+12, y+chartBarH-8, pdfCount(total))
 		y += chartBarH + chartBarGap
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -459,7 +458,7 @@ func (b *pdfBuilder) cover() ([]pdfBlock, error) {
 		{"Run finished", pdfTime(p.Run.FinishedAt) + dur, ""},
 		{"Run ID", cleanLine(p.Run.ID), "mono"},
 		{"Tool", cleanLine(p.Tool.Name + " " + p.Tool.Version), ""},
-		{"Scope", fmt.Sprintf("%d %s, %d %s, %d %s", p.Summary.Assets, pdfPlural(p.Summary.Assets, "sender", "senders"),
+		{"Scope", pdfSprintf("%d %s, %d %s, %d %s", p.Summary.Assets, pdfPlural(p.Summary.Assets, "sender", "senders"),
 			p.Summary.Findings, pdfPlural(p.Summary.Findings, "finding", "findings"), len(p.Controls), pdfPlural(len(p.Controls), "control", "controls")), ""},
 		{"Frameworks", clip(strings.Join(frameworks, ", "), pdfMaxMessage), ""},
 		{"Resolvers", clip(strings.Join(resolvers, ", "), pdfMaxValue), "mono"},
@@ -519,7 +518,7 @@ func (b *pdfBuilder) executive() ([]pdfBlock, error) {
 		f.add(pdfFixedRow(h, image.NewFromBytesCol(pdfGrid, png, extension.Png, props.Rect{Center: true, Percent: 100})))
 	}
 	if omitted > 0 {
-		f.add(b.notice(fmt.Sprintf("The charts show the first %d controls; the %d others are charted in report.xlsx.", pdfMaxChartBars, omitted)))
+		f.add(b.notice(pdfSprintf("The charts show the first %d controls; the %d others are charted in report.xlsx.", pdfMaxChartBars, omitted)))
 	}
 	return f.done(), nil
 }
@@ -563,7 +562,7 @@ func pdfControlLabel(c ControlStatus) string {
 func (b *pdfBuilder) controls() ([]pdfBlock, error) {
 	var f pdfFlow
 	f.keep(b.heading("Control coverage"), pdfSpacer(3),
-		b.paragraph(fmt.Sprintf("%d %s from %d mapping %s. A control is satisfied when the findings of its mapped checks allow it, not satisfied when they show a gap, and inconclusive when DNS errors leave the outcome open or no finding supports it. Counts are findings of the mapped checks across the fleet; under each title, why the control matters for sender identity.",
+		b.paragraph(pdfSprintf("%d %s from %d mapping %s. A control is satisfied when the findings of its mapped checks allow it, not satisfied when they show a gap, and inconclusive when DNS errors leave the outcome open or no finding supports it. Counts are findings of the mapped checks across the fleet; under each title, why the control matters for sender identity.",
 			len(b.p.Controls), pdfPlural(len(b.p.Controls), "control", "controls"), len(b.p.Run.Mappings), pdfPlural(len(b.p.Run.Mappings), "file", "files")), props.Text{Size: 8.5, Color: pcol(colourMuted)}),
 		pdfSpacer(1),
 	)
@@ -783,7 +782,7 @@ func (b *pdfBuilder) findings() ([]pdfBlock, error) {
 	s := b.p.Summary
 	var f pdfFlow
 	f.keep(b.heading("Findings requiring action"), pdfSpacer(3))
-	intro := fmt.Sprintf("%d %s action: %d fail, %d error (not determined), %d warn. They are grouped by check, the check with the most fail findings first (then warn, then error), and within a check listed fail, error, then warn. %s",
+	intro := pdfSprintf("%d %s action: %d fail, %d error (not determined), %d warn. They are grouped by check, the check with the most fail findings first (then warn, then error), and within a check listed fail, error, then warn. %s",
 		total, pdfPlural(total, "finding needs", "findings need"), s.Fail, s.Error, s.Warn, b.skipPointer())
 	f.keep(b.paragraph(intro, props.Text{Size: 8.5, Color: pcol(colourMuted)}))
 	if shown < total {
@@ -796,10 +795,10 @@ func (b *pdfBuilder) findings() ([]pdfBlock, error) {
 		var parts []string
 		for o, name := range []string{"fail", "error", "warn"} {
 			if left[o] > 0 {
-				parts = append(parts, fmt.Sprintf("%d %s", left[o], name))
+				parts = append(parts, pdfSprintf("%d %s", left[o], name))
 			}
 		}
-		f.keep(b.notice(fmt.Sprintf("This list shows %d of %d findings that need action, every fail first, then error, then warn; the %d not shown (%s) are in report.xlsx / findings.csv.", shown, total, total-shown, strings.Join(parts, ", "))))
+		f.keep(b.notice(pdfSprintf("This list shows %d of %d findings that need action, every fail first, then error, then warn; the %d not shown (%s) are in report.xlsx / findings.csv.", shown, total, total-shown, strings.Join(parts, ", "))))
 	}
 	if total == 0 {
 		f.add(b.paragraph("No finding needs action: every check passed or did not apply.", props.Text{}))
@@ -817,7 +816,7 @@ func (b *pdfBuilder) findings() ([]pdfBlock, error) {
 		f.keep(b.groupTitle(c, g.total, g.criteria)...)
 		if g.quota == 0 {
 			// Rows went to the fails and errors of other checks.
-			f.keep(b.paragraph(fmt.Sprintf("Its %d %s %s in report.xlsx / findings.csv: this list shows fail and error findings first.",
+			f.keep(b.paragraph(pdfSprintf("Its %d %s %s in report.xlsx / findings.csv: this list shows fail and error findings first.",
 				g.total, pdfPlural(g.total, "finding", "findings"), pdfPlural(g.total, "is", "are")),
 				props.Text{Size: 7.5, Style: fontstyle.Italic, Color: pcol(colourMuted), Top: 1.2}))
 			continue
@@ -828,7 +827,7 @@ func (b *pdfBuilder) findings() ([]pdfBlock, error) {
 		}
 		f.endTable()
 		if more := g.total - g.quota; more > 0 {
-			f.add(b.paragraph(fmt.Sprintf("%d more %s findings in report.xlsx / findings.csv.", more, c.Check),
+			f.add(b.paragraph(pdfSprintf("%d more %s findings in report.xlsx / findings.csv.", more, c.Check),
 				props.Text{Size: 7.5, Style: fontstyle.Italic, Color: pcol(colourMuted), Top: 1.2}))
 		}
 	}
@@ -844,7 +843,7 @@ func (b *pdfBuilder) skipPointer() string {
 	case 1:
 		return "The one skipped finding (a check not applied to a sender) is listed under \u201cNot assessed\u201d, after this section; passed findings are in report.xlsx and findings.csv."
 	default:
-		return fmt.Sprintf("The %d skipped findings (checks not applied to a sender) are listed under \u201cNot assessed\u201d, after this section; passed findings are in report.xlsx and findings.csv.", n)
+		return pdfSprintf("The %d skipped findings (checks not applied to a sender) are listed under \u201cNot assessed\u201d, after this section; passed findings are in report.xlsx and findings.csv.", n)
 	}
 }
 
@@ -1010,11 +1009,11 @@ func (b *pdfBuilder) notAssessed() ([]pdfBlock, error) {
 	}
 	var f pdfFlow
 	f.keep(b.heading("Not assessed"), pdfSpacer(3))
-	intro := fmt.Sprintf("%d %s skipped: a check was not applied to a sender because the inventory lacks the input it needs (an expected hostname, HELO name, sending domain or DKIM selectors) or because a record it builds on is missing (no PTR record, no single valid SPF or DMARC record; those appear as failures above). A skipped check is a gap in coverage, not a pass. They are grouped by check and reason, each group with its senders.",
+	intro := pdfSprintf("%d %s skipped: a check was not applied to a sender because the inventory lacks the input it needs (an expected hostname, HELO name, sending domain or DKIM selectors) or because a record it builds on is missing (no PTR record, no single valid SPF or DMARC record; those appear as failures above). A skipped check is a gap in coverage, not a pass. They are grouped by check and reason, each group with its senders.",
 		s.total, pdfPlural(s.total, "finding was", "findings were"))
 	f.keep(b.paragraph(intro, props.Text{Size: 8.5, Color: pcol(colourMuted)}))
 	if named < s.total {
-		f.keep(b.notice(fmt.Sprintf("This section names the senders of %d of %d skipped findings; the other %d are in report.xlsx / findings.csv.", named, s.total, s.total-named)))
+		f.keep(b.notice(pdfSprintf("This section names the senders of %d of %d skipped findings; the other %d are in report.xlsx / findings.csv.", named, s.total, s.total-named)))
 	}
 	sizes := []int{5, 2, 17}
 	header := b.headerRow(sizes, "Check and reason", ">Senders", "Why the check was not applied, and the senders")
@@ -1024,7 +1023,7 @@ func (b *pdfBuilder) notAssessed() ([]pdfBlock, error) {
 	}
 	f.endTable()
 	if s.dropped > 0 {
-		f.add(b.paragraph(fmt.Sprintf("%d more skipped %s, of further checks and reasons, in report.xlsx / findings.csv.", s.dropped, pdfPlural(s.dropped, "finding", "findings")),
+		f.add(b.paragraph(pdfSprintf("%d more skipped %s, of further checks and reasons, in report.xlsx / findings.csv.", s.dropped, pdfPlural(s.dropped, "finding", "findings")),
 			props.Text{Size: 7.5, Style: fontstyle.Italic, Color: pcol(colourMuted), Top: 1.2}))
 	}
 	return f.done(), nil
@@ -1067,7 +1066,7 @@ func (b *pdfBuilder) skipGroupRows(sizes []int, g *skipGroup, stripe bool) []cor
 		}, stripe, false))
 		rows = append(rows, b.tableRow([]cellText{
 			{size: sizes[0]}, {size: sizes[1]},
-			{size: sizes[2], text: fmt.Sprintf("and %d more — see report.xlsx / findings.csv", more),
+			{size: sizes[2], text: pdfSprintf("and %d more — see report.xlsx / findings.csv", more),
 				style: props.Text{Size: 7, Style: fontstyle.Italic, Color: pcol(colourMuted), Top: 0.3}},
 		}, stripe, true))
 		return rows
@@ -1093,10 +1092,10 @@ func (b *pdfBuilder) groupTitle(c checkTally, n int, criteria string) []core.Row
 		s string
 	}{{c.Fail, "fail"}, {c.Error, "error"}, {c.Warn, "warn"}} {
 		if x.n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", x.n, x.s))
+			parts = append(parts, pdfSprintf("%d %s", x.n, x.s))
 		}
 	}
-	title := fmt.Sprintf("%s  —  %d %s (%s)", cleanLine(c.Check), n, pdfPlural(n, "finding", "findings"), strings.Join(parts, ", "))
+	title := pdfSprintf("%s  —  %d %s (%s)", cleanLine(c.Check), n, pdfPlural(n, "finding", "findings"), strings.Join(parts, ", "))
 	title = b.fit.breakToFit(title, b.fit.bold, 10, pdfContentW)
 	if criteria == "" {
 		return []core.Row{pdfRow(col.New(pdfGrid).Add(b.text(title, props.Text{Size: 10, Style: fontstyle.Bold, Color: pcol(colourBrand), Top: 1.5, Bottom: 3.5})))}
@@ -1221,7 +1220,7 @@ func (b *pdfBuilder) drift() ([]pdfBlock, error) {
 	f.each(rows...)
 	f.keep(pdfSpacer(3))
 	if n := b.d.driftIncomplete(); n > 0 {
-		f.keep(b.notice(fmt.Sprintf("The comparison is incomplete for %d %s: a run could not determine some of their values, so a change there would not show (their drift.changed findings are error).", n, pdfPlural(n, "sender", "senders"))))
+		f.keep(b.notice(pdfSprintf("The comparison is incomplete for %d %s: a run could not determine some of their values, so a change there would not show (their drift.changed findings are error).", n, pdfPlural(n, "sender", "senders"))))
 	}
 	if len(dr.Changes) == 0 {
 		f.add(b.paragraph("No value compared in both runs changed.", props.Text{}))
@@ -1229,7 +1228,7 @@ func (b *pdfBuilder) drift() ([]pdfBlock, error) {
 	}
 	n := min(len(dr.Changes), b.w.maxDrift)
 	if n < len(dr.Changes) {
-		f.keep(b.notice(fmt.Sprintf("This list shows %d of %d changes; %d more in report.xlsx (Drift sheet).", n, len(dr.Changes), len(dr.Changes)-n)))
+		f.keep(b.notice(pdfSprintf("This list shows %d of %d changes; %d more in report.xlsx (Drift sheet).", n, len(dr.Changes), len(dr.Changes)-n)))
 	}
 	sizes := []int{5, 4, 7, 8}
 	f.table([]core.Row{b.headerRow(sizes, "Sender", "Field", "Before", "Now")})
@@ -1256,7 +1255,7 @@ func pdfList(items []string, max int) string {
 	}
 	s := strings.Join(out, ", ")
 	if n < len(items) {
-		s += fmt.Sprintf(" and %d more", len(items)-n)
+		s += pdfSprintf(" and %d more", len(items)-n)
 	}
 	return s
 }
@@ -1270,7 +1269,7 @@ func (b *pdfBuilder) assets() ([]pdfBlock, error) {
 	)
 	n := min(len(all), b.w.maxAssets)
 	if n < len(all) {
-		f.keep(b.notice(fmt.Sprintf("This appendix shows the first %d of %d senders; %d more in report.xlsx (Assets sheet).", n, len(all), len(all)-n)))
+		f.keep(b.notice(pdfSprintf("This appendix shows the first %d of %d senders; %d more in report.xlsx (Assets sheet).", n, len(all), len(all)-n)))
 	}
 	if len(all) == 0 {
 		f.add(b.paragraph("The inventory held no sender.", props.Text{}))
@@ -1318,9 +1317,9 @@ func (b *pdfBuilder) methodology() ([]pdfBlock, error) {
 	q := p.Run.Queries
 	f.each(
 		b.labelValue("Resolvers", clip(strings.Join(resolvers, ", "), pdfMaxMessage), true),
-		b.labelValue("Timeout / retries", fmt.Sprintf("%s per query, %d %s", pdfDash(cleanLine(st.Timeout)), st.Retries, pdfPlural(st.Retries, "retry", "retries")), false),
+		b.labelValue("Timeout / retries", pdfSprintf("%s per query, %d %s", pdfDash(cleanLine(st.Timeout)), st.Retries, pdfPlural(st.Retries, "retry", "retries")), false),
 		b.labelValue("Concurrency / rate", concurrencyRate(st.Concurrency, st.QPS), false),
-		b.labelValue("Queries", fmt.Sprintf("%d lookups (%d from cache), %d messages sent (%d over TCP), %d %s, %d %s", q.Lookups, q.CacheHits, q.Sent, q.TCP, q.Timeouts, pdfPlural(int(q.Timeouts), "timeout", "timeouts"), q.Errors, pdfPlural(int(q.Errors), "error", "errors")), false),
+		b.labelValue("Queries", pdfSprintf("%d lookups (%d from cache), %d messages sent (%d over TCP), %d %s, %d %s", q.Lookups, q.CacheHits, q.Sent, q.TCP, q.Timeouts, pdfPlural(int(q.Timeouts), "timeout", "timeouts"), q.Errors, pdfPlural(int(q.Errors), "error", "errors")), false),
 	)
 	if p.Run.Replay {
 		f.add(b.labelValue("Replay", "this run replayed recorded DNS evidence instead of querying", false))
@@ -1425,7 +1424,7 @@ func stampModDate(pdf []byte, at time.Time) []byte {
 // concurrencyRate describes the run's concurrency and rate limit; a qps of
 // 0 is no limit.
 func concurrencyRate(concurrency int, qps float64) string {
-	at := fmt.Sprintf("%d %s at a time", concurrency, pdfPlural(concurrency, "sender", "senders"))
+	at := pdfSprintf("%d %s at a time", concurrency, pdfPlural(concurrency, "sender", "senders"))
 	if qps <= 0 {
 		return at + ", no rate limit"
 	}
@@ -1434,22 +1433,7 @@ func concurrencyRate(concurrency int, qps float64) string {
 
 // pdfCount writes n with thousands separators, as a reader expects of the
 // key figures: 32,000 rather than 32000.
-func pdfCount(n int) string {
-	d := strconv.Itoa(n)
-	neg := strings.HasPrefix(d, "-")
-	d = strings.TrimPrefix(d, "-")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range d {
-		if i > 0 && (len(d)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
-}
+func pdfCount(n int) string { return templates.Num(n) }
 
 // clipObserved bounds a finding's observed values for the PDF, cutting at
 // the end of a value ("; ") where it can and saying where the rest is.
@@ -1471,7 +1455,7 @@ func clipObserved(s string) string {
 func appendixStatus(size int, a AssetSummary) cellText {
 	c := pdfStatusCell(size, cleanLine(a.Status))
 	if a.Skip > 0 && a.Status == string(assess.StatusPass) {
-		c.text += fmt.Sprintf(" (%d SKIPPED)", a.Skip)
+		c.text += pdfSprintf(" (%d SKIPPED)", a.Skip)
 	}
 	return c
 }

@@ -1,7 +1,6 @@
 package report
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -51,7 +50,7 @@ func viewCounts(fail, errs, warn int) string {
 		name string
 	}{{fail, "fail"}, {errs, "error"}, {warn, "warn"}} {
 		if c.n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", c.n, c.name))
+			parts = append(parts, pdfSprintf("%d %s", c.n, c.name))
 		}
 	}
 	return strings.Join(parts, ", ")

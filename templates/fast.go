@@ -344,6 +344,7 @@ var fastFuncs = map[string]fastFunc{
 	"join":     {[]ptype{pString, pAny}, func(a []any) any { return join(a[0].(string), a[1]) }},
 	"default":  {[]ptype{pString, pAny}, func(a []any) any { return orDefault(a[0].(string), a[1]) }},
 	"plural":   {[]ptype{pInt, pString, pString}, func(a []any) any { return plural(a[0].(int), a[1].(string), a[2].(string)) }},
+	"num":      {[]ptype{pInt}, func(a []any) any { return Num(a[0].(int)) }},
 	"head":     {[]ptype{pInt, pAny}, func(a []any) any { return head(a[0].(int), a[1]) }},
 	"count":    {[]ptype{pAny}, func(a []any) any { return count(a[0]) }},
 	"lower":    {[]ptype{pString}, func(a []any) any { return strings.ToLower(a[0].(string)) }},

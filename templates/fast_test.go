@@ -200,6 +200,7 @@ func TestFastGivesUpSafely(t *testing.T) {
 		`{{len .Observed.x}}`:            &fastData{Observed: map[string]any{}},
 		`{{upper .Observed.x}}`:          &fastData{Observed: map[string]any{}},
 		`{{plural .Observed.x "a" "b"}}`: &fastData{Observed: map[string]any{"x": int64(1)}},
+		`{{num .Observed.x}}`:            &fastData{Observed: map[string]any{"x": int64(1234)}},
 		`{{.Asset}}`:                     &fastData{},
 		`{{join "," .Asset}}`:            &fastData{},
 		`{{.Observed.l}}`:                &fastData{Observed: map[string]any{"l": label("x")}},
@@ -253,4 +254,16 @@ func FuzzFastRender(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestNum: the num function groups digits, in both renderers.
+func TestNum(t *testing.T) {
+	t.Parallel()
+	for n, want := range map[int]string{0: "0", 7: "7", 999: "999", 1000: "1,000", 32000: "32,000", 1234567: "1,234,567", -45678: "-45,678"} {
+		if got := Num(n); got != want {
+			t.Errorf("Num(%d) = %q, want %q", n, got, want)
+		}
+		s := mustParse(t, `{{num .Observed.n}}`)
+		same(t, s, "t0", &fastData{Observed: map[string]any{"n": n}})
+	}
 }

@@ -9,6 +9,7 @@ import (
 	"embed"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -36,6 +37,7 @@ var funcs = template.FuncMap{
 	"join":    join,
 	"default": orDefault,
 	"plural":  plural,
+	"num":     Num,
 	"head":    head,
 	"count":   count,
 	"lower":   strings.ToLower,
@@ -60,6 +62,25 @@ func join(sep string, v any) string {
 		return ""
 	}
 	return fmt.Sprint(v)
+}
+
+// Num writes n with digit grouping for English readers: 32,000 (the
+// templates' num).
+func Num(n int) string {
+	d := strconv.Itoa(n)
+	neg := strings.HasPrefix(d, "-")
+	d = strings.TrimPrefix(d, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i := range len(d) {
+		if i > 0 && (len(d)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte(d[i])
+	}
+	return b.String()
 }
 
 func orDefault(def string, v any) any {
