@@ -133,6 +133,53 @@ type pdfBuilder struct {
 	fit   *textFitter
 	meas  *pdfMeasure
 	byIP  map[string]*assess.Asset
+	// has reports whether the pack holds a format ("xlsx", "csv", ...).
+	has func(format string) bool
+}
+
+// notWritten ends a pointer to files this run did not write.
+const notWritten = " (not written by this run)"
+
+// findingsIn names the pack's files that hold every finding, joined by sep:
+// report.xlsx and findings.csv, else evidence.json.
+func (b *pdfBuilder) findingsIn(sep string) string {
+	var in []string
+	if b.has("xlsx") {
+		in = append(in, "report.xlsx")
+	}
+	if b.has("csv") {
+		in = append(in, "findings.csv")
+	}
+	switch {
+	case len(in) > 0:
+		return strings.Join(in, sep)
+	case b.has("json"):
+		return "evidence.json"
+	}
+	return "evidence.json, report.xlsx or findings.csv" + notWritten
+}
+
+// sheetIn names where a whole table the PDF cuts short is: its sheet of
+// report.xlsx, else evidence.json.
+func (b *pdfBuilder) sheetIn(sheet string) string {
+	switch {
+	case b.has("xlsx"):
+		return "report.xlsx (" + sheet + " sheet)"
+	case b.has("json"):
+		return "evidence.json"
+	}
+	return "report.xlsx or evidence.json" + notWritten
+}
+
+// valuesIn names where a finding's observed values are whole.
+func valuesIn(has func(format string) bool) string {
+	switch {
+	case has("xlsx"):
+		return "report.xlsx"
+	case has("json"):
+		return "evidence.json"
+	}
+	return "report.xlsx or evidence.json, not written by this run"
 }
 
 func newPDFBuilder(ctx context.Context, w *pdfWriter, p *Pack) (*pdfBuilder, error) {
@@ -176,14 +223,16 @@ func newPDFBuilder(ctx context.Context, w *pdfWriter, p *Pack) (*pdfBuilder, err
 	}
 	// One pass over the findings (a big run's are on disk) tallies them
 	// and keeps the candidates for the findings and not-assessed sections.
-	rows := newActionRows(w.maxFindings)
+	has := func(format string) bool { return packHas(ctx, format) }
+	rows := newActionRows(w.maxFindings, valuesIn(has))
 	skips := newSkipList(w.skipIPsPerGroup)
 	d, err := digestPack(ctx, p, rows.visit, skips.visit)
 	if err != nil {
 		return nil, fmt.Errorf("pdf: %w", err)
 	}
 	b := &pdfBuilder{w: w, p: p, d: d, rows: rows, skips: skips, m: maroto.New(cb.Build()), fit: fit,
-		meas: &pdfMeasure{}, byIP: make(map[string]*assess.Asset, len(p.Assets))}
+		meas: &pdfMeasure{}, byIP: make(map[string]*assess.Asset, len(p.Assets)),
+		has: has}
 	for i := range p.Assets {
 		if _, ok := b.byIP[p.Assets[i].IP]; !ok {
 			b.byIP[p.Assets[i].IP] = &p.Assets[i]
@@ -384,7 +433,9 @@ func (b *pdfBuilder) narrative(f *pdfFlow, s string) {
 
 // render renders a summary template with the view of the Pack.
 func (b *pdfBuilder) render(name string) (string, error) {
-	s, err := b.w.t.Render(name, newSummaryView(b.p, b.d))
+	v := newSummaryView(b.p, b.d)
+	v.Files = otherFiles(b.has)
+	s, err := b.w.t.Render(name, v)
 	if err != nil {
 		return "", fmt.Errorf("render template %s: %w", name, err)
 	}
@@ -471,7 +522,7 @@ func (b *pdfBuilder) cover() ([]pdfBlock, error) {
 		rows = append(rows, b.labelValue(it[0], it[1], it[2] == "mono"))
 	}
 	rows = append(rows, pdfSpacer(10),
-		b.paragraph("This report is written from evidence.json, the pack's source of truth. The executive summary comes first; control coverage, the findings that need action, a per-sender appendix and the methodology follow for auditors. Run \"senderproof verify DIR\" on the pack's directory to check every file against manifest.json.",
+		b.paragraph(b.coverNote(),
 			props.Text{Size: 8.5, Color: pcol(colourMuted)}))
 	var f pdfFlow
 	f.each(rows...)
@@ -518,7 +569,7 @@ func (b *pdfBuilder) executive() ([]pdfBlock, error) {
 		f.add(pdfFixedRow(h, image.NewFromBytesCol(pdfGrid, png, extension.Png, props.Rect{Center: true, Percent: 100})))
 	}
 	if omitted > 0 {
-		f.add(b.notice(pdfSprintf("The charts show the first %d controls; the %d others are charted in report.xlsx.", pdfMaxChartBars, omitted)))
+		f.add(b.notice(b.chartsOmitted(omitted)))
 	}
 	return f.done(), nil
 }
@@ -557,6 +608,24 @@ func pdfControlLabel(c ControlStatus) string {
 		ids[i] = cleanLine(id)
 	}
 	return s + " → " + strings.Join(ids, ", ")
+}
+
+// coverNote is the cover's note on where the report comes from and what
+// follows.
+func (b *pdfBuilder) coverNote() string {
+	from := "This report is written from evidence.json, the pack's source of truth."
+	if !b.has("json") {
+		from = "This report is written from the run's findings; this run wrote no evidence.json, the pack's usual source of truth."
+	}
+	return from + " The executive summary comes first; control coverage, the findings that need action, a per-sender appendix and the methodology follow for auditors. Run \"senderproof verify DIR\" on the pack's directory to check every file against manifest.json."
+}
+
+// chartsOmitted says where the controls past the charts' limit are.
+func (b *pdfBuilder) chartsOmitted(omitted int) string {
+	if b.has("xlsx") {
+		return pdfSprintf("The charts show the first %d controls; the %d others are charted in report.xlsx.", pdfMaxChartBars, omitted)
+	}
+	return pdfSprintf("The charts show the first %d controls; the %d others are in the control coverage table.", pdfMaxChartBars, omitted)
 }
 
 func (b *pdfBuilder) controls() ([]pdfBlock, error) {
@@ -658,12 +727,13 @@ type actionRow struct {
 // first findings in pack order, up to the most the findings section can
 // show of one check.
 type actionRows struct {
-	max     int
-	byCheck map[string]*[3][]actionRow
+	max      int
+	byCheck  map[string]*[3][]actionRow
+	valuesIn string // where observed values cut short are whole
 }
 
-func newActionRows(max int) *actionRows {
-	return &actionRows{max: max, byCheck: map[string]*[3][]actionRow{}}
+func newActionRows(max int, valuesIn string) *actionRows {
+	return &actionRows{max: max, byCheck: map[string]*[3][]actionRow{}, valuesIn: valuesIn}
 }
 
 func (a *actionRows) visit(f *assess.Finding) {
@@ -683,7 +753,7 @@ func (a *actionRows) visit(f *assess.Finding) {
 		asset:       displayLine(f.Asset, 80),
 		selector:    displayLine(selectorOf(f.Selector), 80),
 		message:     displayLine(f.Message, pdfMaxMessage),
-		observed:    clipObserved(cleanLine(observedText(f.Observed))),
+		observed:    clipObserved(cleanLine(observedText(f.Observed)), a.valuesIn),
 		remediation: displayLine(f.Remediation, pdfMaxMessage),
 		status:      f.Status,
 	})
@@ -798,7 +868,7 @@ func (b *pdfBuilder) findings() ([]pdfBlock, error) {
 				parts = append(parts, pdfSprintf("%d %s", left[o], name))
 			}
 		}
-		f.keep(b.notice(pdfSprintf("This list shows %d of %d findings that need action, every fail first, then error, then warn; the %d not shown (%s) are in report.xlsx / findings.csv.", shown, total, total-shown, strings.Join(parts, ", "))))
+		f.keep(b.notice(pdfSprintf("This list shows %d of %d findings that need action, every fail first, then error, then warn; the %d not shown (%s) are in %s.", shown, total, total-shown, strings.Join(parts, ", "), b.findingsIn(" / "))))
 	}
 	if total == 0 {
 		f.add(b.paragraph("No finding needs action: every check passed or did not apply.", props.Text{}))
@@ -816,8 +886,8 @@ func (b *pdfBuilder) findings() ([]pdfBlock, error) {
 		f.keep(b.groupTitle(c, g.total, g.criteria)...)
 		if g.quota == 0 {
 			// Rows went to the fails and errors of other checks.
-			f.keep(b.paragraph(pdfSprintf("Its %d %s %s in report.xlsx / findings.csv: this list shows fail and error findings first.",
-				g.total, pdfPlural(g.total, "finding", "findings"), pdfPlural(g.total, "is", "are")),
+			f.keep(b.paragraph(pdfSprintf("Its %d %s %s in %s: this list shows fail and error findings first.",
+				g.total, pdfPlural(g.total, "finding", "findings"), pdfPlural(g.total, "is", "are"), b.findingsIn(" / ")),
 				props.Text{Size: 7.5, Style: fontstyle.Italic, Color: pcol(colourMuted), Top: 1.2}))
 			continue
 		}
@@ -827,7 +897,7 @@ func (b *pdfBuilder) findings() ([]pdfBlock, error) {
 		}
 		f.endTable()
 		if more := g.total - g.quota; more > 0 {
-			f.add(b.paragraph(pdfSprintf("%d more %s findings in report.xlsx / findings.csv.", more, c.Check),
+			f.add(b.paragraph(pdfSprintf("%d more %s findings in %s.", more, c.Check, b.findingsIn(" / ")),
 				props.Text{Size: 7.5, Style: fontstyle.Italic, Color: pcol(colourMuted), Top: 1.2}))
 		}
 	}
@@ -839,11 +909,11 @@ func (b *pdfBuilder) findings() ([]pdfBlock, error) {
 func (b *pdfBuilder) skipPointer() string {
 	switch n := b.skips.total; n {
 	case 0:
-		return "No check was skipped; passed findings are in report.xlsx and findings.csv."
+		return "No check was skipped; passed findings are in " + b.findingsIn(" and ") + "."
 	case 1:
-		return "The one skipped finding (a check not applied to a sender) is listed under \u201cNot assessed\u201d, after this section; passed findings are in report.xlsx and findings.csv."
+		return "The one skipped finding (a check not applied to a sender) is listed under \u201cNot assessed\u201d, after this section; passed findings are in " + b.findingsIn(" and ") + "."
 	default:
-		return pdfSprintf("The %d skipped findings (checks not applied to a sender) are listed under \u201cNot assessed\u201d, after this section; passed findings are in report.xlsx and findings.csv.", n)
+		return pdfSprintf("The %d skipped findings (checks not applied to a sender) are listed under \u201cNot assessed\u201d, after this section; passed findings are in %s.", n, b.findingsIn(" and "))
 	}
 }
 
@@ -1013,7 +1083,7 @@ func (b *pdfBuilder) notAssessed() ([]pdfBlock, error) {
 		s.total, pdfPlural(s.total, "finding was", "findings were"))
 	f.keep(b.paragraph(intro, props.Text{Size: 8.5, Color: pcol(colourMuted)}))
 	if named < s.total {
-		f.keep(b.notice(pdfSprintf("This section names the senders of %d of %d skipped findings; the other %d are in report.xlsx / findings.csv.", named, s.total, s.total-named)))
+		f.keep(b.notice(pdfSprintf("This section names the senders of %d of %d skipped findings; the other %d are in %s.", named, s.total, s.total-named, b.findingsIn(" / "))))
 	}
 	sizes := []int{5, 2, 17}
 	header := b.headerRow(sizes, "Check and reason", ">Senders", "Why the check was not applied, and the senders")
@@ -1023,7 +1093,7 @@ func (b *pdfBuilder) notAssessed() ([]pdfBlock, error) {
 	}
 	f.endTable()
 	if s.dropped > 0 {
-		f.add(b.paragraph(pdfSprintf("%d more skipped %s, of further checks and reasons, in report.xlsx / findings.csv.", s.dropped, pdfPlural(s.dropped, "finding", "findings")),
+		f.add(b.paragraph(pdfSprintf("%d more skipped %s, of further checks and reasons, in %s.", s.dropped, pdfPlural(s.dropped, "finding", "findings"), b.findingsIn(" / ")),
 			props.Text{Size: 7.5, Style: fontstyle.Italic, Color: pcol(colourMuted), Top: 1.2}))
 	}
 	return f.done(), nil
@@ -1036,7 +1106,7 @@ func (b *pdfBuilder) skipGroupRows(sizes []int, g *skipGroup, stripe bool) []cor
 	why := g.message
 	switch {
 	case g.other:
-		why = "Further senders skipped for this reason, with messages that differ from sender to sender; each message is in report.xlsx / findings.csv."
+		why = "Further senders skipped for this reason, with messages that differ from sender to sender; each message is in " + b.findingsIn(" / ") + "."
 	case why == "":
 		why = "Not applied (no message recorded)."
 	}
@@ -1066,7 +1136,7 @@ func (b *pdfBuilder) skipGroupRows(sizes []int, g *skipGroup, stripe bool) []cor
 		}, stripe, false))
 		rows = append(rows, b.tableRow([]cellText{
 			{size: sizes[0]}, {size: sizes[1]},
-			{size: sizes[2], text: pdfSprintf("and %d more — see report.xlsx / findings.csv", more),
+			{size: sizes[2], text: pdfSprintf("and %d more — see %s", more, b.findingsIn(" / ")),
 				style: props.Text{Size: 7, Style: fontstyle.Italic, Color: pcol(colourMuted), Top: 0.3}},
 		}, stripe, true))
 		return rows
@@ -1228,7 +1298,7 @@ func (b *pdfBuilder) drift() ([]pdfBlock, error) {
 	}
 	n := min(len(dr.Changes), b.w.maxDrift)
 	if n < len(dr.Changes) {
-		f.keep(b.notice(pdfSprintf("This list shows %d of %d changes; %d more in report.xlsx (Drift sheet).", n, len(dr.Changes), len(dr.Changes)-n)))
+		f.keep(b.notice(pdfSprintf("This list shows %d of %d changes; %d more in %s.", n, len(dr.Changes), len(dr.Changes)-n, b.sheetIn("Drift"))))
 	}
 	sizes := []int{5, 4, 7, 8}
 	f.table([]core.Row{b.headerRow(sizes, "Sender", "Field", "Before", "Now")})
@@ -1269,7 +1339,7 @@ func (b *pdfBuilder) assets() ([]pdfBlock, error) {
 	)
 	n := min(len(all), b.w.maxAssets)
 	if n < len(all) {
-		f.keep(b.notice(pdfSprintf("This appendix shows the first %d of %d senders; %d more in report.xlsx (Assets sheet).", n, len(all), len(all)-n)))
+		f.keep(b.notice(pdfSprintf("This appendix shows the first %d of %d senders; %d more in %s.", n, len(all), len(all)-n, b.sheetIn("Assets"))))
 	}
 	if len(all) == 0 {
 		f.add(b.paragraph("The inventory held no sender.", props.Text{}))
@@ -1437,8 +1507,8 @@ func pdfCount(n int) string { return templates.Num(n) }
 
 // clipObserved bounds a finding's observed values for the PDF, cutting at
 // the end of a value ("; ") where it can and saying where the rest is.
-func clipObserved(s string) string {
-	const more = " … (all values in report.xlsx)"
+func clipObserved(s, valuesIn string) string {
+	more := " … (all values in " + valuesIn + ")"
 	if utf8.RuneCountInString(s) <= pdfMaxValue {
 		return s
 	}

@@ -1076,11 +1076,11 @@ func TestPDFCount(t *testing.T) {
 func TestClipObserved(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("reason: different_org; ", 40)
-	got := clipObserved(long)
+	got := clipObserved(long, "report.xlsx")
 	if !strings.HasSuffix(got, "; reason: different_org … (all values in report.xlsx)") && !strings.HasSuffix(got, "reason: different_org … (all values in report.xlsx)") {
 		t.Errorf("clipObserved cut mid-value: %q", got[max(0, len(got)-80):])
 	}
-	if short := "ptr: a.example.com"; clipObserved(short) != short {
+	if short := "ptr: a.example.com"; clipObserved(short, "report.xlsx") != short {
 		t.Errorf("clipObserved changed a short text")
 	}
 	if got := observedText(map[string]any{"ptr_names": []any{}}); got != "ptr_names: none" {
@@ -1142,4 +1142,42 @@ func nonEmptyLines(s string) []string {
 		}
 	}
 	return out
+}
+
+// TestPDFPointsOnlyAtFilesWritten: the PDF's pointers to what it leaves
+// out name only files of the pack: report.xlsx and findings.csv when they
+// are written, else evidence.json, else say that no such file was written.
+func TestPDFPointsOnlyAtFilesWritten(t *testing.T) {
+	t.Parallel()
+	p := SyntheticPack(40, 5)
+	for _, tc := range []struct {
+		formats     []string
+		want, never []string
+	}{
+		{[]string{"json", "csv", "xlsx", "oscal", "pdf"}, []string{"report.xlsx / findings.csv", "report.xlsx (Assets sheet)", "Beside this report the run wrote evidence.json, findings.csv, report.xlsx, oscal-assessment-results.json"}, []string{"not written by this run"}},
+		{[]string{"json", "pdf"}, []string{"more in evidence.json", "passed findings are in evidence.json", "Beside this report the run wrote evidence.json; evidence.json is the source of truth"}, []string{"report.xlsx", "findings.csv", "oscal-assessment-results.json"}},
+		{[]string{"csv", "pdf"}, []string{"in findings.csv", "report.xlsx or evidence.json (not written by this run)"}, []string{"report.xlsx /", "(Assets sheet)", "evidence.json is the source of truth", "written from evidence.json"}},
+		{[]string{"pdf"}, []string{"evidence.json, report.xlsx or findings.csv (not written by this run)"}, []string{"Beside this report"}},
+	} {
+		t.Run(strings.Join(tc.formats, ","), func(t *testing.T) {
+			t.Parallel()
+			w := NewPDF(nil).(*pdfWriter)
+			w.maxFindings, w.maxAssets = 30, 20
+			var buf bytes.Buffer
+			if err := w.Write(WithFormats(context.Background(), tc.formats), &buf, p); err != nil {
+				t.Fatal(err)
+			}
+			text := squash(pdfText(t, buf.Bytes()))
+			for _, s := range tc.want {
+				if !strings.Contains(text, squash(s)) {
+					t.Errorf("the PDF lacks %q", s)
+				}
+			}
+			for _, s := range tc.never {
+				if strings.Contains(text, squash(s)) {
+					t.Errorf("the PDF says %q", s)
+				}
+			}
+		})
+	}
 }

@@ -28,6 +28,9 @@ type summaryView struct {
 	// DriftIncomplete counts the senders whose comparison with the
 	// baseline is incomplete (drift.changed error).
 	DriftIncomplete int
+	// Files are the pack's other files this run writes beside the PDF
+	// and manifest.json, in pack order: evidence.json, report.xlsx, ...
+	Files []string
 }
 
 type viewCheck struct {
@@ -80,6 +83,7 @@ func newSummaryView(p *Pack, d *packDigest) *summaryView {
 	if v.Org == "" {
 		v.Org = "the fleet"
 	}
+	v.Files = otherFiles(func(string) bool { return true })
 	v.AffectedAssets = d.affected("")
 	v.AffectedHigh = d.affected("high")
 	for _, a := range p.Assets {
@@ -136,4 +140,16 @@ func periodPhrase(r Run) string {
 		return "on " + s.Format("2 January 2006")
 	}
 	return "from " + s.Format("2 January 2006") + " to " + f.Format("2 January 2006")
+}
+
+// otherFiles lists, in pack order, the files beside the PDF and the
+// manifest of the formats has says the pack holds.
+func otherFiles(has func(format string) bool) []string {
+	var out []string
+	for _, f := range Formats {
+		if f.Name != "pdf" && has(f.Name) {
+			out = append(out, f.File)
+		}
+	}
+	return out
 }

@@ -186,6 +186,7 @@ func WritePackOptions(ctx context.Context, dir string, p *Pack, formats []string
 		return nil, fmt.Errorf("output directory: %w", err)
 	}
 	ctx = WithTempDir(ctx, dir) // writers' scratch files go in dir too, cleaned by RemoveTemps
+	ctx = WithFormats(ctx, formats)
 	var todo []struct{ Name, File string }
 	for _, f := range Formats {
 		if !slices.Contains(formats, f.Name) {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"slices"
 
 	"senderproof/templates"
 )
@@ -27,6 +28,21 @@ type tempDirKey struct{}
 // in the system's temporary directory (often a RAM-backed tmpfs).
 func WithTempDir(ctx context.Context, dir string) context.Context {
 	return context.WithValue(ctx, tempDirKey{}, dir)
+}
+
+type formatsKey struct{}
+
+// WithFormats records the formats of the pack being written, so that a
+// report points its reader only at files the pack holds.
+func WithFormats(ctx context.Context, formats []string) context.Context {
+	return context.WithValue(ctx, formatsKey{}, slices.Clone(formats))
+}
+
+// packHas reports whether the pack being written holds format; every
+// format when WithFormats was not called (a writer used on its own).
+func packHas(ctx context.Context, format string) bool {
+	formats, ok := ctx.Value(formatsKey{}).([]string)
+	return !ok || slices.Contains(formats, format)
 }
 
 // tempDir is the directory set by WithTempDir, or "" for the system's

@@ -75,6 +75,7 @@ type sampleSummary struct {
 	DriftSample    []sampleDriftChange
 
 	DriftIncomplete int
+	Files           []string
 }
 
 // sampleTool mirrors report.Tool.
