@@ -1181,3 +1181,36 @@ func TestPDFPointsOnlyAtFilesWritten(t *testing.T) {
 		})
 	}
 }
+
+// TestWorstRisksSayWhatIsAtRisk: every check the registry knows has its
+// own sentence in the executive summary's worst risks, not its criteria.
+func TestWorstRisksSayWhatIsAtRisk(t *testing.T) {
+	t.Parallel()
+	set := templates.MustDefault()
+	p := emptyPack()
+	d, err := digestPack(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]string{}
+	for _, c := range checkInfos() {
+		v := newSummaryView(p, d)
+		v.TopChecks = []viewCheck{{Check: c.ID, Family: c.Family, Criteria: "CRITERIA", Fail: 1, Counts: "1 fail"}}
+		s, err := set.Render("summary/executive", v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := strings.Index(s, "- "+c.ID+": 1 fail. ")
+		if i < 0 {
+			t.Fatalf("%s: no worst-risk bullet in\n%s", c.ID, s)
+		}
+		line, _, _ := strings.Cut(s[i:], "\n")
+		if strings.Contains(line, "CRITERIA") {
+			t.Errorf("%s: the bullet gives the criteria, not the risk: %q", c.ID, line)
+		}
+		if other, dup := seen[line[len(c.ID):]]; dup {
+			t.Errorf("%s says what %s says: %q", c.ID, other, line)
+		}
+		seen[line[len(c.ID):]] = c.ID
+	}
+}
