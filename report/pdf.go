@@ -1301,7 +1301,8 @@ func (b *pdfBuilder) drift() ([]pdfBlock, error) {
 		f.keep(b.notice(pdfSprintf("This list shows %d of %d changes; %d more in %s.", n, len(dr.Changes), len(dr.Changes)-n, b.sheetIn("Drift"))))
 	}
 	sizes := []int{5, 4, 7, 8}
-	f.table([]core.Row{b.headerRow(sizes, "Sender", "Field", "Before", "Now")})
+	driftHeader := b.headerRow(sizes, "Sender", "Field", "Before", "Now")
+	f.table([]core.Row{driftHeader}, b.continued("Changes since the baseline"), driftHeader)
 	for i, c := range dr.Changes[:n] {
 		f.add(b.tableRow([]cellText{
 			{size: sizes[0], text: displayLine(c.Asset, 80), name: true, style: props.Text{Style: fontstyle.Bold}},
@@ -1346,7 +1347,8 @@ func (b *pdfBuilder) assets() ([]pdfBlock, error) {
 		return f.done(), nil
 	}
 	sizes := []int{4, 5, 2, 5, 2, 3, 3}
-	f.table([]core.Row{b.headerRow(sizes, "Sender", "PTR name", "FCrDNS", "HELO", "SPF", "DMARC", "Status")})
+	appHeader := b.headerRow(sizes, "Sender", "PTR name", "FCrDNS", "HELO", "SPF", "DMARC", "Status")
+	f.table([]core.Row{appHeader}, b.continued("Appendix A: senders"), appHeader)
 	dash := func(s string) string {
 		if s == "" {
 			return "—"
