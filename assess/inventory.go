@@ -301,7 +301,26 @@ func (l *errList) add(e *InputError) {
 }
 
 func (l *errList) addf(file string, p pos, format string, args ...any) {
+	for i, a := range args {
+		if s, ok := a.(string); ok && len(s) > maxQuotedValue {
+			args[i] = clipQuoted(s)
+		}
+	}
 	l.add(&InputError{File: file, Line: p.line, Col: p.col, Reason: fmt.Sprintf(format, args...)})
+}
+
+// maxQuotedValue bounds the bytes of a value an error message repeats: a
+// 10 MB field is named by its start and its length, not printed whole.
+const maxQuotedValue = 120
+
+// clipQuoted cuts s to about maxQuotedValue bytes at a character boundary
+// and says how long it was.
+func clipQuoted(s string) string {
+	cut := maxQuotedValue
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", s[:cut], len(s))
 }
 
 // err joins the errors in file, line and column order, at most

@@ -585,3 +585,24 @@ func TestInputErrorFormat(t *testing.T) {
 		})
 	}
 }
+
+// TestInventoryErrorsQuoteLongValuesShort: an error repeats the start of a
+// bad value and its length, not a 1 MB field whole.
+func TestInventoryErrorsQuoteLongValuesShort(t *testing.T) {
+	t.Parallel()
+	huge := strings.Repeat("1", 1<<20)
+	for _, tc := range []struct{ file, data string }{
+		{"f.csv", "ip\n" + huge + "\n"},
+		{"f.csv", "ip,criticality\n192.0.2.1," + huge + "\n"},
+		{"f.json", `[{"ip":"192.0.2.1","domain":"a..` + huge + `"}]`},
+		{"f.yaml", "- ip: 192.0.2.1/" + huge + "\n"},
+	} {
+		_, err := ParseInventory(tc.file, []byte(tc.data))
+		if err == nil {
+			t.Fatalf("%s: no error", tc.file)
+		}
+		if msg := err.Error(); len(msg) > 400 {
+			t.Errorf("%s: %d-byte error: %.300q", tc.file, len(msg), msg)
+		}
+	}
+}
