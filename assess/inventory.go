@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
+	textunicode "golang.org/x/text/encoding/unicode"
 )
 
 // InputFile is one inventory file read, with its SHA-256 (hex).
@@ -431,6 +432,20 @@ func (l *loader) warnf(file string, line int32, format string, args ...any) {
 	}
 }
 
+// utf8Text returns data as UTF-8 without a byte-order mark: a file saved
+// as UTF-16 with its mark (a spreadsheet's "Unicode text") is converted,
+// line for line, so positions in errors stay those of the file.
+func utf8Text(data []byte) ([]byte, error) {
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+		out, err := textunicode.UTF16(textunicode.LittleEndian, textunicode.ExpectBOM).NewDecoder().Bytes(data)
+		if err != nil {
+			return nil, fmt.Errorf("the file starts with a UTF-16 byte-order mark but is not UTF-16 (%v); save it as UTF-8", err)
+		}
+		data = out
+	}
+	return bytes.TrimPrefix(data, []byte("\ufeff")), nil
+}
+
 // addFile parses one file and merges its entries.
 func (l *loader) addFile(name string, data []byte) {
 	sum := sha256.Sum256(data)
@@ -440,7 +455,11 @@ func (l *loader) addFile(name string, data []byte) {
 		l.errs.add(ferr)
 		return
 	}
-	data = bytes.TrimPrefix(data, []byte("\ufeff"))
+	data, err := utf8Text(data)
+	if err != nil {
+		l.errs.add(&InputError{File: name, Line: 1, Reason: err.Error()})
+		return
+	}
 	var raws []rawEntry
 	before := l.errs.n
 	switch format {
@@ -556,6 +575,12 @@ func (l *loader) validate(file string, r *rawEntry) *entry {
 		case f.isName():
 			if strings.HasSuffix(s, "..") {
 				l.errs.addf(file, v.pos, "%s %q ends in more than one dot (an empty label)", f, s)
+				continue
+			}
+			if s == "." {
+				// Not blank: dropping it would turn the user's value
+				// into a skipped check.
+				l.errs.addf(file, v.pos, "%s %q is the DNS root, not a host or domain name", f, s)
 				continue
 			}
 			s = strings.TrimSuffix(strings.ToLower(s), ".")

@@ -45,7 +45,7 @@ func parseCSV(file string, data []byte, errs *errList) []rawEntry {
 		keys[i] = k
 		p := pos{headerLine, i + 1}
 		switch {
-		case !utf8.ValidString(k):
+		case !utf8.ValidString(h): // before ToLower, which makes it valid
 			errs.addf(file, p, "column name is not valid UTF-8")
 			bad = true
 		case strings.IndexFunc(k, unicode.IsControl) >= 0:

@@ -27,6 +27,21 @@ func parseJSON(file string, data []byte, errs *errList) []rawEntry {
 	if start == len(data) {
 		return nil
 	}
+	// encoding/json turns bytes that are not UTF-8 into U+FFFD inside
+	// strings; RFC 8259 §8.1 asks for UTF-8, and a Latin-1 name would
+	// reach the pack altered.
+	if !utf8.Valid(data) {
+		i := 0
+		for i < len(data) {
+			r, n := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && n == 1 {
+				break
+			}
+			i += n
+		}
+		errs.addf(file, lineCol(data, i), "the file is not valid UTF-8 here (byte 0x%02x); save it as UTF-8", data[i])
+		return nil
+	}
 	// Validate the whole document first: encoding/json reports the exact
 	// offset of a syntax error only when it checks a complete value.
 	var probe json.RawMessage

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf16"
 )
 
 const inventoryDir = "../testdata/inventory"
@@ -159,6 +160,36 @@ func TestParseInventory(t *testing.T) {
 			file: "f.csv",
 			data: "ip,domain\n192.0.2.1,bü_cher.test\n",
 			err:  `f.csv:2:2: domain "bü_cher.test" is not a valid internationalized domain name: idna: disallowed rune U+005F`,
+		},
+		{
+			name: "a name of the DNS root alone is an error, not a blank",
+			file: "f.json",
+			data: `[{"ip": "192.0.2.1", "hostname": "."}]`,
+			err:  `f.json:1:34: hostname "." is the DNS root, not a host or domain name`,
+		},
+		{
+			name: "json that is not UTF-8 is refused where it breaks, not altered",
+			file: "f.json",
+			data: "[{\"ip\": \"192.0.2.1\",\n \"owner\": \"Jos\xe9\"}]",
+			err:  `f.json:2:15: the file is not valid UTF-8 here (byte 0xe9); save it as UTF-8`,
+		},
+		{
+			name: "a csv column name that is not UTF-8",
+			file: "f.csv",
+			data: "ip,equip\xe9\n192.0.2.1,x\n",
+			err:  `f.csv:1:2: column name is not valid UTF-8`,
+		},
+		{
+			name: "csv saved as UTF-16 with its byte-order mark is read as text",
+			file: "f.csv",
+			data: utf16LE("ip,owner\r\n192.0.2.1,Jos\u00e9\r\n"),
+			want: []Asset{{IP: "192.0.2.1", Owner: "José", DKIMSelectors: []string{}, Tags: map[string]string{}}},
+		},
+		{
+			name: "json saved as UTF-16 with its byte-order mark is read as text",
+			file: "f.json",
+			data: utf16LE(`[{"ip": "192.0.2.1"}]`),
+			want: []Asset{{IP: "192.0.2.1", DKIMSelectors: []string{}, Tags: map[string]string{}}},
 		},
 		{
 			name: "csv selectors split on spaces and semicolons, de-duplicated",
@@ -605,4 +636,13 @@ func TestInventoryErrorsQuoteLongValuesShort(t *testing.T) {
 			t.Errorf("%s: %d-byte error: %.300q", tc.file, len(msg), msg)
 		}
 	}
+}
+
+// utf16LE is s saved as UTF-16, little-endian, with its byte-order mark.
+func utf16LE(s string) string {
+	b := []byte{0xff, 0xfe}
+	for _, u := range utf16.Encode([]rune(s)) {
+		b = append(b, byte(u), byte(u>>8))
+	}
+	return string(b)
 }
