@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf16"
 )
 
@@ -645,4 +646,54 @@ func utf16LE(s string) string {
 		b = append(b, byte(u), byte(u>>8))
 	}
 	return string(b)
+}
+
+// TestYAMLAliasBudget: aliases and merge keys expand within a budget of
+// values per byte of the file. Defaults merged into every entry load; an
+// alias bomb, nested or flat, stops at the entry that passes the budget,
+// quickly, and is reported there rather than at its anchor.
+func TestYAMLAliasBudget(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("- &d {ip: 10.1.0.1, owner: ops")
+	for i := range 30 {
+		fmt.Fprintf(&b, ", t%d: v%d", i, i)
+	}
+	b.WriteString("}\n")
+	for i := range 2000 {
+		fmt.Fprintf(&b, "- {<<: *d, ip: 10.0.%d.%d}\n", i/250, i%250+1)
+	}
+	inv, err := ParseInventory("ok.yaml", []byte(b.String()))
+	if err != nil {
+		t.Fatalf("defaults merged into 2,000 entries: %v", err)
+	}
+	if len(inv.Assets) != 2001 || inv.Assets[1].Owner != "ops" || len(inv.Assets[1].Tags) != 30 {
+		t.Fatalf("%d assets, second %+v", len(inv.Assets), inv.Assets[1])
+	}
+
+	// Each entry merges the one before ten times over.
+	laughs := "- &l0 {ip: 192.0.2.1, owner: x}\n"
+	for i := 1; i <= 12; i++ {
+		p := fmt.Sprintf("*l%d", i-1)
+		laughs += fmt.Sprintf("- &l%d {<<: [%s], ip: 192.0.2.%d}\n", i, strings.Repeat(p+", ", 9)+p, i+1)
+	}
+	flat := "- &e {ip: 192.0.2.1, "
+	for i := range 30 {
+		flat += fmt.Sprintf("t%d: v%d, ", i, i)
+	}
+	flat = strings.TrimSuffix(flat, ", ") + "}\n" + strings.Repeat("- *e\n", 60_000)
+	for name, data := range map[string]string{"laughs.yaml": laughs, "flat.yaml": flat} {
+		start := time.Now()
+		_, err := ParseInventory(name, []byte(data))
+		if err == nil || !strings.Contains(err.Error(), "too many alias expansions") {
+			t.Fatalf("%s: %v", name, err)
+		}
+		first, _, _ := strings.Cut(err.Error(), "\n")
+		if strings.HasPrefix(first, name+":1:") {
+			t.Errorf("%s: reported at the anchor: %s", name, first)
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("%s: %s to refuse", name, d)
+		}
+	}
 }

@@ -17,7 +17,20 @@ type yamlWalker struct {
 	file   string
 	errs   *errList
 	budget int // nodes that may still be visited
+	limit  int // the budget at the start
+	// at is the entry being read: an alias expanded past the budget is
+	// reported there, not at the anchor it names.
+	at *yaml.Node
 }
+
+// yamlNodesPerByte is the alias budget: the nodes a file's entries may
+// visit, aliases and merge keys expanded, per byte of the file (plus
+// yamlNodesBase). An entry that merges a 30-field default still visits
+// fewer than 3 per byte; an alias bomb visits thousands.
+const (
+	yamlNodesPerByte = 4
+	yamlNodesBase    = 10_000
+)
 
 // parseYAML reads a YAML inventory: a list of entries, or a mapping with an
 // `assets` list. Positions are the nodes' line and column.
@@ -43,7 +56,8 @@ func parseYAML(file string, data []byte, errs *errList) []rawEntry {
 	if len(doc.Content) == 0 {
 		return nil
 	}
-	w := &yamlWalker{file: file, errs: errs, budget: 1000 + 20*len(data)}
+	limit := yamlNodesBase + yamlNodesPerByte*len(data)
+	w := &yamlWalker{file: file, errs: errs, budget: limit, limit: limit}
 	root := doc.Content[0]
 	const want = "want a list of entries or a mapping with an assets list"
 	switch {
@@ -104,7 +118,10 @@ func yamlKind(n *yaml.Node) string {
 func (w *yamlWalker) spend(n *yaml.Node) bool {
 	w.budget--
 	if w.budget == 0 {
-		w.errs.addf(w.file, nodePos(n), "too many alias expansions")
+		if w.at != nil {
+			n = w.at
+		}
+		w.errs.addf(w.file, nodePos(n), "too many alias expansions: with aliases and merge keys expanded, the file passes %d values by this entry (the limit is %d per byte of the file, against alias bombs)", w.limit, yamlNodesPerByte)
 	}
 	return w.budget > 0
 }
@@ -124,6 +141,7 @@ func (w *yamlWalker) deref(n *yaml.Node, depth int) (*yaml.Node, bool) {
 func (w *yamlWalker) entries(seq *yaml.Node) []rawEntry {
 	out := make([]rawEntry, 0, len(seq.Content))
 	for _, item := range seq.Content {
+		w.at = item
 		n, ok := w.deref(item, 0)
 		if !ok {
 			return out
