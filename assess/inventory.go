@@ -388,8 +388,19 @@ type entry struct {
 	at        [numFields]filePos // where each field's value is
 	selectors []string
 	tags      map[string]string
-	tagKeys   []string // of tags, sorted
-	tagAt     map[string]filePos
+	tagKeys   []string  // of tags, sorted
+	tagPos    []filePos // where each tag's value is, as tagKeys
+	// tagAt holds the tags' positions while the entry is validated; a
+	// map per row was a fifth of a large inventory's memory.
+	tagAt map[string]filePos
+}
+
+// tagAtKey is where the entry's tag k is.
+func (e *entry) tagAtKey(k string) filePos {
+	if i, ok := slices.BinarySearch(e.tagKeys, k); ok {
+		return e.tagPos[i]
+	}
+	return filePos{line: e.line}
 }
 
 // filePos is a pos kept per value of an entry, in half the space.
@@ -419,6 +430,12 @@ type loader struct {
 	warnings  []string
 	nwarn     int
 	stopped   bool // the asset cap was hit: read no further entries
+	// Identical tag sets and selector lists are shared by the entries,
+	// and so the assets, that have them: a fleet's rows mostly repeat a
+	// few, and a map per row was half an inventory's memory. Merging
+	// copies a shared value before it changes it.
+	tagSets      map[string]map[string]string
+	selectorSets map[string][]string
 }
 
 func newLoader() *loader {
@@ -460,26 +477,28 @@ func (l *loader) addFile(name string, data []byte) {
 		l.errs.add(&InputError{File: name, Line: 1, Reason: err.Error()})
 		return
 	}
-	var raws []rawEntry
-	before := l.errs.n
-	switch format {
-	case "csv":
-		raws = parseCSV(name, data, &l.errs)
-	case "yaml":
-		raws = parseYAML(name, data, &l.errs)
-	case "json":
-		raws = parseJSON(name, data, &l.errs)
-	}
-	if len(raws) == 0 && l.errs.n == before {
-		l.errs.add(&InputError{File: name, Line: 1, Reason: "no assets"})
-	}
-	entries := make([]*entry, 0, len(raws))
-	size := 0
-	for i := range raws {
-		if e := l.validate(name, &raws[i]); e != nil {
+	// Each row is validated as it is read, so the raw rows of a large
+	// file are not all held at once.
+	var entries []*entry
+	raws, size := 0, 0
+	emit := func(r *rawEntry) {
+		raws++
+		if e := l.validate(name, r); e != nil {
 			entries = append(entries, e)
 			size += prefixSize(e.prefix)
 		}
+	}
+	before := l.errs.n
+	switch format {
+	case "csv":
+		parseCSV(name, data, &l.errs, emit)
+	case "yaml":
+		parseYAML(name, data, &l.errs, emit)
+	case "json":
+		parseJSON(name, data, &l.errs, emit)
+	}
+	if raws == 0 && l.errs.n == before {
+		l.errs.add(&InputError{File: name, Line: 1, Reason: "no assets"})
 	}
 	size = min(size, l.maxAssets-len(l.assets)+1)
 	if len(l.assets) == 0 {
@@ -631,14 +650,57 @@ func (l *loader) validate(file string, r *rawEntry) *entry {
 	if l.errs.n != nerr {
 		return nil
 	}
-	if e.selectors == nil {
-		e.selectors = []string{}
-	}
-	if e.tags == nil {
-		e.tags = map[string]string{}
-	}
 	e.tagKeys = slices.Sorted(maps.Keys(e.tags))
+	if len(e.tagKeys) > 0 {
+		e.tagPos = make([]filePos, len(e.tagKeys))
+		for i, k := range e.tagKeys {
+			e.tagPos[i] = e.tagAt[k]
+		}
+	}
+	e.tagAt = nil
+	e.selectors, e.tags = l.shareSelectors(e.selectors), l.shareTags(e.tags, e.tagKeys)
 	return e
+}
+
+// shareTags returns the loader's map equal to tags (keys in sorted order),
+// keeping tags as that map when there is none yet.
+func (l *loader) shareTags(tags map[string]string, keys []string) map[string]string {
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k)
+		b.WriteByte(0) // values hold no control characters
+		b.WriteString(tags[k])
+		b.WriteByte(0)
+	}
+	key := b.String()
+	if m, ok := l.tagSets[key]; ok {
+		return m
+	}
+	if l.tagSets == nil {
+		l.tagSets = map[string]map[string]string{}
+	}
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	l.tagSets[key] = tags
+	return tags
+}
+
+// shareSelectors returns the loader's list equal to sel.
+func (l *loader) shareSelectors(sel []string) []string {
+	key := strings.Join(sel, "\x00")
+	if s, ok := l.selectorSets[key]; ok {
+		return s
+	}
+	if l.selectorSets == nil {
+		l.selectorSets = map[string][]string{}
+	}
+	if sel == nil {
+		sel = []string{}
+	}
+	sel = slices.Clip(sel)
+	l.selectorSets[key] = sel
+	return sel
 }
 
 // aLabels returns a name with its non-ASCII labels as A-labels (xn--),
@@ -962,7 +1024,7 @@ func (l *loader) mergeInto(as *Asset, o *origin, e *entry, ei int32, a netip.Add
 				copied = true
 			}
 			if len(as.Tags) == maxTagsPerRow {
-				l.errs.addf(l.files[e.file], pos{line: int(e.tagAt[k].line)}, "%s: more than %d tags after merging", a, maxTagsPerRow)
+				l.errs.addf(l.files[e.file], pos{line: int(e.tagAtKey(k).line)}, "%s: more than %d tags after merging", a, maxTagsPerRow)
 				return
 			}
 			as.Tags[k] = v
@@ -973,7 +1035,7 @@ func (l *loader) mergeInto(as *Asset, o *origin, e *entry, ei int32, a netip.Add
 				si = o.tagSrc[k]
 			}
 			src := l.entries[si]
-			l.conflict(reported, e, a, fmt.Sprintf("tag %q", k), v, cur, e.tagAt[k], src, src.tagAt[k].line)
+			l.conflict(reported, e, a, fmt.Sprintf("tag %q", k), v, cur, e.tagAtKey(k), src, src.tagAtKey(k).line)
 		}
 	}
 }

@@ -13,7 +13,7 @@ import (
 
 // parseCSV reads a CSV inventory: a header row naming the columns, then one
 // row per sender. Positions are line and column number (the field's index).
-func parseCSV(file string, data []byte, errs *errList) []rawEntry {
+func parseCSV(file string, data []byte, errs *errList, emit func(*rawEntry)) {
 	r := csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = -1
 	r.TrimLeadingSpace = true
@@ -34,7 +34,7 @@ func parseCSV(file string, data []byte, errs *errList) []rawEntry {
 	}
 	header, ok := read()
 	if !ok {
-		return nil
+		return
 	}
 	headerLine, _ := r.FieldPos(0)
 	keys := make([]string, len(header))
@@ -71,16 +71,15 @@ func parseCSV(file string, data []byte, errs *errList) []rawEntry {
 			hint = "the columns must be separated by commas; this header uses ';' or tabs"
 		}
 		errs.addf(file, pos{line: headerLine}, "no ip column in header %.200q (%s)", strings.Join(header, ","), hint)
-		return nil
+		return
 	}
 	if bad {
-		return nil
+		return
 	}
-	var out []rawEntry
 	for {
 		rec, ok := read()
 		if !ok {
-			return out
+			return
 		}
 		line, _ := r.FieldPos(0)
 		e := rawEntry{pos: pos{line, 0}, values: make([]rawValue, 0, len(keys))}
@@ -104,7 +103,7 @@ func parseCSV(file string, data []byte, errs *errList) []rawEntry {
 		if len(rec) <= ipCol {
 			e.values = append(e.values, rawValue{key: "ip", pos: pos{line, ipCol + 1}})
 		}
-		out = append(out, e)
+		emit(&e)
 	}
 }
 

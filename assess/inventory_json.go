@@ -18,14 +18,15 @@ type jsonWalker struct {
 	data []byte
 	errs *errList
 	at   lineCounter
+	emit func(*rawEntry)
 }
 
 // parseJSON reads a JSON inventory: an array of entries, or an object with an
 // `assets` array. Positions are line and column (in characters).
-func parseJSON(file string, data []byte, errs *errList) []rawEntry {
+func parseJSON(file string, data []byte, errs *errList, emit func(*rawEntry)) {
 	start := skipJSON(data, 0)
 	if start == len(data) {
-		return nil
+		return
 	}
 	// encoding/json turns bytes that are not UTF-8 into U+FFFD inside
 	// strings; RFC 8259 §8.1 asks for UTF-8, and a Latin-1 name would
@@ -40,31 +41,31 @@ func parseJSON(file string, data []byte, errs *errList) []rawEntry {
 			i += n
 		}
 		errs.addf(file, lineCol(data, i), "the file is not valid UTF-8 here (byte 0x%02x); save it as UTF-8", data[i])
-		return nil
+		return
 	}
 	// Validate the whole document first: encoding/json reports the exact
 	// offset of a syntax error only when it checks a complete value.
 	var probe json.RawMessage
 	if err := json.Unmarshal(data, &probe); err != nil {
 		errs.add(JSONError(file, data, err))
-		return nil
+		return
 	}
-	w := &jsonWalker{file: file, data: data, errs: errs, at: lineCounter{data: data, p: pos{1, 1}}}
+	w := &jsonWalker{file: file, data: data, errs: errs, at: lineCounter{data: data, p: pos{1, 1}}, emit: emit}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	const want = "want an array of entries or an object with an assets array"
 	switch data[start] {
 	case '[':
 		dec.Token()
-		return w.entries(dec)
+		w.entries(dec)
+		return
 	case 'n':
-		return nil
+		return
 	case '{':
 	default:
 		errs.addf(file, w.at.pos(start), "the document is %s; %s", jsonKind(data[start]), want)
-		return nil
+		return
 	}
 	dec.Token()
-	var out []rawEntry
 	seen := false
 	for dec.More() {
 		koff := skipJSON(data, int(dec.InputOffset()))
@@ -86,7 +87,7 @@ func parseJSON(file string, data []byte, errs *errList) []rawEntry {
 		switch data[voff] {
 		case '[':
 			dec.Token()
-			out = append(out, w.entries(dec)...)
+			w.entries(dec)
 			dec.Token()
 		case 'n':
 			dec.Token()
@@ -96,26 +97,24 @@ func parseJSON(file string, data []byte, errs *errList) []rawEntry {
 			dec.Decode(&skip)
 		}
 	}
-	return out
 }
 
 // entries reads the elements of an array whose '[' was just read.
-func (w *jsonWalker) entries(dec *json.Decoder) []rawEntry {
-	var out []rawEntry
+func (w *jsonWalker) entries(dec *json.Decoder) {
 	for dec.More() {
 		off := skipJSON(w.data, int(dec.InputOffset()))
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			w.errs.add(JSONError(w.file, w.data, err))
-			return out
+			return
 		}
 		if raw[0] != '{' {
 			w.errs.addf(w.file, w.at.pos(off), "entry is %s; want an object of field names to values", jsonKind(raw[0]))
 			continue
 		}
-		out = append(out, w.entry(raw, off))
+		e := w.entry(raw, off)
+		w.emit(&e)
 	}
-	return out
 }
 
 // entry reads one object found at offset off of the document.

@@ -163,6 +163,17 @@ func TestParseInventory(t *testing.T) {
 			err:  `f.csv:2:2: domain "bü_cher.test" is not a valid internationalized domain name: idna: disallowed rune U+005F`,
 		},
 		{
+			name: "rows with the same tags and selectors share them; a merge changes only its asset's",
+			file: "f.csv",
+			data: "ip,team,site,dkim_selectors\n192.0.2.1,mail,,s1\n192.0.2.2,mail,,s1\n192.0.2.1,,ams,s2\n192.0.2.3,mail,,s1\n",
+			want: []Asset{
+				{IP: "192.0.2.1", DKIMSelectors: []string{"s1", "s2"}, Tags: map[string]string{"team": "mail", "site": "ams"}},
+				{IP: "192.0.2.2", DKIMSelectors: []string{"s1"}, Tags: map[string]string{"team": "mail"}},
+				{IP: "192.0.2.3", DKIMSelectors: []string{"s1"}, Tags: map[string]string{"team": "mail"}},
+			},
+			warnings: []string{"f.csv:4: 192.0.2.1 duplicates line 2; merged"},
+		},
+		{
 			name: "a name of the DNS root alone is an error, not a blank",
 			file: "f.json",
 			data: `[{"ip": "192.0.2.1", "hostname": "."}]`,

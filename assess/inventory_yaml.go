@@ -20,7 +20,8 @@ type yamlWalker struct {
 	limit  int // the budget at the start
 	// at is the entry being read: an alias expanded past the budget is
 	// reported there, not at the anchor it names.
-	at *yaml.Node
+	at   *yaml.Node
+	emit func(*rawEntry)
 }
 
 // yamlNodesPerByte is the alias budget: the nodes a file's entries may
@@ -34,42 +35,42 @@ const (
 
 // parseYAML reads a YAML inventory: a list of entries, or a mapping with an
 // `assets` list. Positions are the nodes' line and column.
-func parseYAML(file string, data []byte, errs *errList) []rawEntry {
+func parseYAML(file string, data []byte, errs *errList, emit func(*rawEntry)) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	if err := dec.Decode(&doc); err != nil {
 		if err != io.EOF {
 			errs.add(YAMLError(file, data, err))
 		}
-		return nil
+		return
 	}
 	var next yaml.Node
 	switch err := dec.Decode(&next); {
 	case err == io.EOF:
 	case err != nil:
 		errs.add(YAMLError(file, data, err))
-		return nil
+		return
 	default:
 		errs.addf(file, pos{next.Line, 0}, "a second YAML document; an inventory is one document")
-		return nil
+		return
 	}
 	if len(doc.Content) == 0 {
-		return nil
+		return
 	}
 	limit := yamlNodesBase + yamlNodesPerByte*len(data)
-	w := &yamlWalker{file: file, errs: errs, budget: limit, limit: limit}
+	w := &yamlWalker{file: file, errs: errs, budget: limit, limit: limit, emit: emit}
 	root := doc.Content[0]
 	const want = "want a list of entries or a mapping with an assets list"
 	switch {
 	case isYAMLNull(root):
-		return nil
+		return
 	case root.Kind == yaml.SequenceNode:
-		return w.entries(root)
+		w.entries(root)
+		return
 	case root.Kind != yaml.MappingNode:
 		errs.addf(file, nodePos(root), "the document is %s; %s", yamlKind(root), want)
-		return nil
+		return
 	}
-	var out []rawEntry
 	var first *yaml.Node
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
@@ -90,10 +91,9 @@ func parseYAML(file string, data []byte, errs *errList) []rawEntry {
 		case v.Kind != yaml.SequenceNode:
 			errs.addf(file, nodePos(v), "assets is %s; want a list of entries", yamlKind(v))
 		default:
-			out = append(out, w.entries(v)...)
+			w.entries(v)
 		}
 	}
-	return out
 }
 
 func nodePos(n *yaml.Node) pos { return pos{n.Line, n.Column} }
@@ -138,13 +138,12 @@ func (w *yamlWalker) deref(n *yaml.Node, depth int) (*yaml.Node, bool) {
 	return n, w.spend(n)
 }
 
-func (w *yamlWalker) entries(seq *yaml.Node) []rawEntry {
-	out := make([]rawEntry, 0, len(seq.Content))
+func (w *yamlWalker) entries(seq *yaml.Node) {
 	for _, item := range seq.Content {
 		w.at = item
 		n, ok := w.deref(item, 0)
 		if !ok {
-			return out
+			return
 		}
 		if n.Kind != yaml.MappingNode {
 			w.errs.addf(w.file, nodePos(item), "entry is %s; want a mapping of field names to values", yamlKind(n))
@@ -152,11 +151,10 @@ func (w *yamlWalker) entries(seq *yaml.Node) []rawEntry {
 		}
 		e := rawEntry{pos: nodePos(item)}
 		if !w.mapping(n, &e, nil, 0) {
-			return out
+			return
 		}
-		out = append(out, e)
+		w.emit(&e)
 	}
-	return out
 }
 
 // mapping adds the keys of m to e. Keys given explicitly win over merged ones
