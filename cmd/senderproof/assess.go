@@ -225,7 +225,10 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		inv = replayInventory(cfg.Replay)
 	}
 	if inv == nil {
-		if inv, err = assess.LoadInventory(cfg.Inventories...); err != nil {
+		resume := assess.SuspendMemoryLimit()
+		inv, err = assess.LoadInventory(cfg.Inventories...)
+		resume()
+		if err != nil {
 			return badInput(err)
 		}
 	}
