@@ -835,11 +835,31 @@ func (l *loader) validateSelectors(file string, e *entry, v rawValue) {
 }
 
 // parseIP reads e.ipText as an address or CIDR into e.prefix.
+// leadingZeroOctet reports whether s is four dot-separated decimal
+// octets, one of them written with a leading zero (010.0.0.1).
+func leadingZeroOctet(s string) bool {
+	parts := strings.Split(s, ".")
+	if len(parts) != 4 {
+		return false
+	}
+	zero := false
+	for _, p := range parts {
+		if p == "" || len(p) > 3 || strings.Trim(p, "0123456789") != "" {
+			return false
+		}
+		zero = zero || len(p) > 1 && p[0] == '0'
+	}
+	return zero
+}
+
 func (l *loader) parseIP(file string, p pos, e *entry) bool {
 	s := e.ipText
 	if !strings.Contains(s, "/") {
 		a, err := netip.ParseAddr(s)
 		switch {
+		case err != nil && leadingZeroOctet(s):
+			l.errs.addf(file, p, "invalid ip %q: an octet with a leading zero is ambiguous (some tools read it as octal); write it without", s)
+			return false
 		case err != nil:
 			l.errs.addf(file, p, "invalid ip %q (want an IPv4 or IPv6 address or a CIDR)", s)
 			return false

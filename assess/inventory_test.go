@@ -174,6 +174,12 @@ func TestParseInventory(t *testing.T) {
 			warnings: []string{"f.csv:4: 192.0.2.1 duplicates line 2; merged"},
 		},
 		{
+			name: "an octet with a leading zero is named as the fault",
+			file: "f.csv",
+			data: "ip\n010.0.0.1\n",
+			err:  `f.csv:2:1: invalid ip "010.0.0.1": an octet with a leading zero is ambiguous (some tools read it as octal); write it without`,
+		},
+		{
 			name: "a name of the DNS root alone is an error, not a blank",
 			file: "f.json",
 			data: `[{"ip": "192.0.2.1", "hostname": "."}]`,
