@@ -835,6 +835,26 @@ func (l *loader) validateSelectors(file string, e *entry, v rawValue) {
 }
 
 // parseIP reads e.ipText as an address or CIDR into e.prefix.
+// notASender names the kind of address a that no mail is sent from on the
+// Internet (unspecified, loopback, link-local, multicast or the broadcast
+// address), or returns "". Private addresses pass: internal relays are
+// inventoried too.
+func notASender(a netip.Addr) string {
+	switch {
+	case a.IsUnspecified():
+		return "the unspecified address"
+	case a.IsLoopback():
+		return "a loopback address"
+	case a.IsLinkLocalUnicast():
+		return "a link-local address"
+	case a.IsMulticast():
+		return "a multicast address"
+	case a == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
+		return "the broadcast address"
+	}
+	return ""
+}
+
 // leadingZeroOctet reports whether s is four dot-separated decimal
 // octets, one of them written with a leading zero (010.0.0.1).
 func leadingZeroOctet(s string) bool {
@@ -868,6 +888,9 @@ func (l *loader) parseIP(file string, p pos, e *entry) bool {
 			return false
 		}
 		a = a.Unmap()
+		if why := notASender(a); why != "" {
+			l.warnf(file, e.line, "%s is %s, not an address mail is sent from; assessed as given", a, why)
+		}
 		e.prefix = netip.PrefixFrom(a, a.BitLen())
 		return true
 	}

@@ -174,6 +174,28 @@ func TestParseInventory(t *testing.T) {
 			warnings: []string{"f.csv:4: 192.0.2.1 duplicates line 2; merged"},
 		},
 		{
+			name: "addresses no mail is sent from are assessed with a warning",
+			file: "f.csv",
+			data: "ip\n127.0.0.1\n0.0.0.0\n::\n224.0.0.1\n255.255.255.255\nfe80::1\n10.0.0.1\n",
+			want: []Asset{
+				{IP: "127.0.0.1", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "0.0.0.0", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "::", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "224.0.0.1", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "255.255.255.255", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "fe80::1", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "10.0.0.1", DKIMSelectors: []string{}, Tags: map[string]string{}},
+			},
+			warnings: []string{
+				"f.csv:2: 127.0.0.1 is a loopback address, not an address mail is sent from; assessed as given",
+				"f.csv:3: 0.0.0.0 is the unspecified address, not an address mail is sent from; assessed as given",
+				"f.csv:4: :: is the unspecified address, not an address mail is sent from; assessed as given",
+				"f.csv:5: 224.0.0.1 is a multicast address, not an address mail is sent from; assessed as given",
+				"f.csv:6: 255.255.255.255 is the broadcast address, not an address mail is sent from; assessed as given",
+				"f.csv:7: fe80::1 is a link-local address, not an address mail is sent from; assessed as given",
+			},
+		},
+		{
 			name: "an octet with a leading zero is named as the fault",
 			file: "f.csv",
 			data: "ip\n010.0.0.1\n",
