@@ -2,6 +2,7 @@ package report
 
 import (
 	"context"
+	"errors"
 	"crypto/ed25519"
 	"io"
 	"os"
@@ -93,7 +94,7 @@ func TestWritePackRemovesStaleFiles(t *testing.T) {
 		if probs := UnlistedPackFiles(dir, m); len(probs) != 0 {
 			t.Errorf("%s: unlisted files %v", s.name, probs)
 		}
-		if probs := VerifyHashes(dir, m); len(probs) != 0 {
+		if probs := VerifyHashes(context.Background(), dir, m); len(probs) != 0 {
 			t.Errorf("%s: %v", s.name, probs)
 		}
 		if m.ReplayOf != "run-0" {
@@ -233,5 +234,27 @@ func TestCommitFilesRestores(t *testing.T) {
 	}
 	if got := packDirNames(t, dir); !slices.Equal(got, []string{"evidence.json", "findings.csv"}) {
 		t.Errorf("after a whole commit: %v", got)
+	}
+}
+
+// TestVerifyHashesStops: hashing a pack stops once its context is done, so
+// an interrupted verify exits within a second and cleans up after itself.
+func TestVerifyHashesStops(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "evidence.json"), make([]byte, 8<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, err := FileSHA256(ctx, filepath.Join(dir, "evidence.json")); !errors.Is(err, context.Canceled) {
+		t.Fatalf("FileSHA256 after cancel: %v", err)
+	}
+	m := &Manifest{Files: []ManifestEntry{{Path: "evidence.json", SHA256: "x", Size: 1}}}
+	if probs := VerifyHashes(ctx, dir, m); len(probs) != 0 {
+		t.Fatalf("problems reported after cancel: %v", probs)
+	}
+	if probs := VerifyHashes(context.Background(), dir, m); len(probs) != 1 {
+		t.Fatalf("problems %v, want the one mismatch", probs)
 	}
 }

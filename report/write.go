@@ -622,11 +622,15 @@ func ReadManifest(dir string) (*Manifest, error) {
 }
 
 // VerifyHashes recomputes the hash and size of every file the manifest
-// lists and returns a problem for each file that is missing or differs.
-func VerifyHashes(dir string, m *Manifest) []VerifyProblem {
+// lists and returns a problem for each file that is missing or differs. It
+// stops when ctx is done (the caller looks at ctx.Err()).
+func VerifyHashes(ctx context.Context, dir string, m *Manifest) []VerifyProblem {
 	var out []VerifyProblem
 	seen := map[string]bool{}
 	for _, e := range m.Files {
+		if ctx.Err() != nil {
+			return out
+		}
 		if e.Path != filepath.Base(e.Path) || strings.HasPrefix(e.Path, ".") {
 			out = append(out, VerifyProblem{e.Path, "path outside the pack"})
 			continue
@@ -642,8 +646,10 @@ func VerifyHashes(dir string, m *Manifest) []VerifyProblem {
 			out = append(out, VerifyProblem{e.Path, "not a regular file (" + st.Mode().Type().String() + ")"})
 			continue
 		}
-		sum, n, err := FileSHA256(filepath.Join(dir, e.Path))
+		sum, n, err := FileSHA256(ctx, filepath.Join(dir, e.Path))
 		switch {
+		case ctx.Err() != nil:
+			return out
 		case errors.Is(err, fs.ErrNotExist):
 			out = append(out, VerifyProblem{e.Path, "missing"})
 			continue
@@ -661,15 +667,17 @@ func VerifyHashes(dir string, m *Manifest) []VerifyProblem {
 	return out
 }
 
-// FileSHA256 returns the hex SHA-256 and the size of the file at path.
-func FileSHA256(path string) (string, int64, error) {
+// FileSHA256 returns the hex SHA-256 and the size of the file at path,
+// or ctx's error once it is done: a pack's gigabytes stop hashing at an
+// interrupt.
+func FileSHA256(ctx context.Context, path string) (string, int64, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return "", 0, err
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, f)
+	n, err := io.CopyBuffer(ctxWriter{ctx, h}, f, make([]byte, 1<<20))
 	if err != nil {
 		return "", 0, err
 	}

@@ -157,7 +157,9 @@ func (w *xlsxWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	}
 	defer tmp.Close()
 	f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
-		zw := zip.NewWriter(tmp)
+		// Zipping a large workbook takes seconds: its writes stop at an
+		// interrupt.
+		zw := zip.NewWriter(ctxWriter{ctx, tmp})
 		zw.RegisterCompressor(zip.Deflate, func(w io.Writer) (io.WriteCloser, error) {
 			return flate.NewWriter(w, flate.BestSpeed)
 		})

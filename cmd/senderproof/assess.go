@@ -671,7 +671,7 @@ func replayMatchesManifest(path string) error {
 	if len(listed) == 0 {
 		return nil
 	}
-	if problems := report.VerifyHashes(dir, &report.Manifest{Files: listed}); len(problems) > 0 {
+	if problems := report.VerifyHashes(context.Background(), dir, &report.Manifest{Files: listed}); len(problems) > 0 {
 		return fmt.Errorf("--replay %s does not match the manifest beside it (%v): run verify on that pack, or replay a copy you trust", path, problems[0])
 	}
 	return nil

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -41,7 +42,7 @@ func runInputs(cfg runConfig) ([]report.Input, error) {
 		}
 	}
 	for i := range ins {
-		sum, _, err := report.FileSHA256(ins[i].Path)
+		sum, _, err := report.FileSHA256(context.Background(), ins[i].Path)
 		if err != nil {
 			return nil, fmt.Errorf("hashing input %s: %w", ins[i].Path, err)
 		}

@@ -108,7 +108,10 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 			default:
 				fmt.Fprintf(stdout, "%s: the manifest is not signed: the checks below show that the files agree with it and with each other, not who made them (see assess --sign-key)\n", dir)
 			}
-			problems := append(report.VerifyHashes(dir, m), report.UnlistedPackFiles(dir, m)...)
+			problems := append(report.VerifyHashes(c.Context, dir, m), report.UnlistedPackFiles(dir, m)...)
+			if err := c.Context.Err(); err != nil {
+				return err
+			}
 			if len(problems) > 0 {
 				errs := make([]error, len(problems))
 				for i, p := range problems {
@@ -315,7 +318,7 @@ func rederiveDrift(path string, p *report.Pack, m *report.Manifest, pc *report.P
 		if in.Path != p.Drift.Baseline || baseline != "" {
 			continue
 		}
-		sum, _, err := report.FileSHA256(basePath)
+		sum, _, err := report.FileSHA256(context.Background(), basePath)
 		if err != nil {
 			return notDone(fmt.Sprintf("%s cannot be read (%v)", oneLine(basePath), err))
 		}
