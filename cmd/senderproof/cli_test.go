@@ -588,6 +588,17 @@ func TestVerifyRefusesOddManifests(t *testing.T) {
 			os.Rename(filepath.Join(out, "findings.csv"), outside)
 			os.Symlink(outside, filepath.Join(out, "findings.csv"))
 		}},
+		// A run killed in its commit: one file replaced, the earlier one
+		// kept aside.
+		{"half-replaced pack", "a run was stopped while it replaced this pack", func() {
+			os.Remove(filepath.Join(out, "findings.csv"))
+			os.Rename(filepath.Join(dir, "findings.csv"), filepath.Join(out, "findings.csv"))
+			ev := filepath.Join(out, "evidence.json")
+			os.Link(ev, filepath.Join(out, ".senderproof-evidence.json-1.old"))
+			b, _ := os.ReadFile(ev)
+			os.Remove(ev)
+			os.WriteFile(ev, append(b, ' '), 0o644)
+		}},
 	} {
 		tc.setup()
 		code, stdout, stderr := run(t, context.Background(), "verify", out)

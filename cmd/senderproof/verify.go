@@ -117,6 +117,10 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 				for i, p := range problems {
 					errs[i] = p
 				}
+				if old, _ := filepath.Glob(filepath.Join(dir, ".senderproof-*.old")); len(old) > 0 {
+					// A run killed while it replaced this pack.
+					errs = append(errs, fmt.Errorf("earlier files are kept aside as .senderproof-*.old (%d): a run was stopped while it replaced this pack, so it holds files of two runs; run the assessment again", len(old)))
+				}
 				return runFailed(fmt.Errorf("pack %s does not match its manifest:\n%w", dir, errors.Join(errs...)))
 			}
 			fmt.Fprintf(stdout, "%s: %d files match the manifest (run %s)\n", dir, len(m.Files), oneLine(m.RunID))
