@@ -15,10 +15,10 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
-	textunicode "golang.org/x/text/encoding/unicode"
 )
 
 // InputFile is one inventory file read, with its SHA-256 (hex).
@@ -451,16 +451,37 @@ func (l *loader) warnf(file string, line int32, format string, args ...any) {
 
 // utf8Text returns data as UTF-8 without a byte-order mark: a file saved
 // as UTF-16 with its mark (a spreadsheet's "Unicode text") is converted,
-// line for line, so positions in errors stay those of the file.
-func utf8Text(data []byte) ([]byte, error) {
-	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
-		out, err := textunicode.UTF16(textunicode.LittleEndian, textunicode.ExpectBOM).NewDecoder().Bytes(data)
-		if err != nil {
-			return nil, fmt.Errorf("the file starts with a UTF-16 byte-order mark but is not UTF-16 (%v); save it as UTF-8", err)
-		}
-		data = out
+// line for line, so positions in errors stay those of the file. UTF-16
+// that does not decode (a lone surrogate, an odd last byte) is an error at
+// its line, never replaced.
+func utf8Text(data []byte) ([]byte, pos, error) {
+	if len(data) < 2 || !(data[0] == 0xff && data[1] == 0xfe || data[0] == 0xfe && data[1] == 0xff) {
+		return bytes.TrimPrefix(data, []byte("\ufeff")), pos{}, nil
 	}
-	return bytes.TrimPrefix(data, []byte("\ufeff")), nil
+	unit := func(i int) rune { return rune(data[i]) | rune(data[i+1])<<8 }
+	if data[0] == 0xfe {
+		unit = func(i int) rune { return rune(data[i])<<8 | rune(data[i+1]) }
+	}
+	out := make([]byte, 0, len(data))
+	line := 1
+	for i := 2; i < len(data); i += 2 {
+		if i+1 == len(data) {
+			return nil, pos{line: line}, errors.New("the file is UTF-16 (it starts with a UTF-16 byte-order mark) but ends in half a character; save it as UTF-8")
+		}
+		r := unit(i)
+		if utf16.IsSurrogate(r) {
+			if r >= 0xdc00 || i+3 >= len(data) || !utf16.IsSurrogate(unit(i+2)) || unit(i+2) < 0xdc00 {
+				return nil, pos{line: line}, fmt.Errorf("the file is UTF-16 (it starts with a UTF-16 byte-order mark) but holds a lone surrogate (%U) here; save it as UTF-8", r)
+			}
+			r = utf16.DecodeRune(r, unit(i+2))
+			i += 2
+		}
+		if r == '\n' {
+			line++
+		}
+		out = utf8.AppendRune(out, r)
+	}
+	return out, pos{}, nil
 }
 
 // addFile parses one file and merges its entries.
@@ -472,9 +493,9 @@ func (l *loader) addFile(name string, data []byte) {
 		l.errs.add(ferr)
 		return
 	}
-	data, err := utf8Text(data)
+	data, at, err := utf8Text(data)
 	if err != nil {
-		l.errs.add(&InputError{File: name, Line: 1, Reason: err.Error()})
+		l.errs.add(&InputError{File: name, Line: at.line, Reason: err.Error()})
 		return
 	}
 	// Each row is validated as it is read, so the raw rows of a large
@@ -834,7 +855,6 @@ func (l *loader) validateSelectors(file string, e *entry, v rawValue) {
 	}
 }
 
-// parseIP reads e.ipText as an address or CIDR into e.prefix.
 // notASender names the kind of address a that no mail is sent from on the
 // Internet (unspecified, loopback, link-local, multicast or the broadcast
 // address), or returns "". Private addresses pass: internal relays are
@@ -856,7 +876,8 @@ func notASender(a netip.Addr) string {
 }
 
 // leadingZeroOctet reports whether s is four dot-separated decimal
-// octets, one of them written with a leading zero (010.0.0.1).
+// octets of at most 255, one of them written with a leading zero
+// (010.0.0.1).
 func leadingZeroOctet(s string) bool {
 	parts := strings.Split(s, ".")
 	if len(parts) != 4 {
@@ -864,7 +885,7 @@ func leadingZeroOctet(s string) bool {
 	}
 	zero := false
 	for _, p := range parts {
-		if p == "" || len(p) > 3 || strings.Trim(p, "0123456789") != "" {
+		if n, err := strconv.Atoi(p); err != nil || n > 255 || strings.Trim(p, "0123456789") != "" {
 			return false
 		}
 		zero = zero || len(p) > 1 && p[0] == '0'
@@ -872,6 +893,7 @@ func leadingZeroOctet(s string) bool {
 	return zero
 }
 
+// parseIP reads e.ipText as an address or CIDR into e.prefix.
 func (l *loader) parseIP(file string, p pos, e *entry) bool {
 	s := e.ipText
 	if !strings.Contains(s, "/") {
@@ -970,12 +992,16 @@ func (l *loader) merge(e *entry) {
 
 // where names a line relative to entry e: "line 3" in the same file,
 // "other.csv:3" in another.
-func (l *loader) where(e *entry, file, line int32) string {
+func (l *loader) where(e *entry, file, line int32) location {
 	if file == e.file {
-		return fmt.Sprintf("line %d", line)
+		return location(fmt.Sprintf("line %d", line))
 	}
-	return fmt.Sprintf("%s:%d", l.files[file], line)
+	return location(fmt.Sprintf("%s:%d", l.files[file], line))
 }
+
+// location is a place in the inputs named in an error: never cut short,
+// unlike the values an error quotes.
+type location string
 
 func newAsset(e *entry, a netip.Addr) Asset {
 	as := Asset{IP: a.String(), DKIMSelectors: e.selectors, Tags: e.tags}

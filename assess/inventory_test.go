@@ -202,6 +202,12 @@ func TestParseInventory(t *testing.T) {
 			err:  `f.csv:2:1: invalid ip "010.0.0.1": an octet with a leading zero is ambiguous (some tools read it as octal); write it without`,
 		},
 		{
+			name: "an octet over 255 is not blamed on a leading zero",
+			file: "f.csv",
+			data: "ip\n300.0.0.01\n",
+			err:  `f.csv:2:1: invalid ip "300.0.0.01" (want an IPv4 or IPv6 address or a CIDR)`,
+		},
+		{
 			name: "a name of the DNS root alone is an error, not a blank",
 			file: "f.json",
 			data: `[{"ip": "192.0.2.1", "hostname": "."}]`,
@@ -224,6 +230,24 @@ func TestParseInventory(t *testing.T) {
 			file: "f.csv",
 			data: utf16LE("ip,owner\r\n192.0.2.1,Jos\u00e9\r\n"),
 			want: []Asset{{IP: "192.0.2.1", Owner: "José", DKIMSelectors: []string{}, Tags: map[string]string{}}},
+		},
+		{
+			name: "UTF-16 with a lone surrogate is refused at its line, not replaced",
+			file: "f.csv",
+			data: utf16LE("ip,owner\n192.0.2.1,ab") + "\x00\xd8" + "c\x00\n\x00",
+			err:  `f.csv:2: the file is UTF-16 (it starts with a UTF-16 byte-order mark) but holds a lone surrogate (U+D800) here; save it as UTF-8`,
+		},
+		{
+			name: "UTF-16 that ends in half a character is refused",
+			file: "f.csv",
+			data: utf16LE("ip\n192.0.2.1\n") + "x",
+			err:  `f.csv:3: the file is UTF-16 (it starts with a UTF-16 byte-order mark) but ends in half a character; save it as UTF-8`,
+		},
+		{
+			name: "big-endian UTF-16 with a pair of surrogates",
+			file: "f.csv",
+			data: "\xfe\xff" + "\x00i\x00p\x00,\x00o\x00w\x00n\x00e\x00r\x00\n" + "\x001\x009\x002\x00.\x000\x00.\x002\x00.\x001\x00,\xd8\x3d\xde\x00\x00\n",
+			want: []Asset{{IP: "192.0.2.1", Owner: "\U0001F600", DKIMSelectors: []string{}, Tags: map[string]string{}}},
 		},
 		{
 			name: "json saved as UTF-16 with its byte-order mark is read as text",
@@ -694,8 +718,8 @@ func utf16LE(s string) string {
 func TestYAMLAliasBudget(t *testing.T) {
 	t.Parallel()
 	var b strings.Builder
-	b.WriteString("- &d {ip: 10.1.0.1, owner: ops")
-	for i := range 30 {
+	b.WriteString("- &d {ip: 10.1.0.1, hostname: mx.example.com, helo: mx.example.com, domain: example.com, owner: ops, environment: prod, provider: colo, relay: r, criticality: high, dkim_selectors: [s1, s2]")
+	for i := range maxTagsPerRow {
 		fmt.Fprintf(&b, ", t%d: v%d", i, i)
 	}
 	b.WriteString("}\n")
@@ -704,9 +728,9 @@ func TestYAMLAliasBudget(t *testing.T) {
 	}
 	inv, err := ParseInventory("ok.yaml", []byte(b.String()))
 	if err != nil {
-		t.Fatalf("defaults merged into 2,000 entries: %v", err)
+		t.Fatalf("defaults of every field and %d tags merged into 2,000 entries: %v", maxTagsPerRow, err)
 	}
-	if len(inv.Assets) != 2001 || inv.Assets[1].Owner != "ops" || len(inv.Assets[1].Tags) != 30 {
+	if len(inv.Assets) != 2001 || inv.Assets[1].Owner != "ops" || len(inv.Assets[1].Tags) != maxTagsPerRow {
 		t.Fatalf("%d assets, second %+v", len(inv.Assets), inv.Assets[1])
 	}
 
@@ -717,7 +741,7 @@ func TestYAMLAliasBudget(t *testing.T) {
 		laughs += fmt.Sprintf("- &l%d {<<: [%s], ip: 192.0.2.%d}\n", i, strings.Repeat(p+", ", 9)+p, i+1)
 	}
 	flat := "- &e {ip: 192.0.2.1, "
-	for i := range 30 {
+	for i := range maxTagsPerRow {
 		flat += fmt.Sprintf("t%d: v%d, ", i, i)
 	}
 	flat = strings.TrimSuffix(flat, ", ") + "}\n" + strings.Repeat("- *e\n", 60_000)
@@ -734,5 +758,23 @@ func TestYAMLAliasBudget(t *testing.T) {
 		if d := time.Since(start); d > 5*time.Second {
 			t.Errorf("%s: %s to refuse", name, d)
 		}
+	}
+}
+
+// TestConflictNamesTheOtherFileWhole: a conflict across files names the
+// other file and line whole, however long its path; only values quoted
+// from the input are cut short.
+func TestConflictNamesTheOtherFileWhole(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), strings.Repeat("inventories-prod-", 10))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	a, b := filepath.Join(dir, "a.csv"), filepath.Join(dir, "b.csv")
+	os.WriteFile(a, []byte("ip,owner\n192.0.2.1,alice\n"), 0o644)
+	os.WriteFile(b, []byte("ip,owner\n192.0.2.1,bob\n"), 0o644)
+	_, err := LoadInventory(a, b)
+	if err == nil || !strings.HasSuffix(err.Error(), `conflicts with "alice" on `+a+":2") {
+		t.Fatalf("error %v, want it to name %s:2", err, a)
 	}
 }

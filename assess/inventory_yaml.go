@@ -26,10 +26,12 @@ type yamlWalker struct {
 
 // yamlNodesPerByte is the alias budget: the nodes a file's entries may
 // visit, aliases and merge keys expanded, per byte of the file (plus
-// yamlNodesBase). An entry that merges a 30-field default still visits
-// fewer than 3 per byte; an alias bomb visits thousands.
+// yamlNodesBase). A 25-byte entry that merges a default of every field
+// and the most tags an entry may have (64) visits about 9 per byte; an
+// alias bomb visits thousands, and a list of aliases to one such entry,
+// 5 bytes each, about 30.
 const (
-	yamlNodesPerByte = 4
+	yamlNodesPerByte = 16
 	yamlNodesBase    = 10_000
 )
 
