@@ -32,15 +32,21 @@ func TuneGC() {
 // Meanwhile the collector runs at Go's default pace.
 // resume restores the limit, raised to twice the heap then live when that
 // is more, so the run that follows has room to work. Nothing changes when
-// no limit is set.
+// no limit is set or GOMEMLIMIT set it, and GOGC set holds.
 func SuspendMemoryLimit() (resume func()) {
 	limit := debug.SetMemoryLimit(-1)
-	if limit == math.MaxInt64 {
-		return func() {}
+	if limit == math.MaxInt64 || os.Getenv("GOMEMLIMIT") != "" {
+		return func() {} // none, or the user's: theirs holds
 	}
 	debug.SetMemoryLimit(math.MaxInt64)
-	// Go's default pace meanwhile: the heap may double, not grow fivefold.
-	percent := debug.SetGCPercent(100)
+	// Go's default pace meanwhile, unless GOGC says otherwise: the heap
+	// may double, not grow fivefold.
+	percent := debug.SetGCPercent(-1)
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(100)
+	} else {
+		debug.SetGCPercent(percent)
+	}
 	return func() {
 		debug.SetGCPercent(percent)
 		runtime.GC()

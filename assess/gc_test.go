@@ -34,6 +34,19 @@ func TestSuspendMemoryLimit(t *testing.T) {
 	}
 	runtime.KeepAlive(live)
 
+	// A limit the user set holds.
+	t.Setenv("GOMEMLIMIT", "32MiB")
+	debug.SetMemoryLimit(32 << 20)
+	resume = SuspendMemoryLimit()
+	if got := debug.SetMemoryLimit(-1); got != 32<<20 {
+		t.Errorf("limit %d while loading, want the user's GOMEMLIMIT", got)
+	}
+	resume()
+	if got := debug.SetMemoryLimit(-1); got != 32<<20 {
+		t.Errorf("limit %d after loading, want the user's GOMEMLIMIT", got)
+	}
+	runtime.KeepAlive(live)
+
 	// Without a limit, nothing changes.
 	debug.SetMemoryLimit(math.MaxInt64)
 	SuspendMemoryLimit()()
