@@ -256,6 +256,7 @@ func (j *jsonStream) value(v any) {
 // Write renders p as OSCAL Assessment Results.
 func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	ids := newOSCALIDs(p.Run.ID)
+	hasJSON := packHas(ctx, "json")
 	start := oscalTime(p.Run.StartedAt, p.Run.FinishedAt)
 	end := oscalTime(p.Run.FinishedAt, p.Run.StartedAt)
 	title := oscalString(p.Run.Title, 200)
@@ -281,10 +282,11 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	// back-matter resource that says so and links evidence.json, where
 	// the run's plan (inventory, checks, mappings, settings) is recorded.
 	methodUUID := ids.of("resource", "evidence.json")
-	j.field(false, "import-ap", oscal.ImportAp{
-		Href:    "#" + methodUUID,
-		Remarks: "No OSCAL assessment plan: senderproof assesses from an inventory of senders, its checks and the mapping files of the run. The referenced back-matter resource describes them and links evidence.json, which records them.",
-	})
+	apRemarks := "No OSCAL assessment plan: senderproof assesses from an inventory of senders, its checks and the mapping files of the run. The referenced back-matter resource describes them and links evidence.json, which records them."
+	if !hasJSON {
+		apRemarks = "No OSCAL assessment plan: senderproof assesses from an inventory of senders, its checks and the mapping files of the run. The referenced back-matter resource describes them."
+	}
+	j.field(false, "import-ap", oscal.ImportAp{Href: "#" + methodUUID, Remarks: apRemarks})
 	j.raw(`,"results":[{`)
 	j.field(true, "uuid", ids.of("result", ""))
 	j.field(false, "title", "senderproof run "+version)
@@ -384,7 +386,7 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 				related[i] = append(related[i], int32(n))
 			}
 		}
-		o := oscalObservation(uuidString(id), f, observed, end)
+		o := oscalObservation(uuidString(id), f, observed, end, hasJSON)
 		if buf, ok = appendObservation(buf[:0], &o); ok {
 			j.bytes(buf)
 		} else {
@@ -428,7 +430,7 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 		j.raw("]")
 	}
 	j.raw("}]")
-	j.field(false, "back-matter", oscalBackMatter(methodUUID, p))
+	j.field(false, "back-matter", oscalBackMatter(methodUUID, p, hasJSON))
 	j.raw("}}\n")
 	if j.err == nil {
 		j.err = j.w.Flush()
@@ -467,7 +469,7 @@ func oscalInventoryItem(a *assess.Asset) oscal.InventoryItem {
 	return item
 }
 
-func oscalObservation(uuid string, f *assess.Finding, observed string, fallback time.Time) oscal.Observation {
+func oscalObservation(uuid string, f *assess.Finding, observed string, fallback time.Time, hasJSON bool) oscal.Observation {
 	title := oscalString(f.Check+" for "+f.Asset, 300)
 	if sel := selectorOf(f.Selector); sel != "" {
 		title += " selector " + oscalString(sel, 200)
@@ -496,6 +498,11 @@ func oscalObservation(uuid string, f *assess.Finding, observed string, fallback 
 			Href:        "evidence.json",
 			Description: oscalMarkup(oscalExchanges(f.Evidence)),
 		}},
+	}
+	if !hasJSON {
+		// No evidence.json in the pack to point at: the exchanges
+		// described here are all there is.
+		(*o.RelevantEvidence)[0].Href = ""
 	}
 	var remarks []string
 	if observed != "" {
@@ -557,7 +564,7 @@ func oscalRecords(rrs []string) string {
 // oscalBackMatter holds the resource import-ap points at: what the
 // assessment followed in place of an OSCAL assessment plan, linking
 // evidence.json (not an OSCAL document, as its media type says).
-func oscalBackMatter(uuid string, p *Pack) oscal.BackMatter {
+func oscalBackMatter(uuid string, p *Pack, hasJSON bool) oscal.BackMatter {
 	var mappings []string
 	for _, m := range p.Run.Mappings {
 		s := oscalString(m.Framework, 200)
@@ -572,7 +579,11 @@ func oscalBackMatter(uuid string, p *Pack) oscal.BackMatter {
 	if len(mappings) > 0 {
 		desc += " (" + strings.Join(mappings, ", ") + ")"
 	}
-	desc += ". evidence.json, in the same evidence pack, records the plan as run (the inventory files and mapping files with their SHA-256, the checks with their pass criteria, the resolvers and settings) and every finding with its DNS exchanges; manifest.json lists the SHA-256 of evidence.json."
+	if hasJSON {
+		desc += ". evidence.json, in the same evidence pack, records the plan as run (the inventory files and mapping files with their SHA-256, the checks with their pass criteria, the resolvers and settings) and every finding with its DNS exchanges; manifest.json lists the SHA-256 of evidence.json."
+	} else {
+		desc += ". manifest.json, in the same evidence pack, lists the SHA-256 of the inventory and mapping files of the run."
+	}
 	res := oscal.Resource{
 		UUID:        uuid,
 		Title:       "senderproof assessment method and evidence (not an OSCAL assessment plan)",
@@ -580,6 +591,10 @@ func oscalBackMatter(uuid string, p *Pack) oscal.BackMatter {
 		Props:       oscalProps("content", Schema, "run-id", p.Run.ID),
 		Rlinks:      &[]oscal.ResourceLink{{Href: "evidence.json", MediaType: "application/json"}},
 		Remarks:     "evidence.json is senderproof's own JSON format (schema " + Schema + "), not an OSCAL document.",
+	}
+	if !hasJSON {
+		res.Rlinks = nil
+		res.Remarks = "This run wrote no evidence.json (senderproof's own JSON format, schema " + Schema + "): its --format left it out, so this resource links none, and the observations of this document carry each finding's DNS exchanges."
 	}
 	return oscal.BackMatter{Resources: &[]oscal.Resource{res}}
 }

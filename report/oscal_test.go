@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"maps"
 	"os"
@@ -420,7 +421,7 @@ func TestAppendObservation(t *testing.T) {
 	p := SyntheticPack(40, 5)
 	at := time.Date(2026, 11, 27, 4, 0, 0, 123456789, time.UTC)
 	for i := range p.Findings {
-		sameAsEncoder(t, oscalObservation("u", &p.Findings[i], compactJSON(p.Findings[i].Observed), at))
+		sameAsEncoder(t, oscalObservation("u", &p.Findings[i], compactJSON(p.Findings[i].Observed), at, true))
 	}
 	hostile := "=cmd|' /C calc'!A0 <b>&amp;</b> \u2028\u2029 \x00\x1f \xff\"\\"
 	props := []oscal.Property{{Name: "a", Value: hostile}, {Class: "c", Group: "g", Name: "n", Ns: "https://x", Remarks: "r", UUID: "u", Value: ""}}
@@ -457,7 +458,7 @@ func FuzzAppendObservation(f *testing.F) {
 			Observed: map[string]any{val: msg},
 			Evidence: []assess.Evidence{{Name: val, Type: "TXT", Answers: []string{msg, val}, At: time.Unix(0, ns), Error: val}},
 			Controls: []assess.ControlRef{{Framework: val, ID: msg}}}
-		sameAsEncoder(t, oscalObservation(msg, &fd, compactJSON(fd.Observed), time.Unix(0, ns)))
+		sameAsEncoder(t, oscalObservation(msg, &fd, compactJSON(fd.Observed), time.Unix(0, ns), true))
 	})
 }
 
@@ -537,8 +538,27 @@ func TestOSCALMarkup(t *testing.T) {
 	}
 	sel := "s1"
 	o := oscalObservation("u", &assess.Finding{Asset: "192.0.2.20", Check: "dkim.key", Selector: &sel, Status: assess.StatusFail,
-		Message: "Record: <script>", Evidence: []assess.Evidence{}}, "", time.Unix(0, 0))
+		Message: "Record: <script>", Evidence: []assess.Evidence{}}, "", time.Unix(0, 0), true)
 	if o.Title != "dkim.key for 192.0.2.20 selector s1" || o.Description != `Record: \<script\>` {
 		t.Errorf("observation title %q, description %q", o.Title, o.Description)
+	}
+}
+
+// TestOSCALWithoutEvidenceJSON: a pack written without evidence.json gets
+// OSCAL that links no evidence.json, and is still valid.
+func TestOSCALWithoutEvidenceJSON(t *testing.T) {
+	t.Parallel()
+	schema := oscalSchema(t)
+	p := SyntheticPack(5, 3)
+	for _, formats := range [][]string{{"oscal"}, {"oscal", "json"}} {
+		var b bytes.Buffer
+		if err := NewOSCAL().Write(WithFormats(context.Background(), formats), &b, p); err != nil {
+			t.Fatal(err)
+		}
+		validateOSCAL(t, schema, b.Bytes())
+		links := bytes.Contains(b.Bytes(), []byte(`"href":"evidence.json"`))
+		if want := len(formats) == 2; links != want {
+			t.Errorf("formats %v: links evidence.json %v, want %v", formats, links, want)
+		}
 	}
 }
