@@ -2,8 +2,8 @@ package report
 
 import (
 	"context"
-	"errors"
 	"crypto/ed25519"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
