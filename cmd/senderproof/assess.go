@@ -246,7 +246,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	var baseline *report.Pack
 	if cfg.Baseline != "" {
 		if baseline, err = report.ReadPackForDrift(cfg.Baseline); err != nil {
-			return badInput(fmt.Errorf("--baseline: %w", err))
+			return badInput(fmt.Errorf("--baseline: %w", packWithoutEvidence(cfg.Baseline, err)))
 		}
 	}
 	extraInputs, err := runInputs(cfg)

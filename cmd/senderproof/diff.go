@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -123,9 +124,22 @@ func readPackArg(arg string) (string, *report.Pack, error) {
 	path := packEvidence(arg)
 	p, err := report.ReadPackForDrift(path)
 	if err != nil {
-		return path, nil, fmt.Errorf("reading pack: %w", err)
+		return path, nil, fmt.Errorf("reading pack: %w", packWithoutEvidence(path, err))
 	}
 	return path, p, nil
+}
+
+// packWithoutEvidence explains err, from reading path, when path is the
+// evidence.json of a pack that was written without it.
+func packWithoutEvidence(path string, err error) error {
+	dir := filepath.Dir(path)
+	if filepath.Base(path) != "evidence.json" || !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	if _, serr := os.Stat(filepath.Join(dir, report.ManifestFile)); serr != nil {
+		return err
+	}
+	return fmt.Errorf("the pack in %s holds no evidence.json (its run's --format left json out), and comparing runs needs it", dir)
 }
 
 // printDrift writes the comparison as an aligned table, then what could not

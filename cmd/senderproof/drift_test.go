@@ -617,3 +617,21 @@ func TestDriftHELOAddresses(t *testing.T) {
 		t.Errorf("diff of two complete runs lists fields not compared:\n%s", stdout)
 	}
 }
+
+// TestBaselineWithoutEvidence: a pack written without evidence.json
+// cannot serve as a baseline or be compared, and the error says why rather
+// than that a file is missing.
+func TestBaselineWithoutEvidence(t *testing.T) {
+	dir := t.TempDir()
+	pdfOnly := filepath.Join(dir, "pdf-only")
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", pdfOnly, "--format", "pdf"); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	const want = "holds no evidence.json (its run's --format left json out)"
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", filepath.Join(dir, "next"), "--baseline", pdfOnly); code != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("--baseline: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := run(t, context.Background(), "diff", pdfOnly, pdfOnly); code == 0 || !strings.Contains(stderr, want) {
+		t.Errorf("diff: exit %d: %s", code, stderr)
+	}
+}
