@@ -32,7 +32,8 @@ func TuneGC() {
 // Meanwhile the collector runs at Go's default pace.
 // resume restores the limit, raised to twice the heap then live when that
 // is more, so the run that follows has room to work. Nothing changes when
-// no limit is set or GOMEMLIMIT set it, and GOGC set holds.
+// no limit is set or GOMEMLIMIT set it, and a GOGC set holds unless it
+// is off.
 func SuspendMemoryLimit() (resume func()) {
 	limit := debug.SetMemoryLimit(-1)
 	if limit == math.MaxInt64 || os.Getenv("GOMEMLIMIT") != "" {
@@ -42,7 +43,9 @@ func SuspendMemoryLimit() (resume func()) {
 	// Go's default pace meanwhile, unless GOGC says otherwise: the heap
 	// may double, not grow fivefold.
 	percent := debug.SetGCPercent(-1)
-	if os.Getenv("GOGC") == "" {
+	if os.Getenv("GOGC") == "" || percent < 0 {
+		// GOGC=off counts on the limit lifted here: without either,
+		// nothing would be collected.
 		debug.SetGCPercent(100)
 	} else {
 		debug.SetGCPercent(percent)

@@ -47,6 +47,21 @@ func TestSuspendMemoryLimit(t *testing.T) {
 	}
 	runtime.KeepAlive(live)
 
+	// GOGC=off runs on the limit alone: while the limit is lifted, Go's
+	// default pace.
+	t.Setenv("GOMEMLIMIT", "")
+	t.Setenv("GOGC", "off")
+	debug.SetMemoryLimit(32 << 20)
+	debug.SetGCPercent(-1)
+	resume = SuspendMemoryLimit()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Errorf("GOGC %d while the limit is lifted under GOGC=off, want 100", got)
+	}
+	resume()
+	if got := debug.SetGCPercent(-1); got != -1 {
+		t.Errorf("GOGC %d after loading, want off again", got)
+	}
+
 	// Without a limit, nothing changes.
 	debug.SetMemoryLimit(math.MaxInt64)
 	SuspendMemoryLimit()()
