@@ -136,8 +136,14 @@ func packWithoutEvidence(path string, err error) error {
 	if filepath.Base(path) != "evidence.json" || !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
-	if _, serr := os.Stat(filepath.Join(dir, report.ManifestFile)); serr != nil {
+	m, merr := report.ReadManifest(dir)
+	if merr != nil {
 		return err
+	}
+	for _, f := range m.Files {
+		if f.Path == "evidence.json" {
+			return fmt.Errorf("%w: the manifest of the pack in %s lists it, so the pack is incomplete", err, dir)
+		}
 	}
 	return fmt.Errorf("the pack in %s holds no evidence.json (its run's --format left json out), and comparing runs needs it", dir)
 }

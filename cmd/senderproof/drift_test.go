@@ -634,4 +634,13 @@ func TestBaselineWithoutEvidence(t *testing.T) {
 	if code, _, stderr := run(t, context.Background(), "diff", pdfOnly, pdfOnly); code == 0 || !strings.Contains(stderr, want) {
 		t.Errorf("diff: exit %d: %s", code, stderr)
 	}
+	// One written, then lost: the manifest lists it.
+	lost := filepath.Join(dir, "lost")
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", lost, "--format", "json,pdf"); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	os.Remove(filepath.Join(lost, "evidence.json"))
+	if code, _, stderr := run(t, context.Background(), "diff", lost, lost); code == 0 || strings.Contains(stderr, "--format") || !strings.Contains(stderr, "lists it, so the pack is incomplete") {
+		t.Errorf("diff of a pack that lost its evidence.json: exit %d: %s", code, stderr)
+	}
 }
