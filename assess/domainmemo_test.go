@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/miekg/dns"
+
 	"senderproof/assess/dnstest"
 	"senderproof/templates"
 )
@@ -325,6 +327,49 @@ func TestDomainMemoForgetsFailures(t *testing.T) {
 			if f.Asset == "192.0.2.2" && slices.Contains(checks, f.Check) && f.Status != StatusPass {
 				t.Errorf("%s dropped once: the later sender's %s is %s, want pass (%v)", faulted, f.Check, f.Status, f.Observed["reason"])
 			}
+		}
+	}
+}
+
+// TestSyntheticWorldQueriesAreAsked: the world's questions (queries.txt,
+// dnsperf's input in bench/knot.sh) are exactly those an assessment of it
+// asks, so dnsperf measures the same mix of answers.
+func TestSyntheticWorldQueriesAreAsked(t *testing.T) {
+	t.Parallel()
+	w := dnstest.SyntheticWorld(400, 5, 0.1)
+	var mu sync.Mutex
+	asked := map[string]bool{}
+	srv := dnstest.Start(t, dnstest.Config{Zones: w.Zones, Observe: func(name string, qtype uint16) {
+		mu.Lock()
+		asked[name+" "+dns.TypeToString[qtype]] = true
+		mu.Unlock()
+	}})
+	inv, err := ParseInventory("inventory.csv", w.Inventory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 2 * time.Second, Retries: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := Run(context.Background(), inv.Assets, Options{Resolver: c, Templates: templates.MustDefault()}); err != nil {
+		t.Fatal(err)
+	}
+	listed := map[string]bool{}
+	for _, q := range w.Queries {
+		listed[q] = true
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for q := range asked {
+		if !listed[q] {
+			t.Errorf("asked but not in the world's questions: %s", q)
+		}
+	}
+	for q := range listed {
+		if !asked[q] {
+			t.Errorf("in the world's questions but not asked: %s", q)
 		}
 	}
 }

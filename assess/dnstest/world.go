@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -21,7 +22,8 @@ type World struct {
 	Domains   []string
 	// Queries lists the questions an assessment of the world asks, one per
 	// line as "name TYPE" (dnsperf's input format): per sender its PTR, the
-	// forward lookup of its PTR name and the TXT of its HELO name; per
+	// forward lookup of its PTR names and of its HELO name (once, when it
+	// is a PTR name) and the TXT of its HELO name; per
 	// domain its SPF, DMARC and DKIM records; the shared include chain.
 	Queries []string
 }
@@ -38,9 +40,10 @@ const (
 
 // SyntheticWorld builds a world of n senders (IPv4 from 10.128.0.0/9 and
 // 2001:db8::/32 addresses, names under .example), sending for 20 domains
-// with SPF include chains, DKIM selectors and DMARC records. About 8% of
-// the IPv4 senders have a generic PTR name, 5% none, 4% a PTR name that
-// resolves elsewhere and 2% two PTR names; some domains publish DMARC with
+// with SPF include chains, DKIM selectors and DMARC records. Of the
+// whole fleet, about 8% are IPv4 senders with a generic PTR name, 5% with
+// none, 4% with a PTR name that resolves elsewhere and 2% with two PTR
+// names (the IPv6 share comes first); some domains publish DMARC with
 // pct below 100 or lack the DKIM selector. The same n and seed give the same
 // world. v6share is the share of IPv6 senders (0 for an all-IPv4 fleet).
 func SyntheticWorld(n int, seed uint64, v6share float64) World {
@@ -153,6 +156,10 @@ func SyntheticWorld(n int, seed uint64, v6share float64) World {
 		w.Queries = append(w.Queries, reverseName(ip)+" PTR")
 		for _, p := range ptrs {
 			w.Queries = append(w.Queries, p+". "+fwd)
+		}
+		if !slices.Contains(ptrs, host) {
+			// helo.fqdn asks the HELO name's address (none: NXDOMAIN).
+			w.Queries = append(w.Queries, host+". "+fwd)
 		}
 		w.Queries = append(w.Queries, host+". TXT")
 		_ = cw.Write([]string{ip.String(), host, host, dom, "s1", "team" + strconv.Itoa(d), "production", "synthetic", "", "medium"})
