@@ -87,7 +87,8 @@ func TestBenchZonesMatchKnotConfig(t *testing.T) {
 
 func TestBenchBadFlags(t *testing.T) {
 	t.Parallel()
-	for _, args := range [][]string{{"-n", "0"}, {"-v6", "2"}, {"-concurrency", "0"}, {"extra"}, {"-format", "nope", "-n", "5"}} {
+	for _, args := range [][]string{{"-n", "0"}, {"-v6", "2"}, {"-concurrency", "0"}, {"extra"}, {"-format", "nope", "-n", "5"},
+		{"-loss", "0.1", "-resolver", "127.0.0.1:53"}, {"-wire-only", "-dns-only"}, {"-wire-only", "-tcp"}, {"-n", "5", "-zones", "/proc/no/such"}} {
 		if err := run(context.Background(), args, &bytes.Buffer{}); err == nil {
 			t.Errorf("%q: no error", args)
 		}
@@ -113,8 +114,8 @@ func TestWireOnlySilentServer(t *testing.T) {
 	}()
 	var out bytes.Buffer
 	err = run(context.Background(), []string{"-n", "20", "-resolver", pc.LocalAddr().String(), "-wire-only", "-timeout", "100ms"}, &out)
-	if err != nil {
-		t.Fatalf("run: %v\n%s", err, out.String())
+	if err == nil || !strings.Contains(err.Error(), "do not measure a server that answers") {
+		t.Fatalf("run: %v, want the figures refused\n%s", err, out.String())
 	}
 	if !strings.Contains(out.String(), "wire: 0 answers to") || strings.Contains(out.String(), "(0 lost)") {
 		t.Errorf("every question should be lost:\n%s", out.String())
@@ -150,5 +151,21 @@ func TestWireOnlyFreeID(t *testing.T) {
 	w.slotOf[0].Store(4)
 	if id := w.freeID(65535); id != 1 {
 		t.Errorf("freeID(65535) = %d with 65535 and 0 in flight, want 1", id)
+	}
+}
+
+// TestBenchRefusesFiguresOfASilentServer: a run whose lookups all fail
+// prints its figures and exits with an error, not as a measurement.
+func TestBenchRefusesFiguresOfASilentServer(t *testing.T) {
+	t.Parallel()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close() // never read: every query times out
+	var out bytes.Buffer
+	err = run(context.Background(), []string{"-n", "10", "-resolver", pc.LocalAddr().String(), "-dns-only", "-timeout", "50ms", "-retries", "0"}, &out)
+	if err == nil || !strings.Contains(err.Error(), "lookups failed after their retries") || !strings.Contains(out.String(), "queries/s:") {
+		t.Fatalf("run: %v\n%s", err, out.String())
 	}
 }
