@@ -25,8 +25,12 @@ perf_clients=${DNSPERF_CLIENTS:-4}
 perf_outstanding=${DNSPERF_OUTSTANDING:-256}
 format=${FORMAT:-none}
 limit=${LIMIT:-900}
-for tool in knotd kdig dnsperf go python3; do
-  command -v "$tool" >/dev/null || { echo "knot.sh: $tool is not installed (apt-get install knot knot-dnsutils dnsperf)"; exit 1; }
+for tool in knotd:knot kdig:knot-dnsutils dnsperf:dnsperf go: python3:python3; do
+  if ! command -v "${tool%%:*}" >/dev/null; then
+    pkg=${tool#*:}
+    echo "knot.sh: ${tool%%:*} is not installed${pkg:+ (apt-get install $pkg)}" >&2
+    exit 1
+  fi
 done
 
 work=$(mktemp -d)
@@ -43,11 +47,43 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Each step runs in the background under the time limit and is waited
+# for, so that Ctrl-C or SIGTERM stops it (timeout puts its command in a
+# process group of its own, which the terminal's Ctrl-C does not reach).
+child=
+on_signal() {
+  if [ -n "$child" ]; then kill "$child" 2>/dev/null || true; wait "$child" 2>/dev/null || true; fi
+  echo "knot.sh: interrupted" >&2
+  exit 130
+}
+trap on_signal INT TERM
+# step OUT CMD...: runs CMD, its output into OUT, then shows OUT.
+step() {
+  local out=$1 rc=0
+  shift
+  timeout "$limit" "$@" >"$out" 2>&1 &
+  child=$!
+  wait "$child" || rc=$?
+  child=
+  cat "$out"
+  return "$rc"
+}
+
 echo "== load: $(uptime)"
 go build -o "$work/senderproof-bench" ./cmd/senderproof-bench
-timeout "$limit" "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -zones "$work/world"
+step "$work/zones.out" "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -zones "$work/world"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# A port free for both UDP and TCP (knot listens on both).
+port=$(python3 -c '
+import socket
+while True:
+    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        u.bind(("127.0.0.1", p)); break
+    except OSError:
+        t.close()
+print(p)')
 mkdir -p "$work/db"
 {
   echo "server:"
@@ -71,40 +107,54 @@ mkdir -p "$work/db"
 } > "$work/knot.conf"
 knotd -c "$work/knot.conf" -d
 probe=$(head -1 "$work/world/queries.txt" | awk '{print $1}')
+last=$(tail -1 "$work/world/knot-zones.conf" | awk '{print $2}' | sed 's/\.zone$//')
 ready=
 for _ in $(seq 300); do
-  if [ -n "$(kdig @127.0.0.1 -p "$port" +short +time=1 +tries=1 TXT "$probe" 2>/dev/null)" ] &&
-     [ -n "$(kdig @127.0.0.1 -p "$port" +short +time=1 +tries=1 SOA "$(tail -1 "$work/world/knot-zones.conf" | awk '{print $2}' | sed 's/\.zone$//')" 2>/dev/null)" ]; then
+  # knotd -d returns at once, and exits later should it fail (a port
+  # taken): ask for two records of the world and check the answers.
+  if [ -s "$work/knot.pid" ] && ! kill -0 "$(cat "$work/knot.pid")" 2>/dev/null; then break; fi
+  txt=$(kdig @127.0.0.1 -p "$port" +short +time=1 +retry=0 TXT "$probe" 2>/dev/null || true)
+  soa=$(kdig @127.0.0.1 -p "$port" +short +time=1 +retry=0 SOA "$last" 2>/dev/null || true)
+  if [[ $txt == '"v=spf1 '* ]] && [ "$(wc -w <<<"$soa")" -eq 7 ]; then
     ready=1; break
   fi
   sleep 0.2
 done
-if [ -z "$ready" ]; then echo "knot.sh: knotd did not serve the world"; cat "$work/knot.log"; exit 1; fi
+if [ -z "$ready" ]; then
+  echo "knot.sh: knotd did not serve the world on 127.0.0.1:$port; its log:" >&2
+  cat "$work/knot.log" >&2 || true
+  exit 1
+fi
 echo "== knotd $(knotd --version | awk '{print $NF}') serves $(grep -c 'domain:' "$work/world/knot-zones.conf") zones on 127.0.0.1:$port"
 
 echo "== dnsperf: ${perf_secs}s, $perf_clients clients, $perf_outstanding outstanding, $(wc -l < "$work/world/queries.txt") questions"
 echo "== load: $(uptime)"
-timeout "$limit" dnsperf -s 127.0.0.1 -p "$port" -d "$work/world/queries.txt" -e -l "$perf_secs" \
-  -c "$perf_clients" -q "$perf_outstanding" -t 2 > "$work/dnsperf.out" 2>&1 || { cat "$work/dnsperf.out"; exit 1; }
-grep -E 'Queries (sent|completed|lost)|Response codes|Queries per second|Average Latency' "$work/dnsperf.out"
-ceiling=$(awk '/Queries per second:/ {print $4}' "$work/dnsperf.out")
+step "$work/dnsperf.full" dnsperf -s 127.0.0.1 -p "$port" -d "$work/world/queries.txt" -e -l "$perf_secs" \
+  -c "$perf_clients" -q "$perf_outstanding" -t 2 >/dev/null || { cat "$work/dnsperf.full"; exit 1; }
+grep -E 'Queries (sent|completed|lost)|Response codes|Queries per second|Average Latency' "$work/dnsperf.full"
+ceiling=$(awk '/Queries per second:/ {print $4}' "$work/dnsperf.full")
+lost=$(awk '/Queries lost:/ {gsub(/[(%)]/, "", $4); print $4}' "$work/dnsperf.full")
+if python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > 1 else 1)" "${lost:-100}"; then
+  echo "knot.sh: dnsperf lost ${lost:-all}% of its queries: knot's ceiling cannot be measured" >&2
+  exit 1
+fi
 
 echo "== senderproof-bench -wire-only: each question once on four UDP sockets, no DNS client (a floor for any Go client here)"
 echo "== load: $(uptime)"
-timeout "$limit" "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -resolver "127.0.0.1:$port" \
-  -concurrency "$concurrency" -wire-only | tee "$work/wire.out"
+step "$work/wire.out" "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -resolver "127.0.0.1:$port" \
+  -concurrency "$concurrency" -wire-only
 wire_rate=$(awk '/^queries\/s:/ {print $2}' "$work/wire.out")
 
 echo "== senderproof-bench -dns-only: the DNS client alone asks each question once, concurrency $concurrency"
 echo "== load: $(uptime)"
-timeout "$limit" "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -resolver "127.0.0.1:$port" \
-  -concurrency "$concurrency" -qps 0 -timeout 2s -retries 2 -dns-only | tee "$work/dns.out"
+step "$work/dns.out" "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -resolver "127.0.0.1:$port" \
+  -concurrency "$concurrency" -qps 0 -timeout 2s -retries 2 -dns-only
 dns_rate=$(awk '/^queries\/s:/ {print $2}' "$work/dns.out")
 
 echo "== senderproof-bench: full assessment of $n senders, concurrency $concurrency, no qps limit"
 echo "== load: $(uptime)"
-timeout "$limit" "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -resolver "127.0.0.1:$port" \
-  -concurrency "$concurrency" -qps 0 -timeout 2s -retries 2 -format "$format" | tee "$work/bench.out"
+step "$work/bench.out" "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -resolver "127.0.0.1:$port" \
+  -concurrency "$concurrency" -qps 0 -timeout 2s -retries 2 -format "$format"
 rate=$(awk '/^queries\/s:/ {print $2}' "$work/bench.out")
 echo "== load: $(uptime)"
 python3 - "$rate" "$dns_rate" "$wire_rate" "$ceiling" <<'PY'
