@@ -101,7 +101,11 @@ func TestWritePackRemovesStaleFiles(t *testing.T) {
 			t.Errorf("%s: replay_of %q", s.name, m.ReplayOf)
 		}
 	}
-	if err := VerifySignature(dir, key.Public().(ed25519.PublicKey)); err == nil {
+	mb, _, err := ReadManifestBytes(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifySignature(dir, mb, key.Public().(ed25519.PublicKey)); err == nil {
 		t.Error("an unsigned run left a manifest.sig that verifies")
 	}
 

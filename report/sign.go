@@ -3,6 +3,7 @@ package report
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
@@ -80,22 +81,46 @@ func SignManifest(dir string, key ed25519.PrivateKey) error {
 // ErrBadSignature is returned when manifest.sig does not verify.
 var ErrBadSignature = errors.New("manifest signature does not verify")
 
-// VerifySignature checks dir's manifest.sig against manifest.json and pub.
-func VerifySignature(dir string, pub ed25519.PublicKey) error {
-	m, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+// VerifySignature checks dir's manifest.sig against manifest, the bytes of
+// its manifest.json as read once (ReadManifestBytes), and pub.
+func VerifySignature(dir string, manifest []byte, pub ed25519.PublicKey) error {
+	sig, err := ReadSignature(dir)
 	if err != nil {
 		return err
 	}
-	s, err := os.ReadFile(filepath.Join(dir, SignatureFile))
-	if err != nil {
-		return fmt.Errorf("%s: %w", SignatureFile, err)
-	}
-	sig, err := base64.StdEncoding.DecodeString(string(bytes.TrimSpace(s)))
-	if err != nil || len(sig) != ed25519.SignatureSize {
-		return fmt.Errorf("%s: not a base64 Ed25519 signature", SignatureFile)
-	}
-	if !ed25519.Verify(pub, m, sig) {
+	if !ed25519.Verify(pub, manifest, sig) {
 		return ErrBadSignature
 	}
 	return nil
+}
+
+// ReadSignature reads dir's manifest.sig: a regular file holding a base64
+// Ed25519 signature and a newline.
+func ReadSignature(dir string) ([]byte, error) {
+	s, err := readRegular(filepath.Join(dir, SignatureFile), 1<<10)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", SignatureFile, err)
+	}
+	sig, err := base64.StdEncoding.DecodeString(string(bytes.TrimSpace(s)))
+	if err != nil || len(sig) != ed25519.SignatureSize {
+		return nil, fmt.Errorf("%s: not a base64 Ed25519 signature", SignatureFile)
+	}
+	return sig, nil
+}
+
+// KeyFingerprint names pub in logs: "SHA256:" and the unpadded base64 of
+// the SHA-256 of its 32 bytes.
+func KeyFingerprint(pub ed25519.PublicKey) string {
+	sum := sha256.Sum256(pub)
+	return "SHA256:" + base64.RawStdEncoding.EncodeToString(sum[:])
+}
+
+// KeyReadableByOthers reports whether the file at path can be read by its
+// group or by others, which a private key should not be.
+func KeyReadableByOthers(path string) (os.FileMode, bool) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0, false
+	}
+	return st.Mode().Perm(), st.Mode().Perm()&0o044 != 0
 }

@@ -24,6 +24,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 )
 
 // Formats lists the pack's formats in the order they are written, with
@@ -607,10 +608,55 @@ func (v VerifyProblem) Error() string { return v.Path + ": " + v.Reason }
 
 // ReadManifest reads dir's manifest.
 func ReadManifest(dir string) (*Manifest, error) {
-	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	_, m, err := ReadManifestBytes(dir)
+	return m, err
+}
+
+// maxManifest bounds the manifest read: a pack's lists a few files and
+// inputs, far below this.
+const maxManifest = 16 << 20
+
+// ReadManifestBytes reads dir's manifest.json once, a regular file of at
+// most 16 MiB, and returns its bytes with what they say: a signature is
+// checked on exactly the bytes whose hashes are then checked.
+func ReadManifestBytes(dir string) ([]byte, *Manifest, error) {
+	b, err := readRegular(filepath.Join(dir, ManifestFile), maxManifest)
 	if err != nil {
-		return nil, fmt.Errorf("reading manifest: %w", err)
+		return nil, nil, fmt.Errorf("reading manifest: %w", err)
 	}
+	m, err := parseManifest(dir, b)
+	return b, m, err
+}
+
+// readRegular reads path, which must be a regular file (not a link, pipe
+// or device) of at most max bytes.
+func readRegular(path string, max int64) ([]byte, error) {
+	if lst, err := os.Lstat(path); err != nil {
+		return nil, err
+	} else if !lst.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	// Non-blocking, so a pipe put in its place meanwhile cannot hang the
+	// open; it is refused below.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("%s: larger than %d bytes", path, max)
+	}
+	return b, nil
+}
+
+func parseManifest(dir string, b []byte) (*Manifest, error) {
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
 		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ManifestFile), err)

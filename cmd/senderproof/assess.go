@@ -215,6 +215,9 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		if signKey, err = report.LoadSigningKey(cfg.SignKey); err != nil {
 			return badInput(fmt.Errorf("--sign-key: %w", err))
 		}
+		if mode, open := report.KeyReadableByOthers(cfg.SignKey); open {
+			fmt.Fprintf(cfg.Stderr, "senderproof: warning: --sign-key %s can be read by other users (mode %04o): anyone who can read it can sign packs as you; chmod 600 it\n", oneLine(cfg.SignKey), mode)
+		}
 	}
 	set, err := mappings.Load(cfg.Mappings)
 	if err != nil {

@@ -426,6 +426,101 @@ func TestSignedManifest(t *testing.T) {
 	}
 }
 
+// TestSignedManifestHardening: verify checks the signature on the one
+// read of the manifest, before it opens anything the manifest names; a
+// manifest that is not a regular file fails; a bad --pubkey is bad usage;
+// without --pubkey a signature is said not to be checked, and a broken
+// one fails; a success names the key; a signing key others can read is
+// warned of.
+func TestSignedManifestHardening(t *testing.T) {
+	dir := t.TempDir()
+	pk, sk, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	skDER, _ := x509.MarshalPKCS8PrivateKey(sk)
+	pkDER, _ := x509.MarshalPKIXPublicKey(pk)
+	key, pub := filepath.Join(dir, "k.pem"), filepath.Join(dir, "k.pub.pem")
+	os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: skDER}), 0o644)
+	os.WriteFile(pub, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pkDER}), 0o644)
+	out := filepath.Join(dir, "pack")
+	code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json", "--sign-key", key)
+	if code != 0 || !strings.Contains(stderr, "can be read by other users (mode 0644)") {
+		t.Fatalf("demo with a world-readable key: exit %d, want 0 and a warning: %s", code, stderr)
+	}
+	code, stdout, _ := run(t, context.Background(), "verify", "--pubkey", pub, out)
+	if code != 0 || !strings.Contains(stdout, "signature verifies with key "+report.KeyFingerprint(pk)) {
+		t.Fatalf("verify: exit %d: %s", code, stdout)
+	}
+	if code, stdout, _ := run(t, context.Background(), "verify", out); code != 0 || !strings.Contains(stdout, "manifest.sig present but NOT checked") {
+		t.Errorf("verify without --pubkey: exit %d: %s", code, stdout)
+	}
+	bad := filepath.Join(dir, "bad.pub")
+	os.WriteFile(bad, []byte("x"), 0o644)
+	if code, _, stderr := run(t, context.Background(), "verify", "--pubkey", bad, t.TempDir()); code != 1 || !strings.Contains(stderr, "--pubkey") {
+		t.Errorf("a bad --pubkey: exit %d (%s), want 1", code, stderr)
+	}
+
+	// The manifest names an input that is a pipe, and is no longer what
+	// was signed: the signature fails before the pipe is opened.
+	m := filepath.Join(out, "manifest.json")
+	orig, _ := os.ReadFile(m)
+	fifo := filepath.Join(dir, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(orig, &doc); err != nil {
+		t.Fatal(err)
+	}
+	inputs, _ := doc["inputs"].([]any)
+	doc["inputs"] = append([]any{map[string]any{"path": fifo, "sha256": "00", "kind": "templates"}}, inputs...)
+	forged, _ := json.Marshal(doc)
+	os.WriteFile(m, forged, 0o644)
+	done := make(chan int, 1)
+	go func() { code, _, _ := run(t, context.Background(), "verify", "--pubkey", pub, out); done <- code }()
+	select {
+	case code := <-done:
+		if code != 2 {
+			t.Errorf("a forged manifest naming a pipe: exit %d, want 2", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("verify opened the pipe a forged manifest names")
+	}
+	// Without --pubkey the pipe is refused as an input, not read.
+	go func() { code, _, _ := run(t, context.Background(), "verify", out); done <- code }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("verify without --pubkey hung on the pipe a manifest names")
+	}
+	os.WriteFile(m, orig, 0o644)
+
+	// A broken signature fails even without --pubkey.
+	sig := filepath.Join(out, "manifest.sig")
+	good, _ := os.ReadFile(sig)
+	os.WriteFile(sig, []byte("garbage\n"), 0o644)
+	if code, _, stderr := run(t, context.Background(), "verify", out); code != 2 || !strings.Contains(stderr, "signature is broken") {
+		t.Errorf("a broken manifest.sig without --pubkey: exit %d (%s), want 2", code, stderr)
+	}
+	os.WriteFile(sig, good, 0o644)
+
+	// A manifest that is a pipe is refused, not read.
+	os.Remove(m)
+	if err := syscall.Mkfifo(m, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	go func() { code, _, _ := run(t, context.Background(), "verify", "--pubkey", pub, out); done <- code }()
+	select {
+	case code := <-done:
+		if code != 2 {
+			t.Errorf("a manifest that is a pipe: exit %d, want 2", code)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("verify hung on a manifest that is a pipe")
+	}
+}
+
 // TestTemplatesOverride: --templates rewords findings without code.
 func TestTemplatesOverride(t *testing.T) {
 	dir := t.TempDir()

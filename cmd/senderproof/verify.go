@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -56,9 +57,34 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 				return badInput(fmt.Errorf("verify %s: not a pack directory", dir))
 			}
-			m, err := report.ReadManifest(dir)
+			// The key first: a bad --pubkey is bad usage, whatever the pack.
+			var pub ed25519.PublicKey
+			if path := c.String("pubkey"); path != "" {
+				var err error
+				if pub, err = report.LoadPublicKey(path); err != nil {
+					return badInput(fmt.Errorf("--pubkey: %w", err))
+				}
+			}
+			// The manifest is read once: the signature is checked on the
+			// bytes whose hashes are checked, and before anything the
+			// manifest names (input files, recorded paths) is opened.
+			mb, m, err := report.ReadManifestBytes(dir)
 			if err != nil {
 				return runFailed(err)
+			}
+			switch _, serr := os.Lstat(filepath.Join(dir, report.SignatureFile)); {
+			case pub != nil:
+				if err := report.VerifySignature(dir, mb, pub); err != nil {
+					return runFailed(fmt.Errorf("pack %s: %w", dir, err))
+				}
+				fmt.Fprintf(stdout, "%s: manifest signature verifies with key %s\n", dir, report.KeyFingerprint(pub))
+			case serr == nil:
+				if _, err := report.ReadSignature(dir); err != nil {
+					return runFailed(fmt.Errorf("pack %s: %w: the pack's signature is broken", dir, err))
+				}
+				fmt.Fprintf(stdout, "%s: %s present but NOT checked (give --pubkey): the checks below show that the files agree with the manifest and with each other, not who made them\n", dir, report.SignatureFile)
+			default:
+				fmt.Fprintf(stdout, "%s: the manifest is not signed: the checks below show that the files agree with it and with each other, not who made them (see assess --sign-key)\n", dir)
 			}
 			// Without --templates or --mappings, the run's own files are
 			// used when the manifest records them and they are still where
@@ -91,23 +117,6 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 			}
 			noteEmptyDir(stdout, "--templates", c.String("templates"), ".tmpl")
 			noteEmptyDir(stdout, "--mappings", c.String("mappings"), ".yaml", ".yml")
-			var pub ed25519.PublicKey
-			if path := c.String("pubkey"); path != "" {
-				if pub, err = report.LoadPublicKey(path); err != nil {
-					return badInput(fmt.Errorf("--pubkey: %w", err))
-				}
-			}
-			switch _, serr := os.Stat(filepath.Join(dir, report.SignatureFile)); {
-			case pub != nil:
-				if err := report.VerifySignature(dir, pub); err != nil {
-					return runFailed(fmt.Errorf("pack %s: %w", dir, err))
-				}
-				fmt.Fprintf(stdout, "%s: manifest signature verifies\n", dir)
-			case serr == nil:
-				fmt.Fprintf(stdout, "%s: %s present; give --pubkey to check it\n", dir, report.SignatureFile)
-			default:
-				fmt.Fprintf(stdout, "%s: the manifest is not signed: the checks below show that the files agree with it and with each other, not who made them (see assess --sign-key)\n", dir)
-			}
 			problems := append(report.VerifyHashes(c.Context, dir, m), report.UnlistedPackFiles(dir, m)...)
 			if err := c.Context.Err(); err != nil {
 				return err
@@ -184,7 +193,7 @@ func recordedInputs(m *report.Manifest, inventories []report.Input, flag, kind s
 	contents := make([][]byte, len(files))
 	for i, in := range files {
 		paths = append(paths, oneLine(in.Path))
-		b, err := os.ReadFile(m.InputPath(in))
+		b, err := readInput(m.InputPath(in))
 		if sum := sha256.Sum256(b); err != nil || hex.EncodeToString(sum[:]) != in.SHA256 {
 			return "", fmt.Sprintf("the run's %s files are not where the manifest recorded them, or have changed (%s); give %s DIR holding them", flag, oneLine(in.Path), flag), cleanup, nil
 		}
@@ -204,6 +213,24 @@ func recordedInputs(m *report.Manifest, inventories []report.Input, flag, kind s
 		}
 	}
 	return tmp, fmt.Sprintf("using the run's %s files as the manifest records them: %s", flag, strings.Join(paths, ", ")), cleanup, nil
+}
+
+// readInput reads a recorded input file the manifest names: a regular
+// file (not a pipe or device, which could hang verify or fill its memory)
+// of at most 16 MiB, far above any template or mapping file.
+func readInput(path string) ([]byte, error) {
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file", path)
+	}
+	return io.ReadAll(io.LimitReader(f, 16<<20))
 }
 
 // verifyEvidence checks the evidence.json of a pack whose files match its
