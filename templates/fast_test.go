@@ -193,18 +193,19 @@ func TestFastMatchesTextTemplate(t *testing.T) {
 func TestFastGivesUpSafely(t *testing.T) {
 	t.Parallel()
 	cases := map[string]any{
-		`{{.Observed.x.y}}`:              &fastData{Observed: map[string]any{}},
-		`{{eq .Observed.n "a"}}`:         &fastData{Observed: map[string]any{"n": 1}},
-		`{{eq (.Observed.x) "a"}}`:       &fastData{Observed: map[string]any{}},
-		`{{lt .Observed.x 1}}`:           &fastData{Observed: map[string]any{}},
-		`{{len .Observed.x}}`:            &fastData{Observed: map[string]any{}},
-		`{{upper .Observed.x}}`:          &fastData{Observed: map[string]any{}},
-		`{{plural .Observed.x "a" "b"}}`: &fastData{Observed: map[string]any{"x": int64(1)}},
-		`{{num .Observed.x}}`:            &fastData{Observed: map[string]any{"x": int64(1234)}},
-		`{{.Asset}}`:                     &fastData{},
-		`{{join "," .Asset}}`:            &fastData{},
-		`{{.Observed.l}}`:                &fastData{Observed: map[string]any{"l": label("x")}},
-		`{{.Nope}}`:                      &fastData{},
+		`{{.Observed.x.y}}`:                           &fastData{Observed: map[string]any{}},
+		`{{eq .Observed.n "a"}}`:                      &fastData{Observed: map[string]any{"n": 1}},
+		`{{eq (.Observed.x) "a"}}`:                    &fastData{Observed: map[string]any{}},
+		`{{lt .Observed.x 1}}`:                        &fastData{Observed: map[string]any{}},
+		`{{len .Observed.x}}`:                         &fastData{Observed: map[string]any{}},
+		`{{upper .Observed.x}}`:                       &fastData{Observed: map[string]any{}},
+		`{{plural .Observed.x "a" "b"}}`:              &fastData{Observed: map[string]any{"x": int64(1)}},
+		`{{num .Observed.x}}`:                         &fastData{Observed: map[string]any{"x": int64(1234)}},
+		`{{join "," (head -1 .Asset.DKIMSelectors)}}`: &fastData{Asset: fastAsset{DKIMSelectors: []string{"a", "b"}}},
+		`{{.Asset}}`:                                  &fastData{},
+		`{{join "," .Asset}}`:                         &fastData{},
+		`{{.Observed.l}}`:                             &fastData{Observed: map[string]any{"l": label("x")}},
+		`{{.Nope}}`:                                   &fastData{},
 		`{{template "t" .Observed.x}}{{define "t"}}{{.}}{{end}}`: &fastData{Observed: map[string]any{}},
 	}
 	for text, data := range cases {

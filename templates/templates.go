@@ -108,7 +108,7 @@ func head(n int, v any) []string {
 		}
 	}
 	if len(s) > n {
-		s = s[:n]
+		s = s[:max(n, 0)] // a negative count is none, in both renderers
 	}
 	return s
 }
