@@ -759,3 +759,25 @@ func TestUsageMistakes(t *testing.T) {
 		t.Errorf("drift record %+v, want one against %s/evidence.json", p.Drift, base)
 	}
 }
+
+// TestVerifyTemplatesNotTheRuns: verify --templates DIR says when DIR's
+// files are not those the manifest records for the run.
+func TestVerifyTemplatesNotTheRuns(t *testing.T) {
+	dir := t.TempDir()
+	tpl := filepath.Join(dir, "tpl")
+	os.MkdirAll(tpl, 0o755)
+	os.WriteFile(filepath.Join(tpl, "summary.tmpl"), []byte(`{{define "summary/verify"}}Ours.{{end}}`), 0o644)
+	out := filepath.Join(dir, "pack")
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json", "--templates", tpl); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	if code, stdout, _ := run(t, context.Background(), "verify", "--templates", tpl, out); code != 0 || strings.Contains(stdout, "not the files the run used") {
+		t.Errorf("verify with the run's templates: exit %d: %s", code, stdout)
+	}
+	other := filepath.Join(dir, "other")
+	os.MkdirAll(other, 0o755)
+	os.WriteFile(filepath.Join(other, "summary.tmpl"), []byte(`{{define "summary/verify"}}Theirs.{{end}}`), 0o644)
+	if code, stdout, _ := run(t, context.Background(), "verify", "--templates", other, out); code != 0 || !strings.Contains(stdout, "not the files the run used") {
+		t.Errorf("verify with other templates: exit %d, want 0 with a note: %s", code, stdout)
+	}
+}

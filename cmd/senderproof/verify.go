@@ -157,6 +157,9 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 // or why they cannot be; the cleanup removes what was gathered.
 func inputDir(stdout io.Writer, pack string, m *report.Manifest, inventories []report.Input, given, flag, kind string, exts ...string) (string, func(), error) {
 	if given != "" {
+		if note := givenNotRecorded(m, given, kind, exts...); note != "" {
+			fmt.Fprintf(stdout, "%s: %s %s: %s\n", pack, flag, oneLine(given), note)
+		}
 		return given, func() {}, nil
 	}
 	d, note, cleanup, err := recordedInputs(m, inventories, flag, kind, exts...)
@@ -167,6 +170,40 @@ func inputDir(stdout io.Writer, pack string, m *report.Manifest, inventories []r
 		fmt.Fprintf(stdout, "%s: %s\n", pack, note)
 	}
 	return d, cleanup, nil
+}
+
+// givenNotRecorded says when the files of a --templates or --mappings DIR
+// given to verify are not those the manifest records for the run (by
+// SHA-256), or "" when they are, or when the manifest records none and
+// DIR holds none.
+func givenNotRecorded(m *report.Manifest, dir, kind string, exts ...string) string {
+	var recorded []string
+	for _, in := range m.Inputs {
+		if in.Kind == kind {
+			recorded = append(recorded, in.SHA256)
+		}
+	}
+	files, err := dirFiles(dir, exts...)
+	if err != nil {
+		return ""
+	}
+	var given []string
+	for _, f := range files {
+		sum, _, err := report.FileSHA256(context.Background(), f)
+		if err != nil {
+			return ""
+		}
+		given = append(given, sum)
+	}
+	slices.Sort(recorded)
+	slices.Sort(given)
+	if slices.Equal(recorded, given) {
+		return ""
+	}
+	if len(recorded) == 0 {
+		return "the run used none (only the embedded ones): what these files change is checked against them, not the run's"
+	}
+	return fmt.Sprintf("not the files the run used (the manifest records %d, with other hashes): what they change is checked against them, not the run's", len(recorded))
 }
 
 // recordedInputs gathers the run's input files of one kind (its
