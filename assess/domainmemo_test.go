@@ -52,20 +52,28 @@ func TestDomainMemoSenderDependentSPF(t *testing.T) {
 	sameAsAlone(t, zones, inv)
 }
 
+// inventoryAndClient parses a CSV inventory and makes a client of the
+// server at addr, closed when the test ends.
+func inventoryAndClient(t *testing.T, addr string, inventory []byte) (*Inventory, *Client) {
+	t.Helper()
+	inv, err := ParseInventory("inventory.csv", inventory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := NewClient(ClientOptions{Servers: []string{addr}, Timeout: 2 * time.Second, Retries: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return inv, c
+}
+
 // sameAsAlone runs the inventory over the wire and checks that every asset
 // gets exactly the findings it gets when assessed on its own.
 func sameAsAlone(t *testing.T, zones []dnstest.Zone, inventory []byte) {
 	t.Helper()
 	srv := dnstest.Start(t, dnstest.Config{Zones: zones})
-	inv, err := ParseInventory("inventory.csv", inventory)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 2 * time.Second, Retries: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	inv, c := inventoryAndClient(t, srv.Addr, inventory)
 	ctx := context.Background()
 	tpl := templates.MustDefault()
 	run, err := Run(ctx, inv.Assets, Options{Resolver: c, Templates: tpl})
@@ -344,15 +352,7 @@ func TestSyntheticWorldQueriesAreAsked(t *testing.T) {
 		asked[name+" "+dns.TypeToString[qtype]] = true
 		mu.Unlock()
 	}})
-	inv, err := ParseInventory("inventory.csv", w.Inventory)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 2 * time.Second, Retries: 2})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	inv, c := inventoryAndClient(t, srv.Addr, w.Inventory)
 	if _, err := Run(context.Background(), inv.Assets, Options{Resolver: c, Templates: templates.MustDefault()}); err != nil {
 		t.Fatal(err)
 	}

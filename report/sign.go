@@ -97,7 +97,7 @@ func VerifySignature(dir string, manifest []byte, pub ed25519.PublicKey) error {
 // ReadSignature reads dir's manifest.sig: a regular file holding a base64
 // Ed25519 signature and a newline.
 func ReadSignature(dir string) ([]byte, error) {
-	s, err := readRegular(filepath.Join(dir, SignatureFile), 1<<10)
+	s, err := ReadRegular(filepath.Join(dir, SignatureFile), 1<<10, false)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", SignatureFile, err)
 	}

@@ -620,7 +620,7 @@ const maxManifest = 16 << 20
 // most 16 MiB, and returns its bytes with what they say: a signature is
 // checked on exactly the bytes whose hashes are then checked.
 func ReadManifestBytes(dir string) ([]byte, *Manifest, error) {
-	b, err := readRegular(filepath.Join(dir, ManifestFile), maxManifest)
+	b, err := ReadRegular(filepath.Join(dir, ManifestFile), maxManifest, false)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading manifest: %w", err)
 	}
@@ -628,12 +628,16 @@ func ReadManifestBytes(dir string) ([]byte, *Manifest, error) {
 	return b, m, err
 }
 
-// readRegular reads path, which must be a regular file (not a link, pipe
-// or device) of at most max bytes.
-func readRegular(path string, max int64) ([]byte, error) {
-	if lst, err := os.Lstat(path); err != nil {
+// ReadRegular reads path, which must be a regular file (not a pipe or a
+// device, nor a symbolic link unless follow) of at most max bytes.
+func ReadRegular(path string, max int64, follow bool) ([]byte, error) {
+	stat := os.Lstat
+	if follow {
+		stat = os.Stat
+	}
+	if st, err := stat(path); err != nil {
 		return nil, err
-	} else if !lst.Mode().IsRegular() {
+	} else if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s: not a regular file", path)
 	}
 	// Non-blocking, so a pipe put in its place meanwhile cannot hang the

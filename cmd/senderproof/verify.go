@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -230,7 +229,9 @@ func recordedInputs(m *report.Manifest, inventories []report.Input, flag, kind s
 	contents := make([][]byte, len(files))
 	for i, in := range files {
 		paths = append(paths, oneLine(in.Path))
-		b, err := readInput(m.InputPath(in))
+		// A regular file (a pipe or device could hang verify or fill its
+		// memory), far below 16 MiB as any template or mapping file is.
+		b, err := report.ReadRegular(m.InputPath(in), 16<<20, true)
 		if sum := sha256.Sum256(b); err != nil || hex.EncodeToString(sum[:]) != in.SHA256 {
 			return "", fmt.Sprintf("the run's %s files are not where the manifest recorded them, or have changed (%s); give %s DIR holding them", flag, oneLine(in.Path), flag), cleanup, nil
 		}
@@ -250,24 +251,6 @@ func recordedInputs(m *report.Manifest, inventories []report.Input, flag, kind s
 		}
 	}
 	return tmp, fmt.Sprintf("using the run's %s files as the manifest records them: %s", flag, strings.Join(paths, ", ")), cleanup, nil
-}
-
-// readInput reads a recorded input file the manifest names: a regular
-// file (not a pipe or device, which could hang verify or fill its memory)
-// of at most 16 MiB, far above any template or mapping file.
-func readInput(path string) ([]byte, error) {
-	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
-	}
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: not a regular file", path)
-	}
-	return io.ReadAll(io.LimitReader(f, 16<<20))
 }
 
 // verifyEvidence checks the evidence.json of a pack whose files match its
