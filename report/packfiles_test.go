@@ -3,6 +3,7 @@ package report
 import (
 	"context"
 	"crypto/ed25519"
+	"encoding/pem"
 	"errors"
 	"io"
 	"os"
@@ -260,5 +261,16 @@ func TestVerifyHashesStops(t *testing.T) {
 	}
 	if probs := VerifyHashes(context.Background(), dir, m); len(probs) != 1 {
 		t.Fatalf("problems %v, want the one mismatch", probs)
+	}
+}
+
+// TestEncryptedSigningKey: a passphrase-protected key is refused with a
+// message that says so and how to give one without.
+func TestEncryptedSigningKey(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "k.pem")
+	os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: []byte{1, 2, 3}}), 0o600)
+	if _, err := LoadSigningKey(path); err == nil || !strings.Contains(err.Error(), "protected by a passphrase") {
+		t.Fatalf("error %v, want it to name the passphrase", err)
 	}
 }

@@ -61,6 +61,9 @@ func readPEM(path, want string) ([]byte, error) {
 	if block == nil {
 		return nil, fmt.Errorf("%s: no PEM block", path)
 	}
+	if block.Type == "ENCRYPTED PRIVATE KEY" {
+		return nil, fmt.Errorf("%s: the key is protected by a passphrase, which senderproof does not ask for; give it a key without one (openssl pkey -in KEY -out PLAIN.pem), kept where only you can read it", path)
+	}
 	if block.Type != want {
 		return nil, fmt.Errorf("%s: PEM block is %q, want %q", path, block.Type, want)
 	}

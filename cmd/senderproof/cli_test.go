@@ -781,3 +781,20 @@ func TestVerifyTemplatesNotTheRuns(t *testing.T) {
 		t.Errorf("verify with other templates: exit %d, want 0 with a note: %s", code, stdout)
 	}
 }
+
+// TestOutWithADirectoryOfAPackFileName: a directory where the pack writes
+// a file is refused before the run, for manifest.sig too (signed after the
+// pack is in place, it would fail only then).
+func TestOutWithADirectoryOfAPackFileName(t *testing.T) {
+	for _, name := range []string{"manifest.sig", "report.pdf"} {
+		out := t.TempDir()
+		os.Mkdir(filepath.Join(out, name), 0o755)
+		code, _, stderr := run(t, context.Background(), "demo", "--out", out)
+		if code != 1 || !strings.Contains(stderr, "holds a directory named "+name) {
+			t.Errorf("%s: exit %d, want 1: %s", name, code, stderr)
+		}
+		if entries, _ := os.ReadDir(out); len(entries) != 1 {
+			t.Errorf("%s: --out holds %d entries, want only the directory", name, len(entries))
+		}
+	}
+}
