@@ -52,12 +52,21 @@ func SuspendMemoryLimit() (resume func()) {
 	}
 	return func() {
 		debug.SetGCPercent(percent)
-		runtime.GC()
-		s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-		metrics.Read(s)
-		if s[0].Value.Kind() == metrics.KindUint64 {
-			limit = max(limit, int64(min(s[0].Value.Uint64(), math.MaxInt64/2))*2)
+		if live, ok := LiveHeap(); ok {
+			limit = max(limit, int64(min(live, math.MaxInt64/2))*2)
 		}
 		debug.SetMemoryLimit(limit)
 	}
+}
+
+// LiveHeap collects garbage, then returns the bytes of heap still live
+// (false when the runtime does not report it).
+func LiveHeap() (uint64, bool) {
+	runtime.GC()
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0, false
+	}
+	return s[0].Value.Uint64(), true
 }

@@ -453,7 +453,8 @@ func (l *loader) warnf(file string, line int32, format string, args ...any) {
 // as UTF-16 with its mark (a spreadsheet's "Unicode text") is converted,
 // line for line, so positions in errors stay those of the file. UTF-16
 // that does not decode (a lone surrogate, an odd last byte) is an error at
-// its line, never replaced.
+// its line, never replaced: golang.org/x/text's decoder would put U+FFFD in
+// its place without a word, so the units are decoded here with unicode/utf16.
 func utf8Text(data []byte) ([]byte, pos, error) {
 	if len(data) < 2 || !(data[0] == 0xff && data[1] == 0xfe || data[0] == 0xfe && data[1] == 0xff) {
 		return bytes.TrimPrefix(data, []byte("\ufeff")), pos{}, nil

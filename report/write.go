@@ -16,15 +16,15 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
+
+	"senderproof/assess"
 )
 
 // Formats lists the pack's formats in the order they are written, with
@@ -143,12 +143,9 @@ func packWriters() int {
 	if limit == math.MaxInt64 {
 		return 2
 	}
-	// A collection first, so the figure is what is live now: the last one
+	// After a collection, so the figure is what is live now: the last one
 	// may have run mid-assessment, with the answer cache still held.
-	runtime.GC()
-	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	metrics.Read(s)
-	if s[0].Value.Kind() == metrics.KindUint64 && s[0].Value.Uint64() > uint64(limit/3) {
+	if live, ok := assess.LiveHeap(); ok && live > uint64(limit/3) {
 		return 1
 	}
 	return 2

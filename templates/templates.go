@@ -9,13 +9,15 @@ import (
 	"embed"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"text/template"
 	"text/template/parse"
 	"unicode/utf8"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 )
 
 //go:embed *.tmpl
@@ -66,22 +68,9 @@ func join(sep string, v any) string {
 
 // Num writes n with digit grouping for English readers: 32,000 (the
 // templates' num).
-func Num(n int) string {
-	d := strconv.Itoa(n)
-	neg := strings.HasPrefix(d, "-")
-	d = strings.TrimPrefix(d, "-")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i := range len(d) {
-		if i > 0 && (len(d)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteByte(d[i])
-	}
-	return b.String()
-}
+func Num(n int) string { return numPrinter.Sprint(n) }
+
+var numPrinter = message.NewPrinter(language.English)
 
 func orDefault(def string, v any) any {
 	if v == nil || v == "" {

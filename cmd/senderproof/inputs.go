@@ -23,32 +23,49 @@ func runInputs(cfg runConfig) ([]report.Input, error) {
 	if cfg.Baseline != "" {
 		ins = append(ins, report.Input{Path: cfg.Baseline, Kind: report.InputBaseline})
 	}
+	if err := hashInputs(ins); err != nil {
+		return nil, err
+	}
 	if cfg.Mappings != "" {
-		files, err := dirFiles(cfg.Mappings, ".yaml", ".yml")
+		more, err := dirInputs(cfg.Mappings, report.InputMappings, ".yaml", ".yml")
 		if err != nil {
 			return nil, fmt.Errorf("--mappings: %w", err)
 		}
-		for _, f := range files {
-			ins = append(ins, report.Input{Path: f, Kind: report.InputMappings})
-		}
+		ins = append(ins, more...)
 	}
 	if cfg.Templates != "" {
-		files, err := dirFiles(cfg.Templates, ".tmpl")
+		more, err := dirInputs(cfg.Templates, report.InputTemplates, ".tmpl")
 		if err != nil {
 			return nil, fmt.Errorf("--templates: %w", err)
 		}
-		for _, f := range files {
-			ins = append(ins, report.Input{Path: f, Kind: report.InputTemplates})
-		}
+		ins = append(ins, more...)
 	}
+	return ins, nil
+}
+
+// dirInputs lists dir's files with one of exts as inputs of kind, hashed.
+func dirInputs(dir, kind string, exts ...string) ([]report.Input, error) {
+	files, err := dirFiles(dir, exts...)
+	if err != nil {
+		return nil, err
+	}
+	ins := make([]report.Input, len(files))
+	for i, f := range files {
+		ins[i] = report.Input{Path: f, Kind: kind}
+	}
+	return ins, hashInputs(ins)
+}
+
+// hashInputs sets the SHA-256 of each input.
+func hashInputs(ins []report.Input) error {
 	for i := range ins {
 		sum, _, err := report.FileSHA256(context.Background(), ins[i].Path)
 		if err != nil {
-			return nil, fmt.Errorf("hashing input %s: %w", ins[i].Path, err)
+			return fmt.Errorf("hashing input %s: %w", ins[i].Path, err)
 		}
 		ins[i].SHA256 = sum
 	}
-	return ins, nil
+	return nil
 }
 
 // dirFiles lists the regular files of dir with one of the extensions

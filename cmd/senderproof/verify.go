@@ -182,17 +182,13 @@ func givenNotRecorded(m *report.Manifest, dir, kind string, exts ...string) stri
 			recorded = append(recorded, in.SHA256)
 		}
 	}
-	files, err := dirFiles(dir, exts...)
+	ins, err := dirInputs(dir, kind, exts...)
 	if err != nil {
 		return ""
 	}
 	var given []string
-	for _, f := range files {
-		sum, _, err := report.FileSHA256(context.Background(), f)
-		if err != nil {
-			return ""
-		}
-		given = append(given, sum)
+	for _, in := range ins {
+		given = append(given, in.SHA256)
 	}
 	slices.Sort(recorded)
 	slices.Sort(given)
