@@ -285,6 +285,8 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 		hitRate = 100 * float64(st.CacheHits) / float64(st.Lookups)
 	}
 	fmt.Fprintf(stdout, "cache: %d lookups reached the client, %d answered from its cache or in flight (hit rate %.1f%%)\n", st.Lookups, st.CacheHits, hitRate)
+	disk, text := builder.SpoolSize()
+	fmt.Fprintf(stdout, "spool: %s of findings on disk (%s of JSON)\n", mib(disk/1024), mib(text/1024))
 	fmt.Fprintf(stdout, "build: %s (%d pass, %d fail, %d warn, %d error, %d skip)\n", built,
 		pack.Summary.Pass, pack.Summary.Fail, pack.Summary.Warn, pack.Summary.Error, pack.Summary.Skip)
 
