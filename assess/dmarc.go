@@ -2,6 +2,7 @@ package assess
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 
@@ -188,6 +189,27 @@ func dmarcTags(txt string) map[string]string {
 	return out
 }
 
+// repeatedTag returns the first tag name that occurs twice in a DMARC
+// record (in any case), or "". DMARC records are DKIM tag lists (RFC 7489
+// §6.3), and a tag list with a repeated tag is invalid as a whole (RFC 6376
+// §3.2): receivers that take the first value and those that take the last
+// would apply different policies.
+func repeatedTag(txt string) string {
+	seen := map[string]bool{}
+	for _, p := range strings.Split(txt, ";") {
+		k, _, ok := strings.Cut(p, "=")
+		if !ok {
+			continue
+		}
+		k = strings.ToLower(strings.TrimSpace(k))
+		if seen[k] {
+			return k
+		}
+		seen[k] = true
+	}
+	return ""
+}
+
 func lookupDMARCAt(ctx context.Context, r Resolver, domain string) dmarcAt {
 	d := dmarcAt{domain: domain}
 	name := "_dmarc." + domain
@@ -212,6 +234,12 @@ func lookupDMARCAt(ctx context.Context, r Resolver, domain string) dmarcAt {
 	case 1:
 		rec, err := dmarc.Parse(caseFolded(d.records[0]))
 		d.tags = dmarcTags(d.records[0])
+		if tag := repeatedTag(d.records[0]); tag != "" && err == nil {
+			err = fmt.Errorf("tag %s= appears more than once, which makes the whole record invalid (RFC 6376 §3.2)", tag)
+			if tag == "p" || tag == "sp" {
+				delete(d.tags, tag) // which of its values holds is not known
+			}
+		}
 		if err != nil {
 			d.reason, d.err = "syntax", strings.TrimPrefix(err.Error(), "dmarc: ")
 			// A record without a valid p= (or with an invalid sp=) that
