@@ -183,6 +183,8 @@ func errorReason(a Answer, err error) string {
 			return "tcp_failed"
 		case strings.Contains(msg, ErrReferral.Error()):
 			return "referral"
+		case strings.Contains(msg, ErrTruncated.Error()):
+			return "truncated"
 		case strings.Contains(msg, ErrTimeout.Error()):
 			return "timeout"
 		case strings.Contains(msg, ErrNotRecorded.Error()):
@@ -196,6 +198,9 @@ func errorReason(a Answer, err error) string {
 	case dns.RcodeSuccess:
 		if a.Omitted > 0 {
 			return "records_omitted" // see Classify
+		}
+		if a.Unrelated > 0 {
+			return "unrelated_answer" // see Classify
 		}
 	case dns.RcodeServerFailure:
 		return "servfail"

@@ -58,6 +58,10 @@ var (
 	// §2.2): the server neither holds the name nor resolves it, so the
 	// response says nothing of whether the records exist.
 	ErrReferral = errors.New("referral instead of an answer")
+	// ErrTruncated is an answer over TCP that still says it is truncated
+	// (TC): what it holds is not the whole answer, and there is no larger
+	// transport to ask again over.
+	ErrTruncated = errors.New("truncated answer over TCP")
 )
 
 // ClientOptions configure the DNS client.
@@ -595,6 +599,12 @@ func (c *Client) cached(ctx context.Context, name string, qtype uint16) exchange
 // asked once per run even when published with TTL 0.
 func cacheTTL(m *dns.Msg) time.Duration {
 	const floor = time.Minute
+	if m.Rcode != dns.RcodeSuccess && m.Rcode != dns.RcodeNameError {
+		// SERVFAIL, REFUSED and the like say nothing of the name: kept as
+		// long as a failure, so a passing fault is asked again (RFC 2308
+		// §7.1: at most five minutes).
+		return FailureTTL
+	}
 	ttl := uint32(3600)
 	found := false
 	for _, rr := range m.Answer {
@@ -892,6 +902,12 @@ func (c *Client) send(ctx context.Context, q *dns.Msg, srv *serverState, wait ti
 	if err != nil {
 		return exchangeResult{ev: ev, err: err, sent: sent}
 	}
+	if r.Truncated {
+		// Only over TCP: a truncated UDP answer was asked again above.
+		err = fmt.Errorf("%w: %s cut its answer short (TC) over TCP too", ErrTruncated, srv.addr)
+		ev.Error = err.Error()
+		return exchangeResult{ev: ev, err: err, sent: sent}
+	}
 	if ns := referralNS(r); ns != nil {
 		ev.Authority = presentation(ns[:min(len(ns), maxReferralNS)])
 		err = fmt.Errorf("%w: %s does not hold %s and sent it on to %s", ErrReferral, srv.addr, ev.Name, nsTargets(ns))
@@ -1111,7 +1127,7 @@ func chase(ctx context.Context, ex exchangeFunc, name string, qtype uint16) (Ans
 		for {
 			var next string
 			for _, rr := range section {
-				if cn, ok := rr.(*dns.CNAME); ok && qtype != dns.TypeCNAME && strings.EqualFold(cn.Hdr.Name, cur) {
+				if cn, ok := rr.(*dns.CNAME); ok && qtype != dns.TypeCNAME && cn.Hdr.Class == dns.ClassINET && strings.EqualFold(cn.Hdr.Name, cur) {
 					next = dns.CanonicalName(cn.Target)
 					break
 				}
@@ -1135,7 +1151,7 @@ func chase(ctx context.Context, ex exchangeFunc, name string, qtype uint16) (Ans
 			cur = next
 		}
 		for _, rr := range section {
-			if rr.Header().Rrtype == qtype && strings.EqualFold(rr.Header().Name, cur) {
+			if h := rr.Header(); h.Rrtype == qtype && h.Class == dns.ClassINET && strings.EqualFold(h.Name, cur) {
 				ans.RRs = append(ans.RRs, rr)
 			}
 		}
@@ -1146,6 +1162,9 @@ func chase(ctx context.Context, ex exchangeFunc, name string, qtype uint16) (Ans
 		// response, the target may live elsewhere (an authoritative server
 		// answers only for its own zones): ask for it.
 		if !moved {
+			// Records in the answer, none of them the question's (other
+			// names, types or classes): not the empty answer NODATA is.
+			ans.Unrelated = len(section)
 			return ans, nil
 		}
 	}

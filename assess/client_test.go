@@ -590,3 +590,32 @@ func TestClientWithoutEDNS(t *testing.T) {
 		t.Fatalf("stats %+v: want 4 sent, the second question once, without EDNS", st)
 	}
 }
+
+// TestClientRcodeFailureKeptAsFailure: a SERVFAIL or REFUSED answer says
+// nothing of the name and is kept only as long as a failure (FailureTTL,
+// RFC 2308 §7.1), not for the hour of an answer without TTL.
+func TestClientRcodeFailureKeptAsFailure(t *testing.T) {
+	t.Parallel()
+	for _, fault := range []dnstest.Fault{dnstest.ServFail, dnstest.Refused} {
+		srv := startClientZone(t, dnstest.Config{Faults: map[string]dnstest.Fault{"short.client.example.": fault}})
+		var mu sync.Mutex
+		now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: time.Second, Now: clock})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, after := range []time.Duration{0, FailureTTL - time.Second, 2 * time.Second} {
+			mu.Lock()
+			now = now.Add(after)
+			mu.Unlock()
+			a, err := c.Lookup(context.Background(), "short.client.example.", dns.TypeA)
+			if Classify(a, err) != OutcomeError {
+				t.Fatalf("fault %d, lookup %d: %+v, %v: want an error", fault, i, a, err)
+			}
+			if want := int64(1 + i/2); c.Stats().Sent != want {
+				t.Fatalf("fault %d, lookup %d (%s later): %d messages sent, want %d", fault, i, after, c.Stats().Sent, want)
+			}
+		}
+	}
+}

@@ -127,7 +127,7 @@ func (e replayedError) Unwrap() error { return e.kind }
 
 // errorKind maps a recorded error text to the error it was made from.
 func errorKind(msg string) error {
-	for _, k := range []error{ErrTCPFallback, ErrReferral, ErrTimeout, ErrNetwork, context.Canceled, context.DeadlineExceeded} {
+	for _, k := range []error{ErrTCPFallback, ErrReferral, ErrTruncated, ErrTimeout, ErrNetwork, context.Canceled, context.DeadlineExceeded} {
 		if msg == k.Error() || strings.HasPrefix(msg, k.Error()+":") || strings.HasPrefix(msg, k.Error()+" (") {
 			return k
 		}

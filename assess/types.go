@@ -158,6 +158,11 @@ type Answer struct {
 	// Omitted counts the records of the final response beyond the MaxRRs
 	// read (Evidence.Omitted): RRs may then lack some of the name's records.
 	Omitted int
+	// Unrelated counts the records of a NOERROR response's answer section
+	// when none of them answers the question (other names, types or
+	// classes, and no CNAME to follow): such a response is neither the
+	// records nor the empty answer of NODATA.
+	Unrelated int
 }
 
 // Outcome classifies an answer for the checks.
@@ -177,7 +182,11 @@ const (
 // says does not exist: the response contradicts itself, so it answers
 // neither way. A NOERROR answer with none of the asked records among those
 // read and more records not read (Omitted) is an error too: the records
-// not read may be the name's.
+// not read may be the name's; so is one whose answer section holds only
+// records for other questions (Unrelated). A TXT answer with records not
+// read is an error even when some were read: the policy records (SPF,
+// DKIM, DMARC) are picked from among all of a name's texts, and the one
+// that counts, or a second that voids it, may be among those not read.
 func Classify(a Answer, err error) Outcome {
 	if err != nil {
 		return OutcomeError
@@ -185,10 +194,13 @@ func Classify(a Answer, err error) Outcome {
 	switch a.Rcode {
 	case dns.RcodeSuccess:
 		if len(a.RRs) == 0 {
-			if a.Omitted > 0 {
+			if a.Omitted > 0 || a.Unrelated > 0 {
 				return OutcomeError
 			}
 			return OutcomeNoData
+		}
+		if a.Qtype == dns.TypeTXT && a.Omitted > 0 {
+			return OutcomeError
 		}
 		return OutcomeRecords
 	case dns.RcodeNameError:

@@ -27,7 +27,7 @@ type spool struct {
 	mu     sync.Mutex
 	f      *os.File
 	size   int64
-	text   int64 // the findings' JSON before compression
+	text   int64   // the findings' JSON before compression
 	chunks []chunk // by asset index
 	// buf holds the latest chunks, from file offset bufOff, until it is
 	// full or read from: one write per megabyte rather than per asset.

@@ -34,6 +34,8 @@ const (
 	NXDomainRecords       // answer NXDOMAIN, yet with the name's records in the answer section
 	Padded                // put 120 records for unrelated names before the answer's own
 	NoEDNS                // answer FORMERR without OPT to a query with EDNS, as a server from before RFC 6891
+	TruncateAll           // set TC over UDP and TCP alike; over TCP, keep only the first record of the answer
+	OtherClass            // answer with the name's records in class CH instead of IN
 )
 
 // Config sets up a server.
@@ -422,6 +424,19 @@ func (s *Server) handle(w dns.ResponseWriter, req *dns.Msg) {
 		m.Answer = append(m.Answer, mustRR("intruder.invalid. 60 IN "+dns.TypeToString[q.Qtype]+" "+sampleRdata(q.Qtype)))
 	case NXDomainRecords:
 		m.Rcode = dns.RcodeNameError
+	case TruncateAll:
+		m.Truncated = true
+		if udp {
+			m.Answer = nil
+		} else {
+			m.Answer = m.Answer[:min(len(m.Answer), 1)]
+		}
+	case OtherClass:
+		for i, rr := range m.Answer {
+			rr = dns.Copy(rr)
+			rr.Header().Class = dns.ClassCHAOS
+			m.Answer[i] = rr
+		}
 	case Padded:
 		pad := make([]dns.RR, 0, 120+len(m.Answer))
 		for i := range 120 {
