@@ -1018,11 +1018,25 @@ func newOrigin(e *entry, ei int32) origin {
 	o := origin{first: ei}
 	for f := range numFields {
 		o.src[f] = -1
-		if e.vals[f] != "" {
+		if e.vals[f] != "" || f == fieldSelectors && len(e.selectors) > 0 {
 			o.src[f] = ei
 		}
 	}
 	return o
+}
+
+// sameSelectors reports whether two lists hold the same selectors (each
+// list is already de-duplicated and lower case).
+func sameSelectors(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, s := range b {
+		if !slices.Contains(a, s) {
+			return false
+		}
+	}
+	return true
 }
 
 // tagSources returns a new map of the entry that set each of the tags.
@@ -1075,10 +1089,17 @@ func (l *loader) mergeInto(as *Asset, o *origin, e *entry, ei int32, a netip.Add
 			l.conflict(reported, e, a, f.String(), v, cur, e.at[f], src, src.at[f].line)
 		}
 	}
-	for _, s := range e.selectors {
-		if !slices.Contains(as.DKIMSelectors, s) {
-			as.DKIMSelectors = append(slices.Clip(as.DKIMSelectors), s)
-		}
+	// Selectors are one field: the same list in another order is the same
+	// value, and another list a conflict, as for any other field.
+	switch {
+	case len(e.selectors) == 0:
+	case len(as.DKIMSelectors) == 0:
+		as.DKIMSelectors = e.selectors
+		o.src[fieldSelectors] = ei
+	case !sameSelectors(as.DKIMSelectors, e.selectors):
+		src := l.entries[o.src[fieldSelectors]]
+		l.conflict(reported, e, a, fieldSelectors.String(), strings.Join(e.selectors, " "), strings.Join(as.DKIMSelectors, " "),
+			e.at[fieldSelectors], src, src.at[fieldSelectors].line)
 	}
 	if len(e.tags) == 0 {
 		return

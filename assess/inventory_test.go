@@ -29,7 +29,7 @@ func fleetAssets() []Asset {
 			Tags: map[string]string{}}
 	}
 	return []Asset{
-		mail("192.0.2.10", "mx1.example.com", []string{"s1", "s2", "s3"}, "high", map[string]string{"site": "ams"}),
+		mail("192.0.2.10", "mx1.example.com", []string{"s1", "s2"}, "high", map[string]string{"site": "ams"}),
 		mail("192.0.2.11", "mx2.example.com", []string{"s1", "s3"}, "medium", map[string]string{}),
 		mail("2001:db8::25", "mx6.example.com", []string{"s1"}, "high", map[string]string{"site": "fra"}),
 		esp("198.51.100.1"),
@@ -165,9 +165,9 @@ func TestParseInventory(t *testing.T) {
 		{
 			name: "rows with the same tags and selectors share them; a merge changes only its asset's",
 			file: "f.csv",
-			data: "ip,team,site,dkim_selectors\n192.0.2.1,mail,,s1\n192.0.2.2,mail,,s1\n192.0.2.1,,ams,s2\n192.0.2.3,mail,,s1\n",
+			data: "ip,team,site,dkim_selectors\n192.0.2.1,mail,,\n192.0.2.2,mail,,s1\n192.0.2.1,,ams,s2\n192.0.2.3,mail,,s1\n",
 			want: []Asset{
-				{IP: "192.0.2.1", DKIMSelectors: []string{"s1", "s2"}, Tags: map[string]string{"team": "mail", "site": "ams"}},
+				{IP: "192.0.2.1", DKIMSelectors: []string{"s2"}, Tags: map[string]string{"team": "mail", "site": "ams"}},
 				{IP: "192.0.2.2", DKIMSelectors: []string{"s1"}, Tags: map[string]string{"team": "mail"}},
 				{IP: "192.0.2.3", DKIMSelectors: []string{"s1"}, Tags: map[string]string{"team": "mail"}},
 			},
@@ -313,14 +313,14 @@ func TestParseInventory(t *testing.T) {
 			warnings: []string{"f.csv:2: 192.0.2.5/30 is not a network address; using 192.0.2.4/30"},
 		},
 		{
-			name: "duplicates merge: blanks filled, selectors united, tags merged",
+			name: "duplicates merge: blanks filled, the same selectors in another order, tags merged",
 			file: "f.csv",
 			data: "ip,hostname,owner,dkim_selectors,site,rack\n" +
 				"192.0.2.1,mx.example.com,,s1 s2,ams,\n" +
 				"192.0.2.2,,,,,\n" +
-				"192.0.2.1,MX.example.com.,ops,s3 s1,,r7\n",
+				"192.0.2.1,MX.example.com.,ops,S2 s1,,r7\n",
 			want: []Asset{
-				{IP: "192.0.2.1", Hostname: "mx.example.com", Owner: "ops", DKIMSelectors: []string{"s1", "s2", "s3"},
+				{IP: "192.0.2.1", Hostname: "mx.example.com", Owner: "ops", DKIMSelectors: []string{"s1", "s2"},
 					Tags: map[string]string{"site": "ams", "rack": "r7"}},
 				{IP: "192.0.2.2", DKIMSelectors: []string{}, Tags: map[string]string{}},
 			},
@@ -431,6 +431,11 @@ func TestParseInventory(t *testing.T) {
 			err:  `f.csv:3:3: unexpected ' ' after the closing " of a quoted field (double a " inside quotes)`},
 		{name: "csv conflict on a tag", file: "f.csv", data: "ip,site\n192.0.2.1,ams\n192.0.2.1,fra\n",
 			err: `f.csv:3:2: 192.0.2.1: tag "site" "fra" conflicts with "ams" on line 2`},
+		{name: "csv conflict on dkim_selectors", file: "f.csv", data: "ip,dkim_selectors\n192.0.2.1,s1 s2\n192.0.2.1,s3\n",
+			err: `f.csv:3:2: 192.0.2.1: dkim_selectors "s3" conflicts with "s1 s2" on line 2`},
+		{name: "yaml conflict on dkim_selectors across files is named by file", file: "f.yaml",
+			data: "- {ip: 192.0.2.0/30, dkim_selectors: [s1]}\n- {ip: 192.0.2.1, dkim_selectors: [s1, s2]}\n",
+			err:  `f.yaml:2:35: 192.0.2.1: dkim_selectors "s1 s2" conflicts with "s1" on line 1`},
 		{name: "a conflicting cidr is reported once per source line", file: "f.csv",
 			data: "ip,owner\n192.0.2.0/29,ops\n192.0.2.0/30,web\n",
 			err:  `f.csv:3:2: 192.0.2.1: owner "web" conflicts with "ops" on line 2`},
