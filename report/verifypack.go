@@ -239,7 +239,8 @@ func (c *PackCheck) addDrift(a assess.Asset, f *assess.Finding) {
 		field, _ := m["field"].(string)
 		old, _ := m["old"].(string)
 		nw, _ := m["new"].(string)
-		d.changes = append(d.changes, DriftChange{Asset: a.IP, Field: field, Old: old, New: nw})
+		inv, _ := m["inventory"].(string)
+		d.changes = append(d.changes, DriftChange{Asset: a.IP, Field: field, Old: old, New: nw, Inventory: inv})
 	}
 	check, _ := assess.LookupCheck(DriftCheck)
 	again := assess.Finding{Asset: f.Asset, Check: f.Check, Selector: f.Selector, Status: f.Status, Observed: f.Observed}
