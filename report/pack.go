@@ -197,6 +197,22 @@ type DriftChange struct {
 	Inventory string `json:"inventory,omitempty"`
 }
 
+// InventoryNote says which inventory edit a change comes from, for the
+// tables that show changes (XLSX, PDF, diff); "" for a change in DNS.
+func (c DriftChange) InventoryNote() string {
+	switch c.Inventory {
+	case "":
+		return ""
+	case invSelectorRemoved:
+		return "selector taken out of the inventory"
+	case invSelectorAdded:
+		return "selector added to the inventory"
+	case invDomain:
+		return "sending domain changed in the inventory"
+	}
+	return "inventory edit: " + c.Inventory
+}
+
 // Writer formats a Pack. Writers only format: every figure they show comes
 // from the Pack.
 type Writer interface {

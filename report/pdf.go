@@ -1304,11 +1304,15 @@ func (b *pdfBuilder) drift() ([]pdfBlock, error) {
 	driftHeader := b.headerRow(sizes, "Sender", "Field", "Before", "Now")
 	f.table([]core.Row{driftHeader}, b.continued("Changes since the baseline"), driftHeader)
 	for i, c := range dr.Changes[:n] {
+		now := displayLine(c.New, pdfMaxValue)
+		if note := c.InventoryNote(); note != "" {
+			now = strings.TrimSpace(now + " (" + note + ")")
+		}
 		f.add(b.tableRow([]cellText{
 			{size: sizes[0], text: displayLine(c.Asset, 80), name: true, style: props.Text{Style: fontstyle.Bold}},
 			{size: sizes[1], text: displayLine(c.Field, 80)},
 			{size: sizes[2], text: displayLine(c.Old, pdfMaxValue), mono: true, style: props.Text{Size: 6.8}},
-			{size: sizes[3], text: displayLine(c.New, pdfMaxValue), mono: true, style: props.Text{Size: 6.8}},
+			{size: sizes[3], text: now, mono: true, style: props.Text{Size: 6.8}},
 		}, i%2 == 1, true))
 	}
 	return f.done(), nil

@@ -459,8 +459,8 @@ func findingControls(cs []assess.ControlRef) string {
 // the Evidence sheet (one row per DNS exchange) in one pass over the
 // findings. The two sheets are streamed at once, Evidence by a second
 // goroutine: setting rows is most of a large XLSX's time.
-// driftIncomplete is a sender whose drift.changed finding is error: its
-// comparison with the baseline is incomplete, as its message says.
+// driftIncomplete is a sender whose comparison with the baseline is
+// incomplete, as its drift.changed message says.
 type driftIncomplete struct{ asset, message string }
 
 func (w *xlsxWriter) findingsAndEvidence(ctx context.Context, f *excelize.File, st *xlsxStyles, p *Pack, incomplete *[]driftIncomplete) error {
@@ -518,7 +518,10 @@ func (w *xlsxWriter) findingsAndEvidence(ctx context.Context, f *excelize.File, 
 				return err
 			}
 		}
-		if fd.Check == DriftCheck && fd.Status == assess.StatusError {
+		// A sender whose comparison is incomplete: error when nothing
+		// changed, warn with fields not compared beside its changes.
+		if fd.Check == DriftCheck && (fd.Status == assess.StatusError ||
+			fd.Status == assess.StatusWarn && strings.Contains(observed, `"undetermined":["`)) {
 			*incomplete = append(*incomplete, driftIncomplete{fd.Asset, fd.Message})
 		}
 		if err := fs.add(
@@ -609,15 +612,15 @@ func (w *xlsxWriter) drift(ctx context.Context, f *excelize.File, st *xlsxStyles
 		return nil
 	}
 	s := newStreamSheet(f, st, sheetDrift, w.rowsPerSheet, []xlsxColumn{
-		{"asset", 22}, {"field", 18}, {"old", 50}, {"new", 50},
+		{"asset", 22}, {"field", 18}, {"old", 50}, {"new", 50}, {"inventory_edit", 36},
 	})
 	for _, ip := range p.Drift.Added {
-		if err := s.add(xlsxCell(ip), "(asset)", "", "added"); err != nil {
+		if err := s.add(xlsxCell(ip), "(asset)", "", "added", ""); err != nil {
 			return err
 		}
 	}
 	for _, ip := range p.Drift.Removed {
-		if err := s.add(xlsxCell(ip), "(asset)", "removed", ""); err != nil {
+		if err := s.add(xlsxCell(ip), "(asset)", "removed", "", ""); err != nil {
 			return err
 		}
 	}
@@ -627,14 +630,14 @@ func (w *xlsxWriter) drift(ctx context.Context, f *excelize.File, st *xlsxStyles
 				return err
 			}
 		}
-		if err := s.add(xlsxCell(c.Asset), xlsxCell(c.Field), xlsxCell(c.Old), xlsxCell(c.New)); err != nil {
+		if err := s.add(xlsxCell(c.Asset), xlsxCell(c.Field), xlsxCell(c.Old), xlsxCell(c.New), c.InventoryNote()); err != nil {
 			return err
 		}
 	}
 	// Senders with no change found but values left uncompared: without
 	// them the sheet would read as complete.
 	for _, d := range incomplete {
-		if err := s.add(xlsxCell(d.asset), "(not compared)", xlsxCell(d.message), ""); err != nil {
+		if err := s.add(xlsxCell(d.asset), "(not compared)", xlsxCell(d.message), "", ""); err != nil {
 			return err
 		}
 	}

@@ -617,13 +617,22 @@ func TestXLSXDriftIncomplete(t *testing.T) {
 	if p.Drift == nil {
 		t.Skip("the synthetic pack has no drift record")
 	}
-	ip := p.Assets[0].IP
+	ip, ip2 := p.Assets[0].IP, p.Assets[1].IP
 	msg := "No change found for " + ip + " since the baseline run x, but the comparison is incomplete"
-	p.Findings = append(p.Findings, assess.Finding{Asset: ip, Check: DriftCheck, Status: assess.StatusError, Message: msg})
-	p.Summary.Findings++
+	// A sender with a change and a value not compared is incomplete too.
+	msg2 := "1 change for " + ip2 + " since the baseline run x: DMARC policy none → reject. Not compared, because a run could not determine it: this run could not determine spf.result."
+	p.Findings = append(p.Findings,
+		assess.Finding{Asset: ip, Check: DriftCheck, Status: assess.StatusError, Message: msg},
+		assess.Finding{Asset: ip2, Check: DriftCheck, Status: assess.StatusWarn, Message: msg2,
+			Observed: map[string]any{"undetermined": []any{"spf.result"}, "changes": []any{}}})
+	// A change from an inventory edit says so.
+	p.Drift.Changes = append(p.Drift.Changes, DriftChange{Asset: ip2, Field: "dkim.fingerprint[s9]", Old: "ab", Inventory: "selector_removed"})
+	p.Summary.Findings += 2
 	f := openXLSX(t, writeAll(t, NewXLSX(), p))
 	rows := rowsOf(t, f, "Drift")
-	if !slices.ContainsFunc(rows, func(r []string) bool { return len(r) >= 3 && r[0] == ip && r[1] == "(not compared)" && r[2] == msg }) {
-		t.Errorf("Drift sheet has no (not compared) row for %s: %q", ip, rows)
+	for _, want := range [][]string{{ip, "(not compared)", msg}, {ip2, "(not compared)", msg2}, {ip2, "dkim.fingerprint[s9]", "ab", "", "selector taken out of the inventory"}} {
+		if !slices.ContainsFunc(rows, func(r []string) bool { return len(r) >= len(want) && slices.Equal(r[:len(want)], want) }) {
+			t.Errorf("Drift sheet has no row %q: %q", want, rows)
+		}
 	}
 }

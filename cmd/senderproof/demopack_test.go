@@ -50,18 +50,7 @@ func TestDemoPackReadsBack(t *testing.T) {
 	})
 
 	t.Run("pdf", func(t *testing.T) {
-		bin, err := exec.LookPath("pdftotext")
-		if err != nil {
-			if os.Getenv("CI") == "" {
-				t.Skip("pdftotext not installed (poppler-utils)")
-			}
-			t.Fatal("pdftotext not installed but CI is set")
-		}
-		b, err := exec.Command(bin, "-enc", "UTF-8", filepath.Join(out, "report.pdf"), "-").Output()
-		if err != nil {
-			t.Fatalf("pdftotext: %v", err)
-		}
-		text := string(b)
+		text := pdfText(t, filepath.Join(out, "report.pdf"))
 		flat := strings.Join(strings.Fields(text), " ")
 		if !strings.Contains(flat, p.Run.Title) {
 			t.Errorf("PDF lacks the cover title %q", p.Run.Title)
@@ -181,4 +170,22 @@ func TestDemoPackReadsBack(t *testing.T) {
 			t.Errorf("the demo's OSCAL document does not validate: %v", err)
 		}
 	})
+}
+
+// pdfText is the text of a PDF as pdftotext reads it (skipped without
+// pdftotext, unless CI is set).
+func pdfText(t *testing.T, path string) string {
+	t.Helper()
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skip("pdftotext not installed (poppler-utils)")
+		}
+		t.Fatal("pdftotext not installed but CI is set")
+	}
+	b, err := exec.Command(bin, "-enc", "UTF-8", path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return string(b)
 }

@@ -163,7 +163,11 @@ func printDrift(w io.Writer, cmp *report.Comparison, oldPath, newPath string, cu
 		tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ASSET\tFIELD\tOLD\t\tNEW")
 		for _, ch := range d.Changes {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t→\t%s\n", clean(ch.Asset), clean(ch.Field), orNone(ch.Old), orNone(ch.New))
+			note := ""
+			if n := ch.InventoryNote(); n != "" {
+				note = "  (" + n + ")"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t→\t%s%s\n", clean(ch.Asset), clean(ch.Field), orNone(ch.Old), orNone(ch.New), note)
 		}
 		for _, ip := range d.Added {
 			fmt.Fprintf(tw, "%s\t(sender added)\t\t\t\n", clean(ip))

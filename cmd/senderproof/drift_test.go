@@ -644,3 +644,46 @@ func TestBaselineWithoutEvidence(t *testing.T) {
 		t.Errorf("diff of a pack that lost its evidence.json: exit %d: %s", code, stderr)
 	}
 }
+
+// TestDriftInventoryEdit: a change that comes from an inventory edit (a
+// DKIM selector taken out) is marked as such in every table that shows
+// changes, and the untouched pack verifies.
+func TestDriftInventoryEdit(t *testing.T) {
+	const soa = "$TTL 300\n@ IN SOA ns.example.com. h.example.com. 1 3600 600 86400 300\n@ IN NS ns.example.com.\n"
+	srv := dnstest.Start(t, dnstest.Config{Zones: []dnstest.Zone{
+		{Origin: "2.0.192.in-addr.arpa.", Text: soa + "50 IN PTR mail50.example.com.\n"},
+		{Origin: "example.com.", Text: soa + "mail50 IN A 192.0.2.50\n" +
+			"@ IN TXT \"v=spf1 ip4:192.0.2.50 -all\"\n_dmarc IN TXT \"v=DMARC1; p=reject\"\n" +
+			"s1._domainkey IN TXT \"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\"\n" +
+			"s2._domainkey IN TXT \"v=DKIM1; k=ed25519; p=21qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\"\n"},
+	}})
+	assessWith := func(selectors string, args ...string) string {
+		dir := t.TempDir()
+		inv := filepath.Join(dir, "fleet.csv")
+		if err := os.WriteFile(inv, []byte("ip,hostname,helo,domain,dkim_selectors\n192.0.2.50,mail50.example.com,mail50.example.com,example.com,"+selectors+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out := filepath.Join(dir, "pack")
+		args = append([]string{"assess", "--inventory", inv, "--resolver", srv.Addr, "--out", out, "--format", "json,xlsx,pdf", "--qps", "0"}, args...)
+		if code, _, stderr := run(t, context.Background(), args...); code != 0 {
+			t.Fatalf("assess exit %d: %s", code, stderr)
+		}
+		return out
+	}
+	base := assessWith("s1 s2")
+	cur := assessWith("s1", "--baseline", filepath.Join(base, "evidence.json"))
+	p := readPack(t, cur)
+	if p.Drift == nil || len(p.Drift.Changes) != 1 || p.Drift.Changes[0].Inventory != "selector_removed" {
+		t.Fatalf("drift %+v: want one change, selector_removed", p.Drift)
+	}
+	if code, stdout, stderr := run(t, context.Background(), "verify", cur); code != 0 {
+		t.Errorf("verify of the untouched pack: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr := run(t, context.Background(), "diff", base, cur)
+	if code != 3 || !lineWith(stdout, "192.0.2.50", "dkim.fingerprint[s2]", "(selector taken out of the inventory)") {
+		t.Errorf("diff exit %d: %s\n%s", code, stderr, stdout)
+	}
+	if text := pdfText(t, filepath.Join(cur, "report.pdf")); !strings.Contains(strings.Join(strings.Fields(text), " "), "selector taken out of the inventory") {
+		t.Errorf("the PDF's changes do not say the change comes from the inventory:\n%s", text)
+	}
+}
