@@ -136,7 +136,7 @@ func assessCommand(stderr io.Writer) *cli.Command {
 				if len(cfg.Inventories) > 0 || len(cfg.Resolvers) > 0 {
 					return badInput(errors.New("--replay takes the senders and DNS answers from the recorded pack: give neither --inventory nor --resolver"))
 				}
-				if err := replayMatchesManifest(path); err != nil {
+				if err := matchesManifest("--replay", path); err != nil {
 					return badInput(err)
 				}
 				p, err := report.ReadPack(path)
@@ -241,13 +241,17 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	if cfg.Replay != nil && cfg.Replay.Drift != nil && cfg.Baseline == "" {
 		// The recorded run compared against a baseline: replay it against
 		// the same one, so its drift findings come out the same.
-		if err := recordedBaseline(cfg.Replay.Drift); err != nil {
+		path, err := recordedBaseline(cfg.Replay.Drift, cfg.ReplayPath)
+		if err != nil {
 			return badInput(err)
 		}
-		cfg.Baseline = cfg.Replay.Drift.Baseline
+		cfg.Baseline = path
 	}
 	var baseline *report.Pack
 	if cfg.Baseline != "" {
+		if err := matchesManifest("--baseline", cfg.Baseline); err != nil {
+			return badInput(err)
+		}
 		if baseline, err = report.ReadPackForDrift(cfg.Baseline); err != nil {
 			return badInput(fmt.Errorf("--baseline: %w", packWithoutEvidence(cfg.Baseline, err)))
 		}
@@ -657,11 +661,15 @@ func errorReasonLabel(obs map[string]any) string {
 	return strings.ReplaceAll(r, "_", " ")
 }
 
-// replayMatchesManifest refuses to replay an evidence.json that no longer
-// matches the manifest beside it: the replay's pack would verify clean and
-// name the original run, laundering the change. A file with no manifest
-// beside it (a copy) is replayed as it is.
-func replayMatchesManifest(path string) error {
+// matchesManifest refuses an evidence.json given with flag that no longer
+// matches the manifest beside it. A replayed one would give a pack that
+// verifies clean and names the original run, laundering the change; a
+// baseline or a pack to diff, drift that never happened. A file with no
+// manifest beside it (a copy) is taken as it is.
+func matchesManifest(flag, path string) error {
+	if _, err := os.Stat(path); err != nil {
+		return nil // the reader says why it cannot be read
+	}
 	dir, name := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -671,7 +679,7 @@ func replayMatchesManifest(path string) error {
 	}
 	m, err := report.ReadManifest(dir)
 	if err != nil {
-		return fmt.Errorf("--replay %s: %w", path, err)
+		return fmt.Errorf("%s %s: %w", flag, path, err)
 	}
 	var listed []report.ManifestEntry
 	for _, e := range m.Files {
@@ -683,7 +691,7 @@ func replayMatchesManifest(path string) error {
 		return nil
 	}
 	if problems := report.VerifyHashes(context.Background(), dir, &report.Manifest{Files: listed}); len(problems) > 0 {
-		return fmt.Errorf("--replay %s does not match the manifest beside it (%v): run verify on that pack, or replay a copy you trust", path, problems[0])
+		return fmt.Errorf("%s %s does not match the manifest beside it (%v): run verify on that pack, or use a copy you trust", flag, path, problems[0])
 	}
 	return nil
 }

@@ -122,6 +122,9 @@ func packEvidence(arg string) string {
 // readPackArg reads an evidence.json, or the one in a pack directory.
 func readPackArg(arg string) (string, *report.Pack, error) {
 	path := packEvidence(arg)
+	if err := matchesManifest("diff", path); err != nil {
+		return path, nil, err
+	}
 	p, err := report.ReadPackForDrift(path)
 	if err != nil {
 		return path, nil, fmt.Errorf("reading pack: %w", packWithoutEvidence(path, err))

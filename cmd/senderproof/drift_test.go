@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -685,5 +686,43 @@ func TestDriftInventoryEdit(t *testing.T) {
 	}
 	if text := pdfText(t, filepath.Join(cur, "report.pdf")); !strings.Contains(strings.Join(strings.Fields(text), " "), "selector taken out of the inventory") {
 		t.Errorf("the PDF's changes do not say the change comes from the inventory:\n%s", text)
+	}
+}
+
+// TestEditedBaselineRefused: an evidence.json edited after its pack was
+// written (the manifest beside it no longer matches) is refused as a
+// baseline and by diff, rather than reported as drift that never happened;
+// a copy without its manifest is taken as it is.
+func TestEditedBaselineRefused(t *testing.T) {
+	base := demoPack(t)
+	cur := demoPack(t)
+	b, err := os.ReadFile(filepath.Join(base, "evidence.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := bytes.ReplaceAll(b, []byte("mail1.example.com"), []byte("evil1.example.com"))
+	if err := os.WriteFile(filepath.Join(base, "evidence.json"), edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "out")
+	code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json", "--baseline", base)
+	if code != exitBadInput || !strings.Contains(stderr, "does not match the manifest beside it") {
+		t.Errorf("demo --baseline with an edited baseline: exit %d: %s", code, stderr)
+	}
+	if got := entries(t, out); len(got) != 0 {
+		t.Errorf("files written: %v", got)
+	}
+	code, _, stderr = run(t, context.Background(), "diff", base, cur)
+	if code != exitBadInput || !strings.Contains(stderr, "does not match the manifest beside it") {
+		t.Errorf("diff with an edited pack: exit %d: %s", code, stderr)
+	}
+	// The same file alone, without a manifest: a copy, compared as it is.
+	copied := filepath.Join(t.TempDir(), "evidence.json")
+	if err := os.WriteFile(copied, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, context.Background(), "diff", copied, cur)
+	if code != 3 || !lineWith(stdout, "evil1.example.com", "→", "mail1.example.com") {
+		t.Errorf("diff of a copy: exit %d: %s\n%s", code, stderr, stdout)
 	}
 }

@@ -89,19 +89,38 @@ func dirFiles(dir string, exts ...string) ([]string, error) {
 // recordedBaseline checks that the baseline a recorded run compared against
 // is still at its recorded path and is that run, for a replay without
 // --baseline.
-func recordedBaseline(d *report.Drift) error {
+func recordedBaseline(d *report.Drift, replayPath string) (string, error) {
 	ask := "give --baseline with the evidence.json of run " + d.BaseRun + " to replay the drift findings"
 	if d.Baseline == "" {
-		return fmt.Errorf("--replay: the recorded run compared against baseline run %s, whose path is not recorded; %s", d.BaseRun, ask)
+		return "", fmt.Errorf("--replay: the recorded run compared against baseline run %s, whose path is not recorded; %s", d.BaseRun, ask)
 	}
-	run, err := report.ReadRun(d.Baseline)
+	// The manifest beside the replayed file says what the baseline file
+	// hashed to: the file read now must be that one.
+	path, want := d.Baseline, ""
+	if m, err := report.ReadManifest(filepath.Dir(replayPath)); err == nil {
+		for _, in := range m.Inputs {
+			if in.Kind == report.InputBaseline && in.Path == d.Baseline {
+				want = in.SHA256
+			}
+		}
+	}
+	run, err := report.ReadRun(path)
 	if err != nil {
-		return fmt.Errorf("--replay: the recorded run compared against baseline %s (run %s), which cannot be read (%v); %s", d.Baseline, d.BaseRun, err, ask)
+		return "", fmt.Errorf("--replay: the recorded run compared against baseline %s (run %s), which cannot be read (%v); %s", path, d.BaseRun, err, ask)
 	}
 	if run.ID != d.BaseRun {
-		return fmt.Errorf("--replay: the recorded run compared against baseline %s of run %s, but that file is now run %s; %s", d.Baseline, d.BaseRun, run.ID, ask)
+		return "", fmt.Errorf("--replay: the recorded run compared against baseline %s of run %s, but that file is now run %s; %s", path, d.BaseRun, run.ID, ask)
 	}
-	return nil
+	if want != "" {
+		sum, _, err := report.FileSHA256(context.Background(), path)
+		if err != nil {
+			return "", fmt.Errorf("--replay: the recorded run compared against baseline %s (run %s), which cannot be read (%v); %s", path, d.BaseRun, err, ask)
+		}
+		if sum != want {
+			return "", fmt.Errorf("--replay: baseline %s is still run %s, but no longer the file the run read (sha256 %s, the manifest recorded %s): it was changed since; %s", path, d.BaseRun, sum, want, ask)
+		}
+	}
+	return path, nil
 }
 
 // inputInOut refuses a run whose --out holds one of its own inputs under a

@@ -71,6 +71,19 @@ func TestReplayKeepsDrift(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, "but that file is now run " + readPack(t, other).Run.ID},
+		{"baseline of the same run, edited", func(t *testing.T) {
+			b, err := os.ReadFile(moved)
+			if err != nil {
+				t.Fatal(err)
+			}
+			edited := bytes.Replace(b, []byte("mail1.example.com"), []byte("evil1.example.com"), 1)
+			if bytes.Equal(edited, b) {
+				t.Fatal("nothing to edit in the baseline")
+			}
+			if err := os.WriteFile(basePath, edited, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, "no longer the file the run read"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -352,6 +352,9 @@ func rederiveDrift(path string, p *report.Pack, m *report.Manifest, pc *report.P
 	// A relative path is the run's: from the directory it started in.
 	basePath := m.InputPath(report.Input{Path: p.Drift.Baseline})
 	if baseline != "" {
+		if err := matchesManifest("--baseline", baseline); err != nil {
+			return nil, "", badInput(err)
+		}
 		basePath = baseline
 	}
 	notDone := func(why string) ([]error, string, error) {
