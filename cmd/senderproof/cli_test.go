@@ -372,6 +372,33 @@ func TestExtraFrameworkByFileAlone(t *testing.T) {
 	}
 }
 
+// TestVerifyWithoutTheRunsMappings: a pack made with --mappings verifies
+// where those files are not at hand (an auditor's copy of the pack): its
+// files and findings are checked, and verify says the controls were not.
+func TestVerifyWithoutTheRunsMappings(t *testing.T) {
+	dir := t.TempDir()
+	mp := filepath.Join(dir, "mp")
+	if err := os.CopyFS(mp, os.DirFS("../../testdata/mappings/extra")); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "evidence")
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json", "--mappings", mp); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	if err := os.RemoveAll(mp); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, context.Background(), "verify", out)
+	if code != 0 {
+		t.Fatalf("verify exit %d: %s\n%s", code, stdout, stderr)
+	}
+	for _, w := range []string{"1 file matches the manifest", "summary and per-asset summaries match them", "controls: not checked", "example-mail-policy"} {
+		if !strings.Contains(stdout, w) {
+			t.Errorf("verify says nothing of %q:\n%s", w, stdout)
+		}
+	}
+}
+
 // TestSignedManifest: --sign-key signs the manifest; verify --pubkey checks
 // it and fails after the manifest changes or with another key.
 func TestSignedManifest(t *testing.T) {

@@ -131,7 +131,7 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 				}
 				return runFailed(fmt.Errorf("pack %s does not match its manifest:\n%w", dir, errors.Join(errs...)))
 			}
-			fmt.Fprintf(stdout, "%s: %d files match the manifest (run %s)\n", dir, len(m.Files), oneLine(m.RunID))
+			fmt.Fprintf(stdout, "%s: %d %s the manifest (run %s)\n", dir, len(m.Files), plural(len(m.Files), "file matches", "files match"), oneLine(m.RunID))
 			others, err := report.Uncovered(dir, m)
 			if err != nil {
 				return runFailed(err)
@@ -289,7 +289,10 @@ func verifyEvidence(ctx context.Context, stdout io.Writer, path string, m *repor
 	if pc == nil {
 		pc = report.NewPackCheck(p.Assets, mapper, tpl, len(mappingProblems) == 0)
 	}
-	inconsistent := append(mappingProblems, pc.Finish(p)...)
+	// Mapping files that are not the run's (moved, changed, or none given
+	// for a run that had its own) leave the controls unchecked, which
+	// verify says; the pack's files and findings are checked all the same.
+	inconsistent := pc.Finish(p)
 	driftNote := ""
 	if p.Drift != nil {
 		problems, note, err := rederiveDrift(path, p, m, pc, baseline)
@@ -304,9 +307,6 @@ func verifyEvidence(ctx context.Context, stdout io.Writer, path string, m *repor
 		driftNote = note
 	} else if baseline != "" {
 		driftNote = fmt.Sprintf("--baseline %s not used: the pack has no drift record (it was not made with --baseline)", baseline)
-	}
-	if len(mappingProblems) > 0 {
-		inconsistent = append(inconsistent, errors.New("the findings' controls and the control roll-up were not compared: the loaded mapping files are not the run's"))
 	}
 	n := 0
 	if v != nil {
@@ -333,7 +333,16 @@ func verifyEvidence(ctx context.Context, stdout io.Writer, path string, m *repor
 	if len(sections) > 0 {
 		return runFailed(errors.Join(sections...))
 	}
-	fmt.Fprintf(stdout, "%d findings complete; summary, controls and per-asset summaries match them\n", p.Summary.Findings)
+	if len(mappingProblems) == 0 {
+		fmt.Fprintf(stdout, "%d findings complete; summary, controls and per-asset summaries match them\n", p.Summary.Findings)
+	} else {
+		fmt.Fprintf(stdout, "%d findings complete; summary and per-asset summaries match them\n", p.Summary.Findings)
+		var why []string
+		for _, e := range mappingProblems {
+			why = append(why, strings.TrimPrefix(e.Error(), "run.mappings: "))
+		}
+		fmt.Fprintf(stdout, "controls: not checked, the loaded mapping files are not the run's (%s)\n", strings.Join(why, "; "))
+	}
 	fmt.Fprintf(stdout, "%d findings replayed: all match\n", n)
 	if driftNote != "" {
 		fmt.Fprintln(stdout, driftNote)

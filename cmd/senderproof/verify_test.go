@@ -89,7 +89,7 @@ func TestVerifyReplaysFindings(t *testing.T) {
 		t.Fatalf("verify of an untouched pack: exit %d: %s %s", code, stdout, stderr)
 	}
 	n := len(readPack(t, pack).Findings)
-	if !strings.Contains(stdout, "files match the manifest") || !strings.Contains(stdout, strconv.Itoa(n)+" findings replayed: all match") {
+	if !strings.Contains(stdout, "1 file matches the manifest") || !strings.Contains(stdout, strconv.Itoa(n)+" findings replayed: all match") {
 		t.Errorf("verify output: %s", stdout)
 	}
 
