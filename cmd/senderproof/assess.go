@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -309,6 +310,11 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	// the pack is written or the run fails), so memory does not grow with
 	// the fleet.
 	mapper, mappingRefs := report.FromMappings(set)
+	if _, err := os.Stat(cfg.Out); errors.Is(err, fs.ErrNotExist) {
+		// A run that writes no pack (stopped, or failed) leaves no
+		// --out it created either: os.Remove takes only an empty one.
+		defer os.Remove(cfg.Out)
+	}
 	builder, err := report.NewBuilder(cfg.Out, inv.Assets, mapper)
 	if err != nil {
 		return runFailed(fmt.Errorf("output directory: %w", err))

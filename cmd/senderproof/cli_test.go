@@ -7,7 +7,9 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -314,6 +316,9 @@ func checkInterrupted(t *testing.T, what, bin string, args []string, wait time.D
 	}
 	if got := entries(t, out); len(got) != 0 {
 		t.Errorf("%s: files left: %v", what, got)
+	}
+	if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("%s: the --out the run created is left behind (%v)", what, err)
 	}
 }
 
