@@ -304,7 +304,7 @@ func (l *errList) add(e *InputError) {
 func (l *errList) addf(file string, p pos, format string, args ...any) {
 	for i, a := range args {
 		if s, ok := a.(string); ok && len(s) > maxQuotedValue {
-			args[i] = clipQuoted(s)
+			args[i] = ClipQuoted(s)
 		}
 	}
 	l.add(&InputError{File: file, Line: p.line, Col: p.col, Reason: fmt.Sprintf(format, args...)})
@@ -314,9 +314,13 @@ func (l *errList) addf(file string, p pos, format string, args ...any) {
 // 10 MB field is named by its start and its length, not printed whole.
 const maxQuotedValue = 120
 
-// clipQuoted cuts s to about maxQuotedValue bytes at a character boundary
-// and says how long it was.
-func clipQuoted(s string) string {
+// ClipQuoted cuts s to about 120 bytes at a character boundary and says
+// how long it was; shorter values come back as they are. Input errors
+// quote values through it.
+func ClipQuoted(s string) string {
+	if len(s) <= maxQuotedValue {
+		return s
+	}
 	cut := maxQuotedValue
 	for cut > 0 && !utf8.RuneStart(s[cut]) {
 		cut--

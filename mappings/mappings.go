@@ -19,6 +19,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"slices"
@@ -164,14 +165,35 @@ func dirSources(dir string) ([]source, []*Problem, error) {
 	}
 	var out []source
 	for _, p := range files {
-		data, err := os.ReadFile(p)
+		data, err := readMappingFile(p)
 		if err != nil {
-			problems = append(problems, &Problem{Path: p, Line: 1, Reason: fmt.Sprintf("cannot be read: %v", err)})
+			problems = append(problems, &Problem{Path: p, Line: 1, Reason: err.Error()})
 			continue
 		}
 		out = append(out, source{path: p, data: data})
 	}
 	return out, problems, nil
+}
+
+// maxMappingFile bounds a mapping file: a framework of a thousand controls
+// and their mappings takes a few hundred kilobytes.
+const maxMappingFile = 4 << 20
+
+// readMappingFile reads a mapping file of at most maxMappingFile bytes.
+func readMappingFile(p string) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, fmt.Errorf("cannot be read: %v", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxMappingFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("cannot be read: %v", err)
+	}
+	if len(data) > maxMappingFile {
+		return nil, fmt.Errorf("more than %d bytes, more than a mapping file may hold", maxMappingFile)
+	}
+	return data, nil
 }
 
 // lintSources lints each file, then flags framework IDs used twice among
@@ -299,9 +321,9 @@ func LintPaths(paths ...string) error {
 			}
 			problems = append(problems, unread...)
 		} else {
-			data, err := os.ReadFile(p)
+			data, err := readMappingFile(p)
 			if err != nil {
-				errs = append(errs, fmt.Errorf("mapping %s: %w", p, err))
+				problems = append(problems, &Problem{Path: p, Line: 1, Reason: err.Error()})
 				continue
 			}
 			srcs = []source{{path: p, data: data}}
@@ -317,9 +339,9 @@ func LintPaths(paths ...string) error {
 
 // LintFile checks one mapping file on its own.
 func LintFile(p string) error {
-	data, err := os.ReadFile(p)
+	data, err := readMappingFile(p)
 	if err != nil {
-		return fmt.Errorf("mapping %s: %w", p, err)
+		return fmt.Errorf("%s:1: %w", p, err)
 	}
 	e, err := newEnv()
 	if err != nil {
@@ -361,6 +383,11 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 		return nil, 0, problems
 	}
 	add := func(line int, format string, args ...any) {
+		for i, a := range args {
+			if s, ok := a.(string); ok {
+				args[i] = assess.ClipQuoted(s) // a 100 KB check name is named by its start
+			}
+		}
 		problems = append(problems, &Problem{Path: p, Line: max(line, 1), Reason: fmt.Sprintf(format, args...)})
 	}
 	sum := sha256.Sum256(data)
@@ -502,13 +529,15 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 		if len(rm.Controls.Items) == 0 && !rm.Controls.Bad {
 			add(max(rm.Controls.Line, line), "missing required field mappings[].controls")
 		}
+		listed := map[string]bool{}
 		for _, id := range rm.Controls.Items {
 			used[id.Value] = true
 			if _, ok := defined[id.Value]; !ok {
 				add(id.Line, "unknown control %q (not defined under controls)", id.Value)
 				continue
 			}
-			if !slices.Contains(m.Controls, id.Value) {
+			if !listed[id.Value] {
+				listed[id.Value] = true
 				m.Controls = append(m.Controls, id.Value)
 			}
 		}

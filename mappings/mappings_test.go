@@ -2,12 +2,14 @@ package mappings
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"senderproof/assess"
 )
@@ -757,5 +759,56 @@ func TestLintOrdinaryText(t *testing.T) {
 	}
 	if err := Lint(dir); err != nil {
 		t.Errorf("lint: %v", err)
+	}
+}
+
+// TestLintBounds: a mapping file's values are quoted in errors by their
+// start and length, a file larger than a mapping file may be is refused
+// unread, and one mapping listing many controls lints in linear time.
+func TestLintBounds(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	long := strings.Repeat("x", 100_000)
+	p := filepath.Join(dir, "long.yaml")
+	text := "framework: {id: acme, name: Acme, version: \"1\"}\ncontrols:\n  - {id: A-1, title: One}\nmappings:\n  - {check: ptr." + long + ", controls: [A-1], rationale: r}\n"
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := LintFile(p)
+	if err == nil || !strings.Contains(err.Error(), "(100004 bytes)") || len(err.Error()) > 400 {
+		t.Errorf("a 100 KB check name: %.500v", err)
+	}
+
+	big := filepath.Join(dir, "big.yaml")
+	if err := os.WriteFile(big, make([]byte, maxMappingFile+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := LintFile(big); err == nil || !strings.Contains(err.Error(), big+":1: more than") {
+		t.Errorf("a file over %d bytes: %v", maxMappingFile, err)
+	}
+	if err := Lint(dir); err == nil || !strings.Contains(err.Error(), big+":1: more than") {
+		t.Errorf("a directory with a file over %d bytes: %v", maxMappingFile, err)
+	}
+
+	var b strings.Builder
+	b.WriteString("framework: {id: acme, name: Acme, version: \"1\"}\ncontrols:\n")
+	const n = 40_000
+	for i := range n {
+		fmt.Fprintf(&b, "  - {id: C-%d, title: t}\n", i)
+	}
+	b.WriteString("mappings:\n  - check: ptr.present\n    rationale: r\n    controls:\n")
+	for i := range n {
+		fmt.Fprintf(&b, "      - C-%d\n", i)
+	}
+	many := filepath.Join(t.TempDir(), "many.yaml")
+	if err := os.WriteFile(many, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := LintFile(many); err != nil {
+		t.Fatalf("%d controls: %.300v", n, err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("%d controls in one mapping took %s to lint", n, d)
 	}
 }
