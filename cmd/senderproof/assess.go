@@ -205,6 +205,11 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		return badInput(err)
 	}
 	cfg.Resolvers = resolvers
+	for _, d := range [][2]string{{"--templates", cfg.Templates}, {"--mappings", cfg.Mappings}} {
+		if err := notAFile(d[0], d[1]); err != nil {
+			return badInput(err)
+		}
+	}
 	tpl, err := templates.Load(cfg.Templates)
 	if err != nil {
 		return badInput(err)

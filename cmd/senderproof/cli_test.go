@@ -182,6 +182,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 		{"unknown format", []string{"assess", "--inventory", good, "--resolver", "127.0.0.1:9", "--format", "docx"}, "unknown format"},
 		{"bad fail-on", []string{"assess", "--inventory", good, "--resolver", "127.0.0.1:9", "--fail-on", "pass"}, "--fail-on"},
 		{"bad mappings", []string{"assess", "--inventory", good, "--resolver", "127.0.0.1:9", "--mappings", "../../testdata/mappings"}, "fail lint"},
+		{"a mapping file for --mappings", []string{"assess", "--inventory", good, "--resolver", "127.0.0.1:9", "--mappings", "../../testdata/mappings/extra/internal-mail-policy.yaml"}, "--mappings takes a directory"},
 		{"unknown flag", []string{"assess", "--inventory", good, "--bogus"}, "bogus"},
 		{"no inventory", []string{"assess"}, "inventory"},
 		// A word where a flag belongs ends flag parsing: refused, not ignored.

@@ -59,6 +59,15 @@ func noteEmptyDir(w io.Writer, flag, dir string, exts ...string) {
 	fmt.Fprintf(w, "senderproof: note: %s %s holds no %s file (hidden files are passed over); only the embedded ones are used\n", flag, dir, strings.Join(exts, " or "))
 }
 
+// notAFile refuses a file given where flag takes a directory of files:
+// loading it would fail on "not a directory", which says less.
+func notAFile(flag, dir string) error {
+	if st, err := os.Stat(dir); dir != "" && err == nil && !st.IsDir() {
+		return fmt.Errorf("%s takes a directory, and %s is a file: put it in a directory of its own and give that", flag, oneLine(dir))
+	}
+	return nil
+}
+
 // noArgs refuses arguments a command does not take. The flag parser stops
 // at the first one, so a flag after it would be silently lost as well.
 func noArgs(c *cli.Context, name, hint string) error {
