@@ -380,6 +380,15 @@ func compareAsset(ip string, old, cur []observation) assetDrift {
 			if o.pairOnly && (!okA || !okB) {
 				continue
 			}
+			if okA != okB && o.key != FieldDKIMKey && o.key != FieldDKIMKeyBits {
+				// Every finding of its check gives this field: one run
+				// lacks the finding (a pack cut short or edited, or made
+				// by a version without the check). Not compared, rather
+				// than a value that vanished. A DKIM selector one run did
+				// not assess is an inventory edit (inventoryEdits).
+				undetermined(f, !okA, !okB)
+				continue
+			}
 			if a.undetermined || b.undetermined {
 				undetermined(f, a.undetermined, b.undetermined)
 				continue

@@ -387,6 +387,9 @@ func TestDiffOutcome(t *testing.T) {
 		}
 		return fs
 	}
+	without := func(fs []assess.Finding, checks ...string) []assess.Finding {
+		return slices.DeleteFunc(fs, func(f assess.Finding) bool { return slices.Contains(checks, f.Check) })
+	}
 	all := []string{"ptr.names", "ptr.forward", "helo.addresses", "spf.result", "spf.matched", "dmarc.policy", "dkim.fingerprint[s1]", "dkim.key_bits[s1]"}
 	cases := []struct {
 		name        string
@@ -403,6 +406,10 @@ func TestDiffOutcome(t *testing.T) {
 			map[string][]string{ip: all, ip2: all}, map[string][]string{ip: all, ip2: all}, UndeterminedOld},
 		{"same error in both runs", slices.Concat(withErr(good(ip), "ptr.present"), good(ip2)), slices.Concat(withErr(good(ip), "ptr.present"), good(ip2)), OutcomeNoDrift,
 			map[string][]string{ip: {"ptr.names"}}, map[string][]string{}, UndeterminedBoth},
+		// A baseline cut short (findings of two checks taken out): what
+		// they gave is not compared, never a value that vanished.
+		{"findings missing from the baseline", slices.Concat(without(good(ip), "ptr.present", "dmarc.policy"), good(ip2)), slices.Concat(good(ip), good(ip2)), OutcomeIncomplete,
+			map[string][]string{ip: {"ptr.names", "dmarc.policy"}}, map[string][]string{ip: {"ptr.names", "dmarc.policy"}}, UndeterminedOld},
 		{"changes win", slices.Concat(good(ip), good(ip2)), slices.Concat(down(ip), world(ip2, "mail2.example.com", []string{ip2}, "pass", "ip4:192.0.2.0/24", "reject", 100, "aa")), OutcomeChanged,
 			map[string][]string{ip: all}, map[string][]string{ip: all}, UndeterminedNew},
 	}
