@@ -578,11 +578,12 @@ func render(v any) string {
 }
 
 // Sample returns up to n of the drift's changes for a summary, chosen so
-// that different kinds of change and different senders show: one change of
-// each field (in field order) from a sender not yet shown, then one of each
-// field not yet shown from any sender, then changes of senders not yet
-// shown, then the rest. The sample keeps the changes' order (inventory
-// order).
+// that what weakened shows first and then different kinds of change and
+// different senders: one weakening change of each field (weakens), then
+// one change of each field (in field order) from a sender not yet shown,
+// then one of each field not yet shown from any sender, then changes of
+// senders not yet shown, then the rest. The sample keeps the changes'
+// order (inventory order).
 func (d *Drift) Sample(n int) []DriftChange {
 	if d == nil || n <= 0 {
 		return nil
@@ -617,6 +618,11 @@ func (d *Drift) Sample(n int) []DriftChange {
 			}
 		}
 	}
+	for _, k := range keys {
+		if !shownKey[k] {
+			sweep(1, func(c DriftChange) bool { return keyOf(c) == k && weakens(c) })
+		}
+	}
 	for _, freshAsset := range []bool{true, false} {
 		for _, k := range keys {
 			if !shownKey[k] {
@@ -633,4 +639,26 @@ func (d *Drift) Sample(n int) []DriftChange {
 		}
 	}
 	return out
+}
+
+// weakens reports whether a change lowers a sender's protection: a DMARC
+// policy less strict than before (or applied to fewer messages), an SPF
+// result that is no longer pass, a PTR name or DKIM key gone from DNS.
+func weakens(c DriftChange) bool {
+	key, _, _ := strings.Cut(c.Field, "[")
+	switch key {
+	case FieldDMARCPolicy:
+		rank := func(v string) (int, bool) {
+			p, pct, _ := strings.Cut(v, " ")
+			return slices.Index([]string{"none", "quarantine", "reject"}, p), pct != ""
+		}
+		o, oPct := rank(c.Old)
+		n, nPct := rank(c.New)
+		return n < o || n == o && nPct && !oPct
+	case FieldSPFResult:
+		return c.Old == "pass" && c.New != "pass"
+	case FieldPTRNames, FieldDKIMKey:
+		return c.Old != "" && c.New == "" && c.Inventory == ""
+	}
+	return false
 }

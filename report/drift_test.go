@@ -476,6 +476,20 @@ func TestDriftSample(t *testing.T) {
 			}
 		})
 	}
+	// What weakened comes first: a DMARC downgrade among many PTR
+	// changes, and a key gone, ahead of the PTR changes of earlier senders.
+	weak := []DriftChange{
+		{Asset: "192.0.2.1", Field: "ptr.names", Old: "a.example", New: "b.example"},
+		{Asset: "192.0.2.2", Field: "ptr.names", Old: "c.example", New: "d.example"},
+		{Asset: "192.0.2.3", Field: "helo.addresses", Old: "192.0.2.3", New: "192.0.2.3, 192.0.2.9"},
+		{Asset: "192.0.2.4", Field: "dmarc.policy", Old: "reject", New: "quarantine"},
+		{Asset: "192.0.2.5", Field: "dmarc.policy", Old: "none", New: "reject"},
+		{Asset: "192.0.2.6", Field: "dkim.fingerprint[s1]", Old: "ab", New: ""},
+		{Asset: "192.0.2.7", Field: "dkim.fingerprint[s2]", Old: "cd", New: "", Inventory: "selector_removed"},
+	}
+	if got, want := (&Drift{Changes: weak}).Sample(3), []DriftChange{weak[0], weak[3], weak[5]}; !slices.Equal(got, want) {
+		t.Errorf("sample with weakening changes\n got %v\nwant %v", got, want)
+	}
 	if got := (*Drift)(nil).Sample(3); got != nil {
 		t.Errorf("nil drift sample %v", got)
 	}
