@@ -21,8 +21,9 @@ func demoCommand(stderr io.Writer) *cli.Command {
 		Description: "Starts a DNS server on 127.0.0.1 that answers from the embedded demo zones, assesses the\n" +
 			"embedded fleet of 33 senders against it, and writes the evidence pack to --out.\n" +
 			"It needs no network. The fleet shows every status of every check but drift.changed (which\n" +
-			"needs --baseline); the server drops one query and answers SERVFAIL to a few on purpose,\n" +
-			"so findings that could not be determined (error) appear too.",
+			"needs --baseline); the server drops one query, answers SERVFAIL to a few and REFUSED for\n" +
+			"a zone it does not serve, and one zone holds a CNAME loop, on purpose, so findings that\n" +
+			"could not be determined (error) appear too.",
 		Flags: demoFlags(),
 		Action: func(c *cli.Context) error {
 			if err := noArgs(c, "demo", ": give the pack directory with --out DIR"); err != nil {
