@@ -642,6 +642,13 @@ func validFQDN(s string) (bool, string) {
 	if isIPAddress(s) {
 		return false, "ip_address"
 	}
+	// Characters first: "mail example" is a name with a space in it, not
+	// a single label.
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.') {
+			return false, "invalid_characters"
+		}
+	}
 	labels := strings.Split(s, ".")
 	if len(labels) < 2 {
 		return false, "single_label"
@@ -654,11 +661,6 @@ func validFQDN(s string) (bool, string) {
 			return false, "long_label"
 		case l[0] == '-' || l[len(l)-1] == '-':
 			return false, "hyphen_edge"
-		}
-		for _, c := range l {
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-				return false, "invalid_characters"
-			}
 		}
 	}
 	if tld := labels[len(labels)-1]; strings.Trim(tld, "0123456789") == "" {

@@ -99,6 +99,7 @@ func TestHELOSyntaxWording(t *testing.T) {
 		{strings.Repeat("a", 64) + ".example.com", "long_label", "it has a label longer than 63 characters"},
 		{"-mail.example.com", "hyphen_edge", "it has a label that starts or ends with a hyphen"},
 		{"mail_1.example.com", "invalid_characters", "it has characters other than letters, digits and hyphens"},
+		{"mail example", "invalid_characters", "it has characters other than letters, digits and hyphens"},
 		{"mail.123", "numeric_tld", "its last label is all digits"},
 		{strings.Repeat("abcdefghi.", 26) + "com", "too_long", "it is longer than 253 characters"},
 	}
