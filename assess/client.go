@@ -386,7 +386,15 @@ type exchangeResult struct {
 	tcpFailed bool
 	// referral: the server answered with a referral; err wraps ErrReferral.
 	referral bool
+	// truncated: the server answered over TCP, truncated; err wraps
+	// ErrTruncated.
+	truncated bool
 }
+
+// answeredUnusably reports whether the server answered, with a response
+// that serves as no answer (a referral, or truncated over TCP): it is
+// alive, and asking it again would get the same.
+func (r exchangeResult) answeredUnusably() bool { return r.referral || r.truncated }
 
 // NewClient returns a client for the given resolvers.
 func NewClient(opt ClientOptions) (*Client, error) {
@@ -534,9 +542,10 @@ type exchangeFunc func(ctx context.Context, name string, qtype uint16) exchangeR
 
 // cached answers from the cache, joins an identical in-flight query, or asks
 // the wire. Answers live for their TTL (negative answers for the SOA
-// minimum, RFC 2308). A failure (timeout, network error after retries) is
-// kept for FailureTTL, so that every check of an asset sees the same outcome
-// and a dead resolver is not waited on again for each of them.
+// minimum, RFC 2308). A failure (timeout, network error after retries, and
+// SERVFAIL or REFUSED) is kept for FailureTTL, so that every check of an
+// asset sees the same outcome and a dead resolver is not waited on again
+// for each of them.
 func (c *Client) cached(ctx context.Context, name string, qtype uint16) exchangeResult {
 	k := qkey{name, qtype}
 	sh := &c.shards[(maphash.String(c.seed, name)^uint64(qtype))%cacheShards]
@@ -643,7 +652,7 @@ func (c *Client) exchange(ctx context.Context, name string, qtype uint16) exchan
 	n := len(c.servers)
 	start := int(c.next.Add(1)-1) % n
 	var last, said exchangeResult
-	// saidNo holds the servers that answered SERVFAIL, REFUSED or a
+	// saidNo holds the servers that answered SERVFAIL, REFUSED, a truncated answer over TCP or a
 	// referral: they are not asked again for this question.
 	var saidNo []*serverState
 	attempts := 1 + c.opt.Retries
@@ -651,7 +660,7 @@ func (c *Client) exchange(ctx context.Context, name string, qtype uint16) exchan
 		attempts = n
 	}
 	for i := 0; i < attempts; i++ {
-		if i > 0 && last.err != nil && !last.referral {
+		if i > 0 && last.err != nil && !last.answeredUnusably() {
 			// Exponential backoff with jitter after a failure: 50ms, 100ms, …
 			d := time.Duration(50<<min(i-1, 5)) * time.Millisecond
 			d += time.Duration(rand.Int64N(int64(d/2) + 1))
@@ -685,7 +694,7 @@ func (c *Client) exchange(ctx context.Context, name string, qtype uint16) exchan
 			return exchangeResult{ev: res.ev, err: ctx.Err()}
 		}
 		last = res
-		if res.referral || res.err == nil && (res.msg.Rcode == dns.RcodeServerFailure || res.msg.Rcode == dns.RcodeRefused) {
+		if res.answeredUnusably() || res.err == nil && (res.msg.Rcode == dns.RcodeServerFailure || res.msg.Rcode == dns.RcodeRefused) {
 			said = res
 			saidNo = append(saidNo, srv)
 			if len(saidNo) < n {
@@ -698,7 +707,7 @@ func (c *Client) exchange(ctx context.Context, name string, qtype uint16) exchan
 		}
 		return res
 	}
-	if len(saidNo) > 0 && last.err != nil && !last.referral {
+	if len(saidNo) > 0 && last.err != nil && !last.answeredUnusably() {
 		// A server's answer says more than another's silence.
 		last = said
 	}
@@ -750,9 +759,11 @@ func (c *Client) observe(s *serverState, probe bool, res exchangeResult, cancell
 		s.probing = false
 	}
 	switch {
-	case res.referral:
+	case res.answeredUnusably():
 		s.answered++
-		s.referred++
+		if res.referral {
+			s.referred++
+		}
 		s.consecutive = 0
 		s.lastAnswer = now
 		s.down = false
@@ -906,7 +917,7 @@ func (c *Client) send(ctx context.Context, q *dns.Msg, srv *serverState, wait ti
 		// Only over TCP: a truncated UDP answer was asked again above.
 		err = fmt.Errorf("%w: %s cut its answer short (TC) over TCP too", ErrTruncated, srv.addr)
 		ev.Error = err.Error()
-		return exchangeResult{ev: ev, err: err, sent: sent}
+		return exchangeResult{ev: ev, err: err, sent: sent, truncated: true}
 	}
 	if ns := referralNS(r); ns != nil {
 		ev.Authority = presentation(ns[:min(len(ns), maxReferralNS)])
@@ -1179,7 +1190,7 @@ func dnameTarget(section []dns.RR, cur string) string {
 	var labels []string
 	for _, rr := range section {
 		d, ok := rr.(*dns.DNAME)
-		if !ok {
+		if !ok || d.Hdr.Class != dns.ClassINET {
 			continue
 		}
 		owner := dns.CanonicalName(d.Hdr.Name)

@@ -619,3 +619,41 @@ func TestClientRcodeFailureKeptAsFailure(t *testing.T) {
 		}
 	}
 }
+
+// TestClientTruncatedOverTCPIsAnAnswer: a server whose answers stay
+// truncated over TCP answers all the same: its breaker stays closed and
+// every lookup says the answer was cut short, none that it timed out.
+func TestClientTruncatedOverTCPIsAnAnswer(t *testing.T) {
+	t.Parallel()
+	var zone strings.Builder
+	zone.WriteString("$TTL 3600\n@ IN SOA ns.example. hostmaster.example. 1 3600 600 86400 300\n")
+	faults := map[string]dnstest.Fault{}
+	const n = 200
+	for i := range n {
+		fmt.Fprintf(&zone, "n%d IN A 192.0.2.1\n", i)
+		faults[fmt.Sprintf("n%d.cut.example.", i)] = dnstest.TruncateAll
+	}
+	srv := startAuth(t, dnstest.Config{Zones: []dnstest.Zone{{Origin: "cut.example.", Text: zone.String(), File: "cut"}}, Faults: faults})
+	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: time.Second, Retries: 2, Concurrency: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var wg sync.WaitGroup
+	var notCut atomic.Int32
+	for i := range n {
+		wg.Go(func() {
+			_, err := c.Lookup(context.Background(), fmt.Sprintf("n%d.cut.example.", i), dns.TypeA)
+			if !errors.Is(err, ErrTruncated) {
+				notCut.Add(1)
+			}
+		})
+	}
+	wg.Wait()
+	if k := notCut.Load(); k > 0 {
+		t.Errorf("%d of %d lookups did not fail as truncated", k, n)
+	}
+	if h := c.Health()[0]; h.Down || h.Answered < n {
+		t.Errorf("server health %+v: want it up, with %d answers at least", h, n)
+	}
+}
