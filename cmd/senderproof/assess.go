@@ -315,11 +315,9 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	// the pack is written or the run fails), so memory does not grow with
 	// the fleet.
 	mapper, mappingRefs := report.FromMappings(set)
-	if _, err := os.Stat(cfg.Out); errors.Is(err, fs.ErrNotExist) {
-		// A run that writes no pack (stopped, or failed) leaves no
-		// --out it created either: os.Remove takes only an empty one.
-		defer os.Remove(cfg.Out)
-	}
+	// A run that writes no pack (stopped, or failed) leaves no --out it
+	// created either, nor the parents it created for it.
+	defer removeCreated(missingDirs(cfg.Out))
 	builder, err := report.NewBuilder(cfg.Out, inv.Assets, mapper)
 	if err != nil {
 		return runFailed(fmt.Errorf("output directory: %w", err))
@@ -494,6 +492,33 @@ func replayInventory(p *report.Pack) *assess.Inventory {
 		inv.Inputs = append(inv.Inputs, assess.InputFile{Path: in.Path, SHA256: in.SHA256})
 	}
 	return inv
+}
+
+// missingDirs returns dir and those of its parents that do not exist (not
+// even as a symbolic link), deepest first.
+func missingDirs(dir string) []string {
+	var out []string
+	for d := filepath.Clean(dir); ; {
+		if _, err := os.Lstat(d); !errors.Is(err, fs.ErrNotExist) {
+			return out
+		}
+		out = append(out, d)
+		parent := filepath.Dir(d)
+		if parent == d {
+			return out
+		}
+		d = parent
+	}
+}
+
+// removeCreated removes the directories that are still empty, deepest
+// first: os.Remove takes no directory with anything in it.
+func removeCreated(dirs []string) {
+	for _, d := range dirs {
+		if os.Remove(d) != nil {
+			return
+		}
+	}
 }
 
 // checkOutDir refuses an --out that exists and is not a directory.

@@ -274,7 +274,7 @@ func TestSIGINT(t *testing.T) {
 	if err := os.WriteFile(inv, []byte("ip\n192.0.2.0/24\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out := filepath.Join(dir, "out")
+	out := filepath.Join(dir, "packs", "out") // parents the run creates too
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		args := []string{"assess", "--inventory", inv, "--resolver", silentResolver(t), "--timeout", "5s", "--out", out}
 		checkInterrupted(t, sig.String(), bin, args, 500*time.Millisecond, sig, time.Second, out)
@@ -318,8 +318,36 @@ func checkInterrupted(t *testing.T, what, bin string, args []string, wait time.D
 	if got := entries(t, out); len(got) != 0 {
 		t.Errorf("%s: files left: %v", what, got)
 	}
-	if _, err := os.Stat(out); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("%s: the --out the run created is left behind (%v)", what, err)
+	if _, err := os.Stat(filepath.Dir(out)); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("%s: the --out the run created, or its parent, is left behind (%v)", what, err)
+	}
+}
+
+// TestMissingDirs: a failed run removes only the directories it created:
+// never a symbolic link, dangling or not, nor anything that existed.
+func TestMissingDirs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(filepath.Join(dir, "nowhere"), link); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		out  string
+		want []string
+	}{
+		{dir, nil},
+		{link, nil},
+		{filepath.Join(link, "x"), []string{filepath.Join(link, "x")}},
+		{filepath.Join(dir, "a", "b"), []string{filepath.Join(dir, "a", "b"), filepath.Join(dir, "a")}},
+	} {
+		if got := missingDirs(tc.out); !slices.Equal(got, tc.want) {
+			t.Errorf("missingDirs(%s) = %q, want %q", tc.out, got, tc.want)
+		}
+	}
+	removeCreated(missingDirs(link))
+	if _, err := os.Lstat(link); err != nil {
+		t.Errorf("the dangling link is gone: %v", err)
 	}
 }
 
