@@ -648,13 +648,19 @@ func weakens(c DriftChange) bool {
 	key, _, _ := strings.Cut(c.Field, "[")
 	switch key {
 	case FieldDMARCPolicy:
-		rank := func(v string) (int, bool) {
-			p, pct, _ := strings.Cut(v, " ")
-			return slices.Index([]string{"none", "quarantine", "reject"}, p), pct != ""
+		// "reject" or "reject pct=50": the policy, and the share of
+		// messages it applies to (100 when not written).
+		rank := func(v string) (int, float64) {
+			p, rest, _ := strings.Cut(v, " ")
+			pct := 100.0
+			if n, err := strconv.ParseFloat(strings.TrimPrefix(rest, "pct="), 64); err == nil {
+				pct = n
+			}
+			return slices.Index([]string{"none", "quarantine", "reject"}, p), pct
 		}
 		o, oPct := rank(c.Old)
 		n, nPct := rank(c.New)
-		return n < o || n == o && nPct && !oPct
+		return n < o || n == o && nPct < oPct
 	case FieldSPFResult:
 		return c.Old == "pass" && c.New != "pass"
 	case FieldPTRNames, FieldDKIMKey:

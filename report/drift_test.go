@@ -484,11 +484,24 @@ func TestDriftSample(t *testing.T) {
 		{Asset: "192.0.2.3", Field: "helo.addresses", Old: "192.0.2.3", New: "192.0.2.3, 192.0.2.9"},
 		{Asset: "192.0.2.4", Field: "dmarc.policy", Old: "reject", New: "quarantine"},
 		{Asset: "192.0.2.5", Field: "dmarc.policy", Old: "none", New: "reject"},
+		{Asset: "192.0.2.8", Field: "dmarc.policy", Old: "reject pct=20", New: "reject pct=50"},
 		{Asset: "192.0.2.6", Field: "dkim.fingerprint[s1]", Old: "ab", New: ""},
 		{Asset: "192.0.2.7", Field: "dkim.fingerprint[s2]", Old: "cd", New: "", Inventory: "selector_removed"},
 	}
-	if got, want := (&Drift{Changes: weak}).Sample(3), []DriftChange{weak[0], weak[3], weak[5]}; !slices.Equal(got, want) {
+	if got, want := (&Drift{Changes: weak}).Sample(3), []DriftChange{weak[0], weak[3], weak[6]}; !slices.Equal(got, want) {
 		t.Errorf("sample with weakening changes\n got %v\nwant %v", got, want)
+	}
+	for _, c := range []struct {
+		old, new string
+		weaker   bool
+	}{
+		{"reject", "quarantine", true}, {"quarantine", "none", true}, {"none", "reject", false},
+		{"reject", "reject pct=50", true}, {"reject pct=50", "reject pct=20", true}, {"reject pct=20", "reject pct=50", false},
+		{"reject pct=50", "reject", false}, {"quarantine", "reject pct=10", false},
+	} {
+		if got := weakens(DriftChange{Field: FieldDMARCPolicy, Old: c.old, New: c.new}); got != c.weaker {
+			t.Errorf("DMARC %s → %s weakens = %v, want %v", c.old, c.new, got, c.weaker)
+		}
 	}
 	if got := (*Drift)(nil).Sample(3); got != nil {
 		t.Errorf("nil drift sample %v", got)

@@ -22,7 +22,7 @@ import (
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
-var version = "0.3.0-dev"
+var version = "0.4.0-dev"
 
 // Exit codes (SPEC "Command line").
 const (

@@ -38,6 +38,9 @@ func mappingsCommand(stdout io.Writer) *cli.Command {
 					if err := noArgs(c, "mappings list", ": give a directory of extra mapping files with --mappings DIR"); err != nil {
 						return err
 					}
+					if err := notAFile("--mappings", c.String("mappings")); err != nil {
+						return badInput(err)
+					}
 					set, err := mappings.Load(c.String("mappings"))
 					if err != nil {
 						return badInput(fmt.Errorf("mapping files fail lint:\n%w", err))

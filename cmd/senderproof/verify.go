@@ -57,6 +57,11 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 				return badInput(fmt.Errorf("verify %s: not a pack directory", dir))
 			}
 			// The key first: a bad --pubkey is bad usage, whatever the pack.
+			for _, flag := range []string{"--templates", "--mappings"} {
+				if err := notAFile(flag, c.String(strings.TrimPrefix(flag, "--"))); err != nil {
+					return badInput(err)
+				}
+			}
 			var pub ed25519.PublicKey
 			if path := c.String("pubkey"); path != "" {
 				var err error
