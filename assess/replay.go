@@ -46,6 +46,14 @@ func NewReplay(findings []Finding) *Replay {
 // NewReplayEvidence returns a resolver answering from the given exchanges.
 func NewReplayEvidence(evs []Evidence) *Replay {
 	r := &Replay{recorded: make(map[qkey]Evidence, len(evs)), seen: map[qkey]bool{}}
+	r.Record(evs...)
+	return r
+}
+
+// Record adds exchanges to the recording, before any lookup: a question
+// recorded already keeps its first exchange. A pack read finding by
+// finding is recorded so, and only its distinct questions are kept.
+func (r *Replay) Record(evs ...Evidence) {
 	for _, ev := range evs {
 		qt, ok := dns.StringToType[strings.ToUpper(ev.Type)]
 		if !ok {
@@ -56,7 +64,14 @@ func NewReplayEvidence(evs []Evidence) *Replay {
 			r.recorded[k] = ev
 		}
 	}
-	return r
+}
+
+// Release drops the recording once every lookup is done (Missing still
+// answers): a large run's pack is then written without it in memory.
+func (r *Replay) Release() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.recorded = nil
 }
 
 // Lookup answers name/qtype from the recording, chasing CNAMEs. A question

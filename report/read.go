@@ -61,6 +61,20 @@ func ReadPack(path string) (*Pack, error) {
 // The returned pack has no Findings. It is held to what ReadPack requires.
 func ReadPackForDrift(path string) (*Pack, error) {
 	observed := map[string][]observation{}
+	p, err := ReadPackEach(path, func(f *assess.Finding) { addObservations(observed, f) })
+	if err != nil {
+		return nil, err
+	}
+	p.observed = observed
+	return p, nil
+}
+
+// ReadPackEach reads an evidence.json given as input, handing each finding
+// to each, in order, instead of keeping it: the returned pack has no
+// Findings, so a pack of any size is read in little memory (assess
+// --replay keeps only the distinct DNS exchanges). It is held to what
+// ReadPack requires.
+func ReadPackEach(path string, each func(f *assess.Finding)) (*Pack, error) {
 	var c *inputCheck
 	p, err := scanPack(path, func(assets []assess.Asset, f *assess.Finding, at func() string) error {
 		if c == nil {
@@ -69,8 +83,11 @@ func ReadPackForDrift(path string) (*Pack, error) {
 				return err
 			}
 		}
-		addObservations(observed, f)
-		return c.add(f, at)
+		if err := c.add(f, at); err != nil {
+			return err
+		}
+		each(f)
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -83,7 +100,6 @@ func ReadPackForDrift(path string) (*Pack, error) {
 	if err := c.finish(p, p.findingsSeen); err != nil {
 		return nil, err
 	}
-	p.observed = observed
 	return p, nil
 }
 

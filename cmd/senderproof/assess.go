@@ -63,6 +63,9 @@ type runConfig struct {
 	// Replay, when set, is the recorded pack to re-assess: its assets, and
 	// answers only from its recorded evidence (--replay).
 	Replay *report.Pack
+	// ReplayAnswers holds the recorded exchanges of Replay, read with it
+	// (nil: taken from Replay.Findings).
+	ReplayAnswers *assess.Replay
 	// ReplayPath is the file Replay was read from.
 	ReplayPath string
 }
@@ -140,11 +143,14 @@ func assessCommand(stderr io.Writer) *cli.Command {
 				if err := matchesManifest("--replay", path); err != nil {
 					return badInput(err)
 				}
-				p, err := report.ReadPack(path)
+				// Read finding by finding, keeping only the distinct
+				// exchanges: a 100,000-sender pack is gigabytes of JSON.
+				answers := assess.NewReplayEvidence(nil)
+				p, err := report.ReadPackEach(path, func(f *assess.Finding) { answers.Record(f.Evidence...) })
 				if err != nil {
 					return badInput(fmt.Errorf("--replay: %w", err))
 				}
-				cfg.Replay, cfg.ReplayPath = p, path
+				cfg.Replay, cfg.ReplayAnswers, cfg.ReplayPath = p, answers, path
 			} else if len(cfg.Inventories) == 0 {
 				return badInput(errors.New("need --inventory FILE (or --replay EVIDENCE.json)"))
 			}
@@ -286,7 +292,10 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	servers := cfg.Resolvers
 	var replay *assess.Replay
 	if cfg.Replay != nil {
-		replay = assess.NewReplay(cfg.Replay.Findings)
+		replay = cfg.ReplayAnswers
+		if replay == nil {
+			replay = assess.NewReplay(cfg.Replay.Findings)
+		}
 		resolver, servers = replay, cfg.Replay.Run.Resolvers
 	}
 	if resolver == nil {
@@ -347,6 +356,8 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	}
 	finished := cfg.Now()
 	if replay != nil {
+		// As for the cache: the recorded exchanges have done their work.
+		replay.Release()
 		if missing := replay.Missing(); len(missing) > 0 {
 			fmt.Fprintf(cfg.Stderr, "senderproof: %d DNS questions are not in the recorded evidence; their findings are error: %s\n",
 				len(missing), strings.Join(missing, ", "))
