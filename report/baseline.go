@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -37,7 +38,8 @@ func NewBaseline(base *Pack, path string, tpl *templates.Set) *Baseline {
 	check, _ := assess.LookupCheck(DriftCheck)
 	b := &Baseline{
 		path: path, baseRun: base.Run.ID, tpl: tpl, check: check,
-		old: packObservations(base), inBase: map[string]bool{}, changes: map[string][]DriftChange{},
+		// A copy of the map: Asset deletes from it, the pack keeps its own.
+		old: maps.Clone(packObservations(base)), inBase: map[string]bool{}, changes: map[string][]DriftChange{},
 		rows: map[string]assess.Asset{},
 	}
 	for _, a := range base.Assets {
@@ -66,7 +68,14 @@ func (b *Baseline) Asset(a assess.Asset, fs []assess.Finding) []assess.Finding {
 		f.Status = assess.StatusSkip
 		f.Observed = map[string]any{"reason": reasonNewAsset, "baseline_run": b.baseRun}
 	} else {
-		d = compareAsset(a.IP, b.old[a.IP], observationsByAsset(fs)[a.IP])
+		// Each asset is compared once (the inventory merges an IP's
+		// rows): its baseline values are dropped as it is, so a large
+		// baseline's memory goes down as the run goes on.
+		b.mu.Lock()
+		old := b.old[a.IP]
+		delete(b.old, a.IP)
+		b.mu.Unlock()
+		d = compareAsset(a.IP, old, observationsByAsset(fs)[a.IP])
 		inventoryEdits(&d, b.rows[a.IP], a)
 		f.Observed = d.observed(b.baseRun)
 		f.Status = d.status()

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unique"
 
 	"senderproof/assess"
 	"senderproof/templates"
@@ -455,7 +456,13 @@ func addObservations(out map[string][]observation, f *assess.Finding) {
 	}
 	obs := normalized(f.Observed)
 	errored := f.Status == assess.StatusError
-	add := func(o observation) { out[f.Asset] = append(out[f.Asset], o) }
+	add := func(o observation) {
+		// A baseline of 100,000 senders holds a million of these, most
+		// of whose values (a domain's DKIM fingerprint, its SPF result and
+		// DMARC policy) thousands of senders share: one copy each.
+		o.subject, o.value = unique.Make(o.subject).Value(), unique.Make(o.value).Value()
+		out[f.Asset] = append(out[f.Asset], o)
+	}
 	one := func(key, subject, value string) {
 		add(observation{key: key, subject: subject, value: value, undetermined: errored})
 	}

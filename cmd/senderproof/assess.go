@@ -335,6 +335,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	var base *report.Baseline
 	if baseline != nil {
 		base = report.NewBaseline(baseline, cfg.Baseline, tpl)
+		baseline = nil // what the comparison needs is in base
 		builder.PerAsset = base.Asset
 	}
 	started := cfg.Now()
