@@ -2,6 +2,7 @@ package report
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -233,6 +234,98 @@ func (c *Comparison) fields(sides ...string) map[string][]string {
 		}
 	}
 	return out
+}
+
+// ComparePackFile compares the evidence.json at path with base as
+// ComparePacks does, reading it finding by finding: each sender's values
+// are compared once its findings are read, and base's are let go then, so
+// neither run's values of a large fleet are held at once. It returns the
+// comparison and the pack at path, without its findings; path is held to
+// what ReadPack requires.
+func ComparePackFile(base *Pack, basePath, path string) (*Comparison, *Pack, error) {
+	oldObs := maps.Clone(packObservations(base))
+	baseAsset := map[string]assess.Asset{}
+	for _, a := range base.Assets {
+		if _, ok := baseAsset[a.IP]; !ok {
+			baseAsset[a.IP] = a
+		}
+	}
+	var assets map[string]assess.Asset // of the pack at path
+	per := map[string]assetDrift{}
+	var cur string
+	obs := map[string][]observation{}
+	flush := func() {
+		if _, ok := baseAsset[cur]; cur == "" || !ok || per[cur].ip != "" {
+			return
+		}
+		d := compareAsset(cur, oldObs[cur], obs[cur])
+		inventoryEdits(&d, baseAsset[cur], assets[cur])
+		per[cur] = d
+		delete(oldObs, cur)
+	}
+	var c *inputCheck
+	p, err := scanPack(path, func(as []assess.Asset, f *assess.Finding, at func() string) error {
+		if c == nil {
+			var err error
+			if c, err = newInputCheck(path, as); err != nil {
+				return err
+			}
+			assets = make(map[string]assess.Asset, len(as))
+			for _, a := range as {
+				if _, ok := assets[a.IP]; !ok {
+					assets[a.IP] = a
+				}
+			}
+		}
+		if err := c.add(f, at); err != nil {
+			return err
+		}
+		if f.Asset != cur {
+			flush()
+			clear(obs)
+			cur = f.Asset
+		}
+		addObservations(obs, f)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	flush()
+	if c == nil {
+		if c, err = newInputCheck(path, p.Assets); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := c.finish(p, p.findingsSeen); err != nil {
+		return nil, nil, err
+	}
+	drift := &Drift{Baseline: basePath, BaseRun: base.Run.ID, Added: []string{}, Removed: []string{}, Changes: []DriftChange{}}
+	inCur := map[string]bool{}
+	cmp := &Comparison{Drift: drift, Undetermined: map[string][]Undetermined{}}
+	for _, a := range p.Assets {
+		if inCur[a.IP] {
+			continue
+		}
+		inCur[a.IP] = true
+		if _, ok := baseAsset[a.IP]; !ok {
+			drift.Added = append(drift.Added, a.IP)
+			continue
+		}
+		d := per[a.IP]
+		for _, ch := range d.changes {
+			drift.Changes = append(drift.Changes, DriftChange{Asset: a.IP, Field: ch.obs.field(), Old: ch.old, New: ch.new, Inventory: ch.inv})
+		}
+		if len(d.undetermined) > 0 {
+			cmp.Undetermined[a.IP] = d.undetermined
+		}
+	}
+	for _, a := range base.Assets {
+		if !inCur[a.IP] && !slices.Contains(drift.Removed, a.IP) {
+			drift.Removed = append(drift.Removed, a.IP)
+		}
+	}
+	return cmp, p, nil
 }
 
 // Outcome is OutcomeChanged when anything changed, else OutcomeIncomplete

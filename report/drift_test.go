@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -43,6 +44,16 @@ func world(ip, ptr string, fwd []string, spf, matched, policy string, pct int, f
 // baseline is read.
 func packOf(t *testing.T, id string, assets []assess.Asset, findings []assess.Finding) *Pack {
 	t.Helper()
+	back, err := ReadPack(packFile(t, id, assets, findings))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return back
+}
+
+// packFile writes a pack's evidence.json and returns its path.
+func packFile(t *testing.T, id string, assets []assess.Asset, findings []assess.Finding) string {
+	t.Helper()
 	p := Build(BuildInput{Run: Run{ID: id}, Assets: assets, Findings: findings})
 	var buf bytes.Buffer
 	if err := (JSON{}).Write(context.Background(), &buf, p); err != nil {
@@ -52,11 +63,7 @@ func packOf(t *testing.T, id string, assets []assess.Asset, findings []assess.Fi
 	if err := WriteFileAtomic(path, buf.Bytes()); err != nil {
 		t.Fatal(err)
 	}
-	back, err := ReadPack(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return back
+	return path
 }
 
 func assetsOf(ips ...string) []assess.Asset {
@@ -417,6 +424,14 @@ func TestDiffOutcome(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			c := ComparePacks(packOf(t, "r1", assetsOf(ip, ip2), tc.old), "old.json", packOf(t, "r2", assetsOf(ip, ip2), tc.cur))
+			// Compared as the new pack is read, the same.
+			streamed, _, err := ComparePackFile(packOf(t, "r1", assetsOf(ip, ip2), tc.old), "old.json", packFile(t, "r2", assetsOf(ip, ip2), tc.cur))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(streamed, c) {
+				t.Errorf("ComparePackFile gives\n%+v\nComparePacks\n%+v", streamed, c)
+			}
 			if c.Outcome() != tc.outcome {
 				t.Errorf("outcome %s, want %s", c.Outcome(), tc.outcome)
 			}

@@ -524,17 +524,16 @@ func (c *PackCheck) DriftUndetermined() map[string][]string {
 	return out
 }
 
-// RederiveDrift compares cur (read with ReadPackForDrift) with its baseline
-// again, as the run did, and returns each way cur's drift record, and the
-// values its drift findings list as not compared (undetermined, from
-// PackCheck.DriftUndetermined), differ from the result. With the findings
+// RederiveDrift takes cmp, the comparison of cur with its baseline made
+// again as the run made it (ComparePackFile), and returns each way cur's
+// drift record, and the values its drift findings list as not compared
+// (undetermined, from PackCheck.DriftUndetermined), differ from it. With the findings
 // replayed and the drift findings checked against the drift record, this
 // proves the drift findings too.
-func RederiveDrift(base, cur *Pack, undetermined map[string][]string) []error {
+func RederiveDrift(cmp *Comparison, cur *Pack, undetermined map[string][]string) []error {
 	if cur.Drift == nil {
 		return nil
 	}
-	cmp := ComparePacks(base, cur.Drift.Baseline, cur)
 	re, und := cmp.Drift, cmp.Undetermined
 	var out []error
 	if !slices.Equal(re.Added, cur.Drift.Added) {

@@ -82,11 +82,16 @@ func diffCommand(stdout io.Writer) *cli.Command {
 			if err != nil {
 				return badInput(err)
 			}
-			newPath, newPack, err := readPackArg(c.Args().Get(1))
-			if err != nil {
+			// The new pack is compared as it is read: a large fleet's two
+			// packs need not be held at once.
+			newPath := packEvidence(c.Args().Get(1))
+			if err := matchesManifest("diff", newPath); err != nil {
 				return badInput(err)
 			}
-			cmp := report.ComparePacks(oldPack, oldPath, newPack)
+			cmp, newPack, err := report.ComparePackFile(oldPack, oldPath, newPath)
+			if err != nil {
+				return badInput(fmt.Errorf("reading pack: %w", packWithoutEvidence(newPath, err)))
+			}
 			result := diffResult(cmp)
 			if c.Bool("json") {
 				var buf bytes.Buffer

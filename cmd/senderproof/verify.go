@@ -400,13 +400,15 @@ func rederiveDrift(path string, p *report.Pack, m *report.Manifest, pc *report.P
 		}
 		return notDone(fmt.Sprintf("%s is now run %s, not the recorded baseline run %s", oneLine(basePath), oneLine(base.Run.ID), oneLine(p.Drift.BaseRun)))
 	}
-	// A second read of evidence.json, for drift packs only: keeping every
-	// pack's compared values through the first pass would cost memory in
-	// proportion to the fleet for the many packs without drift.
-	cur, err := report.ReadPackForDrift(path)
+	// A second read of evidence.json, for drift packs only, compared as it
+	// is read: keeping every pack's compared values through the first pass
+	// would cost memory in proportion to the fleet for the many packs
+	// without drift.
+	undetermined := pc.DriftUndetermined()
+	cmp, cur, err := report.ComparePackFile(base, p.Drift.Baseline, path)
 	if err != nil {
 		return nil, "", err
 	}
-	problems := report.RederiveDrift(base, cur, pc.DriftUndetermined())
+	problems := report.RederiveDrift(cmp, cur, undetermined)
 	return problems, fmt.Sprintf("drift findings: compared with baseline %s (run %s) again: all match", oneLine(basePath), oneLine(p.Drift.BaseRun)), nil
 }
