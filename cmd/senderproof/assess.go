@@ -146,6 +146,7 @@ func assessCommand(stderr io.Writer) *cli.Command {
 				// Read finding by finding, keeping only the distinct
 				// exchanges: a 100,000-sender pack is gigabytes of JSON.
 				answers := assess.NewReplayEvidence(nil)
+				noteReading(stderr, "the recorded run", path)
 				p, err := report.ReadPackEach(path, func(f *assess.Finding) { answers.Record(f.Evidence...) })
 				if err != nil {
 					return badInput(fmt.Errorf("--replay: %w", err))
@@ -264,6 +265,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		if err := matchesManifest("--baseline", cfg.Baseline); err != nil {
 			return badInput(err)
 		}
+		noteReading(cfg.Stderr, "the baseline", cfg.Baseline)
 		if baseline, err = report.ReadPackForDrift(cfg.Baseline); err != nil {
 			return badInput(fmt.Errorf("--baseline: %w", packWithoutEvidence(cfg.Baseline, err)))
 		}

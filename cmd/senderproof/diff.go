@@ -78,6 +78,7 @@ func diffCommand(stdout io.Writer) *cli.Command {
 			if c.NArg() != 2 {
 				return badInput(fmt.Errorf("diff takes two arguments: the old and the new evidence.json (or pack directories), after any flag (got %d)", c.NArg()))
 			}
+			noteReading(c.App.ErrWriter, "the old pack", packEvidence(c.Args().Get(0)))
 			oldPath, oldPack, err := readPackArg(c.Args().Get(0))
 			if err != nil {
 				return badInput(err)
@@ -88,6 +89,7 @@ func diffCommand(stdout io.Writer) *cli.Command {
 			if err := matchesManifest("diff", newPath); err != nil {
 				return badInput(err)
 			}
+			noteReading(c.App.ErrWriter, "and comparing the new pack", newPath)
 			cmp, newPack, err := report.ComparePackFile(oldPack, oldPath, newPath)
 			if err != nil {
 				return badInput(fmt.Errorf("reading pack: %w", packWithoutEvidence(newPath, err)))

@@ -59,6 +59,15 @@ func noteEmptyDir(w io.Writer, flag, dir string, exts ...string) {
 	fmt.Fprintf(w, "senderproof: note: %s %s holds no %s file (hidden files are passed over); only the embedded ones are used\n", flag, dir, strings.Join(exts, " or "))
 }
 
+// noteReading says, on w, that a large evidence.json is being read: a
+// 100,000-sender pack takes a minute or more to read, before anything
+// else shows.
+func noteReading(w io.Writer, what, path string) {
+	if st, err := os.Stat(path); w != nil && err == nil && st.Size() >= 64<<20 {
+		fmt.Fprintf(w, "senderproof: reading %s %s (%.1f GB)...\n", what, oneLine(path), float64(st.Size())/1e9)
+	}
+}
+
 // notAFile refuses a file given where flag takes a directory of files:
 // loading it would fail on "not a directory", which says less.
 func notAFile(flag, dir string) error {

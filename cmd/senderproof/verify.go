@@ -274,6 +274,7 @@ func verifyEvidence(ctx context.Context, stdout io.Writer, path string, m *repor
 	var v *assess.Verifier
 	var pc *report.PackCheck
 	var bad []assess.ReplayProblem
+	noteReading(stdout, "and replaying", path)
 	p, err := report.ScanPack(path, func(assets []assess.Asset, f *assess.Finding) error {
 		if v == nil {
 			v = assess.NewVerifier(assets, tpl)
