@@ -263,13 +263,8 @@ func ComparePackFile(base *Pack, basePath, path string) (*Comparison, *Pack, err
 		per[cur] = d
 		delete(oldObs, cur)
 	}
-	var c *inputCheck
-	p, err := scanPack(path, func(as []assess.Asset, f *assess.Finding, at func() string) error {
-		if c == nil {
-			var err error
-			if c, err = newInputCheck(path, as); err != nil {
-				return err
-			}
+	p, err := ReadPackEach(path, func(as []assess.Asset, f *assess.Finding) {
+		if assets == nil {
 			assets = make(map[string]assess.Asset, len(as))
 			for _, a := range as {
 				if _, ok := assets[a.IP]; !ok {
@@ -277,29 +272,17 @@ func ComparePackFile(base *Pack, basePath, path string) (*Comparison, *Pack, err
 				}
 			}
 		}
-		if err := c.add(f, at); err != nil {
-			return err
-		}
 		if f.Asset != cur {
 			flush()
 			clear(obs)
 			cur = f.Asset
 		}
 		addObservations(obs, f)
-		return nil
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	flush()
-	if c == nil {
-		if c, err = newInputCheck(path, p.Assets); err != nil {
-			return nil, nil, err
-		}
-	}
-	if err := c.finish(p, p.findingsSeen); err != nil {
-		return nil, nil, err
-	}
 	drift := &Drift{Baseline: basePath, BaseRun: base.Run.ID, Added: []string{}, Removed: []string{}, Changes: []DriftChange{}}
 	inCur := map[string]bool{}
 	cmp := &Comparison{Drift: drift, Undetermined: map[string][]Undetermined{}}

@@ -61,7 +61,7 @@ func ReadPack(path string) (*Pack, error) {
 // The returned pack has no Findings. It is held to what ReadPack requires.
 func ReadPackForDrift(path string) (*Pack, error) {
 	observed := map[string][]observation{}
-	p, err := ReadPackEach(path, func(f *assess.Finding) { addObservations(observed, f) })
+	p, err := ReadPackEach(path, func(_ []assess.Asset, f *assess.Finding) { addObservations(observed, f) })
 	if err != nil {
 		return nil, err
 	}
@@ -70,11 +70,11 @@ func ReadPackForDrift(path string) (*Pack, error) {
 }
 
 // ReadPackEach reads an evidence.json given as input, handing each finding
-// to each, in order, instead of keeping it: the returned pack has no
-// Findings, so a pack of any size is read in little memory (assess
-// --replay keeps only the distinct DNS exchanges). It is held to what
-// ReadPack requires.
-func ReadPackEach(path string, each func(f *assess.Finding)) (*Pack, error) {
+// to each, in order, with the pack's assets (which come first), instead of
+// keeping it: the returned pack has no Findings, so a pack of any size is
+// read in little memory (assess --replay keeps only the distinct DNS
+// exchanges). It is held to what ReadPack requires.
+func ReadPackEach(path string, each func(assets []assess.Asset, f *assess.Finding)) (*Pack, error) {
 	var c *inputCheck
 	p, err := scanPack(path, func(assets []assess.Asset, f *assess.Finding, at func() string) error {
 		if c == nil {
@@ -86,7 +86,7 @@ func ReadPackEach(path string, each func(f *assess.Finding)) (*Pack, error) {
 		if err := c.add(f, at); err != nil {
 			return err
 		}
-		each(f)
+		each(assets, f)
 		return nil
 	})
 	if err != nil {

@@ -147,7 +147,7 @@ func assessCommand(stderr io.Writer) *cli.Command {
 				// exchanges: a 100,000-sender pack is gigabytes of JSON.
 				answers := assess.NewReplayEvidence(nil)
 				noteReading(stderr, "the recorded run", path)
-				p, err := report.ReadPackEach(path, func(f *assess.Finding) { answers.Record(f.Evidence...) })
+				p, err := report.ReadPackEach(path, func(_ []assess.Asset, f *assess.Finding) { answers.Record(f.Evidence...) })
 				if err != nil {
 					return badInput(fmt.Errorf("--replay: %w", err))
 				}
