@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -327,8 +328,11 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	// the fleet.
 	mapper, mappingRefs := report.FromMappings(set)
 	// A run that writes no pack (stopped, or failed) leaves no --out it
-	// created either, nor the parents it created for it.
-	defer removeCreated(missingDirs(cfg.Out))
+	// created either, nor the parents it created for it; an interrupt that
+	// ends the process before this returns removes them too (exitIfStuck).
+	created := missingDirs(cfg.Out)
+	createdDirs.Store(&created)
+	defer removeCreated(created)
 	builder, err := report.NewBuilder(cfg.Out, inv.Assets, mapper)
 	if err != nil {
 		return runFailed(fmt.Errorf("output directory: %w", err))
@@ -524,6 +528,10 @@ func missingDirs(dir string) []string {
 		d = parent
 	}
 }
+
+// createdDirs holds the directories the run's --out will create
+// (missingDirs), for exitIfStuck.
+var createdDirs atomic.Pointer[[]string]
 
 // removeCreated removes the directories that are still empty, deepest
 // first: os.Remove takes no directory with anything in it.

@@ -148,6 +148,9 @@ func exitIfStuck() {
 		// not interrupted: the pack is whole, and the run ends by itself.
 		return
 	}
+	if dirs := createdDirs.Load(); dirs != nil {
+		removeCreated(*dirs) // only those left empty
+	}
 	sayInterrupted()
 	os.Exit(exitCancelled)
 }
