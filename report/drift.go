@@ -2,12 +2,11 @@ package report
 
 import (
 	"encoding/json"
-	"maps"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
 	"unicode"
-	"unique"
 
 	"senderproof/assess"
 	"senderproof/templates"
@@ -239,11 +238,14 @@ func (c *Comparison) fields(sides ...string) map[string][]string {
 // ComparePackFile compares the evidence.json at path with base as
 // ComparePacks does, reading it finding by finding: each sender's values
 // are compared once its findings are read, and base's are let go then, so
-// neither run's values of a large fleet are held at once. It returns the
+// neither run's values of a large fleet are held at once. It takes base's
+// compared values (base cannot be compared again after it). It returns the
 // comparison and the pack at path, without its findings; path is held to
-// what ReadPack requires.
+// what ReadPack requires, and its findings must come sender by sender, as
+// senderproof writes them.
 func ComparePackFile(base *Pack, basePath, path string) (*Comparison, *Pack, error) {
-	oldObs := maps.Clone(packObservations(base))
+	oldObs := packObservations(base)
+	base.observed = nil
 	baseAsset := map[string]assess.Asset{}
 	for _, a := range base.Assets {
 		if _, ok := baseAsset[a.IP]; !ok {
@@ -253,9 +255,12 @@ func ComparePackFile(base *Pack, basePath, path string) (*Comparison, *Pack, err
 	var assets map[string]assess.Asset // of the pack at path
 	per := map[string]assetDrift{}
 	var cur string
+	done := map[string]bool{}
+	var scattered string // a sender whose findings came in two runs
 	obs := map[string][]observation{}
 	flush := func() {
-		if _, ok := baseAsset[cur]; cur == "" || !ok || per[cur].ip != "" {
+		done[cur] = true
+		if _, ok := baseAsset[cur]; cur == "" || !ok {
 			return
 		}
 		d := compareAsset(cur, oldObs[cur], obs[cur])
@@ -276,11 +281,17 @@ func ComparePackFile(base *Pack, basePath, path string) (*Comparison, *Pack, err
 			flush()
 			clear(obs)
 			cur = f.Asset
+			if done[cur] && scattered == "" {
+				scattered = cur
+			}
 		}
 		addObservations(obs, f)
 	})
 	if err != nil {
 		return nil, nil, err
+	}
+	if scattered != "" {
+		return nil, nil, fmt.Errorf("%s: the findings of %s are not together: not an evidence.json senderproof wrote", path, scattered)
 	}
 	flush()
 	drift := &Drift{Baseline: basePath, BaseRun: base.Run.ID, Added: []string{}, Removed: []string{}, Changes: []DriftChange{}}
@@ -532,13 +543,7 @@ func addObservations(out map[string][]observation, f *assess.Finding) {
 	}
 	obs := normalized(f.Observed)
 	errored := f.Status == assess.StatusError
-	add := func(o observation) {
-		// A baseline of 100,000 senders holds a million of these, most
-		// of whose values (a domain's DKIM fingerprint, its SPF result and
-		// DMARC policy) thousands of senders share: one copy each.
-		o.subject, o.value = unique.Make(o.subject).Value(), unique.Make(o.value).Value()
-		out[f.Asset] = append(out[f.Asset], o)
-	}
+	add := func(o observation) { out[f.Asset] = append(out[f.Asset], o) }
 	one := func(key, subject, value string) {
 		add(observation{key: key, subject: subject, value: value, undetermined: errored})
 	}

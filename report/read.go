@@ -146,6 +146,11 @@ func scanPack(path string, each func(assets []assess.Asset, f *assess.Finding, a
 				return nil, streamError(path, err, start, "assets")
 			}
 		case "findings":
+			if assets == nil {
+				// senderproof writes the assets first, and the findings
+				// are checked against them as they are read.
+				return nil, fmt.Errorf("%s: findings come before assets: not an evidence.json senderproof wrote", positionIn(path, skipBlank(path, dec.InputOffset(), false)))
+			}
 			seen = true
 			if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
 				if err != nil {
@@ -178,6 +183,11 @@ func scanPack(path string, each func(assets []assess.Asset, f *assess.Finding, a
 	}
 	if _, err := dec.Token(); err != nil {
 		return fail(err, dec.InputOffset())
+	}
+	// Nothing may follow the object but white space, as for ReadPack.
+	off := dec.InputOffset()
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("%s: more after the JSON object: not an evidence.json senderproof wrote", positionIn(path, skipBlank(path, off, false)))
 	}
 	b, err := json.Marshal(rest)
 	if err != nil {
@@ -345,10 +355,18 @@ type inputCheck struct {
 
 func newInputCheck(path string, assets []assess.Asset) (*inputCheck, error) {
 	c := &inputCheck{path: path, assets: make(map[string]int, len(assets))}
+	first := make(map[string]int, len(assets))
 	for i, a := range assets {
 		if _, err := netip.ParseAddr(a.IP); err != nil {
 			return nil, fmt.Errorf("%s: assets[%d]: %q is not an IP address", path, i, a.IP)
 		}
+		// The inventory merges an address's rows: a pack lists each once,
+		// and a comparison or replay of one listed twice would be
+		// ambiguous.
+		if j, dup := first[a.IP]; dup {
+			return nil, fmt.Errorf("%s: assets[%d]: %s is listed twice (also assets[%d]): not an evidence.json senderproof wrote", path, i, a.IP, j)
+		}
+		first[a.IP] = i
 		c.assets[a.IP] = 0
 	}
 	return c, nil

@@ -2,12 +2,19 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"testing/iotest"
 	"unicode/utf8"
+
+	"senderproof/assess"
 )
 
 // TestUTF8Reader: the reader passes UTF-8 on unchanged however the reads
@@ -54,5 +61,62 @@ func TestUTF8Reader(t *testing.T) {
 		if _, err := io.ReadAll(newUTF8Reader(mk(cut))); !errors.As(err, new(*badUTF8)) {
 			t.Errorf("%s: a sequence cut by the end: err %v", name, err)
 		}
+	}
+}
+
+// TestReadPackEachRefusesOddPacks: what senderproof never writes is bad
+// input to a streamed read, as to ReadPack: something after the object,
+// findings before the assets, an address listed twice, and (for a
+// comparison) a sender's findings split in two.
+func TestReadPackEachRefusesOddPacks(t *testing.T) {
+	t.Parallel()
+	const ip, ip2 = "192.0.2.10", "192.0.2.11"
+	fs := slices.Concat(world(ip, "a.example", []string{ip}, "pass", "all", "reject", 100, "aa"),
+		world(ip2, "b.example", []string{ip2}, "pass", "all", "reject", 100, "bb"))
+	good, err := os.ReadFile(packFile(t, "r1", assetsOf(ip, ip2), fs))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(b []byte) string {
+		p := filepath.Join(t.TempDir(), "evidence.json")
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(good, &obj); err != nil {
+		t.Fatal(err)
+	}
+	findingsFirst := []byte(`{"findings": ` + string(obj["findings"]) + `, "assets": ` + string(obj["assets"]) + `}`)
+	var assets []json.RawMessage
+	if err := json.Unmarshal(obj["assets"], &assets); err != nil {
+		t.Fatal(err)
+	}
+	twice, _ := json.Marshal(append(assets, assets[0]))
+	dup := bytes.Replace(good, obj["assets"], twice, 1)
+	for _, tc := range []struct {
+		name, want string
+		data       []byte
+	}{
+		{"trailing text", "more after the JSON object", append(slices.Clone(good), "garbage"...)},
+		{"findings first", "findings come before assets", findingsFirst},
+		{"an address twice", "192.0.2.10 is listed twice", dup},
+	} {
+		if _, err := ReadPackEach(write(tc.data), func([]assess.Asset, *assess.Finding) {}); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	// A sender's findings split in two: a comparison refuses it.
+	var findings []json.RawMessage
+	if err := json.Unmarshal(obj["findings"], &findings); err != nil {
+		t.Fatal(err)
+	}
+	moved := append(slices.Clone(findings[1:]), findings[0])
+	mb, _ := json.Marshal(moved)
+	split := bytes.Replace(good, obj["findings"], mb, 1)
+	base := packOf(t, "r0", assetsOf(ip, ip2), fs)
+	if _, _, err := ComparePackFile(base, "old.json", write(split)); err == nil || !strings.Contains(err.Error(), "the findings of 192.0.2.10 are not together") {
+		t.Errorf("split findings: %v", err)
 	}
 }

@@ -64,7 +64,11 @@ func noteEmptyDir(w io.Writer, flag, dir string, exts ...string) {
 // else shows.
 func noteReading(w io.Writer, what, path string) {
 	if st, err := os.Stat(path); w != nil && err == nil && st.Size() >= 64<<20 {
-		fmt.Fprintf(w, "senderproof: reading %s %s (%.1f GB)...\n", what, oneLine(path), float64(st.Size())/1e9)
+		size := fmt.Sprintf("%.0f MB", float64(st.Size())/1e6)
+		if st.Size() >= 1e9 {
+			size = fmt.Sprintf("%.1f GB", float64(st.Size())/1e9)
+		}
+		fmt.Fprintf(w, "senderproof: reading %s %s (%s)...\n", what, oneLine(path), size)
 	}
 }
 
