@@ -301,7 +301,7 @@ func verifyEvidence(ctx context.Context, stdout io.Writer, path string, m *repor
 	inconsistent := pc.Finish(p)
 	driftNote := ""
 	if p.Drift != nil {
-		problems, note, err := rederiveDrift(path, p, m, pc, baseline)
+		problems, note, err := rederiveDrift(stdout, path, p, m, pc, baseline)
 		var coded *codedError
 		switch {
 		case errors.As(err, &coded):
@@ -363,7 +363,7 @@ func verifyEvidence(ctx context.Context, stdout io.Writer, path string, m *repor
 // drift findings, and a line saying what was done; when the baseline cannot
 // be had, the drift findings rest on the checks against the drift record
 // alone, and the line says so.
-func rederiveDrift(path string, p *report.Pack, m *report.Manifest, pc *report.PackCheck, baseline string) ([]error, string, error) {
+func rederiveDrift(stdout io.Writer, path string, p *report.Pack, m *report.Manifest, pc *report.PackCheck, baseline string) ([]error, string, error) {
 	// A relative path is the run's: from the directory it started in.
 	basePath := m.InputPath(report.Input{Path: p.Drift.Baseline})
 	if baseline != "" {
@@ -391,6 +391,7 @@ func rederiveDrift(path string, p *report.Pack, m *report.Manifest, pc *report.P
 			return notDone(fmt.Sprintf("%s is no longer the file the run read (sha256 %s, manifest %s)", oneLine(basePath), sum, oneLine(in.SHA256)))
 		}
 	}
+	noteReading(stdout, "the baseline", basePath)
 	base, err := report.ReadPackForDrift(basePath)
 	if err != nil {
 		return notDone(fmt.Sprintf("%s cannot be read (%v)", oneLine(basePath), err))
@@ -406,6 +407,7 @@ func rederiveDrift(path string, p *report.Pack, m *report.Manifest, pc *report.P
 	// would cost memory in proportion to the fleet for the many packs
 	// without drift.
 	undetermined := pc.DriftUndetermined()
+	noteReading(stdout, "and comparing with it", path)
 	cmp, cur, err := report.ComparePackFile(base, p.Drift.Baseline, path)
 	if err != nil {
 		return nil, "", err
