@@ -19,6 +19,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
+
+	"senderproof/templates"
 )
 
 // InputFile is one inventory file read, with its SHA-256 (hex).
@@ -244,17 +246,12 @@ func readInventoryFile(path string) ([]byte, *InputError) {
 	if _, err := inventoryFormat(path); err != nil {
 		return nil, err
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, &InputError{File: path, Reason: "cannot read: " + unwrapPathError(err), Err: err}
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxInventoryFile+1))
-	if err != nil {
-		return nil, &InputError{File: path, Reason: "cannot read: " + unwrapPathError(err), Err: err}
-	}
-	if len(data) > maxInventoryFile {
+	data, _, err := templates.ReadAtMost(path, maxInventoryFile)
+	switch {
+	case errors.Is(err, templates.ErrTooLarge):
 		return nil, &InputError{File: path, Reason: fmt.Sprintf("file is larger than %d MiB", maxInventoryFile>>20)}
+	case err != nil:
+		return nil, &InputError{File: path, Reason: "cannot read: " + unwrapPathError(err), Err: err}
 	}
 	return data, nil
 }

@@ -19,7 +19,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"slices"
@@ -181,17 +180,12 @@ const maxMappingFile = 4 << 20
 
 // readMappingFile reads a mapping file of at most maxMappingFile bytes.
 func readMappingFile(p string) ([]byte, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, fmt.Errorf("cannot be read: %v", err)
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxMappingFile+1))
-	if err != nil {
-		return nil, fmt.Errorf("cannot be read: %v", err)
-	}
-	if len(data) > maxMappingFile {
+	data, _, err := templates.ReadAtMost(p, maxMappingFile)
+	switch {
+	case errors.Is(err, templates.ErrTooLarge):
 		return nil, fmt.Errorf("more than %d bytes, more than a mapping file may hold", maxMappingFile)
+	case err != nil:
+		return nil, fmt.Errorf("cannot be read: %v", err)
 	}
 	return data, nil
 }

@@ -1,7 +1,9 @@
 package templates
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -57,4 +59,31 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// ErrTooLarge is ReadAtMost's error for a file larger than asked.
+var ErrTooLarge = errors.New("file too large")
+
+// ReadAtMost reads the file at path when it holds at most max bytes,
+// without reading more than that: a file given as input (wording, mapping
+// files, an inventory) could be any size. For a larger file it returns
+// ErrTooLarge and the file's size; other errors are the os package's.
+func ReadAtMost(path string, max int64) ([]byte, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, 0, err
+	}
+	if int64(len(b)) > max {
+		size := int64(len(b))
+		if st, err := f.Stat(); err == nil {
+			size = st.Size()
+		}
+		return nil, size, ErrTooLarge
+	}
+	return b, int64(len(b)), nil
 }

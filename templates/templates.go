@@ -7,8 +7,8 @@ package templates
 import (
 	"bytes"
 	"embed"
+	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -134,7 +134,11 @@ func Load(dir string) (*Set, error) {
 		return nil, fmt.Errorf("templates %s: %w", dir, err)
 	}
 	for _, f := range files {
-		b, err := os.ReadFile(f)
+		b, size, err := ReadAtMost(f, maxTemplateFile)
+		if errors.Is(err, ErrTooLarge) {
+			problems = append(problems, tooLarge(f, size))
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -160,12 +164,18 @@ func Load(dir string) (*Set, error) {
 // few kilobytes, and each finding carries what its templates write.
 const maxTemplateFile = 256 << 10
 
+// tooLarge is the problem of a wording file of size bytes, more than
+// maxTemplateFile.
+func tooLarge(path string, size int64) *Problem {
+	return &Problem{Path: path, Line: 1, Reason: fmt.Sprintf("%d bytes, more than a wording file may hold (%d)", size, maxTemplateFile)}
+}
+
 // textProblem refuses a wording file that is too large or not UTF-8 text
 // (text/template would pass its bytes into every message, where the
 // reports' writers replace them, and the pack would then never verify).
 func textProblem(path string, b []byte) *Problem {
 	if len(b) > maxTemplateFile {
-		return &Problem{Path: path, Line: 1, Reason: fmt.Sprintf("%d bytes, more than a wording file may hold (%d)", len(b), maxTemplateFile)}
+		return tooLarge(path, int64(len(b)))
 	}
 	for i := 0; i < len(b); {
 		r, n := utf8.DecodeRune(b[i:])
