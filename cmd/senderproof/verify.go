@@ -56,7 +56,8 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 				return badInput(fmt.Errorf("verify %s: not a pack directory", dir))
 			}
-			// The key first: a bad --pubkey is bad usage, whatever the pack.
+			// Bad usage first, whatever the pack: a file for a directory,
+			// a bad --pubkey.
 			for _, flag := range []string{"--templates", "--mappings"} {
 				if err := notAFile(flag, c.String(strings.TrimPrefix(flag, "--"))); err != nil {
 					return badInput(err)
