@@ -89,9 +89,9 @@ func (s *spool) put(i int, b []byte) error {
 // zbufs holds the buffers put compresses into.
 var zbufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
-// readChunk returns chunk c of spool file f decompressed, in dst's memory when it is large
-// enough; zbuf is scratch for the compressed bytes. Both come back for the
-// next call.
+// readChunk returns chunk c of spool file f decompressed, in dst's memory
+// when it is large enough; zbuf is scratch for the compressed bytes. Both
+// come back for the next call.
 func readChunk(f *os.File, c chunk, dst, zbuf []byte) (out, zout []byte, err error) {
 	if int64(cap(zbuf)) < c.n {
 		zbuf = make([]byte, c.n)
