@@ -344,7 +344,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		builder.PerAsset = base.Asset
 	}
 	started := cfg.Now()
-	progress, finish := progressReporter(cfg.Stderr, len(inv.Assets))
+	progress, finish := progressReporter(cfg.Stderr, "assessing", len(inv.Assets))
 	_, err = assess.Run(ctx, inv.Assets, assess.Options{
 		Resolver: resolver, Templates: tpl, Concurrency: cfg.Concurrency, Progress: progress, Sink: builder.Add,
 	})
@@ -645,14 +645,15 @@ func (c *byteCounter) Write(b []byte) (int, error) {
 	return n, err
 }
 
-// progressReporter shows a progress bar on stderr when it is a terminal.
-func progressReporter(w io.Writer, total int) (func(done, total int), func()) {
+// progressReporter shows a progress bar on stderr when it is a terminal,
+// described as doing ("assessing", "verifying").
+func progressReporter(w io.Writer, doing string, total int) (func(done, total int), func()) {
 	if !isTerminal(w) || total < 2 {
 		return nil, func() {}
 	}
 	bar := progressbar.NewOptions(total,
 		progressbar.OptionSetWriter(rawWriter(w)), // its own escapes redraw the bar
-		progressbar.OptionSetDescription("assessing"),
+		progressbar.OptionSetDescription(doing),
 		progressbar.OptionShowCount(),
 		progressbar.OptionShowIts(),
 		progressbar.OptionSetItsString("assets"),

@@ -196,7 +196,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Commands: []*cli.Command{
 			assessCommand(stderr),
 			demoCommand(stderr),
-			verifyCommand(stdout),
+			verifyCommand(stdout, stderr),
 			diffCommand(stdout),
 			mappingsCommand(stdout),
 		},

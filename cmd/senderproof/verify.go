@@ -21,7 +21,7 @@ import (
 	"senderproof/templates"
 )
 
-func verifyCommand(stdout io.Writer) *cli.Command {
+func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:      "verify",
 		Usage:     "check an evidence pack against its manifest and replay its findings offline",
@@ -152,7 +152,7 @@ func verifyCommand(stdout io.Writer) *cli.Command {
 				fmt.Fprintf(stdout, "%s: no evidence.json in the manifest, so the findings were not checked for completeness or replayed\n", dir)
 				return nil
 			}
-			return verifyEvidence(c.Context, stdout, filepath.Join(dir, "evidence.json"), m, tpl, set, packEvidence(c.String("baseline")))
+			return verifyEvidence(c.Context, stdout, stderr, filepath.Join(dir, "evidence.json"), m, tpl, set, packEvidence(c.String("baseline")))
 		},
 	}
 }
@@ -259,7 +259,7 @@ func recordedInputs(m *report.Manifest, inventories []report.Input, flag, kind s
 // manifest: it belongs to the manifest's run, its findings are complete and
 // replay from their own evidence, and its roll-ups are what its findings
 // give with the loaded mapping files.
-func verifyEvidence(ctx context.Context, stdout io.Writer, path string, m *report.Manifest, tpl *templates.Set, set *mappings.Set, baseline string) error {
+func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, path string, m *report.Manifest, tpl *templates.Set, set *mappings.Set, baseline string) error {
 	run, err := report.ReadRun(path)
 	if err != nil {
 		return runFailed(err)
@@ -276,10 +276,21 @@ func verifyEvidence(ctx context.Context, stdout io.Writer, path string, m *repor
 	var pc *report.PackCheck
 	var bad []assess.ReplayProblem
 	noteReading(stdout, "and replaying", path)
+	// A large pack takes minutes: on a terminal, a bar counts the senders
+	// whose findings were replayed (findings come in sender order).
+	progress, finish := func(int, int) {}, func() {}
+	senders, last := 0, ""
 	p, err := report.ScanPack(path, func(assets []assess.Asset, f *assess.Finding) error {
 		if v == nil {
 			v = assess.NewVerifier(assets, tpl)
 			pc = report.NewPackCheck(assets, mapper, tpl, len(mappingProblems) == 0)
+			if show, done := progressReporter(stderr, "verifying", len(assets)); show != nil {
+				progress, finish = show, done
+			}
+		}
+		if f.Asset != last || senders == 0 {
+			senders, last = senders+1, f.Asset
+			progress(senders, 0)
 		}
 		if prob := v.Check(ctx, *f); prob != nil {
 			bad = append(bad, *prob)
@@ -287,6 +298,7 @@ func verifyEvidence(ctx context.Context, stdout io.Writer, path string, m *repor
 		pc.Add(f)
 		return ctx.Err()
 	})
+	finish()
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return err
