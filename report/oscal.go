@@ -259,6 +259,13 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	hasJSON := packHas(ctx, "json")
 	start := oscalTime(p.Run.StartedAt, p.Run.FinishedAt)
 	end := oscalTime(p.Run.FinishedAt, p.Run.StartedAt)
+	modified := end
+	if p.Run.ReplayOf != nil {
+		// A result's start and end bound its evidence collection: a
+		// replay's are the recorded run's.
+		from, to := p.Run.Evidenced()
+		start, end = oscalTime(from, to), oscalTime(to, from)
+	}
 	title := oscalString(p.Run.Title, 200)
 	if title == "" {
 		title = "outbound mail fleet"
@@ -273,7 +280,7 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	j.field(true, "uuid", ids.of("assessment-results", ""))
 	j.field(false, "metadata", oscal.Metadata{
 		Title:        oscalMarkup("Mail sender DNS identity assessment: " + title),
-		LastModified: end,
+		LastModified: modified,
 		Version:      version,
 		OscalVersion: OSCALVersion,
 		Props:        oscalProps("tool", p.Tool.Name, "tool-version", p.Tool.Version, "run-id", p.Run.ID),
@@ -290,11 +297,18 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	j.raw(`,"results":[{`)
 	j.field(true, "uuid", ids.of("result", ""))
 	j.field(false, "title", "senderproof run "+version)
-	j.field(false, "description", fmt.Sprintf("DNS identity of %d outbound mail senders of %s: %d findings (pass %d, warn %d, fail %d, error %d, skip %d).",
-		p.Summary.Assets, title, p.Summary.Findings, p.Summary.Pass, p.Summary.Warn, p.Summary.Fail, p.Summary.Error, p.Summary.Skip))
+	desc := fmt.Sprintf("DNS identity of %d outbound mail senders of %s: %d findings (pass %d, warn %d, fail %d, error %d, skip %d).",
+		p.Summary.Assets, title, p.Summary.Findings, p.Summary.Pass, p.Summary.Warn, p.Summary.Fail, p.Summary.Error, p.Summary.Skip)
+	replayOf := ""
+	if r := p.Run.ReplayOf; r != nil {
+		replayOf = r.RunID
+		desc += fmt.Sprintf(" An offline replay, made %s, of run %s: its findings come from the DNS answers that run recorded, and no DNS was queried.",
+			oscalTime(p.Run.StartedAt, p.Run.FinishedAt).Format(time.RFC3339), oscalString(r.RunID, 200))
+	}
+	j.field(false, "description", desc)
 	j.field(false, "start", start)
 	j.field(false, "end", end)
-	if pr := oscalProps("run-id", p.Run.ID, "inventory-sha256", p.Run.InventorySHA256, "resolvers", strings.Join(p.Run.Resolvers, " ")); pr != nil {
+	if pr := oscalProps("run-id", p.Run.ID, "replay-of", replayOf, "inventory-sha256", p.Run.InventorySHA256, "resolvers", strings.Join(p.Run.Resolvers, " ")); pr != nil {
 		j.field(false, "props", pr)
 	}
 

@@ -81,11 +81,29 @@ type Run struct {
 	Queries         QueryStats   `json:"queries"`
 	Checks          []CheckInfo  `json:"checks"`
 	Notes           []string     `json:"notes,omitempty"`
-	// Replay marks a run that replayed recorded DNS evidence (assess
-	// --replay) for the reports; it is not in evidence.json, which stays
-	// byte-identical to the recorded run's apart from run ID and times: the
-	// manifest's replay_of records it.
-	Replay bool `json:"-"`
+	// ReplayOf marks a run that re-assessed a recorded run offline from
+	// its DNS evidence (assess --replay), for the reports. It is not in
+	// evidence.json, which stays byte-identical to the recorded run's
+	// apart from run ID and times; the manifest's replay_of records it.
+	ReplayOf *ReplayOf `json:"-"`
+}
+
+// ReplayOf names the recorded run a replay re-assessed, and when the DNS
+// answers it replays were recorded (for a replay of a replay, the first
+// run's times: no DNS was queried since).
+type ReplayOf struct {
+	RunID      string
+	RecordedAt time.Time
+	RecordedTo time.Time
+}
+
+// Evidenced returns the period the run's DNS evidence was collected in:
+// the run's own, or for a replay the recorded run's.
+func (r Run) Evidenced() (from, to time.Time) {
+	if r.ReplayOf != nil {
+		return r.ReplayOf.RecordedAt, r.ReplayOf.RecordedTo
+	}
+	return r.StartedAt, r.FinishedAt
 }
 
 // Input is one input file and its hash.

@@ -459,11 +459,12 @@ func pdfTime(t time.Time) string {
 
 // pdfPeriod is the assessment period as text.
 func pdfPeriod(r Run) string {
-	s, f := r.StartedAt.UTC(), r.FinishedAt.UTC()
+	from, to := r.Evidenced()
+	s, f := from.UTC(), to.UTC()
 	switch {
-	case s.IsZero():
+	case from.IsZero():
 		return "date not recorded"
-	case f.IsZero() || s.Format("2006-01-02") == f.Format("2006-01-02"):
+	case to.IsZero() || s.Format("2006-01-02") == f.Format("2006-01-02"):
 		return s.Format("2 January 2006")
 	}
 	return s.Format("2 January 2006") + " to " + f.Format("2 January 2006")
@@ -508,13 +509,19 @@ func (b *pdfBuilder) cover() ([]pdfBlock, error) {
 		{"Run started", pdfTime(p.Run.StartedAt), ""},
 		{"Run finished", pdfTime(p.Run.FinishedAt) + dur, ""},
 		{"Run ID", cleanLine(p.Run.ID), "mono"},
+	}
+	if r := p.Run.ReplayOf; r != nil {
+		items = append(items, [3]string{"Replay of", pdfSprintf("run %s, re-assessed offline from the DNS answers recorded %s to %s; no DNS was queried",
+			cleanLine(r.RunID), pdfTime(r.RecordedAt), pdfTime(r.RecordedTo)), ""})
+	}
+	items = append(items, [][3]string{
 		{"Tool", cleanLine(p.Tool.Name + " " + p.Tool.Version), ""},
 		{"Scope", pdfSprintf("%d %s, %d %s, %d %s", p.Summary.Assets, pdfPlural(p.Summary.Assets, "sender", "senders"),
 			p.Summary.Findings, pdfPlural(p.Summary.Findings, "finding", "findings"), len(p.Controls), pdfPlural(len(p.Controls), "control", "controls")), ""},
 		{"Frameworks", clip(strings.Join(frameworks, ", "), pdfMaxMessage), ""},
 		{"Resolvers", clip(strings.Join(resolvers, ", "), pdfMaxValue), "mono"},
 		{"Inventory SHA-256", cleanLine(p.Run.InventorySHA256), "mono"},
-	}
+	}...)
 	for _, it := range items {
 		if it[1] == "" {
 			it[1] = "—"
@@ -1391,14 +1398,19 @@ func (b *pdfBuilder) methodology() ([]pdfBlock, error) {
 	}
 	st := p.Run.Settings
 	q := p.Run.Queries
+	queriesLabel := "Queries"
+	if p.Run.ReplayOf != nil {
+		queriesLabel = "Queries (recorded run)"
+	}
 	f.each(
 		b.labelValue("Resolvers", clip(strings.Join(resolvers, ", "), pdfMaxMessage), true),
 		b.labelValue("Timeout / retries", pdfSprintf("%s per query, %d %s", pdfDash(cleanLine(st.Timeout)), st.Retries, pdfPlural(st.Retries, "retry", "retries")), false),
 		b.labelValue("Concurrency / rate", concurrencyRate(st.Concurrency, st.QPS), false),
-		b.labelValue("Queries", pdfSprintf("%d lookups (%d from cache), %d messages sent (%d over TCP), %d %s, %d %s", q.Lookups, q.CacheHits, q.Sent, q.TCP, q.Timeouts, pdfPlural(int(q.Timeouts), "timeout", "timeouts"), q.Errors, pdfPlural(int(q.Errors), "error", "errors")), false),
+		b.labelValue(queriesLabel, pdfSprintf("%d lookups (%d from cache), %d messages sent (%d over TCP), %d %s, %d %s", q.Lookups, q.CacheHits, q.Sent, q.TCP, q.Timeouts, pdfPlural(int(q.Timeouts), "timeout", "timeouts"), q.Errors, pdfPlural(int(q.Errors), "error", "errors")), false),
 	)
-	if p.Run.Replay {
-		f.add(b.labelValue("Replay", "this run replayed recorded DNS evidence instead of querying", false))
+	if r := p.Run.ReplayOf; r != nil {
+		f.add(b.labelValue("Replay", pdfSprintf("this run re-assessed run %s offline from the DNS answers it recorded (%s to %s) instead of querying; the settings and queries above are that run's",
+			cleanLine(r.RunID), pdfTime(r.RecordedAt), pdfTime(r.RecordedTo)), false))
 	}
 	for _, in := range p.Run.Inventories {
 		// The hash on a line of its own, whole, as sha256sum prints it.

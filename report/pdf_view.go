@@ -132,11 +132,12 @@ func newSummaryView(p *Pack, d *packDigest) *summaryView {
 // periodPhrase is the assessment period as an adverbial: "on 30 June
 // 2025" or "from 30 June 2025 to 1 July 2025".
 func periodPhrase(r Run) string {
-	s, f := r.StartedAt.UTC(), r.FinishedAt.UTC()
+	from, to := r.Evidenced()
+	s, f := from.UTC(), to.UTC()
 	switch {
-	case r.StartedAt.IsZero():
+	case from.IsZero():
 		return "on a date not recorded"
-	case r.FinishedAt.IsZero() || s.Format("2006-01-02") == f.Format("2006-01-02"):
+	case to.IsZero() || s.Format("2006-01-02") == f.Format("2006-01-02"):
 		return "on " + s.Format("2 January 2006")
 	}
 	return "from " + s.Format("2 January 2006") + " to " + f.Format("2 January 2006")

@@ -397,9 +397,13 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	if cfg.Replay != nil {
 		// The replayed run describes the recorded one: same resolvers,
 		// client settings, query counts and notes; only its ID and times are
-		// its own, so its evidence.json is byte-identical to the recorded
-		// one apart from those. The manifest says it is a replay.
-		run.Replay = true
+		// its own, and it names the recorded run, so its evidence.json is
+		// the recorded one's apart from those. The manifest says it is a
+		// replay too.
+		// The DNS answers were collected when their exchanges say: for a
+		// replay of a replay, by the first run.
+		first, last := replay.Recorded()
+		run.ReplayOf = &report.ReplayOf{RunID: cfg.Replay.Run.ID, RecordedAt: report.Stamp(first), RecordedTo: report.StampEnd(last)}
 		run.Settings = cfg.Replay.Run.Settings
 		run.Queries = cfg.Replay.Run.Queries
 		run.Notes = append(slices.Clone(cfg.Replay.Run.Notes), cfg.Notes...)

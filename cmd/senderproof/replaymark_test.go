@@ -1,0 +1,128 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// TestReplayIsMarked: a replayed pack's PDF, XLSX and OSCAL say that it is
+// a replay, of which run, and when the DNS answers it re-assessed were
+// recorded; OSCAL's result period is the recorded one, so no observation
+// was collected before its result started. A replay of that replay still
+// names the first run's recording times.
+func TestReplayIsMarked(t *testing.T) {
+	orig := filepath.Join(t.TempDir(), "orig")
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", orig); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	op := readPack(t, orig)
+	var first, last time.Time
+	for _, f := range op.Findings {
+		for _, e := range f.Evidence {
+			if first.IsZero() || e.At.Before(first) {
+				first = e.At
+			}
+			if e.At.After(last) {
+				last = e.At
+			}
+		}
+	}
+	replay := func(evidence string) string {
+		out := filepath.Join(t.TempDir(), "replay")
+		if code, _, stderr := run(t, context.Background(), "assess", "--replay", evidence, "--out", out); code != 0 {
+			t.Fatalf("assess --replay exit %d: %s", code, stderr)
+		}
+		return out
+	}
+	once := replay(filepath.Join(orig, "evidence.json"))
+	twice := replay(filepath.Join(once, "evidence.json"))
+	for _, c := range []struct{ name, dir, of string }{{"replay", once, op.Run.ID}, {"replay of a replay", twice, readPack(t, once).Run.ID}} {
+		t.Run(c.name, func(t *testing.T) {
+			p := readPack(t, c.dir)
+			text := strings.Join(strings.Fields(pdfText(t, filepath.Join(c.dir, "report.pdf"))), " ")
+			for _, want := range []string{
+				"Replay of run " + c.of + ", re-assessed offline",
+				"This run is an offline replay of run " + c.of,
+				"Queries (recorded run)",
+				first.UTC().Format("2 January 2006, 15:04:05 UTC"),
+			} {
+				if !strings.Contains(text, want) {
+					t.Errorf("PDF lacks %q", want)
+				}
+			}
+			if strings.Contains(text, "assessed by querying DNS directly") {
+				t.Error("the PDF's methodology says the replay queried DNS")
+			}
+
+			x, err := excelize.OpenFile(filepath.Join(c.dir, "report.xlsx"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer x.Close()
+			rows, err := x.GetRows("Summary")
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, r := range rows {
+				if len(r) == 2 && r[0] == "Replay of" && strings.HasPrefix(r[1], "run "+c.of+", re-assessed offline") {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("the XLSX Summary has no Replay of row naming %s", c.of)
+			}
+
+			b, err := os.ReadFile(filepath.Join(c.dir, "oscal-assessment-results.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc struct {
+				AR struct {
+					Metadata struct {
+						LastModified time.Time `json:"last-modified"`
+					} `json:"metadata"`
+					Results []struct {
+						Description string    `json:"description"`
+						Start       time.Time `json:"start"`
+						End         time.Time `json:"end"`
+						Props       []struct{ Name, Value string }
+					} `json:"results"`
+				} `json:"assessment-results"`
+			}
+			if err := json.Unmarshal(b, &doc); err != nil {
+				t.Fatal(err)
+			}
+			r := doc.AR.Results[0]
+			if r.Start.After(first) || r.End.Before(last) || r.End.After(p.Run.StartedAt) {
+				t.Errorf("OSCAL result %s to %s, want the recording's %s to %s", r.Start, r.End, first, last)
+			}
+			if !doc.AR.Metadata.LastModified.Equal(p.Run.FinishedAt) {
+				t.Errorf("OSCAL last-modified %s, want the replay's end %s", doc.AR.Metadata.LastModified, p.Run.FinishedAt)
+			}
+			if !strings.Contains(r.Description, "An offline replay") || !strings.Contains(r.Description, c.of) {
+				t.Errorf("OSCAL result description %q does not say it is a replay of %s", r.Description, c.of)
+			}
+			prop := ""
+			for _, pr := range r.Props {
+				if pr.Name == "replay-of" {
+					prop = pr.Value
+				}
+			}
+			if prop != c.of {
+				t.Errorf("OSCAL replay-of prop %q, want %s", prop, c.of)
+			}
+		})
+	}
+	// The recorded run's own reports say nothing of a replay.
+	if text := pdfText(t, filepath.Join(orig, "report.pdf")); strings.Contains(strings.ToLower(text), "replay") {
+		t.Error("the recorded run's PDF speaks of a replay")
+	}
+}
