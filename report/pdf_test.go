@@ -228,6 +228,23 @@ func TestSummaryTemplate(t *testing.T) {
 			p.Controls[0].Status = ControlNotSatisfied
 			return p
 		}, []string{"No finding fails, but warnings count against controls whose requirement they break, and "}},
+		// Every lookup failed: the worst risks are not determined, and
+		// no risk is given as if observed.
+		{"nothing determined", func() *Pack {
+			p := SyntheticPack(3, 1)
+			for i := range p.Findings {
+				if st := p.Findings[i].Status; st != assess.StatusSkip && st != assess.StatusError {
+					p.Findings[i].Status = assess.StatusError
+				}
+			}
+			p.Summary.Error += p.Summary.Pass + p.Summary.Fail + p.Summary.Warn
+			p.Summary.Pass, p.Summary.Fail, p.Summary.Warn = 0, 0, 0
+			for i := range p.Controls {
+				p.Controls[i].Status = ControlInconclusive
+			}
+			p.Drift = nil
+			return p
+		}, []string{"Inconclusive.", "## Worst risks", ": 3 error. Not determined: a DNS lookup failed"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := tc.pack()
