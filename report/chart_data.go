@@ -59,17 +59,32 @@ type packDigest struct {
 	ByAsset  []assetTally // in inventory order
 	// Controls by state.
 	Satisfied, NotSatisfied, Inconclusive int
+	// incomplete counts the senders whose comparison with the baseline is
+	// incomplete: drift.changed error (nothing changed in what was
+	// compared), or warn with fields not compared beside its changes.
+	incomplete int
 }
 
-// driftIncomplete is the number of drift.changed findings that are error:
-// senders whose comparison with the baseline is incomplete.
-func (d *packDigest) driftIncomplete() int {
-	for _, c := range d.ByCheck {
-		if c.Check == DriftCheck {
-			return c.Error
-		}
+// driftIncomplete is the number of senders whose comparison with the
+// baseline is incomplete.
+func (d *packDigest) driftIncomplete() int { return d.incomplete }
+
+// driftUndetermined reports whether f is a drift.changed finding whose
+// comparison left fields undetermined.
+func driftUndetermined(f *assess.Finding) bool {
+	if f.Check != DriftCheck {
+		return false
 	}
-	return 0
+	if f.Status == assess.StatusError {
+		return true
+	}
+	switch u := f.Observed["undetermined"].(type) {
+	case []string:
+		return len(u) > 0
+	case []any:
+		return len(u) > 0
+	}
+	return false
 }
 
 // digestPack tallies p, reading its findings once; visit, if given, sees
@@ -120,6 +135,9 @@ func digestPack(ctx context.Context, p *Pack, visit ...func(*assess.Finding)) (*
 			d.ByCheck = append(d.ByCheck, checkTally{Check: f.Check, Family: fam})
 		}
 		d.ByCheck[ci].add(f.Status)
+		if driftUndetermined(f) {
+			d.incomplete++
+		}
 		if ai, ok := assetIdx[f.Asset]; ok {
 			d.ByAsset[ai].add(f.Status)
 		}

@@ -1297,7 +1297,7 @@ func (b *pdfBuilder) drift() ([]pdfBlock, error) {
 	f.each(rows...)
 	f.keep(pdfSpacer(3))
 	if n := b.d.driftIncomplete(); n > 0 {
-		f.keep(b.notice(pdfSprintf("The comparison is incomplete for %d %s: a run could not determine some of their values, so a change there would not show (their drift.changed findings are error).", n, pdfPlural(n, "sender", "senders"))))
+		f.keep(b.notice(pdfSprintf("The comparison is incomplete for %d %s: a run could not determine some of their values, so a change there would not show (their drift.changed findings are error, or warn for what did change, each naming what was not compared).", n, pdfPlural(n, "sender", "senders"))))
 	}
 	if len(dr.Changes) == 0 {
 		f.add(b.paragraph("No value compared in both runs changed.", props.Text{}))

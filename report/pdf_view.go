@@ -26,7 +26,8 @@ type summaryView struct {
 	DriftBaseRun   string
 	DriftSample    []DriftChange
 	// DriftIncomplete counts the senders whose comparison with the
-	// baseline is incomplete (drift.changed error).
+	// baseline is incomplete (drift.changed error, or warn naming fields
+	// not compared).
 	DriftIncomplete int
 	// Files are the pack's other files this run writes beside the PDF
 	// and manifest.json, in pack order: evidence.json, report.xlsx, ...

@@ -628,6 +628,16 @@ func TestXLSXDriftIncomplete(t *testing.T) {
 	// A change from an inventory edit says so.
 	p.Drift.Changes = append(p.Drift.Changes, DriftChange{Asset: ip2, Field: "dkim.fingerprint[s9]", Old: "ab", Inventory: "selector_removed"})
 	p.Summary.Findings += 2
+	// The PDF counts the same senders as the sheet lists.
+	want := 0
+	for _, fd := range p.Findings {
+		if fd.Check == DriftCheck && (fd.Status == assess.StatusError || fd.Observed["undetermined"] != nil) {
+			want++
+		}
+	}
+	if d, err := digestPack(context.Background(), p); err != nil || d.driftIncomplete() != want {
+		t.Errorf("the PDF counts %d senders with an incomplete comparison (err %v), want %d", d.driftIncomplete(), err, want)
+	}
 	f := openXLSX(t, writeAll(t, NewXLSX(), p))
 	rows := rowsOf(t, f, "Drift")
 	for _, want := range [][]string{{ip, "(not compared)", msg}, {ip2, "(not compared)", msg2}, {ip2, "dkim.fingerprint[s9]", "ab", "", "selector taken out of the inventory"}} {
