@@ -260,6 +260,21 @@ func summarizeAsset(s *AssetSummary, f *assess.Finding) {
 	}
 }
 
+// checkRan reports whether the run applied check id: drift.changed only
+// runs with a baseline.
+func checkRan(p *Pack, id string) bool { return id != DriftCheck || p.Drift != nil }
+
+// checksRun is the number of the run's checks it applied.
+func checksRun(p *Pack) int {
+	n := 0
+	for _, c := range p.Run.Checks {
+		if checkRan(p, c.ID) {
+			n++
+		}
+	}
+	return n
+}
+
 // Stamp is a helper for callers that fill Run times.
 func Stamp(t time.Time) time.Time { return t.UTC().Truncate(time.Millisecond) }
 

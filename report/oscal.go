@@ -378,6 +378,10 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	}
 	var buf []byte
 	var ok bool
+	baseRun := ""
+	if p.Drift != nil {
+		baseRun = p.Drift.BaseRun
+	}
 	err := p.eachFindingObservedJSON(func(f *assess.Finding, observed string) error {
 		if f.Status == assess.StatusSkip {
 			return nil
@@ -400,7 +404,7 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 				related[i] = append(related[i], int32(n))
 			}
 		}
-		o := oscalObservation(uuidString(id), f, observed, end, hasJSON)
+		o := oscalObservation(uuidString(id), f, observed, end, hasJSON, baseRun)
 		if buf, ok = appendObservation(buf[:0], &o); ok {
 			j.bytes(buf)
 		} else {
@@ -483,7 +487,9 @@ func oscalInventoryItem(a *assess.Asset) oscal.InventoryItem {
 	return item
 }
 
-func oscalObservation(uuid string, f *assess.Finding, observed string, fallback time.Time, hasJSON bool) oscal.Observation {
+// baseRun is the run ID of the baseline a drift.changed finding compares
+// with.
+func oscalObservation(uuid string, f *assess.Finding, observed string, fallback time.Time, hasJSON bool, baseRun string) oscal.Observation {
 	title := oscalString(f.Check+" for "+f.Asset, 300)
 	if sel := selectorOf(f.Selector); sel != "" {
 		title += " selector " + oscalString(sel, 200)
@@ -512,6 +518,10 @@ func oscalObservation(uuid string, f *assess.Finding, observed string, fallback 
 			Href:        "evidence.json",
 			Description: oscalMarkup(oscalExchanges(f.Evidence)),
 		}},
+	}
+	if f.Check == DriftCheck && len(f.Evidence) == 0 {
+		(*o.RelevantEvidence)[0].Description = oscalMarkup("No DNS exchange: the values this run observed for the sender (its other findings) compared with those of baseline run " +
+			oscalString(baseRun, 200) + ", whose evidence.json the manifest lists as the baseline input.")
 	}
 	if !hasJSON {
 		// No evidence.json in the pack to point at: the exchanges
@@ -589,7 +599,11 @@ func oscalBackMatter(uuid string, p *Pack, hasJSON bool) oscal.BackMatter {
 			mappings = append(mappings, s)
 		}
 	}
-	desc := fmt.Sprintf("This assessment has no OSCAL assessment plan. It followed senderproof's method: %d checks of the DNS identity of each sender of the inventory (PTR, forward-confirmed reverse DNS, HELO, SPF, DKIM, DMARC and their alignment), each mapped to controls by the mapping files of the run", len(p.Run.Checks))
+	driftNamed := ""
+	if p.Drift != nil {
+		driftNamed = ", and drift since a baseline run"
+	}
+	desc := fmt.Sprintf("This assessment has no OSCAL assessment plan. It followed senderproof's method: %d checks of the DNS identity of each sender of the inventory (PTR, forward-confirmed reverse DNS, HELO, SPF, DKIM, DMARC and their alignment%s), each mapped to controls by the mapping files of the run", checksRun(p), driftNamed)
 	if len(mappings) > 0 {
 		desc += " (" + strings.Join(mappings, ", ") + ")"
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"os"
 	"regexp"
@@ -421,7 +422,7 @@ func TestAppendObservation(t *testing.T) {
 	p := SyntheticPack(40, 5)
 	at := time.Date(2026, 11, 27, 4, 0, 0, 123456789, time.UTC)
 	for i := range p.Findings {
-		sameAsEncoder(t, oscalObservation("u", &p.Findings[i], compactJSON(p.Findings[i].Observed), at, true))
+		sameAsEncoder(t, oscalObservation("u", &p.Findings[i], compactJSON(p.Findings[i].Observed), at, true, "base"))
 	}
 	hostile := "=cmd|' /C calc'!A0 <b>&amp;</b> \u2028\u2029 \x00\x1f \xff\"\\"
 	props := []oscal.Property{{Name: "a", Value: hostile}, {Class: "c", Group: "g", Name: "n", Ns: "https://x", Remarks: "r", UUID: "u", Value: ""}}
@@ -458,7 +459,7 @@ func FuzzAppendObservation(f *testing.F) {
 			Observed: map[string]any{val: msg},
 			Evidence: []assess.Evidence{{Name: val, Type: "TXT", Answers: []string{msg, val}, At: time.Unix(0, ns), Error: val}},
 			Controls: []assess.ControlRef{{Framework: val, ID: msg}}}
-		sameAsEncoder(t, oscalObservation(msg, &fd, compactJSON(fd.Observed), time.Unix(0, ns), true))
+		sameAsEncoder(t, oscalObservation(msg, &fd, compactJSON(fd.Observed), time.Unix(0, ns), true, "base"))
 	})
 }
 
@@ -538,7 +539,7 @@ func TestOSCALMarkup(t *testing.T) {
 	}
 	sel := "s1"
 	o := oscalObservation("u", &assess.Finding{Asset: "192.0.2.20", Check: "dkim.key", Selector: &sel, Status: assess.StatusFail,
-		Message: "Record: <script>", Evidence: []assess.Evidence{}}, "", time.Unix(0, 0), true)
+		Message: "Record: <script>", Evidence: []assess.Evidence{}}, "", time.Unix(0, 0), true, "")
 	if o.Title != "dkim.key for 192.0.2.20 selector s1" || o.Description != `Record: \<script\>` {
 		t.Errorf("observation title %q, description %q", o.Title, o.Description)
 	}
@@ -559,6 +560,36 @@ func TestOSCALWithoutEvidenceJSON(t *testing.T) {
 		links := bytes.Contains(b.Bytes(), []byte(`"href":"evidence.json"`))
 		if want := len(formats) == 2; links != want {
 			t.Errorf("formats %v: links evidence.json %v, want %v", formats, links, want)
+		}
+	}
+}
+
+// TestOSCALDriftMethod: the method names drift.changed among the checks
+// only when the run had a baseline, and a drift observation's evidence
+// names the baseline run it compared with.
+func TestOSCALDriftMethod(t *testing.T) {
+	t.Parallel()
+	for _, drift := range []bool{false, true} {
+		p := SyntheticPack(4, 2)
+		if p.Drift == nil {
+			t.Fatal("the synthetic pack has no drift record")
+		}
+		want := len(p.Run.Checks)
+		if !drift {
+			p.Drift = nil
+			want--
+			p.Findings = slices.DeleteFunc(p.Findings, func(f assess.Finding) bool { return f.Check == DriftCheck })
+		}
+		var b bytes.Buffer
+		if err := NewOSCAL().Write(WithFormats(context.Background(), []string{"oscal", "json"}), &b, p); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(b.Bytes(), []byte(fmt.Sprintf("senderproof's method: %d checks", want))) {
+			t.Errorf("drift %v: the method does not say %d checks", drift, want)
+		}
+		named := bytes.Contains(b.Bytes(), []byte("compared with those of baseline run "+SyntheticPack(1, 1).Drift.BaseRun))
+		if named != drift {
+			t.Errorf("drift %v: drift evidence names the baseline run: %v", drift, named)
 		}
 	}
 }

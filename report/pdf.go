@@ -1431,10 +1431,14 @@ func (b *pdfBuilder) methodology() ([]pdfBlock, error) {
 	sizes := []int{5, 3, 16}
 	f.table([]core.Row{b.headerRow(sizes, "Check", "Family", "Passes when")})
 	for i, c := range p.Run.Checks {
+		criteria := clip(cleanLine(c.Criteria), pdfMaxMessage)
+		if !checkRan(p, c.ID) {
+			criteria += " (not run: only with --baseline)"
+		}
 		f.add(b.tableRow([]cellText{
 			{size: sizes[0], text: cleanLine(c.ID), mono: true, style: props.Text{Size: 7}},
 			{size: sizes[1], text: cleanLine(c.Family)},
-			{size: sizes[2], text: clip(cleanLine(c.Criteria), pdfMaxMessage)},
+			{size: sizes[2], text: criteria},
 		}, i%2 == 1, true))
 	}
 	f.endTable()

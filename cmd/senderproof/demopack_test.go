@@ -55,6 +55,9 @@ func TestDemoPackReadsBack(t *testing.T) {
 		if !strings.Contains(flat, p.Run.Title) {
 			t.Errorf("PDF lacks the cover title %q", p.Run.Title)
 		}
+		if !strings.Contains(flat, "changed since the baseline run (not run: only with --baseline)") {
+			t.Error("the PDF's methodology does not say drift.changed was not run without --baseline")
+		}
 		for _, c := range p.Controls {
 			if !strings.Contains(text, c.ID) {
 				t.Errorf("PDF lacks control %s %s", c.Framework, c.ID)
