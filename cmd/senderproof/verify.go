@@ -35,7 +35,9 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 			"run's mapping files. It re-runs every finding offline, answering each check only from the\n" +
 			"DNS exchanges recorded in that finding's evidence, and fails naming each finding whose\n" +
 			"status, message, observed values or evidence come out different, or whose check needed DNS\n" +
-			"data that is not in its evidence. A pack made with --baseline has its drift compared with\n" +
+			"data that is not in its evidence. It writes findings.csv, report.xlsx and\n" +
+			"oscal-assessment-results.json again from evidence.json and fails naming any that differs\n" +
+			"(report.pdf is checked against the manifest only). A pack made with --baseline has its drift compared with\n" +
 			"the baseline again (the recorded path, or --baseline) and fails on any difference from its\n" +
 			"drift record and drift.changed findings. A pack made with custom wording (--templates) or\n" +
 			"extra mapping files (--mappings) is checked with the files its manifest records, when they\n" +
@@ -280,12 +282,24 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, path string, 
 	// whose findings were replayed (findings come in sender order).
 	progress, finish := func(int, int) {}, func() {}
 	senders, last := 0, ""
+	// The findings are spooled again as they are read, to write the
+	// pack's other files again from them and compare.
+	var rd *report.Rederiver
+	defer func() {
+		if rd != nil {
+			_ = rd.Close()
+		}
+	}()
 	p, err := report.ScanPack(path, func(assets []assess.Asset, f *assess.Finding) error {
 		if v == nil {
 			v = assess.NewVerifier(assets, tpl)
 			pc = report.NewPackCheck(assets, mapper, tpl, len(mappingProblems) == 0)
 			if show, done := progressReporter(stderr, "verifying", len(assets)); show != nil {
 				progress, finish = show, done
+			}
+			var err error
+			if rd, err = report.NewRederiver("", assets); err != nil {
+				return err
 			}
 		}
 		if f.Asset != last || senders == 0 {
@@ -296,6 +310,9 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, path string, 
 			bad = append(bad, *prob)
 		}
 		pc.Add(f)
+		if err := rd.Add(f); err != nil {
+			return err
+		}
 		return ctx.Err()
 	})
 	finish()
@@ -307,6 +324,11 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, path string, 
 	}
 	if pc == nil {
 		pc = report.NewPackCheck(p.Assets, mapper, tpl, len(mappingProblems) == 0)
+	}
+	if rd == nil {
+		if rd, err = report.NewRederiver("", p.Assets); err != nil {
+			return runFailed(err)
+		}
 	}
 	// Mapping files that are not the run's (moved, changed, or none given
 	// for a run that had its own) leave the controls unchecked, which
@@ -331,7 +353,25 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, path string, 
 	if v != nil {
 		n = v.Replayed
 	}
+	inconsistent = append(inconsistent, manifestAgrees(m, p)...)
+	// The files that follow byte for byte from evidence.json are written
+	// again from it: a GRC import edited (and the manifest re-hashed)
+	// no longer passes for the run's.
+	rederived, compared, err := rd.RederiveFiles(ctx, p, m, tpl, m.ReplayOf)
+	if err != nil {
+		if errors.Is(err, context.Canceled) {
+			return err
+		}
+		return runFailed(err)
+	}
 	var sections []error
+	if len(rederived) > 0 {
+		errs := make([]error, len(rederived))
+		for i, p := range rederived {
+			errs[i] = p
+		}
+		sections = append(sections, fmt.Errorf("%d of the pack's files do not follow from its evidence.json:\n%w", len(rederived), errors.Join(errs...)))
+	}
 	if len(inconsistent) > 0 {
 		sections = append(sections, fmt.Errorf("evidence.json is incomplete or inconsistent with its findings:\n%w", errors.Join(inconsistent...)))
 	}
@@ -363,6 +403,12 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, path string, 
 		fmt.Fprintf(stdout, "controls: not checked, the loaded mapping files are not the run's (%s)\n", strings.Join(why, "; "))
 	}
 	fmt.Fprintf(stdout, "%d findings replayed: all match\n", n)
+	if len(compared) > 0 {
+		fmt.Fprintf(stdout, "%s: written again from evidence.json, the same bytes\n", strings.Join(compared, ", "))
+	}
+	if m.Listed("report.pdf") {
+		fmt.Fprintln(stdout, "report.pdf: checked against the manifest only (it is not byte-reproducible, so not written again from evidence.json)")
+	}
 	if driftNote != "" {
 		fmt.Fprintln(stdout, driftNote)
 	}
@@ -427,4 +473,34 @@ func rederiveDrift(stdout io.Writer, path string, p *report.Pack, m *report.Mani
 	}
 	problems := report.RederiveDrift(cmp, cur, undetermined)
 	return problems, fmt.Sprintf("drift findings: compared with baseline %s (run %s) again: all match", oneLine(basePath), oneLine(p.Drift.BaseRun)), nil
+}
+
+// manifestAgrees compares what the manifest says of the run with
+// evidence.json: the tool, and the inventory files and their hashes.
+func manifestAgrees(m *report.Manifest, p *report.Pack) []error {
+	var out []error
+	if m.Tool != p.Tool {
+		out = append(out, fmt.Errorf("manifest.json names the tool %s %s, evidence.json %s %s", oneLine(m.Tool.Name), oneLine(m.Tool.Version), oneLine(p.Tool.Name), oneLine(p.Tool.Version)))
+	}
+	var listed []report.Input
+	for _, in := range m.Inputs {
+		if in.Kind == report.InputInventory {
+			listed = append(listed, report.Input{Path: in.Path, SHA256: in.SHA256})
+		}
+	}
+	if !slices.ContainsFunc(m.Inputs, func(in report.Input) bool { return in.Kind == "" }) && !slices.Equal(listed, p.Run.Inventories) {
+		out = append(out, fmt.Errorf("manifest.json lists the inventory files %s, evidence.json's run %s", inputList(listed), inputList(p.Run.Inventories)))
+	}
+	return out
+}
+
+func inputList(ins []report.Input) string {
+	if len(ins) == 0 {
+		return "(none)"
+	}
+	parts := make([]string, len(ins))
+	for i, in := range ins {
+		parts[i] = oneLine(in.Path) + " (sha256 " + oneLine(in.SHA256) + ")"
+	}
+	return strings.Join(parts, ", ")
 }

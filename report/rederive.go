@@ -1,0 +1,170 @@
+package report
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"os"
+	"slices"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"senderproof/assess"
+	"senderproof/templates"
+)
+
+// Rederivable are the formats whose files follow byte for byte from
+// evidence.json: verify writes them again from it and compares. The PDF
+// is not among them: its fonts are written in an order that changes from
+// one writing to the next.
+var Rederivable = []string{"csv", "xlsx", "oscal"}
+
+// Rederiver keeps the findings of an evidence.json as verify reads them,
+// in a spool of their own, so that the pack's other files can be written
+// again from them (RederiveFiles) for a pack of any size.
+type Rederiver struct {
+	assets []assess.Asset
+	spool  *spool
+	shared *sharedEncodings
+	idx    map[string]int // asset index by IP
+	cur    int            // index of the asset whose findings are pending
+	fs     []assess.Finding
+	// first and last are the earliest and latest DNS exchange times.
+	first, last time.Time
+}
+
+// NewRederiver returns a Rederiver for a pack of the given assets whose
+// spool lives in dir ("" for the system's temporary directory).
+func NewRederiver(dir string, assets []assess.Asset) (*Rederiver, error) {
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	sp, err := newSpool(dir, len(assets))
+	if err != nil {
+		return nil, err
+	}
+	idx := make(map[string]int, len(assets))
+	for i, a := range assets {
+		if _, ok := idx[a.IP]; !ok {
+			idx[a.IP] = i
+		}
+	}
+	return &Rederiver{assets: assets, spool: sp, shared: newSharedEncodings(), idx: idx, cur: -1}, nil
+}
+
+// Add takes the next finding of the pack, in the pack's order (findings
+// of one asset together).
+func (r *Rederiver) Add(f *assess.Finding) error {
+	for _, e := range f.Evidence {
+		if e.At.IsZero() {
+			continue
+		}
+		if r.first.IsZero() || e.At.Before(r.first) {
+			r.first = e.At
+		}
+		if e.At.After(r.last) {
+			r.last = e.At
+		}
+	}
+	i, ok := r.idx[f.Asset]
+	if !ok {
+		return fmt.Errorf("finding for %s, which is not among the pack's assets", f.Asset)
+	}
+	if i != r.cur {
+		if err := r.flush(); err != nil {
+			return err
+		}
+		r.cur = i
+	}
+	r.fs = append(r.fs, *f)
+	return nil
+}
+
+func (r *Rederiver) flush() error {
+	if len(r.fs) == 0 {
+		return nil
+	}
+	enc, err := appendFindingsShared(nil, r.fs, r.shared)
+	if err != nil {
+		return err
+	}
+	r.fs = r.fs[:0]
+	return r.spool.put(r.cur, enc)
+}
+
+// Close removes the spool.
+func (r *Rederiver) Close() error { return r.spool.close() }
+
+// RederiveFiles writes again, from the pack read (p, its findings given to
+// r) and the formats the manifest lists, each file of the Rederivable
+// formats that m lists, and returns one problem per file that comes out
+// other than the manifest's hash and size. replayOf is the manifest's
+// replay_of: a replay's reports name the recorded run and when its DNS
+// answers were collected, which evidence.json does not hold. Each file's
+// bytes are hashed as they are written, not kept.
+func (r *Rederiver) RederiveFiles(ctx context.Context, p *Pack, m *Manifest, tpl *templates.Set, replayOf string) ([]VerifyProblem, []string, error) {
+	if err := r.flush(); err != nil {
+		return nil, nil, err
+	}
+	if err := r.spool.flush(); err != nil {
+		return nil, nil, err
+	}
+	q := *p
+	q.spool, q.Findings = r.spool, []assess.Finding{}
+	if replayOf != "" {
+		q.Run.ReplayOf = &ReplayOf{RunID: replayOf, RecordedAt: Stamp(r.first), RecordedTo: StampEnd(r.last)}
+	}
+	var formats []string
+	listed := map[string]ManifestEntry{}
+	for _, f := range Formats {
+		for _, e := range m.Files {
+			if e.Path == f.File {
+				formats = append(formats, f.Name)
+				listed[f.Name] = e
+			}
+		}
+	}
+	wctx := WithTempDir(WithFormats(ctx, formats), os.TempDir())
+	writers := Writers(tpl)
+	var checked []string
+	problems := make([]VerifyProblem, len(Rederivable))
+	g, gctx := errgroup.WithContext(wctx)
+	g.SetLimit(packWriters())
+	for i, f := range Rederivable {
+		e, ok := listed[f]
+		if !ok {
+			continue
+		}
+		checked = append(checked, e.Path)
+		g.Go(func() error {
+			h := &hashCounter{h: sha256.New()}
+			if err := writers[f].Write(gctx, h, &q); err != nil {
+				return fmt.Errorf("writing %s again from evidence.json: %w", e.Path, err)
+			}
+			if sum := hex.EncodeToString(h.h.Sum(nil)); sum != e.SHA256 || h.n != e.Size {
+				problems[i] = VerifyProblem{e.Path, fmt.Sprintf("does not follow from evidence.json: written again from it, it comes out as %d bytes with sha256 %s, not the pack's %d bytes", h.n, sum, e.Size)}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
+	}
+	problems = slices.DeleteFunc(problems, func(p VerifyProblem) bool { return p.Path == "" })
+	return problems, checked, nil
+}
+
+// hashCounter hashes and counts what is written to it.
+type hashCounter struct {
+	h hash.Hash
+	n int64
+}
+
+func (c *hashCounter) Write(b []byte) (int, error) {
+	c.h.Write(b)
+	c.n += int64(len(b))
+	return len(b), nil
+}
