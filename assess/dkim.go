@@ -400,8 +400,10 @@ func dkimFinding(ctx context.Context, r Resolver, a Asset, sel string) Finding {
 		st, obs["reason"] = StatusFail, "unknown_key_type"
 	case !k.forEmail():
 		st, obs["reason"] = StatusFail, "not_email"
-	case !k.sha256OK():
+	case !k.sha256OK() && slices.Contains(k.Hashes, "sha1"):
 		st, obs["reason"] = StatusFail, "sha1_only"
+	case !k.sha256OK():
+		st, obs["reason"] = StatusFail, "no_sha256"
 	case k.KeyType == "rsa" && k.Bits < dkimMinRSABits:
 		st, obs["reason"] = StatusFail, "rsa_weak"
 	case k.KeyType == "rsa" && k.Bits < dkimGoodRSABits:

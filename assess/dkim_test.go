@@ -198,6 +198,7 @@ func TestDKIMTestingAndRestrictions(t *testing.T) {
 		`edtest._domainkey IN TXT "v=DKIM1; k=ed25519; t=y; p=` + ed + "\"\n" +
 		`short._domainkey IN TXT "v=DKIM1; t=y; p=` + rsa1024 + "\"\n" +
 		`sha1._domainkey IN TXT "v=DKIM1; k=ed25519; t=y; h=sha1; p=` + ed + "\"\n" +
+		`sha512._domainkey IN TXT "v=DKIM1; k=ed25519; h=sha512; p=` + ed + "\"\n" +
 		`notmail._domainkey IN TXT "v=DKIM1; k=ed25519; s=tlsrpt; p=` + ed + "\"\n" +
 		`unknown._domainkey IN TXT "v=DKIM1; k=xyz; t=y; p=` + ed + "\"\n" +
 		`revoked._domainkey IN TXT "v=DKIM1; t=y; p="` + "\n"
@@ -213,6 +214,8 @@ func TestDKIMTestingAndRestrictions(t *testing.T) {
 		{"edtest", StatusPass, "", []string{"t=y (testing mode"}, nil},
 		{"short", StatusWarn, "rsa_short", []string{"only 1024 bits", "t=y (testing mode"}, nil},
 		{"sha1", StatusFail, "sha1_only", []string{"allows only h=sha1, not sha256", "RFC 8301", "t=y (testing mode"}, nil},
+		// A hash other than sha1 and sha256: not "SHA-1 only".
+		{"sha512", StatusFail, "no_sha256", []string{"allows only h=sha512, not sha256", "RFC 6376 §3.7"}, []string{"SHA-1", "t=y"}},
 		{"notmail", StatusFail, "not_email", []string{"not for e-mail", "s=tlsrpt", `not "email" or "*"`}, []string{"t=y"}},
 		{"unknown", StatusFail, "unknown_key_type", []string{"k=xyz", "t=y (testing mode"}, nil},
 		{"revoked", StatusFail, "revoked", []string{"empty p="}, []string{"t=y"}},
