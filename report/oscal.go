@@ -283,7 +283,7 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 		LastModified: modified,
 		Version:      version,
 		OscalVersion: OSCALVersion,
-		Props:        oscalProps("tool", p.Tool.Name, "tool-version", p.Tool.Version, "run-id", p.Run.ID),
+		Props:        oscalProps("tool", p.Tool.Name, "tool-version", p.Tool.Version, "tool-build", p.Tool.Build, "run-id", p.Run.ID),
 	})
 	// There is no OSCAL assessment plan to import: import-ap points at a
 	// back-matter resource that says so and links evidence.json, where

@@ -58,6 +58,11 @@ type AssetSummary struct {
 type Tool struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
+	// Build is the source revision the binary was built from, when it
+	// records one (go build in a git checkout): "<12 hex digits>", with
+	// "+modified" for a tree with uncommitted changes. Two builds of one
+	// version can differ in checks and wording.
+	Build string `json:"build,omitempty"`
 }
 
 // CheckInfo describes one check for the methodology page.
@@ -193,6 +198,15 @@ type ControlStatus struct {
 	Fail   int                 `json:"fail"`
 	Warn   int                 `json:"warn"`
 	Error  int                 `json:"error"`
+}
+
+// String names the tool: "senderproof 0.4.0 (build 0123456789ab)".
+func (t Tool) String() string {
+	s := t.Name + " " + t.Version
+	if t.Build != "" {
+		s += " (build " + t.Build + ")"
+	}
+	return s
 }
 
 // Drift holds the changes found against a baseline run.

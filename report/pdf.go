@@ -515,7 +515,7 @@ func (b *pdfBuilder) cover() ([]pdfBlock, error) {
 			cleanLine(r.RunID), pdfTime(r.RecordedAt), pdfTime(r.RecordedTo)), ""})
 	}
 	items = append(items, [][3]string{
-		{"Tool", cleanLine(p.Tool.Name + " " + p.Tool.Version), ""},
+		{"Tool", cleanLine(p.Tool.String()), ""},
 		{"Scope", pdfSprintf("%d %s, %d %s, %d %s", p.Summary.Assets, pdfPlural(p.Summary.Assets, "sender", "senders"),
 			p.Summary.Findings, pdfPlural(p.Summary.Findings, "finding", "findings"), len(p.Controls), pdfPlural(len(p.Controls), "control", "controls")), ""},
 		{"Frameworks", clip(strings.Join(frameworks, ", "), pdfMaxMessage), ""},

@@ -702,7 +702,7 @@ func (w *xlsxWriter) summary(_ context.Context, f *excelize.File, st *xlsxStyles
 		{"Run ID", p.Run.ID},
 		{"Started", pdfTime(p.Run.StartedAt)},
 		{"Finished", pdfTime(p.Run.FinishedAt)},
-		{"Tool", p.Tool.Name + " " + p.Tool.Version},
+		{"Tool", p.Tool.String()},
 		{"Resolvers", strings.Join(p.Run.Resolvers, ", ")},
 		{"Inventory SHA-256", p.Run.InventorySHA256},
 	}

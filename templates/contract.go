@@ -79,7 +79,7 @@ type sampleSummary struct {
 }
 
 // sampleTool mirrors report.Tool.
-type sampleTool struct{ Name, Version string }
+type sampleTool struct{ Name, Version, Build string }
 
 // sampleCounts mirrors report.Summary.
 type sampleCounts struct{ Assets, Findings, Pass, Fail, Warn, Error, Skip int }

@@ -418,7 +418,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	if base != nil {
 		drift = base.Drift(inv.Assets)
 	}
-	pack := builder.Pack(report.Tool{Name: "senderproof", Version: version}, run, drift)
+	pack := builder.Pack(report.Tool{Name: "senderproof", Version: version, Build: build}, run, drift)
 	defer pack.Close()
 	var downNotes []string
 	failed, what := false, "no resolver answered"

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -23,6 +24,40 @@ import (
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "0.4.0-dev"
+
+// build is the source revision the binary records (see report.Tool.Build).
+var build = buildRevision()
+
+func buildRevision() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	rev, modified := "", false
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	if rev != "" && modified {
+		rev += "+modified"
+	}
+	return rev
+}
+
+// versionText is the version with the build, as --version prints it.
+func versionText() string {
+	if build == "" {
+		return version
+	}
+	return version + " (build " + build + ")"
+}
 
 // Exit codes (SPEC "Command line").
 const (
@@ -180,7 +215,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
 		Name:    "senderproof",
 		Usage:   "assess the DNS identity of your outbound mail senders and write an audit evidence pack",
-		Version: version,
+		Version: versionText(),
 		Description: "senderproof checks every sending IP's PTR, forward-confirmed reverse DNS, HELO name,\n" +
 			"SPF, DKIM and DMARC, maps each finding to compliance controls (NIST CSF 2.0, OWASP NHI\n" +
 			"Top 10, and any framework you add as a YAML file), and writes evidence.json, report.pdf,\n" +

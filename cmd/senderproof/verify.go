@@ -382,12 +382,16 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, path string, 
 		}
 		sections = append(sections, fmt.Errorf("%d of %d findings do not replay from their evidence:\n%w", len(bad), n, errors.Join(errs...)))
 	}
-	if len(sections) > 0 && p.Tool.Version != version {
+	if len(sections) > 0 && (p.Tool.Version != version || p.Tool.Build != build) {
 		// Checks, wording and the pack's summaries change between
-		// versions: a pack is checked faithfully only by the version
-		// that made it.
-		sections = append(sections, fmt.Errorf("note: the pack was made by %q version %q and this is version %s; a check, its wording or the pack's summaries may have changed between the two, so verify it with the version that made it before taking a difference for tampering",
-			p.Tool.Name, p.Tool.Version, version))
+		// versions, and between builds of one: a pack is checked
+		// faithfully only by the build that made it.
+		made := ""
+		if p.Tool.Build != "" {
+			made = " (build " + oneLine(p.Tool.Build) + ")"
+		}
+		sections = append(sections, fmt.Errorf("note: the pack was made by %q version %q%s and this is version %s; a check, its wording or the pack's summaries may have changed between the two, so verify it with the version that made it before taking a difference for tampering",
+			p.Tool.Name, p.Tool.Version, made, versionText()))
 	}
 	if len(sections) > 0 {
 		return runFailed(errors.Join(sections...))
