@@ -12,13 +12,19 @@ import (
 	"unicode/utf8"
 
 	"senderproof/assess"
+	"senderproof/templates"
 )
 
 // ReadPack reads an evidence.json given as input (assess --replay), whole.
 // Errors name the file, line and column; a pack that is not one complete
 // run (see inputCheck) is refused.
 func ReadPack(path string) (*Pack, error) {
-	b, err := os.ReadFile(path)
+	f, err := templates.OpenRegular(path)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	b, err := io.ReadAll(f)
+	f.Close()
 	if err != nil {
 		return nil, err
 	}
@@ -116,8 +122,11 @@ func ScanPack(path string, each func(assets []assess.Asset, f *assess.Finding) e
 // scanPack is ScanPack, also handing each the position of the finding
 // ("path:line:col"), worked out only when asked for.
 func scanPack(path string, each func(assets []assess.Asset, f *assess.Finding, at func() string) error) (*Pack, error) {
-	f, err := os.Open(path)
+	f, err := templates.OpenRegular(path)
 	if err != nil {
+		if errors.Is(err, templates.ErrNotRegular) {
+			err = fmt.Errorf("%s: %w", path, err)
+		}
 		return nil, err
 	}
 	defer f.Close()

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+
+	"senderproof/templates"
 )
 
 // SignatureFile is the detached signature of the manifest in the pack.
@@ -53,8 +55,13 @@ func LoadPublicKey(path string) (ed25519.PublicKey, error) {
 }
 
 func readPEM(path, want string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
+	b, _, err := templates.ReadAtMost(path, 1<<20)
+	switch {
+	case errors.Is(err, templates.ErrNotRegular):
+		return nil, fmt.Errorf("%s: %w", path, err)
+	case errors.Is(err, templates.ErrTooLarge):
+		return nil, fmt.Errorf("%s: larger than 1 MiB: not a PEM key", path)
+	case err != nil:
 		return nil, err
 	}
 	block, _ := pem.Decode(b)

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -16,8 +15,11 @@ import (
 // ReadRun reads the run of an evidence.json, stopping before its findings,
 // so a pack of any size tells its run ID at once.
 func ReadRun(path string) (*Run, error) {
-	f, err := os.Open(path)
+	f, err := templates.OpenRegular(path)
 	if err != nil {
+		if errors.Is(err, templates.ErrNotRegular) {
+			err = fmt.Errorf("%s: %w", path, err)
+		}
 		return nil, err
 	}
 	defer f.Close()

@@ -25,6 +25,8 @@ import (
 	"syscall"
 
 	"senderproof/assess"
+
+	"senderproof/templates"
 )
 
 // Formats lists the pack's formats in the order they are written, with
@@ -718,8 +720,11 @@ func VerifyHashes(ctx context.Context, dir string, m *Manifest) []VerifyProblem 
 // or ctx's error once it is done: a pack's gigabytes stop hashing at an
 // interrupt.
 func FileSHA256(ctx context.Context, path string) (string, int64, error) {
-	f, err := os.Open(path)
+	f, err := templates.OpenRegular(path)
 	if err != nil {
+		if errors.Is(err, templates.ErrNotRegular) {
+			err = fmt.Errorf("%s: %w", path, err)
+		}
 		return "", 0, err
 	}
 	defer f.Close()

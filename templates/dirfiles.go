@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 // DirFiles lists the files a --templates or --mappings directory gives:
@@ -69,7 +70,7 @@ var ErrTooLarge = errors.New("file too large")
 // files, an inventory) could be any size. For a larger file it returns
 // ErrTooLarge and the file's size; other errors are the os package's.
 func ReadAtMost(path string, max int64) ([]byte, int64, error) {
-	f, err := os.Open(path)
+	f, err := OpenRegular(path)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -86,4 +87,45 @@ func ReadAtMost(path string, max int64) ([]byte, int64, error) {
 		return nil, size, ErrTooLarge
 	}
 	return b, int64(len(b)), nil
+}
+
+// ErrNotRegular is OpenRegular's error for a path that is not a regular file.
+var ErrNotRegular = errors.New("not a regular file")
+
+// OpenRegular opens a file given as input for reading, refusing anything
+// but a regular file (after symbolic links): opening a named pipe with no
+// writer would wait for ever, and a device or socket is no input file. The
+// error names what it is: "not a regular file (a named pipe)".
+func OpenRegular(path string) (*os.File, error) {
+	// Non-blocking, so that opening a pipe returns at once; it is then
+	// refused. Reads of a regular file are not affected.
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		f.Close()
+		return nil, fmt.Errorf("%w (%s)", ErrNotRegular, fileKind(st.Mode()))
+	}
+	return f, nil
+}
+
+// fileKind names the kind of a file that is not a regular one.
+func fileKind(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&os.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&os.ModeSocket != 0:
+		return "a socket"
+	case m&os.ModeDevice != 0, m&os.ModeCharDevice != 0:
+		return "a device"
+	}
+	return m.Type().String()
 }
