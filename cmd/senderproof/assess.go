@@ -330,8 +330,26 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	// created either, nor the parents it created for it; an interrupt that
 	// ends the process before this returns removes them too (exitIfStuck).
 	created := missingDirs(cfg.Out)
+	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
+		removeCreated(created)
+		return runFailed(fmt.Errorf("output directory: %w", err))
+	}
+	unlock, err := lockOut(cfg.Out)
+	if err != nil {
+		// Another run holds the directory: whatever this run found
+		// missing, that run may have created and be using it.
+		if errors.Is(err, errOutLocked) {
+			return badInput(fmt.Errorf("--out %s: %w", cfg.Out, err))
+		}
+		removeCreated(created)
+		return runFailed(fmt.Errorf("output directory: %w", err))
+	}
+	defer unlock()
 	createdDirs.Store(&created)
 	defer removeCreated(created)
+	// Temporary files a killed run left behind (no other run is using
+	// the directory: it is locked).
+	report.RemoveTemps(cfg.Out)
 	builder, err := report.NewBuilder(cfg.Out, inv.Assets, mapper)
 	if err != nil {
 		return runFailed(fmt.Errorf("output directory: %w", err))
@@ -546,6 +564,9 @@ func removeCreated(dirs []string) {
 	}
 }
 
+// errOutLocked is lockOut's error when another run holds the directory.
+var errOutLocked = errors.New("another senderproof run is writing its pack there; wait for it to finish or give another --out")
+
 // checkOutDir refuses an --out that exists and is not a directory.
 func checkOutDir(dir string) error {
 	if dir == "" {
@@ -555,8 +576,24 @@ func checkOutDir(dir string) error {
 	if err == nil && !st.IsDir() {
 		return fmt.Errorf("--out %s exists and is not a directory", dir)
 	}
+	if err != nil {
+		if target, lerr := os.Readlink(dir); lerr == nil && errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("--out %s is a symbolic link to %s, which does not exist", dir, target)
+		}
+		// The nearest parent that exists must be a directory.
+		for d := filepath.Dir(filepath.Clean(dir)); ; d = filepath.Dir(d) {
+			if pst, perr := os.Stat(d); perr == nil {
+				if !pst.IsDir() {
+					return fmt.Errorf("--out %s: %s is not a directory", dir, d)
+				}
+				break
+			}
+			if d == filepath.Dir(d) {
+				break
+			}
+		}
+	}
 	if err == nil {
-		report.RemoveTemps(dir)
 		// A directory where the pack writes a file would fail the run at
 		// its end (for manifest.sig, after the pack is in place): say so
 		// before the first query.

@@ -1,0 +1,97 @@
+//go:build unix
+
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestNamedPipeInputs: a named pipe given where an input file goes is
+// refused at once (exit 1) rather than waited on for ever.
+func TestNamedPipeInputs(t *testing.T) {
+	pack := demoPack(t)
+	dir := t.TempDir()
+	fifo := func(name string) string {
+		p := filepath.Join(dir, name)
+		if err := syscall.Mkfifo(p, 0o600); err != nil {
+			t.Skipf("mkfifo: %v", err)
+		}
+		return p
+	}
+	csv, js, pem := fifo("fleet.csv"), fifo("evidence.json"), fifo("key.pem")
+	base := filepath.Join(pack, "evidence.json")
+	out := func() string { return filepath.Join(t.TempDir(), "out") }
+	for _, args := range [][]string{
+		{"assess", "--inventory", csv, "--resolver", "127.0.0.1:9", "--out", out()},
+		{"assess", "--replay", js, "--out", out()},
+		{"demo", "--baseline", js, "--out", out()},
+		{"demo", "--sign-key", pem, "--out", out()},
+		{"verify", "--pubkey", pem, pack},
+		{"diff", base, js},
+		{"diff", js, base},
+	} {
+		t.Run(strings.Join(args[:2], " "), func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			code, _, stderr := run(t, ctx, args...)
+			if code != exitBadInput || !strings.Contains(stderr, "not a regular file (a named pipe)") {
+				t.Errorf("%q: exit %d, want %d naming the pipe: %s", args, code, exitBadInput, stderr)
+			}
+		})
+	}
+}
+
+// TestOutLocked: while a run holds --out, a second run into it is refused
+// (exit 1) and leaves the first run's temporary files alone; a --out whose
+// path cannot be a directory is bad input too.
+func TestOutLocked(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "pack")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	spool := filepath.Join(out, ".senderproof-spool-1.tmp")
+	if err := os.WriteFile(spool, []byte("the first run's"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	unlock, err := lockOut(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := run(t, context.Background(), "demo", "--out", out)
+	if code != exitBadInput || !strings.Contains(stderr, "another senderproof run is writing its pack there") {
+		t.Errorf("demo into a locked --out: exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(spool); err != nil {
+		t.Errorf("the refused run removed the first run's temporary file: %v", err)
+	}
+	unlock()
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json"); code != 0 {
+		t.Fatalf("demo once the lock is released: exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(spool); !os.IsNotExist(err) {
+		t.Errorf("a killed run's temporary file is left after the next run: %v", err)
+	}
+
+	file := filepath.Join(t.TempDir(), "afile")
+	if err := os.WriteFile(file, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dangling := filepath.Join(t.TempDir(), "dangling")
+	if err := os.Symlink(filepath.Join(t.TempDir(), "gone"), dangling); err != nil {
+		t.Fatal(err)
+	}
+	for dir, want := range map[string]string{
+		filepath.Join(file, "sub"): file + " is not a directory",
+		dangling:                   "is a symbolic link to",
+	} {
+		if code, _, stderr := run(t, context.Background(), "demo", "--out", dir); code != exitBadInput || !strings.Contains(stderr, want) {
+			t.Errorf("demo --out %s: exit %d, want %d with %q: %s", dir, code, exitBadInput, want, stderr)
+		}
+	}
+}
