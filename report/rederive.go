@@ -26,6 +26,7 @@ var Rederivable = []string{"csv", "xlsx", "oscal"}
 // in a spool of their own, so that the pack's other files can be written
 // again from them (RederiveFiles) for a pack of any size.
 type Rederiver struct {
+	dir    string // its own temporary directory, removed by Close
 	assets []assess.Asset
 	spool  *spool
 	shared *sharedEncodings
@@ -37,13 +38,16 @@ type Rederiver struct {
 }
 
 // NewRederiver returns a Rederiver for a pack of the given assets whose
-// spool lives in dir ("" for the system's temporary directory).
-func NewRederiver(dir string, assets []assess.Asset) (*Rederiver, error) {
-	if dir == "" {
-		dir = os.TempDir()
+// spool and scratch files live in a new directory under parent ("" for the
+// system's temporary directory), removed by Close.
+func NewRederiver(parent string, assets []assess.Asset) (*Rederiver, error) {
+	dir, err := os.MkdirTemp(parent, "senderproof-verify-")
+	if err != nil {
+		return nil, err
 	}
 	sp, err := newSpool(dir, len(assets))
 	if err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
 	idx := make(map[string]int, len(assets))
@@ -52,7 +56,7 @@ func NewRederiver(dir string, assets []assess.Asset) (*Rederiver, error) {
 			idx[a.IP] = i
 		}
 	}
-	return &Rederiver{assets: assets, spool: sp, shared: newSharedEncodings(), idx: idx, cur: -1}, nil
+	return &Rederiver{dir: dir, assets: assets, spool: sp, shared: newSharedEncodings(), idx: idx, cur: -1}, nil
 }
 
 // Add takes the next finding of the pack, in the pack's order (findings
@@ -95,8 +99,14 @@ func (r *Rederiver) flush() error {
 	return r.spool.put(r.cur, enc)
 }
 
-// Close removes the spool.
-func (r *Rederiver) Close() error { return r.spool.close() }
+// Close removes the spool and the Rederiver's directory.
+func (r *Rederiver) Close() error {
+	err := r.spool.close()
+	if rerr := os.RemoveAll(r.dir); err == nil {
+		err = rerr
+	}
+	return err
+}
 
 // RederiveFiles writes again, from the pack read (p, its findings given to
 // r) and the formats the manifest lists, each file of the Rederivable
@@ -127,7 +137,7 @@ func (r *Rederiver) RederiveFiles(ctx context.Context, p *Pack, m *Manifest, tpl
 			}
 		}
 	}
-	wctx := WithTempDir(WithFormats(ctx, formats), os.TempDir())
+	wctx := WithTempDir(WithFormats(ctx, formats), r.dir)
 	writers := Writers(tpl)
 	var checked []string
 	problems := make([]VerifyProblem, len(Rederivable))

@@ -95,3 +95,19 @@ func TestOutLocked(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyTempDirTrouble: a temporary directory verify cannot use is
+// the machine's fault, not the pack's: exit 1 saying so, not exit 2, and
+// no directory is made for it.
+func TestVerifyTempDirTrouble(t *testing.T) {
+	pack := demoPack(t)
+	missing := filepath.Join(t.TempDir(), "no-such-dir")
+	t.Setenv("TMPDIR", missing)
+	code, _, stderr := run(t, context.Background(), "verify", pack)
+	if code != exitBadInput || !strings.Contains(stderr, "verify cannot use the temporary directory "+missing) || !strings.Contains(stderr, "the pack was not checked") {
+		t.Errorf("verify with TMPDIR missing: exit %d: %s", code, stderr)
+	}
+	if _, err := os.Stat(missing); !os.IsNotExist(err) {
+		t.Errorf("verify made the missing TMPDIR: %v", err)
+	}
+}

@@ -8,10 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -243,7 +245,7 @@ func recordedInputs(m *report.Manifest, inventories []report.Input, flag, kind s
 	}
 	tmp, err := os.MkdirTemp("", "senderproof-verify-")
 	if err != nil {
-		return "", "", cleanup, err
+		return "", "", cleanup, tempTrouble(err)
 	}
 	cleanup = func() { os.RemoveAll(tmp) }
 	for i, in := range files {
@@ -251,7 +253,7 @@ func recordedInputs(m *report.Manifest, inventories []report.Input, flag, kind s
 		// do not collide; the loaders read every file, in name order.
 		if err := os.WriteFile(filepath.Join(tmp, fmt.Sprintf("%03d-%s", i, filepath.Base(in.Path))), contents[i], 0o600); err != nil {
 			cleanup()
-			return "", "", func() {}, err
+			return "", "", func() {}, tempTrouble(err)
 		}
 	}
 	return tmp, fmt.Sprintf("using the run's %s files as the manifest records them: %s", flag, strings.Join(paths, ", ")), cleanup, nil
@@ -299,7 +301,7 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, path string, 
 			}
 			var err error
 			if rd, err = report.NewRederiver("", assets); err != nil {
-				return err
+				return tempTrouble(err)
 			}
 		}
 		if f.Asset != last || senders == 0 {
@@ -317,7 +319,8 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, path string, 
 	})
 	finish()
 	if err != nil {
-		if errors.Is(err, context.Canceled) {
+		var coded *codedError
+		if errors.Is(err, context.Canceled) || errors.As(err, &coded) {
 			return err
 		}
 		return runFailed(err)
@@ -327,7 +330,7 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, path string, 
 	}
 	if rd == nil {
 		if rd, err = report.NewRederiver("", p.Assets); err != nil {
-			return runFailed(err)
+			return tempTrouble(err)
 		}
 	}
 	// Mapping files that are not the run's (moved, changed, or none given
@@ -361,6 +364,9 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, path string, 
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
 			return err
+		}
+		if isLocalTrouble(err) {
+			return tempTrouble(err)
 		}
 		return runFailed(err)
 	}
@@ -507,4 +513,25 @@ func inputList(ins []report.Input) string {
 		parts[i] = oneLine(in.Path) + " (sha256 " + oneLine(in.SHA256) + ")"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// tempTrouble is verify's error when the system's temporary directory,
+// where it copies inputs and writes files again, cannot be used: a fault
+// of this machine, not of the pack, so bad usage (exit 1), not exit 2.
+func tempTrouble(err error) error {
+	var c *codedError
+	if errors.As(err, &c) {
+		return err
+	}
+	return badInput(fmt.Errorf("verify cannot use the temporary directory %s (%w), so the pack was not checked: set TMPDIR to a writable directory with room (%s)", os.TempDir(), err, tempNeed))
+}
+
+// tempNeed says how much room verify takes in the temporary directory.
+const tempNeed = "up to a quarter of evidence.json's size"
+
+// isLocalTrouble reports whether err is the machine's (a full or
+// read-only disk, a permission), not the pack's.
+func isLocalTrouble(err error) bool {
+	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EROFS) || errors.Is(err, syscall.EDQUOT) ||
+		errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrNotExist)
 }
