@@ -279,6 +279,9 @@ func YAMLError(file string, data []byte, err error) *InputError {
 		if yamlParserProblem(m[2]) {
 			line++
 		}
+		if l := yamlFaultLine(data, m[2]); l > 0 {
+			line = l
+		}
 		return &InputError{File: file, Line: max(line, 1), Reason: m[2], Err: err}
 	}
 	msg = strings.TrimPrefix(msg, "yaml: ")
@@ -292,6 +295,64 @@ func YAMLError(file string, data []byte, err error) *InputError {
 		p = lineCol(data, i)
 	}
 	return &InputError{File: file, Line: p.line, Col: p.col, Reason: msg, Err: err}
+}
+
+// yamlBisectMax is the largest file whose syntax error is located by
+// bisection (some 25 parses of up to the whole file); a larger one keeps
+// the library's line.
+const yamlBisectMax = 16 << 20
+
+// yamlFaultLine returns the line of a syntax error the library reported
+// with the message msg, or 0 when it cannot tell. The library names the
+// line where the enclosing block began (a list of 2,000 entries: its
+// first line), not the line at fault; that is the first line whose
+// prefix of the file fails to parse with the same message, found by
+// bisection and confirmed (the line before it must parse, or fail
+// otherwise).
+func yamlFaultLine(data []byte, msg string) int {
+	if len(data) > yamlBisectMax {
+		return 0
+	}
+	ends := []int{} // ends[k-1]: the end of line k, its newline included
+	for i, b := range data {
+		if b == '\n' {
+			ends = append(ends, i+1)
+		}
+	}
+	if len(ends) == 0 || ends[len(ends)-1] != len(data) {
+		ends = append(ends, len(data))
+	}
+	fails := func(k int) bool {
+		if k == 0 {
+			return false
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(data[:ends[k-1]]))
+		for {
+			var n yaml.Node
+			err := dec.Decode(&n)
+			if err == nil {
+				continue
+			}
+			m := yamlLineRE.FindStringSubmatch(err.Error())
+			return m != nil && m[2] == msg
+		}
+	}
+	if !fails(len(ends)) {
+		return 0
+	}
+	lo, hi := 1, len(ends) // the answer is in [lo, hi]
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if fails(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	if fails(lo - 1) {
+		return 0
+	}
+	return lo
 }
 
 // yamlParserProblem reports whether a yaml library message comes from its

@@ -152,7 +152,7 @@ func TestLintInvalidFiles(t *testing.T) {
 		// (the flow list opened on line 5, the sequence entry begun on
 		// line 6), as the inventory loader reports them.
 		{"invalid-yaml-flow.yaml", []string{":5: invalid YAML: did not find expected ',' or ']'"}},
-		{"invalid-yaml-indent.yaml", []string{":6: invalid YAML: did not find expected '-' indicator"}},
+		{"invalid-yaml-indent.yaml", []string{":8: invalid YAML: did not find expected '-' indicator"}},
 		{"invalid-unknown-field.yaml", []string{`:8: unknown field "colour" in control`}},
 		{"invalid-missing-framework-id.yaml", []string{":1: missing required field framework.id"}},
 		{"invalid-missing-framework-name.yaml", []string{":1: missing required field framework.name"}},
