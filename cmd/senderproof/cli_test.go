@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -275,7 +276,12 @@ func TestSIGINT(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "packs", "out") // parents the run creates too
-	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+	sigs := []syscall.Signal{syscall.SIGINT, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		// The session closed; under nohup the run carries on instead.
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	for _, sig := range sigs {
 		args := []string{"assess", "--inventory", inv, "--resolver", silentResolver(t), "--timeout", "5s", "--out", out}
 		checkInterrupted(t, sig.String(), bin, args, 500*time.Millisecond, sig, time.Second, out)
 	}

@@ -146,13 +146,25 @@ func exitCode(err error) int {
 	return exitBadInput
 }
 
+// stopSignals are the signals that stop a run cleanly (no pack, temporary
+// files removed, exit 130): Ctrl-C, SIGTERM, and SIGHUP (the terminal or
+// SSH session closed) unless the run was started with it ignored (nohup),
+// which must keep it running.
+func stopSignals() []os.Signal {
+	sigs := []os.Signal{os.Interrupt, syscall.SIGTERM}
+	if !signal.Ignored(syscall.SIGHUP) {
+		sigs = append(sigs, syscall.SIGHUP)
+	}
+	return sigs
+}
+
 // interruptGrace is how long after Ctrl-C or SIGTERM the process waits for
 // the run to stop by itself before it exits anyway.
 const interruptGrace = time.Second
 
 func main() {
 	assess.TuneGC()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(context.Background(), stopSignals()...)
 	go exitIfStuck()
 	err := newApp(os.Stdout, os.Stderr).RunContext(ctx, os.Args)
 	stop()
@@ -176,7 +188,7 @@ func main() {
 // renamed into place, so no pack was written.
 func exitIfStuck() {
 	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	signal.Notify(sigs, stopSignals()...)
 	<-sigs
 	select {
 	case <-time.After(interruptGrace):
