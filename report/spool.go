@@ -357,6 +357,11 @@ func (b *Builder) SpoolSize() (disk, text int64) {
 	return b.spool.size, b.spool.text
 }
 
+// Flush writes the findings still buffered to the spool file: called once
+// the run has added every asset, it reports a full disk as the spool's
+// fault rather than as the first pack writer's.
+func (b *Builder) Flush() error { return b.spool.flush() }
+
 // Discard removes the spool of a run that will not be written.
 func (b *Builder) Discard() { _ = b.spool.close() }
 

@@ -373,6 +373,9 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		}
 		return runFailed(err)
 	}
+	if err := builder.Flush(); err != nil {
+		return runFailed(fmt.Errorf("output directory: %w", err))
+	}
 	if client != nil {
 		// Every finding holds the answers it needs; the cache's memory is
 		// better spent on writing the pack.
