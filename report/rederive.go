@@ -22,6 +22,18 @@ import (
 // one writing to the next.
 var Rederivable = []string{"csv", "xlsx", "oscal"}
 
+// RederivableFiles lists the files of m in the Rederivable formats: those
+// verify writes again.
+func RederivableFiles(m *Manifest) []string {
+	var out []string
+	for _, f := range Rederivable {
+		if name, _ := FileName(f); m.Listed(name) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
 // Rederiver keeps the findings of an evidence.json as verify reads them,
 // in a spool of their own, so that the pack's other files can be written
 // again from them (RederiveFiles) for a pack of any size.
@@ -139,7 +151,6 @@ func (r *Rederiver) RederiveFiles(ctx context.Context, p *Pack, m *Manifest, tpl
 	}
 	wctx := WithTempDir(WithFormats(ctx, formats), r.dir)
 	writers := Writers(tpl)
-	var checked []string
 	problems := make([]VerifyProblem, len(Rederivable))
 	g, gctx := errgroup.WithContext(wctx)
 	g.SetLimit(packWriters())
@@ -148,7 +159,6 @@ func (r *Rederiver) RederiveFiles(ctx context.Context, p *Pack, m *Manifest, tpl
 		if !ok {
 			continue
 		}
-		checked = append(checked, e.Path)
 		g.Go(func() error {
 			h := &hashCounter{h: sha256.New()}
 			if err := writers[f].Write(gctx, h, &q); err != nil {
@@ -164,7 +174,7 @@ func (r *Rederiver) RederiveFiles(ctx context.Context, p *Pack, m *Manifest, tpl
 		return nil, nil, err
 	}
 	problems = slices.DeleteFunc(problems, func(p VerifyProblem) bool { return p.Path == "" })
-	return problems, checked, nil
+	return problems, RederivableFiles(m), nil
 }
 
 // hashCounter hashes and counts what is written to it.

@@ -360,6 +360,11 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, path string, 
 	// The files that follow byte for byte from evidence.json are written
 	// again from it: a GRC import edited (and the manifest re-hashed)
 	// no longer passes for the run's.
+	if st, err := os.Stat(path); err == nil && st.Size() >= 64<<20 {
+		if again := report.RederivableFiles(m); len(again) > 0 {
+			fmt.Fprintf(stdout, "senderproof: writing %s again from evidence.json to compare...\n", strings.Join(again, ", "))
+		}
+	}
 	rederived, compared, err := rd.RederiveFiles(ctx, p, m, tpl, m.ReplayOf)
 	if err != nil {
 		if errors.Is(err, context.Canceled) {
