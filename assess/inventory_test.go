@@ -464,10 +464,10 @@ func TestParseInventory(t *testing.T) {
 		// error names the line at fault.
 		{name: "yaml misindented line deep in a list", file: "f.yaml",
 			data: "assets:\n  - ip: 192.0.2.1\n    owner: a\n  - ip: 192.0.2.2\n    owner: b\n  - ip: 192.0.2.3\n   owner: c\n  - ip: 192.0.2.4\n",
-			err: "f.yaml:7: did not find expected '-' indicator"},
+			err:  "f.yaml:7: did not find expected '-' indicator"},
 		{name: "yaml tab deep in a list", file: "f.yaml",
 			data: "assets:\n  - ip: 192.0.2.1\n    owner: a\n  - ip: 192.0.2.2\n\towner: b\n",
-			err: "f.yaml:5: found a tab character that violates indentation"},
+			err:  "f.yaml:5: found a tab character that violates indentation"},
 		{name: "yaml control character located", file: "f.yaml", data: "- ip: 192.0.2.1\n  owner: \"a\x01\"\n",
 			err: "f.yaml:2:12: control characters are not allowed"},
 		{name: "yaml unknown anchor located", file: "f.yaml", data: "- ip: 192.0.2.1\n  owner: *ops\n",
