@@ -32,8 +32,9 @@ import (
 //     with representative data (sampleData), reporting only the errors
 //     that do not depend on the data (a missing field of a contract type,
 //     an undefined template, a wrong number of arguments), and two that
-//     the sample data shows: recursion without end and an index past the
-//     end of a list.
+//     the sample data shows: recursion without end, an index past the
+//     end of a list, and a function given values of the wrong type (the
+//     sample's values have the types the checks record).
 
 // Problem is one problem of a template file: the file, the 1-based line
 // and the reason.
@@ -796,7 +797,15 @@ func execProblem(err error) *Problem {
 		strings.HasPrefix(reason, "exceeded maximum template depth"),
 		// An index past the sample's lists: no run's data is sure to be
 		// longer, so guard it with len.
-		strings.Contains(reason, "index out of range"):
+		strings.Contains(reason, "index out of range"),
+		// A function given arguments of the wrong type, or that fails on
+		// them (join with its arguments swapped, eq of a string and a
+		// number, len of a number): the sample's values have the types
+		// the checks record.
+		// A key the sample lacks (a nil value, "got interface {}") may
+		// be there in a run.
+		strings.HasPrefix(reason, "wrong type for value") && !strings.HasSuffix(reason, "got interface {}"),
+		strings.HasPrefix(reason, "error calling ") && !strings.Contains(reason, "invalid type for comparison"):
 	default:
 		return nil
 	}
@@ -810,6 +819,7 @@ func sampleTypeName(goName string) string {
 		reflect.TypeFor[sampleMessage](), reflect.TypeFor[sampleAsset](), reflect.TypeFor[sampleSummary](),
 		reflect.TypeFor[sampleTool](), reflect.TypeFor[sampleCounts](), reflect.TypeFor[sampleDrift](),
 		reflect.TypeFor[sampleDriftChange](), reflect.TypeFor[sampleTopCheck](), reflect.TypeFor[sampleTopAsset](),
+		reflect.TypeFor[sampleRun](), reflect.TypeFor[sampleControl](),
 	} {
 		if t.Name() == goName {
 			return typeName(t)

@@ -85,6 +85,17 @@ func TestLoadRejects(t *testing.T) {
 				"s.tmpl:2: summary/executive: .Summary.Nope: .Summary has no field or method Nope (its fields: Assets, Error, Fail, Findings, Pass, Skip, Warn)",
 				"s.tmpl:3: summary/executive: .Severity: an entry of .TopChecks has no field or method Severity (its fields: Check, Counts, Criteria, Error, Fail, Family, Warn)",
 			}},
+		{"controls and run of the report data", map[string]string{"s.tmpl": "{{define \"summary/executive\"}}{{range .Controls}}{{.Nme}}{{end}}\n{{.Run.Nope}}{{end}}"},
+			[]string{
+				"s.tmpl:1: summary/executive: .Nme: an entry of .Controls has no field or method Nme (its fields: Catalog, Checks, Error, Fail, Framework, ID, OSCAL, Pass, Relevance, Status, Title, Warn, WarnFails)",
+				"s.tmpl:2: summary/executive: .Run.Nope: .Run has no field or method Nope (its fields: Checks, FinishedAt, ID, Inventories, InventorySHA256, Mappings, Notes, Queries, ReplayOf, Resolvers, Settings, StartedAt, Title)",
+			}},
+		// Values of the wrong type, shown by the sample's values (which
+		// have the types the checks record).
+		{"join's arguments swapped", map[string]string{"a.tmpl": `{{define "ptr.present/pass"}}{{join .Observed.ptr_names ", "}}{{end}}`},
+			[]string{"a.tmpl:1: ptr.present/pass: .Observed.ptr_names: wrong type for value; expected string; got []string (in a trial render with sample data)"}},
+		{"comparison of a string and a number", map[string]string{"a.tmpl": `{{define "ptr.present/pass"}}{{if eq .Asset.IP 3}}x{{end}}{{end}}`},
+			[]string{"a.tmpl:1: ptr.present/pass: eq .Asset.IP 3: error calling eq: incompatible types for comparison: string and int (in a trial render with sample data)"}},
 		{"helper called with the finding data", map[string]string{"h.tmpl": "{{define \"dns/why\"}}\n{{.Why}}{{end}}"},
 			[]string{"h.tmpl:2: dns/why (called from "}},
 		{"trial render of a reassigned variable", map[string]string{"a.tmpl": `{{define "dkim.key/pass"}}{{$a := .}}{{$a = .Asset}}{{$a.Nope}}{{end}}`},
@@ -162,7 +173,7 @@ func TestLoadAccepts(t *testing.T) {
 {{define "dmarc.policy/warn"}}{{(index .Observed "rua").x}} {{default "none" .Observed.p}} {{if and .Observed.p (eq .Status "warn") (not .Reason)}}x{{end}}{{end}}
 `,
 		"summary.tmpl": `
-{{define "summary/executive"}}{{.Run.Title}} {{.Run.StartedAt.Year}} {{range .Controls}}{{.Status}} {{.Anything}}{{end}}
+{{define "summary/executive"}}{{.Run.Title}} {{.Run.StartedAt.Year}} {{range .Controls}}{{.Status}} {{.OSCAL.anything}}{{end}}
 {{- range .TopChecks}}{{.Check}}: {{.Counts}}{{end}}{{if .Drift}}{{len .Drift.Changes}} {{range .Drift.Changes}}{{.Asset}}{{end}}{{end}}
 {{- range .DriftSample}}{{.Field}}{{end}} {{.Summary.Fail}} {{.Tool.Version}} {{.Pack}}{{end}}
 `,

@@ -48,11 +48,11 @@ type sampleSummary struct {
 	Pack         any // the embedded *report.Pack itself
 	Schema       string
 	Tool         sampleTool
-	Run          any // report.Run
+	Run          sampleRun
 	Summary      sampleCounts
 	Assets       any // []assess.Asset
 	Findings     any // []assess.Finding
-	Controls     any // []report.ControlStatus
+	Controls     []sampleControl
 	AssetSummary any // []report.AssetSummary
 	Drift        *sampleDrift
 
@@ -80,6 +80,38 @@ type sampleSummary struct {
 
 // sampleTool mirrors report.Tool.
 type sampleTool struct{ Name, Version, Build string }
+
+// sampleRun mirrors report.Run.
+type sampleRun struct {
+	ID, Title             string
+	StartedAt, FinishedAt time.Time
+	Resolvers             []string
+	InventorySHA256       string
+	Inventories           []struct{ Path, SHA256, Kind string }
+	Mappings              []struct{ Framework, Name, Version, SHA256, Source string }
+	Settings              struct {
+		Concurrency int
+		QPS         float64
+		Timeout     string
+		Retries     int
+	}
+	Queries  struct{ Lookups, CacheHits, Sent, TCP, Timeouts, Errors int64 }
+	Checks   []struct{ ID, Family, Criteria string }
+	Notes    []string
+	ReplayOf *struct {
+		RunID                  string
+		RecordedAt, RecordedTo time.Time
+	}
+}
+
+// sampleControl mirrors report.ControlStatus.
+type sampleControl struct {
+	Framework, ID, Title, Relevance string
+	Catalog, Checks, WarnFails      []string
+	OSCAL                           any // []mappings.OSCALRef
+	Status                          string
+	Pass, Fail, Warn, Error         int
+}
 
 // sampleCounts mirrors report.Summary.
 type sampleCounts struct{ Assets, Findings, Pass, Fail, Warn, Error, Skip int }
@@ -128,6 +160,10 @@ func typeName(t reflect.Type) string {
 		return ".Drift"
 	case reflect.TypeFor[sampleDriftChange]():
 		return "a drift change"
+	case reflect.TypeFor[sampleRun]():
+		return ".Run"
+	case reflect.TypeFor[sampleControl]():
+		return "an entry of .Controls"
 	case reflect.TypeFor[sampleTopCheck]():
 		return "an entry of .TopChecks"
 	case reflect.TypeFor[sampleTopAsset]():
@@ -304,12 +340,13 @@ func sampleReport() *sampleSummary {
 	return &sampleSummary{
 		Schema: "senderproof/evidence/v1",
 		Tool:   sampleTool{Name: "senderproof", Version: "dev"},
-		Run: map[string]any{
-			"ID": "run-2026Q4", "Title": "Example Corp outbound mail", "StartedAt": at, "FinishedAt": at.Add(time.Minute),
-			"Resolvers": []string{"192.0.2.53:53"}, "InventorySHA256": "0cc84789c38fc450",
-			"Checks":   []any{map[string]any{"ID": "ptr.present", "Family": "ptr", "Criteria": "the IP has a PTR name"}},
-			"Mappings": []any{map[string]any{"Framework": "nist-csf-2.0", "Name": "NIST Cybersecurity Framework", "Version": "2.0"}},
-			"Notes":    []string{},
+		Run: sampleRun{
+			ID: "run-2026Q4", Title: "Example Corp outbound mail", StartedAt: at, FinishedAt: at.Add(time.Minute),
+			Resolvers: []string{"192.0.2.53:53"}, InventorySHA256: "0cc84789c38fc450",
+			Inventories: []struct{ Path, SHA256, Kind string }{{Path: "fleet.csv", SHA256: "0cc84789c38fc450"}},
+			Mappings:    []struct{ Framework, Name, Version, SHA256, Source string }{{Framework: "nist-csf-2.0", Name: "NIST Cybersecurity Framework", Version: "2.0"}},
+			Checks:      []struct{ ID, Family, Criteria string }{{ID: "ptr.present", Family: "ptr", Criteria: "the IP has a PTR name"}},
+			Notes:       []string{},
 		},
 		Summary: sampleCounts{Assets: 3, Findings: 48, Pass: 40, Fail: 4, Warn: 2, Error: 1, Skip: 1},
 		Assets: []any{map[string]any{
@@ -320,9 +357,10 @@ func sampleReport() *sampleSummary {
 			"Asset": "192.0.2.10", "Check": "ptr.fcrdns", "Status": "fail", "Severity": "high",
 			"Message": "The PTR name does not resolve back to the IP.", "Remediation": "Publish an A record.",
 		}},
-		Controls: []any{map[string]any{
-			"Framework": "nist-csf-2.0", "ID": "PR.DS-1", "Title": "Outbound mail identity protects data in transit",
-			"Status": "not_satisfied", "Pass": 40, "Fail": 4, "Warn": 2, "Error": 1,
+		Controls: []sampleControl{{
+			Framework: "nist-csf-2.0", ID: "PR.DS-1", Title: "Outbound mail identity protects data in transit",
+			Catalog: []string{"PR.DS-02"}, Checks: []string{"ptr.fcrdns"}, WarnFails: []string{},
+			Status: "not_satisfied", Pass: 40, Fail: 4, Warn: 2, Error: 1,
 		}},
 		AssetSummary: []any{map[string]any{"IP": "192.0.2.10", "PTR": "mail1.example.com", "Status": "fail"}},
 		Drift: &sampleDrift{
