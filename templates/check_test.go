@@ -96,6 +96,12 @@ func TestLoadRejects(t *testing.T) {
 			[]string{"a.tmpl:1: ptr.present/pass: .Observed.ptr_names: wrong type for value; expected string; got []string (in a trial render with sample data)"}},
 		{"comparison of a string and a number", map[string]string{"a.tmpl": `{{define "ptr.present/pass"}}{{if eq .Asset.IP 3}}x{{end}}{{end}}`},
 			[]string{"a.tmpl:1: ptr.present/pass: eq .Asset.IP 3: error calling eq: incompatible types for comparison: string and int (in a trial render with sample data)"}},
+		{"names nothing renders", map[string]string{"a.tmpl": "{{define \"ptr.presnt/pass\"}}X{{end}}\n{{define \"summary/executiv\"}}Y{{end}}\n{{define \"ptr.present/fial\"}}Z{{end}}\n{{define \"my/helper\"}}h{{end}}{{define \"ptr.present/fail.some_reason\"}}r{{end}}"},
+			[]string{
+				`a.tmpl:1: template "ptr.presnt/pass" is never rendered: no check is called "ptr.presnt"; did you mean "ptr.present"?`,
+				`a.tmpl:2: template "summary/executiv" is never rendered: the reports render no template of that name; did you mean "summary/executive"?`,
+				`a.tmpl:3: template "ptr.present/fial" is never rendered: "fial" is not a status (pass, fail, warn, error, skip) or remediation`,
+			}},
 		{"helper called with the finding data", map[string]string{"h.tmpl": "{{define \"dns/why\"}}\n{{.Why}}{{end}}"},
 			[]string{"h.tmpl:2: dns/why (called from "}},
 		{"trial render of a reassigned variable", map[string]string{"a.tmpl": `{{define "dkim.key/pass"}}{{$a := .}}{{$a = .Asset}}{{$a.Nope}}{{end}}`},

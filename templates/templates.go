@@ -6,9 +6,11 @@ package templates
 
 import (
 	"bytes"
+	"cmp"
 	"embed"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -150,6 +152,9 @@ func Load(dir string) (*Set, error) {
 			problems = append(problems, p)
 		}
 	}
+	if len(problems) == 0 {
+		problems = unknownNames(t)
+	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("templates fail to load:\n%w", joinProblems(problems))
 	}
@@ -158,6 +163,98 @@ func Load(dir string) (*Set, error) {
 		return nil, fmt.Errorf("templates fail the load check:\n%w", joinProblems(problems))
 	}
 	return s, nil
+}
+
+// statuses are the second part of a finding template's name
+// ("<check>/<status>[.<reason>]").
+var statuses = []string{"pass", "fail", "warn", "error", "skip", "remediation"}
+
+// unknownNames refuses the finding and report templates an override file
+// defines that nothing renders, because their check, status or report
+// name is not one senderproof has (a misspelt "ptr.presnt/pass" would
+// leave the shipped wording in place without a word). Helpers, which an
+// override may add, and reasons, which come from the checks, are not
+// judged.
+func unknownNames(t *template.Template) []*Problem {
+	shipped, err := parseEmbedded()
+	if err != nil {
+		return nil
+	}
+	checks := map[string]bool{"default": true}
+	summaries := map[string]bool{}
+	for _, d := range shipped.Templates() {
+		first, _, ok := strings.Cut(d.Name(), "/")
+		switch {
+		case ok && strings.Contains(first, "."):
+			checks[first] = true
+		case ok && first == "summary":
+			summaries[d.Name()] = true
+		}
+	}
+	var out []*Problem
+	for _, d := range t.Templates() {
+		if d.Tree == nil || !strings.HasPrefix(d.Tree.ParseName, overridePrefix) || shipped.Lookup(d.Name()) != nil {
+			continue
+		}
+		name := d.Name()
+		first, rest, _ := strings.Cut(name, "/")
+		status, _, _ := strings.Cut(rest, ".")
+		var why string
+		switch templateKind(name) {
+		case kindMessage:
+			if !checks[first] {
+				why = fmt.Sprintf("no check is called %q%s", first, nearest(first, checks))
+			} else if !slices.Contains(statuses, status) {
+				why = fmt.Sprintf("%q is not a status (%s) or remediation", status, strings.Join(statuses[:5], ", "))
+			}
+		case kindSummary:
+			why = "the reports render no template of that name" + nearest(name, summaries)
+		}
+		if why == "" {
+			continue
+		}
+		loc, _ := d.Tree.ErrorContext(d.Tree.Root)
+		path, line := location(loc)
+		out = append(out, &Problem{Path: path, Line: line, Reason: fmt.Sprintf("template %q is never rendered: %s", name, why)})
+	}
+	slices.SortFunc(out, func(a, b *Problem) int { return cmp.Or(strings.Compare(a.Path, b.Path), a.Line-b.Line) })
+	return out
+}
+
+// nearest suggests the name of names closest to s in spelling, as
+// "; did you mean ...?", or "" when none is close.
+func nearest(s string, names map[string]bool) string {
+	best, bestD := "", 3
+	for n := range names {
+		if d := editDistance(s, n); d < bestD || d == bestD && n < best {
+			best, bestD = n, d
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf("; did you mean %q?", best)
+}
+
+// editDistance is the Levenshtein distance of a and b, in bytes.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 // maxTemplateFile bounds a wording file: wording of every check fits in a
