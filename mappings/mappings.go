@@ -103,7 +103,14 @@ func (f *File) mappingsOf(control string) []int {
 }
 
 // Set is every framework of a run, ordered by framework ID.
-type Set struct{ Files []*File }
+type Set struct {
+	Files []*File
+	// Replaced says, for each file of the directory that replaces an
+	// embedded framework (the same framework.id), what of the shipped
+	// one is no longer loaded: a file meant to add a control to it drops
+	// the others.
+	Replaced []string
+}
 
 // Problem is one lint finding: file, 1-based line and reason.
 type Problem struct {
@@ -357,15 +364,39 @@ func Load(dir string) (*Set, error) {
 	for _, f := range emb {
 		byID[f.Framework.ID] = f
 	}
+	var replaced []string
 	for _, f := range extra {
+		if g := byID[f.Framework.ID]; g != nil {
+			replaced = append(replaced, replacement(f, g))
+		}
 		byID[f.Framework.ID] = f
 	}
-	s := &Set{Files: make([]*File, 0, len(byID))}
+	s := &Set{Files: make([]*File, 0, len(byID)), Replaced: replaced}
 	for _, f := range byID {
 		s.Files = append(s.Files, f)
 	}
 	slices.SortFunc(s.Files, func(a, b *File) int { return strings.Compare(a.Framework.ID, b.Framework.ID) })
 	return s, nil
+}
+
+// replacement says that f replaces the shipped framework g, and which of
+// g's controls f does not have.
+func replacement(f, g *File) string {
+	have := map[string]bool{}
+	for _, c := range f.Controls {
+		have[c.ID] = true
+	}
+	var dropped []string
+	for _, c := range g.Controls {
+		if !have[c.ID] {
+			dropped = append(dropped, c.ID)
+		}
+	}
+	s := fmt.Sprintf("%s replaces the shipped framework %s (%s %s) whole", f.Path, g.Framework.ID, g.Framework.Name, g.Framework.Version)
+	if len(dropped) > 0 {
+		s += fmt.Sprintf("; its controls %s are not loaded (copy them into the file to keep them, or give it a framework id of its own)", strings.Join(dropped, ", "))
+	}
+	return s
 }
 
 // lint decodes and checks one file. It returns the file (nil after a YAML

@@ -368,6 +368,11 @@ mappings:
 			t.Errorf("spf.record still maps to %v after override", r)
 		}
 	}
+	// The replacement is said, naming the shipped controls it drops.
+	if len(s.Replaced) != 1 || !strings.Contains(s.Replaced[0], "nist.yml replaces the shipped framework nist-csf-2.0") ||
+		!strings.Contains(s.Replaced[0], "its controls PR.DS-1, DE.CM-8 are not loaded") {
+		t.Errorf("Replaced = %q", s.Replaced)
+	}
 }
 
 func TestLoadReportsEveryProblem(t *testing.T) {

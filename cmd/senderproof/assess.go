@@ -237,6 +237,9 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	if err != nil {
 		return badInput(fmt.Errorf("mapping files fail lint:\n%w", err))
 	}
+	for _, r := range set.Replaced {
+		fmt.Fprintf(cfg.Stderr, "senderproof: note: %s\n", oneLine(r))
+	}
 	inv := cfg.Inventory
 	if cfg.Replay != nil {
 		inv = replayInventory(cfg.Replay)

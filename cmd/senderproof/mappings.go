@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/urfave/cli/v2"
 
@@ -24,6 +25,13 @@ func mappingsCommand(stdout io.Writer) *cli.Command {
 					}
 					for _, p := range c.Args().Slice() {
 						noteEmptyDir(stdout, "mappings lint", p, ".yaml", ".yml")
+						if st, err := os.Stat(p); err == nil && st.IsDir() {
+							if set, err := mappings.Load(p); err == nil {
+								for _, r := range set.Replaced {
+									fmt.Fprintf(stdout, "note: %s\n", oneLine(r))
+								}
+							}
+						}
 					}
 					fmt.Fprintln(stdout, "mapping files: ok")
 					return nil
@@ -44,6 +52,9 @@ func mappingsCommand(stdout io.Writer) *cli.Command {
 					set, err := mappings.Load(c.String("mappings"))
 					if err != nil {
 						return badInput(fmt.Errorf("mapping files fail lint:\n%w", err))
+					}
+					for _, r := range set.Replaced {
+						fmt.Fprintf(stdout, "note: %s\n", oneLine(r))
 					}
 					return set.List(stdout)
 				},
