@@ -468,6 +468,11 @@ func TestParseInventory(t *testing.T) {
 		{name: "yaml tab deep in a list", file: "f.yaml",
 			data: "assets:\n  - ip: 192.0.2.1\n    owner: a\n  - ip: 192.0.2.2\n\towner: b\n",
 			err:  "f.yaml:5: found a tab character that violates indentation"},
+		// A valid quoted value over several lines before the fault:
+		// the fault's own line, not the value's first.
+		{name: "yaml unclosed quote after a multi-line value", file: "f.yaml",
+			data: "assets:\n  - ip: 192.0.2.1\n    owner: \"one\n      two\n      three\"\n  - ip: 192.0.2.2\n    owner: \"x\n",
+			err:  "f.yaml:7: found unexpected end of stream"},
 		{name: "yaml control character located", file: "f.yaml", data: "- ip: 192.0.2.1\n  owner: \"a\x01\"\n",
 			err: "f.yaml:2:12: control characters are not allowed"},
 		{name: "yaml unknown anchor located", file: "f.yaml", data: "- ip: 192.0.2.1\n  owner: *ops\n",

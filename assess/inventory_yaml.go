@@ -298,9 +298,24 @@ func YAMLError(file string, data []byte, err error) *InputError {
 }
 
 // yamlBisectMax is the largest file whose syntax error is located by
-// bisection (some 25 parses of up to the whole file); a larger one keeps
-// the library's line.
-const yamlBisectMax = 16 << 20
+// bisection (some 20 parses of up to the whole file, about 3 s at this
+// size); a larger one keeps the library's line.
+const yamlBisectMax = 2 << 20
+
+// yamlContextMarked are the messages the library places at the start of
+// the enclosing block, which bisection locates. Not the others: a prefix
+// cut inside a valid multi-line quoted string or flow list fails with
+// "unexpected end of stream" or "expected ',' or ']'" where nothing is
+// wrong, and for those the library's line is the right one.
+var yamlContextMarked = map[string]bool{
+	"did not find expected '-' indicator":                    true,
+	"did not find expected key":                              true,
+	"did not find expected node content":                     true,
+	"found a tab character that violates indentation":        true,
+	"found character that cannot start any token":            true,
+	"mapping values are not allowed in this context":         true,
+	"block sequence entries are not allowed in this context": true,
+}
 
 // yamlFaultLine returns the line of a syntax error the library reported
 // with the message msg, or 0 when it cannot tell. The library names the
@@ -310,7 +325,7 @@ const yamlBisectMax = 16 << 20
 // bisection and confirmed (the line before it must parse, or fail
 // otherwise).
 func yamlFaultLine(data []byte, msg string) int {
-	if len(data) > yamlBisectMax {
+	if len(data) > yamlBisectMax || !yamlContextMarked[msg] {
 		return 0
 	}
 	ends := []int{} // ends[k-1]: the end of line k, its newline included

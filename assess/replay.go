@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/miekg/dns"
 
@@ -27,9 +26,6 @@ var ErrNotRecorded = errors.New("not recorded in the evidence")
 // same code as the live client. It never sends a query.
 type Replay struct {
 	recorded map[qkey]Evidence
-	// first and last are the times of the earliest and latest exchange
-	// recorded: when the DNS answers replayed were collected.
-	first, last time.Time
 
 	mu      sync.Mutex
 	missing []string
@@ -59,14 +55,6 @@ func NewReplayEvidence(evs []Evidence) *Replay {
 // finding is recorded so, and only its distinct questions are kept.
 func (r *Replay) Record(evs ...Evidence) {
 	for _, ev := range evs {
-		if !ev.At.IsZero() {
-			if r.first.IsZero() || ev.At.Before(r.first) {
-				r.first = ev.At
-			}
-			if ev.At.After(r.last) {
-				r.last = ev.At
-			}
-		}
 		qt, ok := dns.StringToType[strings.ToUpper(ev.Type)]
 		if !ok {
 			continue
@@ -85,10 +73,6 @@ func (r *Replay) Release() {
 	defer r.mu.Unlock()
 	r.recorded = nil
 }
-
-// Recorded returns the times of the earliest and latest exchange recorded
-// (zero when none has a time).
-func (r *Replay) Recorded() (first, last time.Time) { return r.first, r.last }
 
 // Lookup answers name/qtype from the recording, chasing CNAMEs. A question
 // that was not recorded fails with an error wrapping ErrNotRecorded.

@@ -8,6 +8,7 @@ import (
 	"hash"
 	"os"
 	"slices"
+	"sync"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -45,8 +46,7 @@ type Rederiver struct {
 	idx    map[string]int // asset index by IP
 	cur    int            // index of the asset whose findings are pending
 	fs     []assess.Finding
-	// first and last are the earliest and latest DNS exchange times.
-	first, last time.Time
+	span   EvidenceSpan
 }
 
 // NewRederiver returns a Rederiver for a pack of the given assets whose
@@ -74,20 +74,12 @@ func NewRederiver(parent string, assets []assess.Asset) (*Rederiver, error) {
 // Add takes the next finding of the pack, in the pack's order (findings
 // of one asset together).
 func (r *Rederiver) Add(f *assess.Finding) error {
-	for _, e := range f.Evidence {
-		if e.At.IsZero() {
-			continue
-		}
-		if r.first.IsZero() || e.At.Before(r.first) {
-			r.first = e.At
-		}
-		if e.At.After(r.last) {
-			r.last = e.At
-		}
-	}
+	r.span.Add(f)
 	i, ok := r.idx[f.Asset]
 	if !ok {
-		return fmt.Errorf("finding for %s, which is not among the pack's assets", f.Asset)
+		// Not the pack's: verify's completeness check names it, and
+		// the files written again differ.
+		return nil
 	}
 	if i != r.cur {
 		if err := r.flush(); err != nil {
@@ -137,7 +129,7 @@ func (r *Rederiver) RederiveFiles(ctx context.Context, p *Pack, m *Manifest, tpl
 	q := *p
 	q.spool, q.Findings = r.spool, []assess.Finding{}
 	if replayOf != "" {
-		q.Run.ReplayOf = &ReplayOf{RunID: replayOf, RecordedAt: Stamp(r.first), RecordedTo: StampEnd(r.last)}
+		q.Run.ReplayOf = r.span.ReplayOf(replayOf)
 	}
 	var formats []string
 	listed := map[string]ManifestEntry{}
@@ -187,4 +179,37 @@ func (c *hashCounter) Write(b []byte) (int, error) {
 	c.h.Write(b)
 	c.n += int64(len(b))
 	return len(b), nil
+}
+
+// EvidenceSpan is the span of the times of the DNS exchanges of the
+// findings added to it (safe for concurrent use): when the answers a
+// replay re-assessed were collected.
+type EvidenceSpan struct {
+	mu          sync.Mutex
+	first, last time.Time
+}
+
+// Add takes in f's exchanges.
+func (s *EvidenceSpan) Add(f *assess.Finding) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range f.Evidence {
+		if e.At.IsZero() {
+			continue
+		}
+		if s.first.IsZero() || e.At.Before(s.first) {
+			s.first = e.At
+		}
+		if e.At.After(s.last) {
+			s.last = e.At
+		}
+	}
+}
+
+// ReplayOf returns the mark of a replay of run runID whose findings
+// carry the exchanges added.
+func (s *EvidenceSpan) ReplayOf(runID string) *ReplayOf {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return &ReplayOf{RunID: runID, RecordedAt: Stamp(s.first), RecordedTo: StampEnd(s.last)}
 }

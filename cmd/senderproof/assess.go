@@ -366,8 +366,20 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	}
 	started := cfg.Now()
 	progress, finish := progressReporter(cfg.Stderr, "assessing", len(inv.Assets))
+	sink := builder.Add
+	var evidenced report.EvidenceSpan
+	if replay != nil {
+		// A replay's reports say when the DNS answers its findings
+		// carry were collected; verify finds the same span in them.
+		sink = func(i int, fs []assess.Finding) error {
+			for j := range fs {
+				evidenced.Add(&fs[j])
+			}
+			return builder.Add(i, fs)
+		}
+	}
 	_, err = assess.Run(ctx, inv.Assets, assess.Options{
-		Resolver: resolver, Templates: tpl, Concurrency: cfg.Concurrency, Progress: progress, Sink: builder.Add,
+		Resolver: resolver, Templates: tpl, Concurrency: cfg.Concurrency, Progress: progress, Sink: sink,
 	})
 	finish()
 	if err != nil {
@@ -424,10 +436,9 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		// its own, and it names the recorded run, so its evidence.json is
 		// the recorded one's apart from those. The manifest says it is a
 		// replay too.
-		// The DNS answers were collected when their exchanges say: for a
-		// replay of a replay, by the first run.
-		first, last := replay.Recorded()
-		run.ReplayOf = &report.ReplayOf{RunID: cfg.Replay.Run.ID, RecordedAt: report.Stamp(first), RecordedTo: report.StampEnd(last)}
+		// The DNS answers were collected when the exchanges the findings
+		// carry say: for a replay of a replay, by the first run.
+		run.ReplayOf = evidenced.ReplayOf(cfg.Replay.Run.ID)
 		run.Settings = cfg.Replay.Run.Settings
 		run.Queries = cfg.Replay.Run.Queries
 		run.Notes = append(slices.Clone(cfg.Replay.Run.Notes), cfg.Notes...)

@@ -16,7 +16,9 @@ import (
 func lockOut(dir string) (unlock func(), err error) {
 	f, err := os.Open(dir)
 	if err != nil {
-		return nil, err
+		// A directory that may be written but not read (mode 0333)
+		// cannot be locked: run unprotected, as where flock fails.
+		return func() {}, nil
 	}
 	for {
 		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)

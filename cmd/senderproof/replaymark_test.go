@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"senderproof/report"
 )
 
 // TestReplayIsMarked: a replayed pack's PDF, XLSX and OSCAL say that it is
@@ -124,5 +127,54 @@ func TestReplayIsMarked(t *testing.T) {
 	// The recorded run's own reports say nothing of a replay.
 	if text := pdfText(t, filepath.Join(orig, "report.pdf")); strings.Contains(strings.ToLower(text), "replay") {
 		t.Error("the recorded run's PDF speaks of a replay")
+	}
+}
+
+// TestReplaySpanFromFindings: a question recorded twice (a cache entry
+// that expired in a long run) is replayed with its first recording, so
+// the later one's time is not when the replayed findings' answers were
+// collected; the replay's reports, and verify writing them again, agree.
+func TestReplaySpanFromFindings(t *testing.T) {
+	p := readPack(t, demoPack(t))
+	type q struct{ name, typ string }
+	seen := map[q]int{}
+	last := map[q][2]int{}
+	for i, f := range p.Findings {
+		for j, e := range f.Evidence {
+			k := q{e.Name, e.Type}
+			seen[k]++
+			last[k] = [2]int{i, j}
+		}
+	}
+	moved := false
+	for k, n := range seen {
+		if n > 1 {
+			at := last[k]
+			p.Findings[at[0]].Evidence[at[1]].At = p.Run.FinishedAt.Add(30 * time.Minute)
+			moved = true
+			break
+		}
+	}
+	if !moved {
+		t.Fatal("no question recorded twice in the demo pack")
+	}
+	dir := filepath.Join(t.TempDir(), "copy")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := (report.JSON{}).Write(context.Background(), &buf, p); err != nil {
+		t.Fatal(err)
+	}
+	evidence := filepath.Join(dir, "evidence.json")
+	if err := os.WriteFile(evidence, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(t.TempDir(), "replay")
+	if code, _, stderr := run(t, context.Background(), "assess", "--replay", evidence, "--out", out); code != 0 {
+		t.Fatalf("assess --replay exit %d: %s", code, stderr)
+	}
+	if code, stdout, stderr := run(t, context.Background(), "verify", out); code != 0 {
+		t.Errorf("verify of the replay: exit %d: %s%s", code, stdout, stderr)
 	}
 }

@@ -101,11 +101,23 @@ func TestOutLocked(t *testing.T) {
 // no directory is made for it.
 func TestVerifyTempDirTrouble(t *testing.T) {
 	pack := demoPack(t)
+	// A pack made with its own wording: verify copies the recorded
+	// files into the temporary directory first.
+	tpl := t.TempDir()
+	if err := os.WriteFile(filepath.Join(tpl, "ptr.tmpl"), []byte(`{{define "ptr.present/pass"}}PTR in place.{{end}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	worded := filepath.Join(t.TempDir(), "worded")
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", worded, "--format", "json", "--templates", tpl); code != 0 {
+		t.Fatalf("demo --templates: exit %d: %s", code, stderr)
+	}
 	missing := filepath.Join(t.TempDir(), "no-such-dir")
 	t.Setenv("TMPDIR", missing)
-	code, _, stderr := run(t, context.Background(), "verify", pack)
-	if code != exitBadInput || !strings.Contains(stderr, "verify cannot use the temporary directory "+missing) || !strings.Contains(stderr, "the pack was not checked") {
-		t.Errorf("verify with TMPDIR missing: exit %d: %s", code, stderr)
+	for _, dir := range []string{pack, worded} {
+		code, _, stderr := run(t, context.Background(), "verify", dir)
+		if code != exitBadInput || !strings.Contains(stderr, "verify cannot use the temporary directory "+missing) || !strings.Contains(stderr, "the pack was not checked") {
+			t.Errorf("verify %s with TMPDIR missing: exit %d: %s", dir, code, stderr)
+		}
 	}
 	if _, err := os.Stat(missing); !os.IsNotExist(err) {
 		t.Errorf("verify made the missing TMPDIR: %v", err)

@@ -108,12 +108,12 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 			}
 			tplDir, cleanTpl, err := inputDir(stdout, dir, m, inventories, c.String("templates"), "--templates", report.InputTemplates, ".tmpl")
 			if err != nil {
-				return runFailed(err)
+				return keepCode(err)
 			}
 			defer cleanTpl()
 			mapDir, cleanMap, err := inputDir(stdout, dir, m, inventories, c.String("mappings"), "--mappings", report.InputMappings, ".yaml", ".yml")
 			if err != nil {
-				return runFailed(err)
+				return keepCode(err)
 			}
 			defer cleanMap()
 			tpl, err := templates.Load(tplDir)
@@ -393,7 +393,7 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, path string, 
 		}
 		sections = append(sections, fmt.Errorf("%d of %d findings do not replay from their evidence:\n%w", len(bad), n, errors.Join(errs...)))
 	}
-	if len(sections) > 0 && (p.Tool.Version != version || p.Tool.Build != build) {
+	if len(sections) > 0 && (p.Tool.Version != version || p.Tool.Build != build || build == "") {
 		// Checks, wording and the pack's summaries change between
 		// versions, and between builds of one: a pack is checked
 		// faithfully only by the build that made it.
@@ -401,8 +401,15 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, path string, 
 		if p.Tool.Build != "" {
 			made = " (build " + oneLine(p.Tool.Build) + ")"
 		}
-		sections = append(sections, fmt.Errorf("note: the pack was made by %q version %q%s and this is version %s; a check, its wording or the pack's summaries may have changed between the two, so verify it with the version that made it before taking a difference for tampering",
-			p.Tool.Name, p.Tool.Version, made, versionText()))
+		if p.Tool.Version == version && p.Tool.Build == build {
+			// Neither binary records its build: another build of
+			// this version cannot be told from this one.
+			sections = append(sections, fmt.Errorf("note: the pack was made by %q version %q and this is version %s; neither records the source revision it was built from, so if the pack came from another build of that version (see go build -buildvcs), a check, its wording or the pack's summaries may differ between the two: verify it with the binary that made it before taking a difference for tampering",
+				p.Tool.Name, p.Tool.Version, version))
+		} else {
+			sections = append(sections, fmt.Errorf("note: the pack was made by %q version %q%s and this is version %s; a check, its wording or the pack's summaries may have changed between the two, so verify it with the version that made it before taking a difference for tampering",
+				p.Tool.Name, p.Tool.Version, made, versionText()))
+		}
 	}
 	if len(sections) > 0 {
 		return runFailed(errors.Join(sections...))
@@ -495,7 +502,7 @@ func rederiveDrift(stdout io.Writer, path string, p *report.Pack, m *report.Mani
 func manifestAgrees(m *report.Manifest, p *report.Pack) []error {
 	var out []error
 	if m.Tool != p.Tool {
-		out = append(out, fmt.Errorf("manifest.json names the tool %s %s, evidence.json %s %s", oneLine(m.Tool.Name), oneLine(m.Tool.Version), oneLine(p.Tool.Name), oneLine(p.Tool.Version)))
+		out = append(out, fmt.Errorf("manifest.json names the tool %s, evidence.json %s", oneLine(m.Tool.String()), oneLine(p.Tool.String())))
 	}
 	var listed []report.Input
 	for _, in := range m.Inputs {
@@ -518,6 +525,15 @@ func inputList(ins []report.Input) string {
 		parts[i] = oneLine(in.Path) + " (sha256 " + oneLine(in.SHA256) + ")"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// keepCode is runFailed(err), unless err already carries its exit code.
+func keepCode(err error) error {
+	var c *codedError
+	if errors.As(err, &c) {
+		return err
+	}
+	return runFailed(err)
 }
 
 // tempTrouble is verify's error when the system's temporary directory,
