@@ -650,7 +650,7 @@ func (b *pdfBuilder) controls() ([]pdfBlock, error) {
 	header := b.headerRow(sizes, "Control", "Title", "Status", ">Pass", ">Warn", ">Fail", ">Error")
 	f.table([]core.Row{header}, b.continued("Control coverage"), header)
 	num := func(size, n int) cellText {
-		return cellText{size: size, text: fmt.Sprint(n), style: props.Text{Align: align.Right, Right: 2.5}}
+		return cellText{size: size, text: pdfSprintf("%d", n), style: props.Text{Align: align.Right, Right: 2.5}}
 	}
 	names := map[string]string{}
 	for _, m := range b.p.Run.Mappings {
@@ -676,7 +676,7 @@ func (b *pdfBuilder) controls() ([]pdfBlock, error) {
 		if len(c.WarnFails) > 0 {
 			// The counts alone do not say why a control with no fail is
 			// not satisfied.
-			note := "A warn of " + clip(cleanLine(strings.Join(c.WarnFails, ", ")), pdfMaxValue) + " counts as a failure (fail_on: warn)."
+			note := "Warnings of " + clip(cleanLine(strings.Join(c.WarnFails, ", ")), pdfMaxValue) + " count as failures of this control."
 			relevance = strings.TrimSpace(relevance + " " + note)
 		}
 		bottom := 0.0 // the default
@@ -1131,7 +1131,7 @@ func (b *pdfBuilder) skipGroupRows(sizes []int, g *skipGroup, stripe bool) []cor
 	rows := []core.Row{
 		b.tableRow([]cellText{
 			{size: sizes[0], text: g.check, mono: true, style: props.Text{Size: 7, Bottom: 0.4}},
-			{size: sizes[1], text: fmt.Sprint(g.n), style: props.Text{Style: fontstyle.Bold, Align: align.Right, Right: 2.5, Bottom: 0.4}},
+			{size: sizes[1], text: pdfSprintf("%d", g.n), style: props.Text{Style: fontstyle.Bold, Align: align.Right, Right: 2.5, Bottom: 0.4}},
 			{size: sizes[2], text: why, style: props.Text{Bottom: 0.4}},
 		}, stripe, false),
 	}

@@ -194,7 +194,7 @@ func TestSummaryTemplate(t *testing.T) {
 		pack func() *Pack
 		want []string
 	}{
-		{"action required", func() *Pack { return SyntheticPack(20, 1) }, []string{"Action required.", "## Worst risks", "## Most affected high-criticality senders", "## What changed since the baseline"}},
+		{"action required", func() *Pack { return SyntheticPack(20, 1) }, []string{"Action required.", "## Worst risks", "## Most affected high-criticality senders", "## What changed since the baseline", "- … and 1 more change: see “Changes since the baseline”."}},
 		{"strong", func() *Pack {
 			p := SyntheticPack(3, 1)
 			for i := range p.Controls {

@@ -25,6 +25,8 @@ type summaryView struct {
 	DriftAssets    int
 	DriftBaseRun   string
 	DriftSample    []DriftChange
+	// DriftMore counts the changes DriftSample leaves out.
+	DriftMore int
 	// DriftIncomplete counts the senders whose comparison with the
 	// baseline is incomplete (drift.changed error, or warn naming fields
 	// not compared).
@@ -126,6 +128,7 @@ func newSummaryView(p *Pack, d *packDigest) *summaryView {
 				Old: clip(cleanLine(c.Old), viewValue), New: clip(cleanLine(c.New), viewValue),
 			})
 		}
+		v.DriftMore = len(p.Drift.Changes) - len(v.DriftSample)
 	}
 	return v
 }

@@ -73,6 +73,7 @@ type sampleSummary struct {
 	DriftAssets    int
 	DriftBaseRun   string
 	DriftSample    []sampleDriftChange
+	DriftMore      int
 
 	DriftIncomplete int
 	Files           []string
@@ -374,7 +375,7 @@ func sampleReport() *sampleSummary {
 			Fail: 2, Warn: 1, Counts: "2 fail, 1 warn"}},
 		TopAssets: []sampleTopAsset{{IP: "192.0.2.10", Hostname: "mail1.example.com", Owner: "mail-platform",
 			Criticality: "high", Fail: 2, Counts: "2 fail"}},
-		DriftAssets: 1, DriftBaseRun: "run-2026Q3", DriftSample: []sampleDriftChange{change},
+		DriftAssets: 1, DriftBaseRun: "run-2026Q3", DriftSample: []sampleDriftChange{change}, DriftMore: 2,
 	}
 }
 
