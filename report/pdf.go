@@ -457,6 +457,19 @@ func pdfTime(t time.Time) string {
 	return t.UTC().Format("2 January 2006, 15:04:05 UTC")
 }
 
+// pdfSpan is a span of time as text: "27 November 2026, 21:56:26 to
+// 21:57:03 UTC" within a day.
+func pdfSpan(from, to time.Time) string {
+	f, t := from.UTC(), to.UTC()
+	switch {
+	case from.IsZero() || to.IsZero():
+		return pdfTime(from) + " to " + pdfTime(to)
+	case f.Format("2006-01-02") == t.Format("2006-01-02"):
+		return f.Format("2 January 2006, 15:04:05") + " to " + t.Format("15:04:05 UTC")
+	}
+	return pdfTime(from) + " to " + pdfTime(to)
+}
+
 // pdfPeriod is the assessment period as text.
 func pdfPeriod(r Run) string {
 	from, to := r.Evidenced()
@@ -497,7 +510,11 @@ func (b *pdfBuilder) cover() ([]pdfBlock, error) {
 	}
 	frameworks := make([]string, 0, len(p.Run.Mappings))
 	for _, m := range p.Run.Mappings {
-		frameworks = append(frameworks, cleanLine(m.Framework+" "+m.Version))
+		fw := m.Framework
+		if v := strings.TrimSpace(m.Version); v != "" && !strings.HasSuffix(fw, v) {
+			fw += " " + v // not "nist-csf-2.0 2.0", "cis-controls-v8 8"
+		}
+		frameworks = append(frameworks, cleanLine(fw))
 	}
 	resolvers := make([]string, len(p.Run.Resolvers))
 	for i, r := range p.Run.Resolvers {
@@ -511,8 +528,8 @@ func (b *pdfBuilder) cover() ([]pdfBlock, error) {
 		{"Run ID", cleanLine(p.Run.ID), "mono"},
 	}
 	if r := p.Run.ReplayOf; r != nil {
-		items = append(items, [3]string{"Replay of", pdfSprintf("run %s, re-assessed offline from the DNS answers recorded %s to %s; no DNS was queried",
-			cleanLine(r.RunID), pdfTime(r.RecordedAt), pdfTime(r.RecordedTo)), ""})
+		items = append(items, [3]string{"Replay of", pdfSprintf("run %s, re-assessed offline from the DNS answers recorded %s; no DNS was queried",
+			cleanLine(r.RunID), pdfSpan(r.RecordedAt, r.RecordedTo)), ""})
 	}
 	items = append(items, [][3]string{
 		{"Tool", cleanLine(p.Tool.String()), ""},
@@ -1409,8 +1426,8 @@ func (b *pdfBuilder) methodology() ([]pdfBlock, error) {
 		b.labelValue(queriesLabel, pdfSprintf("%d lookups (%d from cache), %d messages sent (%d over TCP), %d %s, %d %s", q.Lookups, q.CacheHits, q.Sent, q.TCP, q.Timeouts, pdfPlural(int(q.Timeouts), "timeout", "timeouts"), q.Errors, pdfPlural(int(q.Errors), "error", "errors")), false),
 	)
 	if r := p.Run.ReplayOf; r != nil {
-		f.add(b.labelValue("Replay", pdfSprintf("this run re-assessed run %s offline from the DNS answers it recorded (%s to %s) instead of querying; the settings and queries above are that run's",
-			cleanLine(r.RunID), pdfTime(r.RecordedAt), pdfTime(r.RecordedTo)), false))
+		f.add(b.labelValue("Replay", pdfSprintf("this run re-assessed run %s offline from the DNS answers it recorded (%s) instead of querying; the settings and queries above are that run's",
+			cleanLine(r.RunID), pdfSpan(r.RecordedAt, r.RecordedTo)), false))
 	}
 	for _, in := range p.Run.Inventories {
 		// The hash on a line of its own, whole, as sha256sum prints it.

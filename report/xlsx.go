@@ -707,8 +707,8 @@ func (w *xlsxWriter) summary(_ context.Context, f *excelize.File, st *xlsxStyles
 		{"Inventory SHA-256", p.Run.InventorySHA256},
 	}
 	if r := p.Run.ReplayOf; r != nil {
-		facts = slices.Insert(facts, 3, [2]string{"Replay of", fmt.Sprintf("run %s, re-assessed offline from the DNS answers recorded %s to %s; no DNS was queried",
-			r.RunID, pdfTime(r.RecordedAt), pdfTime(r.RecordedTo))})
+		facts = slices.Insert(facts, 3, [2]string{"Replay of", fmt.Sprintf("run %s, re-assessed offline from the DNS answers recorded %s; no DNS was queried",
+			r.RunID, pdfSpan(r.RecordedAt, r.RecordedTo))})
 	}
 	if err := str("A1", "senderproof evidence pack", st.title); err != nil {
 		return err

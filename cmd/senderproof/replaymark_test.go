@@ -54,7 +54,7 @@ func TestReplayIsMarked(t *testing.T) {
 				"Replay of run " + c.of + ", re-assessed offline",
 				"This run is an offline replay of run " + c.of,
 				"Queries (recorded run)",
-				first.UTC().Format("2 January 2006, 15:04:05 UTC"),
+				first.UTC().Format("2 January 2006, 15:04:05") + " to ",
 			} {
 				if !strings.Contains(text, want) {
 					t.Errorf("PDF lacks %q", want)
