@@ -456,7 +456,8 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 
 	// controls
 	defined := map[string]int{}
-	var order []string // defined control IDs in file order
+	tokens := map[string]string{} // OSCAL target token: the control ID giving it
+	var order []string            // defined control IDs in file order
 	for i, rc := range doc.raw.Controls {
 		line := rc.ID.Line
 		if i < len(doc.controlLines) && line < doc.controlLines[i] {
@@ -481,6 +482,13 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 			add(line, "duplicate control id %q (first defined at line %d)", rc.ID.Value, first)
 			continue
 		}
+		tok := OSCALToken(f.Framework.ID, rc.ID.Value)
+		if other, ok := tokens[tok]; ok {
+			add(line, "control id %q gives the same OSCAL target %s as %q (line %d): a GRC import could not tell their findings apart; rename one", rc.ID.Value, tok, other, defined[other])
+			defined[rc.ID.Value] = line // mappings to it are not unknown too
+			continue
+		}
+		tokens[tok] = rc.ID.Value
 		checkShown(add, rc.Title)
 		checkShown(add, rc.Relevance)
 		defined[rc.ID.Value] = line
@@ -771,4 +779,26 @@ func clipText(s string, n int) string {
 func firstRune(s string) string {
 	_, n := utf8.DecodeRuneInString(s)
 	return s[:n]
+}
+
+// OSCALToken qualifies a control ID by its framework, as one OSCAL token:
+// "framework_id", with every character a token cannot hold replaced by
+// "_" (and a leading "_" when the framework starts with a digit). Two
+// frameworks may both have a control "9.5" or "SPF"; their targets differ.
+// The OSCAL writer targets each control's finding by it, and lint refuses
+// two controls of a framework that give the same one.
+func OSCALToken(framework, id string) string {
+	var b strings.Builder
+	for i, r := range framework + "_" + id {
+		ok := r == '_' || r == '.' || r == '-' || unicode.IsLetter(r) || unicode.IsNumber(r)
+		if i == 0 && !(r == '_' || unicode.IsLetter(r)) {
+			b.WriteByte('_')
+		}
+		if ok {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
 }

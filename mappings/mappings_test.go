@@ -148,9 +148,9 @@ func TestLintInvalidFiles(t *testing.T) {
 		want []string // ":line: reason" after the path
 	}{
 		{"invalid-yaml-syntax.yaml", []string{":5: invalid YAML: found unexpected end of stream"}},
-		// The parser's errors are at the line of the construct they are in
-		// (the flow list opened on line 5, the sequence entry begun on
-		// line 6), as the inventory loader reports them.
+		// A flow list's error is at the line the list opened on (5); a
+		// block's, at the line at fault (8), as the inventory loader
+		// reports them.
 		{"invalid-yaml-flow.yaml", []string{":5: invalid YAML: did not find expected ',' or ']'"}},
 		{"invalid-yaml-indent.yaml", []string{":8: invalid YAML: did not find expected '-' indicator"}},
 		{"invalid-unknown-field.yaml", []string{`:8: unknown field "colour" in control`}},
@@ -179,6 +179,7 @@ func TestLintInvalidFiles(t *testing.T) {
 		{"invalid-prefix-no-match.yaml", []string{`:9: check prefix "smtp.*" matches no registered check`}},
 		{"invalid-unknown-control.yaml", []string{`:10: unknown control "X-2" (not defined under controls)`}},
 		{"invalid-duplicate-control.yaml", []string{`:8: duplicate control id "X-1" (first defined at line 6)`}},
+		{"invalid-oscal-token.yaml", []string{`:8: control id "CC7_2" gives the same OSCAL target soc2_CC7_2 as "CC7/2" (line 6): a GRC import could not tell their findings apart; rename one`}},
 		{"invalid-unknown-catalog.yaml", []string{`:5: unknown catalog "nist-csf-9.0" (known: nist-csf-2.0, owasp-nhi-top10)`}},
 		{"invalid-catalog-id-unknown.yaml", []string{":9: catalog identifier PR.DS-99 is not in nist-csf-2.0"}},
 		{"invalid-catalog-withdrawn.yaml", []string{":12: catalog identifier DE.CM-08 is withdrawn in nist-csf-2.0 (incorporated into ID.RA-01)"}},

@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	"unicode"
 
 	oscal "github.com/defenseunicorns/go-oscal/src/types/oscal-1-1-3"
 
@@ -92,30 +91,10 @@ func oscalFindingKey(f *assess.Finding) string {
 // tokenRE is OSCAL's TokenDatatype (an XML NCName).
 var tokenRE = regexp.MustCompile(`^(\p{L}|_)(\p{L}|\p{N}|[.\-_])*$`)
 
-// oscalToken qualifies a control ID by its framework, as one OSCAL token:
-// "framework_id", with every character a token cannot hold replaced by
-// "_" (and a leading "_" when the framework starts with a digit). Two
-// frameworks may both have a control "9.5" or "SPF"; their targets differ.
-func oscalToken(framework, id string) string {
-	var b strings.Builder
-	for i, r := range framework + "_" + id {
-		ok := r == '_' || r == '.' || r == '-' || isLetterOrDigit(r)
-		if i == 0 && !(r == '_' || isLetter(r)) {
-			b.WriteByte('_')
-		}
-		if ok {
-			b.WriteRune(r)
-		} else {
-			b.WriteByte('_')
-		}
-	}
-	return b.String()
-}
-
-// oscalTargets gives each control of the pack its target ID (oscalToken),
-// made unique with a "-2", "-3"... suffix in the rare case two controls
-// give the same token ("a_b" "c" and "a" "b_c", or IDs that differ only
-// in characters a token cannot hold).
+// oscalTargets gives each control of the pack its target ID
+// (mappings.OSCALToken), made unique with a "-2", "-3"... suffix in the
+// rare case two controls give the same token: lint refuses that within a
+// framework, but "a_b" "c" and "a" "b_c" of two frameworks still collide.
 func oscalTargets(controls []ControlStatus) map[assess.ControlRef]string {
 	out := make(map[assess.ControlRef]string, len(controls))
 	used := make(map[string]bool, len(controls))
@@ -124,7 +103,7 @@ func oscalTargets(controls []ControlStatus) map[assess.ControlRef]string {
 		if _, ok := out[ref]; ok {
 			continue
 		}
-		base := oscalToken(c.Framework, c.ID)
+		base := mappings.OSCALToken(c.Framework, c.ID)
 		t := base
 		for k := 2; used[t]; k++ {
 			t = fmt.Sprintf("%s-%d", base, k)
@@ -134,10 +113,6 @@ func oscalTargets(controls []ControlStatus) map[assess.ControlRef]string {
 	}
 	return out
 }
-
-func isLetter(r rune) bool { return unicode.IsLetter(r) }
-
-func isLetterOrDigit(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }
 
 // oscalString makes s an OSCAL StringDatatype: one clean line without
 // leading or trailing space; "" when nothing is left.

@@ -380,9 +380,9 @@ func TestOSCALToken(t *testing.T) {
 		{"9fw", "1 2", "_9fw_1_2"},
 	} {
 		t.Run(tc.id, func(t *testing.T) {
-			got := oscalToken(tc.framework, tc.id)
+			got := mappings.OSCALToken(tc.framework, tc.id)
 			if got != tc.want || !token.MatchString(got) {
-				t.Errorf("oscalToken(%q, %q) = %q, want %q (a token)", tc.framework, tc.id, got, tc.want)
+				t.Errorf("OSCALToken(%q, %q) = %q, want %q (a token)", tc.framework, tc.id, got, tc.want)
 			}
 		})
 	}
