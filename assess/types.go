@@ -218,6 +218,7 @@ type CheckFunc func(ctx context.Context, r Resolver, a Asset) []Finding
 // Check is one registered check.
 type Check struct {
 	ID       string // SPEC check ID: API, never renamed
+	Title    string // what it asks, in plain words, for readers of the reports
 	Family   string // ptr, helo, spf, dkim, dmarc, align, drift
 	Criteria string // when it passes, for the methodology page
 	Severity Severity

@@ -367,7 +367,9 @@ func Load(dir string) (*Set, error) {
 	var replaced []string
 	for _, f := range extra {
 		if g := byID[f.Framework.ID]; g != nil {
-			replaced = append(replaced, replacement(f, g))
+			if r := replacement(f, g); r != "" {
+				replaced = append(replaced, r)
+			}
 		}
 		byID[f.Framework.ID] = f
 	}
@@ -379,8 +381,9 @@ func Load(dir string) (*Set, error) {
 	return s, nil
 }
 
-// replacement says that f replaces the shipped framework g, and which of
-// g's controls f does not have.
+// replacement says that f replaces the shipped framework g without some
+// of g's controls, naming them; "" when f keeps them all (a copy of the
+// shipped file, edited or not).
 func replacement(f, g *File) string {
 	have := map[string]bool{}
 	for _, c := range f.Controls {
@@ -392,11 +395,11 @@ func replacement(f, g *File) string {
 			dropped = append(dropped, c.ID)
 		}
 	}
-	s := fmt.Sprintf("%s replaces the shipped framework %s (%s %s) whole", f.Path, g.Framework.ID, g.Framework.Name, g.Framework.Version)
-	if len(dropped) > 0 {
-		s += fmt.Sprintf("; its controls %s are not loaded (copy them into the file to keep them, or give it a framework id of its own)", strings.Join(dropped, ", "))
+	if len(dropped) == 0 {
+		return ""
 	}
-	return s
+	return fmt.Sprintf("%s replaces the shipped framework %s (%s %s) whole; its controls %s are not loaded (copy them into the file to keep them, or give it a framework id of its own)",
+		f.Path, g.Framework.ID, g.Framework.Name, g.Framework.Version, strings.Join(dropped, ", "))
 }
 
 // lint decodes and checks one file. It returns the file (nil after a YAML

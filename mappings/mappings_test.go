@@ -369,6 +369,16 @@ mappings:
 			t.Errorf("spf.record still maps to %v after override", r)
 		}
 	}
+	// A copy of a shipped file replaces it with nothing dropped: no note.
+	copyDir := t.TempDir()
+	b, err := os.ReadFile("nist-csf-2.0.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, copyDir, "nist-csf-2.0.yaml", string(b))
+	if cs, err := Load(copyDir); err != nil || len(cs.Replaced) != 0 {
+		t.Errorf("a verbatim copy: Replaced = %q (err %v)", cs.Replaced, err)
+	}
 	// The replacement is said, naming the shipped controls it drops.
 	if len(s.Replaced) != 1 || !strings.Contains(s.Replaced[0], "nist.yml replaces the shipped framework nist-csf-2.0") ||
 		!strings.Contains(s.Replaced[0], "its controls PR.DS-1, DE.CM-8 are not loaded") {

@@ -62,9 +62,7 @@ func Build(in BuildInput) *Pack {
 		p.Findings = []assess.Finding{}
 	}
 	if p.Run.Checks == nil {
-		for _, c := range assess.Registry() {
-			p.Run.Checks = append(p.Run.Checks, CheckInfo{ID: c.ID, Family: c.Family, Criteria: c.Criteria})
-		}
+		p.Run.Checks = checkInfos()
 	}
 	order := make(map[string]int, len(p.Assets))
 	for i, a := range p.Assets {

@@ -67,7 +67,10 @@ type Tool struct {
 
 // CheckInfo describes one check for the methodology page.
 type CheckInfo struct {
-	ID       string `json:"id"`
+	ID string `json:"id"`
+	// Title says what the check asks in plain words (absent in packs of
+	// 0.4.0-dev builds before it).
+	Title    string `json:"title,omitempty"`
 	Family   string `json:"family"`
 	Criteria string `json:"criteria"`
 }

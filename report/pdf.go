@@ -457,6 +457,18 @@ func pdfTime(t time.Time) string {
 	return t.UTC().Format("2 January 2006, 15:04:05 UTC")
 }
 
+// namesVersion reports whether a framework ID ends with its version as a
+// word of its own ("nist-csf-2.0" and "2.0", "cis-controls-v8" and "8";
+// not "acme-policy-2021" and "1"), so the cover does not repeat it.
+func namesVersion(id, version string) bool {
+	pre, ok := strings.CutSuffix(id, version)
+	if !ok {
+		return false
+	}
+	pre = strings.TrimSuffix(pre, "v")
+	return pre == "" || strings.ContainsAny(pre[len(pre)-1:], "-_. ")
+}
+
 // pdfSpan is a span of time as text: "27 November 2026, 21:56:26 to
 // 21:57:03 UTC" within a day.
 func pdfSpan(from, to time.Time) string {
@@ -511,8 +523,8 @@ func (b *pdfBuilder) cover() ([]pdfBlock, error) {
 	frameworks := make([]string, 0, len(p.Run.Mappings))
 	for _, m := range p.Run.Mappings {
 		fw := m.Framework
-		if v := strings.TrimSpace(m.Version); v != "" && !strings.HasSuffix(fw, v) {
-			fw += " " + v // not "nist-csf-2.0 2.0", "cis-controls-v8 8"
+		if v := strings.TrimSpace(m.Version); v != "" && !namesVersion(fw, v) {
+			fw += " " + v
 		}
 		frameworks = append(frameworks, cleanLine(fw))
 	}

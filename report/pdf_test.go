@@ -1232,3 +1232,18 @@ func TestWorstRisksSayWhatIsAtRisk(t *testing.T) {
 		seen[line[len(c.ID):]] = c.ID
 	}
 }
+
+func TestNamesVersion(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		id, version string
+		want        bool
+	}{
+		{"nist-csf-2.0", "2.0", true}, {"cis-controls-v8", "8", true}, {"owasp-nhi-top10", "2025", false},
+		{"acme-policy-2021", "1", false}, {"hipaa-2013", "3", false}, {"soc2_2017", "2017", true},
+	} {
+		if got := namesVersion(tc.id, tc.version); got != tc.want {
+			t.Errorf("namesVersion(%q, %q) = %v, want %v", tc.id, tc.version, got, tc.want)
+		}
+	}
+}

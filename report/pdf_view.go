@@ -37,9 +37,11 @@ type summaryView struct {
 }
 
 type viewCheck struct {
-	Check, Family, Criteria string
-	Fail, Error, Warn       int
-	Counts                  string // e.g. "12 fail, 1 warn": the non-zero counts
+	// Title says what the check asks in plain words ("" for a pack
+	// that does not record it).
+	Check, Title, Family, Criteria string
+	Fail, Error, Warn              int
+	Counts                         string // e.g. "12 fail, 1 warn": the non-zero counts
 }
 
 type viewAsset struct {
@@ -94,13 +96,13 @@ func newSummaryView(p *Pack, d *packDigest) *summaryView {
 			v.HighAssets++
 		}
 	}
-	criteria := map[string]string{}
+	criteria, titles := map[string]string{}, map[string]string{}
 	for _, c := range p.Run.Checks {
-		criteria[c.ID] = c.Criteria
+		criteria[c.ID], titles[c.ID] = c.Criteria, c.Title
 	}
 	for _, c := range d.topChecks(viewTopChecks) {
 		v.TopChecks = append(v.TopChecks, viewCheck{
-			Check: cleanLine(c.Check), Family: cleanLine(c.Family),
+			Check: cleanLine(c.Check), Title: clip(cleanLine(titles[c.Check]), 200), Family: cleanLine(c.Family),
 			Criteria: clip(strings.TrimSuffix(cleanLine(criteria[c.Check]), "."), 200),
 			Fail:     c.Fail, Error: c.Error, Warn: c.Warn, Counts: viewCounts(c.Fail, c.Error, c.Warn),
 		})

@@ -381,7 +381,7 @@ func (b *Builder) Pack(tool Tool, run Run, drift *Drift) *Pack {
 func checkInfos() []CheckInfo {
 	var out []CheckInfo
 	for _, c := range assess.Registry() {
-		out = append(out, CheckInfo{ID: c.ID, Family: c.Family, Criteria: c.Criteria})
+		out = append(out, CheckInfo{ID: c.ID, Title: c.Title, Family: c.Family, Criteria: c.Criteria})
 	}
 	return out
 }

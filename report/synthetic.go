@@ -44,9 +44,7 @@ func SyntheticPack(n int, seed uint64) *Pack {
 		Settings:        Settings{Concurrency: 64, QPS: 200, Timeout: "3s", Retries: 2},
 		Notes:           []string{"synthetic pack for tests and benchmarks"},
 	}
-	for _, c := range assess.Registry() {
-		p.Run.Checks = append(p.Run.Checks, CheckInfo{ID: c.ID, Family: c.Family, Criteria: c.Criteria})
-	}
+	p.Run.Checks = checkInfos()
 	p.Drift = &Drift{
 		Baseline: "baseline/evidence.json",
 		BaseRun:  "20250331T090000Z-0000beef",

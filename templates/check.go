@@ -802,10 +802,10 @@ func execProblem(err error) *Problem {
 		// them (join with its arguments swapped, eq of a string and a
 		// number, len of a number): the sample's values have the types
 		// the checks record.
-		// A key the sample lacks (a nil value, "got interface {}") may
-		// be there in a run.
+		// A key the sample lacks (a nil value: "got interface {}", "len
+		// of nil pointer", "index of untyped nil") may be there in a run.
 		strings.HasPrefix(reason, "wrong type for value") && !strings.HasSuffix(reason, "got interface {}"),
-		strings.HasPrefix(reason, "error calling ") && !strings.Contains(reason, "invalid type for comparison"):
+		strings.HasPrefix(reason, "error calling ") && !strings.Contains(reason, "invalid type for comparison") && !strings.Contains(reason, "nil"):
 	default:
 		return nil
 	}

@@ -83,7 +83,7 @@ func TestLoadRejects(t *testing.T) {
 		{"report data", map[string]string{"s.tmpl": "{{define \"summary/executive\"}}{{.Org}}:\n{{.Summary.Nope}}\n{{range .TopChecks}}{{.Check}} {{.Severity}}{{end}}{{end}}"},
 			[]string{
 				"s.tmpl:2: summary/executive: .Summary.Nope: .Summary has no field or method Nope (its fields: Assets, Error, Fail, Findings, Pass, Skip, Warn)",
-				"s.tmpl:3: summary/executive: .Severity: an entry of .TopChecks has no field or method Severity (its fields: Check, Counts, Criteria, Error, Fail, Family, Warn)",
+				"s.tmpl:3: summary/executive: .Severity: an entry of .TopChecks has no field or method Severity (its fields: Check, Counts, Criteria, Error, Fail, Family, Title, Warn)",
 			}},
 		{"controls and run of the report data", map[string]string{"s.tmpl": "{{define \"summary/executive\"}}{{range .Controls}}{{.Nme}}{{end}}\n{{.Run.Nope}}{{end}}"},
 			[]string{
@@ -92,11 +92,13 @@ func TestLoadRejects(t *testing.T) {
 			}},
 		// Values of the wrong type, shown by the sample's values (which
 		// have the types the checks record).
+		{"a control's status is a type of its own", map[string]string{"s.tmpl": `{{define "summary/executive"}}{{range .Controls}}{{upper .Status}}{{if eq .Status "satisfied"}}ok{{end}}{{end}}{{end}}`},
+			[]string{"s.tmpl:1: summary/executive: argument 1 of upper, .Status, is not of type string"}},
 		{"join's arguments swapped", map[string]string{"a.tmpl": `{{define "ptr.present/pass"}}{{join .Observed.ptr_names ", "}}{{end}}`},
 			[]string{"a.tmpl:1: ptr.present/pass: .Observed.ptr_names: wrong type for value; expected string; got []string (in a trial render with sample data)"}},
 		{"comparison of a string and a number", map[string]string{"a.tmpl": `{{define "ptr.present/pass"}}{{if eq .Asset.IP 3}}x{{end}}{{end}}`},
 			[]string{"a.tmpl:1: ptr.present/pass: eq .Asset.IP 3: error calling eq: incompatible types for comparison: string and int (in a trial render with sample data)"}},
-		{"names nothing renders", map[string]string{"a.tmpl": "{{define \"ptr.presnt/pass\"}}X{{end}}\n{{define \"summary/executiv\"}}Y{{end}}\n{{define \"ptr.present/fial\"}}Z{{end}}\n{{define \"my/helper\"}}h{{end}}{{define \"ptr.present/fail.some_reason\"}}r{{end}}"},
+		{"names nothing renders", map[string]string{"a.tmpl": "{{define \"ptr.presnt/pass\"}}X{{end}}\n{{define \"summary/executiv\"}}Y{{end}}\n{{define \"ptr.present/fial\"}}Z{{end}}\n{{define \"my/helper\"}}h{{end}}{{define \"ptr.present/fail.some_reason\"}}r{{end}}\n{{define \"summary/methodology\"}}{{template \"summary/intro\" .}}{{end}}{{define \"summary/intro\"}}i{{end}}{{define \"ptr.fcrdns/fail\"}}{{template \"ptr.fcrdns/detail\" .}}{{end}}{{define \"ptr.fcrdns/detail\"}}d{{end}}"},
 			[]string{
 				`a.tmpl:1: template "ptr.presnt/pass" is never rendered: no check is called "ptr.presnt"; did you mean "ptr.present"?`,
 				`a.tmpl:2: template "summary/executiv" is never rendered: the reports render no template of that name; did you mean "summary/executive"?`,
@@ -177,6 +179,7 @@ func TestLoadAccepts(t *testing.T) {
 {{define "my/unused"}}{{.Whatever}}{{end}}
 {{define "dkim.key/pass"}}{{range .Asset.DKIMSelectors}}{{.}} {{$.Selector}}{{end}}{{range $k, $v := .Asset.Tags}}{{$k}}={{$v}}{{end}}{{end}}
 {{define "dmarc.policy/warn"}}{{(index .Observed "rua").x}} {{default "none" .Observed.p}} {{if and .Observed.p (eq .Status "warn") (not .Reason)}}x{{end}}{{end}}
+{{define "dmarc.record/pass"}}asked {{len .Observed.dmarcbis_queried}} names{{end}}
 `,
 		"summary.tmpl": `
 {{define "summary/executive"}}{{.Run.Title}} {{.Run.StartedAt.Year}} {{range .Controls}}{{.Status}} {{.OSCAL.anything}}{{end}}

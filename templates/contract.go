@@ -97,7 +97,7 @@ type sampleRun struct {
 		Retries     int
 	}
 	Queries  struct{ Lookups, CacheHits, Sent, TCP, Timeouts, Errors int64 }
-	Checks   []struct{ ID, Family, Criteria string }
+	Checks   []struct{ ID, Title, Family, Criteria string }
 	Notes    []string
 	ReplayOf *struct {
 		RunID                  string
@@ -110,9 +110,14 @@ type sampleControl struct {
 	Framework, ID, Title, Relevance string
 	Catalog, Checks, WarnFails      []string
 	OSCAL                           any // []mappings.OSCALRef
-	Status                          string
+	Status                          sampleState
 	Pass, Fail, Warn, Error         int
 }
+
+// sampleState mirrors report.ControlState: a string type of its own, so a
+// function taking a string (lower, upper, contains) refuses .Status here
+// as it refuses the real one in a run; eq and printf take either.
+type sampleState string
 
 // sampleCounts mirrors report.Summary.
 type sampleCounts struct{ Assets, Findings, Pass, Fail, Warn, Error, Skip int }
@@ -131,9 +136,9 @@ type sampleDriftChange struct{ Asset, Field, Old, New, Inventory string }
 
 // sampleTopCheck mirrors report's viewCheck.
 type sampleTopCheck struct {
-	Check, Family, Criteria string
-	Fail, Error, Warn       int
-	Counts                  string
+	Check, Title, Family, Criteria string
+	Fail, Error, Warn              int
+	Counts                         string
 }
 
 // sampleTopAsset mirrors report's viewAsset.
@@ -346,7 +351,7 @@ func sampleReport() *sampleSummary {
 			Resolvers: []string{"192.0.2.53:53"}, InventorySHA256: "0cc84789c38fc450",
 			Inventories: []struct{ Path, SHA256, Kind string }{{Path: "fleet.csv", SHA256: "0cc84789c38fc450"}},
 			Mappings:    []struct{ Framework, Name, Version, SHA256, Source string }{{Framework: "nist-csf-2.0", Name: "NIST Cybersecurity Framework", Version: "2.0"}},
-			Checks:      []struct{ ID, Family, Criteria string }{{ID: "ptr.present", Family: "ptr", Criteria: "the IP has a PTR name"}},
+			Checks:      []struct{ ID, Title, Family, Criteria string }{{ID: "ptr.present", Title: "The sender has reverse DNS (PTR)", Family: "ptr", Criteria: "the IP has a PTR name"}},
 			Notes:       []string{},
 		},
 		Summary: sampleCounts{Assets: 3, Findings: 48, Pass: 40, Fail: 4, Warn: 2, Error: 1, Skip: 1},
@@ -361,6 +366,7 @@ func sampleReport() *sampleSummary {
 		Controls: []sampleControl{{
 			Framework: "nist-csf-2.0", ID: "PR.DS-1", Title: "Outbound mail identity protects data in transit",
 			Catalog: []string{"PR.DS-02"}, Checks: []string{"ptr.fcrdns"}, WarnFails: []string{},
+			OSCAL:  []any{map[string]any{"Control": "PR.DS-02", "Statement": "PR.DS-02_statement"}},
 			Status: "not_satisfied", Pass: 40, Fail: 4, Warn: 2, Error: 1,
 		}},
 		AssetSummary: []any{map[string]any{"IP": "192.0.2.10", "PTR": "mail1.example.com", "Status": "fail"}},
@@ -371,7 +377,7 @@ func sampleReport() *sampleSummary {
 		Org: "Example Corp outbound mail", Period: "30 June 2026", PeriodPhrase: "on 30 June 2026",
 		ControlsTotal: 14, Satisfied: 10, NotSatisfied: 3, Inconclusive: 1, Bad: 5, Attention: 7,
 		AffectedAssets: 2, HighAssets: 2, AffectedHigh: 1,
-		TopChecks: []sampleTopCheck{{Check: "ptr.fcrdns", Family: "ptr", Criteria: "some PTR name's A/AAAA set contains the IP",
+		TopChecks: []sampleTopCheck{{Check: "ptr.fcrdns", Title: "Reverse DNS is forward-confirmed", Family: "ptr", Criteria: "some PTR name's A/AAAA set contains the IP",
 			Fail: 2, Warn: 1, Counts: "2 fail, 1 warn"}},
 		TopAssets: []sampleTopAsset{{IP: "192.0.2.10", Hostname: "mail1.example.com", Owner: "mail-platform",
 			Criticality: "high", Fail: 2, Counts: "2 fail"}},
@@ -390,6 +396,13 @@ func ShapeDiff(path string, mirror, real reflect.Type) []string {
 	}
 	if mirror.Kind() != real.Kind() {
 		return []string{path + ": " + mirror.Kind().String() + " in the mirror, " + real.Kind().String() + " in " + real.String()}
+	}
+	if mirror.Kind() <= reflect.Complex128 || mirror.Kind() == reflect.String {
+		// A basic type of its own (report.ControlState) is refused by the
+		// functions that take the basic one: so must its mirror be.
+		if named := func(t reflect.Type) bool { return t.PkgPath() != "" }; named(mirror) != named(real) {
+			return []string{path + ": " + mirror.String() + " in the mirror, " + real.String() + " in the original: a type of its own in one only"}
+		}
 	}
 	switch mirror.Kind() {
 	case reflect.Pointer, reflect.Slice, reflect.Array:

@@ -173,8 +173,8 @@ var statuses = []string{"pass", "fail", "warn", "error", "skip", "remediation"}
 // defines that nothing renders, because their check, status or report
 // name is not one senderproof has (a misspelt "ptr.presnt/pass" would
 // leave the shipped wording in place without a word). Helpers, which an
-// override may add, and reasons, which come from the checks, are not
-// judged.
+// override may add (any template another one calls, whatever its name),
+// and reasons, which come from the checks, are not judged.
 func unknownNames(t *template.Template) []*Problem {
 	shipped, err := parseEmbedded()
 	if err != nil {
@@ -191,9 +191,18 @@ func unknownNames(t *template.Template) []*Problem {
 			summaries[d.Name()] = true
 		}
 	}
+	// A template another one calls is a helper of it, whatever its name.
+	called := map[string]bool{}
+	for _, d := range t.Templates() {
+		if d.Tree != nil {
+			for _, c := range calls(d.Tree.Root) {
+				called[c] = true
+			}
+		}
+	}
 	var out []*Problem
 	for _, d := range t.Templates() {
-		if d.Tree == nil || !strings.HasPrefix(d.Tree.ParseName, overridePrefix) || shipped.Lookup(d.Name()) != nil {
+		if d.Tree == nil || !strings.HasPrefix(d.Tree.ParseName, overridePrefix) || shipped.Lookup(d.Name()) != nil || called[d.Name()] {
 			continue
 		}
 		name := d.Name()
