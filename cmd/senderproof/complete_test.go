@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -176,6 +177,14 @@ func TestVerifyMappings(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(changed, "internal-mail-policy.yaml"), append(b, []byte("# edited\n")...), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// The run's file beside a framework added since.
+	grown := t.TempDir()
+	if err := os.WriteFile(filepath.Join(grown, "internal-mail-policy.yaml"), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(grown, "later.yaml"), bytes.Replace(b, []byte("example-mail-policy"), []byte("later-policy"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	cases := []struct {
 		name string
 		args []string
@@ -186,6 +195,8 @@ func TestVerifyMappings(t *testing.T) {
 		{"extra pack with its mappings", []string{"--mappings", extra, withExtra}, 0, "summary, controls and per-asset summaries match"},
 		{"extra pack without --mappings: the recorded files", []string{withExtra}, 0,
 			"using the run's --mappings files as the manifest records them: ../../testdata/mappings/extra/internal-mail-policy.yaml"},
+		{"extra pack with its file among more", []string{"--mappings", grown, withExtra}, 0,
+			"using the run's 1 file found there by its hash, not the 1 other (later.yaml)"},
 		{"extra pack whose mapping files are gone", []string{moved}, 0,
 			"framework example-mail-policy (version 2025.1, sha256 "},
 		{"extra pack with an edited file", []string{"--mappings", changed, withExtra}, 0,
@@ -199,8 +210,8 @@ func TestVerifyMappings(t *testing.T) {
 			if code != tc.code || !strings.Contains(stdout+stderr, tc.want) {
 				t.Errorf("exit %d, want %d with %q:\n%s\n%s", code, tc.code, tc.want, stdout, stderr)
 			}
-			if notChecked := strings.Contains(stdout, "controls: not checked, the loaded mapping files are not the run's"); notChecked != (i >= 3) {
-				t.Errorf("verify says the controls were not checked: %v, want %v:\n%s", notChecked, i >= 3, stdout)
+			if notChecked := strings.Contains(stdout, "controls: not checked, the loaded mapping files are not the run's"); notChecked != (i >= 4) {
+				t.Errorf("verify says the controls were not checked: %v, want %v:\n%s", notChecked, i >= 4, stdout)
 			}
 		})
 	}

@@ -166,6 +166,14 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 // or why they cannot be; the cleanup removes what was gathered.
 func inputDir(stdout io.Writer, pack string, m *report.Manifest, inventories []report.Input, given, flag, kind string, exts ...string) (string, func(), error) {
 	if given != "" {
+		// The run's files among more (a framework added since): those
+		// alone, found by their hashes.
+		if d, note, cleanup, err := recordedAmong(m, given, flag, kind, exts...); err != nil || d != "" {
+			if note != "" {
+				fmt.Fprintf(stdout, "%s: %s\n", pack, note)
+			}
+			return d, cleanup, err
+		}
 		if note := givenNotRecorded(m, given, kind, exts...); note != "" {
 			fmt.Fprintf(stdout, "%s: %s %s: %s\n", pack, flag, oneLine(given), note)
 		}
@@ -208,7 +216,14 @@ func givenNotRecorded(m *report.Manifest, dir, kind string, exts ...string) stri
 	if len(recorded) == 0 {
 		return "the run used none (only the embedded ones): what these files change is checked against them, not the run's"
 	}
-	return fmt.Sprintf("not the files the run used (the manifest records %d, with other hashes): what they change is checked against them, not the run's", len(recorded))
+	matched := 0
+	for _, h := range given {
+		if slices.Contains(recorded, h) {
+			matched++
+		}
+	}
+	return fmt.Sprintf("not the files the run used (it holds %d of the %d the manifest records, by their hashes, and %d others): what they change is checked against them, not the run's",
+		matched, len(recorded), len(given)-matched)
 }
 
 // recordedInputs gathers the run's input files of one kind (its
@@ -243,20 +258,81 @@ func recordedInputs(m *report.Manifest, inventories []report.Input, flag, kind s
 		}
 		contents[i] = b
 	}
+	tmp, cleanup, err := stageInputs(files, contents)
+	if err != nil {
+		return "", "", cleanup, err
+	}
+	return tmp, fmt.Sprintf("using the run's %s files as the manifest records them: %s", flag, strings.Join(paths, ", ")), cleanup, nil
+}
+
+// stageInputs writes the contents of files into a new temporary directory
+// for a loader to read; the cleanup removes it.
+func stageInputs(files []report.Input, contents [][]byte) (string, func(), error) {
 	tmp, err := os.MkdirTemp("", "senderproof-verify-")
 	if err != nil {
-		return "", "", cleanup, tempTrouble(err)
+		return "", func() {}, tempTrouble(err)
 	}
-	cleanup = func() { os.RemoveAll(tmp) }
+	cleanup := func() { os.RemoveAll(tmp) }
 	for i, in := range files {
 		// Numbered, so two files of one name from different directories
 		// do not collide; the loaders read every file, in name order.
 		if err := os.WriteFile(filepath.Join(tmp, fmt.Sprintf("%03d-%s", i, filepath.Base(in.Path))), contents[i], 0o600); err != nil {
 			cleanup()
-			return "", "", func() {}, tempTrouble(err)
+			return "", func() {}, tempTrouble(err)
 		}
 	}
-	return tmp, fmt.Sprintf("using the run's %s files as the manifest records them: %s", flag, strings.Join(paths, ", ")), cleanup, nil
+	return tmp, cleanup, nil
+}
+
+// recordedAmong gathers, when the directory given to verify's flag holds
+// every file of kind the manifest records (by SHA-256) and more besides,
+// the recorded ones alone into a new directory, saying which it leaves
+// out; "" when the directory holds exactly the run's files, or not all of
+// them (givenNotRecorded then says so).
+func recordedAmong(m *report.Manifest, given, flag, kind string, exts ...string) (dir, note string, cleanup func(), err error) {
+	cleanup = func() {}
+	want := map[string]bool{}
+	for _, in := range m.Inputs {
+		if in.Kind == kind {
+			want[in.SHA256] = true
+		}
+	}
+	ins, err := dirInputs(given, kind, exts...)
+	if err != nil || len(want) == 0 || len(ins) <= len(want) {
+		return "", "", cleanup, nil
+	}
+	var files, others []report.Input
+	found := map[string]bool{}
+	for _, in := range ins {
+		if want[in.SHA256] && !found[in.SHA256] {
+			found[in.SHA256] = true
+			files = append(files, in)
+		} else {
+			others = append(others, in)
+		}
+	}
+	if len(found) != len(want) {
+		return "", "", cleanup, nil
+	}
+	contents := make([][]byte, len(files))
+	for i, in := range files {
+		b, err := report.ReadRegular(in.Path, 16<<20, true)
+		if sum := sha256.Sum256(b); err != nil || hex.EncodeToString(sum[:]) != in.SHA256 {
+			return "", "", cleanup, nil // changed meanwhile: as if not found
+		}
+		contents[i] = b
+	}
+	dir, cleanup, err = stageInputs(files, contents)
+	if err != nil {
+		return "", "", cleanup, err
+	}
+	var left []string
+	for _, in := range others {
+		left = append(left, oneLine(filepath.Base(in.Path)))
+	}
+	return dir, fmt.Sprintf("%s %s: using the run's %d %s found there by %s, not the %d %s (%s)", flag, oneLine(given),
+		len(files), plural(len(files), "file", "files"), plural(len(files), "its hash", "their hashes"),
+		len(others), plural(len(others), "other", "others"), strings.Join(left, ", ")), cleanup, nil
 }
 
 // verifyEvidence checks the evidence.json of a pack whose files match its
