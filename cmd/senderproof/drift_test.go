@@ -100,6 +100,16 @@ func demoPack(t *testing.T) string {
 	return out
 }
 
+// fullDemoPack is demoPack with every format.
+func fullDemoPack(t *testing.T) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "full")
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", out); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	return out
+}
+
 func readPack(t *testing.T, dir string) *report.Pack {
 	t.Helper()
 	p, err := report.ReadPack(filepath.Join(dir, "evidence.json"))

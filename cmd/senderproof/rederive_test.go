@@ -63,10 +63,7 @@ func forgeFile(t *testing.T, dir, name, old, new string) {
 // edited with its manifest entry re-hashed does not pass for the run's;
 // the manifest's tool and inventory hashes must be evidence.json's.
 func TestVerifyRederivesFiles(t *testing.T) {
-	pack := filepath.Join(t.TempDir(), "pack")
-	if code, _, stderr := run(t, context.Background(), "demo", "--out", pack); code != 0 {
-		t.Fatalf("demo exit %d: %s", code, stderr)
-	}
+	pack := fullDemoPack(t)
 	code, stdout, stderr := run(t, context.Background(), "verify", pack)
 	if code != 0 {
 		t.Fatalf("verify of an untouched pack: exit %d: %s %s", code, stdout, stderr)

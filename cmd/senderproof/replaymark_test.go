@@ -21,10 +21,7 @@ import (
 // was collected before its result started. A replay of that replay still
 // names the first run's recording times.
 func TestReplayIsMarked(t *testing.T) {
-	orig := filepath.Join(t.TempDir(), "orig")
-	if code, _, stderr := run(t, context.Background(), "demo", "--out", orig); code != 0 {
-		t.Fatalf("demo exit %d: %s", code, stderr)
-	}
+	orig := fullDemoPack(t)
 	op := readPack(t, orig)
 	var first, last time.Time
 	for _, f := range op.Findings {
