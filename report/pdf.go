@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"image/color"
@@ -1371,16 +1372,38 @@ func pdfList(items []string, max int) string {
 	return s
 }
 
+// appendixRank orders Appendix A when it is cut short: senders with a
+// fail, error or warn finding (0) before passing ones (1).
+func appendixRank(status string) int {
+	if status == string(assess.StatusPass) {
+		return 1
+	}
+	return 0
+}
+
 func (b *pdfBuilder) assets() ([]pdfBlock, error) {
 	all := b.p.AssetSummary
 	var f pdfFlow
 	f.keep(b.heading("Appendix A: senders"), pdfSpacer(3),
-		b.paragraph("One row per sender in inventory order: its PTR name, the forward-confirmed reverse DNS result, the configured HELO name, the SPF result for its domain, the effective DMARC policy and its worst finding status; a pass says how many of the sender's checks were skipped (not applied for lack of an inventory field), a gap in coverage rather than a pass.",
+		b.paragraph("One row per sender in inventory order (a long list shows the senders that need action first): its PTR name, the forward-confirmed reverse DNS result, the configured HELO name, the SPF result for its domain, the effective DMARC policy and its worst finding status; a pass says how many of the sender's checks were skipped (not applied for lack of an inventory field), a gap in coverage rather than a pass.",
 			props.Text{Size: 8.5, Color: pcol(colourMuted)}),
 	)
 	n := min(len(all), b.w.maxAssets)
 	if n < len(all) {
-		f.keep(b.notice(pdfSprintf("This appendix shows the first %d of %d senders; %d more in %s.", n, len(all), len(all)-n, b.sheetIn("Assets"))))
+		// Cut short, it shows the senders that need action first (in
+		// inventory order among them), then passing ones, rather than
+		// leaving failing senders past the cut out of the PDF.
+		all = slices.Clone(all)
+		slices.SortStableFunc(all, func(a, c AssetSummary) int {
+			return cmp.Compare(appendixRank(a.Status), appendixRank(c.Status))
+		})
+		bad := 0
+		for _, a := range all {
+			if appendixRank(a.Status) == 0 {
+				bad++
+			}
+		}
+		f.keep(b.notice(pdfSprintf("This appendix shows %d of %d senders: those that need action first (%d in all), in inventory order, then passing ones; every sender is in %s.", n, len(all), bad, b.sheetIn("Assets"))))
 	}
 	if len(all) == 0 {
 		f.add(b.paragraph("The inventory held no sender.", props.Text{}))

@@ -104,18 +104,44 @@ func TestPDFCapped(t *testing.T) {
 	p := SyntheticPack(40, 4)
 	w := NewPDF(nil).(*pdfWriter)
 	w.maxFindings, w.maxAssets, w.maxDrift = 40, 25, 3
+	// One sender in ten needs action.
+	for i := range p.AssetSummary {
+		if i%10 == 3 {
+			p.AssetSummary[i].Status = string(assess.StatusFail)
+		} else {
+			p.AssetSummary[i].Status = string(assess.StatusPass)
+		}
+	}
 	text := squash(pdfText(t, writeAll(t, w, p)))
+	// The appendix shows the senders that need action first.
+	bad, lateBad, lastPass := 0, -1, -1
+	for i, a := range p.AssetSummary {
+		if a.Status != string(assess.StatusPass) {
+			bad++
+			if i >= 25 {
+				lateBad = i
+			}
+		} else {
+			lastPass = i
+		}
+	}
 	for _, want := range []string{
 		"This list shows 40 of", "every fail first, then error, then warn; the",
-		"This appendix shows the first 25 of 40 senders; 15 more in report.xlsx (Assets sheet).",
+		fmt.Sprintf("This appendix shows 25 of 40 senders: those that need action first (%d in all), in inventory order, then passing ones; every sender is in report.xlsx (Assets sheet).", bad),
 		"more in report.xlsx (Drift sheet)",
 	} {
 		if !strings.Contains(text, squash(want)) {
 			t.Errorf("capped PDF lacks %q", want)
 		}
 	}
-	if strings.Contains(text, squash(p.Assets[30].IP+" "+p.AssetSummary[30].PTR)) {
-		t.Error("capped appendix still lists asset 31")
+	if bad >= 25 || lateBad < 0 || lastPass < 0 {
+		t.Fatalf("the synthetic pack does not test the order: %d of 40 senders need action, the last after the cut %d, the last passing %d", bad, lateBad, lastPass)
+	}
+	if !strings.Contains(text, squash(p.Assets[lateBad].IP+" "+p.AssetSummary[lateBad].PTR)) {
+		t.Errorf("capped appendix leaves out sender %d, which needs action", lateBad+1)
+	}
+	if strings.Contains(text, squash(p.Assets[lastPass].IP+" "+p.AssetSummary[lastPass].PTR)) {
+		t.Errorf("capped appendix lists passing sender %d past the cut", lastPass+1)
 	}
 }
 
@@ -1172,7 +1198,7 @@ func TestPDFPointsOnlyAtFilesWritten(t *testing.T) {
 		want, never []string
 	}{
 		{[]string{"json", "csv", "xlsx", "oscal", "pdf"}, []string{"report.xlsx / findings.csv", "report.xlsx (Assets sheet)", "Beside this report the run wrote evidence.json, findings.csv, report.xlsx, oscal-assessment-results.json"}, []string{"not written by this run"}},
-		{[]string{"json", "pdf"}, []string{"more in evidence.json", "passed findings are in evidence.json", "Beside this report the run wrote evidence.json; evidence.json is the source of truth", "AD flag and time) in evidence.json."}, []string{"report.xlsx", "findings.csv", "oscal-assessment-results.json"}},
+		{[]string{"json", "pdf"}, []string{"every sender is in evidence.json", "passed findings are in evidence.json", "Beside this report the run wrote evidence.json; evidence.json is the source of truth", "AD flag and time) in evidence.json."}, []string{"report.xlsx", "findings.csv", "oscal-assessment-results.json"}},
 		{[]string{"csv", "pdf"}, []string{"in findings.csv", "report.xlsx or evidence.json (not written by this run)", "this run wrote neither evidence.json nor report.xlsx"}, []string{"report.xlsx /", "(Assets sheet)", "evidence.json is the source of truth", "written from evidence.json", "time) in evidence.json"}},
 		{[]string{"xlsx", "pdf"}, []string{"in report.xlsx (Evidence sheet); this run wrote no evidence.json", "report.xlsx (Assets sheet)"}, []string{"time) in evidence.json", "findings.csv"}},
 		{[]string{"pdf"}, []string{"evidence.json, report.xlsx or findings.csv (not written by this run)"}, []string{"Beside this report", "time) in evidence.json"}},
