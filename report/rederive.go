@@ -53,7 +53,7 @@ type Rederiver struct {
 // spool and scratch files live in a new directory under parent ("" for the
 // system's temporary directory), removed by Close.
 func NewRederiver(parent string, assets []assess.Asset) (*Rederiver, error) {
-	dir, err := os.MkdirTemp(parent, "senderproof-verify-")
+	dir, err := os.MkdirTemp(parent, "rederive-")
 	if err != nil {
 		return nil, err
 	}

@@ -102,7 +102,7 @@ func TestLoadRejects(t *testing.T) {
 			[]string{
 				`a.tmpl:1: template "ptr.presnt/pass" is never rendered: no check is called "ptr.presnt"; did you mean "ptr.present"?`,
 				`a.tmpl:2: template "summary/executiv" is never rendered: the reports render no template of that name; did you mean "summary/executive"?`,
-				`a.tmpl:3: template "ptr.present/fial" is never rendered: "fial" is not a status (pass, fail, warn, error, skip) or remediation`,
+				`a.tmpl:3: template "ptr.present/fial" is never rendered: "fial" is not a status (pass, fail, warn, error, skip) or remediation; did you mean "fail"?`,
 			}},
 		{"helper called with the finding data", map[string]string{"h.tmpl": "{{define \"dns/why\"}}\n{{.Why}}{{end}}"},
 			[]string{"h.tmpl:2: dns/why (called from "}},

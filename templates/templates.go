@@ -214,7 +214,11 @@ func unknownNames(t *template.Template) []*Problem {
 			if !checks[first] {
 				why = fmt.Sprintf("no check is called %q%s", first, nearest(first, checks))
 			} else if !slices.Contains(statuses, status) {
-				why = fmt.Sprintf("%q is not a status (%s) or remediation", status, strings.Join(statuses[:5], ", "))
+				known := map[string]bool{}
+				for _, st := range statuses {
+					known[st] = true
+				}
+				why = fmt.Sprintf("%q is not a status (%s) or remediation%s", status, strings.Join(statuses[:5], ", "), nearest(status, known))
 			}
 		case kindSummary:
 			why = "the reports render no template of that name" + nearest(name, summaries)

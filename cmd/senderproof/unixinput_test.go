@@ -123,3 +123,39 @@ func TestVerifyTempDirTrouble(t *testing.T) {
 		t.Errorf("verify made the missing TMPDIR: %v", err)
 	}
 }
+
+// TestVerifyRemovesStaleTemps: a verify killed outright leaves its
+// directory in TMPDIR; the next verify removes it, and leaves alone one a
+// running verify holds.
+func TestVerifyRemovesStaleTemps(t *testing.T) {
+	pack := demoPack(t)
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	old := time.Now().Add(-time.Hour)
+	stale, held := filepath.Join(tmp, verifyTempPrefix+"killed"), filepath.Join(tmp, verifyTempPrefix+"running")
+	for _, d := range []string{stale, held} {
+		if err := os.MkdirAll(filepath.Join(d, "inputs-1"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(d, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	unlock, err := lockDir(held)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	if code, stdout, stderr := run(t, context.Background(), "verify", pack); code != 0 {
+		t.Fatalf("verify: exit %d: %s%s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the killed verify's directory is left: %v", err)
+	}
+	if _, err := os.Stat(held); err != nil {
+		t.Errorf("the running verify's directory was removed: %v", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, verifyTempPrefix+"*")); len(left) != 1 {
+		t.Errorf("verify left %q in TMPDIR", left)
+	}
+}

@@ -45,7 +45,9 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 			"extra mapping files (--mappings) is checked with the files its manifest records, when they\n" +
 			"are still at their recorded paths and unchanged; give --templates or --mappings when they\n" +
 			"have moved. Give --pubkey to check manifest.sig (a pack signed with assess --sign-key).\n\n" +
-			"Exit codes: 0 the pack verifies; 1 bad usage; 2 the pack does not verify; 130 interrupted.",
+			"Exit codes: 0 the pack verifies; 1 bad usage, or an input verify cannot use (a --baseline\n" +
+			"FILE it cannot read, a temporary directory it cannot write), so the pack was not checked;\n" +
+			"2 the pack does not verify; 130 interrupted.",
 		Flags: []cli.Flag{
 			stringFlag("templates", nil, "", "directory of *.tmpl files the pack was worded with"),
 			stringFlag("mappings", nil, "", "directory of the extra or overriding mapping files the pack was made with"),
@@ -106,12 +108,17 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 					inventories = run.Inventories
 				}
 			}
-			tplDir, cleanTpl, err := inputDir(stdout, dir, m, inventories, c.String("templates"), "--templates", report.InputTemplates, ".tmpl")
+			vt, err := newVerifyTemp()
+			if err != nil {
+				return err
+			}
+			defer vt.close()
+			tplDir, cleanTpl, err := inputDir(stdout, dir, vt.dir, m, inventories, c.String("templates"), "--templates", report.InputTemplates, ".tmpl")
 			if err != nil {
 				return keepCode(err)
 			}
 			defer cleanTpl()
-			mapDir, cleanMap, err := inputDir(stdout, dir, m, inventories, c.String("mappings"), "--mappings", report.InputMappings, ".yaml", ".yml")
+			mapDir, cleanMap, err := inputDir(stdout, dir, vt.dir, m, inventories, c.String("mappings"), "--mappings", report.InputMappings, ".yaml", ".yml")
 			if err != nil {
 				return keepCode(err)
 			}
@@ -156,7 +163,7 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 				fmt.Fprintf(stdout, "%s: no evidence.json in the manifest, so the findings were not checked for completeness or replayed\n", dir)
 				return nil
 			}
-			return verifyEvidence(c.Context, stdout, stderr, filepath.Join(dir, "evidence.json"), m, tpl, set, packEvidence(c.String("baseline")))
+			return verifyEvidence(c.Context, stdout, stderr, vt.dir, filepath.Join(dir, "evidence.json"), m, tpl, set, packEvidence(c.String("baseline")))
 		},
 	}
 }
@@ -164,11 +171,11 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 // inputDir returns given, the directory a flag named, or when it is "" the
 // run's recorded files of that kind (recordedInputs), saying which are used
 // or why they cannot be; the cleanup removes what was gathered.
-func inputDir(stdout io.Writer, pack string, m *report.Manifest, inventories []report.Input, given, flag, kind string, exts ...string) (string, func(), error) {
+func inputDir(stdout io.Writer, pack, tmp string, m *report.Manifest, inventories []report.Input, given, flag, kind string, exts ...string) (string, func(), error) {
 	if given != "" {
 		// The run's files among more (a framework added since): those
 		// alone, found by their hashes.
-		if d, note, cleanup, err := recordedAmong(m, given, flag, kind, exts...); err != nil || d != "" {
+		if d, note, cleanup, err := recordedAmong(m, tmp, given, flag, kind, exts...); err != nil || d != "" {
 			if note != "" {
 				fmt.Fprintf(stdout, "%s: %s\n", pack, note)
 			}
@@ -179,7 +186,7 @@ func inputDir(stdout io.Writer, pack string, m *report.Manifest, inventories []r
 		}
 		return given, func() {}, nil
 	}
-	d, note, cleanup, err := recordedInputs(m, inventories, flag, kind, exts...)
+	d, note, cleanup, err := recordedInputs(m, tmp, inventories, flag, kind, exts...)
 	if err != nil {
 		return "", cleanup, err
 	}
@@ -234,7 +241,7 @@ func givenNotRecorded(m *report.Manifest, dir, kind string, exts ...string) stri
 // used without being told where it is. It returns "" when the run had none,
 // and a note when they cannot be used (moved or changed), in which case
 // verify goes on with the embedded files and says what is missing.
-func recordedInputs(m *report.Manifest, inventories []report.Input, flag, kind string, exts ...string) (dir, note string, cleanup func(), err error) {
+func recordedInputs(m *report.Manifest, tmp string, inventories []report.Input, flag, kind string, exts ...string) (dir, note string, cleanup func(), err error) {
 	cleanup = func() {}
 	var files []report.Input
 	for _, in := range m.Inputs {
@@ -258,17 +265,17 @@ func recordedInputs(m *report.Manifest, inventories []report.Input, flag, kind s
 		}
 		contents[i] = b
 	}
-	tmp, cleanup, err := stageInputs(files, contents)
+	staged, cleanup, err := stageInputs(tmp, files, contents)
 	if err != nil {
 		return "", "", cleanup, err
 	}
-	return tmp, fmt.Sprintf("using the run's %s files as the manifest records them: %s", flag, strings.Join(paths, ", ")), cleanup, nil
+	return staged, fmt.Sprintf("using the run's %s files as the manifest records them: %s", flag, strings.Join(paths, ", ")), cleanup, nil
 }
 
-// stageInputs writes the contents of files into a new temporary directory
-// for a loader to read; the cleanup removes it.
-func stageInputs(files []report.Input, contents [][]byte) (string, func(), error) {
-	tmp, err := os.MkdirTemp("", "senderproof-verify-")
+// stageInputs writes the contents of files into a new directory under
+// parent (verify's own) for a loader to read; the cleanup removes it.
+func stageInputs(parent string, files []report.Input, contents [][]byte) (string, func(), error) {
+	tmp, err := os.MkdirTemp(parent, "inputs-")
 	if err != nil {
 		return "", func() {}, tempTrouble(err)
 	}
@@ -289,7 +296,7 @@ func stageInputs(files []report.Input, contents [][]byte) (string, func(), error
 // the recorded ones alone into a new directory, saying which it leaves
 // out; "" when the directory holds exactly the run's files, or not all of
 // them (givenNotRecorded then says so).
-func recordedAmong(m *report.Manifest, given, flag, kind string, exts ...string) (dir, note string, cleanup func(), err error) {
+func recordedAmong(m *report.Manifest, tmp, given, flag, kind string, exts ...string) (dir, note string, cleanup func(), err error) {
 	cleanup = func() {}
 	want := map[string]bool{}
 	for _, in := range m.Inputs {
@@ -322,7 +329,7 @@ func recordedAmong(m *report.Manifest, given, flag, kind string, exts ...string)
 		}
 		contents[i] = b
 	}
-	dir, cleanup, err = stageInputs(files, contents)
+	dir, cleanup, err = stageInputs(tmp, files, contents)
 	if err != nil {
 		return "", "", cleanup, err
 	}
@@ -339,7 +346,7 @@ func recordedAmong(m *report.Manifest, given, flag, kind string, exts ...string)
 // manifest: it belongs to the manifest's run, its findings are complete and
 // replay from their own evidence, and its roll-ups are what its findings
 // give with the loaded mapping files.
-func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, path string, m *report.Manifest, tpl *templates.Set, set *mappings.Set, baseline string) error {
+func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path string, m *report.Manifest, tpl *templates.Set, set *mappings.Set, baseline string) error {
 	run, err := report.ReadRun(path)
 	if err != nil {
 		return runFailed(err)
@@ -376,7 +383,7 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, path string, 
 				progress, finish = show, done
 			}
 			var err error
-			if rd, err = report.NewRederiver("", assets); err != nil {
+			if rd, err = report.NewRederiver(tmp, assets); err != nil {
 				return tempTrouble(err)
 			}
 		}
@@ -405,7 +412,7 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, path string, 
 		pc = report.NewPackCheck(p.Assets, mapper, tpl, len(mappingProblems) == 0)
 	}
 	if rd == nil {
-		if rd, err = report.NewRederiver("", p.Assets); err != nil {
+		if rd, err = report.NewRederiver(tmp, p.Assets); err != nil {
 			return tempTrouble(err)
 		}
 	}
@@ -624,7 +631,7 @@ func tempTrouble(err error) error {
 }
 
 // tempNeed says how much room verify takes in the temporary directory.
-const tempNeed = "up to a quarter of evidence.json's size"
+const tempNeed = "as much as evidence.json's size for a pack of many findings with long messages, a quarter of it for most"
 
 // isLocalTrouble reports whether err is the machine's (a full or
 // read-only disk, a permission), not the pack's.
