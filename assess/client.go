@@ -134,6 +134,10 @@ type ServerHealth struct {
 	DownSince    time.Time
 	// LastError is the last transport failure seen from it.
 	LastError string
+	// SlowSpells counts the times it left many questions unanswered in a
+	// row while it still answered a liveness query: a zone it waits on,
+	// not a server down.
+	SlowSpells int
 }
 
 // Client is senderproof's DNS client: a cache with TTLs and in-flight
@@ -307,10 +311,17 @@ type serverState struct {
 	down      bool
 	downUntil time.Time // next probe when down
 	probing   bool      // a probe is in flight
+	// checking: the breaker's threshold was met and a liveness query is
+	// in flight (checkAlive) before the server is marked down.
+	checking  bool
 	outages   int
 	stopped   int64 // answered when first marked down
 	downSince time.Time
 	lastError string
+	// slowSpells counts the times the breaker's threshold was met while
+	// the server still answered a liveness query: questions it did not
+	// answer in time (a zone it waits on), not a server down.
+	slowSpells int
 	// noEDNS is set once the server answered FORMERR or NOTIMP without
 	// an OPT record to a query with one (RFC 6891 §7): it does not speak
 	// EDNS, and later queries go to it without.
@@ -494,7 +505,7 @@ func (c *Client) Health() []ServerHealth {
 		out[i] = ServerHealth{
 			Server: s.addr, Sent: s.sent, Answered: s.answered, Refused: s.refused, ServFail: s.servfail, Referred: s.referred, TCPFailed: s.tcpFailed, Timeouts: s.timeouts,
 			Down: s.down, Outages: s.outages, StoppedAfter: s.stopped, DownSince: s.downSince,
-			LastError: s.lastError,
+			LastError: s.lastError, SlowSpells: s.slowSpells,
 		}
 		s.mu.Unlock()
 	}
@@ -814,15 +825,52 @@ func (c *Client) observe(s *serverState, probe bool, res exchangeResult, cancell
 		switch {
 		case s.down:
 			s.downUntil = now.Add(c.opt.BreakerCooldown)
-		case c.opt.BreakerThreshold > 0 && s.consecutive >= c.opt.BreakerThreshold && now.Sub(silentSince) >= c.breakerWindow():
-			s.down = true
-			s.downUntil = now.Add(c.opt.BreakerCooldown)
-			s.outages++
-			if s.outages == 1 {
-				s.stopped = s.answered
-				s.downSince = now
-			}
+		case c.opt.BreakerThreshold > 0 && s.consecutive >= c.opt.BreakerThreshold && now.Sub(silentSince) >= c.breakerWindow() && !s.checking:
+			// Silence may be the questions', not the server's: a
+			// recursive resolver waits on a zone whose servers are down
+			// while it answers everything else, and when every query in
+			// flight is for that zone nothing else is answered. A
+			// question any server answers at once tells.
+			s.checking = true
+			go c.checkAlive(s)
 		}
+	}
+}
+
+// checkAlive asks s a question it answers at once if it answers at all
+// (". NS": from a resolver's cache, REFUSED from an authoritative server),
+// twice at most, and marks s down only when neither is answered. Any
+// response counts: it is the server's silence that is in question.
+func (c *Client) checkAlive(s *serverState) {
+	q := new(dns.Msg)
+	q.SetQuestion(".", dns.TypeNS)
+	q.RecursionDesired = true
+	alive := false
+	for range 2 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*c.opt.Timeout)
+		res := c.send(ctx, q, s, c.opt.Timeout)
+		cancel()
+		if res.err == nil || res.answeredUnusably() || res.tcpFailed {
+			alive = true
+			break
+		}
+	}
+	now := time.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.checking = false
+	if alive {
+		s.consecutive = 0
+		s.lastAnswer = now
+		s.slowSpells++
+		return
+	}
+	s.down = true
+	s.downUntil = now.Add(c.opt.BreakerCooldown)
+	s.outages++
+	if s.outages == 1 {
+		s.stopped = s.answered
+		s.downSince = now
 	}
 }
 

@@ -273,6 +273,13 @@ func TestBreaker(t *testing.T) {
 	if _, err := c.Lookup(ctx, name(1), dns.TypeA); !errors.Is(err, ErrTimeout) {
 		t.Fatalf("lookup after a second of silence: %v, want a timeout", err)
 	}
+	// The breaker asks the server a question any server answers at once
+	// (checkAlive) before it opens: wait for that to time out too.
+	for deadline := time.Now().Add(2 * time.Second); !c.Health()[0].Down; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the breaker did not open after its liveness check went unanswered")
+		}
+	}
 	start := time.Now()
 	ans, err := c.Lookup(ctx, name(10), dns.TypeA)
 	if !errors.Is(err, ErrResolversDown) || !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), srv.Addr) {
@@ -718,5 +725,50 @@ func TestCacheBounded(t *testing.T) {
 		if f.Status == StatusError {
 			t.Errorf("%s %s: error after evictions: %s", f.Asset, f.Check, f.Message)
 		}
+	}
+}
+
+// TestBreakerSlowNames: a server that leaves some questions unanswered
+// (a recursive resolver waiting on a zone whose servers are down) while
+// it answers others is not marked down, even when for a while nothing
+// but those questions is asked: the breaker first asks it a question any
+// server answers at once, and it answers.
+func TestBreakerSlowNames(t *testing.T) {
+	parallelShort(t)
+	w := dnstest.HostileWorld()
+	faults := map[string]dnstest.Fault{}
+	name := func(i int) string { return fmt.Sprintf("slow%d.hostile.example.", i) }
+	for i := range 40 {
+		faults[name(i)] = dnstest.Drop
+	}
+	srv, err := serveRetry(dnstest.Config{Zones: w.Zones, Faults: faults})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c, err := NewClient(ClientOptions{
+		Servers: []string{srv.Addr}, Timeout: 100 * time.Millisecond, Retries: 0,
+		BreakerThreshold: 3, BreakerCooldown: 200 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	if _, err := c.Lookup(ctx, "ok.hostile.example.", dns.TypeA); err != nil {
+		t.Fatalf("server up: %v", err)
+	}
+	silent := time.Now()
+	for i := 0; time.Since(silent) < 1500*time.Millisecond; i++ {
+		if _, err := c.Lookup(ctx, name(i%40), dns.TypeAAAA); !errors.Is(err, ErrTimeout) || errors.Is(err, ErrResolversDown) {
+			t.Fatalf("slow question %d, %s in: %v, want a timeout on the wire", i, time.Since(silent), err)
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // the liveness checks are answered
+	if h := c.Health()[0]; h.Down || h.Outages != 0 {
+		t.Errorf("health %+v: a server that answers was marked down", h)
+	}
+	if _, err := c.Lookup(ctx, "ok.hostile.example.", dns.TypeTXT); err != nil {
+		t.Errorf("a question the server answers, after the slow ones: %v", err)
 	}
 }

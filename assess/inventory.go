@@ -938,6 +938,13 @@ func (l *loader) parseIP(file string, p pos, e *entry) bool {
 		l.warnf(file, e.line, "%s is not a network address; using %s", s, m)
 		pfx = m
 	}
+	if why := notASender(pfx.Addr()); why != "" {
+		// The special ranges (loopback, multicast, link-local...) are
+		// far larger than any CIDR allowed here: its first address
+		// tells.
+		kind := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(why, "a "), "the "), " address")
+		l.warnf(file, e.line, "%s is in the %s range, not addresses mail is sent from; assessed as given", pfx, kind)
+	}
 	e.prefix, e.cidr = pfx, true
 	return true
 }

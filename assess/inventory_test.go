@@ -196,6 +196,23 @@ func TestParseInventory(t *testing.T) {
 			},
 		},
 		{
+			name: "ranges of addresses mail is not sent from",
+			file: "f.csv",
+			data: "ip\n127.0.0.0/31\nfe80::/127\n192.0.2.0/31\n",
+			want: []Asset{
+				{IP: "127.0.0.0", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "127.0.0.1", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "fe80::", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "fe80::1", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "192.0.2.0", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "192.0.2.1", DKIMSelectors: []string{}, Tags: map[string]string{}},
+			},
+			warnings: []string{
+				"f.csv:2: 127.0.0.0/31 is in the loopback range, not addresses mail is sent from; assessed as given",
+				"f.csv:3: fe80::/127 is in the link-local range, not addresses mail is sent from; assessed as given",
+			},
+		},
+		{
 			name: "an octet with a leading zero is named as the fault",
 			file: "f.csv",
 			data: "ip\n010.0.0.1\n",
