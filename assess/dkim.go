@@ -355,7 +355,7 @@ func dkimFinding(ctx context.Context, r Resolver, a Asset, sel string) Finding {
 		obs["reason"] = "several"
 		obs["count"] = len(records)
 		rs := []string{}
-		for i, t := range records {
+		for i, t := range slices.Sorted(slices.Values(records)) { // whatever order the resolver gave
 			if i == 5 {
 				break
 			}

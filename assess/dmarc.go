@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/emersion/go-msgauth/dmarc"
@@ -431,7 +432,7 @@ func (v dmarcView) observed() map[string]any {
 		obs["record"] = bounded(v.found.records[0], maxObservedText)
 	default:
 		rs := []string{}
-		for i, t := range v.found.records {
+		for i, t := range slices.Sorted(slices.Values(v.found.records)) { // whatever order the resolver gave
 			if i == 5 {
 				break
 			}

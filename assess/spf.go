@@ -439,7 +439,9 @@ func (v spfView) observed() map[string]any {
 		obs["record"] = bounded(v.records[0], maxObservedText)
 	default:
 		rs := make([]string, 0, len(v.records))
-		for i, r := range v.records {
+		// In sorted order: a resolver may rotate them (unbound's
+		// rrset-roundrobin), and the same records must read the same.
+		for i, r := range slices.Sorted(slices.Values(v.records)) {
 			if i == 10 {
 				break
 			}

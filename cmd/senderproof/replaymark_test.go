@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -173,5 +174,22 @@ func TestReplaySpanFromFindings(t *testing.T) {
 	}
 	if code, stdout, stderr := run(t, context.Background(), "verify", out); code != 0 {
 		t.Errorf("verify of the replay: exit %d: %s%s", code, stdout, stderr)
+	}
+}
+
+// TestSeveralRecordsSorted: records listed for "several records" come in
+// sorted order, not the order the resolver gave them in (unbound rotates
+// them), so the same DNS data reads the same in every pack.
+func TestSeveralRecordsSorted(t *testing.T) {
+	p := readPack(t, demoPack(t))
+	f := p.Findings[findingIndex(t, p, "192.0.2.26", "spf.record")]
+	rs, _ := f.Observed["records"].([]any)
+	var got []string
+	for _, r := range rs {
+		s, _ := r.(string)
+		got = append(got, s)
+	}
+	if len(got) != 2 || !slices.IsSorted(got) || !strings.Contains(f.Message, got[0]+" | "+got[1]) {
+		t.Errorf("spf.record of 192.0.2.26: records %q, message %q: want them sorted", got, f.Message)
 	}
 }
