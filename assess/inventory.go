@@ -644,6 +644,12 @@ func (l *loader) validate(file string, r *rawEntry) *entry {
 					l.errs.addf(file, v.pos, "%s %q is not a valid host or domain name: %s", f, s, why)
 					continue
 				}
+				if _, err := netip.ParseAddr(s); err == nil {
+					// A PTR name or a sending domain is never an address
+					// (RFC 1123 §2.1): a column shifted by one.
+					l.errs.addf(file, v.pos, "%s %q is an IP address, not a host or domain name", f, s)
+					continue
+				}
 			}
 		case f == fieldCriticality:
 			given := s

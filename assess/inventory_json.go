@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -48,6 +49,12 @@ func parseJSON(file string, data []byte, errs *errList, emit func(*rawEntry)) {
 	var probe json.RawMessage
 	if err := json.Unmarshal(data, &probe); err != nil {
 		errs.add(JSONError(file, data, err))
+		return
+	}
+	// encoding/json turns an escaped surrogate without its pair into
+	// U+FFFD as well: the value would reach the pack altered.
+	if i := loneSurrogate(data); i >= 0 {
+		errs.addf(file, lineCol(data, i), "%s is half of a UTF-16 surrogate pair, without the other half: not a character", data[i:i+6])
 		return
 	}
 	w := &jsonWalker{file: file, data: data, errs: errs, at: lineCounter{data: data, p: pos{1, 1}}, emit: emit}
@@ -311,4 +318,40 @@ func (c *lineCounter) pos(off int) pos {
 		}
 	}
 	return c.p
+}
+
+// loneSurrogate returns the offset of the first \uXXXX escape of a UTF-16
+// surrogate that is not half of a pair (a high one followed by a low
+// one), or -1. Backslashes appear only inside strings in valid JSON, and
+// an escaped backslash is skipped whole.
+func loneSurrogate(data []byte) int {
+	hex4 := func(i int) (rune, bool) {
+		if i+6 > len(data) || data[i] != '\\' || data[i+1] != 'u' {
+			return 0, false
+		}
+		v, err := strconv.ParseUint(string(data[i+2:i+6]), 16, 16)
+		return rune(v), err == nil
+	}
+	for i := 0; i < len(data); i++ {
+		if data[i] != '\\' || i+1 >= len(data) {
+			continue
+		}
+		r, ok := hex4(i)
+		if !ok {
+			i++ // an escape of one character, \\ included
+			continue
+		}
+		switch {
+		case r >= 0xD800 && r <= 0xDBFF:
+			if lo, ok := hex4(i + 6); ok && lo >= 0xDC00 && lo <= 0xDFFF {
+				i += 11
+				continue
+			}
+			return i
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return i
+		}
+		i += 5
+	}
+	return -1
 }

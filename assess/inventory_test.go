@@ -469,6 +469,12 @@ func TestParseInventory(t *testing.T) {
 			err: "f.yaml:1:9: assets is a mapping; want a list of entries"},
 		{name: "yaml entry not a mapping", file: "f.yaml", data: "- ip: 192.0.2.1\n- 192.0.2.2\n",
 			err: "f.yaml:2:3: entry is a single value; want a mapping of field names to values"},
+		// encoding/json would make a lone surrogate U+FFFD; a pair is
+		// one character, and an escaped backslash before "u" is text.
+		{name: "json lone surrogate", file: "f.json", data: `[{"ip":"192.0.2.1","owner":"\ud83d\ude00 \\ud800 \ud800"}]`,
+			err: `f.json:1:50: \ud800 is half of a UTF-16 surrogate pair, without the other half: not a character`},
+		{name: "address for a name", file: "f.csv", data: "ip,hostname,domain\n192.0.2.1,mail.example.com,192.0.2.1\n",
+			err: `f.csv:2:3: domain "192.0.2.1" is an IP address, not a host or domain name`},
 		{name: "yaml scalar document", file: "f.yaml", data: "192.0.2.1\n",
 			err: "f.yaml:1:1: the document is a single value; want a list of entries or a mapping with an assets list"},
 		{name: "yaml second document", file: "f.yaml", data: "- ip: 192.0.2.1\n---\n- ip: 192.0.2.2\n",
