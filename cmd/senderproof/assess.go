@@ -416,6 +416,12 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	if run.Resolvers == nil {
 		run.Resolvers = []string{}
 	}
+	if cfg.Replay == nil {
+		// What loading the inventory warned of (merged rows, a host
+		// address read as its network) is part of the record, not only
+		// of the terminal.
+		run.Notes = append(run.Notes, inventoryNotes(inv.Warnings)...)
+	}
 	if run.Title == "" && cfg.Replay != nil {
 		run.Title = cfg.Replay.Run.Title
 	}
@@ -542,6 +548,23 @@ func resolverNotes(health []assess.ServerHealth, errorFindings int) []string {
 	}
 	return out
 }
+
+// inventoryNotes are the run notes of the inventory's warnings: the
+// first maxInventoryNotes, and how many more.
+func inventoryNotes(warnings []string) []string {
+	var out []string
+	for i, w := range warnings {
+		if i == maxInventoryNotes {
+			out = append(out, fmt.Sprintf("inventory: %d more warnings, printed when the run started", len(warnings)-i))
+			break
+		}
+		out = append(out, "inventory: "+w)
+	}
+	return out
+}
+
+// maxInventoryNotes bounds the inventory warnings a pack records.
+const maxInventoryNotes = 20
 
 // replayInventory is the inventory of a recorded pack: its assets, inputs
 // and inventory hash.

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -157,5 +158,31 @@ func TestVerifyRemovesStaleTemps(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(tmp, verifyTempPrefix+"*")); len(left) != 1 {
 		t.Errorf("verify left %q in TMPDIR", left)
+	}
+}
+
+// TestInventoryWarningsInPack: what loading the inventory warned of is
+// in the pack's run notes, bounded, not only on the terminal.
+func TestInventoryWarningsInPack(t *testing.T) {
+	if got := inventoryNotes([]string{"f.csv:3: 192.0.2.1 duplicates line 2; merged"}); len(got) != 1 || got[0] != "inventory: f.csv:3: 192.0.2.1 duplicates line 2; merged" {
+		t.Errorf("one warning: %q", got)
+	}
+	many := make([]string, maxInventoryNotes+5)
+	for i := range many {
+		many[i] = fmt.Sprintf("f.csv:%d: warning", i+2)
+	}
+	got := inventoryNotes(many)
+	if len(got) != maxInventoryNotes+1 || got[maxInventoryNotes] != "inventory: 5 more warnings, printed when the run started" {
+		t.Errorf("%d warnings give %d notes, the last %q", len(many), len(got), got[len(got)-1])
+	}
+	dir := t.TempDir()
+	inv := filepath.Join(dir, "fleet.csv")
+	if err := os.WriteFile(inv, []byte("ip\n127.0.0.1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	run(t, context.Background(), "assess", "--inventory", inv, "--resolver", silentResolver(t), "--timeout", "100ms", "--retries", "0", "--out", out, "--format", "json")
+	if notes := readPack(t, out).Run.Notes; len(notes) == 0 || !strings.Contains(notes[0], "inventory: "+inv+":2: 127.0.0.1 is a loopback address") {
+		t.Errorf("run notes %q lack the inventory's warning", notes)
 	}
 }
