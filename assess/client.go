@@ -313,11 +313,16 @@ type serverState struct {
 	probing   bool      // a probe is in flight
 	// checking: the breaker's threshold was met and a liveness query is
 	// in flight (checkAlive) before the server is marked down.
-	checking  bool
-	outages   int
-	stopped   int64 // answered when first marked down
-	downSince time.Time
-	lastError string
+	checking bool
+	// quietSpells counts the liveness checks in a row that found the
+	// server alive with no answer to a real question since the check
+	// before (answeredAtCheck): one that answers only ". NS" is down.
+	quietSpells     int
+	answeredAtCheck int64
+	outages         int
+	stopped         int64 // answered when first marked down
+	downSince       time.Time
+	lastError       string
 	// slowSpells counts the times the breaker's threshold was met while
 	// the server still answered a liveness query: questions it did not
 	// answer in time (a zone it waits on), not a server down.
@@ -860,10 +865,20 @@ func (c *Client) checkAlive(s *serverState) {
 	defer s.mu.Unlock()
 	s.checking = false
 	if alive {
-		s.consecutive = 0
-		s.lastAnswer = now
-		s.slowSpells++
-		return
+		if s.answered == s.answeredAtCheck && s.slowSpells > 0 {
+			s.quietSpells++
+		} else {
+			s.quietSpells = 0
+		}
+		s.answeredAtCheck = s.answered
+		if s.quietSpells < maxQuietSpells {
+			s.consecutive = 0
+			s.lastAnswer = now
+			s.slowSpells++
+			return
+		}
+		// It answers ". NS" and nothing it is asked: as good as down,
+		// or a run would wait out every query's timeout.
 	}
 	s.down = true
 	s.downUntil = now.Add(c.opt.BreakerCooldown)
@@ -873,6 +888,13 @@ func (c *Client) checkAlive(s *serverState) {
 		s.downSince = now
 	}
 }
+
+// maxQuietSpells is how many liveness checks in a row may find a server
+// alive without its answering a real question in between before it is
+// marked down all the same: each spell is at least twice the timeout of
+// silence, so a resolver waiting on one dead zone while the queries in
+// flight are all for it gets that long to come back to the others.
+const maxQuietSpells = 5
 
 // breakerWindow is how long a server must have been silent before its
 // breaker opens: a server that stalls for less (a busy moment, a burst of

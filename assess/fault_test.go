@@ -772,3 +772,46 @@ func TestBreakerSlowNames(t *testing.T) {
 		t.Errorf("a question the server answers, after the slow ones: %v", err)
 	}
 }
+
+// TestBreakerAnswersOnlyLiveness: a server that answers the breaker's
+// liveness question and nothing it is asked is marked down all the same
+// after a few such checks, so a run does not wait out every query's
+// timeout.
+func TestBreakerAnswersOnlyLiveness(t *testing.T) {
+	parallelShort(t)
+	w := dnstest.HostileWorld()
+	faults := map[string]dnstest.Fault{}
+	name := func(i int) string { return fmt.Sprintf("slow%d.hostile.example.", i) }
+	for i := range 400 { // each asked once: failures are cached
+		faults[name(i)] = dnstest.Drop
+	}
+	srv, err := serveRetry(dnstest.Config{Zones: w.Zones, Faults: faults})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c, err := NewClient(ClientOptions{
+		Servers: []string{srv.Addr}, Timeout: 100 * time.Millisecond, Retries: 0,
+		BreakerThreshold: 3, BreakerCooldown: time.Minute,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	start := time.Now()
+	for i := 0; ; i++ {
+		_, err := c.Lookup(ctx, name(i%400), dns.TypeAAAA)
+		if errors.Is(err, ErrResolversDown) {
+			break
+		}
+		if time.Since(start) > time.Duration(maxQuietSpells+3)*1500*time.Millisecond {
+			t.Fatalf("after %s of unanswered questions the server is not down: %+v", time.Since(start), c.Health()[0])
+		}
+	}
+	// The first check and maxQuietSpells-1 quiet ones let it be; the
+	// next marks it down.
+	if h := c.Health()[0]; !h.Down || h.SlowSpells != maxQuietSpells || h.Outages != 1 {
+		t.Errorf("health %+v: want down after %d liveness checks", h, maxQuietSpells+1)
+	}
+}
