@@ -157,6 +157,11 @@ type Client struct {
 	shards [cacheShards]cacheShard
 
 	lookups, hits, exchanges, sent, tcpSent, timeouts, errs, failedFast atomic.Int64
+
+	// life ends at Close: the breaker's liveness checks (checkAlive),
+	// which no lookup waits for, stop with it.
+	life    context.Context
+	endLife context.CancelFunc
 }
 
 // cacheShards splits the cache so that concurrent lookups rarely wait on
@@ -447,6 +452,7 @@ func NewClient(opt ClientOptions) (*Client, error) {
 		sem:  make(chan struct{}, opt.Concurrency),
 		seed: maphash.MakeSeed(),
 	}
+	c.life, c.endLife = context.WithCancel(context.Background())
 	size := opt.CacheSize
 	if size <= 0 {
 		size = DefaultCacheSize
@@ -520,6 +526,7 @@ func (c *Client) Health() []ServerHealth {
 // Close releases the client's sockets. Lookups after Close still work
 // (sockets are opened again); idle sockets also close by themselves.
 func (c *Client) Close() {
+	c.endLife()
 	for _, s := range c.servers {
 		s.pool.close()
 	}
@@ -830,7 +837,7 @@ func (c *Client) observe(s *serverState, probe bool, res exchangeResult, cancell
 		switch {
 		case s.down:
 			s.downUntil = now.Add(c.opt.BreakerCooldown)
-		case c.opt.BreakerThreshold > 0 && s.consecutive >= c.opt.BreakerThreshold && now.Sub(silentSince) >= c.breakerWindow() && !s.checking:
+		case c.opt.BreakerThreshold > 0 && s.consecutive >= c.opt.BreakerThreshold && now.Sub(silentSince) >= c.breakerWindow() && !s.checking && c.life.Err() == nil:
 			// Silence may be the questions', not the server's: a
 			// recursive resolver waits on a zone whose servers are down
 			// while it answers everything else, and when every query in
@@ -850,11 +857,23 @@ func (c *Client) checkAlive(s *serverState) {
 	q := new(dns.Msg)
 	q.SetQuestion(".", dns.TypeNS)
 	q.RecursionDesired = true
-	alive := false
+	began := time.Now()
+	alive, asked := false, false
 	for range 2 {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*c.opt.Timeout)
-		res := c.send(ctx, q, s, c.opt.Timeout)
-		cancel()
+		if c.life.Err() != nil {
+			break
+		}
+		// The limiter and the concurrency slots may hold the question
+		// back (a low --qps): it waits for them as long as it takes,
+		// then gets its timeout.
+		res := c.send(c.life, q, s, c.opt.Timeout)
+		if res.sent.IsZero() || c.life.Err() != nil {
+			// Not sent, or the client closed: it says nothing, and
+			// nothing more is sent.
+			asked = false
+			break
+		}
+		asked = true
 		if res.err == nil || res.answeredUnusably() || res.tcpFailed {
 			alive = true
 			break
@@ -864,6 +883,17 @@ func (c *Client) checkAlive(s *serverState) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.checking = false
+	if !asked {
+		return
+	}
+	if s.lastAnswer.After(began) {
+		// A real question was answered meanwhile: alive, and not
+		// only to the liveness question.
+		s.consecutive = 0
+		s.quietSpells = 0
+		s.answeredAtCheck = s.answered
+		return
+	}
 	if alive {
 		if s.answered == s.answeredAtCheck && s.slowSpells > 0 {
 			s.quietSpells++

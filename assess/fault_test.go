@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -813,5 +814,160 @@ func TestBreakerAnswersOnlyLiveness(t *testing.T) {
 	// next marks it down.
 	if h := c.Health()[0]; !h.Down || h.SlowSpells != maxQuietSpells || h.Outages != 1 {
 		t.Errorf("health %+v: want down after %d liveness checks", h, maxQuietSpells+1)
+	}
+}
+
+// TestBreakerAnsweredDuringCheck: an answer to a real question that
+// arrives while the breaker's liveness check runs keeps the server up,
+// whatever becomes of the check's own question.
+func TestBreakerAnsweredDuringCheck(t *testing.T) {
+	parallelShort(t)
+	w := dnstest.HostileWorld()
+	faults := map[string]dnstest.Fault{"./NS": dnstest.Drop}
+	name := func(i int) string { return fmt.Sprintf("slow%d.hostile.example.", i) }
+	for i := range 40 {
+		faults[name(i)] = dnstest.Drop
+	}
+	checkStarted := make(chan struct{})
+	var once sync.Once
+	srv, err := serveRetry(dnstest.Config{Zones: w.Zones, Faults: faults, Observe: func(n string, qt uint16) {
+		if n == "." && qt == dns.TypeNS {
+			once.Do(func() { close(checkStarted) })
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 200 * time.Millisecond, Retries: 0,
+		BreakerThreshold: 3, BreakerCooldown: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	if _, err := c.Lookup(ctx, "ok.hostile.example.", dns.TypeA); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; ; i++ {
+		select {
+		case <-checkStarted:
+		default:
+			c.Lookup(ctx, name(i%40), dns.TypeAAAA)
+			continue
+		}
+		break
+	}
+	// The check is running: the server answers a real question now.
+	if _, err := c.Lookup(ctx, "ok.hostile.example.", dns.TypeTXT); err != nil {
+		t.Fatalf("answered during the check: %v", err)
+	}
+	answeredAt := time.Now()
+	time.Sleep(500 * time.Millisecond)
+	h := c.Health()[0]
+	_, err = c.Lookup(ctx, "hostile.example.", dns.TypeTXT)
+	if h.Down || errors.Is(err, ErrResolversDown) {
+		t.Errorf("server marked down although it answered a query %v ago, during the check", time.Since(answeredAt))
+	}
+}
+
+// TestBreakerCheckUnderQPS: with a low --qps the liveness question waits
+// its turn at the limiter like any other, and the server is never marked
+// down without its having been asked.
+func TestBreakerCheckUnderQPS(t *testing.T) {
+	parallelShort(t)
+	w := dnstest.HostileWorld()
+	faults := map[string]dnstest.Fault{}
+	name := func(i int) string { return fmt.Sprintf("slow%d.hostile.example.", i) }
+	for i := range 160 {
+		faults[name(i)] = dnstest.Drop
+	}
+	var rootNS atomic.Int64
+	srv, err := serveRetry(dnstest.Config{Zones: w.Zones, Faults: faults, Observe: func(n string, qt uint16) {
+		if n == "." && qt == dns.TypeNS {
+			rootNS.Add(1)
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 200 * time.Millisecond, Retries: 0,
+		BreakerThreshold: 3, BreakerCooldown: 5 * time.Second, QPS: 20, Concurrency: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	if _, err := c.Lookup(ctx, "ok.hostile.example.", dns.TypeA); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for g := range 32 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := g; i < 160; i += 32 {
+				c.Lookup(ctx, name(i), dns.TypeAAAA)
+			}
+		}()
+	}
+	wg.Wait()
+	h := c.Health()[0]
+	if h.Outages > 0 && rootNS.Load() == 0 {
+		t.Errorf("marked down without a liveness query ever being sent")
+	}
+}
+
+// TestBreakerCheckStopsAtClose: a liveness check under way sends nothing
+// after the client is closed.
+func TestBreakerCheckStopsAtClose(t *testing.T) {
+	parallelShort(t)
+	w := dnstest.HostileWorld()
+	faults := map[string]dnstest.Fault{"./NS": dnstest.Drop}
+	name := func(i int) string { return fmt.Sprintf("slow%d.hostile.example.", i) }
+	for i := range 40 {
+		faults[name(i)] = dnstest.Drop
+	}
+	var mu sync.Mutex
+	var arrivals []time.Time
+	var closedAt time.Time
+	var c *Client
+	srv, err := serveRetry(dnstest.Config{Zones: w.Zones, Faults: faults, Observe: func(n string, qt uint16) {
+		if n == "." && qt == dns.TypeNS {
+			mu.Lock()
+			defer mu.Unlock()
+			arrivals = append(arrivals, time.Now())
+			if len(arrivals) == 1 {
+				c.Close()
+				closedAt = time.Now()
+			}
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c, err = NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 200 * time.Millisecond, Retries: 0,
+		BreakerThreshold: 3, BreakerCooldown: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	c.Lookup(ctx, "ok.hostile.example.", dns.TypeA)
+	for i := 0; ; i++ {
+		mu.Lock()
+		n := len(arrivals)
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		c.Lookup(ctx, name(i%40), dns.TypeAAAA)
+	}
+	time.Sleep(600 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	if len(arrivals) > 1 && arrivals[1].After(closedAt) {
+		t.Errorf("a liveness query was sent %v after Close; down=%v", arrivals[1].Sub(closedAt), c.Health()[0].Down)
 	}
 }

@@ -644,7 +644,7 @@ func (l *loader) validate(file string, r *rawEntry) *entry {
 					l.errs.addf(file, v.pos, "%s %q is not a valid host or domain name: %s", f, s, why)
 					continue
 				}
-				if _, err := netip.ParseAddr(s); err == nil {
+				if _, err := netip.ParseAddr(s); err == nil || leadingZeroOctet(s) {
 					// A PTR name or a sending domain is never an address
 					// (RFC 1123 §2.1): a column shifted by one.
 					l.errs.addf(file, v.pos, "%s %q is an IP address, not a host or domain name", f, s)
@@ -883,6 +883,16 @@ func notASender(a netip.Addr) string {
 	return ""
 }
 
+// lastAddr is the last address of a prefix.
+func lastAddr(p netip.Prefix) netip.Addr {
+	b := p.Masked().Addr().AsSlice()
+	for i := p.Bits(); i < len(b)*8; i++ {
+		b[i/8] |= 0x80 >> (i % 8)
+	}
+	a, _ := netip.AddrFromSlice(b)
+	return a
+}
+
 // leadingZeroOctet reports whether s is four dot-separated decimal
 // octets of at most 255, one of them written with a leading zero
 // (010.0.0.1).
@@ -944,10 +954,14 @@ func (l *loader) parseIP(file string, p pos, e *entry) bool {
 		l.warnf(file, e.line, "%s is not a network address; using %s", s, m)
 		pfx = m
 	}
-	if why := notASender(pfx.Addr()); why != "" {
-		// The special ranges (loopback, multicast, link-local...) are
-		// far larger than any CIDR allowed here: its first address
-		// tells.
+	// The special ranges (loopback, multicast, link-local...) are far
+	// larger than any CIDR allowed here, so its first address tells; the
+	// broadcast address is one, at the end of 255.255.255.254/31.
+	why := notASender(pfx.Addr())
+	if why == "" {
+		why = notASender(lastAddr(pfx))
+	}
+	if why != "" {
 		kind := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(why, "a "), "the "), " address")
 		l.warnf(file, e.line, "%s is in the %s range, not addresses mail is sent from; assessed as given", pfx, kind)
 	}

@@ -198,7 +198,7 @@ func TestParseInventory(t *testing.T) {
 		{
 			name: "ranges of addresses mail is not sent from",
 			file: "f.csv",
-			data: "ip\n127.0.0.0/31\nfe80::/127\n192.0.2.0/31\n",
+			data: "ip\n127.0.0.0/31\nfe80::/127\n192.0.2.0/31\n255.255.255.254/31\n",
 			want: []Asset{
 				{IP: "127.0.0.0", DKIMSelectors: []string{}, Tags: map[string]string{}},
 				{IP: "127.0.0.1", DKIMSelectors: []string{}, Tags: map[string]string{}},
@@ -206,10 +206,13 @@ func TestParseInventory(t *testing.T) {
 				{IP: "fe80::1", DKIMSelectors: []string{}, Tags: map[string]string{}},
 				{IP: "192.0.2.0", DKIMSelectors: []string{}, Tags: map[string]string{}},
 				{IP: "192.0.2.1", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "255.255.255.254", DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "255.255.255.255", DKIMSelectors: []string{}, Tags: map[string]string{}},
 			},
 			warnings: []string{
 				"f.csv:2: 127.0.0.0/31 is in the loopback range, not addresses mail is sent from; assessed as given",
 				"f.csv:3: fe80::/127 is in the link-local range, not addresses mail is sent from; assessed as given",
+				"f.csv:5: 255.255.255.254/31 is in the broadcast range, not addresses mail is sent from; assessed as given",
 			},
 		},
 		{
@@ -475,6 +478,8 @@ func TestParseInventory(t *testing.T) {
 			err: `f.json:1:50: \ud800 is half of a UTF-16 surrogate pair, without the other half: not a character`},
 		{name: "address for a name", file: "f.csv", data: "ip,hostname,domain\n192.0.2.1,mail.example.com,192.0.2.1\n",
 			err: `f.csv:2:3: domain "192.0.2.1" is an IP address, not a host or domain name`},
+		{name: "address with a leading zero for a name", file: "f.csv", data: "ip,hostname\n192.0.2.1,010.0.0.1\n",
+			err: `f.csv:2:2: hostname "010.0.0.1" is an IP address, not a host or domain name`},
 		{name: "yaml scalar document", file: "f.yaml", data: "192.0.2.1\n",
 			err: "f.yaml:1:1: the document is a single value; want a list of entries or a mapping with an assets list"},
 		{name: "yaml second document", file: "f.yaml", data: "- ip: 192.0.2.1\n---\n- ip: 192.0.2.2\n",

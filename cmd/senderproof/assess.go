@@ -530,7 +530,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 func resolverNotes(health []assess.ServerHealth, errorFindings int) []string {
 	var out []string
 	for _, h := range health {
-		if h.SlowSpells > 0 && h.Outages == 0 {
+		if h.SlowSpells > 0 && h.Outages == 0 && h.Answered > 0 {
 			out = append(out, fmt.Sprintf("resolver %s left some questions unanswered in time while it answered others (a zone it was waiting on, not a resolver down); their findings are error (timeout)", h.Server))
 		}
 		if h.Outages == 0 {
