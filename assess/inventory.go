@@ -370,6 +370,9 @@ type rawValue struct {
 	kind   valueKind
 	scalar string
 	list   []string
+	// typed names the type of a JSON or YAML scalar that is not text
+	// ("number", "boolean"): fine for an owner, a typo for a name.
+	typed string
 }
 
 // rawEntry is one row or entry as read from a file.
@@ -615,6 +618,10 @@ func (l *loader) validate(file string, r *rawEntry) *entry {
 		case f == fieldIP:
 			e.ipText = s
 		case f.isName():
+			if v.typed != "" {
+				l.errs.addf(file, v.pos, "%s %s is a %s, not a host or domain name (quote it if it is meant as one)", f, s, v.typed)
+				continue
+			}
 			if strings.HasSuffix(s, "..") {
 				l.errs.addf(file, v.pos, "%s %q ends in more than one dot (an empty label)", f, s)
 				continue
@@ -644,7 +651,7 @@ func (l *loader) validate(file string, r *rawEntry) *entry {
 					l.errs.addf(file, v.pos, "%s %q is not a valid host or domain name: %s", f, s, why)
 					continue
 				}
-				if _, err := netip.ParseAddr(s); err == nil || leadingZeroOctet(s) {
+				if _, err := netip.ParseAddr(s); err == nil || leadingZeroOctet(s) || inetAtonForm(s) {
 					// A PTR name or a sending domain is never an address
 					// (RFC 1123 §2.1): a column shifted by one.
 					l.errs.addf(file, v.pos, "%s %q is an IP address, not a host or domain name", f, s)
@@ -891,6 +898,31 @@ func lastAddr(p netip.Prefix) netip.Addr {
 	}
 	a, _ := netip.AddrFromSlice(b)
 	return a
+}
+
+// inetAtonForm reports whether s is an address in one of the forms
+// inet_aton reads besides dotted decimal: one to four parts, each decimal,
+// octal (a leading 0) or hexadecimal (0x), such as 0x7f.0.0.1.
+func inetAtonForm(s string) bool {
+	parts := strings.Split(s, ".")
+	if len(parts) > 4 {
+		return false
+	}
+	hex := false
+	for _, p := range parts {
+		digits := p
+		if h, ok := strings.CutPrefix(strings.ToLower(p), "0x"); ok {
+			digits, hex = h, true
+			if digits == "" || strings.Trim(digits, "0123456789abcdef") != "" {
+				return false
+			}
+			continue
+		}
+		if digits == "" || strings.Trim(digits, "0123456789") != "" {
+			return false
+		}
+	}
+	return hex
 }
 
 // leadingZeroOctet reports whether s is four dot-separated decimal

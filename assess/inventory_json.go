@@ -157,6 +157,12 @@ func (w *jsonWalker) entry(raw []byte, off int) rawEntry {
 				rv.kind = kindOther
 			}
 			rv.scalar = s
+			switch v[0] {
+			case 't', 'f':
+				rv.typed = "boolean"
+			case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+				rv.typed = "number"
+			}
 		}
 		e.values = append(e.values, rv)
 	}

@@ -245,6 +245,12 @@ func (w *yamlWalker) value(key string, v *yaml.Node, depth int) (rawValue, bool)
 		if !isYAMLNull(n) {
 			rv.scalar = n.Value
 		}
+		switch n.ShortTag() {
+		case "!!int", "!!float":
+			rv.typed = "number"
+		case "!!bool":
+			rv.typed = "boolean"
+		}
 	case yaml.SequenceNode:
 		rv.kind = kindList
 		for _, it := range n.Content {
