@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"os"
 	"strings"
@@ -729,6 +730,40 @@ func TestCacheBounded(t *testing.T) {
 	}
 }
 
+// slowName is the i-th of the names breakerWorld leaves unanswered.
+func slowName(i int) string { return fmt.Sprintf("slow%d.hostile.example.", i) }
+
+// breakerWorld serves the hostile world leaving slowName(0..slow-1)
+// unanswered (and the questions of extra as they say), and returns a
+// client of it with a breaker of threshold 3 and no retries, closed at
+// the test's end, after one lookup answered.
+func breakerWorld(t *testing.T, slow int, extra map[string]dnstest.Fault, observe func(string, uint16), opt ClientOptions) *Client {
+	t.Helper()
+	faults := map[string]dnstest.Fault{}
+	for i := range slow {
+		faults[slowName(i)] = dnstest.Drop
+	}
+	maps.Copy(faults, extra)
+	srv, err := serveRetry(dnstest.Config{Zones: dnstest.HostileWorld().Zones, Faults: faults, Observe: observe})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	opt.Servers, opt.Retries, opt.BreakerThreshold = []string{srv.Addr}, 0, 3
+	if opt.Timeout == 0 {
+		opt.Timeout = 100 * time.Millisecond
+	}
+	c, err := NewClient(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	if _, err := c.Lookup(context.Background(), "ok.hostile.example.", dns.TypeA); err != nil {
+		t.Fatalf("server up: %v", err)
+	}
+	return c
+}
+
 // TestBreakerSlowNames: a server that leaves some questions unanswered
 // (a recursive resolver waiting on a zone whose servers are down) while
 // it answers others is not marked down, even when for a while nothing
@@ -736,32 +771,11 @@ func TestCacheBounded(t *testing.T) {
 // server answers at once, and it answers.
 func TestBreakerSlowNames(t *testing.T) {
 	parallelShort(t)
-	w := dnstest.HostileWorld()
-	faults := map[string]dnstest.Fault{}
-	name := func(i int) string { return fmt.Sprintf("slow%d.hostile.example.", i) }
-	for i := range 40 {
-		faults[name(i)] = dnstest.Drop
-	}
-	srv, err := serveRetry(dnstest.Config{Zones: w.Zones, Faults: faults})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	c, err := NewClient(ClientOptions{
-		Servers: []string{srv.Addr}, Timeout: 100 * time.Millisecond, Retries: 0,
-		BreakerThreshold: 3, BreakerCooldown: 200 * time.Millisecond,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := breakerWorld(t, 40, nil, nil, ClientOptions{BreakerCooldown: 200 * time.Millisecond})
 	ctx := context.Background()
-	if _, err := c.Lookup(ctx, "ok.hostile.example.", dns.TypeA); err != nil {
-		t.Fatalf("server up: %v", err)
-	}
 	silent := time.Now()
 	for i := 0; time.Since(silent) < 1500*time.Millisecond; i++ {
-		if _, err := c.Lookup(ctx, name(i%40), dns.TypeAAAA); !errors.Is(err, ErrTimeout) || errors.Is(err, ErrResolversDown) {
+		if _, err := c.Lookup(ctx, slowName(i%40), dns.TypeAAAA); !errors.Is(err, ErrTimeout) || errors.Is(err, ErrResolversDown) {
 			t.Fatalf("slow question %d, %s in: %v, want a timeout on the wire", i, time.Since(silent), err)
 		}
 	}
@@ -780,29 +794,12 @@ func TestBreakerSlowNames(t *testing.T) {
 // timeout.
 func TestBreakerAnswersOnlyLiveness(t *testing.T) {
 	parallelShort(t)
-	w := dnstest.HostileWorld()
-	faults := map[string]dnstest.Fault{}
-	name := func(i int) string { return fmt.Sprintf("slow%d.hostile.example.", i) }
-	for i := range 400 { // each asked once: failures are cached
-		faults[name(i)] = dnstest.Drop
-	}
-	srv, err := serveRetry(dnstest.Config{Zones: w.Zones, Faults: faults})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	c, err := NewClient(ClientOptions{
-		Servers: []string{srv.Addr}, Timeout: 100 * time.Millisecond, Retries: 0,
-		BreakerThreshold: 3, BreakerCooldown: time.Minute,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	// Each asked once: failures are cached.
+	c := breakerWorld(t, 400, nil, nil, ClientOptions{BreakerCooldown: time.Minute})
 	ctx := context.Background()
 	start := time.Now()
 	for i := 0; ; i++ {
-		_, err := c.Lookup(ctx, name(i%400), dns.TypeAAAA)
+		_, err := c.Lookup(ctx, slowName(i%400), dns.TypeAAAA)
 		if errors.Is(err, ErrResolversDown) {
 			break
 		}
@@ -822,38 +819,19 @@ func TestBreakerAnswersOnlyLiveness(t *testing.T) {
 // whatever becomes of the check's own question.
 func TestBreakerAnsweredDuringCheck(t *testing.T) {
 	parallelShort(t)
-	w := dnstest.HostileWorld()
-	faults := map[string]dnstest.Fault{"./NS": dnstest.Drop}
-	name := func(i int) string { return fmt.Sprintf("slow%d.hostile.example.", i) }
-	for i := range 40 {
-		faults[name(i)] = dnstest.Drop
-	}
 	checkStarted := make(chan struct{})
 	var once sync.Once
-	srv, err := serveRetry(dnstest.Config{Zones: w.Zones, Faults: faults, Observe: func(n string, qt uint16) {
+	c := breakerWorld(t, 40, map[string]dnstest.Fault{"./NS": dnstest.Drop}, func(n string, qt uint16) {
 		if n == "." && qt == dns.TypeNS {
 			once.Do(func() { close(checkStarted) })
 		}
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 200 * time.Millisecond, Retries: 0,
-		BreakerThreshold: 3, BreakerCooldown: 5 * time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	}, ClientOptions{Timeout: 200 * time.Millisecond, BreakerCooldown: 5 * time.Second})
 	ctx := context.Background()
-	if _, err := c.Lookup(ctx, "ok.hostile.example.", dns.TypeA); err != nil {
-		t.Fatal(err)
-	}
 	for i := 0; ; i++ {
 		select {
 		case <-checkStarted:
 		default:
-			c.Lookup(ctx, name(i%40), dns.TypeAAAA)
+			c.Lookup(ctx, slowName(i%40), dns.TypeAAAA)
 			continue
 		}
 		break
@@ -865,7 +843,7 @@ func TestBreakerAnsweredDuringCheck(t *testing.T) {
 	answeredAt := time.Now()
 	time.Sleep(500 * time.Millisecond)
 	h := c.Health()[0]
-	_, err = c.Lookup(ctx, "hostile.example.", dns.TypeTXT)
+	_, err := c.Lookup(ctx, "hostile.example.", dns.TypeTXT)
 	if h.Down || errors.Is(err, ErrResolversDown) {
 		t.Errorf("server marked down although it answered a query %v ago, during the check", time.Since(answeredAt))
 	}
@@ -876,45 +854,25 @@ func TestBreakerAnsweredDuringCheck(t *testing.T) {
 // down without its having been asked.
 func TestBreakerCheckUnderQPS(t *testing.T) {
 	parallelShort(t)
-	w := dnstest.HostileWorld()
-	faults := map[string]dnstest.Fault{}
-	name := func(i int) string { return fmt.Sprintf("slow%d.hostile.example.", i) }
-	for i := range 160 {
-		faults[name(i)] = dnstest.Drop
-	}
 	var rootNS atomic.Int64
-	srv, err := serveRetry(dnstest.Config{Zones: w.Zones, Faults: faults, Observe: func(n string, qt uint16) {
+	c := breakerWorld(t, 160, nil, func(n string, qt uint16) {
 		if n == "." && qt == dns.TypeNS {
 			rootNS.Add(1)
 		}
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 200 * time.Millisecond, Retries: 0,
-		BreakerThreshold: 3, BreakerCooldown: 5 * time.Second, QPS: 20, Concurrency: 32})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	}, ClientOptions{Timeout: 200 * time.Millisecond, BreakerCooldown: 5 * time.Second, QPS: 20, Concurrency: 32})
 	ctx := context.Background()
-	if _, err := c.Lookup(ctx, "ok.hostile.example.", dns.TypeA); err != nil {
-		t.Fatal(err)
-	}
 	var wg sync.WaitGroup
 	for g := range 32 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := g; i < 160; i += 32 {
-				c.Lookup(ctx, name(i), dns.TypeAAAA)
+				c.Lookup(ctx, slowName(i), dns.TypeAAAA)
 			}
 		}()
 	}
 	wg.Wait()
-	h := c.Health()[0]
-	if h.Outages > 0 && rootNS.Load() == 0 {
+	if h := c.Health()[0]; h.Outages > 0 && rootNS.Load() == 0 {
 		t.Errorf("marked down without a liveness query ever being sent")
 	}
 }
