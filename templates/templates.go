@@ -131,6 +131,11 @@ func Load(dir string) (*Set, error) {
 	if dir == "" {
 		return newSet(t), nil
 	}
+	// The shipped names, before the overrides add theirs.
+	shipped := map[string]bool{}
+	for _, d := range t.Templates() {
+		shipped[d.Name()] = true
+	}
 	files, problems, err := DirFiles(dir, ".tmpl")
 	if err != nil {
 		return nil, fmt.Errorf("templates %s: %w", dir, err)
@@ -153,7 +158,7 @@ func Load(dir string) (*Set, error) {
 		}
 	}
 	if len(problems) == 0 {
-		problems = unknownNames(t)
+		problems = unknownNames(t, shipped)
 	}
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("templates fail to load:\n%w", joinProblems(problems))
@@ -170,26 +175,26 @@ func Load(dir string) (*Set, error) {
 var statuses = []string{"pass", "fail", "warn", "error", "skip", "remediation"}
 
 // unknownNames refuses the finding and report templates an override file
-// defines that nothing renders, because their check, status or report
+// defines (in t; shipped holds the embedded names) that nothing renders, because their check, status or report
 // name is not one senderproof has (a misspelt "ptr.presnt/pass" would
 // leave the shipped wording in place without a word). Helpers, which an
 // override may add (any template another one calls, whatever its name),
 // and reasons, which come from the checks, are not judged.
-func unknownNames(t *template.Template) []*Problem {
-	shipped, err := parseEmbedded()
-	if err != nil {
-		return nil
-	}
+func unknownNames(t *template.Template, shipped map[string]bool) []*Problem {
 	checks := map[string]bool{"default": true}
 	summaries := map[string]bool{}
-	for _, d := range shipped.Templates() {
-		first, _, ok := strings.Cut(d.Name(), "/")
+	for name := range shipped {
+		first, _, ok := strings.Cut(name, "/")
 		switch {
 		case ok && strings.Contains(first, "."):
 			checks[first] = true
 		case ok && first == "summary":
-			summaries[d.Name()] = true
+			summaries[name] = true
 		}
+	}
+	known := map[string]bool{}
+	for _, st := range statuses {
+		known[st] = true
 	}
 	// A template another one calls is a helper of it, whatever its name.
 	called := map[string]bool{}
@@ -202,7 +207,7 @@ func unknownNames(t *template.Template) []*Problem {
 	}
 	var out []*Problem
 	for _, d := range t.Templates() {
-		if d.Tree == nil || !strings.HasPrefix(d.Tree.ParseName, overridePrefix) || shipped.Lookup(d.Name()) != nil || called[d.Name()] {
+		if d.Tree == nil || !strings.HasPrefix(d.Tree.ParseName, overridePrefix) || shipped[d.Name()] || called[d.Name()] {
 			continue
 		}
 		name := d.Name()
@@ -213,11 +218,7 @@ func unknownNames(t *template.Template) []*Problem {
 		case kindMessage:
 			if !checks[first] {
 				why = fmt.Sprintf("no check is called %q%s", first, nearest(first, checks))
-			} else if !slices.Contains(statuses, status) {
-				known := map[string]bool{}
-				for _, st := range statuses {
-					known[st] = true
-				}
+			} else if !known[status] {
 				why = fmt.Sprintf("%q is not a status (%s) or remediation%s", status, strings.Join(statuses[:5], ", "), nearest(status, known))
 			}
 		case kindSummary:

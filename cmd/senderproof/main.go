@@ -94,11 +94,15 @@ func noteEmptyDir(w io.Writer, flag, dir string, exts ...string) {
 	fmt.Fprintf(w, "senderproof: note: %s %s holds no %s file (hidden files are passed over); only the embedded ones are used\n", flag, dir, strings.Join(exts, " or "))
 }
 
+// largeEvidence is the size of an evidence.json from which reading, or
+// writing a pack's files again, takes long enough to announce.
+const largeEvidence = 64 << 20
+
 // noteReading says, on w, that a large evidence.json is being read: a
 // 100,000-sender pack takes a minute or more to read, before anything
 // else shows.
 func noteReading(w io.Writer, what, path string) {
-	if st, err := os.Stat(path); w != nil && err == nil && st.Size() >= 64<<20 {
+	if st, err := os.Stat(path); w != nil && err == nil && st.Size() >= largeEvidence {
 		size := fmt.Sprintf("%.0f MB", float64(st.Size())/1e6)
 		if st.Size() >= 1e9 {
 			size = fmt.Sprintf("%.1f GB", float64(st.Size())/1e9)

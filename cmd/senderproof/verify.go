@@ -252,24 +252,37 @@ func recordedInputs(m *report.Manifest, tmp string, inventories []report.Input, 
 	if len(files) == 0 {
 		return "", "", cleanup, nil
 	}
-	// Each file is read once: what is hashed is what is used.
 	var paths []string
-	contents := make([][]byte, len(files))
-	for i, in := range files {
+	for _, in := range files {
 		paths = append(paths, oneLine(in.Path))
-		// A regular file (a pipe or device could hang verify or fill its
-		// memory), far below 16 MiB as any template or mapping file is.
-		b, err := report.ReadRegular(m.InputPath(in), 16<<20, true)
-		if sum := sha256.Sum256(b); err != nil || hex.EncodeToString(sum[:]) != in.SHA256 {
-			return "", fmt.Sprintf("the run's %s files are not where the manifest recorded them, or have changed (%s); give %s DIR holding them", flag, oneLine(in.Path), flag), cleanup, nil
-		}
-		contents[i] = b
+	}
+	contents, bad := readRecorded(files, m.InputPath)
+	if bad >= 0 {
+		return "", fmt.Sprintf("the run's %s files are not where the manifest recorded them, or have changed (%s); give %s DIR holding them", flag, oneLine(files[bad].Path), flag), cleanup, nil
 	}
 	staged, cleanup, err := stageInputs(tmp, files, contents)
 	if err != nil {
 		return "", "", cleanup, err
 	}
 	return staged, fmt.Sprintf("using the run's %s files as the manifest records them: %s", flag, strings.Join(paths, ", ")), cleanup, nil
+}
+
+// readRecorded reads each of files at path(file), once, so that what is
+// hashed is what is used, and returns their contents, or the index of
+// the first that cannot be read or no longer has its recorded SHA-256
+// (-1 when all can). Each must be a regular file (a pipe or device could
+// hang verify or fill its memory) far below 16 MiB, as any template or
+// mapping file is.
+func readRecorded(files []report.Input, path func(report.Input) string) ([][]byte, int) {
+	contents := make([][]byte, len(files))
+	for i, in := range files {
+		b, err := report.ReadRegular(path(in), 16<<20, true)
+		if sum := sha256.Sum256(b); err != nil || hex.EncodeToString(sum[:]) != in.SHA256 {
+			return nil, i
+		}
+		contents[i] = b
+	}
+	return contents, -1
 }
 
 // stageInputs writes the contents of files into a new directory under
@@ -321,13 +334,9 @@ func recordedAmong(m *report.Manifest, tmp, given, flag, kind string, exts ...st
 	if len(found) != len(want) {
 		return "", "", cleanup, nil
 	}
-	contents := make([][]byte, len(files))
-	for i, in := range files {
-		b, err := report.ReadRegular(in.Path, 16<<20, true)
-		if sum := sha256.Sum256(b); err != nil || hex.EncodeToString(sum[:]) != in.SHA256 {
-			return "", "", cleanup, nil // changed meanwhile: as if not found
-		}
-		contents[i] = b
+	contents, bad := readRecorded(files, func(in report.Input) string { return in.Path })
+	if bad >= 0 {
+		return "", "", cleanup, nil // changed meanwhile: as if not found
 	}
 	dir, cleanup, err = stageInputs(tmp, files, contents)
 	if err != nil {
@@ -443,7 +452,7 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path str
 	// The files that follow byte for byte from evidence.json are written
 	// again from it: a GRC import edited (and the manifest re-hashed)
 	// no longer passes for the run's.
-	if st, err := os.Stat(path); err == nil && st.Size() >= 64<<20 {
+	if st, err := os.Stat(path); err == nil && st.Size() >= largeEvidence {
 		if again := report.RederivableFiles(m); len(again) > 0 {
 			fmt.Fprintf(stdout, "senderproof: writing %s again from evidence.json to compare...\n", strings.Join(again, ", "))
 		}
