@@ -27,6 +27,7 @@ import (
 	"github.com/johnfercher/maroto/v2/pkg/core"
 	"github.com/johnfercher/maroto/v2/pkg/props"
 	"github.com/johnfercher/maroto/v2/pkg/repository"
+	"github.com/phpdave11/gofpdf"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goitalic"
 	"golang.org/x/image/font/gofont/gomono"
@@ -181,6 +182,13 @@ func valuesIn(has func(format string) bool) string {
 		return "evidence.json"
 	}
 	return "report.xlsx or evidence.json, not written by this run"
+}
+
+// The PDF library writes its fonts, images and glyph data in map order
+// unless told to sort them: sorted, one pack gives one PDF, byte for byte,
+// so that verify can write it again from evidence.json and compare.
+func init() {
+	gofpdf.SetDefaultCatalogSort(true)
 }
 
 func newPDFBuilder(ctx context.Context, w *pdfWriter, p *Pack) (*pdfBuilder, error) {

@@ -18,10 +18,8 @@ import (
 )
 
 // Rederivable are the formats whose files follow byte for byte from
-// evidence.json: verify writes them again from it and compares. The PDF
-// is not among them: its fonts are written in an order that changes from
-// one writing to the next.
-var Rederivable = []string{"csv", "xlsx", "oscal"}
+// evidence.json: verify writes them again from it and compares.
+var Rederivable = []string{"csv", "xlsx", "oscal", "pdf"}
 
 // RederivableFiles lists the files of m in the Rederivable formats: those
 // verify writes again.

@@ -105,7 +105,7 @@ func runFlags(d runDefaults) []cli.Flag {
 func assessCommand(stderr io.Writer) *cli.Command {
 	flags := append([]cli.Flag{
 		&cli.StringSliceFlag{Name: "inventory", Aliases: []string{"i"}, Usage: "inventory file (.csv, .yaml, .yml, .json); repeat for several (required unless --replay)"},
-		stringFlag("replay", nil, "", "evidence.json of an earlier run: re-assess its senders offline from its recorded DNS answers"),
+		stringFlag("replay", nil, "", "evidence.json of an earlier run (or its pack directory): re-assess its senders offline from its recorded DNS answers"),
 		&cli.StringSliceFlag{Name: "resolver", Aliases: []string{"r"}, Usage: "resolver HOST[:PORT] to query: an IP address or a host name, resolved once before the run (port 53 unless given; IPv6 as [ADDR]:PORT); repeat for several (default: the system's, from /etc/resolv.conf)"},
 	}, runFlags(assessDefaults)...)
 	return &cli.Command{
@@ -137,7 +137,7 @@ func assessCommand(stderr io.Writer) *cli.Command {
 			cfg.Inventories = c.StringSlice("inventory")
 			cfg.Resolvers = c.StringSlice("resolver")
 			cfg.ResolvConf = "/etc/resolv.conf"
-			if path := c.String("replay"); path != "" {
+			if path := packEvidence(c.String("replay")); path != "" {
 				if len(cfg.Inventories) > 0 || len(cfg.Resolvers) > 0 {
 					return badInput(errors.New("--replay takes the senders and DNS answers from the recorded pack: give neither --inventory nor --resolver"))
 				}
@@ -154,7 +154,7 @@ func assessCommand(stderr io.Writer) *cli.Command {
 				}
 				cfg.Replay, cfg.ReplayAnswers, cfg.ReplayPath = p, answers, path
 			} else if len(cfg.Inventories) == 0 {
-				return badInput(errors.New("need --inventory FILE (or --replay EVIDENCE.json)"))
+				return badInput(errors.New("need --inventory FILE (or --replay EVIDENCE.json or PACK-DIR)"))
 			}
 			return runAssess(c.Context, cfg)
 		},

@@ -58,7 +58,7 @@ func forgeFile(t *testing.T, dir, name, old, new string) {
 	})
 }
 
-// TestVerifyRederivesFiles: verify writes the CSV, XLSX and OSCAL files
+// TestVerifyRederivesFiles: verify writes the CSV, XLSX, OSCAL and PDF files
 // again from evidence.json and fails on any that differ, so a GRC import
 // edited with its manifest entry re-hashed does not pass for the run's;
 // the manifest's tool and inventory hashes must be evidence.json's.
@@ -69,8 +69,7 @@ func TestVerifyRederivesFiles(t *testing.T) {
 		t.Fatalf("verify of an untouched pack: exit %d: %s %s", code, stdout, stderr)
 	}
 	for _, want := range []string{
-		"findings.csv, report.xlsx, oscal-assessment-results.json: written again from evidence.json, the same bytes",
-		"report.pdf: checked against the manifest only",
+		"findings.csv, report.xlsx, oscal-assessment-results.json, report.pdf: written again from evidence.json, the same bytes",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("verify output lacks %q:\n%s", want, stdout)
@@ -87,6 +86,9 @@ func TestVerifyRederivesFiles(t *testing.T) {
 		{"an OSCAL control state", func(t *testing.T, dir string) {
 			forgeFile(t, dir, "oscal-assessment-results.json", `"state":"not-satisfied"`, `"state":"satisfied"`)
 		}, "oscal-assessment-results.json: does not follow from evidence.json"},
+		{"a PDF with a line added", func(t *testing.T, dir string) {
+			forgeFile(t, dir, "report.pdf", "%%EOF", "%%EOF\n%")
+		}, "report.pdf: does not follow from evidence.json"},
 		{"the manifest's tool", func(t *testing.T, dir string) {
 			editManifest(t, dir, func(m *report.Manifest) { m.Tool.Version = "9.9.9" })
 		}, "manifest.json names the tool senderproof 9.9.9, evidence.json senderproof " + version},

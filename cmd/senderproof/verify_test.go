@@ -185,10 +185,12 @@ func normaliseRun(b []byte) []byte {
 	return b
 }
 
+// TestReplayReproducesThePack replays a pack given by its directory, as
+// --baseline and diff take it (other tests give its evidence.json).
 func TestReplayReproducesThePack(t *testing.T) {
 	orig := demoPack(t)
 	out := filepath.Join(t.TempDir(), "replay")
-	code, _, stderr := run(t, context.Background(), "assess", "--replay", filepath.Join(orig, "evidence.json"), "--out", out, "--format", "json")
+	code, _, stderr := run(t, context.Background(), "assess", "--replay", orig, "--out", out, "--format", "json")
 	if code != 0 {
 		t.Fatalf("assess --replay exit %d: %s", code, stderr)
 	}
