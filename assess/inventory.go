@@ -635,6 +635,11 @@ func (l *loader) validate(file string, r *rawEntry) *entry {
 			s = strings.TrimSuffix(strings.ToLower(s), ".")
 			a, err := aLabels(s)
 			if err != nil {
+				var m errMapped
+				if errors.As(err, &m) {
+					l.errs.addf(file, v.pos, "%s %+q is not a domain name as DNS holds it: %v", f, s, err)
+					continue
+				}
 				l.errs.addf(file, v.pos, "%s %q is not a valid internationalized domain name: %v", f, s, err)
 				continue
 			}
@@ -743,14 +748,36 @@ func (l *loader) shareSelectors(sel []string) []string {
 // the form in which DNS holds and is asked for an internationalized name
 // (RFC 5890, RFC 5891 §5): bücher.example is xn--bcher-kva.example. An
 // ASCII name is returned as it is.
+//
+// A name the IDNA mapping would change beyond case (UTS #46: a fullwidth
+// letter or dot folded to ASCII, a soft hyphen or zero-width space
+// dropped, a decomposed letter composed) is refused, with the name it
+// would become (errMapped): a HELO name is judged as the server sends
+// it, and a server configured with such a name does not send the
+// mapped one.
 func aLabels(name string) (string, error) {
 	for i := 0; i < len(name); i++ {
 		if name[i] >= utf8.RuneSelf {
 			a, err := idna.Lookup.ToASCII(name)
-			return strings.ToLower(a), err
+			if err != nil {
+				return "", err
+			}
+			a = strings.ToLower(a)
+			if u, err := idna.Lookup.ToUnicode(a); err == nil && u != name {
+				return "", errMapped{u}
+			}
+			return a, nil
 		}
 	}
 	return name, nil
+}
+
+// errMapped is aLabels' error for a name that IDNA mapping changes: to
+// is the name it becomes, in U-labels.
+type errMapped struct{ to string }
+
+func (e errMapped) Error() string {
+	return fmt.Sprintf("IDNA mapping would turn it into %q, dropping or folding invisible and compatibility characters: give the name exactly as DNS holds it", e.to)
 }
 
 // hostSyntax says what makes name (lower case, A-labels, no trailing dot)

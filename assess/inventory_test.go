@@ -163,6 +163,19 @@ func TestParseInventory(t *testing.T) {
 			err:  `f.csv:2:2: domain "bü_cher.test" is not a valid internationalized domain name: idna: disallowed rune U+005F`,
 		},
 		{
+			name: "a HELO name that IDNA mapping would change (fullwidth letters and dots)",
+			file: "f.csv",
+			data: "ip,helo\n192.0.2.1,\uff4d\uff12\uff10\u3002b2.example\n",
+			err:  `f.csv:2:2: helo "\uff4d\uff12\uff10\u3002b2.example" is not a domain name as DNS holds it: IDNA mapping would turn it into "m20.b2.example", dropping or folding invisible and compatibility characters: give the name exactly as DNS holds it`,
+		},
+		{
+			name: "a name with a soft hyphen or zero-width space, which IDNA mapping drops",
+			file: "f.csv",
+			data: "ip,hostname,domain\n192.0.2.1,m2\u00ad1.b2.example,b2.exa\u200bmple\n",
+			err: `f.csv:2:2: hostname "m2\u00ad1.b2.example" is not a domain name as DNS holds it: IDNA mapping would turn it into "m21.b2.example", dropping or folding invisible and compatibility characters: give the name exactly as DNS holds it` + "\n" +
+				`f.csv:2:3: domain "b2.exa\u200bmple" is not a domain name as DNS holds it: IDNA mapping would turn it into "b2.example", dropping or folding invisible and compatibility characters: give the name exactly as DNS holds it`,
+		},
+		{
 			name: "rows with the same tags and selectors share them; a merge changes only its asset's",
 			file: "f.csv",
 			data: "ip,team,site,dkim_selectors\n192.0.2.1,mail,,\n192.0.2.2,mail,,s1\n192.0.2.1,,ams,s2\n192.0.2.3,mail,,s1\n",
