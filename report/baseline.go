@@ -46,7 +46,7 @@ func NewBaseline(base *Pack, path string, tpl *templates.Set) *Baseline {
 		if !b.inBase[a.IP] {
 			b.inBase[a.IP] = true
 			b.baseAssets = append(b.baseAssets, a.IP)
-			b.rows[a.IP] = assess.Asset{Domain: a.Domain, DKIMSelectors: a.DKIMSelectors}
+			b.rows[a.IP] = assess.Asset{Domain: a.Domain, HELO: a.HELO, DKIMSelectors: a.DKIMSelectors}
 		}
 	}
 	return b

@@ -21,9 +21,11 @@ const (
 	FieldPTRNames      = "ptr.names"        // ptr.present ptr_names
 	FieldPTRForward    = "ptr.forward"      // ptr.fcrdns forward[name], per PTR name in both runs
 	FieldHELOAddresses = "helo.addresses"   // helo.fqdn addresses
+	FieldSPFRecord     = "spf.record"       // spf.record: the sending domain's SPF record text
 	FieldSPFResult     = "spf.result"       // spf.authorizes_ip result
 	FieldSPFMatched    = "spf.matched"      // spf.authorizes_ip matched mechanism
 	FieldDMARCPolicy   = "dmarc.policy"     // dmarc.policy effective policy (and pct when not 100)
+	FieldDMARCRecord   = "dmarc.record"     // dmarc.policy: the DMARC record text applied
 	FieldDKIMKey       = "dkim.fingerprint" // dkim.key fingerprint, per selector
 	FieldDKIMKeyBits   = "dkim.key_bits"    // dkim.key key_bits, per selector
 )
@@ -101,11 +103,12 @@ type change struct {
 	obs      observation
 	old, new string
 	// inv names an inventory edit behind the change, "" for none: a
-	// selector added to or removed from the asset's row, or its sending
-	// domain changed (invDomain, with the two domains in oldDomain and
-	// newDomain). Such a change is not a DNS change.
-	inv                  string
-	oldDomain, newDomain string
+	// selector added to or removed from the asset's row, its sending
+	// domain changed (invDomain, with the two domains in oldName and
+	// newName) or its HELO name (invHELO, the two names likewise). Such a
+	// change is not a DNS change.
+	inv              string
+	oldName, newName string
 }
 
 // Inventory edits behind a change.
@@ -113,11 +116,13 @@ const (
 	invSelectorAdded   = "selector_added"
 	invSelectorRemoved = "selector_removed"
 	invDomain          = "domain"
+	invHELO            = "helo"
 )
 
 // inventoryEdits marks the changes of one asset that come from its
-// inventory row, not from DNS: a DKIM selector only one run assessed, or
-// SPF and DMARC values of a sending domain that changed. A removed or added
+// inventory row, not from DNS: a DKIM selector only one run assessed, SPF
+// and DMARC values of a sending domain that changed, or the addresses of a
+// HELO name that changed. A removed or added
 // selector is reported once, by its key, not again by its key size.
 func inventoryEdits(d *assetDrift, old, cur assess.Asset) {
 	out := d.changes[:0]
@@ -135,14 +140,18 @@ func inventoryEdits(d *assetDrift, old, cur assess.Asset) {
 				c.inv = invSelectorAdded
 			case old.Domain != cur.Domain:
 				// The key's name holds the domain.
-				c.inv, c.oldDomain, c.newDomain = invDomain, old.Domain, cur.Domain
+				c.inv, c.oldName, c.newName = invDomain, old.Domain, cur.Domain
 			}
 			if (c.inv == invSelectorRemoved || c.inv == invSelectorAdded) && c.obs.key == FieldDKIMKeyBits {
 				continue
 			}
-		case FieldSPFResult, FieldSPFMatched, FieldDMARCPolicy:
+		case FieldSPFRecord, FieldSPFResult, FieldSPFMatched, FieldDMARCPolicy, FieldDMARCRecord:
 			if old.Domain != cur.Domain {
-				c.inv, c.oldDomain, c.newDomain = invDomain, old.Domain, cur.Domain
+				c.inv, c.oldName, c.newName = invDomain, old.Domain, cur.Domain
+			}
+		case FieldHELOAddresses:
+			if old.HELO != cur.HELO {
+				c.inv, c.oldName, c.newName = invHELO, old.HELO, cur.HELO
 			}
 		}
 		out = append(out, c)
@@ -349,8 +358,11 @@ func (d assetDrift) observed(baseRun string) map[string]any {
 		if c.inv != "" {
 			m["inventory"] = c.inv
 		}
-		if c.inv == invDomain {
-			m["old_domain"], m["new_domain"] = c.oldDomain, c.newDomain
+		switch c.inv {
+		case invDomain:
+			m["old_domain"], m["new_domain"] = c.oldName, c.newName
+		case invHELO:
+			m["old_helo"], m["new_helo"] = c.oldName, c.newName
 		}
 		changes = append(changes, m)
 	}
@@ -512,9 +524,9 @@ func compareAsset(ip string, old, cur []observation) assetDrift {
 }
 
 // comparedChecks are the checks whose observations drift compares.
-var comparedChecks = []string{"ptr.present", "ptr.fcrdns", "helo.fqdn", "spf.authorizes_ip", "dmarc.policy", "dkim.key"}
+var comparedChecks = []string{"ptr.present", "ptr.fcrdns", "helo.fqdn", "spf.record", "spf.authorizes_ip", "dmarc.policy", "dkim.key"}
 
-var fieldOrder = []string{FieldPTRNames, FieldPTRForward, FieldHELOAddresses, FieldSPFResult, FieldSPFMatched, FieldDMARCPolicy, FieldDKIMKey, FieldDKIMKeyBits}
+var fieldOrder = []string{FieldPTRNames, FieldPTRForward, FieldHELOAddresses, FieldSPFRecord, FieldSPFResult, FieldSPFMatched, FieldDMARCPolicy, FieldDMARCRecord, FieldDKIMKey, FieldDKIMKeyBits}
 
 // observationsByAsset extracts the compared values from findings. Observed
 // values are normalised through JSON, so a run's Go values and a pack read
@@ -579,6 +591,11 @@ func addObservations(out map[string][]observation, f *assess.Finding) {
 		// part of the set: not comparable.
 		_, cut := obs["records_omitted"]
 		add(observation{key: FieldHELOAddresses, value: render(obs["addresses"]), undetermined: errored || cut})
+	case "spf.record":
+		// The record itself: an include added, a range widened or +all
+		// change no result or matched mechanism of a sender the record
+		// already authorized.
+		one(FieldSPFRecord, "", recordText(obs))
 	case "spf.authorizes_ip":
 		one(FieldSPFResult, "", render(obs["result"]))
 		// A mechanism is compared without its qualifier: a changed
@@ -595,6 +612,9 @@ func addObservations(out map[string][]observation, f *assess.Finding) {
 			v += " pct=" + strconv.FormatFloat(pct, 'f', -1, 64)
 		}
 		one(FieldDMARCPolicy, "", v)
+		// The record applied: its report addresses (rua, ruf) and other
+		// tags change no policy.
+		one(FieldDMARCRecord, "", recordText(obs))
 	case "dkim.key":
 		sel := ""
 		if f.Selector != nil {
@@ -606,6 +626,15 @@ func addObservations(out map[string][]observation, f *assess.Finding) {
 		one(FieldDKIMKey, sel, render(obs["fingerprint"]))
 		one(FieldDKIMKeyBits, sel, render(obs["key_bits"]))
 	}
+}
+
+// recordText is the record an spf.record or dmarc.policy finding observed:
+// the one record, or the several found, sorted; "" for none.
+func recordText(obs map[string]any) string {
+	if r, ok := obs["record"]; ok {
+		return render(r)
+	}
+	return render(obs["records"])
 }
 
 // foldSPFTerm puts an SPF term in lower case for comparing, as mechanism
@@ -731,7 +760,8 @@ func (d *Drift) Sample(n int) []DriftChange {
 
 // weakens reports whether a change lowers a sender's protection: a DMARC
 // policy less strict than before (or applied to fewer messages), an SPF
-// result that is no longer pass, a PTR name or DKIM key gone from DNS.
+// result that is no longer pass, an SPF record that now ends in an all
+// that authorizes every address, a PTR name or DKIM key gone from DNS.
 func weakens(c DriftChange) bool {
 	key, _, _ := strings.Cut(c.Field, "[")
 	switch key {
@@ -751,8 +781,22 @@ func weakens(c DriftChange) bool {
 		return n < o || n == o && nPct < oPct
 	case FieldSPFResult:
 		return c.Old == "pass" && c.New != "pass"
+	case FieldSPFRecord:
+		return !permissiveAll(c.Old) && permissiveAll(c.New)
 	case FieldPTRNames, FieldDKIMKey:
 		return c.Old != "" && c.New == "" && c.Inventory == ""
+	}
+	return false
+}
+
+// permissiveAll reports whether an SPF record has an all term that passes
+// or is neutral for every address: +all, all or ?all.
+func permissiveAll(record string) bool {
+	for _, t := range strings.Fields(record) {
+		switch strings.ToLower(t) {
+		case "all", "+all", "?all":
+			return true
+		}
 	}
 	return false
 }

@@ -34,6 +34,7 @@ func world(ip, ptr string, fwd []string, spf, matched, policy string, pct int, f
 		fnd(ip, "ptr.present", ptrSt, map[string]any{"ptr_names": names}),
 		fnd(ip, "ptr.fcrdns", assess.StatusPass, map[string]any{"forward": map[string][]string{ptr: fwd}}),
 		fnd(ip, "helo.fqdn", assess.StatusPass, map[string]any{"addresses": []string{ip}}),
+		fnd(ip, "spf.record", assess.StatusPass, map[string]any{"record": "v=spf1 ip4:192.0.2.0/24 -all"}),
 		fnd(ip, "spf.authorizes_ip", assess.StatusPass, map[string]any{"result": spf, "matched": matched}),
 		fnd(ip, "dmarc.policy", assess.StatusPass, map[string]any{"policy": policy, "pct": pct}),
 		dkimFnd(ip, "s1", assess.StatusPass, map[string]any{"fingerprint": fp, "key_bits": 2048}),
@@ -140,6 +141,16 @@ func TestCompareBaseline(t *testing.T) {
 				{ip, "dkim.fingerprint[s1]", "aa", "bb", ""},
 			},
 			msg: `4 changes for 192.0.2.10 since the baseline run base-run: SPF result pass → fail; SPF matched mechanism ip4:192.0.2.0/24 → -all; DMARC policy reject → quarantine pct=50; DKIM key of selector "s1" aa → bb.`},
+		// The records themselves: an include or +all added, or a new
+		// report address, changes no result of a sender already passing.
+		{name: "SPF and DMARC records changed", old: set(base(), "dmarc.policy", "record", "v=DMARC1; p=reject; rua=mailto:d@example.com"),
+			cur: set(set(base(), "spf.record", "record", "v=spf1 ip4:192.0.2.0/24 include:esp.example +all"),
+				"dmarc.policy", "record", "v=DMARC1; p=reject; rua=mailto:d@elsewhere.example"),
+			status: assess.StatusWarn, changes: []DriftChange{
+				{ip, "spf.record", "v=spf1 ip4:192.0.2.0/24 -all", "v=spf1 ip4:192.0.2.0/24 include:esp.example +all", ""},
+				{ip, "dmarc.record", "v=DMARC1; p=reject; rua=mailto:d@example.com", "v=DMARC1; p=reject; rua=mailto:d@elsewhere.example", ""},
+			},
+			msg: "2 changes for 192.0.2.10 since the baseline run base-run: SPF record v=spf1 ip4:192.0.2.0/24 -all → v=spf1 ip4:192.0.2.0/24 include:esp.example +all; DMARC record v=DMARC1; p=reject; rua=mailto:d@example.com → v=DMARC1; p=reject; rua=mailto:d@elsewhere.example."},
 		{name: "key size", old: base(), cur: set(base(), "dkim.key", "key_bits", 1024), status: assess.StatusWarn,
 			changes: []DriftChange{{ip, "dkim.key_bits[s1]", "2048", "1024", ""}}},
 		{name: "selector added", old: base(), cur: append(base(), dkimFnd(ip, "s2", assess.StatusPass, map[string]any{"fingerprint": "cc", "key_bits": 2048})),
@@ -152,14 +163,14 @@ func TestCompareBaseline(t *testing.T) {
 			status: assess.StatusError, undetermined: []string{"ptr.names"}, baseline: []string{"ptr.names"},
 			msg: "1 value was not compared because a run could not determine it: the baseline run could not determine ptr.names."},
 		{name: "error in both runs", old: status(base(), "dmarc.policy", assess.StatusError), cur: status(base(), "dmarc.policy", assess.StatusError),
-			status: assess.StatusError, undetermined: []string{"dmarc.policy"}, both: []string{"dmarc.policy"},
-			msg: "neither run could determine dmarc.policy."},
+			status: assess.StatusError, undetermined: []string{"dmarc.policy", "dmarc.record"}, both: []string{"dmarc.policy", "dmarc.record"},
+			msg: "neither run could determine dmarc.policy, dmarc.record."},
 		{name: "change with errors on every side", old: status(status(base(), "dmarc.policy", assess.StatusError), "helo.fqdn", assess.StatusError),
 			cur:    status(status(set(base(), "spf.authorizes_ip", "result", "fail"), "dmarc.policy", assess.StatusError), "dkim.key", assess.StatusError),
 			status: assess.StatusWarn, changes: []DriftChange{{ip, "spf.result", "pass", "fail", ""}},
-			undetermined: []string{"helo.addresses", "dmarc.policy", "dkim.fingerprint[s1]", "dkim.key_bits[s1]"},
-			run:          []string{"dkim.fingerprint[s1]", "dkim.key_bits[s1]"}, baseline: []string{"helo.addresses"}, both: []string{"dmarc.policy"},
-			msg: "SPF result pass → fail. Not compared, because a run could not determine them: this run could not determine dkim.fingerprint[s1], dkim.key_bits[s1]; the baseline run could not determine helo.addresses; neither run could determine dmarc.policy."},
+			undetermined: []string{"helo.addresses", "dmarc.policy", "dmarc.record", "dkim.fingerprint[s1]", "dkim.key_bits[s1]"},
+			run:          []string{"dkim.fingerprint[s1]", "dkim.key_bits[s1]"}, baseline: []string{"helo.addresses"}, both: []string{"dmarc.policy", "dmarc.record"},
+			msg: "SPF result pass → fail. Not compared, because a run could not determine them: this run could not determine dkim.fingerprint[s1], dkim.key_bits[s1]; the baseline run could not determine helo.addresses; neither run could determine dmarc.policy, dmarc.record."},
 		{name: "fcrdns error is undetermined", old: base(), cur: status(base(), "ptr.fcrdns", assess.StatusError),
 			status: assess.StatusError, undetermined: []string{"ptr.forward"}, run: []string{"ptr.forward"}},
 		{name: "fcrdns error in both runs", old: status(base(), "ptr.fcrdns", assess.StatusError), cur: status(base(), "ptr.fcrdns", assess.StatusError),
@@ -338,7 +349,7 @@ func TestDriftFindingOrder(t *testing.T) {
 	}
 	bp := packOf(t, "r1", assetsOf(ips[:2]...), old)
 	want := []string{"align.identity", "dkim.key", "dkim.key", "dmarc.policy", "dmarc.record", "dmarc.reporting", "drift.changed",
-		"helo.fqdn", "helo.spf", "ptr.fcrdns", "ptr.present", "spf.authorizes_ip"}
+		"helo.fqdn", "helo.spf", "ptr.fcrdns", "ptr.present", "spf.authorizes_ip", "spf.record"}
 
 	b := NewBaseline(bp, "b.json", nil)
 	for _, ip := range ips {
@@ -397,7 +408,7 @@ func TestDiffOutcome(t *testing.T) {
 	without := func(fs []assess.Finding, checks ...string) []assess.Finding {
 		return slices.DeleteFunc(fs, func(f assess.Finding) bool { return slices.Contains(checks, f.Check) })
 	}
-	all := []string{"ptr.names", "ptr.forward", "helo.addresses", "spf.result", "spf.matched", "dmarc.policy", "dkim.fingerprint[s1]", "dkim.key_bits[s1]"}
+	all := []string{"ptr.names", "ptr.forward", "helo.addresses", "spf.record", "spf.result", "spf.matched", "dmarc.policy", "dmarc.record", "dkim.fingerprint[s1]", "dkim.key_bits[s1]"}
 	cases := []struct {
 		name        string
 		old, cur    []assess.Finding
@@ -416,7 +427,7 @@ func TestDiffOutcome(t *testing.T) {
 		// A baseline cut short (findings of two checks taken out): what
 		// they gave is not compared, never a value that vanished.
 		{"findings missing from the baseline", slices.Concat(without(good(ip), "ptr.present", "dmarc.policy"), good(ip2)), slices.Concat(good(ip), good(ip2)), OutcomeIncomplete,
-			map[string][]string{ip: {"ptr.names", "dmarc.policy"}}, map[string][]string{ip: {"ptr.names", "dmarc.policy"}}, UndeterminedOld},
+			map[string][]string{ip: {"ptr.names", "dmarc.policy", "dmarc.record"}}, map[string][]string{ip: {"ptr.names", "dmarc.policy", "dmarc.record"}}, UndeterminedOld},
 		{"changes win", slices.Concat(good(ip), good(ip2)), slices.Concat(down(ip), world(ip2, "mail2.example.com", []string{ip2}, "pass", "ip4:192.0.2.0/24", "reject", 100, "aa")), OutcomeChanged,
 			map[string][]string{ip: all}, map[string][]string{ip: all}, UndeterminedNew},
 	}
@@ -518,6 +529,18 @@ func TestDriftSample(t *testing.T) {
 			t.Errorf("DMARC %s → %s weakens = %v, want %v", c.old, c.new, got, c.weaker)
 		}
 	}
+	for _, c := range []struct {
+		old, new string
+		weaker   bool
+	}{
+		{"v=spf1 mx -all", "v=spf1 mx +all", true}, {"v=spf1 mx -all", "v=spf1 mx ?ALL", true},
+		{"v=spf1 mx ~all", "v=spf1 mx all", true}, {"v=spf1 +all", "v=spf1 mx +all", false},
+		{"v=spf1 mx -all", "v=spf1 mx include:x.example -all", false},
+	} {
+		if got := weakens(DriftChange{Field: FieldSPFRecord, Old: c.old, New: c.new}); got != c.weaker {
+			t.Errorf("SPF %s → %s weakens = %v, want %v", c.old, c.new, got, c.weaker)
+		}
+	}
 	if got := (*Drift)(nil).Sample(3); got != nil {
 		t.Errorf("nil drift sample %v", got)
 	}
@@ -556,6 +579,32 @@ func TestDriftInventoryEdits(t *testing.T) {
 	}
 	if !strings.HasPrefix(f.Remediation, "These changes come from edits to the inventory") {
 		t.Errorf("remediation %q", f.Remediation)
+	}
+}
+
+// TestDriftHELOEdit: the addresses of a HELO name changed in the inventory
+// are an inventory edit that names both HELO names, not a DNS change.
+func TestDriftHELOEdit(t *testing.T) {
+	t.Parallel()
+	const ip = "192.0.2.10"
+	old := world(ip, "mail1.example.com", []string{ip}, "pass", "ip4:192.0.2.0/24", "reject", 100, "aa")
+	cur := world(ip, "mail1.example.com", []string{ip}, "pass", "ip4:192.0.2.0/24", "reject", 100, "aa")
+	for i := range cur {
+		if cur[i].Check == "helo.fqdn" {
+			cur[i].Observed = map[string]any{"addresses": []string{"192.0.2.14"}}
+		}
+	}
+	bp := packOf(t, "base-run", []assess.Asset{{IP: ip, HELO: "mail4.example.com"}}, old)
+	fs, d := CompareBaseline(bp, "old/evidence.json", []assess.Asset{{IP: ip, HELO: "mail5.example.com"}}, cur, nil)
+	if want := []DriftChange{{ip, "helo.addresses", ip, "192.0.2.14", "helo"}}; !slices.Equal(d.Changes, want) {
+		t.Errorf("changes\n got %+v\nwant %+v", d.Changes, want)
+	}
+	f := fs[slices.IndexFunc(fs, func(f assess.Finding) bool { return f.Check == DriftCheck })]
+	if want := "HELO addresses 192.0.2.10 → 192.0.2.14 (the inventory's HELO name changed from mail4.example.com to mail5.example.com)"; !strings.Contains(f.Message, want) {
+		t.Errorf("message %q lacks %q", f.Message, want)
+	}
+	if got := d.Changes[0].InventoryNote(); got != "HELO name changed in the inventory" {
+		t.Errorf("inventory note %q", got)
 	}
 }
 

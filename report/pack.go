@@ -228,7 +228,8 @@ type DriftChange struct {
 	Old   string `json:"old"`
 	New   string `json:"new"`
 	// Inventory names the inventory edit the change comes from, not a DNS
-	// change: selector_added, selector_removed or domain; absent for none.
+	// change: selector_added, selector_removed, domain or helo; absent for
+	// none.
 	Inventory string `json:"inventory,omitempty"`
 }
 
@@ -244,6 +245,8 @@ func (c DriftChange) InventoryNote() string {
 		return "selector added to the inventory"
 	case invDomain:
 		return "sending domain changed in the inventory"
+	case invHELO:
+		return "HELO name changed in the inventory"
 	}
 	return "inventory edit: " + c.Inventory
 }

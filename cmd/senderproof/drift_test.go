@@ -154,6 +154,7 @@ func TestBaselineDrift(t *testing.T) {
 		{Asset: "192.0.2.11", Field: "ptr.names", Old: "mail2.example.com", New: "mail1.example.com"},
 		{Asset: "192.0.2.11", Field: "dkim.fingerprint[ed]", Old: oldFP, New: newFP},
 		{Asset: "192.0.2.27", Field: "dmarc.policy", Old: "reject", New: "none"},
+		{Asset: "192.0.2.27", Field: "dmarc.record", Old: "v=DMARC1; p=reject; rua=mailto:d@partner.test", New: "v=DMARC1; p=none; rua=mailto:d@partner.test"},
 		// The narrowed include still authorizes .20, by another mechanism.
 		{Asset: "198.51.100.20", Field: "spf.matched", Old: "ip4:198.51.100.0/24", New: "ip4:198.51.100.20"},
 		{Asset: "198.51.100.30", Field: "spf.result", Old: "pass", New: "fail"},
@@ -206,8 +207,8 @@ func TestBaselineDrift(t *testing.T) {
 		// gone in the drift world: the baseline could not determine what
 		// this run did.
 		{"192.0.2.31", assess.StatusError, []string{"the baseline run could not determine helo.addresses."}, []string{"helo.addresses"}},
-		{"192.0.2.32", assess.StatusError, []string{"5 values were not compared", "the baseline run could not determine spf.result, spf.matched, dmarc.policy, dkim.fingerprint[k1], dkim.key_bits[k1]."},
-			[]string{"spf.result", "spf.matched", "dmarc.policy", "dkim.fingerprint[k1]", "dkim.key_bits[k1]"}},
+		{"192.0.2.32", assess.StatusError, []string{"7 values were not compared", "the baseline run could not determine spf.record, spf.result, spf.matched, dmarc.policy, dmarc.record, dkim.fingerprint[k1], dkim.key_bits[k1]."},
+			[]string{"spf.record", "spf.result", "spf.matched", "dmarc.policy", "dmarc.record", "dkim.fingerprint[k1]", "dkim.key_bits[k1]"}},
 		// PTRs in zones nobody serves: undetermined in both runs, which is
 		// still no pass.
 		{"192.0.2.28", assess.StatusError, []string{"neither run could determine ptr.names, ptr.forward."}, []string{"ptr.names", "ptr.forward"}},
@@ -302,7 +303,7 @@ func TestBaselineDrift(t *testing.T) {
 		wantInc := map[string][]string{
 			"192.0.2.24": {"ptr.names", "ptr.forward"},
 			"192.0.2.31": {"helo.addresses"},
-			"192.0.2.32": {"spf.result", "spf.matched", "dmarc.policy", "dkim.fingerprint[k1]", "dkim.key_bits[k1]"},
+			"192.0.2.32": {"spf.record", "spf.result", "spf.matched", "dmarc.policy", "dmarc.record", "dkim.fingerprint[k1]", "dkim.key_bits[k1]"},
 		}
 		wantNC := maps.Clone(wantInc)
 		wantNC["192.0.2.27"] = []string{"spf.result", "spf.matched"}
@@ -552,7 +553,7 @@ func TestDriftResolverDown(t *testing.T) {
 				t.Fatalf("diff exit %d, want 2: %s\n%s", code, stderr, stdout)
 			}
 			if strings.Contains(stdout, "no drift") || !strings.Contains(stdout, "incomplete: no change found, but ") ||
-				!lineWith(stdout, "192.0.2.10:", tc.side, "ptr.names, ptr.forward, helo.addresses, spf.result, spf.matched, dmarc.policy") {
+				!lineWith(stdout, "192.0.2.10:", tc.side, "ptr.names, ptr.forward, helo.addresses, spf.record, spf.result, spf.matched, dmarc.policy, dmarc.record") {
 				t.Errorf("diff output:\n%s", stdout)
 			}
 			if !strings.Contains(stderr, "the comparison is incomplete") {
