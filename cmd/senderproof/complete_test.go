@@ -237,6 +237,11 @@ func TestVerifyDriftFindings(t *testing.T) {
 	if code, stdout, stderr := run(t, context.Background(), "verify", "--baseline", missing, cur); code != exitBadInput || !strings.Contains(stderr, "--baseline: "+missing+" cannot be read") {
 		t.Errorf("verify --baseline of a missing file: exit %d, want %d naming it: %s %s", code, exitBadInput, stdout, stderr)
 	}
+	// A --baseline of another run is bad input too: the pack was not
+	// checked, not found at fault.
+	if code, stdout, stderr := run(t, context.Background(), "verify", "--baseline", filepath.Join(cur, "evidence.json"), cur); code != exitBadInput || !strings.Contains(stderr, "but the pack's drift record names baseline run") {
+		t.Errorf("verify --baseline of another run: exit %d, want %d: %s %s", code, exitBadInput, stdout, stderr)
+	}
 	// A --baseline for a pack without drift is said to be unused.
 	if code, stdout, stderr := run(t, context.Background(), "verify", "--baseline", filepath.Join(cur, "evidence.json"), base); code != 0 || !strings.Contains(stdout, "not used: the pack has no drift record") {
 		t.Errorf("verify --baseline of a pack without drift: exit %d, or not said unused: %s %s", code, stdout, stderr)

@@ -568,7 +568,8 @@ func rederiveDrift(stdout io.Writer, path string, p *report.Pack, m *report.Mani
 	}
 	if base.Run.ID != p.Drift.BaseRun {
 		if baseline != "" {
-			return nil, "", fmt.Errorf("--baseline %s is run %s, but the pack's drift record names baseline run %s", oneLine(basePath), oneLine(base.Run.ID), oneLine(p.Drift.BaseRun))
+			// The wrong file given: bad input, not a pack fault.
+			return nil, "", badInput(fmt.Errorf("--baseline %s is run %s, but the pack's drift record names baseline run %s", oneLine(basePath), oneLine(base.Run.ID), oneLine(p.Drift.BaseRun)))
 		}
 		return notDone(fmt.Sprintf("%s is now run %s, not the recorded baseline run %s", oneLine(basePath), oneLine(base.Run.ID), oneLine(p.Drift.BaseRun)))
 	}
