@@ -519,7 +519,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		return runFailed(fmt.Errorf("the run failed: %s (%s); the pack in %s shows every DNS finding as error", what, strings.Join(servers, ", "), cfg.Out))
 	}
 	if thresholdMet(pack, cfg.FailOn) {
-		fmt.Fprintf(cfg.Stderr, "senderproof: --fail-on %s: threshold met\n", cfg.FailOn)
+		fmt.Fprintf(cfg.Stderr, "senderproof: --fail-on %s: threshold met: %s (exit 3)\n", cfg.FailOn, thresholdCounts(pack.Summary, cfg.FailOn))
 		return errThreshold
 	}
 	return nil
@@ -660,6 +660,21 @@ func thresholdMet(p *report.Pack, failOn string) bool {
 		return s.Fail+s.Error+s.Warn > 0
 	}
 	return false
+}
+
+// thresholdCounts says which findings met the --fail-on threshold: "2
+// fail, 1 error" (an error counts as fail).
+func thresholdCounts(s report.Summary, failOn string) string {
+	var parts []string
+	for _, c := range []struct {
+		n    int
+		name string
+	}{{s.Fail, "fail"}, {s.Error, "error"}, {s.Warn, "warn"}} {
+		if c.n > 0 && (c.name != "warn" || failOn == "warn") {
+			parts = append(parts, fmt.Sprintf("%s %s", templates.Num(c.n), c.name))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 func titleFrom(paths []string) string {

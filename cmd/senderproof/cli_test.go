@@ -225,6 +225,10 @@ func TestFailOnThreshold(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "evidence.json")); err != nil {
 		t.Fatalf("pack not written when threshold met: %v", err)
 	}
+	// It says what met it: the demo's fail and error counts, not its warn.
+	if want := "--fail-on fail: threshold met: 45 fail, 31 error (exit 3)"; !strings.Contains(stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr)
+	}
 }
 
 // silentResolver is a UDP and TCP socket on 127.0.0.1 that never answers.
