@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 	"unicode/utf8"
 
 	"github.com/urfave/cli/v2"
@@ -62,10 +63,11 @@ func diffCommand(stdout io.Writer) *cli.Command {
 		UsageText: "senderproof diff [--json] OLD NEW",
 		Description: "OLD and NEW are evidence.json files or pack directories holding one. For each sender in\n" +
 			"both, diff compares what was observed (PTR names, the PTR name's forward addresses, HELO\n" +
-			"addresses, SPF result and matched mechanism, DMARC policy, DKIM key fingerprint and size per\n" +
+			"addresses, SPF record, result and matched mechanism, DMARC policy and record, DKIM key\n" +
+			"fingerprint and size per\n" +
 			"selector) and lists senders added and removed, as assess --baseline does. A value that\n" +
 			"could not be determined in either run is not counted as a change: it is listed as not\n" +
-			"compared.\n\n" +
+			"compared. Give the older pack first: when OLD's run started after NEW's, diff says so.\n\n" +
 			"Exit codes: 0 nothing changed, and every value determined in one run was determined in\n" +
 			"the other too (values neither run could determine are listed, not counted); 3 something\n" +
 			"changed; 2 nothing changed, but the comparison is incomplete: some value was determined\n" +
@@ -109,8 +111,13 @@ func diffCommand(stdout io.Writer) *cli.Command {
 				if _, err := rawWriter(stdout).Write(jsonHidden(buf.Bytes())); err != nil {
 					return runFailed(err)
 				}
-			} else if err := printDrift(stdout, cmp, oldPath, newPath, newPack); err != nil {
+			} else if err := printDrift(stdout, cmp, oldPath, newPath, oldPack, newPack); err != nil {
 				return runFailed(err)
+			}
+			if o, n := oldPack.Run.StartedAt, newPack.Run.StartedAt; !o.IsZero() && !n.IsZero() && o.After(n) {
+				// Reversed, every removal reads as an addition.
+				fmt.Fprintf(c.App.ErrWriter, "senderproof: note: the old pack's run started %s, after the new pack's (%s): give the earlier pack first (diff OLD NEW)\n",
+					o.UTC().Format(time.RFC3339), n.UTC().Format(time.RFC3339))
 			}
 			return result
 		},
@@ -160,9 +167,18 @@ func packWithoutEvidence(path string, err error) error {
 
 // printDrift writes the comparison as an aligned table, then what could not
 // be compared and why.
-func printDrift(w io.Writer, cmp *report.Comparison, oldPath, newPath string, cur *report.Pack) error {
+// runDate is ", started TIME" for a pack's run, "" when it records none.
+func runDate(p *report.Pack) string {
+	if p == nil || p.Run.StartedAt.IsZero() {
+		return ""
+	}
+	return ", started " + p.Run.StartedAt.UTC().Format(time.RFC3339)
+}
+
+func printDrift(w io.Writer, cmp *report.Comparison, oldPath, newPath string, old, cur *report.Pack) error {
 	d := cmp.Drift
-	fmt.Fprintf(w, "old: %s (run %s)\nnew: %s (run %s)\n\n", oneLine(oldPath), oneLine(d.BaseRun), oneLine(newPath), oneLine(cur.Run.ID))
+	fmt.Fprintf(w, "old: %s (run %s%s)\nnew: %s (run %s%s)\n\n", oneLine(oldPath), oneLine(d.BaseRun), runDate(old),
+		oneLine(newPath), oneLine(cur.Run.ID), runDate(cur))
 	incomplete := cmp.Incomplete()
 	nInc := 0
 	for _, f := range incomplete {

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
 	"github.com/xuri/excelize/v2"
@@ -627,6 +628,14 @@ func TestDriftHELOAddresses(t *testing.T) {
 	}
 	if strings.Contains(stdout, "not compared") {
 		t.Errorf("diff of two complete runs lists fields not compared:\n%s", stdout)
+	}
+	if !strings.Contains(stdout, "(run "+p.Run.ID+", started "+p.Run.StartedAt.UTC().Format(time.RFC3339)+")") || strings.Contains(stderr, "give the earlier pack first") {
+		t.Errorf("diff header without the runs' start, or a note on the order:\n%s%s", stdout, stderr)
+	}
+	// The packs the wrong way round: said, as every change then reads
+	// backwards.
+	if _, _, stderr := run(t, context.Background(), "diff", cur, base); !strings.Contains(stderr, "give the earlier pack first (diff OLD NEW)") {
+		t.Errorf("diff NEW OLD says nothing of the order: %s", stderr)
 	}
 }
 
