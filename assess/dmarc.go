@@ -2,8 +2,10 @@ package assess
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -235,14 +237,21 @@ func lookupDMARCAt(ctx context.Context, r Resolver, domain string) dmarcAt {
 	case 1:
 		rec, err := dmarc.Parse(caseFolded(d.records[0]))
 		d.tags = dmarcTags(d.records[0])
-		if tag := repeatedTag(d.records[0]); tag != "" && err == nil {
-			err = fmt.Errorf("tag %s= appears more than once, which makes the whole record invalid (RFC 6376 §3.2)", tag)
+		if tag := repeatedTag(d.records[0]); tag != "" {
+			// Named first whatever else is wrong: a repeated p= or sp=
+			// leaves no known policy, whichever tag the parser stopped at.
+			dup := fmt.Sprintf("tag %s= appears more than once, and RFC 6376 §3.2 makes a tag list with a repeated tag invalid", tag)
+			if err != nil {
+				err = fmt.Errorf("%s; %s", dup, parserError(err))
+			} else {
+				err = errors.New(dup)
+			}
 			if tag == "p" || tag == "sp" {
 				delete(d.tags, tag) // which of its values holds is not known
 			}
 		}
 		if err != nil {
-			d.reason, d.err = "syntax", strings.TrimPrefix(err.Error(), "dmarc: ")
+			d.reason, d.err = "syntax", parserError(err)
 			// A record without a valid p= (or with an invalid sp=) that
 			// names a valid aggregate report address is acted on as if it
 			// said p=none (RFC 7489 §6.6.3 step 6): broken, but not ignored.
@@ -261,6 +270,17 @@ func lookupDMARCAt(ctx context.Context, r Resolver, domain string) dmarcAt {
 	}
 	return d
 }
+
+// parserError is the DMARC parser's error as a message shows it: without
+// its "dmarc: " prefix, and a number it could not read named as the
+// record wrote it, not as Go's strconv reports it.
+func parserError(err error) string {
+	return strconvError.ReplaceAllString(strings.TrimPrefix(err.Error(), "dmarc: "), `$1`)
+}
+
+// strconvError matches `strconv.Atoi: parsing "99999999999": value out of
+// range` within a parser error.
+var strconvError = regexp.MustCompile(`strconv\.\w+: parsing ("(?:[^"\\]|\\.)*")`)
 
 // dmarcView is the outcome of DMARC policy discovery for a domain.
 type dmarcView struct {
