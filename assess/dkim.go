@@ -11,8 +11,10 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"math/big"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/miekg/dns"
 )
@@ -38,6 +40,10 @@ type dkimKey struct {
 	Bits int
 	// Known is set when KeyType is rsa or ed25519 and the key decoded as one.
 	Known bool
+	// Unusable says why a key that decodes gives no security: anyone can
+	// make signatures that verify with it (unusableRSA, smallOrderEd25519);
+	// "" for none found.
+	Unusable string
 }
 
 // fingerprint is the SHA-256 of the decoded key bytes, in hex.
@@ -208,21 +214,94 @@ func parseDKIMKey(txt string) (dkimKey, error) {
 		}
 		k.Bits = pub.N.BitLen()
 		k.Known = true
+		k.Unusable = unusableRSA(pub)
 	case "ed25519":
 		if len(raw) == ed25519.PublicKeySize {
 			k.Bits, k.Known = 256, true
+			k.Unusable = smallOrderEd25519(raw)
 			break
 		}
 		pub, err := x509.ParsePKIXPublicKey(raw)
 		if err != nil {
 			return k, fmt.Errorf("p= is not a raw 32-byte Ed25519 key (RFC 8463) nor an SPKI one: %d bytes", len(raw))
 		}
-		if _, ok := pub.(ed25519.PublicKey); !ok {
+		ek, ok := pub.(ed25519.PublicKey)
+		if !ok {
 			return k, fmt.Errorf("k=ed25519 but p= holds %s", keyKind(pub))
 		}
 		k.Bits, k.Known = 256, true
+		k.Unusable = smallOrderEd25519(ek)
 	}
 	return k, nil
+}
+
+// unusableRSA says why an RSA public key gives no security, or "" when
+// none of these is found: an exponent below 3 or even (RFC 8017 §3.1
+// asks for an odd e ≥ 3; with e = 1 a signature is the message itself), a
+// modulus that is even, has a prime factor below 1,000, or is prime
+// (each factored at once, so the private key is known). A modulus that
+// is a product of two large primes cannot be told from here.
+func unusableRSA(pub *rsa.PublicKey) string {
+	n := pub.N
+	switch {
+	case pub.E < 3:
+		return fmt.Sprintf("its public exponent is %d: a signature made without the private key verifies", pub.E)
+	case pub.E%2 == 0:
+		return fmt.Sprintf("its public exponent %d is even, which RSA does not allow (RFC 8017 §3.1)", pub.E)
+	case n.Bit(0) == 0:
+		return "its modulus is even, so it factors at once and the private key is known"
+	}
+	var m big.Int
+	for _, p := range smallPrimes() {
+		if m.Mod(n, big.NewInt(p)).Sign() == 0 {
+			return fmt.Sprintf("its modulus is divisible by %d, so it factors at once and the private key is known", p)
+		}
+	}
+	if n.ProbablyPrime(0) {
+		return "its modulus is prime, so the private key follows from it at once"
+	}
+	return ""
+}
+
+// smallPrimes are the odd primes below 1,000.
+var smallPrimes = sync.OnceValue(func() []int64 {
+	var ps []int64
+	for c := int64(3); c < 1000; c += 2 {
+		if big.NewInt(c).ProbablyPrime(0) {
+			ps = append(ps, c)
+		}
+	}
+	return ps
+})
+
+// smallOrderEd25519 says, for a 32-byte Ed25519 public key that is a point
+// of small order (the identity, or one of order 2, 4 or 8, in canonical or
+// non-canonical encoding), that signatures made without the private key
+// verify with it; "" for another key. The sign bit is ignored, as
+// libsodium's blocklist does.
+func smallOrderEd25519(key []byte) string {
+	if len(key) != ed25519.PublicKeySize {
+		return ""
+	}
+	var y [ed25519.PublicKeySize]byte
+	copy(y[:], key)
+	y[31] &= 0x7f
+	if slices.Contains(ed25519SmallOrder, hex.EncodeToString(y[:])) {
+		return "it is a point of small order on the curve, so a signature made without the private key verifies"
+	}
+	return ""
+}
+
+// ed25519SmallOrder are the encodings of the points of order 1, 2, 4 and 8
+// with the sign bit cleared, non-canonical ones included (y = p, p + 1).
+var ed25519SmallOrder = []string{
+	"0000000000000000000000000000000000000000000000000000000000000000", // order 4
+	"0100000000000000000000000000000000000000000000000000000000000000", // identity
+	"26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05", // order 8
+	"c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a", // order 8
+	"ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // order 2 (y = p - 1)
+	"edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // order 4 (y = p)
+	"eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f", // identity (y = p + 1)
 }
 
 // parseRSAKey decodes an RSA key: SubjectPublicKeyInfo (RFC 6376 §3.6.1), or
@@ -398,6 +477,9 @@ func dkimFinding(ctx context.Context, r Resolver, a Asset, sel string) Finding {
 		st, obs["reason"] = StatusFail, "revoked"
 	case !k.Known:
 		st, obs["reason"] = StatusFail, "unknown_key_type"
+	case k.Unusable != "":
+		st, obs["reason"] = StatusFail, "unusable_key"
+		obs["key_fault"] = k.Unusable
 	case !k.forEmail():
 		st, obs["reason"] = StatusFail, "not_email"
 	case !k.sha256OK() && slices.Contains(k.Hashes, "sha1"):
