@@ -462,6 +462,9 @@ func (v spfView) observed() map[string]any {
 		obs["all"] = string(q) + "all"
 		obs["permissive"] = q == '+' || q == '?'
 	}
+	if wide := v.rec.wideTerms(); len(wide) > 0 {
+		obs["wide_terms"] = wide
+	}
 	if v.reason != "" {
 		obs["reason"] = v.reason
 	}

@@ -67,6 +67,26 @@ func (r spfRecord) all() (byte, bool) {
 	return 0, false
 }
 
+// wideTerms returns the record's own pass terms that authorize a network
+// of at least 2^24 addresses: ip4 of /8 or shorter, ip6 of /16 or
+// shorter. No sender needs such a block, and ip4:0.0.0.0/0, or two /1
+// halves, authorizes every address as +all does.
+func (r spfRecord) wideTerms() []string {
+	var out []string
+	for _, t := range r.Terms {
+		if t.Modifier || t.Qualifier != '+' {
+			continue
+		}
+		if t.Name == "ip4" && t.CIDR4 >= 0 && t.CIDR4 <= 8 || t.Name == "ip6" && t.CIDR6 >= 0 && t.CIDR6 <= 16 {
+			if len(out) == 10 {
+				break
+			}
+			out = append(out, bounded(t.Raw, 100))
+		}
+	}
+	return out
+}
+
 // modifier returns the value of the named modifier (redirect, exp).
 func (r spfRecord) modifier(name string) (string, bool) {
 	for _, t := range r.Terms {
