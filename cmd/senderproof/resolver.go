@@ -239,6 +239,34 @@ func refusingResolvers(health []assess.ServerHealth) (notes []string, all bool) 
 	return notes, all && len(notes) > 0
 }
 
+// passedOnResolvers returns a note for each resolver, of several, that
+// answered some questions (not all: refusingResolvers speaks of those)
+// with SERVFAIL or REFUSED: those questions went to the next resolver,
+// whose answers the findings show, so without the note a resolver failing
+// for some zone leaves no trace in the pack.
+func passedOnResolvers(health []assess.ServerHealth) []string {
+	if len(health) < 2 {
+		return nil
+	}
+	var notes []string
+	for _, h := range health {
+		bad := h.Refused + h.ServFail
+		if bad == 0 || bad >= h.Answered {
+			continue
+		}
+		var parts []string
+		if h.ServFail > 0 {
+			parts = append(parts, fmt.Sprintf("SERVFAIL to %d", h.ServFail))
+		}
+		if h.Refused > 0 {
+			parts = append(parts, fmt.Sprintf("REFUSED to %d", h.Refused))
+		}
+		notes = append(notes, fmt.Sprintf("resolver %s answered %s of its %d responses; those questions were asked of the other resolvers, whose answers the findings show (the evidence names the server of each answer)",
+			h.Server, strings.Join(parts, " and "), h.Answered))
+	}
+	return notes
+}
+
 // tcpFailedResolvers returns a note for each resolver some of whose answers
 // were truncated and then could not be asked for over TCP: the resolver
 // answers, but TCP to it fails, so the note points there rather than at a

@@ -309,3 +309,41 @@ func TestTCPFailedReplays(t *testing.T) {
 		t.Errorf("verify exit %d: %s%s", code, stdout, stderr)
 	}
 }
+
+// TestPassedOnResolvers: of two resolvers, one answering SERVFAIL for some
+// names, the findings show the other's answers, and the run's notes say
+// that the first failed those questions; with one resolver there is no
+// such note (its failures are the findings' own errors).
+func TestPassedOnResolvers(t *testing.T) {
+	const soa = "$TTL 300\n@ IN SOA ns.example.com. h.example.com. 1 3600 600 86400 300\n@ IN NS ns.example.com.\n"
+	zones := []dnstest.Zone{
+		{Origin: "2.0.192.in-addr.arpa.", Text: soa + "10 IN PTR mail.example.com.\n11 IN PTR mail.example.com.\n"},
+		{Origin: "example.com.", Text: soa + "mail IN A 192.0.2.10\nmail IN A 192.0.2.11\n@ IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n_dmarc IN TXT \"v=DMARC1; p=reject\"\n"},
+	}
+	failing := dnstest.Start(t, dnstest.Config{Zones: zones, Faults: map[string]dnstest.Fault{
+		"mail.example.com.": dnstest.ServFail, "example.com.": dnstest.ServFail, "_dmarc.example.com.": dnstest.ServFail,
+	}})
+	good := dnstest.Start(t, dnstest.Config{Zones: zones})
+	dir := t.TempDir()
+	inv := filepath.Join(dir, "fleet.csv")
+	if err := os.WriteFile(inv, []byte("ip,hostname,helo,domain\n192.0.2.10,mail.example.com,mail.example.com,example.com\n192.0.2.11,mail.example.com,mail.example.com,example.com\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	code, _, stderr := run(t, context.Background(), "assess", "--inventory", inv, "--resolver", failing.Addr, "--resolver", good.Addr,
+		"--qps", "0", "--concurrency", "1", "--format", "json", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	p := readPack(t, out)
+	if p.Summary.Error != 0 {
+		t.Errorf("%d findings are error: the good resolver's answers should stand", p.Summary.Error)
+	}
+	want := "resolver " + failing.Addr + " answered SERVFAIL to "
+	if !slices.ContainsFunc(p.Run.Notes, func(n string) bool { return strings.HasPrefix(n, want) }) || !strings.Contains(stderr, want) {
+		t.Errorf("no note %q: notes %q, stderr %s", want, p.Run.Notes, stderr)
+	}
+	if got := passedOnResolvers([]assess.ServerHealth{{Server: "127.0.0.1:53", Answered: 10, ServFail: 3}}); got != nil {
+		t.Errorf("one resolver: notes %q", got)
+	}
+}
