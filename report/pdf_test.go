@@ -221,6 +221,14 @@ func TestSummaryTemplate(t *testing.T) {
 		want []string
 	}{
 		{"action required", func() *Pack { return SyntheticPack(20, 1) }, []string{"Action required.", "## Worst risks", "## Most affected high-criticality senders", "## What changed since the baseline", "- … and 1 more change: see “Changes since the baseline”."}},
+		// An inventory edit is said to be one in the summary's list too.
+		{"inventory edit", func() *Pack {
+			p := SyntheticPack(3, 1)
+			p.Drift = &Drift{BaseRun: "base", Changes: []DriftChange{
+				{Asset: "192.0.2.7", Field: "dkim.fingerprint[s1]", Old: "ab", New: "", Inventory: invSelectorRemoved},
+			}}
+			return p
+		}, []string{"- 192.0.2.7: dkim.fingerprint[s1] changed from ab to (no value) (selector taken out of the inventory, not a change in DNS)."}},
 		{"strong", func() *Pack {
 			p := SyntheticPack(3, 1)
 			for i := range p.Controls {

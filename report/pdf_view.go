@@ -128,6 +128,8 @@ func newSummaryView(p *Pack, d *packDigest) *summaryView {
 			v.DriftSample = append(v.DriftSample, DriftChange{
 				Asset: clip(cleanLine(c.Asset), viewValue), Field: clip(cleanLine(c.Field), viewValue),
 				Old: clip(cleanLine(c.Old), viewValue), New: clip(cleanLine(c.New), viewValue),
+				// In words for the summary: the edit, not its code.
+				Inventory: c.InventoryNote(),
 			})
 		}
 		v.DriftMore = len(p.Drift.Changes) - len(v.DriftSample)
