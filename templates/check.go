@@ -27,14 +27,15 @@ import (
 //     that can be ranged over and call is of a function. A map (.Observed, .Asset.Tags)
 //     may be indexed by any key, and data of an unknown type (a value of
 //     .Observed, a field typed any in the contract) by any field: only
-//     what would fail whatever the data is reported.
+//     what would fail whatever the data is reported. A {{template}}
+//     call that leads back to its own template is refused (recursion).
 //   - by a trial render of every template an override defines or reaches,
 //     with representative data (sampleData), reporting only the errors
 //     that do not depend on the data (a missing field of a contract type,
 //     an undefined template, a wrong number of arguments), and two that
-//     the sample data shows: recursion without end, an index past the
-//     end of a list, and a function given values of the wrong type (the
-//     sample's values have the types the checks record).
+//     the sample data shows: an index past the end of a list, and a
+//     function given values of the wrong type (the sample's values have
+//     the types the checks record).
 
 // Problem is one problem of a template file: the file, the 1-based line
 // and the reason.
@@ -125,10 +126,62 @@ func (s *Set) check(all bool) []*Problem {
 	for _, n := range names {
 		c.template(n, Contract(n), "")
 	}
+	c.problems = append(c.problems, s.recursion(names)...)
 	if len(c.problems) > 0 {
 		return c.problems
 	}
 	return s.trialRender(names, all)
+}
+
+// recursion reports each {{template}} call that leads back to the
+// template making it. text/template stops a recursion only at a depth of
+// 100,000 calls, and wide templates run the process out of stack before
+// that, which no error handling survives; the wording never needs one.
+func (s *Set) recursion(names []string) []*Problem {
+	var problems []*Problem
+	for _, name := range names {
+		t := s.t.Lookup(name)
+		if t == nil || t.Tree == nil {
+			continue
+		}
+		for _, call := range callNodes(t.Tree.Root) {
+			path := s.pathTo(call.Name, name, map[string]bool{})
+			if path == nil {
+				continue
+			}
+			loc, _ := t.Tree.ErrorContext(call)
+			file, line := location(loc)
+			via := ""
+			if len(path) > 1 {
+				via = " (through " + strings.Join(path[:len(path)-1], " → ") + ")"
+			}
+			problems = append(problems, &Problem{Path: file, Line: line,
+				Reason: fmt.Sprintf("%s: {{template %q}} leads back to %s%s: a template may not call itself, as a recursion can run the process out of stack", name, call.Name, name, via)})
+		}
+	}
+	return problems
+}
+
+// pathTo returns the templates from `from` to `to` through {{template}}
+// calls, `from` first and `to` last, or nil when `to` cannot be reached.
+func (s *Set) pathTo(from, to string, seen map[string]bool) []string {
+	if from == to {
+		return []string{to}
+	}
+	if seen[from] {
+		return nil
+	}
+	seen[from] = true
+	t := s.t.Lookup(from)
+	if t == nil || t.Tree == nil {
+		return nil
+	}
+	for _, c := range calls(t.Tree.Root) {
+		if p := s.pathTo(c, to, seen); p != nil {
+			return append([]string{from}, p...)
+		}
+	}
+	return nil
 }
 
 // typeChecker is the static check.
@@ -695,6 +748,15 @@ func visitBranch(b *parse.BranchNode, fn func(*parse.PipeNode)) {
 // calls lists the templates n calls with {{template}}.
 func calls(n parse.Node) []string {
 	var out []string
+	for _, c := range callNodes(n) {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+// callNodes lists the {{template}} calls of n.
+func callNodes(n parse.Node) []*parse.TemplateNode {
+	var out []*parse.TemplateNode
 	var walk func(parse.Node)
 	walk = func(n parse.Node) {
 		switch n := n.(type) {
@@ -715,7 +777,7 @@ func calls(n parse.Node) []string {
 			walk(n.List)
 			walk(n.ElseList)
 		case *parse.TemplateNode:
-			out = append(out, n.Name)
+			out = append(out, n)
 		}
 	}
 	walk(n)

@@ -120,7 +120,17 @@ func TestLoadRejects(t *testing.T) {
 		{"call of a string", map[string]string{"a.tmpl": `{{define "ptr.present/pass"}}{{call .Asset.IP}}{{end}}`},
 			[]string{"a.tmpl:1: ptr.present/pass: call of .Asset.IP: a string is not a function"}},
 		{"endless recursion", map[string]string{"a.tmpl": `{{define "ptr.present/pass"}}{{template "ptr.present/pass" .}}{{end}}`},
-			[]string{`a.tmpl:1: ptr.present/pass: {{template "ptr.present/pass" .}}: exceeded maximum template depth (100000) (in a trial render with sample data)`}},
+			[]string{`a.tmpl:1: ptr.present/pass: {{template "ptr.present/pass"}} leads back to ptr.present/pass: a template may not call itself, as a recursion can run the process out of stack`}},
+		// Wide frames ran the process out of stack (a fatal error, not a
+		// problem reported) before text/template's depth limit.
+		{"wide recursion", map[string]string{"a.tmpl": `{{define "ptr.present/pass"}}` + strings.Repeat("{{with .}}", 10) +
+			`{{template "ptr.present/pass" .}}` + strings.Repeat("{{end}}", 10) + `{{end}}`},
+			[]string{`a.tmpl:1: ptr.present/pass: {{template "ptr.present/pass"}} leads back to ptr.present/pass: a template may not call itself, as a recursion can run the process out of stack`}},
+		{"recursion through another", map[string]string{"a.tmpl": "{{define \"ptr.present/pass\"}}{{template \"x\" .}}{{end}}\n{{define \"x\"}}{{if .Asset.IP}}{{template \"ptr.present/pass\" .}}{{end}}{{end}}"},
+			[]string{
+				`a.tmpl:1: ptr.present/pass: {{template "x"}} leads back to ptr.present/pass (through x): a template may not call itself, as a recursion can run the process out of stack`,
+				`a.tmpl:2: x: {{template "ptr.present/pass"}} leads back to x (through ptr.present/pass): a template may not call itself, as a recursion can run the process out of stack`,
+			}},
 		{"index past the sample", map[string]string{"a.tmpl": `{{define "ptr.present/pass"}}{{index .Observed.ptr_names 5}}{{end}}`},
 			[]string{"a.tmpl:1: ptr.present/pass: index .Observed.ptr_names 5: error calling index: index out of range: 5 (in a trial render with sample data)"}},
 		{"not UTF-8", map[string]string{"a.tmpl": "{{define \"ptr.present/pass\"}}\nPTR de {{.Asset.IP}} \xe9tabli{{end}}"},
