@@ -422,6 +422,7 @@ func NewClient(opt ClientOptions) (*Client, error) {
 	if len(opt.Servers) == 0 {
 		return nil, ErrNoResolver
 	}
+	opt.Servers = slices.Clone(opt.Servers) // the caller's slice stays as given
 	for i, s := range opt.Servers {
 		if _, _, err := net.SplitHostPort(s); err != nil {
 			s = net.JoinHostPort(s, "53")
@@ -592,6 +593,11 @@ func (c *Client) cached(ctx context.Context, name string, qtype uint16) exchange
 			c.hits.Add(1)
 			select {
 			case <-done:
+				if isCancel(e.res.err) && ctx.Err() == nil {
+					// The first asker was cancelled, not this one: its
+					// entry is gone, so ask again.
+					return c.cached(ctx, name, qtype)
+				}
 				return e.res
 			case <-ctx.Done():
 				return exchangeResult{err: ctx.Err()}
@@ -623,6 +629,11 @@ func (c *Client) cached(ctx context.Context, name string, qtype uint16) exchange
 	e.done = closedDone // the entry's own channel can go
 	sh.mu.Unlock()
 	return res
+}
+
+// isCancel reports an error that is a context's cancellation or deadline.
+func isCancel(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // cacheTTL is how long a response may be reused: the least TTL of its

@@ -657,3 +657,45 @@ func TestClientTruncatedOverTCPIsAnAnswer(t *testing.T) {
 		t.Errorf("server health %+v: want it up, with %d answers at least", h, n)
 	}
 }
+
+// TestJoinedLookupOwnContext: a lookup that joins another caller's question
+// in flight gets the answer even when that caller is cancelled: its own
+// context decides, not the first asker's.
+func TestJoinedLookupOwnContext(t *testing.T) {
+	t.Parallel()
+	srv := startAuth(t, dnstest.Config{Faults: map[string]dnstest.Fault{"mail1.example.com./A": dnstest.Delay}, Delay: 300 * time.Millisecond}, "example.com.zone")
+	c := authClient(t, srv.Addr, false, 2*time.Second)
+	defer c.Close()
+	first, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() {
+		_, err := c.Lookup(first, "mail1.example.com.", dns.TypeA)
+		errc <- err
+	}()
+	time.Sleep(50 * time.Millisecond) // the first question is in flight
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		cancel()
+	}()
+	ans, err := c.Lookup(context.Background(), "mail1.example.com.", dns.TypeA)
+	if err != nil || len(ans.RRs) == 0 {
+		t.Errorf("joined lookup: %v, %d records; want the answer", err, len(ans.RRs))
+	}
+	if err := <-errc; !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled lookup: %v", err)
+	}
+}
+
+// TestNewClientKeepsServers: the caller's list of servers is not rewritten.
+func TestNewClientKeepsServers(t *testing.T) {
+	t.Parallel()
+	servers := []string{"127.0.0.1"}
+	c, err := NewClient(ClientOptions{Servers: servers})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if servers[0] != "127.0.0.1" || c.Servers()[0] != "127.0.0.1:53" {
+		t.Errorf("caller's %q, client's %q", servers, c.Servers())
+	}
+}

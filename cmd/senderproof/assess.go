@@ -305,6 +305,9 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	}
 	if resolver == nil {
 		if servers, err = resolveHosts(ctx, servers, cfg.LookupHost); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err() // interrupted while looking up a resolver's name
+			}
 			return badInput(err)
 		}
 		if len(servers) == 0 {

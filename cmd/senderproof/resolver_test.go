@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/netip"
 	"os"
@@ -10,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"senderproof/assess"
 	"senderproof/assess/dnstest"
@@ -345,5 +347,32 @@ func TestPassedOnResolvers(t *testing.T) {
 	}
 	if got := passedOnResolvers([]assess.ServerHealth{{Server: "127.0.0.1:53", Answered: 10, ServFail: 3}}); got != nil {
 		t.Errorf("one resolver: notes %q", got)
+	}
+}
+
+// TestInterruptedResolverLookup: Ctrl-C while a --resolver host name is
+// being looked up is an interruption (exit 130), not bad input.
+func TestInterruptedResolverLookup(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	inv := filepath.Join(dir, "fleet.csv")
+	if err := os.WriteFile(inv, []byte("ip\n192.0.2.1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	lookup := func(ctx context.Context, host string) ([]netip.Addr, error) {
+		cancel() // the user presses Ctrl-C while the name is looked up
+		<-ctx.Done()
+		return nil, &net.DNSError{Err: ctx.Err().Error(), Name: host}
+	}
+	err := runAssess(ctx, runConfig{
+		Inventories: []string{inv}, Out: filepath.Join(dir, "out"), Resolvers: []string{"dns.corp.example"},
+		LookupHost: lookup, Formats: "json", Concurrency: 1, Timeout: time.Second, Stderr: io.Discard,
+	})
+	if code := exitCode(err); code != exitCancelled {
+		t.Errorf("exit %d (%v), want %d", code, err, exitCancelled)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "out")); !os.IsNotExist(err) {
+		t.Errorf("--out made or kept: %v", err)
 	}
 }
