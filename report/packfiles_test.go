@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"encoding/pem"
@@ -192,6 +193,57 @@ func TestWritePackFailedCommitKeepsEarlierPack(t *testing.T) {
 	}
 	if got, want := packDirNames(t, dir), []string{"evidence.json", "findings.csv", "manifest.json", "manifest.keep"}; !slices.Equal(got, want) {
 		t.Errorf("after the failed run: %v, want %v", got, want)
+	}
+}
+
+// TestSignedCommit: the signature is part of the commit: a signed run whose
+// manifest.sig cannot be put in place (a directory has its name) leaves
+// the earlier pack as it was, its manifest included, rather than a new
+// manifest beside no signature of its own; a signed run's signature
+// verifies against the manifest it was committed with.
+func TestSignedCommit(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	pub, key, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(run string, key ed25519.PrivateKey) error {
+		writers := map[string]Writer{}
+		for _, f := range Formats {
+			writers[f.Name] = constWriter(run + " " + f.Name + "\n")
+		}
+		_, err := WritePackOptions(context.Background(), dir, &Pack{Run: Run{ID: run}}, []string{"json"}, writers, WriteOptions{SignKey: key})
+		return err
+	}
+	if err := write("run-1", nil); err != nil {
+		t.Fatal(err)
+	}
+	before, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, SignatureFile), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := write("run-2", key); err == nil || !strings.Contains(err.Error(), "a directory has that name") {
+		t.Fatalf("signed commit over a directory: %v", err)
+	}
+	if after, err := os.ReadFile(filepath.Join(dir, ManifestFile)); err != nil || !bytes.Equal(before, after) {
+		t.Errorf("manifest after the failed signed run: %v; changed: %v", err, !bytes.Equal(before, after))
+	}
+	if err := os.Remove(filepath.Join(dir, SignatureFile)); err != nil {
+		t.Fatal(err)
+	}
+	if err := write("run-3", key); err != nil {
+		t.Fatal(err)
+	}
+	m, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := VerifySignature(dir, m, pub); err != nil {
+		t.Errorf("signature of the committed manifest: %v", err)
 	}
 }
 

@@ -77,17 +77,6 @@ func readPEM(path, want string) ([]byte, error) {
 	return block.Bytes, nil
 }
 
-// SignManifest signs dir's manifest.json, byte for byte, into manifest.sig
-// (the base64 Ed25519 signature and a newline), written atomically.
-func SignManifest(dir string, key ed25519.PrivateKey) error {
-	m, err := os.ReadFile(filepath.Join(dir, ManifestFile))
-	if err != nil {
-		return fmt.Errorf("signing manifest: %w", err)
-	}
-	sig := base64.StdEncoding.EncodeToString(ed25519.Sign(key, m)) + "\n"
-	return WriteFileAtomic(filepath.Join(dir, SignatureFile), []byte(sig))
-}
-
 // ErrBadSignature is returned when manifest.sig does not verify.
 var ErrBadSignature = errors.New("manifest signature does not verify")
 

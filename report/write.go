@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -261,6 +262,17 @@ func WritePackOptions(ctx context.Context, dir string, p *Pack, formats []string
 		return nil, fmt.Errorf("writing manifest: %w", err)
 	}
 	written = append(written, done{tmp: tmp, final: filepath.Join(dir, ManifestFile)})
+	if opt.SignKey != nil {
+		// Signed before the commit and renamed right after the manifest,
+		// so that the new manifest never sits beside the earlier run's
+		// signature for longer than the renames take.
+		sig, err := signatureTemp(ctx, dir, tmp, opt.SignKey)
+		if err != nil {
+			cleanup()
+			return nil, fmt.Errorf("signing manifest: %w", err)
+		}
+		written = append(written, done{tmp: sig, final: filepath.Join(dir, SignatureFile)})
+	}
 	// Commit: from the first rename on, an interrupt is not heeded (the
 	// files must end up beside their own manifest); it takes a few renames.
 	commitMu.Lock()
@@ -277,11 +289,6 @@ func WritePackOptions(ctx context.Context, dir string, p *Pack, formats []string
 	if err := removeStale(dir, m.Files, opt.SignKey != nil); err != nil {
 		return nil, err
 	}
-	if opt.SignKey != nil {
-		if err := SignManifest(dir, opt.SignKey); err != nil {
-			return nil, err
-		}
-	}
 	commitDone.Store(true)
 	return m, nil
 }
@@ -292,7 +299,40 @@ type done struct {
 	entry      ManifestEntry
 }
 
-// commitFiles renames each written file into place, the manifest last.
+// signatureTemp writes the signature of the manifest written to the
+// temporary file manifest into a temporary file of its own, and returns
+// its name.
+func signatureTemp(ctx context.Context, dir, manifest string, key ed25519.PrivateKey) (string, error) {
+	m, err := os.ReadFile(manifest)
+	if err != nil {
+		return "", err
+	}
+	tmp, _, err := writeTemp(ctx, dir, SignatureFile, func(out io.Writer) error {
+		_, err := io.WriteString(out, base64.StdEncoding.EncodeToString(ed25519.Sign(key, m))+"\n")
+		return err
+	})
+	return tmp, err
+}
+
+// syncDir makes the renames in dir durable: a rename is an update of the
+// directory, which a crash can lose until the directory itself is synced.
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	err = d.Sync()
+	if cerr := d.Close(); err == nil {
+		err = cerr
+	}
+	if errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTSUP) {
+		return nil // a file system that cannot sync a directory
+	}
+	return err
+}
+
+// commitFiles renames each written file into place, the manifest last
+// (its signature, when signed, right after it).
 // The earlier run's file of each name is first kept aside as a hard link
 // (moved aside where the file system has none), so that when a rename
 // fails (a file made immutable, a directory of that name, a full disk for
@@ -357,6 +397,9 @@ func commitFiles(dir string, written []done) error {
 			return fail(i, err)
 		}
 		placed = append(placed, d.final)
+	}
+	if err := syncDir(dir); err != nil {
+		return fmt.Errorf("writing %s: the files are in place, but syncing the directory failed: %w", dir, err)
 	}
 	for _, a := range moved {
 		os.Remove(a.old)
@@ -583,7 +626,7 @@ func WriteFileAtomic(path string, data []byte) error {
 		os.Remove(tmp)
 		return err
 	}
-	return nil
+	return syncDir(filepath.Dir(path))
 }
 
 // RemoveTemps deletes temporary files a killed run may have left in dir.
