@@ -611,16 +611,19 @@ func (w *xlsxWriter) drift(ctx context.Context, f *excelize.File, st *xlsxStyles
 	if p.Drift == nil {
 		return nil
 	}
+	// old and new hold values only; what a row that is not a change is
+	// goes in note.
 	s := newStreamSheet(f, st, sheetDrift, w.rowsPerSheet, []xlsxColumn{
-		{"asset", 22}, {"field", 18}, {"old", 50}, {"new", 50}, {"inventory_edit", 36},
+		{"asset", 22}, {"field", 18}, {"old", 50}, {"new", 50}, {"inventory_edit", 36}, {"note", 60},
 	})
+	base := xlsxCell(p.Drift.BaseRun)
 	for _, ip := range p.Drift.Added {
-		if err := s.add(xlsxCell(ip), "(asset)", "", "added", ""); err != nil {
+		if err := s.add(xlsxCell(ip), "(asset)", "", "", "", "added: not in the baseline run "+base); err != nil {
 			return err
 		}
 	}
 	for _, ip := range p.Drift.Removed {
-		if err := s.add(xlsxCell(ip), "(asset)", "removed", "", ""); err != nil {
+		if err := s.add(xlsxCell(ip), "(asset)", "", "", "", "removed: in the baseline run "+base+", not in this run's inventory"); err != nil {
 			return err
 		}
 	}
@@ -637,7 +640,7 @@ func (w *xlsxWriter) drift(ctx context.Context, f *excelize.File, st *xlsxStyles
 	// Senders with no change found but values left uncompared: without
 	// them the sheet would read as complete.
 	for _, d := range incomplete {
-		if err := s.add(xlsxCell(d.asset), "(not compared)", xlsxCell(d.message), "", ""); err != nil {
+		if err := s.add(xlsxCell(d.asset), "(not compared)", "", "", "", xlsxCell(d.message)); err != nil {
 			return err
 		}
 	}
@@ -705,6 +708,10 @@ func (w *xlsxWriter) summary(_ context.Context, f *excelize.File, st *xlsxStyles
 		{"Tool", p.Tool.String()},
 		{"Resolvers", strings.Join(p.Run.Resolvers, ", ")},
 		{"Inventory SHA-256", p.Run.InventorySHA256},
+	}
+	if p.Drift != nil {
+		// What the Drift sheet compares with.
+		facts = append(facts, [2]string{"Baseline run", fmt.Sprintf("run %s (%s)", p.Drift.BaseRun, p.Drift.Baseline)})
 	}
 	if r := p.Run.ReplayOf; r != nil {
 		facts = slices.Insert(facts, 3, [2]string{"Replay of", fmt.Sprintf("run %s, re-assessed offline from the DNS answers recorded %s; no DNS was queried",

@@ -638,9 +638,24 @@ func TestXLSXDriftIncomplete(t *testing.T) {
 	if d, err := digestPack(context.Background(), p); err != nil || d.driftIncomplete() != want {
 		t.Errorf("the PDF counts %d senders with an incomplete comparison (err %v), want %d", d.driftIncomplete(), err, want)
 	}
+	p.Drift.Added, p.Drift.Removed = []string{"192.0.2.250"}, []string{"192.0.2.251"}
 	f := openXLSX(t, writeAll(t, NewXLSX(), p))
 	rows := rowsOf(t, f, "Drift")
-	for _, want := range [][]string{{ip, "(not compared)", msg}, {ip2, "(not compared)", msg2}, {ip2, "dkim.fingerprint[s9]", "ab", "", "selector taken out of the inventory"}} {
+	if want := []string{"asset", "field", "old", "new", "inventory_edit", "note"}; !slices.Equal(rows[0], want) {
+		t.Errorf("Drift header %q, want %q", rows[0], want)
+	}
+	// The Summary names what the sheet compares with.
+	baseRow := []string{"Baseline run", "run " + p.Drift.BaseRun + " (" + p.Drift.Baseline + ")"}
+	if sum := rowsOf(t, f, "Summary"); !slices.ContainsFunc(sum, func(r []string) bool { return len(r) >= 2 && slices.Equal(r[:2], baseRow) }) {
+		t.Errorf("Summary has no row %q", baseRow)
+	}
+	// old and new hold values only; the rest is said in note.
+	for _, want := range [][]string{
+		{ip, "(not compared)", "", "", "", msg}, {ip2, "(not compared)", "", "", "", msg2},
+		{ip2, "dkim.fingerprint[s9]", "ab", "", "selector taken out of the inventory"},
+		{"192.0.2.250", "(asset)", "", "", "", "added: not in the baseline run " + p.Drift.BaseRun},
+		{"192.0.2.251", "(asset)", "", "", "", "removed: in the baseline run " + p.Drift.BaseRun + ", not in this run's inventory"},
+	} {
 		if !slices.ContainsFunc(rows, func(r []string) bool { return len(r) >= len(want) && slices.Equal(r[:len(want)], want) }) {
 			t.Errorf("Drift sheet has no row %q: %q", want, rows)
 		}
