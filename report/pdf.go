@@ -1348,15 +1348,22 @@ func (b *pdfBuilder) drift() ([]pdfBlock, error) {
 	sizes := []int{5, 4, 7, 8}
 	driftHeader := b.headerRow(sizes, "Sender", "Field", "Before", "Now")
 	f.table([]core.Row{driftHeader}, b.continued("Changes since the baseline"), driftHeader)
+	// Nothing shows as diff shows it: a value gone is not a blank cell.
+	value := func(v string) string {
+		if v == "" {
+			return "(no value)"
+		}
+		return displayLine(v, pdfMaxValue)
+	}
 	for i, c := range dr.Changes[:n] {
-		now := displayLine(c.New, pdfMaxValue)
+		now := value(c.New)
 		if note := c.InventoryNote(); note != "" {
 			now = strings.TrimSpace(now + " (" + note + ")")
 		}
 		f.add(b.tableRow([]cellText{
 			{size: sizes[0], text: displayLine(c.Asset, 80), name: true, style: props.Text{Style: fontstyle.Bold}},
 			{size: sizes[1], text: displayLine(c.Field, 80)},
-			{size: sizes[2], text: displayLine(c.Old, pdfMaxValue), mono: true, style: props.Text{Size: 6.8}},
+			{size: sizes[2], text: value(c.Old), mono: true, style: props.Text{Size: 6.8}},
 			{size: sizes[3], text: now, mono: true, style: props.Text{Size: 6.8}},
 		}, i%2 == 1, true))
 	}

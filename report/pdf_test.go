@@ -1281,3 +1281,21 @@ func TestNamesVersion(t *testing.T) {
 		}
 	}
 }
+
+// TestPDFDriftNoValue: a value gone (or new) shows as "(no value)" in the
+// changes table, as diff shows it, not as a blank cell.
+func TestPDFDriftNoValue(t *testing.T) {
+	t.Parallel()
+	p := SyntheticPack(3, 1)
+	p.Drift = &Drift{BaseRun: "base", Changes: []DriftChange{
+		{Asset: p.Assets[0].IP, Field: "ptr.names", Old: "mail-gone.example.com", New: ""},
+	}}
+	text := pdfText(t, writeAll(t, NewPDF(nil), p))
+	i := strings.Index(text, "Changes since the baseline\n")
+	if i < 0 {
+		t.Fatal("no changes table")
+	}
+	if row := text[i:]; !strings.Contains(squash(row), "ptr.namesmail-gone.example.com(novalue)") {
+		t.Errorf("changes table without (no value):\n%s", row[:min(len(row), 600)])
+	}
+}
