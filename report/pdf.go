@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image/color"
 	"io"
+	"maps"
 	"regexp"
 	"slices"
 	"sort"
@@ -798,10 +799,23 @@ func (a *actionRows) visit(f *assess.Finding) {
 		asset:       displayLine(f.Asset, 80),
 		selector:    displayLine(selectorOf(f.Selector), 80),
 		message:     displayLine(f.Message, pdfMaxMessage),
-		observed:    clipObserved(cleanLine(observedText(f.Observed)), a.valuesIn),
+		observed:    clipObserved(cleanLine(observedText(actionObserved(f))), a.valuesIn),
 		remediation: displayLine(f.Remediation, pdfMaxMessage),
 		status:      f.Status,
 	})
+}
+
+// actionObserved is what the findings section shows of a finding's
+// observed values: a drift finding's changes, nested records the message
+// lists already, are counted instead of printed as JSON.
+func actionObserved(f *assess.Finding) map[string]any {
+	ch, ok := f.Observed["changes"].([]any)
+	if f.Check != DriftCheck || !ok {
+		return f.Observed
+	}
+	m := maps.Clone(f.Observed)
+	m["changes"] = fmt.Sprintf("%d, listed in the message and under “Changes since the baseline”", len(ch))
+	return m
 }
 
 // actionGroup is the findings of one check that need action.

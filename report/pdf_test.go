@@ -1299,3 +1299,21 @@ func TestPDFDriftNoValue(t *testing.T) {
 		t.Errorf("changes table without (no value):\n%s", row[:min(len(row), 600)])
 	}
 }
+
+// TestActionObservedDrift: a drift finding's changes are counted in the
+// findings section, not printed as JSON; other findings keep theirs.
+func TestActionObservedDrift(t *testing.T) {
+	t.Parallel()
+	f := &assess.Finding{Check: DriftCheck, Observed: map[string]any{"baseline_run": "b1",
+		"changes": []any{map[string]any{"field": "ptr.names", "old": "a", "new": "b"}}}}
+	if got, want := observedText(actionObserved(f)), "baseline_run: b1; changes: 1, listed in the message and under “Changes since the baseline”"; got != want {
+		t.Errorf("drift observed %q, want %q", got, want)
+	}
+	if _, ok := f.Observed["changes"].([]any); !ok {
+		t.Error("the finding's own observed values were changed")
+	}
+	g := &assess.Finding{Check: "ptr.present", Observed: map[string]any{"changes": []any{"x"}}}
+	if got := observedText(actionObserved(g)); got != "changes: x" {
+		t.Errorf("other observed %q", got)
+	}
+}
