@@ -1138,8 +1138,12 @@ func (b *pdfBuilder) notAssessed() ([]pdfBlock, error) {
 	}
 	var f pdfFlow
 	f.keep(b.heading("Not assessed"), pdfSpacer(3))
-	intro := pdfSprintf("%d %s skipped: a check was not applied to a sender because the inventory lacks the input it needs (an expected hostname, HELO name, sending domain or DKIM selectors) or because a record it builds on is missing (no PTR record, no single valid SPF or DMARC record; those appear as failures above). A skipped check is a gap in coverage, not a pass. They are grouped by check and reason, each group with its senders.",
-		s.total, pdfPlural(s.total, "finding was", "findings were"))
+	newSenders := ""
+	if slices.ContainsFunc(s.groups, func(g *skipGroup) bool { return g.check == DriftCheck }) {
+		newSenders = " A sender new since the baseline run has its drift.changed skipped: there is nothing to compare it with, which is no gap in its checks."
+	}
+	intro := pdfSprintf("%d %s skipped: a check was not applied to a sender because the inventory lacks the input it needs (an expected hostname, HELO name, sending domain or DKIM selectors) or because a record it builds on is missing (no PTR record, no single valid SPF or DMARC record; those appear as failures above). A skipped check is a gap in coverage, not a pass.%s They are grouped by check and reason, each group with its senders.",
+		s.total, pdfPlural(s.total, "finding was", "findings were"), newSenders)
 	f.keep(b.paragraph(intro, props.Text{Size: 8.5, Color: pcol(colourMuted)}))
 	if named < s.total {
 		f.keep(b.notice(pdfSprintf("This section names the senders of %d of %d skipped findings; the other %d are in %s.", named, s.total, s.total-named, b.findingsIn(" / "))))
@@ -1384,6 +1388,15 @@ func (b *pdfBuilder) drift() ([]pdfBlock, error) {
 	return f.done(), nil
 }
 
+// newSkipped completes the appendix's account of skipped checks for a
+// pack with a baseline: a new sender's drift.changed is skipped too.
+func newSkipped(p *Pack) string {
+	if p.Drift == nil || len(p.Drift.Added) == 0 {
+		return ""
+	}
+	return "; for a sender new since the baseline run, its drift.changed, with nothing to compare"
+}
+
 // pdfList joins up to max cleaned items, saying how many more.
 func pdfList(items []string, max int) string {
 	if len(items) == 0 {
@@ -1414,7 +1427,7 @@ func (b *pdfBuilder) assets() ([]pdfBlock, error) {
 	all := b.p.AssetSummary
 	var f pdfFlow
 	f.keep(b.heading("Appendix A: senders"), pdfSpacer(3),
-		b.paragraph("One row per sender in inventory order (a long list shows the senders that need action first): its PTR name, the forward-confirmed reverse DNS result, the configured HELO name, the SPF result for its domain, the effective DMARC policy and its worst finding status; a pass says how many of the sender's checks were skipped (not applied for lack of an inventory field), a gap in coverage rather than a pass.",
+		b.paragraph("One row per sender in inventory order (a long list shows the senders that need action first): its PTR name, the forward-confirmed reverse DNS result, the configured HELO name, the SPF result for its domain, the effective DMARC policy and its worst finding status; a pass says how many of the sender's checks were skipped (not applied for lack of an inventory field or of a record they build on"+newSkipped(b.p)+"), a gap in coverage rather than a pass.",
 			props.Text{Size: 8.5, Color: pcol(colourMuted)}),
 	)
 	n := min(len(all), b.w.maxAssets)

@@ -1317,3 +1317,25 @@ func TestActionObservedDrift(t *testing.T) {
 		t.Errorf("other observed %q", got)
 	}
 }
+
+// TestPDFNewSenderSkip: a new sender's skipped drift.changed is said to be
+// one, not put down to a missing inventory field.
+func TestPDFNewSenderSkip(t *testing.T) {
+	t.Parallel()
+	p := SyntheticPack(3, 1)
+	ip := p.Assets[0].IP
+	p.Drift = &Drift{BaseRun: "base", Added: []string{ip}}
+	p.Findings = append(p.Findings, assess.Finding{Asset: ip, Check: DriftCheck, Status: assess.StatusSkip,
+		Message: ip + " is new since the baseline run base: there is nothing to compare it with.", Observed: map[string]any{"reason": "new_asset"}})
+	p.Summary.Findings++
+	p.Summary.Skip++
+	text := squash(pdfText(t, writeAll(t, NewPDF(nil), p)))
+	for _, want := range []string{
+		"Asendernewsincethebaselinerunhasitsdrift.changedskipped",
+		"forasendernewsincethebaselinerun,itsdrift.changed,withnothingtocompare",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("PDF lacks %q", want)
+		}
+	}
+}
