@@ -836,6 +836,11 @@ func (l *loader) validateTag(file string, e *entry, v rawValue) {
 	}
 	label := fmt.Sprintf("tag %q", key)
 	if v.kind != kindScalar {
+		if key == "tags" {
+			// evidence.json's shape, which an inventory does not take.
+			l.errs.addf(file, v.pos, "tags are keys of the entry itself, not a tags object: write team: mail beside ip (unknown keys are kept as tags)")
+			return
+		}
 		l.errs.addf(file, v.pos, "%s must be a single value, not a list or object (unknown keys are kept as tags)", label)
 		return
 	}

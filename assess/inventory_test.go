@@ -531,6 +531,8 @@ func TestParseInventory(t *testing.T) {
 			err: "f.yaml:2:13: hostname must be a single value, not a list or object\n" +
 				`f.yaml:3:9: tag "rack" must be a single value, not a list or object (unknown keys are kept as tags)` + "\n" +
 				"f.yaml:4:19: dkim_selectors must be a list of selectors or a string of them"},
+		{name: "yaml tags object", file: "f.yaml", data: "- ip: 192.0.2.1\n  tags: {team: mail}\n",
+			err: "f.yaml:2:9: tags are keys of the entry itself, not a tags object: write team: mail beside ip (unknown keys are kept as tags)"},
 		{name: "json top-level key", file: "f.json", data: `{"assets": [], "version": 1}`,
 			err: `f.json:1:16: unknown top-level key "version" (want an array of entries or an object with an assets array)`},
 		{name: "json entry not an object", file: "f.json", data: "[\n  {\"ip\": \"192.0.2.1\"},\n  \"192.0.2.2\"\n]",
