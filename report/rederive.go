@@ -18,8 +18,12 @@ import (
 )
 
 // Rederivable are the formats whose files follow byte for byte from
-// evidence.json: verify writes them again from it and compares.
-var Rederivable = []string{"csv", "xlsx", "oscal", "pdf"}
+// evidence.json: verify writes them again from it and compares. evidence.json
+// itself is among them: written again from what was read of it, it comes out
+// the same only in the form senderproof writes, so a key given twice or in
+// other case (which encoding/json reads as the last one and other readers as
+// the first, or not at all) fails.
+var Rederivable = []string{"json", "csv", "xlsx", "oscal", "pdf"}
 
 // RederivableFiles lists the files of m in the Rederivable formats: those
 // verify writes again.
@@ -155,7 +159,11 @@ func (r *Rederiver) RederiveFiles(ctx context.Context, p *Pack, m *Manifest, tpl
 				return fmt.Errorf("writing %s again from evidence.json: %w", e.Path, err)
 			}
 			if sum := hex.EncodeToString(h.h.Sum(nil)); sum != e.SHA256 || h.n != e.Size {
-				problems[i] = VerifyProblem{e.Path, fmt.Sprintf("does not follow from evidence.json: written again from it, it comes out as %d bytes with sha256 %s, not the pack's %d bytes", h.n, sum, e.Size)}
+				what := "does not follow from evidence.json: written again from it"
+				if f == "json" {
+					what = "is not in the form senderproof writes (a key given twice, a key in other case, a key or spacing of another writer, which JSON readers may take differently): written again from what was read of it"
+				}
+				problems[i] = VerifyProblem{e.Path, fmt.Sprintf("%s, it comes out as %d bytes with sha256 %s, not the pack's %d bytes", what, h.n, sum, e.Size)}
 			}
 			return nil
 		})

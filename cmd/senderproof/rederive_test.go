@@ -70,6 +70,7 @@ func TestVerifyRederivesFiles(t *testing.T) {
 	}
 	for _, want := range []string{
 		"findings.csv, report.xlsx, oscal-assessment-results.json, report.pdf: written again from evidence.json, the same bytes",
+		"evidence.json: written again from what was read of it, the same bytes",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("verify output lacks %q:\n%s", want, stdout)
@@ -86,6 +87,11 @@ func TestVerifyRederivesFiles(t *testing.T) {
 		{"an OSCAL control state", func(t *testing.T, dir string) {
 			forgeFile(t, dir, "oscal-assessment-results.json", `"state":"not-satisfied"`, `"state":"satisfied"`)
 		}, "oscal-assessment-results.json: does not follow from evidence.json"},
+		// Read by encoding/json as the last key (case-insensitively), so
+		// the finding replays as the run's; jq and Python read "pass".
+		{"a key given twice, in other case", func(t *testing.T, dir string) {
+			forgeFile(t, dir, "evidence.json", `"status": "fail"`, `"status": "pass", "STATUS": "fail"`)
+		}, "evidence.json: is not in the form senderproof writes"},
 		{"a PDF with a line added", func(t *testing.T, dir string) {
 			forgeFile(t, dir, "report.pdf", "%%EOF", "%%EOF\n%")
 		}, "report.pdf: does not follow from evidence.json"},
