@@ -156,6 +156,10 @@ type PackCheck struct {
 	orderBad bool
 	drift    map[string]*driftSeen
 	problems []error
+	ledger   *exchangeLedger
+	// Replay is set for a pack made by assess --replay: its exchanges are
+	// the recorded run's, made before its own start.
+	Replay bool
 }
 
 // NewPackCheck returns a check of a pack of the given assets. m gives each
@@ -169,7 +173,7 @@ func NewPackCheck(assets []assess.Asset, m Mapper, tpl *templates.Set, controls 
 	c := &PackCheck{
 		assets: assets, index: make(map[string]int, len(assets)), mapper: m, controls: controls, tpl: tpl,
 		acc: newAccumulator(assets, m), cur: -1, counts: map[findingKey]int{},
-		seen: make([]bool, len(assets)), drift: map[string]*driftSeen{},
+		seen: make([]bool, len(assets)), drift: map[string]*driftSeen{}, ledger: newExchangeLedger(),
 	}
 	for i, a := range assets {
 		if _, dup := c.index[a.IP]; dup {
@@ -183,6 +187,7 @@ func NewPackCheck(assets []assess.Asset, m Mapper, tpl *templates.Set, controls 
 
 // Add takes the pack's next finding. It does not change f.
 func (c *PackCheck) Add(f *assess.Finding) {
+	c.ledger.add(f)
 	g := *f
 	if c.mapper != nil {
 		want := c.mapper.ControlsFor(f.Check)
@@ -301,6 +306,7 @@ func (c *PackCheck) Finish(p *Pack) []error {
 		c.problems = append(c.problems, fmt.Errorf("%d %s no findings at all: %s", len(none), plural(len(none), "asset has", "assets have"), strings.Join(clipList(none, 20), ", ")))
 	}
 	c.checkDrift(p.Drift)
+	c.problems = append(c.problems, c.ledger.finish(p.Run, c.Replay)...)
 
 	var want Pack
 	c.acc.finish(&want)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
@@ -241,6 +242,16 @@ func TestVerifyDriftFindings(t *testing.T) {
 	// checked, not found at fault.
 	if code, stdout, stderr := run(t, context.Background(), "verify", "--baseline", filepath.Join(cur, "evidence.json"), cur); code != exitBadInput || !strings.Contains(stderr, "but the pack's drift record names baseline run") {
 		t.Errorf("verify --baseline of another run: exit %d, want %d: %s %s", code, exitBadInput, stdout, stderr)
+	}
+	// A drift record pointed at a baseline the manifest never hashed (a
+	// forged one, say) is not compared with: verify fails naming it.
+	forged := copyPack(t, cur)
+	baseEvidence, _ := json.Marshal(filepath.Join(base, "evidence.json"))
+	forgeFile(t, forged, "evidence.json", `"baseline": `+string(baseEvidence), `"baseline": "/elsewhere/evidence.json"`)
+	if code, stdout, stderr := run(t, context.Background(), "verify", forged); code != exitRunFailed ||
+		!strings.Contains(stderr, "drift record names the baseline /elsewhere/evidence.json, which manifest.json does not list among the run's inputs") ||
+		strings.Contains(stdout, "again: all match") {
+		t.Errorf("verify of a drift record with an unlisted baseline: exit %d: %s %s", code, stdout, stderr)
 	}
 	// A --baseline for a pack without drift is said to be unused.
 	if code, stdout, stderr := run(t, context.Background(), "verify", "--baseline", filepath.Join(cur, "evidence.json"), base); code != 0 || !strings.Contains(stdout, "not used: the pack has no drift record") {

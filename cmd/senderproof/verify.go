@@ -37,7 +37,9 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 			"run's mapping files. It re-runs every finding offline, answering each check only from the\n" +
 			"DNS exchanges recorded in that finding's evidence, and fails naming each finding whose\n" +
 			"status, message, observed values or evidence come out different, or whose check needed DNS\n" +
-			"data that is not in its evidence. It writes evidence.json again from what it read (so a\n" +
+			"data that is not in its evidence, and holds the findings' exchanges against each other\n" +
+			"and the run: one exchange reads alike wherever it is recorded, went to a resolver the run\n" +
+			"names and, but in a replay, within the run's time. It writes evidence.json again from what it read (so a\n" +
 			"duplicated key, a key in other case or an unknown key, which JSON readers take differently,\n" +
 			"fails) and findings.csv, report.xlsx, oscal-assessment-results.json and report.pdf\n" +
 			"again from evidence.json, and fails naming any that differs. A pack made with --baseline has its drift compared with\n" +
@@ -389,6 +391,7 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path str
 		if v == nil {
 			v = assess.NewVerifier(assets, tpl)
 			pc = report.NewPackCheck(assets, mapper, tpl, len(mappingProblems) == 0)
+			pc.Replay = m.ReplayOf != ""
 			if show, done := progressReporter(stderr, "verifying", len(assets)); show != nil {
 				progress, finish = show, done
 			}
@@ -420,6 +423,7 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path str
 	}
 	if pc == nil {
 		pc = report.NewPackCheck(p.Assets, mapper, tpl, len(mappingProblems) == 0)
+		pc.Replay = m.ReplayOf != ""
 	}
 	if rd == nil {
 		if rd, err = report.NewRederiver(tmp, p.Assets); err != nil {
@@ -554,6 +558,11 @@ func rederiveDrift(stdout io.Writer, path string, p *report.Pack, m *report.Mani
 		}
 		return nil, fmt.Sprintf("drift findings: checked against the drift record only; not compared with the baseline again: %s (give --baseline)", why), nil
 	}
+	if baseline == "" && !baselineListed(m, p.Drift.Baseline) {
+		// manifestAgrees reports it: a file the run never hashed is no
+		// baseline to compare with.
+		return notDone(fmt.Sprintf("the drift record's baseline %s is not among the manifest's inputs", oneLine(p.Drift.Baseline)))
+	}
 	for _, in := range m.Inputs {
 		if in.Path != p.Drift.Baseline || baseline != "" {
 			continue
@@ -608,7 +617,18 @@ func manifestAgrees(m *report.Manifest, p *report.Pack) []error {
 	if !slices.ContainsFunc(m.Inputs, func(in report.Input) bool { return in.Kind == "" }) && !slices.Equal(listed, p.Run.Inventories) {
 		out = append(out, fmt.Errorf("manifest.json lists the inventory files %s, evidence.json's run %s", inputList(listed), inputList(p.Run.Inventories)))
 	}
+	if p.Drift != nil && !baselineListed(m, p.Drift.Baseline) {
+		out = append(out, fmt.Errorf("evidence.json's drift record names the baseline %s, which manifest.json does not list among the run's inputs", oneLine(p.Drift.Baseline)))
+	}
 	return out
+}
+
+// baselineListed reports whether the manifest lists path as the run's
+// baseline input (packs of 0.2.0-dev and before give inputs no kind).
+func baselineListed(m *report.Manifest, path string) bool {
+	return slices.ContainsFunc(m.Inputs, func(in report.Input) bool {
+		return in.Path == path && (in.Kind == report.InputBaseline || in.Kind == "")
+	})
 }
 
 func inputList(ins []report.Input) string {

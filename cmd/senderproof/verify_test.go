@@ -119,7 +119,8 @@ func TestVerifyReplaysFindings(t *testing.T) {
 					}
 				}
 			})
-		}, []string{"finding 192.0.2.10 ptr.fcrdns differs on replay: status is fail, recorded pass"}},
+		}, []string{"finding 192.0.2.10 ptr.fcrdns differs on replay: status is fail, recorded pass",
+			"finding 192.0.2.10 ptr.fcrdns records the exchange mail1.example.com. A with "}},
 		{"recorded rcode altered", func(t *testing.T, dir string) {
 			rewritePack(t, dir, func(p *report.Pack) {
 				f := &p.Findings[findingIndex(t, p, "192.0.2.10", "ptr.present")]
@@ -157,8 +158,10 @@ func TestVerifyReplaysFindings(t *testing.T) {
 					t.Errorf("verify error lacks %q:\n%s", w, stderr)
 				}
 			}
-			if strings.Count(stderr, "\nfinding ") > 1 {
-				t.Errorf("more than one finding named:\n%s", stderr)
+			// One finding replays otherwise (the ledger of exchanges may
+			// name the edited exchange's other findings too).
+			if n := strings.Count(stderr, " differs on replay") + strings.Count(stderr, " used DNS data"); n > 1 {
+				t.Errorf("more than one finding replayed otherwise:\n%s", stderr)
 			}
 		})
 	}

@@ -1,0 +1,166 @@
+package report
+
+import (
+	"encoding/binary"
+	"fmt"
+	"hash/maphash"
+	"slices"
+	"strings"
+	"time"
+
+	"senderproof/assess"
+)
+
+// exchangeLedger checks the DNS exchanges of a pack's findings against
+// each other and against the run: a finding is replayed from its own
+// evidence, so an exchange edited in one finding, with the finding made to
+// agree, replays cleanly; but the same exchange (one question, to one
+// server, at one instant) is recorded alike in every finding that used it,
+// was sent to a resolver the run names, and, unless the pack is a replay,
+// within the run's time.
+type exchangeLedger struct {
+	seed maphash.Seed
+	// seen holds each exchange's content by its identity, both hashed,
+	// with the first finding that recorded it.
+	seen      map[uint64]ledgerEntry
+	conflicts []string
+	more      int // conflicts past those kept
+	servers   map[string]bool
+	first     time.Time
+	last      time.Time
+	checks    []string // check IDs, indexed by ledgerEntry.check
+}
+
+type ledgerEntry struct {
+	content uint64
+	asset   string
+	check   uint16
+}
+
+// maxLedgerConflicts bounds the conflicts named; the rest are counted.
+const maxLedgerConflicts = 20
+
+// maxLedgerServers bounds the servers kept: a hostile pack cannot grow
+// the set past it, and more than this is itself reported.
+const maxLedgerServers = 1000
+
+func newExchangeLedger() *exchangeLedger {
+	return &exchangeLedger{seed: maphash.MakeSeed(), seen: map[uint64]ledgerEntry{}, servers: map[string]bool{}}
+}
+
+// add records the exchanges of one finding.
+func (l *exchangeLedger) add(f *assess.Finding) {
+	for i := range f.Evidence {
+		e := &f.Evidence[i]
+		var h maphash.Hash
+		h.SetSeed(l.seed)
+		h.WriteString(e.Name)
+		h.WriteByte(0)
+		h.WriteString(e.Type)
+		h.WriteByte(0)
+		h.WriteString(e.Server)
+		h.WriteByte(0)
+		h.WriteString(e.Transport)
+		h.WriteByte(0)
+		var b [8]byte
+		binary.LittleEndian.PutUint64(b[:], uint64(e.At.UnixNano()))
+		h.Write(b[:])
+		id := h.Sum64()
+		content := l.content(e)
+		if prev, ok := l.seen[id]; !ok {
+			l.seen[id] = ledgerEntry{content: content, asset: f.Asset, check: l.checkIndex(f.Check)}
+		} else if prev.content != content {
+			if len(l.conflicts) < maxLedgerConflicts {
+				l.conflicts = append(l.conflicts, fmt.Sprintf("finding %s records the exchange %s %s with %s at %s otherwise than finding %s %s: one exchange, two answers",
+					assess.FindingKey(*f), oneLineName(e.Name), e.Type, oneLineName(e.Server), e.At.UTC().Format(time.RFC3339Nano),
+					prev.asset, l.checks[prev.check]))
+			} else {
+				l.more++
+			}
+		}
+		if len(l.servers) < maxLedgerServers {
+			l.servers[e.Server] = true
+		}
+		if !e.At.IsZero() {
+			if l.first.IsZero() || e.At.Before(l.first) {
+				l.first = e.At
+			}
+			if e.At.After(l.last) {
+				l.last = e.At
+			}
+		}
+	}
+}
+
+// content hashes what an exchange says: everything but its identity.
+func (l *exchangeLedger) content(e *assess.Evidence) uint64 {
+	var h maphash.Hash
+	h.SetSeed(l.seed)
+	h.WriteString(e.Rcode)
+	for _, part := range [][]string{e.Answers, e.Authority} {
+		h.WriteByte(1)
+		for _, s := range part {
+			h.WriteString(s)
+			h.WriteByte(0)
+		}
+	}
+	fmt.Fprintf(&h, "\x02%t\x02%v\x02%s\x02%d", e.AD, e.RTT, e.Error, e.Omitted)
+	return h.Sum64()
+}
+
+func (l *exchangeLedger) checkIndex(check string) uint16 {
+	if i := slices.Index(l.checks, check); i >= 0 {
+		return uint16(i)
+	}
+	if len(l.checks) == 1<<16-1 {
+		return uint16(len(l.checks) - 1)
+	}
+	l.checks = append(l.checks, check)
+	return uint16(len(l.checks) - 1)
+}
+
+// ledgerSlack is how far an exchange may seem to lie outside the run's
+// recorded start and finish: the run's times are kept to the millisecond.
+const ledgerSlack = time.Second
+
+// finish returns the problems found: exchanges recorded two ways, servers
+// the run does not name, and, unless the pack is a replay (whose
+// exchanges are the recorded run's), exchanges outside the run's time.
+func (l *exchangeLedger) finish(run Run, replay bool) []error {
+	var out []error
+	for _, c := range l.conflicts {
+		out = append(out, fmt.Errorf("%s", c))
+	}
+	if l.more > 0 {
+		out = append(out, fmt.Errorf("%d more exchanges recorded two ways", l.more))
+	}
+	var unknown []string
+	for s := range l.servers {
+		if !slices.Contains(run.Resolvers, s) {
+			unknown = append(unknown, oneLineName(s))
+		}
+	}
+	if len(unknown) > 0 {
+		slices.Sort(unknown)
+		out = append(out, fmt.Errorf("exchanges were sent to %s, which run.resolvers (%s) does not name",
+			strings.Join(clipList(unknown, 10), ", "), strings.Join(clipList(run.Resolvers, 10), ", ")))
+	}
+	if !replay && !l.first.IsZero() && !run.StartedAt.IsZero() && !run.FinishedAt.IsZero() &&
+		(l.first.Before(run.StartedAt.Add(-ledgerSlack)) || l.last.After(run.FinishedAt.Add(ledgerSlack))) {
+		out = append(out, fmt.Errorf("the exchanges were made from %s to %s, outside the run's recorded time, %s to %s",
+			l.first.UTC().Format(time.RFC3339Nano), l.last.UTC().Format(time.RFC3339Nano),
+			run.StartedAt.UTC().Format(time.RFC3339Nano), run.FinishedAt.UTC().Format(time.RFC3339Nano)))
+	}
+	return out
+}
+
+// oneLineName is a name from a pack as a problem shows it: quoted when it
+// holds anything but printable ASCII without spaces.
+func oneLineName(s string) string {
+	for _, r := range s {
+		if r <= ' ' || r > '~' {
+			return fmt.Sprintf("%q", s)
+		}
+	}
+	return s
+}

@@ -1,0 +1,71 @@
+package report
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"senderproof/assess"
+)
+
+// TestExchangeLedger: one exchange recorded two ways by two findings, a
+// server the run does not name, and exchanges outside the run's time are
+// problems; the same exchange recorded alike is not, nor is a replay's
+// older exchanges.
+func TestExchangeLedger(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	run := Run{Resolvers: []string{"127.0.0.1:53"}, StartedAt: start, FinishedAt: start.Add(time.Minute)}
+	ex := func(server string, at time.Time, answer string) assess.Evidence {
+		return assess.Evidence{Name: "_spf.example.net.", Type: "TXT", Server: server, Transport: "udp", Rcode: "NOERROR", At: at,
+			Answers: []string{"_spf.example.net.\t300\tIN\tTXT\t\"" + answer + "\""}}
+	}
+	fnd := func(asset, check string, evs ...assess.Evidence) *assess.Finding {
+		return &assess.Finding{Asset: asset, Check: check, Evidence: evs}
+	}
+	at := start.Add(time.Second)
+	cases := []struct {
+		name     string
+		findings []*assess.Finding
+		replay   bool
+		want     []string
+	}{
+		{"alike", []*assess.Finding{
+			fnd("192.0.2.20", "spf.authorizes_ip", ex("127.0.0.1:53", at, "v=spf1 ip4:198.51.100.0/24 -all")),
+			fnd("192.0.2.70", "spf.authorizes_ip", ex("127.0.0.1:53", at, "v=spf1 ip4:198.51.100.0/24 -all")),
+		}, false, nil},
+		{"one exchange, two answers", []*assess.Finding{
+			fnd("192.0.2.20", "spf.authorizes_ip", ex("127.0.0.1:53", at, "v=spf1 ip4:198.51.100.0/24 -all")),
+			fnd("192.0.2.70", "spf.authorizes_ip", ex("127.0.0.1:53", at, "v=spf1 ip4:198.51.100.0/24 ip4:192.0.2.70 -all")),
+		}, false, []string{"finding 192.0.2.70 spf.authorizes_ip records the exchange _spf.example.net. TXT with 127.0.0.1:53 at 2026-11-28T09:00:01Z otherwise than finding 192.0.2.20 spf.authorizes_ip: one exchange, two answers"}},
+		{"the same question later is another exchange", []*assess.Finding{
+			fnd("192.0.2.20", "spf.authorizes_ip", ex("127.0.0.1:53", at, "v=spf1 -all")),
+			fnd("192.0.2.70", "spf.authorizes_ip", ex("127.0.0.1:53", at.Add(time.Millisecond), "v=spf1 +all")),
+		}, false, nil},
+		{"a server the run does not name", []*assess.Finding{
+			fnd("192.0.2.20", "spf.authorizes_ip", ex("9.9.9.9:53", at, "v=spf1 -all")),
+		}, false, []string{"exchanges were sent to 9.9.9.9:53, which run.resolvers (127.0.0.1:53) does not name"}},
+		{"outside the run's time", []*assess.Finding{
+			fnd("192.0.2.20", "spf.authorizes_ip", ex("127.0.0.1:53", start.Add(-time.Hour), "v=spf1 -all")),
+		}, false, []string{"the exchanges were made from 2026-11-28T08:00:00Z to 2026-11-28T08:00:00Z, outside the run's recorded time, 2026-11-28T09:00:00Z to 2026-11-28T09:01:00Z"}},
+		{"a replay's exchanges are the recorded run's", []*assess.Finding{
+			fnd("192.0.2.20", "spf.authorizes_ip", ex("127.0.0.1:53", start.Add(-time.Hour), "v=spf1 -all")),
+		}, true, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			l := newExchangeLedger()
+			for _, f := range tc.findings {
+				l.add(f)
+			}
+			var got []string
+			for _, err := range l.finish(run, tc.replay) {
+				got = append(got, err.Error())
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("problems\n got %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
