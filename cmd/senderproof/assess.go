@@ -144,6 +144,9 @@ func assessCommand(stderr io.Writer) *cli.Command {
 				if err := matchesManifest("--replay", path); err != nil {
 					return badInput(err)
 				}
+				if !listedByManifest(path) {
+					fmt.Fprintf(stderr, "senderproof: note: no pack's manifest.json beside %s lists it, so nothing shows its answers are the recorded run's as written (verify of the replay says so too)\n", oneLine(path))
+				}
 				// Read finding by finding, keeping only the distinct
 				// exchanges: a 100,000-sender pack is gigabytes of JSON.
 				answers := assess.NewReplayEvidence(nil)
@@ -827,6 +830,13 @@ func errorReasonLabel(obs map[string]any) string {
 // verifies clean and names the original run, laundering the change; a
 // baseline or a pack to diff, drift that never happened. A file with no
 // manifest beside it (a copy) is taken as it is.
+// listedByManifest reports whether a manifest.json beside path lists it
+// (matchesManifest checks the hash).
+func listedByManifest(path string) bool {
+	m, err := report.ReadManifest(filepath.Dir(path))
+	return err == nil && m.Listed(filepath.Base(path))
+}
+
 func matchesManifest(flag, path string) error {
 	if _, err := os.Stat(path); err != nil {
 		return nil // the reader says why it cannot be read

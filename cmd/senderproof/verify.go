@@ -160,7 +160,7 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 				fmt.Fprintf(stdout, "%s: not covered by the manifest, so not verified: %s\n", dir, oneLine(strings.Join(others, ", ")))
 			}
 			if m.ReplayOf != "" {
-				fmt.Fprintf(stdout, "%s: an offline replay of run %s\n", dir, oneLine(m.ReplayOf))
+				fmt.Fprintf(stdout, "%s: an offline replay of run %s%s\n", dir, oneLine(m.ReplayOf), replaySource(m))
 			}
 			if !m.Listed("evidence.json") {
 				fmt.Fprintf(stdout, "%s: no evidence.json in the manifest, so the findings were not checked for completeness or replayed\n", dir)
@@ -599,6 +599,37 @@ func rederiveDrift(stdout io.Writer, path string, p *report.Pack, m *report.Mani
 	}
 	problems := report.RederiveDrift(cmp, cur, undetermined)
 	return problems, fmt.Sprintf("drift findings: compared with baseline %s (run %s) again: all match", oneLine(basePath), oneLine(p.Drift.BaseRun)), nil
+}
+
+// replaySource says where a replay's answers came from: the recorded
+// evidence.json and its hash, and whether that file is a pack's own, as
+// the manifest beside it lists it. A replay is only as good as the file
+// it replayed: an evidence.json edited outside a pack replays cleanly.
+func replaySource(m *report.Manifest) string {
+	i := slices.IndexFunc(m.Inputs, func(in report.Input) bool { return in.Kind == report.InputReplay })
+	if i < 0 {
+		return ""
+	}
+	in := m.Inputs[i]
+	path := m.InputPath(in)
+	out := fmt.Sprintf(", replayed from %s (sha256 %s)", oneLine(path), oneLine(in.SHA256))
+	sum, _, err := report.FileSHA256(context.Background(), path)
+	switch {
+	case err != nil:
+		return out + ": that file is not at hand; compare its hash with evidence.json's in that run's manifest"
+	case sum != in.SHA256:
+		return out + ": the file there now is another (sha256 " + sum + ")"
+	}
+	orig, err := report.ReadManifest(filepath.Dir(path))
+	if err != nil || filepath.Base(path) != "evidence.json" {
+		return out + ": no pack's manifest lists that file, so nothing shows it is the recorded run's evidence as written"
+	}
+	for _, f := range orig.Files {
+		if f.Path == "evidence.json" && f.SHA256 == in.SHA256 && orig.RunID == m.ReplayOf {
+			return out + ", the evidence.json its pack's manifest lists"
+		}
+	}
+	return out + ": its pack's manifest lists another evidence.json or run, so it is not the recorded run's evidence as written"
 }
 
 // manifestAgrees compares what the manifest says of the run with

@@ -320,3 +320,35 @@ func TestVerifyFindsRecordedInputs(t *testing.T) {
 		t.Fatalf("verify of a pack without input kinds: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
+
+// TestReplaySource: verify names the evidence.json a replay was made from
+// and whether a pack's manifest lists it; a replay of a loose copy, which
+// could have been edited, is said to be one, by assess and by verify.
+func TestReplaySource(t *testing.T) {
+	orig := demoPack(t)
+	out := filepath.Join(t.TempDir(), "replay")
+	if code, _, stderr := run(t, context.Background(), "assess", "--replay", orig, "--out", out, "--format", "json"); code != 0 || strings.Contains(stderr, "no pack's manifest.json") {
+		t.Fatalf("assess --replay of a pack: exit %d: %s", code, stderr)
+	}
+	_, stdout, _ := run(t, context.Background(), "verify", out)
+	if want := ", the evidence.json its pack's manifest lists"; !strings.Contains(stdout, "replayed from "+filepath.Join(orig, "evidence.json")) || !strings.Contains(stdout, want) {
+		t.Errorf("verify of a replay of a pack:\n%s", stdout)
+	}
+	loose := filepath.Join(t.TempDir(), "evidence.json")
+	b, err := os.ReadFile(filepath.Join(orig, "evidence.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(loose, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out2 := filepath.Join(t.TempDir(), "replay")
+	code, _, stderr := run(t, context.Background(), "assess", "--replay", loose, "--out", out2, "--format", "json")
+	if code != 0 || !strings.Contains(stderr, "no pack's manifest.json beside "+loose+" lists it") {
+		t.Errorf("assess --replay of a loose copy: exit %d: %s", code, stderr)
+	}
+	code, stdout, _ = run(t, context.Background(), "verify", out2)
+	if code != 0 || !strings.Contains(stdout, "no pack's manifest lists that file, so nothing shows it is the recorded run's evidence as written") {
+		t.Errorf("verify of a replay of a loose copy: exit %d:\n%s", code, stdout)
+	}
+}
