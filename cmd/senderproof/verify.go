@@ -39,7 +39,9 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 			"status, message, observed values or evidence come out different, or whose check needed DNS\n" +
 			"data that is not in its evidence, and holds the findings' exchanges against each other\n" +
 			"and the run: one exchange reads alike wherever it is recorded, went to a resolver the run\n" +
-			"names and, but in a replay, within the run's time. It writes evidence.json again from what it read (so a\n" +
+			"names and, but in a replay, within the run's time. It reads the run's inventory files again\n" +
+			"when they are at hand as hashed, and fails unless the pack's assets are what they give.\n" +
+			"It writes evidence.json again from what it read (so a\n" +
 			"duplicated key, a key in other case or an unknown key, which JSON readers take differently,\n" +
 			"fails) and findings.csv, report.xlsx, oscal-assessment-results.json and report.pdf\n" +
 			"again from evidence.json, and fails naming any that differs. A pack made with --baseline has its drift compared with\n" +
@@ -454,6 +456,8 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path str
 		n = v.Replayed
 	}
 	inconsistent = append(inconsistent, manifestAgrees(m, p)...)
+	invProblems, invNote := inventoryAgrees(m, p)
+	inconsistent = append(inconsistent, invProblems...)
 	// The files that follow byte for byte from evidence.json are written
 	// again from it: a GRC import edited (and the manifest re-hashed)
 	// no longer passes for the run's.
@@ -528,6 +532,9 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path str
 	}
 	if len(compared) > 0 {
 		fmt.Fprintf(stdout, "%s: written again from evidence.json, the same bytes\n", strings.Join(compared, ", "))
+	}
+	if invNote != "" {
+		fmt.Fprintln(stdout, invNote)
 	}
 	if driftNote != "" {
 		fmt.Fprintln(stdout, driftNote)

@@ -352,3 +352,37 @@ func TestReplaySource(t *testing.T) {
 		t.Errorf("verify of a replay of a loose copy: exit %d:\n%s", code, stdout)
 	}
 }
+
+// TestVerifyAssetsAgainstInventory: verify reads the run's inventory again
+// (the demo's embedded fleet here) and fails on assets that are not what it
+// gives; an inventory file no longer at hand is said to leave them
+// unchecked.
+func TestVerifyAssetsAgainstInventory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "pack")
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", dir, "--format", "json"); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := run(t, context.Background(), "verify", dir)
+	if code != 0 || !strings.Contains(stdout, "assets: the 33 senders the run's inventory gives, read again") {
+		t.Fatalf("verify exit %d: %s %s", code, stdout, stderr)
+	}
+	forged := copyPack(t, dir)
+	forgeFile(t, forged, "evidence.json", `"owner": "mail-platform"`, `"owner": "someone-else"`)
+	code, stdout, stderr = run(t, context.Background(), "verify", forged)
+	if code != exitRunFailed || !strings.Contains(stderr, "evidence.json's assets are not those the run's inventory gives (demo/fleet.csv, read again): 192.0.2.10 is ") {
+		t.Errorf("verify of an asset changed: exit %d: %s %s", code, stdout, stderr)
+	}
+
+	srv, fleet := startDriftWorld(t)
+	out := filepath.Join(t.TempDir(), "out")
+	if code, _, stderr := run(t, context.Background(), "assess", "--inventory", fleet, "--resolver", srv.Addr, "--out", out, "--format", "json", "--qps", "0"); code != 0 {
+		t.Fatalf("assess exit %d: %s", code, stderr)
+	}
+	if err := os.Remove(fleet); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, _ = run(t, context.Background(), "verify", out)
+	if code != 0 || !strings.Contains(stdout, "assets: not checked against the inventory: "+fleet+" is not at hand") {
+		t.Errorf("verify with the inventory gone: exit %d: %s", code, stdout)
+	}
+}

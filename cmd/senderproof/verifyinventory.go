@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"senderproof/assess"
+	"senderproof/report"
+	"senderproof/testdata/demo"
+)
+
+// demoInventory is the path the demo's runs record for its embedded fleet.
+const demoInventory = "demo/fleet.csv"
+
+// inventoryAgrees reads the run's inventory files again, when they are at
+// hand as the manifest hashed them, and compares the senders they give
+// with the pack's assets: a sender taken out of evidence.json, or a value
+// of its row changed, with the findings and summaries made to agree, fails.
+// It returns the problems found and a line saying what was done. A replay's
+// senders are the recorded run's, checked when that run is verified.
+func inventoryAgrees(m *report.Manifest, p *report.Pack) ([]error, string) {
+	if m.ReplayOf != "" {
+		return nil, ""
+	}
+	var paths []string
+	var datas [][]byte
+	for _, in := range m.Inputs {
+		if in.Kind != report.InputInventory {
+			continue
+		}
+		if in.Path == demoInventory {
+			if b, err := demo.Files.ReadFile("fleet.csv"); err == nil && sha256Of(b) == in.SHA256 {
+				paths, datas = append(paths, in.Path), append(datas, b)
+				continue
+			}
+		}
+		path := m.InputPath(in)
+		sum, _, err := report.FileSHA256(context.Background(), path)
+		switch {
+		case err != nil:
+			return nil, fmt.Sprintf("assets: not checked against the inventory: %s is not at hand", oneLine(path))
+		case sum != in.SHA256:
+			return nil, fmt.Sprintf("assets: not checked against the inventory: %s is no longer the file the run read", oneLine(path))
+		}
+		paths, datas = append(paths, path), append(datas, nil)
+	}
+	if len(paths) == 0 {
+		return nil, ""
+	}
+	var inv *assess.Inventory
+	var err error
+	if datas[0] != nil && len(paths) == 1 {
+		inv, err = assess.ParseInventory(paths[0], datas[0])
+	} else {
+		inv, err = assess.LoadInventory(paths...)
+	}
+	if err != nil {
+		return []error{fmt.Errorf("the run's inventory, read again, fails: %v", err)}, ""
+	}
+	if why := assetsDiffer(inv.Assets, p.Assets); why != "" {
+		return []error{fmt.Errorf("evidence.json's assets are not those the run's inventory gives (%s, read again): %s", oneLine(strings.Join(paths, ", ")), why)}, ""
+	}
+	return nil, fmt.Sprintf("assets: the %d senders the run's inventory gives, read again", len(inv.Assets))
+}
+
+func sha256Of(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// assetsDiffer says how the pack's assets differ from the inventory's, or
+// "" when they are the same, in the same order.
+func assetsDiffer(inv, pack []assess.Asset) string {
+	at := make(map[string]int, len(pack))
+	for i, a := range pack {
+		at[a.IP] = i
+	}
+	var missing []string
+	for _, a := range inv {
+		if _, ok := at[a.IP]; !ok {
+			missing = append(missing, a.IP)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Sprintf("%d %s missing: %s", len(missing), plural(len(missing), "sender is", "senders are"), oneLine(strings.Join(clip(missing, 10), ", ")))
+	}
+	if len(pack) != len(inv) {
+		return fmt.Sprintf("the pack has %d senders, the inventory %d", len(pack), len(inv))
+	}
+	for i := range inv {
+		a, b := assetJSON(inv[i]), assetJSON(pack[i])
+		if !bytes.Equal(a, b) {
+			if inv[i].IP != pack[i].IP {
+				return fmt.Sprintf("sender %d is %s, in the inventory %s", i+1, oneLine(pack[i].IP), oneLine(inv[i].IP))
+			}
+			return fmt.Sprintf("%s is %s, in the inventory %s", oneLine(inv[i].IP), oneLine(string(b)), oneLine(string(a)))
+		}
+	}
+	return ""
+}
+
+// assetJSON is an asset as evidence.json holds it: an empty list or map
+// reads the same as none.
+func assetJSON(a assess.Asset) []byte {
+	if a.DKIMSelectors == nil {
+		a.DKIMSelectors = []string{}
+	}
+	if a.Tags == nil {
+		a.Tags = map[string]string{}
+	}
+	b, _ := json.Marshal(a)
+	return b
+}
+
+// clip keeps the first n of ss.
+func clip(ss []string, n int) []string {
+	if len(ss) > n {
+		return append(ss[:n:n], fmt.Sprintf("and %d more", len(ss)-n))
+	}
+	return ss
+}
