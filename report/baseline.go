@@ -20,7 +20,7 @@ type Baseline struct {
 	tpl           *templates.Set
 	check         assess.Check
 	old           map[string][]observation
-	baseAssets    []string
+	baseAssets    []assess.Asset // the baseline's rows, for those removed since
 	inBase        map[string]bool
 	// rows holds each baseline asset's sending domain and selectors, to
 	// tell an inventory edit from a DNS change.
@@ -45,7 +45,7 @@ func NewBaseline(base *Pack, path string, tpl *templates.Set) *Baseline {
 	for _, a := range base.Assets {
 		if !b.inBase[a.IP] {
 			b.inBase[a.IP] = true
-			b.baseAssets = append(b.baseAssets, a.IP)
+			b.baseAssets = append(b.baseAssets, a)
 			b.rows[a.IP] = assess.Asset{Domain: a.Domain, HELO: a.HELO, DKIMSelectors: a.DKIMSelectors}
 		}
 	}
@@ -126,10 +126,6 @@ func (b *Baseline) Drift(assets []assess.Asset) *Drift {
 		}
 		drift.Changes = append(drift.Changes, b.changes[a.IP]...)
 	}
-	for _, ip := range b.baseAssets {
-		if !inCur[ip] && !slices.Contains(drift.Removed, ip) {
-			drift.Removed = append(drift.Removed, ip)
-		}
-	}
+	drift.Removed, drift.RemovedAssets = removedOf(b.baseAssets, inCur)
 	return drift
 }

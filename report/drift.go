@@ -323,11 +323,7 @@ func ComparePackFile(base *Pack, basePath, path string) (*Comparison, *Pack, err
 			cmp.Undetermined[a.IP] = d.undetermined
 		}
 	}
-	for _, a := range base.Assets {
-		if !inCur[a.IP] && !slices.Contains(drift.Removed, a.IP) {
-			drift.Removed = append(drift.Removed, a.IP)
-		}
-	}
+	drift.Removed, drift.RemovedAssets = removedOf(base.Assets, inCur)
 	return cmp, p, nil
 }
 
@@ -415,11 +411,7 @@ func compare(base *Pack, path string, assets []assess.Asset, newObs map[string][
 			drift.Changes = append(drift.Changes, DriftChange{Asset: a.IP, Field: c.obs.field(), Old: c.old, New: c.new, Inventory: c.inv})
 		}
 	}
-	for _, a := range base.Assets {
-		if !inCur[a.IP] && !slices.Contains(drift.Removed, a.IP) {
-			drift.Removed = append(drift.Removed, a.IP)
-		}
-	}
+	drift.Removed, drift.RemovedAssets = removedOf(base.Assets, inCur)
 	return drift, per
 }
 

@@ -653,3 +653,30 @@ func TestDriftInventoryEditsEdgeCases(t *testing.T) {
 		t.Errorf("baseline without selectors: changes %+v, want %+v", d.Changes, want)
 	}
 }
+
+// TestDriftRemovedAssets: a sender removed since the baseline is kept with
+// its baseline row and described by it.
+func TestDriftRemovedAssets(t *testing.T) {
+	t.Parallel()
+	const ip, gone = "192.0.2.10", "192.0.2.21"
+	old := slices.Concat(world(ip, "mail1.example.com", []string{ip}, "pass", "ip4:192.0.2.0/24", "reject", 100, "aa"),
+		world(gone, "mail12.example.com", []string{gone}, "pass", "ip4:192.0.2.0/24", "reject", 100, "aa"))
+	row := assess.Asset{IP: gone, Hostname: "mail12.example.com", Owner: "mail-platform", Criticality: "high", DKIMSelectors: []string{"s1"}, Tags: map[string]string{}}
+	bp := packOf(t, "base-run", []assess.Asset{{IP: ip, DKIMSelectors: []string{"s1"}, Tags: map[string]string{}}, row}, old)
+	cur := world(ip, "mail1.example.com", []string{ip}, "pass", "ip4:192.0.2.0/24", "reject", 100, "aa")
+	for name, d := range map[string]*Drift{
+		"CompareBaseline": func() *Drift { _, d := CompareBaseline(bp, "old/evidence.json", assetsOf(ip), cur, nil); return d }(),
+		"Baseline": func() *Drift {
+			b := NewBaseline(bp, "old/evidence.json", nil)
+			b.Asset(assetsOf(ip)[0], cur)
+			return b.Drift(assetsOf(ip))
+		}(),
+	} {
+		if !slices.Equal(d.Removed, []string{gone}) || len(d.RemovedAssets) != 1 || d.RemovedAssets[0].Owner != "mail-platform" {
+			t.Errorf("%s: removed %q, rows %+v", name, d.Removed, d.RemovedAssets)
+		}
+		if got, want := d.RemovedNote(gone), "host mail12.example.com, owner mail-platform, criticality high"; got != want {
+			t.Errorf("%s: note %q, want %q", name, got, want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ package report
 import (
 	"context"
 	"io"
+	"strings"
 	"time"
 
 	"senderproof/assess"
@@ -219,6 +220,44 @@ type Drift struct {
 	Added    []string      `json:"added"`
 	Removed  []string      `json:"removed"`
 	Changes  []DriftChange `json:"changes"`
+	// RemovedAssets are the baseline's rows of the removed senders, in
+	// Removed's order: who they were (host name, owner, criticality) is
+	// what an offboarding review needs, and the baseline may be gone.
+	RemovedAssets []assess.Asset `json:"removed_assets,omitempty"`
+}
+
+// removedOf returns, for the baseline's assets, the IPs not in cur and
+// their rows, each IP once, in the baseline's order.
+func removedOf(base []assess.Asset, inCur map[string]bool) ([]string, []assess.Asset) {
+	ips, rows := []string{}, []assess.Asset(nil)
+	seen := map[string]bool{}
+	for _, a := range base {
+		if inCur[a.IP] || seen[a.IP] {
+			continue
+		}
+		seen[a.IP] = true
+		ips, rows = append(ips, a.IP), append(rows, a)
+	}
+	return ips, rows
+}
+
+// RemovedNote describes a removed sender by its baseline row: "host
+// mail12.example.com, owner mail-platform, criticality high"; "" when the
+// pack does not hold its row.
+func (d *Drift) RemovedNote(ip string) string {
+	for _, a := range d.RemovedAssets {
+		if a.IP != ip {
+			continue
+		}
+		var parts []string
+		for _, kv := range [][2]string{{"host", a.Hostname}, {"owner", a.Owner}, {"criticality", a.Criticality}} {
+			if kv[1] != "" {
+				parts = append(parts, kv[0]+" "+kv[1])
+			}
+		}
+		return strings.Join(parts, ", ")
+	}
+	return ""
 }
 
 // DriftChange is one observed value that changed for one asset.

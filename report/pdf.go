@@ -1348,7 +1348,7 @@ func (b *pdfBuilder) drift() ([]pdfBlock, error) {
 		b.labelValue("Baseline run", cleanLine(dr.BaseRun), true),
 		b.labelValue("Baseline file", clip(cleanLine(dr.Baseline), pdfMaxValue), false),
 		b.labelValue("Senders added", pdfList(dr.Added, 50), false),
-		b.labelValue("Senders removed", pdfList(dr.Removed, 50), false),
+		b.labelValue("Senders removed", pdfList(removedWithNotes(dr), 50), false),
 	}
 	f.each(rows...)
 	f.keep(pdfSpacer(3))
@@ -1395,6 +1395,19 @@ func newSkipped(p *Pack) string {
 		return ""
 	}
 	return "; for a sender new since the baseline run, its drift.changed, with nothing to compare"
+}
+
+// removedWithNotes lists the removed senders with who they were: "192.0.2.21
+// (host mail12.example.com, owner mail-platform)".
+func removedWithNotes(d *Drift) []string {
+	out := make([]string, len(d.Removed))
+	for i, ip := range d.Removed {
+		out[i] = ip
+		if n := d.RemovedNote(ip); n != "" {
+			out[i] += " (" + clip(n, 120) + ")"
+		}
+	}
+	return out
 }
 
 // pdfList joins up to max cleaned items, saying how many more.

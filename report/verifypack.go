@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -549,6 +550,14 @@ func RederiveDrift(cmp *Comparison, cur *Pack, undetermined map[string][]string)
 	}
 	if !slices.Equal(re.Removed, cur.Drift.Removed) {
 		out = append(out, fmt.Errorf("drift.removed is %s; the baseline gives %s", strings.Join(clipList(cur.Drift.Removed, 20), ", "), strings.Join(clipList(re.Removed, 20), ", ")))
+	}
+	// Packs written before removed_assets was kept have none to compare.
+	if cur.Drift.RemovedAssets != nil {
+		a, _ := json.Marshal(cur.Drift.RemovedAssets)
+		b, _ := json.Marshal(re.RemovedAssets)
+		if !bytes.Equal(a, b) {
+			out = append(out, fmt.Errorf("drift.removed_assets are not the baseline's rows of the senders removed"))
+		}
 	}
 	byAsset := func(cs []DriftChange) map[string][]DriftChange {
 		m := map[string][]DriftChange{}

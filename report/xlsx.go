@@ -623,7 +623,11 @@ func (w *xlsxWriter) drift(ctx context.Context, f *excelize.File, st *xlsxStyles
 		}
 	}
 	for _, ip := range p.Drift.Removed {
-		if err := s.add(xlsxCell(ip), "(asset)", "", "", "", "removed: in the baseline run "+base+", not in this run's inventory"); err != nil {
+		note := "removed: in the baseline run " + base + ", not in this run's inventory"
+		if who := p.Drift.RemovedNote(ip); who != "" {
+			note += " (" + xlsxCell(who) + ")"
+		}
+		if err := s.add(xlsxCell(ip), "(asset)", "", "", "", note); err != nil {
 			return err
 		}
 	}

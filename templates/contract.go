@@ -129,6 +129,8 @@ type sampleDrift struct {
 	Added    []string
 	Removed  []string
 	Changes  []sampleDriftChange
+	// RemovedAssets mirrors []assess.Asset.
+	RemovedAssets []sampleAsset
 }
 
 // sampleDriftChange mirrors report.DriftChange.

@@ -199,7 +199,11 @@ func printDrift(w io.Writer, cmp *report.Comparison, oldPath, newPath string, ol
 			fmt.Fprintf(tw, "%s\t(sender added)\t\t\t\n", clean(ip))
 		}
 		for _, ip := range d.Removed {
-			fmt.Fprintf(tw, "%s\t(sender removed)\t\t\t\n", clean(ip))
+			who := ""
+			if n := d.RemovedNote(ip); n != "" {
+				who = ": " + clean(n)
+			}
+			fmt.Fprintf(tw, "%s\t(sender removed%s)\t\t\t\n", clean(ip), who)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
