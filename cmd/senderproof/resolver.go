@@ -217,6 +217,12 @@ const minBroadFailure = 10
 // so that the run resolved nothing.
 func refusingResolvers(health []assess.ServerHealth) (notes []string, all bool) {
 	all = true
+	// Of several resolvers, another answered its questions unless every
+	// one refused (all), which the run's failure then says.
+	consequence := "the findings that needed it are error"
+	if len(health) > 1 {
+		consequence = "its questions went to the other resolvers, and a finding is error only where none of them answered"
+	}
 	for _, h := range health {
 		bad := h.Refused + h.ServFail
 		if h.Answered == 0 || bad < h.Answered || h.ServFail > 0 && h.Answered < minBroadFailure {
@@ -234,7 +240,7 @@ func refusingResolvers(health []assess.ServerHealth) (notes []string, all bool) 
 		default:
 			what, why = "REFUSED or SERVFAIL", "it resolves nothing for this host"
 		}
-		notes = append(notes, fmt.Sprintf("resolver %s answered every query with %s (%d responses): %s; the findings that needed it are error", h.Server, what, h.Answered, why))
+		notes = append(notes, fmt.Sprintf("resolver %s answered every query with %s (%d responses): %s; %s", h.Server, what, h.Answered, why, consequence))
 	}
 	return notes, all && len(notes) > 0
 }

@@ -231,8 +231,12 @@ func TestRefusingResolvers(t *testing.T) {
 		{Server: "127.0.0.1:53", Sent: 40, Answered: 40, ServFail: 40},
 		{Server: "127.0.0.1:54", Sent: 4, Answered: 4, Refused: 1},
 	})
-	if all || len(notes) != 1 || !strings.Contains(notes[0], "127.0.0.1:53 answered every query with SERVFAIL") {
+	if all || len(notes) != 1 || !strings.Contains(notes[0], "127.0.0.1:53 answered every query with SERVFAIL") ||
+		!strings.HasSuffix(notes[0], "its questions went to the other resolvers, and a finding is error only where none of them answered") {
 		t.Errorf("one SERVFAIL, one working: %v %q", all, notes)
+	}
+	if !strings.HasSuffix(refusingResolversNote(t), "the findings that needed it are error") {
+		t.Error("a lone refusing resolver's note does not say its findings are error")
 	}
 	if notes, all := refusingResolvers([]assess.ServerHealth{{Server: "127.0.0.1:53", Sent: 4}}); all || len(notes) != 0 {
 		t.Errorf("silent resolver: %v %q", all, notes)
@@ -375,4 +379,13 @@ func TestInterruptedResolverLookup(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "out")); !os.IsNotExist(err) {
 		t.Errorf("--out made or kept: %v", err)
 	}
+}
+
+func refusingResolversNote(t *testing.T) string {
+	t.Helper()
+	notes, _ := refusingResolvers([]assess.ServerHealth{{Server: "127.0.0.1:53", Sent: 4, Answered: 4, Refused: 4}})
+	if len(notes) != 1 {
+		t.Fatalf("notes %q", notes)
+	}
+	return notes[0]
 }
