@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -69,6 +70,8 @@ func parseCSV(file string, data []byte, errs *errList, emit func(*rawEntry)) {
 			// A spreadsheet's export in a locale whose list separator is
 			// ';', or a tab-separated file.
 			hint = "the columns must be separated by commas; this header uses ';' or tabs"
+		} else if i := slices.IndexFunc(keys, ipLike); i >= 0 {
+			hint = fmt.Sprintf("name the address column ip, not %q", strings.TrimSpace(header[i]))
 		}
 		errs.addf(file, pos{line: headerLine}, "no ip column in header %.200q (%s)", strings.Join(header, ","), hint)
 		return
@@ -202,4 +205,11 @@ func findCSVQuoteError(data []byte, startLine int) (line, col int, reason string
 		col++
 	}
 	return 0, 0, "", false
+}
+
+// ipLike reports a column name that looks meant for the addresses: "ip
+// address", "ip_addr", "ipv4", "address".
+func ipLike(k string) bool {
+	k = strings.NewReplacer(" ", "", "_", "", "-", "").Replace(k)
+	return strings.HasPrefix(k, "ip") || k == "address" || k == "addr" || k == "ipaddress"
 }

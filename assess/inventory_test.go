@@ -87,7 +87,7 @@ func TestLoadInventoryBadFiles(t *testing.T) {
 		{"bad-cidr.csv", `bad-cidr.csv:2:1: invalid cidr "192.0.2.0/33" (want address/length, e.g. 192.0.2.0/24)`},
 		{"bad-cidr-large.csv", "bad-cidr-large.csv:2:1: cidr 198.18.0.0/15 is too large: the limit is /16\n" +
 			"bad-cidr-large.csv:3:1: cidr 2001:db8::/64 is too large: the limit is /112"},
-		{"bad-header.csv", `bad-header.csv:1: no ip column in header "address,hostname" (the first row must name the columns)`},
+		{"bad-header.csv", `bad-header.csv:1: no ip column in header "address,hostname" (name the address column ip, not "address")`},
 		{"bad-quote.csv", `bad-quote.csv:3:2: quoted field is not closed (a " is missing)`},
 		{"bad-quote-after.csv", `bad-quote-after.csv:3:3: unexpected ' ' after the closing " of a quoted field (double a " inside quotes)`},
 		{"bad-bare-quote.csv", `bad-bare-quote.csv:3:3: bare " in a field that is not quoted (quote the field and double the " inside it)`},
@@ -416,6 +416,8 @@ func TestParseInventory(t *testing.T) {
 		{name: "json empty assets", file: "f.json", data: `{"assets": []}`, err: "f.json:1: no assets"},
 		{name: "missing ip column after blank lines", file: "f.csv", data: "\n\nhost,owner\n",
 			err: `f.csv:3: no ip column in header "host,owner" (the first row must name the columns)`},
+		{name: "csv address column named otherwise", file: "f.csv", data: "IP Address,hostname\n192.0.2.1,a.example\n",
+			err: `f.csv:1: no ip column in header "IP Address,hostname" (name the address column ip, not "IP Address")`},
 		{name: "csv with semicolons", file: "f.csv", data: "ip;hostname\n192.0.2.1;mail.example.com\n",
 			err: `f.csv:1: no ip column in header "ip;hostname" (the columns must be separated by commas; this header uses ';' or tabs)`},
 		{name: "no comment lines in csv: a # row is data", file: "f.csv", data: "owner,ip\n#ops,192.0.2.1\n# note\n",

@@ -65,7 +65,15 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 			}
 			dir := c.Args().First()
 			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-				return badInput(fmt.Errorf("verify %s: not a pack directory", dir))
+				if err == nil && filepath.Base(dir) == "evidence.json" {
+					return badInput(fmt.Errorf("verify %s: give the pack directory, %s, not its evidence.json", oneLine(dir), oneLine(filepath.Dir(dir))))
+				}
+				return badInput(fmt.Errorf("verify %s: not a pack directory", oneLine(dir)))
+			}
+			if _, err := os.Lstat(filepath.Join(dir, report.ManifestFile)); errors.Is(err, fs.ErrNotExist) {
+				// Nothing to check against: a directory that is no pack,
+				// or one a run is writing for the first time.
+				return badInput(fmt.Errorf("verify %s: not a pack directory (no %s)", oneLine(dir), report.ManifestFile))
 			}
 			// Bad usage first, whatever the pack: a file for a directory,
 			// a bad --pubkey.

@@ -386,3 +386,21 @@ func TestVerifyAssetsAgainstInventory(t *testing.T) {
 		t.Errorf("verify with the inventory gone: exit %d: %s", code, stdout)
 	}
 }
+
+// TestVerifyNotAPack: a directory without a manifest, or a pack's
+// evidence.json given for its directory, is bad usage (exit 1) saying
+// what to give, not a pack that fails (exit 2).
+func TestVerifyNotAPack(t *testing.T) {
+	t.Parallel()
+	empty := t.TempDir()
+	if code, _, stderr := run(t, context.Background(), "verify", empty); code != exitBadInput || !strings.Contains(stderr, "not a pack directory (no manifest.json)") {
+		t.Errorf("verify of a directory without a manifest: exit %d: %s", code, stderr)
+	}
+	ev := filepath.Join(empty, "evidence.json")
+	if err := os.WriteFile(ev, []byte("{}"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := run(t, context.Background(), "verify", ev); code != exitBadInput || !strings.Contains(stderr, "give the pack directory, "+empty+", not its evidence.json") {
+		t.Errorf("verify of an evidence.json: exit %d: %s", code, stderr)
+	}
+}
