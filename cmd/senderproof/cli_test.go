@@ -616,6 +616,15 @@ func TestTemplatesOverride(t *testing.T) {
 	if code, stdout, stderr := run(t, context.Background(), "verify", out); code != 0 || !strings.Contains(stdout, "using the run's --templates files as the manifest records them") {
 		t.Fatalf("verify without --templates: exit %d %s %s", code, stdout, stderr)
 	}
+	// Moved, they cannot be used: the messages cannot be checked, so the
+	// pack is not (exit 1), rather than found at fault for wording.
+	if err := os.Rename(filepath.Join(dir, "ptr.tmpl"), filepath.Join(t.TempDir(), "ptr.tmpl")); err != nil {
+		t.Fatal(err)
+	}
+	if code, stdout, stderr := run(t, context.Background(), "verify", out); code != exitBadInput ||
+		!strings.Contains(stderr, "the pack was not checked: the run's --templates files are not where the manifest recorded them") {
+		t.Errorf("verify with the run's templates moved: exit %d %s %s", code, stdout, stderr)
+	}
 }
 
 // TestEmptyInputDirNoted: a --templates or --mappings directory without a

@@ -70,11 +70,6 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 				}
 				return badInput(fmt.Errorf("verify %s: not a pack directory", oneLine(dir)))
 			}
-			if _, err := os.Lstat(filepath.Join(dir, report.ManifestFile)); errors.Is(err, fs.ErrNotExist) {
-				// Nothing to check against: a directory that is no pack,
-				// or one a run is writing for the first time.
-				return badInput(fmt.Errorf("verify %s: not a pack directory (no %s)", oneLine(dir), report.ManifestFile))
-			}
 			// Bad usage first, whatever the pack: a file for a directory,
 			// a bad --pubkey.
 			for _, flag := range []string{"--templates", "--mappings"} {
@@ -88,6 +83,11 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 				if pub, err = report.LoadPublicKey(path); err != nil {
 					return badInput(fmt.Errorf("--pubkey: %w", err))
 				}
+			}
+			if _, err := os.Lstat(filepath.Join(dir, report.ManifestFile)); errors.Is(err, fs.ErrNotExist) {
+				// Nothing to check against: a directory that is no pack,
+				// or one a run is writing for the first time.
+				return badInput(fmt.Errorf("verify %s: not a pack directory (no %s)", oneLine(dir), report.ManifestFile))
 			}
 			// The manifest is read once: the signature is checked on the
 			// bytes whose hashes are checked, and before anything the
@@ -202,6 +202,13 @@ func inputDir(stdout io.Writer, pack, tmp string, m *report.Manifest, inventorie
 	d, note, cleanup, err := recordedInputs(m, tmp, inventories, flag, kind, exts...)
 	if err != nil {
 		return "", cleanup, err
+	}
+	if d == "" && note != "" && kind == report.InputTemplates {
+		// The findings' messages follow from the run's wording alone:
+		// without it every overridden message would differ, which is no
+		// finding of the pack's.
+		cleanup()
+		return "", func() {}, badInput(fmt.Errorf("%s: the pack was not checked: %s", oneLine(pack), note))
 	}
 	if note != "" {
 		fmt.Fprintf(stdout, "%s: %s\n", pack, note)
