@@ -2,7 +2,10 @@ package report
 
 import (
 	"bytes"
+	"crypto/ecdh"
+	"crypto/ecdsa"
 	"crypto/ed25519"
+	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
@@ -31,7 +34,7 @@ func LoadSigningKey(path string) (ed25519.PrivateKey, error) {
 	}
 	priv, ok := k.(ed25519.PrivateKey)
 	if !ok {
-		return nil, fmt.Errorf("%s: not an Ed25519 private key (%T)", path, k)
+		return nil, fmt.Errorf("%s: not an Ed25519 private key (%s): make one with openssl genpkey -algorithm ed25519", path, keyAlgorithm(k))
 	}
 	return priv, nil
 }
@@ -70,6 +73,9 @@ func readPEM(path, want string) ([]byte, error) {
 	}
 	if block.Type == "ENCRYPTED PRIVATE KEY" {
 		return nil, fmt.Errorf("%s: the key is protected by a passphrase, which senderproof does not ask for; give it a key without one (openssl pkey -in KEY -out PLAIN.pem), kept where only you can read it", path)
+	}
+	if block.Type == "OPENSSH PRIVATE KEY" {
+		return nil, fmt.Errorf("%s: an OpenSSH private key: senderproof reads PKCS #8 (\"PRIVATE KEY\"); make one with openssl genpkey -algorithm ed25519 -out KEY.pem", path)
 	}
 	if block.Type != want {
 		return nil, fmt.Errorf("%s: PEM block is %q, want %q", path, block.Type, want)
@@ -122,4 +128,17 @@ func KeyReadableByOthers(path string) (os.FileMode, bool) {
 		return 0, false
 	}
 	return st.Mode().Perm(), st.Mode().Perm()&0o044 != 0
+}
+
+// keyAlgorithm names a private key's algorithm for a message.
+func keyAlgorithm(k any) string {
+	switch k.(type) {
+	case *rsa.PrivateKey:
+		return "an RSA key"
+	case *ecdsa.PrivateKey:
+		return "an ECDSA key"
+	case *ecdh.PrivateKey:
+		return "an X25519 or ECDH key"
+	}
+	return "another kind of key"
 }

@@ -153,7 +153,7 @@ func assessCommand(stderr io.Writer) *cli.Command {
 				noteReading(stderr, "the recorded run", path)
 				p, err := report.ReadPackEach(path, func(_ []assess.Asset, f *assess.Finding) { answers.Record(f.Evidence...) })
 				if err != nil {
-					return badInput(fmt.Errorf("--replay: %w", err))
+					return badInput(fmt.Errorf("--replay: %w", packWithoutEvidence(path, err)))
 				}
 				cfg.Replay, cfg.ReplayAnswers, cfg.ReplayPath = p, answers, path
 			} else if len(cfg.Inventories) == 0 {
@@ -197,6 +197,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	if err != nil {
 		return badInput(fmt.Errorf("--format: %w", err))
 	}
+	cfg.FailOn = strings.ToLower(cfg.FailOn) // as --format is read
 	if cfg.FailOn != "" && cfg.FailOn != "fail" && cfg.FailOn != "warn" {
 		return badInput(fmt.Errorf("--fail-on must be fail or warn, not %q", cfg.FailOn))
 	}
@@ -508,8 +509,8 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	if replay != nil {
 		dnsWork = "DNS answers replayed from the recorded evidence of run " + cfg.Replay.Run.ID
 	}
-	fmt.Fprintf(cfg.Stderr, "senderproof: %d assets, %d findings: %d pass, %d fail, %d warn, %d error, %d skip; %s; pack written to %s\n",
-		s.Assets, s.Findings, s.Pass, s.Fail, s.Warn, s.Error, s.Skip, dnsWork, cfg.Out)
+	fmt.Fprintf(cfg.Stderr, "senderproof: %d %s, %d findings: %d pass, %d fail, %d warn, %d error, %d skip; %s; pack written to %s\n",
+		s.Assets, plural(s.Assets, "asset", "assets"), s.Findings, s.Pass, s.Fail, s.Warn, s.Error, s.Skip, dnsWork, cfg.Out)
 	if s.Error > 0 {
 		why := ""
 		if b := errorBreakdown(pack); b != "" {

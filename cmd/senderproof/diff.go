@@ -162,7 +162,7 @@ func packWithoutEvidence(path string, err error) error {
 			return fmt.Errorf("%w: the manifest of the pack in %s lists it, so the pack is incomplete", err, dir)
 		}
 	}
-	return fmt.Errorf("the pack in %s holds no evidence.json (its run's --format left json out), and comparing runs needs it", dir)
+	return fmt.Errorf("the pack in %s holds no evidence.json (its run's --format left json out), which this needs", dir)
 }
 
 // printDrift writes the comparison as an aligned table, then what could not

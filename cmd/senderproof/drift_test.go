@@ -655,6 +655,9 @@ func TestBaselineWithoutEvidence(t *testing.T) {
 	if code, _, stderr := run(t, context.Background(), "diff", pdfOnly, pdfOnly); code == 0 || !strings.Contains(stderr, want) {
 		t.Errorf("diff: exit %d: %s", code, stderr)
 	}
+	if code, _, stderr := run(t, context.Background(), "assess", "--replay", pdfOnly, "--out", filepath.Join(dir, "replay")); code != 1 || !strings.Contains(stderr, want) {
+		t.Errorf("--replay: exit %d: %s", code, stderr)
+	}
 	// One written, then lost: the manifest lists it.
 	lost := filepath.Join(dir, "lost")
 	if code, _, stderr := run(t, context.Background(), "demo", "--out", lost, "--format", "json,pdf"); code != 0 {

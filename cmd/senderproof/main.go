@@ -234,7 +234,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Version: versionText(),
 		Description: "senderproof checks every sending IP's PTR, forward-confirmed reverse DNS, HELO name,\n" +
 			"SPF, DKIM and DMARC, maps each finding to compliance controls (NIST CSF 2.0, OWASP NHI\n" +
-			"Top 10, and any framework you add as a YAML file), and writes evidence.json, report.pdf,\n" +
+			"Top 10, CIS Controls v8, CISA BOD 18-01, the large mailbox providers' 2024 sender rules, and\n" +
+			"any framework you add as a YAML file: senderproof mappings list), and writes evidence.json, report.pdf,\n" +
 			"report.xlsx, findings.csv and an OSCAL assessment-results file with a hash manifest.\n\n" +
 			"Start with:  senderproof demo --out evidence",
 		Writer:               stdout,

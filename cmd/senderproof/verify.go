@@ -497,7 +497,7 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path str
 		for i, p := range rederived {
 			errs[i] = p
 		}
-		sections = append(sections, fmt.Errorf("%d of the pack's files do not follow from its evidence.json:\n%w", len(rederived), errors.Join(errs...)))
+		sections = append(sections, fmt.Errorf("%d of the pack's files %s from its evidence.json:\n%w", len(rederived), plural(len(rederived), "does not follow", "do not follow"), errors.Join(errs...)))
 	}
 	if len(inconsistent) > 0 {
 		sections = append(sections, fmt.Errorf("evidence.json is incomplete or inconsistent with its findings:\n%w", errors.Join(inconsistent...)))
