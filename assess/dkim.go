@@ -214,7 +214,9 @@ func parseDKIMKey(txt string) (dkimKey, error) {
 		}
 		k.Bits = pub.N.BitLen()
 		k.Known = true
-		k.Unusable = unusableRSA(pub)
+		// Once per key: the tests take milliseconds, and a fleet's
+		// senders share their domain's keys.
+		k.Unusable = unusableMemo.get(string(raw), func(string) string { return unusableRSA(pub) })
 	case "ed25519":
 		if len(raw) == ed25519.PublicKeySize {
 			k.Bits, k.Known = 256, true
@@ -235,12 +237,23 @@ func parseDKIMKey(txt string) (dkimKey, error) {
 	return k, nil
 }
 
+// unusableMemo holds unusableRSA's verdict by key bytes: 1,024 keys of
+// at most 4 KB (a 16,384-bit modulus and more are not memoized, nor tested
+// for primality).
+var unusableMemo = boundedMemo[string]{max: 1024, maxKey: 4096}
+
+// maxPrimalityBits bounds the moduli tested for primality: the test's
+// cost grows with the cube of the size, and a 32,768-bit key in one TXT
+// record would take seconds.
+const maxPrimalityBits = 8192
+
 // unusableRSA says why an RSA public key gives no security, or "" when
 // none of these is found: an exponent below 3 or even (RFC 8017 §3.1
 // asks for an odd e ≥ 3; with e = 1 a signature is the message itself), a
 // modulus that is even, has a prime factor below 1,000, or is prime
-// (each factored at once, so the private key is known). A modulus that
-// is a product of two large primes cannot be told from here.
+// (each factored at once, so the private key is known; tested up to
+// maxPrimalityBits). A modulus that is a product of two large primes
+// cannot be told from here.
 func unusableRSA(pub *rsa.PublicKey) string {
 	n := pub.N
 	switch {
@@ -257,7 +270,7 @@ func unusableRSA(pub *rsa.PublicKey) string {
 			return fmt.Sprintf("its modulus is divisible by %d, so it factors at once and the private key is known", p)
 		}
 	}
-	if n.ProbablyPrime(0) {
+	if n.BitLen() <= maxPrimalityBits && n.ProbablyPrime(0) {
 		return "its modulus is prime, so the private key follows from it at once"
 	}
 	return ""

@@ -63,15 +63,6 @@ func FuzzGenericMatch(f *testing.F) {
 	})
 }
 
-func isASCII(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return false
-		}
-	}
-	return true
-}
-
 // unfiltered is m without its literal filter: every regex runs on every
 // name, as the filter must never change a verdict.
 func unfiltered(m *GenericMatcher) *GenericMatcher {

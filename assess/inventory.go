@@ -763,13 +763,49 @@ func aLabels(name string) (string, error) {
 				return "", err
 			}
 			a = strings.ToLower(a)
-			if u, err := idna.Lookup.ToUnicode(a); err == nil && u != name {
+			if !sameLabels(name, a) {
+				u, _ := idna.Lookup.ToUnicode(a)
 				return "", errMapped{u}
 			}
 			return a, nil
 		}
 	}
 	return name, nil
+}
+
+// sameLabels reports whether the A-label form a of name holds the same
+// labels, each the same but for case: an ASCII label (an A-label
+// included) as it is, a Unicode label as the U-label a holds for it. A
+// label count changed (a fullwidth dot), or a character dropped or folded
+// to another (a soft hyphen, a fullwidth letter), is not the same.
+func sameLabels(name, a string) bool {
+	in, out := strings.Split(name, "."), strings.Split(a, ".")
+	if len(in) != len(out) {
+		return false
+	}
+	for i, l := range in {
+		if isASCII(l) {
+			if !strings.EqualFold(l, out[i]) {
+				return false
+			}
+			continue
+		}
+		u, err := idna.Lookup.ToUnicode(out[i])
+		if err != nil || !strings.EqualFold(u, l) {
+			return false
+		}
+	}
+	return true
+}
+
+// isASCII reports whether s is ASCII only.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // errMapped is aLabels' error for a name that IDNA mapping changes: to

@@ -169,6 +169,15 @@ func TestParseInventory(t *testing.T) {
 			err:  `f.csv:2:2: helo "\uff4d\uff12\uff10\u3002b2.example" is not a domain name as DNS holds it: IDNA mapping would turn it into "m20.b2.example", dropping or folding invisible and compatibility characters: give the name exactly as DNS holds it`,
 		},
 		{
+			// An A-label beside a U-label, and a script whose IDNA case
+			// mapping goes to upper case (Cherokee), are as given.
+			name: "names IDNA mapping leaves as they are but for case",
+			file: "f.csv",
+			data: "ip,hostname,domain\n192.0.2.1,xn--bcher-kva.bücher.example,\u13cc\u13ca.example\n",
+			want: []Asset{{IP: "192.0.2.1", Hostname: "xn--bcher-kva.xn--bcher-kva.example", Domain: "xn--dbed.example",
+				DKIMSelectors: []string{}, Tags: map[string]string{}}},
+		},
+		{
 			name: "a name with a soft hyphen or zero-width space, which IDNA mapping drops",
 			file: "f.csv",
 			data: "ip,hostname,domain\n192.0.2.1,m2\u00ad1.b2.example,b2.exa\u200bmple\n",

@@ -68,16 +68,19 @@ func (r spfRecord) all() (byte, bool) {
 }
 
 // wideTerms returns the record's own pass terms that authorize a network
-// of at least 2^24 addresses: ip4 of /8 or shorter, ip6 of /16 or
-// shorter. No sender needs such a block, and ip4:0.0.0.0/0, or two /1
-// halves, authorizes every address as +all does.
+// of at least 2^24 addresses: ip4, a or mx of /8 or shorter, ip6 (or a
+// or mx's IPv6 length) of /16 or shorter. No sender needs such a block,
+// and ip4:0.0.0.0/0, or two /1 halves, or a/0, authorizes every address
+// as +all does.
 func (r spfRecord) wideTerms() []string {
 	var out []string
 	for _, t := range r.Terms {
 		if t.Modifier || t.Qualifier != '+' {
 			continue
 		}
-		if t.Name == "ip4" && t.CIDR4 >= 0 && t.CIDR4 <= 8 || t.Name == "ip6" && t.CIDR6 >= 0 && t.CIDR6 <= 16 {
+		wide4 := t.CIDR4 >= 0 && t.CIDR4 <= 8 && (t.Name == "ip4" || t.Name == "a" || t.Name == "mx")
+		wide6 := t.CIDR6 >= 0 && t.CIDR6 <= 16 && (t.Name == "ip6" || t.Name == "a" || t.Name == "mx")
+		if wide4 || wide6 {
 			if len(out) == 10 {
 				break
 			}

@@ -675,7 +675,7 @@ func TestDriftRemovedAssets(t *testing.T) {
 		if !slices.Equal(d.Removed, []string{gone}) || len(d.RemovedAssets) != 1 || d.RemovedAssets[0].Owner != "mail-platform" {
 			t.Errorf("%s: removed %q, rows %+v", name, d.Removed, d.RemovedAssets)
 		}
-		if got, want := d.RemovedNote(gone), "host mail12.example.com, owner mail-platform, criticality high"; got != want {
+		if got, want := d.RemovedNotes()[gone], "host mail12.example.com, owner mail-platform, criticality high"; got != want {
 			t.Errorf("%s: note %q, want %q", name, got, want)
 		}
 	}

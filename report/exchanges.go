@@ -26,15 +26,15 @@ type exchangeLedger struct {
 	conflicts []string
 	more      int // conflicts past those kept
 	servers   map[string]bool
-	first     time.Time
-	last      time.Time
-	checks    []string // check IDs, indexed by ledgerEntry.check
+	// tooMany is set when more servers than maxLedgerServers were seen.
+	tooMany bool
+	first   time.Time
+	last    time.Time
 }
 
 type ledgerEntry struct {
 	content uint64
-	asset   string
-	check   uint16
+	finding string // the first finding that recorded it (assess.FindingKey)
 }
 
 // maxLedgerConflicts bounds the conflicts named; the rest are counted.
@@ -68,18 +68,21 @@ func (l *exchangeLedger) add(f *assess.Finding) {
 		id := h.Sum64()
 		content := l.content(e)
 		if prev, ok := l.seen[id]; !ok {
-			l.seen[id] = ledgerEntry{content: content, asset: f.Asset, check: l.checkIndex(f.Check)}
+			l.seen[id] = ledgerEntry{content: content, finding: assess.FindingKey(*f)}
 		} else if prev.content != content {
 			if len(l.conflicts) < maxLedgerConflicts {
-				l.conflicts = append(l.conflicts, fmt.Sprintf("finding %s records the exchange %s %s with %s at %s otherwise than finding %s %s: one exchange, two answers",
-					assess.FindingKey(*f), oneLineName(e.Name), e.Type, oneLineName(e.Server), e.At.UTC().Format(time.RFC3339Nano),
-					prev.asset, l.checks[prev.check]))
+				l.conflicts = append(l.conflicts, fmt.Sprintf("finding %s records the exchange %s %s with %s at %s otherwise than finding %s: one exchange, two answers",
+					assess.FindingKey(*f), oneLineName(e.Name), e.Type, oneLineName(e.Server), e.At.UTC().Format(time.RFC3339Nano), prev.finding))
 			} else {
 				l.more++
 			}
 		}
-		if len(l.servers) < maxLedgerServers {
+		switch {
+		case l.servers[e.Server]:
+		case len(l.servers) < maxLedgerServers:
 			l.servers[e.Server] = true
+		default:
+			l.tooMany = true
 		}
 		if !e.At.IsZero() {
 			if l.first.IsZero() || e.At.Before(l.first) {
@@ -108,17 +111,6 @@ func (l *exchangeLedger) content(e *assess.Evidence) uint64 {
 	return h.Sum64()
 }
 
-func (l *exchangeLedger) checkIndex(check string) uint16 {
-	if i := slices.Index(l.checks, check); i >= 0 {
-		return uint16(i)
-	}
-	if len(l.checks) == 1<<16-1 {
-		return uint16(len(l.checks) - 1)
-	}
-	l.checks = append(l.checks, check)
-	return uint16(len(l.checks) - 1)
-}
-
 // ledgerSlack is how far an exchange may seem to lie outside the run's
 // recorded start and finish: the run's times are kept to the millisecond.
 const ledgerSlack = time.Second
@@ -139,6 +131,9 @@ func (l *exchangeLedger) finish(run Run, replay bool) []error {
 		if !slices.Contains(run.Resolvers, s) {
 			unknown = append(unknown, oneLineName(s))
 		}
+	}
+	if l.tooMany {
+		out = append(out, fmt.Errorf("the exchanges were sent to more than %d servers, far more than run.resolvers names", maxLedgerServers))
 	}
 	if len(unknown) > 0 {
 		slices.Sort(unknown)

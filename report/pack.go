@@ -241,23 +241,24 @@ func removedOf(base []assess.Asset, inCur map[string]bool) ([]string, []assess.A
 	return ips, rows
 }
 
-// RemovedNote describes a removed sender by its baseline row: "host
-// mail12.example.com, owner mail-platform, criticality high"; "" when the
-// pack does not hold its row.
-func (d *Drift) RemovedNote(ip string) string {
+// RemovedNotes describes each removed sender by its baseline row, by IP:
+// "host mail12.example.com, owner mail-platform, criticality high"; a
+// sender whose row the pack does not hold, or whose row says none of
+// these, has none.
+func (d *Drift) RemovedNotes() map[string]string {
+	out := make(map[string]string, len(d.RemovedAssets))
 	for _, a := range d.RemovedAssets {
-		if a.IP != ip {
-			continue
-		}
 		var parts []string
 		for _, kv := range [][2]string{{"host", a.Hostname}, {"owner", a.Owner}, {"criticality", a.Criticality}} {
 			if kv[1] != "" {
 				parts = append(parts, kv[0]+" "+kv[1])
 			}
 		}
-		return strings.Join(parts, ", ")
+		if len(parts) > 0 {
+			out[a.IP] = strings.Join(parts, ", ")
+		}
 	}
-	return ""
+	return out
 }
 
 // DriftChange is one observed value that changed for one asset.

@@ -1400,10 +1400,11 @@ func newSkipped(p *Pack) string {
 // removedWithNotes lists the removed senders with who they were: "192.0.2.21
 // (host mail12.example.com, owner mail-platform)".
 func removedWithNotes(d *Drift) []string {
+	notes := d.RemovedNotes()
 	out := make([]string, len(d.Removed))
 	for i, ip := range d.Removed {
 		out[i] = ip
-		if n := d.RemovedNote(ip); n != "" {
+		if n := notes[ip]; n != "" {
 			out[i] += " (" + clip(n, 120) + ")"
 		}
 	}

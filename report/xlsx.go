@@ -622,9 +622,10 @@ func (w *xlsxWriter) drift(ctx context.Context, f *excelize.File, st *xlsxStyles
 			return err
 		}
 	}
+	who := p.Drift.RemovedNotes()
 	for _, ip := range p.Drift.Removed {
 		note := "removed: in the baseline run " + base + ", not in this run's inventory"
-		if who := p.Drift.RemovedNote(ip); who != "" {
+		if who := who[ip]; who != "" {
 			note += " (" + xlsxCell(who) + ")"
 		}
 		if err := s.add(xlsxCell(ip), "(asset)", "", "", "", note); err != nil {

@@ -826,11 +826,6 @@ func errorReasonLabel(obs map[string]any) string {
 	return strings.ReplaceAll(r, "_", " ")
 }
 
-// matchesManifest refuses an evidence.json given with flag that no longer
-// matches the manifest beside it. A replayed one would give a pack that
-// verifies clean and names the original run, laundering the change; a
-// baseline or a pack to diff, drift that never happened. A file with no
-// manifest beside it (a copy) is taken as it is.
 // listedByManifest reports whether a manifest.json beside path lists it
 // (matchesManifest checks the hash).
 func listedByManifest(path string) bool {
@@ -838,6 +833,11 @@ func listedByManifest(path string) bool {
 	return err == nil && m.Listed(filepath.Base(path))
 }
 
+// matchesManifest refuses an evidence.json given with flag that no longer
+// matches the manifest beside it. A replayed one would give a pack that
+// verifies clean and names the original run, laundering the change; a
+// baseline or a pack to diff, drift that never happened. A file with no
+// manifest beside it (a copy) is taken as it is.
 func matchesManifest(flag, path string) error {
 	if _, err := os.Stat(path); err != nil {
 		return nil // the reader says why it cannot be read

@@ -198,9 +198,10 @@ func printDrift(w io.Writer, cmp *report.Comparison, oldPath, newPath string, ol
 		for _, ip := range d.Added {
 			fmt.Fprintf(tw, "%s\t(sender added)\t\t\t\n", clean(ip))
 		}
+		notes := d.RemovedNotes()
 		for _, ip := range d.Removed {
 			who := ""
-			if n := d.RemovedNote(ip); n != "" {
+			if n := notes[ip]; n != "" {
 				who = ": " + clean(n)
 			}
 			fmt.Fprintf(tw, "%s\t(sender removed%s)\t\t\t\n", clean(ip), who)

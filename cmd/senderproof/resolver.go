@@ -247,9 +247,9 @@ func refusingResolvers(health []assess.ServerHealth) (notes []string, all bool) 
 
 // passedOnResolvers returns a note for each resolver, of several, that
 // answered some questions (not all: refusingResolvers speaks of those)
-// with SERVFAIL or REFUSED: those questions went to the next resolver,
-// whose answers the findings show, so without the note a resolver failing
-// for some zone leaves no trace in the pack.
+// with SERVFAIL or REFUSED: those questions went to the next resolver, so
+// without the note a resolver failing for some zone leaves no trace in the
+// pack when another answered.
 func passedOnResolvers(health []assess.ServerHealth) []string {
 	if len(health) < 2 {
 		return nil
@@ -267,7 +267,7 @@ func passedOnResolvers(health []assess.ServerHealth) []string {
 		if h.Refused > 0 {
 			parts = append(parts, fmt.Sprintf("REFUSED to %d", h.Refused))
 		}
-		notes = append(notes, fmt.Sprintf("resolver %s answered %s of its %d responses; those questions were asked of the other resolvers, whose answers the findings show (the evidence names the server of each answer)",
+		notes = append(notes, fmt.Sprintf("resolver %s answered %s of its %d responses; those questions were asked of the other resolvers, and a finding is error only where none of them answered (the evidence names the server of each answer)",
 			h.Server, strings.Join(parts, " and "), h.Answered))
 	}
 	return notes

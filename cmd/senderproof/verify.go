@@ -408,7 +408,7 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path str
 		if v == nil {
 			v = assess.NewVerifier(assets, tpl)
 			pc = report.NewPackCheck(assets, mapper, tpl, len(mappingProblems) == 0)
-			pc.Replay = m.ReplayOf != ""
+			pc.Replay = isReplay(m)
 			if show, done := progressReporter(stderr, "verifying", len(assets)); show != nil {
 				progress, finish = show, done
 			}
@@ -440,7 +440,7 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path str
 	}
 	if pc == nil {
 		pc = report.NewPackCheck(p.Assets, mapper, tpl, len(mappingProblems) == 0)
-		pc.Replay = m.ReplayOf != ""
+		pc.Replay = isReplay(m)
 	}
 	if rd == nil {
 		if rd, err = report.NewRederiver(tmp, p.Assets); err != nil {
@@ -670,10 +670,25 @@ func manifestAgrees(m *report.Manifest, p *report.Pack) []error {
 	if !slices.ContainsFunc(m.Inputs, func(in report.Input) bool { return in.Kind == "" }) && !slices.Equal(listed, p.Run.Inventories) {
 		out = append(out, fmt.Errorf("manifest.json lists the inventory files %s, evidence.json's run %s", inputList(listed), inputList(p.Run.Inventories)))
 	}
+	switch {
+	case m.ReplayOf != "" && !isReplay(m):
+		out = append(out, fmt.Errorf("manifest.json says the pack is a replay of run %s, but lists no replayed evidence.json among its inputs", oneLine(m.ReplayOf)))
+	case m.ReplayOf != "" && m.ReplayOf == p.Run.ID:
+		out = append(out, fmt.Errorf("manifest.json says the pack is a replay of its own run %s", oneLine(m.ReplayOf)))
+	}
 	if p.Drift != nil && !baselineListed(m, p.Drift.Baseline) {
 		out = append(out, fmt.Errorf("evidence.json's drift record names the baseline %s, which manifest.json does not list among the run's inputs", oneLine(p.Drift.Baseline)))
 	}
 	return out
+}
+
+// isReplay reports whether the manifest records a replay: replay_of, and
+// the replayed evidence.json among its inputs (the checks a replay is
+// spared, of the run's time and inventory, are not turned off by
+// replay_of alone).
+func isReplay(m *report.Manifest) bool {
+	// Packs of 0.2.0-dev and before give inputs no kind.
+	return m.ReplayOf != "" && slices.ContainsFunc(m.Inputs, func(in report.Input) bool { return in.Kind == report.InputReplay || in.Kind == "" })
 }
 
 // baselineListed reports whether the manifest lists path as the run's

@@ -404,3 +404,24 @@ func TestVerifyNotAPack(t *testing.T) {
 		t.Errorf("verify of an evidence.json: exit %d: %s", code, stderr)
 	}
 }
+
+// TestVerifyReplayOfAlone: replay_of written into a manifest that records
+// no replayed evidence.json does not spare the pack the checks a replay
+// is spared (its assets against the inventory, its run's time).
+func TestVerifyReplayOfAlone(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "pack")
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", dir, "--format", "json"); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	forgeFile(t, dir, "evidence.json", `"owner": "mail-platform"`, `"owner": "someone-else"`)
+	editManifest(t, dir, func(m *report.Manifest) { m.ReplayOf = m.RunID })
+	code, stdout, stderr := run(t, context.Background(), "verify", dir)
+	for _, want := range []string{
+		"lists no replayed evidence.json among its inputs",
+		"evidence.json's assets are not those the run's inventory gives",
+	} {
+		if code != exitRunFailed || !strings.Contains(stderr, want) {
+			t.Errorf("verify exit %d, want %d with %q: %s %s", code, exitRunFailed, want, stdout, stderr)
+		}
+	}
+}

@@ -24,7 +24,7 @@ const demoInventory = "demo/fleet.csv"
 // It returns the problems found and a line saying what was done. A replay's
 // senders are the recorded run's, checked when that run is verified.
 func inventoryAgrees(m *report.Manifest, p *report.Pack) ([]error, string) {
-	if m.ReplayOf != "" {
+	if isReplay(m) {
 		return nil, ""
 	}
 	var paths []string
@@ -65,7 +65,7 @@ func inventoryAgrees(m *report.Manifest, p *report.Pack) ([]error, string) {
 	if why := assetsDiffer(inv.Assets, p.Assets); why != "" {
 		return []error{fmt.Errorf("evidence.json's assets are not those the run's inventory gives (%s, read again): %s", oneLine(strings.Join(paths, ", ")), why)}, ""
 	}
-	return nil, fmt.Sprintf("assets: the %d senders the run's inventory gives, read again", len(inv.Assets))
+	return nil, fmt.Sprintf("assets: the %d %s the run's inventory gives, read again", len(inv.Assets), plural(len(inv.Assets), "sender", "senders"))
 }
 
 func sha256Of(b []byte) string {
