@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"maps"
 	"net/netip"
 	"os"
@@ -251,7 +252,11 @@ func readInventoryFile(path string) ([]byte, *InputError) {
 	case errors.Is(err, templates.ErrTooLarge):
 		return nil, &InputError{File: path, Reason: fmt.Sprintf("file is larger than %d MiB", maxInventoryFile>>20)}
 	case err != nil:
-		return nil, &InputError{File: path, Reason: "cannot read: " + unwrapPathError(err), Err: err}
+		reason := "cannot read: " + unwrapPathError(err)
+		if errors.Is(err, fs.ErrNotExist) && strings.Contains(filepath.Base(path), ",") {
+			reason += "; for several files, repeat --inventory (-i a.csv -i b.csv)"
+		}
+		return nil, &InputError{File: path, Reason: reason, Err: err}
 	}
 	return data, nil
 }
@@ -274,7 +279,15 @@ func inventoryFormat(name string) (string, *InputError) {
 	case ".json":
 		return "json", nil
 	default:
-		return "", &InputError{File: name, Reason: fmt.Sprintf("unsupported inventory format %q (want .csv, .yaml, .yml or .json)", ext)}
+		reason := fmt.Sprintf("unsupported inventory format %q (want .csv, .yaml, .yml or .json)", ext)
+		switch {
+		case name == "-" || strings.HasPrefix(name, "/dev/") || strings.HasPrefix(name, "/proc/"):
+			// Standard input or a pipe has no extension to tell its format.
+			reason = "standard input and pipes are not read: give an inventory file whose name ends in .csv, .yaml, .yml or .json"
+		case strings.Contains(filepath.Base(name), ","):
+			reason += "; for several files, repeat --inventory (-i a.csv -i b.csv)"
+		}
+		return "", &InputError{File: name, Reason: reason}
 	}
 }
 

@@ -416,6 +416,8 @@ func TestParseInventory(t *testing.T) {
 		// Errors.
 		{name: "unsupported extension", file: "f.txt", data: "ip\n192.0.2.1\n",
 			err: `f.txt: unsupported inventory format ".txt" (want .csv, .yaml, .yml or .json)`},
+		{name: "standard input", file: "-", data: "ip\n192.0.2.1\n",
+			err: `-: standard input and pipes are not read: give an inventory file whose name ends in .csv, .yaml, .yml or .json`},
 		{name: "empty csv", file: "f.csv", data: "", err: "f.csv:1: no assets"},
 		{name: "csv of blank lines", file: "f.csv", data: "\n\n  \n", err: "f.csv:1: no assets"},
 		{name: "empty yaml", file: "f.yaml", data: "# nothing\n", err: "f.yaml:1: no assets"},
@@ -854,5 +856,16 @@ func TestConflictNamesTheOtherFileWhole(t *testing.T) {
 	_, err := LoadInventory(a, b)
 	if err == nil || !strings.HasSuffix(err.Error(), `conflicts with "alice" on `+a+":2") {
 		t.Fatalf("error %v, want it to name %s:2", err, a)
+	}
+}
+
+// TestLoadInventoryCommaList: files given as one comma-separated value get
+// a hint to repeat the flag.
+func TestLoadInventoryCommaList(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	_, err := LoadInventory(filepath.Join(dir, "a.csv,b.csv"))
+	if err == nil || !strings.Contains(err.Error(), "for several files, repeat --inventory (-i a.csv -i b.csv)") {
+		t.Errorf("error %v", err)
 	}
 }

@@ -28,6 +28,9 @@ import (
 
 // Defaults that are polite to a shared recursive resolver: at most 32 queries
 // in flight and 200 queries per second. Raise them for your own resolver.
+// minQPS is the least --qps taken: one query every ten seconds.
+const minQPS = 0.1
+
 const (
 	defaultConcurrency = 32
 	defaultQPS         = 200
@@ -207,6 +210,9 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	switch {
 	case cfg.QPS < 0 || math.IsNaN(cfg.QPS) || math.IsInf(cfg.QPS, 0):
 		return badInput(fmt.Errorf("--qps must be a number of queries per second, 0 for no limit, not %v", cfg.QPS))
+	case cfg.QPS > 0 && cfg.QPS < minQPS:
+		// 1e-9 would take years for one sender: a slip, not a plan.
+		return badInput(fmt.Errorf("--qps %v is below %v query per second, which no run can live with (0 is no limit)", cfg.QPS, minQPS))
 	case cfg.Retries < 0:
 		return badInput(fmt.Errorf("--retries must not be negative, not %d", cfg.Retries))
 	case cfg.Timeout <= 0:

@@ -196,6 +196,7 @@ func TestBadInputWritesNothing(t *testing.T) {
 		{"qps twice", []string{"demo", "--qps", "5", "--qps", "10"}, "--qps is given more than once"},
 		{"qps NaN", []string{"assess", "--inventory", good, "--resolver", "127.0.0.1:9", "--qps", "NaN"}, "--qps must be"},
 		{"qps Inf", []string{"demo", "--qps", "+Inf"}, "--qps must be"},
+		{"qps tiny", []string{"demo", "--qps", "1e-9"}, "--qps 1e-09 is below 0.1 query per second"},
 		{"timeout without unit", []string{"demo", "--timeout", "1"}, "such as 2s"},
 		{"negative retries", []string{"demo", "--retries", "-1"}, "--retries must not be negative"},
 	}

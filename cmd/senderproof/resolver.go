@@ -25,6 +25,13 @@ func parseResolver(v string) (string, error) {
 	if s == "" {
 		return "", errors.New("empty; give an IP address or host name, optionally with :PORT")
 	}
+	switch {
+	case strings.ContainsAny(s, ", "):
+		return "", errors.New("one resolver per --resolver: repeat the flag for several (--resolver A --resolver B)")
+	case strings.Contains(s, "#"):
+		// BIND's and dig's ADDR#PORT.
+		return "", fmt.Errorf("give the port after a colon, %s, not after #", strings.Replace(s, "#", ":", 1))
+	}
 	if ap, err := netip.ParseAddrPort(s); err == nil {
 		if ap.Port() == 0 {
 			return "", errPortZero

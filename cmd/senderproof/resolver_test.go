@@ -42,6 +42,8 @@ func TestParseResolver(t *testing.T) {
 		{"bad_name:53", "", `"bad_name" is neither an IP address nor a host name`},
 		{"-bad.example", "", "neither an IP address nor a host name"},
 		{"[::1:53", "", "not HOST[:PORT]"},
+		{"127.0.0.1,127.0.0.1:5353", "", "one resolver per --resolver: repeat the flag for several"},
+		{"127.0.0.1#5353", "", "give the port after a colon, 127.0.0.1:5353, not after #"},
 		{"localhost", "127.0.0.1:53", ""},
 		{"localhost:5353", "127.0.0.1:5353", ""},
 		{"dns.LOCALHOST.:5353", "127.0.0.1:5353", ""},
