@@ -542,7 +542,7 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path str
 	}
 	fmt.Fprintf(stdout, "%d findings replayed: all match\n", n)
 	if slices.Contains(compared, "evidence.json") {
-		fmt.Fprintf(stdout, "%s: written again from what was read of it, the same bytes: every reader of JSON reads what senderproof does\n", "evidence.json")
+		fmt.Fprintln(stdout, "evidence.json: written again from what was read of it, the same bytes (in the form senderproof writes: no key given twice or in other case)")
 		compared = slices.DeleteFunc(compared, func(f string) bool { return f == "evidence.json" })
 	}
 	if len(compared) > 0 {
