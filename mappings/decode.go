@@ -170,9 +170,17 @@ func decode(path string, data []byte) (*document, []*Problem) {
 	}
 
 	// The decoder stops at a mapping with a duplicate key and leaves the
-	// rest of it empty, which lint would report as missing fields: a file
-	// with duplicate keys gets those reported, every one, and nothing else.
+	// rest of it empty, which lint would report as missing fields. So the
+	// duplicates are reported, every one, and the file is decoded again
+	// with each later duplicate's lines blanked (line numbers kept), for
+	// its other problems; where that cannot be done safely (a flow
+	// mapping, or what is left does not parse), the duplicates alone.
 	if dups := duplicateKeys(path, &root, nil); len(dups) > 0 {
+		if blanked, ok := withoutDuplicates(data, &root); ok {
+			if d, more := decode(path, blanked); d != nil {
+				return d, append(dups, more...)
+			}
+		}
 		return nil, dups
 	}
 
@@ -225,6 +233,66 @@ func duplicateKeys(path string, n *yaml.Node, out []*Problem) []*Problem {
 		}
 	}
 	return out
+}
+
+// withoutDuplicates returns data with the lines of every later duplicate
+// key and its value blanked, line numbers kept, and whether each could be:
+// a key in a flow mapping, or on the line of the key after it, cannot.
+func withoutDuplicates(data []byte, root *yaml.Node) ([]byte, bool) {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	ok := true
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Kind == yaml.MappingNode {
+			seen := map[string]bool{}
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				if k.Kind != yaml.ScalarNode || !seen[k.Value] {
+					seen[k.Value] = true
+					continue
+				}
+				if n.Style&yaml.FlowStyle != 0 || k.Line < 1 {
+					ok = false
+					continue
+				}
+				end := lastLine(v)
+				if i+2 < len(n.Content) {
+					end = n.Content[i+2].Line - 1
+				}
+				if end < k.Line || end > len(lines) {
+					ok = false
+					continue
+				}
+				for l := k.Line; l <= end; l++ {
+					if bytes.HasSuffix(lines[l-1], []byte("\n")) {
+						lines[l-1] = []byte("\n")
+					} else {
+						lines[l-1] = nil
+					}
+				}
+			}
+		}
+		if n.Kind != yaml.AliasNode {
+			for _, c := range n.Content {
+				walk(c)
+			}
+		}
+	}
+	walk(root)
+	return bytes.Join(lines, nil), ok
+}
+
+// lastLine is the last line n's text reaches: its last node's, or for a
+// literal or folded block scalar the last of its content.
+func lastLine(n *yaml.Node) int {
+	end := n.Line
+	if n.Kind == yaml.ScalarNode && n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		end += strings.Count(strings.TrimRight(n.Value, "\n"), "\n") + 1
+	}
+	for _, c := range n.Content {
+		end = max(end, lastLine(c))
+	}
+	return end
 }
 
 // rootMapping returns the document's top-level mapping, or nil.

@@ -560,7 +560,7 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 				add(rm.Check.Line, "check prefix %q matches no registered check", m.Check)
 			}
 		case !slices.Contains(e.checks, m.Check):
-			add(rm.Check.Line, "unknown check %q", m.Check)
+			add(rm.Check.Line, "unknown check %q%s", m.Check, templates.DidYouMean(m.Check, e.checks))
 		}
 		if len(rm.Controls.Items) == 0 && !rm.Controls.Bad {
 			add(max(rm.Controls.Line, line), "missing required field mappings[].controls")

@@ -204,6 +204,15 @@ func TestLintInvalidFiles(t *testing.T) {
 			`:9: duplicate key "id" (first at line 7)`,
 			`:14: duplicate key "rationale" (first at line 13)`,
 		}},
+		// With each later duplicate left out, the file's other problems
+		// are reported too.
+		{"invalid-duplicate-key-and-more.yaml", []string{
+			`:11: duplicate key "relevance" (first at line 8)`,
+			`:12: control X-2 is mapped to no check`,
+			`:15: unknown check "ptr.presnt"; did you mean "ptr.present"?`,
+			`:18: duplicate key "rationale" (first at line 17)`,
+			`:20: unknown control "X-9" (not defined under controls)`,
+		}},
 		{"invalid-two-documents.yaml", []string{":11: more than one YAML document"}},
 		// IDs reports could not show apart, and text they would show as
 		// something else.

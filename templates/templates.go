@@ -250,6 +250,15 @@ func nearest(s string, names map[string]bool) string {
 	return fmt.Sprintf("; did you mean %q?", best)
 }
 
+// DidYouMean is nearest for a list of names: "; did you mean "x"?" or "".
+func DidYouMean(s string, names []string) string {
+	set := make(map[string]bool, len(names))
+	for _, n := range names {
+		set[n] = true
+	}
+	return nearest(s, set)
+}
+
 // editDistance is the Levenshtein distance of a and b, in bytes.
 func editDistance(a, b string) int {
 	prev := make([]int, len(b)+1)
