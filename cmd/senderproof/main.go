@@ -201,7 +201,11 @@ func exitIfStuck() {
 	if report.RemoveHeldTemps() {
 		// The interrupt came while the pack was being committed, which is
 		// not interrupted: the pack is whole, and the run ends by itself.
-		return
+		// One more interrupt ends it now (what is left is its summary
+		// lines); the pack stays.
+		<-sigs
+		fmt.Fprintln(os.Stderr, "senderproof: interrupted after the pack was written; its summary lines and --fail-on were not checked")
+		os.Exit(exitCancelled)
 	}
 	if dirs := createdDirs.Load(); dirs != nil {
 		removeCreated(*dirs) // only those left empty
