@@ -232,6 +232,19 @@ func ParseInventory(name string, data []byte) (*Inventory, error) {
 	return parseInventory(name, data, maxInventoryAssets)
 }
 
+// ParseInventories parses inventory files held in memory, names[i] holding
+// datas[i], and merges them into one fleet as LoadInventory does.
+func ParseInventories(names []string, datas [][]byte) (*Inventory, error) {
+	l := newLoader()
+	for i, name := range names {
+		l.addFile(name, datas[i])
+	}
+	return l.finish()
+}
+
+// MaxInventoryFile is the largest inventory file read, in bytes.
+const MaxInventoryFile = maxInventoryFile
+
 // parseInventory is ParseInventory with a cap on the number of assets.
 func parseInventory(name string, data []byte, maxAssets int) (*Inventory, error) {
 	l := newLoader()

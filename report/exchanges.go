@@ -138,7 +138,7 @@ func (l *exchangeLedger) finish(run Run, replay bool) []error {
 	if len(unknown) > 0 {
 		slices.Sort(unknown)
 		out = append(out, fmt.Errorf("exchanges were sent to %s, which run.resolvers (%s) does not name",
-			strings.Join(clipList(unknown, 10), ", "), strings.Join(clipList(run.Resolvers, 10), ", ")))
+			strings.Join(ClipList(unknown, 10), ", "), strings.Join(ClipList(run.Resolvers, 10), ", ")))
 	}
 	if !replay && !l.first.IsZero() && !run.StartedAt.IsZero() && !run.FinishedAt.IsZero() &&
 		(l.first.Before(run.StartedAt.Add(-ledgerSlack)) || l.last.After(run.FinishedAt.Add(ledgerSlack))) {

@@ -304,7 +304,7 @@ func (c *PackCheck) Finish(p *Pack) []error {
 		}
 	}
 	if len(none) > 0 {
-		c.problems = append(c.problems, fmt.Errorf("%d %s no findings at all: %s", len(none), plural(len(none), "asset has", "assets have"), strings.Join(clipList(none, 20), ", ")))
+		c.problems = append(c.problems, fmt.Errorf("%d %s no findings at all: %s", len(none), plural(len(none), "asset has", "assets have"), strings.Join(ClipList(none, 20), ", ")))
 	}
 	c.checkDrift(p.Drift)
 	c.problems = append(c.problems, c.ledger.finish(p.Run, c.Replay)...)
@@ -329,7 +329,7 @@ func (c *PackCheck) checkDrift(d *Drift) {
 					ips = append(ips, a.IP)
 				}
 			}
-			c.problems = append(c.problems, fmt.Errorf("evidence.json has no drift record, yet %d %s a drift.changed finding: %s", len(c.drift), plural(len(c.drift), "asset has", "assets have"), strings.Join(clipList(ips, 20), ", ")))
+			c.problems = append(c.problems, fmt.Errorf("evidence.json has no drift record, yet %d %s a drift.changed finding: %s", len(c.drift), plural(len(c.drift), "asset has", "assets have"), strings.Join(ClipList(ips, 20), ", ")))
 		}
 		return
 	}
@@ -391,7 +391,7 @@ func (c *PackCheck) checkDrift(d *Drift) {
 		}
 	}
 	if len(missing) > 0 {
-		c.problems = append(c.problems, fmt.Errorf("the pack has a drift record, yet %d %s no drift.changed finding: %s", len(missing), plural(len(missing), "asset has", "assets have"), strings.Join(clipList(missing, 20), ", ")))
+		c.problems = append(c.problems, fmt.Errorf("the pack has a drift record, yet %d %s no drift.changed finding: %s", len(missing), plural(len(missing), "asset has", "assets have"), strings.Join(ClipList(missing, 20), ", ")))
 	}
 }
 
@@ -515,8 +515,8 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// clipList keeps the first n items and says how many more there were.
-func clipList(items []string, n int) []string {
+// ClipList keeps the first n items and says how many more there were.
+func ClipList(items []string, n int) []string {
 	if len(items) <= n {
 		return items
 	}
@@ -546,10 +546,10 @@ func RederiveDrift(cmp *Comparison, cur *Pack, undetermined map[string][]string)
 	re, und := cmp.Drift, cmp.Undetermined
 	var out []error
 	if !slices.Equal(re.Added, cur.Drift.Added) {
-		out = append(out, fmt.Errorf("drift.added is %s; the baseline gives %s", strings.Join(clipList(cur.Drift.Added, 20), ", "), strings.Join(clipList(re.Added, 20), ", ")))
+		out = append(out, fmt.Errorf("drift.added is %s; the baseline gives %s", strings.Join(ClipList(cur.Drift.Added, 20), ", "), strings.Join(ClipList(re.Added, 20), ", ")))
 	}
 	if !slices.Equal(re.Removed, cur.Drift.Removed) {
-		out = append(out, fmt.Errorf("drift.removed is %s; the baseline gives %s", strings.Join(clipList(cur.Drift.Removed, 20), ", "), strings.Join(clipList(re.Removed, 20), ", ")))
+		out = append(out, fmt.Errorf("drift.removed is %s; the baseline gives %s", strings.Join(ClipList(cur.Drift.Removed, 20), ", "), strings.Join(ClipList(re.Removed, 20), ", ")))
 	}
 	// Packs written before removed_assets was kept have none to compare.
 	if cur.Drift.RemovedAssets != nil {

@@ -42,12 +42,12 @@ func demoCommand(stderr io.Writer) *cli.Command {
 			if err != nil {
 				return runFailed(err)
 			}
-			inv, err := assess.ParseInventory("demo/fleet.csv", fleet)
+			inv, err := assess.ParseInventory(demoInventory, fleet)
 			if err != nil {
 				return runFailed(fmt.Errorf("demo fleet: %w", err))
 			}
 			cfg.Inventory = inv
-			cfg.Inventories = []string{"demo/fleet.csv"}
+			cfg.Inventories = []string{demoInventory}
 			cfg.Resolvers = []string{srv.Addr}
 			if cfg.Title == "" {
 				cfg.Title = demoTitle

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"crypto/ed25519"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -297,7 +295,7 @@ func readRecorded(files []report.Input, path func(report.Input) string) ([][]byt
 	contents := make([][]byte, len(files))
 	for i, in := range files {
 		b, err := report.ReadRegular(path(in), 16<<20, true)
-		if sum := sha256.Sum256(b); err != nil || hex.EncodeToString(sum[:]) != in.SHA256 {
+		if err != nil || sha256Of(b) != in.SHA256 {
 			return nil, i
 		}
 		contents[i] = b

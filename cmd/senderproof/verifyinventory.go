@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -33,32 +32,25 @@ func inventoryAgrees(m *report.Manifest, p *report.Pack) ([]error, string) {
 		if in.Kind != report.InputInventory {
 			continue
 		}
-		if in.Path == demoInventory {
-			if b, err := demo.Files.ReadFile("fleet.csv"); err == nil && sha256Of(b) == in.SHA256 {
-				paths, datas = append(paths, in.Path), append(datas, b)
-				continue
-			}
+		path := in.Path
+		b, err := demo.Files.ReadFile("fleet.csv")
+		if in.Path != demoInventory || sha256Of(b) != in.SHA256 {
+			path = m.InputPath(in)
+			b, err = report.ReadRegular(path, assess.MaxInventoryFile, true)
 		}
-		path := m.InputPath(in)
-		sum, _, err := report.FileSHA256(context.Background(), path)
 		switch {
 		case err != nil:
 			return nil, fmt.Sprintf("assets: not checked against the inventory: %s is not at hand", oneLine(path))
-		case sum != in.SHA256:
+		case sha256Of(b) != in.SHA256:
 			return nil, fmt.Sprintf("assets: not checked against the inventory: %s is no longer the file the run read", oneLine(path))
 		}
-		paths, datas = append(paths, path), append(datas, nil)
+		paths, datas = append(paths, path), append(datas, b)
 	}
 	if len(paths) == 0 {
 		return nil, ""
 	}
-	var inv *assess.Inventory
-	var err error
-	if datas[0] != nil && len(paths) == 1 {
-		inv, err = assess.ParseInventory(paths[0], datas[0])
-	} else {
-		inv, err = assess.LoadInventory(paths...)
-	}
+	// The bytes hashed are the bytes parsed.
+	inv, err := assess.ParseInventories(paths, datas)
 	if err != nil {
 		return []error{fmt.Errorf("the run's inventory, read again, fails: %v", err)}, ""
 	}
@@ -87,7 +79,7 @@ func assetsDiffer(inv, pack []assess.Asset) string {
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Sprintf("%d %s missing: %s", len(missing), plural(len(missing), "sender is", "senders are"), oneLine(strings.Join(clip(missing, 10), ", ")))
+		return fmt.Sprintf("%d %s missing: %s", len(missing), plural(len(missing), "sender is", "senders are"), oneLine(strings.Join(report.ClipList(missing, 10), ", ")))
 	}
 	if len(pack) != len(inv) {
 		return fmt.Sprintf("the pack has %d senders, the inventory %d", len(pack), len(inv))
@@ -115,12 +107,4 @@ func assetJSON(a assess.Asset) []byte {
 	}
 	b, _ := json.Marshal(a)
 	return b
-}
-
-// clip keeps the first n of ss.
-func clip(ss []string, n int) []string {
-	if len(ss) > n {
-		return append(ss[:n:n], fmt.Sprintf("and %d more", len(ss)-n))
-	}
-	return ss
 }
