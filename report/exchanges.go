@@ -28,8 +28,7 @@ type exchangeLedger struct {
 	servers   map[string]bool
 	// tooMany is set when more servers than maxLedgerServers were seen.
 	tooMany bool
-	first   time.Time
-	last    time.Time
+	span    EvidenceSpan // when the exchanges were made
 }
 
 type ledgerEntry struct {
@@ -50,6 +49,7 @@ func newExchangeLedger() *exchangeLedger {
 
 // add records the exchanges of one finding.
 func (l *exchangeLedger) add(f *assess.Finding) {
+	l.span.Add(f)
 	for i := range f.Evidence {
 		e := &f.Evidence[i]
 		var h maphash.Hash
@@ -83,14 +83,6 @@ func (l *exchangeLedger) add(f *assess.Finding) {
 			l.servers[e.Server] = true
 		default:
 			l.tooMany = true
-		}
-		if !e.At.IsZero() {
-			if l.first.IsZero() || e.At.Before(l.first) {
-				l.first = e.At
-			}
-			if e.At.After(l.last) {
-				l.last = e.At
-			}
 		}
 	}
 }
@@ -140,10 +132,11 @@ func (l *exchangeLedger) finish(run Run, replay bool) []error {
 		out = append(out, fmt.Errorf("exchanges were sent to %s, which run.resolvers (%s) does not name",
 			strings.Join(ClipList(unknown, 10), ", "), strings.Join(ClipList(run.Resolvers, 10), ", ")))
 	}
-	if !replay && !l.first.IsZero() && !run.StartedAt.IsZero() && !run.FinishedAt.IsZero() &&
-		(l.first.Before(run.StartedAt.Add(-ledgerSlack)) || l.last.After(run.FinishedAt.Add(ledgerSlack))) {
+	first, last := l.span.first, l.span.last
+	if !replay && !first.IsZero() && !run.StartedAt.IsZero() && !run.FinishedAt.IsZero() &&
+		(first.Before(run.StartedAt.Add(-ledgerSlack)) || last.After(run.FinishedAt.Add(ledgerSlack))) {
 		out = append(out, fmt.Errorf("the exchanges were made from %s to %s, outside the run's recorded time, %s to %s",
-			l.first.UTC().Format(time.RFC3339Nano), l.last.UTC().Format(time.RFC3339Nano),
+			first.UTC().Format(time.RFC3339Nano), last.UTC().Format(time.RFC3339Nano),
 			run.StartedAt.UTC().Format(time.RFC3339Nano), run.FinishedAt.UTC().Format(time.RFC3339Nano)))
 	}
 	return out
