@@ -172,6 +172,8 @@ func (a *accumulator) count(f *assess.Finding) {
 			}
 		case assess.StatusError:
 			c.Error++
+		case assess.StatusSkip:
+			c.Skip++
 		}
 	}
 	if i, ok := a.byIP[f.Asset]; ok {

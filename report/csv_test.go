@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+
+	"senderproof/assess"
 )
 
 func TestCSV(t *testing.T) {
@@ -18,14 +20,25 @@ func TestCSV(t *testing.T) {
 	if err != nil {
 		t.Fatalf("findings.csv does not parse: %v", err)
 	}
-	if got, want := strings.Join(rows[0], ","), "asset,check,selector,status,severity,message,controls,remediation"; got != want {
+	if got, want := strings.Join(rows[0], ","), "asset,check,selector,status,severity,message,controls,remediation,catalog_controls,hostname,owner,environment,criticality"; got != want {
 		t.Fatalf("header = %q, want %q", got, want)
 	}
 	if got := len(rows) - 1; got != len(p.Findings) {
 		t.Fatalf("rows = %d, want one per finding (%d)", got, len(p.Findings))
 	}
+	catalogs := 0
 	for i, row := range rows[1:] {
 		f := p.Findings[i]
+		a := assetOf(t, p, f.Asset)
+		if want := []string{csvCell(a.Hostname), csvCell(a.Owner), csvCell(a.Environment), csvCell(a.Criticality)}; !slices.Equal(row[9:], want) {
+			t.Errorf("row %d inventory columns = %q, want %q", i+1, row[9:], want)
+		}
+		if want := wantCatalogControls(p, f.Controls); row[8] != want {
+			t.Errorf("row %d catalog_controls = %q, want %q", i+1, row[8], want)
+		}
+		if row[8] != "" {
+			catalogs++
+		}
 		if row[0] != f.Asset || row[1] != f.Check || row[3] != string(f.Status) {
 			t.Fatalf("row %d = %q, want finding %s %s %s", i+1, row[:4], f.Asset, f.Check, f.Status)
 		}
@@ -44,6 +57,9 @@ func TestCSV(t *testing.T) {
 			t.Errorf("row %d controls = %q, want framework:id of %v", i+1, row[6], f.Controls)
 		}
 	}
+	if catalogs == 0 {
+		t.Error("no row names a catalog control")
+	}
 	// The hostile records of asset 1 and 2 keep their text behind a quote.
 	for _, want := range []string{"'" + hostileTXT, "'-all matched", "'+all is not expected", "'@ record mismatch  with control characters"} {
 		found := false
@@ -61,7 +77,7 @@ func TestCSV(t *testing.T) {
 func TestCSVEmpty(t *testing.T) {
 	t.Parallel()
 	out := writeAll(t, NewCSV(), emptyPack())
-	if got := string(out); got != "asset,check,selector,status,severity,message,controls,remediation\r\n" {
+	if got := string(out); got != "asset,check,selector,status,severity,message,controls,remediation,catalog_controls,hostname,owner,environment,criticality\r\n" {
 		t.Errorf("empty pack CSV = %q", got)
 	}
 }
@@ -121,3 +137,33 @@ func TestCSVCell(t *testing.T) {
 }
 
 func BenchmarkWriteCSV(b *testing.B) { benchWrite(b, NewCSV()) }
+
+// assetOf returns the pack's inventory row of ip.
+func assetOf(t *testing.T, p *Pack, ip string) assess.Asset {
+	t.Helper()
+	for _, a := range p.Assets {
+		if a.IP == ip {
+			return a
+		}
+	}
+	t.Fatalf("no asset %s in the pack", ip)
+	return assess.Asset{}
+}
+
+// wantCatalogControls is the catalog_controls cell of a finding with the
+// controls cs, computed the long way.
+func wantCatalogControls(p *Pack, cs []assess.ControlRef) string {
+	var ids []string
+	for _, c := range cs {
+		for _, s := range p.Controls {
+			if s.Framework == c.Framework && s.ID == c.ID {
+				for _, id := range s.Catalog {
+					if !slices.Contains(ids, id) {
+						ids = append(ids, id)
+					}
+				}
+			}
+		}
+	}
+	return strings.Join(ids, "; ")
+}

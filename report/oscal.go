@@ -640,6 +640,9 @@ func oscalControlFinding(j *jsonStream, ids oscalIDs, c ControlStatus, t oscalTa
 	}
 	desc := fmt.Sprintf("%s is %s across the fleet: of the findings of its mapped checks, %d pass, %d warn, %d fail and %d could not be determined.",
 		name, strings.ReplaceAll(string(c.Status), "_", " "), c.Pass, c.Warn, c.Fail, c.Error)
+	if c.Skip > 0 {
+		desc += fmt.Sprintf(" %d more were not assessed (skip: the sender's inventory row lacks what the check needs), so the fleet is covered only in part.", c.Skip)
+	}
 	if len(c.WarnFails) > 0 {
 		desc += " A warn finding of " + oscalString(strings.Join(c.WarnFails, ", "), 500) + " counts against it as a failure (the mapping's fail_on: warn)."
 	}

@@ -100,10 +100,11 @@ type arDoc struct {
 				} `json:"subjects"`
 			} `json:"observations"`
 			Findings []struct {
-				Title   string          `json:"title"`
-				Remarks string          `json:"remarks"`
-				Props   []oscalTestProp `json:"props"`
-				Target  struct {
+				Title       string          `json:"title"`
+				Description string          `json:"description"`
+				Remarks     string          `json:"remarks"`
+				Props       []oscalTestProp `json:"props"`
+				Target      struct {
 					Type     string `json:"type"`
 					TargetID string `json:"target-id"`
 					Status   struct {
@@ -244,6 +245,7 @@ func TestOSCALContent(t *testing.T) {
 	if got := len(res.Findings); got != len(p.Controls) {
 		t.Fatalf("findings = %d, want one per control (%d)", got, len(p.Controls))
 	}
+	skips := 0
 	for i, f := range res.Findings {
 		c := p.Controls[i]
 		if want := c.Framework + "_" + c.ID; f.Target.TargetID != want || f.Target.Type != "objective-id" {
@@ -259,6 +261,14 @@ func TestOSCALContent(t *testing.T) {
 		if f.Target.Status.State != state {
 			t.Errorf("finding %s state %q, want %q", c.ID, f.Target.Status.State, state)
 		}
+		// Findings not assessed are counted, or a control satisfied by a
+		// few passes reads as covering the fleet.
+		if skipped := fmt.Sprintf(" %d more were not assessed (skip", c.Skip); c.Skip > 0 != strings.Contains(f.Description, skipped) {
+			t.Errorf("finding %s (%d skip) description %q", c.ID, c.Skip, f.Description)
+		}
+		if c.Skip > 0 {
+			skips++
+		}
 		if want := c.Pass + c.Warn + c.Fail + c.Error; len(f.Related) != want {
 			t.Errorf("finding %s relates %d observations, want %d", c.ID, len(f.Related), want)
 		}
@@ -267,6 +277,9 @@ func TestOSCALContent(t *testing.T) {
 				t.Errorf("finding %s relates unknown observation %s", c.ID, r.UUID)
 			}
 		}
+	}
+	if skips == 0 {
+		t.Error("no control counts a skip finding")
 	}
 	// import-ap is no file to fetch: it points at the back-matter resource
 	// that links evidence.json, marked as plain JSON.

@@ -718,6 +718,11 @@ func (b *pdfBuilder) controls() ([]pdfBlock, error) {
 			note := "Warnings of " + clip(cleanLine(strings.Join(c.WarnFails, ", ")), pdfMaxValue) + " count as failures of this control."
 			relevance = strings.TrimSpace(relevance + " " + note)
 		}
+		if c.Skip > 0 {
+			// The counts are of findings assessed: a control satisfied
+			// by a few passes may have been assessed for few senders.
+			relevance = strings.TrimSpace(relevance + " " + pdfSprintf("%d %s not assessed (skip; see “Not assessed”).", c.Skip, pdfPlural(c.Skip, "finding", "findings")))
+		}
 		bottom := 0.0 // the default
 		if relevance != "" {
 			bottom = 0.5

@@ -545,6 +545,16 @@ func TestPDFReadBack(t *testing.T) {
 			if want := squash(p.Controls[i].Relevance); !strings.Contains(flat, want) {
 				t.Errorf("control coverage lacks %q", p.Controls[i].Relevance)
 			}
+			// Its findings not assessed follow it, counted.
+			if c := p.Controls[i]; c.Skip > 0 {
+				want := squash(c.Relevance + fmt.Sprintf(" %d findings not assessed (skip;", c.Skip))
+				if c.Skip == 1 {
+					want = squash(c.Relevance + " 1 finding not assessed (skip;")
+				}
+				if !strings.Contains(flat, want) {
+					t.Errorf("control coverage of %s lacks %q", c.ID, want)
+				}
+			}
 		}
 	})
 }

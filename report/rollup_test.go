@@ -42,23 +42,23 @@ func TestBuildControlRollUp(t *testing.T) {
 		a, b      fs       // statuses of the findings of check.a and check.b
 		warnFails []string // the control's fail_on: warn checks
 		want      ControlState
-		counts    [4]int // pass, fail, warn, error
+		counts    [5]int // pass, fail, warn, error, skip
 	}{
-		{"pass only", fs{pass, pass}, fs{pass}, nil, ControlSatisfied, [4]int{3, 0, 0, 0}},
-		{"one fail", fs{pass, fail}, fs{pass}, nil, ControlNotSatisfied, [4]int{2, 1, 0, 0}},
-		{"fail beats error and warn", fs{fail, erro}, fs{warn, pass}, nil, ControlNotSatisfied, [4]int{1, 1, 1, 1}},
-		{"error only", fs{erro}, nil, nil, ControlInconclusive, [4]int{0, 0, 0, 1}},
-		{"error among passes", fs{pass, erro}, fs{pass}, nil, ControlInconclusive, [4]int{2, 0, 0, 1}},
-		{"warn only", fs{warn}, fs{warn}, nil, ControlSatisfied, [4]int{0, 0, 2, 0}},
-		{"warn among passes", fs{pass, warn}, fs{pass}, nil, ControlSatisfied, [4]int{2, 0, 1, 0}},
-		{"warn with fail_on warn", fs{pass, warn}, fs{pass}, []string{"check.a"}, ControlNotSatisfied, [4]int{2, 0, 1, 0}},
-		{"warn with fail_on warn beats error", fs{warn}, fs{erro}, []string{"check.a"}, ControlNotSatisfied, [4]int{0, 0, 1, 1}},
-		{"warn of the other check", fs{pass}, fs{warn}, []string{"check.a"}, ControlSatisfied, [4]int{1, 0, 1, 0}},
-		{"fail_on warn, no warn", fs{pass}, fs{pass}, []string{"check.a", "check.b"}, ControlSatisfied, [4]int{2, 0, 0, 0}},
-		{"no findings", nil, nil, nil, ControlInconclusive, [4]int{}},
-		{"skip only", fs{skip}, fs{skip, skip}, nil, ControlInconclusive, [4]int{}},
-		{"skip and error", fs{skip}, fs{erro}, nil, ControlInconclusive, [4]int{0, 0, 0, 1}},
-		{"skip and pass", fs{skip}, fs{pass}, nil, ControlSatisfied, [4]int{1, 0, 0, 0}},
+		{"pass only", fs{pass, pass}, fs{pass}, nil, ControlSatisfied, [5]int{3, 0, 0, 0, 0}},
+		{"one fail", fs{pass, fail}, fs{pass}, nil, ControlNotSatisfied, [5]int{2, 1, 0, 0, 0}},
+		{"fail beats error and warn", fs{fail, erro}, fs{warn, pass}, nil, ControlNotSatisfied, [5]int{1, 1, 1, 1, 0}},
+		{"error only", fs{erro}, nil, nil, ControlInconclusive, [5]int{0, 0, 0, 1, 0}},
+		{"error among passes", fs{pass, erro}, fs{pass}, nil, ControlInconclusive, [5]int{2, 0, 0, 1, 0}},
+		{"warn only", fs{warn}, fs{warn}, nil, ControlSatisfied, [5]int{0, 0, 2, 0, 0}},
+		{"warn among passes", fs{pass, warn}, fs{pass}, nil, ControlSatisfied, [5]int{2, 0, 1, 0, 0}},
+		{"warn with fail_on warn", fs{pass, warn}, fs{pass}, []string{"check.a"}, ControlNotSatisfied, [5]int{2, 0, 1, 0, 0}},
+		{"warn with fail_on warn beats error", fs{warn}, fs{erro}, []string{"check.a"}, ControlNotSatisfied, [5]int{0, 0, 1, 1, 0}},
+		{"warn of the other check", fs{pass}, fs{warn}, []string{"check.a"}, ControlSatisfied, [5]int{1, 0, 1, 0, 0}},
+		{"fail_on warn, no warn", fs{pass}, fs{pass}, []string{"check.a", "check.b"}, ControlSatisfied, [5]int{2, 0, 0, 0, 0}},
+		{"no findings", nil, nil, nil, ControlInconclusive, [5]int{0, 0, 0, 0, 0}},
+		{"skip only", fs{skip}, fs{skip, skip}, nil, ControlInconclusive, [5]int{0, 0, 0, 0, 3}},
+		{"skip and error", fs{skip}, fs{erro}, nil, ControlInconclusive, [5]int{0, 0, 0, 1, 1}},
+		{"skip and pass", fs{skip}, fs{pass}, nil, ControlSatisfied, [5]int{1, 0, 0, 0, 1}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -87,8 +87,8 @@ func TestBuildControlRollUp(t *testing.T) {
 			if c.Status != tc.want {
 				t.Errorf("status = %s, want %s", c.Status, tc.want)
 			}
-			if got := [4]int{c.Pass, c.Fail, c.Warn, c.Error}; got != tc.counts {
-				t.Errorf("pass, fail, warn, error = %v, want %v", got, tc.counts)
+			if got := [5]int{c.Pass, c.Fail, c.Warn, c.Error, c.Skip}; got != tc.counts {
+				t.Errorf("pass, fail, warn, error, skip = %v, want %v", got, tc.counts)
 			}
 			if e := p.Controls[1]; e.Status != ControlInconclusive || e.Pass+e.Fail+e.Warn+e.Error != 0 {
 				t.Errorf("control without findings: %s %d/%d/%d/%d, want inconclusive 0/0/0/0", e.Status, e.Pass, e.Fail, e.Warn, e.Error)

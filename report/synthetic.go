@@ -671,6 +671,8 @@ func synthControls(fs []assess.Finding) []ControlStatus {
 				c.Warn++
 			case synError:
 				c.Error++
+			case synSkip:
+				c.Skip++
 			}
 		}
 	}

@@ -467,6 +467,7 @@ func (w *xlsxWriter) findingsAndEvidence(ctx context.Context, f *excelize.File, 
 	fs := newStreamSheet(f, st, sheetFindings, w.rowsPerSheet, []xlsxColumn{
 		{"asset", 22}, {"check", 22}, {"selector", 12}, {"status", 9}, {"severity", 10},
 		{"message", 70}, {"observed", 50}, {"controls", 36}, {"remediation", 60},
+		{"catalog_controls", 30}, {"hostname", 30}, {"owner", 18}, {"environment", 13}, {"criticality", 11},
 	})
 	fs.statusCol, fs.states = 4, findingStates
 	ev := newStreamSheet(f, st, sheetEvidence, w.rowsPerSheet, []xlsxColumn{
@@ -511,6 +512,7 @@ func (w *xlsxWriter) findingsAndEvidence(ctx context.Context, f *excelize.File, 
 		}
 		return nil
 	})
+	row := newFindingRow(p)
 	n := 0
 	err := p.eachFindingObservedJSON(func(fd *assess.Finding, observed string) error {
 		if n++; n%4096 == 0 {
@@ -524,9 +526,11 @@ func (w *xlsxWriter) findingsAndEvidence(ctx context.Context, f *excelize.File, 
 			fd.Status == assess.StatusWarn && strings.Contains(observed, `"undetermined":["`)) {
 			*incomplete = append(*incomplete, driftIncomplete{fd.Asset, fd.Message})
 		}
+		a := row.asset(fd.Asset)
 		if err := fs.add(
 			xlsxCell(fd.Asset), xlsxCell(fd.Check), xlsxCell(selectorOf(fd.Selector)), xlsxCell(string(fd.Status)), xlsxCell(string(fd.Severity)), xlsxCell(fd.Message),
 			xlsxCell(observed), xlsxCell(findingControls(fd.Controls)), xlsxCell(fd.Remediation),
+			xlsxCell(row.catalogControls(fd.Controls)), xlsxCell(a.Hostname), xlsxCell(a.Owner), xlsxCell(a.Environment), xlsxCell(a.Criticality),
 		); err != nil {
 			return err
 		}
@@ -667,13 +671,13 @@ func controlLabel(c ControlStatus) string { return c.Framework + " " + c.ID }
 func (w *xlsxWriter) controls(_ context.Context, f *excelize.File, st *xlsxStyles, p *Pack) error {
 	s := newStreamSheet(f, st, sheetControls, w.rowsPerSheet, []xlsxColumn{
 		{"control", 30}, {"framework", 24}, {"id", 14}, {"catalog", 24}, {"title", 50}, {"relevance", 70}, {"status", 15},
-		{"pass", 9}, {"warn", 9}, {"fail", 9}, {"error", 9}, {"checks", 60}, {"warn_fails", 40},
+		{"pass", 9}, {"warn", 9}, {"fail", 9}, {"error", 9}, {"skip", 9}, {"checks", 60}, {"warn_fails", 40},
 	})
 	s.statusCol, s.states = 7, []string{string(ControlSatisfied), string(ControlNotSatisfied), string(ControlInconclusive)}
 	for _, c := range p.Controls {
 		if err := s.add(
 			xlsxCell(controlLabel(c)), xlsxCell(c.Framework), xlsxCell(c.ID), xlsxCell(strings.Join(c.Catalog, "; ")), xlsxCell(c.Title),
-			xlsxCell(c.Relevance), xlsxCell(string(c.Status)), c.Pass, c.Warn, c.Fail, c.Error, xlsxCell(strings.Join(c.Checks, "; ")),
+			xlsxCell(c.Relevance), xlsxCell(string(c.Status)), c.Pass, c.Warn, c.Fail, c.Error, c.Skip, xlsxCell(strings.Join(c.Checks, "; ")),
 			xlsxCell(strings.Join(c.WarnFails, "; ")),
 		); err != nil {
 			return err

@@ -90,7 +90,7 @@ func TestXLSX(t *testing.T) {
 
 	t.Run("findings", func(t *testing.T) {
 		rows := rowsOf(t, f, "Findings")
-		if got, want := strings.Join(rows[0], ","), "asset,check,selector,status,severity,message,observed,controls,remediation"; got != want {
+		if got, want := strings.Join(rows[0], ","), "asset,check,selector,status,severity,message,observed,controls,remediation,catalog_controls,hostname,owner,environment,criticality"; got != want {
 			t.Fatalf("header = %q, want %q", got, want)
 		}
 		if got := len(rows) - 1; got != len(p.Findings) {
@@ -100,6 +100,15 @@ func TestXLSX(t *testing.T) {
 			r := rows[i+1]
 			if r[0] != fd.Asset || r[1] != fd.Check || r[3] != string(fd.Status) {
 				t.Fatalf("row %d = %q, want %s %s %s", i+2, r[:4], fd.Asset, fd.Check, fd.Status)
+			}
+			// Blank cells at a row's end are not read back.
+			r = append(r, make([]string, 14-len(r))...)
+			a := assetOf(t, p, fd.Asset)
+			if want := []string{xlsxCell(a.Hostname), xlsxCell(a.Owner), xlsxCell(a.Environment), xlsxCell(a.Criticality)}; !slices.Equal(r[10:], want) {
+				t.Errorf("row %d inventory columns = %q, want %q", i+2, r[10:], want)
+			}
+			if want := wantCatalogControls(p, fd.Controls); r[9] != want {
+				t.Errorf("row %d catalog_controls = %q, want %q", i+2, r[9], want)
 			}
 		}
 	})
@@ -197,7 +206,7 @@ func TestXLSX(t *testing.T) {
 
 	t.Run("controls and assets", func(t *testing.T) {
 		controls := rowsOf(t, f, "Controls")
-		if got, want := strings.Join(controls[0], ","), "control,framework,id,catalog,title,relevance,status,pass,warn,fail,error,checks,warn_fails"; got != want {
+		if got, want := strings.Join(controls[0], ","), "control,framework,id,catalog,title,relevance,status,pass,warn,fail,error,skip,checks,warn_fails"; got != want {
 			t.Fatalf("controls header = %q, want %q", got, want)
 		}
 		if got := len(controls) - 1; got != len(p.Controls) {

@@ -87,7 +87,7 @@ func TestLoadRejects(t *testing.T) {
 			}},
 		{"controls and run of the report data", map[string]string{"s.tmpl": "{{define \"summary/executive\"}}{{range .Controls}}{{.Nme}}{{end}}\n{{.Run.Nope}}{{end}}"},
 			[]string{
-				"s.tmpl:1: summary/executive: .Nme: an entry of .Controls has no field or method Nme (its fields: Catalog, Checks, Error, Fail, Framework, ID, OSCAL, Pass, Relevance, Status, Title, Warn, WarnFails)",
+				"s.tmpl:1: summary/executive: .Nme: an entry of .Controls has no field or method Nme (its fields: Catalog, Checks, Error, Fail, Framework, ID, OSCAL, Pass, Relevance, Skip, Status, Title, Warn, WarnFails)",
 				"s.tmpl:2: summary/executive: .Run.Nope: .Run has no field or method Nope (its fields: Checks, FinishedAt, ID, Inventories, InventorySHA256, Mappings, Notes, Queries, ReplayOf, Resolvers, Settings, StartedAt, Title)",
 			}},
 		// Values of the wrong type, shown by the sample's values (which

@@ -111,7 +111,7 @@ type sampleControl struct {
 	Catalog, Checks, WarnFails      []string
 	OSCAL                           any // []mappings.OSCALRef
 	Status                          sampleState
-	Pass, Fail, Warn, Error         int
+	Pass, Fail, Warn, Error, Skip   int
 }
 
 // sampleState mirrors report.ControlState: a string type of its own, so a

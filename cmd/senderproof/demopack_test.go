@@ -136,7 +136,7 @@ func TestDemoPackReadsBack(t *testing.T) {
 		if err != nil {
 			t.Fatalf("findings.csv does not parse: %v", err)
 		}
-		if len(recs) != n+1 || strings.Join(recs[0], ",") != "asset,check,selector,status,severity,message,controls,remediation" {
+		if len(recs) != n+1 || strings.Join(recs[0], ",") != "asset,check,selector,status,severity,message,controls,remediation,catalog_controls,hostname,owner,environment,criticality" {
 			t.Errorf("findings.csv: %d records, header %q; want %d findings and the SPEC header", len(recs), recs[0], n)
 		}
 	})
