@@ -699,6 +699,11 @@ func checkSPFAuthorizesIP(ctx context.Context, r Resolver, a Asset) []Finding {
 	if len(v.records) == 1 {
 		obs["record"] = bounded(v.records[0], maxObservedText)
 	}
+	if wide := v.rec.wideTerms(); v.valid() && len(wide) > 0 {
+		// A pass through ip4:0.0.0.0/0 says as little as one through
+		// +all: the warning spf.record gives belongs here too.
+		obs["wide_terms"] = wide
+	}
 	switch {
 	case ev.matched == "+all" || ev.matched == "?all":
 		e := spfEnding{all: ev.matched, via: ev.via}

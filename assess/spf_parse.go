@@ -68,10 +68,12 @@ func (r spfRecord) all() (byte, bool) {
 }
 
 // wideTerms returns the record's own pass terms that authorize a network
-// of at least 2^24 addresses: ip4, a or mx of /8 or shorter, ip6 (or a
-// or mx's IPv6 length) of /16 or shorter. No sender needs such a block,
-// and ip4:0.0.0.0/0, or two /1 halves, or a/0, authorizes every address
-// as +all does.
+// the size of a whole provider's allocation or more: ip4, a or mx of /8 or
+// shorter, ip6 (or a or mx's IPv6 length) of /32 or shorter (a regional
+// registry's allocation to a provider; a site is a /48, and providers'
+// sending networks are a /36 or longer). No sender needs such a block, and
+// ip4:0.0.0.0/0, or two /1 halves, or a/0, authorizes every address as
+// +all does.
 func (r spfRecord) wideTerms() []string {
 	var out []string
 	for _, t := range r.Terms {
@@ -79,7 +81,7 @@ func (r spfRecord) wideTerms() []string {
 			continue
 		}
 		wide4 := t.CIDR4 >= 0 && t.CIDR4 <= 8 && (t.Name == "ip4" || t.Name == "a" || t.Name == "mx")
-		wide6 := t.CIDR6 >= 0 && t.CIDR6 <= 16 && (t.Name == "ip6" || t.Name == "a" || t.Name == "mx")
+		wide6 := t.CIDR6 >= 0 && t.CIDR6 <= 32 && (t.Name == "ip6" || t.Name == "a" || t.Name == "mx")
 		if wide4 || wide6 {
 			if len(out) == 10 {
 				break
