@@ -678,14 +678,16 @@ func (l *loader) validate(file string, r *rawEntry) *entry {
 			// included; the expected PTR name and the sending domain
 			// must be names, or every check on them reports the typo.
 			if f != fieldHELO && s != "" {
-				if why := hostSyntax(s); why != "" {
-					l.errs.addf(file, v.pos, "%s %q is not a valid host or domain name: %s", f, s, why)
-					continue
-				}
+				// An address first, IPv6 included, which the name syntax
+				// would refuse for its colons without saying why.
 				if _, err := netip.ParseAddr(s); err == nil || leadingZeroOctet(s) || inetAtonForm(s) {
 					// A PTR name or a sending domain is never an address
 					// (RFC 1123 §2.1): a column shifted by one.
 					l.errs.addf(file, v.pos, "%s %q is an IP address, not a host or domain name", f, s)
+					continue
+				}
+				if why := hostSyntax(s); why != "" {
+					l.errs.addf(file, v.pos, "%s %q is not a valid host or domain name: %s", f, s, why)
 					continue
 				}
 			}
@@ -1053,6 +1055,11 @@ func (l *loader) parseIP(file string, p pos, e *entry) bool {
 			l.errs.addf(file, p, "invalid ip %q: zones are not allowed", s)
 			return false
 		}
+		if a.Is4In6() {
+			// Mail from it is mail from the IPv4 address (RFC 7208 §5):
+			// the pack names that one, so say which it is.
+			l.warnf(file, e.line, "%s is IPv4-mapped; assessed as %s", s, a.Unmap())
+		}
 		a = a.Unmap()
 		if why := notASender(a); why != "" {
 			l.warnf(file, e.line, "%s is %s, not an address mail is sent from; assessed as given", a, why)
@@ -1061,20 +1068,38 @@ func (l *loader) parseIP(file string, p pos, e *entry) bool {
 		return true
 	}
 	pfx, err := netip.ParsePrefix(s)
-	if err != nil {
+	switch {
+	case err != nil && strings.Contains(s, "%"):
+		l.errs.addf(file, p, "invalid cidr %q: zones are not allowed", s)
+		return false
+	case err != nil:
 		l.errs.addf(file, p, "invalid cidr %q (want address/length, e.g. 192.0.2.0/24)", s)
 		return false
 	}
+	mapped := false
 	if a := pfx.Addr(); a.Is4In6() && pfx.Bits() >= 96 {
 		pfx = netip.PrefixFrom(a.Unmap(), pfx.Bits()-96)
+		mapped = true
 	}
 	limit := maxCIDRBitsV4
 	if pfx.Addr().Is6() {
 		limit = maxCIDRBitsV6
 	}
-	if pfx.Bits() < limit {
+	switch {
+	case pfx.Bits() < limit && mapped:
+		l.errs.addf(file, p, "cidr %s is too large: it is IPv4-mapped, %s, and the limit for IPv4 is /%d", s, pfx, limit)
+		return false
+	case pfx.Bits() < limit && pfx.Addr().Is6():
+		// An IPv6 fleet is often written down by its /64s; each holds
+		// 2^64 addresses, so list the senders' addresses or their /112s.
+		l.errs.addf(file, p, "cidr %s is too large: the limit is /%d (%d addresses); list the sending addresses of a larger network, or their /%d networks", s, limit, 1<<(128-limit), limit)
+		return false
+	case pfx.Bits() < limit:
 		l.errs.addf(file, p, "cidr %s is too large: the limit is /%d", s, limit)
 		return false
+	}
+	if mapped {
+		l.warnf(file, e.line, "%s is IPv4-mapped; assessed as %s", s, pfx)
 	}
 	if m := pfx.Masked(); m != pfx {
 		l.warnf(file, e.line, "%s is not a network address; using %s", s, m)

@@ -86,7 +86,7 @@ func TestLoadInventoryBadFiles(t *testing.T) {
 		{"bad-ip.csv", `bad-ip.csv:3:1: invalid ip "192.0.2.300" (want an IPv4 or IPv6 address or a CIDR)`},
 		{"bad-cidr.csv", `bad-cidr.csv:2:1: invalid cidr "192.0.2.0/33" (want address/length, e.g. 192.0.2.0/24)`},
 		{"bad-cidr-large.csv", "bad-cidr-large.csv:2:1: cidr 198.18.0.0/15 is too large: the limit is /16\n" +
-			"bad-cidr-large.csv:3:1: cidr 2001:db8::/64 is too large: the limit is /112"},
+			"bad-cidr-large.csv:3:1: cidr 2001:db8::/64 is too large: the limit is /112 (65536 addresses); list the sending addresses of a larger network, or their /112 networks"},
 		{"bad-header.csv", `bad-header.csv:1: no ip column in header "address,hostname" (name the address column ip, not "address")`},
 		{"bad-quote.csv", `bad-quote.csv:3:2: quoted field is not closed (a " is missing)`},
 		{"bad-quote-after.csv", `bad-quote-after.csv:3:3: unexpected ' ' after the closing " of a quoted field (double a " inside quotes)`},
@@ -327,6 +327,8 @@ func TestParseInventory(t *testing.T) {
 				{IP: "2001:db8::1", DKIMSelectors: []string{}, Tags: map[string]string{}},
 				{IP: "192.0.2.7", DKIMSelectors: []string{}, Tags: map[string]string{}},
 			},
+			// The pack names 192.0.2.7: the row's address is not in it.
+			warnings: []string{"f.csv:3: ::ffff:192.0.2.7 is IPv4-mapped; assessed as 192.0.2.7"},
 		},
 		{
 			name: "ipv4 cidr shorter than /31 excludes network and broadcast; /31, /32 and ipv6 keep all",
@@ -343,6 +345,7 @@ func TestParseInventory(t *testing.T) {
 				{IP: "192.0.2.16", DKIMSelectors: []string{}, Tags: map[string]string{}},
 				{IP: "192.0.2.17", DKIMSelectors: []string{}, Tags: map[string]string{}},
 			},
+			warnings: []string{"f.csv:6: ::ffff:192.0.2.16/127 is IPv4-mapped; assessed as 192.0.2.16/31"},
 		},
 		{
 			name: "a host address with a prefix is masked, with a warning",
@@ -440,7 +443,11 @@ func TestParseInventory(t *testing.T) {
 		{name: "ip zone", file: "f.csv", data: "ip\nfe80::1%eth0\n",
 			err: `f.csv:2:1: invalid ip "fe80::1%eth0": zones are not allowed`},
 		{name: "cidr with a zone", file: "f.csv", data: "ip\nfe80::%eth0/120\n",
-			err: `f.csv:2:1: invalid cidr "fe80::%eth0/120" (want address/length, e.g. 192.0.2.0/24)`},
+			err: `f.csv:2:1: invalid cidr "fe80::%eth0/120": zones are not allowed`},
+		{name: "ipv4-mapped cidr too large", file: "f.csv", data: "ip\n::ffff:0:0/96\n",
+			err: `f.csv:2:1: cidr ::ffff:0:0/96 is too large: it is IPv4-mapped, 0.0.0.0/0, and the limit for IPv4 is /16`},
+		{name: "ipv6 address for a name", file: "f.csv", data: "ip,hostname\n2001:db8::1,2001:db8::1\n",
+			err: `f.csv:2:2: hostname "2001:db8::1" is an IP address, not a host or domain name`},
 		{name: "bad criticality in csv", file: "f.csv", data: "ip,criticality\n192.0.2.1,Critical\n",
 			err: `f.csv:2:2: criticality "Critical" is not high, medium or low`},
 		{name: "control character", file: "f.csv", data: "ip,hostname,site\n192.0.2.1,\"a\nb\",x\x7fy\n",
