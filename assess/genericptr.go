@@ -226,13 +226,17 @@ func embedsIP(name string, ip netip.Addr) bool {
 	}
 	tokens := strings.FieldsFunc(name, func(r rune) bool { return !isHexDigit(r) })
 	// Groups of the expanded address, most significant last four, with any
-	// separator: "2001-db8-0-0-0-0-0-25" style names.
+	// separator, in either order as for IPv4's octets:
+	// "2001-db8-0-0-0-0-0-25" or "25.0.0.0.0.db8.2001" style names.
 	groups := make([]string, 8)
 	for i := range groups {
 		groups[i] = strconv.FormatUint(uint64(b[2*i])<<8|uint64(b[2*i+1]), 16)
 	}
+	low := groups[4:]
+	lowRev := slices.Clone(low)
+	slices.Reverse(lowRev)
 	for i := range tokens {
-		if groupsAt(tokens[i:], groups[4:]) > 0 {
+		if groupsAt(tokens[i:], low) > 0 || groupsAt(tokens[i:], lowRev) > 0 {
 			return true
 		}
 	}
@@ -248,18 +252,31 @@ func embedsIP(name string, ip netip.Addr) bool {
 	if len(lg)+len(rg) < 3 || strings.Contains(right, ".") {
 		return false
 	}
+	if compressedAt(tokens, lg, rg) {
+		return true
+	}
+	// Reversed, group by group: "28.10.db8.2001" for 2001:db8:10::28.
+	slices.Reverse(lg)
+	slices.Reverse(rg)
+	return compressedAt(tokens, rg, lg)
+}
+
+// compressedAt reports whether some run of tokens spells the groups
+// before, then any number of zero groups (the "::"), then the groups
+// after.
+func compressedAt(tokens, before, after []string) bool {
 	for i := range tokens {
-		n := groupsAt(tokens[i:], lg)
+		n := groupsAt(tokens[i:], before)
 		if n == 0 {
 			continue
 		}
 		j := i + n
-		// The group after "::" is not zero (the longest zero run is the
-		// one compressed), so zero tokens here stand for the "::".
+		// The groups next to "::" are not zero (the longest zero run is
+		// the one compressed), so zero tokens here stand for the "::".
 		for j < len(tokens) && groupsAt(tokens[j:j+1], []string{"0"}) == 1 {
 			j++
 		}
-		if groupsAt(tokens[j:], rg) > 0 {
+		if groupsAt(tokens[j:], after) > 0 {
 			return true
 		}
 	}

@@ -7,8 +7,8 @@ import (
 
 // TestGenericIPv6Forms: the IPv6 address embedded in a name is found in its
 // compressed form ("::" as any separators, with or without zero groups),
-// expanded, as hex digits and nibble-reversed, and ordinary names are not
-// flagged.
+// expanded, group by group in either order, as hex digits and
+// nibble-reversed, and ordinary names are not flagged.
 func TestGenericIPv6Forms(t *testing.T) {
 	t.Parallel()
 	m := DefaultGenericMatcher()
@@ -26,6 +26,13 @@ func TestGenericIPv6Forms(t *testing.T) {
 		{"2001:db8::26", "6.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.example.net", true},
 		{"2001:db8::26", "6.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.rev.example.net", true},
 		{"2001:db8::26", "20010db8000000000000000000000026.example.net", true},
+		// Group by group in reverse, as IPv4 octets are matched in
+		// either order.
+		{"2001:db8:10::28", "static.28.10.db8.2001.clients.example", true},
+		{"2001:db8::26", "26.db8.2001.example.net", true},
+		{"2001:db8::26", "v6-26-0-0-0-0-0-db8-2001.example.net", true},
+		{"2001:db8::26", "26.db9.2001.example.net", false},
+		{"2001:db8:1:2::26", "26.1.2.db8.2001.example.net", false},
 		{"2001:db8::26", "mail6.example.com", false},
 		{"2001:db8::26", "smtp-2001.example.net", false},
 		{"2001:db8::26", "db8-mail.example.net", false},
