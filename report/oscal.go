@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"net/url"
 	"regexp"
 	"strings"
 	"time"
@@ -399,6 +400,7 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	// to, targeting that control's statement.
 	if len(p.Controls) > 0 {
 		j.raw(`,"findings":[`)
+		frameworks := oscalFrameworkResources(ids, p)
 		n := 0
 		for k, c := range p.Controls {
 			refs := oscalCatalogRefs(c)
@@ -417,13 +419,13 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 						t.uuidKey += "|" + r.Control
 					}
 				}
-				oscalControlFinding(j, ids, c, t, related[k], obsIDs)
+				oscalControlFinding(j, ids, c, t, frameworks[c.Framework], related[k], obsIDs)
 			}
 		}
 		j.raw("]")
 	}
 	j.raw("}]")
-	j.field(false, "back-matter", oscalBackMatter(methodUUID, p, hasJSON))
+	j.field(false, "back-matter", oscalBackMatter(ids, methodUUID, p, hasJSON))
 	j.raw("}}\n")
 	if j.err == nil {
 		j.err = j.w.Flush()
@@ -563,7 +565,7 @@ func oscalRecords(rrs []string) string {
 // oscalBackMatter holds the resource import-ap points at: what the
 // assessment followed in place of an OSCAL assessment plan, linking
 // evidence.json (not an OSCAL document, as its media type says).
-func oscalBackMatter(uuid string, p *Pack, hasJSON bool) oscal.BackMatter {
+func oscalBackMatter(ids oscalIDs, uuid string, p *Pack, hasJSON bool) oscal.BackMatter {
 	var mappings []string
 	for _, m := range p.Run.Mappings {
 		s := oscalString(m.Framework, 200)
@@ -599,7 +601,61 @@ func oscalBackMatter(uuid string, p *Pack, hasJSON bool) oscal.BackMatter {
 		res.Rlinks = nil
 		res.Remarks = "This run wrote no evidence.json (senderproof's own JSON format, schema " + Schema + "): its --format left it out, so this resource links none, and the observations of this document carry each finding's DNS exchanges."
 	}
-	return oscal.BackMatter{Resources: &[]oscal.Resource{res}}
+	resources := []oscal.Resource{res}
+	uuids := oscalFrameworkResources(ids, p)
+	for _, m := range p.Run.Mappings {
+		resources = append(resources, oscalFrameworkResource(uuids[m.Framework], m))
+	}
+	return oscal.BackMatter{Resources: &resources}
+}
+
+// oscalFrameworkResources gives each framework of the run's mapping files
+// the UUID of its back-matter resource, which the findings of its
+// controls link to.
+func oscalFrameworkResources(ids oscalIDs, p *Pack) map[string]string {
+	out := make(map[string]string, len(p.Run.Mappings))
+	for _, m := range p.Run.Mappings {
+		out[m.Framework] = ids.of("resource", "framework|"+m.Framework)
+	}
+	return out
+}
+
+// oscalFrameworkResource describes one mapping file: where the framework's
+// control IDs come from, so an import can resolve a finding's target
+// without configuration (the NIST CSF 2.0 catalog's statements, or
+// <framework>_<control ID> for a framework without an OSCAL catalog).
+func oscalFrameworkResource(uuid string, m MappingRef) oscal.Resource {
+	name := oscalString(strings.TrimSpace(m.Name+" "+m.Version), 300)
+	if name == "" {
+		name = oscalString(m.Framework, 200)
+	}
+	desc := "The mapping file of framework " + oscalString(m.Framework, 200) + " (" + name + "), SHA-256 " + oscalString(m.SHA256, 64) +
+		": it names the framework's controls, which this document's findings target, and the checks that evidence each."
+	if src := oscalSourceURL(m.Source); src != "" {
+		desc += " The framework itself is published at the link."
+	}
+	res := oscal.Resource{
+		UUID:        uuid,
+		Title:       oscalMarkup("Control framework: " + name),
+		Description: oscalMarkup(desc),
+		Props:       oscalProps("framework", m.Framework, "version", m.Version, "mapping-sha256", m.SHA256),
+	}
+	if src := oscalSourceURL(m.Source); src != "" {
+		res.Rlinks = &[]oscal.ResourceLink{{Href: src}}
+	}
+	return res
+}
+
+// oscalSourceURL returns a mapping file's source when it is an absolute
+// http(s) URL without spaces or control characters (an rlink's href is a
+// URI reference), else "".
+func oscalSourceURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+		strings.IndexFunc(s, func(r rune) bool { return r <= ' ' || r == 0x7f || r > 0x7e }) >= 0 {
+		return ""
+	}
+	return s
 }
 
 // oscalRelevance is a finding's remarks: why its control matters for
@@ -632,9 +688,14 @@ func oscalCatalogRefs(c ControlStatus) []mappings.OSCALRef {
 	return out
 }
 
-func oscalControlFinding(j *jsonStream, ids oscalIDs, c ControlStatus, t oscalTarget, related []int32, obsIDs [][16]byte) {
+func oscalControlFinding(j *jsonStream, ids oscalIDs, c ControlStatus, t oscalTarget, framework string, related []int32, obsIDs [][16]byte) {
 	name := oscalString(c.Framework+" "+c.ID, 300)
 	title := name
+	if t.catalogControl != "" {
+		// DE.CM-8 has a finding for each of DE.CM-06 and DE.CM-09: the
+		// titles tell them apart.
+		title += " → " + oscalString(catalogLabelOf(c, t.catalogControl), 200)
+	}
 	if t := oscalString(c.Title, 500); t != "" {
 		title += ": " + t
 	}
@@ -668,6 +729,7 @@ func oscalControlFinding(j *jsonStream, ids oscalIDs, c ControlStatus, t oscalTa
 		Description: oscalMarkup(desc),
 		Props:       oscalProps(kv...),
 		Remarks:     oscalMarkup(oscalRelevance(c.Relevance)),
+		Links:       oscalFrameworkLink(framework),
 		Target: oscal.FindingTarget{
 			Type:     t.kind,
 			TargetId: t.id,
@@ -856,4 +918,24 @@ func oscalMarkup(s string) string {
 // sequence (a letter, most likely).
 func isWordByte(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
+}
+
+// oscalFrameworkLink links a finding to its framework's back-matter
+// resource ("" when the run names no mapping file for it).
+func oscalFrameworkLink(uuid string) *[]oscal.Link {
+	if uuid == "" {
+		return nil
+	}
+	return &[]oscal.Link{{Href: "#" + uuid, Rel: "reference", Text: "control framework"}}
+}
+
+// catalogLabelOf returns the label of c's catalog entry for the catalog
+// control id ("CSF 2.0 DE.CM-06" for DE.CM-06), or id when none names it.
+func catalogLabelOf(c ControlStatus, id string) string {
+	for _, l := range c.Catalog {
+		if l == id || strings.HasSuffix(l, " "+id) {
+			return l
+		}
+	}
+	return id
 }

@@ -69,8 +69,9 @@ type arDoc struct {
 		} `json:"import-ap"`
 		BackMatter struct {
 			Resources []struct {
-				UUID   string `json:"uuid"`
-				Title  string `json:"title"`
+				UUID   string          `json:"uuid"`
+				Title  string          `json:"title"`
+				Props  []oscalTestProp `json:"props"`
 				Rlinks []struct {
 					Href      string `json:"href"`
 					MediaType string `json:"media-type"`
@@ -104,7 +105,11 @@ type arDoc struct {
 				Description string          `json:"description"`
 				Remarks     string          `json:"remarks"`
 				Props       []oscalTestProp `json:"props"`
-				Target      struct {
+				Links       []struct {
+					Href string `json:"href"`
+					Rel  string `json:"rel"`
+				} `json:"links"`
+				Target struct {
 					Type     string `json:"type"`
 					TargetID string `json:"target-id"`
 					Status   struct {
@@ -284,8 +289,24 @@ func TestOSCALContent(t *testing.T) {
 	// import-ap is no file to fetch: it points at the back-matter resource
 	// that links evidence.json, marked as plain JSON.
 	res0 := ar.BackMatter.Resources
-	if len(res0) != 1 || ar.ImportAP.Href != "#"+res0[0].UUID {
-		t.Fatalf("import-ap href %q, back-matter resources %+v: want a fragment naming the one resource", ar.ImportAP.Href, res0)
+	if len(res0) != 1+len(p.Run.Mappings) || ar.ImportAP.Href != "#"+res0[0].UUID {
+		t.Fatalf("import-ap href %q, back-matter resources %+v: want a fragment naming the first resource, then one per mapping file", ar.ImportAP.Href, res0)
+	}
+	// Each framework's resource says where its control IDs come from,
+	// and every finding of its controls links to it.
+	frameworkRes := map[string]string{}
+	for i, m := range p.Run.Mappings {
+		r := res0[1+i]
+		if prop(r.Props, "framework") != m.Framework || prop(r.Props, "mapping-sha256") != m.SHA256 || !strings.HasPrefix(r.Title, "Control framework: ") {
+			t.Errorf("resource %d = %+v, want framework %s with its mapping file's SHA-256", 1+i, r, m.Framework)
+		}
+		frameworkRes[m.Framework] = "#" + r.UUID
+	}
+	for i, f := range res.Findings {
+		fw := p.Controls[i].Framework
+		if len(f.Links) != 1 || f.Links[0].Href != frameworkRes[fw] || f.Links[0].Rel != "reference" {
+			t.Errorf("finding %d of framework %s links %+v, want its resource %s", i, fw, f.Links, frameworkRes[fw])
+		}
 	}
 	if rl := res0[0].Rlinks; len(rl) != 1 || rl[0].Href != "evidence.json" || rl[0].MediaType != "application/json" {
 		t.Errorf("resource links %+v, want evidence.json as application/json", rl)
@@ -487,6 +508,10 @@ func TestOSCALCatalogTargets(t *testing.T) {
 		t.Fatalf("%d controls", len(p.Controls))
 	}
 	p.Controls[0].OSCAL = []mappings.OSCALRef{{Control: "DE.CM-06", Statement: "DE.CM-06_statement"}, {Control: "DE.CM-09", Statement: "DE.CM-09_statement"}}
+	p.Controls[0].Catalog = []string{"CSF 2.0 DE.CM-06", "CSF 2.0 DE.CM-09"}
+	// A mapping file's source is linked when it is a web address.
+	p.Run.Mappings[0].Source = "https://www.nist.gov/cyberframework"
+	p.Run.Mappings[1].Source = "see the framework's site"
 	out := writeAll(t, NewOSCAL(), p)
 	validateOSCAL(t, oscalSchema(t), out)
 	res := readOSCAL(t, out).AR.Results[0]
@@ -505,6 +530,17 @@ func TestOSCALCatalogTargets(t *testing.T) {
 		if prop(f.Props, "control-id") == "" {
 			t.Errorf("finding %d lost its control-id prop", i)
 		}
+		// The two findings of one control are told apart by title.
+		if want.catalog != "" && !strings.HasPrefix(f.Title, p.Controls[0].Framework+" "+p.Controls[0].ID+" → CSF 2.0 "+want.catalog+": ") {
+			t.Errorf("finding %d title %q does not name %s", i, f.Title, want.catalog)
+		}
+	}
+	back := readOSCAL(t, out).AR.BackMatter.Resources
+	if rl := back[1].Rlinks; len(rl) != 1 || rl[0].Href != "https://www.nist.gov/cyberframework" {
+		t.Errorf("resource of %s links %+v, want its source", p.Run.Mappings[0].Framework, rl)
+	}
+	if rl := back[2].Rlinks; len(rl) != 0 {
+		t.Errorf("resource of %s links %+v, want none for a source that is no web address", p.Run.Mappings[1].Framework, rl)
 	}
 	var reviewed []string
 	for _, sel := range res.ReviewedControls.Selections {
