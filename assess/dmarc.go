@@ -65,7 +65,7 @@ func validReportURIs(list string) []string {
 			u = u[:i]
 		}
 		p, err := url.Parse(u)
-		if err != nil || p.Scheme == "" || p.Opaque == "" && p.Host == "" {
+		if err != nil || p.Scheme == "" || p.Opaque == "" && p.Host == "" || !uriText(u) {
 			continue
 		}
 		if strings.EqualFold(p.Scheme, "mailto") && !mailtoAddress(p.Opaque) {
@@ -79,16 +79,66 @@ func validReportURIs(list string) []string {
 	return out
 }
 
+// uriText reports whether s holds only the characters a URI may (RFC
+// 3986 §2: unreserved, reserved and %-escapes): Go's url.Parse lets a
+// space, "<" or ">" through, and "mailto:<img src=x>@example.com" is no
+// address reports reach.
+func uriText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case strings.IndexByte("-._~:/?#[]@!$&'()*+,;=", c) >= 0:
+		case c == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]):
+			i += 2
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
 // mailtoAddress reports whether the part of a mailto: URI after the
 // scheme names one address with a local part and a domain (RFC 6068 §2),
 // for example reports@example.com or reports@example.com?subject=x. The
+// local part must be one (see localPart). The
 // domain must be a host name mail can be sent to (a URI is ASCII: an IDN
 // is written in its xn-- form), so a domain with a soft hyphen or a space
 // hidden in it does not count as a report address.
 func mailtoAddress(opaque string) bool {
 	addr, _, _ := strings.Cut(opaque, "?")
 	local, domain, ok := strings.Cut(addr, "@")
-	return ok && local != "" && validLookupName(domain) && strings.Contains(domain, ".")
+	return ok && localPart(local) && validLookupName(domain) && strings.Contains(domain, ".")
+}
+
+// localPart reports whether s, once its %-escapes are decoded, is the local
+// part of an address (RFC 5322 §3.4.1, as RFC 6068 §2 takes it): a
+// dot-atom such as dmarc+reports, or a quoted string. "[a](http://b)" is
+// made of URI characters but is none.
+func localPart(s string) bool {
+	d, err := url.PathUnescape(s)
+	if err != nil || d == "" {
+		return false
+	}
+	if len(d) >= 2 && d[0] == '"' && d[len(d)-1] == '"' {
+		return true
+	}
+	for _, atom := range strings.Split(d, ".") {
+		if atom == "" {
+			return false
+		}
+		for i := 0; i < len(atom); i++ {
+			c := atom[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // mailtoURIs returns the mailto: URIs among valid report URIs: the one
