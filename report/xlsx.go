@@ -772,6 +772,27 @@ func (w *xlsxWriter) summary(_ context.Context, f *excelize.File, st *xlsxStyles
 	if err := f.SetConditionalFormat(sh, fmt.Sprintf("A%d:A%d", statusRow, statusRow+4), st.statusRules(findingStates...)); err != nil {
 		return fmt.Errorf("xlsx summary colours: %w", err)
 	}
+	// The run's notes (inventory warnings, a resolver that stopped
+	// answering), as evidence.json and the PDF give them: an analyst who
+	// opens only the workbook learns why some findings are error.
+	if len(p.Run.Notes) > 0 {
+		r += 2
+		if err := str(fmt.Sprintf("A%d", r), "Notes", st.header); err != nil {
+			return err
+		}
+		if err := str(fmt.Sprintf("B%d", r), "", st.header); err != nil {
+			return err
+		}
+		for _, n := range p.Run.Notes {
+			r++
+			if err := str(fmt.Sprintf("A%d", r), "Note", st.label); err != nil {
+				return err
+			}
+			if err := str(fmt.Sprintf("B%d", r), n, 0); err != nil {
+				return err
+			}
+		}
+	}
 
 	// Chart 1: findings by status, from the key figures above.
 	points := make([]excelize.ChartDataPoint, len(chartStatuses))

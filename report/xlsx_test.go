@@ -66,6 +66,7 @@ func withRelevance(p *Pack) *Pack {
 func TestXLSX(t *testing.T) {
 	t.Parallel()
 	p := withRelevance(SyntheticPack(12, 5))
+	p.Run.Notes = []string{"inventory: f.csv:3: ::ffff:192.0.2.7 is IPv4-mapped; assessed as 192.0.2.7", "=1+1 from a hostile inventory"}
 	// A cut answer: its count of records not kept reaches the sheet.
 	cut := -1
 	for i := range p.Findings {
@@ -256,6 +257,17 @@ func TestXLSX(t *testing.T) {
 		sum := rowsOf(t, f, "Summary")
 		if len(sum) < 10 || !slices.ContainsFunc(sum, func(r []string) bool { return len(r) > 1 && r[0] == "fail" }) {
 			t.Errorf("Summary lacks key figures: %q", sum)
+		}
+		// The run's notes follow, each a string, never a formula.
+		for _, want := range p.Run.Notes {
+			i := slices.IndexFunc(sum, func(r []string) bool { return len(r) > 1 && r[0] == "Note" && r[1] == want })
+			if i < 0 {
+				t.Errorf("Summary lacks the note %q: %q", want, sum)
+				continue
+			}
+			if formula, _ := f.GetCellFormula("Summary", fmt.Sprintf("B%d", i+1)); formula != "" {
+				t.Errorf("Summary!B%d is a formula %q", i+1, formula)
+			}
 		}
 	})
 }
