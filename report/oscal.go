@@ -398,9 +398,9 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	// Findings: one per control, relating the observations of its checks;
 	// a control of an OSCAL catalog has one per catalog control it maps
 	// to, targeting that control's statement.
+	frameworks := oscalFrameworkResources(ids, p)
 	if len(p.Controls) > 0 {
 		j.raw(`,"findings":[`)
-		frameworks := oscalFrameworkResources(ids, p)
 		n := 0
 		for k, c := range p.Controls {
 			refs := oscalCatalogRefs(c)
@@ -425,7 +425,7 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 		j.raw("]")
 	}
 	j.raw("}]")
-	j.field(false, "back-matter", oscalBackMatter(ids, methodUUID, p, hasJSON))
+	j.field(false, "back-matter", oscalBackMatter(methodUUID, frameworks, p, hasJSON))
 	j.raw("}}\n")
 	if j.err == nil {
 		j.err = j.w.Flush()
@@ -565,7 +565,7 @@ func oscalRecords(rrs []string) string {
 // oscalBackMatter holds the resource import-ap points at: what the
 // assessment followed in place of an OSCAL assessment plan, linking
 // evidence.json (not an OSCAL document, as its media type says).
-func oscalBackMatter(ids oscalIDs, uuid string, p *Pack, hasJSON bool) oscal.BackMatter {
+func oscalBackMatter(uuid string, frameworks map[string]string, p *Pack, hasJSON bool) oscal.BackMatter {
 	var mappings []string
 	for _, m := range p.Run.Mappings {
 		s := oscalString(m.Framework, 200)
@@ -601,10 +601,14 @@ func oscalBackMatter(ids oscalIDs, uuid string, p *Pack, hasJSON bool) oscal.Bac
 		res.Rlinks = nil
 		res.Remarks = "This run wrote no evidence.json (senderproof's own JSON format, schema " + Schema + "): its --format left it out, so this resource links none, and the observations of this document carry each finding's DNS exchanges."
 	}
+	// Then one resource for each framework's mapping file (frameworks).
 	resources := []oscal.Resource{res}
-	uuids := oscalFrameworkResources(ids, p)
+	done := map[string]bool{}
 	for _, m := range p.Run.Mappings {
-		resources = append(resources, oscalFrameworkResource(uuids[m.Framework], m))
+		if !done[m.Framework] {
+			done[m.Framework] = true
+			resources = append(resources, oscalFrameworkResource(frameworks[m.Framework], m))
+		}
 	}
 	return oscal.BackMatter{Resources: &resources}
 }
@@ -631,18 +635,16 @@ func oscalFrameworkResource(uuid string, m MappingRef) oscal.Resource {
 	}
 	desc := "The mapping file of framework " + oscalString(m.Framework, 200) + " (" + name + "), SHA-256 " + oscalString(m.SHA256, 64) +
 		": it names the framework's controls, which this document's findings target, and the checks that evidence each."
+	res := oscal.Resource{
+		UUID:  uuid,
+		Title: oscalMarkup("Control framework: " + name),
+		Props: oscalProps("framework", m.Framework, "version", m.Version, "mapping-sha256", m.SHA256),
+	}
 	if src := oscalSourceURL(m.Source); src != "" {
 		desc += " The framework itself is published at the link."
-	}
-	res := oscal.Resource{
-		UUID:        uuid,
-		Title:       oscalMarkup("Control framework: " + name),
-		Description: oscalMarkup(desc),
-		Props:       oscalProps("framework", m.Framework, "version", m.Version, "mapping-sha256", m.SHA256),
-	}
-	if src := oscalSourceURL(m.Source); src != "" {
 		res.Rlinks = &[]oscal.ResourceLink{{Href: src}}
 	}
+	res.Description = oscalMarkup(desc)
 	return res
 }
 
@@ -702,7 +704,7 @@ func oscalControlFinding(j *jsonStream, ids oscalIDs, c ControlStatus, t oscalTa
 	desc := fmt.Sprintf("%s is %s across the fleet: of the findings of its mapped checks, %d pass, %d warn, %d fail and %d could not be determined.",
 		name, strings.ReplaceAll(string(c.Status), "_", " "), c.Pass, c.Warn, c.Fail, c.Error)
 	if c.Skip > 0 {
-		desc += fmt.Sprintf(" %d more were not assessed (skip: the sender's inventory row lacks what the check needs), so the fleet is covered only in part.", c.Skip)
+		desc += fmt.Sprintf(" %d more were not assessed (skip: the check did not apply to the sender, as when its inventory row has no HELO name, domain or DKIM selector, or the record the check reads does not exist), so the fleet is covered only in part.", c.Skip)
 	}
 	if len(c.WarnFails) > 0 {
 		desc += " A warn finding of " + oscalString(strings.Join(c.WarnFails, ", "), 500) + " counts against it as a failure (the mapping's fail_on: warn)."

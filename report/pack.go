@@ -202,9 +202,10 @@ type ControlStatus struct {
 	Fail   int                 `json:"fail"`
 	Warn   int                 `json:"warn"`
 	Error  int                 `json:"error"`
-	// Skip counts its checks' findings not applied to a sender (an
-	// inventory field the check needs was missing): a control satisfied
-	// by a few passes among many of them is covered only in part.
+	// Skip counts its checks' findings that did not apply to a sender (an
+	// inventory field the check needs was missing, or the record it reads
+	// does not exist): a control satisfied by a few passes among many of
+	// them is covered only in part.
 	Skip int `json:"skip"`
 }
 
