@@ -745,7 +745,9 @@ func (c *Client) exchange(ctx context.Context, name string, qtype uint16) exchan
 		// A server's answer says more than another's silence.
 		last = said
 	}
-	if last.err != nil {
+	// An error outcome: no answer, or one that decides nothing (SERVFAIL,
+	// REFUSED, a referral), which is final once every resolver gave it.
+	if last.err != nil || last.answeredUnusably() || last.msg != nil && (last.msg.Rcode == dns.RcodeServerFailure || last.msg.Rcode == dns.RcodeRefused) {
 		c.errs.Add(1)
 	}
 	return last

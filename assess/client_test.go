@@ -476,7 +476,13 @@ func TestClientNoAskedOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		ans, err := c.Lookup(context.Background(), "long.client.example.", dns.TypeA)
+		st := c.Stats()
 		c.Close()
+		// The answer decides nothing: the run counts it as an error
+		// outcome, as a timeout is.
+		if st.Errors != 1 {
+			t.Errorf("%s: %d errors counted, want 1", dns.RcodeToString[tc.rcode], st.Errors)
+		}
 		if err != nil || ans.Rcode != tc.rcode {
 			t.Errorf("%s: rcode %s, err %v; want the %s the answering resolver gave", dns.RcodeToString[tc.rcode], dns.RcodeToString[ans.Rcode], err, dns.RcodeToString[tc.rcode])
 		}
@@ -497,8 +503,11 @@ func TestClientNoAskedOnce(t *testing.T) {
 			t.Fatal(err)
 		}
 		ans, err := c.Lookup(context.Background(), "short.client.example.", dns.TypeA)
-		h := c.Health()
+		h, st := c.Health(), c.Stats()
 		c.Close()
+		if st.Errors != 1 {
+			t.Errorf("%d resolvers: %d errors counted for the referral, want 1", len(servers), st.Errors)
+		}
 		if !errors.Is(err, ErrReferral) || len(ans.Exchanges) != 1 || len(ans.Exchanges[0].Authority) != 1 || !strings.Contains(ans.Exchanges[0].Error, "ns.client.example.") {
 			t.Errorf("%d resolvers: err %v, exchanges %+v; want a referral error naming ns.client.example., its NS record kept", len(servers), err, ans.Exchanges)
 		}
@@ -514,6 +523,9 @@ func TestClientNoAskedOnce(t *testing.T) {
 	defer c.Close()
 	if ans, err := c.Lookup(context.Background(), "short.client.example.", dns.TypeA); err != nil || len(ans.RRs) != 1 {
 		t.Errorf("referral, then a resolver that answers: %v, %v; want the record", ans.RRs, err)
+	}
+	if st := c.Stats(); st.Errors != 0 {
+		t.Errorf("referral, then a resolver that answers: %d errors counted, want 0", st.Errors)
 	}
 }
 

@@ -280,6 +280,36 @@ func passedOnResolvers(health []assess.ServerHealth) []string {
 	return notes
 }
 
+// finalFailureResolvers returns a note for the one resolver of a run that
+// answered some questions (not all: refusingResolvers speaks of that) with
+// SERVFAIL or REFUSED: with no other resolver to ask, those answers are
+// final and their findings error, which without the note the pack shows
+// only finding by finding. Many SERVFAILs at once are often a resolver
+// limiting the rate of one client, so the note then says what to change.
+func finalFailureResolvers(health []assess.ServerHealth) []string {
+	if len(health) != 1 {
+		return nil
+	}
+	h := health[0]
+	bad := h.Refused + h.ServFail
+	if bad == 0 || bad >= h.Answered {
+		return nil
+	}
+	var parts []string
+	if h.ServFail > 0 {
+		parts = append(parts, fmt.Sprintf("SERVFAIL to %d", h.ServFail))
+	}
+	if h.Refused > 0 {
+		parts = append(parts, fmt.Sprintf("REFUSED to %d", h.Refused))
+	}
+	note := fmt.Sprintf("resolver %s answered %s of its %d responses; with no other resolver to ask, those answers are final and the findings that needed them are error (the evidence shows each answer)",
+		h.Server, strings.Join(parts, " and "), h.Answered)
+	if h.ServFail >= minBroadFailure {
+		note += "; a resolver that limits the rate of one client answers SERVFAIL or nothing: if the names resolve when asked alone, re-run with a lower --qps, or give a second --resolver"
+	}
+	return []string{note}
+}
+
 // tcpFailedResolvers returns a note for each resolver some of whose answers
 // were truncated and then could not be asked for over TCP: the resolver
 // answers, but TCP to it fails, so the note points there rather than at a

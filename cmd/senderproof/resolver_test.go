@@ -320,8 +320,8 @@ func TestTCPFailedReplays(t *testing.T) {
 
 // TestPassedOnResolvers: of two resolvers, one answering SERVFAIL for some
 // names, the findings show the other's answers, and the run's notes say
-// that the first failed those questions; with one resolver there is no
-// such note (its failures are the findings' own errors).
+// that the first failed those questions; with one resolver this note is
+// not given (TestFinalFailureNote).
 func TestPassedOnResolvers(t *testing.T) {
 	const soa = "$TTL 300\n@ IN SOA ns.example.com. h.example.com. 1 3600 600 86400 300\n@ IN NS ns.example.com.\n"
 	zones := []dnstest.Zone{
@@ -353,6 +353,58 @@ func TestPassedOnResolvers(t *testing.T) {
 	}
 	if got := passedOnResolvers([]assess.ServerHealth{{Server: "127.0.0.1:53", Answered: 10, ServFail: 3}}); got != nil {
 		t.Errorf("one resolver: notes %q", got)
+	}
+}
+
+// TestFinalFailureNote: the one resolver of a run answers SERVFAIL for
+// some names. Those answers are final, so their findings are error, and
+// the run's notes and its error count say so rather than leaving the cause
+// to be found finding by finding; many SERVFAILs bring the rate-limit hint.
+func TestFinalFailureNote(t *testing.T) {
+	t.Parallel()
+	const soa = "$TTL 300\n@ IN SOA ns.example.com. h.example.com. 1 3600 600 86400 300\n@ IN NS ns.example.com.\n"
+	zones := []dnstest.Zone{
+		{Origin: "2.0.192.in-addr.arpa.", Text: soa + "10 IN PTR mail.example.com.\n"},
+		{Origin: "example.com.", Text: soa + "mail IN A 192.0.2.10\n@ IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"},
+	}
+	srv := dnstest.Start(t, dnstest.Config{Zones: zones, Faults: map[string]dnstest.Fault{"_dmarc.example.com.": dnstest.ServFail}})
+	dir := t.TempDir()
+	inv := filepath.Join(dir, "fleet.csv")
+	if err := os.WriteFile(inv, []byte("ip,hostname,helo,domain\n192.0.2.10,mail.example.com,mail.example.com,example.com\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	code, _, stderr := run(t, context.Background(), "assess", "--inventory", inv, "--resolver", srv.Addr,
+		"--qps", "0", "--format", "json", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	p := readPack(t, out)
+	if p.Summary.Error == 0 || p.Run.Queries.Errors == 0 {
+		t.Errorf("%d findings error, %d lookups counted as errors; want both above 0", p.Summary.Error, p.Run.Queries.Errors)
+	}
+	want := "resolver " + srv.Addr + " answered SERVFAIL to 1 of its "
+	if !slices.ContainsFunc(p.Run.Notes, func(n string) bool {
+		return strings.HasPrefix(n, want) && strings.Contains(n, "those answers are final")
+	}) ||
+		!strings.Contains(stderr, want) {
+		t.Errorf("no note %q: notes %q, stderr %s", want, p.Run.Notes, stderr)
+	}
+	if slices.ContainsFunc(p.Run.Notes, func(n string) bool { return strings.Contains(n, "--qps") }) {
+		t.Errorf("one SERVFAIL brought the rate-limit hint: %q", p.Run.Notes)
+	}
+	many := finalFailureResolvers([]assess.ServerHealth{{Server: "127.0.0.1:53", Answered: 400, ServFail: 120, Refused: 2}})
+	if len(many) != 1 || !strings.Contains(many[0], "SERVFAIL to 120 and REFUSED to 2 of its 400 responses") || !strings.Contains(many[0], "re-run with a lower --qps") {
+		t.Errorf("many SERVFAILs: notes %q", many)
+	}
+	for _, h := range [][]assess.ServerHealth{
+		{{Server: "127.0.0.1:53", Answered: 10}},                  // nothing failed
+		{{Server: "127.0.0.1:53", Answered: 10, ServFail: 10}},    // all failed: refusingResolvers speaks
+		{{Server: "a", Answered: 10, ServFail: 3}, {Server: "b"}}, // two: passedOnResolvers speaks
+	} {
+		if got := finalFailureResolvers(h); got != nil {
+			t.Errorf("%+v: notes %q, want none", h, got)
+		}
 	}
 }
 
