@@ -24,8 +24,14 @@ const (
 	// MaxChain is the longest CNAME chain followed (RFC 2317 delegation
 	// needs one hop; resolvers commonly stop near 8-16).
 	MaxChain = 8
-	// MaxRRs is the most records of one answer kept and recorded.
+	// MaxRRs is the most records of one answer kept and recorded, besides
+	// its aliases (see keptRecords).
 	MaxRRs = 100
+	// maxAliasRRs is the most CNAME and DNAME records of one answer kept
+	// besides MaxRRs others: a recursive resolver puts the whole chain in
+	// front of the records asked for, and a chain is followed for at most
+	// MaxChain hops, each a CNAME or a DNAME with its CNAME.
+	maxAliasRRs = 2*MaxChain + 2
 	// UDPSize is the EDNS0 buffer advertised (DNS Flag Day 2020).
 	UDPSize = 1232
 	// FailureTTL is how long a lookup that failed is remembered.
@@ -1159,7 +1165,7 @@ func (c *Client) roundTrip(ctx context.Context, q *dns.Msg, srv *serverState, tr
 	ev.Rcode = dns.RcodeToString[r.Rcode]
 	ev.AD = r.AuthenticatedData
 	ev.Answers = presentation(r.Answer)
-	ev.Omitted = max(0, len(r.Answer)-MaxRRs)
+	ev.Omitted = len(r.Answer) - keptRecords(r.Answer)
 	if len(r.Answer) == 0 {
 		ev.Authority = negativeSOA(r.Ns)
 	}
@@ -1212,16 +1218,38 @@ func msSince(t time.Time) float64 {
 	return float64(time.Since(t).Microseconds()) / 1000
 }
 
-// presentation renders records in zone-file form, at most MaxRRs of them.
+// presentation renders records in zone-file form, those keptRecords keeps.
 func presentation(rrs []dns.RR) []string {
-	out := make([]string, 0, min(len(rrs), MaxRRs))
-	for i, rr := range rrs {
-		if i == MaxRRs {
-			break
-		}
+	rrs = rrs[:keptRecords(rrs)]
+	out := make([]string, 0, len(rrs))
+	for _, rr := range rrs {
 		out = append(out, rr.String())
 	}
 	return out
+}
+
+// keptRecords returns how many records of a section, from the first, are
+// read and kept: up to MaxRRs records, not counting up to maxAliasRRs
+// CNAME and DNAME records among them. A name with exactly MaxRRs address
+// records reads the same whether an authoritative server answers (one
+// exchange per alias) or a recursive resolver (the chain and the records
+// in one answer); the result on the records kept is all of them, so a
+// replay of the evidence reads the same.
+func keptRecords(rrs []dns.RR) int {
+	others, aliases := 0, 0
+	for i, rr := range rrs {
+		switch rr.Header().Rrtype {
+		case dns.TypeCNAME, dns.TypeDNAME:
+			if aliases++; aliases > maxAliasRRs {
+				return i
+			}
+		default:
+			if others++; others > MaxRRs {
+				return i
+			}
+		}
+	}
+	return len(rrs)
 }
 
 // chase follows CNAMEs from name until records of qtype, a negative answer,
@@ -1244,7 +1272,7 @@ func chase(ctx context.Context, ex exchangeFunc, name string, qtype uint16) (Ans
 		ans.Rcode = m.Rcode
 		// Only the records the evidence keeps are read, so that a replay
 		// from it reads the same.
-		section := m.Answer[:min(len(m.Answer), MaxRRs)]
+		section := m.Answer[:keptRecords(m.Answer)]
 		ans.Omitted = res.ev.Omitted
 		// Walk the chain inside this response.
 		moved := false

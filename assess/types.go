@@ -107,8 +107,9 @@ type Evidence struct {
 	RTT float64 `json:"rtt_ms"`
 	// Error is set when no usable answer came back (timeout, network error).
 	Error string `json:"error,omitempty"`
-	// Omitted counts the records of the answer section beyond the MaxRRs
-	// kept in Answers: a hostile answer is bounded, and says so.
+	// Omitted counts the records of the answer section beyond those kept
+	// in Answers (MaxRRs, besides the aliases before them): a hostile
+	// answer is bounded, and says so.
 	Omitted int `json:"omitted,omitempty"`
 }
 
@@ -155,8 +156,8 @@ type Answer struct {
 	// Err describes why the answer is an error (loop, chain too long); it is
 	// set together with a non-nil error from Lookup.
 	Err string
-	// Omitted counts the records of the final response beyond the MaxRRs
-	// read (Evidence.Omitted): RRs may then lack some of the name's records.
+	// Omitted counts the records of the final response beyond those read
+	// (Evidence.Omitted): RRs may then lack some of the name's records.
 	Omitted int
 	// Unrelated counts the records of a NOERROR response's answer section
 	// when none of them answers the question (other names, types or
