@@ -144,6 +144,31 @@ type ServerHealth struct {
 	// row while it still answered a liveness query: a zone it waits on,
 	// not a server down.
 	SlowSpells int
+	// LocalZone counts its negative answers from a locally served empty
+	// zone (an SOA whose mailbox is nobody.invalid., RFC 6303 §3), such as
+	// a recursive resolver's built-in reverse zones of private address
+	// ranges; LocalZones names the first few of those zones.
+	LocalZone  int64
+	LocalZones []string
+}
+
+// maxLocalZones is how many locally served zones ServerHealth names.
+const maxLocalZones = 5
+
+// localZoneSOA returns the zone of a negative answer's SOA record when it
+// is that of a locally served empty zone (RFC 6303 §3 gives such zones the
+// mailbox nobody.invalid.; unbound's are "localhost. nobody.invalid."): the
+// resolver answered from its own defaults, not from the DNS.
+func localZoneSOA(m *dns.Msg) (string, bool) {
+	if len(m.Answer) > 0 || m.Rcode != dns.RcodeSuccess && m.Rcode != dns.RcodeNameError {
+		return "", false
+	}
+	for _, rr := range m.Ns {
+		if soa, ok := rr.(*dns.SOA); ok && strings.EqualFold(soa.Mbox, "nobody.invalid.") {
+			return dns.CanonicalName(soa.Hdr.Name), true
+		}
+	}
+	return "", false
 }
 
 // Client is senderproof's DNS client: a cache with TTLs and in-flight
@@ -338,6 +363,8 @@ type serverState struct {
 	// the server still answered a liveness query: questions it did not
 	// answer in time (a zone it waits on), not a server down.
 	slowSpells int
+	localZone  int64
+	localZones []string
 	// noEDNS is set once the server answered FORMERR or NOTIMP without
 	// an OPT record to a query with one (RFC 6891 §7): it does not speak
 	// EDNS, and later queries go to it without.
@@ -524,6 +551,7 @@ func (c *Client) Health() []ServerHealth {
 			Server: s.addr, Sent: s.sent, Answered: s.answered, Refused: s.refused, ServFail: s.servfail, Referred: s.referred, TCPFailed: s.tcpFailed, Timeouts: s.timeouts,
 			Down: s.down, Outages: s.outages, StoppedAfter: s.stopped, DownSince: s.downSince,
 			LastError: s.lastError, SlowSpells: s.slowSpells,
+			LocalZone: s.localZone, LocalZones: slices.Clone(s.localZones),
 		}
 		s.mu.Unlock()
 	}
@@ -824,6 +852,12 @@ func (c *Client) observe(s *serverState, probe bool, res exchangeResult, cancell
 				s.refused++
 			case dns.RcodeServerFailure:
 				s.servfail++
+			}
+			if zone, ok := localZoneSOA(res.msg); ok {
+				s.localZone++
+				if len(s.localZones) < maxLocalZones && !slices.Contains(s.localZones, zone) {
+					s.localZones = append(s.localZones, zone)
+				}
 			}
 		}
 		if res.ev.Transport == "udp" {

@@ -488,6 +488,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		downNotes = append(downNotes, refusing...)
 		downNotes = append(downNotes, passedOnResolvers(health)...)
 		downNotes = append(downNotes, finalFailureResolvers(health)...)
+		downNotes = append(downNotes, localZoneResolvers(health)...)
 		downNotes = append(downNotes, tcpFailedResolvers(health)...)
 		downNotes = append(downNotes, referralResolvers(health)...)
 		failed = noUsableAnswer(health)

@@ -310,6 +310,24 @@ func finalFailureResolvers(health []assess.ServerHealth) []string {
 	return []string{note}
 }
 
+// localZoneResolvers returns a note for each resolver that answered some
+// questions from a locally served empty zone (RFC 6303): a recursive
+// resolver's built-in reverse zones of private address ranges answer
+// NXDOMAIN for every name, whatever the organisation's internal DNS holds,
+// so those findings' "no PTR record" is the resolver's default, which the
+// findings alone do not show.
+func localZoneResolvers(health []assess.ServerHealth) []string {
+	var notes []string
+	for _, h := range health {
+		if h.LocalZone == 0 {
+			continue
+		}
+		notes = append(notes, fmt.Sprintf("resolver %s answered %d %s from a locally served empty zone (%s; SOA mailbox nobody.invalid., RFC 6303), not from the DNS: for private address ranges it answers that no record exists whatever your internal DNS holds; to assess those names, point --resolver at a server that serves your internal zones",
+			h.Server, h.LocalZone, plural(int(h.LocalZone), "question", "questions"), strings.Join(h.LocalZones, ", ")))
+	}
+	return notes
+}
+
 // tcpFailedResolvers returns a note for each resolver some of whose answers
 // were truncated and then could not be asked for over TCP: the resolver
 // answers, but TCP to it fails, so the note points there rather than at a

@@ -408,6 +408,37 @@ func TestFinalFailureNote(t *testing.T) {
 	}
 }
 
+// TestLocalZoneNote: a resolver answers a private range's reverse names
+// from a locally served empty zone (unbound's built-in 10.in-addr.arpa,
+// SOA mailbox nobody.invalid.): ptr.present fails, as the answer says, and
+// the run's notes say the answer is the resolver's default, not the DNS.
+func TestLocalZoneNote(t *testing.T) {
+	t.Parallel()
+	zones := []dnstest.Zone{
+		{Origin: "10.in-addr.arpa.", Text: "$TTL 10800\n@ IN SOA localhost. nobody.invalid. 1 3600 1200 604800 10800\n@ IN NS localhost.\n"},
+		{Origin: "2.0.192.in-addr.arpa.", Text: "$TTL 300\n@ IN SOA ns.example.com. h.example.com. 1 3600 600 86400 300\n"},
+	}
+	srv := dnstest.Start(t, dnstest.Config{Zones: zones})
+	dir := t.TempDir()
+	inv := filepath.Join(dir, "fleet.csv")
+	if err := os.WriteFile(inv, []byte("ip\n10.1.2.3\n10.1.2.4\n192.0.2.9\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	code, _, stderr := run(t, context.Background(), "assess", "--inventory", inv, "--resolver", srv.Addr, "--qps", "0", "--format", "json", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	p := readPack(t, out)
+	want := "resolver " + srv.Addr + " answered 2 questions from a locally served empty zone (10.in-addr.arpa.; SOA mailbox nobody.invalid., RFC 6303)"
+	if !slices.ContainsFunc(p.Run.Notes, func(n string) bool { return strings.HasPrefix(n, want) }) || !strings.Contains(stderr, want) {
+		t.Errorf("no note %q: notes %q, stderr %s", want, p.Run.Notes, stderr)
+	}
+	if slices.ContainsFunc(p.Run.Notes, func(n string) bool { return strings.Contains(n, "2.0.192.in-addr.arpa") }) {
+		t.Errorf("a zone with an ordinary SOA is named: %q", p.Run.Notes)
+	}
+}
+
 // TestInterruptedResolverLookup: Ctrl-C while a --resolver host name is
 // being looked up is an interruption (exit 130), not bad input.
 func TestInterruptedResolverLookup(t *testing.T) {
