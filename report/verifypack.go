@@ -158,6 +158,9 @@ type PackCheck struct {
 	drift    map[string]*driftSeen
 	problems []error
 	ledger   *exchangeLedger
+	// recorded rolls the findings up by the controls they record, for a
+	// pack whose mapping files are not at hand (controls false).
+	recorded *recordedRollUp
 	// Replay is set for a pack made by assess --replay: its exchanges are
 	// the recorded run's, made before its own start.
 	Replay bool
@@ -165,8 +168,11 @@ type PackCheck struct {
 
 // NewPackCheck returns a check of a pack of the given assets. m gives each
 // check's controls and the controls to roll up; with controls false (the
-// loaded mapping files are not the run's), neither the findings' controls
-// nor the control roll-up are compared. tpl words drift findings again.
+// loaded mapping files are not the run's), the findings' controls are not
+// compared with mapping files, but the control roll-up is held against
+// the pack itself: each control's counts and state against the findings
+// that record it, and the findings' controls against the checks each
+// control lists. tpl words drift findings again.
 func NewPackCheck(assets []assess.Asset, m Mapper, tpl *templates.Set, controls bool) *PackCheck {
 	if tpl == nil {
 		tpl = templates.MustDefault()
@@ -175,6 +181,9 @@ func NewPackCheck(assets []assess.Asset, m Mapper, tpl *templates.Set, controls 
 		assets: assets, index: make(map[string]int, len(assets)), mapper: m, controls: controls, tpl: tpl,
 		acc: newAccumulator(assets, m), cur: -1, counts: map[findingKey]int{},
 		seen: make([]bool, len(assets)), drift: map[string]*driftSeen{}, ledger: newExchangeLedger(),
+	}
+	if !controls {
+		c.recorded = newRecordedRollUp()
 	}
 	for i, a := range assets {
 		if _, dup := c.index[a.IP]; dup {
@@ -189,6 +198,9 @@ func NewPackCheck(assets []assess.Asset, m Mapper, tpl *templates.Set, controls 
 // Add takes the pack's next finding. It does not change f.
 func (c *PackCheck) Add(f *assess.Finding) {
 	c.ledger.add(f)
+	if c.recorded != nil {
+		c.recorded.add(f)
+	}
 	g := *f
 	if c.mapper != nil {
 		want := c.mapper.ControlsFor(f.Check)
@@ -314,6 +326,8 @@ func (c *PackCheck) Finish(p *Pack) []error {
 	c.compareSummary(p.Summary, want.Summary)
 	if c.controls {
 		c.compareControls(p.Controls, want.Controls)
+	} else {
+		c.problems = append(c.problems, c.recorded.finish(p.Controls)...)
 	}
 	c.compareAssetSummary(p.AssetSummary, want.AssetSummary)
 	return c.problems
@@ -432,7 +446,7 @@ func (c *PackCheck) compareControls(got, want []ControlStatus) {
 		for _, n := range []struct {
 			name      string
 			got, want int
-		}{{"pass", g.Pass, w.Pass}, {"fail", g.Fail, w.Fail}, {"warn", g.Warn, w.Warn}, {"error", g.Error, w.Error}} {
+		}{{"pass", g.Pass, w.Pass}, {"fail", g.Fail, w.Fail}, {"warn", g.Warn, w.Warn}, {"error", g.Error, w.Error}, {"skip", g.Skip, w.Skip}} {
 			if n.got != n.want {
 				diff = append(diff, fmt.Sprintf("%s is %d, the findings give %d", n.name, n.got, n.want))
 			}

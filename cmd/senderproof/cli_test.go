@@ -419,7 +419,8 @@ func TestExtraFrameworkByFileAlone(t *testing.T) {
 
 // TestVerifyWithoutTheRunsMappings: a pack made with --mappings verifies
 // where those files are not at hand (an auditor's copy of the pack): its
-// files and findings are checked, and verify says the controls were not.
+// files and findings are checked, and its controls against its own record,
+// so an edited control state or count fails all the same.
 func TestVerifyWithoutTheRunsMappings(t *testing.T) {
 	dir := t.TempDir()
 	mp := filepath.Join(dir, "mp")
@@ -437,10 +438,31 @@ func TestVerifyWithoutTheRunsMappings(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("verify exit %d: %s\n%s", code, stdout, stderr)
 	}
-	for _, w := range []string{"1 file matches the manifest", "summary and per-asset summaries match them", "controls: not checked", "example-mail-policy"} {
+	for _, w := range []string{"1 file matches the manifest", "summary, controls as the pack records them and per-asset summaries match them", "controls: checked against the pack's own record only", "example-mail-policy"} {
 		if !strings.Contains(stdout, w) {
 			t.Errorf("verify says nothing of %q:\n%s", w, stdout)
 		}
+	}
+
+	// Forged: a control made satisfied, its fail count cleared, the
+	// manifest hashed again.
+	forged := ""
+	rewritePack(t, out, func(p *report.Pack) {
+		for i := range p.Controls {
+			if c := &p.Controls[i]; c.Status == report.ControlNotSatisfied && c.Fail > 0 {
+				c.Status, c.Fail = report.ControlSatisfied, 0
+				forged = c.Framework + " " + c.ID
+				return
+			}
+		}
+	})
+	if forged == "" {
+		t.Fatal("no control of the demo is not satisfied with fails")
+	}
+	code, stdout, stderr = run(t, context.Background(), "verify", out)
+	if code != 2 || !strings.Contains(stderr, "control "+forged+": status is satisfied, its findings give not_satisfied") ||
+		!strings.Contains(stderr, "fail is 0, the findings that list it give ") {
+		t.Errorf("forged control %s: exit %d:\n%s\n%s", forged, code, stdout, stderr)
 	}
 }
 

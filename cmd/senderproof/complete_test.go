@@ -211,7 +211,7 @@ func TestVerifyMappings(t *testing.T) {
 			if code != tc.code || !strings.Contains(stdout+stderr, tc.want) {
 				t.Errorf("exit %d, want %d with %q:\n%s\n%s", code, tc.code, tc.want, stdout, stderr)
 			}
-			if notChecked := strings.Contains(stdout, "controls: not checked, the loaded mapping files are not the run's"); notChecked != (i >= 4) {
+			if notChecked := strings.Contains(stdout, "not against mapping files: the loaded ones are not the run's"); notChecked != (i >= 4) {
 				t.Errorf("verify says the controls were not checked: %v, want %v:\n%s", notChecked, i >= 4, stdout)
 			}
 		})

@@ -531,12 +531,12 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path str
 	if len(mappingProblems) == 0 {
 		fmt.Fprintf(stdout, "%d findings complete; summary, controls and per-asset summaries match them\n", p.Summary.Findings)
 	} else {
-		fmt.Fprintf(stdout, "%d findings complete; summary and per-asset summaries match them\n", p.Summary.Findings)
+		fmt.Fprintf(stdout, "%d findings complete; summary, controls as the pack records them and per-asset summaries match them\n", p.Summary.Findings)
 		var why []string
 		for _, e := range mappingProblems {
 			why = append(why, strings.TrimPrefix(e.Error(), "run.mappings: "))
 		}
-		fmt.Fprintf(stdout, "controls: not checked, the loaded mapping files are not the run's (%s)\n", strings.Join(why, "; "))
+		fmt.Fprintf(stdout, "controls: checked against the pack's own record only (each control's state and counts against the findings that name it, and those findings against the checks it lists), not against mapping files: the loaded ones are not the run's (%s)\n", strings.Join(why, "; "))
 	}
 	fmt.Fprintf(stdout, "%d findings replayed: all match\n", n)
 	if slices.Contains(compared, "evidence.json") {
