@@ -381,10 +381,15 @@ func Load(dir string) (*Set, error) {
 	return s, nil
 }
 
-// replacement says that f replaces the shipped framework g without some
-// of g's controls, naming them; "" when f keeps them all (a copy of the
-// shipped file, edited or not).
+// replacement says that f replaces the shipped framework g, naming g's
+// controls that f leaves out; "" when f is a byte-for-byte copy of the
+// shipped file. An edited copy is said too: a report that shows the
+// framework's name over edited titles or fail_on settings is the user's
+// file, not the shipped one, and the pack's notes should say so.
 func replacement(f, g *File) string {
+	if f.SHA256 == g.SHA256 {
+		return ""
+	}
 	have := map[string]bool{}
 	for _, c := range f.Controls {
 		have[c.ID] = true
@@ -395,11 +400,14 @@ func replacement(f, g *File) string {
 			dropped = append(dropped, c.ID)
 		}
 	}
-	if len(dropped) == 0 {
-		return ""
+	s := fmt.Sprintf("%s replaces the shipped framework %s (%s %s) whole", f.Path, g.Framework.ID, g.Framework.Name, g.Framework.Version)
+	switch len(dropped) {
+	case 0:
+		return s + ", with a file of its own (sha256 " + f.SHA256 + "; the shipped file's is " + g.SHA256 + ")"
+	case 1:
+		return s + "; its control " + dropped[0] + " is not loaded (copy it into the file to keep it, or give the file a framework id of its own)"
 	}
-	return fmt.Sprintf("%s replaces the shipped framework %s (%s %s) whole; its controls %s are not loaded (copy them into the file to keep them, or give it a framework id of its own)",
-		f.Path, g.Framework.ID, g.Framework.Name, g.Framework.Version, strings.Join(dropped, ", "))
+	return s + "; its controls " + strings.Join(dropped, ", ") + " are not loaded (copy them into the file to keep them, or give the file a framework id of its own)"
 }
 
 // lint decodes and checks one file. It returns the file (nil after a YAML

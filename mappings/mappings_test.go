@@ -388,6 +388,14 @@ mappings:
 	if cs, err := Load(copyDir); err != nil || len(cs.Replaced) != 0 {
 		t.Errorf("a verbatim copy: Replaced = %q (err %v)", cs.Replaced, err)
 	}
+	// An edited copy keeps every control, and is said all the same: the
+	// reports show the framework's name over the user's titles.
+	edited := t.TempDir()
+	write(t, edited, "nist-csf-2.0.yaml", strings.Replace(string(b), "title: ", "title: Edited ", 1))
+	if cs, err := Load(edited); err != nil || len(cs.Replaced) != 1 || !strings.Contains(cs.Replaced[0], "replaces the shipped framework nist-csf-2.0") ||
+		!strings.Contains(cs.Replaced[0], "whole, with a file of its own (sha256 ") {
+		t.Errorf("an edited copy: Replaced = %q (err %v)", cs.Replaced, err)
+	}
 	// The replacement is said, naming the shipped controls it drops.
 	if len(s.Replaced) != 1 || !strings.Contains(s.Replaced[0], "nist.yml replaces the shipped framework nist-csf-2.0") ||
 		!strings.Contains(s.Replaced[0], "its controls PR.DS-1, DE.CM-8 are not loaded") {

@@ -249,6 +249,9 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	}
 	for _, r := range set.Replaced {
 		fmt.Fprintf(cfg.Stderr, "senderproof: note: %s\n", oneLine(r))
+		// In the pack too: its reports show the framework's name over
+		// the user's file.
+		cfg.Notes = append(slices.Clip(cfg.Notes), "mappings: "+oneLine(r))
 	}
 	inv := cfg.Inventory
 	if cfg.Replay != nil {

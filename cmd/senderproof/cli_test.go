@@ -466,6 +466,35 @@ func TestVerifyWithoutTheRunsMappings(t *testing.T) {
 	}
 }
 
+// TestOverrideNoted: a file that replaces a shipped framework is named in
+// the pack's run notes, not only on the terminal: the reports show the
+// framework's name over the user's file.
+func TestOverrideNoted(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	b, err := os.ReadFile("../../mappings/owasp-nhi-top10.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp := filepath.Join(dir, "mp")
+	if err := os.MkdirAll(mp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(mp, "nhi.yaml"), bytes.Replace(b, []byte("title: "), []byte("title: Our "), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "evidence")
+	code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json", "--mappings", mp)
+	if code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	want := "nhi.yaml replaces the shipped framework owasp-nhi-top10"
+	p := readPack(t, out)
+	if !slices.ContainsFunc(p.Run.Notes, func(n string) bool { return strings.HasPrefix(n, "mappings: ") && strings.Contains(n, want) }) || !strings.Contains(stderr, want) {
+		t.Errorf("no note %q: notes %q, stderr %s", want, p.Run.Notes, stderr)
+	}
+}
+
 // TestSignedManifest: --sign-key signs the manifest; verify --pubkey checks
 // it and fails after the manifest changes or with another key.
 func TestSignedManifest(t *testing.T) {
