@@ -543,6 +543,7 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 
 	// mappings
 	used := map[string]bool{} // control IDs some mapping names
+	var mappingLines []int    // of f.Mappings
 	for i, rm := range doc.raw.Mappings {
 		line := 0
 		if i < len(doc.mappingLines) {
@@ -565,10 +566,14 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 			add(line, "missing required field mappings[].check")
 		case strings.HasSuffix(m.Check, ".*"):
 			if len(matchChecks(m.Check, e.checks)) == 0 {
-				add(rm.Check.Line, "check prefix %q matches no registered check", m.Check)
+				add(rm.Check.Line, "check prefix %q matches no registered check%s", m.Check, templates.DidYouMean(m.Check, familyPrefixes(e.checks)))
 			}
 		case !slices.Contains(e.checks, m.Check):
-			add(rm.Check.Line, "unknown check %q%s", m.Check, templates.DidYouMean(m.Check, e.checks))
+			hint := templates.DidYouMean(m.Check, e.checks)
+			if hint == "" && (strings.HasSuffix(m.Check, "*") || strings.HasSuffix(m.Check, ".")) {
+				hint = "; a prefix is written as a family and .*, for example ptr.*"
+			}
+			add(rm.Check.Line, "unknown check %q%s", m.Check, hint)
 		}
 		if len(rm.Controls.Items) == 0 && !rm.Controls.Bad {
 			add(max(rm.Controls.Line, line), "missing required field mappings[].controls")
@@ -586,7 +591,9 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 			}
 		}
 		f.Mappings = append(f.Mappings, m)
+		mappingLines = append(mappingLines, max(rm.Check.Line, line))
 	}
+	problems = append(problems, failOnConflicts(p, f.Mappings, mappingLines, e.checks)...)
 
 	// A control without a mapping has no evidence: it could only ever be
 	// inconclusive.
@@ -596,6 +603,51 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 		}
 	}
 	return f, fwLine, problems
+}
+
+// familyPrefixes returns the prefixes the checks can be selected by:
+// "ptr.*", "spf.*", ...
+func familyPrefixes(checks []string) []string {
+	var out []string
+	for _, c := range checks {
+		if fam, _, ok := strings.Cut(c, "."); ok && !slices.Contains(out, fam+".*") {
+			out = append(out, fam+".*")
+		}
+	}
+	return out
+}
+
+// failOnConflicts reports two mappings that tie one check to one control
+// with different fail_on: a warn finding then counts against the control
+// whichever the author meant (warn wins), so neither an exact check ID nor
+// the later mapping decides, and lint asks for one setting.
+func failOnConflicts(file string, ms []Mapping, lines []int, checks []string) []*Problem {
+	var out []*Problem
+	for j := range ms {
+		for i := range j {
+			if ms[i].FailOn == ms[j].FailOn {
+				continue
+			}
+			var both []string
+			for _, c := range checks {
+				if ms[i].covers(c) && ms[j].covers(c) {
+					both = append(both, c)
+				}
+			}
+			if len(both) == 0 {
+				continue
+			}
+			for _, id := range ms[j].Controls {
+				if !slices.Contains(ms[i].Controls, id) {
+					continue
+				}
+				out = append(out, &Problem{Path: file, Line: lines[j], Reason: fmt.Sprintf(
+					"this mapping ties %s to control %s with fail_on: %s, and the one on line %d with fail_on: %s; a warn finding would count against the control either way: give it one fail_on (one mapping, or the same setting in both)",
+					strings.Join(both, ", "), id, ms[j].FailOn, lines[i], ms[i].FailOn)})
+			}
+		}
+	}
+	return out
 }
 
 // matchChecks returns the registered checks a mapping's check selects: the

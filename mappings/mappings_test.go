@@ -177,6 +177,16 @@ func TestLintInvalidFiles(t *testing.T) {
 		}},
 		{"invalid-unknown-check.yaml", []string{`:9: unknown check "ptr.bogus"`}},
 		{"invalid-prefix-no-match.yaml", []string{`:9: check prefix "smtp.*" matches no registered check`}},
+		// An exact check ID does not quietly lose to a prefix's fail_on:
+		// warn; the same setting twice is no conflict.
+		{"invalid-fail-on-conflict.yaml", []string{
+			":7: this mapping ties ptr.not_generic to control ACME-1 with fail_on: fail, and the one on line 6 with fail_on: warn; a warn finding would count against the control either way: give it one fail_on (one mapping, or the same setting in both)",
+		}},
+		{"invalid-check-forms.yaml", []string{
+			`:5: unknown check "PTR.Present"; did you mean "ptr.present"?`,
+			`:6: unknown check "ptr*"; a prefix is written as a family and .*, for example ptr.*`,
+			`:7: check prefix "dkm.*" matches no registered check; did you mean "dkim.*"?`,
+		}},
 		{"invalid-unknown-control.yaml", []string{`:10: unknown control "X-2" (not defined under controls)`}},
 		{"invalid-duplicate-control.yaml", []string{`:8: duplicate control id "X-1" (first defined at line 6)`}},
 		{"invalid-oscal-token.yaml", []string{`:8: control id "CC7_2" gives the same OSCAL target soc2_CC7_2 as "CC7/2" (line 6): a GRC import could not tell their findings apart; rename one`}},
@@ -476,7 +486,7 @@ controls:
   - {id: ACME-1, title: Reverse DNS}
 mappings:
   - {check: ptr.present, controls: [ACME-1]}
-  - {check: ptr.fcrdns, controls: [ACME-1], rationale: First reason.}
+  - {check: ptr.fcrdns, controls: [ACME-1], rationale: First reason., fail_on: warn}
   - {check: ptr.fcrdns, controls: [ACME-1], rationale: Second reason., fail_on: warn}
 `)
 	s, err := Load(dir)

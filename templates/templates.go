@@ -239,8 +239,10 @@ func unknownNames(t *template.Template, shipped map[string]bool) []*Problem {
 // "; did you mean ...?", or "" when none is close.
 func nearest(s string, names map[string]bool) string {
 	best, bestD := "", 3
+	// Case aside: "PTR.Present" is ptr.present mistyped, not another name.
+	ls := strings.ToLower(s)
 	for n := range names {
-		if d := editDistance(s, n); d < bestD || d == bestD && n < best {
+		if d := editDistance(ls, strings.ToLower(n)); d < bestD || d == bestD && n < best {
 			best, bestD = n, d
 		}
 	}
