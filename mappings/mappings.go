@@ -602,6 +602,11 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 			add(defined[id], "control %s is mapped to no check", id)
 		}
 	}
+	// A framework without controls would be named among the frameworks a
+	// report covers while nothing of it was assessed.
+	if len(doc.raw.Controls) == 0 && f.Framework.ID != "" {
+		add(fwLine, "framework %s has no controls: list its controls under controls, each mapped to the checks that evidence it", f.Framework.ID)
+	}
 	return f, fwLine, problems
 }
 

@@ -182,6 +182,9 @@ func TestLintInvalidFiles(t *testing.T) {
 		{"invalid-fail-on-conflict.yaml", []string{
 			":7: this mapping ties ptr.not_generic to control ACME-1 with fail_on: fail, and the one on line 6 with fail_on: warn; a warn finding would count against the control either way: give it one fail_on (one mapping, or the same setting in both)",
 		}},
+		{"invalid-no-controls.yaml", []string{
+			":1: framework bare-policy has no controls: list its controls under controls, each mapped to the checks that evidence it",
+		}},
 		{"invalid-check-forms.yaml", []string{
 			`:5: unknown check "PTR.Present"; did you mean "ptr.present"?`,
 			`:6: unknown check "ptr*"; a prefix is written as a family and .*, for example ptr.*`,
