@@ -353,7 +353,23 @@ var (
 // located as the inventory loader locates it.
 func yamlProblem(path string, data []byte, err error) *Problem {
 	e := assess.YAMLError(path, data, err)
-	return &Problem{Path: path, Line: e.Line, Reason: "invalid YAML: " + e.Reason}
+	reason := "invalid YAML: " + e.Reason
+	if strings.Contains(e.Reason, "tab character") || tabIndented(data, e.Line) {
+		reason += "; indent with spaces, not tabs"
+	}
+	return &Problem{Path: path, Line: e.Line, Reason: reason}
+}
+
+// tabIndented reports whether the 1-based line of data is indented with a
+// tab, which YAML does not allow.
+func tabIndented(data []byte, line int) bool {
+	lines := bytes.Split(data, []byte("\n"))
+	if line < 1 || line > len(lines) {
+		return false
+	}
+	l := lines[line-1]
+	indent := l[:len(l)-len(bytes.TrimLeft(l, " \t"))]
+	return bytes.IndexByte(indent, '\t') >= 0
 }
 
 // typeProblem rewrites one of the decoder's "line N: ..." errors in the
@@ -368,7 +384,14 @@ func typeProblem(path, e string) *Problem {
 	case m != nil:
 		where := map[string]string{"File": "at top level", "Framework": "in framework",
 			"Control": "in control", "Mapping": "in mapping"}[m[2]]
-		e = fmt.Sprintf("unknown field %q %s", m[1], where)
+		known := map[string]string{"File": "framework, controls, mappings", "Framework": "id, name, version, source, catalog",
+			"Control": "id, title, relevance, catalog", "Mapping": "check, controls, rationale, fail_on"}[m[2]]
+		e = fmt.Sprintf("unknown field %q %s (known: %s)", m[1], where, known)
+		if strings.ContainsAny(m[1], " .") {
+			// {rationale: Reverse DNS, which is advisory} makes
+			// "which is advisory" a key of its own.
+			e += "; text with a comma inside {...} must be quoted"
+		}
 	case fieldSetRE.MatchString(e):
 		e = fmt.Sprintf("duplicate field %q", fieldSetRE.FindStringSubmatch(e)[1])
 	case dupKeyRE.MatchString(e):

@@ -153,7 +153,7 @@ func TestLintInvalidFiles(t *testing.T) {
 		// reports them.
 		{"invalid-yaml-flow.yaml", []string{":5: invalid YAML: did not find expected ',' or ']'"}},
 		{"invalid-yaml-indent.yaml", []string{":8: invalid YAML: did not find expected '-' indicator"}},
-		{"invalid-unknown-field.yaml", []string{`:8: unknown field "colour" in control`}},
+		{"invalid-unknown-field.yaml", []string{`:8: unknown field "colour" in control (known: id, title, relevance, catalog)`}},
 		{"invalid-missing-framework-id.yaml", []string{":1: missing required field framework.id"}},
 		{"invalid-missing-framework-name.yaml", []string{":1: missing required field framework.name"}},
 		{"invalid-missing-framework-version.yaml", []string{":2: missing required field framework.version"}},
@@ -181,6 +181,10 @@ func TestLintInvalidFiles(t *testing.T) {
 		// warn; the same setting twice is no conflict.
 		{"invalid-fail-on-conflict.yaml", []string{
 			":7: this mapping ties ptr.not_generic to control ACME-1 with fail_on: fail, and the one on line 6 with fail_on: warn; a warn finding would count against the control either way: give it one fail_on (one mapping, or the same setting in both)",
+		}},
+		{"invalid-tab.yaml", []string{":3: invalid YAML: found character that cannot start any token; indent with spaces, not tabs"}},
+		{"invalid-unquoted-comma.yaml", []string{
+			`:5: unknown field "which is advisory." in mapping (known: check, controls, rationale, fail_on); text with a comma inside {...} must be quoted`,
 		}},
 		{"invalid-no-controls.yaml", []string{
 			":1: framework bare-policy has no controls: list its controls under controls, each mapped to the checks that evidence it",
@@ -258,7 +262,7 @@ func TestLintInvalidFiles(t *testing.T) {
 			":1: missing required field framework.version",
 		}},
 		{"invalid-many.yaml", []string{
-			`:6: unknown field "owner" in framework`,
+			`:6: unknown field "owner" in framework (known: id, name, version, source, catalog)`,
 			":10: catalog identifier DE.CM-08 is withdrawn in nist-csf-2.0 (incorporated into ID.RA-01)",
 			`:11: duplicate control id "X-1" (first defined at line 8)`,
 			`:14: unknown check "ptr.bogus"`,
@@ -427,7 +431,7 @@ func TestLoadReportsEveryProblem(t *testing.T) {
 	}
 	want := []string{
 		filepath.Join(dir, "a.yaml") + `:3: unknown check "nope"`,
-		filepath.Join(dir, "b.yaml") + `:1: unknown field "colour" in framework`,
+		filepath.Join(dir, "b.yaml") + `:1: unknown field "colour" in framework (known: id, name, version, source, catalog)`,
 		filepath.Join(dir, "b.yaml") + `:2: missing required field controls[].title`,
 		filepath.Join(dir, "b.yaml") + `:2: control B is mapped to no check`,
 	}
