@@ -82,7 +82,7 @@ func statusChartPanels(p *Pack, d *packDigest) []chartPanel {
 	for _, c := range p.Controls {
 		ctl.Bars = append(ctl.Bars, chartBar{
 			Label:  controlLabel(c), // "9.5" or "SPF" alone is ambiguous
-			Counts: statusTally{Pass: c.Pass, Warn: c.Warn, Fail: c.Fail, Error: c.Error},
+			Counts: statusTally{Pass: c.Pass, Warn: c.Warn, Fail: c.Fail, Error: c.Error, Skip: c.Skip},
 		})
 	}
 	var fam chartPanel

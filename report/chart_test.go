@@ -35,6 +35,10 @@ func TestChartControlLabels(t *testing.T) {
 		if want := c.Framework + " " + c.ID; ctl.Bars[i].Label != want {
 			t.Errorf("bar %d label %q, want %q", i, ctl.Bars[i].Label, want)
 		}
+		// Skips counted as in the family panel beside it.
+		if want := (statusTally{Pass: c.Pass, Warn: c.Warn, Fail: c.Fail, Error: c.Error, Skip: c.Skip}); ctl.Bars[i].Counts != want {
+			t.Errorf("bar %d counts %+v, want %+v", i, ctl.Bars[i].Counts, want)
+		}
 	}
 
 	face, err := chartFace(goregular.TTF, 27)

@@ -1151,8 +1151,11 @@ func TestClipObserved(t *testing.T) {
 
 func TestAppendixStatus(t *testing.T) {
 	t.Parallel()
-	if got := appendixStatus(3, AssetSummary{Status: "pass", Skip: 12}).text; got != "PASS (12 SKIPPED)" {
-		t.Errorf("pass with skips: %q", got)
+	if c := appendixStatus(3, AssetSummary{Status: "pass", Skip: 12}); c.text != "PASS (12 SKIPPED)" || *c.fill != statusColour("skip") {
+		t.Errorf("pass with skips: %q on %v, want the muted colour of skip", c.text, *c.fill)
+	}
+	if c := appendixStatus(3, AssetSummary{Status: "pass"}); c.text != "PASS" || *c.fill != statusColour("pass") {
+		t.Errorf("pass: %q on %v", c.text, *c.fill)
 	}
 	if got := appendixStatus(3, AssetSummary{Status: "fail", Skip: 2}).text; got != "FAIL" {
 		t.Errorf("fail with skips: %q", got)

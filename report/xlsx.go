@@ -659,7 +659,7 @@ func (w *xlsxWriter) drift(ctx context.Context, f *excelize.File, st *xlsxStyles
 // Columns of the Controls sheet that the summary's control chart reads.
 const (
 	controlsLabelCol = "A" // "framework id", the chart's categories
-	controlsPassCol  = 'H' // pass, then warn, fail and error
+	controlsPassCol  = 'H' // pass, then warn, fail, error and skip
 )
 
 // controlLabel names a control unambiguously, with its framework: "9.5"
@@ -794,22 +794,25 @@ func (w *xlsxWriter) summary(_ context.Context, f *excelize.File, st *xlsxStyles
 		}
 	}
 
-	// Chart 1: findings by status, from the key figures above.
-	points := make([]excelize.ChartDataPoint, len(chartStatuses))
+	// Chart 1: findings by status, from the key figures above: one series
+	// per status, each in its status colour (excelize writes colours per
+	// data point for pie charts only, so one series of five bars would take
+	// the spreadsheet's palette: pass blue, fail grey).
+	var statusSeries []excelize.ChartSeries
 	for i, s := range chartStatuses {
-		points[i] = excelize.ChartDataPoint{Index: i, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{xlsxColour(statusColour(string(s)))}}}
+		row := statusRow + i
+		statusSeries = append(statusSeries, excelize.ChartSeries{
+			Name:       fmt.Sprintf("%s!$A$%d", sh, row),
+			Categories: fmt.Sprintf("%s!$B$%d", sh, figStart),
+			Values:     fmt.Sprintf("%s!$B$%d", sh, row),
+			Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{xlsxColour(statusColour(string(s)))}},
+		})
 	}
-	noLegend := excelize.ChartLegend{Position: "none"}
 	if err := f.AddChart(sh, "D4", &excelize.Chart{
-		Type: excelize.Col,
-		Series: []excelize.ChartSeries{{
-			Name:       fmt.Sprintf("%s!$B$%d", sh, figStart),
-			Categories: fmt.Sprintf("%s!$A$%d:$A$%d", sh, statusRow, statusRow+4),
-			Values:     fmt.Sprintf("%s!$B$%d:$B$%d", sh, statusRow, statusRow+4),
-			DataPoint:  points,
-		}},
+		Type:      excelize.Col,
+		Series:    statusSeries,
 		Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "Findings by status"}}},
-		Legend:    noLegend,
+		Legend:    excelize.ChartLegend{Position: "bottom"},
 		PlotArea:  excelize.ChartPlotArea{ShowVal: true},
 		Dimension: excelize.ChartDimension{Width: 560, Height: 300},
 	}); err != nil {
@@ -818,7 +821,7 @@ func (w *xlsxWriter) summary(_ context.Context, f *excelize.File, st *xlsxStyles
 	// Chart 2: findings by control, stacked, from the Controls sheet.
 	if n := len(p.Controls); n > 0 && n < w.rowsPerSheet {
 		var series []excelize.ChartSeries
-		for i, s := range []assess.Status{assess.StatusPass, assess.StatusWarn, assess.StatusFail, assess.StatusError} {
+		for i, s := range []assess.Status{assess.StatusPass, assess.StatusWarn, assess.StatusFail, assess.StatusError, assess.StatusSkip} {
 			col := string(rune(controlsPassCol + i))
 			series = append(series, excelize.ChartSeries{
 				Name:       fmt.Sprintf("%s!$%s$1", sheetControls, col),

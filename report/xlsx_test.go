@@ -224,12 +224,26 @@ func TestXLSX(t *testing.T) {
 		if want := fmt.Sprintf("<cat><strRef><f>Controls!$A$2:$A$%d</f>", n); !zipContains(t, out, "xl/charts/chart2.xml", want) {
 			t.Errorf("control chart categories are not %s", want)
 		}
-		for col, title := range map[string]string{"H": "pass", "I": "warn", "J": "fail", "K": "error"} {
+		for col, title := range map[string]string{"H": "pass", "I": "warn", "J": "fail", "K": "error", "L": "skip"} {
 			if got, _ := f.GetCellValue("Controls", col+"1"); got != title {
 				t.Errorf("Controls!%s1 = %q, want %q (the control chart reads it)", col, got, title)
 			}
 			if want := fmt.Sprintf("<f>Controls!$%s$2:$%s$%d</f>", col, col, n); !zipContains(t, out, "xl/charts/chart2.xml", want) {
 				t.Errorf("control chart has no series %s", want)
+			}
+		}
+		// The status chart: one series per status, each its value cell
+		// on the Summary sheet and its status colour.
+		sum := rowsOf(t, f, "Summary")
+		for _, s := range chartStatuses {
+			row := slices.IndexFunc(sum, func(r []string) bool { return len(r) > 1 && r[0] == string(s) }) + 1
+			if row == 0 {
+				t.Fatalf("no key figure %s", s)
+			}
+			want := fmt.Sprintf("<val><numRef><f>Summary!$B$%d</f>", row)
+			colour := "<a:srgbClr val=\"" + xlsxColour(statusColour(string(s))) + "\">"
+			if !zipContains(t, out, "xl/charts/chart1.xml", want) || !zipContains(t, out, "xl/charts/chart1.xml", colour) {
+				t.Errorf("status chart lacks the %s series %s in %s", s, want, colour)
 			}
 		}
 		assets := rowsOf(t, f, "Assets")
