@@ -916,8 +916,20 @@ func (b *pdfBuilder) findings() ([]pdfBlock, error) {
 	s := b.p.Summary
 	var f pdfFlow
 	f.keep(b.heading("Findings requiring action"), pdfSpacer(3))
-	intro := pdfSprintf("%d %s action: %d fail, %d error (not determined), %d warn. They are grouped by check, the check with the most fail findings first (then warn, then error), and within a check listed fail, error, then warn. %s",
-		total, pdfPlural(total, "finding needs", "findings need"), s.Fail, s.Error, s.Warn, b.skipPointer())
+	var counts []string
+	for _, c := range []struct {
+		n    int
+		what string
+	}{{s.Fail, "fail"}, {s.Error, "error (not determined)"}, {s.Warn, "warn"}} {
+		if c.n > 0 {
+			counts = append(counts, pdfSprintf("%d %s", c.n, c.what))
+		}
+	}
+	intro := pdfSprintf("%d %s action", total, pdfPlural(total, "finding needs", "findings need"))
+	if len(counts) > 0 {
+		intro += ": " + strings.Join(counts, ", ")
+	}
+	intro += pdfSprintf(". They are grouped by check, the check with the most fail findings first (then warn, then error), and within a check listed fail, error, then warn. %s", b.skipPointer())
 	f.keep(b.paragraph(intro, props.Text{Size: 8.5, Color: pcol(colourMuted)}))
 	if shown < total {
 		var left [3]int
@@ -1435,18 +1447,24 @@ func pdfList(items []string, max int) string {
 
 // appendixRank orders Appendix A when it is cut short: senders with a
 // fail, error or warn finding (0) before passing ones (1).
+// appendixRank orders a cut-short appendix: fail, error, warn, then pass.
 func appendixRank(status string) int {
-	if status == string(assess.StatusPass) {
+	switch status {
+	case string(assess.StatusFail):
+		return 0
+	case string(assess.StatusError):
 		return 1
+	case string(assess.StatusWarn):
+		return 2
 	}
-	return 0
+	return 3
 }
 
 func (b *pdfBuilder) assets() ([]pdfBlock, error) {
 	all := b.p.AssetSummary
 	var f pdfFlow
 	f.keep(b.heading("Appendix A: senders"), pdfSpacer(3),
-		b.paragraph("One row per sender in inventory order (a long list shows the senders that need action first): its PTR name, the forward-confirmed reverse DNS result, the configured HELO name, the SPF result for its domain, the effective DMARC policy and its worst finding status; a pass says how many of the sender's checks were skipped (not applied for lack of an inventory field or of a record they build on"+newSkipped(b.p)+"), a gap in coverage rather than a pass.",
+		b.paragraph("One row per sender in inventory order (when the list is cut short, the senders that need action come first): its PTR name, the forward-confirmed reverse DNS result, the configured HELO name, the SPF result for its domain, the effective DMARC policy and its worst finding status; a pass says how many of the sender's checks were skipped (not applied for lack of an inventory field or of a record they build on"+newSkipped(b.p)+"), a gap in coverage rather than a pass.",
 			props.Text{Size: 8.5, Color: pcol(colourMuted)}),
 	)
 	n := min(len(all), b.w.maxAssets)
@@ -1458,13 +1476,25 @@ func (b *pdfBuilder) assets() ([]pdfBlock, error) {
 		slices.SortStableFunc(all, func(a, c AssetSummary) int {
 			return cmp.Compare(appendixRank(a.Status), appendixRank(c.Status))
 		})
-		bad := 0
+		var byRank [4]int
 		for _, a := range all {
-			if appendixRank(a.Status) == 0 {
-				bad++
+			byRank[appendixRank(a.Status)]++
+		}
+		var counts []string
+		for r, what := range []string{"fail", "error", "warn"} {
+			if byRank[r] > 0 {
+				counts = append(counts, pdfSprintf("%d %s", byRank[r], what))
 			}
 		}
-		f.keep(b.notice(pdfSprintf("This appendix shows %d of %d senders: those that need action first (%d in all), in inventory order, then passing ones; every sender is in %s.", n, len(all), bad, b.sheetIn("Assets"))))
+		bad := byRank[0] + byRank[1] + byRank[2]
+		which := "the senders that need action first"
+		if len(counts) > 0 {
+			which += " (" + strings.Join(counts, ", ") + ")"
+		}
+		if n > bad {
+			which += ", then senders that passed"
+		}
+		f.keep(b.notice(pdfSprintf("This appendix shows %d of %d senders: %s, each group in inventory order; every sender is in %s.", n, len(all), which, b.sheetIn("Assets"))))
 	}
 	if len(all) == 0 {
 		f.add(b.paragraph("The inventory held no sender.", props.Text{}))

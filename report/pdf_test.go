@@ -104,11 +104,15 @@ func TestPDFCapped(t *testing.T) {
 	p := SyntheticPack(40, 4)
 	w := NewPDF(nil).(*pdfWriter)
 	w.maxFindings, w.maxAssets, w.maxDrift = 40, 25, 3
-	// One sender in ten needs action.
+	// One sender in ten needs action; the last of them to fail, the
+	// others to warn, so that it comes first past them.
 	for i := range p.AssetSummary {
-		if i%10 == 3 {
+		switch {
+		case i == 33:
 			p.AssetSummary[i].Status = string(assess.StatusFail)
-		} else {
+		case i%10 == 3:
+			p.AssetSummary[i].Status = string(assess.StatusWarn)
+		default:
 			p.AssetSummary[i].Status = string(assess.StatusPass)
 		}
 	}
@@ -127,7 +131,7 @@ func TestPDFCapped(t *testing.T) {
 	}
 	for _, want := range []string{
 		"This list shows 40 of", "every fail first, then error, then warn; the",
-		fmt.Sprintf("This appendix shows 25 of 40 senders: those that need action first (%d in all), in inventory order, then passing ones; every sender is in report.xlsx (Assets sheet).", bad),
+		fmt.Sprintf("This appendix shows 25 of 40 senders: the senders that need action first (1 fail, %d warn), then senders that passed, each group in inventory order; every sender is in report.xlsx (Assets sheet).", bad-1),
 		"more in report.xlsx (Drift sheet)",
 	} {
 		if !strings.Contains(text, squash(want)) {
@@ -142,6 +146,14 @@ func TestPDFCapped(t *testing.T) {
 	}
 	if strings.Contains(text, squash(p.Assets[lastPass].IP+" "+p.AssetSummary[lastPass].PTR)) {
 		t.Errorf("capped appendix lists passing sender %d past the cut", lastPass+1)
+	}
+	// The failing sender comes before the warning ones, though it is
+	// later in the inventory.
+	app := text[max(0, strings.Index(text, squash("Appendix A: senders"))):]
+	failAt := strings.Index(app, squash(p.Assets[33].IP+" "+p.AssetSummary[33].PTR))
+	warnAt := strings.Index(app, squash(p.Assets[3].IP+" "+p.AssetSummary[3].PTR))
+	if failAt < 0 || warnAt < 0 || failAt > warnAt {
+		t.Errorf("appendix lists the failing sender at %d, a warning one at %d: want fail first", failAt, warnAt)
 	}
 }
 
@@ -163,7 +175,7 @@ func TestPDFEdgeCases(t *testing.T) {
 			}
 			p.Findings[0].Status = assess.StatusWarn
 			return p
-		}, "1 finding needs action: 0 fail, 0 error (not determined), 1 warn."},
+		}, "1 finding needs action: 1 warn."},
 		{"one sender in scope", func() *Pack { return SyntheticPack(1, 3) }, "1 sender, "},
 		{"hostile text everywhere", func() *Pack {
 			p := SyntheticPack(6, 8)
