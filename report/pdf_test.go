@@ -1230,11 +1230,11 @@ func TestPDFPointsOnlyAtFilesWritten(t *testing.T) {
 		formats     []string
 		want, never []string
 	}{
-		{[]string{"json", "csv", "xlsx", "oscal", "pdf"}, []string{"report.xlsx / findings.csv", "report.xlsx (Assets sheet)", "Beside this report the run wrote evidence.json, findings.csv, report.xlsx, oscal-assessment-results.json"}, []string{"not written by this run"}},
-		{[]string{"json", "pdf"}, []string{"every sender is in evidence.json", "passed findings are in evidence.json", "Beside this report the run wrote evidence.json; evidence.json is the source of truth", "AD flag and time) in evidence.json."}, []string{"report.xlsx", "findings.csv", "oscal-assessment-results.json"}},
+		{[]string{"json", "csv", "xlsx", "oscal", "pdf"}, []string{"report.xlsx / findings.csv", "report.xlsx (Assets sheet)", "Besides this report, the run wrote evidence.json, findings.csv, report.xlsx, oscal-assessment-results.json: evidence.json holds every finding"}, []string{"not written by this run"}},
+		{[]string{"json", "pdf"}, []string{"every sender is in evidence.json", "passed findings are in evidence.json", "Besides this report, the run wrote evidence.json: evidence.json holds every finding with the DNS answers behind it", "AD flag and time) in evidence.json."}, []string{"report.xlsx", "findings.csv", "oscal-assessment-results.json"}},
 		{[]string{"csv", "pdf"}, []string{"in findings.csv", "report.xlsx or evidence.json (not written by this run)", "this run wrote neither evidence.json nor report.xlsx"}, []string{"report.xlsx /", "(Assets sheet)", "evidence.json is the source of truth", "written from evidence.json", "time) in evidence.json"}},
 		{[]string{"xlsx", "pdf"}, []string{"in report.xlsx (Evidence sheet); this run wrote no evidence.json", "report.xlsx (Assets sheet)"}, []string{"time) in evidence.json", "findings.csv"}},
-		{[]string{"pdf"}, []string{"evidence.json, report.xlsx or findings.csv (not written by this run)"}, []string{"Beside this report", "time) in evidence.json"}},
+		{[]string{"pdf"}, []string{"evidence.json, report.xlsx or findings.csv (not written by this run)"}, []string{"Besides this report", "time) in evidence.json"}},
 	} {
 		t.Run(strings.Join(tc.formats, ","), func(t *testing.T) {
 			t.Parallel()
