@@ -627,30 +627,48 @@ func familyPrefixes(checks []string) []string {
 // whichever the author meant (warn wins), so neither an exact check ID nor
 // the later mapping decides, and lint asks for one setting.
 func failOnConflicts(file string, ms []Mapping, lines []int, checks []string) []*Problem {
-	var out []*Problem
-	for j := range ms {
-		for i := range j {
-			if ms[i].FailOn == ms[j].FailOn {
+	type tie struct{ check, control string }
+	type first struct {
+		failOn string
+		at     int // index in ms
+	}
+	seen := map[tie]first{}
+	// One problem per later mapping, control and earlier mapping, naming
+	// the checks they share: in one pass, as a file may hold thousands.
+	type conflict struct {
+		at, control, earlier int
+	}
+	var order []conflict
+	shared := map[conflict][]string{}
+	for j, m := range ms {
+		for _, c := range checks {
+			if !m.covers(c) {
 				continue
 			}
-			var both []string
-			for _, c := range checks {
-				if ms[i].covers(c) && ms[j].covers(c) {
-					both = append(both, c)
-				}
-			}
-			if len(both) == 0 {
-				continue
-			}
-			for _, id := range ms[j].Controls {
-				if !slices.Contains(ms[i].Controls, id) {
+			for k, id := range m.Controls {
+				t := tie{c, id}
+				f, ok := seen[t]
+				if !ok {
+					seen[t] = first{m.FailOn, j}
 					continue
 				}
-				out = append(out, &Problem{Path: file, Line: lines[j], Reason: fmt.Sprintf(
-					"this mapping ties %s to control %s with fail_on: %s, and the one on line %d with fail_on: %s; a warn finding would count against the control either way: give it one fail_on (one mapping, or the same setting in both)",
-					strings.Join(both, ", "), id, ms[j].FailOn, lines[i], ms[i].FailOn)})
+				if f.failOn == m.FailOn {
+					continue
+				}
+				key := conflict{j, k, f.at}
+				if _, ok := shared[key]; !ok {
+					order = append(order, key)
+				}
+				shared[key] = append(shared[key], c)
 			}
 		}
+	}
+	var out []*Problem
+	for _, k := range order {
+		m, e := ms[k.at], ms[k.earlier]
+		out = append(out, &Problem{Path: file, Line: lines[k.at], Reason: fmt.Sprintf(
+			"this mapping ties %s to control %s with fail_on: %s, and the one on line %d with fail_on: %s; a warn finding would count against the control either way: give it one fail_on (one mapping, or the same setting in both)",
+			strings.Join(shared[k], ", "), m.Controls[k.control], m.FailOn, lines[k.earlier], e.FailOn)})
 	}
 	return out
 }
