@@ -677,7 +677,7 @@ func (b *pdfBuilder) chartsOmitted(omitted int) string {
 func (b *pdfBuilder) controls() ([]pdfBlock, error) {
 	var f pdfFlow
 	f.keep(b.heading("Control coverage"), pdfSpacer(3),
-		b.paragraph(pdfSprintf("%d %s from %d mapping %s. A control is satisfied when the findings of its mapped checks allow it, not satisfied when they show a gap, and inconclusive when DNS errors leave the outcome open or no finding supports it. Counts are findings of the mapped checks across the fleet; under each title, why the control matters for sender identity.",
+		b.paragraph(pdfSprintf("%d %s from %d mapping %s. A control is satisfied when the findings of its mapped checks allow it, not satisfied when they show a gap, and inconclusive when DNS errors leave the outcome open or no finding supports it. Counts are findings of the mapped checks across the fleet; under each title, why the control matters for sender identity. Skip counts the findings of its checks not applied to a sender (see “Not assessed”).",
 			len(b.p.Controls), pdfPlural(len(b.p.Controls), "control", "controls"), len(b.p.Run.Mappings), pdfPlural(len(b.p.Run.Mappings), "file", "files")), props.Text{Size: 8.5, Color: pcol(colourMuted)}),
 		pdfSpacer(1),
 	)
@@ -685,8 +685,8 @@ func (b *pdfBuilder) controls() ([]pdfBlock, error) {
 		f.add(b.paragraph("No control mapping was loaded for this run.", props.Text{}))
 		return f.done(), nil
 	}
-	sizes := []int{7, 6, 3, 2, 2, 2, 2}
-	header := b.headerRow(sizes, "Control", "Title", "Status", ">Pass", ">Warn", ">Fail", ">Error")
+	sizes := []int{6, 5, 3, 2, 2, 2, 2, 2}
+	header := b.headerRow(sizes, "Control", "Title", "Status", ">Pass", ">Warn", ">Fail", ">Error", ">Skip")
 	f.table([]core.Row{header}, b.continued("Control coverage"), header)
 	num := func(size, n int) cellText {
 		return cellText{size: size, text: pdfSprintf("%d", n), style: props.Text{Align: align.Right, Right: 2.5}}
@@ -718,11 +718,6 @@ func (b *pdfBuilder) controls() ([]pdfBlock, error) {
 			note := "Warnings of " + clip(cleanLine(strings.Join(c.WarnFails, ", ")), pdfMaxValue) + " count as failures of this control."
 			relevance = strings.TrimSpace(relevance + " " + note)
 		}
-		if c.Skip > 0 {
-			// The counts are of findings assessed: a control satisfied
-			// by a few passes may have been assessed for few senders.
-			relevance = strings.TrimSpace(relevance + " " + pdfSprintf("%d %s not assessed (skip; see “Not assessed”).", c.Skip, pdfPlural(c.Skip, "finding", "findings")))
-		}
 		bottom := 0.0 // the default
 		if relevance != "" {
 			bottom = 0.5
@@ -732,6 +727,9 @@ func (b *pdfBuilder) controls() ([]pdfBlock, error) {
 			{size: sizes[1], text: clip(cleanLine(c.Title), pdfMaxValue), style: props.Text{Bottom: bottom}},
 			pdfStatusCell(sizes[2], string(c.Status)),
 			num(sizes[3], c.Pass), num(sizes[4], c.Warn), num(sizes[5], c.Fail), num(sizes[6], c.Error),
+			// Skips beside the counts: a control satisfied by a few
+			// passes may have been assessed for few senders.
+			num(sizes[7], c.Skip),
 		}, stripe, relevance == "")}
 		if relevance != "" {
 			// Why the control matters: a grey line under the title,
