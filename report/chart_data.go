@@ -63,7 +63,13 @@ type packDigest struct {
 	// incomplete: drift.changed error (nothing changed in what was
 	// compared), or warn with fields not compared beside its changes.
 	incomplete int
+	// incompleteIPs names the first of those senders, for the PDF.
+	incompleteIPs []string
 }
+
+// maxIncompleteIPs is how many senders with an incomplete comparison the
+// digest names.
+const maxIncompleteIPs = 50
 
 // driftIncomplete is the number of senders whose comparison with the
 // baseline is incomplete.
@@ -137,6 +143,9 @@ func digestPack(ctx context.Context, p *Pack, visit ...func(*assess.Finding)) (*
 		d.ByCheck[ci].add(f.Status)
 		if driftUndetermined(f) {
 			d.incomplete++
+			if len(d.incompleteIPs) < maxIncompleteIPs {
+				d.incompleteIPs = append(d.incompleteIPs, f.Asset)
+			}
 		}
 		if ai, ok := assetIdx[f.Asset]; ok {
 			d.ByAsset[ai].add(f.Status)

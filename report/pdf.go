@@ -1369,11 +1369,20 @@ func (b *pdfBuilder) drift() ([]pdfBlock, error) {
 	f.keep(pdfSpacer(3))
 	if n := b.d.driftIncomplete(); n > 0 {
 		f.keep(b.notice(pdfSprintf("The comparison is incomplete for %d %s: a run could not determine some of their values, so a change there would not show (their drift.changed findings are error, or warn for what did change, each naming what was not compared).", n, pdfPlural(n, "sender", "senders"))))
+		// Named, so the list of changes below is not read as theirs.
+		shown := b.d.incompleteIPs
+		list := pdfList(shown, len(shown))
+		if more := n - len(shown); more > 0 {
+			list += pdfSprintf(", and %d more (%s)", more, b.sheetIn("Drift"))
+		}
+		f.each(b.labelValue("Not compared in full", list, false))
+		f.keep(pdfSpacer(3))
 	}
 	if len(dr.Changes) == 0 {
 		f.add(b.paragraph("No value compared in both runs changed.", props.Text{}))
 		return f.done(), nil
 	}
+	f.keep(b.subheading("Values that changed"))
 	n := min(len(dr.Changes), b.w.maxDrift)
 	if n < len(dr.Changes) {
 		f.keep(b.notice(pdfSprintf("This list shows %d of %d changes; %d more in %s.", n, len(dr.Changes), len(dr.Changes)-n, b.sheetIn("Drift"))))

@@ -1321,6 +1321,32 @@ func TestPDFDriftNoValue(t *testing.T) {
 	}
 }
 
+// TestPDFDriftIncompleteNamed: the senders whose comparison is incomplete
+// are named under the notice that counts them, and the changes table has
+// a heading of its own, so it is not read as the list of those senders.
+func TestPDFDriftIncompleteNamed(t *testing.T) {
+	t.Parallel()
+	p := SyntheticPack(3, 1)
+	p.Drift = &Drift{BaseRun: "base", Changes: []DriftChange{
+		{Asset: p.Assets[0].IP, Field: "ptr.names", Old: "mail-old.example.com", New: "mail-new.example.com"},
+	}}
+	p.Findings = append(p.Findings, assess.Finding{Asset: p.Assets[2].IP, Check: DriftCheck, Status: assess.StatusError,
+		Observed: map[string]any{"undetermined": []any{"ptr.names"}}})
+	text := squash(pdfText(t, writeAll(t, NewPDF(nil), p)))
+	for _, want := range []string{
+		"The comparison is incomplete for 1 sender",
+		"Not compared in full " + p.Assets[2].IP,
+		"Values that changed",
+	} {
+		if !strings.Contains(text, squash(want)) {
+			t.Errorf("drift section lacks %q", want)
+		}
+	}
+	if strings.Index(text, squash("Values that changed")) > strings.LastIndex(text, squash("mail-old.example.com")) {
+		t.Error("the changes table comes before its heading")
+	}
+}
+
 // TestActionObservedDrift: a drift finding's changes are counted in the
 // findings section, not printed as JSON; other findings keep theirs.
 func TestActionObservedDrift(t *testing.T) {
