@@ -1,6 +1,7 @@
 package report
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"time"
@@ -159,26 +160,49 @@ func (a *accumulator) count(f *assess.Finding) {
 		if !ok {
 			continue
 		}
-		c := &a.controls[i]
-		switch f.Status {
-		case assess.StatusPass:
-			c.Pass++
-		case assess.StatusFail:
-			c.Fail++
-		case assess.StatusWarn:
-			c.Warn++
-			if slices.Contains(a.warnFails[i], f.Check) {
-				a.warnFailed[i]++
-			}
-		case assess.StatusError:
-			c.Error++
-		case assess.StatusSkip:
-			c.Skip++
+		a.controls[i].tally(f.Status)
+		if f.Status == assess.StatusWarn && slices.Contains(a.warnFails[i], f.Check) {
+			a.warnFailed[i]++
 		}
 	}
 	if i, ok := a.byIP[f.Asset]; ok {
 		summarizeAsset(&a.assets[i], f)
 	}
+}
+
+// tally counts one finding of status s.
+func (c *ControlStatus) tally(s assess.Status) {
+	switch s {
+	case assess.StatusPass:
+		c.Pass++
+	case assess.StatusFail:
+		c.Fail++
+	case assess.StatusWarn:
+		c.Warn++
+	case assess.StatusError:
+		c.Error++
+	case assess.StatusSkip:
+		c.Skip++
+	}
+}
+
+// countDiff describes how g's state and counts differ from w's, the roll-up
+// of the findings that from names ("the findings", "the findings that list
+// it").
+func countDiff(g, w ControlStatus, from string) []string {
+	var diff []string
+	if g.Status != w.Status {
+		diff = append(diff, fmt.Sprintf("status is %s, %s give %s", g.Status, from, w.Status))
+	}
+	for _, n := range []struct {
+		name      string
+		got, want int
+	}{{"pass", g.Pass, w.Pass}, {"fail", g.Fail, w.Fail}, {"warn", g.Warn, w.Warn}, {"error", g.Error, w.Error}, {"skip", g.Skip, w.Skip}} {
+		if n.got != n.want {
+			diff = append(diff, fmt.Sprintf("%s is %d, %s give %d", n.name, n.got, from, n.want))
+		}
+	}
+	return diff
 }
 
 // finish settles the states and stores the roll-ups in p.

@@ -41,21 +41,12 @@ func (r *recordedRollUp) add(f *assess.Finding) {
 			c = &ControlStatus{}
 			r.counts[k] = c
 		}
-		switch f.Status {
-		case assess.StatusPass:
-			c.Pass++
-		case assess.StatusFail:
-			c.Fail++
-		case assess.StatusWarn:
-			c.Warn++
+		c.tally(f.Status)
+		if f.Status == assess.StatusWarn {
 			if r.warnOf[k] == nil {
 				r.warnOf[k] = map[string]int{}
 			}
 			r.warnOf[k][f.Check]++
-		case assess.StatusError:
-			c.Error++
-		case assess.StatusSkip:
-			c.Skip++
 		}
 		if r.listing[f.Check] == nil {
 			r.listing[f.Check] = map[ControlRef]int{}
@@ -80,18 +71,7 @@ func (r *recordedRollUp) finish(controls []ControlStatus) []error {
 			warnFailed += r.warnOf[k][check]
 		}
 		w.settleWith(warnFailed)
-		var diff []string
-		if g.Status != w.Status {
-			diff = append(diff, fmt.Sprintf("status is %s, its findings give %s", g.Status, w.Status))
-		}
-		for _, n := range []struct {
-			name      string
-			got, want int
-		}{{"pass", g.Pass, w.Pass}, {"fail", g.Fail, w.Fail}, {"warn", g.Warn, w.Warn}, {"error", g.Error, w.Error}, {"skip", g.Skip, w.Skip}} {
-			if n.got != n.want {
-				diff = append(diff, fmt.Sprintf("%s is %d, the findings that list it give %d", n.name, n.got, n.want))
-			}
-		}
+		diff := countDiff(g, w, "the findings that list it")
 		// Every finding of a check the control lists names the control,
 		// and no other finding does.
 		for _, check := range g.Checks {

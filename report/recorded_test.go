@@ -46,7 +46,7 @@ func TestRecordedRollUp(t *testing.T) {
 		{"state and count", func(p *Pack) string {
 			c := pick(p)
 			c.Status, c.Fail = ControlSatisfied, 0
-			return "control " + c.Framework + " " + c.ID + ": status is satisfied, its findings give not_satisfied; fail is 0, the findings that list it give "
+			return "control " + c.Framework + " " + c.ID + ": status is satisfied, the findings that list it give not_satisfied; fail is 0, the findings that list it give "
 		}},
 		{"skip count", func(p *Pack) string {
 			c := pick(p)

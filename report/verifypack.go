@@ -439,18 +439,7 @@ func (c *PackCheck) compareControls(got, want []ControlStatus) {
 			c.problems = append(c.problems, fmt.Errorf("control %s %s is not in the mapping files", g.Framework, g.ID))
 			continue
 		}
-		var diff []string
-		if g.Status != w.Status {
-			diff = append(diff, fmt.Sprintf("status is %s, the findings give %s", g.Status, w.Status))
-		}
-		for _, n := range []struct {
-			name      string
-			got, want int
-		}{{"pass", g.Pass, w.Pass}, {"fail", g.Fail, w.Fail}, {"warn", g.Warn, w.Warn}, {"error", g.Error, w.Error}, {"skip", g.Skip, w.Skip}} {
-			if n.got != n.want {
-				diff = append(diff, fmt.Sprintf("%s is %d, the findings give %d", n.name, n.got, n.want))
-			}
-		}
+		diff := countDiff(g, w, "the findings")
 		if g.Title != w.Title || g.Relevance != w.Relevance || !slices.Equal(g.Catalog, w.Catalog) || !slices.Equal(g.Checks, w.Checks) {
 			diff = append(diff, "its title, relevance, catalog or checks differ from the mapping files")
 		}

@@ -460,7 +460,7 @@ func TestVerifyWithoutTheRunsMappings(t *testing.T) {
 		t.Fatal("no control of the demo is not satisfied with fails")
 	}
 	code, stdout, stderr = run(t, context.Background(), "verify", out)
-	if code != 2 || !strings.Contains(stderr, "control "+forged+": status is satisfied, its findings give not_satisfied") ||
+	if code != 2 || !strings.Contains(stderr, "control "+forged+": status is satisfied, the findings that list it give not_satisfied") ||
 		!strings.Contains(stderr, "fail is 0, the findings that list it give ") {
 		t.Errorf("forged control %s: exit %d:\n%s\n%s", forged, code, stdout, stderr)
 	}
