@@ -193,7 +193,7 @@ func decode(path string, data []byte) (*document, []*Problem) {
 			return nil, []*Problem{yamlProblem(path, data, err)}
 		}
 		for _, e := range te.Errors {
-			problems = append(problems, typeProblem(path, e))
+			problems = append(problems, typeProblem(path, data, e))
 		}
 	}
 
@@ -363,18 +363,32 @@ func yamlProblem(path string, data []byte, err error) *Problem {
 // tabIndented reports whether the 1-based line of data is indented with a
 // tab, which YAML does not allow.
 func tabIndented(data []byte, line int) bool {
-	lines := bytes.Split(data, []byte("\n"))
-	if line < 1 || line > len(lines) {
-		return false
-	}
-	l := lines[line-1]
+	l := lineOf(data, line)
 	indent := l[:len(l)-len(bytes.TrimLeft(l, " \t"))]
 	return bytes.IndexByte(indent, '\t') >= 0
 }
 
+// lineOf returns the 1-based line of data (nil past its end).
+func lineOf(data []byte, line int) []byte {
+	for i := 1; i < line; i++ {
+		j := bytes.IndexByte(data, '\n')
+		if j < 0 {
+			return nil
+		}
+		data = data[j+1:]
+	}
+	if line < 1 {
+		return nil
+	}
+	if j := bytes.IndexByte(data, '\n'); j >= 0 {
+		return data[:j]
+	}
+	return data
+}
+
 // typeProblem rewrites one of the decoder's "line N: ..." errors in the
 // file's own terms.
-func typeProblem(path, e string) *Problem {
+func typeProblem(path string, data []byte, e string) *Problem {
 	line := 1
 	if m := typeLineRE.FindStringSubmatch(e); m != nil {
 		line, _ = strconv.Atoi(m[1])
@@ -387,7 +401,7 @@ func typeProblem(path, e string) *Problem {
 		known := map[string]string{"File": "framework, controls, mappings", "Framework": "id, name, version, source, catalog",
 			"Control": "id, title, relevance, catalog", "Mapping": "check, controls, rationale, fail_on"}[m[2]]
 		e = fmt.Sprintf("unknown field %q %s (known: %s)", m[1], where, known)
-		if strings.ContainsAny(m[1], " .") {
+		if strings.ContainsAny(m[1], " .") && bytes.Contains(lineOf(data, line), []byte("{")) {
 			// {rationale: Reverse DNS, which is advisory} makes
 			// "which is advisory" a key of its own.
 			e += "; text with a comma inside {...} must be quoted"

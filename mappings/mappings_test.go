@@ -186,6 +186,8 @@ func TestLintInvalidFiles(t *testing.T) {
 		{"invalid-unquoted-comma.yaml", []string{
 			`:5: unknown field "which is advisory." in mapping (known: check, controls, rationale, fail_on); text with a comma inside {...} must be quoted`,
 		}},
+		// A key with a space in block style is a typo, not a comma.
+		{"invalid-block-typo.yaml", []string{`:11: unknown field "fail on" in mapping (known: check, controls, rationale, fail_on)`}},
 		{"invalid-no-controls.yaml", []string{
 			":1: framework bare-policy has no controls: list its controls under controls, each mapped to the checks that evidence it",
 		}},

@@ -463,7 +463,14 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		run.ReplayOf = evidenced.ReplayOf(cfg.Replay.Run.ID)
 		run.Settings = cfg.Replay.Run.Settings
 		run.Queries = cfg.Replay.Run.Queries
-		run.Notes = append(slices.Clone(cfg.Replay.Run.Notes), cfg.Notes...)
+		// The recorded notes, then this run's that they do not hold
+		// already (a mapping file's note is given again by every replay).
+		run.Notes = slices.Clone(cfg.Replay.Run.Notes)
+		for _, n := range cfg.Notes {
+			if !slices.Contains(run.Notes, n) {
+				run.Notes = append(run.Notes, n)
+			}
+		}
 		run.Inventories = cfg.Replay.Run.Inventories
 	}
 	inputs = append(inputs, extraInputs...)

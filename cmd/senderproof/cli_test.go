@@ -493,6 +493,18 @@ func TestOverrideNoted(t *testing.T) {
 	if !slices.ContainsFunc(p.Run.Notes, func(n string) bool { return strings.HasPrefix(n, "mappings: ") && strings.Contains(n, want) }) || !strings.Contains(stderr, want) {
 		t.Errorf("no note %q: notes %q, stderr %s", want, p.Run.Notes, stderr)
 	}
+	// A replay, and a replay of it, keep the recorded notes as they were.
+	from := out
+	for i := range 2 {
+		again := filepath.Join(dir, fmt.Sprintf("replay%d", i))
+		if code, _, stderr := run(t, context.Background(), "assess", "--replay", from, "--out", again, "--format", "json", "--mappings", mp); code != 0 {
+			t.Fatalf("replay %d: exit %d: %s", i, code, stderr)
+		}
+		if got := readPack(t, again).Run.Notes; !slices.Equal(got, p.Run.Notes) {
+			t.Errorf("replay %d notes %q, want the recorded %q", i, got, p.Run.Notes)
+		}
+		from = again
+	}
 }
 
 // TestSignedManifest: --sign-key signs the manifest; verify --pubkey checks

@@ -231,8 +231,7 @@ func refusingResolvers(health []assess.ServerHealth) (notes []string, all bool) 
 		consequence = "its questions went to the other resolvers, and a finding is error only where none of them answered"
 	}
 	for _, h := range health {
-		bad := h.Refused + h.ServFail
-		if h.Answered == 0 || bad < h.Answered || h.ServFail > 0 && h.Answered < minBroadFailure {
+		if !refusesAll(h) {
 			if h.Answered > 0 {
 				all = false
 			}
@@ -250,6 +249,14 @@ func refusingResolvers(health []assess.ServerHealth) (notes []string, all bool) 
 		notes = append(notes, fmt.Sprintf("resolver %s answered every query with %s (%d responses): %s; %s", h.Server, what, h.Answered, why, consequence))
 	}
 	return notes, all && len(notes) > 0
+}
+
+// refusesAll reports a resolver that answered every query it answered
+// with REFUSED, or REFUSED and SERVFAIL (at least minBroadFailure answers
+// when any is SERVFAIL), for which refusingResolvers gives its note.
+func refusesAll(h assess.ServerHealth) bool {
+	bad := h.Refused + h.ServFail
+	return h.Answered > 0 && bad >= h.Answered && (h.ServFail == 0 || h.Answered >= minBroadFailure)
 }
 
 // passedOnResolvers returns a note for each resolver, of several, that
@@ -281,18 +288,18 @@ func passedOnResolvers(health []assess.ServerHealth) []string {
 }
 
 // finalFailureResolvers returns a note for the one resolver of a run that
-// answered some questions (not all: refusingResolvers speaks of that) with
-// SERVFAIL or REFUSED: with no other resolver to ask, those answers are
-// final and their findings error, which without the note the pack shows
-// only finding by finding. Many SERVFAILs at once are often a resolver
-// limiting the rate of one client, so the note then says what to change.
+// answered questions with SERVFAIL or REFUSED, unless refusingResolvers
+// speaks of it (it refused everything): with no other resolver to ask,
+// those answers are final and their findings error, which without the note
+// the pack shows only finding by finding. Many SERVFAILs at once are often
+// a resolver limiting the rate of one client, so the note then says what
+// to change.
 func finalFailureResolvers(health []assess.ServerHealth) []string {
 	if len(health) != 1 {
 		return nil
 	}
 	h := health[0]
-	bad := h.Refused + h.ServFail
-	if bad == 0 || bad >= h.Answered {
+	if h.Refused+h.ServFail == 0 || refusesAll(h) {
 		return nil
 	}
 	var parts []string

@@ -393,6 +393,11 @@ func TestFinalFailureNote(t *testing.T) {
 	if slices.ContainsFunc(p.Run.Notes, func(n string) bool { return strings.Contains(n, "--qps") }) {
 		t.Errorf("one SERVFAIL brought the rate-limit hint: %q", p.Run.Notes)
 	}
+	// A small run whose few answers were all SERVFAIL: refusingResolvers
+	// leaves it to the findings' zones, and this note speaks.
+	if got := finalFailureResolvers([]assess.ServerHealth{{Server: "127.0.0.1:53", Answered: 3, ServFail: 3}}); len(got) != 1 || !strings.Contains(got[0], "SERVFAIL to 3 of its 3 responses") {
+		t.Errorf("all of a small run's answers SERVFAIL: notes %q", got)
+	}
 	many := finalFailureResolvers([]assess.ServerHealth{{Server: "127.0.0.1:53", Answered: 400, ServFail: 120, Refused: 2}})
 	if len(many) != 1 || !strings.Contains(many[0], "SERVFAIL to 120 and REFUSED to 2 of its 400 responses") || !strings.Contains(many[0], "re-run with a lower --qps") {
 		t.Errorf("many SERVFAILs: notes %q", many)
@@ -400,6 +405,7 @@ func TestFinalFailureNote(t *testing.T) {
 	for _, h := range [][]assess.ServerHealth{
 		{{Server: "127.0.0.1:53", Answered: 10}},                  // nothing failed
 		{{Server: "127.0.0.1:53", Answered: 10, ServFail: 10}},    // all failed: refusingResolvers speaks
+		{{Server: "127.0.0.1:53", Answered: 4, Refused: 4}},       // all refused: refusingResolvers speaks
 		{{Server: "a", Answered: 10, ServFail: 3}, {Server: "b"}}, // two: passedOnResolvers speaks
 	} {
 		if got := finalFailureResolvers(h); got != nil {
