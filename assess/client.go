@@ -147,7 +147,8 @@ type ServerHealth struct {
 	// LocalZone counts its negative answers from a locally served empty
 	// zone (an SOA whose mailbox is nobody.invalid., RFC 6303 §3), such as
 	// a recursive resolver's built-in reverse zones of private address
-	// ranges; LocalZones names the first few of those zones.
+	// ranges; LocalZones names the first few of those zones (without the
+	// root's dot: 10.in-addr.arpa).
 	LocalZone  int64
 	LocalZones []string
 }
@@ -165,7 +166,7 @@ func localZoneSOA(m *dns.Msg) (string, bool) {
 	}
 	for _, rr := range m.Ns {
 		if soa, ok := rr.(*dns.SOA); ok && strings.EqualFold(soa.Mbox, "nobody.invalid.") {
-			return dns.CanonicalName(soa.Hdr.Name), true
+			return strings.TrimSuffix(dns.CanonicalName(soa.Hdr.Name), "."), true
 		}
 	}
 	return "", false

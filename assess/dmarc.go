@@ -124,8 +124,8 @@ func localPart(s string) bool {
 	if err != nil || d == "" {
 		return false
 	}
-	if len(d) >= 2 && d[0] == '"' && d[len(d)-1] == '"' {
-		return true
+	if len(d) > 2 && d[0] == '"' && d[len(d)-1] == '"' {
+		return true // a quoted string, not empty
 	}
 	for _, atom := range strings.Split(d, ".") {
 		if atom == "" {

@@ -31,6 +31,7 @@ func TestGenericIPv6Forms(t *testing.T) {
 		{"2001:db8:10::28", "static.28.10.db8.2001.clients.example", true},
 		{"2001:db8::26", "26.db8.2001.example.net", true},
 		{"2001:db8::26", "v6-26-0-0-0-0-0-db8-2001.example.net", true},
+		{"2001:db8::26", "host-26-0-0-0.example.net", true}, // the low half alone, reversed
 		{"2001:db8::26", "26.db9.2001.example.net", false},
 		{"2001:db8:1:2::26", "26.1.2.db8.2001.example.net", false},
 		{"2001:db8::26", "mail6.example.com", false},

@@ -677,8 +677,8 @@ func (b *pdfBuilder) chartsOmitted(omitted int) string {
 func (b *pdfBuilder) controls() ([]pdfBlock, error) {
 	var f pdfFlow
 	f.keep(b.heading("Control coverage"), pdfSpacer(3),
-		b.paragraph(pdfSprintf("%d %s from %d mapping %s. A control is satisfied when the findings of its mapped checks allow it, not satisfied when they show a gap, and inconclusive when DNS errors leave the outcome open or no finding supports it. Counts are findings of the mapped checks across the fleet; under each title, why the control matters for sender identity. Skip counts the findings of its checks not applied to a sender (see “Not assessed”).",
-			len(b.p.Controls), pdfPlural(len(b.p.Controls), "control", "controls"), len(b.p.Run.Mappings), pdfPlural(len(b.p.Run.Mappings), "file", "files")), props.Text{Size: 8.5, Color: pcol(colourMuted)}),
+		b.paragraph(pdfSprintf("%d %s from %d mapping %s. A control is satisfied when the findings of its mapped checks allow it, not satisfied when they show a gap, and inconclusive when DNS errors leave the outcome open or no finding supports it. Counts are findings of the mapped checks across the fleet; under each title, why the control matters for sender identity. Skip counts the findings of its checks not applied to a sender%s.",
+			len(b.p.Controls), pdfPlural(len(b.p.Controls), "control", "controls"), len(b.p.Run.Mappings), pdfPlural(len(b.p.Run.Mappings), "file", "files"), b.notAssessedPointer()), props.Text{Size: 8.5, Color: pcol(colourMuted)}),
 		pdfSpacer(1),
 	)
 	if len(b.p.Controls) == 0 {
@@ -976,6 +976,15 @@ func (b *pdfBuilder) findings() ([]pdfBlock, error) {
 		}
 	}
 	return f.done(), nil
+}
+
+// notAssessedPointer points at the "Not assessed" section, when the PDF
+// has one (some finding was skipped).
+func (b *pdfBuilder) notAssessedPointer() string {
+	if b.p.Summary.Skip == 0 {
+		return ""
+	}
+	return " (see \u201cNot assessed\u201d)"
 }
 
 // skipPointer is the findings section's sentence on the findings it does
@@ -1452,9 +1461,8 @@ func pdfList(items []string, max int) string {
 	return s
 }
 
-// appendixRank orders Appendix A when it is cut short: senders with a
-// fail, error or warn finding (0) before passing ones (1).
-// appendixRank orders a cut-short appendix: fail, error, warn, then pass.
+// appendixRank orders Appendix A when it is cut short: senders whose worst
+// finding is fail, then error, then warn, then passing ones.
 func appendixRank(status string) int {
 	switch status {
 	case string(assess.StatusFail):

@@ -65,6 +65,37 @@ func TestRecordedRollUp(t *testing.T) {
 			t.Fatal("no passing finding names the control")
 			return ""
 		}},
+		{"a check the control does not list", func(p *Pack) string {
+			c := pick(p)
+			for i := range p.Findings {
+				f := &p.Findings[i]
+				if !slices.Contains(c.Checks, f.Check) {
+					f.Controls = append(slices.Clone(f.Controls), assess.ControlRef{Framework: c.Framework, ID: c.ID})
+					return "findings of " + f.Check + " name it, which it does not list among its checks"
+				}
+			}
+			t.Fatal("every check maps to the control")
+			return ""
+		}},
+		{"warn_fails", func(p *Pack) string {
+			// A control with warnings and no fail, satisfied: with
+			// fail_on: warn for the check of its warnings, its record
+			// must say not satisfied.
+			for i := range p.Controls {
+				c := &p.Controls[i]
+				if c.Status != ControlSatisfied || c.Warn == 0 {
+					continue
+				}
+				for _, f := range p.Findings {
+					if f.Status == assess.StatusWarn && slices.Contains(f.Controls, assess.ControlRef{Framework: c.Framework, ID: c.ID}) {
+						c.WarnFails = []string{f.Check}
+						return "control " + c.Framework + " " + c.ID + ": status is satisfied, the findings that list it give not_satisfied"
+					}
+				}
+			}
+			t.Skip("no satisfied control with warnings in this synthetic pack")
+			return ""
+		}},
 		{"control no entry lists", func(p *Pack) string {
 			f := &p.Findings[0]
 			f.Controls = append(slices.Clone(f.Controls), assess.ControlRef{Framework: "made-up", ID: "X-1"})

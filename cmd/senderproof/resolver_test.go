@@ -436,7 +436,7 @@ func TestLocalZoneNote(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
 	p := readPack(t, out)
-	want := "resolver " + srv.Addr + " answered 2 questions from a locally served empty zone (10.in-addr.arpa.; SOA mailbox nobody.invalid., RFC 6303)"
+	want := "resolver " + srv.Addr + " answered 2 questions from a locally served empty zone (10.in-addr.arpa; SOA mailbox nobody.invalid., RFC 6303)"
 	if !slices.ContainsFunc(p.Run.Notes, func(n string) bool { return strings.HasPrefix(n, want) }) || !strings.Contains(stderr, want) {
 		t.Errorf("no note %q: notes %q, stderr %s", want, p.Run.Notes, stderr)
 	}
