@@ -583,17 +583,22 @@ func (l *loader) finish() (*Inventory, error) {
 	if l.nwarn > len(l.warnings) {
 		l.warnings = append(l.warnings, fmt.Sprintf("... and %d more warnings", l.nwarn-len(l.warnings)))
 	}
-	inv := &Inventory{Assets: l.assets, Warnings: l.warnings, Inputs: l.inputs}
-	if len(l.inputs) == 1 {
-		inv.SHA256 = l.inputs[0].SHA256
-	} else {
-		h := sha256.New()
-		for _, in := range l.inputs {
-			io.WriteString(h, in.SHA256+"\n")
-		}
-		inv.SHA256 = hex.EncodeToString(h.Sum(nil))
-	}
+	inv := &Inventory{Assets: l.assets, Warnings: l.warnings, Inputs: l.inputs, SHA256: InventorySHA256(l.inputs)}
 	return inv, nil
+}
+
+// InventorySHA256 names a whole inventory by its files' hashes: with one
+// file, that file's SHA-256; with several, the SHA-256 of their hashes,
+// each with a line feed, in the order given.
+func InventorySHA256(inputs []InputFile) string {
+	if len(inputs) == 1 {
+		return inputs[0].SHA256
+	}
+	h := sha256.New()
+	for _, in := range inputs {
+		io.WriteString(h, in.SHA256+"\n")
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // fileIndex returns the index of name in l.files, adding it.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sync"
 
 	"github.com/klauspost/compress/s2"
@@ -376,6 +377,36 @@ func (b *Builder) Pack(tool Tool, run Run, drift *Drift) *Pack {
 	}
 	b.acc.finish(p)
 	return p
+}
+
+// CheckRecordProblems compares a pack's run.checks (its checks and their
+// pass criteria, which the PDF's methodology prints) with this binary's:
+// for a pack this version made they are the same, so a difference is an
+// edit.
+func CheckRecordProblems(recorded []CheckInfo) []error {
+	want := checkInfos()
+	if slices.Equal(recorded, want) {
+		return nil
+	}
+	var out []error
+	for _, w := range want {
+		i := slices.IndexFunc(recorded, func(c CheckInfo) bool { return c.ID == w.ID })
+		switch {
+		case i < 0:
+			out = append(out, fmt.Errorf("run.checks lacks the check %s", w.ID))
+		case recorded[i] != w:
+			out = append(out, fmt.Errorf("run.checks describes %s otherwise than this version does (title, family or pass criteria)", w.ID))
+		}
+	}
+	for _, r := range recorded {
+		if !slices.ContainsFunc(want, func(c CheckInfo) bool { return c.ID == r.ID }) {
+			out = append(out, fmt.Errorf("run.checks names %s, which is no check of this version", r.ID))
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, errors.New("run.checks lists the checks in another order than this version does"))
+	}
+	return out
 }
 
 func checkInfos() []CheckInfo {

@@ -81,6 +81,23 @@ func CompareMappings(recorded, loaded []MappingRef) []error {
 	return out
 }
 
+// MappingMetaProblems returns a problem for each framework the run records
+// with the SHA-256 of a loaded file but another name, version or source:
+// those come from the file, so the record was edited (the reports print
+// them as the framework assessed).
+func MappingMetaProblems(recorded, loaded []MappingRef) []error {
+	var out []error
+	for _, r := range recorded {
+		for _, l := range loaded {
+			if l.Framework == r.Framework && l.SHA256 == r.SHA256 && (l.Name != r.Name || l.Version != r.Version || l.Source != r.Source) {
+				out = append(out, fmt.Errorf("run.mappings: framework %s is recorded as %q version %q (source %q), but its file of sha256 %s says %q version %q (source %q)",
+					r.Framework, r.Name, r.Version, r.Source, r.SHA256, l.Name, l.Version, l.Source))
+			}
+		}
+	}
+	return out
+}
+
 // findingKey is one expected finding of an asset: a check and, for
 // dkim.key, a selector.
 type findingKey struct{ check, selector string }

@@ -467,6 +467,20 @@ func UnlistedPackFiles(dir string, m *Manifest) []VerifyProblem {
 	return out
 }
 
+// ForeignListed returns a problem for each file the manifest lists that is
+// not a pack file: senderproof lists only those, and a file listed beside
+// them would pass as covered by the manifest (wording templates placed in
+// the pack for verify to take as the run's, say).
+func ForeignListed(m *Manifest) []VerifyProblem {
+	var out []VerifyProblem
+	for _, e := range m.Files {
+		if !slices.Contains(PackFiles(), e.Path) {
+			out = append(out, VerifyProblem{e.Path, "listed in the manifest, but not a file senderproof writes into a pack"})
+		}
+	}
+	return out
+}
+
 // Uncovered returns the names of the other entries of dir, sorted: neither
 // the manifest, its signature, a file it lists nor a pack file. A pack may
 // share its directory with other files (a run only ever writes and removes

@@ -145,6 +145,8 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 			noteEmptyDir(stdout, "--templates", c.String("templates"), ".tmpl")
 			noteEmptyDir(stdout, "--mappings", c.String("mappings"), ".yaml", ".yml")
 			problems := append(report.VerifyHashes(c.Context, dir, m), report.UnlistedPackFiles(dir, m)...)
+			problems = append(problems, report.ForeignListed(m)...)
+			problems = append(problems, inputsInPack(m, dir)...)
 			if err := c.Context.Err(); err != nil {
 				return err
 			}
@@ -283,6 +285,31 @@ func recordedInputs(m *report.Manifest, tmp string, inventories []report.Input, 
 		return "", "", cleanup, err
 	}
 	return staged, fmt.Sprintf("using the run's %s files as the manifest records them: %s", flag, strings.Join(paths, ", ")), cleanup, nil
+}
+
+// inputsInPack returns a problem for each mapping or wording input of the
+// run that lies in the pack's own directory: a run reads those before it
+// writes its pack, so such a file was put there after it, for verify to
+// take as the run's.
+func inputsInPack(m *report.Manifest, dir string) []report.VerifyProblem {
+	packDir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil
+	}
+	var out []report.VerifyProblem
+	for _, in := range m.Inputs {
+		if in.Kind != report.InputMappings && in.Kind != report.InputTemplates {
+			continue
+		}
+		p, err := filepath.Abs(m.InputPath(in))
+		if err != nil {
+			continue
+		}
+		if rel, err := filepath.Rel(packDir, p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			out = append(out, report.VerifyProblem{Path: in.Path, Reason: "recorded as an input of the run (" + in.Kind + "), but it is in the pack's own directory, which the run wrote after reading its inputs"})
+		}
+	}
+	return out
 }
 
 // readRecorded reads each of files at path(file), once, so that what is
@@ -469,6 +496,12 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path str
 		n = v.Replayed
 	}
 	inconsistent = append(inconsistent, manifestAgrees(m, p)...)
+	inconsistent = append(inconsistent, report.MappingMetaProblems(p.Run.Mappings, loaded)...)
+	shippedProblems, shippedNote := shippedFrameworks(p)
+	inconsistent = append(inconsistent, shippedProblems...)
+	if p.Tool.Name == "senderproof" && p.Tool.Version == version {
+		inconsistent = append(inconsistent, report.CheckRecordProblems(p.Run.Checks)...)
+	}
 	invProblems, invNote := inventoryAgrees(m, p)
 	inconsistent = append(inconsistent, invProblems...)
 	// The files that follow byte for byte from evidence.json are written
@@ -548,6 +581,9 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path str
 	}
 	if invNote != "" {
 		fmt.Fprintln(stdout, invNote)
+	}
+	if shippedNote != "" {
+		fmt.Fprintln(stdout, shippedNote)
 	}
 	if driftNote != "" {
 		fmt.Fprintln(stdout, driftNote)
@@ -668,6 +704,28 @@ func manifestAgrees(m *report.Manifest, p *report.Pack) []error {
 	if !slices.ContainsFunc(m.Inputs, func(in report.Input) bool { return in.Kind == "" }) && !slices.Equal(listed, p.Run.Inventories) {
 		out = append(out, fmt.Errorf("manifest.json lists the inventory files %s, evidence.json's run %s", inputList(listed), inputList(p.Run.Inventories)))
 	}
+	// A pack of this version gives every input a kind, and every run but
+	// a replay reads an inventory: a pack without them was edited to
+	// escape the inventory's checks (packs of 0.2.0-dev and before give
+	// inputs no kind).
+	if p.Tool.Name == "senderproof" && p.Tool.Version == version {
+		if i := slices.IndexFunc(m.Inputs, func(in report.Input) bool { return in.Kind == "" }); i >= 0 {
+			out = append(out, fmt.Errorf("manifest.json lists the input %s without its kind, which this version of senderproof always records", oneLine(m.Inputs[i].Path)))
+		}
+		if len(listed) == 0 && m.ReplayOf == "" {
+			out = append(out, errors.New("manifest.json lists no inventory among the run's inputs, though every run that is not a replay reads one"))
+		}
+	}
+	// The inventory's hash, which the reports show, is that of its files.
+	if len(p.Run.Inventories) > 0 {
+		files := make([]assess.InputFile, len(p.Run.Inventories))
+		for i, in := range p.Run.Inventories {
+			files[i] = assess.InputFile{Path: in.Path, SHA256: in.SHA256}
+		}
+		if want := assess.InventorySHA256(files); p.Run.InventorySHA256 != want {
+			out = append(out, fmt.Errorf("evidence.json's run.inventory_sha256 is %s, its inventory files give %s", oneLine(p.Run.InventorySHA256), want))
+		}
+	}
 	switch {
 	case m.ReplayOf != "" && !isReplay(m):
 		out = append(out, fmt.Errorf("manifest.json says the pack is a replay of run %s, but lists no replayed evidence.json among its inputs", oneLine(m.ReplayOf)))
@@ -678,6 +736,35 @@ func manifestAgrees(m *report.Manifest, p *report.Pack) []error {
 		out = append(out, fmt.Errorf("evidence.json's drift record names the baseline %s, which manifest.json does not list among the run's inputs", oneLine(p.Drift.Baseline)))
 	}
 	return out
+}
+
+// shippedFrameworks compares the run's frameworks with those shipped in
+// this binary. Every run loads the shipped files, so a pack of this
+// version without one of their frameworks was edited to leave it out; and
+// a framework the run took from a file of its own, not the shipped one of
+// that name, is said, since the reports show the shipped framework's name
+// over it.
+func shippedFrameworks(p *report.Pack) ([]error, string) {
+	set, err := mappings.Load("")
+	if err != nil {
+		return nil, ""
+	}
+	_, shipped := report.FromMappings(set)
+	var problems []error
+	var own []string
+	for _, s := range shipped {
+		i := slices.IndexFunc(p.Run.Mappings, func(r report.MappingRef) bool { return r.Framework == s.Framework })
+		switch {
+		case i < 0 && p.Tool.Name == "senderproof" && p.Tool.Version == version:
+			problems = append(problems, fmt.Errorf("run.mappings lacks the shipped framework %s, which every run of this version loads", s.Framework))
+		case i >= 0 && p.Run.Mappings[i].SHA256 != s.SHA256:
+			own = append(own, fmt.Sprintf("%s (sha256 %s, the shipped file's is %s)", s.Framework, oneLine(p.Run.Mappings[i].SHA256), s.SHA256))
+		}
+	}
+	if len(own) == 0 {
+		return problems, ""
+	}
+	return problems, "frameworks: the run mapped " + strings.Join(own, "; ") + " with a file of its own, not the one shipped with senderproof"
 }
 
 // isReplay reports whether the manifest records a replay: replay_of, and

@@ -295,8 +295,25 @@ func TestVerifyFindsRecordedInputs(t *testing.T) {
 		t.Fatalf("verify of a drift pack from another directory: exit %d\n%s%s", code, stdout, stderr)
 	}
 
-	// The manifest as 0.1 wrote it: no kinds, no workdir.
+	// A pack of this version names each input's kind: without them, its
+	// inventory would escape being read again.
 	b, err := os.ReadFile(filepath.Join(pack, report.ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	kindless := bytes.ReplaceAll(b, []byte(`"kind": "inventory"`), []byte(`"kind": ""`))
+	if err := os.WriteFile(filepath.Join(pack, report.ManifestFile), kindless, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = run(t, context.Background(), "verify", pack)
+	if code != 2 || !strings.Contains(stderr, "without its kind, which this version of senderproof always records") {
+		t.Fatalf("verify of this version's pack without input kinds: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	// The manifest as 0.1 wrote it: no kinds, no workdir, and the pack's
+	// tool version 0.1.0.
+	rewritePack(t, pack, func(p *report.Pack) { p.Tool.Version = "0.1.0" })
+	b, err = os.ReadFile(filepath.Join(pack, report.ManifestFile))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,6 +322,7 @@ func TestVerifyFindsRecordedInputs(t *testing.T) {
 		t.Fatal(err)
 	}
 	delete(m, "workdir")
+	m["tool"].(map[string]any)["version"] = "0.1.0"
 	for _, in := range m["inputs"].([]any) {
 		delete(in.(map[string]any), "kind")
 	}
@@ -423,5 +441,136 @@ func TestVerifyReplayOfAlone(t *testing.T) {
 		if code != exitRunFailed || !strings.Contains(stderr, want) {
 			t.Errorf("verify exit %d, want %d with %q: %s %s", code, exitRunFailed, want, stdout, stderr)
 		}
+	}
+}
+
+// TestVerifyInventoryRecord: the pack's inventory hash, which its reports
+// show, must be that of its inventory files, and a pack of this version
+// that lists no inventory (so that none is read again) fails.
+func TestVerifyInventoryRecord(t *testing.T) {
+	t.Parallel()
+	base := demoPack(t)
+
+	claimed := copyPack(t, base)
+	rewritePack(t, claimed, func(p *report.Pack) { p.Run.InventorySHA256 = strings.Repeat("ab", 32) })
+	code, stdout, stderr := run(t, context.Background(), "verify", claimed)
+	if code != 2 || !strings.Contains(stderr, "evidence.json's run.inventory_sha256 is "+strings.Repeat("ab", 32)+", its inventory files give ") {
+		t.Errorf("another inventory claimed: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	dropped := copyPack(t, base)
+	rewritePack(t, dropped, func(p *report.Pack) { p.Run.Inventories, p.Run.InventorySHA256 = nil, "" })
+	m, err := report.ReadManifest(dropped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Inputs = slices.DeleteFunc(m.Inputs, func(in report.Input) bool { return in.Kind == report.InputInventory })
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dropped, report.ManifestFile), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr = run(t, context.Background(), "verify", dropped)
+	if code != 2 || !strings.Contains(stderr, "manifest.json lists no inventory among the run's inputs") {
+		t.Errorf("inventory dropped from the record: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
+
+// TestVerifyFilesPlacedInPack: wording put into the pack's directory after
+// the run, listed in the manifest and recorded as the run's --templates
+// input, is not taken as the run's: a pack lists only pack files, and a
+// run's inputs are never in the directory it writes.
+func TestVerifyFilesPlacedInPack(t *testing.T) {
+	t.Parallel()
+	pack := copyPack(t, demoPack(t))
+	tmpl := []byte(`{{define "ptr.fcrdns/fail"}}Accepted by risk exception RE-2026-14.{{end}}`)
+	path := filepath.Join(pack, "wording.tmpl")
+	if err := os.WriteFile(path, tmpl, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m, err := report.ReadManifest(pack)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Files = append(m.Files, report.ManifestEntry{Path: "wording.tmpl", SHA256: sha256Hex(tmpl), Size: int64(len(tmpl))})
+	m.Inputs = append(m.Inputs, report.Input{Path: path, SHA256: sha256Hex(tmpl), Kind: report.InputTemplates})
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(pack, report.ManifestFile), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, context.Background(), "verify", pack)
+	for _, want := range []string{
+		"wording.tmpl: listed in the manifest, but not a file senderproof writes into a pack",
+		path + ": recorded as an input of the run (templates), but it is in the pack's own directory",
+	} {
+		if code != 2 || !strings.Contains(stderr, want) {
+			t.Errorf("exit %d, want 2 with %q:\n%s%s", code, want, stdout, stderr)
+		}
+	}
+}
+
+// TestVerifyFrameworkRecord: a shipped framework left out of a pack of this
+// version fails, as does a framework's name edited while its file's hash
+// stays; a framework mapped with a file of the run's own is said.
+func TestVerifyFrameworkRecord(t *testing.T) {
+	t.Parallel()
+	base := demoPack(t)
+
+	dropped := copyPack(t, base)
+	rewritePack(t, dropped, func(p *report.Pack) {
+		const fw = "cisa-bod-18-01"
+		p.Run.Mappings = slices.DeleteFunc(p.Run.Mappings, func(r report.MappingRef) bool { return r.Framework == fw })
+		p.Controls = slices.DeleteFunc(p.Controls, func(c report.ControlStatus) bool { return c.Framework == fw })
+		for i := range p.Findings {
+			p.Findings[i].Controls = slices.DeleteFunc(slices.Clone(p.Findings[i].Controls), func(r assess.ControlRef) bool { return r.Framework == fw })
+		}
+	})
+	code, stdout, stderr := run(t, context.Background(), "verify", dropped)
+	if code != 2 || !strings.Contains(stderr, "run.mappings lacks the shipped framework cisa-bod-18-01, which every run of this version loads") {
+		t.Errorf("shipped framework dropped: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	renamed := copyPack(t, base)
+	rewritePack(t, renamed, func(p *report.Pack) { p.Run.Mappings[0].Name = "A framework we like better" })
+	code, stdout, stderr = run(t, context.Background(), "verify", renamed)
+	if code != 2 || !strings.Contains(stderr, `is recorded as "A framework we like better"`) {
+		t.Errorf("framework renamed: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	dir := t.TempDir()
+	b, err := os.ReadFile("../../mappings/owasp-nhi-top10.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "nhi.yaml"), bytes.Replace(b, []byte("title: "), []byte("title: Our "), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	own := filepath.Join(t.TempDir(), "own")
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", own, "--format", "json", "--mappings", dir); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr = run(t, context.Background(), "verify", own)
+	if code != 0 || !strings.Contains(stdout, "frameworks: the run mapped owasp-nhi-top10 (sha256 ") || !strings.Contains(stdout, "with a file of its own, not the one shipped with senderproof") {
+		t.Errorf("own file: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
+
+// TestVerifyCheckRecord: the checks and pass criteria a pack of this
+// version records, which its PDF prints as its method, are this version's.
+func TestVerifyCheckRecord(t *testing.T) {
+	t.Parallel()
+	pack := copyPack(t, demoPack(t))
+	rewritePack(t, pack, func(p *report.Pack) {
+		p.Run.Checks[3].Criteria = "always"
+		p.Run.Checks = p.Run.Checks[:len(p.Run.Checks)-1]
+	})
+	code, stdout, stderr := run(t, context.Background(), "verify", pack)
+	if code != 2 || !strings.Contains(stderr, "otherwise than this version does (title, family or pass criteria)") || !strings.Contains(stderr, "run.checks lacks the check ") {
+		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
 	}
 }
