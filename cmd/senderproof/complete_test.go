@@ -322,4 +322,44 @@ func TestVerifyDriftFindings(t *testing.T) {
 			}
 		})
 	}
+	// The manifest's hash of the baseline edited, so that the baseline,
+	// still at its path, would no longer be compared: it is the recorded
+	// baseline run, so it is compared all the same.
+	rehash := func(t *testing.T, dir string) {
+		t.Helper()
+		m := readManifest(t, dir)
+		for i := range m.Inputs {
+			if m.Inputs[i].Kind == report.InputBaseline {
+				m.Inputs[i].SHA256 = strings.Repeat("0", 64)
+			}
+		}
+		b, err := json.MarshalIndent(m, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, report.ManifestFile), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Run("change hidden and the baseline's hash edited", func(t *testing.T) {
+		dir := copyPack(t, cur)
+		rewritePack(t, dir, func(p *report.Pack) {
+			p.Drift.Changes = slices.DeleteFunc(p.Drift.Changes, func(c report.DriftChange) bool { return c.Asset == "192.0.2.10" })
+			reword(t, p, "192.0.2.10", []any{}, assess.StatusPass)
+		})
+		rehash(t, dir)
+		code, stdout, stderr := run(t, context.Background(), "verify", dir)
+		if code != exitRunFailed || !strings.Contains(stderr, "is no longer the file the manifest hashed") ||
+			!strings.Contains(stderr, "compared with it again the drift differs") || !strings.Contains(stderr, "drift of 192.0.2.10: the record lists []") {
+			t.Errorf("exit %d: %s %s", code, stdout, stderr)
+		}
+	})
+	t.Run("only the baseline's hash edited", func(t *testing.T) {
+		dir := copyPack(t, cur)
+		rehash(t, dir)
+		code, stdout, stderr := run(t, context.Background(), "verify", dir)
+		if code != 0 || !strings.Contains(stdout, "again: all match; note: ") || !strings.Contains(stdout, "is no longer the file the manifest hashed") {
+			t.Errorf("exit %d: %s %s", code, stdout, stderr)
+		}
+	})
 }

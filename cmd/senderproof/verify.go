@@ -619,6 +619,12 @@ func rederiveDrift(stdout io.Writer, path string, p *report.Pack, m *report.Mani
 		// baseline to compare with.
 		return notDone(fmt.Sprintf("the drift record's baseline %s is not among the manifest's inputs", oneLine(p.Drift.Baseline)))
 	}
+	// otherFile says that the file at the recorded path is not the one the
+	// manifest hashed. It is compared all the same when it is the recorded
+	// baseline run: a baseline is not edited after its run, so the hash in
+	// the manifest may be what was edited, to spare a hidden change this
+	// comparison.
+	otherFile := ""
 	for _, in := range m.Inputs {
 		if in.Path != p.Drift.Baseline || baseline != "" {
 			continue
@@ -628,7 +634,7 @@ func rederiveDrift(stdout io.Writer, path string, p *report.Pack, m *report.Mani
 			return notDone(fmt.Sprintf("%s cannot be read (%v)", oneLine(basePath), err))
 		}
 		if sum != in.SHA256 {
-			return notDone(fmt.Sprintf("%s is no longer the file the run read (sha256 %s, manifest %s)", oneLine(basePath), sum, oneLine(in.SHA256)))
+			otherFile = fmt.Sprintf("%s is no longer the file the manifest hashed (sha256 %s, manifest %s)", oneLine(basePath), sum, oneLine(in.SHA256))
 		}
 	}
 	noteReading(stdout, "the baseline", basePath)
@@ -640,6 +646,9 @@ func rederiveDrift(stdout io.Writer, path string, p *report.Pack, m *report.Mani
 		if baseline != "" {
 			// The wrong file given: bad input, not a pack fault.
 			return nil, "", badInput(fmt.Errorf("--baseline %s is run %s, but the pack's drift record names baseline run %s", oneLine(basePath), oneLine(base.Run.ID), oneLine(p.Drift.BaseRun)))
+		}
+		if otherFile != "" {
+			return notDone(otherFile + fmt.Sprintf(", and it is run %s, not the recorded baseline run %s", oneLine(base.Run.ID), oneLine(p.Drift.BaseRun)))
 		}
 		return notDone(fmt.Sprintf("%s is now run %s, not the recorded baseline run %s", oneLine(basePath), oneLine(base.Run.ID), oneLine(p.Drift.BaseRun)))
 	}
@@ -654,6 +663,13 @@ func rederiveDrift(stdout io.Writer, path string, p *report.Pack, m *report.Mani
 		return nil, "", err
 	}
 	problems := report.RederiveDrift(cmp, cur, undetermined)
+	if otherFile != "" {
+		if len(problems) > 0 {
+			problems = append([]error{fmt.Errorf("%s, but it is the recorded baseline run %s, and compared with it again the drift differs:", otherFile, oneLine(p.Drift.BaseRun))}, problems...)
+			return problems, "", nil
+		}
+		return nil, fmt.Sprintf("drift findings: compared with baseline %s (run %s) again: all match; note: %s", oneLine(basePath), oneLine(p.Drift.BaseRun), otherFile), nil
+	}
 	return problems, fmt.Sprintf("drift findings: compared with baseline %s (run %s) again: all match", oneLine(basePath), oneLine(p.Drift.BaseRun)), nil
 }
 
