@@ -574,3 +574,26 @@ func TestVerifyCheckRecord(t *testing.T) {
 		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
 	}
 }
+
+// TestVerifyReplayReadsInventory: a pack dressed up as a replay (replay_of
+// and a replayed evidence.json that is not at hand) still has its senders
+// held against the inventory its manifest lists.
+func TestVerifyReplayReadsInventory(t *testing.T) {
+	t.Parallel()
+	pack := copyPack(t, demoPack(t))
+	rewritePack(t, pack, func(p *report.Pack) { p.Assets = p.Assets[1:] })
+	m := readManifest(t, pack)
+	m.ReplayOf = "an-earlier-run"
+	m.Inputs = append(m.Inputs, report.Input{Path: "/nowhere/evidence.json", SHA256: strings.Repeat("1", 64), Kind: report.InputReplay})
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(pack, report.ManifestFile), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, context.Background(), "verify", pack)
+	if code != 2 || !strings.Contains(stderr, "evidence.json's assets are not those the run's inventory gives") {
+		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
+	}
+}
