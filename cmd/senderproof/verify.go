@@ -585,6 +585,11 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path str
 	if shippedNote != "" {
 		fmt.Fprintln(stdout, shippedNote)
 	}
+	if n := len(p.Run.Notes); n > 0 {
+		// No finding gives them: a note deleted or added shows only
+		// under a signature.
+		fmt.Fprintf(stdout, "run notes: %d, not checked (no finding gives them; a signed manifest covers them)\n", n)
+	}
 	if driftNote != "" {
 		fmt.Fprintln(stdout, driftNote)
 	}

@@ -476,6 +476,10 @@ func TestVerifyInventoryRecord(t *testing.T) {
 	if code != 2 || !strings.Contains(stderr, "manifest.json lists no inventory among the run's inputs") {
 		t.Errorf("inventory dropped from the record: exit %d\n%s%s", code, stdout, stderr)
 	}
+	// The demo's notes are said to be unchecked.
+	if code, stdout, stderr := run(t, context.Background(), "verify", base); code != 0 || !strings.Contains(stdout, "run notes: 2, not checked") {
+		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
+	}
 }
 
 // TestVerifyFilesPlacedInPack: wording put into the pack's directory after
