@@ -333,13 +333,7 @@ func TestVerifyDriftFindings(t *testing.T) {
 				m.Inputs[i].SHA256 = strings.Repeat("0", 64)
 			}
 		}
-		b, err := json.MarshalIndent(m, "", "  ")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, report.ManifestFile), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		writeManifest(t, dir, m)
 	}
 	t.Run("change hidden and the baseline's hash edited", func(t *testing.T) {
 		dir := copyPack(t, cur)

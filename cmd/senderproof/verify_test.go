@@ -465,13 +465,7 @@ func TestVerifyInventoryRecord(t *testing.T) {
 		t.Fatal(err)
 	}
 	m.Inputs = slices.DeleteFunc(m.Inputs, func(in report.Input) bool { return in.Kind == report.InputInventory })
-	b, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dropped, report.ManifestFile), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeManifest(t, dropped, m)
 	code, stdout, stderr = run(t, context.Background(), "verify", dropped)
 	if code != 2 || !strings.Contains(stderr, "manifest.json lists no inventory among the run's inputs") {
 		t.Errorf("inventory dropped from the record: exit %d\n%s%s", code, stdout, stderr)
@@ -500,13 +494,7 @@ func TestVerifyFilesPlacedInPack(t *testing.T) {
 	}
 	m.Files = append(m.Files, report.ManifestEntry{Path: "wording.tmpl", SHA256: sha256Hex(tmpl), Size: int64(len(tmpl))})
 	m.Inputs = append(m.Inputs, report.Input{Path: path, SHA256: sha256Hex(tmpl), Kind: report.InputTemplates})
-	b, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(pack, report.ManifestFile), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeManifest(t, pack, m)
 	code, stdout, stderr := run(t, context.Background(), "verify", pack)
 	for _, want := range []string{
 		"wording.tmpl: listed in the manifest, but not a file senderproof writes into a pack",
@@ -589,15 +577,21 @@ func TestVerifyReplayReadsInventory(t *testing.T) {
 	m := readManifest(t, pack)
 	m.ReplayOf = "an-earlier-run"
 	m.Inputs = append(m.Inputs, report.Input{Path: "/nowhere/evidence.json", SHA256: strings.Repeat("1", 64), Kind: report.InputReplay})
+	writeManifest(t, pack, m)
+	code, stdout, stderr := run(t, context.Background(), "verify", pack)
+	if code != 2 || !strings.Contains(stderr, "evidence.json's assets are not those the run's inventory gives") {
+		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
+	}
+}
+
+// writeManifest writes m as dir's manifest, as a forger would.
+func writeManifest(t *testing.T, dir string, m *report.Manifest) {
+	t.Helper()
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(pack, report.ManifestFile), b, 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, report.ManifestFile), b, 0o644); err != nil {
 		t.Fatal(err)
-	}
-	code, stdout, stderr := run(t, context.Background(), "verify", pack)
-	if code != 2 || !strings.Contains(stderr, "evidence.json's assets are not those the run's inventory gives") {
-		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
 	}
 }
