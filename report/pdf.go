@@ -1413,12 +1413,25 @@ func (b *pdfBuilder) drift() ([]pdfBlock, error) {
 		}
 		f.add(b.tableRow([]cellText{
 			{size: sizes[0], text: displayLine(c.Asset, 80), name: true, style: props.Text{Style: fontstyle.Bold}},
-			{size: sizes[1], text: displayLine(c.Field, 80)},
+			{size: sizes[1], text: displayLine(b.driftLabel(c.Field), 80)},
 			{size: sizes[2], text: value(c.Old), mono: true, style: props.Text{Size: 6.8}},
 			{size: sizes[3], text: now, mono: true, style: props.Text{Size: 6.8}},
 		}, i%2 == 1, true))
 	}
 	return f.done(), nil
+}
+
+// driftLabel names a drift field in words, as drift.changed messages do
+// ("forward addresses of mail.example.com" for ptr.forward[mail.example.com]),
+// through the wording's drift/label; the field itself when that fails.
+func (b *pdfBuilder) driftLabel(field string) string {
+	key, of, _ := strings.Cut(field, "[")
+	of = strings.TrimSuffix(of, "]")
+	s, err := b.w.t.Render("drift/label", map[string]any{"key": key, "of": of, "field": field})
+	if err != nil || strings.TrimSpace(s) == "" {
+		return field
+	}
+	return s
 }
 
 // newSkipped completes the appendix's account of skipped checks for a

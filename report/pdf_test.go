@@ -1304,20 +1304,26 @@ func TestNamesVersion(t *testing.T) {
 }
 
 // TestPDFDriftNoValue: a value gone (or new) shows as "(no value)" in the
-// changes table, as diff shows it, not as a blank cell.
+// changes table, as diff shows it, not as a blank cell; fields are named in
+// words.
 func TestPDFDriftNoValue(t *testing.T) {
 	t.Parallel()
 	p := SyntheticPack(3, 1)
 	p.Drift = &Drift{BaseRun: "base", Changes: []DriftChange{
 		{Asset: p.Assets[0].IP, Field: "ptr.names", Old: "mail-gone.example.com", New: ""},
+		{Asset: p.Assets[1].IP, Field: "ptr.forward[mx.example.com]", Old: "192.0.2.1", New: "192.0.2.2"},
 	}}
 	text := pdfText(t, writeAll(t, NewPDF(nil), p))
 	i := strings.Index(text, "Changes since the baseline\n")
 	if i < 0 {
 		t.Fatal("no changes table")
 	}
-	if row := text[i:]; !strings.Contains(squash(row), "ptr.namesmail-gone.example.com(novalue)") {
+	if row := text[i:]; !strings.Contains(squash(row), "PTRnamemail-gone.example.com(novalue)") {
 		t.Errorf("changes table without (no value):\n%s", row[:min(len(row), 600)])
+	}
+	// Fields in words, as the drift messages name them.
+	if row := text[i:]; !strings.Contains(row, "forward addresses of") || strings.Contains(row, "ptr.forward[") {
+		t.Errorf("changes table without the field in words:\n%s", row[:min(len(row), 600)])
 	}
 }
 
