@@ -445,6 +445,9 @@ func (b *pdfBuilder) narrative(f *pdfFlow, s string) {
 func (b *pdfBuilder) render(name string) (string, error) {
 	v := newSummaryView(b.p, b.d)
 	v.Files = otherFiles(b.has)
+	for i := range v.DriftSample {
+		v.DriftSample[i].Field = b.driftLabel(v.DriftSample[i].Field)
+	}
 	s, err := b.w.t.Render(name, v)
 	if err != nil {
 		return "", fmt.Errorf("render template %s: %w", name, err)

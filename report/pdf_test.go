@@ -1325,6 +1325,10 @@ func TestPDFDriftNoValue(t *testing.T) {
 	if row := text[i:]; !strings.Contains(row, "forward addresses of") || strings.Contains(row, "ptr.forward[") {
 		t.Errorf("changes table without the field in words:\n%s", row[:min(len(row), 600)])
 	}
+	// So does the executive summary's sample of changes.
+	if !strings.Contains(squash(text[:i]), squash("PTR name changed from mail-gone.example.com to (no value)")) {
+		t.Errorf("summary's changes not in words:\n%s", text[:min(i, 3000)])
+	}
 }
 
 // TestPDFDriftIncompleteNamed: the senders whose comparison is incomplete
