@@ -871,7 +871,8 @@ func TestReplayRefusesEvidenceChangedSinceItsManifest(t *testing.T) {
 	}
 }
 
-// TestUsageMistakes: a mistyped command is named with the closest one, a
+// TestUsageMistakes: no command is a usage error, a mistyped command is
+// named with the closest one, a
 // directory given as an inventory is said to be one, and --baseline takes
 // a pack directory as diff does.
 func TestUsageMistakes(t *testing.T) {
@@ -880,6 +881,8 @@ func TestUsageMistakes(t *testing.T) {
 		want string
 	}{
 		{[]string{"asess", "--inventory", "x.csv"}, `unknown command "asess". Did you mean "assess"? (see senderproof --help)`},
+		// No command: the help, then a usage error.
+		{nil, "no command given; start with: senderproof demo --out evidence"},
 		{[]string{"mappings", "lnt"}, `unknown command "lnt". Did you mean "lint"? (see senderproof mappings --help)`},
 		{[]string{"assess", "--inventory", t.TempDir(), "--resolver", "127.0.0.1:9", "--out", filepath.Join(t.TempDir(), "o")}, "is a directory, not an inventory file"},
 		// A CI script's unset variable must not turn the gate off.

@@ -260,6 +260,14 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	app.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
 		return fmt.Errorf("%w (see senderproof --help)", err)
 	}
+	// No command is a usage error (exit 1, SPEC), after the help that
+	// says which there are: a script that forgot its command fails.
+	app.Action = func(c *cli.Context) error {
+		if err := cli.ShowAppHelp(c); err != nil {
+			return err
+		}
+		return badInput(errors.New("no command given; start with: senderproof demo --out evidence"))
+	}
 	quietUsageErrors(app.Commands)
 	app.Before = knownCommand("senderproof", app.Commands)
 	for _, c := range app.Commands {
