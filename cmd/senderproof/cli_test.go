@@ -509,32 +509,36 @@ func TestOverrideNoted(t *testing.T) {
 
 // TestSignedManifest: --sign-key signs the manifest; verify --pubkey checks
 // it and fails after the manifest changes or with another key.
+// writeKeyPair writes a new Ed25519 key pair into dir as PEM files and
+// returns their paths.
+func writeKeyPair(t *testing.T, dir, name string) (priv, pub string) {
+	t.Helper()
+	pk, sk, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	skDER, err := x509.MarshalPKCS8PrivateKey(sk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkDER, err := x509.MarshalPKIXPublicKey(pk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv, pub = filepath.Join(dir, name+".pem"), filepath.Join(dir, name+".pub.pem")
+	if err := os.WriteFile(priv, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: skDER}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pub, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pkDER}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return priv, pub
+}
+
 func TestSignedManifest(t *testing.T) {
 	dir := t.TempDir()
-	writeKey := func(name string) (priv, pub string) {
-		pk, sk, err := ed25519.GenerateKey(nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		skDER, err := x509.MarshalPKCS8PrivateKey(sk)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pkDER, err := x509.MarshalPKIXPublicKey(pk)
-		if err != nil {
-			t.Fatal(err)
-		}
-		priv, pub = filepath.Join(dir, name+".pem"), filepath.Join(dir, name+".pub.pem")
-		if err := os.WriteFile(priv, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: skDER}), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(pub, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pkDER}), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return priv, pub
-	}
-	key, pub := writeKey("signer")
-	_, otherPub := writeKey("other")
+	key, pub := writeKeyPair(t, dir, "signer")
+	_, otherPub := writeKeyPair(t, dir, "other")
 	out := filepath.Join(dir, "evidence")
 	if code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json", "--sign-key", key); code != 0 {
 		t.Fatalf("demo exit %d: %s", code, stderr)

@@ -263,6 +263,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 	// No command is a usage error (exit 1, SPEC), after the help that
 	// says which there are: a script that forgot its command fails.
 	app.Action = func(c *cli.Context) error {
+		// The help on stderr, as other usage errors go there.
+		c.App.Writer = c.App.ErrWriter
 		if err := cli.ShowAppHelp(c); err != nil {
 			return err
 		}

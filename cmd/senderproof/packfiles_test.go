@@ -2,9 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/ed25519"
-	"crypto/x509"
-	"encoding/pem"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,24 +10,6 @@ import (
 
 	"senderproof/report"
 )
-
-// writeSigningKey writes a fresh Ed25519 private key (PEM, PKCS #8) into dir.
-func writeSigningKey(t *testing.T, dir string) string {
-	t.Helper()
-	_, sk, err := ed25519.GenerateKey(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	der, err := x509.MarshalPKCS8PrivateKey(sk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "signer.pem")
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
 
 // TestRerunRemovesStalePackFiles: a second run into the same --out with
 // fewer formats and no --sign-key leaves none of the first run's pack files
@@ -41,7 +20,7 @@ func TestRerunRemovesStalePackFiles(t *testing.T) {
 	// Not parallel: in-process CLI runs race on urfave/cli's global
 	// HelpFlag while parsing flags.
 	dir := t.TempDir()
-	key := writeSigningKey(t, dir)
+	key, _ := writeKeyPair(t, dir, "signer")
 	out := filepath.Join(dir, "S")
 	if err := os.MkdirAll(out, 0o755); err != nil {
 		t.Fatal(err)

@@ -94,11 +94,13 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 			if err != nil {
 				return runFailed(err)
 			}
+			signed := false // the manifest's signature verified
 			switch _, serr := os.Lstat(filepath.Join(dir, report.SignatureFile)); {
 			case pub != nil:
 				if err := report.VerifySignature(dir, mb, pub); err != nil {
 					return runFailed(fmt.Errorf("pack %s: %w", dir, err))
 				}
+				signed = true
 				fmt.Fprintf(stdout, "%s: manifest signature verifies with key %s\n", dir, report.KeyFingerprint(pub))
 			case serr == nil:
 				if _, err := report.ReadSignature(dir); err != nil {
@@ -124,12 +126,13 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 				return err
 			}
 			defer vt.close()
-			tplDir, cleanTpl, err := inputDir(stdout, dir, vt.dir, m, inventories, c.String("templates"), "--templates", report.InputTemplates, ".tmpl")
+			in := recordedSource{pack: dir, tmp: vt.dir, m: m, inventories: inventories, signed: signed}
+			tplDir, cleanTpl, err := inputDir(stdout, in, c.String("templates"), "--templates", report.InputTemplates, ".tmpl")
 			if err != nil {
 				return keepCode(err)
 			}
 			defer cleanTpl()
-			mapDir, cleanMap, err := inputDir(stdout, dir, vt.dir, m, inventories, c.String("mappings"), "--mappings", report.InputMappings, ".yaml", ".yml")
+			mapDir, cleanMap, err := inputDir(stdout, in, c.String("mappings"), "--mappings", report.InputMappings, ".yaml", ".yml")
 			if err != nil {
 				return keepCode(err)
 			}
@@ -146,7 +149,6 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 			noteEmptyDir(stdout, "--mappings", c.String("mappings"), ".yaml", ".yml")
 			problems := append(report.VerifyHashes(c.Context, dir, m), report.UnlistedPackFiles(dir, m)...)
 			problems = append(problems, report.ForeignListed(m)...)
-			problems = append(problems, inputsInPack(m, dir)...)
 			if err := c.Context.Err(); err != nil {
 				return err
 			}
@@ -176,15 +178,26 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 				fmt.Fprintf(stdout, "%s: no evidence.json in the manifest, so the findings were not checked for completeness or replayed\n", dir)
 				return nil
 			}
-			return verifyEvidence(c.Context, stdout, stderr, vt.dir, filepath.Join(dir, "evidence.json"), m, tpl, set, packEvidence(c.String("baseline")))
+			return verifyEvidence(c.Context, stdout, stderr, vt.dir, filepath.Join(dir, "evidence.json"), m, tpl, set, packEvidence(c.String("baseline")), signed)
 		},
 	}
+}
+
+// recordedSource is where verify may take the run's recorded input files
+// from: the pack, its manifest, the scratch directory to gather them in,
+// and whether the manifest's signature verified.
+type recordedSource struct {
+	pack, tmp   string
+	m           *report.Manifest
+	inventories []report.Input
+	signed      bool
 }
 
 // inputDir returns given, the directory a flag named, or when it is "" the
 // run's recorded files of that kind (recordedInputs), saying which are used
 // or why they cannot be; the cleanup removes what was gathered.
-func inputDir(stdout io.Writer, pack, tmp string, m *report.Manifest, inventories []report.Input, given, flag, kind string, exts ...string) (string, func(), error) {
+func inputDir(stdout io.Writer, src recordedSource, given, flag, kind string, exts ...string) (string, func(), error) {
+	pack, tmp, m := src.pack, src.tmp, src.m
 	if given != "" {
 		// The run's files among more (a framework added since): those
 		// alone, found by their hashes.
@@ -199,7 +212,21 @@ func inputDir(stdout io.Writer, pack, tmp string, m *report.Manifest, inventorie
 		}
 		return given, func() {}, nil
 	}
-	d, note, cleanup, err := recordedInputs(m, tmp, inventories, flag, kind, exts...)
+	if !src.signed {
+		// Files in the pack's own directory can be changed by whoever
+		// can change the pack, and the manifest that names them along
+		// with it: without a verified signature they are not taken as
+		// the run's.
+		if inside := inputsInPack(m, pack, kind); len(inside) > 0 {
+			note := fmt.Sprintf("the run's %s files lie in the pack's own directory (%s), where whoever can edit the pack can edit them too: verify takes them as the run's only when the manifest's signature verifies (--pubkey); give %s DIR", flag, oneLine(strings.Join(inside, ", ")), flag)
+			if kind == report.InputTemplates {
+				return "", func() {}, badInput(fmt.Errorf("%s: the pack was not checked: %s", oneLine(pack), note))
+			}
+			fmt.Fprintf(stdout, "%s: %s\n", pack, note)
+			return "", func() {}, nil
+		}
+	}
+	d, note, cleanup, err := recordedInputs(m, tmp, src.inventories, flag, kind, exts...)
 	if err != nil {
 		return "", cleanup, err
 	}
@@ -287,18 +314,16 @@ func recordedInputs(m *report.Manifest, tmp string, inventories []report.Input, 
 	return staged, fmt.Sprintf("using the run's %s files as the manifest records them: %s", flag, strings.Join(paths, ", ")), cleanup, nil
 }
 
-// inputsInPack returns a problem for each mapping or wording input of the
-// run that lies in the pack's own directory: a run reads those before it
-// writes its pack, so such a file was put there after it, for verify to
-// take as the run's.
-func inputsInPack(m *report.Manifest, dir string) []report.VerifyProblem {
+// inputsInPack returns the run's recorded inputs of one kind that lie in
+// the pack's directory or below it.
+func inputsInPack(m *report.Manifest, dir, kind string) []string {
 	packDir, err := filepath.Abs(dir)
 	if err != nil {
 		return nil
 	}
-	var out []report.VerifyProblem
+	var out []string
 	for _, in := range m.Inputs {
-		if in.Kind != report.InputMappings && in.Kind != report.InputTemplates {
+		if in.Kind != kind {
 			continue
 		}
 		p, err := filepath.Abs(m.InputPath(in))
@@ -306,7 +331,7 @@ func inputsInPack(m *report.Manifest, dir string) []report.VerifyProblem {
 			continue
 		}
 		if rel, err := filepath.Rel(packDir, p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-			out = append(out, report.VerifyProblem{Path: in.Path, Reason: "recorded as an input of the run (" + in.Kind + "), but it is in the pack's own directory, which the run wrote after reading its inputs"})
+			out = append(out, in.Path)
 		}
 	}
 	return out
@@ -400,7 +425,7 @@ func recordedAmong(m *report.Manifest, tmp, given, flag, kind string, exts ...st
 // manifest: it belongs to the manifest's run, its findings are complete and
 // replay from their own evidence, and its roll-ups are what its findings
 // give with the loaded mapping files.
-func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path string, m *report.Manifest, tpl *templates.Set, set *mappings.Set, baseline string) error {
+func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path string, m *report.Manifest, tpl *templates.Set, set *mappings.Set, baseline string, signed bool) error {
 	run, err := report.ReadRun(path)
 	if err != nil {
 		return runFailed(err)
@@ -478,7 +503,7 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path str
 	inconsistent := pc.Finish(p)
 	driftNote := ""
 	if p.Drift != nil {
-		problems, note, err := rederiveDrift(stdout, path, p, m, pc, baseline)
+		problems, note, err := rederiveDrift(stdout, path, p, m, pc, baseline, signed)
 		var coded *codedError
 		switch {
 		case errors.As(err, &coded):
@@ -585,7 +610,7 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path str
 	if shippedNote != "" {
 		fmt.Fprintln(stdout, shippedNote)
 	}
-	if n := len(p.Run.Notes); n > 0 {
+	if n := len(p.Run.Notes); n > 0 && !signed {
 		// No finding gives them: a note deleted or added shows only
 		// under a signature.
 		fmt.Fprintf(stdout, "run notes: %d, not checked (no finding gives them; a signed manifest covers them)\n", n)
@@ -603,7 +628,7 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path str
 // drift findings, and a line saying what was done; when the baseline cannot
 // be had, the drift findings rest on the checks against the drift record
 // alone, and the line says so.
-func rederiveDrift(stdout io.Writer, path string, p *report.Pack, m *report.Manifest, pc *report.PackCheck, baseline string) ([]error, string, error) {
+func rederiveDrift(stdout io.Writer, path string, p *report.Pack, m *report.Manifest, pc *report.PackCheck, baseline string, signed bool) ([]error, string, error) {
 	// A relative path is the run's: from the directory it started in.
 	basePath := m.InputPath(report.Input{Path: p.Drift.Baseline})
 	if baseline != "" {
@@ -640,6 +665,10 @@ func rederiveDrift(stdout io.Writer, path string, p *report.Pack, m *report.Mani
 		}
 		if sum != in.SHA256 {
 			otherFile = fmt.Sprintf("%s is no longer the file the manifest hashed (sha256 %s, manifest %s)", oneLine(basePath), sum, oneLine(in.SHA256))
+			if signed {
+				// The signed hash is the run's: the baseline changed.
+				return notDone(otherFile)
+			}
 		}
 	}
 	noteReading(stdout, "the baseline", basePath)
@@ -770,15 +799,19 @@ func shippedFrameworks(p *report.Pack) ([]error, string) {
 	if err != nil {
 		return nil, ""
 	}
+	// Another version shipped other files: nothing to compare with.
+	if p.Tool.Name != "senderproof" || p.Tool.Version != version {
+		return nil, ""
+	}
 	_, shipped := report.FromMappings(set)
 	var problems []error
 	var own []string
 	for _, s := range shipped {
 		i := slices.IndexFunc(p.Run.Mappings, func(r report.MappingRef) bool { return r.Framework == s.Framework })
 		switch {
-		case i < 0 && p.Tool.Name == "senderproof" && p.Tool.Version == version:
+		case i < 0:
 			problems = append(problems, fmt.Errorf("run.mappings lacks the shipped framework %s, which every run of this version loads", s.Framework))
-		case i >= 0 && p.Run.Mappings[i].SHA256 != s.SHA256:
+		case p.Run.Mappings[i].SHA256 != s.SHA256:
 			own = append(own, fmt.Sprintf("%s (sha256 %s, the shipped file's is %s)", s.Framework, oneLine(p.Run.Mappings[i].SHA256), s.SHA256))
 		}
 	}

@@ -476,33 +476,67 @@ func TestVerifyInventoryRecord(t *testing.T) {
 	}
 }
 
-// TestVerifyFilesPlacedInPack: wording put into the pack's directory after
-// the run, listed in the manifest and recorded as the run's --templates
-// input, is not taken as the run's: a pack lists only pack files, and a
-// run's inputs are never in the directory it writes.
+// TestVerifyFilesPlacedInPack: a pack lists only pack files; and the
+// run's wording files, when they lie in the pack's own directory, are taken
+// as the run's only under a verified signature (whoever can edit the pack
+// can edit them and the manifest alike), else verify asks for --templates.
 func TestVerifyFilesPlacedInPack(t *testing.T) {
 	t.Parallel()
-	pack := copyPack(t, demoPack(t))
-	tmpl := []byte(`{{define "ptr.fcrdns/fail"}}Accepted by risk exception RE-2026-14.{{end}}`)
-	path := filepath.Join(pack, "wording.tmpl")
-	if err := os.WriteFile(path, tmpl, 0o644); err != nil {
+	// A file listed beside the pack files.
+	listed := copyPack(t, demoPack(t))
+	note := []byte("reviewed\n")
+	if err := os.WriteFile(filepath.Join(listed, "review.txt"), note, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	m, err := report.ReadManifest(pack)
-	if err != nil {
+	m := readManifest(t, listed)
+	m.Files = append(m.Files, report.ManifestEntry{Path: "review.txt", SHA256: sha256Hex(note), Size: int64(len(note))})
+	writeManifest(t, listed, m)
+	code, stdout, stderr := run(t, context.Background(), "verify", listed)
+	if code != 2 || !strings.Contains(stderr, "review.txt: listed in the manifest, but not a file senderproof writes into a pack") {
+		t.Errorf("a foreign file listed: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	// A genuine run whose wording lies under its --out: signed, it
+	// verifies; unsigned, verify asks for --templates, and given it, passes.
+	dir := t.TempDir()
+	key, pub := writeKeyPair(t, dir, "signer")
+	out := filepath.Join(dir, "evidence")
+	wording := filepath.Join(out, "wording")
+	if err := os.MkdirAll(wording, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	m.Files = append(m.Files, report.ManifestEntry{Path: "wording.tmpl", SHA256: sha256Hex(tmpl), Size: int64(len(tmpl))})
-	m.Inputs = append(m.Inputs, report.Input{Path: path, SHA256: sha256Hex(tmpl), Kind: report.InputTemplates})
-	writeManifest(t, pack, m)
-	code, stdout, stderr := run(t, context.Background(), "verify", pack)
-	for _, want := range []string{
-		"wording.tmpl: listed in the manifest, but not a file senderproof writes into a pack",
-		path + ": recorded as an input of the run (templates), but it is in the pack's own directory",
-	} {
-		if code != 2 || !strings.Contains(stderr, want) {
-			t.Errorf("exit %d, want 2 with %q:\n%s%s", code, want, stdout, stderr)
-		}
+	tmpl := `{{define "ptr.fcrdns/fail"}}No forward-confirmed reverse DNS for {{.Asset.IP}}.{{end}}`
+	if err := os.WriteFile(filepath.Join(wording, "ptr.tmpl"), []byte(tmpl), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json", "--templates", wording, "--sign-key", key); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	if code, stdout, stderr := run(t, context.Background(), "verify", "--pubkey", pub, out); code != 0 {
+		t.Errorf("signed: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, stdout, stderr = run(t, context.Background(), "verify", out)
+	if code != exitBadInput || !strings.Contains(stderr, "the pack was not checked: the run's --templates files lie in the pack's own directory") {
+		t.Errorf("unsigned: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, stdout, stderr := run(t, context.Background(), "verify", "--templates", wording, out); code != 0 {
+		t.Errorf("unsigned with --templates: exit %d\n%s%s", code, stdout, stderr)
+	}
+
+	// Wording slipped into the pack after the run and recorded as the
+	// run's, unsigned: not used.
+	forged := copyPack(t, demoPack(t))
+	evil := []byte(`{{define "ptr.fcrdns/fail"}}Accepted by risk exception RE-2026-14.{{end}}`)
+	path := filepath.Join(forged, "wording.tmpl")
+	if err := os.WriteFile(path, evil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m = readManifest(t, forged)
+	m.Inputs = append(m.Inputs, report.Input{Path: path, SHA256: sha256Hex(evil), Kind: report.InputTemplates})
+	writeManifest(t, forged, m)
+	code, stdout, stderr = run(t, context.Background(), "verify", forged)
+	if code == 0 || !strings.Contains(stderr, "lie in the pack's own directory") {
+		t.Errorf("wording placed in the pack: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
 
@@ -593,5 +627,72 @@ func writeManifest(t *testing.T, dir string, m *report.Manifest) {
 	}
 	if err := os.WriteFile(filepath.Join(dir, report.ManifestFile), b, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestVerifySignedDriftBaselineEdited: under a verified signature the
+// manifest's hash of the baseline is the run's, so a baseline edited since
+// is not compared with (the drift record stands), and no fault of the pack.
+func TestVerifySignedDriftBaselineEdited(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	key, pub := writeKeyPair(t, dir, "signer")
+	base := demoPack(t)
+	cur := filepath.Join(dir, "cur")
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", cur, "--format", "json", "--baseline", base, "--sign-key", key); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	path := filepath.Join(base, "evidence.json")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := bytes.Replace(b, []byte("mail1.example.com"), []byte("evil1.example.com"), 1)
+	if bytes.Equal(edited, b) {
+		t.Fatal("nothing to edit in the baseline")
+	}
+	if err := os.WriteFile(path, edited, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := run(t, context.Background(), "verify", "--pubkey", pub, cur)
+	if code != 0 || !strings.Contains(stdout, "checked against the drift record only") || !strings.Contains(stdout, "is no longer the file the manifest hashed") {
+		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
+	}
+	if strings.Contains(stdout, "run notes:") {
+		t.Errorf("a signed pack's notes said to be unchecked:\n%s", stdout)
+	}
+}
+
+// TestVerifyReplayFromElsewhere: a replay made in another directory keeps
+// the recorded run's relative inventory path, which verify finds from the
+// recorded run's working directory and reads again.
+func TestVerifyReplayFromElsewhere(t *testing.T) {
+	// Not parallel: it changes the working directory.
+	srv, fleet := startDriftWorld(t)
+	root := t.TempDir()
+	a, b := filepath.Join(root, "a"), filepath.Join(root, "b")
+	for _, d := range []string{a, b} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	data, err := os.ReadFile(fleet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(a, "fleet.csv"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(a)
+	if code, _, stderr := run(t, context.Background(), "assess", "--inventory", "fleet.csv", "--resolver", srv.Addr, "--qps", "0", "--format", "json", "--out", "pack"); code != 0 {
+		t.Fatalf("assess exit %d: %s", code, stderr)
+	}
+	t.Chdir(b)
+	if code, _, stderr := run(t, context.Background(), "assess", "--replay", filepath.Join(a, "pack"), "--format", "json", "--out", "replay"); code != 0 {
+		t.Fatalf("replay exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := run(t, context.Background(), "verify", "replay")
+	if code != 0 || !strings.Contains(stdout, "senders the run's inventory gives, read again") {
+		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"senderproof/assess"
@@ -36,6 +38,14 @@ func inventoryAgrees(m *report.Manifest, p *report.Pack) ([]error, string) {
 		if in.Path != demoInventory || sha256Of(b) != in.SHA256 {
 			path = m.InputPath(in)
 			b, err = report.ReadRegular(path, assess.MaxInventoryFile, true)
+			if alt := replayedInputPath(m, in); alt != "" && (err != nil || sha256Of(b) != in.SHA256) {
+				// A replay made in another directory keeps the
+				// recorded run's relative path, which is the
+				// recorded run's working directory's.
+				if b2, err2 := report.ReadRegular(alt, assess.MaxInventoryFile, true); err2 == nil && sha256Of(b2) == in.SHA256 {
+					path, b, err = alt, b2, nil
+				}
+			}
 		}
 		switch {
 		case err != nil:
@@ -57,6 +67,24 @@ func inventoryAgrees(m *report.Manifest, p *report.Pack) ([]error, string) {
 		return []error{fmt.Errorf("evidence.json's assets are not those the run's inventory gives (%s, read again): %s", oneLine(strings.Join(paths, ", ")), why)}, ""
 	}
 	return nil, fmt.Sprintf("assets: the %d %s the run's inventory gives, read again", len(inv.Assets), plural(len(inv.Assets), "sender", "senders"))
+}
+
+// replayedInputPath returns, for a replay, where a relative input of the
+// recorded run is from that run's working directory (the workdir of the
+// manifest beside the replayed evidence.json, when at hand); "" otherwise.
+func replayedInputPath(m *report.Manifest, in report.Input) string {
+	if !isReplay(m) || filepath.IsAbs(in.Path) {
+		return ""
+	}
+	i := slices.IndexFunc(m.Inputs, func(r report.Input) bool { return r.Kind == report.InputReplay })
+	if i < 0 {
+		return ""
+	}
+	src, err := report.ReadManifest(filepath.Dir(m.InputPath(m.Inputs[i])))
+	if err != nil || src.WorkDir == "" {
+		return ""
+	}
+	return filepath.Join(src.WorkDir, in.Path)
 }
 
 func sha256Of(b []byte) string {
