@@ -274,17 +274,23 @@ func passedOnResolvers(health []assess.ServerHealth) []string {
 		if bad == 0 || bad >= h.Answered {
 			continue
 		}
-		var parts []string
-		if h.ServFail > 0 {
-			parts = append(parts, fmt.Sprintf("SERVFAIL to %d", h.ServFail))
-		}
-		if h.Refused > 0 {
-			parts = append(parts, fmt.Sprintf("REFUSED to %d", h.Refused))
-		}
 		notes = append(notes, fmt.Sprintf("resolver %s answered %s of its %d responses; those questions were asked of the other resolvers, and a finding is error only where none of them answered (the evidence names the server of each answer)",
-			h.Server, strings.Join(parts, " and "), h.Answered))
+			h.Server, failedAnswers(h), h.Answered))
 	}
 	return notes
+}
+
+// failedAnswers counts a resolver's SERVFAIL and REFUSED answers in words:
+// "SERVFAIL to 3 and REFUSED to 1".
+func failedAnswers(h assess.ServerHealth) string {
+	var parts []string
+	if h.ServFail > 0 {
+		parts = append(parts, fmt.Sprintf("SERVFAIL to %d", h.ServFail))
+	}
+	if h.Refused > 0 {
+		parts = append(parts, fmt.Sprintf("REFUSED to %d", h.Refused))
+	}
+	return strings.Join(parts, " and ")
 }
 
 // finalFailureResolvers returns a note for the one resolver of a run that
@@ -302,15 +308,8 @@ func finalFailureResolvers(health []assess.ServerHealth) []string {
 	if h.Refused+h.ServFail == 0 || refusesAll(h) {
 		return nil
 	}
-	var parts []string
-	if h.ServFail > 0 {
-		parts = append(parts, fmt.Sprintf("SERVFAIL to %d", h.ServFail))
-	}
-	if h.Refused > 0 {
-		parts = append(parts, fmt.Sprintf("REFUSED to %d", h.Refused))
-	}
 	note := fmt.Sprintf("resolver %s answered %s of its %d responses; with no other resolver to ask, those answers are final and the findings that needed them are error (the evidence shows each answer)",
-		h.Server, strings.Join(parts, " and "), h.Answered)
+		h.Server, failedAnswers(h), h.Answered)
 	if h.ServFail >= minBroadFailure {
 		note += "; a resolver that limits the rate of one client answers SERVFAIL or nothing: if the names resolve when asked alone, re-run with a lower --qps, or give a second --resolver"
 	}
