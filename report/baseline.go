@@ -108,6 +108,20 @@ func insertByCheck(fs []assess.Finding, f assess.Finding) []assess.Finding {
 	return slices.Insert(fs, i, f)
 }
 
+// RemovedAssets returns the baseline's rows of the senders that assets
+// (this run's inventory) no longer holds, in the baseline's order.
+func (b *Baseline) RemovedAssets(assets []assess.Asset) []assess.Asset {
+	inCur := make(map[string]bool, len(assets))
+	for _, a := range assets {
+		inCur[a.IP] = true
+	}
+	_, rows := removedOf(b.baseAssets, inCur)
+	return rows
+}
+
+// BaseRun returns the baseline run's ID.
+func (b *Baseline) BaseRun() string { return b.baseRun }
+
 // Drift returns the drift record of a run over assets (in inventory order),
 // after Asset has seen each of them.
 func (b *Baseline) Drift(assets []assess.Asset) *Drift {

@@ -229,6 +229,35 @@ type Drift struct {
 	// Removed's order: who they were (host name, owner, criticality) is
 	// what an offboarding review needs, and the baseline may be gone.
 	RemovedAssets []assess.Asset `json:"removed_assets,omitempty"`
+	// Offboarding is what today's DNS still says of each removed sender,
+	// in Removed's order: the records left behind that vouch for its
+	// address (OWASP NHI-01). Absent in packs written before it was kept.
+	Offboarding []assess.Offboard `json:"offboarding,omitempty"`
+}
+
+// OffboardingOf returns the offboarding recheck of the removed sender ip,
+// or nil.
+func (d *Drift) OffboardingOf(ip string) *assess.Offboard {
+	for i := range d.Offboarding {
+		if d.Offboarding[i].IP == ip {
+			return &d.Offboarding[i]
+		}
+	}
+	return nil
+}
+
+// LeftBehind counts the removed senders whose recheck found records still
+// vouching for them, and those of them with a fail.
+func (d *Drift) LeftBehind() (n, fail int) {
+	for _, o := range d.Offboarding {
+		switch o.Status {
+		case assess.StatusFail:
+			n, fail = n+1, fail+1
+		case assess.StatusWarn:
+			n++
+		}
+	}
+	return n, fail
 }
 
 // removedOf returns, for the baseline's assets, the IPs not in cur and

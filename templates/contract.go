@@ -131,6 +131,7 @@ type sampleDrift struct {
 	Changes  []sampleDriftChange
 	// RemovedAssets mirrors []assess.Asset.
 	RemovedAssets []sampleAsset
+	Offboarding   any // []assess.Offboard
 }
 
 // sampleDriftChange mirrors report.DriftChange.

@@ -407,6 +407,29 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	if err := builder.Flush(); err != nil {
 		return runFailed(fmt.Errorf("output directory: %w", err))
 	}
+	// The senders removed since the baseline: what DNS still says of
+	// them (their PTR, host and HELO names, SPF authorization) is the
+	// evidence of their offboarding. A replay answers from the recorded
+	// recheck.
+	var offboarding []assess.Offboard
+	if base != nil {
+		removed := base.RemovedAssets(inv.Assets)
+		if replay != nil && cfg.Replay.Drift != nil {
+			for _, o := range cfg.Replay.Drift.Offboarding {
+				for _, f := range o.Findings {
+					replay.Record(f.Evidence...)
+				}
+			}
+		}
+		progress, finish := progressReporter(cfg.Stderr, "rechecking removed senders", len(removed))
+		offboarding, err = assess.CheckRemoved(ctx, removed, assess.Options{
+			Resolver: resolver, Templates: tpl, Concurrency: cfg.Concurrency, Progress: progress,
+		}, base.BaseRun())
+		finish()
+		if err != nil {
+			return err
+		}
+	}
 	if client != nil {
 		// Every finding holds the answers it needs; the cache's memory is
 		// better spent on writing the pack.
@@ -481,6 +504,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	var drift *report.Drift
 	if base != nil {
 		drift = base.Drift(inv.Assets)
+		drift.Offboarding = offboarding
 	}
 	pack := builder.Pack(report.Tool{Name: "senderproof", Version: version, Build: build}, run, drift)
 	defer pack.Close()

@@ -1,0 +1,277 @@
+package assess
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	"golang.org/x/sync/errgroup"
+
+	"senderproof/templates"
+)
+
+// offboardChecks are the checks run again, against today's DNS, for each
+// sender removed from the inventory since a baseline run: the records that
+// may still vouch for its address (OWASP NHI-01, Improper Offboarding).
+var offboardChecks = []string{"ptr.present", "ptr.fcrdns", "helo.fqdn", "spf.authorizes_ip"}
+
+// OffboardChecks returns the checks an offboarding recheck runs.
+func OffboardChecks() []string { return slices.Clone(offboardChecks) }
+
+// Offboard is what DNS still says of a sender removed since the baseline
+// run, judged from the baseline's row of it.
+type Offboard struct {
+	IP string `json:"ip"`
+	// Status is fail when an SPF record still authorizes the address by
+	// name (its own ip4:/ip6: term, or a name of the sender's
+	// organization), warn when only a PTR or host name, a range or a third
+	// party's include still does, error when a check could not be
+	// determined and nothing was found, pass when nothing is left.
+	Status     Status       `json:"status"`
+	LeftBehind []LeftBehind `json:"left_behind"`
+	// Undetermined names the checks whose finding is error.
+	Undetermined []string  `json:"undetermined"`
+	Message      string    `json:"message"`
+	Remediation  string    `json:"remediation"`
+	Findings     []Finding `json:"findings"`
+}
+
+// LeftBehind is one record that still vouches for a removed sender.
+type LeftBehind struct {
+	// Check is the finding that shows it.
+	Check string `json:"check"`
+	// Kind: spf_address (an ip4:/ip6: term for the address alone),
+	// spf_name (a:, mx:, ptr or exists: through the organization's own
+	// names), spf_range (a wider ip4:/ip6: range), spf_shared (through
+	// another organization's include), spf_any (through +all, ?all or a
+	// term that allows any address), forward_name (a host name of the
+	// organization that still resolves to the address, and that its PTR
+	// names), ptr_name (the PTR still names a host of the organization),
+	// helo_name (the HELO name still resolves to the address).
+	Kind string `json:"kind"`
+	// Name is the name that vouches: the SPF domain, the PTR name or the
+	// HELO name.
+	Name string `json:"name"`
+	// Term is the SPF mechanism that matched, with the includes it came
+	// through ("include:_spf.example.net ip4:192.0.2.0/24").
+	Term   string `json:"term,omitempty"`
+	Status Status `json:"status"`
+}
+
+// CheckRemoved runs the offboarding checks for each removed sender (its
+// baseline row) through opt's resolver, opt.Concurrency at a time, and
+// words the verdicts with opt's templates (opt.Sink is not used). It
+// returns an error only when ctx is cancelled.
+func CheckRemoved(ctx context.Context, removed []Asset, opt Options, baseRun string) ([]Offboard, error) {
+	tpl := opt.Templates
+	if tpl == nil {
+		tpl = templates.MustDefault()
+	}
+	n := opt.Concurrency
+	if n <= 0 {
+		n = 32
+	}
+	out := make([]Offboard, len(removed))
+	var next, done atomic.Int64
+	g, gctx := errgroup.WithContext(ctx)
+	for range min(n, len(removed)) {
+		g.Go(func() error {
+			for gctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= len(removed) {
+					return nil
+				}
+				o, err := checkRemoved(gctx, opt.Resolver, removed[i], tpl, baseRun)
+				if err != nil {
+					return err
+				}
+				out[i] = o
+				if d := done.Add(1); opt.Progress != nil {
+					opt.Progress(int(d), len(removed))
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func checkRemoved(ctx context.Context, r Resolver, a Asset, tpl *templates.Set, baseRun string) (Offboard, error) {
+	var fs []Finding
+	for _, id := range offboardChecks {
+		c, _ := LookupCheck(id)
+		for _, f := range c.Run(ctx, r, a) {
+			if err := Word(tpl, c, a, &f); err != nil {
+				return Offboard{}, err
+			}
+			fs = append(fs, f)
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return Offboard{}, err
+	}
+	return JudgeRemoved(a, fs, tpl, baseRun)
+}
+
+// JudgeRemoved gives the verdict on a removed sender (its baseline row a)
+// from the findings of the offboarding checks, worded with tpl: what still
+// vouches for its address. verify calls it on a pack's recorded findings.
+func JudgeRemoved(a Asset, fs []Finding, tpl *templates.Set, baseRun string) (Offboard, error) {
+	o := Offboard{IP: a.IP, LeftBehind: []LeftBehind{}, Undetermined: []string{}, Findings: fs}
+	orgs := ownOrgs(a)
+	var confirmed []string
+	for _, f := range fs {
+		if f.Check == "ptr.fcrdns" && f.Status == StatusPass {
+			confirmed = observedStrings(f.Observed["confirmed"])
+		}
+	}
+	for _, f := range fs {
+		if f.Status == StatusError {
+			o.Undetermined = append(o.Undetermined, f.Check)
+			continue
+		}
+		if f.Status != StatusPass {
+			continue
+		}
+		switch f.Check {
+		case "ptr.fcrdns":
+			for _, name := range confirmed {
+				if orgs[orgDomain(name)] {
+					o.LeftBehind = append(o.LeftBehind, LeftBehind{Check: f.Check, Kind: "forward_name", Name: name, Status: StatusWarn})
+				}
+			}
+		case "ptr.present":
+			for _, name := range observedStrings(f.Observed["ptr_names"]) {
+				if orgs[orgDomain(name)] && !slices.Contains(confirmed, name) {
+					o.LeftBehind = append(o.LeftBehind, LeftBehind{Check: f.Check, Kind: "ptr_name", Name: name, Status: StatusWarn})
+				}
+			}
+		case "helo.fqdn":
+			helo := normName(a.HELO)
+			if orgs[orgDomain(helo)] && !slices.Contains(confirmed, helo) {
+				o.LeftBehind = append(o.LeftBehind, LeftBehind{Check: f.Check, Kind: "helo_name", Name: helo, Status: StatusWarn})
+			}
+		case "spf.authorizes_ip":
+			o.LeftBehind = append(o.LeftBehind, spfLeftBehind(a, f, orgs))
+		}
+	}
+	switch {
+	case slices.ContainsFunc(o.LeftBehind, func(l LeftBehind) bool { return l.Status == StatusFail }):
+		o.Status = StatusFail
+	case len(o.LeftBehind) > 0:
+		o.Status = StatusWarn
+	case len(o.Undetermined) > 0:
+		o.Status = StatusError
+	default:
+		o.Status = StatusPass
+	}
+	lb := make([]map[string]any, len(o.LeftBehind))
+	for i, l := range o.LeftBehind {
+		lb[i] = map[string]any{"check": l.Check, "kind": l.Kind, "name": l.Name, "term": l.Term, "status": string(l.Status)}
+	}
+	data := map[string]any{
+		"IP": a.IP, "Asset": &a, "Status": string(o.Status), "LeftBehind": lb,
+		"Undetermined": o.Undetermined, "BaselineRun": baseRun,
+	}
+	var err error
+	if o.Message, err = tpl.Render("offboard/"+string(o.Status), data); err != nil {
+		return Offboard{}, fmt.Errorf("wording offboard/%s: %w", o.Status, err)
+	}
+	if o.Status != StatusPass {
+		if o.Remediation, err = tpl.Render("offboard/remediation."+string(o.Status), data); err != nil {
+			return Offboard{}, fmt.Errorf("wording offboard/remediation.%s: %w", o.Status, err)
+		}
+	}
+	return o, nil
+}
+
+// ownOrgs are the organizational domains a sender's row names as its own:
+// those of its sending domain and host name, or of its HELO name when the
+// row gives neither (a relay's HELO name is its provider's).
+func ownOrgs(a Asset) map[string]bool {
+	orgs := map[string]bool{}
+	for _, n := range []string{a.Domain, a.Hostname} {
+		if n = normName(n); n != "" {
+			orgs[orgDomain(n)] = true
+		}
+	}
+	if len(orgs) == 0 && a.HELO != "" {
+		orgs[orgDomain(normName(a.HELO))] = true
+	}
+	return orgs
+}
+
+// spfLeftBehind describes the SPF pass f for a removed sender: how
+// specifically the record still authorizes its address.
+func spfLeftBehind(a Asset, f Finding, orgs map[string]bool) LeftBehind {
+	domain, _ := f.Observed["domain"].(string)
+	matched, _ := f.Observed["matched"].(string)
+	via := observedStrings(f.Observed["via"])
+	term := strings.Join(append(slices.Clone(via), matched), " ")
+	l := LeftBehind{Check: f.Check, Name: domain, Term: term}
+	mech := strings.ToLower(strings.TrimLeft(matched, "+"))
+	wide := slices.Contains(observedStrings(f.Observed["wide_terms"]), matched)
+	shared := false
+	for _, v := range via {
+		if t := termTarget(v); t != "" && !orgs[orgDomain(t)] {
+			shared = true
+		}
+	}
+	switch {
+	case mech == "all" || strings.HasPrefix(mech, "?") || wide:
+		l.Kind, l.Status = "spf_any", StatusWarn
+	case shared:
+		l.Kind, l.Status = "spf_shared", StatusWarn
+	case strings.HasPrefix(mech, "ip4:") || strings.HasPrefix(mech, "ip6:"):
+		l.Kind, l.Status = "spf_range", StatusWarn
+		if exactTerm(mech[4:], a.IP) {
+			l.Kind, l.Status = "spf_address", StatusFail
+		}
+	default:
+		l.Kind, l.Status = "spf_name", StatusFail
+	}
+	return l
+}
+
+// exactTerm reports whether an ip4:/ip6: value (an address, with or without
+// a prefix length) names the address ip alone.
+func exactTerm(v, ip string) bool {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	addr = addr.Unmap()
+	s, bits, hasBits := strings.Cut(v, "/")
+	t, err := netip.ParseAddr(s)
+	if err != nil || t.Unmap() != addr {
+		return false
+	}
+	return !hasBits || bits == fmt.Sprint(addr.BitLen())
+}
+
+// observedStrings reads a list of strings from an observed value, as the
+// checks make it ([]string) or as JSON decodes it ([]any).
+func observedStrings(v any) []string {
+	switch x := v.(type) {
+	case []string:
+		return x
+	case []any:
+		out := make([]string, 0, len(x))
+		for _, e := range x {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}

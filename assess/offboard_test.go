@@ -1,0 +1,102 @@
+package assess
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"senderproof/assess/dnstest"
+)
+
+// TestCheckRemoved rechecks senders removed since a baseline against a
+// server on the wire: each kind of record left behind, a sender with
+// nothing left, and one whose PTR lookup fails.
+func TestCheckRemoved(t *testing.T) {
+	t.Parallel()
+	soa := "$TTL 3600\n@ IN SOA ns.example. h.example. 1 3600 600 86400 300\n"
+	srv := dnstest.Start(t, dnstest.Config{
+		Zones: []dnstest.Zone{
+			{Origin: "example.com.", File: "example.com", Text: soa +
+				`@ IN TXT "v=spf1 ip4:192.0.2.30 ip4:192.0.2.40/29 a:relay.example.com include:_spf.provider.test ~all"` + "\n" +
+				"old1 IN A 192.0.2.30\nrelay IN A 192.0.2.50\n"},
+			{Origin: "provider.test.", File: "provider.test", Text: soa + `_spf IN TXT "v=spf1 ip4:203.0.113.0/24 -all"` + "\n"},
+			{Origin: "other.org.", File: "other.org", Text: soa + `@ IN TXT "v=spf1 +all"` + "\n"},
+			{Origin: "2.0.192.in-addr.arpa.", File: "rev2", Text: soa + "30 IN PTR old1.example.com.\n41 IN PTR host41.example.com.\n"},
+			{Origin: "100.51.198.in-addr.arpa.", File: "rev100", Text: soa},
+			{Origin: "113.0.203.in-addr.arpa.", File: "rev113", Text: soa},
+		},
+		Faults: map[string]dnstest.Fault{"9.100.51.198.in-addr.arpa.": dnstest.ServFail},
+	})
+	removed := []Asset{
+		{IP: "192.0.2.30", Hostname: "old1.example.com", HELO: "old1.example.com", Domain: "example.com"},
+		{IP: "192.0.2.41", Hostname: "host41.example.com", Domain: "example.com"},
+		{IP: "192.0.2.50", Domain: "example.com"},
+		{IP: "203.0.113.9", Domain: "example.com"},
+		{IP: "198.51.100.7", Domain: "other.org"},
+		{IP: "198.51.100.8", HELO: "h8.example.com", Domain: "example.com"},
+		{IP: "198.51.100.9", Domain: "example.com"},
+	}
+	got, err := CheckRemoved(context.Background(), removed, Options{Resolver: testClient(t, srv.Addr, false)}, "base-run")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type lb struct{ kind, name, term string }
+	cases := []struct {
+		status       Status
+		left         []lb
+		undetermined []string
+		msg          []string
+	}{
+		{StatusFail, []lb{{"forward_name", "old1.example.com", ""}, {"spf_address", "example.com", "ip4:192.0.2.30"}}, nil,
+			[]string{"192.0.2.30 (old1.example.com), removed from the inventory since the baseline run base-run, is still authorized to send", "by its own address (ip4:192.0.2.30)", "its PTR still names old1.example.com, which still resolves to it"}},
+		{StatusWarn, []lb{{"ptr_name", "host41.example.com", ""}, {"spf_range", "example.com", "ip4:192.0.2.40/29"}}, nil,
+			[]string{"is still vouched for", "within a range (ip4:192.0.2.40/29)"}},
+		{StatusFail, []lb{{"spf_name", "example.com", "a:relay.example.com"}}, nil, []string{"through a name of yours (a:relay.example.com)"}},
+		{StatusWarn, []lb{{"spf_shared", "example.com", "include:_spf.provider.test ip4:203.0.113.0/24"}}, nil, []string{"another organization's include"}},
+		{StatusWarn, []lb{{"spf_any", "other.org", "+all"}}, nil, []string{"which authorizes any address"}},
+		{StatusPass, nil, nil, []string{"Nothing in DNS still vouches for 198.51.100.8"}},
+		{StatusError, nil, []string{"ptr.present", "ptr.fcrdns"}, []string{"could not be determined", "This is not a pass"}},
+	}
+	if len(got) != len(cases) {
+		t.Fatalf("%d verdicts for %d senders", len(got), len(cases))
+	}
+	for i, c := range cases {
+		o := got[i]
+		if o.IP != removed[i].IP || o.Status != c.status {
+			t.Errorf("%s: status %s, want %s: %s", o.IP, o.Status, c.status, o.Message)
+		}
+		var left []lb
+		for _, l := range o.LeftBehind {
+			left = append(left, lb{l.Kind, l.Name, l.Term})
+		}
+		if !slices.Equal(left, c.left) {
+			t.Errorf("%s: left behind %v, want %v", o.IP, left, c.left)
+		}
+		if !slices.Equal(o.Undetermined, append([]string{}, c.undetermined...)) {
+			t.Errorf("%s: undetermined %v, want %v", o.IP, o.Undetermined, c.undetermined)
+		}
+		for _, m := range c.msg {
+			if !strings.Contains(o.Message, m) {
+				t.Errorf("%s: message lacks %q: %s", o.IP, m, o.Message)
+			}
+		}
+		if (o.Remediation == "") != (c.status == StatusPass) {
+			t.Errorf("%s %s: remediation %q", o.IP, o.Status, o.Remediation)
+		}
+		if len(o.Findings) != len(OffboardChecks()) {
+			t.Errorf("%s: %d findings", o.IP, len(o.Findings))
+		}
+		// Each finding replays from its own evidence, and the verdict
+		// from the findings: what verify does with a pack.
+		for _, f := range o.Findings {
+			if _, err := Reproduce(context.Background(), removed[i], f, nil); err != nil {
+				t.Errorf("%s %s: %v", o.IP, f.Check, err)
+			}
+		}
+		again, err := JudgeRemoved(removed[i], o.Findings, wording(), "base-run")
+		if err != nil || again.Message != o.Message || again.Status != o.Status {
+			t.Errorf("%s: judged again %s %q (%v)", o.IP, again.Status, again.Message, err)
+		}
+	}
+}
