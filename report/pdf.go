@@ -1390,6 +1390,7 @@ func (b *pdfBuilder) drift() ([]pdfBlock, error) {
 		f.each(b.labelValue("Not compared in full", list, false))
 		f.keep(pdfSpacer(3))
 	}
+	b.offboarding(&f, dr)
 	if len(dr.Changes) == 0 {
 		f.add(b.paragraph("No value compared in both runs changed.", props.Text{}))
 		return f.done(), nil
@@ -1422,6 +1423,84 @@ func (b *pdfBuilder) drift() ([]pdfBlock, error) {
 		}, i%2 == 1, true))
 	}
 	return f.done(), nil
+}
+
+// offboarding adds the recheck of the removed senders: which of them DNS
+// still vouches for, each with what is left behind, worst first.
+func (b *pdfBuilder) offboarding(f *pdfFlow, dr *Drift) {
+	if len(dr.Offboarding) == 0 {
+		return
+	}
+	left, fails := dr.LeftBehind()
+	undetermined := 0
+	var shown []assess.Offboard
+	for _, o := range dr.Offboarding {
+		if o.Status == assess.StatusError {
+			undetermined++
+		}
+		if o.Status != assess.StatusPass {
+			shown = append(shown, o)
+		}
+	}
+	f.keep(b.subheading("Removed senders: what DNS still says of them"))
+	total := len(dr.Offboarding)
+	text := pdfSprintf("Each of the %d senders removed since the baseline run was checked again against today's DNS: its PTR and host names, its HELO name and the SPF record of its sending domain (OWASP NHI-01, Improper Offboarding). ", total)
+	if total == 1 {
+		text = "The sender removed since the baseline run was checked again against today's DNS: its PTR and host names, its HELO name and the SPF record of its sending domain (OWASP NHI-01, Improper Offboarding). "
+	}
+	switch {
+	case left == 0 && undetermined == 0:
+		text += "Nothing still vouches for " + pdfPlural(total, "it.", "any of them.")
+	case left == 0:
+		text += pdfSprintf("Nothing was found still vouching for %s, but %d could not be checked in full.", pdfPlural(total, "it", "them"), undetermined)
+	case total == 1:
+		text += "DNS still vouches for it"
+		if fails > 0 {
+			text += ": an SPF record still authorizes it by address or by name"
+		}
+		text += "."
+	default:
+		text += pdfSprintf("DNS still vouches for %d of them", left)
+		if fails > 0 {
+			text += pdfSprintf(", and an SPF record still authorizes %d by address or by name", fails)
+		}
+		text += "."
+		if undetermined > 0 {
+			text += pdfSprintf(" %d could not be checked in full.", undetermined)
+		}
+	}
+	if left > 0 || undetermined > 0 {
+		f.keep(b.notice(text))
+	} else {
+		f.keep(b.paragraph(text, props.Text{}))
+	}
+	f.keep(pdfSpacer(3))
+	if len(shown) == 0 {
+		return
+	}
+	slices.SortStableFunc(shown, func(x, y assess.Offboard) int {
+		return cmp.Compare(pdfStatusOrder(x.Status), pdfStatusOrder(y.Status))
+	})
+	n := min(len(shown), b.w.maxDrift)
+	if n < len(shown) {
+		f.keep(b.notice(pdfSprintf("This list shows %d of %d removed senders with something left behind or not checked in full; the rest in %s.", n, len(shown), b.sheetIn("Drift"))))
+	}
+	sizes := []int{5, 3, 16}
+	header := b.headerRow(sizes, "Sender", "Status", "What is left behind, and what to do")
+	f.table([]core.Row{header}, b.continued("Removed senders"), header)
+	for i, o := range shown[:n] {
+		text := cleanLine(o.Message)
+		if o.Remediation != "" {
+			text += " " + cleanLine(o.Remediation)
+		}
+		f.add(b.tableRow([]cellText{
+			{size: sizes[0], text: displayLine(o.IP, 80), name: true, style: props.Text{Style: fontstyle.Bold}},
+			pdfStatusCell(sizes[1], string(o.Status)),
+			{size: sizes[2], text: clip(text, 1200), style: props.Text{Size: 7}},
+		}, i%2 == 1, true))
+	}
+	f.endTable()
+	f.keep(pdfSpacer(3))
 }
 
 // driftLabel names a drift field in words, as drift.changed messages do

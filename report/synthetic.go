@@ -50,6 +50,25 @@ func SyntheticPack(n int, seed uint64) *Pack {
 		BaseRun:  "20250331T090000Z-0000beef",
 		Added:    []string{},
 		Removed:  []string{"192.0.2.254", "2001:db8:ffff::1"},
+		RemovedAssets: []assess.Asset{
+			{IP: "192.0.2.254", Hostname: "old-mx.example.com", HELO: "old-mx.example.com", Domain: "example.com", Owner: "mail-platform", Criticality: "high"},
+			{IP: "2001:db8:ffff::1", Domain: "example.net"},
+		},
+		// What a hostile zone can put in the recheck's wording: a TXT
+		// record's term that reads as a formula, a control character.
+		Offboarding: []assess.Offboard{
+			{IP: "192.0.2.254", Status: assess.StatusFail,
+				LeftBehind: []assess.LeftBehind{{Check: "spf.authorizes_ip", Kind: "spf_address", Name: "example.com", Term: "ip4:192.0.2.254", Status: assess.StatusFail},
+					{Check: "ptr.fcrdns", Kind: "forward_name", Name: "old-mx.example.com", Status: assess.StatusWarn}},
+				Undetermined: []string{},
+				Message:      "192.0.2.254 (old-mx.example.com), removed from the inventory since the baseline run 20250331T090000Z-0000beef, is still authorized to send: the SPF record of example.com still authorizes it by its own address (ip4:192.0.2.254); its PTR still names old-mx.example.com, which still resolves to it.",
+				Remediation:  "If 192.0.2.254 no longer sends mail for you: remove ip4:192.0.2.254 from the SPF record of example.com.",
+				Findings:     []assess.Finding{}},
+			{IP: "2001:db8:ffff::1", Status: assess.StatusError, LeftBehind: []assess.LeftBehind{}, Undetermined: []string{"spf.authorizes_ip"},
+				Message:     "=HYPERLINK(\"http://evil.example\") \x1b[31m nothing found still vouching for 2001:db8:ffff::1, but spf.authorizes_ip could not be determined.",
+				Remediation: "Find out why spf.authorizes_ip could not be determined.",
+				Findings:    []assess.Finding{}},
+		},
 	}
 	p.Assets = make([]assess.Asset, n)
 	p.Findings = make([]assess.Finding, 0, n*18)

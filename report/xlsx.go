@@ -594,6 +594,35 @@ func (w *xlsxWriter) assets(ctx context.Context, f *excelize.File, st *xlsxStyle
 	return s.finish()
 }
 
+// offboardingFact sums up the recheck of the removed senders for the
+// Summary: "3 removed since the baseline run; DNS still vouches for 2 (1
+// still authorized by SPF), 1 not checked in full; see the Drift sheet".
+func offboardingFact(d *Drift) string {
+	if len(d.Offboarding) == 0 {
+		return ""
+	}
+	left, fails := d.LeftBehind()
+	undetermined := 0
+	for _, o := range d.Offboarding {
+		if o.Status == assess.StatusError {
+			undetermined++
+		}
+	}
+	s := fmt.Sprintf("%d removed since the baseline run; ", len(d.Offboarding))
+	if left == 0 {
+		s += "DNS no longer vouches for any of them"
+	} else {
+		s += fmt.Sprintf("DNS still vouches for %d", left)
+		if fails > 0 {
+			s += fmt.Sprintf(" (%d still authorized by SPF by address or by name)", fails)
+		}
+	}
+	if undetermined > 0 {
+		s += fmt.Sprintf(", %d not checked in full", undetermined)
+	}
+	return s + " (OWASP NHI-01); see the Drift sheet's offboarding column"
+}
+
 // xlsxTags joins tags as "key=value; ..." in key order.
 func xlsxTags(tags map[string]string) string {
 	if len(tags) == 0 {
@@ -618,8 +647,9 @@ func (w *xlsxWriter) drift(ctx context.Context, f *excelize.File, st *xlsxStyles
 	// old and new hold values only; what a row that is not a change is
 	// goes in note.
 	s := newStreamSheet(f, st, sheetDrift, w.rowsPerSheet, []xlsxColumn{
-		{"asset", 22}, {"field", 18}, {"old", 50}, {"new", 50}, {"inventory_edit", 36}, {"note", 60},
+		{"asset", 22}, {"field", 18}, {"old", 50}, {"new", 50}, {"inventory_edit", 36}, {"note", 60}, {"offboarding", 13},
 	})
+	s.statusCol, s.states = 7, findingStates
 	base := xlsxCell(p.Drift.BaseRun)
 	for _, ip := range p.Drift.Added {
 		if err := s.add(xlsxCell(ip), "(asset)", "", "", "", "added: not in the baseline run "+base); err != nil {
@@ -632,7 +662,17 @@ func (w *xlsxWriter) drift(ctx context.Context, f *excelize.File, st *xlsxStyles
 		if who := who[ip]; who != "" {
 			note += " (" + xlsxCell(who) + ")"
 		}
-		if err := s.add(xlsxCell(ip), "(asset)", "", "", "", note); err != nil {
+		// What today's DNS still says of it: the offboarding column
+		// holds the verdict, the note what is left behind.
+		verdict := ""
+		if o := p.Drift.OffboardingOf(ip); o != nil {
+			verdict = string(o.Status)
+			note += ". " + xlsxCell(o.Message)
+			if o.Remediation != "" {
+				note += " " + xlsxCell(o.Remediation)
+			}
+		}
+		if err := s.add(xlsxCell(ip), "(asset)", "", "", "", note, verdict); err != nil {
 			return err
 		}
 	}
@@ -721,6 +761,9 @@ func (w *xlsxWriter) summary(_ context.Context, f *excelize.File, st *xlsxStyles
 	if p.Drift != nil {
 		// What the Drift sheet compares with.
 		facts = append(facts, [2]string{"Baseline run", fmt.Sprintf("run %s (%s)", p.Drift.BaseRun, p.Drift.Baseline)})
+		if o := offboardingFact(p.Drift); o != "" {
+			facts = append(facts, [2]string{"Removed senders", o})
+		}
 	}
 	if r := p.Run.ReplayOf; r != nil {
 		facts = slices.Insert(facts, 3, [2]string{"Replay of", fmt.Sprintf("run %s, re-assessed offline from the DNS answers recorded %s; no DNS was queried",

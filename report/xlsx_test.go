@@ -676,7 +676,7 @@ func TestXLSXDriftIncomplete(t *testing.T) {
 	p.Drift.Added, p.Drift.Removed = []string{"192.0.2.250"}, []string{"192.0.2.251"}
 	f := openXLSX(t, writeAll(t, NewXLSX(), p))
 	rows := rowsOf(t, f, "Drift")
-	if want := []string{"asset", "field", "old", "new", "inventory_edit", "note"}; !slices.Equal(rows[0], want) {
+	if want := []string{"asset", "field", "old", "new", "inventory_edit", "note", "offboarding"}; !slices.Equal(rows[0], want) {
 		t.Errorf("Drift header %q, want %q", rows[0], want)
 	}
 	// The Summary names what the sheet compares with.
@@ -694,5 +694,38 @@ func TestXLSXDriftIncomplete(t *testing.T) {
 		if !slices.ContainsFunc(rows, func(r []string) bool { return len(r) >= len(want) && slices.Equal(r[:len(want)], want) }) {
 			t.Errorf("Drift sheet has no row %q: %q", want, rows)
 		}
+	}
+}
+
+// TestXLSXOffboarding: the recheck of the removed senders shows on the
+// Drift sheet (verdict column, wording in the note, hostile text inert)
+// and in a line of the Summary.
+func TestXLSXOffboarding(t *testing.T) {
+	t.Parallel()
+	p := SyntheticPack(6, 1)
+	f := openXLSX(t, writeAll(t, NewXLSX(), p))
+	rows := rowsOf(t, f, "Drift")
+	got := map[string][]string{}
+	for _, r := range rows {
+		if len(r) > 0 && slices.Contains(p.Drift.Removed, r[0]) {
+			got[r[0]] = r
+		}
+	}
+	if r := got["192.0.2.254"]; len(r) != 7 || r[6] != "fail" || !strings.HasPrefix(r[5], "removed: in the baseline run") ||
+		!strings.Contains(r[5], "still authorizes it by its own address (ip4:192.0.2.254)") || !strings.Contains(r[5], "remove ip4:192.0.2.254") {
+		t.Errorf("Drift row of 192.0.2.254: %q", r)
+	}
+	if r := got["2001:db8:ffff::1"]; len(r) != 7 || r[6] != "error" || strings.ContainsRune(r[5], 0x1b) {
+		t.Errorf("Drift row of 2001:db8:ffff::1: %q", r)
+	}
+	for _, ip := range p.Drift.Removed {
+		cell := fmt.Sprintf("F%d", slices.IndexFunc(rows, func(r []string) bool { return len(r) > 0 && r[0] == ip })+1)
+		if formula, _ := f.GetCellFormula("Drift", cell); formula != "" {
+			t.Errorf("Drift %s is a formula: %q", cell, formula)
+		}
+	}
+	want := []string{"Removed senders", "2 removed since the baseline run; DNS still vouches for 1 (1 still authorized by SPF by address or by name), 1 not checked in full (OWASP NHI-01); see the Drift sheet's offboarding column"}
+	if sum := rowsOf(t, f, "Summary"); !slices.ContainsFunc(sum, func(r []string) bool { return len(r) >= 2 && slices.Equal(r[:2], want) }) {
+		t.Errorf("Summary has no row %q", want)
 	}
 }

@@ -563,6 +563,9 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	for _, n := range downNotes {
 		fmt.Fprintf(cfg.Stderr, "senderproof: %s\n", n)
 	}
+	if line := offboardingLine(pack.Drift); line != "" {
+		fmt.Fprintf(cfg.Stderr, "senderproof: %s\n", line)
+	}
 	if failed {
 		// Not one usable DNS answer: the pack records that, but the run
 		// did not assess anything.
@@ -697,6 +700,41 @@ func checkOutDir(dir string) error {
 		}
 	}
 	return nil
+}
+
+// offboardingLine sums up the recheck of the senders removed since the
+// baseline for the end of the run: "3 senders removed since the
+// baseline: DNS still vouches for 2 (OWASP NHI-01): 192.0.2.70 fail,
+// 192.0.2.71 warn; the reports' drift section says what is left behind";
+// "" without a baseline or removed senders.
+func offboardingLine(d *report.Drift) string {
+	if d == nil || len(d.Offboarding) == 0 {
+		return ""
+	}
+	var named []string
+	undetermined := 0
+	for _, o := range d.Offboarding {
+		switch o.Status {
+		case assess.StatusFail, assess.StatusWarn:
+			named = append(named, o.IP+" "+string(o.Status))
+		case assess.StatusError:
+			undetermined++
+		}
+	}
+	total := len(d.Offboarding)
+	s := fmt.Sprintf("%d %s removed since the baseline: ", total, plural(total, "sender", "senders"))
+	if len(named) == 0 {
+		s += "DNS no longer vouches for any"
+	} else {
+		s += fmt.Sprintf("DNS still vouches for %d (OWASP NHI-01): %s", len(named), strings.Join(report.ClipList(named, 10), ", "))
+	}
+	if undetermined > 0 {
+		s += fmt.Sprintf("; %d could not be checked in full", undetermined)
+	}
+	if len(named) > 0 || undetermined > 0 {
+		s += "; the reports' drift section says what is left behind"
+	}
+	return s
 }
 
 // thresholdMet reports whether --fail-on is met: any finding fail (or

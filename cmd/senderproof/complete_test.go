@@ -230,7 +230,8 @@ func TestVerifyDriftFindings(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("assess exit %d: %s", code, stderr)
 	}
-	if code, stdout, stderr := run(t, context.Background(), "verify", cur); code != 0 || !strings.Contains(stdout, "drift findings: compared with baseline") {
+	if code, stdout, stderr := run(t, context.Background(), "verify", cur); code != 0 || !strings.Contains(stdout, "drift findings: compared with baseline") ||
+		!strings.Contains(stdout, "drift.offboarding: 1 removed sender rechecked; their 4 findings replayed and verdicts judged again: all match") {
 		t.Fatalf("verify of the drift pack: exit %d, or the drift not compared again: %s %s", code, stdout, stderr)
 	}
 	// A --baseline that cannot be read is bad input, not a pack to pass.
@@ -303,6 +304,17 @@ func TestVerifyDriftFindings(t *testing.T) {
 			p.Drift.Changes[i].New = "mail9.example.com"
 			reword(t, p, "192.0.2.10", []any{map[string]any{"field": "ptr.names", "key": "ptr.names", "of": "", "old": "mail1.example.com", "new": "mail9.example.com"}}, assess.StatusWarn)
 		}, []string{`drift of 192.0.2.10: the record lists [ptr.names "mail1.example.com" → "mail9.example.com"]; the baseline gives [ptr.names "mail1.example.com" → "mail2.example.com"]`}},
+		{"removed sender's recheck made a pass", func(t *testing.T, p *report.Pack) {
+			o := &p.Drift.Offboarding[0]
+			o.Status, o.LeftBehind, o.Remediation = assess.StatusPass, []assess.LeftBehind{}, ""
+			o.Message = strings.Replace(o.Message, "is still vouched for", "is no longer vouched for", 1)
+		}, []string{"drift.offboarding of 192.0.2.70 is pass; its findings give warn"}},
+		{"removed sender's recheck dropped", func(t *testing.T, p *report.Pack) { p.Drift.Offboarding = nil },
+			[]string{"drift.offboarding is missing: the 1 removed sender has no recheck"}},
+		{"removed sender's recheck finding edited", func(t *testing.T, p *report.Pack) {
+			f := &p.Drift.Offboarding[0].Findings[1]
+			f.Observed["confirmed"] = []any{}
+		}, []string{"drift.offboarding of 192.0.2.70: finding ptr.fcrdns differs on replay"}},
 		{"drift message edited", func(t *testing.T, p *report.Pack) {
 			p.Findings[findingIndex(t, p, "192.0.2.11", "drift.changed")].Message = "Nothing to see."
 		}, []string{"finding 192.0.2.11 drift.changed differs when worded again from its observed values: message is"}},

@@ -170,6 +170,30 @@ func TestBaselineDrift(t *testing.T) {
 	if !slices.Equal(p.Drift.Added, []string{"192.0.2.71"}) || !slices.Equal(p.Drift.Removed, []string{"192.0.2.70"}) {
 		t.Errorf("added %v, removed %v", p.Drift.Added, p.Drift.Removed)
 	}
+	// The removed sender was not cleaned up: its PTR still names
+	// mail70.example.com, which still resolves to it (a warning: the
+	// example.com SPF record does not authorize it).
+	if o := p.Drift.Offboarding; len(o) != 1 || o[0].IP != "192.0.2.70" || o[0].Status != assess.StatusWarn ||
+		len(o[0].LeftBehind) != 1 || o[0].LeftBehind[0] != (assess.LeftBehind{Check: "ptr.fcrdns", Kind: "forward_name", Name: "mail70.example.com", Status: assess.StatusWarn}) ||
+		!strings.Contains(o[0].Message, "its PTR still names mail70.example.com, which still resolves to it") {
+		t.Errorf("offboarding %+v", o)
+	}
+	if !strings.Contains(stderr, "1 sender removed since the baseline: DNS still vouches for 1 (OWASP NHI-01): 192.0.2.70 warn;") {
+		t.Errorf("the run's end does not name the removed sender still vouched for: %s", stderr)
+	}
+	xf, err := excelize.OpenFile(filepath.Join(cur, "report.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer xf.Close()
+	rows, err := xf.GetRows("Drift")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if i := slices.IndexFunc(rows, func(r []string) bool { return len(r) > 0 && r[0] == "192.0.2.70" }); i < 0 || len(rows[i]) != 7 || rows[i][6] != "warn" ||
+		!strings.Contains(rows[i][5], "its PTR still names mail70.example.com") || !strings.Contains(rows[i][5], "delete or repoint the address record of mail70.example.com") {
+		t.Errorf("Drift sheet row of the removed sender: %q", rows)
+	}
 	if p.Drift.BaseRun != bp.Run.ID || p.Drift.Baseline != filepath.Join(base, "evidence.json") {
 		t.Errorf("drift baseline %q run %q", p.Drift.Baseline, p.Drift.BaseRun)
 	}
@@ -318,6 +342,17 @@ func TestBaselineDrift(t *testing.T) {
 		}
 		if u := j.Undetermined["192.0.2.27"]; len(u) != 2 || u[0] != (report.Undetermined{Field: "spf.result", In: "both"}) {
 			t.Errorf("undetermined of 192.0.2.27: %v", u)
+		}
+	})
+	t.Run("replay keeps the offboarding recheck", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "replay")
+		if code, _, stderr := run(t, context.Background(), "assess", "--replay", filepath.Join(cur, "evidence.json"), "--out", out, "--format", "json"); code != 0 {
+			t.Fatalf("assess --replay exit %d: %s", code, stderr)
+		}
+		a, _ := json.Marshal(p.Drift.Offboarding)
+		b, _ := json.Marshal(readPack(t, out).Drift.Offboarding)
+		if !bytes.Equal(a, b) {
+			t.Errorf("the replay's recheck differs:\n%s\n%s", a, b)
 		}
 	})
 	t.Run("verify skips drift findings", func(t *testing.T) {

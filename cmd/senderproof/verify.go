@@ -516,6 +516,11 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path str
 	} else if baseline != "" {
 		driftNote = fmt.Sprintf("--baseline %s not used: the pack has no drift record (it was not made with --baseline)", baseline)
 	}
+	offReplayed, offProblems := report.CheckOffboarding(ctx, p.Drift, tpl, p.Tool.Name == "senderproof" && p.Tool.Version == version)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	inconsistent = append(inconsistent, offProblems...)
 	n := 0
 	if v != nil {
 		n = v.Replayed
@@ -597,6 +602,10 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path str
 		fmt.Fprintf(stdout, "controls: checked against the pack's own record only (each control's state and counts against the findings that name it, and those findings against the checks it lists), not against mapping files: the loaded ones are not the run's (%s)\n", strings.Join(why, "; "))
 	}
 	fmt.Fprintf(stdout, "%d findings replayed: all match\n", n)
+	if p.Drift != nil && len(p.Drift.Offboarding) > 0 {
+		fmt.Fprintf(stdout, "drift.offboarding: %d removed %s rechecked; their %d findings replayed and verdicts judged again: all match\n",
+			len(p.Drift.Offboarding), plural(len(p.Drift.Offboarding), "sender", "senders"), offReplayed)
+	}
 	if slices.Contains(compared, "evidence.json") {
 		fmt.Fprintln(stdout, "evidence.json: written again from what was read of it, the same bytes (in the form senderproof writes: no key given twice or in other case)")
 		compared = slices.DeleteFunc(compared, func(f string) bool { return f == "evidence.json" })

@@ -1,0 +1,103 @@
+package report
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"senderproof/assess"
+	"senderproof/templates"
+)
+
+// CheckOffboarding holds a drift record's recheck of the removed senders
+// to itself: one entry per removed sender, in drift.removed's order; each
+// with the offboarding checks' findings, each of which replays from its
+// own evidence for the sender's baseline row; and a verdict, message and
+// remediation that follow from those findings. require refuses a record
+// without the recheck (a pack of a version that makes it). It returns how
+// many findings were replayed and the problems found.
+func CheckOffboarding(ctx context.Context, d *Drift, tpl *templates.Set, require bool) (int, []error) {
+	if d == nil {
+		return 0, nil
+	}
+	if d.Offboarding == nil {
+		if require && len(d.Removed) > 0 {
+			return 0, []error{fmt.Errorf("drift.offboarding is missing: the %d removed %s no recheck, which this version makes", len(d.Removed), plural(len(d.Removed), "sender has", "senders have"))}
+		}
+		return 0, nil
+	}
+	var out []error
+	ips := make([]string, len(d.Offboarding))
+	for i, o := range d.Offboarding {
+		ips[i] = o.IP
+	}
+	if !slices.Equal(ips, d.Removed) {
+		out = append(out, fmt.Errorf("drift.offboarding rechecks %s; drift.removed lists %s", listOrNone(ClipList(ips, 20)), listOrNone(ClipList(d.Removed, 20))))
+	}
+	rows := make(map[string]assess.Asset, len(d.RemovedAssets))
+	for _, a := range d.RemovedAssets {
+		rows[a.IP] = a
+	}
+	checks := assess.OffboardChecks()
+	replayed := 0
+	for _, o := range d.Offboarding {
+		row, ok := rows[o.IP]
+		if !ok {
+			out = append(out, fmt.Errorf("drift.offboarding rechecks %s, which drift.removed_assets has no row of", o.IP))
+			continue
+		}
+		got := make([]string, len(o.Findings))
+		for i, f := range o.Findings {
+			got[i] = f.Check
+			if f.Asset != o.IP {
+				out = append(out, fmt.Errorf("drift.offboarding of %s holds a finding of %s", o.IP, f.Asset))
+			}
+		}
+		if !slices.Equal(got, checks) {
+			out = append(out, fmt.Errorf("drift.offboarding of %s holds findings of %s, not of %s", o.IP, listOrNone(got), listOrNone(checks)))
+			continue
+		}
+		for _, f := range o.Findings {
+			replayed++
+			again, err := assess.Reproduce(ctx, row, f, tpl)
+			if ctx.Err() != nil {
+				return replayed, out
+			}
+			var nr *assess.NotRecordedError
+			switch {
+			case errors.As(err, &nr):
+				out = append(out, fmt.Errorf("drift.offboarding of %s: finding %s %s", o.IP, f.Check, nr.Error()))
+				continue
+			case err != nil:
+				out = append(out, fmt.Errorf("drift.offboarding of %s: finding %s does not replay: %w", o.IP, f.Check, err))
+				continue
+			}
+			if diff := assess.FindingDiff(f, again); len(diff) > 0 {
+				out = append(out, fmt.Errorf("drift.offboarding of %s: finding %s differs on replay: %s", o.IP, f.Check, strings.Join(diff, "; ")))
+			}
+		}
+		j, err := assess.JudgeRemoved(row, o.Findings, tpl, d.BaseRun)
+		if err != nil {
+			out = append(out, fmt.Errorf("drift.offboarding of %s: %w", o.IP, err))
+			continue
+		}
+		switch {
+		case j.Status != o.Status:
+			out = append(out, fmt.Errorf("drift.offboarding of %s is %s; its findings give %s", o.IP, o.Status, j.Status))
+		case !slices.Equal(j.LeftBehind, o.LeftBehind) || !slices.Equal(j.Undetermined, o.Undetermined):
+			out = append(out, fmt.Errorf("drift.offboarding of %s: what is left behind or undetermined is not what its findings give", o.IP))
+		case j.Message != o.Message || j.Remediation != o.Remediation:
+			out = append(out, fmt.Errorf("drift.offboarding of %s: its message or remediation is not the wording of its verdict", o.IP))
+		}
+	}
+	return replayed, out
+}
+
+func listOrNone(items []string) string {
+	if len(items) == 0 {
+		return "none"
+	}
+	return strings.Join(items, ", ")
+}
