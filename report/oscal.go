@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
@@ -281,6 +282,11 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 		desc += fmt.Sprintf(" An offline replay, made %s, of run %s: its findings come from the DNS answers that run recorded, and no DNS was queried.",
 			oscalTime(p.Run.StartedAt, p.Run.FinishedAt).Format(time.RFC3339), oscalString(r.RunID, 200))
 	}
+	if d := p.Drift; d != nil && len(d.Offboarding) > 0 {
+		left, fails := d.LeftBehind()
+		desc += fmt.Sprintf(" The %d senders removed since baseline run %s were checked again against DNS (OWASP NHI-01, Improper Offboarding): DNS still vouches for %d of them, %d still authorized by SPF by address or by name; each recheck is an observation of its own.",
+			len(d.Offboarding), oscalString(d.BaseRun, 200), left, fails)
+	}
 	j.field(false, "description", desc)
 	j.field(false, "start", start)
 	j.field(false, "end", end)
@@ -288,8 +294,10 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 		j.field(false, "props", pr)
 	}
 
-	// Subjects: one inventory item per sender.
-	if len(p.Assets) > 0 {
+	// Subjects: one inventory item per sender, and one per sender removed
+	// since the baseline that was checked again.
+	removed := removedRechecked(p.Drift)
+	if len(p.Assets) > 0 || len(removed) > 0 {
 		j.raw(`,"local-definitions":{"inventory-items":[`)
 		seen := make(map[string]bool, len(p.Assets))
 		n := 0
@@ -304,6 +312,20 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 			}
 			n++
 			j.value(oscalInventoryItem(a))
+		}
+		for i := range removed {
+			if seen[removed[i].IP] {
+				continue
+			}
+			seen[removed[i].IP] = true
+			if n > 0 {
+				j.raw(",")
+			}
+			n++
+			item := oscalInventoryItem(&removed[i])
+			item.Description = oscalMarkup(fmt.Sprintf("Outbound mail sender %s, removed from the inventory since baseline run %s; checked again for records left behind",
+				oscalString(removed[i].IP, 100), oscalString(p.Drift.BaseRun, 200)))
+			j.value(item)
 		}
 		j.raw(`]}`)
 	}
@@ -391,7 +413,20 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	if err != nil {
 		return fmt.Errorf("write oscal: %w", err)
 	}
-	if len(obsIDs) > 0 {
+	// The offboarding rechecks: what DNS still says of each removed
+	// sender. They evidence no control of the mapping files (they are
+	// not findings), so no control finding relates them.
+	if p.Drift != nil {
+		for i := range p.Drift.Offboarding {
+			if len(obsIDs) == 0 && i == 0 {
+				j.raw(`,"observations":[`)
+			} else {
+				j.raw(",")
+			}
+			j.value(oscalOffboarding(ids, &p.Drift.Offboarding[i], end, hasJSON, p.Drift.BaseRun))
+		}
+	}
+	if len(obsIDs) > 0 || (p.Drift != nil && len(p.Drift.Offboarding) > 0) {
 		j.raw("]")
 	}
 
@@ -514,6 +549,72 @@ func oscalObservation(uuid string, f *assess.Finding, observed string, fallback 
 	}
 	o.Remarks = oscalMarkup(strings.Join(remarks, "\n\n"))
 	return o
+}
+
+// removedRechecked returns the baseline rows of the removed senders that
+// were checked again, in the recheck's order.
+func removedRechecked(d *Drift) []assess.Asset {
+	if d == nil || len(d.Offboarding) == 0 {
+		return nil
+	}
+	rows := make(map[string]assess.Asset, len(d.RemovedAssets))
+	for _, a := range d.RemovedAssets {
+		rows[a.IP] = a
+	}
+	out := make([]assess.Asset, 0, len(d.Offboarding))
+	for _, o := range d.Offboarding {
+		a, ok := rows[o.IP]
+		if !ok {
+			a = assess.Asset{IP: o.IP}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// oscalOffboarding is the observation of one removed sender's recheck.
+func oscalOffboarding(ids oscalIDs, o *assess.Offboard, fallback time.Time, hasJSON bool, baseRun string) oscal.Observation {
+	title := oscalString("offboarding recheck for "+o.IP, 300)
+	var ev []assess.Evidence
+	collected := time.Time{}
+	for _, f := range o.Findings {
+		ev = append(ev, f.Evidence...)
+	}
+	for _, e := range ev {
+		if e.At.After(collected) {
+			collected = e.At
+		}
+	}
+	var left []string
+	for _, l := range o.LeftBehind {
+		s := l.Kind + " " + l.Name
+		if l.Term != "" {
+			s += " (" + l.Term + ")"
+		}
+		left = append(left, s+": "+string(l.Status))
+	}
+	obs := oscal.Observation{
+		UUID:        ids.of("offboarding", o.IP),
+		Title:       oscalMarkup(title),
+		Description: oscalMarkup(cmp.Or(oscalString(o.Message, 4000), title)),
+		Methods:     []string{"TEST"},
+		Types:       &[]string{"finding"},
+		Collected:   oscalTime(collected, fallback),
+		Props: oscalProps("check", "offboarding", "status", string(o.Status), "baseline-run", baseRun,
+			"left-behind", strings.Join(left, "; "), "undetermined", strings.Join(o.Undetermined, " ")),
+		Subjects: &[]oscal.SubjectReference{{SubjectUuid: assetUUID(o.IP), Type: "inventory-item", Title: oscalString(o.IP, 100)}},
+		RelevantEvidence: &[]oscal.RelevantEvidence{{
+			Href:        "evidence.json",
+			Description: oscalMarkup(oscalExchanges(ev)),
+		}},
+	}
+	if !hasJSON {
+		(*obs.RelevantEvidence)[0].Href = ""
+	}
+	if r := oscalString(o.Remediation, 4000); r != "" {
+		obs.Remarks = oscalMarkup("Remediation: " + r)
+	}
+	return obs
 }
 
 // oscalExchanges summarises DNS exchanges, one line each.

@@ -92,7 +92,9 @@ type arDoc struct {
 				} `json:"inventory-items"`
 			} `json:"local-definitions"`
 			Observations []struct {
-				UUID             string `json:"uuid"`
+				UUID             string          `json:"uuid"`
+				Title            string          `json:"title"`
+				Props            []oscalTestProp `json:"props"`
 				RelevantEvidence []struct {
 					Description string `json:"description"`
 				} `json:"relevant-evidence"`
@@ -211,8 +213,10 @@ func TestOSCALContent(t *testing.T) {
 	out := writeAll(t, NewOSCAL(), p)
 	ar := readOSCAL(t, out).AR
 	res := ar.Results[0]
-	if got := len(res.LocalDefinitions.InventoryItems); got != len(p.Assets) {
-		t.Errorf("inventory items = %d, want one per asset (%d)", got, len(p.Assets))
+	// The senders removed since the baseline and checked again are
+	// subjects too.
+	if got := len(res.LocalDefinitions.InventoryItems); got != len(p.Assets)+len(p.Drift.Offboarding) {
+		t.Errorf("inventory items = %d, want one per asset (%d) and per removed sender (%d)", got, len(p.Assets), len(p.Drift.Offboarding))
 	}
 	nonSkip := 0
 	for _, f := range p.Findings {
@@ -220,8 +224,19 @@ func TestOSCALContent(t *testing.T) {
 			nonSkip++
 		}
 	}
-	if got := len(res.Observations); got != nonSkip {
-		t.Errorf("observations = %d, want one per finding that is not skip (%d)", got, nonSkip)
+	if got := len(res.Observations); got != nonSkip+len(p.Drift.Offboarding) {
+		t.Errorf("observations = %d, want one per finding that is not skip (%d) and per offboarding recheck (%d)", got, nonSkip, len(p.Drift.Offboarding))
+	}
+	for _, o := range p.Drift.Offboarding {
+		i := -1
+		for k, x := range res.Observations {
+			if x.Title == "offboarding recheck for "+o.IP {
+				i = k
+			}
+		}
+		if i < 0 || prop(res.Observations[i].Props, "status") != string(o.Status) {
+			t.Errorf("no offboarding observation of %s with status %s", o.IP, o.Status)
+		}
 	}
 	subjects := map[string]bool{}
 	for _, it := range res.LocalDefinitions.InventoryItems {
