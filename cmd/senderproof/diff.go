@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"senderproof/assess"
 	"senderproof/report"
 )
 
@@ -97,6 +99,11 @@ func diffCommand(stdout io.Writer) *cli.Command {
 				return badInput(fmt.Errorf("reading pack: %w", packWithoutEvidence(newPath, err)))
 			}
 			result := diffResult(cmp)
+			if nd := newPack.Drift; nd != nil && nd.BaseRun == cmp.Drift.BaseRun && slices.Equal(nd.Removed, cmp.Drift.Removed) {
+				// The new run was made against the old one: its
+				// recheck of the removed senders is theirs.
+				cmp.Drift.Offboarding = nd.Offboarding
+			}
 			if c.Bool("json") {
 				var buf bytes.Buffer
 				enc := json.NewEncoder(&buf)
@@ -165,6 +172,19 @@ func packWithoutEvidence(path string, err error) error {
 	return fmt.Errorf("the pack in %s holds no evidence.json (its run's --format left json out), which this needs", dir)
 }
 
+// leftBehindList names what the recheck of a removed sender found left
+// behind: ": spf_address example.com, forward_name mail70.example.com".
+func leftBehindList(o *assess.Offboard) string {
+	var parts []string
+	for _, l := range o.LeftBehind {
+		parts = append(parts, clean(l.Kind+" "+l.Name))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return ": " + strings.Join(parts, ", ")
+}
+
 // printDrift writes the comparison as an aligned table, then what could not
 // be compared and why.
 // runDate is ", started TIME" for a pack's run, "" when it records none.
@@ -203,6 +223,9 @@ func printDrift(w io.Writer, cmp *report.Comparison, oldPath, newPath string, ol
 			who := ""
 			if n := notes[ip]; n != "" {
 				who = ": " + clean(n)
+			}
+			if o := d.OffboardingOf(ip); o != nil {
+				who += "; offboarding recheck " + string(o.Status) + leftBehindList(o)
 			}
 			fmt.Fprintf(tw, "%s\t(sender removed%s)\t\t\t\n", clean(ip), who)
 		}

@@ -298,7 +298,7 @@ func TestBaselineDrift(t *testing.T) {
 				t.Errorf("diff output lacks %+v:\n%s", c, stdout)
 			}
 		}
-		if !lineWith(stdout, "192.0.2.71", "added") || !lineWith(stdout, "192.0.2.70", "removed") {
+		if !lineWith(stdout, "192.0.2.71", "added") || !lineWith(stdout, "192.0.2.70", "removed", "offboarding recheck warn: forward_name mail70.example.com") {
 			t.Errorf("diff output lacks added/removed senders:\n%s", stdout)
 		}
 		for _, want := range [][]string{
@@ -318,7 +318,8 @@ func TestBaselineDrift(t *testing.T) {
 		if err := json.Unmarshal([]byte(stdout), &d); err != nil {
 			t.Fatalf("diff --json: %v\n%s", err, stdout)
 		}
-		if !slices.Equal(d.Changes, p.Drift.Changes) || !slices.Equal(d.Added, p.Drift.Added) || !slices.Equal(d.Removed, p.Drift.Removed) || d.BaseRun != bp.Run.ID {
+		if !slices.Equal(d.Changes, p.Drift.Changes) || !slices.Equal(d.Added, p.Drift.Added) || !slices.Equal(d.Removed, p.Drift.Removed) || d.BaseRun != bp.Run.ID ||
+			len(d.Offboarding) != 1 || d.Offboarding[0].Status != assess.StatusWarn {
 			t.Errorf("diff --json %+v differs from the run's drift %+v", d, *p.Drift)
 		}
 		j := decodeDiffJSON(t, stdout)
