@@ -31,6 +31,15 @@ type summaryView struct {
 	// baseline is incomplete (drift.changed error, or warn naming fields
 	// not compared).
 	DriftIncomplete int
+	// DriftRechecked counts the removed senders checked again against
+	// DNS; DriftLeftBehind those DNS still vouches for, DriftLeftFail
+	// those an SPF record still authorizes by address or by name, and
+	// DriftRecheckIncomplete those with nothing found but a check that
+	// could not be determined.
+	DriftRechecked         int
+	DriftLeftBehind        int
+	DriftLeftFail          int
+	DriftRecheckIncomplete int
 	// Files are the pack's other files this run writes beside the PDF
 	// and manifest.json, in pack order: evidence.json, report.xlsx, ...
 	Files []string
@@ -133,6 +142,13 @@ func newSummaryView(p *Pack, d *packDigest) *summaryView {
 			})
 		}
 		v.DriftMore = len(p.Drift.Changes) - len(v.DriftSample)
+		v.DriftRechecked = len(p.Drift.Offboarding)
+		v.DriftLeftBehind, v.DriftLeftFail = p.Drift.LeftBehind()
+		for _, o := range p.Drift.Offboarding {
+			if o.Status == "error" {
+				v.DriftRecheckIncomplete++
+			}
+		}
 	}
 	return v
 }

@@ -75,8 +75,12 @@ type sampleSummary struct {
 	DriftSample    []sampleDriftChange
 	DriftMore      int
 
-	DriftIncomplete int
-	Files           []string
+	DriftIncomplete        int
+	DriftRechecked         int
+	DriftLeftBehind        int
+	DriftLeftFail          int
+	DriftRecheckIncomplete int
+	Files                  []string
 }
 
 // sampleTool mirrors report.Tool.
@@ -385,6 +389,7 @@ func sampleReport() *sampleSummary {
 		TopAssets: []sampleTopAsset{{IP: "192.0.2.10", Hostname: "mail1.example.com", Owner: "mail-platform",
 			Criticality: "high", Fail: 2, Counts: "2 fail"}},
 		DriftAssets: 1, DriftBaseRun: "run-2026Q3", DriftSample: []sampleDriftChange{change}, DriftMore: 2,
+		DriftRechecked: 2, DriftLeftBehind: 1, DriftLeftFail: 1, DriftRecheckIncomplete: 1,
 	}
 }
 
