@@ -64,7 +64,7 @@ type LeftBehind struct {
 // CheckRemoved runs the offboarding checks for each removed sender (its
 // baseline row) through opt's resolver, opt.Concurrency at a time, and
 // words the verdicts with opt's templates (opt.Sink is not used). It
-// returns an error only when ctx is cancelled.
+// returns an error when ctx is cancelled or the wording fails.
 func CheckRemoved(ctx context.Context, removed []Asset, opt Options, baseRun string) ([]Offboard, error) {
 	tpl := opt.Templates
 	if tpl == nil {

@@ -427,7 +427,10 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		}, base.BaseRun())
 		finish()
 		if err != nil {
-			return err
+			if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+				return err
+			}
+			return runFailed(err)
 		}
 	}
 	if client != nil {
