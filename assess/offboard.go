@@ -32,8 +32,14 @@ type Offboard struct {
 	// determined and nothing was found, pass when nothing is left.
 	Status     Status       `json:"status"`
 	LeftBehind []LeftBehind `json:"left_behind"`
-	// Undetermined names the checks whose finding is error.
+	// LeftBehindOmitted counts what is left behind beyond the first
+	// maxLeftBehind listed.
+	LeftBehindOmitted int `json:"left_behind_omitted,omitempty"`
+	// Undetermined names the checks whose finding is error; Skipped those
+	// the baseline row gives no input for (spf.authorizes_ip without a
+	// sending domain, helo.fqdn without a HELO name).
 	Undetermined []string  `json:"undetermined"`
+	Skipped      []string  `json:"skipped,omitempty"`
 	Message      string    `json:"message"`
 	Remediation  string    `json:"remediation"`
 	Findings     []Finding `json:"findings"`
@@ -44,28 +50,37 @@ type LeftBehind struct {
 	// Check is the finding that shows it.
 	Check string `json:"check"`
 	// Kind: spf_address (an ip4:/ip6: term for the address alone),
-	// spf_name (a:, mx:, ptr or exists: through the organization's own
+	// spf_name (a, mx, ptr or exists through the organization's own
 	// names), spf_range (a wider ip4:/ip6: range), spf_shared (through
-	// another organization's include), spf_any (through +all, ?all or a
-	// term that allows any address), forward_name (a host name of the
-	// organization that still resolves to the address, and that its PTR
-	// names), ptr_name (the PTR still names a host of the organization),
-	// helo_name (the HELO name still resolves to the address).
+	// another organization's include or names, or a macro that cannot be
+	// told), spf_any (through +all or a term that allows any address),
+	// forward_name (a host name of the organization that still resolves
+	// to the address, and that its PTR names), ptr_name (the PTR still
+	// names a host of the organization), helo_name (the HELO name still
+	// resolves to the address).
 	Kind string `json:"kind"`
-	// Name is the name that vouches: the SPF domain, the PTR name or the
-	// HELO name.
+	// Name is the name that vouches: the sending domain whose SPF check
+	// passes, the PTR name or the HELO name.
 	Name string `json:"name"`
-	// Term is the SPF mechanism that matched, with the includes it came
-	// through ("include:_spf.example.net ip4:192.0.2.0/24").
-	Term   string `json:"term,omitempty"`
-	Status Status `json:"status"`
+	// Term is the SPF mechanism that matched; Record the domain whose SPF
+	// record holds it (Name's own, or one it reaches through Via, the
+	// include: and redirect= terms followed).
+	Term   string   `json:"term,omitempty"`
+	Record string   `json:"record,omitempty"`
+	Via    []string `json:"via,omitempty"`
+	Status Status   `json:"status"`
 }
 
+// maxLeftBehind bounds what a recheck lists: the address's next holder
+// controls its reverse zone and may give it a hundred PTR names.
+const maxLeftBehind = 20
+
 // CheckRemoved runs the offboarding checks for each removed sender (its
-// baseline row) through opt's resolver, opt.Concurrency at a time, and
+// baseline row; fleet lists the fleet's sending domains, FleetDomains)
+// through opt's resolver, opt.Concurrency at a time, and
 // words the verdicts with opt's templates (opt.Sink is not used). It
 // returns an error when ctx is cancelled or the wording fails.
-func CheckRemoved(ctx context.Context, removed []Asset, opt Options, baseRun string) ([]Offboard, error) {
+func CheckRemoved(ctx context.Context, removed []Asset, fleet []string, opt Options, baseRun string) ([]Offboard, error) {
 	tpl := opt.Templates
 	if tpl == nil {
 		tpl = templates.MustDefault()
@@ -84,7 +99,7 @@ func CheckRemoved(ctx context.Context, removed []Asset, opt Options, baseRun str
 				if i >= len(removed) {
 					return nil
 				}
-				o, err := checkRemoved(gctx, opt.Resolver, removed[i], tpl, baseRun)
+				o, err := checkRemoved(gctx, opt.Resolver, removed[i], tpl, fleet, baseRun)
 				if err != nil {
 					return err
 				}
@@ -105,7 +120,7 @@ func CheckRemoved(ctx context.Context, removed []Asset, opt Options, baseRun str
 	return out, nil
 }
 
-func checkRemoved(ctx context.Context, r Resolver, a Asset, tpl *templates.Set, baseRun string) (Offboard, error) {
+func checkRemoved(ctx context.Context, r Resolver, a Asset, tpl *templates.Set, fleet []string, baseRun string) (Offboard, error) {
 	var fs []Finding
 	for _, id := range offboardChecks {
 		c, _ := LookupCheck(id)
@@ -119,51 +134,86 @@ func checkRemoved(ctx context.Context, r Resolver, a Asset, tpl *templates.Set, 
 	if err := ctx.Err(); err != nil {
 		return Offboard{}, err
 	}
-	return JudgeRemoved(a, fs, tpl, baseRun)
+	return JudgeRemoved(a, fs, fleet, tpl, baseRun)
+}
+
+// FleetDomains returns the sending domains of the given rows (this run's
+// inventory and the removed senders' baseline rows), each once: the
+// organization's own names, beside each removed row's own, when a recheck
+// judges what still vouches for an address.
+func FleetDomains(rows ...[]Asset) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, as := range rows {
+		for _, a := range as {
+			if d := normName(a.Domain); d != "" && !seen[d] {
+				seen[d] = true
+				out = append(out, d)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // JudgeRemoved gives the verdict on a removed sender (its baseline row a)
 // from the findings of the offboarding checks, worded with tpl: what still
-// vouches for its address. verify calls it on a pack's recorded findings.
-func JudgeRemoved(a Asset, fs []Finding, tpl *templates.Set, baseRun string) (Offboard, error) {
+// vouches for its address. fleet lists the fleet's sending domains
+// (FleetDomains). verify calls it on a pack's recorded findings.
+func JudgeRemoved(a Asset, fs []Finding, fleet []string, tpl *templates.Set, baseRun string) (Offboard, error) {
 	o := Offboard{IP: a.IP, LeftBehind: []LeftBehind{}, Undetermined: []string{}, Findings: fs}
-	orgs := ownOrgs(a)
+	orgs := ownOrgs(a, fleet)
 	var confirmed []string
 	for _, f := range fs {
 		if f.Check == "ptr.fcrdns" && f.Status == StatusPass {
 			confirmed = observedStrings(f.Observed["confirmed"])
 		}
 	}
+	var left []LeftBehind
 	for _, f := range fs {
-		if f.Status == StatusError {
+		switch f.Status {
+		case StatusError:
 			o.Undetermined = append(o.Undetermined, f.Check)
 			continue
-		}
-		if f.Status != StatusPass {
+		case StatusSkip:
+			if f.Check == "spf.authorizes_ip" || f.Check == "helo.fqdn" {
+				o.Skipped = append(o.Skipped, f.Check)
+			}
+			continue
+		case StatusPass:
+		default:
 			continue
 		}
 		switch f.Check {
 		case "ptr.fcrdns":
 			for _, name := range confirmed {
 				if orgs[orgDomain(name)] {
-					o.LeftBehind = append(o.LeftBehind, LeftBehind{Check: f.Check, Kind: "forward_name", Name: name, Status: StatusWarn})
+					left = append(left, LeftBehind{Check: f.Check, Kind: "forward_name", Name: name, Status: StatusWarn})
 				}
 			}
 		case "ptr.present":
 			for _, name := range observedStrings(f.Observed["ptr_names"]) {
 				if orgs[orgDomain(name)] && !slices.Contains(confirmed, name) {
-					o.LeftBehind = append(o.LeftBehind, LeftBehind{Check: f.Check, Kind: "ptr_name", Name: name, Status: StatusWarn})
+					left = append(left, LeftBehind{Check: f.Check, Kind: "ptr_name", Name: name, Status: StatusWarn})
 				}
 			}
 		case "helo.fqdn":
 			helo := normName(a.HELO)
 			if orgs[orgDomain(helo)] && !slices.Contains(confirmed, helo) {
-				o.LeftBehind = append(o.LeftBehind, LeftBehind{Check: f.Check, Kind: "helo_name", Name: helo, Status: StatusWarn})
+				left = append(left, LeftBehind{Check: f.Check, Kind: "helo_name", Name: helo, Status: StatusWarn})
 			}
 		case "spf.authorizes_ip":
-			o.LeftBehind = append(o.LeftBehind, spfLeftBehind(a, f, orgs))
+			left = append(left, spfLeftBehind(a, f, orgs))
 		}
 	}
+	// Worst first, so that the bound never hides an SPF authorization
+	// behind PTR names.
+	slices.SortStableFunc(left, func(x, y LeftBehind) int { return y.Status.Rank() - x.Status.Rank() })
+	if len(left) > maxLeftBehind {
+		o.LeftBehindOmitted = len(left) - maxLeftBehind
+		left = left[:maxLeftBehind]
+	}
+	o.LeftBehind = append(o.LeftBehind, left...)
 	switch {
 	case slices.ContainsFunc(o.LeftBehind, func(l LeftBehind) bool { return l.Status == StatusFail }):
 		o.Status = StatusFail
@@ -176,11 +226,24 @@ func JudgeRemoved(a Asset, fs []Finding, tpl *templates.Set, baseRun string) (Of
 	}
 	lb := make([]map[string]any, len(o.LeftBehind))
 	for i, l := range o.LeftBehind {
-		lb[i] = map[string]any{"check": l.Check, "kind": l.Kind, "name": l.Name, "term": l.Term, "status": string(l.Status)}
+		via := l.Via
+		if via == nil {
+			via = []string{}
+		}
+		lb[i] = map[string]any{"check": l.Check, "kind": l.Kind, "name": l.Name, "term": l.Term,
+			"record": l.Record, "via": via, "status": string(l.Status)}
+		if l.Kind == "spf_shared" {
+			lb[i]["drop"], lb[i]["drop_from"] = firstForeign(l, orgs)
+		}
+	}
+	skipped := o.Skipped
+	if skipped == nil {
+		skipped = []string{}
 	}
 	data := map[string]any{
-		"IP": a.IP, "Asset": &a, "Status": string(o.Status), "LeftBehind": lb,
-		"Undetermined": o.Undetermined, "BaselineRun": baseRun,
+		"IP": a.IP, "Asset": &a, "Status": string(o.Status), "LeftBehind": lb, "Omitted": o.LeftBehindOmitted,
+		"Undetermined": o.Undetermined, "Skipped": skipped, "BaselineRun": baseRun,
+		"SPFChecked": slices.ContainsFunc(fs, func(f Finding) bool { return f.Check == "spf.authorizes_ip" && f.Status != StatusSkip }),
 	}
 	var err error
 	if o.Message, err = tpl.Render("offboard/"+string(o.Status), data); err != nil {
@@ -194,40 +257,53 @@ func JudgeRemoved(a Asset, fs []Finding, tpl *templates.Set, baseRun string) (Of
 	return o, nil
 }
 
-// ownOrgs are the organizational domains a sender's row names as its own:
-// those of its sending domain and host name, or of its HELO name when the
-// row gives neither (a relay's HELO name is its provider's).
-func ownOrgs(a Asset) map[string]bool {
+// ownOrgs are the organizational domains whose names count as the
+// organization's own for a removed sender: those of the fleet's sending
+// domains and of the row's own, and of its host name, or of its HELO name
+// when the row gives neither; a relay's host and HELO names are its
+// provider's.
+func ownOrgs(a Asset, fleet []string) map[string]bool {
 	orgs := map[string]bool{}
-	for _, n := range []string{a.Domain, a.Hostname} {
-		if n = normName(n); n != "" {
-			orgs[orgDomain(n)] = true
-		}
+	for _, d := range fleet {
+		orgs[orgDomain(d)] = true
 	}
-	if len(orgs) == 0 && a.HELO != "" {
-		orgs[orgDomain(normName(a.HELO))] = true
+	if d := normName(a.Domain); d != "" {
+		orgs[orgDomain(d)] = true
+	}
+	if a.Relay != "" {
+		return orgs
+	}
+	if h := normName(a.Hostname); h != "" {
+		orgs[orgDomain(h)] = true
+	} else if h := normName(a.HELO); h != "" && a.Domain == "" {
+		orgs[orgDomain(h)] = true
 	}
 	return orgs
 }
 
 // spfLeftBehind describes the SPF pass f for a removed sender: how
-// specifically the record still authorizes its address.
+// specifically the record still authorizes its address, and where.
 func spfLeftBehind(a Asset, f Finding, orgs map[string]bool) LeftBehind {
 	domain, _ := f.Observed["domain"].(string)
 	matched, _ := f.Observed["matched"].(string)
 	via := observedStrings(f.Observed["via"])
-	term := strings.Join(append(slices.Clone(via), matched), " ")
-	l := LeftBehind{Check: f.Check, Name: domain, Term: term}
-	mech := strings.ToLower(strings.TrimLeft(matched, "+"))
-	wide := slices.Contains(observedStrings(f.Observed["wide_terms"]), matched)
+	l := LeftBehind{Check: f.Check, Name: domain, Term: matched, Record: domain, Via: via}
+	own := func(name string) bool { return name != "" && orgs[orgDomain(name)] }
+	// The record that holds the term is the last one an include or a
+	// redirect led to; a target the evaluation could not tell (a macro)
+	// is not claimed as the organization's.
 	shared := false
 	for _, v := range via {
-		if t := termTarget(v); t != "" && !orgs[orgDomain(t)] {
+		t := termTarget(v)
+		if !own(t) {
 			shared = true
 		}
+		l.Record = t
 	}
+	mech := strings.ToLower(strings.TrimLeft(matched, "+"))
+	wide := slices.Contains(observedStrings(f.Observed["wide_terms"]), matched)
 	switch {
-	case mech == "all" || strings.HasPrefix(mech, "?") || wide:
+	case mech == "all" || wide:
 		l.Kind, l.Status = "spf_any", StatusWarn
 	case shared:
 		l.Kind, l.Status = "spf_shared", StatusWarn
@@ -237,9 +313,34 @@ func spfLeftBehind(a Asset, f Finding, orgs map[string]bool) LeftBehind {
 			l.Kind, l.Status = "spf_address", StatusFail
 		}
 	default:
-		l.Kind, l.Status = "spf_name", StatusFail
+		// a, mx, ptr or exists: through whose names?
+		target := termTarget(matched)
+		if !strings.ContainsAny(mech, ":/") || strings.HasPrefix(mech, "a/") || strings.HasPrefix(mech, "mx/") {
+			target = l.Record // a bare a, mx or ptr names the record's own domain
+		} else if i := strings.IndexByte(target, '/'); i >= 0 {
+			target = target[:i] // a:host/24: the host
+		}
+		l.Kind, l.Status = "spf_shared", StatusWarn
+		if own(target) {
+			l.Kind, l.Status = "spf_name", StatusFail
+		}
 	}
 	return l
+}
+
+// firstForeign returns the term of an spf_shared pass that leaves the
+// organization's names, and the record that holds it: the first include:
+// or redirect= to another organization, or the matched term itself.
+func firstForeign(l LeftBehind, orgs map[string]bool) (term, record string) {
+	record = l.Name
+	for _, v := range l.Via {
+		t := termTarget(v)
+		if t == "" || !orgs[orgDomain(t)] {
+			return v, record
+		}
+		record = t
+	}
+	return l.Term, record
 }
 
 // exactTerm reports whether an ip4:/ip6: value (an address, with or without

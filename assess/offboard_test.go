@@ -18,13 +18,15 @@ func TestCheckRemoved(t *testing.T) {
 	srv := dnstest.Start(t, dnstest.Config{
 		Zones: []dnstest.Zone{
 			{Origin: "example.com.", File: "example.com", Text: soa +
-				`@ IN TXT "v=spf1 ip4:192.0.2.30 ip4:192.0.2.40/29 a:relay.example.com include:_spf.provider.test ~all"` + "\n" +
-				"old1 IN A 192.0.2.30\nrelay IN A 192.0.2.50\n"},
-			{Origin: "provider.test.", File: "provider.test", Text: soa + `_spf IN TXT "v=spf1 ip4:203.0.113.0/24 -all"` + "\n"},
+				`@ IN TXT "v=spf1 ip4:192.0.2.30 ip4:192.0.2.40/29 a:relay.example.com a:out.provider.test include:_spf.example.com include:_spf.provider.test ~all"` + "\n" +
+				`_spf IN TXT "v=spf1 ip4:192.0.2.60 -all"` + "\n" +
+				"old1 IN A 192.0.2.30\nrelay IN A 192.0.2.50\nmail33 IN A 192.0.2.33\n"},
+			{Origin: "provider.test.", File: "provider.test", Text: soa + `_spf IN TXT "v=spf1 ip4:203.0.113.0/24 -all"` + "\n" +
+				"out IN A 192.0.2.70\no20.mta IN A 203.0.113.20\n"},
 			{Origin: "other.org.", File: "other.org", Text: soa + `@ IN TXT "v=spf1 +all"` + "\n"},
-			{Origin: "2.0.192.in-addr.arpa.", File: "rev2", Text: soa + "30 IN PTR old1.example.com.\n41 IN PTR host41.example.com.\n"},
+			{Origin: "2.0.192.in-addr.arpa.", File: "rev2", Text: soa + "30 IN PTR old1.example.com.\n41 IN PTR host41.example.com.\n33 IN PTR mail33.example.com.\n"},
 			{Origin: "100.51.198.in-addr.arpa.", File: "rev100", Text: soa},
-			{Origin: "113.0.203.in-addr.arpa.", File: "rev113", Text: soa},
+			{Origin: "113.0.203.in-addr.arpa.", File: "rev113", Text: soa + "20 IN PTR o20.mta.provider.test.\n"},
 		},
 		Faults: map[string]dnstest.Fault{"9.100.51.198.in-addr.arpa.": dnstest.ServFail},
 	})
@@ -36,27 +38,48 @@ func TestCheckRemoved(t *testing.T) {
 		{IP: "198.51.100.7", Domain: "other.org"},
 		{IP: "198.51.100.8", HELO: "h8.example.com", Domain: "example.com"},
 		{IP: "198.51.100.9", Domain: "example.com"},
+		// A relay's host name is its provider's, not the organization's.
+		{IP: "203.0.113.20", Hostname: "o20.mta.provider.test", HELO: "o20.mta.provider.test", Domain: "example.com", Relay: "ExampleESP"},
+		// A term of the organization's own sub-record: the fix names it.
+		{IP: "192.0.2.60", Domain: "example.com"},
+		// a: naming a provider's host is the provider's.
+		{IP: "192.0.2.70", Domain: "example.com"},
+		// A row of an address alone: the fleet's domains are the
+		// organization's, and SPF is not claimed as checked.
+		{IP: "192.0.2.33"},
 	}
-	got, err := CheckRemoved(context.Background(), removed, Options{Resolver: testClient(t, srv.Addr, false)}, "base-run")
+	got, err := CheckRemoved(context.Background(), removed, FleetDomains(removed), Options{Resolver: testClient(t, srv.Addr, false)}, "base-run")
 	if err != nil {
 		t.Fatal(err)
 	}
-	type lb struct{ kind, name, term string }
+	type lb struct{ kind, name, term, record string }
 	cases := []struct {
 		status       Status
 		left         []lb
 		undetermined []string
 		msg          []string
+		fix          []string
 	}{
-		{StatusFail, []lb{{"forward_name", "old1.example.com", ""}, {"spf_address", "example.com", "ip4:192.0.2.30"}}, nil,
-			[]string{"192.0.2.30 (old1.example.com), removed from the inventory since the baseline run base-run, is still authorized to send", "by its own address (ip4:192.0.2.30)", "its PTR still names old1.example.com, which still resolves to it"}},
-		{StatusWarn, []lb{{"ptr_name", "host41.example.com", ""}, {"spf_range", "example.com", "ip4:192.0.2.40/29"}}, nil,
-			[]string{"is still vouched for", "within a range (ip4:192.0.2.40/29)"}},
-		{StatusFail, []lb{{"spf_name", "example.com", "a:relay.example.com"}}, nil, []string{"through a name of yours (a:relay.example.com)"}},
-		{StatusWarn, []lb{{"spf_shared", "example.com", "include:_spf.provider.test ip4:203.0.113.0/24"}}, nil, []string{"another organization's include"}},
-		{StatusWarn, []lb{{"spf_any", "other.org", "+all"}}, nil, []string{"which authorizes any address"}},
-		{StatusPass, nil, nil, []string{"Nothing in DNS still vouches for 198.51.100.8"}},
-		{StatusError, nil, []string{"ptr.present", "ptr.fcrdns"}, []string{"could not be determined", "This is not a pass"}},
+		{StatusFail, []lb{{"spf_address", "example.com", "ip4:192.0.2.30", "example.com"}, {"forward_name", "old1.example.com", "", ""}}, nil,
+			[]string{"192.0.2.30 (old1.example.com), removed from the inventory since the baseline run base-run, is still authorized to send", "by its own address (ip4:192.0.2.30)", "its PTR still names old1.example.com, which still resolves to it"},
+			[]string{"remove ip4:192.0.2.30 from the SPF record of example.com"}},
+		{StatusWarn, []lb{{"ptr_name", "host41.example.com", "", ""}, {"spf_range", "example.com", "ip4:192.0.2.40/29", "example.com"}}, nil,
+			[]string{"is still vouched for", "within a range (ip4:192.0.2.40/29)"}, nil},
+		{StatusFail, []lb{{"spf_name", "example.com", "a:relay.example.com", "example.com"}}, nil, []string{"through a name of yours (a:relay.example.com)"}, nil},
+		{StatusWarn, []lb{{"spf_shared", "example.com", "ip4:203.0.113.0/24", "_spf.provider.test"}}, nil,
+			[]string{"another organization's names (ip4:203.0.113.0/24, in the record of _spf.provider.test, reached through include:_spf.provider.test)"},
+			[]string{"drop include:_spf.provider.test from the SPF record of example.com"}},
+		{StatusWarn, []lb{{"spf_any", "other.org", "+all", "other.org"}}, nil, []string{"which authorizes any address"}, nil},
+		{StatusPass, nil, nil, []string{"Nothing in DNS still vouches for 198.51.100.8", "no SPF authorization, and no PTR"}, nil},
+		{StatusError, nil, []string{"ptr.present", "ptr.fcrdns"}, []string{"could not be determined", "This is not a pass"}, nil},
+		{StatusWarn, []lb{{"spf_shared", "example.com", "ip4:203.0.113.0/24", "_spf.provider.test"}}, nil, []string{"another organization's names"}, nil},
+		{StatusFail, []lb{{"spf_address", "example.com", "ip4:192.0.2.60", "_spf.example.com"}}, nil,
+			[]string{"(ip4:192.0.2.60, in the record of _spf.example.com, reached through include:_spf.example.com)"},
+			[]string{"remove ip4:192.0.2.60 from the SPF record of _spf.example.com"}},
+		{StatusWarn, []lb{{"spf_shared", "example.com", "a:out.provider.test", "example.com"}}, nil, nil,
+			[]string{"drop a:out.provider.test from the SPF record of example.com"}},
+		{StatusWarn, []lb{{"forward_name", "mail33.example.com", "", ""}}, nil,
+			[]string{"Not checked, for want of input in its baseline row: helo.fqdn, spf.authorizes_ip."}, nil},
 	}
 	if len(got) != len(cases) {
 		t.Fatalf("%d verdicts for %d senders", len(got), len(cases))
@@ -68,7 +91,7 @@ func TestCheckRemoved(t *testing.T) {
 		}
 		var left []lb
 		for _, l := range o.LeftBehind {
-			left = append(left, lb{l.Kind, l.Name, l.Term})
+			left = append(left, lb{l.Kind, l.Name, l.Term, l.Record})
 		}
 		if !slices.Equal(left, c.left) {
 			t.Errorf("%s: left behind %v, want %v", o.IP, left, c.left)
@@ -79,6 +102,11 @@ func TestCheckRemoved(t *testing.T) {
 		for _, m := range c.msg {
 			if !strings.Contains(o.Message, m) {
 				t.Errorf("%s: message lacks %q: %s", o.IP, m, o.Message)
+			}
+		}
+		for _, m := range c.fix {
+			if !strings.Contains(o.Remediation, m) {
+				t.Errorf("%s: remediation lacks %q: %s", o.IP, m, o.Remediation)
 			}
 		}
 		if (o.Remediation == "") != (c.status == StatusPass) {
@@ -94,7 +122,7 @@ func TestCheckRemoved(t *testing.T) {
 				t.Errorf("%s %s: %v", o.IP, f.Check, err)
 			}
 		}
-		again, err := JudgeRemoved(removed[i], o.Findings, wording(), "base-run")
+		again, err := JudgeRemoved(removed[i], o.Findings, FleetDomains(removed), wording(), "base-run")
 		if err != nil || again.Message != o.Message || again.Status != o.Status {
 			t.Errorf("%s: judged again %s %q (%v)", o.IP, again.Status, again.Message, err)
 		}

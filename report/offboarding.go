@@ -1,7 +1,9 @@
 package report
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -15,10 +17,12 @@ import (
 // to itself: one entry per removed sender, in drift.removed's order; each
 // with the offboarding checks' findings, each of which replays from its
 // own evidence for the sender's baseline row; and a verdict, message and
-// remediation that follow from those findings. require refuses a record
+// remediation that follow from those findings (the fleet's sending domains
+// are those of p's assets and the removed rows). require refuses a record
 // without the recheck (a pack of a version that makes it). It returns how
 // many findings were replayed and the problems found.
-func CheckOffboarding(ctx context.Context, d *Drift, tpl *templates.Set, require bool) (int, []error) {
+func CheckOffboarding(ctx context.Context, p *Pack, tpl *templates.Set, require bool) (int, []error) {
+	d := p.Drift
 	if d == nil {
 		return 0, nil
 	}
@@ -41,6 +45,7 @@ func CheckOffboarding(ctx context.Context, d *Drift, tpl *templates.Set, require
 		rows[a.IP] = a
 	}
 	checks := assess.OffboardChecks()
+	fleet := assess.FleetDomains(p.Assets, d.RemovedAssets)
 	replayed := 0
 	for _, o := range d.Offboarding {
 		row, ok := rows[o.IP]
@@ -78,7 +83,7 @@ func CheckOffboarding(ctx context.Context, d *Drift, tpl *templates.Set, require
 				out = append(out, fmt.Errorf("drift.offboarding of %s: finding %s differs on replay: %s", o.IP, f.Check, strings.Join(diff, "; ")))
 			}
 		}
-		j, err := assess.JudgeRemoved(row, o.Findings, tpl, d.BaseRun)
+		j, err := assess.JudgeRemoved(row, o.Findings, fleet, tpl, d.BaseRun)
 		if err != nil {
 			out = append(out, fmt.Errorf("drift.offboarding of %s: %w", o.IP, err))
 			continue
@@ -86,13 +91,21 @@ func CheckOffboarding(ctx context.Context, d *Drift, tpl *templates.Set, require
 		switch {
 		case j.Status != o.Status:
 			out = append(out, fmt.Errorf("drift.offboarding of %s is %s; its findings give %s", o.IP, o.Status, j.Status))
-		case !slices.Equal(j.LeftBehind, o.LeftBehind) || !slices.Equal(j.Undetermined, o.Undetermined):
+		case !sameJSON(j.LeftBehind, o.LeftBehind) || j.LeftBehindOmitted != o.LeftBehindOmitted ||
+			!slices.Equal(j.Undetermined, o.Undetermined) || !slices.Equal(j.Skipped, o.Skipped):
 			out = append(out, fmt.Errorf("drift.offboarding of %s: what is left behind or undetermined is not what its findings give", o.IP))
 		case j.Message != o.Message || j.Remediation != o.Remediation:
 			out = append(out, fmt.Errorf("drift.offboarding of %s: its message or remediation is not the wording of its verdict", o.IP))
 		}
 	}
 	return replayed, out
+}
+
+// sameJSON reports whether a and b encode to the same JSON.
+func sameJSON(a, b any) bool {
+	x, errX := json.Marshal(a)
+	y, errY := json.Marshal(b)
+	return errX == nil && errY == nil && bytes.Equal(x, y)
 }
 
 func listOrNone(items []string) string {

@@ -260,6 +260,19 @@ func (d *Drift) LeftBehind() (n, fail int) {
 	return n, fail
 }
 
+// RecheckIncomplete counts the removed senders whose recheck could not
+// determine some check (error, or fail or warn beside an undetermined
+// check, which may hide worse).
+func (d *Drift) RecheckIncomplete() int {
+	n := 0
+	for _, o := range d.Offboarding {
+		if len(o.Undetermined) > 0 {
+			n++
+		}
+	}
+	return n
+}
+
 // removedOf returns, for the baseline's assets, the IPs not in cur and
 // their rows, each IP once, in the baseline's order.
 func removedOf(base []assess.Asset, inCur map[string]bool) ([]string, []assess.Asset) {

@@ -1432,21 +1432,18 @@ func (b *pdfBuilder) offboarding(f *pdfFlow, dr *Drift) {
 		return
 	}
 	left, fails := dr.LeftBehind()
-	undetermined := 0
+	undetermined := dr.RecheckIncomplete()
 	var shown []assess.Offboard
 	for _, o := range dr.Offboarding {
-		if o.Status == assess.StatusError {
-			undetermined++
-		}
 		if o.Status != assess.StatusPass {
 			shown = append(shown, o)
 		}
 	}
 	f.keep(b.subheading("Removed senders: what DNS still says of them"))
 	total := len(dr.Offboarding)
-	text := pdfSprintf("Each of the %d senders removed since the baseline run was checked again against today's DNS: its PTR and host names, its HELO name and the SPF record of its sending domain (OWASP NHI-01, Improper Offboarding). ", total)
+	text := pdfSprintf("Each of the %d senders removed since the baseline run was checked again against DNS in this run: its PTR and host names, its HELO name and the SPF record of its sending domain (OWASP NHI-01, Improper Offboarding). ", total)
 	if total == 1 {
-		text = "The sender removed since the baseline run was checked again against today's DNS: its PTR and host names, its HELO name and the SPF record of its sending domain (OWASP NHI-01, Improper Offboarding). "
+		text = "The sender removed since the baseline run was checked again against DNS in this run: its PTR and host names, its HELO name and the SPF record of its sending domain (OWASP NHI-01, Improper Offboarding). "
 	}
 	switch {
 	case left == 0 && undetermined == 0:
@@ -1459,6 +1456,9 @@ func (b *pdfBuilder) offboarding(f *pdfFlow, dr *Drift) {
 			text += ": an SPF record still authorizes it by address or by name"
 		}
 		text += "."
+		if undetermined > 0 {
+			text += " Some of it could not be checked: worse may be hidden there."
+		}
 	default:
 		text += pdfSprintf("DNS still vouches for %d of them", left)
 		if fails > 0 {
@@ -1466,7 +1466,7 @@ func (b *pdfBuilder) offboarding(f *pdfFlow, dr *Drift) {
 		}
 		text += "."
 		if undetermined > 0 {
-			text += pdfSprintf(" %d could not be checked in full.", undetermined)
+			text += pdfSprintf(" %d could not be checked in full, which may hide worse.", undetermined)
 		}
 	}
 	if left > 0 || undetermined > 0 {

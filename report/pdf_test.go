@@ -65,8 +65,8 @@ func TestPDF(t *testing.T) {
 		"mta4.bücher.example", // non-ASCII survives
 		// The recheck of the senders removed since the baseline, worst first.
 		"Removed senders: what DNS still says of them",
-		"Each of the 2 senders removed since the baseline run was checked again against today's DNS",
-		"DNS still vouches for 1 of them, and an SPF record still authorizes 1 by address or by name. 1 could not be checked in full.",
+		"Each of the 2 senders removed since the baseline run was checked again against DNS in this run",
+		"DNS still vouches for 1 of them, and an SPF record still authorizes 1 by address or by name. 1 could not be checked in full, which may hide worse.",
 		"192.0.2.254 FAIL 192.0.2.254 (old-mx.example.com), removed from the inventory",
 		"remove ip4:192.0.2.254 from the SPF record of example.com",
 		"2001:db8:ffff::1 ERROR",

@@ -144,11 +144,7 @@ func newSummaryView(p *Pack, d *packDigest) *summaryView {
 		v.DriftMore = len(p.Drift.Changes) - len(v.DriftSample)
 		v.DriftRechecked = len(p.Drift.Offboarding)
 		v.DriftLeftBehind, v.DriftLeftFail = p.Drift.LeftBehind()
-		for _, o := range p.Drift.Offboarding {
-			if o.Status == "error" {
-				v.DriftRecheckIncomplete++
-			}
-		}
+		v.DriftRecheckIncomplete = p.Drift.RecheckIncomplete()
 	}
 	return v
 }

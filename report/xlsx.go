@@ -602,12 +602,7 @@ func offboardingFact(d *Drift) string {
 		return ""
 	}
 	left, fails := d.LeftBehind()
-	undetermined := 0
-	for _, o := range d.Offboarding {
-		if o.Status == assess.StatusError {
-			undetermined++
-		}
-	}
+	undetermined := d.RecheckIncomplete()
 	s := fmt.Sprintf("%d removed since the baseline run; ", len(d.Offboarding))
 	if left == 0 {
 		s += "DNS no longer vouches for any of them"
@@ -660,19 +655,19 @@ func (w *xlsxWriter) drift(ctx context.Context, f *excelize.File, st *xlsxStyles
 	for _, ip := range p.Drift.Removed {
 		note := "removed: in the baseline run " + base + ", not in this run's inventory"
 		if who := who[ip]; who != "" {
-			note += " (" + xlsxCell(who) + ")"
+			note += " (" + who + ")"
 		}
 		// What today's DNS still says of it: the offboarding column
 		// holds the verdict, the note what is left behind.
 		verdict := ""
 		if o := p.Drift.OffboardingOf(ip); o != nil {
 			verdict = string(o.Status)
-			note += ". " + xlsxCell(o.Message)
+			note += ". " + o.Message
 			if o.Remediation != "" {
-				note += " " + xlsxCell(o.Remediation)
+				note += " " + o.Remediation
 			}
 		}
-		if err := s.add(xlsxCell(ip), "(asset)", "", "", "", note, verdict); err != nil {
+		if err := s.add(xlsxCell(ip), "(asset)", "", "", "", xlsxCell(note), verdict); err != nil {
 			return err
 		}
 	}

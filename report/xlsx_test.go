@@ -724,6 +724,14 @@ func TestXLSXOffboarding(t *testing.T) {
 			t.Errorf("Drift %s is a formula: %q", cell, formula)
 		}
 	}
+	// A hostile reverse zone's hundred PTR names make a long note: it is
+	// cut with a marker, not silently.
+	long := SyntheticPack(6, 1)
+	long.Drift.Offboarding[0].Message = strings.Repeat("its PTR still names x.example.com; ", 1200)
+	lrows := rowsOf(t, openXLSX(t, writeAll(t, NewXLSX(), long)), "Drift")
+	if i := slices.IndexFunc(lrows, func(r []string) bool { return len(r) > 5 && r[0] == "192.0.2.254" }); i < 0 || !strings.HasSuffix(lrows[i][5], xlsxTruncated) {
+		t.Errorf("long note of 192.0.2.254 is not cut with %q", xlsxTruncated)
+	}
 	want := []string{"Removed senders", "2 removed since the baseline run; DNS still vouches for 1 (1 still authorized by SPF by address or by name), 1 not checked in full (OWASP NHI-01); see the Drift sheet's offboarding column"}
 	if sum := rowsOf(t, f, "Summary"); !slices.ContainsFunc(sum, func(r []string) bool { return len(r) >= 2 && slices.Equal(r[:2], want) }) {
 		t.Errorf("Summary has no row %q", want)

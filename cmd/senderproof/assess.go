@@ -412,7 +412,10 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	// evidence of their offboarding. A replay answers from the recorded
 	// recheck.
 	var offboarding []assess.Offboard
-	if base != nil {
+	// A replay of a pack that holds no recheck (made before it was kept)
+	// makes none: it has no recorded answers to make it from.
+	recheck := cfg.Replay == nil || (cfg.Replay.Drift != nil && cfg.Replay.Drift.Offboarding != nil)
+	if base != nil && recheck {
 		removed := base.RemovedAssets(inv.Assets)
 		if replay != nil && cfg.Replay.Drift != nil {
 			for _, o := range cfg.Replay.Drift.Offboarding {
@@ -422,7 +425,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 			}
 		}
 		progress, finish := progressReporter(cfg.Stderr, "rechecking removed senders", len(removed))
-		offboarding, err = assess.CheckRemoved(ctx, removed, assess.Options{
+		offboarding, err = assess.CheckRemoved(ctx, removed, assess.FleetDomains(inv.Assets, removed), assess.Options{
 			Resolver: resolver, Templates: tpl, Concurrency: cfg.Concurrency, Progress: progress,
 		}, base.BaseRun())
 		finish()
@@ -714,22 +717,28 @@ func offboardingLine(d *report.Drift) string {
 	if d == nil || len(d.Offboarding) == 0 {
 		return ""
 	}
-	var named []string
-	undetermined := 0
+	// Fails first: a clipped list never hides one behind warnings.
+	var fails, warns []string
 	for _, o := range d.Offboarding {
 		switch o.Status {
-		case assess.StatusFail, assess.StatusWarn:
-			named = append(named, o.IP+" "+string(o.Status))
-		case assess.StatusError:
-			undetermined++
+		case assess.StatusFail:
+			fails = append(fails, o.IP+" fail")
+		case assess.StatusWarn:
+			warns = append(warns, o.IP+" warn")
 		}
 	}
+	named := append(fails, warns...)
+	undetermined := d.RecheckIncomplete()
 	total := len(d.Offboarding)
 	s := fmt.Sprintf("%d %s removed since the baseline: ", total, plural(total, "sender", "senders"))
 	if len(named) == 0 {
 		s += "DNS no longer vouches for any"
 	} else {
-		s += fmt.Sprintf("DNS still vouches for %d (OWASP NHI-01): %s", len(named), strings.Join(report.ClipList(named, 10), ", "))
+		s += fmt.Sprintf("DNS still vouches for %d (OWASP NHI-01", len(named))
+		if len(fails) > 0 {
+			s += fmt.Sprintf("; %d still authorized by SPF", len(fails))
+		}
+		s += "): " + strings.Join(report.ClipList(named, 10), ", ")
 	}
 	if undetermined > 0 {
 		s += fmt.Sprintf("; %d could not be checked in full", undetermined)

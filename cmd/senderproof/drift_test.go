@@ -174,7 +174,7 @@ func TestBaselineDrift(t *testing.T) {
 	// mail70.example.com, which still resolves to it (a warning: the
 	// example.com SPF record does not authorize it).
 	if o := p.Drift.Offboarding; len(o) != 1 || o[0].IP != "192.0.2.70" || o[0].Status != assess.StatusWarn ||
-		len(o[0].LeftBehind) != 1 || o[0].LeftBehind[0] != (assess.LeftBehind{Check: "ptr.fcrdns", Kind: "forward_name", Name: "mail70.example.com", Status: assess.StatusWarn}) ||
+		len(o[0].LeftBehind) != 1 || o[0].LeftBehind[0].Kind != "forward_name" || o[0].LeftBehind[0].Name != "mail70.example.com" ||
 		!strings.Contains(o[0].Message, "its PTR still names mail70.example.com, which still resolves to it") {
 		t.Errorf("offboarding %+v", o)
 	}
@@ -354,6 +354,22 @@ func TestBaselineDrift(t *testing.T) {
 		b, _ := json.Marshal(readPack(t, out).Drift.Offboarding)
 		if !bytes.Equal(a, b) {
 			t.Errorf("the replay's recheck differs:\n%s\n%s", a, b)
+		}
+	})
+	t.Run("replay of a pack without the recheck makes none", func(t *testing.T) {
+		old := copyPack(t, cur)
+		rewritePack(t, old, func(p *report.Pack) { p.Drift.Offboarding = nil })
+		out := filepath.Join(t.TempDir(), "replay")
+		if code, _, stderr := run(t, context.Background(), "assess", "--replay", filepath.Join(old, "evidence.json"), "--out", out, "--format", "json"); code != 0 ||
+			strings.Contains(stderr, "not in the recorded evidence") {
+			t.Fatalf("assess --replay exit %d: %s", code, stderr)
+		}
+		if o := readPack(t, out).Drift.Offboarding; o != nil {
+			t.Errorf("the replay made a recheck from answers it never recorded: %+v", o)
+		}
+		if code, stdout, stderr := run(t, context.Background(), "verify", out); code != 0 ||
+			!strings.Contains(stdout, "drift.offboarding: none; the pack (made by senderproof "+version+") holds no recheck of its 1 removed sender") {
+			t.Errorf("verify of the replay: exit %d: %s %s", code, stdout, stderr)
 		}
 	})
 	t.Run("verify skips drift findings", func(t *testing.T) {
@@ -783,5 +799,28 @@ func TestEditedBaselineRefused(t *testing.T) {
 	code, stdout, stderr := run(t, context.Background(), "diff", copied, cur)
 	if code != 3 || !lineWith(stdout, "evil1.example.com", "→", "mail1.example.com") {
 		t.Errorf("diff of a copy: exit %d: %s\n%s", code, stderr, stdout)
+	}
+}
+
+// TestOffboardingLine: the run's last line names the removed senders an
+// SPF record still authorizes first, so the clipped list never hides one,
+// and counts a recheck that could not determine a check even when it found
+// something.
+func TestOffboardingLine(t *testing.T) {
+	t.Parallel()
+	d := &report.Drift{}
+	for i := range 12 {
+		d.Offboarding = append(d.Offboarding, assess.Offboard{IP: "192.0.2." + strconv.Itoa(i+1), Status: assess.StatusWarn})
+	}
+	d.Offboarding = append(d.Offboarding,
+		assess.Offboard{IP: "192.0.2.99", Status: assess.StatusFail},
+		assess.Offboard{IP: "192.0.2.98", Status: assess.StatusWarn, Undetermined: []string{"spf.authorizes_ip"}})
+	got := offboardingLine(d)
+	want := "14 senders removed since the baseline: DNS still vouches for 14 (OWASP NHI-01; 1 still authorized by SPF): 192.0.2.99 fail, 192.0.2.1 warn,"
+	if !strings.HasPrefix(got, want) || !strings.Contains(got, "and 4 more; 1 could not be checked in full; the reports' drift section") {
+		t.Errorf("line %q, want it to start %q", got, want)
+	}
+	if got := offboardingLine(&report.Drift{Offboarding: []assess.Offboard{{IP: "192.0.2.1", Status: assess.StatusPass}}}); got != "1 sender removed since the baseline: DNS no longer vouches for any" {
+		t.Errorf("line %q", got)
 	}
 }

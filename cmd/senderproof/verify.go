@@ -516,7 +516,9 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path str
 	} else if baseline != "" {
 		driftNote = fmt.Sprintf("--baseline %s not used: the pack has no drift record (it was not made with --baseline)", baseline)
 	}
-	offReplayed, offProblems := report.CheckOffboarding(ctx, p.Drift, tpl, p.Tool.Name == "senderproof" && p.Tool.Version == version)
+	// A replay makes the recheck only from a recorded one: a replay of a
+	// pack made before it was kept has none.
+	offReplayed, offProblems := report.CheckOffboarding(ctx, p, tpl, p.Tool.Name == "senderproof" && p.Tool.Version == version && !isReplay(m))
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -602,9 +604,14 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path str
 		fmt.Fprintf(stdout, "controls: checked against the pack's own record only (each control's state and counts against the findings that name it, and those findings against the checks it lists), not against mapping files: the loaded ones are not the run's (%s)\n", strings.Join(why, "; "))
 	}
 	fmt.Fprintf(stdout, "%d findings replayed: all match\n", n)
-	if p.Drift != nil && len(p.Drift.Offboarding) > 0 {
+	if d := p.Drift; d != nil && len(d.Offboarding) > 0 {
 		fmt.Fprintf(stdout, "drift.offboarding: %d removed %s rechecked; their %d findings replayed and verdicts judged again: all match\n",
-			len(p.Drift.Offboarding), plural(len(p.Drift.Offboarding), "sender", "senders"), offReplayed)
+			len(d.Offboarding), plural(len(d.Offboarding), "sender", "senders"), offReplayed)
+	} else if d != nil && len(d.Removed) > 0 {
+		// A pack of a version that did not recheck them (or one that
+		// says so of itself): nothing proves what DNS still says.
+		fmt.Fprintf(stdout, "drift.offboarding: none; the pack (made by %s %s) holds no recheck of its %d removed %s, so nothing in it says what DNS still vouches for\n",
+			oneLine(p.Tool.Name), oneLine(p.Tool.Version), len(d.Removed), plural(len(d.Removed), "sender", "senders"))
 	}
 	if slices.Contains(compared, "evidence.json") {
 		fmt.Fprintln(stdout, "evidence.json: written again from what was read of it, the same bytes (in the form senderproof writes: no key given twice or in other case)")
