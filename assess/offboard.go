@@ -18,6 +18,14 @@ import (
 // may still vouch for its address (OWASP NHI-01, Improper Offboarding).
 var offboardChecks = []string{"ptr.present", "ptr.fcrdns", "helo.fqdn", "spf.authorizes_ip"}
 
+// MaxRecheck bounds the removed senders a run checks again: each recheck
+// keeps its findings and exchanges in memory until the pack is written
+// (about 30 KB), and a run must stay within its memory bound even when a
+// migration removes most of a fleet at once. The first MaxRecheck removed
+// senders, in the baseline's order, are checked; the pack counts the rest.
+// (A variable for tests.)
+var MaxRecheck = 2000
+
 // OffboardChecks returns the checks an offboarding recheck runs.
 func OffboardChecks() []string { return slices.Clone(offboardChecks) }
 

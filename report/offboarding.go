@@ -14,7 +14,8 @@ import (
 )
 
 // CheckOffboarding holds a drift record's recheck of the removed senders
-// to itself: one entry per removed sender, in drift.removed's order; each
+// to itself: one entry per removed sender, in drift.removed's order, up to
+// assess.MaxRecheck of them (offboarding_omitted counting the rest); each
 // with the offboarding checks' findings, each of which replays from its
 // own evidence for the sender's baseline row; and a verdict, message and
 // remediation that follow from those findings (the fleet's sending domains
@@ -37,8 +38,14 @@ func CheckOffboarding(ctx context.Context, p *Pack, tpl *templates.Set, require 
 	for i, o := range d.Offboarding {
 		ips[i] = o.IP
 	}
-	if !slices.Equal(ips, d.Removed) {
-		out = append(out, fmt.Errorf("drift.offboarding rechecks %s; drift.removed lists %s", listOrNone(ClipList(ips, 20)), listOrNone(ClipList(d.Removed, 20))))
+	// The first assess.MaxRecheck removed senders are rechecked, the
+	// rest counted.
+	want := d.Removed[:min(len(d.Removed), assess.MaxRecheck)]
+	if omitted := len(d.Removed) - len(want); d.OffboardingOmitted != omitted {
+		out = append(out, fmt.Errorf("drift.offboarding_omitted is %d; of the %d removed senders, %d are past the recheck's bound of %d", d.OffboardingOmitted, len(d.Removed), omitted, assess.MaxRecheck))
+	}
+	if !slices.Equal(ips, want) {
+		out = append(out, fmt.Errorf("drift.offboarding rechecks %s; drift.removed lists %s", listOrNone(ClipList(ips, 20)), listOrNone(ClipList(want, 20))))
 	}
 	rows := make(map[string]assess.Asset, len(d.RemovedAssets))
 	for _, a := range d.RemovedAssets {

@@ -233,17 +233,19 @@ type Drift struct {
 	// in Removed's order: the records left behind that vouch for its
 	// address (OWASP NHI-01). Absent in packs written before it was kept.
 	Offboarding []assess.Offboard `json:"offboarding,omitempty"`
+	// OffboardingOmitted counts the removed senders past the bound
+	// (assess.MaxRecheck) that were not checked again: the last ones of
+	// Removed.
+	OffboardingOmitted int `json:"offboarding_omitted,omitempty"`
 }
 
-// OffboardingOf returns the offboarding recheck of the removed sender ip,
-// or nil.
-func (d *Drift) OffboardingOf(ip string) *assess.Offboard {
+// Rechecks indexes the offboarding rechecks by the removed sender's IP.
+func (d *Drift) Rechecks() map[string]*assess.Offboard {
+	out := make(map[string]*assess.Offboard, len(d.Offboarding))
 	for i := range d.Offboarding {
-		if d.Offboarding[i].IP == ip {
-			return &d.Offboarding[i]
-		}
+		out[d.Offboarding[i].IP] = &d.Offboarding[i]
 	}
-	return nil
+	return out
 }
 
 // LeftBehind counts the removed senders whose recheck found records still

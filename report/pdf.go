@@ -1469,7 +1469,10 @@ func (b *pdfBuilder) offboarding(f *pdfFlow, dr *Drift) {
 			text += pdfSprintf(" %d could not be checked in full, which may hide worse.", undetermined)
 		}
 	}
-	if left > 0 || undetermined > 0 {
+	if dr.OffboardingOmitted > 0 {
+		text += pdfSprintf(" %d more removed senders were not checked again: a run rechecks the first %d, a bound on its memory.", dr.OffboardingOmitted, len(dr.Offboarding))
+	}
+	if left > 0 || undetermined > 0 || dr.OffboardingOmitted > 0 {
 		f.keep(b.notice(text))
 	} else {
 		f.keep(b.paragraph(text, props.Text{}))

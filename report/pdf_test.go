@@ -240,7 +240,7 @@ func TestSummaryTemplate(t *testing.T) {
 		want []string
 	}{
 		{"action required", func() *Pack { return SyntheticPack(20, 1) }, []string{"Action required.", "## Worst risks", "## Most affected high-criticality senders", "## What changed since the baseline", "- … and 1 more change: see “Changes since the baseline”.",
-			"DNS still vouches for 1 of the 2 removed senders, and an SPF record still authorizes 1 of them by address or by name (OWASP NHI-01, Improper Offboarding: see “Removed senders”)."}},
+			"DNS still vouches for 1 of the 2 removed senders checked again, and an SPF record still authorizes 1 of them by address or by name (OWASP NHI-01, Improper Offboarding: see “Removed senders”)."}},
 		// An inventory edit is said to be one in the summary's list too.
 		{"inventory edit", func() *Pack {
 			p := SyntheticPack(3, 1)

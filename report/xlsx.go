@@ -603,7 +603,7 @@ func offboardingFact(d *Drift) string {
 	}
 	left, fails := d.LeftBehind()
 	undetermined := d.RecheckIncomplete()
-	s := fmt.Sprintf("%d removed since the baseline run; ", len(d.Offboarding))
+	s := fmt.Sprintf("%d removed since the baseline run and checked again; ", len(d.Offboarding))
 	if left == 0 {
 		s += "DNS no longer vouches for any of them"
 	} else {
@@ -614,6 +614,9 @@ func offboardingFact(d *Drift) string {
 	}
 	if undetermined > 0 {
 		s += fmt.Sprintf(", %d not checked in full", undetermined)
+	}
+	if d.OffboardingOmitted > 0 {
+		s += fmt.Sprintf("; %d more not checked again (a run rechecks the first %d)", d.OffboardingOmitted, len(d.Offboarding))
 	}
 	return s + " (OWASP NHI-01); see the Drift sheet's offboarding column"
 }
@@ -652,6 +655,7 @@ func (w *xlsxWriter) drift(ctx context.Context, f *excelize.File, st *xlsxStyles
 		}
 	}
 	who := p.Drift.RemovedNotes()
+	rechecks := p.Drift.Rechecks()
 	for _, ip := range p.Drift.Removed {
 		note := "removed: in the baseline run " + base + ", not in this run's inventory"
 		if who := who[ip]; who != "" {
@@ -660,7 +664,12 @@ func (w *xlsxWriter) drift(ctx context.Context, f *excelize.File, st *xlsxStyles
 		// What today's DNS still says of it: the offboarding column
 		// holds the verdict, the note what is left behind.
 		verdict := ""
-		if o := p.Drift.OffboardingOf(ip); o != nil {
+		o := rechecks[ip]
+		if o == nil && p.Drift.Offboarding != nil {
+			verdict = "not rechecked"
+			note += fmt.Sprintf(". Not checked again: a run rechecks the first %d removed senders", len(p.Drift.Offboarding))
+		}
+		if o != nil {
 			verdict = string(o.Status)
 			note += ". " + o.Message
 			if o.Remediation != "" {

@@ -673,7 +673,7 @@ func TestXLSXDriftIncomplete(t *testing.T) {
 	if d, err := digestPack(context.Background(), p); err != nil || d.driftIncomplete() != want {
 		t.Errorf("the PDF counts %d senders with an incomplete comparison (err %v), want %d", d.driftIncomplete(), err, want)
 	}
-	p.Drift.Added, p.Drift.Removed = []string{"192.0.2.250"}, []string{"192.0.2.251"}
+	p.Drift.Added, p.Drift.Removed, p.Drift.Offboarding = []string{"192.0.2.250"}, []string{"192.0.2.251"}, nil
 	f := openXLSX(t, writeAll(t, NewXLSX(), p))
 	rows := rowsOf(t, f, "Drift")
 	if want := []string{"asset", "field", "old", "new", "inventory_edit", "note", "offboarding"}; !slices.Equal(rows[0], want) {
@@ -732,7 +732,7 @@ func TestXLSXOffboarding(t *testing.T) {
 	if i := slices.IndexFunc(lrows, func(r []string) bool { return len(r) > 5 && r[0] == "192.0.2.254" }); i < 0 || !strings.HasSuffix(lrows[i][5], xlsxTruncated) {
 		t.Errorf("long note of 192.0.2.254 is not cut with %q", xlsxTruncated)
 	}
-	want := []string{"Removed senders", "2 removed since the baseline run; DNS still vouches for 1 (1 still authorized by SPF by address or by name), 1 not checked in full (OWASP NHI-01); see the Drift sheet's offboarding column"}
+	want := []string{"Removed senders", "2 removed since the baseline run and checked again; DNS still vouches for 1 (1 still authorized by SPF by address or by name), 1 not checked in full (OWASP NHI-01); see the Drift sheet's offboarding column"}
 	if sum := rowsOf(t, f, "Summary"); !slices.ContainsFunc(sum, func(r []string) bool { return len(r) >= 2 && slices.Equal(r[:2], want) }) {
 		t.Errorf("Summary has no row %q", want)
 	}

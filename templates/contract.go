@@ -136,6 +136,8 @@ type sampleDrift struct {
 	// RemovedAssets mirrors []assess.Asset.
 	RemovedAssets []sampleAsset
 	Offboarding   any // []assess.Offboard
+	// OffboardingOmitted counts the removed senders not rechecked.
+	OffboardingOmitted int
 }
 
 // sampleDriftChange mirrors report.DriftChange.

@@ -412,11 +412,21 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	// evidence of their offboarding. A replay answers from the recorded
 	// recheck.
 	var offboarding []assess.Offboard
+	offboardingOmitted := 0
 	// A replay of a pack that holds no recheck (made before it was kept)
 	// makes none: it has no recorded answers to make it from.
 	recheck := cfg.Replay == nil || (cfg.Replay.Drift != nil && cfg.Replay.Drift.Offboarding != nil)
 	if base != nil && recheck {
 		removed := base.RemovedAssets(inv.Assets)
+		if n := len(removed) - assess.MaxRecheck; n > 0 {
+			offboardingOmitted = n
+			fmt.Fprintf(cfg.Stderr, "senderproof: %d senders were removed since the baseline; the first %d are checked again for records left behind, the other %d are listed without a recheck (a bound on the run's memory)\n",
+				len(removed), assess.MaxRecheck, n)
+		}
+		// The fleet's domains include those of every removed row,
+		// rechecked or not.
+		fleet := assess.FleetDomains(inv.Assets, removed)
+		removed = removed[:min(len(removed), assess.MaxRecheck)]
 		if replay != nil && cfg.Replay.Drift != nil {
 			for _, o := range cfg.Replay.Drift.Offboarding {
 				for _, f := range o.Findings {
@@ -425,7 +435,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 			}
 		}
 		progress, finish := progressReporter(cfg.Stderr, "rechecking removed senders", len(removed))
-		offboarding, err = assess.CheckRemoved(ctx, removed, assess.FleetDomains(inv.Assets, removed), assess.Options{
+		offboarding, err = assess.CheckRemoved(ctx, removed, fleet, assess.Options{
 			Resolver: resolver, Templates: tpl, Concurrency: cfg.Concurrency, Progress: progress,
 		}, base.BaseRun())
 		finish()
@@ -510,7 +520,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	var drift *report.Drift
 	if base != nil {
 		drift = base.Drift(inv.Assets)
-		drift.Offboarding = offboarding
+		drift.Offboarding, drift.OffboardingOmitted = offboarding, offboardingOmitted
 	}
 	pack := builder.Pack(report.Tool{Name: "senderproof", Version: version, Build: build}, run, drift)
 	defer pack.Close()
@@ -731,6 +741,9 @@ func offboardingLine(d *report.Drift) string {
 	undetermined := d.RecheckIncomplete()
 	total := len(d.Offboarding)
 	s := fmt.Sprintf("%d %s removed since the baseline: ", total, plural(total, "sender", "senders"))
+	if d.OffboardingOmitted > 0 {
+		s = fmt.Sprintf("%d of the %d senders removed since the baseline checked again: ", total, total+d.OffboardingOmitted)
+	}
 	if len(named) == 0 {
 		s += "DNS no longer vouches for any"
 	} else {

@@ -218,13 +218,13 @@ func printDrift(w io.Writer, cmp *report.Comparison, oldPath, newPath string, ol
 		for _, ip := range d.Added {
 			fmt.Fprintf(tw, "%s\t(sender added)\t\t\t\n", clean(ip))
 		}
-		notes := d.RemovedNotes()
+		notes, rechecks := d.RemovedNotes(), d.Rechecks()
 		for _, ip := range d.Removed {
 			who := ""
 			if n := notes[ip]; n != "" {
 				who = ": " + clean(n)
 			}
-			if o := d.OffboardingOf(ip); o != nil {
+			if o := rechecks[ip]; o != nil {
 				who += "; offboarding recheck " + string(o.Status) + leftBehindList(o)
 			}
 			fmt.Fprintf(tw, "%s\t(sender removed%s)\t\t\t\n", clean(ip), who)

@@ -824,3 +824,44 @@ func TestOffboardingLine(t *testing.T) {
 		t.Errorf("line %q", got)
 	}
 }
+
+// TestRecheckBound: past assess.MaxRecheck removed senders, the first are
+// checked again and the rest counted; the pack says so and verifies.
+func TestRecheckBound(t *testing.T) {
+	old := assess.MaxRecheck
+	assess.MaxRecheck = 3
+	defer func() { assess.MaxRecheck = old }()
+	base := demoPack(t)
+	srv, fleet := startDriftWorld(t)
+	b, err := os.ReadFile(fleet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	small := filepath.Join(t.TempDir(), "small.csv")
+	if err := os.WriteFile(small, []byte(strings.Join(lines[:6], "\n")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cur := filepath.Join(t.TempDir(), "cur")
+	code, _, stderr := run(t, context.Background(), "assess", "--inventory", small, "--resolver", srv.Addr, "--out", cur,
+		"--format", "json,xlsx", "--qps", "0", "--baseline", filepath.Join(base, "evidence.json"))
+	if code != 0 {
+		t.Fatalf("assess exit %d: %s", code, stderr)
+	}
+	d := readPack(t, cur).Drift
+	if len(d.Offboarding) != 3 || d.OffboardingOmitted != len(d.Removed)-3 || !slices.Equal([]string{d.Offboarding[0].IP, d.Offboarding[1].IP, d.Offboarding[2].IP}, d.Removed[:3]) {
+		t.Fatalf("%d rechecks, %d omitted, of %d removed", len(d.Offboarding), d.OffboardingOmitted, len(d.Removed))
+	}
+	if !strings.Contains(stderr, "the first 3 are checked again for records left behind, the other "+strconv.Itoa(d.OffboardingOmitted)+" are listed without a recheck") ||
+		!strings.Contains(stderr, "3 of the "+strconv.Itoa(len(d.Removed))+" senders removed since the baseline checked again: ") {
+		t.Errorf("stderr does not tell of the bound: %s", stderr)
+	}
+	if code, stdout, stderr := run(t, context.Background(), "verify", cur); code != 0 || !strings.Contains(stdout, "drift.offboarding: 3 removed senders rechecked") {
+		t.Errorf("verify exit %d: %s %s", code, stdout, stderr)
+	}
+	forged := copyPack(t, cur)
+	rewritePack(t, forged, func(p *report.Pack) { p.Drift.OffboardingOmitted = 0 })
+	if code, _, stderr := run(t, context.Background(), "verify", forged); code != exitRunFailed || !strings.Contains(stderr, "drift.offboarding_omitted is 0; of the") {
+		t.Errorf("verify of a forged count: exit %d: %s", code, stderr)
+	}
+}
