@@ -23,8 +23,16 @@ var offboardChecks = []string{"ptr.present", "ptr.fcrdns", "helo.fqdn", "spf.aut
 // (about 30 KB), and a run must stay within its memory bound even when a
 // migration removes most of a fleet at once. The first MaxRecheck removed
 // senders, in the baseline's order, are checked; the pack counts the rest.
-// (A variable for tests.)
-var MaxRecheck = 2000
+const MaxRecheck = 2000
+
+// RecheckBound splits the removed senders into those a run checks again,
+// the first MaxRecheck in order, and the count of the rest.
+func RecheckBound(removed []Asset) (checked []Asset, omitted int) {
+	if len(removed) <= MaxRecheck {
+		return removed, 0
+	}
+	return removed[:MaxRecheck], len(removed) - MaxRecheck
+}
 
 // OffboardChecks returns the checks an offboarding recheck runs.
 func OffboardChecks() []string { return slices.Clone(offboardChecks) }

@@ -2,6 +2,7 @@ package assess
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -126,5 +127,22 @@ func TestCheckRemoved(t *testing.T) {
 		if err != nil || again.Message != o.Message || again.Status != o.Status {
 			t.Errorf("%s: judged again %s %q (%v)", o.IP, again.Status, again.Message, err)
 		}
+	}
+}
+
+// TestRecheckBound: a run checks the first MaxRecheck removed senders
+// again, in order, and counts the rest.
+func TestRecheckBound(t *testing.T) {
+	t.Parallel()
+	removed := make([]Asset, MaxRecheck+5)
+	for i := range removed {
+		removed[i].IP = fmt.Sprintf("10.0.%d.%d", i/256, i%256)
+	}
+	checked, omitted := RecheckBound(removed)
+	if len(checked) != MaxRecheck || omitted != 5 || checked[MaxRecheck-1].IP != removed[MaxRecheck-1].IP {
+		t.Errorf("%d checked, %d omitted", len(checked), omitted)
+	}
+	if checked, omitted := RecheckBound(removed[:3]); len(checked) != 3 || omitted != 0 {
+		t.Errorf("%d checked, %d omitted of 3", len(checked), omitted)
 	}
 }

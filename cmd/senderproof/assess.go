@@ -417,16 +417,16 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	// makes none: it has no recorded answers to make it from.
 	recheck := cfg.Replay == nil || (cfg.Replay.Drift != nil && cfg.Replay.Drift.Offboarding != nil)
 	if base != nil && recheck {
-		removed := base.RemovedAssets(inv.Assets)
-		if n := len(removed) - assess.MaxRecheck; n > 0 {
-			offboardingOmitted = n
-			fmt.Fprintf(cfg.Stderr, "senderproof: %d senders were removed since the baseline; the first %d are checked again for records left behind, the other %d are listed without a recheck (a bound on the run's memory)\n",
-				len(removed), assess.MaxRecheck, n)
-		}
+		all := base.RemovedAssets(inv.Assets)
 		// The fleet's domains include those of every removed row,
 		// rechecked or not.
-		fleet := assess.FleetDomains(inv.Assets, removed)
-		removed = removed[:min(len(removed), assess.MaxRecheck)]
+		fleet := assess.FleetDomains(inv.Assets, all)
+		var removed []assess.Asset
+		removed, offboardingOmitted = assess.RecheckBound(all)
+		if offboardingOmitted > 0 {
+			fmt.Fprintf(cfg.Stderr, "senderproof: %d senders were removed since the baseline; the first %d are checked again for records left behind, the other %d are listed without a recheck (a bound on the run's memory)\n",
+				len(all), len(removed), offboardingOmitted)
+		}
 		if replay != nil && cfg.Replay.Drift != nil {
 			for _, o := range cfg.Replay.Drift.Offboarding {
 				for _, f := range o.Findings {
