@@ -1,6 +1,7 @@
 package assess
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/netip"
@@ -80,11 +81,21 @@ type LeftBehind struct {
 	Name string `json:"name"`
 	// Term is the SPF mechanism that matched; Record the domain whose SPF
 	// record holds it (Name's own, or one it reaches through Via, the
-	// include: and redirect= terms followed).
+	// include: and redirect= terms followed), or for a PTR name the name
+	// its PTR record is published at.
 	Term   string   `json:"term,omitempty"`
 	Record string   `json:"record,omitempty"`
 	Via    []string `json:"via,omitempty"`
 	Status Status   `json:"status"`
+}
+
+// Short names what is left behind on one line, for lists: "spf_address
+// ip4:192.0.2.10 in _spf.example.com", "ptr_name mail3.example.com".
+func (l LeftBehind) Short() string {
+	if !strings.HasPrefix(l.Kind, "spf_") {
+		return l.Kind + " " + l.Name
+	}
+	return l.Kind + " " + l.Term + " in " + cmp.Or(l.Record, l.Name)
 }
 
 // maxLeftBehind bounds what a recheck lists: the address's next holder
@@ -204,13 +215,13 @@ func JudgeRemoved(a Asset, fs []Finding, fleet []string, tpl *templates.Set, bas
 		case "ptr.fcrdns":
 			for _, name := range confirmed {
 				if orgs[orgDomain(name)] {
-					left = append(left, LeftBehind{Check: f.Check, Kind: "forward_name", Name: name, Status: StatusWarn})
+					left = append(left, LeftBehind{Check: f.Check, Kind: "forward_name", Name: name, Record: ptrOwner(f), Status: StatusWarn})
 				}
 			}
 		case "ptr.present":
 			for _, name := range observedStrings(f.Observed["ptr_names"]) {
 				if orgs[orgDomain(name)] && !slices.Contains(confirmed, name) {
-					left = append(left, LeftBehind{Check: f.Check, Kind: "ptr_name", Name: name, Status: StatusWarn})
+					left = append(left, LeftBehind{Check: f.Check, Kind: "ptr_name", Name: name, Record: ptrOwner(f), Status: StatusWarn})
 				}
 			}
 		case "helo.fqdn":
@@ -271,6 +282,16 @@ func JudgeRemoved(a Asset, fs []Finding, fleet []string, tpl *templates.Set, bas
 		}
 	}
 	return o, nil
+}
+
+// ptrOwner is the name a PTR finding's records are published at: the
+// reverse name, or the end of its CNAME chain (RFC 2317).
+func ptrOwner(f Finding) string {
+	if o, _ := f.Observed["ptr_owner"].(string); o != "" {
+		return o
+	}
+	o, _ := f.Observed["reverse_name"].(string)
+	return o
 }
 
 // ownOrgs are the organizational domains whose names count as the

@@ -61,25 +61,26 @@ func TestCheckRemoved(t *testing.T) {
 		msg          []string
 		fix          []string
 	}{
-		{StatusFail, []lb{{"spf_address", "example.com", "ip4:192.0.2.30", "example.com"}, {"forward_name", "old1.example.com", "", ""}}, nil,
+		{StatusFail, []lb{{"spf_address", "example.com", "ip4:192.0.2.30", "example.com"}, {"forward_name", "old1.example.com", "", "30.2.0.192.in-addr.arpa"}}, nil,
 			[]string{"192.0.2.30 (old1.example.com), removed from the inventory since the baseline run base-run, is still authorized to send", "by its own address (ip4:192.0.2.30)", "its PTR still names old1.example.com, which still resolves to it"},
 			[]string{"remove ip4:192.0.2.30 from the SPF record of example.com"}},
-		{StatusWarn, []lb{{"ptr_name", "host41.example.com", "", ""}, {"spf_range", "example.com", "ip4:192.0.2.40/29", "example.com"}}, nil,
-			[]string{"is still vouched for", "within a range (ip4:192.0.2.40/29)"}, nil},
+		{StatusWarn, []lb{{"ptr_name", "host41.example.com", "", "41.2.0.192.in-addr.arpa"}, {"spf_range", "example.com", "ip4:192.0.2.40/29", "example.com"}}, nil,
+			[]string{"is still vouched for", "within a range (ip4:192.0.2.40/29)"},
+			[]string{"have the PTR record at 41.2.0.192.in-addr.arpa (host41.example.com) changed or removed"}},
 		{StatusFail, []lb{{"spf_name", "example.com", "a:relay.example.com", "example.com"}}, nil, []string{"through a name of yours (a:relay.example.com)"}, nil},
 		{StatusWarn, []lb{{"spf_shared", "example.com", "ip4:203.0.113.0/24", "_spf.provider.test"}}, nil,
-			[]string{"another organization's names (ip4:203.0.113.0/24, in the record of _spf.provider.test, reached through include:_spf.provider.test)"},
+			[]string{"another organization's SPF record or names (ip4:203.0.113.0/24, in the record of _spf.provider.test, reached through include:_spf.provider.test)"},
 			[]string{"drop include:_spf.provider.test from the SPF record of example.com"}},
 		{StatusWarn, []lb{{"spf_any", "other.org", "+all", "other.org"}}, nil, []string{"which authorizes any address"}, nil},
 		{StatusPass, nil, nil, []string{"Nothing in DNS still vouches for 198.51.100.8", "no SPF authorization, and no PTR"}, nil},
 		{StatusError, nil, []string{"ptr.present", "ptr.fcrdns"}, []string{"could not be determined", "This is not a pass"}, nil},
-		{StatusWarn, []lb{{"spf_shared", "example.com", "ip4:203.0.113.0/24", "_spf.provider.test"}}, nil, []string{"another organization's names"}, nil},
+		{StatusWarn, []lb{{"spf_shared", "example.com", "ip4:203.0.113.0/24", "_spf.provider.test"}}, nil, []string{"another organization's SPF record or names"}, nil},
 		{StatusFail, []lb{{"spf_address", "example.com", "ip4:192.0.2.60", "_spf.example.com"}}, nil,
 			[]string{"(ip4:192.0.2.60, in the record of _spf.example.com, reached through include:_spf.example.com)"},
 			[]string{"remove ip4:192.0.2.60 from the SPF record of _spf.example.com"}},
 		{StatusWarn, []lb{{"spf_shared", "example.com", "a:out.provider.test", "example.com"}}, nil, nil,
 			[]string{"drop a:out.provider.test from the SPF record of example.com"}},
-		{StatusWarn, []lb{{"forward_name", "mail33.example.com", "", ""}}, nil,
+		{StatusWarn, []lb{{"forward_name", "mail33.example.com", "", "33.2.0.192.in-addr.arpa"}}, nil,
 			[]string{"Not checked, for want of input in its baseline row: helo.fqdn, spf.authorizes_ip."}, nil},
 	}
 	if len(got) != len(cases) {

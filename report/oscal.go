@@ -587,11 +587,7 @@ func oscalOffboarding(ids oscalIDs, o *assess.Offboard, fallback time.Time, hasJ
 	}
 	var left []string
 	for _, l := range o.LeftBehind {
-		s := l.Kind + " " + l.Name
-		if l.Term != "" {
-			s += " (" + l.Term + ")"
-		}
-		left = append(left, s+": "+string(l.Status))
+		left = append(left, l.Short()+": "+string(l.Status))
 	}
 	obs := oscal.Observation{
 		UUID:        ids.of("offboarding", o.IP),

@@ -1375,7 +1375,8 @@ func (b *pdfBuilder) drift() ([]pdfBlock, error) {
 		b.labelValue("Baseline run", cleanLine(dr.BaseRun), true),
 		b.labelValue("Baseline file", clip(cleanLine(dr.Baseline), pdfMaxValue), false),
 		b.labelValue("Senders added", pdfList(dr.Added, 50), false),
-		b.labelValue("Senders removed", pdfList(removedWithNotes(dr), 50), false),
+		// An IPv6 address and its baseline row run past the usual 80.
+		b.labelValue("Senders removed", pdfListClip(removedWithNotes(dr), 50, 170), false),
 	}
 	f.each(rows...)
 	f.keep(pdfSpacer(3))
@@ -1544,13 +1545,18 @@ func removedWithNotes(d *Drift) []string {
 
 // pdfList joins up to max cleaned items, saying how many more.
 func pdfList(items []string, max int) string {
+	return pdfListClip(items, max, 80)
+}
+
+// pdfListClip is pdfList with each item clipped to width characters.
+func pdfListClip(items []string, max, width int) string {
 	if len(items) == 0 {
 		return "none"
 	}
 	n := min(len(items), max)
 	out := make([]string, n)
 	for i := range n {
-		out[i] = clip(cleanLine(items[i]), 80)
+		out[i] = clip(cleanLine(items[i]), width)
 	}
 	s := strings.Join(out, ", ")
 	if n < len(items) {

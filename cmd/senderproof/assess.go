@@ -727,17 +727,25 @@ func offboardingLine(d *report.Drift) string {
 	if d == nil || len(d.Offboarding) == 0 {
 		return ""
 	}
-	// Fails first: a clipped list never hides one behind warnings.
-	var fails, warns []string
+	// Fails first, then the warnings of an SPF authorization: a clipped
+	// list never hides one behind PTR and host names.
+	var fails, spfWarns, warns []string
+	authorized := 0
 	for _, o := range d.Offboarding {
-		switch o.Status {
-		case assess.StatusFail:
+		bySPF := slices.ContainsFunc(o.LeftBehind, func(l assess.LeftBehind) bool { return strings.HasPrefix(l.Kind, "spf_") })
+		if bySPF {
+			authorized++
+		}
+		switch {
+		case o.Status == assess.StatusFail:
 			fails = append(fails, o.IP+" fail")
-		case assess.StatusWarn:
+		case o.Status == assess.StatusWarn && bySPF:
+			spfWarns = append(spfWarns, o.IP+" warn")
+		case o.Status == assess.StatusWarn:
 			warns = append(warns, o.IP+" warn")
 		}
 	}
-	named := append(fails, warns...)
+	named := slices.Concat(fails, spfWarns, warns)
 	undetermined := d.RecheckIncomplete()
 	total := len(d.Offboarding)
 	s := fmt.Sprintf("%d %s removed since the baseline: ", total, plural(total, "sender", "senders"))
@@ -748,8 +756,8 @@ func offboardingLine(d *report.Drift) string {
 		s += "DNS no longer vouches for any"
 	} else {
 		s += fmt.Sprintf("DNS still vouches for %d (OWASP NHI-01", len(named))
-		if len(fails) > 0 {
-			s += fmt.Sprintf("; %d still authorized by SPF", len(fails))
+		if authorized > 0 {
+			s += fmt.Sprintf("; SPF still authorizes %d, %d by address or by name", authorized, len(fails))
 		}
 		s += "): " + strings.Join(report.ClipList(named, 10), ", ")
 	}

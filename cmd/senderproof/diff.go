@@ -173,11 +173,12 @@ func packWithoutEvidence(path string, err error) error {
 }
 
 // leftBehindList names what the recheck of a removed sender found left
-// behind: ": spf_address example.com, forward_name mail70.example.com".
+// behind: ": spf_address ip4:192.0.2.70 in example.com, forward_name
+// mail70.example.com".
 func leftBehindList(o *assess.Offboard) string {
 	var parts []string
 	for _, l := range o.LeftBehind {
-		parts = append(parts, clean(l.Kind+" "+l.Name))
+		parts = append(parts, clean(l.Short()))
 	}
 	if len(parts) == 0 {
 		return ""

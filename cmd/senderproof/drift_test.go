@@ -803,21 +803,24 @@ func TestEditedBaselineRefused(t *testing.T) {
 }
 
 // TestOffboardingLine: the run's last line names the removed senders an
-// SPF record still authorizes first, so the clipped list never hides one,
-// and counts a recheck that could not determine a check even when it found
-// something.
+// SPF record still authorizes by address or by name first, then those it
+// authorizes otherwise, so the clipped list never hides one behind PTR
+// names, and counts a recheck that could not determine a check even when it
+// found something.
 func TestOffboardingLine(t *testing.T) {
 	t.Parallel()
+	ptr := []assess.LeftBehind{{Kind: "ptr_name", Status: assess.StatusWarn}}
 	d := &report.Drift{}
 	for i := range 12 {
-		d.Offboarding = append(d.Offboarding, assess.Offboard{IP: "192.0.2." + strconv.Itoa(i+1), Status: assess.StatusWarn})
+		d.Offboarding = append(d.Offboarding, assess.Offboard{IP: "192.0.2." + strconv.Itoa(i+1), Status: assess.StatusWarn, LeftBehind: ptr})
 	}
 	d.Offboarding = append(d.Offboarding,
-		assess.Offboard{IP: "192.0.2.99", Status: assess.StatusFail},
-		assess.Offboard{IP: "192.0.2.98", Status: assess.StatusWarn, Undetermined: []string{"spf.authorizes_ip"}})
+		assess.Offboard{IP: "192.0.2.99", Status: assess.StatusFail, LeftBehind: []assess.LeftBehind{{Kind: "spf_address", Status: assess.StatusFail}}},
+		assess.Offboard{IP: "192.0.2.97", Status: assess.StatusWarn, LeftBehind: []assess.LeftBehind{{Kind: "spf_range", Status: assess.StatusWarn}}},
+		assess.Offboard{IP: "192.0.2.98", Status: assess.StatusWarn, LeftBehind: ptr, Undetermined: []string{"spf.authorizes_ip"}})
 	got := offboardingLine(d)
-	want := "14 senders removed since the baseline: DNS still vouches for 14 (OWASP NHI-01; 1 still authorized by SPF): 192.0.2.99 fail, 192.0.2.1 warn,"
-	if !strings.HasPrefix(got, want) || !strings.Contains(got, "and 4 more; 1 could not be checked in full; the reports' drift section") {
+	want := "15 senders removed since the baseline: DNS still vouches for 15 (OWASP NHI-01; SPF still authorizes 2, 1 by address or by name): 192.0.2.99 fail, 192.0.2.97 warn, 192.0.2.1 warn,"
+	if !strings.HasPrefix(got, want) || !strings.Contains(got, "and 5 more; 1 could not be checked in full; the reports' drift section") {
 		t.Errorf("line %q, want it to start %q", got, want)
 	}
 	if got := offboardingLine(&report.Drift{Offboarding: []assess.Offboard{{IP: "192.0.2.1", Status: assess.StatusPass}}}); got != "1 sender removed since the baseline: DNS no longer vouches for any" {
