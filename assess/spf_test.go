@@ -3,6 +3,7 @@ package assess
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -385,5 +386,21 @@ func TestWireName(t *testing.T) {
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("wireName(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
 		}
+	}
+}
+
+// TestSPFReachedRecords: spf.lookup_limit keeps the records its walk reads
+// through include: and redirect=, by name, for drift to compare.
+func TestSPFReachedRecords(t *testing.T) {
+	t.Parallel()
+	soa := "$TTL 3600\n@ IN SOA ns.example. h.example. 1 3600 600 86400 300\n"
+	srv := dnstest.Start(t, dnstest.Config{Zones: []dnstest.Zone{{Origin: "example.com.", File: "example.com", Text: soa +
+		`@ IN TXT "v=spf1 include:_spf.example.com redirect=_rest.example.com"` + "\n" +
+		`_spf IN TXT "v=spf1 ip4:192.0.2.0/28 -all"` + "\n" +
+		`_rest IN TXT "v=spf1 ip6:2001:db8::/64 -all"` + "\n"}}})
+	f := runCheck(t, "spf.lookup_limit", checkSPFLookupLimit, testClient(t, srv.Addr, false), Asset{IP: "192.0.2.1", Domain: "example.com"})
+	want := map[string]any{"_spf.example.com": "v=spf1 ip4:192.0.2.0/28 -all", "_rest.example.com": "v=spf1 ip6:2001:db8::/64 -all"}
+	if got, _ := f.Observed["reached_records"].(map[string]any); !maps.Equal(got, want) {
+		t.Errorf("reached_records %v, want %v", f.Observed["reached_records"], want)
 	}
 }

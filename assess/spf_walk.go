@@ -46,7 +46,15 @@ type spfCount struct {
 	// mxOver names the mx targets with more MX records than an
 	// evaluation may look at: that mx term is permerror (§4.6.4).
 	mxOver []string
+	// reached holds the SPF records the walk read through include: and
+	// redirect=, by name: what authorizes senders beside the domain's own
+	// record, which drift compares.
+	reached map[string]string
 }
+
+// maxReached bounds the records kept in reached (a walk reads at most
+// spfMaxLookups of them before it stops).
+const maxReached = 2 * spfMaxLookups
 
 // spfWalker walks an SPF record tree for spfCount.
 type spfWalker struct {
@@ -190,6 +198,12 @@ func (w *spfWalker) visit(ctx context.Context, domain string, depth int) {
 		w.c.broken = append(w.c.broken, normName(domain)+": "+bounded(err.Error(), 160))
 		w.c.halted = depth > 0
 		return
+	}
+	if depth > 0 && len(w.c.reached) < maxReached {
+		if w.c.reached == nil {
+			w.c.reached = map[string]string{}
+		}
+		w.c.reached[bounded(normName(domain), 255)] = bounded(records[0], maxObservedText)
 	}
 	for _, t := range rec.Terms {
 		if t.Modifier {

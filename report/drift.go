@@ -22,6 +22,7 @@ const (
 	FieldPTRForward    = "ptr.forward"      // ptr.fcrdns forward[name], per PTR name in both runs
 	FieldHELOAddresses = "helo.addresses"   // helo.fqdn addresses
 	FieldSPFRecord     = "spf.record"       // spf.record: the sending domain's SPF record text
+	FieldSPFReached    = "spf.reached"      // spf.lookup_limit reached_records[name]: a record included or redirected to
 	FieldSPFResult     = "spf.result"       // spf.authorizes_ip result
 	FieldSPFMatched    = "spf.matched"      // spf.authorizes_ip matched mechanism
 	FieldDMARCPolicy   = "dmarc.policy"     // dmarc.policy effective policy (and pct when not 100)
@@ -145,7 +146,7 @@ func inventoryEdits(d *assetDrift, old, cur assess.Asset) {
 			if (c.inv == invSelectorRemoved || c.inv == invSelectorAdded) && c.obs.key == FieldDKIMKeyBits {
 				continue
 			}
-		case FieldSPFRecord, FieldSPFResult, FieldSPFMatched, FieldDMARCPolicy, FieldDMARCRecord:
+		case FieldSPFRecord, FieldSPFReached, FieldSPFResult, FieldSPFMatched, FieldDMARCPolicy, FieldDMARCRecord:
 			if old.Domain != cur.Domain {
 				c.inv, c.oldName, c.newName = invDomain, old.Domain, cur.Domain
 			}
@@ -516,9 +517,9 @@ func compareAsset(ip string, old, cur []observation) assetDrift {
 }
 
 // comparedChecks are the checks whose observations drift compares.
-var comparedChecks = []string{"ptr.present", "ptr.fcrdns", "helo.fqdn", "spf.record", "spf.authorizes_ip", "dmarc.policy", "dkim.key"}
+var comparedChecks = []string{"ptr.present", "ptr.fcrdns", "helo.fqdn", "spf.record", "spf.lookup_limit", "spf.authorizes_ip", "dmarc.policy", "dkim.key"}
 
-var fieldOrder = []string{FieldPTRNames, FieldPTRForward, FieldHELOAddresses, FieldSPFRecord, FieldSPFResult, FieldSPFMatched, FieldDMARCPolicy, FieldDMARCRecord, FieldDKIMKey, FieldDKIMKeyBits}
+var fieldOrder = []string{FieldPTRNames, FieldPTRForward, FieldHELOAddresses, FieldSPFRecord, FieldSPFReached, FieldSPFResult, FieldSPFMatched, FieldDMARCPolicy, FieldDMARCRecord, FieldDKIMKey, FieldDKIMKeyBits}
 
 // observationsByAsset extracts the compared values from findings. Observed
 // values are normalised through JSON, so a run's Go values and a pack read
@@ -588,6 +589,17 @@ func addObservations(out map[string][]observation, f *assess.Finding) {
 		// change no result or matched mechanism of a sender the record
 		// already authorized.
 		one(FieldSPFRecord, "", recordText(obs))
+	case "spf.lookup_limit":
+		// Each record reached through include: or redirect=, in both
+		// runs: one added or dropped is already a change of the record
+		// that names it. Packs written before these were kept have none.
+		if errored {
+			return // the walk failed: what it reached is not all there is
+		}
+		reached, _ := obs["reached_records"].(map[string]any)
+		for name, rec := range reached {
+			add(observation{key: FieldSPFReached, subject: name, value: render(rec), pairOnly: true})
+		}
 	case "spf.authorizes_ip":
 		one(FieldSPFResult, "", render(obs["result"]))
 		// A mechanism is compared without its qualifier: a changed
@@ -773,7 +785,7 @@ func weakens(c DriftChange) bool {
 		return n < o || n == o && nPct < oPct
 	case FieldSPFResult:
 		return c.Old == "pass" && c.New != "pass"
-	case FieldSPFRecord:
+	case FieldSPFRecord, FieldSPFReached:
 		return !permissiveAll(c.Old) && permissiveAll(c.New)
 	case FieldPTRNames, FieldDKIMKey:
 		return c.Old != "" && c.New == "" && c.Inventory == ""

@@ -540,6 +540,10 @@ func TestDriftSample(t *testing.T) {
 		if got := weakens(DriftChange{Field: FieldSPFRecord, Old: c.old, New: c.new}); got != c.weaker {
 			t.Errorf("SPF %s → %s weakens = %v, want %v", c.old, c.new, got, c.weaker)
 		}
+		// A record the domain's reaches through include: weakens alike.
+		if got := weakens(DriftChange{Field: FieldSPFReached + "[_spf.example.com]", Old: c.old, New: c.new}); got != c.weaker {
+			t.Errorf("reached SPF %s → %s weakens = %v, want %v", c.old, c.new, got, c.weaker)
+		}
 	}
 	if got := (*Drift)(nil).Sample(3); got != nil {
 		t.Errorf("nil drift sample %v", got)

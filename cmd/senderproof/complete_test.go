@@ -287,23 +287,23 @@ func TestVerifyDriftFindings(t *testing.T) {
 		{"change removed from the drift record", func(t *testing.T, p *report.Pack) {
 			p.Drift.Changes = slices.DeleteFunc(p.Drift.Changes, func(c report.DriftChange) bool { return c.Asset == "192.0.2.10" })
 		}, []string{"finding 192.0.2.10 drift.changed is warn, but the drift record gives pass (no change)",
-			"finding 192.0.2.10 drift.changed lists changes [ptr.names \"mail1.example.com\" → \"mail2.example.com\"], the drift record []"}},
+			"finding 192.0.2.10 drift.changed lists changes [ptr.names \"mail1.example.com\" → \"mail2.example.com\", spf.reached[_spf.example.net] "}},
 		{"changed asset's finding made a pass", func(t *testing.T, p *report.Pack) {
 			f := &p.Findings[findingIndex(t, p, "192.0.2.10", "drift.changed")]
 			countStatus(&p.Summary, f.Status, -1)
 			countStatus(&p.Summary, assess.StatusPass, 1)
 			f.Status = assess.StatusPass
-		}, []string{"finding 192.0.2.10 drift.changed is pass, but the drift record gives warn (1 change)",
+		}, []string{"finding 192.0.2.10 drift.changed is pass, but the drift record gives warn (2 changes)",
 			"finding 192.0.2.10 drift.changed differs when worded again"}},
 		{"change hidden from the record and the finding alike", func(t *testing.T, p *report.Pack) {
 			p.Drift.Changes = slices.DeleteFunc(p.Drift.Changes, func(c report.DriftChange) bool { return c.Asset == "192.0.2.10" })
 			reword(t, p, "192.0.2.10", []any{}, assess.StatusPass)
-		}, []string{`drift of 192.0.2.10: the record lists []; the baseline gives [ptr.names "mail1.example.com" → "mail2.example.com"]`}},
+		}, []string{`drift of 192.0.2.10: the record lists []; the baseline gives [ptr.names "mail1.example.com" → "mail2.example.com", spf.reached[_spf.example.net] `}},
 		{"new value faked in the record and the finding alike", func(t *testing.T, p *report.Pack) {
 			i := slices.IndexFunc(p.Drift.Changes, func(c report.DriftChange) bool { return c.Asset == "192.0.2.10" })
 			p.Drift.Changes[i].New = "mail9.example.com"
 			reword(t, p, "192.0.2.10", []any{map[string]any{"field": "ptr.names", "key": "ptr.names", "of": "", "old": "mail1.example.com", "new": "mail9.example.com"}}, assess.StatusWarn)
-		}, []string{`drift of 192.0.2.10: the record lists [ptr.names "mail1.example.com" → "mail9.example.com"]; the baseline gives [ptr.names "mail1.example.com" → "mail2.example.com"]`}},
+		}, []string{`drift of 192.0.2.10: the record lists [ptr.names "mail1.example.com" → "mail9.example.com", spf.reached[_spf.example.net] `}},
 		{"removed sender's recheck made a pass", func(t *testing.T, p *report.Pack) {
 			o := &p.Drift.Offboarding[0]
 			o.Status, o.LeftBehind, o.Remediation = assess.StatusPass, []assess.LeftBehind{}, ""
