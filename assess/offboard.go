@@ -16,8 +16,9 @@ import (
 
 // offboardChecks are the checks run again, against today's DNS, for each
 // sender removed from the inventory since a baseline run: the records that
-// may still vouch for its address (OWASP NHI-01, Improper Offboarding).
-var offboardChecks = []string{"ptr.present", "ptr.fcrdns", "helo.fqdn", "spf.authorizes_ip"}
+// may still vouch for its address (OWASP NHI-01, Improper Offboarding), in
+// check ID order as a sender's findings are.
+var offboardChecks = []string{"helo.fqdn", "ptr.fcrdns", "ptr.present", "spf.authorizes_ip"}
 
 // MaxRecheck bounds the removed senders a run checks again: each recheck
 // keeps its findings and exchanges in memory until the pack is written
@@ -60,6 +61,64 @@ type Offboard struct {
 	Message      string    `json:"message"`
 	Remediation  string    `json:"remediation"`
 	Findings     []Finding `json:"findings"`
+	// Host is the forward lookup of the row's host name, when it has one
+	// that no check above looks up (not its HELO name, not a relay's).
+	Host *HostLookup `json:"host,omitempty"`
+}
+
+// HostLookup is the forward lookup of a removed sender's host name: a host
+// name of the organization that still resolves to the address is left
+// behind even when the PTR no longer names it.
+type HostLookup struct {
+	Name      string   `json:"name"`
+	Addresses []string `json:"addresses"`
+	// Outcome: records, nxdomain, nodata or error (Reason says which).
+	Outcome  string     `json:"outcome"`
+	Reason   string     `json:"reason,omitempty"`
+	Evidence []Evidence `json:"evidence"`
+}
+
+// lookupHost looks up the host name of a removed row, or returns nil when
+// the recheck's checks cover it already or it names no host.
+func lookupHost(ctx context.Context, r Resolver, a Asset) *HostLookup {
+	name := normName(a.Hostname)
+	if name == "" || a.Relay != "" || name == normName(a.HELO) {
+		return nil
+	}
+	if ok, _ := validFQDN(a.Hostname); !ok {
+		return nil
+	}
+	ip, err := netip.ParseAddr(a.IP)
+	if err != nil {
+		return nil
+	}
+	addrs, ans, out := forwardAddrs(ctx, r, name, ip.Unmap())
+	h := &HostLookup{Name: name, Addresses: nonNil(addrs), Evidence: evidenceOf(ans)}
+	switch out {
+	case OutcomeRecords:
+		h.Outcome = "records"
+	case OutcomeNXDomain, OutcomeNoData:
+		h.Outcome = negReason(out)
+	default:
+		h.Outcome, h.Reason = "error", errorReason(ans, errFromAnswer(ans))
+	}
+	return h
+}
+
+// ReplayHost looks up a recheck's host name again from its own recorded
+// exchanges, for verify: the lookup it gives, or an error when it needs an
+// exchange not recorded.
+func ReplayHost(ctx context.Context, a Asset, h *HostLookup) (*HostLookup, error) {
+	var evs []Evidence
+	if h != nil {
+		evs = h.Evidence
+	}
+	r := NewReplayEvidence(evs)
+	got := lookupHost(ctx, r, a)
+	if missing := r.Missing(); len(missing) > 0 {
+		return got, &NotRecordedError{Questions: missing}
+	}
+	return got, nil
 }
 
 // LeftBehind is one record that still vouches for a removed sender.
@@ -74,7 +133,8 @@ type LeftBehind struct {
 	// forward_name (a host name of the organization that still resolves
 	// to the address, and that its PTR names), ptr_name (the PTR still
 	// names a host of the organization), helo_name (the HELO name still
-	// resolves to the address).
+	// resolves to the address), host_name (the row's host name still
+	// resolves to it; Check is "host", the Offboard's Host lookup).
 	Kind string `json:"kind"`
 	// Name is the name that vouches: the sending domain whose SPF check
 	// passes, the PTR name or the HELO name.
@@ -158,10 +218,11 @@ func checkRemoved(ctx context.Context, r Resolver, a Asset, tpl *templates.Set, 
 			fs = append(fs, f)
 		}
 	}
+	host := lookupHost(ctx, r, a)
 	if err := ctx.Err(); err != nil {
 		return Offboard{}, err
 	}
-	return JudgeRemoved(a, fs, fleet, tpl, baseRun)
+	return JudgeRemoved(a, fs, host, fleet, tpl, baseRun)
 }
 
 // FleetDomains returns the sending domains of the given rows (this run's
@@ -187,8 +248,8 @@ func FleetDomains(rows ...[]Asset) []string {
 // from the findings of the offboarding checks, worded with tpl: what still
 // vouches for its address. fleet lists the fleet's sending domains
 // (FleetDomains). verify calls it on a pack's recorded findings.
-func JudgeRemoved(a Asset, fs []Finding, fleet []string, tpl *templates.Set, baseRun string) (Offboard, error) {
-	o := Offboard{IP: a.IP, LeftBehind: []LeftBehind{}, Undetermined: []string{}, Findings: fs}
+func JudgeRemoved(a Asset, fs []Finding, host *HostLookup, fleet []string, tpl *templates.Set, baseRun string) (Offboard, error) {
+	o := Offboard{IP: a.IP, LeftBehind: []LeftBehind{}, Undetermined: []string{}, Findings: fs, Host: host}
 	orgs := ownOrgs(a, fleet)
 	var confirmed []string
 	for _, f := range fs {
@@ -230,7 +291,25 @@ func JudgeRemoved(a Asset, fs []Finding, fleet []string, tpl *templates.Set, bas
 				left = append(left, LeftBehind{Check: f.Check, Kind: "helo_name", Name: helo, Status: StatusWarn})
 			}
 		case "spf.authorizes_ip":
-			left = append(left, spfLeftBehind(a, f, orgs))
+			l := spfLeftBehind(a, f, orgs)
+			left = append(left, l)
+			// A term for the address alone after the one that matched
+			// (ip4:192.0.2.0/24 ip4:192.0.2.61) is never evaluated but
+			// still left behind: the domain's own record is read whole.
+			if l.Kind != "spf_address" {
+				if t := exactTermIn(f.Observed["record"], a.IP); t != "" {
+					left = append(left, LeftBehind{Check: f.Check, Kind: "spf_address", Name: l.Name, Term: t, Record: l.Name, Status: StatusFail})
+				}
+			}
+		}
+	}
+	if host != nil {
+		named := slices.ContainsFunc(left, func(l LeftBehind) bool { return l.Name == host.Name && !strings.HasPrefix(l.Kind, "spf_") })
+		switch {
+		case host.Outcome == "error":
+			o.Undetermined = append(o.Undetermined, "host name")
+		case !named && orgs[orgDomain(host.Name)] && slices.Contains(host.Addresses, unmapped(a.IP)):
+			left = append(left, LeftBehind{Check: "host", Kind: "host_name", Name: host.Name, Status: StatusWarn})
 		}
 	}
 	// Worst first, so that the bound never hides an SPF authorization
@@ -284,6 +363,16 @@ func JudgeRemoved(a Asset, fs []Finding, fleet []string, tpl *templates.Set, bas
 	return o, nil
 }
 
+// unmapped is an address as forward lookups list it: an IPv4-mapped IPv6
+// address as IPv4.
+func unmapped(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return ip
+	}
+	return addr.Unmap().String()
+}
+
 // ptrOwner is the name a PTR finding's records are published at: the
 // reverse name, or the end of its CNAME chain (RFC 2317).
 func ptrOwner(f Finding) string {
@@ -327,20 +416,20 @@ func spfLeftBehind(a Asset, f Finding, orgs map[string]bool) LeftBehind {
 	l := LeftBehind{Check: f.Check, Name: domain, Term: matched, Record: domain, Via: via}
 	own := func(name string) bool { return name != "" && orgs[orgDomain(name)] }
 	// The record that holds the term is the last one an include or a
-	// redirect led to; a target the evaluation could not tell (a macro)
-	// is not claimed as the organization's.
+	// redirect led to; a target with a macro counts by the domain its
+	// literal end names (%{i}._spf.example.com is example.com's), and one
+	// without any is not claimed as the organization's.
 	shared := false
 	for _, v := range via {
-		t := termTarget(v)
+		t := spfTarget(v)
 		if !own(t) {
 			shared = true
 		}
 		l.Record = t
 	}
 	mech := strings.ToLower(strings.TrimLeft(matched, "+"))
-	wide := slices.Contains(observedStrings(f.Observed["wide_terms"]), matched)
 	switch {
-	case mech == "all" || wide:
+	case mech == "all" || anyAddress(mech):
 		l.Kind, l.Status = "spf_any", StatusWarn
 	case shared:
 		l.Kind, l.Status = "spf_shared", StatusWarn
@@ -351,7 +440,7 @@ func spfLeftBehind(a Asset, f Finding, orgs map[string]bool) LeftBehind {
 		}
 	default:
 		// a, mx, ptr or exists: through whose names?
-		target := termTarget(matched)
+		target := spfTarget(matched)
 		if !strings.ContainsAny(mech, ":/") || strings.HasPrefix(mech, "a/") || strings.HasPrefix(mech, "mx/") {
 			target = l.Record // a bare a, mx or ptr names the record's own domain
 		} else if i := strings.IndexByte(target, '/'); i >= 0 {
@@ -365,19 +454,69 @@ func spfLeftBehind(a Asset, f Finding, orgs map[string]bool) LeftBehind {
 	return l
 }
 
+// spfTarget is the domain an SPF term names (termTarget), or for a target
+// with a macro the domain its literal end names: "%{i}._spf.example.com"
+// gives "_spf.example.com"; "" when there is none.
+func spfTarget(term string) string {
+	if t := termTarget(term); t != "" {
+		return t
+	}
+	_, target, ok := strings.Cut(strings.TrimLeft(term, "+-~?"), ":")
+	if !ok {
+		if _, target, ok = strings.Cut(term, "="); !ok {
+			return ""
+		}
+	}
+	i := strings.LastIndex(target, "}")
+	if i < 0 {
+		return ""
+	}
+	rest := strings.TrimPrefix(target[i+1:], ".")
+	if j := strings.IndexByte(rest, '/'); j >= 0 {
+		rest = rest[:j]
+	}
+	if !strings.Contains(rest, ".") || strings.Contains(rest, "%") {
+		return ""
+	}
+	return normName(rest)
+}
+
 // firstForeign returns the term of an spf_shared pass that leaves the
 // organization's names, and the record that holds it: the first include:
 // or redirect= to another organization, or the matched term itself.
 func firstForeign(l LeftBehind, orgs map[string]bool) (term, record string) {
 	record = l.Name
 	for _, v := range l.Via {
-		t := termTarget(v)
+		t := spfTarget(v)
 		if t == "" || !orgs[orgDomain(t)] {
 			return v, record
 		}
 		record = t
 	}
 	return l.Term, record
+}
+
+// exactTermIn returns the first ip4:/ip6: term of an SPF record (an
+// observed string) that names the address ip alone, or "".
+func exactTermIn(record any, ip string) string {
+	rec, _ := record.(string)
+	for _, t := range strings.Fields(rec) {
+		m := strings.ToLower(strings.TrimLeft(t, "+"))
+		if (strings.HasPrefix(m, "ip4:") || strings.HasPrefix(m, "ip6:")) && exactTerm(m[4:], ip) {
+			return t
+		}
+	}
+	return ""
+}
+
+// anyAddress reports whether an ip4:/ip6: mechanism covers every address
+// of its family (a prefix length of 0).
+func anyAddress(mech string) bool {
+	if !strings.HasPrefix(mech, "ip4:") && !strings.HasPrefix(mech, "ip6:") {
+		return false
+	}
+	_, bits, ok := strings.Cut(mech[4:], "/")
+	return ok && strings.TrimLeft(bits, "0") == ""
 }
 
 // exactTerm reports whether an ip4:/ip6: value (an address, with or without

@@ -21,13 +21,18 @@ func TestCheckRemoved(t *testing.T) {
 			{Origin: "example.com.", File: "example.com", Text: soa +
 				`@ IN TXT "v=spf1 ip4:192.0.2.30 ip4:192.0.2.40/29 a:relay.example.com a:out.provider.test include:_spf.example.com include:_spf.provider.test ~all"` + "\n" +
 				`_spf IN TXT "v=spf1 ip4:192.0.2.60 -all"` + "\n" +
-				"old1 IN A 192.0.2.30\nrelay IN A 192.0.2.50\nmail33 IN A 192.0.2.33\n"},
+				`later IN TXT "v=spf1 ip4:198.51.100.0/24 ip4:198.51.100.61 -all"` + "\n" +
+				`macro IN TXT "v=spf1 exists:%{i}._spf.example.com ip4:10.0.0.0/8 -all"` + "\n" +
+				`198.51.100.95._spf IN A 127.0.0.2` + "\n" +
+				"old1 IN A 192.0.2.30\nrelay IN A 192.0.2.50\nmail33 IN A 192.0.2.33\nh85 IN A 192.0.2.85\n"},
 			{Origin: "provider.test.", File: "provider.test", Text: soa + `_spf IN TXT "v=spf1 ip4:203.0.113.0/24 -all"` + "\n" +
 				"out IN A 192.0.2.70\no20.mta IN A 203.0.113.20\n"},
 			{Origin: "other.org.", File: "other.org", Text: soa + `@ IN TXT "v=spf1 +all"` + "\n"},
-			{Origin: "2.0.192.in-addr.arpa.", File: "rev2", Text: soa + "30 IN PTR old1.example.com.\n41 IN PTR host41.example.com.\n33 IN PTR mail33.example.com.\n"},
+			{Origin: "2.0.192.in-addr.arpa.", File: "rev2", Text: soa + "30 IN PTR old1.example.com.\n41 IN PTR host41.example.com.\n33 IN PTR mail33.example.com.\n85 IN PTR host-192-0-2-85.newisp.test.\n"},
 			{Origin: "100.51.198.in-addr.arpa.", File: "rev100", Text: soa},
 			{Origin: "113.0.203.in-addr.arpa.", File: "rev113", Text: soa + "20 IN PTR o20.mta.provider.test.\n"},
+			{Origin: "10.in-addr.arpa.", File: "rev10", Text: soa},
+			{Origin: "newisp.test.", File: "newisp.test", Text: soa + "host-192-0-2-85 IN A 192.0.2.85\n"},
 		},
 		Faults: map[string]dnstest.Fault{"9.100.51.198.in-addr.arpa.": dnstest.ServFail},
 	})
@@ -48,6 +53,15 @@ func TestCheckRemoved(t *testing.T) {
 		// A row of an address alone: the fleet's domains are the
 		// organization's, and SPF is not claimed as checked.
 		{IP: "192.0.2.33"},
+		// A term for the address alone after a wider one that matched.
+		{IP: "198.51.100.61", Domain: "later.example.com"},
+		// exists: with a macro under the organization's own name.
+		{IP: "198.51.100.95", Domain: "macro.example.com"},
+		// A wide range is a range, not "any address".
+		{IP: "10.1.2.3", Domain: "macro.example.com"},
+		// The PTR was reset by the address's next holder, but the row's
+		// host name still resolves to it.
+		{IP: "192.0.2.85", Hostname: "h85.example.com"},
 	}
 	got, err := CheckRemoved(context.Background(), removed, FleetDomains(removed), Options{Resolver: testClient(t, srv.Addr, false)}, "base-run")
 	if err != nil {
@@ -73,7 +87,7 @@ func TestCheckRemoved(t *testing.T) {
 			[]string{"drop include:_spf.provider.test from the SPF record of example.com"}},
 		{StatusWarn, []lb{{"spf_any", "other.org", "+all", "other.org"}}, nil, []string{"which authorizes any address"}, nil},
 		{StatusPass, nil, nil, []string{"Nothing in DNS still vouches for 198.51.100.8", "no SPF authorization, and no PTR"}, nil},
-		{StatusError, nil, []string{"ptr.present", "ptr.fcrdns"}, []string{"could not be determined", "This is not a pass"}, nil},
+		{StatusError, nil, []string{"ptr.fcrdns", "ptr.present"}, []string{"could not be determined", "This is not a pass"}, nil},
 		{StatusWarn, []lb{{"spf_shared", "example.com", "ip4:203.0.113.0/24", "_spf.provider.test"}}, nil, []string{"another organization's SPF record or names"}, nil},
 		{StatusFail, []lb{{"spf_address", "example.com", "ip4:192.0.2.60", "_spf.example.com"}}, nil,
 			[]string{"(ip4:192.0.2.60, in the record of _spf.example.com, reached through include:_spf.example.com)"},
@@ -82,6 +96,12 @@ func TestCheckRemoved(t *testing.T) {
 			[]string{"drop a:out.provider.test from the SPF record of example.com"}},
 		{StatusWarn, []lb{{"forward_name", "mail33.example.com", "", "33.2.0.192.in-addr.arpa"}}, nil,
 			[]string{"Not checked, for want of input in its baseline row: helo.fqdn, spf.authorizes_ip."}, nil},
+		{StatusFail, []lb{{"spf_address", "later.example.com", "ip4:198.51.100.61", "later.example.com"}, {"spf_range", "later.example.com", "ip4:198.51.100.0/24", "later.example.com"}}, nil, nil,
+			[]string{"remove ip4:198.51.100.61 from the SPF record of later.example.com"}},
+		{StatusFail, []lb{{"spf_name", "macro.example.com", "exists:%{i}._spf.example.com", "macro.example.com"}}, nil, []string{"through a name of yours"}, nil},
+		{StatusWarn, []lb{{"spf_range", "macro.example.com", "ip4:10.0.0.0/8", "macro.example.com"}}, nil, []string{"within a range (ip4:10.0.0.0/8)"}, nil},
+		{StatusWarn, []lb{{"host_name", "h85.example.com", "", ""}}, nil, []string{"its host name h85.example.com still resolves to it"},
+			[]string{"delete or repoint the address record of h85.example.com"}},
 	}
 	if len(got) != len(cases) {
 		t.Fatalf("%d verdicts for %d senders", len(got), len(cases))
@@ -124,7 +144,10 @@ func TestCheckRemoved(t *testing.T) {
 				t.Errorf("%s %s: %v", o.IP, f.Check, err)
 			}
 		}
-		again, err := JudgeRemoved(removed[i], o.Findings, FleetDomains(removed), wording(), "base-run")
+		if _, err := ReplayHost(context.Background(), removed[i], o.Host); err != nil {
+			t.Errorf("%s: host lookup: %v", o.IP, err)
+		}
+		again, err := JudgeRemoved(removed[i], o.Findings, o.Host, FleetDomains(removed), wording(), "base-run")
 		if err != nil || again.Message != o.Message || again.Status != o.Status {
 			t.Errorf("%s: judged again %s %q (%v)", o.IP, again.Status, again.Message, err)
 		}

@@ -90,7 +90,17 @@ func CheckOffboarding(ctx context.Context, p *Pack, tpl *templates.Set, require 
 				out = append(out, fmt.Errorf("drift.offboarding of %s: finding %s differs on replay: %s", o.IP, f.Check, strings.Join(diff, "; ")))
 			}
 		}
-		j, err := assess.JudgeRemoved(row, o.Findings, fleet, tpl, d.BaseRun)
+		host, err := assess.ReplayHost(ctx, row, o.Host)
+		var nr *assess.NotRecordedError
+		switch {
+		case errors.As(err, &nr):
+			out = append(out, fmt.Errorf("drift.offboarding of %s: the host name lookup %s", o.IP, nr.Error()))
+			continue
+		case !sameJSON(hostResult(host), hostResult(o.Host)):
+			out = append(out, fmt.Errorf("drift.offboarding of %s: the host name lookup is not what its exchanges give", o.IP))
+			continue
+		}
+		j, err := assess.JudgeRemoved(row, o.Findings, o.Host, fleet, tpl, d.BaseRun)
 		if err != nil {
 			out = append(out, fmt.Errorf("drift.offboarding of %s: %w", o.IP, err))
 			continue
@@ -106,6 +116,15 @@ func CheckOffboarding(ctx context.Context, p *Pack, tpl *templates.Set, require 
 		}
 	}
 	return replayed, out
+}
+
+// hostResult is a host name lookup without its exchanges (their times and
+// round trips are the recording's, not the replay's).
+func hostResult(h *assess.HostLookup) any {
+	if h == nil {
+		return nil
+	}
+	return []any{h.Name, h.Addresses, h.Outcome, h.Reason}
 }
 
 // sameJSON reports whether a and b encode to the same JSON.

@@ -284,8 +284,11 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	}
 	if d := p.Drift; d != nil && len(d.Offboarding) > 0 {
 		left, fails := d.LeftBehind()
-		desc += fmt.Sprintf(" The %d senders removed since baseline run %s were checked again against DNS (OWASP NHI-01, Improper Offboarding): DNS still vouches for %d of them, %d still authorized by SPF by address or by name; each recheck is an observation of its own.",
+		desc += fmt.Sprintf(" %d senders removed since baseline run %s were checked again against DNS (OWASP NHI-01, Improper Offboarding): DNS still vouches for %d of them, %d still authorized by SPF by address or by name; each recheck is an observation of its own.",
 			len(d.Offboarding), oscalString(d.BaseRun, 200), left, fails)
+		if d.OffboardingOmitted > 0 {
+			desc += fmt.Sprintf(" %d more removed senders were not checked again (a run rechecks the first %d).", d.OffboardingOmitted, len(d.Offboarding))
+		}
 	}
 	j.field(false, "description", desc)
 	j.field(false, "start", start)

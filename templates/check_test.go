@@ -104,6 +104,9 @@ func TestLoadRejects(t *testing.T) {
 				`a.tmpl:2: template "summary/executiv" is never rendered: the reports render no template of that name; did you mean "summary/executive"?`,
 				`a.tmpl:3: template "ptr.present/fial" is never rendered: "fial" is not a status (pass, fail, warn, error, skip) or remediation; did you mean "fail"?`,
 			}},
+		// The offboarding recheck's wording is rendered by name too.
+		{"offboarding name nothing renders", map[string]string{"o.tmpl": "{{define \"offboard/wran\"}}w{{end}}\n{{define \"offboard/warn\"}}ok{{end}}"},
+			[]string{`o.tmpl:1: template "offboard/wran" is never rendered: the offboarding recheck renders no template of that name; did you mean "offboard/warn"?`}},
 		{"helper called with the finding data", map[string]string{"h.tmpl": "{{define \"dns/why\"}}\n{{.Why}}{{end}}"},
 			[]string{"h.tmpl:2: dns/why (called from "}},
 		{"trial render of a reassigned variable", map[string]string{"a.tmpl": `{{define "dkim.key/pass"}}{{$a := .}}{{$a = .Asset}}{{$a.Nope}}{{end}}`},

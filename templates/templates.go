@@ -182,7 +182,7 @@ var statuses = []string{"pass", "fail", "warn", "error", "skip", "remediation"}
 // and reasons, which come from the checks, are not judged.
 func unknownNames(t *template.Template, shipped map[string]bool) []*Problem {
 	checks := map[string]bool{"default": true}
-	summaries := map[string]bool{}
+	summaries, offboard := map[string]bool{}, map[string]bool{}
 	for name := range shipped {
 		first, _, ok := strings.Cut(name, "/")
 		switch {
@@ -190,6 +190,8 @@ func unknownNames(t *template.Template, shipped map[string]bool) []*Problem {
 			checks[first] = true
 		case ok && first == "summary":
 			summaries[name] = true
+		case ok && first == "offboard":
+			offboard[name] = true
 		}
 	}
 	known := map[string]bool{}
@@ -223,6 +225,12 @@ func unknownNames(t *template.Template, shipped map[string]bool) []*Problem {
 			}
 		case kindSummary:
 			why = "the reports render no template of that name" + nearest(name, summaries)
+		default:
+			// The offboarding recheck's wording is rendered by name
+			// (offboard/<status>, offboard/remediation.<status>).
+			if first == "offboard" {
+				why = "the offboarding recheck renders no template of that name" + nearest(name, offboard)
+			}
 		}
 		if why == "" {
 			continue

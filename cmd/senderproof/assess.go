@@ -432,6 +432,9 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 				for _, f := range o.Findings {
 					replay.Record(f.Evidence...)
 				}
+				if o.Host != nil {
+					replay.Record(o.Host.Evidence...)
+				}
 			}
 		}
 		progress, finish := progressReporter(cfg.Stderr, "rechecking removed senders", len(removed))
