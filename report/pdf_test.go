@@ -257,6 +257,16 @@ func TestSummaryTemplate(t *testing.T) {
 			p.Drift = nil
 			return p
 		}, []string{"Strong. All 10 mapped controls are satisfied"}},
+		// Controls roll up the current fleet's findings: a removed
+		// sender SPF still authorizes is said beside them.
+		{"strong with a stale authorisation", func() *Pack {
+			p := SyntheticPack(3, 1)
+			for i := range p.Controls {
+				p.Controls[i].Status = ControlSatisfied
+			}
+			return p
+		}, []string{"Strong for the current fleet, with stale authorisations left behind. All 10 mapped controls are satisfied",
+			"But an SPF record still authorizes 1 sender removed since the baseline to send, by address or by name: the controls roll up the findings of the senders in the inventory"}},
 		{"inconclusive", func() *Pack {
 			p := SyntheticPack(3, 1)
 			p.Controls[0].Status = ControlInconclusive
