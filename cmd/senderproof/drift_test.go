@@ -377,6 +377,11 @@ func TestBaselineDrift(t *testing.T) {
 		if !bytes.Equal(a, b) {
 			t.Errorf("the replay's recheck differs:\n%s\n%s", a, b)
 		}
+		// A replay whose source holds a recheck must hold it too.
+		rewritePack(t, out, func(p *report.Pack) { p.Drift.Offboarding = nil })
+		if code, stdout, stderr := run(t, context.Background(), "verify", out); code != exitRunFailed || !strings.Contains(stderr, "drift.offboarding is missing") {
+			t.Errorf("verify of a replay stripped of its recheck: exit %d: %s %s", code, stdout, stderr)
+		}
 	})
 	t.Run("replay of a pack without the recheck makes none", func(t *testing.T) {
 		old := copyPack(t, cur)

@@ -518,7 +518,7 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path str
 	}
 	// A replay makes the recheck only from a recorded one: a replay of a
 	// pack made before it was kept has none.
-	offReplayed, offProblems := report.CheckOffboarding(ctx, p, tpl, p.Tool.Name == "senderproof" && p.Tool.Version == version && !isReplay(m))
+	offReplayed, offProblems := report.CheckOffboarding(ctx, p, tpl, p.Tool.Name == "senderproof" && p.Tool.Version == version && (!isReplay(m) || replayedRecheck(ctx, m)))
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -752,6 +752,22 @@ func replaySource(m *report.Manifest) string {
 		}
 	}
 	return out + ": its pack's manifest lists another evidence.json or run, so it is not the recorded run's evidence as written"
+}
+
+// replayedRecheck reports whether a replay's source, the replayed
+// evidence.json, is at hand as the manifest hashed it and holds an
+// offboarding recheck, which the replay then must hold too.
+func replayedRecheck(ctx context.Context, m *report.Manifest) bool {
+	i := slices.IndexFunc(m.Inputs, func(in report.Input) bool { return in.Kind == report.InputReplay })
+	if i < 0 {
+		return false
+	}
+	path := m.InputPath(m.Inputs[i])
+	if sum, _, err := report.FileSHA256(ctx, path); err != nil || sum != m.Inputs[i].SHA256 {
+		return false
+	}
+	src, err := report.ScanPack(path, func([]assess.Asset, *assess.Finding) error { return ctx.Err() })
+	return err == nil && src.Drift != nil && src.Drift.Offboarding != nil
 }
 
 // manifestAgrees compares what the manifest says of the run with
