@@ -53,7 +53,8 @@ type Offboard struct {
 	// LeftBehindOmitted counts what is left behind beyond the first
 	// maxLeftBehind listed.
 	LeftBehindOmitted int `json:"left_behind_omitted,omitempty"`
-	// Undetermined names the checks whose finding is error; Skipped those
+	// Undetermined names the checks whose finding is error, and
+	// ptr.present when its answer held more names than were read; Skipped those
 	// the baseline row gives no input for (spf.authorizes_ip without a
 	// sending domain, helo.fqdn without a HELO name).
 	Undetermined []string  `json:"undetermined"`
@@ -280,6 +281,11 @@ func JudgeRemoved(a Asset, fs []Finding, host *HostLookup, fleet []string, tpl *
 				}
 			}
 		case "ptr.present":
+			if _, cut := f.Observed["records_omitted"]; cut {
+				// Past the records read, a name of the organization
+				// may be among those not read.
+				o.Undetermined = append(o.Undetermined, f.Check)
+			}
 			for _, name := range observedStrings(f.Observed["ptr_names"]) {
 				if orgs[orgDomain(name)] && !slices.Contains(confirmed, name) {
 					left = append(left, LeftBehind{Check: f.Check, Kind: "ptr_name", Name: name, Record: ptrOwner(f), Status: StatusWarn})

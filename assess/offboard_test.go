@@ -16,6 +16,11 @@ import (
 func TestCheckRemoved(t *testing.T) {
 	t.Parallel()
 	soa := "$TTL 3600\n@ IN SOA ns.example. h.example. 1 3600 600 86400 300\n"
+	// An address with more PTR names than a recheck reads.
+	var many strings.Builder
+	for i := range 101 {
+		fmt.Fprintf(&many, "90 IN PTR n%d.elsewhere.test.\n", i)
+	}
 	srv := dnstest.Start(t, dnstest.Config{
 		Zones: []dnstest.Zone{
 			{Origin: "example.com.", File: "example.com", Text: soa +
@@ -28,7 +33,7 @@ func TestCheckRemoved(t *testing.T) {
 			{Origin: "provider.test.", File: "provider.test", Text: soa + `_spf IN TXT "v=spf1 ip4:203.0.113.0/24 -all"` + "\n" +
 				"out IN A 192.0.2.70\no20.mta IN A 203.0.113.20\n"},
 			{Origin: "other.org.", File: "other.org", Text: soa + `@ IN TXT "v=spf1 +all"` + "\n"},
-			{Origin: "2.0.192.in-addr.arpa.", File: "rev2", Text: soa + "30 IN PTR old1.example.com.\n41 IN PTR host41.example.com.\n33 IN PTR mail33.example.com.\n85 IN PTR host-192-0-2-85.newisp.test.\n"},
+			{Origin: "2.0.192.in-addr.arpa.", File: "rev2", Text: soa + "30 IN PTR old1.example.com.\n41 IN PTR host41.example.com.\n33 IN PTR mail33.example.com.\n85 IN PTR host-192-0-2-85.newisp.test.\n" + many.String()},
 			{Origin: "100.51.198.in-addr.arpa.", File: "rev100", Text: soa},
 			{Origin: "113.0.203.in-addr.arpa.", File: "rev113", Text: soa + "20 IN PTR o20.mta.provider.test.\n"},
 			{Origin: "10.in-addr.arpa.", File: "rev10", Text: soa},
@@ -62,6 +67,9 @@ func TestCheckRemoved(t *testing.T) {
 		// The PTR was reset by the address's next holder, but the row's
 		// host name still resolves to it.
 		{IP: "192.0.2.85", Hostname: "h85.example.com"},
+		// A hundred and one PTR names: those past the hundredth are not
+		// read, and one of them may be the organization's.
+		{IP: "192.0.2.90", Domain: "example.org"},
 	}
 	got, err := CheckRemoved(context.Background(), removed, FleetDomains(removed), Options{Resolver: testClient(t, srv.Addr, false)}, "base-run")
 	if err != nil {
@@ -102,6 +110,7 @@ func TestCheckRemoved(t *testing.T) {
 		{StatusWarn, []lb{{"spf_range", "macro.example.com", "ip4:10.0.0.0/8", "macro.example.com"}}, nil, []string{"within a range (ip4:10.0.0.0/8)"}, nil},
 		{StatusWarn, []lb{{"host_name", "h85.example.com", "", ""}}, nil, []string{"its host name h85.example.com still resolves to it"},
 			[]string{"delete or repoint the address record of h85.example.com"}},
+		{StatusError, nil, []string{"ptr.fcrdns", "ptr.present", "spf.authorizes_ip"}, []string{"could not be determined"}, nil},
 	}
 	if len(got) != len(cases) {
 		t.Fatalf("%d verdicts for %d senders", len(got), len(cases))
