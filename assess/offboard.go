@@ -53,10 +53,11 @@ type Offboard struct {
 	// LeftBehindOmitted counts what is left behind beyond the first
 	// maxLeftBehind listed.
 	LeftBehindOmitted int `json:"left_behind_omitted,omitempty"`
-	// Undetermined names the checks whose finding is error, and
-	// ptr.present when its answer held more names than were read; Skipped those
-	// the baseline row gives no input for (spf.authorizes_ip without a
-	// sending domain, helo.fqdn without a HELO name).
+	// Undetermined names the checks whose finding is error, ptr.present
+	// when its answer held more names than were read, and "host" when the
+	// host name lookup failed. Skipped names the checks the baseline row
+	// gives no input for (spf.authorizes_ip without a sending domain,
+	// helo.fqdn without a HELO name).
 	Undetermined []string  `json:"undetermined"`
 	Skipped      []string  `json:"skipped,omitempty"`
 	Message      string    `json:"message"`
@@ -313,7 +314,7 @@ func JudgeRemoved(a Asset, fs []Finding, host *HostLookup, fleet []string, tpl *
 		named := slices.ContainsFunc(left, func(l LeftBehind) bool { return l.Name == host.Name && !strings.HasPrefix(l.Kind, "spf_") })
 		switch {
 		case host.Outcome == "error":
-			o.Undetermined = append(o.Undetermined, "host name")
+			o.Undetermined = append(o.Undetermined, "host")
 		case !named && orgs[orgDomain(host.Name)] && slices.Contains(host.Addresses, unmapped(a.IP)):
 			left = append(left, LeftBehind{Check: "host", Kind: "host_name", Name: host.Name, Status: StatusWarn})
 		}
