@@ -96,10 +96,13 @@ func lookupHost(ctx context.Context, r Resolver, a Asset) *HostLookup {
 	}
 	addrs, ans, out := forwardAddrs(ctx, r, name, ip.Unmap())
 	h := &HostLookup{Name: name, Addresses: nonNil(addrs), Evidence: evidenceOf(ans)}
-	switch out {
-	case OutcomeRecords:
+	switch {
+	case out == OutcomeRecords && ans.Omitted > 0 && !slices.Contains(addrs, ip.Unmap().String()):
+		// One of the address records not read may be the sender's.
+		h.Outcome, h.Reason = "error", "forward_cut"
+	case out == OutcomeRecords:
 		h.Outcome = "records"
-	case OutcomeNXDomain, OutcomeNoData:
+	case out == OutcomeNXDomain || out == OutcomeNoData:
 		h.Outcome = negReason(out)
 	default:
 		h.Outcome, h.Reason = "error", errorReason(ans, errFromAnswer(ans))
@@ -436,7 +439,7 @@ func spfLeftBehind(a Asset, f Finding, orgs map[string]bool) LeftBehind {
 	}
 	mech := strings.ToLower(strings.TrimLeft(matched, "+"))
 	switch {
-	case mech == "all" || anyAddress(mech):
+	case mech == "all" || anyAddress(mech, a.IP):
 		l.Kind, l.Status = "spf_any", StatusWarn
 	case shared:
 		l.Kind, l.Status = "spf_shared", StatusWarn
@@ -504,11 +507,15 @@ func firstForeign(l LeftBehind, orgs map[string]bool) (term, record string) {
 }
 
 // exactTermIn returns the first ip4:/ip6: term of an SPF record (an
-// observed string) that names the address ip alone, or "".
+// observed string) that names the address ip alone, before any "all"
+// (nothing after it is evaluated), or "".
 func exactTermIn(record any, ip string) string {
 	rec, _ := record.(string)
 	for _, t := range strings.Fields(rec) {
 		m := strings.ToLower(strings.TrimLeft(t, "+"))
+		if strings.TrimLeft(m, "-~?") == "all" {
+			return ""
+		}
 		if (strings.HasPrefix(m, "ip4:") || strings.HasPrefix(m, "ip6:")) && exactTerm(m[4:], ip) {
 			return t
 		}
@@ -516,14 +523,30 @@ func exactTermIn(record any, ip string) string {
 	return ""
 }
 
-// anyAddress reports whether an ip4:/ip6: mechanism covers every address
-// of its family (a prefix length of 0).
-func anyAddress(mech string) bool {
-	if !strings.HasPrefix(mech, "ip4:") && !strings.HasPrefix(mech, "ip6:") {
+// anyAddress reports whether a mechanism covers every address of the
+// family of ip: an ip4:/ip6: prefix length of 0, or an a or mx term whose
+// CIDR length for that family is 0 (a/0, mx:host//0).
+func anyAddress(mech, ip string) bool {
+	zero := func(bits string) bool { return bits != "" && strings.TrimLeft(bits, "0") == "" }
+	if strings.HasPrefix(mech, "ip4:") || strings.HasPrefix(mech, "ip6:") {
+		_, bits, ok := strings.Cut(mech[4:], "/")
+		return ok && zero(bits)
+	}
+	if !strings.HasPrefix(mech, "a") && !strings.HasPrefix(mech, "mx") {
 		return false
 	}
-	_, bits, ok := strings.Cut(mech[4:], "/")
-	return ok && strings.TrimLeft(bits, "0") == ""
+	i := strings.IndexByte(mech, '/')
+	if i < 0 {
+		return false
+	}
+	v4, v6, _ := strings.Cut(mech[i+1:], "//")
+	if strings.HasPrefix(mech[i:], "//") {
+		v4, v6 = "", mech[i+2:]
+	}
+	if addr, err := netip.ParseAddr(ip); err == nil && addr.Unmap().Is4() {
+		return zero(v4)
+	}
+	return zero(v6)
 }
 
 // exactTerm reports whether an ip4:/ip6: value (an address, with or without

@@ -16,6 +16,13 @@ import (
 func TestCheckRemoved(t *testing.T) {
 	t.Parallel()
 	soa := "$TTL 3600\n@ IN SOA ns.example. h.example. 1 3600 600 86400 300\n"
+	// A host name with more address records than are read, the
+	// sender's last.
+	var hundred strings.Builder
+	for i := range 100 {
+		fmt.Fprintf(&hundred, "many IN A 203.0.113.%d\n", i+100)
+	}
+	hundred.WriteString("many IN A 192.0.2.77\n")
 	// An address with more PTR names than a recheck reads.
 	var many strings.Builder
 	for i := range 101 {
@@ -29,6 +36,8 @@ func TestCheckRemoved(t *testing.T) {
 				`later IN TXT "v=spf1 ip4:198.51.100.0/24 ip4:198.51.100.61 -all"` + "\n" +
 				`macro IN TXT "v=spf1 exists:%{i}._spf.example.com ip4:10.0.0.0/8 -all"` + "\n" +
 				`198.51.100.95._spf IN A 127.0.0.2` + "\n" +
+				`wide IN TXT "v=spf1 a/0 -all"` + "\nwide IN A 192.0.2.1\n" +
+				`after IN TXT "v=spf1 ip4:192.0.2.0/24 -all ip4:192.0.2.66"` + "\n" + hundred.String() +
 				"old1 IN A 192.0.2.30\nrelay IN A 192.0.2.50\nmail33 IN A 192.0.2.33\nh85 IN A 192.0.2.85\n"},
 			{Origin: "provider.test.", File: "provider.test", Text: soa + `_spf IN TXT "v=spf1 ip4:203.0.113.0/24 -all"` + "\n" +
 				"out IN A 192.0.2.70\no20.mta IN A 203.0.113.20\n"},
@@ -70,6 +79,12 @@ func TestCheckRemoved(t *testing.T) {
 		// A hundred and one PTR names: those past the hundredth are not
 		// read, and one of them may be the organization's.
 		{IP: "192.0.2.90", Domain: "example.org"},
+		// Its host name's answer is cut before its own address.
+		{IP: "192.0.2.77", Hostname: "many.example.com"},
+		// a/0 lets any address pass.
+		{IP: "198.51.100.5", Domain: "wide.example.com"},
+		// A term after "all" is never evaluated.
+		{IP: "192.0.2.66", Domain: "after.example.com"},
 	}
 	got, err := CheckRemoved(context.Background(), removed, FleetDomains(removed), Options{Resolver: testClient(t, srv.Addr, false)}, "base-run")
 	if err != nil {
@@ -111,6 +126,9 @@ func TestCheckRemoved(t *testing.T) {
 		{StatusWarn, []lb{{"host_name", "h85.example.com", "", ""}}, nil, []string{"its host name h85.example.com still resolves to it"},
 			[]string{"delete or repoint the address record of h85.example.com"}},
 		{StatusError, nil, []string{"ptr.fcrdns", "ptr.present", "spf.authorizes_ip"}, []string{"could not be determined"}, nil},
+		{StatusError, nil, []string{"host"}, []string{"host could not be determined"}, nil},
+		{StatusWarn, []lb{{"spf_any", "wide.example.com", "a/0", "wide.example.com"}}, nil, []string{"which authorizes any address"}, nil},
+		{StatusWarn, []lb{{"spf_range", "after.example.com", "ip4:192.0.2.0/24", "after.example.com"}}, nil, nil, nil},
 	}
 	if len(got) != len(cases) {
 		t.Fatalf("%d verdicts for %d senders", len(got), len(cases))

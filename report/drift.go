@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unique"
 
 	"senderproof/assess"
 	"senderproof/templates"
@@ -437,6 +438,11 @@ func compareAsset(ip string, old, cur []observation) assetDrift {
 		}
 		return false
 	}
+	// reached reports whether a run has a determined value of key (a
+	// pairOnly error marker counts only beside one).
+	reached := func(list []observation, key string) bool {
+		return slices.ContainsFunc(list, func(o observation) bool { return o.key == key && o.subject != "*" })
+	}
 	// sides records, per undetermined field, which runs could not
 	// determine it.
 	type sides struct{ old, cur bool }
@@ -458,6 +464,9 @@ func compareAsset(ip string, old, cur []observation) assetDrift {
 			}
 			seen[f] = true
 			if o.subject == "*" {
+				if o.pairOnly && !reached(old, o.key) && !reached(cur, o.key) {
+					continue
+				}
 				undetermined(o.key, wild(old, o.key), wild(cur, o.key))
 				continue
 			}
@@ -473,12 +482,15 @@ func compareAsset(ip string, old, cur []observation) assetDrift {
 			if o.pairOnly && (!okA || !okB) {
 				continue
 			}
-			if okA != okB && o.key != FieldDKIMKey && o.key != FieldDKIMKeyBits {
+			if okA != okB && o.key != FieldDKIMKey && o.key != FieldDKIMKeyBits && o.key != FieldSPFReached {
 				// Every finding of its check gives this field: one run
 				// lacks the finding (a pack cut short or edited, or made
 				// by a version without the check). Not compared, rather
 				// than a value that vanished. A DKIM selector one run did
-				// not assess is an inventory edit (inventoryEdits).
+				// not assess is an inventory edit (inventoryEdits); a
+				// reached SPF record of +all compared on one side only
+				// (not pairOnly) is one the domain now reaches or no
+				// longer does.
 				undetermined(f, !okA, !okB)
 				continue
 			}
@@ -592,13 +604,23 @@ func addObservations(out map[string][]observation, f *assess.Finding) {
 	case "spf.lookup_limit":
 		// Each record reached through include: or redirect=, in both
 		// runs: one added or dropped is already a change of the record
-		// that names it. Packs written before these were kept have none.
+		// that names it, unless it passes every address (+all), which is
+		// a change of its own, picked first. Packs written before these
+		// were kept have none. A walk that failed leaves them
+		// undetermined.
 		if errored {
-			return // the walk failed: what it reached is not all there is
+			// Undetermined only where the other run reached some
+			// record: a domain that includes none is not noise.
+			add(observation{key: FieldSPFReached, subject: "*", undetermined: true, pairOnly: true})
+			return
 		}
 		reached, _ := obs["reached_records"].(map[string]any)
 		for name, rec := range reached {
-			add(observation{key: FieldSPFReached, subject: name, value: render(rec), pairOnly: true})
+			// One copy of a record's text for all the senders whose
+			// domain reaches it: a baseline of a large fleet holds
+			// them all.
+			v := unique.Make(render(rec)).Value()
+			add(observation{key: FieldSPFReached, subject: name, value: v, pairOnly: !passAll(v)})
 		}
 	case "spf.authorizes_ip":
 		one(FieldSPFResult, "", render(obs["result"]))
@@ -785,10 +807,26 @@ func weakens(c DriftChange) bool {
 		return n < o || n == o && nPct < oPct
 	case FieldSPFResult:
 		return c.Old == "pass" && c.New != "pass"
-	case FieldSPFRecord, FieldSPFReached:
+	case FieldSPFRecord:
 		return !permissiveAll(c.Old) && permissiveAll(c.New)
+	case FieldSPFReached:
+		// An included record's ?all authorizes nothing: an include
+		// matches on pass only.
+		return !passAll(c.Old) && passAll(c.New)
 	case FieldPTRNames, FieldDKIMKey:
 		return c.Old != "" && c.New == "" && c.Inventory == ""
+	}
+	return false
+}
+
+// passAll reports whether an SPF record has an all term that passes every
+// address: +all or all.
+func passAll(record string) bool {
+	for _, t := range strings.Fields(record) {
+		switch strings.ToLower(t) {
+		case "all", "+all":
+			return true
+		}
 	}
 	return false
 }

@@ -540,9 +540,11 @@ func TestDriftSample(t *testing.T) {
 		if got := weakens(DriftChange{Field: FieldSPFRecord, Old: c.old, New: c.new}); got != c.weaker {
 			t.Errorf("SPF %s → %s weakens = %v, want %v", c.old, c.new, got, c.weaker)
 		}
-		// A record the domain's reaches through include: weakens alike.
-		if got := weakens(DriftChange{Field: FieldSPFReached + "[_spf.example.com]", Old: c.old, New: c.new}); got != c.weaker {
-			t.Errorf("reached SPF %s → %s weakens = %v, want %v", c.old, c.new, got, c.weaker)
+		// A record the domain reaches through include: weakens alike,
+		// but for ?all: an include matches on pass only.
+		want := c.weaker && !strings.Contains(strings.ToLower(c.new), "?all")
+		if got := weakens(DriftChange{Field: FieldSPFReached + "[_spf.example.com]", Old: c.old, New: c.new}); got != want {
+			t.Errorf("reached SPF %s → %s weakens = %v, want %v", c.old, c.new, got, want)
 		}
 	}
 	if got := (*Drift)(nil).Sample(3); got != nil {
@@ -682,5 +684,60 @@ func TestDriftRemovedAssets(t *testing.T) {
 		if got, want := d.RemovedNotes()[gone], "host mail12.example.com, owner mail-platform, criticality high"; got != want {
 			t.Errorf("%s: note %q, want %q", name, got, want)
 		}
+	}
+}
+
+// TestDriftReachedRecords: the SPF records a domain reaches are compared
+// when both runs read them; a walk that failed leaves them undetermined
+// only where the other run reached some; one that now passes every
+// address is a change even when the other run did not reach it.
+func TestDriftReachedRecords(t *testing.T) {
+	t.Parallel()
+	const ip = "192.0.2.10"
+	limit := func(st assess.Status, reached map[string]any) assess.Finding {
+		obs := map[string]any{"lookups": 1}
+		if reached != nil {
+			obs["reached_records"] = reached
+		}
+		return assess.Finding{Asset: ip, Check: "spf.lookup_limit", Status: st, Observed: obs}
+	}
+	assets := []assess.Asset{{IP: ip, Domain: "example.com"}}
+	base := world(ip, "mail1.example.com", []string{ip}, "pass", "ip4:192.0.2.0/24", "reject", 100, "aa")
+	cases := []struct {
+		name      string
+		old, cur  assess.Finding
+		changes   []DriftChange
+		undet     []string
+		weakening bool
+	}{
+		{"changed", limit(assess.StatusPass, map[string]any{"_spf.example.com": "v=spf1 ip4:192.0.2.0/28 -all"}),
+			limit(assess.StatusPass, map[string]any{"_spf.example.com": "v=spf1 ip4:192.0.2.0/24 -all"}),
+			[]DriftChange{{ip, "spf.reached[_spf.example.com]", "v=spf1 ip4:192.0.2.0/28 -all", "v=spf1 ip4:192.0.2.0/24 -all", ""}}, nil, false},
+		{"walk failed now", limit(assess.StatusPass, map[string]any{"_spf.example.com": "v=spf1 -all"}), limit(assess.StatusError, nil),
+			nil, []string{"spf.reached"}, false},
+		{"walk failed, nothing reached before", limit(assess.StatusPass, nil), limit(assess.StatusError, nil), nil, nil, false},
+		{"an include of +all added", limit(assess.StatusPass, nil), limit(assess.StatusPass, map[string]any{"_evil.example.net": "v=spf1 +all"}),
+			[]DriftChange{{ip, "spf.reached[_evil.example.net]", "", "v=spf1 +all", ""}}, nil, true},
+		{"an ordinary include added", limit(assess.StatusPass, nil), limit(assess.StatusPass, map[string]any{"_spf.example.net": "v=spf1 ip4:198.51.100.0/24 -all"}),
+			nil, nil, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			bp := packOf(t, "base-run", assets, append(slices.Clone(base), c.old))
+			_, d := CompareBaseline(bp, "old/evidence.json", assets, append(slices.Clone(base), c.cur), nil)
+			if !slices.Equal(d.Changes, c.changes) {
+				t.Errorf("changes %+v, want %+v", d.Changes, c.changes)
+			}
+			var undet []string
+			for _, u := range ComparePacks(bp, "old/evidence.json", packOf(t, "cur-run", assets, append(slices.Clone(base), c.cur))).Undetermined[ip] {
+				undet = append(undet, u.Field)
+			}
+			if !slices.Equal(undet, c.undet) {
+				t.Errorf("undetermined %v, want %v", undet, c.undet)
+			}
+			if s := d.Sample(1); c.weakening && (len(s) != 1 || !weakens(s[0])) {
+				t.Errorf("sample %+v does not pick the weakening change first", s)
+			}
+		})
 	}
 }

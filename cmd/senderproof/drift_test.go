@@ -633,7 +633,7 @@ func TestDriftResolverDown(t *testing.T) {
 				t.Fatalf("diff exit %d, want 2: %s\n%s", code, stderr, stdout)
 			}
 			if strings.Contains(stdout, "no drift") || !strings.Contains(stdout, "incomplete: no change found, but ") ||
-				!lineWith(stdout, "192.0.2.10:", tc.side, "ptr.names, ptr.forward, helo.addresses, spf.record, spf.result, spf.matched, dmarc.policy, dmarc.record") {
+				!lineWith(stdout, "192.0.2.10:", tc.side, "ptr.names, ptr.forward, helo.addresses, spf.record, spf.reached, spf.result, spf.matched, dmarc.policy, dmarc.record") {
 				t.Errorf("diff output:\n%s", stdout)
 			}
 			if !strings.Contains(stderr, "the comparison is incomplete") {

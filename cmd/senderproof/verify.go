@@ -518,7 +518,8 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path str
 	}
 	// A replay makes the recheck only from a recorded one: a replay of a
 	// pack made before it was kept has none.
-	offReplayed, offProblems := report.CheckOffboarding(ctx, p, tpl, p.Tool.Name == "senderproof" && p.Tool.Version == version && (!isReplay(m) || replayedRecheck(ctx, m)))
+	offReplayed, offProblems := report.CheckOffboarding(ctx, p, tpl, p.Tool.Name == "senderproof" && p.Tool.Version == version &&
+		(!isReplay(m) || missingRecheck(p) && replayedRecheck(ctx, m)))
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -752,6 +753,13 @@ func replaySource(m *report.Manifest) string {
 		}
 	}
 	return out + ": its pack's manifest lists another evidence.json or run, so it is not the recorded run's evidence as written"
+}
+
+// missingRecheck reports whether a pack's drift record has removed senders
+// but no recheck of them: only then is a replay's source read to see
+// whether it had one.
+func missingRecheck(p *report.Pack) bool {
+	return p.Drift != nil && len(p.Drift.Removed) > 0 && p.Drift.Offboarding == nil
 }
 
 // replayedRecheck reports whether a replay's source, the replayed
