@@ -620,7 +620,7 @@ func addObservations(out map[string][]observation, f *assess.Finding) {
 			// domain reaches it: a baseline of a large fleet holds
 			// them all.
 			v := unique.Make(render(rec)).Value()
-			add(observation{key: FieldSPFReached, subject: name, value: v, pairOnly: !passAll(v)})
+			add(observation{key: FieldSPFReached, subject: unique.Make(name).Value(), value: v, pairOnly: !passAll(v)})
 		}
 	case "spf.authorizes_ip":
 		one(FieldSPFResult, "", render(obs["result"]))
