@@ -7,9 +7,6 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
-	"sync/atomic"
-
-	"golang.org/x/sync/errgroup"
 
 	"senderproof/templates"
 )
@@ -177,36 +174,15 @@ func CheckRemoved(ctx context.Context, removed []Asset, fleet []string, opt Opti
 	if tpl == nil {
 		tpl = templates.MustDefault()
 	}
-	n := opt.Concurrency
-	if n <= 0 {
-		n = 32
-	}
 	out := make([]Offboard, len(removed))
-	var next, done atomic.Int64
-	g, gctx := errgroup.WithContext(ctx)
-	for range min(n, len(removed)) {
-		g.Go(func() error {
-			for gctx.Err() == nil {
-				i := int(next.Add(1)) - 1
-				if i >= len(removed) {
-					return nil
-				}
-				o, err := checkRemoved(gctx, opt.Resolver, removed[i], tpl, fleet, baseRun)
-				if err != nil {
-					return err
-				}
-				out[i] = o
-				if d := done.Add(1); opt.Progress != nil {
-					opt.Progress(int(d), len(removed))
-				}
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
+	err := inTurn(ctx, opt, len(removed), func() func(context.Context, int) error {
+		return func(ctx context.Context, i int) error {
+			o, err := checkRemoved(ctx, opt.Resolver, removed[i], tpl, fleet, baseRun)
+			out[i] = o
+			return err
+		}
+	})
+	if err != nil {
 		return nil, err
 	}
 	return out, nil
