@@ -298,9 +298,17 @@ func JudgeRemoved(a Asset, fs []Finding, host *HostLookup, fleet []string, tpl *
 			left = append(left, LeftBehind{Check: "host", Kind: "host_name", Name: host.Name, Status: StatusWarn})
 		}
 	}
-	// Worst first, so that the bound never hides an SPF authorization
-	// behind PTR names.
-	slices.SortStableFunc(left, func(x, y LeftBehind) int { return y.Status.Rank() - x.Status.Rank() })
+	// Worst first, and SPF before names among warnings, so that the bound
+	// never hides an SPF authorization behind PTR names.
+	spfFirst := func(l LeftBehind) int {
+		if strings.HasPrefix(l.Kind, "spf_") {
+			return 0
+		}
+		return 1
+	}
+	slices.SortStableFunc(left, func(x, y LeftBehind) int {
+		return cmp.Or(y.Status.Rank()-x.Status.Rank(), spfFirst(x)-spfFirst(y))
+	})
 	if len(left) > maxLeftBehind {
 		o.LeftBehindOmitted = len(left) - maxLeftBehind
 		left = left[:maxLeftBehind]

@@ -23,6 +23,12 @@ func TestCheckRemoved(t *testing.T) {
 		fmt.Fprintf(&hundred, "many IN A 203.0.113.%d\n", i+100)
 	}
 	hundred.WriteString("many IN A 192.0.2.77\n")
+	// An address with more PTR names of the organization than a recheck
+	// lists.
+	var ptrs strings.Builder
+	for i := range 25 {
+		fmt.Fprintf(&ptrs, "44 IN PTR p%d.example.com.\n", i)
+	}
 	// An address with more PTR names than a recheck reads.
 	var many strings.Builder
 	for i := range 101 {
@@ -42,7 +48,7 @@ func TestCheckRemoved(t *testing.T) {
 			{Origin: "provider.test.", File: "provider.test", Text: soa + `_spf IN TXT "v=spf1 ip4:203.0.113.0/24 -all"` + "\n" +
 				"out IN A 192.0.2.70\no20.mta IN A 203.0.113.20\n"},
 			{Origin: "other.org.", File: "other.org", Text: soa + `@ IN TXT "v=spf1 +all"` + "\n"},
-			{Origin: "2.0.192.in-addr.arpa.", File: "rev2", Text: soa + "30 IN PTR old1.example.com.\n41 IN PTR host41.example.com.\n33 IN PTR mail33.example.com.\n85 IN PTR host-192-0-2-85.newisp.test.\n" + many.String()},
+			{Origin: "2.0.192.in-addr.arpa.", File: "rev2", Text: soa + "30 IN PTR old1.example.com.\n41 IN PTR host41.example.com.\n33 IN PTR mail33.example.com.\n85 IN PTR host-192-0-2-85.newisp.test.\n" + many.String() + ptrs.String()},
 			{Origin: "100.51.198.in-addr.arpa.", File: "rev100", Text: soa},
 			{Origin: "113.0.203.in-addr.arpa.", File: "rev113", Text: soa + "20 IN PTR o20.mta.provider.test.\n"},
 			{Origin: "10.in-addr.arpa.", File: "rev10", Text: soa},
@@ -85,12 +91,19 @@ func TestCheckRemoved(t *testing.T) {
 		{IP: "198.51.100.5", Domain: "wide.example.com"},
 		// A term after "all" is never evaluated.
 		{IP: "192.0.2.66", Domain: "after.example.com"},
+		// Past the twenty listed, what is left is counted; the SPF
+		// authorization comes first.
+		{IP: "192.0.2.44", Domain: "example.com"},
 	}
 	got, err := CheckRemoved(context.Background(), removed, FleetDomains(removed), Options{Resolver: testClient(t, srv.Addr, false)}, "base-run")
 	if err != nil {
 		t.Fatal(err)
 	}
 	type lb struct{ kind, name, term, record string }
+	capped := []lb{{"spf_range", "example.com", "ip4:192.0.2.40/29", "example.com"}}
+	for _, i := range []int{0, 1, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 2, 20, 21, 22, 23, 24, 3} {
+		capped = append(capped, lb{"ptr_name", fmt.Sprintf("p%d.example.com", i), "", "44.2.0.192.in-addr.arpa"})
+	}
 	cases := []struct {
 		status       Status
 		left         []lb
@@ -101,7 +114,7 @@ func TestCheckRemoved(t *testing.T) {
 		{StatusFail, []lb{{"spf_address", "example.com", "ip4:192.0.2.30", "example.com"}, {"forward_name", "old1.example.com", "", "30.2.0.192.in-addr.arpa"}}, nil,
 			[]string{"192.0.2.30 (old1.example.com), removed from the inventory since the baseline run base-run, is still authorized to send", "by its own address (ip4:192.0.2.30)", "its PTR still names old1.example.com, which still resolves to it"},
 			[]string{"remove ip4:192.0.2.30 from the SPF record of example.com"}},
-		{StatusWarn, []lb{{"ptr_name", "host41.example.com", "", "41.2.0.192.in-addr.arpa"}, {"spf_range", "example.com", "ip4:192.0.2.40/29", "example.com"}}, nil,
+		{StatusWarn, []lb{{"spf_range", "example.com", "ip4:192.0.2.40/29", "example.com"}, {"ptr_name", "host41.example.com", "", "41.2.0.192.in-addr.arpa"}}, nil,
 			[]string{"is still vouched for", "within a range (ip4:192.0.2.40/29)"},
 			[]string{"have the PTR record at 41.2.0.192.in-addr.arpa (host41.example.com) changed or removed"}},
 		{StatusFail, []lb{{"spf_name", "example.com", "a:relay.example.com", "example.com"}}, nil, []string{"through a name of yours (a:relay.example.com)"}, nil},
@@ -129,6 +142,7 @@ func TestCheckRemoved(t *testing.T) {
 		{StatusError, nil, []string{"host"}, []string{"host could not be determined"}, nil},
 		{StatusWarn, []lb{{"spf_any", "wide.example.com", "a/0", "wide.example.com"}}, nil, []string{"which authorizes any address"}, nil},
 		{StatusWarn, []lb{{"spf_range", "after.example.com", "ip4:192.0.2.0/24", "after.example.com"}}, nil, nil, nil},
+		{StatusWarn, capped, []string{"ptr.fcrdns"}, []string{"within a range (ip4:192.0.2.40/29)", "; and 6 more."}, nil},
 	}
 	if len(got) != len(cases) {
 		t.Fatalf("%d verdicts for %d senders", len(got), len(cases))

@@ -583,6 +583,9 @@ func oscalOffboarding(ids oscalIDs, o *assess.Offboard, fallback time.Time, hasJ
 	for _, f := range o.Findings {
 		ev = append(ev, f.Evidence...)
 	}
+	if o.Host != nil {
+		ev = append(ev, o.Host.Evidence...)
+	}
 	for _, e := range ev {
 		if e.At.After(collected) {
 			collected = e.At

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -102,7 +103,7 @@ func diffCommand(stdout io.Writer) *cli.Command {
 			if nd := newPack.Drift; nd != nil && nd.BaseRun == cmp.Drift.BaseRun && slices.Equal(nd.Removed, cmp.Drift.Removed) {
 				// The new run was made against the old one: its
 				// recheck of the removed senders is theirs.
-				cmp.Drift.Offboarding = nd.Offboarding
+				cmp.Drift.Offboarding, cmp.Drift.OffboardingOmitted = nd.Offboarding, nd.OffboardingOmitted
 			}
 			if c.Bool("json") {
 				var buf bytes.Buffer
@@ -225,8 +226,14 @@ func printDrift(w io.Writer, cmp *report.Comparison, oldPath, newPath string, ol
 			if n := notes[ip]; n != "" {
 				who = ": " + clean(n)
 			}
-			if o := rechecks[ip]; o != nil {
+			switch o := rechecks[ip]; {
+			case o != nil:
 				who += "; offboarding recheck " + string(o.Status) + leftBehindList(o)
+				if len(o.Undetermined) > 0 {
+					who += "; not determined: " + clean(strings.Join(o.Undetermined, ", "))
+				}
+			case d.Offboarding != nil:
+				who += "; not rechecked (past the first " + strconv.Itoa(len(d.Offboarding)) + ")"
 			}
 			fmt.Fprintf(tw, "%s\t(sender removed%s)\t\t\t\n", clean(ip), who)
 		}

@@ -854,3 +854,29 @@ func TestOffboardingLine(t *testing.T) {
 		t.Errorf("line %q", got)
 	}
 }
+
+// TestDiffRecheckLines: a removed sender's diff line gives its recheck,
+// what it could not determine, or that it was past the recheck's bound.
+func TestDiffRecheckLines(t *testing.T) {
+	t.Parallel()
+	d := &report.Drift{BaseRun: "base", Added: []string{}, Removed: []string{"192.0.2.1", "192.0.2.2", "192.0.2.3"}, Changes: []report.DriftChange{},
+		Offboarding: []assess.Offboard{
+			{IP: "192.0.2.1", Status: assess.StatusFail, LeftBehind: []assess.LeftBehind{{Kind: "spf_address", Name: "example.com", Term: "ip4:192.0.2.1", Record: "_spf.example.com", Status: assess.StatusFail}}},
+			{IP: "192.0.2.2", Status: assess.StatusWarn, LeftBehind: []assess.LeftBehind{{Kind: "host_name", Name: "h2.example.com", Status: assess.StatusWarn}}, Undetermined: []string{"ptr.fcrdns"}},
+		},
+		OffboardingOmitted: 1}
+	var b strings.Builder
+	p := &report.Pack{}
+	if err := printDrift(&b, &report.Comparison{Drift: d}, "old", "new", p, p); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range [][]string{
+		{"192.0.2.1", "(sender removed; offboarding recheck fail: spf_address ip4:192.0.2.1 in _spf.example.com)"},
+		{"192.0.2.2", "offboarding recheck warn: host_name h2.example.com; not determined: ptr.fcrdns)"},
+		{"192.0.2.3", "(sender removed; not rechecked (past the first 2))"},
+	} {
+		if !lineWith(b.String(), want...) {
+			t.Errorf("diff lacks %q:\n%s", want, b.String())
+		}
+	}
+}
