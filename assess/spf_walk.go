@@ -48,8 +48,9 @@ type spfCount struct {
 	mxOver []string
 	// reached holds the SPF records the walk read through include: and
 	// redirect=, by name: what authorizes senders beside the domain's own
-	// record, which drift compares.
-	reached map[string]string
+	// record, which drift compares. A shared walk's map is put in every
+	// sender's observed values as it is: they are never written.
+	reached map[string]any
 }
 
 // maxReached bounds the records kept in reached (a walk reads at most
@@ -201,7 +202,7 @@ func (w *spfWalker) visit(ctx context.Context, domain string, depth int) {
 	}
 	if depth > 0 && len(w.c.reached) < maxReached {
 		if w.c.reached == nil {
-			w.c.reached = map[string]string{}
+			w.c.reached = map[string]any{}
 		}
 		w.c.reached[bounded(normName(domain), 255)] = bounded(records[0], maxObservedText)
 	}

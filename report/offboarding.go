@@ -47,10 +47,7 @@ func CheckOffboarding(ctx context.Context, p *Pack, tpl *templates.Set, require 
 	if !slices.Equal(ips, want) {
 		out = append(out, fmt.Errorf("drift.offboarding rechecks %s; drift.removed lists %s", listOrNone(ClipList(ips, 20)), listOrNone(ClipList(want, 20))))
 	}
-	rows := make(map[string]assess.Asset, len(d.RemovedAssets))
-	for _, a := range d.RemovedAssets {
-		rows[a.IP] = a
-	}
+	rows := d.removedRows()
 	checks := assess.OffboardChecks()
 	fleet := assess.FleetDomains(p.Assets, d.RemovedAssets)
 	replayed := 0

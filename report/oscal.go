@@ -560,10 +560,7 @@ func removedRechecked(d *Drift) []assess.Asset {
 	if d == nil || len(d.Offboarding) == 0 {
 		return nil
 	}
-	rows := make(map[string]assess.Asset, len(d.RemovedAssets))
-	for _, a := range d.RemovedAssets {
-		rows[a.IP] = a
-	}
+	rows := d.removedRows()
 	out := make([]assess.Asset, 0, len(d.Offboarding))
 	for _, o := range d.Offboarding {
 		a, ok := rows[o.IP]

@@ -239,6 +239,15 @@ type Drift struct {
 	OffboardingOmitted int `json:"offboarding_omitted,omitempty"`
 }
 
+// removedRows indexes the removed senders' baseline rows by IP.
+func (d *Drift) removedRows() map[string]assess.Asset {
+	rows := make(map[string]assess.Asset, len(d.RemovedAssets))
+	for _, a := range d.RemovedAssets {
+		rows[a.IP] = a
+	}
+	return rows
+}
+
 // Rechecks indexes the offboarding rechecks by the removed sender's IP.
 func (d *Drift) Rechecks() map[string]*assess.Offboard {
 	out := make(map[string]*assess.Offboard, len(d.Offboarding))
