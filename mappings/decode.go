@@ -155,6 +155,13 @@ type document struct {
 // errors (then nothing else can be decoded), unknown fields, wrong kinds,
 // duplicate keys and empty entries.
 func decode(path string, data []byte) (*document, []*Problem) {
+	return decodeFile(path, data, true)
+}
+
+// decodeFile is decode; retry allows the one decoding again with the
+// duplicates blanked (that decoding must not need another: blanking that
+// left a duplicate behind would recurse without end).
+func decodeFile(path string, data []byte, retry bool) (*document, []*Problem) {
 	doc := &document{frameworkLine: 1}
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -176,8 +183,8 @@ func decode(path string, data []byte) (*document, []*Problem) {
 	// its other problems; where that cannot be done safely (a flow
 	// mapping, or what is left does not parse), the duplicates alone.
 	if dups := duplicateKeys(path, &root, nil); len(dups) > 0 {
-		if blanked, ok := withoutDuplicates(data, &root); ok {
-			if d, more := decode(path, blanked); d != nil {
+		if blanked, ok := withoutDuplicates(data, &root); ok && retry {
+			if d, more := decodeFile(path, blanked, false); d != nil {
 				return d, append(dups, more...)
 			}
 		}
@@ -239,6 +246,11 @@ func duplicateKeys(path string, n *yaml.Node, out []*Problem) []*Problem {
 // key and its value blanked, line numbers kept, and whether each could be:
 // a key in a flow mapping, or on the line of the key after it, cannot.
 func withoutDuplicates(data []byte, root *yaml.Node) ([]byte, bool) {
+	// YAML also breaks lines at a lone carriage return, where the
+	// parser's line numbers and these lines part ways.
+	if bytes.Contains(bytes.ReplaceAll(data, []byte("\r\n"), nil), []byte("\r")) {
+		return nil, false
+	}
 	lines := bytes.SplitAfter(data, []byte("\n"))
 	ok := true
 	var walk func(n *yaml.Node)
