@@ -582,6 +582,15 @@ func checkPTRFCrDNS(ctx context.Context, r Resolver, a Asset) []Finding {
 	}
 	obs["reason"] = "not_confirmed"
 	notePTRFit(obs, v)
+	// A PTR name that resolves to other addresses is likely another
+	// host's, left behind: no remediation should give it this IP
+	// without saying so, nor pass over the inventory's own name.
+	if addrs := v.fwdAddrs[v.name]; len(addrs) > 0 {
+		obs["ptr_addresses"] = addrs
+	}
+	if want := normName(a.Hostname); want != "" && slices.Contains(v.names, want) {
+		obs["expected_among"] = true
+	}
 	return []Finding{newFinding(a, id, StatusFail, obs, used...)}
 }
 

@@ -78,6 +78,7 @@ mail50          IN A    192.0.2.50
 63 IN PTR loop1.wording.example.
 62 IN PTR mx62.wording.example.
 60 IN PTR b.wording.example.
+64 IN PTR mail.wording.example.
 60 IN PTR c.wording.example.
 60 IN PTR d.wording.example.
 `},
@@ -190,6 +191,25 @@ func TestRemediationNames(t *testing.T) {
 			Asset{IP: "192.0.2.13", HELO: generic, Domain: "wording.example"}, StatusWarn,
 			[]string{"instead of the generic-looking " + generic},
 			[]string{"at the HELO name " + generic}},
+		{"ptr.fcrdns: the PTR name is another host's", "ptr.fcrdns", checkPTRFCrDNS,
+			Asset{IP: "192.0.2.64", Domain: "wording.example"}, StatusFail,
+			[]string{"Point the PTR record at 64.2.0.192.in-addr.arpa to a stable host name of this sender under wording.example, with an A record that contains 192.0.2.64",
+				"the PTR name mail.wording.example resolves to 192.0.2.10, so it is likely another host's name",
+				"only if that name is meant to name this sender too"},
+			[]string{"Publish an A record for mail.wording.example", "for example mail.wording.example"}},
+		{"ptr.fcrdns: another host's PTR name, the inventory's own", "ptr.fcrdns", checkPTRFCrDNS,
+			Asset{IP: "192.0.2.64", Hostname: "mx64.wording.example"}, StatusFail,
+			[]string{"Set the PTR record at 64.2.0.192.in-addr.arpa to mx64.wording.example, the inventory's name of 192.0.2.64",
+				"resolves to 192.0.2.10"},
+			[]string{"record for mail.wording.example"}},
+		{"ptr.fcrdns: the inventory's name among unconfirmed ones", "ptr.fcrdns", checkPTRFCrDNS,
+			Asset{IP: "192.0.2.60", Hostname: "b.wording.example"}, StatusFail,
+			[]string{"Publish an A record for b.wording.example, the inventory's name of 192.0.2.60 and already one of its PTR names",
+				"remove the other PTR records"},
+			[]string{"record for a.wording.example", "another host"}},
+		{"ptr.fcrdns: the inventory's name, unresolved", "ptr.fcrdns", checkPTRFCrDNS,
+			Asset{IP: "192.0.2.60", Hostname: "a.wording.example"}, StatusFail,
+			[]string{"Publish an A record for a.wording.example that contains 192.0.2.60"}, nil},
 		{"ptr.fcrdns generic", "ptr.fcrdns", checkPTRFCrDNS,
 			Asset{IP: "192.0.2.13", Hostname: "mx13.wording.example"}, StatusPass, nil, nil},
 		{"ptr.matches_expected generic", "ptr.matches_expected", checkPTRMatchesExpected,
