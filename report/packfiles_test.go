@@ -123,6 +123,19 @@ func TestWritePackRemovesStaleFiles(t *testing.T) {
 	if len(probs) != 1 || probs[0].Path != "report.xlsx" {
 		t.Errorf("unlisted files %v, want report.xlsx", probs)
 	}
+	// StaleFiles tells that file, which no manifest lists, from the
+	// earlier pack's own, and a run does not remove it.
+	earlier, foreign := StaleFiles(dir, []string{"csv"}, false)
+	if !slices.Equal(earlier, []string{"evidence.json", "report.pdf"}) || !slices.Equal(foreign, []string{"report.xlsx"}) {
+		t.Errorf("StaleFiles: earlier %v, foreign %v", earlier, foreign)
+	}
+	if _, err := WritePackOptions(context.Background(), dir, p, []string{"csv"}, writers, WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	want = []string{"evidence.json.bak", "findings.csv", "manifest.json", "notes.txt", "old", "report.xlsx"}
+	if got := packDirNames(t, dir); !slices.Equal(got, want) {
+		t.Errorf("after a csv run beside a foreign report.xlsx: %v, want %v", got, want)
+	}
 }
 
 // TestReadRun reads the run of an evidence.json without its findings.

@@ -281,12 +281,15 @@ func WritePackOptions(ctx context.Context, dir string, p *Pack, formats []string
 		cleanup()
 		return nil, err
 	}
+	// The earlier pack's files this run does not replace, named by its
+	// manifest, which the commit replaces.
+	earlier, _ := StaleFiles(dir, formats, opt.SignKey != nil)
 	if err := commitFiles(dir, written); err != nil {
 		return nil, err
 	}
 	// Last: should it fail, the new files already sit beside their own
 	// manifest, and verify names the old ones it does not list.
-	if err := removeStale(dir, m.Files, opt.SignKey != nil); err != nil {
+	if err := removeStale(dir, earlier); err != nil {
 		return nil, err
 	}
 	commitDone.Store(true)
@@ -423,22 +426,45 @@ func PackFiles() []string {
 	return out
 }
 
-// removeStale removes from dir the pack files that an earlier run wrote and
-// this one did not (written lists this run's files): otherwise an old
-// evidence.json or report.pdf would sit beside a manifest that does not list
-// it. manifest.sig goes too unless this run signs. Only those names are
-// touched, never a directory or any other file.
-func removeStale(dir string, written []ManifestEntry, signing bool) error {
-	var stale []string
-	for _, name := range PackFiles() {
-		if !slices.ContainsFunc(written, func(e ManifestEntry) bool { return e.Path == name }) {
-			stale = append(stale, name)
+// StaleFiles returns the pack files in dir that a run writing formats (and
+// manifest.sig when signing) would not replace: earlier are those the
+// manifest of the pack in dir lists (manifest.sig beside a manifest), which
+// the run removes so that the directory holds one run's pack; foreign are
+// the others, a file of the user's or of another run, which a run must not
+// remove and must not leave beside a manifest that does not list it.
+func StaleFiles(dir string, formats []string, signing bool) (earlier, foreign []string) {
+	old, oerr := ReadManifest(dir)
+	var names []string
+	for _, f := range Formats {
+		if !slices.Contains(formats, f.Name) {
+			names = append(names, f.File)
 		}
 	}
 	if !signing {
-		stale = append(stale, SignatureFile)
+		names = append(names, SignatureFile)
 	}
-	for _, name := range stale {
+	for _, name := range names {
+		st, err := os.Lstat(filepath.Join(dir, name))
+		if err != nil || st.IsDir() {
+			continue
+		}
+		switch {
+		case oerr == nil && (name == SignatureFile || old.Listed(name)):
+			earlier = append(earlier, name)
+		default:
+			foreign = append(foreign, name)
+		}
+	}
+	return earlier, foreign
+}
+
+// removeStale removes from dir the files of the earlier pack (StaleFiles,
+// read before the commit) that this run did not write: otherwise an old
+// evidence.json or report.pdf would sit beside a manifest that does not
+// list it. Only those names are touched, never a directory, a file no
+// earlier manifest listed, or any other file.
+func removeStale(dir string, earlier []string) error {
+	for _, name := range earlier {
 		path := filepath.Join(dir, name)
 		st, err := os.Lstat(path)
 		if err != nil || st.IsDir() {

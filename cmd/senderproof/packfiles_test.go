@@ -64,6 +64,49 @@ func TestRerunRemovesStalePackFiles(t *testing.T) {
 	if strings.Contains(stdout, "replayed") {
 		t.Errorf("verify replayed a stale evidence.json: %s", stdout)
 	}
+
+	// That evidence.json is not listed by the manifest in --out: a run that
+	// would not write it refuses to start rather than remove it or leave it
+	// beside its own manifest, and touches nothing.
+	before := entries(t, out)
+	code, _, stderr = run(t, context.Background(), "demo", "--out", out, "--format", "csv")
+	if code != exitBadInput || !strings.Contains(stderr, "holds evidence.json, which no senderproof manifest there lists") {
+		t.Errorf("a run beside an unlisted evidence.json: exit %d, want %d naming it: %s", code, exitBadInput, stderr)
+	}
+	if got := entries(t, out); !slices.Equal(got, before) {
+		t.Errorf("the refused run changed --out: %v, was %v", got, before)
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "evidence.json")); err != nil || string(b) != string(old) {
+		t.Errorf("the refused run touched evidence.json: %v", err)
+	}
+	// A run that writes it replaces it, as any pack file.
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json,csv"); code != 0 {
+		t.Fatalf("demo --format json,csv exit %d: %s", code, stderr)
+	}
+}
+
+// TestRunKeepsUsersPackNamedFiles: a user's own report.pdf in a fresh
+// --out, which no manifest lists, is neither removed nor left beside the
+// pack of a run that does not write it: the run is refused, exit 1, and
+// nothing is written.
+func TestRunKeepsUsersPackNamedFiles(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "out")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"report.pdf", "manifest.sig"} {
+		if err := os.WriteFile(filepath.Join(out, name), []byte("my own "+name), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json")
+	if code != exitBadInput || !strings.Contains(stderr, "holds report.pdf, manifest.sig, which no senderproof manifest there lists") ||
+		!strings.Contains(stderr, "move them away") {
+		t.Errorf("exit %d, want %d naming both files: %s", code, exitBadInput, stderr)
+	}
+	if got, want := entries(t, out), []string{"manifest.sig", "report.pdf"}; !slices.Equal(got, want) {
+		t.Errorf("--out holds %v, want only the user's %v", got, want)
+	}
 }
 
 // TestManifestHashesInputs: the manifest lists every input file with its
