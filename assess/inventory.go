@@ -141,6 +141,28 @@ func fieldByName(name string) (field, bool) {
 	return 0, false
 }
 
+// nearField returns the field whose name key spells another way: with
+// spaces, hyphens or dots for the underscore, or none ("dkim selectors",
+// "host-name", "dkimselectors").
+func nearField(key string) (field, bool) {
+	squash := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			switch r {
+			case ' ', '-', '_', '.':
+				return -1
+			}
+			return r
+		}, s)
+	}
+	k := squash(key)
+	for f := range numFields {
+		if f.String() != key && squash(f.String()) == k {
+			return f, true
+		}
+	}
+	return 0, false
+}
+
 // isName reports whether a field holds a DNS name (compared case-insensitively
 // and without the trailing dot).
 func (f field) isName() bool {
@@ -395,9 +417,17 @@ type rawValue struct {
 	pos    pos    // of the value (CSV: of the cell)
 	kind   valueKind
 	scalar string
-	list   []string
+	list   []rawItem
 	// typed names the type of a JSON or YAML scalar that is not text
 	// ("number", "boolean"): fine for an owner, a typo for a name.
+	typed string
+}
+
+// rawItem is one item of a JSON or YAML list value, where it is, and the
+// type of a scalar that is not text (as rawValue.typed).
+type rawItem struct {
+	text  string
+	pos   pos
 	typed string
 }
 
@@ -466,6 +496,9 @@ type loader struct {
 	// copies a shared value before it changes it.
 	tagSets      map[string]map[string]string
 	selectorSets map[string][]string
+	// nearMiss holds the file and tag key pairs already warned of as
+	// spelling a field's name another way (one warning per file).
+	nearMiss map[[2]string]bool
 }
 
 func newLoader() *loader {
@@ -618,6 +651,7 @@ func (l *loader) validate(file string, r *rawEntry) *entry {
 	seen := map[string]pos{}
 	var ipPos pos
 	ipSeen := false
+	ipBad := false // the ip value itself was reported
 	for _, v := range r.values {
 		if p, dup := seen[v.key]; dup {
 			l.errs.addf(file, v.pos, "duplicate key %q (first on line %d)", v.key, p.line)
@@ -639,10 +673,12 @@ func (l *loader) validate(file string, r *rawEntry) *entry {
 		}
 		if v.kind != kindScalar {
 			l.errs.addf(file, v.pos, "%s must be a single value, not a list or object", f)
+			ipBad = ipBad || f == fieldIP
 			continue
 		}
 		s, ok := l.cleanValue(file, v.pos, f.String(), v.scalar)
 		if !ok {
+			ipBad = ipBad || f == fieldIP
 			continue
 		}
 		switch {
@@ -714,8 +750,7 @@ func (l *loader) validate(file string, r *rawEntry) *entry {
 	switch {
 	case !ipSeen:
 		l.errs.addf(file, r.pos, "missing ip")
-	case l.errs.n != nerr:
-		// the ip value itself may be what was wrong
+	case ipBad:
 	case e.ipText == "":
 		l.errs.addf(file, ipPos, "missing ip")
 	default:
@@ -903,6 +938,15 @@ func (l *loader) validateTag(file string, e *entry, v rawValue) {
 		l.errs.addf(file, v.pos, "key %.40q... is too long (%d bytes; the limit is %d)", key, len(key), maxTagKeyLen)
 		return
 	}
+	if f, ok := nearField(key); ok && !l.nearMiss[[2]string{file, key}] {
+		// "DKIM Selectors" or "host-name" kept as a tag would skip the
+		// checks of the field it was meant as, without a word.
+		if l.nearMiss == nil {
+			l.nearMiss = map[[2]string]bool{}
+		}
+		l.nearMiss[[2]string{file, key}] = true
+		l.warnf(file, int32(v.pos.line), "%q is kept as a tag, not read as %s: name it %s if it is meant as that field", key, f, f)
+	}
 	label := fmt.Sprintf("tag %q", key)
 	if v.kind != kindScalar {
 		if key == "tags" {
@@ -933,10 +977,16 @@ func (l *loader) validateTag(file string, e *entry, v rawValue) {
 }
 
 func (l *loader) validateSelectors(file string, e *entry, v rawValue) {
-	var items []string
+	var items []rawItem
 	switch v.kind {
 	case kindScalar:
-		items = strings.FieldsFunc(v.scalar, func(r rune) bool { return r == ';' || unicode.IsSpace(r) })
+		if v.typed == "boolean" {
+			l.errs.addf(file, v.pos, "dkim_selectors %s is a boolean, not a selector (quote it if it is meant as one)", v.scalar)
+			return
+		}
+		for _, f := range strings.FieldsFunc(v.scalar, func(r rune) bool { return r == ';' || unicode.IsSpace(r) }) {
+			items = append(items, rawItem{text: f, pos: v.pos})
+		}
 	case kindList:
 		items = v.list
 	default:
@@ -944,7 +994,13 @@ func (l *loader) validateSelectors(file string, e *entry, v rawValue) {
 		return
 	}
 	for _, it := range items {
-		s, ok := l.cleanValue(file, v.pos, "dkim_selectors", it)
+		if it.typed == "boolean" {
+			// A number is kept as written (selectors such as 20230601
+			// are common); true or false is a slip.
+			l.errs.addf(file, it.pos, "dkim_selectors: %s is a boolean, not a selector (quote it if it is meant as one)", it.text)
+			return
+		}
+		s, ok := l.cleanValue(file, it.pos, "dkim_selectors", it.text)
 		if !ok {
 			return
 		}
@@ -953,18 +1009,18 @@ func (l *loader) validateSelectors(file string, e *entry, v rawValue) {
 			continue
 		}
 		if len(s) > maxNameLen {
-			l.errs.addf(file, v.pos, "dkim_selectors: selector is too long (%d bytes; the limit is %d)", len(s), maxNameLen)
+			l.errs.addf(file, it.pos, "dkim_selectors: selector is too long (%d bytes; the limit is %d)", len(s), maxNameLen)
 			return
 		}
 		if why := hostSyntax(s); why != "" {
 			if strings.Contains(s, ",") {
 				why = "separate selectors with spaces or semicolons, not commas"
 			}
-			l.errs.addf(file, v.pos, "dkim_selectors: %q is not a valid selector (RFC 6376 §3.1): %s", s, why)
+			l.errs.addf(file, it.pos, "dkim_selectors: %q is not a valid selector (RFC 6376 §3.1): %s", s, why)
 			return
 		}
 		if len(e.selectors) == maxSelectorsPerRow {
-			l.errs.addf(file, v.pos, "dkim_selectors: more than %d selectors", maxSelectorsPerRow)
+			l.errs.addf(file, it.pos, "dkim_selectors: more than %d selectors", maxSelectorsPerRow)
 			return
 		}
 		e.selectors = append(e.selectors, s)

@@ -15,6 +15,14 @@ import (
 // parseCSV reads a CSV inventory: a header row naming the columns, then one
 // row per sender. Positions are line and column number (the field's index).
 func parseCSV(file string, data []byte, errs *errList, emit func(*rawEntry)) {
+	if i := bytes.IndexByte(data, '\r'); i >= 0 && i+1 < len(data) && data[i+1] != '\n' && bytes.IndexByte(data[:i], '\n') < 0 &&
+		!bytes.Contains(data[:i], []byte{'"'}) {
+		// The header ends in a CR alone: a classic Mac OS file, whose
+		// rows encoding/csv would read as one, naming a control
+		// character in a column name rather than the cause.
+		errs.addf(file, pos{line: 1}, "lines end in a carriage return alone (classic Mac OS line endings); save the file as CSV with LF or CRLF line endings")
+		return
+	}
 	r := csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = -1
 	r.TrimLeadingSpace = true

@@ -139,16 +139,22 @@ func (w *jsonWalker) entry(raw []byte, off int) rawEntry {
 		switch v[0] {
 		case '[':
 			rv.kind = kindList
-			var items []json.RawMessage
-			json.Unmarshal(v, &items)
-			for _, it := range items {
+			ld := json.NewDecoder(bytes.NewReader(v))
+			ld.Token()
+			for ld.More() {
+				ioff := skipJSON(v, int(ld.InputOffset()))
+				var it json.RawMessage
+				if ld.Decode(&it) != nil {
+					rv.kind = kindOther
+					break
+				}
 				s, ok := jsonScalar(it)
 				if !ok {
 					rv.kind = kindOther
 					break
 				}
 				if it[0] != 'n' {
-					rv.list = append(rv.list, s)
+					rv.list = append(rv.list, rawItem{text: s, pos: w.at.pos(off + voff + ioff), typed: jsonTyped(it)})
 				}
 			}
 		default:
@@ -157,12 +163,7 @@ func (w *jsonWalker) entry(raw []byte, off int) rawEntry {
 				rv.kind = kindOther
 			}
 			rv.scalar = s
-			switch v[0] {
-			case 't', 'f':
-				rv.typed = "boolean"
-			case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
-				rv.typed = "number"
-			}
+			rv.typed = jsonTyped(v)
 		}
 		e.values = append(e.values, rv)
 	}
@@ -203,6 +204,18 @@ func jsonKind(c byte) string {
 
 // skipJSON returns the offset of the next value or key at or after off,
 // skipping whitespace and the separators , and :.
+// jsonTyped names the type of a JSON scalar that is not text: "boolean",
+// "number", or "" for a string or null.
+func jsonTyped(v json.RawMessage) string {
+	switch v[0] {
+	case 't', 'f':
+		return "boolean"
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		return "number"
+	}
+	return ""
+}
+
 func skipJSON(data []byte, off int) int {
 	for off < len(data) {
 		switch data[off] {

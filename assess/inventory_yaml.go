@@ -100,6 +100,18 @@ func parseYAML(file string, data []byte, errs *errList, emit func(*rawEntry)) {
 
 func nodePos(n *yaml.Node) pos { return pos{n.Line, n.Column} }
 
+// yamlTyped names the type of a YAML scalar that is not text: "number",
+// "boolean", or "" for a string or null.
+func yamlTyped(n *yaml.Node) string {
+	switch n.ShortTag() {
+	case "!!int", "!!float":
+		return "number"
+	case "!!bool":
+		return "boolean"
+	}
+	return ""
+}
+
 func isYAMLNull(n *yaml.Node) bool {
 	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
 }
@@ -245,12 +257,7 @@ func (w *yamlWalker) value(key string, v *yaml.Node, depth int) (rawValue, bool)
 		if !isYAMLNull(n) {
 			rv.scalar = n.Value
 		}
-		switch n.ShortTag() {
-		case "!!int", "!!float":
-			rv.typed = "number"
-		case "!!bool":
-			rv.typed = "boolean"
-		}
+		rv.typed = yamlTyped(n)
 	case yaml.SequenceNode:
 		rv.kind = kindList
 		for _, it := range n.Content {
@@ -263,7 +270,7 @@ func (w *yamlWalker) value(key string, v *yaml.Node, depth int) (rawValue, bool)
 				break
 			}
 			if !isYAMLNull(it) {
-				rv.list = append(rv.list, it.Value)
+				rv.list = append(rv.list, rawItem{text: it.Value, pos: nodePos(it), typed: yamlTyped(it)})
 			}
 		}
 	default:

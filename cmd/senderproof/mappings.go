@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,6 +15,15 @@ func mappingsCommand(stdout io.Writer) *cli.Command {
 	return &cli.Command{
 		Name:  "mappings",
 		Usage: "lint or list the control mapping files",
+		// Without lint or list it is a usage error, as senderproof
+		// without a command is: the help on stderr, exit 1.
+		Action: func(c *cli.Context) error {
+			c.App.Writer = c.App.ErrWriter
+			if err := cli.ShowSubcommandHelp(c); err != nil {
+				return err
+			}
+			return badInput(errors.New("no subcommand given; use senderproof mappings lint or senderproof mappings list"))
+		},
 		Subcommands: []*cli.Command{
 			{
 				Name:      "lint",
