@@ -725,10 +725,16 @@ func noteHELOHost(ctx context.Context, r Resolver, obs map[string]any, a Asset, 
 }
 
 // notePTRFit records, in a non-pass finding, whether the PTR name looks
-// generic (ptr_generic), so that its remediation does not recommend it.
+// generic (ptr_generic) or is not a valid host name (ptr_invalid), so that
+// its remediation does not recommend it.
 func notePTRFit(obs map[string]any, v ptrView) {
 	if v.name != "" {
 		obs["ptr_generic"] = genericName(v.name, v.ip)
+		if ok, _ := validFQDN(v.name); !ok {
+			// Control bytes, "=", spaces: DNS holds any byte, a host
+			// name does not (RFC 1123 §2.1).
+			obs["ptr_invalid"] = true
+		}
 	}
 }
 

@@ -27,6 +27,7 @@ mx50            IN A    192.0.2.50
 alias           IN A    192.0.2.61
 mta             IN A    192.0.2.61
 mx62            IN A    192.0.2.62
+=cmd            IN A    192.0.2.65
 loop1           IN CNAME loop2.wording.example.
 loop2           IN CNAME loop1.wording.example.
 bad25519._domainkey IN TXT "v=DKIM1; k=ed25519; p=not*base64"
@@ -79,6 +80,8 @@ mail50          IN A    192.0.2.50
 62 IN PTR mx62.wording.example.
 60 IN PTR b.wording.example.
 64 IN PTR mail.wording.example.
+65 IN PTR =cmd.wording.example.
+66 IN PTR =cmd.wording.example.
 60 IN PTR c.wording.example.
 60 IN PTR d.wording.example.
 `},
@@ -210,6 +213,22 @@ func TestRemediationNames(t *testing.T) {
 		{"ptr.fcrdns: the inventory's name, unresolved", "ptr.fcrdns", checkPTRFCrDNS,
 			Asset{IP: "192.0.2.60", Hostname: "a.wording.example"}, StatusFail,
 			[]string{"Publish an A record for a.wording.example that contains 192.0.2.60"}, nil},
+		{"ptr.fcrdns: a PTR name that is not a host name", "ptr.fcrdns", checkPTRFCrDNS,
+			Asset{IP: "192.0.2.66", Domain: "wording.example"}, StatusFail,
+			[]string{"Replace the PTR name =cmd.wording.example at 66.2.0.192.in-addr.arpa, which is not a valid host name"},
+			[]string{"Publish an A record for =cmd", "Point the PTR record"}},
+		{"helo.matches_ptr: a confirmed PTR name that is not a host name", "helo.matches_ptr", checkHELOMatchesPTR,
+			Asset{IP: "192.0.2.65", HELO: "mx65.wording.example"}, StatusWarn,
+			[]string{"Change the PTR record of 192.0.2.65 from =cmd.wording.example, which is not a valid host name, to mx65.wording.example"},
+			[]string{"announce =cmd"}},
+		{"helo.matches_ptr: neither name fit", "helo.matches_ptr", checkHELOMatchesPTR,
+			Asset{IP: "192.0.2.65", HELO: "localhost", Domain: "wording.example"}, StatusFail,
+			[]string{"nor the PTR name =cmd.wording.example, which is not a valid host name, is fit"},
+			[]string{"announce =cmd"}},
+		{"ptr.matches_expected: a PTR name that is not a host name", "ptr.matches_expected", checkPTRMatchesExpected,
+			Asset{IP: "192.0.2.65", Hostname: "mx65.wording.example"}, StatusFail,
+			[]string{"(the current name =cmd.wording.example is not a valid host name)"},
+			[]string{"correct the inventory"}},
 		{"ptr.fcrdns generic", "ptr.fcrdns", checkPTRFCrDNS,
 			Asset{IP: "192.0.2.13", Hostname: "mx13.wording.example"}, StatusPass, nil, nil},
 		{"ptr.matches_expected generic", "ptr.matches_expected", checkPTRMatchesExpected,
