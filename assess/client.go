@@ -32,6 +32,12 @@ const (
 	// front of the records asked for, and a chain is followed for at most
 	// MaxChain hops, each a CNAME or a DNAME with its CNAME.
 	maxAliasRRs = 2*MaxChain + 2
+	// MaxAnswerData bounds the record data of one answer kept and
+	// recorded, besides its aliases: 100 host names of the longest kind
+	// fit, as does any real TXT set, but not a 60 KB record of junk, which
+	// the evidence of every finding that used it would otherwise copy,
+	// four times over in presentation form.
+	MaxAnswerData = 32 << 10
 	// UDPSize is the EDNS0 buffer advertised (DNS Flag Day 2020).
 	UDPSize = 1232
 	// FailureTTL is how long a lookup that failed is remembered.
@@ -1264,14 +1270,16 @@ func presentation(rrs []dns.RR) []string {
 }
 
 // keptRecords returns how many records of a section, from the first, are
-// read and kept: up to MaxRRs records, not counting up to maxAliasRRs
-// CNAME and DNAME records among them. A name with exactly MaxRRs address
+// read and kept: up to MaxRRs records holding at most MaxAnswerData bytes
+// of record data (as the wire gave it: records parsed from the evidence's
+// text, which holds only those kept, count none), not counting up to
+// maxAliasRRs CNAME and DNAME records among them. A name with exactly MaxRRs address
 // records reads the same whether an authoritative server answers (one
 // exchange per alias) or a recursive resolver (the chain and the records
 // in one answer); the result on the records kept is all of them, so a
 // replay of the evidence reads the same.
 func keptRecords(rrs []dns.RR) int {
-	others, aliases := 0, 0
+	others, aliases, data := 0, 0, 0
 	for i, rr := range rrs {
 		switch rr.Header().Rrtype {
 		case dns.TypeCNAME, dns.TypeDNAME:
@@ -1279,7 +1287,8 @@ func keptRecords(rrs []dns.RR) int {
 				return i
 			}
 		default:
-			if others++; others > MaxRRs {
+			data += int(rr.Header().Rdlength)
+			if others++; others > MaxRRs || data > MaxAnswerData {
 				return i
 			}
 		}

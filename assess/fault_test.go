@@ -480,6 +480,15 @@ func TestFaultHostileData(t *testing.T) {
 			if len(ev.Answers) > MaxRRs {
 				t.Errorf("%s: evidence of %s %s keeps %d answers, more than %d", statusKey(f), ev.Type, ev.Name, len(ev.Answers), MaxRRs)
 			}
+			// Record data in presentation form is at most four bytes
+			// a byte (\DDD), plus each record's owner and type.
+			size := 0
+			for _, a := range ev.Answers {
+				size += len(a)
+			}
+			if size > 4*MaxAnswerData+len(ev.Answers)*300 {
+				t.Errorf("%s: evidence of %s %s keeps %d bytes of answers", statusKey(f), ev.Type, ev.Name, size)
+			}
 		}
 		if names, ok := f.Observed["ptr_names"].([]string); ok && len(names) > MaxRRs {
 			t.Errorf("%s: %d PTR names observed, more than %d", statusKey(f), len(names), MaxRRs)
@@ -539,6 +548,11 @@ func TestFaultHostileData(t *testing.T) {
 		{dnstest.HostileBig + " dmarc.record", StatusPass, ""},
 		{dnstest.HostileBig + " dmarc.reporting", StatusPass, ""},
 		{dnstest.HostileOK + " ptr.fcrdns", StatusPass, ""},
+		// Its TXT answer is more than is read: the SPF record beside
+		// the junk may have company not read, so nothing is judged.
+		{dnstest.HostileHuge + " spf.record", StatusError, "records_omitted"},
+		{dnstest.HostileHuge + " spf.authorizes_ip", StatusError, ""},
+		{dnstest.HostileHuge + " ptr.fcrdns", StatusPass, ""},
 		{dnstest.HostileOdd + " spf.record", StatusFail, "syntax"},
 		{dnstest.HostileOdd + " dkim.key/s1", StatusFail, "syntax"},
 		// Addresses with an escape sequence or a line separator in them

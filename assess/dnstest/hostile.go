@@ -13,6 +13,7 @@ const (
 	HostileChain   = "192.0.2.13" // reverse CNAME chain of 12 hops
 	HostileOK      = "192.0.2.14" // an ordinary sender among them
 	HostileOdd     = "192.0.2.15" // SPF, DKIM and DMARC text with bytes that are not UTF-8, controls and bidi overrides
+	HostileHuge    = "192.0.2.16" // a 60 KB TXT record of control bytes beside the domain's SPF record
 	HostileManyPTR = 1000
 )
 
@@ -68,6 +69,12 @@ func HostileWorld() World {
 	fmt.Fprintf(&fwd, "s1._domainkey.odd IN TXT %s\n",
 		txtBytes("v=DKIM1; k=ed25519; n="+strings.Repeat("é", 600)+"; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="))
 	fmt.Fprintf(&fwd, "_dmarc.odd IN TXT %s\n", txtBytes("v=DMARC1; p=reject; rua=mailto:a\x1b[2J@odd.hostile.example,mailto:b\u2028@odd.hostile.example"))
+	// A TXT record of 60 KB of control bytes beside a valid SPF record:
+	// 240 KB in presentation form, more than any answer's evidence keeps.
+	rev.WriteString("16 IN PTR huge.hostile.example.\n")
+	fwd.WriteString("huge IN A " + HostileHuge + "\n")
+	fmt.Fprintf(&fwd, "huge IN TXT %s\n", txtStrings("v=spf1 ip4:"+HostileHuge+" -all"))
+	fmt.Fprintf(&fwd, "huge IN TXT %s\n", txtBytes(strings.Repeat("\x01", 60000)))
 	// An ordinary sender.
 	rev.WriteString("14 IN PTR ok.hostile.example.\n")
 	fwd.WriteString("ok IN A " + HostileOK + "\n@ IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n")
@@ -79,15 +86,16 @@ func HostileWorld() World {
 		HostileBig + ",big.hostile.example,big.hostile.example,big.hostile.example,s1\n" +
 		HostileChain + ",chain.hostile.example,,hostile.example,\n" +
 		HostileOK + ",ok.hostile.example,ok.hostile.example,hostile.example,\n" +
-		HostileOdd + ",odd.hostile.example,odd.hostile.example,odd.hostile.example,s1\n"
+		HostileOdd + ",odd.hostile.example,odd.hostile.example,odd.hostile.example,s1\n" +
+		HostileHuge + ",huge.hostile.example,,huge.hostile.example,\n"
 	return World{
 		Zones: []Zone{
 			{Origin: "2.0.192.in-addr.arpa.", Text: rev.String(), File: "2.0.192.in-addr.arpa.zone"},
 			{Origin: dom + ".", Text: fwd.String(), File: dom + ".zone"},
 		},
 		Inventory: []byte(inv),
-		Senders:   6,
-		Domains:   []string{dom, "big." + dom, "odd." + dom},
+		Senders:   7,
+		Domains:   []string{dom, "big." + dom, "odd." + dom, "huge." + dom},
 	}
 }
 
