@@ -1042,16 +1042,21 @@ func (c *Client) send(ctx context.Context, q *dns.Msg, srv *serverState, wait ti
 	r, ev, err := c.roundTrip(ctx, q, srv, transport, wait)
 	if err == nil && refusesEDNS(q, r) {
 		// A server from before EDNS (RFC 6891 §7): ask it again without
-		// the OPT record, and remember that it needs that.
+		// the OPT record, and remember that it needs that once it
+		// answers so: a server that answers FORMERR without EDNS too
+		// objects to the question, not to EDNS, and later queries keep
+		// their larger UDP size.
 		if c.limiter != nil {
 			if err := c.limiter.Wait(ctx); err != nil {
 				return exchangeResult{err: err}
 			}
 		}
-		srv.noEDNS.Store(true)
 		q = withoutEDNS(q)
 		sent = time.Now()
 		r, ev, err = c.roundTrip(ctx, q, srv, transport, wait)
+		if err == nil && r.Rcode != dns.RcodeFormatError && r.Rcode != dns.RcodeNotImplemented {
+			srv.noEDNS.Store(true)
+		}
 	}
 	if err == nil && r.Truncated && transport == "udp" {
 		// Asking again over TCP is another query to the resolver.

@@ -603,6 +603,32 @@ func TestClientWithoutEDNS(t *testing.T) {
 	}
 }
 
+// TestClientFormErrKeepsEDNS: a server that answers FORMERR to one question
+// with EDNS and without alike objects to that question, not to EDNS: later
+// queries keep EDNS, so a 600-byte answer still comes over UDP.
+func TestClientFormErrKeepsEDNS(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", 200)
+	srv := startAuth(t, dnstest.Config{
+		Zones: []dnstest.Zone{{Origin: "new.example.", File: "new", Text: "$TTL 3600\n" +
+			"@ IN SOA ns.example. hostmaster.example. 1 3600 600 86400 300\n" +
+			`@ IN TXT "` + long + `" "` + long + `" "` + long + `"` + "\n" +
+			"bad IN A 192.0.2.7\n"}},
+		Faults: map[string]dnstest.Fault{"bad.new.example.": dnstest.FormErr},
+	})
+	c := authClient(t, srv.Addr, false, 2*time.Second)
+	if a, err := c.Lookup(context.Background(), "bad.new.example.", dns.TypeA); err != nil || a.Rcode != dns.RcodeFormatError {
+		t.Fatalf("A: %+v, %v; want FORMERR", a, err)
+	}
+	a, err := c.Lookup(context.Background(), "new.example.", dns.TypeTXT)
+	if err != nil || len(a.RRs) != 1 {
+		t.Fatalf("TXT: %+v, %v; want the record", a, err)
+	}
+	if ev := a.Exchanges[len(a.Exchanges)-1]; ev.Transport != "udp" {
+		t.Errorf("the 600-byte answer came over %s, want udp with EDNS kept", ev.Transport)
+	}
+}
+
 // TestClientRcodeFailureKeptAsFailure: a SERVFAIL or REFUSED answer says
 // nothing of the name and is kept only as long as a failure (FailureTTL,
 // RFC 2308 §7.1), not for the hour of an answer without TTL.

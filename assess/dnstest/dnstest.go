@@ -36,6 +36,7 @@ const (
 	NoEDNS                // answer FORMERR without OPT to a query with EDNS, as a server from before RFC 6891
 	TruncateAll           // set TC over UDP and TCP alike; over TCP, keep only the first record of the answer
 	OtherClass            // answer with the name's records in class CH instead of IN
+	FormErr               // answer FORMERR without OPT, with EDNS or without: the question, not EDNS, is refused
 )
 
 // Config sets up a server.
@@ -392,6 +393,10 @@ func (s *Server) handle(w dns.ResponseWriter, req *dns.Msg) {
 		return
 	case Refused:
 		m.Rcode = dns.RcodeRefused
+		s.write(w, m)
+		return
+	case FormErr:
+		m.Rcode = dns.RcodeFormatError
 		s.write(w, m)
 		return
 	case NoEDNS:
