@@ -657,8 +657,10 @@ func (c *Client) cached(ctx context.Context, name string, qtype uint16) exchange
 		// Only the answer section and rcode are read from here on
 		// (chase); drop the rest so a fleet-sized cache stays small.
 		res.msg.Question, res.msg.Ns, res.msg.Extra = nil, nil, nil
-	case ctx.Err() == nil:
+	case ctx.Err() == nil && !errors.Is(res.err, ErrResolversDown):
 		expires = now.Add(FailureTTL)
+		// A question not sent, as every resolver was down, is not
+		// remembered: once one answers a probe, it is asked.
 	}
 	sh.mu.Lock()
 	e.res = res
