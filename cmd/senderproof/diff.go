@@ -218,7 +218,7 @@ func printDrift(w io.Writer, cmp *report.Comparison, oldPath, newPath string, ol
 			fmt.Fprintf(tw, "%s\t%s\t%s\t→\t%s%s\n", clean(ch.Asset), clean(ch.Field), orNone(ch.Old), orNone(ch.New), note)
 		}
 		for _, ip := range d.Added {
-			fmt.Fprintf(tw, "%s\t(sender added)\t\t\t\n", clean(ip))
+			fmt.Fprintf(tw, "%s\t(sender added)\n", clean(ip))
 		}
 		notes, rechecks := d.RemovedNotes(), d.Rechecks()
 		for _, ip := range d.Removed {
@@ -235,7 +235,9 @@ func printDrift(w io.Writer, cmp *report.Comparison, oldPath, newPath string, ol
 			case d.Offboarding != nil:
 				who += "; not rechecked (past the first " + strconv.Itoa(len(d.Offboarding)) + ")"
 			}
-			fmt.Fprintf(tw, "%s\t(sender removed%s)\t\t\t\n", clean(ip), who)
+			// Not a cell of the FIELD column: a long note would widen
+			// it for every row.
+			fmt.Fprintf(tw, "%s\t(sender removed%s)\n", clean(ip), who)
 		}
 		if err := tw.Flush(); err != nil {
 			return err

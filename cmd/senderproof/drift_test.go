@@ -859,7 +859,8 @@ func TestOffboardingLine(t *testing.T) {
 // what it could not determine, or that it was past the recheck's bound.
 func TestDiffRecheckLines(t *testing.T) {
 	t.Parallel()
-	d := &report.Drift{BaseRun: "base", Added: []string{}, Removed: []string{"192.0.2.1", "192.0.2.2", "192.0.2.3"}, Changes: []report.DriftChange{},
+	d := &report.Drift{BaseRun: "base", Added: []string{}, Removed: []string{"192.0.2.1", "192.0.2.2", "192.0.2.3"},
+		Changes: []report.DriftChange{{Asset: "192.0.2.9", Field: "ptr.name", Old: "a.example.com", New: "b.example.com"}},
 		Offboarding: []assess.Offboard{
 			{IP: "192.0.2.1", Status: assess.StatusFail, LeftBehind: []assess.LeftBehind{{Kind: "spf_address", Name: "example.com", Term: "ip4:192.0.2.1", Record: "_spf.example.com", Status: assess.StatusFail}}},
 			{IP: "192.0.2.2", Status: assess.StatusWarn, LeftBehind: []assess.LeftBehind{{Kind: "host_name", Name: "h2.example.com", Status: assess.StatusWarn}}, Undetermined: []string{"ptr.fcrdns"}},
@@ -874,6 +875,8 @@ func TestDiffRecheckLines(t *testing.T) {
 		{"192.0.2.1", "(sender removed; offboarding recheck fail: spf_address ip4:192.0.2.1 in _spf.example.com)"},
 		{"192.0.2.2", "offboarding recheck warn: host_name h2.example.com; not determined: ptr.fcrdns)"},
 		{"192.0.2.3", "(sender removed; not rechecked (past the first 2))"},
+		// A removed sender's long note does not widen the FIELD column.
+		{"192.0.2.9  ptr.name  a.example.com  →  b.example.com"},
 	} {
 		if !lineWith(b.String(), want...) {
 			t.Errorf("diff lacks %q:\n%s", want, b.String())
