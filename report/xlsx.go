@@ -621,7 +621,10 @@ func offboardingFact(d *Drift) string {
 	return s + " (OWASP NHI-01); see the Drift sheet's offboarding column"
 }
 
-// xlsxTags joins tags as "key=value; ..." in key order.
+// xlsxTags joins tags as "key=value; ..." in key order. A key or value
+// holding ";", "=" or a double quote, or space at either end, is quoted
+// with its quotes doubled, as in CSV, so that a value "a; x=y" cannot read
+// as a second tag.
 func xlsxTags(tags map[string]string) string {
 	if len(tags) == 0 {
 		return ""
@@ -633,9 +636,16 @@ func xlsxTags(tags map[string]string) string {
 	sort.Strings(keys)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
-		parts[i] = k + "=" + tags[k]
+		parts[i] = tagText(k) + "=" + tagText(tags[k])
 	}
 	return strings.Join(parts, "; ")
+}
+
+func tagText(s string) string {
+	if s == "" || !strings.ContainsAny(s, `;="`) && strings.TrimSpace(s) == s {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
 }
 
 func (w *xlsxWriter) drift(ctx context.Context, f *excelize.File, st *xlsxStyles, p *Pack, incomplete []driftIncomplete) error {

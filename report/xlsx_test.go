@@ -373,6 +373,27 @@ func TestXLSXLongValue(t *testing.T) {
 	}
 }
 
+// TestXLSXTags: the Assets sheet's tags cell quotes a value that would
+// otherwise read as more tags, read back from the file.
+func TestXLSXTags(t *testing.T) {
+	t.Parallel()
+	p := emptyPack()
+	p.Assets = []assess.Asset{{IP: "192.0.2.1", Tags: map[string]string{"note": "a; x=y", "site": "ams", "q": `say "hi"`}}}
+	p.Summary = Summary{Assets: 1}
+	f := openXLSX(t, writeAll(t, NewXLSX(), p))
+	rows, err := f.GetRows("Assets")
+	if err != nil || len(rows) < 2 {
+		t.Fatalf("Assets rows %v, %v", rows, err)
+	}
+	col := slices.Index(rows[0], "tags")
+	if col < 0 || col >= len(rows[1]) {
+		t.Fatalf("no tags column in %v", rows)
+	}
+	if got, want := rows[1][col], `note="a; x=y"; q="say ""hi"""; site=ams`; got != want {
+		t.Errorf("tags cell %q, want %q", got, want)
+	}
+}
+
 func TestXLSXCancelled(t *testing.T) {
 	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
