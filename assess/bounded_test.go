@@ -24,6 +24,11 @@ func TestBoundedText(t *testing.T) {
 		{"-al\u200bl", `-al\u{200b}l`},
 		{"dmarc@zwa.evil\u00ad.example", `dmarc@zwa.evil\u{00ad}.example`},
 		{"\U000E0069nclude:x", `\u{e0069}nclude:x`},
+		// Text that reads as an escape is escaped itself, so it never
+		// passes for the byte or character it names.
+		{`\x1b[2J`, `\x5cx1b[2J`},
+		{`-al\u{200b}l`, `-al\x5cu{200b}l`},
+		{`a\b \x1 \xZZ \`, `a\b \x1 \xZZ \`},
 	}
 	for _, tc := range cases {
 		if got := bounded(tc.in, 1000); got != tc.want {
@@ -33,6 +38,43 @@ func TestBoundedText(t *testing.T) {
 	// Cut at 5 bytes at most, between characters: two é (4 bytes) and the mark.
 	if got, want := bounded(strings.Repeat("é", 10), 5), strings.Repeat("é", 2)+"…"; got != want {
 		t.Errorf("bounded(é×10, 5) = %q, want %q", got, want)
+	}
+	// One text, one rendering: undoing the escapes gives the text back.
+	unescape := func(s string) string {
+		var b strings.Builder
+		for i := 0; i < len(s); i++ {
+			switch {
+			case strings.HasPrefix(s[i:], `\x`) && len(s) >= i+4 && escapeLike(s[i+1:]):
+				var c byte
+				for _, h := range s[i+2 : i+4] {
+					c = c<<4 | byte(strings.IndexRune("0123456789abcdef", h))
+				}
+				b.WriteByte(c)
+				i += 3
+			case strings.HasPrefix(s[i:], `\u{`):
+				end := strings.IndexByte(s[i:], '}')
+				var r rune
+				for _, h := range s[i+3 : i+end] {
+					r = r<<4 | rune(strings.IndexRune("0123456789abcdef", h))
+				}
+				b.WriteRune(r)
+				i += end
+			default:
+				b.WriteByte(s[i])
+			}
+		}
+		return b.String()
+	}
+	erng := rand.New(rand.NewPCG(9, 9))
+	pieces := []string{`\`, "x", "1", "b", "u", "{", "}", "\x1b", "\u200b", "a", "5c", "x5c"}
+	for range 5000 {
+		var b strings.Builder
+		for range erng.IntN(12) {
+			b.WriteString(pieces[erng.IntN(len(pieces))])
+		}
+		if got := unescape(bounded(b.String(), 1000)); got != b.String() {
+			t.Fatalf("bounded(%q) = %q, which reads as %q", b.String(), bounded(b.String(), 1000), got)
+		}
 	}
 	rng := rand.New(rand.NewPCG(7, 7))
 	alphabet := []string{"a", "é", "✓", "𝄞", "\x80", "\xc3", "\xe2\x82", "\x1b", "\u009b", "\u202e", "\u2029", " ", "="}

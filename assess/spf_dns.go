@@ -100,6 +100,11 @@ func bounded(s string, n int) string {
 			piece = fmt.Sprintf(`\x%02x`, s[i])
 		case HiddenRune(r):
 			piece = fmt.Sprintf(`\u{%04x}`, r)
+		case r == '\\' && escapeLike(s[i+1:]):
+			// A backslash that would start what reads as an escape is
+			// one itself, so that the text "\x1b" and the byte ESC
+			// never read alike, nor compare equal in drift.
+			piece = `\x5c`
 		default:
 			piece = s[i : i+size]
 		}
@@ -111,6 +116,16 @@ func bounded(s string, n int) string {
 		i += size
 	}
 	return b.String()
+}
+
+// escapeLike reports whether s, following a backslash, would make it read
+// as one of bounded's escapes: xNN (two hexadecimal digits) or u{.
+func escapeLike(s string) bool {
+	if strings.HasPrefix(s, "u{") {
+		return true
+	}
+	isHex := func(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
+	return len(s) >= 3 && s[0] == 'x' && isHex(s[1]) && isHex(s[2])
 }
 
 // Bounds of a list taken from a record (DMARC report addresses).
@@ -174,7 +189,7 @@ func ControlRune(r rune) bool {
 func plainText(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if c < 0x20 || c == 0x7f {
+		if c < 0x20 || c == 0x7f || c == '\\' && escapeLike(s[i+1:]) {
 			return false
 		}
 		if c >= utf8.RuneSelf {
