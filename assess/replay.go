@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/miekg/dns"
 
@@ -264,7 +266,9 @@ func FindingDiff(recorded, replayed Finding) []string {
 }
 
 // jsonDiff compares two values as canonical JSON (map keys sorted) and
-// returns "" when equal, else both renderings shortened.
+// returns "" when equal, else where they differ: for two objects the keys
+// whose values differ, each with both values shortened; otherwise both
+// renderings from a little before their first difference.
 func jsonDiff(a, b any) string {
 	ja, erra := canonicalJSON(a)
 	jb, errb := canonicalJSON(b)
@@ -274,7 +278,71 @@ func jsonDiff(a, b any) string {
 	if bytes.Equal(ja, jb) {
 		return ""
 	}
-	return fmt.Sprintf("replayed %s, recorded %s", clip(string(jb), 300), clip(string(ja), 300))
+	var ma, mb map[string]json.RawMessage
+	if json.Unmarshal(ja, &ma) == nil && json.Unmarshal(jb, &mb) == nil {
+		keys := slices.Sorted(maps.Keys(ma))
+		for k := range mb {
+			if _, ok := ma[k]; !ok {
+				keys = append(keys, k)
+			}
+		}
+		slices.Sort(keys)
+		var parts []string
+		for _, k := range keys {
+			va, oka := ma[k]
+			vb, okb := mb[k]
+			switch {
+			case !oka:
+				parts = append(parts, fmt.Sprintf("%q replayed %s, not recorded", k, clipDiff(vb, vb)))
+			case !okb:
+				parts = append(parts, fmt.Sprintf("%q recorded %s, not replayed", k, clipDiff(va, va)))
+			case !bytes.Equal(va, vb):
+				parts = append(parts, fmt.Sprintf("%q replayed %s, recorded %s", k, clipDiff(vb, va), clipDiff(va, vb)))
+			}
+			if len(parts) == 5 {
+				parts = append(parts, "…")
+				break
+			}
+		}
+		return strings.Join(parts, "; ")
+	}
+	return fmt.Sprintf("replayed %s, recorded %s", clipDiff(jb, ja), clipDiff(ja, jb))
+}
+
+// clipDiff shortens x for a message, keeping what differs from y in view:
+// from a little before their first difference, at most 200 bytes, cut
+// between characters.
+func clipDiff(x, y []byte) string {
+	const before, n = 60, 200
+	start := 0
+	if p := commonPrefix(x, y); p > before {
+		start = p - before
+		for start < len(x) && !utf8.RuneStart(x[start]) {
+			start++
+		}
+	}
+	end := min(len(x), start+n)
+	for end < len(x) && !utf8.RuneStart(x[end]) {
+		end--
+	}
+	out := string(x[start:end])
+	if start > 0 {
+		out = "…" + out
+	}
+	if end < len(x) {
+		out += "…"
+	}
+	return out
+}
+
+func commonPrefix(a, b []byte) int {
+	n := min(len(a), len(b))
+	for i := range n {
+		if a[i] != b[i] {
+			return i
+		}
+	}
+	return n
 }
 
 // canonicalJSON marshals v, decodes it generically and marshals it again, so
@@ -289,13 +357,6 @@ func canonicalJSON(v any) ([]byte, error) {
 		return nil, err
 	}
 	return json.Marshal(g)
-}
-
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
 
 // ReplayProblem is one finding that does not replay from its own evidence.

@@ -251,3 +251,26 @@ func TestReplayReproducesLiveRun(t *testing.T) {
 		}
 	})
 }
+
+// TestFindingDiffNamesWhatDiffers: verify's message for observed values
+// that differ names the keys that differ, and a long value is shown from
+// just before its first difference, so the difference is in view.
+func TestFindingDiffNamesWhatDiffers(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("ip4:198.51.100.1 ", 40)
+	rec := Finding{Status: StatusPass, Observed: map[string]any{"record": "v=spf1 " + long + "-all", "ptr": "a.example", "same": 1}}
+	rep := Finding{Status: StatusPass, Observed: map[string]any{"record": "v=spf1 " + long + "~all", "ptr": "b.example", "new": true, "same": 1}}
+	d := strings.Join(FindingDiff(rec, rep), "\n")
+	for _, want := range []string{
+		`"new" replayed true, not recorded`,
+		`"ptr" replayed "b.example", recorded "a.example"`,
+		`100.1 ~all"`, `100.1 -all"`,
+	} {
+		if !strings.Contains(d, want) {
+			t.Errorf("diff lacks %q:\n%s", want, d)
+		}
+	}
+	if strings.Contains(d, `"same"`) {
+		t.Errorf("diff names a key that agrees:\n%s", d)
+	}
+}
