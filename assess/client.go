@@ -117,6 +117,9 @@ type Stats struct {
 	// FailedFast counts exchanges failed unsent because every server was
 	// down (see ClientOptions.BreakerThreshold).
 	FailedFast int64
+	// Unanswered counts the exchanges sent that no server answered in
+	// time on any attempt: their findings are error (timeout).
+	Unanswered int64
 	// ServersDown is how many servers are marked down now.
 	ServersDown int
 }
@@ -194,7 +197,7 @@ type Client struct {
 	seed   maphash.Seed
 	shards [cacheShards]cacheShard
 
-	lookups, hits, exchanges, sent, tcpSent, timeouts, errs, failedFast atomic.Int64
+	lookups, hits, exchanges, sent, tcpSent, timeouts, errs, failedFast, unanswered atomic.Int64
 
 	// life ends at Close: the breaker's liveness checks (checkAlive),
 	// which no lookup waits for, stop with it.
@@ -538,7 +541,7 @@ func (c *Client) Stats() Stats {
 	st := Stats{
 		Lookups: c.lookups.Load(), CacheHits: c.hits.Load(), Exchanges: c.exchanges.Load(),
 		Sent: c.sent.Load(), TCP: c.tcpSent.Load(), Timeouts: c.timeouts.Load(), Errors: c.errs.Load(),
-		FailedFast: c.failedFast.Load(),
+		FailedFast: c.failedFast.Load(), Unanswered: c.unanswered.Load(),
 	}
 	for _, h := range c.Health() {
 		if h.Down {
@@ -792,6 +795,9 @@ func (c *Client) exchange(ctx context.Context, name string, qtype uint16) exchan
 	// REFUSED, a referral), which is final once every resolver gave it.
 	if last.err != nil || last.answeredUnusably() || last.msg != nil && (last.msg.Rcode == dns.RcodeServerFailure || last.msg.Rcode == dns.RcodeRefused) {
 		c.errs.Add(1)
+		if errors.Is(last.err, ErrTimeout) {
+			c.unanswered.Add(1)
+		}
 	}
 	return last
 }

@@ -548,6 +548,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		downNotes = append(downNotes, localZoneResolvers(health)...)
 		downNotes = append(downNotes, tcpFailedResolvers(health)...)
 		downNotes = append(downNotes, referralResolvers(health)...)
+		downNotes = append(downNotes, unansweredNote(client.Stats(), health, cfg.Retries, cfg.Timeout)...)
 		failed = noUsableAnswer(health)
 		pack.Run.Notes = append(pack.Run.Notes, downNotes...)
 	}
@@ -623,6 +624,23 @@ func resolverNotes(health []assess.ServerHealth, errorFindings int) []string {
 		out = append(out, fmt.Sprintf("resolver %s %s%s; %d findings are error", h.Server, what, back, errorFindings))
 	}
 	return out
+}
+
+// unansweredNote says, when questions went unanswered on every attempt
+// while no resolver stopped answering or stalled on a zone (which other
+// notes tell), how many and what to do: such a run otherwise explains its
+// timeout errors only in the stderr summary.
+func unansweredNote(st assess.Stats, health []assess.ServerHealth, retries int, timeout time.Duration) []string {
+	if st.Unanswered == 0 {
+		return nil
+	}
+	for _, h := range health {
+		if h.Outages > 0 || h.SlowSpells > 0 || h.Answered == 0 {
+			return nil
+		}
+	}
+	return []string{fmt.Sprintf("%d %s went unanswered on every attempt (1 + --retries %d, up to --timeout %s each) while the %s answered others: the findings that needed them are error (timeout), never a verdict; a lossy network, or a resolver that limits one client's rate, drops queries: re-run with a lower --qps, or raise --timeout or --retries",
+		st.Unanswered, plural(int(st.Unanswered), "question", "questions"), retries, timeout, plural(len(health), "resolver", "resolvers"))}
 }
 
 // inventoryNotes are the run notes of the inventory's warnings: the

@@ -414,6 +414,39 @@ func TestFinalFailureNote(t *testing.T) {
 	}
 }
 
+// TestUnansweredNote: a resolver that answers every question but one,
+// which it drops, leaves that question's findings error (timeout), and the
+// run's notes say how many questions went unanswered and what to do.
+func TestUnansweredNote(t *testing.T) {
+	t.Parallel()
+	const soa = "$TTL 300\n@ IN SOA ns.example.com. h.example.com. 1 3600 600 86400 300\n@ IN NS ns.example.com.\n"
+	zones := []dnstest.Zone{
+		{Origin: "2.0.192.in-addr.arpa.", Text: soa + "10 IN PTR mail.example.com.\n"},
+		{Origin: "example.com.", Text: soa + "mail IN A 192.0.2.10\n@ IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"},
+	}
+	srv := dnstest.Start(t, dnstest.Config{Zones: zones, Faults: map[string]dnstest.Fault{"_dmarc.example.com.": dnstest.Drop}})
+	dir := t.TempDir()
+	inv := filepath.Join(dir, "fleet.csv")
+	if err := os.WriteFile(inv, []byte("ip,hostname,helo,domain\n192.0.2.10,mail.example.com,mail.example.com,example.com\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	code, _, stderr := run(t, context.Background(), "assess", "--inventory", inv, "--resolver", srv.Addr,
+		"--qps", "0", "--timeout", "200ms", "--retries", "1", "--format", "json", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	p := readPack(t, out)
+	want := "1 question went unanswered on every attempt (1 + --retries 1, up to --timeout 200ms each) while the resolver answered others"
+	if p.Summary.Error == 0 || !slices.ContainsFunc(p.Run.Notes, func(n string) bool { return strings.HasPrefix(n, want) }) {
+		t.Errorf("%d error findings; no note %q in %q", p.Summary.Error, want, p.Run.Notes)
+	}
+	// A resolver that stopped answering has its own note, not this one.
+	if got := unansweredNote(assess.Stats{Unanswered: 3}, []assess.ServerHealth{{Server: "a", Answered: 5, Outages: 1}}, 2, time.Second); got != nil {
+		t.Errorf("with an outage: %q", got)
+	}
+}
+
 // TestLocalZoneNote: a resolver answers a private range's reverse names
 // from a locally served empty zone (unbound's built-in 10.in-addr.arpa,
 // SOA mailbox nobody.invalid.): ptr.present fails, as the answer says, and
