@@ -820,7 +820,7 @@ func (s *Set) trialRender(names []string, all bool) []*Problem {
 			continue
 		}
 		if _, err := s.renderText(name, data); err != nil {
-			if p := execProblem(err); p != nil {
+			if p := execProblem(err, name); p != nil {
 				problems = append(problems, p)
 			}
 		}
@@ -831,12 +831,14 @@ func (s *Set) trialRender(names []string, all bool) []*Problem {
 var (
 	execErrorRE = regexp.MustCompile(`(?s)^template: (.*:\d+:\d+): executing "(.*?)" at <(.*?)>: (.*)$`)
 	fieldErrRE  = regexp.MustCompile(`^can't evaluate field (\S+) in type \*?templates\.(sample\w+)$`)
+	// mapFieldErrRE is a field asked of a map's value.
+	mapFieldErrRE = regexp.MustCompile(`^can't evaluate field (\S+) in type interface \{\}$`)
 )
 
-// execProblem turns a text/template execution error into a Problem when
-// the data cannot be the cause (any data of the contract's type fails the
-// same way); nil otherwise.
-func execProblem(err error) *Problem {
+// execProblem turns a text/template execution error of rendering the
+// template called top into a Problem when the data cannot be the cause
+// (any data of the contract's type fails the same way); nil otherwise.
+func execProblem(err error, top string) *Problem {
 	var ee template.ExecError
 	if !errors.As(err, &ee) {
 		return nil
@@ -847,6 +849,11 @@ func execProblem(err error) *Problem {
 	}
 	loc, name, node, reason := m[1], m[2], m[3], m[4]
 	switch {
+	case mapFieldErrRE.MatchString(reason) && strings.HasPrefix(top, "offboard/"):
+		// The recheck's data is a map, whose values text/template knows
+		// only as interface{}: the sample's values have the real types.
+		f := mapFieldErrRE.FindStringSubmatch(reason)
+		reason = fmt.Sprintf("no field or method %s there (the recheck's data: %s)", f[1], offboardFields)
 	case fieldErrRE.MatchString(reason):
 		f := fieldErrRE.FindStringSubmatch(reason)
 		reason = fmt.Sprintf("%s has no field or method %s", sampleTypeName(f[2]), f[1])

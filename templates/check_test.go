@@ -96,6 +96,15 @@ func TestLoadRejects(t *testing.T) {
 			[]string{"s.tmpl:1: summary/executive: argument 1 of upper, .Status, is not of type string"}},
 		{"join's arguments swapped", map[string]string{"a.tmpl": `{{define "ptr.present/pass"}}{{join .Observed.ptr_names ", "}}{{end}}`},
 			[]string{"a.tmpl:1: ptr.present/pass: .Observed.ptr_names: wrong type for value; expected string; got []string (in a trial render with sample data)"}},
+		// The offboarding recheck's wording is rendered with a map: a
+		// trial render with the recheck's sample finds what no run's data
+		// could get past, before the run rather than after its queries.
+		{"offboarding wording", map[string]string{"o.tmpl": "{{define \"offboard/fail\"}}{{.Asset.Nope}}{{end}}\n{{define \"offboard/remediation.warn\"}}{{range .LeftBehind}}{{index .via 3}}{{end}}{{end}}"},
+			[]string{
+				"o.tmpl:1: offboard/fail: .Asset.Nope: no field or method Nope there (the recheck's data: IP, Asset (the removed sender's inventory row: IP, Hostname, HELO, Domain, DKIMSelectors, Owner, Environment, Provider, Relay, Criticality, Tags), " +
+					"Status, LeftBehind (each with check, kind, name, term, record, via, status, and drop and drop_from for spf_shared), Omitted, Undetermined, Skipped, BaselineRun, SPFChecked) (in a trial render with sample data)",
+				"o.tmpl:2: offboard/remediation.warn: index .via 3: error calling index: index out of range: 3 (in a trial render with sample data)",
+			}},
 		{"comparison of a string and a number", map[string]string{"a.tmpl": `{{define "ptr.present/pass"}}{{if eq .Asset.IP 3}}x{{end}}{{end}}`},
 			[]string{"a.tmpl:1: ptr.present/pass: eq .Asset.IP 3: error calling eq: incompatible types for comparison: string and int (in a trial render with sample data)"}},
 		{"names nothing renders", map[string]string{"a.tmpl": "{{define \"ptr.presnt/pass\"}}X{{end}}\n{{define \"summary/executiv\"}}Y{{end}}\n{{define \"ptr.present/fial\"}}Z{{end}}\n{{define \"my/helper\"}}h{{end}}{{define \"ptr.present/fail.some_reason\"}}r{{end}}\n{{define \"summary/methodology\"}}{{template \"summary/intro\" .}}{{end}}{{define \"summary/intro\"}}i{{end}}{{define \"ptr.fcrdns/fail\"}}{{template \"ptr.fcrdns/detail\" .}}{{end}}{{define \"ptr.fcrdns/detail\"}}d{{end}}"},

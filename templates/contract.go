@@ -234,7 +234,71 @@ func sampleData(name string) any {
 	case kindSummary:
 		return sampleReport()
 	}
+	if status, ok := offboardStatus(name); ok {
+		return sampleOffboard(status)
+	}
 	return nil
+}
+
+// offboardStatus returns the status whose verdict the offboarding recheck
+// words with the template called name (offboard/<status> or
+// offboard/remediation.<status>, as assess.JudgeRemoved renders them).
+func offboardStatus(name string) (string, bool) {
+	rest, ok := strings.CutPrefix(name, "offboard/")
+	if !ok {
+		return "", false
+	}
+	if st, ok := strings.CutPrefix(rest, "remediation."); ok {
+		return st, st == "fail" || st == "warn" || st == "error"
+	}
+	return rest, rest == "pass" || rest == "fail" || rest == "warn" || rest == "error"
+}
+
+// offboardFields describes the keys of the offboarding recheck's data, for
+// a template error.
+const offboardFields = "IP, Asset (the removed sender's inventory row: IP, Hostname, HELO, Domain, DKIMSelectors, Owner, Environment, Provider, Relay, Criticality, Tags), " +
+	"Status, LeftBehind (each with check, kind, name, term, record, via, status, and drop and drop_from for spf_shared), Omitted, Undetermined, Skipped, BaselineRun, SPFChecked"
+
+// sampleOffboard is the data assess.JudgeRemoved renders a recheck's
+// message and remediation with (a map, whose keys it mirrors): a removed
+// sender with something of each kind left behind and a check undetermined.
+func sampleOffboard(status string) map[string]any {
+	lb := func(check, kind, term, record string, via []string, st string) map[string]any {
+		return map[string]any{"check": check, "kind": kind, "name": "example.com", "term": term, "record": record, "via": via, "status": st}
+	}
+	var left []map[string]any
+	if status == "fail" || status == "warn" {
+		shared := lb("spf.authorizes_ip", "spf_shared", "ip4:192.0.2.0/24", "_spf.provider.example", []string{"include:_spf.provider.example"}, "warn")
+		shared["drop"], shared["drop_from"] = "include:_spf.provider.example", "example.com"
+		left = []map[string]any{
+			lb("spf.authorizes_ip", "spf_address", "ip4:192.0.2.10", "_spf.example.com", []string{"include:_spf.example.com"}, "fail"),
+			lb("spf.authorizes_ip", "spf_name", "a:mail1.example.com", "example.com", []string{}, "fail"),
+			lb("spf.authorizes_ip", "spf_range", "ip4:192.0.2.0/24", "example.com", []string{}, "warn"),
+			shared,
+			lb("spf.authorizes_ip", "spf_any", "+all", "example.com", []string{}, "warn"),
+			lb("ptr.fcrdns", "forward_name", "", "mail1.example.com", []string{}, "warn"),
+			lb("ptr.present", "ptr_name", "", "10.2.0.192.in-addr.arpa", []string{}, "warn"),
+			lb("helo.fqdn", "helo_name", "", "mail1.example.com", []string{}, "warn"),
+			lb("host", "host_name", "", "mail1.example.com", []string{}, "warn"),
+		}
+		if status == "warn" {
+			left = left[2:]
+		}
+	}
+	var undetermined []string
+	if status != "pass" {
+		undetermined = []string{"ptr.fcrdns"}
+	}
+	return map[string]any{
+		"IP": "192.0.2.10", "Status": status, "LeftBehind": left, "Omitted": 0,
+		"Asset": &sampleAsset{
+			IP: "192.0.2.10", Hostname: "mail1.example.com", HELO: "mail1.example.com",
+			Domain: "example.com", DKIMSelectors: []string{"s2048"}, Owner: "mail-platform",
+			Environment: "production", Provider: "on-prem", Criticality: "high",
+			Tags: map[string]string{"site": "ams1"},
+		},
+		"Undetermined": undetermined, "Skipped": []string{}, "BaselineRun": "run-2026-q3", "SPFChecked": true,
+	}
 }
 
 // sampleFinding builds the data of a finding for a template name
