@@ -570,17 +570,23 @@ func TestReferralNS(t *testing.T) {
 	}
 }
 
+// longTXTZone is a zone at origin whose apex holds a 600-byte TXT record,
+// more than fits in a UDP answer without EDNS, and host an address.
+func longTXTZone(origin, host string) []dnstest.Zone {
+	long := strings.Repeat("x", 200)
+	return []dnstest.Zone{{Origin: origin, File: strings.TrimSuffix(origin, "."), Text: "$TTL 3600\n" +
+		"@ IN SOA ns.example. hostmaster.example. 1 3600 600 86400 300\n" +
+		`@ IN TXT "` + long + `" "` + long + `" "` + long + `"` + "\n" +
+		host + " IN A 192.0.2.7\n"}}
+}
+
 // TestClientWithoutEDNS: a server that answers FORMERR to a query with EDNS
 // (RFC 6891 §7) is asked again without it, its long answer then comes over
 // TCP, and later queries go to it without EDNS from the start.
 func TestClientWithoutEDNS(t *testing.T) {
 	t.Parallel()
-	long := strings.Repeat("x", 200)
 	srv := startAuth(t, dnstest.Config{
-		Zones: []dnstest.Zone{{Origin: "old.example.", File: "old", Text: "$TTL 3600\n" +
-			"@ IN SOA ns.example. hostmaster.example. 1 3600 600 86400 300\n" +
-			`@ IN TXT "` + long + `" "` + long + `" "` + long + `"` + "\n" +
-			"www IN A 192.0.2.7\n"}},
+		Zones:  longTXTZone("old.example.", "www"),
 		Faults: map[string]dnstest.Fault{"old.example.": dnstest.NoEDNS, "www.old.example.": dnstest.NoEDNS},
 	})
 	c := authClient(t, srv.Addr, false, 2*time.Second)
@@ -608,12 +614,8 @@ func TestClientWithoutEDNS(t *testing.T) {
 // queries keep EDNS, so a 600-byte answer still comes over UDP.
 func TestClientFormErrKeepsEDNS(t *testing.T) {
 	t.Parallel()
-	long := strings.Repeat("x", 200)
 	srv := startAuth(t, dnstest.Config{
-		Zones: []dnstest.Zone{{Origin: "new.example.", File: "new", Text: "$TTL 3600\n" +
-			"@ IN SOA ns.example. hostmaster.example. 1 3600 600 86400 300\n" +
-			`@ IN TXT "` + long + `" "` + long + `" "` + long + `"` + "\n" +
-			"bad IN A 192.0.2.7\n"}},
+		Zones:  longTXTZone("new.example.", "bad"),
 		Faults: map[string]dnstest.Fault{"bad.new.example.": dnstest.FormErr},
 	})
 	c := authClient(t, srv.Addr, false, 2*time.Second)

@@ -356,30 +356,38 @@ func TestPassedOnResolvers(t *testing.T) {
 	}
 }
 
-// TestFinalFailureNote: the one resolver of a run answers SERVFAIL for
-// some names. Those answers are final, so their findings are error, and
-// the run's notes and its error count say so rather than leaving the cause
-// to be found finding by finding; many SERVFAILs bring the rate-limit hint.
-func TestFinalFailureNote(t *testing.T) {
-	t.Parallel()
+// oneSenderRun assesses one sender of example.com against an in-process
+// server whose _dmarc.example.com answers with fault, with extra flags, and
+// returns the server, the pack and stderr.
+func oneSenderRun(t *testing.T, fault dnstest.Fault, flags ...string) (*dnstest.Server, *report.Pack, string) {
+	t.Helper()
 	const soa = "$TTL 300\n@ IN SOA ns.example.com. h.example.com. 1 3600 600 86400 300\n@ IN NS ns.example.com.\n"
 	zones := []dnstest.Zone{
 		{Origin: "2.0.192.in-addr.arpa.", Text: soa + "10 IN PTR mail.example.com.\n"},
 		{Origin: "example.com.", Text: soa + "mail IN A 192.0.2.10\n@ IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"},
 	}
-	srv := dnstest.Start(t, dnstest.Config{Zones: zones, Faults: map[string]dnstest.Fault{"_dmarc.example.com.": dnstest.ServFail}})
+	srv := dnstest.Start(t, dnstest.Config{Zones: zones, Faults: map[string]dnstest.Fault{"_dmarc.example.com.": fault}})
 	dir := t.TempDir()
 	inv := filepath.Join(dir, "fleet.csv")
 	if err := os.WriteFile(inv, []byte("ip,hostname,helo,domain\n192.0.2.10,mail.example.com,mail.example.com,example.com\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out")
-	code, _, stderr := run(t, context.Background(), "assess", "--inventory", inv, "--resolver", srv.Addr,
-		"--qps", "0", "--format", "json", "--out", out)
+	args := append([]string{"assess", "--inventory", inv, "--resolver", srv.Addr, "--qps", "0", "--format", "json", "--out", out}, flags...)
+	code, _, stderr := run(t, context.Background(), args...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	p := readPack(t, out)
+	return srv, readPack(t, out), stderr
+}
+
+// TestFinalFailureNote: the one resolver of a run answers SERVFAIL for
+// some names. Those answers are final, so their findings are error, and
+// the run's notes and its error count say so rather than leaving the cause
+// to be found finding by finding; many SERVFAILs bring the rate-limit hint.
+func TestFinalFailureNote(t *testing.T) {
+	t.Parallel()
+	srv, p, stderr := oneSenderRun(t, dnstest.ServFail)
 	if p.Summary.Error == 0 || p.Run.Queries.Errors == 0 {
 		t.Errorf("%d findings error, %d lookups counted as errors; want both above 0", p.Summary.Error, p.Run.Queries.Errors)
 	}
@@ -419,24 +427,7 @@ func TestFinalFailureNote(t *testing.T) {
 // run's notes say how many questions went unanswered and what to do.
 func TestUnansweredNote(t *testing.T) {
 	t.Parallel()
-	const soa = "$TTL 300\n@ IN SOA ns.example.com. h.example.com. 1 3600 600 86400 300\n@ IN NS ns.example.com.\n"
-	zones := []dnstest.Zone{
-		{Origin: "2.0.192.in-addr.arpa.", Text: soa + "10 IN PTR mail.example.com.\n"},
-		{Origin: "example.com.", Text: soa + "mail IN A 192.0.2.10\n@ IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"},
-	}
-	srv := dnstest.Start(t, dnstest.Config{Zones: zones, Faults: map[string]dnstest.Fault{"_dmarc.example.com.": dnstest.Drop}})
-	dir := t.TempDir()
-	inv := filepath.Join(dir, "fleet.csv")
-	if err := os.WriteFile(inv, []byte("ip,hostname,helo,domain\n192.0.2.10,mail.example.com,mail.example.com,example.com\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out := filepath.Join(dir, "out")
-	code, _, stderr := run(t, context.Background(), "assess", "--inventory", inv, "--resolver", srv.Addr,
-		"--qps", "0", "--timeout", "200ms", "--retries", "1", "--format", "json", "--out", out)
-	if code != 0 {
-		t.Fatalf("exit %d: %s", code, stderr)
-	}
-	p := readPack(t, out)
+	_, p, _ := oneSenderRun(t, dnstest.Drop, "--timeout", "200ms", "--retries", "1")
 	want := "1 question went unanswered on every attempt (1 + --retries 1, up to --timeout 200ms each) while the resolver answered others"
 	if p.Summary.Error == 0 || !slices.ContainsFunc(p.Run.Notes, func(n string) bool { return strings.HasPrefix(n, want) }) {
 		t.Errorf("%d error findings; no note %q in %q", p.Summary.Error, want, p.Run.Notes)
