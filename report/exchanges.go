@@ -48,7 +48,28 @@ func newExchangeLedger() *exchangeLedger {
 }
 
 // add records the exchanges of one finding.
-func (l *exchangeLedger) add(f *assess.Finding) {
+func (l *exchangeLedger) add(f *assess.Finding) { l.addNamed(f, "") }
+
+// addOffboarding records the exchanges of a drift record's recheck of the
+// removed senders: its findings and host name lookups, named as the
+// recheck's in a conflict.
+func (l *exchangeLedger) addOffboarding(d *Drift) {
+	if d == nil {
+		return
+	}
+	for _, o := range d.Offboarding {
+		for i := range o.Findings {
+			l.addNamed(&o.Findings[i], "the offboarding recheck's ")
+		}
+		if o.Host != nil {
+			l.addNamed(&assess.Finding{Asset: o.IP, Check: "host name lookup", Evidence: o.Host.Evidence}, "the offboarding recheck's ")
+		}
+	}
+}
+
+// addNamed records the exchanges of one finding, named with prefix in a
+// conflict.
+func (l *exchangeLedger) addNamed(f *assess.Finding, prefix string) {
 	l.span.Add(f)
 	for i := range f.Evidence {
 		e := &f.Evidence[i]
@@ -68,11 +89,11 @@ func (l *exchangeLedger) add(f *assess.Finding) {
 		id := h.Sum64()
 		content := l.content(e)
 		if prev, ok := l.seen[id]; !ok {
-			l.seen[id] = ledgerEntry{content: content, finding: assess.FindingKey(*f)}
+			l.seen[id] = ledgerEntry{content: content, finding: prefix + "finding " + assess.FindingKey(*f)}
 		} else if prev.content != content {
 			if len(l.conflicts) < maxLedgerConflicts {
-				l.conflicts = append(l.conflicts, fmt.Sprintf("finding %s records the exchange %s %s with %s at %s otherwise than finding %s: one exchange, two answers",
-					assess.FindingKey(*f), oneLineName(e.Name), e.Type, oneLineName(e.Server), e.At.UTC().Format(time.RFC3339Nano), prev.finding))
+				l.conflicts = append(l.conflicts, fmt.Sprintf("%sfinding %s records the exchange %s %s with %s at %s otherwise than %s: one exchange, two answers",
+					prefix, assess.FindingKey(*f), oneLineName(e.Name), e.Type, oneLineName(e.Server), e.At.UTC().Format(time.RFC3339Nano), prev.finding))
 			} else {
 				l.more++
 			}

@@ -69,3 +69,40 @@ func TestExchangeLedger(t *testing.T) {
 		})
 	}
 }
+
+// TestExchangeLedgerOffboarding: the offboarding recheck's exchanges are
+// held to the fleet's: an answer edited in a recheck finding or its host
+// name lookup, with the verdict made to agree, conflicts with the same
+// exchange recorded by a finding of the current fleet, and a recheck
+// exchange's server and time are checked as any other's.
+func TestExchangeLedgerOffboarding(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	run := Run{Resolvers: []string{"127.0.0.1:53"}, StartedAt: start, FinishedAt: start.Add(time.Minute)}
+	at := start.Add(time.Second)
+	ex := func(name, server string, at time.Time, answer string) assess.Evidence {
+		return assess.Evidence{Name: name, Type: "TXT", Server: server, Transport: "udp", Rcode: "NOERROR", At: at,
+			Answers: []string{name + "\t300\tIN\tTXT\t\"" + answer + "\""}}
+	}
+	drift := &Drift{Offboarding: []assess.Offboard{{IP: "192.0.2.40",
+		Findings: []assess.Finding{{Asset: "192.0.2.40", Check: "spf.authorizes_ip",
+			Evidence: []assess.Evidence{ex("example.com.", "127.0.0.1:53", at, "v=spf1 -all")}}},
+		Host: &assess.HostLookup{Name: "old.example.com", Evidence: []assess.Evidence{ex("old.example.com.", "127.0.0.9:53", start.Add(-time.Hour), "x")}},
+	}}}
+	l := newExchangeLedger()
+	l.add(&assess.Finding{Asset: "192.0.2.20", Check: "spf.authorizes_ip",
+		Evidence: []assess.Evidence{ex("example.com.", "127.0.0.1:53", at, "v=spf1 ip4:192.0.2.40 -all")}})
+	l.addOffboarding(drift)
+	var got []string
+	for _, err := range l.finish(run, false) {
+		got = append(got, err.Error())
+	}
+	want := []string{
+		"the offboarding recheck's finding 192.0.2.40 spf.authorizes_ip records the exchange example.com. TXT with 127.0.0.1:53 at 2026-11-28T09:00:01Z otherwise than finding 192.0.2.20 spf.authorizes_ip: one exchange, two answers",
+		"exchanges were sent to 127.0.0.9:53, which run.resolvers (127.0.0.1:53) does not name",
+		"the exchanges were made from 2026-11-28T08:00:00Z to 2026-11-28T09:00:01Z, outside the run's recorded time, 2026-11-28T09:00:00Z to 2026-11-28T09:01:00Z",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems\n got %q\nwant %q", got, want)
+	}
+}

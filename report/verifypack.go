@@ -336,6 +336,9 @@ func (c *PackCheck) Finish(p *Pack) []error {
 		c.problems = append(c.problems, fmt.Errorf("%d %s no findings at all: %s", len(none), plural(len(none), "asset has", "assets have"), strings.Join(ClipList(none, 20), ", ")))
 	}
 	c.checkDrift(p.Drift)
+	// The recheck's exchanges were made in the same run, to the same
+	// resolvers: one that the fleet's findings recorded too reads alike.
+	c.ledger.addOffboarding(p.Drift)
 	c.problems = append(c.problems, c.ledger.finish(p.Run, c.Replay)...)
 
 	var want Pack
