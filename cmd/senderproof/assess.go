@@ -639,7 +639,7 @@ func unansweredNote(st assess.Stats, health []assess.ServerHealth, retries int, 
 			return nil
 		}
 	}
-	return []string{fmt.Sprintf("%d %s went unanswered on every attempt (1 + --retries %d, up to --timeout %s each) while the %s answered others: the findings that needed them are error (timeout), never a verdict; a lossy network, or a resolver that limits one client's rate, drops queries: re-run with a lower --qps, or raise --timeout or --retries",
+	return []string{fmt.Sprintf("%d %s went unanswered on every attempt (1 + --retries %d, up to --timeout %s each) while the %s answered others: the findings that needed them are error (timeout), never a verdict; if those names answer when asked alone, a lossy network or a resolver that limits one client's rate dropped the queries: re-run with a lower --qps, or raise --timeout or --retries",
 		st.Unanswered, plural(int(st.Unanswered), "question", "questions"), retries, timeout, plural(len(health), "resolver", "resolvers"))}
 }
 

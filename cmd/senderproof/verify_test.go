@@ -471,7 +471,7 @@ func TestVerifyInventoryRecord(t *testing.T) {
 		t.Errorf("inventory dropped from the record: exit %d\n%s%s", code, stdout, stderr)
 	}
 	// The demo's notes are said to be unchecked.
-	if code, stdout, stderr := run(t, context.Background(), "verify", base); code != 0 || !strings.Contains(stdout, "run notes: 2, not checked") {
+	if code, stdout, stderr := run(t, context.Background(), "verify", base); code != 0 || !strings.Contains(stdout, "run notes: 3, not checked") {
 		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
 	}
 }
