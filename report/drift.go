@@ -132,13 +132,15 @@ func inventoryEdits(d *assetDrift, old, cur assess.Asset) {
 		switch c.obs.key {
 		case FieldDKIMKey, FieldDKIMKeyBits:
 			// A value on one side only, for a selector only that side's
-			// row lists (a baseline that recorded no selectors names
-			// none: nothing is then put down to the inventory).
+			// row lists (a baseline that recorded no selectors at all,
+			// not even an empty list, names none: nothing is then put
+			// down to the inventory; a row with an empty list had none,
+			// so a selector on it now was added).
 			inOld, inCur := slices.Contains(old.DKIMSelectors, c.obs.subject), slices.Contains(cur.DKIMSelectors, c.obs.subject)
 			switch {
 			case c.new == "" && inOld && !inCur:
 				c.inv = invSelectorRemoved
-			case c.old == "" && inCur && !inOld && len(old.DKIMSelectors) > 0:
+			case c.old == "" && inCur && !inOld && old.DKIMSelectors != nil:
 				c.inv = invSelectorAdded
 			case old.Domain != cur.Domain:
 				// The key's name holds the domain.

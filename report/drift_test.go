@@ -588,6 +588,39 @@ func TestDriftInventoryEdits(t *testing.T) {
 	}
 }
 
+// TestDriftFirstSelectorAdded: a selector added to a row whose baseline
+// recorded an empty selector list is an inventory edit, as one added beside
+// others is; a baseline that recorded no list at all names none.
+func TestDriftFirstSelectorAdded(t *testing.T) {
+	t.Parallel()
+	const ip = "192.0.2.10"
+	old := world(ip, "mail1.example.com", []string{ip}, "pass", "ip4:192.0.2.0/24", "reject", 100, "aa")
+	cur := append(world(ip, "mail1.example.com", []string{ip}, "pass", "ip4:192.0.2.0/24", "reject", 100, "aa"),
+		dkimFnd(ip, "k1", assess.StatusPass, map[string]any{"fingerprint": "cc", "key_bits": 256}))
+	for _, tc := range []struct {
+		name string
+		old  []string
+		want string
+	}{
+		{"an empty list", []string{}, "selector_added"},
+		{"no list recorded", nil, ""},
+	} {
+		bp := packOf(t, "base-run", []assess.Asset{{IP: ip, Domain: "a.example", DKIMSelectors: tc.old}}, old)
+		_, d := CompareBaseline(bp, "old/evidence.json", []assess.Asset{{IP: ip, Domain: "a.example", DKIMSelectors: []string{"k1"}}}, cur, nil)
+		var got []string
+		for _, c := range d.Changes {
+			got = append(got, c.Field+" "+c.Inventory)
+		}
+		want := []string{"dkim.fingerprint[k1] " + tc.want}
+		if tc.want == "" {
+			want = append(want, "dkim.key_bits[k1] ")
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: changes %q, want %q", tc.name, got, want)
+		}
+	}
+}
+
 // TestDriftHELOEdit: the addresses of a HELO name changed in the inventory
 // are an inventory edit that names both HELO names, not a DNS change.
 func TestDriftHELOEdit(t *testing.T) {
