@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 
 	"senderproof/templates"
@@ -441,11 +442,42 @@ func spfLeftBehind(a Asset, f Finding, orgs map[string]bool) LeftBehind {
 			target = target[:i] // a:host/24: the host
 		}
 		l.Kind, l.Status = "spf_shared", StatusWarn
-		if own(target) {
+		switch {
+		case own(target) && widensToRange(mech, a.IP):
+			// a:host/24 authorizes the range around the host, not the
+			// address alone.
+			l.Kind = "spf_range"
+		case own(target):
 			l.Kind, l.Status = "spf_name", StatusFail
 		}
 	}
 	return l
+}
+
+// widensToRange reports whether an a or mx term carries a CIDR length (RFC
+// 7208 §5.6 dual-cidr-length: "/24", "//64" or "/24//64") shorter than a
+// whole address of ip's family, so that it authorizes a range around the
+// names' addresses.
+func widensToRange(mech, ip string) bool {
+	i := strings.IndexByte(mech, '/')
+	if i < 0 {
+		return false
+	}
+	rest := mech[i+1:]
+	v4, v6, _ := strings.Cut(rest, "//")
+	if v6s, ok := strings.CutPrefix(rest, "/"); ok {
+		v4, v6 = "", v6s // "a//64": the IPv6 length alone
+	}
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	length, full := v4, 32
+	if !addr.Unmap().Is4() {
+		length, full = v6, 128
+	}
+	n, err := strconv.Atoi(length)
+	return err == nil && n < full
 }
 
 // spfTarget is the domain an SPF term names (termTarget), or for a target

@@ -44,6 +44,7 @@ func TestCheckRemoved(t *testing.T) {
 				`198.51.100.95._spf IN A 127.0.0.2` + "\n" +
 				`wide IN TXT "v=spf1 a/0 -all"` + "\nwide IN A 192.0.2.1\n" +
 				`after IN TXT "v=spf1 ip4:192.0.2.0/24 -all ip4:192.0.2.66"` + "\n" + hundred.String() +
+				`around IN TXT "v=spf1 a:relay.example.com/24 -all"` + "\n" +
 				"old1 IN A 192.0.2.30\nrelay IN A 192.0.2.50\nmail33 IN A 192.0.2.33\nh85 IN A 192.0.2.85\n"},
 			{Origin: "provider.test.", File: "provider.test", Text: soa + `_spf IN TXT "v=spf1 ip4:203.0.113.0/24 -all"` + "\n" +
 				"out IN A 192.0.2.70\no20.mta IN A 203.0.113.20\n"},
@@ -94,6 +95,8 @@ func TestCheckRemoved(t *testing.T) {
 		// Past the twenty listed, what is left is counted; the SPF
 		// authorization comes first.
 		{IP: "192.0.2.44", Domain: "example.com"},
+		// a:host/24 of the organization's own host is a range.
+		{IP: "192.0.2.55", Domain: "around.example.com"},
 	}
 	got, err := CheckRemoved(context.Background(), removed, FleetDomains(removed), Options{Resolver: testClient(t, srv.Addr, false)}, "base-run")
 	if err != nil {
@@ -143,6 +146,7 @@ func TestCheckRemoved(t *testing.T) {
 		{StatusWarn, []lb{{"spf_any", "wide.example.com", "a/0", "wide.example.com"}}, nil, []string{"which authorizes any address"}, nil},
 		{StatusWarn, []lb{{"spf_range", "after.example.com", "ip4:192.0.2.0/24", "after.example.com"}}, nil, nil, nil},
 		{StatusWarn, capped, []string{"ptr.fcrdns"}, []string{"within a range (ip4:192.0.2.40/29)", "; and 6 more."}, nil},
+		{StatusWarn, []lb{{"spf_range", "around.example.com", "a:relay.example.com/24", "around.example.com"}}, nil, []string{"within a range (a:relay.example.com/24)"}, nil},
 	}
 	if len(got) != len(cases) {
 		t.Fatalf("%d verdicts for %d senders", len(got), len(cases))
@@ -209,5 +213,29 @@ func TestRecheckBound(t *testing.T) {
 	}
 	if checked, omitted := RecheckBound(removed[:3]); len(checked) != 3 || omitted != 0 {
 		t.Errorf("%d checked, %d omitted of 3", len(checked), omitted)
+	}
+}
+
+// TestWidensToRange reads an a or mx term's dual CIDR length (RFC 7208
+// §5.6) for the sender's address family.
+func TestWidensToRange(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		mech, ip string
+		want     bool
+	}{
+		{"a:relay.example.com", "192.0.2.5", false},
+		{"a:relay.example.com/24", "192.0.2.5", true},
+		{"a:relay.example.com/32", "192.0.2.5", false},
+		{"mx/24", "192.0.2.5", true},
+		{"a:relay.example.com/32//64", "2001:db8::5", true},
+		{"a:relay.example.com/24//128", "2001:db8::5", false},
+		{"a//64", "2001:db8::5", true},
+		{"a//64", "192.0.2.5", false},
+		{"a:relay.example.com/24", "::ffff:192.0.2.5", true},
+	} {
+		if got := widensToRange(c.mech, c.ip); got != c.want {
+			t.Errorf("widensToRange(%q, %s) = %v, want %v", c.mech, c.ip, got, c.want)
+		}
 	}
 }
