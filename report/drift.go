@@ -500,7 +500,7 @@ func compareAsset(ip string, old, cur []observation) assetDrift {
 				undetermined(f, a.undetermined, b.undetermined)
 				continue
 			}
-			if a.value != b.value {
+			if a.value != b.value && !sameSPFText(o.key, a.value, b.value) {
 				d.changes = append(d.changes, change{obs: o, old: a.value, new: b.value})
 			}
 		}
@@ -668,6 +668,13 @@ func recordText(obs map[string]any) string {
 // foldSPFTerm puts an SPF term in lower case for comparing, as mechanism
 // names and domains are (RFC 7208 §4.6.1, §7.1), but not inside a macro,
 // where an upper-case letter asks for URL escaping (§7.3).
+// sameSPFText reports whether two values of an SPF record field (the
+// record, or one it reaches) differ only in the case of what RFC 7208
+// reads without case (all but a macro's text): the same record.
+func sameSPFText(key, a, b string) bool {
+	return (key == FieldSPFRecord || key == FieldSPFReached) && foldSPFTerm(a) == foldSPFTerm(b)
+}
+
 func foldSPFTerm(t string) string {
 	var b strings.Builder
 	inMacro := false

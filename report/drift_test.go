@@ -621,6 +621,39 @@ func TestDriftFirstSelectorAdded(t *testing.T) {
 	}
 }
 
+// TestDriftSPFRecordCase: an SPF record rewritten in other case is the same
+// record (RFC 7208 reads mechanisms and modifiers without case), but a
+// macro's text is read with case, so a change there is a change.
+func TestDriftSPFRecordCase(t *testing.T) {
+	t.Parallel()
+	const ip = "192.0.2.10"
+	withRecord := func(rec string) []assess.Finding {
+		fs := world(ip, "mail1.example.com", []string{ip}, "pass", "ip4:192.0.2.0/24", "reject", 100, "aa")
+		for i := range fs {
+			if fs[i].Check == "spf.record" {
+				fs[i].Observed = map[string]any{"record": rec}
+			}
+		}
+		return fs
+	}
+	assets := []assess.Asset{{IP: ip, Domain: "a.example", DKIMSelectors: []string{"s1"}}}
+	for _, c := range []struct {
+		old, new string
+		changed  bool
+	}{
+		{"v=spf1 ip4:192.0.2.0/24 -all", "V=SPF1 IP4:192.0.2.0/24 -ALL", false},
+		{"v=spf1 exists:%{i}.x.example -all", "v=spf1 EXISTS:%{i}.X.example -all", false},
+		{"v=spf1 exists:%{i}.x.example -all", "v=spf1 exists:%{I}.x.example -all", true},
+		{"v=spf1 ip4:192.0.2.0/24 -all", "v=spf1 ip4:192.0.2.0/24 ~all", true},
+	} {
+		bp := packOf(t, "base-run", assets, withRecord(c.old))
+		_, d := CompareBaseline(bp, "old/evidence.json", assets, withRecord(c.new), nil)
+		if got := len(d.Changes) > 0; got != c.changed {
+			t.Errorf("%q → %q: changes %+v, want changed %v", c.old, c.new, d.Changes, c.changed)
+		}
+	}
+}
+
 // TestDriftHELOEdit: the addresses of a HELO name changed in the inventory
 // are an inventory edit that names both HELO names, not a DNS change.
 func TestDriftHELOEdit(t *testing.T) {
