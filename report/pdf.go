@@ -1409,17 +1409,20 @@ func (b *pdfBuilder) drift() ([]pdfBlock, error) {
 		if v == "" {
 			return "(no value)"
 		}
-		return displayLine(v, pdfMaxValue)
+		return v
 	}
 	for i, c := range dr.Changes[:n] {
-		now := value(c.New)
+		// Cut both around where they differ, so a long record's last
+		// term (-all to +all) stays in view.
+		before, now := clipPair(cleanLine(c.Old), cleanLine(c.New), pdfMaxValue)
+		before, now = value(before), value(now)
 		if note := c.InventoryNote(); note != "" {
 			now = strings.TrimSpace(now + " (" + note + ")")
 		}
 		f.add(b.tableRow([]cellText{
 			{size: sizes[0], text: displayLine(c.Asset, 80), name: true, style: props.Text{Style: fontstyle.Bold}},
 			{size: sizes[1], text: displayLine(b.driftLabel(c.Field), 80)},
-			{size: sizes[2], text: value(c.Old), mono: true, style: props.Text{Size: 6.8}},
+			{size: sizes[2], text: before, mono: true, style: props.Text{Size: 6.8}},
 			{size: sizes[3], text: now, mono: true, style: props.Text{Size: 6.8}},
 		}, i%2 == 1, true))
 	}

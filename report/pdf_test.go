@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -1346,6 +1347,44 @@ func TestPDFDriftNoValue(t *testing.T) {
 	// So does the executive summary's sample of changes.
 	if !strings.Contains(squash(text[:i]), squash("PTR name changed from mail-gone.example.com to (no value)")) {
 		t.Errorf("summary's changes not in words:\n%s", text[:min(i, 3000)])
+	}
+}
+
+// TestPDFDriftLongValues: a long SPF record that changes only at its end
+// (~all to +all) reads differently before and after, in the executive
+// summary's sample and in the changes table, read back from the PDF.
+func TestPDFDriftLongValues(t *testing.T) {
+	t.Parallel()
+	p := SyntheticPack(3, 1)
+	rec := "v=spf1 ip4:192.0.2.96/28 include:_spf.mail.acme.example include:spf.protection.acme.example include:_spf.more.acme.example"
+	for len(rec) < 320 {
+		rec += " include:_spf" + strconv.Itoa(len(rec)) + ".acme.example"
+	}
+	p.Drift = &Drift{BaseRun: "base", Changes: []DriftChange{{Asset: p.Assets[0].IP, Field: FieldSPFRecord, Old: rec + " ~all", New: rec + " +all"}}}
+	text := squash(pdfText(t, writeAll(t, NewPDF(nil), p)))
+	for _, want := range []string{"~all", "+all"} {
+		if n := strings.Count(text, want); n < 2 {
+			t.Errorf("%q shown %d times, want in the summary and the table", want, n)
+		}
+	}
+}
+
+func TestClipPair(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("include:x.example ", 10)
+	for _, c := range []struct {
+		a, b, wantA, wantB string
+		max                int
+	}{
+		{"short", "other", "short", "other", 20},
+		{long + "~all", long + "+all", "…ample include:x.example ~all", "…ample include:x.example +all", 40},
+		// A difference early: cut at the end, as clip does.
+		{"a" + long, "b" + long, "a" + long[:18] + "…", "b" + long[:18] + "…", 20},
+	} {
+		a, b := clipPair(c.a, c.b, c.max)
+		if a != c.wantA || b != c.wantB {
+			t.Errorf("clipPair(%q, %q, %d) = %q, %q; want %q, %q", c.a, c.b, c.max, a, b, c.wantA, c.wantB)
+		}
 	}
 }
 

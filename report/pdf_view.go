@@ -134,9 +134,10 @@ func newSummaryView(p *Pack, d *packDigest) *summaryView {
 			}
 		}
 		for _, c := range p.Drift.Sample(viewDrift) {
+			old, cur := clipPair(cleanLine(c.Old), cleanLine(c.New), viewValue)
 			v.DriftSample = append(v.DriftSample, DriftChange{
 				Asset: clip(cleanLine(c.Asset), viewValue), Field: clip(cleanLine(c.Field), viewValue),
-				Old: clip(cleanLine(c.Old), viewValue), New: clip(cleanLine(c.New), viewValue),
+				Old: old, New: cur,
 				// In words for the summary: the edit, not its code.
 				Inventory: c.InventoryNote(),
 			})

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"senderproof/templates"
+
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -136,6 +138,10 @@ func utf16Len(s string) int {
 // displayLine prepares untrusted text for a layout: one line of at most
 // max runes.
 func displayLine(s string, max int) string { return clip(cleanLine(s), max) }
+
+// clipPair bounds two values shown as before and after to max characters
+// each, cut alike around where they differ (templates.ClipPair).
+func clipPair(a, b string, max int) (string, string) { return templates.ClipPair(a, b, max) }
 
 // formulaSafe neutralises a cell that a spreadsheet would read as a formula
 // (OWASP CSV injection): one whose first character, or first character

@@ -351,6 +351,8 @@ var fastFuncs = map[string]fastFunc{
 	"upper":    {[]ptype{pString}, func(a []any) any { return strings.ToUpper(a[0].(string)) }},
 	"quote":    {[]ptype{pAny}, func(a []any) any { return quote(a[0]) }},
 	"contains": {[]ptype{pString, pString}, func(a []any) any { return strings.Contains(a[0].(string), a[1].(string)) }},
+	"before":   {[]ptype{pAny, pAny}, func(a []any) any { return before(a[0], a[1]) }},
+	"after":    {[]ptype{pAny, pAny}, func(a []any) any { return after(a[0], a[1]) }},
 }
 
 // compileCall compiles a call of a builtin or of one of funcs.

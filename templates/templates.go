@@ -50,6 +50,59 @@ var funcs = template.FuncMap{
 	// contains reports whether the first string holds the second, for
 	// example an IPv6 address's ":".
 	"contains": strings.Contains,
+	// before and after give a value before and after a change, each
+	// shortened as ClipPair does to pairMax characters.
+	"before": before,
+	"after":  after,
+}
+
+// pairMax bounds each side of a change that before and after give.
+const pairMax = 120
+
+func before(old, cur any) string { a, _ := ClipPair(text(old), text(cur), pairMax); return a }
+func after(old, cur any) string  { _, b := ClipPair(text(old), text(cur), pairMax); return b }
+
+// text is a template value as text: "" for none.
+func text(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	}
+	return fmt.Sprint(v)
+}
+
+// ClipPair bounds two values shown as before and after to max characters
+// each (an ellipsis marking a cut counts as one), so that where they
+// differ stays in view: when either is too long and they share a
+// beginning, both are cut from a little before their first difference,
+// the part they share marked with an ellipsis. "v=spf1 … include:x ~all"
+// and the same record ending "+all" never read alike.
+func ClipPair(a, b string, max int) (string, string) {
+	ra, rb := []rune(a), []rune(b)
+	if max <= 0 || len(ra) <= max && len(rb) <= max {
+		return a, b
+	}
+	const context = 24
+	p := 0
+	for p < len(ra) && p < len(rb) && ra[p] == rb[p] {
+		p++
+	}
+	start := 0
+	if p > context && max > context+2 {
+		start = p - context
+	}
+	cut := func(r []rune) string {
+		if start > 0 {
+			r = append([]rune{'…'}, r[start:]...)
+		}
+		if len(r) > max {
+			r = append(r[:max-1:max-1], '…')
+		}
+		return string(r)
+	}
+	return cut(ra), cut(rb)
 }
 
 func join(sep string, v any) string {
