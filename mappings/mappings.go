@@ -210,6 +210,7 @@ func (e *env) lintSources(srcs []source, shipped ...*File) ([]*File, []*Problem)
 	for _, f := range shipped {
 		folded[strings.ToLower(f.Framework.ID)] = f.Framework.ID
 	}
+	lines := map[*File]int{} // the framework line of each file of srcs
 	for _, s := range srcs {
 		f, line, ps := e.lint(s.path, s.data)
 		problems = append(problems, ps...)
@@ -217,6 +218,7 @@ func (e *env) lintSources(srcs []source, shipped ...*File) ([]*File, []*Problem)
 			continue
 		}
 		files = append(files, f)
+		lines[f] = line
 		id := f.Framework.ID
 		if id == "" {
 			continue
@@ -234,7 +236,47 @@ func (e *env) lintSources(srcs []source, shipped ...*File) ([]*File, []*Problem)
 		}
 		seen[id] = s.path
 	}
-	return files, problems
+	return files, append(problems, tokenClashes(shipped, files, lines)...)
+}
+
+// tokenClashes reports a control of files whose OSCAL target
+// (OSCALToken) is that of a control of another framework loaded beside
+// it: the shipped frameworks files do not replace, and the other files.
+// "acme" "MAIL_7" and "acme_MAIL" "7" both give acme_MAIL_7, and a GRC
+// import would take one's findings for the other's. lines holds the
+// framework line of each of files, where the problem is put.
+func tokenClashes(shipped, files []*File, lines map[*File]int) []*Problem {
+	type owner struct{ framework, control, path string }
+	tokens := map[string]owner{}
+	replaced := map[string]bool{}
+	for _, f := range files {
+		replaced[f.Framework.ID] = true
+	}
+	var all []*File
+	for _, f := range shipped {
+		if !replaced[f.Framework.ID] {
+			all = append(all, f)
+		}
+	}
+	all = append(all, files...)
+	var out []*Problem
+	for _, f := range all {
+		for _, c := range f.Controls {
+			tok := OSCALToken(f.Framework.ID, c.ID)
+			other, ok := tokens[tok]
+			switch {
+			case !ok:
+				tokens[tok] = owner{f.Framework.ID, c.ID, f.Path}
+			case other.framework != f.Framework.ID:
+				if _, mine := lines[f]; mine {
+					out = append(out, &Problem{Path: f.Path, Line: lines[f],
+						Reason: fmt.Sprintf("control %q of framework %q gives the same OSCAL target %s as control %q of framework %q (%s): a GRC import could not tell their findings apart; rename one of them",
+							c.ID, f.Framework.ID, tok, other.control, other.framework, other.path)})
+				}
+			}
+		}
+	}
+	return out
 }
 
 // collect lints the embedded files and those of dir ("" for none).

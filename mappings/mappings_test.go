@@ -864,3 +864,25 @@ func TestLintBounds(t *testing.T) {
 		t.Errorf("%d controls in one mapping took %s to lint", n, d)
 	}
 }
+
+// TestLintTokenClashAcrossFrameworks: two frameworks whose controls give
+// one OSCAL target ("acme" "MAIL_7" and "acme_MAIL" "7") are refused, at
+// the framework line of the file that comes second; their controls
+// otherwise are not compared.
+func TestLintTokenClashAcrossFrameworks(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	file := func(name, id, control string) {
+		body := "framework:\n  id: " + id + "\n  name: N\n  version: \"1\"\ncontrols:\n  - id: " + control + "\n    title: T\nmappings:\n  - check: ptr.present\n    controls: [" + control + "]\n"
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file("a.yaml", "acme", "MAIL_7")
+	file("b.yaml", "acme_MAIL", "7")
+	file("c.yaml", "other", "MAIL_7")
+	want := filepath.Join(dir, "b.yaml") + `:2: control "7" of framework "acme_MAIL" gives the same OSCAL target acme_MAIL_7 as control "MAIL_7" of framework "acme" (` + filepath.Join(dir, "a.yaml") + `): a GRC import could not tell their findings apart; rename one of them`
+	if err := Lint(dir); err == nil || err.Error() != want {
+		t.Fatalf("Lint = %v\nwant %s", err, want)
+	}
+}

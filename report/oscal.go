@@ -95,8 +95,9 @@ var tokenRE = regexp.MustCompile(`^(\p{L}|_)(\p{L}|\p{N}|[.\-_])*$`)
 
 // oscalTargets gives each control of the pack its target ID
 // (mappings.OSCALToken), made unique with a "-2", "-3"... suffix in the
-// rare case two controls give the same token: lint refuses that within a
-// framework, but "a_b" "c" and "a" "b_c" of two frameworks still collide.
+// case two controls give the same token, which lint refuses (within a
+// framework, and across the frameworks loaded together): a pack read back
+// from elsewhere is written all the same.
 func oscalTargets(controls []ControlStatus) map[assess.ControlRef]string {
 	out := make(map[assess.ControlRef]string, len(controls))
 	used := make(map[string]bool, len(controls))
