@@ -7,7 +7,15 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"senderproof/assess"
 )
+
+// listLine is a value of a mapping file as one line of List's output: its
+// white space runs as one space, and what a terminal could act on (a
+// control character, a line separator, a bidirectional override) escaped,
+// so that a file from elsewhere cannot fake a line of the list.
+func listLine(s string) string { return assess.Escape(strings.Join(strings.Fields(s), " ")) }
 
 // listWidth is the column List wraps relevance and rationale text at.
 const listWidth = 100
@@ -29,20 +37,20 @@ func (s *Set) List(w io.Writer) error {
 			fmt.Fprintln(bw)
 		}
 		fw := f.Framework
-		fmt.Fprintf(bw, "%s: %s", fw.ID, orDash(fw.Name))
+		fmt.Fprintf(bw, "%s: %s", listLine(fw.ID), orDash(listLine(fw.Name)))
 		if fw.Version != "" {
-			fmt.Fprintf(bw, ", version %s", fw.Version)
+			fmt.Fprintf(bw, ", version %s", listLine(fw.Version))
 		}
 		fmt.Fprintln(bw)
 		if fw.Source != "" {
-			fmt.Fprintf(bw, "  source:  %s\n", fw.Source)
+			fmt.Fprintf(bw, "  source:  %s\n", listLine(fw.Source))
 		}
 		if fw.Catalog != "" {
-			fmt.Fprintf(bw, "  catalog: %s\n", fw.Catalog)
+			fmt.Fprintf(bw, "  catalog: %s\n", listLine(fw.Catalog))
 		}
-		fmt.Fprintf(bw, "  file:    %s (sha256 %s)\n", f.Path, f.SHA256)
+		fmt.Fprintf(bw, "  file:    %s (sha256 %s)\n", assess.Escape(f.Path), f.SHA256)
 		for _, c := range f.Controls {
-			fmt.Fprintf(bw, "  %s  %s\n", c.ID, orDash(c.Title))
+			fmt.Fprintf(bw, "  %s  %s\n", listLine(c.ID), orDash(listLine(c.Title)))
 			if c.Relevance != "" {
 				writeWrapped(bw, "      relevance: ", "        ", c.Relevance)
 			}

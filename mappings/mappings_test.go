@@ -515,6 +515,36 @@ mappings:
 	}
 }
 
+// TestListOneLinePerValue: a mapping file's name, version, source and
+// titles print as one line each, so a file from elsewhere cannot add a
+// line that reads as a framework or control of the list.
+func TestListOneLinePerValue(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write(t, dir, "acme.yaml", `framework: {id: acme, name: "ACME\nfake-framework: Injected, version 9", version: "1\n2", source: "https://x.example/\n  file:    fake"}
+controls:
+  - {id: ACME-1, title: "Sound reverse DNS\n  MAIL-99  Injected control line"}
+mappings:
+  - {check: ptr.present, controls: [ACME-1]}
+`)
+	s, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := s.List(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(b.String(), "\n") {
+		if strings.HasPrefix(l, "fake-framework") || strings.HasPrefix(strings.TrimSpace(l), "MAIL-99") || strings.HasPrefix(strings.TrimSpace(l), "file:    fake") {
+			t.Errorf("a value made a line of its own: %q\n%s", l, b.String())
+		}
+	}
+	if !strings.Contains(b.String(), "acme: ACME fake-framework: Injected, version 9, version 1 2\n") {
+		t.Errorf("the name and version not on one line:\n%s", b.String())
+	}
+}
+
 func TestWriteWrapped(t *testing.T) {
 	t.Parallel()
 	long := strings.Repeat("x", listWidth+5)
