@@ -96,6 +96,11 @@ func TestLoadRejects(t *testing.T) {
 			[]string{"s.tmpl:1: summary/executive: argument 1 of upper, .Status, is not of type string"}},
 		{"join's arguments swapped", map[string]string{"a.tmpl": `{{define "ptr.present/pass"}}{{join .Observed.ptr_names ", "}}{{end}}`},
 			[]string{"a.tmpl:1: ptr.present/pass: .Observed.ptr_names: wrong type for value; expected string; got []string (in a trial render with sample data)"}},
+		{"one name in two files", map[string]string{
+			"a.tmpl":     "{{define \"ptr.present/pass\"}}A{{end}}",
+			"b.tmpl":     "\n{{define \"ptr.present/pass\"}}B{{end}}\n{{define \"ptr.single/pass\"}}B{{end}}",
+			"empty.tmpl": "{{define \"ptr.single/pass\"}}{{end}}"},
+			[]string{`b.tmpl:2: template "ptr.present/pass" is defined in a.tmpl:1 too: define each name in one file, or it is the files' order that decides which wording is used`}},
 		// The offboarding recheck's wording is rendered with a map: a
 		// trial render with the recheck's sample finds what no run's data
 		// could get past, before the run rather than after its queries.

@@ -10,6 +10,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -193,6 +194,7 @@ func Load(dir string) (*Set, error) {
 	if err != nil {
 		return nil, fmt.Errorf("templates %s: %w", dir, err)
 	}
+	definedIn := map[string]string{} // an override's name: the file and line that define it
 	for _, f := range files {
 		b, size, err := ReadAtMost(f, maxTemplateFile)
 		if errors.Is(err, ErrTooLarge) {
@@ -208,7 +210,9 @@ func Load(dir string) (*Set, error) {
 		}
 		if p := parseOverride(t, f, string(b)); p != nil {
 			problems = append(problems, p)
+			continue
 		}
+		problems = append(problems, definedTwice(t, f, definedIn)...)
 	}
 	if len(problems) == 0 {
 		problems = unknownNames(t, shipped)
@@ -394,6 +398,29 @@ func parseOverride(t *template.Template, path, text string) *Problem {
 		return parseProblem(name, err)
 	}
 	return nil
+}
+
+// definedTwice refuses the templates the override file path (just parsed
+// into t) defines that an earlier override file defines too: which one
+// would win depends on the files' names, and a stale copy beside the
+// edited one would replace its wording without a word. definedIn holds
+// where each name was first defined, and takes this file's.
+func definedTwice(t *template.Template, path string, definedIn map[string]string) []*Problem {
+	var out []*Problem
+	for _, d := range t.Templates() {
+		if d.Tree == nil || d.Tree.ParseName != overridePrefix+path || d.Name() == overridePrefix+path {
+			continue
+		}
+		loc, _ := d.Tree.ErrorContext(d.Tree.Root)
+		p, line := location(loc)
+		if first, ok := definedIn[d.Name()]; ok {
+			out = append(out, &Problem{Path: p, Line: line, Reason: fmt.Sprintf("template %q is defined in %s too: define each name in one file, or it is the files' order that decides which wording is used", d.Name(), first)})
+			continue
+		}
+		definedIn[d.Name()] = fmt.Sprintf("%s:%d", filepath.Base(p), line) // the files of one directory
+	}
+	slices.SortFunc(out, func(a, b *Problem) int { return a.Line - b.Line })
+	return out
 }
 
 // newSet compiles every template of t for the fast renderer.
