@@ -11,11 +11,12 @@ import (
 	"senderproof/assess"
 )
 
-// listLine is a value of a mapping file as one line of List's output: its
-// white space runs as one space, and what a terminal could act on (a
-// control character, a line separator, a bidirectional override) escaped,
-// so that a file from elsewhere cannot fake a line of the list.
-func listLine(s string) string { return assess.Escape(strings.Join(strings.Fields(s), " ")) }
+// listLine is a value of a mapping file as one line of List's output, its
+// white space (line breaks included) run together as one space, so that a
+// file from elsewhere cannot fake a line of the list; lint refuses control
+// characters and bidirectional overrides in it already, while ordinary
+// text (a Persian zero-width non-joiner) is printed as written.
+func listLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // listWidth is the column List wraps relevance and rationale text at.
 const listWidth = 100
