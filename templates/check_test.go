@@ -225,6 +225,25 @@ func TestLoadAccepts(t *testing.T) {
 	}
 }
 
+// TestLoadRelativeDottedDir: a directory given by a relative path whose
+// first part holds a dot ("../x", "tpls.v2") loads: its files' own names
+// are not read as check names.
+func TestLoadRelativeDottedDir(t *testing.T) {
+	t.Parallel()
+	dir := writeDir(t, map[string]string{"custom.tmpl": `{{define "ptr.present/pass"}}Reverse DNS in place for {{.Asset.IP}}.{{end}}`})
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := filepath.Rel(wd, dir)
+	if err != nil || !strings.HasPrefix(rel, "..") {
+		t.Skipf("no relative path with a dot to %s from %s", dir, wd)
+	}
+	if _, err := Load(rel); err != nil {
+		t.Errorf("Load(%s): %v", rel, err)
+	}
+}
+
 func TestTemplateKind(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -240,6 +259,8 @@ func TestTemplateKind(t *testing.T) {
 		{"dns/why", kindHelper},
 		{"ptr.tmpl", kindHelper},
 		{"override:/x/a.tmpl", kindHelper},
+		{"override:tpls.v2/a.tmpl", kindHelper},
+		{"override:../w/a.tmpl", kindHelper},
 	}
 	for _, tc := range tests {
 		if got := templateKind(tc.name); got != tc.kind {

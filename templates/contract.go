@@ -200,7 +200,9 @@ const (
 func templateKind(name string) int {
 	first, _, ok := strings.Cut(name, "/")
 	switch {
-	case !ok:
+	case !ok, strings.HasPrefix(name, overridePrefix):
+		// An override file's own top-level template is named by its
+		// path ("override:tpls.v2/custom.tmpl"), which is no check.
 		return kindHelper
 	case first == "default" || strings.Contains(first, "."):
 		return kindMessage
