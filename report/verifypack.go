@@ -172,9 +172,13 @@ type PackCheck struct {
 	counts   map[findingKey]int
 	seen     []bool
 	orderBad bool
-	drift    map[string]*driftSeen
-	problems []error
-	ledger   *exchangeLedger
+	// last is the current asset's finding before, to hold its findings
+	// to check-ID order, a DKIM key's selectors to the inventory's.
+	last        findingKey
+	withinOrder bool // a problem of the order within an asset was reported
+	drift       map[string]*driftSeen
+	problems    []error
+	ledger      *exchangeLedger
 	// recorded rolls the findings up by the controls they record, for a
 	// pack whose mapping files are not at hand (controls false).
 	recorded *recordedRollUp
@@ -244,12 +248,34 @@ func (c *PackCheck) Add(f *assess.Finding) {
 		}
 		c.endAsset()
 		c.cur, c.seen[i] = i, true
+		c.last = findingKey{}
 	}
+	c.checkWithinOrder(c.assets[i], f)
 	if f.Check == DriftCheck {
 		c.addDrift(c.assets[i], f)
 		return
 	}
 	c.counts[keyOf(f)]++
+}
+
+// checkWithinOrder holds an asset's findings to the SPEC's order: by
+// check ID, and a DKIM key's by selector in the inventory's order, as
+// senderproof writes them; another order is an edit.
+func (c *PackCheck) checkWithinOrder(a assess.Asset, f *assess.Finding) {
+	k := keyOf(f)
+	prev := c.last
+	c.last = k
+	if prev.check == "" || c.withinOrder {
+		return
+	}
+	bad := k.check < prev.check
+	if k.check == prev.check && k.check == "dkim.key" {
+		bad = slices.Index(a.DKIMSelectors, k.selector) < slices.Index(a.DKIMSelectors, prev.selector)
+	}
+	if bad {
+		c.withinOrder = true
+		c.problems = append(c.problems, fmt.Errorf("the findings of %s are not in check-ID order (DKIM selectors in the inventory's): %s comes after %s", a.IP, k, prev))
+	}
 }
 
 // addDrift notes a drift finding and checks its wording.

@@ -90,6 +90,16 @@ func TestVerifyCompleteness(t *testing.T) {
 			i := findingIndex(t, p, "192.0.2.13", "ptr.present")
 			p.Findings = slices.Insert(p.Findings, i, p.Findings[i])
 		}, []string{"asset 192.0.2.13 has 2 findings of ptr.present, want one"}},
+		// The SPEC's order within a sender: by check ID, a DKIM key's
+		// selectors as the inventory lists them.
+		{"findings of one sender swapped", func(t *testing.T, p *report.Pack) {
+			i := findingIndex(t, p, "192.0.2.10", "ptr.fcrdns")
+			p.Findings[i], p.Findings[i+1] = p.Findings[i+1], p.Findings[i]
+		}, []string{"the findings of 192.0.2.10 are not in check-ID order (DKIM selectors in the inventory's): ptr.fcrdns comes after ptr.matches_expected"}},
+		{"DKIM selectors swapped", func(t *testing.T, p *report.Pack) {
+			i := findingIndex(t, p, "192.0.2.11", "dkim.key")
+			p.Findings[i], p.Findings[i+1] = p.Findings[i+1], p.Findings[i]
+		}, []string{"the findings of 192.0.2.11 are not in check-ID order (DKIM selectors in the inventory's): dkim.key ed comes after dkim.key esp"}},
 		{"summary count edited", func(t *testing.T, p *report.Pack) {
 			p.Summary.Fail--
 			p.Summary.Pass++
