@@ -571,6 +571,14 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		return runFailed(err)
 	}
 	s := pack.Summary
+	// The last read of the spooled findings; then the spool goes, before
+	// anything is printed, so no stderr closed early leaves it beside
+	// the pack.
+	breakdown := ""
+	if s.Error > 0 {
+		breakdown = errorBreakdown(pack)
+	}
+	builder.Discard()
 	dnsWork := fmt.Sprintf("%d DNS queries sent, %d answered from cache", run.Queries.Sent, run.Queries.CacheHits)
 	if replay != nil {
 		dnsWork = "DNS answers replayed from the recorded evidence of run " + cfg.Replay.Run.ID
@@ -579,8 +587,8 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		s.Assets, plural(s.Assets, "asset", "assets"), s.Findings, s.Pass, s.Fail, s.Warn, s.Error, s.Skip, dnsWork, cfg.Out)
 	if s.Error > 0 {
 		why := ""
-		if b := errorBreakdown(pack); b != "" {
-			why = " (" + b + ")"
+		if breakdown != "" {
+			why = " (" + breakdown + ")"
 		}
 		fmt.Fprintf(cfg.Stderr, "senderproof: %d findings could not be determined%s; they are reported as error, not as pass or fail\n", s.Error, why)
 	}

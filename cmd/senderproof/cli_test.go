@@ -291,6 +291,26 @@ func TestSIGINT(t *testing.T) {
 		checkInterrupted(t, sig.String(), bin, args, 500*time.Millisecond, sig, time.Second, out)
 	}
 
+	// Its stderr a pipe closed early (`2>&1 | head -1`): the writes fail,
+	// the process is not killed by SIGPIPE, so its exit code stands and
+	// no temporary file is left beside the pack.
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	piped := filepath.Join(dir, "piped")
+	cmd := exec.Command(bin, "demo", "--out", piped, "--format", "json")
+	cmd.Stderr = w
+	err = cmd.Run()
+	w.Close()
+	if code := cmd.ProcessState.ExitCode(); err != nil || code != 0 {
+		t.Errorf("demo with its stderr closed: exit %d (%v), want 0", code, err)
+	}
+	if got, want := entries(t, piped), []string{"evidence.json", "manifest.json"}; !slices.Equal(got, want) {
+		t.Errorf("demo with its stderr closed left %v, want %v", got, want)
+	}
+
 	// Reading a million-sender inventory takes seconds and does not look
 	// at the interrupt: the process exits anyway, a second after it.
 	var big bytes.Buffer

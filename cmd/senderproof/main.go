@@ -168,6 +168,10 @@ const interruptGrace = time.Second
 
 func main() {
 	assess.TuneGC()
+	// Output to a pipe closed early (`senderproof demo --out x 2>&1 |
+	// head -1`) fails the write instead of killing the process, which
+	// would leave its temporary files and lose the exit code.
+	signal.Ignore(syscall.SIGPIPE)
 	ctx, stop := signal.NotifyContext(context.Background(), stopSignals()...)
 	go exitIfStuck()
 	err := newApp(os.Stdout, os.Stderr).RunContext(ctx, os.Args)
