@@ -37,8 +37,9 @@ type Inventory struct {
 	// Tags map and DKIMSelectors array: treat both as read-only.
 	Assets []Asset
 	// Warnings are problems that did not stop the load, each
-	// "file:line: message".
-	Warnings []string
+	// "file:line: message": the first of them, WarningCount in all.
+	Warnings     []string
+	WarningCount int
 	// Inputs are the files read, in order.
 	Inputs []InputFile
 	// SHA256 names the whole inventory: with one input it is that file's
@@ -613,10 +614,7 @@ func (l *loader) finish() (*Inventory, error) {
 	if err := l.errs.err(); err != nil {
 		return nil, err
 	}
-	if l.nwarn > len(l.warnings) {
-		l.warnings = append(l.warnings, fmt.Sprintf("... and %d more warnings", l.nwarn-len(l.warnings)))
-	}
-	inv := &Inventory{Assets: l.assets, Warnings: l.warnings, Inputs: l.inputs, SHA256: InventorySHA256(l.inputs)}
+	inv := &Inventory{Assets: l.assets, Warnings: l.warnings, WarningCount: l.nwarn, Inputs: l.inputs, SHA256: InventorySHA256(l.inputs)}
 	return inv, nil
 }
 

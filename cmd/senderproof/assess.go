@@ -268,6 +268,9 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	for _, w := range inv.Warnings {
 		fmt.Fprintf(cfg.Stderr, "senderproof: warning: %s\n", w)
 	}
+	if more := inv.WarningCount - len(inv.Warnings); more > 0 {
+		fmt.Fprintf(cfg.Stderr, "senderproof: warning: ... and %d more inventory warnings\n", more)
+	}
 	if cfg.Replay != nil && cfg.Replay.Drift != nil && cfg.Baseline == "" {
 		// The recorded run compared against a baseline: replay it against
 		// the same one, so its drift findings come out the same.
@@ -482,7 +485,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		// What loading the inventory warned of (merged rows, a host
 		// address read as its network) is part of the record, not only
 		// of the terminal.
-		run.Notes = append(run.Notes, inventoryNotes(inv.Warnings)...)
+		run.Notes = append(run.Notes, inventoryNotes(inv.Warnings, inv.WarningCount)...)
 	}
 	if run.Title == "" && cfg.Replay != nil {
 		run.Title = cfg.Replay.Run.Title
@@ -652,15 +655,22 @@ func unansweredNote(st assess.Stats, health []assess.ServerHealth, retries int, 
 }
 
 // inventoryNotes are the run notes of the inventory's warnings: the
-// first maxInventoryNotes, and how many more.
-func inventoryNotes(warnings []string) []string {
+// first maxInventoryNotes of those printed, and how many more there were
+// of total.
+func inventoryNotes(printed []string, total int) []string {
 	var out []string
-	for i, w := range warnings {
+	for i, w := range printed {
 		if i == maxInventoryNotes {
-			out = append(out, fmt.Sprintf("inventory: %d more warnings, printed when the run started", len(warnings)-i))
 			break
 		}
 		out = append(out, "inventory: "+w)
+	}
+	if more := total - len(out); more > 0 {
+		shown := ", printed when the run started"
+		if len(printed) < total {
+			shown = fmt.Sprintf(" (the first %d of all %d were printed when the run started)", len(printed), total)
+		}
+		out = append(out, fmt.Sprintf("inventory: %d more %s%s", more, plural(more, "warning", "warnings"), shown))
 	}
 	return out
 }

@@ -164,16 +164,21 @@ func TestVerifyRemovesStaleTemps(t *testing.T) {
 // TestInventoryWarningsInPack: what loading the inventory warned of is
 // in the pack's run notes, bounded, not only on the terminal.
 func TestInventoryWarningsInPack(t *testing.T) {
-	if got := inventoryNotes([]string{"f.csv:3: 192.0.2.1 duplicates line 2; merged"}); len(got) != 1 || got[0] != "inventory: f.csv:3: 192.0.2.1 duplicates line 2; merged" {
+	if got := inventoryNotes([]string{"f.csv:3: 192.0.2.1 duplicates line 2; merged"}, 1); len(got) != 1 || got[0] != "inventory: f.csv:3: 192.0.2.1 duplicates line 2; merged" {
 		t.Errorf("one warning: %q", got)
 	}
 	many := make([]string, maxInventoryNotes+5)
 	for i := range many {
 		many[i] = fmt.Sprintf("f.csv:%d: warning", i+2)
 	}
-	got := inventoryNotes(many)
+	got := inventoryNotes(many, len(many))
 	if len(got) != maxInventoryNotes+1 || got[maxInventoryNotes] != "inventory: 5 more warnings, printed when the run started" {
 		t.Errorf("%d warnings give %d notes, the last %q", len(many), len(got), got[len(got)-1])
+	}
+	// Of 150 warnings the loader kept the first 100: the notes count all.
+	got = inventoryNotes(make([]string, 100), 150)
+	if got[maxInventoryNotes] != "inventory: 130 more warnings (the first 100 of all 150 were printed when the run started)" {
+		t.Errorf("150 warnings, 100 kept: the last note %q", got[len(got)-1])
 	}
 	dir := t.TempDir()
 	inv := filepath.Join(dir, "fleet.csv")
