@@ -12,6 +12,10 @@ import (
 	"unicode/utf8"
 )
 
+// maxCSVColumns bounds a CSV inventory's header: the fields and 64 tags
+// fit many times over.
+const maxCSVColumns = 1024
+
 // parseCSV reads a CSV inventory: a header row naming the columns, then one
 // row per sender. Positions are line and column number (the field's index).
 func parseCSV(file string, data []byte, errs *errList, emit func(*rawEntry)) {
@@ -46,7 +50,14 @@ func parseCSV(file string, data []byte, errs *errList, emit func(*rawEntry)) {
 		return
 	}
 	headerLine, _ := r.FieldPos(0)
+	if len(header) > maxCSVColumns {
+		// One column per field or tag: a header this wide is another
+		// kind of file (a transposed export, a list of addresses).
+		errs.addf(file, pos{line: headerLine}, "the header has %d columns, more than an inventory's %d (one per field or tag; a list of addresses goes one per row under an ip column)", len(header), maxCSVColumns)
+		return
+	}
 	keys := make([]string, len(header))
+	first := make(map[string]int, len(header)) // a column name's first column
 	ipCol := -1
 	bad := false
 	for i, h := range header {
@@ -64,9 +75,11 @@ func parseCSV(file string, data []byte, errs *errList, emit func(*rawEntry)) {
 			errs.addf(file, p, "column name is too long (%d bytes; the limit is %d)", len(k), maxTagKeyLen)
 			bad = true
 		}
-		if j := indexOf(keys[:i], k); k != "" && j >= 0 {
+		if j, dup := first[k]; k != "" && dup {
 			errs.addf(file, p, "duplicate column %q (also column %d)", k, j+1)
 			bad = true
+		} else if !dup {
+			first[k] = i
 		}
 		if k == "ip" {
 			ipCol = i
@@ -116,15 +129,6 @@ func parseCSV(file string, data []byte, errs *errList, emit func(*rawEntry)) {
 		}
 		emit(&e)
 	}
-}
-
-func indexOf(s []string, v string) int {
-	for i, x := range s {
-		if x == v {
-			return i
-		}
-	}
-	return -1
 }
 
 // blankRecord reports whether every field of a record is empty or spaces.

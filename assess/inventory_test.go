@@ -481,6 +481,8 @@ func TestParseInventory(t *testing.T) {
 				`f.csv:2: "dkim selectors" is kept as a tag, not read as dkim_selectors: name it dkim_selectors if it is meant as that field`,
 				`f.csv:2: "host-name" is kept as a tag, not read as hostname: name it hostname if it is meant as that field`,
 			}},
+		{name: "a header of more columns than an inventory has", file: "f.csv", data: "ip," + strings.Repeat("10.0.0.1,", 1100) + "x\n",
+			err: "f.csv:1: the header has 1102 columns, more than an inventory's 1024 (one per field or tag; a list of addresses goes one per row under an ip column)"},
 		{name: "csv lines ending in a carriage return alone", file: "f.csv", data: "ip,owner\r192.0.2.10,x\r192.0.2.11,y\r",
 			err: "f.csv:1: lines end in a carriage return alone (classic Mac OS line endings); save the file as CSV with LF or CRLF line endings"},
 		{name: "numeric selectors are kept as written", file: "f.yaml",
