@@ -2,6 +2,9 @@ package report
 
 import (
 	"context"
+	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -65,6 +68,142 @@ type packDigest struct {
 	incomplete int
 	// incompleteIPs names the first of those senders, for the PDF.
 	incompleteIPs []string
+	// OpenSPF are the sending domains whose SPF lets any address pass,
+	// in the order first seen.
+	OpenSPF []openSPF
+}
+
+// openSPF is a sending domain whose SPF lets any address on the Internet
+// pass: its record (or one its redirect= leads to) ends in +all, holds a
+// /0 range, or includes a record that passes every address. Its senders'
+// findings pass all the same: a check asks whether the sender is
+// authorized, not whether strangers are.
+type openSPF struct {
+	Domain string
+	Why    string // "+all", "ip4:0.0.0.0/0", "include:_spf.x.example, which ends in +all"
+	// Senders counts the inventory's senders that send for it.
+	Senders int
+}
+
+// openSPFChecks are the checks whose pass findings tell whether a
+// domain's SPF lets anyone pass.
+var openSPFChecks = map[string]bool{"spf.record": true, "spf.lookup_limit": true}
+
+// openSPFFinder finds the sending domains whose SPF lets any address pass,
+// from the observed values of the spf.record and spf.lookup_limit pass
+// findings of each domain's first sender (the checks of a domain give all
+// its senders the same), counting each domain's senders.
+type openSPFFinder struct {
+	domainOf map[string]string // by IP
+	examined map[[2]string]bool
+	senders  map[string]int
+	open     map[string]bool
+	found    []openSPF
+}
+
+func newOpenSPFFinder(assets []assess.Asset) *openSPFFinder {
+	o := &openSPFFinder{domainOf: make(map[string]string, len(assets)), examined: map[[2]string]bool{}, senders: map[string]int{}, open: map[string]bool{}}
+	for _, a := range assets {
+		o.domainOf[a.IP] = a.Domain
+	}
+	return o
+}
+
+// wants reports whether add needs f's observed values: a pass of one of
+// openSPFChecks for a domain not yet examined. It only reads, so a reader
+// may ask it twice.
+func (o *openSPFFinder) wants(f *assess.Finding) bool {
+	dom := o.domainOf[f.Asset]
+	return f.Status == assess.StatusPass && openSPFChecks[f.Check] && dom != "" && !o.examined[[2]string{dom, f.Check}]
+}
+
+// add takes the next finding; observed gives its observed values when
+// wants said they are needed.
+func (o *openSPFFinder) add(f *assess.Finding, observed func() map[string]any) {
+	dom := o.domainOf[f.Asset]
+	if dom == "" || !openSPFChecks[f.Check] {
+		return
+	}
+	if f.Check == "spf.record" {
+		o.senders[dom]++
+	}
+	if !o.wants(f) {
+		return
+	}
+	o.examined[[2]string{dom, f.Check}] = true
+	if o.open[dom] {
+		return
+	}
+	if why := openWhy(f.Check, observed()); why != "" {
+		o.open[dom] = true
+		o.found = append(o.found, openSPF{Domain: dom, Why: why})
+	}
+}
+
+// result returns the domains found, in the order found, with their senders.
+func (o *openSPFFinder) result() []openSPF {
+	for i := range o.found {
+		o.found[i].Senders = o.senders[o.found[i].Domain]
+	}
+	return o.found
+}
+
+// openWhy says why the observed values of an spf.record or
+// spf.lookup_limit pass let any address pass, or "" when they do not.
+func openWhy(check string, obs map[string]any) string {
+	switch check {
+	case "spf.record":
+		if all, _ := obs["all"].(string); all == "+all" {
+			if src, _ := obs["all_source"].(string); src != "" {
+				return "+all, in the record of " + src + " its redirect= leads to"
+			}
+			return "+all"
+		}
+		// Of the wide terms (a /8 and wider), those of length 0:
+		// ip4:0.0.0.0/0, ip6:::/0, a/0.
+		var wide []string
+		switch w := obs["wide_terms"].(type) {
+		case []any:
+			for _, t := range w {
+				wide = append(wide, fmt.Sprint(t))
+			}
+		case []string:
+			wide = w
+		}
+		for _, t := range wide {
+			if strings.HasSuffix(t, "/0") {
+				return t
+			}
+		}
+	case "spf.lookup_limit":
+		reached, _ := obs["reached_records"].(map[string]any)
+		for _, name := range slices.Sorted(maps.Keys(reached)) {
+			if rec, _ := reached[name].(string); opensAll(rec) {
+				return "the record of " + name + ", which it includes, lets any address pass"
+			}
+		}
+	}
+	return ""
+}
+
+// opensAll reports whether an SPF record passes every address: its first
+// all term is +all (or all), or a +ip4/+ip6 range of length 0 comes before
+// it.
+func opensAll(record string) bool {
+	for _, t := range strings.Fields(record) {
+		t = strings.ToLower(t)
+		q := byte('+')
+		if strings.ContainsRune("+-~?", rune(t[0])) {
+			q, t = t[0], t[1:]
+		}
+		switch {
+		case t == "all":
+			return q == '+'
+		case q == '+' && (strings.HasPrefix(t, "ip4:") || strings.HasPrefix(t, "ip6:")) && strings.HasSuffix(t, "/0"):
+			return true
+		}
+	}
+	return false
 }
 
 // maxIncompleteIPs is how many senders with an incomplete comparison the
@@ -122,8 +261,9 @@ func digestPack(ctx context.Context, p *Pack, visit ...func(*assess.Finding)) (*
 	// The tallies and the PDF's rows read no evidence or controls, and
 	// the observed values of the findings that need action or were not
 	// assessed only.
+	open := newOpenSPFFinder(p.Assets)
 	n := 0
-	err := p.eachFindingWithout(skipFields{evidence: true, controls: true, passObserved: true}, func(f *assess.Finding) error {
+	err := p.eachFindingWithout(skipFields{evidence: true, controls: true, passObserved: true, keepPass: open.wants}, func(f *assess.Finding) error {
 		// A pass over millions of findings answers an interrupt quickly.
 		if n++; n%4096 == 0 {
 			if err := ctx.Err(); err != nil {
@@ -150,6 +290,7 @@ func digestPack(ctx context.Context, p *Pack, visit ...func(*assess.Finding)) (*
 		if ai, ok := assetIdx[f.Asset]; ok {
 			d.ByAsset[ai].add(f.Status)
 		}
+		open.add(f, func() map[string]any { return f.Observed })
 		for _, v := range visit {
 			v(f)
 		}
@@ -158,6 +299,7 @@ func digestPack(ctx context.Context, p *Pack, visit ...func(*assess.Finding)) (*
 	if err != nil {
 		return nil, err
 	}
+	d.OpenSPF = open.result()
 	for _, c := range d.ByCheck {
 		fi, ok := famIdx[c.Family]
 		if !ok {

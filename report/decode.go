@@ -64,6 +64,16 @@ type spoolDecoder struct {
 type skipFields struct {
 	observed, evidence, controls bool
 	observedText, passObserved   bool
+	// keepPass, when set, names the pass findings that keep their
+	// observed value all the same (passObserved); it may be asked more
+	// than once of a finding.
+	keepPass func(*assess.Finding) bool
+}
+
+// skipsPassObserved reports whether the observed value of f, read so far
+// (its check and status come before it), is skipped.
+func (s skipFields) skipsPassObserved(f *assess.Finding) bool {
+	return s.passObserved && f.Status == assess.StatusPass && (s.keepPass == nil || !s.keepPass(f))
 }
 
 func (d *spoolDecoder) space() {
@@ -231,7 +241,7 @@ func (d *spoolDecoder) finding(f *assess.Finding) error {
 	for first := true; ; first = false {
 		key, ok, err := d.nextKey(first)
 		if !ok {
-			if d.skip.passObserved && f.Status == assess.StatusPass {
+			if d.skip.skipsPassObserved(f) {
 				f.Observed = nil // decoded when it came before the status
 			}
 			return err
@@ -263,7 +273,7 @@ func (d *spoolDecoder) finding(f *assess.Finding) error {
 		case "remediation":
 			err = d.stringField(&f.Remediation)
 		case "observed":
-			if d.skip.observed || (d.skip.passObserved && f.Status == assess.StatusPass) {
+			if d.skip.observed || d.skip.skipsPassObserved(f) {
 				err = d.skipValue()
 				break
 			}

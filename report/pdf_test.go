@@ -258,6 +258,21 @@ func TestSummaryTemplate(t *testing.T) {
 			p.Drift = nil
 			return p
 		}, []string{"Strong. All 10 mapped controls are satisfied"}},
+		// Every control satisfied, and a domain's SPF open to anyone.
+		{"strong but open to forgery", func() *Pack {
+			p := SyntheticPack(3, 1)
+			for i := range p.Controls {
+				p.Controls[i].Status = ControlSatisfied
+			}
+			p.Drift = nil
+			for i := range p.Findings {
+				if f := &p.Findings[i]; f.Check == "spf.record" {
+					f.Status, f.Observed = assess.StatusPass, map[string]any{"all": "+all"}
+				}
+			}
+			return p
+		}, []string{"Strong for each sender, but not against forgery: SPF lets any address on the Internet pass as example.com and other sending domains (see “Worst risks”). All 10 mapped controls are satisfied",
+			"- SPF of example.com lets any address on the Internet pass (+all)", "Its sender passes the SPF checks all the same"}},
 		// Controls roll up the current fleet's findings: a removed
 		// sender SPF still authorizes is said beside them.
 		{"strong with a stale authorisation", func() *Pack {
@@ -1450,6 +1465,71 @@ func TestPDFNewSenderSkip(t *testing.T) {
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("PDF lacks %q", want)
+		}
+	}
+}
+
+// TestOpenSPFShown: a sending domain whose SPF lets any address pass
+// (+all in its record, or a /0 range in a record it includes) is named in
+// the PDF's executive summary and the XLSX Summary sheet, read back from
+// both files, though every finding of its senders passes.
+func TestOpenSPFShown(t *testing.T) {
+	t.Parallel()
+	p := SyntheticPack(3, 1)
+	domainOf := map[string]string{}
+	for _, a := range p.Assets {
+		domainOf[a.IP] = a.Domain
+	}
+	for i := range p.Findings {
+		f := &p.Findings[i]
+		switch {
+		case f.Check == "spf.record" && domainOf[f.Asset] == "example.org":
+			// A /8 is wide, not every address.
+			f.Status, f.Observed = assess.StatusPass, map[string]any{"wide_terms": []any{"ip4:10.0.0.0/8"}}
+		case f.Check == "spf.record" && domainOf[f.Asset] == "example.com":
+			f.Status, f.Observed = assess.StatusPass, map[string]any{"domain": "example.com", "record": "v=spf1 mx +all", "all": "+all", "permissive": true}
+		case f.Check == "spf.lookup_limit" && domainOf[f.Asset] == "example.net":
+			f.Status, f.Observed = assess.StatusPass, map[string]any{"lookups": 1, "reached_records": map[string]any{"_spf.relay.example": "v=spf1 ip4:0.0.0.0/0 -all"}}
+		}
+	}
+	text := squash(pdfText(t, writeAll(t, NewPDF(nil), p)))
+	for _, want := range []string{
+		"SPF of example.com lets any address on the Internet pass (+all)",
+		"SPF of example.net lets any address on the Internet pass (the record of _spf.relay.example, which it includes, lets any address pass)",
+		"lets any address on the Internet pass, which no control's count shows",
+	} {
+		if !strings.Contains(text, squash(want)) {
+			t.Errorf("PDF lacks %q", want)
+		}
+	}
+	if strings.Contains(text, squash("SPF of example.org")) {
+		t.Error("a /8 is named as open to any address")
+	}
+	f := openXLSX(t, writeAll(t, NewXLSX(), p))
+	rows, err := f.GetRows("Summary")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range rows {
+		if len(r) > 1 && r[0] == "SPF open to any address" && strings.Contains(r[1], "example.com (+all;") && strings.Contains(r[1], "example.net (the record of _spf.relay.example") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the Summary sheet does not name the open domains: %q", rows)
+	}
+}
+
+func TestOpensAll(t *testing.T) {
+	t.Parallel()
+	for rec, want := range map[string]bool{
+		"v=spf1 +all": true, "v=spf1 mx all": true, "v=spf1 -all +all": false, "v=spf1 ?all": false,
+		"v=spf1 ip4:0.0.0.0/0 -all": true, "v=spf1 -ip4:0.0.0.0/0 -all": false, "v=spf1 ip6:::/0 ~all": true,
+		"v=spf1 ip4:192.0.2.0/24 -all": false, "v=spf1 redirect=x.example": false,
+	} {
+		if got := opensAll(rec); got != want {
+			t.Errorf("opensAll(%q) = %v, want %v", rec, got, want)
 		}
 	}
 }

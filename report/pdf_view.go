@@ -43,6 +43,11 @@ type summaryView struct {
 	// Files are the pack's other files this run writes beside the PDF
 	// and manifest.json, in pack order: evidence.json, report.xlsx, ...
 	Files []string
+	// OpenSPF are the sending domains whose SPF lets any address pass
+	// (+all, a /0 range, or a record included that does), at most
+	// viewOpenSPF of them; OpenSPFMore counts the rest.
+	OpenSPF     []openSPF
+	OpenSPFMore int
 }
 
 type viewCheck struct {
@@ -79,6 +84,7 @@ const (
 	viewTopAssets = 3
 	viewDrift     = 3
 	viewValue     = 80
+	viewOpenSPF   = 5
 )
 
 func newSummaryView(p *Pack, d *packDigest) *summaryView {
@@ -98,6 +104,13 @@ func newSummaryView(p *Pack, d *packDigest) *summaryView {
 		v.Org = "the fleet"
 	}
 	v.Files = otherFiles(func(string) bool { return true })
+	for i, o := range d.OpenSPF {
+		if i == viewOpenSPF {
+			v.OpenSPFMore = len(d.OpenSPF) - i
+			break
+		}
+		v.OpenSPF = append(v.OpenSPF, openSPF{Domain: clip(cleanLine(o.Domain), viewValue), Why: clip(cleanLine(o.Why), 2*viewValue), Senders: o.Senders})
+	}
 	v.AffectedAssets = d.affected("")
 	v.AffectedHigh = d.affected("high")
 	for _, a := range p.Assets {

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"compress/flate"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -197,15 +198,20 @@ func (w *xlsxWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	// The pass over the findings notes the senders whose comparison with
 	// the baseline is incomplete, for the Drift sheet.
 	var incomplete []driftIncomplete
+	// The pass over the findings also finds the sending domains whose SPF
+	// lets any address pass, for the Summary sheet.
+	open := newOpenSPFFinder(p.Assets)
 	steps := []func(context.Context, *excelize.File, *xlsxStyles, *Pack) error{
 		w.controls, w.assets,
 		func(ctx context.Context, f *excelize.File, st *xlsxStyles, p *Pack) error {
-			return w.findingsAndEvidence(ctx, f, st, p, &incomplete)
+			return w.findingsAndEvidence(ctx, f, st, p, &incomplete, open)
 		},
 		func(ctx context.Context, f *excelize.File, st *xlsxStyles, p *Pack) error {
 			return w.drift(ctx, f, st, p, incomplete)
 		},
-		w.summary,
+		func(ctx context.Context, f *excelize.File, st *xlsxStyles, p *Pack) error {
+			return w.summary(ctx, f, st, p, open.result())
+		},
 	}
 	for _, step := range steps {
 		if err := ctx.Err(); err != nil {
@@ -463,7 +469,7 @@ func findingControls(cs []assess.ControlRef) string {
 // incomplete, as its drift.changed message says.
 type driftIncomplete struct{ asset, message string }
 
-func (w *xlsxWriter) findingsAndEvidence(ctx context.Context, f *excelize.File, st *xlsxStyles, p *Pack, incomplete *[]driftIncomplete) error {
+func (w *xlsxWriter) findingsAndEvidence(ctx context.Context, f *excelize.File, st *xlsxStyles, p *Pack, incomplete *[]driftIncomplete, open *openSPFFinder) error {
 	fs := newStreamSheet(f, st, sheetFindings, w.rowsPerSheet, []xlsxColumn{
 		{"asset", 22}, {"check", 22}, {"selector", 12}, {"status", 9}, {"severity", 10},
 		{"message", 70}, {"observed", 50}, {"controls", 36}, {"remediation", 60},
@@ -520,6 +526,11 @@ func (w *xlsxWriter) findingsAndEvidence(ctx context.Context, f *excelize.File, 
 				return err
 			}
 		}
+		open.add(fd, func() map[string]any {
+			var m map[string]any
+			_ = json.Unmarshal([]byte(observed), &m)
+			return m
+		})
 		// A sender whose comparison is incomplete: error when nothing
 		// changed, warn with fields not compared beside its changes.
 		if fd.Check == DriftCheck && (fd.Status == assess.StatusError ||
@@ -742,7 +753,7 @@ func (w *xlsxWriter) controls(_ context.Context, f *excelize.File, st *xlsxStyle
 
 // summary writes the Summary sheet: run facts, key figures and two
 // native charts (findings by status; findings by control).
-func (w *xlsxWriter) summary(_ context.Context, f *excelize.File, st *xlsxStyles, p *Pack) error {
+func (w *xlsxWriter) summary(_ context.Context, f *excelize.File, st *xlsxStyles, p *Pack, open []openSPF) error {
 	sh := sheetSummary
 	set := func(cell string, v any, style int) error {
 		if err := f.SetCellValue(sh, cell, v); err != nil {
@@ -778,6 +789,15 @@ func (w *xlsxWriter) summary(_ context.Context, f *excelize.File, st *xlsxStyles
 		if o := offboardingFact(p.Drift); o != "" {
 			facts = append(facts, [2]string{"Removed senders", o})
 		}
+	}
+	if len(open) > 0 {
+		// Every sender of such a domain passes SPF, and so would anyone:
+		// no count of the findings shows it.
+		parts := make([]string, len(open))
+		for i, o := range open {
+			parts[i] = fmt.Sprintf("%s (%s; %d %s)", o.Domain, o.Why, o.Senders, plural(o.Senders, "sender", "senders"))
+		}
+		facts = append(facts, [2]string{"SPF open to any address", strings.Join(parts, "; ") + ": anyone can send mail that passes SPF as these domains, though their senders' findings pass"})
 	}
 	if r := p.Run.ReplayOf; r != nil {
 		facts = slices.Insert(facts, 3, [2]string{"Replay of", fmt.Sprintf("run %s, re-assessed offline from the DNS answers recorded %s; no DNS was queried",
