@@ -533,6 +533,14 @@ func TestFaultHostileData(t *testing.T) {
 			}
 		}
 	}
+	// A byte that is not UTF-8 in an SPF term is escaped once in every
+	// value that shows it, never \x80 escaped again as \x5cx80.
+	if f := got[dnstest.HostileOdd+" spf.authorizes_ip"]; true {
+		d, _ := f.Observed["detail"].(string)
+		if !strings.Contains(d, `\x80`) || strings.Contains(d, `\x5c`) {
+			t.Errorf("spf.authorizes_ip detail %q: want the byte escaped once", d)
+		}
+	}
 	cases := []struct {
 		key    string
 		status Status

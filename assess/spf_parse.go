@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // spfRecord is a syntactically valid SPF record (RFC 7208 §4.5, §12).
@@ -34,9 +35,19 @@ func (e *spfSyntaxError) Error() string {
 	if e.Term == "" {
 		return e.Msg
 	}
-	// The term is shown as published (bounded, control characters as
-	// \xNN), not Go-quoted: its own quotes stay readable.
-	return fmt.Sprintf(`term "%s": %s`, bounded(e.Term, 200), e.Msg)
+	// The term as published, not Go-quoted, so that its own quotes stay
+	// readable; cut, but not escaped: what shows it escapes it once
+	// (observed "detail" through bounded), as escaping twice would turn
+	// \x80 into \x5cx80.
+	term := e.Term
+	if len(term) > 200 {
+		cut := 200
+		for i := 0; i < 3 && !utf8.RuneStart(term[cut]); i++ {
+			cut-- // not inside a character
+		}
+		term = term[:cut] + "…"
+	}
+	return fmt.Sprintf(`term "%s": %s`, term, e.Msg)
 }
 
 // isDNSMechanism reports the terms that cost a DNS lookup (RFC 7208 §4.6.4).
