@@ -1376,7 +1376,7 @@ func (b *pdfBuilder) drift() ([]pdfBlock, error) {
 		b.labelValue("Baseline file", clip(cleanLine(dr.Baseline), pdfMaxValue), false),
 		b.labelValue("Senders added", pdfList(dr.Added, 50), false),
 		// An IPv6 address and its baseline row run past the usual 80.
-		b.labelValue("Senders removed", pdfListClip(removedWithNotes(dr), 50, 170), false),
+		b.labelValue("Senders removed", pdfListClip(b.eachGlyphs(removedWithNotes(dr)), 50, 170), false),
 	}
 	f.each(rows...)
 	f.keep(pdfSpacer(3))
@@ -1542,6 +1542,18 @@ func removedWithNotes(d *Drift) []string {
 		if n := notes[ip]; n != "" {
 			out[i] += " (" + clip(n, 120) + ")"
 		}
+	}
+	return out
+}
+
+// eachGlyphs makes each of items drawable (textFitter.glyphs) on its own,
+// before they are joined into one cell: glyphs spells out a bounded
+// number of code points a text, and one owner's name in a script the fonts
+// lack must not use up the others'.
+func (b *pdfBuilder) eachGlyphs(items []string) []string {
+	out := make([]string, len(items))
+	for i, s := range items {
+		out[i] = b.fit.glyphs(s)
 	}
 	return out
 }

@@ -1533,3 +1533,25 @@ func TestOpensAll(t *testing.T) {
 		}
 	}
 }
+
+// TestPDFRemovedOwnersDistinct: owners in scripts the PDF's fonts lack are
+// spelled out as code points each, read back from the PDF: the fourth and
+// fifth removed sender's owner are told apart as the first is.
+func TestPDFRemovedOwnersDistinct(t *testing.T) {
+	t.Parallel()
+	p := SyntheticPack(3, 1)
+	owners := []string{"שלום", "สวัสดี", "こんにちは", "مرحبا", "你好"}
+	p.Drift = &Drift{BaseRun: "base", Changes: []DriftChange{}, Added: []string{}}
+	for i, o := range owners {
+		ip := fmt.Sprintf("198.51.100.%d", i+1)
+		p.Drift.Removed = append(p.Drift.Removed, ip)
+		p.Drift.RemovedAssets = append(p.Drift.RemovedAssets, assess.Asset{IP: ip, Owner: o})
+	}
+	text := squash(pdfText(t, writeAll(t, NewPDF(nil), p)))
+	for _, o := range owners {
+		r, _ := utf8.DecodeRuneInString(o)
+		if want := fmt.Sprintf("<U+%04X>", r); !strings.Contains(text, want) {
+			t.Errorf("owner %q: %s not in the PDF", o, want)
+		}
+	}
+}
