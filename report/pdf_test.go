@@ -1540,7 +1540,7 @@ func TestOpensAll(t *testing.T) {
 func TestPDFRemovedOwnersDistinct(t *testing.T) {
 	t.Parallel()
 	p := SyntheticPack(3, 1)
-	owners := []string{"שלום", "สวัสดี", "こんにちは", "مرحبا", "你好"}
+	owners := []string{"שלום עולם צוות", "สวัสดีชาวโลกทีม", "こんにちは世界のチーム", "مرحبا بالعالم فريق", "你好世界团队邮件平台"}
 	p.Drift = &Drift{BaseRun: "base", Changes: []DriftChange{}, Added: []string{}}
 	for i, o := range owners {
 		ip := fmt.Sprintf("198.51.100.%d", i+1)
