@@ -68,7 +68,20 @@ func xlsxCell(s string) string {
 // xlsxStyles are the workbook's cell and conditional styles.
 type xlsxStyles struct {
 	header, title, subtitle, label, bold int
+	wrap                                 int            // long text kept within its column
 	status                               map[string]int // conditional fills by status/state
+}
+
+// chartAxisFont draws the charts' axis labels dark enough to read (the
+// default theme's is a pale grey).
+var chartAxisFont = excelize.Font{Color: "404040", Size: 9}
+
+// xlsxTime is a run time as ISO 8601 text in UTC, or "not recorded".
+func xlsxTime(t time.Time) string {
+	if t.IsZero() {
+		return "not recorded"
+	}
+	return t.UTC().Format(time.RFC3339)
 }
 
 func newXLSXStyles(f *excelize.File) (*xlsxStyles, error) {
@@ -91,6 +104,7 @@ func newXLSXStyles(f *excelize.File) (*xlsxStyles, error) {
 	s.subtitle = mk(&excelize.Style{Font: &excelize.Font{Size: 12, Color: xlsxColour(colourMuted)}})
 	s.label = mk(&excelize.Style{Font: &excelize.Font{Color: xlsxColour(colourMuted)}})
 	s.bold = mk(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	s.wrap = mk(&excelize.Style{Alignment: &excelize.Alignment{WrapText: true, Vertical: "top"}})
 	if err != nil {
 		return nil, fmt.Errorf("xlsx style: %w", err)
 	}
@@ -777,8 +791,10 @@ func (w *xlsxWriter) summary(_ context.Context, f *excelize.File, st *xlsxStyles
 	satisfied, notSatisfied, inconclusive := controlStates(p)
 	facts := [][2]string{
 		{"Run ID", p.Run.ID},
-		{"Started", pdfTime(p.Run.StartedAt)},
-		{"Finished", pdfTime(p.Run.FinishedAt)},
+		// ISO 8601, as the Evidence sheet's times: sortable and read
+		// by any tool.
+		{"Started", xlsxTime(p.Run.StartedAt)},
+		{"Finished", xlsxTime(p.Run.FinishedAt)},
 		{"Tool", p.Tool.String()},
 		{"Resolvers", strings.Join(p.Run.Resolvers, ", ")},
 		{"Inventory SHA-256", p.Run.InventorySHA256},
@@ -814,7 +830,7 @@ func (w *xlsxWriter) summary(_ context.Context, f *excelize.File, st *xlsxStyles
 		if err := str(fmt.Sprintf("A%d", r), fact[0], st.label); err != nil {
 			return err
 		}
-		if err := str(fmt.Sprintf("B%d", r), fact[1], 0); err != nil {
+		if err := str(fmt.Sprintf("B%d", r), fact[1], st.wrap); err != nil {
 			return err
 		}
 		r++
@@ -865,7 +881,9 @@ func (w *xlsxWriter) summary(_ context.Context, f *excelize.File, st *xlsxStyles
 			if err := str(fmt.Sprintf("A%d", r), "Note", st.label); err != nil {
 				return err
 			}
-			if err := str(fmt.Sprintf("B%d", r), n, 0); err != nil {
+			// Wrapped in its column: a long note would otherwise run on
+			// under the charts beside it.
+			if err := str(fmt.Sprintf("B%d", r), n, st.wrap); err != nil {
 				return err
 			}
 		}
@@ -892,6 +910,8 @@ func (w *xlsxWriter) summary(_ context.Context, f *excelize.File, st *xlsxStyles
 		Legend:    excelize.ChartLegend{Position: "bottom"},
 		PlotArea:  excelize.ChartPlotArea{ShowVal: true},
 		Dimension: excelize.ChartDimension{Width: 560, Height: 300},
+		XAxis:     excelize.ChartAxis{Font: chartAxisFont},
+		YAxis:     excelize.ChartAxis{Font: chartAxisFont},
 	}); err != nil {
 		return fmt.Errorf("xlsx summary chart: %w", err)
 	}
@@ -913,7 +933,8 @@ func (w *xlsxWriter) summary(_ context.Context, f *excelize.File, st *xlsxStyles
 			Title:     excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "Findings by control"}}},
 			Legend:    excelize.ChartLegend{Position: "bottom"},
 			Dimension: excelize.ChartDimension{Width: 560, Height: uint(max(300, 60+22*n))},
-			XAxis:     excelize.ChartAxis{ReverseOrder: true},
+			XAxis:     excelize.ChartAxis{ReverseOrder: true, Font: chartAxisFont},
+			YAxis:     excelize.ChartAxis{Font: chartAxisFont},
 		}); err != nil {
 			return fmt.Errorf("xlsx controls chart: %w", err)
 		}

@@ -758,3 +758,64 @@ func TestXLSXOffboarding(t *testing.T) {
 		t.Errorf("Summary has no row %q", want)
 	}
 }
+
+// TestXLSXSummaryReadable: the Summary sheet's times are ISO 8601, its
+// facts and notes wrap within their column (so a long note does not run
+// on under the charts), and the charts' axis labels are drawn dark, read
+// back from the workbook.
+func TestXLSXSummaryReadable(t *testing.T) {
+	t.Parallel()
+	p := SyntheticPack(3, 1)
+	p.Run.Notes = []string{strings.Repeat("a long note about a resolver that stopped answering ", 8)}
+	b := writeAll(t, NewXLSX(), p)
+	f := openXLSX(t, b)
+	rows, err := f.GetRows("Summary")
+	if err != nil {
+		t.Fatal(err)
+	}
+	iso := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$`)
+	for i, r := range rows {
+		if len(r) < 2 {
+			continue
+		}
+		cell := fmt.Sprintf("B%d", i+1)
+		switch r[0] {
+		case "Started", "Finished":
+			if !iso.MatchString(r[1]) {
+				t.Errorf("%s %s = %q, want ISO 8601 in UTC", r[0], cell, r[1])
+			}
+		case "Note":
+			id, err := f.GetCellStyle("Summary", cell)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := f.GetStyle(id)
+			if err != nil || st.Alignment == nil || !st.Alignment.WrapText {
+				t.Errorf("note %s does not wrap: %+v %v", cell, st, err)
+			}
+		}
+	}
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	charts := 0
+	for _, zf := range zr.File {
+		if !strings.HasPrefix(zf.Name, "xl/charts/chart") {
+			continue
+		}
+		charts++
+		rc, err := zf.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, _ := io.ReadAll(rc)
+		rc.Close()
+		if !bytes.Contains(x, []byte(`val="404040"`)) {
+			t.Errorf("%s: axis labels not drawn in 404040", zf.Name)
+		}
+	}
+	if charts == 0 {
+		t.Error("no charts in the workbook")
+	}
+}
