@@ -799,8 +799,11 @@ func offboardingLine(d *report.Drift) string {
 		s += "DNS no longer vouches for any"
 	} else {
 		s += fmt.Sprintf("DNS still vouches for %d (OWASP NHI-01", len(named))
-		if authorized > 0 {
-			s += fmt.Sprintf("; SPF still authorizes %d, %d by address or by name", authorized, len(fails))
+		switch {
+		case authorized > 0 && len(fails) > 0:
+			s += fmt.Sprintf("; SPF still authorizes %d, %d of them by address or by name", authorized, len(fails))
+		case authorized > 0:
+			s += fmt.Sprintf("; SPF still authorizes %d, through ranges or other organizations' records only", authorized)
 		}
 		s += "): " + strings.Join(report.ClipList(named, 10), ", ")
 	}

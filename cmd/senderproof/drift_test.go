@@ -846,9 +846,13 @@ func TestOffboardingLine(t *testing.T) {
 		assess.Offboard{IP: "192.0.2.97", Status: assess.StatusWarn, LeftBehind: []assess.LeftBehind{{Kind: "spf_range", Status: assess.StatusWarn}}},
 		assess.Offboard{IP: "192.0.2.98", Status: assess.StatusWarn, LeftBehind: ptr, Undetermined: []string{"spf.authorizes_ip"}})
 	got := offboardingLine(d)
-	want := "15 senders removed since the baseline: DNS still vouches for 15 (OWASP NHI-01; SPF still authorizes 2, 1 by address or by name): 192.0.2.99 fail, 192.0.2.97 warn, 192.0.2.1 warn,"
+	want := "15 senders removed since the baseline: DNS still vouches for 15 (OWASP NHI-01; SPF still authorizes 2, 1 of them by address or by name): 192.0.2.99 fail, 192.0.2.97 warn, 192.0.2.1 warn,"
 	if !strings.HasPrefix(got, want) || !strings.Contains(got, "and 5 more; 1 could not be checked in full; the reports' drift section") {
 		t.Errorf("line %q, want it to start %q", got, want)
+	}
+	ranged := &report.Drift{Offboarding: []assess.Offboard{{IP: "192.0.2.97", Status: assess.StatusWarn, LeftBehind: []assess.LeftBehind{{Kind: "spf_range", Status: assess.StatusWarn}}}}}
+	if got := offboardingLine(ranged); !strings.HasPrefix(got, "1 sender removed since the baseline: DNS still vouches for 1 (OWASP NHI-01; SPF still authorizes 1, through ranges or other organizations' records only): 192.0.2.97 warn") {
+		t.Errorf("line %q", got)
 	}
 	if got := offboardingLine(&report.Drift{Offboarding: []assess.Offboard{{IP: "192.0.2.1", Status: assess.StatusPass}}}); got != "1 sender removed since the baseline: DNS no longer vouches for any" {
 		t.Errorf("line %q", got)
