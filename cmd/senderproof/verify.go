@@ -635,6 +635,12 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path str
 	if driftNote != "" {
 		fmt.Fprintln(stdout, driftNote)
 	}
+	if p.Tool.Name != "senderproof" || p.Tool.Version != version {
+		// What holds for a pack of this version only was not asked of
+		// it: say so, or a relabelled version would pass unremarked.
+		fmt.Fprintf(stdout, "note: the pack says it was made by %q version %q, not this version (%s): its checks' descriptions (run.checks), the shipped frameworks it loaded, its inputs' kinds and its offboarding recheck were not held to what this version makes; verify it with that version for those\n",
+			oneLine(p.Tool.Name), oneLine(p.Tool.Version), versionText())
+	}
 	return nil
 }
 

@@ -696,3 +696,50 @@ func TestVerifyReplayFromElsewhere(t *testing.T) {
 		t.Errorf("exit %d\n%s%s", code, stdout, stderr)
 	}
 }
+
+// TestVerifyOtherVersionSaysSo: a pack that says another version made it
+// is not held to what this version makes (run.checks, the shipped
+// frameworks, the inputs' kinds): verify passes it, but says so, so that a
+// relabelled version is never passed unremarked.
+func TestVerifyOtherVersionSaysSo(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "p")
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json"); code != 0 {
+		t.Fatalf("demo: exit %d: %s", code, stderr)
+	}
+	rewritePack(t, out, func(p *report.Pack) { p.Tool.Version = "0.3.9" })
+	m, err := report.ReadManifest(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Tool.Version = "0.3.9"
+	writeManifest(t, out, m)
+	code, stdout, stderr := run(t, context.Background(), "verify", out)
+	if code != 0 || !strings.Contains(stdout, `note: the pack says it was made by "senderproof" version "0.3.9", not this version`) {
+		t.Errorf("verify of a pack of another version: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, stdout, _ := run(t, context.Background(), "verify", demoPack(t)); code != 0 || strings.Contains(stdout, "not this version") {
+		t.Errorf("verify of this version's pack: exit %d, %s", code, stdout)
+	}
+}
+
+// TestVerifyReplayWithoutInventorySaysSo: a replay whose manifest lists no
+// inventory has its assets unchecked against one, and verify says so.
+func TestVerifyReplayWithoutInventorySaysSo(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "r")
+	if code, _, stderr := run(t, context.Background(), "assess", "--replay", demoPack(t), "--out", out, "--format", "json"); code != 0 {
+		t.Fatalf("replay: exit %d: %s", code, stderr)
+	}
+	rewritePack(t, out, func(p *report.Pack) { p.Run.Inventories = nil })
+	m, err := report.ReadManifest(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Inputs = slices.DeleteFunc(m.Inputs, func(in report.Input) bool { return in.Kind == report.InputInventory })
+	writeManifest(t, out, m)
+	code, stdout, stderr := run(t, context.Background(), "verify", out)
+	if !strings.Contains(stdout, "assets: not checked against the inventory: the manifest lists no inventory among the run's inputs") {
+		t.Errorf("verify: exit %d\n%s%s", code, stdout, stderr)
+	}
+}

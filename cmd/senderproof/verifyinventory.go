@@ -56,7 +56,9 @@ func inventoryAgrees(m *report.Manifest, p *report.Pack) ([]error, string) {
 		paths, datas = append(paths, path), append(datas, b)
 	}
 	if len(paths) == 0 {
-		return nil, ""
+		// A pack of this version that is no replay lists one, which
+		// manifestAgrees requires; any other is said to be unchecked.
+		return nil, "assets: not checked against the inventory: the manifest lists no inventory among the run's inputs"
 	}
 	// The bytes hashed are the bytes parsed.
 	inv, err := assess.ParseInventories(paths, datas)
