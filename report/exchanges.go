@@ -125,14 +125,20 @@ func (l *exchangeLedger) content(e *assess.Evidence) uint64 {
 }
 
 // ledgerSlack is how far an exchange may seem to lie outside the run's
-// recorded start and finish: the run's times are kept to the millisecond.
-const ledgerSlack = time.Second
+// recorded start and finish: the start is kept to the millisecond below,
+// the finish to the one above (Stamp, StampEnd), so none need lie outside;
+// a few milliseconds spare a clock that steps back between the two reads.
+const ledgerSlack = 5 * time.Millisecond
 
 // finish returns the problems found: exchanges recorded two ways, servers
 // the run does not name, and, unless the pack is a replay (whose
 // exchanges are the recorded run's), exchanges outside the run's time.
 func (l *exchangeLedger) finish(run Run, replay bool) []error {
 	var out []error
+	if !run.StartedAt.IsZero() && !run.FinishedAt.IsZero() && run.FinishedAt.Before(run.StartedAt) {
+		out = append(out, fmt.Errorf("run.finished_at %s is before run.started_at %s",
+			run.FinishedAt.UTC().Format(time.RFC3339Nano), run.StartedAt.UTC().Format(time.RFC3339Nano)))
+	}
 	for _, c := range l.conflicts {
 		out = append(out, fmt.Errorf("%s", c))
 	}

@@ -247,6 +247,11 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	if err != nil {
 		return badInput(fmt.Errorf("mapping files fail lint:\n%w", err))
 	}
+	if cfg.Replay != nil {
+		if err := replayLoadsRecorded(cfg, set); err != nil {
+			return badInput(err)
+		}
+	}
 	for _, r := range set.Replaced {
 		fmt.Fprintf(cfg.Stderr, "senderproof: note: %s\n", oneLine(r))
 		// In the pack too: its reports show the framework's name over
@@ -717,6 +722,39 @@ func removeCreated(dirs []string) {
 			return
 		}
 	}
+}
+
+// replayLoadsRecorded refuses a replay that, given no --mappings or no
+// --templates, would not load what the recorded run loaded, as the
+// manifest beside the replayed evidence.json lists it: mapping files of
+// its own (by hash), or template files of its own. With the flag, the
+// files given are the user's choice (re-assessing with new mapping files). The replay would otherwise evaluate
+// other controls or word the findings otherwise, and be no replay of the
+// run. Without that manifest there is nothing to go by.
+func replayLoadsRecorded(cfg runConfig, set *mappings.Set) error {
+	m, err := report.ReadManifest(filepath.Dir(cfg.ReplayPath))
+	if err != nil {
+		return nil
+	}
+	_, loaded := report.FromMappings(set)
+	var missing, tpls []string
+	for _, in := range m.Inputs {
+		switch in.Kind {
+		case report.InputMappings:
+			if !slices.ContainsFunc(loaded, func(l report.MappingRef) bool { return l.SHA256 == in.SHA256 }) {
+				missing = append(missing, oneLine(in.Path))
+			}
+		case report.InputTemplates:
+			tpls = append(tpls, oneLine(in.Path))
+		}
+	}
+	if cfg.Mappings == "" && len(missing) > 0 {
+		return fmt.Errorf("--replay: the recorded run loaded mapping files of its own that this run does not: %s; give --mappings DIR holding them (or the mapping files to re-assess it with)", strings.Join(report.ClipList(missing, 10), ", "))
+	}
+	if cfg.Templates == "" && len(tpls) > 0 {
+		return fmt.Errorf("--replay: the recorded run worded its findings with template files of its own (%s); give --templates DIR holding them", strings.Join(report.ClipList(tpls, 10), ", "))
+	}
+	return nil
 }
 
 // errOutLocked is lockOut's error when another run holds the directory.

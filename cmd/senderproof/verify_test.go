@@ -743,3 +743,39 @@ func TestVerifyReplayWithoutInventorySaysSo(t *testing.T) {
 		t.Errorf("verify: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
+
+// TestReplayNeedsRecordedFiles: a replay of a run that loaded mapping or
+// template files of its own is refused without them (it would evaluate
+// other controls, or word the findings otherwise), and replays the run
+// with them.
+func TestReplayNeedsRecordedFiles(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	tdir := filepath.Join(dir, "tpl")
+	if err := os.MkdirAll(tdir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(tdir, "ptr.tmpl"), []byte(`{{define "ptr.present/pass"}}Reverse DNS in place for {{.Asset.IP}}.{{end}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	extra := "../../testdata/mappings/extra"
+	base := filepath.Join(dir, "base")
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", base, "--format", "json", "--mappings", extra, "--templates", tdir); code != 0 {
+		t.Fatalf("demo: exit %d: %s", code, stderr)
+	}
+	code, _, stderr := run(t, context.Background(), "assess", "--replay", base, "--out", filepath.Join(dir, "r1"), "--format", "json")
+	if code != exitBadInput || !strings.Contains(stderr, "the recorded run loaded mapping files of its own that this run does not") {
+		t.Errorf("replay without the run's mapping files: exit %d: %s", code, stderr)
+	}
+	code, _, stderr = run(t, context.Background(), "assess", "--replay", base, "--out", filepath.Join(dir, "r2"), "--format", "json", "--mappings", extra)
+	if code != exitBadInput || !strings.Contains(stderr, "the recorded run worded its findings with template files of its own") {
+		t.Errorf("replay without the run's template files: exit %d: %s", code, stderr)
+	}
+	out := filepath.Join(dir, "r3")
+	if code, _, stderr := run(t, context.Background(), "assess", "--replay", base, "--out", out, "--format", "json", "--mappings", extra, "--templates", tdir); code != 0 {
+		t.Fatalf("replay with the run's files: exit %d: %s", code, stderr)
+	}
+	if code, stdout, stderr := run(t, context.Background(), "verify", out); code != 0 {
+		t.Errorf("verify of the replay: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
