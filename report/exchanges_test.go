@@ -106,3 +106,23 @@ func TestExchangeLedgerOffboarding(t *testing.T) {
 		t.Errorf("problems\n got %q\nwant %q", got, want)
 	}
 }
+
+// TestExchangeLedgerRunTimes: a run that finishes before it starts is a
+// problem, a replay's too; an exchange a second past the recorded finish
+// is outside the run.
+func TestExchangeLedgerRunTimes(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	backwards := Run{Resolvers: []string{"127.0.0.1:53"}, StartedAt: start, FinishedAt: start.Add(-time.Hour)}
+	for _, replay := range []bool{false, true} {
+		errs := newExchangeLedger().finish(backwards, replay)
+		if len(errs) != 1 || !strings.Contains(errs[0].Error(), "run.finished_at 2026-11-28T08:00:00Z is before run.started_at 2026-11-28T09:00:00Z") {
+			t.Errorf("replay %v: %v", replay, errs)
+		}
+	}
+	l := newExchangeLedger()
+	l.add(&assess.Finding{Asset: "192.0.2.1", Check: "ptr.present", Evidence: []assess.Evidence{{Name: "1.2.0.192.in-addr.arpa.", Type: "PTR", Server: "127.0.0.1:53", At: start.Add(61 * time.Second)}}})
+	if errs := l.finish(Run{Resolvers: []string{"127.0.0.1:53"}, StartedAt: start, FinishedAt: start.Add(time.Minute)}, false); len(errs) != 1 {
+		t.Errorf("an exchange a second after the finish: %v", errs)
+	}
+}
