@@ -30,7 +30,7 @@ func LoadSigningKey(path string) (ed25519.PrivateKey, error) {
 	}
 	k, err := x509.ParsePKCS8PrivateKey(der)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: not a PKCS #8 private key (%v): make an Ed25519 one with openssl genpkey -algorithm ed25519", path, err)
 	}
 	priv, ok := k.(ed25519.PrivateKey)
 	if !ok {

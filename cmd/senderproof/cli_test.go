@@ -566,8 +566,22 @@ func TestSignedManifest(t *testing.T) {
 	if code, stdout, stderr := run(t, context.Background(), "verify", "--pubkey", pub, out); code != 0 || !strings.Contains(stdout, "signature verifies") {
 		t.Fatalf("verify exit %d: %s %s", code, stdout, stderr)
 	}
-	if code, _, _ := run(t, context.Background(), "verify", "--pubkey", otherPub, out); code != 2 {
-		t.Errorf("verify with another key: exit %d, want 2", code)
+	if code, _, stderr := run(t, context.Background(), "verify", "--pubkey", otherPub, out); code != 2 || !strings.Contains(stderr, "manifest signature does not verify with key SHA256:") {
+		t.Errorf("verify with another key: exit %d, want 2 naming the key tried: %s", code, stderr)
+	}
+	unsigned := filepath.Join(dir, "unsigned")
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", unsigned, "--format", "json"); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := run(t, context.Background(), "verify", "--pubkey", pub, unsigned); code != 2 || !strings.Contains(stderr, "the pack is not signed (no manifest.sig), but --pubkey SHA256:") {
+		t.Errorf("verify --pubkey of an unsigned pack: exit %d: %s", code, stderr)
+	}
+	junk := filepath.Join(dir, "junk.pem")
+	if err := os.WriteFile(junk, []byte("-----BEGIN PRIVATE KEY-----\nMAIBAQ==\n-----END PRIVATE KEY-----\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", filepath.Join(dir, "y"), "--sign-key", junk); code != 1 || !strings.Contains(stderr, "not a PKCS #8 private key") {
+		t.Errorf("a malformed key: exit %d: %s", code, stderr)
 	}
 	m := filepath.Join(out, "manifest.json")
 	b, err := os.ReadFile(m)

@@ -96,8 +96,13 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 			}
 			signed := false // the manifest's signature verified
 			switch _, serr := os.Lstat(filepath.Join(dir, report.SignatureFile)); {
+			case pub != nil && errors.Is(serr, fs.ErrNotExist):
+				return runFailed(fmt.Errorf("pack %s: the pack is not signed (no %s), but --pubkey %s was given to check its signature", dir, report.SignatureFile, report.KeyFingerprint(pub)))
 			case pub != nil:
 				if err := report.VerifySignature(dir, mb, pub); err != nil {
+					if errors.Is(err, report.ErrBadSignature) {
+						return runFailed(fmt.Errorf("pack %s: %w with key %s: the manifest was changed after it was signed, or signed with another key", dir, err, report.KeyFingerprint(pub)))
+					}
 					return runFailed(fmt.Errorf("pack %s: %w", dir, err))
 				}
 				signed = true
