@@ -185,6 +185,10 @@ func errorReason(a Answer, err error) string {
 			return "referral"
 		case strings.Contains(msg, ErrTruncated.Error()):
 			return "truncated"
+		case strings.Contains(msg, ErrResolversDown.Error()):
+			// Not sent: the breaker took every resolver for down (a
+			// resolver refusing connections as much as a silent one).
+			return "resolvers_down"
 		case strings.Contains(msg, ErrTimeout.Error()):
 			return "timeout"
 		case strings.Contains(msg, ErrNotRecorded.Error()):

@@ -579,6 +579,12 @@ func (l *loader) addFile(name string, data []byte) {
 	case "csv":
 		parseCSV(name, data, &l.errs, emit)
 	case "yaml":
+		if len(data) > yamlLargeFile {
+			// The YAML library builds the whole document's node tree,
+			// about 40 times the file's size; CSV and JSON are read as
+			// they stream.
+			l.warnf(name, 1, "%d MB of YAML takes about %d MB of memory to read; save a fleet this large as CSV or JSON, which are read as they stream", len(data)>>20, 40*len(data)>>20)
+		}
 		parseYAML(name, data, &l.errs, emit)
 	case "json":
 		parseJSON(name, data, &l.errs, emit)
@@ -640,6 +646,10 @@ func (l *loader) fileIndex(name string) int32 {
 	l.files = append(l.files, name)
 	return int32(len(l.files) - 1)
 }
+
+// yamlLargeFile is the size of a YAML inventory past which reading it is
+// said to cost far more memory than the run (a few thousand senders).
+const yamlLargeFile = 4 << 20
 
 // validate checks one raw entry, reporting every problem; it returns nil when
 // the entry has any.

@@ -912,3 +912,17 @@ func TestLoadInventoryCommaList(t *testing.T) {
 		t.Errorf("error %v", err)
 	}
 }
+
+// TestLargeYAMLWarned: a YAML inventory over yamlLargeFile is warned of
+// (its parser's memory), and still read.
+func TestLargeYAMLWarned(t *testing.T) {
+	t.Parallel()
+	data := "# " + strings.Repeat("x", yamlLargeFile) + "\n- {ip: 192.0.2.1}\n"
+	inv, err := ParseInventory("big.yaml", []byte(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(inv.Assets) != 1 || len(inv.Warnings) != 1 || !strings.Contains(inv.Warnings[0], "big.yaml:1: 4 MB of YAML takes about 160 MB of memory to read; save a fleet this large as CSV or JSON") {
+		t.Errorf("assets %d, warnings %q", len(inv.Assets), inv.Warnings)
+	}
+}

@@ -110,8 +110,7 @@ func newOpenSPFFinder(assets []assess.Asset) *openSPFFinder {
 }
 
 // wants reports whether add needs f's observed values: a pass of one of
-// openSPFChecks for a domain not yet examined. It only reads, so a reader
-// may ask it twice.
+// openSPFChecks for a domain not yet examined.
 func (o *openSPFFinder) wants(f *assess.Finding) bool {
 	dom := o.domainOf[f.Asset]
 	return f.Status == assess.StatusPass && openSPFChecks[f.Check] && dom != "" && !o.examined[[2]string{dom, f.Check}]
@@ -263,7 +262,10 @@ func digestPack(ctx context.Context, p *Pack, visit ...func(*assess.Finding)) (*
 	// assessed only.
 	open := newOpenSPFFinder(p.Assets)
 	n := 0
-	err := p.eachFindingWithout(skipFields{evidence: true, controls: true, passObserved: true, keepPass: open.wants}, func(f *assess.Finding) error {
+	// The spool is decoded by goroutines of its own: what they ask must
+	// not read what the visitor below writes (the domains examined).
+	keep := func(f *assess.Finding) bool { return openSPFChecks[f.Check] }
+	err := p.eachFindingWithout(skipFields{evidence: true, controls: true, passObserved: true, keepPass: keep}, func(f *assess.Finding) error {
 		// A pass over millions of findings answers an interrupt quickly.
 		if n++; n%4096 == 0 {
 			if err := ctx.Err(); err != nil {

@@ -65,8 +65,9 @@ type skipFields struct {
 	observed, evidence, controls bool
 	observedText, passObserved   bool
 	// keepPass, when set, names the pass findings that keep their
-	// observed value all the same (passObserved); it may be asked more
-	// than once of a finding.
+	// observed value all the same (passObserved). It is asked by the
+	// spool's decoding goroutines, maybe more than once of a finding:
+	// it must be a function of the finding alone.
 	keepPass func(*assess.Finding) bool
 }
 

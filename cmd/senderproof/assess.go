@@ -587,18 +587,20 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		breakdown = errorBreakdown(pack)
 	}
 	builder.Discard()
-	dnsWork := fmt.Sprintf("%d DNS queries sent, %d answered from cache", run.Queries.Sent, run.Queries.CacheHits)
+	num := func(n int64) string { return templates.Num(int(n)) } // 41,007 as the --fail-on line gives it
+	dnsWork := fmt.Sprintf("%s DNS queries sent, %s answered from the run's cache (answers, and failures remembered)", num(run.Queries.Sent), num(run.Queries.CacheHits))
 	if replay != nil {
 		dnsWork = "DNS answers replayed from the recorded evidence of run " + cfg.Replay.Run.ID
 	}
-	fmt.Fprintf(cfg.Stderr, "senderproof: %d %s, %d findings: %d pass, %d fail, %d warn, %d error, %d skip; %s; pack written to %s\n",
-		s.Assets, plural(s.Assets, "asset", "assets"), s.Findings, s.Pass, s.Fail, s.Warn, s.Error, s.Skip, dnsWork, cfg.Out)
+	n := func(v int) string { return templates.Num(v) }
+	fmt.Fprintf(cfg.Stderr, "senderproof: %s %s, %s findings: %s pass, %s fail, %s warn, %s error, %s skip; %s; pack written to %s\n",
+		n(s.Assets), plural(s.Assets, "asset", "assets"), n(s.Findings), n(s.Pass), n(s.Fail), n(s.Warn), n(s.Error), n(s.Skip), dnsWork, cfg.Out)
 	if s.Error > 0 {
 		why := ""
 		if breakdown != "" {
 			why = " (" + breakdown + ")"
 		}
-		fmt.Fprintf(cfg.Stderr, "senderproof: %d findings could not be determined%s; they are reported as error, not as pass or fail\n", s.Error, why)
+		fmt.Fprintf(cfg.Stderr, "senderproof: %s findings could not be determined%s; they are reported as error, not as pass or fail\n", n(s.Error), why)
 	}
 	for _, n := range downNotes {
 		fmt.Fprintf(cfg.Stderr, "senderproof: %s\n", n)
@@ -973,7 +975,7 @@ func progressReporter(w io.Writer, doing string, total int) (func(done, total in
 func errorBreakdown(p *report.Pack) string {
 	// The usual reasons come first in this order; others follow
 	// alphabetically.
-	order := []string{"timeout", "servfail", "refused", "cname loop", "cname chain", "network", "forward lookup", "cancelled"}
+	order := []string{"timeout", "resolvers down", "servfail", "refused", "cname loop", "cname chain", "network", "forward lookup", "cancelled"}
 	counts := map[string]int{}
 	err := p.EachFinding(func(f *assess.Finding) error {
 		if f.Status == assess.StatusError {
