@@ -959,3 +959,25 @@ func TestBreakerCheckStopsAtClose(t *testing.T) {
 		t.Errorf("a liveness query was sent %v after Close; down=%v", arrivals[1].Sub(closedAt), c.Health()[0].Down)
 	}
 }
+
+// TestResolversDownReason: a lookup failed unsent, every resolver down, is
+// worded as not sent, not as a timeout, though its error wraps ErrTimeout
+// (a caller that retries on timeouts still may).
+func TestResolversDownReason(t *testing.T) {
+	t.Parallel()
+	err := fmt.Errorf("%w: %w: 127.0.0.1:1 stopped answering; not sent", ErrTimeout, ErrResolversDown)
+	if got := errorReason(Answer{}, err); got != "resolvers_down" {
+		t.Errorf("reason %q, want resolvers_down", got)
+	}
+	if got := errorReason(Answer{}, fmt.Errorf("%w after 3 attempts", ErrTimeout)); got != "timeout" {
+		t.Errorf("reason %q, want timeout", got)
+	}
+	f := Finding{Asset: "192.0.2.1", Check: "ptr.present", Status: StatusError, Observed: map[string]any{"reason": "resolvers_down"}}
+	check, _ := LookupCheck("ptr.present")
+	if err := Word(templates.MustDefault(), check, Asset{IP: "192.0.2.1"}, &f); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(f.Message, "the question was not sent: every resolver had stopped answering") {
+		t.Errorf("message %q", f.Message)
+	}
+}
