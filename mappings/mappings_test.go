@@ -498,6 +498,19 @@ mappings:
   - {check: ptr.fcrdns, controls: [ACME-1], rationale: First reason., fail_on: warn}
   - {check: ptr.fcrdns, controls: [ACME-1], rationale: Second reason., fail_on: warn}
 `)
+	b := listDir(t, dir)
+	want := "  ACME-1  Reverse DNS\n" +
+		"      checks: ptr.fcrdns, ptr.present\n" +
+		"        ptr.fcrdns (fail_on: warn): First reason. Second reason.\n" +
+		"        ptr.present: -\n"
+	if !strings.Contains(b.String(), want) {
+		t.Errorf("List output lacks\n%s\ngot:\n%s", want, b.String())
+	}
+}
+
+// listDir loads the mapping files of dir and returns what List writes.
+func listDir(t *testing.T, dir string) *strings.Builder {
+	t.Helper()
 	s, err := Load(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -506,13 +519,7 @@ mappings:
 	if err := s.List(&b); err != nil {
 		t.Fatal(err)
 	}
-	want := "  ACME-1  Reverse DNS\n" +
-		"      checks: ptr.fcrdns, ptr.present\n" +
-		"        ptr.fcrdns (fail_on: warn): First reason. Second reason.\n" +
-		"        ptr.present: -\n"
-	if !strings.Contains(b.String(), want) {
-		t.Errorf("List output lacks\n%s\ngot:\n%s", want, b.String())
-	}
+	return &b
 }
 
 // TestListOneLinePerValue: a mapping file's name, version, source and
@@ -527,14 +534,7 @@ controls:
 mappings:
   - {check: ptr.present, controls: [ACME-1]}
 `)
-	s, err := Load(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	if err := s.List(&b); err != nil {
-		t.Fatal(err)
-	}
+	b := listDir(t, dir)
 	for _, l := range strings.Split(b.String(), "\n") {
 		if strings.HasPrefix(l, "fake-framework") || strings.HasPrefix(strings.TrimSpace(l), "MAIL-99") || strings.HasPrefix(strings.TrimSpace(l), "file:    fake") {
 			t.Errorf("a value made a line of its own: %q\n%s", l, b.String())
