@@ -84,10 +84,13 @@ func (r spfRecord) all() (byte, bool) {
 // registry's allocation to a provider; a site is a /48, and providers'
 // sending networks are a /36 or longer). No sender needs such a block, and
 // ip4:0.0.0.0/0, or two /1 halves, or a/0, authorizes every address as
-// +all does.
+// +all does. Terms after "all" are never tested, and are not listed.
 func (r spfRecord) wideTerms() []string {
 	var out []string
 	for _, t := range r.Terms {
+		if !t.Modifier && t.Name == "all" {
+			break // the terms after "all" are never tested (RFC 7208 §5.1)
+		}
 		if t.Modifier || t.Qualifier != '+' {
 			continue
 		}

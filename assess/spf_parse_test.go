@@ -2,6 +2,7 @@ package assess
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -182,4 +183,23 @@ func FuzzParseSPF(f *testing.F) {
 			expandSPFMacros(term.Value, netip.MustParseAddr("192.0.2.1"), "a@b.example", "b.example", "h.example")
 		}
 	})
+}
+
+// TestWideTermsBeforeAll: a wide pass term after "all" is never tested
+// (RFC 7208 §5.1), so it is not listed as one that authorizes a network.
+func TestWideTermsBeforeAll(t *testing.T) {
+	t.Parallel()
+	for rec, want := range map[string][]string{
+		"v=spf1 ip4:0.0.0.0/0 -all":                  {"ip4:0.0.0.0/0"},
+		"v=spf1 ip4:192.0.2.0/24 -all ip4:0.0.0.0/0": nil,
+		"v=spf1 a/0 redirect=x.example":              {"a/0"},
+	} {
+		r, err := parseSPF(rec)
+		if err != nil {
+			t.Fatalf("%s: %v", rec, err)
+		}
+		if got := r.wideTerms(); !slices.Equal(got, want) {
+			t.Errorf("%s: wide terms %q, want %q", rec, got, want)
+		}
+	}
 }

@@ -80,7 +80,10 @@ type packDigest struct {
 // authorized, not whether strangers are.
 type openSPF struct {
 	Domain string
-	Why    string // "+all", "ip4:0.0.0.0/0", "include:_spf.x.example, which ends in +all"
+	// Kind is what opens it: "all" (+all), "range" (a term of length
+	// 0) or "include" (a record it includes); Why says it in words.
+	Kind string
+	Why  string // "+all", "ip4:0.0.0.0/0", "the record of _spf.x.example, which it includes, ..."
 	// Senders counts the inventory's senders that send for it.
 	Senders int
 }
@@ -133,9 +136,9 @@ func (o *openSPFFinder) add(f *assess.Finding, observed func() map[string]any) {
 	if o.open[dom] {
 		return
 	}
-	if why := openWhy(f.Check, observed()); why != "" {
+	if kind, why := openWhy(f.Check, observed()); why != "" {
 		o.open[dom] = true
-		o.found = append(o.found, openSPF{Domain: dom, Why: why})
+		o.found = append(o.found, openSPF{Domain: dom, Kind: kind, Why: why})
 	}
 }
 
@@ -147,19 +150,20 @@ func (o *openSPFFinder) result() []openSPF {
 	return o.found
 }
 
-// openWhy says why the observed values of an spf.record or
-// spf.lookup_limit pass let any address pass, or "" when they do not.
-func openWhy(check string, obs map[string]any) string {
+// openWhy says what in the observed values of an spf.record or
+// spf.lookup_limit pass lets any address pass, and why in words; "", ""
+// when nothing does.
+func openWhy(check string, obs map[string]any) (kind, why string) {
 	switch check {
 	case "spf.record":
 		if all, _ := obs["all"].(string); all == "+all" {
 			if src, _ := obs["all_source"].(string); src != "" {
-				return "+all, in the record of " + src + " its redirect= leads to"
+				return "all", "+all, in the record of " + src + " its redirect= leads to"
 			}
-			return "+all"
+			return "all", "+all"
 		}
-		// Of the wide terms (a /8 and wider), those of length 0:
-		// ip4:0.0.0.0/0, ip6:::/0, a/0.
+		// Of the wide terms (a /8 and wider, before "all"), those of
+		// length 0: ip4:0.0.0.0/0, ip6:::/0, a/0, a:host//0.
 		var wide []string
 		switch w := obs["wide_terms"].(type) {
 		case []any:
@@ -170,19 +174,42 @@ func openWhy(check string, obs map[string]any) string {
 			wide = w
 		}
 		for _, t := range wide {
-			if strings.HasSuffix(t, "/0") {
-				return t
+			if anyRange(t) {
+				return "range", t
 			}
 		}
 	case "spf.lookup_limit":
 		reached, _ := obs["reached_records"].(map[string]any)
 		for _, name := range slices.Sorted(maps.Keys(reached)) {
 			if rec, _ := reached[name].(string); opensAll(rec) {
-				return "the record of " + name + ", which it includes, lets any address pass"
+				return "include", "the record of " + name + ", which it includes, lets any address pass"
 			}
 		}
 	}
-	return ""
+	return "", ""
+}
+
+// anyRange reports whether a pass term's CIDR length, for IPv4 or IPv6, is
+// 0 (RFC 7208 §5.6 dual-cidr-length: "ip4:0.0.0.0/0", "a/0", "a//0",
+// "a:host/24//0").
+func anyRange(term string) bool {
+	t := strings.ToLower(strings.TrimLeft(term, "+"))
+	if strings.HasPrefix(t, "-") || strings.HasPrefix(t, "~") || strings.HasPrefix(t, "?") {
+		return false
+	}
+	i := strings.IndexByte(t, '/')
+	if i < 0 {
+		return false
+	}
+	if strings.HasPrefix(t, "ip6:") {
+		return t[i+1:] == "0"
+	}
+	rest := t[i+1:]
+	v4, v6, _ := strings.Cut(rest, "//")
+	if r, ok := strings.CutPrefix(rest, "/"); ok {
+		v4, v6 = "", r
+	}
+	return v4 == "0" || v6 == "0"
 }
 
 // opensAll reports whether an SPF record passes every address: its first
@@ -198,7 +225,7 @@ func opensAll(record string) bool {
 		switch {
 		case t == "all":
 			return q == '+'
-		case q == '+' && (strings.HasPrefix(t, "ip4:") || strings.HasPrefix(t, "ip6:")) && strings.HasSuffix(t, "/0"):
+		case q == '+' && anyRange(t):
 			return true
 		}
 	}

@@ -1497,6 +1497,7 @@ func TestOpenSPFShown(t *testing.T) {
 		"SPF of example.com lets any address on the Internet pass (+all)",
 		"SPF of example.net lets any address on the Internet pass (the record of _spf.relay.example, which it includes, lets any address pass)",
 		"lets any address on the Internet pass, which no control's count shows",
+		"End the record in -all or ~all", "Drop that include, or have its owner fix the record it includes",
 	} {
 		if !strings.Contains(text, squash(want)) {
 			t.Errorf("PDF lacks %q", want)
@@ -1527,9 +1528,16 @@ func TestOpensAll(t *testing.T) {
 		"v=spf1 +all": true, "v=spf1 mx all": true, "v=spf1 -all +all": false, "v=spf1 ?all": false,
 		"v=spf1 ip4:0.0.0.0/0 -all": true, "v=spf1 -ip4:0.0.0.0/0 -all": false, "v=spf1 ip6:::/0 ~all": true,
 		"v=spf1 ip4:192.0.2.0/24 -all": false, "v=spf1 redirect=x.example": false,
+		"v=spf1 a:relay.example/24//0 -all": true, "v=spf1 -all ip4:0.0.0.0/0": false,
 	} {
 		if got := opensAll(rec); got != want {
 			t.Errorf("opensAll(%q) = %v, want %v", rec, got, want)
+		}
+	}
+	for term, want := range map[string]bool{"ip4:0.0.0.0/0": true, "ip6:::/0": true, "a/0": true, "a//0": true, "a:h.example/24//0": true,
+		"mx/0//64": true, "ip4:10.0.0.0/8": false, "a:h.example/24": false, "-ip4:0.0.0.0/0": false, "ip6:2001:db8::/32": false} {
+		if got := anyRange(term); got != want {
+			t.Errorf("anyRange(%q) = %v, want %v", term, got, want)
 		}
 	}
 }

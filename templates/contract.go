@@ -87,8 +87,8 @@ type sampleSummary struct {
 
 // sampleOpenSPF mirrors report's openSPF.
 type sampleOpenSPF struct {
-	Domain, Why string
-	Senders     int
+	Domain, Kind, Why string
+	Senders           int
 }
 
 // sampleTool mirrors report.Tool.
@@ -466,7 +466,7 @@ func sampleReport() *sampleSummary {
 			Criticality: "high", Fail: 2, Counts: "2 fail"}},
 		DriftAssets: 1, DriftBaseRun: "run-2026Q3", DriftSample: []sampleDriftChange{change}, DriftMore: 2,
 		DriftRechecked: 2, DriftLeftBehind: 1, DriftLeftFail: 1, DriftRecheckIncomplete: 1,
-		OpenSPF: []sampleOpenSPF{{Domain: "news.example.com", Why: "+all", Senders: 3}}, OpenSPFMore: 1,
+		OpenSPF: []sampleOpenSPF{{Domain: "news.example.com", Kind: "all", Why: "+all", Senders: 3}}, OpenSPFMore: 1,
 	}
 }
 

@@ -657,8 +657,10 @@ func unansweredNote(st assess.Stats, health []assess.ServerHealth, retries int, 
 			return nil
 		}
 	}
-	return []string{fmt.Sprintf("%d %s went unanswered on every attempt (1 + --retries %d, up to --timeout %s each) while the %s answered others: the findings that needed them are error (timeout), never a verdict; if those names answer when asked alone, a lossy network or a resolver that limits one client's rate dropped the queries: re-run with a lower --qps, or raise --timeout or --retries",
-		st.Unanswered, plural(int(st.Unanswered), "question", "questions"), retries, timeout, plural(len(health), "resolver", "resolvers"))}
+	n := int(st.Unanswered)
+	return []string{fmt.Sprintf("%d %s went unanswered on every attempt (1 + --retries %d, up to --timeout %s each) while the %s answered others: the findings that needed %s are error (timeout), never a verdict; if %s when asked alone, a lossy network or a resolver that limits one client's rate dropped %s: re-run with a lower --qps, or raise --timeout or --retries",
+		n, plural(n, "question", "questions"), retries, timeout, plural(len(health), "resolver", "resolvers"),
+		plural(n, "it", "them"), plural(n, "its name answers", "those names answer"), plural(n, "the query", "the queries"))}
 }
 
 // inventoryNotes are the run notes of the inventory's warnings: the
@@ -843,7 +845,7 @@ func offboardingLine(d *report.Drift) string {
 		case authorized > 0 && len(fails) > 0:
 			s += fmt.Sprintf("; SPF still authorizes %d, %d of them by address or by name", authorized, len(fails))
 		case authorized > 0:
-			s += fmt.Sprintf("; SPF still authorizes %d, through ranges or other organizations' records only", authorized)
+			s += fmt.Sprintf("; SPF still authorizes %d, none of them by address or by name", authorized)
 		}
 		s += "): " + strings.Join(report.ClipList(named, 10), ", ")
 	}
