@@ -126,3 +126,20 @@ func TestExchangeLedgerRunTimes(t *testing.T) {
 		t.Errorf("an exchange a second after the finish: %v", errs)
 	}
 }
+
+// TestEvidenceSpanOffboarding: the span of a replay's DNS answers takes in
+// the offboarding recheck's exchanges, made after the fleet's.
+func TestEvidenceSpanOffboarding(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 11, 28, 9, 0, 0, 0, time.UTC)
+	var s EvidenceSpan
+	s.Add(&assess.Finding{Evidence: []assess.Evidence{{At: start}}})
+	s.AddOffboarding([]assess.Offboard{{
+		Findings: []assess.Finding{{Evidence: []assess.Evidence{{At: start.Add(time.Second)}}}},
+		Host:     &assess.HostLookup{Evidence: []assess.Evidence{{At: start.Add(2 * time.Second)}}},
+	}})
+	r := s.ReplayOf("run-1")
+	if !r.RecordedAt.Equal(start) || !r.RecordedTo.Equal(start.Add(2*time.Second)) {
+		t.Errorf("span %s to %s, want %s to %s", r.RecordedAt, r.RecordedTo, start, start.Add(2*time.Second))
+	}
+}

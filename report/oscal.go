@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/sha1"
@@ -12,8 +13,11 @@ import (
 	"net/netip"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	oscal "github.com/defenseunicorns/go-oscal/src/types/oscal-1-1-3"
 
@@ -192,15 +196,16 @@ func oscalState(s ControlState) oscal.ObjectiveStatus {
 // jsonStream writes a JSON document piece by piece.
 type jsonStream struct {
 	w   *bufio.Writer
+	buf bytes.Buffer // what enc encodes, before it goes to w
 	enc *json.Encoder
 	err error
 }
 
 func newJSONStream(w io.Writer) *jsonStream {
-	bw := bufio.NewWriterSize(w, 256<<10)
-	enc := json.NewEncoder(bw)
-	enc.SetEscapeHTML(false)
-	return &jsonStream{w: bw, enc: enc}
+	j := &jsonStream{w: bufio.NewWriterSize(w, 256<<10)}
+	j.enc = json.NewEncoder(&j.buf)
+	j.enc.SetEscapeHTML(false)
+	return j
 }
 
 func (j *jsonStream) bytes(b []byte) {
@@ -225,9 +230,16 @@ func (j *jsonStream) field(first bool, name string, v any) {
 	j.value(v)
 }
 
+// value writes v as JSON, without the line feed encoding/json ends it
+// with: a line break between a key and its colon is JSON, but not the
+// YAML that OSCAL tools (go-oscal's validator) read JSON as.
 func (j *jsonStream) value(v any) {
-	if j.err == nil {
-		j.err = j.enc.Encode(v)
+	if j.err != nil {
+		return
+	}
+	j.buf.Reset()
+	if j.err = j.enc.Encode(v); j.err == nil {
+		_, j.err = j.w.Write(bytes.TrimSuffix(j.buf.Bytes(), []byte("\n")))
 	}
 }
 
@@ -291,7 +303,10 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 			desc += fmt.Sprintf(" %d more removed senders were not checked again (a run rechecks the first %d).", d.OffboardingOmitted, len(d.Offboarding))
 		}
 	}
-	j.field(false, "description", desc)
+	// The title and run IDs in it come from the inventory's file name,
+	// --title and evidence read back: Markdown, escaped as every other
+	// field of the kind.
+	j.field(false, "description", oscalMarkup(desc))
 	j.field(false, "start", start)
 	j.field(false, "end", end)
 	if pr := oscalProps("run-id", p.Run.ID, "replay-of", replayOf, "inventory-sha256", p.Run.InventorySHA256, "resolvers", strings.Join(p.Run.Resolvers, " ")); pr != nil {
@@ -451,7 +466,11 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 					j.raw(",")
 				}
 				n++
-				t := oscalTarget{kind: "objective-id", id: targets[assess.ControlRef{Framework: c.Framework, ID: c.ID}], uuidKey: c.Framework + "|" + c.ID}
+				// "|" joins the key's parts: one in a control ID is
+				// doubled, so "A|DE.CM-09" and "A" with its catalog
+				// control DE.CM-09 never give one key (control IDs
+				// without it keep the keys, and UUIDs, they had).
+				t := oscalTarget{kind: "objective-id", id: targets[assess.ControlRef{Framework: c.Framework, ID: c.ID}], uuidKey: c.Framework + "|" + strings.ReplaceAll(c.ID, "|", "||")}
 				if r.Statement != "" {
 					t = oscalTarget{kind: "statement-id", id: r.Statement, catalogControl: r.Control, uuidKey: t.uuidKey}
 					if i > 0 {
@@ -584,6 +603,19 @@ func oscalOffboarding(ids oscalIDs, o *assess.Offboard, fallback time.Time, hasJ
 	if o.Host != nil {
 		ev = append(ev, o.Host.Evidence...)
 	}
+	// The checks share their lookups (the PTR answer is every PTR
+	// check's): each exchange once, as it was made once.
+	type exchangeID struct {
+		name, typ, server, transport string
+		at                           int64
+	}
+	seen := map[exchangeID]bool{}
+	ev = slices.DeleteFunc(ev, func(e assess.Evidence) bool {
+		k := exchangeID{e.Name, e.Type, e.Server, e.Transport, e.At.UnixNano()}
+		dup := seen[k]
+		seen[k] = true
+		return dup
+	})
 	for _, e := range ev {
 		if e.At.After(collected) {
 			collected = e.At
@@ -917,7 +949,7 @@ func appendObservation(b []byte, o *oscal.Observation) (_ []byte, ok bool) {
 	}
 	b = append(b, `,"uuid":`...)
 	b = appendString(b, o.UUID, false)
-	return append(b, "}\n"...), true
+	return append(b, '}'), true
 }
 
 // appendProperty appends an OSCAL property as encoding/json writes it
@@ -1008,7 +1040,12 @@ func oscalMarkup(s string) string {
 		case '\\', '`', '*', '[', ']', '<', '>', '&', '#':
 			b.WriteByte('\\')
 		case '_':
-			if i == 0 || i == len(s)-1 || !isWordByte(s[i-1]) || !isWordByte(s[i+1]) {
+			// Between two letters or digits (ptr_names, a word in any
+			// script) it opens no emphasis; beside punctuation («_x_»)
+			// or space it may.
+			before, _ := utf8.DecodeLastRuneInString(s[:i])
+			after, _ := utf8.DecodeRuneInString(s[i+1:])
+			if !isWordRune(before) || !isWordRune(after) {
 				b.WriteByte('\\')
 			}
 		}
@@ -1017,10 +1054,10 @@ func oscalMarkup(s string) string {
 	return b.String()
 }
 
-// isWordByte reports an ASCII letter or digit, or a byte of a UTF-8
-// sequence (a letter, most likely).
-func isWordByte(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
+// isWordRune reports a letter or digit (utf8.RuneError, at either end of
+// the text or a byte that is not UTF-8, is neither).
+func isWordRune(r rune) bool {
+	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsNumber(r))
 }
 
 // oscalFrameworkLink links a finding to its framework's back-matter

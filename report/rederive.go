@@ -131,6 +131,9 @@ func (r *Rederiver) RederiveFiles(ctx context.Context, p *Pack, m *Manifest, tpl
 	q := *p
 	q.spool, q.Findings = r.spool, []assess.Finding{}
 	if replayOf != "" {
+		if p.Drift != nil {
+			r.span.AddOffboarding(p.Drift.Offboarding)
+		}
 		q.Run.ReplayOf = r.span.ReplayOf(replayOf)
 	}
 	var formats []string
@@ -208,6 +211,19 @@ func (s *EvidenceSpan) Add(f *assess.Finding) {
 		}
 		if e.At.After(s.last) {
 			s.last = e.At
+		}
+	}
+}
+
+// AddOffboarding adds the exchanges of the offboarding recheck of the
+// removed senders: they were collected in the same run as the findings'.
+func (s *EvidenceSpan) AddOffboarding(obs []assess.Offboard) {
+	for i := range obs {
+		for k := range obs[i].Findings {
+			s.Add(&obs[i].Findings[k])
+		}
+		if h := obs[i].Host; h != nil {
+			s.Add(&assess.Finding{Evidence: h.Evidence})
 		}
 	}
 }

@@ -514,6 +514,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		// replay too.
 		// The DNS answers were collected when the exchanges the findings
 		// carry say: for a replay of a replay, by the first run.
+		evidenced.AddOffboarding(offboarding)
 		run.ReplayOf = evidenced.ReplayOf(cfg.Replay.Run.ID)
 		run.Settings = cfg.Replay.Run.Settings
 		run.Queries = cfg.Replay.Run.Queries
