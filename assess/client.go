@@ -190,6 +190,11 @@ type Client struct {
 	opt     ClientOptions
 	tcp     *dns.Client
 	limiter *rate.Limiter
+	// window holds the times the last QPS messages were sent: the
+	// limiter spaces the messages it lets go, but after a pause (the
+	// process stopped, the machine busy) those it had let go would leave
+	// together; the window holds any second to QPS messages all the same.
+	window  *sendWindow
 	sem     chan struct{}
 	next    atomic.Uint32
 	servers []*serverState
@@ -446,8 +451,10 @@ type exchangeResult struct {
 	err  error
 	sent time.Time // when the last message of the exchange went out
 	// tcpFailed: the server answered over UDP (truncated), then the TCP
-	// retry failed; err wraps ErrTCPFallback.
-	tcpFailed bool
+	// retry failed; err wraps ErrTCPFallback. tcpRefused: it failed
+	// other than by a timeout (the connection refused or reset), which
+	// asking again would not change.
+	tcpFailed, tcpRefused bool
 	// referral: the server answered with a referral; err wraps ErrReferral.
 	referral bool
 	// truncated: the server answered over TCP, truncated; err wraps
@@ -456,9 +463,10 @@ type exchangeResult struct {
 }
 
 // answeredUnusably reports whether the server answered, with a response
-// that serves as no answer (a referral, or truncated over TCP): it is
-// alive, and asking it again would get the same.
-func (r exchangeResult) answeredUnusably() bool { return r.referral || r.truncated }
+// that serves as no answer (a referral, truncated over TCP, or truncated
+// over UDP with TCP to it refused): it is alive, and asking it again would
+// get the same.
+func (r exchangeResult) answeredUnusably() bool { return r.referral || r.truncated || r.tcpRefused }
 
 // NewClient returns a client for the given resolvers.
 func NewClient(opt ClientOptions) (*Client, error) {
@@ -513,8 +521,52 @@ func NewClient(opt ClientOptions) (*Client, error) {
 		// A burst of one: queries are spaced 1/QPS apart, so no second
 		// holds more than QPS of them, at the start or after a pause.
 		c.limiter = rate.NewLimiter(rate.Limit(opt.QPS), 1)
+		c.window = &sendWindow{sent: make([]time.Time, max(1, int(opt.QPS)))}
 	}
 	return c, nil
+}
+
+// pace waits until a message may be sent under --qps: spaced by the
+// limiter, and never more than QPS in any second (the window).
+func (c *Client) pace(ctx context.Context) error {
+	if c.limiter == nil {
+		return nil
+	}
+	if err := c.limiter.Wait(ctx); err != nil {
+		return err
+	}
+	return c.window.wait(ctx)
+}
+
+// sendWindow records the times of the last len(sent) messages sent, in a
+// ring, and lets another go only when the oldest of them is a second old.
+type sendWindow struct {
+	mu   sync.Mutex
+	sent []time.Time
+	next int // the oldest
+}
+
+func (w *sendWindow) wait(ctx context.Context) error {
+	for {
+		w.mu.Lock()
+		now := time.Now()
+		oldest := w.sent[w.next]
+		if oldest.IsZero() || now.Sub(oldest) >= time.Second {
+			w.sent[w.next] = now
+			w.next = (w.next + 1) % len(w.sent)
+			w.mu.Unlock()
+			return nil
+		}
+		d := time.Second - now.Sub(oldest)
+		w.mu.Unlock()
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 // SystemResolvers reads the resolvers of /etc/resolv.conf.
@@ -844,7 +896,7 @@ func (c *Client) observe(s *serverState, probe bool, res exchangeResult, cancell
 		s.probing = false
 	}
 	switch {
-	case res.answeredUnusably():
+	case res.answeredUnusably() && !res.tcpFailed:
 		s.answered++
 		if res.referral {
 			s.referred++
@@ -1024,10 +1076,8 @@ func (c *Client) allDown(q *dns.Msg) exchangeResult {
 
 // send makes one exchange with one server: UDP first, TCP when truncated.
 func (c *Client) send(ctx context.Context, q *dns.Msg, srv *serverState, wait time.Duration) exchangeResult {
-	if c.limiter != nil {
-		if err := c.limiter.Wait(ctx); err != nil {
-			return exchangeResult{err: err}
-		}
+	if err := c.pace(ctx); err != nil {
+		return exchangeResult{err: err}
 	}
 	select {
 	case c.sem <- struct{}{}:
@@ -1054,10 +1104,8 @@ func (c *Client) send(ctx context.Context, q *dns.Msg, srv *serverState, wait ti
 		// answers so: a server that answers FORMERR without EDNS too
 		// objects to the question, not to EDNS, and later queries keep
 		// their larger UDP size.
-		if c.limiter != nil {
-			if err := c.limiter.Wait(ctx); err != nil {
-				return exchangeResult{err: err}
-			}
+		if err := c.pace(ctx); err != nil {
+			return exchangeResult{err: err}
 		}
 		q = withoutEDNS(q)
 		sent = time.Now()
@@ -1068,19 +1116,19 @@ func (c *Client) send(ctx context.Context, q *dns.Msg, srv *serverState, wait ti
 	}
 	if err == nil && r.Truncated && transport == "udp" {
 		// Asking again over TCP is another query to the resolver.
-		if c.limiter != nil {
-			if err := c.limiter.Wait(ctx); err != nil {
-				return exchangeResult{err: err}
-			}
+		if err := c.pace(ctx); err != nil {
+			return exchangeResult{err: err}
 		}
 		sent = time.Now()
 		r, ev, err = c.roundTrip(ctx, q, srv, "tcp", c.opt.Timeout)
 		if err != nil && ctx.Err() == nil {
+			var ne net.Error
+			timedOut := errors.As(err, &ne) && ne.Timeout()
 			err = fmt.Errorf("%w (%w)", ErrTCPFallback, err)
 			// The evidence says what the finding says, and a replay
 			// reads the reason back from it.
 			ev.Error = err.Error()
-			return exchangeResult{ev: ev, err: err, sent: sent, tcpFailed: true}
+			return exchangeResult{ev: ev, err: err, sent: sent, tcpFailed: true, tcpRefused: !timedOut}
 		}
 	}
 	if err != nil {

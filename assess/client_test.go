@@ -448,6 +448,16 @@ func TestClientTruncatedWithoutTCP(t *testing.T) {
 	if h.Down || h.Outages != 0 || h.TCPFailed == 0 {
 		t.Errorf("health %+v: want the resolver up, with TCP failures counted", h)
 	}
+	// TCP refused says the same at every asking: one question is asked
+	// once over UDP, once over TCP, not again for --retries.
+	before := c.Stats().Sent
+	srv.SetFault("once.client.example.", dnstest.Truncate)
+	if _, err := c.Lookup(context.Background(), "once.client.example.", dns.TypeA); !errors.Is(err, ErrTCPFallback) {
+		t.Fatalf("err %v, want ErrTCPFallback", err)
+	}
+	if sent := c.Stats().Sent - before; sent != 2 {
+		t.Errorf("%d messages for one question with TCP refused, want 2 (UDP, then TCP)", sent)
+	}
 }
 
 // TestClientNoAskedOnce: a resolver that answered SERVFAIL, REFUSED or a
@@ -737,5 +747,27 @@ func TestNewClientKeepsServers(t *testing.T) {
 	defer c.Close()
 	if servers[0] != "127.0.0.1" || c.Servers()[0] != "127.0.0.1:53" {
 		t.Errorf("caller's %q, client's %q", servers, c.Servers())
+	}
+}
+
+// TestSendWindow: of a window of five, five messages go at once (as the
+// limiter lets them go after a pause), and a sixth waits until the first
+// is a second old.
+func TestSendWindow(t *testing.T) {
+	t.Parallel()
+	w := &sendWindow{sent: make([]time.Time, 5)}
+	for i := range 5 {
+		if err := w.wait(context.Background()); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if err := w.wait(ctx); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a sixth message in the same second: %v, want it held", err)
+	}
+	began := time.Now()
+	if err := w.wait(context.Background()); err != nil || time.Since(began) < 700*time.Millisecond {
+		t.Errorf("the sixth went after %s (%v), want when the first is a second old", time.Since(began), err)
 	}
 }
