@@ -521,7 +521,11 @@ func NewClient(opt ClientOptions) (*Client, error) {
 		// A burst of one: queries are spaced 1/QPS apart, so no second
 		// holds more than QPS of them, at the start or after a pause.
 		c.limiter = rate.NewLimiter(rate.Limit(opt.QPS), 1)
-		c.window = &sendWindow{sent: make([]time.Time, max(1, int(opt.QPS)))}
+		// At rates past maxWindow the limiter's spacing is all: a
+		// window that large would take memory for nothing.
+		if opt.QPS <= maxWindow {
+			c.window = &sendWindow{sent: make([]time.Time, int(math.Ceil(opt.QPS)))}
+		}
 	}
 	return c, nil
 }
@@ -535,8 +539,15 @@ func (c *Client) pace(ctx context.Context) error {
 	if err := c.limiter.Wait(ctx); err != nil {
 		return err
 	}
+	if c.window == nil {
+		return nil
+	}
 	return c.window.wait(ctx)
 }
+
+// maxWindow is the largest --qps whose last sends are kept (sendWindow):
+// 100,000 times, 2.4 MB.
+const maxWindow = 100_000
 
 // sendWindow records the times of the last len(sent) messages sent, in a
 // ring, and lets another go only when the oldest of them is a second old.
@@ -1122,8 +1133,9 @@ func (c *Client) send(ctx context.Context, q *dns.Msg, srv *serverState, wait ti
 		sent = time.Now()
 		r, ev, err = c.roundTrip(ctx, q, srv, "tcp", c.opt.Timeout)
 		if err != nil && ctx.Err() == nil {
+			// roundTrip gives a deadline passed as ErrTimeout.
 			var ne net.Error
-			timedOut := errors.As(err, &ne) && ne.Timeout()
+			timedOut := errors.Is(err, ErrTimeout) || errors.As(err, &ne) && ne.Timeout()
 			err = fmt.Errorf("%w (%w)", ErrTCPFallback, err)
 			// The evidence says what the finding says, and a replay
 			// reads the reason back from it.

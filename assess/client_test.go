@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -769,5 +770,72 @@ func TestSendWindow(t *testing.T) {
 	began := time.Now()
 	if err := w.wait(context.Background()); err != nil || time.Since(began) < 700*time.Millisecond {
 		t.Errorf("the sixth went after %s (%v), want when the first is a second old", time.Since(began), err)
+	}
+}
+
+// TestClientTCPTimeoutRetried: a truncated answer whose TCP retry times
+// out (the connection taken, no answer) is asked again as any timeout is:
+// UDP then TCP on each of 1 + retries attempts.
+func TestClientTCPTimeoutRetried(t *testing.T) {
+	t.Parallel()
+	srv := startClientZone(t, dnstest.Config{Faults: map[string]dnstest.Fault{"slow.client.example.": dnstest.Truncate}})
+	srv.CloseTCP()
+	ln, err := net.Listen("tcp", srv.Addr)
+	if err != nil {
+		t.Skipf("cannot take the TCP port back: %v", err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer conn.Close() // held open, never answered
+		}
+	}()
+	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 150 * time.Millisecond, Retries: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Lookup(context.Background(), "slow.client.example.", dns.TypeA); !errors.Is(err, ErrTCPFallback) {
+		t.Fatalf("err %v, want ErrTCPFallback", err)
+	}
+	if sent := c.Stats().Sent; sent != 6 {
+		t.Errorf("%d messages, want 6: UDP and TCP on each of 3 attempts", sent)
+	}
+}
+
+// TestClientHugeQPS: a --qps past what a window of sends is kept for
+// leaves the limiter alone to space the queries, without the memory.
+func TestClientHugeQPS(t *testing.T) {
+	t.Parallel()
+	for _, qps := range []float64{1e10, 1e20} {
+		c, err := NewClient(ClientOptions{Servers: []string{"127.0.0.1:53"}, QPS: qps})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.window != nil {
+			t.Errorf("--qps %g keeps a window of %d sends", qps, len(c.window.sent))
+		}
+		began := time.Now()
+		for range 4 {
+			if err := c.pace(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if d := time.Since(began); d > 100*time.Millisecond {
+			t.Errorf("--qps %g: 4 sends took %s", qps, d)
+		}
+		c.Close()
+	}
+	c, err := NewClient(ClientOptions{Servers: []string{"127.0.0.1:53"}, QPS: 1.9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if n := len(c.window.sent); n != 2 {
+		t.Errorf("--qps 1.9 keeps %d sends, want 2", n)
 	}
 }
