@@ -101,11 +101,16 @@ type openSPFFinder struct {
 	examined map[[2]string]bool
 	senders  map[string]int
 	open     map[string]bool
-	found    []openSPF
+	// reached holds, by domain, the records spf.lookup_limit's walk
+	// reached that let any address pass, until the domain's spf.record
+	// (which comes after it: findings are in check-ID order) says
+	// whether its own record includes one of them.
+	reached map[string][]string
+	found   []openSPF
 }
 
 func newOpenSPFFinder(assets []assess.Asset) *openSPFFinder {
-	o := &openSPFFinder{domainOf: make(map[string]string, len(assets)), examined: map[[2]string]bool{}, senders: map[string]int{}, open: map[string]bool{}}
+	o := &openSPFFinder{domainOf: make(map[string]string, len(assets)), examined: map[[2]string]bool{}, senders: map[string]int{}, open: map[string]bool{}, reached: map[string][]string{}}
 	for _, a := range assets {
 		o.domainOf[a.IP] = a.Domain
 	}
@@ -136,10 +141,68 @@ func (o *openSPFFinder) add(f *assess.Finding, observed func() map[string]any) {
 	if o.open[dom] {
 		return
 	}
-	if kind, why := openWhy(f.Check, observed()); why != "" {
+	obs := observed()
+	if f.Check == "spf.lookup_limit" {
+		o.reached[dom] = openReached(obs)
+		return
+	}
+	kind, why := openWhy(obs)
+	if why == "" {
+		// Through a record the domain's own includes with "+": not
+		// one a redirect= leads to (spf.record words that), nor one
+		// a -, ~ or ? include makes every other address fail by.
+		for _, name := range o.reached[dom] {
+			if how := reachedBy(obs, name); how != "" {
+				kind, why = how, how+":"+name+", whose record lets any address pass"
+				break
+			}
+		}
+	}
+	delete(o.reached, dom)
+	if why != "" {
 		o.open[dom] = true
 		o.found = append(o.found, openSPF{Domain: dom, Kind: kind, Why: why})
 	}
+}
+
+// openReached returns the names of the records an spf.lookup_limit pass
+// reached that let any address pass, in name order.
+func openReached(obs map[string]any) []string {
+	reached, _ := obs["reached_records"].(map[string]any)
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(reached)) {
+		if rec, _ := reached[name].(string); opensAll(rec) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// reachedBy says how the record an spf.record finding observed reaches
+// name's record so that what passes there passes for the domain:
+// "include" for include:name with the + qualifier (or none) before its
+// "all", "redirect" for redirect=name in a record without "all"; "" for
+// neither (a -, ~ or ? include makes what it matches fail, or name is
+// further down the tree).
+func reachedBy(obs map[string]any, name string) string {
+	rec, _ := obs["record"].(string)
+	name = strings.TrimSuffix(strings.ToLower(name), ".")
+	redirect := false
+	for _, t := range strings.Fields(strings.ToLower(rec)) {
+		t = strings.TrimSuffix(strings.TrimPrefix(t, "+"), ".")
+		switch {
+		case strings.TrimLeft(t, "-~?") == "all":
+			return ""
+		case t == "include:"+name:
+			return "include"
+		case t == "redirect="+name:
+			redirect = true
+		}
+	}
+	if redirect {
+		return "redirect"
+	}
+	return ""
 }
 
 // result returns the domains found, in the order found, with their senders.
@@ -150,40 +213,31 @@ func (o *openSPFFinder) result() []openSPF {
 	return o.found
 }
 
-// openWhy says what in the observed values of an spf.record or
-// spf.lookup_limit pass lets any address pass, and why in words; "", ""
-// when nothing does.
-func openWhy(check string, obs map[string]any) (kind, why string) {
-	switch check {
-	case "spf.record":
-		if all, _ := obs["all"].(string); all == "+all" {
-			if src, _ := obs["all_source"].(string); src != "" {
-				return "all", "+all, in the record of " + src + " its redirect= leads to"
-			}
-			return "all", "+all"
+// openWhy says what in the observed values of an spf.record pass lets
+// any address pass (+all in the record or one its redirect= leads to, a
+// pass term of length 0 before "all"), and why in words; "", "" when
+// nothing does.
+func openWhy(obs map[string]any) (kind, why string) {
+	if all, _ := obs["all"].(string); all == "+all" {
+		if src, _ := obs["all_source"].(string); src != "" {
+			return "all", "+all, in the record of " + src + " its redirect= leads to"
 		}
-		// Of the wide terms (a /8 and wider, before "all"), those of
-		// length 0: ip4:0.0.0.0/0, ip6:::/0, a/0, a:host//0.
-		var wide []string
-		switch w := obs["wide_terms"].(type) {
-		case []any:
-			for _, t := range w {
-				wide = append(wide, fmt.Sprint(t))
-			}
-		case []string:
-			wide = w
+		return "all", "+all"
+	}
+	// Of the wide terms (a /8 and wider, before "all"), those of length
+	// 0: ip4:0.0.0.0/0, ip6:::/0, a/0, a:host//0.
+	var wide []string
+	switch w := obs["wide_terms"].(type) {
+	case []any:
+		for _, t := range w {
+			wide = append(wide, fmt.Sprint(t))
 		}
-		for _, t := range wide {
-			if anyRange(t) {
-				return "range", t
-			}
-		}
-	case "spf.lookup_limit":
-		reached, _ := obs["reached_records"].(map[string]any)
-		for _, name := range slices.Sorted(maps.Keys(reached)) {
-			if rec, _ := reached[name].(string); opensAll(rec) {
-				return "include", "the record of " + name + ", which it includes, lets any address pass"
-			}
+	case []string:
+		wide = w
+	}
+	for _, t := range wide {
+		if anyRange(t) {
+			return "range", t
 		}
 	}
 	return "", ""

@@ -1490,12 +1490,14 @@ func TestOpenSPFShown(t *testing.T) {
 			f.Status, f.Observed = assess.StatusPass, map[string]any{"domain": "example.com", "record": "v=spf1 mx +all", "all": "+all", "permissive": true}
 		case f.Check == "spf.lookup_limit" && domainOf[f.Asset] == "example.net":
 			f.Status, f.Observed = assess.StatusPass, map[string]any{"lookups": 1, "reached_records": map[string]any{"_spf.relay.example": "v=spf1 ip4:0.0.0.0/0 -all"}}
+		case f.Check == "spf.record" && domainOf[f.Asset] == "example.net":
+			f.Status, f.Observed = assess.StatusPass, map[string]any{"record": "v=spf1 include:_spf.relay.example -all", "all": "-all"}
 		}
 	}
 	text := squash(pdfText(t, writeAll(t, NewPDF(nil), p)))
 	for _, want := range []string{
 		"SPF of example.com lets any address on the Internet pass (+all)",
-		"SPF of example.net lets any address on the Internet pass (the record of _spf.relay.example, which it includes, lets any address pass)",
+		"SPF of example.net lets any address on the Internet pass (include:_spf.relay.example, whose record lets any address pass)",
 		"lets any address on the Internet pass, which no control's count shows",
 		"End the record in -all or ~all", "Drop that include, or have its owner fix the record it includes",
 	} {
@@ -1513,12 +1515,46 @@ func TestOpenSPFShown(t *testing.T) {
 	}
 	found := false
 	for _, r := range rows {
-		if len(r) > 1 && r[0] == "SPF open to any address" && strings.Contains(r[1], "example.com (+all;") && strings.Contains(r[1], "example.net (the record of _spf.relay.example") {
+		if len(r) > 1 && r[0] == "SPF open to any address" && strings.Contains(r[1], "example.com (+all;") && strings.Contains(r[1], "example.net (include:_spf.relay.example") {
 			found = true
 		}
 	}
 	if !found {
 		t.Errorf("the Summary sheet does not name the open domains: %q", rows)
+	}
+}
+
+// TestOpenSPFFinder: a record the walk reached that passes every address
+// opens the domain only through a + include, or a redirect= of a record
+// without all, of the domain's own record; spf.record's own +all names
+// the cause first.
+func TestOpenSPFFinder(t *testing.T) {
+	t.Parallel()
+	open := map[string]any{"_spf.open.test": "v=spf1 +all"}
+	for _, c := range []struct {
+		record, all string
+		kind, why   string
+	}{
+		{"v=spf1 include:_spf.open.test -all", "-all", "include", "include:_spf.open.test, whose record lets any address pass"},
+		{"v=spf1 redirect=_spf.open.test", "", "redirect", "redirect:_spf.open.test, whose record lets any address pass"},
+		{"v=spf1 ip4:192.0.2.1 -include:_spf.open.test ~all", "~all", "", ""},
+		{"v=spf1 -all include:_spf.open.test", "-all", "", ""},
+		{"v=spf1 include:_spf.open.test +all", "+all", "all", "+all"},
+	} {
+		o := newOpenSPFFinder([]assess.Asset{{IP: "192.0.2.1", Domain: "open.test"}})
+		o.add(&assess.Finding{Asset: "192.0.2.1", Check: "spf.lookup_limit", Status: assess.StatusPass}, func() map[string]any {
+			return map[string]any{"reached_records": open}
+		})
+		o.add(&assess.Finding{Asset: "192.0.2.1", Check: "spf.record", Status: assess.StatusPass}, func() map[string]any {
+			return map[string]any{"record": c.record, "all": c.all}
+		})
+		got := o.result()
+		switch {
+		case c.why == "" && len(got) != 0:
+			t.Errorf("%s: named open: %+v", c.record, got)
+		case c.why != "" && (len(got) != 1 || got[0].Kind != c.kind || got[0].Why != c.why):
+			t.Errorf("%s: %+v, want %s %q", c.record, got, c.kind, c.why)
+		}
 	}
 }
 
