@@ -426,31 +426,34 @@ func PackFiles() []string {
 	return out
 }
 
-// StaleFiles returns the pack files in dir that a run writing formats (and
-// manifest.sig when signing) would not replace: earlier are those the
-// manifest of the pack in dir lists (manifest.sig beside a manifest), which
-// the run removes so that the directory holds one run's pack; foreign are
-// the others, a file of the user's or of another run, which a run must not
-// remove and must not leave beside a manifest that does not list it.
+// StaleFiles sorts the pack-named files in dir for a run writing formats
+// (and manifest.sig when signing): earlier are the earlier pack's files
+// the run does not replace, which the manifest in dir lists (manifest.sig
+// beside a manifest), and which the run removes so that the directory
+// holds one run's pack; foreign are the pack-named files no manifest there
+// lists, whether the run would replace them or leave them: a file of the
+// user's or of another run, which a run must neither overwrite nor remove,
+// nor leave beside a manifest that does not list it. A manifest.json that
+// is no senderproof manifest is foreign too.
 func StaleFiles(dir string, formats []string, signing bool) (earlier, foreign []string) {
 	old, oerr := ReadManifest(dir)
-	var names []string
-	for _, f := range Formats {
-		if !slices.Contains(formats, f.Name) {
-			names = append(names, f.File)
-		}
+	if _, err := os.Lstat(filepath.Join(dir, ManifestFile)); err == nil && oerr != nil {
+		foreign = append(foreign, ManifestFile)
 	}
-	if !signing {
-		names = append(names, SignatureFile)
-	}
+	names := append(PackFiles(), SignatureFile)
 	for _, name := range names {
 		st, err := os.Lstat(filepath.Join(dir, name))
 		if err != nil || st.IsDir() {
 			continue
 		}
+		writes := name == SignatureFile && signing || slices.ContainsFunc(Formats, func(f struct{ Name, File string }) bool {
+			return f.File == name && slices.Contains(formats, f.Name)
+		})
 		switch {
 		case oerr == nil && (name == SignatureFile || old.Listed(name)):
-			earlier = append(earlier, name)
+			if !writes {
+				earlier = append(earlier, name)
+			}
 		default:
 			foreign = append(foreign, name)
 		}

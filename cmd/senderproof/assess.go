@@ -302,8 +302,8 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		return badInput(err)
 	}
 	if _, foreign := report.StaleFiles(cfg.Out, formats, cfg.SignKey != ""); len(foreign) > 0 {
-		return badInput(fmt.Errorf("--out %s holds %s, which no senderproof manifest there lists (your own file, or one of another run): this run would neither write nor remove %s, and it must not sit beside the new pack's manifest; move %s away or give another --out",
-			cfg.Out, strings.Join(foreign, ", "), plural(len(foreign), "it", "them"), plural(len(foreign), "it", "them")))
+		return badInput(fmt.Errorf("--out %s holds %s, which no senderproof manifest there lists (your own file, or one of another run): this run would overwrite %s, or leave %s beside a manifest that does not list %s; move %s away or give another --out",
+			cfg.Out, strings.Join(foreign, ", "), plural(len(foreign), "it", "them"), plural(len(foreign), "it", "them"), plural(len(foreign), "it", "them"), plural(len(foreign), "it", "them")))
 	}
 	named := [][2]string{{"--replay", cfg.ReplayPath}, {"--baseline", cfg.Baseline}, {"--sign-key", cfg.SignKey}}
 	for _, p := range cfg.Inventories {

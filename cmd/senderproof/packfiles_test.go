@@ -79,16 +79,22 @@ func TestRerunRemovesStalePackFiles(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(out, "evidence.json")); err != nil || string(b) != string(old) {
 		t.Errorf("the refused run touched evidence.json: %v", err)
 	}
-	// A run that writes it replaces it, as any pack file.
+	// Nor would one that writes it overwrite it.
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json,csv"); code != exitBadInput || !strings.Contains(stderr, "holds evidence.json") {
+		t.Errorf("a run that would overwrite an unlisted evidence.json: exit %d: %s", code, stderr)
+	}
+	if err := os.Remove(filepath.Join(out, "evidence.json")); err != nil {
+		t.Fatal(err)
+	}
 	if code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json,csv"); code != 0 {
 		t.Fatalf("demo --format json,csv exit %d: %s", code, stderr)
 	}
 }
 
 // TestRunKeepsUsersPackNamedFiles: a user's own report.pdf in a fresh
-// --out, which no manifest lists, is neither removed nor left beside the
-// pack of a run that does not write it: the run is refused, exit 1, and
-// nothing is written.
+// --out, which no manifest lists, is neither overwritten by a run that
+// writes one nor removed or left beside the pack of one that does not:
+// the run is refused, exit 1, and nothing is written.
 func TestRunKeepsUsersPackNamedFiles(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "out")
 	if err := os.MkdirAll(out, 0o755); err != nil {
@@ -99,7 +105,7 @@ func TestRunKeepsUsersPackNamedFiles(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json")
+	code, _, stderr := run(t, context.Background(), "demo", "--out", out)
 	if code != exitBadInput || !strings.Contains(stderr, "holds report.pdf, manifest.sig, which no senderproof manifest there lists") ||
 		!strings.Contains(stderr, "move them away") {
 		t.Errorf("exit %d, want %d naming both files: %s", code, exitBadInput, stderr)
