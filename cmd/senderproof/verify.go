@@ -322,8 +322,24 @@ func recordedInputs(m *report.Manifest, tmp string, inventories []report.Input, 
 // inputsInPack returns the run's recorded inputs of one kind that lie in
 // the pack's directory or below it.
 func inputsInPack(m *report.Manifest, dir, kind string) []string {
-	packDir, err := filepath.Abs(dir)
-	if err != nil {
+	// Where the files are, not how their paths read: through a symbolic
+	// link, /proc/self/cwd or a bind mount, a file in the pack may be
+	// named by a path outside it.
+	real := func(p string) (string, bool) {
+		a, err := filepath.Abs(p)
+		if err != nil {
+			return "", false
+		}
+		if r, err := filepath.EvalSymlinks(a); err == nil {
+			return r, true
+		}
+		if r, err := filepath.EvalSymlinks(filepath.Dir(a)); err == nil {
+			return filepath.Join(r, filepath.Base(a)), true // the file gone, its directory not
+		}
+		return a, true
+	}
+	packDir, ok := real(dir)
+	if !ok {
 		return nil
 	}
 	var out []string
@@ -331,8 +347,8 @@ func inputsInPack(m *report.Manifest, dir, kind string) []string {
 		if in.Kind != kind {
 			continue
 		}
-		p, err := filepath.Abs(m.InputPath(in))
-		if err != nil {
+		p, ok := real(m.InputPath(in))
+		if !ok {
 			continue
 		}
 		if rel, err := filepath.Rel(packDir, p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {

@@ -779,3 +779,25 @@ func TestReplayNeedsRecordedFiles(t *testing.T) {
 		t.Errorf("verify of the replay: exit %d\n%s%s", code, stdout, stderr)
 	}
 }
+
+// TestInputsInPackThroughLinks: a recorded wording file that lies in the
+// pack is taken as in the pack however its path reads: through a
+// symbolic link outside it, too.
+func TestInputsInPackThroughLinks(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	pack := filepath.Join(dir, "pack")
+	if err := os.MkdirAll(filepath.Join(pack, "tpl"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(pack, "tpl"), filepath.Join(dir, "elsewhere")); err != nil {
+		t.Fatal(err)
+	}
+	m := &report.Manifest{Inputs: []report.Input{
+		{Path: filepath.Join(dir, "elsewhere", "x.tmpl"), Kind: report.InputTemplates},
+		{Path: filepath.Join(dir, "outside.tmpl"), Kind: report.InputTemplates},
+	}}
+	if got := inputsInPack(m, pack, report.InputTemplates); len(got) != 1 || got[0] != filepath.Join(dir, "elsewhere", "x.tmpl") {
+		t.Errorf("inputs in the pack: %q, want the one reached through the link", got)
+	}
+}
