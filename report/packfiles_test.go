@@ -339,3 +339,22 @@ func TestEncryptedSigningKey(t *testing.T) {
 		t.Fatalf("error %v, want it to name the passphrase", err)
 	}
 }
+
+// TestVerifyProblemOneLine: a path or value from a hostile manifest is
+// written on one line, its line breaks and controls escaped.
+func TestVerifyProblemOneLine(t *testing.T) {
+	t.Parallel()
+	p := VerifyProblem{Path: "x\ndemo1: 5 files match the manifest (FAKE LINE)", Reason: "sha256 \x1b[2J\nfake"}
+	if got := p.Error(); strings.ContainsAny(got, "\n\x1b") {
+		t.Errorf("%q spans lines or holds an escape", got)
+	}
+	rec := []MappingRef{{Framework: "acme", SHA256: "ab\ndemo1: FAKE"}}
+	for _, err := range CompareMappings(rec, nil) {
+		if strings.Contains(err.Error(), "\n") {
+			t.Errorf("%q spans lines", err)
+		}
+	}
+	if rec[0].SHA256 != "ab\ndemo1: FAKE" {
+		t.Error("CompareMappings changed the caller's record")
+	}
+}

@@ -58,6 +58,12 @@ func ReadRun(path string) (*Run, error) {
 // whose file differs, is missing, or was not used by the run.
 func CompareMappings(recorded, loaded []MappingRef) []error {
 	var out []error
+	// The recorded values are the pack's text: one line each.
+	e := assess.Escape
+	recorded = slices.Clone(recorded) // the caller's stay as they are
+	for i, r := range recorded {
+		recorded[i] = MappingRef{Framework: e(r.Framework), Name: r.Name, Version: e(r.Version), SHA256: e(r.SHA256), Source: r.Source}
+	}
 	byID := map[string]MappingRef{}
 	for _, l := range loaded {
 		byID[l.Framework] = l

@@ -689,7 +689,10 @@ type VerifyProblem struct {
 	Reason string
 }
 
-func (v VerifyProblem) Error() string { return v.Path + ": " + v.Reason }
+// Error is the problem on one line: a path or value from a manifest is
+// the pack's text, whose line breaks and controls must not reach the
+// terminal as such (assess.Escape).
+func (v VerifyProblem) Error() string { return assess.Escape(v.Path) + ": " + assess.Escape(v.Reason) }
 
 // ReadManifest reads dir's manifest.
 func ReadManifest(dir string) (*Manifest, error) {
