@@ -292,3 +292,30 @@ func TestSampleFinding(t *testing.T) {
 		t.Errorf("dkim sample selector %q", d.Selector)
 	}
 }
+
+// TestDirFilesLinkOutside: a link in a --templates or --mappings directory
+// to a file outside it is a problem, never read; one within it is a file.
+func TestDirFilesLinkOutside(t *testing.T) {
+	t.Parallel()
+	dir, other := t.TempDir(), t.TempDir()
+	secret := filepath.Join(other, "secret")
+	if err := os.WriteFile(secret, []byte("root:x:0:0\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "a.tmpl"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(secret, filepath.Join(dir, "leak.tmpl")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(dir, "a.tmpl"), filepath.Join(dir, "b.tmpl")); err != nil {
+		t.Fatal(err)
+	}
+	files, bad, err := DirFiles(dir, ".tmpl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 2 || len(bad) != 1 || !strings.HasSuffix(bad[0].Path, "leak.tmpl") || !strings.Contains(bad[0].Reason, "outside the directory") {
+		t.Errorf("files %q, problems %v", files, bad)
+	}
+}

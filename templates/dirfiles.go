@@ -15,14 +15,15 @@ import (
 // those whose extension is one of exts (compared case-insensitively), in
 // name order. Hidden files (an editor's lock file .#acme.yaml, a copy's
 // ._acme.yaml) and directories are passed over; an entry that cannot be
-// read as a regular file (a dangling link, a named pipe, a device) is a
-// Problem rather than a file, so that it neither stops the listing nor
+// read as a regular file (a dangling link, a named pipe, a device), or is
+// a symbolic link to a file outside dir, is a Problem rather than a file, so that it neither stops the listing nor
 // hangs a read. err is set only when dir cannot be listed.
 func DirFiles(dir string, exts ...string) (files []string, bad []*Problem, err error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, nil, err
 	}
+	realDir, derr := filepath.EvalSymlinks(dir)
 	for _, e := range entries {
 		name := e.Name()
 		ext := strings.ToLower(filepath.Ext(name))
@@ -31,7 +32,18 @@ func DirFiles(dir string, exts ...string) (files []string, bad []*Problem, err e
 		}
 		p := filepath.Join(dir, name)
 		st, err := os.Stat(p) // through a link, as reading would
+		outside := false
+		if e.Type()&os.ModeSymlink != 0 && err == nil {
+			// A directory received from elsewhere must not make the
+			// tool read, and quote in its errors, a file outside it
+			// (a link to /etc/shadow).
+			target, terr := filepath.EvalSymlinks(p)
+			rel, rerr := filepath.Rel(realDir, target)
+			outside = derr != nil || terr != nil || rerr != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator))
+		}
 		switch {
+		case outside:
+			bad = append(bad, &Problem{Path: p, Line: 1, Reason: "a symbolic link to a file outside the directory: copy the file in, or give its own directory"})
 		case err != nil:
 			bad = append(bad, &Problem{Path: p, Line: 1, Reason: fmt.Sprintf("cannot be read: %v", unwrapPath(err))})
 		case st.IsDir():
