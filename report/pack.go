@@ -35,6 +35,8 @@ type Pack struct {
 	observed map[string][]observation
 	// findingsSeen: the file read had a findings list (scanPack).
 	findingsSeen bool
+	// readSHA256 is the SHA-256 of the bytes scanPack read.
+	readSHA256 string
 }
 
 // AssetSummary condenses one asset's findings.
@@ -354,3 +356,8 @@ func (c DriftChange) InventoryNote() string {
 type Writer interface {
 	Write(ctx context.Context, w io.Writer, p *Pack) error
 }
+
+// ReadSHA256 is the SHA-256 of the evidence.json bytes the pack was read
+// from, as they were read ("" for a pack not read by ScanPack or
+// ReadPackEach).
+func (p *Pack) ReadSHA256() string { return p.readSHA256 }

@@ -3,6 +3,8 @@ package report
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -130,7 +132,11 @@ func scanPack(path string, each func(assets []assess.Asset, f *assess.Finding, a
 		return nil, err
 	}
 	defer f.Close()
-	dec := json.NewDecoder(newUTF8Reader(bufio.NewReaderSize(f, 1<<20)))
+	// The bytes read are hashed as they are read: what was decoded is
+	// known to be (or not to be) the file a manifest hashed, however the
+	// file changed since.
+	h := sha256.New()
+	dec := json.NewDecoder(newUTF8Reader(bufio.NewReaderSize(io.TeeReader(f, h), 1<<20)))
 	// fail places a decoding error; start is the offset at which the
 	// decoder began the value that failed.
 	fail := func(err error, start int64) (*Pack, error) { return nil, streamError(path, err, start, "") }
@@ -213,6 +219,7 @@ func scanPack(path string, each func(assets []assess.Asset, f *assess.Finding, a
 	}
 	p.Assets = assets
 	p.findingsSeen = seen
+	p.readSHA256 = hex.EncodeToString(h.Sum(nil)) // the decoder read to the end
 	return &p, nil
 }
 

@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -118,5 +120,26 @@ func TestReadPackEachRefusesOddPacks(t *testing.T) {
 	base := packOf(t, "r0", assetsOf(ip, ip2), fs)
 	if _, _, err := ComparePackFile(base, "old.json", write(split)); err == nil || !strings.Contains(err.Error(), "the findings of 192.0.2.10 are not together") {
 		t.Errorf("split findings: %v", err)
+	}
+}
+
+// TestReadSHA256: a pack read by ReadPackEach knows the SHA-256 of the
+// bytes it was read from, which verify holds to the manifest's.
+func TestReadSHA256(t *testing.T) {
+	t.Parallel()
+	const ip = "192.0.2.1"
+	path := packFile(t, "run-1", []assess.Asset{{IP: ip, Domain: "a.example", DKIMSelectors: []string{"s1"}}},
+		world(ip, "mail1.example.com", []string{ip}, "pass", "ip4:192.0.2.0/24", "reject", 100, "aa"))
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := ReadPackEach(path, func([]assess.Asset, *assess.Finding) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	if got := p.ReadSHA256(); got != hex.EncodeToString(sum[:]) {
+		t.Errorf("ReadSHA256 %s, want %x", got, sum)
 	}
 }

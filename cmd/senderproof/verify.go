@@ -741,6 +741,13 @@ func rederiveDrift(stdout io.Writer, path string, p *report.Pack, m *report.Mani
 		return nil, "", err
 	}
 	problems := report.RederiveDrift(cmp, cur, undetermined)
+	// This read is not the one whose bytes were written again: it must
+	// be the file the manifest hashed, not one put in its place since.
+	for _, f := range m.Files {
+		if f.Path == "evidence.json" && f.SHA256 != cur.ReadSHA256() {
+			problems = append(problems, fmt.Errorf("evidence.json changed while verify read it: its read for the drift comparison is not the file the manifest hashed"))
+		}
+	}
 	if otherFile != "" {
 		if len(problems) > 0 {
 			problems = append([]error{fmt.Errorf("%s, but it is the recorded baseline run %s, and compared with it again the drift differs:", otherFile, oneLine(p.Drift.BaseRun))}, problems...)
