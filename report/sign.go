@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"senderproof/templates"
 )
@@ -30,7 +31,7 @@ func LoadSigningKey(path string) (ed25519.PrivateKey, error) {
 	}
 	k, err := x509.ParsePKCS8PrivateKey(der)
 	if err != nil {
-		return nil, fmt.Errorf("%s: not a PKCS #8 private key (%v): make an Ed25519 one with openssl genpkey -algorithm ed25519", path, err)
+		return nil, fmt.Errorf("%s: the PRIVATE KEY block is damaged or holds no key senderproof reads: make an Ed25519 key with openssl genpkey -algorithm ed25519 -out KEY.pem", path)
 	}
 	priv, ok := k.(ed25519.PrivateKey)
 	if !ok {
@@ -48,11 +49,11 @@ func LoadPublicKey(path string) (ed25519.PublicKey, error) {
 	}
 	k, err := x509.ParsePKIXPublicKey(der)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: the PUBLIC KEY block is damaged or holds no key senderproof reads: give the public half of the signing key (openssl pkey -in KEY.pem -pubout -out KEY.pub)", path)
 	}
 	pub, ok := k.(ed25519.PublicKey)
 	if !ok {
-		return nil, fmt.Errorf("%s: not an Ed25519 public key (%T)", path, k)
+		return nil, fmt.Errorf("%s: not an Ed25519 public key (%s): senderproof signs with Ed25519", path, publicAlgorithm(k))
 	}
 	return pub, nil
 }
@@ -69,7 +70,10 @@ func readPEM(path, want string) ([]byte, error) {
 	}
 	block, _ := pem.Decode(b)
 	if block == nil {
-		return nil, fmt.Errorf("%s: no PEM block", path)
+		if bytes.HasPrefix(b, []byte("ssh-")) {
+			return nil, fmt.Errorf("%s: an OpenSSH key: senderproof reads PEM (%q); convert it, or make an Ed25519 key with openssl genpkey -algorithm ed25519", path, want)
+		}
+		return nil, fmt.Errorf("%s: no PEM block (want %q, as openssl writes it)", path, want)
 	}
 	if block.Type == "ENCRYPTED PRIVATE KEY" {
 		return nil, fmt.Errorf("%s: the key is protected by a passphrase, which senderproof does not ask for; give it a key without one (openssl pkey -in KEY -out PLAIN.pem), kept where only you can read it", path)
@@ -77,8 +81,16 @@ func readPEM(path, want string) ([]byte, error) {
 	if block.Type == "OPENSSH PRIVATE KEY" {
 		return nil, fmt.Errorf("%s: an OpenSSH private key: senderproof reads PKCS #8 (\"PRIVATE KEY\"); make one with openssl genpkey -algorithm ed25519 -out KEY.pem", path)
 	}
-	if block.Type != want {
-		return nil, fmt.Errorf("%s: PEM block is %q, want %q", path, block.Type, want)
+	switch {
+	case block.Type == want:
+	case want == "PRIVATE KEY" && block.Type == "PUBLIC KEY":
+		return nil, fmt.Errorf("%s: a public key: --sign-key takes the private key it was made from (verify --pubkey takes this one)", path)
+	case want == "PUBLIC KEY" && strings.HasSuffix(block.Type, "PRIVATE KEY"):
+		return nil, fmt.Errorf("%s: a private key: give its public half (openssl pkey -in KEY.pem -pubout -out KEY.pub), which can be shared", path)
+	case strings.HasSuffix(block.Type, "PRIVATE KEY"):
+		return nil, fmt.Errorf("%s: a %q: senderproof signs with Ed25519 keys in PKCS #8; make one with openssl genpkey -algorithm ed25519 -out KEY.pem", path, block.Type)
+	default:
+		return nil, fmt.Errorf("%s: the PEM block is %q, not a %q", path, block.Type, want)
 	}
 	return block.Bytes, nil
 }
@@ -131,6 +143,19 @@ func KeyReadableByOthers(path string) (os.FileMode, bool) {
 }
 
 // keyAlgorithm names a private key's algorithm for a message.
+// publicAlgorithm names the kind of a public key that is not Ed25519.
+func publicAlgorithm(k any) string {
+	switch k.(type) {
+	case *rsa.PublicKey:
+		return "an RSA key"
+	case *ecdsa.PublicKey:
+		return "an ECDSA key"
+	case *ecdh.PublicKey:
+		return "an X25519 or ECDH key"
+	}
+	return "another kind of key"
+}
+
 func keyAlgorithm(k any) string {
 	switch k.(type) {
 	case *rsa.PrivateKey:

@@ -580,7 +580,7 @@ func TestSignedManifest(t *testing.T) {
 	if err := os.WriteFile(junk, []byte("-----BEGIN PRIVATE KEY-----\nMAIBAQ==\n-----END PRIVATE KEY-----\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, stderr := run(t, context.Background(), "demo", "--out", filepath.Join(dir, "y"), "--sign-key", junk); code != 1 || !strings.Contains(stderr, "not a PKCS #8 private key") {
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", filepath.Join(dir, "y"), "--sign-key", junk); code != 1 || !strings.Contains(stderr, "the PRIVATE KEY block is damaged or holds no key senderproof reads") {
 		t.Errorf("a malformed key: exit %d: %s", code, stderr)
 	}
 	m := filepath.Join(out, "manifest.json")
@@ -594,8 +594,11 @@ func TestSignedManifest(t *testing.T) {
 	if code, _, stderr := run(t, context.Background(), "verify", "--pubkey", pub, out); code != 2 || !strings.Contains(stderr, "signature") {
 		t.Errorf("verify of a changed manifest: exit %d (%s), want 2 naming the signature", code, stderr)
 	}
-	if code, _, stderr := run(t, context.Background(), "demo", "--out", filepath.Join(dir, "x"), "--sign-key", pub); code != 1 || !strings.Contains(stderr, "--sign-key") {
-		t.Errorf("a public key as --sign-key: exit %d (%s), want 1", code, stderr)
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", filepath.Join(dir, "x"), "--sign-key", pub); code != 1 || !strings.Contains(stderr, "a public key: --sign-key takes the private key it was made from") {
+		t.Errorf("a public key as --sign-key: exit %d (%s), want 1 saying so", code, stderr)
+	}
+	if code, _, stderr := run(t, context.Background(), "verify", "--pubkey", key, out); code != 1 || !strings.Contains(stderr, "a private key: give its public half") {
+		t.Errorf("a private key as --pubkey: exit %d (%s), want 1 saying so", code, stderr)
 	}
 }
 
