@@ -147,9 +147,6 @@ func assessCommand(stderr io.Writer) *cli.Command {
 				if err := matchesManifest("--replay", path); err != nil {
 					return badInput(err)
 				}
-				if !listedByManifest(path) {
-					fmt.Fprintf(stderr, "senderproof: note: no pack's manifest.json beside %s lists it, so nothing shows its answers are the recorded run's as written (verify of the replay says so too)\n", oneLine(path))
-				}
 				// Read finding by finding, keeping only the distinct
 				// exchanges: a 100,000-sender pack is gigabytes of JSON.
 				answers := assess.NewReplayEvidence(nil)
@@ -157,6 +154,11 @@ func assessCommand(stderr io.Writer) *cli.Command {
 				p, err := report.ReadPackEach(path, func(_ []assess.Asset, f *assess.Finding) { answers.Record(f.Evidence...) })
 				if err != nil {
 					return badInput(fmt.Errorf("--replay: %w", packWithoutEvidence(path, err)))
+				}
+				// Once the file is known to be a pack (the note would
+				// only confuse an error that it is none).
+				if !listedByManifest(path) {
+					fmt.Fprintf(stderr, "senderproof: note: no pack's manifest.json beside %s lists it, so nothing shows its answers are the recorded run's as written (verify of the replay says so too)\n", oneLine(path))
 				}
 				cfg.Replay, cfg.ReplayAnswers, cfg.ReplayPath = p, answers, path
 			} else if len(cfg.Inventories) == 0 {

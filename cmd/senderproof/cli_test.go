@@ -925,6 +925,7 @@ func TestUsageMistakes(t *testing.T) {
 		// No command: the help, then a usage error.
 		{nil, "no command given; start with: senderproof demo --out evidence"},
 		{[]string{"mappings"}, "no subcommand given; use senderproof mappings lint or senderproof mappings list"},
+		{[]string{"assess", "--bogus"}, "unknown flag --bogus for senderproof assess"},
 		{[]string{"mappings", "lnt"}, `unknown command "lnt". Did you mean "lint"? (see senderproof mappings --help)`},
 		{[]string{"assess", "--inventory", t.TempDir(), "--resolver", "127.0.0.1:9", "--out", filepath.Join(t.TempDir(), "o")}, "is a directory, not an inventory file"},
 		// A CI script's unset variable must not turn the gate off.

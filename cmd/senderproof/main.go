@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -150,6 +151,29 @@ func exitCode(err error) int {
 	return exitBadInput
 }
 
+var (
+	undefinedFlagRE = regexp.MustCompile(`^flag provided but not defined: -+(\S+)$`)
+	badFlagValueRE  = regexp.MustCompile(`^invalid value "(.*)" for flag -+(\S+): (.*)$`)
+)
+
+// usageError words a flag error of Go's flag package as this tool names
+// its flags: "unknown flag --bogus", not "flag provided but not defined:
+// -bogus"; the flag's own message, which names it, alone for a value it
+// refused.
+func usageError(cmd string, err error) error {
+	msg := err.Error()
+	if m := undefinedFlagRE.FindStringSubmatch(msg); m != nil {
+		return fmt.Errorf("unknown flag --%s for %s", m[1], cmd)
+	}
+	if m := badFlagValueRE.FindStringSubmatch(msg); m != nil {
+		if strings.Contains(m[3], "--"+m[2]) {
+			return errors.New(m[3])
+		}
+		return fmt.Errorf("--%s %q: %s", m[2], m[1], m[3])
+	}
+	return err
+}
+
 // stopSignals are the signals that stop a run cleanly (no pack, temporary
 // files removed, exit 130): Ctrl-C, SIGTERM, and SIGHUP (the terminal or
 // SSH session closed) unless the run was started with it ignored (nohup),
@@ -262,7 +286,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		},
 	}
 	app.OnUsageError = func(_ *cli.Context, err error, _ bool) error {
-		return fmt.Errorf("%w (see senderproof --help)", err)
+		return fmt.Errorf("%w (see senderproof --help)", usageError("senderproof", err))
 	}
 	// No command is a usage error (exit 1, SPEC), after the help that
 	// says which there are: a script that forgot its command fails.
@@ -312,7 +336,7 @@ func knownCommand(parent string, cmds []*cli.Command) cli.BeforeFunc {
 func quietUsageErrors(cmds []*cli.Command) {
 	for _, c := range cmds {
 		c.OnUsageError = func(cc *cli.Context, err error, _ bool) error {
-			return fmt.Errorf("%w (see %s --help)", err, cc.Command.HelpName)
+			return fmt.Errorf("%w (see %s --help)", usageError(cc.Command.HelpName, err), cc.Command.HelpName)
 		}
 		quietUsageErrors(c.Subcommands)
 	}
