@@ -591,7 +591,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	}
 	builder.Discard()
 	num := func(n int64) string { return templates.Num(int(n)) } // 41,007 as the --fail-on line gives it
-	dnsWork := fmt.Sprintf("%s DNS queries sent, %s answered from the run's cache (answers, and failures remembered)", num(run.Queries.Sent), num(run.Queries.CacheHits))
+	dnsWork := fmt.Sprintf("%s DNS %s sent, %s answered from the run's cache (answers, and failures remembered)", num(run.Queries.Sent), plural(int(run.Queries.Sent), "query", "queries"), num(run.Queries.CacheHits))
 	if replay != nil {
 		dnsWork = "DNS answers replayed from the recorded evidence of run " + cfg.Replay.Run.ID
 	}

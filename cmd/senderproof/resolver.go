@@ -246,7 +246,7 @@ func refusingResolvers(health []assess.ServerHealth) (notes []string, all bool) 
 		default:
 			what, why = "REFUSED or SERVFAIL", "it resolves nothing for this host"
 		}
-		notes = append(notes, fmt.Sprintf("resolver %s answered every query with %s (%d responses): %s; %s", h.Server, what, h.Answered, why, consequence))
+		notes = append(notes, fmt.Sprintf("resolver %s answered every query with %s (%d %s): %s; %s", h.Server, what, h.Answered, plural(int(h.Answered), "response", "responses"), why, consequence))
 	}
 	return notes, all && len(notes) > 0
 }
