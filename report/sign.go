@@ -53,7 +53,7 @@ func LoadPublicKey(path string) (ed25519.PublicKey, error) {
 	}
 	pub, ok := k.(ed25519.PublicKey)
 	if !ok {
-		return nil, fmt.Errorf("%s: not an Ed25519 public key (%s): senderproof signs with Ed25519", path, publicAlgorithm(k))
+		return nil, fmt.Errorf("%s: not an Ed25519 public key (%s): senderproof signs with Ed25519", path, keyAlgorithm(k))
 	}
 	return pub, nil
 }
@@ -143,26 +143,13 @@ func KeyReadableByOthers(path string) (os.FileMode, bool) {
 }
 
 // keyAlgorithm names a private key's algorithm for a message.
-// publicAlgorithm names the kind of a public key that is not Ed25519.
-func publicAlgorithm(k any) string {
-	switch k.(type) {
-	case *rsa.PublicKey:
-		return "an RSA key"
-	case *ecdsa.PublicKey:
-		return "an ECDSA key"
-	case *ecdh.PublicKey:
-		return "an X25519 or ECDH key"
-	}
-	return "another kind of key"
-}
-
 func keyAlgorithm(k any) string {
 	switch k.(type) {
-	case *rsa.PrivateKey:
+	case *rsa.PrivateKey, *rsa.PublicKey:
 		return "an RSA key"
-	case *ecdsa.PrivateKey:
+	case *ecdsa.PrivateKey, *ecdsa.PublicKey:
 		return "an ECDSA key"
-	case *ecdh.PrivateKey:
+	case *ecdh.PrivateKey, *ecdh.PublicKey:
 		return "an X25519 or ECDH key"
 	}
 	return "another kind of key"
