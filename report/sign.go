@@ -142,7 +142,7 @@ func KeyReadableByOthers(path string) (os.FileMode, bool) {
 	return st.Mode().Perm(), st.Mode().Perm()&0o044 != 0
 }
 
-// keyAlgorithm names a private key's algorithm for a message.
+// keyAlgorithm names a key's algorithm (private or public) for a message.
 func keyAlgorithm(k any) string {
 	switch k.(type) {
 	case *rsa.PrivateKey, *rsa.PublicKey:
