@@ -524,7 +524,7 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path str
 	inconsistent := pc.Finish(p)
 	driftNote := ""
 	if p.Drift != nil {
-		problems, note, err := rederiveDrift(stdout, path, p, m, pc, baseline, signed)
+		problems, note, err := rederiveDrift(ctx, stdout, path, p, m, pc, baseline, signed)
 		var coded *codedError
 		switch {
 		case errors.As(err, &coded):
@@ -672,7 +672,7 @@ func verifyEvidence(ctx context.Context, stdout, stderr io.Writer, tmp, path str
 // drift findings, and a line saying what was done; when the baseline cannot
 // be had, the drift findings rest on the checks against the drift record
 // alone, and the line says so.
-func rederiveDrift(stdout io.Writer, path string, p *report.Pack, m *report.Manifest, pc *report.PackCheck, baseline string, signed bool) ([]error, string, error) {
+func rederiveDrift(ctx context.Context, stdout io.Writer, path string, p *report.Pack, m *report.Manifest, pc *report.PackCheck, baseline string, signed bool) ([]error, string, error) {
 	// A relative path is the run's: from the directory it started in.
 	basePath := m.InputPath(report.Input{Path: p.Drift.Baseline})
 	if baseline != "" {
@@ -703,7 +703,9 @@ func rederiveDrift(stdout io.Writer, path string, p *report.Pack, m *report.Mani
 		if in.Path != p.Drift.Baseline || baseline != "" {
 			continue
 		}
-		sum, _, err := report.FileSHA256(context.Background(), basePath)
+		// A file the manifest names may be any size: hashing it stops
+		// at an interrupt.
+		sum, _, err := report.FileSHA256(ctx, basePath)
 		if err != nil {
 			return notDone(fmt.Sprintf("%s cannot be read (%v)", oneLine(basePath), err))
 		}
