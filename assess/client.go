@@ -588,6 +588,12 @@ func SystemResolvers(path string) ([]string, error) {
 	}
 	var out []string
 	for _, s := range cfg.Servers {
+		// resolv.conf takes addresses only (a zone for link-local):
+		// "127.0.0.1:53" or a name there would otherwise be asked as
+		// a host name at the run's end, every query failing.
+		if _, err := netip.ParseAddr(s); err != nil {
+			return nil, fmt.Errorf("%s: nameserver %q is not an IP address (resolv.conf takes no port or name)", path, s)
+		}
 		out = append(out, net.JoinHostPort(s, cfg.Port))
 	}
 	if len(out) == 0 {

@@ -163,6 +163,8 @@ func TestSystemResolvers(t *testing.T) {
 	}{
 		{"v4 and v6", "# comment\nsearch example.com\nnameserver 192.0.2.53\nnameserver 2001:db8::53\noptions ndots:1\n", []string{"192.0.2.53:53", "[2001:db8::53]:53"}, false},
 		{"no nameserver", "search example.com\n", nil, true},
+		{"a port where an address goes", "nameserver 127.0.0.1:53\n", nil, true},
+		{"a link-local address with its zone", "nameserver fe80::1%eth0\n", []string{"[fe80::1%eth0]:53"}, false},
 		{"empty", "", nil, true},
 		{"missing file", "", nil, true},
 	} {

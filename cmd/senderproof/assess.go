@@ -339,7 +339,8 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		}
 		if len(servers) == 0 {
 			if servers, err = assess.SystemResolvers(cfg.ResolvConf); err != nil {
-				return runFailed(fmt.Errorf("%w (give --resolver HOST:PORT)", err))
+				// Before the first query: nothing was asked.
+				return badInput(fmt.Errorf("%w (give --resolver HOST:PORT)", err))
 			}
 		}
 		client, err = assess.NewClient(assess.ClientOptions{
