@@ -163,7 +163,7 @@ func embeddedSources() ([]source, error) {
 func dirSources(dir string) ([]source, []*Problem, error) {
 	files, bad, err := templates.DirFiles(dir, ".yaml", ".yml")
 	if err != nil {
-		return nil, nil, fmt.Errorf("mappings dir: %w", err)
+		return nil, nil, fmt.Errorf("mappings directory %s: cannot read: %w", dir, templates.UnwrapPath(err))
 	}
 	var problems []*Problem
 	for _, b := range bad {
@@ -352,7 +352,7 @@ func LintPaths(paths ...string) error {
 	for _, p := range paths {
 		fi, err := os.Stat(p)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("mappings %s: %w", p, err))
+			errs = append(errs, fmt.Errorf("mappings %s: cannot read: %w", p, templates.UnwrapPath(err)))
 			continue
 		}
 		var srcs []source

@@ -657,7 +657,7 @@ func TestLintPaths(t *testing.T) {
 			filepath.Join(dup, "b.yaml") + `:2: duplicate framework id "same-id" (also in ` + filepath.Join(dup, "a.yaml") + ")",
 		}},
 		{"missing path and a bad file", []string{missing, unknownCheck}, []string{
-			"mappings " + missing + ": stat " + missing + ": no such file or directory",
+			"mappings " + missing + ": cannot read: no such file or directory",
 			unknownCheck + `:9: unknown check "ptr.bogus"`,
 		}},
 	}

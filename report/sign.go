@@ -12,6 +12,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -66,7 +67,7 @@ func readPEM(path, want string) ([]byte, error) {
 	case errors.Is(err, templates.ErrTooLarge):
 		return nil, fmt.Errorf("%s: larger than 1 MiB: not a PEM key", path)
 	case err != nil:
-		return nil, err
+		return nil, fmt.Errorf("%s: cannot read: %w", path, pathless(err))
 	}
 	block, _ := pem.Decode(b)
 	if block == nil {
@@ -153,4 +154,13 @@ func keyAlgorithm(k any) string {
 		return "an X25519 or ECDH key"
 	}
 	return "another kind of key"
+}
+
+// pathless is err without the path a *fs.PathError repeats.
+func pathless(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

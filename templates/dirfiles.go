@@ -66,6 +66,10 @@ func containsFold(list []string, s string) bool {
 	return false
 }
 
+// UnwrapPath drops the path a *PathError repeats, for a message that names
+// the file itself.
+func UnwrapPath(err error) error { return unwrapPath(err) }
+
 // unwrapPath drops the path a *PathError repeats.
 func unwrapPath(err error) error {
 	if pe, ok := err.(*os.PathError); ok {

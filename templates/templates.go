@@ -192,7 +192,7 @@ func Load(dir string) (*Set, error) {
 	}
 	files, problems, err := DirFiles(dir, ".tmpl")
 	if err != nil {
-		return nil, fmt.Errorf("templates %s: %w", dir, err)
+		return nil, fmt.Errorf("templates directory %s: cannot read: %w", dir, unwrapPath(err))
 	}
 	definedIn := map[string]string{} // an override's name: the file and line that define it
 	for _, f := range files {

@@ -247,7 +247,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	}
 	set, err := mappings.Load(cfg.Mappings)
 	if err != nil {
-		return badInput(fmt.Errorf("mapping files fail lint:\n%w", err))
+		return badInput(lintFailed(err))
 	}
 	if cfg.Replay != nil {
 		if err := replayLoadsRecorded(cfg, set); err != nil {

@@ -926,6 +926,12 @@ func TestUsageMistakes(t *testing.T) {
 		{nil, "no command given; start with: senderproof demo --out evidence"},
 		{[]string{"mappings"}, "no subcommand given; use senderproof mappings lint or senderproof mappings list"},
 		{[]string{"assess", "--bogus"}, "unknown flag --bogus for senderproof assess"},
+		// A missing input is said to be missing, in words.
+		{[]string{"diff", filepath.Join(t.TempDir(), "nosuch"), "x"}, "the old pack: " + "/"},
+		{[]string{"verify", filepath.Join(t.TempDir(), "nosuch")}, ": no such directory"},
+		{[]string{"demo", "--out", filepath.Join(t.TempDir(), "o"), "--baseline", t.TempDir()}, "holds no evidence.json: give a pack directory or its evidence.json"},
+		{[]string{"demo", "--out", filepath.Join(t.TempDir(), "o"), "--sign-key", filepath.Join(t.TempDir(), "nokey")}, "nokey: cannot read: no such file or directory"},
+		{[]string{"demo", "--out", filepath.Join(t.TempDir(), "o"), "--templates", filepath.Join(t.TempDir(), "notpl")}, "notpl: cannot read: no such file or directory"},
 		{[]string{"mappings", "lnt"}, `unknown command "lnt". Did you mean "lint"? (see senderproof mappings --help)`},
 		{[]string{"assess", "--inventory", t.TempDir(), "--resolver", "127.0.0.1:9", "--out", filepath.Join(t.TempDir(), "o")}, "is a directory, not an inventory file"},
 		// A CI script's unset variable must not turn the gate off.

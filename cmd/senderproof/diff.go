@@ -97,7 +97,7 @@ func diffCommand(stdout io.Writer) *cli.Command {
 			noteReading(c.App.ErrWriter, "and comparing the new pack", newPath)
 			cmp, newPack, err := report.ComparePackFile(oldPack, oldPath, newPath)
 			if err != nil {
-				return badInput(fmt.Errorf("reading pack: %w", packWithoutEvidence(newPath, err)))
+				return badInput(fmt.Errorf("the new pack: %w", packWithoutEvidence(newPath, err)))
 			}
 			result := diffResult(cmp)
 			if nd := newPack.Drift; nd != nil && nd.BaseRun == cmp.Drift.BaseRun && slices.Equal(nd.Removed, cmp.Drift.Removed) {
@@ -141,7 +141,8 @@ func packEvidence(arg string) string {
 	return arg
 }
 
-// readPackArg reads an evidence.json, or the one in a pack directory.
+// readPackArg reads diff's old pack: an evidence.json, or the one in a
+// pack directory.
 func readPackArg(arg string) (string, *report.Pack, error) {
 	path := packEvidence(arg)
 	if err := matchesManifest("diff", path); err != nil {
@@ -149,7 +150,7 @@ func readPackArg(arg string) (string, *report.Pack, error) {
 	}
 	p, err := report.ReadPackForDrift(path)
 	if err != nil {
-		return path, nil, fmt.Errorf("reading pack: %w", packWithoutEvidence(path, err))
+		return path, nil, fmt.Errorf("the old pack: %w", packWithoutEvidence(path, err))
 	}
 	return path, p, nil
 }
@@ -158,12 +159,21 @@ func readPackArg(arg string) (string, *report.Pack, error) {
 // evidence.json of a pack that was written without it.
 func packWithoutEvidence(path string, err error) error {
 	dir := filepath.Dir(path)
-	if filepath.Base(path) != "evidence.json" || !errors.Is(err, fs.ErrNotExist) {
+	if !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	// What is missing, in words, not the system call that found it so.
+	if filepath.Base(path) != "evidence.json" {
+		return fmt.Errorf("%s: no such file or directory", oneLine(path))
+	}
+	if st, serr := os.Stat(dir); serr != nil {
+		return fmt.Errorf("%s: no such file or directory", oneLine(dir))
+	} else if !st.IsDir() {
 		return err
 	}
 	m, merr := report.ReadManifest(dir)
 	if merr != nil {
-		return err
+		return fmt.Errorf("%s holds no evidence.json: give a pack directory or its evidence.json", oneLine(dir))
 	}
 	for _, f := range m.Files {
 		if f.Path == "evidence.json" {

@@ -31,7 +31,7 @@ func mappingsCommand(stdout io.Writer) *cli.Command {
 				UsageText: "senderproof mappings lint [DIR|FILE.yaml]...",
 				Action: func(c *cli.Context) error {
 					if err := mappings.LintPaths(c.Args().Slice()...); err != nil {
-						return badInput(fmt.Errorf("mapping files fail lint:\n%w", err))
+						return badInput(lintFailed(err))
 					}
 					for _, p := range c.Args().Slice() {
 						noteEmptyDir(stdout, "mappings lint", p, ".yaml", ".yml")
@@ -61,7 +61,7 @@ func mappingsCommand(stdout io.Writer) *cli.Command {
 					}
 					set, err := mappings.Load(c.String("mappings"))
 					if err != nil {
-						return badInput(fmt.Errorf("mapping files fail lint:\n%w", err))
+						return badInput(lintFailed(err))
 					}
 					for _, r := range set.Replaced {
 						fmt.Fprintf(stdout, "note: %s\n", oneLine(r))
@@ -71,4 +71,15 @@ func mappingsCommand(stdout io.Writer) *cli.Command {
 			},
 		},
 	}
+}
+
+// lintFailed is the error of mapping files that could not be loaded: the
+// lint problems, each file:line: reason, under a line saying so; a
+// directory or file that cannot be read, alone.
+func lintFailed(err error) error {
+	var p *mappings.Problem
+	if !errors.As(err, &p) {
+		return err
+	}
+	return fmt.Errorf("mapping files fail lint:\n%w", err)
 }

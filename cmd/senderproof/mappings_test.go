@@ -30,7 +30,7 @@ func TestMappingsLint(t *testing.T) {
 			bad + `:9: unknown check "ptr.bogus"`,
 			failOn + `:14: fail_on must be fail or warn, not "always"`,
 		}},
-		{"missing path", []string{filepath.Join(td, "absent")}, 1, "", []string{"absent: no such file or directory"}},
+		{"missing path", []string{filepath.Join(td, "absent")}, 1, "", []string{"absent: cannot read: no such file or directory"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -66,6 +66,9 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 				if err == nil && filepath.Base(dir) == "evidence.json" {
 					return badInput(fmt.Errorf("verify %s: give the pack directory, %s, not its evidence.json", oneLine(dir), oneLine(filepath.Dir(dir))))
 				}
+				if errors.Is(err, fs.ErrNotExist) {
+					return badInput(fmt.Errorf("verify %s: no such directory", oneLine(dir)))
+				}
 				return badInput(fmt.Errorf("verify %s: not a pack directory", oneLine(dir)))
 			}
 			// Bad usage first, whatever the pack: a file for a directory,
@@ -148,7 +151,7 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 			}
 			set, err := mappings.Load(mapDir)
 			if err != nil {
-				return badInput(fmt.Errorf("mapping files fail lint:\n%w", err))
+				return badInput(lintFailed(err))
 			}
 			noteEmptyDir(stdout, "--templates", c.String("templates"), ".tmpl")
 			noteEmptyDir(stdout, "--mappings", c.String("mappings"), ".yaml", ".yml")
