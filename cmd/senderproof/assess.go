@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -366,7 +367,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	created := missingDirs(cfg.Out)
 	if err := os.MkdirAll(cfg.Out, 0o755); err != nil {
 		removeCreated(created)
-		return runFailed(fmt.Errorf("output directory: %w", err))
+		return runFailed(outError(cfg.Out, "creating it", err))
 	}
 	unlock, err := lockOut(cfg.Out)
 	if err != nil {
@@ -376,7 +377,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 			return badInput(fmt.Errorf("--out %s: %w", cfg.Out, err))
 		}
 		removeCreated(created)
-		return runFailed(fmt.Errorf("output directory: %w", err))
+		return runFailed(outError(cfg.Out, "locking it", err))
 	}
 	defer unlock()
 	createdDirs.Store(&created)
@@ -386,7 +387,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	report.RemoveTemps(cfg.Out)
 	builder, err := report.NewBuilder(cfg.Out, inv.Assets, mapper)
 	if err != nil {
-		return runFailed(fmt.Errorf("output directory: %w", err))
+		return runFailed(outError(cfg.Out, "setting aside the findings", err))
 	}
 	defer builder.Discard()
 	var base *report.Baseline
@@ -420,7 +421,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		return runFailed(err)
 	}
 	if err := builder.Flush(); err != nil {
-		return runFailed(fmt.Errorf("output directory: %w", err))
+		return runFailed(outError(cfg.Out, "setting aside the findings", err))
 	}
 	// The senders removed since the baseline: what DNS still says of
 	// them (their PTR, host and HELO names, SPF authorization) is the
@@ -580,7 +581,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		if errors.Is(err, context.Canceled) {
 			return err
 		}
-		return runFailed(err)
+		return runFailed(outError(cfg.Out, "writing the pack", err))
 	}
 	s := pack.Summary
 	// The last read of the spooled findings; then the spool goes, before
@@ -763,6 +764,28 @@ func replayLoadsRecorded(cfg runConfig, set *mappings.Set) error {
 		return fmt.Errorf("--replay: the recorded run worded its findings with template files of its own (%s); give --templates DIR holding them", strings.Join(report.ClipList(tpls, 10), ", "))
 	}
 	return nil
+}
+
+// outError words a failure to write in --out by its cause, when the system
+// says one a user can act on (no space, a read-only file system, no
+// permission), rather than by the temporary file it struck: nothing of
+// this run is in dir, and an earlier pack there is as it was. Any other
+// error is kept as it is, under what was being done.
+func outError(dir, doing string, err error) error {
+	var why string
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		why = "no space left on the device"
+	case errors.Is(err, syscall.EDQUOT):
+		why = "the disk quota is used up"
+	case errors.Is(err, syscall.EROFS):
+		why = "the file system is read-only"
+	case errors.Is(err, fs.ErrPermission):
+		why = "permission denied"
+	default:
+		return fmt.Errorf("--out %s: %s: %w", oneLine(dir), doing, err)
+	}
+	return fmt.Errorf("--out %s: %s while %s; nothing of this run is left there (an earlier pack there is as it was)", oneLine(dir), why, doing)
 }
 
 // errOutLocked is lockOut's error when another run holds the directory.

@@ -992,3 +992,22 @@ func TestOutWithADirectoryOfAPackFileName(t *testing.T) {
 		}
 	}
 }
+
+// TestOutError: a failure to write in --out is worded by its cause, not
+// by the temporary file it struck.
+func TestOutError(t *testing.T) {
+	t.Parallel()
+	for errno, want := range map[syscall.Errno]string{
+		syscall.ENOSPC: "--out p: no space left on the device while writing the pack; nothing of this run is left there",
+		syscall.EROFS:  "--out p: the file system is read-only while writing the pack",
+		syscall.EACCES: "--out p: permission denied while writing the pack",
+	} {
+		err := outError("p", "writing the pack", fmt.Errorf("writing report.xlsx: %w", &fs.PathError{Op: "write", Path: "p/.senderproof-report.xlsx-1.tmp", Err: errno}))
+		if got := err.Error(); !strings.HasPrefix(got, want) || strings.Contains(got, ".senderproof-") {
+			t.Errorf("%v: %q, want %q", errno, got, want)
+		}
+	}
+	if got := outError("p", "writing the pack", errors.New("odd")).Error(); got != "--out p: writing the pack: odd" {
+		t.Errorf("another error: %q", got)
+	}
+}
