@@ -380,6 +380,10 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		return runFailed(outError(cfg.Out, "locking it", err))
 	}
 	defer unlock()
+	// The directory the run writes in, as it was locked: one put in its
+	// place meanwhile (a link to another, by someone who can write in
+	// its parent) must not get the pack.
+	outInfo, _ := os.Stat(cfg.Out)
 	createdDirs.Store(&created)
 	defer removeCreated(created)
 	// Temporary files a killed run left behind (no other run is using
@@ -576,6 +580,9 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	}
 	if cfg.Replay != nil {
 		opt.ReplayOf = cfg.Replay.Run.ID
+	}
+	if now, err := os.Stat(cfg.Out); outInfo != nil && (err != nil || !os.SameFile(outInfo, now)) {
+		return runFailed(fmt.Errorf("--out %s is no longer the directory the run started in (it was replaced, or made a link to another, while the run went on); nothing was written", oneLine(cfg.Out)))
 	}
 	if _, err := report.WritePackOptions(ctx, cfg.Out, pack, formats, writers, opt); err != nil {
 		if errors.Is(err, context.Canceled) {

@@ -1011,3 +1011,43 @@ func TestOutError(t *testing.T) {
 		t.Errorf("another error: %q", got)
 	}
 }
+
+// TestOutSwappedDuringRun: an --out replaced mid-run by a link to another
+// directory gets nothing: the run fails before writing, and the other
+// directory is untouched.
+func TestOutSwappedDuringRun(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	inv := filepath.Join(dir, "fleet.csv")
+	if err := os.WriteFile(inv, []byte("ip\n192.0.2.1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, victim := filepath.Join(dir, "out"), filepath.Join(dir, "victim")
+	for _, d := range []string{out, victim} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done := make(chan struct{})
+	var code int
+	var stderr string
+	go func() {
+		defer close(done)
+		code, _, stderr = run(t, context.Background(), "assess", "--inventory", inv, "--resolver", silentResolver(t),
+			"--timeout", "800ms", "--retries", "0", "--format", "json", "--out", out)
+	}()
+	time.Sleep(300 * time.Millisecond)
+	if err := os.Rename(out, filepath.Join(dir, "out.real")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, out); err != nil {
+		t.Fatal(err)
+	}
+	<-done
+	if code != exitRunFailed || !strings.Contains(stderr, "is no longer the directory the run started in") {
+		t.Errorf("exit %d, want %d naming the swap: %s", code, exitRunFailed, stderr)
+	}
+	if got := entries(t, victim); len(got) != 0 {
+		t.Errorf("the other directory got %v", got)
+	}
+}
