@@ -250,7 +250,7 @@ func sayInterrupted() {
 	interrupted.Do(func() {
 		what := "interrupted"
 		if len(os.Args) > 1 && (os.Args[1] == "assess" || os.Args[1] == "demo") {
-			what += "; no pack was written"
+			what += "; no pack was written (a pack already in --out is left as it was)"
 		}
 		fmt.Fprintln(os.Stderr, "senderproof: "+what)
 	})
