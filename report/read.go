@@ -141,6 +141,12 @@ func scanPack(path string, each func(assets []assess.Asset, f *assess.Finding, a
 	// decoder began the value that failed.
 	fail := func(err error, start int64) (*Pack, error) { return nil, streamError(path, err, start, "") }
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			// Not JSON at all (an inventory, a PDF given by mistake):
+			// say so, not what the JSON scanner expected.
+			return nil, fmt.Errorf("%s: not JSON, so not an evidence.json: give a pack's evidence.json or its directory", path)
+		}
 		if err != nil {
 			return fail(err, 0)
 		}

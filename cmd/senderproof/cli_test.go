@@ -929,6 +929,8 @@ func TestUsageMistakes(t *testing.T) {
 		// A missing input is said to be missing, in words.
 		{[]string{"diff", filepath.Join(t.TempDir(), "nosuch"), "x"}, "the old pack: " + "/"},
 		{[]string{"verify", filepath.Join(t.TempDir(), "nosuch")}, ": no such directory"},
+		{[]string{"verify", "x", "--pubkey", "k"}, "--pubkey came after the arguments, where it is read as one: put flags first (senderproof verify --pubkey KEY DIR)"},
+		{[]string{"diff", "../../testdata/demo/fleet.csv", "x"}, "fleet.csv: not JSON, so not an evidence.json: give a pack's evidence.json or its directory"},
 		{[]string{"demo", "--out", filepath.Join(t.TempDir(), "o"), "--baseline", t.TempDir()}, "holds no evidence.json: give a pack directory or its evidence.json"},
 		{[]string{"demo", "--out", filepath.Join(t.TempDir(), "o"), "--sign-key", filepath.Join(t.TempDir(), "nokey")}, "nokey: cannot read: no such file or directory"},
 		{[]string{"demo", "--out", filepath.Join(t.TempDir(), "o"), "--templates", filepath.Join(t.TempDir(), "notpl")}, "notpl: cannot read: no such file or directory"},

@@ -81,7 +81,7 @@ func diffCommand(stdout io.Writer) *cli.Command {
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 2 {
-				return badInput(fmt.Errorf("diff takes two arguments: the old and the new evidence.json (or pack directories), after any flag (got %d)", c.NArg()))
+				return badInput(fmt.Errorf("diff takes two arguments: the old and the new evidence.json (or pack directories), after any flag (got %d)%s", c.NArg(), flagsLast(c.Args().Slice(), "senderproof diff --json OLD NEW")))
 			}
 			noteReading(c.App.ErrWriter, "the old pack", packEvidence(c.Args().Get(0)))
 			oldPath, oldPack, err := readPackArg(c.Args().Get(0))
@@ -327,4 +327,16 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
+}
+
+// flagsLast says, when one of args is a flag (given after the arguments,
+// where the command line stops reading flags), that flags come first, with
+// an example; "" otherwise.
+func flagsLast(args []string, example string) string {
+	for _, a := range args {
+		if strings.HasPrefix(a, "-") && len(a) > 1 {
+			return fmt.Sprintf("; %s came after the arguments, where it is read as one: put flags first (%s)", oneLine(a), example)
+		}
+	}
+	return ""
 }

@@ -59,7 +59,7 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
-				return badInput(fmt.Errorf("verify takes one argument: the pack directory, after any flag (got %d)", c.NArg()))
+				return badInput(fmt.Errorf("verify takes one argument: the pack directory, after any flag (got %d)%s", c.NArg(), flagsLast(c.Args().Slice(), "senderproof verify --pubkey KEY DIR")))
 			}
 			dir := c.Args().First()
 			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
