@@ -1038,7 +1038,16 @@ func TestOutSwappedDuringRun(t *testing.T) {
 		code, _, stderr = run(t, context.Background(), "assess", "--inventory", inv, "--resolver", silentResolver(t),
 			"--timeout", "800ms", "--retries", "0", "--format", "json", "--out", out)
 	}()
-	time.Sleep(300 * time.Millisecond)
+	// Once the run has taken --out (its findings' spool is there), and
+	// before its queries time out.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		if spool, _ := filepath.Glob(filepath.Join(out, ".senderproof-spool-*")); len(spool) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the run never took --out")
+		}
+	}
 	if err := os.Rename(out, filepath.Join(dir, "out.real")); err != nil {
 		t.Fatal(err)
 	}
