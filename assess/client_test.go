@@ -796,7 +796,7 @@ func TestClientTCPTimeoutRetried(t *testing.T) {
 			defer conn.Close() // held open, never answered
 		}
 	}()
-	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 150 * time.Millisecond, Retries: 2})
+	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 500 * time.Millisecond, Retries: 2})
 	if err != nil {
 		t.Fatal(err)
 	}

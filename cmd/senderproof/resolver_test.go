@@ -427,8 +427,8 @@ func TestFinalFailureNote(t *testing.T) {
 // run's notes say how many questions went unanswered and what to do.
 func TestUnansweredNote(t *testing.T) {
 	t.Parallel()
-	_, p, _ := oneSenderRun(t, dnstest.Drop, "--timeout", "200ms", "--retries", "1")
-	want := "1 question went unanswered on every attempt (1 + --retries 1, up to --timeout 200ms each) while the resolver answered others"
+	_, p, _ := oneSenderRun(t, dnstest.Drop, "--timeout", "1s", "--retries", "1")
+	want := "1 question went unanswered on every attempt (1 + --retries 1, up to --timeout 1s each) while the resolver answered others"
 	if p.Summary.Error == 0 || !slices.ContainsFunc(p.Run.Notes, func(n string) bool { return strings.HasPrefix(n, want) }) {
 		t.Errorf("%d error findings; no note %q in %q", p.Summary.Error, want, p.Run.Notes)
 	}
