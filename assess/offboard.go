@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
-	"strconv"
 	"strings"
 
 	"senderproof/templates"
@@ -76,6 +75,19 @@ type HostLookup struct {
 	Outcome  string     `json:"outcome"`
 	Reason   string     `json:"reason,omitempty"`
 	Evidence []Evidence `json:"evidence"`
+}
+
+// Evidence returns every exchange of the recheck: its findings', then its
+// host name lookup's.
+func (o *Offboard) Evidence() []Evidence {
+	var ev []Evidence
+	for _, f := range o.Findings {
+		ev = append(ev, f.Evidence...)
+	}
+	if o.Host != nil {
+		ev = append(ev, o.Host.Evidence...)
+	}
+	return ev
 }
 
 // lookupHost looks up the host name of a removed row, or returns nil when
@@ -459,25 +471,16 @@ func spfLeftBehind(a Asset, f Finding, orgs map[string]bool) LeftBehind {
 // whole address of ip's family, so that it authorizes a range around the
 // names' addresses.
 func widensToRange(mech, ip string) bool {
-	i := strings.IndexByte(mech, '/')
-	if i < 0 {
+	t, err := parseSPFTerm(mech)
+	addr, aerr := netip.ParseAddr(ip)
+	if err != nil || aerr != nil {
 		return false
 	}
-	rest := mech[i+1:]
-	v4, v6, _ := strings.Cut(rest, "//")
-	if v6s, ok := strings.CutPrefix(rest, "/"); ok {
-		v4, v6 = "", v6s // "a//64": the IPv6 length alone
-	}
-	addr, err := netip.ParseAddr(ip)
-	if err != nil {
-		return false
-	}
-	length, full := v4, 32
+	length, full := t.CIDR4, 32
 	if !addr.Unmap().Is4() {
-		length, full = v6, 128
+		length, full = t.CIDR6, 128
 	}
-	n, err := strconv.Atoi(length)
-	return err == nil && n < full
+	return length >= 0 && length < full
 }
 
 // spfTarget is the domain an SPF term names (termTarget), or for a target

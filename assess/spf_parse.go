@@ -488,3 +488,32 @@ func checkMacroBody(b string, domain bool) error {
 	}
 	return nil
 }
+
+// SPFTermAnyRange reports whether an SPF term is a pass term whose CIDR
+// length, for IPv4 or IPv6, is 0 ("ip4:0.0.0.0/0", "a/0", "a//0",
+// "a:host/24//0"), as parseSPFTerm reads it: it authorizes every address
+// of that family.
+func SPFTermAnyRange(term string) bool {
+	t, err := parseSPFTerm(term)
+	return err == nil && !t.Modifier && t.Qualifier == '+' && (t.CIDR4 == 0 || t.CIDR6 == 0)
+}
+
+// SPFOpensAll reports whether an SPF record passes every address: its
+// first "all" is +all, or a pass term of CIDR length 0 comes before it.
+// A record that does not parse opens nothing (it is a permerror).
+func SPFOpensAll(record string) bool {
+	r, err := parseSPF(record)
+	if err != nil {
+		return false
+	}
+	for _, t := range r.Terms {
+		switch {
+		case t.Modifier:
+		case t.Name == "all":
+			return t.Qualifier == '+'
+		case SPFTermAnyRange(t.Raw):
+			return true
+		}
+	}
+	return false
+}

@@ -171,7 +171,7 @@ func openReached(obs map[string]any) []string {
 	reached, _ := obs["reached_records"].(map[string]any)
 	var out []string
 	for _, name := range slices.Sorted(maps.Keys(reached)) {
-		if rec, _ := reached[name].(string); opensAll(rec) {
+		if rec, _ := reached[name].(string); assess.SPFOpensAll(rec) {
 			out = append(out, name)
 		}
 	}
@@ -236,54 +236,11 @@ func openWhy(obs map[string]any) (kind, why string) {
 		wide = w
 	}
 	for _, t := range wide {
-		if anyRange(t) {
+		if assess.SPFTermAnyRange(t) {
 			return "range", t
 		}
 	}
 	return "", ""
-}
-
-// anyRange reports whether a pass term's CIDR length, for IPv4 or IPv6, is
-// 0 (RFC 7208 §5.6 dual-cidr-length: "ip4:0.0.0.0/0", "a/0", "a//0",
-// "a:host/24//0").
-func anyRange(term string) bool {
-	t := strings.ToLower(strings.TrimLeft(term, "+"))
-	if strings.HasPrefix(t, "-") || strings.HasPrefix(t, "~") || strings.HasPrefix(t, "?") {
-		return false
-	}
-	i := strings.IndexByte(t, '/')
-	if i < 0 {
-		return false
-	}
-	if strings.HasPrefix(t, "ip6:") {
-		return t[i+1:] == "0"
-	}
-	rest := t[i+1:]
-	v4, v6, _ := strings.Cut(rest, "//")
-	if r, ok := strings.CutPrefix(rest, "/"); ok {
-		v4, v6 = "", r
-	}
-	return v4 == "0" || v6 == "0"
-}
-
-// opensAll reports whether an SPF record passes every address: its first
-// all term is +all (or all), or a +ip4/+ip6 range of length 0 comes before
-// it.
-func opensAll(record string) bool {
-	for _, t := range strings.Fields(record) {
-		t = strings.ToLower(t)
-		q := byte('+')
-		if strings.ContainsRune("+-~?", rune(t[0])) {
-			q, t = t[0], t[1:]
-		}
-		switch {
-		case t == "all":
-			return q == '+'
-		case q == '+' && anyRange(t):
-			return true
-		}
-	}
-	return false
 }
 
 // maxIncompleteIPs is how many senders with an incomplete comparison the

@@ -595,14 +595,8 @@ func removedRechecked(d *Drift) []assess.Asset {
 // oscalOffboarding is the observation of one removed sender's recheck.
 func oscalOffboarding(ids oscalIDs, o *assess.Offboard, fallback time.Time, hasJSON bool, baseRun string) oscal.Observation {
 	title := oscalString("offboarding recheck for "+o.IP, 300)
-	var ev []assess.Evidence
+	ev := o.Evidence()
 	collected := time.Time{}
-	for _, f := range o.Findings {
-		ev = append(ev, f.Evidence...)
-	}
-	if o.Host != nil {
-		ev = append(ev, o.Host.Evidence...)
-	}
 	// The checks share their lookups (the PTR answer is every PTR
 	// check's): each exchange once, as it was made once.
 	type exchangeID struct {

@@ -1566,14 +1566,14 @@ func TestOpensAll(t *testing.T) {
 		"v=spf1 ip4:192.0.2.0/24 -all": false, "v=spf1 redirect=x.example": false,
 		"v=spf1 a:relay.example/24//0 -all": true, "v=spf1 -all ip4:0.0.0.0/0": false,
 	} {
-		if got := opensAll(rec); got != want {
-			t.Errorf("opensAll(%q) = %v, want %v", rec, got, want)
+		if got := assess.SPFOpensAll(rec); got != want {
+			t.Errorf("SPFOpensAll(%q) = %v, want %v", rec, got, want)
 		}
 	}
 	for term, want := range map[string]bool{"ip4:0.0.0.0/0": true, "ip6:::/0": true, "a/0": true, "a//0": true, "a:h.example/24//0": true,
 		"mx/0//64": true, "ip4:10.0.0.0/8": false, "a:h.example/24": false, "-ip4:0.0.0.0/0": false, "ip6:2001:db8::/32": false} {
-		if got := anyRange(term); got != want {
-			t.Errorf("anyRange(%q) = %v, want %v", term, got, want)
+		if got := assess.SPFTermAnyRange(term); got != want {
+			t.Errorf("SPFTermAnyRange(%q) = %v, want %v", term, got, want)
 		}
 	}
 }

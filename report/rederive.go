@@ -219,12 +219,7 @@ func (s *EvidenceSpan) Add(f *assess.Finding) {
 // removed senders: they were collected in the same run as the findings'.
 func (s *EvidenceSpan) AddOffboarding(obs []assess.Offboard) {
 	for i := range obs {
-		for k := range obs[i].Findings {
-			s.Add(&obs[i].Findings[k])
-		}
-		if h := obs[i].Host; h != nil {
-			s.Add(&assess.Finding{Evidence: h.Evidence})
-		}
+		s.Add(&assess.Finding{Evidence: obs[i].Evidence()})
 	}
 }
 
