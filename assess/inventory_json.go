@@ -24,6 +24,11 @@ type jsonWalker struct {
 
 // parseJSON reads a JSON inventory: an array of entries, or an object with an
 // `assets` array. Positions are line and column (in characters).
+// jsonEndsEarly is the reason given for JSON that stops before its last
+// value is closed: encoding/json's "unexpected end of JSON input" says
+// neither what is missing nor that the file may have been cut short.
+const jsonEndsEarly = "the file ends before the JSON is complete (a closing bracket, brace or quote missing, or the file cut short)"
+
 func parseJSON(file string, data []byte, errs *errList, emit func(*rawEntry)) {
 	start := skipJSON(data, 0)
 	if start == len(data) {
@@ -248,14 +253,14 @@ func JSONError(file string, data []byte, err error) *InputError {
 			// The scanner ends the input with a space of its own: a
 			// file cut inside a string escape (a trailing \) is cut short,
 			// not "invalid character ' ' in string escape code".
-			p, reason = lineCol(data, len(data)), "unexpected end of JSON input"
+			p, reason = lineCol(data, len(data)), jsonEndsEarly
 		case se.Offset >= int64(len(data)) && strings.HasPrefix(reason, "unexpected end"):
-			p = lineCol(data, len(data))
+			p, reason = lineCol(data, len(data)), jsonEndsEarly
 		}
 		return &InputError{File: file, Line: p.line, Col: p.col, Reason: reason, Err: err}
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		p := lineCol(data, len(data))
-		return &InputError{File: file, Line: p.line, Col: p.col, Reason: "unexpected end of JSON input", Err: err}
+		return &InputError{File: file, Line: p.line, Col: p.col, Reason: jsonEndsEarly, Err: err}
 	}
 	return &InputError{File: file, Line: 1, Reason: err.Error(), Err: err}
 }

@@ -598,11 +598,11 @@ func TestParseInventory(t *testing.T) {
 		{name: "json syntax error column counts characters", file: "f.json", data: "[\n {\"owner\": \"é\", \"ip\": }\n]",
 			err: "f.json:2:23: invalid character '}' looking for beginning of value"},
 		{name: "json truncated", file: "f.json", data: "[\n {\"ip\": \"192.0.2.1\"",
-			err: "f.json:2:20: unexpected end of JSON input"},
+			err: "f.json:2:20: the file ends before the JSON is complete (a closing bracket, brace or quote missing, or the file cut short)"},
 		// Cut inside a string escape: encoding/json's own end-of-input
 		// space would read as "invalid character ' ' in string escape code".
 		{name: "json truncated in an escape", file: "f.json", data: "[\n {\"ip\": \"192.0.2.1\", \"owner\": \"a\\",
-			err: "f.json:2:34: unexpected end of JSON input"},
+			err: "f.json:2:34: the file ends before the JSON is complete (a closing bracket, brace or quote missing, or the file cut short)"},
 		{name: "json trailing data", file: "f.json", data: `[{"ip": "192.0.2.1"}] []`,
 			err: "f.json:1:23: invalid character '[' after top-level value"},
 		{name: "json value positions", file: "f.json", data: "[{\"ip\": \"192.0.2.1\",\n  \"criticality\": \"top\"}]",

@@ -285,7 +285,7 @@ func firstSyntaxError(path string) (int64, string) {
 		case err == io.EOF && depth == 0:
 			return 0, ""
 		case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
-			return dec.InputOffset(), "unexpected end of JSON input"
+			return dec.InputOffset(), "the file ends before its JSON is complete: it was cut short"
 		case err != nil:
 			var be *badUTF8
 			if errors.As(err, &be) {

@@ -43,7 +43,7 @@ func TestBadEvidenceInput(t *testing.T) {
 		{"syntax error", editLine(msgLine, func(l []byte) []byte { return bytes.Replace(l, []byte(`"message": `), []byte(`"message": ,`), 1) }),
 			fmt.Sprintf(":%d:%d: invalid character ','", msgLine, 1+bytes.Index(lines[msgLine-1], []byte(`"message": `))+len(`"message": `))},
 		// Cut at a line's end, so that the position is the last line's.
-		{"cut short", orig[:bytes.LastIndexByte(orig[:len(orig)/2], '\n')], `:\d+:\d+: unexpected end of JSON input`},
+		{"cut short", orig[:bytes.LastIndexByte(orig[:len(orig)/2], '\n')], `:\d+:\d+: the file ends before its JSON is complete: it was cut short`},
 		{"not UTF-8", editLine(msgLine, func(l []byte) []byte {
 			i := bytes.Index(l, []byte(`"message": "`)) + len(`"message": "`)
 			l[i] = 0xe9
