@@ -22,13 +22,13 @@ type jsonWalker struct {
 	emit func(*rawEntry)
 }
 
-// parseJSON reads a JSON inventory: an array of entries, or an object with an
-// `assets` array. Positions are line and column (in characters).
 // jsonEndsEarly is the reason given for JSON that stops before its last
 // value is closed: encoding/json's "unexpected end of JSON input" says
 // neither what is missing nor that the file may have been cut short.
 const jsonEndsEarly = "the file ends before the JSON is complete (a closing bracket, brace or quote missing, or the file cut short)"
 
+// parseJSON reads a JSON inventory: an array of entries, or an object with an
+// `assets` array. Positions are line and column (in characters).
 func parseJSON(file string, data []byte, errs *errList, emit func(*rawEntry)) {
 	start := skipJSON(data, 0)
 	if start == len(data) {
