@@ -657,6 +657,9 @@ func (s *spfResolver) LookupIPAddr(ctx context.Context, name string) ([]net.IPAd
 		// makes of the rest is not determined.
 		s.mu.Lock()
 		s.failedLocked(fmt.Sprintf("%s %s: %d records not read", strings.TrimSuffix(ans.Name, "."), dns.TypeToString[qtype], ans.Omitted), "records_omitted", true)
+		// Not a PTR query: a ptr term of the result's own qualifier
+		// (ptrCannotDecide) does not make this one harmless.
+		s.otherFailed = true
 		s.mu.Unlock()
 	}
 	if len(out) == 0 {

@@ -2,6 +2,7 @@ package assess
 
 import (
 	"context"
+	"fmt"
 	"net"
 	"net/netip"
 	"strings"
@@ -329,5 +330,35 @@ func TestWithoutSlashDelimiters(t *testing.T) {
 		if got, _ := withoutSlashDelimiters(in); got != want {
 			t.Errorf("withoutSlashDelimiters(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestSPFOmittedRecordsBesidePTR: an a term whose answer held more records
+// than are read, without the sender's address among those read, leaves the
+// result undetermined (a receiver reading them all may match it first), also
+// when the record holds a ptr term of the result's own qualifier, which
+// decides nothing only when the PTR query is what failed.
+func TestSPFOmittedRecordsBesidePTR(t *testing.T) {
+	t.Parallel()
+	var zone strings.Builder
+	zone.WriteString(`$TTL 300
+@ IN SOA ns.omit.example. hostmaster.omit.example. 1 3600 600 86400 300
+withptr IN TXT "v=spf1 ptr -a:big.omit.example ip4:192.0.2.10 -all"
+noptr   IN TXT "v=spf1 -a:big.omit.example ip4:192.0.2.10 -all"
+`)
+	for i := 1; i <= MaxRRs+10; i++ {
+		fmt.Fprintf(&zone, "big IN A 198.18.%d.%d\n", i/250, i%250+1)
+	}
+	zone.WriteString("big IN A 192.0.2.10\n")
+	srv := startAuth(t, dnstest.Config{Zones: []dnstest.Zone{
+		{Origin: "omit.example.", Text: zone.String(), File: "omit"},
+		{Origin: "2.0.192.in-addr.arpa.", Text: spfEvalReverse, File: "spf-eval-reverse"},
+	}})
+	c := authClient(t, srv.Addr, false, time.Second)
+	for _, sub := range []string{"withptr", "noptr"} {
+		t.Run(sub, func(t *testing.T) {
+			f := runCheck(t, "spf.authorizes_ip", checkSPFAuthorizesIP, c, Asset{IP: "192.0.2.10", Domain: sub + ".omit.example"})
+			checkCase{name: sub, status: StatusError, reason: "records_omitted", obs: map[string]string{"unconfirmed_result": "pass"}}.verify(t, f)
+		})
 	}
 }
