@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -516,4 +517,97 @@ func SPFOpensAll(record string) bool {
 		}
 	}
 	return false
+}
+
+// SPFOpenVia reports how an SPF record lets pass an address that none of
+// its terms names (a stranger's): by +all or a pass term of CIDR length 0,
+// in the record itself or in a record it reaches by an include: with the
+// + qualifier or by redirect= (from a record without all), however deep,
+// in evaluation order and within the 10 DNS lookups of RFC 7208 §4.6.4 (a
+// term past them is a permerror, which passes nobody). reached gives the
+// records of the names included and redirected to (lower case, no
+// trailing dot); a name it does not know, or one built by a macro, ends
+// the search: what is not known is not taken for open. via lists the
+// include: and redirect= terms followed, in order, to the record whose
+// term opens it; ok is false when no stranger passes.
+func SPFOpenVia(record string, reached func(name string) (string, bool)) (via []string, term string, ok bool) {
+	lookups := 0
+	st, via, term := spfOpenEval(record, reached, &lookups, nil)
+	return via, term, st == spfOpenPass
+}
+
+// spfOpenResult is what a record gives a stranger's address, as far as
+// SPFOpenVia can tell.
+type spfOpenResult int
+
+const (
+	spfOpenOther spfOpenResult = iota // anything but pass: an include of it does not match
+	spfOpenPass                       // pass, by the term returned
+	spfOpenStop                       // a permerror, or a record not known: the search ends
+)
+
+func spfOpenEval(record string, reached func(string) (string, bool), lookups *int, via []string) (spfOpenResult, []string, string) {
+	r, err := parseSPF(record)
+	if err != nil {
+		return spfOpenStop, nil, ""
+	}
+	// A term that matches every address decides the record's result for
+	// a stranger: pass with +, another result otherwise.
+	decide := func(t spfTerm) (spfOpenResult, []string, string) {
+		if t.Qualifier == '+' {
+			return spfOpenPass, via, t.Raw
+		}
+		return spfOpenOther, nil, ""
+	}
+	follow := func(name string) (string, bool) {
+		*lookups++
+		if *lookups > spfMaxLookups || strings.Contains(name, "%") {
+			return "", false
+		}
+		return reached(strings.TrimSuffix(strings.ToLower(name), "."))
+	}
+	redirect := ""
+	for _, t := range r.Terms {
+		switch {
+		case t.Modifier:
+			if t.Name == "redirect" && redirect == "" {
+				redirect = t.Value
+			}
+		case t.Name == "all":
+			return decide(t)
+		case t.Name == "include":
+			rec, ok := follow(t.Value)
+			if !ok {
+				return spfOpenStop, nil, ""
+			}
+			switch st, v, term := spfOpenEval(rec, reached, lookups, append(slices.Clip(via), "include:"+t.Value)); {
+			case st == spfOpenStop:
+				return st, nil, ""
+			case st == spfOpenPass && t.Qualifier == '+':
+				return st, v, term
+			case st == spfOpenPass:
+				// -include: of an open record: every stranger gets its
+				// qualifier's result.
+				return spfOpenOther, nil, ""
+			}
+		default:
+			if t.Name != "ip4" && t.Name != "ip6" {
+				// a, mx, ptr and exists each cost a lookup.
+				if *lookups++; *lookups > spfMaxLookups {
+					return spfOpenStop, nil, ""
+				}
+			}
+			if t.CIDR4 == 0 || t.CIDR6 == 0 {
+				return decide(t)
+			}
+		}
+	}
+	if redirect == "" {
+		return spfOpenOther, nil, ""
+	}
+	rec, ok := follow(redirect)
+	if !ok {
+		return spfOpenStop, nil, ""
+	}
+	return spfOpenEval(rec, reached, lookups, append(slices.Clip(via), "redirect="+redirect))
 }

@@ -3,8 +3,6 @@ package report
 import (
 	"context"
 	"fmt"
-	"maps"
-	"slices"
 	"sort"
 	"strings"
 
@@ -105,12 +103,12 @@ type openSPFFinder struct {
 	// reached that let any address pass, until the domain's spf.record
 	// (which comes after it: findings are in check-ID order) says
 	// whether its own record includes one of them.
-	reached map[string][]string
+	reached map[string]map[string]any
 	found   []openSPF
 }
 
 func newOpenSPFFinder(assets []assess.Asset) *openSPFFinder {
-	o := &openSPFFinder{domainOf: make(map[string]string, len(assets)), examined: map[[2]string]bool{}, senders: map[string]int{}, open: map[string]bool{}, reached: map[string][]string{}}
+	o := &openSPFFinder{domainOf: make(map[string]string, len(assets)), examined: map[[2]string]bool{}, senders: map[string]int{}, open: map[string]bool{}, reached: map[string]map[string]any{}}
 	for _, a := range assets {
 		o.domainOf[a.IP] = a.Domain
 	}
@@ -118,10 +116,13 @@ func newOpenSPFFinder(assets []assess.Asset) *openSPFFinder {
 }
 
 // wants reports whether add needs f's observed values: a pass of one of
-// openSPFChecks for a domain not yet examined.
+// openSPFChecks for a domain not yet examined, or a fail of
+// spf.lookup_limit (a record over the limit still passes every address
+// when what opens it comes before the lookup past the limit).
 func (o *openSPFFinder) wants(f *assess.Finding) bool {
 	dom := o.domainOf[f.Asset]
-	return f.Status == assess.StatusPass && openSPFChecks[f.Check] && dom != "" && !o.examined[[2]string{dom, f.Check}]
+	status := f.Status == assess.StatusPass || f.Status == assess.StatusFail && f.Check == "spf.lookup_limit"
+	return status && openSPFChecks[f.Check] && dom != "" && !o.examined[[2]string{dom, f.Check}]
 }
 
 // add takes the next finding; observed gives its observed values when
@@ -143,19 +144,22 @@ func (o *openSPFFinder) add(f *assess.Finding, observed func() map[string]any) {
 	}
 	obs := observed()
 	if f.Check == "spf.lookup_limit" {
-		o.reached[dom] = openReached(obs)
+		o.reached[dom], _ = obs["reached_records"].(map[string]any)
 		return
 	}
 	kind, why := openWhy(obs)
-	if why == "" {
-		// Through a record the domain's own includes with "+": not
-		// one a redirect= leads to (spf.record words that), nor one
-		// a -, ~ or ? include makes every other address fail by.
-		for _, name := range o.reached[dom] {
-			if how := reachedBy(obs, name); how != "" {
-				kind, why = how, how+":"+name+", whose record lets any address pass"
-				break
-			}
+	if rec, _ := obs["record"].(string); why == "" {
+		// Through the records its own reaches by + include: or
+		// redirect=, however deep.
+		reached := o.reached[dom]
+		via, term, ok := assess.SPFOpenVia(rec, func(name string) (string, bool) {
+			r, ok := reached[name].(string)
+			return r, ok
+		})
+		if ok && len(via) > 0 {
+			kind, _, _ = strings.Cut(via[0], ":")
+			kind, _, _ = strings.Cut(kind, "=")
+			why = strings.Join(via, " → ") + ", whose record lets any address pass with " + term
 		}
 	}
 	delete(o.reached, dom)
@@ -163,46 +167,6 @@ func (o *openSPFFinder) add(f *assess.Finding, observed func() map[string]any) {
 		o.open[dom] = true
 		o.found = append(o.found, openSPF{Domain: dom, Kind: kind, Why: why})
 	}
-}
-
-// openReached returns the names of the records an spf.lookup_limit pass
-// reached that let any address pass, in name order.
-func openReached(obs map[string]any) []string {
-	reached, _ := obs["reached_records"].(map[string]any)
-	var out []string
-	for _, name := range slices.Sorted(maps.Keys(reached)) {
-		if rec, _ := reached[name].(string); assess.SPFOpensAll(rec) {
-			out = append(out, name)
-		}
-	}
-	return out
-}
-
-// reachedBy says how the record an spf.record finding observed reaches
-// name's record so that what passes there passes for the domain:
-// "include" for include:name with the + qualifier (or none) before its
-// "all", "redirect" for redirect=name in a record without "all"; "" for
-// neither (a -, ~ or ? include makes what it matches fail, or name is
-// further down the tree).
-func reachedBy(obs map[string]any, name string) string {
-	rec, _ := obs["record"].(string)
-	name = strings.TrimSuffix(strings.ToLower(name), ".")
-	redirect := false
-	for _, t := range strings.Fields(strings.ToLower(rec)) {
-		t = strings.TrimSuffix(strings.TrimPrefix(t, "+"), ".")
-		switch {
-		case strings.TrimLeft(t, "-~?") == "all":
-			return ""
-		case t == "include:"+name:
-			return "include"
-		case t == "redirect="+name:
-			redirect = true
-		}
-	}
-	if redirect {
-		return "redirect"
-	}
-	return ""
 }
 
 // result returns the domains found, in the order found, with their senders.

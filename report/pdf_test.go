@@ -1497,7 +1497,7 @@ func TestOpenSPFShown(t *testing.T) {
 	text := squash(pdfText(t, writeAll(t, NewPDF(nil), p)))
 	for _, want := range []string{
 		"SPF of example.com lets any address on the Internet pass (+all)",
-		"SPF of example.net lets any address on the Internet pass (include:_spf.relay.example, whose record lets any address pass)",
+		"SPF of example.net lets any address on the Internet pass (include:_spf.relay.example, whose record lets any address pass with ip4:0.0.0.0/0)",
 		"lets any address on the Internet pass, which no control's count shows",
 		"End the record in -all or ~all", "Drop that include, or have its owner fix the record it includes",
 	} {
@@ -1525,24 +1525,57 @@ func TestOpenSPFShown(t *testing.T) {
 }
 
 // TestOpenSPFFinder: a record the walk reached that passes every address
-// opens the domain only through a + include, or a redirect= of a record
-// without all, of the domain's own record; spf.record's own +all names
-// the cause first.
+// opens the domain only through + includes, or redirect= of records
+// without all, from the domain's own record, however deep, and before the
+// lookup limit; spf.record's own +all names the cause first.
 func TestOpenSPFFinder(t *testing.T) {
 	t.Parallel()
-	open := map[string]any{"_spf.open.test": "v=spf1 +all"}
+	open := map[string]any{
+		"_spf.open.test":       "v=spf1 +all",
+		"inc.open.test":        "v=spf1 include:_spf.open.test -all",
+		"redir.open.test":      "v=spf1 redirect=_spf.open.test",
+		"closed.open.test":     "v=spf1 -include:_spf.open.test -all",
+		"range.open.test":      "v=spf1 ip4:192.0.2.0/24 ip6:::/0 -all",
+		"l.open.test":          "v=spf1 -all",
+		"selfloop.open.test":   "v=spf1 include:selfloop.open.test +all",
+		"nested-ptr.open.test": "v=spf1 ptr a mx include:_spf.open.test -all",
+	}
+	limit := "include:l.open.test "
 	for _, c := range []struct {
 		record, all string
+		limitFail   bool
 		kind, why   string
 	}{
-		{"v=spf1 include:_spf.open.test -all", "-all", "include", "include:_spf.open.test, whose record lets any address pass"},
-		{"v=spf1 redirect=_spf.open.test", "", "redirect", "redirect:_spf.open.test, whose record lets any address pass"},
-		{"v=spf1 ip4:192.0.2.1 -include:_spf.open.test ~all", "~all", "", ""},
-		{"v=spf1 -all include:_spf.open.test", "-all", "", ""},
-		{"v=spf1 include:_spf.open.test +all", "+all", "all", "+all"},
+		{record: "v=spf1 include:_spf.open.test -all", all: "-all", kind: "include", why: "include:_spf.open.test, whose record lets any address pass with +all"},
+		{record: "v=spf1 redirect=_spf.open.test", kind: "redirect", why: "redirect=_spf.open.test, whose record lets any address pass with +all"},
+		{record: "v=spf1 ip4:192.0.2.1 -include:_spf.open.test ~all", all: "~all"},
+		{record: "v=spf1 -all include:_spf.open.test", all: "-all"},
+		{record: "v=spf1 include:_spf.open.test +all", all: "+all", kind: "all", why: "+all"},
+		{record: "v=spf1 include:inc.open.test -all", all: "-all", kind: "include",
+			why: "include:inc.open.test → include:_spf.open.test, whose record lets any address pass with +all"},
+		{record: "v=spf1 redirect=inc.open.test", kind: "redirect",
+			why: "redirect=inc.open.test → include:_spf.open.test, whose record lets any address pass with +all"},
+		{record: "v=spf1 include:redir.open.test -all", all: "-all", kind: "include",
+			why: "include:redir.open.test → redirect=_spf.open.test, whose record lets any address pass with +all"},
+		{record: "v=spf1 include:range.open.test -all", all: "-all", kind: "include",
+			why: "include:range.open.test, whose record lets any address pass with ip6:::/0"},
+		{record: "v=spf1 include:closed.open.test -all", all: "-all"},
+		{record: "v=spf1 include:missing.open.test include:_spf.open.test -all", all: "-all"},
+		{record: "v=spf1 include:selfloop.open.test -all", all: "-all"},
+		// Over the limit, what comes before the lookup past it still decides.
+		{record: "v=spf1 include:_spf.open.test " + strings.Repeat(limit, 10) + "-all", all: "-all", limitFail: true, kind: "include",
+			why: "include:_spf.open.test, whose record lets any address pass with +all"},
+		{record: "v=spf1 " + strings.Repeat(limit, 10) + "include:_spf.open.test -all", all: "-all", limitFail: true},
+		{record: "v=spf1 " + strings.Repeat(limit, 6) + "include:nested-ptr.open.test -all", all: "-all", limitFail: true},
+		{record: "v=spf1 " + strings.Repeat(limit, 5) + "include:nested-ptr.open.test -all", all: "-all", kind: "include",
+			why: "include:nested-ptr.open.test → include:_spf.open.test, whose record lets any address pass with +all"},
 	} {
 		o := newOpenSPFFinder([]assess.Asset{{IP: "192.0.2.1", Domain: "open.test"}})
-		o.add(&assess.Finding{Asset: "192.0.2.1", Check: "spf.lookup_limit", Status: assess.StatusPass}, func() map[string]any {
+		status := assess.StatusPass
+		if c.limitFail {
+			status = assess.StatusFail
+		}
+		o.add(&assess.Finding{Asset: "192.0.2.1", Check: "spf.lookup_limit", Status: status}, func() map[string]any {
 			return map[string]any{"reached_records": open}
 		})
 		o.add(&assess.Finding{Asset: "192.0.2.1", Check: "spf.record", Status: assess.StatusPass}, func() map[string]any {
