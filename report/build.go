@@ -99,6 +99,8 @@ type accumulator struct {
 	warnFailed []int
 	assets     []AssetSummary
 	byIP       map[string]int
+	// errorReasons counts the error findings by observed reason.
+	errorReasons map[string]int
 }
 
 // ControlRef is the key of a control in roll-ups.
@@ -152,6 +154,11 @@ func (a *accumulator) count(f *assess.Finding) {
 		a.summary.Warn++
 	case assess.StatusError:
 		a.summary.Error++
+		if a.errorReasons == nil {
+			a.errorReasons = map[string]int{}
+		}
+		reason, _ := f.Observed["reason"].(string)
+		a.errorReasons[reason]++
 	case assess.StatusSkip:
 		a.summary.Skip++
 	}
@@ -222,6 +229,7 @@ func (a *accumulator) finish(p *Pack) {
 		}
 	}
 	p.Summary = a.summary
+	p.ErrorReasons = a.errorReasons
 	p.Controls = a.controls
 	p.AssetSummary = a.assets
 }

@@ -28,6 +28,10 @@ type Pack struct {
 	// inventory order, derived by Build from the findings.
 	AssetSummary []AssetSummary `json:"asset_summary"`
 	Drift        *Drift         `json:"drift,omitempty"`
+	// ErrorReasons counts the error findings by the reason they record
+	// (observed "reason"; "" for none), for a pack built by a run: the
+	// run's last lines say why without reading the findings again.
+	ErrorReasons map[string]int `json:"-"`
 
 	spool *spool // findings of a streamed run; see EachFinding
 	// observed holds, for a pack read with ReadPackForDrift, the values

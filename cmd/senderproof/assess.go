@@ -552,7 +552,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	failed, what := false, "no resolver answered"
 	if client != nil {
 		health := client.Health()
-		downNotes = resolverNotes(health, pack.Summary.Error)
+		downNotes = resolverNotes(health, pack.ErrorReasons)
 		if silent := silentResolvers(health); silent != "" {
 			downNotes = append(downNotes, fmt.Sprintf("no resolver answered any DNS query: %s; every finding that needed DNS is error", silent))
 		} else {
@@ -561,7 +561,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		refusing, _ := refusingResolvers(health)
 		downNotes = append(downNotes, refusing...)
 		downNotes = append(downNotes, passedOnResolvers(health)...)
-		downNotes = append(downNotes, finalFailureResolvers(health)...)
+		downNotes = append(downNotes, finalFailureResolvers(health, pack.ErrorReasons)...)
 		downNotes = append(downNotes, localZoneResolvers(health)...)
 		downNotes = append(downNotes, tcpFailedResolvers(health)...)
 		downNotes = append(downNotes, referralResolvers(health)...)
@@ -633,8 +633,19 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 }
 
 // resolverNotes says which resolvers the client's circuit breaker marked
-// down during the run, for the summary line and the run's notes.
-func resolverNotes(health []assess.ServerHealth, errorFindings int) []string {
+// down during the run, for the summary line and the run's notes, and how
+// many findings are error for want of an answer (errorReasons counts the
+// error findings by reason): of several resolvers, a silent one passes its
+// questions to the others, and the run's other errors (a zone's SERVFAIL,
+// a CNAME loop) are not its doing.
+func resolverNotes(health []assess.ServerHealth, errorReasons map[string]int) []string {
+	unanswered := errorReasons["timeout"] + errorReasons["resolvers_down"]
+	answered := 0
+	for _, h := range health {
+		if h.Answered > 0 {
+			answered++
+		}
+	}
 	var out []string
 	for _, h := range health {
 		if h.SlowSpells > 0 && h.Outages == 0 && h.Answered > 0 {
@@ -651,7 +662,15 @@ func resolverNotes(health []assess.ServerHealth, errorFindings int) []string {
 		if h.StoppedAfter == 0 {
 			what = "never answered"
 		}
-		out = append(out, fmt.Sprintf("resolver %s %s%s; %d findings are error", h.Server, what, back, errorFindings))
+		switch {
+		case unanswered > 0:
+			what += fmt.Sprintf("%s; %d %s error for want of an answer (timeout, or every resolver taken for down)", back, unanswered, plural(unanswered, "finding is", "findings are"))
+		case answered > 0:
+			what += back + "; its questions went to the other resolvers, and no finding is error for want of an answer"
+		default:
+			what += back
+		}
+		out = append(out, fmt.Sprintf("resolver %s %s", h.Server, what))
 	}
 	return out
 }
@@ -1013,13 +1032,18 @@ func errorBreakdown(p *report.Pack) string {
 	// alphabetically.
 	order := []string{"timeout", "resolvers down", "servfail", "refused", "cname loop", "cname chain", "network", "forward lookup", "cancelled"}
 	counts := map[string]int{}
-	err := p.EachFinding(func(f *assess.Finding) error {
+	if p.ErrorReasons != nil {
+		// Counted as the run built the pack: no second read of the
+		// spooled findings.
+		for r, n := range p.ErrorReasons {
+			counts[errorReasonLabel(map[string]any{"reason": r})] += n
+		}
+	} else if err := p.EachFinding(func(f *assess.Finding) error {
 		if f.Status == assess.StatusError {
 			counts[errorReasonLabel(f.Observed)]++
 		}
 		return nil
-	})
-	if err != nil {
+	}); err != nil {
 		return ""
 	}
 	var keys []string

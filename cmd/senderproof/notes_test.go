@@ -15,19 +15,34 @@ func TestResolverNotes(t *testing.T) {
 		want   []string
 	}{
 		{"all up", []assess.ServerHealth{{Server: "127.0.0.1:53"}}, nil},
-		{"stopped", []assess.ServerHealth{{Server: "127.0.0.1:5353", Down: true, Outages: 1, StoppedAfter: 1234}},
-			[]string{"resolver 127.0.0.1:5353 stopped answering after 1234 queries; 7 findings are error"}},
+		{"stopped", []assess.ServerHealth{{Server: "127.0.0.1:5353", Down: true, Outages: 1, StoppedAfter: 1234, Answered: 1234}},
+			[]string{"resolver 127.0.0.1:5353 stopped answering after 1234 queries; 7 findings are error for want of an answer (timeout, or every resolver taken for down)"}},
 		{"back", []assess.ServerHealth{{Server: "127.0.0.1:53"}, {Server: "127.0.0.1:5353", Outages: 2, StoppedAfter: 10}},
-			[]string{"resolver 127.0.0.1:5353 stopped answering after 10 queries (it answered again later); 7 findings are error"}},
+			[]string{"resolver 127.0.0.1:5353 stopped answering after 10 queries (it answered again later); 7 findings are error for want of an answer (timeout, or every resolver taken for down)"}},
 		{"never", []assess.ServerHealth{{Server: "127.0.0.1:5353", Down: true, Outages: 1}},
-			[]string{"resolver 127.0.0.1:5353 never answered; 7 findings are error"}},
+			[]string{"resolver 127.0.0.1:5353 never answered; 7 findings are error for want of an answer (timeout, or every resolver taken for down)"}},
 	}
+	// Timeouts and resolvers down are what a silent resolver can cause;
+	// a zone's SERVFAIL and a CNAME loop are not.
+	reasons := map[string]int{"timeout": 4, "resolvers_down": 3, "servfail": 9, "cname_loop": 6}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if got := resolverNotes(tc.health, 7); !slices.Equal(got, tc.want) {
+			if got := resolverNotes(tc.health, reasons); !slices.Equal(got, tc.want) {
 				t.Errorf("got %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestResolverNotesOthersAnswered: a resolver that never answered, beside
+// one that answered everything, is not blamed for the run's other errors.
+func TestResolverNotesOthersAnswered(t *testing.T) {
+	t.Parallel()
+	health := []assess.ServerHealth{{Server: "127.0.0.1:1", Down: true, Outages: 1}, {Server: "127.0.0.1:53", Answered: 140}}
+	got := resolverNotes(health, map[string]int{"refused": 9, "cname_loop": 6})
+	want := []string{"resolver 127.0.0.1:1 never answered; its questions went to the other resolvers, and no finding is error for want of an answer"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

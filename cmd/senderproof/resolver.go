@@ -297,10 +297,13 @@ func failedAnswers(h assess.ServerHealth) string {
 // answered questions with SERVFAIL or REFUSED, unless refusingResolvers
 // speaks of it (it refused everything): with no other resolver to ask,
 // those answers are final and their findings error, which without the note
-// the pack shows only finding by finding. Many SERVFAILs at once are often
-// a resolver limiting the rate of one client, so the note then says what
-// to change.
-func finalFailureResolvers(health []assess.ServerHealth) []string {
+// the pack shows only finding by finding (errorReasons counts the error
+// findings by reason). A lookup whose failure leaves a verdict standing
+// (the DMARCbis tree walk past the RFC 7489 record) makes no finding
+// error, and the note then says so. Many SERVFAILs at once are often a
+// resolver limiting the rate of one client, so the note then says what to
+// change.
+func finalFailureResolvers(health []assess.ServerHealth, errorReasons map[string]int) []string {
 	if len(health) != 1 {
 		return nil
 	}
@@ -308,8 +311,12 @@ func finalFailureResolvers(health []assess.ServerHealth) []string {
 	if h.Refused+h.ServFail == 0 || refusesAll(h) {
 		return nil
 	}
-	note := fmt.Sprintf("resolver %s answered %s of its %d responses; with no other resolver to ask, those answers are final and the findings that needed them are error (the evidence shows each answer)",
-		h.Server, failedAnswers(h), h.Answered)
+	outcome := "those answers are final, though no finding's verdict hung on them (a lookup whose failure leaves the verdict standing, such as the DMARCbis walk up a domain's tree)"
+	if n := errorReasons["servfail"] + errorReasons["refused"]; n > 0 {
+		outcome = fmt.Sprintf("those answers are final and the %d %s that needed them %s error (the evidence shows each answer)", n, plural(n, "finding", "findings"), plural(n, "is", "are"))
+	}
+	note := fmt.Sprintf("resolver %s answered %s of its %d responses; with no other resolver to ask, %s",
+		h.Server, failedAnswers(h), h.Answered, outcome)
 	if h.ServFail >= minBroadFailure {
 		note += "; a resolver that limits the rate of one client answers SERVFAIL or nothing: if the names resolve when asked alone, re-run with a lower --qps, or give a second --resolver"
 	}

@@ -403,10 +403,16 @@ func TestFinalFailureNote(t *testing.T) {
 	}
 	// A small run whose few answers were all SERVFAIL: refusingResolvers
 	// leaves it to the findings' zones, and this note speaks.
-	if got := finalFailureResolvers([]assess.ServerHealth{{Server: "127.0.0.1:53", Answered: 3, ServFail: 3}}); len(got) != 1 || !strings.Contains(got[0], "SERVFAIL to 3 of its 3 responses") {
+	if got := finalFailureResolvers([]assess.ServerHealth{{Server: "127.0.0.1:53", Answered: 3, ServFail: 3}}, map[string]int{"servfail": 5}); len(got) != 1 || !strings.Contains(got[0], "SERVFAIL to 3 of its 3 responses") || !strings.Contains(got[0], "the 5 findings that needed them are error") {
 		t.Errorf("all of a small run's answers SERVFAIL: notes %q", got)
 	}
-	many := finalFailureResolvers([]assess.ServerHealth{{Server: "127.0.0.1:53", Answered: 400, ServFail: 120, Refused: 2}})
+	// A REFUSED to the DMARCbis walk's question past a domain's own
+	// organizational domain leaves every verdict standing: no finding
+	// is said to be error.
+	if got := finalFailureResolvers([]assess.ServerHealth{{Server: "127.0.0.1:53", Answered: 21, Refused: 1}}, map[string]int{"timeout": 2}); len(got) != 1 || strings.Contains(got[0], "are error") || !strings.Contains(got[0], "no finding's verdict hung on them") {
+		t.Errorf("a REFUSED no finding needed: notes %q", got)
+	}
+	many := finalFailureResolvers([]assess.ServerHealth{{Server: "127.0.0.1:53", Answered: 400, ServFail: 120, Refused: 2}}, map[string]int{"servfail": 120})
 	if len(many) != 1 || !strings.Contains(many[0], "SERVFAIL to 120 and REFUSED to 2 of its 400 responses") || !strings.Contains(many[0], "re-run with a lower --qps") {
 		t.Errorf("many SERVFAILs: notes %q", many)
 	}
@@ -416,7 +422,7 @@ func TestFinalFailureNote(t *testing.T) {
 		{{Server: "127.0.0.1:53", Answered: 4, Refused: 4}},       // all refused: refusingResolvers speaks
 		{{Server: "a", Answered: 10, ServFail: 3}, {Server: "b"}}, // two: passedOnResolvers speaks
 	} {
-		if got := finalFailureResolvers(h); got != nil {
+		if got := finalFailureResolvers(h, map[string]int{"servfail": 3}); got != nil {
 			t.Errorf("%+v: notes %q, want none", h, got)
 		}
 	}
