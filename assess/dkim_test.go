@@ -73,6 +73,14 @@ func TestDKIMKeyCheck(t *testing.T) {
 				if fp, ok := fs[0].Observed["fingerprint"].(string); tc.status == StatusPass && len(fp) != 64 {
 					t.Errorf("fingerprint %q (%v)", fp, ok)
 				}
+				// A pass in testing mode carries the action it asks for;
+				// any other pass none.
+				switch rem := fs[0].Remediation; {
+				case tc.name == "testing" && !strings.Contains(rem, "Remove t=y from the record at testing._domainkey.dkim-test.example"):
+					t.Errorf("testing-mode pass: remediation %q", rem)
+				case tc.status == StatusPass && tc.name != "testing" && rem != "":
+					t.Errorf("pass with remediation %q", rem)
+				}
 			})
 		}
 	})
