@@ -54,6 +54,25 @@ func policyTagFault(tags map[string]string) string {
 	return ""
 }
 
+// policyTagError is the error a message gives for a record whose p= or
+// sp= is invalid (policyTagFault): the parser stops at the first tag it
+// cannot read, which may be another one (adkim=x before sp=bogus), so the
+// policy tag's fault comes first and the parser's error after it.
+func policyTagError(tags map[string]string, parserErr string) string {
+	tag := policyTagFault(tags)
+	if tag == "" {
+		return parserErr
+	}
+	fault := "no p= tag"
+	if v, ok := tags[tag]; ok {
+		fault = fmt.Sprintf("%s=%s is not none, quarantine or reject", tag, bounded(v, 64))
+	}
+	if strings.Contains(parserErr, "'"+tag+"'") || strings.Contains(parserErr, "\""+tag+"\"") {
+		return fault
+	}
+	return fault + "; " + parserErr
+}
+
 // validReportURIs returns the syntactically valid URIs of a rua= or ruf=
 // list (RFC 7489 §6.4: comma-separated URIs, each with an optional "!size"
 // limit), for example mailto:reports@example.com.
@@ -301,7 +320,7 @@ func lookupDMARCAt(ctx context.Context, r Resolver, domain string) dmarcAt {
 			}
 		}
 		if err != nil {
-			d.reason, d.err = "syntax", parserError(err)
+			d.reason, d.err = "syntax", policyTagError(d.tags, parserError(err))
 			// A record without a valid p= (or with an invalid sp=) that
 			// names a valid aggregate report address is acted on as if it
 			// said p=none (RFC 7489 §6.6.3 step 6): broken, but not ignored.

@@ -129,6 +129,7 @@ _dmarc          IN TXT "v=DMARC1; p=reject; rua=mailto:agg@dmarc-edge.example"
 _dmarc.nop      IN TXT "v=DMARC1; rua=mailto:agg@dmarc-edge.example"
 _dmarc.badp     IN TXT "v=DMARC1; p=bogus; rua=mailto:agg@dmarc-edge.example!10m"
 _dmarc.badsp    IN TXT "v=DMARC1; p=reject; sp=bogus; rua=mailto:agg@dmarc-edge.example"
+_dmarc.badsp2   IN TXT "v=DMARC1; p=reject; adkim=x; sp=bogus; rua=mailto:agg@dmarc-edge.example"
 _dmarc.badrua   IN TXT "v=DMARC1; rua=agg-at-dmarc-edge.example"
 _dmarc.norua    IN TXT "v=DMARC1; adkim=s"
 _dmarc.badpct   IN TXT "v=DMARC1; p=reject; pct=200; rua=mailto:agg@dmarc-edge.example"
@@ -167,7 +168,15 @@ func TestDMARCEdgeCases(t *testing.T) {
 			[]string{"treat it as p=none", "§6.6.3"}, []string{"ignore"}},
 		{checkCase{name: "invalid p, valid rua with size", asset: dmarcAsset("badp.dmarc-edge.example"), status: StatusFail, reason: "invalid_policy", obs: map[string]string{
 			"rua": "[mailto:agg@dmarc-edge.example]"}}, "dmarc.record", []string{"p=none"}, nil},
-		{checkCase{name: "invalid sp, valid rua", asset: dmarcAsset("badsp.dmarc-edge.example"), status: StatusFail, reason: "invalid_policy"}, "dmarc.record", nil, nil},
+		{checkCase{name: "invalid sp, valid rua", asset: dmarcAsset("badsp.dmarc-edge.example"), status: StatusFail, reason: "invalid_policy"}, "dmarc.record",
+			[]string{"(sp=bogus is not none, quarantine or reject)"}, nil},
+		// The parser stops at adkim=x: the message names sp= first all the same.
+		{checkCase{name: "invalid sp after another invalid tag", asset: dmarcAsset("badsp2.dmarc-edge.example"), status: StatusFail, reason: "invalid_policy"}, "dmarc.record",
+			[]string{"sets an invalid subdomain policy (sp=bogus is not none, quarantine or reject; ", "adkim"}, nil},
+		{checkCase{name: "missing p named", asset: dmarcAsset("nop.dmarc-edge.example"), status: StatusFail, reason: "invalid_policy"}, "dmarc.record",
+			[]string{"has no valid policy (no p= tag"}, nil},
+		{checkCase{name: "invalid p named", asset: dmarcAsset("badp.dmarc-edge.example"), status: StatusFail, reason: "invalid_policy"}, "dmarc.record",
+			[]string{"(p=bogus is not none, quarantine or reject"}, nil},
 		{checkCase{name: "missing p, invalid rua", asset: dmarcAsset("badrua.dmarc-edge.example"), status: StatusFail, reason: "syntax", obs: map[string]string{
 			"treated_as_policy": "<nil>", "policy_valid": "false"}}, "dmarc.record", []string{"receivers ignore it"}, nil},
 		{checkCase{name: "missing p, no rua", asset: dmarcAsset("norua.dmarc-edge.example"), status: StatusFail, reason: "syntax"}, "dmarc.record", nil, nil},
