@@ -73,6 +73,10 @@ func policyTagError(tags map[string]string, parserErr string) string {
 	return fault + "; " + parserErr
 }
 
+// reportSize is the size limit a report URI may end in, after its "!"
+// (RFC 7489 §6.4; ABNF literals match in any case).
+var reportSize = regexp.MustCompile(`^[0-9]+[kmgtKMGT]?$`)
+
 // validReportURIs returns the syntactically valid URIs of a rua= or ruf=
 // list (RFC 7489 §6.4: comma-separated URIs, each with an optional "!size"
 // limit), for example mailto:reports@example.com.
@@ -81,6 +85,9 @@ func validReportURIs(list string) []string {
 	for _, u := range strings.Split(list, ",") {
 		u = strings.TrimSpace(u)
 		if i := strings.LastIndexByte(u, '!'); i >= 0 {
+			if !reportSize.MatchString(u[i+1:]) {
+				continue // "!" 1*DIGIT [ "k" / "m" / "g" / "t" ] or nothing
+			}
 			u = u[:i]
 		}
 		p, err := url.Parse(u)

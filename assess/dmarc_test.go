@@ -2,6 +2,7 @@ package assess
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -220,5 +221,25 @@ func TestDMARCNotADomain(t *testing.T) {
 	v := discoverDMARC(context.Background(), r, "[192.0.2.1]")
 	if len(r.asked) != 0 || len(v.bisTried) != 1 || v.found.reason != "invalid_domain" {
 		t.Errorf("asked %q, walk tried %d names, reason %q; want nothing asked, one name, invalid_domain", r.asked, len(v.bisTried), v.found.reason)
+	}
+}
+
+// TestValidReportURIs: a report URI's size limit is "!" and digits with
+// an optional unit (RFC 7489 §6.4); any other text after "!" makes the URI
+// invalid, not a URI with the rest cut off.
+func TestValidReportURIs(t *testing.T) {
+	t.Parallel()
+	for list, want := range map[string][]string{
+		"mailto:a@b.example!10m":                     {"mailto:a@b.example"},
+		"mailto:a@b.example!10":                      {"mailto:a@b.example"},
+		"mailto:a@b.example!5G, mailto:c@d.example":  {"mailto:a@b.example", "mailto:c@d.example"},
+		"mailto:a@b.example!10x":                     nil,
+		"mailto:a@b.example!":                        nil,
+		"mailto:a@b.example!m":                       nil,
+		"mailto:a@b.example!10x, mailto:c@d.example": {"mailto:c@d.example"},
+	} {
+		if got := validReportURIs(list); !slices.Equal(got, want) {
+			t.Errorf("validReportURIs(%q) = %q, want %q", list, got, want)
+		}
 	}
 }
