@@ -180,10 +180,14 @@ func parseDKIMKey(txt string) (dkimKey, error) {
 		k.KeyType = strings.ToLower(v)
 	}
 	if v, ok := tags["h"]; ok {
-		k.Hashes = colonList(v)
+		if k.Hashes = colonList(v); len(k.Hashes) == 0 {
+			return k, fmt.Errorf("h= names no hash algorithm (RFC 6376 §3.6.1: remove the tag, or give h=sha256)")
+		}
 	}
 	if v, ok := tags["s"]; ok {
-		k.Services = colonList(v)
+		if k.Services = colonList(v); len(k.Services) == 0 {
+			return k, fmt.Errorf("s= names no service type (RFC 6376 §3.6.1: remove the tag, or give s=email)")
+		}
 	}
 	if v, ok := tags["t"]; ok {
 		k.Flags = colonList(v)
@@ -362,8 +366,18 @@ func looksLikeDKIM(txt string) bool {
 	if err != nil {
 		return strings.Contains(txt, "p=")
 	}
-	_, ok := tags["p"]
-	return ok
+	if _, ok := tags["p"]; ok {
+		return true
+	}
+	// A tag list of a key record's own tags without p= is a key record
+	// missing its key (parseDKIMKey says so), not some other text.
+	n := 0
+	for _, t := range []string{"k", "h", "s", "t", "n"} {
+		if _, ok := tags[t]; ok {
+			n++
+		}
+	}
+	return n > 0 && n == len(tags)
 }
 
 func checkDKIMKey(ctx context.Context, r Resolver, a Asset) []Finding {
