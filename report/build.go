@@ -229,7 +229,7 @@ func (a *accumulator) finish(p *Pack) {
 		}
 	}
 	p.Summary = a.summary
-	p.ErrorReasons = a.errorReasons
+	p.errorReasons = a.errorReasons
 	p.Controls = a.controls
 	p.AssetSummary = a.assets
 }

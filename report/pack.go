@@ -28,12 +28,10 @@ type Pack struct {
 	// inventory order, derived by Build from the findings.
 	AssetSummary []AssetSummary `json:"asset_summary"`
 	Drift        *Drift         `json:"drift,omitempty"`
-	// ErrorReasons counts the error findings by the reason they record
-	// (observed "reason"; "" for none), for a pack built by a run: the
-	// run's last lines say why without reading the findings again.
-	ErrorReasons map[string]int `json:"-"`
-
-	spool *spool // findings of a streamed run; see EachFinding
+	spool *spool
+	// errorReasons counts the error findings by the reason they record,
+	// for a pack built by a run (ErrorReasons).
+	errorReasons map[string]int // findings of a streamed run; see EachFinding
 	// observed holds, for a pack read with ReadPackForDrift, the values
 	// drift compares, by asset, in place of its findings.
 	observed map[string][]observation
@@ -365,3 +363,9 @@ type Writer interface {
 // from, as they were read ("" for a pack not read by ScanPack or
 // ReadPackEach).
 func (p *Pack) ReadSHA256() string { return p.readSHA256 }
+
+// ErrorReasons counts the error findings of a pack a run built by the
+// reason they record (observed "reason"; "" for none), so the run's last
+// lines say why without reading the findings again; nil for a pack read
+// from a file.
+func (p *Pack) ErrorReasons() map[string]int { return p.errorReasons }

@@ -552,7 +552,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	failed, what := false, "no resolver answered"
 	if client != nil {
 		health := client.Health()
-		downNotes = resolverNotes(health, pack.ErrorReasons)
+		downNotes = resolverNotes(health, pack.ErrorReasons())
 		if silent := silentResolvers(health); silent != "" {
 			downNotes = append(downNotes, fmt.Sprintf("no resolver answered any DNS query: %s; every finding that needed DNS is error", silent))
 		} else {
@@ -561,7 +561,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		refusing, _ := refusingResolvers(health)
 		downNotes = append(downNotes, refusing...)
 		downNotes = append(downNotes, passedOnResolvers(health)...)
-		downNotes = append(downNotes, finalFailureResolvers(health, pack.ErrorReasons)...)
+		downNotes = append(downNotes, finalFailureResolvers(health, pack.ErrorReasons())...)
 		downNotes = append(downNotes, localZoneResolvers(health)...)
 		downNotes = append(downNotes, tcpFailedResolvers(health)...)
 		downNotes = append(downNotes, referralResolvers(health)...)
@@ -1032,10 +1032,10 @@ func errorBreakdown(p *report.Pack) string {
 	// alphabetically.
 	order := []string{"timeout", "resolvers down", "servfail", "refused", "cname loop", "cname chain", "network", "forward lookup", "cancelled"}
 	counts := map[string]int{}
-	if p.ErrorReasons != nil {
+	if reasons := p.ErrorReasons(); reasons != nil {
 		// Counted as the run built the pack: no second read of the
 		// spooled findings.
-		for r, n := range p.ErrorReasons {
+		for r, n := range reasons {
 			counts[errorReasonLabel(map[string]any{"reason": r})] += n
 		}
 	} else if err := p.EachFinding(func(f *assess.Finding) error {
