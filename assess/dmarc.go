@@ -31,6 +31,30 @@ type dmarcAt struct {
 	// rua holds the valid aggregate report URIs of a record whose policy
 	// is not valid (reason invalid_policy).
 	rua []string
+	// nearMiss is the first TXT text that names v=DMARC1 but is no DMARC
+	// record, and why (dmarcNearMiss): receivers ignore it, and its owner
+	// believes it published one.
+	nearMiss, nearMissWhy string
+}
+
+// dmarcNearMiss says why a TXT text at a _dmarc name that mentions
+// v=DMARC1, in any case and spacing, is not a DMARC record (RFC 7489
+// §6.4: the record starts with "v=DMARC1", in that case, and its next
+// tag follows a ";"); "" for a text that does not mention it.
+func dmarcNearMiss(txt string) string {
+	squeeze := func(s string) string { return strings.NewReplacer(" ", "", "\t", "").Replace(s) }
+	sq := squeeze(txt)
+	at := strings.Index(strings.ToLower(sq), "v=dmarc1")
+	switch {
+	case at < 0:
+		return ""
+	case at > 0:
+		return "v=DMARC1 is not its first tag"
+	case !strings.HasPrefix(sq, "v=DMARC1"):
+		return "the version must be written DMARC1, in upper case"
+	default:
+		return "v=DMARC1 is not followed by a semicolon before the next tag"
+	}
 }
 
 // validPolicyTags reports whether a DMARC record's p= is present and valid
@@ -305,6 +329,8 @@ func lookupDMARCAt(ctx context.Context, r Resolver, domain string) dmarcAt {
 	for _, t := range txtStrings(ans) {
 		if isDMARCRecord(t) {
 			d.records = append(d.records, t)
+		} else if why := dmarcNearMiss(t); why != "" && d.nearMiss == "" {
+			d.nearMiss, d.nearMissWhy = t, why
 		}
 	}
 	switch len(d.records) {
@@ -505,6 +531,14 @@ func (v dmarcView) observed() map[string]any {
 		tried = append(tried, "_dmarc."+d.domain)
 	}
 	obs["queried"] = tried
+	for _, d := range v.tried {
+		if d.nearMiss != "" {
+			obs["ignored_record"] = bounded(d.nearMiss, maxObservedText)
+			obs["ignored_at"] = "_dmarc." + d.domain
+			obs["ignored_why"] = d.nearMissWhy
+			break
+		}
+	}
 	switch {
 	case v.found.reason == "syntax":
 		obs["source"] = v.source()

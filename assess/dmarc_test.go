@@ -130,6 +130,8 @@ _dmarc          IN TXT "v=DMARC1; p=reject; rua=mailto:agg@dmarc-edge.example"
 _dmarc.nop      IN TXT "v=DMARC1; rua=mailto:agg@dmarc-edge.example"
 _dmarc.badp     IN TXT "v=DMARC1; p=bogus; rua=mailto:agg@dmarc-edge.example!10m"
 _dmarc.badsp    IN TXT "v=DMARC1; p=reject; sp=bogus; rua=mailto:agg@dmarc-edge.example"
+_dmarc.lower    IN TXT "v=dmarc1; p=reject"
+_dmarc.nosemi   IN TXT "v=DMARC1 p=reject"
 _dmarc.badsp2   IN TXT "v=DMARC1; p=reject; adkim=x; sp=bogus; rua=mailto:agg@dmarc-edge.example"
 _dmarc.badrua   IN TXT "v=DMARC1; rua=agg-at-dmarc-edge.example"
 _dmarc.norua    IN TXT "v=DMARC1; adkim=s"
@@ -144,7 +146,8 @@ _dmarc.mid      IN TXT "v=DMARC1; p=none"
 // says the walk could not be completed.
 func TestDMARCEdgeCases(t *testing.T) {
 	t.Parallel()
-	lonely := "$TTL 300\n@ IN SOA ns.lonely.example. hostmaster.lonely.example. 1 3600 600 86400 300\n@ IN A 192.0.2.10\n"
+	lonely := "$TTL 300\n@ IN SOA ns.lonely.example. hostmaster.lonely.example. 1 3600 600 86400 300\n@ IN A 192.0.2.10\n" +
+		"_dmarc.late IN TXT \"p=reject; v=DMARC1; rua=mailto:agg@lonely.example\"\n"
 	srv := startAuth(t, dnstest.Config{
 		Faults: map[string]dnstest.Fault{
 			"_dmarc.mid.dmarc-edge.example.": dnstest.Refused,
@@ -174,6 +177,17 @@ func TestDMARCEdgeCases(t *testing.T) {
 		// The parser stops at adkim=x: the message names sp= first all the same.
 		{checkCase{name: "invalid sp after another invalid tag", asset: dmarcAsset("badsp2.dmarc-edge.example"), status: StatusFail, reason: "invalid_policy"}, "dmarc.record",
 			[]string{"sets an invalid subdomain policy (sp=bogus is not none, quarantine or reject; ", "adkim"}, nil},
+		{checkCase{name: "v=DMARC1 not first", asset: dmarcAsset("late.lonely.example"), status: StatusFail, reason: "none", obs: map[string]string{
+			"ignored_at": "_dmarc.late.lonely.example", "ignored_why": "v=DMARC1 is not its first tag"}}, "dmarc.record",
+			[]string{`The TXT record "p=reject; v=DMARC1; rua=mailto:agg@lonely.example" at _dmarc.late.lonely.example looks meant as a DMARC record`,
+				"so receivers discard it (RFC 7489 §6.4, §6.6.3)."}, []string{"instead"}},
+		// The organizational domain's record applies in their place, and
+		// the message says why.
+		{checkCase{name: "dmarc1 in lower case", asset: dmarcAsset("lower.dmarc-edge.example"), status: StatusPass, obs: map[string]string{
+			"from_org": "true", "ignored_why": "the version must be written DMARC1, in upper case"}}, "dmarc.record",
+			[]string{"receivers discard it (RFC 7489 §6.4, §6.6.3) and apply the organizational domain's record instead"}, nil},
+		{checkCase{name: "no semicolon after v=DMARC1", asset: dmarcAsset("nosemi.dmarc-edge.example"), status: StatusPass, obs: map[string]string{
+			"ignored_why": "v=DMARC1 is not followed by a semicolon before the next tag"}}, "dmarc.record", []string{`"v=DMARC1 p=reject"`}, nil},
 		{checkCase{name: "missing p named", asset: dmarcAsset("nop.dmarc-edge.example"), status: StatusFail, reason: "invalid_policy"}, "dmarc.record",
 			[]string{"has no valid policy (no p= tag"}, nil},
 		{checkCase{name: "invalid p named", asset: dmarcAsset("badp.dmarc-edge.example"), status: StatusFail, reason: "invalid_policy"}, "dmarc.record",
@@ -200,6 +214,9 @@ func TestDMARCEdgeCases(t *testing.T) {
 			f := runCheck(t, tc.id, fns[tc.id], c, tc.asset)
 			tc.verify(t, f)
 			expectText(t, "message", f.Message, tc.contains, tc.lacks)
+			if ign, _ := f.Observed["ignored_at"].(string); ign != "" && f.Status == StatusFail {
+				expectText(t, "remediation", f.Remediation, []string{"Rewrite the TXT record at " + ign + ` so that it starts with "v=DMARC1;"`}, []string{"Publish"})
+			}
 		})
 	}
 }
