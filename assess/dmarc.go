@@ -691,7 +691,10 @@ func checkDMARCReporting(ctx context.Context, r Resolver, a Asset) []Finding {
 	obs := v.observed()
 	switch rua := v.found.tags["rua"]; {
 	case len(mailtoURIs(validReportURIs(rua))) > 0:
-		return []Finding{newFinding(a, id, StatusPass, obs, v.answers()...)}
+		// rua is set: the check passes (SPEC). Whether a receiver will
+		// send to an address outside the domain is said beside it.
+		answers := append(v.answers(), verifyExternalRUA(ctx, r, v.found.domain, mailtoURIs(validReportURIs(rua)), obs)...)
+		return []Finding{newFinding(a, id, StatusPass, obs, answers...)}
 	case strings.Trim(rua, " \t,") != "":
 		// Only a mailto: address (RFC 7489 §6.2, §6.4) gets reports.
 		obs["reason"] = "invalid_rua"
@@ -699,4 +702,59 @@ func checkDMARCReporting(ctx context.Context, r Resolver, a Asset) []Finding {
 		obs["reason"] = "no_rua"
 	}
 	return []Finding{newFinding(a, id, StatusWarn, obs, v.answers()...)}
+}
+
+// maxExternalRUA bounds the report domains asked about per record.
+const maxExternalRUA = 4
+
+// verifyExternalRUA asks, for each mailto: report address outside the
+// organizational domain of policyDomain (the domain whose _dmarc name held
+// the record), whether its domain authorizes the reports: a receiver sends
+// none there unless <policyDomain>._report._dmarc.<its domain> holds a TXT
+// record starting with v=DMARC1 (RFC 7489 §7.1). It records in obs the
+// addresses not authorized (rua_unauthorized, with the names asked in
+// rua_unauthorized_at) and those it could not tell (rua_unverified), and
+// returns the answers.
+func verifyExternalRUA(ctx context.Context, r Resolver, policyDomain string, uris []string, obs map[string]any) []Answer {
+	org := OrgDomain(policyDomain)
+	var answers []Answer
+	var unauthorized, at, unverified []string
+	asked := map[string]bool{}
+	for _, u := range uris {
+		addr, _, _ := strings.Cut(u[len("mailto:"):], "?")
+		_, host, _ := strings.Cut(addr, "@")
+		host = normName(host)
+		if host == "" || OrgDomain(host) == org || asked[host] {
+			continue
+		}
+		if len(asked) == maxExternalRUA {
+			unverified = append(unverified, bounded(u, 200))
+			continue
+		}
+		asked[host] = true
+		name := normName(policyDomain) + "._report._dmarc." + host
+		if !validLookupName(name) {
+			// Too long a name to ask: no receiver can find an
+			// authorization either.
+			unauthorized, at = append(unauthorized, bounded(u, 200)), append(at, bounded(name, 300))
+			continue
+		}
+		ans, err := r.Lookup(ctx, name, dns.TypeTXT)
+		answers = append(answers, ans)
+		switch Classify(ans, err) {
+		case OutcomeError:
+			unverified = append(unverified, bounded(u, 200))
+		default:
+			if !slices.ContainsFunc(txtStrings(ans), isDMARCRecord) {
+				unauthorized, at = append(unauthorized, bounded(u, 200)), append(at, name)
+			}
+		}
+	}
+	if len(unauthorized) > 0 {
+		obs["rua_unauthorized"], obs["rua_unauthorized_at"] = unauthorized, at
+	}
+	if len(unverified) > 0 {
+		obs["rua_unverified"] = unverified
+	}
+	return answers
 }

@@ -3,6 +3,7 @@ package assess
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -132,6 +133,7 @@ _dmarc.badp     IN TXT "v=DMARC1; p=bogus; rua=mailto:agg@dmarc-edge.example!10m
 _dmarc.badsp    IN TXT "v=DMARC1; p=reject; sp=bogus; rua=mailto:agg@dmarc-edge.example"
 _dmarc.lower    IN TXT "v=dmarc1; p=reject"
 _dmarc.nosemi   IN TXT "v=DMARC1 p=reject"
+extok.lonely.example._report._dmarc.reports IN TXT "v=DMARC1"
 _dmarc.badsp2   IN TXT "v=DMARC1; p=reject; adkim=x; sp=bogus; rua=mailto:agg@dmarc-edge.example"
 _dmarc.badrua   IN TXT "v=DMARC1; rua=agg-at-dmarc-edge.example"
 _dmarc.norua    IN TXT "v=DMARC1; adkim=s"
@@ -147,11 +149,15 @@ _dmarc.mid      IN TXT "v=DMARC1; p=none"
 func TestDMARCEdgeCases(t *testing.T) {
 	t.Parallel()
 	lonely := "$TTL 300\n@ IN SOA ns.lonely.example. hostmaster.lonely.example. 1 3600 600 86400 300\n@ IN A 192.0.2.10\n" +
-		"_dmarc.late IN TXT \"p=reject; v=DMARC1; rua=mailto:agg@lonely.example\"\n"
+		"_dmarc.late IN TXT \"p=reject; v=DMARC1; rua=mailto:agg@lonely.example\"\n" +
+		"_dmarc.ext IN TXT \"v=DMARC1; p=reject; rua=mailto:d@reports.dmarc-edge.example,mailto:x@lonely.example\"\n" +
+		"_dmarc.extok IN TXT \"v=DMARC1; p=reject; rua=mailto:d@reports.dmarc-edge.example\"\n" +
+		"_dmarc.extsf IN TXT \"v=DMARC1; p=reject; rua=mailto:d@reports.dmarc-edge.example\"\n"
 	srv := startAuth(t, dnstest.Config{
 		Faults: map[string]dnstest.Fault{
 			"_dmarc.mid.dmarc-edge.example.": dnstest.Refused,
 			"_dmarc.example.":                dnstest.Refused,
+			"extsf.lonely.example._report._dmarc.reports.dmarc-edge.example.": dnstest.ServFail,
 		},
 		Zones: []dnstest.Zone{
 			{Origin: "dmarc-edge.example.", Text: dmarcEdgeZone, File: "dmarc-edge"},
@@ -188,6 +194,17 @@ func TestDMARCEdgeCases(t *testing.T) {
 			[]string{"receivers discard it (RFC 7489 §6.4, §6.6.3) and apply the organizational domain's record instead"}, nil},
 		{checkCase{name: "no semicolon after v=DMARC1", asset: dmarcAsset("nosemi.dmarc-edge.example"), status: StatusPass, obs: map[string]string{
 			"ignored_why": "v=DMARC1 is not followed by a semicolon before the next tag"}}, "dmarc.record", []string{`"v=DMARC1 p=reject"`}, nil},
+		// A report address outside the domain that does not authorize
+		// the reports (RFC 7489 §7.1): rua is set, so the check passes,
+		// and says receivers send none there.
+		{checkCase{name: "external rua not authorized", asset: dmarcAsset("ext.lonely.example"), status: StatusPass, obs: map[string]string{
+			"rua_unauthorized":    "[mailto:d@reports.dmarc-edge.example]",
+			"rua_unauthorized_at": "[ext.lonely.example._report._dmarc.reports.dmarc-edge.example]", "rua_unverified": "<nil>"}}, "dmarc.reporting",
+			[]string{"But receivers send none to mailto:d@reports.dmarc-edge.example", "that name holds none"}, []string{"x@lonely.example:"}},
+		{checkCase{name: "external rua authorized", asset: dmarcAsset("extok.lonely.example"), status: StatusPass, obs: map[string]string{
+			"rua_unauthorized": "<nil>", "rua_unverified": "<nil>"}}, "dmarc.reporting", nil, []string{"send none"}},
+		{checkCase{name: "external rua authorization unreadable", asset: dmarcAsset("extsf.lonely.example"), status: StatusPass, obs: map[string]string{
+			"rua_unauthorized": "<nil>", "rua_unverified": "[mailto:d@reports.dmarc-edge.example]"}}, "dmarc.reporting", []string{"was not checked"}, nil},
 		{checkCase{name: "missing p named", asset: dmarcAsset("nop.dmarc-edge.example"), status: StatusFail, reason: "invalid_policy"}, "dmarc.record",
 			[]string{"has no valid policy (no p= tag"}, nil},
 		{checkCase{name: "invalid p named", asset: dmarcAsset("badp.dmarc-edge.example"), status: StatusFail, reason: "invalid_policy"}, "dmarc.record",
@@ -207,13 +224,22 @@ func TestDMARCEdgeCases(t *testing.T) {
 			"dmarcbis_queried": "[_dmarc.lonely.example _dmarc.example]", "disagree": "<nil>"}}, "dmarc.record",
 			[]string{"REFUSED for _dmarc.example", "rests on RFC 7489 discovery"}, nil},
 	}
-	fns := map[string]CheckFunc{"dmarc.record": checkDMARCRecord, "dmarc.policy": checkDMARCPolicy}
+	fns := map[string]CheckFunc{"dmarc.record": checkDMARCRecord, "dmarc.policy": checkDMARCPolicy, "dmarc.reporting": checkDMARCReporting}
 	c := authClient(t, srv.Addr, false, 500*time.Millisecond)
 	for _, tc := range cases {
 		t.Run(tc.id+"/"+tc.name, func(t *testing.T) {
 			f := runCheck(t, tc.id, fns[tc.id], c, tc.asset)
 			tc.verify(t, f)
 			expectText(t, "message", f.Message, tc.contains, tc.lacks)
+			switch _, unauth := f.Observed["rua_unauthorized"]; {
+			case unauth:
+				expectText(t, "remediation", f.Remediation, []string{`publish TXT "v=DMARC1" at ext.lonely.example._report._dmarc.reports.dmarc-edge.example`, "an address under lonely.example"}, nil)
+				if !slices.ContainsFunc(f.Evidence, func(e Evidence) bool { return strings.HasPrefix(e.Name, "ext.lonely.example._report._dmarc.") }) {
+					t.Errorf("the authorization's exchange is not kept: %+v", f.Evidence)
+				}
+			case f.Status == StatusPass && f.Remediation != "":
+				t.Errorf("pass with remediation %q", f.Remediation)
+			}
 			if ign, _ := f.Observed["ignored_at"].(string); ign != "" && f.Status == StatusFail {
 				expectText(t, "remediation", f.Remediation, []string{"Rewrite the TXT record at " + ign + ` so that it starts with "v=DMARC1;"`}, []string{"Publish"})
 			}
