@@ -28,7 +28,8 @@ type Pack struct {
 	// inventory order, derived by Build from the findings.
 	AssetSummary []AssetSummary `json:"asset_summary"`
 	Drift        *Drift         `json:"drift,omitempty"`
-	spool        *spool
+
+	spool *spool
 	// errorReasons counts the error findings by the reason they record,
 	// for a pack built by a run (ErrorReasons).
 	errorReasons map[string]int // findings of a streamed run; see EachFinding
