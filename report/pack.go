@@ -29,10 +29,10 @@ type Pack struct {
 	AssetSummary []AssetSummary `json:"asset_summary"`
 	Drift        *Drift         `json:"drift,omitempty"`
 
-	spool *spool
+	spool *spool // findings of a streamed run; see EachFinding
 	// errorReasons counts the error findings by the reason they record,
 	// for a pack built by a run (ErrorReasons).
-	errorReasons map[string]int // findings of a streamed run; see EachFinding
+	errorReasons map[string]int
 	// observed holds, for a pack read with ReadPackForDrift, the values
 	// drift compares, by asset, in place of its findings.
 	observed map[string][]observation
