@@ -24,6 +24,9 @@ import (
 const (
 	dkimMinRSABits  = 1024
 	dkimGoodRSABits = 2048
+	// dkimMaxVerifiedRSABits is the largest RSA key every verifier must
+	// handle (RFC 8301 §3.2): some fail signatures made with larger ones.
+	dkimMaxVerifiedRSABits = 4096
 )
 
 // dkimKey is a parsed DKIM key record (RFC 6376 §3.6.1).
@@ -488,6 +491,11 @@ func dkimFinding(ctx context.Context, r Resolver, a Asset, sel string) Finding {
 	obs["testing"] = k.Testing
 	if k.Bits > 0 {
 		obs["key_bits"] = k.Bits
+	}
+	if k.KeyType == "rsa" && k.Bits > dkimMaxVerifiedRSABits {
+		// It passes (RSA of 2048 bits or more, SPEC), but verifiers
+		// need only handle keys up to 4096 bits (RFC 8301 §3.2).
+		obs["oversize"] = true
 	}
 	if fp := k.fingerprint(); fp != "" {
 		obs["fingerprint"] = fp

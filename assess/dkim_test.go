@@ -28,6 +28,7 @@ func TestDKIMKeyCheck(t *testing.T) {
 		{name: "testing", status: StatusPass, obs: map[string]string{"testing": "true"}},
 		{name: "hosted", status: StatusPass, obs: map[string]string{"cname_chain": "[rsa2048._domainkey.dkim-test.example]"}},
 		{name: "mixed", status: StatusPass},
+		{name: "rsa4608", status: StatusPass, obs: map[string]string{"key_bits": "4608", "oversize": "true"}},
 		{name: "rsa1024", status: StatusWarn, reason: "rsa_short", obs: map[string]string{"key_bits": "1024"}},
 		{name: "rsa512", status: StatusFail, reason: "rsa_weak", obs: map[string]string{"key_bits": "512"}},
 		{name: "revoked", status: StatusFail, reason: "revoked"},
@@ -81,7 +82,9 @@ func TestDKIMKeyCheck(t *testing.T) {
 				switch rem := fs[0].Remediation; {
 				case tc.name == "testing" && !strings.Contains(rem, "Remove t=y from the record at testing._domainkey.dkim-test.example"):
 					t.Errorf("testing-mode pass: remediation %q", rem)
-				case tc.status == StatusPass && tc.name != "testing" && rem != "":
+				case tc.name == "rsa4608" && (!strings.Contains(rem, "Sign with a key of 2048 to 4096 bits") || !strings.Contains(fs[0].Message, "RFC 8301 §3.2")):
+					t.Errorf("oversize key: message %q, remediation %q", fs[0].Message, rem)
+				case tc.status == StatusPass && tc.name != "testing" && tc.name != "rsa4608" && rem != "":
 					t.Errorf("pass with remediation %q", rem)
 				}
 			})
