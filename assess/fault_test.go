@@ -981,3 +981,37 @@ func TestResolversDownReason(t *testing.T) {
 		t.Errorf("message %q", f.Message)
 	}
 }
+
+// TestWrongNameAnyType: the wrong-name fault answers a question of any
+// type (MX, SOA, SRV, CAA...) with a record for another name beside the
+// real answer, which the client ignores, rather than stopping the server.
+func TestWrongNameAnyType(t *testing.T) {
+	t.Parallel()
+	w := dnstest.HostileWorld()
+	faults := map[string]dnstest.Fault{}
+	types := []uint16{dns.TypeMX, dns.TypeSOA, dns.TypeSRV, dns.TypeCAA, dns.TypePTR, dns.TypeNS}
+	for _, qt := range types {
+		faults["ok.hostile.example./"+dns.TypeToString[qt]] = dnstest.WrongName
+	}
+	srv, err := serveRetry(dnstest.Config{Zones: w.Zones, Faults: faults})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 2 * time.Second, Retries: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, qt := range types {
+		ans, err := c.Lookup(context.Background(), "ok.hostile.example.", qt)
+		if errors.Is(err, ErrTimeout) {
+			t.Fatalf("%s: no answer (%v): the server did not answer the fault", dns.TypeToString[qt], err)
+		}
+		for _, rr := range ans.RRs {
+			if strings.HasPrefix(rr.Header().Name, "intruder.") {
+				t.Errorf("%s: the record for another name was taken: %v", dns.TypeToString[qt], rr)
+			}
+		}
+	}
+}

@@ -426,7 +426,13 @@ func (s *Server) handle(w dns.ResponseWriter, req *dns.Msg) {
 		bad.Rcode = dns.RcodeNameError
 		_ = w.WriteMsg(bad)
 	case WrongName:
-		m.Answer = append(m.Answer, mustRR("intruder.invalid. 60 IN "+dns.TypeToString[q.Qtype]+" "+sampleRdata(q.Qtype)))
+		rr, err := dns.NewRR("intruder.invalid. 60 IN " + dns.TypeToString[q.Qtype] + " " + sampleRdata(q.Qtype))
+		if err != nil || rr == nil {
+			// A type without sample data: a record of another type for
+			// the other name is as wrong.
+			rr = mustRR(`intruder.invalid. 60 IN TXT "intruder"`)
+		}
+		m.Answer = append(m.Answer, rr)
 	case NXDomainRecords:
 		m.Rcode = dns.RcodeNameError
 	case TruncateAll:
@@ -475,8 +481,14 @@ func sampleRdata(t uint16) string {
 		return "2001:db8::66"
 	case dns.TypeTXT:
 		return `"v=spf1 +all"`
+	case dns.TypeMX:
+		return "10 intruder.invalid."
+	case dns.TypePTR, dns.TypeCNAME, dns.TypeNS:
+		return "intruder.invalid."
+	case dns.TypeSOA:
+		return "ns.intruder.invalid. hostmaster.intruder.invalid. 1 3600 600 86400 300"
 	}
-	return "intruder.invalid."
+	return `\# 0` // RFC 3597: an empty record of any other type
 }
 
 func mustRR(s string) dns.RR {
