@@ -612,7 +612,7 @@ func TestShippedFailOnWarn(t *testing.T) {
 	}
 	want := map[string][]string{
 		"cis-controls-v8 9.5":         {"dmarc.policy"},
-		"cisa-bod-18-01 DMARC-REJECT": {"dmarc.policy"},
+		"cisa-bod-18-01 DMARC-POLICY": {"dmarc.policy"},
 		"cisa-bod-18-01 DMARC-RUA":    {"dmarc.reporting"},
 		"nist-csf-2.0 PR.DS-1":        {"dmarc.policy"},
 		"nist-csf-2.0 DE.CM-8":        {"dmarc.reporting"},

@@ -54,7 +54,7 @@ func TestChartControlLabels(t *testing.T) {
 	}{
 		{"short labels keep 30%", []chartBar{{Label: "ptr"}, {Label: "dmarc"}}, panelW * 30 / 100, panelW * 30 / 100},
 		{"shipped controls", []chartBar{
-			{Label: "mailbox-providers-2024 MBX-1"}, {Label: "cisa-bod-18-01 DMARC-REJECT"},
+			{Label: "mailbox-providers-2024 MBX-1"}, {Label: "cisa-bod-18-01 DMARC-POLICY"},
 			{Label: "cis-controls-v8 9.5"}, {Label: "nist-csf-2.0 PR.DS-1"}, {Label: "owasp-nhi-top10 NHI-01"},
 		}, panelW * 30 / 100, panelW / 2},
 		{"a very long label stops at half", []chartBar{{Label: "an-extremely-long-framework-identifier-from-a-custom-mapping-file CONTROL-1"}}, panelW / 2, panelW / 2},

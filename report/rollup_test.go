@@ -137,7 +137,7 @@ func TestBuildShippedFailOnWarn(t *testing.T) {
 		notSatisfied []string // every other control stays satisfied
 	}{
 		{[]string{"dmarc.policy", "dmarc.reporting"}, []string{
-			"cis-controls-v8 9.5", "cisa-bod-18-01 DMARC-REJECT", "cisa-bod-18-01 DMARC-RUA",
+			"cis-controls-v8 9.5", "cisa-bod-18-01 DMARC-POLICY", "cisa-bod-18-01 DMARC-RUA",
 			"nist-csf-2.0 PR.DS-1", "nist-csf-2.0 DE.CM-8", "owasp-nhi-top10 NHI-04",
 		}},
 		{[]string{"dmarc.reporting"}, []string{"cisa-bod-18-01 DMARC-RUA", "nist-csf-2.0 DE.CM-8"}},
@@ -170,7 +170,7 @@ func TestFromMappingsWarnFails(t *testing.T) {
 	want := map[string][]string{
 		"cis-controls-v8 9.5":          {"dmarc.policy"},
 		"cisa-bod-18-01 DMARC-RUA":     {"dmarc.reporting"},
-		"cisa-bod-18-01 DMARC-REJECT":  {"dmarc.policy"},
+		"cisa-bod-18-01 DMARC-POLICY":  {"dmarc.policy"},
 		"mailbox-providers-2024 MBX-5": nil,
 	}
 	seen := 0
