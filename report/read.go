@@ -379,8 +379,16 @@ func newInputCheck(path string, assets []assess.Asset) (*inputCheck, error) {
 	c := &inputCheck{path: path, assets: make(map[string]int, len(assets))}
 	first := make(map[string]int, len(assets))
 	for i, a := range assets {
-		if _, err := netip.ParseAddr(a.IP); err != nil {
+		addr, err := netip.ParseAddr(a.IP)
+		if err != nil {
 			return nil, fmt.Errorf("%s: assets[%d]: %q is not an IP address", path, i, a.IP)
+		}
+		// senderproof writes each address in one form (RFC 5952, IPv4
+		// unmapped, no zone), by which a sender is the same sender from
+		// run to run: another form would turn one sender into one
+		// removed and one added.
+		if canon := addr.Unmap().WithZone("").String(); canon != a.IP {
+			return nil, fmt.Errorf("%s: assets[%d]: %q is not written as senderproof writes addresses (%s): not an evidence.json senderproof wrote", path, i, a.IP, canon)
 		}
 		// The inventory merges an address's rows: a pack lists each once,
 		// and a comparison or replay of one listed twice would be

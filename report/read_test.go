@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -107,6 +108,24 @@ func TestReadPackEachRefusesOddPacks(t *testing.T) {
 	} {
 		if _, err := ReadPackEach(write(tc.data), func([]assess.Asset, *assess.Finding) {}); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
+		}
+	}
+	// An address in another form than senderproof writes: compared as
+	// written, it would be one sender removed and another added.
+	for _, odd := range []struct{ as, canon string }{
+		{"2001:0db8:0000:0000:0000:0000:0000:0010", "2001:db8::10"},
+		{"2001:DB8::10", "2001:db8::10"},
+		{"::ffff:192.0.2.10", "192.0.2.10"},
+		{"fe80::1%eth0", "fe80::1"},
+	} {
+		fsOdd := world(odd.as, "a.example", []string{odd.as}, "pass", "all", "reject", 100, "aa")
+		b, err := os.ReadFile(packFile(t, "r2", assetsOf(odd.as), fsOdd))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprintf("%q is not written as senderproof writes addresses (%s)", odd.as, odd.canon)
+		if _, err := ReadPackEach(write(b), func([]assess.Asset, *assess.Finding) {}); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: %v, want %q", odd.as, err, want)
 		}
 	}
 	// A sender's findings split in two: a comparison refuses it.
