@@ -569,7 +569,9 @@ func anyAddress(mech, ip string) bool {
 }
 
 // exactTerm reports whether an ip4:/ip6: value (an address, with or without
-// a prefix length) names the address ip alone.
+// a prefix length) names the address ip alone. An IPv4-mapped ip6: value
+// names no IPv4 sender: check_host compares an IPv4 client with ip4: terms
+// only (RFC 7208 §5.6).
 func exactTerm(v, ip string) bool {
 	addr, err := netip.ParseAddr(ip)
 	if err != nil {
@@ -578,7 +580,7 @@ func exactTerm(v, ip string) bool {
 	addr = addr.Unmap()
 	s, bits, hasBits := strings.Cut(v, "/")
 	t, err := netip.ParseAddr(s)
-	if err != nil || t.Unmap() != addr {
+	if err != nil || t != addr {
 		return false
 	}
 	return !hasBits || bits == fmt.Sprint(addr.BitLen())

@@ -239,3 +239,27 @@ func TestWidensToRange(t *testing.T) {
 		}
 	}
 }
+
+// TestExactTerm: an ip4:/ip6: value names a sender alone when it is its
+// address, with no prefix length or a full one; an IPv4-mapped ip6: value
+// names no IPv4 sender.
+func TestExactTerm(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		v, ip string
+		want  bool
+	}{
+		{"192.0.2.60", "192.0.2.60", true},
+		{"192.0.2.60/32", "192.0.2.60", true},
+		{"192.0.2.60/24", "192.0.2.60", false},
+		{"2001:db8::60", "2001:db8::60", true},
+		{"2001:db8::60/128", "2001:db8::60", true},
+		{"::ffff:192.0.2.60", "192.0.2.60", false},
+		{"::ffff:192.0.2.60/128", "192.0.2.60", false},
+		{"192.0.2.61", "192.0.2.60", false},
+	} {
+		if got := exactTerm(tc.v, tc.ip); got != tc.want {
+			t.Errorf("exactTerm(%q, %q) = %v, want %v", tc.v, tc.ip, got, tc.want)
+		}
+	}
+}
