@@ -475,23 +475,40 @@ func findingControls(cs []assess.ControlRef) string {
 	return strings.Join(parts, "; ")
 }
 
-// findingsAndEvidence writes the Findings sheet (one row per finding) and
-// the Evidence sheet (one row per DNS exchange) in one pass over the
-// findings. The two sheets are streamed at once, Evidence by a second
-// goroutine: setting rows is most of a large XLSX's time.
 // driftIncomplete is a sender whose comparison with the baseline is
 // incomplete, as its drift.changed message says.
 type driftIncomplete struct{ asset, message string }
 
+// addressWidth is the width of a column of sender addresses: 22 fits an
+// IPv4 address with room, and a column widens to the longest address of
+// the pack (an IPv6 address has up to 39 characters), so that two senders
+// of one /64 do not look alike with their ends cut off.
+func addressWidth(p *Pack) float64 {
+	longest := 0
+	for _, a := range p.Assets {
+		longest = max(longest, len(a.IP))
+	}
+	if p.Drift != nil {
+		for _, ip := range p.Drift.Removed {
+			longest = max(longest, len(ip))
+		}
+	}
+	return float64(max(22, min(longest, 45)+3))
+}
+
+// findingsAndEvidence writes the Findings sheet (one row per finding) and
+// the Evidence sheet (one row per DNS exchange) in one pass over the
+// findings. The two sheets are streamed at once, Evidence by a second
+// goroutine: setting rows is most of a large XLSX's time.
 func (w *xlsxWriter) findingsAndEvidence(ctx context.Context, f *excelize.File, st *xlsxStyles, p *Pack, incomplete *[]driftIncomplete, open *openSPFFinder) error {
 	fs := newStreamSheet(f, st, sheetFindings, w.rowsPerSheet, []xlsxColumn{
-		{"asset", 22}, {"check", 22}, {"selector", 12}, {"status", 9}, {"severity", 10},
+		{"asset", addressWidth(p)}, {"check", 22}, {"selector", 12}, {"status", 9}, {"severity", 10},
 		{"message", 70}, {"observed", 50}, {"controls", 36}, {"remediation", 60},
 		{"catalog_controls", 30}, {"hostname", 30}, {"owner", 18}, {"environment", 13}, {"criticality", 11},
 	})
 	fs.statusCol, fs.states = 4, findingStates
 	ev := newStreamSheet(f, st, sheetEvidence, w.rowsPerSheet, []xlsxColumn{
-		{"asset", 22}, {"check", 22}, {"selector", 12}, {"name", 36}, {"type", 8}, {"server", 22},
+		{"asset", addressWidth(p)}, {"check", 22}, {"selector", 12}, {"name", 36}, {"type", 8}, {"server", 22},
 		{"transport", 10}, {"rcode", 11}, {"answers", 80}, {"ad", 6}, {"at", 28}, {"rtt_ms", 9}, {"error", 30},
 		{"omitted", 9}, {"authority", 60},
 	})
@@ -585,7 +602,7 @@ func (w *xlsxWriter) findingsAndEvidence(ctx context.Context, f *excelize.File, 
 
 func (w *xlsxWriter) assets(ctx context.Context, f *excelize.File, st *xlsxStyles, p *Pack) error {
 	s := newStreamSheet(f, st, sheetAssets, w.rowsPerSheet, []xlsxColumn{
-		{"ip", 22}, {"hostname", 30}, {"helo", 30}, {"domain", 20}, {"dkim_selectors", 18},
+		{"ip", addressWidth(p)}, {"hostname", 30}, {"helo", 30}, {"domain", 20}, {"dkim_selectors", 18},
 		{"owner", 18}, {"environment", 13}, {"provider", 13}, {"relay", 18}, {"criticality", 11}, {"tags", 24},
 		{"ptr", 30}, {"fcrdns", 9}, {"helo_status", 11}, {"spf", 10}, {"dmarc_policy", 13},
 		{"status", 9}, {"fail", 7}, {"warn", 7}, {"error", 7}, {"skip", 7},
@@ -680,7 +697,7 @@ func (w *xlsxWriter) drift(ctx context.Context, f *excelize.File, st *xlsxStyles
 	// old and new hold values only; what a row that is not a change is
 	// goes in note.
 	s := newStreamSheet(f, st, sheetDrift, w.rowsPerSheet, []xlsxColumn{
-		{"asset", 22}, {"field", 18}, {"old", 50}, {"new", 50}, {"inventory_edit", 36}, {"note", 60}, {"offboarding", 13},
+		{"asset", addressWidth(p)}, {"field", 18}, {"old", 50}, {"new", 50}, {"inventory_edit", 36}, {"note", 60}, {"offboarding", 13},
 	})
 	s.statusCol, s.states = 7, findingStates
 	base := xlsxCell(p.Drift.BaseRun)

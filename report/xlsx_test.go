@@ -819,3 +819,34 @@ func TestXLSXSummaryReadable(t *testing.T) {
 		t.Error("no charts in the workbook")
 	}
 }
+
+// TestXLSXAddressColumns: the address columns widen to a pack's longest
+// address, so an IPv6 sender is shown whole, and stay at 22 for IPv4.
+func TestXLSXAddressColumns(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		ip    string
+		width float64
+	}{{"", 22}, {"2001:db8:1234:5678:9abc:def0:1:2", 35}} {
+		p := SyntheticPack(3, 1)
+		if tc.ip != "" {
+			old := p.Assets[0].IP
+			p.Assets[0].IP = tc.ip
+			for i := range p.Findings {
+				if p.Findings[i].Asset == old {
+					p.Findings[i].Asset = tc.ip
+				}
+			}
+		}
+		f := openXLSX(t, writeAll(t, NewXLSX(), p))
+		for _, sheet := range []string{"Findings", "Evidence", "Assets"} {
+			w, err := f.GetColWidth(sheet, "A")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if w != tc.width {
+				t.Errorf("%q: %s column A width %v, want %v", tc.ip, sheet, w, tc.width)
+			}
+		}
+	}
+}
