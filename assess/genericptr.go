@@ -210,6 +210,11 @@ func embedsIP(name string, ip netip.Addr) bool {
 		return false
 	}
 	b := ip.As16()
+	// A NAT64 (64:ff9b::/96, RFC 6052) or 6to4 (2002::/16, RFC 3056)
+	// address carries an IPv4 address, which a provider's name may spell.
+	if v4, ok := embeddedIPv4(ip); ok && embedsIP(name, v4) {
+		return true
+	}
 	full := hex.EncodeToString(b[:])
 	digits := strings.Map(func(r rune) rune {
 		if isHexDigit(r) {
@@ -240,25 +245,51 @@ func embedsIP(name string, ip netip.Addr) bool {
 			return true
 		}
 	}
-	// The compressed form (RFC 5952), its "::" written as any run of
-	// separators, possibly with zero groups: "2001-db8--26",
-	// "2001-db8-1-2--26". At least three groups must show, so that two
-	// short numbers in an ordinary name do not match.
-	left, right, compressed := strings.Cut(ip.String(), "::")
-	if !compressed || left == "" || right == "" {
-		return false
+	// A compressed form, its "::" written as any run of separators,
+	// possibly with zero groups: "2001-db8--26", "2001-db8-1-2--26". Any
+	// run of zero groups may be the one compressed, not only the one RFC
+	// 5952 picks: 2001:db8:0:0:1::1 is as good as 2001:db8::1:0:0:1. At
+	// least three groups must show, so that two short numbers in an
+	// ordinary name do not match.
+	for i := 0; i < len(groups); {
+		if groups[i] != "0" {
+			i++
+			continue
+		}
+		j := i
+		for j < len(groups) && groups[j] == "0" {
+			j++
+		}
+		lg, rg := slices.Clone(groups[:i]), slices.Clone(groups[j:])
+		i = j
+		if len(lg) == 0 || len(rg) == 0 || len(lg)+len(rg) < 3 {
+			continue
+		}
+		if compressedAt(tokens, lg, rg) {
+			return true
+		}
+		// Reversed, group by group: "28.10.db8.2001" for 2001:db8:10::28.
+		slices.Reverse(lg)
+		slices.Reverse(rg)
+		if compressedAt(tokens, rg, lg) {
+			return true
+		}
 	}
-	lg, rg := strings.Split(left, ":"), strings.Split(right, ":")
-	if len(lg)+len(rg) < 3 || strings.Contains(right, ".") {
-		return false
+	return false
+}
+
+// embeddedIPv4 returns the IPv4 address a NAT64 address of the well-known
+// prefix 64:ff9b::/96 (RFC 6052) or a 6to4 address (2002::/16, RFC 3056)
+// carries.
+func embeddedIPv4(ip netip.Addr) (netip.Addr, bool) {
+	b := ip.As16()
+	switch {
+	case netip.MustParsePrefix("64:ff9b::/96").Contains(ip):
+		return netip.AddrFrom4([4]byte(b[12:16])), true
+	case b[0] == 0x20 && b[1] == 0x02:
+		return netip.AddrFrom4([4]byte(b[2:6])), true
 	}
-	if compressedAt(tokens, lg, rg) {
-		return true
-	}
-	// Reversed, group by group: "28.10.db8.2001" for 2001:db8:10::28.
-	slices.Reverse(lg)
-	slices.Reverse(rg)
-	return compressedAt(tokens, rg, lg)
+	return netip.Addr{}, false
 }
 
 // compressedAt reports whether some run of tokens spells the groups

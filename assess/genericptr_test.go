@@ -23,6 +23,15 @@ func TestGenericIPv6Forms(t *testing.T) {
 		{"2001:db8::26", "v6-2001-db8-0-0-0-0-0-26.example.net", true},
 		{"2001:db8:1:2::26", "2001-db8-1-2--26.example.net", true},
 		{"2001:db8:1:2::26", "2001-db8-1-2-0-26.example.net", true},
+		// Another run of zero groups compressed than RFC 5952's.
+		{"2001:db8:0:0:1::1", "2001-db8--1-0-0-1.example.net", true},
+		{"2001:db8:0:0:1::1", "2001-db8-0-0-1--1.example.net", true},
+		{"2001:db8:0:0:1::1", "2001-db8-0-0-2--1.example.net", false},
+		// The IPv4 address a NAT64 or 6to4 address carries.
+		{"64:ff9b::c000:217", "192-0-2-23.example.net", true},
+		{"2002:c000:216::1", "192-0-2-22.example.net", true},
+		{"64:ff9b::c000:217", "192-0-2-24.example.net", false},
+		{"2001:db8::c000:217", "192-0-2-23.example.net", false},
 		{"2001:db8::26", "6.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.example.net", true},
 		{"2001:db8::26", "6.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.rev.example.net", true},
 		{"2001:db8::26", "20010db8000000000000000000000026.example.net", true},
