@@ -166,8 +166,25 @@ func forwardAddrs(ctx context.Context, r Resolver, name string, ip netip.Addr) (
 			}
 		}
 	}
-	slices.Sort(addrs)
+	slices.SortFunc(addrs, CompareValues)
 	return slices.Compact(addrs), ans, out
+}
+
+// CompareValues orders values for display: IP addresses by address
+// (192.0.2.9 before 192.0.2.10, IPv4 before IPv6) and before any other
+// text, which is in byte order.
+func CompareValues(a, b string) int {
+	x, errx := netip.ParseAddr(a)
+	y, erry := netip.ParseAddr(b)
+	switch {
+	case errx == nil && erry == nil:
+		return x.Compare(y)
+	case errx == nil:
+		return -1
+	case erry == nil:
+		return 1
+	}
+	return strings.Compare(a, b)
 }
 
 // errorReason names why an answer is an error, for observed["reason"].

@@ -2,6 +2,7 @@ package assess
 
 import (
 	"net/netip"
+	"slices"
 	"testing"
 )
 
@@ -153,5 +154,16 @@ func TestGenericEscapedNames(t *testing.T) {
 		if got := reason != ""; got != tc.generic {
 			t.Errorf("%s for %s: generic %v (%q), want %v", tc.name, tc.ip, got, reason, tc.generic)
 		}
+	}
+}
+
+// TestCompareValues: addresses sort by address, before other text.
+func TestCompareValues(t *testing.T) {
+	t.Parallel()
+	got := []string{"mail.example", "2001:db8::10", "192.0.2.10", "2001:db8::9", "192.0.2.9", "a"}
+	slices.SortFunc(got, CompareValues)
+	want := []string{"192.0.2.9", "192.0.2.10", "2001:db8::9", "2001:db8::10", "a", "mail.example"}
+	if !slices.Equal(got, want) {
+		t.Errorf("sorted %q, want %q", got, want)
 	}
 }

@@ -722,7 +722,7 @@ func render(v any) string {
 		for _, e := range x {
 			parts = append(parts, render(e))
 		}
-		slices.Sort(parts)
+		slices.SortFunc(parts, assess.CompareValues)
 		return strings.Join(parts, ", ")
 	}
 	b, _ := json.Marshal(v)
