@@ -53,6 +53,9 @@ func checkAlignIdentity(ctx context.Context, r Resolver, a Asset) []Finding {
 		ids = append(ids, identity{"helo", helo})
 		obs["helo"] = helo
 		obs["helo_org"] = OrgDomain(helo)
+		if isAddressLiteral(helo) {
+			obs["helo_literal"] = true // an address, of no organization
+		}
 	}
 	if domain != "" {
 		ids = append(ids, identity{"domain", domain})
@@ -65,11 +68,12 @@ func checkAlignIdentity(ctx context.Context, r Resolver, a Asset) []Finding {
 	}
 	// The reference is the sending domain's organizational domain (the
 	// identity receivers align against), else the HELO name's. A
-	// single-label identity ("localhost") is its own organization and no
-	// reference for the others: the last multi-label one is.
+	// single-label identity ("localhost") or an address literal is its own
+	// organization and no reference for the others: the last multi-label
+	// name is.
 	refID := ids[len(ids)-1]
 	for i := len(ids) - 1; i >= 0; i-- {
-		if strings.Contains(ids[i].name, ".") {
+		if strings.Contains(ids[i].name, ".") && !isAddressLiteral(ids[i].name) {
 			refID = ids[i]
 			break
 		}

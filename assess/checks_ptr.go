@@ -864,6 +864,10 @@ func checkHELOMatchesPTR(ctx context.Context, r Resolver, a Asset) []Finding {
 		obs["helo_among_confirmed"] = slices.Contains(v.confirmed, helo)
 	}
 	obs["helo_org"], obs["ptr_org"] = OrgDomain(helo), OrgDomain(v.name)
+	if isAddressLiteral(helo) {
+		// An address is no name: it has no organization to share.
+		obs["helo_literal"] = true
+	}
 	if OrgDomain(helo) == OrgDomain(v.name) {
 		obs["reason"] = "same_org"
 		return []Finding{newFinding(a, id, StatusWarn, obs, used...)}

@@ -3,6 +3,7 @@ package assess
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -144,5 +145,28 @@ func TestPTRNameNeedsForwardLookups(t *testing.T) {
 		if got[k] != want {
 			t.Errorf("%s: observed ptr %q, want %q", k, got[k], want)
 		}
+	}
+}
+
+// TestHELOAddressLiteralWording: an address literal announced as HELO has
+// no organization; helo.matches_ptr and align.identity say it is a literal
+// rather than naming the literal as its own organization, and the literal
+// is no reference for the other identities.
+func TestHELOAddressLiteralWording(t *testing.T) {
+	t.Parallel()
+	srv := dnstest.Start(t, dnstest.Config{}, ptrZones(t)...)
+	c := testClient(t, srv.Addr, false)
+	a := Asset{IP: "192.0.2.10", HELO: "[192.0.2.10]", Domain: "example.com"}
+	f := runCheck(t, "helo.matches_ptr", checkHELOMatchesPTR, c, a)
+	if f.Status != StatusFail || !strings.Contains(f.Message, "is an address literal, not a host name, so it cannot match the PTR name mail1.example.com") {
+		t.Errorf("helo.matches_ptr %s: %s", f.Status, f.Message)
+	}
+	f = runCheck(t, "align.identity", checkAlignIdentity, c, a)
+	if f.Status != StatusWarn || !strings.Contains(f.Message, "HELO name [192.0.2.10] (an address literal, of no organization) is not in example.com") {
+		t.Errorf("align.identity %s: %s", f.Status, f.Message)
+	}
+	a.Domain = ""
+	if f = runCheck(t, "align.identity", checkAlignIdentity, c, a); f.Observed["org_of"] != "ptr" {
+		t.Errorf("align.identity took %v for the reference, want the PTR name: %s", f.Observed["org_of"], f.Message)
 	}
 }
