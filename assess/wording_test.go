@@ -391,7 +391,7 @@ func TestWordingByCause(t *testing.T) {
 			[]string{"is already one of the PTR names"}},
 		{"helo.matches_ptr: an address literal has no organization", "helo.matches_ptr", checkHELOMatchesPTR,
 			Asset{IP: "192.0.2.10", HELO: "[192.0.2.10]"}, StatusFail,
-			[]string{"The HELO name [192.0.2.10] ([192.0.2.10]) and the PTR name mail.wording.example (wording.example)"}, nil,
+			[]string{"The HELO name [192.0.2.10] is an address literal, not a host name, so it cannot match the PTR name mail.wording.example."}, []string{"([192.0.2.10])"},
 			[]string{"(2.10])"}},
 		{"dkim.key: an Ed25519 record that does not parse", "dkim.key", checkDKIMKey,
 			Asset{IP: "192.0.2.10", Domain: "wording.example", DKIMSelectors: []string{"bad25519"}}, StatusFail, nil,
