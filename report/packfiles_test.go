@@ -196,7 +196,7 @@ func TestWritePackFailedCommitKeepsEarlierPack(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := write("run-2")
-	if err == nil || !strings.Contains(err.Error(), "a directory has that name") || !strings.Contains(err.Error(), "the earlier pack in "+dir+" is left as it was") {
+	if err == nil || !strings.Contains(err.Error(), "a directory has that name") || !strings.Contains(err.Error(), "putting manifest.json in place") || !strings.Contains(err.Error(), "an earlier pack there is as it was") {
 		t.Fatalf("commit over a directory: %v", err)
 	}
 	for _, name := range []string{"evidence.json", "findings.csv"} {
@@ -282,7 +282,7 @@ func TestCommitFilesRestores(t *testing.T) {
 		{tmp: newEvidence, final: filepath.Join(dir, "evidence.json")},
 		{tmp: filepath.Join(dir, ".senderproof-findings.csv-gone.tmp"), final: filepath.Join(dir, "findings.csv")},
 	})
-	if err == nil || !strings.Contains(err.Error(), "is left as it was") {
+	if err == nil || !strings.Contains(err.Error(), "putting findings.csv in place") || !strings.Contains(err.Error(), "is as it was") {
 		t.Fatalf("commit with a missing file: %v", err)
 	}
 	for name, want := range map[string]string{"evidence.json": "old evidence", "findings.csv": "old findings"} {

@@ -290,11 +290,47 @@ func WritePackOptions(ctx context.Context, dir string, p *Pack, formats []string
 	// Last: should it fail, the new files already sit beside their own
 	// manifest, and verify names the old ones it does not list.
 	if err := removeStale(dir, earlier); err != nil {
-		return nil, err
+		return nil, &CommitError{Err: err, State: PackWritten}
 	}
 	commitDone.Store(true)
 	return m, nil
 }
+
+// PackState says what a failed commit left in the pack's directory.
+type PackState int
+
+const (
+	// PackKept: nothing of the run is left; an earlier pack is as it was.
+	PackKept PackState = iota
+	// PackNotRestored: the run's files were taken back, but some of the
+	// earlier pack's could not be put back (Lost says where they are).
+	PackNotRestored
+	// PackWritten: every file of the new pack is in place; what failed
+	// came after (removing an earlier run's file, syncing the directory).
+	PackWritten
+)
+
+// CommitError is a failure of the commit that puts a pack's files in
+// place: File is the pack file that could not be put in place ("" when
+// the failure came after), and State what the directory holds.
+type CommitError struct {
+	File  string
+	Err   error
+	State PackState
+	Lost  string // the earlier files not restored, and where they are kept
+}
+
+func (e *CommitError) Error() string {
+	switch e.State {
+	case PackWritten:
+		return "the pack was written, but " + e.Err.Error()
+	case PackNotRestored:
+		return fmt.Sprintf("putting %s in place: %v; the earlier pack could not be fully restored: %s", e.File, e.Err, e.Lost)
+	}
+	return fmt.Sprintf("putting %s in place: %v; nothing of this run is left, and an earlier pack there is as it was", e.File, e.Err)
+}
+
+func (e *CommitError) Unwrap() error { return e.Err }
 
 // done is one file written to a temporary name, and where it goes.
 type done struct {
@@ -371,11 +407,10 @@ func commitFiles(dir string, written []done) error {
 				lost = append(lost, fmt.Sprintf("%s (kept as %s: %v)", a.final, a.old, rerr))
 			}
 		}
-		err = fmt.Errorf("writing %s: %w", written[i].final, err)
 		if len(lost) > 0 {
-			return fmt.Errorf("%w; the earlier pack could not be fully restored: %s", err, strings.Join(lost, "; "))
+			return &CommitError{File: filepath.Base(written[i].final), Err: err, State: PackNotRestored, Lost: strings.Join(lost, "; ")}
 		}
-		return fmt.Errorf("%w; the earlier pack in %s is left as it was", err, dir)
+		return &CommitError{File: filepath.Base(written[i].final), Err: err, State: PackKept}
 	}
 	for i, d := range written {
 		if st, err := os.Lstat(d.final); err == nil {
@@ -402,7 +437,7 @@ func commitFiles(dir string, written []done) error {
 		placed = append(placed, d.final)
 	}
 	if err := syncDir(dir); err != nil {
-		return fmt.Errorf("writing %s: the files are in place, but syncing the directory failed: %w", dir, err)
+		return &CommitError{Err: fmt.Errorf("syncing the directory failed: %w", err), State: PackWritten}
 	}
 	for _, a := range moved {
 		os.Remove(a.old)

@@ -798,6 +798,13 @@ func replayLoadsRecorded(cfg runConfig, set *mappings.Set) error {
 // this run is in dir, and an earlier pack there is as it was. Any other
 // error is kept as it is, under what was being done.
 func outError(dir, doing string, err error) error {
+	// A commit's failure says itself what the directory holds: the new
+	// pack (an earlier run's file could not be removed), or the earlier
+	// one, whole or not.
+	var ce *report.CommitError
+	if errors.As(err, &ce) {
+		return fmt.Errorf("--out %s: %s: %s", oneLine(dir), doing, oneLine(ce.Error()))
+	}
 	var why string
 	switch {
 	case errors.Is(err, syscall.ENOSPC):

@@ -1016,6 +1016,24 @@ func TestOutError(t *testing.T) {
 	if got := outError("p", "writing the pack", errors.New("odd")).Error(); got != "--out p: writing the pack: odd" {
 		t.Errorf("another error: %q", got)
 	}
+	// A commit's failure says what the directory holds, whatever the
+	// cause: the new pack when only an earlier run's file could not be
+	// removed, and not "as it was" when the earlier pack was not restored.
+	written := outError("p", "writing the pack", &report.CommitError{State: report.PackWritten,
+		Err: fmt.Errorf("removing p/report.pdf of an earlier run: %w", &fs.PathError{Op: "remove", Path: "p/report.pdf", Err: syscall.EPERM})}).Error()
+	if !strings.Contains(written, "the pack was written, but removing p/report.pdf of an earlier run") || strings.Contains(written, "as it was") || strings.Contains(written, "nothing of this run") {
+		t.Errorf("failure after the commit: %q", written)
+	}
+	lost := outError("p", "writing the pack", &report.CommitError{State: report.PackNotRestored, File: "manifest.json", Lost: "p/evidence.json (kept as p/.senderproof-evidence.json-1.old: ...)",
+		Err: &fs.PathError{Op: "rename", Path: "p/.senderproof-manifest.json-2.tmp", Err: syscall.EACCES}}).Error()
+	if !strings.Contains(lost, "putting manifest.json in place") || !strings.Contains(lost, "could not be fully restored: p/evidence.json") || strings.Contains(lost, "as it was") {
+		t.Errorf("a commit not rolled back in full: %q", lost)
+	}
+	kept := outError("p", "writing the pack", &report.CommitError{State: report.PackKept, File: "manifest.json",
+		Err: &fs.PathError{Op: "rename", Path: "p/.senderproof-manifest.json-2.tmp", Err: syscall.EPERM}}).Error()
+	if !strings.Contains(kept, "putting manifest.json in place") || !strings.Contains(kept, "an earlier pack there is as it was") {
+		t.Errorf("a commit rolled back: %q", kept)
+	}
 }
 
 // TestOutSwappedDuringRun: an --out replaced mid-run by a link to another
