@@ -238,6 +238,9 @@ func exitIfStuck() {
 	if dirs := createdDirs.Load(); dirs != nil {
 		removeCreated(*dirs) // only those left empty
 	}
+	if dir := heldVerifyTemp.Load(); dir != nil {
+		os.RemoveAll(*dir)
+	}
 	sayInterrupted()
 	os.Exit(exitCancelled)
 }

@@ -191,3 +191,21 @@ func TestInventoryWarningsInPack(t *testing.T) {
 		t.Errorf("run notes %q lack the inventory's warning", notes)
 	}
 }
+
+// TestVerifyTempHeld: the directory of a verify under way is known to the
+// forced exit of a second interrupt, which removes it (a deferred close
+// does not run then), and forgotten once verify has removed it itself.
+func TestVerifyTempHeld(t *testing.T) {
+	t.Setenv("TMPDIR", t.TempDir())
+	v, err := newVerifyTemp()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if held := heldVerifyTemp.Load(); held == nil || *held != v.dir {
+		t.Errorf("held %v, want %s", held, v.dir)
+	}
+	v.close()
+	if held := heldVerifyTemp.Load(); held != nil {
+		t.Errorf("held %s after close", *held)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 )
 
@@ -32,11 +33,18 @@ func newVerifyTemp() (*verifyTemp, error) {
 	if err != nil {
 		unlock = func() {} // not lockable here: removed at the end all the same
 	}
+	heldVerifyTemp.Store(&dir)
 	return &verifyTemp{dir: dir, unlock: unlock}, nil
 }
 
+// heldVerifyTemp is the directory of the verify under way, which a process
+// made to exit by a second interrupt (exitIfStuck) removes, as its
+// deferred close does not run.
+var heldVerifyTemp atomic.Pointer[string]
+
 // close removes the directory and what it holds.
 func (v *verifyTemp) close() {
+	heldVerifyTemp.Store(nil)
 	os.RemoveAll(v.dir)
 	v.unlock()
 }
