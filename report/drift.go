@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -256,7 +257,7 @@ func (c *Comparison) fields(sides ...string) map[string][]string {
 // comparison and the pack at path, without its findings; path is held to
 // what ReadPack requires, and its findings must come sender by sender, as
 // senderproof writes them.
-func ComparePackFile(base *Pack, basePath, path string) (*Comparison, *Pack, error) {
+func ComparePackFile(ctx context.Context, base *Pack, basePath, path string) (*Comparison, *Pack, error) {
 	oldObs := packObservations(base)
 	base.observed = nil
 	baseAsset := map[string]assess.Asset{}
@@ -281,7 +282,7 @@ func ComparePackFile(base *Pack, basePath, path string) (*Comparison, *Pack, err
 		per[cur] = d
 		delete(oldObs, cur)
 	}
-	p, err := ReadPackEach(path, func(as []assess.Asset, f *assess.Finding) {
+	p, err := ReadPackEach(ctx, path, func(as []assess.Asset, f *assess.Finding) {
 		if assets == nil {
 			assets = make(map[string]assess.Asset, len(as))
 			for _, a := range as {

@@ -436,7 +436,7 @@ func TestDiffOutcome(t *testing.T) {
 			t.Parallel()
 			c := ComparePacks(packOf(t, "r1", assetsOf(ip, ip2), tc.old), "old.json", packOf(t, "r2", assetsOf(ip, ip2), tc.cur))
 			// Compared as the new pack is read, the same.
-			streamed, _, err := ComparePackFile(packOf(t, "r1", assetsOf(ip, ip2), tc.old), "old.json", packFile(t, "r2", assetsOf(ip, ip2), tc.cur))
+			streamed, _, err := ComparePackFile(context.Background(), packOf(t, "r1", assetsOf(ip, ip2), tc.old), "old.json", packFile(t, "r2", assetsOf(ip, ip2), tc.cur))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,6 +3,7 @@ package report
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -67,9 +68,9 @@ func ReadPack(path string) (*Pack, error) {
 // (--baseline, diff): everything but the findings, which are kept only as
 // the values drift compares, so an earlier pack of any size fits in memory.
 // The returned pack has no Findings. It is held to what ReadPack requires.
-func ReadPackForDrift(path string) (*Pack, error) {
+func ReadPackForDrift(ctx context.Context, path string) (*Pack, error) {
 	observed := map[string][]observation{}
-	p, err := ReadPackEach(path, func(_ []assess.Asset, f *assess.Finding) { addObservations(observed, f) })
+	p, err := ReadPackEach(ctx, path, func(_ []assess.Asset, f *assess.Finding) { addObservations(observed, f) })
 	if err != nil {
 		return nil, err
 	}
@@ -81,10 +82,14 @@ func ReadPackForDrift(path string) (*Pack, error) {
 // to each, in order, with the pack's assets (which come first), instead of
 // keeping it: the returned pack has no Findings, so a pack of any size is
 // read in little memory (assess --replay keeps only the distinct DNS
-// exchanges). It is held to what ReadPack requires.
-func ReadPackEach(path string, each func(assets []assess.Asset, f *assess.Finding)) (*Pack, error) {
+// exchanges). It is held to what ReadPack requires. It stops with ctx's
+// error once ctx is done.
+func ReadPackEach(ctx context.Context, path string, each func(assets []assess.Asset, f *assess.Finding)) (*Pack, error) {
 	var c *inputCheck
 	p, err := scanPack(path, func(assets []assess.Asset, f *assess.Finding, at func() string) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		if c == nil {
 			var err error
 			if c, err = newInputCheck(path, assets); err != nil {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -106,7 +107,7 @@ func TestReadPackEachRefusesOddPacks(t *testing.T) {
 		{"findings first", "findings come before assets", findingsFirst},
 		{"an address twice", "192.0.2.10 is listed twice", dup},
 	} {
-		if _, err := ReadPackEach(write(tc.data), func([]assess.Asset, *assess.Finding) {}); err == nil || !strings.Contains(err.Error(), tc.want) {
+		if _, err := ReadPackEach(context.Background(), write(tc.data), func([]assess.Asset, *assess.Finding) {}); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
 		}
 	}
@@ -124,7 +125,7 @@ func TestReadPackEachRefusesOddPacks(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := fmt.Sprintf("%q is not written as senderproof writes addresses (%s)", odd.as, odd.canon)
-		if _, err := ReadPackEach(write(b), func([]assess.Asset, *assess.Finding) {}); err == nil || !strings.Contains(err.Error(), want) {
+		if _, err := ReadPackEach(context.Background(), write(b), func([]assess.Asset, *assess.Finding) {}); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", odd.as, err, want)
 		}
 	}
@@ -137,7 +138,7 @@ func TestReadPackEachRefusesOddPacks(t *testing.T) {
 	mb, _ := json.Marshal(moved)
 	split := bytes.Replace(good, obj["findings"], mb, 1)
 	base := packOf(t, "r0", assetsOf(ip, ip2), fs)
-	if _, _, err := ComparePackFile(base, "old.json", write(split)); err == nil || !strings.Contains(err.Error(), "the findings of 192.0.2.10 are not together") {
+	if _, _, err := ComparePackFile(context.Background(), base, "old.json", write(split)); err == nil || !strings.Contains(err.Error(), "the findings of 192.0.2.10 are not together") {
 		t.Errorf("split findings: %v", err)
 	}
 }
@@ -153,12 +154,33 @@ func TestReadSHA256(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := ReadPackEach(path, func([]assess.Asset, *assess.Finding) {})
+	p, err := ReadPackEach(context.Background(), path, func([]assess.Asset, *assess.Finding) {})
 	if err != nil {
 		t.Fatal(err)
 	}
 	sum := sha256.Sum256(b)
 	if got := p.ReadSHA256(); got != hex.EncodeToString(sum[:]) {
 		t.Errorf("ReadSHA256 %s, want %x", got, sum)
+	}
+}
+
+// TestReadPackEachStops: a read of an evidence.json (a baseline, a pack to
+// diff or replay) stops at once when its context is done, with the
+// context's error, not a second later when the process is made to exit.
+func TestReadPackEachStops(t *testing.T) {
+	t.Parallel()
+	const ip = "192.0.2.10"
+	fs := world(ip, "a.example", []string{ip}, "pass", "all", "reject", 100, "aa")
+	path := packFile(t, "r1", assetsOf(ip), fs)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := ReadPackEach(ctx, path, func([]assess.Asset, *assess.Finding) { t.Error("a finding was read after the cancel") }); !errors.Is(err, context.Canceled) {
+		t.Errorf("ReadPackEach: %v, want context.Canceled", err)
+	}
+	if _, err := ReadPackForDrift(ctx, path); !errors.Is(err, context.Canceled) {
+		t.Errorf("ReadPackForDrift: %v, want context.Canceled", err)
+	}
+	if _, _, err := ComparePackFile(ctx, packOf(t, "r0", assetsOf(ip), fs), "old.json", path); !errors.Is(err, context.Canceled) {
+		t.Errorf("ComparePackFile: %v, want context.Canceled", err)
 	}
 }

@@ -131,8 +131,9 @@ func TestReadPackForDrift(t *testing.T) {
 		}
 		return p
 	}
+	forDrift := func(path string) (*Pack, error) { return ReadPackForDrift(context.Background(), path) }
 	full, _ := Diff(read(ReadPack, oldPath), oldPath, read(ReadPack, newPath))
-	lite, _ := Diff(read(ReadPackForDrift, oldPath), oldPath, read(ReadPackForDrift, newPath))
+	lite, _ := Diff(read(forDrift, oldPath), oldPath, read(forDrift, newPath))
 	a, _ := json.Marshal(full)
 	b, _ := json.Marshal(lite)
 	if !bytes.Equal(a, b) {
@@ -141,7 +142,7 @@ func TestReadPackForDrift(t *testing.T) {
 	if len(full.Changes) == 0 {
 		t.Fatal("the two synthetic packs should differ")
 	}
-	p := read(ReadPackForDrift, oldPath)
+	p := read(forDrift, oldPath)
 	if len(p.Findings) != 0 || len(p.Assets) != 30 || p.Run.ID == "" {
 		t.Fatalf("pack for drift: %d findings, %d assets, run %q", len(p.Findings), len(p.Assets), p.Run.ID)
 	}

@@ -152,7 +152,10 @@ func assessCommand(stderr io.Writer) *cli.Command {
 				// exchanges: a 100,000-sender pack is gigabytes of JSON.
 				answers := assess.NewReplayEvidence(nil)
 				noteReading(stderr, "the recorded run", path)
-				p, err := report.ReadPackEach(path, func(_ []assess.Asset, f *assess.Finding) { answers.Record(f.Evidence...) })
+				p, err := report.ReadPackEach(c.Context, path, func(_ []assess.Asset, f *assess.Finding) { answers.Record(f.Evidence...) })
+				if errors.Is(err, context.Canceled) {
+					return err
+				}
 				if err != nil {
 					return badInput(fmt.Errorf("--replay: %w", packWithoutEvidence(path, err)))
 				}
@@ -293,7 +296,9 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 			return badInput(err)
 		}
 		noteReading(cfg.Stderr, "the baseline", cfg.Baseline)
-		if baseline, err = report.ReadPackForDrift(cfg.Baseline); err != nil {
+		if baseline, err = report.ReadPackForDrift(ctx, cfg.Baseline); errors.Is(err, context.Canceled) {
+			return err
+		} else if err != nil {
 			return badInput(fmt.Errorf("--baseline: %w", packWithoutEvidence(cfg.Baseline, err)))
 		}
 	}

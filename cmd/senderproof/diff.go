@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -84,7 +85,10 @@ func diffCommand(stdout io.Writer) *cli.Command {
 				return badInput(fmt.Errorf("diff takes two arguments: the old and the new evidence.json (or pack directories), after any flag (got %d)%s", c.NArg(), flagsLast(c.Args().Slice(), "senderproof diff --json OLD NEW")))
 			}
 			noteReading(c.App.ErrWriter, "the old pack", packEvidence(c.Args().Get(0)))
-			oldPath, oldPack, err := readPackArg(c.Args().Get(0))
+			oldPath, oldPack, err := readPackArg(c.Context, c.Args().Get(0))
+			if errors.Is(err, context.Canceled) {
+				return err
+			}
 			if err != nil {
 				return badInput(err)
 			}
@@ -95,7 +99,10 @@ func diffCommand(stdout io.Writer) *cli.Command {
 				return badInput(err)
 			}
 			noteReading(c.App.ErrWriter, "and comparing the new pack", newPath)
-			cmp, newPack, err := report.ComparePackFile(oldPack, oldPath, newPath)
+			cmp, newPack, err := report.ComparePackFile(c.Context, oldPack, oldPath, newPath)
+			if errors.Is(err, context.Canceled) {
+				return err
+			}
 			if err != nil {
 				return badInput(fmt.Errorf("the new pack: %w", packWithoutEvidence(newPath, err)))
 			}
@@ -143,12 +150,15 @@ func packEvidence(arg string) string {
 
 // readPackArg reads diff's old pack: an evidence.json, or the one in a
 // pack directory.
-func readPackArg(arg string) (string, *report.Pack, error) {
+func readPackArg(ctx context.Context, arg string) (string, *report.Pack, error) {
 	path := packEvidence(arg)
 	if err := matchesManifest("diff", path); err != nil {
 		return path, nil, err
 	}
-	p, err := report.ReadPackForDrift(path)
+	p, err := report.ReadPackForDrift(ctx, path)
+	if errors.Is(err, context.Canceled) {
+		return path, nil, err
+	}
 	if err != nil {
 		return path, nil, fmt.Errorf("the old pack: %w", packWithoutEvidence(path, err))
 	}

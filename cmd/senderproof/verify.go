@@ -721,7 +721,10 @@ func rederiveDrift(ctx context.Context, stdout io.Writer, path string, p *report
 		}
 	}
 	noteReading(stdout, "the baseline", basePath)
-	base, err := report.ReadPackForDrift(basePath)
+	base, err := report.ReadPackForDrift(ctx, basePath)
+	if errors.Is(err, context.Canceled) {
+		return nil, "", err
+	}
 	if err != nil {
 		return notDone(fmt.Sprintf("%s cannot be read (%v)", oneLine(basePath), err))
 	}
@@ -741,7 +744,7 @@ func rederiveDrift(ctx context.Context, stdout io.Writer, path string, p *report
 	// without drift.
 	undetermined := pc.DriftUndetermined()
 	noteReading(stdout, "and comparing with it", path)
-	cmp, cur, err := report.ComparePackFile(base, p.Drift.Baseline, path)
+	cmp, cur, err := report.ComparePackFile(ctx, base, p.Drift.Baseline, path)
 	if err != nil {
 		return nil, "", err
 	}
