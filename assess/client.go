@@ -196,7 +196,6 @@ type Client struct {
 	// together; the window holds any second to QPS messages all the same.
 	window  *sendWindow
 	sem     chan struct{}
-	next    atomic.Uint32
 	servers []*serverState
 
 	seed   maphash.Seed
@@ -785,6 +784,25 @@ func cacheTTL(m *dns.Msg) time.Duration {
 	return d
 }
 
+// firstResolver chooses, from the question alone, which resolver is asked
+// it first (FNV-1a of the name, in lower case, and the type): the questions
+// spread over the resolvers as a rotation would spread them, but the same
+// question goes to the same resolver in every run, whatever order the
+// checks ask in, so that a run of several resolvers is reproducible (its
+// queries sent, its notes, and its answers where the resolvers disagree).
+func firstResolver(name string, qtype uint16) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		h = (h ^ uint32(c)) * 16777619
+	}
+	h = (h ^ uint32(qtype>>8)) * 16777619
+	return (h ^ uint32(qtype&0xff)) * 16777619
+}
+
 // exchange asks the wire: rate limit, rotation, retries with backoff, TCP on
 // truncation. SERVFAIL and REFUSED move on to the next resolver and are not
 // retried on the same one; when every resolver said so, that rcode is the
@@ -799,7 +817,7 @@ func (c *Client) exchange(ctx context.Context, name string, qtype uint16) exchan
 	q.SetEdns0(UDPSize, false)
 
 	n := len(c.servers)
-	start := int(c.next.Add(1)-1) % n
+	start := int(firstResolver(name, qtype) % uint32(n))
 	var last, said exchangeResult
 	// saidNo holds the servers that answered SERVFAIL, REFUSED, a truncated answer over TCP or a
 	// referral: they are not asked again for this question.

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -1013,5 +1014,56 @@ func TestWrongNameAnyType(t *testing.T) {
 				t.Errorf("%s: the record for another name was taken: %v", dns.TypeToString[qt], rr)
 			}
 		}
+	}
+}
+
+// TestResolverChoiceReproducible: with several resolvers, which one is
+// asked a question first depends on the question, not on the order the
+// checks ask in: two runs asking in opposite orders send each question to
+// the same resolver, and every resolver gets a share.
+func TestResolverChoiceReproducible(t *testing.T) {
+	t.Parallel()
+	w := dnstest.HostileWorld()
+	var addrs []string
+	for range 3 {
+		srv, err := serveRetry(dnstest.Config{Zones: w.Zones})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer srv.Close()
+		addrs = append(addrs, srv.Addr)
+	}
+	var names []string
+	for i := range 60 {
+		names = append(names, fmt.Sprintf("n%d.hostile.example.", i))
+	}
+	firstServer := func(order []string) map[string]string {
+		c, err := NewClient(ClientOptions{Servers: addrs, Timeout: 2 * time.Second, Retries: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		got := map[string]string{}
+		for _, n := range order {
+			ans, _ := c.Lookup(context.Background(), n, dns.TypeA)
+			if len(ans.Exchanges) > 0 {
+				got[n] = ans.Exchanges[0].Server
+			}
+		}
+		return got
+	}
+	a := firstServer(names)
+	rev := slices.Clone(names)
+	slices.Reverse(rev)
+	b := firstServer(rev)
+	used := map[string]int{}
+	for _, n := range names {
+		if a[n] == "" || a[n] != b[n] {
+			t.Errorf("%s: first asked %q, then %q", n, a[n], b[n])
+		}
+		used[a[n]]++
+	}
+	if len(used) != len(addrs) {
+		t.Errorf("questions per resolver %v: not every resolver was asked", used)
 	}
 }
