@@ -285,10 +285,11 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	if cfg.Replay != nil && cfg.Replay.Drift != nil && cfg.Baseline == "" {
 		// The recorded run compared against a baseline: replay it against
 		// the same one, so its drift findings come out the same.
-		if err := recordedBaseline(cfg.Replay.Drift, cfg.ReplayPath); err != nil {
+		path, err := recordedBaseline(cfg.Replay.Drift, cfg.ReplayPath)
+		if err != nil {
 			return badInput(err)
 		}
-		cfg.Baseline = cfg.Replay.Drift.Baseline
+		cfg.Baseline = path
 	}
 	var baseline *report.Pack
 	if cfg.Baseline != "" {

@@ -88,11 +88,15 @@ func dirFiles(dir string, exts ...string) ([]string, error) {
 
 // recordedBaseline checks that the baseline a recorded run compared against
 // is still at its recorded path and is that run, and the same file when the
-// manifest beside replayPath hashed it, for a replay without --baseline.
-func recordedBaseline(d *report.Drift, replayPath string) error {
+// manifest beside replayPath hashed it, for a replay without --baseline,
+// and returns the path to read it at: the recorded one, or, when that is
+// relative and names nothing from the current directory, the same path
+// from the directory the recorded run was started in (the manifest's
+// workdir), as verify finds it.
+func recordedBaseline(d *report.Drift, replayPath string) (string, error) {
 	ask := "give --baseline with the evidence.json of run " + d.BaseRun + " to replay the drift findings"
 	if d.Baseline == "" {
-		return fmt.Errorf("--replay: the recorded run compared against baseline run %s, whose path is not recorded; %s", d.BaseRun, ask)
+		return "", fmt.Errorf("--replay: the recorded run compared against baseline run %s, whose path is not recorded; %s", d.BaseRun, ask)
 	}
 	// The manifest beside the replayed file says what the baseline file
 	// hashed to: the file read now must be that one.
@@ -101,26 +105,29 @@ func recordedBaseline(d *report.Drift, replayPath string) error {
 		for _, in := range m.Inputs {
 			if in.Kind == report.InputBaseline && in.Path == d.Baseline {
 				want = in.SHA256
+				if _, err := os.Stat(path); err != nil && !filepath.IsAbs(path) {
+					path = m.InputPath(in)
+				}
 			}
 		}
 	}
 	run, err := report.ReadRun(path)
 	if err != nil {
-		return fmt.Errorf("--replay: the recorded run compared against baseline %s (run %s), which cannot be read (%v); %s", path, d.BaseRun, err, ask)
+		return "", fmt.Errorf("--replay: the recorded run compared against baseline %s (run %s), which cannot be read (%v); %s", path, d.BaseRun, err, ask)
 	}
 	if run.ID != d.BaseRun {
-		return fmt.Errorf("--replay: the recorded run compared against baseline %s of run %s, but that file is now run %s; %s", path, d.BaseRun, run.ID, ask)
+		return "", fmt.Errorf("--replay: the recorded run compared against baseline %s of run %s, but that file is now run %s; %s", path, d.BaseRun, run.ID, ask)
 	}
 	if want != "" {
 		sum, _, err := report.FileSHA256(context.Background(), path)
 		if err != nil {
-			return fmt.Errorf("--replay: the recorded run compared against baseline %s (run %s), which cannot be read (%v); %s", path, d.BaseRun, err, ask)
+			return "", fmt.Errorf("--replay: the recorded run compared against baseline %s (run %s), which cannot be read (%v); %s", path, d.BaseRun, err, ask)
 		}
 		if sum != want {
-			return fmt.Errorf("--replay: baseline %s is still run %s, but no longer the file the run read (sha256 %s, the manifest recorded %s): it was changed since; %s", path, d.BaseRun, sum, want, ask)
+			return "", fmt.Errorf("--replay: baseline %s is still run %s, but no longer the file the run read (sha256 %s, the manifest recorded %s): it was changed since; %s", path, d.BaseRun, sum, want, ask)
 		}
 	}
-	return nil
+	return path, nil
 }
 
 // inputInOut refuses a run whose --out holds one of its own inputs under a
