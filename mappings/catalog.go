@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -43,6 +44,31 @@ type catalog struct {
 func (c *catalog) lookup(id string) (entry, bool) {
 	e, ok := c.entries[strings.ToUpper(id)]
 	return e, ok
+}
+
+// oneDigit is a CSF 1.1-style identifier, its number without the leading
+// zero CSF 2.0 writes (PR.IP-1 for PR.IP-01).
+var oneDigit = regexp.MustCompile(`^([A-Za-z]{2}\.[A-Za-z]{2})-([0-9])$`)
+
+// hint suggests, for an identifier the catalog lacks, the one it may mean:
+// a CSF 1.1-style number written as CSF 2.0 writes it, with what the
+// catalog says of that one ("; did you mean PR.IP-01 (withdrawn: ...)?"),
+// or "".
+func (c *catalog) hint(id string) string {
+	m := oneDigit.FindStringSubmatch(id)
+	if m == nil {
+		return ""
+	}
+	e, ok := c.lookup(m[1] + "-0" + m[2])
+	switch {
+	case !ok:
+		return ""
+	case e.Withdrawn && len(e.Successors) > 0:
+		return fmt.Sprintf("; did you mean %s (withdrawn in %s: %s)?", e.ID, c.Name, strings.Join(e.Successors, "; "))
+	case e.Withdrawn:
+		return fmt.Sprintf("; did you mean %s (withdrawn in %s)?", e.ID, c.Name)
+	}
+	return fmt.Sprintf("; did you mean %s?", e.ID)
 }
 
 // catalogs holds every catalog by name.

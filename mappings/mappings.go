@@ -567,7 +567,7 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 				ent, ok := cat.lookup(id.Value)
 				switch {
 				case !ok:
-					add(id.Line, "catalog identifier %s is not in %s", id.Value, cat.Name)
+					add(id.Line, "catalog identifier %s is not in %s%s", id.Value, cat.Name, cat.hint(id.Value))
 				case ent.Withdrawn && len(ent.Successors) > 0:
 					add(id.Line, "catalog identifier %s is withdrawn in %s (%s)", ent.ID, cat.Name, strings.Join(ent.Successors, "; "))
 				case ent.Withdrawn:

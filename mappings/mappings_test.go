@@ -201,6 +201,10 @@ func TestLintInvalidFiles(t *testing.T) {
 		{"invalid-oscal-token.yaml", []string{`:8: control id "CC7_2" gives the same OSCAL target soc2_CC7_2 as "CC7/2" (line 6): a GRC import could not tell their findings apart; rename one`}},
 		{"invalid-unknown-catalog.yaml", []string{`:5: unknown catalog "nist-csf-9.0" (known: nist-csf-2.0, owasp-nhi-top10)`}},
 		{"invalid-catalog-id-unknown.yaml", []string{":9: catalog identifier PR.DS-99 is not in nist-csf-2.0"}},
+		{"invalid-catalog-id-csf11.yaml", []string{
+			":9: catalog identifier PR.DS-2 is not in nist-csf-2.0; did you mean PR.DS-02?",
+			":9: catalog identifier PR.IP-1 is not in nist-csf-2.0; did you mean PR.IP-01 (withdrawn in nist-csf-2.0: incorporated into PR.PS-01)?",
+		}},
 		{"invalid-catalog-withdrawn.yaml", []string{":12: catalog identifier DE.CM-08 is withdrawn in nist-csf-2.0 (incorporated into ID.RA-01)"}},
 		{"invalid-catalog-moved.yaml", []string{
 			":9: catalog identifier PR.AC-02 is withdrawn in nist-csf-2.0 (moved to PR.AA-06)",
