@@ -121,7 +121,7 @@ func validReportURIs(list string) []string {
 		if strings.EqualFold(p.Scheme, "mailto") && !mailtoAddress(p.Opaque) {
 			continue
 		}
-		out = append(out, bounded(u, 200))
+		out = append(out, u) // whole: its host is asked about; bounded where shown
 		if len(out) == 10 {
 			break
 		}

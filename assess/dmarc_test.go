@@ -152,7 +152,10 @@ func TestDMARCEdgeCases(t *testing.T) {
 		"_dmarc.late IN TXT \"p=reject; v=DMARC1; rua=mailto:agg@lonely.example\"\n" +
 		"_dmarc.ext IN TXT \"v=DMARC1; p=reject; rua=mailto:d@reports.dmarc-edge.example,mailto:x@lonely.example\"\n" +
 		"_dmarc.extok IN TXT \"v=DMARC1; p=reject; rua=mailto:d@reports.dmarc-edge.example\"\n" +
-		"_dmarc.extsf IN TXT \"v=DMARC1; p=reject; rua=mailto:d@reports.dmarc-edge.example\"\n"
+		"_dmarc.extsf IN TXT \"v=DMARC1; p=reject; rua=mailto:d@reports.dmarc-edge.example\"\n" +
+		// A report address over 200 characters in the domain's own
+		// organization: no authorization is needed, whatever is shown.
+		"_dmarc.longrua IN TXT \"v=DMARC1; p=reject; rua=mailto:dmarc-aggregate-reports@" + strings.Repeat("a", 60) + "." + strings.Repeat("b", 60) + "\" \"." + strings.Repeat("c", 50) + ".lonely.example\"\n"
 	srv := startAuth(t, dnstest.Config{
 		Faults: map[string]dnstest.Fault{
 			"_dmarc.mid.dmarc-edge.example.": dnstest.Refused,
@@ -202,6 +205,8 @@ func TestDMARCEdgeCases(t *testing.T) {
 			"rua_unauthorized_at": "[ext.lonely.example._report._dmarc.reports.dmarc-edge.example]", "rua_unverified": "<nil>"}}, "dmarc.reporting",
 			[]string{"But receivers send none to mailto:d@reports.dmarc-edge.example", "that name holds none"}, []string{"x@lonely.example:"}},
 		{checkCase{name: "external rua authorized", asset: dmarcAsset("extok.lonely.example"), status: StatusPass, obs: map[string]string{
+			"rua_unauthorized": "<nil>", "rua_unverified": "<nil>"}}, "dmarc.reporting", nil, []string{"send none"}},
+		{checkCase{name: "long rua in the domain's own organization", asset: dmarcAsset("longrua.lonely.example"), status: StatusPass, obs: map[string]string{
 			"rua_unauthorized": "<nil>", "rua_unverified": "<nil>"}}, "dmarc.reporting", nil, []string{"send none"}},
 		{checkCase{name: "external rua authorization unreadable", asset: dmarcAsset("extsf.lonely.example"), status: StatusPass, obs: map[string]string{
 			"rua_unauthorized": "<nil>", "rua_unverified": "[mailto:d@reports.dmarc-edge.example]"}}, "dmarc.reporting", []string{"was not checked"}, nil},

@@ -105,7 +105,11 @@ func (r *Replay) exchange(ctx context.Context, name string, qtype uint16) exchan
 			r.missing = append(r.missing, q)
 		}
 		r.mu.Unlock()
-		return exchangeResult{err: fmt.Errorf("%w: %s", ErrNotRecorded, q)}
+		// The question goes into the finding's evidence as asked and
+		// not found, so that verify, replaying the finding from its own
+		// evidence, meets the same failure and the same verdict.
+		ev := Evidence{Name: k.name, Type: dns.TypeToString[qtype], Error: ErrNotRecorded.Error()}
+		return exchangeResult{ev: ev, err: fmt.Errorf("%w: %s", ErrNotRecorded, q)}
 	}
 	ev.Answers = slices.Clone(ev.Answers)
 	if ev.Error != "" {

@@ -103,7 +103,8 @@ func TestReplayLookup(t *testing.T) {
 		r := NewReplayEvidence(recorded)
 		for range 2 {
 			ans, err := r.Lookup(ctx, "other.example.com", dns.TypeMX)
-			if !errors.Is(err, ErrNotRecorded) || len(ans.Exchanges) != 0 {
+			// The question is kept as asked and not found.
+			if !errors.Is(err, ErrNotRecorded) || len(ans.Exchanges) != 1 || ans.Exchanges[0].Error != ErrNotRecorded.Error() {
 				t.Errorf("unrecorded: %v %+v", err, ans)
 			}
 			if reason := errorReason(ans, err); reason != "not_recorded" {
@@ -272,5 +273,44 @@ func TestFindingDiffNamesWhatDiffers(t *testing.T) {
 	}
 	if strings.Contains(d, `"same"`) {
 		t.Errorf("diff names a key that agrees:\n%s", d)
+	}
+}
+
+// TestReplayQuestionNotRecorded: a pack recorded before a check asked a
+// question (the authorization of an external report address) replays with
+// that question in the finding's evidence as asked and not recorded, so
+// that the replayed finding reproduces from its own evidence, as verify
+// replays it.
+func TestReplayQuestionNotRecorded(t *testing.T) {
+	t.Parallel()
+	srv := startAuth(t, dnstest.Config{Zones: []dnstest.Zone{
+		{Origin: "rr.example.", File: "rr", Text: "$TTL 300\n@ IN SOA ns.rr.example. h.rr.example. 1 3600 600 86400 300\n" +
+			"_dmarc IN TXT \"v=DMARC1; p=reject; rua=mailto:d@reports.other.example\"\n"},
+		{Origin: "other.example.", File: "other", Text: "$TTL 300\n@ IN SOA ns.other.example. h.other.example. 1 3600 600 86400 300\n" +
+			"rr.example._report._dmarc.reports IN TXT \"v=DMARC1\"\n"},
+	}})
+	a := Asset{IP: "192.0.2.10", Domain: "rr.example"}
+	live := runCheck(t, "dmarc.reporting", checkDMARCReporting, authClient(t, srv.Addr, false, time.Second), a)
+	// As an earlier build recorded it: without the authorization's
+	// exchange.
+	old := live
+	old.Evidence = slices.DeleteFunc(slices.Clone(live.Evidence), func(e Evidence) bool { return strings.Contains(e.Name, "._report._dmarc.") })
+	if len(old.Evidence) == len(live.Evidence) {
+		t.Fatalf("no authorization exchange in %+v", live.Evidence)
+	}
+	ctx := context.Background()
+	replayed, err := Reproduce(ctx, a, old, nil)
+	if !errors.Is(err, ErrNotRecorded) {
+		t.Fatalf("replay of the earlier recording: %v, want not recorded", err)
+	}
+	if replayed.Status != StatusPass || replayed.Observed["rua_unverified"] == nil {
+		t.Errorf("replayed %s %v: want pass, the address not checked", replayed.Status, replayed.Observed)
+	}
+	again, err := Reproduce(ctx, a, replayed, nil)
+	if err != nil {
+		t.Fatalf("the replayed finding does not reproduce from its own evidence: %v", err)
+	}
+	if d := FindingDiff(replayed, again); len(d) > 0 {
+		t.Errorf("the replayed finding reproduces differently: %v", d)
 	}
 }

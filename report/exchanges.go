@@ -29,6 +29,9 @@ type exchangeLedger struct {
 	// tooMany is set when more servers than maxLedgerServers were seen.
 	tooMany bool
 	span    EvidenceSpan // when the exchanges were made
+	// unsent counts the exchanges of questions a replay's recording did
+	// not hold, which were sent to no server.
+	unsent int
 }
 
 type ledgerEntry struct {
@@ -99,6 +102,10 @@ func (l *exchangeLedger) addNamed(f *assess.Finding, prefix string) {
 			}
 		}
 		switch {
+		case e.Server == "" && e.At.IsZero() && e.Error == assess.ErrNotRecorded.Error():
+			// A replay's question its recording did not hold: asked of
+			// no server (finish holds it to a replay).
+			l.unsent++
 		case l.servers[e.Server]:
 		case len(l.servers) < maxLedgerServers:
 			l.servers[e.Server] = true
@@ -153,6 +160,9 @@ func (l *exchangeLedger) finish(run Run, replay bool) []error {
 	}
 	if l.tooMany {
 		out = append(out, fmt.Errorf("the exchanges were sent to more than %d servers, far more than run.resolvers names", maxLedgerServers))
+	}
+	if l.unsent > 0 && !replay {
+		out = append(out, fmt.Errorf("%d exchanges say their question was not recorded in the evidence, which only a replay's can say, and the pack is not a replay", l.unsent))
 	}
 	if len(unknown) > 0 {
 		slices.Sort(unknown)

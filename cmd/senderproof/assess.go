@@ -481,13 +481,11 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		client.DropCache()
 	}
 	finished := cfg.Now()
+	var replayMissing []string
 	if replay != nil {
 		// As for the cache: the recorded exchanges have done their work.
 		replay.Release()
-		if missing := replay.Missing(); len(missing) > 0 {
-			fmt.Fprintf(cfg.Stderr, "senderproof: %d DNS questions are not in the recorded evidence; their findings are error: %s\n",
-				len(missing), strings.Join(missing, ", "))
-		}
+		replayMissing = replay.Missing()
 	}
 
 	// 4. Build and write the pack.
@@ -571,7 +569,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		downNotes = append(downNotes, localZoneResolvers(health)...)
 		downNotes = append(downNotes, tcpFailedResolvers(health)...)
 		downNotes = append(downNotes, referralResolvers(health)...)
-		downNotes = append(downNotes, unansweredNote(client.Stats(), health, cfg.Retries, cfg.Timeout)...)
+		downNotes = append(downNotes, unansweredNote(client.Stats(), health, cfg.Retries, cfg.Timeout, pack.ErrorReasons())...)
 		failed = noUsableAnswer(health)
 		pack.Run.Notes = append(pack.Run.Notes, downNotes...)
 	}
@@ -595,6 +593,17 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 			return err
 		}
 		return runFailed(outError(cfg.Out, "writing the pack", err))
+	}
+	if len(replayMissing) > 0 {
+		// Questions the recorded run did not ask (a check of this
+		// version asks more): what they did to the verdicts is in the
+		// findings, each with the question in its evidence.
+		what := fmt.Sprintf("no finding's verdict hung on %s (the findings that asked keep %s in their evidence)", plural(len(replayMissing), "it", "them"), plural(len(replayMissing), "it", "them"))
+		if n := pack.ErrorReasons()["not_recorded"]; n > 0 {
+			what = fmt.Sprintf("the %d %s that needed them %s error", n, plural(n, "finding", "findings"), plural(n, "is", "are"))
+		}
+		fmt.Fprintf(cfg.Stderr, "senderproof: %d DNS %s not in the recorded evidence; %s: %s\n",
+			len(replayMissing), plural(len(replayMissing), "question is", "questions are"), what, strings.Join(replayMissing, ", "))
 	}
 	s := pack.Summary
 	// The last read of the spooled findings; then the spool goes, before
@@ -685,7 +694,7 @@ func resolverNotes(health []assess.ServerHealth, errorReasons map[string]int) []
 // while no resolver stopped answering or stalled on a zone (which other
 // notes tell), how many and what to do: such a run otherwise explains its
 // timeout errors only in the stderr summary.
-func unansweredNote(st assess.Stats, health []assess.ServerHealth, retries int, timeout time.Duration) []string {
+func unansweredNote(st assess.Stats, health []assess.ServerHealth, retries int, timeout time.Duration, errorReasons map[string]int) []string {
 	if st.Unanswered == 0 {
 		return nil
 	}
@@ -695,6 +704,12 @@ func unansweredNote(st assess.Stats, health []assess.ServerHealth, retries int, 
 		}
 	}
 	n := int(st.Unanswered)
+	if errorReasons["timeout"] == 0 {
+		// A lookup whose failure leaves the verdict standing (the
+		// DMARCbis walk, a report address's authorization).
+		return []string{fmt.Sprintf("%d %s went unanswered on every attempt (1 + --retries %d, up to --timeout %s each) while the %s answered others, though no finding's verdict hung on %s (the findings that asked say so)",
+			n, plural(n, "question", "questions"), retries, timeout, plural(len(health), "resolver", "resolvers"), plural(n, "it", "them"))}
+	}
 	return []string{fmt.Sprintf("%d %s went unanswered on every attempt (1 + --retries %d, up to --timeout %s each) while the %s answered others: the findings that needed %s are error (timeout), never a verdict; if %s when asked alone, a lossy network or a resolver that limits one client's rate dropped %s: re-run with a lower --qps, or raise --timeout or --retries",
 		n, plural(n, "question", "questions"), retries, timeout, plural(len(health), "resolver", "resolvers"),
 		plural(n, "it", "them"), plural(n, "its name answers", "those names answer"), plural(n, "the query", "the queries"))}

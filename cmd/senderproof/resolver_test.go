@@ -439,8 +439,15 @@ func TestUnansweredNote(t *testing.T) {
 		t.Errorf("%d error findings; no note %q in %q", p.Summary.Error, want, p.Run.Notes)
 	}
 	// A resolver that stopped answering has its own note, not this one.
-	if got := unansweredNote(assess.Stats{Unanswered: 3}, []assess.ServerHealth{{Server: "a", Answered: 5, Outages: 1}}, 2, time.Second); got != nil {
+	if got := unansweredNote(assess.Stats{Unanswered: 3}, []assess.ServerHealth{{Server: "a", Answered: 5, Outages: 1}}, 2, time.Second, map[string]int{"timeout": 3}); got != nil {
 		t.Errorf("with an outage: %q", got)
+	}
+	// Unanswered questions no verdict needed (a report address's
+	// authorization, the DMARCbis walk) make no finding error: the note
+	// does not say they do.
+	got := unansweredNote(assess.Stats{Unanswered: 1}, []assess.ServerHealth{{Server: "a", Answered: 5}}, 2, time.Second, map[string]int{"servfail": 2})
+	if len(got) != 1 || strings.Contains(got[0], "are error") || !strings.Contains(got[0], "no finding's verdict hung on it") {
+		t.Errorf("no timeout error: %q", got)
 	}
 }
 
