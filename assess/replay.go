@@ -164,6 +164,31 @@ func questionString(name string, qtype uint16) string {
 	return t + " " + strings.TrimSuffix(name, ".")
 }
 
+// EvidenceCause names what went wrong in one exchange, as the run's notes
+// count it: "servfail", "refused", "timeout", "resolvers_down" (not sent:
+// every resolver was down), "network", "not_recorded"; "" for an answer
+// that is not a failure of the resolver (NOERROR, NXDOMAIN, and the rest).
+func EvidenceCause(e Evidence) string {
+	switch {
+	case e.Error == "":
+	case strings.HasPrefix(e.Error, ErrResolversDown.Error()):
+		return "resolvers_down"
+	case strings.HasPrefix(e.Error, ErrTimeout.Error()):
+		return "timeout"
+	case e.Error == ErrNotRecorded.Error():
+		return "not_recorded"
+	default:
+		return "network"
+	}
+	switch strings.ToUpper(e.Rcode) {
+	case "SERVFAIL":
+		return "servfail"
+	case "REFUSED":
+		return "refused"
+	}
+	return ""
+}
+
 // NotRecordedError reports the questions a replayed check asked that its
 // recorded evidence does not hold.
 type NotRecordedError struct {

@@ -99,8 +99,10 @@ type accumulator struct {
 	warnFailed []int
 	assets     []AssetSummary
 	byIP       map[string]int
-	// errorReasons counts the error findings by observed reason.
-	errorReasons map[string]int
+	// errorReasons counts the error findings by observed reason;
+	// errorCauses counts them by what failed in their exchanges
+	// (assess.EvidenceCause), once per cause a finding's exchanges show.
+	errorReasons, errorCauses map[string]int
 }
 
 // ControlRef is the key of a control in roll-ups.
@@ -159,6 +161,18 @@ func (a *accumulator) count(f *assess.Finding) {
 		}
 		reason, _ := f.Observed["reason"].(string)
 		a.errorReasons[reason]++
+		if a.errorCauses == nil {
+			a.errorCauses = map[string]int{}
+		}
+		var seen [8]string
+		n := 0
+		for _, e := range f.Evidence {
+			if c := assess.EvidenceCause(e); c != "" && !slices.Contains(seen[:n], c) && n < len(seen) {
+				seen[n] = c
+				n++
+				a.errorCauses[c]++
+			}
+		}
 	case assess.StatusSkip:
 		a.summary.Skip++
 	}
@@ -229,7 +243,7 @@ func (a *accumulator) finish(p *Pack) {
 		}
 	}
 	p.Summary = a.summary
-	p.errorReasons = a.errorReasons
+	p.errorReasons, p.errorCauses = a.errorReasons, a.errorCauses
 	p.Controls = a.controls
 	p.AssetSummary = a.assets
 }

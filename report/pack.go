@@ -30,9 +30,9 @@ type Pack struct {
 	Drift        *Drift         `json:"drift,omitempty"`
 
 	spool *spool // findings of a streamed run; see EachFinding
-	// errorReasons counts the error findings by the reason they record,
-	// for a pack built by a run (ErrorReasons).
-	errorReasons map[string]int
+	// errorReasons and errorCauses count the error findings of a pack
+	// built by a run (ErrorReasons, ErrorCauses).
+	errorReasons, errorCauses map[string]int
 	// observed holds, for a pack read with ReadPackForDrift, the values
 	// drift compares, by asset, in place of its findings.
 	observed map[string][]observation
@@ -370,3 +370,10 @@ func (p *Pack) ReadSHA256() string { return p.readSHA256 }
 // lines say why without reading the findings again; nil for a pack read
 // from a file.
 func (p *Pack) ErrorReasons() map[string]int { return p.errorReasons }
+
+// ErrorCauses counts the error findings of a pack a run built by what
+// failed in their exchanges (assess.EvidenceCause: "servfail", "timeout",
+// ...), each finding once per cause: a forward lookup's SERVFAIL behind a
+// ptr.fcrdns error counts as the SERVFAIL it was. Nil for a pack read from
+// a file.
+func (p *Pack) ErrorCauses() map[string]int { return p.errorCauses }

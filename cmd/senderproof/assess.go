@@ -556,7 +556,8 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	failed, what := false, "no resolver answered"
 	if client != nil {
 		health := client.Health()
-		downNotes = resolverNotes(health, pack.ErrorReasons())
+		fail := newFailures(pack, offboarding)
+		downNotes = resolverNotes(health, fail)
 		if silent := silentResolvers(health); silent != "" {
 			downNotes = append(downNotes, fmt.Sprintf("no resolver answered any DNS query: %s; every finding that needed DNS is error", silent))
 		} else {
@@ -565,11 +566,11 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		refusing, _ := refusingResolvers(health)
 		downNotes = append(downNotes, refusing...)
 		downNotes = append(downNotes, passedOnResolvers(health)...)
-		downNotes = append(downNotes, finalFailureResolvers(health, pack.ErrorReasons())...)
+		downNotes = append(downNotes, finalFailureResolvers(health, fail)...)
 		downNotes = append(downNotes, localZoneResolvers(health)...)
 		downNotes = append(downNotes, tcpFailedResolvers(health)...)
 		downNotes = append(downNotes, referralResolvers(health)...)
-		downNotes = append(downNotes, unansweredNote(client.Stats(), health, cfg.Retries, cfg.Timeout, pack.ErrorReasons())...)
+		downNotes = append(downNotes, unansweredNote(client.Stats(), health, cfg.Retries, cfg.Timeout, fail)...)
 		failed = noUsableAnswer(health)
 		pack.Run.Notes = append(pack.Run.Notes, downNotes...)
 	}
@@ -647,20 +648,35 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	return nil
 }
 
-// resolverNotes says which resolvers the client's circuit breaker marked
-// down during the run, for the summary line and the run's notes, and how
-// many findings are error for want of an answer (errorReasons counts the
-// error findings by reason): of several resolvers, a silent one passes its
-// questions to the others, and the run's other errors (a zone's SERVFAIL,
-// a CNAME loop) are not its doing.
-func resolverNotes(health []assess.ServerHealth, errorReasons map[string]int) []string {
-	unanswered := errorReasons["timeout"] + errorReasons["resolvers_down"]
-	answered := 0
-	for _, h := range health {
-		if h.Answered > 0 {
-			answered++
+// failures is what the run's failed exchanges did: the error findings by
+// what failed in their exchanges (report.Pack.ErrorCauses: a ptr.fcrdns
+// error behind a forward lookup's SERVFAIL counts as the SERVFAIL), and
+// the removed senders whose offboarding recheck is incomplete, which are
+// not findings.
+type failures struct {
+	causes            map[string]int
+	rechecksUnchecked int
+}
+
+// newFailures tallies p's error findings and the rechecks of removed
+// senders that some check left undetermined.
+func newFailures(p *report.Pack, rechecks []assess.Offboard) failures {
+	f := failures{causes: p.ErrorCauses()}
+	for _, o := range rechecks {
+		if len(o.Undetermined) > 0 || o.Status == assess.StatusError {
+			f.rechecksUnchecked++
 		}
 	}
+	return f
+}
+
+// resolverNotes says which resolvers the client's circuit breaker marked
+// down during the run, for the summary line and the run's notes, and how
+// many findings are error for want of an answer: of several resolvers, a
+// silent one passes its questions to the others, and the run's other
+// errors (a zone's SERVFAIL, a CNAME loop) are not its doing.
+func resolverNotes(health []assess.ServerHealth, fail failures) []string {
+	unanswered := fail.causes["timeout"] + fail.causes["resolvers_down"]
 	var out []string
 	for _, h := range health {
 		if h.SlowSpells > 0 && h.Outages == 0 && h.Answered > 0 {
@@ -677,13 +693,20 @@ func resolverNotes(health []assess.ServerHealth, errorReasons map[string]int) []
 		if h.StoppedAfter == 0 {
 			what = "never answered"
 		}
+		// Another resolver that answered took this one's questions.
+		others := slices.ContainsFunc(health, func(o assess.ServerHealth) bool { return o.Server != h.Server && o.Answered > 0 })
 		switch {
 		case unanswered > 0:
 			what += fmt.Sprintf("%s; %d %s error for want of an answer (timeout, or every resolver taken for down)", back, unanswered, plural(unanswered, "finding is", "findings are"))
-		case answered > 0:
+		case others && fail.rechecksUnchecked == 0:
 			what += back + "; its questions went to the other resolvers, and no finding is error for want of an answer"
+		case others:
+			what += back + "; its questions went to the other resolvers"
 		default:
 			what += back
+		}
+		if fail.rechecksUnchecked > 0 {
+			what += fmt.Sprintf("; the recheck of %d removed %s could not be completed in full", fail.rechecksUnchecked, plural(fail.rechecksUnchecked, "sender", "senders"))
 		}
 		out = append(out, fmt.Sprintf("resolver %s %s", h.Server, what))
 	}
@@ -694,7 +717,7 @@ func resolverNotes(health []assess.ServerHealth, errorReasons map[string]int) []
 // while no resolver stopped answering or stalled on a zone (which other
 // notes tell), how many and what to do: such a run otherwise explains its
 // timeout errors only in the stderr summary.
-func unansweredNote(st assess.Stats, health []assess.ServerHealth, retries int, timeout time.Duration, errorReasons map[string]int) []string {
+func unansweredNote(st assess.Stats, health []assess.ServerHealth, retries int, timeout time.Duration, fail failures) []string {
 	if st.Unanswered == 0 {
 		return nil
 	}
@@ -704,7 +727,7 @@ func unansweredNote(st assess.Stats, health []assess.ServerHealth, retries int, 
 		}
 	}
 	n := int(st.Unanswered)
-	if errorReasons["timeout"] == 0 {
+	if fail.causes["timeout"] == 0 && fail.rechecksUnchecked == 0 {
 		// A lookup whose failure leaves the verdict standing (the
 		// DMARCbis walk, a report address's authorization).
 		return []string{fmt.Sprintf("%d %s went unanswered on every attempt (1 + --retries %d, up to --timeout %s each) while the %s answered others, though no finding's verdict hung on %s (the findings that asked say so)",

@@ -24,7 +24,7 @@ func TestResolverNotes(t *testing.T) {
 	}
 	// Timeouts and resolvers down are what a silent resolver can cause;
 	// a zone's SERVFAIL and a CNAME loop are not.
-	reasons := map[string]int{"timeout": 4, "resolvers_down": 3, "servfail": 9, "cname_loop": 6}
+	reasons := failures{causes: map[string]int{"timeout": 4, "resolvers_down": 3, "servfail": 9, "network": 6}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -40,9 +40,17 @@ func TestResolverNotes(t *testing.T) {
 func TestResolverNotesOthersAnswered(t *testing.T) {
 	t.Parallel()
 	health := []assess.ServerHealth{{Server: "127.0.0.1:1", Down: true, Outages: 1}, {Server: "127.0.0.1:53", Answered: 140}}
-	got := resolverNotes(health, map[string]int{"refused": 9, "cname_loop": 6})
+	got := resolverNotes(health, failures{causes: map[string]int{"refused": 9}})
 	want := []string{"resolver 127.0.0.1:1 never answered; its questions went to the other resolvers, and no finding is error for want of an answer"}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
+	}
+	// Alone, a resolver that stopped answering passed its questions to no
+	// other; the removed senders whose recheck it left incomplete are said.
+	alone := []assess.ServerHealth{{Server: "127.0.0.1:5305", Down: true, Outages: 1, StoppedAfter: 199, Answered: 199}}
+	got = resolverNotes(alone, failures{rechecksUnchecked: 196})
+	want = []string{"resolver 127.0.0.1:5305 stopped answering after 199 queries; the recheck of 196 removed senders could not be completed in full"}
+	if !slices.Equal(got, want) {
+		t.Errorf("alone: got %q, want %q", got, want)
 	}
 }

@@ -297,13 +297,13 @@ func failedAnswers(h assess.ServerHealth) string {
 // answered questions with SERVFAIL or REFUSED, unless refusingResolvers
 // speaks of it (it refused everything): with no other resolver to ask,
 // those answers are final and their findings error, which without the note
-// the pack shows only finding by finding (errorReasons counts the error
-// findings by reason). A lookup whose failure leaves a verdict standing
-// (the DMARCbis tree walk past the RFC 7489 record) makes no finding
-// error, and the note then says so. Many SERVFAILs at once are often a
-// resolver limiting the rate of one client, so the note then says what to
-// change.
-func finalFailureResolvers(health []assess.ServerHealth, errorReasons map[string]int) []string {
+// the pack shows only finding by finding. A lookup whose failure leaves a
+// verdict standing (the DMARCbis tree walk past the RFC 7489 record) makes
+// no finding error, and the note then says so, unless a removed sender's
+// recheck is incomplete, which such answers may have caused. Many
+// SERVFAILs at once are often a resolver limiting the rate of one client,
+// so the note then says what to change.
+func finalFailureResolvers(health []assess.ServerHealth, fail failures) []string {
 	if len(health) != 1 {
 		return nil
 	}
@@ -312,8 +312,11 @@ func finalFailureResolvers(health []assess.ServerHealth, errorReasons map[string
 		return nil
 	}
 	outcome := "those answers are final, though no finding's verdict hung on them (a lookup whose failure leaves the verdict standing, such as the DMARCbis walk up a domain's tree)"
-	if n := errorReasons["servfail"] + errorReasons["refused"]; n > 0 {
+	switch n := fail.causes["servfail"] + fail.causes["refused"]; {
+	case n > 0:
 		outcome = fmt.Sprintf("those answers are final and the %d %s that needed them %s error (the evidence shows each answer)", n, plural(n, "finding", "findings"), plural(n, "is", "are"))
+	case fail.rechecksUnchecked > 0:
+		outcome = fmt.Sprintf("those answers are final: no finding is error for them, but the recheck of %d removed %s could not be completed in full, and they may be why (the evidence shows each answer)", fail.rechecksUnchecked, plural(fail.rechecksUnchecked, "sender", "senders"))
 	}
 	note := fmt.Sprintf("resolver %s answered %s of its %d responses; with no other resolver to ask, %s",
 		h.Server, failedAnswers(h), h.Answered, outcome)

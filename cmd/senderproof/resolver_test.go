@@ -403,16 +403,16 @@ func TestFinalFailureNote(t *testing.T) {
 	}
 	// A small run whose few answers were all SERVFAIL: refusingResolvers
 	// leaves it to the findings' zones, and this note speaks.
-	if got := finalFailureResolvers([]assess.ServerHealth{{Server: "127.0.0.1:53", Answered: 3, ServFail: 3}}, map[string]int{"servfail": 5}); len(got) != 1 || !strings.Contains(got[0], "SERVFAIL to 3 of its 3 responses") || !strings.Contains(got[0], "the 5 findings that needed them are error") {
+	if got := finalFailureResolvers([]assess.ServerHealth{{Server: "127.0.0.1:53", Answered: 3, ServFail: 3}}, failures{causes: map[string]int{"servfail": 5}}); len(got) != 1 || !strings.Contains(got[0], "SERVFAIL to 3 of its 3 responses") || !strings.Contains(got[0], "the 5 findings that needed them are error") {
 		t.Errorf("all of a small run's answers SERVFAIL: notes %q", got)
 	}
 	// A REFUSED to the DMARCbis walk's question past a domain's own
 	// organizational domain leaves every verdict standing: no finding
 	// is said to be error.
-	if got := finalFailureResolvers([]assess.ServerHealth{{Server: "127.0.0.1:53", Answered: 21, Refused: 1}}, map[string]int{"timeout": 2}); len(got) != 1 || strings.Contains(got[0], "are error") || !strings.Contains(got[0], "no finding's verdict hung on them") {
+	if got := finalFailureResolvers([]assess.ServerHealth{{Server: "127.0.0.1:53", Answered: 21, Refused: 1}}, failures{causes: map[string]int{"timeout": 2}}); len(got) != 1 || strings.Contains(got[0], "are error") || !strings.Contains(got[0], "no finding's verdict hung on them") {
 		t.Errorf("a REFUSED no finding needed: notes %q", got)
 	}
-	many := finalFailureResolvers([]assess.ServerHealth{{Server: "127.0.0.1:53", Answered: 400, ServFail: 120, Refused: 2}}, map[string]int{"servfail": 120})
+	many := finalFailureResolvers([]assess.ServerHealth{{Server: "127.0.0.1:53", Answered: 400, ServFail: 120, Refused: 2}}, failures{causes: map[string]int{"servfail": 120}})
 	if len(many) != 1 || !strings.Contains(many[0], "SERVFAIL to 120 and REFUSED to 2 of its 400 responses") || !strings.Contains(many[0], "re-run with a lower --qps") {
 		t.Errorf("many SERVFAILs: notes %q", many)
 	}
@@ -422,7 +422,7 @@ func TestFinalFailureNote(t *testing.T) {
 		{{Server: "127.0.0.1:53", Answered: 4, Refused: 4}},       // all refused: refusingResolvers speaks
 		{{Server: "a", Answered: 10, ServFail: 3}, {Server: "b"}}, // two: passedOnResolvers speaks
 	} {
-		if got := finalFailureResolvers(h, map[string]int{"servfail": 3}); got != nil {
+		if got := finalFailureResolvers(h, failures{causes: map[string]int{"servfail": 3}}); got != nil {
 			t.Errorf("%+v: notes %q, want none", h, got)
 		}
 	}
@@ -439,13 +439,13 @@ func TestUnansweredNote(t *testing.T) {
 		t.Errorf("%d error findings; no note %q in %q", p.Summary.Error, want, p.Run.Notes)
 	}
 	// A resolver that stopped answering has its own note, not this one.
-	if got := unansweredNote(assess.Stats{Unanswered: 3}, []assess.ServerHealth{{Server: "a", Answered: 5, Outages: 1}}, 2, time.Second, map[string]int{"timeout": 3}); got != nil {
+	if got := unansweredNote(assess.Stats{Unanswered: 3}, []assess.ServerHealth{{Server: "a", Answered: 5, Outages: 1}}, 2, time.Second, failures{causes: map[string]int{"timeout": 3}}); got != nil {
 		t.Errorf("with an outage: %q", got)
 	}
 	// Unanswered questions no verdict needed (a report address's
 	// authorization, the DMARCbis walk) make no finding error: the note
 	// does not say they do.
-	got := unansweredNote(assess.Stats{Unanswered: 1}, []assess.ServerHealth{{Server: "a", Answered: 5}}, 2, time.Second, map[string]int{"servfail": 2})
+	got := unansweredNote(assess.Stats{Unanswered: 1}, []assess.ServerHealth{{Server: "a", Answered: 5}}, 2, time.Second, failures{causes: map[string]int{"servfail": 2}})
 	if len(got) != 1 || strings.Contains(got[0], "are error") || !strings.Contains(got[0], "no finding's verdict hung on it") {
 		t.Errorf("no timeout error: %q", got)
 	}
@@ -516,4 +516,34 @@ func refusingResolversNote(t *testing.T) string {
 		t.Fatalf("notes %q", notes)
 	}
 	return notes[0]
+}
+
+// TestFinalFailureNoteForwardLookup: a SERVFAIL to a PTR name's forward
+// lookup makes ptr.fcrdns error with reason forward_error, not servfail;
+// the note counts it as the SERVFAIL it was, and does not say that no
+// verdict hung on the answer.
+func TestFinalFailureNoteForwardLookup(t *testing.T) {
+	t.Parallel()
+	const soa = "$TTL 300\n@ IN SOA ns.example.com. h.example.com. 1 3600 600 86400 300\n@ IN NS ns.example.com.\n"
+	srv := dnstest.Start(t, dnstest.Config{Zones: []dnstest.Zone{
+		{Origin: "2.0.192.in-addr.arpa.", Text: soa + "10 IN PTR mail.example.com.\n"},
+		{Origin: "example.com.", Text: soa + "mail IN A 192.0.2.10\n"},
+	}, Faults: map[string]dnstest.Fault{"mail.example.com./A": dnstest.ServFail}})
+	dir := t.TempDir()
+	inv := filepath.Join(dir, "fleet.csv")
+	if err := os.WriteFile(inv, []byte("ip\n192.0.2.10\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	if code, _, stderr := run(t, context.Background(), "assess", "--inventory", inv, "--resolver", srv.Addr, "--qps", "0", "--format", "json", "--out", out); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	p := readPack(t, out)
+	if p.Summary.Error == 0 {
+		t.Fatal("no error finding")
+	}
+	i := slices.IndexFunc(p.Run.Notes, func(n string) bool { return strings.Contains(n, "answered SERVFAIL to 1") })
+	if i < 0 || strings.Contains(p.Run.Notes[i], "no finding's verdict hung") || !strings.Contains(p.Run.Notes[i], "that needed them") {
+		t.Errorf("notes %q", p.Run.Notes)
+	}
 }
