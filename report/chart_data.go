@@ -84,6 +84,10 @@ type openSPF struct {
 	Why  string // "+all", "ip4:0.0.0.0/0", "the record of _spf.x.example, which it includes, ..."
 	// Senders counts the inventory's senders that send for it.
 	Senders int
+	// OverLimit is set when the record goes over the lookup limit
+	// (spf.lookup_limit fails) after what opens it: its senders pass
+	// spf.authorizes_ip, not every SPF check.
+	OverLimit bool
 }
 
 // openSPFChecks are the checks whose pass findings tell whether a
@@ -104,11 +108,13 @@ type openSPFFinder struct {
 	// (which comes after it: findings are in check-ID order) says
 	// whether its own record includes one of them.
 	reached map[string]map[string]any
-	found   []openSPF
+	// overLimit holds the domains whose spf.lookup_limit failed.
+	overLimit map[string]bool
+	found     []openSPF
 }
 
 func newOpenSPFFinder(assets []assess.Asset) *openSPFFinder {
-	o := &openSPFFinder{domainOf: make(map[string]string, len(assets)), examined: map[[2]string]bool{}, senders: map[string]int{}, open: map[string]bool{}, reached: map[string]map[string]any{}}
+	o := &openSPFFinder{domainOf: make(map[string]string, len(assets)), examined: map[[2]string]bool{}, senders: map[string]int{}, open: map[string]bool{}, reached: map[string]map[string]any{}, overLimit: map[string]bool{}}
 	for _, a := range assets {
 		o.domainOf[a.IP] = a.Domain
 	}
@@ -145,6 +151,7 @@ func (o *openSPFFinder) add(f *assess.Finding, observed func() map[string]any) {
 	obs := observed()
 	if f.Check == "spf.lookup_limit" {
 		o.reached[dom], _ = obs["reached_records"].(map[string]any)
+		o.overLimit[dom] = f.Status == assess.StatusFail
 		return
 	}
 	kind, why := openWhy(obs)
@@ -165,8 +172,9 @@ func (o *openSPFFinder) add(f *assess.Finding, observed func() map[string]any) {
 	delete(o.reached, dom)
 	if why != "" {
 		o.open[dom] = true
-		o.found = append(o.found, openSPF{Domain: dom, Kind: kind, Why: why})
+		o.found = append(o.found, openSPF{Domain: dom, Kind: kind, Why: why, OverLimit: o.overLimit[dom]})
 	}
+	delete(o.overLimit, dom)
 }
 
 // result returns the domains found, in the order found, with their senders.

@@ -358,3 +358,17 @@ func TestVerifyProblemOneLine(t *testing.T) {
 		t.Error("CompareMappings changed the caller's record")
 	}
 }
+
+// TestManifestCutShort: a manifest cut short says so, not encoding/json's
+// "unexpected end of JSON input".
+func TestManifestCutShort(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, ManifestFile), []byte(`{"files": [{"path": "evidence.json", "sha256": "ab`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := ReadManifest(dir)
+	if err == nil || !strings.Contains(err.Error(), "manifest.json: the file ends before its JSON is complete: it was cut short") {
+		t.Errorf("cut manifest: %v", err)
+	}
+}

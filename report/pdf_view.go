@@ -109,7 +109,7 @@ func newSummaryView(p *Pack, d *packDigest) *summaryView {
 			v.OpenSPFMore = len(d.OpenSPF) - i
 			break
 		}
-		v.OpenSPF = append(v.OpenSPF, openSPF{Domain: clip(cleanLine(o.Domain), viewValue), Kind: o.Kind, Why: clip(cleanLine(o.Why), 2*viewValue), Senders: o.Senders})
+		v.OpenSPF = append(v.OpenSPF, openSPF{Domain: clip(cleanLine(o.Domain), viewValue), Kind: o.Kind, Why: clip(cleanLine(o.Why), 2*viewValue), Senders: o.Senders, OverLimit: o.OverLimit})
 	}
 	v.AffectedAssets = d.affected("")
 	v.AffectedHigh = d.affected("high")

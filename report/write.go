@@ -786,6 +786,10 @@ func ReadRegular(path string, max int64, follow bool) ([]byte, error) {
 func parseManifest(dir string, b []byte) (*Manifest, error) {
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) && se.Offset >= int64(len(b)) && strings.HasPrefix(se.Error(), "unexpected end") {
+			return nil, fmt.Errorf("%s: the file ends before its JSON is complete: it was cut short", filepath.Join(dir, ManifestFile))
+		}
 		return nil, fmt.Errorf("%s: %w", filepath.Join(dir, ManifestFile), err)
 	}
 	if len(m.Files) == 0 || m.RunID == "" {

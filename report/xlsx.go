@@ -828,9 +828,13 @@ func (w *xlsxWriter) summary(_ context.Context, f *excelize.File, st *xlsxStyles
 		// no count of the findings shows it.
 		parts := make([]string, len(open))
 		for i, o := range open {
-			parts[i] = fmt.Sprintf("%s (%s; %d %s)", o.Domain, o.Why, o.Senders, plural(o.Senders, "sender", "senders"))
+			over := ""
+			if o.OverLimit {
+				over = "; the record goes over the lookup limit after that, so spf.lookup_limit fails, but every address passes before"
+			}
+			parts[i] = fmt.Sprintf("%s (%s; %d %s%s)", o.Domain, o.Why, o.Senders, plural(o.Senders, "sender", "senders"), over)
 		}
-		facts = append(facts, [2]string{"SPF open to any address", strings.Join(parts, "; ") + ": anyone can send mail that passes SPF as these domains, though their senders' findings pass"})
+		facts = append(facts, [2]string{"SPF open to any address", strings.Join(parts, "; ") + ": anyone can send mail that passes SPF as these domains, though their senders pass spf.authorizes_ip"})
 	}
 	if r := p.Run.ReplayOf; r != nil {
 		facts = slices.Insert(facts, 3, [2]string{"Replay of", fmt.Sprintf("run %s, re-assessed offline from the DNS answers recorded %s; no DNS was queried",

@@ -89,6 +89,7 @@ type sampleSummary struct {
 type sampleOpenSPF struct {
 	Domain, Kind, Why string
 	Senders           int
+	OverLimit         bool
 }
 
 // sampleTool mirrors report.Tool.
