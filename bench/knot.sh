@@ -25,6 +25,8 @@ perf_clients=${DNSPERF_CLIENTS:-4}
 perf_outstanding=${DNSPERF_OUTSTANDING:-256}
 format=${FORMAT:-none}
 limit=${LIMIT:-900}
+# knotd is in /usr/sbin, which a user's PATH on Debian does not name.
+PATH=$PATH:/usr/sbin:/sbin
 for tool in knotd:knot kdig:knot-dnsutils dnsperf:dnsperf go: python3:python3; do
   if ! command -v "${tool%%:*}" >/dev/null; then
     pkg=${tool#*:}
