@@ -37,13 +37,15 @@ type dmarcAt struct {
 	nearMiss, nearMissWhy string
 }
 
+// blanks removes the spaces and tabs of a tag list.
+var blanks = strings.NewReplacer(" ", "", "\t", "")
+
 // dmarcNearMiss says why a TXT text at a _dmarc name that mentions
 // v=DMARC1, in any case and spacing, is not a DMARC record (RFC 7489
 // §6.4: the record starts with "v=DMARC1", in that case, and its next
 // tag follows a ";"); "" for a text that does not mention it.
 func dmarcNearMiss(txt string) string {
-	squeeze := func(s string) string { return strings.NewReplacer(" ", "", "\t", "").Replace(s) }
-	sq := squeeze(txt)
+	sq := blanks.Replace(txt)
 	at := strings.Index(strings.ToLower(sq), "v=dmarc1")
 	switch {
 	case at < 0:
