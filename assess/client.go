@@ -1341,11 +1341,29 @@ func (c *Client) tcpExchange(ctx context.Context, q *dns.Msg, server string, dea
 		if err != nil {
 			return nil, err
 		}
-		if r.Id != m.Id || !r.Response || len(r.Question) != 1 || !sameQuestion(r.Question[0], m.Question[0]) {
+		switch {
+		case r.Id != m.Id || !r.Response:
 			continue // not ours: keep reading until the deadline
+		case len(r.Question) == 0 && questionlessRcode(r.Rcode):
+			r.Question = m.Question
+		case len(r.Question) != 1 || !sameQuestion(r.Question[0], m.Question[0]):
+			continue
 		}
 		return r, nil
 	}
+}
+
+// questionlessRcode reports whether an answer of this rcode is taken
+// without its question section: some servers leave it out of a refusal or
+// failure (9.9.9.9 answers REFUSED so, and servers from before EDNS
+// FORMERR), which matched on its ID is the server's answer, not silence.
+// It can only make a finding error, which a forged one could as well.
+func questionlessRcode(rcode int) bool {
+	switch rcode {
+	case dns.RcodeRefused, dns.RcodeServerFailure, dns.RcodeFormatError, dns.RcodeNotImplemented:
+		return true
+	}
+	return false
 }
 
 func sameQuestion(a, b dns.Question) bool {

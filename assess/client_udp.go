@@ -225,14 +225,26 @@ func (s *udpSock) read() {
 			return
 		}
 		m := new(dns.Msg)
-		if err := m.Unpack(buf[:n]); err != nil || !m.Response || len(m.Question) != 1 {
+		if err := m.Unpack(buf[:n]); err != nil {
+			// A truncated answer cut inside a record (RFC 2181 §9
+			// allows it): the header and question parse before the
+			// record that does not, and TC says to ask over TCP.
+			if !m.Truncated || len(m.Question) != 1 {
+				continue
+			}
+			m.Answer, m.Ns, m.Extra = nil, nil, nil
+		}
+		if !m.Response || len(m.Question) > 1 || len(m.Question) == 0 && !questionlessRcode(m.Rcode) {
 			continue
 		}
 		s.mu.Lock()
 		w := s.pending[m.Id]
-		if w == nil || !sameQuestion(m.Question[0], w.q) {
+		if w == nil || len(m.Question) == 1 && !sameQuestion(m.Question[0], w.q) {
 			s.mu.Unlock()
 			continue // not ours
+		}
+		if len(m.Question) == 0 {
+			m.Question = []dns.Question{w.q}
 		}
 		delete(s.pending, m.Id)
 		s.closeIfDoneLocked()
