@@ -373,3 +373,78 @@ func TestSyntheticWorldQueriesAreAsked(t *testing.T) {
 		}
 	}
 }
+
+// lookupCounter counts the questions asked through it, by name.
+type lookupCounter struct {
+	r  Resolver
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (l *lookupCounter) Lookup(ctx context.Context, name string, qtype uint16) (Answer, error) {
+	l.mu.Lock()
+	l.n[strings.ToLower(name)]++
+	l.mu.Unlock()
+	return l.r.Lookup(ctx, name, qtype)
+}
+
+// TestDomainMemoBounded: the memo keeps an entry only while a sender that
+// will take it remains: none for senders each of a domain of its own, and
+// none once a shared domain's last sender has its copy. The DMARC checks
+// are shared by the senders of a domain whatever selectors each lists, and
+// dkim.key by those that list the same.
+func TestDomainMemoBounded(t *testing.T) {
+	t.Parallel()
+	zone := func(d string) dnstest.Zone {
+		return dnstest.Zone{Origin: d + ".", Text: "$TTL 3600\n@ IN SOA ns.example. h.example. 1 3600 600 86400 300\n" +
+			"_dmarc IN TXT \"v=DMARC1; p=reject; rua=mailto:d@" + d + "\"\n" +
+			"s1._domainkey IN TXT \"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\"\n" +
+			"s2._domainkey IN TXT \"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\"\n"}
+	}
+	var zones []dnstest.Zone
+	var assets []Asset
+	for i := range 6 {
+		d := fmt.Sprintf("own%d.example", i)
+		zones = append(zones, zone(d))
+		assets = append(assets, Asset{IP: fmt.Sprintf("192.0.2.%d", i+1), Domain: d, DKIMSelectors: []string{"s1"}})
+	}
+	zones = append(zones, zone("shared.example"))
+	for i, sel := range [][]string{{"s1", "s2"}, {"s2", "s1"}, {"s1", "s2"}, nil} {
+		assets = append(assets, Asset{IP: fmt.Sprintf("192.0.2.%d", 100+i), Domain: "shared.example", DKIMSelectors: sel})
+	}
+	srv := dnstest.Start(t, dnstest.Config{Zones: zones})
+	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// Without the client's cache between them, as when a busy run has
+	// evicted a domain's answers before its next sender.
+	counter := &lookupCounter{r: uncached{c}, n: map[string]int{}}
+	tpl := templates.MustDefault()
+	dm := newDomainMemo(tpl)
+	dm.expect(assets)
+	for _, a := range assets {
+		if _, err := assessAsset(context.Background(), counter, a, tpl, dm, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(dm.m) != 0 || len(dm.left) != 0 {
+		t.Errorf("the memo keeps %d entries (%d counts) after the last sender", len(dm.m), len(dm.left))
+	}
+	if n := counter.n["_dmarc.shared.example"]; n != 1 {
+		t.Errorf("_dmarc.shared.example asked %d times for four senders, want once", n)
+	}
+	// The same selectors in another order are another list: asked again.
+	if n := counter.n["s1._domainkey.shared.example"]; n != 2 {
+		t.Errorf("s1._domainkey.shared.example asked %d times, want twice (two selector lists)", n)
+	}
+}
+
+// uncached asks the client with its cache dropped before each question.
+type uncached struct{ c *Client }
+
+func (u uncached) Lookup(ctx context.Context, name string, qtype uint16) (Answer, error) {
+	u.c.DropCache()
+	return u.c.Lookup(ctx, name, qtype)
+}

@@ -107,6 +107,7 @@ func Run(ctx context.Context, assets []Asset, opt Options) ([]Finding, error) {
 		results = make([][]Finding, len(assets))
 	}
 	dm := newDomainMemo(tpl)
+	dm.expect(assets)
 	err := inTurn(ctx, opt, len(assets), func() func(context.Context, int) error {
 		// With a sink, a worker's findings slice is handed over and
 		// then refilled: a 16-finding slice per asset was 7% of a
