@@ -145,7 +145,9 @@ func TestClientQPS(t *testing.T) {
 		for j := i; j < len(arrivals) && arrivals[j].Sub(arrivals[i]) < time.Second; j++ {
 			n++
 		}
-		if n > 21 {
+		// Sent at most 20 a second, the client's side shows; arriving,
+		// a busy machine's scheduling may bunch one or two more.
+		if n > 22 {
 			t.Fatalf("%d queries arrived within a second of query %d, at --qps 20", n, i)
 		}
 	}

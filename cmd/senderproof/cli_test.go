@@ -623,6 +623,7 @@ func TestSignedManifestHardening(t *testing.T) {
 	key, pub := filepath.Join(dir, "k.pem"), filepath.Join(dir, "k.pub.pem")
 	os.WriteFile(key, pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: skDER}), 0o644)
 	os.WriteFile(pub, pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: pkDER}), 0o644)
+	os.Chmod(key, 0o644) // whatever the umask: the test is of a world-readable key
 	out := filepath.Join(dir, "pack")
 	code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json", "--sign-key", key)
 	if code != 0 || !strings.Contains(stderr, "can be read by other users (mode 0644)") {
