@@ -347,13 +347,15 @@ func (l *errList) add(e *InputError) {
 	}
 }
 
-func (l *errList) addf(file string, p pos, format string, args ...any) {
+func (l *errList) addf(file string, p pos, format string, args ...any) *InputError {
 	for i, a := range args {
 		if s, ok := a.(string); ok && len(s) > maxQuotedValue {
 			args[i] = ClipQuoted(s)
 		}
 	}
-	l.add(&InputError{File: file, Line: p.line, Col: p.col, Reason: fmt.Sprintf(format, args...)})
+	e := &InputError{File: file, Line: p.line, Col: p.col, Reason: fmt.Sprintf(format, args...)}
+	l.add(e)
+	return e
 }
 
 // maxQuotedValue bounds the bytes of a value an error message repeats: a
@@ -1197,7 +1199,7 @@ func (l *loader) merge(e *entry) {
 	pfx := e.prefix
 	skipEnds := pfx.Addr().Is4() && pfx.Bits() < 31
 	overlaps, firstOverlap := 0, netip.Addr{}
-	var reported map[conflictKey]bool // conflicts already reported for this entry
+	var reported map[conflictKey]*conflictSeen // conflicts already reported for this entry
 	for a := pfx.Addr(); a.IsValid() && pfx.Contains(a); a = a.Next() {
 		if skipEnds && (a == pfx.Addr() || !pfx.Contains(a.Next())) {
 			continue
@@ -1209,7 +1211,7 @@ func (l *loader) merge(e *entry) {
 			}
 			overlaps++
 			if reported == nil {
-				reported = map[conflictKey]bool{}
+				reported = map[conflictKey]*conflictSeen{}
 			}
 			l.mergeInto(&l.assets[i], &l.origins[i], e, ei, a, reported)
 			if l.generated > 2*l.maxAssets {
@@ -1227,6 +1229,17 @@ func (l *loader) merge(e *entry) {
 		l.index[a] = len(l.assets)
 		l.assets = append(l.assets, newAsset(e, a))
 		l.origins = append(l.origins, newOrigin(e, ei))
+	}
+	// A CIDR row's conflict is reported at its first address; the error
+	// says how many more of the row's addresses have it.
+	for _, c := range reported {
+		if c.more > 0 {
+			what := "addresses"
+			if c.more == 1 {
+				what = "address"
+			}
+			c.err.Reason += fmt.Sprintf(" (and %d more %s of this row)", c.more, what)
+		}
 	}
 	if overlaps == 0 {
 		return
@@ -1299,6 +1312,13 @@ func tagSources(tags map[string]string, o *origin) map[string]int32 {
 	return m
 }
 
+// conflictSeen is a conflict reported for an entry, and how many more of
+// its addresses have the same one.
+type conflictSeen struct {
+	err  *InputError
+	more int
+}
+
 // conflictKey identifies a reported conflict within one entry: the field or
 // tag, and the line of the other value.
 type conflictKey struct {
@@ -1308,18 +1328,18 @@ type conflictKey struct {
 
 // conflict reports two different values for one field, once per entry, field
 // and other line.
-func (l *loader) conflict(reported map[conflictKey]bool, e *entry, a netip.Addr, label, val, cur string, here filePos, src *entry, srcLine int32) {
+func (l *loader) conflict(reported map[conflictKey]*conflictSeen, e *entry, a netip.Addr, label, val, cur string, here filePos, src *entry, srcLine int32) {
 	k := conflictKey{label, src.file, srcLine}
-	if reported[k] {
+	if c := reported[k]; c != nil {
+		c.more++
 		return
 	}
-	reported[k] = true
-	l.errs.addf(l.files[e.file], here.pos(), "%s: %s %q conflicts with %q on %s", a, label, val, cur, l.where(e, src.file, srcLine))
+	reported[k] = &conflictSeen{err: l.errs.addf(l.files[e.file], here.pos(), "%s: %s %q conflicts with %q on %s", a, label, val, cur, l.where(e, src.file, srcLine))}
 }
 
 // mergeInto fills r's blanks from e; a different non-empty value is an error
 // naming both lines.
-func (l *loader) mergeInto(as *Asset, o *origin, e *entry, ei int32, a netip.Addr, reported map[conflictKey]bool) {
+func (l *loader) mergeInto(as *Asset, o *origin, e *entry, ei int32, a netip.Addr, reported map[conflictKey]*conflictSeen) {
 	for f := range numFields {
 		if f == fieldIP || f == fieldSelectors {
 			continue

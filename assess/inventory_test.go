@@ -523,7 +523,10 @@ func TestParseInventory(t *testing.T) {
 			err:  `f.yaml:2:35: 192.0.2.1: dkim_selectors "s1 s2" conflicts with "s1" on line 1`},
 		{name: "a conflicting cidr is reported once per source line", file: "f.csv",
 			data: "ip,owner\n192.0.2.0/29,ops\n192.0.2.0/30,web\n",
-			err:  `f.csv:3:2: 192.0.2.1: owner "web" conflicts with "ops" on line 2`},
+			err:  `f.csv:3:2: 192.0.2.1: owner "web" conflicts with "ops" on line 2 (and 1 more address of this row)`},
+		{name: "a cidr conflict counts the row's other addresses", file: "f.csv",
+			data: "ip,owner\n10.0.0.0/16,ops\n10.0.0.0/16,web\n",
+			err:  `f.csv:3:2: 10.0.0.1: owner "web" conflicts with "ops" on line 2 (and 65533 more addresses of this row)`},
 		{name: "several problems are all reported, in line order", file: "f.csv",
 			data: "ip,criticality\n192.0.2.1,x,extra\n,low\n192.0.2.999,\n192.0.2.2,low\n192.0.2.2,high\n",
 			err: `f.csv:2:2: criticality "x" is not high, medium or low` + "\n" +
