@@ -256,8 +256,20 @@ func TestSummaryTemplate(t *testing.T) {
 				p.Controls[i].Status = ControlSatisfied
 			}
 			p.Drift = nil
+			p.Summary.Fail, p.Summary.Error = 0, 0
 			return p
 		}, []string{"Strong. All 10 mapped controls are satisfied"}},
+		// Every mapped control satisfied, but findings fail in checks no
+		// loaded framework maps: not "Strong".
+		{"satisfied, unmapped failures", func() *Pack {
+			p := SyntheticPack(3, 1)
+			for i := range p.Controls {
+				p.Controls[i].Status = ControlSatisfied
+			}
+			p.Drift = nil
+			p.Summary.Fail, p.Summary.Error = 2, 0
+			return p
+		}, []string{"Satisfied for the mapped controls only. All 10 mapped controls are satisfied across the fleet, but 2 findings fail in checks that no loaded framework maps to a control"}},
 		// Every control satisfied, and a domain's SPF open to anyone.
 		{"strong but open to forgery", func() *Pack {
 			p := SyntheticPack(3, 1)
@@ -265,6 +277,7 @@ func TestSummaryTemplate(t *testing.T) {
 				p.Controls[i].Status = ControlSatisfied
 			}
 			p.Drift = nil
+			p.Summary.Fail, p.Summary.Error = 0, 0
 			for i := range p.Findings {
 				if f := &p.Findings[i]; f.Check == "spf.record" {
 					f.Status, f.Observed = assess.StatusPass, map[string]any{"all": "+all"}
@@ -280,6 +293,7 @@ func TestSummaryTemplate(t *testing.T) {
 			for i := range p.Controls {
 				p.Controls[i].Status = ControlSatisfied
 			}
+			p.Summary.Fail, p.Summary.Error = 0, 0
 			return p
 		}, []string{"Strong for the current fleet, with stale authorisations left behind. All 10 mapped controls are satisfied",
 			"But an SPF record still authorizes 1 sender removed since the baseline to send, by address or by name: the controls roll up the findings of the senders in the inventory"}},
@@ -325,6 +339,21 @@ func TestSummaryTemplate(t *testing.T) {
 			p.Drift = nil
 			return p
 		}, []string{"Inconclusive.", "## Worst risks", ": 3 error. Not determined: a DNS lookup failed"}},
+		// Removed senders DNS still vouches for, none by SPF address or
+		// name: still said beside "Strong".
+		{"strong, removed senders still vouched for", func() *Pack {
+			p := SyntheticPack(3, 1)
+			for i := range p.Controls {
+				p.Controls[i].Status = ControlSatisfied
+			}
+			p.Summary.Fail, p.Summary.Error = 0, 0
+			for i := range p.Drift.Offboarding {
+				if p.Drift.Offboarding[i].Status == assess.StatusFail {
+					p.Drift.Offboarding[i].Status = assess.StatusWarn
+				}
+			}
+			return p
+		}, []string{"Strong for the current fleet; DNS still vouches for 1 removed sender (see “Removed senders”)."}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := tc.pack()
