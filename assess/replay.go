@@ -108,10 +108,13 @@ func (r *Replay) exchange(ctx context.Context, name string, qtype uint16) exchan
 		// The question goes into the finding's evidence as asked and
 		// not found, so that verify, replaying the finding from its own
 		// evidence, meets the same failure and the same verdict.
-		ev := Evidence{Name: k.name, Type: dns.TypeToString[qtype], Error: ErrNotRecorded.Error()}
+		ev := Evidence{Name: k.name, Type: dns.TypeToString[qtype], Answers: []string{}, Error: ErrNotRecorded.Error()}
 		return exchangeResult{ev: ev, err: fmt.Errorf("%w: %s", ErrNotRecorded, q)}
 	}
 	ev.Answers = slices.Clone(ev.Answers)
+	if ev.Answers == nil {
+		ev.Answers = []string{} // a list in evidence.json, never null
+	}
 	if ev.Error != "" {
 		return exchangeResult{ev: ev, err: replayedError{msg: ev.Error, kind: errorKind(ev.Error)}}
 	}
@@ -165,12 +168,15 @@ func questionString(name string, qtype uint16) string {
 }
 
 // EvidenceCause names what went wrong in one exchange, as the run's notes
-// count it: "servfail", "refused", "timeout", "resolvers_down" (not sent:
-// every resolver was down), "network", "not_recorded"; "" for an answer
-// that is not a failure of the resolver (NOERROR, NXDOMAIN, and the rest).
+// count it: "servfail", "refused", "timeout", "tcp_failed" (truncated over
+// UDP, and the retry over TCP failed), "resolvers_down" (not sent: every
+// resolver was down), "network", "not_recorded"; "" for an answer that is
+// not a failure of the resolver (NOERROR, NXDOMAIN, and the rest).
 func EvidenceCause(e Evidence) string {
 	switch {
 	case e.Error == "":
+	case strings.HasPrefix(e.Error, ErrTCPFallback.Error()):
+		return "tcp_failed"
 	case strings.HasPrefix(e.Error, ErrResolversDown.Error()):
 		return "resolvers_down"
 	case strings.HasPrefix(e.Error, ErrTimeout.Error()):

@@ -22,7 +22,7 @@ func TestReplayLookup(t *testing.T) {
 		return Evidence{Name: name, Type: typ, Server: "127.0.0.1:53", Transport: "udp", Rcode: rcode, Answers: answers, At: at, RTT: 1.25}
 	}
 	failed := func(name, typ, msg string) Evidence {
-		return Evidence{Name: name, Type: typ, Server: "127.0.0.1:53", Transport: "udp", At: at, RTT: 400.5, Error: msg}
+		return Evidence{Name: name, Type: typ, Server: "127.0.0.1:53", Transport: "udp", Answers: []string{}, At: at, RTT: 400.5, Error: msg}
 	}
 	recorded := []Evidence{
 		ev("a.example.com.", "A", "NOERROR", "a.example.com.\t300\tIN\tCNAME\tb.example.net."),
@@ -104,7 +104,7 @@ func TestReplayLookup(t *testing.T) {
 		for range 2 {
 			ans, err := r.Lookup(ctx, "other.example.com", dns.TypeMX)
 			// The question is kept as asked and not found.
-			if !errors.Is(err, ErrNotRecorded) || len(ans.Exchanges) != 1 || ans.Exchanges[0].Error != ErrNotRecorded.Error() {
+			if !errors.Is(err, ErrNotRecorded) || len(ans.Exchanges) != 1 || ans.Exchanges[0].Error != ErrNotRecorded.Error() || ans.Exchanges[0].Answers == nil {
 				t.Errorf("unrecorded: %v %+v", err, ans)
 			}
 			if reason := errorReason(ans, err); reason != "not_recorded" {

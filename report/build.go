@@ -173,6 +173,12 @@ func (a *accumulator) count(f *assess.Finding) {
 				a.errorCauses[c]++
 			}
 		}
+		// The findings of the notes' groups of causes, each once.
+		for group, causes := range errorCauseGroups {
+			if slices.ContainsFunc(seen[:n], func(c string) bool { return slices.Contains(causes, c) }) {
+				a.errorCauses[group]++
+			}
+		}
 	case assess.StatusSkip:
 		a.summary.Skip++
 	}
@@ -246,6 +252,14 @@ func (a *accumulator) finish(p *Pack) {
 	p.errorReasons, p.errorCauses = a.errorReasons, a.errorCauses
 	p.Controls = a.controls
 	p.AssetSummary = a.assets
+}
+
+// errorCauseGroups are the groups of causes (assess.EvidenceCause) whose
+// error findings the run's notes count, each finding once however many of
+// the group's causes its exchanges show.
+var errorCauseGroups = map[string][]string{
+	"servfail|refused":       {"servfail", "refused"},
+	"timeout|resolvers_down": {"timeout", "resolvers_down"},
 }
 
 // settleWith sets a control's state from its counts and warnFailed, the number

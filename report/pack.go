@@ -374,6 +374,7 @@ func (p *Pack) ErrorReasons() map[string]int { return p.errorReasons }
 // ErrorCauses counts the error findings of a pack a run built by what
 // failed in their exchanges (assess.EvidenceCause: "servfail", "timeout",
 // ...), each finding once per cause: a forward lookup's SERVFAIL behind a
-// ptr.fcrdns error counts as the SERVFAIL it was. Nil for a pack read from
-// a file.
+// ptr.fcrdns error counts as the SERVFAIL it was. "servfail|refused" and
+// "timeout|resolvers_down" count the findings with either cause, once.
+// Nil for a pack read from a file.
 func (p *Pack) ErrorCauses() map[string]int { return p.errorCauses }

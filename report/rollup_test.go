@@ -1,6 +1,7 @@
 package report
 
 import (
+	"maps"
 	"slices"
 	"testing"
 
@@ -226,5 +227,28 @@ func TestAssetSummaryPTRName(t *testing.T) {
 	}
 	if s.PTR != "b.example.com" || s.FCrDNS != "pass" {
 		t.Errorf("summary %+v, want PTR b.example.com with fcrdns pass", s)
+	}
+}
+
+// TestErrorCauses: a run's error findings are counted by what failed in
+// their exchanges, each finding once per cause and once per group of
+// causes the notes count, however many of the group its exchanges show.
+func TestErrorCauses(t *testing.T) {
+	t.Parallel()
+	ev := func(rcode, err string) assess.Evidence {
+		return assess.Evidence{Name: "x.example.", Type: "A", Rcode: rcode, Error: err}
+	}
+	findings := []assess.Finding{
+		{Asset: "192.0.2.1", Check: "ptr.fcrdns", Status: assess.StatusError, Observed: map[string]any{"reason": "forward_error"},
+			Evidence: []assess.Evidence{ev("NOERROR", ""), ev("SERVFAIL", ""), ev("REFUSED", "")}},
+		{Asset: "192.0.2.1", Check: "helo.fqdn", Status: assess.StatusError, Observed: map[string]any{"reason": "tcp_failed"},
+			Evidence: []assess.Evidence{ev("", assess.ErrTCPFallback.Error()+" (timeout: no answer)")}},
+		{Asset: "192.0.2.1", Check: "ptr.present", Status: assess.StatusError, Observed: map[string]any{"reason": "timeout"},
+			Evidence: []assess.Evidence{ev("", "timeout: no answer from 127.0.0.1:53 over udp within 2s")}},
+	}
+	p := Build(BuildInput{Assets: []assess.Asset{{IP: "192.0.2.1"}}, Findings: findings})
+	want := map[string]int{"servfail": 1, "refused": 1, "servfail|refused": 1, "tcp_failed": 1, "timeout": 1, "timeout|resolvers_down": 1}
+	if got := p.ErrorCauses(); !maps.Equal(got, want) {
+		t.Errorf("causes %v, want %v", got, want)
 	}
 }

@@ -600,8 +600,8 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		// version asks more): what they did to the verdicts is in the
 		// findings, each with the question in its evidence.
 		what := fmt.Sprintf("no finding's verdict hung on %s (the findings that asked keep %s in their evidence)", plural(len(replayMissing), "it", "them"), plural(len(replayMissing), "it", "them"))
-		if n := pack.ErrorReasons()["not_recorded"]; n > 0 {
-			what = fmt.Sprintf("the %d %s that needed them %s error", n, plural(n, "finding", "findings"), plural(n, "is", "are"))
+		if n := pack.ErrorCauses()["not_recorded"]; n > 0 {
+			what = fmt.Sprintf("the %d %s that needed %s %s error", n, plural(n, "finding", "findings"), plural(len(replayMissing), "it", "them"), plural(n, "is", "are"))
 		}
 		fmt.Fprintf(cfg.Stderr, "senderproof: %d DNS %s not in the recorded evidence; %s: %s\n",
 			len(replayMissing), plural(len(replayMissing), "question is", "questions are"), what, strings.Join(replayMissing, ", "))
@@ -676,7 +676,7 @@ func newFailures(p *report.Pack, rechecks []assess.Offboard) failures {
 // silent one passes its questions to the others, and the run's other
 // errors (a zone's SERVFAIL, a CNAME loop) are not its doing.
 func resolverNotes(health []assess.ServerHealth, fail failures) []string {
-	unanswered := fail.causes["timeout"] + fail.causes["resolvers_down"]
+	unanswered := fail.causes["timeout|resolvers_down"]
 	var out []string
 	for _, h := range health {
 		if h.SlowSpells > 0 && h.Outages == 0 && h.Answered > 0 {
@@ -727,6 +727,11 @@ func unansweredNote(st assess.Stats, health []assess.ServerHealth, retries int, 
 		}
 	}
 	n := int(st.Unanswered)
+	if fail.causes["timeout"] == 0 && fail.causes["tcp_failed"] > 0 {
+		// What went unanswered was asked again over TCP, which the TCP
+		// note tells of.
+		return nil
+	}
 	if fail.causes["timeout"] == 0 && fail.rechecksUnchecked == 0 {
 		// A lookup whose failure leaves the verdict standing (the
 		// DMARCbis walk, a report address's authorization).

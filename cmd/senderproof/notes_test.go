@@ -24,7 +24,7 @@ func TestResolverNotes(t *testing.T) {
 	}
 	// Timeouts and resolvers down are what a silent resolver can cause;
 	// a zone's SERVFAIL and a CNAME loop are not.
-	reasons := failures{causes: map[string]int{"timeout": 4, "resolvers_down": 3, "servfail": 9, "network": 6}}
+	reasons := failures{causes: map[string]int{"timeout": 4, "resolvers_down": 3, "timeout|resolvers_down": 7, "servfail": 9, "servfail|refused": 9, "network": 6}}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -40,7 +40,7 @@ func TestResolverNotes(t *testing.T) {
 func TestResolverNotesOthersAnswered(t *testing.T) {
 	t.Parallel()
 	health := []assess.ServerHealth{{Server: "127.0.0.1:1", Down: true, Outages: 1}, {Server: "127.0.0.1:53", Answered: 140}}
-	got := resolverNotes(health, failures{causes: map[string]int{"refused": 9}})
+	got := resolverNotes(health, failures{causes: map[string]int{"refused": 9, "servfail|refused": 9}})
 	want := []string{"resolver 127.0.0.1:1 never answered; its questions went to the other resolvers, and no finding is error for want of an answer"}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)

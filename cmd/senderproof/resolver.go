@@ -312,7 +312,7 @@ func finalFailureResolvers(health []assess.ServerHealth, fail failures) []string
 		return nil
 	}
 	outcome := "those answers are final, though no finding's verdict hung on them (a lookup whose failure leaves the verdict standing, such as the DMARCbis walk up a domain's tree)"
-	switch n := fail.causes["servfail"] + fail.causes["refused"]; {
+	switch n := fail.causes["servfail|refused"]; {
 	case n > 0:
 		outcome = fmt.Sprintf("those answers are final and the %d %s that needed them %s error (the evidence shows each answer)", n, plural(n, "finding", "findings"), plural(n, "is", "are"))
 	case fail.rechecksUnchecked > 0:

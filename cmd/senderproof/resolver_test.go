@@ -403,7 +403,7 @@ func TestFinalFailureNote(t *testing.T) {
 	}
 	// A small run whose few answers were all SERVFAIL: refusingResolvers
 	// leaves it to the findings' zones, and this note speaks.
-	if got := finalFailureResolvers([]assess.ServerHealth{{Server: "127.0.0.1:53", Answered: 3, ServFail: 3}}, failures{causes: map[string]int{"servfail": 5}}); len(got) != 1 || !strings.Contains(got[0], "SERVFAIL to 3 of its 3 responses") || !strings.Contains(got[0], "the 5 findings that needed them are error") {
+	if got := finalFailureResolvers([]assess.ServerHealth{{Server: "127.0.0.1:53", Answered: 3, ServFail: 3}}, failures{causes: map[string]int{"servfail": 5, "servfail|refused": 5}}); len(got) != 1 || !strings.Contains(got[0], "SERVFAIL to 3 of its 3 responses") || !strings.Contains(got[0], "the 5 findings that needed them are error") {
 		t.Errorf("all of a small run's answers SERVFAIL: notes %q", got)
 	}
 	// A REFUSED to the DMARCbis walk's question past a domain's own
@@ -412,7 +412,7 @@ func TestFinalFailureNote(t *testing.T) {
 	if got := finalFailureResolvers([]assess.ServerHealth{{Server: "127.0.0.1:53", Answered: 21, Refused: 1}}, failures{causes: map[string]int{"timeout": 2}}); len(got) != 1 || strings.Contains(got[0], "are error") || !strings.Contains(got[0], "no finding's verdict hung on them") {
 		t.Errorf("a REFUSED no finding needed: notes %q", got)
 	}
-	many := finalFailureResolvers([]assess.ServerHealth{{Server: "127.0.0.1:53", Answered: 400, ServFail: 120, Refused: 2}}, failures{causes: map[string]int{"servfail": 120}})
+	many := finalFailureResolvers([]assess.ServerHealth{{Server: "127.0.0.1:53", Answered: 400, ServFail: 120, Refused: 2}}, failures{causes: map[string]int{"servfail": 120, "servfail|refused": 120}})
 	if len(many) != 1 || !strings.Contains(many[0], "SERVFAIL to 120 and REFUSED to 2 of its 400 responses") || !strings.Contains(many[0], "re-run with a lower --qps") {
 		t.Errorf("many SERVFAILs: notes %q", many)
 	}
@@ -422,7 +422,7 @@ func TestFinalFailureNote(t *testing.T) {
 		{{Server: "127.0.0.1:53", Answered: 4, Refused: 4}},       // all refused: refusingResolvers speaks
 		{{Server: "a", Answered: 10, ServFail: 3}, {Server: "b"}}, // two: passedOnResolvers speaks
 	} {
-		if got := finalFailureResolvers(h, failures{causes: map[string]int{"servfail": 3}}); got != nil {
+		if got := finalFailureResolvers(h, failures{causes: map[string]int{"servfail": 3, "servfail|refused": 3}}); got != nil {
 			t.Errorf("%+v: notes %q, want none", h, got)
 		}
 	}
@@ -439,7 +439,7 @@ func TestUnansweredNote(t *testing.T) {
 		t.Errorf("%d error findings; no note %q in %q", p.Summary.Error, want, p.Run.Notes)
 	}
 	// A resolver that stopped answering has its own note, not this one.
-	if got := unansweredNote(assess.Stats{Unanswered: 3}, []assess.ServerHealth{{Server: "a", Answered: 5, Outages: 1}}, 2, time.Second, failures{causes: map[string]int{"timeout": 3}}); got != nil {
+	if got := unansweredNote(assess.Stats{Unanswered: 3}, []assess.ServerHealth{{Server: "a", Answered: 5, Outages: 1}}, 2, time.Second, failures{causes: map[string]int{"timeout": 3, "timeout|resolvers_down": 3}}); got != nil {
 		t.Errorf("with an outage: %q", got)
 	}
 	// Unanswered questions no verdict needed (a report address's
