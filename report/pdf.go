@@ -930,7 +930,10 @@ func (b *pdfBuilder) findings() ([]pdfBlock, error) {
 	if len(counts) > 0 {
 		intro += ": " + strings.Join(counts, ", ")
 	}
-	intro += pdfSprintf(". They are grouped by check, the check with the most fail findings first (then warn, then error), and within a check listed fail, error, then warn. %s", b.skipPointer())
+	if total > 0 {
+		intro += ". They are grouped by check, the check with the most fail findings first (then warn, then error), and within a check listed fail, error, then warn"
+	}
+	intro += pdfSprintf(". %s", b.skipPointer())
 	f.keep(b.paragraph(intro, props.Text{Size: 8.5, Color: pcol(colourMuted)}))
 	if shown < total {
 		var left [3]int
@@ -1391,11 +1394,13 @@ func (b *pdfBuilder) drift() ([]pdfBlock, error) {
 		f.each(b.labelValue("Not compared in full", list, false))
 		f.keep(pdfSpacer(3))
 	}
-	b.offboarding(&f, dr)
 	if len(dr.Changes) == 0 {
-		f.add(b.paragraph("No value compared in both runs changed.", props.Text{}))
+		// Before the removed senders, so it is not read as theirs.
+		f.add(b.paragraph("No value compared in both runs changed for the senders in both.", props.Text{}))
+		b.offboarding(&f, dr)
 		return f.done(), nil
 	}
+	b.offboarding(&f, dr)
 	f.keep(b.subheading("Values that changed"))
 	n := min(len(dr.Changes), b.w.maxDrift)
 	if n < len(dr.Changes) {

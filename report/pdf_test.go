@@ -338,7 +338,18 @@ func TestSummaryTemplate(t *testing.T) {
 			}
 			p.Drift = nil
 			return p
-		}, []string{"Inconclusive.", "## Worst risks", ": 3 error. Not determined: a DNS lookup failed"}},
+		}, []string{"Inconclusive. Nothing was determined: no check passed, failed or warned for any sender", "## Worst risks", ": 3 error. Not determined: a DNS lookup failed"}},
+		// One sender removed, and nothing added: no "0 were added", no
+		// "1 of the 1".
+		{"one removed sender", func() *Pack {
+			p := SyntheticPack(3, 1)
+			p.Drift.Added = []string{}
+			p.Drift.Removed = []string{"192.0.2.99"}
+			p.Drift.Offboarding = []assess.Offboard{{IP: "192.0.2.99", Status: assess.StatusFail,
+				LeftBehind: []assess.LeftBehind{{Kind: "spf_address", Status: assess.StatusFail}}}}
+			return p
+		}, []string{"and 1 sender was removed from the inventory.",
+			"DNS still vouches for the removed sender checked again, and an SPF record still authorizes it by address or by name"}},
 		// Removed senders DNS still vouches for, none by SPF address or
 		// name: still said beside "Strong".
 		{"strong, removed senders still vouched for", func() *Pack {

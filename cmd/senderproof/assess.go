@@ -951,10 +951,14 @@ func offboardingLine(d *report.Drift) string {
 	} else {
 		s += fmt.Sprintf("DNS still vouches for %d (OWASP NHI-01", len(named))
 		switch {
+		case authorized > 0 && len(fails) == authorized && authorized == len(named):
+			s += fmt.Sprintf("; SPF still authorizes %s by address or by name", plural(authorized, "it", "all of them"))
+		case authorized > 0 && len(fails) == authorized:
+			s += fmt.Sprintf("; SPF still authorizes %d of them by address or by name", authorized)
 		case authorized > 0 && len(fails) > 0:
 			s += fmt.Sprintf("; SPF still authorizes %d, %d of them by address or by name", authorized, len(fails))
 		case authorized > 0:
-			s += fmt.Sprintf("; SPF still authorizes %d, none of them by address or by name", authorized)
+			s += fmt.Sprintf("; SPF still authorizes %d, %s by address or by name", authorized, plural(authorized, "not", "none of them"))
 		}
 		s += "): " + strings.Join(report.ClipList(named, 10), ", ")
 	}

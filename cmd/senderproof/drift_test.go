@@ -851,7 +851,12 @@ func TestOffboardingLine(t *testing.T) {
 		t.Errorf("line %q, want it to start %q", got, want)
 	}
 	ranged := &report.Drift{Offboarding: []assess.Offboard{{IP: "192.0.2.97", Status: assess.StatusWarn, LeftBehind: []assess.LeftBehind{{Kind: "spf_range", Status: assess.StatusWarn}}}}}
-	if got := offboardingLine(ranged); !strings.HasPrefix(got, "1 sender removed since the baseline: DNS still vouches for 1 (OWASP NHI-01; SPF still authorizes 1, none of them by address or by name): 192.0.2.97 warn") {
+	if got := offboardingLine(ranged); !strings.HasPrefix(got, "1 sender removed since the baseline: DNS still vouches for 1 (OWASP NHI-01; SPF still authorizes 1, not by address or by name): 192.0.2.97 warn") {
+		t.Errorf("line %q", got)
+	}
+	// One sender SPF authorizes by address: "it", not "1, 1 of them".
+	one := &report.Drift{Offboarding: []assess.Offboard{{IP: "192.0.2.99", Status: assess.StatusFail, LeftBehind: []assess.LeftBehind{{Kind: "spf_address", Status: assess.StatusFail}}}}}
+	if got := offboardingLine(one); !strings.HasPrefix(got, "1 sender removed since the baseline: DNS still vouches for 1 (OWASP NHI-01; SPF still authorizes it by address or by name): 192.0.2.99 fail") {
 		t.Errorf("line %q", got)
 	}
 	if got := offboardingLine(&report.Drift{Offboarding: []assess.Offboard{{IP: "192.0.2.1", Status: assess.StatusPass}}}); got != "1 sender removed since the baseline: DNS no longer vouches for any" {
