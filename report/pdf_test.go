@@ -235,6 +235,16 @@ func TestPDFCancelled(t *testing.T) {
 func TestSummaryTemplate(t *testing.T) {
 	t.Parallel()
 	set := templates.MustDefault()
+	// satisfied sets every control of a synthetic pack satisfied, with
+	// fail and error findings (in unmapped checks) as given.
+	satisfied := func(fail, errs int) *Pack {
+		p := SyntheticPack(3, 1)
+		for i := range p.Controls {
+			p.Controls[i].Status = ControlSatisfied
+		}
+		p.Summary.Fail, p.Summary.Error = fail, errs
+		return p
+	}
 	for _, tc := range []struct {
 		name string
 		pack func() *Pack
@@ -251,33 +261,21 @@ func TestSummaryTemplate(t *testing.T) {
 			return p
 		}, []string{"- 192.0.2.7: dkim.fingerprint[s1] changed from ab to (no value) (selector taken out of the inventory, not a change in DNS)."}},
 		{"strong", func() *Pack {
-			p := SyntheticPack(3, 1)
-			for i := range p.Controls {
-				p.Controls[i].Status = ControlSatisfied
-			}
+			p := satisfied(0, 0)
 			p.Drift = nil
-			p.Summary.Fail, p.Summary.Error = 0, 0
 			return p
 		}, []string{"Strong. All 10 mapped controls are satisfied"}},
 		// Every mapped control satisfied, but findings fail in checks no
 		// loaded framework maps: not "Strong".
 		{"satisfied, unmapped failures", func() *Pack {
-			p := SyntheticPack(3, 1)
-			for i := range p.Controls {
-				p.Controls[i].Status = ControlSatisfied
-			}
+			p := satisfied(2, 0)
 			p.Drift = nil
-			p.Summary.Fail, p.Summary.Error = 2, 0
 			return p
 		}, []string{"Satisfied for the mapped controls only. All 10 mapped controls are satisfied across the fleet, but 2 findings fail in checks that no loaded framework maps to a control"}},
 		// Every control satisfied, and a domain's SPF open to anyone.
 		{"strong but open to forgery", func() *Pack {
-			p := SyntheticPack(3, 1)
-			for i := range p.Controls {
-				p.Controls[i].Status = ControlSatisfied
-			}
+			p := satisfied(0, 0)
 			p.Drift = nil
-			p.Summary.Fail, p.Summary.Error = 0, 0
 			for i := range p.Findings {
 				if f := &p.Findings[i]; f.Check == "spf.record" {
 					f.Status, f.Observed = assess.StatusPass, map[string]any{"all": "+all"}
@@ -289,11 +287,7 @@ func TestSummaryTemplate(t *testing.T) {
 		// Controls roll up the current fleet's findings: a removed
 		// sender SPF still authorizes is said beside them.
 		{"strong with a stale authorisation", func() *Pack {
-			p := SyntheticPack(3, 1)
-			for i := range p.Controls {
-				p.Controls[i].Status = ControlSatisfied
-			}
-			p.Summary.Fail, p.Summary.Error = 0, 0
+			p := satisfied(0, 0)
 			return p
 		}, []string{"Strong for the current fleet, with stale authorisations left behind. All 10 mapped controls are satisfied",
 			"But an SPF record still authorizes 1 sender removed since the baseline to send, by address or by name: the controls roll up the findings of the senders in the inventory"}},
@@ -353,11 +347,7 @@ func TestSummaryTemplate(t *testing.T) {
 		// Removed senders DNS still vouches for, none by SPF address or
 		// name: still said beside "Strong".
 		{"strong, removed senders still vouched for", func() *Pack {
-			p := SyntheticPack(3, 1)
-			for i := range p.Controls {
-				p.Controls[i].Status = ControlSatisfied
-			}
-			p.Summary.Fail, p.Summary.Error = 0, 0
+			p := satisfied(0, 0)
 			for i := range p.Drift.Offboarding {
 				if p.Drift.Offboarding[i].Status == assess.StatusFail {
 					p.Drift.Offboarding[i].Status = assess.StatusWarn
