@@ -332,7 +332,20 @@ func TestSummaryTemplate(t *testing.T) {
 			}
 			p.Drift = nil
 			return p
-		}, []string{"Inconclusive. Nothing was determined: no check passed, failed or warned for any sender", "## Worst risks", ": 3 error. Not determined: a DNS lookup failed"}},
+		}, []string{"Inconclusive. Nothing was determined: no check passed, failed or warned for any sender", "## Worst risks", ": 3 error. Not determined: a DNS lookup failed",
+			"could not be determined, each naming its reason: a DNS lookup that failed (timeout, SERVFAIL, REFUSED or a network error; re-run once the resolvers answer), or zone data that cannot be read to the end"}},
+		// Every mapped control satisfied, findings failing in unmapped
+		// checks, and SPF open to anyone: both said.
+		{"satisfied, unmapped failures, open SPF", func() *Pack {
+			p := satisfied(2, 0)
+			p.Drift = nil
+			for i := range p.Findings {
+				if f := &p.Findings[i]; f.Check == "spf.record" {
+					f.Status, f.Observed = assess.StatusPass, map[string]any{"all": "+all"}
+				}
+			}
+			return p
+		}, []string{"Satisfied for the mapped controls only.", "(see “Worst risks”). And SPF lets any address on the Internet pass as example.com and other sending domains, which no count shows."}},
 		// One sender removed, and nothing added: no "0 were added", no
 		// "1 of the 1".
 		{"one removed sender", func() *Pack {
