@@ -334,6 +334,19 @@ func TestSummaryTemplate(t *testing.T) {
 			return p
 		}, []string{"Inconclusive. Nothing was determined: no check passed, failed or warned for any sender", "## Worst risks", ": 3 error. Not determined: a DNS lookup failed",
 			"could not be determined, each naming its reason: a DNS lookup that failed (timeout, SERVFAIL, REFUSED or a network error; re-run once the resolvers answer), or zone data that cannot be read to the end"}},
+		// A replay's errors may be questions its recording lacks, which
+		// no resolver can answer: said first.
+		{"replay, some errors", func() *Pack {
+			p := SyntheticPack(3, 1)
+			p.Controls[0].Status = ControlInconclusive
+			for i := 1; i < len(p.Controls); i++ {
+				p.Controls[i].Status = ControlSatisfied
+			}
+			p.Summary.Fail, p.Summary.Error = 0, 2
+			p.Drift = nil
+			p.Run.ReplayOf = &ReplayOf{RunID: "r0"}
+			return p
+		}, []string{"2 findings could not be determined, each naming its reason: a question the recorded run's evidence does not hold (this replay asks no DNS: assess the fleet again to answer it), a DNS lookup that failed"}},
 		// Every mapped control satisfied, findings failing in unmapped
 		// checks, and SPF open to anyone: both said.
 		{"satisfied, unmapped failures, open SPF", func() *Pack {
