@@ -691,11 +691,12 @@ func checkDMARCReporting(ctx context.Context, r Resolver, a Asset) []Finding {
 		return []Finding{f}
 	}
 	obs := v.observed()
-	switch rua := v.found.tags["rua"]; {
-	case len(mailtoURIs(validReportURIs(rua))) > 0:
+	rua := v.found.tags["rua"]
+	switch mailto := mailtoURIs(validReportURIs(rua)); {
+	case len(mailto) > 0:
 		// rua is set: the check passes (SPEC). Whether a receiver will
 		// send to an address outside the domain is said beside it.
-		answers := append(v.answers(), verifyExternalRUA(ctx, r, v.found.domain, mailtoURIs(validReportURIs(rua)), obs)...)
+		answers := append(v.answers(), verifyExternalRUA(ctx, r, v.found.domain, mailto, obs)...)
 		return []Finding{newFinding(a, id, StatusPass, obs, answers...)}
 	case strings.Trim(rua, " \t,") != "":
 		// Only a mailto: address (RFC 7489 §6.2, §6.4) gets reports.

@@ -278,13 +278,16 @@ func embedsIP(name string, ip netip.Addr) bool {
 	return false
 }
 
+// nat64 is the well-known prefix of NAT64 addresses (RFC 6052 §2.1).
+var nat64 = netip.MustParsePrefix("64:ff9b::/96")
+
 // embeddedIPv4 returns the IPv4 address a NAT64 address of the well-known
 // prefix 64:ff9b::/96 (RFC 6052) or a 6to4 address (2002::/16, RFC 3056)
 // carries.
 func embeddedIPv4(ip netip.Addr) (netip.Addr, bool) {
 	b := ip.As16()
 	switch {
-	case netip.MustParsePrefix("64:ff9b::/96").Contains(ip):
+	case nat64.Contains(ip):
 		return netip.AddrFrom4([4]byte(b[12:16])), true
 	case b[0] == 0x20 && b[1] == 0x02:
 		return netip.AddrFrom4([4]byte(b[2:6])), true

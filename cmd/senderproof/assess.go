@@ -556,7 +556,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	failed, what := false, "no resolver answered"
 	if client != nil {
 		health := client.Health()
-		fail := newFailures(pack, offboarding)
+		fail := newFailures(pack)
 		downNotes = resolverNotes(health, fail)
 		if silent := silentResolvers(health); silent != "" {
 			downNotes = append(downNotes, fmt.Sprintf("no resolver answered any DNS query: %s; every finding that needed DNS is error", silent))
@@ -660,12 +660,10 @@ type failures struct {
 
 // newFailures tallies p's error findings and the rechecks of removed
 // senders that some check left undetermined.
-func newFailures(p *report.Pack, rechecks []assess.Offboard) failures {
+func newFailures(p *report.Pack) failures {
 	f := failures{causes: p.ErrorCauses()}
-	for _, o := range rechecks {
-		if len(o.Undetermined) > 0 || o.Status == assess.StatusError {
-			f.rechecksUnchecked++
-		}
+	if p.Drift != nil {
+		f.rechecksUnchecked = p.Drift.RecheckIncomplete()
 	}
 	return f
 }
