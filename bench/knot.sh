@@ -14,6 +14,11 @@
 # DNSPERF_CLIENTS (4), DNSPERF_OUTSTANDING (256), FORMAT (pack formats to
 # write after the assessment, default none), LIMIT (seconds each step may
 # take, 900). Only 127.0.0.1 is used; knotd is stopped by its pid at exit.
+#
+# After the ceiling, dnsperf runs again paced at half of it (-Q), the rate
+# the target asks of senderproof, and the script prints how much of the
+# machine knotd and dnsperf used there: what is left is the CPU a client
+# may spend per query at that rate. knotd's CPU is read from /proc (Linux).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${N:-100000}
@@ -69,6 +74,23 @@ step() {
   child=
   cat "$out"
   return "$rc"
+}
+
+# knot_ticks prints knotd's CPU time so far in clock ticks, or nothing
+# where /proc does not have it.
+knot_ticks() {
+  awk '{print $14 + $15}' "/proc/$(cat "$work/knot.pid")/stat" 2>/dev/null || true
+}
+
+# children_cpu FILE prints the CPU seconds (user and system) of this
+# shell's finished children that the output of `times` in FILE gives. The
+# shell itself must run `times`: a subshell counts its own children only.
+children_cpu() {
+  tail -1 "$1" | awk '{
+    t = 0
+    for (i = 1; i <= 2; i++) { split($i, p, "m"); sub(/s$/, "", p[2]); t += p[1] * 60 + p[2] }
+    print t
+  }'
 }
 
 echo "== load: $(uptime)"
@@ -141,6 +163,39 @@ if python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > 1 else 1)" "${lost
   exit 1
 fi
 
+half=$(python3 -c "import sys; print(int(float(sys.argv[1]) / 2))" "$ceiling")
+echo "== dnsperf paced at half the ceiling: -Q $half for ${perf_secs}s"
+before=$(knot_ticks)
+times >"$work/times.before"
+start=$(date +%s.%N)
+step "$work/dnsperf.half" dnsperf -s 127.0.0.1 -p "$port" -d "$work/world/queries.txt" -e -l "$perf_secs" \
+  -c "$perf_clients" -q "$perf_outstanding" -t 2 -Q "$half" >/dev/null || { cat "$work/dnsperf.half"; exit 1; }
+end=$(date +%s.%N)
+after=$(knot_ticks)
+times >"$work/times.after"
+perf_cpu=$(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" \
+  "$(children_cpu "$work/times.before")" "$(children_cpu "$work/times.after")")
+grep -E 'Queries per second' "$work/dnsperf.half"
+half_rate=$(awk '/Queries per second:/ {print $4}' "$work/dnsperf.half")
+half_done=$(awk '/Queries completed:/ {print $3}' "$work/dnsperf.half")
+budget=
+if [ -n "$before" ] && [ -n "$after" ]; then
+  python3 - "$before" "$after" "$(getconf CLK_TCK)" "$start" "$end" "$half_rate" "$half_done" "$perf_cpu" "$(nproc)" \
+    >"$work/budget" <<'PY'
+import sys
+before, after, tck, start, end, rate, queries, perf_cpu, cores = (float(x) for x in sys.argv[1:])
+wall = end - start
+knot = (after - before) / tck
+left = cores - knot / wall
+print(f"{left / rate * 1e6:.1f}")
+print(f"knotd used {knot / wall:.2f} cores ({knot / queries * 1e6:.1f} µs of CPU per query), dnsperf {perf_cpu / wall:.2f}"
+      f" ({perf_cpu / queries * 1e6:.1f} µs per query); a client at {rate:.0f} queries/s has the other"
+      f" {left:.2f} of {cores:.0f} cores: at most {left / rate * 1e6:.1f} µs of CPU per query")
+PY
+  budget=$(head -1 "$work/budget")
+  tail -1 "$work/budget"
+fi
+
 echo "== senderproof-bench -wire-only: each question once on four UDP sockets, no DNS client (a floor for any Go client here)"
 echo "== load: $(uptime)"
 step "$work/wire.out" "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -resolver "127.0.0.1:$port" \
@@ -158,7 +213,17 @@ echo "== load: $(uptime)"
 step "$work/bench.out" "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -resolver "127.0.0.1:$port" \
   -concurrency "$concurrency" -qps 0 -timeout 2s -retries 2 -format "$format"
 rate=$(awk '/^queries\/s:/ {print $2}' "$work/bench.out")
+per_asset=$(awk '/^cpu:/ {gsub(/\(/, "", $0); for (i = 1; i <= NF; i++) if ($i == "µs") print $(i-1)}' "$work/bench.out")
+queries_per_asset=$(awk '/^queries:/ {gsub(/\(/, "", $0); print $4}' "$work/bench.out")
 echo "== load: $(uptime)"
+if [ -n "$budget" ] && [ -n "$per_asset" ] && [ -n "$queries_per_asset" ]; then
+  python3 - "$per_asset" "$queries_per_asset" "$budget" <<'PY'
+import sys
+per_asset, queries, budget = (float(x) for x in sys.argv[1:])
+print(f"CPU per query (full assessment): {per_asset / queries:.1f} µs ({per_asset:.0f} µs per sender, {queries:.2f} queries);"
+      f" the budget at half the ceiling: {budget:.1f} µs")
+PY
+fi
 python3 - "$rate" "$dns_rate" "$wire_rate" "$ceiling" <<'PY'
 import sys
 rate, dns_rate, wire_rate, ceiling = (float(x) for x in sys.argv[1:])
