@@ -210,11 +210,18 @@ dns_rate=$(awk '/^queries\/s:/ {print $2}' "$work/dns.out")
 
 echo "== senderproof-bench: full assessment of $n senders, concurrency $concurrency, no qps limit"
 echo "== load: $(uptime)"
+before=$(knot_ticks)
 step "$work/bench.out" "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -resolver "127.0.0.1:$port" \
   -concurrency "$concurrency" -qps 0 -timeout 2s -retries 2 -format "$format"
 rate=$(awk '/^queries\/s:/ {print $2}' "$work/bench.out")
 per_asset=$(awk '/^cpu:/ {gsub(/\(/, "", $0); for (i = 1; i <= NF; i++) if ($i == "µs") print $(i-1)}' "$work/bench.out")
 queries_per_asset=$(awk '/^queries:/ {gsub(/\(/, "", $0); print $4}' "$work/bench.out")
+after=$(knot_ticks)
+sent=$(awk '/^queries:/ {print $2}' "$work/bench.out")
+if [ -n "$before" ] && [ -n "$after" ] && [ -n "$sent" ]; then
+  python3 -c 'import sys; b, a, t, n = (float(x) for x in sys.argv[1:]); print(f"knotd: {(a - b) / t:.2f} s of CPU for the {n:.0f} queries, {(a - b) / t / n * 1e6:.1f} µs each")' \
+    "$before" "$after" "$(getconf CLK_TCK)" "$sent"
+fi
 echo "== load: $(uptime)"
 if [ -n "$budget" ] && [ -n "$per_asset" ] && [ -n "$queries_per_asset" ]; then
   python3 - "$per_asset" "$queries_per_asset" "$budget" <<'PY'
