@@ -35,7 +35,7 @@ func newRecordedRollUp() *recordedRollUp {
 func (r *recordedRollUp) add(f *assess.Finding) {
 	r.findings[f.Check]++
 	for _, ref := range f.Controls {
-		k := ControlRef{Framework: ref.Framework, ID: ref.ID}
+		k := ControlRef(ref)
 		c := r.counts[k]
 		if c == nil {
 			c = &ControlStatus{}
