@@ -122,7 +122,7 @@ func computePTR(ctx context.Context, r Resolver, a Asset, withForward bool) ptrV
 			if fa.Err != "" {
 				reason = errorReason(fa, errors.New(fa.Err))
 			}
-			zone := reason == "cname_loop" || reason == "cname_chain"
+			zone := reason == "cname_loop" || reason == "cname_chain" || reason == "cname_conflict"
 			v.fwdZone = zone && (len(v.fwdErr) == 0 || v.fwdZone)
 			v.fwdReferral = reason == "referral" && (len(v.fwdErr) == 0 || v.fwdReferral)
 			v.fwdErr = append(v.fwdErr, n)
@@ -196,6 +196,8 @@ func errorReason(a Answer, err error) string {
 			return "cname_loop"
 		case strings.Contains(msg, ErrChainLong.Error()):
 			return "cname_chain"
+		case strings.Contains(msg, ErrCNAMEConflict.Error()):
+			return "cname_conflict"
 		case strings.Contains(msg, ErrTCPFallback.Error()):
 			return "tcp_failed"
 		case strings.Contains(msg, ErrReferral.Error()):

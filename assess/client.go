@@ -53,11 +53,15 @@ const (
 
 // Errors of Lookup. Transport failures wrap ErrTimeout or ErrNetwork.
 var (
-	ErrTimeout    = errors.New("timeout")
-	ErrNetwork    = errors.New("network error")
-	ErrCNAMELoop  = errors.New("cname loop")
-	ErrChainLong  = errors.New("cname chain too long")
-	ErrNoResolver = errors.New("no resolver configured")
+	ErrTimeout   = errors.New("timeout")
+	ErrNetwork   = errors.New("network error")
+	ErrCNAMELoop = errors.New("cname loop")
+	ErrChainLong = errors.New("cname chain too long")
+	// ErrCNAMEConflict is a name with several CNAME records of different
+	// targets, which DNS does not allow (RFC 2181 §10.1): resolvers may
+	// follow either, so which records the name has is not known.
+	ErrCNAMEConflict = errors.New("several cname records")
+	ErrNoResolver    = errors.New("no resolver configured")
 	// ErrTCPFallback is wrapped (with the TCP failure) by an exchange whose
 	// UDP answer was truncated and whose retry over TCP failed: the
 	// resolver answers, but TCP to it does not work.
@@ -1439,8 +1443,15 @@ func chase(ctx context.Context, ex exchangeFunc, name string, qtype uint16) (Ans
 			var next string
 			for _, rr := range section {
 				if cn, ok := rr.(*dns.CNAME); ok && qtype != dns.TypeCNAME && cn.Hdr.Class == dns.ClassINET && strings.EqualFold(cn.Hdr.Name, cur) {
-					next = dns.CanonicalName(cn.Target)
-					break
+					t := dns.CanonicalName(cn.Target)
+					if next != "" && t != next {
+						// Which one a receiver's resolver follows depends
+						// on the order of the records, which resolvers
+						// rotate: no verdict may rest on either.
+						ans.Err = fmt.Sprintf("%v at %s: %s, %s", ErrCNAMEConflict, cur, next, t)
+						return ans, fmt.Errorf("%s: %w at %s: %s, %s", name, ErrCNAMEConflict, cur, next, t)
+					}
+					next = t
 				}
 			}
 			if next == "" && qtype != dns.TypeDNAME {
