@@ -1115,15 +1115,18 @@ func (c *Client) allDown(q *dns.Msg) exchangeResult {
 
 // send makes one exchange with one server: UDP first, TCP when truncated.
 func (c *Client) send(ctx context.Context, q *dns.Msg, srv *serverState, wait time.Duration) exchangeResult {
-	if err := c.pace(ctx); err != nil {
-		return exchangeResult{err: err}
-	}
+	// The slot first, then the rate: a query paced while every slot was
+	// busy would otherwise hold a permit from long before it is sent, and
+	// when a stalled resolver answers, all such queries leave at once.
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
 		return exchangeResult{err: ctx.Err()}
 	}
 	defer func() { <-c.sem }()
+	if err := c.pace(ctx); err != nil {
+		return exchangeResult{err: err}
+	}
 
 	transport := "udp"
 	if c.opt.TCP {

@@ -843,3 +843,90 @@ func TestClientHugeQPS(t *testing.T) {
 		t.Errorf("--qps 1.9 keeps %d sends, want 2", n)
 	}
 }
+
+// TestClientQPSAfterStall: queries waiting for a concurrency slot while a
+// resolver holds every answer back do not leave together when it answers
+// again: --qps holds over every second.
+func TestClientQPSAfterStall(t *testing.T) {
+	t.Parallel()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	type held struct {
+		addr net.Addr
+		msg  *dns.Msg
+	}
+	var (
+		mu       sync.Mutex
+		arrivals []time.Time
+		queue    []held
+	)
+	start := time.Now()
+	stallFrom, stallTo := start.Add(300*time.Millisecond), start.Add(1800*time.Millisecond)
+	reply := func(h held) {
+		r := new(dns.Msg)
+		r.SetRcode(h.msg, dns.RcodeNameError)
+		b, _ := r.Pack()
+		_, _ = pc.WriteTo(b, h.addr)
+	}
+	go func() {
+		buf := make([]byte, 4096)
+		for {
+			n, addr, err := pc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			now := time.Now()
+			m := new(dns.Msg)
+			if m.Unpack(buf[:n]) != nil {
+				continue
+			}
+			mu.Lock()
+			arrivals = append(arrivals, now)
+			if now.After(stallFrom) && now.Before(stallTo) {
+				queue = append(queue, held{addr, m})
+				mu.Unlock()
+				continue
+			}
+			mu.Unlock()
+			reply(held{addr, m})
+		}
+	}()
+	go func() {
+		time.Sleep(time.Until(stallTo))
+		mu.Lock()
+		q := queue
+		queue = nil
+		mu.Unlock()
+		for _, h := range q {
+			reply(h)
+		}
+	}()
+	const qps = 50
+	c, err := NewClient(ClientOptions{Servers: []string{pc.LocalAddr().String()}, Timeout: 10 * time.Second,
+		QPS: qps, Concurrency: 32, BreakerThreshold: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	var wg sync.WaitGroup
+	for i := range 150 {
+		name := dns.Fqdn("n" + strconv.Itoa(i) + ".stall.example")
+		wg.Go(func() { _, _ = c.Lookup(context.Background(), name, dns.TypeA) })
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	slices.SortFunc(arrivals, func(a, b time.Time) int { return a.Compare(b) })
+	for i := range arrivals {
+		n := 0
+		for j := i; j < len(arrivals) && arrivals[j].Sub(arrivals[i]) < time.Second; j++ {
+			n++
+		}
+		if n > qps+2 {
+			t.Fatalf("%d queries arrived within a second of query %d (%v into the run), at --qps %d", n, i, arrivals[i].Sub(start).Round(time.Millisecond), qps)
+		}
+	}
+}
