@@ -910,9 +910,17 @@ func TestConflictNamesTheOtherFileWhole(t *testing.T) {
 func TestLoadInventoryCommaList(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	_, err := LoadInventory(filepath.Join(dir, "a.csv,b.csv"))
-	if err == nil || !strings.Contains(err.Error(), "for several files, repeat --inventory (-i a.csv -i b.csv)") {
-		t.Errorf("error %v", err)
+	for _, list := range []string{
+		filepath.Join(dir, "a.csv,b.csv"),
+		// The comma in a directory part of the value: the second
+		// file's path has a directory of its own.
+		filepath.Join(dir, "a.csv") + "," + filepath.Join(dir, "b.csv"),
+		filepath.Join(dir, "a.csv") + ",fleets/b",
+	} {
+		_, err := LoadInventory(list)
+		if err == nil || !strings.Contains(err.Error(), "for several files, repeat --inventory (-i a.csv -i b.csv)") {
+			t.Errorf("%s: error %v", list, err)
+		}
 	}
 }
 

@@ -134,7 +134,8 @@ func assessCommand(stderr io.Writer) *cli.Command {
 			if err := noArgs(c, "assess", ": give each inventory with --inventory FILE, and flags before any other word"); err != nil {
 				return err
 			}
-			if err := notEmpty(c, "fail-on", "format"); err != nil {
+			if err := notEmpty(c, "fail-on", "format", "inventory", "resolver", "mappings", "templates",
+				"baseline", "replay", "sign-key", "out"); err != nil {
 				return err
 			}
 			cfg := configFrom(c, stderr)
@@ -173,13 +174,25 @@ func assessCommand(stderr io.Writer) *cli.Command {
 	}
 }
 
-// notEmpty refuses an empty value given to one of the flags: --fail-on ""
-// (a CI script's unset variable) would turn the gate off, and --format ""
-// write every format, neither of which was asked for.
+// notEmpty refuses an empty value given to one of the flags (or to one
+// use of a repeated one): a CI script's unset variable would otherwise turn
+// a gate off without a word. --fail-on "" drops the gate, --format ""
+// writes every format, --pubkey "" checks no signature, --sign-key ""
+// signs nothing and --baseline "" compares with nothing, none of which was
+// asked for.
 func notEmpty(c *cli.Context, names ...string) error {
 	for _, n := range names {
-		if c.IsSet(n) && strings.TrimSpace(c.String(n)) == "" {
-			return badInput(fmt.Errorf("--%s is given an empty value", n))
+		if !c.IsSet(n) {
+			continue
+		}
+		values := c.StringSlice(n)
+		if values == nil {
+			values = []string{c.String(n)}
+		}
+		for _, v := range values {
+			if strings.TrimSpace(v) == "" {
+				return badInput(fmt.Errorf("--%s is given an empty value", n))
+			}
 		}
 	}
 	return nil

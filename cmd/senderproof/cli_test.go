@@ -944,6 +944,13 @@ func TestUsageMistakes(t *testing.T) {
 		// A CI script's unset variable must not turn the gate off.
 		{[]string{"demo", "--out", filepath.Join(t.TempDir(), "o"), "--fail-on", ""}, "--fail-on is given an empty value"},
 		{[]string{"demo", "--out", filepath.Join(t.TempDir(), "o"), "--format", " "}, "--format is given an empty value"},
+		{[]string{"demo", "--out", filepath.Join(t.TempDir(), "o"), "--sign-key", ""}, "--sign-key is given an empty value"},
+		{[]string{"demo", "--out", filepath.Join(t.TempDir(), "o"), "--baseline", ""}, "--baseline is given an empty value"},
+		{[]string{"assess", "--inventory=", "--out", filepath.Join(t.TempDir(), "o")}, "--inventory is given an empty value"},
+		{[]string{"assess", "-i", "a.csv", "-i", "", "--out", filepath.Join(t.TempDir(), "o")}, "--inventory is given an empty value"},
+		{[]string{"assess", "--replay", "", "--out", filepath.Join(t.TempDir(), "o")}, "--replay is given an empty value"},
+		{[]string{"verify", "--pubkey", "", t.TempDir()}, "--pubkey is given an empty value"},
+		{[]string{"mappings", "list", "--mappings", ""}, "--mappings is given an empty value"},
 	} {
 		code, _, stderr := run(t, context.Background(), tc.args...)
 		if code != exitBadInput || !strings.Contains(stderr, tc.want) {

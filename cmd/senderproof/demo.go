@@ -29,7 +29,7 @@ func demoCommand(stderr io.Writer) *cli.Command {
 			if err := noArgs(c, "demo", ": give the pack directory with --out DIR"); err != nil {
 				return err
 			}
-			if err := notEmpty(c, "fail-on", "format"); err != nil {
+			if err := notEmpty(c, "fail-on", "format", "mappings", "templates", "baseline", "sign-key", "out"); err != nil {
 				return err
 			}
 			cfg := configFrom(c, stderr)

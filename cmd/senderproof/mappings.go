@@ -56,6 +56,9 @@ func mappingsCommand(stdout io.Writer) *cli.Command {
 					if err := noArgs(c, "mappings list", ": give a directory of extra mapping files with --mappings DIR"); err != nil {
 						return err
 					}
+					if err := notEmpty(c, "mappings"); err != nil {
+						return err
+					}
 					if err := notAFile("--mappings", c.String("mappings")); err != nil {
 						return badInput(err)
 					}

@@ -73,6 +73,9 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 			}
 			// Bad usage first, whatever the pack: a file for a directory,
 			// a bad --pubkey.
+			if err := notEmpty(c, "pubkey", "templates", "mappings"); err != nil {
+				return err
+			}
 			for _, flag := range []string{"--templates", "--mappings"} {
 				if err := notAFile(flag, c.String(strings.TrimPrefix(flag, "--"))); err != nil {
 					return badInput(err)
