@@ -20,6 +20,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
+	"golang.org/x/text/unicode/norm"
 
 	"senderproof/templates"
 )
@@ -144,16 +145,18 @@ func fieldByName(name string) (field, bool) {
 
 // nearField returns the field whose name key spells another way: with
 // spaces, hyphens or dots for the underscore, or none ("dkim selectors",
-// "host-name", "dkimselectors").
+// "host-name", "dkimselectors"), or in look-alike or invisible characters
+// (fullwidth letters, a non-breaking hyphen or space, a zero-width space),
+// which the key is read through NFKC and without format characters for.
 func nearField(key string) (field, bool) {
 	squash := func(s string) string {
 		return strings.Map(func(r rune) rune {
-			switch r {
-			case ' ', '-', '_', '.':
+			switch {
+			case r == '_' || r == '.' || unicode.In(r, unicode.Pd, unicode.Zs, unicode.Cf):
 				return -1
 			}
 			return r
-		}, s)
+		}, strings.ToLower(norm.NFKC.String(s)))
 	}
 	k := squash(key)
 	for f := range numFields {
@@ -955,7 +958,9 @@ func (l *loader) validateTag(file string, e *entry, v rawValue) {
 			l.nearMiss = map[[2]string]bool{}
 		}
 		l.nearMiss[[2]string{file, key}] = true
-		l.warnf(file, int32(v.pos.line), "%q is kept as a tag, not read as %s: name it %s if it is meant as that field", key, f, f)
+		// Quoted in ASCII, so that what tells it from the field's name
+		// shows.
+		l.warnf(file, int32(v.pos.line), "%+q is kept as a tag, not read as %s: name it %s if it is meant as that field", key, f, f)
 	}
 	label := fmt.Sprintf("tag %q", key)
 	if v.kind != kindScalar {

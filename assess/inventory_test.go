@@ -481,6 +481,35 @@ func TestParseInventory(t *testing.T) {
 				`f.csv:2: "dkim selectors" is kept as a tag, not read as dkim_selectors: name it dkim_selectors if it is meant as that field`,
 				`f.csv:2: "host-name" is kept as a tag, not read as hostname: name it hostname if it is meant as that field`,
 			}},
+		// Look-alike and invisible characters make another name to the
+		// eye no more than a space or hyphen does: fullwidth letters, a
+		// zero-width space, a non-breaking hyphen or space, a soft hyphen.
+		{name: "a field's name spelt with look-alike or invisible characters is a tag, with a warning", file: "f.csv",
+			data: "ip,\uff48\uff4f\uff53\uff54\uff4e\uff41\uff4d\uff45,helo\u200b,dkim\u2011selectors\n192.0.2.1,mx.example.com,mx.example.com,s1\n",
+			want: []Asset{{IP: "192.0.2.1", DKIMSelectors: []string{},
+				Tags: map[string]string{"\uff48\uff4f\uff53\uff54\uff4e\uff41\uff4d\uff45": "mx.example.com", "helo\u200b": "mx.example.com", "dkim\u2011selectors": "s1"}}},
+			warnings: []string{
+				`f.csv:2: "\uff48\uff4f\uff53\uff54\uff4e\uff41\uff4d\uff45" is kept as a tag, not read as hostname: name it hostname if it is meant as that field`,
+				`f.csv:2: "helo\u200b" is kept as a tag, not read as helo: name it helo if it is meant as that field`,
+				`f.csv:2: "dkim\u2011selectors" is kept as a tag, not read as dkim_selectors: name it dkim_selectors if it is meant as that field`,
+			}},
+		{name: "a yaml key spelt with look-alike or invisible characters is a tag, with a warning", file: "f.yaml",
+			data: "- ip: 192.0.2.1\n  \"dom\\u00adain\": example.com\n  \"dkim\\u00a0selectors\": s1\n  \uff28\uff25\uff2c\uff2f: mx.example.com\n",
+			want: []Asset{{IP: "192.0.2.1", DKIMSelectors: []string{},
+				Tags: map[string]string{"dom\u00adain": "example.com", "dkim\u00a0selectors": "s1", "\uff48\uff45\uff4c\uff4f": "mx.example.com"}}},
+			warnings: []string{
+				`f.yaml:2: "dom\u00adain" is kept as a tag, not read as domain: name it domain if it is meant as that field`,
+				`f.yaml:3: "dkim\u00a0selectors" is kept as a tag, not read as dkim_selectors: name it dkim_selectors if it is meant as that field`,
+				`f.yaml:4: "\uff48\uff45\uff4c\uff4f" is kept as a tag, not read as helo: name it helo if it is meant as that field`,
+			}},
+		{name: "a json key spelt with look-alike or invisible characters is a tag, with a warning", file: "f.json",
+			data: `[{"ip": "192.0.2.1", "dkim\u2011selectors": "s1", "\ufeffhostname": "mx.example.com"}]`,
+			want: []Asset{{IP: "192.0.2.1", DKIMSelectors: []string{},
+				Tags: map[string]string{"dkim\u2011selectors": "s1", "\ufeffhostname": "mx.example.com"}}},
+			warnings: []string{
+				`f.json:1: "dkim\u2011selectors" is kept as a tag, not read as dkim_selectors: name it dkim_selectors if it is meant as that field`,
+				`f.json:1: "\ufeffhostname" is kept as a tag, not read as hostname: name it hostname if it is meant as that field`,
+			}},
 		{name: "a header of more columns than an inventory has", file: "f.csv", data: "ip," + strings.Repeat("10.0.0.1,", 1100) + "x\n",
 			err: "f.csv:1: the header has 1102 columns, more than an inventory's 1024 (one per field or tag; a list of addresses goes one per row under an ip column)"},
 		{name: "csv lines ending in a carriage return alone", file: "f.csv", data: "ip,owner\r192.0.2.10,x\r192.0.2.11,y\r",
