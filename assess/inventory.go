@@ -712,7 +712,9 @@ func (l *loader) validate(file string, r *rawEntry) *entry {
 				l.errs.addf(file, v.pos, "%s %q is the DNS root, not a host or domain name", f, s)
 				continue
 			}
-			s = strings.TrimSuffix(strings.ToLower(s), ".")
+			// As written, not lower-cased: that alone turns the Kelvin
+			// sign into k.
+			s = strings.TrimSuffix(s, ".")
 			a, err := aLabels(s)
 			if err != nil {
 				var m errMapped
@@ -720,7 +722,7 @@ func (l *loader) validate(file string, r *rawEntry) *entry {
 					l.errs.addf(file, v.pos, "%s %+q is not a domain name as DNS holds it: %v", f, s, err)
 					continue
 				}
-				l.errs.addf(file, v.pos, "%s %q is not a valid internationalized domain name: %v", f, s, err)
+				l.errs.addf(file, v.pos, "%s %q is not a valid internationalized domain name: %v", f, strings.ToLower(s), err)
 				continue
 			}
 			s = a
@@ -825,33 +827,40 @@ func (l *loader) shareSelectors(sel []string) []string {
 	return sel
 }
 
-// aLabels returns a name with its non-ASCII labels as A-labels (xn--),
-// the form in which DNS holds and is asked for an internationalized name
-// (RFC 5890, RFC 5891 §5): bücher.example is xn--bcher-kva.example. An
-// ASCII name is returned as it is.
+// aLabels returns a name, as written, in lower case with its non-ASCII
+// labels as A-labels (xn--), the form in which DNS holds and is asked for
+// an internationalized name (RFC 5890, RFC 5891 §5): bücher.example is
+// xn--bcher-kva.example.
 //
 // A name the IDNA mapping would change beyond case (UTS #46: a fullwidth
 // letter or dot folded to ASCII, a soft hyphen or zero-width space
-// dropped, a decomposed letter composed) is refused, with the name it
-// would become (errMapped): a HELO name is judged as the server sends
-// it, and a server configured with such a name does not send the
-// mapped one.
+// dropped, a decomposed letter composed, the long s or the Kelvin sign
+// folded to s or k) is refused, with the name it would become
+// (errMapped): a HELO name is judged as the server sends it, and a
+// server configured with such a name does not send the mapped one.
 func aLabels(name string) (string, error) {
-	for i := 0; i < len(name); i++ {
-		if name[i] >= utf8.RuneSelf {
-			a, err := idna.Lookup.ToASCII(name)
-			if err != nil {
-				return "", err
-			}
-			a = strings.ToLower(a)
-			if !sameLabels(name, a) {
-				u, _ := idna.Lookup.ToUnicode(a)
-				return "", errMapped{u}
-			}
-			return a, nil
-		}
+	if isASCII(name) {
+		return strings.ToLower(name), nil
 	}
-	return name, nil
+	mapped := func() error {
+		u, _ := idna.Lookup.ToUnicode(name)
+		return errMapped{u}
+	}
+	if !norm.NFKC.IsNormalString(name) {
+		// A compatibility character (a fullwidth letter, ſ, the Kelvin or
+		// Angstrom sign) stands for another: checked before case, which
+		// alone turns the Kelvin sign into k.
+		return "", mapped()
+	}
+	a, err := idna.Lookup.ToASCII(name)
+	if err != nil {
+		return "", err
+	}
+	a = strings.ToLower(a)
+	if !sameLabels(name, a) {
+		return "", mapped()
+	}
+	return a, nil
 }
 
 // sameLabels reports whether the A-label form a of name holds the same
@@ -865,14 +874,43 @@ func sameLabels(name, a string) bool {
 		return false
 	}
 	for i, l := range in {
-		if isASCII(l) {
-			if !strings.EqualFold(l, out[i]) {
+		u := out[i]
+		if !isASCII(l) {
+			var err error
+			if u, err = idna.Lookup.ToUnicode(u); err != nil {
 				return false
 			}
-			continue
 		}
-		u, err := idna.Lookup.ToUnicode(out[i])
-		if err != nil || !strings.EqualFold(u, l) {
+		if !sameButCase(l, u) {
+			return false
+		}
+	}
+	return true
+}
+
+// sameButCase reports whether the label u that IDNA mapping makes of l
+// differs from it only in case, character by character: an ASCII capital
+// as its small letter, or a non-ASCII letter as its other case, never an
+// ASCII one. strings.EqualFold is not that: it takes ſ for s and the
+// Kelvin sign for k.
+func sameButCase(l, u string) bool {
+	if utf8.RuneCountInString(l) != utf8.RuneCountInString(u) {
+		return false
+	}
+	for _, r := range l {
+		m, n := utf8.DecodeRuneInString(u)
+		u = u[n:]
+		switch {
+		case r == m:
+		case r < utf8.RuneSelf:
+			if r < 'A' || r > 'Z' || m != r+'a'-'A' {
+				return false
+			}
+		case m < utf8.RuneSelf:
+			return false
+		case unicode.ToLower(r) != m && unicode.ToUpper(r) != m:
+			// Upper case too: IDNA maps small Cherokee letters to
+			// capitals.
 			return false
 		}
 	}

@@ -173,8 +173,8 @@ func TestParseInventory(t *testing.T) {
 			// mapping goes to upper case (Cherokee), are as given.
 			name: "names IDNA mapping leaves as they are but for case",
 			file: "f.csv",
-			data: "ip,hostname,domain\n192.0.2.1,xn--bcher-kva.bücher.example,\u13cc\u13ca.example\n",
-			want: []Asset{{IP: "192.0.2.1", Hostname: "xn--bcher-kva.xn--bcher-kva.example", Domain: "xn--dbed.example",
+			data: "ip,hostname,helo,domain\n192.0.2.1,xn--bcher-kva.bücher.example,\uab9c\uab9a.example,\u13cc\u13ca.example\n",
+			want: []Asset{{IP: "192.0.2.1", Hostname: "xn--bcher-kva.xn--bcher-kva.example", HELO: "xn--dbed.example", Domain: "xn--dbed.example",
 				DKIMSelectors: []string{}, Tags: map[string]string{}}},
 		},
 		{
@@ -183,6 +183,25 @@ func TestParseInventory(t *testing.T) {
 			data: "ip,hostname,domain\n192.0.2.1,m2\u00ad1.b2.example,b2.exa\u200bmple\n",
 			err: `f.csv:2:2: hostname "m2\u00ad1.b2.example" is not a domain name as DNS holds it: IDNA mapping would turn it into "m21.b2.example", dropping or folding invisible and compatibility characters: give the name exactly as DNS holds it` + "\n" +
 				`f.csv:2:3: domain "b2.exa\u200bmple" is not a domain name as DNS holds it: IDNA mapping would turn it into "b2.example", dropping or folding invisible and compatibility characters: give the name exactly as DNS holds it`,
+		},
+		{
+			// Lower-casing alone turns the Kelvin sign into k and the
+			// Angstrom sign into å, and folding case takes long s for s:
+			// each is another name than the one a server sends.
+			name: "a name with a compatibility character folded to another letter (long s, Kelvin or Angstrom sign)",
+			file: "f.csv",
+			data: "ip,hostname,helo,domain\n192.0.2.1,\u017fmtp.\u4f8b\u3048.\u30c6\u30b9\u30c8,\u212aelvin.example,\u212bngstrom.example.\n",
+			err: `f.csv:2:2: hostname "\u017fmtp.\u4f8b\u3048.\u30c6\u30b9\u30c8" is not a domain name as DNS holds it: IDNA mapping would turn it into "smtp.例え.テスト", dropping or folding invisible and compatibility characters: give the name exactly as DNS holds it` + "\n" +
+				`f.csv:2:3: helo "\u212aelvin.example" is not a domain name as DNS holds it: IDNA mapping would turn it into "kelvin.example", dropping or folding invisible and compatibility characters: give the name exactly as DNS holds it` + "\n" +
+				`f.csv:2:4: domain "\u212bngstrom.example" is not a domain name as DNS holds it: IDNA mapping would turn it into "ångstrom.example", dropping or folding invisible and compatibility characters: give the name exactly as DNS holds it`,
+		},
+		{
+			// İ is no compatibility character, but lower-cased it is the
+			// ASCII i, where IDNA mapping makes i and a combining dot.
+			name: "a name whose letter lower-cases to an ASCII one IDNA mapping does not make",
+			file: "f.csv",
+			data: "ip,helo\n192.0.2.1,\u0130stanbul.example\n",
+			err:  `f.csv:2:2: helo "\u0130stanbul.example" is not a domain name as DNS holds it: IDNA mapping would turn it into "i` + "\u0307" + `stanbul.example", dropping or folding invisible and compatibility characters: give the name exactly as DNS holds it`,
 		},
 		{
 			name: "rows with the same tags and selectors share them; a merge changes only its asset's",
