@@ -830,7 +830,10 @@ func (l *loader) shareSelectors(sel []string) []string {
 // aLabels returns a name, as written, in lower case with its non-ASCII
 // labels as A-labels (xn--), the form in which DNS holds and is asked for
 // an internationalized name (RFC 5890, RFC 5891 §5): bücher.example is
-// xn--bcher-kva.example.
+// xn--bcher-kva.example. Only the non-ASCII labels go through IDNA: an
+// ASCII label is left to the name syntax, as in an ASCII name, so
+// mail_7.münchen.example is mail_7.xn--mnchen-3ya.example as
+// mail_7.xn--mnchen-3ya.example is.
 //
 // A name the IDNA mapping would change beyond case (UTS #46: a fullwidth
 // letter or dot folded to ASCII, a soft hyphen or zero-width space
@@ -852,40 +855,26 @@ func aLabels(name string) (string, error) {
 		// alone turns the Kelvin sign into k.
 		return "", mapped()
 	}
-	a, err := idna.Lookup.ToASCII(name)
-	if err != nil {
-		return "", err
-	}
-	a = strings.ToLower(a)
-	if !sameLabels(name, a) {
-		return "", mapped()
-	}
-	return a, nil
-}
-
-// sameLabels reports whether the A-label form a of name holds the same
-// labels, each the same but for case: an ASCII label (an A-label
-// included) as it is, a Unicode label as the U-label a holds for it. A
-// label count changed (a fullwidth dot), or a character dropped or folded
-// to another (a soft hyphen, a fullwidth letter), is not the same.
-func sameLabels(name, a string) bool {
-	in, out := strings.Split(name, "."), strings.Split(a, ".")
-	if len(in) != len(out) {
-		return false
-	}
-	for i, l := range in {
-		u := out[i]
-		if !isASCII(l) {
-			var err error
-			if u, err = idna.Lookup.ToUnicode(u); err != nil {
-				return false
-			}
+	labels := strings.Split(name, ".")
+	for i, l := range labels {
+		if isASCII(l) {
+			labels[i] = strings.ToLower(l)
+			continue
 		}
-		if !sameButCase(l, u) {
-			return false
+		a, err := idna.Lookup.ToASCII(l)
+		if err != nil {
+			return "", err
 		}
+		// The U-label a holds, against the label as written: a dot
+		// made (an ideographic full stop), or a character dropped or
+		// folded to another (a soft hyphen), is not the same label.
+		u, err := idna.Lookup.ToUnicode(a)
+		if err != nil || !sameButCase(l, u) {
+			return "", mapped()
+		}
+		labels[i] = strings.ToLower(a)
 	}
-	return true
+	return strings.Join(labels, "."), nil
 }
 
 // sameButCase reports whether the label u that IDNA mapping makes of l

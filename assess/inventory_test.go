@@ -163,6 +163,27 @@ func TestParseInventory(t *testing.T) {
 			err:  `f.csv:2:2: domain "bü_cher.test" is not a valid internationalized domain name: idna: disallowed rune U+005F`,
 		},
 		{
+			// IDNA's rules are for the Unicode labels: an ASCII label
+			// beside one is judged as in an ASCII name, an underscore
+			// allowed (the HELO name is taken as written, for helo.fqdn).
+			name: "ASCII labels with an underscore or two hyphens beside a Unicode label",
+			file: "f.csv",
+			data: "ip,hostname,helo,domain\n192.0.2.1,mail_7.münchen.example,MAIL_X.München.example,_dmarc.münchen.example\n" +
+				"192.0.2.2,ab--c.münchen.example,ab--c.münchen.example,xn--mnchen-3ya.example\n",
+			want: []Asset{
+				{IP: "192.0.2.1", Hostname: "mail_7.xn--mnchen-3ya.example", HELO: "mail_x.xn--mnchen-3ya.example", Domain: "_dmarc.xn--mnchen-3ya.example",
+					DKIMSelectors: []string{}, Tags: map[string]string{}},
+				{IP: "192.0.2.2", Hostname: "ab--c.xn--mnchen-3ya.example", HELO: "ab--c.xn--mnchen-3ya.example", Domain: "xn--mnchen-3ya.example",
+					DKIMSelectors: []string{}, Tags: map[string]string{}},
+			},
+		},
+		{
+			name: "an ASCII label beside a Unicode label is still judged as a name",
+			file: "f.csv",
+			data: "ip,hostname\n192.0.2.1,-mail.münchen.example\n",
+			err:  `f.csv:2:2: hostname "-mail.xn--mnchen-3ya.example" is not a valid host or domain name: label "-mail" starts or ends with a hyphen`,
+		},
+		{
 			name: "a HELO name that IDNA mapping would change (fullwidth letters and dots)",
 			file: "f.csv",
 			data: "ip,helo\n192.0.2.1,\uff4d\uff12\uff10\u3002b2.example\n",
