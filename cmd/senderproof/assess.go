@@ -174,6 +174,10 @@ func assessCommand(stderr io.Writer) *cli.Command {
 	}
 }
 
+// maxRetries bounds --retries: each retry of a silent resolver waits
+// up to --timeout again, so 100 is minutes per question.
+const maxRetries = 100
+
 // notEmpty refuses an empty value given to one of the flags (or to one
 // use of a repeated one): a CI script's unset variable would otherwise turn
 // a gate off without a word. --fail-on "" drops the gate, --format ""
@@ -234,6 +238,9 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		return badInput(fmt.Errorf("--qps %v is below %v query per second, which no run can live with (0 is no limit)", cfg.QPS, minQPS))
 	case cfg.Retries < 0:
 		return badInput(fmt.Errorf("--retries must not be negative, not %d", cfg.Retries))
+	case cfg.Retries > maxRetries:
+		// More is a slip (and near the integer limit would wrap to none).
+		return badInput(fmt.Errorf("--retries must be at most %d, not %d", maxRetries, cfg.Retries))
 	case cfg.Timeout <= 0:
 		return badInput(fmt.Errorf("--timeout must be positive, not %v", cfg.Timeout))
 	}
