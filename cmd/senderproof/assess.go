@@ -134,7 +134,7 @@ func assessCommand(stderr io.Writer) *cli.Command {
 			if err := noArgs(c, "assess", ": give each inventory with --inventory FILE, and flags before any other word"); err != nil {
 				return err
 			}
-			if err := notEmpty(c, "fail-on", "format", "inventory", "resolver", "mappings", "templates",
+			if err := notEmpty(c, "fail-on", "format", "inventory", "mappings", "templates",
 				"baseline", "replay", "sign-key", "out"); err != nil {
 				return err
 			}

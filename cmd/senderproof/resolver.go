@@ -28,6 +28,8 @@ func parseResolver(v string) (string, error) {
 	switch {
 	case strings.ContainsAny(s, ", "):
 		return "", errors.New("one resolver per --resolver: repeat the flag for several (--resolver A --resolver B)")
+	case strings.Contains(s, "://"):
+		return "", errors.New("give HOST[:PORT] without a URL scheme: senderproof asks plain DNS over UDP, and TCP when an answer is truncated")
 	case strings.Contains(s, "#"):
 		// BIND's and dig's ADDR#PORT.
 		return "", fmt.Errorf("give the port after a colon, %s, not after #", strings.Replace(s, "#", ":", 1))
@@ -52,6 +54,14 @@ func parseResolver(v string) (string, error) {
 	}
 	host, port, err := net.SplitHostPort(s)
 	if err != nil {
+		if i := strings.LastIndexByte(s, ':'); i > 0 && !strings.ContainsAny(s, "[]") {
+			// ::1:10053, which no IPv6 address is (10053 is no group).
+			if ip, err := netip.ParseAddr(s[:i]); err == nil && ip.Is6() {
+				if n, err := strconv.Atoi(s[i+1:]); err == nil && n >= 1 && n <= 65535 {
+					return "", fmt.Errorf("write [%s]:%d for port %d of an IPv6 address", s[:i], n, n)
+				}
+			}
+		}
 		if strings.ContainsAny(s, ":[]") {
 			return "", errors.New("not HOST[:PORT]: give an IP address or host name, optionally with :PORT (IPv6 as [ADDR]:PORT)")
 		}
