@@ -292,7 +292,7 @@ func readInventoryFile(path string) ([]byte, *InputError) {
 		return nil, &InputError{File: path, Reason: fmt.Sprintf("file is larger than %d MiB", maxInventoryFile>>20)}
 	case err != nil:
 		reason := "cannot read: " + unwrapPathError(err)
-		if errors.Is(err, fs.ErrNotExist) && strings.Contains(filepath.Base(path), ",") {
+		if errors.Is(err, fs.ErrNotExist) && strings.Contains(path, ",") {
 			reason += "; for several files, repeat --inventory (-i a.csv -i b.csv)"
 		}
 		return nil, &InputError{File: path, Reason: reason, Err: err}
@@ -323,7 +323,7 @@ func inventoryFormat(name string) (string, *InputError) {
 		case name == "-" || strings.HasPrefix(name, "/dev/") || strings.HasPrefix(name, "/proc/"):
 			// Standard input or a pipe has no extension to tell its format.
 			reason = "standard input and pipes are not read: give an inventory file whose name ends in .csv, .yaml, .yml or .json"
-		case strings.Contains(filepath.Base(name), ","):
+		case strings.Contains(name, ","):
 			reason += "; for several files, repeat --inventory (-i a.csv -i b.csv)"
 		}
 		return "", &InputError{File: name, Reason: reason}
