@@ -370,6 +370,11 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 				return badInput(fmt.Errorf("%w (give --resolver HOST:PORT)", err))
 			}
 		}
+		var repeated []string
+		if servers, repeated = dropRepeated(servers); len(repeated) > 0 {
+			fmt.Fprintf(cfg.Stderr, "senderproof: note: %s %s given more than once; each resolver is asked once\n",
+				oneLine(strings.Join(repeated, ", ")), plural(len(repeated), "is a resolver", "are resolvers"))
+		}
 		client, err = assess.NewClient(assess.ClientOptions{
 			Servers: servers, Timeout: cfg.Timeout, Retries: cfg.Retries,
 			QPS: cfg.QPS, Concurrency: cfg.Concurrency, Now: cfg.Now,
@@ -700,15 +705,18 @@ func resolverNotes(health []assess.ServerHealth, fail failures) []string {
 		if h.SlowSpells > 0 && h.Outages == 0 && h.Answered > 0 {
 			out = append(out, fmt.Sprintf("resolver %s left some questions unanswered in time while it answered others (a zone it was waiting on, not a resolver down); their findings are error (timeout)", h.Server))
 		}
-		if h.Outages == 0 {
+		// A resolver that never answered is named even when the run was
+		// too short for it to be taken for down.
+		silent := h.Sent > 0 && h.Answered == 0
+		if h.Outages == 0 && !silent {
 			continue
 		}
 		back := ""
-		if !h.Down {
+		if h.Outages > 0 && !h.Down {
 			back = " (it answered again later)"
 		}
 		what := fmt.Sprintf("stopped answering after %d queries", h.StoppedAfter)
-		if h.StoppedAfter == 0 {
+		if h.StoppedAfter == 0 || silent {
 			what = "never answered"
 		}
 		// Another resolver that answered took this one's questions.

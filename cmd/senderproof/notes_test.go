@@ -45,6 +45,13 @@ func TestResolverNotesOthersAnswered(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
+	// A run too short for the breaker to take it for down: still named.
+	health = []assess.ServerHealth{{Server: "127.0.0.1:53", Sent: 140, Answered: 140}, {Server: "127.0.0.1:9", Sent: 108}}
+	got = resolverNotes(health, failures{})
+	want = []string{"resolver 127.0.0.1:9 never answered; its questions went to the other resolvers, and no finding is error for want of an answer"}
+	if !slices.Equal(got, want) {
+		t.Errorf("short run: got %q, want %q", got, want)
+	}
 	// Alone, a resolver that stopped answering passed its questions to no
 	// other; the removed senders whose recheck it left incomplete are said.
 	alone := []assess.ServerHealth{{Server: "127.0.0.1:5305", Down: true, Outages: 1, StoppedAfter: 199, Answered: 199}}

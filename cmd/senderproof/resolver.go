@@ -136,6 +136,30 @@ func resolveHosts(ctx context.Context, servers []string, lookup lookupFunc) ([]s
 	return out, nil
 }
 
+// dropRepeated keeps the first of servers (IP:PORT) that are the same
+// address and port, however written (127.0.0.1, localhost, an IPv4-mapped
+// IPv6 address), and returns the others as given: a resolver listed twice
+// would be asked a question it answered SERVFAIL or REFUSED again, as if
+// it were another, and be named twice in the run.
+func dropRepeated(servers []string) (kept, repeated []string) {
+	seen := map[netip.AddrPort]bool{}
+	for _, srv := range servers {
+		ap, err := netip.ParseAddrPort(srv)
+		if err != nil {
+			kept = append(kept, srv)
+			continue
+		}
+		ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+		if seen[ap] {
+			repeated = append(repeated, srv)
+			continue
+		}
+		seen[ap] = true
+		kept = append(kept, srv)
+	}
+	return kept, repeated
+}
+
 // hostName reports whether s (lower case, no trailing dot) is a host name:
 // letters, digits and hyphens in labels of 1-63 characters that do not
 // start or end with a hyphen, at most 253 characters, and a last label that

@@ -550,3 +550,40 @@ func TestFinalFailureNoteForwardLookup(t *testing.T) {
 		t.Errorf("notes %q", p.Run.Notes)
 	}
 }
+
+// TestDropRepeated: one resolver written several ways is asked once.
+func TestDropRepeated(t *testing.T) {
+	t.Parallel()
+	kept, repeated := dropRepeated([]string{"127.0.0.1:5353", "[::1]:53", "[::ffff:127.0.0.1]:5353", "127.0.0.1:53", "127.0.0.1:5353"})
+	if want := []string{"127.0.0.1:5353", "[::1]:53", "127.0.0.1:53"}; !slices.Equal(kept, want) {
+		t.Errorf("kept %q, want %q", kept, want)
+	}
+	if want := []string{"[::ffff:127.0.0.1]:5353", "127.0.0.1:5353"}; !slices.Equal(repeated, want) {
+		t.Errorf("repeated %q, want %q", repeated, want)
+	}
+}
+
+// TestRepeatedResolverAskedOnce: the same resolver given as an address and
+// as localhost is one resolver of the run, and stderr says so.
+func TestRepeatedResolverAskedOnce(t *testing.T) {
+	srv := dnstest.Start(t, dnstest.Config{Zones: []dnstest.Zone{{Origin: "2.0.192.in-addr.arpa.",
+		Text: "$TTL 300\n@ IN SOA ns.example. h.example. 1 3600 600 86400 300\n1 IN PTR mail.example.\n"}}})
+	_, port, _ := net.SplitHostPort(srv.Addr)
+	dir := t.TempDir()
+	inv := filepath.Join(dir, "fleet.csv")
+	if err := os.WriteFile(inv, []byte("ip\n192.0.2.1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	code, _, stderr := run(t, context.Background(), "assess", "--inventory", inv, "--resolver", srv.Addr,
+		"--resolver", "localhost:"+port, "--out", out, "--format", "json", "--qps", "0")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if want := "note: 127.0.0.1:" + port + " is a resolver given more than once; each resolver is asked once"; !strings.Contains(stderr, want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr)
+	}
+	if p := readPack(t, out); !slices.Equal(p.Run.Resolvers, []string{srv.Addr}) {
+		t.Errorf("run.resolvers %q, want [%s]", p.Run.Resolvers, srv.Addr)
+	}
+}
