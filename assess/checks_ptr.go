@@ -232,7 +232,7 @@ func errorReason(a Answer, err error) string {
 	case dns.RcodeNameError:
 		return "nxdomain_with_records" // see Classify
 	}
-	return "rcode_" + strings.ToLower(dns.RcodeToString[a.Rcode])
+	return "rcode_" + strings.ToLower(rcodeName(a.Rcode))
 }
 
 // negReason names a negative answer.

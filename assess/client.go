@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -1194,10 +1195,46 @@ func (c *Client) send(ctx context.Context, q *dns.Msg, srv *serverState, wait ti
 
 // refusesEDNS reports whether r is an answer of a server that does not
 // know EDNS to q: FORMERR or NOTIMP without an OPT record, to a query that
-// carried one (RFC 6891 §7).
+// carried one (RFC 6891 §7), or BADVERS, which to a query of EDNS version 0
+// (every one senderproof sends) says its EDNS is broken (§6.1.3).
 func refusesEDNS(q, r *dns.Msg) bool {
-	return (r.Rcode == dns.RcodeFormatError || r.Rcode == dns.RcodeNotImplemented) &&
-		r.IsEdns0() == nil && q.IsEdns0() != nil
+	if q.IsEdns0() == nil {
+		return false
+	}
+	return r.Rcode == dns.RcodeBadVers ||
+		(r.Rcode == dns.RcodeFormatError || r.Rcode == dns.RcodeNotImplemented) && r.IsEdns0() == nil
+}
+
+// rcodeName is an rcode's mnemonic, as the evidence records it. 16 is
+// BADVERS (RFC 6891): senderproof signs no query, so it is never BADSIG
+// (TSIG), which shares the value and miekg/dns names. An rcode without a
+// mnemonic is RCODE and its number.
+func rcodeName(rcode int) string {
+	if rcode == dns.RcodeBadVers {
+		return "BADVERS"
+	}
+	if s, ok := dns.RcodeToString[rcode]; ok {
+		return s
+	}
+	return "RCODE" + strconv.Itoa(rcode)
+}
+
+// parseRcode reads an rcode as rcodeName writes it (and BADSIG, which
+// packs of earlier versions recorded for BADVERS).
+func parseRcode(s string) (int, bool) {
+	s = strings.ToUpper(s)
+	if s == "BADVERS" {
+		return dns.RcodeBadVers, true
+	}
+	if n, ok := dns.StringToRcode[s]; ok {
+		return n, true
+	}
+	if digits, ok := strings.CutPrefix(s, "RCODE"); ok {
+		if n, err := strconv.Atoi(digits); err == nil && n >= 0 && n <= 0xfff && strconv.Itoa(n) == digits {
+			return n, true
+		}
+	}
+	return 0, false
 }
 
 // withoutEDNS returns q without its OPT record (q itself when it has none).
@@ -1307,7 +1344,7 @@ func (c *Client) roundTrip(ctx context.Context, q *dns.Msg, srv *serverState, tr
 		return fail(err)
 	}
 	ev.RTT = msSince(began)
-	ev.Rcode = dns.RcodeToString[r.Rcode]
+	ev.Rcode = rcodeName(r.Rcode)
 	ev.AD = r.AuthenticatedData
 	ev.Answers = presentation(r.Answer)
 	ev.Omitted = len(r.Answer) - keptRecords(r.Answer)

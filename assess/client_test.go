@@ -930,3 +930,26 @@ func TestClientQPSAfterStall(t *testing.T) {
 		}
 	}
 }
+
+// TestRcodeName: 16 is BADVERS in the evidence (no query is signed, so
+// never BADSIG), and every name written reads back, BADSIG of older packs
+// and rcodes without a mnemonic included.
+func TestRcodeName(t *testing.T) {
+	t.Parallel()
+	for rcode, want := range map[int]string{dns.RcodeSuccess: "NOERROR", dns.RcodeServerFailure: "SERVFAIL", dns.RcodeBadVers: "BADVERS", 23: "BADCOOKIE", 3000: "RCODE3000"} {
+		if got := rcodeName(rcode); got != want {
+			t.Errorf("rcodeName(%d) = %q, want %q", rcode, got, want)
+		}
+		if n, ok := parseRcode(want); !ok || n != rcode {
+			t.Errorf("parseRcode(%q) = %d, %v", want, n, ok)
+		}
+	}
+	if n, ok := parseRcode("BADSIG"); !ok || n != dns.RcodeBadVers {
+		t.Errorf("parseRcode(BADSIG) = %d, %v", n, ok)
+	}
+	for _, bad := range []string{"", "RCODE", "RCODE-1", "RCODE007", "RCODE4096", "NOPE"} {
+		if _, ok := parseRcode(bad); ok {
+			t.Errorf("parseRcode(%q) accepted", bad)
+		}
+	}
+}

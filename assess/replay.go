@@ -118,7 +118,7 @@ func (r *Replay) exchange(ctx context.Context, name string, qtype uint16) exchan
 	if ev.Error != "" {
 		return exchangeResult{ev: ev, err: replayedError{msg: ev.Error, kind: errorKind(ev.Error)}}
 	}
-	rcode, ok := dns.StringToRcode[strings.ToUpper(ev.Rcode)]
+	rcode, ok := parseRcode(ev.Rcode)
 	if !ok {
 		return exchangeResult{ev: ev, err: fmt.Errorf("%w: recorded %s has unknown rcode %q", ErrNetwork, questionString(k.name, qtype), ev.Rcode)}
 	}

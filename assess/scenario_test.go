@@ -33,7 +33,7 @@ var faultNames = map[string]dnstest.Fault{
 	"truncate": dnstest.Truncate, "wrongid": dnstest.WrongID, "wrongquestion": dnstest.WrongQuestion,
 	"wrongname": dnstest.WrongName, "delay": dnstest.Delay, "nxdomainrecords": dnstest.NXDomainRecords,
 	"padded":  dnstest.Padded,
-	"no_edns": dnstest.NoEDNS, "truncate_all": dnstest.TruncateAll, "other_class": dnstest.OtherClass,
+	"no_edns": dnstest.NoEDNS, "badvers": dnstest.BadVers, "truncate_all": dnstest.TruncateAll, "other_class": dnstest.OtherClass,
 }
 
 const scenarioSOA = "$TTL 300\n@ IN SOA ns1.example.net. hostmaster.example.net. 1 3600 600 86400 300\n"

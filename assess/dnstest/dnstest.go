@@ -37,6 +37,7 @@ const (
 	TruncateAll           // set TC over UDP and TCP alike; over TCP, keep only the first record of the answer
 	OtherClass            // answer with the name's records in class CH instead of IN
 	FormErr               // answer FORMERR without OPT, with EDNS or without: the question, not EDNS, is refused
+	BadVers               // answer BADVERS (with an OPT record) to a query with EDNS, even of version 0: broken EDNS
 )
 
 // Config sets up a server.
@@ -408,6 +409,13 @@ func (s *Server) handle(w dns.ResponseWriter, req *dns.Msg) {
 	case NoEDNS:
 		if req.IsEdns0() != nil {
 			m.Rcode = dns.RcodeFormatError
+			s.write(w, m)
+			return
+		}
+	case BadVers:
+		if req.IsEdns0() != nil {
+			m.SetEdns0(1232, false)
+			m.Rcode = dns.RcodeBadVers // the extended bits go in the OPT record
 			s.write(w, m)
 			return
 		}
