@@ -7,6 +7,9 @@ import (
 	"image/color"
 	"image/draw"
 	"image/png"
+	"regexp"
+	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/gobold"
@@ -152,7 +155,9 @@ const (
 
 // drawStatusChart draws the panels side by side as stacked horizontal
 // bars, one colour per status, and returns the PNG and its size in pixels.
-func drawStatusChart(panels []chartPanel) ([]byte, image.Point, error) {
+// Its labels are set in the PDF's regular font, so fit spells out the
+// characters that font lacks as it does for the PDF's text.
+func drawStatusChart(fit *textFitter, panels []chartPanel) ([]byte, image.Point, error) {
 	reg, err := chartFace(goregular.TTF, 27)
 	if err != nil {
 		return nil, image.Point{}, err
@@ -188,7 +193,7 @@ func drawStatusChart(panels []chartPanel) ([]byte, image.Point, error) {
 	panelW := (chartWidth - 2*chartPad - (k-1)*chartGutter) / k
 	for i, pn := range panels {
 		x0 := chartPad + i*(panelW+chartGutter)
-		drawPanel(img, pn, image.Rect(x0, y, x0+panelW, h-chartPad), reg, small, bold)
+		drawPanel(img, pn, image.Rect(x0, y, x0+panelW, h-chartPad), fit, reg, small, bold)
 	}
 	var buf bytes.Buffer
 	enc := png.Encoder{CompressionLevel: png.BestSpeed}
@@ -199,11 +204,11 @@ func drawStatusChart(panels []chartPanel) ([]byte, image.Point, error) {
 }
 
 // drawPanel draws one titled panel of bars inside r.
-func drawPanel(img *image.RGBA, pn chartPanel, r image.Rectangle, reg, small, bold font.Face) {
+func drawPanel(img *image.RGBA, pn chartPanel, r image.Rectangle, fit *textFitter, reg, small, bold font.Face) {
 	chartText(img, bold, colourBrand, r.Min.X, r.Min.Y+38, pn.Title)
 	chartFill(img, image.Rect(r.Min.X, r.Min.Y+chartTitleH-14, r.Max.X, r.Min.Y+chartTitleH-12), colourRule)
 	y := r.Min.Y + chartTitleH
-	labelW := chartLabelWidth(reg, pn.Bars, r.Dx())
+	labels, labelW := chartLabels(fit, reg, pn.Bars, r.Dx())
 	totalW := 96
 	barX0 := r.Min.X + labelW
 	barX1 := r.Max.X - totalW
@@ -211,9 +216,8 @@ func drawPanel(img *image.RGBA, pn chartPanel, r image.Rectangle, reg, small, bo
 	for _, b := range pn.Bars {
 		most = max(most, b.Counts.Total())
 	}
-	for _, b := range pn.Bars {
-		label := chartFit(reg, cleanLine(b.Label), labelW-14)
-		chartText(img, reg, colourInk, r.Min.X, y+chartBarH-8, label)
+	for i, b := range pn.Bars {
+		chartText(img, reg, colourInk, r.Min.X, y+chartBarH-8, labels[i])
 		chartFill(img, image.Rect(barX0, y, barX1, y+chartBarH), color.RGBA{0xf4, 0xf5, 0xf7, 0xff})
 		total := b.Counts.Total()
 		if total > 0 && most > 0 {
@@ -241,13 +245,29 @@ func drawPanel(img *image.RGBA, pn chartPanel, r image.Rectangle, reg, small, bo
 	}
 }
 
+// chartLabels are the labels of bars as drawn in a panel panelW wide, and
+// the width of their column. A character the font lacks is spelled out as
+// its code point (textFitter.glyphs) before the labels are measured, so
+// "管理" and "監査" do not both draw as boxes.
+func chartLabels(fit *textFitter, face font.Face, bars []chartBar, panelW int) ([]string, int) {
+	labels := make([]string, len(bars))
+	for i, b := range bars {
+		labels[i] = fit.glyphs(cleanLine(b.Label))
+	}
+	w := chartLabelWidth(face, labels, panelW)
+	for i, l := range labels {
+		labels[i] = chartFit(face, l, w-14)
+	}
+	return labels, w
+}
+
 // chartLabelWidth is the width of the label column of a panel panelW
 // wide: what the longest label needs, from 30% to 50% of the panel. A
 // longer label is cut with "…".
-func chartLabelWidth(face font.Face, bars []chartBar, panelW int) int {
+func chartLabelWidth(face font.Face, labels []string, panelW int) int {
 	w := panelW * 30 / 100
-	for _, b := range bars {
-		w = max(w, font.MeasureString(face, clip(cleanLine(b.Label), 120)).Ceil()+14)
+	for _, l := range labels {
+		w = max(w, font.MeasureString(face, clip(l, 120)).Ceil()+14)
 	}
 	return min(w, panelW/2)
 }
@@ -283,8 +303,30 @@ func chartText(img draw.Image, face font.Face, c color.Color, x, y int, s string
 	return (d.Dot.X - fixed.I(x)).Ceil()
 }
 
-// chartFit cuts s with "…" so it is at most w pixels wide.
+// chartFit cuts s with "…" so it is at most w pixels wide. A control's
+// label, "framework id", is cut inside the framework where its last word
+// fits whole: the bars of one framework differ in their IDs, which a cut
+// at the end would drop (as it does an ID of code points, eight
+// characters a rune).
 func chartFit(face font.Face, s string, w int) string {
+	if utf8.RuneCountInString(s) <= 120 && font.MeasureString(face, s).Ceil() <= w {
+		return s
+	}
+	if i := strings.LastIndexByte(s, ' '); i > 0 {
+		tail := s[i:]
+		if tw := font.MeasureString(face, tail).Ceil(); tw+font.MeasureString(face, ellipsis).Ceil() <= w {
+			if head := chartCut(face, s[:i], w-tw); head != "" {
+				return head + tail
+			}
+			return ellipsis + tail
+		}
+	}
+	return chartCut(face, s, w)
+}
+
+// chartCut cuts s at its end with "…" so it is at most w pixels wide; ""
+// when not even one rune fits.
+func chartCut(face font.Face, s string, w int) string {
 	s = clip(s, 120)
 	if font.MeasureString(face, s).Ceil() <= w {
 		return s
@@ -299,8 +341,13 @@ func chartFit(face font.Face, s string, w int) string {
 			hi = mid - 1
 		}
 	}
-	if lo == 0 {
+	head := partialEscape.ReplaceAllString(string(r[:lo]), "")
+	if head == "" {
 		return ""
 	}
-	return string(r[:lo]) + ellipsis
+	return head + ellipsis
 }
+
+// partialEscape matches the start of a code point escape ("<U+9001>") at
+// the end of a cut label: a cut goes before the escape, not inside it.
+var partialEscape = regexp.MustCompile(`<(U(\+[0-9A-F]{0,5})?)?$`)

@@ -2,9 +2,12 @@ package report
 
 import (
 	"context"
+	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
+	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/goregular"
 )
 
@@ -60,7 +63,11 @@ func TestChartControlLabels(t *testing.T) {
 		{"a very long label stops at half", []chartBar{{Label: "an-extremely-long-framework-identifier-from-a-custom-mapping-file CONTROL-1"}}, panelW / 2, panelW / 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			w := chartLabelWidth(face, tc.bars, panelW)
+			var labels []string
+			for _, b := range tc.bars {
+				labels = append(labels, b.Label)
+			}
+			w := chartLabelWidth(face, labels, panelW)
 			if w < tc.min || w > tc.max {
 				t.Errorf("label width %d, want %d..%d", w, tc.min, tc.max)
 			}
@@ -74,6 +81,69 @@ func TestChartControlLabels(t *testing.T) {
 		})
 	}
 }
+
+// TestChartLabelsSpellOut: a label in a script the chart's font lacks is
+// drawn as code points, not boxes, and two controls of one framework keep
+// their IDs apart when their labels are cut to the label column.
+func TestChartLabelsSpellOut(t *testing.T) {
+	t.Parallel()
+	fit, err := newTextFitter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	face, err := chartFace(goregular.TTF, 27)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const panelW = (chartWidth - 2*chartPad - chartGutter) / 2 // two panels
+	for _, tc := range []struct {
+		name  string
+		bars  []chartBar
+		wants []string // what each drawn label holds
+	}{
+		{"CJK framework and IDs", []chartBar{{Label: "日本-基準 管理"}, {Label: "日本-基準 監査"}, {Label: "cis-controls-v8 9.5"}},
+			[]string{"<U+65E5>", " <U+7BA1><U+7406>", " <U+76E3><U+67FB>", "cis-controls-v8 9.5"}},
+		{"long framework keeps its IDs", []chartBar{
+			{Label: "an-extremely-long-framework-identifier-from-a-custom-mapping-file CONTROL-1"},
+			{Label: "an-extremely-long-framework-identifier-from-a-custom-mapping-file CONTROL-2"},
+		}, []string{"an-extremely-long", "… CONTROL-1", "… CONTROL-2"}},
+		{"ID too long for the column", []chartBar{{Label: "fw " + strings.Repeat("管", 12)}}, []string{"fw <U+7BA1>"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			labels, w := chartLabels(fit, face, tc.bars, panelW)
+			if len(labels) != len(tc.bars) {
+				t.Fatalf("%d labels for %d bars", len(labels), len(tc.bars))
+			}
+			seen := map[string]bool{}
+			for i, l := range labels {
+				if seen[l] {
+					t.Errorf("two bars are labelled %q", l)
+				}
+				seen[l] = true
+				if lw := font.MeasureString(face, l).Ceil(); lw > w-14 {
+					t.Errorf("label %q is %d px wide, more than %d", l, lw, w-14)
+				}
+				if cutEscape.MatchString(l) {
+					t.Errorf("label %q is cut inside a code point", l)
+				}
+				for _, r := range l {
+					if _, ok := face.GlyphAdvance(r); !ok {
+						t.Errorf("label %d %q draws %U, which the font lacks, as a box", i, l, r)
+					}
+				}
+			}
+			all := strings.Join(labels, "\n")
+			for _, want := range tc.wants {
+				if !strings.Contains(all, want) {
+					t.Errorf("labels %q lack %q", labels, want)
+				}
+			}
+		})
+	}
+}
+
+// cutEscape matches a code point escape cut short.
+var cutEscape = regexp.MustCompile(`<U\+[0-9A-F]{0,5}…`)
 
 // TestWorstOrder: a confirmed failure outranks any number of findings that
 // could not be determined, and so does a warning; items with only errors

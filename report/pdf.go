@@ -607,7 +607,7 @@ func (b *pdfBuilder) executive() ([]pdfBlock, error) {
 	)
 	charts, omitted := splitChartPanels(statusChartPanels(b.p, b.d))
 	for i, panels := range charts {
-		png, size, err := drawStatusChart(panels)
+		png, size, err := drawStatusChart(b.fit, panels)
 		if err != nil {
 			return nil, err
 		}
