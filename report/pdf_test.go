@@ -723,7 +723,13 @@ func TestGlyphs(t *testing.T) {
 		{"mta4.bücher.example → Ωμέγα", "mta4.bücher.example → Ωμέγα"},
 		{"mail.例え.example", "mail.<U+4F8B><U+3048>.example"},
 		{"📨 sent", "<U+1F4E8> sent"},
-		{strings.Repeat("例", glyphEscapes+2), strings.Repeat("<U+4F8B>", glyphEscapes) + "\uFFFD\uFFFD"},
+		{strings.Repeat("例", glyphEscapes), strings.Repeat("<U+4F8B>", glyphEscapes)},
+		// The first and the last code points, so values differing at
+		// either end stay apart.
+		{"例" + strings.Repeat("え", glyphEscapes) + "甲", "<U+4F8B>" + strings.Repeat("<U+3048>", glyphEscapes-glyphEscapesTail-1) +
+			"\uFFFD\uFFFD" + strings.Repeat("<U+3048>", glyphEscapesTail-1) + "<U+7532>"},
+		{"a.例" + strings.Repeat("え", glyphEscapes) + "乙.example", "a.<U+4F8B>" + strings.Repeat("<U+3048>", glyphEscapes-glyphEscapesTail-1) +
+			"\uFFFD\uFFFD" + strings.Repeat("<U+3048>", glyphEscapesTail-1) + "<U+4E59>.example"},
 	} {
 		t.Run(tc.in, func(t *testing.T) {
 			got := fit.glyphs(tc.in)
@@ -1683,6 +1689,51 @@ func TestPDFRemovedOwnersDistinct(t *testing.T) {
 		r, _ := utf8.DecodeRuneInString(o)
 		if want := fmt.Sprintf("<U+%04X>", r); !strings.Contains(text, want) {
 			t.Errorf("owner %q: %s not in the PDF", o, want)
+		}
+	}
+}
+
+// TestPDFLongForeignOwnersDistinct: two owners in a script the PDF's fonts
+// lack, too long to be spelled out whole and differing only in their last
+// character, still read differently under "Most affected high-criticality
+// senders".
+func TestPDFLongForeignOwnersDistinct(t *testing.T) {
+	t.Parallel()
+	p := SyntheticPack(20, 2)
+	d, err := digestPack(context.Background(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	top := d.topAssets("high", viewTopAssets)
+	if len(top) < 2 {
+		t.Fatalf("the synthetic pack has %d high-criticality senders to act on, want 2", len(top))
+	}
+	const base = "東京本社情報システム部メール基盤運用グループの担当者" // 26 characters
+	owners := map[string]string{top[0].IP: base + "甲", top[1].IP: base + "乙"}
+	for i := range p.Assets {
+		if o, ok := owners[p.Assets[i].IP]; ok {
+			p.Assets[i].Owner = o
+		}
+	}
+	text := squash(pdfText(t, writeAll(t, NewPDF(nil), p)))
+	i := strings.Index(text, squash("Most affected high-criticality senders"))
+	if i < 0 {
+		t.Fatal("the PDF has no \"Most affected high-criticality senders\"")
+	}
+	section := text[i:min(len(text), i+3000)]
+	fit, err := newTextFitter()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]string{}
+	for ip, o := range owners {
+		want := squash(fit.glyphs(o))
+		if other, ok := seen[want]; ok {
+			t.Fatalf("owners of %s and %s both read %q", ip, other, want)
+		}
+		seen[want] = ip
+		if !strings.Contains(section, squash(ip)+"(") || !strings.Contains(section, want) {
+			t.Errorf("the most affected senders lack %s, owner %q", ip, want)
 		}
 	}
 }

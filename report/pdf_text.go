@@ -239,36 +239,57 @@ func maxTokenLen(s string) int {
 }
 
 // glyphEscapes is the most runes of one text that glyphs spells out as
-// code points; later ones become U+FFFD, so a long foreign-script value
-// cannot grow eightfold on the page.
-const glyphEscapes = 24
+// code points, so a long foreign-script value cannot grow eightfold on the
+// page: the first glyphEscapes-glyphEscapesTail and the last
+// glyphEscapesTail such runes. Those between become U+FFFD, so two values
+// that differ at either end stay told apart.
+const (
+	glyphEscapes     = 24
+	glyphEscapesTail = 8
+)
 
 // glyphs makes s drawable in the PDF's fonts. A rune the Go fonts lack
 // (CJK, emoji, anything beyond the Basic Multilingual Plane, which the PDF
 // engine cannot embed) is spelled out as its code point, "<U+9001>": the
 // reader can still tell the characters apart and search for them, where a
-// box would hide the difference between two names. Past glyphEscapes such
-// runes, each becomes U+FFFD. The result is printable ASCII plus runes
-// the fonts have, so glyphs(glyphs(s)) == glyphs(s).
+// box would hide the difference between two names. Of more than
+// glyphEscapes such runes, those in the middle each become U+FFFD. The
+// result is printable ASCII plus runes the fonts have, so
+// glyphs(glyphs(s)) == glyphs(s).
 func (t *textFitter) glyphs(s string) string {
 	if isPlainLine(s) {
 		return s
 	}
+	lacks := 0
+	for _, r := range s {
+		if !t.draws(r) {
+			lacks++
+		}
+	}
+	if lacks == 0 {
+		return s
+	}
 	var b strings.Builder
-	b.Grow(len(s))
+	b.Grow(len(s) + 8*min(lacks, glyphEscapes))
 	n := 0
 	for _, r := range s {
-		switch {
-		case r < 0x80 || (r <= 0xffff && t.has(r)):
+		if t.draws(r) {
 			b.WriteRune(r)
-		case n < glyphEscapes:
-			n++
+			continue
+		}
+		n++
+		if lacks <= glyphEscapes || n <= glyphEscapes-glyphEscapesTail || n > lacks-glyphEscapesTail {
 			fmt.Fprintf(&b, "<U+%04X>", r)
-		default:
+		} else {
 			b.WriteRune(t.missing())
 		}
 	}
 	return b.String()
+}
+
+// draws reports whether the PDF's fonts draw r as it is.
+func (t *textFitter) draws(r rune) bool {
+	return r < 0x80 || (r <= 0xffff && t.has(r))
 }
 
 func (t *textFitter) has(r rune) bool {
