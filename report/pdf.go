@@ -192,6 +192,28 @@ func init() {
 	gofpdf.SetDefaultCatalogSort(true)
 }
 
+// pdfInfoText prepares s for the PDF's document information (title,
+// subject, creator): one line of at most max runes. Viewers show it in
+// their own fonts, so it keeps the characters the report's fonts lack;
+// only a rune beyond the Basic Multilingual Plane (an emoji), which the PDF
+// library cannot write as UTF-16, is spelled out as its code point.
+func pdfInfoText(s string, max int) string {
+	s = displayLine(s, max)
+	if isPlainLine(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if r > 0xffff {
+			fmt.Fprintf(&b, "<U+%04X>", r)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
 func newPDFBuilder(ctx context.Context, w *pdfWriter, p *Pack) (*pdfBuilder, error) {
 	// Each document gets its own copy of the font bytes: gofpdf v1.4.3
 	// writes into them while subsetting a font (utf8FontFile.getMetrics and
@@ -223,10 +245,10 @@ func newPDFBuilder(ctx context.Context, w *pdfWriter, p *Pack) (*pdfBuilder, err
 		WithDefaultFont(&props.Font{Family: pdfFont, Size: 9, Color: pcol(colourInk)}).
 		WithPageNumber(props.PageNumber{Pattern: "Page {current} of {total}", Place: props.RightBottom,
 			Family: pdfFont, Size: 7, Color: pcol(colourMuted)}).
-		WithTitle(clip(fit.glyphs(title), 200), true).
+		WithTitle(pdfInfoText(title, 200), true).
 		WithAuthor("senderproof", true).
-		WithCreator(clip(fit.glyphs(cleanLine(p.Tool.Name+" "+p.Tool.Version)), 100), true).
-		WithSubject("Mail sender DNS identity assessment, run "+clip(fit.glyphs(cleanLine(p.Run.ID)), 100), true).
+		WithCreator(pdfInfoText(p.Tool.Name+" "+p.Tool.Version, 100), true).
+		WithSubject("Mail sender DNS identity assessment, run "+pdfInfoText(p.Run.ID, 100), true).
 		WithCompression(true)
 	if !p.Run.FinishedAt.IsZero() {
 		cb = cb.WithCreationDate(p.Run.FinishedAt)

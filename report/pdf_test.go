@@ -44,6 +44,34 @@ func pdfText(t *testing.T, pdf []byte) string {
 	return string(out)
 }
 
+// pdfInfo is the document information of a PDF as pdfinfo prints it,
+// field by field. Without pdfinfo the test is skipped, unless CI is set.
+func pdfInfo(t *testing.T, pdf []byte) map[string]string {
+	t.Helper()
+	bin, err := exec.LookPath("pdfinfo")
+	if err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skip("pdfinfo not installed (poppler-utils); skipping the PDF read-back")
+		}
+		t.Fatal("pdfinfo not installed but CI is set: install poppler-utils")
+	}
+	path := filepath.Join(t.TempDir(), "report.pdf")
+	if err := os.WriteFile(path, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(bin, "-enc", "UTF-8", path).Output()
+	if err != nil {
+		t.Fatalf("pdfinfo: %v", err)
+	}
+	info := map[string]string{}
+	for _, line := range strings.Split(string(out), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok {
+			info[k] = strings.TrimSpace(v)
+		}
+	}
+	return info
+}
+
 // squash removes white space so words broken across cells still match.
 func squash(s string) string { return strings.Join(strings.Fields(s), "") }
 
@@ -1735,5 +1763,42 @@ func TestPDFLongForeignOwnersDistinct(t *testing.T) {
 		if !strings.Contains(section, squash(ip)+"(") || !strings.Contains(section, want) {
 			t.Errorf("the most affected senders lack %s, owner %q", ip, want)
 		}
+	}
+}
+
+// TestPDFInfoText: the document information holds the run's title, ID and
+// tool as they are, characters the report's fonts lack among them, cleaned
+// of control and format characters; only a rune beyond the Basic
+// Multilingual Plane, which the PDF library cannot encode, is spelled out.
+func TestPDFInfoText(t *testing.T) {
+	t.Parallel()
+	p := SyntheticPack(3, 1)
+	p.Run.Title = "例え\u200b — Müller GmbH\t📨 (送信)"
+	p.Run.ID = "run-日本\u202e"
+	p.Tool.Version = "1.0-β"
+	pdf := writeAll(t, NewPDF(nil), p)
+	info := pdfInfo(t, pdf)
+	for field, want := range map[string]string{
+		"Title":   "例え — Müller GmbH <U+1F4E8> (送信)",
+		"Subject": "Mail sender DNS identity assessment, run run-日本",
+		"Creator": p.Tool.Name + " 1.0-β",
+		"Author":  "senderproof",
+	} {
+		if got := info[field]; got != want {
+			t.Errorf("%s: %q, want %q", field, got, want)
+		}
+	}
+	// The body still spells out what its fonts lack.
+	if text := squash(pdfText(t, pdf)); !strings.Contains(text, "<U+4F8B><U+3048>—MüllerGmbH<U+1F4E8>(<U+9001><U+4FE1>)") {
+		t.Error("the cover lacks the title with its code points spelled out")
+	}
+	if again := writeAll(t, NewPDF(nil), p); !bytes.Equal(pdf, again) {
+		t.Error("two writes of one pack differ")
+	}
+
+	long := strings.Repeat("題", 250)
+	p.Run.Title = long
+	if got := pdfInfo(t, writeAll(t, NewPDF(nil), p))["Title"]; got != clip(long, 200) {
+		t.Errorf("a long title reads %q, want its first 199 characters and …", got)
 	}
 }
