@@ -28,6 +28,10 @@ var ErrNotRecorded = errors.New("not recorded in the evidence")
 // same code as the live client. It never sends a query.
 type Replay struct {
 	recorded map[qkey]Evidence
+	// conflicted holds the questions recorded with different answers
+	// (conflicts: the first maxConflictsShown, as questionString).
+	conflicted map[qkey]bool
+	conflicts  []string
 
 	mu      sync.Mutex
 	missing []string
@@ -62,10 +66,72 @@ func (r *Replay) Record(evs ...Evidence) {
 			continue
 		}
 		k := qkey{dns.CanonicalName(ev.Name), qt}
-		if _, dup := r.recorded[k]; !dup {
+		prev, dup := r.recorded[k]
+		if !dup {
 			r.recorded[k] = ev
+			continue
+		}
+		if !r.conflicted[k] && otherAnswer(prev, ev) {
+			if r.conflicted == nil {
+				r.conflicted = map[qkey]bool{}
+			}
+			r.conflicted[k] = true
+			if len(r.conflicts) < maxConflictsShown {
+				r.conflicts = append(r.conflicts, questionString(k.name, qt))
+			}
 		}
 	}
+}
+
+// maxConflictsShown bounds the questions Conflicts names.
+const maxConflictsShown = 5
+
+// Conflicts returns how many questions were recorded with different
+// answers, and the first of them as "TYPE name". A genuine run records
+// two answers to a question only when its records changed during the run
+// (or its resolvers disagreed); the replay answers every finding with the
+// first, so a finding that used another may replay to another verdict.
+// An edited pack shows the same way, which is why the replay says so.
+func (r *Replay) Conflicts() (int, []string) {
+	return len(r.conflicted), slices.Clone(r.conflicts)
+}
+
+// otherAnswer reports whether two recorded exchanges of one question are
+// different answers: rcode or records, their TTLs aside (a question asked
+// again once its cache entry expired). A failure beside an answer is not:
+// a question that timed out and was answered later is asked again by
+// design.
+func otherAnswer(a, b Evidence) bool {
+	if a.Error != "" || b.Error != "" {
+		return false
+	}
+	if !strings.EqualFold(a.Rcode, b.Rcode) || len(a.Answers) != len(b.Answers) {
+		return true
+	}
+	if slices.Equal(a.Answers, b.Answers) {
+		return false
+	}
+	x, y := make([]string, len(a.Answers)), make([]string, len(b.Answers))
+	for i := range a.Answers {
+		x[i], y[i] = withoutTTL(a.Answers[i]), withoutTTL(b.Answers[i])
+	}
+	slices.Sort(x)
+	slices.Sort(y)
+	return !slices.Equal(x, y)
+}
+
+// withoutTTL drops the TTL of a record in presentation form ("name\tTTL\t
+// class\ttype\tdata", as miekg/dns writes it).
+func withoutTTL(rr string) string {
+	i := strings.IndexByte(rr, '\t')
+	if i < 0 {
+		return rr
+	}
+	j := strings.IndexByte(rr[i+1:], '\t')
+	if j < 0 {
+		return rr
+	}
+	return rr[:i] + rr[i+1+j:]
 }
 
 // Release drops the recording once every lookup is done (Missing still

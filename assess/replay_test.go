@@ -314,3 +314,23 @@ func TestReplayQuestionNotRecorded(t *testing.T) {
 		t.Errorf("the replayed finding reproduces differently: %v", d)
 	}
 }
+
+// TestReplayConflicts: a question recorded twice with the same records
+// (another TTL: asked again once its cache entry expired), or once failed
+// and once answered, is no conflict; other records or another rcode are.
+func TestReplayConflicts(t *testing.T) {
+	t.Parallel()
+	ev := func(rcode, errText string, answers ...string) Evidence {
+		return Evidence{Name: "example.com.", Type: "TXT", Rcode: rcode, Error: errText, Answers: answers}
+	}
+	spf := "example.com.\t300\tIN\tTXT\t\"v=spf1 -all\""
+	r := NewReplayEvidence([]Evidence{ev("NOERROR", "", spf)})
+	r.Record(ev("NOERROR", "", "example.com.\t12\tIN\tTXT\t\"v=spf1 -all\""), ev("", "timeout"))
+	if n, _ := r.Conflicts(); n != 0 {
+		t.Fatalf("%d conflicts for the same records", n)
+	}
+	r.Record(ev("NOERROR", "", "example.com.\t300\tIN\tTXT\t\"v=spf1 +all\""), ev("NXDOMAIN", ""))
+	if n, first := r.Conflicts(); n != 1 || !slices.Equal(first, []string{"TXT example.com"}) {
+		t.Fatalf("conflicts %d %q, want 1 naming TXT example.com", n, first)
+	}
+}

@@ -165,6 +165,10 @@ func assessCommand(stderr io.Writer) *cli.Command {
 				if !listedByManifest(path) {
 					fmt.Fprintf(stderr, "senderproof: note: no pack's manifest.json beside %s lists it, so nothing shows its answers are the recorded run's as written (verify of the replay says so too)\n", oneLine(path))
 				}
+				if n, first := answers.Conflicts(); n > 0 {
+					cfg.Notes = append(cfg.Notes, replayConflictNote(n, first))
+					fmt.Fprintf(stderr, "senderproof: note: %s\n", replayConflictNote(n, first))
+				}
 				cfg.Replay, cfg.ReplayAnswers, cfg.ReplayPath = p, answers, path
 			} else if len(cfg.Inventories) == 0 {
 				return badInput(errors.New("need --inventory FILE (or --replay EVIDENCE.json or PACK-DIR)"))
@@ -177,6 +181,21 @@ func assessCommand(stderr io.Writer) *cli.Command {
 // maxRetries bounds --retries: each retry of a silent resolver waits
 // up to --timeout again, so 100 is minutes per question.
 const maxRetries = 100
+
+// replayConflictNote says that the replayed evidence holds different
+// answers to n questions (first: the first of them): the replay answers
+// each with the first recorded, so the findings that used another may
+// differ from the recorded run's. A run whose records changed while it
+// ran gives this, and so does an edited evidence.json: verify of the
+// recorded pack tells which, finding by finding.
+func replayConflictNote(n int, first []string) string {
+	more := ""
+	if n > len(first) {
+		more = fmt.Sprintf(" and %d more", n-len(first))
+	}
+	return fmt.Sprintf("the replayed evidence holds different answers to %d DNS %s in different findings (%s%s); the replay answers each with the first recorded, so a finding that used another may replay to another verdict: the records changed while the recorded run went on, or its evidence.json was edited (senderproof verify of the recorded pack tells which)",
+		n, plural(n, "question", "questions"), oneLine(strings.Join(first, ", ")), more)
+}
 
 // notEmpty refuses an empty value given to one of the flags (or to one
 // use of a repeated one): a CI script's unset variable would otherwise turn
