@@ -83,10 +83,12 @@ func policyTagFault(tags map[string]string) string {
 // policyTagError is the error a message gives for a record whose p= or
 // sp= is invalid (policyTagFault): the parser stops at the first tag it
 // cannot read, which may be another one (adkim=x before sp=bogus), so the
-// policy tag's fault comes first and the parser's error after it.
-func policyTagError(tags map[string]string, parserErr string) string {
+// policy tag's fault comes first and the parser's error after it. A policy
+// tag left out of tags because the record repeats it (repeated) is not
+// missing: the error, which starts by naming the repeat, is its fault.
+func policyTagError(tags map[string]string, parserErr, repeated string) string {
 	tag := policyTagFault(tags)
-	if tag == "" {
+	if tag == "" || tag == repeated {
 		return parserErr
 	}
 	fault := "no p= tag"
@@ -341,7 +343,8 @@ func lookupDMARCAt(ctx context.Context, r Resolver, domain string) dmarcAt {
 	case 1:
 		rec, err := dmarc.Parse(caseFolded(d.records[0]))
 		d.tags = dmarcTags(d.records[0])
-		if tag := repeatedTag(d.records[0]); tag != "" {
+		tag := repeatedTag(d.records[0])
+		if tag != "" {
 			// Named first whatever else is wrong: a repeated p= or sp=
 			// leaves no known policy, whichever tag the parser stopped at.
 			dup := fmt.Sprintf("tag %s= appears more than once, and RFC 6376 §3.2 makes a tag list with a repeated tag invalid", tag)
@@ -355,7 +358,7 @@ func lookupDMARCAt(ctx context.Context, r Resolver, domain string) dmarcAt {
 			}
 		}
 		if err != nil {
-			d.reason, d.err = "syntax", policyTagError(d.tags, parserError(err))
+			d.reason, d.err = "syntax", policyTagError(d.tags, parserError(err), tag)
 			// A record without a valid p= (or with an invalid sp=) that
 			// names a valid aggregate report address is acted on as if it
 			// said p=none (RFC 7489 §6.6.3 step 6): broken, but not ignored.
