@@ -283,6 +283,10 @@ func allDigits(s string) bool {
 	return true
 }
 
+// pctValue is the value pct= may take (RFC 7489 §6.4: 1*3DIGIT), its
+// range apart.
+var pctValue = regexp.MustCompile(`^[0-9]{1,3}$`)
+
 // dmarcTags splits a DMARC record into its tags, for reporting raw values.
 func dmarcTags(txt string) map[string]string {
 	out := map[string]string{}
@@ -343,6 +347,12 @@ func lookupDMARCAt(ctx context.Context, r Resolver, domain string) dmarcAt {
 	case 1:
 		rec, err := dmarc.Parse(caseFolded(d.records[0]))
 		d.tags = dmarcTags(d.records[0])
+		if pct, ok := d.tags["pct"]; ok && err == nil && !pctValue.MatchString(pct) {
+			// The parser reads pct with strconv.Atoi, which takes +50
+			// and 0050 for 50; it has read any other value, so this
+			// one is a number from 0 to 100.
+			err = fmt.Errorf("invalid parameter 'pct': %q is not 1 to 3 digits (RFC 7489 §6.4)", pct)
+		}
 		tag := repeatedTag(d.records[0])
 		if tag != "" {
 			// Named first whatever else is wrong: a repeated p= or sp=

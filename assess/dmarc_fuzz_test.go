@@ -70,6 +70,8 @@ func FuzzDMARCRecord(f *testing.F) {
 		"v=DMARC1;p=quarantine",
 		" v = DMARC1 ; p = reject ",
 		"v=DMARC1; p=reject; pct=101",
+		"v=DMARC1; p=reject; pct=+50",
+		"v=DMARC1; p=reject; pct=0050",
 		"v=DMARC1; p=maybe",
 		"v=DMARC1; rua=mailto:a@example.com",
 		"v=DMARC1; p=bogus; rua=mailto:a@example.com!10m",
@@ -105,8 +107,8 @@ func FuzzDMARCRecord(f *testing.F) {
 			default:
 				t.Fatalf("parsed policy %q", d.rec.Policy)
 			}
-			if p := d.rec.Percent; p != nil && (*p < 0 || *p > 100) {
-				t.Fatalf("parsed pct %d", *p)
+			if p := d.rec.Percent; p != nil && (*p < 0 || *p > 100 || !pctValue.MatchString(d.tags["pct"])) {
+				t.Fatalf("parsed pct %d from %q", *p, d.tags["pct"])
 			}
 			if d.reason != "" {
 				t.Fatalf("a parsed record with reason %q", d.reason)
