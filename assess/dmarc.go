@@ -491,9 +491,11 @@ func (v *dmarcView) bisWalk(ctx context.Context, r Resolver, first dmarcAt) {
 			v.bisSource = "_dmarc." + at.domain
 			return
 		}
-		if len(labels) <= 1 || at.reason == "invalid_domain" {
-			// A name that cannot be asked has no parents to walk to:
-			// [192.0.2.1] is no domain, and 2.1] no parent of it.
+		if len(labels) <= 1 || at.reason == "invalid_domain" && !validLookupName(v.domain) {
+			// A domain that is no name has no parents to walk to:
+			// [192.0.2.1] is no domain, and 2.1] no parent of it. A
+			// valid one too long to ask under _dmarc has: the walk
+			// goes on to the shorter names.
 			return
 		}
 		if len(labels) >= dmarcBisMaxLabels {
@@ -541,11 +543,7 @@ func (v dmarcView) answers() []Answer {
 
 func (v dmarcView) observed() map[string]any {
 	obs := map[string]any{"domain": v.domain, "org_domain": v.org}
-	tried := []string{}
-	for _, d := range v.tried {
-		tried = append(tried, "_dmarc."+d.domain)
-	}
-	obs["queried"] = tried
+	obs["queried"] = askedNames(v.tried)
 	for _, d := range v.tried {
 		if d.nearMiss != "" {
 			obs["ignored_record"] = bounded(d.nearMiss, maxObservedText)
@@ -602,10 +600,7 @@ func (v dmarcView) observed() map[string]any {
 		obs["aspf"] = string(rec.SPFAlignment)
 		obs["from_org"] = v.fromOrg
 	}
-	bisTried := []string{}
-	for _, d := range v.bisTried {
-		bisTried = append(bisTried, "_dmarc."+d.domain)
-	}
+	bisTried := askedNames(v.bisTried)
 	if v.bisReason != "" {
 		// The walk could not be completed: whether it agrees with RFC 7489
 		// discovery is not known, and "disagree" is left out.
@@ -630,6 +625,18 @@ func (v dmarcView) observed() map[string]any {
 		obs["reason"] = v.reason
 	}
 	return obs
+}
+
+// askedNames returns the _dmarc names of tried that were asked: a name
+// too long to be one (invalid_domain) was never sent.
+func askedNames(tried []dmarcAt) []string {
+	out := []string{}
+	for _, d := range tried {
+		if d.reason != "invalid_domain" {
+			out = append(out, "_dmarc."+d.domain)
+		}
+	}
+	return out
 }
 
 func (v dmarcView) bisFound() *dmarcAt {

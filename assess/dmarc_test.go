@@ -141,6 +141,9 @@ _dmarc.badpct   IN TXT "v=DMARC1; p=reject; pct=200; rua=mailto:agg@dmarc-edge.e
 _dmarc.mid      IN TXT "v=DMARC1; p=none"
 `
 
+// longDMARCDomain is a valid name of 252 characters under dmarc-edge.example.
+var longDMARCDomain = strings.Repeat(strings.Repeat("a", 63)+".", 3) + strings.Repeat("d", 41) + ".dmarc-edge.example"
+
 // TestDMARCEdgeCases: sp is named only when the organizational record sets
 // it; a broken policy with a valid rua= is a fail that says receivers treat
 // it as p=none (RFC 7489 §6.6.3 step 6), apart from a plain syntax error; a
@@ -224,6 +227,12 @@ func TestDMARCEdgeCases(t *testing.T) {
 		{checkCase{name: "walk refused, RFC 7489 finds the org record", asset: dmarcAsset("x.mid.dmarc-edge.example"), status: StatusPass, obs: map[string]string{
 			"source": "_dmarc.dmarc-edge.example", "dmarcbis_error": "refused", "dmarcbis_error_at": "_dmarc.mid.dmarc-edge.example", "disagree": "<nil>"}}, "dmarc.record",
 			[]string{"could not be completed", "REFUSED for _dmarc.mid.dmarc-edge.example"}, nil},
+		// _dmarc.<domain> would be 259 characters: it is not asked, nor
+		// listed as asked, and both discoveries climb to the same record.
+		{checkCase{name: "domain too long for its own _dmarc name", asset: dmarcAsset(longDMARCDomain), status: StatusPass, obs: map[string]string{
+			"source": "_dmarc.dmarc-edge.example", "queried": "[_dmarc.dmarc-edge.example]",
+			"dmarcbis_source": "_dmarc.dmarc-edge.example", "disagree": "false"}}, "dmarc.record",
+			nil, []string{"disagrees", "_dmarc." + longDMARCDomain}},
 		{checkCase{name: "walk refused at the TLD, no record anywhere", asset: dmarcAsset("lonely.example"), status: StatusFail, reason: "none", obs: map[string]string{
 			"queried": "[_dmarc.lonely.example]", "dmarcbis_error": "refused", "dmarcbis_error_at": "_dmarc.example",
 			"dmarcbis_queried": "[_dmarc.lonely.example _dmarc.example]", "disagree": "<nil>"}}, "dmarc.record",
@@ -289,5 +298,26 @@ func TestValidReportURIs(t *testing.T) {
 		if got := validReportURIs(list); !slices.Equal(got, want) {
 			t.Errorf("validReportURIs(%q) = %q, want %q", list, got, want)
 		}
+	}
+}
+
+// TestDMARCBisWalkPastLongName: a valid domain too long to ask under
+// _dmarc is not asked, and the DMARCbis walk goes on to the names above it.
+func TestDMARCBisWalkPastLongName(t *testing.T) {
+	t.Parallel()
+	if len(longDMARCDomain) != 252 || !validLookupName(longDMARCDomain) {
+		t.Fatalf("test domain of %d characters, valid %v", len(longDMARCDomain), validLookupName(longDMARCDomain))
+	}
+	r := &countingResolver{}
+	v := discoverDMARC(context.Background(), r, longDMARCDomain)
+	want := []string{"_dmarc.dmarc-edge.example", // RFC 7489: the organizational domain
+		"_dmarc." + longDMARCDomain[64:], "_dmarc." + longDMARCDomain[128:], "_dmarc." + longDMARCDomain[192:],
+		"_dmarc.dmarc-edge.example", "_dmarc.example"}
+	if !slices.Equal(r.asked, want) {
+		t.Errorf("asked %q, want %q", r.asked, want)
+	}
+	obs := v.observed()
+	if got := obs["dmarcbis_queried"].([]string); !slices.Equal(got, want[1:]) {
+		t.Errorf("dmarcbis_queried %q, want %q", got, want[1:])
 	}
 }
