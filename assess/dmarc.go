@@ -552,6 +552,17 @@ func (v dmarcView) observed() map[string]any {
 			break
 		}
 	}
+	if chain := v.found.ans.Chain; len(chain) > 0 {
+		// Hosted DMARC: the _dmarc name is an alias, which can hold no
+		// record of its own (RFC 2181 §10.1), so the record is changed
+		// where the chain ends.
+		names := make([]string, len(chain))
+		for i, c := range chain {
+			names[i] = normName(c)
+		}
+		obs["cname_chain"] = names
+		obs["record_at"] = names[len(names)-1]
+	}
 	switch {
 	case v.found.reason == "syntax":
 		obs["source"] = v.source()

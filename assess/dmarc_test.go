@@ -139,6 +139,7 @@ _dmarc.badrua   IN TXT "v=DMARC1; rua=agg-at-dmarc-edge.example"
 _dmarc.norua    IN TXT "v=DMARC1; adkim=s"
 _dmarc.badpct   IN TXT "v=DMARC1; p=reject; pct=200; rua=mailto:agg@dmarc-edge.example"
 _dmarc.mid      IN TXT "v=DMARC1; p=none"
+_dmarc.hosted   IN CNAME hosted.vendor.lonely.example.
 `
 
 // longDMARCDomain is a valid name of 252 characters under dmarc-edge.example.
@@ -153,6 +154,7 @@ func TestDMARCEdgeCases(t *testing.T) {
 	t.Parallel()
 	lonely := "$TTL 300\n@ IN SOA ns.lonely.example. hostmaster.lonely.example. 1 3600 600 86400 300\n@ IN A 192.0.2.10\n" +
 		"_dmarc.late IN TXT \"p=reject; v=DMARC1; rua=mailto:agg@lonely.example\"\n" +
+		"hosted.vendor IN TXT \"v=DMARC1; p=none\"\n" +
 		"_dmarc.ext IN TXT \"v=DMARC1; p=reject; rua=mailto:d@reports.dmarc-edge.example,mailto:x@lonely.example\"\n" +
 		"_dmarc.extok IN TXT \"v=DMARC1; p=reject; rua=mailto:d@reports.dmarc-edge.example\"\n" +
 		"_dmarc.extsf IN TXT \"v=DMARC1; p=reject; rua=mailto:d@reports.dmarc-edge.example\"\n" +
@@ -233,6 +235,14 @@ func TestDMARCEdgeCases(t *testing.T) {
 			"source": "_dmarc.dmarc-edge.example", "queried": "[_dmarc.dmarc-edge.example]",
 			"dmarcbis_source": "_dmarc.dmarc-edge.example", "disagree": "false"}}, "dmarc.record",
 			nil, []string{"disagrees", "_dmarc." + longDMARCDomain}},
+		// Hosted DMARC: the record is where the alias ends.
+		{checkCase{name: "record behind an alias", asset: dmarcAsset("hosted.dmarc-edge.example"), status: StatusPass, obs: map[string]string{
+			"source": "_dmarc.hosted.dmarc-edge.example", "cname_chain": "[hosted.vendor.lonely.example]", "record_at": "hosted.vendor.lonely.example"}}, "dmarc.record",
+			[]string{"(an alias of hosted.vendor.lonely.example, where the record is published)"}, nil},
+		{checkCase{name: "policy behind an alias", asset: dmarcAsset("hosted.dmarc-edge.example"), status: StatusWarn, reason: "none", obs: map[string]string{
+			"record_at": "hosted.vendor.lonely.example"}}, "dmarc.policy", nil, nil},
+		{checkCase{name: "no alias, no record_at", asset: dmarcAsset("dmarc-edge.example"), status: StatusPass, obs: map[string]string{
+			"cname_chain": "<nil>", "record_at": "<nil>"}}, "dmarc.record", nil, []string{"alias"}},
 		{checkCase{name: "walk refused at the TLD, no record anywhere", asset: dmarcAsset("lonely.example"), status: StatusFail, reason: "none", obs: map[string]string{
 			"queried": "[_dmarc.lonely.example]", "dmarcbis_error": "refused", "dmarcbis_error_at": "_dmarc.example",
 			"dmarcbis_queried": "[_dmarc.lonely.example _dmarc.example]", "disagree": "<nil>"}}, "dmarc.record",
@@ -258,6 +268,9 @@ func TestDMARCEdgeCases(t *testing.T) {
 				expectText(t, "remediation", f.Remediation, []string{"Rewrite the TXT record at " + ign + ` so that it starts with "v=DMARC1;"`}, []string{"Publish", "today's monitoring"})
 			case f.Status == StatusPass && f.Remediation != "":
 				t.Errorf("pass with remediation %q", f.Remediation)
+			}
+			if at, _ := f.Observed["record_at"].(string); at != "" && f.Status != StatusPass {
+				expectText(t, "remediation", f.Remediation, []string{"in " + at + ".", "the target of the alias " + f.Observed["source"].(string) + ": change it there or with your DMARC provider"}, nil)
 			}
 		})
 	}
