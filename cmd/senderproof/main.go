@@ -154,6 +154,7 @@ func exitCode(err error) int {
 var (
 	undefinedFlagRE = regexp.MustCompile(`^flag provided but not defined: -+(\S+)$`)
 	badFlagValueRE  = regexp.MustCompile(`^invalid value "(.*)" for flag -+(\S+): (.*)$`)
+	badBoolValueRE  = regexp.MustCompile(`^invalid boolean value "(.*)" for -+(\S+): `)
 )
 
 // usageError words a flag error of Go's flag package as this tool names
@@ -170,6 +171,9 @@ func usageError(cmd string, err error) error {
 			return errors.New(m[3])
 		}
 		return fmt.Errorf("--%s %q: %s", m[2], m[1], m[3])
+	}
+	if m := badBoolValueRE.FindStringSubmatch(msg); m != nil {
+		return fmt.Errorf("--%s=%q: give --%s alone, or --%s=true or --%s=false", m[2], m[1], m[2], m[2], m[2])
 	}
 	return err
 }
