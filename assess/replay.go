@@ -87,23 +87,24 @@ func (r *Replay) Record(evs ...Evidence) {
 const maxConflictsShown = 5
 
 // Conflicts returns how many questions were recorded with different
-// answers, and the first of them as "TYPE name". A genuine run records
-// two answers to a question only when its records changed during the run
-// (or its resolvers disagreed); the replay answers every finding with the
-// first, so a finding that used another may replay to another verdict.
-// An edited pack shows the same way, which is why the replay says so.
+// outcomes (otherAnswer), and the first of them as "TYPE name". A genuine
+// run records them when a question failed for one finding and was answered
+// for another, or its records changed during the run (or its resolvers
+// disagreed); the replay answers every finding with the first, so a
+// finding that used another may replay to another verdict. An edited pack
+// shows the same way, which is why the replay says so.
 func (r *Replay) Conflicts() (int, []string) {
 	return len(r.conflicted), slices.Clone(r.conflicts)
 }
 
 // otherAnswer reports whether two recorded exchanges of one question are
-// different answers: rcode or records, their TTLs aside (a question asked
-// again once its cache entry expired). A failure beside an answer is not:
-// a question that timed out and was answered later is asked again by
-// design.
+// different outcomes: a failure and an answer (a question that timed out
+// for one finding is asked again by the next), or answers of other rcodes
+// or records, their TTLs aside (a question asked again once its cache
+// entry expired). Two failures are not: either leaves a finding error.
 func otherAnswer(a, b Evidence) bool {
 	if a.Error != "" || b.Error != "" {
-		return false
+		return (a.Error == "") != (b.Error == "")
 	}
 	if !strings.EqualFold(a.Rcode, b.Rcode) || len(a.Answers) != len(b.Answers) {
 		return true

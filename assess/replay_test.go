@@ -325,12 +325,24 @@ func TestReplayConflicts(t *testing.T) {
 	}
 	spf := "example.com.\t300\tIN\tTXT\t\"v=spf1 -all\""
 	r := NewReplayEvidence([]Evidence{ev("NOERROR", "", spf)})
-	r.Record(ev("NOERROR", "", "example.com.\t12\tIN\tTXT\t\"v=spf1 -all\""), ev("", "timeout"))
+	r.Record(ev("NOERROR", "", "example.com.\t12\tIN\tTXT\t\"v=spf1 -all\""))
 	if n, _ := r.Conflicts(); n != 0 {
 		t.Fatalf("%d conflicts for the same records", n)
 	}
 	r.Record(ev("NOERROR", "", "example.com.\t300\tIN\tTXT\t\"v=spf1 +all\""), ev("NXDOMAIN", ""))
 	if n, first := r.Conflicts(); n != 1 || !slices.Equal(first, []string{"TXT example.com"}) {
 		t.Fatalf("conflicts %d %q, want 1 naming TXT example.com", n, first)
+	}
+	// A failure, then an answer: the replay gives every finding the
+	// failure, so the answered one's verdict moves. Two failures do not.
+	fl := func(name, errText string, answers ...string) Evidence {
+		e := ev("NOERROR", errText, answers...)
+		e.Name = name
+		return e
+	}
+	r = NewReplayEvidence([]Evidence{fl("a.example.", "timeout"), fl("b.example.", "timeout")})
+	r.Record(fl("a.example.", "", "a.example.\t300\tIN\tTXT\t\"v=spf1 -all\""), fl("b.example.", "every resolver is down"))
+	if n, first := r.Conflicts(); n != 1 || !slices.Equal(first, []string{"TXT a.example"}) {
+		t.Fatalf("conflicts %d %q, want 1 naming TXT a.example", n, first)
 	}
 }

@@ -165,10 +165,6 @@ func assessCommand(stderr io.Writer) *cli.Command {
 				if !listedByManifest(path) {
 					fmt.Fprintf(stderr, "senderproof: note: no pack's manifest.json beside %s lists it, so nothing shows its answers are the recorded run's as written (verify of the replay says so too)\n", oneLine(path))
 				}
-				if n, first := answers.Conflicts(); n > 0 {
-					cfg.Notes = append(cfg.Notes, replayConflictNote(n, first))
-					fmt.Fprintf(stderr, "senderproof: note: %s\n", replayConflictNote(n, first))
-				}
 				cfg.Replay, cfg.ReplayAnswers, cfg.ReplayPath = p, answers, path
 			} else if len(cfg.Inventories) == 0 {
 				return badInput(errors.New("need --inventory FILE (or --replay EVIDENCE.json or PACK-DIR)"))
@@ -193,9 +189,12 @@ func replayConflictNote(n int, first []string) string {
 	if n > len(first) {
 		more = fmt.Sprintf(" and %d more", n-len(first))
 	}
-	return fmt.Sprintf("the replayed evidence holds different answers to %d DNS %s in different findings (%s%s); the replay answers each with the first recorded, so a finding that used another may replay to another verdict: the records changed while the recorded run went on, or its evidence.json was edited (senderproof verify of the recorded pack tells which)",
-		n, plural(n, "question", "questions"), oneLine(strings.Join(first, ", ")), more)
+	return fmt.Sprintf("%s %d DNS %s in different findings (%s%s); the replay answers each with the first recorded, so a finding that used another may replay to another verdict. A question can fail in one finding and be answered in a later one (a resolver that stopped answering for a while), its records can change while a run goes on, and an edited evidence.json shows the same way: senderproof verify of the recorded pack tells which",
+		replayConflictPrefix, n, plural(n, "question", "questions"), oneLine(strings.Join(first, ", ")), more)
 }
+
+// replayConflictPrefix starts replayConflictNote.
+const replayConflictPrefix = "the replayed evidence holds different outcomes for"
 
 // notEmpty refuses an empty value given to one of the flags (or to one
 // use of a repeated one): a CI script's unset variable would otherwise turn
@@ -526,10 +525,17 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	}
 	finished := cfg.Now()
 	var replayMissing []string
+	var replayConflicts string
 	if replay != nil {
 		// As for the cache: the recorded exchanges have done their work.
 		replay.Release()
 		replayMissing = replay.Missing()
+		// Once everything is recorded, the offboarding recheck's
+		// exchanges included.
+		if n, first := replay.Conflicts(); n > 0 {
+			replayConflicts = replayConflictNote(n, first)
+			fmt.Fprintf(cfg.Stderr, "senderproof: note: %s\n", replayConflicts)
+		}
 	}
 
 	// 4. Build and write the pack.
@@ -576,7 +582,15 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		run.Queries = cfg.Replay.Run.Queries
 		// The recorded notes, then this run's that they do not hold
 		// already (a mapping file's note is given again by every replay).
-		run.Notes = slices.Clone(cfg.Replay.Run.Notes)
+		// A replay's own note of conflicting answers is this replay's
+		// to give, not the recorded one's (a replay's evidence holds one
+		// answer to each question).
+		run.Notes = slices.DeleteFunc(slices.Clone(cfg.Replay.Run.Notes), func(n string) bool {
+			return strings.HasPrefix(n, replayConflictPrefix)
+		})
+		if replayConflicts != "" {
+			run.Notes = append(run.Notes, replayConflicts)
+		}
 		for _, n := range cfg.Notes {
 			if !slices.Contains(run.Notes, n) {
 				run.Notes = append(run.Notes, n)

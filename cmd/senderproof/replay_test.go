@@ -107,7 +107,7 @@ func TestReplayNamesConflictingAnswers(t *testing.T) {
 	}
 	replayed := filepath.Join(dir, "replayed")
 	code, _, stderr := run(t, context.Background(), "assess", "--replay", out, "--out", replayed, "--format", "json")
-	want := "the replayed evidence holds different answers to 1 DNS question in different findings (TXT " + strings.TrimSuffix(forged["name"].(string), ".")
+	want := "the replayed evidence holds different outcomes for 1 DNS question in different findings (TXT " + strings.TrimSuffix(forged["name"].(string), ".")
 	if code != 0 || !strings.Contains(stderr, want) {
 		t.Fatalf("replay exit %d; stderr lacks %q:\n%s", code, want, stderr)
 	}
@@ -115,12 +115,21 @@ func TestReplayNamesConflictingAnswers(t *testing.T) {
 	if !slices.ContainsFunc(p.Run.Notes, func(n string) bool { return strings.Contains(n, want) }) {
 		t.Errorf("replay's notes lack %q: %q", want, p.Run.Notes)
 	}
+	// A replay of that replay holds one answer to each question: the
+	// note is not carried over.
+	again := filepath.Join(dir, "replayed2")
+	if code, _, stderr := run(t, context.Background(), "assess", "--replay", replayed, "--out", again, "--format", "json"); code != 0 || strings.Contains(stderr, "different outcomes") {
+		t.Errorf("replay of the replay: exit %d: %s", code, stderr)
+	}
+	if p := readPack(t, again); slices.ContainsFunc(p.Run.Notes, func(n string) bool { return strings.Contains(n, "different outcomes") }) {
+		t.Errorf("replay of the replay kept the note: %q", p.Run.Notes)
+	}
 	// The genuine pack's replay says nothing of the kind.
 	genuine := filepath.Join(dir, "genuine")
 	if code, _, stderr := run(t, context.Background(), "demo", "--out", genuine, "--format", "json"); code != 0 {
 		t.Fatalf("demo exit %d: %s", code, stderr)
 	}
-	if code, _, stderr := run(t, context.Background(), "assess", "--replay", genuine, "--out", filepath.Join(dir, "again"), "--format", "json"); code != 0 || strings.Contains(stderr, "different answers") {
+	if code, _, stderr := run(t, context.Background(), "assess", "--replay", genuine, "--out", filepath.Join(dir, "again"), "--format", "json"); code != 0 || strings.Contains(stderr, "different outcomes") {
 		t.Errorf("replay of a genuine pack: exit %d: %s", code, stderr)
 	}
 }
