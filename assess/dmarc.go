@@ -364,7 +364,9 @@ func lookupDMARCAt(ctx context.Context, r Resolver, domain string) dmarcAt {
 				err = errors.New(dup)
 			}
 			if tag == "p" || tag == "sp" {
-				delete(d.tags, tag) // which of its values holds is not known
+				// Which of its values holds is not known: no valid one,
+				// as policyTagFault and validPolicyTags read it.
+				d.tags[tag] = ""
 			}
 		}
 		if err != nil {
@@ -549,6 +551,10 @@ func (v dmarcView) observed() map[string]any {
 			obs["ignored_record"] = bounded(d.nearMiss, maxObservedText)
 			obs["ignored_at"] = "_dmarc." + d.domain
 			obs["ignored_why"] = d.nearMissWhy
+			if chain := d.ans.Chain; len(chain) > 0 {
+				// Behind an alias, which holds no TXT record of its own.
+				obs["ignored_record_at"] = normName(chain[len(chain)-1])
+			}
 			break
 		}
 	}
