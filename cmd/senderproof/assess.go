@@ -390,8 +390,10 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		}
 		var repeated []string
 		if servers, repeated = dropRepeated(servers); len(repeated) > 0 {
-			fmt.Fprintf(cfg.Stderr, "senderproof: note: %s %s given more than once; each resolver is asked once\n",
+			note := fmt.Sprintf("%s %s given more than once; each resolver is asked once",
 				oneLine(strings.Join(repeated, ", ")), plural(len(repeated), "is a resolver", "are resolvers"))
+			fmt.Fprintf(cfg.Stderr, "senderproof: note: %s\n", note)
+			cfg.Notes = append(slices.Clip(cfg.Notes), note)
 		}
 		client, err = assess.NewClient(assess.ClientOptions{
 			Servers: servers, Timeout: cfg.Timeout, Retries: cfg.Retries,
@@ -740,7 +742,9 @@ func resolverNotes(health []assess.ServerHealth, fail failures) []string {
 		}
 		// A resolver that never answered is named even when the run was
 		// too short for it to be taken for down.
-		silent := h.Sent > 0 && h.Answered == 0
+		// (A truncated UDP answer whose TCP retry failed is an answer
+		// too, counted apart.)
+		silent := h.Sent > 0 && h.Answered == 0 && h.TCPFailed == 0
 		if h.Outages == 0 && !silent {
 			continue
 		}

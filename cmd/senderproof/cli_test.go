@@ -950,6 +950,7 @@ func TestUsageMistakes(t *testing.T) {
 		{[]string{"assess", "-i", "a.csv", "-i", "", "--out", filepath.Join(t.TempDir(), "o")}, "--inventory is given an empty value"},
 		{[]string{"assess", "--replay", "", "--out", filepath.Join(t.TempDir(), "o")}, "--replay is given an empty value"},
 		{[]string{"verify", "--pubkey", "", t.TempDir()}, "--pubkey is given an empty value"},
+		{[]string{"verify", "--baseline", "", t.TempDir()}, "--baseline is given an empty value"},
 		{[]string{"diff", "--json=maybe", "a", "b"}, `--json="maybe": give --json alone, or --json=true or --json=false`},
 		{[]string{"demo", "--out", filepath.Join(t.TempDir(), "o"), "--retries", "9223372036854775807"}, "--retries must be at most 100"},
 		{[]string{"mappings", "list", "--mappings", ""}, "--mappings is given an empty value"},

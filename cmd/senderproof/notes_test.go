@@ -52,6 +52,12 @@ func TestResolverNotesOthersAnswered(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("short run: got %q, want %q", got, want)
 	}
+	// One whose every answer was truncated, with TCP to it failing,
+	// answered: another note says what went wrong.
+	health = []assess.ServerHealth{{Server: "127.0.0.1:53", Sent: 140, Answered: 140}, {Server: "127.0.0.1:9", Sent: 8, TCPFailed: 8}}
+	if got = resolverNotes(health, failures{}); len(got) != 0 {
+		t.Errorf("truncating resolver: got %q, want no note", got)
+	}
 	// Alone, a resolver that stopped answering passed its questions to no
 	// other; the removed senders whose recheck it left incomplete are said.
 	alone := []assess.ServerHealth{{Server: "127.0.0.1:5305", Down: true, Outages: 1, StoppedAfter: 199, Answered: 199}}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -138,11 +139,12 @@ func resolveHosts(ctx context.Context, servers []string, lookup lookupFunc) ([]s
 
 // dropRepeated keeps the first of servers (IP:PORT) that are the same
 // address and port, however written (127.0.0.1, localhost, an IPv4-mapped
-// IPv6 address), and returns the others as given: a resolver listed twice
-// would be asked a question it answered SERVFAIL or REFUSED again, as if
-// it were another, and be named twice in the run.
+// IPv6 address), and returns the resolvers given more than once, each once
+// as kept: a resolver listed twice would be asked a question it answered
+// SERVFAIL or REFUSED again, as if it were another, and be named twice in
+// the run.
 func dropRepeated(servers []string) (kept, repeated []string) {
-	seen := map[netip.AddrPort]bool{}
+	first := map[netip.AddrPort]string{}
 	for _, srv := range servers {
 		ap, err := netip.ParseAddrPort(srv)
 		if err != nil {
@@ -150,11 +152,13 @@ func dropRepeated(servers []string) (kept, repeated []string) {
 			continue
 		}
 		ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-		if seen[ap] {
-			repeated = append(repeated, srv)
+		if k, ok := first[ap]; ok {
+			if !slices.Contains(repeated, k) {
+				repeated = append(repeated, k)
+			}
 			continue
 		}
-		seen[ap] = true
+		first[ap] = srv
 		kept = append(kept, srv)
 	}
 	return kept, repeated

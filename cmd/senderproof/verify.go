@@ -73,7 +73,7 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 			}
 			// Bad usage first, whatever the pack: a file for a directory,
 			// a bad --pubkey.
-			if err := notEmpty(c, "pubkey", "templates", "mappings"); err != nil {
+			if err := notEmpty(c, "pubkey", "templates", "mappings", "baseline"); err != nil {
 				return err
 			}
 			for _, flag := range []string{"--templates", "--mappings"} {
