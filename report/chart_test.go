@@ -107,7 +107,10 @@ func TestChartLabelsSpellOut(t *testing.T) {
 			{Label: "an-extremely-long-framework-identifier-from-a-custom-mapping-file CONTROL-1"},
 			{Label: "an-extremely-long-framework-identifier-from-a-custom-mapping-file CONTROL-2"},
 		}, []string{"an-extremely-long", "… CONTROL-1", "… CONTROL-2"}},
-		{"ID too long for the column", []chartBar{{Label: "fw " + strings.Repeat("管", 12)}}, []string{"fw <U+7BA1>"}},
+		{"ID too long for the column keeps its end", []chartBar{{Label: "fw " + strings.Repeat("管", 12) + "甲"}, {Label: "fw " + strings.Repeat("管", 12) + "乙"}},
+			[]string{"…", "<U+7532>", "<U+4E59>"}},
+		{"four-character IDs of a CJK framework", []chartBar{{Label: "日本-基準 管理策甲"}, {Label: "日本-基準 管理策乙"}, {Label: "jp 管理策甲"}, {Label: "jp 管理策乙"}},
+			[]string{"<U+7532>", "<U+4E59>"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			labels, w := chartLabels(fit, face, tc.bars, panelW)
