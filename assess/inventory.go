@@ -20,6 +20,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
+	"golang.org/x/text/secure/bidirule"
+	"golang.org/x/text/unicode/bidi"
 	"golang.org/x/text/unicode/norm"
 
 	"senderproof/templates"
@@ -874,7 +876,31 @@ func aLabels(name string) (string, error) {
 		}
 		labels[i] = strings.ToLower(a)
 	}
+	if err := bidiLabels(name); err != nil {
+		return "", err
+	}
 	return strings.Join(labels, "."), nil
+}
+
+// bidiLabels applies the Bidi rule (RFC 5893 §2) to every label of a name
+// that has a right-to-left label, as IDNA does for the whole name: the
+// rule holds across labels, so an ASCII label beside a Hebrew one counts
+// (1mail.שלום.example is no valid name). An ASCII label with an underscore
+// is left to the name syntax, as in an ASCII name.
+func bidiLabels(name string) error {
+	labels := strings.Split(name, ".")
+	if !slices.ContainsFunc(labels, func(l string) bool { return bidirule.DirectionString(l) == bidi.RightToLeft }) {
+		return nil
+	}
+	for _, l := range labels {
+		if l == "" || isASCII(l) && strings.Contains(l, "_") {
+			continue
+		}
+		if !bidirule.ValidString(l) {
+			return fmt.Errorf("label %q breaks the Bidi rule of a name with right-to-left labels (RFC 5893)", l)
+		}
+	}
+	return nil
 }
 
 // sameButCase reports whether the label u that IDNA mapping makes of l

@@ -163,6 +163,22 @@ func TestParseInventory(t *testing.T) {
 			err:  `f.csv:2:2: domain "bü_cher.test" is not a valid internationalized domain name: idna: disallowed rune U+005F`,
 		},
 		{
+			// The Bidi rule holds across the labels of a name with a
+			// right-to-left label (RFC 5893): a label starting with a
+			// digit breaks it there, not in an all-ASCII name.
+			name: "an ASCII label that breaks the Bidi rule beside a Hebrew one",
+			file: "f.csv",
+			data: "ip,domain\n192.0.2.1,1mail.שלום.example\n",
+			err:  `f.csv:2:2: domain "1mail.שלום.example" is not a valid internationalized domain name: label "1mail" breaks the Bidi rule of a name with right-to-left labels (RFC 5893)`,
+		},
+		{
+			name: "a Hebrew label beside ASCII ones",
+			file: "f.csv",
+			data: "ip,domain,helo\n192.0.2.1,mail.שלום.example,1mail.example\n",
+			want: []Asset{{IP: "192.0.2.1", Domain: "mail.xn--9dbne9b.example", HELO: "1mail.example",
+				DKIMSelectors: []string{}, Tags: map[string]string{}}},
+		},
+		{
 			// IDNA's rules are for the Unicode labels: an ASCII label
 			// beside one is judged as in an ASCII name, an underscore
 			// allowed (the HELO name is taken as written, for helo.fqdn).
