@@ -174,6 +174,22 @@ func assessCommand(stderr io.Writer) *cli.Command {
 	}
 }
 
+// fileReserve is the open files a run needs besides one per query in
+// flight: its UDP sockets, inputs, spool and the runtime's own.
+const fileReserve = 64
+
+// concurrencyFits refuses a --concurrency the open-files limit cannot
+// hold: a query in flight may need a file of its own (a TCP connection,
+// when answers come truncated), and one that cannot get it would turn
+// into an error finding charged to the resolver.
+func concurrencyFits(concurrency int, limit uint64) error {
+	if need := uint64(concurrency) + fileReserve; need > limit {
+		return fmt.Errorf("--concurrency %d needs about %d open files (a TCP connection for each query in flight when answers come truncated), and this process may open %d (ulimit -n): lower --concurrency to %d or raise the limit",
+			concurrency, need, limit, max(int64(limit)-fileReserve, 1))
+	}
+	return nil
+}
+
 // maxRetries bounds --retries: each retry of a silent resolver waits
 // up to --timeout again, so 100 is minutes per question.
 const maxRetries = 100
@@ -247,6 +263,11 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	}
 	if cfg.Concurrency < 1 {
 		return badInput(fmt.Errorf("--concurrency must be at least 1"))
+	}
+	if limit, ok := openFileLimit(); ok && cfg.Replay == nil && cfg.Resolver == nil {
+		if err := concurrencyFits(cfg.Concurrency, limit); err != nil {
+			return badInput(err)
+		}
 	}
 	switch {
 	case cfg.QPS < 0 || math.IsNaN(cfg.QPS) || math.IsInf(cfg.QPS, 0):

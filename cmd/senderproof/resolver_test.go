@@ -591,3 +591,19 @@ func TestRepeatedResolverAskedOnce(t *testing.T) {
 		t.Errorf("run.notes lack the repeated resolver: %q", p.Run.Notes)
 	}
 }
+
+// TestConcurrencyFitsFiles: a --concurrency the open-files limit cannot
+// hold is refused with both numbers and what to do.
+func TestConcurrencyFitsFiles(t *testing.T) {
+	t.Parallel()
+	if err := concurrencyFits(32, 1024); err != nil {
+		t.Errorf("32 under 1024: %v", err)
+	}
+	err := concurrencyFits(2000, 1024)
+	if want := "--concurrency 2000 needs about 2064 open files (a TCP connection for each query in flight when answers come truncated), and this process may open 1024 (ulimit -n): lower --concurrency to 960 or raise the limit"; err == nil || err.Error() != want {
+		t.Errorf("2000 under 1024: %v, want %s", err, want)
+	}
+	if err := concurrencyFits(1000, 100); err == nil || !strings.Contains(err.Error(), "lower --concurrency to 36") {
+		t.Errorf("1000 under 100: %v", err)
+	}
+}
