@@ -26,50 +26,48 @@ import (
 // pdftotext the test is skipped, unless CI is set.
 func pdfText(t *testing.T, pdf []byte) string {
 	t.Helper()
-	bin, err := exec.LookPath("pdftotext")
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skip("pdftotext not installed (poppler-utils); skipping the PDF read-back")
-		}
-		t.Fatal("pdftotext not installed but CI is set: install poppler-utils")
-	}
-	path := filepath.Join(t.TempDir(), "report.pdf")
-	if err := os.WriteFile(path, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "-layout", "-enc", "UTF-8", path, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	return string(out)
+	return string(poppler(t, "pdftotext", pdf, "-layout", "-enc", "UTF-8", "{}", "-"))
 }
 
 // pdfInfo is the document information of a PDF as pdfinfo prints it,
 // field by field. Without pdfinfo the test is skipped, unless CI is set.
 func pdfInfo(t *testing.T, pdf []byte) map[string]string {
 	t.Helper()
-	bin, err := exec.LookPath("pdfinfo")
-	if err != nil {
-		if os.Getenv("CI") == "" {
-			t.Skip("pdfinfo not installed (poppler-utils); skipping the PDF read-back")
-		}
-		t.Fatal("pdfinfo not installed but CI is set: install poppler-utils")
-	}
-	path := filepath.Join(t.TempDir(), "report.pdf")
-	if err := os.WriteFile(path, pdf, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(bin, "-enc", "UTF-8", path).Output()
-	if err != nil {
-		t.Fatalf("pdfinfo: %v", err)
-	}
 	info := map[string]string{}
-	for _, line := range strings.Split(string(out), "\n") {
+	for _, line := range strings.Split(string(poppler(t, "pdfinfo", pdf, "-enc", "UTF-8", "{}")), "\n") {
 		if k, v, ok := strings.Cut(line, ":"); ok {
 			info[k] = strings.TrimSpace(v)
 		}
 	}
 	return info
+}
+
+// poppler runs one of poppler-utils' tools with args, {} standing for the
+// PDF written to a file, and returns its output. Without the tool the
+// test is skipped, unless CI is set.
+func poppler(t *testing.T, tool string, pdf []byte, args ...string) []byte {
+	t.Helper()
+	bin, err := exec.LookPath(tool)
+	if err != nil {
+		if os.Getenv("CI") == "" {
+			t.Skip(tool + " not installed (poppler-utils); skipping the PDF read-back")
+		}
+		t.Fatal(tool + " not installed but CI is set: install poppler-utils")
+	}
+	path := filepath.Join(t.TempDir(), "report.pdf")
+	if err := os.WriteFile(path, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range args {
+		if a == "{}" {
+			args[i] = path
+		}
+	}
+	out, err := exec.Command(bin, args...).Output()
+	if err != nil {
+		t.Fatalf("%s: %v", tool, err)
+	}
+	return out
 }
 
 // squash removes white space so words broken across cells still match.
