@@ -181,7 +181,8 @@ func isASCIIString(s string) bool {
 }
 
 // embedsIP reports whether name carries ip's octets in either order with any
-// separator (zero-padded or not), or its hex form.
+// separator (zero-padded or not), or its hex form, in either order, whole
+// or with any separator between its two-digit octets.
 func embedsIP(name string, ip netip.Addr) bool {
 	ip = ip.Unmap()
 	if !ip.IsValid() {
@@ -189,13 +190,12 @@ func embedsIP(name string, ip netip.Addr) bool {
 	}
 	if ip.Is4() {
 		b := ip.As4()
-		hexForm := hex.EncodeToString(b[:])
-		if strings.Contains(name, hexForm) {
-			return true
-		}
 		fwd := []byte{b[0], b[1], b[2], b[3]}
 		rev := []byte{b[3], b[2], b[1], b[0]}
 		for _, o := range [][]byte{fwd, rev} {
+			if strings.Contains(name, hex.EncodeToString(o)) || hexOctetSeq(name, o) {
+				return true
+			}
 			if octetSeq(name, o) {
 				return true
 			}
@@ -343,6 +343,26 @@ func reverseString(s string) string {
 
 // octetSeq reports whether the decimal octets appear in name in this order,
 // separated by non-digits, each with optional leading zeros.
+// hexOctetSeq reports whether name holds the octets o in order as
+// two-digit hex numbers, each its own run of hex digits between
+// separators (c0-00-02-24).
+func hexOctetSeq(name string, o []byte) bool {
+	tokens := strings.FieldsFunc(name, func(r rune) bool { return !isHexDigit(r) })
+	for i := 0; i+len(o) <= len(tokens); i++ {
+		ok := true
+		for j, x := range o {
+			if t := tokens[i+j]; len(t) != 2 || t != hex.EncodeToString([]byte{x}) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
+}
+
 func octetSeq(name string, o []byte) bool {
 	// The runs of digits in name, as strings.FieldsFunc would split them;
 	// a host name has few, so they are kept on the stack.

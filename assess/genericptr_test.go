@@ -67,6 +67,32 @@ func TestGenericIPv6Forms(t *testing.T) {
 	}
 }
 
+// TestGenericIPv4Hex: an IPv4 address's hex form counts in either order,
+// whole or with separators between its two-digit octets.
+func TestGenericIPv4Hex(t *testing.T) {
+	t.Parallel()
+	m := DefaultGenericMatcher()
+	for _, tc := range []struct {
+		name    string
+		generic bool
+	}{
+		{"c0000224.corp.example", true},
+		{"240200c0.corp.example", true},
+		{"c0-00-02-24.corp.example", true},
+		{"host.24.02.00.c0.corp.example", true},
+		{"c0-00-02-25.corp.example", false},
+		{"c0-0-2-24.corp.example", false}, // not two-digit octets: decimal 0, 2, 24 alone are too short to tell
+		{"mail-c0.corp.example", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			why, _ := m.Match(tc.name, netip.MustParseAddr("192.0.2.36"))
+			if (why != "") != tc.generic {
+				t.Errorf("Match = %q, want generic %v", why, tc.generic)
+			}
+		})
+	}
+}
+
 // TestGenericKeywords: consumer-access keywords make a name generic; host,
 // client and user only when a number follows, as real mail machines carry
 // them too.
