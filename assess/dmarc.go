@@ -35,6 +35,8 @@ type dmarcAt struct {
 	// record, and why (dmarcNearMiss): receivers ignore it, and its owner
 	// believes it published one.
 	nearMiss, nearMissWhy string
+	// repeated holds the tags the record gives more than once.
+	repeated []string
 }
 
 // blanks removes the spaces and tabs of a tag list.
@@ -84,11 +86,11 @@ func policyTagFault(tags map[string]string) string {
 // sp= is invalid (policyTagFault): the parser stops at the first tag it
 // cannot read, which may be another one (adkim=x before sp=bogus), so the
 // policy tag's fault comes first and the parser's error after it. A policy
-// tag left out of tags because the record repeats it (repeated) is not
+// tag blanked because the record repeats it (one of repeated) is not
 // missing: the error, which starts by naming the repeat, is its fault.
-func policyTagError(tags map[string]string, parserErr, repeated string) string {
+func policyTagError(tags map[string]string, parserErr string, repeated []string) string {
 	tag := policyTagFault(tags)
-	if tag == "" || tag == repeated {
+	if tag == "" || slices.Contains(repeated, tag) {
 		return parserErr
 	}
 	fault := "no p= tag"
@@ -300,25 +302,27 @@ func dmarcTags(txt string) map[string]string {
 	return out
 }
 
-// repeatedTag returns the first tag name that occurs twice in a DMARC
-// record (in any case), or "". DMARC records are DKIM tag lists (RFC 7489
-// §6.3), and a tag list with a repeated tag is invalid as a whole (RFC 6376
-// §3.2): receivers that take the first value and those that take the last
-// would apply different policies.
-func repeatedTag(txt string) string {
+// repeatedTags returns the tag names that occur more than once in a DMARC
+// record (in any case), each once, in the order first repeated. DMARC
+// records are DKIM tag lists (RFC 7489 §6.3), and a tag list with a
+// repeated tag is invalid as a whole (RFC 6376 §3.2): receivers that take
+// the first value and those that take the last would apply different
+// policies.
+func repeatedTags(txt string) []string {
 	seen := map[string]bool{}
+	var out []string
 	for _, p := range strings.Split(txt, ";") {
 		k, _, ok := strings.Cut(p, "=")
 		if !ok {
 			continue
 		}
 		k = strings.ToLower(strings.TrimSpace(k))
-		if seen[k] {
-			return k
+		if seen[k] && !slices.Contains(out, k) {
+			out = append(out, k)
 		}
 		seen[k] = true
 	}
-	return ""
+	return out
 }
 
 func lookupDMARCAt(ctx context.Context, r Resolver, domain string) dmarcAt {
@@ -353,24 +357,34 @@ func lookupDMARCAt(ctx context.Context, r Resolver, domain string) dmarcAt {
 			// one is a number from 0 to 100.
 			err = fmt.Errorf("invalid parameter 'pct': %q is not 1 to 3 digits (RFC 7489 §6.4)", pct)
 		}
-		tag := repeatedTag(d.records[0])
-		if tag != "" {
+		d.repeated = repeatedTags(d.records[0])
+		if len(d.repeated) > 0 {
 			// Named first whatever else is wrong: a repeated p= or sp=
 			// leaves no known policy, whichever tag the parser stopped at.
-			dup := fmt.Sprintf("tag %s= appears more than once, and RFC 6376 §3.2 makes a tag list with a repeated tag invalid", tag)
+			names := make([]string, len(d.repeated))
+			for i, t := range d.repeated {
+				names[i] = t + "="
+			}
+			dup := fmt.Sprintf("tag %s appears more than once, and RFC 6376 §3.2 makes a tag list with a repeated tag invalid", names[0])
+			if len(names) > 1 {
+				dup = fmt.Sprintf("tags %s and %s appear more than once, and RFC 6376 §3.2 makes a tag list with a repeated tag invalid",
+					strings.Join(names[:len(names)-1], ", "), names[len(names)-1])
+			}
 			if err != nil {
 				err = fmt.Errorf("%s; %s", dup, parserError(err))
 			} else {
 				err = errors.New(dup)
 			}
-			if tag == "p" || tag == "sp" {
-				// Which of its values holds is not known: no valid one,
-				// as policyTagFault and validPolicyTags read it.
-				d.tags[tag] = ""
+			for _, tag := range d.repeated {
+				if tag == "p" || tag == "sp" {
+					// Which of its values holds is not known: no valid
+					// one, as policyTagFault and validPolicyTags read it.
+					d.tags[tag] = ""
+				}
 			}
 		}
 		if err != nil {
-			d.reason, d.err = "syntax", policyTagError(d.tags, parserError(err), tag)
+			d.reason, d.err = "syntax", policyTagError(d.tags, parserError(err), d.repeated)
 			// A record without a valid p= (or with an invalid sp=) that
 			// names a valid aggregate report address is acted on as if it
 			// said p=none (RFC 7489 §6.6.3 step 6): broken, but not ignored.
@@ -568,6 +582,9 @@ func (v dmarcView) observed() map[string]any {
 		}
 		obs["cname_chain"] = names
 		obs["record_at"] = names[len(names)-1]
+	}
+	if len(v.found.repeated) > 0 {
+		obs["repeated_tags"] = v.found.repeated
 	}
 	switch {
 	case v.found.reason == "syntax":
