@@ -183,11 +183,16 @@ const fileReserve = 64
 // when answers come truncated), and one that cannot get it would turn
 // into an error finding charged to the resolver.
 func concurrencyFits(concurrency int, limit uint64) error {
-	if need := uint64(concurrency) + fileReserve; need > limit {
-		return fmt.Errorf("--concurrency %d needs about %d open files (a TCP connection for each query in flight when answers come truncated), and this process may open %d (ulimit -n): lower --concurrency to %d or raise the limit",
-			concurrency, need, limit, max(int64(limit)-fileReserve, 1))
+	need := uint64(concurrency) + fileReserve
+	if need <= limit {
+		return nil
 	}
-	return nil
+	what := "raise the limit"
+	if limit > fileReserve {
+		what = fmt.Sprintf("lower --concurrency to %d or raise the limit", limit-fileReserve)
+	}
+	return fmt.Errorf("--concurrency %d needs about %d open files (a TCP connection for each query in flight when answers come truncated), and this process may open %d (ulimit -n): %s",
+		concurrency, need, limit, what)
 }
 
 // maxRetries bounds --retries: each retry of a silent resolver waits
@@ -609,7 +614,8 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		// to give, not the recorded one's (a replay's evidence holds one
 		// answer to each question).
 		run.Notes = slices.DeleteFunc(slices.Clone(cfg.Replay.Run.Notes), func(n string) bool {
-			return strings.HasPrefix(n, replayConflictPrefix)
+			// (and the wording of the builds before it named outcomes).
+			return strings.HasPrefix(n, replayConflictPrefix) || strings.HasPrefix(n, "the replayed evidence holds different answers to")
 		})
 		if replayConflicts != "" {
 			run.Notes = append(run.Notes, replayConflicts)
@@ -649,7 +655,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		downNotes = append(downNotes, passedOnResolvers(health)...)
 		downNotes = append(downNotes, finalFailureResolvers(health, fail)...)
 		downNotes = append(downNotes, localZoneResolvers(health)...)
-		downNotes = append(downNotes, tcpFailedResolvers(health)...)
+		downNotes = append(downNotes, tcpFailedResolvers(health, fail)...)
 		downNotes = append(downNotes, referralResolvers(health)...)
 		downNotes = append(downNotes, unansweredNote(client.Stats(), health, cfg.Retries, cfg.Timeout, fail)...)
 		failed = noUsableAnswer(health)

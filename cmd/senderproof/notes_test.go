@@ -67,3 +67,21 @@ func TestResolverNotesOthersAnswered(t *testing.T) {
 		t.Errorf("alone: got %q, want %q", got, want)
 	}
 }
+
+// TestTCPFailedNotes: a resolver whose truncated answers could not be
+// fetched over TCP is named; the findings are said to be error only when
+// some are for it.
+func TestTCPFailedNotes(t *testing.T) {
+	t.Parallel()
+	health := []assess.ServerHealth{{Server: "127.0.0.1:53", Sent: 140, Answered: 140}, {Server: "127.0.0.1:9", Sent: 8, TCPFailed: 1, Timeouts: 5}}
+	got := tcpFailedResolvers(health, failures{})
+	want := []string{"resolver 127.0.0.1:9 truncated 1 answer over UDP and the retry over TCP failed: is TCP port 53 to it blocked? Other resolvers answered those questions, and no finding is error for it"}
+	if !slices.Equal(got, want) {
+		t.Errorf("answered elsewhere: got %q, want %q", got, want)
+	}
+	got = tcpFailedResolvers(health[1:], failures{causes: map[string]int{"tcp_failed": 3}})
+	want = []string{"resolver 127.0.0.1:9 truncated 1 answer over UDP and the retry over TCP failed: is TCP port 53 to it blocked? The findings that needed them are error"}
+	if !slices.Equal(got, want) {
+		t.Errorf("alone: got %q, want %q", got, want)
+	}
+}

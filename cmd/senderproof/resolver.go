@@ -386,7 +386,7 @@ func localZoneResolvers(health []assess.ServerHealth) []string {
 // were truncated and then could not be asked for over TCP: the resolver
 // answers, but TCP to it fails, so the note points there rather than at a
 // dead resolver.
-func tcpFailedResolvers(health []assess.ServerHealth) []string {
+func tcpFailedResolvers(health []assess.ServerHealth, fail failures) []string {
 	var notes []string
 	for _, h := range health {
 		if h.TCPFailed == 0 {
@@ -396,8 +396,17 @@ func tcpFailedResolvers(health []assess.ServerHealth) []string {
 		if e, ok := strings.CutPrefix(h.LastError, assess.ErrTCPFallback.Error()+" "); ok {
 			last = " " + e
 		}
-		notes = append(notes, fmt.Sprintf("resolver %s truncated %d %s over UDP and the retry over TCP failed%s: is TCP port 53 to it blocked? The findings that needed them are error",
-			h.Server, h.TCPFailed, plural(int(h.TCPFailed), "answer", "answers"), last))
+		// Another resolver may have answered those questions: the
+		// findings say whether any is error for it.
+		what := " The findings that needed them are error"
+		switch n := fail.causes["tcp_failed"]; {
+		case n == 0 && len(health) > 1:
+			what = " Other resolvers answered those questions, and no finding is error for it"
+		case n == 0:
+			what = ""
+		}
+		notes = append(notes, fmt.Sprintf("resolver %s truncated %d %s over UDP and the retry over TCP failed%s: is TCP port 53 to it blocked?%s",
+			h.Server, h.TCPFailed, plural(int(h.TCPFailed), "answer", "answers"), last, what))
 	}
 	return notes
 }

@@ -606,4 +606,8 @@ func TestConcurrencyFitsFiles(t *testing.T) {
 	if err := concurrencyFits(1000, 100); err == nil || !strings.Contains(err.Error(), "lower --concurrency to 36") {
 		t.Errorf("1000 under 100: %v", err)
 	}
+	// A limit no concurrency fits: only raising it helps.
+	if err := concurrencyFits(1, 50); err == nil || !strings.HasSuffix(err.Error(), "(ulimit -n): raise the limit") {
+		t.Errorf("1 under 50: %v", err)
+	}
 }
