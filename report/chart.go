@@ -8,6 +8,7 @@ import (
 	"image/draw"
 	"image/png"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -255,8 +256,21 @@ func chartLabels(fit *textFitter, face font.Face, bars []chartBar, panelW int) (
 		labels[i] = fit.glyphs(cleanLine(b.Label))
 	}
 	w := chartLabelWidth(face, labels, panelW)
+	full := slices.Clone(labels)
 	for i, l := range labels {
 		labels[i] = chartFit(face, l, w-14)
+	}
+	// A cut may give different bars one label: an ID's end kept where
+	// IDs differ at their start (第5条第1項, 第6条第1項). Those bars keep
+	// their start instead, if that tells them apart.
+	count := map[string]int{}
+	for _, l := range labels {
+		count[l]++
+	}
+	for i, l := range labels {
+		if count[l] > 1 {
+			labels[i] = chartCut(face, full[i], w-14)
+		}
 	}
 	return labels, w
 }

@@ -109,6 +109,8 @@ func TestChartLabelsSpellOut(t *testing.T) {
 		}, []string{"an-extremely-long", "… CONTROL-1", "… CONTROL-2"}},
 		{"ID too long for the column keeps its end", []chartBar{{Label: "fw " + strings.Repeat("管", 12) + "甲"}, {Label: "fw " + strings.Repeat("管", 12) + "乙"}},
 			[]string{"…", "<U+7532>", "<U+4E59>"}},
+		{"IDs that differ at their start", []chartBar{{Label: "jp-law 第5条第1項"}, {Label: "jp-law 第6条第1項"}, {Label: "fw A-管管管管管管-1"}, {Label: "fw B-管管管管管管-1"}},
+			[]string{"<U+7B2C>5", "<U+7B2C>6", "fw A-", "fw B-"}},
 		{"four-character IDs of a CJK framework", []chartBar{{Label: "日本-基準 管理策甲"}, {Label: "日本-基準 管理策乙"}, {Label: "jp 管理策甲"}, {Label: "jp 管理策乙"}},
 			[]string{"<U+7532>", "<U+4E59>"}},
 	} {
