@@ -845,6 +845,12 @@ func (l *loader) shareSelectors(sel []string) []string {
 // server configured with such a name does not send the mapped one.
 func aLabels(name string) (string, error) {
 	if isASCII(name) {
+		// An RTL name written as A-labels (xn--, so "--" first, cheaply).
+		if strings.Contains(name, "--") {
+			if err := bidiLabels(name); err != nil {
+				return "", err
+			}
+		}
 		return strings.ToLower(name), nil
 	}
 	mapped := func() error {
@@ -885,11 +891,22 @@ func aLabels(name string) (string, error) {
 // bidiLabels applies the Bidi rule (RFC 5893 §2) to every label of a name
 // that has a right-to-left label, as IDNA does for the whole name: the
 // rule holds across labels, so an ASCII label beside a Hebrew one counts
-// (1mail.שלום.example is no valid name). An ASCII label with an underscore
-// is left to the name syntax, as in an ASCII name.
+// (1mail.שלום.example is no valid name, nor 1mail.xn--9dbne9b.example). An
+// ASCII label with an underscore is left to the name syntax, as in an
+// ASCII name.
 func bidiLabels(name string) error {
 	labels := strings.Split(name, ".")
-	if !slices.ContainsFunc(labels, func(l string) bool { return bidirule.DirectionString(l) == bidi.RightToLeft }) {
+	rtl := false
+	for i, l := range labels {
+		// An A-label counts as the U-label it holds.
+		if len(l) > 4 && strings.EqualFold(l[:4], "xn--") {
+			if u, err := idna.Lookup.ToUnicode(l); err == nil {
+				labels[i] = u
+			}
+		}
+		rtl = rtl || bidirule.DirectionString(labels[i]) == bidi.RightToLeft
+	}
+	if !rtl {
 		return nil
 	}
 	for _, l := range labels {

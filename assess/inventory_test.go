@@ -172,6 +172,12 @@ func TestParseInventory(t *testing.T) {
 			err:  `f.csv:2:2: domain "1mail.שלום.example" is not a valid internationalized domain name: label "1mail" breaks the Bidi rule of a name with right-to-left labels (RFC 5893)`,
 		},
 		{
+			name: "the same name with its Hebrew label written as an A-label",
+			file: "f.csv",
+			data: "ip,domain\n192.0.2.1,1mail.xn--9dbne9b.example\n",
+			err:  `f.csv:2:2: domain "1mail.xn--9dbne9b.example" is not a valid internationalized domain name: label "1mail" breaks the Bidi rule of a name with right-to-left labels (RFC 5893)`,
+		},
+		{
 			name: "a Hebrew label beside ASCII ones",
 			file: "f.csv",
 			data: "ip,domain,helo\n192.0.2.1,mail.שלום.example,1mail.example\n",
