@@ -147,7 +147,9 @@ func inventoryEdits(d *assetDrift, old, cur assess.Asset) {
 				// The key's name holds the domain.
 				c.inv, c.oldName, c.newName = invDomain, old.Domain, cur.Domain
 			}
-			if (c.inv == invSelectorRemoved || c.inv == invSelectorAdded) && c.obs.key == FieldDKIMKeyBits {
+			// A key added or gone is reported once, by its key, not
+			// again by its size.
+			if c.obs.key == FieldDKIMKeyBits && (c.inv == invSelectorRemoved || c.inv == invSelectorAdded || c.old == "" || c.new == "") {
 				continue
 			}
 		case FieldSPFRecord, FieldSPFReached, FieldSPFResult, FieldSPFMatched, FieldDMARCPolicy, FieldDMARCRecord:
@@ -640,6 +642,11 @@ func addObservations(out map[string][]observation, f *assess.Finding) {
 		if pct, ok := obs["pct"].(float64); ok && v != "" && pct != 100 {
 			v += " pct=" + strconv.FormatFloat(pct, 'f', -1, 64)
 		}
+		if t := render(obs["treated_as_policy"]); v == "" && t != "" {
+			// A record with no valid policy but a report address, which
+			// receivers act on as p=none: a policy, not none at all.
+			v = t + " (invalid record)"
+		}
 		one(FieldDMARCPolicy, "", v)
 		// The record applied: its report addresses (rua, ruf) and other
 		// tags change no policy.
@@ -652,10 +659,37 @@ func addObservations(out map[string][]observation, f *assess.Finding) {
 		if sel == "" {
 			return // no selectors: nothing to compare
 		}
-		one(FieldDKIMKey, sel, render(obs["fingerprint"]))
+		one(FieldDKIMKey, sel, dkimKeyValue(f.Status, obs))
 		one(FieldDKIMKeyBits, sel, render(obs["key_bits"]))
 	}
 }
+
+// dkimKeyValue is the compared value of a dkim.key finding: its key's
+// fingerprint, or, for a selector that has no usable key, why in
+// parentheses ("(revoked)", "(no key record)"), so that a key revoked or a
+// record deleted shows as that, and a selector added or removed whose key
+// is none of them still shows.
+func dkimKeyValue(status assess.Status, obs map[string]any) string {
+	if fp := render(obs["fingerprint"]); fp != "" || status == assess.StatusError {
+		return fp
+	}
+	switch r := render(obs["reason"]); r {
+	case "":
+		return ""
+	case "none":
+		return "(no key record)"
+	case "several":
+		return "(several key records)"
+	case "syntax":
+		return "(unreadable key record)"
+	default:
+		return "(" + strings.ReplaceAll(r, "_", " ") + ")"
+	}
+}
+
+// hasKey reports whether a compared DKIM key value is a key (a
+// fingerprint), not its absence or why there is none (dkimKeyValue).
+func hasKey(v string) bool { return v != "" && !strings.HasPrefix(v, "(") }
 
 // recordText is the record an spf.record or dmarc.policy finding observed:
 // the one record, or the several found, sorted; "" for none.
@@ -823,8 +857,10 @@ func weakens(c DriftChange) bool {
 		// An included record's ?all authorizes nothing: an include
 		// matches on pass only.
 		return !passAll(c.Old) && passAll(c.New)
-	case FieldPTRNames, FieldDKIMKey:
+	case FieldPTRNames:
 		return c.Old != "" && c.New == "" && c.Inventory == ""
+	case FieldDKIMKey:
+		return hasKey(c.Old) && !hasKey(c.New) && c.Inventory == ""
 	}
 	return false
 }
