@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/miekg/dns"
@@ -140,6 +141,9 @@ type ServerHealth struct {
 	// Referred counts the responses that were referrals (ErrReferral): an
 	// authoritative server asked for names outside its zones.
 	Referred int64
+	// TruncatedTCP counts the answers truncated (TC) over TCP too: cut
+	// short by the server, so no answer (ErrTruncated).
+	TruncatedTCP int64
 	// TCPFailed counts the truncated UDP answers whose retry over TCP
 	// failed.
 	TCPFailed int64
@@ -350,16 +354,18 @@ type serverState struct {
 	addr string
 	pool *udpPool
 
-	mu          sync.Mutex
-	sent        int64
-	answered    int64
-	refused     int64 // responses with rcode REFUSED
-	tcpFailed   int64 // truncated UDP answers whose TCP retry failed
-	servfail    int64 // responses with rcode SERVFAIL
-	referred    int64 // responses that were referrals (ErrReferral)
-	timeouts    int64
-	consecutive int       // unanswered exchanges sent after the last answer
-	lastAnswer  time.Time // when the last response arrived
+	mu        sync.Mutex
+	sent      int64
+	answered  int64
+	refused   int64 // responses with rcode REFUSED
+	tcpFailed int64 // truncated UDP answers whose TCP retry failed
+	servfail  int64 // responses with rcode SERVFAIL
+	referred  int64 // responses that were referrals (ErrReferral)
+	// truncatedTCP counts the answers truncated (TC) over TCP too.
+	truncatedTCP int64
+	timeouts     int64
+	consecutive  int       // unanswered exchanges sent after the last answer
+	lastAnswer   time.Time // when the last response arrived
 	// firstSent is when the first exchange seen here was sent: a server
 	// that has not answered yet is silent since then, not forever.
 	firstSent time.Time
@@ -455,9 +461,9 @@ type exchangeResult struct {
 	err  error
 	sent time.Time // when the last message of the exchange went out
 	// tcpFailed: the server answered over UDP (truncated), then the TCP
-	// retry failed; err wraps ErrTCPFallback. tcpRefused: it failed
-	// other than by a timeout (the connection refused or reset), which
-	// asking again would not change.
+	// retry failed; err wraps ErrTCPFallback. tcpRefused: the TCP
+	// connection was refused, which asking again would not change (one
+	// closed or reset mid-answer, or timed out, is retried).
 	tcpFailed, tcpRefused bool
 	// referral: the server answered with a referral; err wraps ErrReferral.
 	referral bool
@@ -631,7 +637,7 @@ func (c *Client) Health() []ServerHealth {
 	for i, s := range c.servers {
 		s.mu.Lock()
 		out[i] = ServerHealth{
-			Server: s.addr, Sent: s.sent, Answered: s.answered, Refused: s.refused, ServFail: s.servfail, Referred: s.referred, TCPFailed: s.tcpFailed, Timeouts: s.timeouts,
+			Server: s.addr, Sent: s.sent, Answered: s.answered, Refused: s.refused, ServFail: s.servfail, Referred: s.referred, TruncatedTCP: s.truncatedTCP, TCPFailed: s.tcpFailed, Timeouts: s.timeouts,
 			Down: s.down, Outages: s.outages, StoppedAfter: s.stopped, DownSince: s.downSince,
 			LastError: s.lastError, SlowSpells: s.slowSpells,
 			LocalZone: s.localZone, LocalZones: slices.Clone(s.localZones),
@@ -730,9 +736,13 @@ func (c *Client) cached(ctx context.Context, name string, qtype uint16) exchange
 	switch {
 	case res.err == nil:
 		expires = now.Add(cacheTTL(res.msg))
-		// Only the answer section and rcode are read from here on
-		// (chase); drop the rest so a fleet-sized cache stays small.
+		// Only the answer records kept and the rcode are read from here
+		// on (chase); drop the rest so a fleet-sized cache stays small,
+		// a hostile 64 KB answer of thousands of records included.
 		res.msg.Question, res.msg.Ns, res.msg.Extra = nil, nil, nil
+		if n := keptRecords(res.msg.Answer); n < len(res.msg.Answer) {
+			res.msg.Answer = slices.Clone(res.msg.Answer[:n])
+		}
 	case ctx.Err() == nil && !errors.Is(res.err, ErrResolversDown):
 		expires = now.Add(FailureTTL)
 		// A question not sent, as every resolver was down, is not
@@ -940,6 +950,9 @@ func (c *Client) observe(s *serverState, probe bool, res exchangeResult, cancell
 		s.answered++
 		if res.referral {
 			s.referred++
+		}
+		if res.truncated {
+			s.truncatedTCP++
 		}
 		s.consecutive = 0
 		s.lastAnswer = now
@@ -1165,14 +1178,15 @@ func (c *Client) send(ctx context.Context, q *dns.Msg, srv *serverState, wait ti
 		sent = time.Now()
 		r, ev, err = c.roundTrip(ctx, q, srv, "tcp", c.opt.Timeout)
 		if err != nil && ctx.Err() == nil {
-			// roundTrip gives a deadline passed as ErrTimeout.
-			var ne net.Error
-			timedOut := errors.Is(err, ErrTimeout) || errors.As(err, &ne) && ne.Timeout()
+			refused := errors.Is(err, syscall.ECONNREFUSED)
 			err = fmt.Errorf("%w (%w)", ErrTCPFallback, err)
 			// The evidence says what the finding says, and a replay
 			// reads the reason back from it.
 			ev.Error = err.Error()
-			return exchangeResult{ev: ev, err: err, sent: sent, tcpFailed: true, tcpRefused: !timedOut}
+			// Only a connection refused is final for this resolver: one
+			// closed or reset mid-answer (a server at its TCP client
+			// limit) may work the next time, as a timeout may.
+			return exchangeResult{ev: ev, err: err, sent: sent, tcpFailed: true, tcpRefused: refused}
 		}
 	}
 	if err != nil {
@@ -1321,7 +1335,7 @@ func (c *Client) roundTrip(ctx context.Context, q *dns.Msg, srv *serverState, tr
 			c.timeouts.Add(1)
 			err = fmt.Errorf("%w: no answer from %s over %s within %s", ErrTimeout, server, transport, wait)
 		} else if !errors.Is(err, context.Canceled) {
-			err = fmt.Errorf("%w: %s over %s: %v", ErrNetwork, server, transport, err)
+			err = fmt.Errorf("%w: %s over %s: %w", ErrNetwork, server, transport, err)
 		}
 		ev.Error = err.Error()
 		return nil, ev, err
@@ -1381,13 +1395,22 @@ func (c *Client) tcpExchange(ctx context.Context, q *dns.Msg, server string, dea
 		return nil, err
 	}
 	for {
-		r, err := conn.ReadMsg()
+		// The header first: a message that is not ours (another ID, or
+		// no response) is skipped unread, as over UDP, however malformed
+		// the rest of it, and no TSIG is checked (none is asked for).
+		var hdr dns.Header
+		b, err := conn.ReadMsgHeader(&hdr)
 		if err != nil {
 			return nil, err
 		}
-		switch {
-		case r.Id != m.Id || !r.Response:
+		if hdr.Id != m.Id || hdr.Bits&qrBit == 0 {
 			continue // not ours: keep reading until the deadline
+		}
+		r := new(dns.Msg)
+		if err := r.Unpack(b); err != nil {
+			return nil, err
+		}
+		switch {
 		case len(r.Question) == 0 && questionlessRcode(r.Rcode):
 			r.Question = m.Question
 		case len(r.Question) != 1 || !sameQuestion(r.Question[0], m.Question[0]):
@@ -1396,6 +1419,9 @@ func (c *Client) tcpExchange(ctx context.Context, q *dns.Msg, server string, dea
 		return r, nil
 	}
 }
+
+// qrBit is the header flag of a response (RFC 1035 §4.1.1).
+const qrBit = 1 << 15
 
 // questionlessRcode reports whether an answer of this rcode is taken
 // without its question section: some servers leave it out of a refusal or

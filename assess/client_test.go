@@ -717,8 +717,8 @@ func TestClientTruncatedOverTCPIsAnAnswer(t *testing.T) {
 	if k := notCut.Load(); k > 0 {
 		t.Errorf("%d of %d lookups did not fail as truncated", k, n)
 	}
-	if h := c.Health()[0]; h.Down || h.Answered < n {
-		t.Errorf("server health %+v: want it up, with %d answers at least", h, n)
+	if h := c.Health()[0]; h.Down || h.Answered < n || h.TruncatedTCP < n {
+		t.Errorf("server health %+v: want it up, with %d answers at least, each cut short over TCP", h, n)
 	}
 }
 

@@ -204,3 +204,147 @@ func TestRcodeWithoutQuestion(t *testing.T) {
 		})
 	}
 }
+
+// hugeAnswer is a valid answer to q of about 64 KB: some 4,000 A records.
+func hugeAnswer(q *dns.Msg) []byte {
+	m := new(dns.Msg)
+	m.SetReply(q)
+	m.Compress = true
+	for i := 0; ; i++ {
+		m.Answer = append(m.Answer, &dns.A{Hdr: dns.RR_Header{Name: q.Question[0].Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 3600},
+			A: net.IPv4(10, byte(i>>16), byte(i>>8), byte(i))})
+		if m.Len() > 65000 {
+			m.Answer = m.Answer[:len(m.Answer)-1]
+			break
+		}
+	}
+	b, err := m.Pack()
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// writeTCP writes one length-prefixed message.
+func writeTCP(c net.Conn, b []byte) {
+	var l [2]byte
+	binary.BigEndian.PutUint16(l[:], uint16(len(b)))
+	_, _ = c.Write(append(l[:], b...))
+}
+
+// TestCacheKeepsRecordsRead: a 64 KB answer of thousands of records is
+// cached with the records read (MaxRRs), not all of them: a hostile zone
+// cannot fill the cache's memory.
+func TestCacheKeepsRecordsRead(t *testing.T) {
+	t.Parallel()
+	s := startRaw(t, func(s *rawServer, q *dns.Msg, from *net.UDPAddr) {
+		m := new(dns.Msg)
+		m.SetReply(q)
+		m.Truncated = true
+		s.sendUDP(m, from)
+	}, func(s *rawServer, q *dns.Msg, c net.Conn) { writeTCP(c, hugeAnswer(q)) })
+	c, err := NewClient(ClientOptions{Servers: []string{s.addr}, Timeout: 2 * time.Second, BreakerThreshold: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	ans, err := c.Lookup(context.Background(), "huge.example.", dns.TypeA)
+	if err != nil || ans.Omitted == 0 || len(ans.RRs) != MaxRRs {
+		t.Fatalf("lookup: %v, %d records read, %d omitted; want %d read and the rest omitted", err, len(ans.RRs), ans.Omitted, MaxRRs)
+	}
+	for i := range c.shards {
+		for k, e := range c.shards[i].m {
+			if n := len(e.res.msg.Answer); n > MaxRRs {
+				t.Errorf("%s: %d records cached, want at most %d", k.name, n, MaxRRs)
+			}
+		}
+	}
+	// From the cache, the same answer.
+	again, err := c.Lookup(context.Background(), "huge.example.", dns.TypeA)
+	if err != nil || again.Omitted != ans.Omitted || len(again.RRs) != MaxRRs {
+		t.Errorf("cached lookup: %v, %d records, %d omitted", err, len(again.RRs), again.Omitted)
+	}
+}
+
+// TestTCPSkipsMessagesNotOurs: over TCP, a message with another ID is
+// skipped however malformed (or TSIG-signed) it is, as over UDP, and the
+// answer after it is read.
+func TestTCPSkipsMessagesNotOurs(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"garbage", "tsig"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := startRaw(t, func(s *rawServer, q *dns.Msg, from *net.UDPAddr) {
+				m := new(dns.Msg)
+				m.SetReply(q)
+				m.Truncated = true
+				s.sendUDP(m, from)
+			}, func(s *rawServer, q *dns.Msg, c net.Conn) {
+				other := new(dns.Msg)
+				other.SetReply(q)
+				other.Id = q.Id + 1
+				b, _ := other.Pack()
+				if name == "garbage" {
+					b = append(b[:12:12], 0xff, 0xff, 0xff) // a header, then nothing that parses
+				} else {
+					other.SetTsig("key.", dns.HmacSHA256, 300, time.Now().Unix())
+					b, _, _ = dns.TsigGenerate(other, "c2VjcmV0", "", false)
+				}
+				writeTCP(c, b)
+				m := new(dns.Msg)
+				m.SetReply(q)
+				m.Answer = []dns.RR{&dns.A{Hdr: dns.RR_Header{Name: q.Question[0].Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 60}, A: net.IPv4(192, 0, 2, 1)}}
+				ok, _ := m.Pack()
+				writeTCP(c, ok)
+			})
+			c, err := NewClient(ClientOptions{Servers: []string{s.addr}, Timeout: 2 * time.Second, BreakerThreshold: -1})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(c.Close)
+			ans, err := c.Lookup(context.Background(), "a.example.", dns.TypeA)
+			if err != nil || len(ans.RRs) != 1 {
+				t.Fatalf("lookup: %v, %d records; want the answer after the message that is not ours", err, len(ans.RRs))
+			}
+		})
+	}
+}
+
+// TestTCPClosedMidAnswerRetried: a TCP connection closed before the whole
+// answer came (a server at its TCP client limit) is asked again, as a
+// timeout is; only a connection refused is final for the resolver.
+func TestTCPClosedMidAnswerRetried(t *testing.T) {
+	t.Parallel()
+	var conns atomic.Int64
+	s := startRaw(t, func(s *rawServer, q *dns.Msg, from *net.UDPAddr) {
+		m := new(dns.Msg)
+		m.SetReply(q)
+		m.Truncated = true
+		s.sendUDP(m, from)
+	}, func(s *rawServer, q *dns.Msg, c net.Conn) {
+		m := new(dns.Msg)
+		m.SetReply(q)
+		m.Answer = []dns.RR{&dns.A{Hdr: dns.RR_Header{Name: q.Question[0].Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 60}, A: net.IPv4(192, 0, 2, 1)}}
+		b, _ := m.Pack()
+		if conns.Add(1) == 1 {
+			// The length, and half the message: then the close.
+			var l [2]byte
+			binary.BigEndian.PutUint16(l[:], uint16(len(b)))
+			_, _ = c.Write(append(l[:], b[:len(b)/2]...))
+			return
+		}
+		writeTCP(c, b)
+	})
+	c, err := NewClient(ClientOptions{Servers: []string{s.addr}, Timeout: 2 * time.Second, Retries: 1, BreakerThreshold: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	ans, err := c.Lookup(context.Background(), "a.example.", dns.TypeA)
+	if err != nil || len(ans.RRs) != 1 {
+		t.Fatalf("lookup: %v, %d records; want the answer of the second attempt", err, len(ans.RRs))
+	}
+	if n := conns.Load(); n != 2 {
+		t.Errorf("%d TCP connections, want 2", n)
+	}
+}

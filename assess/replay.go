@@ -237,7 +237,8 @@ func questionString(name string, qtype uint16) string {
 // EvidenceCause names what went wrong in one exchange, as the run's notes
 // count it: "servfail", "refused", "timeout", "tcp_failed" (truncated over
 // UDP, and the retry over TCP failed), "resolvers_down" (not sent: every
-// resolver was down), "network", "not_recorded"; "" for an answer that is
+// resolver was down), "truncated" (cut short over TCP too), "network",
+// "not_recorded"; "" for an answer that is
 // not a failure of the resolver (NOERROR, NXDOMAIN, and the rest).
 func EvidenceCause(e Evidence) string {
 	switch {
@@ -246,6 +247,8 @@ func EvidenceCause(e Evidence) string {
 		return "tcp_failed"
 	case strings.HasPrefix(e.Error, ErrResolversDown.Error()):
 		return "resolvers_down"
+	case strings.HasPrefix(e.Error, ErrTruncated.Error()):
+		return "truncated"
 	case strings.HasPrefix(e.Error, ErrTimeout.Error()):
 		return "timeout"
 	case e.Error == ErrNotRecorded.Error():

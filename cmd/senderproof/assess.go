@@ -657,6 +657,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		downNotes = append(downNotes, localZoneResolvers(health)...)
 		downNotes = append(downNotes, tcpFailedResolvers(health, fail)...)
 		downNotes = append(downNotes, referralResolvers(health)...)
+		downNotes = append(downNotes, truncatedTCPResolvers(health, fail)...)
 		downNotes = append(downNotes, unansweredNote(client.Stats(), health, cfg.Retries, cfg.Timeout, fail)...)
 		failed = noUsableAnswer(health)
 		pack.Run.Notes = append(pack.Run.Notes, downNotes...)

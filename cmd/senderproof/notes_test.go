@@ -2,6 +2,7 @@ package main
 
 import (
 	"slices"
+	"strings"
 	"testing"
 
 	"senderproof/assess"
@@ -83,5 +84,24 @@ func TestTCPFailedNotes(t *testing.T) {
 	want = []string{"resolver 127.0.0.1:9 truncated 1 answer over UDP and the retry over TCP failed: is TCP port 53 to it blocked? The findings that needed them are error"}
 	if !slices.Equal(got, want) {
 		t.Errorf("alone: got %q, want %q", got, want)
+	}
+}
+
+// TestTruncatedTCPResolvers: a resolver that cuts answers short over TCP
+// too is named, and a run where it is the only one resolved nothing.
+func TestTruncatedTCPResolvers(t *testing.T) {
+	t.Parallel()
+	alone := []assess.ServerHealth{{Server: "127.0.0.1:9", Sent: 30, Answered: 15, TruncatedTCP: 15}}
+	got := truncatedTCPResolvers(alone, failures{causes: map[string]int{"truncated": 15}})
+	want := []string{"resolver 127.0.0.1:9 cut 15 answers short (TC) even over TCP, which leaves no answer: a broken server, or something between it and senderproof that cuts TCP answers; the findings that needed them are error"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+	if !noUsableAnswer(alone) {
+		t.Error("a resolver whose every answer was cut short over TCP too gave a usable answer")
+	}
+	two := append(alone, assess.ServerHealth{Server: "127.0.0.1:53", Sent: 15, Answered: 15})
+	if got := truncatedTCPResolvers(two, failures{}); len(got) != 1 || !strings.HasSuffix(got[0], "other resolvers answered those questions, and no finding is error for it") {
+		t.Errorf("beside another: %q", got)
 	}
 }

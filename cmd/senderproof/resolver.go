@@ -411,6 +411,25 @@ func tcpFailedResolvers(health []assess.ServerHealth, fail failures) []string {
 	return notes
 }
 
+// truncatedTCPResolvers returns a note for each resolver that cut some
+// answers short (TC) over TCP too: broken, and the findings show it only
+// as errors one by one.
+func truncatedTCPResolvers(health []assess.ServerHealth, fail failures) []string {
+	var notes []string
+	for _, h := range health {
+		if h.TruncatedTCP == 0 {
+			continue
+		}
+		what := "; the findings that needed them are error"
+		if fail.causes["truncated"] == 0 && len(health) > 1 {
+			what = "; other resolvers answered those questions, and no finding is error for it"
+		}
+		notes = append(notes, fmt.Sprintf("resolver %s cut %d %s short (TC) even over TCP, which leaves no answer: a broken server, or something between it and senderproof that cuts TCP answers%s",
+			h.Server, h.TruncatedTCP, plural(int(h.TruncatedTCP), "answer", "answers"), what))
+	}
+	return notes
+}
+
 // referralResolvers returns a note for each resolver that answered some
 // questions with a referral: an authoritative server, not a recursive
 // resolver, which the findings show only as errors one by one.
@@ -435,7 +454,7 @@ func noUsableAnswer(health []assess.ServerHealth) bool {
 		if h.Sent > 0 {
 			sent = true
 		}
-		if h.Answered-h.Refused-h.ServFail-h.Referred > 0 || h.ServFail > 0 && h.Answered < minBroadFailure {
+		if h.Answered-h.Refused-h.ServFail-h.Referred-h.TruncatedTCP > 0 || h.ServFail > 0 && h.Answered < minBroadFailure {
 			return false
 		}
 	}
