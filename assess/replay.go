@@ -238,8 +238,8 @@ func questionString(name string, qtype uint16) string {
 // count it: "servfail", "refused", "timeout", "tcp_failed" (truncated over
 // UDP, and the retry over TCP failed), "resolvers_down" (not sent: every
 // resolver was down), "truncated" (cut short over TCP too), "network",
-// "not_recorded"; "" for an answer that is
-// not a failure of the resolver (NOERROR, NXDOMAIN, and the rest).
+// "not_recorded"; "" for an answer that is not a failure of the resolver
+// (NOERROR, NXDOMAIN, and the rest).
 func EvidenceCause(e Evidence) string {
 	switch {
 	case e.Error == "":
