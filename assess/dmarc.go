@@ -2,7 +2,6 @@ package assess
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -35,8 +34,10 @@ type dmarcAt struct {
 	// record, and why (dmarcNearMiss): receivers ignore it, and its owner
 	// believes it published one.
 	nearMiss, nearMissWhy string
-	// repeated holds the tags the record gives more than once.
-	repeated []string
+	// repeated holds the tags the record gives more than once, and
+	// otherFault what else is wrong with it ("" for nothing).
+	repeated   []string
+	otherFault string
 }
 
 // blanks removes the spaces and tabs of a tag list.
@@ -97,10 +98,23 @@ func policyTagError(tags map[string]string, parserErr string, repeated []string)
 	if v, ok := tags[tag]; ok {
 		fault = fmt.Sprintf("%s=%s is not none, quarantine or reject", tag, bounded(v, 64))
 	}
-	if strings.Contains(parserErr, "'"+tag+"'") || strings.Contains(parserErr, "\""+tag+"\"") {
+	if parserErr == "" || strings.Contains(parserErr, "'"+tag+"'") || strings.Contains(parserErr, "\""+tag+"\"") {
 		return fault
 	}
 	return fault + "; " + parserErr
+}
+
+// repeatError says which tags a record repeats (repeatedTags).
+func repeatError(repeated []string) string {
+	names := make([]string, len(repeated))
+	for i, t := range repeated {
+		names[i] = t + "="
+	}
+	if len(names) == 1 {
+		return fmt.Sprintf("tag %s appears more than once, and RFC 6376 §3.2 makes a tag list with a repeated tag invalid", names[0])
+	}
+	return fmt.Sprintf("tags %s and %s appear more than once, and RFC 6376 §3.2 makes a tag list with a repeated tag invalid",
+		strings.Join(names[:len(names)-1], ", "), names[len(names)-1])
 }
 
 // reportSize is the size limit a report URI may end in, after its "!"
@@ -358,33 +372,31 @@ func lookupDMARCAt(ctx context.Context, r Resolver, domain string) dmarcAt {
 			err = fmt.Errorf("invalid parameter 'pct': %q is not 1 to 3 digits (RFC 7489 §6.4)", pct)
 		}
 		d.repeated = repeatedTags(d.records[0])
-		if len(d.repeated) > 0 {
-			// Named first whatever else is wrong: a repeated p= or sp=
-			// leaves no known policy, whichever tag the parser stopped at.
-			names := make([]string, len(d.repeated))
-			for i, t := range d.repeated {
-				names[i] = t + "="
-			}
-			dup := fmt.Sprintf("tag %s appears more than once, and RFC 6376 §3.2 makes a tag list with a repeated tag invalid", names[0])
-			if len(names) > 1 {
-				dup = fmt.Sprintf("tags %s and %s appear more than once, and RFC 6376 §3.2 makes a tag list with a repeated tag invalid",
-					strings.Join(names[:len(names)-1], ", "), names[len(names)-1])
-			}
-			if err != nil {
-				err = fmt.Errorf("%s; %s", dup, parserError(err))
-			} else {
-				err = errors.New(dup)
-			}
-			for _, tag := range d.repeated {
-				if tag == "p" || tag == "sp" {
-					// Which of its values holds is not known: no valid
-					// one, as policyTagFault and validPolicyTags read it.
-					d.tags[tag] = ""
-				}
+		for _, tag := range d.repeated {
+			if tag == "p" || tag == "sp" {
+				// Which of its values holds is not known: no valid one,
+				// as policyTagFault and validPolicyTags read it.
+				d.tags[tag] = ""
 			}
 		}
-		if err != nil {
-			d.reason, d.err = "syntax", policyTagError(d.tags, parserError(err), d.repeated)
+		if err != nil || len(d.repeated) > 0 {
+			perr := ""
+			if err != nil {
+				perr = parserError(err)
+			}
+			// What is wrong besides the repeats, if anything.
+			d.otherFault = policyTagError(d.tags, perr, d.repeated)
+			d.err = d.otherFault
+			if len(d.repeated) > 0 {
+				// Named first whatever else is wrong: a repeated p= or
+				// sp= leaves no known policy, whichever tag the parser
+				// stopped at.
+				d.err = repeatError(d.repeated)
+				if d.otherFault != "" {
+					d.err += "; " + d.otherFault
+				}
+			}
+			d.reason = "syntax"
 			// A record without a valid p= (or with an invalid sp=) that
 			// names a valid aggregate report address is acted on as if it
 			// said p=none (RFC 7489 §6.6.3 step 6): broken, but not ignored.
@@ -585,6 +597,9 @@ func (v dmarcView) observed() map[string]any {
 	}
 	if len(v.found.repeated) > 0 {
 		obs["repeated_tags"] = v.found.repeated
+		if v.found.otherFault != "" {
+			obs["other_fault"] = v.found.otherFault
+		}
 	}
 	switch {
 	case v.found.reason == "syntax":

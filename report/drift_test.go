@@ -575,14 +575,16 @@ func TestDriftInventoryEdits(t *testing.T) {
 	old := append(world(ip, "mail1.example.com", []string{ip}, "pass", "ip4:192.0.2.0/24", "reject", 100, "aa"),
 		dkimFnd(ip, "s2", assess.StatusPass, map[string]any{"fingerprint": "bb", "key_bits": 2048}))
 	cur := world(ip, "mail1.example.com", []string{ip}, "fail", "-all", "reject", 100, "aa")
-	cur = append(cur, dkimFnd(ip, "s3", assess.StatusPass, map[string]any{"fingerprint": "cc", "key_bits": 2048}))
+	cur = append(cur, dkimFnd(ip, "s3", assess.StatusPass, map[string]any{"fingerprint": "cc", "key_bits": 2048}),
+		dkimFnd(ip, "s4", assess.StatusFail, map[string]any{"reason": "revoked"}))
 	bp := packOf(t, "base-run", []assess.Asset{{IP: ip, Domain: "a.example", DKIMSelectors: []string{"s1", "s2"}}}, old)
-	fs, d := CompareBaseline(bp, "old/evidence.json", []assess.Asset{{IP: ip, Domain: "b.example", DKIMSelectors: []string{"s1", "s3"}}}, cur, nil)
+	fs, d := CompareBaseline(bp, "old/evidence.json", []assess.Asset{{IP: ip, Domain: "b.example", DKIMSelectors: []string{"s1", "s3", "s4"}}}, cur, nil)
 	want := []DriftChange{
 		{ip, "spf.result", "pass", "fail", "domain"},
 		{ip, "spf.matched", "ip4:192.0.2.0/24", "-all", "domain"},
 		{ip, "dkim.fingerprint[s2]", "bb", "", "selector_removed"},
 		{ip, "dkim.fingerprint[s3]", "", "cc", "selector_added"},
+		{ip, "dkim.fingerprint[s4]", "", "(revoked)", "selector_added"},
 	}
 	if !slices.Equal(d.Changes, want) {
 		t.Errorf("changes\n got %+v\nwant %+v", d.Changes, want)
@@ -593,6 +595,7 @@ func TestDriftInventoryEdits(t *testing.T) {
 		"SPF result pass → fail (the inventory's sending domain changed from a.example to b.example)",
 		`DKIM selector "s2" was taken out of the inventory (its key was bb)`,
 		`DKIM selector "s3" was added to the inventory (key cc)`,
+		`DKIM selector "s4" was added to the inventory (revoked)`,
 	} {
 		if !strings.Contains(f.Message, s) {
 			t.Errorf("message %q lacks %q", f.Message, s)

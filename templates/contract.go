@@ -366,7 +366,7 @@ func sampleObserved(family, reason string) map[string]any {
 		"rua": []string{"mailto:dmarc-reports@example.com"}, "ruf": []string{},
 		"adkim": "r", "aspf": "r", "queried": []string{"_dmarc.example.com"},
 		"disagree": false, "dmarcbis_source": "_dmarc.example.com",
-		"cname_chain": []string{}, "record_at": "", "ignored_record_at": "", "repeated_tags": []string{},
+		"cname_chain": []string{}, "record_at": "", "ignored_record_at": "", "repeated_tags": []string{}, "other_fault": "",
 	}
 	var obs map[string]any
 	switch family {
