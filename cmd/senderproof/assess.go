@@ -743,13 +743,14 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 // not findings.
 type failures struct {
 	causes            map[string]int
+	errors            int // error findings, whatever their cause
 	rechecksUnchecked int
 }
 
 // newFailures tallies p's error findings and the rechecks of removed
 // senders that some check left undetermined.
 func newFailures(p *report.Pack) failures {
-	f := failures{causes: p.ErrorCauses()}
+	f := failures{causes: p.ErrorCauses(), errors: p.Summary.Error}
 	if p.Drift != nil {
 		f.rechecksUnchecked = p.Drift.RecheckIncomplete()
 	}

@@ -80,7 +80,14 @@ func TestTCPFailedNotes(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("answered elsewhere: got %q, want %q", got, want)
 	}
-	got = tcpFailedResolvers(health[1:], failures{causes: map[string]int{"tcp_failed": 3}})
+	// Findings error for other causes (a timeout at the other resolver):
+	// nothing is claimed either way.
+	got = tcpFailedResolvers(health, failures{causes: map[string]int{"timeout": 3}, errors: 3})
+	want = []string{"resolver 127.0.0.1:9 truncated 1 answer over UDP and the retry over TCP failed: is TCP port 53 to it blocked?"}
+	if !slices.Equal(got, want) {
+		t.Errorf("other errors: got %q, want %q", got, want)
+	}
+	got = tcpFailedResolvers(health[1:], failures{causes: map[string]int{"tcp_failed": 3}, errors: 3})
 	want = []string{"resolver 127.0.0.1:9 truncated 1 answer over UDP and the retry over TCP failed: is TCP port 53 to it blocked? The findings that needed them are error"}
 	if !slices.Equal(got, want) {
 		t.Errorf("alone: got %q, want %q", got, want)
@@ -92,13 +99,17 @@ func TestTCPFailedNotes(t *testing.T) {
 func TestTruncatedTCPResolvers(t *testing.T) {
 	t.Parallel()
 	alone := []assess.ServerHealth{{Server: "127.0.0.1:9", Sent: 30, Answered: 15, TruncatedTCP: 15}}
-	got := truncatedTCPResolvers(alone, failures{causes: map[string]int{"truncated": 15}})
+	got := truncatedTCPResolvers(alone, failures{causes: map[string]int{"truncated": 15}, errors: 15})
 	want := []string{"resolver 127.0.0.1:9 cut 15 answers short (TC) even over TCP, which leaves no answer: a broken server, or something between it and senderproof that cuts TCP answers; the findings that needed them are error"}
 	if !slices.Equal(got, want) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 	if !noUsableAnswer(alone) {
 		t.Error("a resolver whose every answer was cut short over TCP too gave a usable answer")
+	}
+	// One name cut short among many, another name confirming: no error.
+	if got := truncatedTCPResolvers(alone, failures{}); len(got) != 1 || !strings.HasSuffix(got[0], "cuts TCP answers; no finding is error for it") {
+		t.Errorf("no error finding: %q", got)
 	}
 	two := append(alone, assess.ServerHealth{Server: "127.0.0.1:53", Sent: 15, Answered: 15})
 	if got := truncatedTCPResolvers(two, failures{}); len(got) != 1 || !strings.HasSuffix(got[0], "other resolvers answered those questions, and no finding is error for it") {

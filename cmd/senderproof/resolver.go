@@ -398,17 +398,30 @@ func tcpFailedResolvers(health []assess.ServerHealth, fail failures) []string {
 		}
 		// Another resolver may have answered those questions: the
 		// findings say whether any is error for it.
-		what := " The findings that needed them are error"
-		switch n := fail.causes["tcp_failed"]; {
-		case n == 0 && len(health) > 1:
-			what = " Other resolvers answered those questions, and no finding is error for it"
-		case n == 0:
-			what = ""
+		what := failureCost("tcp_failed", health, fail)
+		if what != "" {
+			what = " " + strings.ToUpper(what[:1]) + what[1:]
 		}
 		notes = append(notes, fmt.Sprintf("resolver %s truncated %d %s over UDP and the retry over TCP failed%s: is TCP port 53 to it blocked?%s",
 			h.Server, h.TCPFailed, plural(int(h.TCPFailed), "answer", "answers"), last, what))
 	}
 	return notes
+}
+
+// failureCost says what a resolver's failures of one kind (an
+// EvidenceCause) cost the run, as far as the findings tell: error findings
+// for that cause, or none at all; "" when findings are error for other
+// causes, which may or may not include those questions.
+func failureCost(cause string, health []assess.ServerHealth, fail failures) string {
+	switch {
+	case fail.causes[cause] > 0:
+		return "the findings that needed them are error"
+	case fail.errors == 0 && len(health) > 1:
+		return "other resolvers answered those questions, and no finding is error for it"
+	case fail.errors == 0:
+		return "no finding is error for it"
+	}
+	return ""
 }
 
 // truncatedTCPResolvers returns a note for each resolver that cut some
@@ -420,9 +433,9 @@ func truncatedTCPResolvers(health []assess.ServerHealth, fail failures) []string
 		if h.TruncatedTCP == 0 {
 			continue
 		}
-		what := "; the findings that needed them are error"
-		if fail.causes["truncated"] == 0 && len(health) > 1 {
-			what = "; other resolvers answered those questions, and no finding is error for it"
+		what := failureCost("truncated", health, fail)
+		if what != "" {
+			what = "; " + what
 		}
 		notes = append(notes, fmt.Sprintf("resolver %s cut %d %s short (TC) even over TCP, which leaves no answer: a broken server, or something between it and senderproof that cuts TCP answers%s",
 			h.Server, h.TruncatedTCP, plural(int(h.TruncatedTCP), "answer", "answers"), what))
