@@ -261,18 +261,52 @@ func chartLabels(fit *textFitter, face font.Face, bars []chartBar, panelW int) (
 		labels[i] = chartFit(face, l, w-14)
 	}
 	// A cut may give different bars one label: an ID's end kept where
-	// IDs differ at their start (第5条第1項, 第6条第1項). Those bars keep
-	// their start instead, if that tells them apart.
-	count := map[string]int{}
-	for _, l := range labels {
-		count[l]++
-	}
-	for i, l := range labels {
-		if count[l] > 1 {
-			labels[i] = chartCut(face, full[i], w-14)
+	// IDs differ at their start (第5条第1項, 第6条第1項). Such bars try
+	// the start of their ID after the framework's, then the start of the
+	// whole label, and keep the first that tells them apart.
+	for _, cut := range []func(string) string{
+		func(s string) string { return chartCutID(face, s, w-14) },
+		func(s string) string { return chartCut(face, s, w-14) },
+	} {
+		count := map[string]int{}
+		for _, l := range labels {
+			count[l]++
+		}
+		tried := slices.Clone(labels)
+		for i, l := range labels {
+			if count[l] > 1 {
+				tried[i] = cut(full[i])
+			}
+		}
+		if distinct(tried) >= distinct(labels) {
+			labels = tried
 		}
 	}
 	return labels, w
+}
+
+// chartCutID cuts a control's label, "framework id", to w pixels keeping
+// the start of its ID after as much of the framework as a quarter of the
+// width holds; a label without a space is cut at its end.
+func chartCutID(face font.Face, s string, w int) string {
+	i := strings.LastIndexByte(s, ' ')
+	if i <= 0 {
+		return chartCut(face, s, w)
+	}
+	head := chartCut(face, s[:i], w/4)
+	if head == "" {
+		return chartCut(face, s[i+1:], w)
+	}
+	return head + " " + chartCut(face, s[i+1:], w-font.MeasureString(face, head+" ").Ceil())
+}
+
+// distinct counts the different strings of ss.
+func distinct(ss []string) int {
+	seen := map[string]bool{}
+	for _, s := range ss {
+		seen[s] = true
+	}
+	return len(seen)
 }
 
 // chartLabelWidth is the width of the label column of a panel panelW

@@ -111,6 +111,10 @@ func TestChartLabelsSpellOut(t *testing.T) {
 			[]string{"…", "<U+7532>", "<U+4E59>"}},
 		{"IDs that differ at their start", []chartBar{{Label: "jp-law 第5条第1項"}, {Label: "jp-law 第6条第1項"}, {Label: "fw A-管管管管管管-1"}, {Label: "fw B-管管管管管管-1"}},
 			[]string{"<U+7B2C>5", "<U+7B2C>6", "fw A-", "fw B-"}},
+		{"IDs that differ at their start under a framework that fills the column", []chartBar{
+			{Label: "日本-金融庁-ガイドライン 第5条第1項"}, {Label: "日本-金融庁-ガイドライン 第6条第1項"},
+			{Label: "mailbox-provider-sender-requirements-2024 第5条第1項"}, {Label: "mailbox-provider-sender-requirements-2024 第6条第1項"},
+		}, []string{"<U+7B2C>5", "<U+7B2C>6"}},
 		{"four-character IDs of a CJK framework", []chartBar{{Label: "日本-基準 管理策甲"}, {Label: "日本-基準 管理策乙"}, {Label: "jp 管理策甲"}, {Label: "jp 管理策乙"}},
 			[]string{"<U+7532>", "<U+4E59>"}},
 	} {
