@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -151,23 +152,43 @@ func fieldByName(name string) (field, bool) {
 // (fullwidth letters, a non-breaking hyphen or space, a zero-width space),
 // which the key is read through NFKC and without format characters for.
 func nearField(key string) (field, bool) {
-	squash := func(s string) string {
-		return strings.Map(func(r rune) rune {
-			switch {
-			case r == '_' || r == '.' || unicode.In(r, unicode.Pd, unicode.Zs, unicode.Cf):
-				return -1
-			}
-			return r
-		}, strings.ToLower(norm.NFKC.String(s)))
-	}
-	k := squash(key)
-	for f := range numFields {
-		if f.String() != key && squash(f.String()) == k {
+	k := squashKey(key)
+	for i, name := range squashedFields() {
+		if f := field(i); f.String() != key && name == k {
 			return f, true
 		}
 	}
 	return 0, false
 }
+
+// squashKey is key as nearField compares it: through NFKC (an ASCII key,
+// the usual one, needs none), in lower case, without underscores, dots,
+// dashes, spaces and invisible format characters.
+func squashKey(key string) string {
+	if !isASCII(key) {
+		key = norm.NFKC.String(key)
+	}
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '_' || r == '.' || r == '-' || r == ' ':
+			return -1
+		case r < utf8.RuneSelf:
+			return unicode.ToLower(r)
+		case unicode.In(r, unicode.Pd, unicode.Zs, unicode.Cf):
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, key)
+}
+
+// squashedFields holds each field's name as squashKey gives it.
+var squashedFields = sync.OnceValue(func() []string {
+	out := make([]string, numFields)
+	for f := range numFields {
+		out[f] = squashKey(f.String())
+	}
+	return out
+})
 
 // isName reports whether a field holds a DNS name (compared case-insensitively
 // and without the trailing dot).
