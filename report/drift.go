@@ -3,7 +3,6 @@ package report
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -270,12 +269,9 @@ func ComparePackFile(ctx context.Context, base *Pack, basePath, path string) (*C
 	}
 	var assets map[string]assess.Asset // of the pack at path
 	per := map[string]assetDrift{}
-	var cur string
-	done := map[string]bool{}
-	var scattered string // a sender whose findings came in two runs
+	var cur string // ReadPackEach refuses an asset's findings that are not together
 	obs := map[string][]observation{}
 	flush := func() {
-		done[cur] = true
 		if _, ok := baseAsset[cur]; cur == "" || !ok {
 			return
 		}
@@ -297,17 +293,11 @@ func ComparePackFile(ctx context.Context, base *Pack, basePath, path string) (*C
 			flush()
 			clear(obs)
 			cur = f.Asset
-			if done[cur] && scattered == "" {
-				scattered = cur
-			}
 		}
 		addObservations(obs, f)
 	})
 	if err != nil {
 		return nil, nil, err
-	}
-	if scattered != "" {
-		return nil, nil, fmt.Errorf("%s: the findings of %s are not together: not an evidence.json senderproof wrote", path, scattered)
 	}
 	flush()
 	drift := &Drift{Baseline: basePath, BaseRun: base.Run.ID, Added: []string{}, Removed: []string{}, Changes: []DriftChange{}}

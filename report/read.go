@@ -2,7 +2,6 @@ package report
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -12,56 +11,23 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"strings"
 	"unicode/utf8"
 
 	"senderproof/assess"
 	"senderproof/templates"
 )
 
-// ReadPack reads an evidence.json given as input (assess --replay), whole.
-// Errors name the file, line and column; a pack that is not one complete
-// run (see inputCheck) is refused.
+// ReadPack reads an evidence.json given as input, whole: ReadPackEach,
+// keeping the findings, so that both hold a file to the same rules.
 func ReadPack(path string) (*Pack, error) {
-	f, err := templates.OpenRegular(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	b, err := io.ReadAll(f)
-	f.Close()
+	var fs []assess.Finding
+	p, err := ReadPackEach(context.Background(), path, func(_ []assess.Asset, f *assess.Finding) { fs = append(fs, *f) })
 	if err != nil {
 		return nil, err
 	}
-	if len(bytes.TrimSpace(b)) == 0 {
-		return nil, fmt.Errorf("%s:1:1: the file is empty", path)
-	}
-	if !utf8.Valid(b) {
-		// The streamed reader's check places the first bad byte.
-		_, err := io.Copy(io.Discard, newUTF8Reader(bytes.NewReader(b)))
-		var be *badUTF8
-		if errors.As(err, &be) {
-			return nil, fmt.Errorf("%s: %s", positionIn(path, be.off), be.Error())
-		}
-	}
-	var p Pack
-	if err := json.Unmarshal(b, &p); err != nil {
-		return nil, assess.JSONError(path, b, err)
-	}
-	if p.Schema != Schema {
-		return nil, fmt.Errorf("%s: schema is %q, want %q", path, p.Schema, Schema)
-	}
-	c, err := newInputCheck(path, p.Assets)
-	if err != nil {
-		return nil, err
-	}
-	for i := range p.Findings {
-		if err := c.add(&p.Findings[i], func() string { return fmt.Sprintf("%s: findings[%d]", path, i) }); err != nil {
-			return nil, err
-		}
-	}
-	if err := c.finish(&p, p.Findings != nil); err != nil {
-		return nil, err
-	}
-	return &p, nil
+	p.Findings = fs
+	return p, nil
 }
 
 // ReadPackForDrift reads an evidence.json for comparing it with another run
@@ -160,12 +126,24 @@ func scanPack(path string, each func(assets []assess.Asset, f *assess.Finding, a
 	rest := map[string]json.RawMessage{}
 	var assets []assess.Asset
 	seen := false
+	keys := map[string]bool{}
 	for dec.More() {
+		at := dec.InputOffset()
 		tok, err := dec.Token()
 		if err != nil {
 			return fail(err, dec.InputOffset())
 		}
-		switch key, _ := tok.(string); key {
+		key, _ := tok.(string)
+		// A key given twice, or again in other case, is read one way by
+		// one JSON reader and another way by the next (the first value,
+		// the last, or both lists of findings): senderproof writes each
+		// once.
+		lk := strings.ToLower(key)
+		if keys[lk] {
+			return nil, fmt.Errorf("%s: key %q given twice (or again in other case): not an evidence.json senderproof wrote", positionIn(path, skipBlank(path, at, true)), key)
+		}
+		keys[lk] = true
+		switch key {
 		case "assets":
 			start := dec.InputOffset()
 			if err := dec.Decode(&assets); err != nil {
@@ -378,6 +356,11 @@ func positionIn(path string, off int64) string {
 type inputCheck struct {
 	path   string
 	assets map[string]int // IP → findings seen
+	// cur is the asset whose findings are being read, and keys their
+	// checks and selectors: senderproof writes an asset's findings
+	// together, each once.
+	cur  string
+	keys map[string]bool
 }
 
 func newInputCheck(path string, assets []assess.Asset) (*inputCheck, error) {
@@ -417,6 +400,24 @@ func (c *inputCheck) add(f *assess.Finding, at func() string) error {
 	default:
 		return fmt.Errorf("%s: finding %s of %s: status %q is not one of pass, fail, warn, error, skip", at(), f.Check, f.Asset, f.Status)
 	}
+	if f.Asset != c.cur {
+		if n > 0 {
+			return fmt.Errorf("%s: the findings of %s are not together: not an evidence.json senderproof wrote", at(), f.Asset)
+		}
+		c.cur = f.Asset
+		clear(c.keys)
+	}
+	k := f.Check
+	if f.Selector != nil {
+		k += " " + *f.Selector
+	}
+	if c.keys == nil {
+		c.keys = map[string]bool{}
+	}
+	if c.keys[k] {
+		return fmt.Errorf("%s: finding %s of %s is given twice: not an evidence.json senderproof wrote", at(), k, f.Asset)
+	}
+	c.keys[k] = true
 	c.assets[f.Asset] = n + 1
 	return nil
 }

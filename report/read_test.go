@@ -70,8 +70,8 @@ func TestUTF8Reader(t *testing.T) {
 
 // TestReadPackEachRefusesOddPacks: what senderproof never writes is bad
 // input to a streamed read, as to ReadPack: something after the object,
-// findings before the assets, an address listed twice, and (for a
-// comparison) a sender's findings split in two.
+// findings before the assets, an address listed twice, a key given twice,
+// a finding given twice, and a sender's findings split in two.
 func TestReadPackEachRefusesOddPacks(t *testing.T) {
 	t.Parallel()
 	const ip, ip2 = "192.0.2.10", "192.0.2.11"
@@ -99,6 +99,17 @@ func TestReadPackEachRefusesOddPacks(t *testing.T) {
 	}
 	twice, _ := json.Marshal(append(assets, assets[0]))
 	dup := bytes.Replace(good, obj["assets"], twice, 1)
+	// A key given again, which JSON readers take differently: the first
+	// value, the last, or (streamed) both lists of findings.
+	end := bytes.LastIndexByte(good, '}')
+	again := func(key string, v json.RawMessage) []byte {
+		return slices.Concat(good[:end], []byte(`, "`+key+`": `), v, good[end:])
+	}
+	var findings0 []json.RawMessage
+	if err := json.Unmarshal(obj["findings"], &findings0); err != nil {
+		t.Fatal(err)
+	}
+	oneTwice, _ := json.Marshal(slices.Insert(slices.Clone(findings0), 1, findings0[0]))
 	for _, tc := range []struct {
 		name, want string
 		data       []byte
@@ -106,6 +117,10 @@ func TestReadPackEachRefusesOddPacks(t *testing.T) {
 		{"trailing text", "more after the JSON object", append(slices.Clone(good), "garbage"...)},
 		{"findings first", "findings come before assets", findingsFirst},
 		{"an address twice", "192.0.2.10 is listed twice", dup},
+		{"findings twice", `key "findings" given twice`, again("findings", obj["findings"])},
+		{"assets twice", `key "assets" given twice`, again("assets", obj["assets"])},
+		{"run again in other case", `key "RUN" given twice (or again in other case)`, again("RUN", obj["run"])},
+		{"a finding twice", "is given twice: not an evidence.json senderproof wrote", bytes.Replace(good, obj["findings"], oneTwice, 1)},
 	} {
 		if _, err := ReadPackEach(context.Background(), write(tc.data), func([]assess.Asset, *assess.Finding) {}); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: %v, want %q", tc.name, err, tc.want)
