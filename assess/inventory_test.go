@@ -657,6 +657,12 @@ func TestParseInventory(t *testing.T) {
 			err: `f.yaml:3:10: duplicate key "owner" (first on line 2)`},
 		{name: "yaml scanner error line", file: "f.yaml", data: "- ip: 192.0.2.1\n  hostname: a: b\n",
 			err: "f.yaml:2: mapping values are not allowed in this context"},
+		// An unclosed bracket is found at the end of the stream, which
+		// the library puts on a line after the last: the last is named.
+		{name: "yaml unclosed flow mapping on the only line", file: "f.yaml", data: "- {ip: 192.0.2.1, hostname: mail.example.com\n",
+			err: "f.yaml:1: did not find expected ',' or '}'"},
+		{name: "yaml unclosed flow list without a final newline", file: "f.yml", data: "[0",
+			err: "f.yml:1: did not find expected ',' or ']'"},
 		// The library names the line the enclosing list began on; the
 		// error names the line at fault.
 		{name: "yaml misindented line deep in a list", file: "f.yaml",

@@ -295,7 +295,13 @@ func YAMLError(file string, data []byte, err error) *InputError {
 		if l := yamlFaultLine(data, m[2]); l > 0 {
 			line = l
 		}
-		return &InputError{File: file, Line: max(line, 1), Reason: m[2], Err: err}
+		// The end of the stream, where an unclosed [ or { is found, is
+		// a line after the last: the file's last line is named.
+		last := bytes.Count(data, []byte("\n"))
+		if !bytes.HasSuffix(data, []byte("\n")) {
+			last++
+		}
+		return &InputError{File: file, Line: max(min(line, last), 1), Reason: m[2], Err: err}
 	}
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	p := pos{line: 1}
