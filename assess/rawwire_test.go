@@ -225,6 +225,24 @@ func hugeAnswer(q *dns.Msg) []byte {
 	return b
 }
 
+// truncateUDP answers every UDP query with an empty truncated response, so
+// that the client asks again over TCP.
+func truncateUDP(s *rawServer, q *dns.Msg, from *net.UDPAddr) {
+	m := new(dns.Msg)
+	m.SetReply(q)
+	m.Truncated = true
+	s.sendUDP(m, from)
+}
+
+// answerA is the packed answer to q: one A record, 192.0.2.1.
+func answerA(q *dns.Msg) []byte {
+	m := new(dns.Msg)
+	m.SetReply(q)
+	m.Answer = []dns.RR{&dns.A{Hdr: dns.RR_Header{Name: q.Question[0].Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 60}, A: net.IPv4(192, 0, 2, 1)}}
+	b, _ := m.Pack()
+	return b
+}
+
 // writeTCP writes one length-prefixed message.
 func writeTCP(c net.Conn, b []byte) {
 	var l [2]byte
@@ -237,12 +255,7 @@ func writeTCP(c net.Conn, b []byte) {
 // cannot fill the cache's memory.
 func TestCacheKeepsRecordsRead(t *testing.T) {
 	t.Parallel()
-	s := startRaw(t, func(s *rawServer, q *dns.Msg, from *net.UDPAddr) {
-		m := new(dns.Msg)
-		m.SetReply(q)
-		m.Truncated = true
-		s.sendUDP(m, from)
-	}, func(s *rawServer, q *dns.Msg, c net.Conn) { writeTCP(c, hugeAnswer(q)) })
+	s := startRaw(t, truncateUDP, func(s *rawServer, q *dns.Msg, c net.Conn) { writeTCP(c, hugeAnswer(q)) })
 	c, err := NewClient(ClientOptions{Servers: []string{s.addr}, Timeout: 2 * time.Second, BreakerThreshold: -1})
 	if err != nil {
 		t.Fatal(err)
@@ -274,12 +287,7 @@ func TestTCPSkipsMessagesNotOurs(t *testing.T) {
 	for _, name := range []string{"garbage", "tsig"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			s := startRaw(t, func(s *rawServer, q *dns.Msg, from *net.UDPAddr) {
-				m := new(dns.Msg)
-				m.SetReply(q)
-				m.Truncated = true
-				s.sendUDP(m, from)
-			}, func(s *rawServer, q *dns.Msg, c net.Conn) {
+			s := startRaw(t, truncateUDP, func(s *rawServer, q *dns.Msg, c net.Conn) {
 				other := new(dns.Msg)
 				other.SetReply(q)
 				other.Id = q.Id + 1
@@ -291,11 +299,7 @@ func TestTCPSkipsMessagesNotOurs(t *testing.T) {
 					b, _, _ = dns.TsigGenerate(other, "c2VjcmV0", "", false)
 				}
 				writeTCP(c, b)
-				m := new(dns.Msg)
-				m.SetReply(q)
-				m.Answer = []dns.RR{&dns.A{Hdr: dns.RR_Header{Name: q.Question[0].Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 60}, A: net.IPv4(192, 0, 2, 1)}}
-				ok, _ := m.Pack()
-				writeTCP(c, ok)
+				writeTCP(c, answerA(q))
 			})
 			c, err := NewClient(ClientOptions{Servers: []string{s.addr}, Timeout: 2 * time.Second, BreakerThreshold: -1})
 			if err != nil {
@@ -316,16 +320,8 @@ func TestTCPSkipsMessagesNotOurs(t *testing.T) {
 func TestTCPClosedMidAnswerRetried(t *testing.T) {
 	t.Parallel()
 	var conns atomic.Int64
-	s := startRaw(t, func(s *rawServer, q *dns.Msg, from *net.UDPAddr) {
-		m := new(dns.Msg)
-		m.SetReply(q)
-		m.Truncated = true
-		s.sendUDP(m, from)
-	}, func(s *rawServer, q *dns.Msg, c net.Conn) {
-		m := new(dns.Msg)
-		m.SetReply(q)
-		m.Answer = []dns.RR{&dns.A{Hdr: dns.RR_Header{Name: q.Question[0].Name, Rrtype: dns.TypeA, Class: dns.ClassINET, Ttl: 60}, A: net.IPv4(192, 0, 2, 1)}}
-		b, _ := m.Pack()
+	s := startRaw(t, truncateUDP, func(s *rawServer, q *dns.Msg, c net.Conn) {
+		b := answerA(q)
 		if conns.Add(1) == 1 {
 			// The length, and half the message: then the close.
 			var l [2]byte
