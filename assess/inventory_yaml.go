@@ -296,12 +296,17 @@ func YAMLError(file string, data []byte, err error) *InputError {
 			line = l
 		}
 		// The end of the stream, where an unclosed [ or { is found, is
-		// a line after the last: the file's last line is named.
-		last := bytes.Count(data, []byte("\n"))
-		if !bytes.HasSuffix(data, []byte("\n")) {
-			last++
+		// a line after the last: the file's last line is named. (Lines
+		// are counted by line feeds: a file with carriage returns, which
+		// the library counts too, is taken as the library gives it.)
+		if !bytes.ContainsRune(data, '\r') {
+			last := bytes.Count(data, []byte("\n"))
+			if !bytes.HasSuffix(data, []byte("\n")) {
+				last++
+			}
+			line = min(line, last)
 		}
-		return &InputError{File: file, Line: max(min(line, last), 1), Reason: m[2], Err: err}
+		return &InputError{File: file, Line: max(line, 1), Reason: m[2], Err: err}
 	}
 	msg = strings.TrimPrefix(msg, "yaml: ")
 	p := pos{line: 1}

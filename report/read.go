@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -126,7 +127,7 @@ func scanPack(path string, each func(assets []assess.Asset, f *assess.Finding, a
 	rest := map[string]json.RawMessage{}
 	var assets []assess.Asset
 	seen := false
-	keys := map[string]bool{}
+	var keys []string
 	for dec.More() {
 		at := dec.InputOffset()
 		tok, err := dec.Token()
@@ -138,11 +139,12 @@ func scanPack(path string, each func(assets []assess.Asset, f *assess.Finding, a
 		// one JSON reader and another way by the next (the first value,
 		// the last, or both lists of findings): senderproof writes each
 		// once.
-		lk := strings.ToLower(key)
-		if keys[lk] {
+		// Folded as encoding/json folds keys (ſ is s, the Kelvin sign
+		// k); a pack has a handful of keys.
+		if slices.ContainsFunc(keys, func(k string) bool { return strings.EqualFold(k, key) }) {
 			return nil, fmt.Errorf("%s: key %q given twice (or again in other case): not an evidence.json senderproof wrote", positionIn(path, skipBlank(path, at, true)), key)
 		}
-		keys[lk] = true
+		keys = append(keys, key)
 		switch key {
 		case "assets":
 			start := dec.InputOffset()

@@ -120,6 +120,7 @@ func TestReadPackEachRefusesOddPacks(t *testing.T) {
 		{"findings twice", `key "findings" given twice`, again("findings", obj["findings"])},
 		{"assets twice", `key "assets" given twice`, again("assets", obj["assets"])},
 		{"run again in other case", `key "RUN" given twice (or again in other case)`, again("RUN", obj["run"])},
+		{"schema again with a long s", `key "ſchema" given twice`, again("ſchema", json.RawMessage(`"x"`))},
 		{"a finding twice", "is given twice: not an evidence.json senderproof wrote", bytes.Replace(good, obj["findings"], oneTwice, 1)},
 	} {
 		if _, err := ReadPackEach(context.Background(), write(tc.data), func([]assess.Asset, *assess.Finding) {}); err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -76,7 +76,7 @@ func TestTCPFailedNotes(t *testing.T) {
 	t.Parallel()
 	health := []assess.ServerHealth{{Server: "127.0.0.1:53", Sent: 140, Answered: 140}, {Server: "127.0.0.1:9", Sent: 8, TCPFailed: 1, Timeouts: 5}}
 	got := tcpFailedResolvers(health, failures{})
-	want := []string{"resolver 127.0.0.1:9 truncated 1 answer over UDP and the retry over TCP failed: is TCP port 53 to it blocked? Other resolvers answered those questions, and no finding is error for it"}
+	want := []string{"resolver 127.0.0.1:9 truncated 1 answer over UDP and the retry over TCP failed: is TCP port 53 to it blocked? No finding is error for it"}
 	if !slices.Equal(got, want) {
 		t.Errorf("answered elsewhere: got %q, want %q", got, want)
 	}
@@ -112,7 +112,7 @@ func TestTruncatedTCPResolvers(t *testing.T) {
 		t.Errorf("no error finding: %q", got)
 	}
 	two := append(alone, assess.ServerHealth{Server: "127.0.0.1:53", Sent: 15, Answered: 15})
-	if got := truncatedTCPResolvers(two, failures{}); len(got) != 1 || !strings.HasSuffix(got[0], "other resolvers answered those questions, and no finding is error for it") {
+	if got := truncatedTCPResolvers(two, failures{}); len(got) != 1 || !strings.HasSuffix(got[0], "cuts TCP answers; no finding is error for it") {
 		t.Errorf("beside another: %q", got)
 	}
 }

@@ -398,7 +398,7 @@ func tcpFailedResolvers(health []assess.ServerHealth, fail failures) []string {
 		}
 		// Another resolver may have answered those questions: the
 		// findings say whether any is error for it.
-		what := failureCost("tcp_failed", health, fail)
+		what := failureCost("tcp_failed", fail)
 		if what != "" {
 			what = " " + strings.ToUpper(what[:1]) + what[1:]
 		}
@@ -412,12 +412,10 @@ func tcpFailedResolvers(health []assess.ServerHealth, fail failures) []string {
 // EvidenceCause) cost the run, as far as the findings tell: error findings
 // for that cause, or none at all; "" when findings are error for other
 // causes, which may or may not include those questions.
-func failureCost(cause string, health []assess.ServerHealth, fail failures) string {
+func failureCost(cause string, fail failures) string {
 	switch {
 	case fail.causes[cause] > 0:
 		return "the findings that needed them are error"
-	case fail.errors == 0 && len(health) > 1:
-		return "other resolvers answered those questions, and no finding is error for it"
 	case fail.errors == 0:
 		return "no finding is error for it"
 	}
@@ -433,7 +431,7 @@ func truncatedTCPResolvers(health []assess.ServerHealth, fail failures) []string
 		if h.TruncatedTCP == 0 {
 			continue
 		}
-		what := failureCost("truncated", health, fail)
+		what := failureCost("truncated", fail)
 		if what != "" {
 			what = "; " + what
 		}
