@@ -49,10 +49,7 @@ func TestReplayRecordedBaselineElsewhere(t *testing.T) {
 // the first recording, so verdicts may move.
 func TestReplayNamesConflictingAnswers(t *testing.T) {
 	dir := t.TempDir()
-	out := filepath.Join(dir, "pack")
-	if code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json"); code != 0 {
-		t.Fatalf("demo exit %d: %s", code, stderr)
-	}
+	out := demoPack(t)
 	evPath := filepath.Join(out, "evidence.json")
 	var doc map[string]any
 	b, err := os.ReadFile(evPath)
@@ -125,10 +122,7 @@ func TestReplayNamesConflictingAnswers(t *testing.T) {
 		t.Errorf("replay of the replay kept the note: %q", p.Run.Notes)
 	}
 	// The genuine pack's replay says nothing of the kind.
-	genuine := filepath.Join(dir, "genuine")
-	if code, _, stderr := run(t, context.Background(), "demo", "--out", genuine, "--format", "json"); code != 0 {
-		t.Fatalf("demo exit %d: %s", code, stderr)
-	}
+	genuine := demoPack(t)
 	if code, _, stderr := run(t, context.Background(), "assess", "--replay", genuine, "--out", filepath.Join(dir, "again"), "--format", "json"); code != 0 || strings.Contains(stderr, "different outcomes") {
 		t.Errorf("replay of a genuine pack: exit %d: %s", code, stderr)
 	}
