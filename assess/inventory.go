@@ -150,15 +150,37 @@ func fieldByName(name string) (field, bool) {
 // spaces, hyphens or dots for the underscore, or none ("dkim selectors",
 // "host-name", "dkimselectors"), or in look-alike or invisible characters
 // (fullwidth letters, a non-breaking hyphen or space, a zero-width space),
-// which the key is read through NFKC and without format characters for.
+// which the key is read through NFKC and without format characters for;
+// with or without a final s ("dkim_selector", "domains"); or by another
+// name in use for it (fieldAliases).
 func nearField(key string) (field, bool) {
 	k := squashKey(key)
 	for i, name := range squashedFields() {
-		if f := field(i); f.String() != key && name == k {
+		if f := field(i); f.String() != key && (name == k || name == k+"s" || name+"s" == k) {
 			return f, true
 		}
 	}
+	if f, ok := fieldAliases[k]; ok {
+		return f, true
+	}
 	return 0, false
+}
+
+// fieldAliases maps other names in use for a field, as squashKey gives
+// them, to the field: each names that field alone ("address", which may
+// be a mailbox, does not).
+var fieldAliases = map[string]field{
+	"selector":       fieldSelectors,
+	"selectors":      fieldSelectors,
+	"ehlo":           fieldHELO,
+	"ehloname":       fieldHELO,
+	"ptr":            fieldHostname,
+	"ptrname":        fieldHostname,
+	"rdns":           fieldHostname,
+	"reversedns":     fieldHostname,
+	"ipaddress":      fieldIP,
+	"sendingdomain":  fieldDomain,
+	"mailfromdomain": fieldDomain,
 }
 
 // squashKey is key as nearField compares it: through NFKC (an ASCII key,

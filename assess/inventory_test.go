@@ -543,6 +543,40 @@ func TestParseInventory(t *testing.T) {
 				`f.csv:2: "dkim selectors" is kept as a tag, not read as dkim_selectors: name it dkim_selectors if it is meant as that field`,
 				`f.csv:2: "host-name" is kept as a tag, not read as hostname: name it hostname if it is meant as that field`,
 			}},
+		// A singular or plural of a field's name, or another name in use
+		// for it, is warned of too: its checks would be skip without a
+		// word. "address" may be a mailbox, and stays a plain tag.
+		{name: "a field's name in the singular or plural, or another name for it, is a tag, with a warning", file: "f.csv",
+			data: "ip,dkim_selector,EHLO,Reverse DNS,domains,sending_domain,address\n192.0.2.1,s1,mx.example.com,mx.example.com,example.com,example.com,ops@example.com\n",
+			want: []Asset{{IP: "192.0.2.1", DKIMSelectors: []string{}, Tags: map[string]string{
+				"dkim_selector": "s1", "ehlo": "mx.example.com", "reverse dns": "mx.example.com",
+				"domains": "example.com", "sending_domain": "example.com", "address": "ops@example.com"}}},
+			warnings: []string{
+				`f.csv:2: "dkim_selector" is kept as a tag, not read as dkim_selectors: name it dkim_selectors if it is meant as that field`,
+				`f.csv:2: "ehlo" is kept as a tag, not read as helo: name it helo if it is meant as that field`,
+				`f.csv:2: "reverse dns" is kept as a tag, not read as hostname: name it hostname if it is meant as that field`,
+				`f.csv:2: "domains" is kept as a tag, not read as domain: name it domain if it is meant as that field`,
+				`f.csv:2: "sending_domain" is kept as a tag, not read as domain: name it domain if it is meant as that field`,
+			}},
+		{name: "a yaml key naming a field another way is a tag, with a warning", file: "f.yaml",
+			data: "- ip: 192.0.2.1\n  selectors: s1\n  ptr_name: mx.example.com\n  ehlo-name: mx.example.com\n  rdns: mx.example.com\n  mail_from_domain: example.com\n",
+			want: []Asset{{IP: "192.0.2.1", DKIMSelectors: []string{}, Tags: map[string]string{
+				"selectors": "s1", "ptr_name": "mx.example.com", "ehlo-name": "mx.example.com",
+				"rdns": "mx.example.com", "mail_from_domain": "example.com"}}},
+			warnings: []string{
+				`f.yaml:2: "selectors" is kept as a tag, not read as dkim_selectors: name it dkim_selectors if it is meant as that field`,
+				`f.yaml:3: "ptr_name" is kept as a tag, not read as hostname: name it hostname if it is meant as that field`,
+				`f.yaml:4: "ehlo-name" is kept as a tag, not read as helo: name it helo if it is meant as that field`,
+				`f.yaml:5: "rdns" is kept as a tag, not read as hostname: name it hostname if it is meant as that field`,
+				`f.yaml:6: "mail_from_domain" is kept as a tag, not read as domain: name it domain if it is meant as that field`,
+			}},
+		{name: "a json key naming a field another way is a tag, with a warning", file: "f.json",
+			data: `[{"ip": "192.0.2.1", "selector": "s1", "PTR": "mx.example.com"}]`,
+			want: []Asset{{IP: "192.0.2.1", DKIMSelectors: []string{}, Tags: map[string]string{"selector": "s1", "ptr": "mx.example.com"}}},
+			warnings: []string{
+				`f.json:1: "selector" is kept as a tag, not read as dkim_selectors: name it dkim_selectors if it is meant as that field`,
+				`f.json:1: "ptr" is kept as a tag, not read as hostname: name it hostname if it is meant as that field`,
+			}},
 		// Look-alike and invisible characters make another name to the
 		// eye no more than a space or hyphen does: fullwidth letters, a
 		// zero-width space, a non-breaking hyphen or space, a soft hyphen.
