@@ -19,19 +19,21 @@ const maxCSVColumns = 1024
 // parseCSV reads a CSV inventory: a header row naming the columns, then one
 // row per sender. Positions are line and column number (the field's index).
 func parseCSV(file string, data []byte, errs *errList, emit func(*rawEntry)) {
-	if i := bytes.IndexByte(data, '\r'); i >= 0 && i+1 < len(data) && data[i+1] != '\n' && bytes.IndexByte(data[:i], '\n') < 0 &&
-		!bytes.Contains(data[:i], []byte{'"'}) {
+	if i := lineEnd(data); i >= 0 && loneCR(data, i) {
 		// The header ends in a CR alone: a classic Mac OS file, whose
 		// rows encoding/csv would read as one, naming a control
-		// character in a column name rather than the cause.
+		// character in a column name (or, after a quoted name, a quote
+		// fault) rather than the cause.
 		errs.addf(file, pos{line: 1}, "lines end in a carriage return alone (classic Mac OS line endings); save the file as CSV with LF or CRLF line endings")
 		return
 	}
 	r := csv.NewReader(bytes.NewReader(data))
 	r.FieldsPerRecord = -1
 	r.TrimLeadingSpace = true
+	var recStart int64 // offset of the record read last (with blank lines before it)
 	read := func() ([]string, bool) {
 		for {
+			recStart = r.InputOffset()
 			rec, err := r.Read()
 			if err == io.EOF {
 				return nil, false
@@ -105,6 +107,14 @@ func parseCSV(file string, data []byte, errs *errList, emit func(*rawEntry)) {
 		if !ok {
 			return
 		}
+		if col, ok := mixedLineEnd(rec, data[recStart:r.InputOffset()]); ok {
+			// A line of a CRLF or LF file ends in a CR alone: encoding/csv
+			// reads the next line as more of this row, whose fields
+			// would each be a problem of their own.
+			l, _ := r.FieldPos(col)
+			errs.addf(file, pos{l, col + 1}, csvMixedLineEnds)
+			continue
+		}
 		line, _ := r.FieldPos(0)
 		e := rawEntry{pos: pos{line, 0}, values: make([]rawValue, 0, len(keys))}
 		for i, v := range rec {
@@ -129,6 +139,54 @@ func parseCSV(file string, data []byte, errs *errList, emit func(*rawEntry)) {
 		}
 		emit(&e)
 	}
+}
+
+// csvMixedLineEnds is the reason given for a row whose line ends in a CR
+// alone among lines that end in LF or CRLF.
+const csvMixedLineEnds = "this line ends in a carriage return alone, unlike the lines before it (mixed line endings): the next line is read as part of this row; save the file as CSV with LF or CRLF line endings"
+
+// lineEnd returns the offset of the first CR or LF of data outside double
+// quotes, or -1.
+func lineEnd(data []byte) int {
+	quoted := false
+	for i, c := range data {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case (c == '\r' || c == '\n') && !quoted:
+			return i
+		}
+	}
+	return -1
+}
+
+// loneCR reports whether data[i] is a CR that ends a line by itself: one
+// followed by more than a LF (encoding/csv drops a CR at the very end).
+func loneCR(data []byte, i int) bool {
+	return data[i] == '\r' && i+1 < len(data) && data[i+1] != '\n'
+}
+
+// mixedLineEnd reports whether the record rec, read from raw, holds a CR
+// that ends a line by itself outside quotes, and the index of the field
+// holding it. encoding/csv keeps such a CR in an unquoted field; one in a
+// quoted field is part of its value, refused as a line break.
+func mixedLineEnd(rec []string, raw []byte) (int, bool) {
+	if !slices.ContainsFunc(rec, func(f string) bool { return strings.IndexByte(f, '\r') >= 0 }) {
+		return 0, false
+	}
+	quoted, col := false, 0
+	for i, c := range raw {
+		switch {
+		case c == '"':
+			quoted = !quoted
+		case quoted:
+		case c == ',':
+			col++
+		case loneCR(raw, i):
+			return min(col, len(rec)-1), true
+		}
+	}
+	return 0, false
 }
 
 // blankRecord reports whether every field of a record is empty or spaces.
@@ -197,6 +255,8 @@ func findCSVQuoteError(data []byte, startLine int) (line, col int, reason string
 				case data[off] == '\r' && off+1 < len(data) && data[off+1] == '\n':
 					off++
 					break quoted
+				case loneCR(data, off):
+					return line, col, csvMixedLineEnds, true
 				default:
 					r, _ := utf8.DecodeRune(data[off:])
 					return start, col, fmt.Sprintf(`unexpected %q after the closing " of a quoted field (double a " inside quotes)`, r), true
@@ -204,8 +264,12 @@ func findCSVQuoteError(data []byte, startLine int) (line, col int, reason string
 			}
 		} else {
 			for off < len(data) && data[off] != ',' && data[off] != '\n' {
-				if data[off] == '"' {
+				switch {
+				case data[off] == '"':
 					return line, col, `bare " in a field that is not quoted (quote the field and double the " inside it)`, true
+				case loneCR(data, off):
+					// The next line is read as more of this field.
+					return line, col, csvMixedLineEnds, true
 				}
 				off++
 			}
