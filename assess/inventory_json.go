@@ -321,6 +321,8 @@ func JSONTypeReason(err error) string {
 }
 
 // lineCounter turns increasing byte offsets into positions in linear time.
+// A line ends in a LF, or in a CR alone (a classic Mac OS file, whose lines
+// the YAML reader counts so too).
 type lineCounter struct {
 	data []byte
 	off  int
@@ -335,7 +337,7 @@ func (c *lineCounter) pos(off int) pos {
 	for c.off < off {
 		r, n := utf8.DecodeRune(c.data[c.off:])
 		c.off += n
-		if r == '\n' {
+		if r == '\n' || r == '\r' && (c.off == len(c.data) || c.data[c.off] != '\n') {
 			c.p = pos{c.p.line + 1, 1}
 		} else {
 			c.p.col++

@@ -433,9 +433,14 @@ func badYAMLByte(data []byte) int {
 }
 
 // lineCol gives the 1-based line and column (in characters) of a byte offset.
+// Lines end as lineCounter counts them.
 func lineCol(data []byte, off int) pos {
 	off = min(max(off, 0), len(data))
 	before := data[:off]
+	if bytes.IndexByte(before, '\r') >= 0 {
+		c := lineCounter{data: data, p: pos{1, 1}}
+		return c.pos(off)
+	}
 	line := 1 + bytes.Count(before, []byte("\n"))
 	start := bytes.LastIndexByte(before, '\n') + 1
 	return pos{line, 1 + utf8.RuneCount(before[start:])}
