@@ -370,6 +370,10 @@ func inventoryFormat(name string) (string, *InputError) {
 			reason = "standard input and pipes are not read: give an inventory file whose name ends in .csv, .yaml, .yml or .json"
 		case strings.Contains(name, ","):
 			reason += "; for several files, repeat --inventory (-i a.csv -i b.csv)"
+		case ext == ".txt" || ext == ".tsv":
+			// What a spreadsheet's "Unicode text" export gives: UTF-16,
+			// tab-separated.
+			reason += `; tab-separated text, which a spreadsheet's "Unicode text" export gives, is not read: save the sheet as CSV (UTF-8) instead`
 		}
 		return "", &InputError{File: name, Reason: reason}
 	}

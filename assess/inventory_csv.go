@@ -58,6 +58,10 @@ func parseCSV(file string, data []byte, errs *errList, emit func(*rawEntry)) {
 		errs.addf(file, pos{line: headerLine}, "the header has %d columns, more than an inventory's %d (one per field or tag; a list of addresses goes one per row under an ip column)", len(header), maxCSVColumns)
 		return
 	}
+	// A header of one column holding ';' or tabs: a spreadsheet's export
+	// in a locale whose list separator is ';', or a tab-separated file.
+	// Its tabs are separators, not a column name's control characters.
+	otherSep := len(header) == 1 && (strings.Contains(header[0], ";") || strings.Contains(header[0], "\t"))
 	keys := make([]string, len(header))
 	first := make(map[string]int, len(header)) // a column name's first column
 	ipCol := -1
@@ -70,7 +74,7 @@ func parseCSV(file string, data []byte, errs *errList, emit func(*rawEntry)) {
 		case !utf8.ValidString(h): // before ToLower, which makes it valid
 			errs.addf(file, p, "column name is not valid UTF-8")
 			bad = true
-		case strings.IndexFunc(k, unicode.IsControl) >= 0:
+		case strings.IndexFunc(k, unicode.IsControl) >= 0 && !otherSep:
 			errs.addf(file, p, "column name %q contains a control character", k)
 			bad = true
 		case len(k) > maxTagKeyLen:
@@ -89,9 +93,7 @@ func parseCSV(file string, data []byte, errs *errList, emit func(*rawEntry)) {
 	}
 	if ipCol < 0 {
 		hint := "the first row must name the columns"
-		if len(header) == 1 && (strings.Contains(header[0], ";") || strings.Contains(header[0], "\t")) {
-			// A spreadsheet's export in a locale whose list separator is
-			// ';', or a tab-separated file.
+		if otherSep {
 			hint = "the columns must be separated by commas; this header uses ';' or tabs"
 		} else if i := slices.IndexFunc(keys, ipLike); i >= 0 {
 			hint = fmt.Sprintf("name the address column ip, not %q", strings.TrimSpace(header[i]))

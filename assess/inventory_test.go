@@ -479,8 +479,12 @@ func TestParseInventory(t *testing.T) {
 		},
 
 		// Errors.
-		{name: "unsupported extension", file: "f.txt", data: "ip\n192.0.2.1\n",
-			err: `f.txt: unsupported inventory format ".txt" (want .csv, .yaml, .yml or .json)`},
+		{name: "unsupported extension", file: "f.xlsx", data: "ip\n192.0.2.1\n",
+			err: `f.xlsx: unsupported inventory format ".xlsx" (want .csv, .yaml, .yml or .json)`},
+		{name: "a spreadsheet's unicode text export", file: "f.txt", data: "\xff\xfei\x00p\x00\t\x00h\x00\n\x00",
+			err: `f.txt: unsupported inventory format ".txt" (want .csv, .yaml, .yml or .json); tab-separated text, which a spreadsheet's "Unicode text" export gives, is not read: save the sheet as CSV (UTF-8) instead`},
+		{name: "a tsv file", file: "F.TSV", data: "ip\thostname\n192.0.2.1\tmx.example.com\n",
+			err: `F.TSV: unsupported inventory format ".tsv" (want .csv, .yaml, .yml or .json); tab-separated text, which a spreadsheet's "Unicode text" export gives, is not read: save the sheet as CSV (UTF-8) instead`},
 		{name: "standard input", file: "-", data: "ip\n192.0.2.1\n",
 			err: `-: standard input and pipes are not read: give an inventory file whose name ends in .csv, .yaml, .yml or .json`},
 		{name: "empty csv", file: "f.csv", data: "", err: "f.csv:1: no assets"},
@@ -496,6 +500,13 @@ func TestParseInventory(t *testing.T) {
 			err: `f.csv:1: no ip column in header "IP Address,hostname" (name the address column ip, not "IP Address")`},
 		{name: "csv with semicolons", file: "f.csv", data: "ip;hostname\n192.0.2.1;mail.example.com\n",
 			err: `f.csv:1: no ip column in header "ip;hostname" (the columns must be separated by commas; this header uses ';' or tabs)`},
+		// The tabs are named as separators, not also as control
+		// characters in a column name.
+		{name: "csv with tabs", file: "f.csv", data: "ip\thostname\n192.0.2.1\tmail.example.com\n",
+			err: `f.csv:1: no ip column in header "ip\thostname" (the columns must be separated by commas; this header uses ';' or tabs)`},
+		{name: "a spreadsheet's unicode text export renamed to csv", file: "f.csv",
+			data: "\xff\xfei\x00p\x00\t\x00h\x00o\x00s\x00t\x00n\x00a\x00m\x00e\x00\r\x00\n\x001\x00\t\x00x\x00\r\x00\n\x00",
+			err:  `f.csv:1: no ip column in header "ip\thostname" (the columns must be separated by commas; this header uses ';' or tabs)`},
 		{name: "no comment lines in csv: a # row is data", file: "f.csv", data: "owner,ip\n#ops,192.0.2.1\n# note\n",
 			err: "f.csv:3:2: missing ip"},
 		{name: "empty ip in a csv row", file: "f.csv", data: "hostname,ip\na.example.com,192.0.2.1\nb.example.com,\n",
