@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -123,10 +124,10 @@ func diffCommand(stdout io.Writer) *cli.Command {
 				if err := enc.Encode(out); err != nil {
 					return runFailed(err)
 				}
-				if _, err := rawWriter(stdout).Write(jsonHidden(buf.Bytes())); err != nil {
+				if _, err := rawWriter(stdout).Write(jsonHidden(buf.Bytes())); err != nil && !readerGone(err) {
 					return runFailed(err)
 				}
-			} else if err := printDrift(stdout, cmp, oldPath, newPath, oldPack, newPack); err != nil {
+			} else if err := printDrift(stdout, cmp, oldPath, newPath, oldPack, newPack); err != nil && !readerGone(err) {
 				return runFailed(err)
 			}
 			if o, n := oldPack.Run.StartedAt, newPack.Run.StartedAt; !o.IsZero() && !n.IsZero() && o.After(n) {
@@ -217,7 +218,10 @@ func runDate(p *report.Pack) string {
 	return ", started " + p.Run.StartedAt.UTC().Format(time.RFC3339)
 }
 
-func printDrift(w io.Writer, cmp *report.Comparison, oldPath, newPath string, old, cur *report.Pack) error {
+func printDrift(out io.Writer, cmp *report.Comparison, oldPath, newPath string, old, cur *report.Pack) error {
+	// Buffered, so that a failed write (a reader that went away) is
+	// returned by the Flush at the end, not lost in a Fprintf.
+	w := bufio.NewWriter(out)
 	d := cmp.Drift
 	fmt.Fprintf(w, "old: %s (run %s%s)\nnew: %s (run %s%s)\n\n", oneLine(oldPath), oneLine(d.BaseRun), runDate(old),
 		oneLine(newPath), oneLine(cur.Run.ID), runDate(cur))
@@ -300,7 +304,7 @@ func printDrift(w io.Writer, cmp *report.Comparison, oldPath, newPath string, ol
 		}
 		fmt.Fprintf(w, "  %s: %s\n", clean(a.IP), strings.Join(parts, "; "))
 	}
-	return nil
+	return w.Flush()
 }
 
 // orNone shows an empty value as "(no value)", not "(none)", which reads

@@ -81,6 +81,12 @@ func (e *codedError) Unwrap() error { return e.err }
 func badInput(err error) error  { return &codedError{exitBadInput, err} }
 func runFailed(err error) error { return &codedError{exitRunFailed, err} }
 
+// readerGone reports a write to standard output that failed because its
+// reader closed it (`senderproof diff A B | head`): the command's outcome
+// is decided all the same, so it ends with its own exit code, without a
+// word, as a tool killed by SIGPIPE would have printed nothing more.
+func readerGone(err error) bool { return errors.Is(err, syscall.EPIPE) }
+
 // noteEmptyDir says so when dir, given with flag for files of the given
 // extensions, holds none: a path to the wrong directory would otherwise
 // pass unnoticed, with only the embedded files in use.

@@ -69,7 +69,10 @@ func mappingsCommand(stdout io.Writer) *cli.Command {
 					for _, r := range set.Replaced {
 						fmt.Fprintf(stdout, "note: %s\n", oneLine(r))
 					}
-					return set.List(stdout)
+					if err := set.List(stdout); err != nil && !readerGone(err) {
+						return err
+					}
+					return nil
 				},
 			},
 		},

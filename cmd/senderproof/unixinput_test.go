@@ -209,3 +209,29 @@ func TestVerifyTempHeld(t *testing.T) {
 		t.Errorf("held %s after close", *held)
 	}
 }
+
+// TestClosedStdout: output read by a reader that stops early (`diff A B |
+// head -1`) does not turn the command's outcome into a failure: diff still
+// exits with its comparison's code and mappings list with 0, saying nothing.
+func TestClosedStdout(t *testing.T) {
+	pack := demoPack(t)
+	for _, args := range [][]string{
+		{"diff", pack, pack},
+		{"diff", "--json", pack, pack},
+		{"mappings", "list"},
+	} {
+		r, w, err := os.Pipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Close() // a reader that has gone: writes fail with EPIPE
+		var stderr strings.Builder
+		cliMu.Lock()
+		err = newApp(w, &stderr).RunContext(context.Background(), append([]string{"senderproof"}, args...))
+		cliMu.Unlock()
+		w.Close()
+		if code := exitCode(err); code != 0 || stderr.Len() > 0 {
+			t.Errorf("%v with its reader gone: exit %d, %v, stderr %q; want 0 and nothing said", args, code, err, stderr.String())
+		}
+	}
+}

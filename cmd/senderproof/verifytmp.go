@@ -14,8 +14,7 @@ const verifyTempPrefix = "senderproof-verify-"
 // verifyTemp is verify's own directory in the system's temporary
 // directory, for the input files it copies and the pack files it writes
 // again. verify holds a lock on it while it runs, so that a later verify
-// removes one left by a verify that was killed (SIGKILL; SIGPIPE, when its
-// output went to a pipe closed early, as `verify DIR | head` does).
+// removes one left by a verify that was killed outright (SIGKILL).
 type verifyTemp struct {
 	dir    string
 	unlock func()
