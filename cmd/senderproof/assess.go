@@ -125,9 +125,9 @@ func assessCommand(stderr io.Writer) *cli.Command {
 			"answers recorded in it (for example with new mapping files); no query is sent.\n\n" +
 			"A replay of a run made with --baseline compares against the same baseline: the recorded\n" +
 			"path if that file is still the recorded run, else give --baseline.\n\n" +
-			"Exit codes: 0 done; 1 bad usage or bad input (nothing written); 2 run failed (also when\n" +
-			"no resolver answered a single query, or all answered REFUSED or SERVFAIL: the pack is written,\n" +
-			"every DNS finding error);\n" +
+			"Exit codes: 0 done; 1 bad usage or bad input (nothing written); 2 run failed: no resolver\n" +
+			"answered a single query, or every answer was REFUSED, SERVFAIL, a referral or cut short even\n" +
+			"over TCP (the pack is written, every DNS finding error), or the output was not writable;\n" +
 			"3 --fail-on threshold met (pack still written); 130 interrupted (nothing written).",
 		Flags: flags,
 		Action: func(c *cli.Context) error {
