@@ -470,6 +470,7 @@ const (
 type rawValue struct {
 	key    string // trimmed, lower-cased
 	pos    pos    // of the value (CSV: of the cell)
+	keyPos pos    // of the key, where it is elsewhere (CSV: of the header's cell)
 	kind   valueKind
 	scalar string
 	list   []rawItem
@@ -561,9 +562,14 @@ func newLoader() *loader {
 }
 
 func (l *loader) warnf(file string, line int32, format string, args ...any) {
+	l.warnAt(file, fmt.Sprint(line), format, args...)
+}
+
+// warnAt is warnf at a place given as text: a line, or line:column.
+func (l *loader) warnAt(file, at, format string, args ...any) {
 	l.nwarn++
 	if len(l.warnings) < maxInventoryWarns {
-		l.warnings = append(l.warnings, fmt.Sprintf("%s:%d: ", file, line)+fmt.Sprintf(format, args...))
+		l.warnings = append(l.warnings, file+":"+at+": "+fmt.Sprintf(format, args...))
 	}
 }
 
@@ -1077,7 +1083,11 @@ func (l *loader) validateTag(file string, e *entry, v rawValue) {
 		l.nearMiss[[2]string{file, key}] = true
 		// Quoted in ASCII, so that what tells it from the field's name
 		// shows.
-		l.warnf(file, int32(v.pos.line), "%+q is kept as a tag, not read as %s: name it %s if it is meant as that field", key, f, f)
+		at := fmt.Sprint(v.pos.line)
+		if v.keyPos.line > 0 {
+			at = fmt.Sprintf("%d:%d", v.keyPos.line, v.keyPos.col)
+		}
+		l.warnAt(file, at, "%+q is kept as a tag, not read as %s: name it %s if it is meant as that field", key, f, f)
 	}
 	label := fmt.Sprintf("tag %q", key)
 	if v.kind != kindScalar {

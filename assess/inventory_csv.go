@@ -134,7 +134,7 @@ func parseCSV(file string, data []byte, errs *errList, emit func(*rawEntry)) {
 				}
 				continue
 			}
-			e.values = append(e.values, rawValue{key: keys[i], pos: p, scalar: v})
+			e.values = append(e.values, rawValue{key: keys[i], pos: p, keyPos: pos{headerLine, i + 1}, scalar: v})
 		}
 		if len(rec) <= ipCol {
 			e.values = append(e.values, rawValue{key: "ip", pos: pos{line, ipCol + 1}})

@@ -551,8 +551,8 @@ func TestParseInventory(t *testing.T) {
 				{IP: "192.0.2.2", DKIMSelectors: []string{}, Tags: map[string]string{"dkim selectors": "s2"}},
 			},
 			warnings: []string{
-				`f.csv:2: "dkim selectors" is kept as a tag, not read as dkim_selectors: name it dkim_selectors if it is meant as that field`,
-				`f.csv:2: "host-name" is kept as a tag, not read as hostname: name it hostname if it is meant as that field`,
+				`f.csv:1:2: "dkim selectors" is kept as a tag, not read as dkim_selectors: name it dkim_selectors if it is meant as that field`,
+				`f.csv:1:3: "host-name" is kept as a tag, not read as hostname: name it hostname if it is meant as that field`,
 			}},
 		// A singular or plural of a field's name, or another name in use
 		// for it, is warned of too: its checks would be skip without a
@@ -563,11 +563,11 @@ func TestParseInventory(t *testing.T) {
 				"dkim_selector": "s1", "ehlo": "mx.example.com", "reverse dns": "mx.example.com",
 				"domains": "example.com", "sending_domain": "example.com", "address": "ops@example.com"}}},
 			warnings: []string{
-				`f.csv:2: "dkim_selector" is kept as a tag, not read as dkim_selectors: name it dkim_selectors if it is meant as that field`,
-				`f.csv:2: "ehlo" is kept as a tag, not read as helo: name it helo if it is meant as that field`,
-				`f.csv:2: "reverse dns" is kept as a tag, not read as hostname: name it hostname if it is meant as that field`,
-				`f.csv:2: "domains" is kept as a tag, not read as domain: name it domain if it is meant as that field`,
-				`f.csv:2: "sending_domain" is kept as a tag, not read as domain: name it domain if it is meant as that field`,
+				`f.csv:1:2: "dkim_selector" is kept as a tag, not read as dkim_selectors: name it dkim_selectors if it is meant as that field`,
+				`f.csv:1:3: "ehlo" is kept as a tag, not read as helo: name it helo if it is meant as that field`,
+				`f.csv:1:4: "reverse dns" is kept as a tag, not read as hostname: name it hostname if it is meant as that field`,
+				`f.csv:1:5: "domains" is kept as a tag, not read as domain: name it domain if it is meant as that field`,
+				`f.csv:1:6: "sending_domain" is kept as a tag, not read as domain: name it domain if it is meant as that field`,
 			}},
 		{name: "a yaml key naming a field another way is a tag, with a warning", file: "f.yaml",
 			data: "- ip: 192.0.2.1\n  selectors: s1\n  ptr_name: mx.example.com\n  ehlo-name: mx.example.com\n  rdns: mx.example.com\n  mail_from_domain: example.com\n",
@@ -596,9 +596,9 @@ func TestParseInventory(t *testing.T) {
 			want: []Asset{{IP: "192.0.2.1", DKIMSelectors: []string{},
 				Tags: map[string]string{"\uff48\uff4f\uff53\uff54\uff4e\uff41\uff4d\uff45": "mx.example.com", "helo\u200b": "mx.example.com", "dkim\u2011selectors": "s1"}}},
 			warnings: []string{
-				`f.csv:2: "\uff48\uff4f\uff53\uff54\uff4e\uff41\uff4d\uff45" is kept as a tag, not read as hostname: name it hostname if it is meant as that field`,
-				`f.csv:2: "helo\u200b" is kept as a tag, not read as helo: name it helo if it is meant as that field`,
-				`f.csv:2: "dkim\u2011selectors" is kept as a tag, not read as dkim_selectors: name it dkim_selectors if it is meant as that field`,
+				`f.csv:1:2: "\uff48\uff4f\uff53\uff54\uff4e\uff41\uff4d\uff45" is kept as a tag, not read as hostname: name it hostname if it is meant as that field`,
+				`f.csv:1:3: "helo\u200b" is kept as a tag, not read as helo: name it helo if it is meant as that field`,
+				`f.csv:1:4: "dkim\u2011selectors" is kept as a tag, not read as dkim_selectors: name it dkim_selectors if it is meant as that field`,
 			}},
 		{name: "a yaml key spelt with look-alike or invisible characters is a tag, with a warning", file: "f.yaml",
 			data: "- ip: 192.0.2.1\n  \"dom\\u00adain\": example.com\n  \"dkim\\u00a0selectors\": s1\n  \uff28\uff25\uff2c\uff2f: mx.example.com\n",
