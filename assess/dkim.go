@@ -89,7 +89,9 @@ func (k dkimKey) sha256OK() bool {
 // separated by ";", tag names ALPHA *(ALPHA / DIGIT / "_"), whitespace
 // around names and values ignored, values of printable characters other
 // than ";" with inner whitespace. A duplicate tag makes the list invalid.
-// Empty tag-specs (";;") are tolerated, as verifiers do.
+// Empty tag-specs (";;") are tolerated, as verifiers do. Its errors quote
+// the record's text as it is, cut but not escaped: the finding that shows
+// an error escapes it once (bounded).
 func parseTagList(s string) ([]string, map[string]string, error) {
 	var order []string
 	tags := map[string]string{}
@@ -99,21 +101,21 @@ func parseTagList(s string) ([]string, map[string]string, error) {
 		}
 		name, value, ok := strings.Cut(spec, "=")
 		if !ok {
-			return nil, nil, fmt.Errorf("tag-spec %q has no \"=\"", bounded(strings.TrimSpace(spec), 60))
+			return nil, nil, fmt.Errorf(`tag-spec "%s" has no "="`, clipRaw(strings.TrimSpace(spec), 60))
 		}
 		name = strings.Trim(name, " \t\r\n")
 		value = strings.Trim(value, " \t\r\n")
 		if !validTagName(name) {
-			return nil, nil, fmt.Errorf("invalid tag name %q", bounded(name, 60))
+			return nil, nil, fmt.Errorf(`invalid tag name "%s"`, clipRaw(name, 60))
 		}
 		for i := 0; i < len(value); i++ {
 			c := value[i]
 			if !(c >= 0x21 && c <= 0x7e || c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-				return nil, nil, fmt.Errorf("tag %q has an invalid character 0x%02x", name, c)
+				return nil, nil, fmt.Errorf(`tag "%s" has an invalid character 0x%02x`, name, c)
 			}
 		}
 		if _, dup := tags[name]; dup {
-			return nil, nil, fmt.Errorf("tag %q appears more than once (RFC 6376 §3.2)", name)
+			return nil, nil, fmt.Errorf(`tag "%s" appears more than once (RFC 6376 §3.2)`, name)
 		}
 		tags[name] = value
 		order = append(order, name)
@@ -170,7 +172,7 @@ func parseDKIMKey(txt string) (dkimKey, error) {
 			return k, fmt.Errorf("v= must be the first tag (RFC 6376 §3.6.1)")
 		}
 		if v != "DKIM1" {
-			return k, fmt.Errorf("v=%s is not DKIM1", bounded(v, 20))
+			return k, fmt.Errorf("v=%s is not DKIM1", clipRaw(v, 20))
 		}
 		k.Version = v
 	}

@@ -118,6 +118,22 @@ func bounded(s string, n int) string {
 	return b.String()
 }
 
+// clipRaw cuts untrusted text that an error message quotes to n bytes at
+// most, between characters, and marks the cut with an ellipsis. It does
+// not escape: the message is escaped once, by bounded, where a finding
+// shows it, and text escaped here would be escaped again there (the byte
+// ESC would read as the text \x5cx1b).
+func clipRaw(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for i := 0; i < utf8.UTFMax-1 && cut > 0 && !utf8.RuneStart(s[cut]); i++ {
+		cut-- // not inside a character
+	}
+	return s[:cut] + "…"
+}
+
 // escapeLike reports whether s, following a backslash, would make it read
 // as one of bounded's escapes: xNN (two hexadecimal digits) or u{.
 func escapeLike(s string) bool {
