@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 )
 
 // spfRecord is a syntactically valid SPF record (RFC 7208 §4.5, §12).
@@ -26,7 +25,11 @@ type spfTerm struct {
 	CIDR6     int    // ip6 or dual-cidr IPv6 prefix length; -1 when absent
 }
 
-// spfSyntaxError names the term of a record that is not valid SPF.
+// spfSyntaxError names the term of a record that is not valid SPF. Term
+// and Msg hold the record's text as published: Msg quotes it in plain
+// double quotes, never Go-quoted (%q) nor escaped, as whatever shows them
+// (observed values, through bounded) escapes them once, and escaping twice
+// would turn the byte \x80 into \x5cx80 and the text \x1b into \x5cx5cx1b.
 type spfSyntaxError struct {
 	Term string // the offending term ("" for the record as a whole)
 	Msg  string
@@ -37,18 +40,8 @@ func (e *spfSyntaxError) Error() string {
 		return e.Msg
 	}
 	// The term as published, not Go-quoted, so that its own quotes stay
-	// readable; cut, but not escaped: what shows it escapes it once
-	// (observed "detail" through bounded), as escaping twice would turn
-	// \x80 into \x5cx80.
-	term := e.Term
-	if len(term) > 200 {
-		cut := 200
-		for i := 0; i < 3 && !utf8.RuneStart(term[cut]); i++ {
-			cut-- // not inside a character
-		}
-		term = term[:cut] + "…"
-	}
-	return fmt.Sprintf(`term "%s": %s`, term, e.Msg)
+	// readable; cut, but not escaped.
+	return fmt.Sprintf(`term "%s": %s`, clipRaw(e.Term, 200), e.Msg)
 }
 
 // isDNSMechanism reports the terms that cost a DNS lookup (RFC 7208 §4.6.4).
@@ -202,7 +195,7 @@ func parseSPFTerm(raw string) (spfTerm, error) {
 		}
 	case "include", "exists":
 		if !strings.HasPrefix(arg, ":") || len(arg) == 1 {
-			return bad("%q needs a domain (%s:<domain>)", t.Name, t.Name)
+			return bad(`"%s" needs a domain (%s:<domain>)`, t.Name, t.Name)
 		}
 		t.Value = arg[1:]
 		if err := checkDomainSpec(t.Value); err != nil {
@@ -216,7 +209,7 @@ func parseSPFTerm(raw string) (spfTerm, error) {
 				return bad("%s", err)
 			}
 		} else if spec != "" {
-			return bad("unexpected %q after %q", spec, t.Name)
+			return bad(`unexpected "%s" after "%s"`, spec, t.Name)
 		}
 		if cidr != "" {
 			c4, c6, err := parseDualCIDR(cidr)
@@ -238,21 +231,21 @@ func parseSPFTerm(raw string) (spfTerm, error) {
 		}
 	case "ip4", "ip6":
 		if !strings.HasPrefix(arg, ":") {
-			return bad("%q needs a network (%s:<address>[/<length>])", t.Name, t.Name)
+			return bad(`"%s" needs a network (%s:<address>[/<length>])`, t.Name, t.Name)
 		}
 		network, length, hasLen := strings.Cut(arg[1:], "/")
 		addr, err := netip.ParseAddr(network)
 		if err != nil || addr.Zone() != "" {
-			return bad("%q is not an IP address", network)
+			return bad(`"%s" is not an IP address`, network)
 		}
 		max := 32
 		if t.Name == "ip4" {
 			if !addr.Is4() {
-				return bad("%q is not an IPv4 address", network)
+				return bad(`"%s" is not an IPv4 address`, network)
 			}
 		} else {
 			if !addr.Is6() || !strings.Contains(network, ":") {
-				return bad("%q is not an IPv6 address", network)
+				return bad(`"%s" is not an IPv6 address`, network)
 			}
 			max = 128
 		}
@@ -325,7 +318,7 @@ func splitCIDR(arg string) (spec, cidr string) {
 func parseDualCIDR(s string) (c4, c6 int, err error) {
 	c4, c6 = -1, -1
 	if !strings.HasPrefix(s, "/") {
-		return 0, 0, fmt.Errorf("bad prefix length %q", s)
+		return 0, 0, fmt.Errorf(`bad prefix length "%s"`, s)
 	}
 	s = s[1:]
 	if strings.HasPrefix(s, "/") {
@@ -348,7 +341,7 @@ func parseDualCIDR(s string) (c4, c6 int, err error) {
 // zero, at most max (RFC 7208 §5.6, §12).
 func parseCIDRLength(s string, max int) (int, error) {
 	if s == "" || len(s) > 3 || (len(s) > 1 && s[0] == '0') {
-		return 0, fmt.Errorf("bad prefix length %q", "/"+s)
+		return 0, fmt.Errorf(`bad prefix length "%s"`, "/"+s)
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 || n > max {
@@ -372,10 +365,10 @@ func checkDomainSpec(s string) error {
 	name := strings.TrimSuffix(s, ".")
 	dot := strings.LastIndexByte(name, '.')
 	if dot < 0 {
-		return fmt.Errorf("%q is not a fully qualified domain (needs a dot and a top label)", s)
+		return fmt.Errorf(`"%s" is not a fully qualified domain (needs a dot and a top label)`, s)
 	}
 	if !isTopLabel(name[dot+1:]) {
-		return fmt.Errorf("%q ends in an invalid top label %q", s, name[dot+1:])
+		return fmt.Errorf(`"%s" ends in an invalid top label "%s"`, s, name[dot+1:])
 	}
 	return nil
 }
@@ -431,7 +424,7 @@ func checkMacroString(s string, domain bool) error {
 			continue
 		}
 		if i+1 >= len(s) {
-			return fmt.Errorf("unterminated macro at end of %q", s)
+			return fmt.Errorf(`unterminated macro at end of "%s"`, s)
 		}
 		i++
 		switch s[i] {
@@ -439,11 +432,11 @@ func checkMacroString(s string, domain bool) error {
 			continue
 		case '{':
 		default:
-			return fmt.Errorf("invalid macro %q (RFC 7208 §7.1)", s[i-1:i+1])
+			return fmt.Errorf(`invalid macro "%s" (RFC 7208 §7.1)`, s[i-1:i+1])
 		}
 		end := strings.IndexByte(s[i:], '}')
 		if end < 0 {
-			return fmt.Errorf("unterminated macro in %q", s)
+			return fmt.Errorf(`unterminated macro in "%s"`, s)
 		}
 		body := s[i+1 : i+end]
 		if err := checkMacroBody(body, domain); err != nil {
@@ -464,10 +457,10 @@ func checkMacroBody(b string, domain bool) error {
 	case "s", "l", "o", "d", "i", "p", "h", "v":
 	case "c", "r", "t":
 		if domain {
-			return fmt.Errorf("macro letter %q is allowed only in explanation text (RFC 7208 §7.3)", b[:1])
+			return fmt.Errorf(`macro letter "%s" is allowed only in explanation text (RFC 7208 §7.3)`, b[:1])
 		}
 	default:
-		return fmt.Errorf("unknown macro letter %q in %%{%s}", b[:1], b)
+		return fmt.Errorf(`unknown macro letter "%s" in %%{%s}`, b[:1], b)
 	}
 	i := 1
 	digits := i
@@ -484,7 +477,7 @@ func checkMacroBody(b string, domain bool) error {
 	}
 	for ; i < len(b); i++ {
 		if !strings.ContainsRune(".-+,/_=", rune(b[i])) {
-			return fmt.Errorf("invalid delimiter %q in %%{%s}", b[i:i+1], b)
+			return fmt.Errorf(`invalid delimiter "%s" in %%{%s}`, b[i:i+1], b)
 		}
 	}
 	return nil
