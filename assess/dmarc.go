@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/emersion/go-msgauth/dmarc"
@@ -89,6 +90,8 @@ func policyTagFault(tags map[string]string) string {
 // policy tag's fault comes first and the parser's error after it. A policy
 // tag blanked because the record repeats it (one of repeated) is not
 // missing: the error, which starts by naming the repeat, is its fault.
+// The error quotes the record's text raw (cut, not escaped): the finding
+// escapes it once (bounded).
 func policyTagError(tags map[string]string, parserErr string, repeated []string) string {
 	tag := policyTagFault(tags)
 	if tag == "" || slices.Contains(repeated, tag) {
@@ -96,7 +99,7 @@ func policyTagError(tags map[string]string, parserErr string, repeated []string)
 	}
 	fault := "no p= tag"
 	if v, ok := tags[tag]; ok {
-		fault = fmt.Sprintf("%s=%s is not none, quarantine or reject", tag, bounded(v, 64))
+		fault = fmt.Sprintf("%s=%s is not none, quarantine or reject", tag, clipRaw(v, 64))
 	}
 	if parserErr == "" || strings.Contains(parserErr, "'"+tag+"'") || strings.Contains(parserErr, "\""+tag+"\"") {
 		return fault
@@ -369,7 +372,7 @@ func lookupDMARCAt(ctx context.Context, r Resolver, domain string) dmarcAt {
 			// The parser reads pct with strconv.Atoi, which takes +50
 			// and 0050 for 50; it has read any other value, so this
 			// one is a number from 0 to 100.
-			err = fmt.Errorf("invalid parameter 'pct': %q is not 1 to 3 digits (RFC 7489 §6.4)", pct)
+			err = fmt.Errorf(`invalid parameter 'pct': "%s" is not 1 to 3 digits (RFC 7489 §6.4)`, pct)
 		}
 		d.repeated = repeatedTags(d.records[0])
 		for _, tag := range d.repeated {
@@ -418,9 +421,17 @@ func lookupDMARCAt(ctx context.Context, r Resolver, domain string) dmarcAt {
 
 // parserError is the DMARC parser's error as a message shows it: without
 // its "dmarc: " prefix, and a number it could not read named as the
-// record wrote it, not as Go's strconv reports it.
+// record wrote it, not as Go's strconv reports it: in plain double quotes,
+// its text raw, not Go-quoted, as the finding escapes the whole error once
+// (bounded) and would otherwise show the byte ESC as \x5cx1b.
 func parserError(err error) string {
-	return strconvError.ReplaceAllString(strings.TrimPrefix(err.Error(), "dmarc: "), `$1`)
+	return strconvError.ReplaceAllStringFunc(strings.TrimPrefix(err.Error(), "dmarc: "), func(m string) string {
+		quoted := strconvError.FindStringSubmatch(m)[1]
+		if raw, err := strconv.Unquote(quoted); err == nil {
+			return `"` + raw + `"`
+		}
+		return quoted
+	})
 }
 
 // strconvError matches `strconv.Atoi: parsing "99999999999": value out of
@@ -598,7 +609,7 @@ func (v dmarcView) observed() map[string]any {
 	if len(v.found.repeated) > 0 {
 		obs["repeated_tags"] = v.found.repeated
 		if v.found.otherFault != "" {
-			obs["other_fault"] = v.found.otherFault
+			obs["other_fault"] = bounded(v.found.otherFault, 300)
 		}
 	}
 	switch {
