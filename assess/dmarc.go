@@ -607,7 +607,7 @@ func (v dmarcView) observed() map[string]any {
 		obs["record_at"] = names[len(names)-1]
 	}
 	if len(v.found.repeated) > 0 {
-		obs["repeated_tags"] = v.found.repeated
+		obs["repeated_tags"] = boundedList(v.found.repeated)
 		if v.found.otherFault != "" {
 			obs["other_fault"] = bounded(v.found.otherFault, 300)
 		}
