@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/miekg/dns"
 )
@@ -124,6 +125,13 @@ func FuzzDMARCRecord(f *testing.F) {
 		// limit, then adds an ellipsis.
 		if rec, _ := obs["record"].(string); len(rec) > maxObservedText+len("…") {
 			t.Fatalf("observed record of %d bytes, more than %d", len(rec), maxObservedText)
+		}
+		// Whatever the record holds reaches the observed values escaped:
+		// valid UTF-8, with nothing a terminal or viewer would act on.
+		for _, s := range findingTexts(Finding{Observed: obs}) {
+			if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || HiddenRune(r) }) {
+				t.Fatalf("observed text %q is not escaped", s)
+			}
 		}
 		if v.valid && (v.pct() < 0 || v.pct() > 100 || v.effectivePolicy() == "") {
 			t.Fatalf("valid record with pct %d, policy %q", v.pct(), v.effectivePolicy())
