@@ -190,13 +190,13 @@ func (w *spfWalker) visit(ctx context.Context, domain string, depth int) {
 		if len(records) > 1 {
 			what = fmt.Sprintf("%d SPF records", len(records))
 		}
-		w.c.broken = append(w.c.broken, normName(domain)+": "+what)
+		w.c.broken = append(w.c.broken, bounded(normName(domain), 120)+": "+what)
 		w.c.halted = depth > 0
 		return
 	}
 	rec, err := parseSPF(records[0])
 	if err != nil {
-		w.c.broken = append(w.c.broken, normName(domain)+": "+bounded(err.Error(), 160))
+		w.c.broken = append(w.c.broken, bounded(normName(domain), 120)+": "+bounded(err.Error(), 160))
 		w.c.halted = depth > 0
 		return
 	}
