@@ -187,3 +187,43 @@ func TestDMARCRepeatedTagsEscaped(t *testing.T) {
 		})
 	}
 }
+
+// TestSPFTraceEscapedOnce: the SPF library quotes records and terms in its
+// trace with Go's %q; the trace shows them as written, escaped once, and
+// the deciding term is still read from it.
+func TestSPFTraceEscapedOnce(t *testing.T) {
+	t.Parallel()
+	zone := "$TTL 300\n@ IN SOA ns hostmaster 1 3600 600 86400 300\n" +
+		"byte IN TXT \"" + escapeTXT("v=spf1 ip4:192.0.2.10 exists:x\x1b\u202e.example -all") + "\"\n" +
+		"text IN TXT \"" + escapeTXT(`v=spf1 ip4:192.0.2.10 exists:x\x1b.example -all`) + "\"\n"
+	srv := startAuth(t, dnstest.Config{Zones: []dnstest.Zone{{Origin: "tr.example.", Text: zone, File: "tr"}}})
+	c := authClient(t, srv.Addr, false, time.Second)
+	for sub, want := range map[string]string{"byte": `exists:x\x1b\u{202e}.example`, "text": `exists:x\x5cx1b.example`} {
+		t.Run(sub, func(t *testing.T) {
+			f := runCheck(t, "spf.authorizes_ip", checkSPFAuthorizesIP, c, Asset{IP: "192.0.2.10", Domain: sub + ".tr.example"})
+			trace := fmt.Sprint(f.Observed["trace"])
+			if sub == "byte" {
+				// A byte the syntax refuses never reaches the library:
+				// the resolver's error quotes the term.
+				if !strings.Contains(trace, `term "`+want+`"`) {
+					t.Errorf("trace does not quote the term escaped once: %s", trace)
+				}
+			} else {
+				if !strings.Contains(trace, `dns record "v=spf1 ip4:192.0.2.10 `+want+` -all"`) {
+					t.Errorf("trace does not quote the record as written, escaped once: %s", trace)
+				}
+				if got := fmt.Sprint(f.Observed["matched"]); got != "ip4:192.0.2.10" {
+					t.Errorf("matched = %s, want ip4:192.0.2.10 (%s)", got, trace)
+				}
+			}
+			for _, s := range findingTexts(f) {
+				if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || HiddenRune(r) }) {
+					t.Errorf("raw byte or character in %q", s)
+				}
+				if strings.Contains(s, `\\`) || strings.Contains(s, `\x5cx5c`) || sub == "byte" && strings.Contains(s, `\x5c`) {
+					t.Errorf("escaped twice: %s", s)
+				}
+			}
+		})
+	}
+}

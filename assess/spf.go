@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"regexp"
@@ -91,19 +92,20 @@ func evalSPFSender(ctx context.Context, r Resolver, ip netip.Addr, helo, sender 
 		return ev
 	}
 	adapter := &spfResolver{r: r, ip: ip}
-	// The trace kept is the first maxSPFTrace lines; the deciding term is
-	// read from the last lines, so those past the limit go to a ring.
+	// The trace kept is the first maxSPFTrace lines, each with the
+	// record's text quoted as written and escaped once (traceLine). The
+	// deciding term is read from the last lines, as the library wrote
+	// them, in a ring.
 	var tail [spfTraceTail]string
-	past := 0
+	n := 0
 	trace := func(format string, a ...any) {
 		a = adapter.served(format, a)
 		adapter.traced(format, a)
 		if len(ev.trace) < maxSPFTrace {
-			ev.trace = append(ev.trace, bounded(fmt.Sprintf(format, a...), maxTraceLine))
-			return
+			ev.trace = append(ev.trace, bounded(traceLine(format, a), maxTraceLine))
 		}
-		tail[past%spfTraceTail] = bounded(fmt.Sprintf(format, a...), maxTraceLine)
-		past++
+		tail[n%spfTraceTail] = decidingLine(format, a)
+		n++
 	}
 	ev.result, ev.err = spf.CheckHostWithSender(net.IP(ip.AsSlice()), helo, local+"@"+domain,
 		spf.WithResolver(adapter), spf.WithContext(ctx), spf.WithTraceFunc(trace))
@@ -134,12 +136,9 @@ func evalSPFSender(ctx context.Context, r Resolver, ip netip.Addr, helo, sender 
 		ev.reason = "temperror"
 	}
 	if isSPFMatch(ev.err) {
-		last := ev.trace
-		if past > 0 {
-			last = slices.Clone(ev.trace)
-			for i := max(0, past-spfTraceTail); i < past; i++ {
-				last = append(last, tail[i%spfTraceTail])
-			}
+		last := make([]string, 0, min(n, spfTraceTail))
+		for i := max(0, n-spfTraceTail); i < n; i++ {
+			last = append(last, tail[i%spfTraceTail])
 		}
 		ev.matched, ev.via = matchedTerm(last)
 	}
@@ -193,10 +192,58 @@ func isSPFMatch(err error) bool {
 	return false
 }
 
-// spfTraceTail is how many trace lines past maxSPFTrace are kept to find
-// the deciding term: more than the longest chain of includes and redirects
-// the lookup limit allows.
+// spfTraceTail is how many trace lines are kept to find the deciding
+// term: more than the longest chain of includes and redirects the lookup
+// limit allows.
 const spfTraceTail = 32
+
+// traceLine is a line of the library's trace as a finding shows it: a
+// value the library quotes with %q (a record, a term, a name) is put
+// between plain double quotes as written, so that bounded escapes it once;
+// Go's quoting, escaped again, would show the byte ESC as \x5cx1b.
+func traceLine(format string, a []any) string {
+	if !strings.Contains(format, "%q") {
+		return fmt.Sprintf(format, a...)
+	}
+	raw := make([]any, len(a))
+	for i, v := range a {
+		switch v := v.(type) {
+		case string:
+			raw[i] = rawQuoted(v)
+		case []string:
+			q := make([]rawQuoted, len(v))
+			for j, s := range v {
+				q[j] = rawQuoted(s)
+			}
+			raw[i] = q
+		default:
+			raw[i] = v
+		}
+	}
+	return fmt.Sprintf(format, raw...)
+}
+
+// rawQuoted is a string that %q puts between double quotes as it is.
+type rawQuoted string
+
+func (r rawQuoted) Format(f fmt.State, verb rune) {
+	if verb == 'q' {
+		io.WriteString(f, `"`+string(r)+`"`)
+		return
+	}
+	io.WriteString(f, string(r))
+}
+
+// decidingLine is a trace line as matchedTerm reads it, in the library's
+// own form: a term's result (`"ip4:…" pass, matched ip`) or an all term's;
+// any other line is "", which ends a chain as it would.
+func decidingLine(format string, a []any) string {
+	switch format {
+	case "%q %v, %v", "%q: %v, %v", "all: %v":
+		return fmt.Sprintf(format, a...)
+	}
+	return ""
+}
 
 // matchedTerm reads the deciding term from the trace: the library traces
 // each deciding term as the evaluation unwinds, innermost first, so the
