@@ -227,3 +227,22 @@ func TestSPFTraceEscapedOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestSPFFailedLookupsEscaped: a name that failed_lookups names comes
+// from a record's text; it is named once, as asked, in the presentation
+// form the exchanges use, where a backslash is \\ and a byte \DDD.
+func TestSPFFailedLookupsEscaped(t *testing.T) {
+	t.Parallel()
+	zone := "$TTL 300\n@ IN SOA ns hostmaster 1 3600 600 86400 300\n" +
+		"@ IN TXT \"" + escapeTXT(`v=spf1 include:b\x1b.fl.example -all`) + "\"\n"
+	srv := startAuth(t, dnstest.Config{
+		Zones:  []dnstest.Zone{{Origin: "fl.example.", Text: zone, File: "fl"}},
+		Faults: map[string]dnstest.Fault{`b\\x1b.fl.example.`: dnstest.ServFail},
+	})
+	c := authClient(t, srv.Addr, false, time.Second)
+	f := runCheck(t, "spf.lookup_limit", checkSPFLookupLimit, c, Asset{IP: "192.0.2.10", Domain: "fl.example"})
+	got := fmt.Sprint(f.Observed["failed_lookups"])
+	if want := `[b\\x1b.fl.example TXT: servfail]`; f.Status != StatusError || got != want {
+		t.Fatalf("%s, failed_lookups %s: want error, %s", f.Status, got, want)
+	}
+}

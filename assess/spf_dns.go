@@ -395,7 +395,7 @@ func (s *spfResolver) lookup(ctx context.Context, name string, qtype uint16) (An
 	if out == OutcomeError {
 		reason := errorReason(ans, err)
 		transient := reason != "cname_loop" && reason != "cname_chain"
-		s.failedLocked(fmt.Sprintf("%s %s: %s", strings.TrimSuffix(ans.Name, "."), dns.TypeToString[qtype], reason),
+		s.failedLocked(fmt.Sprintf("%s %s: %s", normName(qname), dns.TypeToString[qtype], reason),
 			reason, transient)
 		s.otherFailed = s.otherFailed || transient && qtype != dns.TypePTR
 	}

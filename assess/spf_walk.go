@@ -134,7 +134,10 @@ func (w *spfWalker) lookup(ctx context.Context, name string, qtype uint16) (Answ
 		}
 		w.c.otherFailed = w.c.otherFailed || qtype != dns.TypePTR
 		if len(w.c.failed) < 20 {
-			w.c.failed = append(w.c.failed, fmt.Sprintf("%s %s: %s", normName(name), dns.TypeToString[qtype], reason))
+			// Named as asked (presentation form), as the evaluation's
+			// failures and the exchanges name it: a name from a
+			// record's text holds no raw byte, and \x1b in it is text.
+			w.c.failed = append(w.c.failed, fmt.Sprintf("%s %s: %s", normName(qname), dns.TypeToString[qtype], reason))
 		}
 	}
 	return ans, out
