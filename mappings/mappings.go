@@ -495,10 +495,13 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 	} else if i := strings.IndexFunc(id, badFrameworkIDRune); i >= 0 {
 		add(fwLine, "framework id %q holds %q: a framework id holds no space, ':' (findings.csv writes framework:control), '|', ';' (the reports' list separator), control or invisible character", id, firstRune(id[i:]))
 	}
+	if len(f.Framework.ID) > maxID {
+		add(fwLine, "framework.id holds %d bytes, more than the %d an id may hold", len(f.Framework.ID), maxID)
+	}
 	if fw := doc.raw.Framework; fw != nil {
-		for _, t := range []text{fw.Name, fw.Version, fw.Source} {
-			checkShown(add, t)
-		}
+		checkShown(add, "framework.name", fw.Name)
+		checkShown(add, "framework.version", fw.Version)
+		checkShown(add, "framework.source", fw.Source)
 	}
 	if fw := doc.raw.Framework; fw == nil || (fw.Name.Value == "" && !fw.Name.Bad) {
 		add(doc.frameworkLine, "missing required field framework.name")
@@ -523,6 +526,11 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 			}
 			continue
 		}
+		if len(rc.ID.Value) > maxID {
+			add(line, "controls[].id holds %d bytes, more than the %d an id may hold", len(rc.ID.Value), maxID)
+			defined[rc.ID.Value] = line // mappings to it are not unknown too
+			continue
+		}
 		if strings.TrimSpace(rc.ID.Value) != rc.ID.Value {
 			add(line, "control id %q has leading or trailing spaces, which would make it a different id in some reports", rc.ID.Value)
 			continue
@@ -542,8 +550,8 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 			continue
 		}
 		tokens[tok] = rc.ID.Value
-		checkShown(add, rc.Title)
-		checkShown(add, rc.Relevance)
+		checkShown(add, "controls[].title", rc.Title)
+		checkShown(add, "controls[].relevance", rc.Relevance)
 		defined[rc.ID.Value] = line
 		order = append(order, rc.ID.Value)
 		if rc.Title.Value == "" && !rc.Title.Bad {
@@ -592,7 +600,7 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 			line = doc.mappingLines[i]
 		}
 		m := Mapping{Check: rm.Check.Value, Rationale: rm.Rationale.Value, FailOn: FailOnFail}
-		checkShown(add, rm.Rationale)
+		checkShown(add, "mappings[].rationale", rm.Rationale)
 		switch v := rm.FailOn.Value; {
 		case rm.FailOn.Bad:
 			// The type error is reported already.
@@ -884,8 +892,19 @@ func unsafeText(r rune) bool {
 	return r == 0x7f || assess.ControlRune(r)
 }
 
-// checkShown reports a text field holding a character unsafeText names.
-func checkShown(add func(int, string, ...any), t text) {
+// Bounds of a mapping file's values: every report shows a framework's
+// text, and a finding lists the IDs of each control it is mapped to.
+const (
+	maxID   = 100  // bytes of a framework or control id
+	maxText = 4096 // bytes of a name, version, source, title, relevance or rationale
+)
+
+// checkShown reports a text field holding more than maxText bytes, or a
+// character unsafeText names.
+func checkShown(add func(int, string, ...any), field string, t text) {
+	if len(t.Value) > maxText {
+		add(t.Line, "%s holds %d bytes, more than the %d a text field may hold", field, len(t.Value), maxText)
+	}
 	if i := strings.IndexFunc(t.Value, unsafeText); i >= 0 {
 		r, _ := utf8.DecodeRuneInString(t.Value[i:])
 		add(t.Line, "%q holds the control character %U, which a terminal would act on or a viewer reorder text by", clipText(t.Value, 60), r)

@@ -920,3 +920,94 @@ func TestLintTokenClashAcrossFrameworks(t *testing.T) {
 		t.Fatalf("Lint = %v\nwant %s", err, want)
 	}
 }
+
+// TestLintAliasExpansion: an alias counts as the text it repeats, and a
+// file's text as expanded may not exceed what a mapping file may hold:
+// one long title repeated by other controls' titles and relevances, and
+// lists of aliases of lists, each level ten times the one before (summed
+// without being expanded). The problem is at the alias that went past the
+// bound. A file that repeats short text by alias passes.
+func TestLintAliasExpansion(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	long := strings.Repeat("x", 1_500_000)
+	flat := "framework: {id: acme, name: Acme, version: \"1\"}\ncontrols:\n" +
+		"  - {id: C0, title: &t " + long + "}\n" +
+		"  - {id: C1, title: *t, relevance: *t}\n" +
+		"  - {id: C2, title: *t, relevance: *t}\n" +
+		"mappings:\n  - {check: ptr.present, controls: [C0, C1, C2]}\n"
+	var nested strings.Builder
+	nested.WriteString("l0: &l0 [" + strings.TrimSuffix(strings.Repeat("xxxxxxxxxx, ", 10), ", ") + "]\n")
+	for i := 1; i <= 8; i++ {
+		fmt.Fprintf(&nested, "l%d: &l%d [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*l%d, ", i-1), 10), ", "))
+	}
+	var short strings.Builder
+	short.WriteString("framework: {id: acme, name: Acme, version: \"1\"}\ncontrols:\n")
+	fmt.Fprintf(&short, "  - {id: C0, title: T, relevance: &r %s}\n", strings.Repeat("r", 100))
+	for i := 1; i < 1000; i++ {
+		fmt.Fprintf(&short, "  - {id: C%d, title: T, relevance: *r}\n", i)
+	}
+	short.WriteString("mappings:\n  - check: ptr.present\n    controls:\n")
+	for i := range 1000 {
+		fmt.Fprintf(&short, "      - C%d\n", i)
+	}
+	for _, tc := range []struct {
+		name, data, want string
+	}{
+		// 31 bytes of framework, 8 of "controls", 9 + 18 + 18 of the
+		// controls' keys and IDs, 30 of the mapping: 122 besides the
+		// title's five copies. The first relevance takes it past.
+		{"flat.yaml", flat, ":4: aliases expand to 7500122 bytes, more than the 4194304 a mapping file may hold"},
+		// 100 bytes in l0, 100·10^k in lk, and 18 of keys; l4 reaches
+		// 1,111,118 bytes, and l5's fourth alias 4,111,118 + 1,000,000.
+		{"nested.yaml", nested.String(), ":6: aliases expand to 11111111118 bytes, more than the 4194304 a mapping file may hold"},
+		{"short.yaml", short.String(), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := filepath.Join(dir, tc.name)
+			if err := os.WriteFile(p, []byte(tc.data), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			err := LintFile(p)
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("LintFile: %.300v", err)
+			case tc.want != "" && (err == nil || err.Error() != p+tc.want):
+				t.Errorf("LintFile = %.300v\nwant %s", err, p+tc.want)
+			}
+		})
+	}
+}
+
+// TestLintTextBounds: IDs hold at most maxID bytes and the other text at
+// most maxText, which every report shows; at the bound they pass.
+func TestLintTextBounds(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write(t, dir, "ok.yaml", "framework: {id: "+strings.Repeat("f", maxID)+", name: "+strings.Repeat("n", maxText)+", version: \"1\"}\n"+
+		"controls:\n  - {id: "+strings.Repeat("C", maxID)+", title: "+strings.Repeat("t", maxText)+"}\n"+
+		"mappings:\n  - {check: ptr.present, controls: ["+strings.Repeat("C", maxID)+"]}\n")
+	if err := LintFile(filepath.Join(dir, "ok.yaml")); err != nil {
+		t.Errorf("values at the bounds: %.300v", err)
+	}
+	long := func(c string) string { return strings.Repeat(c, maxText+1) }
+	write(t, dir, "long.yaml", "framework:\n  id: "+strings.Repeat("f", maxID+1)+"\n  name: "+long("n")+"\n  version: "+long("v")+"\n  source: "+long("s")+"\n"+
+		"controls:\n  - {id: "+strings.Repeat("C", maxID+1)+", title: T}\n  - {id: D, title: "+long("t")+", relevance: "+long("r")+"}\n"+
+		"mappings:\n  - {check: ptr.present, controls: ["+strings.Repeat("C", maxID+1)+", D], rationale: "+long("w")+"}\n")
+	p := filepath.Join(dir, "long.yaml")
+	want := []string{
+		p + ":2: framework.id holds 101 bytes, more than the 100 an id may hold",
+		p + ":3: framework.name holds 4097 bytes, more than the 4096 a text field may hold",
+		p + ":4: framework.version holds 4097 bytes, more than the 4096 a text field may hold",
+		p + ":5: framework.source holds 4097 bytes, more than the 4096 a text field may hold",
+		p + ":7: controls[].id holds 101 bytes, more than the 100 an id may hold",
+		p + ":8: controls[].title holds 4097 bytes, more than the 4096 a text field may hold",
+		p + ":8: controls[].relevance holds 4097 bytes, more than the 4096 a text field may hold",
+		p + ":10: mappings[].rationale holds 4097 bytes, more than the 4096 a text field may hold",
+	}
+	err := LintFile(p)
+	if got := strings.Split(fmt.Sprint(err), "\n"); !slices.Equal(got, want) {
+		t.Errorf("LintFile:\n got: %.2000q\nwant: %q", got, want)
+	}
+}
