@@ -52,12 +52,12 @@ func FuzzLoadMapping(f *testing.F) {
 		if len(problems) > 0 {
 			return
 		}
-		if file.Framework.ID == "" || file.Framework.Name == "" || file.Framework.Version == "" {
+		if blank(file.Framework.ID) || blank(file.Framework.Name) || blank(file.Framework.Version) {
 			t.Fatalf("clean file without framework id, name or version: %+v", file.Framework)
 		}
 		defined := map[string]bool{}
 		for _, c := range file.Controls {
-			if c.ID == "" || defined[c.ID] || c.Title == "" {
+			if blank(c.ID) || defined[c.ID] || blank(c.Title) {
 				t.Fatalf("clean file with bad control %+v", c)
 			}
 			defined[c.ID] = true

@@ -23,6 +23,7 @@ import (
 	"os"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -487,10 +488,14 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 			}
 		}
 	}
-	if f.Framework.ID == "" && (doc.raw.Framework == nil || !doc.raw.Framework.ID.Bad) {
-		add(fwLine, "missing required field framework.id")
+	var fw rawFramework // the zero value, all missing, when there is none
+	if doc.raw.Framework != nil {
+		fw = *doc.raw.Framework
 	}
-	if id := f.Framework.ID; strings.TrimSpace(id) != id {
+	requireText(add, fwLine, "framework.id", fw.ID)
+	if id := f.Framework.ID; blank(id) {
+		// Reported as missing.
+	} else if strings.TrimSpace(id) != id {
 		add(fwLine, "framework id %q has leading or trailing spaces", id)
 	} else if i := strings.IndexFunc(id, badFrameworkIDRune); i >= 0 {
 		add(fwLine, "framework id %q holds %q: a framework id holds no space, ':' (findings.csv writes framework:control), '|', ';' (the reports' list separator), control or invisible character", id, firstRune(id[i:]))
@@ -498,17 +503,11 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 	if len(f.Framework.ID) > maxID {
 		add(fwLine, "framework.id holds %d bytes, more than the %d an id may hold", len(f.Framework.ID), maxID)
 	}
-	if fw := doc.raw.Framework; fw != nil {
-		checkShown(add, "framework.name", fw.Name)
-		checkShown(add, "framework.version", fw.Version)
-		checkShown(add, "framework.source", fw.Source)
-	}
-	if fw := doc.raw.Framework; fw == nil || (fw.Name.Value == "" && !fw.Name.Bad) {
-		add(doc.frameworkLine, "missing required field framework.name")
-	}
-	if fw := doc.raw.Framework; fw == nil || (fw.Version.Value == "" && !fw.Version.Bad) {
-		add(doc.frameworkLine, "missing required field framework.version")
-	}
+	checkShown(add, "framework.name", fw.Name)
+	checkShown(add, "framework.version", fw.Version)
+	checkShown(add, "framework.source", fw.Source)
+	requireText(add, doc.frameworkLine, "framework.name", fw.Name)
+	requireText(add, doc.frameworkLine, "framework.version", fw.Version)
 
 	// controls
 	defined := map[string]int{}
@@ -520,10 +519,8 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 			// No id, or an id that comes from an alias defined earlier.
 			line = doc.controlLines[i]
 		}
-		if rc.ID.Value == "" {
-			if !rc.ID.Bad {
-				add(line, "missing required field controls[].id")
-			}
+		if blank(rc.ID.Value) {
+			requireText(add, line, "controls[].id", rc.ID)
 			continue
 		}
 		if len(rc.ID.Value) > maxID {
@@ -536,7 +533,7 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 			continue
 		}
 		if strings.ContainsFunc(rc.ID.Value, badControlIDRune) {
-			add(line, "control id %q holds a control or invisible character, a line break, or ';' (the reports' list separator), so reports could not tell it from another", rc.ID.Value)
+			add(line, "control id %+q holds a control or invisible character, a line break, or ';' (the reports' list separator), so reports could not tell it from another", rc.ID.Value)
 			continue
 		}
 		if first, ok := defined[rc.ID.Value]; ok {
@@ -554,9 +551,7 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 		checkShown(add, "controls[].relevance", rc.Relevance)
 		defined[rc.ID.Value] = line
 		order = append(order, rc.ID.Value)
-		if rc.Title.Value == "" && !rc.Title.Bad {
-			add(max(rc.Title.Line, line), "missing required field controls[].title")
-		}
+		requireText(add, max(rc.Title.Line, line), "controls[].title", rc.Title)
 		c := Control{ID: rc.ID.Value, Title: rc.Title.Value, Relevance: rc.Relevance.Value}
 		listed := map[string]int{}
 		for _, id := range rc.Catalog.Items {
@@ -867,9 +862,43 @@ func (s *Set) CatalogLabel(framework, catalogID string) string {
 
 // badControlIDRune reports a character a control ID may not hold: one
 // that reports drop or show as something else (any control character,
-// assess.HiddenRune), or ';', which separates controls in lists.
+// assess.HiddenRune), one that shows as a space without being one (white
+// space beyond ASCII, blankLetter), or ';', which separates controls in
+// lists.
 func badControlIDRune(r rune) bool {
-	return r < 0x20 || r == 0x7f || r == ';' || assess.HiddenRune(r)
+	return r < 0x20 || r == 0x7f || r == ';' || assess.HiddenRune(r) ||
+		r > 0x7f && unicode.IsSpace(r) || blankLetter(r)
+}
+
+// blank reports whether s shows nothing: it holds only white space,
+// characters assess.HiddenRune names (zero-width spaces and joiners, soft
+// hyphens, bidirectional marks) and blankLetter ones. "" is blank.
+func blank(s string) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool {
+		return !unicode.IsSpace(r) && !assess.HiddenRune(r) && !blankLetter(r)
+	})
+}
+
+// blankLetter reports a letter that is drawn as blank space: the braille
+// blank and the Hangul fillers.
+func blankLetter(r rune) bool {
+	switch r {
+	case 0x2800, 0x3164, 0x115f, 0x1160, 0xffa0:
+		return true
+	}
+	return false
+}
+
+// requireText reports, at line, a required field that is absent or that
+// shows nothing (blank); a field with a type error was reported already.
+func requireText(add func(int, string, ...any), line int, field string, t text) {
+	switch {
+	case t.Bad:
+	case t.Value == "":
+		add(line, "missing required field %s", field)
+	case blank(t.Value):
+		add(line, "missing required field %s: %s holds only white space or invisible characters", field, strconv.QuoteToASCII(t.Value))
+	}
 }
 
 // badFrameworkIDRune reports a character a framework ID may not hold:

@@ -248,6 +248,23 @@ func TestLintInvalidFiles(t *testing.T) {
 			`:13: control id "C-2\nfoo" holds a control or invisible character, a line break, or ';' (the reports' list separator), so reports could not tell it from another`,
 			`:18: "line\u2028separator" holds the control character U+2028, which a terminal would act on or a viewer reorder text by`,
 		}},
+		{"invalid-blank-required.yaml", []string{
+			`:2: missing required field framework.name: " " holds only white space or invisible characters`,
+			`:2: missing required field framework.version: "\u200b" holds only white space or invisible characters`,
+			`:8: missing required field controls[].title: " " holds only white space or invisible characters`,
+			`:10: missing required field controls[].title: "\u200b\u00ad" holds only white space or invisible characters`,
+			`:12: missing required field controls[].title: "\n" holds only white space or invisible characters`,
+			`:13: missing required field controls[].id: "\t" holds only white space or invisible characters`,
+		}},
+		{"invalid-blank-letters.yaml", []string{
+			`:3: missing required field framework.name: "\u3164" holds only white space or invisible characters`,
+			`:3: missing required field framework.version: "\u00a0" holds only white space or invisible characters`,
+			`:4: missing required field framework.id: "\u2800" holds only white space or invisible characters`,
+			`:8: missing required field controls[].id: "\u3164" holds only white space or invisible characters`,
+			`:10: control id "X\u1160" holds a control or invisible character, a line break, or ';' (the reports' list separator), so reports could not tell it from another`,
+			`:12: control id "X\u00a0Y" holds a control or invisible character, a line break, or ';' (the reports' list separator), so reports could not tell it from another`,
+			`:15: missing required field controls[].title: "\uffa0\u115f" holds only white space or invisible characters`,
+		}},
 		{"invalid-catalog-duplicate.yaml", []string{
 			`:7: duplicate catalog identifier pr.ds-02 (first at line 7)`,
 		}},
