@@ -498,7 +498,7 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 	} else if strings.TrimSpace(id) != id {
 		add(fwLine, "framework id %q has leading or trailing spaces", id)
 	} else if i := strings.IndexFunc(id, badFrameworkIDRune); i >= 0 {
-		add(fwLine, "framework id %q holds %q: a framework id holds no space, ':' (findings.csv writes framework:control), '|', ';' (the reports' list separator), control or invisible character", id, firstRune(id[i:]))
+		add(fwLine, "framework id %+q holds %+q: a framework id is written with ASCII letters, digits, '.', '_' and '-' only: another character could make it read as another framework's (a Cyrillic or fullwidth letter, a Unicode hyphen) or break the reports' lists (a space, ':', ';', '|')", id, firstRune(id[i:]))
 	}
 	if len(f.Framework.ID) > maxID {
 		add(fwLine, "framework.id holds %d bytes, more than the %d an id may hold", len(f.Framework.ID), maxID)
@@ -902,11 +902,20 @@ func requireText(add func(int, string, ...any), line int, field string, t text) 
 }
 
 // badFrameworkIDRune reports a character a framework ID may not hold:
-// what a control ID may not, white space, ':', which joins framework and
-// control in findings.csv, and '|', which joins them in the keys of the
-// OSCAL findings' UUIDs.
+// anything but an ASCII letter or digit, '.', '_' and '-'. Beyond ASCII,
+// "n\u0456st-csf-2.0" (a Cyrillic i), "nist\u2010csf\u20102.0" (U+2010
+// hyphens) or a fullwidth "nist" would load beside the shipped
+// nist-csf-2.0 and read as it in every report, and an ID that differs
+// from another only in case is refused apart (lintSources). The rest
+// keeps out white space, ':', which joins framework and control in
+// findings.csv, '|', which joins them in the keys of the OSCAL findings'
+// UUIDs, and ';', which separates controls in lists.
 func badFrameworkIDRune(r rune) bool {
-	return badControlIDRune(r) || r == ':' || r == '|' || unicode.IsSpace(r)
+	switch {
+	case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z', '0' <= r && r <= '9', r == '.', r == '_', r == '-':
+		return false
+	}
+	return true
 }
 
 // unsafeText reports a character a title, relevance or rationale may not

@@ -240,7 +240,7 @@ func TestLintInvalidFiles(t *testing.T) {
 		// IDs reports could not show apart, and text they would show as
 		// something else.
 		{"invalid-ids-and-hidden-text.yaml", []string{
-			`:2: framework id "acme:policy" holds ":": a framework id holds no space, ':' (findings.csv writes framework:control), '|', ';' (the reports' list separator), control or invisible character`,
+			`:2: framework id "acme:policy" holds ":": a framework id is written with ASCII letters, digits, '.', '_' and '-' only: another character could make it read as another framework's (a Cyrillic or fullwidth letter, a Unicode hyphen) or break the reports' lists (a space, ':', ';', '|')`,
 			`:3: "Acme \u202e policy" holds the control character U+202E, which a terminal would act on or a viewer reorder text by`,
 			`:6: control id "A; B" holds a control or invisible character, a line break, or ';' (the reports' list separator), so reports could not tell it from another`,
 			`:8: control id "E\u200bF" holds a control or invisible character, a line break, or ';' (the reports' list separator), so reports could not tell it from another`,
@@ -798,6 +798,33 @@ mappings:
 	}
 }
 
+// TestLintLookAlikeFrameworkIDs: a framework ID that only looks like a
+// shipped one (a Cyrillic і, U+2010 hyphens, fullwidth letters) would
+// load beside it, and the reports would show two sections of the same
+// name; a framework ID is ASCII, so each is refused, at its line.
+func TestLintLookAlikeFrameworkIDs(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ id, quoted, char string }{
+		{"n\u0456st-csf-2.0", `"n\u0456st-csf-2.0"`, `"\u0456"`},
+		{"nist\u2010csf\u20102.0", `"nist\u2010csf\u20102.0"`, `"\u2010"`},
+		{"\uff4e\uff49\uff53\uff54-csf-2.0", `"\uff4e\uff49\uff53\uff54-csf-2.0"`, `"\uff4e"`},
+	} {
+		t.Run(tc.quoted, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			write(t, dir, "n.yaml", "# a look-alike\nframework: {id: \""+tc.id+"\", name: NIST Cybersecurity Framework, version: \"2.0\", catalog: nist-csf-2.0}\n"+
+				"controls:\n  - {id: PR.DS-1, title: T, catalog: [PR.DS-02]}\nmappings:\n  - {check: align.identity, controls: [PR.DS-1]}\n")
+			want := filepath.Join(dir, "n.yaml") + ":2: framework id " + tc.quoted + " holds " + tc.char + ": a framework id is written with ASCII letters, digits, '.', '_' and '-' only"
+			if err := Lint(dir); err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "\n") {
+				t.Errorf("Lint = %v\nwant %s…", err, want)
+			}
+			if _, err := Load(dir); err == nil {
+				t.Error("Load accepted it")
+			}
+		})
+	}
+}
+
 // TestShippedOSCALRefs: a control of the CSF file knows its catalog
 // controls as the OSCAL catalog names them, statement part included; the
 // OWASP catalog is not OSCAL, so its controls have none.
@@ -851,12 +878,12 @@ func TestLintDirOddEntries(t *testing.T) {
 }
 
 // TestLintOrdinaryText: text of ordinary languages passes lint: a Persian
-// zero-width non-joiner, a German soft hyphen, an emoji sequence joined
-// with U+200D, and a framework ID with a slash.
+// zero-width non-joiner, a German soft hyphen and an emoji sequence joined
+// with U+200D.
 func TestLintOrdinaryText(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	data := "framework: {id: iso/iec-27001, name: \"کنترل\u200cها\", version: \"2022\"}\ncontrols:\n  - {id: A.8.20, title: \"Netzwerk\u00adsicherheit \U0001F469\u200d\U0001F4BB\"}\nmappings:\n  - {check: \"ptr.*\", controls: [A.8.20], rationale: r}\n"
+	data := "framework: {id: iso-iec-27001, name: \"کنترل\u200cها\", version: \"2022\"}\ncontrols:\n  - {id: A.8.20, title: \"Netzwerk\u00adsicherheit \U0001F469\u200d\U0001F4BB\"}\nmappings:\n  - {check: \"ptr.*\", controls: [A.8.20], rationale: r}\n"
 	if err := os.WriteFile(filepath.Join(dir, "iso.yaml"), []byte(data), 0o644); err != nil {
 		t.Fatal(err)
 	}
