@@ -206,10 +206,15 @@ func (e *env) lintSources(srcs []source, shipped ...*File) ([]*File, []*Problem)
 	seen := map[string]string{}
 	// An ID that differs from another only in case would neither replace
 	// it nor read as a different framework; shipped are the embedded
-	// files, which one of srcs may replace by using the same ID.
-	folded := map[string]string{}
+	// files, which one of srcs may replace by using the same ID, and a
+	// file of srcs cannot replace another.
+	type holder struct {
+		id, path string // path "" for a shipped framework no file of srcs replaced
+		line     int
+	}
+	folded := map[string]holder{}
 	for _, f := range shipped {
-		folded[strings.ToLower(f.Framework.ID)] = f.Framework.ID
+		folded[strings.ToLower(f.Framework.ID)] = holder{id: f.Framework.ID}
 	}
 	lines := map[*File]int{} // the framework line of each file of srcs
 	for _, s := range srcs {
@@ -224,12 +229,17 @@ func (e *env) lintSources(srcs []source, shipped ...*File) ([]*File, []*Problem)
 		if id == "" {
 			continue
 		}
-		if other, ok := folded[strings.ToLower(id)]; ok && other != id {
+		switch other, ok := folded[strings.ToLower(id)]; {
+		case ok && other.id != id && other.path == "":
 			problems = append(problems, &Problem{Path: s.path, Line: line,
-				Reason: fmt.Sprintf("framework id %q differs only in case from %q: use %q to replace that framework, or an id of its own", id, other, other)})
+				Reason: fmt.Sprintf("framework id %q differs only in case from the shipped %q: use %q to replace that framework, or an id of its own", id, other.id, other.id)})
+			continue
+		case ok && other.id != id:
+			problems = append(problems, &Problem{Path: s.path, Line: line,
+				Reason: fmt.Sprintf("framework id %q differs only in case from %q (%s:%d): give one of them an id of its own", id, other.id, other.path, other.line)})
 			continue
 		}
-		folded[strings.ToLower(id)] = id
+		folded[strings.ToLower(id)] = holder{id: id, path: s.path, line: line}
 		if first, ok := seen[id]; ok {
 			problems = append(problems, &Problem{Path: s.path, Line: line,
 				Reason: fmt.Sprintf("duplicate framework id %q (also in %s)", id, first)})

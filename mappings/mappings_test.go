@@ -786,7 +786,7 @@ mappings:
 		t.Fatal("Load accepted near-duplicate ids")
 	}
 	for _, want := range []string{
-		`nist.yml:1: framework id "NIST-CSF-2.0" differs only in case from "nist-csf-2.0"`,
+		`nist.yml:1: framework id "NIST-CSF-2.0" differs only in case from the shipped "nist-csf-2.0": use "nist-csf-2.0" to replace that framework, or an id of its own`,
 		`spaced.yml:3: control id "9.5 " has leading or trailing spaces`,
 	} {
 		if !strings.Contains(err.Error(), want) {
@@ -795,6 +795,35 @@ mappings:
 	}
 	if err := LintPaths(dir); err == nil || !strings.Contains(err.Error(), "differs only in case") {
 		t.Errorf("LintPaths: %v", err)
+	}
+}
+
+// TestLintCaseOnlyFrameworkIDs: of two files whose framework IDs differ
+// only in case, the second is refused naming the first, file and line:
+// one file of a directory cannot replace another, so the advice to use
+// the other's ID (which would give a duplicate) is only for a shipped
+// framework, and not for one a file of the directory replaces already.
+func TestLintCaseOnlyFrameworkIDs(t *testing.T) {
+	t.Parallel()
+	body := func(id string) string {
+		return "# " + id + "\nframework: {id: " + id + ", name: N, version: \"1\"}\ncontrols:\n  - {id: MAIL-7, title: T}\nmappings:\n  - {check: \"ptr.*\", controls: [MAIL-7]}\n"
+	}
+	dir := t.TempDir()
+	write(t, dir, "a.yaml", body("Acme-Mail"))
+	write(t, dir, "b.yaml", body("acme-mail"))
+	a, b := filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")
+	want := b + `:2: framework id "acme-mail" differs only in case from "Acme-Mail" (` + a + `:2): give one of them an id of its own`
+	if err := Lint(dir); err == nil || err.Error() != want {
+		t.Errorf("Lint = %v\nwant %s", err, want)
+	}
+
+	dir = t.TempDir()
+	write(t, dir, "a.yaml", body("nist-csf-2.0"))
+	write(t, dir, "b.yaml", body("NIST-CSF-2.0"))
+	a, b = filepath.Join(dir, "a.yaml"), filepath.Join(dir, "b.yaml")
+	want = b + `:2: framework id "NIST-CSF-2.0" differs only in case from "nist-csf-2.0" (` + a + `:2): give one of them an id of its own`
+	if err := Lint(dir); err == nil || err.Error() != want {
+		t.Errorf("Lint = %v\nwant %s", err, want)
 	}
 }
 
