@@ -566,13 +566,13 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 		listed := map[string]int{}
 		for _, id := range rc.Catalog.Items {
 			if first, ok := listed[strings.ToLower(id.Value)]; ok {
-				add(id.Line, "duplicate catalog identifier %s (first at line %d)", id.Value, first)
+				add(id.Line, "duplicate catalog identifier %s (first at line %d)", shown(id.Value), first)
 				continue
 			}
 			listed[strings.ToLower(id.Value)] = id.Line
 			switch {
 			case f.Framework.Catalog == "":
-				add(id.Line, "control %s lists catalog identifier %s but framework.catalog is not set", c.ID, id.Value)
+				add(id.Line, "control %s lists catalog identifier %s but framework.catalog is not set", c.ID, shown(id.Value))
 			case cat == nil:
 				// The unknown catalog is reported once, above.
 				c.Catalog = append(c.Catalog, id.Value)
@@ -580,7 +580,7 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 				ent, ok := cat.lookup(id.Value)
 				switch {
 				case !ok:
-					add(id.Line, "catalog identifier %s is not in %s%s", id.Value, cat.Name, cat.hint(id.Value))
+					add(id.Line, "catalog identifier %s is not in %s%s", shown(id.Value), cat.Name, cat.hint(id.Value))
 				case ent.Withdrawn && len(ent.Successors) > 0:
 					add(id.Line, "catalog identifier %s is withdrawn in %s (%s)", ent.ID, cat.Name, strings.Join(ent.Successors, "; "))
 				case ent.Withdrawn:
@@ -612,7 +612,7 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 		case v == FailOnFail || v == FailOnWarn:
 			m.FailOn = v
 		case rm.FailOn.Line > 0:
-			add(rm.FailOn.Line, "fail_on must be fail or warn, not %q", v)
+			add(rm.FailOn.Line, "fail_on must be fail or warn, not %s", quote(v))
 		}
 		switch {
 		case m.Check == "" && rm.Check.Bad:
@@ -621,14 +621,14 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 			add(line, "missing required field mappings[].check")
 		case strings.HasSuffix(m.Check, ".*"):
 			if len(matchChecks(m.Check, e.checks)) == 0 {
-				add(rm.Check.Line, "check prefix %q matches no registered check%s", m.Check, templates.DidYouMean(m.Check, familyPrefixes(e.checks)))
+				add(rm.Check.Line, "check prefix %s matches no registered check%s", quote(m.Check), templates.DidYouMean(m.Check, familyPrefixes(e.checks)))
 			}
 		case !slices.Contains(e.checks, m.Check):
 			hint := templates.DidYouMean(m.Check, e.checks)
 			if hint == "" && (strings.HasSuffix(m.Check, "*") || strings.HasSuffix(m.Check, ".")) {
 				hint = "; a prefix is written as a family and .*, for example ptr.*"
 			}
-			add(rm.Check.Line, "unknown check %q%s", m.Check, hint)
+			add(rm.Check.Line, "unknown check %s%s", quote(m.Check), hint)
 		}
 		if len(rm.Controls.Items) == 0 && !rm.Controls.Bad {
 			add(max(rm.Controls.Line, line), "missing required field mappings[].controls")
@@ -637,7 +637,7 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 		for _, id := range rm.Controls.Items {
 			used[id.Value] = true
 			if _, ok := defined[id.Value]; !ok {
-				add(id.Line, "unknown control %q (not defined under controls)", id.Value)
+				add(id.Line, "unknown control %s (not defined under controls)", quote(id.Value))
 				continue
 			}
 			if !listed[id.Value] {
@@ -660,7 +660,7 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 	// A framework without controls would be named among the frameworks a
 	// report covers while nothing of it was assessed.
 	if len(doc.raw.Controls) == 0 && f.Framework.ID != "" {
-		add(fwLine, "framework %s has no controls: list its controls under controls, each mapped to the checks that evidence it", f.Framework.ID)
+		add(fwLine, "framework %s has no controls: list its controls under controls, each mapped to the checks that evidence it", shown(f.Framework.ID))
 	}
 	return f, fwLine, problems
 }
@@ -876,8 +876,42 @@ func (s *Set) CatalogLabel(framework, catalogID string) string {
 // space beyond ASCII, blankLetter), or ';', which separates controls in
 // lists.
 func badControlIDRune(r rune) bool {
-	return r < 0x20 || r == 0x7f || r == ';' || assess.HiddenRune(r) ||
-		r > 0x7f && unicode.IsSpace(r) || blankLetter(r)
+	return r == ';' || oddRune(r)
+}
+
+// oddRune reports a character that text would show as nothing or as
+// something else: a control character, one assess.HiddenRune names (a
+// zero-width space), white space beyond ASCII (a no-break space) or a
+// blankLetter.
+func oddRune(r rune) bool {
+	return r < 0x20 || r == 0x7f || assess.HiddenRune(r) || r > 0x7f && unicode.IsSpace(r) || blankLetter(r)
+}
+
+// quoted is a value a message shows already bounded and escaped, which
+// lint's add passes on as it is.
+type quoted string
+
+// shown returns a value a message prints unquoted (a catalog identifier)
+// as it is, or, when it holds an oddRune or a space at either end, quoted
+// with every character beyond ASCII escaped: "PR.DS-02\u200b" is not in
+// the catalog, where PR.DS-02 would seem to be. It is cut as
+// assess.ClipQuoted cuts (before escaping, so no escape is cut in two).
+func shown(s string) quoted {
+	s = assess.ClipQuoted(s)
+	if strings.ContainsFunc(s, oddRune) || strings.TrimSpace(s) != s {
+		return quoted(strconv.QuoteToASCII(s))
+	}
+	return quoted(s)
+}
+
+// quote is %q for a message, which escapes every character beyond ASCII
+// of a value that holds an oddRune: %q leaves a blank letter as it is.
+func quote(s string) quoted {
+	s = assess.ClipQuoted(s)
+	if strings.ContainsFunc(s, oddRune) {
+		return quoted(strconv.QuoteToASCII(s))
+	}
+	return quoted(strconv.Quote(s))
 }
 
 // blank reports whether s shows nothing: it holds only white space,

@@ -265,6 +265,13 @@ func TestLintInvalidFiles(t *testing.T) {
 			`:12: control id "X\u00a0Y" holds a control or invisible character, a line break, or ';' (the reports' list separator), so reports could not tell it from another`,
 			`:15: missing required field controls[].title: "\uffa0\u115f" holds only white space or invisible characters`,
 		}},
+		{"invalid-hidden-in-message.yaml", []string{
+			`:6: catalog identifier "PR.DS-02\u200b" is not in nist-csf-2.0`,
+			`:6: catalog identifier " PR.DS-02" is not in nist-csf-2.0`,
+			`:8: unknown control "X-1\u3164" (not defined under controls)`,
+			`:9: fail_on must be fail or warn, not "warn\u00a0"`,
+			`:9: unknown check "ptr.single\u2800"`,
+		}},
 		{"invalid-catalog-duplicate.yaml", []string{
 			`:7: duplicate catalog identifier pr.ds-02 (first at line 7)`,
 		}},
