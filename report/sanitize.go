@@ -21,20 +21,24 @@ const ellipsis = "…"
 // character and every format character is dropped: bidirectional
 // overrides can reorder text in a viewer, and zero-width characters (U+200B,
 // U+FEFF, ...) hide inside a name so that two different names read alike.
+// A joiner that ordinary text needs (keepJoiner) stays.
 func cleanLine(s string) string {
 	if isPlainLine(s) {
 		return s
 	}
 	var b strings.Builder
 	b.Grow(len(s))
-	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	prev := rune(0)
+	for i, r := range s {
 		switch {
 		case r == '\t' || r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029':
 			b.WriteByte(' ')
-		case dropRune(r):
+		case dropRune(r) && !keepJoiner(prev, r, runeAt(s, i+utf8.RuneLen(r))):
 		default:
 			b.WriteRune(r)
 		}
+		prev = r
 	}
 	return b.String()
 }
@@ -45,18 +49,52 @@ func cleanText(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	var b strings.Builder
 	b.Grow(len(s))
-	for _, r := range strings.ToValidUTF8(s, "\uFFFD") {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	prev := rune(0)
+	for i, r := range s {
 		switch {
 		case r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029':
 			b.WriteByte('\n')
 		case r == '\t':
 			b.WriteByte(' ')
-		case dropRune(r):
+		case dropRune(r) && !keepJoiner(prev, r, runeAt(s, i+utf8.RuneLen(r))):
 		default:
 			b.WriteRune(r)
 		}
+		prev = r
 	}
 	return b.String()
+}
+
+// keepJoiner reports whether r is a zero-width non-joiner or joiner that
+// ordinary text needs, given the characters before and after it (0 at
+// either end): a non-joiner between two letters (Persian writes one inside
+// words), or a joiner between two letters (Indic scripts) or two emoji of
+// one sequence (woman, U+200D, laptop: a technologist). A mark counts as part of
+// the letter or emoji it follows (a vowel sign, the emoji variation
+// selector U+FE0F). Anywhere else either only hides inside a name, and a
+// soft hyphen, which only marks where a word may break, is always
+// dropped: the text reads the same without it, and the PDF's font would
+// draw it as a hyphen.
+func keepJoiner(prev, r, next rune) bool {
+	letter := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsMark(r) }
+	switch r {
+	case '\u200c':
+		return letter(prev) && letter(next)
+	case '\u200d':
+		emoji := func(r rune) bool { return unicode.In(r, unicode.So, unicode.Sk) } // Sk: skin tones
+		return (letter(prev) || emoji(prev)) && (letter(next) || emoji(next))
+	}
+	return false
+}
+
+// runeAt returns the rune of valid UTF-8 s at byte i, 0 at its end.
+func runeAt(s string, i int) rune {
+	if i >= len(s) {
+		return 0
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return r
 }
 
 // isPlainLine reports whether s is printable ASCII only, the common case.

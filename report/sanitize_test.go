@@ -1,9 +1,12 @@
 package report
 
 import (
+	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 )
 
 func TestCleanLine(t *testing.T) {
@@ -19,7 +22,12 @@ func TestCleanLine(t *testing.T) {
 		// Format characters (Unicode Cf) are invisible: dropped.
 		{"mail\u200b1.exa\u2060mple.com", "mail1.example.com"},
 		{"\ufeffv=spf1 -all", "v=spf1 -all"},
-		{"zw\u200cnj\u200dj soft\u00adhyphen", "zwnjj softhyphen"},
+		// Joiners between letters or emoji are part of ordinary text and
+		// stay; elsewhere they, and soft hyphens anywhere, go.
+		{"zw\u200cnj\u200dj soft\u00adhyphen", "zw\u200cnj\u200dj softhyphen"},
+		{"\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"},
+		{"\U0001F469\u200d\U0001F4BB \U0001F3F3\uFE0F\u200d\U0001F308 \U0001F44B\U0001F3FD\u200d\U0001F469", "\U0001F469\u200d\U0001F4BB \U0001F3F3\uFE0F\u200d\U0001F308 \U0001F44B\U0001F3FD\u200d\U0001F469"},
+		{"\u200cedge\u200d a\u200c b\u200d c 1\u200c2 \U0001F469\u200c\U0001F4BB -\u200d-", "edge a b c 12 \U0001F469\U0001F4BB --"},
 		{"tag\U000E0041\U000E007F alm\u061c mvs\u180e", "tag alm mvs"},
 		{"nbsp\u00a0kept 📨", "nbsp\u00a0kept 📨"},
 		// Line and paragraph separators break lines in a viewer.
@@ -32,6 +40,9 @@ func TestCleanLine(t *testing.T) {
 		})
 	}
 	if got := cleanText("a\r\nb\rc\nd\x00\te\u2028f"); got != "a\nb\nc\nd e\nf" {
+		t.Errorf("cleanText = %q", got)
+	}
+	if got := cleanText("\u200dx\u200cy\n\u200cz"); got != "x\u200cy\nz" {
 		t.Errorf("cleanText = %q", got)
 	}
 }
@@ -132,11 +143,71 @@ func FuzzCleanLine(f *testing.F) {
 			t.Fatalf("collapseSpace(%q) = %q, want %q", s, got, want)
 		}
 		got := cleanLine(s)
-		if strings.ContainsFunc(got, dropRune) || strings.ContainsAny(got, "\t\n\r") {
+		if strayFormat(got) || strings.ContainsAny(got, "\t\n\r") {
 			t.Fatalf("cleanLine(%q) = %q keeps a control character", s, got)
 		}
 		if c := strings.TrimLeft(csvCell(s), " "); c != "" && strings.ContainsRune("=+-@", rune(c[0])) {
 			t.Fatalf("csvCell(%q) = %q starts a formula", s, c)
 		}
 	})
+}
+
+// strayFormat reports whether s holds a rune dropRune names other than a
+// joiner keepJoiner keeps where it stands.
+func strayFormat(s string) bool {
+	prev := rune(0)
+	for i, r := range s {
+		if dropRune(r) && !keepJoiner(prev, r, runeAt(s, i+utf8.RuneLen(r))) {
+			return true
+		}
+		prev = r
+	}
+	return false
+}
+
+// TestReportsKeepJoiners: a control title in Persian, whose zero-width
+// non-joiner is part of its spelling, and a relevance holding an emoji
+// sequence reach the XLSX and OSCAL as written; a soft hyphen does not.
+func TestReportsKeepJoiners(t *testing.T) {
+	t.Parallel()
+	title := "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645" // Persian "I want"
+	relevance := "Owned by the \U0001F469\u200d\U0001F4BB team, Netzwerk\u00adsicherheit."
+	p := SyntheticPack(3, 1)
+	p.Controls[0].Title, p.Controls[0].Relevance = title, relevance
+	written := "Owned by the \U0001F469\u200d\U0001F4BB team, Netzwerksicherheit."
+
+	rows := rowsOf(t, openXLSX(t, writeAll(t, NewXLSX(), p)), "Controls")
+	found := false
+	for _, row := range rows {
+		found = found || slices.Contains(row, title) && slices.Contains(row, written)
+	}
+	if !found {
+		t.Errorf("the XLSX Controls sheet lacks %q and %q:\n%q", title, written, rows)
+	}
+
+	var doc any
+	if err := json.Unmarshal(writeAll(t, NewOSCAL(), p), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for _, e := range v {
+				walk(e)
+			}
+		case []any:
+			for _, e := range v {
+				walk(e)
+			}
+		case string:
+			texts = append(texts, v)
+		}
+	}
+	walk(doc)
+	all := strings.Join(texts, "\n")
+	if !strings.Contains(all, title) || !strings.Contains(all, "\U0001F469\u200d\U0001F4BB") || strings.Contains(all, "\u00ad") {
+		t.Errorf("the OSCAL does not hold the title and relevance as written")
+	}
 }
