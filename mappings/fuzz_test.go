@@ -55,6 +55,9 @@ func FuzzLoadMapping(f *testing.F) {
 		if blank(file.Framework.ID) || blank(file.Framework.Name) || blank(file.Framework.Version) {
 			t.Fatalf("clean file without framework id, name or version: %+v", file.Framework)
 		}
+		if strings.ContainsFunc(file.Framework.ID, badFrameworkIDRune) || len(file.Framework.ID) > maxID {
+			t.Fatalf("clean file with framework id %+q", file.Framework.ID)
+		}
 		defined := map[string]bool{}
 		for _, c := range file.Controls {
 			if blank(c.ID) || defined[c.ID] || blank(c.Title) {
