@@ -72,12 +72,14 @@ func cleanText(s string) string {
 // words), or a joiner between two letters (Indic scripts) or two emoji of
 // one sequence (woman, U+200D, laptop: a technologist). A mark counts as part of
 // the letter or emoji it follows (a vowel sign, the emoji variation
-// selector U+FE0F). Anywhere else either only hides inside a name, and a
+// selector U+FE0F). The letters are not ASCII: Latin script has no use
+// for either, which between two ASCII letters only makes "pay\u200dpal"
+// read as another name. Anywhere else either only hides inside a name, and a
 // soft hyphen, which only marks where a word may break, is always
 // dropped: the text reads the same without it, and the PDF's font would
 // draw it as a hyphen.
 func keepJoiner(prev, r, next rune) bool {
-	letter := func(r rune) bool { return unicode.IsLetter(r) || unicode.IsMark(r) }
+	letter := func(r rune) bool { return r > unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsMark(r)) }
 	switch r {
 	case '\u200c':
 		return letter(prev) && letter(next)

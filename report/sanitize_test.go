@@ -24,7 +24,8 @@ func TestCleanLine(t *testing.T) {
 		{"\ufeffv=spf1 -all", "v=spf1 -all"},
 		// Joiners between letters or emoji are part of ordinary text and
 		// stay; elsewhere they, and soft hyphens anywhere, go.
-		{"zw\u200cnj\u200dj soft\u00adhyphen", "zw\u200cnj\u200dj softhyphen"},
+		{"zw\u200cnj\u200dj soft\u00adhyphen", "zwnjj softhyphen"}, // Latin letters need no joiner
+		{"\u0915\u094d\u200d\u0937", "\u0915\u094d\u200d\u0937"},   // Devanagari: half form
 		{"\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"},
 		{"\U0001F469\u200d\U0001F4BB \U0001F3F3\uFE0F\u200d\U0001F308 \U0001F44B\U0001F3FD\u200d\U0001F469", "\U0001F469\u200d\U0001F4BB \U0001F3F3\uFE0F\u200d\U0001F308 \U0001F44B\U0001F3FD\u200d\U0001F469"},
 		{"\u200cedge\u200d a\u200c b\u200d c 1\u200c2 \U0001F469\u200c\U0001F4BB -\u200d-", "edge a b c 12 \U0001F469\U0001F4BB --"},
@@ -42,7 +43,7 @@ func TestCleanLine(t *testing.T) {
 	if got := cleanText("a\r\nb\rc\nd\x00\te\u2028f"); got != "a\nb\nc\nd e\nf" {
 		t.Errorf("cleanText = %q", got)
 	}
-	if got := cleanText("\u200dx\u200cy\n\u200cz"); got != "x\u200cy\nz" {
+	if got := cleanText("\u200d\u0645\u200c\u06cc\n\u200cz x\u200cy"); got != "\u0645\u200c\u06cc\nz xy" {
 		t.Errorf("cleanText = %q", got)
 	}
 }
