@@ -23,11 +23,14 @@ import (
 // its few exchanges and its domain's records many times over, and the
 // spool of a 100,000-sender run is about 350 MB of disk instead of 1.7 GB.
 type spool struct {
-	mu     sync.Mutex
-	f      *os.File
-	size   int64
-	text   int64   // the findings' JSON before compression
-	chunks []chunk // by asset index
+	mu sync.Mutex
+	// f is the spool file, used only through this handle: on Unix its
+	// name is removed as soon as it is made (unlinkSpool).
+	f        *os.File
+	unlinked bool // f has no name left to remove
+	size     int64
+	text     int64   // the findings' JSON before compression
+	chunks   []chunk // by asset index
 	// buf holds the latest chunks, from file offset bufOff, until it is
 	// full or read from: one write per megabyte rather than per asset.
 	// Always bufOff+len(buf) == size.
@@ -48,7 +51,7 @@ func newSpool(dir string, assets int) (*spool, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &spool{f: f, chunks: make([]chunk, assets)}, nil
+	return &spool{f: f, unlinked: unlinkSpool(f), chunks: make([]chunk, assets)}, nil
 }
 
 // put stores asset i's findings, already encoded as a JSON array. It
@@ -239,6 +242,10 @@ func (s *spool) close() error {
 	}
 	s.buf = nil
 	err := s.f.Close()
+	if s.unlinked {
+		s.f = nil
+		return err
+	}
 	if rerr := os.Remove(s.f.Name()); err == nil && rerr != nil && !os.IsNotExist(rerr) {
 		err = rerr
 	}

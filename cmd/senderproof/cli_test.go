@@ -1063,23 +1063,35 @@ func TestOutSwappedDuringRun(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// A resolver that never answers, and says when it is first asked: the
+	// run has taken --out by then (locked it, and made its findings'
+	// spool there, which on Unix has no name to look for).
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pc.Close() })
+	asked := make(chan struct{})
+	go func() {
+		if _, _, err := pc.ReadFrom(make([]byte, 512)); err == nil {
+			close(asked)
+		}
+	}()
 	done := make(chan struct{})
 	var code int
 	var stderr string
 	go func() {
 		defer close(done)
-		code, _, stderr = run(t, context.Background(), "assess", "--inventory", inv, "--resolver", silentResolver(t),
+		code, _, stderr = run(t, context.Background(), "assess", "--inventory", inv, "--resolver", pc.LocalAddr().String(),
 			"--timeout", "800ms", "--retries", "0", "--format", "json", "--out", out)
 	}()
-	// Once the run has taken --out (its findings' spool is there), and
-	// before its queries time out.
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		if spool, _ := filepath.Glob(filepath.Join(out, ".senderproof-spool-*")); len(spool) > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the run never took --out")
-		}
+	// Once the run has taken --out, and before its queries time out.
+	select {
+	case <-asked:
+	case <-done:
+		t.Fatalf("the run ended before its first query: exit %d: %s", code, stderr)
+	case <-time.After(5 * time.Second):
+		t.Fatal("the run never asked its resolver")
 	}
 	if err := os.Rename(out, filepath.Join(dir, "out.real")); err != nil {
 		t.Fatal(err)
