@@ -835,6 +835,11 @@ func VerifyHashes(ctx context.Context, dir string, m *Manifest) []VerifyProblem 
 			continue
 		}
 		switch {
+		case !isLowerHex(e.SHA256, sha256.Size):
+			// senderproof writes lower-case hex: another form (upper
+			// case, cut short) is no hash of its, even one that reads as
+			// the file's.
+			out = append(out, VerifyProblem{e.Path, fmt.Sprintf("the manifest's sha256 %q is not %d lower-case hex digits (the file's is %s)", e.SHA256, 2*sha256.Size, sum)})
 		case sum != e.SHA256:
 			out = append(out, VerifyProblem{e.Path, fmt.Sprintf("sha256 %s, manifest says %s", sum, e.SHA256)})
 		case n != e.Size:
@@ -842,6 +847,19 @@ func VerifyHashes(ctx context.Context, dir string, m *Manifest) []VerifyProblem 
 		}
 	}
 	return out
+}
+
+// isLowerHex reports whether s is the lower-case hex of n bytes.
+func isLowerHex(s string, n int) bool {
+	if len(s) != 2*n {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // FileSHA256 returns the hex SHA-256 and the size of the file at path,
