@@ -784,6 +784,12 @@ func ReadRegular(path string, max int64, follow bool) ([]byte, error) {
 }
 
 func parseManifest(dir string, b []byte) (*Manifest, error) {
+	// A key given twice, or in other case, is read by encoding/json as
+	// the last (in any case) and by jq or Python as written: two readers
+	// would see two lists of files.
+	if err := checkKeys(b, manifestKeys); err != nil {
+		return nil, fmt.Errorf("%s:%w: not a manifest senderproof wrote", filepath.Join(dir, ManifestFile), err)
+	}
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
 		var se *json.SyntaxError

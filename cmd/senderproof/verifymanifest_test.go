@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,8 +12,9 @@ import (
 	"senderproof/report"
 )
 
-// TestVerifyManifestKeysAndHashForm: a manifest whose hash is upper-case
-// hex fails verify (exit 2) saying so.
+// TestVerifyManifestKeysAndHashForm: a manifest that gives "files" twice,
+// in other case (jq and Python read the first list, encoding/json the
+// last), or whose hash is upper-case hex, fails verify (exit 2) saying so.
 func TestVerifyManifestKeysAndHashForm(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "pack")
 	if code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json,csv"); code != 0 {
@@ -27,12 +29,15 @@ func TestVerifyManifestKeysAndHashForm(t *testing.T) {
 	if err := json.Unmarshal(orig, &m); err != nil {
 		t.Fatal(err)
 	}
+	bogus := fmt.Sprintf(`[{"path": "evidence.json", "sha256": "%s", "size": 1}]`, strings.Repeat("0", 64))
+	twice := strings.Replace(string(orig), `"files": [`, `"files": `+bogus+`, "FILES": [`, 1)
 	var files []map[string]any
 	if err := json.Unmarshal(m["files"], &files); err != nil {
 		t.Fatal(err)
 	}
 	upper := strings.Replace(string(orig), files[0]["sha256"].(string), strings.ToUpper(files[0]["sha256"].(string)), 1)
 	for _, tc := range []struct{ name, text, want string }{
+		{"files twice", twice, `key "FILES" given twice (or again in other case)`},
 		{"upper-case hash", upper, "the manifest's sha256 \"" + strings.ToUpper(files[0]["sha256"].(string)) + "\" is not 64 lower-case hex digits"},
 	} {
 		if err := os.WriteFile(path, []byte(tc.text), 0o644); err != nil {
