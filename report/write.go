@@ -461,6 +461,18 @@ func PackFiles() []string {
 	return out
 }
 
+// PresentPackFiles returns the pack files (PackFiles) and the manifest's
+// signature that dir holds, sorted as PackFiles.
+func PresentPackFiles(dir string) []string {
+	var out []string
+	for _, name := range append(PackFiles(), SignatureFile) {
+		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
 // StaleFiles sorts the pack-named files in dir for a run writing formats
 // (and manifest.sig when signing): earlier are the earlier pack's files
 // the run does not replace, which the manifest in dir lists (manifest.sig

@@ -89,9 +89,7 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 				}
 			}
 			if _, err := os.Lstat(filepath.Join(dir, report.ManifestFile)); errors.Is(err, fs.ErrNotExist) {
-				// Nothing to check against: a directory that is no pack,
-				// or one a run is writing for the first time.
-				return badInput(fmt.Errorf("verify %s: not a pack directory (no %s)", oneLine(dir), report.ManifestFile))
+				return noManifest(dir)
 			}
 			// The manifest is read once: the signature is checked on the
 			// bytes whose hashes are checked, and before anything the
@@ -192,6 +190,17 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 			return verifyEvidence(c.Context, stdout, stderr, vt.dir, filepath.Join(dir, "evidence.json"), m, tpl, set, packEvidence(c.String("baseline")), signed)
 		},
 	}
+}
+
+// noManifest is verify's answer for a directory without manifest.json: a
+// pack whose manifest is gone does not verify (exit 2); a directory that
+// holds no pack file is no pack, and was not checked (exit 1).
+func noManifest(dir string) error {
+	if present := report.PresentPackFiles(dir); len(present) > 0 {
+		return runFailed(fmt.Errorf("pack %s: %s is missing, so %s cannot be checked: nothing says which run %s", oneLine(dir), report.ManifestFile,
+			strings.Join(present, ", "), plural(len(present), "it is of", "they are of")))
+	}
+	return badInput(fmt.Errorf("verify %s: not a pack directory (no %s)", oneLine(dir), report.ManifestFile))
 }
 
 // recordedSource is where verify may take the run's recorded input files

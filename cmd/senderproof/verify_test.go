@@ -405,9 +405,9 @@ func TestVerifyAssetsAgainstInventory(t *testing.T) {
 	}
 }
 
-// TestVerifyNotAPack: a directory without a manifest, or a pack's
-// evidence.json given for its directory, is bad usage (exit 1) saying
-// what to give, not a pack that fails (exit 2).
+// TestVerifyNotAPack: a directory without a manifest or any pack file, or
+// a pack's evidence.json given for its directory, is bad usage (exit 1)
+// saying what to give, not a pack that fails (exit 2).
 func TestVerifyNotAPack(t *testing.T) {
 	t.Parallel()
 	empty := t.TempDir()

@@ -12,6 +12,61 @@ import (
 	"senderproof/report"
 )
 
+// copyFile copies the file from into the directory dir.
+func copyFile(t *testing.T, from, dir string) {
+	t.Helper()
+	b, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, filepath.Base(from)), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestVerifyWithoutManifest: a pack whose manifest.json is gone does not
+// verify (exit 2, with or without --pubkey): its files are there, and
+// nothing says which run they are of. A directory with no pack file is no
+// pack, and was not checked (exit 1).
+func TestVerifyWithoutManifest(t *testing.T) {
+	dir := t.TempDir()
+	key, pub := writeKeyPair(t, dir, "signer")
+	out := filepath.Join(dir, "pack")
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json,csv", "--sign-key", key); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	if err := os.Remove(filepath.Join(out, report.ManifestFile)); err != nil {
+		t.Fatal(err)
+	}
+	sigOnly := filepath.Join(dir, "sig-only")
+	if err := os.Mkdir(sigOnly, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	copyFile(t, filepath.Join(out, report.SignatureFile), sigOnly)
+	empty := filepath.Join(dir, "empty")
+	if err := os.Mkdir(empty, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(empty, "notes.txt"), []byte("mine"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{out}, exitRunFailed, "manifest.json is missing, so evidence.json, findings.csv, manifest.sig cannot be checked"},
+		{[]string{"--pubkey", pub, out}, exitRunFailed, "manifest.json is missing"},
+		{[]string{sigOnly}, exitRunFailed, "manifest.json is missing, so manifest.sig cannot be checked"},
+		{[]string{empty}, exitBadInput, "not a pack directory (no manifest.json)"},
+	} {
+		code, stdout, stderr := run(t, context.Background(), append([]string{"verify"}, tc.args...)...)
+		if code != tc.code || !strings.Contains(stderr, tc.want) {
+			t.Errorf("verify %q: exit %d, want %d saying %q: %s%s", tc.args, code, tc.code, tc.want, stdout, stderr)
+		}
+	}
+}
+
 // TestVerifyManifestKeysAndHashForm: a manifest that gives "files" twice,
 // in other case (jq and Python read the first list, encoding/json the
 // last), or whose hash is upper-case hex, fails verify (exit 2) saying so.
