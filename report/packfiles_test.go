@@ -281,7 +281,7 @@ func TestCommitFilesRestores(t *testing.T) {
 	err := commitFiles(dir, []done{
 		{tmp: newEvidence, final: filepath.Join(dir, "evidence.json")},
 		{tmp: filepath.Join(dir, ".senderproof-findings.csv-gone.tmp"), final: filepath.Join(dir, "findings.csv")},
-	})
+	}, os.Rename)
 	if err == nil || !strings.Contains(err.Error(), "putting findings.csv in place") || !strings.Contains(err.Error(), "is as it was") {
 		t.Fatalf("commit with a missing file: %v", err)
 	}
@@ -299,7 +299,7 @@ func TestCommitFilesRestores(t *testing.T) {
 	if _, err := os.Stat(left); err != nil {
 		t.Fatalf("RemoveTemps removed a killed run's .old file: %v", err)
 	}
-	if err := commitFiles(dir, []done{{tmp: write(".senderproof-evidence.json-3.tmp", "newer"), final: filepath.Join(dir, "evidence.json")}}); err != nil {
+	if err := commitFiles(dir, []done{{tmp: write(".senderproof-evidence.json-3.tmp", "newer"), final: filepath.Join(dir, "evidence.json")}}, os.Rename); err != nil {
 		t.Fatal(err)
 	}
 	if got := packDirNames(t, dir); !slices.Equal(got, []string{"evidence.json", "findings.csv"}) {

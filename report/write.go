@@ -182,6 +182,20 @@ func WritePack(ctx context.Context, dir string, p *Pack, formats []string, write
 // it. On any error or cancellation before the renames it removes its
 // temporary files and leaves dir as it was.
 func WritePackOptions(ctx context.Context, dir string, p *Pack, formats []string, writers map[string]Writer, opt WriteOptions) (*Manifest, error) {
+	return writePack(ctx, dir, p, formats, writers, opt, osOps)
+}
+
+// fileOps are the calls a commit renames and removes files with: the
+// os package's, but in tests, which fail or stop a commit between two.
+type fileOps struct {
+	rename func(from, to string) error
+	remove func(name string) error
+}
+
+var osOps = fileOps{rename: os.Rename, remove: os.Remove}
+
+// writePack is WritePackOptions committing with ops.
+func writePack(ctx context.Context, dir string, p *Pack, formats []string, writers map[string]Writer, opt WriteOptions, ops fileOps) (*Manifest, error) {
 	inputs := opt.Inputs
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("output directory: %w", err)
@@ -284,12 +298,12 @@ func WritePackOptions(ctx context.Context, dir string, p *Pack, formats []string
 	// The earlier pack's files this run does not replace, named by its
 	// manifest, which the commit replaces.
 	earlier, _ := StaleFiles(dir, formats, opt.SignKey != nil)
-	if err := commitFiles(dir, written); err != nil {
+	if err := commitFiles(dir, written, ops.rename); err != nil {
 		return nil, err
 	}
 	// Last: should it fail, the new files already sit beside their own
 	// manifest, and verify names the old ones it does not list.
-	if err := removeStale(dir, earlier); err != nil {
+	if err := removeStale(dir, earlier, ops.remove); err != nil {
 		return nil, &CommitError{Err: err, State: PackWritten}
 	}
 	commitDone.Store(true)
@@ -380,7 +394,8 @@ func syncDir(dir string) error {
 // replaced. With the link, each name holds a whole file at every moment,
 // even should the process die between two renames. The earlier files are
 // removed once every file is in place, with any a killed run left.
-func commitFiles(dir string, written []done) error {
+// rename is os.Rename but in tests.
+func commitFiles(dir string, written []done, rename func(from, to string) error) error {
 	type aside struct {
 		final, old string
 		linked     bool // a link to final: final still holds the file
@@ -403,7 +418,7 @@ func commitFiles(dir string, written []done) error {
 				os.Remove(a.old)
 				continue
 			}
-			if rerr := os.Rename(a.old, a.final); rerr != nil {
+			if rerr := rename(a.old, a.final); rerr != nil {
 				lost = append(lost, fmt.Sprintf("%s (kept as %s: %v)", a.final, a.old, rerr))
 			}
 		}
@@ -425,13 +440,13 @@ func commitFiles(dir string, written []done) error {
 			os.Remove(f.Name()) // the name only: a link cannot replace a file
 			linked := os.Link(d.final, f.Name()) == nil
 			if !linked {
-				if err := os.Rename(d.final, f.Name()); err != nil {
+				if err := rename(d.final, f.Name()); err != nil {
 					return fail(i, err)
 				}
 			}
 			moved = append(moved, aside{d.final, f.Name(), linked})
 		}
-		if err := os.Rename(d.tmp, d.final); err != nil {
+		if err := rename(d.tmp, d.final); err != nil {
 			return fail(i, err)
 		}
 		placed = append(placed, d.final)
@@ -512,20 +527,40 @@ func StaleFiles(dir string, formats []string, signing bool) (earlier, foreign []
 // read before the commit) that this run did not write: otherwise an old
 // evidence.json or report.pdf would sit beside a manifest that does not
 // list it. Only those names are touched, never a directory, a file no
-// earlier manifest listed, or any other file.
-func removeStale(dir string, earlier []string) error {
+// earlier manifest listed, or any other file. One that cannot be removed
+// does not stop the others: the error names each file left. remove is
+// os.Remove but in tests.
+func removeStale(dir string, earlier []string, remove func(string) error) error {
+	var left staleLeft
 	for _, name := range earlier {
 		path := filepath.Join(dir, name)
 		st, err := os.Lstat(path)
 		if err != nil || st.IsDir() {
 			continue
 		}
-		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("removing %s of an earlier run: %w", path, err)
+		if err := remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			left = append(left, err)
 		}
+	}
+	if len(left) > 0 {
+		return left
 	}
 	return nil
 }
+
+// staleLeft is each failure to remove an earlier run's file (removeStale),
+// said on one line.
+type staleLeft []error
+
+func (s staleLeft) Error() string {
+	msgs := make([]string, len(s))
+	for i, err := range s {
+		msgs[i] = err.Error()
+	}
+	return fmt.Sprintf("%d %s of an earlier run could not be removed: %s", len(s), plural(len(s), "file", "files"), strings.Join(msgs, "; "))
+}
+
+func (s staleLeft) Unwrap() []error { return s }
 
 // UnlistedPackFiles returns a problem for each pack file (see PackFiles)
 // present in dir that the manifest does not list: a file of another run,
