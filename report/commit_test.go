@@ -12,6 +12,25 @@ import (
 	"testing"
 )
 
+// errKilled stands for a process killed outright (SIGKILL, a power cut):
+// a commit's rename panics with it, so nothing of the commit runs after.
+var errKilled = errors.New("killed")
+
+// killedAt returns file operations whose n-th rename kills the run before
+// it happens.
+func killedAt(n int) fileOps {
+	calls := 0
+	return fileOps{
+		rename: func(from, to string) error {
+			if calls++; calls == n {
+				panic(errKilled)
+			}
+			return os.Rename(from, to)
+		},
+		remove: os.Remove,
+	}
+}
+
 // runWriters writes each format as "<run> <format>".
 func runWriters(run string) map[string]Writer {
 	writers := map[string]Writer{}
@@ -19,6 +38,133 @@ func runWriters(run string) map[string]Writer {
 		writers[f.Name] = constWriter(run + " " + f.Name + "\n")
 	}
 	return writers
+}
+
+// killedWrite writes run's pack of formats into dir with ops, which must
+// kill it.
+func killedWrite(t *testing.T, dir, run string, formats []string, ops fileOps) {
+	t.Helper()
+	defer func() {
+		if r := recover(); r != errKilled {
+			panic(r)
+		}
+	}()
+	_, err := writePack(context.Background(), dir, &Pack{Run: Run{ID: run}}, formats, runWriters(run), WriteOptions{}, ops)
+	t.Fatalf("the run was not killed in its commit: %v", err)
+}
+
+// TestKilledCommitIsReplaced: a run killed outright between two renames of
+// its commit leaves files no manifest lists (a new name, or beside the
+// earlier manifest), and its record of them. The next run takes those files
+// for this tool's, whose bytes the record names, and replaces the pack
+// whole (or removes them, when it does not write them), leaving neither
+// the record nor files kept aside. A file whose bytes differ from the
+// record stays another's: the run refuses it.
+func TestKilledCommitIsReplaced(t *testing.T) {
+	t.Parallel()
+	all, _ := ParseFormats("all")
+	cases := []struct {
+		name    string
+		earlier []string // formats of an earlier pack in dir, if any
+		kill    int      // the rename the run is killed at
+		left    []string // what the killed run leaves, besides its record and temporary files
+		rerun   []string // the next run's formats
+		want    []string // the directory after it
+	}{
+		{"first run into a new directory", nil, 2, []string{"evidence.json"}, all,
+			[]string{"evidence.json", "findings.csv", "manifest.json", "oscal-assessment-results.json", "report.pdf", "report.xlsx"}},
+		{"first run, rerun with fewer formats", nil, 3, []string{"evidence.json", "findings.csv"}, []string{"csv"},
+			[]string{"findings.csv", "manifest.json"}},
+		// findings.csv is linked aside, then replaced: rename 2.
+		{"earlier csv pack, every format", []string{"csv"}, 3, []string{"evidence.json", "findings.csv", "manifest.json"}, all,
+			[]string{"evidence.json", "findings.csv", "manifest.json", "oscal-assessment-results.json", "report.pdf", "report.xlsx"}},
+		{"killed at the manifest", []string{"csv"}, 6, []string{"evidence.json", "findings.csv", "manifest.json", "oscal-assessment-results.json", "report.pdf", "report.xlsx"}, []string{"json"},
+			[]string{"evidence.json", "manifest.json"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			if tc.earlier != nil {
+				if _, err := WritePackOptions(context.Background(), dir, &Pack{Run: Run{ID: "run-1"}}, tc.earlier, runWriters("run-1"), WriteOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			killedWrite(t, dir, "run-2", all, killedAt(tc.kill))
+			RemoveTemps(dir) // as the next run does first
+			var left []string
+			for _, name := range packDirNames(t, dir) {
+				if !strings.HasPrefix(name, ".senderproof-") {
+					left = append(left, name)
+				}
+			}
+			if !slices.Equal(left, tc.left) {
+				t.Fatalf("the killed run left %v, want %v", left, tc.left)
+			}
+			if journal, _ := InterruptedCommit(dir); !journal {
+				t.Fatalf("the killed run left no record of its commit: %v", packDirNames(t, dir))
+			}
+			if _, foreign := StaleFiles(dir, tc.rerun, false); len(foreign) > 0 {
+				t.Fatalf("the killed run's own files taken for another's: %v", foreign)
+			}
+			m, err := WritePackOptions(context.Background(), dir, &Pack{Run: Run{ID: "run-3"}}, tc.rerun, runWriters("run-3"), WriteOptions{})
+			if err != nil {
+				t.Fatalf("the next run: %v", err)
+			}
+			if got := packDirNames(t, dir); !slices.Equal(got, tc.want) {
+				t.Errorf("after the next run: %v, want %v", got, tc.want)
+			}
+			if probs := append(VerifyHashes(context.Background(), dir, m), UnlistedPackFiles(dir, m)...); len(probs) > 0 {
+				t.Errorf("the next run's pack: %v", probs)
+			}
+		})
+	}
+
+	// Bytes that differ from the record are not the killed run's.
+	dir := t.TempDir()
+	killedWrite(t, dir, "run-2", all, killedAt(2))
+	if err := os.WriteFile(filepath.Join(dir, "evidence.json"), []byte("run-2 json, edited\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, foreign := StaleFiles(dir, all, false); !slices.Equal(foreign, []string{"evidence.json"}) {
+		t.Errorf("a file unlike the record: foreign %v, want evidence.json", foreign)
+	}
+	// Nor is anything when the record is not one senderproof writes.
+	dir = t.TempDir()
+	killedWrite(t, dir, "run-2", all, killedAt(2))
+	j := filepath.Join(dir, JournalFile)
+	b, err := os.ReadFile(j)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dup := strings.Replace(string(b), `"files": [`, `"FILES": [], "files": [`, 1)
+	if err := os.WriteFile(j, []byte(dup), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, foreign := StaleFiles(dir, all, false); !slices.Equal(foreign, []string{"evidence.json"}) {
+		t.Errorf("a record with a key given twice: foreign %v, want evidence.json", foreign)
+	}
+}
+
+// TestFailedCommitLeavesNoRecord: a commit that fails and takes its files
+// back removes its record along with them.
+func TestFailedCommitLeavesNoRecord(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	ops := fileOps{remove: os.Remove, rename: func(from, to string) error {
+		if filepath.Base(to) == ManifestFile {
+			return &fs.PathError{Op: "rename", Path: from, Err: syscall.EIO}
+		}
+		return os.Rename(from, to)
+	}}
+	_, err := writePack(context.Background(), dir, &Pack{Run: Run{ID: "run-1"}}, []string{"json", "csv"}, runWriters("run-1"), WriteOptions{}, ops)
+	var ce *CommitError
+	if !errors.As(err, &ce) || ce.State != PackKept {
+		t.Fatalf("commit with a failing rename: %v", err)
+	}
+	if got := packDirNames(t, dir); len(got) != 0 {
+		t.Errorf("after the failed commit: %v", got)
+	}
 }
 
 // TestRemoveStaleKeepsGoing: an earlier file that cannot be removed does

@@ -19,6 +19,12 @@ var manifestKeys = map[string][]string{
 	"tool":     {"name", "version", "build"},
 }
 
+// journalKeys are JournalFile's keys, as manifestKeys.
+var journalKeys = map[string][]string{
+	"":        {"journal", "run_id", "files"},
+	"files[]": {"path", "sha256", "size"},
+}
+
 // maxKeyDepth bounds how deep checkKeys follows nested values: senderproof's
 // manifest nests three deep.
 const maxKeyDepth = 64

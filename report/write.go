@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"context"
 	"crypto/ed25519"
@@ -266,7 +267,7 @@ func writePack(ctx context.Context, dir string, p *Pack, formats []string, write
 	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].Path < m.Files[j].Path })
 	// The manifest is written before anything is renamed, so that the
 	// commit below has nothing left that can be interrupted.
-	tmp, _, err := writeTemp(ctx, dir, ManifestFile, func(out io.Writer) error {
+	tmp, mentry, err := writeTemp(ctx, dir, ManifestFile, func(out io.Writer) error {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(m)
@@ -275,17 +276,17 @@ func writePack(ctx context.Context, dir string, p *Pack, formats []string, write
 		cleanup()
 		return nil, fmt.Errorf("writing manifest: %w", err)
 	}
-	written = append(written, done{tmp: tmp, final: filepath.Join(dir, ManifestFile)})
+	written = append(written, done{tmp: tmp, final: filepath.Join(dir, ManifestFile), entry: mentry})
 	if opt.SignKey != nil {
 		// Signed before the commit and renamed right after the manifest,
 		// so that the new manifest never sits beside the earlier run's
 		// signature for longer than the renames take.
-		sig, err := signatureTemp(ctx, dir, tmp, opt.SignKey)
+		sig, sentry, err := signatureTemp(ctx, dir, tmp, opt.SignKey)
 		if err != nil {
 			cleanup()
 			return nil, fmt.Errorf("signing manifest: %w", err)
 		}
-		written = append(written, done{tmp: sig, final: filepath.Join(dir, SignatureFile)})
+		written = append(written, done{tmp: sig, final: filepath.Join(dir, SignatureFile), entry: sentry})
 	}
 	// Commit: from the first rename on, an interrupt is not heeded (the
 	// files must end up beside their own manifest); it takes a few renames.
@@ -298,16 +299,126 @@ func writePack(ctx context.Context, dir string, p *Pack, formats []string, write
 	// The earlier pack's files this run does not replace, named by its
 	// manifest, which the commit replaces.
 	earlier, _ := StaleFiles(dir, formats, opt.SignKey != nil)
-	if err := commitFiles(dir, written, ops.rename); err != nil {
+	if err := commitPack(dir, m.RunID, written, earlier, ops); err != nil {
 		return nil, err
-	}
-	// Last: should it fail, the new files already sit beside their own
-	// manifest, and verify names the old ones it does not list.
-	if err := removeStale(dir, earlier, ops.remove); err != nil {
-		return nil, &CommitError{Err: err, State: PackWritten}
 	}
 	commitDone.Store(true)
 	return m, nil
+}
+
+// commitPack puts the written files in place (commitFiles) and removes
+// the earlier pack's files this run did not replace (earlier). Before the
+// first rename it records in dir, in JournalFile, each file it is about
+// to place with its hash, and it removes that record once it is done:
+// a run killed outright between two renames leaves files that no
+// manifest lists (a new name, or a pack file an earlier run wrote with
+// its manifest still the earlier one), and the record tells them, byte
+// for byte, from a file of the user's, so that the next run replaces
+// them (StaleFiles) and verify says what happened.
+func commitPack(dir, runID string, written []done, earlier []string, ops fileOps) error {
+	if err := writeJournal(dir, runID, written); err != nil {
+		for _, d := range written {
+			os.Remove(d.tmp)
+		}
+		return fmt.Errorf("recording the commit in %s: %w", JournalFile, err)
+	}
+	if err := commitFiles(dir, written, ops.rename); err != nil {
+		// Kept only when some file of this run may still be in place
+		// (an earlier file could not be put back over it).
+		if ce := (*CommitError)(nil); !errors.As(err, &ce) || ce.State != PackNotRestored {
+			os.Remove(filepath.Join(dir, JournalFile))
+		}
+		return err
+	}
+	// Last: should it fail, the new files already sit beside their own
+	// manifest, and verify names the old ones it does not list.
+	serr := removeStale(dir, earlier, ops.remove)
+	os.Remove(filepath.Join(dir, JournalFile))
+	if serr != nil {
+		return &CommitError{Err: serr, State: PackWritten}
+	}
+	return nil
+}
+
+// JournalFile is the record of a commit under way in a pack's directory
+// (commitPack): the files it places, by name, SHA-256 and size.
+const JournalFile = ".senderproof-commit.json"
+
+// journalSchema identifies a JournalFile's format.
+const journalSchema = "senderproof/commit/v1"
+
+// journal is what JournalFile holds.
+type journal struct {
+	Schema string          `json:"journal"`
+	RunID  string          `json:"run_id"`
+	Files  []ManifestEntry `json:"files"`
+}
+
+// writeJournal records the files of written in dir's JournalFile, through
+// a temporary file synced before its rename, and the directory synced
+// after it: the record is on disk before the first file is renamed.
+func writeJournal(dir, runID string, written []done) error {
+	j := journal{Schema: journalSchema, RunID: runID}
+	for _, d := range written {
+		e := d.entry
+		e.Path = filepath.Base(d.final)
+		j.Files = append(j.Files, e)
+	}
+	b, err := json.MarshalIndent(j, "", "  ")
+	if err != nil {
+		return err
+	}
+	return WriteFileAtomic(filepath.Join(dir, JournalFile), append(b, '\n'))
+}
+
+// readJournal returns dir's JournalFile, or nil when there is none or it
+// is not one senderproof wrote (then no file is taken for this tool's by
+// it).
+func readJournal(dir string) *journal {
+	b, err := ReadRegular(filepath.Join(dir, JournalFile), 1<<20, false)
+	if err != nil {
+		return nil
+	}
+	if checkKeys(b, journalKeys) != nil {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	var j journal
+	if err := dec.Decode(&j); err != nil || j.Schema != journalSchema {
+		return nil
+	}
+	return &j
+}
+
+// placed reports whether the file name in dir is one the commit recorded
+// in j put there: a regular file of the size and SHA-256 recorded. A file
+// whose bytes differ is never taken for the commit's.
+func (j *journal) placed(dir, name string) bool {
+	if j == nil {
+		return false
+	}
+	i := slices.IndexFunc(j.Files, func(e ManifestEntry) bool { return e.Path == name })
+	if i < 0 {
+		return false
+	}
+	path := filepath.Join(dir, name)
+	st, err := os.Lstat(path)
+	if err != nil || !st.Mode().IsRegular() || st.Size() != j.Files[i].Size {
+		return false
+	}
+	sum, n, err := FileSHA256(context.Background(), path)
+	return err == nil && n == j.Files[i].Size && sum == j.Files[i].SHA256
+}
+
+// InterruptedCommit says what a commit stopped in dir left (a run killed
+// outright while it renamed its files into place): whether its record,
+// JournalFile, is there, and how many earlier files it kept aside as
+// .senderproof-*.old.
+func InterruptedCommit(dir string) (journal bool, old int) {
+	_, err := os.Lstat(filepath.Join(dir, JournalFile))
+	kept, _ := filepath.Glob(filepath.Join(dir, ".senderproof-*.old"))
+	return err == nil, len(kept)
 }
 
 // PackState says what a failed commit left in the pack's directory.
@@ -355,16 +466,15 @@ type done struct {
 // signatureTemp writes the signature of the manifest written to the
 // temporary file manifest into a temporary file of its own, and returns
 // its name.
-func signatureTemp(ctx context.Context, dir, manifest string, key ed25519.PrivateKey) (string, error) {
+func signatureTemp(ctx context.Context, dir, manifest string, key ed25519.PrivateKey) (string, ManifestEntry, error) {
 	m, err := os.ReadFile(manifest)
 	if err != nil {
-		return "", err
+		return "", ManifestEntry{}, err
 	}
-	tmp, _, err := writeTemp(ctx, dir, SignatureFile, func(out io.Writer) error {
+	return writeTemp(ctx, dir, SignatureFile, func(out io.Writer) error {
 		_, err := io.WriteString(out, base64.StdEncoding.EncodeToString(ed25519.Sign(key, m))+"\n")
 		return err
 	})
-	return tmp, err
 }
 
 // syncDir makes the renames in dir durable: a rename is an update of the
@@ -496,10 +606,14 @@ func PresentPackFiles(dir string) []string {
 // lists, whether the run would replace them or leave them: a file of the
 // user's or of another run, which a run must neither overwrite nor remove,
 // nor leave beside a manifest that does not list it. A manifest.json that
-// is no senderproof manifest is foreign too.
+// is no senderproof manifest is foreign too. A file that a commit killed
+// between its renames put in place, which no manifest lists yet, is the
+// earlier pack's all the same when the commit's record (JournalFile) lists
+// it with exactly its bytes.
 func StaleFiles(dir string, formats []string, signing bool) (earlier, foreign []string) {
 	old, oerr := ReadManifest(dir)
-	if _, err := os.Lstat(filepath.Join(dir, ManifestFile)); err == nil && oerr != nil {
+	j := readJournal(dir)
+	if _, err := os.Lstat(filepath.Join(dir, ManifestFile)); err == nil && oerr != nil && !j.placed(dir, ManifestFile) {
 		foreign = append(foreign, ManifestFile)
 	}
 	names := append(PackFiles(), SignatureFile)
@@ -512,7 +626,7 @@ func StaleFiles(dir string, formats []string, signing bool) (earlier, foreign []
 			return f.File == name && slices.Contains(formats, f.Name)
 		})
 		switch {
-		case oerr == nil && (name == SignatureFile || old.Listed(name)):
+		case oerr == nil && (name == SignatureFile || old.Listed(name)), j.placed(dir, name):
 			if !writes {
 				earlier = append(earlier, name)
 			}

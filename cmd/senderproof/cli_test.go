@@ -873,7 +873,7 @@ func TestVerifyRefusesOddManifests(t *testing.T) {
 		}},
 		// A run killed in its commit: one file replaced, the earlier one
 		// kept aside.
-		{"half-replaced pack", "a run was stopped while it replaced this pack", func() {
+		{"half-replaced pack", "a run was stopped while it put its files in place", func() {
 			os.Remove(filepath.Join(out, "findings.csv"))
 			os.Rename(filepath.Join(dir, "findings.csv"), filepath.Join(out, "findings.csv"))
 			ev := filepath.Join(out, "evidence.json")

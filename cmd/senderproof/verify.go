@@ -166,9 +166,8 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 				for i, p := range problems {
 					errs[i] = p
 				}
-				if old, _ := filepath.Glob(filepath.Join(dir, ".senderproof-*.old")); len(old) > 0 {
-					// A run killed while it replaced this pack.
-					errs = append(errs, fmt.Errorf("earlier files are kept aside as .senderproof-*.old (%d): a run was stopped while it replaced this pack, so it holds files of two runs; run the assessment again", len(old)))
+				if note := interruptedNote(dir); note != "" {
+					errs = append(errs, errors.New(note))
 				}
 				return runFailed(fmt.Errorf("pack %s does not match its manifest:\n%w", dir, errors.Join(errs...)))
 			}
@@ -193,14 +192,35 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 }
 
 // noManifest is verify's answer for a directory without manifest.json: a
-// pack whose manifest is gone does not verify (exit 2); a directory that
-// holds no pack file is no pack, and was not checked (exit 1).
+// pack whose manifest is gone, or one a run was killed in while it put its
+// files in place, does not verify (exit 2); a directory that holds no pack
+// file is no pack, and was not checked (exit 1).
 func noManifest(dir string) error {
+	if note := interruptedNote(dir); note != "" {
+		return runFailed(fmt.Errorf("pack %s: no %s: %s", oneLine(dir), report.ManifestFile, note))
+	}
 	if present := report.PresentPackFiles(dir); len(present) > 0 {
 		return runFailed(fmt.Errorf("pack %s: %s is missing, so %s cannot be checked: nothing says which run %s", oneLine(dir), report.ManifestFile,
 			strings.Join(present, ", "), plural(len(present), "it is of", "they are of")))
 	}
 	return badInput(fmt.Errorf("verify %s: not a pack directory (no %s)", oneLine(dir), report.ManifestFile))
+}
+
+// interruptedNote says what a run killed while it put its files in place
+// left in dir (report.InterruptedCommit), or "" when it left nothing.
+func interruptedNote(dir string) string {
+	journal, old := report.InterruptedCommit(dir)
+	var what []string
+	if journal {
+		what = append(what, "its record "+report.JournalFile+" is left")
+	}
+	if old > 0 {
+		what = append(what, fmt.Sprintf("earlier files are kept aside as .senderproof-*.old (%d)", old))
+	}
+	if len(what) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("a run was stopped while it put its files in place (%s), so this directory may hold files of two runs; run the assessment again, which replaces them", strings.Join(what, "; "))
 }
 
 // recordedSource is where verify may take the run's recorded input files
