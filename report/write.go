@@ -197,6 +197,9 @@ var osOps = fileOps{rename: os.Rename, remove: os.Remove}
 
 // writePack is WritePackOptions committing with ops.
 func writePack(ctx context.Context, dir string, p *Pack, formats []string, writers map[string]Writer, opt WriteOptions, ops fileOps) (*Manifest, error) {
+	// The umask is read (where it can only be read by setting it) before
+	// the writers start making files.
+	packFileMode()
 	inputs := opt.Inputs
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("output directory: %w", err)
@@ -767,7 +770,9 @@ func writeTemp(ctx context.Context, dir, name string, fn func(io.Writer) error) 
 		os.Remove(f.Name())
 		return "", ManifestEntry{}, err
 	}
-	if err := os.Chmod(f.Name(), 0o644); err != nil {
+	// CreateTemp made it 0600: the pack's files get the mode of any file
+	// the user makes (packFileMode), not one of their own.
+	if err := os.Chmod(f.Name(), packFileMode()); err != nil {
 		os.Remove(f.Name())
 		return "", ManifestEntry{}, err
 	}
