@@ -257,7 +257,7 @@ func inputDir(stdout io.Writer, src recordedSource, given, flag, kind string, ex
 		// can change the pack, and the manifest that names them along
 		// with it: without a verified signature they are not taken as
 		// the run's.
-		if inside := inputsInPack(m, pack, kind); len(inside) > 0 {
+		if inside := inputsInPack(m, pack, src.inventories, kind, exts...); len(inside) > 0 {
 			note := fmt.Sprintf("the run's %s files lie in the pack's own directory (%s), where whoever can edit the pack can edit them too: verify takes them as the run's only when the manifest's signature verifies (--pubkey); give %s DIR", flag, oneLine(strings.Join(inside, ", ")), flag)
 			if kind == report.InputTemplates {
 				return "", func() {}, badInput(fmt.Errorf("%s: the pack was not checked: %s", oneLine(pack), note))
@@ -330,12 +330,7 @@ func givenNotRecorded(m *report.Manifest, dir, kind string, exts ...string) stri
 // verify goes on with the embedded files and says what is missing.
 func recordedInputs(m *report.Manifest, tmp string, inventories []report.Input, flag, kind string, exts ...string) (dir, note string, cleanup func(), err error) {
 	cleanup = func() {}
-	var files []report.Input
-	for _, in := range m.Inputs {
-		if in.Kind == kind || in.Kind == "" && slices.Contains(exts, strings.ToLower(filepath.Ext(in.Path))) && !slices.Contains(inventories, in) {
-			files = append(files, in)
-		}
-	}
+	files := recordedOfKind(m, inventories, kind, exts...)
 	if len(files) == 0 {
 		return "", "", cleanup, nil
 	}
@@ -354,9 +349,23 @@ func recordedInputs(m *report.Manifest, tmp string, inventories []report.Input, 
 	return staged, fmt.Sprintf("using the run's %s files as the manifest records them: %s", flag, strings.Join(paths, ", ")), cleanup, nil
 }
 
-// inputsInPack returns the run's recorded inputs of one kind that lie in
-// the pack's directory or below it.
-func inputsInPack(m *report.Manifest, dir, kind string) []string {
+// recordedOfKind returns the run's recorded input files of one kind: those
+// of that kind, and in a pack from before inputs had a kind, those with
+// one of exts that are not among the run's inventories.
+func recordedOfKind(m *report.Manifest, inventories []report.Input, kind string, exts ...string) []report.Input {
+	var files []report.Input
+	for _, in := range m.Inputs {
+		if in.Kind == kind || in.Kind == "" && slices.Contains(exts, strings.ToLower(filepath.Ext(in.Path))) && !slices.Contains(inventories, in) {
+			files = append(files, in)
+		}
+	}
+	return files
+}
+
+// inputsInPack returns the run's recorded inputs of one kind (recordedOfKind:
+// the same files verify would take as the run's) that lie in the pack's
+// directory or below it.
+func inputsInPack(m *report.Manifest, dir string, inventories []report.Input, kind string, exts ...string) []string {
 	// Where the files are, not how their paths read: through a symbolic
 	// link, /proc/self/cwd or a bind mount, a file in the pack may be
 	// named by a path outside it.
@@ -378,10 +387,7 @@ func inputsInPack(m *report.Manifest, dir, kind string) []string {
 		return nil
 	}
 	var out []string
-	for _, in := range m.Inputs {
-		if in.Kind != kind {
-			continue
-		}
+	for _, in := range recordedOfKind(m, inventories, kind, exts...) {
 		p, ok := real(m.InputPath(in))
 		if !ok {
 			continue

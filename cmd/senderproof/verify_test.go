@@ -797,7 +797,29 @@ func TestInputsInPackThroughLinks(t *testing.T) {
 		{Path: filepath.Join(dir, "elsewhere", "x.tmpl"), Kind: report.InputTemplates},
 		{Path: filepath.Join(dir, "outside.tmpl"), Kind: report.InputTemplates},
 	}}
-	if got := inputsInPack(m, pack, report.InputTemplates); len(got) != 1 || got[0] != filepath.Join(dir, "elsewhere", "x.tmpl") {
+	if got := inputsInPack(m, pack, nil, report.InputTemplates, ".tmpl"); len(got) != 1 || got[0] != filepath.Join(dir, "elsewhere", "x.tmpl") {
 		t.Errorf("inputs in the pack: %q, want the one reached through the link", got)
+	}
+}
+
+// TestInputsInPackWithoutKind: a recorded input without a kind, as a pack
+// from before inputs had one records it, is taken as the run's wording or
+// mapping file by its extension, so it counts as in the pack the same way:
+// blanking the kind in an unsigned manifest does not get a wording file
+// in the pack past the check that refuses it without a signature.
+func TestInputsInPackWithoutKind(t *testing.T) {
+	t.Parallel()
+	pack := t.TempDir()
+	inv := report.Input{Path: filepath.Join(pack, "fleet.yaml")}
+	m := &report.Manifest{Inputs: []report.Input{
+		inv,
+		{Path: filepath.Join(pack, "tpl", "ptr.tmpl")},
+		{Path: filepath.Join(pack, "map", "acme.yaml")},
+	}}
+	if got := inputsInPack(m, pack, []report.Input{inv}, report.InputTemplates, ".tmpl"); !slices.Equal(got, []string{filepath.Join(pack, "tpl", "ptr.tmpl")}) {
+		t.Errorf("wording files in the pack: %q", got)
+	}
+	if got := inputsInPack(m, pack, []report.Input{inv}, report.InputMappings, ".yaml", ".yml"); !slices.Equal(got, []string{filepath.Join(pack, "map", "acme.yaml")}) {
+		t.Errorf("mapping files in the pack: %q", got)
 	}
 }
