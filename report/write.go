@@ -110,6 +110,10 @@ type Manifest struct {
 	// as given on the command line are relative to it, so that verify
 	// finds them from any directory.
 	WorkDir string `json:"workdir,omitempty"`
+	// Signed records whether the run signed this manifest (manifest.sig),
+	// so that a signature left beside it by an earlier run, which the run
+	// could not remove, is told from its own; nil in a pack from before.
+	Signed *bool `json:"signed,omitempty"`
 }
 
 // InputPath returns where in is on this machine: its path as recorded,
@@ -260,7 +264,8 @@ func writePack(ctx context.Context, dir string, p *Pack, formats []string, write
 		cleanup()
 		return nil, err
 	}
-	m := &Manifest{Files: []ManifestEntry{}, Inputs: inputs, RunID: p.Run.ID, Tool: p.Tool, ReplayOf: opt.ReplayOf, WorkDir: opt.WorkDir}
+	signs := opt.SignKey != nil
+	m := &Manifest{Files: []ManifestEntry{}, Inputs: inputs, RunID: p.Run.ID, Tool: p.Tool, ReplayOf: opt.ReplayOf, WorkDir: opt.WorkDir, Signed: &signs}
 	if m.Inputs == nil {
 		m.Inputs = []Input{}
 	}

@@ -580,6 +580,31 @@ func TestSignedManifest(t *testing.T) {
 	if code, _, stderr := run(t, context.Background(), "verify", "--pubkey", pub, unsigned); code != 2 || !strings.Contains(stderr, "the pack is not signed (no manifest.sig), but --pubkey SHA256:") {
 		t.Errorf("verify --pubkey of an unsigned pack: exit %d: %s", code, stderr)
 	}
+	// A signature beside a manifest whose run signed none is an earlier
+	// run's, which that run could not remove; one missing beside a
+	// manifest whose run signed it was taken away.
+	sig, err := os.ReadFile(filepath.Join(out, "manifest.sig"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(unsigned, "manifest.sig"), sig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{{"verify", unsigned}, {"verify", "--pubkey", pub, unsigned}} {
+		if code, _, stderr := run(t, context.Background(), args...); code != 2 || !strings.Contains(stderr, "manifest.sig is left from an earlier run") {
+			t.Errorf("%v with an earlier run's signature: exit %d, want 2 saying so: %s", args, code, stderr)
+		}
+	}
+	moved := filepath.Join(dir, "sig")
+	if err := os.Rename(filepath.Join(out, "manifest.sig"), moved); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, stderr := run(t, context.Background(), "verify", out); code != 2 || !strings.Contains(stderr, "the run signed its manifest, but manifest.sig is missing") {
+		t.Errorf("verify of a signed pack without its signature: exit %d, want 2 saying so: %s", code, stderr)
+	}
+	if err := os.Rename(moved, filepath.Join(out, "manifest.sig")); err != nil {
+		t.Fatal(err)
+	}
 	junk := filepath.Join(dir, "junk.pem")
 	if err := os.WriteFile(junk, []byte("-----BEGIN PRIVATE KEY-----\nMAIBAQ==\n-----END PRIVATE KEY-----\n"), 0o600); err != nil {
 		t.Fatal(err)

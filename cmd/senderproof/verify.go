@@ -99,7 +99,16 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 				return runFailed(err)
 			}
 			signed := false // the manifest's signature verified
-			switch _, serr := os.Lstat(filepath.Join(dir, report.SignatureFile)); {
+			_, serr := os.Lstat(filepath.Join(dir, report.SignatureFile))
+			switch {
+			case m.Signed != nil && !*m.Signed && serr == nil:
+				// The run could not remove an earlier run's signature
+				// (and said so): it signs no manifest of this run.
+				return runFailed(fmt.Errorf("pack %s: %s is left from an earlier run: this run's manifest records that it was not signed; remove %s", dir, report.SignatureFile, filepath.Join(dir, report.SignatureFile)))
+			case m.Signed != nil && *m.Signed && errors.Is(serr, fs.ErrNotExist):
+				return runFailed(fmt.Errorf("pack %s: the run signed its manifest, but %s is missing", dir, report.SignatureFile))
+			}
+			switch {
 			case pub != nil && errors.Is(serr, fs.ErrNotExist):
 				return runFailed(fmt.Errorf("pack %s: the pack is not signed (no %s), but --pubkey %s was given to check its signature", dir, report.SignatureFile, report.KeyFingerprint(pub)))
 			case pub != nil:
