@@ -8,6 +8,8 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/base64"
 	"encoding/pem"
 	"errors"
@@ -32,6 +34,9 @@ func LoadSigningKey(path string) (ed25519.PrivateKey, error) {
 	}
 	k, err := x509.ParsePKCS8PrivateKey(der)
 	if err != nil {
+		if alg := derAlgorithm(der, true); alg != "" {
+			return nil, fmt.Errorf("%s: not an Ed25519 private key (%s): make one with openssl genpkey -algorithm ed25519 -out KEY.pem", path, alg)
+		}
 		return nil, fmt.Errorf("%s: the PRIVATE KEY block is damaged or holds no key senderproof reads: make an Ed25519 key with openssl genpkey -algorithm ed25519 -out KEY.pem", path)
 	}
 	priv, ok := k.(ed25519.PrivateKey)
@@ -50,6 +55,9 @@ func LoadPublicKey(path string) (ed25519.PublicKey, error) {
 	}
 	k, err := x509.ParsePKIXPublicKey(der)
 	if err != nil {
+		if alg := derAlgorithm(der, false); alg != "" {
+			return nil, fmt.Errorf("%s: not an Ed25519 public key (%s): senderproof signs with Ed25519", path, alg)
+		}
 		return nil, fmt.Errorf("%s: the PUBLIC KEY block is damaged or holds no key senderproof reads: give the public half of the signing key (openssl pkey -in KEY.pem -pubout -out KEY.pub)", path)
 	}
 	pub, ok := k.(ed25519.PublicKey)
@@ -69,17 +77,31 @@ func readPEM(path, want string) ([]byte, error) {
 	case err != nil:
 		return nil, fmt.Errorf("%s: cannot read: %w", path, pathless(err))
 	}
-	block, _ := pem.Decode(b)
+	block, rest := pem.Decode(b)
 	if block == nil {
-		if bytes.HasPrefix(b, []byte("ssh-")) {
-			return nil, fmt.Errorf("%s: an OpenSSH key: senderproof reads PEM (%q); convert it, or make an Ed25519 key with openssl genpkey -algorithm ed25519", path, want)
+		switch {
+		case bytes.HasPrefix(b, []byte("ssh-")) && want == "PUBLIC KEY":
+			return nil, fmt.Errorf("%s: an OpenSSH public key: senderproof reads PEM (%q); convert it with ssh-keygen -e -m PKCS8 -f KEY.pub > KEY.pub.pem", path, want)
+		case bytes.HasPrefix(b, []byte("ssh-")):
+			return nil, fmt.Errorf("%s: an OpenSSH public key: --sign-key takes a private key (PKCS #8 \"PRIVATE KEY\"); make one with openssl genpkey -algorithm ed25519 -out KEY.pem", path)
 		}
 		return nil, fmt.Errorf("%s: no PEM block (want %q, as openssl writes it)", path, want)
 	}
-	if block.Type == "ENCRYPTED PRIVATE KEY" {
-		return nil, fmt.Errorf("%s: the key is protected by a passphrase, which senderproof does not ask for; give it a key without one (openssl pkey -in KEY -out PLAIN.pem), kept where only you can read it", path)
+	for next, more := pem.Decode(rest); next != nil; next, more = pem.Decode(more) {
+		if strings.HasSuffix(next.Type, "KEY") {
+			// Which one counts would be a guess: the first one signed,
+			// or another checked in its place.
+			return nil, fmt.Errorf("%s: holds more than one key (a %q block, then a %q block): give a file holding the one key", path, block.Type, next.Type)
+		}
 	}
-	if block.Type == "OPENSSH PRIVATE KEY" {
+	switch {
+	case block.Type == "ENCRYPTED PRIVATE KEY" && want == "PUBLIC KEY":
+		return nil, fmt.Errorf("%s: a private key (protected by a passphrase): give its public half (openssl pkey -in KEY.pem -pubout -out KEY.pub), which can be shared", path)
+	case block.Type == "ENCRYPTED PRIVATE KEY":
+		return nil, fmt.Errorf("%s: the key is protected by a passphrase, which senderproof does not ask for; give it a key without one (openssl pkey -in KEY -out PLAIN.pem), kept where only you can read it", path)
+	case block.Type == "OPENSSH PRIVATE KEY" && want == "PUBLIC KEY":
+		return nil, fmt.Errorf("%s: an OpenSSH private key: give the public half of the signing key in PEM (\"PUBLIC KEY\", as openssl pkey -in KEY.pem -pubout writes it)", path)
+	case block.Type == "OPENSSH PRIVATE KEY":
 		return nil, fmt.Errorf("%s: an OpenSSH private key: senderproof reads PKCS #8 (\"PRIVATE KEY\"); make one with openssl genpkey -algorithm ed25519 -out KEY.pem", path)
 	}
 	switch {
@@ -94,6 +116,41 @@ func readPEM(path, want string) ([]byte, error) {
 		return nil, fmt.Errorf("%s: the PEM block is %q, not a %q", path, block.Type, want)
 	}
 	return block.Bytes, nil
+}
+
+// derAlgorithm names the algorithm of a PKCS #8 private key (private) or
+// a SubjectPublicKeyInfo that Go's x509 does not read (Ed448, X448), from
+// its algorithm identifier; "" when der is not one.
+func derAlgorithm(der []byte, private bool) string {
+	var alg pkix.AlgorithmIdentifier
+	if private {
+		var k struct {
+			Version int
+			Algo    pkix.AlgorithmIdentifier
+			Key     []byte
+		}
+		if _, err := asn1.Unmarshal(der, &k); err != nil {
+			return ""
+		}
+		alg = k.Algo
+	} else {
+		var k struct {
+			Algo pkix.AlgorithmIdentifier
+			Key  asn1.BitString
+		}
+		if _, err := asn1.Unmarshal(der, &k); err != nil {
+			return ""
+		}
+		alg = k.Algo
+	}
+	names := map[string]string{"1.3.101.110": "X25519", "1.3.101.111": "X448", "1.3.101.113": "Ed448"}
+	if n, ok := names[alg.Algorithm.String()]; ok {
+		return n
+	}
+	if len(alg.Algorithm) == 0 || alg.Algorithm.String() == "1.3.101.112" {
+		return "" // an Ed25519 key Go could not read is damaged
+	}
+	return "algorithm " + alg.Algorithm.String()
 }
 
 // ErrBadSignature is returned when manifest.sig does not verify.
