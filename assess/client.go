@@ -42,7 +42,11 @@ const (
 	MaxAnswerData = 32 << 10
 	// UDPSize is the EDNS0 buffer advertised (DNS Flag Day 2020).
 	UDPSize = 1232
-	// FailureTTL is how long a lookup that failed is remembered.
+	// FailureTTL is how long an answer that decides nothing (SERVFAIL,
+	// REFUSED, a referral, one truncated over TCP too) is remembered. A
+	// lookup that got no answer at all (timeout, network error) is
+	// remembered only as long as it took to fail, at least
+	// minFailureMemory (see Client.cached).
 	FailureTTL = 5 * time.Minute
 	// DefaultBreakerThreshold is how many consecutive exchanges with a
 	// server may go unanswered (timeouts, network errors) before the client
@@ -689,10 +693,15 @@ type exchangeFunc func(ctx context.Context, name string, qtype uint16) exchangeR
 
 // cached answers from the cache, joins an identical in-flight query, or asks
 // the wire. Answers live for their TTL (negative answers for the SOA
-// minimum, RFC 2308). A failure (timeout, network error after retries, and
-// SERVFAIL or REFUSED) is kept for FailureTTL, so that every check of an
-// asset sees the same outcome and a dead resolver is not waited on again
-// for each of them.
+// minimum, RFC 2308). An answer that decides nothing (SERVFAIL, REFUSED, a
+// referral, one truncated over TCP too) is kept for FailureTTL, so that a
+// failing server is not asked the same question again at once. A transport
+// failure (a timeout or network error after retries) is kept only as long
+// as the exchange took to fail, at least minFailureMemory: the lookups
+// joined to it, or asked meanwhile, share it, and a later sender asks
+// again rather than copying a passing fault. Every check of one asset sees
+// the same outcome all the same: the asset's memo (assetMemo) keeps what
+// it was told.
 func (c *Client) cached(ctx context.Context, name string, qtype uint16) exchangeResult {
 	k := qkey{name, qtype}
 	sh := &c.shards[(maphash.String(c.seed, name)^uint64(qtype))%cacheShards]
@@ -743,10 +752,21 @@ func (c *Client) cached(ctx context.Context, name string, qtype uint16) exchange
 		if n := keptRecords(res.msg.Answer); n < len(res.msg.Answer) {
 			res.msg.Answer = slices.Clone(res.msg.Answer[:n])
 		}
-	case ctx.Err() == nil && !errors.Is(res.err, ErrResolversDown):
-		expires = now.Add(FailureTTL)
+	case ctx.Err() != nil || errors.Is(res.err, ErrResolversDown):
 		// A question not sent, as every resolver was down, is not
 		// remembered: once one answers a probe, it is asked.
+	case res.answeredUnusably():
+		// A server's answer (a referral, one cut short over TCP too):
+		// asking again at once would get the same.
+		expires = now.Add(FailureTTL)
+	default:
+		// No answer in time, or the network failed: a passing fault (a
+		// resolver silent for a moment) is not handed to every later
+		// sender, who asks again. Remembered as long as it took to fail,
+		// so a name that is never answered is still asked at most about
+		// half the time.
+		end := c.opt.Now()
+		expires = end.Add(max(end.Sub(now), minFailureMemory))
 	}
 	sh.mu.Lock()
 	e.res = res
@@ -759,6 +779,11 @@ func (c *Client) cached(ctx context.Context, name string, qtype uint16) exchange
 	sh.mu.Unlock()
 	return res
 }
+
+// minFailureMemory is the least time a lookup that got no answer (timeout,
+// network error) is remembered: the lookups of the moment share it, and
+// asking again sooner would only add to the load on a struggling resolver.
+const minFailureMemory = time.Second
 
 // isCancel reports an error that is a context's cancellation or deadline.
 func isCancel(err error) bool {

@@ -955,3 +955,61 @@ func TestRcodeName(t *testing.T) {
 		}
 	}
 }
+
+// TestClientTransportFailureMemory: a question no server answered is
+// remembered only for as long as it took to fail, at least a second, so a
+// later lookup asks again rather than taking a passing fault from minutes
+// before; one the server answered with SERVFAIL keeps FailureTTL (see
+// TestClientRcodeFailureKeptAsFailure).
+func TestClientTransportFailureMemory(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	const took = 3 * time.Second
+	srv := startClientZone(t, dnstest.Config{
+		Faults: map[string]dnstest.Fault{"long.client.example.": dnstest.Drop, "short.client.example.": dnstest.Drop},
+		Observe: func(name string, _ uint16) {
+			if name == "long.client.example." {
+				advance(took) // the exchange takes 3 s on the client's clock
+			}
+		},
+	})
+	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 100 * time.Millisecond, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	steps := []struct {
+		after    time.Duration
+		name     string
+		wantSent int64
+	}{
+		// At least a second, though the exchange took 100 ms.
+		{0, "short.client.example.", 1},
+		{900 * time.Millisecond, "short.client.example.", 1},
+		{200 * time.Millisecond, "short.client.example.", 2},
+		// As long as it took: 3 s from its end.
+		{0, "long.client.example.", 3},
+		{took - 100*time.Millisecond, "long.client.example.", 3},
+		{200 * time.Millisecond, "long.client.example.", 4},
+	}
+	for i, s := range steps {
+		advance(s.after)
+		_, err := c.Lookup(context.Background(), s.name, dns.TypeA)
+		if !errors.Is(err, ErrTimeout) || errors.Is(err, ErrResolversDown) {
+			t.Fatalf("step %d (%s): %v, want a timeout", i, s.name, err)
+		}
+		if got := c.Stats().Sent; got != s.wantSent {
+			t.Fatalf("step %d (%s after %s): %d messages sent, want %d", i, s.name, s.after, got, s.wantSent)
+		}
+	}
+	// Once the server answers, the next lookup after the failure's memory
+	// gets the answer.
+	srv.SetFault("short.client.example.", dnstest.None)
+	advance(2 * time.Second)
+	if a, err := c.Lookup(context.Background(), "short.client.example.", dns.TypeA); err != nil || len(a.RRs) != 1 {
+		t.Errorf("after the fault passed: %+v, %v; want the record", a, err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"net"
+	"net/netip"
 	"os"
 	"slices"
 	"strings"
@@ -323,7 +324,7 @@ func TestBreaker(t *testing.T) {
 	// A question not sent while every resolver was down is not
 	// remembered (an asset keeps what it saw in its own memo): asked
 	// again, it goes out and is answered. One that timed out on the wire
-	// is remembered as a failure.
+	// is remembered as a failure for a while (at least a second).
 	if _, err := c.Lookup(ctx, name(12), dns.TypeA); err != nil {
 		t.Errorf("a question not sent during the outage, asked after it: %v, want it sent and answered", err)
 	}
@@ -1068,4 +1069,166 @@ func TestResolverChoiceReproducible(t *testing.T) {
 	if len(used) != len(addrs) {
 		t.Errorf("questions per resolver %v: not every resolver was asked", used)
 	}
+}
+
+// TestFaultPassingOutageNotCopied: a resolver that leaves the domains'
+// questions (SPF, DKIM, DMARC) unanswered for a moment early in a run makes
+// error only the findings of the senders assessed then: those after ask
+// again once the failure's short memory is over, rather than copying it
+// for the rest of the run.
+func TestFaultPassingOutageNotCopied(t *testing.T) {
+	parallelShort(t)
+	w := dnstest.SyntheticWorld(120, 13, 0.05)
+	base := baseline(t, w)
+	srv, err := serveRetry(dnstest.Config{Zones: w.Zones})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	var keys []string
+	for _, d := range w.Domains {
+		keys = append(keys, d+"./TXT", "_dmarc."+d+"./TXT", "s1._domainkey."+d+"./TXT")
+	}
+	for _, k := range keys {
+		srv.SetFault(k, dnstest.Drop)
+	}
+	const outage = 800 * time.Millisecond
+	start := time.Now()
+	time.AfterFunc(outage, func() {
+		for _, k := range keys {
+			srv.SetFault(k, dnstest.None)
+		}
+	})
+	inv, err := ParseInventory("world.csv", w.Inventory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// --qps spreads the run over a few seconds, most of it after the
+	// outage.
+	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 200 * time.Millisecond, Retries: 1, QPS: 100, Concurrency: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	got := faultRun{statuses: map[string]Status{}}
+	var mu sync.Mutex
+	late := 0
+	// Failed by outage + 2 attempts and their backoff, remembered as long
+	// again: every question asked after this is asked anew.
+	const settled = outage + 2*time.Second
+	_, err = Run(context.Background(), inv.Assets, Options{Resolver: c, Concurrency: 8, Sink: func(i int, fs []Finding) error {
+		at := time.Since(start)
+		mu.Lock()
+		defer mu.Unlock()
+		for _, f := range fs {
+			got.statuses[statusKey(f)] = f.Status
+			if f.Status != StatusError {
+				continue
+			}
+			got.errors++
+			if at > settled {
+				if late++; late <= 5 {
+					t.Errorf("%s, assessed %s into the run: error, though the outage ended at %s", statusKey(f), at.Round(time.Millisecond), outage)
+				}
+			}
+		}
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	elapsed := time.Since(start)
+	share := sameOrError(t, base, got)
+	t.Logf("%d findings, %.1f%% error, %d of them after %s; run %s", len(got.statuses), 100*share, late, settled, elapsed.Round(time.Millisecond))
+	if got.errors == 0 {
+		t.Error("no error finding: the outage met no sender")
+	}
+	if elapsed < settled+time.Second {
+		t.Errorf("the run took %s: too short to tell", elapsed)
+	}
+}
+
+// TestAssetSeesOneOutcome: every check of one sender sees the same outcome
+// of a question, though the client remembers a failure only for a moment:
+// the sender's memo keeps what it was told. Here the clock moves on two
+// hours after every lookup, so the client remembers nothing from one
+// lookup to the next, and the server answers each question from its
+// second arrival.
+func TestAssetSeesOneOutcome(t *testing.T) {
+	t.Parallel()
+	w := dnstest.SyntheticWorld(1, 5, 0)
+	inv, err := ParseInventory("world.csv", w.Inventory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := inv.Assets[0]
+	ip, err := netip.ParseAddr(a.IP)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The domain's SPF and DMARC records and the sender's PTR, each read
+	// by several checks.
+	lossy := []string{dns.Fqdn(a.Domain) + "/TXT", "_dmarc." + dns.Fqdn(a.Domain) + "/TXT", ReverseName(ip) + "/PTR"}
+	faults := map[string]dnstest.Fault{}
+	for _, k := range lossy {
+		faults[k] = dnstest.DropFirst
+	}
+	var mu sync.Mutex
+	arrivals := map[string]int{}
+	srv, err := serveRetry(dnstest.Config{Zones: w.Zones, Faults: faults, Observe: func(name string, qtype uint16) {
+		mu.Lock()
+		arrivals[name+"/"+dns.TypeToString[qtype]]++
+		mu.Unlock()
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 200 * time.Millisecond, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	r := resolverFunc(func(ctx context.Context, name string, qtype uint16) (Answer, error) {
+		ans, err := c.Lookup(ctx, name, qtype)
+		mu.Lock()
+		now = now.Add(2 * time.Hour)
+		mu.Unlock()
+		return ans, err
+	})
+	fs, err := AssessAsset(context.Background(), r, a, templates.MustDefault())
+	if err != nil {
+		t.Fatal(err)
+	}
+	used := 0
+	for _, f := range fs {
+		for _, ev := range f.Evidence {
+			if !slices.Contains(lossy, ev.Name+"/"+ev.Type) {
+				continue
+			}
+			used++
+			if ev.Error == "" {
+				t.Errorf("%s: %s %s answered, though another check of the sender saw it time out", statusKey(f), ev.Name, ev.Type)
+			}
+		}
+	}
+	if used < len(lossy) {
+		t.Fatalf("%d exchanges of %q in the findings' evidence; the checks did not ask them", used, lossy)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, k := range lossy {
+		if arrivals[k] != 1 {
+			t.Errorf("%s reached the server %d times, want once for the sender", k, arrivals[k])
+		}
+	}
+}
+
+// resolverFunc is a Resolver of a function.
+type resolverFunc func(ctx context.Context, name string, qtype uint16) (Answer, error)
+
+func (f resolverFunc) Lookup(ctx context.Context, name string, qtype uint16) (Answer, error) {
+	return f(ctx, name, qtype)
 }
