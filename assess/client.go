@@ -881,8 +881,11 @@ func (c *Client) exchange(ctx context.Context, name string, qtype uint16) exchan
 		}
 		srv, probe := c.pick(start+i, saidNo)
 		if srv == nil {
-			if len(saidNo) > 0 {
-				break // the others are down: what was said stands
+			if i > 0 {
+				// Sent already, and the others are down now: what came
+				// back (a timeout, a server's SERVFAIL) stands, with its
+				// evidence. Only a question never sent is "not sent".
+				break
 			}
 			c.failedFast.Add(1)
 			c.errs.Add(1)

@@ -1232,3 +1232,74 @@ type resolverFunc func(ctx context.Context, name string, qtype uint16) (Answer, 
 func (f resolverFunc) Lookup(ctx context.Context, name string, qtype uint16) (Answer, error) {
 	return f(ctx, name, qtype)
 }
+
+// TestBreakerOpensMidQuestion: a question sent, unanswered, and then left
+// without a server because the breaker opened between its attempts ends as
+// the timeout it met, with that exchange as its evidence, counted as
+// unanswered: it is not reported as "not sent". Only a question asked once
+// every resolver is down is.
+func TestBreakerOpensMidQuestion(t *testing.T) {
+	t.Parallel()
+	w := dnstest.HostileWorld()
+	srv, err := serveRetry(dnstest.Config{Zones: w.Zones})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	// Six attempts of 150 ms with their backoff take over 2 s; the
+	// breaker opens after a second of silence and its liveness check.
+	const retries = 5
+	c, err := NewClient(ClientOptions{
+		Servers: []string{srv.Addr}, Timeout: 150 * time.Millisecond, Retries: retries,
+		BreakerThreshold: 2, BreakerCooldown: time.Minute, Concurrency: 8,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := context.Background()
+	if _, err := c.Lookup(ctx, "ok.hostile.example.", dns.TypeA); err != nil {
+		t.Fatalf("server up: %v", err)
+	}
+	srv.SetDown(true)
+	before := c.Stats()
+	const n = 4
+	answers := make([]Answer, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { answers[i], errs[i] = c.Lookup(ctx, fmt.Sprintf("n%d.hostile.example.", i), dns.TypeA) })
+	}
+	wg.Wait()
+	st := c.Stats()
+	if !c.Health()[0].Down {
+		t.Fatalf("health %+v: the breaker did not open during the lookups", c.Health()[0])
+	}
+	if sent := st.Sent - before.Sent; sent >= n*(1+retries) {
+		t.Fatalf("%d messages for %d questions: every attempt was made, so the breaker opened too late to tell", sent, n)
+	}
+	for i, err := range errs {
+		if !errors.Is(err, ErrTimeout) || errors.Is(err, ErrResolversDown) {
+			t.Errorf("lookup %d: %v, want the timeout it met on the wire", i, err)
+			continue
+		}
+		ev := answers[i].Exchanges
+		if len(ev) != 1 || ev[0].RTT <= 0 || !strings.Contains(ev[0].Error, "no answer from "+srv.Addr) || strings.Contains(ev[0].Error, "not sent") {
+			t.Errorf("lookup %d: evidence %+v, want the exchange that timed out", i, ev)
+		}
+	}
+	if got := st.Unanswered - before.Unanswered; got != n {
+		t.Errorf("%d exchanges counted unanswered, want %d", got, n)
+	}
+	if st.FailedFast != 0 {
+		t.Errorf("%d counted failed fast, unsent; every question was sent", st.FailedFast)
+	}
+	// Asked now, a question is not sent at all, and says so.
+	ans, err := c.Lookup(ctx, "late.hostile.example.", dns.TypeA)
+	if !errors.Is(err, ErrResolversDown) || len(ans.Exchanges) != 1 || !strings.Contains(ans.Exchanges[0].Error, "not sent") {
+		t.Errorf("a question asked with the resolver down: %v, %+v; want it failed unsent", err, ans.Exchanges)
+	}
+	if c.Stats().FailedFast != 1 {
+		t.Errorf("stats %+v: want the unsent question counted failed fast", c.Stats())
+	}
+}
