@@ -152,6 +152,11 @@ type ServerHealth struct {
 	// failed.
 	TCPFailed int64
 	Timeouts  int64
+	// LastUnanswered counts the exchanges sent to it after its last
+	// response, none of them answered since (timeouts, network errors):
+	// at the end of a run, a resolver that stopped answering too late for
+	// its breaker to mark it down (BreakerThreshold or more of them).
+	LastUnanswered int64
 	// Down reports that the server is marked down now.
 	Down bool
 	// Outages counts the times it was marked down.
@@ -370,6 +375,9 @@ type serverState struct {
 	timeouts     int64
 	consecutive  int       // unanswered exchanges sent after the last answer
 	lastAnswer   time.Time // when the last response arrived
+	// unansweredSince is consecutive, but left as it is by the breaker's
+	// liveness check: only a response to a real question ends it.
+	unansweredSince int64
 	// firstSent is when the first exchange seen here was sent: a server
 	// that has not answered yet is silent since then, not forever.
 	firstSent time.Time
@@ -642,7 +650,7 @@ func (c *Client) Health() []ServerHealth {
 		s.mu.Lock()
 		out[i] = ServerHealth{
 			Server: s.addr, Sent: s.sent, Answered: s.answered, Refused: s.refused, ServFail: s.servfail, Referred: s.referred, TruncatedTCP: s.truncatedTCP, TCPFailed: s.tcpFailed, Timeouts: s.timeouts,
-			Down: s.down, Outages: s.outages, StoppedAfter: s.stopped, DownSince: s.downSince,
+			LastUnanswered: s.unansweredSince, Down: s.down, Outages: s.outages, StoppedAfter: s.stopped, DownSince: s.downSince,
 			LastError: s.lastError, SlowSpells: s.slowSpells,
 			LocalZone: s.localZone, LocalZones: slices.Clone(s.localZones),
 		}
@@ -982,13 +990,13 @@ func (c *Client) observe(s *serverState, probe bool, res exchangeResult, cancell
 		if res.truncated {
 			s.truncatedTCP++
 		}
-		s.consecutive = 0
+		s.consecutive, s.unansweredSince = 0, 0
 		s.lastAnswer = now
 		s.down = false
 	case res.tcpFailed:
 		// It answered over UDP: alive, whatever became of TCP.
 		s.tcpFailed++
-		s.consecutive = 0
+		s.consecutive, s.unansweredSince = 0, 0
 		s.lastAnswer = now
 		s.down = false
 		s.lastError = res.err.Error()
@@ -1011,7 +1019,7 @@ func (c *Client) observe(s *serverState, probe bool, res exchangeResult, cancell
 		if res.ev.Transport == "udp" {
 			s.sampleRTT(res.ev.RTT)
 		}
-		s.consecutive = 0
+		s.consecutive, s.unansweredSince = 0, 0
 		s.lastAnswer = now
 		s.down = false
 	case cancelled || errors.Is(res.err, context.Canceled) || res.sent.IsZero():
@@ -1024,6 +1032,7 @@ func (c *Client) observe(s *serverState, probe bool, res exchangeResult, cancell
 		}
 	default:
 		s.consecutive++
+		s.unansweredSince++
 		if errors.Is(res.err, ErrTimeout) {
 			s.timeouts++
 		}

@@ -1303,3 +1303,30 @@ func TestBreakerOpensMidQuestion(t *testing.T) {
 		t.Errorf("stats %+v: want the unsent question counted failed fast", c.Stats())
 	}
 }
+
+// TestHealthLastUnanswered: a server's health counts the exchanges sent to
+// it after its last response and unanswered since, which the next response
+// ends: at a run's end, a resolver that stopped answering too late for the
+// breaker shows it.
+func TestHealthLastUnanswered(t *testing.T) {
+	t.Parallel()
+	c := breakerWorld(t, 5, nil, nil, ClientOptions{})
+	ctx := context.Background()
+	if h := c.Health()[0]; h.LastUnanswered != 0 {
+		t.Fatalf("after an answer: %+v", h)
+	}
+	for i := range 5 {
+		if _, err := c.Lookup(ctx, slowName(i), dns.TypeA); !errors.Is(err, ErrTimeout) {
+			t.Fatalf("%s: %v, want a timeout", slowName(i), err)
+		}
+	}
+	if h := c.Health()[0]; h.LastUnanswered != 5 || h.Down {
+		t.Errorf("after 5 unanswered: %+v, want LastUnanswered 5", h)
+	}
+	if _, err := c.Lookup(ctx, "ok.hostile.example.", dns.TypeTXT); err != nil {
+		t.Fatal(err)
+	}
+	if h := c.Health()[0]; h.LastUnanswered != 0 {
+		t.Errorf("answered again: %+v, want LastUnanswered 0", h)
+	}
+}

@@ -774,7 +774,10 @@ func resolverNotes(health []assess.ServerHealth, fail failures) []string {
 		// (A truncated UDP answer whose TCP retry failed is an answer
 		// too, counted apart.)
 		silent := h.Sent > 0 && h.Answered == 0 && h.TCPFailed == 0
-		if h.Outages == 0 && !silent {
+		// One that stopped answering too late in the run for its
+		// breaker to mark it down is named as well.
+		late := h.Outages == 0 && !silent && stoppedLate(h)
+		if h.Outages == 0 && !silent && !late {
 			continue
 		}
 		back := ""
@@ -782,7 +785,12 @@ func resolverNotes(health []assess.ServerHealth, fail failures) []string {
 			back = " (it answered again later)"
 		}
 		what := fmt.Sprintf("stopped answering after %d queries", h.StoppedAfter)
-		if h.StoppedAfter == 0 || silent {
+		whose := "its"
+		switch {
+		case late:
+			what = fmt.Sprintf("left its last %d %s unanswered", h.LastUnanswered, plural(int(h.LastUnanswered), "query", "queries"))
+			whose = "their"
+		case h.StoppedAfter == 0 || silent:
 			what = "never answered"
 		}
 		// Another resolver that answered took this one's questions.
@@ -791,9 +799,9 @@ func resolverNotes(health []assess.ServerHealth, fail failures) []string {
 		case unanswered > 0:
 			what += fmt.Sprintf("%s; %d %s error for want of an answer (timeout, or every resolver taken for down)", back, unanswered, plural(unanswered, "finding is", "findings are"))
 		case others && fail.rechecksUnchecked == 0:
-			what += back + "; its questions went to the other resolvers, and no finding is error for want of an answer"
+			what += back + "; " + whose + " questions went to the other resolvers, and no finding is error for want of an answer"
 		case others:
-			what += back + "; its questions went to the other resolvers"
+			what += back + "; " + whose + " questions went to the other resolvers"
 		default:
 			what += back
 		}
@@ -805,6 +813,14 @@ func resolverNotes(health []assess.ServerHealth, fail failures) []string {
 	return out
 }
 
+// stoppedLate reports whether a resolver that answered left at least the
+// breaker's threshold of queries unanswered since its last answer, when the
+// run ended: it stopped answering, too late for the breaker to mark it
+// down (which takes twice the timeout of silence and a liveness check).
+func stoppedLate(h assess.ServerHealth) bool {
+	return (h.Answered > 0 || h.TCPFailed > 0) && h.LastUnanswered >= assess.DefaultBreakerThreshold
+}
+
 // unansweredNote says, when questions went unanswered on every attempt
 // while no resolver stopped answering or stalled on a zone (which other
 // notes tell), how many and what to do: such a run otherwise explains its
@@ -814,7 +830,7 @@ func unansweredNote(st assess.Stats, health []assess.ServerHealth, retries int, 
 		return nil
 	}
 	for _, h := range health {
-		if h.Outages > 0 || h.SlowSpells > 0 || h.Answered == 0 {
+		if h.Outages > 0 || h.SlowSpells > 0 || h.Answered == 0 || stoppedLate(h) {
 			return nil
 		}
 	}

@@ -22,6 +22,11 @@ func TestResolverNotes(t *testing.T) {
 			[]string{"resolver 127.0.0.1:5353 stopped answering after 10 queries (it answered again later); 7 findings are error for want of an answer (timeout, or every resolver taken for down)"}},
 		{"never", []assess.ServerHealth{{Server: "127.0.0.1:5353", Down: true, Outages: 1}},
 			[]string{"resolver 127.0.0.1:5353 never answered; 7 findings are error for want of an answer (timeout, or every resolver taken for down)"}},
+		// Stopped too late in the run for the breaker to mark it down.
+		{"late", []assess.ServerHealth{{Server: "127.0.0.1:5353", Sent: 503, Answered: 150, LastUnanswered: 353}},
+			[]string{"resolver 127.0.0.1:5353 left its last 353 queries unanswered; 7 findings are error for want of an answer (timeout, or every resolver taken for down)"}},
+		// A few lost at the end are loss, not a resolver stopped.
+		{"few lost", []assess.ServerHealth{{Server: "127.0.0.1:5353", Sent: 503, Answered: 496, LastUnanswered: assess.DefaultBreakerThreshold - 1}}, nil},
 	}
 	// Timeouts and resolvers down are what a silent resolver can cause;
 	// a zone's SERVFAIL and a CNAME loop are not.
@@ -52,6 +57,14 @@ func TestResolverNotesOthersAnswered(t *testing.T) {
 	want = []string{"resolver 127.0.0.1:9 never answered; its questions went to the other resolvers, and no finding is error for want of an answer"}
 	if !slices.Equal(got, want) {
 		t.Errorf("short run: got %q, want %q", got, want)
+	}
+	// One that answered, then left the last queries of the run
+	// unanswered, too late to be taken for down.
+	health = []assess.ServerHealth{{Server: "127.0.0.1:53", Sent: 360, Answered: 360}, {Server: "127.0.0.1:9", Sent: 503, Answered: 150, LastUnanswered: 353}}
+	got = resolverNotes(health, failures{})
+	want = []string{"resolver 127.0.0.1:9 left its last 353 queries unanswered; their questions went to the other resolvers, and no finding is error for want of an answer"}
+	if !slices.Equal(got, want) {
+		t.Errorf("stopped late: got %q, want %q", got, want)
 	}
 	// One whose every answer was truncated, with TCP to it failing,
 	// answered: another note says what went wrong.

@@ -359,6 +359,46 @@ func TestPassedOnResolvers(t *testing.T) {
 	}
 }
 
+// TestResolverStoppedLateNote: of two resolvers, one stops answering part
+// way through a run too short for its breaker to mark it down (twice the
+// timeout of silence, then a liveness check): the run's notes name it all
+// the same, and say that its questions went to the other, which answered
+// them.
+func TestResolverStoppedLateNote(t *testing.T) {
+	t.Parallel()
+	w := dnstest.SyntheticWorld(100, 3, 0)
+	good := dnstest.Start(t, dnstest.Config{Zones: w.Zones})
+	// About half of the run's 400 queries go to each resolver first.
+	dying := dnstest.Start(t, dnstest.Config{Zones: w.Zones, DownAfter: 80})
+	dir := t.TempDir()
+	inv := filepath.Join(dir, "fleet.csv")
+	if err := os.WriteFile(inv, w.Inventory, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	began := time.Now()
+	code, _, stderr := run(t, context.Background(), "assess", "--inventory", inv, "--resolver", good.Addr, "--resolver", dying.Addr,
+		"--qps", "0", "--timeout", "3s", "--format", "json", "--out", out)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	p := readPack(t, out)
+	if dying.Answered() == 0 || dying.Queries() <= dying.Answered()+assess.DefaultBreakerThreshold {
+		t.Fatalf("the dying resolver answered %d of %d queries: it did not stop mid-run", dying.Answered(), dying.Queries())
+	}
+	if p.Summary.Error != 0 {
+		t.Errorf("%d findings are error: the other resolver answered every question", p.Summary.Error)
+	}
+	prefix := "resolver " + dying.Addr + " left its last "
+	const suffix = " queries unanswered; their questions went to the other resolvers, and no finding is error for want of an answer"
+	if !slices.ContainsFunc(p.Run.Notes, func(n string) bool { return strings.HasPrefix(n, prefix) && strings.HasSuffix(n, suffix) }) || !strings.Contains(stderr, prefix) {
+		t.Errorf("no note %q…%q (run of %s): notes %q", prefix, suffix, time.Since(began).Round(time.Millisecond), p.Run.Notes)
+	}
+	if slices.ContainsFunc(p.Run.Notes, func(n string) bool { return strings.Contains(n, good.Addr) }) {
+		t.Errorf("the resolver that answered is named: %q", p.Run.Notes)
+	}
+}
+
 // oneSenderRun assesses one sender of example.com against an in-process
 // server whose _dmarc.example.com answers with fault, with extra flags, and
 // returns the server, the pack and stderr.
@@ -444,6 +484,10 @@ func TestUnansweredNote(t *testing.T) {
 	// A resolver that stopped answering has its own note, not this one.
 	if got := unansweredNote(assess.Stats{Unanswered: 3}, []assess.ServerHealth{{Server: "a", Answered: 5, Outages: 1}}, 2, time.Second, failures{causes: map[string]int{"timeout": 3, "timeout|resolvers_down": 3}}); got != nil {
 		t.Errorf("with an outage: %q", got)
+	}
+	// Nor has one that stopped answering too late to be marked down.
+	if got := unansweredNote(assess.Stats{Unanswered: 3}, []assess.ServerHealth{{Server: "a", Answered: 5, LastUnanswered: 9}}, 2, time.Second, failures{causes: map[string]int{"timeout": 3, "timeout|resolvers_down": 3}}); got != nil {
+		t.Errorf("stopped late: %q", got)
 	}
 	// Unanswered questions no verdict needed (a report address's
 	// authorization, the DMARCbis walk) make no finding error: the note
