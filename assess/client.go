@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
-	"golang.org/x/time/rate"
 )
 
 // Bounds on hostile DNS data.
@@ -205,14 +204,10 @@ func localZoneSOA(m *dns.Msg) (string, bool) {
 // breaker per resolver. UDP queries share a few long-lived sockets per
 // resolver (see udpPool).
 type Client struct {
-	opt     ClientOptions
-	tcp     *dns.Client
-	limiter *rate.Limiter
-	// window holds the times the last QPS messages were sent: the
-	// limiter spaces the messages it lets go, but after a pause (the
-	// process stopped, the machine busy) those it had let go would leave
-	// together; the window holds any second to QPS messages all the same.
-	window  *sendWindow
+	opt ClientOptions
+	tcp *dns.Client
+	// pacer spaces the messages sent under --qps; nil when unlimited.
+	pacer   *pacer
 	sem     chan struct{}
 	servers []*serverState
 
@@ -540,64 +535,88 @@ func NewClient(opt ClientOptions) (*Client, error) {
 		c.servers = append(c.servers, &serverState{addr: s, pool: newUDPPool(s, udpSockets)})
 	}
 	if opt.QPS > 0 {
-		// A burst of one: queries are spaced 1/QPS apart, so no second
-		// holds more than QPS of them, at the start or after a pause.
-		c.limiter = rate.NewLimiter(rate.Limit(opt.QPS), 1)
-		// At rates past maxWindow the limiter's spacing is all: a
-		// window that large would take memory for nothing.
-		if opt.QPS <= maxWindow {
-			c.window = &sendWindow{sent: make([]time.Time, int(math.Ceil(opt.QPS)))}
-		}
+		c.pacer = newPacer(opt.QPS)
 	}
 	return c, nil
 }
 
-// pace waits until a message may be sent under --qps: spaced by the
-// limiter, and never more than QPS in any second (the window).
+// pace waits until a message may be sent under --qps (see pacer).
 func (c *Client) pace(ctx context.Context) error {
-	if c.limiter == nil {
+	if c.pacer == nil {
 		return nil
 	}
-	if err := c.limiter.Wait(ctx); err != nil {
-		return err
-	}
-	if c.window == nil {
-		return nil
-	}
-	return c.window.wait(ctx)
+	return c.pacer.wait(ctx)
 }
 
-// maxWindow is the largest --qps whose last sends are kept (sendWindow):
-// 100,000 times, 2.4 MB.
+// pacer spaces the messages sent under --qps 1/QPS apart, measured when
+// each is let go: a message goes once the last one went 1/QPS ago, by the
+// clock of that moment. No slot is booked ahead of time, so when the
+// process was held up (stopped, or starved of the CPU on a busy machine)
+// the messages that waited leave one by one, spaced as ever, not together
+// the moment it runs again. The times of the last QPS messages are kept
+// besides (the window, up to maxWindow), and another goes only when the
+// oldest of them is a second old: no second holds more than QPS.
+type pacer struct {
+	// turn is held by the one message waiting for its moment, and guards
+	// the rest; the others queue for it in order.
+	turn     chan struct{}
+	interval time.Duration
+	last     time.Time   // when the last message was let go
+	window   []time.Time // ring of the last sends; nil past maxWindow
+	next     int         // the oldest in window
+	timer    *time.Timer // the turn holder's, stopped when idle
+}
+
+// maxWindow is the largest --qps whose last sends are kept: 100,000
+// times, 2.4 MB; past it the spacing is all (a window that large would
+// take memory for nothing).
 const maxWindow = 100_000
 
-// sendWindow records the times of the last len(sent) messages sent, in a
-// ring, and lets another go only when the oldest of them is a second old.
-type sendWindow struct {
-	mu   sync.Mutex
-	sent []time.Time
-	next int // the oldest
+func newPacer(qps float64) *pacer {
+	p := &pacer{
+		turn:     make(chan struct{}, 1),
+		interval: time.Duration(float64(time.Second) / qps),
+		timer:    time.NewTimer(time.Hour),
+	}
+	p.timer.Stop()
+	if qps <= maxWindow {
+		p.window = make([]time.Time, int(math.Ceil(qps)))
+	}
+	return p
 }
 
-func (w *sendWindow) wait(ctx context.Context) error {
+// wait returns when a message may be sent, and counts it sent.
+func (p *pacer) wait(ctx context.Context) error {
+	select {
+	case p.turn <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-p.turn }()
 	for {
-		w.mu.Lock()
 		now := time.Now()
-		oldest := w.sent[w.next]
-		if oldest.IsZero() || now.Sub(oldest) >= time.Second {
-			w.sent[w.next] = now
-			w.next = (w.next + 1) % len(w.sent)
-			w.mu.Unlock()
+		at := p.last.Add(p.interval)
+		if p.window != nil {
+			if oldest := p.window[p.next]; !oldest.IsZero() && at.Before(oldest.Add(time.Second)) {
+				at = oldest.Add(time.Second)
+			}
+		}
+		if !now.Before(at) {
+			p.last = now
+			if p.window != nil {
+				p.window[p.next] = now
+				p.next = (p.next + 1) % len(p.window)
+			}
 			return nil
 		}
-		d := time.Second - now.Sub(oldest)
-		w.mu.Unlock()
-		t := time.NewTimer(d)
+		// The clock is read again on waking: a wait that ended late
+		// (the process held up) does not make the next one shorter.
+		p.timer.Reset(at.Sub(now))
 		select {
 		case <-ctx.Done():
-			t.Stop()
+			p.timer.Stop()
 			return ctx.Err()
-		case <-t.C:
+		case <-p.timer.C:
 		}
 	}
 }
@@ -1073,7 +1092,7 @@ func (c *Client) checkAlive(s *serverState) {
 		if c.life.Err() != nil {
 			break
 		}
-		// The limiter and the concurrency slots may hold the question
+		// --qps and the concurrency slots may hold the question
 		// back (a low --qps): it waits for them as long as it takes,
 		// then gets its timeout.
 		res := c.send(c.life, q, s, c.opt.Timeout)

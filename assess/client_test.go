@@ -764,23 +764,45 @@ func TestNewClientKeepsServers(t *testing.T) {
 	}
 }
 
-// TestSendWindow: of a window of five, five messages go at once (as the
-// limiter lets them go after a pause), and a sixth waits until the first
-// is a second old.
-func TestSendWindow(t *testing.T) {
+// TestPacer: messages are spaced 1/QPS apart from the first, which goes at
+// once; a wait given up returns the context's error; and the window holds a
+// second to QPS messages whatever the spacing: of a window of five with no
+// spacing, five go at once and a sixth waits until the first is a second
+// old.
+func TestPacer(t *testing.T) {
 	t.Parallel()
-	w := &sendWindow{sent: make([]time.Time, 5)}
+	p := newPacer(20)
+	began := time.Now()
+	for i := range 6 {
+		if err := p.wait(context.Background()); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		if i == 0 && time.Since(began) > 20*time.Millisecond {
+			t.Errorf("the first message waited %s", time.Since(began))
+		}
+	}
+	if d := time.Since(began); d < 250*time.Millisecond {
+		t.Errorf("6 messages at --qps 20 in %s, want 5 gaps of 50 ms at least", d)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := p.wait(ctx); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+
+	w := newPacer(5)
+	w.interval = 0
 	for i := range 5 {
 		if err := w.wait(context.Background()); err != nil {
 			t.Fatalf("message %d: %v", i, err)
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	ctx, cancel = context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	if err := w.wait(ctx); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("a sixth message in the same second: %v, want it held", err)
 	}
-	began := time.Now()
+	began = time.Now()
 	if err := w.wait(context.Background()); err != nil || time.Since(began) < 700*time.Millisecond {
 		t.Errorf("the sixth went after %s (%v), want when the first is a second old", time.Since(began), err)
 	}
@@ -821,7 +843,7 @@ func TestClientTCPTimeoutRetried(t *testing.T) {
 }
 
 // TestClientHugeQPS: a --qps past what a window of sends is kept for
-// leaves the limiter alone to space the queries, without the memory.
+// leaves the spacing alone to pace the queries, without the memory.
 func TestClientHugeQPS(t *testing.T) {
 	t.Parallel()
 	for _, qps := range []float64{1e10, 1e20} {
@@ -829,8 +851,8 @@ func TestClientHugeQPS(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if c.window != nil {
-			t.Errorf("--qps %g keeps a window of %d sends", qps, len(c.window.sent))
+		if c.pacer.window != nil {
+			t.Errorf("--qps %g keeps a window of %d sends", qps, len(c.pacer.window))
 		}
 		began := time.Now()
 		for range 4 {
@@ -848,7 +870,7 @@ func TestClientHugeQPS(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
-	if n := len(c.window.sent); n != 2 {
+	if n := len(c.pacer.window); n != 2 {
 		t.Errorf("--qps 1.9 keeps %d sends, want 2", n)
 	}
 }

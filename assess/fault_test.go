@@ -884,7 +884,7 @@ func TestBreakerAnsweredDuringCheck(t *testing.T) {
 }
 
 // TestBreakerCheckUnderQPS: with a low --qps the liveness question waits
-// its turn at the limiter like any other, and the server is never marked
+// its turn under --qps like any other, and the server is never marked
 // down without its having been asked.
 func TestBreakerCheckUnderQPS(t *testing.T) {
 	parallelShort(t)
