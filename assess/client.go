@@ -408,26 +408,29 @@ type serverState struct {
 }
 
 // Retransmission bounds: a server's round trips are trusted after
-// rtoMinSamples answers, and a query is never sent again sooner than
-// rtoFloor (well above a recursive resolver's cache hits, below its
-// timeouts).
+// rtoMinSamples answers, and a query is sent again no sooner than rtoFloor
+// after its usual round trip (well above a recursive resolver's cache
+// hits, below its timeouts).
 const (
 	rtoMinSamples = 32
 	rtoFloor      = 200 * time.Millisecond
 )
 
 // retransmitAfter is how long to wait for an answer before sending a query
-// again: the smoothed round trip plus four times its variation (RFC 6298
-// §2), at least rtoFloor and at most timeout; timeout until the server has
-// answered rtoMinSamples queries.
+// again: the smoothed round trip plus four times its variation, that term
+// at least rtoFloor (RFC 6298 §2, whose clock granularity G bounds it the
+// same way), and at most timeout; timeout until the server has answered
+// rtoMinSamples queries. Without the floor on the variation, a server that
+// answers every query in the same time (400 ms from a distant resolver)
+// has none, and queries would be sent again just as their answers come.
 func (s *serverState) retransmitAfter(timeout time.Duration) time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.rttSamples < rtoMinSamples {
 		return timeout
 	}
-	rto := time.Duration((s.srtt + 4*s.rttvar) * float64(time.Millisecond))
-	return min(max(rto, rtoFloor), timeout)
+	rto := time.Duration(s.srtt*float64(time.Millisecond)) + max(rtoFloor, time.Duration(4*s.rttvar*float64(time.Millisecond)))
+	return min(rto, timeout)
 }
 
 // sampleRTT folds an answered exchange's round trip into the estimate.

@@ -99,6 +99,62 @@ func TestRetransmitKeepsSlowAnswers(t *testing.T) {
 	}
 }
 
+// TestRetransmitSteadyRoundTrip: a server that answers every query in the
+// same time has no variation in its round trips; a query is still not sent
+// again until rtoFloor past that time, so its answer, on its way, is not
+// overtaken by a second query.
+func TestRetransmitSteadyRoundTrip(t *testing.T) {
+	t.Parallel()
+	s := &serverState{}
+	for range 500 {
+		s.sampleRTT(400)
+	}
+	if got, want := s.retransmitAfter(5*time.Second), 400*time.Millisecond+rtoFloor; got < want {
+		t.Errorf("steady 400 ms round trips: sent again after %s, want %s at least", got, want)
+	}
+	if got := s.retransmitAfter(500 * time.Millisecond); got != 500*time.Millisecond {
+		t.Errorf("timeout below it: %s, want the timeout", got)
+	}
+}
+
+// TestRetransmitSlowServerAnswersOnce: against a server answering every
+// query in 300 ms, steadily, questions are not sent twice once its round
+// trips are known.
+func TestRetransmitSlowServerAnswersOnce(t *testing.T) {
+	t.Parallel()
+	srv := dnstest.Start(t, dnstest.Config{
+		Zones: []dnstest.Zone{{Origin: "example.com.", Text: scenarioSOA + "warm0 IN A 192.0.2.1\n"}},
+		Delay: 300 * time.Millisecond, DelayAll: true,
+	})
+	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 5 * time.Second, Retries: 2, Concurrency: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	// Names of the zone's origin (NXDOMAIN): the answers are all alike.
+	ask := func(prefix string) {
+		var wg sync.WaitGroup
+		for _, name := range names(prefix, 64) {
+			wg.Go(func() {
+				if _, err := c.Lookup(context.Background(), name, dns.TypeA); err != nil {
+					t.Errorf("%s: %v", name, err)
+				}
+			})
+		}
+		wg.Wait()
+	}
+	ask("first")
+	before := c.Stats()
+	ask("second")
+	ask("third")
+	st := c.Stats()
+	// Two to spare for a busy machine's stall of 200 ms at the wrong
+	// moment (TestRetransmitSteadyRoundTrip checks the timer itself).
+	if sent, asked := st.Sent-before.Sent, st.Exchanges-before.Exchanges; sent > asked+2 {
+		t.Errorf("%d messages for %d questions: answers that take 300 ms every time were not waited for", sent, asked)
+	}
+}
+
 // TestRetransmitWaitsUntilKnown: before rtoMinSamples answers, a lost query
 // waits the full timeout (nothing is known of the server yet).
 func TestRetransmitWaitsUntilKnown(t *testing.T) {
@@ -110,14 +166,14 @@ func TestRetransmitWaitsUntilKnown(t *testing.T) {
 	for range rtoMinSamples {
 		s.sampleRTT(0.4)
 	}
-	if got := s.retransmitAfter(3 * time.Second); got != rtoFloor {
-		t.Errorf("fast server: %s, want the floor %s", got, rtoFloor)
+	if got := s.retransmitAfter(3 * time.Second); got < rtoFloor || got > rtoFloor+time.Millisecond {
+		t.Errorf("fast server: %s, want its round trip and the floor %s", got, rtoFloor)
 	}
 	for range 200 {
 		s.sampleRTT(900)
 	}
-	if got := s.retransmitAfter(3 * time.Second); got < 900*time.Millisecond || got > 3*time.Second {
-		t.Errorf("slow server: %s, want between its round trip and the timeout", got)
+	if got := s.retransmitAfter(3 * time.Second); got < 899*time.Millisecond+rtoFloor || got > 3*time.Second {
+		t.Errorf("slow server: %s, want between its round trip and the floor, and the timeout", got)
 	}
 	if got := s.retransmitAfter(100 * time.Millisecond); got != 100*time.Millisecond {
 		t.Errorf("timeout below the floor: %s, want the timeout", got)
