@@ -43,11 +43,26 @@ type dkimKey struct {
 	Bits int
 	// Known is set when KeyType is rsa or ed25519 and the key decoded as one.
 	Known bool
-	// Unusable says why a key that decodes gives no security: anyone can
-	// make signatures that verify with it (unusableRSA, smallOrderEd25519);
-	// "" for none found.
-	Unusable string
+	// Fault says why a key that decodes cannot serve (rsaFault,
+	// smallOrderEd25519); its Reason is "" for none found.
+	Fault keyFault
 }
+
+// Reasons of a key that decodes but cannot serve (keyFault.Reason).
+const (
+	// faultUnusable: anyone can make signatures that verify with the
+	// key (its private key is known, or none is needed).
+	faultUnusable = "unusable_key"
+	// faultCorrupt: no key generator makes such a key, and no key pair
+	// has it: most likely the signer's key damaged in copying. No
+	// signature made with the signer's key verifies with it, but its
+	// private key is not known either.
+	faultCorrupt = "corrupt_key"
+)
+
+// keyFault is why a key that decodes cannot serve: Reason is
+// faultUnusable or faultCorrupt ("" for none found), Text the why.
+type keyFault struct{ Reason, Text string }
 
 // fingerprint is the SHA-256 of the decoded key bytes, in hex.
 func (k dkimKey) fingerprint() string {
@@ -225,11 +240,11 @@ func parseDKIMKey(txt string) (dkimKey, error) {
 		k.Known = true
 		// Once per key: the tests take milliseconds, and a fleet's
 		// senders share their domain's keys.
-		k.Unusable = unusableMemo.get(string(raw), func(string) string { return unusableRSA(pub) })
+		k.Fault = faultMemo.get(string(raw), func(string) keyFault { return rsaFault(pub) })
 	case "ed25519":
 		if len(raw) == ed25519.PublicKeySize {
 			k.Bits, k.Known = 256, true
-			k.Unusable = smallOrderEd25519(raw)
+			k.Fault = smallOrderEd25519(raw)
 			break
 		}
 		pub, err := x509.ParsePKIXPublicKey(raw)
@@ -241,48 +256,115 @@ func parseDKIMKey(txt string) (dkimKey, error) {
 			return k, fmt.Errorf("k=ed25519 but p= holds %s", keyKind(pub))
 		}
 		k.Bits, k.Known = 256, true
-		k.Unusable = smallOrderEd25519(ek)
+		k.Fault = smallOrderEd25519(ek)
 	}
 	return k, nil
 }
 
-// unusableMemo holds unusableRSA's verdict by key bytes: 1,024 keys of
-// at most 4 KB (a 16,384-bit modulus and more are not memoized, nor tested
-// for primality).
-var unusableMemo = boundedMemo[string]{max: 1024, maxKey: 4096}
+// faultMemo holds rsaFault's verdict by key bytes: 1,024 keys of at most
+// 4 KB (a 16,384-bit modulus and more are not memoized, nor tested for
+// primality).
+var faultMemo = boundedMemo[keyFault]{max: 1024, maxKey: 4096}
 
 // maxPrimalityBits bounds the moduli tested for primality: the test's
 // cost grows with the cube of the size, and a 32,768-bit key in one TXT
 // record would take seconds.
 const maxPrimalityBits = 8192
 
-// unusableRSA says why an RSA public key gives no security, or "" when
-// none of these is found: an exponent below 3 or even (RFC 8017 §3.1
-// asks for an odd e ≥ 3; with e = 1 a signature is the message itself), a
-// modulus that is even, has a prime factor below 1,000, or is prime
-// (each factored at once, so the private key is known; tested up to
-// maxPrimalityBits). A modulus that is a product of two large primes
-// cannot be told from here.
-func unusableRSA(pub *rsa.PublicKey) string {
+// rsaFault says why an RSA public key cannot serve, or gives a zero
+// keyFault when none of these is found.
+//
+// Unusable (anyone can sign): an exponent of 1 (a signature is the
+// message itself), a modulus that is prime, or one that factors
+// completely into primes below 1,000 and at most one other prime (the
+// private key follows from the factors at once).
+//
+// Corrupt (no key pair has it, so no signature made with the signer's
+// key verifies; its private key is not known): an even exponent (RFC
+// 8017 §3.1 asks for an odd e ≥ 3), or a modulus that is even or has a
+// prime factor below 1,000 and a large composite cofactor. A key
+// generator makes the modulus the product of two large primes; a
+// character changed in p= (a copy and paste typo) gives such a modulus
+// almost always, and one small factor does not factor the rest.
+//
+// Primality is tested up to maxPrimalityBits; above it a modulus with a
+// small factor is corrupt. A modulus that is a product of two large
+// primes cannot be told from here.
+func rsaFault(pub *rsa.PublicKey) keyFault {
 	n := pub.N
 	switch {
-	case pub.E < 3:
-		return fmt.Sprintf("its public exponent is %d: a signature made without the private key verifies", pub.E)
+	case pub.E < 2:
+		return keyFault{faultUnusable, fmt.Sprintf("its public exponent is %d: a signature made without the private key verifies", pub.E)}
 	case pub.E%2 == 0:
-		return fmt.Sprintf("its public exponent %d is even, which RSA does not allow (RFC 8017 §3.1)", pub.E)
-	case n.Bit(0) == 0:
-		return "its modulus is even, so it factors at once and the private key is known"
+		return keyFault{faultCorrupt, fmt.Sprintf("its public exponent %d is even, which RSA does not allow (RFC 8017 §3.1)", pub.E)}
 	}
-	var m big.Int
+	small, rest := smallFactors(n)
+	switch {
+	case len(small) == 0:
+		if n.BitLen() <= maxPrimalityBits && n.ProbablyPrime(0) {
+			return keyFault{faultUnusable, "its modulus is prime, so the private key follows from it at once"}
+		}
+		return keyFault{}
+	case rest != nil && rest.Cmp(big.NewInt(1)) == 0:
+		return keyFault{faultUnusable, fmt.Sprintf("its modulus is a product of primes below 1,000 (%s), so it factors completely at once and the private key is known", primeList(small))}
+	case rest != nil && rest.ProbablyPrime(0):
+		return keyFault{faultUnusable, fmt.Sprintf("its modulus is divisible by %s and the rest of it is prime, so it factors completely at once and the private key is known", primeList(small))}
+	case small[0] == 2:
+		return keyFault{faultCorrupt, "its modulus is even"}
+	}
+	return keyFault{faultCorrupt, fmt.Sprintf("its modulus is divisible by %d", small[0])}
+}
+
+// smallFactors returns the distinct primes below 1,000 that divide n, in
+// increasing order, and what remains of n once they are all divided out
+// (as often as they divide it); rest is nil when n is over
+// maxPrimalityBits, where the division stops at the first prime found.
+func smallFactors(n *big.Int) (ps []int64, rest *big.Int) {
+	full := n.BitLen() <= maxPrimalityBits
+	var r, m, q big.Int
+	r.Set(n)
+	if tz := r.TrailingZeroBits(); tz > 0 && r.Sign() > 0 {
+		ps = append(ps, 2)
+		if !full {
+			return ps, nil
+		}
+		r.Rsh(&r, tz)
+	}
 	for _, p := range smallPrimes() {
-		if m.Mod(n, big.NewInt(p)).Sign() == 0 {
-			return fmt.Sprintf("its modulus is divisible by %d, so it factors at once and the private key is known", p)
+		bp := big.NewInt(p)
+		if m.Mod(&r, bp).Sign() != 0 {
+			continue
+		}
+		ps = append(ps, p)
+		if !full {
+			return ps, nil
+		}
+		for {
+			q.QuoRem(&r, bp, &m)
+			if m.Sign() != 0 {
+				break
+			}
+			r.Set(&q)
 		}
 	}
-	if n.BitLen() <= maxPrimalityBits && n.ProbablyPrime(0) {
-		return "its modulus is prime, so the private key follows from it at once"
+	return ps, &r
+}
+
+// primeList writes up to three primes for a message: "7", "3 and 7",
+// "2, 3 and 5", "2, 3, 5 and others".
+func primeList(ps []int64) string {
+	s := make([]string, 0, 4)
+	for i, p := range ps {
+		if i == 3 {
+			s = append(s, "others")
+			break
+		}
+		s = append(s, fmt.Sprint(p))
 	}
-	return ""
+	if len(s) == 1 {
+		return s[0]
+	}
+	return strings.Join(s[:len(s)-1], ", ") + " and " + s[len(s)-1]
 }
 
 // smallPrimes are the odd primes below 1,000.
@@ -299,19 +381,19 @@ var smallPrimes = sync.OnceValue(func() []int64 {
 // smallOrderEd25519 says, for a 32-byte Ed25519 public key that is a point
 // of small order (the identity, or one of order 2, 4 or 8, in canonical or
 // non-canonical encoding), that signatures made without the private key
-// verify with it; "" for another key. The sign bit is ignored, as
-// libsodium's blocklist does.
-func smallOrderEd25519(key []byte) string {
+// verify with it (faultUnusable); a zero keyFault for another key. The
+// sign bit is ignored, as libsodium's blocklist does.
+func smallOrderEd25519(key []byte) keyFault {
 	if len(key) != ed25519.PublicKeySize {
-		return ""
+		return keyFault{}
 	}
 	var y [ed25519.PublicKeySize]byte
 	copy(y[:], key)
 	y[31] &= 0x7f
 	if slices.Contains(ed25519SmallOrder, hex.EncodeToString(y[:])) {
-		return "it is a point of small order on the curve, so a signature made without the private key verifies"
+		return keyFault{faultUnusable, "it is a point of small order on the curve, so a signature made without the private key verifies"}
 	}
-	return ""
+	return keyFault{}
 }
 
 // ed25519SmallOrder are the encodings of the points of order 1, 2, 4 and 8
@@ -514,9 +596,9 @@ func dkimFinding(ctx context.Context, r Resolver, a Asset, sel string) Finding {
 		st, obs["reason"] = StatusFail, "revoked"
 	case !k.Known:
 		st, obs["reason"] = StatusFail, "unknown_key_type"
-	case k.Unusable != "":
-		st, obs["reason"] = StatusFail, "unusable_key"
-		obs["key_fault"] = k.Unusable
+	case k.Fault.Reason != "":
+		st, obs["reason"] = StatusFail, k.Fault.Reason
+		obs["key_fault"] = k.Fault.Text
 	case !k.forEmail():
 		st, obs["reason"] = StatusFail, "not_email"
 	case !k.sha256OK() && slices.Contains(k.Hashes, "sha1"):

@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
+	"math/big"
 	"strings"
 	"testing"
 	"time"
@@ -33,9 +34,13 @@ func TestDKIMKeyCheck(t *testing.T) {
 		{name: "rsa512", status: StatusFail, reason: "rsa_weak", obs: map[string]string{"key_bits": "512"}},
 		{name: "revoked", status: StatusFail, reason: "revoked"},
 		{name: "rsae1", status: StatusFail, reason: "unusable_key", obs: map[string]string{"key_bits": "2048", "key_fault": "its public exponent is 1: a signature made without the private key verifies"}},
-		{name: "rsaeven", status: StatusFail, reason: "unusable_key", obs: map[string]string{"key_fault": "its modulus is even, so it factors at once and the private key is known"}},
+		// 2^2047 and 7 × a prime: factored completely, so the private
+		// key is known.
+		{name: "rsaeven", status: StatusFail, reason: "unusable_key", obs: map[string]string{"key_fault": "its modulus is a product of primes below 1,000 (2), so it factors completely at once and the private key is known"}},
 		{name: "rsaprime", status: StatusFail, reason: "unusable_key", obs: map[string]string{"key_fault": "its modulus is prime, so the private key follows from it at once"}},
-		{name: "rsasmall", status: StatusFail, reason: "unusable_key", obs: map[string]string{"key_fault": "its modulus is divisible by 7, so it factors at once and the private key is known"}},
+		{name: "rsasmall", status: StatusFail, reason: "unusable_key", obs: map[string]string{"key_fault": "its modulus is divisible by 7 and the rest of it is prime, so it factors completely at once and the private key is known"}},
+		// A typo: a small factor, and a cofactor of unknown factors.
+		{name: "rsatypo", status: StatusFail, reason: "corrupt_key", obs: map[string]string{"key_bits": "2048", "key_fault": "its modulus is divisible by 3"}},
 		{name: "edzero", status: StatusFail, reason: "unusable_key", obs: map[string]string{"key_type": "ed25519"}},
 		{name: "edident", status: StatusFail, reason: "unusable_key", obs: map[string]string{"key_fault": "it is a point of small order on the curve, so a signature made without the private key verifies"}},
 		{name: "unknownk", status: StatusFail, reason: "unknown_key_type", obs: map[string]string{"key_type": "dsa"}},
@@ -84,6 +89,9 @@ func TestDKIMKeyCheck(t *testing.T) {
 					t.Errorf("testing-mode pass: remediation %q", rem)
 				case tc.name == "rsa4608" && (!strings.Contains(rem, "Sign with a key of 2048 to 4096 bits") || !strings.Contains(fs[0].Message, "RFC 8301 §3.2")):
 					t.Errorf("oversize key: message %q, remediation %q", fs[0].Message, rem)
+				case tc.name == "rsa512" && (!strings.Contains(fs[0].Message, "within reach of factoring") || strings.Contains(fs[0].Message, "can be factored")):
+					// Short, not known to be factored.
+					t.Errorf("rsa_weak message %q", fs[0].Message)
 				case tc.status == StatusPass && tc.name != "testing" && tc.name != "rsa4608" && rem != "":
 					t.Errorf("pass with remediation %q", rem)
 				}
@@ -257,5 +265,84 @@ func TestDKIMTestingAndRestrictions(t *testing.T) {
 				t.Errorf("remediation does not mention t=y: %s", f.Remediation)
 			}
 		})
+	}
+}
+
+// rsa2048Key is the p= of rsa2048._domainkey.dkim-test.example, a key a
+// key generator made.
+const rsa2048Key = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA1TL9YnyttDHtz92+e7vci0R2iAkl4fW4Obz1d9UYR5kVG1oWl3uQajWfSHu+eJTaNUx2k+4U7JaCkY9HXYsIP0Ikxt5r8ikebCn62971QZtfJa565VxwLHdv694S7u+4x1Df/0R6JUDM32LZK/+ZNP8PM9hUB43zfQx60TGV6tvTgbACO4ZFjFCRBtuH02gGgEeTMAx0ALI0wyeiXdmEPeI6emIthAIqhg2Q7HfkN0pWS0dLNY7oRCLOhyb3adw2++zbTiP5n4wpBof+tEQAoUe/sFDqnRuWxm6rIIKn/gzk8Rz0XwhvGnwAXJDqcEA3jjsJ7QoWaiJo7LeciG1OhQIDAQAB"
+
+// TestRSAFault: a key whose private key follows from its modulus or
+// exponent is unusable (anyone can sign); a modulus with a small factor
+// whose cofactor is not known to be prime, or an even exponent, is a key
+// no key pair has (corrupt), most often a typo in p=: its private key is
+// not known.
+func TestRSAFault(t *testing.T) {
+	t.Parallel()
+	k, err := parseDKIMKey("v=DKIM1; p=" + rsa2048Key)
+	if err != nil || k.Fault.Reason != "" {
+		t.Fatalf("rsa2048: %v %+v", err, k.Fault)
+	}
+	pub, err := parseRSAKey(k.Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := pub.N
+	prime, err := rand.Prime(rand.Reader, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mul := func(a *big.Int, b int64) *big.Int { return new(big.Int).Mul(a, big.NewInt(b)) }
+	cases := []struct {
+		name   string
+		n      *big.Int
+		e      int
+		reason string
+		text   string
+	}{
+		{"generated", n, 65537, "", ""},
+		{"exponent 1", n, 1, faultUnusable, "its public exponent is 1: a signature made without the private key verifies"},
+		{"exponent 2", n, 2, faultCorrupt, "its public exponent 2 is even, which RSA does not allow (RFC 8017 §3.1)"},
+		{"even exponent", n, 65538, faultCorrupt, "its public exponent 65538 is even, which RSA does not allow (RFC 8017 §3.1)"},
+		{"even modulus", mul(n, 2), 65537, faultCorrupt, "its modulus is even"},
+		{"small factor", mul(n, 41), 65537, faultCorrupt, "its modulus is divisible by 41"},
+		{"small factors", mul(mul(n, 3), 997), 65537, faultCorrupt, "its modulus is divisible by 3"},
+		{"power of 2", new(big.Int).Lsh(big.NewInt(1), 2047), 65537, faultUnusable, "its modulus is a product of primes below 1,000 (2), so it factors completely at once and the private key is known"},
+		{"small primes only", big.NewInt(2 * 3 * 5 * 7 * 11), 65537, faultUnusable, "its modulus is a product of primes below 1,000 (2, 3, 5 and others), so it factors completely at once and the private key is known"},
+		{"small factor times prime", mul(prime, 41), 65537, faultUnusable, "its modulus is divisible by 41 and the rest of it is prime, so it factors completely at once and the private key is known"},
+		{"even times prime", mul(mul(prime, 2), 2), 65537, faultUnusable, "its modulus is divisible by 2 and the rest of it is prime, so it factors completely at once and the private key is known"},
+		{"prime", prime, 65537, faultUnusable, "its modulus is prime, so the private key follows from it at once"},
+		// Over maxPrimalityBits the cofactor is not tested: corrupt.
+		{"huge with small factor", mul(new(big.Int).Exp(prime, big.NewInt(9), nil), 3), 65537, faultCorrupt, "its modulus is divisible by 3"},
+	}
+	for _, tc := range cases {
+		f := rsaFault(&rsa.PublicKey{N: tc.n, E: tc.e})
+		if f.Reason != tc.reason || f.Text != tc.text {
+			t.Errorf("%s: %+v, want %s %q", tc.name, f, tc.reason, tc.text)
+		}
+	}
+	// One character changed in the modulus, at each of its positions:
+	// most give a small factor and are corrupt. A few give a modulus
+	// that is prime, or a small factor times a prime: anyone can sign
+	// with those, but never because of one small factor alone.
+	seen := map[string]int{}
+	for i := 60; i < len(rsa2048Key)-8; i += 3 {
+		b := []byte(rsa2048Key)
+		if b[i] == 'A' {
+			b[i] = 'B'
+		} else {
+			b[i] = 'A'
+		}
+		k, err := parseDKIMKey("v=DKIM1; p=" + string(b))
+		if err != nil {
+			t.Fatalf("typo at %d: %v", i, err)
+		}
+		if k.Fault.Reason == faultUnusable && !strings.Contains(k.Fault.Text, "prime") {
+			t.Errorf("typo at %d: %s", i, k.Fault.Text)
+		}
+		seen[k.Fault.Reason]++
+	}
+	if seen[faultCorrupt] < 4*(seen[""]+seen[faultUnusable]) {
+		t.Errorf("typos: %v, want most of them corrupt", seen)
 	}
 }
