@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	blitiri.com.ar/go/spf v1.6.0
+	filippo.io/edwards25519 v1.2.0
 	github.com/defenseunicorns/go-oscal v0.6.3
 	github.com/emersion/go-msgauth v0.7.0
 	github.com/johnfercher/maroto/v2 v2.3.3

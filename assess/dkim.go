@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 
+	"filippo.io/edwards25519"
 	"github.com/miekg/dns"
 )
 
@@ -242,23 +243,36 @@ func parseDKIMKey(txt string) (dkimKey, error) {
 		// senders share their domain's keys.
 		k.Fault = faultMemo.get(string(raw), func(string) keyFault { return rsaFault(pub) })
 	case "ed25519":
-		if len(raw) == ed25519.PublicKeySize {
-			k.Bits, k.Known = 256, true
-			k.Fault = smallOrderEd25519(raw)
-			break
-		}
-		pub, err := x509.ParsePKIXPublicKey(raw)
+		ek, err := parseEd25519Key(raw)
 		if err != nil {
-			return k, fmt.Errorf("p= is not a raw 32-byte Ed25519 key (RFC 8463) nor an SPKI one: %d bytes", len(raw))
-		}
-		ek, ok := pub.(ed25519.PublicKey)
-		if !ok {
-			return k, fmt.Errorf("k=ed25519 but p= holds %s", keyKind(pub))
+			return k, err
 		}
 		k.Bits, k.Known = 256, true
 		k.Fault = smallOrderEd25519(ek)
 	}
 	return k, nil
+}
+
+// parseEd25519Key decodes an Ed25519 key: the raw 32 bytes of RFC 8463, or
+// SubjectPublicKeyInfo. The key must decode as a point on the curve (RFC
+// 8032 §5.1.3), as every verifier decodes it before it checks a signature;
+// non-canonical encodings of a point are accepted, as most verifiers do.
+func parseEd25519Key(raw []byte) (ed25519.PublicKey, error) {
+	ek := ed25519.PublicKey(raw)
+	if len(raw) != ed25519.PublicKeySize {
+		pub, err := x509.ParsePKIXPublicKey(raw)
+		if err != nil {
+			return nil, fmt.Errorf("p= is not a raw 32-byte Ed25519 key (RFC 8463) nor an SPKI one: %d bytes", len(raw))
+		}
+		var ok bool
+		if ek, ok = pub.(ed25519.PublicKey); !ok {
+			return nil, fmt.Errorf("k=ed25519 but p= holds %s", keyKind(pub))
+		}
+	}
+	if _, err := new(edwards25519.Point).SetBytes(ek); err != nil {
+		return nil, fmt.Errorf("p= is not a point on the Ed25519 curve (RFC 8032 §5.1.3): no signature can verify")
+	}
+	return ek, nil
 }
 
 // faultMemo holds rsaFault's verdict by key bytes: 1,024 keys of at most

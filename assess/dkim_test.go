@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"encoding/base64"
+	"encoding/hex"
 	"math/big"
 	"strings"
 	"testing"
@@ -41,6 +42,7 @@ func TestDKIMKeyCheck(t *testing.T) {
 		{name: "rsasmall", status: StatusFail, reason: "unusable_key", obs: map[string]string{"key_fault": "its modulus is divisible by 7 and the rest of it is prime, so it factors completely at once and the private key is known"}},
 		// A typo: a small factor, and a cofactor of unknown factors.
 		{name: "rsatypo", status: StatusFail, reason: "corrupt_key", obs: map[string]string{"key_bits": "2048", "key_fault": "its modulus is divisible by 3"}},
+		{name: "edcurve", status: StatusFail, reason: "syntax", obs: map[string]string{"error": "p= is not a point on the Ed25519 curve (RFC 8032 §5.1.3): no signature can verify"}},
 		{name: "edzero", status: StatusFail, reason: "unusable_key", obs: map[string]string{"key_type": "ed25519"}},
 		{name: "edident", status: StatusFail, reason: "unusable_key", obs: map[string]string{"key_fault": "it is a point of small order on the curve, so a signature made without the private key verifies"}},
 		{name: "unknownk", status: StatusFail, reason: "unknown_key_type", obs: map[string]string{"key_type": "dsa"}},
@@ -157,6 +159,9 @@ func TestParseDKIMKey(t *testing.T) {
 		{in: "v=DKIM1; 1x=2; p=", err: "invalid tag name"},
 		{in: "v=DKIM1; p=; p=", err: "more than once"},
 		{in: "v=DKIM1; k=ed25519; p=AAAA", err: "32-byte"},
+		// y = 2 has no x on the curve (RFC 8032 §5.1.3), raw or SPKI.
+		{in: "v=DKIM1; k=ed25519; p=AgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", err: "not a point on the Ed25519 curve (RFC 8032 §5.1.3): no signature can verify"},
+		{in: "v=DKIM1; k=ed25519; p=MCowBQYDK2VwAyEAAgAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=", err: "not a point on the Ed25519 curve"},
 		{in: "v=DKIM1; k=rsa; p=AAAA", err: "not an RSA"},
 		{in: "v=DKIM1; p=@@@@", err: "base64"},
 		{in: "v=DKIM1; n=\x01; p=", err: "invalid character"},
@@ -344,5 +349,25 @@ func TestRSAFault(t *testing.T) {
 	}
 	if seen[faultCorrupt] < 4*(seen[""]+seen[faultUnusable]) {
 		t.Errorf("typos: %v, want most of them corrupt", seen)
+	}
+}
+
+// TestEd25519SmallOrderDecodes: every small-order encoding the blocklist
+// names, with the sign bit clear or set, decodes as a point (so the point
+// check does not hide it) and is unusable.
+func TestEd25519SmallOrderDecodes(t *testing.T) {
+	t.Parallel()
+	for _, h := range ed25519SmallOrder {
+		key, err := hex.DecodeString(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, sign := range []byte{0, 0x80} {
+			key[31] |= sign
+			k, err := parseDKIMKey("v=DKIM1; k=ed25519; p=" + base64.StdEncoding.EncodeToString(key))
+			if err != nil || k.Fault.Reason != faultUnusable {
+				t.Errorf("%x: %v %+v, want unusable", key, err, k.Fault)
+			}
+		}
 	}
 }
