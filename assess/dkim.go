@@ -40,6 +40,10 @@ type dkimKey struct {
 	Testing  bool     // t=y
 	Revoked  bool     // empty p=
 	Key      []byte   // decoded p=
+	// Canon is the key in one form whatever form p= holds it in (the
+	// fingerprint's): an RSA key's SubjectPublicKeyInfo DER, an Ed25519
+	// key's raw 32 bytes (RFC 8463); nil for a key of unknown type.
+	Canon []byte
 	// Bits is the RSA modulus length; 256 for an Ed25519 key.
 	Bits int
 	// Known is set when KeyType is rsa or ed25519 and the key decoded as one.
@@ -65,12 +69,23 @@ const (
 // faultUnusable or faultCorrupt ("" for none found), Text the why.
 type keyFault struct{ Reason, Text string }
 
-// fingerprint is the SHA-256 of the decoded key bytes, in hex.
+// fingerprint is the SHA-256, in hex, of the key in one form whatever
+// form p= holds it in (Canon): an RSA key's SubjectPublicKeyInfo DER
+// (what "openssl pkey -pubin -outform DER | sha256sum" hashes), whether
+// p= holds that or a bare PKCS#1 key; an Ed25519 key's raw 32 bytes (RFC
+// 8463), whether p= holds those or SubjectPublicKeyInfo. So the same key
+// republished in another form keeps its fingerprint, and the usual forms
+// (SPKI RSA, raw Ed25519) hash as they are published. A key of unknown
+// type is hashed as p= holds it.
 func (k dkimKey) fingerprint() string {
-	if len(k.Key) == 0 {
+	b := k.Canon
+	if len(b) == 0 {
+		b = k.Key
+	}
+	if len(b) == 0 {
 		return ""
 	}
-	s := sha256.Sum256(k.Key)
+	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
 }
 
@@ -239,6 +254,9 @@ func parseDKIMKey(txt string) (dkimKey, error) {
 		}
 		k.Bits = pub.N.BitLen()
 		k.Known = true
+		if k.Canon, err = x509.MarshalPKIXPublicKey(pub); err != nil {
+			k.Canon = nil // hashed as published
+		}
 		// Once per key: the tests take milliseconds, and a fleet's
 		// senders share their domain's keys.
 		k.Fault = faultMemo.get(string(raw), func(string) keyFault { return rsaFault(pub) })
@@ -247,7 +265,7 @@ func parseDKIMKey(txt string) (dkimKey, error) {
 		if err != nil {
 			return k, err
 		}
-		k.Bits, k.Known = 256, true
+		k.Bits, k.Known, k.Canon = 256, true, ek
 		k.Fault = smallOrderEd25519(ek)
 	}
 	return k, nil

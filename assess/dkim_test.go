@@ -5,6 +5,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/hex"
@@ -370,4 +371,54 @@ func TestEd25519SmallOrderDecodes(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestDKIMFingerprint: a key has one fingerprint whatever form p= holds
+// it in, the SHA-256 of its SubjectPublicKeyInfo DER for RSA (as openssl
+// pkey -pubin -outform DER | sha256sum gives) and of its raw 32 bytes for
+// Ed25519; the usual forms (SPKI RSA, raw Ed25519) keep the fingerprint
+// of the bytes published.
+func TestDKIMFingerprint(t *testing.T) {
+	t.Parallel()
+	spki, err := base64.StdEncoding.DecodeString(rsa2048Key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, err := parseRSAKey(spki)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const ed = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=" // RFC 8463 §A.2
+	edRaw, _ := base64.StdEncoding.DecodeString(ed)
+	edSPKI, err := x509.MarshalPKIXPublicKey(ed25519.PublicKey(edRaw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.StdEncoding.EncodeToString
+	cases := []struct{ name, record, want string }{
+		// openssl pkey -pubin -inform DER -outform DER | sha256sum
+		{"rsa spki", "v=DKIM1; p=" + rsa2048Key, "c7c698ed62bed05e4a18a0ee08508ba25634de87ccd82df6aa4fb4127ef971f2"},
+		{"rsa pkcs1", "v=DKIM1; p=" + b64(x509.MarshalPKCS1PublicKey(pub)), "c7c698ed62bed05e4a18a0ee08508ba25634de87ccd82df6aa4fb4127ef971f2"},
+		// The pkcs1 selector's key, as openssl rsa -RSAPublicKey_in
+		// -pubout -outform DER | sha256sum gives it.
+		{"zone pkcs1", "v=DKIM1; p=MIIBCgKCAQEAsYaNRKUjWKyDySJAqLZVguiUMZUNbF+rdUVUHYGvwkgDB1b2DOXgllXOSmhxhTFxrk9L5Be+2VEfbCwoDQTaQathuOVXW+l2A+bn3cObrgt9qmar+PDNbC8n71aVbpkscLRsmHyr3Fb/qfDcXcLeDWYzj0xMny8Ef1Ul7Xmh1L4xT6IJeQhmiMIrkFuNW42gBGcVhEonIdJcklH+PFvCyPv0H5ugsVh0BYRSh+Pv4V9WDY4oCi1rl2yVMEUhYc/larklPnB0ksPZdKIGDE+txyu3mbkkKvi2pcWlmFGdqu5K1p4rGb8hytaPRJWAeNMw8RMRLBvp5nAeuGAjZoKUewIDAQAB", "659eeadf311f5e28946b7ef0a8486e4821ad125897437caf55a5c9126db02556"},
+		{"ed raw", "v=DKIM1; k=ed25519; p=" + ed, hexSHA256(edRaw)},
+		{"ed spki", "v=DKIM1; k=ed25519; p=" + b64(edSPKI), hexSHA256(edRaw)},
+		// Unknown type: the bytes as published.
+		{"unknown", "v=DKIM1; k=xyz; p=" + ed, hexSHA256(edRaw)},
+	}
+	for _, tc := range cases {
+		k, err := parseDKIMKey(tc.record)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if got := k.fingerprint(); got != tc.want {
+			t.Errorf("%s: fingerprint %s, want %s", tc.name, got, tc.want)
+		}
+	}
+}
+
+func hexSHA256(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
 }
