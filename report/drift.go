@@ -655,12 +655,21 @@ func addObservations(out map[string][]observation, f *assess.Finding) {
 }
 
 // dkimKeyValue is the compared value of a dkim.key finding: its key's
-// fingerprint, or, for a selector that has no usable key, why in
-// parentheses ("(revoked)", "(no key record)"), so that a key revoked or a
-// record deleted shows as that, and a selector added or removed whose key
-// is none of them still shows.
+// fingerprint, followed in parentheses by what in its record stops
+// receivers from using it (dkimKeyState: "<fp> (testing)", "<fp> (not
+// email)"), or, for a selector that has no usable key, why in parentheses
+// ("(revoked)", "(no key record)"), so that a key revoked, a record
+// deleted or a key put in testing mode shows as that, and a selector added
+// or removed whose key is none of them still shows. The state is read
+// from the record's tags as observed (testing, services, hashes,
+// key_type), which packs of earlier versions hold too, not from the
+// finding's reason, so a baseline gives the same value for the same
+// record.
 func dkimKeyValue(status assess.Status, obs map[string]any) string {
 	if fp := render(obs["fingerprint"]); fp != "" || status == assess.StatusError {
+		if st := dkimKeyState(obs); fp != "" && len(st) > 0 {
+			return fp + " (" + strings.Join(st, ", ") + ")"
+		}
 		return fp
 	}
 	switch r := render(obs["reason"]); r {
@@ -677,9 +686,40 @@ func dkimKeyValue(status assess.Status, obs map[string]any) string {
 	}
 }
 
+// dkimKeyState lists what in a key record with a key stops receivers from
+// using the key (RFC 6376 §3.6.1, RFC 8301 §3.1), in this order: a key
+// type they do not know ("unknown key type"), an s= without email or *
+// ("not email"), an h= without sha256 ("sha1 only", or "no sha256" for
+// other hashes alone) and t=y ("testing": mail signed with it is treated
+// as unsigned); nil when none.
+func dkimKeyState(obs map[string]any) []string {
+	var st []string
+	if t := render(obs["key_type"]); t != "" && t != "rsa" && t != "ed25519" {
+		st = append(st, "unknown key type")
+	}
+	if s, ok := obs["services"].([]any); ok && !slices.ContainsFunc(s, func(v any) bool { return v == "email" || v == "*" }) {
+		st = append(st, "not email")
+	}
+	if h, ok := obs["hashes"].([]any); ok && !slices.Contains(h, any("sha256")) {
+		if slices.Contains(h, any("sha1")) {
+			st = append(st, "sha1 only")
+		} else {
+			st = append(st, "no sha256")
+		}
+	}
+	if obs["testing"] == true {
+		st = append(st, "testing")
+	}
+	return st
+}
+
 // hasKey reports whether a compared DKIM key value is a key (a
 // fingerprint), not its absence or why there is none (dkimKeyValue).
 func hasKey(v string) bool { return v != "" && !strings.HasPrefix(v, "(") }
+
+// keyInForce reports whether a compared DKIM key value is a key that
+// receivers use: a fingerprint with no state after it (dkimKeyState).
+func keyInForce(v string) bool { return hasKey(v) && !strings.Contains(v, " (") }
 
 // recordText is the record an spf.record or dmarc.policy finding observed:
 // the one record, or the several found, sorted; "" for none.
@@ -821,7 +861,9 @@ func (d *Drift) Sample(n int) []DriftChange {
 // weakens reports whether a change lowers a sender's protection: a DMARC
 // policy less strict than before (or applied to fewer messages), an SPF
 // result that is no longer pass, an SPF record that now ends in an all
-// that authorizes every address, a PTR name or DKIM key gone from DNS.
+// that authorizes every address, a PTR name or DKIM key gone from DNS, or
+// a DKIM key that receivers used and now do not (put in testing mode, for
+// another service, sha1 only: dkimKeyState).
 func weakens(c DriftChange) bool {
 	key, _, _ := strings.Cut(c.Field, "[")
 	switch key {
@@ -850,7 +892,10 @@ func weakens(c DriftChange) bool {
 	case FieldPTRNames:
 		return c.Old != "" && c.New == "" && c.Inventory == ""
 	case FieldDKIMKey:
-		return hasKey(c.Old) && !hasKey(c.New) && c.Inventory == ""
+		// A key gone, or one in force replaced by one that is not.
+		gone := hasKey(c.Old) && !hasKey(c.New)
+		disabled := keyInForce(c.Old) && hasKey(c.New) && !keyInForce(c.New)
+		return (gone || disabled) && c.Inventory == ""
 	}
 	return false
 }

@@ -159,6 +159,26 @@ func TestCompareBaseline(t *testing.T) {
 			status: assess.StatusWarn, changes: []DriftChange{{ip, "dmarc.policy", "reject", "none (invalid record)", ""}}},
 		{name: "key revoked", old: base(), cur: set(set(set(status(base(), "dkim.key", assess.StatusFail), "dkim.key", "fingerprint", nil), "dkim.key", "key_bits", nil), "dkim.key", "reason", "revoked"),
 			status: assess.StatusWarn, changes: []DriftChange{{ip, "dkim.fingerprint[s1]", "aa", "(revoked)", ""}}},
+		// A key whose p= is unchanged but whose record now stops
+		// receivers from using it: in testing mode, for another
+		// service, sha1 only (and several at once).
+		{name: "key put in testing mode", old: base(), cur: set(base(), "dkim.key", "testing", true),
+			status: assess.StatusWarn, changes: []DriftChange{{ip, "dkim.fingerprint[s1]", "aa", "aa (testing)", ""}}},
+		{name: "key out of testing mode", old: set(base(), "dkim.key", "testing", true), cur: set(base(), "dkim.key", "testing", false),
+			status: assess.StatusWarn, changes: []DriftChange{{ip, "dkim.fingerprint[s1]", "aa (testing)", "aa", ""}}},
+		{name: "key for another service", old: set(base(), "dkim.key", "services", []string{"email"}),
+			cur:    set(set(status(base(), "dkim.key", assess.StatusFail), "dkim.key", "services", []string{"tlsrpt"}), "dkim.key", "reason", "not_email"),
+			status: assess.StatusWarn, changes: []DriftChange{{ip, "dkim.fingerprint[s1]", "aa", "aa (not email)", ""}}},
+		{name: "key sha1 only", old: set(base(), "dkim.key", "hashes", []string{"sha1", "sha256"}),
+			cur:    set(set(status(base(), "dkim.key", assess.StatusFail), "dkim.key", "hashes", []string{"sha1"}), "dkim.key", "reason", "sha1_only"),
+			status: assess.StatusWarn, changes: []DriftChange{{ip, "dkim.fingerprint[s1]", "aa", "aa (sha1 only)", ""}}},
+		{name: "key of unknown type, for another service, in testing mode", old: base(),
+			cur:    set(set(set(status(base(), "dkim.key", assess.StatusFail), "dkim.key", "key_type", "xyz"), "dkim.key", "services", []string{"tlsrpt"}), "dkim.key", "testing", true),
+			status: assess.StatusWarn, changes: []DriftChange{{ip, "dkim.fingerprint[s1]", "aa", "aa (unknown key type, not email, testing)", ""}}},
+		// Tags that leave the key in use are no change.
+		{name: "key tags that change nothing", old: base(),
+			cur:    set(set(set(set(base(), "dkim.key", "services", []string{"*"}), "dkim.key", "hashes", []string{"sha256", "sha1"}), "dkim.key", "testing", false), "dkim.key", "key_type", "rsa"),
+			status: assess.StatusPass},
 		{name: "error now is undetermined", old: base(), cur: status(set(base(), "spf.authorizes_ip", "result", "temperror"), "spf.authorizes_ip", assess.StatusError),
 			status: assess.StatusError, undetermined: []string{"spf.result", "spf.matched"}, run: []string{"spf.result", "spf.matched"},
 			msg: "No change found for 192.0.2.10 since the baseline run base-run, but the comparison is incomplete: 2 values were not compared because a run could not determine them: this run could not determine spf.result, spf.matched. This is not a pass"},
@@ -539,7 +559,10 @@ func TestDriftSample(t *testing.T) {
 	for _, c := range []struct {
 		old, new string
 		weaker   bool
-	}{{"ab", "(revoked)", true}, {"ab", "(no key record)", true}, {"(revoked)", "ab", false}, {"(revoked)", "(no key record)", false}, {"ab", "cd", false}} {
+	}{{"ab", "(revoked)", true}, {"ab", "(no key record)", true}, {"(revoked)", "ab", false}, {"(revoked)", "(no key record)", false}, {"ab", "cd", false},
+		// A key receivers used that they now do not is weaker.
+		{"ab", "ab (testing)", true}, {"ab", "cd (sha1 only)", true}, {"ab", "ab (not email, testing)", true},
+		{"ab (testing)", "ab", false}, {"ab (testing)", "ab (not email)", false}, {"ab (testing)", "(revoked)", true}, {"(no key record)", "ab (testing)", false}} {
 		if got := weakens(DriftChange{Field: "dkim.fingerprint[s1]", Old: c.old, New: c.new}); got != c.weaker {
 			t.Errorf("DKIM key %s → %s weakens = %v, want %v", c.old, c.new, got, c.weaker)
 		}
