@@ -550,13 +550,18 @@ func dkimFinding(ctx context.Context, r Resolver, a Asset, sel string) Finding {
 	}
 	txts := txtStrings(ans)
 	var keys []dkimKey
-	var records []string // key records, whether or not they parse
+	var records []string   // key records, whether or not they parse
+	var discarded []string // key records with a v= other than DKIM1
 	var firstErr error
 	var firstBad string
 	for _, t := range txts {
 		k, err := parseDKIMKey(t)
 		if err != nil {
-			if looksLikeDKIM(t) && !otherVersion(t) {
+			switch {
+			case !looksLikeDKIM(t):
+			case otherVersion(t):
+				discarded = append(discarded, t)
+			default:
 				records = append(records, t)
 				if firstErr == nil {
 					firstErr, firstBad = err, t
@@ -566,6 +571,11 @@ func dkimFinding(ctx context.Context, r Resolver, a Asset, sel string) Finding {
 		}
 		keys = append(keys, k)
 		records = append(records, t)
+	}
+	if len(discarded) > 0 {
+		// Verifiers discard them (RFC 6376 §3.6.1): no verdict rests
+		// on them, but they are what is there.
+		obs["discarded"] = sortedRecords(discarded)
 	}
 	if len(records) > 1 && len(keys) == len(records) && sameKeys(keys) {
 		// Copies of one record: whichever a verifier picks, the
@@ -579,14 +589,7 @@ func dkimFinding(ctx context.Context, r Resolver, a Asset, sel string) Finding {
 		// (RFC 6376 §3.6.2.2), broken ones included.
 		obs["reason"] = "several"
 		obs["count"] = len(records)
-		rs := []string{}
-		for i, t := range slices.Sorted(slices.Values(records)) { // whatever order the resolver gave
-			if i == 5 {
-				break
-			}
-			rs = append(rs, bounded(t, maxObservedText/4))
-		}
-		obs["records"] = rs
+		obs["records"] = sortedRecords(records)
 		return newFinding(a, id, StatusFail, obs, ans)
 	case len(keys) == 0 && firstErr != nil:
 		obs["reason"] = "syntax"
@@ -595,6 +598,14 @@ func dkimFinding(ctx context.Context, r Resolver, a Asset, sel string) Finding {
 		}
 		obs["record"] = bounded(firstBad, maxObservedText)
 		obs["error"] = bounded(firstErr.Error(), 300)
+		return newFinding(a, id, StatusFail, obs, ans)
+	case len(keys) == 0 && len(discarded) > 0:
+		// Key records there are, but verifiers discard every one: not
+		// "no record", and the fix is the v= tag, not a new record.
+		obs["reason"] = "other_version"
+		first := slices.Min(discarded)
+		_, tags, _ := parseTagList(first)
+		obs["version"] = bounded(tags["v"], 60)
 		return newFinding(a, id, StatusFail, obs, ans)
 	case len(keys) == 0:
 		obs["reason"] = "none"
@@ -643,6 +654,20 @@ func dkimFinding(ctx context.Context, r Resolver, a Asset, sel string) Finding {
 		st, obs["reason"] = StatusWarn, "rsa_short"
 	}
 	return newFinding(a, id, st, obs, ans)
+}
+
+// sortedRecords bounds records for observed: at most 5, in sorted order
+// (whatever order the resolver gave), each cut at a quarter of
+// maxObservedText.
+func sortedRecords(records []string) []string {
+	rs := []string{}
+	for i, t := range slices.Sorted(slices.Values(records)) {
+		if i == 5 {
+			break
+		}
+		rs = append(rs, bounded(t, maxObservedText/4))
+	}
+	return rs
 }
 
 // sameKeys reports whether every key record says the same: same key type,
