@@ -280,6 +280,12 @@ func parseEd25519Key(raw []byte) (ed25519.PublicKey, error) {
 	if len(raw) != ed25519.PublicKeySize {
 		pub, err := x509.ParsePKIXPublicKey(raw)
 		if err != nil {
+			if _, err := x509.ParsePKCS1PublicKey(raw); err == nil {
+				return nil, fmt.Errorf("k=ed25519 but p= holds an RSA key (PKCS#1)")
+			}
+			if err := certificateError(raw); err != nil {
+				return nil, err
+			}
 			return nil, fmt.Errorf("p= is not a raw 32-byte Ed25519 key (RFC 8463) nor an SPKI one: %d bytes", len(raw))
 		}
 		var ok bool
@@ -452,7 +458,19 @@ func parseRSAKey(der []byte) (*rsa.PublicKey, error) {
 	if r, err := x509.ParsePKCS1PublicKey(der); err == nil {
 		return r, nil
 	}
+	if err := certificateError(der); err != nil {
+		return nil, err
+	}
 	return nil, fmt.Errorf("p= is not an RSA public key (neither SubjectPublicKeyInfo nor PKCS#1)")
+}
+
+// certificateError says, for a p= that holds an X.509 certificate rather
+// than a public key, what to publish instead; nil for anything else.
+func certificateError(der []byte) error {
+	if _, err := x509.ParseCertificate(der); err != nil {
+		return nil
+	}
+	return fmt.Errorf("p= holds an X.509 certificate; publish its public key (openssl x509 -pubkey -noout)")
 }
 
 // keyKind names a public key's algorithm for messages.
@@ -593,8 +611,11 @@ func dkimFinding(ctx context.Context, r Resolver, a Asset, sel string) Finding {
 		return newFinding(a, id, StatusFail, obs, ans)
 	case len(keys) == 0 && firstErr != nil:
 		obs["reason"] = "syntax"
-		if ed25519Mislabelled(firstBad) {
+		switch {
+		case ed25519Mislabelled(firstBad):
 			obs["key_type_hint"] = "ed25519"
+		case rsaMislabelled(firstBad):
+			obs["key_type_hint"] = "rsa"
 		}
 		obs["record"] = bounded(firstBad, maxObservedText)
 		obs["error"] = bounded(firstErr.Error(), 300)
@@ -705,6 +726,22 @@ func ed25519Mislabelled(txt string) bool {
 	pub, err := x509.ParsePKIXPublicKey(raw)
 	_, ok := pub.(ed25519.PublicKey)
 	return err == nil && ok
+}
+
+// rsaMislabelled reports whether a key record that does not parse holds
+// an RSA key, SPKI or PKCS#1, under k=ed25519: the record needs k=rsa (or
+// no k=, which defaults to rsa, RFC 6376 §3.6.1).
+func rsaMislabelled(txt string) bool {
+	_, tags, err := parseTagList(txt)
+	if err != nil || !strings.EqualFold(tags["k"], "ed25519") {
+		return false
+	}
+	raw, err := decodeKeyData(stripWS(tags["p"]))
+	if err != nil {
+		return false
+	}
+	_, err = parseRSAKey(raw)
+	return err == nil
 }
 
 // decodeKeyData decodes a p= value: base64, padded or not.

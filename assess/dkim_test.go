@@ -52,7 +52,7 @@ func TestDKIMKeyCheck(t *testing.T) {
 		{name: "dup", status: StatusFail, reason: "syntax"},
 		{name: "ctrl", status: StatusFail, reason: "syntax"},
 		{name: "vnotfirst", status: StatusFail, reason: "syntax"},
-		{name: "edmismatch", status: StatusFail, reason: "syntax"},
+		{name: "edmismatch", status: StatusFail, reason: "syntax", obs: map[string]string{"key_type_hint": "rsa", "error": "k=ed25519 but p= holds an RSA key"}},
 		{name: "sha1", status: StatusFail, reason: "sha1_only"},
 		{name: "hempty", status: StatusFail, reason: "syntax", obs: map[string]string{"error": "h= names no hash algorithm (RFC 6376 §3.6.1: remove the tag, or give h=sha256)"}},
 		{name: "sempty", status: StatusFail, reason: "syntax", obs: map[string]string{"error": "s= names no service type (RFC 6376 §3.6.1: remove the tag, or give s=email)"}},
@@ -186,6 +186,50 @@ func TestParseDKIMKey(t *testing.T) {
 		}
 		if k.KeyType != tc.typ || k.Bits != tc.bits || k.Revoked != tc.revoked || k.Testing != tc.testing {
 			t.Errorf("parseDKIMKey(%q) = %+v", tc.in, k)
+		}
+	}
+}
+
+// TestDKIMKeyMisplaced: an X.509 certificate in p= (under k=rsa or
+// k=ed25519), or an RSA key under k=ed25519, is named as what it is.
+func TestDKIMKeyMisplaced(t *testing.T) {
+	t.Parallel()
+	edPub, edPriv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), NotBefore: time.Unix(0, 0), NotAfter: time.Unix(1<<32, 0)}
+	cert, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, edPub, edPriv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spki, _ := base64.StdEncoding.DecodeString(rsa2048Key)
+	pub, err := parseRSAKey(spki)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b64 := base64.StdEncoding.EncodeToString
+	const certErr = "p= holds an X.509 certificate; publish its public key (openssl x509 -pubkey -noout)"
+	for _, tc := range []struct{ record, err, hint string }{
+		{"v=DKIM1; p=" + b64(cert), certErr, ""},
+		{"v=DKIM1; k=ed25519; p=" + b64(cert), certErr, ""},
+		{"v=DKIM1; k=ed25519; p=" + rsa2048Key, "k=ed25519 but p= holds an RSA key", "rsa"},
+		{"v=DKIM1; k=ED25519; p=" + b64(x509.MarshalPKCS1PublicKey(pub)), "k=ed25519 but p= holds an RSA key (PKCS#1)", "rsa"},
+		{"v=DKIM1; p=" + b64(edPub), "size of a raw Ed25519 key", "ed25519"},
+		{"v=DKIM1; k=ed25519; p=AAAA", "32-byte", ""},
+	} {
+		_, err := parseDKIMKey(tc.record)
+		if err == nil || !strings.Contains(err.Error(), tc.err) {
+			t.Errorf("%.40s…: error %v, want %q", tc.record, err, tc.err)
+		}
+		hint := ""
+		if ed25519Mislabelled(tc.record) {
+			hint = "ed25519"
+		} else if rsaMislabelled(tc.record) {
+			hint = "rsa"
+		}
+		if hint != tc.hint {
+			t.Errorf("%.40s…: hint %q, want %q", tc.record, hint, tc.hint)
 		}
 	}
 }
