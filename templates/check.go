@@ -12,6 +12,8 @@ import (
 	"strings"
 	"text/template"
 	"text/template/parse"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Load's checks. text/template finds a field that does not exist, or a
@@ -45,7 +47,21 @@ type Problem struct {
 	Reason string
 }
 
-func (p *Problem) Error() string { return fmt.Sprintf("%s:%d: %s", p.Path, p.Line, p.Reason) }
+func (p *Problem) Error() string {
+	return fmt.Sprintf("%s:%d: %s", shownPath(p.Path), p.Line, p.Reason)
+}
+
+// shownPath is a file's path as a problem shows it: as it is, or quoted
+// with Go's escapes when it holds a character that is not shown as itself
+// (a control character, a line break, a bidirectional mark, a byte that is
+// not UTF-8), so that a file named "a\nfake.tmpl:1: ..." cannot make up a
+// line of its own, or colour or clear the terminal it is shown on.
+func shownPath(p string) string {
+	if !utf8.ValidString(p) || strings.ContainsFunc(p, func(r rune) bool { return r != ' ' && !unicode.IsPrint(r) }) {
+		return strconv.QuoteToASCII(p)
+	}
+	return p
+}
 
 const (
 	// overridePrefix starts the names of override files' templates.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -317,5 +318,34 @@ func TestDirFilesLinkOutside(t *testing.T) {
 	}
 	if len(files) != 2 || len(bad) != 1 || !strings.HasSuffix(bad[0].Path, "leak.tmpl") || !strings.Contains(bad[0].Reason, "outside the directory") {
 		t.Errorf("files %q, problems %v", files, bad)
+	}
+}
+
+// TestProblemPathShown: a file name holding a line break or an escape
+// sequence is quoted in a problem, so it can neither make up a line of the
+// error output nor act on the terminal; an ordinary name is shown as it is.
+func TestProblemPathShown(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ path, want string }{
+		{"/w/a.tmpl", "/w/a.tmpl"},
+		{"/w/my wording/é.tmpl", "/w/my wording/é.tmpl"},
+		{"/w/a\x1b[31mRED\nfake: line.tmpl", `"/w/a\x1b[31mRED\nfake: line.tmpl"`},
+		{"/w/x\u202ey.tmpl", `"/w/x\u202ey.tmpl"`},
+		{"/w/\xff.tmpl", `"/w/\xff.tmpl"`},
+	} {
+		p := &Problem{Path: tc.path, Line: 3, Reason: "why"}
+		if got, want := p.Error(), tc.want+":3: why"; got != want {
+			t.Errorf("Problem{%q}.Error() = %s, want %s", tc.path, got, want)
+		}
+	}
+	name := "a\x1b[31mRED\nfake: line.tmpl"
+	dir := writeDir(t, map[string]string{name: `{{define "ptr.presnt/pass"}}x{{end}}`})
+	_, err := Load(dir)
+	if err == nil {
+		t.Fatal("Load succeeded")
+	}
+	lines := strings.Split(err.Error(), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[1], strconv.QuoteToASCII(filepath.Join(dir, name))+":1: ") || strings.ContainsRune(err.Error(), 0x1b) {
+		t.Errorf("Load: %q", err)
 	}
 }

@@ -417,7 +417,7 @@ func definedTwice(t *template.Template, path string, definedIn map[string]string
 			out = append(out, &Problem{Path: p, Line: line, Reason: fmt.Sprintf("template %q is defined in %s too: define each name in one file, or it is the files' order that decides which wording is used", d.Name(), first)})
 			continue
 		}
-		definedIn[d.Name()] = fmt.Sprintf("%s:%d", filepath.Base(p), line) // the files of one directory
+		definedIn[d.Name()] = fmt.Sprintf("%s:%d", shownPath(filepath.Base(p)), line) // the files of one directory
 	}
 	slices.SortFunc(out, func(a, b *Problem) int { return a.Line - b.Line })
 	return out
