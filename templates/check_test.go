@@ -155,6 +155,14 @@ func TestLoadRejects(t *testing.T) {
 			[]string{"a.tmpl:2: not UTF-8 text (byte 0xe9)"}},
 		{"too large", map[string]string{"a.tmpl": `{{define "ptr.present/pass"}}` + strings.Repeat("x", maxTemplateFile) + `{{end}}`},
 			[]string{fmt.Sprintf("a.tmpl:1: %d bytes, more than a wording file may hold (%d)", maxTemplateFile+len(`{{define "ptr.present/pass"}}{{end}}`), maxTemplateFile)}},
+		// What stands outside {{define}} is a template named after the
+		// file, which nothing renders: wording there would be lost.
+		{"text outside define", map[string]string{"a.tmpl": "This is my ptr.present/pass wording {{.Asset.IP}}\n"},
+			[]string{`a.tmpl:1: text outside {{define}} is never rendered: put it in {{define "check/status"}}…{{end}}`}},
+		{"action outside define", map[string]string{"a.tmpl": "{{define \"ptr.present/pass\"}}x{{end}}\n\n  {{.Nope}}\n"},
+			[]string{`a.tmpl:3: text outside {{define}} is never rendered: put it in {{define "check/status"}}…{{end}}`}},
+		{"call outside define", map[string]string{"a.tmpl": "{{define \"ptr.present/pass\"}}x{{end -}}\n{{template \"ptr.present/pass\" .}}"},
+			[]string{`a.tmpl:2: text outside {{define}} is never rendered: put it in {{define "check/status"}}…{{end}}`}},
 		{"syntax errors in every file", map[string]string{
 			"a.tmpl": "{{define \"x\"}}\n{{.A",
 			"b.tmpl": `{{define "y"}}{{nosuchfunc}}{{end}}`,
@@ -209,6 +217,8 @@ func TestLoadAccepts(t *testing.T) {
 {{define "dmarc.policy/warn"}}{{(index .Observed "rua").x}} {{default "none" .Observed.p}} {{if and .Observed.p (eq .Status "warn") (not .Reason)}}x{{end}}{{end}}
 {{define "dmarc.record/pass"}}asked {{len .Observed.dmarcbis_queried}} names{{end}}
 `,
+		// Comments and {{block}} definitions may stand outside {{define}}.
+		"block.tmpl": "{{/* the fail wording */}}\n{{block \"ptr.single/fail\" .}}b {{.Asset.IP}}{{end}}\n{{- block \"ptr.fcrdns/fail\" .}}c{{end}}\n",
 		"summary.tmpl": `
 {{define "summary/executive"}}{{.Run.Title}} {{.Run.StartedAt.Year}} {{range .Controls}}{{.Status}} {{.OSCAL.anything}}{{end}}
 {{- range .TopChecks}}{{.Check}}: {{.Counts}}{{end}}{{if .Drift}}{{len .Drift.Changes}} {{range .Drift.Changes}}{{.Asset}}{{end}}{{end}}

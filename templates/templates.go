@@ -212,6 +212,9 @@ func Load(dir string) (*Set, error) {
 			problems = append(problems, p)
 			continue
 		}
+		if p := outsideDefine(t, f, string(b)); p != nil {
+			problems = append(problems, p)
+		}
 		problems = append(problems, definedTwice(t, f, definedIn)...)
 	}
 	if len(problems) == 0 {
@@ -398,6 +401,52 @@ func parseOverride(t *template.Template, path, text string) *Problem {
 		return parseProblem(name, err)
 	}
 	return nil
+}
+
+// outsideDefine refuses an override file (just parsed into t, its text
+// being text) with anything but white space, comments and {{define}} or
+// {{block}} definitions at its top level: text/template keeps that as a
+// template named after the file, which nothing renders, so wording
+// written there (or a {{.Nope}}) would be dropped without a word and
+// never checked.
+func outsideDefine(t *template.Template, path, text string) *Problem {
+	ft := t.Lookup(overridePrefix + path)
+	if ft == nil || ft.Tree == nil || ft.Tree.ParseName != overridePrefix+path || ft.Tree.Root == nil {
+		return nil
+	}
+	for _, n := range ft.Tree.Root.Nodes {
+		pos := int(n.Position())
+		switch n := n.(type) {
+		case *parse.TextNode:
+			trimmed := bytes.TrimLeft(n.Text, " \t\r\n")
+			if len(trimmed) == 0 {
+				continue
+			}
+			pos += len(n.Text) - len(trimmed) // the line of its first character
+		case *parse.TemplateNode:
+			if isBlock(text, pos) {
+				continue // {{block}} defines a template as {{define}} does
+			}
+		}
+		line := 1 + strings.Count(text[:min(max(pos, 0), len(text))], "\n")
+		return &Problem{Path: path, Line: line, Reason: `text outside {{define}} is never rendered: put it in {{define "check/status"}}…{{end}}`}
+	}
+	return nil
+}
+
+// isBlock reports whether the {{template}} node at byte pos of text (the
+// position of its name) is the call a {{block "name" .}} makes where it
+// stands.
+func isBlock(text string, pos int) bool {
+	if pos < 0 || pos > len(text) {
+		return false
+	}
+	before, ok := strings.CutSuffix(strings.TrimRight(text[:pos], " \t\r\n"), "block")
+	if !ok {
+		return false
+	}
+	before = strings.TrimSuffix(strings.TrimRight(before, " \t\r\n"), "-")
+	return strings.HasSuffix(before, "{{")
 }
 
 // definedTwice refuses the templates the override file path (just parsed
