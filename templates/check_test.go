@@ -119,6 +119,38 @@ func TestLoadRejects(t *testing.T) {
 				`a.tmpl:2: template "summary/executiv" is never rendered: the reports render no template of that name; did you mean "summary/executive"?`,
 				`a.tmpl:3: template "ptr.present/fial" is never rendered: "fial" is not a status (pass, fail, warn, error, skip) or remediation; did you mean "fail"?`,
 			}},
+		// The whole name follows the lookup, not only its check and
+		// status (TestNamesFollowWord holds it to assess's word).
+		{"finding names no lookup reaches", map[string]string{"a.tmpl": `{{define "ptr.present/remediation.error"}}a{{end}}
+{{define "default/remediation"}}b{{end}}
+{{define "default/remediation.pass"}}c{{end}}
+{{define "default/remediation.skip"}}d{{end}}
+{{define "dkim.key/remediation.pass.x"}}e{{end}}
+{{define "default/fail.nxdomain"}}f{{end}}
+{{define "ptr.present/remediation.warn"}}g{{end}}
+{{define "ptr.present/fail.error"}}h{{end}}
+{{define "ptr.present/remediation.skip"}}i{{end}}
+{{define "default/remediation.error.timeout"}}j{{end}}
+{{define "ptr.present/remediation.fail.nxdomain"}}k{{end}}
+{{define "ptr.present/pass.x.y"}}l{{end}}
+
+{{define "default/pass"}}p{{end}}{{define "default/remediation.warn"}}w{{end}}{{define "default/fail"}}ok{{end}}{{define "dkim.key/remediation.pass"}}ok{{end}}{{define "spf.authorizes_ip/remediation.fail"}}ok{{end}}{{define "ptr.present/remediation.error.timeout"}}ok{{end}}`},
+			[]string{
+				`a.tmpl:1: template "ptr.present/remediation.error" is never rendered: an error finding's remediation is looked up as "ptr.present/remediation.error.<reason>", then "default/remediation.error"; did you mean one of those?`,
+				`a.tmpl:2: template "default/remediation" is never rendered: no finding looks up "default/remediation": the default remediation of a status is "default/remediation.fail", "default/remediation.warn" or "default/remediation.error"`,
+				`a.tmpl:3: template "default/remediation.pass" is never rendered: a pass finding has a remediation only where its check defines "<check>/remediation.pass"; there is no default one`,
+				`a.tmpl:4: template "default/remediation.skip" is never rendered: a skip finding has no remediation`,
+				`a.tmpl:5: template "dkim.key/remediation.pass.x" is never rendered: a pass finding's remediation takes no reason; did you mean "dkim.key/remediation.pass"?`,
+				`a.tmpl:6: template "default/fail.nxdomain" is never rendered: a default message takes no reason: findings look up "<check>/fail.nxdomain", "<check>/fail", then "default/fail"; did you mean "default/fail"?`,
+				`a.tmpl:7: template "ptr.present/remediation.warn" is never rendered: a warn finding's remediation is looked up as "ptr.present/remediation.<reason>", "ptr.present/remediation", then "default/remediation.warn"; did you mean one of those?`,
+				`a.tmpl:8: template "ptr.present/fail.error" is never rendered: "error" is a status, which no check gives as a finding's reason`,
+				`a.tmpl:9: template "ptr.present/remediation.skip" is never rendered: a skip finding has no remediation`,
+				`a.tmpl:10: template "default/remediation.error.timeout" is never rendered: a default remediation takes no reason: did you mean "default/remediation.error", or "<check>/remediation.error.timeout" for one check?`,
+				`a.tmpl:11: template "ptr.present/remediation.fail.nxdomain" is never rendered: a fail or warn finding's remediation is looked up by its reason alone; did you mean "ptr.present/remediation.nxdomain"?`,
+				`a.tmpl:12: template "ptr.present/pass.x.y" is never rendered: a finding's reason is one word ("x.y" has a dot)`,
+				`a.tmpl:14: template "default/pass" is never rendered: every check has its own "<check>/pass", which findings look up before it: override those`,
+				`a.tmpl:14: template "default/remediation.warn" is never rendered: every check has its own "<check>/remediation", which findings look up before it: override those`,
+			}},
 		// The offboarding recheck's wording is rendered by name too.
 		{"offboarding name nothing renders", map[string]string{"o.tmpl": "{{define \"offboard/wran\"}}w{{end}}\n{{define \"offboard/warn\"}}ok{{end}}"},
 			[]string{`o.tmpl:1: template "offboard/wran" is never rendered: the offboarding recheck renders no template of that name; did you mean "offboard/warn"?`}},

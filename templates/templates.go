@@ -254,10 +254,6 @@ func unknownNames(t *template.Template, shipped map[string]bool) []*Problem {
 			offboard[name] = true
 		}
 	}
-	known := map[string]bool{}
-	for _, st := range statuses {
-		known[st] = true
-	}
 	// A template another one calls is a helper of it, whatever its name.
 	called := map[string]bool{}
 	for _, d := range t.Templates() {
@@ -273,15 +269,12 @@ func unknownNames(t *template.Template, shipped map[string]bool) []*Problem {
 			continue
 		}
 		name := d.Name()
-		first, rest, _ := strings.Cut(name, "/")
-		status, _, _ := strings.Cut(rest, ".")
+		first, _, _ := strings.Cut(name, "/")
 		var why string
 		switch templateKind(name) {
 		case kindMessage:
-			if !checks[first] {
-				why = fmt.Sprintf("no check is called %q%s", first, nearest(first, checks))
-			} else if !known[status] {
-				why = fmt.Sprintf("%q is not a status (%s) or remediation%s", status, strings.Join(statuses[:5], ", "), nearest(status, known))
+			if why = findingNameProblem(name, checks); why == "" && first == "default" {
+				why = hiddenDefault(t, name, checks)
 			}
 		case kindSummary:
 			why = "the reports render no template of that name" + nearest(name, summaries)
@@ -301,6 +294,121 @@ func unknownNames(t *template.Template, shipped map[string]bool) []*Problem {
 	}
 	slices.SortFunc(out, func(a, b *Problem) int { return cmp.Or(strings.Compare(a.Path, b.Path), a.Line-b.Line) })
 	return out
+}
+
+// notReasons are the statuses no check gives as a finding's reason (fail
+// is one: SPF's result). A reason is a word of the check's (nxdomain,
+// timeout, rsa_short), never holding a dot.
+var notReasons = map[string]bool{"pass": true, "warn": true, "error": true, "skip": true}
+
+// findingNameProblem says why no finding renders the template called name
+// ("<check>/..." or "default/..."; checks holds the check IDs, and
+// "default"), or "" when one does. It follows assess's word, which looks
+// a finding of status S and reason R up as
+//
+//	message:                 <check>/S.R, <check>/S, default/S
+//	remediation, fail, warn: <check>/remediation.R, <check>/remediation, default/remediation.S
+//	remediation, error:      <check>/remediation.error.R, default/remediation.error
+//	remediation, pass:       <check>/remediation.pass
+//
+// and skip has no remediation (TestNamesFollowWord holds the two alike).
+// The reason is not judged beyond its form (notReasons): a check may give
+// one no shipped template words.
+func findingNameProblem(name string, checks map[string]bool) string {
+	first, rest, _ := strings.Cut(name, "/")
+	head, reason, hasReason := strings.Cut(rest, ".")
+	if !checks[first] {
+		return fmt.Sprintf("no check is called %q%s", first, nearest(first, checks))
+	}
+	known := map[string]bool{}
+	for _, st := range statuses {
+		known[st] = true
+	}
+	if !known[head] {
+		return fmt.Sprintf("%q is not a status (%s) or remediation%s", head, strings.Join(statuses[:5], ", "), nearest(head, known))
+	}
+	// badReason says why r is no finding's reason, "" when it may be one.
+	badReason := func(r string) string {
+		switch {
+		case notReasons[r]:
+			return fmt.Sprintf("%q is a status, which no check gives as a finding's reason", r)
+		case strings.Contains(r, "."):
+			return fmt.Sprintf("a finding's reason is one word (%q has a dot)", r)
+		}
+		return ""
+	}
+	if head != "remediation" {
+		switch {
+		case !hasReason:
+			return ""
+		case first == "default":
+			return fmt.Sprintf("a default message takes no reason: findings look up %q, %q, then %q; did you mean %q?",
+				"<check>/"+head+"."+reason, "<check>/"+head, "default/"+head, "default/"+head)
+		}
+		return badReason(reason)
+	}
+	// A remediation.
+	rem, remReason, remHasReason := strings.Cut(reason, ".")
+	if first == "default" {
+		switch {
+		case hasReason && !remHasReason && (rem == "fail" || rem == "warn" || rem == "error"):
+			return ""
+		case !hasReason:
+			return `no finding looks up "default/remediation": the default remediation of a status is "default/remediation.fail", "default/remediation.warn" or "default/remediation.error"`
+		case rem == "pass":
+			return `a pass finding has a remediation only where its check defines "<check>/remediation.pass"; there is no default one`
+		case rem == "skip":
+			return "a skip finding has no remediation"
+		case rem == "fail" || rem == "warn" || rem == "error":
+			one := "<check>/remediation." + remReason
+			if rem == "error" {
+				one = "<check>/remediation.error." + remReason
+			}
+			return fmt.Sprintf("a default remediation takes no reason: did you mean %q, or %q for one check?", "default/remediation."+rem, one)
+		}
+		return fmt.Sprintf(`the default remediation is per status ("default/remediation.fail", "default/remediation.warn", "default/remediation.error"); a reason's is %q`, "<check>/remediation."+reason)
+	}
+	switch {
+	case !hasReason:
+		return ""
+	case rem == "pass" && !remHasReason:
+		return ""
+	case rem == "pass":
+		return fmt.Sprintf("a pass finding's remediation takes no reason; did you mean %q?", first+"/remediation.pass")
+	case rem == "error" && !remHasReason:
+		return fmt.Sprintf("an error finding's remediation is looked up as %q, then %q; did you mean one of those?", first+"/remediation.error.<reason>", "default/remediation.error")
+	case rem == "error":
+		return badReason(remReason)
+	case rem == "skip":
+		return "a skip finding has no remediation"
+	case rem == "fail" && remHasReason:
+		return fmt.Sprintf("a fail or warn finding's remediation is looked up by its reason alone; did you mean %q?", first+"/remediation."+remReason)
+	case rem == "warn":
+		return fmt.Sprintf("a warn finding's remediation is looked up as %q, %q, then %q; did you mean one of those?", first+"/remediation.<reason>", first+"/remediation", "default/remediation.warn")
+	}
+	return badReason(reason)
+}
+
+// hiddenDefault says why the default finding template called name
+// ("default/<status>", "default/remediation.<status>") is never rendered
+// when every check has the name findings look up before it
+// ("<check>/<status>", "<check>/remediation"), or "" when some check has
+// not.
+func hiddenDefault(t *template.Template, name string, checks map[string]bool) string {
+	_, rest, _ := strings.Cut(name, "/")
+	first := rest
+	if rest == "remediation.fail" || rest == "remediation.warn" {
+		first = "remediation"
+	}
+	if strings.Contains(first, ".") {
+		return "" // default/remediation.error, looked up after <check>/remediation.error.<reason>
+	}
+	for c := range checks {
+		if c != "default" && t.Lookup(c+"/"+first) == nil {
+			return ""
+		}
+	}
+	return fmt.Sprintf("every check has its own %q, which findings look up before it: override those", "<check>/"+first)
 }
 
 // nearest suggests the name of names closest to s in spelling, as
