@@ -146,7 +146,76 @@ func (s *Set) check(all bool) []*Problem {
 	if len(c.problems) > 0 {
 		return c.problems
 	}
+	if problems := s.expansion(names); len(problems) > 0 {
+		return problems
+	}
 	return s.trialRender(names, all)
+}
+
+// maxRuns bounds the templates one render may run through its
+// {{template}} calls, counting each call where it stands once: the shipped
+// wording runs at most a few dozen. Helpers that each call the one before
+// twice run 2^n templates for n of them, which no render (the trial
+// render's first) would live to finish.
+const maxRuns = 1000
+
+// expansion reports each template whose {{template}} calls, counted where
+// they stand, run more than maxRuns templates while none of those it
+// calls does alone: where the count crosses the bound, with the chain of
+// the calls that weigh most. The calls lead nowhere back (recursion is
+// refused first).
+func (s *Set) expansion(names []string) []*Problem {
+	runs := map[string]int{} // templates one render runs, itself included, at most maxRuns+1
+	var count func(name string) int
+	count = func(name string) int {
+		if n, ok := runs[name]; ok {
+			return n
+		}
+		runs[name] = 1 // (no cycle: a recursion was refused)
+		n := 1
+		if t := s.t.Lookup(name); t != nil && t.Tree != nil {
+			for _, c := range calls(t.Tree.Root) {
+				if n += count(c); n > maxRuns {
+					n = maxRuns + 1
+					break
+				}
+			}
+		}
+		runs[name] = n
+		return n
+	}
+	// heaviest returns the call of name that runs the most templates.
+	heaviest := func(name string) *parse.TemplateNode {
+		var best *parse.TemplateNode
+		if t := s.t.Lookup(name); t != nil && t.Tree != nil {
+			for _, c := range callNodes(t.Tree.Root) {
+				if best == nil || count(c.Name) > count(best.Name) {
+					best = c
+				}
+			}
+		}
+		return best
+	}
+	var problems []*Problem
+	for _, name := range names {
+		if count(name) <= maxRuns || count(heaviest(name).Name) > maxRuns {
+			continue
+		}
+		chain := []string{name}
+		for c := heaviest(name); c != nil && len(chain) < 6; c = heaviest(c.Name) {
+			chain = append(chain, c.Name)
+		}
+		if heaviest(chain[len(chain)-1]) != nil {
+			chain = append(chain, "…")
+		}
+		t := s.t.Lookup(name)
+		loc, _ := t.Tree.ErrorContext(heaviest(name))
+		file, line := location(loc)
+		problems = append(problems, &Problem{Path: file, Line: line,
+			Reason: fmt.Sprintf("%s: its {{template}} calls, each calling the next several times, run more than %s templates (%s); one text may run at most %s",
+				name, Num(maxRuns), strings.Join(chain, " → "), Num(maxRuns))})
+	}
+	return problems
 }
 
 // recursion reports each {{template}} call that leads back to the
@@ -835,13 +904,42 @@ func (s *Set) trialRender(names []string, all bool) []*Problem {
 		if data == nil || (!all && !reaches(name, map[string]bool{})) {
 			continue
 		}
-		if _, err := s.renderText(name, data); err != nil {
+		err := s.t.ExecuteTemplate(&limitWriter{max: maxTrialOutput}, name, data)
+		if errors.Is(err, errTrialOutput) {
+			loc, _ := s.t.Lookup(name).Tree.ErrorContext(s.t.Lookup(name).Tree.Root)
+			path, line := location(loc)
+			problems = append(problems, &Problem{Path: path, Line: line,
+				Reason: fmt.Sprintf("%s renders more than %s with the sample data (in a trial render): the reports show a few thousand characters of a text, and each finding carries its message whole", name, maxTrialText)})
+			continue
+		}
+		if err != nil {
 			if p := execProblem(err, name); p != nil {
 				problems = append(problems, p)
 			}
 		}
 	}
 	return problems
+}
+
+// maxTrialOutput bounds what the trial render of one template may write:
+// the shipped wording writes a few kilobytes at most.
+const (
+	maxTrialOutput = 1 << 20
+	maxTrialText   = "1 MiB"
+)
+
+var errTrialOutput = errors.New("trial render output over its bound")
+
+// limitWriter takes up to max bytes and fails the write that would pass
+// them, which stops text/template's render.
+type limitWriter struct{ n, max int }
+
+func (w *limitWriter) Write(b []byte) (int, error) {
+	if w.n+len(b) > w.max {
+		return 0, errTrialOutput
+	}
+	w.n += len(b)
+	return len(b), nil
 }
 
 var (

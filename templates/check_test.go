@@ -181,6 +181,16 @@ func TestLoadRejects(t *testing.T) {
 				`a.tmpl:1: ptr.present/pass: {{template "x"}} leads back to ptr.present/pass (through x): a template may not call itself, as a recursion can run the process out of stack`,
 				`a.tmpl:2: x: {{template "ptr.present/pass"}} leads back to x (through ptr.present/pass): a template may not call itself, as a recursion can run the process out of stack`,
 			}},
+		// A render that would not end, or would fill memory: helpers
+		// that each call the one before twice (2^40 templates, no
+		// output), and text multiplied past what a report could show.
+		{"calls that multiply", map[string]string{"a.tmpl": slowHelpers(40) + `{{define "ptr.present/pass"}}{{template "h/a40" .}}ok{{end}}`},
+			[]string{`a.tmpl:10: h/a9: its {{template}} calls, each calling the next several times, run more than 1,000 templates (h/a9 → h/a8 → h/a7 → h/a6 → h/a5 → h/a4 → …); one text may run at most 1,000`}},
+		{"output past the trial's bound", map[string]string{"a.tmpl": "{{define \"h/t0\"}}" + strings.Repeat("wording ", 2560) + "{{end}}\n" +
+			"{{define \"h/t1\"}}" + strings.Repeat(`{{template "h/t0" .}}`, 10) + "{{end}}\n" +
+			"{{define \"h/t2\"}}" + strings.Repeat(`{{template "h/t1" .}}`, 10) + "{{end}}\n" +
+			"{{define \"summary/executive\"}}{{template \"h/t2\" .}}{{end}}"},
+			[]string{`a.tmpl:4: summary/executive renders more than 1 MiB with the sample data (in a trial render): the reports show a few thousand characters of a text, and each finding carries its message whole`}},
 		{"index past the sample", map[string]string{"a.tmpl": `{{define "ptr.present/pass"}}{{index .Observed.ptr_names 5}}{{end}}`},
 			[]string{"a.tmpl:1: ptr.present/pass: index .Observed.ptr_names 5: error calling index: index out of range: 5 (in a trial render with sample data)"}},
 		{"not UTF-8", map[string]string{"a.tmpl": "{{define \"ptr.present/pass\"}}\nPTR de {{.Asset.IP}} \xe9tabli{{end}}"},
@@ -389,5 +399,30 @@ func TestProblemPathShown(t *testing.T) {
 	lines := strings.Split(err.Error(), "\n")
 	if len(lines) != 2 || !strings.HasPrefix(lines[1], strconv.QuoteToASCII(filepath.Join(dir, name))+":1: ") || strings.ContainsRune(err.Error(), 0x1b) {
 		t.Errorf("Load: %q", err)
+	}
+}
+
+// slowHelpers defines h/a0 to h/a<n>, each calling the one before twice.
+func slowHelpers(n int) string {
+	var b strings.Builder
+	b.WriteString("{{define \"h/a0\"}}{{if .Asset.Owner}}{{end}}{{end}}\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "{{define \"h/a%d\"}}{{template \"h/a%d\" .}}{{template \"h/a%d\" .}}{{end}}\n", i, i-1, i-1)
+	}
+	return b.String()
+}
+
+// TestLoadRunsBound: helpers that multiply their calls load while one text
+// runs at most maxRuns templates (512 here), and the trial render of such
+// a set stays quick.
+func TestLoadRunsBound(t *testing.T) {
+	t.Parallel()
+	dir := writeDir(t, map[string]string{"a.tmpl": slowHelpers(8) + `{{define "ptr.present/pass"}}{{template "h/a8" .}}ok{{end}}`})
+	s, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Render("ptr.present/pass", sampleFinding("ptr.present/pass")); err != nil || got != "ok" {
+		t.Errorf("Render = %q, %v", got, err)
 	}
 }
