@@ -7,7 +7,9 @@ package templates
 import (
 	"bytes"
 	"cmp"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -35,7 +37,21 @@ type Set struct {
 	// chosen remembers FirstOf's choices by key.
 	chosen      sync.Map
 	chosenCount atomic.Int64
+	// files are the override files the set was loaded from.
+	files []File
 }
+
+// File is an override file a set was loaded from: its path and the
+// SHA-256 (hex) of the bytes read, which are those the set holds.
+type File struct {
+	Path, SHA256 string
+}
+
+// Files returns the override files the set was loaded from, in the order
+// they were read (their names' order), with the hashes of what was read:
+// a file changed since gives the hash of the text the wording came from,
+// not of the file as it is now.
+func (s *Set) Files() []File { return slices.Clone(s.files) }
 
 // Funcs available to every template (fast.go calls the same functions).
 var funcs = template.FuncMap{
@@ -195,6 +211,7 @@ func Load(dir string) (*Set, error) {
 		return nil, fmt.Errorf("templates directory %s: cannot read: %w", dir, unwrapPath(err))
 	}
 	definedIn := map[string]string{} // an override's name: the file and line that define it
+	var read []File
 	for _, f := range files {
 		b, size, err := ReadAtMost(f, maxTemplateFile)
 		if errors.Is(err, ErrTooLarge) {
@@ -204,6 +221,8 @@ func Load(dir string) (*Set, error) {
 		if err != nil {
 			return nil, err
 		}
+		sum := sha256.Sum256(b)
+		read = append(read, File{Path: f, SHA256: hex.EncodeToString(sum[:])})
 		if p := textProblem(f, b); p != nil {
 			problems = append(problems, p)
 			continue
@@ -224,6 +243,7 @@ func Load(dir string) (*Set, error) {
 		return nil, fmt.Errorf("templates fail to load:\n%w", joinProblems(problems))
 	}
 	s := newSet(t)
+	s.files = read
 	if problems := s.check(false); len(problems) > 0 {
 		return nil, fmt.Errorf("templates fail the load check:\n%w", joinProblems(problems))
 	}

@@ -367,7 +367,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 			return badInput(fmt.Errorf("--baseline: %w", packWithoutEvidence(cfg.Baseline, err)))
 		}
 	}
-	extraInputs, err := runInputs(cfg)
+	extraInputs, err := runInputs(cfg, tpl)
 	if err != nil {
 		return badInput(err)
 	}

@@ -14,8 +14,9 @@ import (
 // runInputs returns the manifest's inputs besides the inventories: the
 // recorded evidence a replay re-assesses, the --baseline evidence, each
 // --mappings file and each --templates file, with their SHA-256, in that
-// order.
-func runInputs(cfg runConfig) ([]report.Input, error) {
+// order. The --templates files are those tpl was loaded from, hashed as
+// they were read: a file edited since is recorded as the run used it.
+func runInputs(cfg runConfig, tpl *templates.Set) ([]report.Input, error) {
 	var ins []report.Input
 	if cfg.ReplayPath != "" {
 		ins = append(ins, report.Input{Path: cfg.ReplayPath, Kind: report.InputReplay})
@@ -34,11 +35,9 @@ func runInputs(cfg runConfig) ([]report.Input, error) {
 		ins = append(ins, more...)
 	}
 	if cfg.Templates != "" {
-		more, err := dirInputs(cfg.Templates, report.InputTemplates, ".tmpl")
-		if err != nil {
-			return nil, fmt.Errorf("--templates: %w", err)
+		for _, f := range tpl.Files() {
+			ins = append(ins, report.Input{Path: f.Path, Kind: report.InputTemplates, SHA256: f.SHA256})
 		}
-		ins = append(ins, more...)
 	}
 	return ins, nil
 }

@@ -4,10 +4,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"senderproof/report"
+	"senderproof/templates"
 )
 
 // TestTemplatesCheckedAtLoad: an override that would fail mid-run (a field
@@ -75,5 +77,44 @@ func TestTemplatesCheckedAtLoad(t *testing.T) {
 	}
 	if !worded {
 		t.Error("no ptr.present pass finding")
+	}
+}
+
+// TestTemplatesHashedAsRead: the manifest records the --templates files
+// with the hashes of the bytes the run's wording came from, in the
+// directory's name order: a file edited after the load is recorded as it
+// was read, so the pack verifies with the wording it was made with.
+func TestTemplatesHashedAsRead(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	first := map[string]string{
+		"b.tmpl": `{{define "ptr.present/pass"}}B {{.Asset.IP}}{{end}}`,
+		"a.tmpl": `{{define "ptr.present/fail"}}A {{.Asset.IP}}{{end}}`,
+	}
+	for name, text := range first {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tpl, err := templates.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "b.tmpl"), []byte(`{{define "ptr.present/pass"}}edited{{end}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ins, err := runInputs(runConfig{Templates: dir}, tpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []report.Input{
+		{Path: filepath.Join(dir, "a.tmpl"), Kind: report.InputTemplates, SHA256: sha256Of([]byte(first["a.tmpl"]))},
+		{Path: filepath.Join(dir, "b.tmpl"), Kind: report.InputTemplates, SHA256: sha256Of([]byte(first["b.tmpl"]))},
+	}
+	if !slices.Equal(ins, want) {
+		t.Errorf("inputs:\n got %+v\nwant %+v", ins, want)
+	}
+	if ins, err := runInputs(runConfig{}, templates.MustDefault()); err != nil || len(ins) != 0 {
+		t.Errorf("without --templates: %+v, %v", ins, err)
 	}
 }
