@@ -996,8 +996,11 @@ func TestUsageMistakes(t *testing.T) {
 	}
 }
 
-// TestVerifyTemplatesNotTheRuns: verify --templates DIR says when DIR's
-// files are not those the manifest records for the run.
+// TestVerifyTemplatesNotTheRuns: verify --templates DIR whose files are
+// not those the manifest records for the run (one character changed, or
+// none at all) does not check the pack (exit 1), as every message follows
+// from the run's wording: it does not fail the pack's messages instead.
+// For a run that used only the embedded wording, DIR's files are left out.
 func TestVerifyTemplatesNotTheRuns(t *testing.T) {
 	dir := t.TempDir()
 	tpl := filepath.Join(dir, "tpl")
@@ -1013,8 +1016,23 @@ func TestVerifyTemplatesNotTheRuns(t *testing.T) {
 	other := filepath.Join(dir, "other")
 	os.MkdirAll(other, 0o755)
 	os.WriteFile(filepath.Join(other, "summary.tmpl"), []byte(`{{define "summary/verify"}}Theirs.{{end}}`), 0o644)
-	if code, stdout, _ := run(t, context.Background(), "verify", "--templates", other, out); code != 0 || !strings.Contains(stdout, "not the files the run used") {
-		t.Errorf("verify with other templates: exit %d, want 0 with a note: %s", code, stdout)
+	os.WriteFile(filepath.Join(other, "ptr.tmpl"), []byte(`{{define "ptr.present/pass"}}PTR in place for {{.Asset.IP}}.{{end}}`), 0o644)
+	empty := filepath.Join(dir, "empty")
+	os.MkdirAll(empty, 0o755)
+	for _, given := range []string{other, empty} {
+		code, stdout, stderr := run(t, context.Background(), "verify", "--templates", given, out)
+		if want := "the pack was not checked: --templates " + given + " does not hold the run's wording files: 1 of the 1 the manifest records is not there by its hash (" + filepath.Join(tpl, "summary.tmpl") + ")"; code != exitBadInput || !strings.Contains(stderr, want) || strings.Contains(stdout+stderr, "do not replay") {
+			t.Errorf("verify with %s: exit %d, want %d with %q:\n%s%s", given, code, exitBadInput, want, stdout, stderr)
+		}
+	}
+	// A run with the embedded wording alone: DIR's files are not its own.
+	plain := filepath.Join(dir, "plain")
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", plain, "--format", "json"); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := run(t, context.Background(), "verify", "--templates", other, plain)
+	if want := "--templates " + other + ": the run used no wording files (only the embedded ones), so verify checks its messages with those, leaving out the 2 files there (ptr.tmpl, summary.tmpl)"; code != 0 || !strings.Contains(stdout, want) {
+		t.Errorf("verify of a run without wording files, with some: exit %d, want 0 with %q:\n%s%s", code, want, stdout, stderr)
 	}
 }
 

@@ -242,21 +242,36 @@ type recordedSource struct {
 	signed      bool
 }
 
-// inputDir returns given, the directory a flag named, or when it is "" the
-// run's recorded files of that kind (recordedInputs), saying which are used
-// or why they cannot be; the cleanup removes what was gathered.
+// inputDir returns given, the directory a flag named (or the run's files
+// among more there, recordedAmong), or when it is "" the run's recorded
+// files of that kind (recordedInputs), saying which are used or why they
+// cannot be; the cleanup removes what was gathered. Wording files that are
+// not the run's are bad input, the pack not checked (givenWording).
 func inputDir(stdout io.Writer, src recordedSource, given, flag, kind string, exts ...string) (string, func(), error) {
 	pack, tmp, m := src.pack, src.tmp, src.m
 	if given != "" {
 		// The run's files among more (a framework added since): those
 		// alone, found by their hashes.
-		if d, note, cleanup, err := recordedAmong(m, tmp, given, flag, kind, exts...); err != nil || d != "" {
+		if d, note, cleanup, err := recordedAmong(m, src.inventories, tmp, given, flag, kind, exts...); err != nil || d != "" {
 			if note != "" {
 				fmt.Fprintf(stdout, "%s: %s\n", pack, note)
 			}
 			return d, cleanup, err
 		}
-		if note := givenNotRecorded(m, given, kind, exts...); note != "" {
+		if kind == report.InputTemplates {
+			// Every message follows from the run's wording: with other
+			// files, the run's own messages would fail (mapping files
+			// that differ leave the controls to the pack's own record).
+			note, err := givenWording(m, src.inventories, pack, given, flag, exts...)
+			if err != nil {
+				return "", func() {}, err
+			}
+			if note != "" {
+				fmt.Fprintf(stdout, "%s: %s\n", pack, note)
+				return "", func() {}, nil
+			}
+		}
+		if note := givenNotRecorded(m, src.inventories, given, kind, exts...); note != "" {
 			fmt.Fprintf(stdout, "%s: %s %s: %s\n", pack, flag, oneLine(given), note)
 		}
 		return given, func() {}, nil
@@ -292,16 +307,53 @@ func inputDir(stdout io.Writer, src recordedSource, given, flag, kind string, ex
 	return d, cleanup, nil
 }
 
+// givenWording checks a --templates DIR given to verify that holds
+// neither exactly the run's wording files nor them and more
+// (recordedAmong): when it lacks one the manifest records (by SHA-256),
+// the pack cannot be checked (bad input: exit 1, as without the files at
+// all); when the run used none, DIR's files are not the run's wording and
+// the note returned says verify leaves them out for the embedded wording.
+// It returns "" and no error when DIR holds the run's files, or cannot be
+// read (the loader then says why).
+func givenWording(m *report.Manifest, inventories []report.Input, pack, given, flag string, exts ...string) (string, error) {
+	recorded := recordedOfKind(m, inventories, report.InputTemplates, exts...)
+	ins, err := dirInputs(given, report.InputTemplates, exts...)
+	if err != nil {
+		return "", nil
+	}
+	have := map[string]bool{}
+	for _, in := range ins {
+		have[in.SHA256] = true
+	}
+	var missing []string
+	for _, in := range recorded {
+		if !have[in.SHA256] {
+			missing = append(missing, oneLine(in.Path))
+		}
+	}
+	switch {
+	case len(missing) > 0:
+		return "", badInput(fmt.Errorf("%s: the pack was not checked: %s %s does not hold the run's wording files: %d of the %d the manifest records %s not there by %s (%s), and every message follows from them; give %s DIR holding the files the run used",
+			oneLine(pack), flag, oneLine(given), len(missing), len(recorded), plural(len(missing), "is", "are"), plural(len(missing), "its hash", "their hashes"), strings.Join(missing, ", "), flag))
+	case len(recorded) == 0 && len(ins) > 0:
+		var left []string
+		for _, in := range ins {
+			left = append(left, oneLine(filepath.Base(in.Path)))
+		}
+		return fmt.Sprintf("%s %s: the run used no wording files (only the embedded ones), so verify checks its messages with those, leaving out the %d %s there (%s)",
+			flag, oneLine(given), len(ins), plural(len(ins), "file", "files"), strings.Join(left, ", ")), nil
+	}
+	return "", nil
+}
+
 // givenNotRecorded says when the files of a --templates or --mappings DIR
 // given to verify are not those the manifest records for the run (by
-// SHA-256), or "" when they are, or when the manifest records none and
-// DIR holds none.
-func givenNotRecorded(m *report.Manifest, dir, kind string, exts ...string) string {
+// SHA-256; recordedOfKind), or "" when they are, or when the manifest
+// records none and DIR holds none.
+func givenNotRecorded(m *report.Manifest, inventories []report.Input, dir, kind string, exts ...string) string {
 	var recorded []string
-	for _, in := range m.Inputs {
-		if in.Kind == kind {
-			recorded = append(recorded, in.SHA256)
-		}
+	for _, in := range recordedOfKind(m, inventories, kind, exts...) {
+		recorded = append(recorded, in.SHA256)
 	}
 	ins, err := dirInputs(dir, kind, exts...)
 	if err != nil {
@@ -446,17 +498,15 @@ func stageInputs(parent string, files []report.Input, contents [][]byte) (string
 }
 
 // recordedAmong gathers, when the directory given to verify's flag holds
-// every file of kind the manifest records (by SHA-256) and more besides,
-// the recorded ones alone into a new directory, saying which it leaves
-// out; "" when the directory holds exactly the run's files, or not all of
-// them (givenNotRecorded then says so).
-func recordedAmong(m *report.Manifest, tmp, given, flag, kind string, exts ...string) (dir, note string, cleanup func(), err error) {
+// every file of kind the manifest records (recordedOfKind, by SHA-256) and
+// more besides, the recorded ones alone into a new directory, saying which
+// it leaves out; "" when the directory holds exactly the run's files, or
+// not all of them (givenWording or givenNotRecorded then says so).
+func recordedAmong(m *report.Manifest, inventories []report.Input, tmp, given, flag, kind string, exts ...string) (dir, note string, cleanup func(), err error) {
 	cleanup = func() {}
 	want := map[string]bool{}
-	for _, in := range m.Inputs {
-		if in.Kind == kind {
-			want[in.SHA256] = true
-		}
+	for _, in := range recordedOfKind(m, inventories, kind, exts...) {
+		want[in.SHA256] = true
 	}
 	ins, err := dirInputs(given, kind, exts...)
 	if err != nil || len(want) == 0 || len(ins) <= len(want) {
