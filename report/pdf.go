@@ -29,6 +29,7 @@ import (
 	"github.com/johnfercher/maroto/v2/pkg/props"
 	"github.com/johnfercher/maroto/v2/pkg/repository"
 	"github.com/phpdave11/gofpdf"
+	"golang.org/x/image/font"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goitalic"
 	"golang.org/x/image/font/gofont/gomono"
@@ -51,6 +52,17 @@ const (
 	pdfSkipIPsPerGroup = 60  // senders named in one of its groups
 	pdfSkipWordings    = 4   // distinct messages kept for one check and reason
 	pdfMaxSkipGroups   = 120 // groups of the not-assessed section
+
+	// What the PDF shows of a narrative template (summary/executive,
+	// ...), whose text is not bounded: about two pages each.
+	pdfNarrativeChars  = 8000 // runes of its text
+	pdfNarrativeBlocks = 60   // its paragraphs, bullets and headings
+	pdfNarrativeHead   = 200  // runes of one of its headings
+	// pdfRowLines bounds the lines of one row of a paragraph or bullet:
+	// a row taller than a page is cut off at the page's foot, so a long
+	// one is set as several rows, each well within a page (about 60
+	// lines of body text).
+	pdfRowLines = 24
 )
 
 // PDF fonts: the Go fonts, UTF-8 TrueType, registered from bytes.
@@ -431,36 +443,217 @@ func (b *pdfBuilder) paragraph(s string, st props.Text) core.Row {
 	return pdfRow(col.New(pdfGrid).Add(b.text(s, st)))
 }
 
-// narrative lays out rendered template text into f: "## " subheadings,
-// each kept with what follows it, "- " bullets, and paragraphs.
-func (b *pdfBuilder) narrative(f *pdfFlow, s string) {
+// paragraphRows is a body paragraph of any length (s must already be
+// clean) as rows that each fit well within a page, split after a sentence
+// where one ends near the bound (pdfRowLines), else between words; a row
+// taller than a page would be cut off at its foot.
+func (b *pdfBuilder) paragraphRows(s string, st props.Text) []core.Row {
+	if st.Size == 0 {
+		st.Size = 9.2
+	}
+	if st.Bottom == 0 {
+		st.Bottom = 1.8
+	}
+	st.VerticalPadding = 0.9
+	width := pdfContentW - st.Left - st.Right
+	s = b.fit.breakToFit(s, b.fit.regular, st.Size, width)
+	chunks := b.fit.splitLines(s, b.fit.regular, st.Size, width, pdfRowLines)
+	rows := make([]core.Row, len(chunks))
+	for i, c := range chunks {
+		cs := st
+		if i < len(chunks)-1 {
+			cs.Bottom = 0 // the paragraph goes on in the next row
+		}
+		rows[i] = pdfRow(col.New(pdfGrid).Add(b.text(c, cs)))
+	}
+	return rows
+}
+
+// bulletRows is a bullet point (s clean) as rows that each fit within a
+// page, as paragraphRows splits a paragraph: the first with the bullet.
+func (b *pdfBuilder) bulletRows(s string) []core.Row {
+	width := pdfColWidth(pdfGrid - 1)
+	s = b.fit.breakToFit(s, b.fit.regular, 9, width)
+	chunks := b.fit.splitLines(s, b.fit.regular, 9, width, pdfRowLines)
+	rows := make([]core.Row, len(chunks))
+	for i, c := range chunks {
+		st := props.Text{Size: 9, Bottom: 1.2, VerticalPadding: 0.8}
+		bullet := ""
+		if i == 0 {
+			bullet = "•"
+		}
+		if i < len(chunks)-1 {
+			st.Bottom = 0
+		}
+		rows[i] = pdfRow(
+			col.New(1).Add(b.text(bullet, props.Text{Size: 9, Align: align.Right, Right: 1.5, Color: pcol(colourBrand)})),
+			col.New(pdfGrid-1).Add(b.text(c, st)),
+		)
+	}
+	return rows
+}
+
+// splitLines cuts s, whose every word fits width (as breakToFit leaves
+// it), into pieces that each wrap into at most max lines width
+// millimetres wide at size points, counting lines as the PDF engine fills
+// them, word by word, with a millimetre less than the width so that a
+// piece never takes more lines than counted. A piece ends after a
+// sentence where one ends in its second half, else between words.
+func (t *textFitter) splitLines(s string, face font.Face, size, width float64, max int) []string {
+	limit := width - 1
+	space := runeWidth(face, ' ', size)
+	words := strings.Split(s, " ")
+	var out []string
+	start := 0                // the first word of the piece
+	lines, line := 1, 0.0     // the piece's lines, and the width of its last
+	sentence, atLines := 0, 0 // the word after its last sentence, and its lines up to there
+	for i := 0; i < len(words); i++ {
+		w := textWidth(face, words[i], size)
+		switch {
+		case words[i] == "":
+		case line == 0:
+			line = w
+		case line+space+w > limit:
+			lines, line = lines+1, w
+		default:
+			line += space + w
+		}
+		if lines > max && i > start {
+			cut := i
+			if sentence > start && 2*atLines >= max {
+				cut = sentence
+			}
+			out = append(out, strings.Join(words[start:cut], " "))
+			start, i = cut, cut-1
+			lines, line, sentence = 1, 0, 0
+			continue
+		}
+		if endsSentence(words[i]) {
+			sentence, atLines = i+1, lines
+		}
+	}
+	return append(out, strings.Join(words[start:], " "))
+}
+
+// endsSentence reports whether a word ends a sentence: "done.", "why?",
+// "(see below)."
+func endsSentence(w string) bool {
+	w = strings.TrimRight(w, `)"'”’»`)
+	return strings.HasSuffix(w, ".") || strings.HasSuffix(w, "!") || strings.HasSuffix(w, "?") || strings.HasSuffix(w, ":")
+}
+
+// narrativeBlock is one paragraph, bullet or heading of a narrative.
+type narrativeBlock struct {
+	kind byte // 'p' paragraph, 'b' bullet, 'h' heading
+	text string
+}
+
+// narrativeBlocks reads rendered template text (clean) as "## "
+// headings, "- " bullets and paragraphs (lines run together up to an
+// empty one), keeping at most pdfNarrativeBlocks of them and
+// pdfNarrativeChars runes of their text; cut reports that some of the
+// text is left out.
+func narrativeBlocks(s string) (blocks []narrativeBlock, cut bool) {
+	chars := 0
 	var para []string
+	full := false // the blocks or characters are all taken
+	// add takes text, cut to the characters left, into a new block of
+	// kind, or (kind 0) into the paragraph being read.
+	add := func(kind byte, text string) {
+		if full {
+			cut = true
+			return
+		}
+		if kind != 0 && len(blocks) == pdfNarrativeBlocks || kind == 0 && len(para) == 0 && len(blocks) == pdfNarrativeBlocks {
+			full, cut = true, true
+			return
+		}
+		n := utf8.RuneCountInString(text)
+		if chars+n > pdfNarrativeChars {
+			text = clipWords(text, pdfNarrativeChars-chars)
+			n = utf8.RuneCountInString(text)
+			full, cut = true, true
+		}
+		chars += n
+		if text == "" {
+			return
+		}
+		if kind == 0 {
+			para = append(para, text)
+			return
+		}
+		blocks = append(blocks, narrativeBlock{kind, text})
+	}
 	flush := func() {
 		if len(para) > 0 {
-			f.add(b.paragraph(cleanLine(strings.Join(para, " ")), props.Text{}))
+			blocks = append(blocks, narrativeBlock{'p', cleanLine(strings.Join(para, " "))})
 			para = nil
 		}
 	}
-	for _, line := range strings.Split(cleanText(s), "\n") {
+	for line := range strings.SplitSeq(s, "\n") {
 		line = strings.TrimSpace(line)
 		switch {
 		case line == "":
 			flush()
 		case strings.HasPrefix(line, "## "):
 			flush()
-			f.keep(b.subheading(strings.TrimPrefix(line, "## ")))
+			add('h', clip(strings.TrimPrefix(line, "## "), pdfNarrativeHead))
 		case strings.HasPrefix(line, "- "):
 			flush()
-			item := b.fit.breakToFit(strings.TrimPrefix(line, "- "), b.fit.regular, 9, pdfColWidth(pdfGrid-1))
-			f.add(pdfRow(
-				col.New(1).Add(b.text("•", props.Text{Size: 9, Align: align.Right, Right: 1.5, Color: pcol(colourBrand)})),
-				col.New(pdfGrid-1).Add(b.text(item, props.Text{Size: 9, Bottom: 1.2, VerticalPadding: 0.8})),
-			))
+			add('b', strings.TrimPrefix(line, "- "))
 		default:
-			para = append(para, line)
+			add(0, line)
+		}
+		if cut {
+			break
 		}
 	}
 	flush()
+	return blocks, cut
+}
+
+// clipWords cuts s to at most max runes, after a word where one ends in
+// the second half of them, else between runes.
+func clipWords(s string, max int) string {
+	if max <= 0 {
+		return ""
+	}
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	n := 0
+	for i := range s {
+		if n == max {
+			if j := strings.LastIndexByte(s[:i], ' '); j > 0 && utf8.RuneCountInString(s[:j]) >= max/2 {
+				return s[:j]
+			}
+			return s[:i]
+		}
+		n++
+	}
+	return s
+}
+
+// narrative lays out the text the template called name rendered into f:
+// "## " subheadings, each kept with what follows it, "- " bullets, and
+// paragraphs, as much of them as the PDF shows of one narrative
+// (narrativeBlocks), a cut marked where it is made.
+func (b *pdfBuilder) narrative(f *pdfFlow, name, s string) {
+	blocks, cut := narrativeBlocks(cleanText(s))
+	for _, bl := range blocks {
+		switch bl.kind {
+		case 'h':
+			f.keep(b.subheading(bl.text))
+		case 'b':
+			f.each(b.bulletRows(bl.text)...)
+		default:
+			f.each(b.paragraphRows(bl.text, props.Text{})...)
+		}
+	}
+	if cut {
+		f.add(b.paragraph(pdfSprintf("… (cut: the %s template renders more than this report shows of it, %s characters in %d paragraphs, bullets and headings; no file of the pack holds the rest)",
+			name, pdfCount(pdfNarrativeChars), pdfNarrativeBlocks), props.Text{Size: 8.5, Color: pcol(colourMuted)}))
+	}
 }
 
 // render renders a summary template with the view of the Pack.
@@ -607,7 +800,7 @@ func (b *pdfBuilder) executive() ([]pdfBlock, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.narrative(&f, s)
+	b.narrative(&f, "summary/executive", s)
 	f.keep(b.subheading("Key figures"), pdfSpacer(1))
 	sum := b.p.Summary
 	f.add(
@@ -1693,7 +1886,7 @@ func (b *pdfBuilder) methodology() ([]pdfBlock, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.narrative(&f, s)
+	b.narrative(&f, "summary/methodology", s)
 
 	f.keep(b.subheading("DNS client"))
 	resolvers := make([]string, len(p.Run.Resolvers))
@@ -1729,7 +1922,7 @@ func (b *pdfBuilder) methodology() ([]pdfBlock, error) {
 	if s, err = b.render("summary/statuses"); err != nil {
 		return nil, err
 	}
-	b.narrative(&f, s)
+	b.narrative(&f, "summary/statuses", s)
 
 	f.keep(b.subheading("Checks and pass criteria"))
 	sizes := []int{5, 3, 16}
@@ -1782,7 +1975,7 @@ func (b *pdfBuilder) methodology() ([]pdfBlock, error) {
 	if s, err = b.render("summary/verify"); err != nil {
 		return nil, err
 	}
-	b.narrative(&f, s)
+	b.narrative(&f, "summary/verify", s)
 	return f.done(), nil
 }
 
