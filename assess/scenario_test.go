@@ -2,8 +2,10 @@ package assess
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +28,10 @@ type scenario struct {
 	// message or remediation must (not) contain text.
 	Says    []string `yaml:"says"`
 	NotSays []string `yaml:"not_says"`
+	// Observed holds "ip check [selector] | key | JSON": the finding's
+	// observed value of key, as JSON, must be the JSON given (null: the
+	// key is absent).
+	Observed []string `yaml:"observed"`
 }
 
 var faultNames = map[string]dnstest.Fault{
@@ -122,6 +128,33 @@ func TestScenarios(t *testing.T) {
 					if has := strings.Contains(f.Message+"\n"+f.Remediation, text); has != c.want {
 						t.Errorf("%s: contains %q = %v, want %v:\n%s\n%s", key, text, has, c.want, f.Message, f.Remediation)
 					}
+				}
+			}
+			for _, line := range sc.Observed {
+				parts := strings.SplitN(line, " | ", 3)
+				if len(parts) != 3 {
+					t.Fatalf("observed %q: want ip check [selector] | key | JSON", line)
+				}
+				var want any
+				if err := json.Unmarshal([]byte(parts[2]), &want); err != nil {
+					t.Fatalf("observed %q: %v", line, err)
+				}
+				f, found := got[strings.TrimSpace(parts[0])]
+				if !found {
+					t.Errorf("%s: no finding", parts[0])
+					continue
+				}
+				// Both through JSON, as evidence.json holds them.
+				b, err := json.Marshal(f.Observed[parts[1]])
+				if err != nil {
+					t.Fatal(err)
+				}
+				var have any
+				if err := json.Unmarshal(b, &have); err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(have, want) {
+					t.Errorf("%s: observed %s = %s, want %s", parts[0], parts[1], b, parts[2])
 				}
 			}
 		})

@@ -535,6 +535,9 @@ func checkSPFRecord(ctx context.Context, r Resolver, a Asset) []Finding {
 	if t := spfIPTerm(a.IP); t != "" {
 		obs["ip_term"] = t
 	}
+	if v.valid() {
+		noteOpenTerms(obs, v.rec)
+	}
 	used := []Answer{v.ans}
 	if _, ok := v.rec.all(); !ok && v.valid() {
 		_, redirect := v.rec.modifier("redirect")
@@ -546,6 +549,31 @@ func checkSPFRecord(ctx context.Context, r Resolver, a Asset) []Finding {
 		}
 	}
 	return []Finding{newFinding(a, id, st, obs, used...)}
+}
+
+// maxOpenTerms bounds the terms open_terms lists.
+const maxOpenTerms = 10
+
+// noteOpenTerms records, when the record's pass ip4: or ip6: terms
+// together authorize every address of a family (spfCovering), those terms
+// in open_terms, as published and in record order: wide_terms lists only
+// the networks of a /8 or an IPv6 /32 and wider, and narrower ones may
+// fill the gaps between them ("ip4:0.0.0.0/1 ip4:128.0.0.0/2
+// ip4:192.0.0.0/3 ..."). Past maxOpenTerms, open_terms_omitted counts the
+// rest.
+func noteOpenTerms(obs map[string]any, rec spfRecord) {
+	open := coveringRaw(spfCovering(rec.Terms))
+	if len(open) == 0 {
+		return
+	}
+	if len(open) > maxOpenTerms {
+		obs["open_terms_omitted"] = len(open) - maxOpenTerms
+		open = open[:maxOpenTerms]
+	}
+	for i, t := range open {
+		open[i] = bounded(t, 100)
+	}
+	obs["open_terms"] = open
 }
 
 // spfEnding is the "all" term that decides for senders a record's other

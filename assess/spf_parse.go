@@ -1,10 +1,12 @@
 package assess
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"regexp"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -492,13 +494,188 @@ func SPFTermAnyRange(term string) bool {
 	return err == nil && !t.Modifier && t.Qualifier == '+' && (t.CIDR4 == 0 || t.CIDR6 == 0)
 }
 
+// spfCover is where the pass ip4: (or ip6:) networks of a record together
+// first authorize every address of their family, as +all does, though no
+// one of them need be a /0: "ip6:::/1 ip6:8000::/1", or
+// "ip4:0.0.0.0/1 ip4:128.0.0.0/2 ip4:192.0.0.0/2".
+type spfCover struct {
+	// at is the index, in the terms given, of the term with which their
+	// union first covers the family; -1 when it never does.
+	at int
+	// terms are the terms that cover it, in record order: of the terms
+	// up to at, those whose network lies within no other's (the first
+	// of equal ones). Networks are nested or disjoint, so these are the
+	// fewest that cover, and at is the last of them. idx holds their
+	// indices.
+	terms []spfTerm
+	idx   []int
+}
+
+// covered reports whether c covers its family.
+func (c spfCover) covered() bool { return c.at >= 0 }
+
+// raw returns the covering terms as published, joined by a space.
+func (c spfCover) raw() string {
+	s := make([]string, len(c.terms))
+	for i, t := range c.terms {
+		s[i] = t.Raw
+	}
+	return strings.Join(s, " ")
+}
+
+// spfCovering tells, for a record's terms in order, whether the union of
+// its pass (+) ip4: networks covers every IPv4 address, and of its pass
+// ip6: networks every IPv6 one, and which terms do (spfCover). Only the
+// terms before the first "all" count: those after it are never tested
+// (RFC 7208 §5.1). An a or mx term's CIDR length is not counted here: a/0
+// authorizes every address by itself (SPFTermAnyRange), and a/1 names
+// no network of its own. The cost is bounded by the number of terms.
+func spfCovering(terms []spfTerm) (v4, v6 spfCover) {
+	var n4, n6 []spfNet
+	for i, t := range terms {
+		if !t.Modifier && t.Name == "all" {
+			break
+		}
+		if t.Modifier || t.Qualifier != '+' || t.Name != "ip4" && t.Name != "ip6" {
+			continue
+		}
+		p, ok := t.network()
+		switch {
+		case !ok:
+		case t.Name == "ip4":
+			n4 = append(n4, spfNet{p, i})
+		default:
+			n6 = append(n6, spfNet{p, i})
+		}
+	}
+	return coverOf(n4, terms), coverOf(n6, terms)
+}
+
+// spfNet is a pass term's network and the term's index.
+type spfNet struct {
+	p netip.Prefix
+	i int
+}
+
+// network is the network an ip4: or ip6: term names (RFC 7208 §5.6): its
+// address, masked to its prefix length (the whole address without one).
+func (t spfTerm) network() (netip.Prefix, bool) {
+	addr, err := netip.ParseAddr(t.Value)
+	if err != nil {
+		return netip.Prefix{}, false
+	}
+	bits := t.CIDR4
+	if t.Name == "ip6" {
+		bits = t.CIDR6
+	}
+	if bits < 0 {
+		bits = addr.BitLen()
+	}
+	p, err := addr.Prefix(bits)
+	return p, err == nil
+}
+
+// coverOf finds where the union of nets (one family's, in record order)
+// first covers the family: the union of the first k covers it for every k
+// from some point on, which a binary search finds.
+func coverOf(nets []spfNet, terms []spfTerm) spfCover {
+	k := sort.Search(len(nets)+1, func(k int) bool { return k > 0 && coversFamily(nets[:k]) })
+	if k > len(nets) {
+		return spfCover{at: -1}
+	}
+	// The widest networks: sorted by address, then wider first, a
+	// network within the last one kept is within a network kept.
+	sorted := slices.Clone(nets[:k])
+	slices.SortFunc(sorted, func(x, y spfNet) int {
+		return cmp.Or(x.p.Addr().Compare(y.p.Addr()), x.p.Bits()-y.p.Bits(), x.i-y.i)
+	})
+	var kept []spfNet
+	for _, n := range sorted {
+		if len(kept) > 0 && kept[len(kept)-1].p.Contains(n.p.Addr()) {
+			continue
+		}
+		kept = append(kept, n)
+	}
+	slices.SortFunc(kept, func(x, y spfNet) int { return x.i - y.i })
+	c := spfCover{at: nets[k-1].i, terms: make([]spfTerm, len(kept)), idx: make([]int, len(kept))}
+	for j, n := range kept {
+		c.terms[j], c.idx[j] = terms[n.i], n.i
+	}
+	return c
+}
+
+// coversFamily reports whether the union of nets, all of one family,
+// holds every address of it: sorted by address, each network must start
+// at or before the first address the ones before it leave out.
+func coversFamily(nets []spfNet) bool {
+	ps := make([]netip.Prefix, len(nets))
+	for i, n := range nets {
+		ps[i] = n.p
+	}
+	slices.SortFunc(ps, func(x, y netip.Prefix) int { return x.Addr().Compare(y.Addr()) })
+	next := netip.IPv4Unspecified()
+	if ps[0].Addr().Is6() {
+		next = netip.IPv6Unspecified()
+	}
+	for _, p := range ps {
+		if p.Addr().Compare(next) > 0 {
+			return false // a gap before p
+		}
+		if last := lastAddr(p); last.Compare(next) >= 0 {
+			if next = last.Next(); !next.IsValid() {
+				return true // up to the family's last address
+			}
+		}
+	}
+	return false
+}
+
+// SPFCoveringTerms reads SPF terms as published, in record order (those
+// that do not parse are left out, and none after the first "all" counts),
+// and returns the pass ip4: and ip6: terms whose networks together cover
+// every address of a family (spfCovering), in order: those of both
+// families when each is covered; nil when neither is.
+func SPFCoveringTerms(terms []string) []string {
+	ts := make([]spfTerm, 0, len(terms))
+	for _, s := range terms {
+		if t, err := parseSPFTerm(s); err == nil {
+			ts = append(ts, t)
+		}
+	}
+	return coveringRaw(spfCovering(ts))
+}
+
+// coveringRaw lists the terms of the covers given, as published, in
+// record order; nil when neither covers its family.
+func coveringRaw(v4, v6 spfCover) []string {
+	if len(v4.terms)+len(v6.terms) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(v4.terms)+len(v6.terms))
+	i, j := 0, 0
+	for i < len(v4.terms) || j < len(v6.terms) {
+		if j == len(v6.terms) || i < len(v4.terms) && v4.idx[i] < v6.idx[j] {
+			out = append(out, v4.terms[i].Raw)
+			i++
+		} else {
+			out = append(out, v6.terms[j].Raw)
+			j++
+		}
+	}
+	return out
+}
+
 // SPFOpensAll reports whether an SPF record passes every address: its
-// first "all" is +all, or a pass term of CIDR length 0 comes before it.
+// first "all" is +all, or before it a pass term of CIDR length 0, or pass
+// ip4: or ip6: terms that together cover a whole family (spfCovering).
 // A record that does not parse opens nothing (it is a permerror).
 func SPFOpensAll(record string) bool {
 	r, err := parseSPF(record)
 	if err != nil {
 		return false
+	}
+	if v4, v6 := spfCovering(r.Terms); v4.covered() || v6.covered() {
+		return true
 	}
 	for _, t := range r.Terms {
 		switch {
@@ -513,8 +690,9 @@ func SPFOpensAll(record string) bool {
 }
 
 // SPFOpenVia reports how an SPF record lets pass an address that none of
-// its terms names (a stranger's): by +all or a pass term of CIDR length 0,
-// in the record itself or in a record it reaches by an include: with the
+// its terms names (a stranger's): by +all, a pass term of CIDR length 0,
+// or pass ip4: or ip6: terms that together cover a family (spfCovering;
+// term is then those terms joined by a space), in the record itself or in a record it reaches by an include: with the
 // + qualifier or by redirect= (from a record without all), however deep,
 // in evaluation order and within the 10 DNS lookups of RFC 7208 §4.6.4 (a
 // term past them is a permerror, which passes nobody). reached gives the
@@ -559,8 +737,11 @@ func spfOpenEval(record string, reached func(string) (string, bool), lookups *in
 		}
 		return reached(strings.TrimSuffix(strings.ToLower(name), "."))
 	}
+	// Pass ip4: or ip6: terms that together cover a family decide, for
+	// a stranger of that family, where their union first covers it.
+	v4, v6 := spfCovering(r.Terms)
 	redirect := ""
-	for _, t := range r.Terms {
+	for i, t := range r.Terms {
 		switch {
 		case t.Modifier:
 			if t.Name == "redirect" && redirect == "" {
@@ -592,6 +773,11 @@ func spfOpenEval(record string, reached func(string) (string, bool), lookups *in
 			}
 			if t.CIDR4 == 0 || t.CIDR6 == 0 {
 				return decide(t)
+			}
+			for _, c := range []spfCover{v4, v6} {
+				if c.at == i {
+					return spfOpenPass, via, c.raw()
+				}
 			}
 		}
 	}

@@ -159,6 +159,7 @@ func FuzzParseSPF(f *testing.F) {
 		"v=spf1 ip4:192.0.2.0/24 include:_spf.example.com ~all",
 		"v=spf1 a:%{d}/24//64 mx ptr exists:%{ir}.%{v}._spf.%{d2} redirect=x.example",
 		"v=spf1 exp=%{l}.example.com foo=bar -all", "v=spf1", "v=spf1 ip6:::1/128", "v=spf1 %{",
+		"v=spf1 ip4:0.0.0.0/1 ip4:128.0.0.0/2 ip4:192.0.0.0/2 ip6:8000::/1 ip6:::/1 -all",
 	} {
 		f.Add(s)
 	}
@@ -182,6 +183,19 @@ func FuzzParseSPF(f *testing.F) {
 		for _, term := range rec.Terms {
 			expandSPFMacros(term.Value, netip.MustParseAddr("192.0.2.1"), "a@b.example", "b.example", "h.example")
 		}
+		// Terms that cover a family are pass ip4:/ip6: terms of it, the
+		// last of them where the union first covers it.
+		v4, v6 := spfCovering(rec.Terms)
+		for fam, c := range map[string]spfCover{"ip4": v4, "ip6": v6} {
+			if c.covered() != (len(c.terms) > 0) || c.covered() && c.idx[len(c.idx)-1] != c.at {
+				t.Errorf("%q: %s cover %+v", s, fam, c)
+			}
+			for _, term := range c.terms {
+				if term.Name != fam || term.Qualifier != '+' {
+					t.Errorf("%q: %s cover holds %q", s, fam, term.Raw)
+				}
+			}
+		}
 	})
 }
 
@@ -200,6 +214,92 @@ func TestWideTermsBeforeAll(t *testing.T) {
 		}
 		if got := r.wideTerms(); !slices.Equal(got, want) {
 			t.Errorf("%s: wide terms %q, want %q", rec, got, want)
+		}
+	}
+}
+
+// TestSPFCovering: pass ip4: (ip6:) terms before "all" whose networks
+// together hold every IPv4 (IPv6) address authorize any address as +all
+// does, though none is a /0; the covering terms are the widest ones up to
+// where the union first covers the family, in record order.
+func TestSPFCovering(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		rec      string
+		v4, v6   string // covering terms joined by a space, "" when not covered
+		at4, at6 int
+	}{
+		{rec: "v=spf1 ip4:0.0.0.0/1 ip4:128.0.0.0/1 -all", v4: "ip4:0.0.0.0/1 ip4:128.0.0.0/1", at4: 1, at6: -1},
+		{rec: "v=spf1 ip6:::/1 ip6:8000::/1 -all", v6: "ip6:::/1 ip6:8000::/1", at4: -1, at6: 1},
+		{rec: "v=spf1 ip4:0.0.0.0/0 -all", v4: "ip4:0.0.0.0/0", at4: 0, at6: -1},
+		// Narrow terms fill the gaps between wide ones; any order.
+		{rec: "v=spf1 ip4:192.0.0.0/2 ip4:0.0.0.0/1 ip4:128.0.0.0/2 -all", v4: "ip4:192.0.0.0/2 ip4:0.0.0.0/1 ip4:128.0.0.0/2", at4: 2, at6: -1},
+		// A network within another, or named again, is not one of the
+		// covering terms; nor is what comes after the union covers.
+		{rec: "v=spf1 ip4:10.0.0.0/8 ip4:0.0.0.0/1 ip4:0.0.0.0/1 +ip4:128.0.0.1/1 ip4:192.0.2.1 -all", v4: "ip4:0.0.0.0/1 +ip4:128.0.0.1/1", at4: 3, at6: -1},
+		// Both families, terms interleaved.
+		{rec: "v=spf1 ip6:8000::/1 ip4:128.0.0.0/1 ip6:::/1 ip4:0.0.0.0/1 ~all", v4: "ip4:128.0.0.0/1 ip4:0.0.0.0/1", v6: "ip6:8000::/1 ip6:::/1", at4: 3, at6: 2},
+		// Not covered: a gap, the last address left out, a fail term,
+		// a term after "all", a/mx ranges other than /0 and another family.
+		{rec: "v=spf1 ip4:0.0.0.0/1 ip4:128.0.0.0/2 -all", at4: -1, at6: -1},
+		{rec: "v=spf1 ip4:0.0.0.0/1 ip4:128.0.0.0/2 ip4:192.0.0.0/3 ip4:224.0.0.0/4 -all", at4: -1, at6: -1},
+		{rec: "v=spf1 ip4:0.0.0.0/1 -ip4:128.0.0.0/1 -all", at4: -1, at6: -1},
+		{rec: "v=spf1 ip4:0.0.0.0/1 -all ip4:128.0.0.0/1", at4: -1, at6: -1},
+		{rec: "v=spf1 ip4:0.0.0.0/1 a/1 mx:m.example/1 -all", at4: -1, at6: -1},
+		{rec: "v=spf1 ip6:::ffff:0:0/96 ip4:0.0.0.0/1 -all", at4: -1, at6: -1},
+		{rec: "v=spf1 ip6:::/1 ip6:8000::/2 ip6:c000::/3 ip6:e000::/3 -all", v6: "ip6:::/1 ip6:8000::/2 ip6:c000::/3 ip6:e000::/3", at4: -1, at6: 3},
+		{rec: "v=spf1 ip6:::/1 ip6:8000::/2 ip6:c000::/3 ip6:e000::/4 -all", at4: -1, at6: -1},
+	} {
+		r, err := parseSPF(c.rec)
+		if err != nil {
+			t.Fatalf("%s: %v", c.rec, err)
+		}
+		v4, v6 := spfCovering(r.Terms)
+		if v4.raw() != c.v4 || v6.raw() != c.v6 || v4.at != c.at4 || v6.at != c.at6 {
+			t.Errorf("%s: v4 %q at %d, v6 %q at %d; want %q at %d, %q at %d", c.rec, v4.raw(), v4.at, v6.raw(), v6.at, c.v4, c.at4, c.v6, c.at6)
+		}
+		want := strings.Fields(c.v4 + " " + c.v6)
+		got := SPFCoveringTerms(strings.Fields(c.rec)[1:])
+		slices.Sort(want)
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("%s: SPFCoveringTerms %q, want %q", c.rec, got, want)
+		}
+		if open := c.v4 != "" || c.v6 != ""; SPFOpensAll(c.rec) != open {
+			t.Errorf("%s: SPFOpensAll = %v, want %v", c.rec, !open, open)
+		}
+	}
+	// In record order, across families.
+	if got := SPFCoveringTerms([]string{"ip6:8000::/1", "ip4:128.0.0.0/1", "ip6:::/1", "ip4:0.0.0.0/1"}); !slices.Equal(got, []string{"ip6:8000::/1", "ip4:128.0.0.0/1", "ip6:::/1", "ip4:0.0.0.0/1"}) {
+		t.Errorf("SPFCoveringTerms out of order: %q", got)
+	}
+}
+
+// TestSPFOpenViaCovering: terms that together cover a family decide, for
+// a stranger, where their union first covers it, in the record itself or
+// in one it includes; what decides before that point still does.
+func TestSPFOpenViaCovering(t *testing.T) {
+	t.Parallel()
+	reached := map[string]string{
+		"halves.example": "v=spf1 ip6:::/1 ip6:8000::/1 -all",
+		"closed.example": "v=spf1 ip4:192.0.2.0/24 -all",
+	}
+	look := func(n string) (string, bool) { r, ok := reached[n]; return r, ok }
+	for _, c := range []struct {
+		rec, term string
+		via       []string
+		ok        bool
+	}{
+		{rec: "v=spf1 ip4:0.0.0.0/1 ip4:128.0.0.0/1 -all", term: "ip4:0.0.0.0/1 ip4:128.0.0.0/1", ok: true},
+		{rec: "v=spf1 include:halves.example -all", term: "ip6:::/1 ip6:8000::/1", via: []string{"include:halves.example"}, ok: true},
+		{rec: "v=spf1 include:closed.example ip6:::/1 ip4:0.0.0.0/1 ip6:8000::/1 -all", term: "ip6:::/1 ip6:8000::/1", ok: true},
+		{rec: "v=spf1 -include:halves.example ip4:0.0.0.0/1 ip4:128.0.0.0/1 -all"},
+		{rec: "v=spf1 ip4:0.0.0.0/1 -all ip4:128.0.0.0/1"},
+		{rec: "v=spf1 ip4:0.0.0.0/1 ip4:128.0.0.0/2 -all"},
+	} {
+		via, term, ok := SPFOpenVia(c.rec, look)
+		if ok != c.ok || term != c.term || !slices.Equal(via, c.via) {
+			t.Errorf("%s: %q %q %v, want %q %q %v", c.rec, via, term, ok, c.via, c.term, c.ok)
 		}
 	}
 }
