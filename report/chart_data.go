@@ -73,15 +73,17 @@ type packDigest struct {
 
 // openSPF is a sending domain whose SPF lets any address on the Internet
 // pass: its record (or one its redirect= leads to) ends in +all, holds a
-// /0 range, or includes a record that passes every address. Its senders'
+// /0 range or pass ip4:/ip6: ranges that together cover a whole address
+// family, or includes a record that passes every address. Its senders'
 // findings pass all the same: a check asks whether the sender is
 // authorized, not whether strangers are.
 type openSPF struct {
 	Domain string
 	// Kind is what opens it: "all" (+all), "range" (a term of length
-	// 0) or "include" (a record it includes); Why says it in words.
+	// 0, or terms that together cover a family) or "include" (a record
+	// it includes); Why says it in words.
 	Kind string
-	Why  string // "+all", "ip4:0.0.0.0/0", "the record of _spf.x.example, which it includes, ..."
+	Why  string // "+all", "ip4:0.0.0.0/0", "ip6:::/1 ip6:8000::/1", "the record of _spf.x.example, which it includes, ..."
 	// Senders counts the inventory's senders that send for it.
 	Senders int
 	// OverLimit is set when the record goes over the lookup limit
@@ -187,8 +189,9 @@ func (o *openSPFFinder) result() []openSPF {
 
 // openWhy says what in the observed values of an spf.record pass lets
 // any address pass (+all in the record or one its redirect= leads to, a
-// pass term of length 0 before "all"), and why in words; "", "" when
-// nothing does.
+// pass term of length 0 before "all", or pass ip4:/ip6: terms before it
+// that together cover a whole family, "ip6:::/1 ip6:8000::/1"), and why in
+// words; "", "" when nothing does.
 func openWhy(obs map[string]any) (kind, why string) {
 	if all, _ := obs["all"].(string); all == "+all" {
 		if src, _ := obs["all_source"].(string); src != "" {
@@ -198,21 +201,48 @@ func openWhy(obs map[string]any) (kind, why string) {
 	}
 	// Of the wide terms (a /8 and wider, before "all"), those of length
 	// 0: ip4:0.0.0.0/0, ip6:::/0, a/0, a:host//0.
-	var wide []string
-	switch w := obs["wide_terms"].(type) {
-	case []any:
-		for _, t := range w {
-			wide = append(wide, fmt.Sprint(t))
-		}
-	case []string:
-		wide = w
-	}
+	wide := observedList(obs["wide_terms"])
 	for _, t := range wide {
 		if assess.SPFTermAnyRange(t) {
 			return "range", t
 		}
 	}
+	// Terms that cover a family together: as spf.record names them
+	// (open_terms, which narrower terms between the wide ones may be
+	// among), else, in a pack written before it did, as far as the wide
+	// terms alone tell.
+	open := observedList(obs["open_terms"])
+	if len(open) == 0 {
+		open = assess.SPFCoveringTerms(wide)
+	}
+	if len(open) > 0 {
+		why = strings.Join(open, " ")
+		// As checks make it (int) or as JSON decodes it (float64).
+		switch n := obs["open_terms_omitted"].(type) {
+		case int:
+			why += fmt.Sprintf(" and %d more", n)
+		case float64:
+			why += fmt.Sprintf(" and %d more", int(n))
+		}
+		return "range", why
+	}
 	return "", ""
+}
+
+// observedList reads a list of values from an observed value, as the
+// checks make it ([]string) or as JSON decodes it ([]any).
+func observedList(v any) []string {
+	switch w := v.(type) {
+	case []any:
+		out := make([]string, 0, len(w))
+		for _, t := range w {
+			out = append(out, fmt.Sprint(t))
+		}
+		return out
+	case []string:
+		return w
+	}
+	return nil
 }
 
 // maxIncompleteIPs is how many senders with an incomplete comparison the

@@ -1677,9 +1677,94 @@ func TestOpenSPFFinder(t *testing.T) {
 	}
 }
 
+// TestOpenSPFCoveringShown: a sending domain whose pass ip4:/ip6: terms
+// together cover a whole family, none of them a /0, is named as open to
+// any address in the PDF's "Worst risks" and the XLSX Summary, from
+// spf.record's open_terms (narrower terms fill the gaps between the wide
+// ones) or, in a pack without them, from its wide_terms alone.
+func TestOpenSPFCoveringShown(t *testing.T) {
+	t.Parallel()
+	p := SyntheticPack(3, 1)
+	domainOf := map[string]string{}
+	for _, a := range p.Assets {
+		domainOf[a.IP] = a.Domain
+	}
+	for i := range p.Findings {
+		f := &p.Findings[i]
+		if f.Check != "spf.record" {
+			continue
+		}
+		switch domainOf[f.Asset] {
+		case "example.org":
+			f.Status, f.Observed = assess.StatusPass, map[string]any{"domain": "example.org", "all": "-all",
+				"record":     "v=spf1 ip6:::/1 ip6:8000::/1 -all",
+				"wide_terms": []any{"ip6:::/1", "ip6:8000::/1"}}
+		case "example.com":
+			f.Status, f.Observed = assess.StatusPass, map[string]any{"domain": "example.com", "all": "-all",
+				"wide_terms": []any{"ip4:0.0.0.0/1", "ip4:128.0.0.0/2"},
+				"open_terms": []any{"ip4:0.0.0.0/1", "ip4:128.0.0.0/2", "ip4:192.0.0.0/9", "ip4:192.128.0.0/9"}, "open_terms_omitted": float64(4)}
+		case "example.net":
+			// Wide halves of one family with a gap: not open.
+			f.Status, f.Observed = assess.StatusPass, map[string]any{"domain": "example.net", "all": "-all",
+				"wide_terms": []any{"ip4:0.0.0.0/1", "ip4:128.0.0.0/2"}}
+		}
+	}
+	text := squash(pdfText(t, writeAll(t, NewPDF(nil), p)))
+	for _, want := range []string{
+		"SPF of example.org lets any address on the Internet pass (ip6:::/1 ip6:8000::/1)",
+		"SPF of example.com lets any address on the Internet pass (ip4:0.0.0.0/1 ip4:128.0.0.0/2 ip4:192.0.0.0/9 ip4:192.128.0.0/9 and 4 more)",
+	} {
+		if !strings.Contains(text, squash(want)) {
+			t.Errorf("PDF lacks %q", want)
+		}
+	}
+	if strings.Contains(text, squash("SPF of example.net")) {
+		t.Error("halves with a gap are named as open to any address")
+	}
+	f := openXLSX(t, writeAll(t, NewXLSX(), p))
+	rows, err := f.GetRows("Summary")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, r := range rows {
+		if len(r) > 1 && r[0] == "SPF open to any address" {
+			found = strings.Contains(r[1], "example.org (ip6:::/1 ip6:8000::/1") && strings.Contains(r[1], "example.com (ip4:0.0.0.0/1 ip4:128.0.0.0/2") && !strings.Contains(r[1], "example.net")
+		}
+	}
+	if !found {
+		t.Errorf("the Summary sheet does not name the open domains as it should: %q", rows)
+	}
+}
+
+// TestOpenWhyCovering: openWhy takes spf.record's open_terms, else the
+// wide terms that alone cover a family, after +all and a /0 term.
+func TestOpenWhyCovering(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		obs       map[string]any
+		kind, why string
+	}{
+		{map[string]any{"wide_terms": []string{"ip4:0.0.0.0/1", "ip4:128.0.0.0/1"}}, "range", "ip4:0.0.0.0/1 ip4:128.0.0.0/1"},
+		{map[string]any{"wide_terms": []any{"ip6:8000::/1", "ip4:10.0.0.0/8", "ip6:::/1"}}, "range", "ip6:8000::/1 ip6:::/1"},
+		{map[string]any{"wide_terms": []any{"ip4:0.0.0.0/1", "ip4:128.0.0.0/1", "ip6:::/0"}}, "range", "ip6:::/0"},
+		{map[string]any{"wide_terms": []string{"ip4:0.0.0.0/1"}, "open_terms": []string{"ip4:0.0.0.0/1", "ip4:128.0.0.0/9", "ip4:128.128.0.0/9"}, "open_terms_omitted": 8}, "range",
+			"ip4:0.0.0.0/1 ip4:128.0.0.0/9 ip4:128.128.0.0/9 and 8 more"},
+		{map[string]any{"all": "+all", "wide_terms": []string{"ip4:0.0.0.0/1", "ip4:128.0.0.0/1"}}, "all", "+all"},
+		{map[string]any{"wide_terms": []string{"ip4:0.0.0.0/1", "-ip4:128.0.0.0/1"}}, "", ""},
+		{map[string]any{"wide_terms": []string{"ip4:0.0.0.0/1", "a/1"}}, "", ""},
+	} {
+		if kind, why := openWhy(c.obs); kind != c.kind || why != c.why {
+			t.Errorf("%v: %q %q, want %q %q", c.obs, kind, why, c.kind, c.why)
+		}
+	}
+}
+
 func TestOpensAll(t *testing.T) {
 	t.Parallel()
 	for rec, want := range map[string]bool{
+		"v=spf1 ip4:0.0.0.0/1 ip4:128.0.0.0/1 -all": true, "v=spf1 ip6:::/1 ip6:8000::/1 -all": true,
+		"v=spf1 ip4:0.0.0.0/1 ip4:128.0.0.0/2 -all": false, "v=spf1 ip4:0.0.0.0/1 -all ip4:128.0.0.0/1": false,
 		"v=spf1 +all": true, "v=spf1 mx all": true, "v=spf1 -all +all": false, "v=spf1 ?all": false,
 		"v=spf1 ip4:0.0.0.0/0 -all": true, "v=spf1 -ip4:0.0.0.0/0 -all": false, "v=spf1 ip6:::/0 ~all": true,
 		"v=spf1 ip4:192.0.2.0/24 -all": false, "v=spf1 redirect=x.example": false,
