@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/miekg/dns"
+
 	"senderproof/templates"
 )
 
@@ -144,7 +146,8 @@ type LeftBehind struct {
 	// spf_name (a, mx, ptr or exists through the organization's own
 	// names), spf_range (a wider ip4:/ip6: range), spf_shared (through
 	// another organization's include or names, or a macro that cannot be
-	// told), spf_any (through +all or a term that allows any address),
+	// told), spf_any (through +all, a term that allows any address, or
+	// one of the ip4:/ip6: terms that together do),
 	// forward_name (a host name of the organization that still resolves
 	// to the address, and that its PTR names), ptr_name (the PTR still
 	// names a host of the organization), helo_name (the HELO name still
@@ -154,7 +157,9 @@ type LeftBehind struct {
 	// Name is the name that vouches: the sending domain whose SPF check
 	// passes, the PTR name or the HELO name.
 	Name string `json:"name"`
-	// Term is the SPF mechanism that matched; Record the domain whose SPF
+	// Term is the SPF mechanism that matched (for spf_any through terms
+	// that together allow any address, those terms, joined by a space,
+	// the one that matched among them); Record the domain whose SPF
 	// record holds it (Name's own, or one it reaches through Via, the
 	// include: and redirect= terms followed), or for a PTR name the name
 	// its PTR record is published at.
@@ -435,9 +440,28 @@ func spfLeftBehind(a Asset, f Finding, orgs map[string]bool) LeftBehind {
 		l.Record = t
 	}
 	mech := strings.ToLower(strings.TrimLeft(matched, "+"))
+	open, together := mech == "all", ""
+	if !open {
+		together, open = anyAddress(mech, a.IP, func() string {
+			// The record that holds the term: the domain's own, or the
+			// last one an include or redirect led to (not known when
+			// its name is built by a macro).
+			name := domain
+			if len(via) > 0 {
+				name = termTarget(via[len(via)-1])
+			}
+			return spfRecordIn(f, name)
+		})
+	}
 	switch {
-	case mech == "all" || anyAddress(mech, a.IP):
+	case open:
 		l.Kind, l.Status = "spf_any", StatusWarn
+		if together != "" {
+			// The terms that together allow any address, of which the
+			// one that matched is one: narrowing that one alone leaves
+			// the others.
+			l.Term = together
+		}
 	case shared:
 		l.Kind, l.Status = "spf_shared", StatusWarn
 	case strings.HasPrefix(mech, "ip4:") || strings.HasPrefix(mech, "ip6:"):
@@ -544,28 +568,87 @@ func exactTermIn(record any, ip string) string {
 
 // anyAddress reports whether a mechanism covers every address of the
 // family of ip: an ip4:/ip6: prefix length of 0, or an a or mx term whose
-// CIDR length for that family is 0 (a/0, mx:host//0).
-func anyAddress(mech, ip string) bool {
+// CIDR length for that family is 0 (a/0, mx:host//0), or an ip4:/ip6:
+// term among the pass terms of record (which gives the text of the SPF
+// record that holds it, "" when not known) whose networks together cover
+// that family (spfCovering, "ip6:::/1 ip6:8000::/1"). together is then
+// those terms as published, joined by a space.
+func anyAddress(mech, ip string, record func() string) (together string, ok bool) {
 	zero := func(bits string) bool { return bits != "" && strings.TrimLeft(bits, "0") == "" }
 	if strings.HasPrefix(mech, "ip4:") || strings.HasPrefix(mech, "ip6:") {
-		_, bits, ok := strings.Cut(mech[4:], "/")
-		return ok && zero(bits)
+		if _, bits, ok := strings.Cut(mech[4:], "/"); ok && zero(bits) {
+			return "", true
+		}
+		return coveringWith(mech, record())
 	}
 	if !strings.HasPrefix(mech, "a") && !strings.HasPrefix(mech, "mx") {
-		return false
+		return "", false
 	}
 	i := strings.IndexByte(mech, '/')
 	if i < 0 {
-		return false
+		return "", false
 	}
 	v4, v6, _ := strings.Cut(mech[i+1:], "//")
 	if strings.HasPrefix(mech[i:], "//") {
 		v4, v6 = "", mech[i+2:]
 	}
 	if addr, err := netip.ParseAddr(ip); err == nil && addr.Unmap().Is4() {
-		return zero(v4)
+		return "", zero(v4)
 	}
-	return zero(v6)
+	return "", zero(v6)
+}
+
+// coveringWith returns the pass terms of record whose networks together
+// cover the family of the ip4:/ip6: term mech, joined by a space, when
+// mech is one of them.
+func coveringWith(mech, record string) (string, bool) {
+	m, err := parseSPFTerm(mech)
+	if err != nil || record == "" {
+		return "", false
+	}
+	p, ok := m.network()
+	rec, err := parseSPF(record)
+	if !ok || err != nil {
+		return "", false
+	}
+	v4, v6 := spfCovering(rec.Terms)
+	c := v4
+	if m.Name == "ip6" {
+		c = v6
+	}
+	for _, t := range c.terms {
+		if q, ok := t.network(); ok && q == p {
+			return c.raw(), true
+		}
+	}
+	return "", false
+}
+
+// spfRecordIn returns the SPF record of name as a spf.authorizes_ip
+// finding read it: from its own evidence (the record of the domain, or of
+// one its include: or redirect= terms reached), else, for the finding's
+// domain, from its observed record; "" when neither holds exactly one.
+func spfRecordIn(f Finding, name string) string {
+	if name == "" {
+		return ""
+	}
+	ans, err := NewReplayEvidence(f.Evidence).Lookup(context.Background(), name, dns.TypeTXT)
+	if err == nil {
+		var recs []string
+		for _, t := range txtStrings(ans) {
+			if isSPFRecord(t) {
+				recs = append(recs, t)
+			}
+		}
+		if len(recs) == 1 {
+			return recs[0]
+		}
+	}
+	if d, _ := f.Observed["domain"].(string); d == name {
+		rec, _ := f.Observed["record"].(string)
+		return rec
+	}
+	return ""
 }
 
 // exactTerm reports whether an ip4:/ip6: value (an address, with or without

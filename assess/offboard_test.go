@@ -45,6 +45,10 @@ func TestCheckRemoved(t *testing.T) {
 				`wide IN TXT "v=spf1 a/0 -all"` + "\nwide IN A 192.0.2.1\n" +
 				`after IN TXT "v=spf1 ip4:192.0.2.0/24 -all ip4:192.0.2.66"` + "\n" + hundred.String() +
 				`around IN TXT "v=spf1 a:relay.example.com/24 -all"` + "\n" +
+				`halves IN TXT "v=spf1 ip4:0.0.0.0/1 ip4:128.0.0.0/1 -all"` + "\n" +
+				`inc6 IN TXT "v=spf1 include:_v6.example.com -all"` + "\n" +
+				`_v6 IN TXT "v=spf1 ip6:::/1 ip6:8000::/1 -all"` + "\n" +
+				`filled IN TXT "v=spf1 ip4:198.51.100.0/24 ip4:0.0.0.0/1 ip4:128.0.0.0/2 ip4:192.0.0.0/2 -all"` + "\n" +
 				"old1 IN A 192.0.2.30\nrelay IN A 192.0.2.50\nmail33 IN A 192.0.2.33\nh85 IN A 192.0.2.85\n"},
 			{Origin: "provider.test.", File: "provider.test", Text: soa + `_spf IN TXT "v=spf1 ip4:203.0.113.0/24 -all"` + "\n" +
 				"out IN A 192.0.2.70\no20.mta IN A 203.0.113.20\n"},
@@ -53,6 +57,7 @@ func TestCheckRemoved(t *testing.T) {
 			{Origin: "100.51.198.in-addr.arpa.", File: "rev100", Text: soa},
 			{Origin: "113.0.203.in-addr.arpa.", File: "rev113", Text: soa + "20 IN PTR o20.mta.provider.test.\n"},
 			{Origin: "10.in-addr.arpa.", File: "rev10", Text: soa},
+			{Origin: "8.b.d.0.1.0.0.2.ip6.arpa.", File: "rev6", Text: soa},
 			{Origin: "newisp.test.", File: "newisp.test", Text: soa + "host-192-0-2-85 IN A 192.0.2.85\n"},
 		},
 		Faults: map[string]dnstest.Fault{"9.100.51.198.in-addr.arpa.": dnstest.ServFail},
@@ -97,6 +102,15 @@ func TestCheckRemoved(t *testing.T) {
 		{IP: "192.0.2.44", Domain: "example.com"},
 		// a:host/24 of the organization's own host is a range.
 		{IP: "192.0.2.55", Domain: "around.example.com"},
+		// Two /1 halves together let any address pass, as a /0 does.
+		{IP: "198.51.100.20", Domain: "halves.example.com"},
+		// So do IPv6 halves in an included record.
+		{IP: "2001:db8::20", Domain: "inc6.example.com"},
+		// A narrow term that matched before the covering ones is a
+		// range; one of the terms that cover, narrower ones filling the
+		// gaps, lets any address pass.
+		{IP: "198.51.100.21", Domain: "filled.example.com"},
+		{IP: "203.0.113.21", Domain: "filled.example.com"},
 	}
 	got, err := CheckRemoved(context.Background(), removed, FleetDomains(removed), Options{Resolver: testClient(t, srv.Addr, false)}, "base-run")
 	if err != nil {
@@ -147,6 +161,14 @@ func TestCheckRemoved(t *testing.T) {
 		{StatusWarn, []lb{{"spf_range", "after.example.com", "ip4:192.0.2.0/24", "after.example.com"}}, nil, nil, nil},
 		{StatusWarn, capped, []string{"ptr.fcrdns"}, []string{"within a range (ip4:192.0.2.40/29)", "; and 6 more."}, nil},
 		{StatusWarn, []lb{{"spf_range", "around.example.com", "a:relay.example.com/24", "around.example.com"}}, nil, []string{"within a range (a:relay.example.com/24)"}, nil},
+		{StatusWarn, []lb{{"spf_any", "halves.example.com", "ip4:0.0.0.0/1 ip4:128.0.0.0/1", "halves.example.com"}}, nil,
+			[]string{"lets it pass through ip4:0.0.0.0/1 ip4:128.0.0.0/1, which authorizes any address"},
+			[]string{"end the SPF record of halves.example.com in -all or ~all instead of allowing any address (ip4:0.0.0.0/1 ip4:128.0.0.0/1)"}},
+		{StatusWarn, []lb{{"spf_any", "inc6.example.com", "ip6:::/1 ip6:8000::/1", "_v6.example.com"}}, nil,
+			[]string{"lets it pass through ip6:::/1 ip6:8000::/1, in the record of _v6.example.com"}, nil},
+		{StatusWarn, []lb{{"spf_range", "filled.example.com", "ip4:198.51.100.0/24", "filled.example.com"}}, nil, []string{"within a range (ip4:198.51.100.0/24)"}, nil},
+		{StatusWarn, []lb{{"spf_any", "filled.example.com", "ip4:0.0.0.0/1 ip4:128.0.0.0/2 ip4:192.0.0.0/2", "filled.example.com"}}, nil,
+			[]string{"which authorizes any address"}, nil},
 	}
 	if len(got) != len(cases) {
 		t.Fatalf("%d verdicts for %d senders", len(got), len(cases))
