@@ -144,11 +144,16 @@ func computePTR(ctx context.Context, r Resolver, a Asset, withForward bool) ptrV
 	return v
 }
 
-// forwardAddrs looks up name's addresses of ip's family (A for IPv4, AAAA for
-// IPv6) and returns them in canonical form.
+// forwardAddrs looks up name's addresses of ip's family (A for IPv4, an
+// IPv4-mapped address included, AAAA for IPv6) and returns them in
+// canonical form, each as its record holds it: an AAAA record of an
+// IPv4-mapped address is the IPv6 address ::ffff:192.0.2.13 (RFC 5952
+// §5), never the IPv4 address, which only an A record gives. So only the
+// records of the type asked count: a mapped AAAA value matches no IPv4
+// sender, whose name is looked up by A, nor any IPv6 one.
 func forwardAddrs(ctx context.Context, r Resolver, name string, ip netip.Addr) ([]string, Answer, Outcome) {
 	qt := dns.TypeA
-	if ip.Is6() {
+	if ip.Is6() && !ip.Is4In6() {
 		qt = dns.TypeAAAA
 	}
 	ans, err := r.Lookup(ctx, name, qt)
@@ -157,12 +162,12 @@ func forwardAddrs(ctx context.Context, r Resolver, name string, ip netip.Addr) (
 	for _, rr := range ans.RRs {
 		switch x := rr.(type) {
 		case *dns.A:
-			if a, ok := netip.AddrFromSlice(x.A.To4()); ok {
+			if a, ok := netip.AddrFromSlice(x.A.To4()); ok && qt == dns.TypeA {
 				addrs = append(addrs, a.String())
 			}
 		case *dns.AAAA:
-			if a, ok := netip.AddrFromSlice(x.AAAA); ok {
-				addrs = append(addrs, a.Unmap().String())
+			if a, ok := netip.AddrFromSlice(x.AAAA); ok && qt == dns.TypeAAAA {
+				addrs = append(addrs, a.String())
 			}
 		}
 	}

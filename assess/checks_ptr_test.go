@@ -2,10 +2,15 @@ package assess
 
 import (
 	"context"
+	"net"
+	"net/netip"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/miekg/dns"
 
 	"senderproof/assess/dnstest"
 )
@@ -168,5 +173,39 @@ func TestHELOAddressLiteralWording(t *testing.T) {
 	a.Domain = ""
 	if f = runCheck(t, "align.identity", checkAlignIdentity, c, a); f.Observed["org_of"] != "ptr" {
 		t.Errorf("align.identity took %v for the reference, want the PTR name: %s", f.Observed["org_of"], f.Message)
+	}
+}
+
+// TestForwardAddrsAsPublished: an AAAA record of an IPv4-mapped address is
+// shown as the IPv6 address it holds, and the lookup type follows the
+// sender's family (an IPv4-mapped sender is IPv4): only records of the
+// type asked count, so a mapped AAAA value never stands for an IPv4
+// address, even in an answer that carries it where it does not belong.
+func TestForwardAddrsAsPublished(t *testing.T) {
+	t.Parallel()
+	rrs := []dns.RR{
+		&dns.AAAA{Hdr: dns.RR_Header{Name: "h.example.", Rrtype: dns.TypeAAAA, Class: dns.ClassINET}, AAAA: net.ParseIP("::ffff:192.0.2.13")},
+		&dns.AAAA{Hdr: dns.RR_Header{Name: "h.example.", Rrtype: dns.TypeAAAA, Class: dns.ClassINET}, AAAA: net.ParseIP("2001:db8::13")},
+		&dns.A{Hdr: dns.RR_Header{Name: "h.example.", Rrtype: dns.TypeA, Class: dns.ClassINET}, A: net.ParseIP("192.0.2.14")},
+	}
+	var asked []uint16
+	r := resolverFunc(func(ctx context.Context, name string, qtype uint16) (Answer, error) {
+		asked = append(asked, qtype)
+		return Answer{Name: name, Qtype: qtype, RRs: rrs}, nil
+	})
+	for _, c := range []struct {
+		ip   string
+		qt   uint16
+		want []string
+	}{
+		{"2001:db8::13", dns.TypeAAAA, []string{"::ffff:192.0.2.13", "2001:db8::13"}},
+		{"192.0.2.13", dns.TypeA, []string{"192.0.2.14"}},
+		{"::ffff:192.0.2.13", dns.TypeA, []string{"192.0.2.14"}},
+	} {
+		asked = asked[:0]
+		got, _, _ := forwardAddrs(context.Background(), r, "h.example", netip.MustParseAddr(c.ip))
+		if !slices.Equal(got, c.want) || len(asked) != 1 || asked[0] != c.qt {
+			t.Errorf("%s: %q asked %v, want %q asked %s", c.ip, got, asked, c.want, dns.TypeToString[c.qt])
+		}
 	}
 }
