@@ -53,7 +53,7 @@ func checkAlignIdentity(ctx context.Context, r Resolver, a Asset) []Finding {
 		ids = append(ids, identity{"helo", helo})
 		obs["helo"] = helo
 		obs["helo_org"] = OrgDomain(helo)
-		if isAddressLiteral(helo) {
+		if heloAddress(helo) {
 			obs["helo_literal"] = true // an address, of no organization
 		}
 	}

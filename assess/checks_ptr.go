@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/netip"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -665,7 +666,9 @@ func checkPTRMatchesExpected(ctx context.Context, r Resolver, a Asset) []Finding
 // an address literal). When it is not, it returns the problem as a code for
 // observed["problem"], worded by the templates: empty, too_long,
 // address_literal, ip_address, single_label, empty_label, long_label,
-// hyphen_edge, invalid_characters, numeric_tld.
+// hyphen_edge, invalid_characters, numeric_tld. A bracketed value that is
+// no address literal (heloLiteral) has invalid characters: it is neither
+// a literal nor a name.
 func validFQDN(s string) (bool, string) {
 	s = strings.TrimSuffix(s, ".")
 	switch {
@@ -673,7 +676,7 @@ func validFQDN(s string) (bool, string) {
 		return false, "empty"
 	case len(s) > 253:
 		return false, "too_long"
-	case strings.HasPrefix(s, "["):
+	case heloLiteral(s):
 		return false, "address_literal"
 	}
 	if isIPAddress(s) {
@@ -705,6 +708,47 @@ func validFQDN(s string) (bool, string) {
 	}
 	return true, ""
 }
+
+// heloLiteral reports whether a HELO value is an address literal as RFC
+// 5321 §4.1.3 writes one: "[" and a dotted-quad IPv4 address (each part
+// 0-255, of one to three digits) and "]", or "[IPv6:" and an IPv6 address
+// and "]", the tag in any case (the inventory gives the value in lower
+// case). Any other bracketed value is malformed: "[IPv6:2001:db8::zz]",
+// "[192.0.2.300]", and a General-address-literal ("[tag:...]"), whose
+// kind no wording names.
+func heloLiteral(s string) bool {
+	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' {
+		return false
+	}
+	inner := s[1 : len(s)-1]
+	if len(inner) > 5 && strings.EqualFold(inner[:5], "IPv6:") {
+		// IPv6-addr (RFC 5321 §4.1.3): the full, compressed and
+		// IPv4-embedded forms, no zone.
+		a, err := netip.ParseAddr(inner[5:])
+		return err == nil && a.Is6() && a.Zone() == ""
+	}
+	// IPv4-address-literal = Snum 3("." Snum), Snum = 1*3DIGIT, 0-255.
+	parts := strings.Split(inner, ".")
+	if len(parts) != 4 {
+		return false
+	}
+	for _, p := range parts {
+		if p == "" || len(p) > 3 || strings.Trim(p, "0123456789") != "" {
+			return false
+		}
+		if n, _ := strconv.Atoi(p); n > 255 {
+			return false
+		}
+	}
+	return true
+}
+
+// heloAddress reports whether a HELO value is an address, which wording
+// calls "an address literal, of no organization": an address literal
+// (heloLiteral) or a bare IP address. A bracketed value that is no literal
+// is not one: it is an invalid name (isAddressLiteral still takes it for
+// no domain, to be looked up by no one).
+func heloAddress(s string) bool { return heloLiteral(s) || isIPAddress(s) }
 
 // forwardType names the address record a name must have for ip: A for
 // IPv4, AAAA for IPv6, "A/AAAA" when ip is not an address. Remediation
@@ -871,7 +915,7 @@ func checkHELOMatchesPTR(ctx context.Context, r Resolver, a Asset) []Finding {
 		obs["helo_among_confirmed"] = slices.Contains(v.confirmed, helo)
 	}
 	obs["helo_org"], obs["ptr_org"] = OrgDomain(helo), OrgDomain(v.name)
-	if isAddressLiteral(helo) {
+	if heloAddress(helo) {
 		// An address is no name: it has no organization to share.
 		obs["helo_literal"] = true
 	}

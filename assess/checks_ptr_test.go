@@ -176,6 +176,59 @@ func TestHELOAddressLiteralWording(t *testing.T) {
 	}
 }
 
+// TestHELOLiteral: a bracketed HELO value is an address literal only when
+// it parses as RFC 5321 §4.1.3 writes one, "[" IPv4 "]" or "[IPv6:" IPv6
+// "]" with the tag in any case; any other is an invalid name, with
+// characters no host name holds (a General-address-literal included: no
+// wording names its kind). A bare IP address stays an address.
+func TestHELOLiteral(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		helo    string
+		literal bool
+		problem string
+	}{
+		{"[192.0.2.10]", true, "address_literal"},
+		{"[192.0.2.10].", true, "address_literal"},
+		{"[0.0.0.0]", true, "address_literal"},
+		{"[010.0.2.1]", true, "address_literal"}, // Snum = 1*3DIGIT
+		{"[IPv6:2001:db8::10]", true, "address_literal"},
+		{"[ipv6:2001:DB8:0:0:0:0:0:10]", true, "address_literal"},
+		{"[IPV6:::ffff:192.0.2.1]", true, "address_literal"},
+		{"[IPv6:2001:db8::zz]", false, "invalid_characters"},
+		{"[IPv6:192.0.2.1]", false, "invalid_characters"},
+		{"[IPv6:fe80::1%eth0]", false, "invalid_characters"},
+		{"[IPv6:]", false, "invalid_characters"},
+		{"[2001:db8::10]", false, "invalid_characters"},
+		{"[192.0.2.300]", false, "invalid_characters"},
+		{"[192.0.2]", false, "invalid_characters"},
+		{"[192.0.2.1.5]", false, "invalid_characters"},
+		{"[1923.0.2.1]", false, "invalid_characters"},
+		{"[192.0.2.1", false, "invalid_characters"},
+		{"[]", false, "invalid_characters"},
+		{"[", false, "invalid_characters"},
+		{"[x-tag:abc]", false, "invalid_characters"},
+		{"[ 192.0.2.1]", false, "invalid_characters"},
+	} {
+		if got := heloLiteral(strings.TrimSuffix(c.helo, ".")); got != c.literal {
+			t.Errorf("heloLiteral(%q) = %v, want %v", c.helo, got, c.literal)
+		}
+		if ok, problem := validFQDN(c.helo); ok || problem != c.problem {
+			t.Errorf("validFQDN(%q) = %v %q, want %q", c.helo, ok, problem, c.problem)
+		}
+		if heloAddress(c.helo) != c.literal && !strings.HasSuffix(c.helo, ".") {
+			t.Errorf("heloAddress(%q) = %v", c.helo, !c.literal)
+		}
+		// Literal or not, a bracketed value is no domain to look up.
+		if !isAddressLiteral(c.helo) {
+			t.Errorf("isAddressLiteral(%q) = false", c.helo)
+		}
+	}
+	if !heloAddress("2001:db8::1") || !heloAddress("192.0.2.1") || heloAddress("mail.example.com") {
+		t.Error("a bare address is an address, a name is not")
+	}
+}
+
 // TestForwardAddrsAsPublished: an AAAA record of an IPv4-mapped address is
 // shown as the IPv6 address it holds, and the lookup type follows the
 // sender's family (an IPv4-mapped sender is IPv4): only records of the
