@@ -352,6 +352,27 @@ func partName(name string, k int) string {
 	return fmt.Sprintf("%s %d", name, k)
 }
 
+// splitSheets says which sheets continue on numbered ones ("Findings
+// continues on Findings 2 and Findings 3"), from the workbook's sheet
+// names; "" when none does.
+func splitSheets(names []string) string {
+	var out []string
+	for _, base := range []string{sheetFindings, sheetControls, sheetAssets, sheetEvidence, sheetDrift} {
+		var more []string
+		for k := 2; slices.Contains(names, partName(base, k)); k++ {
+			more = append(more, partName(base, k))
+		}
+		switch len(more) {
+		case 0:
+		case 1:
+			out = append(out, base+" continues on "+more[0])
+		default:
+			out = append(out, base+" continues on "+strings.Join(more[:len(more)-1], ", ")+" and "+more[len(more)-1])
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
 // sheetParts is how many sheets rows data rows take, at least one.
 func sheetParts(rows, perSheet int) int {
 	if rows <= perSheet || perSheet <= 0 {
@@ -523,6 +544,17 @@ func (w *xlsxWriter) findingsAndEvidence(ctx context.Context, f *excelize.File, 
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	withEvidence := make(chan *assess.Finding, 256)
+	// records is a cell of an exchange's records, one per line: wrapped
+	// when there are several lines, which a viewer would otherwise show as one
+	// (the last), so that evidence of several SPF records or PTRs showed
+	// a single record.
+	records := func(rrs []string) any {
+		v := xlsxCell(strings.Join(rrs, "\n"))
+		if !strings.Contains(v, "\n") {
+			return v
+		}
+		return excelize.Cell{StyleID: st.wrap, Value: v}
+	}
 	g.Go(func() error {
 		for fd := range withEvidence {
 			asset, check, sel := xlsxCell(fd.Asset), xlsxCell(fd.Check), xlsxCell(selectorOf(fd.Selector))
@@ -530,7 +562,9 @@ func (w *xlsxWriter) findingsAndEvidence(ctx context.Context, f *excelize.File, 
 				e := &fd.Evidence[k]
 				at := ""
 				if !e.At.IsZero() {
-					at = e.At.UTC().Format(time.RFC3339Nano)
+					// Fixed width, so that the column sorts as text in
+					// time order (RFC3339Nano drops trailing zeros).
+					at = e.At.UTC().Format("2006-01-02T15:04:05.000000000Z07:00")
 				}
 				// omitted: the answer's records beyond those kept, blank
 				// when none was cut.
@@ -540,8 +574,8 @@ func (w *xlsxWriter) findingsAndEvidence(ctx context.Context, f *excelize.File, 
 				}
 				if err := ev.add(
 					asset, check, sel, xlsxCell(e.Name), xlsxCell(e.Type), xlsxCell(e.Server), xlsxCell(e.Transport), xlsxCell(e.Rcode),
-					xlsxCell(strings.Join(e.Answers, "\n")), e.AD, at, e.RTT, xlsxCell(e.Error),
-					omitted, xlsxCell(strings.Join(e.Authority, "\n")),
+					records(e.Answers), e.AD, at, e.RTT, xlsxCell(e.Error),
+					omitted, records(e.Authority),
 				); err != nil {
 					return err
 				}
@@ -738,7 +772,16 @@ func (w *xlsxWriter) drift(ctx context.Context, f *excelize.File, st *xlsxStyles
 				return err
 			}
 		}
-		if err := s.add(xlsxCell(c.Asset), xlsxCell(c.Field), xlsxCell(c.Old), xlsxCell(c.New), c.InventoryNote()); err != nil {
+		// A value gone (or new) reads "(no value)", as in the finding,
+		// the PDF and diff: a blank cell would filter with the rows
+		// that hold no value by design (senders added or removed).
+		noValue := func(v string) string {
+			if v == "" {
+				return "(no value)"
+			}
+			return xlsxCell(v)
+		}
+		if err := s.add(xlsxCell(c.Asset), xlsxCell(c.Field), noValue(c.Old), noValue(c.New), c.InventoryNote()); err != nil {
 			return err
 		}
 	}
@@ -835,6 +878,11 @@ func (w *xlsxWriter) summary(_ context.Context, f *excelize.File, st *xlsxStyles
 			parts[i] = fmt.Sprintf("%s (%s; %d %s%s)", o.Domain, o.Why, o.Senders, plural(o.Senders, "sender", "senders"), over)
 		}
 		facts = append(facts, [2]string{"SPF open to any address", strings.Join(parts, "; ") + ": anyone can send mail that passes SPF as these domains, though their senders pass spf.authorizes_ip"})
+	}
+	if split := splitSheets(f.GetSheetList()); split != "" {
+		// A filter on "Findings" alone would miss the rows past
+		// Excel's limit.
+		facts = append(facts, [2]string{"Sheets continued", fmt.Sprintf("a sheet holds at most %d rows (Excel's limit), so %s", excelMaxRows, split)})
 	}
 	if r := p.Run.ReplayOf; r != nil {
 		facts = slices.Insert(facts, 3, [2]string{"Replay of", fmt.Sprintf("run %s, re-assessed offline from the DNS answers recorded %s; no DNS was queried",

@@ -196,6 +196,30 @@ func TestXLSX(t *testing.T) {
 		if cut < 0 || authority == 0 {
 			t.Errorf("the pack has no cut answer (%d) or no authority section (%d) to show", cut, authority)
 		}
+		// An answer of several records wraps, one record a line, so a
+		// viewer shows them all; times have one width, so they sort as
+		// text in time order.
+		several := 0
+		for i, r := range rows[1:] {
+			r = append(r, make([]string, 15)...)
+			if strings.Contains(r[8], "\n") {
+				several++
+				cell, _ := excelize.CoordinatesToCellName(9, i+2)
+				id, err := f.GetCellStyle("Evidence", cell)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if style, err := f.GetStyle(id); err != nil || style.Alignment == nil || !style.Alignment.WrapText {
+					t.Errorf("Evidence %s holds several records but does not wrap: %q", cell, r[8])
+				}
+			}
+			if at := r[10]; at != "" && len(at) != len("2006-01-02T15:04:05.000000000Z") {
+				t.Errorf("Evidence row %d at = %q: not the fixed-width form", i+2, at)
+			}
+		}
+		if several == 0 {
+			t.Errorf("the pack has no answer of several records to show")
+		}
 		for i, r := range rows {
 			for _, v := range r {
 				if strings.ContainsFunc(v, func(r rune) bool { return unicode.IsControl(r) && r != '\n' }) {
@@ -346,6 +370,17 @@ func TestXLSXSplitsSheets(t *testing.T) {
 	}
 	if want := []string{"Summary", "Findings", "Controls", "Assets", "Evidence", "Drift"}; !slices.Equal(order, want) {
 		t.Errorf("sheet order %q, want %q", f.GetSheetList(), want)
+	}
+	// The Summary says which sheets continue, or a filter on one part
+	// would miss the others' rows.
+	var said string
+	for _, r := range rowsOf(t, f, "Summary") {
+		if len(r) > 1 && r[0] == "Sheets continued" {
+			said = r[1]
+		}
+	}
+	if !strings.Contains(said, "Findings continues on Findings 2") || !strings.Contains(said, "Evidence continues on Evidence 2") {
+		t.Errorf("Summary's Sheets continued = %q, want the Findings and Evidence parts named", said)
 	}
 }
 
@@ -708,7 +743,7 @@ func TestXLSXDriftIncomplete(t *testing.T) {
 	// old and new hold values only; the rest is said in note.
 	for _, want := range [][]string{
 		{ip, "(not compared)", "", "", "", msg}, {ip2, "(not compared)", "", "", "", msg2},
-		{ip2, "dkim.fingerprint[s9]", "ab", "", "selector taken out of the inventory"},
+		{ip2, "dkim.fingerprint[s9]", "ab", "(no value)", "selector taken out of the inventory"},
 		{"192.0.2.250", "(asset)", "", "", "", "added: not in the baseline run " + p.Drift.BaseRun},
 		{"192.0.2.251", "(asset)", "", "", "", "removed: in the baseline run " + p.Drift.BaseRun + ", not in this run's inventory"},
 	} {
