@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"math"
 	"math/rand/v2"
 	"net"
@@ -211,7 +210,6 @@ type Client struct {
 	sem     chan struct{}
 	servers []*serverState
 
-	seed   maphash.Seed
 	shards [cacheShards]cacheShard
 
 	lookups, hits, exchanges, sent, tcpSent, timeouts, errs, failedFast, unanswered atomic.Int64
@@ -356,6 +354,7 @@ func (sh *cacheShard) makeRoom() {
 // serverState is one resolver: its UDP sockets and its circuit breaker.
 type serverState struct {
 	addr string
+	hash uint32 // of addr: its weight for a question (firstResolver)
 	pool *udpPool
 
 	mu        sync.Mutex
@@ -519,10 +518,9 @@ func NewClient(opt ClientOptions) (*Client, error) {
 		opt.BreakerCooldown = DefaultBreakerCooldown
 	}
 	c := &Client{
-		opt:  opt,
-		tcp:  &dns.Client{Net: "tcp", Timeout: opt.Timeout},
-		sem:  make(chan struct{}, opt.Concurrency),
-		seed: maphash.MakeSeed(),
+		opt: opt,
+		tcp: &dns.Client{Net: "tcp", Timeout: opt.Timeout},
+		sem: make(chan struct{}, opt.Concurrency),
 	}
 	c.life, c.endLife = context.WithCancel(context.Background())
 	size := opt.CacheSize
@@ -535,7 +533,7 @@ func NewClient(opt ClientOptions) (*Client, error) {
 		c.shards[i].freshMax = max(size/4/cacheShards, 16)
 	}
 	for _, s := range opt.Servers {
-		c.servers = append(c.servers, &serverState{addr: s, pool: newUDPPool(s, udpSockets)})
+		c.servers = append(c.servers, &serverState{addr: s, hash: questionHash(s, 0), pool: newUDPPool(s, udpSockets)})
 	}
 	if opt.QPS > 0 {
 		c.pacer = newPacer(opt.QPS)
@@ -734,7 +732,7 @@ type exchangeFunc func(ctx context.Context, name string, qtype uint16) exchangeR
 // it was told.
 func (c *Client) cached(ctx context.Context, name string, qtype uint16) exchangeResult {
 	k := qkey{name, qtype}
-	sh := &c.shards[(maphash.String(c.seed, name)^uint64(qtype))%cacheShards]
+	sh := &c.shards[questionHash(name, qtype)%cacheShards]
 	now := c.opt.Now()
 	sh.mu.Lock()
 	if e, ok := sh.m[k]; ok {
@@ -854,13 +852,45 @@ func cacheTTL(m *dns.Msg) time.Duration {
 	return d
 }
 
-// firstResolver chooses, from the question alone, which resolver is asked
-// it first (FNV-1a of the name, in lower case, and the type): the questions
-// spread over the resolvers as a rotation would spread them, but the same
-// question goes to the same resolver in every run, whatever order the
-// checks ask in, so that a run of several resolvers is reproducible (its
-// queries sent, its notes, and its answers where the resolvers disagree).
-func firstResolver(name string, qtype uint16) uint32 {
+// firstResolver chooses which resolver is asked a question first: the one
+// of highest weight for it (rendezvous hashing of the question and each
+// resolver's address). The questions spread over the resolvers as a
+// rotation would spread them, but the same question goes to the same
+// resolver in every run, whatever order the checks ask in and whatever
+// order the resolvers are given in, so that a run of several resolvers is
+// reproducible (its queries sent, its notes, and its answers where the
+// resolvers disagree); one resolver more takes its share of the questions
+// and moves no others.
+func (c *Client) firstResolver(name string, qtype uint16) int {
+	if len(c.servers) == 1 {
+		return 0
+	}
+	q := uint64(questionHash(name, qtype))
+	best, top := 0, uint64(0)
+	for i, s := range c.servers {
+		if w := mix64(q<<32 | uint64(s.hash)); i == 0 || w > top {
+			best, top = i, w
+		}
+	}
+	return best
+}
+
+// mix64 is SplitMix64's finalizer: every bit of x moves every bit of the
+// result, so the weights of one question for two resolvers are
+// unrelated.
+func mix64(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	return x ^ x>>31
+}
+
+// questionHash is FNV-1a of a question's name, in lower case, and its
+// type: the same in every run (the client's resolver choice and its cache
+// shard follow from it, so that which answers the cache keeps, and so the
+// queries a run sends, do not vary with a per-process seed).
+func questionHash(name string, qtype uint16) uint32 {
 	h := uint32(2166136261)
 	for i := 0; i < len(name); i++ {
 		c := name[i]
@@ -887,7 +917,7 @@ func (c *Client) exchange(ctx context.Context, name string, qtype uint16) exchan
 	q.SetEdns0(UDPSize, false)
 
 	n := len(c.servers)
-	start := int(firstResolver(name, qtype) % uint32(n))
+	start := c.firstResolver(name, qtype)
 	var last, said exchangeResult
 	// saidNo holds the servers that answered SERVFAIL, REFUSED, a truncated answer over TCP or a
 	// referral: they are not asked again for this question.
