@@ -483,35 +483,6 @@ func discoverDMARC(ctx context.Context, r Resolver, domain string) dmarcView {
 	return v
 }
 
-// sharedDMARC is discoverDMARC for domain, made once per run when it ends in
-// an answer: a discovery that failed is made again by the next sender, as
-// it would be without the run's memo.
-func sharedDMARC(ctx context.Context, r Resolver, domain string) dmarcView {
-	m, ok := r.(*assetMemo)
-	if !ok || m.run == nil {
-		return discoverDMARC(ctx, r, domain)
-	}
-	shared := m.run
-	shared.mu.Lock()
-	v, ok := shared.dmarcViews[domain]
-	shared.mu.Unlock()
-	if ok {
-		return v
-	}
-	v = discoverDMARC(ctx, r, domain)
-	if v.outcome != OutcomeError && v.bisReason == "" && ctx.Err() == nil {
-		shared.mu.Lock()
-		if len(shared.dmarcViews) < maxSharedDMARCViews {
-			shared.dmarcViews[domain] = v
-		}
-		shared.mu.Unlock()
-	}
-	return v
-}
-
-// maxSharedDMARCViews bounds the shared discoveries.
-const maxSharedDMARCViews = 4096
-
 // bisWalk is the DMARCbis DNS tree walk for policy discovery: ask
 // _dmarc.<domain>; if no single DMARC record is there, shorten the name (to
 // 7 labels when it has 8 or more, else by one label) and walk up one label

@@ -30,10 +30,6 @@ type domainMemo struct {
 	// spfCounts are the SPF record walks of spf.lookup_limit (countSPF)
 	// that no sender's address changes, guarded by mu.
 	spfCounts map[spfCountKey]spfCount
-	// dmarcViews are the DMARC discoveries (discoverDMARC) that ended in an
-	// answer, by domain, guarded by mu: align.identity reads the sending
-	// domain's policy for every sender.
-	dmarcViews map[string]dmarcView
 }
 
 type domainKey struct{ check, domain, selectors string }
@@ -98,7 +94,7 @@ type domainEntry struct {
 }
 
 func newDomainMemo(tpl *templates.Set) *domainMemo {
-	d := &domainMemo{tpl: tpl, m: map[domainKey]*domainEntry{}, worded: map[string]bool{}, spfCounts: map[spfCountKey]spfCount{}, dmarcViews: map[string]dmarcView{}}
+	d := &domainMemo{tpl: tpl, m: map[domainKey]*domainEntry{}, worded: map[string]bool{}, spfCounts: map[spfCountKey]spfCount{}}
 	for _, c := range registry {
 		if c.DomainOnly {
 			fields, all := tpl.AssetFields(c.ID+"/", "default/")

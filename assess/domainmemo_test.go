@@ -152,40 +152,6 @@ func TestDomainMemoAssetWording(t *testing.T) {
 	}
 }
 
-// TestSharedDMARC: align.identity's DMARC discovery is made once per run
-// when it ends in an answer, and made again by the next sender when it
-// failed.
-func TestSharedDMARC(t *testing.T) {
-	t.Parallel()
-	srv := dnstest.Start(t, dnstest.Config{Zones: []dnstest.Zone{{Origin: "example.com.", Text: scenarioSOA +
-		"_dmarc IN TXT \"v=DMARC1; p=reject; aspf=s\"\n"}}})
-	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	ctx := context.Background()
-	run := newDomainMemo(templates.MustDefault())
-	discover := func() dmarcView {
-		c.DropCache()
-		return sharedDMARC(ctx, &assetMemo{r: c, run: run}, "example.com")
-	}
-
-	srv.SetFault("_dmarc.example.com./TXT", dnstest.ServFail)
-	if v := discover(); v.outcome != OutcomeError {
-		t.Fatalf("SERVFAIL: outcome %v, want error", v.outcome)
-	}
-	srv.SetFault("_dmarc.example.com./TXT", dnstest.None)
-	v := discover()
-	if v.outcome == OutcomeError || !v.valid || v.found.rec.SPFAlignment != "s" {
-		t.Fatalf("after the fault: outcome %v valid %v, want the record (a failure is not shared)", v.outcome, v.valid)
-	}
-	srv.SetFault("_dmarc.example.com./TXT", dnstest.ServFail)
-	if v := discover(); !v.valid {
-		t.Fatalf("a later sender: outcome %v, want the run's shared answer", v.outcome)
-	}
-}
-
 // TestIsIPAddress: the fast path agrees with netip.ParseAddr.
 func TestIsIPAddress(t *testing.T) {
 	for _, s := range []string{"", "192.0.2.1", "192.0.2", "01.2.3.4", "1..2.3", "::1", "fe80::1%eth0",
