@@ -120,17 +120,23 @@ func TestParserErrorsEscapedOnce(t *testing.T) {
 				if !strings.Contains(f.Message, v.escaped) {
 					t.Errorf("message does not show %s as %s: %s", v.name, v.escaped, f.Message)
 				}
-				for _, s := range findingTexts(f) {
-					switch {
-					case !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || HiddenRune(r) }):
-						t.Errorf("raw byte or character in %q", s)
-					case strings.Contains(s, `\\`), strings.Contains(s, `\x5cx5c`):
-						t.Errorf("escaped twice: %s", s)
-					case v.isByte && strings.Contains(s, `\x5c`):
-						t.Errorf("%s escaped twice: %s", v.name, s)
-					}
-				}
+				expectEscapedOnce(t, f, v.isByte)
 			})
+		}
+	}
+}
+
+// expectEscapedOnce fails t when a text of f holds a raw byte or hidden
+// character, or was escaped twice (\\, \x5cx5c; and \x5c at all when the
+// record held a byte, not the text of an escape).
+func expectEscapedOnce(t *testing.T, f Finding, isByte bool) {
+	t.Helper()
+	for _, s := range findingTexts(f) {
+		switch {
+		case !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || HiddenRune(r) }):
+			t.Errorf("raw byte or character in %q", s)
+		case strings.Contains(s, `\\`), strings.Contains(s, `\x5cx5c`), isByte && strings.Contains(s, `\x5c`):
+			t.Errorf("escaped twice: %s", s)
 		}
 	}
 }
@@ -154,6 +160,10 @@ func findingTexts(f Finding) []string {
 			for _, e := range x {
 				walk(e)
 			}
+		case map[string][]string:
+			for _, e := range x {
+				out = append(out, e...)
+			}
 		}
 	}
 	walk(f.Observed)
@@ -176,14 +186,7 @@ func TestDMARCRepeatedTagsEscaped(t *testing.T) {
 				t.Errorf("repeated_tags = %s, want [%s]", got, want)
 			}
 			expectText(t, "error", fmt.Sprint(f.Observed["error"]), []string{"tag " + want + "= appears more than once"}, nil)
-			for _, s := range findingTexts(f) {
-				if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || HiddenRune(r) }) {
-					t.Errorf("raw byte or character in %q", s)
-				}
-				if strings.Contains(s, `\\`) || strings.Contains(s, `\x5cx5c`) || sub == "byte" && strings.Contains(s, `\x5c`) {
-					t.Errorf("escaped twice: %s", s)
-				}
-			}
+			expectEscapedOnce(t, f, sub == "byte")
 		})
 	}
 }
@@ -216,14 +219,7 @@ func TestSPFTraceEscapedOnce(t *testing.T) {
 					t.Errorf("matched = %s, want ip4:192.0.2.10 (%s)", got, trace)
 				}
 			}
-			for _, s := range findingTexts(f) {
-				if !utf8.ValidString(s) || strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || HiddenRune(r) }) {
-					t.Errorf("raw byte or character in %q", s)
-				}
-				if strings.Contains(s, `\\`) || strings.Contains(s, `\x5cx5c`) || sub == "byte" && strings.Contains(s, `\x5c`) {
-					t.Errorf("escaped twice: %s", s)
-				}
-			}
+			expectEscapedOnce(t, f, sub == "byte")
 		})
 	}
 }

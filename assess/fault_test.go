@@ -505,30 +505,7 @@ func TestFaultHostileData(t *testing.T) {
 		}
 		// Whatever the records hold, the text a finding carries is UTF-8
 		// with nothing a terminal or viewer would act on.
-		texts := []string{f.Message, f.Remediation}
-		var walk func(v any)
-		walk = func(v any) {
-			switch x := v.(type) {
-			case string:
-				texts = append(texts, x)
-			case []string:
-				texts = append(texts, x...)
-			case []any:
-				for _, e := range x {
-					walk(e)
-				}
-			case map[string]any:
-				for _, e := range x {
-					walk(e)
-				}
-			case map[string][]string:
-				for _, e := range x {
-					texts = append(texts, e...)
-				}
-			}
-		}
-		walk(f.Observed)
-		for _, s := range texts {
+		for _, s := range findingTexts(f) {
 			if !utf8.ValidString(s) {
 				t.Errorf("%s: not UTF-8: %q", statusKey(f), s)
 			}

@@ -35,16 +35,8 @@ func TestDriftDKIMKeyState(t *testing.T) {
 	if err := os.WriteFile(inv, []byte("ip,hostname,helo,domain,dkim_selectors\n192.0.2.50,mail50.example.com,mail50.example.com,example.com,s1 s2 s3\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	assessWith := func(srv *dnstest.Server, args ...string) string {
-		out := filepath.Join(t.TempDir(), "pack")
-		args = append([]string{"assess", "--inventory", inv, "--resolver", srv.Addr, "--out", out, "--format", "json", "--qps", "0"}, args...)
-		if code, _, stderr := run(t, context.Background(), args...); code != 0 {
-			t.Fatalf("assess exit %d: %s", code, stderr)
-		}
-		return out
-	}
-	base := assessWith(world("", "s=email; ", "h=sha1:sha256; "))
-	cur := assessWith(world("t=y; ", "s=tlsrpt; ", "h=sha1; "), "--baseline", filepath.Join(base, "evidence.json"))
+	base := assessJSON(t, inv, world("", "s=email; ", "h=sha1:sha256; "))
+	cur := assessJSON(t, inv, world("t=y; ", "s=tlsrpt; ", "h=sha1; "), "--baseline", filepath.Join(base, "evidence.json"))
 	p := readPack(t, cur)
 	want := []report.DriftChange{
 		{Asset: "192.0.2.50", Field: "dkim.fingerprint[s1]", Old: fp, New: fp + " (testing)"},

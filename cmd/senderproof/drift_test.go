@@ -674,16 +674,8 @@ func TestDriftHELOAddresses(t *testing.T) {
 	if err := os.WriteFile(inv, []byte("ip,hostname,helo,domain\n192.0.2.50,mail50.example.com,out.example.com,example.com\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	assessWith := func(srv *dnstest.Server, args ...string) string {
-		out := filepath.Join(t.TempDir(), "pack")
-		args = append([]string{"assess", "--inventory", inv, "--resolver", srv.Addr, "--out", out, "--format", "json", "--qps", "0"}, args...)
-		if code, _, stderr := run(t, context.Background(), args...); code != 0 {
-			t.Fatalf("assess exit %d: %s", code, stderr)
-		}
-		return out
-	}
-	base := assessWith(world("out IN A 192.0.2.50\n"))
-	cur := assessWith(world("out IN A 192.0.2.50\nout IN A 192.0.2.51\n"), "--baseline", filepath.Join(base, "evidence.json"))
+	base := assessJSON(t, inv, world("out IN A 192.0.2.50\n"))
+	cur := assessJSON(t, inv, world("out IN A 192.0.2.50\nout IN A 192.0.2.51\n"), "--baseline", filepath.Join(base, "evidence.json"))
 	p := readPack(t, cur)
 	want := []report.DriftChange{{Asset: "192.0.2.50", Field: "helo.addresses", Old: "192.0.2.50", New: "192.0.2.50, 192.0.2.51"}}
 	if p.Drift == nil || !slices.Equal(p.Drift.Changes, want) {
@@ -891,4 +883,17 @@ func TestDiffRecheckLines(t *testing.T) {
 			t.Errorf("diff lacks %q:\n%s", want, b.String())
 		}
 	}
+}
+
+// assessJSON runs assess of the inventory inv against srv into a new
+// directory, writing evidence.json alone, and returns the directory; it
+// fails t unless the run exits 0.
+func assessJSON(t *testing.T, inv string, srv *dnstest.Server, args ...string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "pack")
+	args = append([]string{"assess", "--inventory", inv, "--resolver", srv.Addr, "--out", out, "--format", "json", "--qps", "0"}, args...)
+	if code, _, stderr := run(t, context.Background(), args...); code != 0 {
+		t.Fatalf("assess exit %d: %s", code, stderr)
+	}
+	return out
 }
