@@ -13,7 +13,7 @@ import (
 // writes them, by the object's place: "" the manifest itself, "files[]"
 // each file entry, "inputs[]" each input, "tool" the tool.
 var manifestKeys = map[string][]string{
-	"":         {"files", "inputs", "run_id", "tool", "replay_of", "workdir"},
+	"":         {"files", "inputs", "run_id", "tool", "replay_of", "workdir", "signed"},
 	"files[]":  {"path", "sha256", "size"},
 	"inputs[]": {"path", "sha256", "kind"},
 	"tool":     {"name", "version", "build"},

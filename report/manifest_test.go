@@ -26,6 +26,7 @@ func TestManifestKeysOnce(t *testing.T) {
 		{"entry path in other case", `{"files": [` + entry + `, {"PATH": "report.pdf", "sha256": "a", "size": 1}], "run_id": "r"}`, `key "PATH" in files[1] is "path" in other case`},
 		{"input twice", `{"files": [` + entry + `], "inputs": [{"path": "a", "path": "b", "sha256": "c"}], "run_id": "r"}`, `key "path" in inputs[0] given twice`},
 		{"tool twice", `{"files": [` + entry + `], "run_id": "r", "tool": {"name": "a", "Name": "b"}}`, `key "Name" in tool given twice`},
+		{"signed in other case", `{"files": [` + entry + `], "run_id": "r", "SIGNED": true}`, `key "SIGNED" is "signed" in other case`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
