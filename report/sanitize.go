@@ -26,60 +26,83 @@ func cleanLine(s string) string {
 	if isPlainLine(s) {
 		return s
 	}
-	var b strings.Builder
-	b.Grow(len(s))
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	prev := rune(0)
-	for i, r := range s {
-		switch {
-		case r == '\t' || r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029':
-			b.WriteByte(' ')
-		case dropRune(r) && !keepJoiner(prev, r, runeAt(s, i+utf8.RuneLen(r))):
-		default:
-			b.WriteRune(r)
-		}
-		prev = r
-	}
-	return b.String()
+	return cleanRunes(s, false)
 }
 
 // cleanText is cleanLine that keeps line feeds (a CR LF pair or a lone CR
 // becomes one line feed).
 func cleanText(s string) string {
-	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return cleanRunes(strings.ReplaceAll(s, "\r\n", "\n"), true)
+}
+
+// cleanRunes is cleanLine, or with lines cleanText.
+func cleanRunes(s string, lines bool) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	s = strings.ToValidUTF8(s, "\uFFFD")
-	prev := rune(0)
+	// base is the last character kept that is no mark: the one a mark,
+	// a variation selector or a joiner after it attaches to.
+	base := rune(0)
 	for i, r := range s {
 		switch {
 		case r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029':
-			b.WriteByte('\n')
+			if lines {
+				b.WriteByte('\n')
+			} else {
+				b.WriteByte(' ')
+			}
+			base = 0
 		case r == '\t':
 			b.WriteByte(' ')
-		case dropRune(r) && !keepJoiner(prev, r, runeAt(s, i+utf8.RuneLen(r))):
+			base = ' '
+		case invisibleMark(r) && base <= unicode.MaxASCII:
+			// A grapheme joiner or variation selector on an ASCII
+			// letter, or on nothing, shows nothing: it only makes
+			// "pay\u034fpal" another name.
+		case dropRune(r) && !keepJoiner(base, r, nextBase(s, i+utf8.RuneLen(r))):
 		default:
 			b.WriteRune(r)
+			if !unicode.IsMark(r) {
+				base = r
+			}
 		}
-		prev = r
 	}
 	return b.String()
 }
 
+// invisibleMark reports a mark that draws nothing of its own: the
+// combining grapheme joiner and the variation selectors, which only choose
+// how the character before them is drawn (an emoji's colour form, a Han
+// character's variant).
+func invisibleMark(r rune) bool {
+	return r == '\u034f' || r >= 0xfe00 && r <= 0xfe0f || r >= 0xe0100 && r <= 0xe01ef
+}
+
+// nextBase returns the first character of s from byte i that is no mark
+// (0 at its end): the one a joiner before those marks joins to.
+func nextBase(s string, i int) rune {
+	for _, r := range s[min(i, len(s)):] {
+		if !unicode.IsMark(r) {
+			return r
+		}
+	}
+	return 0
+}
+
 // keepJoiner reports whether r is a zero-width non-joiner or joiner that
-// ordinary text needs, given the characters before and after it (0 at
-// either end): a non-joiner between two letters (Persian writes one inside
-// words), or a joiner between two letters (Indic scripts) or two emoji of
-// one sequence (woman, U+200D, laptop: a technologist). A mark counts as part of
-// the letter or emoji it follows (a vowel sign, the emoji variation
-// selector U+FE0F). The letters are not ASCII: Latin script has no use
-// for either, which between two ASCII letters only makes "pay\u200dpal"
-// read as another name. Anywhere else either only hides inside a name, and a
+// ordinary text needs, given the characters it stands between, past any
+// marks (0 at either end): a non-joiner between two letters (Persian
+// writes one inside words), or a joiner between two letters (Indic
+// scripts) or two emoji of one sequence (woman, U+200D, laptop: a
+// technologist). The letters are not ASCII: Latin script has no use for
+// either, which between two ASCII letters only makes "pay\u200dpal" read
+// as another name, and marks do not count, so "pay\u034f\u200d\u034fpal"
+// is no different. Anywhere else either only hides inside a name, and a
 // soft hyphen, which only marks where a word may break, is always
 // dropped: the text reads the same without it, and the PDF's font would
 // draw it as a hyphen.
 func keepJoiner(prev, r, next rune) bool {
-	letter := func(r rune) bool { return r > unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsMark(r)) }
+	letter := func(r rune) bool { return r > unicode.MaxASCII && unicode.IsLetter(r) }
 	switch r {
 	case '\u200c':
 		return letter(prev) && letter(next)
@@ -88,15 +111,6 @@ func keepJoiner(prev, r, next rune) bool {
 		return (letter(prev) || emoji(prev)) && (letter(next) || emoji(next))
 	}
 	return false
-}
-
-// runeAt returns the rune of valid UTF-8 s at byte i, 0 at its end.
-func runeAt(s string, i int) rune {
-	if i >= len(s) {
-		return 0
-	}
-	r, _ := utf8.DecodeRuneInString(s[i:])
-	return r
 }
 
 // isPlainLine reports whether s is printable ASCII only, the common case.

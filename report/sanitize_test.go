@@ -29,6 +29,10 @@ func TestCleanLine(t *testing.T) {
 		{"\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"},
 		{"\U0001F469\u200d\U0001F4BB \U0001F3F3\uFE0F\u200d\U0001F308 \U0001F44B\U0001F3FD\u200d\U0001F469", "\U0001F469\u200d\U0001F4BB \U0001F3F3\uFE0F\u200d\U0001F308 \U0001F44B\U0001F3FD\u200d\U0001F469"},
 		{"\u200cedge\u200d a\u200c b\u200d c 1\u200c2 \U0001F469\u200c\U0001F4BB -\u200d-", "edge a b c 12 \U0001F469\U0001F4BB --"},
+		// Marks do not carry a joiner past the rule, and a grapheme
+		// joiner or variation selector on an ASCII letter goes too.
+		{"pay\u034f\u200d\u034fpal pay\ufe0f\u200d\ufe0fpal pay\U000E0101pal", "paypal paypal paypal"},
+		{"\u0915\u094d\u200d\u0937 \u2764\ufe0f \u845b\U000E0100", "\u0915\u094d\u200d\u0937 \u2764\ufe0f \u845b\U000E0100"},
 		{"tag\U000E0041\U000E007F alm\u061c mvs\u180e", "tag alm mvs"},
 		{"nbsp\u00a0kept 📨", "nbsp\u00a0kept 📨"},
 		// Line and paragraph separators break lines in a viewer.
@@ -154,14 +158,17 @@ func FuzzCleanLine(f *testing.F) {
 }
 
 // strayFormat reports whether s holds a rune dropRune names other than a
-// joiner keepJoiner keeps where it stands.
+// joiner keepJoiner keeps where it stands, or an invisible mark on an
+// ASCII character or none.
 func strayFormat(s string) bool {
-	prev := rune(0)
+	base := rune(0)
 	for i, r := range s {
-		if dropRune(r) && !keepJoiner(prev, r, runeAt(s, i+utf8.RuneLen(r))) {
+		if dropRune(r) && !keepJoiner(base, r, nextBase(s, i+utf8.RuneLen(r))) || invisibleMark(r) && base <= unicode.MaxASCII {
 			return true
 		}
-		prev = r
+		if !unicode.IsMark(r) {
+			base = r
+		}
 	}
 	return false
 }
