@@ -34,7 +34,7 @@ func LoadSigningKey(path string) (ed25519.PrivateKey, error) {
 	}
 	k, err := x509.ParsePKCS8PrivateKey(der)
 	if err != nil {
-		if alg := derAlgorithm(der, true); alg != "" {
+		if alg := otherAlgorithm(der, true); alg != "" {
 			return nil, fmt.Errorf("%s: not an Ed25519 private key (%s): make one with openssl genpkey -algorithm ed25519 -out KEY.pem", path, alg)
 		}
 		return nil, fmt.Errorf("%s: the PRIVATE KEY block is damaged or holds no key senderproof reads: make an Ed25519 key with openssl genpkey -algorithm ed25519 -out KEY.pem", path)
@@ -55,7 +55,7 @@ func LoadPublicKey(path string) (ed25519.PublicKey, error) {
 	}
 	k, err := x509.ParsePKIXPublicKey(der)
 	if err != nil {
-		if alg := derAlgorithm(der, false); alg != "" {
+		if alg := otherAlgorithm(der, false); alg != "" {
 			return nil, fmt.Errorf("%s: not an Ed25519 public key (%s): senderproof signs with Ed25519", path, alg)
 		}
 		return nil, fmt.Errorf("%s: the PUBLIC KEY block is damaged or holds no key senderproof reads: give the public half of the signing key (openssl pkey -in KEY.pem -pubout -out KEY.pub)", path)
@@ -81,7 +81,9 @@ func readPEM(path, want string) ([]byte, error) {
 	if block == nil {
 		switch {
 		case bytes.HasPrefix(b, []byte("ssh-")) && want == "PUBLIC KEY":
-			return nil, fmt.Errorf("%s: an OpenSSH public key: senderproof reads PEM (%q); convert it with ssh-keygen -e -m PKCS8 -f KEY.pub > KEY.pub.pem", path, want)
+			// ssh-keygen cannot write an Ed25519 key as PEM: the
+			// public half comes from the signing key itself.
+			return nil, fmt.Errorf("%s: an OpenSSH public key: senderproof reads PEM (%q); give the public half of the signing key as openssl writes it (openssl pkey -in KEY.pem -pubout -out KEY.pub)", path, want)
 		case bytes.HasPrefix(b, []byte("ssh-")):
 			return nil, fmt.Errorf("%s: an OpenSSH public key: --sign-key takes a private key (PKCS #8 \"PRIVATE KEY\"); make one with openssl genpkey -algorithm ed25519 -out KEY.pem", path)
 		}
@@ -104,8 +106,26 @@ func readPEM(path, want string) ([]byte, error) {
 	case block.Type == "OPENSSH PRIVATE KEY":
 		return nil, fmt.Errorf("%s: an OpenSSH private key: senderproof reads PKCS #8 (\"PRIVATE KEY\"); make one with openssl genpkey -algorithm ed25519 -out KEY.pem", path)
 	}
+	// A key of another algorithm is named as such whichever half it is:
+	// its other half would be refused too.
+	other := ""
+	switch block.Type {
+	case "PUBLIC KEY":
+		other = otherAlgorithm(block.Bytes, false)
+	case "PRIVATE KEY":
+		other = otherAlgorithm(block.Bytes, true)
+	case "RSA PRIVATE KEY", "RSA PUBLIC KEY":
+		other = "RSA"
+	case "EC PRIVATE KEY":
+		other = "EC"
+	}
 	switch {
 	case block.Type == want:
+		// LoadSigningKey and LoadPublicKey name another algorithm.
+	case want == "PRIVATE KEY" && other != "":
+		return nil, fmt.Errorf("%s: a public key, and %s, not Ed25519: --sign-key takes an Ed25519 private key; make one with openssl genpkey -algorithm ed25519 -out KEY.pem", path, other)
+	case want == "PUBLIC KEY" && other != "":
+		return nil, fmt.Errorf("%s: a private key, and %s, not Ed25519: verify --pubkey takes the public half of the Ed25519 key the pack was signed with", path, other)
 	case want == "PRIVATE KEY" && block.Type == "PUBLIC KEY":
 		return nil, fmt.Errorf("%s: a public key: --sign-key takes the private key it was made from (verify --pubkey takes this one)", path)
 	case want == "PUBLIC KEY" && strings.HasSuffix(block.Type, "PRIVATE KEY"):
@@ -118,10 +138,10 @@ func readPEM(path, want string) ([]byte, error) {
 	return block.Bytes, nil
 }
 
-// derAlgorithm names the algorithm of a PKCS #8 private key (private) or
-// a SubjectPublicKeyInfo that Go's x509 does not read (Ed448, X448), from
-// its algorithm identifier; "" when der is not one.
-func derAlgorithm(der []byte, private bool) string {
+// otherAlgorithm names the algorithm of a PKCS #8 private key (private)
+// or a SubjectPublicKeyInfo when it is not Ed25519 ("Ed448", "RSA"), from
+// its algorithm identifier; "" for Ed25519, and when der is not one.
+func otherAlgorithm(der []byte, private bool) string {
 	var alg pkix.AlgorithmIdentifier
 	if private {
 		var k struct {
@@ -143,14 +163,23 @@ func derAlgorithm(der []byte, private bool) string {
 		}
 		alg = k.Algo
 	}
-	names := map[string]string{"1.3.101.110": "X25519", "1.3.101.111": "X448", "1.3.101.113": "Ed448"}
-	if n, ok := names[alg.Algorithm.String()]; ok {
-		return n
+	oid := alg.Algorithm.String()
+	switch {
+	case len(alg.Algorithm) == 0, oid == "1.3.101.112": // Ed25519
+		return ""
+	case algorithmNames[oid] != "":
+		return algorithmNames[oid]
 	}
-	if len(alg.Algorithm) == 0 || alg.Algorithm.String() == "1.3.101.112" {
-		return "" // an Ed25519 key Go could not read is damaged
-	}
-	return "algorithm " + alg.Algorithm.String()
+	return "algorithm " + oid
+}
+
+// algorithmNames are the key algorithms a user may have at hand, by OID.
+var algorithmNames = map[string]string{
+	"1.3.101.110":          "X25519",
+	"1.3.101.111":          "X448",
+	"1.3.101.113":          "Ed448",
+	"1.2.840.113549.1.1.1": "RSA",
+	"1.2.840.10045.2.1":    "EC",
 }
 
 // ErrBadSignature is returned when manifest.sig does not verify.
