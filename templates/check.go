@@ -610,8 +610,11 @@ func kindName(t reflect.Type) string {
 }
 
 // notRangeable names what a value of type t is when {{range}} fails over
-// any such value ("" when it can range, or t is not known): text/template
-// ranges over lists, maps, channels, integers and iterator functions.
+// any such value, or is refused over it ("" when it can range, or t is not
+// known): text/template ranges over lists, maps, channels, integers and
+// iterator functions; over an integer, wording has nothing to count, and
+// {{range 100000}}{{range 100000}}{{end}}{{end}} writes nothing for ever,
+// past every bound of the output, so it is refused as a number.
 func notRangeable(t reflect.Type) string {
 	if t == nil {
 		return ""
@@ -620,9 +623,7 @@ func notRangeable(t reflect.Type) string {
 		t = t.Elem()
 	}
 	switch t.Kind() {
-	case reflect.Slice, reflect.Array, reflect.Map, reflect.Chan, reflect.Func, reflect.Interface,
-		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+	case reflect.Slice, reflect.Array, reflect.Map, reflect.Chan, reflect.Func, reflect.Interface:
 		return ""
 	}
 	return kindName(t)

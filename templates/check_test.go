@@ -167,6 +167,12 @@ func TestLoadRejects(t *testing.T) {
 		}},
 		{"range over a string", map[string]string{"a.tmpl": `{{define "ptr.present/pass"}}{{range .Asset.IP}}{{.}}{{end}}{{end}}`},
 			[]string{"a.tmpl:1: ptr.present/pass: range over .Asset.IP: a string cannot be ranged over"}},
+		// Over a number, wording has nothing to count, and two nested
+		// loops that write nothing would run for ever past every bound.
+		{"range over a number", map[string]string{"a.tmpl": `{{define "spf.record/fail"}}{{range 100000}}{{range 100000}}{{end}}{{end}}x{{end}}`},
+			[]string{"a.tmpl:1: spf.record/fail: range over 100000: a number cannot be ranged over"}},
+		{"range over a number's field", map[string]string{"a.tmpl": `{{define "spf.record/fail"}}{{range len .Asset.IP}}x{{end}}{{end}}`},
+			[]string{"a.tmpl:1: spf.record/fail: range over len .Asset.IP: a number cannot be ranged over"}},
 		{"call of a string", map[string]string{"a.tmpl": `{{define "ptr.present/pass"}}{{call .Asset.IP}}{{end}}`},
 			[]string{"a.tmpl:1: ptr.present/pass: call of .Asset.IP: a string is not a function"}},
 		{"endless recursion", map[string]string{"a.tmpl": `{{define "ptr.present/pass"}}{{template "ptr.present/pass" .}}{{end}}`},
