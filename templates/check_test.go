@@ -267,6 +267,8 @@ func TestLoadAccepts(t *testing.T) {
 `,
 		// Comments and {{block}} definitions may stand outside {{define}}.
 		"block.tmpl": "{{/* the fail wording */}}\n{{block \"ptr.single/fail\" .}}b {{.Asset.IP}}{{end}}\n{{- block \"ptr.fcrdns/fail\" .}}c{{end}}\n",
+		// So may a byte-order mark, as Notepad writes one, and CR LF.
+		"bom.tmpl": "\ufeff{{define \"spf.record/pass\"}}SPF ok{{end}}\r\n",
 		"summary.tmpl": `
 {{define "summary/executive"}}{{.Run.Title}} {{.Run.StartedAt.Year}} {{range .Controls}}{{.Status}} {{.OSCAL.anything}}{{end}}
 {{- range .TopChecks}}{{.Check}}: {{.Counts}}{{end}}{{if .Drift}}{{len .Drift.Changes}} {{range .Drift.Changes}}{{.Asset}}{{end}}{{end}}

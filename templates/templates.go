@@ -546,7 +546,8 @@ func outsideDefine(t *template.Template, path, text string) *Problem {
 		pos := int(n.Position())
 		switch n := n.(type) {
 		case *parse.TextNode:
-			trimmed := bytes.TrimLeft(n.Text, " \t\r\n")
+			// A byte-order mark (Notepad writes one) is no text either.
+			trimmed := bytes.TrimLeft(n.Text, " \t\r\n\ufeff")
 			if len(trimmed) == 0 {
 				continue
 			}
