@@ -90,16 +90,19 @@ func TestClientQPSAfterProcessStall(t *testing.T) {
 		t.Fatalf("%d queries arrived, want %d", len(arrivals), stallLookups)
 	}
 	slices.SortFunc(arrivals, func(a, b time.Time) int { return a.Compare(b) })
-	// Sent 50 ms apart; arriving, the machine's scheduling may shift one
-	// by a little, never by half of that.
-	minGap, at := time.Hour, 0
-	for i := 1; i < len(arrivals); i++ {
-		if g := arrivals[i].Sub(arrivals[i-1]); g < minGap {
-			minGap, at = g, i
+	// Sent 50 ms apart; arriving, a busy machine's scheduling may delay
+	// one until it lands near the next, so two may arrive close together
+	// (15 ms apart was seen), but three in a row span two gaps: never
+	// less than half of one. The queries that waited out the stop, all
+	// sent at once, arrived within microseconds.
+	minSpan, at := time.Hour, 0
+	for i := 2; i < len(arrivals); i++ {
+		if g := arrivals[i].Sub(arrivals[i-2]); g < minSpan {
+			minSpan, at = g, i
 		}
 	}
-	if want := time.Second / stallQPS / 2; minGap < want {
-		t.Errorf("queries %d and %d arrived %s apart at --qps %d, want %s at least", at-1, at, minGap, stallQPS, want)
+	if want := time.Second / stallQPS / 2; minSpan < want {
+		t.Errorf("queries %d to %d arrived within %s at --qps %d, want %s at least", at-2, at, minSpan, stallQPS, want)
 	}
 	if n, i := busiestSecond(arrivals); n > stallQPS+1 {
 		t.Errorf("%d queries arrived within a second of query %d, at --qps %d", n, i, stallQPS)

@@ -490,7 +490,10 @@ func keyKind(pub any) string {
 // than DKIM1, which verifiers discard (RFC 6376 §3.6.1).
 func otherVersion(txt string) bool {
 	order, tags, err := parseTagList(txt)
-	return err == nil && len(order) > 0 && order[0] == "v" && tags["v"] != "DKIM1"
+	// Of another DKIM version (DKIM2, dkim1): a v=DMARC1 or v=spf1
+	// record at the selector is no key record of any version.
+	v := tags["v"]
+	return err == nil && len(order) > 0 && order[0] == "v" && v != "DKIM1" && len(v) >= 4 && strings.EqualFold(v[:4], "DKIM")
 }
 
 // looksLikeDKIM reports whether a TXT text is meant as a DKIM key record.
@@ -499,9 +502,14 @@ func looksLikeDKIM(txt string) bool {
 	if strings.HasPrefix(t, "v=DKIM1") {
 		return true
 	}
-	_, tags, err := parseTagList(txt)
+	order, tags, err := parseTagList(txt)
 	if err != nil {
 		return strings.Contains(txt, "p=")
+	}
+	if v := tags["v"]; len(order) > 0 && order[0] == "v" && !(len(v) >= 4 && strings.EqualFold(v[:4], "DKIM")) {
+		// v=DMARC1 (whose p= is a policy) or v=spf1: another
+		// protocol's record, no key record.
+		return false
 	}
 	if _, ok := tags["p"]; ok {
 		return true

@@ -60,6 +60,8 @@ func TestDKIMKeyCheck(t *testing.T) {
 		{name: "smime", status: StatusFail, reason: "not_email"},
 		{name: "several", status: StatusFail, reason: "several", obs: map[string]string{"count": "2"}},
 		{name: "other", status: StatusFail, reason: "none"},
+		// A DMARC record at a selector is no key record of any version.
+		{name: "dmarcsel", status: StatusFail, reason: "none"},
 		{name: "vlower", status: StatusFail, reason: "other_version", obs: map[string]string{"version": "dkim1", "discarded": "[v=dkim1; k=ed25519; p=EOdepLXzUAJT3b/tDOI3C+FUBJLj6gxA2ZmHVF2W6ks=]"}},
 		{name: "dkim2", status: StatusFail, reason: "other_version", obs: map[string]string{"version": "DKIM2", "discarded": "[v=DKIM2; k=ed25519; p=EOdepLXzUAJT3b/tDOI3C+FUBJLj6gxA2ZmHVF2W6ks= v=dkim1; k=ed25519; p=EOdepLXzUAJT3b/tDOI3C+FUBJLj6gxA2ZmHVF2W6ks=]"}},
 		{name: "dkim2plus1", status: StatusPass, obs: map[string]string{"key_type": "ed25519", "discarded": "[v=DKIM2; k=ed25519; p=EOdepLXzUAJT3b/tDOI3C+FUBJLj6gxA2ZmHVF2W6ks=]"}},
