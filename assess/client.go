@@ -155,6 +155,10 @@ type ServerHealth struct {
 	// at the end of a run, a resolver that stopped answering too late for
 	// its breaker to mark it down (BreakerThreshold or more of them).
 	LastUnanswered int64
+	// AliveSinceAnswer reports that a liveness check answered since its
+	// last response to a real question: those unanswered are a zone it
+	// waits on (SlowSpells), not a resolver that stopped.
+	AliveSinceAnswer bool
 	// Down reports that the server is marked down now.
 	Down bool
 	// Outages counts the times it was marked down.
@@ -372,6 +376,9 @@ type serverState struct {
 	// unansweredSince is consecutive, but left as it is by the breaker's
 	// liveness check: only a response to a real question ends it.
 	unansweredSince int64
+	// aliveSince is set when a liveness check answered while
+	// unansweredSince counted, and cleared with it.
+	aliveSince bool
 	// firstSent is when the first exchange seen here was sent: a server
 	// that has not answered yet is silent since then, not forever.
 	firstSent time.Time
@@ -670,7 +677,7 @@ func (c *Client) Health() []ServerHealth {
 		s.mu.Lock()
 		out[i] = ServerHealth{
 			Server: s.addr, Sent: s.sent, Answered: s.answered, Refused: s.refused, ServFail: s.servfail, Referred: s.referred, TruncatedTCP: s.truncatedTCP, TCPFailed: s.tcpFailed, Timeouts: s.timeouts,
-			LastUnanswered: s.unansweredSince, Down: s.down, Outages: s.outages, StoppedAfter: s.stopped, DownSince: s.downSince,
+			LastUnanswered: s.unansweredSince, AliveSinceAnswer: s.aliveSince, Down: s.down, Outages: s.outages, StoppedAfter: s.stopped, DownSince: s.downSince,
 			LastError: s.lastError, SlowSpells: s.slowSpells,
 			LocalZone: s.localZone, LocalZones: slices.Clone(s.localZones),
 		}
@@ -1042,13 +1049,13 @@ func (c *Client) observe(s *serverState, probe bool, res exchangeResult, cancell
 		if res.truncated {
 			s.truncatedTCP++
 		}
-		s.consecutive, s.unansweredSince = 0, 0
+		s.consecutive, s.unansweredSince, s.aliveSince = 0, 0, false
 		s.lastAnswer = now
 		s.down = false
 	case res.tcpFailed:
 		// It answered over UDP: alive, whatever became of TCP.
 		s.tcpFailed++
-		s.consecutive, s.unansweredSince = 0, 0
+		s.consecutive, s.unansweredSince, s.aliveSince = 0, 0, false
 		s.lastAnswer = now
 		s.down = false
 		s.lastError = res.err.Error()
@@ -1071,7 +1078,7 @@ func (c *Client) observe(s *serverState, probe bool, res exchangeResult, cancell
 		if res.ev.Transport == "udp" {
 			s.sampleRTT(res.ev.RTT)
 		}
-		s.consecutive, s.unansweredSince = 0, 0
+		s.consecutive, s.unansweredSince, s.aliveSince = 0, 0, false
 		s.lastAnswer = now
 		s.down = false
 	case cancelled || errors.Is(res.err, context.Canceled) || res.sent.IsZero():
@@ -1167,6 +1174,7 @@ func (c *Client) checkAlive(s *serverState) {
 			s.consecutive = 0
 			s.lastAnswer = now
 			s.slowSpells++
+			s.aliveSince = true
 			return
 		}
 		// It answers ". NS" and nothing it is asked: as good as down,

@@ -818,7 +818,9 @@ func resolverNotes(health []assess.ServerHealth, fail failures) []string {
 // run ended: it stopped answering, too late for the breaker to mark it
 // down (which takes twice the timeout of silence and a liveness check).
 func stoppedLate(h assess.ServerHealth) bool {
-	return (h.Answered > 0 || h.TCPFailed > 0) && h.LastUnanswered >= assess.DefaultBreakerThreshold
+	// One that answered a liveness check since is alive, waiting on a
+	// zone: the note of its slow spell says so.
+	return (h.Answered > 0 || h.TCPFailed > 0) && h.LastUnanswered >= assess.DefaultBreakerThreshold && !h.AliveSinceAnswer
 }
 
 // unansweredNote says, when questions went unanswered on every attempt

@@ -27,6 +27,11 @@ func TestResolverNotes(t *testing.T) {
 			[]string{"resolver 127.0.0.1:5353 left its last 353 queries unanswered; 7 findings are error for want of an answer (timeout, or every resolver taken for down)"}},
 		// A few lost at the end are loss, not a resolver stopped.
 		{"few lost", []assess.ServerHealth{{Server: "127.0.0.1:5353", Sent: 503, Answered: 496, LastUnanswered: assess.DefaultBreakerThreshold - 1}}, nil},
+		// Waiting on dead zones at the end, but alive to a liveness
+		// check since: the slow spell's note alone, not a resolver
+		// stopped.
+		{"slow at the end", []assess.ServerHealth{{Server: "127.0.0.1:5353", Sent: 503, Answered: 479, LastUnanswered: 24, SlowSpells: 1, AliveSinceAnswer: true}},
+			[]string{"resolver 127.0.0.1:5353 left some questions unanswered in time while it answered others (a zone it was waiting on, not a resolver down); their findings are error (timeout)"}},
 	}
 	// Timeouts and resolvers down are what a silent resolver can cause;
 	// a zone's SERVFAIL and a CNAME loop are not.
