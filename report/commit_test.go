@@ -2,7 +2,9 @@ package report
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -194,7 +196,143 @@ func TestRemoveStaleKeepsGoing(t *testing.T) {
 			t.Errorf("error %q does not say %q", msg, want)
 		}
 	}
-	if want, got := []string{"evidence.json", "findings.csv", "manifest.json", "report.pdf"}, packDirNames(t, dir); !slices.Equal(got, want) {
-		t.Errorf("after the run: %v, want %v (every other earlier file removed, no record left)", got, want)
+	if want, got := []string{JournalFile, "evidence.json", "findings.csv", "manifest.json", "report.pdf"}, packDirNames(t, dir); !slices.Equal(got, want) {
+		t.Errorf("after the run: %v, want %v (every other earlier file removed, the record kept)", got, want)
+	}
+	// The record names the two left, which the new manifest does not
+	// list: the next run removes them rather than take them for the
+	// user's.
+	if _, foreign := StaleFiles(dir, []string{"csv"}, false); len(foreign) > 0 {
+		t.Fatalf("the earlier files left taken for another's: %v", foreign)
+	}
+	if _, err := WritePackOptions(context.Background(), dir, &Pack{Run: Run{ID: "run-3"}}, []string{"csv"}, runWriters("run-3"), WriteOptions{}); err != nil {
+		t.Fatalf("the next run: %v", err)
+	}
+	if want, got := []string{"findings.csv", "manifest.json"}, packDirNames(t, dir); !slices.Equal(got, want) {
+		t.Errorf("after the next run: %v, want %v", got, want)
+	}
+}
+
+// killedRemovingAt returns file operations whose n-th remove (of an
+// earlier file, or last of the commit's record) kills the run before it
+// happens.
+func killedRemovingAt(n int) fileOps {
+	calls := 0
+	return fileOps{
+		rename: os.Rename,
+		remove: func(name string) error {
+			if calls++; calls == n {
+				panic(errKilled)
+			}
+			return os.Remove(name)
+		},
+	}
+}
+
+// TestKilledRemovingEarlierFiles: a run killed after its manifest is in
+// place, while it removes the earlier pack's files it did not replace,
+// leaves some of them beside a manifest that does not list them. Its
+// record names them with the hashes the earlier manifest gave them, so the
+// next run, whatever its formats, takes them for the earlier pack's and
+// removes or replaces them. Killed at each removal in turn, and at the
+// record's own.
+func TestKilledRemovingEarlierFiles(t *testing.T) {
+	t.Parallel()
+	all, _ := ParseFormats("all")
+	_, key, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	everyFile := []string{"evidence.json", "findings.csv", "manifest.json", "oscal-assessment-results.json", "report.pdf", "report.xlsx"}
+	cases := []struct {
+		name    string
+		signed  bool     // the earlier pack was signed
+		earlier []string // what the killed run removes, in order
+	}{
+		{"earlier pack unsigned", false, []string{"evidence.json", "report.xlsx", "oscal-assessment-results.json", "report.pdf"}},
+		{"earlier pack signed", true, []string{"evidence.json", "report.xlsx", "oscal-assessment-results.json", "report.pdf", SignatureFile}},
+	}
+	for _, tc := range cases {
+		for kill := 1; kill <= len(tc.earlier)+1; kill++ {
+			for _, rerun := range [][]string{{"csv"}, all} {
+				t.Run(fmt.Sprintf("%s/killed at removal %d/rerun %s", tc.name, kill, strings.Join(rerun, ",")), func(t *testing.T) {
+					t.Parallel()
+					dir := t.TempDir()
+					opt := WriteOptions{}
+					if tc.signed {
+						opt.SignKey = key
+					}
+					m1, err := WritePackOptions(context.Background(), dir, &Pack{Run: Run{ID: "run-1"}}, all, runWriters("run-1"), opt)
+					if err != nil {
+						t.Fatal(err)
+					}
+					killedWrite(t, dir, "run-2", []string{"csv"}, killedRemovingAt(kill))
+					RemoveTemps(dir)
+					left := tc.earlier[min(kill-1, len(tc.earlier)):]
+					for _, name := range left {
+						if _, err := os.Lstat(filepath.Join(dir, name)); err != nil {
+							t.Fatalf("%s: %v (left: %v)", name, err, packDirNames(t, dir))
+						}
+					}
+					if journal, _ := InterruptedCommit(dir); !journal {
+						t.Fatalf("the killed run left no record of its commit: %v", packDirNames(t, dir))
+					}
+					// The record holds the earlier manifest's entries.
+					j := readJournal(dir)
+					if j == nil {
+						t.Fatal("the record does not read")
+					}
+					for _, e := range j.Earlier {
+						if e.Path == SignatureFile {
+							continue
+						}
+						if i := slices.IndexFunc(m1.Files, func(m ManifestEntry) bool { return m.Path == e.Path }); i < 0 || m1.Files[i] != e {
+							t.Errorf("the record's %v is not the earlier manifest's entry", e)
+						}
+					}
+					// A pack with files it does not list fails verify.
+					m2, err := ReadManifest(dir)
+					if err != nil || m2.RunID != "run-2" {
+						t.Fatalf("the killed run's manifest: %v %v", m2, err)
+					}
+					probs := append(VerifyHashes(context.Background(), dir, m2), UnlistedPackFiles(dir, m2)...)
+					if wantProbs := slices.DeleteFunc(slices.Clone(left), func(n string) bool { return n == SignatureFile }); len(probs) != len(wantProbs) {
+						t.Errorf("verify's problems: %v, want one for each of %v", probs, wantProbs)
+					}
+					if _, foreign := StaleFiles(dir, rerun, false); len(foreign) > 0 {
+						t.Fatalf("the earlier pack's files taken for another's: %v", foreign)
+					}
+					m3, err := WritePackOptions(context.Background(), dir, &Pack{Run: Run{ID: "run-3"}}, rerun, runWriters("run-3"), WriteOptions{})
+					if err != nil {
+						t.Fatalf("the next run: %v", err)
+					}
+					want := []string{"findings.csv", "manifest.json"}
+					if len(rerun) > 1 {
+						want = everyFile
+					}
+					if got := packDirNames(t, dir); !slices.Equal(got, want) {
+						t.Errorf("after the next run: %v, want %v", got, want)
+					}
+					if probs := append(VerifyHashes(context.Background(), dir, m3), UnlistedPackFiles(dir, m3)...); len(probs) > 0 {
+						t.Errorf("the next run's pack: %v", probs)
+					}
+				})
+			}
+		}
+	}
+
+	// An earlier file whose bytes are not those its manifest recorded
+	// (edited since) is not the earlier pack's after the stop: refused,
+	// never removed.
+	dir := t.TempDir()
+	if _, err := WritePackOptions(context.Background(), dir, &Pack{Run: Run{ID: "run-1"}}, all, runWriters("run-1"), WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "report.pdf"), []byte("run-1 pdf, edited\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	killedWrite(t, dir, "run-2", []string{"csv"}, killedRemovingAt(1))
+	if _, foreign := StaleFiles(dir, all, false); !slices.Equal(foreign, []string{"report.pdf"}) {
+		t.Errorf("an earlier file unlike its manifest's entry: foreign %v, want report.pdf", foreign)
 	}
 }

@@ -21,8 +21,9 @@ var manifestKeys = map[string][]string{
 
 // journalKeys are JournalFile's keys, as manifestKeys.
 var journalKeys = map[string][]string{
-	"":        {"journal", "run_id", "files"},
-	"files[]": {"path", "sha256", "size"},
+	"":          {"journal", "run_id", "files", "earlier"},
+	"files[]":   {"path", "sha256", "size"},
+	"earlier[]": {"path", "sha256", "size"},
 }
 
 // maxKeyDepth bounds how deep checkKeys follows nested values: senderproof's

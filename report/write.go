@@ -306,7 +306,7 @@ func writePack(ctx context.Context, dir string, p *Pack, formats []string, write
 	}
 	// The earlier pack's files this run does not replace, named by its
 	// manifest, which the commit replaces.
-	earlier, _ := StaleFiles(dir, formats, opt.SignKey != nil)
+	earlier, _ := staleFiles(dir, formats, opt.SignKey != nil)
 	if err := commitPack(dir, m.RunID, written, earlier, ops); err != nil {
 		return nil, err
 	}
@@ -317,39 +317,53 @@ func writePack(ctx context.Context, dir string, p *Pack, formats []string, write
 // commitPack puts the written files in place (commitFiles) and removes
 // the earlier pack's files this run did not replace (earlier). Before the
 // first rename it records in dir, in JournalFile, each file it is about
-// to place with its hash, and it removes that record once it is done:
-// a run killed outright between two renames leaves files that no
-// manifest lists (a new name, or a pack file an earlier run wrote with
-// its manifest still the earlier one), and the record tells them, byte
-// for byte, from a file of the user's, so that the next run replaces
-// them (StaleFiles) and verify says what happened.
-func commitPack(dir, runID string, written []done, earlier []string, ops fileOps) error {
-	if err := writeJournal(dir, runID, written); err != nil {
+// to place and each earlier file it is to remove, with their hashes, and
+// it removes that record once it is done: a run killed outright between
+// two renames, or before every earlier file is removed, leaves files that
+// no manifest lists (a new name, a pack file an earlier run wrote with
+// its manifest still the earlier one, or an earlier run's file beside the
+// new manifest), and the record tells them, byte for byte, from a file of
+// the user's, so that the next run replaces or removes them (StaleFiles)
+// and verify says what happened. For that the record stays whenever an
+// earlier file may be left: an earlier file that could not be removed, or
+// a failure after the renames that removed none.
+func commitPack(dir, runID string, written []done, earlier []ManifestEntry, ops fileOps) error {
+	if err := writeJournal(dir, runID, written, earlier); err != nil {
 		for _, d := range written {
 			os.Remove(d.tmp)
 		}
 		return fmt.Errorf("recording the commit in %s: %w", JournalFile, err)
 	}
 	if err := commitFiles(dir, written, ops.rename); err != nil {
-		// Kept only when some file of this run may still be in place
-		// (an earlier file could not be put back over it).
-		if ce := (*CommitError)(nil); !errors.As(err, &ce) || ce.State != PackNotRestored {
+		// Removed when nothing of this run is left (the earlier pack is
+		// as it was), or when every file is in place (the directory not
+		// synced) and there is no earlier file to remove; kept when some
+		// file of this run may be in place beside an earlier one.
+		ce := (*CommitError)(nil)
+		if !errors.As(err, &ce) || ce.State == PackKept || ce.State == PackWritten && len(earlier) == 0 {
 			os.Remove(filepath.Join(dir, JournalFile))
 		}
 		return err
 	}
 	// Last: should it fail, the new files already sit beside their own
 	// manifest, and verify names the old ones it does not list.
-	serr := removeStale(dir, earlier, ops.remove)
-	os.Remove(filepath.Join(dir, JournalFile))
-	if serr != nil {
-		return &CommitError{Err: serr, State: PackWritten}
+	names := make([]string, len(earlier))
+	for i, e := range earlier {
+		names[i] = e.Path
 	}
+	if err := removeStale(dir, names, ops.remove); err != nil {
+		// The record stays: it names the earlier files left, which the
+		// new manifest does not list, so the next run removes them rather
+		// than take them for the user's.
+		return &CommitError{Err: err, State: PackWritten}
+	}
+	ops.remove(filepath.Join(dir, JournalFile))
 	return nil
 }
 
 // JournalFile is the record of a commit under way in a pack's directory
-// (commitPack): the files it places, by name, SHA-256 and size.
+// (commitPack): the files it places and the earlier pack's files it
+// removes, by name, SHA-256 and size.
 const JournalFile = ".senderproof-commit.json"
 
 // journalSchema identifies a JournalFile's format.
@@ -360,13 +374,22 @@ type journal struct {
 	Schema string          `json:"journal"`
 	RunID  string          `json:"run_id"`
 	Files  []ManifestEntry `json:"files"`
+	// Earlier are the earlier pack's files the commit removes once its
+	// own are in place (none when it replaces them all).
+	Earlier []ManifestEntry `json:"earlier,omitempty"`
 }
 
-// writeJournal records the files of written in dir's JournalFile, through
-// a temporary file synced before its rename, and the directory synced
-// after it: the record is on disk before the first file is renamed.
-func writeJournal(dir, runID string, written []done) error {
+// writeJournal records the files of written and the earlier files in
+// dir's JournalFile, through a temporary file synced before its rename,
+// and the directory synced after it: the record is on disk before the
+// first file is renamed.
+func writeJournal(dir, runID string, written []done, earlier []ManifestEntry) error {
 	j := journal{Schema: journalSchema, RunID: runID}
+	for _, e := range earlier {
+		if e.SHA256 != "" { // a manifest.sig that is no small regular file
+			j.Earlier = append(j.Earlier, e)
+		}
+	}
 	for _, d := range written {
 		e := d.entry
 		e.Path = filepath.Base(d.final)
@@ -399,24 +422,39 @@ func readJournal(dir string) *journal {
 	return &j
 }
 
-// placed reports whether the file name in dir is one the commit recorded
-// in j put there: a regular file of the size and SHA-256 recorded. A file
-// whose bytes differ is never taken for the commit's.
-func (j *journal) placed(dir, name string) bool {
+// recorded returns j's entry for the file name in dir when j records it,
+// as a file the commit placed or an earlier file it was to remove, and
+// dir's file is a regular file of exactly the size and SHA-256 recorded.
+// A file whose bytes differ is never taken for the commit's or the
+// earlier pack's.
+func (j *journal) recorded(dir, name string) (ManifestEntry, bool) {
 	if j == nil {
-		return false
-	}
-	i := slices.IndexFunc(j.Files, func(e ManifestEntry) bool { return e.Path == name })
-	if i < 0 {
-		return false
+		return ManifestEntry{}, false
 	}
 	path := filepath.Join(dir, name)
 	st, err := os.Lstat(path)
-	if err != nil || !st.Mode().IsRegular() || st.Size() != j.Files[i].Size {
-		return false
+	if err != nil || !st.Mode().IsRegular() {
+		return ManifestEntry{}, false
+	}
+	var candidates []ManifestEntry
+	for _, e := range slices.Concat(j.Files, j.Earlier) {
+		if e.Path == name && e.Size == st.Size() {
+			candidates = append(candidates, e)
+		}
+	}
+	if len(candidates) == 0 {
+		return ManifestEntry{}, false // not hashed: the size alone differs
 	}
 	sum, n, err := FileSHA256(context.Background(), path)
-	return err == nil && n == j.Files[i].Size && sum == j.Files[i].SHA256
+	if err != nil {
+		return ManifestEntry{}, false
+	}
+	for _, e := range candidates {
+		if n == e.Size && sum == e.SHA256 {
+			return e, true
+		}
+	}
+	return ManifestEntry{}, false
 }
 
 // InterruptedCommit says what a commit stopped in dir left (a run killed
@@ -614,15 +652,41 @@ func PresentPackFiles(dir string) []string {
 // lists, whether the run would replace them or leave them: a file of the
 // user's or of another run, which a run must neither overwrite nor remove,
 // nor leave beside a manifest that does not list it. A manifest.json that
-// is no senderproof manifest is foreign too. A file that a commit killed
-// between its renames put in place, which no manifest lists yet, is the
-// earlier pack's all the same when the commit's record (JournalFile) lists
-// it with exactly its bytes.
+// is no senderproof manifest is foreign too. A file that no manifest lists
+// is the earlier pack's all the same when the record of a commit stopped
+// part way (JournalFile) lists it with exactly its bytes: one the commit
+// put in place before it was killed, or one of the pack before it that
+// the commit had yet to remove (killed, or the removal failed).
 func StaleFiles(dir string, formats []string, signing bool) (earlier, foreign []string) {
+	entries, foreign := staleFiles(dir, formats, signing)
+	for _, e := range entries {
+		earlier = append(earlier, e.Path)
+	}
+	return earlier, foreign
+}
+
+// staleFiles is StaleFiles, with each earlier file's SHA-256 and size for
+// the commit's record (commitPack). Those come from where the file is
+// known from, not from hashing it again: the earlier manifest's entry,
+// or the record of a stopped commit (whose bytes recorded has just
+// compared). That is sound because the record only ever lets the next run
+// take a file for the earlier pack's when its bytes are those recorded,
+// and a run compares them then: a file whose bytes are not those the
+// earlier manifest recorded for it (edited since) is not recognised after
+// a stop, and is refused as another's, never removed. Hashing the earlier
+// files again here would only recognise such a file too, at the cost of
+// reading the whole earlier pack (gigabytes: evidence.json is 2.8 GB for
+// 100,000 senders) in a commit that otherwise takes a few renames. Only
+// manifest.sig, of at most a kilobyte, is hashed (signatureEntry); one
+// that is not a small regular file is not recorded, as beside any
+// manifest a manifest.sig is the earlier pack's anyway.
+func staleFiles(dir string, formats []string, signing bool) (earlier []ManifestEntry, foreign []string) {
 	old, oerr := ReadManifest(dir)
 	j := readJournal(dir)
-	if _, err := os.Lstat(filepath.Join(dir, ManifestFile)); err == nil && oerr != nil && !j.placed(dir, ManifestFile) {
-		foreign = append(foreign, ManifestFile)
+	if _, err := os.Lstat(filepath.Join(dir, ManifestFile)); err == nil && oerr != nil {
+		if _, ok := j.recorded(dir, ManifestFile); !ok {
+			foreign = append(foreign, ManifestFile)
+		}
 	}
 	names := append(PackFiles(), SignatureFile)
 	for _, name := range names {
@@ -633,16 +697,36 @@ func StaleFiles(dir string, formats []string, signing bool) (earlier, foreign []
 		writes := name == SignatureFile && signing || slices.ContainsFunc(Formats, func(f struct{ Name, File string }) bool {
 			return f.File == name && slices.Contains(formats, f.Name)
 		})
+		var e ManifestEntry
 		switch {
-		case oerr == nil && (name == SignatureFile || old.Listed(name)), j.placed(dir, name):
-			if !writes {
-				earlier = append(earlier, name)
-			}
+		case oerr == nil && name == SignatureFile:
+			e = signatureEntry(dir)
+		case oerr == nil && old.Listed(name):
+			e = old.Files[slices.IndexFunc(old.Files, func(e ManifestEntry) bool { return e.Path == name })]
 		default:
-			foreign = append(foreign, name)
+			var ok bool
+			if e, ok = j.recorded(dir, name); !ok {
+				foreign = append(foreign, name)
+				continue
+			}
+		}
+		if !writes {
+			earlier = append(earlier, e)
 		}
 	}
 	return earlier, foreign
+}
+
+// signatureEntry returns the entry of dir's manifest.sig, hashed when it
+// is a regular file of at most 1 KiB, as ReadSignature reads it, and
+// without a hash (not recorded) otherwise.
+func signatureEntry(dir string) ManifestEntry {
+	b, err := ReadRegular(filepath.Join(dir, SignatureFile), 1<<10, false)
+	if err != nil {
+		return ManifestEntry{Path: SignatureFile}
+	}
+	sum := sha256.Sum256(b)
+	return ManifestEntry{Path: SignatureFile, SHA256: hex.EncodeToString(sum[:]), Size: int64(len(b))}
 }
 
 // removeStale removes from dir the files of the earlier pack (StaleFiles,
