@@ -1011,9 +1011,10 @@ func checkOutDir(dir string) error {
 	}
 	if err == nil {
 		// A directory where the pack writes a file would fail the run at
-		// its end (for manifest.sig, after the pack is in place): say so
-		// before the first query.
-		for _, name := range append(report.PackFiles(), report.ManifestFile, report.SignatureFile) {
+		// its end (for manifest.sig, after the pack is in place; for the
+		// commit's record, before its first rename): say so before the
+		// first query.
+		for _, name := range append(report.PackFiles(), report.ManifestFile, report.SignatureFile, report.JournalFile) {
 			if st, err := os.Lstat(filepath.Join(dir, name)); err == nil && st.IsDir() {
 				return fmt.Errorf("--out %s holds a directory named %s, where the pack writes a file", dir, name)
 			}

@@ -1037,10 +1037,11 @@ func TestVerifyTemplatesNotTheRuns(t *testing.T) {
 }
 
 // TestOutWithADirectoryOfAPackFileName: a directory where the pack writes
-// a file is refused before the run, for manifest.sig too (signed after the
-// pack is in place, it would fail only then).
+// a file is refused before the run, for manifest.sig and the commit's
+// record too (written after the pack or just before its renames, they
+// would fail only then).
 func TestOutWithADirectoryOfAPackFileName(t *testing.T) {
-	for _, name := range []string{"manifest.sig", "report.pdf"} {
+	for _, name := range []string{"manifest.sig", "report.pdf", report.JournalFile} {
 		out := t.TempDir()
 		os.Mkdir(filepath.Join(out, name), 0o755)
 		code, _, stderr := run(t, context.Background(), "demo", "--out", out)
