@@ -14,17 +14,19 @@ import (
 	"senderproof/report"
 )
 
+// recordEntry is a file in a commit's record: by name, SHA-256 and size.
+type recordEntry struct {
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+	Size   int64  `json:"size"`
+}
+
 // writeCommitRecord writes into dir the record a commit keeps while it
 // renames its files into place, listing the named files of dir as they
 // are (or, with edited, as they are not).
 func writeCommitRecord(t *testing.T, dir string, edited bool, names ...string) {
 	t.Helper()
-	type entry struct {
-		Path   string `json:"path"`
-		SHA256 string `json:"sha256"`
-		Size   int    `json:"size"`
-	}
-	var files []entry
+	var files []recordEntry
 	for _, name := range names {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {
@@ -33,10 +35,26 @@ func writeCommitRecord(t *testing.T, dir string, edited bool, names ...string) {
 		if edited {
 			b = append(b, ' ')
 		}
-		sum := sha256.Sum256(b)
-		files = append(files, entry{name, hex.EncodeToString(sum[:]), len(b)})
+		files = append(files, hashEntry(name, b))
 	}
-	b, err := json.Marshal(map[string]any{"journal": "senderproof/commit/v1", "run_id": "killed", "files": files})
+	writeRecord(t, dir, files, nil)
+}
+
+// hashEntry is the record's entry for a file name holding b.
+func hashEntry(name string, b []byte) recordEntry {
+	sum := sha256.Sum256(b)
+	return recordEntry{name, hex.EncodeToString(sum[:]), int64(len(b))}
+}
+
+// writeRecord writes into dir a commit's record of the files it placed
+// and the earlier files it was to remove.
+func writeRecord(t *testing.T, dir string, files, earlier []recordEntry) {
+	t.Helper()
+	rec := map[string]any{"journal": "senderproof/commit/v1", "run_id": "killed", "files": files}
+	if earlier != nil {
+		rec["earlier"] = earlier
+	}
+	b, err := json.Marshal(rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,5 +119,32 @@ func TestKilledCommitVerifyAndRerun(t *testing.T) {
 		if code, stdout, stderr := run(t, context.Background(), "verify", out); code != 0 {
 			t.Errorf("%s: verify after the rerun: exit %d: %s%s", tc.name, code, stdout, stderr)
 		}
+	}
+}
+
+// TestKilledBeforeSignatureVerify: a signed run killed between its
+// manifest's rename and manifest.sig's leaves a manifest that records it
+// was signed and no signature: verify says it is missing and that a run
+// was stopped, to run it again.
+func TestKilledBeforeSignatureVerify(t *testing.T) {
+	dir := t.TempDir()
+	key, pub := writeKeyPair(t, dir, "signer")
+	out := filepath.Join(dir, "out")
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json", "--sign-key", key); code != 0 {
+		t.Fatalf("demo exit %d: %s", code, stderr)
+	}
+	if err := os.Remove(filepath.Join(out, report.SignatureFile)); err != nil {
+		t.Fatal(err)
+	}
+	writeCommitRecord(t, out, false, "evidence.json", "manifest.json")
+	code, stdout, stderr := run(t, context.Background(), "verify", out)
+	if code != exitRunFailed || !strings.Contains(stderr, "the run signed its manifest, but manifest.sig is missing") || !strings.Contains(stderr, "a run was stopped while it put its files in place") {
+		t.Errorf("verify exit %d, want %d saying manifest.sig is missing and that a run was stopped: %s%s", code, exitRunFailed, stdout, stderr)
+	}
+	if code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "json", "--sign-key", key); code != 0 {
+		t.Fatalf("rerun exit %d: %s", code, stderr)
+	}
+	if code, stdout, stderr := run(t, context.Background(), "verify", "--pubkey", pub, out); code != 0 {
+		t.Errorf("verify after the rerun: exit %d: %s%s", code, stdout, stderr)
 	}
 }

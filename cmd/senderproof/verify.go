@@ -100,12 +100,23 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 			}
 			signed := false // the manifest's signature verified
 			_, serr := os.Lstat(filepath.Join(dir, report.SignatureFile))
+			// A run stopped between its manifest's and manifest.sig's
+			// renames, or before it removed an earlier signature, leaves
+			// the same: run again rather than remove files by hand.
+			note := interruptedNote(dir)
 			switch {
 			case m.Signed != nil && !*m.Signed && serr == nil:
 				// The run could not remove an earlier run's signature
 				// (and said so): it signs no manifest of this run.
-				return runFailed(fmt.Errorf("pack %s: %s is left from an earlier run: this run's manifest records that it was not signed; remove %s", dir, report.SignatureFile, filepath.Join(dir, report.SignatureFile)))
+				fix := "remove " + filepath.Join(dir, report.SignatureFile)
+				if note != "" {
+					fix = note
+				}
+				return runFailed(fmt.Errorf("pack %s: %s is left from an earlier run: this run's manifest records that it was not signed; %s", dir, report.SignatureFile, fix))
 			case m.Signed != nil && *m.Signed && errors.Is(serr, fs.ErrNotExist):
+				if note != "" {
+					return runFailed(fmt.Errorf("pack %s: the run signed its manifest, but %s is missing; %s", dir, report.SignatureFile, note))
+				}
 				return runFailed(fmt.Errorf("pack %s: the run signed its manifest, but %s is missing", dir, report.SignatureFile))
 			}
 			switch {
@@ -175,7 +186,7 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 				for i, p := range problems {
 					errs[i] = p
 				}
-				if note := interruptedNote(dir); note != "" {
+				if note != "" {
 					errs = append(errs, errors.New(note))
 				}
 				return runFailed(fmt.Errorf("pack %s does not match its manifest:\n%w", dir, errors.Join(errs...)))
