@@ -122,6 +122,95 @@ func TestKilledCommitVerifyAndRerun(t *testing.T) {
 	}
 }
 
+// TestKilledRemovingEarlierFilesVerifyAndRerun: a run killed after its
+// manifest is in place, before it removed the earlier pack's files it did
+// not write (or that failed to remove one), leaves them beside its
+// manifest with its record naming them. verify fails (exit 2) saying a run
+// was stopped and to run it again, for an earlier run's manifest.sig left
+// beside an unsigned manifest too, and the next run, whatever its formats,
+// removes or replaces them instead of refusing them as the user's.
+func TestKilledRemovingEarlierFilesVerifyAndRerun(t *testing.T) {
+	// Not parallel: in-process CLI runs race on urfave/cli's global
+	// HelpFlag while parsing flags.
+	dir := t.TempDir()
+	key, _ := writeKeyPair(t, dir, "signer")
+	earlierFiles := []string{"evidence.json", "report.xlsx", "oscal-assessment-results.json", "report.pdf"}
+	for _, tc := range []struct {
+		name   string
+		signed bool   // the earlier pack was signed
+		rerun  string // the next run's --format
+		want   []string
+		say    string // what verify says besides that a run was stopped
+	}{
+		{"unsigned, rerun csv", false, "csv", []string{"findings.csv", "manifest.json"}, "evidence.json: present but not listed in the manifest"},
+		{"signed, rerun csv", true, "csv", []string{"findings.csv", "manifest.json"}, "manifest.sig is left from an earlier run"},
+		{"signed, rerun all", true, "all", []string{"evidence.json", "findings.csv", "manifest.json", "oscal-assessment-results.json", "report.pdf", "report.xlsx"}, "manifest.sig is left from an earlier run"},
+	} {
+		out := filepath.Join(dir, strings.NewReplacer(" ", "-", ",", "").Replace(tc.name))
+		args := []string{"demo", "--out", out}
+		names := earlierFiles
+		if tc.signed {
+			args = append(args, "--sign-key", key)
+			names = append(slices.Clone(names), report.SignatureFile)
+		}
+		if code, _, stderr := run(t, context.Background(), args...); code != 0 {
+			t.Fatalf("%s: demo exit %d: %s", tc.name, code, stderr)
+		}
+		m, err := report.ReadManifest(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		saved := map[string][]byte{}
+		var earlier []recordEntry
+		for _, name := range names {
+			b, err := os.ReadFile(filepath.Join(out, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			saved[name] = b
+			earlier = append(earlier, hashEntry(name, b))
+		}
+		for _, e := range earlier {
+			if m.Listed(e.Path) && !slices.Contains(m.Files, report.ManifestEntry(e)) {
+				t.Fatalf("%s: %s differs from its manifest entry", tc.name, e.Path)
+			}
+		}
+		// The csv run, stopped before its first removal: the earlier
+		// files are back beside its manifest, with its record.
+		if code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", "csv"); code != 0 {
+			t.Fatalf("%s: demo --format csv exit %d: %s", tc.name, code, stderr)
+		}
+		for name, b := range saved {
+			if err := os.WriteFile(filepath.Join(out, name), b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var placed []recordEntry
+		for _, name := range []string{"findings.csv", "manifest.json"} {
+			b, err := os.ReadFile(filepath.Join(out, name))
+			if err != nil {
+				t.Fatal(err)
+			}
+			placed = append(placed, hashEntry(name, b))
+		}
+		writeRecord(t, out, placed, earlier)
+
+		code, stdout, stderr := run(t, context.Background(), "verify", out)
+		if code != exitRunFailed || !strings.Contains(stderr, tc.say) || !strings.Contains(stderr, "a run was stopped while it put its files in place") || !strings.Contains(stderr, "run the assessment again") {
+			t.Errorf("%s: verify exit %d, want %d saying %q and that a run was stopped: %s%s", tc.name, code, exitRunFailed, tc.say, stdout, stderr)
+		}
+		if code, _, stderr := run(t, context.Background(), "demo", "--out", out, "--format", tc.rerun); code != 0 {
+			t.Fatalf("%s: rerun exit %d: %s", tc.name, code, stderr)
+		}
+		if got := entries(t, out); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: after the rerun %v, want %v", tc.name, got, tc.want)
+		}
+		if code, stdout, stderr := run(t, context.Background(), "verify", out); code != 0 {
+			t.Errorf("%s: verify after the rerun: exit %d: %s%s", tc.name, code, stdout, stderr)
+		}
+	}
+}
+
 // TestKilledBeforeSignatureVerify: a signed run killed between its
 // manifest's rename and manifest.sig's leaves a manifest that records it
 // was signed and no signature: verify says it is missing and that a run
