@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/netip"
@@ -327,17 +328,28 @@ func TestTCPFailedReplays(t *testing.T) {
 // not given (TestFinalFailureNote).
 func TestPassedOnResolvers(t *testing.T) {
 	const soa = "$TTL 300\n@ IN SOA ns.example.com. h.example.com. 1 3600 600 86400 300\n@ IN NS ns.example.com.\n"
-	zones := []dnstest.Zone{
-		{Origin: "2.0.192.in-addr.arpa.", Text: soa + "10 IN PTR mail.example.com.\n11 IN PTR mail.example.com.\n"},
-		{Origin: "example.com.", Text: soa + "mail IN A 192.0.2.10\nmail IN A 192.0.2.11\n@ IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n_dmarc IN TXT \"v=DMARC1; p=reject\"\n"},
+	// Twenty senders, each with PTR and address questions of its own:
+	// which resolver a question goes to first follows from the question
+	// and the resolvers' addresses (their ports are the system's
+	// choice), so some of each are asked of the failing one first. It
+	// answers SERVFAIL to every PTR question and the others as they are.
+	ptrs, as, fleet := "", "", "ip,hostname,helo,domain\n"
+	faults := map[string]dnstest.Fault{}
+	for i := 10; i < 30; i++ {
+		ptrs += fmt.Sprintf("%d IN PTR mail%d.example.com.\n", i, i)
+		as += fmt.Sprintf("mail%d IN A 192.0.2.%d\n", i, i)
+		fleet += fmt.Sprintf("192.0.2.%d,mail%d.example.com,mail%d.example.com,example.com\n", i, i, i)
+		faults[fmt.Sprintf("%d.2.0.192.in-addr.arpa.", i)] = dnstest.ServFail
 	}
-	failing := dnstest.Start(t, dnstest.Config{Zones: zones, Faults: map[string]dnstest.Fault{
-		"mail.example.com.": dnstest.ServFail, "example.com.": dnstest.ServFail, "_dmarc.example.com.": dnstest.ServFail,
-	}})
+	zones := []dnstest.Zone{
+		{Origin: "2.0.192.in-addr.arpa.", Text: soa + ptrs},
+		{Origin: "example.com.", Text: soa + as + "@ IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n_dmarc IN TXT \"v=DMARC1; p=reject\"\n"},
+	}
+	failing := dnstest.Start(t, dnstest.Config{Zones: zones, Faults: faults})
 	good := dnstest.Start(t, dnstest.Config{Zones: zones})
 	dir := t.TempDir()
 	inv := filepath.Join(dir, "fleet.csv")
-	if err := os.WriteFile(inv, []byte("ip,hostname,helo,domain\n192.0.2.10,mail.example.com,mail.example.com,example.com\n192.0.2.11,mail.example.com,mail.example.com,example.com\n"), 0o644); err != nil {
+	if err := os.WriteFile(inv, []byte(fleet), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out")
