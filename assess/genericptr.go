@@ -19,8 +19,12 @@ var genericPTRData []byte
 
 // GenericPattern is one rule of the generic-PTR data file.
 type GenericPattern struct {
-	Kind   string `yaml:"kind"`
-	Regex  string `yaml:"regex"`
+	Kind  string `yaml:"kind"`
+	Regex string `yaml:"regex"`
+	// Scope "host" matches the regex against the labels left of the
+	// name's organizational domain only (hostLabels): a keyword in the
+	// organization's own domain says nothing of the host.
+	Scope  string `yaml:"scope"`
 	Reason string `yaml:"reason"`
 	re     *regexp.Regexp
 	// lits are substrings one of which every name the regex matches holds
@@ -65,6 +69,13 @@ func ParseGenericPatterns(data []byte) (*GenericMatcher, error) {
 		if p.Reason == "" {
 			return nil, fmt.Errorf("generic ptr pattern %d: needs a reason", i+1)
 		}
+		switch {
+		case p.Scope == "":
+		case p.Scope != "host":
+			return nil, fmt.Errorf("generic ptr pattern %d: scope %q: want host or none", i+1, p.Scope)
+		case p.Kind == "ip":
+			return nil, fmt.Errorf("generic ptr pattern %d: scope applies to a regex, not kind: ip", i+1)
+		}
 		m.patterns = append(m.patterns, p)
 	}
 	return m, nil
@@ -90,6 +101,7 @@ func (m *GenericMatcher) Match(name string, ip netip.Addr) (reason, pattern stri
 	// Case folding beyond ASCII (ſ matches s under (?i)) is not what
 	// strings.ToLower does, so only ASCII names use the literal filter.
 	ascii := isASCIIString(name)
+	host, hostDone := "", false
 	for _, p := range m.patterns {
 		if p.Kind == "ip" {
 			// Octets are read from the name's bytes: an escape (\195\169
@@ -102,11 +114,33 @@ func (m *GenericMatcher) Match(name string, ip netip.Addr) (reason, pattern stri
 		if ascii && len(p.lits) > 0 && !containsAny(name, p.lits) {
 			continue
 		}
-		if p.re.MatchString(name) {
+		subject := name
+		if p.Scope == "host" {
+			if !hostDone {
+				host, hostDone = hostLabels(name), true
+			}
+			if host == "" || ascii && len(p.lits) > 0 && !containsAny(host, p.lits) {
+				continue
+			}
+			subject = host
+		}
+		if p.re.MatchString(subject) {
 			return p.Reason, p.Regex
 		}
 	}
 	return "", ""
+}
+
+// hostLabels returns the labels of name (lower case, without the trailing
+// dot) left of its organizational domain: "mail.dyn" of
+// mail.dyn.example.com, "mail2" of mail2.dsl-provider.example, "" when the
+// name is its own organizational domain or has none.
+func hostLabels(name string) string {
+	org := OrgDomain(name)
+	if org == name || !strings.HasSuffix(name, "."+org) {
+		return ""
+	}
+	return name[:len(name)-len(org)-1]
 }
 
 // requiredLiterals returns substrings one of which any text re matches must

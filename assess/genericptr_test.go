@@ -94,8 +94,12 @@ func TestGenericIPv4Hex(t *testing.T) {
 }
 
 // TestGenericKeywords: consumer-access keywords make a name generic; host,
-// client and user only when a number follows, as real mail machines carry
-// them too.
+// client and user only at a label's start with a number after, as real
+// mail machines carry them too. Keywords count only left of the
+// organizational domain, as whole words between dots, hyphens or
+// underscores; pool, cable, customer and nat only as the first label or
+// beside a number, and the others not inside a compound label of a
+// subdomain (dynamic-media).
 func TestGenericKeywords(t *testing.T) {
 	t.Parallel()
 	m := DefaultGenericMatcher()
@@ -116,6 +120,40 @@ func TestGenericKeywords(t *testing.T) {
 		{"mail-client.example.net", false},
 		{"user.example.org", false},
 		{"outbound.example.com", false},
+		// Separators: underscores and hyphens alike, and dial-up.
+		{"dynamic_10_2.example.net", true},
+		{"dhcp_10.example.net", true},
+		{"dial-up-10.example.net", true},
+		{"dialup10.example.net", true},
+		{"dsl-dynamic-10.example.net", true},
+		{"2-10.dynamic.example.net", true},
+		{"10.2.dyn.example.net", true},
+		{"dyn.example.net", true},
+		{"node-10.pool-2.example.net", true},
+		{"pool-10-2.example.net", true},
+		{"cable-10-2.example.net", true},
+		{"cpe0012abcd.example.net", true},
+		// The organization's own domain holds the keyword.
+		{"mail.dyn.example", false},
+		{"out.customer.example", false},
+		{"mail2.dsl-provider.example", false},
+		{"smtp.dhcp-services.co.uk", false},
+		// Ordinary words of a mail host's name.
+		{"mail.customer.example.com", false},
+		{"smtp.pool.example.com", false},
+		{"smtp.cable.example.com", false},
+		{"smtp.nat.example.com", false},
+		{"nat-gw.example.com", false},
+		{"mail.natwest.example.com", false},
+		{"relay.customer-mail.example.com", false},
+		{"mx.dynamic-media.example.com", false},
+		{"dynamicip.example.net", false},
+		// host, client and user inside a compound label.
+		{"smtp-host1.example.com", false},
+		{"mail-host10.example.com", false},
+		{"mta-user-10.example.com", false},
+		{"host-203-0-113-9.isp.example.net", true},
+		{"mail.host4you.example", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			why, _ := m.Match(tc.name, ip)
@@ -123,6 +161,78 @@ func TestGenericKeywords(t *testing.T) {
 				t.Errorf("Match = %q, want generic %v", why, tc.generic)
 			}
 		})
+	}
+}
+
+// TestGenericCloudDefaults: a provider's default reverse names are generic,
+// and the provider's other hosts (its own mail relays among them) are not.
+func TestGenericCloudDefaults(t *testing.T) {
+	t.Parallel()
+	m := DefaultGenericMatcher()
+	ip := netip.MustParseAddr("198.51.100.7")
+	for _, tc := range []struct {
+		name    string
+		generic bool
+	}{
+		{"ip7.ip-198-51-100.eu", true},
+		{"ns3012345.ip-198-51-100.eu", true},
+		{"ns512345.ip-198-51-100.net", true},
+		{"vps-5f2b1c3d.vps.ovh.net", true},
+		{"vps123456.ovh.net", true},
+		{"vmi123456.contaboserver.net", true},
+		{"m1234.contaboserver.net", true},
+		{"static.7.100.51.198.clients.your-server.de", true},
+		{"static.1.2.3.4.clients.your-server.de", true},
+		{"203-0-113-9.vultrusercontent.com", true},
+		{"0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0.pub.instances.scw.cloud", true},
+		{"instance-1.subnet1.vcn1.oraclevcn.com", true},
+		{"li123-7.members.linode.com", true},
+		{"mail.your-server.de", false},
+		{"mail.vultr.com", false},
+		{"mail.scaleway.com", false},
+		{"smtp.oraclecloud.com", false},
+		{"smtp.email.us-ashburn-1.oci.oraclecloud.com", false},
+		{"mail.ovh.net", false},
+		{"mx.contaboserver.net", false},
+		{"vps.example.com", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			why, pat := m.Match(tc.name, ip)
+			if (why != "") != tc.generic {
+				t.Errorf("Match = %q (%s), want generic %v", why, pat, tc.generic)
+			}
+		})
+	}
+}
+
+// TestGenericPatternScope: a scope is "host" or none, and only for a regex.
+func TestGenericPatternScope(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		yaml string
+		ok   bool
+	}{
+		{"patterns:\n  - {regex: 'dsl', scope: host, reason: r}\n", true},
+		{"patterns:\n  - {regex: 'dsl', reason: r}\n", true},
+		{"patterns:\n  - {regex: 'dsl', scope: domain, reason: r}\n", false},
+		{"patterns:\n  - {kind: ip, scope: host, reason: r}\n", false},
+	} {
+		if _, err := ParseGenericPatterns([]byte(tc.yaml)); (err == nil) != tc.ok {
+			t.Errorf("%q: error %v, want ok %v", tc.yaml, err, tc.ok)
+		}
+	}
+	m, err := ParseGenericPatterns([]byte("patterns:\n  - {regex: '^dsl', scope: host, reason: r}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ip := netip.MustParseAddr("192.0.2.1")
+	for name, generic := range map[string]bool{
+		"dsl.example.com": true, "dsl.isp.example.com": true,
+		"dsl-provider.example": false, "dsl.co.uk": false, "mail.dsl-provider.example": false,
+	} {
+		if why, _ := m.Match(name, ip); (why != "") != generic {
+			t.Errorf("%s: generic %v, want %v", name, why != "", generic)
+		}
 	}
 }
 
@@ -145,6 +255,10 @@ func TestGenericLiteralFilter(t *testing.T) {
 		"unknown.example", "noreverse.example", "not-set.example", "localhost", "localhost.localdomain",
 		"mail.example.com", "o77.mta.example.net", "natural.example.com", "pool-party.example", "amazonaws.com.example",
 		"cloudapp.example", "vultr.example.com", "mail.ſ.example", "ip-1.example",
+		"dynamic_10_2.example.net", "dial-up-10.example.net", "mail.dyn.example", "mx.dynamic-media.example.com",
+		"node-10.pool-2.example.net", "smtp.pool.example.com", "pool.example.net", "smtp-host1.example.com",
+		"ns3012345.ip-198-51-100.eu", "vps-5f2b1c3d.vps.ovh.net", "vmi123456.contaboserver.net",
+		"x.pub.instances.scw.cloud", "x.pub.cloud.scaleway.com", "mail.your-server.de",
 	}
 	for _, name := range names {
 		w1, p1 := m.Match(name, ip)
