@@ -535,6 +535,13 @@ func checkPTRSingle(ctx context.Context, r Resolver, a Asset) []Finding {
 			obs["reason"] = "names_unchecked"
 			return []Finding{newFinding(a, id, StatusError, obs, v.ans)}
 		}
+		if v.rootPTR {
+			// Two PTR records, one of them pointing to the root: a
+			// receiver that takes that one sees no name at all.
+			obs["reason"] = "root_beside"
+			obs["count"] = 2
+			return []Finding{newFinding(a, id, StatusWarn, obs, v.ans)}
+		}
 		return []Finding{newFinding(a, id, StatusPass, obs, v.ans)}
 	}
 	obs["reason"] = "several"
