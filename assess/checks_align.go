@@ -40,7 +40,7 @@ func checkAlignIdentity(ctx context.Context, r Resolver, a Asset) []Finding {
 		if !ok {
 			return []Finding{ptrNameError(a, id, v, obs)}
 		}
-		obs["ptr_alternatives"] = alt
+		v.noteAlternatives(obs, alt)
 	}
 	type identity struct{ kind, name string }
 	var ids []identity

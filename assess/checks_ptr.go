@@ -394,39 +394,35 @@ func (v ptrView) nameUnknown() bool {
 }
 
 // alternatives returns the names other than v.name that may be "the PTR
-// name" when only failed or cut forward lookups leave it unknown, and
-// whether they and v.name share one organizational domain: then every check
-// that compares the PTR name's organization gets the same verdict whichever
-// it is. ok is false when names or records were not looked at.
+// name" when failed or cut forward lookups, or names not asked, leave it
+// unknown (candidates), and whether they and v.name share one
+// organizational domain: then every check that compares the PTR name's
+// organization gets the same verdict whichever it is. ok is false when
+// records of the answer were not read, or the names are in several
+// organizations.
 func (v ptrView) alternatives() (alt []string, ok bool) {
-	if v.unchecked() {
+	cands, ok := v.candidates()
+	if !ok {
 		return nil, false
 	}
 	org := OrgDomain(v.name)
-	for _, n := range append(slices.Clone(v.fwdErr), v.fwdCut...) {
-		if n == v.name || slices.Contains(alt, n) || !v.couldPrecede(n) {
-			continue
-		}
+	for _, n := range cands[1:] {
 		if OrgDomain(n) != org {
 			return nil, false
 		}
-		alt = append(alt, n)
 	}
-	return alt, true
+	return cands[1:], true
 }
 
 // candidates returns every name that may be "the PTR name" when a failed
-// or cut forward lookup, or names not asked, leave it unknown: v.name and
-// the names whose confirmation is not known that could precede it, or,
-// when none of the names asked confirms and there are more, every name.
-// ok is false when records of the answer were not read: a name not read
-// may sort first.
+// or cut forward lookup, or names not asked, leave it unknown: v.name, the
+// names whose confirmation is not known that could precede it and, when
+// none of the names asked confirms and there are more, the names not asked
+// (any of them may confirm). ok is false when records of the answer were
+// not read: a name not read may sort first.
 func (v ptrView) candidates() (names []string, ok bool) {
 	if v.ans.Omitted > 0 {
 		return nil, false
-	}
-	if v.unchecked() {
-		return v.names, true
 	}
 	names = []string{v.name}
 	for _, n := range append(slices.Clone(v.fwdErr), v.fwdCut...) {
@@ -434,7 +430,21 @@ func (v ptrView) candidates() (names []string, ok bool) {
 			names = append(names, n)
 		}
 	}
+	if v.unchecked() {
+		names = append(names, v.names[MaxForwardNames:]...)
+	}
 	return names, true
+}
+
+// noteAlternatives records, in a finding whose verdict is the same for
+// every name that may be the PTR name, the other such names
+// (ptr_alternatives) and, when some are names not asked forward, how many
+// were (names_checked), for the wording.
+func (v ptrView) noteAlternatives(obs map[string]any, alt []string) {
+	obs["ptr_alternatives"] = alt
+	if v.unchecked() {
+		obs["names_checked"] = MaxForwardNames
+	}
 }
 
 // unchecked reports whether the PTR name could be one senderproof did not
@@ -560,8 +570,10 @@ func checkPTRNotGeneric(ctx context.Context, r Resolver, a Asset) []Finding {
 	if v.nameUnknown() {
 		// The verdict stands when every name that may be the PTR name
 		// gets the same one.
+		// With all the names read, names not asked forward are
+		// candidates too (candidates).
 		cands, ok := v.candidates()
-		if !ok || v.unchecked() {
+		if !ok {
 			return []Finding{ptrNameError(a, id, v, obs)}
 		}
 		generic := func(n string) bool { why, _ := DefaultGenericMatcher().Match(n, v.ip); return why != "" }
@@ -569,7 +581,7 @@ func checkPTRNotGeneric(ctx context.Context, r Resolver, a Asset) []Finding {
 		if slices.ContainsFunc(cands[1:], func(n string) bool { return generic(n) != first }) {
 			return []Finding{ptrNameError(a, id, v, obs)}
 		}
-		obs["ptr_alternatives"] = cands[1:]
+		v.noteAlternatives(obs, cands[1:])
 	}
 	if why, pat := DefaultGenericMatcher().Match(v.name, v.ip); why != "" {
 		obs["reason"] = "generic"
@@ -904,7 +916,7 @@ func checkHELOMatchesPTR(ctx context.Context, r Resolver, a Asset) []Finding {
 		if !ok || helo == v.name || slices.Contains(alt, helo) {
 			return []Finding{ptrNameError(a, id, v, obs)}
 		}
-		obs["ptr_alternatives"] = alt
+		v.noteAlternatives(obs, alt)
 	}
 	if helo == v.name {
 		return []Finding{newFinding(a, id, StatusPass, obs, used...)}
