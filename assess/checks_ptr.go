@@ -661,10 +661,13 @@ func checkPTRMatchesExpected(ctx context.Context, r Resolver, a Asset) []Finding
 			return []Finding{ptrNameError(a, id, v, obs)}
 		}
 		// Whichever name receivers take, it is not the expected one.
-		if v.unchecked() {
+		if v.unchecked() && !slices.Contains(v.names, normName(a.Hostname)) {
 			delete(obs, "ptr") // one of many; the message says none is
 		} else {
-			obs["ptr_alternatives"] = cands[1:]
+			// The expected name was asked and does not resolve back,
+			// so it is not the PTR name: the message names the
+			// candidates, the remediation the names to remove.
+			v.noteAlternatives(obs, cands[1:])
 		}
 	case v.name == normName(a.Hostname):
 		return []Finding{newFinding(a, id, StatusPass, obs, used...)}
