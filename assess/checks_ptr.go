@@ -515,6 +515,7 @@ func checkPTRPresent(ctx context.Context, r Resolver, a Asset) []Finding {
 	const id = "ptr.present"
 	v := lookupPTR(ctx, r, a, false)
 	obs := v.observed()
+	noteHostnameFit(obs, a, v.ip)
 	switch v.outcome {
 	case OutcomeError:
 		return []Finding{newFinding(a, id, StatusError, obs, v.ans)}
@@ -536,6 +537,7 @@ func checkPTRSingle(ctx context.Context, r Resolver, a Asset) []Finding {
 	const id = "ptr.single"
 	v := lookupPTR(ctx, r, a, false)
 	obs := v.observed()
+	noteHostnameFit(obs, a, v.ip)
 	if fs, done := ptrGate(a, id, v, obs, StatusSkip); done {
 		return fs
 	}
@@ -563,6 +565,7 @@ func checkPTRNotGeneric(ctx context.Context, r Resolver, a Asset) []Finding {
 	const id = "ptr.not_generic"
 	v := lookupPTR(ctx, r, a, true)
 	obs := v.observed()
+	noteHostnameFit(obs, a, v.ip)
 	if fs, done := ptrGate(a, id, v, obs, StatusSkip); done {
 		return fs
 	}
@@ -596,6 +599,7 @@ func checkPTRFCrDNS(ctx context.Context, r Resolver, a Asset) []Finding {
 	const id = "ptr.fcrdns"
 	v := lookupPTR(ctx, r, a, true)
 	obs := v.observed()
+	noteHostnameFit(obs, a, v.ip)
 	used := append([]Answer{v.ans}, v.forward...)
 	if fs, done := ptrGate(a, id, v, obs, StatusFail); done {
 		return fs
@@ -649,6 +653,7 @@ func checkPTRMatchesExpected(ctx context.Context, r Resolver, a Asset) []Finding
 	}
 	v := lookupPTR(ctx, r, a, true)
 	obs := v.observed()
+	noteHostnameFit(obs, a, v.ip)
 	obs["expected"] = a.Hostname
 	used := append([]Answer{v.ans}, v.forward...)
 	if fs, done := ptrGate(a, id, v, obs, StatusFail); done {
@@ -818,6 +823,24 @@ func noteHELOHost(ctx context.Context, r Resolver, obs map[string]any, a Asset, 
 	return ans
 }
 
+// noteHostnameFit records whether the inventory hostname may be
+// recommended by a remediation: hostname_invalid when it is not a valid
+// host name (as helo.fqdn judges names), hostname_generic when it looks
+// generic for ip (the patterns of ptr.not_generic). Each is set only when
+// true. Wording never tells an operator to set a PTR record or HELO name
+// to such a name, even the inventory's.
+func noteHostnameFit(obs map[string]any, a Asset, ip netip.Addr) {
+	if a.Hostname == "" {
+		return
+	}
+	if ok, _ := validFQDN(a.Hostname); !ok {
+		obs["hostname_invalid"] = true
+	}
+	if genericName(normName(a.Hostname), ip) {
+		obs["hostname_generic"] = true
+	}
+}
+
 // notePTRFit records, in a non-pass finding, whether the PTR name looks
 // generic (ptr_generic) or is not a valid host name (ptr_invalid), so that
 // its remediation does not recommend it.
@@ -840,6 +863,7 @@ func checkHELOFQDN(ctx context.Context, r Resolver, a Asset) []Finding {
 	ip, err := netip.ParseAddr(a.IP)
 	ip = ip.Unmap()
 	obs := map[string]any{"helo": a.HELO, "forward_type": forwardType(ip)}
+	noteHostnameFit(obs, a, ip)
 	if ok, problem := validFQDN(a.HELO); !ok {
 		obs["reason"], obs["problem"] = "syntax", problem
 		return []Finding{newFinding(a, id, StatusFail, obs)}
@@ -897,6 +921,7 @@ func checkHELOMatchesPTR(ctx context.Context, r Resolver, a Asset) []Finding {
 	}
 	v := lookupPTR(ctx, r, a, true)
 	obs := v.observed()
+	noteHostnameFit(obs, a, v.ip)
 	obs["helo"] = a.HELO
 	used := append([]Answer{v.ans}, v.forward...)
 	helo := normName(a.HELO)
