@@ -48,6 +48,10 @@ func checkAlignIdentity(ctx context.Context, r Resolver, a Asset) []Finding {
 		ids = append(ids, identity{"ptr", v.name})
 		obs["ptr"] = v.name
 		obs["ptr_org"] = OrgDomain(v.name)
+		noteRelative(obs, v.name, v.owner())
+		if n, ok := obs["intended_name"].(string); ok {
+			obs["intended_org"] = OrgDomain(n)
+		}
 	}
 	if helo != "" {
 		ids = append(ids, identity{"helo", helo})

@@ -355,6 +355,7 @@ func (v ptrView) buildObserved() map[string]any {
 	}
 	if v.name != "" {
 		obs["ptr"] = v.name
+		noteRelative(obs, v.name, v.owner())
 	}
 	if v.rootPTR {
 		obs["root_ptr"] = true
@@ -373,6 +374,59 @@ func (v ptrView) buildObserved() map[string]any {
 	}
 	obs["forward_type"] = forwardType(v.ip)
 	return obs
+}
+
+// owner is the name that holds the PTR records: the end of the alias chain
+// (an RFC 2317 child zone), else the reverse name asked.
+func (v ptrView) owner() string {
+	if len(v.ans.Chain) > 0 {
+		return normName(v.ans.Chain[len(v.ans.Chain)-1])
+	}
+	return normName(v.ans.Name)
+}
+
+// relativePTR reports whether name, a PTR target, lies under the reverse
+// tree (in-addr.arpa, ip6.arpa). A host name never does: in practice it is
+// a target written in a zone file without its trailing dot, which the zone
+// reads relative to its origin (mail.example.com in the zone
+// 2.0.192.in-addr.arpa becomes mail.example.com.2.0.192.in-addr.arpa).
+// intended is the name likely meant: name less the labels it shares at its
+// end with owner, where the record lives (the origin is among them), when
+// what is left has two labels or more.
+func relativePTR(name, owner string) (intended string, ok bool) {
+	if !strings.HasSuffix(name, ".in-addr.arpa") && !strings.HasSuffix(name, ".ip6.arpa") {
+		return "", false
+	}
+	nl, ol := dns.SplitDomainName(name), dns.SplitDomainName(owner)
+	n := 0
+	for n < len(nl) && n < len(ol) && nl[len(nl)-1-n] == ol[len(ol)-1-n] {
+		n++
+	}
+	if left := nl[:len(nl)-n]; len(left) >= 2 {
+		intended = strings.Join(left, ".")
+	}
+	return intended, true
+}
+
+// noteRelative records, for a PTR name under the reverse tree
+// (relativePTR), relative_name and the name likely meant (intended_name),
+// so that the wording names the missing trailing dot, not a generic name
+// or a foreign organization.
+func noteRelative(obs map[string]any, name, owner string) {
+	if intended, ok := relativePTR(name, owner); ok {
+		obs["relative_name"] = true
+		if intended != "" {
+			obs["intended_name"] = intended
+		}
+	}
+}
+
+// dropPTRName removes "the PTR name" and what is noted of it from obs,
+// for a finding whose PTR name is not known.
+func dropPTRName(obs map[string]any) {
+	delete(obs, "ptr")
+	delete(obs, "relative_name")
+	delete(obs, "intended_name")
 }
 
 func nonNil(s []string) []string {
@@ -475,7 +529,7 @@ func (v ptrView) noteUnchecked(obs map[string]any) {
 // forward lookup error, or names not looked at, leave it unknown
 // (nameUnknown).
 func ptrNameError(a Asset, check string, v ptrView, obs map[string]any) Finding {
-	delete(obs, "ptr")
+	dropPTRName(obs)
 	switch {
 	case v.unchecked():
 		v.noteUnchecked(obs)
@@ -667,7 +721,7 @@ func checkPTRMatchesExpected(ctx context.Context, r Resolver, a Asset) []Finding
 		}
 		// Whichever name receivers take, it is not the expected one.
 		if v.unchecked() && !slices.Contains(v.names, normName(a.Hostname)) {
-			delete(obs, "ptr") // one of many; the message says none is
+			dropPTRName(obs) // one of many; the message says none is
 		} else {
 			// The expected name was asked and does not resolve back,
 			// so it is not the PTR name: the message names the

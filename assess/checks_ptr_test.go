@@ -262,3 +262,30 @@ func TestForwardAddrsAsPublished(t *testing.T) {
 		}
 	}
 }
+
+// TestRelativePTR: a PTR target under the reverse tree is one written
+// without its trailing dot; the name meant is what is left once the labels
+// it shares with the record's owner (the zone's origin among them) are
+// taken off, also in an RFC 2317 child zone and in ip6.arpa.
+func TestRelativePTR(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		name, owner, intended string
+		relative              bool
+	}{
+		{"mail16.example.com.2.0.192.in-addr.arpa", "16.2.0.192.in-addr.arpa", "mail16.example.com", true},
+		{"mail16.example.com.0.192.in-addr.arpa", "16.2.0.192.in-addr.arpa", "mail16.example.com", true},
+		{"mx.example.com.0/26.2.0.192.in-addr.arpa", "12.0/26.2.0.192.in-addr.arpa", "mx.example.com", true},
+		{"mail.example.com.8.b.d.0.1.0.0.2.ip6.arpa", "6.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa", "mail.example.com", true},
+		// Too little left to tell the name meant.
+		{"mail.2.0.192.in-addr.arpa", "16.2.0.192.in-addr.arpa", "", true},
+		{"2.0.192.in-addr.arpa", "16.2.0.192.in-addr.arpa", "", true},
+		{"mail16.example.com", "16.2.0.192.in-addr.arpa", "", false},
+		{"in-addr.arpa.example.com", "16.2.0.192.in-addr.arpa", "", false},
+	} {
+		intended, ok := relativePTR(c.name, c.owner)
+		if ok != c.relative || intended != c.intended {
+			t.Errorf("relativePTR(%s, %s) = %q, %v; want %q, %v", c.name, c.owner, intended, ok, c.intended, c.relative)
+		}
+	}
+}
