@@ -42,7 +42,8 @@ type oscalWriter struct{}
 // its DNS exchanges as relevant evidence; each control is an OSCAL finding
 // that targets "<framework>_<control ID>" (the control ID itself is in the
 // finding's title and props, its relevance in the remarks) and relates the
-// observations of its mapped checks. import-ap points at a back-matter
+// observations of its mapped checks, or, for a control of an OSCAL catalog,
+// one per catalog statement, shared by every control that maps to it. import-ap points at a back-matter
 // resource, as there is no OSCAL assessment plan. UUIDs are version 5,
 // derived from the run ID and the finding's key, so the same Pack gives
 // the same document.
@@ -449,36 +450,19 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 		j.raw("]")
 	}
 
-	// Findings: one per control, relating the observations of its checks;
-	// a control of an OSCAL catalog has one per catalog control it maps
-	// to, targeting that control's statement.
+	// Findings: one per target. A control without an OSCAL catalog has
+	// its own, targeting its token; a control of an OSCAL catalog has one
+	// per catalog statement it maps to. Controls that map to one statement
+	// (of one framework or several) share its finding, so that a GRC tool
+	// keyed on the target reads one state for it: the worst of theirs.
 	frameworks := oscalFrameworkResources(ids, p)
-	if len(p.Controls) > 0 {
+	if groups := oscalFindingGroups(p.Controls, targets); len(groups) > 0 {
 		j.raw(`,"findings":[`)
-		n := 0
-		for k, c := range p.Controls {
-			refs := oscalCatalogRefs(c)
-			if len(refs) == 0 {
-				refs = []mappings.OSCALRef{{}}
+		for n, g := range groups {
+			if n > 0 {
+				j.raw(",")
 			}
-			for i, r := range refs {
-				if n > 0 {
-					j.raw(",")
-				}
-				n++
-				// "|" joins the key's parts: one in a control ID is
-				// doubled, so "A|DE.CM-09" and "A" with its catalog
-				// control DE.CM-09 never give one key (control IDs
-				// without it keep the keys, and UUIDs, they had).
-				t := oscalTarget{kind: "objective-id", id: targets[assess.ControlRef{Framework: c.Framework, ID: c.ID}], uuidKey: c.Framework + "|" + strings.ReplaceAll(c.ID, "|", "||")}
-				if r.Statement != "" {
-					t = oscalTarget{kind: "statement-id", id: r.Statement, catalogControl: r.Control, uuidKey: t.uuidKey}
-					if i > 0 {
-						t.uuidKey += "|" + r.Control
-					}
-				}
-				oscalControlFinding(j, ids, c, t, frameworks[c.Framework], related[k], obsIDs)
-			}
+			oscalControlFinding(j, ids, p.Controls, g, targets, frameworks, related, obsIDs)
 		}
 		j.raw("]")
 	}
@@ -796,13 +780,18 @@ func oscalRelevance(r string) string {
 	return "Relevance: " + r
 }
 
-// oscalControlFinding writes the OSCAL finding of one control, targeting
-// token and relating the observations with the given ordinals.
 // oscalTarget is what an OSCAL finding targets: a catalog control's
 // statement (statement-id) or, for a framework without an OSCAL catalog,
 // the control's token (objective-id); uuidKey makes the finding's UUID.
 type oscalTarget struct {
 	kind, id, catalogControl, uuidKey string
+}
+
+// oscalFindingGroup is one OSCAL finding: its target and the controls
+// (indexes into the pack's controls, in their order) it rolls up.
+type oscalFindingGroup struct {
+	t       oscalTarget
+	members []int
 }
 
 // oscalCatalogRefs returns the OSCAL catalog controls of c that have a
@@ -817,17 +806,69 @@ func oscalCatalogRefs(c ControlStatus) []mappings.OSCALRef {
 	return out
 }
 
-func oscalControlFinding(j *jsonStream, ids oscalIDs, c ControlStatus, t oscalTarget, framework string, related []int32, obsIDs [][16]byte) {
+// oscalFindingGroups gives the findings in the order of their first
+// control: one per control without catalog statements, one per catalog
+// statement with every control that maps to it. A finding keeps the UUID
+// key of its first control, so one that a single control gives keeps the
+// UUID it had before findings were shared.
+func oscalFindingGroups(controls []ControlStatus, targets map[assess.ControlRef]string) []oscalFindingGroup {
+	var out []oscalFindingGroup
+	byStatement := map[string]int{}
+	seen := map[assess.ControlRef]bool{}
+	for k, c := range controls {
+		ref := assess.ControlRef{Framework: c.Framework, ID: c.ID}
+		if seen[ref] {
+			continue // the same control again: its finding is written
+		}
+		seen[ref] = true
+		// "|" joins the key's parts: one in a control ID is doubled, so
+		// "A|DE.CM-09" and "A" with its catalog control DE.CM-09 never
+		// give one key (control IDs without it keep the keys, and UUIDs,
+		// they had).
+		key := c.Framework + "|" + strings.ReplaceAll(c.ID, "|", "||")
+		refs := oscalCatalogRefs(c)
+		if len(refs) == 0 {
+			out = append(out, oscalFindingGroup{t: oscalTarget{kind: "objective-id", id: targets[ref], uuidKey: key}, members: []int{k}})
+			continue
+		}
+		for i, r := range refs {
+			if g, ok := byStatement[r.Statement]; ok {
+				if !slices.Contains(out[g].members, k) {
+					out[g].members = append(out[g].members, k)
+				}
+				continue
+			}
+			t := oscalTarget{kind: "statement-id", id: r.Statement, catalogControl: r.Control, uuidKey: key}
+			if i > 0 {
+				t.uuidKey += "|" + r.Control
+			}
+			byStatement[r.Statement] = len(out)
+			out = append(out, oscalFindingGroup{t: t, members: []int{k}})
+		}
+	}
+	return out
+}
+
+// oscalWorse reports whether control state a is worse than b for a
+// finding that rolls several up: not satisfied (a failure) over
+// inconclusive (which OSCAL shows as not-satisfied too, for want of
+// evidence) over satisfied.
+func oscalWorse(a, b ControlState) bool {
+	rank := func(s ControlState) int {
+		switch s {
+		case ControlSatisfied:
+			return 0
+		case ControlNotSatisfied:
+			return 2
+		}
+		return 1
+	}
+	return rank(a) > rank(b)
+}
+
+// oscalControlDescription says how control c fared across the fleet.
+func oscalControlDescription(c ControlStatus) string {
 	name := oscalString(c.Framework+" "+c.ID, 300)
-	title := name
-	if t.catalogControl != "" {
-		// DE.CM-8 has a finding for each of DE.CM-06 and DE.CM-09: the
-		// titles tell them apart.
-		title += " → " + oscalString(catalogLabelOf(c, t.catalogControl), 200)
-	}
-	if t := oscalString(c.Title, 500); t != "" {
-		title += ": " + t
-	}
 	desc := fmt.Sprintf("%s is %s across the fleet: of the findings of its mapped checks, %d pass, %d warn, %d fail and %d could not be determined.",
 		name, strings.ReplaceAll(string(c.Status), "_", " "), c.Pass, c.Warn, c.Fail, c.Error)
 	if c.Skip > 0 {
@@ -839,9 +880,16 @@ func oscalControlFinding(j *jsonStream, ids oscalIDs, c ControlStatus, t oscalTa
 	if len(c.Catalog) > 0 {
 		desc += " Catalog: " + oscalString(strings.Join(c.Catalog, ", "), 500) + "."
 	}
+	return desc
+}
+
+// oscalControlProps are the properties naming control c in its finding
+// (with the catalog control it targets, if any), each in group (none
+// when "").
+func oscalControlProps(c ControlStatus, catalogControl, group string) []oscal.Property {
 	kv := []string{"framework", c.Framework, "control-id", c.ID, "control-status", string(c.Status)}
-	if t.catalogControl != "" {
-		kv = append(kv, "catalog-control-id", t.catalogControl)
+	if catalogControl != "" {
+		kv = append(kv, "catalog-control-id", catalogControl)
 	}
 	if len(c.WarnFails) > 0 {
 		kv = append(kv, "warn-fails", strings.Join(c.WarnFails, " "))
@@ -852,20 +900,105 @@ func oscalControlFinding(j *jsonStream, ids oscalIDs, c ControlStatus, t oscalTa
 	if len(c.Checks) > 0 {
 		kv = append(kv, "checks", strings.Join(c.Checks, " "))
 	}
-	f := oscal.Finding{
-		UUID:        ids.of("finding", t.uuidKey),
-		Title:       oscalMarkup(title),
-		Description: oscalMarkup(desc),
-		Props:       oscalProps(kv...),
-		Remarks:     oscalMarkup(oscalRelevance(c.Relevance)),
-		Links:       oscalFrameworkLink(framework),
-		Target: oscal.FindingTarget{
-			Type:     t.kind,
-			TargetId: t.id,
-			Title:    oscalMarkup(name),
-			Status:   oscalState(c.Status),
-		},
+	pr := oscalProps(kv...)
+	if pr == nil {
+		return nil
 	}
+	for i := range *pr {
+		(*pr)[i].Group = group
+	}
+	return *pr
+}
+
+// oscalControlFinding writes the OSCAL finding of group g: its target,
+// the state of its control (the worst of its controls' when it rolls up
+// several, which its title, description and props all name) and the
+// observations of their mapped checks, each once, in document order.
+func oscalControlFinding(j *jsonStream, ids oscalIDs, controls []ControlStatus, g oscalFindingGroup, targets map[assess.ControlRef]string, frameworks map[string]string, related [][]int32, obsIDs [][16]byte) {
+	t := g.t
+	var f oscal.Finding
+	var rel []int32
+	if len(g.members) == 1 {
+		c := controls[g.members[0]]
+		rel = related[g.members[0]]
+		name := oscalString(c.Framework+" "+c.ID, 300)
+		title := name
+		if t.catalogControl != "" {
+			// DE.CM-8 has a finding for each of DE.CM-06 and DE.CM-09:
+			// the titles tell them apart.
+			title += " → " + oscalString(catalogLabelOf(c, t.catalogControl), 200)
+		}
+		if t := oscalString(c.Title, 500); t != "" {
+			title += ": " + t
+		}
+		pr := oscalControlProps(c, t.catalogControl, "")
+		f = oscal.Finding{
+			Title:       oscalMarkup(title),
+			Description: oscalMarkup(oscalControlDescription(c)),
+			Remarks:     oscalMarkup(oscalRelevance(c.Relevance)),
+			Links:       oscalFrameworkLink(frameworks[c.Framework]),
+			Target: oscal.FindingTarget{
+				Title:  oscalMarkup(name),
+				Status: oscalState(c.Status),
+			},
+		}
+		if len(pr) > 0 {
+			f.Props = &pr
+		}
+	} else {
+		// Several controls map to one catalog statement.
+		worst := controls[g.members[0]].Status
+		var names, listed, descs, remarks []string
+		var links []oscal.Link
+		linked := map[string]bool{}
+		pr := []oscal.Property{{Name: "catalog-control-id", Ns: oscalNS, Value: oscalString(t.catalogControl, 1000)}}
+		for _, k := range g.members {
+			c := controls[k]
+			if oscalWorse(c.Status, worst) {
+				worst = c.Status
+			}
+			name := oscalString(c.Framework+" "+c.ID, 300)
+			names = append(names, name)
+			l := name
+			if ct := oscalString(c.Title, 500); ct != "" {
+				l += " (" + ct + ")"
+			}
+			listed = append(listed, l)
+			descs = append(descs, oscalControlDescription(c))
+			if r := oscalString(c.Relevance, 4000); r != "" {
+				remarks = append(remarks, "Relevance of "+name+": "+r)
+			}
+			if u := frameworks[c.Framework]; u != "" && !linked[u] {
+				linked[u] = true
+				links = append(links, *oscalFrameworkLink(u)...)
+			}
+			// Each control's props in a group of their own, named by its
+			// target token, so that they pair up.
+			pr = append(pr, oscalControlProps(c, "", targets[assess.ControlRef{Framework: c.Framework, ID: c.ID}])...)
+			rel = append(rel, related[k]...)
+		}
+		slices.Sort(rel)
+		rel = slices.Compact(rel)
+		label := oscalString(catalogLabelOf(controls[g.members[0]], t.catalogControl), 200)
+		desc := fmt.Sprintf("%d controls map to %s: %s. This finding rolls them up: its state is the worst of theirs (%s), and it relates the observations of all their mapped checks. ",
+			len(g.members), label, strings.Join(listed, ", "), strings.ReplaceAll(string(worst), "_", " "))
+		f = oscal.Finding{
+			Title:       oscalMarkup(strings.Join(names, ", ") + " → " + label),
+			Description: oscalMarkup(desc + strings.Join(descs, " ")),
+			Props:       &pr,
+			Remarks:     oscalMarkup(strings.Join(remarks, "\n\n")),
+			Target: oscal.FindingTarget{
+				Title:  oscalMarkup(strings.Join(names, ", ")),
+				Status: oscalState(worst),
+			},
+		}
+		if len(links) > 0 {
+			f.Links = &links
+		}
+	}
+	f.UUID = ids.of("finding", t.uuidKey)
+	f.Target.Type = t.kind
+	f.Target.TargetId = t.id
 	var buf strings.Builder
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -876,7 +1009,7 @@ func oscalControlFinding(j *jsonStream, ids oscalIDs, c ControlStatus, t oscalTa
 	// The finding without its closing brace, then the related
 	// observations.
 	j.raw(strings.TrimSuffix(strings.TrimSpace(buf.String()), "}"))
-	for k, n := range related {
+	for k, n := range rel {
 		if k == 0 {
 			j.raw(`,"related-observations":[`)
 		} else {
@@ -884,7 +1017,7 @@ func oscalControlFinding(j *jsonStream, ids oscalIDs, c ControlStatus, t oscalTa
 		}
 		j.raw(`{"observation-uuid":"` + uuidString(obsIDs[n]) + `"}`)
 	}
-	if len(related) > 0 {
+	if len(rel) > 0 {
 		j.raw("]")
 	}
 	j.raw("}")

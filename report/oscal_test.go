@@ -670,3 +670,145 @@ func TestOSCALDriftMethod(t *testing.T) {
 		}
 	}
 }
+
+// TestOSCALSharedStatement: controls that map to one catalog statement,
+// of one framework or two, share one finding: its state is the worst of
+// theirs, it relates the observations of all their checks, each once, and
+// its title and props name every control.
+func TestOSCALSharedStatement(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name         string
+		states       [2]ControlState
+		state, cause string
+	}{
+		{"satisfied and not satisfied", [2]ControlState{ControlSatisfied, ControlNotSatisfied}, "not-satisfied", "fail"},
+		{"not satisfied and satisfied", [2]ControlState{ControlNotSatisfied, ControlSatisfied}, "not-satisfied", "fail"},
+		{"inconclusive and satisfied", [2]ControlState{ControlSatisfied, ControlInconclusive}, "not-satisfied", "other"},
+		{"inconclusive and not satisfied", [2]ControlState{ControlInconclusive, ControlNotSatisfied}, "not-satisfied", "fail"},
+		{"both satisfied", [2]ControlState{ControlSatisfied, ControlSatisfied}, "satisfied", "pass"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := withRelevance(SyntheticPack(6, 4))
+			// A control of nist-csf-2.0 and one of another framework.
+			pair := []int{0, 5}
+			if len(p.Controls) <= pair[1] || p.Controls[pair[0]].Framework == p.Controls[pair[1]].Framework {
+				t.Fatalf("controls %+v", p.Controls)
+			}
+			shared := mappings.OSCALRef{Control: "PR.DS-02", Statement: "PR.DS-02_statement"}
+			var both []ControlStatus
+			for i, k := range pair {
+				p.Controls[k].OSCAL = []mappings.OSCALRef{shared}
+				p.Controls[k].Catalog = []string{"CSF 2.0 PR.DS-02"}
+				p.Controls[k].Status = tc.states[i]
+				both = append(both, p.Controls[k])
+			}
+			out := writeAll(t, NewOSCAL(), p)
+			validateOSCAL(t, oscalSchema(t), out)
+			res := readOSCAL(t, out).AR.Results[0]
+			if got, want := len(res.Findings), len(p.Controls)-1; got != want {
+				t.Fatalf("%d findings, want %d (one for the two controls of PR.DS-02)", got, want)
+			}
+			f := res.Findings[0]
+			n := 0
+			for _, x := range res.Findings {
+				if x.Target.TargetID == shared.Statement {
+					n++
+				}
+			}
+			if n != 1 || f.Target.TargetID != shared.Statement || f.Target.Type != "statement-id" {
+				t.Fatalf("%d findings target %s; the first targets %s %s", n, shared.Statement, f.Target.Type, f.Target.TargetID)
+			}
+			var status struct {
+				AR struct {
+					Results []struct {
+						Findings []struct {
+							Target struct {
+								Status struct{ State, Reason string } `json:"status"`
+							} `json:"target"`
+						} `json:"findings"`
+					} `json:"results"`
+				} `json:"assessment-results"`
+			}
+			if err := json.Unmarshal(out, &status); err != nil {
+				t.Fatal(err)
+			}
+			if st := status.AR.Results[0].Findings[0].Target.Status; st.State != tc.state || st.Reason != tc.cause {
+				t.Errorf("state %s (%s), want %s (%s)", st.State, st.Reason, tc.state, tc.cause)
+			}
+			// The observations: those of the findings of either control,
+			// each once, in the order of the document.
+			ids := newOSCALIDs(p.Run.ID)
+			want := map[string]bool{}
+			for i := range p.Findings {
+				fd := &p.Findings[i]
+				if fd.Status == assess.StatusSkip {
+					continue
+				}
+				for _, r := range fd.Controls {
+					for _, c := range both {
+						if r == (assess.ControlRef{Framework: c.Framework, ID: c.ID}) {
+							want[ids.of("observation", oscalFindingKey(fd))] = true
+						}
+					}
+				}
+			}
+			order := map[string]int{}
+			for i, o := range res.Observations {
+				order[o.UUID] = i
+			}
+			got := map[string]bool{}
+			for i, r := range f.Related {
+				if got[r.UUID] {
+					t.Errorf("observation %s related twice", r.UUID)
+				}
+				got[r.UUID] = true
+				if i > 0 && order[r.UUID] < order[f.Related[i-1].UUID] {
+					t.Errorf("related observation %d (%s) comes before the one it follows in the document", i, r.UUID)
+				}
+			}
+			if len(want) == 0 || !maps.Equal(got, want) {
+				t.Errorf("relates %d observations, want the %d of both controls' findings", len(got), len(want))
+			}
+			// Every control is named: in the title, and in props grouped
+			// by the control's target token.
+			for _, c := range both {
+				name := c.Framework + " " + c.ID
+				if !strings.Contains(f.Title, name) || !strings.Contains(f.Description, name+" is ") {
+					t.Errorf("title %q or description %q does not name %s", f.Title, f.Description, name)
+				}
+			}
+			var raw struct {
+				AR struct {
+					Results []struct {
+						Findings []struct {
+							Props []oscal.Property `json:"props"`
+						} `json:"findings"`
+					} `json:"results"`
+				} `json:"assessment-results"`
+			}
+			if err := json.Unmarshal(out, &raw); err != nil {
+				t.Fatal(err)
+			}
+			named := map[string]string{} // group: control-id
+			for _, pr := range raw.AR.Results[0].Findings[0].Props {
+				if pr.Name == "control-id" {
+					named[pr.Group] = pr.Value
+				}
+			}
+			targets := oscalTargets(p.Controls)
+			for _, c := range both {
+				if g := targets[assess.ControlRef{Framework: c.Framework, ID: c.ID}]; named[g] != c.ID {
+					t.Errorf("props name controls %v, want %s in group %s", named, c.ID, g)
+				}
+			}
+			if len(f.Links) != 2 {
+				t.Errorf("links %+v, want one to each framework's resource", f.Links)
+			}
+			if !strings.HasSuffix(f.Title, " → CSF 2.0 PR.DS-02") {
+				t.Errorf("title %q does not name the catalog control", f.Title)
+			}
+		})
+	}
+}
