@@ -353,7 +353,7 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	// Reviewed controls: the catalog's control IDs for a framework whose
 	// catalog is an OSCAL catalog, "<framework>_<control ID>" otherwise.
 	targets := oscalTargets(p.Controls)
-	sel := oscal.AssessedControls{Description: oscalMarkup("Controls of the mapping files loaded for the run: those of a framework with an OSCAL catalog (nist-csf-2.0) by that catalog's control IDs, the others each as <framework>_<control ID>.")}
+	sel := oscal.AssessedControls{Description: oscalMarkup(oscalReviewedDescription(p.Controls))}
 	if len(p.Controls) == 0 {
 		all := oscal.IncludeAll{}
 		sel.IncludeAll = &all
@@ -778,6 +778,44 @@ func oscalRelevance(r string) string {
 		return ""
 	}
 	return "Relevance: " + r
+}
+
+// oscalReviewedDescription says how the reviewed controls are named: by
+// the catalog's control IDs for the frameworks whose controls map to an
+// OSCAL catalog, as <framework>_<control ID> for the others, each list
+// naming its frameworks (one with controls of both kinds is in both).
+func oscalReviewedDescription(controls []ControlStatus) string {
+	var withCatalog, without []string
+	for _, c := range controls {
+		fw := oscalString(c.Framework, 200)
+		if len(oscalCatalogRefs(c)) > 0 {
+			if !slices.Contains(withCatalog, fw) {
+				withCatalog = append(withCatalog, fw)
+			}
+		} else if !slices.Contains(without, fw) {
+			without = append(without, fw)
+		}
+	}
+	const lead = "Controls of the mapping files loaded for the run"
+	const byToken = "each as <framework>_<control ID>"
+	switch {
+	case len(controls) == 0:
+		return lead + "."
+	case len(withCatalog) == 0:
+		return lead + " (" + oscalList(without) + "), " + byToken + ": none maps to an OSCAL catalog."
+	case len(without) == 0:
+		return lead + " (" + oscalList(withCatalog) + "), by the control IDs of the OSCAL catalog they map to."
+	}
+	return lead + ": those of " + oscalList(withCatalog) + " that map to an OSCAL catalog by that catalog's control IDs, the others (of " +
+		oscalList(without) + ") " + byToken + "."
+}
+
+// oscalList joins names as "a", "a and b" or "a, b and c".
+func oscalList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // oscalTarget is what an OSCAL finding targets: a catalog control's

@@ -812,3 +812,61 @@ func TestOSCALSharedStatement(t *testing.T) {
 		})
 	}
 }
+
+// TestOSCALReviewedDescription: the reviewed controls' description names
+// the frameworks whose controls are reviewed by an OSCAL catalog's IDs and
+// those reviewed as <framework>_<control ID>, as the pack has them, not as
+// the shipped files have them.
+func TestOSCALReviewedDescription(t *testing.T) {
+	t.Parallel()
+	csf := mappings.OSCALRef{Control: "PR.DS-02", Statement: "PR.DS-02_statement"}
+	for _, tc := range []struct {
+		name, want string
+		edit       func(p *Pack)
+	}{
+		{"nist-csf-2.0 without catalog", `Controls of the mapping files loaded for the run (nist-csf-2.0, owasp-nhi-top10, mailbox-providers-2024 and cis-controls-v8), each as \<framework\>\_\<control ID\>: none maps to an OSCAL catalog.`, func(p *Pack) {
+			for i := range p.Controls {
+				p.Controls[i].OSCAL = nil
+			}
+		}},
+		{"another framework with catalog nist-csf-2.0", `Controls of the mapping files loaded for the run: those of mailbox-providers-2024 that map to an OSCAL catalog by that catalog's control IDs, the others (of nist-csf-2.0, owasp-nhi-top10, mailbox-providers-2024 and cis-controls-v8) each as \<framework\>\_\<control ID\>.`, func(p *Pack) {
+			for i := range p.Controls {
+				p.Controls[i].OSCAL = nil
+				if p.Controls[i].Framework == "mailbox-providers-2024" && p.Controls[i].ID == "bulk.ptr" {
+					p.Controls[i].OSCAL = []mappings.OSCALRef{csf}
+				}
+			}
+		}},
+		{"every control by a catalog", `Controls of the mapping files loaded for the run (nist-csf-2.0, owasp-nhi-top10, mailbox-providers-2024 and cis-controls-v8), by the control IDs of the OSCAL catalog they map to.`, func(p *Pack) {
+			for i := range p.Controls {
+				p.Controls[i].OSCAL = []mappings.OSCALRef{csf}
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := SyntheticPack(6, 4)
+			tc.edit(p)
+			out := writeAll(t, NewOSCAL(), p)
+			validateOSCAL(t, oscalSchema(t), out)
+			var doc struct {
+				AR struct {
+					Results []struct {
+						ReviewedControls struct {
+							Selections []struct {
+								Description string `json:"description"`
+							} `json:"control-selections"`
+						} `json:"reviewed-controls"`
+					} `json:"results"`
+				} `json:"assessment-results"`
+			}
+			if err := json.Unmarshal(out, &doc); err != nil {
+				t.Fatal(err)
+			}
+			got := doc.AR.Results[0].ReviewedControls.Selections[0].Description
+			if got != tc.want {
+				t.Errorf("description %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
