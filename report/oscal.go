@@ -39,14 +39,16 @@ type oscalWriter struct{}
 // NewOSCAL returns the writer of oscal-assessment-results.json: an OSCAL
 // 1.1.3 Assessment Results document. Each sender is an inventory item;
 // each finding that is not skip is an observation of that subject with
-// its DNS exchanges as relevant evidence; each control is an OSCAL finding
-// that targets "<framework>_<control ID>" (the control ID itself is in the
-// finding's title and props, its relevance in the remarks) and relates the
-// observations of its mapped checks, or, for a control of an OSCAL catalog,
-// one per catalog statement, shared by every control that maps to it. import-ap points at a back-matter
-// resource, as there is no OSCAL assessment plan. UUIDs are version 5,
-// derived from the run ID and the finding's key, so the same Pack gives
-// the same document.
+// its DNS exchanges as relevant evidence and, as its origin, the
+// assessment platform the result defines (senderproof at the pack's
+// version). Each control is an OSCAL finding that targets
+// "<framework>_<control ID>" (the control ID itself is in the finding's
+// title and props, its relevance in the remarks) and relates the
+// observations of its mapped checks; a control of an OSCAL catalog has one
+// per catalog statement instead, shared by every control that maps to it.
+// import-ap points at a back-matter resource, as there is no OSCAL
+// assessment plan. UUIDs are version 5, derived from the run ID and the
+// finding's key, so the same Pack gives the same document.
 func NewOSCAL() Writer { return oscalWriter{} }
 
 // Namespace of senderproof's UUIDs (itself a version 5 UUID of the URL
@@ -315,10 +317,13 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 	}
 
 	// Subjects: one inventory item per sender, and one per sender removed
-	// since the baseline that was checked again.
+	// since the baseline that was checked again. Then the assessment
+	// platform that made the observations: senderproof, as a software
+	// component of this version.
 	removed := removedRechecked(p.Drift)
+	j.raw(`,"local-definitions":{`)
 	if len(p.Assets) > 0 || len(removed) > 0 {
-		j.raw(`,"local-definitions":{"inventory-items":[`)
+		j.raw(`"inventory-items":[`)
 		seen := make(map[string]bool, len(p.Assets))
 		n := 0
 		for i := range p.Assets {
@@ -347,8 +352,12 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 				oscalString(removed[i].IP, 100), oscalString(p.Drift.BaseRun, 200)))
 			j.value(item)
 		}
-		j.raw(`]}`)
+		j.raw(`],`)
 	}
+	platform := ids.of("assessment-platform", "")
+	j.field(true, "assessment-assets", oscalAssessmentAssets(ids, platform, p.Tool))
+	j.raw(`}`)
+	origins := &[]oscal.Origin{{Actors: []oscal.OriginActor{{Type: "assessment-platform", ActorUuid: platform}}}}
 
 	// Reviewed controls: the catalog's control IDs for a framework whose
 	// catalog is an OSCAL catalog, "<framework>_<control ID>" otherwise.
@@ -423,6 +432,7 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 			}
 		}
 		o := oscalObservation(uuidString(id), f, observed, end, hasJSON, baseRun)
+		o.Origins = origins
 		if buf, ok = appendObservation(buf[:0], &o); ok {
 			j.bytes(buf)
 		} else {
@@ -443,7 +453,9 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 			} else {
 				j.raw(",")
 			}
-			j.value(oscalOffboarding(ids, &p.Drift.Offboarding[i], end, hasJSON, p.Drift.BaseRun))
+			o := oscalOffboarding(ids, &p.Drift.Offboarding[i], end, hasJSON, p.Drift.BaseRun)
+			o.Origins = origins
+			j.value(o)
 		}
 	}
 	if len(obsIDs) > 0 || (p.Drift != nil && len(p.Drift.Offboarding) > 0) {
@@ -476,6 +488,39 @@ func (oscalWriter) Write(ctx context.Context, out io.Writer, p *Pack) error {
 		return fmt.Errorf("write oscal: %w", j.err)
 	}
 	return nil
+}
+
+// oscalAssessmentAssets names the tool that made the observations: one
+// assessment platform (the observations' origin) using one software
+// component, senderproof at the version (and build) of the pack.
+func oscalAssessmentAssets(ids oscalIDs, platform string, tool Tool) oscal.AssessmentAssets {
+	name := cmp.Or(oscalString(tool.Name, 100), "senderproof")
+	title := oscalString(name+" "+tool.Version, 200)
+	var pr []oscal.Property
+	if v := oscalString(tool.Version, 100); v != "" {
+		pr = append(pr, oscal.Property{Name: "version", Value: v})
+	}
+	if x := oscalProps("tool-build", tool.Build); x != nil {
+		pr = append(pr, *x...)
+	}
+	component := oscal.SystemComponent{
+		UUID:        ids.of("component", "tool"),
+		Type:        "software",
+		Title:       oscalMarkup(title),
+		Description: oscalMarkup("The tool that made this result's observations: " + oscalString(tool.String(), 300) + ", which checks the DNS identity of each outbound mail sender of the inventory and maps its findings to the controls of the run's mapping files."),
+		Status:      oscal.SystemComponentStatus{State: "operational"},
+	}
+	if len(pr) > 0 {
+		component.Props = &pr
+	}
+	return oscal.AssessmentAssets{
+		Components: &[]oscal.SystemComponent{component},
+		AssessmentPlatforms: []oscal.AssessmentPlatform{{
+			UUID:           platform,
+			Title:          oscalMarkup(title),
+			UsesComponents: &[]oscal.UsesComponent{{ComponentUuid: component.UUID}},
+		}},
+	}
 }
 
 func oscalInventoryItem(a *assess.Asset) oscal.InventoryItem {
@@ -1067,8 +1112,20 @@ func oscalControlFinding(j *jsonStream, ids oscalIDs, controls []ControlStatus, 
 // caller must use an Encoder. Observations are most of a large fleet's
 // OSCAL document, and reflection was most of the time spent writing them.
 func appendObservation(b []byte, o *oscal.Observation) (_ []byte, ok bool) {
-	if o.Expires != nil || o.Links != nil || o.Origins != nil {
+	if o.Expires != nil || o.Links != nil {
 		return b, false
+	}
+	if o.Origins != nil {
+		for _, g := range *o.Origins {
+			if g.RelatedTasks != nil {
+				return b, false
+			}
+			for _, a := range g.Actors {
+				if a.Links != nil || a.Props != nil {
+					return b, false
+				}
+			}
+		}
 	}
 	if o.Subjects != nil {
 		for _, s := range *o.Subjects {
@@ -1094,6 +1151,10 @@ func appendObservation(b []byte, o *oscal.Observation) (_ []byte, ok bool) {
 	b = appendString(b, o.Description, false)
 	b = append(b, `,"methods":`...)
 	b = appendStringList(b, o.Methods)
+	if o.Origins != nil {
+		b = append(b, `,"origins":`...)
+		b, _ = appendArray(b, *o.Origins, false, appendOrigin)
+	}
 	if o.Props != nil {
 		b = append(b, `,"props":`...)
 		b, _ = appendArray(b, *o.Props, false, appendProperty)
@@ -1130,6 +1191,24 @@ func appendProperty(b []byte, p oscal.Property, _ bool) ([]byte, error) {
 	b = appendOptional(b, "uuid", p.UUID)
 	b = append(b, `,"value":`...)
 	b = appendString(b, p.Value, false)
+	return append(b, '}'), nil
+}
+
+// appendOrigin appends an origin without related tasks, its actors
+// without links or props (appendObservation leaves those to the Encoder).
+func appendOrigin(b []byte, g oscal.Origin, _ bool) ([]byte, error) {
+	b = append(b, `{"actors":`...)
+	b, _ = appendArray(b, g.Actors, false, appendOriginActor)
+	return append(b, '}'), nil
+}
+
+// appendOriginActor appends an origin's actor without links or props.
+func appendOriginActor(b []byte, a oscal.OriginActor, _ bool) ([]byte, error) {
+	b = append(b, `{"actor-uuid":`...)
+	b = appendString(b, a.ActorUuid, false)
+	b = appendOptional(b, "role-id", a.RoleId)
+	b = append(b, `,"type":`...)
+	b = appendString(b, a.Type, false)
 	return append(b, '}'), nil
 }
 

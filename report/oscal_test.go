@@ -483,7 +483,10 @@ func TestAppendObservation(t *testing.T) {
 	p := SyntheticPack(40, 5)
 	at := time.Date(2026, 11, 27, 4, 0, 0, 123456789, time.UTC)
 	for i := range p.Findings {
-		sameAsEncoder(t, oscalObservation("u", &p.Findings[i], compactJSON(p.Findings[i].Observed), at, true, "base"))
+		o := oscalObservation("u", &p.Findings[i], compactJSON(p.Findings[i].Observed), at, true, "base")
+		sameAsEncoder(t, o)
+		o.Origins = &[]oscal.Origin{{Actors: []oscal.OriginActor{{Type: "assessment-platform", ActorUuid: "p"}}}}
+		sameAsEncoder(t, o)
 	}
 	hostile := "=cmd|' /C calc'!A0 <b>&amp;</b> \u2028\u2029 \x00\x1f \xff\"\\"
 	props := []oscal.Property{{Name: "a", Value: hostile}, {Class: "c", Group: "g", Name: "n", Ns: "https://x", Remarks: "r", UUID: "u", Value: ""}}
@@ -497,6 +500,8 @@ func TestAppendObservation(t *testing.T) {
 		{Collected: at.In(time.FixedZone("x", 5*3600+1800)), Methods: []string{"TEST", "EXAMINE"}, Props: &props, Subjects: &subjects, RelevantEvidence: &evidence, Types: &types},
 		{Props: &nilProps, Types: &[]string{}},
 		{Collected: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{Origins: &[]oscal.Origin{{}, {Actors: []oscal.OriginActor{}}, {Actors: []oscal.OriginActor{{ActorUuid: hostile, RoleId: hostile, Type: hostile}, {}}}}},
+		{Origins: &[]oscal.Origin{}},
 	} {
 		sameAsEncoder(t, o)
 	}
@@ -505,6 +510,8 @@ func TestAppendObservation(t *testing.T) {
 		{Links: &[]oscal.Link{}},
 		{Subjects: &[]oscal.SubjectReference{{Props: &props}}},
 		{RelevantEvidence: &[]oscal.RelevantEvidence{{Links: &[]oscal.Link{}}}},
+		{Origins: &[]oscal.Origin{{RelatedTasks: &[]oscal.RelatedTask{}}}},
+		{Origins: &[]oscal.Origin{{Actors: []oscal.OriginActor{{Props: &props}}}}},
 	} {
 		if _, ok := appendObservation(nil, &o); ok {
 			t.Errorf("%+v: written, want the Encoder", o)
@@ -520,7 +527,9 @@ func FuzzAppendObservation(f *testing.F) {
 			Observed: map[string]any{val: msg},
 			Evidence: []assess.Evidence{{Name: val, Type: "TXT", Answers: []string{msg, val}, At: time.Unix(0, ns), Error: val}},
 			Controls: []assess.ControlRef{{Framework: val, ID: msg}}}
-		sameAsEncoder(t, oscalObservation(msg, &fd, compactJSON(fd.Observed), time.Unix(0, ns), true, "base"))
+		o := oscalObservation(msg, &fd, compactJSON(fd.Observed), time.Unix(0, ns), true, "base")
+		o.Origins = &[]oscal.Origin{{Actors: []oscal.OriginActor{{Type: check, ActorUuid: val, RoleId: msg}}}}
+		sameAsEncoder(t, o)
 	})
 }
 
@@ -868,5 +877,67 @@ func TestOSCALReviewedDescription(t *testing.T) {
 				t.Errorf("description %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestOSCALOrigin: the result defines senderproof, at the pack's version,
+// as its assessment platform (a software component), and every
+// observation, offboarding rechecks among them, names that platform as
+// its origin.
+func TestOSCALOrigin(t *testing.T) {
+	t.Parallel()
+	p := SyntheticPack(8, 3)
+	p.Tool = Tool{Name: "senderproof", Version: "9.8.7", Build: "0123456789ab"}
+	if p.Drift == nil || len(p.Drift.Offboarding) == 0 {
+		t.Fatal("the synthetic pack has no offboarding recheck")
+	}
+	out := writeAll(t, NewOSCAL(), p)
+	validateOSCAL(t, oscalSchema(t), out)
+	var doc struct {
+		AR struct {
+			Results []struct {
+				LocalDefinitions struct {
+					Assets oscal.AssessmentAssets `json:"assessment-assets"`
+				} `json:"local-definitions"`
+				Observations []oscal.Observation `json:"observations"`
+			} `json:"results"`
+		} `json:"assessment-results"`
+	}
+	if err := json.Unmarshal(out, &doc); err != nil {
+		t.Fatal(err)
+	}
+	res := doc.AR.Results[0]
+	a := res.LocalDefinitions.Assets
+	if len(a.AssessmentPlatforms) != 1 || a.Components == nil || len(*a.Components) != 1 {
+		t.Fatalf("assessment assets %+v, want one platform and one component", a)
+	}
+	c, pl := (*a.Components)[0], a.AssessmentPlatforms[0]
+	if c.Type != "software" || c.Title != "senderproof 9.8.7" || c.Status.State != "operational" || c.Props == nil || !slices.ContainsFunc(*c.Props, func(pr oscal.Property) bool { return pr.Name == "version" && pr.Value == "9.8.7" && pr.Ns == "" }) {
+		t.Errorf("component %+v, want senderproof 9.8.7 as software with its version", c)
+	}
+	if !strings.Contains(c.Description, "senderproof 9.8.7 (build 0123456789ab)") {
+		t.Errorf("component description %q does not name the build", c.Description)
+	}
+	if pl.UsesComponents == nil || len(*pl.UsesComponents) != 1 || (*pl.UsesComponents)[0].ComponentUuid != c.UUID || pl.Title != "senderproof 9.8.7" {
+		t.Errorf("platform %+v, want senderproof 9.8.7 using component %s", pl, c.UUID)
+	}
+	offboarding := 0
+	for _, o := range res.Observations {
+		if o.Origins == nil || len(*o.Origins) != 1 || len((*o.Origins)[0].Actors) != 1 {
+			t.Fatalf("observation %q origins %+v, want one actor", o.Title, o.Origins)
+		}
+		if act := (*o.Origins)[0].Actors[0]; act.Type != "assessment-platform" || act.ActorUuid != pl.UUID {
+			t.Errorf("observation %q actor %+v, want the assessment platform %s", o.Title, act, pl.UUID)
+		}
+		if strings.HasPrefix(o.Title, "offboarding recheck") {
+			offboarding++
+		}
+	}
+	if offboarding != len(p.Drift.Offboarding) {
+		t.Errorf("%d offboarding observations, want %d", offboarding, len(p.Drift.Offboarding))
+	}
+	// UUIDs are derived like the others: the same pack, the same ones.
+	if again := writeAll(t, NewOSCAL(), p); !bytes.Equal(out, again) {
+		t.Error("two writes of one pack differ")
 	}
 }
