@@ -48,7 +48,9 @@ type oscalWriter struct{}
 // per catalog statement instead, shared by every control that maps to it.
 // import-ap points at a back-matter resource, as there is no OSCAL
 // assessment plan. UUIDs are version 5, derived from the run ID and the
-// finding's key, so the same Pack gives the same document.
+// finding's key, so the same Pack gives the same document; an inventory
+// item's from its IP alone (assetUUID), so it is the same in every run,
+// and in any organisation's pack with that address (README.md).
 func NewOSCAL() Writer { return oscalWriter{} }
 
 // Namespace of senderproof's UUIDs (itself a version 5 UUID of the URL
