@@ -233,11 +233,13 @@ func embedsIP(name string, ip netip.Addr) bool {
 			if octetSeq(name, o) {
 				return true
 			}
-			var padded strings.Builder
-			for _, x := range o {
-				fmt.Fprintf(&padded, "%03d", x)
+			// Each octet in three digits ("192000002010"), written by
+			// hand: this runs for every name of every sender.
+			var padded [12]byte
+			for i, x := range o {
+				padded[3*i], padded[3*i+1], padded[3*i+2] = '0'+x/100, '0'+x/10%10, '0'+x%10
 			}
-			if strings.Contains(name, padded.String()) {
+			if strings.Contains(name, string(padded[:])) {
 				return true
 			}
 		}
