@@ -569,7 +569,7 @@ func checkPTRPresent(ctx context.Context, r Resolver, a Asset) []Finding {
 	const id = "ptr.present"
 	v := lookupPTR(ctx, r, a, false)
 	obs := v.observed()
-	noteHostnameFit(obs, a, v.ip)
+	noteHostnameFit(r, obs, a, v.ip)
 	switch v.outcome {
 	case OutcomeError:
 		return []Finding{newFinding(a, id, StatusError, obs, v.ans)}
@@ -591,7 +591,7 @@ func checkPTRSingle(ctx context.Context, r Resolver, a Asset) []Finding {
 	const id = "ptr.single"
 	v := lookupPTR(ctx, r, a, false)
 	obs := v.observed()
-	noteHostnameFit(obs, a, v.ip)
+	noteHostnameFit(r, obs, a, v.ip)
 	if fs, done := ptrGate(a, id, v, obs, StatusSkip); done {
 		return fs
 	}
@@ -619,7 +619,7 @@ func checkPTRNotGeneric(ctx context.Context, r Resolver, a Asset) []Finding {
 	const id = "ptr.not_generic"
 	v := lookupPTR(ctx, r, a, true)
 	obs := v.observed()
-	noteHostnameFit(obs, a, v.ip)
+	noteHostnameFit(r, obs, a, v.ip)
 	if fs, done := ptrGate(a, id, v, obs, StatusSkip); done {
 		return fs
 	}
@@ -653,7 +653,7 @@ func checkPTRFCrDNS(ctx context.Context, r Resolver, a Asset) []Finding {
 	const id = "ptr.fcrdns"
 	v := lookupPTR(ctx, r, a, true)
 	obs := v.observed()
-	noteHostnameFit(obs, a, v.ip)
+	noteHostnameFit(r, obs, a, v.ip)
 	used := append([]Answer{v.ans}, v.forward...)
 	if fs, done := ptrGate(a, id, v, obs, StatusFail); done {
 		return fs
@@ -707,7 +707,7 @@ func checkPTRMatchesExpected(ctx context.Context, r Resolver, a Asset) []Finding
 	}
 	v := lookupPTR(ctx, r, a, true)
 	obs := v.observed()
-	noteHostnameFit(obs, a, v.ip)
+	noteHostnameFit(r, obs, a, v.ip)
 	obs["expected"] = a.Hostname
 	used := append([]Answer{v.ans}, v.forward...)
 	if fs, done := ptrGate(a, id, v, obs, StatusFail); done {
@@ -877,20 +877,46 @@ func noteHELOHost(ctx context.Context, r Resolver, obs map[string]any, a Asset, 
 	return ans
 }
 
+// hostnameFit is what noteHostnameFit records of an asset's hostname.
+type hostnameFit struct{ invalid, generic bool }
+
 // noteHostnameFit records whether the inventory hostname may be
 // recommended by a remediation: hostname_invalid when it is not a valid
 // host name (as helo.fqdn judges names), hostname_generic when it looks
 // generic for ip (the patterns of ptr.not_generic). Each is set only when
 // true. Wording never tells an operator to set a PTR record or HELO name
-// to such a name, even the inventory's.
-func noteHostnameFit(obs map[string]any, a Asset, ip netip.Addr) {
+// to such a name, even the inventory's. Several checks of an asset ask
+// it: the asset's memo (r, an *assetMemo in a run) keeps the verdict.
+func noteHostnameFit(r Resolver, obs map[string]any, a Asset, ip netip.Addr) {
 	if a.Hostname == "" {
 		return
 	}
-	if ok, _ := validFQDN(a.Hostname); !ok {
+	var fit hostnameFit
+	m, _ := r.(*assetMemo)
+	if m != nil {
+		m.mu.Lock()
+		fit, ok := m.hostFit, m.hostFitDone
+		m.mu.Unlock()
+		if ok {
+			noteFit(obs, fit)
+			return
+		}
+	}
+	ok, _ := validFQDN(a.Hostname)
+	fit = hostnameFit{invalid: !ok, generic: genericName(normName(a.Hostname), ip)}
+	if m != nil {
+		m.mu.Lock()
+		m.hostFit, m.hostFitDone = fit, true
+		m.mu.Unlock()
+	}
+	noteFit(obs, fit)
+}
+
+func noteFit(obs map[string]any, fit hostnameFit) {
+	if fit.invalid {
 		obs["hostname_invalid"] = true
 	}
-	if genericName(normName(a.Hostname), ip) {
+	if fit.generic {
 		obs["hostname_generic"] = true
 	}
 }
@@ -917,7 +943,7 @@ func checkHELOFQDN(ctx context.Context, r Resolver, a Asset) []Finding {
 	ip, err := netip.ParseAddr(a.IP)
 	ip = ip.Unmap()
 	obs := map[string]any{"helo": a.HELO, "forward_type": forwardType(ip)}
-	noteHostnameFit(obs, a, ip)
+	noteHostnameFit(r, obs, a, ip)
 	if ok, problem := validFQDN(a.HELO); !ok {
 		obs["reason"], obs["problem"] = "syntax", problem
 		return []Finding{newFinding(a, id, StatusFail, obs)}
@@ -975,7 +1001,7 @@ func checkHELOMatchesPTR(ctx context.Context, r Resolver, a Asset) []Finding {
 	}
 	v := lookupPTR(ctx, r, a, true)
 	obs := v.observed()
-	noteHostnameFit(obs, a, v.ip)
+	noteHostnameFit(r, obs, a, v.ip)
 	obs["helo"] = a.HELO
 	used := append([]Answer{v.ans}, v.forward...)
 	helo := normName(a.HELO)

@@ -197,6 +197,10 @@ type assetMemo struct {
 	spfRecords map[string]spfView
 	ptr        map[bool]ptrView // lookupPTR, by withForward
 	run        *domainMemo      // what the run shares across assets; nil outside Run
+	// hostFit is noteHostnameFit's verdict on the asset's hostname, which
+	// several checks ask: hostFitDone once it is made.
+	hostFit                   hostnameFit
+	hostFitDone               bool
 }
 
 type memoAnswer struct {

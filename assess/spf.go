@@ -734,7 +734,7 @@ func noteHELOOwner(ctx context.Context, r Resolver, obs map[string]any, a Asset,
 	if h := normName(a.Hostname); h != "" {
 		// An inventory hostname that looks generic or is no host name is
 		// not recommended (name/own): the PTR name may serve instead.
-		noteHostnameFit(obs, a, ip)
+		noteHostnameFit(r, obs, a, ip)
 		if obs["hostname_generic"] == nil && obs["hostname_invalid"] == nil {
 			if h != helo {
 				obs["own_name"] = h
