@@ -199,8 +199,8 @@ type assetMemo struct {
 	run        *domainMemo      // what the run shares across assets; nil outside Run
 	// hostFit is noteHostnameFit's verdict on the asset's hostname, which
 	// several checks ask: hostFitDone once it is made.
-	hostFit                   hostnameFit
-	hostFitDone               bool
+	hostFit     hostnameFit
+	hostFitDone bool
 }
 
 type memoAnswer struct {
