@@ -529,12 +529,13 @@ func (c spfCover) raw() string {
 // terms before the first "all" count: those after it are never tested
 // (RFC 7208 §5.1). An a or mx term's CIDR length is not counted here: a/0
 // authorizes every address by itself (SPFTermAnyRange), and a/1 names
-// no network of its own. A term that is not a pass and names a network as
-// wide as wideTerms' (an IPv4 /8, an IPv6 /32 or wider) decides for that
-// many addresses first: the pass networks after it no longer count for
-// its family ("-ip4:0.0.0.0/0 ip4:0.0.0.0/1 ip4:128.0.0.0/1" passes no
-// one), while a narrower one is a few addresses excepted, which a
-// stranger is not. The cost is bounded by the number of terms.
+// no network of its own. A term that is not a pass and names the whole
+// family (-ip4:0.0.0.0/0) decides for every address first: the pass
+// networks after it no longer count for its family
+// ("-ip4:0.0.0.0/0 ip4:0.0.0.0/1 ip4:128.0.0.0/1" passes no one), while
+// a narrower one (-ip4:10.0.0.0/8) only excepts its addresses, which a
+// stranger's is not, as spfOpenEval and a /0 pass term treat it. The
+// cost is bounded by the number of terms.
 func spfCovering(terms []spfTerm) (v4, v6 spfCover) {
 	var n4, n6 []spfNet
 	var shut4, shut6 bool
@@ -549,10 +550,10 @@ func spfCovering(terms []spfTerm) (v4, v6 spfCover) {
 		switch {
 		case !ok:
 		case t.Qualifier != '+':
-			if t.Name == "ip4" && p.Bits() <= 8 {
+			if p.Bits() == 0 && t.Name == "ip4" {
 				shut4 = true
 			}
-			if t.Name == "ip6" && p.Bits() <= 32 {
+			if p.Bits() == 0 && t.Name == "ip6" {
 				shut6 = true
 			}
 		case t.Name == "ip4" && !shut4:

@@ -249,11 +249,13 @@ func TestSPFCovering(t *testing.T) {
 		{rec: "v=spf1 ip6:::ffff:0:0/96 ip4:0.0.0.0/1 -all", at4: -1, at6: -1},
 		{rec: "v=spf1 ip6:::/1 ip6:8000::/2 ip6:c000::/3 ip6:e000::/3 -all", v6: "ip6:::/1 ip6:8000::/2 ip6:c000::/3 ip6:e000::/3", at4: -1, at6: 3},
 		{rec: "v=spf1 ip6:::/1 ip6:8000::/2 ip6:c000::/3 ip6:e000::/4 -all", at4: -1, at6: -1},
-		// A wide term that is no pass decides its addresses first: the
-		// pass networks after it do not open its family; a narrow one
-		// only excepts a few addresses, as from a /0.
+		// A term that is no pass and names the whole family decides
+		// every address first: the pass networks after it do not open
+		// the family; a narrower one only excepts its addresses, as
+		// from a /0 pass term.
 		{rec: "v=spf1 -ip4:0.0.0.0/0 ip4:0.0.0.0/1 ip4:128.0.0.0/1 -all", at4: -1, at6: -1},
-		{rec: "v=spf1 ~ip6:::/32 ip6:::/1 ip6:8000::/1 ip4:0.0.0.0/1 ip4:128.0.0.0/1 -all", v4: "ip4:0.0.0.0/1 ip4:128.0.0.0/1", at4: 4, at6: -1},
+		{rec: "v=spf1 ~ip6:::/0 ip6:::/1 ip6:8000::/1 ip4:0.0.0.0/1 ip4:128.0.0.0/1 -all", v4: "ip4:0.0.0.0/1 ip4:128.0.0.0/1", at4: 4, at6: -1},
+		{rec: "v=spf1 -ip4:10.0.0.0/8 ~ip6:fc00::/7 ip4:0.0.0.0/1 ip4:128.0.0.0/1 ip6:::/1 ip6:8000::/1 -all", v4: "ip4:0.0.0.0/1 ip4:128.0.0.0/1", v6: "ip6:::/1 ip6:8000::/1", at4: 3, at6: 5},
 		{rec: "v=spf1 -ip4:192.0.2.1 ip4:0.0.0.0/1 ip4:128.0.0.0/1 -all", v4: "ip4:0.0.0.0/1 ip4:128.0.0.0/1", at4: 2, at6: -1},
 		{rec: "v=spf1 ip4:0.0.0.0/1 ip4:128.0.0.0/1 -ip4:0.0.0.0/0 -all", v4: "ip4:0.0.0.0/1 ip4:128.0.0.0/1", at4: 1, at6: -1},
 	} {

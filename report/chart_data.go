@@ -209,11 +209,16 @@ func openWhy(obs map[string]any) (kind, why string) {
 	}
 	// Terms that cover a family together: as spf.record names them
 	// (open_terms, which narrower terms between the wide ones may be
-	// among), else, in a pack written before it did, as far as the wide
-	// terms alone tell.
+	// among), else, in a pack written before it did, as its record's
+	// terms tell (a term that is no pass before them, which wide_terms
+	// does not list, may shut the family), or the wide terms alone.
 	open := observedList(obs["open_terms"])
 	if len(open) == 0 {
-		open = assess.SPFCoveringTerms(wide)
+		if rec, _ := obs["record"].(string); rec != "" {
+			open = assess.SPFCoveringTerms(strings.Fields(rec))
+		} else {
+			open = assess.SPFCoveringTerms(wide)
+		}
 	}
 	if len(open) > 0 {
 		why = strings.Join(open, " ")

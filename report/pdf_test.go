@@ -1743,6 +1743,10 @@ func TestOpenWhyCovering(t *testing.T) {
 		{map[string]any{"all": "+all", "wide_terms": []string{"ip4:0.0.0.0/1", "ip4:128.0.0.0/1"}}, "all", "+all"},
 		{map[string]any{"wide_terms": []string{"ip4:0.0.0.0/1", "-ip4:128.0.0.0/1"}}, "", ""},
 		{map[string]any{"wide_terms": []string{"ip4:0.0.0.0/1", "a/1"}}, "", ""},
+		// The record, when observed, tells what wide_terms cannot: a
+		// term that is no pass before the halves shuts the family.
+		{map[string]any{"record": "v=spf1 -ip4:0.0.0.0/0 ip4:0.0.0.0/1 ip4:128.0.0.0/1 -all", "wide_terms": []string{"ip4:0.0.0.0/1", "ip4:128.0.0.0/1"}}, "", ""},
+		{map[string]any{"record": "v=spf1 -ip4:10.0.0.0/8 ip4:0.0.0.0/1 ip4:128.0.0.0/1 -all", "wide_terms": []string{"ip4:0.0.0.0/1", "ip4:128.0.0.0/1"}}, "range", "ip4:0.0.0.0/1 ip4:128.0.0.0/1"},
 	} {
 		if kind, why := openWhy(c.obs); kind != c.kind || why != c.why {
 			t.Errorf("%v: %q %q, want %q %q", c.obs, kind, why, c.kind, c.why)
