@@ -119,9 +119,13 @@ func readPEM(path, want string) ([]byte, error) {
 	case "EC PRIVATE KEY":
 		other = "EC"
 	}
+	private := strings.HasSuffix(block.Type, "PRIVATE KEY")
 	switch {
 	case block.Type == want:
 		// LoadSigningKey and LoadPublicKey name another algorithm.
+	case other != "" && private == (want == "PRIVATE KEY"):
+		// The half asked for, of another algorithm ("RSA PRIVATE KEY").
+		return nil, fmt.Errorf("%s: an %s key, not Ed25519: senderproof signs with Ed25519; make a key with openssl genpkey -algorithm ed25519 -out KEY.pem", path, other)
 	case want == "PRIVATE KEY" && other != "":
 		return nil, fmt.Errorf("%s: a public key, and %s, not Ed25519: --sign-key takes an Ed25519 private key; make one with openssl genpkey -algorithm ed25519 -out KEY.pem", path, other)
 	case want == "PUBLIC KEY" && other != "":
