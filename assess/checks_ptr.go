@@ -402,7 +402,13 @@ func relativePTR(name, owner string) (intended string, ok bool) {
 	for n < len(nl) && n < len(ol) && nl[len(nl)-1-n] == ol[len(ol)-1-n] {
 		n++
 	}
-	if left := nl[:len(nl)-n]; len(left) >= 2 {
+	left := nl[:len(nl)-n]
+	if len(left) == 0 {
+		// The owner itself, or a name above it: nothing was read
+		// relative to the zone, it names no host all the same.
+		return "", false
+	}
+	if len(left) >= 2 {
 		intended = strings.Join(left, ".")
 	}
 	return intended, true
@@ -639,6 +645,14 @@ func checkPTRNotGeneric(ctx context.Context, r Resolver, a Asset) []Finding {
 			return []Finding{ptrNameError(a, id, v, obs)}
 		}
 		v.noteAlternatives(obs, cands[1:])
+	}
+	if obs["relative_name"] == true {
+		// A name read relative to the reverse zone names no host, and
+		// whether the generic patterns meet it is chance (mail22 then
+		// ends in the address's octets, mail.example.com does not):
+		// it warns, as the reverse zone's labels are the address's.
+		obs["reason"] = "relative_name"
+		return []Finding{newFinding(a, id, StatusWarn, obs, used...)}
 	}
 	if why, pat := DefaultGenericMatcher().Match(v.name, v.ip); why != "" {
 		obs["reason"] = "generic"

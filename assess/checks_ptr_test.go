@@ -279,7 +279,10 @@ func TestRelativePTR(t *testing.T) {
 		{"mail.example.com.8.b.d.0.1.0.0.2.ip6.arpa", "6.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa", "mail.example.com", true},
 		// Too little left to tell the name meant.
 		{"mail.2.0.192.in-addr.arpa", "16.2.0.192.in-addr.arpa", "", true},
-		{"2.0.192.in-addr.arpa", "16.2.0.192.in-addr.arpa", "", true},
+		// The zone's apex or the owner itself: nothing was read
+		// relative to the zone (it names no host all the same).
+		{"2.0.192.in-addr.arpa", "16.2.0.192.in-addr.arpa", "", false},
+		{"16.2.0.192.in-addr.arpa", "16.2.0.192.in-addr.arpa", "", false},
 		{"mail16.example.com", "16.2.0.192.in-addr.arpa", "", false},
 		{"in-addr.arpa.example.com", "16.2.0.192.in-addr.arpa", "", false},
 	} {
