@@ -240,7 +240,9 @@ func interruptedNote(dir string) string {
 	if len(what) == 0 {
 		return ""
 	}
-	return fmt.Sprintf("a run was stopped while it put its files in place (%s), so this directory may hold files of two runs; run the assessment again, which replaces them", strings.Join(what, "; "))
+	// The record is also left by a run that could not remove an
+	// earlier file (made immutable), which said so when it ended.
+	return fmt.Sprintf("a run was stopped while it put its files in place, or could not remove an earlier run's file (%s), so this directory may hold files of two runs; run the assessment again, which replaces them (once any file it said it could not remove can be)", strings.Join(what, "; "))
 }
 
 // recordedSource is where verify may take the run's recorded input files
