@@ -98,9 +98,18 @@ func evalSPFSender(ctx context.Context, r Resolver, ip netip.Addr, helo, sender 
 	// them, in a ring.
 	var tail [spfTraceTail]string
 	n := 0
+	// heloMacro is set when a %{h} macro was expanded without a HELO
+	// name (the inventory gives none): the name it made is not the one
+	// any receiver, which always has one, would ask.
+	heloMacro := false
 	trace := func(format string, a ...any) {
 		a = adapter.served(format, a)
 		adapter.traced(format, a)
+		if helo == "" && format == "macro expanded %q to %q" && len(a) > 0 {
+			if s, ok := a[0].(string); ok && hasHELOMacro(s) {
+				heloMacro = true
+			}
+		}
 		if len(ev.trace) < maxSPFTrace {
 			ev.trace = append(ev.trace, bounded(traceLine(format, a), maxTraceLine))
 		}
@@ -131,6 +140,15 @@ func evalSPFSender(ctx context.Context, r Resolver, ip netip.Addr, helo, sender 
 		// stands.
 		ev.unconfirmed = ev.result
 		ev.result, ev.err = spf.TempError, nil
+	}
+	if heloMacro {
+		// Whatever the library made of it, the result is not one a
+		// receiver would reach: undetermined without the HELO name.
+		if ev.result != spf.TempError {
+			ev.unconfirmed = ev.result
+		}
+		ev.result, ev.err = spf.TempError, nil
+		ev.reason = "helo_required"
 	}
 	if ev.result == spf.TempError && ev.reason == "" {
 		ev.reason = "temperror"
@@ -190,6 +208,12 @@ func isSPFMatch(err error) bool {
 		}
 	}
 	return false
+}
+
+// hasHELOMacro reports whether a domain-spec holds the h macro (%{h},
+// %{H}, with transformers or not: RFC 7208 §7.3).
+func hasHELOMacro(spec string) bool {
+	return strings.Contains(spec, "%{h") || strings.Contains(spec, "%{H")
 }
 
 // spfTraceTail is how many trace lines are kept to find the deciding
@@ -872,7 +896,16 @@ func checkSPFLookupLimit(ctx context.Context, r Resolver, a Asset) []Finding {
 		obs["reason"] = "mx_hosts"
 		obs["mx_over"] = nonNil(c.mxOver)
 		obs["max_mx_hosts"] = spfMaxMXHosts
-	case c.reason != "" && (c.otherFailed || c.voids >= spfMaxVoidLookups) || ev.result == spf.TempError:
+	case c.heloUnknown > 0 && (c.heloInclude || c.voids+c.heloUnknown > spfMaxVoidLookups):
+		// Terms with the h macro were not asked (no HELO name in the
+		// inventory): an include's lookups, or enough void lookups to
+		// pass the limit, are not known.
+		obs["reason"] = "helo_required"
+		obs["helo_terms"] = c.heloUnknown
+		return []Finding{newFinding(a, id, StatusError, obs, used...)}
+	case c.reason != "" && (c.otherFailed || c.voids >= spfMaxVoidLookups) || ev.result == spf.TempError && ev.reason != "helo_required":
+		// (An evaluation undetermined for want of the HELO name leaves
+		// the walk's count standing, which the case above judged.)
 		obs["reason"] = c.reason
 		if c.reason == "" {
 			obs["reason"] = ev.reason

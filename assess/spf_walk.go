@@ -51,6 +51,12 @@ type spfCount struct {
 	// record, which drift compares. A shared walk's map is put in every
 	// sender's observed values as it is: they are never written.
 	reached map[string]any
+	// heloUnknown counts the terms whose domain-spec holds the h macro
+	// while the inventory gives no HELO name: not asked, as the name is
+	// not the one receivers ask; heloInclude is set when such a term is
+	// an include: or redirect=, whose record's lookups are then unknown.
+	heloUnknown int
+	heloInclude bool
 }
 
 // maxReached bounds the records kept in reached (a walk reads at most
@@ -231,6 +237,14 @@ func (w *spfWalker) visit(ctx context.Context, domain string, depth int) {
 		if strings.Contains(target, "%") {
 			w.perSender = true
 		}
+		if w.helo == "" && hasHELOMacro(target) {
+			// Asked with an empty HELO name, the name is not the one a
+			// receiver asks: counted, not looked up, and not taken for
+			// a void lookup.
+			w.c.heloUnknown++
+			w.c.heloInclude = w.c.heloInclude || t.Name == "include"
+			continue
+		}
 		name, ok := expandSPFMacros(target, w.ip, w.sender, domain, w.helo)
 		switch t.Name {
 		case "include":
@@ -278,6 +292,11 @@ func (w *spfWalker) visit(ctx context.Context, domain string, depth int) {
 		}
 		if strings.Contains(v, "%") {
 			w.perSender = true
+		}
+		if w.helo == "" && hasHELOMacro(v) {
+			w.c.heloUnknown++
+			w.c.heloInclude = true
+			return
 		}
 		if name, ok := expandSPFMacros(v, w.ip, w.sender, domain, w.helo); ok {
 			w.visit(ctx, name, depth+1)
