@@ -386,10 +386,14 @@ func voidNames(answers []Answer) []string {
 	found := map[string]bool{}
 	var names []string
 	for _, a := range answers {
-		if a.Qtype != dns.TypeA && a.Qtype != dns.TypeAAAA && a.Qtype != dns.TypeMX {
+		if a.Qtype != dns.TypeA && a.Qtype != dns.TypeAAAA && a.Qtype != dns.TypeMX && a.Qtype != dns.TypePTR {
 			continue
 		}
 		n := normName(a.Name)
+		if a.Qtype == dns.TypePTR {
+			// The ptr mechanism's reverse lookup counts as void too.
+			n += " (the ptr term's reverse lookup)"
+		}
 		switch o := Classify(a, errFromAnswer(a)); {
 		case o == OutcomeRecords:
 			found[n] = true
