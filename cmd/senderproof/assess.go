@@ -451,7 +451,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		// Another run holds the directory: whatever this run found
 		// missing, that run may have created and be using it.
 		if errors.Is(err, errOutLocked) {
-			return badInput(fmt.Errorf("--out %s: %w", cfg.Out, err))
+			return badInput(fmt.Errorf("--out %s: %w", oneLine(cfg.Out), err))
 		}
 		removeCreated(created)
 		return runFailed(outError(cfg.Out, "locking it", err))
@@ -664,7 +664,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	}
 	writers := report.Writers(tpl)
 	if isTerminal(cfg.Stderr) {
-		fmt.Fprintf(cfg.Stderr, "senderproof: writing %s to %s\n", strings.Join(formats, ", "), cfg.Out)
+		fmt.Fprintf(cfg.Stderr, "senderproof: writing %s to %s\n", strings.Join(formats, ", "), oneLine(cfg.Out))
 		writers = reportEachFile(cfg.Stderr, writers)
 	}
 	opt := report.WriteOptions{Inputs: inputs, SignKey: signKey}
@@ -710,7 +710,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	}
 	n := func(v int) string { return templates.Num(v) }
 	fmt.Fprintf(cfg.Stderr, "senderproof: %s %s, %s findings: %s pass, %s fail, %s warn, %s error, %s skip; %s; pack written to %s\n",
-		n(s.Assets), plural(s.Assets, "asset", "assets"), n(s.Findings), n(s.Pass), n(s.Fail), n(s.Warn), n(s.Error), n(s.Skip), dnsWork, cfg.Out)
+		n(s.Assets), plural(s.Assets, "asset", "assets"), n(s.Findings), n(s.Pass), n(s.Fail), n(s.Warn), n(s.Error), n(s.Skip), dnsWork, oneLine(cfg.Out))
 	if s.Error > 0 {
 		why := ""
 		if breakdown != "" {
@@ -727,7 +727,7 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 	if failed {
 		// Not one usable DNS answer: the pack records that, but the run
 		// did not assess anything.
-		return runFailed(fmt.Errorf("the run failed: %s (%s); the pack in %s shows every DNS finding as error", what, strings.Join(servers, ", "), cfg.Out))
+		return runFailed(fmt.Errorf("the run failed: %s (%s); the pack in %s shows every DNS finding as error", what, strings.Join(servers, ", "), oneLine(cfg.Out)))
 	}
 	if thresholdMet(pack, cfg.FailOn) {
 		fmt.Fprintf(cfg.Stderr, "senderproof: --fail-on %s: threshold met: %s (exit 3)\n", cfg.FailOn, thresholdCounts(pack.Summary, cfg.FailOn))
@@ -1138,6 +1138,15 @@ func isTerminal(w io.Writer) bool {
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 
+// terminalWidth is the width of the terminal f is, in columns (80 when
+// it cannot be read).
+func terminalWidth(f *os.File) int {
+	if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+		return w
+	}
+	return 80
+}
+
 // reportEachFile wraps the pack writers so that each file says when it is
 // written: a large fleet's pack takes minutes after the assessment's
 // progress bar is gone.
@@ -1162,6 +1171,11 @@ func (r fileReporter) Write(ctx context.Context, out io.Writer, p *report.Pack) 
 	if err := r.Writer.Write(ctx, cw, p); err != nil {
 		return err
 	}
+	if ctx.Err() != nil {
+		// Interrupted: no file of the pack will be kept, so none is
+		// "done" just before "no pack was written".
+		return nil
+	}
 	fmt.Fprintf(r.w, "senderproof: %s done (%.1f MB in %s)\n", r.file, float64(cw.n)/1e6, time.Since(start).Round(100*time.Millisecond))
 	return nil
 }
@@ -1183,15 +1197,23 @@ func progressReporter(w io.Writer, doing string, total int) (func(done, total in
 	if !isTerminal(w) || total < 2 {
 		return nil, func() {}
 	}
-	bar := progressbar.NewOptions(total,
+	opts := []progressbar.Option{
 		progressbar.OptionSetWriter(rawWriter(w)), // its own escapes redraw the bar
 		progressbar.OptionSetDescription(doing),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
 		progressbar.OptionSetItsString("assets"),
-		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionThrottle(100 * time.Millisecond),
 		progressbar.OptionClearOnFinish(),
-	)
+		// Drawn, and its clock started, at once: not only when the
+		// first sender is done, which a slow resolver delays.
+		progressbar.OptionSetRenderBlankState(true),
+	}
+	// The bar shrinks to fit the terminal, the text after it does not: a
+	// line that wraps is left behind at each redraw, so a narrow terminal
+	// gets the bar and its percentage alone.
+	if f, ok := rawWriter(w).(*os.File); !ok || terminalWidth(f) >= 80 {
+		opts = append(opts, progressbar.OptionShowCount(), progressbar.OptionShowIts())
+	}
+	bar := progressbar.NewOptions(total, opts...)
 	return func(done, _ int) { _ = bar.Set(done) }, func() { _ = bar.Finish() }
 }
 

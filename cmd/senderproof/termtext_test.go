@@ -81,3 +81,25 @@ func TestHostileTextNotPrintedRaw(t *testing.T) {
 		t.Errorf("diff --json (exit %d): hostile text raw, or not JSON:\n%q\n%q", code, stdout, stderr)
 	}
 }
+
+// TestLineBreakInPackPath: a pack directory whose name holds a line break
+// (unpacked from an archive) is printed escaped in the run's summary and
+// in verify's lines, so it cannot make a line of its own.
+func TestLineBreakInPackPath(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "q\nsenderproof: 0 fail")
+	code, _, demoErr := run(t, context.Background(), "demo", "--out", out, "--format", "json")
+	if code != 0 {
+		t.Fatalf("demo exit %d: %s", code, demoErr)
+	}
+	code, stdout, stderr := run(t, context.Background(), "verify", out)
+	if code != 0 {
+		t.Fatalf("verify exit %d: %s%s", code, stdout, stderr)
+	}
+	for name, text := range map[string]string{"demo's stderr": demoErr, "verify's output": stdout} {
+		for _, line := range strings.Split(text, "\n") {
+			if strings.HasPrefix(line, "senderproof: 0 fail") {
+				t.Errorf("%s has a line made by the pack's name: %q", name, text)
+			}
+		}
+	}
+}

@@ -130,14 +130,14 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 					return runFailed(fmt.Errorf("pack %s: %w", dir, err))
 				}
 				signed = true
-				fmt.Fprintf(stdout, "%s: manifest signature verifies with key %s\n", dir, report.KeyFingerprint(pub))
+				fmt.Fprintf(stdout, "%s: manifest signature verifies with key %s\n", oneLine(dir), report.KeyFingerprint(pub))
 			case serr == nil:
 				if _, err := report.ReadSignature(dir); err != nil {
 					return runFailed(fmt.Errorf("pack %s: %w: the pack's signature is broken", dir, err))
 				}
-				fmt.Fprintf(stdout, "%s: %s present but NOT checked (give --pubkey): the checks below show that the files agree with the manifest and with each other, not who made them\n", dir, report.SignatureFile)
+				fmt.Fprintf(stdout, "%s: %s present but NOT checked (give --pubkey): the checks below show that the files agree with the manifest and with each other, not who made them\n", oneLine(dir), report.SignatureFile)
 			default:
-				fmt.Fprintf(stdout, "%s: the manifest is not signed: the checks below show that the files agree with it and with each other, not who made them (see assess --sign-key)\n", dir)
+				fmt.Fprintf(stdout, "%s: the manifest is not signed: the checks below show that the files agree with it and with each other, not who made them (see assess --sign-key)\n", oneLine(dir))
 			}
 			// Without --templates or --mappings, the run's own files are
 			// used when the manifest records them and they are still where
@@ -191,19 +191,19 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 				}
 				return runFailed(fmt.Errorf("pack %s does not match its manifest:\n%w", dir, errors.Join(errs...)))
 			}
-			fmt.Fprintf(stdout, "%s: %d %s the manifest (run %s)\n", dir, len(m.Files), plural(len(m.Files), "file matches", "files match"), oneLine(m.RunID))
+			fmt.Fprintf(stdout, "%s: %d %s the manifest (run %s)\n", oneLine(dir), len(m.Files), plural(len(m.Files), "file matches", "files match"), oneLine(m.RunID))
 			others, err := report.Uncovered(dir, m)
 			if err != nil {
 				return runFailed(err)
 			}
 			if len(others) > 0 {
-				fmt.Fprintf(stdout, "%s: not covered by the manifest, so not verified: %s\n", dir, oneLine(strings.Join(others, ", ")))
+				fmt.Fprintf(stdout, "%s: not covered by the manifest, so not verified: %s\n", oneLine(dir), oneLine(strings.Join(others, ", ")))
 			}
 			if m.ReplayOf != "" {
-				fmt.Fprintf(stdout, "%s: an offline replay of run %s%s\n", dir, oneLine(m.ReplayOf), replaySource(m))
+				fmt.Fprintf(stdout, "%s: an offline replay of run %s%s\n", oneLine(dir), oneLine(m.ReplayOf), replaySource(m))
 			}
 			if !m.Listed("evidence.json") {
-				fmt.Fprintf(stdout, "%s: no evidence.json in the manifest, so the findings were not checked for completeness or replayed\n", dir)
+				fmt.Fprintf(stdout, "%s: no evidence.json in the manifest, so the findings were not checked for completeness or replayed\n", oneLine(dir))
 				return nil
 			}
 			return verifyEvidence(c.Context, stdout, stderr, vt.dir, filepath.Join(dir, "evidence.json"), m, tpl, set, packEvidence(c.String("baseline")), signed)
@@ -267,7 +267,7 @@ func inputDir(stdout io.Writer, src recordedSource, given, flag, kind string, ex
 		// alone, found by their hashes.
 		if d, note, cleanup, err := recordedAmong(m, src.inventories, tmp, given, flag, kind, exts...); err != nil || d != "" {
 			if note != "" {
-				fmt.Fprintf(stdout, "%s: %s\n", pack, note)
+				fmt.Fprintf(stdout, "%s: %s\n", oneLine(pack), note)
 			}
 			return d, cleanup, err
 		}
@@ -280,12 +280,12 @@ func inputDir(stdout io.Writer, src recordedSource, given, flag, kind string, ex
 				return "", func() {}, err
 			}
 			if note != "" {
-				fmt.Fprintf(stdout, "%s: %s\n", pack, note)
+				fmt.Fprintf(stdout, "%s: %s\n", oneLine(pack), note)
 				return "", func() {}, nil
 			}
 		}
 		if note := givenNotRecorded(m, src.inventories, given, kind, exts...); note != "" {
-			fmt.Fprintf(stdout, "%s: %s %s: %s\n", pack, flag, oneLine(given), note)
+			fmt.Fprintf(stdout, "%s: %s %s: %s\n", oneLine(pack), flag, oneLine(given), note)
 		}
 		return given, func() {}, nil
 	}
@@ -299,7 +299,7 @@ func inputDir(stdout io.Writer, src recordedSource, given, flag, kind string, ex
 			if kind == report.InputTemplates {
 				return "", func() {}, badInput(fmt.Errorf("%s: the pack was not checked: %s", oneLine(pack), note))
 			}
-			fmt.Fprintf(stdout, "%s: %s\n", pack, note)
+			fmt.Fprintf(stdout, "%s: %s\n", oneLine(pack), note)
 			return "", func() {}, nil
 		}
 	}
@@ -315,7 +315,7 @@ func inputDir(stdout io.Writer, src recordedSource, given, flag, kind string, ex
 		return "", func() {}, badInput(fmt.Errorf("%s: the pack was not checked: %s", oneLine(pack), note))
 	}
 	if note != "" {
-		fmt.Fprintf(stdout, "%s: %s\n", pack, note)
+		fmt.Fprintf(stdout, "%s: %s\n", oneLine(pack), note)
 	}
 	return d, cleanup, nil
 }
