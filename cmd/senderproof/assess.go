@@ -709,14 +709,14 @@ func runAssess(ctx context.Context, cfg runConfig) error {
 		dnsWork = "DNS answers replayed from the recorded evidence of run " + cfg.Replay.Run.ID
 	}
 	n := func(v int) string { return templates.Num(v) }
-	fmt.Fprintf(cfg.Stderr, "senderproof: %s %s, %s findings: %s pass, %s fail, %s warn, %s error, %s skip; %s; pack written to %s\n",
-		n(s.Assets), plural(s.Assets, "asset", "assets"), n(s.Findings), n(s.Pass), n(s.Fail), n(s.Warn), n(s.Error), n(s.Skip), dnsWork, oneLine(cfg.Out))
+	fmt.Fprintf(cfg.Stderr, "senderproof: %s %s, %s %s: %s pass, %s fail, %s warn, %s error, %s skip; %s; pack written to %s\n",
+		n(s.Assets), plural(s.Assets, "asset", "assets"), n(s.Findings), plural(s.Findings, "finding", "findings"), n(s.Pass), n(s.Fail), n(s.Warn), n(s.Error), n(s.Skip), dnsWork, oneLine(cfg.Out))
 	if s.Error > 0 {
 		why := ""
 		if breakdown != "" {
 			why = " (" + breakdown + ")"
 		}
-		fmt.Fprintf(cfg.Stderr, "senderproof: %s findings could not be determined%s; they are reported as error, not as pass or fail\n", n(s.Error), why)
+		fmt.Fprintf(cfg.Stderr, "senderproof: %s\n", undeterminedLine(s.Error, why))
 	}
 	for _, n := range downNotes {
 		fmt.Fprintf(cfg.Stderr, "senderproof: %s\n", n)
@@ -1327,4 +1327,15 @@ func matchesManifest(flag, path string) error {
 		}
 	}
 	return nil
+}
+
+// undeterminedLine says how many findings are error and why ("" or
+// " (timeout 2, ...)"), in the number their count asks for.
+func undeterminedLine(count int, why string) string {
+	they := "they are"
+	if count == 1 {
+		they = "it is"
+	}
+	return fmt.Sprintf("%s %s could not be determined%s; %s reported as error, not as pass or fail",
+		templates.Num(count), plural(count, "finding", "findings"), why, they)
 }

@@ -44,3 +44,22 @@ func TestErrorBreakdown(t *testing.T) {
 		})
 	}
 }
+
+// TestUndeterminedLine: the count of error findings is worded in the
+// number it asks for.
+func TestUndeterminedLine(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		count int
+		why   string
+		want  string
+	}{
+		{1, " (cname loop 1)", "1 finding could not be determined (cname loop 1); it is reported as error, not as pass or fail"},
+		{2, "", "2 findings could not be determined; they are reported as error, not as pass or fail"},
+		{41007, "", "41,007 findings could not be determined; they are reported as error, not as pass or fail"},
+	} {
+		if got := undeterminedLine(tc.count, tc.why); got != tc.want {
+			t.Errorf("undeterminedLine(%d, %q) = %q, want %q", tc.count, tc.why, got, tc.want)
+		}
+	}
+}
