@@ -59,6 +59,10 @@ func checkAlignIdentity(ctx context.Context, r Resolver, a Asset) []Finding {
 		obs["helo_org"] = OrgDomain(helo)
 		if heloAddress(helo) {
 			obs["helo_literal"] = true // an address, of no organization
+		} else if isAddressLiteral(helo) {
+			// Bracketed but no address literal ([IPv6:2001:db8::zz]): an
+			// invalid HELO name, of no organization either.
+			obs["helo_invalid"] = true
 		}
 	}
 	if domain != "" {

@@ -1059,6 +1059,10 @@ func checkHELOMatchesPTR(ctx context.Context, r Resolver, a Asset) []Finding {
 	if heloAddress(helo) {
 		// An address is no name: it has no organization to share.
 		obs["helo_literal"] = true
+	} else if isAddressLiteral(helo) {
+		// Bracketed but no address literal: an invalid name, of no
+		// organization either.
+		obs["helo_invalid"] = true
 	}
 	if OrgDomain(helo) == OrgDomain(v.name) {
 		obs["reason"] = "same_org"
