@@ -540,10 +540,12 @@ func (e *env) lint(p string, data []byte) (*File, int, []*Problem) {
 		}
 		if strings.TrimSpace(rc.ID.Value) != rc.ID.Value {
 			add(line, "control id %q has leading or trailing spaces, which would make it a different id in some reports", rc.ID.Value)
+			defined[rc.ID.Value] = line // mappings to it are not unknown too
 			continue
 		}
 		if strings.ContainsFunc(rc.ID.Value, badControlIDRune) {
 			add(line, "control id %+q holds a control or invisible character, a line break, or ';' (the reports' list separator), so reports could not tell it from another", rc.ID.Value)
+			defined[rc.ID.Value] = line // mappings to it are not unknown too
 			continue
 		}
 		if first, ok := defined[rc.ID.Value]; ok {

@@ -803,6 +803,32 @@ mappings:
 	if err := LintPaths(dir); err == nil || !strings.Contains(err.Error(), "differs only in case") {
 		t.Errorf("LintPaths: %v", err)
 	}
+	// A control refused for its id is defined all the same: a mapping
+	// to it is not called unknown as well.
+	if strings.Contains(err.Error(), "unknown control") {
+		t.Errorf("a mapping to the refused id is also called unknown:\n%v", err)
+	}
+}
+
+// TestLintRefusedIDNoFollowOn: a control refused for its id gets that one
+// problem, not also "unknown control" at each mapping naming it.
+func TestLintRefusedIDNoFollowOn(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write(t, dir, "x.yaml", `framework: {id: x, name: X, version: "1"}
+controls:
+  - id: "A;1"
+    title: T
+mappings:
+  - check: ptr.present
+    controls: ["A;1"]
+`)
+	p := filepath.Join(dir, "x.yaml")
+	err := LintFile(p)
+	want := p + `:3: control id "A;1" holds a control or invisible character, a line break, or ';' (the reports' list separator), so reports could not tell it from another`
+	if err == nil || err.Error() != want {
+		t.Errorf("LintFile:\n got: %v\nwant: %s", err, want)
+	}
 }
 
 // TestLintCaseOnlyFrameworkIDs: of two files whose framework IDs differ
