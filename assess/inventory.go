@@ -575,28 +575,41 @@ func (l *loader) warnAt(file, at, format string, args ...any) {
 
 // utf8Text returns data as UTF-8 without a byte-order mark: a file saved
 // as UTF-16 with its mark (a spreadsheet's "Unicode text") is converted,
-// line for line, so positions in errors stay those of the file. UTF-16
-// that does not decode (a lone surrogate, an odd last byte) is an error at
-// its line, never replaced: golang.org/x/text's decoder would put U+FFFD in
-// its place without a word, so the units are decoded here with unicode/utf16.
+// line for line, so positions in errors stay those of the file. So is
+// UTF-16 without a mark, told by a NUL in every other byte of its start,
+// which UTF-8 text never has: read as UTF-8, its CRLF would look like a
+// carriage return alone and its column names like control characters.
+// UTF-16 that does not decode (a lone surrogate, an odd last byte) is an
+// error at its line, never replaced: golang.org/x/text's decoder would put
+// U+FFFD in its place without a word, so the units are decoded here with
+// unicode/utf16.
 func utf8Text(data []byte) ([]byte, pos, error) {
-	if len(data) < 2 || !(data[0] == 0xff && data[1] == 0xfe || data[0] == 0xfe && data[1] == 0xff) {
-		return bytes.TrimPrefix(data, []byte("\ufeff")), pos{}, nil
+	start, bigEndian, how := 2, false, "it starts with a UTF-16 byte-order mark"
+	switch {
+	case len(data) >= 2 && data[0] == 0xff && data[1] == 0xfe:
+	case len(data) >= 2 && data[0] == 0xfe && data[1] == 0xff:
+		bigEndian = true
+	default:
+		var ok bool
+		if bigEndian, ok = utf16NoMark(data); !ok {
+			return bytes.TrimPrefix(data, []byte("\ufeff")), pos{}, nil
+		}
+		start, how = 0, "without a byte-order mark: every other byte of its start is NUL"
 	}
 	unit := func(i int) rune { return rune(data[i]) | rune(data[i+1])<<8 }
-	if data[0] == 0xfe {
+	if bigEndian {
 		unit = func(i int) rune { return rune(data[i])<<8 | rune(data[i+1]) }
 	}
 	out := make([]byte, 0, len(data))
 	line := 1
-	for i := 2; i < len(data); i += 2 {
+	for i := start; i < len(data); i += 2 {
 		if i+1 == len(data) {
-			return nil, pos{line: line}, errors.New("the file is UTF-16 (it starts with a UTF-16 byte-order mark) but ends in half a character; save it as UTF-8")
+			return nil, pos{line: line}, fmt.Errorf("the file is UTF-16 (%s) but ends in half a character; save it as UTF-8", how)
 		}
 		r := unit(i)
 		if utf16.IsSurrogate(r) {
 			if r >= 0xdc00 || i+3 >= len(data) || !utf16.IsSurrogate(unit(i+2)) || unit(i+2) < 0xdc00 {
-				return nil, pos{line: line}, fmt.Errorf("the file is UTF-16 (it starts with a UTF-16 byte-order mark) but holds a lone surrogate (%U) here; save it as UTF-8", r)
+				return nil, pos{line: line}, fmt.Errorf("the file is UTF-16 (%s) but holds a lone surrogate (%U) here; save it as UTF-8", how, r)
 			}
 			r = utf16.DecodeRune(r, unit(i+2))
 			i += 2
@@ -607,6 +620,24 @@ func utf8Text(data []byte) ([]byte, pos, error) {
 		out = utf8.AppendRune(out, r)
 	}
 	return out, pos{}, nil
+}
+
+// utf16NoMark reports whether data is UTF-16 without a byte-order mark,
+// and in which byte order: the first characters of an inventory (a header,
+// "[{", "- ip:") are Latin letters and punctuation, so in UTF-16 every
+// other byte of its start is NUL, the first (big-endian) or the second
+// (little-endian) of each pair, and the byte beside it is not.
+func utf16NoMark(data []byte) (bigEndian, ok bool) {
+	n := min(len(data), 16) &^ 1
+	if n < 4 {
+		return false, false
+	}
+	le, be := true, true
+	for i := 0; i < n; i += 2 {
+		le = le && data[i] != 0 && data[i+1] == 0
+		be = be && data[i] == 0 && data[i+1] != 0
+	}
+	return be, le || be
 }
 
 // addFile parses one file and merges its entries.

@@ -1114,3 +1114,93 @@ func TestLargeYAMLWarned(t *testing.T) {
 		t.Errorf("assets %d, warnings %q", len(inv.Assets), inv.Warnings)
 	}
 }
+
+// TestLoadInventoryFilesOnDisk reads files written as a user's tools save
+// them and compares the whole message, path included.
+func TestLoadInventoryFilesOnDisk(t *testing.T) {
+	t.Parallel()
+	utf16NoMark := func(s string, bigEndian bool) string {
+		var b []byte
+		for _, u := range utf16.Encode([]rune(s)) {
+			if bigEndian {
+				b = append(b, byte(u>>8), byte(u))
+			} else {
+				b = append(b, byte(u), byte(u>>8))
+			}
+		}
+		return string(b)
+	}
+	tests := []struct {
+		name     string
+		file     string
+		data     string
+		want     []Asset
+		err      string // {} stands for the file's path
+		warnings []string
+	}{
+		{
+			name: "csv saved as UTF-16 without a byte-order mark, CRLF",
+			file: "u16n.csv",
+			data: utf16NoMark("ip,hostname\r\n192.0.2.1,a.example.com\r\n", false),
+			want: []Asset{{IP: "192.0.2.1", Hostname: "a.example.com", DKIMSelectors: []string{}, Tags: map[string]string{}}},
+		},
+		{
+			name: "csv saved as UTF-16 without a byte-order mark, LF",
+			file: "u16n.csv",
+			data: utf16NoMark("ip,hostname\n192.0.2.1,a.example.com\n", false),
+			want: []Asset{{IP: "192.0.2.1", Hostname: "a.example.com", DKIMSelectors: []string{}, Tags: map[string]string{}}},
+		},
+		{
+			name: "big-endian UTF-16 without a byte-order mark",
+			file: "u16n.csv",
+			data: utf16NoMark("ip,owner\r\n192.0.2.1,Jos\u00e9\r\n", true),
+			want: []Asset{{IP: "192.0.2.1", Owner: "José", DKIMSelectors: []string{}, Tags: map[string]string{}}},
+		},
+		{
+			name: "json saved as UTF-16 without a byte-order mark: positions are the file's",
+			file: "u16n.json",
+			data: utf16NoMark("[\r\n{\"ip\": \"192.0.2.1\", \"hostname\": \"a b\"}]", false),
+			err:  `{}:2:33: hostname "a b" is not a valid host or domain name: " " is not allowed in a name (letters, digits, hyphens and underscores only)`,
+		},
+		{
+			name: "yaml saved as UTF-16 without a byte-order mark, ending in half a character",
+			file: "u16n.yaml",
+			data: utf16NoMark("- ip: 192.0.2.1\n", false) + "x",
+			err:  `{}:2: the file is UTF-16 (without a byte-order mark: every other byte of its start is NUL) but ends in half a character; save it as UTF-8`,
+		},
+	}
+	dir := t.TempDir()
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sub := filepath.Join(dir, fmt.Sprint(i))
+			if err := os.Mkdir(sub, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			path := filepath.Join(sub, tt.file)
+			if err := os.WriteFile(path, []byte(tt.data), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			inv, err := LoadInventory(path)
+			if tt.err != "" {
+				if want := strings.ReplaceAll(tt.err, "{}", path); err == nil || err.Error() != want {
+					t.Errorf("error:\n got %v\nwant %s", err, want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(inv.Assets, tt.want) {
+				t.Errorf("assets:\n got %+v\nwant %+v", inv.Assets, tt.want)
+			}
+			var want []string
+			for _, w := range tt.warnings {
+				want = append(want, strings.ReplaceAll(w, "{}", path))
+			}
+			if !reflect.DeepEqual(inv.Warnings, want) && (len(inv.Warnings) > 0 || len(want) > 0) {
+				t.Errorf("warnings:\n got %q\nwant %q", inv.Warnings, want)
+			}
+		})
+	}
+}
