@@ -94,7 +94,11 @@ func parseCSV(file string, data []byte, errs *errList, emit func(*rawEntry)) {
 	if ipCol < 0 {
 		hint := "the first row must name the columns"
 		if otherSep {
-			hint = "the columns must be separated by commas; this header uses ';' or tabs"
+			sep := "';'"
+			if strings.Count(header[0], "\t") > strings.Count(header[0], ";") {
+				sep = "tabs"
+			}
+			hint = "the columns must be separated by commas; this header uses " + sep
 		} else if i := slices.IndexFunc(keys, ipLike); i >= 0 {
 			hint = fmt.Sprintf("name the address column ip, not %q", strings.TrimSpace(header[i]))
 		}

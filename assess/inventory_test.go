@@ -499,14 +499,14 @@ func TestParseInventory(t *testing.T) {
 		{name: "csv address column named otherwise", file: "f.csv", data: "IP Address,hostname\n192.0.2.1,a.example\n",
 			err: `f.csv:1: no ip column in header "IP Address,hostname" (name the address column ip, not "IP Address")`},
 		{name: "csv with semicolons", file: "f.csv", data: "ip;hostname\n192.0.2.1;mail.example.com\n",
-			err: `f.csv:1: no ip column in header "ip;hostname" (the columns must be separated by commas; this header uses ';' or tabs)`},
+			err: `f.csv:1: no ip column in header "ip;hostname" (the columns must be separated by commas; this header uses ';')`},
 		// The tabs are named as separators, not also as control
 		// characters in a column name.
 		{name: "csv with tabs", file: "f.csv", data: "ip\thostname\n192.0.2.1\tmail.example.com\n",
-			err: `f.csv:1: no ip column in header "ip\thostname" (the columns must be separated by commas; this header uses ';' or tabs)`},
+			err: `f.csv:1: no ip column in header "ip\thostname" (the columns must be separated by commas; this header uses tabs)`},
 		{name: "a spreadsheet's unicode text export renamed to csv", file: "f.csv",
 			data: "\xff\xfei\x00p\x00\t\x00h\x00o\x00s\x00t\x00n\x00a\x00m\x00e\x00\r\x00\n\x001\x00\t\x00x\x00\r\x00\n\x00",
-			err:  `f.csv:1: no ip column in header "ip\thostname" (the columns must be separated by commas; this header uses ';' or tabs)`},
+			err:  `f.csv:1: no ip column in header "ip\thostname" (the columns must be separated by commas; this header uses tabs)`},
 		{name: "no comment lines in csv: a # row is data", file: "f.csv", data: "owner,ip\n#ops,192.0.2.1\n# note\n",
 			err: "f.csv:3:2: missing ip"},
 		{name: "empty ip in a csv row", file: "f.csv", data: "hostname,ip\na.example.com,192.0.2.1\nb.example.com,\n",
@@ -1167,6 +1167,18 @@ func TestLoadInventoryFilesOnDisk(t *testing.T) {
 			file: "u16n.yaml",
 			data: utf16NoMark("- ip: 192.0.2.1\n", false) + "x",
 			err:  `{}:2: the file is UTF-16 (without a byte-order mark: every other byte of its start is NUL) but ends in half a character; save it as UTF-8`,
+		},
+		{
+			name: "a spreadsheet's CSV export in a locale whose list separator is ';' is named so",
+			file: "fleet.csv",
+			data: "\ufeffip;hostname;owner\r\n192.0.2.1;a.example.com;Mail Team\r\n",
+			err:  `{}:1: no ip column in header "ip;hostname;owner" (the columns must be separated by commas; this header uses ';')`,
+		},
+		{
+			name: "tab-separated text renamed to csv is named so",
+			file: "fleet.csv",
+			data: "ip\thostname\towner\n192.0.2.1\ta.example.com\tMail Team\n",
+			err:  `{}:1: no ip column in header "ip\thostname\towner" (the columns must be separated by commas; this header uses tabs)`,
 		},
 	}
 	dir := t.TempDir()
