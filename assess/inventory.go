@@ -328,7 +328,7 @@ func readInventoryFile(path string) ([]byte, *InputError) {
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return nil, &InputError{File: path, Reason: "is a directory, not an inventory file (.csv, .yaml, .yml or .json)"}
 	}
-	if _, err := inventoryFormat(path); err != nil {
+	if _, err := inventoryFormat(path, textHead(path)); err != nil {
 		return nil, err
 	}
 	data, _, err := templates.ReadAtMost(path, maxInventoryFile)
@@ -354,7 +354,29 @@ func unwrapPathError(err error) string {
 	return err.Error()
 }
 
-func inventoryFormat(name string) (string, *InputError) {
+// textHead returns the first bytes of a regular file named .txt or .tsv,
+// whose refusal is worded by what it holds; nil for any other name, or
+// when it cannot be read.
+func textHead(path string) []byte {
+	if ext := strings.ToLower(filepath.Ext(path)); ext != ".txt" && ext != ".tsv" {
+		return nil
+	}
+	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	head := make([]byte, 4096)
+	n, _ := io.ReadFull(f, head)
+	return head[:n]
+}
+
+// inventoryFormat chooses the format by name's extension. head, the file's
+// first bytes if known, words the advice for a .txt or .tsv file.
+func inventoryFormat(name string, head []byte) (string, *InputError) {
 	switch ext := strings.ToLower(filepath.Ext(name)); ext {
 	case ".csv":
 		return "csv", nil
@@ -370,6 +392,9 @@ func inventoryFormat(name string) (string, *InputError) {
 			reason = "standard input and pipes are not read: give an inventory file whose name ends in .csv, .yaml, .yml or .json"
 		case strings.Contains(name, ","):
 			reason += "; for several files, repeat --inventory (-i a.csv -i b.csv)"
+		case (ext == ".txt" || ext == ".tsv") && commaText(head):
+			// A CSV file under another name.
+			reason += "; the file holds comma-separated values: rename it to .csv"
 		case ext == ".txt" || ext == ".tsv":
 			// What a spreadsheet's "Unicode text" export gives: UTF-16,
 			// tab-separated.
@@ -377,6 +402,20 @@ func inventoryFormat(name string) (string, *InputError) {
 		}
 		return "", &InputError{File: name, Reason: reason}
 	}
+}
+
+// commaText reports whether head, the start of a file, is comma-separated
+// text: UTF-8 (not UTF-16, as a spreadsheet's "Unicode text" is) with a
+// comma in its first line and no tab.
+func commaText(head []byte) bool {
+	if len(head) >= 2 && (head[0] == 0xff && head[1] == 0xfe || head[0] == 0xfe && head[1] == 0xff) {
+		return false
+	}
+	if _, ok := utf16NoMark(head); ok || bytes.IndexByte(head, '\t') >= 0 {
+		return false
+	}
+	first, _, _ := bytes.Cut(head, []byte("\n"))
+	return bytes.IndexByte(first, ',') >= 0
 }
 
 // errList collects input errors, keeping the first maxKeptErrors and
@@ -644,7 +683,7 @@ func utf16NoMark(data []byte) (bigEndian, ok bool) {
 func (l *loader) addFile(name string, data []byte) {
 	sum := sha256.Sum256(data)
 	l.inputs = append(l.inputs, InputFile{Path: name, SHA256: hex.EncodeToString(sum[:])})
-	format, ferr := inventoryFormat(name)
+	format, ferr := inventoryFormat(name, data)
 	if ferr != nil {
 		l.errs.add(ferr)
 		return

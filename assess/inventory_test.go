@@ -1180,6 +1180,30 @@ func TestLoadInventoryFilesOnDisk(t *testing.T) {
 			data: "ip\thostname\towner\n192.0.2.1\ta.example.com\tMail Team\n",
 			err:  `{}:1: no ip column in header "ip\thostname\towner" (the columns must be separated by commas; this header uses tabs)`,
 		},
+		{
+			name: "a copy of a csv file named .txt is told to be renamed",
+			file: "fleet.txt",
+			data: "ip,hostname\n192.0.2.1,a.example.com\n",
+			err:  `{}: unsupported inventory format ".txt" (want .csv, .yaml, .yml or .json); the file holds comma-separated values: rename it to .csv`,
+		},
+		{
+			name: "a spreadsheet's unicode text export keeps its advice",
+			file: "fleet.txt",
+			data: utf16LE("ip\thostname\r\n192.0.2.1\ta.example.com\r\n"),
+			err:  `{}: unsupported inventory format ".txt" (want .csv, .yaml, .yml or .json); tab-separated text, which a spreadsheet's "Unicode text" export gives, is not read: save the sheet as CSV (UTF-8) instead`,
+		},
+		{
+			name: "UTF-16 without a byte-order mark holding commas keeps the advice to save as CSV (UTF-8)",
+			file: "fleet.txt",
+			data: utf16NoMark("ip,hostname\r\n192.0.2.1,a.example.com\r\n", false),
+			err:  `{}: unsupported inventory format ".txt" (want .csv, .yaml, .yml or .json); tab-separated text, which a spreadsheet's "Unicode text" export gives, is not read: save the sheet as CSV (UTF-8) instead`,
+		},
+		{
+			name: "tab-separated text named .tsv keeps its advice",
+			file: "fleet.tsv",
+			data: "ip\thostname,owner\n192.0.2.1\ta.example.com\n",
+			err:  `{}: unsupported inventory format ".tsv" (want .csv, .yaml, .yml or .json); tab-separated text, which a spreadsheet's "Unicode text" export gives, is not read: save the sheet as CSV (UTF-8) instead`,
+		},
 	}
 	dir := t.TempDir()
 	for i, tt := range tests {
