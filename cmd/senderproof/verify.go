@@ -63,8 +63,8 @@ func verifyCommand(stdout, stderr io.Writer) *cli.Command {
 			}
 			dir := c.Args().First()
 			if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-				if err == nil && filepath.Base(dir) == "evidence.json" {
-					return badInput(fmt.Errorf("verify %s: give the pack directory, %s, not its evidence.json", oneLine(dir), oneLine(filepath.Dir(dir))))
+				if err == nil && packMember(dir) {
+					return badInput(fmt.Errorf("verify %s: give the pack directory, %s, not its %s", oneLine(dir), oneLine(filepath.Dir(dir)), oneLine(filepath.Base(dir))))
 				}
 				if errors.Is(err, fs.ErrNotExist) {
 					return badInput(fmt.Errorf("verify %s: no such directory", oneLine(dir)))
@@ -1069,4 +1069,16 @@ const tempNeed = "as much as evidence.json's size for a pack of many findings wi
 func isLocalTrouble(err error) bool {
 	return errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EROFS) || errors.Is(err, syscall.EDQUOT) ||
 		errors.Is(err, fs.ErrPermission) || errors.Is(err, fs.ErrNotExist)
+}
+
+// packMember reports whether the file path is one of a pack's: named as a
+// file the pack writes (evidence.json, manifest.json, manifest.sig, a
+// report), or beside a manifest.json, as a file added to a pack is.
+func packMember(path string) bool {
+	name := filepath.Base(path)
+	if name == report.ManifestFile || name == report.SignatureFile || slices.Contains(report.PackFiles(), name) {
+		return true
+	}
+	_, err := os.Lstat(filepath.Join(filepath.Dir(path), report.ManifestFile))
+	return err == nil
 }

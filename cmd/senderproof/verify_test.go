@@ -423,6 +423,48 @@ func TestVerifyNotAPack(t *testing.T) {
 	}
 }
 
+// TestVerifyAPackFile: any file of a pack given for its directory, by the
+// name a pack writes it under or beside the manifest, is told to give the
+// directory; a file elsewhere is not a pack directory.
+func TestVerifyAPackFile(t *testing.T) {
+	t.Parallel()
+	pack := filepath.Join(t.TempDir(), "evidence")
+	other := t.TempDir()
+	for _, name := range []string{"manifest.json", "manifest.sig", "report.pdf", "report.xlsx", "findings.csv", "oscal-assessment-results.json", "notes.txt"} {
+		if err := os.MkdirAll(pack, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(pack, name), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"manifest.sig", "report.pdf", "notes.txt"} {
+		if err := os.WriteFile(filepath.Join(other, name), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct{ path, want string }{
+		{filepath.Join(pack, "manifest.json"), "verify " + pack + "/manifest.json: give the pack directory, " + pack + ", not its manifest.json"},
+		{filepath.Join(pack, "manifest.sig"), "verify " + pack + "/manifest.sig: give the pack directory, " + pack + ", not its manifest.sig"},
+		{filepath.Join(pack, "report.pdf"), "verify " + pack + "/report.pdf: give the pack directory, " + pack + ", not its report.pdf"},
+		{filepath.Join(pack, "report.xlsx"), "verify " + pack + "/report.xlsx: give the pack directory, " + pack + ", not its report.xlsx"},
+		{filepath.Join(pack, "findings.csv"), "verify " + pack + "/findings.csv: give the pack directory, " + pack + ", not its findings.csv"},
+		{filepath.Join(pack, "oscal-assessment-results.json"), "verify " + pack + "/oscal-assessment-results.json: give the pack directory, " + pack + ", not its oscal-assessment-results.json"},
+		{filepath.Join(pack, "notes.txt"), "verify " + pack + "/notes.txt: give the pack directory, " + pack + ", not its notes.txt"},
+		// Named as a pack's file, without a manifest beside it: a pack
+		// whose manifest is lost is still a pack directory to give.
+		{filepath.Join(other, "manifest.sig"), "verify " + other + "/manifest.sig: give the pack directory, " + other + ", not its manifest.sig"},
+		{filepath.Join(other, "report.pdf"), "verify " + other + "/report.pdf: give the pack directory, " + other + ", not its report.pdf"},
+		{filepath.Join(other, "notes.txt"), "verify " + other + "/notes.txt: not a pack directory"},
+	}
+	for _, tt := range tests {
+		code, _, stderr := run(t, context.Background(), "verify", tt.path)
+		if code != exitBadInput || stderr != tt.want {
+			t.Errorf("verify %s: exit %d:\n got %q\nwant %q", tt.path, code, stderr, tt.want)
+		}
+	}
+}
+
 // TestVerifyReplayOfAlone: replay_of written into a manifest that records
 // no replayed evidence.json does not spare the pack the checks a replay
 // is spared (its assets against the inventory, its run's time).
