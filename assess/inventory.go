@@ -509,7 +509,7 @@ const (
 type rawValue struct {
 	key    string // trimmed, lower-cased
 	pos    pos    // of the value (CSV: of the cell)
-	keyPos pos    // of the key, where it is elsewhere (CSV: of the header's cell)
+	keyPos pos    // of the key (CSV: of the header's cell; YAML, JSON: of the key itself)
 	kind   valueKind
 	scalar string
 	list   []rawItem

@@ -135,12 +135,13 @@ func (w *jsonWalker) entry(raw []byte, off int) rawEntry {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.Token()
 	for dec.More() {
+		koff := skipJSON(raw, int(dec.InputOffset()))
 		tok, _ := dec.Token()
 		key, _ := tok.(string)
 		voff := skipJSON(raw, int(dec.InputOffset()))
 		var v json.RawMessage
 		dec.Decode(&v)
-		rv := rawValue{key: strings.ToLower(strings.TrimSpace(key)), pos: w.at.pos(off + voff)}
+		rv := rawValue{key: strings.ToLower(strings.TrimSpace(key)), pos: w.at.pos(off + voff), keyPos: w.at.pos(off + koff)}
 		switch v[0] {
 		case '[':
 			rv.kind = kindList

@@ -575,18 +575,18 @@ func TestParseInventory(t *testing.T) {
 				"selectors": "s1", "ptr_name": "mx.example.com", "ehlo-name": "mx.example.com",
 				"rdns": "mx.example.com", "mail_from_domain": "example.com"}}},
 			warnings: []string{
-				`f.yaml:2: "selectors" is kept as a tag, not read as dkim_selectors: name it dkim_selectors if it is meant as that field`,
-				`f.yaml:3: "ptr_name" is kept as a tag, not read as hostname: name it hostname if it is meant as that field`,
-				`f.yaml:4: "ehlo-name" is kept as a tag, not read as helo: name it helo if it is meant as that field`,
-				`f.yaml:5: "rdns" is kept as a tag, not read as hostname: name it hostname if it is meant as that field`,
-				`f.yaml:6: "mail_from_domain" is kept as a tag, not read as domain: name it domain if it is meant as that field`,
+				`f.yaml:2:3: "selectors" is kept as a tag, not read as dkim_selectors: name it dkim_selectors if it is meant as that field`,
+				`f.yaml:3:3: "ptr_name" is kept as a tag, not read as hostname: name it hostname if it is meant as that field`,
+				`f.yaml:4:3: "ehlo-name" is kept as a tag, not read as helo: name it helo if it is meant as that field`,
+				`f.yaml:5:3: "rdns" is kept as a tag, not read as hostname: name it hostname if it is meant as that field`,
+				`f.yaml:6:3: "mail_from_domain" is kept as a tag, not read as domain: name it domain if it is meant as that field`,
 			}},
 		{name: "a json key naming a field another way is a tag, with a warning", file: "f.json",
 			data: `[{"ip": "192.0.2.1", "selector": "s1", "PTR": "mx.example.com"}]`,
 			want: []Asset{{IP: "192.0.2.1", DKIMSelectors: []string{}, Tags: map[string]string{"selector": "s1", "ptr": "mx.example.com"}}},
 			warnings: []string{
-				`f.json:1: "selector" is kept as a tag, not read as dkim_selectors: name it dkim_selectors if it is meant as that field`,
-				`f.json:1: "ptr" is kept as a tag, not read as hostname: name it hostname if it is meant as that field`,
+				`f.json:1:22: "selector" is kept as a tag, not read as dkim_selectors: name it dkim_selectors if it is meant as that field`,
+				`f.json:1:40: "ptr" is kept as a tag, not read as hostname: name it hostname if it is meant as that field`,
 			}},
 		// Look-alike and invisible characters make another name to the
 		// eye no more than a space or hyphen does: fullwidth letters, a
@@ -605,17 +605,17 @@ func TestParseInventory(t *testing.T) {
 			want: []Asset{{IP: "192.0.2.1", DKIMSelectors: []string{},
 				Tags: map[string]string{"dom\u00adain": "example.com", "dkim\u00a0selectors": "s1", "\uff48\uff45\uff4c\uff4f": "mx.example.com"}}},
 			warnings: []string{
-				`f.yaml:2: "dom\u00adain" is kept as a tag, not read as domain: name it domain if it is meant as that field`,
-				`f.yaml:3: "dkim\u00a0selectors" is kept as a tag, not read as dkim_selectors: name it dkim_selectors if it is meant as that field`,
-				`f.yaml:4: "\uff48\uff45\uff4c\uff4f" is kept as a tag, not read as helo: name it helo if it is meant as that field`,
+				`f.yaml:2:3: "dom\u00adain" is kept as a tag, not read as domain: name it domain if it is meant as that field`,
+				`f.yaml:3:3: "dkim\u00a0selectors" is kept as a tag, not read as dkim_selectors: name it dkim_selectors if it is meant as that field`,
+				`f.yaml:4:3: "\uff48\uff45\uff4c\uff4f" is kept as a tag, not read as helo: name it helo if it is meant as that field`,
 			}},
 		{name: "a json key spelt with look-alike or invisible characters is a tag, with a warning", file: "f.json",
 			data: `[{"ip": "192.0.2.1", "dkim\u2011selectors": "s1", "\ufeffhostname": "mx.example.com"}]`,
 			want: []Asset{{IP: "192.0.2.1", DKIMSelectors: []string{},
 				Tags: map[string]string{"dkim\u2011selectors": "s1", "\ufeffhostname": "mx.example.com"}}},
 			warnings: []string{
-				`f.json:1: "dkim\u2011selectors" is kept as a tag, not read as dkim_selectors: name it dkim_selectors if it is meant as that field`,
-				`f.json:1: "\ufeffhostname" is kept as a tag, not read as hostname: name it hostname if it is meant as that field`,
+				`f.json:1:22: "dkim\u2011selectors" is kept as a tag, not read as dkim_selectors: name it dkim_selectors if it is meant as that field`,
+				`f.json:1:51: "\ufeffhostname" is kept as a tag, not read as hostname: name it hostname if it is meant as that field`,
 			}},
 		{name: "a header of more columns than an inventory has", file: "f.csv", data: "ip," + strings.Repeat("10.0.0.1,", 1100) + "x\n",
 			err: "f.csv:1: the header has 1102 columns, more than an inventory's 1024 (one per field or tag; a list of addresses goes one per row under an ip column)"},
@@ -1203,6 +1203,24 @@ func TestLoadInventoryFilesOnDisk(t *testing.T) {
 			file: "fleet.tsv",
 			data: "ip\thostname,owner\n192.0.2.1\ta.example.com\n",
 			err:  `{}: unsupported inventory format ".tsv" (want .csv, .yaml, .yml or .json); tab-separated text, which a spreadsheet's "Unicode text" export gives, is not read: save the sheet as CSV (UTF-8) instead`,
+		},
+		{
+			name: "a json key warned of as a near miss is placed at the key",
+			file: "o6.json",
+			data: "[\r\n  {\"ip\": \"192.0.2.1\",   \"ehlo\":\r\n    \"mx.example.com\"}\r\n]\r\n",
+			want: []Asset{{IP: "192.0.2.1", DKIMSelectors: []string{}, Tags: map[string]string{"ehlo": "mx.example.com"}}},
+			warnings: []string{
+				`{}:2:25: "ehlo" is kept as a tag, not read as helo: name it helo if it is meant as that field`,
+			},
+		},
+		{
+			name: "a yaml key warned of as a near miss is placed at the key, not its value",
+			file: "o6.yaml",
+			data: "assets:\n  - ip: 192.0.2.1\n    owner: ops\n    \"ehlo\":\n      mx.example.com\n",
+			want: []Asset{{IP: "192.0.2.1", Owner: "ops", DKIMSelectors: []string{}, Tags: map[string]string{"ehlo": "mx.example.com"}}},
+			warnings: []string{
+				`{}:4:5: "ehlo" is kept as a tag, not read as helo: name it helo if it is meant as that field`,
+			},
 		},
 	}
 	dir := t.TempDir()

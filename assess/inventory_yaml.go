@@ -203,6 +203,7 @@ func (w *yamlWalker) mapping(m *yaml.Node, e *rawEntry, have map[string]bool, de
 		if !ok {
 			return false
 		}
+		rv.keyPos = nodePos(k)
 		e.values = append(e.values, rv)
 	}
 	if len(merges) == 0 {
