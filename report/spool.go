@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -425,24 +426,99 @@ func checkInfos() []CheckInfo {
 }
 
 // writeJSON writes the pack as evidence.json, streaming the findings: the
-// same bytes json.MarshalIndent would give for an in-memory pack.
-func writeJSON(w io.Writer, p *Pack) error {
+// same bytes json.MarshalIndent would give for an in-memory pack. The
+// lists that grow with the fleet (assets, findings, controls, the asset
+// summary) are written an element at a time, so that an interrupt (ctx)
+// stops a large pack's file within moments, not after one encoding of
+// tens of megabytes.
+func writeJSON(ctx context.Context, w io.Writer, p *Pack) error {
 	head := *p
-	head.Findings = nil
+	head.Assets, head.Findings, head.Controls, head.AssetSummary = nil, nil, nil, nil
 	b, err := json.MarshalIndent(&head, "", "  ")
 	if err != nil {
 		return err
 	}
-	// Split the document at the findings key and stream them in between.
-	marker := []byte("\n  \"findings\": null,\n")
-	at := bytes.Index(b, marker)
-	if at < 0 {
-		return fmt.Errorf("evidence.json: findings key not found")
+	// Split the document at each of those keys, written null in head,
+	// and stream the list in between. A key at this indent after a line
+	// break cannot occur inside a string, where a line break is escaped.
+	lists := []struct {
+		key   string
+		write func() error
+	}{
+		{"assets", func() error { return writeList(ctx, w, p.Assets) }},
+		{"findings", func() error { return writeFindingList(ctx, w, p) }},
+		{"controls", func() error { return writeList(ctx, w, p.Controls) }},
+		{"asset_summary", func() error { return writeList(ctx, w, p.AssetSummary) }},
 	}
-	if _, err := w.Write(b[:at]); err != nil {
+	for _, l := range lists {
+		marker := []byte("\n  \"" + l.key + "\": null")
+		at := bytes.Index(b, marker)
+		if at < 0 {
+			return fmt.Errorf("evidence.json: %s key not found", l.key)
+		}
+		if _, err := w.Write(b[:at+len(marker)-len("null")]); err != nil {
+			return err
+		}
+		if err := l.write(); err != nil {
+			return err
+		}
+		b = b[at+len(marker):]
+	}
+	_, err = w.Write(b)
+	return err
+}
+
+// jsonListCheck is how many elements of a list writeJSON writes between
+// looks at its context.
+const jsonListCheck = 1024
+
+// writeList writes s as the value of a key of the pack object, as
+// json.MarshalIndent with indent "  " writes it there.
+func writeList[T any](ctx context.Context, w io.Writer, s []T) error {
+	if s == nil {
+		_, err := io.WriteString(w, "null")
 		return err
 	}
-	if _, err := io.WriteString(w, "\n  \"findings\": ["); err != nil {
+	if len(s) == 0 {
+		_, err := io.WriteString(w, "[]")
+		return err
+	}
+	if _, err := io.WriteString(w, "["); err != nil {
+		return err
+	}
+	var ind []byte
+	for i := range s {
+		if i%jsonListCheck == 0 {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
+		raw, err := json.Marshal(&s[i])
+		if err != nil {
+			return err
+		}
+		sep := ",\n    "
+		if i == 0 {
+			sep = "\n    "
+		}
+		if ind, err = appendIndent(append(ind[:0], sep...), raw, "    ", "  "); err != nil {
+			return err
+		}
+		if _, err := w.Write(ind); err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(w, "\n  ]")
+	return err
+}
+
+// writeFindingList writes the pack's findings, from its spool when it has
+// one, as writeList writes a list.
+func writeFindingList(ctx context.Context, w io.Writer, p *Pack) error {
+	if p.spool == nil && p.Findings != nil {
+		return writeList(ctx, w, p.Findings)
+	}
+	if _, err := io.WriteString(w, "["); err != nil {
 		return err
 	}
 	first := true
@@ -462,32 +538,24 @@ func writeJSON(w io.Writer, p *Pack) error {
 		_, err = w.Write(ind)
 		return err
 	}
-	if p.spool != nil {
-		err = p.spool.raw(func(arr []byte) error {
-			return eachElement(arr, emit)
-		})
-	} else {
-		for i := range p.Findings {
-			raw, merr := json.Marshal(&p.Findings[i])
-			if merr != nil {
-				return merr
-			}
-			if err = emit(raw); err != nil {
-				break
-			}
+	if p.spool == nil {
+		// No findings at all: an empty list, as a run writes it.
+		_, err := io.WriteString(w, "[]")
+		return err
+	}
+	if err := p.spool.raw(func(arr []byte) error {
+		if err := ctx.Err(); err != nil {
+			return err
 		}
-	}
-	if err != nil {
+		return eachElement(arr, emit)
+	}); err != nil {
 		return err
 	}
-	closing := "],\n"
+	closing := "]"
 	if !first {
-		closing = "\n  ],\n"
+		closing = "\n  ]"
 	}
-	if _, err := io.WriteString(w, closing); err != nil {
-		return err
-	}
-	_, err = w.Write(b[at+len(marker):])
+	_, err := io.WriteString(w, closing)
 	return err
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -189,5 +190,64 @@ func TestSpoolBuffer(t *testing.T) {
 		if !bytes.Equal(got[i], nonEmpty[i]) {
 			t.Fatalf("chunk %d differs (%d bytes, want %d)", i, len(got[i]), len(nonEmpty[i]))
 		}
+	}
+}
+
+// TestWriteJSONShapes: evidence.json is json.MarshalIndent of the pack,
+// byte for byte, for each shape its streamed lists take (nil, empty, full),
+// with drift and without.
+func TestWriteJSONShapes(t *testing.T) {
+	t.Parallel()
+	full := SyntheticPack(40, 7)
+	if full.Drift == nil || len(full.Assets) == 0 || len(full.Controls) == 0 || len(full.AssetSummary) == 0 {
+		t.Fatal("the synthetic pack lacks a list this test needs")
+	}
+	shapes := map[string]func(p *Pack){
+		"full":      func(p *Pack) {},
+		"no drift":  func(p *Pack) { p.Drift = nil },
+		"nil lists": func(p *Pack) { p.Assets, p.Controls, p.AssetSummary = nil, nil, nil },
+		"empty lists": func(p *Pack) {
+			p.Assets, p.Controls, p.AssetSummary = []assess.Asset{}, []ControlStatus{}, []AssetSummary{}
+		},
+		"empty findings": func(p *Pack) { p.Findings = []assess.Finding{} },
+		"one of each list": func(p *Pack) {
+			p.Assets, p.Controls, p.AssetSummary, p.Findings = p.Assets[:1], p.Controls[:1], p.AssetSummary[:1], p.Findings[:1]
+		},
+	}
+	for name, edit := range shapes {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			p := SyntheticPack(40, 7)
+			edit(p)
+			want, err := json.MarshalIndent(p, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got bytes.Buffer
+			if err := (JSON{}).Write(context.Background(), &got, p); err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(append(want, '\n'), got.Bytes()) {
+				t.Errorf("evidence.json differs from json.MarshalIndent of the pack (%d vs %d bytes)", got.Len(), len(want)+1)
+			}
+		})
+	}
+}
+
+// TestWriteJSONStopsAtInterrupt: a pack's lists are written an element at
+// a time, so an interrupt stops the file at once, not after the whole
+// asset list is encoded.
+func TestWriteJSONStopsAtInterrupt(t *testing.T) {
+	t.Parallel()
+	p := SyntheticPack(3000, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var got bytes.Buffer
+	err := (JSON{}).Write(ctx, &got, p)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Write after an interrupt = %v, want context.Canceled", err)
+	}
+	if bytes.Contains(got.Bytes(), []byte(p.Assets[0].IP)) {
+		t.Errorf("an asset was written after the interrupt (%d bytes)", got.Len())
 	}
 }

@@ -88,7 +88,7 @@ type JSON struct{}
 
 // Write implements Writer.
 func (JSON) Write(ctx context.Context, w io.Writer, p *Pack) error {
-	if err := writeJSON(w, p); err != nil {
+	if err := writeJSON(ctx, w, p); err != nil {
 		return err
 	}
 	_, err := io.WriteString(w, "\n")

@@ -198,7 +198,7 @@ func stopSignals() []os.Signal {
 
 // interruptGrace is how long after Ctrl-C or SIGTERM the process waits for
 // the run to stop by itself before it exits anyway.
-const interruptGrace = time.Second
+const interruptGrace = 500 * time.Millisecond
 
 func main() {
 	assess.TuneGC()
