@@ -730,27 +730,40 @@ func recordText(obs map[string]any) string {
 	return render(obs["records"])
 }
 
-// foldSPFTerm puts an SPF term in lower case for comparing, as mechanism
-// names and domains are (RFC 7208 §4.6.1, §7.1), but not inside a macro,
-// where an upper-case letter asks for URL escaping (§7.3).
 // sameSPFText reports whether two values of an SPF record field (the
 // record, or one it reaches) differ only in the case of what RFC 7208
-// reads without case (all but a macro's text): the same record.
+// reads without case (all but a macro's text) or in the spaces between
+// terms: the same record.
 func sameSPFText(key, a, b string) bool {
 	return (key == FieldSPFRecord || key == FieldSPFReached) && foldSPFTerm(a) == foldSPFTerm(b)
 }
 
+// foldSPFTerm puts SPF text in lower case for comparing, as mechanism
+// names and domains are (RFC 7208 §4.6.1, §7.1), but not inside a macro,
+// where an upper-case letter asks for URL escaping (§7.3); and as terms
+// are separated by one or more spaces, with spaces allowed at the end
+// (§4.6.1), each run of spaces is one and none ends a record. Several
+// records are compared as the drift renders them, joined by ", ".
 func foldSPFTerm(t string) string {
 	var b strings.Builder
-	inMacro := false
+	inMacro, space := false, false
 	for _, r := range t {
 		switch {
 		case inMacro:
 			inMacro = r != '}'
+		case r == ' ':
+			space = true
+			continue
 		case r == '{' && strings.HasSuffix(b.String(), "%"):
 			inMacro = true
 		default:
 			r = unicode.ToLower(r)
+		}
+		if space {
+			if r != ',' && b.Len() > 0 {
+				b.WriteByte(' ')
+			}
+			space = false
 		}
 		b.WriteRune(r)
 	}

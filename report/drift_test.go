@@ -662,7 +662,8 @@ func TestDriftFirstSelectorAdded(t *testing.T) {
 
 // TestDriftSPFRecordCase: an SPF record rewritten in other case is the same
 // record (RFC 7208 reads mechanisms and modifiers without case), but a
-// macro's text is read with case, so a change there is a change.
+// macro's text is read with case, so a change there is a change. How
+// many spaces separate its terms, or end it, is no change either.
 func TestDriftSPFRecordCase(t *testing.T) {
 	t.Parallel()
 	const ip = "192.0.2.10"
@@ -684,6 +685,10 @@ func TestDriftSPFRecordCase(t *testing.T) {
 		{"v=spf1 exists:%{i}.x.example -all", "v=spf1 EXISTS:%{i}.X.example -all", false},
 		{"v=spf1 exists:%{i}.x.example -all", "v=spf1 exists:%{I}.x.example -all", true},
 		{"v=spf1 ip4:192.0.2.0/24 -all", "v=spf1 ip4:192.0.2.0/24 ~all", true},
+		// Terms are separated by one or more spaces, and a record may
+		// end in spaces (RFC 7208 §4.6.1): the same record.
+		{"v=spf1 ip4:192.0.2.0/24 -all", "v=spf1  ip4:192.0.2.0/24   -all ", false},
+		{"v=spf1 ip4:192.0.2.0/24 -all", "v=spf1 ip4:192.0.2.0/24-all", true},
 	} {
 		bp := packOf(t, "base-run", assets, withRecord(c.old))
 		_, d := CompareBaseline(bp, "old/evidence.json", assets, withRecord(c.new), nil)
