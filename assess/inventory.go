@@ -392,30 +392,60 @@ func inventoryFormat(name string, head []byte) (string, *InputError) {
 			reason = "standard input and pipes are not read: give an inventory file whose name ends in .csv, .yaml, .yml or .json"
 		case strings.Contains(name, ","):
 			reason += "; for several files, repeat --inventory (-i a.csv -i b.csv)"
-		case (ext == ".txt" || ext == ".tsv") && commaText(head):
-			// A CSV file under another name.
-			reason += "; the file holds comma-separated values: rename it to .csv"
 		case ext == ".txt" || ext == ".tsv":
-			// What a spreadsheet's "Unicode text" export gives: UTF-16,
-			// tab-separated.
-			reason += `; tab-separated text, which a spreadsheet's "Unicode text" export gives, is not read: save the sheet as CSV (UTF-8) instead`
+			reason += textAdvice(head)
 		}
 		return "", &InputError{File: name, Reason: reason}
 	}
 }
 
-// commaText reports whether head, the start of a file, is comma-separated
-// text: UTF-8 (not UTF-16, as a spreadsheet's "Unicode text" is) with a
-// comma in its first line and no tab.
-func commaText(head []byte) bool {
-	if len(head) >= 2 && (head[0] == 0xff && head[1] == 0xfe || head[0] == 0xfe && head[1] == 0xff) {
-		return false
+// textAdvice words the advice for a .txt or .tsv file by the first line
+// that holds something of head, the start of the file, read as the loader
+// reads text (UTF-8, or UTF-16 with or without a byte-order mark).
+func textAdvice(head []byte) string {
+	const save = "save the sheet as CSV (UTF-8) instead"
+	var line []byte
+	for rest := firstText(head); len(rest) > 0 && len(line) == 0; {
+		line, rest, _ = bytes.Cut(rest, []byte("\n"))
+		line = bytes.TrimSpace(line)
 	}
-	if _, ok := utf16NoMark(head); ok || bytes.IndexByte(head, '\t') >= 0 {
-		return false
+	switch {
+	case bytes.IndexByte(line, '\t') >= 0:
+		// What a spreadsheet's "Unicode text" export gives: UTF-16,
+		// tab-separated.
+		return `; tab-separated text, which a spreadsheet's "Unicode text" export gives, is not read: ` + save
+	case bytes.IndexByte(line, ',') >= 0:
+		// A CSV file under another name, most likely.
+		return "; its first line holds commas: if the file is comma-separated values, rename it to .csv"
+	case len(line) > 0 && isAddressOrRange(string(line)):
+		// A list of addresses, one a line.
+		return "; a list of addresses, one a line, is read as CSV with a header: put the line ip above them and rename the file to .csv"
+	case len(line) > 0:
+		return "; give a CSV file whose first row names the columns, ip among them: " + save
 	}
-	first, _, _ := bytes.Cut(head, []byte("\n"))
-	return bytes.IndexByte(first, ',') >= 0
+	return ""
+}
+
+// firstText is head, the start of a file, as UTF-8 text: decoded when it
+// is UTF-16, whose last unit the cut may have halved.
+func firstText(head []byte) []byte {
+	h := head[:len(head)&^1]
+	for range 2 {
+		if text, _, err := utf8Text(h); err == nil {
+			return text
+		}
+		h = h[:max(len(h)-2, 0)]
+	}
+	return head
+}
+
+// isAddressOrRange reports whether s is an IP address or a CIDR range.
+func isAddressOrRange(s string) bool {
+	if _, err := netip.ParseAddr(s); err == nil {
+		return true
+	}
+	_, err := netip.ParsePrefix(s)
+	return err == nil
 }
 
 // errList collects input errors, keeping the first maxKeptErrors and

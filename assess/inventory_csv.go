@@ -94,8 +94,10 @@ func parseCSV(file string, data []byte, errs *errList, emit func(*rawEntry)) {
 	if ipCol < 0 {
 		hint := "the first row must name the columns"
 		if otherSep {
+			// A column name may hold ';', never a tab: any tab is the
+			// separator.
 			sep := "';'"
-			if strings.Count(header[0], "\t") > strings.Count(header[0], ";") {
+			if strings.Contains(header[0], "\t") {
 				sep = "tabs"
 			}
 			hint = "the columns must be separated by commas; this header uses " + sep

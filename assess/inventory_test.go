@@ -1175,6 +1175,12 @@ func TestLoadInventoryFilesOnDisk(t *testing.T) {
 			err:  `{}:1: no ip column in header "ip;hostname;owner" (the columns must be separated by commas; this header uses ';')`,
 		},
 		{
+			name: "a tab-separated header with ';' in a column name is named tab-separated",
+			file: "fleet.csv",
+			data: "ip\thost;name\n192.0.2.1\ta.example.com\n",
+			err:  `{}:1: no ip column in header "ip\thost;name" (the columns must be separated by commas; this header uses tabs)`,
+		},
+		{
 			name: "tab-separated text renamed to csv is named so",
 			file: "fleet.csv",
 			data: "ip\thostname\towner\n192.0.2.1\ta.example.com\tMail Team\n",
@@ -1184,7 +1190,31 @@ func TestLoadInventoryFilesOnDisk(t *testing.T) {
 			name: "a copy of a csv file named .txt is told to be renamed",
 			file: "fleet.txt",
 			data: "ip,hostname\n192.0.2.1,a.example.com\n",
-			err:  `{}: unsupported inventory format ".txt" (want .csv, .yaml, .yml or .json); the file holds comma-separated values: rename it to .csv`,
+			err:  `{}: unsupported inventory format ".txt" (want .csv, .yaml, .yml or .json); its first line holds commas: if the file is comma-separated values, rename it to .csv`,
+		},
+		{
+			name: "a list of addresses named .txt is told to take a header",
+			file: "list.txt",
+			data: "\n192.0.2.10\n192.0.2.0/28\n",
+			err:  `{}: unsupported inventory format ".txt" (want .csv, .yaml, .yml or .json); a list of addresses, one a line, is read as CSV with a header: put the line ip above them and rename the file to .csv`,
+		},
+		{
+			name: "other text named .txt is told what is read",
+			file: "semi.txt",
+			data: "ip;hostname\n192.0.2.10;a.example.com\n",
+			err:  `{}: unsupported inventory format ".txt" (want .csv, .yaml, .yml or .json); give a CSV file whose first row names the columns, ip among them: save the sheet as CSV (UTF-8) instead`,
+		},
+		{
+			name: "a tab in a later line is no tab-separated header",
+			file: "notes.txt",
+			data: "ip,hostname,notes\n192.0.2.10,mx.example.com,\"a\tb\"\n",
+			err:  `{}: unsupported inventory format ".txt" (want .csv, .yaml, .yml or .json); its first line holds commas: if the file is comma-separated values, rename it to .csv`,
+		},
+		{
+			name: "the first line that holds something is the header",
+			file: "blank.tsv",
+			data: "\r\n  \nip\thostname\n",
+			err:  `{}: unsupported inventory format ".tsv" (want .csv, .yaml, .yml or .json); tab-separated text, which a spreadsheet's "Unicode text" export gives, is not read: save the sheet as CSV (UTF-8) instead`,
 		},
 		{
 			name: "a spreadsheet's unicode text export keeps its advice",
@@ -1193,10 +1223,10 @@ func TestLoadInventoryFilesOnDisk(t *testing.T) {
 			err:  `{}: unsupported inventory format ".txt" (want .csv, .yaml, .yml or .json); tab-separated text, which a spreadsheet's "Unicode text" export gives, is not read: save the sheet as CSV (UTF-8) instead`,
 		},
 		{
-			name: "UTF-16 without a byte-order mark holding commas keeps the advice to save as CSV (UTF-8)",
+			name: "UTF-16 without a byte-order mark holding commas is told to be renamed, as it is read as UTF-16",
 			file: "fleet.txt",
 			data: utf16NoMark("ip,hostname\r\n192.0.2.1,a.example.com\r\n", false),
-			err:  `{}: unsupported inventory format ".txt" (want .csv, .yaml, .yml or .json); tab-separated text, which a spreadsheet's "Unicode text" export gives, is not read: save the sheet as CSV (UTF-8) instead`,
+			err:  `{}: unsupported inventory format ".txt" (want .csv, .yaml, .yml or .json); its first line holds commas: if the file is comma-separated values, rename it to .csv`,
 		},
 		{
 			name: "tab-separated text named .tsv keeps its advice",

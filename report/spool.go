@@ -426,7 +426,8 @@ func checkInfos() []CheckInfo {
 }
 
 // writeJSON writes the pack as evidence.json, streaming the findings: the
-// same bytes json.MarshalIndent would give for an in-memory pack. The
+// same bytes json.MarshalIndent would give for an in-memory pack (but for
+// findings that are nil, written [] as a run writes none). The
 // lists that grow with the fleet (assets, findings, controls, the asset
 // summary) are written an element at a time, so that an interrupt (ctx)
 // stops a large pack's file within moments, not after one encoding of
