@@ -881,6 +881,11 @@ func (l *loader) validate(file string, r *rawEntry) *entry {
 				continue
 			}
 			s = a
+			if f == fieldHELO && heloLiteral(s) && strings.HasPrefix(s, "[ipv6:") {
+				// An IPv6 address literal shows its address as the ip
+				// column does (RFC 5952), not in a form no one wrote.
+				s = "[ipv6:" + netip.MustParseAddr(s[len("[ipv6:"):len(s)-1]).String() + "]"
+			}
 			if len(s) > maxNameLen {
 				l.errs.addf(file, v.pos, "%s is too long (%d bytes; the limit is %d)", f, len(s), maxNameLen)
 				continue
