@@ -697,7 +697,6 @@ func (c *Client) Close() {
 
 // Lookup answers name/qtype, chasing CNAMEs.
 func (c *Client) Lookup(ctx context.Context, name string, qtype uint16) (Answer, error) {
-	c.lookups.Add(1)
 	return chase(ctx, c.cached, name, qtype)
 }
 
@@ -737,7 +736,15 @@ type exchangeFunc func(ctx context.Context, name string, qtype uint16) exchangeR
 // again rather than copying a passing fault. Every check of one asset sees
 // the same outcome all the same: the asset's memo (assetMemo) keeps what
 // it was told.
+//
+// Each call is one lookup in the client's counts (a CNAME chain's every
+// hop is one), and one hit at most, so the hit rate stays a share.
 func (c *Client) cached(ctx context.Context, name string, qtype uint16) exchangeResult {
+	c.lookups.Add(1)
+	return c.cachedOnce(ctx, name, qtype)
+}
+
+func (c *Client) cachedOnce(ctx context.Context, name string, qtype uint16) exchangeResult {
 	k := qkey{name, qtype}
 	sh := &c.shards[questionHash(name, qtype)%cacheShards]
 	now := c.opt.Now()
@@ -757,14 +764,14 @@ func (c *Client) cached(ctx context.Context, name string, qtype uint16) exchange
 			e.used = true
 			done := e.done // read under the lock: it is replaced when closed
 			sh.mu.Unlock()
-			c.hits.Add(1)
 			select {
 			case <-done:
 				if isCancel(e.res.err) && ctx.Err() == nil {
 					// The first asker was cancelled, not this one: its
 					// entry is gone, so ask again.
-					return c.cached(ctx, name, qtype)
+					return c.cachedOnce(ctx, name, qtype)
 				}
+				c.hits.Add(1)
 				return e.res
 			case <-ctx.Done():
 				return exchangeResult{err: ctx.Err()}

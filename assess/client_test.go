@@ -1035,3 +1035,58 @@ func TestClientTransportFailureMemory(t *testing.T) {
 		t.Errorf("after the fault passed: %+v, %v; want the record", a, err)
 	}
 }
+
+// TestClientHitRateCNAMEHops: each hop of a CNAME chain the server answers
+// one at a time is one lookup in the client's counts and one hit at most,
+// so a chain asked twice is half answered from the cache, not over it.
+func TestClientHitRateCNAMEHops(t *testing.T) {
+	t.Parallel()
+	// A server that answers each name with its own record alone, as
+	// one whose zones do not hold the chain's next name would.
+	records := map[string]string{
+		"x.hop.example.": "x.hop.example. 300 IN CNAME y.hop.example.",
+		"y.hop.example.": "y.hop.example. 300 IN CNAME z.hop.example.",
+		"z.hop.example.": "z.hop.example. 300 IN A 192.0.2.1",
+	}
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, q *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(q)
+		m.Authoritative = true
+		if rr, ok := records[strings.ToLower(q.Question[0].Name)]; ok {
+			m.Answer = append(m.Answer, dns.Copy(mustRR(t, rr)))
+		} else {
+			m.Rcode = dns.RcodeRefused
+		}
+		_ = w.WriteMsg(m)
+	})}
+	go func() { _ = srv.ActivateAndServe() }()
+	t.Cleanup(func() { _ = srv.Shutdown() })
+	c, err := NewClient(ClientOptions{Servers: []string{pc.LocalAddr().String()}, Timeout: 2 * time.Second, Retries: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for range 2 {
+		ans, err := c.Lookup(context.Background(), "x.hop.example.", dns.TypeA)
+		if err != nil || len(ans.RRs) != 1 || len(ans.Chain) != 2 {
+			t.Fatalf("lookup: %d records after %v, %v", len(ans.RRs), ans.Chain, err)
+		}
+	}
+	st := c.Stats()
+	if st.Lookups != 6 || st.CacheHits != 3 || st.Sent != 3 {
+		t.Errorf("lookups %d, cache hits %d, sent %d; want 6, 3, 3 (three hops asked twice, the second time from the cache)", st.Lookups, st.CacheHits, st.Sent)
+	}
+}
+
+func mustRR(t *testing.T, s string) dns.RR {
+	t.Helper()
+	rr, err := dns.NewRR(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rr
+}

@@ -159,7 +159,7 @@ type Settings struct {
 
 // QueryStats counts the DNS work of the run.
 type QueryStats struct {
-	Lookups   int64 `json:"lookups"`    // Lookup calls made by checks
+	Lookups   int64 `json:"lookups"`    // questions the checks asked the DNS client, each hop of a CNAME chain one
 	CacheHits int64 `json:"cache_hits"` // answered from cache or an in-flight query
 	Sent      int64 `json:"sent"`       // DNS messages sent on the wire (with retries)
 	TCP       int64 `json:"tcp"`        // of which over TCP
