@@ -10,12 +10,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"os/signal"
@@ -327,13 +329,39 @@ func run(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "peak RSS: %s\n", mib(peak))
 	fmt.Fprintf(stdout, "wall: %s\n", since(wallStart))
-	return unanswered(st.Errors, st.Lookups)
+	return erroneous(pack.Summary.Error, pack.Summary.Findings, pack.ErrorReasons())
 }
 
-// unanswered refuses figures from a run in which more than 1% of the
-// lookups failed after their retries: they measure a server that did not
-// answer, not senderproof (a wrong -resolver, a knotd that did not start).
+// erroneous refuses figures of a run in which more than 1% of the findings
+// are error: they measure a server that did not answer (a wrong -resolver,
+// a knotd that did not start, one that drops), not senderproof. The
+// findings are counted, not the client's failed exchanges: one failed
+// exchange is shared by every lookup that joined it in flight or met it in
+// the cache, so a few failures can make thousands of findings error.
 // -loss alone leaves a few in 100,000.
+func erroneous(errs, findings int, reasons map[string]int) error {
+	if errs*100 <= findings {
+		return nil
+	}
+	why := ""
+	if len(reasons) > 0 {
+		keys := slices.Collect(maps.Keys(reasons))
+		slices.SortFunc(keys, func(a, b string) int {
+			return cmp.Or(cmp.Compare(reasons[b], reasons[a]), strings.Compare(a, b))
+		})
+		parts := make([]string, 0, len(keys))
+		for _, k := range keys {
+			parts = append(parts, fmt.Sprintf("%s %d", cmp.Or(k, "no reason"), reasons[k]))
+		}
+		why = " (" + strings.Join(parts, ", ") + ")"
+	}
+	return fmt.Errorf("%d of %d findings are error%s: these figures do not measure a server that answers", errs, findings, why)
+}
+
+// unanswered refuses figures of a -dns-only run in which more than 1% of
+// the lookups failed after their retries: they measure a server that did
+// not answer, not senderproof (a wrong -resolver, a knotd that did not
+// start). Each question is asked once there, so a failure is not shared.
 func unanswered(failed, total int64) error {
 	if failed*100 <= total {
 		return nil

@@ -26,7 +26,9 @@ func TestBench(t *testing.T) {
 		}, []string{"assess: 150 assets", "assets/s:", "queries/s:", "cache:", "format json:", "format csv:", "peak RSS:", "wall:"},
 			[]string{"evidence.json", "findings.csv", "manifest.json"}},
 		{"lossy", func(dir string) []string {
-			return []string{"-n", "50", "-loss", "0.1", "-timeout", "200ms", "-format", "none"}
+			// Retries enough that no lookup is lost on every attempt: a
+			// domain's lost record makes many findings error.
+			return []string{"-n", "50", "-loss", "0.1", "-timeout", "200ms", "-retries", "5", "-format", "none"}
 		}, []string{"server: in-process", "queries/s:"}, nil},
 		{"dns only", func(dir string) []string {
 			return []string{"-n", "100", "-dns-only"}
@@ -167,5 +169,37 @@ func TestBenchRefusesFiguresOfASilentServer(t *testing.T) {
 	err = run(context.Background(), []string{"-n", "10", "-resolver", pc.LocalAddr().String(), "-dns-only", "-timeout", "50ms", "-retries", "0"}, &out)
 	if err == nil || !strings.Contains(err.Error(), "lookups failed after their retries") || !strings.Contains(out.String(), "queries/s:") {
 		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+}
+
+// A full assessment against a server that never answers prints its figures
+// and refuses them, counting the findings that are error.
+func TestBenchRefusesFindingsOfASilentServer(t *testing.T) {
+	t.Parallel()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close() // never read: every query times out
+	var out bytes.Buffer
+	err = run(context.Background(), []string{"-n", "10", "-resolver", pc.LocalAddr().String(), "-timeout", "50ms", "-retries", "0", "-format", "none"}, &out)
+	if err == nil || !strings.Contains(err.Error(), "findings are error (") || !strings.Contains(out.String(), "queries/s:") {
+		t.Fatalf("run: %v\n%s", err, out.String())
+	}
+}
+
+// The gate counts error findings, not failed exchanges: one timeout shared
+// by many lookups still fails the run through its findings.
+func TestErroneous(t *testing.T) {
+	if err := erroneous(1, 100, map[string]int{"timeout": 1}); err != nil {
+		t.Errorf("1 of 100: %v, want none", err)
+	}
+	if err := erroneous(0, 0, nil); err != nil {
+		t.Errorf("no findings: %v, want none", err)
+	}
+	err := erroneous(30, 1000, map[string]int{"servfail": 5, "timeout": 20, "": 5})
+	want := "30 of 1000 findings are error (timeout 20, no reason 5, servfail 5): these figures do not measure a server that answers"
+	if err == nil || err.Error() != want {
+		t.Errorf("30 of 1000: %v, want %q", err, want)
 	}
 }
