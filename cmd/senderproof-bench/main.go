@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"math"
 	"net"
 	"os"
 	"os/signal"
@@ -42,6 +43,10 @@ import (
 	"senderproof/report"
 	"senderproof/templates"
 )
+
+// minQPS is the least -qps taken, as `senderproof assess --qps`: one query
+// every ten seconds.
+const minQPS = 0.1
 
 type config struct {
 	n           int
@@ -126,8 +131,12 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		return c, errors.New("-n must be at least 1")
 	case c.v6 < 0 || c.v6 > 1 || c.loss < 0 || c.loss > 1:
 		return c, errors.New("-v6 and -loss must be between 0 and 1")
-	case c.concurrency < 1 || c.qps < 0 || c.retries < 0 || c.timeout <= 0:
-		return c, errors.New("-concurrency must be at least 1, -qps and -retries not negative, -timeout positive")
+	case c.concurrency < 1 || c.qps < 0 || math.IsNaN(c.qps) || math.IsInf(c.qps, 0) || c.retries < 0 || c.timeout <= 0:
+		return c, errors.New("-concurrency must be at least 1, -qps a number and -retries not negative, -timeout positive")
+	case c.qps > 0 && c.qps < minQPS:
+		// As `senderproof assess --qps`: 0.001 would take minutes for
+		// one sender, a slip, not a plan.
+		return c, fmt.Errorf("-qps %v is below %v query per second, which no run can live with (0 is no limit)", c.qps, minQPS)
 	case c.loss > 0 && c.resolver != "":
 		return c, errors.New("-loss drops queries at the in-process server: it cannot apply with -resolver")
 	case c.wireOnly && c.dnsOnly:

@@ -90,7 +90,8 @@ func TestBenchZonesMatchKnotConfig(t *testing.T) {
 func TestBenchBadFlags(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{{"-n", "0"}, {"-v6", "2"}, {"-concurrency", "0"}, {"extra"}, {"-format", "nope", "-n", "5"},
-		{"-loss", "0.1", "-resolver", "127.0.0.1:53"}, {"-wire-only", "-dns-only"}, {"-wire-only", "-tcp"}, {"-n", "5", "-zones", "/proc/no/such"}} {
+		{"-loss", "0.1", "-resolver", "127.0.0.1:53"}, {"-wire-only", "-dns-only"}, {"-wire-only", "-tcp"}, {"-n", "5", "-zones", "/proc/no/such"},
+		{"-n", "1", "-qps", "0.001"}, {"-n", "1", "-qps", "NaN"}, {"-n", "1", "-qps", "-1"}} {
 		if err := run(context.Background(), args, &bytes.Buffer{}); err == nil {
 			t.Errorf("%q: no error", args)
 		}
