@@ -48,6 +48,9 @@ import (
 // every ten seconds.
 const minQPS = 0.1
 
+// exitInterrupted is the exit code after Ctrl-C or SIGTERM, as senderproof's.
+const exitInterrupted = 130
+
 type config struct {
 	n           int
 	seed        uint64
@@ -73,9 +76,13 @@ func main() {
 	assess.TuneGC()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout)
+	interrupted := ctx.Err() != nil // before stop, which cancels ctx too
 	stop()
 	switch {
 	case errors.Is(err, flag.ErrHelp):
+	case err != nil && (interrupted || errors.Is(err, context.Canceled)):
+		fmt.Fprintln(os.Stderr, "senderproof-bench: interrupted")
+		os.Exit(exitInterrupted)
 	case err != nil:
 		fmt.Fprintf(os.Stderr, "senderproof-bench: %v\n", err)
 		os.Exit(1)
