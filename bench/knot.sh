@@ -95,6 +95,10 @@ children_cpu() {
 
 echo "== load: $(uptime)"
 go build -o "$work/senderproof-bench" ./cmd/senderproof-bench
+# The bench's flags, FORMAT's list among them, are checked now: a typo
+# should fail in seconds, not after dnsperf and the assessment.
+"$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -concurrency "$concurrency" -format "$format" -check-flags ||
+  { echo "knot.sh: senderproof-bench refused N=$n SEED=$seed V6=$v6 CONCURRENCY=$concurrency FORMAT=$format" >&2; exit 1; }
 step "$work/zones.out" "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -zones "$work/world"
 
 # A port free for both UDP and TCP (knot listens on both).

@@ -70,6 +70,7 @@ type config struct {
 	cpuProfile  string
 	packProfile string
 	memProfile  string
+	checkFlags  bool
 }
 
 func main() {
@@ -128,6 +129,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.cpuProfile, "cpuprofile", "", "write a CPU profile of the assessment (DNS client, checks, spooling) to this file")
 	fs.StringVar(&c.packProfile, "packprofile", "", "write a CPU profile of writing the pack formats to this file")
 	fs.StringVar(&c.memProfile, "memprofile", "", "write a heap profile after the run to this file")
+	fs.BoolVar(&c.checkFlags, "check-flags", false, "only check the other flags (the -format list among them) and exit: a script's typo fails before its long steps")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -161,7 +163,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 
 func run(ctx context.Context, args []string, stdout io.Writer) error {
 	cfg, err := parseFlags(args, os.Stderr)
-	if err != nil {
+	if err != nil || cfg.checkFlags {
 		return err
 	}
 	wallStart := time.Now()

@@ -91,7 +91,8 @@ func TestBenchBadFlags(t *testing.T) {
 	t.Parallel()
 	for _, args := range [][]string{{"-n", "0"}, {"-v6", "2"}, {"-concurrency", "0"}, {"extra"}, {"-format", "nope", "-n", "5"},
 		{"-loss", "0.1", "-resolver", "127.0.0.1:53"}, {"-wire-only", "-dns-only"}, {"-wire-only", "-tcp"}, {"-n", "5", "-zones", "/proc/no/such"},
-		{"-n", "1", "-qps", "0.001"}, {"-n", "1", "-qps", "NaN"}, {"-n", "1", "-qps", "-1"}} {
+		{"-n", "1", "-qps", "0.001"}, {"-n", "1", "-qps", "NaN"}, {"-n", "1", "-qps", "-1"},
+		{"-format", "json,xslx", "-check-flags"}} {
 		if err := run(context.Background(), args, &bytes.Buffer{}); err == nil {
 			t.Errorf("%q: no error", args)
 		}
@@ -202,5 +203,14 @@ func TestErroneous(t *testing.T) {
 	want := "30 of 1000 findings are error (timeout 20, no reason 5, servfail 5): these figures do not measure a server that answers"
 	if err == nil || err.Error() != want {
 		t.Errorf("30 of 1000: %v, want %q", err, want)
+	}
+}
+
+// -check-flags checks the flags and does nothing else: no world is built.
+func TestBenchCheckFlags(t *testing.T) {
+	t.Parallel()
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"-format", "json,csv,xlsx,pdf,oscal", "-check-flags"}, &out); err != nil || out.Len() > 0 {
+		t.Errorf("run = %v, output %q; want no error and nothing done", err, out.String())
 	}
 }
