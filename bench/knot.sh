@@ -64,15 +64,19 @@ on_signal() {
   exit 130
 }
 trap on_signal INT TERM
-# step OUT CMD...: runs CMD, its output into OUT, then shows OUT.
+# step WHAT OUT CMD...: runs CMD, its output into OUT, then shows OUT; says
+# so, naming WHAT, when CMD ran past LIMIT (timeout's exit code 124).
 step() {
-  local out=$1 rc=0
-  shift
+  local what=$1 out=$2 rc=0
+  shift 2
   timeout "$limit" "$@" >"$out" 2>&1 &
   child=$!
   wait "$child" || rc=$?
   child=
   cat "$out"
+  if [ "$rc" -eq 124 ]; then
+    echo "knot.sh: $what ran past LIMIT=${limit}s" >&2
+  fi
   return "$rc"
 }
 
@@ -99,7 +103,7 @@ go build -o "$work/senderproof-bench" ./cmd/senderproof-bench
 # should fail in seconds, not after dnsperf and the assessment.
 "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -concurrency "$concurrency" -format "$format" -check-flags ||
   { echo "knot.sh: senderproof-bench refused N=$n SEED=$seed V6=$v6 CONCURRENCY=$concurrency FORMAT=$format" >&2; exit 1; }
-step "$work/zones.out" "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -zones "$work/world"
+step "writing the world" "$work/zones.out" "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -zones "$work/world"
 
 # A port free for both UDP and TCP (knot listens on both).
 port=$(python3 -c '
@@ -157,7 +161,7 @@ echo "== knotd $(knotd --version | awk '{print $NF}') serves $(grep -c 'domain:'
 
 echo "== dnsperf: ${perf_secs}s, $perf_clients clients, $perf_outstanding outstanding, $(wc -l < "$work/world/queries.txt") questions"
 echo "== load: $(uptime)"
-step "$work/dnsperf.full" dnsperf -s 127.0.0.1 -p "$port" -d "$work/world/queries.txt" -e -l "$perf_secs" \
+step "dnsperf at the ceiling" "$work/dnsperf.full" dnsperf -s 127.0.0.1 -p "$port" -d "$work/world/queries.txt" -e -l "$perf_secs" \
   -c "$perf_clients" -q "$perf_outstanding" -t 2 >/dev/null || { cat "$work/dnsperf.full"; exit 1; }
 grep -E 'Queries (sent|completed|lost)|Response codes|Queries per second|Average Latency' "$work/dnsperf.full"
 ceiling=$(awk '/Queries per second:/ {print $4}' "$work/dnsperf.full")
@@ -172,7 +176,7 @@ echo "== dnsperf paced at half the ceiling: -Q $half for ${perf_secs}s"
 before=$(knot_ticks)
 times >"$work/times.before"
 start=$(date +%s.%N)
-step "$work/dnsperf.half" dnsperf -s 127.0.0.1 -p "$port" -d "$work/world/queries.txt" -e -l "$perf_secs" \
+step "dnsperf at half the ceiling" "$work/dnsperf.half" dnsperf -s 127.0.0.1 -p "$port" -d "$work/world/queries.txt" -e -l "$perf_secs" \
   -c "$perf_clients" -q "$perf_outstanding" -t 2 -Q "$half" >/dev/null || { cat "$work/dnsperf.half"; exit 1; }
 end=$(date +%s.%N)
 after=$(knot_ticks)
@@ -202,20 +206,20 @@ fi
 
 echo "== senderproof-bench -wire-only: each question once on four UDP sockets, no DNS client (a floor for any Go client here)"
 echo "== load: $(uptime)"
-step "$work/wire.out" "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -resolver "127.0.0.1:$port" \
+step "senderproof-bench -wire-only" "$work/wire.out" "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -resolver "127.0.0.1:$port" \
   -concurrency "$concurrency" -wire-only
 wire_rate=$(awk '/^queries\/s:/ {print $2}' "$work/wire.out")
 
 echo "== senderproof-bench -dns-only: the DNS client alone asks each question once, concurrency $concurrency"
 echo "== load: $(uptime)"
-step "$work/dns.out" "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -resolver "127.0.0.1:$port" \
+step "senderproof-bench -dns-only" "$work/dns.out" "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -resolver "127.0.0.1:$port" \
   -concurrency "$concurrency" -qps 0 -timeout 2s -retries 2 -dns-only
 dns_rate=$(awk '/^queries\/s:/ {print $2}' "$work/dns.out")
 
 echo "== senderproof-bench: full assessment of $n senders, concurrency $concurrency, no qps limit"
 echo "== load: $(uptime)"
 before=$(knot_ticks)
-step "$work/bench.out" "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -resolver "127.0.0.1:$port" \
+step "senderproof-bench (full assessment)" "$work/bench.out" "$work/senderproof-bench" -n "$n" -seed "$seed" -v6 "$v6" -resolver "127.0.0.1:$port" \
   -concurrency "$concurrency" -qps 0 -timeout 2s -retries 2 -format "$format"
 rate=$(awk '/^queries\/s:/ {print $2}' "$work/bench.out")
 per_asset=$(awk '/^cpu:/ {gsub(/\(/, "", $0); for (i = 1; i <= NF; i++) if ($i == "µs") print $(i-1)}' "$work/bench.out")
