@@ -80,6 +80,18 @@ step() {
   return "$rc"
 }
 
+# check_lost FILE WHY: stops the script, saying WHY, when the dnsperf run
+# whose output is FILE lost more than 1% of its queries (or its output
+# does not say): its figures would measure drops, not knot.
+check_lost() {
+  local lost
+  lost=$(awk '/Queries lost:/ {gsub(/[(%)]/, "", $4); print $4}' "$1")
+  if python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > 1 else 1)" "${lost:-100}"; then
+    echo "knot.sh: dnsperf lost ${lost:-all}% of its queries: $2" >&2
+    exit 1
+  fi
+}
+
 # knot_ticks prints knotd's CPU time so far in clock ticks, or nothing
 # where /proc does not have it.
 knot_ticks() {
@@ -165,11 +177,7 @@ step "dnsperf at the ceiling" "$work/dnsperf.full" dnsperf -s 127.0.0.1 -p "$por
   -c "$perf_clients" -q "$perf_outstanding" -t 2 >/dev/null || { cat "$work/dnsperf.full"; exit 1; }
 grep -E 'Queries (sent|completed|lost)|Response codes|Queries per second|Average Latency' "$work/dnsperf.full"
 ceiling=$(awk '/Queries per second:/ {print $4}' "$work/dnsperf.full")
-lost=$(awk '/Queries lost:/ {gsub(/[(%)]/, "", $4); print $4}' "$work/dnsperf.full")
-if python3 -c "import sys; sys.exit(0 if float(sys.argv[1]) > 1 else 1)" "${lost:-100}"; then
-  echo "knot.sh: dnsperf lost ${lost:-all}% of its queries: knot's ceiling cannot be measured" >&2
-  exit 1
-fi
+check_lost "$work/dnsperf.full" "knot's ceiling cannot be measured"
 
 half=$(python3 -c "import sys; print(int(float(sys.argv[1]) / 2))" "$ceiling")
 echo "== dnsperf paced at half the ceiling: -Q $half for ${perf_secs}s"
@@ -183,7 +191,8 @@ after=$(knot_ticks)
 times >"$work/times.after"
 perf_cpu=$(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" \
   "$(children_cpu "$work/times.before")" "$(children_cpu "$work/times.after")")
-grep -E 'Queries per second' "$work/dnsperf.half"
+grep -E 'Queries lost|Queries per second' "$work/dnsperf.half"
+check_lost "$work/dnsperf.half" "the CPU left a client at half the ceiling cannot be measured"
 half_rate=$(awk '/Queries per second:/ {print $4}' "$work/dnsperf.half")
 half_done=$(awk '/Queries completed:/ {print $3}' "$work/dnsperf.half")
 budget=
