@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -307,10 +308,20 @@ func TestDomainMemoForgetsFailures(t *testing.T) {
 
 // TestSyntheticWorldQueriesAreAsked: the world's questions (queries.txt,
 // dnsperf's input in bench/knot.sh) are exactly those an assessment of it
-// asks, so dnsperf measures the same mix of answers.
+// asks, so dnsperf measures the same mix of answers; also for a fleet too
+// small to use all the domains.
 func TestSyntheticWorldQueriesAreAsked(t *testing.T) {
 	t.Parallel()
-	w := dnstest.SyntheticWorld(400, 5, 0.1)
+	for _, n := range []int{400, 3} {
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			t.Parallel()
+			testSyntheticWorldQueriesAreAsked(t, n)
+		})
+	}
+}
+
+func testSyntheticWorldQueriesAreAsked(t *testing.T, n int) {
+	w := dnstest.SyntheticWorld(n, 5, 0.1)
 	var mu sync.Mutex
 	asked := map[string]bool{}
 	srv := dnstest.Start(t, dnstest.Config{Zones: w.Zones, Observe: func(name string, qtype uint16) {

@@ -23,8 +23,8 @@ type World struct {
 	// Queries lists the questions an assessment of the world asks, one per
 	// line as "name TYPE" (dnsperf's input format): per sender its PTR, the
 	// forward lookup of its PTR names and of its HELO name (once, when it
-	// is a PTR name) and the TXT of its HELO name; per
-	// domain its SPF, DMARC and DKIM records; the shared include chain.
+	// is a PTR name) and the TXT of its HELO name; per domain some sender
+	// uses, its SPF, DMARC and DKIM records; the shared include chain.
 	Queries []string
 }
 
@@ -61,6 +61,7 @@ func SyntheticWorld(n int, seed uint64, v6share float64) World {
 	esp.WriteString("_spf3 IN TXT \"v=spf1 ip6:2001:db8::/32 -all\"\n")
 	w.Zones = append(w.Zones, Zone{Origin: "esp.example.", Text: esp.String(), File: "esp.example.zone"})
 	w.Queries = append(w.Queries, "_spf.esp.example. TXT", "_spf2.esp.example. TXT", "_spf3.esp.example. TXT")
+	chain := len(w.Queries)
 
 	domains := make([]strings.Builder, ndomains)
 	for d := range ndomains {
@@ -78,7 +79,6 @@ func SyntheticWorld(n int, seed uint64, v6share float64) World {
 		if d%10 != 9 {
 			fmt.Fprintf(b, "s1._domainkey IN TXT \"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=\"\n")
 		}
-		w.Queries = append(w.Queries, name+". TXT", "_dmarc."+name+". TXT", "s1._domainkey."+name+". TXT")
 	}
 	rev4 := map[string]*strings.Builder{}
 	var rev4Order []string
@@ -88,8 +88,10 @@ func SyntheticWorld(n int, seed uint64, v6share float64) World {
 	var inv bytes.Buffer
 	cw := csv.NewWriter(&inv)
 	_ = cw.Write([]string{"ip", "hostname", "helo", "domain", "dkim_selectors", "owner", "environment", "provider", "relay", "criticality"})
+	used := make([]bool, ndomains) // the domains some sender sends for
 	for i := range n {
 		d := rng.IntN(ndomains)
+		used[d] = true
 		dom := w.Domains[d]
 		kind := kindGood
 		switch r := rng.Float64(); {
@@ -166,6 +168,16 @@ func SyntheticWorld(n int, seed uint64, v6share float64) World {
 	}
 	cw.Flush()
 	w.Inventory = inv.Bytes()
+	// Only the domains of some sender are asked about: a fleet of a few
+	// senders does not use all 20. Their questions follow the include
+	// chain's, before the senders'.
+	var domainQs []string
+	for d, name := range w.Domains {
+		if used[d] {
+			domainQs = append(domainQs, name+". TXT", "_dmarc."+name+". TXT", "s1._domainkey."+name+". TXT")
+		}
+	}
+	w.Queries = slices.Insert(w.Queries, chain, domainQs...)
 	for d := range ndomains {
 		w.Zones = append(w.Zones, Zone{Origin: w.Domains[d] + ".", Text: domains[d].String(), File: w.Domains[d] + ".zone"})
 	}
