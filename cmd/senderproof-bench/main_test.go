@@ -158,35 +158,28 @@ func TestWireOnlyFreeID(t *testing.T) {
 	}
 }
 
-// TestBenchRefusesFiguresOfASilentServer: a run whose lookups all fail
-// prints its figures and exits with an error, not as a measurement.
+// TestBenchRefusesFiguresOfASilentServer: a run against a server that
+// never answers prints its figures and exits with an error, not as a
+// measurement: -dns-only counting the lookups that failed, a full
+// assessment the findings that are error.
 func TestBenchRefusesFiguresOfASilentServer(t *testing.T) {
 	t.Parallel()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close() // never read: every query times out
-	var out bytes.Buffer
-	err = run(context.Background(), []string{"-n", "10", "-resolver", pc.LocalAddr().String(), "-dns-only", "-timeout", "50ms", "-retries", "0"}, &out)
-	if err == nil || !strings.Contains(err.Error(), "lookups failed after their retries") || !strings.Contains(out.String(), "queries/s:") {
-		t.Fatalf("run: %v\n%s", err, out.String())
-	}
-}
-
-// A full assessment against a server that never answers prints its figures
-// and refuses them, counting the findings that are error.
-func TestBenchRefusesFindingsOfASilentServer(t *testing.T) {
-	t.Parallel()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pc.Close() // never read: every query times out
-	var out bytes.Buffer
-	err = run(context.Background(), []string{"-n", "10", "-resolver", pc.LocalAddr().String(), "-timeout", "50ms", "-retries", "0", "-format", "none"}, &out)
-	if err == nil || !strings.Contains(err.Error(), "findings are error (") || !strings.Contains(out.String(), "queries/s:") {
-		t.Fatalf("run: %v\n%s", err, out.String())
+	for _, tc := range []struct {
+		mode, want string
+	}{
+		{"-dns-only", "lookups failed after their retries"},
+		{"-format=none", "findings are error ("},
+	} {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pc.Close() // never read: every query times out
+		var out bytes.Buffer
+		err = run(context.Background(), []string{"-n", "10", "-resolver", pc.LocalAddr().String(), tc.mode, "-timeout", "50ms", "-retries", "0"}, &out)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(out.String(), "queries/s:") {
+			t.Errorf("%s: run: %v\n%s", tc.mode, err, out.String())
+		}
 	}
 }
 
