@@ -522,6 +522,11 @@ func TestFaultHostileData(t *testing.T) {
 			t.Errorf("spf.authorizes_ip detail %q: want the byte escaped once", d)
 		}
 	}
+	// The huge TXT answer is cut by its size, not its count: the wording
+	// names both bounds and asks for smaller records too.
+	if f := got[dnstest.HostileHuge+" spf.record"]; !strings.Contains(f.Message, "32 KiB of record data") || !strings.Contains(f.Remediation, "fewer or smaller records") {
+		t.Errorf("spf.record of the huge TXT answer: %q / %q: want both bounds named", f.Message, f.Remediation)
+	}
 	cases := []struct {
 		key    string
 		status Status
