@@ -235,6 +235,10 @@ func errorReason(a Answer, err error) string {
 		return "servfail"
 	case dns.RcodeRefused:
 		return "refused"
+	case dns.RcodeFormatError:
+		return "formerr"
+	case dns.RcodeNotImplemented:
+		return "notimp"
 	case dns.RcodeNameError:
 		return "nxdomain_with_records" // see Classify
 	}

@@ -697,7 +697,13 @@ func (c *Client) Close() {
 
 // Lookup answers name/qtype, chasing CNAMEs.
 func (c *Client) Lookup(ctx context.Context, name string, qtype uint16) (Answer, error) {
-	return chase(ctx, c.cached, name, qtype)
+	ans, err := chase(ctx, c.cached, name, qtype)
+	if Classify(ans, err) == OutcomeError {
+		// Every way a lookup ends in error counts, the zone's (a CNAME
+		// loop, records past the bounds) as the resolver's.
+		c.errs.Add(1)
+	}
+	return ans, err
 }
 
 // DropCache forgets every cached answer, to free its memory once the
@@ -962,7 +968,6 @@ func (c *Client) exchange(ctx context.Context, name string, qtype uint16) exchan
 				break
 			}
 			c.failedFast.Add(1)
-			c.errs.Add(1)
 			return c.allDown(q)
 		}
 		// Before the last attempt, a query the server has not answered
@@ -978,7 +983,7 @@ func (c *Client) exchange(ctx context.Context, name string, qtype uint16) exchan
 			return exchangeResult{ev: res.ev, err: ctx.Err()}
 		}
 		last = res
-		if res.answeredUnusably() || res.err == nil && (res.msg.Rcode == dns.RcodeServerFailure || res.msg.Rcode == dns.RcodeRefused) {
+		if res.answeredUnusably() || res.err == nil && decidesNothing(res.msg.Rcode) {
 			said = res
 			saidNo = append(saidNo, srv)
 			if len(saidNo) < n {
@@ -995,15 +1000,22 @@ func (c *Client) exchange(ctx context.Context, name string, qtype uint16) exchan
 		// A server's answer says more than another's silence.
 		last = said
 	}
-	// An error outcome: no answer, or one that decides nothing (SERVFAIL,
-	// REFUSED, a referral), which is final once every resolver gave it.
-	if last.err != nil || last.answeredUnusably() || last.msg != nil && (last.msg.Rcode == dns.RcodeServerFailure || last.msg.Rcode == dns.RcodeRefused) {
-		c.errs.Add(1)
-		if errors.Is(last.err, ErrTimeout) {
-			c.unanswered.Add(1)
-		}
+	if errors.Is(last.err, ErrTimeout) {
+		c.unanswered.Add(1)
 	}
 	return last
+}
+
+// decidesNothing reports whether an answer of this rcode says nothing of
+// the name: SERVFAIL and REFUSED, and FORMERR and NOTIMP, a resolver (or
+// something before it) that cannot read or does not serve the query. The
+// next resolver is asked; once every one gave such an answer, it is final.
+func decidesNothing(rcode int) bool {
+	switch rcode {
+	case dns.RcodeServerFailure, dns.RcodeRefused, dns.RcodeFormatError, dns.RcodeNotImplemented:
+		return true
+	}
+	return false
 }
 
 // pick returns the first server from position i in rotation, not in skip,

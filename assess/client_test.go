@@ -1090,3 +1090,58 @@ func mustRR(t *testing.T, s string) dns.RR {
 	}
 	return rr
 }
+
+// TestClientFormErrAsksTheNext: a resolver that answers FORMERR (or
+// NOTIMP) to an ordinary question decides nothing of the name, as one
+// answering SERVFAIL does: the next resolver is asked, and only when every
+// one says so is the lookup an error, counted as one.
+func TestClientFormErrAsksTheNext(t *testing.T) {
+	t.Parallel()
+	broken := startClientZone(t, dnstest.Config{Faults: map[string]dnstest.Fault{"long.client.example.": dnstest.FormErr}})
+	good := startClientZone(t, dnstest.Config{})
+	for _, tc := range []struct {
+		servers []string
+		want    Outcome
+		errors  int64
+	}{
+		{[]string{broken.Addr, good.Addr}, OutcomeRecords, 0},
+		{[]string{good.Addr, broken.Addr}, OutcomeRecords, 0},
+		{[]string{broken.Addr}, OutcomeError, 1},
+	} {
+		c, err := NewClient(ClientOptions{Servers: tc.servers, Timeout: time.Second, Retries: 1, BreakerThreshold: -1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ans, err := c.Lookup(context.Background(), "long.client.example.", dns.TypeA)
+		st := c.Stats()
+		c.Close()
+		if got := Classify(ans, err); got != tc.want || st.Errors != tc.errors {
+			t.Errorf("%d resolvers: outcome %v, %d errors counted; want %v, %d", len(tc.servers), got, st.Errors, tc.want, tc.errors)
+		}
+		if tc.want == OutcomeError {
+			if r := errorReason(ans, err); r != "formerr" {
+				t.Errorf("reason %q, want formerr", r)
+			}
+		}
+	}
+}
+
+// TestClientErrorsCountZoneFaults: a lookup that ends in error for the
+// zone's sake (an alias loop) counts among the run's errors, as one that
+// a resolver failed does.
+func TestClientErrorsCountZoneFaults(t *testing.T) {
+	t.Parallel()
+	srv := startAuth(t, dnstest.Config{Zones: []dnstest.Zone{{Origin: "loop.example.", File: "loop",
+		Text: "$TTL 3600\n@ IN SOA ns.example. hostmaster.example. 1 3600 600 86400 300\na IN CNAME b\nb IN CNAME a\n"}}})
+	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: time.Second, Retries: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if ans, err := c.Lookup(context.Background(), "a.loop.example.", dns.TypeTXT); Classify(ans, err) != OutcomeError {
+		t.Fatalf("lookup through a loop: %+v, %v", ans, err)
+	}
+	if st := c.Stats(); st.Errors != 1 {
+		t.Errorf("%d errors counted for the alias loop, want 1", st.Errors)
+	}
+}

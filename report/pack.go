@@ -164,7 +164,7 @@ type QueryStats struct {
 	Sent      int64 `json:"sent"`       // DNS messages sent on the wire (with retries)
 	TCP       int64 `json:"tcp"`        // of which over TCP
 	Timeouts  int64 `json:"timeouts"`
-	Errors    int64 `json:"errors"` // lookups that ended in an error outcome
+	Errors    int64 `json:"errors"` // checks' lookups that ended in error (a failed exchange, an alias loop, records past the bounds)
 }
 
 // Summary counts findings by status.
