@@ -1163,6 +1163,13 @@ func (l *loader) cleanValue(file string, p pos, label, s string) (string, bool) 
 		l.errs.addf(file, p, "%s contains a control character (%U)", label, r)
 		return "", false
 	}
+	if i := strings.IndexFunc(s, ControlRune); i >= 0 {
+		// A bidirectional override or isolate, or a line separator, that
+		// reports drop but evidence.json would keep for a terminal to act on.
+		r, _ := utf8.DecodeRuneInString(s[i:])
+		l.errs.addf(file, p, "%s contains the control character %U, which a terminal would act on or a viewer reorder text by", label, r)
+		return "", false
+	}
 	return s, true
 }
 

@@ -526,6 +526,9 @@ func TestParseInventory(t *testing.T) {
 		{name: "control character", file: "f.csv", data: "ip,hostname,site\n192.0.2.1,\"a\nb\",x\x7fy\n",
 			err: "f.csv:2:2: hostname contains a line break: keep each value on one line (a spreadsheet's Alt+Enter makes one)\n" +
 				`f.csv:3:3: tag "site" contains a control character (U+007F)`},
+		{name: "bidirectional override and line separator", file: "f.csv", data: "ip,owner,site\n192.0.2.1,Mail \u202eTeam,ok\n192.0.2.2,,a\u2028b\n192.0.2.3,\u05e6\u05d5\u05d5\u05ea \u05d3\u05d5\u05d0\u05e8,ok\n",
+			err: "f.csv:2:2: owner contains the control character U+202E, which a terminal would act on or a viewer reorder text by\n" +
+				`f.csv:3:3: tag "site" contains the control character U+2028, which a terminal would act on or a viewer reorder text by`},
 		{name: "invalid utf-8", file: "f.csv", data: "ip,owner\n192.0.2.1,\xff\n",
 			err: "f.csv:2:2: owner is not valid UTF-8"},
 		{name: "name too long", file: "f.csv", data: "ip,hostname\n192.0.2.1," + long + "\n",
