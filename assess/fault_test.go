@@ -122,11 +122,7 @@ func sameOrError(t *testing.T, base, got faultRun) float64 {
 // baseline is the loss-free run of the world, with a generous timeout.
 func baseline(t *testing.T, w dnstest.World) faultRun {
 	t.Helper()
-	srv, err := serveRetry(dnstest.Config{Zones: w.Zones})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := serveTest(t, dnstest.Config{Zones: w.Zones})
 	r := assessWorld(t, w, srv, ClientOptions{Timeout: 5 * time.Second, Retries: 2})
 	if r.errors > 0 {
 		t.Fatalf("loss-free run has %d error findings", r.errors)
@@ -149,11 +145,7 @@ func TestFaultRandomLoss(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			parallelShort(t)
-			srv, err := serveRetry(dnstest.Config{Zones: w.Zones, LossRate: tc.loss, Seed: 11})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer srv.Close()
+			srv := serveTest(t, dnstest.Config{Zones: w.Zones, LossRate: tc.loss, Seed: 11})
 			// Default retries (2); a short timeout keeps the test quick.
 			got := assessWorld(t, w, srv, ClientOptions{Timeout: 200 * time.Millisecond, Retries: 2})
 			share := sameOrError(t, base, got)
@@ -211,11 +203,7 @@ func TestFaultResolverStops(t *testing.T) {
 	probe.Close()
 	after := full.stats.Sent * 2 / 5
 
-	srv, err := serveRetry(dnstest.Config{Zones: w.Zones, DownAfter: after})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := serveTest(t, dnstest.Config{Zones: w.Zones, DownAfter: after})
 	got := assessWorld(t, w, srv, ClientOptions{Timeout: 200 * time.Millisecond, Retries: 2})
 	share := sameOrError(t, base, got)
 	t.Logf("resolver down after %d queries: %.1f%% error, %d failed fast, %s", after, 100*share, got.stats.FailedFast, got.elapsed.Round(time.Millisecond))
@@ -241,11 +229,7 @@ func TestFaultResolverStops(t *testing.T) {
 func TestBreaker(t *testing.T) {
 	t.Parallel()
 	w := dnstest.HostileWorld()
-	srv, err := serveRetry(dnstest.Config{Zones: w.Zones})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := serveTest(t, dnstest.Config{Zones: w.Zones})
 	c, err := NewClient(ClientOptions{
 		Servers: []string{srv.Addr}, Timeout: 100 * time.Millisecond, Retries: 0,
 		BreakerThreshold: 3, BreakerCooldown: 200 * time.Millisecond,
@@ -342,11 +326,7 @@ func TestFaultResolverSlowToStart(t *testing.T) {
 	parallelShort(t)
 	w := dnstest.SyntheticWorld(200, 3, 0.05)
 	base := baseline(t, w)
-	srv, err := serveRetry(dnstest.Config{Zones: w.Zones})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := serveTest(t, dnstest.Config{Zones: w.Zones})
 	srv.SetDown(true)
 	time.AfterFunc(500*time.Millisecond, func() { srv.SetDown(false) })
 	got := assessWorld(t, w, srv, ClientOptions{Timeout: 400 * time.Millisecond, Retries: 2})
@@ -358,17 +338,9 @@ func TestFaultResolverSlowToStart(t *testing.T) {
 func TestBreakerSkipsDownServer(t *testing.T) {
 	t.Parallel()
 	w := dnstest.HostileWorld()
-	dead, err := serveRetry(dnstest.Config{Zones: w.Zones})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer dead.Close()
+	dead := serveTest(t, dnstest.Config{Zones: w.Zones})
 	dead.SetDown(true)
-	live, err := serveRetry(dnstest.Config{Zones: w.Zones})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer live.Close()
+	live := serveTest(t, dnstest.Config{Zones: w.Zones})
 	c, err := NewClient(ClientOptions{
 		// 300 ms, not less: the live server must answer within it on a
 		// loaded machine too.
@@ -420,11 +392,7 @@ func TestFaultPerName(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(fmt.Sprintf("fault %d delay %s", tc.fault, tc.delay), func(t *testing.T) {
 			t.Parallel()
-			srv, err := serveRetry(dnstest.Config{Zones: w.Zones, Delay: tc.delay, Faults: map[string]dnstest.Fault{q: tc.fault}})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer srv.Close()
+			srv := serveTest(t, dnstest.Config{Zones: w.Zones, Delay: tc.delay, Faults: map[string]dnstest.Fault{q: tc.fault}})
 			c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 300 * time.Millisecond, Retries: 1})
 			if err != nil {
 				t.Fatal(err)
@@ -461,11 +429,7 @@ func TestFaultPerName(t *testing.T) {
 func TestFaultHostileData(t *testing.T) {
 	t.Parallel()
 	w := dnstest.HostileWorld()
-	srv, err := serveRetry(dnstest.Config{Zones: w.Zones})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := serveTest(t, dnstest.Config{Zones: w.Zones})
 	inv, err := ParseInventory("hostile.csv", w.Inventory)
 	if err != nil {
 		t.Fatal(err)
@@ -760,11 +724,7 @@ func breakerWorld(t *testing.T, slow int, extra map[string]dnstest.Fault, observ
 		faults[slowName(i)] = dnstest.Drop
 	}
 	maps.Copy(faults, extra)
-	srv, err := serveRetry(dnstest.Config{Zones: dnstest.HostileWorld().Zones, Faults: faults, Observe: observe})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
+	srv := serveTest(t, dnstest.Config{Zones: dnstest.HostileWorld().Zones, Faults: faults, Observe: observe})
 	opt.Servers, opt.Retries, opt.BreakerThreshold = []string{srv.Addr}, 0, 3
 	if opt.Timeout == 0 {
 		opt.Timeout = 100 * time.Millisecond
@@ -979,11 +939,7 @@ func TestWrongNameAnyType(t *testing.T) {
 	for _, qt := range types {
 		faults["ok.hostile.example./"+dns.TypeToString[qt]] = dnstest.WrongName
 	}
-	srv, err := serveRetry(dnstest.Config{Zones: w.Zones, Faults: faults})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := serveTest(t, dnstest.Config{Zones: w.Zones, Faults: faults})
 	c, err := NewClient(ClientOptions{Servers: []string{srv.Addr}, Timeout: 2 * time.Second, Retries: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -1011,11 +967,7 @@ func TestResolverChoiceReproducible(t *testing.T) {
 	w := dnstest.HostileWorld()
 	var addrs []string
 	for range 3 {
-		srv, err := serveRetry(dnstest.Config{Zones: w.Zones})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer srv.Close()
+		srv := serveTest(t, dnstest.Config{Zones: w.Zones})
 		addrs = append(addrs, srv.Addr)
 	}
 	var names []string
@@ -1238,11 +1190,7 @@ func (f resolverFunc) Lookup(ctx context.Context, name string, qtype uint16) (An
 func TestBreakerOpensMidQuestion(t *testing.T) {
 	t.Parallel()
 	w := dnstest.HostileWorld()
-	srv, err := serveRetry(dnstest.Config{Zones: w.Zones})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := serveTest(t, dnstest.Config{Zones: w.Zones})
 	// Six attempts of 150 ms with their backoff take over 2 s; the
 	// breaker opens after a second of silence and its liveness check.
 	const retries = 5

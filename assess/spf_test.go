@@ -32,6 +32,13 @@ func startAuth(t *testing.T, cfg dnstest.Config, files ...string) *dnstest.Serve
 		}
 		cfg.Zones = append(cfg.Zones, z)
 	}
+	return serveTest(t, cfg)
+}
+
+// serveTest serves cfg for a test (serveRetry, so a port taken meanwhile
+// is tried again) and stops the server when the test ends.
+func serveTest(t *testing.T, cfg dnstest.Config) *dnstest.Server {
+	t.Helper()
 	srv, err := serveRetry(cfg)
 	if err != nil {
 		t.Fatal(err)
