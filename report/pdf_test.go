@@ -1560,10 +1560,7 @@ func TestPDFNewSenderSkip(t *testing.T) {
 func TestOpenSPFShown(t *testing.T) {
 	t.Parallel()
 	p := SyntheticPack(3, 1)
-	domainOf := map[string]string{}
-	for _, a := range p.Assets {
-		domainOf[a.IP] = a.Domain
-	}
+	domainOf := assetDomains(p)
 	for i := range p.Findings {
 		f := &p.Findings[i]
 		switch {
@@ -1693,10 +1690,7 @@ func TestOpenSPFFinder(t *testing.T) {
 func TestOpenSPFCoveringShown(t *testing.T) {
 	t.Parallel()
 	p := SyntheticPack(3, 1)
-	domainOf := map[string]string{}
-	for _, a := range p.Assets {
-		domainOf[a.IP] = a.Domain
-	}
+	domainOf := assetDomains(p)
 	for i := range p.Findings {
 		f := &p.Findings[i]
 		if f.Check != "spf.record" {
@@ -1878,4 +1872,13 @@ func TestPDFInfoText(t *testing.T) {
 	if got := pdfInfo(t, writeAll(t, NewPDF(nil), p))["Title"]; got != clip(long, 200) {
 		t.Errorf("a long title reads %q, want its first 199 characters and …", got)
 	}
+}
+
+// assetDomains maps each asset's IP to its sending domain.
+func assetDomains(p *Pack) map[string]string {
+	m := map[string]string{}
+	for _, a := range p.Assets {
+		m[a.IP] = a.Domain
+	}
+	return m
 }
