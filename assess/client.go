@@ -1544,13 +1544,7 @@ const qrBit = 1 << 15
 // failure (9.9.9.9 answers REFUSED so, and servers from before EDNS
 // FORMERR), which matched on its ID is the server's answer, not silence.
 // It can only make a finding error, which a forged one could as well.
-func questionlessRcode(rcode int) bool {
-	switch rcode {
-	case dns.RcodeRefused, dns.RcodeServerFailure, dns.RcodeFormatError, dns.RcodeNotImplemented:
-		return true
-	}
-	return false
-}
+func questionlessRcode(rcode int) bool { return decidesNothing(rcode) }
 
 func sameQuestion(a, b dns.Question) bool {
 	return a.Qtype == b.Qtype && a.Qclass == b.Qclass && strings.EqualFold(a.Name, b.Name)

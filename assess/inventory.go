@@ -369,10 +369,13 @@ func textHead(path string) []byte {
 		return nil
 	}
 	defer f.Close()
-	head := make([]byte, 4096)
+	head := make([]byte, textHeadSize)
 	n, _ := io.ReadFull(f, head)
 	return head[:n]
 }
+
+// textHeadSize is how much of a .txt or .tsv file words its refusal.
+const textHeadSize = 4096
 
 // inventoryFormat chooses the format by name's extension. head, the file's
 // first bytes if known, words the advice for a .txt or .tsv file.
@@ -713,7 +716,7 @@ func utf16NoMark(data []byte) (bigEndian, ok bool) {
 func (l *loader) addFile(name string, data []byte) {
 	sum := sha256.Sum256(data)
 	l.inputs = append(l.inputs, InputFile{Path: name, SHA256: hex.EncodeToString(sum[:])})
-	format, ferr := inventoryFormat(name, data)
+	format, ferr := inventoryFormat(name, data[:min(len(data), textHeadSize)])
 	if ferr != nil {
 		l.errs.add(ferr)
 		return
