@@ -480,14 +480,10 @@ func writeList[T any](ctx context.Context, w io.Writer, s []T) error {
 		_, err := io.WriteString(w, "null")
 		return err
 	}
-	if len(s) == 0 {
-		_, err := io.WriteString(w, "[]")
+	l, err := openList(w)
+	if err != nil {
 		return err
 	}
-	if _, err := io.WriteString(w, "["); err != nil {
-		return err
-	}
-	var ind []byte
 	for i := range s {
 		if i%jsonListCheck == 0 {
 			if err := ctx.Err(); err != nil {
@@ -498,65 +494,69 @@ func writeList[T any](ctx context.Context, w io.Writer, s []T) error {
 		if err != nil {
 			return err
 		}
-		sep := ",\n    "
-		if i == 0 {
-			sep = "\n    "
-		}
-		if ind, err = appendIndent(append(ind[:0], sep...), raw, "    ", "  "); err != nil {
-			return err
-		}
-		if _, err := w.Write(ind); err != nil {
+		if err := l.add(raw); err != nil {
 			return err
 		}
 	}
-	_, err := io.WriteString(w, "\n  ]")
-	return err
+	return l.close()
 }
 
 // writeFindingList writes the pack's findings, from its spool when it has
-// one, as writeList writes a list.
+// one, as writeList writes a list; none at all as [], as a run writes them.
 func writeFindingList(ctx context.Context, w io.Writer, p *Pack) error {
 	if p.spool == nil && p.Findings != nil {
 		return writeList(ctx, w, p.Findings)
 	}
-	if _, err := io.WriteString(w, "["); err != nil {
+	l, err := openList(w)
+	if err != nil {
 		return err
 	}
-	first := true
-	var ind []byte
-	emit := func(raw []byte) error {
-		var err error
-		if ind, err = appendIndent(ind[:0], raw, "    ", "  "); err != nil {
+	if p.spool != nil {
+		if err := p.spool.raw(func(arr []byte) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			return eachElement(arr, l.add)
+		}); err != nil {
 			return err
 		}
-		sep := ",\n    "
-		if first {
-			sep, first = "\n    ", false
-		}
-		if _, err := io.WriteString(w, sep); err != nil {
-			return err
-		}
-		_, err = w.Write(ind)
+	}
+	return l.close()
+}
+
+// jsonList writes a JSON array element by element, each compact element
+// indented as json.MarshalIndent would place it under a key of the pack.
+type jsonList struct {
+	w   io.Writer
+	n   int
+	ind []byte
+}
+
+func openList(w io.Writer) (*jsonList, error) {
+	_, err := io.WriteString(w, "[")
+	return &jsonList{w: w}, err
+}
+
+func (l *jsonList) add(raw []byte) error {
+	sep := ",\n    "
+	if l.n == 0 {
+		sep = "\n    "
+	}
+	l.n++
+	var err error
+	if l.ind, err = appendIndent(append(l.ind[:0], sep...), raw, "    ", "  "); err != nil {
 		return err
 	}
-	if p.spool == nil {
-		// No findings at all: an empty list, as a run writes it.
-		_, err := io.WriteString(w, "[]")
-		return err
-	}
-	if err := p.spool.raw(func(arr []byte) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		return eachElement(arr, emit)
-	}); err != nil {
-		return err
-	}
+	_, err = l.w.Write(l.ind)
+	return err
+}
+
+func (l *jsonList) close() error {
 	closing := "]"
-	if !first {
+	if l.n > 0 {
 		closing = "\n  ]"
 	}
-	_, err := io.WriteString(w, closing)
+	_, err := io.WriteString(l.w, closing)
 	return err
 }
 

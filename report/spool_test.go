@@ -251,3 +251,22 @@ func TestWriteJSONStopsAtInterrupt(t *testing.T) {
 		t.Errorf("an asset was written after the interrupt (%d bytes)", got.Len())
 	}
 }
+
+// TestWriteJSONNoFindings: a pack holding no findings at all, in memory or
+// spooled, writes them as an empty list, as a run writes none.
+func TestWriteJSONNoFindings(t *testing.T) {
+	t.Parallel()
+	p := SyntheticPack(2, 1)
+	p.Findings = nil
+	var got bytes.Buffer
+	if err := (JSON{}).Write(context.Background(), &got, p); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(got.Bytes(), []byte("\n  \"findings\": [],\n")) {
+		t.Errorf("findings not written as []:\n%.300s", got.String()[bytes.Index(got.Bytes(), []byte(`"findings"`)):])
+	}
+	var back Pack
+	if err := json.Unmarshal(got.Bytes(), &back); err != nil {
+		t.Fatalf("evidence.json does not read back: %v", err)
+	}
+}
